@@ -1,0 +1,146 @@
+# pstate - top-level, non-recursive Makefile.
+#
+#   make            libraries and tools (optimised, build/opt)
+#   make test       every test, under AddressSanitizer + UBSan (build/san)
+#   make demo       build the embedded default store image and show it
+#   make bench      benchmarks (optimised build, libfdt as the peer)
+#   make fuzz       libFuzzer targets for FUZZ_TIME seconds each
+#   make firmware   cross-compile the format core for ARM Thumb-2, print sizes
+#   make install    PREFIX=/usr/local DESTDIR=
+#
+# `make demo` and `make test` first run scripts/install-deps.sh, which
+# installs the Debian packages the project needs (idempotent).
+
+CC       ?= gcc
+CLANG    ?= clang
+PREFIX   ?= /usr/local
+FUZZ_TIME ?= 60
+BUILD    := build
+
+WARN     := -std=c11 -Wall -Wextra -Werror
+DEFS     := -D_POSIX_C_SOURCE=200809L -DPSF_CRC_FAST
+INC      := -Iformat
+OPT      := -O2 -g
+SAN      := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
+            -fno-omit-frame-pointer
+
+CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
+
+# ---------------------------------------------------------------- sources
+FORMAT_CORE := format/psf_ro.c format/psf_rw.c format/psf_wip.c \
+               format/psf_sw.c format/psf_crc.c format/psf_strerror.c
+FORMAT_HOST := format/psf_schema.c format/psf_tree.c format/psf_text.c
+FORMAT_SRC  := $(FORMAT_CORE) $(FORMAT_HOST)
+FORMAT_HDRS := $(wildcard format/*.h)
+
+UNIT_SRC    := $(wildcard tests/unit/test_*.c)
+FUZZ_SRC    := $(wildcard tests/fuzz/fuzz_*.c)
+
+# Objects for a build flavour: $(call objs,flavour,sources)
+objs = $(patsubst %.c,$(BUILD)/$(1)/%.o,$(2))
+
+.PHONY: all test unit e2e fuzz fuzz-smoke bench demo firmware install \
+        deps clean be-test
+.DEFAULT_GOAL := all
+
+all: $(BUILD)/opt/libpsf.a $(BUILD)/opt/libpsf-tree.a $(BUILD)/opt/psftool
+
+deps:
+	@scripts/install-deps.sh
+
+# ---------------------------------------------------------------- rules
+$(BUILD)/opt/%.o: %.c $(FORMAT_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(WARN) $(DEFS) $(INC) $(OPT) -c $< -o $@
+
+$(BUILD)/san/%.o: %.c $(FORMAT_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(WARN) $(DEFS) $(INC) $(SAN) -c $< -o $@
+
+$(BUILD)/opt/libpsf.a: $(call objs,opt,$(FORMAT_CORE))
+	$(AR) rcs $@ $^
+$(BUILD)/opt/libpsf-tree.a: $(call objs,opt,$(FORMAT_HOST))
+	$(AR) rcs $@ $^
+$(BUILD)/san/libpsf.a: $(call objs,san,$(FORMAT_CORE))
+	$(AR) rcs $@ $^
+$(BUILD)/san/libpsf-tree.a: $(call objs,san,$(FORMAT_HOST))
+	$(AR) rcs $@ $^
+
+PSF_LIBS = $(BUILD)/$(1)/libpsf-tree.a $(BUILD)/$(1)/libpsf.a
+
+$(BUILD)/opt/psftool: $(BUILD)/opt/cli/psftool.o $(call PSF_LIBS,opt)
+	$(CC) $(OPT) -o $@ $^
+
+$(BUILD)/san/psftool: $(BUILD)/san/cli/psftool.o $(call PSF_LIBS,san)
+	$(CC) $(SAN) -o $@ $^
+
+# ---------------------------------------------------------------- tests
+UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/san/tests/unit/%,$(UNIT_SRC))
+
+$(BUILD)/san/tests/unit/%: $(BUILD)/san/tests/unit/%.o $(call PSF_LIBS,san)
+	$(CC) $(SAN) -o $@ $^ $(CMOCKA_LIBS)
+
+test: deps
+	@$(MAKE) --no-print-directory unit e2e be-test fuzz-smoke firmware
+	@echo "make test: all suites passed"
+
+unit: $(UNIT_BINS)
+	@scripts/run-unit.sh $(UNIT_BINS)
+
+e2e: $(BUILD)/san/psftool
+	@PSFTOOL=$(BUILD)/san/psftool tests/e2e/run.sh
+
+# Big-endian host: the golden vectors through the core on s390x (qemu-user).
+BE_BIN := $(BUILD)/s390x/be_vectors
+$(BE_BIN): tests/be/be_vectors.c $(FORMAT_CORE) $(FORMAT_HDRS)
+	@mkdir -p $(dir $@)
+	s390x-linux-gnu-gcc $(WARN) $(INC) -O2 -static -o $@ \
+		tests/be/be_vectors.c $(FORMAT_CORE)
+
+be-test: $(BE_BIN)
+	qemu-s390x $(BE_BIN) tests/vectors
+
+# ---------------------------------------------------------------- fuzzing
+FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined \
+              -fno-sanitize-recover=all -D_POSIX_C_SOURCE=200809L
+FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
+
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(FORMAT_SRC) $(FORMAT_HDRS)
+	@mkdir -p $(dir $@)
+	$(CLANG) $(WARN) $(DEFS) $(INC) $(FUZZ_FLAGS) -o $@ $< $(FORMAT_SRC)
+
+fuzz: deps $(FUZZ_BINS)
+	@FUZZ_TIME=$(FUZZ_TIME) scripts/run-fuzz.sh $(FUZZ_BINS)
+
+fuzz-smoke: $(FUZZ_BINS)
+	@FUZZ_TIME=15 scripts/run-fuzz.sh $(FUZZ_BINS)
+
+# ---------------------------------------------------------------- firmware
+firmware:
+	@scripts/firmware-size.sh
+
+# ---------------------------------------------------------------- bench
+$(BUILD)/opt/bench/%: bench/%.c $(call PSF_LIBS,opt)
+	@mkdir -p $(dir $@)
+	$(CC) $(WARN) $(DEFS) $(INC) $(OPT) -o $@ $^ -lfdt
+
+bench: deps $(BUILD)/opt/bench/bench_format
+	$(BUILD)/opt/bench/bench_format
+
+# ---------------------------------------------------------------- demo
+DEMO_IMAGE ?= $(BUILD)/pstate-default.img
+demo: deps $(BUILD)/opt/psftool
+	@scripts/demo.sh $(BUILD)/opt/psftool $(DEMO_IMAGE)
+
+# ---------------------------------------------------------------- install
+install: all
+	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/pstate \
+		$(DESTDIR)$(PREFIX)/bin
+	install -m 644 $(BUILD)/opt/libpsf.a $(BUILD)/opt/libpsf-tree.a \
+		$(DESTDIR)$(PREFIX)/lib
+	install -m 644 format/psf.h format/psf_env.h format/psf_schema.h \
+		format/psf_tree.h $(DESTDIR)$(PREFIX)/include/pstate
+	install -m 755 $(BUILD)/opt/psftool $(DESTDIR)$(PREFIX)/bin
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,270 @@
+/*
+ * psf_rw.c - edits that change sizes: the rest of the store shifts, and
+ * every enclosing container's size and the header's total follow.
+ *
+ * Pads keep edits local.  Growing takes bytes from a pad that directly
+ * follows the edited spot; shrinking a payload leaves the freed bytes as a
+ * pad (or merges them into a following one).  Only when no pad can help
+ * does the tail of the store move.  Ancestors never move: they all start
+ * before the edited spot.
+ */
+#include "psf.h"
+#include "psf_internal.h"
+
+/* The edited spot's enclosing containers, root first, parent last. */
+struct path {
+	int chain[PSF_MAX_DEPTH];
+	int depth;
+};
+
+static int path_to_parent(const uint8_t *b, int parent, struct path *p)
+{
+	int depth = psf_ancestors(b, parent, p->chain);
+
+	if (depth < 0)
+		return depth;
+	if (depth == (int)PSF_MAX_DEPTH)
+		return PSF_ERR_TOODEEP;
+	p->chain[depth] = parent;
+	p->depth = depth + 1;
+	return PSF_OK;
+}
+
+static int path_to_elem(const uint8_t *b, int elem, struct path *p)
+{
+	int depth = psf_ancestors(b, elem, p->chain);
+
+	if (depth < 0)
+		return depth;
+	if (depth == 0)
+		return PSF_ERR_BADVALUE; /* the root has no parent */
+	p->depth = depth;
+	return PSF_OK;
+}
+
+static void add_u32(uint8_t *at, int32_t delta)
+{
+	psf_put_le32(at, psf_le32(at) + (uint32_t)delta);
+}
+
+/* Every container on the path and the store itself change by delta. */
+static void resize_path(uint8_t *b, const struct path *p, int32_t delta)
+{
+	int i;
+
+	for (i = 0; i < p->depth; i++)
+		add_u32(b + p->chain[i] + 8, delta);
+	add_u32(b + PSF_HDR_TOTAL, delta);
+}
+
+static uint32_t parent_end(const uint8_t *b, const struct path *p)
+{
+	int parent = p->chain[p->depth - 1];
+
+	return (uint32_t)parent + PSF_CONTAINER_HDR + psf_le32(b + parent + 8);
+}
+
+static int is_pad_at(const uint8_t *b, const struct path *p, uint32_t at)
+{
+	return at < parent_end(b, p) && psf_le32(b + at) == PSF_PAD;
+}
+
+static void put_pad(uint8_t *b, uint32_t at, uint32_t payload_len)
+{
+	psf_put_le32(b + at, PSF_PAD);
+	psf_put_le32(b + at + 4, payload_len);
+}
+
+static uint32_t capacity(size_t cap)
+{
+	return cap < PSF_MAX_TOTAL ? (uint32_t)cap : PSF_MAX_TOTAL;
+}
+
+/*
+ * Open n bytes at offset at inside the path's last container.  Returns the
+ * change to that container's child count (-1 when a pad was swallowed
+ * whole) or an error.  The caller writes the n bytes.
+ */
+static int grow(uint8_t *b, size_t cap, const struct path *p, uint32_t at,
+		uint32_t n)
+{
+	uint32_t total = psf_total(b);
+
+	if (is_pad_at(b, p, at)) {
+		uint32_t plen = psf_le32(b + at + 4);
+
+		if (plen >= n) {
+			put_pad(b, at + n, plen - n);
+			return 0;
+		}
+		if (plen + PSF_STRUCT_HDR == n)
+			return -1;
+	}
+	if (n > capacity(cap) || total > capacity(cap) - n)
+		return PSF_ERR_NOSPACE;
+	psf_memmove(b + at + n, b + at, total - at);
+	resize_path(b, p, (int32_t)n);
+	return 0;
+}
+
+/*
+ * Release the n bytes at [at, at + n) inside the path's last container.
+ * With keep_room the bytes stay as (or join) a pad when that is possible;
+ * otherwise the tail moves up.  Returns the change to the child count.
+ */
+static int shrink(uint8_t *b, const struct path *p, uint32_t at, uint32_t n,
+		  int keep_room)
+{
+	uint32_t total = psf_total(b);
+
+	if (keep_room && is_pad_at(b, p, at + n)) {
+		put_pad(b, at, psf_le32(b + at + n + 4) + n);
+		return 0;
+	}
+	if (keep_room && n >= PSF_STRUCT_HDR) {
+		put_pad(b, at, n - PSF_STRUCT_HDR);
+		return 1;
+	}
+	psf_memmove(b + at, b + at + n, total - at - n);
+	resize_path(b, p, -(int32_t)n);
+	return 0;
+}
+
+static void add_count(uint8_t *b, const struct path *p, int delta)
+{
+	add_u32(b + p->chain[p->depth - 1] + 4, delta);
+}
+
+int psf_set_payload(void *buf, size_t cap, int elem, const void *data,
+		    uint32_t len)
+{
+	uint8_t *b = (uint8_t *)buf;
+	struct psf_elem e;
+	struct path p;
+	int rc = psf__elem(b, elem, &e);
+
+	if (!rc && PSF_SIG_IS_CONTAINER(e.sig))
+		rc = PSF_ERR_NOTSTRUCT;
+	if (!rc)
+		rc = path_to_elem(b, elem, &p);
+	if (rc)
+		return rc;
+	if (len > PSF_MAX_TOTAL)
+		return PSF_ERR_NOSPACE;
+	if (len > e.count)
+		rc = grow(b, cap, &p, e.end, len - e.count);
+	else if (len < e.count)
+		rc = shrink(b, &p, e.data + len, e.count - len, 1);
+	if (rc < 0)
+		return rc;
+	add_count(b, &p, rc);
+	psf_put_le32(b + elem + 4, len);
+	if (data)
+		psf_memcpy(b + e.data, data, len);
+	else
+		psf_memset(b + e.data, 0, len);
+	return PSF_OK;
+}
+
+/* Offset to insert at: before, checked to be a child of parent, or the
+ * parent's end -- or a trailing pad, so appends can use reserved room. */
+static int insert_point(const uint8_t *b, int parent, int before)
+{
+	int child, last = PSF_ERR_NOTFOUND;
+	struct psf_elem pe;
+	int rc = psf__container(b, parent, &pe);
+
+	if (rc)
+		return rc;
+	for (child = psf_first_child_raw(b, parent); child >= 0;
+	     child = psf_next_child_raw(b, parent, child)) {
+		if (child == before)
+			return before;
+		last = child;
+	}
+	if (before >= 0)
+		return PSF_ERR_BADOFFSET;
+	if (last >= 0 && psf_le32(b + last) == PSF_PAD)
+		return last;
+	return (int)pe.end;
+}
+
+int psf_insert(void *buf, size_t cap, int parent, int before, uint32_t sig,
+	       const void *data, uint32_t len)
+{
+	uint8_t *b = (uint8_t *)buf;
+	int container = PSF_SIG_IS_CONTAINER(sig);
+	uint32_t hdr = container ? PSF_CONTAINER_HDR : PSF_STRUCT_HDR;
+	struct path p;
+	int at, rc;
+
+	if (container && (data || len))
+		return PSF_ERR_BADVALUE;
+	if (len > PSF_MAX_TOTAL)
+		return PSF_ERR_NOSPACE;
+	at = insert_point(b, parent, before);
+	if (at < 0)
+		return at;
+	rc = path_to_parent(b, parent, &p);
+	if (rc)
+		return rc;
+	if (container && p.depth == (int)PSF_MAX_DEPTH)
+		return PSF_ERR_TOODEEP;
+	rc = grow(b, cap, &p, (uint32_t)at, hdr + len);
+	if (rc < 0)
+		return rc;
+	add_count(b, &p, 1 + rc);
+	psf_put_le32(b + at, sig);
+	psf_put_le32(b + at + 4, container ? 0u : len);
+	if (container)
+		psf_put_le32(b + at + 8, 0);
+	else if (data)
+		psf_memcpy(b + at + hdr, data, len);
+	else
+		psf_memset(b + at + hdr, 0, len);
+	return at;
+}
+
+int psf_set_child(void *buf, size_t cap, int parent, uint32_t sig,
+		  const void *data, uint32_t len)
+{
+	int off = psf_find_child(buf, parent, sig);
+	int rc;
+
+	if (off == PSF_ERR_NOTFOUND)
+		return psf_insert(buf, cap, parent, -1, sig, data, len);
+	if (off < 0)
+		return off;
+	rc = psf_set_payload(buf, cap, off, data, len);
+	return rc ? rc : off;
+}
+
+int psf_delete(void *buf, int elem)
+{
+	uint8_t *b = (uint8_t *)buf;
+	struct psf_elem e;
+	struct path p;
+	int rc = psf__elem(b, elem, &e);
+
+	if (!rc)
+		rc = path_to_elem(b, elem, &p);
+	if (rc)
+		return rc;
+	shrink(b, &p, (uint32_t)elem, e.end - (uint32_t)elem, 0);
+	add_count(b, &p, -1);
+	return PSF_OK;
+}
+
+int psf_finish(void *buf)
+{
+	uint8_t *b = (uint8_t *)buf;
+	uint32_t total = psf_total(b);
+
+	if (total < PSF_HEADER_SIZE || total > PSF_MAX_TOTAL)
+		return PSF_ERR_BADHEADER;
+	psf_put_le32(b + PSF_HDR_BODY_CRC,
+		     psf_crc32c(0, b + PSF_HEADER_SIZE, total - PSF_HEADER_SIZE));
+	psf_put_le32(b + PSF_HDR_HEADER_CRC,
+		     psf_crc32c(0, b, PSF_HDR_HEADER_CRC));
+	return PSF_OK;
+}

@@ -1,0 +1,40 @@
+/*
+ * psf_wip.c - edits that change bytes in place and move nothing else, so on
+ * flash they touch only the sectors under the edited element.
+ */
+#include "psf.h"
+#include "psf_internal.h"
+
+int psf_wip_write(void *buf, int elem, uint32_t off, const void *data,
+		  uint32_t n)
+{
+	uint8_t *b = (uint8_t *)buf;
+	struct psf_elem e;
+	int rc = psf__elem(b, elem, &e);
+
+	if (rc)
+		return rc;
+	if (PSF_SIG_IS_CONTAINER(e.sig))
+		return PSF_ERR_NOTSTRUCT;
+	if (off > e.count || n > e.count - off)
+		return PSF_ERR_NOSPACE;
+	psf_memmove(b + e.data + off, data, n);
+	return PSF_OK;
+}
+
+int psf_wip_nop(void *buf, int elem)
+{
+	uint8_t *b = (uint8_t *)buf;
+	struct psf_elem e;
+	int rc = psf__elem(b, elem, &e);
+
+	if (rc)
+		return rc;
+	if (elem == psf_root(buf))
+		return PSF_ERR_BADVALUE; /* the root must stay a container */
+	psf_put_le32(b + elem, PSF_PAD);
+	psf_put_le32(b + elem + 4, e.end - (uint32_t)elem - PSF_STRUCT_HDR);
+	psf_memset(b + elem + PSF_STRUCT_HDR, 0,
+		   e.end - (uint32_t)elem - PSF_STRUCT_HDR);
+	return PSF_OK;
+}
