@@ -268,6 +268,25 @@ int psf_next_child_raw(const void *buf, int parent, int prev);
 	for ((child) = psf_first_child_raw((buf), (parent)); (child) >= 0; \
 	     (child) = psf_next_child_raw((buf), (parent), (child)))
 
+/*
+ * A cursor over the children of one container, pads included, for walks:
+ * psf_next_child_raw must re-decode the parent at every step, the cursor
+ * keeps its end.  Each step decodes and bounds-checks one child (against
+ * the store and the parent), so a cursor is as safe as psf_next_child_raw
+ * on any buffer that passed psf_check_header.
+ */
+struct psf_cursor {
+	uint32_t next;  /* offset of the next child  */
+	uint32_t end;   /* offset one past the parent */
+};
+
+int psf_cursor_init(const void *buf, int parent, struct psf_cursor *c);
+
+/* Offset of the next child, its header decoded into *e; NOTFOUND at the
+ * end, OVERRUN if the child runs past the parent. */
+int psf_cursor_next(const void *buf, struct psf_cursor *c,
+		    struct psf_elem *e);
+
 /* First child of parent with signature sig after prev (prev < 0: from the
  * start).  NOTFOUND if none. */
 int psf_find_next(const void *buf, int parent, int prev, uint32_t sig);

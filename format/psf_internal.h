@@ -48,4 +48,11 @@ static inline int psf__container(const uint8_t *b, int off,
 	return PSF_SIG_IS_CONTAINER(e->sig) ? PSF_OK : PSF_ERR_NOTCONTAINER;
 }
 
+/* The child of container cur on the way down to off (psf_ro.c). */
+int psf__child_toward(const uint8_t *b, int cur, int off);
+
+/* Depth of off below the root (0 for the root) and, in *parent, its
+ * parent's offset (-1 for the root); errors as psf_ancestors. */
+int psf__locate(const uint8_t *b, int off, int *parent);
+
 #endif /* PSF_INTERNAL_H */

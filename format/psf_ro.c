@@ -185,6 +185,35 @@ int psf_next_child_raw(const void *buf, int parent, int prev)
 	return ce.end < pe.end ? (int)ce.end : PSF_ERR_NOTFOUND;
 }
 
+int psf_cursor_init(const void *buf, int parent, struct psf_cursor *c)
+{
+	struct psf_elem pe;
+	int rc = psf__container((const uint8_t *)buf, parent, &pe);
+
+	if (rc)
+		return rc;
+	c->next = pe.data;
+	c->end = pe.end;
+	return PSF_OK;
+}
+
+int psf_cursor_next(const void *buf, struct psf_cursor *c,
+		    struct psf_elem *e)
+{
+	uint32_t off = c->next;
+	int rc;
+
+	if (off >= c->end)
+		return PSF_ERR_NOTFOUND;
+	rc = psf__elem((const uint8_t *)buf, (int)off, e);
+	if (rc)
+		return rc;
+	if (e->end > c->end)
+		return PSF_ERR_OVERRUN;
+	c->next = e->end;
+	return (int)off;
+}
+
 static int skip_pads(const void *buf, int parent, int off)
 {
 	while (off >= 0 && psf_sig(buf, off) == PSF_PAD)
@@ -258,9 +287,52 @@ int psf_find_path(const void *buf, const struct psf_step *steps, size_t n,
 }
 
 /*
- * Descend from the root, at each level skipping whole siblings in O(1)
- * thanks to the container size field, until off is reached.
+ * The child of container cur whose bytes hold off (off itself when it is
+ * a child).  Siblings are skipped whole, in O(1) each, thanks to the size
+ * field; each is decoded once and must lie inside cur.
  */
+int psf__child_toward(const uint8_t *b, int cur, int off)
+{
+	struct psf_elem e;
+	uint32_t child, end;
+
+	if (psf__elem(b, cur, &e) || !PSF_SIG_IS_CONTAINER(e.sig))
+		return PSF_ERR_BADOFFSET;
+	end = e.end;
+	for (child = e.data; child < end; child = e.end) {
+		if (psf__elem(b, (int)child, &e) || e.end > end)
+			return PSF_ERR_BADOFFSET;
+		if ((uint32_t)off < e.end)
+			break;
+	}
+	if (child >= end || child > (uint32_t)off)
+		return PSF_ERR_BADOFFSET;
+	if (child != (uint32_t)off && !PSF_SIG_IS_CONTAINER(e.sig))
+		return PSF_ERR_BADOFFSET; /* inside a payload */
+	return (int)child;
+}
+
+int psf__locate(const uint8_t *b, int off, int *parent)
+{
+	struct psf_elem e;
+	int cur = psf_root(b), depth = 0;
+	int rc = psf__elem(b, off, &e);
+
+	if (rc)
+		return rc;
+	*parent = -1;
+	while (cur != off) {
+		if (depth == (int)PSF_MAX_DEPTH)
+			return PSF_ERR_TOODEEP;
+		depth++;
+		*parent = cur;
+		cur = psf__child_toward(b, cur, off);
+		if (cur < 0)
+			return cur;
+	}
+	return depth;
+}
+
 int psf_ancestors(const void *buf, int off, int chain[PSF_MAX_DEPTH])
 {
 	const uint8_t *b = (const uint8_t *)buf;
@@ -271,23 +343,12 @@ int psf_ancestors(const void *buf, int off, int chain[PSF_MAX_DEPTH])
 	if (rc)
 		return rc;
 	while (cur != off) {
-		int child;
-
 		if (depth == (int)PSF_MAX_DEPTH)
 			return PSF_ERR_TOODEEP;
 		chain[depth++] = cur;
-		for (child = psf_first_child_raw(buf, cur); child >= 0;
-		     child = psf_next_child_raw(buf, cur, child)) {
-			if (psf__elem(b, child, &e))
-				return PSF_ERR_BADOFFSET;
-			if ((uint32_t)off < e.end)
-				break;
-		}
-		if (child < 0 || child > off)
-			return PSF_ERR_BADOFFSET;
-		if (child != off && !PSF_SIG_IS_CONTAINER(e.sig))
-			return PSF_ERR_BADOFFSET; /* inside a payload */
-		cur = child;
+		cur = psf__child_toward(b, cur, off);
+		if (cur < 0)
+			return cur;
 	}
 	return depth;
 }
@@ -295,10 +356,11 @@ int psf_ancestors(const void *buf, int off, int chain[PSF_MAX_DEPTH])
 uint64_t psf_field_uint(const void *payload, uint32_t len, uint32_t off,
 			uint32_t width)
 {
-	const uint8_t *p = (const uint8_t *)payload + off;
+	const uint8_t *p;
 
 	if (off > len || width > len - off)
 		return 0;
+	p = (const uint8_t *)payload + off;
 	switch (width) {
 	case 1: return p[0];
 	case 2: return psf_le16(p);

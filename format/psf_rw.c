@@ -11,34 +11,40 @@
 #include "psf.h"
 #include "psf_internal.h"
 
-/* The edited spot's enclosing containers, root first, parent last. */
-struct path {
-	int chain[PSF_MAX_DEPTH];
+/*
+ * Where an edit happens: the container whose children change, and its
+ * depth (root = 1).  The containers above it are found again by a descent
+ * from the root when their sizes change, instead of being kept in an
+ * array, so the editors' stack frames stay small enough for firmware.
+ */
+struct site {
+	int parent;
 	int depth;
 };
 
-static int path_to_parent(const uint8_t *b, int parent, struct path *p)
+static int site_of_parent(const uint8_t *b, int parent, struct site *s)
 {
-	int depth = psf_ancestors(b, parent, p->chain);
+	struct psf_elem e;
+	int up, depth = psf__container(b, parent, &e);
 
+	if (!depth)
+		depth = psf__locate(b, parent, &up);
 	if (depth < 0)
 		return depth;
-	if (depth == (int)PSF_MAX_DEPTH)
-		return PSF_ERR_TOODEEP;
-	p->chain[depth] = parent;
-	p->depth = depth + 1;
+	s->parent = parent;
+	s->depth = depth + 1;
 	return PSF_OK;
 }
 
-static int path_to_elem(const uint8_t *b, int elem, struct path *p)
+static int site_of_elem(const uint8_t *b, int elem, struct site *s)
 {
-	int depth = psf_ancestors(b, elem, p->chain);
+	int depth = psf__locate(b, elem, &s->parent);
 
 	if (depth < 0)
 		return depth;
 	if (depth == 0)
 		return PSF_ERR_BADVALUE; /* the root has no parent */
-	p->depth = depth;
+	s->depth = depth;
 	return PSF_OK;
 }
 
@@ -47,26 +53,38 @@ static void add_u32(uint8_t *at, int32_t delta)
 	psf_put_le32(at, psf_le32(at) + (uint32_t)delta);
 }
 
-/* Every container on the path and the store itself change by delta. */
-static void resize_path(uint8_t *b, const struct path *p, int32_t delta)
+/*
+ * Every container from the root down to the site's parent, and the store,
+ * change size by delta.  Runs after the tail moved: everything it reads
+ * (the ancestors and the siblings before them) lies before the edited spot
+ * and still has its old sizes, each container being looked into before
+ * its own size changes.
+ */
+static void resize_path(uint8_t *b, const struct site *s, int32_t delta)
 {
-	int i;
+	int cur = psf_root(b);
 
-	for (i = 0; i < p->depth; i++)
-		add_u32(b + p->chain[i] + 8, delta);
+	for (;;) {
+		int next = cur == s->parent
+				   ? -1 : psf__child_toward(b, cur, s->parent);
+
+		add_u32(b + cur + 8, delta);
+		if (next < 0)
+			break;
+		cur = next;
+	}
 	add_u32(b + PSF_HDR_TOTAL, delta);
 }
 
-static uint32_t parent_end(const uint8_t *b, const struct path *p)
+static uint32_t parent_end(const uint8_t *b, const struct site *s)
 {
-	int parent = p->chain[p->depth - 1];
-
-	return (uint32_t)parent + PSF_CONTAINER_HDR + psf_le32(b + parent + 8);
+	return (uint32_t)s->parent + PSF_CONTAINER_HDR +
+	       psf_le32(b + s->parent + 8);
 }
 
-static int is_pad_at(const uint8_t *b, const struct path *p, uint32_t at)
+static int is_pad_at(const uint8_t *b, const struct site *s, uint32_t at)
 {
-	return at < parent_end(b, p) && psf_le32(b + at) == PSF_PAD;
+	return at < parent_end(b, s) && psf_le32(b + at) == PSF_PAD;
 }
 
 static void put_pad(uint8_t *b, uint32_t at, uint32_t payload_len)
@@ -85,12 +103,12 @@ static uint32_t capacity(size_t cap)
  * change to that container's child count (-1 when a pad was swallowed
  * whole) or an error.  The caller writes the n bytes.
  */
-static int grow(uint8_t *b, size_t cap, const struct path *p, uint32_t at,
+static int grow(uint8_t *b, size_t cap, const struct site *s, uint32_t at,
 		uint32_t n)
 {
 	uint32_t total = psf_total(b);
 
-	if (is_pad_at(b, p, at)) {
+	if (is_pad_at(b, s, at)) {
 		uint32_t plen = psf_le32(b + at + 4);
 
 		if (plen >= n) {
@@ -103,7 +121,7 @@ static int grow(uint8_t *b, size_t cap, const struct path *p, uint32_t at,
 	if (n > capacity(cap) || total > capacity(cap) - n)
 		return PSF_ERR_NOSPACE;
 	psf_memmove(b + at + n, b + at, total - at);
-	resize_path(b, p, (int32_t)n);
+	resize_path(b, s, (int32_t)n);
 	return 0;
 }
 
@@ -112,12 +130,12 @@ static int grow(uint8_t *b, size_t cap, const struct path *p, uint32_t at,
  * With keep_room the bytes stay as (or join) a pad when that is possible;
  * otherwise the tail moves up.  Returns the change to the child count.
  */
-static int shrink(uint8_t *b, const struct path *p, uint32_t at, uint32_t n,
+static int shrink(uint8_t *b, const struct site *s, uint32_t at, uint32_t n,
 		  int keep_room)
 {
 	uint32_t total = psf_total(b);
 
-	if (keep_room && is_pad_at(b, p, at + n)) {
+	if (keep_room && is_pad_at(b, s, at + n)) {
 		put_pad(b, at, psf_le32(b + at + n + 4) + n);
 		return 0;
 	}
@@ -126,13 +144,13 @@ static int shrink(uint8_t *b, const struct path *p, uint32_t at, uint32_t n,
 		return 1;
 	}
 	psf_memmove(b + at, b + at + n, total - at - n);
-	resize_path(b, p, -(int32_t)n);
+	resize_path(b, s, -(int32_t)n);
 	return 0;
 }
 
-static void add_count(uint8_t *b, const struct path *p, int delta)
+static void add_count(uint8_t *b, const struct site *s, int delta)
 {
-	add_u32(b + p->chain[p->depth - 1] + 4, delta);
+	add_u32(b + s->parent + 4, delta);
 }
 
 int psf_set_payload(void *buf, size_t cap, int elem, const void *data,
@@ -140,24 +158,24 @@ int psf_set_payload(void *buf, size_t cap, int elem, const void *data,
 {
 	uint8_t *b = (uint8_t *)buf;
 	struct psf_elem e;
-	struct path p;
+	struct site s;
 	int rc = psf__elem(b, elem, &e);
 
 	if (!rc && PSF_SIG_IS_CONTAINER(e.sig))
 		rc = PSF_ERR_NOTSTRUCT;
 	if (!rc)
-		rc = path_to_elem(b, elem, &p);
+		rc = site_of_elem(b, elem, &s);
 	if (rc)
 		return rc;
 	if (len > PSF_MAX_TOTAL)
 		return PSF_ERR_NOSPACE;
 	if (len > e.count)
-		rc = grow(b, cap, &p, e.end, len - e.count);
+		rc = grow(b, cap, &s, e.end, len - e.count);
 	else if (len < e.count)
-		rc = shrink(b, &p, e.data + len, e.count - len, 1);
+		rc = shrink(b, &s, e.data + len, e.count - len, 1);
 	if (rc < 0)
 		return rc;
-	add_count(b, &p, rc);
+	add_count(b, &s, rc);
 	psf_put_le32(b + elem + 4, len);
 	if (data)
 		psf_memcpy(b + e.data, data, len);
@@ -195,7 +213,7 @@ int psf_insert(void *buf, size_t cap, int parent, int before, uint32_t sig,
 	uint8_t *b = (uint8_t *)buf;
 	int container = PSF_SIG_IS_CONTAINER(sig);
 	uint32_t hdr = container ? PSF_CONTAINER_HDR : PSF_STRUCT_HDR;
-	struct path p;
+	struct site s;
 	int at, rc;
 
 	if (container && (data || len))
@@ -205,15 +223,15 @@ int psf_insert(void *buf, size_t cap, int parent, int before, uint32_t sig,
 	at = insert_point(b, parent, before);
 	if (at < 0)
 		return at;
-	rc = path_to_parent(b, parent, &p);
+	rc = site_of_parent(b, parent, &s);
 	if (rc)
 		return rc;
-	if (container && p.depth == (int)PSF_MAX_DEPTH)
+	if (container && s.depth == (int)PSF_MAX_DEPTH)
 		return PSF_ERR_TOODEEP;
-	rc = grow(b, cap, &p, (uint32_t)at, hdr + len);
+	rc = grow(b, cap, &s, (uint32_t)at, hdr + len);
 	if (rc < 0)
 		return rc;
-	add_count(b, &p, 1 + rc);
+	add_count(b, &s, 1 + rc);
 	psf_put_le32(b + at, sig);
 	psf_put_le32(b + at + 4, container ? 0u : len);
 	if (container)
@@ -243,15 +261,15 @@ int psf_delete(void *buf, int elem)
 {
 	uint8_t *b = (uint8_t *)buf;
 	struct psf_elem e;
-	struct path p;
+	struct site s;
 	int rc = psf__elem(b, elem, &e);
 
 	if (!rc)
-		rc = path_to_elem(b, elem, &p);
+		rc = site_of_elem(b, elem, &s);
 	if (rc)
 		return rc;
-	shrink(b, &p, (uint32_t)elem, e.end - (uint32_t)elem, 0);
-	add_count(b, &p, -1);
+	shrink(b, &s, (uint32_t)elem, e.end - (uint32_t)elem, 0);
+	add_count(b, &s, -1);
 	return PSF_OK;
 }
 

@@ -1,0 +1,295 @@
+#!/bin/sh
+# Word splitting of the flag and module lists is intended throughout.
+# shellcheck disable=SC2086,SC2046
+#
+# firmware-size.sh - the PSF core as a BMC firmware would link it.
+#
+# Cross-compiles the freestanding core (format/psf_*.c, without
+# PSF_CRC_FAST, so the 64-byte nibble-table CRC is used) for an ARM
+# Cortex-M3 in Thumb-2 at -Os, then reports and checks:
+#
+#   reader   .text+.rodata of psf_ro.o + psf_crc.o      <= READER_LIMIT
+#   all      reader + psf_rw, psf_wip, psf_sw, strerror <= ALL_LIMIT
+#   stack    the deepest single frame (-fstack-usage .su files), and the
+#            worst-case call chain from the static call graph that gcc
+#            writes with -fcallgraph-info=su (.ci files): for every
+#            function, its frame plus the costliest chain of callees,
+#            taken over all functions                   <= STACK_LIMIT
+#   symbols  after `ld -r`, nothing undefined but memcpy/memmove/memset/
+#            memcmp (plus any helper listed in JUSTIFIED below), for the
+#            reader alone and for everything
+#   host     the same core compiles with the host gcc -ffreestanding
+#            -nostdlib (small and PSF_CRC_FAST CRC) with the same symbol rule
+#
+# Run from anywhere (`make firmware` runs it from the repository root).
+# Exits non-zero when a limit is exceeded or a check fails.
+# Environment: CROSS (default arm-none-eabi-), HOSTCC (default gcc),
+# EXT_FRAME (default 0): bytes of stack charged to each external callee
+# (memcpy/memmove/memset/memcmp come with the firmware; set it to their
+# deepest frame to include them in the worst chain).
+set -eu
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+CROSS=${CROSS:-arm-none-eabi-}
+HOSTCC=${HOSTCC:-gcc}
+EXT_FRAME=${EXT_FRAME:-0}
+
+READER_LIMIT=2048
+ALL_LIMIT=5120
+STACK_LIMIT=256
+
+READER="psf_ro psf_crc"
+ALL="psf_ro psf_rw psf_wip psf_sw psf_crc psf_strerror"
+
+# What a freestanding C environment must provide anyway.
+ALLOWED_UNDEF="memcpy memmove memset memcmp"
+# Compiler-runtime helpers accepted, each with its reason, as "symbol:why".
+# None is needed today; e.g. "__aeabi_uldivmod:64-bit division in X".
+JUSTIFIED=""
+
+WARN="-std=c11 -Wall -Wextra -Werror"
+ARM_FLAGS="$WARN -ffreestanding -nostdlib -Os -mthumb -mcpu=cortex-m3 \
+-fstack-usage -ffunction-sections"
+HOST_FLAGS="$WARN -ffreestanding -nostdlib -O2"
+
+die() { echo "firmware: $*" >&2; exit 1; }
+
+for t in gcc size nm ld; do
+    command -v "${CROSS}$t" >/dev/null 2>&1 ||
+        die "${CROSS}$t not found (Debian: gcc-arm-none-eabi; scripts/install-deps.sh)"
+done
+command -v "$HOSTCC" >/dev/null 2>&1 || die "$HOSTCC not found"
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/psf-firmware.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+trap 'exit 1' INT TERM
+mkdir "$tmp/arm" "$tmp/host" "$tmp/hostfast"
+
+# ---------------------------------------------------------------- compile
+# Each object with its .su (frames) and .ci (call graph) beside it.
+for m in $ALL; do
+    "${CROSS}gcc" $ARM_FLAGS -fcallgraph-info=su -I"$ROOT/format" \
+        -c "$ROOT/format/$m.c" -o "$tmp/arm/$m.o" ||
+        die "cross-compiling format/$m.c failed"
+done
+
+objs() { # dir modules...
+    d=$1; shift
+    for m in "$@"; do printf '%s ' "$d/$m.o"; done
+}
+
+# ---------------------------------------------------------------- sizes
+# Berkeley `text` = .text + .rodata: what goes to flash (no .data/.bss is
+# expected: the core has no global state).
+text_of() { # objects...
+    "${CROSS}size" -t "$@" | awk 'END { print $1 }'
+}
+data_of() {
+    "${CROSS}size" -t "$@" | awk 'END { print $2 + $3 }'
+}
+
+echo "firmware: ${CROSS}gcc $("${CROSS}gcc" -dumpversion), -Os -mthumb -mcpu=cortex-m3, small CRC"
+echo "  object             text  (.text + .rodata, bytes)"
+for m in $ALL; do
+    printf '  %-16s %6s\n' "$m.o" "$(text_of "$tmp/arm/$m.o")"
+done
+
+reader=$(text_of $(objs "$tmp/arm" $READER))
+all=$(text_of $(objs "$tmp/arm" $ALL))
+rw=$(data_of $(objs "$tmp/arm" $ALL))
+echo "  reader (psf_ro + psf_crc)        $reader B"
+echo "  all (+ psf_rw, psf_wip, psf_sw, psf_strerror) $all B  (.data+.bss: $rw B)"
+
+fail=0
+[ "$rw" -eq 0 ] || { echo "firmware: FAIL: the core has $rw B of .data/.bss" >&2; fail=1; }
+
+# ---------------------------------------------------------------- stack
+# Deepest frame, and any frame that is not static (alloca, VLA).
+cat "$tmp"/arm/*.su > "$tmp/all.su"
+maxframe=$(awk -F'\t' '$2 + 0 > m { m = $2 + 0; f = $1 } END {
+    sub(/.*:/, "", f); print m, f }' "$tmp/all.su")
+maxframe_b=${maxframe% *}
+maxframe_f=${maxframe#* }
+if awk -F'\t' '$3 != "static" { print "  non-static frame: " $0; bad = 1 }
+        END { exit bad }' "$tmp/all.su"; then :; else
+    echo "firmware: FAIL: dynamic stack frames (see above)" >&2
+    fail=1
+fi
+
+# Worst call chain.  gcc's .ci files are VCG graphs: one node per function
+# (label "name\nfile:line:col\nN bytes (static)" when it is defined in that
+# object; external ones have no size), one edge per call instruction that
+# survived optimisation.  Static functions are titled "file:name", so equal
+# static names in different files stay apart; global ones are titled by
+# name and join up across files.  A function's cost is its frame plus the
+# costliest of its callees; recursion or an indirect call would make the
+# bound meaningless and fails the check.  External callees (the mem*
+# functions, which the firmware provides) count EXT_FRAME bytes each.
+reader_ci=""
+for m in $READER; do reader_ci="$reader_ci $tmp/arm/$m.ci"; done
+awk -v reader_ci="$reader_ci" -v ext_frame="$EXT_FRAME" '
+function field(name,    v) {
+    if (!match($0, name ": \"[^\"]*\""))
+        return ""
+    v = substr($0, RSTART, RLENGTH)
+    sub(/^[^"]*"/, "", v)
+    sub(/"$/, "", v)
+    return v
+}
+function short(t) { sub(/.*:/, "", t); return t }
+function cost(n,    i, c, best, pick) {
+    if (n in memo)
+        return memo[n]
+    if (n in onstack) {
+        cycle = cycle " " short(n)
+        return 0
+    }
+    onstack[n] = 1
+    best = 0
+    pick = ""
+    for (i = 1; i <= ncal[n]; i++) {
+        c = cost(cal[n, i])
+        if (pick == "" || c > best) {
+            best = c
+            pick = cal[n, i]
+        }
+    }
+    delete onstack[n]
+    nxt[n] = pick
+    memo[n] = (n in frame ? frame[n] : ext_frame + 0) + best
+    return memo[n]
+}
+function chain(n,    s) {
+    s = ""
+    while (n != "") {
+        s = s (s == "" ? "" : " > ") short(n) \
+            (n in frame ? "(" frame[n] ")" : "(ext " ext_frame + 0 ")")
+        n = nxt[n]
+    }
+    return s
+}
+BEGIN {
+    k = split(reader_ci, r, " ")
+    for (i = 1; i <= k; i++)
+        is_reader[r[i]] = 1
+}
+/^node:/ {
+    t = field("title")
+    lab = field("label")
+    if (match(lab, /[0-9]+ bytes \(/)) {
+        b = substr(lab, RSTART, RLENGTH)
+        sub(/ .*/, "", b)
+        frame[t] = b + 0
+        in_reader[t] = (FILENAME in is_reader)
+    }
+}
+/^edge:/ {
+    s = field("sourcename")
+    d = field("targetname")
+    if (d ~ /indirect/)
+        indirect = indirect " " short(s)
+    if (!((s, d) in edge)) {
+        edge[s, d] = 1
+        cal[s, ++ncal[s]] = d
+    }
+}
+END {
+    worst = -1
+    rworst = -1
+    for (t in frame) {
+        c = cost(t)
+        if (c > worst || (c == worst && t < wt)) { worst = c; wt = t }
+        if (in_reader[t] && (c > rworst || (c == rworst && t < rt))) {
+            rworst = c
+            rt = t
+        }
+    }
+    for (key in edge) {
+        split(key, e, SUBSEP)
+        if (!(e[2] in frame))
+            ext[short(e[2])] = 1
+    }
+    x = ""
+    for (n in ext)
+        x = x " " n
+    print "all", worst, chain(wt)
+    print "reader", rworst, chain(rt)
+    print "external", x
+    if (cycle != "")
+        print "cycle", cycle
+    if (indirect != "")
+        print "indirect", indirect
+}' "$tmp"/arm/*.ci > "$tmp/chain.txt"
+
+chain_all=$(awk '$1 == "all" { print $2 }' "$tmp/chain.txt")
+chain_reader=$(awk '$1 == "reader" { print $2 }' "$tmp/chain.txt")
+echo "  max frame $maxframe_b B ($maxframe_f, from the .su files)"
+echo "  worst call chain (static call graph from gcc -fcallgraph-info=su,"
+echo "  frames summed along the costliest path; external mem* counted as $EXT_FRAME B):"
+echo "    all    $chain_all B: $(sed -n 's/^all [0-9]* //p' "$tmp/chain.txt")"
+echo "    reader $chain_reader B: $(sed -n 's/^reader [0-9]* //p' "$tmp/chain.txt")"
+echo "    external callees: $(sed -n 's/^external *//p' "$tmp/chain.txt")"
+if grep -q '^cycle' "$tmp/chain.txt"; then
+    echo "firmware: FAIL: recursion in the call graph:$(sed -n 's/^cycle//p' "$tmp/chain.txt")" >&2
+    fail=1
+fi
+if grep -q '^indirect' "$tmp/chain.txt"; then
+    echo "firmware: FAIL: indirect calls in:$(sed -n 's/^indirect//p' "$tmp/chain.txt")" >&2
+    fail=1
+fi
+
+# ---------------------------------------------------------------- symbols
+# Link each set into one relocatable object: what stays undefined is what
+# the firmware must provide.
+undef_check() { # label ld nm objects...
+    label=$1 ld=$2 nm=$3
+    shift 3
+    "$ld" -r -o "$tmp/check.o" "$@" || die "$ld -r failed ($label)"
+    bad=""
+    helpers=""
+    for s in $("$nm" -u "$tmp/check.o" | awk '{ print $NF }'); do
+        ok=0
+        for a in $ALLOWED_UNDEF; do [ "$s" = "$a" ] && ok=1; done
+        for j in $JUSTIFIED; do
+            [ "$s" = "${j%%:*}" ] && { ok=1; helpers="$helpers $j"; }
+        done
+        [ $ok -eq 1 ] || bad="$bad $s"
+    done
+    undef=$("$nm" -u "$tmp/check.o" | awk '{ printf " %s", $NF }')
+    echo "  undefined ($label):${undef:- none}"
+    [ -z "$helpers" ] || echo "    accepted helpers:$helpers"
+    if [ -n "$bad" ]; then
+        echo "firmware: FAIL: $label needs symbols a freestanding target lacks:$bad" >&2
+        fail=1
+    fi
+}
+
+undef_check "arm reader" "${CROSS}ld" "${CROSS}nm" $(objs "$tmp/arm" $READER)
+undef_check "arm all" "${CROSS}ld" "${CROSS}nm" $(objs "$tmp/arm" $ALL)
+
+# ---------------------------------------------------------------- host
+for m in $ALL; do
+    "$HOSTCC" $HOST_FLAGS -I"$ROOT/format" -c "$ROOT/format/$m.c" \
+        -o "$tmp/host/$m.o" ||
+        die "host freestanding compile of format/$m.c failed"
+    "$HOSTCC" $HOST_FLAGS -DPSF_CRC_FAST -I"$ROOT/format" \
+        -c "$ROOT/format/$m.c" -o "$tmp/hostfast/$m.o" ||
+        die "host freestanding compile (PSF_CRC_FAST) of format/$m.c failed"
+done
+undef_check "host $("$HOSTCC" -dumpmachine) -ffreestanding" ld nm \
+    $(objs "$tmp/host" $ALL)
+undef_check "host -ffreestanding -DPSF_CRC_FAST" ld nm \
+    $(objs "$tmp/hostfast" $ALL)
+
+# ---------------------------------------------------------------- verdict
+over() { # value limit name
+    if [ "$1" -gt "$2" ]; then
+        echo "firmware: FAIL: $3 $1 B exceeds $2 B" >&2
+        fail=1
+    fi
+}
+echo "firmware: reader $reader B (limit $READER_LIMIT), all $all B (limit $ALL_LIMIT), max frame $maxframe_b B, worst chain $chain_all B (limit $STACK_LIMIT)"
+over "$reader" "$READER_LIMIT" "reader"
+over "$all" "$ALL_LIMIT" "all"
+over "$chain_all" "$STACK_LIMIT" "worst call chain"
+exit $fail
