@@ -31,7 +31,7 @@ FORMAT_CORE := format/psf_ro.c format/psf_rw.c format/psf_wip.c \
                format/psf_sw.c format/psf_crc.c format/psf_strerror.c
 FORMAT_HOST := format/psf_schema.c format/psf_tree.c format/psf_text.c
 FORMAT_SRC  := $(FORMAT_CORE) $(FORMAT_HOST)
-FORMAT_HDRS := $(wildcard format/*.h)
+FORMAT_HDRS := $(wildcard format/*.h) $(wildcard tests/unit/*.h)
 
 UNIT_SRC    := $(wildcard tests/unit/test_*.c)
 FUZZ_SRC    := $(wildcard tests/fuzz/fuzz_*.c)
@@ -39,8 +39,8 @@ FUZZ_SRC    := $(wildcard tests/fuzz/fuzz_*.c)
 # Objects for a build flavour: $(call objs,flavour,sources)
 objs = $(patsubst %.c,$(BUILD)/$(1)/%.o,$(2))
 
-.PHONY: all test unit e2e fuzz fuzz-smoke bench demo firmware install \
-        deps clean be-test
+.PHONY: all test test-build unit e2e fuzz fuzz-smoke bench bench-callgrind \
+        demo firmware install deps clean be-test
 .DEFAULT_GOAL := all
 
 all: $(BUILD)/opt/libpsf.a $(BUILD)/opt/libpsf-tree.a $(BUILD)/opt/psftool
@@ -80,9 +80,14 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/san/tests/unit/%,$(UNIT_SRC))
 $(BUILD)/san/tests/unit/%: $(BUILD)/san/tests/unit/%.o $(call PSF_LIBS,san)
 	$(CC) $(SAN) -o $@ $^ $(CMOCKA_LIBS)
 
+# Build everything in parallel, then run the suites one after another so
+# their output stays readable.
 test: deps
-	@$(MAKE) --no-print-directory unit e2e be-test fuzz-smoke firmware
+	@$(MAKE) --no-print-directory test-build
+	@$(MAKE) --no-print-directory -j1 unit e2e be-test fuzz-smoke firmware
 	@echo "make test: all suites passed"
+
+test-build: $(UNIT_BINS) $(BUILD)/san/psftool $(BE_BIN) $(FUZZ_BINS)
 
 unit: $(UNIT_BINS)
 	@scripts/run-unit.sh $(UNIT_BINS)
@@ -120,12 +125,16 @@ firmware:
 	@scripts/firmware-size.sh
 
 # ---------------------------------------------------------------- bench
-$(BUILD)/opt/bench/%: bench/%.c $(call PSF_LIBS,opt)
+$(BUILD)/opt/bench/%: bench/%.c $(BUILD)/opt/libpsf.a
 	@mkdir -p $(dir $@)
 	$(CC) $(WARN) $(DEFS) $(INC) $(OPT) -o $@ $^ -lfdt
 
 bench: deps $(BUILD)/opt/bench/bench_format
 	$(BUILD)/opt/bench/bench_format
+
+# Instruction counts (valgrind): stable on a noisy machine.
+bench-callgrind: deps $(BUILD)/opt/bench/bench_format
+	$(BUILD)/opt/bench/bench_format --callgrind
 
 # ---------------------------------------------------------------- demo
 DEMO_IMAGE ?= $(BUILD)/pstate-default.img

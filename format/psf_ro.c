@@ -97,6 +97,8 @@ int psf_check_tree(const void *buf, size_t bufsize, uint32_t *bad_off)
 			return fail_at(bad_off, start[depth - 1],
 				       PSF_ERR_BADCOUNT);
 
+		if (limit - off < PSF_STRUCT_HDR)
+			return fail_at(bad_off, off, PSF_ERR_OVERRUN);
 		sig = psf_le32(b + off);
 		hdr = PSF_SIG_IS_CONTAINER(sig) ? PSF_CONTAINER_HDR
 						: PSF_STRUCT_HDR;

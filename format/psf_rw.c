@@ -99,15 +99,16 @@ static uint32_t capacity(size_t cap)
 }
 
 /*
- * Open n bytes at offset at inside the path's last container.  Returns the
- * change to that container's child count (-1 when a pad was swallowed
- * whole) or an error.  The caller writes the n bytes.
+ * Open n bytes at offset at inside the site's container.  *dcount gets the
+ * change to its child count (-1 when a pad was used up whole).  Returns 0
+ * or an error, before touching anything.  The caller writes the n bytes.
  */
 static int grow(uint8_t *b, size_t cap, const struct site *s, uint32_t at,
-		uint32_t n)
+		uint32_t n, int *dcount)
 {
 	uint32_t total = psf_total(b);
 
+	*dcount = 0;
 	if (is_pad_at(b, s, at)) {
 		uint32_t plen = psf_le32(b + at + 4);
 
@@ -115,8 +116,10 @@ static int grow(uint8_t *b, size_t cap, const struct site *s, uint32_t at,
 			put_pad(b, at + n, plen - n);
 			return 0;
 		}
-		if (plen + PSF_STRUCT_HDR == n)
-			return -1;
+		if (plen + PSF_STRUCT_HDR == n) {
+			*dcount = -1; /* the pad is used up */
+			return 0;
+		}
 	}
 	if (n > capacity(cap) || total > capacity(cap) - n)
 		return PSF_ERR_NOSPACE;
@@ -126,7 +129,7 @@ static int grow(uint8_t *b, size_t cap, const struct site *s, uint32_t at,
 }
 
 /*
- * Release the n bytes at [at, at + n) inside the path's last container.
+ * Release the n bytes at [at, at + n) inside the site's container.
  * With keep_room the bytes stay as (or join) a pad when that is possible;
  * otherwise the tail moves up.  Returns the change to the child count.
  */
@@ -159,6 +162,7 @@ int psf_set_payload(void *buf, size_t cap, int elem, const void *data,
 	uint8_t *b = (uint8_t *)buf;
 	struct psf_elem e;
 	struct site s;
+	int dcount = 0;
 	int rc = psf__elem(b, elem, &e);
 
 	if (!rc && PSF_SIG_IS_CONTAINER(e.sig))
@@ -169,13 +173,14 @@ int psf_set_payload(void *buf, size_t cap, int elem, const void *data,
 		return rc;
 	if (len > PSF_MAX_TOTAL)
 		return PSF_ERR_NOSPACE;
-	if (len > e.count)
-		rc = grow(b, cap, &s, e.end, len - e.count);
-	else if (len < e.count)
-		rc = shrink(b, &s, e.data + len, e.count - len, 1);
-	if (rc < 0)
-		return rc;
-	add_count(b, &s, rc);
+	if (len > e.count) {
+		rc = grow(b, cap, &s, e.end, len - e.count, &dcount);
+		if (rc < 0)
+			return rc;
+	} else if (len < e.count) {
+		dcount = shrink(b, &s, e.data + len, e.count - len, 1);
+	}
+	add_count(b, &s, dcount);
 	psf_put_le32(b + elem + 4, len);
 	if (data)
 		psf_memcpy(b + e.data, data, len);
@@ -214,7 +219,7 @@ int psf_insert(void *buf, size_t cap, int parent, int before, uint32_t sig,
 	int container = PSF_SIG_IS_CONTAINER(sig);
 	uint32_t hdr = container ? PSF_CONTAINER_HDR : PSF_STRUCT_HDR;
 	struct site s;
-	int at, rc;
+	int at, rc, dcount;
 
 	if (container && (data || len))
 		return PSF_ERR_BADVALUE;
@@ -228,10 +233,10 @@ int psf_insert(void *buf, size_t cap, int parent, int before, uint32_t sig,
 		return rc;
 	if (container && s.depth == (int)PSF_MAX_DEPTH)
 		return PSF_ERR_TOODEEP;
-	rc = grow(b, cap, &s, (uint32_t)at, hdr + len);
+	rc = grow(b, cap, &s, (uint32_t)at, hdr + len, &dcount);
 	if (rc < 0)
 		return rc;
-	add_count(b, &s, 1 + rc);
+	add_count(b, &s, 1 + dcount);
 	psf_put_le32(b + at, sig);
 	psf_put_le32(b + at + 4, container ? 0u : len);
 	if (container)
@@ -278,7 +283,7 @@ int psf_finish(void *buf)
 	uint8_t *b = (uint8_t *)buf;
 	uint32_t total = psf_total(b);
 
-	if (total < PSF_HEADER_SIZE || total > PSF_MAX_TOTAL)
+	if (total < PSF_HEADER_SIZE + PSF_CONTAINER_HDR || total > PSF_MAX_TOTAL)
 		return PSF_ERR_BADHEADER;
 	psf_put_le32(b + PSF_HDR_BODY_CRC,
 		     psf_crc32c(0, b + PSF_HEADER_SIZE, total - PSF_HEADER_SIZE));

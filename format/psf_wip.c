@@ -5,12 +5,21 @@
 #include "psf.h"
 #include "psf_internal.h"
 
+/* An in-place edit must hit a real element: an offset into the middle of
+ * one could decode as a plausible header and be corrupted silently. */
+static int real_elem(const uint8_t *b, int elem, struct psf_elem *e)
+{
+	int parent, rc = psf__locate(b, elem, &parent);
+
+	return rc < 0 ? rc : psf__elem(b, elem, e);
+}
+
 int psf_wip_write(void *buf, int elem, uint32_t off, const void *data,
 		  uint32_t n)
 {
 	uint8_t *b = (uint8_t *)buf;
 	struct psf_elem e;
-	int rc = psf__elem(b, elem, &e);
+	int rc = real_elem(b, elem, &e);
 
 	if (rc)
 		return rc;
@@ -26,7 +35,7 @@ int psf_wip_nop(void *buf, int elem)
 {
 	uint8_t *b = (uint8_t *)buf;
 	struct psf_elem e;
-	int rc = psf__elem(b, elem, &e);
+	int rc = real_elem(b, elem, &e);
 
 	if (rc)
 		return rc;
