@@ -11,12 +11,18 @@
  *
  * Then times, interleaved batch by batch, with CLOCK_MONOTONIC:
  *   psf_check_full + walk    vs   fdt_check_full + walk   (the headline)
- * and the pieces (CRC alone, structure check alone, walks alone), then
- * "what-if" rows for proposed core changes, implemented here: a CRC-32C by
- * slicing-by-16 (portable) and by the SSE4.2 crc32 instruction (1 and 3
- * streams, x86-64 only, chosen at run time), a walk that does not re-decode
- * the parent at every step, and the two combined.  The result of every
+ * where the PSF walk is what a reader of the public API writes: a
+ * psf_cursor per open container (psf_cursor_init / psf_cursor_next), an
+ * explicit stack, and every structure's payload read.  Then the pieces:
+ * the body CRC alone, the tree checks alone, the walks alone (the cursor
+ * walk, and the same walk through psf_first_child_raw/psf_next_child_raw),
+ * fdt_check_full alone and the libfdt walk alone.  The result of every
  * timed call is checked and accumulated into a volatile sink.
+ *
+ * Everything measured is the core as built: psf_crc32c uses the SSE4.2
+ * crc32 instruction on x86-64 hosts that have it, and the slicing-by-16
+ * tables otherwise or when the core is compiled with -DPSF_CRC_NO_HW
+ * (`make bench` runs both).  The program prints which path it measures.
  *
  *   bench_format                 timing table (the default; `make bench`)
  *   bench_format --quick         fewer/shorter batches
@@ -39,13 +45,6 @@
 
 #include "psf.h"
 #include "psf_schema.h"
-
-#if defined(__x86_64__) && defined(__GNUC__)
-#include <nmmintrin.h>
-#define HAVE_HWCRC 1
-#else
-#define HAVE_HWCRC 0
-#endif
 
 #define NOINLINE __attribute__((noinline))
 
@@ -448,6 +447,45 @@ static int build_dtb(uint32_t trim, struct gen_stats *st)
 }
 
 /* ------------------------------------------------------------------------
+ * Which CRC-32C psf_crc32c uses.  This mirrors the selection in
+ * format/psf_crc.c, so the bench must be compiled with the same -D flags
+ * as the core it links (the Makefile does that).
+ */
+
+enum crc_path { CRC_NIBBLE, CRC_TABLES, CRC_TABLES_NO_SSE42, CRC_SSE42 };
+
+static int crc_path(void)
+{
+#if !defined(PSF_CRC_FAST)
+	return CRC_NIBBLE;
+#elif __STDC_HOSTED__ && defined(__x86_64__) && \
+    (defined(__GNUC__) || defined(__clang__)) && !defined(PSF_CRC_NO_HW)
+	__builtin_cpu_init();
+	return __builtin_cpu_supports("sse4.2") ? CRC_SSE42
+						: CRC_TABLES_NO_SSE42;
+#else
+	return CRC_TABLES;
+#endif
+}
+
+static const char *crc_path_name(int path)
+{
+	switch (path) {
+	case CRC_NIBBLE:
+		return "nibble table (no PSF_CRC_FAST: the firmware CRC)";
+	case CRC_TABLES_NO_SSE42:
+		return "portable tables, slicing-by-16 (CPU without SSE4.2)";
+	case CRC_SSE42:
+		return "hardware, SSE4.2 crc32 instruction (3 streams)";
+	}
+#ifdef PSF_CRC_NO_HW
+	return "portable tables, slicing-by-16 (-DPSF_CRC_NO_HW)";
+#else
+	return "portable tables, slicing-by-16";
+#endif
+}
+
+/* ------------------------------------------------------------------------
  * The measured work
  */
 
@@ -464,11 +502,68 @@ static void failed(const char *what, int rc)
 }
 
 /*
- * Walk every element with the public child iterators, as a reader would:
- * psf_first_child_raw / psf_next_child_raw, an explicit stack, psf_elem to
- * learn what each child is, and the payload pointer of each structure.
+ * Walk every element with the cursor API, as a reader would: one
+ * struct psf_cursor per open container on an explicit stack,
+ * psf_cursor_next decoding (and bounds-checking) each child into a
+ * struct psf_elem, and for every structure its length and the first byte
+ * of its payload (at e.data).  Pads are elements too and are counted.
  */
 static uint64_t psf_walk(const uint8_t *b)
+{
+	struct psf_cursor stack[PSF_MAX_DEPTH];
+	struct psf_elem e;
+	int depth, off, rc;
+	uint64_t acc = 0;
+	uint32_t visited = 1;
+
+	rc = psf_elem(b, psf_root(b), &e);
+	if (rc == 0)
+		rc = psf_cursor_init(b, psf_root(b), &stack[0]);
+	if (rc) {
+		failed("psf cursor walk: root", rc);
+		return 0;
+	}
+	acc += e.sig;
+	depth = 1;
+	while (depth > 0) {
+		off = psf_cursor_next(b, &stack[depth - 1], &e);
+		if (off < 0) {
+			if (off != PSF_ERR_NOTFOUND) {
+				failed("psf_cursor_next", off);
+				return 0;
+			}
+			depth--;        /* this container is done */
+			continue;
+		}
+		visited++;
+		acc += e.sig;
+		if (PSF_SIG_IS_CONTAINER(e.sig)) {
+			if (depth == (int)PSF_MAX_DEPTH) {
+				failed("psf cursor walk depth", depth);
+				return 0;
+			}
+			rc = psf_cursor_init(b, off, &stack[depth]);
+			if (rc) {
+				failed("psf_cursor_init", rc);
+				return 0;
+			}
+			depth++;
+		} else {
+			acc += e.count + (e.count ? b[e.data] : 0);
+		}
+	}
+	if (visited != g_psf_elems)
+		failed("psf cursor walk count", (int)visited);
+	return acc + visited;
+}
+
+/*
+ * The same walk with the offset iterators psf_first_child_raw /
+ * psf_next_child_raw (the psf_for_each_child_raw loop): psf_elem to learn
+ * what each child is, an explicit stack of (parent, child) offsets.  Each
+ * psf_next_child_raw call decodes the parent again; the cursor does not.
+ */
+static uint64_t psf_walk_raw(const uint8_t *b)
 {
 	int parent[PSF_MAX_DEPTH], saved[PSF_MAX_DEPTH];
 	int depth = 0, cur = psf_root(b), child;
@@ -512,70 +607,12 @@ static uint64_t psf_walk(const uint8_t *b)
 			cur = child;
 			child = psf_first_child_raw(b, cur);
 		} else {
-			const uint8_t *p = b + e.data;
-
-			acc += e.count + (e.count ? p[0] : 0);
+			acc += e.count + (e.count ? b[e.data] : 0);
 			child = psf_next_child_raw(b, cur, child);
 		}
 	}
 	if (visited != g_psf_elems)
 		failed("psf walk count", (int)visited);
-	return acc + visited;
-}
-
-/*
- * What-if: the same walk where the iterator keeps the parent's end instead
- * of re-decoding the parent at every step (psf_elem only: after
- * psf_check_full, the next sibling is at e.end while e.end < parent end).
- * This is what a cursor API in the core would cost.
- */
-static uint64_t psf_walk_cursor(const uint8_t *b)
-{
-	uint32_t pend[PSF_MAX_DEPTH];
-	int depth = 0;
-	uint32_t off, end;
-	uint64_t acc = 0;
-	uint32_t visited = 1;
-	struct psf_elem e;
-
-	if (psf_elem(b, psf_root(b), &e)) {
-		failed("psf cursor walk", -1);
-		return 0;
-	}
-	acc += e.sig;
-	off = e.data;
-	end = e.end;
-	for (;;) {
-		while (off == end) {
-			if (depth == 0)
-				goto done;
-			depth--;
-			end = pend[depth];
-		}
-		if (psf_elem(b, (int)off, &e) || e.end > end) {
-			failed("psf cursor walk", -1);
-			return 0;
-		}
-		visited++;
-		acc += e.sig;
-		if (PSF_SIG_IS_CONTAINER(e.sig)) {
-			if (depth == (int)PSF_MAX_DEPTH) {
-				failed("psf cursor walk depth", -1);
-				return 0;
-			}
-			/* Descend; when off reaches e.end the subtree is done
-			 * and the next sibling starts right there. */
-			pend[depth++] = end;
-			end = e.end;
-			off = e.data;
-			continue;
-		}
-		acc += e.count + (e.count ? b[e.data] : 0);
-		off = e.end;
-	}
-done:
-	if (visited != g_psf_elems)
-		failed("psf cursor walk count", (int)visited);
 	return acc + visited;
 }
 
@@ -633,218 +670,36 @@ static uint64_t fdt_walk(const void *fdt, int names)
 	return acc + nodes + props;
 }
 
-/*
- * What-if, portable: slicing-by-16 (16 tables of 256 entries, 16 KiB, made
- * at start-up here; psf_crc_tables.h would carry them), one table lookup
- * per input byte like slicing-by-8 but half the loop overhead and a
- * shorter dependency chain per byte.
- */
-static uint32_t s16_tab[16][256];
-
-static void s16_init(void)
-{
-	uint32_t i, t, k, c;
-
-	for (i = 0; i < 256; i++) {
-		c = i;
-		for (k = 0; k < 8; k++)
-			c = (c >> 1) ^ (c & 1u ? 0x82f63b78u : 0u);
-		s16_tab[0][i] = c;
-	}
-	for (i = 0; i < 256; i++)
-		for (t = 1; t < 16; t++)
-			s16_tab[t][i] = (s16_tab[t - 1][i] >> 8) ^
-					s16_tab[0][s16_tab[t - 1][i] & 0xffu];
-}
-
-static uint32_t s16_crc32c(uint32_t crc, const void *data, size_t len)
-{
-	const uint8_t *p = (const uint8_t *)data;
-	uint32_t (*T)[256] = s16_tab;
-
-	crc = ~crc;
-	while (len >= 16) {
-		uint32_t a = crc ^ psf_le32(p), b = psf_le32(p + 4);
-		uint32_t c = psf_le32(p + 8), d = psf_le32(p + 12);
-
-		crc = T[15][a & 0xffu] ^ T[14][(a >> 8) & 0xffu] ^
-		      T[13][(a >> 16) & 0xffu] ^ T[12][a >> 24] ^
-		      T[11][b & 0xffu] ^ T[10][(b >> 8) & 0xffu] ^
-		      T[9][(b >> 16) & 0xffu] ^ T[8][b >> 24] ^
-		      T[7][c & 0xffu] ^ T[6][(c >> 8) & 0xffu] ^
-		      T[5][(c >> 16) & 0xffu] ^ T[4][c >> 24] ^
-		      T[3][d & 0xffu] ^ T[2][(d >> 8) & 0xffu] ^
-		      T[1][(d >> 16) & 0xffu] ^ T[0][d >> 24];
-		p += 16;
-		len -= 16;
-	}
-	while (len--)
-		crc = (crc >> 8) ^ T[0][(crc ^ *p++) & 0xffu];
-	return ~crc;
-}
-
-#if HAVE_HWCRC
-/* What-if: CRC-32C with the SSE4.2 instruction, one stream. */
-__attribute__((target("sse4.2")))
-static uint32_t hw_crc32c(uint32_t crc, const void *data, size_t len)
-{
-	const uint8_t *p = (const uint8_t *)data;
-	uint64_t c = ~crc;
-
-	while (len >= 8) {
-		uint64_t v;
-
-		memcpy(&v, p, 8);
-		c = _mm_crc32_u64(c, v);
-		p += 8;
-		len -= 8;
-	}
-	while (len--)
-		c = _mm_crc32_u8((uint32_t)c, *p++);
-	return ~(uint32_t)c;
-}
-
-/*
- * What-if: three interleaved streams, so the crc32 instruction's latency
- * (3 cycles) is hidden behind its throughput (1 per cycle), combined with
- * a carry-less multiply by x^(8 * HW_BLOCK) done in software (zlib's
- * crc32_combine method).  Blocks of 3 * HW_BLOCK bytes; the rest goes
- * through the 1-stream loop.
- */
-#define HW_BLOCK 2048u
-
-static uint32_t hw_shift;   /* x^(8 * HW_BLOCK) mod P, reflected */
-
-/* a * b mod P, reflected (bit 31 is x^0). */
-static uint32_t gf2_mul(uint32_t a, uint32_t b)
-{
-	uint32_t prod = 0;
-	int i;
-
-	for (i = 0; i < 32; i++) {
-		if (a & 0x80000000u)
-			prod ^= b;
-		a <<= 1;
-		b = (b >> 1) ^ (b & 1u ? 0x82f63b78u : 0u);
-	}
-	return prod;
-}
-
-static void hw_init(void)
-{
-	uint32_t k = 0x80000000u; /* x^0 */
-	uint32_t i;
-
-	for (i = 0; i < 8 * HW_BLOCK; i++)
-		k = (k >> 1) ^ (k & 1u ? 0x82f63b78u : 0u);
-	hw_shift = k;
-}
-
-__attribute__((target("sse4.2")))
-static uint32_t hw_crc32c_3way(uint32_t crc, const void *data, size_t len)
-{
-	const uint8_t *p = (const uint8_t *)data;
-	uint32_t c = ~crc;
-
-	while (len >= 3 * HW_BLOCK) {
-		uint64_t c0 = c, c1 = 0, c2 = 0;
-		uint32_t i;
-
-		for (i = 0; i < HW_BLOCK; i += 8) {
-			uint64_t v0, v1, v2;
-
-			memcpy(&v0, p + i, 8);
-			memcpy(&v1, p + HW_BLOCK + i, 8);
-			memcpy(&v2, p + 2 * HW_BLOCK + i, 8);
-			c0 = _mm_crc32_u64(c0, v0);
-			c1 = _mm_crc32_u64(c1, v1);
-			c2 = _mm_crc32_u64(c2, v2);
-		}
-		c = gf2_mul((uint32_t)c0, hw_shift) ^ (uint32_t)c1;
-		c = gf2_mul(c, hw_shift) ^ (uint32_t)c2;
-		p += 3 * HW_BLOCK;
-		len -= 3 * HW_BLOCK;
-	}
-	return hw_crc32c(~c, p, len);
-}
-
-static int have_sse42(void)
-{
-	__builtin_cpu_init();
-	return __builtin_cpu_supports("sse4.2");
-}
-#else
-static void hw_init(void)
-{
-}
-
-static uint32_t hw_crc32c_3way(uint32_t crc, const void *data, size_t len)
-{
-	return psf_crc32c(crc, data, len);
-}
-
-static uint32_t hw_crc32c(uint32_t crc, const void *data, size_t len)
-{
-	return psf_crc32c(crc, data, len);
-}
-
-static int have_sse42(void)
-{
-	return 0;
-}
-#endif
-
 enum {
 	C_PSF_FULL_WALK,
 	C_FDT_FULL_WALK,
 	C_PSF_TREE_WALK,
 	C_PSF_CRC,
-	C_PSF_FULL,
 	C_PSF_TREE,
 	C_PSF_WALK,
+	C_PSF_WALK_RAW,
 	C_FDT_FULL,
 	C_FDT_WALK,
 	C_FDT_WALK_NONAMES,
-	C_PSF_WALK_CURSOR,
-	C_S16_CRC,
-	C_HW_CRC,
-	C_HW_CRC3,
-	C_PSF_PROJ_PORTABLE,
-	C_PSF_PROJECTED,
 	C_COUNT
 };
 
 static const struct {
 	const char *name;
 	int fdt;        /* 1: works on the DTB */
-	int whatif;     /* 1: not the core as it is: a proposal */
+	int part;       /* 1: a piece of the headline, for information */
 } cases[C_COUNT] = {
-	[C_PSF_FULL_WALK]   = { "psf_check_full + walk", 0, 0 },
-	[C_FDT_FULL_WALK]   = { "fdt_check_full + walk", 1, 0 },
-	[C_PSF_TREE_WALK]   = { "psf_check_tree + walk (no CRC)", 0, 0 },
-	[C_PSF_CRC]         = { "psf_check_crc (CRC-32C alone)", 0, 0 },
-	[C_PSF_FULL]        = { "psf_check_full alone", 0, 0 },
-	[C_PSF_TREE]        = { "psf_check_tree alone", 0, 0 },
-	[C_PSF_WALK]        = { "psf walk alone (first/next_child_raw)", 0, 0 },
-	[C_FDT_FULL]        = { "fdt_check_full alone", 1, 0 },
-	[C_FDT_WALK]        = { "fdt walk alone", 1, 0 },
-	[C_FDT_WALK_NONAMES]= { "fdt walk alone, names not read", 1, 0 },
-	[C_PSF_WALK_CURSOR] = { "what-if: psf walk, cursor (psf_elem)", 0, 1 },
-	[C_S16_CRC]         = { "what-if: CRC-32C slicing-by-16", 0, 1 },
-	[C_HW_CRC]          = { "what-if: CRC-32C SSE4.2, 1 stream", 0, 1 },
-	[C_HW_CRC3]         = { "what-if: CRC-32C SSE4.2, 3 streams", 0, 1 },
-	[C_PSF_PROJ_PORTABLE] = { "what-if: slicing-16+check_tree+cursor walk",
-				  0, 1 },
-	[C_PSF_PROJECTED]   = { "what-if: SSE4.2 3-str+check_tree+cursor walk",
-				0, 1 },
+	[C_PSF_FULL_WALK]    = { "psf_check_full + walk (cursor)", 0, 0 },
+	[C_FDT_FULL_WALK]    = { "fdt_check_full + walk", 1, 0 },
+	[C_PSF_TREE_WALK]    = { "psf_check_tree + walk (no CRC)", 0, 0 },
+	[C_PSF_CRC]          = { "psf_check_crc (CRC-32C alone)", 0, 1 },
+	[C_PSF_TREE]         = { "psf_check_tree alone", 0, 1 },
+	[C_PSF_WALK]         = { "psf walk alone (cursor)", 0, 1 },
+	[C_PSF_WALK_RAW]     = { "psf walk alone (first/next_child_raw)", 0, 1 },
+	[C_FDT_FULL]         = { "fdt_check_full alone", 1, 1 },
+	[C_FDT_WALK]         = { "fdt walk alone", 1, 1 },
+	[C_FDT_WALK_NONAMES] = { "fdt walk alone, names not read", 1, 1 },
 };
-
-static int case_available(int c)
-{
-	if (c == C_HW_CRC || c == C_HW_CRC3 || c == C_PSF_PROJECTED)
-		return have_sse42();
-	return 1;
-}
 
 static uint64_t run_once(int c)
 {
@@ -874,11 +729,6 @@ static uint64_t run_once(int c)
 		if (rc)
 			failed("psf_check_crc", rc);
 		return (uint64_t)rc;
-	case C_PSF_FULL:
-		rc = psf_check_full(b, g_psf_size, &bad);
-		if (rc)
-			failed("psf_check_full", rc);
-		return (uint64_t)rc + bad;
 	case C_PSF_TREE:
 		rc = psf_check_tree(b, g_psf_size, &bad);
 		if (rc)
@@ -886,6 +736,8 @@ static uint64_t run_once(int c)
 		return (uint64_t)rc + bad;
 	case C_PSF_WALK:
 		return psf_walk(b);
+	case C_PSF_WALK_RAW:
+		return psf_walk_raw(b);
 	case C_FDT_FULL:
 		rc = fdt_check_full(fdt, g_dtb_size);
 		if (rc)
@@ -895,37 +747,6 @@ static uint64_t run_once(int c)
 		return fdt_walk(fdt, 1);
 	case C_FDT_WALK_NONAMES:
 		return fdt_walk(fdt, 0);
-	case C_PSF_WALK_CURSOR:
-		return psf_walk_cursor(b);
-	case C_HW_CRC:
-		return hw_crc32c(0, b + PSF_HEADER_SIZE,
-				 g_psf_size - PSF_HEADER_SIZE);
-	case C_S16_CRC:
-		return s16_crc32c(0, b + PSF_HEADER_SIZE,
-				  g_psf_size - PSF_HEADER_SIZE);
-	case C_PSF_PROJ_PORTABLE:
-		if (s16_crc32c(0, b + PSF_HEADER_SIZE,
-			       g_psf_size - PSF_HEADER_SIZE) !=
-		    psf_le32(b + PSF_HDR_BODY_CRC))
-			failed("slicing-by-16 CRC-32C", PSF_ERR_BODYCRC);
-		rc = psf_check_tree(b, g_psf_size, &bad);
-		if (rc)
-			failed("psf_check_tree", rc);
-		return psf_walk_cursor(b);
-	case C_HW_CRC3:
-		return hw_crc32c_3way(0, b + PSF_HEADER_SIZE,
-				      g_psf_size - PSF_HEADER_SIZE);
-	case C_PSF_PROJECTED:
-		/* psf_check_tree checks the header (and its CRC); the body
-		 * CRC is what the hardware path would replace. */
-		if (hw_crc32c_3way(0, b + PSF_HEADER_SIZE,
-			      g_psf_size - PSF_HEADER_SIZE) !=
-		    psf_le32(b + PSF_HDR_BODY_CRC))
-			failed("hw CRC-32C", PSF_ERR_BODYCRC);
-		rc = psf_check_tree(b, g_psf_size, &bad);
-		if (rc)
-			failed("psf_check_tree", rc);
-		return psf_walk_cursor(b);
 	}
 	return 0;
 }
@@ -979,8 +800,6 @@ static void time_all(struct result *r, int batches, double batch_ns)
 		long n = 1;
 		double t;
 
-		if (!case_available(c))
-			continue;
 		for (;;) {
 			double t0 = now_ns();
 
@@ -997,8 +816,6 @@ static void time_all(struct result *r, int batches, double batch_ns)
 		for (c = 0; c < C_COUNT; c++) {
 			double t0;
 
-			if (!case_available(c))
-				continue;
 			t0 = now_ns();
 			sink += bench_run_case(c, r[c].iters);
 			r[c].per_iter[k] = (now_ns() - t0) / (double)r[c].iters;
@@ -1007,8 +824,6 @@ static void time_all(struct result *r, int batches, double batch_ns)
 	for (c = 0; c < C_COUNT; c++) {
 		double s[MAX_BATCHES];
 
-		if (!case_available(c))
-			continue;
 		memcpy(s, r[c].per_iter, sizeof(double) * (size_t)batches);
 		qsort(s, (size_t)batches, sizeof(double), cmp_double);
 		r[c].min = s[0];
@@ -1018,16 +833,20 @@ static void time_all(struct result *r, int batches, double batch_ns)
 	}
 }
 
+
 /* ------------------------------------------------------------------------
  * Callgrind mode: re-run this binary under valgrind once per case, with
  * collection only inside bench_run_case, and read the instruction total.
+ * The child is told the CRC path seen outside valgrind and fails if it
+ * sees another one (valgrind's CPU model could hide SSE4.2).
  */
 
 #define CG_ITERS 5
+#define EXIT_CRC_PATH 3
 
 static int callgrind_case(const char *self, int c, double *ir_per_iter)
 {
-	char out[64], arg_case[32], arg_iters[32], line[256];
+	char out[64], arg_case[32], arg_iters[32], arg_path[32], line[256];
 	pid_t pid;
 	int status;
 	FILE *f;
@@ -1038,6 +857,8 @@ static int callgrind_case(const char *self, int c, double *ir_per_iter)
 		 (long)getpid(), c);
 	snprintf(arg_case, sizeof(arg_case), "--run-case=%d", c);
 	snprintf(arg_iters, sizeof(arg_iters), "--iters=%d", CG_ITERS);
+	snprintf(arg_path, sizeof(arg_path), "--crc-path=%d", crc_path());
+	fflush(stdout);
 	pid = fork();
 	if (pid < 0)
 		return -1;
@@ -1050,12 +871,16 @@ static int callgrind_case(const char *self, int c, double *ir_per_iter)
 		execlp("valgrind", "valgrind", "--tool=callgrind",
 		       "--collect-atstart=no",
 		       "--toggle-collect=bench_run_case", outarg, self,
-		       arg_case, arg_iters, (char *)NULL);
+		       arg_case, arg_iters, arg_path, (char *)NULL);
 		_exit(127);
 	}
 	if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) ||
 	    WEXITSTATUS(status) != 0) {
 		unlink(out);
+		if (WIFEXITED(status) && WEXITSTATUS(status) == EXIT_CRC_PATH)
+			fprintf(stderr, "bench_format: under valgrind the CRC "
+				"path differs from \"%s\"\n",
+				crc_path_name(crc_path()));
 		return -1;
 	}
 	f = fopen(out, "r");
@@ -1143,27 +968,6 @@ static int setup(int verbose)
 			fdt_strerror(rc));
 		return -1;
 	}
-	hw_init();
-	s16_init();
-	if (s16_crc32c(0, g_psf + PSF_HEADER_SIZE,
-		       g_psf_size - PSF_HEADER_SIZE) !=
-	    psf_le32(g_psf + PSF_HDR_BODY_CRC)) {
-		fprintf(stderr, "bench_format: slicing-by-16 CRC-32C "
-			"disagrees with psf_crc32c\n");
-		return -1;
-	}
-	if (have_sse42()) {
-		uint32_t want = psf_le32(g_psf + PSF_HDR_BODY_CRC);
-		const uint8_t *body = g_psf + PSF_HEADER_SIZE;
-		size_t blen = g_psf_size - PSF_HEADER_SIZE;
-
-		if (hw_crc32c(0, body, blen) != want ||
-		    hw_crc32c_3way(0, body, blen) != want) {
-			fprintf(stderr, "bench_format: SSE4.2 CRC-32C "
-				"disagrees with psf_crc32c\n");
-			return -1;
-		}
-	}
 	if (verbose) {
 		print_inputs(&ps, &fs);
 		printf("  (each DT agent blob trimmed by %u bytes)\n", trim);
@@ -1186,11 +990,8 @@ static int main_callgrind(const char *self)
 	       CG_ITERS);
 	printf("  %-44s %14s %9s\n", "case", "Ir/iter", "Ir/byte");
 	for (c = 0; c < C_COUNT; c++) {
-		ir[c] = 0;
-		if (cases[c].whatif && !cases[c - 1].whatif)
-			printf("  -- what-if (proposed changes) --\n");
-		if (!case_available(c))
-			continue;
+		if (cases[c].part && !cases[c - 1].part)
+			printf("  -- the pieces --\n");
 		if (callgrind_case(self, c, &ir[c])) {
 			fprintf(stderr, "bench_format: valgrind run failed "
 				"for case %d (is valgrind installed?)\n", c);
@@ -1201,20 +1002,16 @@ static int main_callgrind(const char *self)
 	}
 	printf("ratio full-check+walk libfdt/psf (instructions): %.2f\n",
 	       ir[C_FDT_FULL_WALK] / ir[C_PSF_FULL_WALK]);
-	printf("ratio check-tree+walk libfdt/psf (instructions): %.2f\n",
-	       ir[C_FDT_FULL_WALK] / ir[C_PSF_TREE_WALK]);
-	printf("what-if ratio, portable (instructions): %.2f\n",
-	       ir[C_FDT_FULL_WALK] / ir[C_PSF_PROJ_PORTABLE]);
-	if (ir[C_PSF_PROJECTED] > 0)
-		printf("what-if ratio, x86-64 SSE4.2 (instructions): %.2f\n",
-		       ir[C_FDT_FULL_WALK] / ir[C_PSF_PROJECTED]);
+	printf("ratio check-tree+walk (no CRC) libfdt/psf (instructions): "
+	       "%.2f\n", ir[C_FDT_FULL_WALK] / ir[C_PSF_TREE_WALK]);
+	printf("(CRC-32C: %s)\n", crc_path_name(crc_path()));
 	return 0;
 }
 
 int main(int argc, char **argv)
 {
 	struct result r[C_COUNT];
-	int batches = 15, c, i, run_case = -1, callgrind = 0;
+	int batches = 15, c, i, run_case = -1, callgrind = 0, want_path = -1;
 	double batch_ns = 40e6;
 	long iters = CG_ITERS;
 	char self[4096];
@@ -1230,6 +1027,8 @@ int main(int argc, char **argv)
 			run_case = atoi(argv[i] + 11);
 		} else if (!strncmp(argv[i], "--iters=", 8)) {
 			iters = atol(argv[i] + 8);
+		} else if (!strncmp(argv[i], "--crc-path=", 11)) {
+			want_path = atoi(argv[i] + 11);
 		} else {
 			fprintf(stderr, "usage: %s [--quick | --callgrind]\n",
 				argv[0]);
@@ -1239,6 +1038,8 @@ int main(int argc, char **argv)
 
 	if (run_case >= 0) {
 		/* Child of --callgrind: one case, quietly. */
+		if (want_path >= 0 && want_path != crc_path())
+			return EXIT_CRC_PATH;
 		if (run_case >= C_COUNT || setup(0))
 			return 1;
 		sink += bench_run_case(run_case, iters);
@@ -1246,6 +1047,7 @@ int main(int argc, char **argv)
 	}
 
 	printf("bench_format: PSF vs libfdt, full validation + walk\n");
+	printf("CRC-32C: %s\n", crc_path_name(crc_path()));
 	if (setup(1))
 		return 1;
 
@@ -1269,14 +1071,8 @@ int main(int argc, char **argv)
 	for (c = 0; c < C_COUNT; c++) {
 		uint32_t bytes = cases[c].fdt ? g_dtb_size : g_psf_size;
 
-		if (cases[c].whatif && !cases[c - 1].whatif)
-			printf("  -- not the core as it is: proposed changes, "
-			       "implemented in this file --\n");
-		if (!case_available(c)) {
-			printf("  %-44s   (not available on this CPU)\n",
-			       cases[c].name);
-			continue;
-		}
+		if (cases[c].part && !cases[c - 1].part)
+			printf("  -- the pieces --\n");
 		printf("  %-44s %8u %11.1f %11.1f %9.0f\n", cases[c].name,
 		       bytes, r[c].median / 1e3, r[c].min / 1e3,
 		       mbps(bytes, r[c].median));
@@ -1287,14 +1083,8 @@ int main(int argc, char **argv)
 	       r[C_FDT_FULL_WALK].min / r[C_PSF_FULL_WALK].min);
 	printf("ratio check-tree+walk (no CRC) libfdt/psf: %.2f\n",
 	       r[C_FDT_FULL_WALK].median / r[C_PSF_TREE_WALK].median);
-	printf("what-if ratio, portable (slicing-by-16 + cursor walk): "
-	       "%.2f\n",
-	       r[C_FDT_FULL_WALK].median / r[C_PSF_PROJ_PORTABLE].median);
-	if (case_available(C_PSF_PROJECTED))
-		printf("what-if ratio, x86-64 (SSE4.2 CRC 3 streams + cursor "
-		       "walk): %.2f\n",
-		       r[C_FDT_FULL_WALK].median / r[C_PSF_PROJECTED].median);
-	printf("(higher = PSF faster; medians unless said; sink %llu)\n",
+	printf("(higher = PSF faster; medians unless said; CRC-32C: %s; "
+	       "sink %llu)\n", crc_path_name(crc_path()),
 	       (unsigned long long)(sink & 0xff));
 	return g_fail;
 }
