@@ -334,13 +334,13 @@ int psf_ancestors(const void *buf, int off, int chain[PSF_MAX_DEPTH]);
  * past the stored length reads as its default, which the schema makes zero.
  */
 
-/* Unsigned little-endian field of width 1, 2, 4 or 8 at off; 0 if the
- * payload stops before the field ends. */
+/* Unsigned little-endian field of width 1, 2, 4 or 8 at off; 0 (the
+ * default) unless the payload holds the whole field. */
 uint64_t psf_field_uint(const void *payload, uint32_t len, uint32_t off,
 			uint32_t width);
 
-/* Copy n bytes of the field at off into dst, zero where the payload is
- * shorter. */
+/* Copy the n bytes of the field at off into dst; all zero (the default)
+ * unless the payload holds the whole field. */
 void psf_field_bytes(const void *payload, uint32_t len, uint32_t off,
 		     void *dst, uint32_t n);
 

@@ -360,7 +360,7 @@ uint64_t psf_field_uint(const void *payload, uint32_t len, uint32_t off,
 {
 	const uint8_t *p;
 
-	if (off > len || width > len - off)
+	if (!payload || off > len || width > len - off)
 		return 0;
 	p = (const uint8_t *)payload + off;
 	switch (width) {
@@ -375,7 +375,7 @@ uint64_t psf_field_uint(const void *payload, uint32_t len, uint32_t off,
 void psf_field_bytes(const void *payload, uint32_t len, uint32_t off,
 		     void *dst, uint32_t n)
 {
-	if (off > len || n > len - off)
+	if (!payload || off > len || n > len - off)
 		psf_memset(dst, 0, n);
 	else
 		psf_memcpy(dst, (const uint8_t *)payload + off, n);

@@ -6,8 +6,10 @@
  * freestanding like the core.  Keywords and field names are kebab-case
  * spellings of the header's identifiers.  Enum and flag name tables end with
  * a { 0, NULL } sentinel; a flag name's value is its bit mask.  Record
- * fields are listed in offset order and tile the record with no gaps, which
- * the text form relies on to print a record losslessly field by field.
+ * fields are listed in offset order and tile the record with no gaps, and
+ * integer fields are 1, 2, 4 or 8 bytes wide: the text form relies on both
+ * to print a record losslessly field by field.  psf_boot_device_name
+ * returns NULL for a code without a name.
  */
 #include "psf_schema.h"
 

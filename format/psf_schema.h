@@ -9,9 +9,10 @@
  *   string  UTF-8 text, no terminator, length = element length;
  *   list    back-to-back fixed-size items (MAC_LIST: 6-byte items, ...);
  *   record  little-endian fields at fixed offsets.  Records only ever grow
- *           at the end.  A field past the stored length takes its default,
- *           and every default is all-zero bytes, so a short record reads as
- *           if zero-extended.  Writers keep unknown trailing bytes.
+ *           at the end.  A field not wholly inside the stored length takes
+ *           its default, and every default is all-zero bytes, so a record
+ *           cut at a field boundary reads as if zero-extended.  Writers keep
+ *           unknown trailing bytes.
  *
  * Identifiers (UUIDs, MACs, WWNs) are byte strings in their canonical
  * (network, big-endian) order, not integers.
@@ -206,6 +207,7 @@ enum psf_ftype {
 	PSF_FT_MAC        /* 6 bytes                               */
 };
 
+/* Tables of these end with { 0, NULL }. */
 struct psf_enum_name {
 	uint8_t value;
 	const char *name;
@@ -238,7 +240,9 @@ const struct psf_elem_desc *psf_schema_lookup_name(const char *name,
 /* Every descriptor, for iteration; *n receives the count. */
 const struct psf_elem_desc *psf_schema_all(size_t *n);
 
-/* Boot device code names: "disk", "cdrom", "network", "floppy". */
+/* Boot device code names: "disk", "cdrom", "network", "floppy"; NULL for
+ * an unknown code.  psf_boot_device_code returns PSF_ERR_NOTFOUND
+ * for an unknown name. */
 const char *psf_boot_device_name(uint8_t code);
 int psf_boot_device_code(const char *name, size_t len);
 

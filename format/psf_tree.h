@@ -96,9 +96,10 @@ int psf_node_set_payload(struct psf_node *n, const void *data, uint32_t len);
 
 /*
  * String children such as PSF_NAME.  get returns the payload of parent's
- * first child with signature sig and its length in *len, or NULL when there
- * is none; the bytes are not NUL-terminated.  set replaces that payload,
- * appending a new child when there is none.
+ * first child with signature sig and its length in *len (len must not be
+ * NULL), or NULL when there is none; the bytes are not NUL-terminated and
+ * an empty string is "", not NULL.  set replaces that payload, appending a
+ * new child when there is none.
  */
 const char *psf_node_get_string(const struct psf_node *parent, uint32_t sig,
 				uint32_t *len);
@@ -109,9 +110,12 @@ int psf_node_set_string(struct psf_node *parent, uint32_t sig,
  * Record fields, by the names of the schema (psf_schema.c): "memory-kib",
  * "power", ...
  *
- * A field past the stored payload reads as zero, its default.  Setting one
- * zero-extends the payload up to the field's end; bytes after it, including
- * any the schema does not know, stay as they are.  Payloads never shrink.
+ * A record reads as if zero-extended (psf_schema.h): a field past the
+ * stored payload is zero, its default, and one the payload cuts short keeps
+ * the bytes it has.  Setting a field zero-extends the payload up to the
+ * field's end if needed; the setters never shrink a payload, so bytes after
+ * the field, including any the schema does not know, stay as they are.
+ * Field names are NUL-terminated.
  */
 
 /* The descriptor of field name (len bytes) of record sig, or NULL. */
@@ -161,8 +165,12 @@ void psf_tree_free(struct psf_tree *t);
 int psf_tree_unpack(const void *buf, size_t size, struct psf_tree **out,
 		    uint32_t *bad_off);
 
+/* 0 when t makes a valid store, else the error psf_tree_pack would fail
+ * with (other than NOSPACE): the way to check an edited tree. */
+int psf_tree_check(const struct psf_tree *t);
+
 /* Bytes psf_tree_pack will write: the header plus the root element.  0 when
- * the tree has no root container. */
+ * psf_tree_check fails. */
 size_t psf_tree_packed_size(const struct psf_tree *t);
 
 /*
@@ -186,8 +194,9 @@ int psf_tree_pack_alloc(const struct psf_tree *t, void **out, size_t *size);
  * dump(parse(dump(x))) == dump(x).
  */
 
-/* Write the text form of t to out.  Returns 0, or PSF_ERR_NOSPACE when
- * writing failed. */
+/* Write the text form of t to out.  Returns 0, psf_tree_check's error for
+ * a tree that makes no valid store, or PSF_ERR_NOSPACE when writing
+ * failed. */
 int psf_text_dump(const struct psf_tree *t, FILE *out);
 
 /* The text form as a new malloc'd NUL-terminated string (length in *len

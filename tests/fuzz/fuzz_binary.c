@@ -50,6 +50,7 @@ static void walk(const uint8_t *buf)
 		}
 		off = psf_next_child_raw(buf, parents[depth - 1], off);
 	}
+	(void)sink;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
