@@ -19,7 +19,7 @@ BUILD    := build
 
 WARN     := -std=c11 -Wall -Wextra -Werror
 DEFS     := -D_POSIX_C_SOURCE=200809L -DPSF_CRC_FAST
-INC      := -Iformat
+INC      := -Iformat -Ipstate
 OPT      := -O2 -g
 SAN      := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
             -fno-omit-frame-pointer
@@ -33,6 +33,14 @@ FORMAT_HOST := format/psf_schema.c format/psf_tree.c format/psf_text.c
 FORMAT_SRC  := $(FORMAT_CORE) $(FORMAT_HOST)
 FORMAT_HDRS := $(wildcard format/*.h) $(wildcard tests/unit/*.h)
 
+# pstate/: the store on media.  Freestanding parts (commit protocol) and
+# Linux parts (image/block device backends, discovery, semaphore mapping).
+PSTATE_SRC  := $(wildcard pstate/*.c)
+PSTATE_HDRS := $(wildcard pstate/*.h)
+PSTATE_PKGS := blkid fdisk libusb-1.0
+PSTATE_SYSLIBS := $(shell pkg-config --libs $(PSTATE_PKGS) 2>/dev/null)
+PSTATE_CFLAGS  := $(shell pkg-config --cflags $(PSTATE_PKGS) 2>/dev/null) -Ipstate
+
 UNIT_SRC    := $(wildcard tests/unit/test_*.c)
 FUZZ_SRC    := $(wildcard tests/fuzz/fuzz_*.c)
 
@@ -43,19 +51,20 @@ objs = $(patsubst %.c,$(BUILD)/$(1)/%.o,$(2))
         demo firmware install deps clean be-test
 .DEFAULT_GOAL := all
 
-all: $(BUILD)/opt/libpsf.a $(BUILD)/opt/libpsf-tree.a $(BUILD)/opt/psftool
+all: $(BUILD)/opt/libpsf.a $(BUILD)/opt/libpsf-tree.a $(BUILD)/opt/libpstate.a \
+     $(BUILD)/opt/psftool
 
 deps:
 	@scripts/install-deps.sh
 
 # ---------------------------------------------------------------- rules
-$(BUILD)/opt/%.o: %.c $(FORMAT_HDRS)
+$(BUILD)/opt/%.o: %.c $(FORMAT_HDRS) $(PSTATE_HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(WARN) $(DEFS) $(INC) $(OPT) -c $< -o $@
+	$(CC) $(WARN) $(DEFS) $(INC) $(PSTATE_CFLAGS) $(OPT) -c $< -o $@
 
-$(BUILD)/san/%.o: %.c $(FORMAT_HDRS)
+$(BUILD)/san/%.o: %.c $(FORMAT_HDRS) $(PSTATE_HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(WARN) $(DEFS) $(INC) $(SAN) -c $< -o $@
+	$(CC) $(WARN) $(DEFS) $(INC) $(PSTATE_CFLAGS) $(SAN) -c $< -o $@
 
 $(BUILD)/opt/libpsf.a: $(call objs,opt,$(FORMAT_CORE))
 	$(AR) rcs $@ $^
@@ -66,7 +75,13 @@ $(BUILD)/san/libpsf.a: $(call objs,san,$(FORMAT_CORE))
 $(BUILD)/san/libpsf-tree.a: $(call objs,san,$(FORMAT_HOST))
 	$(AR) rcs $@ $^
 
+$(BUILD)/opt/libpstate.a: $(call objs,opt,$(PSTATE_SRC))
+	$(AR) rcs $@ $^
+$(BUILD)/san/libpstate.a: $(call objs,san,$(PSTATE_SRC))
+	$(AR) rcs $@ $^
+
 PSF_LIBS = $(BUILD)/$(1)/libpsf-tree.a $(BUILD)/$(1)/libpsf.a
+ALL_LIBS = $(BUILD)/$(1)/libpstate.a $(call PSF_LIBS,$(1))
 
 $(BUILD)/opt/psftool: $(BUILD)/opt/cli/psftool.o $(call PSF_LIBS,opt)
 	$(CC) $(OPT) -o $@ $^
@@ -77,8 +92,8 @@ $(BUILD)/san/psftool: $(BUILD)/san/cli/psftool.o $(call PSF_LIBS,san)
 # ---------------------------------------------------------------- tests
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/san/tests/unit/%,$(UNIT_SRC))
 
-$(BUILD)/san/tests/unit/%: $(BUILD)/san/tests/unit/%.o $(call PSF_LIBS,san)
-	$(CC) $(SAN) -o $@ $^ $(CMOCKA_LIBS)
+$(BUILD)/san/tests/unit/%: $(BUILD)/san/tests/unit/%.o $(call ALL_LIBS,san)
+	$(CC) $(SAN) -o $@ $^ $(CMOCKA_LIBS) $(PSTATE_SYSLIBS)
 
 # Build everything in parallel, then run the suites one after another so
 # their output stays readable.
