@@ -67,17 +67,23 @@ $(BUILD)/san/%.o: %.c $(FORMAT_HDRS) $(PSTATE_HDRS)
 	$(CC) $(WARN) $(DEFS) $(INC) $(PSTATE_CFLAGS) $(SAN) -c $< -o $@
 
 $(BUILD)/opt/libpsf.a: $(call objs,opt,$(FORMAT_CORE))
+	@mkdir -p $(dir $@)
 	$(AR) rcs $@ $^
 $(BUILD)/opt/libpsf-tree.a: $(call objs,opt,$(FORMAT_HOST))
+	@mkdir -p $(dir $@)
 	$(AR) rcs $@ $^
 $(BUILD)/san/libpsf.a: $(call objs,san,$(FORMAT_CORE))
+	@mkdir -p $(dir $@)
 	$(AR) rcs $@ $^
 $(BUILD)/san/libpsf-tree.a: $(call objs,san,$(FORMAT_HOST))
+	@mkdir -p $(dir $@)
 	$(AR) rcs $@ $^
 
 $(BUILD)/opt/libpstate.a: $(call objs,opt,$(PSTATE_SRC))
+	@mkdir -p $(dir $@)
 	$(AR) rcs $@ $^
 $(BUILD)/san/libpstate.a: $(call objs,san,$(PSTATE_SRC))
+	@mkdir -p $(dir $@)
 	$(AR) rcs $@ $^
 
 PSF_LIBS = $(BUILD)/$(1)/libpsf-tree.a $(BUILD)/$(1)/libpsf.a
