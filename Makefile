@@ -42,6 +42,13 @@ PSTATE_SYSLIBS := $(shell pkg-config --libs $(PSTATE_PKGS) 2>/dev/null)
 PSTATE_CFLAGS  := $(shell pkg-config --cflags $(PSTATE_PKGS) 2>/dev/null) -Ipstate
 
 UNIT_SRC    := $(wildcard tests/unit/test_*.c)
+
+# Discovery tests run the real libusb/sysfs/libblkid code on fake devices
+# (umockdev); the binary re-executes itself under the umockdev preload.
+UMOCKDEV_CFLAGS := $(shell pkg-config --cflags umockdev-1.0 2>/dev/null)
+UMOCKDEV_LIBS   := $(shell pkg-config --libs umockdev-1.0 2>/dev/null)
+$(BUILD)/san/tests/unit/test_discover.o: PSTATE_CFLAGS += $(UMOCKDEV_CFLAGS)
+$(BUILD)/san/tests/unit/test_discover: CMOCKA_LIBS += $(UMOCKDEV_LIBS)
 FUZZ_SRC    := $(wildcard tests/fuzz/fuzz_*.c)
 
 # Objects for a build flavour: $(call objs,flavour,sources)

@@ -7,6 +7,7 @@ FUZZ_TIME=${FUZZ_TIME:-60}
 root=$(cd "$(dirname "$0")/.." && pwd)
 status=0
 for bin in "$@"; do
+    case $bin in /*) ;; *) bin=$PWD/$bin ;; esac
     name=$(basename "$bin")
     corpus=$root/build/fuzz/corpus-$name
     mkdir -p "$corpus"

@@ -1,0 +1,432 @@
+/*
+ * ps_part.c - create (libfdisk) and find (libblkid) the pstate partition.
+ * See ps_part.h and docs/discovery.md.
+ */
+#include "ps_part.h"
+
+#include <blkid.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libfdisk.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+/* A printf into the caller's optional error buffer; returns `code` so that
+ * every failure is one `return fail(...)`. */
+static int fail(char *err, size_t errlen, int code, const char *fmt, ...)
+{
+	if (err && errlen) {
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return code;
+}
+
+const char *ps_part_strerror(int code)
+{
+	switch (code) {
+	case PS_PART_OK:
+		return "ok";
+	case PS_PART_EIO:
+		return "I/O error";
+	case PS_PART_ENODEV:
+		return "device vanished or cannot be opened";
+	case PS_PART_ENOTABLE:
+		return "no partition table";
+	case PS_PART_ENOTFOUND:
+		return "no pstate partition";
+	case PS_PART_EDUP:
+		return "more than one pstate partition";
+	case PS_PART_ERANGE:
+		return "pstate partition extends past the device";
+	case PS_PART_EBUSY:
+		return "device already holds a partition table or data";
+	case PS_PART_EINVAL:
+		return "invalid argument";
+	case PS_PART_ENOSPC:
+		return "device too small";
+	default:
+		return "unknown error";
+	}
+}
+
+const char *ps_part_label_name(enum ps_part_label label)
+{
+	return label == PS_PART_LABEL_GPT ? "gpt" : "dos";
+}
+
+/* Missing node or a device that went away while we held its name:
+ * the USB key was unplugged, not a damaged key. */
+static int errno_is_gone(int e)
+{
+	return e == ENOENT || e == ENXIO || e == ENODEV;
+}
+
+static int open_dev(const char *path, int flags, char *err, size_t errlen)
+{
+	int fd = open(path, flags | O_CLOEXEC);
+	if (fd < 0)
+		return fail(err, errlen,
+			    errno_is_gone(errno) ? PS_PART_ENODEV : PS_PART_EIO,
+			    "%s: cannot open: %s", path, strerror(errno));
+	return fd;
+}
+
+/* lseek, not BLKGETSIZE64: works on image files, block devices and the
+ * regular files umockdev puts behind its fake /dev nodes. */
+static int dev_size(int fd, const char *path, uint64_t *size, char *err,
+		    size_t errlen)
+{
+	off_t end = lseek(fd, 0, SEEK_END);
+	if (end < 0)
+		return fail(err, errlen, PS_PART_EIO, "%s: cannot get size: %s",
+			    path, strerror(errno));
+	*size = (uint64_t)end;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ find */
+
+/* Is this partition ours?  MBR: type byte; GPT: type GUID (libblkid gives
+ * it lowercase; compare without case in case a tool wrote uppercase). */
+static int is_pstate(blkid_partition par, enum ps_part_label *label)
+{
+	blkid_parttable tab = blkid_partition_get_table(par);
+	const char *tt = tab ? blkid_parttable_get_type(tab) : NULL;
+	const char *guid;
+
+	if (!tt)
+		return 0;
+	if (strcmp(tt, "dos") == 0) {
+		*label = PS_PART_LABEL_MBR;
+		return blkid_partition_get_type(par) == (int)PS_PART_MBR_TYPE;
+	}
+	if (strcmp(tt, "gpt") == 0) {
+		guid = blkid_partition_get_type_string(par);
+		*label = PS_PART_LABEL_GPT;
+		return guid && strcasecmp(guid, PS_PART_GPT_TYPE) == 0;
+	}
+	return 0;
+}
+
+static void fill_info(blkid_partition par, enum ps_part_label label,
+		      uint64_t size, struct ps_part_info *out)
+{
+	out->offset = (uint64_t)blkid_partition_get_start(par) * PS_PART_SECTOR;
+	out->length = (uint64_t)blkid_partition_get_size(par) * PS_PART_SECTOR;
+	out->dev_size = size;
+	out->partno = blkid_partition_get_partno(par);
+	out->label = label;
+}
+
+/* Walk the list: exactly one pstate partition, inside the device. */
+static int pick_partition(blkid_partlist ls, const char *path, uint64_t size,
+			  struct ps_part_info *out, char *err, size_t errlen)
+{
+	int n = blkid_partlist_numof_partitions(ls);
+	int found = 0;
+	struct ps_part_info first = {0}, cur;
+	enum ps_part_label label;
+
+	for (int i = 0; i < n; i++) {
+		blkid_partition par = blkid_partlist_get_partition(ls, i);
+		if (!par || !is_pstate(par, &label))
+			continue;
+		fill_info(par, label, size, &cur);
+		if (found++ == 0) {
+			first = cur;
+			continue;
+		}
+		return fail(err, errlen, PS_PART_EDUP,
+			    "%s: two pstate partitions: #%d at byte %llu and "
+			    "#%d at "
+			    "byte %llu (remove one)",
+			    path, first.partno,
+			    (unsigned long long)first.offset, cur.partno,
+			    (unsigned long long)cur.offset);
+	}
+	if (!found) {
+		const char *tt =
+			blkid_parttable_get_type(blkid_partlist_get_table(ls));
+		return fail(
+			err, errlen, PS_PART_ENOTFOUND,
+			"%s: %s partition table with %d partition(s), none of "
+			"pstate type (%s)",
+			path, tt, n,
+			strcmp(tt, "gpt") == 0 ? PS_PART_GPT_TYPE : "MBR 0x6b");
+	}
+	if (first.length == 0 || first.offset + first.length > size)
+		return fail(
+			err, errlen, PS_PART_ERANGE,
+			"%s: pstate partition #%d (bytes %llu..%llu) extends "
+			"past the end of the device (%llu bytes)",
+			path, first.partno, (unsigned long long)first.offset,
+			(unsigned long long)(first.offset + first.length),
+			(unsigned long long)size);
+	*out = first;
+	return 0;
+}
+
+static int probe_fd(int fd, const char *path, uint64_t size,
+		    struct ps_part_info *out, char *err, size_t errlen)
+{
+	blkid_probe pr = blkid_new_probe();
+	blkid_partlist ls;
+	int rc;
+
+	if (!pr)
+		return fail(err, errlen, PS_PART_EIO,
+			    "%s: libblkid: out of memory", path);
+	/* Explicit size: libblkid's own BLKGETSIZE64 fails under umockdev. */
+	if (blkid_probe_set_device(pr, fd, 0, (blkid_loff_t)size) != 0) {
+		blkid_free_probe(pr);
+		return fail(err, errlen, PS_PART_EIO,
+			    "%s: libblkid cannot use the "
+			    "device",
+			    path);
+	}
+	blkid_probe_enable_partitions(pr, 1);
+	ls = blkid_probe_get_partitions(pr);
+	if (!ls || !blkid_partlist_get_table(ls))
+		rc = fail(err, errlen, PS_PART_ENOTABLE,
+			  "%s: no partition table "
+			  "(%llu bytes probed with libblkid)",
+			  path, (unsigned long long)size);
+	else
+		rc = pick_partition(ls, path, size, out, err, errlen);
+	blkid_free_probe(pr);
+	return rc;
+}
+
+int ps_part_find(const char *path, struct ps_part_info *out, char *err,
+		 size_t errlen)
+{
+	uint64_t size;
+	int fd, rc;
+
+	if (!path || !out)
+		return fail(err, errlen, PS_PART_EINVAL,
+			    "ps_part_find: NULL argument");
+	fd = open_dev(path, O_RDONLY, err, errlen);
+	if (fd < 0)
+		return fd;
+	rc = dev_size(fd, path, &size, err, errlen);
+	if (rc == 0)
+		rc = probe_fd(fd, path, size, out, err, errlen);
+	close(fd);
+	return rc;
+}
+
+/* ---------------------------------------------------------------- create */
+
+/* Anything libblkid recognises (a partition table, a filesystem, RAID or
+ * LVM member, swap...) means someone's data: refuse unless forced.
+ * Returns 0 when the device looks empty. */
+static int check_empty(int fd, const char *path, uint64_t size, char *err,
+		       size_t errlen)
+{
+	blkid_probe pr = blkid_new_probe();
+	const char *what = NULL, *kind = "";
+	int rc;
+
+	if (!pr || blkid_probe_set_device(pr, fd, 0, (blkid_loff_t)size) != 0) {
+		blkid_free_probe(pr);
+		return fail(err, errlen, PS_PART_EIO,
+			    "%s: libblkid cannot probe", path);
+	}
+	blkid_probe_enable_superblocks(pr, 1);
+	blkid_probe_enable_partitions(pr, 1);
+	rc = blkid_do_safeprobe(pr); /* 0 found, 1 nothing, -2 ambiguous */
+	if (rc == 0 || rc == -2) {
+		if (blkid_probe_lookup_value(pr, "PTTYPE", &what, NULL) == 0)
+			kind = " partition table";
+		else if (blkid_probe_lookup_value(pr, "TYPE", &what, NULL) == 0)
+			kind = " signature";
+		rc = fail(err, errlen, PS_PART_EBUSY,
+			  "%s: already holds %s%s; "
+			  "refusing to overwrite without force",
+			  path, what ? what : "data (ambiguous signatures)",
+			  kind);
+	} else if (rc == 1) {
+		rc = 0;
+	} else {
+		rc = fail(err, errlen, PS_PART_EIO, "%s: libblkid probe failed",
+			  path);
+	}
+	blkid_free_probe(pr);
+	return rc;
+}
+
+/* Where the partition goes, in sectors: the highest 1 MiB-aligned start
+ * that still fits below the last usable sector. */
+static int place(struct fdisk_context *cx, uint64_t nsect, const char *path,
+		 fdisk_sector_t *start, char *err, size_t errlen)
+{
+	fdisk_sector_t first = fdisk_get_first_lba(cx);
+	fdisk_sector_t last = fdisk_get_last_lba(cx);
+	fdisk_sector_t grain = PS_PART_ALIGN / PS_PART_SECTOR, s;
+
+	/* MBR addresses 2^32 sectors: stay inside on keys above 2 TiB. */
+	if (fdisk_is_label(cx, DOS) && last > 0xffffffffULL)
+		last = 0xffffffffULL;
+	if (last + 1 < nsect + first)
+		return fail(err, errlen, PS_PART_ENOSPC,
+			    "%s: %llu sectors needed "
+			    "for the pstate partition, device has %llu usable",
+			    path, (unsigned long long)nsect,
+			    (unsigned long long)(last + 1 - first));
+	s = (last + 1 - nsect) / grain * grain;
+	if (s < first)
+		return fail(err, errlen, PS_PART_ENOSPC,
+			    "%s: no 1 MiB-aligned "
+			    "room for %llu sectors",
+			    path, (unsigned long long)nsect);
+	*start = s;
+	return 0;
+}
+
+static int add_partition(struct fdisk_context *cx, fdisk_sector_t start,
+			 uint64_t nsect, int gpt, const char *path, char *err,
+			 size_t errlen)
+{
+	struct fdisk_label *lb = fdisk_get_label(cx, NULL);
+	struct fdisk_parttype *t =
+		fdisk_label_parse_parttype(lb, gpt ? PS_PART_GPT_TYPE : "6b");
+	struct fdisk_partition *pa = fdisk_new_partition();
+	int rc = -1;
+
+	if (t && pa) {
+		fdisk_partition_set_start(pa, start);
+		fdisk_partition_set_size(pa, nsect);
+		/* Exact size: no libfdisk "helpful" re-alignment of the end. */
+		fdisk_partition_size_explicit(pa, 1);
+		fdisk_partition_set_partno(
+			pa,
+			(gpt ? PS_PART_GPT_PARTNO : PS_PART_MBR_PARTNO) - 1);
+		fdisk_partition_set_type(pa, t);
+		rc = fdisk_add_partition(cx, pa, NULL);
+	}
+	fdisk_unref_partition(pa);
+	fdisk_unref_parttype(t);
+	if (rc != 0)
+		return fail(
+			err, errlen, PS_PART_EIO,
+			"%s: libfdisk cannot add the "
+			"pstate partition at sector %llu (%llu sectors): %s",
+			path, (unsigned long long)start,
+			(unsigned long long)nsect,
+			strerror(rc < 0 ? -rc : EIO));
+	return 0;
+}
+
+static int write_table(struct fdisk_context *cx, const char *path,
+		       const struct ps_part_create_opts *o, uint64_t nsect,
+		       char *err, size_t errlen)
+{
+	int gpt = o->label == PS_PART_LABEL_GPT;
+	fdisk_sector_t start;
+	int rc;
+
+	/* With force, also wipe old signatures (filesystem magic, old GPT
+	 * backup) in the areas the new label covers. */
+	fdisk_enable_wipe(cx, o->force ? 1 : 0);
+	if (fdisk_create_disklabel(cx, gpt ? "gpt" : "dos") != 0)
+		return fail(err, errlen, PS_PART_EIO,
+			    "%s: libfdisk cannot create a "
+			    "%s label",
+			    path, gpt ? "gpt" : "dos");
+	rc = place(cx, nsect, path, &start, err, errlen);
+	if (rc == 0)
+		rc = add_partition(cx, start, nsect, gpt, path, err, errlen);
+	if (rc == 0 && fdisk_write_disklabel(cx) != 0)
+		rc = fail(err, errlen, PS_PART_EIO,
+			  "%s: libfdisk cannot write the "
+			  "partition table",
+			  path);
+	return rc;
+}
+
+static int valid_create_args(const char *path,
+			     const struct ps_part_create_opts *o,
+			     uint64_t *nsect, char *err, size_t errlen)
+{
+	uint64_t size;
+
+	if (!path || !o)
+		return fail(err, errlen, PS_PART_EINVAL,
+			    "ps_part_create: NULL argument");
+	if (o->label != PS_PART_LABEL_MBR && o->label != PS_PART_LABEL_GPT)
+		return fail(err, errlen, PS_PART_EINVAL, "%s: unknown label %d",
+			    path, (int)o->label);
+	size = o->size ? o->size : PS_PART_DEFAULT_SIZE;
+	if (size > (1ULL << 40))
+		return fail(err, errlen, PS_PART_EINVAL,
+			    "%s: pstate partition size "
+			    "%llu bytes is absurd",
+			    path, (unsigned long long)size);
+	*nsect = (size + PS_PART_SECTOR - 1) / PS_PART_SECTOR;
+	return 0;
+}
+
+/* The device must be empty (or forced) before libfdisk opens it for
+ * writing; checked on our own descriptor so a refused create never
+ * opens the device read-write. */
+static int precheck(const char *path, int force, char *err, size_t errlen)
+{
+	uint64_t size;
+	int fd = open_dev(path, O_RDONLY, err, errlen);
+	int rc;
+
+	if (fd < 0)
+		return fd;
+	rc = dev_size(fd, path, &size, err, errlen);
+	if (rc == 0 && !force)
+		rc = check_empty(fd, path, size, err, errlen);
+	close(fd);
+	return rc;
+}
+
+int ps_part_create(const char *path, const struct ps_part_create_opts *opts,
+		   struct ps_part_info *out, char *err, size_t errlen)
+{
+	struct ps_part_info tmp;
+	struct fdisk_context *cx;
+	uint64_t nsect;
+	int rc;
+
+	rc = valid_create_args(path, opts, &nsect, err, errlen);
+	if (rc == 0)
+		rc = precheck(path, opts->force, err, errlen);
+	if (rc != 0)
+		return rc;
+	cx = fdisk_new_context();
+	if (!cx)
+		return fail(err, errlen, PS_PART_EIO,
+			    "%s: libfdisk: out of memory", path);
+	if (fdisk_assign_device(cx, path, 0) != 0) {
+		fdisk_unref_context(cx);
+		return fail(err, errlen, PS_PART_EIO,
+			    "%s: libfdisk cannot open "
+			    "the device read-write",
+			    path);
+	}
+	rc = write_table(cx, path, opts, nsect, err, errlen);
+	/* deassign fsync()s and closes; a failure here means the table may
+	 * not be on the media. */
+	if (fdisk_deassign_device(cx, 0) != 0 && rc == 0)
+		rc = fail(err, errlen, PS_PART_EIO,
+			  "%s: flushing the partition "
+			  "table failed",
+			  path);
+	fdisk_unref_context(cx);
+	if (rc != 0)
+		return rc;
+	/* Read back through the same path discovery uses. */
+	return ps_part_find(path, out ? out : &tmp, err, errlen);
+}

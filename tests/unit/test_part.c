@@ -1,0 +1,387 @@
+/*
+ * test_part.c - pstate/ps_part: the pstate partition on MBR and GPT.
+ *
+ * Images are sparse temp files.  Tables come from two writers: pstate
+ * itself (libfdisk, ps_part_create) and a human's tool (sfdisk, run as a
+ * child process with a fixed label-id so the images are reproducible).
+ * Finding always goes through libblkid (ps_part_find), the same code that
+ * probes a real USB key.  Needs sfdisk on PATH (fdisk package).
+ */
+#ifndef _POSIX_C_SOURCE
+#define _POSIX_C_SOURCE 200809L
+#endif
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "ps_part.h"
+
+#define MiB (1ULL << 20)
+
+struct img {
+	char path[256];
+};
+
+/* A sparse, all-zero image of `size` bytes. */
+static void img_new(struct img *im, uint64_t size)
+{
+	const char *tmp = getenv("TMPDIR");
+	int fd;
+
+	snprintf(im->path, sizeof im->path, "%s/ps_part.XXXXXX",
+		 tmp ? tmp : "/tmp");
+	fd = mkstemp(im->path);
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, (off_t)size), 0);
+	close(fd);
+}
+
+static void img_free(struct img *im)
+{
+	unlink(im->path);
+}
+
+/* Run sfdisk on the image with `script` on its stdin. */
+static void sfdisk(const struct img *im, const char *script)
+{
+	char cmd[512];
+	FILE *p;
+
+	snprintf(cmd, sizeof cmd, "sfdisk -q --no-reread --no-tell-kernel "
+		 "'%s' >/dev/null 2>&1", im->path);
+	p = popen(cmd, "w");
+	assert_non_null(p);
+	fputs(script, p);
+	assert_int_equal(pclose(p), 0);
+}
+
+static void write_at(const struct img *im, uint64_t off, const void *buf,
+		     size_t len)
+{
+	int fd = open(im->path, O_WRONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(pwrite(fd, buf, len, (off_t)off), (ssize_t)len);
+	close(fd);
+}
+
+/* The whole image, to prove that a refused create wrote nothing. */
+static unsigned char *slurp(const struct img *im, size_t *len)
+{
+	struct stat st;
+	unsigned char *b;
+	int fd = open(im->path, O_RDONLY);
+
+	assert_true(fd >= 0);
+	assert_int_equal(fstat(fd, &st), 0);
+	b = malloc((size_t)st.st_size);
+	assert_non_null(b);
+	assert_int_equal(pread(fd, b, (size_t)st.st_size, 0), st.st_size);
+	close(fd);
+	*len = (size_t)st.st_size;
+	return b;
+}
+
+/* sfdisk's own view of the table, to check a human tool agrees with us. */
+static void sfdisk_dump_contains(const struct img *im, const char *needle)
+{
+	char cmd[512], out[4096];
+	size_t n;
+	FILE *p;
+
+	snprintf(cmd, sizeof cmd, "sfdisk --dump '%s' 2>&1", im->path);
+	p = popen(cmd, "r");
+	assert_non_null(p);
+	n = fread(out, 1, sizeof out - 1, p);
+	out[n] = '\0';
+	pclose(p);
+	if (!strstr(out, needle))
+		fail_msg("sfdisk --dump lacks \"%s\":\n%s", needle, out);
+}
+
+#define MBR_HUMAN \
+	"label: dos\nlabel-id: 0x5eed0001\n" \
+	"start=2048, size=20480, type=83\n" \
+	"start=22528, size=8192, type=6b\n"
+#define GPT_HUMAN \
+	"label: gpt\nlabel-id: 5EED0001-0000-4000-8000-000000000001\n" \
+	"start=2048, size=20480, type=0FC63DAF-8483-4772-8E79-3D69D8477DE4\n" \
+	"start=22528, size=8192, type=9C00FAB3-18A7-43B6-82BB-C5E429B0EF53\n"
+
+/* ------------------------------------------------------------- create */
+
+static void test_create_mbr(void **state)
+{
+	struct ps_part_create_opts o = { PS_PART_LABEL_MBR, 0, 0 };
+	struct ps_part_info pi, f;
+	char err[256] = "";
+	struct img im;
+
+	(void)state;
+	img_new(&im, 64 * MiB);
+	assert_int_equal(ps_part_create(im.path, &o, &pi, err, sizeof err), 0);
+	/* At the end of the key, 1 MiB aligned, in the last primary slot. */
+	assert_int_equal(pi.offset, 60 * MiB);
+	assert_int_equal(pi.length, 4 * MiB);
+	assert_int_equal(pi.dev_size, 64 * MiB);
+	assert_int_equal(pi.partno, PS_PART_MBR_PARTNO);
+	assert_int_equal(pi.label, PS_PART_LABEL_MBR);
+	assert_int_equal(ps_part_find(im.path, &f, err, sizeof err), 0);
+	assert_memory_equal(&pi, &f, sizeof pi);
+	sfdisk_dump_contains(&im, "start=      122880, size=        8192, "
+			     "type=6b");
+	img_free(&im);
+}
+
+static void test_create_gpt(void **state)
+{
+	struct ps_part_create_opts o = { PS_PART_LABEL_GPT, 0, 0 };
+	struct ps_part_info pi;
+	char err[256] = "";
+	struct img im;
+
+	(void)state;
+	img_new(&im, 64 * MiB);
+	assert_int_equal(ps_part_create(im.path, &o, &pi, err, sizeof err), 0);
+	/* The backup GPT takes the last 33 sectors: the last 1 MiB-aligned
+	 * start that fits is 59 MiB. */
+	assert_int_equal(pi.offset, 59 * MiB);
+	assert_int_equal(pi.length, 4 * MiB);
+	assert_int_equal(pi.partno, PS_PART_GPT_PARTNO);
+	assert_int_equal(pi.label, PS_PART_LABEL_GPT);
+	sfdisk_dump_contains(&im, "type=9C00FAB3-18A7-43B6-82BB-C5E429B0EF53");
+	img_free(&im);
+}
+
+/* Sizes round up to whole sectors; the start stays 1 MiB aligned. */
+static void test_create_odd_size(void **state)
+{
+	struct ps_part_create_opts o = { PS_PART_LABEL_GPT, MiB + 1, 0 };
+	struct ps_part_info pi;
+	char err[256] = "";
+	struct img im;
+
+	(void)state;
+	img_new(&im, 32 * MiB);
+	assert_int_equal(ps_part_create(im.path, &o, &pi, err, sizeof err), 0);
+	assert_int_equal(pi.length, MiB + 512);
+	assert_int_equal(pi.offset % MiB, 0);
+	assert_true(pi.offset + pi.length <= 32 * MiB - 33 * 512);
+	img_free(&im);
+}
+
+static void test_create_too_small(void **state)
+{
+	struct ps_part_create_opts o = { PS_PART_LABEL_MBR, 0, 0 };
+	struct ps_part_info pi;
+	char err[256] = "";
+	struct img im;
+
+	(void)state;
+	img_new(&im, 4 * MiB);      /* 4 MiB minus the first 1 MiB < 4 MiB */
+	assert_int_equal(ps_part_create(im.path, &o, &pi, err, sizeof err),
+			 PS_PART_ENOSPC);
+	assert_non_null(strstr(err, im.path));
+	img_free(&im);
+}
+
+/* A key with a table or a filesystem is someone's: no write without
+ * force, not one byte. */
+static void test_refuse_without_force(void **state)
+{
+	struct ps_part_create_opts o = { PS_PART_LABEL_GPT, 0, 0 };
+	struct ps_part_info pi;
+	char err[256] = "";
+	unsigned char *before, *after;
+	size_t n1, n2;
+	struct img im;
+
+	(void)state;
+	img_new(&im, 32 * MiB);
+	sfdisk(&im, "label: dos\nlabel-id: 0x5eed0002\nstart=2048, type=83\n");
+	before = slurp(&im, &n1);
+	assert_int_equal(ps_part_create(im.path, &o, &pi, err, sizeof err),
+			 PS_PART_EBUSY);
+	assert_non_null(strstr(err, "dos partition table"));
+	assert_non_null(strstr(err, im.path));
+	after = slurp(&im, &n2);
+	assert_int_equal(n1, n2);
+	assert_memory_equal(before, after, n1);
+	free(before);
+	free(after);
+
+	o.force = 1;
+	assert_int_equal(ps_part_create(im.path, &o, &pi, err, sizeof err), 0);
+	assert_int_equal(pi.label, PS_PART_LABEL_GPT);
+	img_free(&im);
+}
+
+/* A filesystem signature without any table (swap: "SWAPSPACE2" at the
+ * end of the first 4 KiB page) is data too. */
+static void test_refuse_filesystem(void **state)
+{
+	struct ps_part_create_opts o = { PS_PART_LABEL_MBR, 0, 0 };
+	struct ps_part_info pi;
+	unsigned char hdr[1024] = {0};
+	char err[256] = "";
+	struct img im;
+
+	(void)state;
+	img_new(&im, 32 * MiB);
+	hdr[0] = 1;                                   /* swap version 1 */
+	hdr[4] = 0xff; hdr[5] = 0x1f;                 /* last page */
+	write_at(&im, 1024, hdr, sizeof hdr);
+	write_at(&im, 4086, "SWAPSPACE2", 10);
+	assert_int_equal(ps_part_create(im.path, &o, &pi, err, sizeof err),
+			 PS_PART_EBUSY);
+	assert_non_null(strstr(err, "swap"));
+	o.force = 1;
+	assert_int_equal(ps_part_create(im.path, &o, &pi, err, sizeof err), 0);
+	img_free(&im);
+}
+
+/* --------------------------------------------------------------- find */
+
+static void test_find_sfdisk_mbr(void **state)
+{
+	struct ps_part_info pi;
+	char err[256] = "";
+	struct img im;
+
+	(void)state;
+	img_new(&im, 32 * MiB);
+	sfdisk(&im, MBR_HUMAN);
+	assert_int_equal(ps_part_find(im.path, &pi, err, sizeof err), 0);
+	assert_int_equal(pi.offset, 22528ULL * 512);
+	assert_int_equal(pi.length, 8192ULL * 512);
+	assert_int_equal(pi.partno, 2);
+	assert_int_equal(pi.label, PS_PART_LABEL_MBR);
+	img_free(&im);
+}
+
+/* sfdisk given the GUID in uppercase: the on-disk GUID is the same and
+ * libblkid reports it lowercase. */
+static void test_find_sfdisk_gpt(void **state)
+{
+	struct ps_part_info pi;
+	char err[256] = "";
+	struct img im;
+
+	(void)state;
+	img_new(&im, 32 * MiB);
+	sfdisk(&im, GPT_HUMAN);
+	assert_int_equal(ps_part_find(im.path, &pi, err, sizeof err), 0);
+	assert_int_equal(pi.offset, 22528ULL * 512);
+	assert_int_equal(pi.length, 8192ULL * 512);
+	assert_int_equal(pi.partno, 2);
+	assert_int_equal(pi.label, PS_PART_LABEL_GPT);
+	img_free(&im);
+}
+
+static void test_err_no_table(void **state)
+{
+	struct ps_part_info pi;
+	char err[256] = "";
+	struct img im;
+
+	(void)state;
+	img_new(&im, 8 * MiB);
+	assert_int_equal(ps_part_find(im.path, &pi, err, sizeof err),
+			 PS_PART_ENOTABLE);
+	assert_non_null(strstr(err, "no partition table"));
+	assert_non_null(strstr(err, im.path));
+	img_free(&im);
+}
+
+static void test_err_no_pstate(void **state)
+{
+	struct ps_part_info pi;
+	char err[256] = "";
+	struct img im;
+
+	(void)state;
+	img_new(&im, 32 * MiB);
+	sfdisk(&im, "label: gpt\nlabel-id: 5EED0001-0000-4000-8000-000000000002"
+	       "\nstart=2048, size=4096, type=L\n");
+	assert_int_equal(ps_part_find(im.path, &pi, err, sizeof err),
+			 PS_PART_ENOTFOUND);
+	assert_non_null(strstr(err, "gpt partition table with 1 partition"));
+	assert_non_null(strstr(err, PS_PART_GPT_TYPE));
+	img_free(&im);
+}
+
+static void test_err_two_pstate(void **state)
+{
+	struct ps_part_info pi;
+	char err[256] = "";
+	struct img im;
+
+	(void)state;
+	img_new(&im, 32 * MiB);
+	sfdisk(&im, "label: dos\nlabel-id: 0x5eed0003\n"
+	       "start=2048, size=4096, type=6b\n"
+	       "start=8192, size=4096, type=6b\n");
+	assert_int_equal(ps_part_find(im.path, &pi, err, sizeof err),
+			 PS_PART_EDUP);
+	assert_non_null(strstr(err, "two pstate partitions: #1 at byte "
+			       "1048576 and #2 at byte 4194304"));
+	img_free(&im);
+}
+
+/* A table written for a bigger key (or an image cut short). */
+static void test_err_past_end(void **state)
+{
+	struct ps_part_info pi;
+	char err[256] = "";
+	struct img im;
+
+	(void)state;
+	img_new(&im, 32 * MiB);
+	sfdisk(&im, "label: dos\nlabel-id: 0x5eed0004\n"
+	       "start=55296, size=8192, type=6b\n");
+	assert_int_equal(truncate(im.path, 16 * MiB), 0);
+	assert_int_equal(ps_part_find(im.path, &pi, err, sizeof err),
+			 PS_PART_ERANGE);
+	assert_non_null(strstr(err, "past the end of the device (16777216"));
+	img_free(&im);
+}
+
+static void test_err_vanished(void **state)
+{
+	struct ps_part_info pi;
+	char err[256] = "";
+
+	(void)state;
+	assert_int_equal(ps_part_find("/nonexistent/sdz", &pi, err, sizeof err),
+			 PS_PART_ENODEV);
+	assert_non_null(strstr(err, "/nonexistent/sdz: cannot open"));
+	assert_string_equal(ps_part_strerror(PS_PART_ENODEV),
+			    "device vanished or cannot be opened");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_create_mbr),
+		cmocka_unit_test(test_create_gpt),
+		cmocka_unit_test(test_create_odd_size),
+		cmocka_unit_test(test_create_too_small),
+		cmocka_unit_test(test_refuse_without_force),
+		cmocka_unit_test(test_refuse_filesystem),
+		cmocka_unit_test(test_find_sfdisk_mbr),
+		cmocka_unit_test(test_find_sfdisk_gpt),
+		cmocka_unit_test(test_err_no_table),
+		cmocka_unit_test(test_err_no_pstate),
+		cmocka_unit_test(test_err_two_pstate),
+		cmocka_unit_test(test_err_past_end),
+		cmocka_unit_test(test_err_vanished),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
