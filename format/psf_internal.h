@@ -52,7 +52,8 @@ static inline int psf__container(const uint8_t *b, int off,
 int psf__child_toward(const uint8_t *b, int cur, int off);
 
 /* Depth of off below the root (0 for the root) and, in *parent, its
- * parent's offset (-1 for the root); errors as psf_ancestors. */
-int psf__locate(const uint8_t *b, int off, int *parent);
+ * parent's offset (-1 for the root); the enclosing containers, root first,
+ * into chain unless it is NULL.  Errors as psf_ancestors. */
+int psf__locate(const uint8_t *b, int off, int *parent, int *chain);
 
 #endif /* PSF_INTERNAL_H */

@@ -314,7 +314,7 @@ int psf__child_toward(const uint8_t *b, int cur, int off)
 	return (int)child;
 }
 
-int psf__locate(const uint8_t *b, int off, int *parent)
+int psf__locate(const uint8_t *b, int off, int *parent, int *chain)
 {
 	struct psf_elem e;
 	int cur = psf_root(b), depth = 0;
@@ -326,6 +326,8 @@ int psf__locate(const uint8_t *b, int off, int *parent)
 	while (cur != off) {
 		if (depth == (int)PSF_MAX_DEPTH)
 			return PSF_ERR_TOODEEP;
+		if (chain)
+			chain[depth] = cur;
 		depth++;
 		*parent = cur;
 		cur = psf__child_toward(b, cur, off);
@@ -337,22 +339,9 @@ int psf__locate(const uint8_t *b, int off, int *parent)
 
 int psf_ancestors(const void *buf, int off, int chain[PSF_MAX_DEPTH])
 {
-	const uint8_t *b = (const uint8_t *)buf;
-	struct psf_elem e;
-	int cur = psf_root(buf), depth = 0;
-	int rc = psf__elem(b, off, &e);
+	int parent;
 
-	if (rc)
-		return rc;
-	while (cur != off) {
-		if (depth == (int)PSF_MAX_DEPTH)
-			return PSF_ERR_TOODEEP;
-		chain[depth++] = cur;
-		cur = psf__child_toward(b, cur, off);
-		if (cur < 0)
-			return cur;
-	}
-	return depth;
+	return psf__locate((const uint8_t *)buf, off, &parent, chain);
 }
 
 uint64_t psf_field_uint(const void *payload, uint32_t len, uint32_t off,

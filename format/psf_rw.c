@@ -28,7 +28,7 @@ static int site_of_parent(const uint8_t *b, int parent, struct site *s)
 	int up, depth = psf__container(b, parent, &e);
 
 	if (!depth)
-		depth = psf__locate(b, parent, &up);
+		depth = psf__locate(b, parent, &up, 0);
 	if (depth < 0)
 		return depth;
 	s->parent = parent;
@@ -38,7 +38,7 @@ static int site_of_parent(const uint8_t *b, int parent, struct site *s)
 
 static int site_of_elem(const uint8_t *b, int elem, struct site *s)
 {
-	int depth = psf__locate(b, elem, &s->parent);
+	int depth = psf__locate(b, elem, &s->parent, 0);
 
 	if (depth < 0)
 		return depth;

@@ -9,7 +9,7 @@
  * one could decode as a plausible header and be corrupted silently. */
 static int real_elem(const uint8_t *b, int elem, struct psf_elem *e)
 {
-	int parent, rc = psf__locate(b, elem, &parent);
+	int parent, rc = psf__locate(b, elem, &parent, 0);
 
 	return rc < 0 ? rc : psf__elem(b, elem, e);
 }
