@@ -170,11 +170,20 @@ $(BENCH_NOHW): bench/bench_format.c $(FORMAT_CORE) $(FORMAT_HDRS)
 	$(CC) $(WARN) $(DEFS) -DPSF_CRC_NO_HW $(INC) $(OPT) -o $@ \
 		bench/bench_format.c $(FORMAT_CORE) -lfdt
 
-bench: deps $(BENCH) $(BENCH_NOHW)
-	@echo "==== bench 1/2: core as built (hardware CRC-32C where available)"
+BENCH_COMMIT := $(BUILD)/opt/bench/bench_commit
+$(BENCH_COMMIT): bench/bench_commit.c $(BUILD)/opt/libpstate.a \
+		$(BUILD)/opt/libpsf.a $(FORMAT_HDRS) $(PSTATE_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(WARN) $(DEFS) $(INC) $(OPT) -o $@ $< $(BUILD)/opt/libpstate.a \
+		$(BUILD)/opt/libpsf.a $(PSTATE_SYSLIBS)
+
+bench: deps $(BENCH) $(BENCH_NOHW) $(BENCH_COMMIT)
+	@echo "==== bench 1/3: format, core as built (hardware CRC-32C where available)"
 	$(BENCH)
-	@echo "==== bench 2/2: portable CRC-32C tables (core built with -DPSF_CRC_NO_HW)"
+	@echo "==== bench 2/3: format, portable CRC-32C tables (core built with -DPSF_CRC_NO_HW)"
 	$(BENCH_NOHW)
+	@echo "==== bench 3/3: store commits, sectors written per edit"
+	$(BENCH_COMMIT)
 
 # Instruction counts (valgrind): stable on a noisy machine.
 bench-callgrind: deps $(BENCH) $(BENCH_NOHW)

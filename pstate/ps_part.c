@@ -207,7 +207,7 @@ static int probe_fd(int fd, const char *path, uint64_t size,
 int ps_part_find(const char *path, struct ps_part_info *out, char *err,
 		 size_t errlen)
 {
-	uint64_t size;
+	uint64_t size = 0;
 	int fd, rc;
 
 	if (!path || !out)
@@ -330,7 +330,7 @@ static int write_table(struct fdisk_context *cx, const char *path,
 		       char *err, size_t errlen)
 {
 	int gpt = o->label == PS_PART_LABEL_GPT;
-	fdisk_sector_t start;
+	fdisk_sector_t start = 0;
 	int rc;
 
 	/* With force, also wipe old signatures (filesystem magic, old GPT
@@ -356,7 +356,7 @@ static int valid_create_args(const char *path,
 			     const struct ps_part_create_opts *o,
 			     uint64_t *nsect, char *err, size_t errlen)
 {
-	uint64_t size;
+	uint64_t size = 0;
 
 	if (!path || !o)
 		return fail(err, errlen, PS_PART_EINVAL,
@@ -379,7 +379,7 @@ static int valid_create_args(const char *path,
  * opens the device read-write. */
 static int precheck(const char *path, int force, char *err, size_t errlen)
 {
-	uint64_t size;
+	uint64_t size = 0;
 	int fd = open_dev(path, O_RDONLY, err, errlen);
 	int rc;
 
@@ -397,7 +397,7 @@ int ps_part_create(const char *path, const struct ps_part_create_opts *opts,
 {
 	struct ps_part_info tmp;
 	struct fdisk_context *cx;
-	uint64_t nsect;
+	uint64_t nsect = 0;
 	int rc;
 
 	rc = valid_create_args(path, opts, &nsect, err, errlen);

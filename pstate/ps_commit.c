@@ -1,0 +1,733 @@
+/*
+ * ps_commit.c - the store on media: format, read the newest slot, commit
+ * the next generation atomically.  docs/store.md is the normative layout;
+ * the numbered durable points below match its "Commit protocol" section.
+ *
+ * FREESTANDING: only format/psf.h and psf_env.h (through pstate.h).  No
+ * malloc, no libc I/O, no recursion; the caller supplies the store buffer
+ * and one sector of scratch, and struct ps_disk holds all state.  BMC
+ * firmware links this file with ps_media.c and its own sector callbacks.
+ */
+#include "pstate.h"
+
+/* ---------------------------------------------------------------- layout */
+
+#define SB_MAGIC "\x89psuper\x1a"
+#define SLOT_MAGIC "\x89psslot\x1a"
+#define MAGIC_LEN 8u
+
+/* Superblock field offsets (docs/store.md, "Superblock"). */
+#define SB_VERSION 8u       /* u32 */
+#define SB_SECTOR_SIZE 12u  /* u32 */
+#define SB_SECTORS 16u      /* u64 partition sectors */
+#define SB_SLOT_COUNT 24u   /* u32 */
+#define SB_FLAGS 28u        /* u32 */
+#define SB_VOLUME_ID 32u    /* u8[16] */
+#define SB_TABLE 64u        /* PS_MAX_SLOTS x { u64 lba, u32 sectors, u32 0 } */
+#define SB_ENTRY 16u
+#define SB_CRC 508u         /* u32 CRC-32C of [0, 508) */
+
+/* Slot header field offsets (docs/store.md, "Slot header"). */
+#define SH_VERSION 8u       /* u32 */
+#define SH_INDEX 12u        /* u32 */
+#define SH_GENERATION 16u   /* u64 */
+#define SH_LENGTH 24u       /* u32 */
+#define SH_STORE_CRC 28u    /* u32 */
+#define SH_TOKEN 32u        /* u64 */
+#define SH_OWNER 40u        /* u8 */
+#define SH_FLAGS 44u        /* u32 */
+#define SH_TIMESTAMP 48u    /* u64 */
+#define SH_CRC 60u          /* u32 CRC-32C of [0, 60) */
+
+#define MIN_STORE (PSF_HEADER_SIZE + PSF_CONTAINER_HDR)
+#define ROOT_SIG PSF_SIG(1, PSF_NS_CORE, 0x0100) /* PSF_ROOT, psf_schema.h */
+
+static int magic_is(const uint8_t *p, const char *magic)
+{
+	return psf_memcmp(p, magic, MAGIC_LEN) == 0;
+}
+
+static uint32_t body_bytes(const struct ps_disk *d, const struct ps_slot *s)
+{
+	uint64_t n = (uint64_t)(s->sectors - 1) * d->sector_size;
+
+	return n > PSF_MAX_TOTAL ? PSF_MAX_TOTAL : (uint32_t)n;
+}
+
+static uint32_t sectors_for(const struct ps_disk *d, uint32_t len)
+{
+	return (len + d->sector_size - 1) / d->sector_size;
+}
+
+/* ---------------------------------------------------------- superblock */
+
+/* Decode and check one superblock copy against the media; PS_OK, or
+ * PS_ERR_SUPERBLOCK (damaged) or PS_ERR_NOSTORE (no magic at all). */
+static int sb_decode(struct ps_disk *d, const uint8_t *sb)
+{
+	uint64_t next = 1, secs = psf_le64(sb + SB_SECTORS);
+	uint32_t i, n = psf_le32(sb + SB_SLOT_COUNT);
+
+	if (!magic_is(sb, SB_MAGIC))
+		return PS_ERR_NOSTORE;
+	if (psf_crc32c(0, sb, SB_CRC) != psf_le32(sb + SB_CRC) ||
+	    psf_le32(sb + SB_VERSION) != PS_SB_VERSION ||
+	    (psf_le32(sb + SB_FLAGS) & 0xffffu) != 0)
+		return PS_ERR_SUPERBLOCK;
+	/* Geometry that does not fit the media is as bad as a bad CRC. */
+	if (psf_le32(sb + SB_SECTOR_SIZE) != d->media->sector_size ||
+	    secs > d->media->sectors || n < 2 || n > PS_MAX_SLOTS)
+		return PS_ERR_SUPERBLOCK;
+	for (i = 0; i < n; i++) {
+		const uint8_t *e = sb + SB_TABLE + i * SB_ENTRY;
+		uint64_t lba = psf_le64(e);
+		uint32_t cnt = psf_le32(e + 8);
+
+		/* In order, no overlap, clear of both superblocks. */
+		if (lba < next || cnt < 2 || lba + cnt > secs - 1)
+			return PS_ERR_SUPERBLOCK;
+		d->slot[i].lba = lba;
+		d->slot[i].sectors = cnt;
+		next = lba + cnt;
+	}
+	d->sector_size = d->media->sector_size;
+	d->sectors = secs;
+	d->slot_count = n;
+	psf_memcpy(d->volume_id, sb + SB_VOLUME_ID, 16);
+	return PS_OK;
+}
+
+/*
+ * Primary in sector 0, backup in the partition's last sector.  One damaged
+ * copy is tolerated (and left alone: superblocks are written only by
+ * ps_format); two valid copies must agree byte for byte.  The superblock
+ * is at most PS_SB_SIZE bytes, so comparing with the backup needs no second
+ * buffer: the primary's CRC stands in for its bytes.
+ */
+static int load_geometry(struct ps_disk *d, uint8_t *sbuf)
+{
+	uint32_t pcrc;
+	int rc, prc;
+
+	rc = ps_media_read(d->media, 0, 1, sbuf);
+	if (rc)
+		return rc;
+	prc = sb_decode(d, sbuf);
+	if (prc == PS_OK) {
+		pcrc = psf_le32(sbuf + SB_CRC);
+		rc = ps_media_read(d->media, d->sectors - 1, 1, sbuf);
+		if (rc)
+			return rc;
+		if (!magic_is(sbuf, SB_MAGIC) ||
+		    psf_crc32c(0, sbuf, SB_CRC) != psf_le32(sbuf + SB_CRC))
+			return PS_OK; /* backup damaged: primary stands */
+		if (psf_le32(sbuf + SB_CRC) != pcrc)
+			return PS_ERR_SUPERBLOCK; /* two valid copies disagree */
+		return PS_OK;
+	}
+	rc = ps_media_read(d->media, d->media->sectors - 1, 1, sbuf);
+	if (rc)
+		return rc;
+	rc = sb_decode(d, sbuf);
+	if (rc == PS_OK && d->sectors != d->media->sectors)
+		rc = PS_ERR_SUPERBLOCK; /* a backup must sit in its last sector */
+	if (rc == PS_ERR_NOSTORE && prc == PS_ERR_SUPERBLOCK)
+		rc = PS_ERR_SUPERBLOCK;
+	return rc;
+}
+
+/* ------------------------------------------------------------ slot header */
+
+int ps_slot_decode(const void *raw, uint32_t idx, struct ps_slot *s)
+{
+	const uint8_t *h = (const uint8_t *)raw;
+
+	s->valid_hdr = 0;
+	if (!magic_is(h, SLOT_MAGIC) ||
+	    psf_crc32c(0, h, SH_CRC) != psf_le32(h + SH_CRC) ||
+	    psf_le32(h + SH_VERSION) != PS_SLOT_VERSION ||
+	    psf_le32(h + SH_INDEX) != idx ||
+	    (psf_le32(h + SH_FLAGS) & 0xffffu) != 0)
+		return PS_ERR_NOSLOT;
+	s->generation = psf_le64(h + SH_GENERATION);
+	s->length = psf_le32(h + SH_LENGTH);
+	s->crc = psf_le32(h + SH_STORE_CRC);
+	s->token = psf_le64(h + SH_TOKEN);
+	s->owner = h[SH_OWNER];
+	s->timestamp = psf_le64(h + SH_TIMESTAMP);
+	if (s->generation == 0 || s->length < MIN_STORE)
+		return PS_ERR_NOSLOT;
+	psf_memcpy(s->raw, h, PS_SLOT_HDR_SIZE);
+	s->valid_hdr = 1;
+	return PS_OK;
+}
+
+static void slot_encode(uint8_t *h, uint32_t idx, const struct ps_slot *s)
+{
+	psf_memset(h, 0, PS_SLOT_HDR_SIZE);
+	psf_memcpy(h, SLOT_MAGIC, MAGIC_LEN);
+	psf_put_le32(h + SH_VERSION, PS_SLOT_VERSION);
+	psf_put_le32(h + SH_INDEX, idx);
+	psf_put_le64(h + SH_GENERATION, s->generation);
+	psf_put_le32(h + SH_LENGTH, s->length);
+	psf_put_le32(h + SH_STORE_CRC, s->crc);
+	psf_put_le64(h + SH_TOKEN, s->token);
+	h[SH_OWNER] = s->owner;
+	psf_put_le64(h + SH_TIMESTAMP, s->timestamp);
+	psf_put_le32(h + SH_CRC, psf_crc32c(0, h, SH_CRC));
+}
+
+/* Read and decode slot i's header; a header that fails any check, or
+ * claims more bytes than its slot holds, leaves the slot free. */
+static int read_header(struct ps_disk *d, uint32_t i, uint8_t *sbuf)
+{
+	struct ps_slot *s = &d->slot[i];
+	int rc = ps_media_read(d->media, s->lba, 1, sbuf);
+
+	if (rc)
+		return rc;
+	if (ps_slot_decode(sbuf, i, s) == PS_OK &&
+	    s->length > body_bytes(d, s))
+		s->valid_hdr = 0;
+	return PS_OK;
+}
+
+/* The slot's body CRC, streamed one sector at a time (no store buffer). */
+static int body_crc_ok(struct ps_disk *d, const struct ps_slot *s,
+		       uint8_t *sbuf)
+{
+	uint32_t k, left = s->length, crc = 0;
+	int rc;
+
+	for (k = 0; left > 0; k++) {
+		uint32_t n = left < d->sector_size ? left : d->sector_size;
+
+		rc = ps_media_read(d->media, s->lba + 1 + k, 1, sbuf);
+		if (rc)
+			return rc;
+		crc = psf_crc32c(crc, sbuf, n);
+		left -= n;
+	}
+	return crc == s->crc;
+}
+
+/* --------------------------------------------------------------- reading */
+
+uint32_t ps_slot_capacity(const struct ps_disk *d)
+{
+	uint32_t i, cap = PSF_MAX_TOTAL;
+
+	if (!d || d->slot_count == 0)
+		return 0;
+	for (i = 0; i < d->slot_count; i++) {
+		uint32_t b = body_bytes(d, &d->slot[i]);
+
+		cap = b < cap ? b : cap;
+	}
+	return cap;
+}
+
+/* Load slot i's store into buf and run every check on it. */
+static int load_slot(struct ps_disk *d, uint32_t i, uint8_t *buf, size_t cap)
+{
+	const struct ps_slot *s = &d->slot[i];
+	uint32_t n = sectors_for(d, s->length);
+	int rc;
+
+	if ((uint64_t)n * d->sector_size > cap)
+		return PS_ERR_NOSPACE;
+	rc = ps_media_read(d->media, s->lba + 1, n, buf);
+	if (rc)
+		return rc;
+	if (psf_crc32c(0, buf, s->length) != s->crc)
+		return PS_ERR_NOSLOT;
+	if (psf_check_full(buf, s->length, 0) != PSF_OK ||
+	    psf_total(buf) != s->length)
+		return PS_ERR_NOSLOT;
+	return PS_OK;
+}
+
+/* The untried slot with a valid header and the highest generation (ties:
+ * the lowest index), or -1. */
+static int next_candidate(const struct ps_disk *d, uint32_t tried)
+{
+	int best = -1;
+	uint32_t i;
+
+	for (i = 0; i < d->slot_count; i++) {
+		const struct ps_slot *s = &d->slot[i];
+
+		if (!s->valid_hdr || (tried & (1u << i)))
+			continue;
+		if (best < 0 || s->generation > d->slot[best].generation)
+			best = (int)i;
+	}
+	return best;
+}
+
+int ps_read(struct ps_disk *d, struct ps_media *m, void *buf, size_t cap)
+{
+	uint32_t i, tried = 0;
+	int rc, c;
+
+	if (!d || !m || !buf)
+		return PS_ERR_INVAL;
+	if (cap < m->sector_size)
+		return PS_ERR_NOSPACE;
+	psf_memset(d, 0, sizeof(*d));
+	d->media = m;
+	d->base = -1;
+	rc = load_geometry(d, buf);
+	for (i = 0; rc == PS_OK && i < d->slot_count; i++)
+		rc = read_header(d, i, buf);
+	if (rc)
+		return rc;
+	/* Newest first; a slot failing a check is skipped, never repaired. */
+	while ((c = next_candidate(d, tried)) >= 0) {
+		rc = load_slot(d, (uint32_t)c, buf, cap);
+		if (rc == PS_OK) {
+			d->base = c;
+			d->generation = d->slot[c].generation;
+			d->length = d->slot[c].length;
+			return PS_OK;
+		}
+		if (rc != PS_ERR_NOSLOT)
+			return rc;
+		d->slot[c].valid_hdr = 0;
+		tried |= 1u << c;
+	}
+	return PS_ERR_NOSLOT;
+}
+
+/* -------------------------------------------------------------- locking */
+
+int ps_lock_take(struct ps_lock *l)
+{
+	int rc;
+
+	if (!l || !l->ops || l->held)
+		return PS_ERR_INVAL;
+	rc = l->ops->acquire(l->ctx, l->owner, l->lease_ms, &l->token);
+	if (rc)
+		return rc < 0 ? rc : PS_ERR_LOCK;
+	l->held = 1;
+	return PS_OK;
+}
+
+int ps_lock_drop(struct ps_lock *l)
+{
+	if (!l || !l->ops || !l->held)
+		return PS_ERR_INVAL;
+	l->held = 0;
+	return l->ops->release(l->ctx, l->token);
+}
+
+/* -------------------------------------------------------------- commit */
+
+/* Does slot s hold exactly these bytes?  Reads only. */
+static int slot_holds(struct ps_disk *d, const struct ps_slot *s,
+		      const uint8_t *store, uint32_t len, uint8_t *sbuf)
+{
+	uint32_t k, off;
+	int rc;
+
+	if (s->length != len)
+		return 0;
+	for (k = 0, off = 0; off < len; k++, off += d->sector_size) {
+		uint32_t n = len - off;
+
+		if (n > d->sector_size)
+			n = d->sector_size;
+		rc = ps_media_read(d->media, s->lba + 1 + k, 1, sbuf);
+		if (rc)
+			return rc;
+		if (psf_memcmp(sbuf, store + off, n) != 0)
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * Is d's base still the newest generation on media?  The base slot's
+ * header must be byte-identical to what was read, and no other slot may
+ * hold a complete store (header and body CRC) of a higher generation.  A
+ * torn higher slot (a writer that died) does not count: it is free.
+ */
+static int check_base(struct ps_disk *d, uint8_t *sbuf)
+{
+	const struct ps_slot *b = &d->slot[d->base];
+	uint32_t i;
+	int rc;
+
+	for (i = 0; i < d->slot_count; i++) {
+		struct ps_slot s = d->slot[i];
+
+		rc = ps_media_read(d->media, s.lba, 1, sbuf);
+		if (rc)
+			return rc;
+		if ((int)i == d->base) {
+			if (psf_memcmp(sbuf, b->raw, PS_SLOT_HDR_SIZE) != 0)
+				return PS_ERR_CONFLICT;
+			continue;
+		}
+		if (ps_slot_decode(sbuf, i, &s) != PS_OK ||
+		    s.generation <= d->generation ||
+		    s.length > body_bytes(d, &s))
+			continue;
+		rc = body_crc_ok(d, &s, sbuf);
+		if (rc < 0)
+			return rc;
+		if (rc)
+			return PS_ERR_CONFLICT;
+	}
+	return PS_OK;
+}
+
+/* Write the body sectors of slot t that differ from store; the bytes of
+ * the last sector past the store keep what the slot held. */
+static int write_diff(struct ps_disk *d, const struct ps_slot *t,
+		      const uint8_t *store, uint32_t len, uint8_t *sbuf)
+{
+	uint32_t k, off;
+	int rc;
+
+	for (k = 0, off = 0; off < len; k++, off += d->sector_size) {
+		uint32_t n = len - off;
+		uint64_t lba = t->lba + 1 + k;
+
+		if (n > d->sector_size)
+			n = d->sector_size;
+		rc = ps_media_read(d->media, lba, 1, sbuf);
+		if (rc)
+			return rc;
+		if (psf_memcmp(sbuf, store + off, n) == 0)
+			continue;
+		psf_memcpy(sbuf, store + off, n);
+		rc = ps_media_write(d->media, lba, 1, sbuf);
+		if (rc)
+			return rc;
+	}
+	return PS_OK;
+}
+
+/* The lock's token, and whether this commit must release it. */
+static int lock_enter(struct ps_lock *l, int *release)
+{
+	int rc;
+
+	*release = 0;
+	if (!l || l->held)
+		return PS_OK;
+	rc = ps_lock_take(l);
+	if (rc)
+		return rc;
+	*release = 1;
+	return PS_OK;
+}
+
+static int lock_still_held(const struct ps_lock *l)
+{
+	return !l || l->ops->still_held(l->ctx, l->token) == 1;
+}
+
+/* Steps 2-7 of the commit protocol (docs/store.md section 4), under
+ * the lock. */
+static int publish(struct ps_disk *d, const uint8_t *store, uint32_t len,
+		   uint8_t *sbuf, const struct ps_commit_args *a,
+		   struct ps_lock *l)
+{
+	uint32_t ti = ((uint32_t)d->base + 1) % d->slot_count;
+	struct ps_slot *t = &d->slot[ti];
+	struct ps_slot n = *t;
+	/* Step 2: conflict check (reads only). */
+	int rc = check_base(d, sbuf);
+
+	if (rc)
+		return rc;
+	/*
+	 * Step 3: write the body of generation G+1 into the target slot,
+	 * the slot after the newest, which holds an older generation (or
+	 * nothing).  Only sectors that differ are written.  The target's
+	 * header still describes its old contents, whose CRC no longer
+	 * matches, so a crash here leaves the target free and G newest.
+	 */
+	rc = write_diff(d, t, store, len, sbuf);
+	if (rc)
+		return rc;
+	/*
+	 * Step 4: flush.  Durable point A: the new body is on media (device
+	 * cache included) before any header names it.  Still invisible.
+	 */
+	rc = ps_media_flush(d->media);
+	if (rc)
+		return rc;
+	/*
+	 * Step 5: fencing.  If the lock was broken (lease expired, another
+	 * writer holds it now), stop: the target slot is garbage, which is
+	 * free by definition, and G stays newest.
+	 */
+	if (!lock_still_held(l))
+		return PS_ERR_FENCED;
+	/*
+	 * Step 6: write the target's header: generation G+1, length, CRC,
+	 * token, owner, time.  The 64 header bytes sit at the start of one
+	 * sector, so a torn write leaves the old header (whose CRC then
+	 * fails against the new body) or the new one, never a mix that
+	 * passes its CRC.
+	 */
+	n.generation = d->generation + 1;
+	n.length = len;
+	n.crc = psf_crc32c(0, store, len);
+	n.token = l ? l->token : 0;
+	n.owner = l ? l->owner : (a ? a->owner : 0);
+	n.timestamp = a ? a->timestamp : 0;
+	psf_memset(sbuf, 0, d->sector_size);
+	slot_encode(sbuf, ti, &n);
+	rc = ps_media_write(d->media, t->lba, 1, sbuf);
+	if (rc)
+		return rc;
+	/*
+	 * Step 7: flush.  Durable point B: generation G+1 is committed.
+	 * Only now does the caller hear success.
+	 */
+	rc = ps_media_flush(d->media);
+	if (rc)
+		return rc;
+	ps_slot_decode(sbuf, ti, &n);
+	*t = n;
+	d->base = (int)ti;
+	d->generation = n.generation;
+	d->length = len;
+	return PS_OK;
+}
+
+/* The store must be complete and valid before anything reaches media. */
+static int store_ok(const struct ps_disk *d, const void *store,
+		    uint32_t *len)
+{
+	int rc = psf_check_header(store, PSF_HEADER_SIZE);
+
+	if (rc != PSF_OK && rc != PSF_ERR_TRUNCATED)
+		return rc;
+	*len = psf_total(store);
+	rc = psf_check_full(store, *len, 0);
+	if (rc)
+		return rc;
+	if (*len > body_bytes(d, &d->slot[((uint32_t)d->base + 1) %
+					   d->slot_count]))
+		return PS_ERR_NOSPACE;
+	return PS_OK;
+}
+
+int ps_commit(struct ps_disk *d, const void *store, void *sector_buf,
+	      const struct ps_commit_args *args)
+{
+	struct ps_lock *l = args ? args->lock : 0;
+	uint8_t *sbuf = (uint8_t *)sector_buf;
+	uint32_t len;
+	int rc, release, rrc;
+
+	if (!d || !d->media || !store || !sbuf || d->base < 0)
+		return PS_ERR_INVAL;
+	if (l && (!l->ops || !l->ops->acquire || !l->ops->still_held ||
+		  !l->ops->release))
+		return PS_ERR_INVAL;
+	if (d->media->read_only)
+		return PS_ERR_RDONLY;
+	rc = store_ok(d, store, &len);
+	if (rc)
+		return rc;
+	/* Step 0: nothing changed, nothing written (flash wear). */
+	rc = slot_holds(d, &d->slot[d->base], store, len, sbuf);
+	if (rc)
+		return rc < 0 ? rc : PS_OK;
+	/* Step 1: the lock (unless held across a multi-step transaction). */
+	rc = lock_enter(l, &release);
+	if (rc)
+		return rc;
+	rc = publish(d, store, len, sbuf, args, l);
+	if (release) {
+		rrc = ps_lock_drop(l);
+		/* A failed release after publishing is the lease's problem;
+		 * the commit itself stands. */
+		(void)rrc;
+	}
+	return rc;
+}
+
+/* ---------------------------------------------------------------- format */
+
+static int write_zero_sector(struct ps_media *m, uint64_t lba, uint8_t *sbuf)
+{
+	psf_memset(sbuf, 0, m->sector_size);
+	return ps_media_write(m, lba, 1, sbuf);
+}
+
+static void sb_encode(uint8_t *sb, const struct ps_disk *d)
+{
+	uint32_t i;
+
+	psf_memset(sb, 0, d->sector_size);
+	psf_memcpy(sb, SB_MAGIC, MAGIC_LEN);
+	psf_put_le32(sb + SB_VERSION, PS_SB_VERSION);
+	psf_put_le32(sb + SB_SECTOR_SIZE, d->sector_size);
+	psf_put_le64(sb + SB_SECTORS, d->sectors);
+	psf_put_le32(sb + SB_SLOT_COUNT, d->slot_count);
+	psf_memcpy(sb + SB_VOLUME_ID, d->volume_id, 16);
+	for (i = 0; i < d->slot_count; i++) {
+		psf_put_le64(sb + SB_TABLE + i * SB_ENTRY, d->slot[i].lba);
+		psf_put_le32(sb + SB_TABLE + i * SB_ENTRY + 8,
+			     d->slot[i].sectors);
+	}
+	psf_put_le32(sb + SB_CRC, psf_crc32c(0, sb, SB_CRC));
+}
+
+/* Slot table from the options; PS_ERR_GEOMETRY when it cannot fit. */
+static int plan(struct ps_disk *d, struct ps_media *m,
+		const struct ps_format_opts *o)
+{
+	uint32_t i, n = o->slot_count ? o->slot_count : 2;
+	uint64_t per = o->slot_sectors;
+
+	if (n < 2 || n > PS_MAX_SLOTS)
+		return PS_ERR_INVAL;
+	if (m->sectors < 2 + 2 * (uint64_t)n)
+		return PS_ERR_GEOMETRY;
+	if (per == 0) {
+		/* 32-bit division: firmware has no 64-bit divide helper, and
+		 * a store never needs slots of 2^32 sectors. */
+		uint64_t avail = m->sectors - 2;
+
+		per = (avail > 0xffffffffu ? 0xffffffffu : (uint32_t)avail) /
+		      n;
+	}
+	if (per < 2 || per * n > m->sectors - 2 || per > 0xffffffffu)
+		return PS_ERR_GEOMETRY;
+	psf_memset(d, 0, sizeof(*d));
+	d->media = m;
+	d->sector_size = m->sector_size;
+	d->sectors = m->sectors;
+	d->slot_count = n;
+	psf_memcpy(d->volume_id, o->volume_id, 16);
+	for (i = 0; i < n; i++) {
+		d->slot[i].lba = 1 + i * per;
+		d->slot[i].sectors = (uint32_t)per;
+	}
+	if (body_bytes(d, &d->slot[0]) < MIN_STORE)
+		return PS_ERR_GEOMETRY;
+	return PS_OK;
+}
+
+/* Slot 0: the initial store at generation 1. */
+static int write_first_slot(struct ps_disk *d, const uint8_t *store,
+			    uint32_t len, uint64_t ts, uint8_t *sbuf)
+{
+	struct ps_slot s = d->slot[0];
+	uint32_t k, off;
+	int rc;
+
+	for (k = 0, off = 0; off < len; k++, off += d->sector_size) {
+		uint32_t n = len - off;
+
+		if (n > d->sector_size)
+			n = d->sector_size;
+		psf_memset(sbuf, 0, d->sector_size);
+		psf_memcpy(sbuf, store + off, n);
+		rc = ps_media_write(d->media, s.lba + 1 + k, 1, sbuf);
+		if (rc)
+			return rc;
+	}
+	s.generation = 1;
+	s.length = len;
+	s.crc = psf_crc32c(0, store, len);
+	s.token = 0;
+	s.owner = 0;
+	s.timestamp = ts;
+	psf_memset(sbuf, 0, d->sector_size);
+	slot_encode(sbuf, 0, &s);
+	ps_slot_decode(sbuf, 0, &d->slot[0]);
+	return ps_media_write(d->media, s.lba, 1, sbuf);
+}
+
+static int format_phases(struct ps_disk *d, const uint8_t *store,
+			 uint32_t len, uint64_t ts, uint8_t *sbuf)
+{
+	struct ps_media *m = d->media;
+	uint32_t i;
+	int rc;
+
+	/* Phase 1: no superblock, so no reader trusts a half-made layout. */
+	rc = write_zero_sector(m, 0, sbuf);
+	if (!rc)
+		rc = write_zero_sector(m, m->sectors - 1, sbuf);
+	if (!rc)
+		rc = ps_media_flush(m);
+	/* Phase 2: every slot free but slot 0, which holds generation 1. */
+	for (i = 1; !rc && i < d->slot_count; i++)
+		rc = write_zero_sector(m, d->slot[i].lba, sbuf);
+	if (!rc)
+		rc = write_first_slot(d, store, len, ts, sbuf);
+	if (!rc)
+		rc = ps_media_flush(m);
+	/* Phase 3: backup then primary superblock; either alone suffices. */
+	if (!rc) {
+		sb_encode(sbuf, d);
+		rc = ps_media_write(m, m->sectors - 1, 1, sbuf);
+	}
+	if (!rc)
+		rc = ps_media_flush(m);
+	if (!rc) {
+		sb_encode(sbuf, d);
+		rc = ps_media_write(m, 0, 1, sbuf);
+	}
+	if (!rc)
+		rc = ps_media_flush(m);
+	return rc;
+}
+
+int ps_format(struct ps_disk *d, struct ps_media *m,
+	      const struct ps_format_opts *o, void *sector_buf)
+{
+	static const struct ps_format_opts defaults;
+	uint8_t empty[MIN_STORE];
+	struct psf_builder b;
+	const uint8_t *store = empty;
+	uint32_t len = 0;
+	int rc;
+
+	if (!d || !m || !sector_buf)
+		return PS_ERR_INVAL;
+	if (m->read_only)
+		return PS_ERR_RDONLY;
+	if (!o)
+		o = &defaults;
+	rc = plan(d, m, o);
+	if (rc)
+		return rc;
+	if (o->store) {
+		store = (const uint8_t *)o->store;
+		len = o->store_len;
+		rc = psf_check_full(store, len, 0);
+		if (!rc && psf_total(store) != len)
+			rc = PSF_ERR_BADHEADER;
+	} else {
+		psf_build_begin(&b, empty, sizeof(empty), ROOT_SIG, 1, 0);
+		rc = psf_build_finish(&b);
+		len = rc > 0 ? (uint32_t)rc : 0;
+		rc = rc > 0 ? PS_OK : rc;
+	}
+	if (!rc && len > body_bytes(d, &d->slot[0]))
+		rc = PS_ERR_NOSPACE;
+	if (!rc)
+		rc = format_phases(d, store, len, o->timestamp,
+				   (uint8_t *)sector_buf);
+	if (rc) {
+		d->base = -1;
+		return rc;
+	}
+	/* d now describes the new media: ready to commit without a read. */
+	d->base = 0;
+	d->generation = 1;
+	d->length = len;
+	return PS_OK;
+}

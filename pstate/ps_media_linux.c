@@ -1,0 +1,170 @@
+/*
+ * ps_media_linux.c - hosted media backends: an image file (optionally a
+ * window inside it, for a partition in a disk image) and a block device
+ * (a partition of a real USB key).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <linux/fs.h>
+
+#include "pstate.h"
+
+struct fd_ctx {
+	int fd;
+	uint64_t base;       /* byte offset of LBA 0 in the file */
+	uint32_t ss;
+	int sync;            /* flush really flushes */
+	int blockdev;
+};
+
+/* Full transfers only: a short read or write is an I/O error. */
+static int fd_xfer(struct fd_ctx *c, uint64_t lba, uint32_t n, void *buf,
+		   int write)
+{
+	size_t len = (size_t)n * c->ss, done = 0;
+	off_t off = (off_t)(c->base + lba * c->ss);
+
+	while (done < len) {
+		ssize_t r = write ? pwrite(c->fd, (char *)buf + done,
+					   len - done, off + (off_t)done)
+				  : pread(c->fd, (char *)buf + done,
+					  len - done, off + (off_t)done);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return PS_ERR_IO;
+		done += (size_t)r;
+	}
+	return PS_OK;
+}
+
+static int fd_read(void *ctx, uint64_t lba, uint32_t n, void *buf)
+{
+	return fd_xfer(ctx, lba, n, buf, 0);
+}
+
+static int fd_write(void *ctx, uint64_t lba, uint32_t n, const void *buf)
+{
+	return fd_xfer(ctx, lba, n, (void *)(uintptr_t)buf, 1);
+}
+
+static int fd_flush(void *ctx)
+{
+	struct fd_ctx *c = ctx;
+
+	if (!c->sync)
+		return PS_OK;
+	if (!c->blockdev)
+		return fdatasync(c->fd) ? PS_ERR_IO : PS_OK;
+	/* fsync on a block device writes back its dirty pages and sends
+	 * the device a cache flush. */
+	if (fsync(c->fd))
+		return PS_ERR_IO;
+	/* Drop the page cache so later reads see the device, not our own
+	 * writes; needs CAP_SYS_ADMIN and a real block device, so a refusal
+	 * (EPERM, EACCES, ENOTTY under umockdev) is not an error. */
+	(void)ioctl(c->fd, BLKFLSBUF, 0);
+	return PS_OK;
+}
+
+static void fd_close(void *ctx)
+{
+	struct fd_ctx *c = ctx;
+
+	close(c->fd);
+	free(c);
+}
+
+static const struct ps_media_ops fd_ops = {
+	.read = fd_read,
+	.write = fd_write,
+	.flush = fd_flush,
+	.close = fd_close,
+};
+
+static int fd_media(struct ps_media *m, int fd, uint64_t base, uint64_t len,
+		    uint32_t ss, unsigned flags, int blockdev)
+{
+	struct fd_ctx *c;
+	int rc;
+
+	if (len / ss == 0) {
+		close(fd);
+		return PS_ERR_GEOMETRY;
+	}
+	c = calloc(1, sizeof(*c));
+	if (!c) {
+		close(fd);
+		return PS_ERR_NOMEM;
+	}
+	*c = (struct fd_ctx){ fd, base, ss, !(flags & PS_MEDIA_NOSYNC),
+			      blockdev };
+	rc = ps_media_init(m, &fd_ops, c, ss, len / ss);
+	if (rc) {
+		fd_close(c);
+		return rc;
+	}
+	m->read_only = !!(flags & PS_MEDIA_RDONLY);
+	return PS_OK;
+}
+
+static int open_flags(unsigned flags)
+{
+	return ((flags & PS_MEDIA_RDONLY) ? O_RDONLY : O_RDWR) | O_CLOEXEC;
+}
+
+int ps_media_open_image(struct ps_media *m, const char *path,
+			uint64_t offset, uint64_t length, uint32_t sector_size,
+			unsigned flags)
+{
+	struct stat st;
+	uint32_t ss = sector_size ? sector_size : PS_SECTOR_SIZE;
+	int fd;
+
+	if (!m || !path || offset % ss || length % ss)
+		return PS_ERR_INVAL;
+	fd = open(path, open_flags(flags));
+	if (fd < 0)
+		return PS_ERR_IO;
+	if (fstat(fd, &st)) {
+		close(fd);
+		return PS_ERR_IO;
+	}
+	/* The window must lie inside the file. */
+	if ((uint64_t)st.st_size < offset + length ||
+	    (uint64_t)st.st_size <= offset) {
+		close(fd);
+		return PS_ERR_GEOMETRY;
+	}
+	if (length == 0)
+		length = ((uint64_t)st.st_size - offset) / ss * ss;
+	return fd_media(m, fd, offset, length, ss, flags, 0);
+}
+
+int ps_media_open_blockdev(struct ps_media *m, const char *path,
+			   unsigned flags)
+{
+	int fd, ssz = 0;
+	off_t end;
+
+	if (!m || !path)
+		return PS_ERR_INVAL;
+	fd = open(path, open_flags(flags));
+	if (fd < 0)
+		return PS_ERR_IO;
+	/* lseek works on umockdev's fake nodes, where BLKGETSIZE64 fails. */
+	end = lseek(fd, 0, SEEK_END);
+	if (end < 0) {
+		close(fd);
+		return PS_ERR_IO;
+	}
+	if (ioctl(fd, BLKSSZGET, &ssz) || ssz < (int)PS_SECTOR_SIZE ||
+	    ssz > (int)PS_SECTOR_SIZE_MAX)
+		ssz = (int)PS_SECTOR_SIZE;
+	return fd_media(m, fd, 0, (uint64_t)end / (uint32_t)ssz * (uint32_t)ssz,
+			(uint32_t)ssz, flags, 1);
+}

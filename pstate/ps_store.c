@@ -1,0 +1,204 @@
+/*
+ * ps_store.c - the hosted convenience layer: a store handle holding the
+ * newest store in memory, transactions on private copies, and ps_update,
+ * which re-applies an edit after a conflict.  Built on ps_commit.c.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "pstate.h"
+
+struct ps_store {
+	struct ps_media *media;
+	struct ps_disk disk;
+	uint8_t *buf;            /* the newest store, cap bytes */
+	size_t cap;              /* slot capacity, >= one sector */
+	uint8_t *sector;         /* scratch for the commit protocol */
+	struct ps_lock *lock;
+	uint8_t owner;
+};
+
+static int grow(struct ps_store *s, size_t want)
+{
+	uint8_t *nb;
+
+	if (s->cap >= want)
+		return PS_OK;
+	nb = realloc(s->buf, want);  /* keeps the store already read */
+	if (!nb)
+		return PS_ERR_NOMEM;
+	s->buf = nb;
+	s->cap = want;
+	return PS_OK;
+}
+
+/*
+ * Read the newest store.  The buffer starts at one sector (enough for the
+ * geometry) and grows to a whole slot once the superblock is known, so
+ * later commits of any store that fits on media can be kept here.
+ */
+static int load(struct ps_store *s)
+{
+	int rc = grow(s, s->media->sector_size);
+
+	if (!rc)
+		rc = ps_read(&s->disk, s->media, s->buf, s->cap);
+	if ((rc == PS_OK || rc == PS_ERR_NOSPACE) && s->disk.slot_count) {
+		int again = rc == PS_ERR_NOSPACE;
+
+		rc = grow(s, (size_t)ps_slot_capacity(&s->disk) +
+			     s->media->sector_size);
+		if (!rc && again)
+			rc = ps_read(&s->disk, s->media, s->buf, s->cap);
+	}
+	return rc;
+}
+
+struct ps_store *ps_store_open(struct ps_media *m, int *err)
+{
+	struct ps_store *s;
+	int rc = PS_ERR_NOMEM;
+
+	if (!m) {
+		rc = PS_ERR_INVAL;
+		goto fail;
+	}
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		goto fail;
+	s->media = m;
+	s->owner = PS_OWNER_OS;
+	s->sector = malloc(m->sector_size);
+	rc = s->sector ? load(s) : PS_ERR_NOMEM;
+	if (rc == PS_OK) {
+		if (err)
+			*err = PS_OK;
+		return s;
+	}
+	ps_store_close(s);
+fail:
+	if (err)
+		*err = rc;
+	return NULL;
+}
+
+void ps_store_close(struct ps_store *s)
+{
+	if (!s)
+		return;
+	free(s->buf);
+	free(s->sector);
+	free(s);
+}
+
+int ps_store_refresh(struct ps_store *s)
+{
+	return s ? load(s) : PS_ERR_INVAL;
+}
+
+const void *ps_store_data(const struct ps_store *s, uint32_t *len)
+{
+	if (len)
+		*len = s->disk.length;
+	return s->buf;
+}
+
+uint64_t ps_store_generation(const struct ps_store *s)
+{
+	return s->disk.generation;
+}
+
+const struct ps_disk *ps_store_disk(const struct ps_store *s)
+{
+	return &s->disk;
+}
+
+void ps_store_set_writer(struct ps_store *s, struct ps_lock *lock,
+			 uint8_t owner)
+{
+	s->lock = lock;
+	s->owner = owner;
+}
+
+int ps_txn_begin(struct ps_store *s, struct ps_txn *t)
+{
+	size_t cap;
+
+	if (!s || !t || s->disk.base < 0)
+		return PS_ERR_INVAL;
+	cap = ps_slot_capacity(&s->disk);
+	t->buf = malloc(cap);
+	if (!t->buf)
+		return PS_ERR_NOMEM;
+	/* The tail beyond the store is zero, so a pad grown into it is
+	 * zeroed as the format asks. */
+	memcpy(t->buf, s->buf, s->disk.length);
+	memset(t->buf + s->disk.length, 0, cap - s->disk.length);
+	t->store = s;
+	t->cap = cap;
+	t->base = s->disk.generation;
+	return PS_OK;
+}
+
+void ps_txn_abort(struct ps_txn *t)
+{
+	if (!t)
+		return;
+	free(t->buf);
+	t->buf = NULL;
+}
+
+int ps_txn_commit(struct ps_txn *t)
+{
+	struct ps_store *s;
+	struct ps_commit_args a;
+	uint32_t len;
+	int rc;
+
+	if (!t || !t->buf || !t->store)
+		return PS_ERR_INVAL;
+	s = t->store;
+	/* Another transaction on this handle committed first. */
+	rc = t->base == s->disk.generation ? psf_finish(t->buf)
+					   : PS_ERR_CONFLICT;
+	if (!rc)
+		rc = psf_check_full(t->buf, t->cap, NULL);
+	if (!rc) {
+		a = (struct ps_commit_args){ s->lock, s->owner,
+					     (uint64_t)time(NULL) };
+		rc = ps_commit(&s->disk, t->buf, s->sector, &a);
+	}
+	if (!rc) {
+		len = psf_total(t->buf);
+		memcpy(s->buf, t->buf, len);
+	}
+	ps_txn_abort(t);
+	return rc;
+}
+
+int ps_update(struct ps_store *s, ps_edit_fn edit, void *arg,
+	      int max_retries)
+{
+	struct ps_txn t;
+	int rc, attempt;
+
+	if (!s || !edit || max_retries < 0)
+		return PS_ERR_INVAL;
+	for (attempt = 0;; attempt++) {
+		rc = ps_txn_begin(s, &t);
+		if (rc)
+			return rc;
+		rc = edit(t.buf, t.cap, arg);
+		if (rc) {
+			ps_txn_abort(&t);
+			return rc < 0 ? rc : PS_ERR_ABORTED;
+		}
+		rc = ps_txn_commit(&t);
+		if (rc != PS_ERR_CONFLICT || attempt >= max_retries)
+			return rc;
+		rc = ps_store_refresh(s);
+		if (rc)
+			return rc;
+	}
+}
