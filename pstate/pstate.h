@@ -430,6 +430,34 @@ typedef int (*ps_edit_fn)(void *buf, size_t cap, void *arg);
 int ps_update(struct ps_store *s, ps_edit_fn edit, void *arg,
 	      int max_retries);
 
+/* ===========================================================================
+ * 6. Finding the store on USB keys (ps_locate.c)
+ *
+ * Discovery itself (ports, priority, partitions) is in ps_discover.h and
+ * ps_part.h; these tie it to the store layer's own validation.
+ */
+
+struct ps_disc_result;
+
+/*
+ * The discovery check: open [offset, offset + length) of dev read-only and
+ * read the newest store as ps_store_open would.  0 with "valid store,
+ * generation G" in reason, or the error with its description.
+ */
+int ps_check_partition(void *ctx, const char *dev, uint64_t offset,
+		       uint64_t length, char *reason, size_t reason_len);
+
+/*
+ * Scan USB keys in priority order and take the first whose pstate
+ * partition holds a valid store.  res records every candidate and why it
+ * was taken or skipped.  Returns the chosen index into res->cand, or a
+ * negative error (PS_ERR_NOSTORE when no key holds a store) with a message
+ * in err.  ports_conf NULL: $PSTATE_PORTS_CONF, then
+ * /etc/pstate/ports.conf.
+ */
+int ps_locate(struct ps_disc_result *res, const char *ports_conf,
+	      int scan_all, char *err, size_t errlen);
+
 #ifdef __cplusplus
 }
 #endif

@@ -13,8 +13,8 @@
  *   LD_PRELOAD=libumockdev-preload.so.0 ASAN_OPTIONS=verify_asan_link_order=0
  * when the preload is missing: the binary can be run like any other test.
  *
- * The store check stands in for the store layer: a partition is "valid"
- * when it starts with TEST_MAGIC.
+ * The store check is the store layer's own (ps_check_partition): keys hold
+ * real stores made by ps_format, damaged ones have no valid slot.
  */
 #ifndef _POSIX_C_SOURCE
 #define _POSIX_C_SOURCE 200809L
@@ -34,10 +34,10 @@
 
 #include "ps_discover.h"
 #include "ps_part.h"
+#include "pstate.h"
 
 #define MiB (1ULL << 20)
 #define IMG_SIZE (8 * MiB)
-#define TEST_MAGIC "PSTATE-TEST-OK!"
 #define PRELOAD "libumockdev-preload.so.0"
 
 enum img_kind { IMG_VALID, IMG_CORRUPT, IMG_PLAIN, IMG_BLANK };
@@ -163,6 +163,29 @@ static void sfdisk_script(const char *path, const char *script)
 	assert_int_equal(pclose(p), 0);
 }
 
+/* A real store in the partition (ps_format); for a corrupt key, both slot
+ * bodies then get damaged so no slot is valid. */
+static void format_store(const char *img, const struct ps_part_info *pi,
+			 int damage)
+{
+	static uint8_t sector[512];
+	struct ps_format_opts fo = { 0 };
+	struct ps_media m;
+	struct ps_disk d;
+	uint32_t i;
+
+	assert_int_equal(ps_media_open_image(&m, img, pi->offset, pi->length,
+					     512, 0), 0);
+	assert_int_equal(ps_format(&d, &m, &fo, sector), 0);
+	if (damage) {
+		memset(sector, 0xa5, sizeof sector);
+		for (i = 0; i < d.slot_count; i++)
+			assert_int_equal(ps_media_write(&m, d.slot[i].lba + 1, 1,
+							sector), 0);
+	}
+	ps_media_close(&m);
+}
+
 /* Build an image of `kind` in a temp file; returns its path in out. */
 static void make_image(enum img_kind kind, char *out, size_t len)
 {
@@ -188,14 +211,7 @@ static void make_image(enum img_kind kind, char *out, size_t len)
 		o.label = PS_PART_LABEL_MBR;
 	if (ps_part_create(out, &o, &pi, err, sizeof err) != 0)
 		fail_msg("%s", err);
-	fd = open(out, O_WRONLY);
-	assert_true(fd >= 0);
-	if (kind == IMG_VALID)
-		assert_int_equal(pwrite(fd, TEST_MAGIC, sizeof TEST_MAGIC,
-					(off_t)pi.offset), (ssize_t)sizeof TEST_MAGIC);
-	else
-		assert_int_equal(pwrite(fd, "garbage!", 8, (off_t)pi.offset), 8);
-	close(fd);
+	format_store(out, &pi, kind == IMG_CORRUPT);
 }
 
 /* Copy the image over the test bed's /dev/<blk>.  Writes into the existing
@@ -221,28 +237,6 @@ static void load_image(struct bed *b, const char *blk, enum img_kind kind)
 }
 
 /* --------------------------------------------------------- the check */
-
-static int check_magic(void *ctx, const char *dev, uint64_t off, uint64_t len,
-		       char *reason, size_t rlen)
-{
-	char buf[sizeof TEST_MAGIC];
-	int fd = open(dev, O_RDONLY);
-	ssize_t n;
-
-	(void)ctx;
-	if (fd < 0) {
-		snprintf(reason, rlen, "cannot open: %s", strerror(errno));
-		return -1;
-	}
-	n = pread(fd, buf, sizeof buf, (off_t)off);
-	close(fd);
-	if (len < sizeof buf || n != (ssize_t)sizeof buf
-	    || memcmp(buf, TEST_MAGIC, sizeof buf) != 0) {
-		snprintf(reason, rlen, "no valid slot (bad magic)");
-		return -2;
-	}
-	return 0;
-}
 
 /* ------------------------------------------------------ setup / tests */
 
@@ -270,11 +264,12 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* Options with the magic check and a ports.conf that does not exist
- * (unless the test writes it), so /etc/pstate/ports.conf never leaks in. */
+/* Options with the store layer's real check and a ports.conf that does
+ * not exist (unless the test writes it), so /etc/pstate/ports.conf never
+ * leaks in. */
 static struct ps_disc_opts opts_for(struct bed *b)
 {
-	struct ps_disc_opts o = { check_magic, b, b->conf, 0 };
+	struct ps_disc_opts o = { ps_check_partition, b, b->conf, 0 };
 	return o;
 }
 
@@ -379,9 +374,10 @@ static void test_corrupt_store(void **state)
 	load_image(b, "sdc", IMG_CORRUPT);
 	scan_ok(b, &o, &r);
 	assert_int_equal(r.cand[0].status, PS_DISC_INVALID);
-	assert_int_equal(r.cand[0].code, -2);
+	assert_int_equal(r.cand[0].code, PS_ERR_NOSLOT);
 	assert_non_null(strstr(r.cand[0].reason, "dos partition #4 at byte "
-			       "4194304: store invalid: no valid slot"));
+			       "4194304: store invalid: no usable store: "));
+	assert_non_null(strstr(r.cand[1].reason, "valid store"));
 	assert_int_equal(r.chosen, 1);
 }
 
