@@ -138,16 +138,25 @@ static int load_geometry(struct ps_disk *d, uint8_t *sbuf)
 
 /* ------------------------------------------------------------ slot header */
 
+/* The checks of docs/store.md "Slot header" rule 1 that need no slot
+ * geometry: magic, CRC, version, index, flags, generation, length. */
+static int header_ok(const uint8_t *h, uint32_t idx)
+{
+	return magic_is(h, SLOT_MAGIC) &&
+	       psf_crc32c(0, h, SH_CRC) == psf_le32(h + SH_CRC) &&
+	       psf_le32(h + SH_VERSION) == PS_SLOT_VERSION &&
+	       psf_le32(h + SH_INDEX) == idx &&
+	       (psf_le32(h + SH_FLAGS) & 0xffffu) == 0 &&
+	       psf_le64(h + SH_GENERATION) != 0 &&
+	       psf_le32(h + SH_LENGTH) >= MIN_STORE;
+}
+
 int ps_slot_decode(const void *raw, uint32_t idx, struct ps_slot *s)
 {
 	const uint8_t *h = (const uint8_t *)raw;
 
 	s->valid_hdr = 0;
-	if (!magic_is(h, SLOT_MAGIC) ||
-	    psf_crc32c(0, h, SH_CRC) != psf_le32(h + SH_CRC) ||
-	    psf_le32(h + SH_VERSION) != PS_SLOT_VERSION ||
-	    psf_le32(h + SH_INDEX) != idx ||
-	    (psf_le32(h + SH_FLAGS) & 0xffffu) != 0)
+	if (!header_ok(h, idx))
 		return PS_ERR_NOSLOT;
 	s->generation = psf_le64(h + SH_GENERATION);
 	s->length = psf_le32(h + SH_LENGTH);
@@ -155,14 +164,24 @@ int ps_slot_decode(const void *raw, uint32_t idx, struct ps_slot *s)
 	s->token = psf_le64(h + SH_TOKEN);
 	s->owner = h[SH_OWNER];
 	s->timestamp = psf_le64(h + SH_TIMESTAMP);
-	if (s->generation == 0 || s->length < MIN_STORE)
-		return PS_ERR_NOSLOT;
 	psf_memcpy(s->raw, h, PS_SLOT_HDR_SIZE);
 	s->valid_hdr = 1;
 	return PS_OK;
 }
 
-static void slot_encode(uint8_t *h, uint32_t idx, const struct ps_slot *s)
+/* What a writer puts in a slot header: the fields of struct ps_slot
+ * without the geometry and raw bytes (40 bytes instead of 112 on the
+ * stack). */
+struct hdr_fields {
+	uint64_t generation;
+	uint64_t token;
+	uint64_t timestamp;
+	uint32_t length;
+	uint32_t crc;
+	uint8_t owner;
+};
+
+static void slot_encode(uint8_t *h, uint32_t idx, const struct hdr_fields *s)
 {
 	psf_memset(h, 0, PS_SLOT_HDR_SIZE);
 	psf_memcpy(h, SLOT_MAGIC, MAGIC_LEN);
@@ -186,29 +205,32 @@ static int read_header(struct ps_disk *d, uint32_t i, uint8_t *sbuf)
 
 	if (rc)
 		return rc;
+	/* Kept even when invalid: headers_moved compares against it. */
+	psf_memcpy(s->raw, sbuf, PS_SLOT_HDR_SIZE);
 	if (ps_slot_decode(sbuf, i, s) == PS_OK &&
 	    s->length > body_bytes(d, s))
 		s->valid_hdr = 0;
 	return PS_OK;
 }
 
-/* The slot's body CRC, streamed one sector at a time (no store buffer). */
-static int body_crc_ok(struct ps_disk *d, const struct ps_slot *s,
-		       uint8_t *sbuf)
+/* Does the body at lba (length bytes) have this CRC?  Streamed one
+ * sector at a time (no store buffer).  1 yes, 0 no, or an I/O error. */
+static int body_crc_ok(struct ps_disk *d, uint64_t lba, uint32_t length,
+		       uint32_t want, uint8_t *sbuf)
 {
-	uint32_t k, left = s->length, crc = 0;
+	uint32_t k, left = length, crc = 0;
 	int rc;
 
 	for (k = 0; left > 0; k++) {
 		uint32_t n = left < d->sector_size ? left : d->sector_size;
 
-		rc = ps_media_read(d->media, s->lba + 1 + k, 1, sbuf);
+		rc = ps_media_read(d->media, lba + 1 + k, 1, sbuf);
 		if (rc)
 			return rc;
 		crc = psf_crc32c(crc, sbuf, n);
 		left -= n;
 	}
-	return crc == s->crc;
+	return crc == want;
 }
 
 /* --------------------------------------------------------------- reading */
@@ -265,24 +287,52 @@ static int next_candidate(const struct ps_disk *d, uint32_t tried)
 	return best;
 }
 
-int ps_read(struct ps_disk *d, struct ps_media *m, void *buf, size_t cap)
+/*
+ * Has any slot header changed since read_header read it?  1 yes, 0 no, or
+ * an I/O error.  Only a commit writes headers, and each writes a new
+ * generation, so equal bytes mean no commit was published in between.
+ */
+static int headers_moved(struct ps_disk *d, uint8_t *sbuf)
+{
+	uint32_t i;
+	int rc;
+
+	for (i = 0; i < d->slot_count; i++) {
+		rc = ps_media_read(d->media, d->slot[i].lba, 1, sbuf);
+		if (rc)
+			return rc;
+		if (psf_memcmp(sbuf, d->slot[i].raw, PS_SLOT_HDR_SIZE) != 0)
+			return 1;
+	}
+	return 0;
+}
+
+#define READ_MOVED 1      /* read_once: a commit raced the read, redo */
+#define READ_RESTARTS 32u /* at most this many redos per ps_read */
+
+/*
+ * One pass: every slot header, then the newest slot that passes every
+ * check.  A slot whose header is valid but whose body fails is either
+ * damaged (skip it, never repair it) or was being overwritten under us by
+ * writers that have since published two newer generations (readers take
+ * no lock).  Only the second changes a header, so re-reading the headers
+ * tells the two apart: without it a reader racing commits could fall back
+ * to an older slot (a generation going backwards) or see no valid slot at
+ * all.  The re-read happens only on that failure path.
+ */
+static int read_once(struct ps_disk *d, uint8_t *buf, size_t cap)
 {
 	uint32_t i, tried = 0;
 	int rc, c;
 
-	if (!d || !m || !buf)
-		return PS_ERR_INVAL;
-	if (cap < m->sector_size)
-		return PS_ERR_NOSPACE;
-	psf_memset(d, 0, sizeof(*d));
-	d->media = m;
 	d->base = -1;
-	rc = load_geometry(d, buf);
-	for (i = 0; rc == PS_OK && i < d->slot_count; i++)
+	d->generation = 0;
+	d->length = 0;
+	for (i = 0; i < d->slot_count; i++) {
 		rc = read_header(d, i, buf);
-	if (rc)
-		return rc;
-	/* Newest first; a slot failing a check is skipped, never repaired. */
+		if (rc)
+			return rc;
+	}
 	while ((c = next_candidate(d, tried)) >= 0) {
 		rc = load_slot(d, (uint32_t)c, buf, cap);
 		if (rc == PS_OK) {
@@ -293,10 +343,38 @@ int ps_read(struct ps_disk *d, struct ps_media *m, void *buf, size_t cap)
 		}
 		if (rc != PS_ERR_NOSLOT)
 			return rc;
+		rc = headers_moved(d, buf);
+		if (rc)
+			return rc < 0 ? rc : READ_MOVED;
 		d->slot[c].valid_hdr = 0;
 		tried |= 1u << c;
 	}
-	return PS_ERR_NOSLOT;
+	/* No valid slot: a torn header read also ends here, so check. */
+	rc = headers_moved(d, buf);
+	return rc ? (rc < 0 ? rc : READ_MOVED) : PS_ERR_NOSLOT;
+}
+
+int ps_read(struct ps_disk *d, struct ps_media *m, void *buf, size_t cap)
+{
+	uint32_t n;
+	int rc;
+
+	if (!d || !m || !buf)
+		return PS_ERR_INVAL;
+	if (cap < m->sector_size)
+		return PS_ERR_NOSPACE;
+	psf_memset(d, 0, sizeof(*d));
+	d->media = m;
+	d->base = -1;
+	rc = load_geometry(d, buf);
+	for (n = 0; rc == PS_OK || rc == READ_MOVED; n++) {
+		if (n > READ_RESTARTS)
+			return PS_ERR_CONFLICT;
+		rc = read_once(d, buf, cap);
+		if (rc != READ_MOVED)
+			break;
+	}
+	return rc;
 }
 
 /* -------------------------------------------------------------- locking */
@@ -348,6 +426,28 @@ static int slot_holds(struct ps_disk *d, const struct ps_slot *s,
 }
 
 /*
+ * Slot i's header is in sbuf: PS_ERR_CONFLICT if it names a complete store
+ * newer than d's base, else PS_OK (or an I/O error).  Decodes the fields it
+ * needs in place rather than into a struct ps_slot: firmware stacks are
+ * small, and a slot record is 112 bytes.
+ */
+static int newer_complete(struct ps_disk *d, uint32_t i, uint8_t *sbuf)
+{
+	uint64_t gen = psf_le64(sbuf + SH_GENERATION);
+	uint32_t len = psf_le32(sbuf + SH_LENGTH);
+	uint32_t crc = psf_le32(sbuf + SH_STORE_CRC);
+	int rc;
+
+	if (!header_ok(sbuf, i) || gen <= d->generation ||
+	    len > body_bytes(d, &d->slot[i]))
+		return PS_OK;
+	rc = body_crc_ok(d, d->slot[i].lba, len, crc, sbuf);
+	if (rc < 0)
+		return rc;
+	return rc ? PS_ERR_CONFLICT : PS_OK;
+}
+
+/*
  * Is d's base still the newest generation on media?  The base slot's
  * header must be byte-identical to what was read, and no other slot may
  * hold a complete store (header and body CRC) of a higher generation.  A
@@ -355,38 +455,45 @@ static int slot_holds(struct ps_disk *d, const struct ps_slot *s,
  */
 static int check_base(struct ps_disk *d, uint8_t *sbuf)
 {
-	const struct ps_slot *b = &d->slot[d->base];
 	uint32_t i;
 	int rc;
 
 	for (i = 0; i < d->slot_count; i++) {
-		struct ps_slot s = d->slot[i];
-
-		rc = ps_media_read(d->media, s.lba, 1, sbuf);
+		rc = ps_media_read(d->media, d->slot[i].lba, 1, sbuf);
 		if (rc)
 			return rc;
 		if ((int)i == d->base) {
-			if (psf_memcmp(sbuf, b->raw, PS_SLOT_HDR_SIZE) != 0)
+			if (psf_memcmp(sbuf, d->slot[i].raw,
+				       PS_SLOT_HDR_SIZE) != 0)
 				return PS_ERR_CONFLICT;
 			continue;
 		}
-		if (ps_slot_decode(sbuf, i, &s) != PS_OK ||
-		    s.generation <= d->generation ||
-		    s.length > body_bytes(d, &s))
-			continue;
-		rc = body_crc_ok(d, &s, sbuf);
-		if (rc < 0)
-			return rc;
+		rc = newer_complete(d, i, sbuf);
 		if (rc)
-			return PS_ERR_CONFLICT;
+			return rc;
 	}
 	return PS_OK;
 }
 
-/* Write the body sectors of slot t that differ from store; the bytes of
- * the last sector past the store keep what the slot held. */
+static int lock_still_held(const struct ps_lock *l)
+{
+	return !l || l->ops->still_held(l->ctx, l->token) == 1;
+}
+
+/*
+ * Write the body sectors of slot t that differ from store; the bytes of
+ * the last sector past the store keep what the slot held.  Before each
+ * write, check the lock is still ours (which renews it: the semaphore's
+ * still_held is a heartbeat).  The fence at step 5 alone would protect
+ * only the header: a writer that stalled past its lease while another
+ * took the lock and committed G+1 into this same target slot would
+ * otherwise go on to overwrite that committed body when it woke.  The
+ * check shrinks that window to one sector write, and the renewal keeps a
+ * long body from outliving the lease.
+ */
 static int write_diff(struct ps_disk *d, const struct ps_slot *t,
-		      const uint8_t *store, uint32_t len, uint8_t *sbuf)
+		      const uint8_t *store, uint32_t len, uint8_t *sbuf,
+		      const struct ps_lock *l)
 {
 	uint32_t k, off;
 	int rc;
@@ -402,6 +509,8 @@ static int write_diff(struct ps_disk *d, const struct ps_slot *t,
 			return rc;
 		if (psf_memcmp(sbuf, store + off, n) == 0)
 			continue;
+		if (!lock_still_held(l))
+			return PS_ERR_FENCED;
 		psf_memcpy(sbuf, store + off, n);
 		rc = ps_media_write(d->media, lba, 1, sbuf);
 		if (rc)
@@ -425,11 +534,6 @@ static int lock_enter(struct ps_lock *l, int *release)
 	return PS_OK;
 }
 
-static int lock_still_held(const struct ps_lock *l)
-{
-	return !l || l->ops->still_held(l->ctx, l->token) == 1;
-}
-
 /* Steps 2-7 of the commit protocol (docs/store.md section 4), under
  * the lock. */
 static int publish(struct ps_disk *d, const uint8_t *store, uint32_t len,
@@ -438,7 +542,7 @@ static int publish(struct ps_disk *d, const uint8_t *store, uint32_t len,
 {
 	uint32_t ti = ((uint32_t)d->base + 1) % d->slot_count;
 	struct ps_slot *t = &d->slot[ti];
-	struct ps_slot n = *t;
+	struct hdr_fields n;
 	/* Step 2: conflict check (reads only). */
 	int rc = check_base(d, sbuf);
 
@@ -451,7 +555,7 @@ static int publish(struct ps_disk *d, const uint8_t *store, uint32_t len,
 	 * header still describes its old contents, whose CRC no longer
 	 * matches, so a crash here leaves the target free and G newest.
 	 */
-	rc = write_diff(d, t, store, len, sbuf);
+	rc = write_diff(d, t, store, len, sbuf, l);
 	if (rc)
 		return rc;
 	/*
@@ -493,8 +597,7 @@ static int publish(struct ps_disk *d, const uint8_t *store, uint32_t len,
 	rc = ps_media_flush(d->media);
 	if (rc)
 		return rc;
-	ps_slot_decode(sbuf, ti, &n);
-	*t = n;
+	ps_slot_decode(sbuf, ti, t);
 	d->base = (int)ti;
 	d->generation = n.generation;
 	d->length = len;
@@ -622,7 +725,8 @@ static int plan(struct ps_disk *d, struct ps_media *m,
 static int write_first_slot(struct ps_disk *d, const uint8_t *store,
 			    uint32_t len, uint64_t ts, uint8_t *sbuf)
 {
-	struct ps_slot s = d->slot[0];
+	struct hdr_fields s;
+	uint64_t lba = d->slot[0].lba;
 	uint32_t k, off;
 	int rc;
 
@@ -633,7 +737,7 @@ static int write_first_slot(struct ps_disk *d, const uint8_t *store,
 			n = d->sector_size;
 		psf_memset(sbuf, 0, d->sector_size);
 		psf_memcpy(sbuf, store + off, n);
-		rc = ps_media_write(d->media, s.lba + 1 + k, 1, sbuf);
+		rc = ps_media_write(d->media, lba + 1 + k, 1, sbuf);
 		if (rc)
 			return rc;
 	}
@@ -646,7 +750,7 @@ static int write_first_slot(struct ps_disk *d, const uint8_t *store,
 	psf_memset(sbuf, 0, d->sector_size);
 	slot_encode(sbuf, 0, &s);
 	ps_slot_decode(sbuf, 0, &d->slot[0]);
-	return ps_media_write(d->media, s.lba, 1, sbuf);
+	return ps_media_write(d->media, lba, 1, sbuf);
 }
 
 static int format_phases(struct ps_disk *d, const uint8_t *store,

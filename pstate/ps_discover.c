@@ -1,8 +1,8 @@
 /*
  * ps_discover.c - USB mass-storage discovery in port-priority order.
- * See ps_discover.h and docs/discovery.md.
+ * See pstate.h section 7 and docs/discovery.md.
  */
-#include "ps_discover.h"
+#include "ps_internal.h"
 
 #include <ctype.h>
 #include <dirent.h>

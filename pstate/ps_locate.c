@@ -7,7 +7,6 @@
 #include <stdio.h>
 
 #include "pstate.h"
-#include "ps_discover.h"
 
 int ps_check_partition(void *ctx, const char *dev, uint64_t offset,
 		       uint64_t length, char *reason, size_t reason_len)

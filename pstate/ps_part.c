@@ -1,8 +1,8 @@
 /*
  * ps_part.c - create (libfdisk) and find (libblkid) the pstate partition.
- * See ps_part.h and docs/discovery.md.
+ * See pstate.h section 6 and docs/discovery.md.
  */
-#include "ps_part.h"
+#include "ps_internal.h"
 
 #include <blkid.h>
 #include <errno.h>
@@ -26,34 +26,6 @@ static int fail(char *err, size_t errlen, int code, const char *fmt, ...)
 		va_end(ap);
 	}
 	return code;
-}
-
-const char *ps_part_strerror(int code)
-{
-	switch (code) {
-	case PS_PART_OK:
-		return "ok";
-	case PS_PART_EIO:
-		return "I/O error";
-	case PS_PART_ENODEV:
-		return "device vanished or cannot be opened";
-	case PS_PART_ENOTABLE:
-		return "no partition table";
-	case PS_PART_ENOTFOUND:
-		return "no pstate partition";
-	case PS_PART_EDUP:
-		return "more than one pstate partition";
-	case PS_PART_ERANGE:
-		return "pstate partition extends past the device";
-	case PS_PART_EBUSY:
-		return "device already holds a partition table or data";
-	case PS_PART_EINVAL:
-		return "invalid argument";
-	case PS_PART_ENOSPC:
-		return "device too small";
-	default:
-		return "unknown error";
-	}
 }
 
 const char *ps_part_label_name(enum ps_part_label label)

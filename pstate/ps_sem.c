@@ -1,12 +1,12 @@
 /*
  * ps_sem.c - the semaphore protocol over mapped memory (freestanding).
  *
- * See ps_sem.h for the API and docs/semaphore.md for the layouts and the
- * reasoning.  Everything that other processors may touch at the same time
+ * See pstate.h section 8 for the API and docs/semaphore.md for the layouts
+ * and the reasoning.  Everything that other processors may touch at the same time
  * goes through 32-bit __atomic operations on naturally aligned words; the
  * marker, which nobody changes while we scan, is read byte by byte.
  */
-#include "ps_sem.h"
+#include "ps_internal.h"
 
 /* The protocol's owner ids are pstate.h's (they also go in slot headers). */
 _Static_assert(PS_SEM_OWNER_BMC == PS_OWNER_BMC, "owner id BMC");
@@ -16,37 +16,7 @@ _Static_assert(PS_SEM_OWNER_OS == PS_OWNER_OS, "owner id OS tools");
 
 /* ------------------------------------------------------------ messages */
 
-static const char *const sem_errors[] = {
-	[0] = "success",
-	[-PS_SEM_ERR_BUSY - 199] = "semaphore held by another live owner",
-	[-PS_SEM_ERR_TIMEOUT - 199] =
-		"timed out waiting for the semaphore (holder alive)",
-	[-PS_SEM_ERR_LOST - 199] =
-		"semaphore hold lost: broken or taken over by another owner",
-	[-PS_SEM_ERR_NOMARKER - 199] =
-		"no semaphore marker in the legacy BIOS range",
-	[-PS_SEM_ERR_BADMARKER - 199] =
-		"semaphore marker found but invalid (checksum, length or fields)",
-	[-PS_SEM_ERR_IO - 199] = "cannot map or read the semaphore memory",
-	[-PS_SEM_ERR_BADSEM - 199] =
-		"semaphore structure invalid (magic, revision, size or alignment)",
-	[-PS_SEM_ERR_RANGE - 199] =
-		"semaphore address outside the mapped window",
-	[-PS_SEM_ERR_INVAL - 199] =
-		"invalid argument (owner id, lease, handle or clock)",
-	[-PS_SEM_ERR_NOTHELD - 199] = "semaphore not held by this handle",
-	[-PS_SEM_ERR_PERM - 199] =
-		"permission denied mapping semaphore memory (need root/CAP_SYS_RAWIO)",
-};
-
-const char *ps_sem_strerror(int err)
-{
-	if (err == 0)
-		return sem_errors[0];
-	if (err > PS_SEM_ERR_BUSY || err < PS_SEM_ERR_MIN)
-		return "unknown error";
-	return sem_errors[-err - 199];
-}
+/* Error messages are ps_strerror's (ps_strerror.c). */
 
 static const char *const marker_whys[PS_SEM_MK_WHY_MAX + 1] = {
 	[PS_SEM_MK_OK] = "valid",

@@ -23,7 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "ps_sem_linux.h"
+#include "ps_internal.h"
 
 /* ------------------------------------------------------------ clock */
 
@@ -244,7 +244,7 @@ static int attach_sem(struct ps_sem_sys *s, const struct physmem *pm)
 			 "semaphore at 0x%llx (from marker at 0x%llx): %s",
 			 (unsigned long long)m->sem_addr,
 			 (unsigned long long)m->marker_addr,
-			 ps_sem_strerror(rc));
+			 ps_strerror(rc));
 	return rc;
 }
 

@@ -177,28 +177,61 @@ int ps_txn_commit(struct ps_txn *t)
 	return rc;
 }
 
+/* begin, edit, commit, once. */
+static int update_once(struct ps_store *s, ps_edit_fn edit, void *arg)
+{
+	struct ps_txn t;
+	int rc = ps_txn_begin(s, &t);
+
+	if (rc)
+		return rc;
+	rc = edit(t.buf, t.cap, arg);
+	if (rc) {
+		ps_txn_abort(&t);
+		return rc < 0 ? rc : PS_ERR_ABORTED;
+	}
+	return ps_txn_commit(&t);
+}
+
+/*
+ * The retry after a conflict.  With a lock, hold it from the re-read to
+ * the commit: no other writer can publish in between, so this attempt
+ * cannot conflict again.  Optimistic retries alone can starve a writer
+ * that keeps losing to faster ones (three writers committing in a loop
+ * do), and the lock is free to take: the commit would take it anyway.
+ */
+static int update_locked(struct ps_store *s, ps_edit_fn edit, void *arg)
+{
+	struct ps_lock *l = s->lock;
+	int rc, rrc;
+
+	if (!l || l->held) {
+		rc = ps_store_refresh(s);
+		return rc ? rc : update_once(s, edit, arg);
+	}
+	rc = ps_lock_take(l);
+	if (rc)
+		return rc;
+	rc = ps_store_refresh(s);
+	if (!rc)
+		rc = update_once(s, edit, arg);
+	/* A release that fails (lease broken) after a commit does not undo
+	 * it: the commit passed its fence. */
+	rrc = ps_lock_drop(l);
+	(void)rrc;
+	return rc;
+}
+
 int ps_update(struct ps_store *s, ps_edit_fn edit, void *arg,
 	      int max_retries)
 {
-	struct ps_txn t;
 	int rc, attempt;
 
 	if (!s || !edit || max_retries < 0)
 		return PS_ERR_INVAL;
-	for (attempt = 0;; attempt++) {
-		rc = ps_txn_begin(s, &t);
-		if (rc)
-			return rc;
-		rc = edit(t.buf, t.cap, arg);
-		if (rc) {
-			ps_txn_abort(&t);
-			return rc < 0 ? rc : PS_ERR_ABORTED;
-		}
-		rc = ps_txn_commit(&t);
-		if (rc != PS_ERR_CONFLICT || attempt >= max_retries)
-			return rc;
-		rc = ps_store_refresh(s);
-		if (rc)
-			return rc;
-	}
+	rc = update_once(s, edit, arg);
+	for (attempt = 0; rc == PS_ERR_CONFLICT && attempt < max_retries;
+	     attempt++)
+		rc = update_locked(s, edit, arg);
+	return rc;
 }

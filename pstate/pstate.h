@@ -17,17 +17,29 @@
  *                  ps_store_* / ps_txn_* / ps_update (ps_store.c), which
  *                  allocates.
  *
- * Sections:
- *   1. Errors
+ * Sections (each says whether it is freestanding or hosted):
+ *   1. Errors: one error space for the whole library
  *   2. Media
  *   3. Store on media (freestanding: format, read, commit)
- *   4. Lock interface (implemented by the semaphore, docs/semaphore.md)
+ *   4. Lock interface (implemented by the semaphore, section 9)
  *   5. Hosted store handle and transactions
+ *   6. Partitions (hosted: libfdisk, libblkid)
+ *   7. Discovery of the USB key, and ps_locate (hosted: libusb, sysfs)
+ *   8. Semaphore core (freestanding, docs/semaphore.md)
+ *   9. Semaphore on Linux (hosted: /dev/mem, simulation, flock)
+ *
+ * This is the library's only public header: tools and tests include
+ * "pstate.h" and nothing else from pstate/.  It pulls in no hosted header,
+ * so firmware (-ffreestanding, __STDC_HOSTED__ == 0) includes it as it is;
+ * the declarations of hosted-only functions are hidden there, so a
+ * firmware build that calls one fails to compile instead of failing to
+ * link.  Types stay visible everywhere (they cost nothing).
  *
  * Conventions (libfdt style): every function that can fail returns an int,
  * 0 on success and a negative error code on failure.  Error codes are
- * either PS_ERR_* (below -100) or, where a PSF check or edit failed,
- * PSF_ERR_* (-1 .. -20) passed through unchanged; ps_strerror() names both.
+ * either PS_ERR_* and the other codes of section 1 (-101 .. -125 and
+ * -200 .. -210) or, where a PSF check or edit failed, PSF_ERR_* (-1 .. -20)
+ * passed through unchanged; ps_strerror() names every one of them.
  * A function that fails has changed nothing on media unless its
  * description says otherwise (only an I/O error or a crash in the middle of
  * a commit can leave a half-written slot, which by design is invisible).
@@ -45,8 +57,24 @@ extern "C" {
  * 1. Errors
  */
 
+/* Hosted-only declarations are visible when this is true. */
+#if defined(__STDC_HOSTED__) && __STDC_HOSTED__
+#define PS_HOSTED 1
+#else
+#define PS_HOSTED 0
+#endif
+
+/*
+ * Every code the library returns, in one space that does not overlap the
+ * format core's PSF_ERR_* (-1 .. -20), so a caller can pass any result to
+ * ps_strerror and a code means the same thing whichever layer produced it.
+ * Ranges: store and media -101 .. -113, partitions -114 .. -122, discovery
+ * -123 .. -125, semaphore -200 .. -210 (left where the semaphore protocol
+ * document put them).
+ */
 enum ps_err {
 	PS_OK = 0,
+	/* Store and media (sections 2-5). */
 	PS_ERR_IO = -101,        /* media read, write or flush failed        */
 	PS_ERR_NOSTORE = -102,   /* no superblock: the media is not formatted */
 	PS_ERR_SUPERBLOCK = -103,/* superblocks both damaged, or disagreeing */
@@ -60,13 +88,45 @@ enum ps_err {
 	PS_ERR_NOMEM = -111,     /* allocation failed (hosted layer only)     */
 	PS_ERR_RDONLY = -112,    /* media opened read-only                    */
 	PS_ERR_ABORTED = -113,   /* the edit function asked to stop           */
+	/* Partitions (section 6). */
+	PS_PART_EIO = -114,      /* open/read/write/libfdisk failure          */
+	PS_PART_ENODEV = -115,   /* device node missing: vanished, unplugged  */
+	PS_PART_ENOTABLE = -116, /* no partition table on the device          */
+	PS_PART_ENOTFOUND = -117,/* table present, no pstate partition in it  */
+	PS_PART_EDUP = -118,     /* two or more pstate partitions             */
+	PS_PART_ERANGE = -119,   /* pstate partition extends past the device  */
+	PS_PART_EBUSY = -120,    /* create: device holds a table/data, no force */
+	PS_PART_EINVAL = -121,   /* bad argument (size, label)                */
+	PS_PART_ENOSPC = -122,   /* create: device too small                  */
+	/* Discovery (section 7), beyond the per-candidate reasons. */
+	PS_DISC_ENONE = -123,    /* no candidate holds a valid store          */
+	PS_DISC_EUSB = -124,     /* libusb failed                             */
+	PS_DISC_ECONF = -125,    /* port-priority file unreadable/invalid     */
+	/* Semaphore (sections 8, 9). */
+	PS_SEM_ERR_BUSY = -200,      /* held by a live owner; not waiting    */
+	PS_SEM_ERR_TIMEOUT = -201,   /* held by a live owner for the whole wait */
+	PS_SEM_ERR_LOST = -202,      /* our hold was broken or taken over    */
+	PS_SEM_ERR_NOMARKER = -203,  /* no marker signature in the window    */
+	PS_SEM_ERR_BADMARKER = -204, /* marker(s) found, every one invalid   */
+	PS_SEM_ERR_IO = -205,        /* mapping/reading the memory failed    */
+	PS_SEM_ERR_BADSEM = -206,    /* semaphore structure invalid          */
+	PS_SEM_ERR_RANGE = -207,     /* semaphore address outside the window */
+	PS_SEM_ERR_INVAL = -208,     /* invalid argument                     */
+	PS_SEM_ERR_NOTHELD = -209,   /* renew/release without holding        */
+	PS_SEM_ERR_PERM = -210,      /* no permission to map the memory      */
 };
+/* The two contiguous ranges of the codes above (as positive numbers). */
 #define PS_ERR_FIRST 101
-#define PS_ERR_LAST 113
+#define PS_ERR_LAST 125
+#define PS_SEM_ERR_FIRST 200
+#define PS_SEM_ERR_LAST 210
+/* The semaphore code says "success" in its own words. */
+#define PS_SEM_OK PS_OK
 
 /*
  * A fixed English description of any error code the library returns:
- * PS_ERR_*, PSF_ERR_* and PS_OK.  Never NULL.
+ * every code above, PSF_ERR_* and PS_OK; "unknown error" otherwise.
+ * Freestanding (ps_strerror.c holds only strings).  Never NULL.
  */
 const char *ps_strerror(int err);
 
@@ -145,6 +205,7 @@ void ps_media_stats_reset(struct ps_media *m);
 #define PS_MEDIA_NOSYNC 0x2u  /* flush does nothing (benchmarks, scratch
 				 images only: a power cut may lose commits) */
 
+#if PS_HOSTED
 /*
  * (b) Image file (hosted).  The media is the window [offset, offset +
  * length) of the file, so a partition inside a disk image can be used;
@@ -165,6 +226,7 @@ int ps_media_open_image(struct ps_media *m, const char *path,
  */
 int ps_media_open_blockdev(struct ps_media *m, const char *path,
 			   unsigned flags);
+#endif /* PS_HOSTED */
 
 /*
  * Fault injection (hosted, for tests and benchmarks).  Wraps a lower media;
@@ -233,7 +295,8 @@ struct ps_slot {
 	uint64_t token;          /* fencing token of the writer */
 	uint8_t owner;           /* PS_OWNER_* of the writer */
 	uint64_t timestamp;      /* seconds since 1970 UTC, 0 = unknown */
-	uint8_t raw[PS_SLOT_HDR_SIZE];  /* the header bytes as read */
+	uint8_t raw[PS_SLOT_HDR_SIZE];  /* the header bytes as read (even
+					   when invalid, by ps_read) */
 };
 
 /*
@@ -286,9 +349,14 @@ uint32_t ps_slot_capacity(const struct ps_disk *d);
  * store into buf (cap bytes; cap >= the store rounded up to a sector, and
  * >= one sector).  A slot is valid when its header checks out, its body's
  * CRC matches and the PSF store passes psf_check_full; slots that fail are
- * free, and the next newest is tried.  Never writes.  Errors:
+ * free, and the next newest is tried.  Never writes and takes no lock:
+ * safe while other processes commit.  When a slot fails, the headers are
+ * read again; if a commit was published meanwhile the read starts over
+ * (up to 32 times), so a concurrent reader gets the newest store, never
+ * an older generation or a spurious PS_ERR_NOSLOT.  Errors:
  * PS_ERR_NOSTORE, PS_ERR_SUPERBLOCK, PS_ERR_GEOMETRY, PS_ERR_NOSLOT,
- * PS_ERR_NOSPACE (cap too small), PS_ERR_IO.  On success d describes the
+ * PS_ERR_NOSPACE (cap too small), PS_ERR_IO, PS_ERR_CONFLICT (commits
+ * kept racing the read).  On success d describes the
  * media and d->base / d->generation the store in buf (length d->length).
  */
 int ps_read(struct ps_disk *d, struct ps_media *m, void *buf, size_t cap);
@@ -311,9 +379,9 @@ struct ps_commit_args {
  * is returned with d->generation unchanged.  Otherwise, under the lock
  * (acquired here unless args->lock is already held): check that the media
  * still has d's base as its newest generation (else PS_ERR_CONFLICT),
- * write the body sectors of the target slot that differ, flush, check
- * the lock is still held (else PS_ERR_FENCED), write the slot header,
- * flush.  On success d's base is the new slot.  A failure before the
+ * write the body sectors of the target slot that differ (checking, and so
+ * renewing, the lock before each write), flush, check the lock is still
+ * held (else PS_ERR_FENCED), write the slot header, flush.  On success d's base is the new slot.  A failure before the
  * header write leaves the old store newest on media.
  *
  * Errors: PSF_ERR_* (store invalid), PS_ERR_NOSPACE, PS_ERR_CONFLICT,
@@ -368,6 +436,8 @@ int ps_lock_drop(struct ps_lock *l);
 
 struct ps_store;
 
+/* The function declarations of this section are hosted only. */
+#if PS_HOSTED
 /*
  * Open the store on m (not owned: the caller closes it after the store):
  * reads the newest valid slot into memory.  Returns NULL with *err set
@@ -424,20 +494,189 @@ typedef int (*ps_edit_fn)(void *buf, size_t cap, void *arg);
 
 /*
  * begin, edit, commit; on PS_ERR_CONFLICT refresh and re-apply, at most
- * max_retries more times.  Returns 0, the edit's error, or the commit's
+ * max_retries more times.  A retry holds the writer's lock (when the
+ * handle has one, see ps_store_set_writer) from the refresh to the
+ * commit, so under a lock every writer uses, one retry always suffices.
+ * Returns 0, the edit's error, the lock's error, or the commit's
  * (PS_ERR_CONFLICT once the retries are used up).
  */
 int ps_update(struct ps_store *s, ps_edit_fn edit, void *arg,
 	      int max_retries);
+#endif /* PS_HOSTED */
 
 /* ===========================================================================
- * 6. Finding the store on USB keys (ps_locate.c)
+ * 6. Partitions (types freestanding, functions hosted: ps_part.c)
  *
- * Discovery itself (ports, priority, partitions) is in ps_discover.h and
- * ps_part.h; these tie it to the store layer's own validation.
+ * The store lives in one primary partition with a type no common tool
+ * uses (docs/discovery.md lists what was checked):
+ *
+ *   MBR ("dos") type byte  0x6b
+ *   GPT type GUID          9c00fab3-18a7-43b6-82bb-c5e429b0ef53
+ *
+ * ps_part_create() writes a fresh partition table (libfdisk) holding only
+ * that partition, placed at the END of the device so that the space from
+ * 1 MiB onwards stays one free run for the hypervisor's boot partitions.
+ * ps_part_find() probes an existing table (libblkid) and returns the byte
+ * range of the pstate partition.  Both work on block devices and on plain
+ * image files alike; they never rely on ioctl(BLKGETSIZE64), which fails
+ * under umockdev, but on lseek(SEEK_END).
  */
 
-struct ps_disc_result;
+#define PS_PART_MBR_TYPE     0x6bu
+#define PS_PART_GPT_TYPE     "9c00fab3-18a7-43b6-82bb-c5e429b0ef53"
+#define PS_PART_DEFAULT_SIZE (4u << 20) /* 4 MiB */
+#define PS_PART_ALIGN	     (1u << 20) /* start on a 1 MiB boundary */
+/* Table slots we use: the last primary MBR slot and the last GPT entry,
+ * so that partition numbers 1.. stay free for the hypervisor's installer. */
+#define PS_PART_MBR_PARTNO 4
+#define PS_PART_GPT_PARTNO 128
+
+enum ps_part_label { PS_PART_LABEL_MBR, PS_PART_LABEL_GPT };
+
+struct ps_part_info {
+	uint64_t offset;   /* bytes from the start of the device */
+	uint64_t length;   /* bytes */
+	uint64_t dev_size; /* bytes, from lseek(SEEK_END) */
+	int partno;	   /* 1-based, as fdisk/blkid number it */
+	enum ps_part_label label;
+};
+
+struct ps_part_create_opts {
+	enum ps_part_label label;
+	/* bytes; 0 = PS_PART_DEFAULT_SIZE; rounded up to whole sectors */
+	uint64_t size;
+	int force;     /* overwrite an existing table or data */
+};
+
+#if PS_HOSTED
+/*
+ * Probe `path` for the pstate partition.  On success fills *out and
+ * returns 0.  On failure returns a PS_PART_E* code (section 1) and, when
+ * err is not NULL, a one-line message naming the device and what was
+ * wrong.
+ */
+int ps_part_find(const char *path, struct ps_part_info *out, char *err,
+		 size_t errlen);
+
+/*
+ * Write a new partition table holding only the pstate partition.
+ * Refuses (PS_PART_EBUSY, nothing written) when libblkid finds a
+ * partition table or a filesystem/RAID/... signature, unless opts->force.
+ * On success re-probes with ps_part_find() and fills *out (may be NULL).
+ */
+int ps_part_create(const char *path, const struct ps_part_create_opts *opts,
+		   struct ps_part_info *out, char *err, size_t errlen);
+
+const char *ps_part_label_name(enum ps_part_label label);
+#endif /* PS_HOSTED */
+
+/* ===========================================================================
+ * 7. Discovery of the USB key (hosted: ps_discover.c, ps_locate.c)
+ *
+ * 1. Enumerate USB devices with libusb; keep those with a mass-storage
+ *    interface (class 0x08).  Each one's port path (bus + libusb port
+ *    numbers) names its sysfs directory /sys/bus/usb/devices/B-P.P.P,
+ *    under which the SCSI layer hangs the block device(s):
+ *    B-P:C.I/hostN/targetN:C:T/H:C:T:L/block/sdX  ->  /dev/sdX.
+ * 2. Order the candidates: ports listed in the port-priority file first
+ *    (in file order), then externally accessible ports (sysfs
+ *    port/connect_type "hotplug"), then unknown, then internal
+ *    ("hardwired"); ties by port path, numerically.
+ * 3. Probe in that order: ps_part_find(), then the caller's check
+ *    callback (the store layer decides what a valid store is).  The first
+ *    valid one is chosen; every candidate carries the reason it was taken
+ *    or skipped.
+ *
+ * Paths are the real /sys and /dev; under umockdev's preload the same
+ * calls land in the test bed, so tests exercise this exact code.
+ * See docs/discovery.md.
+ */
+
+#define PS_DISC_MAX	  32 /* candidates kept (block devices) */
+#define PS_DISC_MAX_PORTS 7  /* USB allows 7 tiers below the root */
+#define PS_PORTS_CONF	  "/etc/pstate/ports.conf"
+#define PS_PORTS_CONF_ENV "PSTATE_PORTS_CONF"
+
+/* Where the port is, from the kernel's port/connect_type; the enum order
+ * is the priority order. */
+enum ps_port_kind {
+	PS_PORT_EXTERNAL = 0, /* "hotplug": a socket the operator can reach */
+	PS_PORT_UNKNOWN = 1,  /* "unknown", "not used", missing attribute */
+	PS_PORT_INTERNAL = 2, /* "hardwired": soldered/internal header */
+};
+
+enum ps_disc_status {
+	PS_DISC_CHOSEN = 0, /* holds a valid store, highest priority */
+	PS_DISC_VALID,	    /* valid too, but a higher-priority key won */
+	PS_DISC_NOT_PROBED, /* after the chosen one; scan_all not set */
+	PS_DISC_NO_BLOCK,   /* mass storage without a block device */
+	PS_DISC_GONE,	    /* device node vanished / cannot be opened */
+	PS_DISC_NO_TABLE,   /* no partition table */
+	PS_DISC_NO_PART,    /* table without a pstate partition */
+	PS_DISC_BAD_PART,   /* two pstate partitions, past the end, I/O */
+	PS_DISC_INVALID,    /* check callback says the store is invalid */
+};
+
+struct ps_disc_cand {
+	uint8_t bus;
+	uint8_t ports[PS_DISC_MAX_PORTS];
+	int nports;
+	char port_path[32]; /* sysfs name, e.g. "1-2.3" */
+	uint16_t vid, pid;
+	enum ps_port_kind kind;
+	int conf_rank; /* line order in ports.conf, -1 if absent */
+	char dev[64];  /* "/dev/sdb", or "" */
+	enum ps_disc_status status;
+	int code; /* ps_part or check() code behind status */
+	char reason[384];
+	struct ps_part_info part; /* valid when the partition was found */
+};
+
+struct ps_disc_result {
+	struct ps_disc_cand cand[PS_DISC_MAX];
+	int n;	       /* candidates, in priority order */
+	int chosen;    /* index into cand[], or -1 */
+	int truncated; /* more than PS_DISC_MAX were seen */
+};
+
+/*
+ * Store validation, owned by the store layer: 0 when the partition at
+ * [offset, offset+length) of dev holds a valid store; otherwise a negative
+ * code and a reason in reason[0..reason_len).
+ */
+typedef int (*ps_disc_check_fn)(void *ctx, const char *dev, uint64_t offset,
+				uint64_t length, char *reason,
+				size_t reason_len);
+
+struct ps_disc_opts {
+	/* NULL: any pstate partition counts as valid */
+	ps_disc_check_fn check;
+	void *check_ctx;
+	/* NULL: $PSTATE_PORTS_CONF, then /etc/pstate/ports.conf */
+	const char *ports_conf;
+	/* probe every candidate, not only up to the first valid one */
+	int scan_all;
+};
+
+#if PS_HOSTED
+/* Phase 1: enumerate and order; no device node is opened.  Fills res
+ * (every candidate with status NOT_PROBED or NO_BLOCK). */
+int ps_disc_enumerate(const struct ps_disc_opts *opts,
+		      struct ps_disc_result *res, char *err, size_t errlen);
+
+/* Phase 2: probe the enumerated candidates in order. */
+int ps_disc_probe(const struct ps_disc_opts *opts, struct ps_disc_result *res,
+		  char *err, size_t errlen);
+
+/* Both phases.  0 with res->chosen >= 0, or PS_DISC_E* (section 1). */
+int ps_disc_scan(const struct ps_disc_opts *opts, struct ps_disc_result *res,
+		 char *err, size_t errlen);
+
+const char *ps_disc_status_name(enum ps_disc_status s);
+const char *ps_port_kind_name(enum ps_port_kind k);
+
+/* One line per candidate, as `psctl scan` prints them. */
+int ps_disc_format(const struct ps_disc_cand *c, char *buf, size_t len);
 
 /*
  * The discovery check: open [offset, offset + length) of dev read-only and
@@ -449,14 +688,351 @@ int ps_check_partition(void *ctx, const char *dev, uint64_t offset,
 
 /*
  * Scan USB keys in priority order and take the first whose pstate
- * partition holds a valid store.  res records every candidate and why it
- * was taken or skipped.  Returns the chosen index into res->cand, or a
- * negative error (PS_ERR_NOSTORE when no key holds a store) with a message
- * in err.  ports_conf NULL: $PSTATE_PORTS_CONF, then
- * /etc/pstate/ports.conf.
+ * partition holds a valid store: ps_disc_scan with ps_check_partition, so
+ * "valid" in a scan report means "would open".  res records every
+ * candidate and why it was taken or skipped.  Returns the chosen index
+ * into res->cand, or a negative error (PS_ERR_NOSTORE when no key holds a
+ * store, PS_DISC_E*) with a message in err.  ports_conf NULL:
+ * $PSTATE_PORTS_CONF, then /etc/pstate/ports.conf.
  */
 int ps_locate(struct ps_disc_result *res, const char *ports_conf,
 	      int scan_all, char *err, size_t errlen);
+#endif /* PS_HOSTED */
+
+/* ===========================================================================
+ * 8. Semaphore core (freestanding: ps_sem.c)
+ *
+ * Writers of the store (BMC firmware, BIOS setup, hvagent, psctl) serialise
+ * through a semaphore structure that BMC firmware places in memory both the
+ * BMC and the host can reach.  A writer finds it by scanning the legacy BIOS
+ * range 0xE0000-0xFFFFF on 16-byte boundaries for a marker structure with a
+ * byte checksum; the marker holds the semaphore's physical address.  The
+ * byte-level layouts and the rules every party must follow are in
+ * docs/semaphore.md; this header is the C reference implementation.
+ *
+ * The core works on memory windows the caller has already mapped (pointer,
+ * length, physical address of the first byte).  It needs no libc and no
+ * malloc; time comes from a caller-supplied monotonic clock, so it links into
+ * BMC firmware as it is.  The only shared-memory primitive used is a 32-bit
+ * compare-and-swap (LDREX/STREX on a Cortex-M3, LOCK CMPXCHG on x86), which is
+ * why the lock word is 32 bits and the 64-bit sequence number is written only
+ * by the holder.  Linux backends (/dev/mem, simulation files, flock fallback)
+ * are in section 9.  The lock word layout is internal to ps_sem.c.
+ */
+
+/* ------------------------------------------------------------ protocol */
+
+/* Legacy BIOS range scanned for the marker, and the scan step. */
+#define PS_SEM_BIOS_BASE 0xE0000u
+#define PS_SEM_BIOS_SIZE 0x20000u
+#define PS_SEM_MARKER_ALIGN 16u
+
+/* Marker: 32 bytes in revision 1 (see docs/semaphore.md, "Marker"). */
+#define PS_SEM_MARKER_SIG "_PS_SEM_" /* 8 bytes, no terminator on media */
+#define PS_SEM_MARKER_LEN 32u
+#define PS_SEM_MARKER_REV 1u
+
+/* Marker flags: the BMC's write policy (invariant 6).  Neither set: the
+ * BMC writes at any time, always under the semaphore. */
+#define PS_SEM_F_BMC_NEVER_WRITES 0x01u  /* BMC never writes the store */
+#define PS_SEM_F_BMC_HOST_OFF_ONLY 0x02u /* BMC writes only with host off */
+
+/* Semaphore structure: 192 bytes in revision 1, 8-byte aligned. */
+#define PS_SEM_MAGIC "PSSM"
+#define PS_SEM_REV 1u
+#define PS_SEM_SIZE 192u
+#define PS_SEM_OWNER_SLOTS 8u
+
+/* Owner ids (lock word bits 0-7): the PS_OWNER_* of section 3.  0 means
+ * free; 5-7 are reserved. */
+#define PS_SEM_OWNER_BMC 1u
+#define PS_SEM_OWNER_AGENT 2u
+#define PS_SEM_OWNER_BIOS 3u
+#define PS_SEM_OWNER_OS 4u
+#define PS_SEM_OWNER_MAX 7u
+
+/* Lease limits.  Breakers never use a lease below the marker's minimum nor
+ * outside these bounds, whatever the (possibly half-written) field says. */
+#define PS_SEM_LEASE_MIN_MS 10u
+#define PS_SEM_LEASE_MAX_MS 600000u
+
+/* Politeness (fairness, not safety): a fresh acquire that sees another
+ * owner's bit in the waiters word waits up to this long for it to take
+ * the lock first.  A stale bit (a waiter that died) costs at most this. */
+#define PS_SEM_POLITE_MS 2u
+
+/* ------------------------------------------------------------ marker scan */
+
+/* Why a candidate marker (right signature, 16-byte aligned) was rejected. */
+enum ps_sem_marker_why {
+	PS_SEM_MK_OK = 0,
+	PS_SEM_MK_TRUNCATED, /* runs past the end of the window */
+	PS_SEM_MK_LENGTH,    /* length field below 32 */
+	PS_SEM_MK_REVISION,  /* revision 0 */
+	PS_SEM_MK_CHECKSUM,  /* bytes do not sum to zero */
+	PS_SEM_MK_FLAGS,     /* both BMC policy flags set */
+	PS_SEM_MK_SEMSIZE,   /* semaphore size below 192 */
+	PS_SEM_MK_SEMADDR,   /* semaphore address 0, unaligned or wrapping */
+	PS_SEM_MK_WHY_MAX = PS_SEM_MK_SEMADDR
+};
+
+const char *ps_sem_marker_why_str(int why);
+
+/* A valid marker, decoded. */
+struct ps_sem_marker {
+	uint64_t marker_addr; /* physical address of the marker itself */
+	uint64_t sem_addr;    /* physical address of the semaphore structure */
+	uint32_t sem_size;    /* bytes the BMC reserved there (>= 192) */
+	uint32_t min_lease_ms; /* floor on every lease; 0 = none */
+	uint8_t revision;
+	uint8_t flags;        /* PS_SEM_F_* */
+};
+
+/* What a scan saw, so a failure can say why. */
+struct ps_sem_scan {
+	uint32_t candidates;    /* aligned places with the signature */
+	uint32_t rejected;      /* of those, invalid */
+	int first_why;          /* PS_SEM_MK_* of the first rejection */
+	uint64_t first_why_addr; /* its physical address */
+};
+
+/*
+ * Scan win[0..len) (physical address win_phys, 16-byte aligned) for the
+ * first valid marker.  Invalid candidates are skipped, so a stale or torn
+ * copy cannot hide a good one further on.  Returns PS_SEM_OK and fills *m;
+ * PS_SEM_ERR_NOMARKER when no aligned signature exists; PS_SEM_ERR_BADMARKER
+ * when every candidate was invalid (scan->first_why says why).  scan may be
+ * NULL.
+ */
+int ps_sem_find_marker(const void *win, size_t len, uint64_t win_phys,
+		       struct ps_sem_marker *m, struct ps_sem_scan *scan);
+
+/* Check one marker at p (avail bytes readable): PS_SEM_MK_*.  Exposed for
+ * the tests and for firmware that knows where its marker is. */
+int ps_sem_check_marker(const uint8_t *p, size_t avail);
+
+/*
+ * For BMC firmware and the simulator: write a revision-1 marker with the
+ * right checksum at dst (32 bytes).  Returns PS_SEM_ERR_INVAL on a bad
+ * address, size or flags.
+ */
+int ps_sem_write_marker(void *dst, uint64_t sem_addr, uint32_t sem_size,
+			uint8_t flags, uint32_t min_lease_ms);
+
+/* For BMC firmware and the simulator: initialise a free semaphore structure
+ * at mem (8-byte aligned, len >= 192).  Only while nobody can be using it. */
+int ps_sem_init_struct(void *mem, size_t len);
+
+/* ------------------------------------------------------------ handles */
+
+/* Monotonic milliseconds and a back-off hook, supplied by the caller. */
+struct ps_sem_clock {
+	uint64_t (*now_ms)(void *ctx);
+	/* Called between attempts while waiting; attempt counts from 0.  May
+	 * be NULL (busy-wait).  Firmware might feed its watchdog here. */
+	void (*relax)(void *ctx, uint32_t attempt);
+	void *ctx;
+};
+
+/* One party's view of the semaphore.  Plain data; no allocation. */
+struct ps_sem {
+	uint32_t *mem;          /* the semaphore structure, mapped */
+	struct ps_sem_clock clk;
+	uint32_t min_lease_ms;  /* from the marker */
+	uint32_t timeout_ms;    /* how long ps_lock_ops acquire waits */
+	/* while we hold it */
+	uint32_t word;          /* lock word we last wrote */
+	uint32_t lease_ms;
+	uint64_t token;         /* sequence number of this hold */
+	uint64_t renewed_ms;    /* our clock at the last successful renew */
+	uint8_t owner;
+	uint8_t held;
+	/* watching someone else's hold, to detect a dead holder */
+	uint8_t obs_valid;
+	uint8_t broke;          /* the last acquire broke a stale hold */
+	uint8_t waiting;        /* our bit is set in the waiters word */
+	uint32_t obs_word;
+	uint64_t obs_since;
+};
+
+/*
+ * Attach to the semaphore the marker points at, inside the mapped window
+ * win[0..len) whose first byte is at physical address win_phys.  Fails with
+ * PS_SEM_ERR_RANGE if [sem_addr, sem_addr + 192) is not inside the window,
+ * PS_SEM_ERR_BADSEM if it is misaligned or has the wrong magic, revision or
+ * size.  timeout_ms is what the ps_lock_ops adapter waits.
+ */
+int ps_sem_attach(struct ps_sem *s, void *win, size_t len, uint64_t win_phys,
+		  const struct ps_sem_marker *m, const struct ps_sem_clock *clk,
+		  uint32_t timeout_ms);
+
+/* One attempt, never waits.  Breaks the lock when this handle has watched
+ * the same held lock word for a whole lease.  PS_SEM_OK (and *token),
+ * PS_SEM_ERR_BUSY, or PS_SEM_ERR_INVAL. */
+int ps_sem_try_acquire(struct ps_sem *s, uint8_t owner, uint32_t lease_ms,
+		       uint64_t *token);
+
+/* Retry ps_sem_try_acquire until it succeeds or timeout_ms passes
+ * (PS_SEM_ERR_TIMEOUT), advertising this owner in the waiters word while
+ * waiting, and first letting other owners' waiters go (up to
+ * PS_SEM_POLITE_MS).  timeout_ms == 0: a single attempt (BUSY). */
+int ps_sem_acquire(struct ps_sem *s, uint8_t owner, uint32_t lease_ms,
+		   uint32_t timeout_ms, uint64_t *token);
+
+/* Heartbeat: prove we are alive; the lease restarts now.  PS_SEM_ERR_LOST if
+ * the lock was broken meanwhile (stop, publish nothing). */
+int ps_sem_renew(struct ps_sem *s);
+
+/* Fencing check before a final write: still ours under this token?  Renews
+ * on success, so the caller has a full lease from this moment. */
+int ps_sem_still_held(struct ps_sem *s, uint64_t token);
+
+/* Release.  PS_SEM_ERR_LOST if it had been broken (nothing to release). */
+int ps_sem_release(struct ps_sem *s, uint64_t token);
+
+/* A snapshot of the semaphore for `info` and tests (not atomic as a whole:
+ * the fields are read one by one). */
+struct ps_sem_state {
+	uint32_t word;
+	uint8_t owner;          /* 0 = free */
+	uint8_t last_broken_owner;
+	uint32_t version;
+	uint32_t lease_ms;
+	uint64_t seq;
+	uint32_t breaks;
+	uint32_t waiters;       /* bit n: owner n is waiting */
+	uint64_t owner_last_seq[PS_SEM_OWNER_SLOTS];
+	uint32_t owner_acquires[PS_SEM_OWNER_SLOTS];
+	uint32_t owner_breaks[PS_SEM_OWNER_SLOTS];
+};
+
+void ps_sem_peek(const struct ps_sem *s, struct ps_sem_state *st);
+
+/* Printable name of an owner id ("BMC", "hvagent", ...). */
+const char *ps_sem_owner_name(unsigned owner);
+
+/* ------------------------------------------------------------ adapter */
+
+/*
+ * struct ps_lock_ops over a struct ps_sem (ctx), with pstate.h's return
+ * conventions: acquire 0 or a PS_SEM_ERR_* (waits s->timeout_ms);
+ * still_held 1 held (and renewed), 0 broken or taken over, negative on
+ * error; release 0 or PS_SEM_ERR_*.  Firmware uses this one; Linux tools
+ * use ps_sem_sys_lock_ops.
+ */
+extern const struct ps_lock_ops ps_sem_lock_ops;
+
+/* ===========================================================================
+ * 9. Semaphore on Linux (hosted: ps_sem_linux.c)
+ *
+ *   /dev/mem     real hosts: the legacy BIOS range is mapped read-only and
+ *                scanned for the marker, then the semaphore's physical page
+ *                is mapped read-write (needs root / CAP_SYS_RAWIO).
+ *   simulation   two files: one stands for the BIOS window 0xE0000-0xFFFFF
+ *                (0x20000 bytes), one for the BMC's shared memory at
+ *                physical address PS_SEM_SIM_SHM_PHYS.  ps_sem_sim_create
+ *                makes such a pair; the simulated BMC and the tests use it.
+ *   flock        the fallback when no marker exists (a platform whose BMC
+ *                never writes): an advisory lock file for writers on this
+ *                host only.  ps_sem_sys_describe says so, for `info`.
+ *
+ * Configuration: struct ps_sem_config, whose NULL/0 fields take these
+ * environment variables:
+ *   PSTATE_SEM_MODE     auto (default) | devmem | sim | flock
+ *   PSTATE_SEM_BIOS     simulation: the BIOS-window file   } both set: sim
+ *   PSTATE_SEM_SHM      simulation: the shared-memory file }
+ *   PSTATE_SEM_DEVMEM   the physical-memory device (default /dev/mem)
+ *   PSTATE_LOCK_FILE    the flock fallback's lock file
+ *   PSTATE_LOCK_DIR     where derived lock files go (default /run/lock,
+ *                       or /tmp when that is not writable)
+ */
+
+/* Physical address the simulated shared-memory file starts at. */
+#define PS_SEM_SIM_SHM_PHYS 0xFD000000ull
+#define PS_SEM_SIM_SHM_SIZE 0x1000u
+#define PS_SEM_SIM_MARKER_OFF 0x10000u /* marker at 0xF0000 */
+#define PS_SEM_SIM_SEM_OFF 0x100u
+
+#define PS_SEM_DEFAULT_TIMEOUT_MS 30000u
+#define PS_SEM_DEFAULT_LEASE_MS 10000u
+
+enum ps_sem_mode {
+	PS_SEM_MODE_AUTO = 0, /* sim if configured, else /dev/mem, else flock */
+	PS_SEM_MODE_DEVMEM,
+	PS_SEM_MODE_SIM,
+	PS_SEM_MODE_FLOCK,
+};
+
+struct ps_sem_config {
+	int mode;               /* enum ps_sem_mode */
+	const char *bios_file;  /* simulation */
+	const char *shm_file;
+	const char *devmem_path;
+	const char *lock_file;  /* flock fallback */
+	const char *store_path; /* image or device: names the lock file */
+	uint32_t timeout_ms;    /* acquire wait; 0 = PS_SEM_DEFAULT_TIMEOUT_MS */
+};
+
+/* An opened semaphore, whichever backend it came from. */
+struct ps_sem_sys {
+	int mode;               /* resolved: DEVMEM, SIM or FLOCK */
+	struct ps_sem sem;      /* DEVMEM and SIM */
+	struct ps_sem_marker marker;
+	void *bios_map;
+	size_t bios_len;
+	void *sem_map;
+	size_t sem_map_len;
+	int lock_fd;            /* FLOCK */
+	int flock_held;
+	uint64_t flock_token;
+	uint32_t timeout_ms;
+	char lock_path[512];
+	char desc[1536];         /* how the lock was chosen, for `info` */
+};
+
+#if PS_HOSTED
+/*
+ * Open the semaphore as configured (cfg may be NULL: environment only).
+ * With no marker, falls back to flock and says why in the description.
+ * A marker that exists but is invalid, or a semaphore that cannot be
+ * mapped or validated, is an error (not a fallback): a BMC that publishes
+ * a semaphore may be writing, and ignoring it would trample its updates.
+ * On error, ps_sem_sys_describe still says what went wrong.
+ */
+int ps_sem_sys_open(struct ps_sem_sys *s, const struct ps_sem_config *cfg);
+void ps_sem_sys_close(struct ps_sem_sys *s);
+
+/* One line for `info`: backend, addresses, BMC policy, or the fallback. */
+const char *ps_sem_sys_describe(const struct ps_sem_sys *s);
+
+/* The semaphore's current state; PS_SEM_ERR_INVAL in flock mode. */
+int ps_sem_sys_peek(const struct ps_sem_sys *s, struct ps_sem_state *st);
+
+/* ps_lock_ops over a struct ps_sem_sys (ctx); acquire waits timeout_ms. */
+extern const struct ps_lock_ops ps_sem_sys_lock_ops;
+
+/* Simulation pair layout; NULL options = the PS_SEM_SIM_* defaults. */
+struct ps_sem_sim_opts {
+	uint32_t marker_off;   /* in the BIOS file, 16-byte aligned */
+	uint32_t sem_off;      /* in the shm file, 8-byte aligned */
+	uint32_t shm_size;
+	uint32_t min_lease_ms;
+	uint8_t flags;         /* PS_SEM_F_* */
+	uint8_t no_marker;     /* a platform without a semaphore */
+};
+
+/*
+ * Create (or atomically replace, by rename) a simulated BIOS window file
+ * and BMC shared-memory file: the marker with the right checksum pointing
+ * at a free, zeroed semaphore.  Processes that still map an old pair keep
+ * the old files.
+ */
+int ps_sem_sim_create(const char *bios_file, const char *shm_file,
+		      const struct ps_sem_sim_opts *o);
+
+/* CLOCK_MONOTONIC milliseconds and a yield-then-sleep back-off. */
+extern const struct ps_sem_clock ps_sem_linux_clock;
+#endif /* PS_HOSTED */
 
 #ifdef __cplusplus
 }

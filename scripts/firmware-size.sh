@@ -2,7 +2,9 @@
 # Word splitting of the flag and module lists is intended throughout.
 # shellcheck disable=SC2086,SC2046
 #
-# firmware-size.sh - the PSF core as a BMC firmware would link it.
+# firmware-size.sh - the PSF core, and the store's freestanding parts
+# (pstate/ps_commit.c + ps_media.c, and ps_sem.c), as a BMC firmware would
+# link them.  The store's checks are described at "store" below.
 #
 # Cross-compiles the freestanding core (format/psf_*.c, without
 # PSF_CRC_FAST, so the 64-byte nibble-table CRC is used) for an ARM
@@ -281,6 +283,154 @@ undef_check "host $("$HOSTCC" -dumpmachine) -ffreestanding" ld nm \
 undef_check "host -ffreestanding -DPSF_CRC_FAST" ld nm \
     $(objs "$tmp/hostfast" $ALL)
 
+# ---------------------------------------------------------------- store
+# The freestanding parts of pstate/ as BMC firmware links them: the store
+# on media (ps_commit.c, ps_media.c: format, read, commit) and, separately,
+# the semaphore protocol (ps_sem.c), which only a BMC that writes the store
+# needs.  Same compiler and flags as the core.  The stack chain of the store code
+# runs through the format core (psf_check_full, psf_crc32c, the builder),
+# so their call graphs join in.  Indirect calls are the media and lock
+# callbacks the firmware supplies; like the mem* functions they count
+# EXT_FRAME bytes and are listed, not failed.
+#
+# Limits, and why:
+#   store text  <= STORE_LIMIT: 4.3 KiB today; 5 KiB, as for the core,
+#                  leaves room for one more protocol step, not for bloat.
+#                  Core + store stay under 10 KiB of a BMC image.
+#   sem text    <= SEM_LIMIT: 2.9 KiB today; 4 KiB.
+#   stack       <= STORE_STACK_LIMIT for the worst chain from any store or
+#                  semaphore entry point: 512 B, two 256 B budgets (the
+#                  core's, and the store's own frames); firmware tasks
+#                  commonly get 1-2 KiB of stack.
+STORE_LIMIT=5120
+SEM_LIMIT=4096
+STORE_STACK_LIMIT=512
+STORE="ps_commit ps_media"
+SEM="ps_sem"
+mkdir "$tmp/store"
+for m in $STORE $SEM ps_strerror; do
+    "${CROSS}gcc" $ARM_FLAGS -fcallgraph-info=su -I"$ROOT/format" \
+        -I"$ROOT/pstate" -c "$ROOT/pstate/$m.c" -o "$tmp/store/$m.o" ||
+        die "cross-compiling pstate/$m.c failed"
+done
+
+# Worst chain from the functions defined in the given .ci files (roots),
+# over the graph of every .ci file passed.  Same cost rule as above.
+chain_from() { # roots-ci files...
+    roots=$1; shift
+    awk -v roots_ci="$roots" -v ext_frame="$EXT_FRAME" '
+function field(name,    v) {
+    if (!match($0, name ": \"[^\"]*\""))
+        return ""
+    v = substr($0, RSTART, RLENGTH)
+    sub(/^[^"]*"/, "", v)
+    sub(/"$/, "", v)
+    return v
+}
+function short(t) { sub(/.*:/, "", t); return t }
+function cost(n,    i, c, best, pick) {
+    if (n in memo)
+        return memo[n]
+    if (n in onstack) {
+        cycle = cycle " " short(n)
+        return 0
+    }
+    onstack[n] = 1
+    best = 0
+    pick = ""
+    for (i = 1; i <= ncal[n]; i++) {
+        c = cost(cal[n, i])
+        if (pick == "" || c > best) {
+            best = c
+            pick = cal[n, i]
+        }
+    }
+    delete onstack[n]
+    nxt[n] = pick
+    memo[n] = (n in frame ? frame[n] : ext_frame + 0) + best
+    return memo[n]
+}
+function chain(n,    s) {
+    s = ""
+    while (n != "") {
+        s = s (s == "" ? "" : " > ") short(n) \
+            (n in frame ? "(" frame[n] ")" : "(ext " ext_frame + 0 ")")
+        n = nxt[n]
+    }
+    return s
+}
+BEGIN {
+    k = split(roots_ci, r, " ")
+    for (i = 1; i <= k; i++)
+        is_root[r[i]] = 1
+}
+/^node:/ {
+    t = field("title")
+    lab = field("label")
+    if (match(lab, /[0-9]+ bytes \(/)) {
+        b = substr(lab, RSTART, RLENGTH)
+        sub(/ .*/, "", b)
+        frame[t] = b + 0
+        root[t] = (FILENAME in is_root)
+    }
+}
+/^edge:/ {
+    s = field("sourcename")
+    d = field("targetname")
+    if (!((s, d) in edge)) {
+        edge[s, d] = 1
+        cal[s, ++ncal[s]] = d
+    }
+}
+END {
+    worst = -1
+    for (t in frame)
+        if (root[t]) {
+            c = cost(t)
+            if (c > worst || (c == worst && t < wt)) { worst = c; wt = t }
+        }
+    print worst, chain(wt)
+    if (cycle != "")
+        print "cycle", cycle
+}' "$@"
+}
+
+store_ci=""
+for m in $STORE; do store_ci="$store_ci $tmp/store/$m.ci"; done
+chain_from "$store_ci" $store_ci "$tmp"/arm/*.ci > "$tmp/store_chain.txt"
+chain_from "$tmp/store/ps_sem.ci" "$tmp/store/ps_sem.ci" > "$tmp/sem_chain.txt"
+store_text=$(text_of $(objs "$tmp/store" $STORE))
+sem_text=$(text_of "$tmp/store/ps_sem.o")
+store_rw=$(data_of $(objs "$tmp/store" $STORE $SEM ps_strerror))
+store_chain=$(awk 'NR == 1 { print $1 }' "$tmp/store_chain.txt")
+sem_chain=$(awk 'NR == 1 { print $1 }' "$tmp/sem_chain.txt")
+cat "$tmp"/store/*.su > "$tmp/store.su"
+smax=$(awk -F'\t' '$2 + 0 > m { m = $2 + 0; f = $1 } END {
+    sub(/.*:/, "", f); print m, f }' "$tmp/store.su")
+echo "firmware: store parts (pstate/, same flags)"
+echo "  object             text  (.text + .rodata, bytes)"
+for m in $STORE $SEM ps_strerror; do
+    printf '  %-16s %6s\n' "$m.o" "$(text_of "$tmp/store/$m.o")"
+done
+echo "  store (ps_commit + ps_media)     $store_text B  (.data+.bss of all: $store_rw B)"
+echo "  semaphore (ps_sem)               $sem_text B"
+echo "  max frame ${smax% *} B (${smax#* })"
+echo "  worst call chain (indirect calls are firmware callbacks, counted as ext):"
+echo "    store  $store_chain B: $(sed -n '1s/^[0-9]* //p' "$tmp/store_chain.txt")"
+echo "    sem    $sem_chain B: $(sed -n '1s/^[0-9]* //p' "$tmp/sem_chain.txt")"
+if awk -F'\t' '$3 != "static" { print "  non-static frame: " $0; bad = 1 }
+        END { exit bad }' "$tmp/store.su"; then :; else
+    echo "firmware: FAIL: dynamic stack frames in the store parts" >&2
+    fail=1
+fi
+if grep -q '^cycle' "$tmp/store_chain.txt" "$tmp/sem_chain.txt"; then
+    echo "firmware: FAIL: recursion in the store or semaphore call graph" >&2
+    fail=1
+fi
+[ "$store_rw" -eq 0 ] || { echo "firmware: FAIL: the store parts have $store_rw B of .data/.bss" >&2; fail=1; }
+undef_check "arm store + sem + strerror + core" "${CROSS}ld" "${CROSS}nm" \
+    $(objs "$tmp/store" $STORE $SEM ps_strerror) $(objs "$tmp/arm" $ALL)
+
 # ---------------------------------------------------------------- verdict
 over() { # value limit name
     if [ "$1" -gt "$2" ]; then
@@ -292,4 +442,9 @@ echo "firmware: reader $reader B (limit $READER_LIMIT), all $all B (limit $ALL_L
 over "$reader" "$READER_LIMIT" "reader"
 over "$all" "$ALL_LIMIT" "all"
 over "$chain_all" "$STACK_LIMIT" "worst call chain"
+echo "firmware store: store $store_text B (limit $STORE_LIMIT), semaphore $sem_text B (limit $SEM_LIMIT), worst chain store $store_chain B, semaphore $sem_chain B (limit $STORE_STACK_LIMIT)"
+over "$store_text" "$STORE_LIMIT" "store code"
+over "$sem_text" "$SEM_LIMIT" "semaphore code"
+over "$store_chain" "$STORE_STACK_LIMIT" "store worst call chain"
+over "$sem_chain" "$STORE_STACK_LIMIT" "semaphore worst call chain"
 exit $fail

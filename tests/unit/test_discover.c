@@ -32,8 +32,6 @@
 #include <umockdev.h>
 #include <cmocka.h>
 
-#include "ps_discover.h"
-#include "ps_part.h"
 #include "pstate.h"
 
 #define MiB (1ULL << 20)

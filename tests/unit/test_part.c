@@ -22,7 +22,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "ps_part.h"
+#include "pstate.h"
 
 #define MiB (1ULL << 20)
 
@@ -362,7 +362,7 @@ static void test_err_vanished(void **state)
 	assert_int_equal(ps_part_find("/nonexistent/sdz", &pi, err, sizeof err),
 			 PS_PART_ENODEV);
 	assert_non_null(strstr(err, "/nonexistent/sdz: cannot open"));
-	assert_string_equal(ps_part_strerror(PS_PART_ENODEV),
+	assert_string_equal(ps_strerror(PS_PART_ENODEV),
 			    "device vanished or cannot be opened");
 }
 

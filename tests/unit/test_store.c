@@ -760,20 +760,36 @@ static void test_fault_wrapper(void **state)
 	free(fault);
 }
 
+/* One error space (pstate.h section 1): every code of every layer has
+ * its own message, and no code collides with a PSF_ERR_* one. */
 static void test_strerror(void **state)
 {
-	int e;
+	static const int ranges[][2] = {
+		{ PS_ERR_FIRST, PS_ERR_LAST },
+		{ PS_SEM_ERR_FIRST, PS_SEM_ERR_LAST },
+	};
+	int e, f, r, g;
 
 	(void)state;
-	for (e = -PS_ERR_FIRST; e >= -PS_ERR_LAST; e--) {
-		assert_non_null(ps_strerror(e));
-		assert_string_not_equal(ps_strerror(e), "unknown error");
-	}
+	for (r = 0; r < 2; r++)
+		for (e = -ranges[r][0]; e >= -ranges[r][1]; e--) {
+			assert_non_null(ps_strerror(e));
+			assert_string_not_equal(ps_strerror(e),
+						"unknown error");
+			assert_string_equal(psf_strerror(e), "unknown error");
+			for (g = 0; g <= r; g++)
+				for (f = -ranges[g][0];
+				     f >= -ranges[g][1] && f > e; f--)
+					assert_string_not_equal(
+						ps_strerror(e), ps_strerror(f));
+		}
 	assert_string_equal(ps_strerror(PSF_ERR_BODYCRC),
 			    psf_strerror(PSF_ERR_BODYCRC));
 	assert_string_equal(ps_strerror(0), "success");
 	assert_string_equal(ps_strerror(-100), "unknown error");
-	assert_string_equal(ps_strerror(-114), "unknown error");
+	assert_string_equal(ps_strerror(-PS_ERR_LAST - 1), "unknown error");
+	assert_string_equal(ps_strerror(-199), "unknown error");
+	assert_string_equal(ps_strerror(-PS_SEM_ERR_LAST - 1), "unknown error");
 	assert_string_equal(ps_strerror(5), "unknown error");
 }
 

@@ -1,0 +1,26 @@
+/*
+ * ps_internal.h - shared between the pstate/ sources only; never installed, never
+ * included by tools or tests (they get everything from pstate.h).  What is
+ * here is implementation detail that the on-media and in-memory formats
+ * in docs/ already fix, kept out of the public header so callers cannot
+ * come to depend on how the C code spells it.  Freestanding.
+ */
+#ifndef PS_INTERNAL_H
+#define PS_INTERNAL_H
+
+#include "pstate.h"
+
+/* Semaphore lock word (docs/semaphore.md section 3): owner in bits 0-7, a
+ * 24-bit version in bits 8-31 that changes on every transition (acquire,
+ * renew, release, break).  The version is the heartbeat: a holder that
+ * renews changes the word, so a breaker's CAS from the value it watched
+ * going stale fails. */
+#define PS_SEM_WORD(owner, ver) \
+	((uint32_t)(owner) | ((uint32_t)((ver) & 0xFFFFFFu) << 8))
+#define PS_SEM_WORD_OWNER(w) ((uint8_t)((w) & 0xFFu))
+#define PS_SEM_WORD_VER(w) ((uint32_t)(w) >> 8)
+
+/* libblkid reports partition offsets and sizes in 512-byte units. */
+#define PS_PART_SECTOR 512u
+
+#endif /* PS_INTERNAL_H */
