@@ -380,13 +380,14 @@ static void dump_struct(FILE *f, const struct psf_node *n, unsigned depth)
  * written when the walk climbs out of it. */
 int psf_text_dump(const struct psf_tree *t, FILE *out)
 {
-	const struct psf_node *root = t->root, *n = root;
+	const struct psf_node *root, *n;
 	unsigned depth = 0;
 	int rc = psf_tree_check(t);
 
 	/* Only what packs has a text form; this also bounds the indent. */
 	if (rc < 0)
 		return rc;
+	root = n = t->root;
 	fprintf(out, "psf %u.%u schema %" PRIu32 " flags 0x%08" PRIx32 ";\n",
 		PSF_FORMAT_MAJOR, t->minor, t->schema_version, t->flags);
 	for (;;) {
@@ -412,7 +413,8 @@ int psf_text_dump(const struct psf_tree *t, FILE *out)
 			break;
 		n = n->next;
 	}
-	return ferror(out) ? PSF_ERR_NOSPACE : PSF_OK;
+	/* A buffered stream reports a full disk only when flushed. */
+	return fflush(out) != 0 || ferror(out) ? PSF_ERR_NOSPACE : PSF_OK;
 }
 
 int psf_text_dump_alloc(const struct psf_tree *t, char **out, size_t *len)

@@ -169,7 +169,7 @@ struct psf_node *psf_node_find_named(const struct psf_node *parent,
 		uint32_t nlen;
 		const char *s = psf_node_get_string(c, PSF_NAME, &nlen);
 
-		if (s && nlen == len && memcmp(s, name, len) == 0)
+		if (s && nlen == len && (!len || memcmp(s, name, len) == 0))
 			return c;
 	}
 	return NULL;
@@ -290,11 +290,24 @@ static int write_field(struct psf_node *n, const struct psf_field_desc *f,
 	uint32_t end = (uint32_t)f->off + f->width;
 
 	if (n->len < end) {
-		uint8_t *p = realloc(n->data, end);
+		const struct psf_elem_desc *d = psf_schema_lookup(n->sig);
+		uint32_t keep = n->len;
+		uint8_t *p;
+		unsigned i;
 
+		/* A field the old length cut short read as its default, zero
+		 * (docs/format.md 6.2); growing the record past it must not
+		 * make its stray bytes count, so they are zeroed too. */
+		for (i = 0; d && i < d->nfields; i++) {
+			const struct psf_field_desc *g = &d->fields[i];
+
+			if (g->off < keep && (uint32_t)g->off + g->width > keep)
+				keep = g->off;
+		}
+		p = realloc(n->data, end);
 		if (!p)
 			return PSF_ERR_NOSPACE;
-		memset(p + n->len, 0, end - n->len);
+		memset(p + keep, 0, end - keep);
 		n->data = p;
 		n->len = end;
 	}

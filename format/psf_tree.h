@@ -110,11 +110,12 @@ int psf_node_set_string(struct psf_node *parent, uint32_t sig,
  * Record fields, by the names of the schema (psf_schema.c): "memory-kib",
  * "power", ...
  *
- * A record reads as if zero-extended (psf_schema.h): a field past the
- * stored payload is zero, its default, and one the payload cuts short keeps
- * the bytes it has.  Setting a field zero-extends the payload up to the
- * field's end if needed; the setters never shrink a payload, so bytes after
- * the field, including any the schema does not know, stay as they are.
+ * A field not wholly inside the stored payload reads as zero, its default
+ * (docs/format.md section 6, rule 2).  Setting a field zero-extends the
+ * payload up to the field's end if needed, zeroing too the stray bytes of
+ * a field the old length cut short so it still reads as its default; the
+ * setters never shrink a payload, so bytes after the field, including any
+ * the schema does not know, stay as they are.
  * Field names are NUL-terminated.
  */
 
