@@ -39,7 +39,7 @@ PSTATE_SRC  := $(wildcard pstate/*.c)
 PSTATE_HDRS := $(wildcard pstate/*.h)
 PSTATE_PKGS := blkid fdisk libusb-1.0
 PSTATE_SYSLIBS := $(shell pkg-config --libs $(PSTATE_PKGS) 2>/dev/null)
-PSTATE_CFLAGS  := $(shell pkg-config --cflags $(PSTATE_PKGS) 2>/dev/null) -Ipstate
+PSTATE_CFLAGS  := $(shell pkg-config --cflags $(PSTATE_PKGS) 2>/dev/null)
 
 UNIT_SRC    := $(wildcard tests/unit/test_*.c)
 
@@ -202,9 +202,10 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/pstate \
 		$(DESTDIR)$(PREFIX)/bin
 	install -m 644 $(BUILD)/opt/libpsf.a $(BUILD)/opt/libpsf-tree.a \
-		$(DESTDIR)$(PREFIX)/lib
+		$(BUILD)/opt/libpstate.a $(DESTDIR)$(PREFIX)/lib
 	install -m 644 format/psf.h format/psf_env.h format/psf_schema.h \
-		format/psf_tree.h $(DESTDIR)$(PREFIX)/include/pstate
+		format/psf_tree.h pstate/pstate.h \
+		$(DESTDIR)$(PREFIX)/include/pstate
 	install -m 755 $(BUILD)/opt/psftool $(DESTDIR)$(PREFIX)/bin
 
 clean:
