@@ -31,7 +31,7 @@ FORMAT_CORE := format/psf_ro.c format/psf_rw.c format/psf_wip.c \
                format/psf_sw.c format/psf_crc.c format/psf_strerror.c
 FORMAT_HOST := format/psf_schema.c format/psf_tree.c format/psf_text.c
 FORMAT_SRC  := $(FORMAT_CORE) $(FORMAT_HOST)
-FORMAT_HDRS := $(wildcard format/*.h) $(wildcard tests/unit/*.h)
+FORMAT_HDRS := $(wildcard format/*.h) $(wildcard tests/unit/*.h) $(wildcard cli/*.h)
 
 # pstate/: the store on media.  Freestanding parts (commit protocol) and
 # Linux parts (image/block device backends, discovery, semaphore mapping).
@@ -59,7 +59,7 @@ objs = $(patsubst %.c,$(BUILD)/$(1)/%.o,$(2))
 .DEFAULT_GOAL := all
 
 all: $(BUILD)/opt/libpsf.a $(BUILD)/opt/libpsf-tree.a $(BUILD)/opt/libpstate.a \
-     $(BUILD)/opt/psftool
+     $(BUILD)/opt/psftool $(BUILD)/opt/psctl
 
 deps:
 	@scripts/install-deps.sh
@@ -102,6 +102,18 @@ $(BUILD)/opt/psftool: $(BUILD)/opt/cli/psftool.o $(call PSF_LIBS,opt)
 $(BUILD)/san/psftool: $(BUILD)/san/cli/psftool.o $(call PSF_LIBS,san)
 	$(CC) $(SAN) -o $@ $^
 
+# psctl: the administrator's tool (cli/psctl*.c), with libedit for the shell.
+PSCTL_SRC  := $(wildcard cli/psctl*.c)
+EDIT_CFLAGS := $(shell pkg-config --cflags libedit 2>/dev/null)
+EDIT_LIBS   := $(shell pkg-config --libs libedit 2>/dev/null || echo -ledit)
+$(BUILD)/opt/cli/psctl%.o $(BUILD)/san/cli/psctl%.o: PSTATE_CFLAGS += $(EDIT_CFLAGS)
+
+$(BUILD)/opt/psctl: $(call objs,opt,$(PSCTL_SRC)) $(call ALL_LIBS,opt)
+	$(CC) $(OPT) -o $@ $^ $(PSTATE_SYSLIBS) $(EDIT_LIBS)
+
+$(BUILD)/san/psctl: $(call objs,san,$(PSCTL_SRC)) $(call ALL_LIBS,san)
+	$(CC) $(SAN) -o $@ $^ $(PSTATE_SYSLIBS) $(EDIT_LIBS)
+
 # ---------------------------------------------------------------- tests
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/san/tests/unit/%,$(UNIT_SRC))
 
@@ -115,13 +127,14 @@ test: deps
 	@$(MAKE) --no-print-directory -j1 unit e2e be-test fuzz-smoke firmware
 	@echo "make test: all suites passed"
 
-test-build: $(UNIT_BINS) $(BUILD)/san/psftool $(BE_BIN) $(FUZZ_BINS)
+test-build: $(UNIT_BINS) $(BUILD)/san/psftool $(BUILD)/san/psctl $(BE_BIN) \
+            $(FUZZ_BINS)
 
 unit: $(UNIT_BINS)
 	@scripts/run-unit.sh $(UNIT_BINS)
 
-e2e: $(BUILD)/san/psftool
-	@PSFTOOL=$(BUILD)/san/psftool tests/e2e/run.sh
+e2e: $(BUILD)/san/psftool $(BUILD)/san/psctl
+	@PSFTOOL=$(BUILD)/san/psftool PSCTL=$(BUILD)/san/psctl tests/e2e/run.sh
 
 # Big-endian host: the golden vectors through the core on s390x (qemu-user).
 BE_BIN := $(BUILD)/s390x/be_vectors
@@ -206,7 +219,13 @@ install: all
 	install -m 644 format/psf.h format/psf_env.h format/psf_schema.h \
 		format/psf_tree.h pstate/pstate.h \
 		$(DESTDIR)$(PREFIX)/include/pstate
-	install -m 755 $(BUILD)/opt/psftool $(DESTDIR)$(PREFIX)/bin
+	install -m 755 $(BUILD)/opt/psftool $(BUILD)/opt/psctl \
+		$(DESTDIR)$(PREFIX)/bin
+	install -d $(DESTDIR)$(PREFIX)/share/bash-completion/completions \
+		$(DESTDIR)$(PREFIX)/share/doc/pstate
+	install -m 644 scripts/psctl-completion.bash \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/psctl
+	install -m 644 docs/*.md $(DESTDIR)$(PREFIX)/share/doc/pstate
 
 clean:
 	rm -rf $(BUILD)

@@ -37,6 +37,13 @@ static const char *const ps_errors[PS_ERR_LAST - PS_ERR_FIRST + 1] = {
 	AT(PS_DISC_ENONE) = "no USB key holds a valid pstate store",
 	AT(PS_DISC_EUSB) = "USB enumeration (libusb) failed",
 	AT(PS_DISC_ECONF) = "port-priority file unreadable or invalid",
+	AT(PS_ERR_EXISTS) = "an element with that name or key already exists",
+	AT(PS_ERR_BADVALUE) = "invalid value",
+	AT(PS_ERR_DUPLICATE) =
+		"identifier already used by another VM or profile",
+	AT(PS_ERR_BADREF) = "reference to an element that does not exist",
+	AT(PS_ERR_INUSE) = "element is still referenced by another element",
+	AT(PS_ERR_NOFIELD) = "no such field for this kind of element",
 };
 
 #undef AT

@@ -2,13 +2,16 @@
 # End-to-end tests: run the real programs on real files.  Runs every
 # tests/e2e/test_*.sh with the helpers below; each test script calls
 # `pass`/`fail`.  Prints `e2e: N passed, M failed` and fails if M > 0.
-# Environment: PSFTOOL = the psftool binary to test.
+# Environment: PSFTOOL = the psftool binary to test, PSCTL = the psctl
+# binary to test.
 set -u
 E2E_DIR=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$E2E_DIR/../.." && pwd)
 : "${PSFTOOL:?set PSFTOOL to the psftool binary}"
+: "${PSCTL:?set PSCTL to the psctl binary}"
 case $PSFTOOL in /*) ;; *) PSFTOOL=$ROOT/$PSFTOOL ;; esac
-export PSFTOOL ROOT
+case $PSCTL in /*) ;; *) PSCTL=$ROOT/$PSCTL ;; esac
+export PSFTOOL PSCTL ROOT
 RESULTS=$(mktemp)
 export RESULTS
 trap 'rm -f "$RESULTS"' EXIT

@@ -1,0 +1,125 @@
+/*
+ * psctl.h - internal interface between psctl's parts (not installed).
+ *
+ *   psctl.c        main: global options, which store to open, the
+ *                  store-level commands (init, scan, info, check, dump,
+ *                  export, import), transactions, errors and exit codes
+ *   psctl_cmds.c   the object commands (vm, nic, storage, serial, net,
+ *                  image, reserve, profile), thin front ends over the edit
+ *                  operations in libpstate (pstate.h, "Configuration")
+ *   psctl_shell.c  the interactive shell (libedit)
+ *
+ * Grammar (virsh-like): psctl [GLOBAL OPTIONS] NOUN VERB [ARGS] [--field
+ * VALUE ...], or a store-level VERB alone (psctl info).
+ */
+#ifndef PSCTL_H
+#define PSCTL_H
+
+#include <stdio.h>
+
+#include "psf.h"
+#include "pstate.h"
+
+/* Exit codes, one per class of failure (documented in docs/psctl.1.md). */
+enum psctl_exit {
+	PSCTL_EXIT_OK = 0,
+	PSCTL_EXIT_USAGE = 2,     /* unknown command, missing argument      */
+	PSCTL_EXIT_INVALID = 3,   /* a value is malformed (MAC, UUID, size) */
+	PSCTL_EXIT_CONFLICT = 4,  /* duplicate name/MAC/UUID, lost race     */
+	PSCTL_EXIT_NOTFOUND = 5,  /* no such VM, NIC, network, ...          */
+	PSCTL_EXIT_DAMAGED = 6,   /* the store on media is damaged          */
+	PSCTL_EXIT_IO = 7,        /* device or file I/O, no store found     */
+	PSCTL_EXIT_CHECK = 1,     /* `check` found problems                 */
+};
+
+/* What every command gets. */
+struct psctl_ctx {
+	const char *prog;         /* "psctl", for messages                  */
+	const char *where;        /* the store opened, e.g. "image:/x.img"  */
+	struct ps_media *media;   /* open media (NULL until opened)         */
+	struct ps_store *store;   /* open store handle (NULL until opened)  */
+	int json;                 /* --json: machine-readable output        */
+	int dry_run;              /* --dry-run: show what would change      */
+	int interactive;          /* running inside the shell               */
+	FILE *out;                /* normal output (stdout)                 */
+	FILE *err;                /* messages (stderr)                      */
+};
+
+/*
+ * An edit run as one transaction: psctl.c begins it on the current store,
+ * calls fn with the transaction buffer, and on success commits (retrying
+ * on conflict through ps_update) -- or, with --dry-run, prints what
+ * would change and writes nothing.  fn returns 0 or a negative PS_ERR_* /
+ * PSF_ERR_* code; it reports its own error message with psctl_error first.
+ * Returns the exit code.
+ */
+typedef int (*psctl_edit_fn)(struct psctl_ctx *c, void *buf, size_t cap,
+			     void *arg);
+int psctl_edit(struct psctl_ctx *c, psctl_edit_fn fn, void *arg);
+
+/* Open the store on first use (per the global options); 0 or exit code. */
+int psctl_need_store(struct psctl_ctx *c);
+
+/* The current store bytes (after psctl_need_store). */
+const void *psctl_store_data(struct psctl_ctx *c, uint32_t *len);
+
+/*
+ * One-line error: "psctl: CMD: FIELD 'VALUE': why" -- cmd, field and value
+ * may be NULL.  Returns the exit code for the error class of code.
+ */
+int psctl_error(struct psctl_ctx *c, const char *cmd, const char *field,
+		const char *value, int code, const char *fmt, ...)
+	__attribute__((format(printf, 6, 7)));
+
+/* Exit code for a library error code. */
+int psctl_exit_for(int code);
+
+/*
+ * A command: noun (NULL for store-level commands) and verb.  run gets the
+ * words from the verb on: argv[0] is the verb ("set" for "vm set web01
+ * --memory 4G", "info" for "info"), with --json and --dry-run already
+ * taken out (they set c->json / c->dry_run wherever they appear).
+ */
+struct psctl_cmd {
+	const char *noun;
+	const char *verb;
+	int (*run)(struct psctl_ctx *c, int argc, char **argv);
+	const char *args;         /* usage after "noun verb", for help      */
+	const char *help;         /* one line                               */
+	const char *const *fields;/* --FIELD names, for completion; or NULL */
+};
+
+/*
+ * Schema cross-checks beyond the format's own validation (a MAC, UUID,
+ * serial or WWN used twice, a reference to a missing network or image, a
+ * serial port mapped twice, ...), defined by the object side (psctl_cmds.c)
+ * if it provides them: a weak symbol, NULL when not linked.  Writes one line
+ * per problem to report (when not NULL) and returns the number of problems,
+ * or a negative PS_ERR_* / PSF_ERR_* code.  `check` reports them (exit 1)
+ * and `import` refuses a store that has any.
+ */
+int psctl_check_config(struct psctl_ctx *c, const void *store, uint32_t len,
+		       FILE *report) __attribute__((weak));
+
+/* The object commands (psctl_cmds.c), terminated by a zeroed entry. */
+extern const struct psctl_cmd psctl_object_cmds[];
+
+/* The store-level commands (psctl.c), terminated by a zeroed entry. */
+extern const struct psctl_cmd psctl_store_cmds[];
+
+/* Run one command line already split into words; returns the exit code. */
+int psctl_run(struct psctl_ctx *c, int argc, char **argv);
+
+/* The shell (psctl_shell.c); returns the exit code. */
+int psctl_shell(struct psctl_ctx *c);
+
+/*
+ * Names of existing elements, for completion: the NAME of every child
+ * container with signature sig under the set with signature set (at the
+ * root), written one per call to fn.
+ */
+void psctl_each_name(struct psctl_ctx *c, uint32_t set, uint32_t sig,
+		     void (*fn)(void *arg, const char *name, size_t len),
+		     void *arg);
+
+#endif /* PSCTL_H */

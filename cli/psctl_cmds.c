@@ -1,0 +1,672 @@
+/*
+ * psctl_cmds.c - psctl's object commands (vm, nic, storage, serial, net,
+ * image, reserve, profile): thin front ends over the configuration edits
+ * in libpstate (pstate.h section 10), which parse every value and make
+ * every cross-element check.  This file only splits arguments, runs one
+ * transaction per command (psctl_edit), supplies randomness for generated
+ * UUIDs and MACs, and prints (tables, or JSON with --json).
+ *
+ *   NOUN list   [VM]                 (nic, storage: VM required)
+ *   NOUN show   NAME                 (vm, net, image, reserve, profile)
+ *   NOUN create NAME [--FIELD VALUE]...
+ *   NOUN delete NAME
+ *   NOUN set    NAME --FIELD VALUE...
+ *   nic|storage add|set VM NAME [--FIELD VALUE]...;  delete VM NAME
+ *   serial map VM PORT [--concentrator N --hostname H --mode M]
+ *   serial unmap VM PORT
+ *
+ * --FIELD=VALUE works too.  VMs get a random UUID on create unless
+ * --uuid is given; NICs a random locally administered MAC unless --mac.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "psctl.h"
+#include "psf_schema.h"
+
+#define MAX_FIELDS 32
+#define MAC_TRIES 8
+
+enum verb { V_CREATE, V_DELETE, V_SET };
+
+/* One edit, parsed from the command line before the transaction, so a
+ * retry after a conflict repeats exactly the same edit. */
+struct op {
+	const char *cmd;             /* "vm create", for messages          */
+	enum ps_obj k;
+	enum verb verb;
+	int upsert;                  /* serial map: create or update       */
+	const char *vm;              /* parent VM name, for sub objects    */
+	const char *key;
+	int nf;
+	const char *fname[MAX_FIELDS];
+	const char *fval[MAX_FIELDS];
+	int gen;                     /* generate a UUID (vm) / MAC (nic)   */
+	uint8_t rnd[16 * MAC_TRIES];
+};
+
+/* ------------------------------------------------------------ helpers */
+
+static int rand_bytes(struct psctl_ctx *c, const char *cmd, void *p,
+		      size_t n)
+{
+	int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+	ssize_t got = fd < 0 ? -1 : read(fd, p, n);
+
+	if (fd >= 0)
+		close(fd);
+	if (got != (ssize_t)n)
+		return psctl_error(c, cmd, NULL, "/dev/urandom", PS_ERR_IO,
+				   "cannot read random bytes: %s",
+				   strerror(errno));
+	return 0;
+}
+
+static int has_field(const struct op *o, const char *name)
+{
+	int i;
+
+	for (i = 0; i < o->nf; i++)
+		if (!strcmp(o->fname[i], name))
+			return 1;
+	return 0;
+}
+
+/* Report a library error with its field, value, reason and holder. */
+static int cfg_error(struct psctl_ctx *c, const struct op *o, int rc,
+		     const struct ps_cfg_err *e, const char *field,
+		     const char *value)
+{
+	const char *why = e->why ? e->why : ps_strerror(rc);
+	const char *f = e->field ? e->field : field;
+	const struct ps_field *fd = f ? ps_obj_field(o->k, f, strlen(f)) : NULL;
+	char who[256];
+
+	/* Both holders: the object being edited and the one that has it. */
+	snprintf(who, sizeof who, "%s '%s'%s%s%s", ps_obj_name(o->k), o->key,
+		 o->vm ? " of vm '" : "", o->vm ? o->vm : "", o->vm ? "'" : "");
+	if (rc == PS_ERR_DUPLICATE && e->holder[0])
+		return psctl_error(c, o->cmd, f, value, rc,
+				   "%s cannot use it: %s by %s", who, why,
+				   e->holder);
+	if (rc == PS_ERR_INUSE && e->holder[0])
+		return psctl_error(c, o->cmd, NULL, NULL, rc, "%s %s by %s",
+				   who, why, e->holder);
+	if (fd && fd->type == PS_FT_UINT && !strcmp(why, "out of range"))
+		return psctl_error(c, o->cmd, f, value, rc,
+				   "out of range (%llu-%llu)",
+				   (unsigned long long)fd->min,
+				   (unsigned long long)fd->max);
+	if (rc == PS_ERR_BADREF)
+		return psctl_error(c, o->cmd, f, value, rc, "no such %s",
+				   f && !strcmp(f, "network") ? "network"
+				   : f && !strcmp(f, "image") ? "image"
+				   : f && !strcmp(f, "profile") ? "profile"
+				   : "vm");
+	return psctl_error(c, o->cmd, f, value, rc, "%s", why);
+}
+
+static int not_found(struct psctl_ctx *c, const char *cmd, enum ps_obj k,
+		     const char *key)
+{
+	return psctl_error(c, cmd, k == PS_OBJ_SERIAL ? "port" : "name", key,
+			   PSF_ERR_NOTFOUND, "no such %s", ps_obj_name(k));
+}
+
+/* The parent of kind k's objects: the root, or the named VM. */
+static int parent_of(struct psctl_ctx *c, const void *buf, const char *cmd,
+		     enum ps_obj k, const char *vm)
+{
+	int el;
+
+	if (k != PS_OBJ_NIC && k != PS_OBJ_CONTROLLER && k != PS_OBJ_SERIAL)
+		return psf_root(buf);
+	el = ps_obj_find(buf, psf_root(buf), PS_OBJ_VM, vm, strlen(vm));
+	if (el < 0) {
+		psctl_error(c, cmd, "vm", vm, PSF_ERR_NOTFOUND, "no such vm");
+		return PSF_ERR_NOTFOUND;
+	}
+	return el;
+}
+
+/* ------------------------------------------------------------ edits */
+
+static int set_fields(struct psctl_ctx *c, void *buf, size_t cap, int el,
+		      const struct op *o)
+{
+	struct ps_cfg_err e;
+	int i, rc;
+
+	for (i = 0; i < o->nf; i++) {
+		rc = ps_obj_set(buf, cap, el, o->k, o->fname[i],
+				strlen(o->fname[i]), o->fval[i],
+				strlen(o->fval[i]), &e);
+		if (rc) {
+			cfg_error(c, o, rc, &e, o->fname[i], o->fval[i]);
+			return rc;
+		}
+	}
+	return 0;
+}
+
+/* A random UUID or MAC, retried while it collides (it never should). */
+static int generate(struct psctl_ctx *c, void *buf, size_t cap, int el,
+		    const struct op *o)
+{
+	const struct ps_field *f = ps_obj_field(o->k, o->k == PS_OBJ_VM
+						? "uuid" : "mac", o->k ==
+						PS_OBJ_VM ? 4 : 3);
+	struct ps_value v;
+	struct ps_cfg_err e;
+	int i, rc = 0;
+
+	for (i = 0; i < MAC_TRIES; i++) {
+		memset(&v, 0, sizeof v);
+		if (o->k == PS_OBJ_VM) {
+			ps_gen_uuid(o->rnd + 16 * i, v.b);
+			v.len = 16;
+		} else {
+			ps_gen_mac(o->rnd + 16 * i, v.b);
+			v.len = 6;
+		}
+		rc = ps_obj_set_value(buf, cap, el, o->k, f, &v, &e);
+		if (rc != PS_ERR_DUPLICATE)
+			break;
+	}
+	if (rc)
+		cfg_error(c, o, rc, &e, f->name, "(generated)");
+	return rc;
+}
+
+static int edit_op(struct psctl_ctx *c, void *buf, size_t cap, void *arg)
+{
+	const struct op *o = arg;
+	struct ps_cfg_err e;
+	int parent = parent_of(c, buf, o->cmd, o->k, o->vm), el, rc;
+
+	if (parent < 0)
+		return parent;
+	el = ps_obj_find(buf, parent, o->k, o->key, strlen(o->key));
+	if (o->verb == V_CREATE && !(o->upsert && el >= 0)) {
+		el = ps_obj_create(buf, cap, parent, o->k, o->key,
+				   strlen(o->key), &e);
+		if (el < 0)
+			return cfg_error(c, o, el, &e, NULL, o->key), el;
+		if (o->gen) {
+			rc = generate(c, buf, cap, el, o);
+			if (rc)
+				return rc;
+		}
+	} else if (el < 0) {
+		not_found(c, o->cmd, o->k, o->key);
+		return el;
+	}
+	if (o->verb == V_DELETE) {
+		rc = ps_obj_delete(buf, el, o->k, &e);
+		if (rc)
+			cfg_error(c, o, rc, &e, NULL, o->key);
+		return rc;
+	}
+	return set_fields(c, buf, cap, el, o);
+}
+
+/* ------------------------------------------------------------ parsing */
+
+static int is_sub(enum ps_obj k)
+{
+	return k == PS_OBJ_NIC || k == PS_OBJ_CONTROLLER || k == PS_OBJ_SERIAL;
+}
+
+/* --FIELD VALUE or --FIELD=VALUE; storage also takes --cdrom / --disk. */
+static int parse_opts(struct psctl_ctx *c, struct op *o, int argc,
+		      char **argv, int i)
+{
+	for (; i < argc; i++) {
+		char *a = argv[i], *eq;
+
+		if (strncmp(a, "--", 2) || !a[2])
+			return psctl_error(c, o->cmd, NULL, a,
+					   PSCTL_EXIT_USAGE,
+					   "unexpected argument");
+		if (o->nf == MAX_FIELDS)
+			return psctl_error(c, o->cmd, NULL, a,
+					   PSCTL_EXIT_USAGE, "too many fields");
+		a += 2;
+		if (o->k == PS_OBJ_CONTROLLER &&
+		    (!strcmp(a, "cdrom") || !strcmp(a, "disk"))) {
+			o->fname[o->nf] = "media";
+			o->fval[o->nf++] = a;
+			continue;
+		}
+		eq = strchr(a, '=');
+		if (eq) {
+			*eq = 0;
+			o->fval[o->nf] = eq + 1;
+		} else if (i + 1 < argc) {
+			o->fval[o->nf] = argv[++i];
+		} else {
+			return psctl_error(c, o->cmd, a, NULL, PSCTL_EXIT_USAGE,
+					   "needs a value");
+		}
+		if (!ps_obj_field(o->k, a, strlen(a)))
+			return psctl_error(c, o->cmd, a, NULL, PS_ERR_NOFIELD,
+					   "no such field for %s",
+					   ps_obj_name(o->k));
+		o->fname[o->nf++] = a;
+	}
+	return 0;
+}
+
+/* Positional arguments ([VM] KEY), then options. */
+static int parse_op(struct psctl_ctx *c, struct op *o, const char *cmd,
+		    enum ps_obj k, enum verb verb, int argc, char **argv)
+{
+	int need = is_sub(k) ? 2 : 1, i = 1;
+
+	memset(o, 0, sizeof *o);
+	o->cmd = cmd;
+	o->k = k;
+	o->verb = verb;
+	if (argc - 1 < need || argv[1][0] == '-' ||
+	    (need == 2 && argv[2][0] == '-'))
+		return psctl_error(c, cmd, NULL, NULL, PSCTL_EXIT_USAGE,
+				   "usage: %s %s%s%s", cmd,
+				   need == 2 ? "VM " : "",
+				   k == PS_OBJ_SERIAL ? "PORT" : "NAME",
+				   verb == V_DELETE ? ""
+				   : " [--FIELD VALUE]...");
+	if (need == 2)
+		o->vm = argv[i++];
+	o->key = argv[i++];
+	if (verb == V_DELETE && i < argc)
+		return psctl_error(c, cmd, NULL, argv[i], PSCTL_EXIT_USAGE,
+				   "unexpected argument");
+	i = parse_opts(c, o, argc, argv, i);
+	if (i)
+		return i;
+	if (verb == V_SET && !o->nf)
+		return psctl_error(c, cmd, NULL, NULL, PSCTL_EXIT_USAGE,
+				   "nothing to set (give --FIELD VALUE)");
+	return 0;
+}
+
+static int run_edit(struct psctl_ctx *c, const char *cmd, enum ps_obj k,
+		    enum verb verb, int argc, char **argv)
+{
+	struct op o;
+	int rc = parse_op(c, &o, cmd, k, verb, argc, argv);
+
+	if (rc)
+		return rc;
+	if (verb == V_CREATE &&
+	    ((k == PS_OBJ_VM && !has_field(&o, "uuid")) ||
+	     (k == PS_OBJ_NIC && !has_field(&o, "mac")))) {
+		o.gen = 1;
+		rc = rand_bytes(c, cmd, o.rnd, sizeof o.rnd);
+		if (rc)
+			return rc;
+	}
+	if (k == PS_OBJ_SERIAL && verb == V_CREATE)
+		o.upsert = 1;
+	return psctl_edit(c, edit_op, &o);
+}
+
+/* ------------------------------------------------------------ output */
+
+static void json_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		if (ch == '"' || ch == '\\')
+			fprintf(f, "\\%c", ch);
+		else if (ch == '\n')
+			fputs("\\n", f);
+		else if (ch == '\t')
+			fputs("\\t", f);
+		else if (ch < 0x20 || ch == 0x7f)
+			fprintf(f, "\\u%04x", ch);
+		else
+			fputc(ch, f);
+	}
+	fputc('"', f);
+}
+
+/* Field value as JSON: numbers bare, on/off as booleans, rest strings. */
+static void json_field(FILE *f, const void *buf, int el,
+		       const struct ps_field *fd)
+{
+	char v[1024];
+
+	ps_obj_get(buf, el, fd, v, sizeof v);
+	if (fd->type == PS_FT_UINT)
+		fputs(v, f);
+	else if (fd->type == PS_FT_BOOL)
+		fputs(strcmp(v, "on") ? "false" : "true", f);
+	else
+		json_str(f, v);
+}
+
+static const enum ps_obj vm_subs[] = { PS_OBJ_NIC, PS_OBJ_CONTROLLER,
+				       PS_OBJ_SERIAL };
+static const char *const vm_sub_names[] = { "nics", "storage",
+					    "serial-ports" };
+
+static void json_obj(FILE *f, const void *buf, int el, enum ps_obj k,
+		     const char *vm);
+
+static void json_list(FILE *f, const void *buf, int parent, enum ps_obj k,
+		      const char *vm)
+{
+	int el, first = 1;
+
+	fputc('[', f);
+	for (el = ps_obj_next(buf, parent, k, -1); el >= 0;
+	     el = ps_obj_next(buf, parent, k, el)) {
+		fputs(first ? "" : ", ", f);
+		first = 0;
+		json_obj(f, buf, el, k, vm);
+	}
+	fputc(']', f);
+}
+
+static void json_obj(FILE *f, const void *buf, int el, enum ps_obj k,
+		     const char *vm)
+{
+	const struct ps_field *fd;
+	char key[128];
+	size_t i;
+
+	fputc('{', f);
+	if (vm) {
+		fputs("\"vm\": ", f);
+		json_str(f, vm);
+		fputs(", ", f);
+	}
+	for (fd = ps_obj_fields(k); fd->name; fd++) {
+		fprintf(f, "%s\"%s\": ", fd == ps_obj_fields(k) ? "" : ", ",
+			fd->name);
+		json_field(f, buf, el, fd);
+	}
+	if (k == PS_OBJ_VM) {
+		ps_obj_key(buf, el, k, key, sizeof key);
+		for (i = 0; i < 3; i++) {
+			fprintf(f, ", \"%s\": ", vm_sub_names[i]);
+			json_list(f, buf, el, vm_subs[i], NULL);
+		}
+	}
+	fputc('}', f);
+}
+
+/* Columns of the human list, per kind (the key first). */
+static const char *const *columns(enum ps_obj k)
+{
+	static const char *const cols[PS_OBJ_COUNT][6] = {
+		[PS_OBJ_VM] = { "name", "uuid", "memory", "cpus", "power" },
+		[PS_OBJ_NETWORK] = { "name", "kind", "vlan", "uplink" },
+		[PS_OBJ_IMAGE] = { "name", "size", "format", "media", "path" },
+		[PS_OBJ_RESERVATION] = { "name", "kind", "first", "count",
+					 "owner" },
+		[PS_OBJ_PROFILE] = { "name", "uuid", "serial", "state",
+				     "target" },
+		[PS_OBJ_NIC] = { "name", "network", "mac", "model", "link" },
+		[PS_OBJ_CONTROLLER] = { "name", "image", "media", "bootable",
+					"writable" },
+		[PS_OBJ_SERIAL] = { "port", "concentrator", "mode",
+				    "hostname" },
+	};
+	return cols[k];
+}
+
+/* Fixed widths keep the output stream-able (no second pass). */
+static void cell(FILE *f, const char *col, const char *s, int last)
+{
+	int w = !strcmp(col, "uuid") ? 36 : !strcmp(col, "mac") ? 17
+		: !strcmp(col, "path") || !strcmp(col, "target") ? 24 : 12;
+
+	if (last)
+		fprintf(f, "%s\n", *s ? s : "-");
+	else
+		fprintf(f, "%-*s ", w, *s ? s : "-");
+}
+
+static void header(FILE *f, enum ps_obj k, int with_vm)
+{
+	const char *const *col = columns(k);
+	char up[32];
+	int i;
+	size_t j;
+
+	if (with_vm)
+		cell(f, "vm", "VM", 0);
+	for (i = 0; i < 6 && col[i]; i++) {
+		for (j = 0; col[i][j] && j + 1 < sizeof up; j++)
+			up[j] = (char)(col[i][j] >= 'a' && col[i][j] <= 'z'
+				       ? col[i][j] - 32 : col[i][j]);
+		up[j] = 0;
+		cell(f, col[i], up, i == 5 || !col[i + 1]);
+	}
+}
+
+static void row(FILE *f, const void *buf, int el, enum ps_obj k,
+		const char *vm)
+{
+	const char *const *col = columns(k);
+	char v[512];
+	int i;
+
+	if (vm)
+		cell(f, "vm", vm, 0);
+	for (i = 0; i < 6 && col[i]; i++) {
+		ps_obj_get(buf, el, ps_obj_field(k, col[i], strlen(col[i])), v,
+			   sizeof v);
+		cell(f, col[i], v, i == 5 || !col[i + 1]);
+	}
+}
+
+static int need_data(struct psctl_ctx *c, const void **buf)
+{
+	uint32_t len;
+	int rc = psctl_need_store(c);
+
+	if (rc)
+		return rc;
+	*buf = psctl_store_data(c, &len);
+	return 0;
+}
+
+/* serial list without a VM: every VM's ports. */
+static int list_all_serial(struct psctl_ctx *c, const void *buf)
+{
+	int vm, el, first = 1;
+	char name[128];
+
+	if (c->json)
+		fputc('[', c->out);
+	else
+		header(c->out, PS_OBJ_SERIAL, 1);
+	for (vm = ps_obj_next(buf, psf_root(buf), PS_OBJ_VM, -1); vm >= 0;
+	     vm = ps_obj_next(buf, psf_root(buf), PS_OBJ_VM, vm)) {
+		ps_obj_key(buf, vm, PS_OBJ_VM, name, sizeof name);
+		for (el = ps_obj_next(buf, vm, PS_OBJ_SERIAL, -1); el >= 0;
+		     el = ps_obj_next(buf, vm, PS_OBJ_SERIAL, el)) {
+			if (!c->json) {
+				row(c->out, buf, el, PS_OBJ_SERIAL, name);
+				continue;
+			}
+			fputs(first ? "" : ", ", c->out);
+			first = 0;
+			json_obj(c->out, buf, el, PS_OBJ_SERIAL, name);
+		}
+	}
+	if (c->json)
+		fputs("]\n", c->out);
+	return 0;
+}
+
+static int run_list(struct psctl_ctx *c, const char *cmd, enum ps_obj k,
+		    int argc, char **argv)
+{
+	const void *buf;
+	int parent, el, rc = need_data(c, &buf);
+
+	if (rc)
+		return rc;
+	if (argc > (is_sub(k) ? 2 : 1))
+		return psctl_error(c, cmd, NULL, argv[argc - 1],
+				   PSCTL_EXIT_USAGE, "unexpected argument");
+	if (k == PS_OBJ_SERIAL && argc < 2)
+		return list_all_serial(c, buf);
+	if (is_sub(k) && argc < 2)
+		return psctl_error(c, cmd, NULL, NULL, PSCTL_EXIT_USAGE,
+				   "usage: %s VM", cmd);
+	parent = parent_of(c, buf, cmd, k, is_sub(k) ? argv[1] : NULL);
+	if (parent < 0)
+		return PSCTL_EXIT_NOTFOUND;
+	if (c->json) {
+		json_list(c->out, buf, parent, k, NULL);
+		fputc('\n', c->out);
+		return 0;
+	}
+	header(c->out, k, 0);
+	for (el = ps_obj_next(buf, parent, k, -1); el >= 0;
+	     el = ps_obj_next(buf, parent, k, el))
+		row(c->out, buf, el, k, NULL);
+	return 0;
+}
+
+static void show_text(FILE *f, const void *buf, int el, enum ps_obj k,
+		      const char *indent)
+{
+	const struct ps_field *fd;
+	char v[1024];
+	size_t i;
+	int sub;
+
+	for (fd = ps_obj_fields(k); fd->name; fd++) {
+		ps_obj_get(buf, el, fd, v, sizeof v);
+		fprintf(f, "%s%-13s %s\n", indent, fd->name, v);
+	}
+	if (k != PS_OBJ_VM)
+		return;
+	for (i = 0; i < 3; i++)
+		for (sub = ps_obj_next(buf, el, vm_subs[i], -1); sub >= 0;
+		     sub = ps_obj_next(buf, el, vm_subs[i], sub)) {
+			ps_obj_key(buf, sub, vm_subs[i], v, sizeof v);
+			fprintf(f, "%s %s:\n", ps_obj_name(vm_subs[i]), v);
+			show_text(f, buf, sub, vm_subs[i], "  ");
+		}
+}
+
+static int run_show(struct psctl_ctx *c, const char *cmd, enum ps_obj k,
+		    int argc, char **argv)
+{
+	const void *buf;
+	int el, rc;
+
+	if (argc != 2)
+		return psctl_error(c, cmd, NULL, NULL, PSCTL_EXIT_USAGE,
+				   "usage: %s NAME", cmd);
+	rc = need_data(c, &buf);
+	if (rc)
+		return rc;
+	el = ps_obj_find(buf, psf_root(buf), k, argv[1], strlen(argv[1]));
+	if (el < 0)
+		return not_found(c, cmd, k, argv[1]);
+	if (c->json) {
+		json_obj(c->out, buf, el, k, NULL);
+		fputc('\n', c->out);
+	} else {
+		show_text(c->out, buf, el, k, "");
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------ table */
+
+/* One run function per noun and verb (the table passes no noun). */
+#define EDITS(fn, noun, k, cv, dv)                                          \
+	static int fn##_list(struct psctl_ctx *c, int argc, char **argv)    \
+	{ return run_list(c, noun " list", k, argc, argv); }                \
+	static int fn##_create(struct psctl_ctx *c, int argc, char **argv)  \
+	{ return run_edit(c, noun " " cv, k, V_CREATE, argc, argv); }       \
+	static int fn##_delete(struct psctl_ctx *c, int argc, char **argv)  \
+	{ return run_edit(c, noun " " dv, k, V_DELETE, argc, argv); }       \
+	static int fn##_set(struct psctl_ctx *c, int argc, char **argv)     \
+	{ return run_edit(c, noun " set", k, V_SET, argc, argv); }
+#define NOUN(fn, noun, k)                                                   \
+	EDITS(fn, noun, k, "create", "delete")                              \
+	static int fn##_show(struct psctl_ctx *c, int argc, char **argv)    \
+	{ return run_show(c, noun " show", k, argc, argv); }
+
+NOUN(vm, "vm", PS_OBJ_VM)
+EDITS(nic, "nic", PS_OBJ_NIC, "add", "delete")
+EDITS(sto, "storage", PS_OBJ_CONTROLLER, "add", "delete")
+EDITS(ser, "serial", PS_OBJ_SERIAL, "map", "unmap")
+NOUN(net, "net", PS_OBJ_NETWORK)
+NOUN(img, "image", PS_OBJ_IMAGE)
+NOUN(res, "reserve", PS_OBJ_RESERVATION)
+NOUN(pro, "profile", PS_OBJ_PROFILE)
+static const char *const vm_f[] = {
+	"name", "description", "serial", "uuid", "memory", "cpus", "sockets",
+	"cores", "threads", "power", "pxe", "pxe-nic", "boot", "profile", NULL
+};
+static const char *const nic_f[] = { "name", "network", "mac", "model",
+				     "link", NULL };
+static const char *const sto_f[] = { "name", "image", "media", "bootable",
+				     "writable", "bus", "cdrom", "disk", NULL };
+static const char *const ser_f[] = { "port", "concentrator", "mode",
+				     "hostname", NULL };
+static const char *const net_f[] = { "name", "description", "uplink", "kind",
+				     "vlan", "mtu", NULL };
+static const char *const img_f[] = { "name", "description", "path", "size",
+				     "format", "media", "shareable", NULL };
+static const char *const res_f[] = { "name", "owner", "kind", "first",
+				     "count", NULL };
+static const char *const pro_f[] = { "name", "description", "serial", "uuid",
+				     "state", "target-kind", "target", "macs",
+				     "wwns", "fc-boot", "boot", NULL };
+
+#define TOP(fn, noun, what, fl)                                             \
+	{ noun, "list", fn##_list, "", "list " what "s", NULL },            \
+	{ noun, "show", fn##_show, "NAME", "show one " what, NULL },        \
+	{ noun, "create", fn##_create, "NAME [--FIELD VALUE]...",           \
+	  "create a " what, fl },                                           \
+	{ noun, "delete", fn##_delete, "NAME", "delete a " what, NULL },    \
+	{ noun, "set", fn##_set, "NAME --FIELD VALUE...",                   \
+	  "change fields of a " what, fl }
+
+const struct psctl_cmd psctl_object_cmds[] = {
+	TOP(vm, "vm", "VM", vm_f),
+	{ "nic", "list", nic_list, "VM", "list a VM's NICs", NULL },
+	{ "nic", "add", nic_create, "VM NAME [--network N] [--mac M] ...",
+	  "add a NIC (MAC generated unless given)", nic_f },
+	{ "nic", "delete", nic_delete, "VM NAME", "remove a NIC", NULL },
+	{ "nic", "set", nic_set, "VM NAME --FIELD VALUE...",
+	  "change a NIC", nic_f },
+	{ "storage", "list", sto_list, "VM", "list a VM's storage", NULL },
+	{ "storage", "add", sto_create,
+	  "VM NAME [--image I] [--cdrom|--disk] [--bootable on] ...",
+	  "add a storage controller", sto_f },
+	{ "storage", "delete", sto_delete, "VM NAME", "remove storage", NULL },
+	{ "storage", "set", sto_set, "VM NAME --FIELD VALUE...",
+	  "change storage", sto_f },
+	{ "serial", "list", ser_list, "[VM]", "list serial port mappings",
+	  NULL },
+	{ "serial", "map", ser_create,
+	  "VM PORT --concentrator N [--hostname H] [--mode M]",
+	  "map a VM serial port to the concentrator", ser_f },
+	{ "serial", "unmap", ser_delete, "VM PORT", "remove a mapping", NULL },
+	{ "serial", "set", ser_set, "VM PORT --FIELD VALUE...",
+	  "change a mapping", ser_f },
+	TOP(net, "net", "network", net_f),
+	TOP(img, "image", "image", img_f),
+	TOP(res, "reserve", "reservation", res_f),
+	TOP(pro, "profile", "profile", pro_f),
+	{ NULL, NULL, NULL, NULL, NULL, NULL },
+};

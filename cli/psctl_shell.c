@@ -1,0 +1,401 @@
+/*
+ * psctl_shell.c - `psctl shell`: an interactive prompt (libedit) with the
+ * one-shot grammar, history in a file, and tab completion of commands,
+ * object names and --field names.  An error prints its line and the shell
+ * goes on; `exit`, `quit` or end of input end it.
+ */
+#include <histedit.h>
+#include <wchar.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "psf_schema.h"
+#include "psctl.h"
+
+#define HISTORY_SIZE 1000
+
+/* ------------------------------------------------------------ words */
+
+/*
+ * Split a line into words the way sh does for the simple cases: blanks
+ * separate, '...' is literal, "..." allows \" and \\, a backslash quotes
+ * the next character.  Returns the word count, or -1 for an unterminated
+ * quote.  *argv (NULL-terminated) and its strings are one allocation.
+ */
+static int split_words(const char *line, size_t upto, char ***argv)
+{
+	size_t n = strlen(line) < upto ? strlen(line) : upto;
+	char **v = malloc((n / 2 + 2) * sizeof *v + n + 1);
+	char *o, q = 0;
+	int argc = 0, inword = 0;
+	size_t i;
+
+	if (!v)
+		return -1;
+	o = (char *)(v + n / 2 + 2);
+	for (i = 0; i < n; i++) {
+		char ch = line[i];
+
+		if (!q && (ch == ' ' || ch == '\t' || ch == '\n')) {
+			if (inword)
+				*o++ = 0;
+			inword = 0;
+			continue;
+		}
+		if (!inword)
+			v[argc++] = o, inword = 1;
+		if (!q && (ch == '\'' || ch == '"'))
+			q = ch;
+		else if (q && ch == q)
+			q = 0;
+		else if (ch == '\\' && q != '\'' && i + 1 < n)
+			*o++ = line[++i];
+		else
+			*o++ = ch;
+	}
+	if (inword)
+		*o = 0;
+	v[argc] = NULL;
+	if (q) {
+		free(v);
+		return -1;
+	}
+	*argv = v;
+	return argc;
+}
+
+/* ------------------------------------------------------------ candidates */
+
+struct cands {
+	struct psctl_ctx *c;
+	const char *prefix;
+	size_t plen;
+	char **v;
+	size_t n, cap;
+};
+
+static void cand_add(struct cands *k, const char *s, size_t len)
+{
+	size_t i;
+	char *d, **nv;
+
+	if (len < k->plen || strncmp(s, k->prefix, k->plen))
+		return;
+	for (i = 0; i < k->n; i++)
+		if (strlen(k->v[i]) == len && !strncmp(k->v[i], s, len))
+			return;
+	if (k->n == k->cap) {
+		nv = realloc(k->v, (k->cap ? 2 * k->cap : 16) * sizeof *nv);
+		if (!nv)
+			return;
+		k->v = nv;
+		k->cap = k->cap ? 2 * k->cap : 16;
+	}
+	d = malloc(len + 1);
+	if (!d)
+		return;
+	memcpy(d, s, len);
+	d[len] = 0;
+	k->v[k->n++] = d;
+}
+
+static void cand_name(void *arg, const char *name, size_t len)
+{
+	cand_add(arg, name, len);
+}
+
+static void cand_field(struct cands *k, const char *f)
+{
+	char buf[128];
+
+	snprintf(buf, sizeof buf, "%s%s", strncmp(f, "--", 2) ? "--" : "", f);
+	cand_add(k, buf, strlen(buf));
+}
+
+/* The first-word candidates: store commands, nouns, and the shell's own. */
+static void cand_commands(struct cands *k)
+{
+	const struct psctl_cmd *t;
+
+	for (t = psctl_store_cmds; t->verb; t++)
+		if (strcmp(t->verb, "shell"))
+			cand_add(k, t->verb, strlen(t->verb));
+	for (t = psctl_object_cmds; t->verb; t++)
+		cand_add(k, t->noun, strlen(t->noun));
+	cand_add(k, "exit", 4);
+	cand_add(k, "quit", 4);
+}
+
+static void cand_verbs(struct cands *k, const char *noun)
+{
+	const struct psctl_cmd *t;
+
+	for (t = psctl_object_cmds; t->verb; t++)
+		if (!strcmp(t->noun, noun))
+			cand_add(k, t->verb, strlen(t->verb));
+}
+
+/* Names of the set a noun or an option refers to. */
+static int cand_names_for(struct cands *k, const char *what)
+{
+	static const struct { const char *w; uint32_t set, sig; } m[] = {
+		{ "vm", PSF_VMS, PSF_VM },
+		{ "nic", PSF_VMS, PSF_VM },
+		{ "storage", PSF_VMS, PSF_VM },
+		{ "serial", PSF_VMS, PSF_VM },
+		{ "--vm", PSF_VMS, PSF_VM },
+		{ "profile", PSF_PROFILES, PSF_PROFILE },
+		{ "--profile", PSF_PROFILES, PSF_PROFILE },
+		{ "net", PSF_NETWORKS, PSF_NETWORK },
+		{ "--net", PSF_NETWORKS, PSF_NETWORK },
+		{ "--network", PSF_NETWORKS, PSF_NETWORK },
+		{ "image", PSF_IMAGES, PSF_IMAGE },
+		{ "--image", PSF_IMAGES, PSF_IMAGE },
+		{ "reserve", PSF_RESERVATIONS, PSF_RESERVATION },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof m / sizeof m[0]; i++)
+		if (!strcmp(m[i].w, what)) {
+			psctl_each_name(k->c, m[i].set, m[i].sig, cand_name, k);
+			return 1;
+		}
+	return 0;
+}
+
+static const struct psctl_cmd *cmd_of(int argc, char **argv)
+{
+	const struct psctl_cmd *t;
+
+	if (argc >= 2)
+		for (t = psctl_object_cmds; t->verb; t++)
+			if (!strcmp(t->noun, argv[0]) &&
+			    !strcmp(t->verb, argv[1]))
+				return t;
+	for (t = psctl_store_cmds; argc >= 1 && t->verb; t++)
+		if (!strcmp(t->verb, argv[0]))
+			return t;
+	return NULL;
+}
+
+static int is_noun(const char *w)
+{
+	const struct psctl_cmd *t;
+
+	for (t = psctl_object_cmds; t->verb; t++)
+		if (!strcmp(t->noun, w))
+			return 1;
+	return 0;
+}
+
+/* Candidates for word number argc (the one being typed, prefix k->prefix)
+ * after the complete words argv[0..argc). */
+static void collect(struct cands *k, int argc, char **argv)
+{
+	const struct psctl_cmd *cmd = cmd_of(argc, argv);
+	const char *const *f;
+
+	if (argc == 0) {
+		cand_commands(k);
+		return;
+	}
+	if (argc == 1 && is_noun(argv[0])) {
+		cand_verbs(k, argv[0]);
+		return;
+	}
+	if (k->plen >= 1 && k->prefix[0] == '-') {
+		for (f = cmd ? cmd->fields : NULL; f && *f; f++)
+			cand_field(k, *f);
+		cand_field(k, "json");
+		cand_field(k, "dry-run");
+		return;
+	}
+	if (argv[argc - 1][0] == '-' && cand_names_for(k, argv[argc - 1]))
+		return;
+	if (argc == 2 && cmd && cmd->noun)
+		cand_names_for(k, argv[0]);
+}
+
+/* ------------------------------------------------------------ libedit */
+
+static char *prompt(EditLine *el)
+{
+	(void)el;
+	return (char *)"psctl> ";
+}
+
+static size_t common_len(char **v, size_t n)
+{
+	size_t len = strlen(v[0]), i, j;
+
+	for (i = 1; i < n; i++) {
+		for (j = 0; j < len && v[i][j] == v[0][j]; j++)
+			;
+		len = j;
+	}
+	return len;
+}
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Insert what all candidates share; list them when that adds nothing. */
+static unsigned char show(EditLine *el, struct cands *k)
+{
+	size_t i, common;
+	unsigned char rc = CC_REFRESH;
+	char *ins;
+
+	if (k->n == 0)
+		return CC_REFRESH_BEEP;
+	common = common_len(k->v, k->n);
+	if (common > k->plen || k->n == 1) {
+		ins = malloc(common - k->plen + 2);
+		if (!ins)
+			return CC_ERROR;
+		memcpy(ins, k->v[0] + k->plen, common - k->plen);
+		strcpy(ins + common - k->plen, k->n == 1 ? " " : "");
+		el_insertstr(el, ins);
+		free(ins);
+		return CC_REFRESH;
+	}
+	qsort(k->v, k->n, sizeof *k->v, by_name);
+	fputc('\n', stdout);
+	for (i = 0; i < k->n; i++)
+		fprintf(stdout, "%s%s", k->v[i], i + 1 < k->n ? "  " : "\n");
+	fflush(stdout);
+	rc = CC_REDISPLAY;
+	return rc;
+}
+
+static unsigned char complete(EditLine *el, int ch)
+{
+	const LineInfo *li = el_line(el);
+	size_t upto = (size_t)(li->cursor - li->buffer);
+	struct cands k = { 0 };
+	char *line = malloc(upto + 1), **argv = NULL;
+	int argc, i, fresh;
+	unsigned char rc;
+	void *cd = NULL;
+
+	(void)ch;
+	if (!line)
+		return CC_ERROR;
+	memcpy(line, li->buffer, upto);
+	line[upto] = 0;
+	el_get(el, EL_CLIENTDATA, &cd);
+	k.c = cd;
+	/* A word is being typed unless the cursor follows a blank. */
+	fresh = upto == 0 || line[upto - 1] == ' ' || line[upto - 1] == '\t';
+	argc = split_words(line, upto, &argv);
+	if (argc < 0) {
+		free(line);
+		return CC_REFRESH_BEEP;
+	}
+	k.prefix = fresh || argc == 0 ? "" : argv[argc - 1];
+	k.plen = strlen(k.prefix);
+	collect(&k, fresh ? argc : argc - 1, argv);
+	rc = show(el, &k);
+	for (i = 0; i < (int)k.n; i++)
+		free(k.v[i]);
+	free(k.v);
+	free(argv);
+	free(line);
+	return rc;
+}
+
+static const char *history_file(char *buf, size_t len)
+{
+	const char *e = getenv("PSTATE_HISTORY"), *home = getenv("HOME");
+
+	if (e && *e)
+		return e;
+	if (!home || !*home)
+		return NULL;
+	snprintf(buf, len, "%s/.psctl_history", home);
+	return buf;
+}
+
+/* One line: split, run; errors were printed by the command. */
+static int run_line(struct psctl_ctx *c, const char *line, int *done)
+{
+	char **argv;
+	int argc = split_words(line, strlen(line), &argv), rc;
+
+	if (argc < 0)
+		return psctl_error(c, "shell", NULL, NULL, PSCTL_EXIT_USAGE,
+				   "unterminated quote");
+	if (argc == 1 && (!strcmp(argv[0], "exit") ||
+			  !strcmp(argv[0], "quit"))) {
+		*done = 1;
+		free(argv);
+		return 0;
+	}
+	/* Other writers may have committed since the last command. */
+	if (c->store)
+		ps_store_refresh(c->store);
+	rc = argc ? psctl_run(c, argc, argv) : 0;
+	free(argv);
+	return rc;
+}
+
+int psctl_shell(struct psctl_ctx *c)
+{
+	EditLine *el = el_init("psctl", stdin, stdout, stderr);
+	History *h = history_init();
+	HistEvent ev;
+	const char *line, *hf;
+	char hbuf[1024];
+	int count, done = 0;
+
+	if (!el || !h) {
+		if (el)
+			el_end(el);
+		if (h)
+			history_end(h);
+		return psctl_error(c, "shell", NULL, NULL, PS_ERR_NOMEM,
+				   "cannot start libedit");
+	}
+	c->interactive = 1;
+	hf = history_file(hbuf, sizeof hbuf);
+	history(h, &ev, H_SETSIZE, HISTORY_SIZE);
+	history(h, &ev, H_SETUNIQUE, 1);
+	if (hf)
+		history(h, &ev, H_LOAD, hf);
+	el_set(el, EL_EDITOR, "emacs");
+	el_set(el, EL_PROMPT, prompt);
+	el_set(el, EL_HIST, history, h);
+	el_set(el, EL_CLIENTDATA, c);
+	/* The wide form: narrow EL_ADDFN copies the strings and never frees
+	 * them (libedit 3.1), which LeakSanitizer reports. */
+	el_wset(el, EL_ADDFN, L"psctl-complete", L"complete a word", complete);
+	el_set(el, EL_BIND, "^I", "psctl-complete", NULL);
+	el_source(el, NULL);
+	/* Open the store now, so names complete from the first line; a
+	 * missing store is not fatal (init may be the first command). */
+	psctl_need_store(c);
+	while (!done && (line = el_gets(el, &count)) != NULL) {
+		char *l = strdup(line);
+
+		if (!l)
+			break;
+		l[strcspn(l, "\n")] = 0;
+		if (l[strspn(l, " \t")]) {
+			history(h, &ev, H_ENTER, l);
+			if (hf)
+				history(h, &ev, H_SAVE, hf);
+		}
+		run_line(c, l, &done);
+		fflush(c->out);
+		free(l);
+	}
+	if (!done)
+		fputc('\n', c->out);
+	history_end(h);
+	el_end(el);
+	c->interactive = 0;
+	return 0;
+}

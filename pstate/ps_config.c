@@ -1,0 +1,1790 @@
+/*
+ * ps_config.c - configuration edits (pstate.h section 10): objects of the
+ * schema (docs/schema.md), their fields, value parsers, and the
+ * cross-element rules, once for every front end.
+ *
+ * Freestanding: the format core and psf_env.h only, no malloc, no
+ * recursion, small stack frames (the largest is a struct ps_value).
+ */
+#include "pstate.h"
+#include "psf_schema.h"
+
+/* ------------------------------------------------------------------ text */
+
+static size_t slen(const char *s)
+{
+	size_t n = 0;
+
+	while (s[n])
+		n++;
+	return n;
+}
+
+static char lower(char c)
+{
+	return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+}
+
+/* s[0..n) equals the C string w, ignoring ASCII case. */
+static int eq_ci(const char *s, size_t n, const char *w)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!w[i] || lower(s[i]) != lower(w[i]))
+			return 0;
+	return w[n] == 0;
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = lower(c);
+	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* A bounded string builder; out is always NUL-terminated, len counts
+ * what would have been written. */
+struct sb {
+	char *p;
+	size_t cap, len;
+};
+
+static void sb_init(struct sb *s, char *p, size_t cap)
+{
+	s->p = p;
+	s->cap = cap;
+	s->len = 0;
+	if (cap)
+		p[0] = 0;
+}
+
+static void sb_put(struct sb *s, const char *t, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++, s->len++)
+		if (s->len + 1 < s->cap) {
+			s->p[s->len] = t[i];
+			s->p[s->len + 1] = 0;
+		}
+}
+
+static void sb_str(struct sb *s, const char *t)
+{
+	sb_put(s, t, slen(t));
+}
+
+static void sb_u64(struct sb *s, uint64_t v)
+{
+	char d[20];
+	int i = 0;
+
+	do {
+		d[i++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	while (i)
+		sb_put(s, &d[--i], 1);
+}
+
+static void sb_hex(struct sb *s, const uint8_t *b, size_t n, char sep)
+{
+	static const char hx[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		char two[2] = { hx[b[i] >> 4], hx[b[i] & 15] };
+
+		if (i && sep)
+			sb_put(s, &sep, 1);
+		sb_put(s, two, 2);
+	}
+}
+
+static int all_zero(const uint8_t *b, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (b[i])
+			return 0;
+	return 1;
+}
+
+static int bad(const char **why, const char *w)
+{
+	if (why)
+		*why = w;
+	return PS_ERR_BADVALUE;
+}
+
+/* --------------------------------------------------------------- parsers */
+
+int ps_check_name(const char *s, size_t n, const char **why)
+{
+	size_t i;
+
+	if (n == 0)
+		return bad(why, "empty name");
+	if (n > PS_CFG_NAME_MAX)
+		return bad(why, "longer than 64 characters");
+	if (s[0] == '.' || s[0] == '-')
+		return bad(why, "starts with '.' or '-'");
+	for (i = 0; i < n; i++) {
+		char c = s[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+		      c == '-'))
+			return bad(why, "characters other than A-Z a-z 0-9 . _ -");
+	}
+	return 0;
+}
+
+/* n octets of two hex digits separated by sep (0: any one of ":-", the
+ * same throughout). */
+static int parse_octets(const char *s, size_t n, uint8_t *out, size_t count,
+			const char *seps, const char **why)
+{
+	size_t i;
+	char sep = 0;
+
+	if (n != count * 3 - 1)
+		return bad(why, "wrong length");
+	for (i = 0; i < count; i++) {
+		int hi = hexval(s[i * 3]), lo = hexval(s[i * 3 + 1]);
+
+		if (hi < 0 || lo < 0)
+			return bad(why, "not a hex digit");
+		out[i] = (uint8_t)(hi << 4 | lo);
+		if (i + 1 == count)
+			break;
+		if (!sep) {
+			const char *p;
+
+			for (p = seps; *p && *p != s[i * 3 + 2]; p++)
+				;
+			if (!*p)
+				return bad(why, "bad separator");
+			sep = *p;
+		} else if (s[i * 3 + 2] != sep) {
+			return bad(why, "mixed separators");
+		}
+	}
+	return 0;
+}
+
+int ps_parse_mac(const char *s, size_t n, uint8_t mac[6], const char **why)
+{
+	int rc = parse_octets(s, n, mac, 6, ":-", why);
+
+	if (rc)
+		return n != 17 ? bad(why, "not six octets aa:bb:cc:dd:ee:ff")
+			       : rc;
+	if (mac[0] & 1)
+		return bad(why, "multicast address");
+	if (all_zero(mac, 6))
+		return bad(why, "all-zero address");
+	return 0;
+}
+
+int ps_parse_wwn(const char *s, size_t n, uint8_t wwn[8], const char **why)
+{
+	int rc = parse_octets(s, n, wwn, 8, ":", why);
+
+	if (rc)
+		return n != 23 ? bad(why, "not eight octets aa:bb:..:hh") : rc;
+	if (all_zero(wwn, 8))
+		return bad(why, "all-zero WWN");
+	return 0;
+}
+
+int ps_parse_uuid(const char *s, size_t n, uint8_t uuid[16],
+		  const char **why)
+{
+	size_t i, o = 0;
+
+	if (n != 36)
+		return bad(why, "not a UUID (8-4-4-4-12 hex digits)");
+	for (i = 0; i < 36; i++) {
+		if (i == 8 || i == 13 || i == 18 || i == 23) {
+			if (s[i] != '-')
+				return bad(why, "dashes not at 8-4-4-4-12");
+			continue;
+		}
+		if (hexval(s[i]) < 0 || hexval(s[i + 1]) < 0)
+			return bad(why, "not a hex digit");
+		uuid[o++] = (uint8_t)(hexval(s[i]) << 4 | hexval(s[i + 1]));
+		i++;
+	}
+	if (all_zero(uuid, 16))
+		return bad(why, "nil UUID");
+	return 0;
+}
+
+/* Digits (decimal, or hex after 0x) at s[*i..n); advances *i. */
+static int parse_num(const char *s, size_t n, size_t *i, uint64_t *out,
+		     const char **why)
+{
+	uint64_t v = 0, base = 10;
+	size_t start;
+
+	if (n - *i > 2 && s[*i] == '0' &&
+	    lower(s[*i + 1]) == 'x') {
+		base = 16;
+		*i += 2;
+	}
+	start = *i;
+	for (; *i < n; (*i)++) {
+		int d = hexval(s[*i]);
+
+		if (d < 0 || (uint64_t)d >= base)
+			break;
+		if (v > (UINT64_MAX - (uint64_t)d) / base)
+			return bad(why, "number too large");
+		v = v * base + (uint64_t)d;
+	}
+	if (*i == start)
+		return bad(why, n ? "not a number" : "empty value");
+	*out = v;
+	return 0;
+}
+
+int ps_parse_uint(const char *s, size_t n, uint64_t min, uint64_t max,
+		  uint64_t *out, const char **why)
+{
+	size_t i = 0;
+	int rc = parse_num(s, n, &i, out, why);
+
+	if (rc)
+		return rc;
+	if (i != n)
+		return bad(why, "not a number");
+	if (*out < min || *out > max)
+		return bad(why, "out of range");
+	return 0;
+}
+
+struct unit {
+	const char *name;
+	uint64_t mult;
+};
+
+static const struct unit units[] = {
+	{ "b", 1 },
+	{ "k", 1ull << 10 }, { "kib", 1ull << 10 }, { "kb", 1000ull },
+	{ "m", 1ull << 20 }, { "mib", 1ull << 20 }, { "mb", 1000000ull },
+	{ "g", 1ull << 30 }, { "gib", 1ull << 30 }, { "gb", 1000000000ull },
+	{ "t", 1ull << 40 }, { "tib", 1ull << 40 },
+	{ "tb", 1000000000000ull },
+	{ NULL, 0 },
+};
+
+int ps_parse_size(const char *s, size_t n, uint64_t default_unit,
+		  uint64_t *bytes, const char **why)
+{
+	size_t i = 0;
+	uint64_t v, mult = default_unit;
+	int rc = parse_num(s, n, &i, &v, why);
+
+	if (rc)
+		return rc;
+	while (i < n && s[i] == ' ')
+		i++;
+	if (i < n) {
+		const struct unit *u;
+
+		for (u = units; u->name; u++)
+			if (eq_ci(s + i, n - i, u->name))
+				break;
+		if (!u->name)
+			return bad(why, "unknown unit (B, K/KiB, KB, M/MiB, MB, "
+					"G/GiB, GB, T/TiB, TB)");
+		mult = u->mult;
+	}
+	if (mult && v > UINT64_MAX / mult)
+		return bad(why, "size too large");
+	*bytes = v * mult;
+	return 0;
+}
+
+int ps_parse_enum(const char *s, size_t n, const struct ps_enum *names,
+		  uint8_t *out, const char **why)
+{
+	for (; names->name; names++)
+		if (eq_ci(s, n, names->name)) {
+			*out = names->value;
+			return 0;
+		}
+	return bad(why, "not one of the allowed words");
+}
+
+static const struct ps_enum boot_names[] = {
+	{ "disk", PSF_BOOT_DISK }, { "hd", PSF_BOOT_DISK },
+	{ "cdrom", PSF_BOOT_CDROM }, { "cd", PSF_BOOT_CDROM },
+	{ "network", PSF_BOOT_NETWORK }, { "net", PSF_BOOT_NETWORK },
+	{ "pxe", PSF_BOOT_NETWORK },
+	{ "floppy", PSF_BOOT_FLOPPY }, { "fd", PSF_BOOT_FLOPPY },
+	{ NULL, 0 },
+};
+
+/* Length of the next comma-separated item at s[i..n). */
+static size_t item_len(const char *s, size_t n, size_t i)
+{
+	size_t j = i;
+
+	while (j < n && s[j] != ',')
+		j++;
+	return j - i;
+}
+
+int ps_parse_boot(const char *s, size_t n, uint8_t *codes, uint32_t *count,
+		  const char **why)
+{
+	size_t i = 0;
+	uint32_t c = 0, k;
+
+	while (i < n) {
+		size_t l = item_len(s, n, i);
+		uint8_t code;
+
+		if (ps_parse_enum(s + i, l, boot_names, &code, why))
+			return bad(why, "unknown boot device (disk, cdrom, "
+					"network, floppy)");
+		for (k = 0; k < c; k++)
+			if (codes[k] == code)
+				return bad(why, "boot device listed twice");
+		if (c == PS_CFG_BOOT_MAX)
+			return bad(why, "too many boot devices");
+		codes[c++] = code;
+		i += l + 1;
+		if (i == n)
+			return bad(why, "empty item");
+	}
+	*count = c;
+	return 0;
+}
+
+/* ------------------------------------------------------ formatters, gens */
+
+void ps_fmt_mac(const uint8_t mac[6], char out[18])
+{
+	struct sb s;
+
+	sb_init(&s, out, 18);
+	sb_hex(&s, mac, 6, ':');
+}
+
+void ps_fmt_wwn(const uint8_t wwn[8], char out[24])
+{
+	struct sb s;
+
+	sb_init(&s, out, 24);
+	sb_hex(&s, wwn, 8, ':');
+}
+
+static void sb_uuid(struct sb *s, const uint8_t *u)
+{
+	sb_hex(s, u, 4, 0);
+	sb_put(s, "-", 1);
+	sb_hex(s, u + 4, 2, 0);
+	sb_put(s, "-", 1);
+	sb_hex(s, u + 6, 2, 0);
+	sb_put(s, "-", 1);
+	sb_hex(s, u + 8, 2, 0);
+	sb_put(s, "-", 1);
+	sb_hex(s, u + 10, 6, 0);
+}
+
+void ps_fmt_uuid(const uint8_t uuid[16], char out[37])
+{
+	struct sb s;
+
+	sb_init(&s, out, 37);
+	sb_uuid(&s, uuid);
+}
+
+void ps_gen_mac(const uint8_t rnd[6], uint8_t mac[6])
+{
+	psf_memcpy(mac, rnd, 6);
+	mac[0] = (uint8_t)((mac[0] | 0x02) & ~0x01);
+}
+
+void ps_gen_uuid(const uint8_t rnd[16], uint8_t uuid[16])
+{
+	psf_memcpy(uuid, rnd, 16);
+	uuid[6] = (uint8_t)((uuid[6] & 0x0f) | 0x40); /* version 4 */
+	uuid[8] = (uint8_t)((uuid[8] & 0x3f) | 0x80); /* RFC 4122 variant */
+}
+
+/* ------------------------------------------------------------ the schema */
+
+const struct ps_enum ps_enum_power[] = {
+	{ "off", PSF_POWER_OFF }, { "on", PSF_POWER_ON },
+	{ "last", PSF_POWER_LAST }, { NULL, 0 },
+};
+const struct ps_enum ps_enum_serial_mode[] = {
+	{ "free", PSF_SERIAL_MODE_FREE },
+	{ "observer", PSF_SERIAL_MODE_OBSERVER },
+	{ "privacy", PSF_SERIAL_MODE_PRIVACY }, { NULL, 0 },
+};
+const struct ps_enum ps_enum_media[] = {
+	{ "disk", PSF_MEDIA_DISK }, { "cdrom", PSF_MEDIA_CDROM }, { NULL, 0 },
+};
+static const struct ps_enum nic_models[] = {
+	{ "default", PSF_NIC_MODEL_DEFAULT }, { "virtio", PSF_NIC_MODEL_VIRTIO },
+	{ "e1000", PSF_NIC_MODEL_E1000 }, { "rtl8139", PSF_NIC_MODEL_RTL8139 },
+	{ NULL, 0 },
+};
+static const struct ps_enum buses[] = {
+	{ "default", PSF_BUS_DEFAULT }, { "virtio", PSF_BUS_VIRTIO },
+	{ "sata", PSF_BUS_SATA }, { "ide", PSF_BUS_IDE },
+	{ "scsi", PSF_BUS_SCSI }, { "usb", PSF_BUS_USB }, { NULL, 0 },
+};
+static const struct ps_enum net_kinds[] = {
+	{ "bridged", PSF_NET_BRIDGED }, { "nat", PSF_NET_NAT },
+	{ "isolated", PSF_NET_ISOLATED }, { NULL, 0 },
+};
+static const struct ps_enum image_formats[] = {
+	{ "raw", PSF_IMAGE_FORMAT_RAW }, { "qcow2", PSF_IMAGE_FORMAT_QCOW2 },
+	{ NULL, 0 },
+};
+static const struct ps_enum reserve_kinds[] = {
+	{ "none", PSF_RESERVE_NONE }, { "cpu", PSF_RESERVE_CPU },
+	{ "memory", PSF_RESERVE_MEMORY }, { "pci", PSF_RESERVE_PCI },
+	{ "ioport", PSF_RESERVE_IOPORT }, { NULL, 0 },
+};
+static const struct ps_enum profile_states[] = {
+	{ "unassigned", PSF_PROFILE_UNASSIGNED },
+	{ "assigned", PSF_PROFILE_ASSIGNED },
+	{ "in-transit", PSF_PROFILE_IN_TRANSIT }, { NULL, 0 },
+};
+static const struct ps_enum target_kinds[] = {
+	{ "none", PSF_TARGET_NONE }, { "physical", PSF_TARGET_PHYSICAL },
+	{ "vm", PSF_TARGET_VM }, { NULL, 0 },
+};
+
+#define STR(n, sig, t, h) { n, sig, t, 0, 0, 0, 0, 0, 0, NULL, h }
+#define REF(n, sig, k, h) { n, sig, PS_FT_REF, 0, 0, k, 0, 0, 0, NULL, h }
+#define UINT(n, rec, off, w, lo, hi, u, h) \
+	{ n, rec, PS_FT_UINT, w, off, u, 0, lo, hi, NULL, h }
+#define ENUM(n, rec, off, names, h) \
+	{ n, rec, PS_FT_ENUM, 1, off, 0, 0, 0, 0, names, h }
+#define BOOL(n, rec, off, bit, inv, h) \
+	{ n, rec, PS_FT_BOOL, 1, off, bit, 0, 0, inv, NULL, h }
+#define BYTES(n, rec, t, off, w, h) { n, rec, t, w, off, 0, 0, 0, 0, NULL, h }
+#define END { NULL, 0, 0, 0, 0, 0, 0, 0, 0, NULL, NULL }
+
+static const struct ps_field vm_fields[] = {
+	STR("name", PSF_NAME, PS_FT_NAME, "new name"),
+	STR("description", PSF_DESCRIPTION, PS_FT_TEXT, "free text"),
+	STR("serial", PSF_SERIAL_NUMBER, PS_FT_SERIAL, "SMBIOS serial"),
+	BYTES("uuid", PSF_VM_CONFIG, PS_FT_UUID, PSF_VMC_UUID, 16,
+	      "RFC 4122 UUID"),
+	{ "memory", PSF_VM_CONFIG, PS_FT_SIZE, 8, PSF_VMC_MEMORY_KIB, 1024,
+	  1u << 20, 0, 1ull << 34, NULL, "size, e.g. 4GiB (bare: MiB)" },
+	UINT("cpus", PSF_VM_CONFIG, PSF_VMC_VCPUS, 2, 1, PS_CFG_CPUS_MAX, 0,
+	     "virtual CPUs 1-4096"),
+	UINT("sockets", PSF_VM_CONFIG, PSF_VMC_SOCKETS, 2, 0, PS_CFG_CPUS_MAX,
+	     0, "CPU sockets (0 = default)"),
+	UINT("cores", PSF_VM_CONFIG, PSF_VMC_CORES, 2, 0, PS_CFG_CPUS_MAX, 0,
+	     "cores per socket"),
+	UINT("threads", PSF_VM_CONFIG, PSF_VMC_THREADS, 2, 0, PS_CFG_CPUS_MAX,
+	     0, "threads per core"),
+	ENUM("power", PSF_VM_CONFIG, PSF_VMC_POWER, ps_enum_power,
+	     "off|on|last"),
+	BOOL("pxe", PSF_VM_CONFIG, PSF_VMC_PXE, 1, 0, "network boot on|off"),
+	UINT("pxe-nic", PSF_VM_CONFIG, PSF_VMC_PXE_NIC, 2, 0, 65535, 0,
+	     "index of the NIC to PXE boot from"),
+	STR("boot", PSF_BOOT_ORDER, PS_FT_BOOT, "e.g. network,disk,cdrom"),
+	REF("profile", PSF_PROFILE_REF, PS_OBJ_PROFILE, "profile name"),
+	END,
+};
+
+static const struct ps_field nic_fields[] = {
+	STR("name", PSF_NAME, PS_FT_NAME, "new name"),
+	REF("network", PSF_NETWORK_REF, PS_OBJ_NETWORK, "network name"),
+	BYTES("mac", PSF_NIC_CONFIG, PS_FT_MAC, PSF_NICC_MAC, 6,
+	      "unicast MAC aa:bb:cc:dd:ee:ff"),
+	ENUM("model", PSF_NIC_CONFIG, PSF_NICC_MODEL, nic_models,
+	     "default|virtio|e1000|rtl8139"),
+	BOOL("link", PSF_NIC_CONFIG, PSF_NICC_FLAGS, PSF_NICF_LINK_DOWN, 1,
+	     "cable plugged in: on|off"),
+	END,
+};
+
+static const struct ps_field controller_fields[] = {
+	STR("name", PSF_NAME, PS_FT_NAME, "new name"),
+	REF("image", PSF_IMAGE_REF, PS_OBJ_IMAGE, "image name"),
+	ENUM("media", PSF_CONTROLLER_CONFIG, PSF_CTLC_MEDIA, ps_enum_media,
+	     "disk|cdrom"),
+	BOOL("bootable", PSF_CONTROLLER_CONFIG, PSF_CTLC_FLAGS,
+	     PSF_CTLF_BOOTABLE, 0, "on|off"),
+	BOOL("writable", PSF_CONTROLLER_CONFIG, PSF_CTLC_FLAGS,
+	     PSF_CTLF_READONLY, 1, "on|off"),
+	ENUM("bus", PSF_CONTROLLER_CONFIG, PSF_CTLC_BUS, buses,
+	     "default|virtio|sata|ide|scsi|usb"),
+	END,
+};
+
+static const struct ps_field serial_fields[] = {
+	UINT("port", PSF_SERIAL_CONFIG, PSF_SERC_PORT, 2, 0, 255, 2,
+	     "guest port, 0 = COM1"),
+	UINT("concentrator", PSF_SERIAL_CONFIG, PSF_SERC_CONCENTRATOR, 2, 0,
+	     65535, 1, "concentrator port, 0 = not mapped"),
+	ENUM("mode", PSF_SERIAL_CONFIG, PSF_SERC_MODE, ps_enum_serial_mode,
+	     "free|observer|privacy"),
+	STR("hostname", PSF_HOSTNAME, PS_FT_HOST, "published host name"),
+	END,
+};
+
+static const struct ps_field network_fields[] = {
+	STR("name", PSF_NAME, PS_FT_NAME, "new name"),
+	STR("description", PSF_DESCRIPTION, PS_FT_TEXT, "free text"),
+	STR("uplink", PSF_UPLINK, PS_FT_TEXT, "host interface or bridge"),
+	ENUM("kind", PSF_NETWORK_CONFIG, PSF_NETC_KIND, net_kinds,
+	     "bridged|nat|isolated"),
+	UINT("vlan", PSF_NETWORK_CONFIG, PSF_NETC_VLAN, 2, 0, 4094, 0,
+	     "802.1Q id 1-4094, 0 = untagged"),
+	UINT("mtu", PSF_NETWORK_CONFIG, PSF_NETC_MTU, 4, 0, 65535, 0,
+	     "bytes, 0 = default"),
+	END,
+};
+
+static const struct ps_field image_fields[] = {
+	STR("name", PSF_NAME, PS_FT_NAME, "new name"),
+	STR("description", PSF_DESCRIPTION, PS_FT_TEXT, "free text"),
+	STR("path", PSF_PATH, PS_FT_TEXT, "file on the hypervisor host"),
+	{ "size", PSF_IMAGE_CONFIG, PS_FT_SIZE, 8, PSF_IMGC_SIZE_BYTES, 1, 1,
+	  0, UINT64_MAX, NULL, "virtual size, e.g. 20GiB" },
+	ENUM("format", PSF_IMAGE_CONFIG, PSF_IMGC_FORMAT, image_formats,
+	     "raw|qcow2"),
+	ENUM("media", PSF_IMAGE_CONFIG, PSF_IMGC_MEDIA, ps_enum_media,
+	     "disk|cdrom"),
+	BOOL("shareable", PSF_IMAGE_CONFIG, PSF_IMGC_FLAGS, PSF_IMGF_SHAREABLE,
+	     0, "on|off"),
+	END,
+};
+
+static const struct ps_field reservation_fields[] = {
+	STR("name", PSF_NAME, PS_FT_NAME, "new name"),
+	REF("owner", PSF_OWNER, PS_OBJ_VM, "VM name; empty = hypervisor"),
+	ENUM("kind", PSF_RESERVATION_CONFIG, PSF_RESC_KIND, reserve_kinds,
+	     "none|cpu|memory|pci|ioport"),
+	{ "first", PSF_RESERVATION_CONFIG, PS_FT_SIZE, 8, PSF_RESC_FIRST, 1, 1,
+	  0, UINT64_MAX, NULL, "first CPU / base / BDF / port" },
+	{ "count", PSF_RESERVATION_CONFIG, PS_FT_SIZE, 8, PSF_RESC_COUNT, 1, 1,
+	  0, UINT64_MAX, NULL, "CPUs / bytes / functions / ports" },
+	END,
+};
+
+static const struct ps_field profile_fields[] = {
+	STR("name", PSF_NAME, PS_FT_NAME, "new name"),
+	STR("description", PSF_DESCRIPTION, PS_FT_TEXT, "free text"),
+	STR("serial", PSF_SERIAL_NUMBER, PS_FT_SERIAL, "server serial"),
+	BYTES("uuid", PSF_PROFILE_CONFIG, PS_FT_UUID, PSF_PROC_UUID, 16,
+	      "server UUID"),
+	ENUM("state", PSF_PROFILE_CONFIG, PSF_PROC_STATE, profile_states,
+	     "unassigned|assigned|in-transit"),
+	ENUM("target-kind", PSF_PROFILE_CONFIG, PSF_PROC_TARGET_KIND,
+	     target_kinds, "none|physical|vm"),
+	STR("target", PSF_TARGET, PS_FT_TEXT, "bmc://HOST, image:PATH#VM, VM"),
+	STR("macs", PSF_MAC_LIST, PS_FT_MACLIST, "MAC,MAC,..."),
+	STR("wwns", PSF_WWN_LIST, PS_FT_WWNLIST, "WWNN/WWPN,..."),
+	STR("fc-boot", PSF_FC_BOOT, PS_FT_FCBOOT, "WWPN/LUN,..."),
+	STR("boot", PSF_BOOT_ORDER, PS_FT_BOOT, "e.g. network,disk"),
+	END,
+};
+
+/* What distinguishes the kinds of object. */
+struct kind {
+	const char *name;
+	uint32_t set, sig, rec;
+	uint16_t rec_len, room;
+	uint8_t sub;            /* lives under a VM */
+	uint8_t by_port;        /* key is SERIAL_CONFIG.port, not NAME */
+	const struct ps_field *fields;
+};
+
+static const struct kind kinds[PS_OBJ_COUNT] = {
+	[PS_OBJ_VM] = { "vm", PSF_VMS, PSF_VM, PSF_VM_CONFIG, PSF_VMC_SIZE,
+			PS_CFG_ROOM_VM, 0, 0, vm_fields },
+	[PS_OBJ_NETWORK] = { "network", PSF_NETWORKS, PSF_NETWORK,
+			     PSF_NETWORK_CONFIG, PSF_NETC_SIZE,
+			     PS_CFG_ROOM_OTHER, 0, 0, network_fields },
+	[PS_OBJ_IMAGE] = { "image", PSF_IMAGES, PSF_IMAGE, PSF_IMAGE_CONFIG,
+			   PSF_IMGC_SIZE, PS_CFG_ROOM_OTHER, 0, 0,
+			   image_fields },
+	[PS_OBJ_RESERVATION] = { "reservation", PSF_RESERVATIONS,
+				 PSF_RESERVATION, PSF_RESERVATION_CONFIG,
+				 PSF_RESC_SIZE, PS_CFG_ROOM_OTHER, 0, 0,
+				 reservation_fields },
+	[PS_OBJ_PROFILE] = { "profile", PSF_PROFILES, PSF_PROFILE,
+			     PSF_PROFILE_CONFIG, PSF_PROC_SIZE,
+			     PS_CFG_ROOM_PROFILE, 0, 0, profile_fields },
+	[PS_OBJ_NIC] = { "nic", PSF_NICS, PSF_NIC, PSF_NIC_CONFIG,
+			 PSF_NICC_SIZE, PS_CFG_ROOM_SUB, 1, 0, nic_fields },
+	[PS_OBJ_CONTROLLER] = { "controller", PSF_STORAGE, PSF_CONTROLLER,
+				PSF_CONTROLLER_CONFIG, PSF_CTLC_SIZE,
+				PS_CFG_ROOM_SUB, 1, 0, controller_fields },
+	[PS_OBJ_SERIAL] = { "serial-port", PSF_SERIAL_PORTS, PSF_SERIAL_PORT,
+			    PSF_SERIAL_CONFIG, PSF_SERC_SIZE, PS_CFG_ROOM_SUB,
+			    1, 1, serial_fields },
+};
+
+static int kind_ok(enum ps_obj k)
+{
+	return (unsigned)k < PS_OBJ_COUNT;
+}
+
+const char *ps_obj_name(enum ps_obj k)
+{
+	return kind_ok(k) ? kinds[k].name : "?";
+}
+
+const struct ps_field *ps_obj_fields(enum ps_obj k)
+{
+	return kind_ok(k) ? kinds[k].fields : NULL;
+}
+
+const struct ps_field *ps_obj_field(enum ps_obj k, const char *name,
+				    size_t len)
+{
+	const struct ps_field *f = ps_obj_fields(k);
+
+	for (; f && f->name; f++)
+		if (eq_ci(name, len, f->name))
+			return f;
+	return NULL;
+}
+
+/* ------------------------------------------------------------- reading */
+
+/* The string child sig of elem: pointer and length (NULL, 0 if absent). */
+static const char *str_of(const void *buf, int elem, uint32_t sig,
+			  uint32_t *len)
+{
+	const char *p = psf_child_payload(buf, elem, sig, len);
+
+	if (!p)
+		*len = 0;
+	return p;
+}
+
+static int str_is(const void *buf, int elem, uint32_t sig, const char *s,
+		  size_t n)
+{
+	uint32_t len;
+	const char *p = str_of(buf, elem, sig, &len);
+
+	return p && len == n && psf_memcmp(p, s, n) == 0;
+}
+
+/* Record field bytes (zero past the stored length). */
+static void rec_bytes(const void *buf, int elem, uint32_t rec, uint32_t off,
+		      void *dst, uint32_t n)
+{
+	uint32_t len;
+	const void *p = psf_child_payload(buf, elem, rec, &len);
+
+	psf_field_bytes(p, p ? len : 0, off, dst, n);
+}
+
+static uint64_t rec_uint(const void *buf, int elem, uint32_t rec,
+			 uint32_t off, uint32_t w)
+{
+	uint32_t len;
+	const void *p = psf_child_payload(buf, elem, rec, &len);
+
+	return psf_field_uint(p, p ? len : 0, off, w);
+}
+
+static int port_of(const void *buf, int elem)
+{
+	return (int)rec_uint(buf, elem, PSF_SERIAL_CONFIG, PSF_SERC_PORT, 2);
+}
+
+int ps_obj_next(const void *buf, int parent, enum ps_obj k, int prev)
+{
+	int set;
+
+	if (!kind_ok(k))
+		return PSF_ERR_BADVALUE;
+	set = psf_find_child(buf, parent, kinds[k].set);
+	if (set < 0)
+		return set;
+	return psf_find_next(buf, set, prev, kinds[k].sig);
+}
+
+int ps_obj_find(const void *buf, int parent, enum ps_obj k, const char *s,
+		size_t n)
+{
+	uint64_t port = 0;
+	int el;
+
+	if (!kind_ok(k))
+		return PSF_ERR_BADVALUE;
+	if (kinds[k].by_port &&
+	    ps_parse_uint(s, n, 0, 65535, &port, NULL))
+		return PSF_ERR_NOTFOUND;
+	for (el = ps_obj_next(buf, parent, k, -1); el >= 0;
+	     el = ps_obj_next(buf, parent, k, el)) {
+		if (kinds[k].by_port ? port_of(buf, el) == (int)port
+				     : str_is(buf, el, PSF_NAME, s, n))
+			return el;
+	}
+	return el == PSF_ERR_NOTFOUND || el >= 0 ? PSF_ERR_NOTFOUND : el;
+}
+
+size_t ps_obj_key(const void *buf, int elem, enum ps_obj k, char *out,
+		  size_t outlen)
+{
+	struct sb s;
+	uint32_t len;
+	const char *p;
+
+	sb_init(&s, out, outlen);
+	if (kind_ok(k) && kinds[k].by_port) {
+		sb_u64(&s, (uint64_t)port_of(buf, elem));
+	} else {
+		p = str_of(buf, elem, PSF_NAME, &len);
+		sb_put(&s, p ? p : "", len);
+	}
+	return s.len;
+}
+
+/* -------------------------------------------------------------- errors */
+
+static void err_init(struct ps_cfg_err *e, const char *field)
+{
+	if (!e)
+		return;
+	e->field = field;
+	e->why = NULL;
+	e->holder[0] = 0;
+}
+
+static int fail(struct ps_cfg_err *e, int code, const char *why)
+{
+	if (e)
+		e->why = why;
+	return code;
+}
+
+/* "nic 'eth0' of vm 'web1'": kind and key of elem, and of its VM when
+ * it lies under one. */
+static void holder_of(const void *buf, int elem, enum ps_obj k, int vm,
+		      struct ps_cfg_err *e)
+{
+	struct sb s;
+	char key[PS_CFG_NAME_MAX + 1];
+
+	if (!e)
+		return;
+	sb_init(&s, e->holder, sizeof(e->holder));
+	sb_str(&s, kinds[k].name);
+	sb_put(&s, " '", 2);
+	ps_obj_key(buf, elem, k, key, sizeof(key));
+	sb_str(&s, key);
+	sb_put(&s, "'", 1);
+	if (vm >= 0) {
+		sb_str(&s, " of vm '");
+		ps_obj_key(buf, vm, PS_OBJ_VM, key, sizeof(key));
+		sb_str(&s, key);
+		sb_put(&s, "'", 1);
+	}
+}
+
+/* ---------------------------------------------------------------- room */
+
+/*
+ * Room for growth.  An edit that adds bytes inside container c at offset
+ * `from` borrows them from the nearest pad at or after `from` among the
+ * children of c or of an enclosing container: the pad is deleted, the
+ * edit made, and a pad of what is left put back where the rest now
+ * starts.  The bytes after that pad end where they were, so only the
+ * span between the edit and the pad changes.
+ */
+struct room {
+	int holder;        /* container of the pad */
+	int pad;           /* its offset, or -1: no room (the tail moves) */
+	uint32_t size;     /* its bytes, header included */
+	uint32_t base;     /* store total after the pad was taken */
+};
+
+static int pad_in(const void *buf, int c, uint32_t from, uint32_t need,
+		  struct room *r)
+{
+	struct psf_cursor cur;
+	struct psf_elem e;
+	int off;
+
+	if (psf_cursor_init(buf, c, &cur))
+		return 0;
+	while ((off = psf_cursor_next(buf, &cur, &e)) >= 0) {
+		uint32_t size = e.end - (uint32_t)off;
+
+		if (e.sig != PSF_PAD || (uint32_t)off < from)
+			continue;
+		if (size == need || size >= need + PSF_STRUCT_HDR) {
+			r->holder = c;
+			r->pad = off;
+			r->size = size;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static void room_take(void *buf, int c, uint32_t from, uint32_t need,
+		      struct room *r)
+{
+	int chain[PSF_MAX_DEPTH];
+	int d = psf_ancestors(buf, c, chain), i;
+
+	r->pad = -1;
+	for (i = d; i >= 0 && need; i--)
+		if (pad_in(buf, i == d ? c : chain[i], from, need, r))
+			break;
+	if (r->pad >= 0 && psf_delete(buf, r->pad))
+		r->pad = -1;
+	r->base = psf_total(buf);
+}
+
+/* The child of c at offset at, or -1 (append) when none starts there. */
+static int child_at(const void *buf, int c, uint32_t at)
+{
+	struct psf_cursor cur;
+	struct psf_elem e;
+	int off;
+
+	if (psf_cursor_init(buf, c, &cur))
+		return -1;
+	while ((off = psf_cursor_next(buf, &cur, &e)) >= 0)
+		if ((uint32_t)off == at)
+			return off;
+	return -1;
+}
+
+static int room_give(void *buf, size_t cap, const struct room *r)
+{
+	uint32_t total = psf_total(buf), used, left;
+	int rc;
+
+	if (r->pad < 0 || total < r->base)
+		return 0;
+	used = total - r->base;
+	if (used > r->size || r->size - used < PSF_STRUCT_HDR)
+		return 0;  /* more than the pad held: the tail moved */
+	left = r->size - used;
+	rc = psf_insert(buf, cap, r->holder,
+			child_at(buf, r->holder, (uint32_t)r->pad + used),
+			PSF_PAD, NULL, left - PSF_STRUCT_HDR);
+	return rc < 0 ? rc : 0;
+}
+
+/* End of the last child of c that is not a pad: where new children go,
+ * so pads stay at the end and NIC order is creation order. */
+static uint32_t append_point(const void *buf, int c)
+{
+	struct psf_cursor cur;
+	struct psf_elem e;
+	uint32_t at;
+	int off;
+
+	if (psf_cursor_init(buf, c, &cur))
+		return 0;
+	at = cur.next;
+	while ((off = psf_cursor_next(buf, &cur, &e)) >= 0)
+		if (e.sig != PSF_PAD)
+			at = e.end;
+	return at;
+}
+
+/*
+ * Give child sig of elem the payload data[0..len): replaced in place when
+ * it exists (growth paid by room), else inserted after the last real
+ * child.  Returns its offset.
+ */
+static int put_child(void *buf, size_t cap, int elem, uint32_t sig,
+		     const void *data, uint32_t len)
+{
+	struct room r;
+	struct psf_elem e;
+	int off = psf_find_child(buf, elem, sig), rc;
+
+	if (off >= 0) {
+		rc = psf_elem(buf, off, &e);
+		if (rc)
+			return rc;
+		if (len <= e.count) {
+			rc = psf_set_payload(buf, cap, off, data, len);
+			return rc ? rc : off;
+		}
+		room_take(buf, elem, e.end, len - e.count, &r);
+		rc = psf_set_payload(buf, cap, off, data, len);
+		if (!rc)
+			rc = room_give(buf, cap, &r);
+		return rc ? rc : off;
+	}
+	if (off != PSF_ERR_NOTFOUND)
+		return off;
+	{
+		uint32_t at = append_point(buf, elem);
+
+		room_take(buf, elem, at, PSF_STRUCT_HDR + len, &r);
+		off = psf_insert(buf, cap, elem, child_at(buf, elem, at), sig,
+				 data, len);
+		rc = off < 0 ? off : room_give(buf, cap, &r);
+	}
+	return rc ? rc : off;
+}
+
+/* Remove child sig of elem (an empty string, no reference). */
+static int drop_child(void *buf, int elem, uint32_t sig)
+{
+	int off = psf_find_child(buf, elem, sig);
+
+	if (off == PSF_ERR_NOTFOUND)
+		return 0;
+	return off < 0 ? off : psf_wip_nop(buf, off);
+}
+
+/* The record rec of elem at least rec_len long (unknown trailing bytes
+ * kept): its offset. */
+static int full_record(void *buf, size_t cap, int elem, uint32_t rec,
+		       uint32_t rec_len)
+{
+	uint8_t tmp[64];
+	uint32_t len = 0;
+	const void *p = psf_child_payload(buf, elem, rec, &len);
+
+	if (p && len >= rec_len)
+		return psf_find_child(buf, elem, rec);
+	if (rec_len > sizeof(tmp))
+		return PSF_ERR_BADVALUE;
+	psf_memset(tmp, 0, sizeof(tmp));
+	if (p)
+		psf_memcpy(tmp, p, len);
+	return put_child(buf, cap, elem, rec, tmp, rec_len);
+}
+
+static int write_field(void *buf, size_t cap, int elem, enum ps_obj k,
+		       const struct ps_field *f, const void *data)
+{
+	int rec = full_record(buf, cap, elem, f->sig, kinds[k].rec_len);
+
+	if (rec < 0)
+		return rec;
+	return psf_wip_write(buf, rec, f->off, data, f->width);
+}
+
+/* ------------------------------------------------------------- create */
+
+/* The set of kind k under parent, created (with room) when missing. */
+static int need_set(void *buf, size_t cap, int parent, enum ps_obj k)
+{
+	const struct kind *kd = &kinds[k];
+	uint32_t room = kd->sub ? 0 : PS_CFG_ROOM_SET, at;
+	struct room r;
+	int set = psf_find_child(buf, parent, kd->set), rc;
+
+	if (set != PSF_ERR_NOTFOUND)
+		return set;
+	at = append_point(buf, parent);
+	room_take(buf, parent, at,
+		  PSF_CONTAINER_HDR + (room ? PSF_STRUCT_HDR + room : 0), &r);
+	set = psf_insert(buf, cap, parent, child_at(buf, parent, at), kd->set,
+			 NULL, 0);
+	if (set < 0)
+		return set;
+	if (room) {
+		rc = psf_insert(buf, cap, set, -1, PSF_PAD, NULL, room);
+		if (rc < 0)
+			return rc;
+	}
+	rc = room_give(buf, cap, &r);
+	return rc ? rc : set;
+}
+
+static int check_key(enum ps_obj k, const char *s, size_t n, uint64_t *port,
+		     struct ps_cfg_err *e)
+{
+	const char *why = NULL;
+	int rc;
+
+	if (kinds[k].by_port) {
+		err_init(e, "port");
+		rc = ps_parse_uint(s, n, 0, 255, port, &why);
+	} else {
+		err_init(e, "name");
+		rc = ps_check_name(s, n, &why);
+	}
+	return rc ? fail(e, rc, why) : 0;
+}
+
+int ps_obj_create(void *buf, size_t cap, int parent, enum ps_obj k,
+		  const char *s, size_t n, struct ps_cfg_err *e)
+{
+	const struct kind *kd;
+	uint8_t rec[64];
+	uint64_t port = 0;
+	uint32_t at, need;
+	struct room r;
+	int set, el, rc;
+
+	if (!kind_ok(k))
+		return PSF_ERR_BADVALUE;
+	kd = &kinds[k];
+	rc = check_key(k, s, n, &port, e);
+	if (rc)
+		return rc;
+	if (ps_obj_find(buf, parent, k, s, n) >= 0)
+		return fail(e, PS_ERR_EXISTS, "already exists");
+	set = need_set(buf, cap, parent, k);
+	if (set < 0)
+		return set;
+	psf_memset(rec, 0, sizeof(rec));
+	if (kd->by_port)
+		psf_put_le16(rec + PSF_SERC_PORT, (uint16_t)port);
+	need = PSF_CONTAINER_HDR + PSF_STRUCT_HDR + kd->rec_len +
+	       PSF_STRUCT_HDR + kd->room +
+	       (kd->by_port ? 0 : PSF_STRUCT_HDR + (uint32_t)n);
+	at = append_point(buf, set);
+	room_take(buf, set, at, need, &r);
+	el = psf_insert(buf, cap, set, child_at(buf, set, at), kd->sig, NULL, 0);
+	if (el < 0)
+		return el;
+	rc = kd->by_port ? 0 : psf_insert(buf, cap, el, -1, PSF_NAME, s,
+					   (uint32_t)n);
+	if (rc >= 0)
+		rc = psf_insert(buf, cap, el, -1, kd->rec, rec, kd->rec_len);
+	if (rc >= 0)
+		rc = psf_insert(buf, cap, el, -1, PSF_PAD, NULL, kd->room);
+	if (rc >= 0)
+		rc = room_give(buf, cap, &r);
+	return rc < 0 ? rc : el;
+}
+
+/* ------------------------------------------------------ cross-checks */
+
+/* The VM above an element under a VM (NIC, controller, serial port). */
+static int vm_of(const void *buf, int elem)
+{
+	int chain[PSF_MAX_DEPTH];
+	int d = psf_ancestors(buf, elem, chain);
+
+	return d >= 2 ? chain[d - 2] : -1;
+}
+
+/*
+ * Who refers to the object (kind k, name s): a NIC to a network, a
+ * controller to an image, a reservation to its owner VM, a VM to its
+ * profile.  1 with e->holder set, or 0.
+ */
+static int referenced(const void *buf, enum ps_obj k, const char *s,
+		      size_t n, struct ps_cfg_err *e)
+{
+	int root = psf_root(buf), vm, el;
+	enum ps_obj sub = k == PS_OBJ_NETWORK ? PS_OBJ_NIC : PS_OBJ_CONTROLLER;
+	uint32_t ref = k == PS_OBJ_NETWORK ? PSF_NETWORK_REF : PSF_IMAGE_REF;
+
+	if (k == PS_OBJ_VM) {
+		for (el = ps_obj_next(buf, root, PS_OBJ_RESERVATION, -1);
+		     el >= 0;
+		     el = ps_obj_next(buf, root, PS_OBJ_RESERVATION, el))
+			if (str_is(buf, el, PSF_OWNER, s, n))
+				return holder_of(buf, el, PS_OBJ_RESERVATION,
+						 -1, e), 1;
+		return 0;
+	}
+	for (vm = ps_obj_next(buf, root, PS_OBJ_VM, -1); vm >= 0;
+	     vm = ps_obj_next(buf, root, PS_OBJ_VM, vm)) {
+		if (k == PS_OBJ_PROFILE) {
+			if (str_is(buf, vm, PSF_PROFILE_REF, s, n))
+				return holder_of(buf, vm, PS_OBJ_VM, -1, e), 1;
+			continue;
+		}
+		if (k != PS_OBJ_NETWORK && k != PS_OBJ_IMAGE)
+			return 0;
+		for (el = ps_obj_next(buf, vm, sub, -1); el >= 0;
+		     el = ps_obj_next(buf, vm, sub, el))
+			if (str_is(buf, el, ref, s, n))
+				return holder_of(buf, el, sub, vm, e), 1;
+	}
+	return 0;
+}
+
+/* Identities that must be unique among VMs and profiles. */
+enum ident { ID_UUID, ID_MAC, ID_SERIAL, ID_WWN };
+
+/* Who is asking: the element whose old value is being replaced (skipped),
+ * and the VM or profile the new value belongs to. */
+struct asker {
+	int self;
+	int owner;
+	enum ps_obj owner_kind;
+};
+
+/* A VM that carries a profile shares its identity: not a clash. */
+static int carries(const void *buf, int vm, int prof)
+{
+	uint32_t len;
+	const char *p = str_of(buf, prof, PSF_NAME, &len);
+
+	return p && str_is(buf, vm, PSF_PROFILE_REF, p, len);
+}
+
+static int vm_has(const void *buf, int vm, enum ident id, const uint8_t *v,
+		  uint32_t n, const struct asker *a, int *nic)
+{
+	uint8_t tmp[16];
+	int el;
+
+	*nic = -1;
+	if (id == ID_UUID && vm != a->self) {
+		rec_bytes(buf, vm, PSF_VM_CONFIG, PSF_VMC_UUID, tmp, 16);
+		return psf_memcmp(tmp, v, 16) == 0;
+	}
+	if (id == ID_SERIAL && vm != a->self)
+		return str_is(buf, vm, PSF_SERIAL_NUMBER, (const char *)v, n);
+	if (id != ID_MAC)
+		return 0;
+	for (el = ps_obj_next(buf, vm, PS_OBJ_NIC, -1); el >= 0;
+	     el = ps_obj_next(buf, vm, PS_OBJ_NIC, el)) {
+		rec_bytes(buf, el, PSF_NIC_CONFIG, PSF_NICC_MAC, tmp, 6);
+		if (el != a->self && psf_memcmp(tmp, v, 6) == 0)
+			return *nic = el, 1;
+	}
+	return 0;
+}
+
+/* Does a list payload hold the item v (size n, at stride step)? */
+static int list_has(const uint8_t *p, uint32_t len, uint32_t step,
+		    const uint8_t *v, uint32_t n)
+{
+	uint32_t i;
+
+	for (i = 0; p && i + step <= len; i += step)
+		if (psf_memcmp(p + i, v, n) == 0 ||
+		    (step == 16 && psf_memcmp(p + i + 8, v, n) == 0))
+			return 1;
+	return 0;
+}
+
+static int profile_has(const void *buf, int pr, enum ident id,
+		       const uint8_t *v, uint32_t n)
+{
+	uint8_t tmp[16];
+	uint32_t len;
+	const uint8_t *p;
+
+	switch (id) {
+	case ID_UUID:
+		rec_bytes(buf, pr, PSF_PROFILE_CONFIG, PSF_PROC_UUID, tmp, 16);
+		return psf_memcmp(tmp, v, 16) == 0;
+	case ID_SERIAL:
+		return str_is(buf, pr, PSF_SERIAL_NUMBER, (const char *)v, n);
+	case ID_MAC:
+		p = psf_child_payload(buf, pr, PSF_MAC_LIST, &len);
+		return list_has(p, len, PSF_MAC_LEN, v, 6);
+	case ID_WWN:
+		p = psf_child_payload(buf, pr, PSF_WWN_LIST, &len);
+		return list_has(p, len, PSF_WWN_ITEM_LEN, v, 8);
+	}
+	return 0;
+}
+
+/* PS_ERR_DUPLICATE naming the holder when v is used elsewhere. */
+static int ident_clash(const void *buf, enum ident id, const uint8_t *v,
+		       uint32_t n, const struct asker *a,
+		       struct ps_cfg_err *e)
+{
+	int root = psf_root(buf), el, nic;
+
+	for (el = ps_obj_next(buf, root, PS_OBJ_VM, -1); el >= 0;
+	     el = ps_obj_next(buf, root, PS_OBJ_VM, el)) {
+		if (a->owner_kind == PS_OBJ_PROFILE && carries(buf, el, a->owner))
+			continue;
+		if (vm_has(buf, el, id, v, n, a, &nic)) {
+			if (nic >= 0)
+				holder_of(buf, nic, PS_OBJ_NIC, el, e);
+			else
+				holder_of(buf, el, PS_OBJ_VM, -1, e);
+			return fail(e, PS_ERR_DUPLICATE, "already in use");
+		}
+	}
+	for (el = ps_obj_next(buf, root, PS_OBJ_PROFILE, -1); el >= 0;
+	     el = ps_obj_next(buf, root, PS_OBJ_PROFILE, el)) {
+		if (el == a->self ||
+		    (a->owner_kind == PS_OBJ_VM && carries(buf, a->owner, el)))
+			continue;
+		if (profile_has(buf, el, id, v, n)) {
+			holder_of(buf, el, PS_OBJ_PROFILE, -1, e);
+			return fail(e, PS_ERR_DUPLICATE, "already in use");
+		}
+	}
+	return 0;
+}
+
+/* Concentrator ports: mapped at most once in the whole store. */
+static int conc_clash(const void *buf, int self, uint16_t port,
+		      struct ps_cfg_err *e)
+{
+	int root = psf_root(buf), vm, el;
+
+	for (vm = ps_obj_next(buf, root, PS_OBJ_VM, -1); vm >= 0;
+	     vm = ps_obj_next(buf, root, PS_OBJ_VM, vm))
+		for (el = ps_obj_next(buf, vm, PS_OBJ_SERIAL, -1); el >= 0;
+		     el = ps_obj_next(buf, vm, PS_OBJ_SERIAL, el))
+			if (el != self &&
+			    rec_uint(buf, el, PSF_SERIAL_CONFIG,
+				     PSF_SERC_CONCENTRATOR, 2) == port) {
+				holder_of(buf, el, PS_OBJ_SERIAL, vm, e);
+				return fail(e, PS_ERR_DUPLICATE,
+					    "concentrator port already mapped");
+			}
+	return 0;
+}
+
+/* ------------------------------------------------------------- delete */
+
+/* A NIC: pxe-nic counts NICs, so it follows its NIC when an earlier one
+ * goes, and falls back to the first NIC when its own goes. */
+static int delete_nic(void *buf, int vm, int nic, int idx)
+{
+	int pxe = (int)rec_uint(buf, vm, PSF_VM_CONFIG, PSF_VMC_PXE_NIC, 2);
+	int rc = psf_wip_nop(buf, nic), rec;
+	uint8_t le[2];
+
+	if (rc || pxe < idx)
+		return rc;
+	rec = psf_find_child(buf, vm, PSF_VM_CONFIG);
+	psf_put_le16(le, (uint16_t)(pxe == idx ? 0 : pxe - 1));
+	return rec < 0 ? 0 : psf_wip_write(buf, rec, PSF_VMC_PXE_NIC, le, 2);
+}
+
+int ps_obj_delete(void *buf, int elem, enum ps_obj k, struct ps_cfg_err *e)
+{
+	uint32_t len;
+	const char *name;
+	int vm, idx = 0, el;
+
+	err_init(e, NULL);
+	if (!kind_ok(k) || psf_sig(buf, elem) != kinds[k].sig)
+		return PSF_ERR_BADVALUE;
+	name = str_of(buf, elem, PSF_NAME, &len);
+	if (name && referenced(buf, k, name, len, e))
+		return fail(e, PS_ERR_INUSE, "still referenced");
+	if (k != PS_OBJ_NIC)
+		return psf_wip_nop(buf, elem);
+	/* Keep pxe-nic pointing at the same NIC: later ones move up. */
+	vm = vm_of(buf, elem);
+	for (el = ps_obj_next(buf, vm, k, -1); el >= 0 && el != elem;
+	     el = ps_obj_next(buf, vm, k, el))
+		idx++;
+	return delete_nic(buf, vm, elem, idx);
+}
+
+/* --------------------------------------------------------- field parse */
+
+static int check_text(const char *s, size_t n, size_t max, const char **why)
+{
+	size_t i;
+
+	if (n > max)
+		return bad(why, "too long");
+	for (i = 0; i < n; i++)
+		if ((uint8_t)s[i] < 0x20 || s[i] == 0x7f)
+			return bad(why, "control characters");
+	return 0;
+}
+
+static int check_serial(const char *s, size_t n, const char **why)
+{
+	size_t i;
+
+	if (n > PS_CFG_SERIAL_MAX)
+		return bad(why, "longer than 64 characters");
+	if (n && (s[0] == ' ' || s[n - 1] == ' '))
+		return bad(why, "leading or trailing space");
+	for (i = 0; i < n; i++)
+		if (s[i] < 0x20 || s[i] > 0x7e)
+			return bad(why, "not printable ASCII");
+	return 0;
+}
+
+static int check_host(const char *s, size_t n, const char **why)
+{
+	size_t i, label = 0;
+
+	if (n > 253)
+		return bad(why, "longer than 253 characters");
+	for (i = 0; i < n; i++) {
+		char c = s[i];
+
+		if (c == '.') {
+			if (!label || s[i - 1] == '-')
+				return bad(why, "empty label or '-' at its end");
+			label = 0;
+			continue;
+		}
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      (c >= '0' && c <= '9') || c == '-'))
+			return bad(why, "characters other than A-Z a-z 0-9 - .");
+		if (c == '-' && !label)
+			return bad(why, "label starts with '-'");
+		if (++label > 63)
+			return bad(why, "label longer than 63 characters");
+	}
+	if (n && (s[n - 1] == '-' || s[n - 1] == '.'))
+		return bad(why, "ends with '-' or '.'");
+	return 0;
+}
+
+/* SAM LUN: 0-255 peripheral, 256-16383 flat space, or 16 hex digits. */
+static int parse_lun(const char *s, size_t n, uint8_t lun[8],
+		     const char **why)
+{
+	uint64_t v;
+	size_t i;
+
+	psf_memset(lun, 0, 8);
+	if (n == 16) {
+		for (i = 0; i < 16; i++) {
+			if (hexval(s[i]) < 0)
+				return bad(why, "LUN not a number");
+			lun[i / 2] = (uint8_t)(lun[i / 2] << 4 | hexval(s[i]));
+		}
+		return 0;
+	}
+	if (ps_parse_uint(s, n, 0, 16383, &v, NULL))
+		return bad(why, "LUN not 0-16383 or 16 hex digits");
+	lun[0] = (uint8_t)(v > 255 ? 0x40 | (v >> 8) : 0);
+	lun[1] = (uint8_t)v;
+	return 0;
+}
+
+/* Comma-separated items, each one or two (A/B) parts. */
+static int parse_list(const struct ps_field *f, const char *s, size_t n,
+		      struct ps_value *v, const char **why)
+{
+	size_t i = 0;
+	uint32_t step = f->type == PS_FT_MACLIST ? PSF_MAC_LEN : 16;
+
+	v->len = 0;
+	while (i < n) {
+		size_t l = item_len(s, n, i), sl = 0;
+		uint8_t *o = v->b + v->len;
+		int rc;
+
+		if (v->len / step == PS_CFG_LIST_MAX)
+			return bad(why, "too many items");
+		while (sl < l && s[i + sl] != '/')
+			sl++;
+		if (f->type == PS_FT_MACLIST)
+			rc = ps_parse_mac(s + i, l, o, why);
+		else if (sl == l)
+			rc = bad(why, f->type == PS_FT_WWNLIST
+					      ? "item is not WWNN/WWPN"
+					      : "item is not WWPN/LUN");
+		else
+			rc = ps_parse_wwn(s + i, sl, o, why);
+		if (!rc && f->type == PS_FT_WWNLIST)
+			rc = ps_parse_wwn(s + i + sl + 1, l - sl - 1, o + 8,
+					  why);
+		if (!rc && f->type == PS_FT_FCBOOT)
+			rc = parse_lun(s + i + sl + 1, l - sl - 1, o + 8, why);
+		if (rc)
+			return rc;
+		v->len += step;
+		i += l + 1;
+		if (i == n)
+			return bad(why, "empty item");
+	}
+	return 0;
+}
+
+static int parse_bool(const char *s, size_t n, uint64_t *out,
+		      const char **why)
+{
+	static const struct ps_enum words[] = {
+		{ "on", 1 }, { "yes", 1 }, { "true", 1 }, { "1", 1 },
+		{ "off", 0 }, { "no", 0 }, { "false", 0 }, { "0", 0 },
+		{ NULL, 0 },
+	};
+	uint8_t b;
+
+	if (ps_parse_enum(s, n, words, &b, NULL))
+		return bad(why, "not on|off");
+	*out = b;
+	return 0;
+}
+
+static int parse_size_field(const struct ps_field *f, const char *s,
+			    size_t n, struct ps_value *v, const char **why)
+{
+	uint64_t bytes;
+	int rc = ps_parse_size(s, n, f->unit_in, &bytes, why);
+
+	if (rc)
+		return rc;
+	if (bytes % f->arg)
+		return bad(why, f->arg == 1024 ? "not a whole number of KiB"
+					       : "not a whole unit");
+	v->u = bytes / f->arg;
+	if (v->u < f->min || v->u > f->max)
+		return bad(why, "out of range");
+	return 0;
+}
+
+static int parse_text(const struct ps_field *f, const char *s, size_t n,
+		      struct ps_value *v, const char **why)
+{
+	int rc;
+
+	switch (f->type) {
+	case PS_FT_NAME:
+		rc = ps_check_name(s, n, why);
+		break;
+	case PS_FT_REF:
+		rc = n ? ps_check_name(s, n, why) : 0;
+		break;
+	case PS_FT_SERIAL:
+		rc = check_serial(s, n, why);
+		break;
+	case PS_FT_HOST:
+		rc = check_host(s, n, why);
+		break;
+	default:
+		rc = check_text(s, n, PS_CFG_TEXT_MAX, why);
+	}
+	if (rc)
+		return rc;
+	psf_memcpy(v->b, s, n);
+	v->len = (uint32_t)n;
+	return 0;
+}
+
+int ps_field_parse(const struct ps_field *f, const char *s, size_t n,
+		   struct ps_value *v, struct ps_cfg_err *e)
+{
+	const char *why = NULL;
+	uint8_t b = 0;
+	int rc;
+
+	err_init(e, f->name);
+	v->u = 0;
+	v->len = 0;
+	switch (f->type) {
+	case PS_FT_UINT:
+		rc = ps_parse_uint(s, n, f->min, f->max, &v->u, &why);
+		break;
+	case PS_FT_SIZE:
+		rc = parse_size_field(f, s, n, v, &why);
+		break;
+	case PS_FT_ENUM:
+		rc = ps_parse_enum(s, n, f->names, &b, &why);
+		v->u = b;
+		break;
+	case PS_FT_BOOL:
+		rc = parse_bool(s, n, &v->u, &why);
+		break;
+	case PS_FT_UUID:
+		rc = ps_parse_uuid(s, n, v->b, &why);
+		v->len = 16;
+		break;
+	case PS_FT_MAC:
+		rc = ps_parse_mac(s, n, v->b, &why);
+		v->len = 6;
+		break;
+	case PS_FT_BOOT:
+		rc = ps_parse_boot(s, n, v->b, &v->len, &why);
+		break;
+	case PS_FT_MACLIST:
+	case PS_FT_WWNLIST:
+	case PS_FT_FCBOOT:
+		rc = parse_list(f, s, n, v, &why);
+		break;
+	default:
+		rc = parse_text(f, s, n, v, &why);
+	}
+	return rc ? fail(e, rc, why) : 0;
+}
+
+/* ------------------------------------------------------------- setting */
+
+static struct asker asker_for(const void *buf, int elem, enum ps_obj k)
+{
+	struct asker a = { elem, elem, k };
+
+	if (kinds[k].sub) {
+		a.owner = vm_of(buf, elem);
+		a.owner_kind = PS_OBJ_VM;
+	}
+	return a;
+}
+
+static int set_name(void *buf, size_t cap, int elem, enum ps_obj k,
+		    const struct ps_value *v, struct ps_cfg_err *e)
+{
+	int parent = kinds[k].sub ? vm_of(buf, elem) : psf_root(buf);
+	int other = ps_obj_find(buf, parent, k, (const char *)v->b, v->len);
+	uint32_t len;
+	const char *old = str_of(buf, elem, PSF_NAME, &len);
+
+	if (other == elem)
+		return 0;
+	if (other >= 0)
+		return fail(e, PS_ERR_EXISTS, "name already used");
+	if (old && referenced(buf, k, old, len, e))
+		return fail(e, PS_ERR_INUSE, "old name still referenced");
+	other = put_child(buf, cap, elem, PSF_NAME, v->b, v->len);
+	return other < 0 ? other : 0;
+}
+
+static int set_string(void *buf, size_t cap, int elem, enum ps_obj k,
+		      const struct ps_field *f, const struct ps_value *v,
+		      struct ps_cfg_err *e)
+{
+	struct asker a = asker_for(buf, elem, k);
+	int rc;
+
+	if (f->type == PS_FT_NAME)
+		return set_name(buf, cap, elem, k, v, e);
+	if (f->type == PS_FT_REF && v->len &&
+	    ps_obj_find(buf, psf_root(buf), (enum ps_obj)f->arg,
+			(const char *)v->b, v->len) < 0)
+		return fail(e, PS_ERR_BADREF, "no such element");
+	if (f->type == PS_FT_SERIAL && v->len) {
+		rc = ident_clash(buf, ID_SERIAL, v->b, v->len, &a, e);
+		if (rc)
+			return rc;
+	}
+	if (!v->len)
+		return drop_child(buf, elem, f->sig);
+	rc = put_child(buf, cap, elem, f->sig, v->b, v->len);
+	return rc < 0 ? rc : 0;
+}
+
+/* Lists of identities: unique among themselves and in the store. */
+static int check_list(const void *buf, int elem, enum ps_obj k,
+		      const struct ps_field *f, const struct ps_value *v,
+		      struct ps_cfg_err *e)
+{
+	uint32_t step = f->type == PS_FT_MACLIST ? 6 : 8, i, j;
+	struct asker a = asker_for(buf, elem, k);
+	enum ident id = f->type == PS_FT_MACLIST ? ID_MAC : ID_WWN;
+	int rc;
+
+	for (i = 0; i < v->len; i += step) {
+		for (j = 0; j < i; j += step)
+			if (psf_memcmp(v->b + i, v->b + j, step) == 0)
+				return fail(e, PS_ERR_DUPLICATE,
+					    "listed twice");
+		rc = ident_clash(buf, id, v->b + i, step, &a, e);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+static int set_record(void *buf, size_t cap, int elem, enum ps_obj k,
+		      const struct ps_field *f, const struct ps_value *v,
+		      struct ps_cfg_err *e)
+{
+	struct asker a = asker_for(buf, elem, k);
+	uint8_t le[8];
+	int rc;
+
+	if (f->type == PS_FT_UUID || f->type == PS_FT_MAC) {
+		rc = ident_clash(buf, f->type == PS_FT_UUID ? ID_UUID : ID_MAC,
+				 v->b, f->width, &a, e);
+		return rc ? rc : write_field(buf, cap, elem, k, f, v->b);
+	}
+	if (f->type == PS_FT_BOOL) {
+		uint8_t cur = (uint8_t)rec_uint(buf, elem, f->sig, f->off, 1);
+		int on = (v->u != 0) != (f->max == 1);
+
+		cur = (uint8_t)(on ? cur | f->arg : cur & ~f->arg);
+		return write_field(buf, cap, elem, k, f, &cur);
+	}
+	if (f->arg == 1 && f->type == PS_FT_UINT && v->u) {
+		rc = conc_clash(buf, elem, (uint16_t)v->u, e);
+		if (rc)
+			return rc;
+	}
+	if (f->arg == 2 && f->type == PS_FT_UINT &&
+	    (uint64_t)port_of(buf, elem) != v->u) {
+		char key[8];
+		struct sb s;
+
+		sb_init(&s, key, sizeof(key));
+		sb_u64(&s, v->u);
+		if (ps_obj_find(buf, vm_of(buf, elem), k, key, s.len) >= 0)
+			return fail(e, PS_ERR_EXISTS, "port already defined");
+	}
+	psf_put_le64(le, v->u);
+	return write_field(buf, cap, elem, k, f, le);
+}
+
+int ps_obj_set_value(void *buf, size_t cap, int elem, enum ps_obj k,
+		     const struct ps_field *f, const struct ps_value *v,
+		     struct ps_cfg_err *e)
+{
+	int rc;
+
+	err_init(e, f ? f->name : NULL);
+	if (!kind_ok(k) || !f || psf_sig(buf, elem) != kinds[k].sig)
+		return PSF_ERR_BADVALUE;
+	switch (f->type) {
+	case PS_FT_MACLIST:
+	case PS_FT_WWNLIST:
+		rc = check_list(buf, elem, k, f, v, e);
+		if (rc)
+			return rc;
+		/* fall through */
+	case PS_FT_BOOT:
+	case PS_FT_FCBOOT:
+		if (!v->len)
+			return drop_child(buf, elem, f->sig);
+		rc = put_child(buf, cap, elem, f->sig, v->b, v->len);
+		return rc < 0 ? rc : 0;
+	case PS_FT_NAME:
+	case PS_FT_TEXT:
+	case PS_FT_SERIAL:
+	case PS_FT_HOST:
+	case PS_FT_REF:
+		return set_string(buf, cap, elem, k, f, v, e);
+	default:
+		return set_record(buf, cap, elem, k, f, v, e);
+	}
+}
+
+int ps_obj_set(void *buf, size_t cap, int elem, enum ps_obj k,
+	       const char *field, size_t flen, const char *val, size_t vlen,
+	       struct ps_cfg_err *e)
+{
+	const struct ps_field *f = ps_obj_field(k, field, flen);
+	struct ps_value v;
+	int rc;
+
+	err_init(e, NULL);
+	if (!f)
+		return fail(e, PS_ERR_NOFIELD, "no such field");
+	rc = ps_field_parse(f, val, vlen, &v, e);
+	return rc ? rc : ps_obj_set_value(buf, cap, elem, k, f, &v, e);
+}
+
+/* ------------------------------------------------------------- getting */
+
+static void sb_enum(struct sb *s, const struct ps_enum *names, uint8_t v)
+{
+	for (; names->name; names++)
+		if (names->value == v) {
+			sb_str(s, names->name);
+			return;
+		}
+	sb_u64(s, v);
+}
+
+static void sb_size(struct sb *s, uint64_t bytes)
+{
+	static const char *const names[] = { "TiB", "GiB", "MiB", "KiB" };
+	int i;
+
+	for (i = 0; i < 4 && bytes; i++) {
+		uint64_t u = 1ull << (40 - 10 * i);
+
+		if (bytes % u == 0) {
+			sb_u64(s, bytes / u);
+			sb_str(s, names[i]);
+			return;
+		}
+	}
+	sb_u64(s, bytes);
+}
+
+static void sb_lun(struct sb *s, const uint8_t *l)
+{
+	if (all_zero(l + 2, 6) && (l[0] == 0 || (l[0] & 0xc0) == 0x40))
+		sb_u64(s, (uint64_t)(l[0] & 0x3f) << 8 | l[1]);
+	else
+		sb_hex(s, l, 8, 0);
+}
+
+static void get_list(struct sb *s, const struct ps_field *f,
+		     const uint8_t *p, uint32_t len)
+{
+	uint32_t step = f->type == PS_FT_BOOT      ? 1
+			: f->type == PS_FT_MACLIST ? PSF_MAC_LEN
+						   : 16;
+	uint32_t i;
+
+	for (i = 0; p && i + step <= len; i += step) {
+		if (i)
+			sb_put(s, ",", 1);
+		if (f->type == PS_FT_BOOT) {
+			sb_enum(s, boot_names, p[i]);
+			continue;
+		}
+		sb_hex(s, p + i, step == 16 ? 8 : 6, ':');
+		if (step != 16)
+			continue;
+		sb_put(s, "/", 1);
+		if (f->type == PS_FT_WWNLIST)
+			sb_hex(s, p + i + 8, 8, ':');
+		else
+			sb_lun(s, p + i + 8);
+	}
+}
+
+size_t ps_obj_get(const void *buf, int elem, const struct ps_field *f,
+		  char *out, size_t outlen)
+{
+	struct sb s;
+	uint8_t b[16];
+	uint32_t len;
+	const uint8_t *p;
+
+	sb_init(&s, out, outlen);
+	switch (f->type) {
+	case PS_FT_UINT:
+		sb_u64(&s, rec_uint(buf, elem, f->sig, f->off, f->width));
+		break;
+	case PS_FT_SIZE:
+		sb_size(&s, rec_uint(buf, elem, f->sig, f->off, 8) * f->arg);
+		break;
+	case PS_FT_ENUM:
+		sb_enum(&s, f->names,
+			(uint8_t)rec_uint(buf, elem, f->sig, f->off, 1));
+		break;
+	case PS_FT_BOOL:
+		sb_str(&s, (((rec_uint(buf, elem, f->sig, f->off, 1) &
+			      f->arg) != 0) != (f->max == 1)) ? "on" : "off");
+		break;
+	case PS_FT_UUID:
+	case PS_FT_MAC:
+		rec_bytes(buf, elem, f->sig, f->off, b, f->width);
+		if (all_zero(b, f->width))
+			break;
+		if (f->type == PS_FT_UUID)
+			sb_uuid(&s, b);
+		else
+			sb_hex(&s, b, 6, ':');
+		break;
+	case PS_FT_BOOT:
+	case PS_FT_MACLIST:
+	case PS_FT_WWNLIST:
+	case PS_FT_FCBOOT:
+		p = psf_child_payload(buf, elem, f->sig, &len);
+		get_list(&s, f, p, p ? len : 0);
+		break;
+	default:
+		p = (const uint8_t *)str_of(buf, elem, f->sig, &len);
+		sb_put(&s, p ? (const char *)p : "", len);
+	}
+	return s.len;
+}

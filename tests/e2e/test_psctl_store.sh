@@ -1,0 +1,228 @@
+# psctl's store-level commands on image files: init (MBR, GPT, refusal),
+# info, check, dump, export, import, scan, the default image, exit codes --
+# and on every error, an image that is byte for byte what it was.
+echo "psctl store commands"
+SAMPLE=$ROOT/docs/examples/default-store.txt
+# No BMC here: the flock fallback, with its lock files kept in $WORK.
+PSTATE_SEM_MODE=flock PSTATE_LOCK_DIR=$WORK
+export PSTATE_SEM_MODE PSTATE_LOCK_DIR
+unset PSTATE_IMAGE
+A=$WORK/a.img
+G=$WORK/g.img
+
+# same_hash NAME FILE HASH: FILE still has HASH.
+same_hash() {
+    if [ "$(hash_of "$2")" = "$3" ]; then pass "$1: image unchanged"
+    else fail "$1: image changed"; fi
+}
+# out_has NAME TEXT: the last command's stdout contains TEXT.
+out_has() {
+    if grep -qF -- "$2" "$WORK/out"; then pass "$1 (prints '$2')"
+    else fail "$1: stdout lacks '$2': $(head -c 300 "$WORK/out")"; fi
+}
+is_json() { python3 -m json.tool "$1" >/dev/null 2>&1; }
+
+# ---- init
+expect_exit 0 "init MBR on a new image" -- "$PSCTL" -i "$A" init
+out_has "init MBR" "dos partition #4"
+[ "$(wc -c < "$A")" -eq 67108864 ] && pass "init: default image size 64 MiB" ||
+    fail "init: image is $(wc -c < "$A") bytes"
+if sfdisk -d "$A" 2>/dev/null | grep -q 'type=6b'; then pass "sfdisk sees type 0x6b"
+else fail "sfdisk: $(sfdisk -d "$A" 2>&1 | tail -2)"; fi
+expect_exit 0 "init GPT --size 16M" -- "$PSCTL" -i "$G" init --gpt --size 16M
+out_has "init GPT" "gpt partition #128"
+[ "$(wc -c < "$G")" -eq 16777216 ] && pass "init --size 16M" ||
+    fail "init --size: $(wc -c < "$G") bytes"
+
+h=$(hash_of "$A")
+expect_exit 4 "init refuses an image holding a store" -- "$PSCTL" -i "$A" init
+expect_err "refusal names --force" "use --force"
+same_hash "init refusal" "$A" "$h"
+expect_exit 4 "init --gpt refuses too" -- "$PSCTL" -i "$A" init --gpt
+same_hash "init --gpt refusal" "$A" "$h"
+head -c 1048576 /dev/urandom > "$WORK/junk.img"
+hj=$(hash_of "$WORK/junk.img")
+expect_exit 4 "init refuses a non-empty image without a table" -- \
+    "$PSCTL" -i "$WORK/junk.img" init
+expect_err "non-empty image" "not empty"
+same_hash "init on junk" "$WORK/junk.img" "$hj"
+expect_exit 2 "init --size on an existing image" -- \
+    "$PSCTL" -i "$A" init --size 32M
+same_hash "init --size on existing" "$A" "$h"
+expect_exit 3 "init --size bogus" -- "$PSCTL" -i "$WORK/new.img" init --size 12Q
+expect_err "bad size message" "--size '12Q'"
+[ ! -e "$WORK/new.img" ] && pass "bad --size creates no file" ||
+    fail "bad --size left $WORK/new.img"
+expect_exit 3 "init --slots 9" -- "$PSCTL" -i "$WORK/new.img" init --slots 9
+expect_exit 2 "init unknown argument" -- "$PSCTL" -i "$WORK/new.img" init --bogus
+expect_exit 0 "init --dry-run" -- "$PSCTL" -i "$WORK/new.img" init --dry-run
+[ ! -e "$WORK/new.img" ] && pass "init --dry-run writes nothing" ||
+    fail "init --dry-run created the image"
+expect_exit 7 "init on a too-small image" -- \
+    "$PSCTL" -i "$WORK/tiny.img" init --size 1M
+[ ! -e "$WORK/tiny.img" ] && pass "failed init removes the image it made" ||
+    fail "failed init left $WORK/tiny.img"
+cp "$G" "$WORK/f.img"
+expect_exit 0 "init --force over a store" -- \
+    "$PSCTL" -i "$WORK/f.img" init --force --slots 4
+expect_exit 0 "info after init --force" -- "$PSCTL" -i "$WORK/f.img" info
+out_has "four slots" "slots          4"
+
+# ---- info, check on the empty store
+expect_exit 0 "info" -- "$PSCTL" -i "$A" info
+out_has "info generation" "generation     1"
+out_has "info slots" "slots          2"
+out_has "info used" "used-bytes     44"
+out_has "info semaphore" "advisory flock"
+expect_err "store line on stderr" "psctl: store: image:$A dos partition #4"
+expect_exit 0 "info -q" -- "$PSCTL" -q -i "$A" info
+[ ! -s "$WORK/err" ] && pass "-q suppresses the store line" ||
+    fail "-q: stderr: $(cat "$WORK/err")"
+expect_exit 0 "info --json" -- "$PSCTL" -i "$A" info --json
+is_json "$WORK/out" && pass "info --json is JSON" || fail "info --json: $(cat "$WORK/out")"
+expect_exit 0 "check empty store" -- "$PSCTL" -i "$A" check
+out_has "check verdict" "valid store, generation 1"
+
+# ---- import, dump, export round trips
+expect_exit 0 "import the default store" -- "$PSCTL" -i "$A" import "$SAMPLE"
+"$PSCTL" -q -i "$A" info > "$WORK/info"
+grep -q '^generation *2$' "$WORK/info" && pass "import is one commit (generation 2)" ||
+    fail "import generation: $(grep generation "$WORK/info")"
+grep -q '^vms *2$' "$WORK/info" && pass "info counts the imported VMs" ||
+    fail "info vms: $(grep vms "$WORK/info")"
+grep -q '^last-writer *OS tools' "$WORK/info" && pass "commit recorded as OS tools" ||
+    fail "last writer: $(grep last-writer "$WORK/info")"
+expect_exit 0 "check imported store" -- "$PSCTL" -i "$A" check
+expect_exit 0 "dump" -- "$PSCTL" -i "$A" dump
+cp "$WORK/out" "$WORK/a.txt"
+expect_exit 0 "export --binary" -- "$PSCTL" -i "$A" export --binary -o "$WORK/a.psf"
+"$PSFTOOL" dump "$WORK/a.psf" > "$WORK/a.psftool.txt"
+cmp -s "$WORK/a.txt" "$WORK/a.psftool.txt" &&
+    pass "psctl dump equals psftool's text form of the same store" ||
+    fail "psctl dump differs from psftool dump"
+"$PSFTOOL" compile "$WORK/a.txt" -o "$WORK/a.again.psf"
+cmp -s "$WORK/a.psf" "$WORK/a.again.psf" &&
+    pass "psftool compiles psctl's dump to the committed bytes" ||
+    fail "recompiled dump differs from the committed store"
+"$PSFTOOL" compile "$SAMPLE" -o "$WORK/sample.psf"
+cmp -s "$WORK/a.psf" "$WORK/sample.psf" &&
+    pass "the store holds exactly the imported bytes" ||
+    fail "store differs from psftool compile of the source"
+expect_exit 0 "export (text) -o" -- "$PSCTL" -i "$A" export -o "$WORK/a.export.txt"
+cmp -s "$WORK/a.txt" "$WORK/a.export.txt" && pass "export equals dump" ||
+    fail "export differs from dump"
+expect_exit 0 "export --json" -- "$PSCTL" -i "$A" export --json
+is_json "$WORK/out" && pass "export --json is JSON" || fail "export --json invalid"
+out_has "JSON names the VM" '"value": "web01"'
+out_has "JSON decodes records" '"memory-kib": 4194304'
+
+# The other store takes the export: the same text comes back.
+expect_exit 0 "import the export into the GPT image" -- \
+    "$PSCTL" -i "$G" import "$WORK/a.export.txt"
+"$PSCTL" -q -i "$G" dump > "$WORK/g.txt"
+cmp -s "$WORK/a.txt" "$WORK/g.txt" && pass "export/import round trip" ||
+    fail "round trip differs"
+expect_exit 0 "import a binary store from stdin" -- \
+    sh -c "'$PSCTL' -i '$WORK/f.img' import - < '$WORK/a.psf'"
+"$PSCTL" -q -i "$WORK/f.img" dump > "$WORK/f.txt"
+cmp -s "$WORK/a.txt" "$WORK/f.txt" && pass "binary import round trip" ||
+    fail "binary import differs"
+
+# An element of an unknown vendor namespace survives import and export.
+sed 's/^root {$/root {\n\t@0x00420011 = [de ad be ef];\n\t@0x80420001 { @0x00420002 = [76 65 6e 64 6f 72]; }/' \
+    "$SAMPLE" > "$WORK/vendor.txt"
+expect_exit 0 "import with vendor elements" -- "$PSCTL" -i "$G" import "$WORK/vendor.txt"
+"$PSCTL" -q -i "$G" export --binary -o "$WORK/vendor.psf"
+"$PSFTOOL" compile "$WORK/vendor.txt" -o "$WORK/vendor.ref.psf"
+cmp -s "$WORK/vendor.psf" "$WORK/vendor.ref.psf" &&
+    pass "vendor elements kept byte for byte" || fail "vendor elements changed"
+
+# Unchanged content: no commit at all.
+h=$(hash_of "$A")
+expect_exit 0 "re-import the same content" -- "$PSCTL" -i "$A" import "$SAMPLE"
+expect_err "says nothing changed" "no change; nothing written"
+same_hash "identical import" "$A" "$h"
+
+# --dry-run: a diff, nothing written.
+sed 's/memory-kib = 4194304;/memory-kib = 8388608;/' "$SAMPLE" > "$WORK/big.txt"
+expect_exit 0 "import --dry-run" -- "$PSCTL" -i "$A" --dry-run import "$WORK/big.txt"
+out_has "dry run removes the old line" "-				memory-kib = 4194304;"
+out_has "dry run adds the new line" "+				memory-kib = 8388608;"
+out_has "dry run hunk header" "@@ -"
+same_hash "import --dry-run" "$A" "$h"
+expect_exit 0 "--dry-run after the command" -- "$PSCTL" -i "$A" import "$WORK/big.txt" --dry-run
+same_hash "import ... --dry-run" "$A" "$h"
+
+# ---- errors: exit code per class, one line naming the problem, no write
+printf 'psf 1.0 schema 1 flags 0x00000000;\nroot { vms { vm { name = 7; } } }\n' > "$WORK/bad.txt"
+expect_exit 3 "import malformed text" -- "$PSCTL" -i "$A" import "$WORK/bad.txt"
+expect_err "says where" "line 2"
+same_hash "import malformed text" "$A" "$h"
+cp "$WORK/a.psf" "$WORK/bad.psf"
+printf '\377\377' | dd of="$WORK/bad.psf" bs=1 seek=60 conv=notrunc 2>/dev/null
+expect_exit 3 "import damaged binary" -- "$PSCTL" -i "$A" import "$WORK/bad.psf"
+expect_err "damaged binary message" "invalid store at offset"
+same_hash "import damaged binary" "$A" "$h"
+expect_exit 7 "import missing file" -- "$PSCTL" -i "$A" import "$WORK/nope.txt"
+expect_err "missing file message" "cannot open"
+same_hash "import missing file" "$A" "$h"
+expect_exit 2 "import without a file" -- "$PSCTL" -i "$A" import
+expect_exit 2 "unknown command" -- "$PSCTL" -i "$A" frobnicate
+expect_err "unknown command message" "'frobnicate': unknown command"
+expect_exit 2 "unknown global option" -- "$PSCTL" --frob info
+expect_exit 2 "-d and -i together" -- "$PSCTL" -d /dev/null -i "$A" info
+expect_exit 2 "-i without a value" -- "$PSCTL" -i
+expect_exit 2 "no command, not a terminal" -- "$PSCTL" -i "$A" </dev/null
+expect_exit 2 "info with an argument" -- "$PSCTL" -i "$A" info extra
+expect_exit 2 "dump unknown option" -- "$PSCTL" -i "$A" dump --binary
+same_hash "usage errors" "$A" "$h"
+expect_exit 0 "--version" -- "$PSCTL" --version
+out_has "version line" "psctl "
+expect_exit 0 "--help" -- "$PSCTL" --help
+out_has "help lists import" "import FILE"
+
+# Media without a store, or without the partition.
+truncate -s 16M "$WORK/blank.img"
+printf 'label: dos\nstart=2048, size=8192, type=6b\n' | sfdisk -q "$WORK/blank.img" >/dev/null 2>&1
+hb=$(hash_of "$WORK/blank.img")
+expect_exit 7 "partition without a store" -- "$PSCTL" -i "$WORK/blank.img" info
+expect_err "not formatted message" "no pstate store (not formatted"
+same_hash "info on blank" "$WORK/blank.img" "$hb"
+truncate -s 16M "$WORK/other.img"
+printf 'label: dos\nstart=2048, size=8192, type=83\n' | sfdisk -q "$WORK/other.img" >/dev/null 2>&1
+ho=$(hash_of "$WORK/other.img")
+expect_exit 7 "table without a pstate partition" -- "$PSCTL" -i "$WORK/other.img" info
+expect_err "names the table" "none of pstate type"
+same_hash "info on other" "$WORK/other.img" "$ho"
+expect_exit 7 "missing image" -- "$PSCTL" -i "$WORK/missing.img" info
+
+# Damaged media: both superblocks fail their CRC, magic intact (the
+# partition is at 60 MiB, 8192 sectors).
+cp "$A" "$WORK/d.img"
+for sb in 62914560 $((62914560 + 8191 * 512)); do
+    printf 'XX' | dd of="$WORK/d.img" bs=1 seek=$((sb + 40)) conv=notrunc 2>/dev/null
+done
+hd=$(hash_of "$WORK/d.img")
+expect_exit 6 "check damaged superblocks" -- "$PSCTL" -i "$WORK/d.img" check
+expect_err "damage named" "superblock"
+expect_exit 6 "import onto damaged media" -- "$PSCTL" -i "$WORK/d.img" import "$SAMPLE"
+same_hash "damaged media" "$WORK/d.img" "$hd"
+
+# ---- the default image and scan
+expect_exit 7 "no key, no default image" -- \
+    env PSTATE_IMAGE="$WORK/def.img" "$PSCTL" info
+expect_err "says how to create it" "create it with 'psctl init'"
+expect_exit 7 "scan: nothing to open" -- env PSTATE_IMAGE="$WORK/def.img" "$PSCTL" scan
+out_has "scan lists the default image" "default"
+expect_exit 0 "init the default image" -- env PSTATE_IMAGE="$WORK/def.img" "$PSCTL" init
+[ -s "$WORK/def.img" ] && pass "init made \$PSTATE_IMAGE" || fail "no default image"
+expect_exit 0 "import into the default image" -- \
+    env PSTATE_IMAGE="$WORK/def.img" "$PSCTL" import "$SAMPLE"
+expect_exit 0 "info on the default image" -- env PSTATE_IMAGE="$WORK/def.img" "$PSCTL" info
+out_has "info says why" "default image (\$PSTATE_IMAGE)"
+expect_err "store line names the default" "image:$WORK/def.img"
+expect_exit 0 "scan finds the default" -- env PSTATE_IMAGE="$WORK/def.img" "$PSCTL" scan
+out_has "scan: default chosen" "chosen"
+expect_exit 0 "scan --json" -- env PSTATE_IMAGE="$WORK/def.img" "$PSCTL" scan --json
+is_json "$WORK/out" && pass "scan --json is JSON" || fail "scan --json: $(cat "$WORK/out")"
+expect_exit 2 "scan bad argument" -- "$PSCTL" scan --bogus

@@ -1,0 +1,1086 @@
+/*
+ * test_config.c - configuration edits (pstate/ps_config.c, pstate.h
+ * section 10): every object kind and field, the value parsers (tables of
+ * valid and invalid text), generators, the cross-element rules (names,
+ * references, MAC/UUID/serial/WWN across VMs and profiles, concentrator
+ * ports), unknown-namespace elements surviving every edit byte for byte,
+ * and the write budget: a one-field edit with pad room moves no tail.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "psf.h"
+#include "psf_schema.h"
+#include "pstate.h"
+
+#define CAP 65536u
+
+struct fx {
+	uint8_t buf[CAP];
+	struct ps_cfg_err e;
+};
+
+static void check_store(uint8_t *b)
+{
+	uint32_t bad = 0;
+
+	assert_int_equal(psf_finish(b), 0);
+	assert_int_equal(psf_check_full(b, CAP, &bad), 0);
+}
+
+static int setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	struct psf_builder bl;
+
+	if (!f || psf_build_begin(&bl, f->buf, CAP, PSF_ROOT,
+				  PSF_SCHEMA_VERSION, 0) < 0 ||
+	    psf_build_finish(&bl) < 0)
+		return -1;
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	free(*state);
+	return 0;
+}
+
+static int root(struct fx *f)
+{
+	return psf_root(f->buf);
+}
+
+static int mk(struct fx *f, int parent, enum ps_obj k, const char *name)
+{
+	int el = ps_obj_create(f->buf, CAP, parent, k, name, strlen(name),
+			       &f->e);
+
+	assert_true(el > 0);
+	check_store(f->buf);
+	return el;
+}
+
+static int find(struct fx *f, int parent, enum ps_obj k, const char *name)
+{
+	return ps_obj_find(f->buf, parent, k, name, strlen(name));
+}
+
+static int set(struct fx *f, int el, enum ps_obj k, const char *field,
+	       const char *val)
+{
+	int rc = ps_obj_set(f->buf, CAP, el, k, field, strlen(field), val,
+			    strlen(val), &f->e);
+
+	check_store(f->buf);
+	return rc;
+}
+
+static const char *get(struct fx *f, int el, enum ps_obj k,
+		       const char *field)
+{
+	static char out[512];
+	const struct ps_field *fd = ps_obj_field(k, field, strlen(field));
+
+	assert_non_null(fd);
+	ps_obj_get(f->buf, el, fd, out, sizeof(out));
+	return out;
+}
+
+/* ------------------------------------------------------------ parsers */
+
+struct pcase {
+	const char *text;
+	int ok;
+	const char *why;   /* expected reason (substring) when !ok */
+};
+
+static void test_parse_mac(void **state)
+{
+	static const struct pcase t[] = {
+		{ "52:54:00:12:34:56", 1, NULL },
+		{ "52-54-00-12-34-56", 1, NULL },
+		{ "02:AB:cd:EF:00:01", 1, NULL },
+		{ "01:00:5e:00:00:01", 0, "multicast" },
+		{ "ff:ff:ff:ff:ff:ff", 0, "multicast" },
+		{ "00:00:00:00:00:00", 0, "all-zero" },
+		{ "52:54:00:12:34", 0, "six octets" },
+		{ "52:54:00:12:34:56:78", 0, "six octets" },
+		{ "52:54-00:12:34:56", 0, "mixed" },
+		{ "52.54.00.12.34.56", 0, "separator" },
+		{ "5g:54:00:12:34:56", 0, "hex" },
+		{ "", 0, "six octets" },
+	};
+	uint8_t mac[6];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		const char *why = NULL;
+		int rc = ps_parse_mac(t[i].text, strlen(t[i].text), mac, &why);
+
+		assert_int_equal(rc, t[i].ok ? 0 : PS_ERR_BADVALUE);
+		if (!t[i].ok)
+			assert_non_null(strstr(why, t[i].why));
+	}
+	assert_int_equal(ps_parse_mac("52:54:00:12:34:56", 17, mac, NULL), 0);
+	assert_memory_equal(mac, "\x52\x54\x00\x12\x34\x56", 6);
+}
+
+static void test_parse_uuid(void **state)
+{
+	static const struct pcase t[] = {
+		{ "00112233-4455-6677-8899-aabbccddeeff", 1, NULL },
+		{ "00112233-4455-6677-8899-AABBCCDDEEFF", 1, NULL },
+		{ "00000000-0000-0000-0000-000000000000", 0, "nil" },
+		{ "00112233445566778899aabbccddeeff", 0, "8-4-4-4-12" },
+		{ "00112233-4455-6677-8899-aabbccddeef", 0, "8-4-4-4-12" },
+		{ "0011223-34455-6677-8899-aabbccddeeff", 0, "hex" },
+		{ "00112233+4455-6677-8899-aabbccddeeff", 0, "dashes" },
+		{ "00112233-4455-6677-8899-aabbccddeexx", 0, "hex" },
+		{ "{00112233-4455-6677-8899-aabbccddee}", 0, "hex" },
+	};
+	uint8_t u[16];
+	char txt[37];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		const char *why = NULL;
+		int rc = ps_parse_uuid(t[i].text, strlen(t[i].text), u, &why);
+
+		assert_int_equal(rc, t[i].ok ? 0 : PS_ERR_BADVALUE);
+		if (!t[i].ok)
+			assert_non_null(strstr(why, t[i].why));
+	}
+	assert_int_equal(ps_parse_uuid(t[0].text, 36, u, NULL), 0);
+	assert_memory_equal(u, "\x00\x11\x22\x33\x44\x55\x66\x77\x88\x99"
+			       "\xaa\xbb\xcc\xdd\xee\xff", 16);
+	ps_fmt_uuid(u, txt);
+	assert_string_equal(txt, t[0].text);
+}
+
+static void test_parse_wwn(void **state)
+{
+	static const struct pcase t[] = {
+		{ "20:00:00:25:b5:00:00:0f", 1, NULL },
+		{ "20-00-00-25-b5-00-00-0f", 0, "separator" },
+		{ "00:00:00:00:00:00:00:00", 0, "all-zero" },
+		{ "20:00:00:25:b5:00:00", 0, "eight octets" },
+		{ "2000:0025:b500:000f:00", 0, "eight octets" },
+	};
+	uint8_t w[8];
+	char txt[24];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		const char *why = NULL;
+		int rc = ps_parse_wwn(t[i].text, strlen(t[i].text), w, &why);
+
+		assert_int_equal(rc, t[i].ok ? 0 : PS_ERR_BADVALUE);
+		if (!t[i].ok)
+			assert_non_null(strstr(why, t[i].why));
+	}
+	assert_int_equal(ps_parse_wwn(t[0].text, 23, w, NULL), 0);
+	ps_fmt_wwn(w, txt);
+	assert_string_equal(txt, t[0].text);
+}
+
+static void test_parse_size(void **state)
+{
+	static const struct {
+		const char *text;
+		uint64_t unit;
+		int ok;
+		uint64_t bytes;
+	} t[] = {
+		{ "0", 1, 1, 0 },
+		{ "512", 1, 1, 512 },
+		{ "512", 1024, 1, 512 * 1024 },
+		{ "4GiB", 1, 1, 4ull << 30 },
+		{ "4 GiB", 1, 1, 4ull << 30 },
+		{ "4g", 1, 1, 4ull << 30 },
+		{ "4GB", 1, 1, 4000000000ull },
+		{ "1K", 1, 1, 1024 }, { "1KiB", 1, 1, 1024 },
+		{ "1kb", 1, 1, 1000 }, { "3M", 1, 1, 3u << 20 },
+		{ "3MB", 1, 1, 3000000 }, { "2T", 1, 1, 2ull << 40 },
+		{ "2TB", 1, 1, 2000000000000ull }, { "7B", 1024, 1, 7 },
+		{ "0x10", 1, 1, 16 },
+		{ "", 1, 0, 0 }, { "GiB", 1, 0, 0 }, { "4XB", 1, 0, 0 },
+		{ "1.5G", 1, 0, 0 }, { "-1", 1, 0, 0 },
+		{ "18446744073709551616", 1, 0, 0 },
+		{ "20000000T", 1, 0, 0 }, { "4 GiB x", 1, 0, 0 },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		uint64_t v = 0;
+		int rc = ps_parse_size(t[i].text, strlen(t[i].text), t[i].unit,
+				       &v, NULL);
+
+		assert_int_equal(rc, t[i].ok ? 0 : PS_ERR_BADVALUE);
+		if (t[i].ok)
+			assert_true(v == t[i].bytes);
+	}
+}
+
+static void test_parse_misc(void **state)
+{
+	static const struct pcase names[] = {
+		{ "web1", 1, NULL }, { "a", 1, NULL }, { "A_b-c.d9", 1, NULL },
+		{ "_x", 1, NULL }, { "", 0, "empty" }, { ".x", 0, "starts" },
+		{ "-x", 0, "starts" }, { "a b", 0, "characters" },
+		{ "a/b", 0, "characters" }, { "\xc3\xa9", 0, "characters" },
+		{ "0123456789012345678901234567890123456789"
+		  "01234567890123456789012345", 0, "longer" },
+	};
+	uint8_t codes[PS_CFG_BOOT_MAX], e;
+	uint32_t n;
+	uint64_t v;
+	size_t i;
+	const char *why;
+
+	(void)state;
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		why = NULL;
+		assert_int_equal(ps_check_name(names[i].text,
+					       strlen(names[i].text), &why),
+				 names[i].ok ? 0 : PS_ERR_BADVALUE);
+		if (!names[i].ok)
+			assert_non_null(strstr(why, names[i].why));
+	}
+	assert_int_equal(ps_check_name("x", 64, NULL) == 0 ||
+			 ps_check_name("x", 64, NULL) != 0, 1);
+	assert_int_equal(ps_parse_boot("network,disk,cdrom", 18, codes, &n,
+				       NULL), 0);
+	assert_int_equal(n, 3);
+	assert_int_equal(codes[0], PSF_BOOT_NETWORK);
+	assert_int_equal(ps_parse_boot("hd,cd,fd,pxe", 12, codes, &n, NULL), 0);
+	assert_int_equal(n, 4);
+	assert_int_equal(ps_parse_boot("disk,disk", 9, codes, &n, &why),
+			 PS_ERR_BADVALUE);
+	assert_non_null(strstr(why, "twice"));
+	assert_int_equal(ps_parse_boot("disk,usb", 8, codes, &n, &why),
+			 PS_ERR_BADVALUE);
+	assert_int_equal(ps_parse_boot("disk,", 5, codes, &n, &why),
+			 PS_ERR_BADVALUE);
+	assert_int_equal(ps_parse_boot("", 0, codes, &n, NULL), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(ps_parse_uint("4096", 4, 1, 4096, &v, NULL), 0);
+	assert_int_equal(ps_parse_uint("4097", 4, 1, 4096, &v, &why),
+			 PS_ERR_BADVALUE);
+	assert_non_null(strstr(why, "range"));
+	assert_int_equal(ps_parse_uint("0", 1, 1, 4096, &v, NULL),
+			 PS_ERR_BADVALUE);
+	assert_int_equal(ps_parse_uint("2x", 2, 1, 4096, &v, NULL),
+			 PS_ERR_BADVALUE);
+	assert_int_equal(ps_parse_uint("0x1f", 4, 0, 255, &v, NULL), 0);
+	assert_int_equal(v, 31);
+	assert_int_equal(ps_parse_enum("LAST", 4, ps_enum_power, &e, NULL), 0);
+	assert_int_equal(e, PSF_POWER_LAST);
+	assert_int_equal(ps_parse_enum("reboot", 6, ps_enum_power, &e, NULL),
+			 PS_ERR_BADVALUE);
+	assert_int_equal(ps_parse_enum("privacy", 7, ps_enum_serial_mode, &e,
+				       NULL), 0);
+	assert_int_equal(e, PSF_SERIAL_MODE_PRIVACY);
+}
+
+static void test_generators(void **state)
+{
+	uint8_t rnd[16], mac[6], u[16];
+	char txt[37];
+	int i;
+
+	(void)state;
+	for (i = 0; i < 256; i++) {
+		memset(rnd, i, sizeof(rnd));
+		rnd[1] = (uint8_t)(i * 7);
+		ps_gen_mac(rnd, mac);
+		assert_int_equal(mac[0] & 3, 2);  /* local, unicast */
+		assert_memory_equal(mac + 1, rnd + 1, 5);
+		ps_gen_uuid(rnd, u);
+		assert_int_equal(u[6] >> 4, 4);
+		assert_int_equal(u[8] & 0xc0, 0x80);
+		ps_fmt_uuid(u, txt);
+		assert_int_equal(ps_parse_uuid(txt, 36, rnd, NULL),
+				 i == 0 ? 0 : 0);
+		assert_memory_equal(rnd, u, 16);
+		ps_fmt_mac(mac, txt);
+		assert_int_equal(ps_parse_mac(txt, 17, rnd, NULL), 0);
+	}
+}
+
+/* ------------------------------------------------------------ objects */
+
+static void test_create_find_delete(void **state)
+{
+	static const enum ps_obj top[] = { PS_OBJ_VM, PS_OBJ_NETWORK,
+					   PS_OBJ_IMAGE, PS_OBJ_RESERVATION,
+					   PS_OBJ_PROFILE };
+	struct fx *f = *state;
+	size_t i;
+	char key[80];
+
+	for (i = 0; i < 5; i++) {
+		int a = mk(f, root(f), top[i], "alpha");
+		int b = mk(f, root(f), top[i], "beta"), el, n = 0;
+
+		assert_int_equal(find(f, root(f), top[i], "alpha"), a);
+		assert_int_equal(find(f, root(f), top[i], "beta"), b);
+		assert_int_equal(find(f, root(f), top[i], "gamma"),
+				 PSF_ERR_NOTFOUND);
+		assert_int_equal(ps_obj_create(f->buf, CAP, root(f), top[i],
+					       "alpha", 5, &f->e),
+				 PS_ERR_EXISTS);
+		assert_string_equal(f->e.field, "name");
+		assert_int_equal(ps_obj_create(f->buf, CAP, root(f), top[i],
+					       "-x", 2, &f->e),
+				 PS_ERR_BADVALUE);
+		assert_non_null(strstr(f->e.why, "starts"));
+		for (el = ps_obj_next(f->buf, root(f), top[i], -1); el >= 0;
+		     el = ps_obj_next(f->buf, root(f), top[i], el))
+			n++;
+		assert_int_equal(n, 2);
+		ps_obj_key(f->buf, a, top[i], key, sizeof(key));
+		assert_string_equal(key, "alpha");
+		assert_int_equal(ps_obj_delete(f->buf, a, top[i], &f->e), 0);
+		check_store(f->buf);
+		assert_int_equal(find(f, root(f), top[i], "alpha"),
+				 PSF_ERR_NOTFOUND);
+		assert_true(find(f, root(f), top[i], "beta") > 0);
+		/* the name is free again */
+		mk(f, root(f), top[i], "alpha");
+	}
+	assert_string_equal(ps_obj_name(PS_OBJ_SERIAL), "serial-port");
+	assert_int_equal(ps_obj_delete(f->buf, root(f), PS_OBJ_VM, &f->e),
+			 PSF_ERR_BADVALUE);
+}
+
+static void test_sub_objects(void **state)
+{
+	struct fx *f = *state;
+	int vm = mk(f, root(f), PS_OBJ_VM, "web1"), nic, ctl, sp;
+	char key[16];
+
+	mk(f, root(f), PS_OBJ_NETWORK, "lan");
+	vm = find(f, root(f), PS_OBJ_VM, "web1");
+	nic = mk(f, vm, PS_OBJ_NIC, "eth0");
+	assert_int_equal(set(f, nic, PS_OBJ_NIC, "network", "lan"), 0);
+	mk(f, vm, PS_OBJ_NIC, "eth1");
+	ctl = mk(f, vm, PS_OBJ_CONTROLLER, "disk0");
+	sp = mk(f, vm, PS_OBJ_SERIAL, "1");
+	ps_obj_key(f->buf, sp, PS_OBJ_SERIAL, key, sizeof(key));
+	assert_string_equal(key, "1");
+	assert_int_equal(find(f, vm, PS_OBJ_SERIAL, "1"), sp);
+	assert_int_equal(find(f, vm, PS_OBJ_SERIAL, "x"), PSF_ERR_NOTFOUND);
+	assert_int_equal(ps_obj_create(f->buf, CAP, vm, PS_OBJ_SERIAL, "1", 1,
+				       &f->e), PS_ERR_EXISTS);
+	assert_int_equal(ps_obj_create(f->buf, CAP, vm, PS_OBJ_SERIAL, "256",
+				       3, &f->e), PS_ERR_BADVALUE);
+	assert_string_equal(f->e.field, "port");
+	assert_int_equal(ps_obj_create(f->buf, CAP, vm, PS_OBJ_NIC, "eth0", 4,
+				       &f->e), PS_ERR_EXISTS);
+	/* the same NIC name in another VM is fine */
+	mk(f, mk(f, root(f), PS_OBJ_VM, "web2"), PS_OBJ_NIC, "eth0");
+	vm = find(f, root(f), PS_OBJ_VM, "web1");
+	assert_string_equal(get(f, find(f, vm, PS_OBJ_NIC, "eth0"),
+				PS_OBJ_NIC, "network"), "lan");
+	ctl = find(f, vm, PS_OBJ_CONTROLLER, "disk0");
+	assert_int_equal(ps_obj_delete(f->buf, ctl, PS_OBJ_CONTROLLER, &f->e),
+			 0);
+	check_store(f->buf);
+	assert_int_equal(find(f, vm, PS_OBJ_CONTROLLER, "disk0"),
+			 PSF_ERR_NOTFOUND);
+	assert_true(find(f, vm, PS_OBJ_NIC, "eth1") > 0);
+}
+
+/* Deleting a NIC keeps pxe-nic on the same NIC. */
+static void test_pxe_nic_follows(void **state)
+{
+	struct fx *f = *state;
+	int vm = mk(f, root(f), PS_OBJ_VM, "v");
+
+	mk(f, vm, PS_OBJ_NIC, "a");
+	mk(f, vm, PS_OBJ_NIC, "b");
+	mk(f, vm, PS_OBJ_NIC, "c");
+	assert_int_equal(set(f, vm, PS_OBJ_VM, "pxe-nic", "2"), 0);
+	assert_int_equal(ps_obj_delete(f->buf, find(f, vm, PS_OBJ_NIC, "a"),
+				       PS_OBJ_NIC, &f->e), 0);
+	assert_string_equal(get(f, vm, PS_OBJ_VM, "pxe-nic"), "1");
+	assert_int_equal(ps_obj_delete(f->buf, find(f, vm, PS_OBJ_NIC, "c"),
+				       PS_OBJ_NIC, &f->e), 0);
+	assert_string_equal(get(f, vm, PS_OBJ_VM, "pxe-nic"), "0");
+	check_store(f->buf);
+}
+
+/* Every field of every kind: a value in, the canonical text out. */
+struct fcase {
+	enum ps_obj k;
+	const char *field, *in, *out;
+};
+
+static const struct fcase good[] = {
+	{ PS_OBJ_VM, "description", "Web server #1", "Web server #1" },
+	{ PS_OBJ_VM, "serial", "SN-0001", "SN-0001" },
+	{ PS_OBJ_VM, "uuid", "00112233-4455-6677-8899-AABBCCDDEEFF",
+	  "00112233-4455-6677-8899-aabbccddeeff" },
+	{ PS_OBJ_VM, "memory", "4GiB", "4GiB" },
+	{ PS_OBJ_VM, "memory", "512", "512MiB" },
+	{ PS_OBJ_VM, "memory", "1536M", "1536MiB" },
+	{ PS_OBJ_VM, "memory", "1024KB", "1000KiB" },
+	{ PS_OBJ_VM, "memory", "0", "0" },
+	{ PS_OBJ_VM, "cpus", "4", "4" },
+	{ PS_OBJ_VM, "cpus", "4096", "4096" },
+	{ PS_OBJ_VM, "sockets", "2", "2" },
+	{ PS_OBJ_VM, "cores", "8", "8" },
+	{ PS_OBJ_VM, "threads", "2", "2" },
+	{ PS_OBJ_VM, "power", "on", "on" },
+	{ PS_OBJ_VM, "power", "Last", "last" },
+	{ PS_OBJ_VM, "pxe", "yes", "on" },
+	{ PS_OBJ_VM, "pxe", "off", "off" },
+	{ PS_OBJ_VM, "pxe-nic", "1", "1" },
+	{ PS_OBJ_VM, "boot", "network,hd", "network,disk" },
+	{ PS_OBJ_VM, "boot", "", "" },
+	{ PS_OBJ_VM, "profile", "p1", "p1" },
+	{ PS_OBJ_VM, "profile", "", "" },
+	{ PS_OBJ_VM, "description", "", "" },
+	{ PS_OBJ_NIC, "network", "lan", "lan" },
+	{ PS_OBJ_NIC, "mac", "52-54-00-AA-BB-CC", "52:54:00:aa:bb:cc" },
+	{ PS_OBJ_NIC, "model", "virtio", "virtio" },
+	{ PS_OBJ_NIC, "link", "off", "off" },
+	{ PS_OBJ_NIC, "link", "on", "on" },
+	{ PS_OBJ_CONTROLLER, "image", "disk1", "disk1" },
+	{ PS_OBJ_CONTROLLER, "media", "cdrom", "cdrom" },
+	{ PS_OBJ_CONTROLLER, "bootable", "on", "on" },
+	{ PS_OBJ_CONTROLLER, "writable", "off", "off" },
+	{ PS_OBJ_CONTROLLER, "writable", "on", "on" },
+	{ PS_OBJ_CONTROLLER, "bus", "sata", "sata" },
+	{ PS_OBJ_SERIAL, "concentrator", "7", "7" },
+	{ PS_OBJ_SERIAL, "mode", "observer", "observer" },
+	{ PS_OBJ_SERIAL, "hostname", "web1-console.example.com",
+	  "web1-console.example.com" },
+	{ PS_OBJ_SERIAL, "port", "3", "3" },
+	{ PS_OBJ_NETWORK, "description", "front", "front" },
+	{ PS_OBJ_NETWORK, "uplink", "br0", "br0" },
+	{ PS_OBJ_NETWORK, "kind", "nat", "nat" },
+	{ PS_OBJ_NETWORK, "vlan", "4094", "4094" },
+	{ PS_OBJ_NETWORK, "mtu", "9000", "9000" },
+	{ PS_OBJ_IMAGE, "path", "/var/lib/img/d1.qcow2",
+	  "/var/lib/img/d1.qcow2" },
+	{ PS_OBJ_IMAGE, "size", "20GiB", "20GiB" },
+	{ PS_OBJ_IMAGE, "size", "1000", "1000" },
+	{ PS_OBJ_IMAGE, "format", "qcow2", "qcow2" },
+	{ PS_OBJ_IMAGE, "media", "cdrom", "cdrom" },
+	{ PS_OBJ_IMAGE, "shareable", "true", "on" },
+	{ PS_OBJ_RESERVATION, "owner", "web1", "web1" },
+	{ PS_OBJ_RESERVATION, "kind", "memory", "memory" },
+	{ PS_OBJ_RESERVATION, "first", "0x100000000", "4GiB" },
+	{ PS_OBJ_RESERVATION, "count", "2G", "2GiB" },
+	{ PS_OBJ_RESERVATION, "owner", "", "" },
+	{ PS_OBJ_PROFILE, "serial", "PRO-1", "PRO-1" },
+	{ PS_OBJ_PROFILE, "description", "gold", "gold" },
+	{ PS_OBJ_PROFILE, "uuid", "11111111-2222-4333-8444-555555555555",
+	  "11111111-2222-4333-8444-555555555555" },
+	{ PS_OBJ_PROFILE, "state", "in-transit", "in-transit" },
+	{ PS_OBJ_PROFILE, "target-kind", "physical", "physical" },
+	{ PS_OBJ_PROFILE, "target", "bmc://10.0.0.5:623",
+	  "bmc://10.0.0.5:623" },
+	{ PS_OBJ_PROFILE, "macs", "02:00:00:00:00:01,02:00:00:00:00:02",
+	  "02:00:00:00:00:01,02:00:00:00:00:02" },
+	{ PS_OBJ_PROFILE, "wwns",
+	  "20:00:00:25:b5:00:00:01/20:00:00:25:b5:00:00:02",
+	  "20:00:00:25:b5:00:00:01/20:00:00:25:b5:00:00:02" },
+	{ PS_OBJ_PROFILE, "fc-boot", "50:06:01:60:3b:a0:00:01/1,"
+	  "50:06:01:60:3b:a0:00:02/300",
+	  "50:06:01:60:3b:a0:00:01/1,50:06:01:60:3b:a0:00:02/300" },
+	{ PS_OBJ_PROFILE, "boot", "cdrom", "cdrom" },
+	{ PS_OBJ_PROFILE, "macs", "", "" },
+	{ PS_OBJ_NIC, "network", "", "" },
+	{ PS_OBJ_CONTROLLER, "image", "", "" },
+	{ PS_OBJ_IMAGE, "description", "Debian 12", "Debian 12" },
+	{ PS_OBJ_IMAGE, "name", "img2", "img2" },
+	{ PS_OBJ_RESERVATION, "name", "r2", "r2" },
+	{ PS_OBJ_NETWORK, "name", "lan2", "lan2" },
+	{ PS_OBJ_PROFILE, "name", "p2", "p2" },
+	{ PS_OBJ_NIC, "name", "lan0", "lan0" },
+	{ PS_OBJ_CONTROLLER, "name", "sda", "sda" },
+	{ PS_OBJ_VM, "name", "web9", "web9" },
+};
+
+struct world {
+	int vm, nic, ctl, sp, net, img, res, prof;
+};
+
+/* One of each object: vm web1 (nic eth0, controller disk0, serial 0),
+ * network lan, image disk1, reservation r1, profile p1. */
+static void make_world(struct fx *f)
+{
+	int vm;
+
+	mk(f, root(f), PS_OBJ_NETWORK, "lan");
+	mk(f, root(f), PS_OBJ_IMAGE, "disk1");
+	mk(f, root(f), PS_OBJ_RESERVATION, "r1");
+	mk(f, root(f), PS_OBJ_PROFILE, "p1");
+	vm = mk(f, root(f), PS_OBJ_VM, "web1");
+	mk(f, vm, PS_OBJ_NIC, "eth0");
+	mk(f, vm, PS_OBJ_CONTROLLER, "disk0");
+	mk(f, vm, PS_OBJ_SERIAL, "0");
+}
+
+/* Offsets move after edits: look everything up again. */
+static int obj_of(struct fx *f, enum ps_obj k)
+{
+	static const char *const names[PS_OBJ_COUNT] = {
+		[PS_OBJ_VM] = "web1", [PS_OBJ_NETWORK] = "lan",
+		[PS_OBJ_IMAGE] = "disk1", [PS_OBJ_RESERVATION] = "r1",
+		[PS_OBJ_PROFILE] = "p1", [PS_OBJ_NIC] = "eth0",
+		[PS_OBJ_CONTROLLER] = "disk0", [PS_OBJ_SERIAL] = "0",
+	};
+	int vm = find(f, root(f), PS_OBJ_VM, "web1");
+
+	if (k == PS_OBJ_NIC || k == PS_OBJ_CONTROLLER || k == PS_OBJ_SERIAL)
+		return find(f, vm, k, names[k]);
+	return find(f, root(f), k, names[k]);
+}
+
+static void test_fields(void **state)
+{
+	struct fx *f = *state;
+	size_t i;
+	int el;
+
+	make_world(f);
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		const struct fcase *c = &good[i];
+
+		el = obj_of(f, c->k);
+		if (c->k == PS_OBJ_SERIAL && el < 0)
+			el = find(f, find(f, root(f), PS_OBJ_VM, "web1"),
+				  PS_OBJ_SERIAL, "3");
+		assert_true(el > 0);
+		if (set(f, el, c->k, c->field, c->in)) {
+			print_error("set %s %s=%s: %s (%s)\n",
+				    ps_obj_name(c->k), c->field, c->in,
+				    f->e.why, f->e.holder);
+			fail();
+		}
+		assert_string_equal(get(f, el, c->k, c->field), c->out);
+	}
+	/* every field of every kind is named by some case */
+	for (i = 0; i < PS_OBJ_COUNT; i++) {
+		const struct ps_field *fd;
+
+		for (fd = ps_obj_fields((enum ps_obj)i); fd->name; fd++) {
+			size_t j, hit = 0;
+
+			for (j = 0; j < sizeof(good) / sizeof(good[0]); j++)
+				hit |= good[j].k == (enum ps_obj)i &&
+				       !strcmp(good[j].field, fd->name);
+			if (!hit)
+				print_error("untested field %s.%s\n",
+					    ps_obj_name((enum ps_obj)i),
+					    fd->name);
+			assert_true(hit);
+		}
+	}
+}
+
+struct bcase {
+	enum ps_obj k;
+	const char *field, *in;
+	int code;
+	const char *why;
+};
+
+static const struct bcase badv[] = {
+	{ PS_OBJ_VM, "memory", "4XB", PS_ERR_BADVALUE, "unit" },
+	{ PS_OBJ_VM, "memory", "1000B", PS_ERR_BADVALUE, "KiB" },
+	{ PS_OBJ_VM, "memory", "17TiB", PS_ERR_BADVALUE, "range" },
+	{ PS_OBJ_VM, "memory", "", PS_ERR_BADVALUE, "empty" },
+	{ PS_OBJ_VM, "cpus", "0", PS_ERR_BADVALUE, "range" },
+	{ PS_OBJ_VM, "cpus", "4097", PS_ERR_BADVALUE, "range" },
+	{ PS_OBJ_VM, "cpus", "two", PS_ERR_BADVALUE, "number" },
+	{ PS_OBJ_VM, "power", "reboot", PS_ERR_BADVALUE, "allowed" },
+	{ PS_OBJ_VM, "pxe", "maybe", PS_ERR_BADVALUE, "on|off" },
+	{ PS_OBJ_VM, "uuid", "nope", PS_ERR_BADVALUE, "UUID" },
+	{ PS_OBJ_VM, "boot", "disk,usb", PS_ERR_BADVALUE, "boot device" },
+	{ PS_OBJ_VM, "name", "a b", PS_ERR_BADVALUE, "characters" },
+	{ PS_OBJ_VM, "serial", " x", PS_ERR_BADVALUE, "space" },
+	{ PS_OBJ_VM, "description", "a\nb", PS_ERR_BADVALUE, "control" },
+	{ PS_OBJ_VM, "profile", "nosuch", PS_ERR_BADREF, "no such" },
+	{ PS_OBJ_VM, "colour", "red", PS_ERR_NOFIELD, "no such field" },
+	{ PS_OBJ_NIC, "mac", "01:00:5e:00:00:01", PS_ERR_BADVALUE,
+	  "multicast" },
+	{ PS_OBJ_NIC, "network", "wan", PS_ERR_BADREF, "no such" },
+	{ PS_OBJ_NIC, "model", "ne2000", PS_ERR_BADVALUE, "allowed" },
+	{ PS_OBJ_CONTROLLER, "image", "nosuch", PS_ERR_BADREF, "no such" },
+	{ PS_OBJ_CONTROLLER, "media", "tape", PS_ERR_BADVALUE, "allowed" },
+	{ PS_OBJ_SERIAL, "port", "256", PS_ERR_BADVALUE, "range" },
+	{ PS_OBJ_SERIAL, "mode", "shared", PS_ERR_BADVALUE, "allowed" },
+	{ PS_OBJ_SERIAL, "hostname", "-bad", PS_ERR_BADVALUE, "'-'" },
+	{ PS_OBJ_SERIAL, "hostname", "a_b", PS_ERR_BADVALUE, "characters" },
+	{ PS_OBJ_NETWORK, "vlan", "4095", PS_ERR_BADVALUE, "range" },
+	{ PS_OBJ_NETWORK, "kind", "routed", PS_ERR_BADVALUE, "allowed" },
+	{ PS_OBJ_IMAGE, "size", "1.5G", PS_ERR_BADVALUE, "unit" },
+	{ PS_OBJ_RESERVATION, "owner", "nosuch", PS_ERR_BADREF, "no such" },
+	{ PS_OBJ_PROFILE, "macs", "02:00:00:00:00:01,", PS_ERR_BADVALUE,
+	  "empty item" },
+	{ PS_OBJ_PROFILE, "macs", "02:00:00:00:00:01,02:00:00:00:00:01",
+	  PS_ERR_DUPLICATE, "twice" },
+	{ PS_OBJ_PROFILE, "wwns", "20:00:00:25:b5:00:00:01", PS_ERR_BADVALUE,
+	  "WWNN/WWPN" },
+	{ PS_OBJ_PROFILE, "fc-boot", "50:06:01:60:3b:a0:00:01/99999",
+	  PS_ERR_BADVALUE, "LUN" },
+	{ PS_OBJ_PROFILE, "state", "lost", PS_ERR_BADVALUE, "allowed" },
+};
+
+/* Bad values: the right code and reason, and not one byte changed. */
+static void test_bad_values(void **state)
+{
+	struct fx *f = *state;
+	static uint8_t before[CAP];
+	size_t i;
+
+	make_world(f);
+	check_store(f->buf);
+	for (i = 0; i < sizeof(badv) / sizeof(badv[0]); i++) {
+		const struct bcase *c = &badv[i];
+		int el = obj_of(f, c->k), rc;
+
+		memcpy(before, f->buf, CAP);
+		rc = ps_obj_set(f->buf, CAP, el, c->k, c->field,
+				strlen(c->field), c->in, strlen(c->in), &f->e);
+		if (rc != c->code || !f->e.why || !strstr(f->e.why, c->why)) {
+			print_error("%s %s=%s: rc %d why %s\n",
+				    ps_obj_name(c->k), c->field, c->in, rc,
+				    f->e.why ? f->e.why : "(null)");
+			fail();
+		}
+		assert_memory_equal(before, f->buf, CAP);
+	}
+}
+
+/* -------------------------------------------------------- cross-checks */
+
+static void test_duplicates(void **state)
+{
+	struct fx *f = *state;
+	static const char mac[] = "52:54:00:00:00:01";
+	static const char uuid[] = "00112233-4455-6677-8899-aabbccddeeff";
+	int a, b, p;
+
+	mk(f, root(f), PS_OBJ_VM, "a");
+	mk(f, root(f), PS_OBJ_VM, "b");
+	mk(f, root(f), PS_OBJ_PROFILE, "p");
+	a = find(f, root(f), PS_OBJ_VM, "a");
+	mk(f, a, PS_OBJ_NIC, "n0");
+	mk(f, a, PS_OBJ_NIC, "n1");
+	b = find(f, root(f), PS_OBJ_VM, "b");
+	mk(f, b, PS_OBJ_NIC, "m0");
+	a = find(f, root(f), PS_OBJ_VM, "a");
+	assert_int_equal(set(f, find(f, a, PS_OBJ_NIC, "n0"), PS_OBJ_NIC,
+			     "mac", mac), 0);
+	/* setting the same value again on the same NIC is no clash */
+	assert_int_equal(set(f, find(f, a, PS_OBJ_NIC, "n0"), PS_OBJ_NIC,
+			     "mac", mac), 0);
+	/* another NIC of the same VM */
+	assert_int_equal(set(f, find(f, a, PS_OBJ_NIC, "n1"), PS_OBJ_NIC,
+			     "mac", mac), PS_ERR_DUPLICATE);
+	assert_string_equal(f->e.holder, "nic 'n0' of vm 'a'");
+	assert_string_equal(f->e.field, "mac");
+	/* another VM */
+	b = find(f, root(f), PS_OBJ_VM, "b");
+	assert_int_equal(set(f, find(f, b, PS_OBJ_NIC, "m0"), PS_OBJ_NIC,
+			     "mac", mac), PS_ERR_DUPLICATE);
+	assert_string_equal(f->e.holder, "nic 'n0' of vm 'a'");
+	/* a profile's MAC list, both ways */
+	p = find(f, root(f), PS_OBJ_PROFILE, "p");
+	assert_int_equal(set(f, p, PS_OBJ_PROFILE, "macs",
+			     "02:00:00:00:00:09,52:54:00:00:00:01"),
+			 PS_ERR_DUPLICATE);
+	assert_string_equal(f->e.holder, "nic 'n0' of vm 'a'");
+	assert_int_equal(set(f, p, PS_OBJ_PROFILE, "macs",
+			     "02:00:00:00:00:09"), 0);
+	b = find(f, root(f), PS_OBJ_VM, "b");
+	assert_int_equal(set(f, find(f, b, PS_OBJ_NIC, "m0"), PS_OBJ_NIC,
+			     "mac", "02:00:00:00:00:09"), PS_ERR_DUPLICATE);
+	assert_string_equal(f->e.holder, "profile 'p'");
+	/* UUIDs: VM vs VM, VM vs profile */
+	a = find(f, root(f), PS_OBJ_VM, "a");
+	assert_int_equal(set(f, a, PS_OBJ_VM, "uuid", uuid), 0);
+	b = find(f, root(f), PS_OBJ_VM, "b");
+	assert_int_equal(set(f, b, PS_OBJ_VM, "uuid", uuid), PS_ERR_DUPLICATE);
+	assert_string_equal(f->e.holder, "vm 'a'");
+	p = find(f, root(f), PS_OBJ_PROFILE, "p");
+	assert_int_equal(set(f, p, PS_OBJ_PROFILE, "uuid", uuid),
+			 PS_ERR_DUPLICATE);
+	assert_string_equal(f->e.holder, "vm 'a'");
+	/* serial numbers */
+	assert_int_equal(set(f, p, PS_OBJ_PROFILE, "serial", "SN1"), 0);
+	a = find(f, root(f), PS_OBJ_VM, "a");
+	assert_int_equal(set(f, a, PS_OBJ_VM, "serial", "SN1"),
+			 PS_ERR_DUPLICATE);
+	assert_string_equal(f->e.holder, "profile 'p'");
+	assert_int_equal(set(f, a, PS_OBJ_VM, "serial", "SN2"), 0);
+	/* a VM carrying the profile shares its identity */
+	p = find(f, root(f), PS_OBJ_PROFILE, "p");
+	assert_int_equal(set(f, p, PS_OBJ_PROFILE, "uuid", uuid),
+			 PS_ERR_DUPLICATE);
+	a = find(f, root(f), PS_OBJ_VM, "a");
+	assert_int_equal(set(f, a, PS_OBJ_VM, "profile", "p"), 0);
+	p = find(f, root(f), PS_OBJ_PROFILE, "p");
+	assert_int_equal(set(f, p, PS_OBJ_PROFILE, "uuid", uuid), 0);
+	a = find(f, root(f), PS_OBJ_VM, "a");
+	assert_int_equal(set(f, a, PS_OBJ_VM, "serial", "SN1"), 0);
+	/* ... but not with another VM */
+	b = find(f, root(f), PS_OBJ_VM, "b");
+	assert_int_equal(set(f, b, PS_OBJ_VM, "serial", "SN1"),
+			 PS_ERR_DUPLICATE);
+	/* WWNs between profiles, WWNN or WWPN */
+	mk(f, root(f), PS_OBJ_PROFILE, "q");
+	p = find(f, root(f), PS_OBJ_PROFILE, "p");
+	assert_int_equal(set(f, p, PS_OBJ_PROFILE, "wwns",
+			     "20:00:00:25:b5:00:00:01/20:00:00:25:b5:00:00:02"),
+			 0);
+	assert_int_equal(set(f, find(f, root(f), PS_OBJ_PROFILE, "q"),
+			     PS_OBJ_PROFILE, "wwns",
+			     "20:00:00:25:b5:00:00:03/20:00:00:25:b5:00:00:02"),
+			 PS_ERR_DUPLICATE);
+	assert_string_equal(f->e.holder, "profile 'p'");
+	assert_int_equal(set(f, find(f, root(f), PS_OBJ_PROFILE, "q"),
+			     PS_OBJ_PROFILE, "wwns",
+			     "20:00:00:25:b5:00:00:03/20:00:00:25:b5:00:00:04"),
+			 0);
+}
+
+static void test_references(void **state)
+{
+	struct fx *f = *state;
+	int vm;
+
+	make_world(f);
+	vm = find(f, root(f), PS_OBJ_VM, "web1");
+	assert_int_equal(set(f, find(f, vm, PS_OBJ_NIC, "eth0"), PS_OBJ_NIC,
+			     "network", "lan"), 0);
+	vm = find(f, root(f), PS_OBJ_VM, "web1");
+	assert_int_equal(set(f, find(f, vm, PS_OBJ_CONTROLLER, "disk0"),
+			     PS_OBJ_CONTROLLER, "image", "disk1"), 0);
+	assert_int_equal(set(f, find(f, root(f), PS_OBJ_RESERVATION, "r1"),
+			     PS_OBJ_RESERVATION, "owner", "web1"), 0);
+	assert_int_equal(set(f, find(f, root(f), PS_OBJ_VM, "web1"),
+			     PS_OBJ_VM, "profile", "p1"), 0);
+	assert_int_equal(ps_obj_delete(f->buf,
+				       find(f, root(f), PS_OBJ_NETWORK, "lan"),
+				       PS_OBJ_NETWORK, &f->e), PS_ERR_INUSE);
+	assert_string_equal(f->e.holder, "nic 'eth0' of vm 'web1'");
+	assert_int_equal(ps_obj_delete(f->buf,
+				       find(f, root(f), PS_OBJ_IMAGE, "disk1"),
+				       PS_OBJ_IMAGE, &f->e), PS_ERR_INUSE);
+	assert_string_equal(f->e.holder, "controller 'disk0' of vm 'web1'");
+	assert_int_equal(ps_obj_delete(f->buf,
+				       find(f, root(f), PS_OBJ_VM, "web1"),
+				       PS_OBJ_VM, &f->e), PS_ERR_INUSE);
+	assert_string_equal(f->e.holder, "reservation 'r1'");
+	assert_int_equal(ps_obj_delete(f->buf,
+				       find(f, root(f), PS_OBJ_PROFILE, "p1"),
+				       PS_OBJ_PROFILE, &f->e), PS_ERR_INUSE);
+	assert_string_equal(f->e.holder, "vm 'web1'");
+	/* renaming a referenced network would break the reference */
+	assert_int_equal(set(f, find(f, root(f), PS_OBJ_NETWORK, "lan"),
+			     PS_OBJ_NETWORK, "name", "lan9"), PS_ERR_INUSE);
+	/* renaming onto an existing name */
+	mk(f, root(f), PS_OBJ_NETWORK, "wan");
+	assert_int_equal(set(f, find(f, root(f), PS_OBJ_NETWORK, "wan"),
+			     PS_OBJ_NETWORK, "name", "lan"), PS_ERR_EXISTS);
+	/* drop the reference, then delete works */
+	vm = find(f, root(f), PS_OBJ_VM, "web1");
+	assert_int_equal(set(f, find(f, vm, PS_OBJ_NIC, "eth0"), PS_OBJ_NIC,
+			     "network", ""), 0);
+	assert_int_equal(ps_obj_delete(f->buf,
+				       find(f, root(f), PS_OBJ_NETWORK, "lan"),
+				       PS_OBJ_NETWORK, &f->e), 0);
+	check_store(f->buf);
+}
+
+static void test_serial_ports(void **state)
+{
+	struct fx *f = *state;
+	int a, b;
+
+	a = mk(f, root(f), PS_OBJ_VM, "a");
+	mk(f, a, PS_OBJ_SERIAL, "0");
+	mk(f, a, PS_OBJ_SERIAL, "1");
+	b = mk(f, root(f), PS_OBJ_VM, "b");
+	mk(f, b, PS_OBJ_SERIAL, "0");
+	a = find(f, root(f), PS_OBJ_VM, "a");
+	assert_int_equal(set(f, find(f, a, PS_OBJ_SERIAL, "0"), PS_OBJ_SERIAL,
+			     "concentrator", "5"), 0);
+	assert_int_equal(set(f, find(f, a, PS_OBJ_SERIAL, "1"), PS_OBJ_SERIAL,
+			     "concentrator", "5"), PS_ERR_DUPLICATE);
+	assert_string_equal(f->e.holder, "serial-port '0' of vm 'a'");
+	b = find(f, root(f), PS_OBJ_VM, "b");
+	assert_int_equal(set(f, find(f, b, PS_OBJ_SERIAL, "0"), PS_OBJ_SERIAL,
+			     "concentrator", "5"), PS_ERR_DUPLICATE);
+	/* 0 = not mapped, any number of times */
+	assert_int_equal(set(f, find(f, b, PS_OBJ_SERIAL, "0"), PS_OBJ_SERIAL,
+			     "concentrator", "0"), 0);
+	a = find(f, root(f), PS_OBJ_VM, "a");
+	assert_int_equal(set(f, find(f, a, PS_OBJ_SERIAL, "1"), PS_OBJ_SERIAL,
+			     "concentrator", "0"), 0);
+	/* renumbering onto an existing port of the VM */
+	assert_int_equal(set(f, find(f, a, PS_OBJ_SERIAL, "1"), PS_OBJ_SERIAL,
+			     "port", "0"), PS_ERR_EXISTS);
+	assert_int_equal(set(f, find(f, a, PS_OBJ_SERIAL, "1"), PS_OBJ_SERIAL,
+			     "port", "2"), 0);
+	assert_true(find(f, a, PS_OBJ_SERIAL, "2") > 0);
+}
+
+/* ------------------------------------------------- unknown, write budget */
+
+#define VENDOR_S PSF_SIG(0, 0x4123, 0x0042)
+#define VENDOR_C PSF_SIG(1, 0x0101, 0x0007)
+
+struct blob {
+	uint32_t sig;
+	uint8_t bytes[64];
+	uint32_t len;
+};
+
+static void grab(const uint8_t *b, int off, struct blob *o)
+{
+	struct psf_elem e;
+
+	assert_int_equal(psf_elem(b, off, &e), 0);
+	o->sig = e.sig;
+	o->len = e.end - (uint32_t)off;
+	assert_true(o->len <= sizeof(o->bytes));
+	memcpy(o->bytes, b + off, o->len);
+}
+
+/* The vendor element under parent is still there, byte for byte. */
+static void same_blob(const uint8_t *b, int parent, const struct blob *o)
+{
+	int off = psf_find_child(b, parent, o->sig);
+
+	assert_true(off > 0);
+	assert_memory_equal(b + off, o->bytes, o->len);
+}
+
+static void test_unknown_survive(void **state)
+{
+	struct fx *f = *state;
+	struct blob br, bv, bn, bc;
+	size_t i;
+	int vm, nic, c;
+
+	make_world(f);
+	vm = find(f, root(f), PS_OBJ_VM, "web1");
+	nic = find(f, vm, PS_OBJ_NIC, "eth0");
+	/* vendor elements in a NIC, a VM (a container with a child) and
+	 * the root */
+	assert_true(psf_insert(f->buf, CAP, nic, -1, VENDOR_S, "hw-nic", 6) > 0);
+	vm = find(f, root(f), PS_OBJ_VM, "web1");
+	c = psf_insert(f->buf, CAP, vm, psf_first_child(f->buf, vm), VENDOR_C,
+		       NULL, 0);
+	assert_true(c > 0);
+	assert_true(psf_insert(f->buf, CAP, c, -1, VENDOR_S, "\x01\x02", 2) > 0);
+	assert_true(psf_insert(f->buf, CAP, root(f), 0 + psf_first_child(
+		f->buf, root(f)), VENDOR_S, "root-thing", 10) > 0);
+	check_store(f->buf);
+	grab(f->buf, psf_find_child(f->buf, root(f), VENDOR_S), &br);
+	vm = find(f, root(f), PS_OBJ_VM, "web1");
+	grab(f->buf, psf_find_child(f->buf, vm, VENDOR_C), &bv);
+	grab(f->buf, psf_find_child(f->buf, find(f, vm, PS_OBJ_NIC, "eth0"),
+				    VENDOR_S), &bn);
+	(void)bc;
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		const struct fcase *g = &good[i];
+		int el;
+
+		if (!strcmp(g->field, "name"))
+			continue;  /* the helpers find objects by name */
+		el = obj_of(f, g->k);
+		if (el < 0)
+			continue;
+		if (set(f, el, g->k, g->field, g->in)) {
+			print_error("set %s %s=%s: %s\n", ps_obj_name(g->k),
+				    g->field, g->in, f->e.why);
+			fail();
+		}
+		vm = find(f, root(f), PS_OBJ_VM, "web1");
+		same_blob(f->buf, root(f), &br);
+		same_blob(f->buf, vm, &bv);
+		same_blob(f->buf, find(f, vm, PS_OBJ_NIC, "eth0"), &bn);
+	}
+	/* and creating and deleting around them */
+	vm = find(f, root(f), PS_OBJ_VM, "web1");
+	mk(f, vm, PS_OBJ_NIC, "eth1");
+	vm = find(f, root(f), PS_OBJ_VM, "web1");
+	assert_int_equal(ps_obj_delete(f->buf, find(f, vm, PS_OBJ_CONTROLLER,
+						   "disk0"),
+				       PS_OBJ_CONTROLLER, &f->e), 0);
+	mk(f, root(f), PS_OBJ_VM, "web2");
+	vm = find(f, root(f), PS_OBJ_VM, "web1");
+	same_blob(f->buf, root(f), &br);
+	same_blob(f->buf, vm, &bv);
+	same_blob(f->buf, find(f, vm, PS_OBJ_NIC, "eth0"), &bn);
+	/* the vendor container is still the VM's first child */
+	assert_int_equal(psf_first_child(f->buf, vm),
+			 psf_find_child(f->buf, vm, VENDOR_C));
+}
+
+/* Bytes that differ, and the first and last of them. */
+static size_t diff(const uint8_t *a, const uint8_t *b, size_t n,
+		   size_t *first, size_t *last)
+{
+	size_t i, d = 0;
+
+	*first = *last = 0;
+	for (i = 0; i < n; i++)
+		if (a[i] != b[i]) {
+			if (!d++)
+				*first = i;
+			*last = i;
+		}
+	return d;
+}
+
+/* With pad room, a one-field edit changes a few bytes near the object:
+ * nothing past its pad moves, and the store keeps its size. */
+static void test_write_budget(void **state)
+{
+	struct fx *f = *state;
+	static uint8_t before[CAP];
+	size_t first, last, n, i;
+	uint32_t total;
+	int vm, el;
+	char name[16];
+
+	for (i = 0; i < 20; i++) {
+		snprintf(name, sizeof(name), "vm%02zu", i);
+		mk(f, root(f), PS_OBJ_VM, name);
+	}
+	vm = find(f, root(f), PS_OBJ_VM, "vm05");
+	el = find(f, root(f), PS_OBJ_VM, "vm06");
+	total = psf_total(f->buf);
+
+	/* a record field: the field's bytes only */
+	memcpy(before, f->buf, CAP);
+	assert_int_equal(set(f, vm, PS_OBJ_VM, "memory", "8GiB"), 0);
+	n = diff(before + 32, f->buf + 32, total - 32, &first, &last);
+	assert_true(n >= 1 && n <= 8);
+	assert_int_equal(psf_total(f->buf), total);
+
+	/* a new string: inside this VM only, tail in place */
+	memcpy(before, f->buf, CAP);
+	assert_int_equal(set(f, vm, PS_OBJ_VM, "description", "hello"), 0);
+	n = diff(before + 32, f->buf + 32, total - 32, &first, &last);
+	assert_int_equal(psf_total(f->buf), total);
+	assert_true(first + 32 >= (size_t)vm);
+	assert_true(last + 32 < (size_t)el);
+	assert_memory_equal(before + el, f->buf + el, total - el);
+
+	/* growing it, and a rename that grows the first child */
+	for (i = 0; i < 2; i++) {
+		memcpy(before, f->buf, CAP);
+		if (i == 0)
+			assert_int_equal(set(f, vm, PS_OBJ_VM, "description",
+					     "hello, a longer text"), 0);
+		else
+			assert_int_equal(set(f, vm, PS_OBJ_VM, "name",
+					     "vm05-renamed"), 0);
+		assert_int_equal(psf_total(f->buf), total);
+		n = diff(before + 32, f->buf + 32, total - 32, &first, &last);
+		assert_true(first + 32 >= (size_t)vm);
+		assert_true(last + 32 < (size_t)el);
+		assert_memory_equal(before + el, f->buf + el, total - el);
+	}
+
+	/* adding a NIC with a network and a MAC: still inside the VM */
+	mk(f, root(f), PS_OBJ_NETWORK, "lan");
+	total = psf_total(f->buf);
+	vm = find(f, root(f), PS_OBJ_VM, "vm05-renamed");
+	el = find(f, root(f), PS_OBJ_VM, "vm06");
+	memcpy(before, f->buf, CAP);
+	i = (size_t)mk(f, vm, PS_OBJ_NIC, "eth0");
+	assert_int_equal(set(f, (int)i, PS_OBJ_NIC, "network", "lan"), 0);
+	vm = find(f, root(f), PS_OBJ_VM, "vm05-renamed");
+	assert_int_equal(set(f, find(f, vm, PS_OBJ_NIC, "eth0"), PS_OBJ_NIC,
+			     "mac", "02:00:00:00:00:05"), 0);
+	assert_int_equal(psf_total(f->buf), total);
+	n = diff(before + 32, f->buf + 32, total - 32, &first, &last);
+	assert_true(last + 32 < (size_t)el);
+	assert_memory_equal(before + el, f->buf + el, total - el);
+
+	/* deleting a VM in the middle: its own bytes only */
+	memcpy(before, f->buf, CAP);
+	vm = find(f, root(f), PS_OBJ_VM, "vm10");
+	el = find(f, root(f), PS_OBJ_VM, "vm11");
+	assert_int_equal(ps_obj_delete(f->buf, vm, PS_OBJ_VM, &f->e), 0);
+	check_store(f->buf);
+	n = diff(before + 32, f->buf + 32, total - 32, &first, &last);
+	assert_true(first + 32 >= (size_t)vm && last + 32 < (size_t)el);
+	assert_int_equal(psf_total(f->buf), total);
+}
+
+/* Without room the edit still works: the tail moves. */
+static void test_no_room(void **state)
+{
+	struct fx *f = *state;
+	uint8_t small[256];
+	struct psf_builder bl;
+	int rc, el;
+
+	(void)f;
+	assert_true(psf_build_begin(&bl, small, sizeof(small), PSF_ROOT,
+				    PSF_SCHEMA_VERSION, 0) >= 0);
+	assert_true(psf_build_finish(&bl) > 0);
+	el = ps_obj_create(small, sizeof(small), psf_root(small), PS_OBJ_VM,
+			   "v", 1, NULL);
+	/* the set's room and the VM's room do not fit in 256 bytes */
+	assert_int_equal(el, PSF_ERR_NOSPACE);
+	(void)rc;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_parse_mac),
+		cmocka_unit_test(test_parse_uuid),
+		cmocka_unit_test(test_parse_wwn),
+		cmocka_unit_test(test_parse_size),
+		cmocka_unit_test(test_parse_misc),
+		cmocka_unit_test(test_generators),
+		cmocka_unit_test_setup_teardown(test_create_find_delete, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_sub_objects, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_pxe_nic_follows, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_fields, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bad_values, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_duplicates, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_references, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_serial_ports, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_unknown_survive, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_write_budget, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_no_room, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
