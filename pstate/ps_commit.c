@@ -288,21 +288,29 @@ static int next_candidate(const struct ps_disk *d, uint32_t tried)
 }
 
 /*
- * Has any slot header changed since read_header read it?  1 yes, 0 no, or
+ * Has slot i's header changed since read_header read it?  1 yes, 0 no, or
  * an I/O error.  Only a commit writes headers, and each writes a new
- * generation, so equal bytes mean no commit was published in between.
+ * generation, so equal bytes mean no commit was published there in between.
  */
+static int header_moved(struct ps_disk *d, uint32_t i, uint8_t *sbuf)
+{
+	int rc = ps_media_read(d->media, d->slot[i].lba, 1, sbuf);
+
+	if (rc)
+		return rc;
+	return psf_memcmp(sbuf, d->slot[i].raw, PS_SLOT_HDR_SIZE) != 0;
+}
+
+/* Has any slot header changed?  1 yes, 0 no, or an I/O error. */
 static int headers_moved(struct ps_disk *d, uint8_t *sbuf)
 {
 	uint32_t i;
 	int rc;
 
 	for (i = 0; i < d->slot_count; i++) {
-		rc = ps_media_read(d->media, d->slot[i].lba, 1, sbuf);
+		rc = header_moved(d, i, sbuf);
 		if (rc)
 			return rc;
-		if (psf_memcmp(sbuf, d->slot[i].raw, PS_SLOT_HDR_SIZE) != 0)
-			return 1;
 	}
 	return 0;
 }
@@ -318,7 +326,18 @@ static int headers_moved(struct ps_disk *d, uint8_t *sbuf)
  * no lock).  Only the second changes a header, so re-reading the headers
  * tells the two apart: without it a reader racing commits could fall back
  * to an older slot (a generation going backwards) or see no valid slot at
- * all.  The re-read happens only on that failure path.
+ * all.  That re-read happens only on the failure path.
+ *
+ * The newest candidate's header is also read once more after the pass,
+ * before its body.  A header read that raced a commit's header write
+ * comes back torn (invalid), hiding the newest slot; that commit's target
+ * was the oldest slot, so every other slot had been rewritten before it
+ * began.  A candidate whose header is unchanged after the whole pass is
+ * therefore at least as new as the newest store when the pass began.  One
+ * that changed may still have a body matching its old CRC (a commit that
+ * wrote the same bytes again, e.g. a setting toggled back) and would pass
+ * under its old generation: start over.  Later candidates are tried only
+ * after headers_moved found every header unchanged, which covers them.
  */
 static int read_once(struct ps_disk *d, uint8_t *buf, size_t cap)
 {
@@ -332,6 +351,12 @@ static int read_once(struct ps_disk *d, uint8_t *buf, size_t cap)
 		rc = read_header(d, i, buf);
 		if (rc)
 			return rc;
+	}
+	c = next_candidate(d, 0);
+	if (c >= 0) {
+		rc = header_moved(d, (uint32_t)c, buf);
+		if (rc)
+			return rc < 0 ? rc : READ_MOVED;
 	}
 	while ((c = next_candidate(d, tried)) >= 0) {
 		rc = load_slot(d, (uint32_t)c, buf, cap);
