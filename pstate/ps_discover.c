@@ -8,7 +8,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <libusb.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,17 +15,6 @@
 #define SYS_USB		       "/sys/bus/usb/devices"
 #define CONF_MAX	       64
 #define USB_CLASS_MASS_STORAGE 0x08
-
-static int fail(char *err, size_t errlen, int code, const char *fmt, ...)
-{
-	if (err && errlen) {
-		va_list ap;
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return code;
-}
 
 const char *ps_disc_status_name(enum ps_disc_status s)
 {

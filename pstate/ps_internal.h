@@ -3,7 +3,8 @@
  * included by tools or tests (they get everything from pstate.h).  What is
  * here is implementation detail that the on-media and in-memory formats
  * in docs/ already fix, kept out of the public header so callers cannot
- * come to depend on how the C code spells it.  Freestanding.
+ * come to depend on how the C code spells it.  Freestanding, but for the
+ * error helper at the end, which only hosted builds see.
  */
 #ifndef PS_INTERNAL_H
 #define PS_INTERNAL_H
@@ -22,5 +23,26 @@
 
 /* libblkid reports partition offsets and sizes in 512-byte units. */
 #define PS_PART_SECTOR 512u
+
+#if __STDC_HOSTED__
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+
+/* Hosted sources only (ps_part.c, ps_discover.c): a printf into the
+ * caller's optional error buffer; returns `code` so that every failure is
+ * one `return fail(...)`. */
+static inline int fail(char *err, size_t errlen, int code, const char *fmt,
+		       ...)
+{
+	if (err && errlen) {
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return code;
+}
+#endif
 
 #endif /* PS_INTERNAL_H */

@@ -8,25 +8,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libfdisk.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/types.h>
 #include <unistd.h>
-
-/* A printf into the caller's optional error buffer; returns `code` so that
- * every failure is one `return fail(...)`. */
-static int fail(char *err, size_t errlen, int code, const char *fmt, ...)
-{
-	if (err && errlen) {
-		va_list ap;
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return code;
-}
 
 const char *ps_part_label_name(enum ps_part_label label)
 {

@@ -128,13 +128,13 @@ int ps_txn_begin(struct ps_store *s, struct ps_txn *t)
 	if (!s || !t || s->disk.base < 0)
 		return PS_ERR_INVAL;
 	cap = ps_slot_capacity(&s->disk);
-	t->buf = malloc(cap);
+	/* The tail beyond the store must be zero, so a pad grown into it is
+	 * zeroed as the format asks.  calloc gets that from fresh zero pages
+	 * without touching them: a slot is megabytes, an edit a few bytes. */
+	t->buf = calloc(1, cap);
 	if (!t->buf)
 		return PS_ERR_NOMEM;
-	/* The tail beyond the store is zero, so a pad grown into it is
-	 * zeroed as the format asks. */
 	memcpy(t->buf, s->buf, s->disk.length);
-	memset(t->buf + s->disk.length, 0, cap - s->disk.length);
 	t->store = s;
 	t->cap = cap;
 	t->base = s->disk.generation;

@@ -118,118 +118,24 @@ if awk -F'\t' '$3 != "static" { print "  non-static frame: " $0; bad = 1 }
     fail=1
 fi
 
-# Worst call chain.  gcc's .ci files are VCG graphs: one node per function
-# (label "name\nfile:line:col\nN bytes (static)" when it is defined in that
-# object; external ones have no size), one edge per call instruction that
-# survived optimisation.  Static functions are titled "file:name", so equal
-# static names in different files stay apart; global ones are titled by
-# name and join up across files.  A function's cost is its frame plus the
-# costliest of its callees; recursion or an indirect call would make the
-# bound meaningless and fails the check.  External callees (the mem*
-# functions, which the firmware provides) count EXT_FRAME bytes each.
+# Worst call chain, by scripts/callgraph.awk over gcc's static call graph
+# (the .ci files): a function's cost is its frame plus the costliest of its
+# callees; recursion or an indirect call would make the bound meaningless
+# and fails the check.  External callees (the mem* functions, which the
+# firmware provides) count EXT_FRAME bytes each.
 reader_ci=""
 for m in $READER; do reader_ci="$reader_ci $tmp/arm/$m.ci"; done
-awk -v reader_ci="$reader_ci" -v ext_frame="$EXT_FRAME" '
-function field(name,    v) {
-    if (!match($0, name ": \"[^\"]*\""))
-        return ""
-    v = substr($0, RSTART, RLENGTH)
-    sub(/^[^"]*"/, "", v)
-    sub(/"$/, "", v)
-    return v
-}
-function short(t) { sub(/.*:/, "", t); return t }
-function cost(n,    i, c, best, pick) {
-    if (n in memo)
-        return memo[n]
-    if (n in onstack) {
-        cycle = cycle " " short(n)
-        return 0
-    }
-    onstack[n] = 1
-    best = 0
-    pick = ""
-    for (i = 1; i <= ncal[n]; i++) {
-        c = cost(cal[n, i])
-        if (pick == "" || c > best) {
-            best = c
-            pick = cal[n, i]
-        }
-    }
-    delete onstack[n]
-    nxt[n] = pick
-    memo[n] = (n in frame ? frame[n] : ext_frame + 0) + best
-    return memo[n]
-}
-function chain(n,    s) {
-    s = ""
-    while (n != "") {
-        s = s (s == "" ? "" : " > ") short(n) \
-            (n in frame ? "(" frame[n] ")" : "(ext " ext_frame + 0 ")")
-        n = nxt[n]
-    }
-    return s
-}
-BEGIN {
-    k = split(reader_ci, r, " ")
-    for (i = 1; i <= k; i++)
-        is_reader[r[i]] = 1
-}
-/^node:/ {
-    t = field("title")
-    lab = field("label")
-    if (match(lab, /[0-9]+ bytes \(/)) {
-        b = substr(lab, RSTART, RLENGTH)
-        sub(/ .*/, "", b)
-        frame[t] = b + 0
-        in_reader[t] = (FILENAME in is_reader)
-    }
-}
-/^edge:/ {
-    s = field("sourcename")
-    d = field("targetname")
-    if (d ~ /indirect/)
-        indirect = indirect " " short(s)
-    if (!((s, d) in edge)) {
-        edge[s, d] = 1
-        cal[s, ++ncal[s]] = d
-    }
-}
-END {
-    worst = -1
-    rworst = -1
-    for (t in frame) {
-        c = cost(t)
-        if (c > worst || (c == worst && t < wt)) { worst = c; wt = t }
-        if (in_reader[t] && (c > rworst || (c == rworst && t < rt))) {
-            rworst = c
-            rt = t
-        }
-    }
-    for (key in edge) {
-        split(key, e, SUBSEP)
-        if (!(e[2] in frame))
-            ext[short(e[2])] = 1
-    }
-    x = ""
-    for (n in ext)
-        x = x " " n
-    print "all", worst, chain(wt)
-    print "reader", rworst, chain(rt)
-    print "external", x
-    if (cycle != "")
-        print "cycle", cycle
-    if (indirect != "")
-        print "indirect", indirect
-}' "$tmp"/arm/*.ci > "$tmp/chain.txt"
+awk -v roots_ci="$reader_ci" -v ext_frame="$EXT_FRAME" -v whole=1 \
+    -v indirect_is_ext=0 -f "$ROOT/scripts/callgraph.awk" \
+    "$tmp"/arm/*.ci > "$tmp/chain.txt"
 
 chain_all=$(awk '$1 == "all" { print $2 }' "$tmp/chain.txt")
-chain_reader=$(awk '$1 == "reader" { print $2 }' "$tmp/chain.txt")
+chain_reader=$(awk '$1 == "roots" { print $2 }' "$tmp/chain.txt")
 echo "  max frame $maxframe_b B ($maxframe_f, from the .su files)"
 echo "  worst call chain (static call graph from gcc -fcallgraph-info=su,"
 echo "  frames summed along the costliest path; external mem* counted as $EXT_FRAME B):"
 echo "    all    $chain_all B: $(sed -n 's/^all [0-9]* //p' "$tmp/chain.txt")"
-echo "    reader $chain_reader B: $(sed -n 's/^reader [0-9]* //p' "$tmp/chain.txt")"
+echo "    reader $chain_reader B: $(sed -n 's/^roots [0-9]* //p' "$tmp/chain.txt")"
 echo "    external callees: $(sed -n 's/^external *//p' "$tmp/chain.txt")"
 if grep -q '^cycle' "$tmp/chain.txt"; then
     echo "firmware: FAIL: recursion in the call graph:$(sed -n 's/^cycle//p' "$tmp/chain.txt")" >&2
@@ -315,84 +221,12 @@ for m in $STORE $SEM ps_strerror; do
 done
 
 # Worst chain from the functions defined in the given .ci files (roots),
-# over the graph of every .ci file passed.  Same cost rule as above.
+# over the graph of every .ci file passed.  Same cost rule as above, but
+# indirect calls are firmware callbacks (EXT_FRAME bytes, not a failure).
 chain_from() { # roots-ci files...
     roots=$1; shift
-    awk -v roots_ci="$roots" -v ext_frame="$EXT_FRAME" '
-function field(name,    v) {
-    if (!match($0, name ": \"[^\"]*\""))
-        return ""
-    v = substr($0, RSTART, RLENGTH)
-    sub(/^[^"]*"/, "", v)
-    sub(/"$/, "", v)
-    return v
-}
-function short(t) { sub(/.*:/, "", t); return t }
-function cost(n,    i, c, best, pick) {
-    if (n in memo)
-        return memo[n]
-    if (n in onstack) {
-        cycle = cycle " " short(n)
-        return 0
-    }
-    onstack[n] = 1
-    best = 0
-    pick = ""
-    for (i = 1; i <= ncal[n]; i++) {
-        c = cost(cal[n, i])
-        if (pick == "" || c > best) {
-            best = c
-            pick = cal[n, i]
-        }
-    }
-    delete onstack[n]
-    nxt[n] = pick
-    memo[n] = (n in frame ? frame[n] : ext_frame + 0) + best
-    return memo[n]
-}
-function chain(n,    s) {
-    s = ""
-    while (n != "") {
-        s = s (s == "" ? "" : " > ") short(n) \
-            (n in frame ? "(" frame[n] ")" : "(ext " ext_frame + 0 ")")
-        n = nxt[n]
-    }
-    return s
-}
-BEGIN {
-    k = split(roots_ci, r, " ")
-    for (i = 1; i <= k; i++)
-        is_root[r[i]] = 1
-}
-/^node:/ {
-    t = field("title")
-    lab = field("label")
-    if (match(lab, /[0-9]+ bytes \(/)) {
-        b = substr(lab, RSTART, RLENGTH)
-        sub(/ .*/, "", b)
-        frame[t] = b + 0
-        root[t] = (FILENAME in is_root)
-    }
-}
-/^edge:/ {
-    s = field("sourcename")
-    d = field("targetname")
-    if (!((s, d) in edge)) {
-        edge[s, d] = 1
-        cal[s, ++ncal[s]] = d
-    }
-}
-END {
-    worst = -1
-    for (t in frame)
-        if (root[t]) {
-            c = cost(t)
-            if (c > worst || (c == worst && t < wt)) { worst = c; wt = t }
-        }
-    print worst, chain(wt)
-    if (cycle != "")
-        print "cycle", cycle
-}' "$@"
+    awk -v roots_ci="$roots" -v ext_frame="$EXT_FRAME" -v whole=0 \
+        -v indirect_is_ext=1 -f "$ROOT/scripts/callgraph.awk" "$@"
 }
 
 store_ci=""
@@ -402,8 +236,8 @@ chain_from "$tmp/store/ps_sem.ci" "$tmp/store/ps_sem.ci" > "$tmp/sem_chain.txt"
 store_text=$(text_of $(objs "$tmp/store" $STORE))
 sem_text=$(text_of "$tmp/store/ps_sem.o")
 store_rw=$(data_of $(objs "$tmp/store" $STORE $SEM ps_strerror))
-store_chain=$(awk 'NR == 1 { print $1 }' "$tmp/store_chain.txt")
-sem_chain=$(awk 'NR == 1 { print $1 }' "$tmp/sem_chain.txt")
+store_chain=$(awk '$1 == "roots" { print $2 }' "$tmp/store_chain.txt")
+sem_chain=$(awk '$1 == "roots" { print $2 }' "$tmp/sem_chain.txt")
 cat "$tmp"/store/*.su > "$tmp/store.su"
 smax=$(awk -F'\t' '$2 + 0 > m { m = $2 + 0; f = $1 } END {
     sub(/.*:/, "", f); print m, f }' "$tmp/store.su")
@@ -416,8 +250,8 @@ echo "  store (ps_commit + ps_media)     $store_text B  (.data+.bss of all: $sto
 echo "  semaphore (ps_sem)               $sem_text B"
 echo "  max frame ${smax% *} B (${smax#* })"
 echo "  worst call chain (indirect calls are firmware callbacks, counted as ext):"
-echo "    store  $store_chain B: $(sed -n '1s/^[0-9]* //p' "$tmp/store_chain.txt")"
-echo "    sem    $sem_chain B: $(sed -n '1s/^[0-9]* //p' "$tmp/sem_chain.txt")"
+echo "    store  $store_chain B: $(sed -n 's/^roots [0-9]* //p' "$tmp/store_chain.txt")"
+echo "    sem    $sem_chain B: $(sed -n 's/^roots [0-9]* //p' "$tmp/sem_chain.txt")"
 if awk -F'\t' '$3 != "static" { print "  non-static frame: " $0; bad = 1 }
         END { exit bad }' "$tmp/store.su"; then :; else
     echo "firmware: FAIL: dynamic stack frames in the store parts" >&2
