@@ -587,6 +587,31 @@ static int run_show(struct psctl_ctx *c, const char *cmd, enum ps_obj k,
 	return 0;
 }
 
+/* ------------------------------------------------------------ check */
+
+struct check_out {
+	FILE *f;
+};
+
+static void check_line(void *ctx, const char *msg)
+{
+	struct check_out *o = ctx;
+
+	if (o->f)
+		fprintf(o->f, "problem: %s\n", msg);
+}
+
+/* The weak hook psctl.c calls from `check` and `import`: the library's
+ * whole-store schema check (ps_cfg_check), one line per problem. */
+int psctl_check_config(struct psctl_ctx *c, const void *store, uint32_t len,
+		       FILE *report)
+{
+	struct check_out o = { report };
+
+	(void)c;
+	return ps_cfg_check(store, len, check_line, &o);
+}
+
 /* ------------------------------------------------------------ table */
 
 /* One run function per noun and verb (the table passes no noun). */

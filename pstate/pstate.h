@@ -1267,6 +1267,31 @@ void ps_fmt_wwn(const uint8_t wwn[8], char out[24]);
 void ps_gen_mac(const uint8_t rnd[6], uint8_t mac[6]);
 void ps_gen_uuid(const uint8_t rnd[16], uint8_t uuid[16]);
 
+/*
+ * Whole-store schema check: every rule the edits above enforce one at a
+ * time, over a store from elsewhere (an import, another writer).  Calls
+ * fn(ctx, msg) once per problem, msg one NUL-terminated line naming the
+ * elements (e.g. "mac 02:00:00:00:00:01 used by both nic 'eth0' of vm
+ * 'a' and profile 'p'").  The problems:
+ *   - a name missing or invalid; a key (name, serial port) twice in a set
+ *   - a UUID, MAC, serial number or WWN used by two VMs / profiles (or
+ *     twice in one); a VM and the profile it carries (profile-ref) may
+ *     share them -- the VM takes the profile's identity
+ *   - a reference to no object: a NIC's network, a controller's image, a
+ *     reservation's owner VM, a VM's profile
+ *   - a concentrator port (non-zero) mapped by two serial ports
+ *   - a MAC, WWN or FC boot list not a whole number of items
+ *   - a singleton child twice in one parent (two vm-config in a VM, two
+ *     names, two vms sets at the root, ...)
+ *   - a record cut inside a field (shorter records are fine: missing
+ *     fields read as zero)
+ * Returns the number of problems, or a negative PSF_ERR_* code when buf
+ * is not a structurally valid store (psf_check_tree).  No writes.
+ */
+typedef void (*ps_cfg_report_fn)(void *ctx, const char *msg);
+int ps_cfg_check(const void *buf, uint32_t len, ps_cfg_report_fn fn,
+		 void *ctx);
+
 /* Enumerations shared by the field tables, for front ends. */
 extern const struct ps_enum ps_enum_power[];
 extern const struct ps_enum ps_enum_serial_mode[];

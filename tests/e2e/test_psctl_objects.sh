@@ -239,3 +239,38 @@ done <<'EOF'
 EOF
 if [ "$bad" -ge 50 ]; then pass "invalid-input table has $bad cases (>= 50)"
 else fail "invalid-input table has only $bad cases"; fi
+
+# ---- whole-store schema check on import: a text store whose NIC reuses
+# a profile's MAC (and refers to a missing network) is refused with exit 4
+# (conflict), one "problem:" line each, and the image is unchanged.
+cat > "$WORK/dupmac.txt" <<'XEOF'
+psf 1.0 schema 1 flags 0x00000000;
+root {
+	vms {
+		vm {
+			name = "x";
+			nics {
+				nic {
+					name = "eth0";
+					nic-config { mac = 02:00:00:00:00:01; model = default; flags = 0; }
+					network-ref = "mars";
+				}
+			}
+		}
+	}
+	profiles { profile { name = "p"; mac-list = 02:00:00:00:00:01; } }
+}
+XEOF
+h=$(hash_of "$A")
+expect_exit 4 "import refuses a duplicate MAC" -- ps import "$WORK/dupmac.txt"
+expect_err "import duplicate MAC" "mac 02:00:00:00:00:01 used by both nic 'eth0' of vm 'x' and profile 'p'"
+expect_err "import missing network" "nic 'eth0' of vm 'x': network 'mars': no such network"
+expect_err "import summary" "2 problems in the new store; nothing written"
+if [ "$(hash_of "$A")" = "$h" ]; then pass "refused import: image unchanged"
+else fail "refused import changed the image"; fi
+"$PSFTOOL" compile "$WORK/dupmac.txt" -o "$WORK/dupmac.psf" 2>/dev/null
+expect_exit 4 "import refuses a binary store with a duplicate MAC" -- ps import "$WORK/dupmac.psf"
+if [ "$(hash_of "$A")" = "$h" ]; then pass "refused binary import: image unchanged"
+else fail "refused binary import changed the image"; fi
+expect_exit 0 "check still clean" -- ps check
+out_has "check clean" "valid store"

@@ -1051,6 +1051,160 @@ static void test_no_room(void **state)
 	(void)rc;
 }
 
+/* ------------------------------------------------ whole-store check */
+
+struct msgs {
+	int n;
+	char all[4096];
+};
+
+static void collect(void *ctx, const char *msg)
+{
+	struct msgs *m = ctx;
+	size_t l = strlen(m->all);
+
+	m->n++;
+	snprintf(m->all + l, sizeof(m->all) - l, "%s\n", msg);
+}
+
+/* A store with VM a (NIC eth0 mac 02::01 on network lan), profile p. */
+static const uint8_t mac1[6] = { 2, 0, 0, 0, 0, 1 };
+
+static void nic(struct psf_builder *b, const char *name, const uint8_t *mac,
+		const char *net)
+{
+	uint8_t rec[PSF_NICC_SIZE] = { 0 };
+
+	memcpy(rec + PSF_NICC_MAC, mac, 6);
+	psf_build_open(b, PSF_NIC);
+	psf_build_string(b, PSF_NAME, name);
+	psf_build_struct(b, PSF_NIC_CONFIG, rec, sizeof(rec));
+	if (net)
+		psf_build_string(b, PSF_NETWORK_REF, net);
+	psf_build_close(b);
+}
+
+/* kind selects the defect built in. */
+static int check_case(uint8_t *buf, int kind, struct msgs *m)
+{
+	struct psf_builder b;
+	uint8_t vmc[PSF_VMC_SIZE] = { 0 }, m2[7] = { 2, 0, 0, 0, 0, 7, 9 };
+
+	memset(m, 0, sizeof(*m));
+	psf_build_begin(&b, buf, CAP, PSF_ROOT, PSF_SCHEMA_VERSION, 0);
+	psf_build_open(&b, PSF_NETWORKS);
+	psf_build_open(&b, PSF_NETWORK);
+	psf_build_string(&b, PSF_NAME, "lan");
+	psf_build_close(&b);
+	if (kind == 1) { /* two networks named lan */
+		psf_build_open(&b, PSF_NETWORK);
+		psf_build_string(&b, PSF_NAME, "lan");
+		psf_build_close(&b);
+	}
+	psf_build_close(&b);
+	psf_build_open(&b, PSF_VMS);
+	psf_build_open(&b, PSF_VM);
+	psf_build_string(&b, PSF_NAME, kind == 2 ? "bad/name" : "a");
+	psf_build_struct(&b, PSF_VM_CONFIG, vmc,
+			 kind == 3 ? PSF_VMC_UUID + 5
+			 : kind == 10 ? PSF_VMC_UUID + 16 /* short: fine */
+			 : sizeof(vmc));
+	if (kind == 4) /* two vm-config */
+		psf_build_struct(&b, PSF_VM_CONFIG, vmc, sizeof(vmc));
+	if (kind == 8)
+		psf_build_string(&b, PSF_PROFILE_REF, "nosuch");
+	if (kind == 11)
+		psf_build_string(&b, PSF_PROFILE_REF, "p");
+	psf_build_open(&b, PSF_NICS);
+	nic(&b, "eth0", mac1, kind == 5 ? "mars" : "lan");
+	psf_build_close(&b);
+	psf_build_close(&b);
+	psf_build_close(&b);
+	psf_build_open(&b, PSF_PROFILES);
+	psf_build_open(&b, PSF_PROFILE);
+	psf_build_string(&b, PSF_NAME, "p");
+	if (kind == 6 || kind == 11) /* p's MAC = eth0's */
+		psf_build_struct(&b, PSF_MAC_LIST, mac1, 6);
+	if (kind == 7)
+		psf_build_struct(&b, PSF_MAC_LIST, m2, 7);
+	psf_build_close(&b);
+	psf_build_close(&b);
+	if (kind == 9) {
+		psf_build_open(&b, PSF_RESERVATIONS);
+		psf_build_open(&b, PSF_RESERVATION);
+		psf_build_string(&b, PSF_NAME, "r");
+		psf_build_string(&b, PSF_OWNER, "ghost");
+		psf_build_close(&b);
+		psf_build_close(&b);
+	}
+	assert_true(psf_build_finish(&b) > 0);
+	return ps_cfg_check(buf, psf_total(buf), collect, m);
+}
+
+static void test_check_store(void **state)
+{
+	struct fx *f = *state;
+	static const struct { int kind, n; const char *msg; } cases[] = {
+		{ 0, 0, "" },
+		{ 1, 1, "network 'lan' defined twice" },
+		{ 2, 1, "vm 'bad/name': invalid name" },
+		{ 3, 1, "vm 'a': vm-config is 5 bytes, cut inside field uuid" },
+		{ 4, 1, "vm 'a': more than one vm-config" },
+		{ 5, 1, "nic 'eth0' of vm 'a': network 'mars': no such network" },
+		{ 6, 1, "mac 02:00:00:00:00:01 used by both nic 'eth0' of vm 'a'"
+			" and profile 'p'" },
+		{ 7, 1, "profile 'p': mac-list is 7 bytes, not a multiple of 6" },
+		{ 8, 1, "vm 'a': profile 'nosuch': no such profile" },
+		{ 9, 1, "reservation 'r': owner 'ghost': no such vm" },
+		{ 10, 0, "" },
+		{ 11, 0, "" }, /* a VM carrying p may share p's MAC */
+	};
+	struct msgs m;
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int n = check_case(f->buf, cases[i].kind, &m);
+
+		if (n != cases[i].n || !strstr(m.all, cases[i].msg))
+			fail_msg("case %d: %d problems, want %d '%s': %s",
+				 cases[i].kind, n, cases[i].n, cases[i].msg,
+				 m.all);
+	}
+	/* Not a store at all: the structural error, no reports. */
+	memset(f->buf, 0, 64);
+	assert_true(ps_cfg_check(f->buf, 64, collect, &m) < 0);
+}
+
+/* Concentrator ports mapped twice and a serial port twice in a VM. */
+static void test_check_serial(void **state)
+{
+	struct fx *f = *state;
+	struct msgs m = { 0 };
+	int a = mk(f, root(f), PS_OBJ_VM, "a"), s1, s2;
+
+	s1 = mk(f, a, PS_OBJ_SERIAL, "0");
+	set(f, s1, PS_OBJ_SERIAL, "concentrator", "7");
+	check_store(f->buf);
+	assert_int_equal(ps_cfg_check(f->buf, CAP, collect, &m), 0);
+	s2 = mk(f, a, PS_OBJ_SERIAL, "1");
+	/* Bypass the edit checks: write port 7 into the record directly. */
+	{
+		uint8_t le[2] = { 7, 0 };
+		int rec = psf_find_child(f->buf, s2, PSF_SERIAL_CONFIG);
+
+		assert_int_equal(psf_wip_write(f->buf, rec,
+					       PSF_SERC_CONCENTRATOR, le, 2), 0);
+		le[0] = 0;
+		assert_int_equal(psf_wip_write(f->buf, rec, PSF_SERC_PORT, le,
+					       2), 0);
+	}
+	check_store(f->buf);
+	assert_int_equal(ps_cfg_check(f->buf, CAP, collect, &m), 2);
+	assert_non_null(strstr(m.all, "serial-port '0' defined twice in vm 'a'"));
+	assert_non_null(strstr(m.all, "concentrator port 7 mapped by both"));
+	(void)s1;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1080,6 +1234,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_write_budget, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_no_room, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_check_store, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_check_serial, setup,
+						teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
