@@ -1266,20 +1266,41 @@ static void json_field(FILE *o, const struct psf_node *n,
 		fprintf(o, "%llu", (unsigned long long)v);
 }
 
+/* Lossless: only the fields wholly inside the stored payload (a record an
+ * older tool wrote is shorter), then any bytes past every known field as
+ * "extra"; a payload that ends inside a field is written as "hex". */
+static int json_record_fits(const struct psf_node *n,
+			    const struct psf_elem_desc *d)
+{
+	int i;
+
+	for (i = 0; i < d->nfields; i++)
+		if (d->fields[i].off < n->len &&
+		    n->len < (uint32_t)d->fields[i].off + d->fields[i].width)
+			return 0;
+	return 1;
+}
+
 static void json_record(FILE *o, const struct psf_node *n,
 			const struct psf_elem_desc *d)
 {
-	uint32_t end = 0;
-	int i;
+	uint32_t end = 0, fe;
+	int i, first = 1;
 
+	for (i = 0; i < d->nfields; i++) {
+		fe = (uint32_t)d->fields[i].off + d->fields[i].width;
+		if (fe > end)
+			end = fe;
+	}
 	fprintf(o, ", \"fields\": {");
 	for (i = 0; i < d->nfields; i++) {
 		const struct psf_field_desc *f = &d->fields[i];
 
-		fprintf(o, "%s\"%s\": ", i ? ", " : "", f->name);
+		if ((uint32_t)f->off + f->width > n->len)
+			continue;
+		fprintf(o, "%s\"%s\": ", first ? "" : ", ", f->name);
 		json_field(o, n, f);
-		if ((uint32_t)f->off + f->width > end)
-			end = (uint32_t)f->off + f->width;
+		first = 0;
 	}
 	fputc('}', o);
 	/* Bytes a newer schema added: kept, so export loses nothing. */
@@ -1311,6 +1332,52 @@ static void json_list(FILE *o, const struct psf_node *n,
 	fputc(']', o);
 }
 
+/* Strict UTF-8 (RFC 3629: no overlongs, surrogates or values past
+ * U+10FFFF), so any JSON reader takes the string as it is. */
+static int json_utf8_ok(const uint8_t *p, size_t n)
+{
+	size_t i = 0, k, need;
+	uint32_t cp, min;
+
+	while (i < n) {
+		uint8_t b = p[i];
+
+		if (b < 0x80) {
+			i++;
+			continue;
+		}
+		if ((b & 0xe0) == 0xc0)
+			need = 1, cp = b & 0x1f, min = 0x80;
+		else if ((b & 0xf0) == 0xe0)
+			need = 2, cp = b & 0x0f, min = 0x800;
+		else if ((b & 0xf8) == 0xf0)
+			need = 3, cp = b & 0x07, min = 0x10000;
+		else
+			return 0;
+		if (n - i - 1 < need)
+			return 0;
+		for (k = 1; k <= need; k++) {
+			if ((p[i + k] & 0xc0) != 0x80)
+				return 0;
+			cp = cp << 6 | (p[i + k] & 0x3f);
+		}
+		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+			return 0;
+		i += need + 1;
+	}
+	return 1;
+}
+
+static int json_all_zero(const uint8_t *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (p[i])
+			return 0;
+	return 1;
+}
+
 static void json_node(FILE *o, const struct psf_node *n, int ind)
 {
 	const struct psf_elem_desc *d = psf_schema_lookup(n->sig);
@@ -1330,14 +1397,21 @@ static void json_node(FILE *o, const struct psf_node *n, int ind)
 		fprintf(o, "%*s]}", n->first ? ind : 0, "");
 		return;
 	}
-	if (d && d->kind == PSF_KIND_STRING) {
+	/* Whatever a typed form cannot carry exactly is written as "hex":
+	 * a string that is not UTF-8, a list that is not whole items, a pad
+	 * that is not zeros, a record cut inside a field. */
+	if (d && d->kind == PSF_KIND_STRING &&
+	    json_utf8_ok(n->data, n->len)) {
 		fprintf(o, ", \"value\": ");
 		json_str(o, (const char *)n->data, n->len);
-	} else if (d && d->kind == PSF_KIND_RECORD) {
+	} else if (d && d->kind == PSF_KIND_RECORD &&
+		   json_record_fits(n, d)) {
 		json_record(o, n, d);
-	} else if (d && d->kind == PSF_KIND_LIST) {
+	} else if (d && d->kind == PSF_KIND_LIST &&
+		   n->len % (d->item_len ? d->item_len : 1) == 0) {
 		json_list(o, n, d);
-	} else if (d && d->kind == PSF_KIND_PAD) {
+	} else if (d && d->kind == PSF_KIND_PAD &&
+		   json_all_zero(n->data, n->len)) {
 		fprintf(o, ", \"bytes\": %u", n->len);
 	} else {
 		fprintf(o, ", \"hex\": ");
@@ -1440,15 +1514,16 @@ static int import_edit(struct psctl_ctx *c, void *buf, size_t cap, void *arg)
 	return 0;
 }
 
-/* Text (or a binary store, told by its magic) -> a checked store. */
+/* Text, JSON (first non-space byte '{') or a binary store (told by its
+ * magic) -> a checked store. */
 static int import_load(struct psctl_ctx *c, const char *path, void **out,
 		       size_t *olen)
 {
 	struct psf_text_error te;
 	struct psf_tree *t;
 	uint32_t bad = 0;
-	char *in = NULL;
-	size_t len = 0;
+	char *in = NULL, msg[600];
+	size_t len = 0, i;
 	int rc = read_file(c, path, &in, &len);
 
 	if (rc)
@@ -1467,12 +1542,23 @@ static int import_load(struct psctl_ctx *c, const char *path, void **out,
 		*olen = len;
 		return 0;
 	}
-	rc = psf_text_parse(in, len, &t, &te);
-	free(in);
-	if (rc)
-		return psctl_error(c, "import", NULL, path, PSCTL_EXIT_INVALID,
-				   "line %zu, column %zu: %s", te.line,
-				   te.column, te.msg);
+	for (i = 0; i < len && strchr(" \t\r\n", in[i]); i++)
+		;
+	if (i < len && in[i] == '{') {
+		rc = psctl_json_parse(in, len, &t, msg, sizeof msg);
+		free(in);
+		if (rc)
+			return psctl_error(c, "import", NULL, path,
+					   PSCTL_EXIT_INVALID, "%s", msg);
+	} else {
+		rc = psf_text_parse(in, len, &t, &te);
+		free(in);
+		if (rc)
+			return psctl_error(c, "import", NULL, path,
+					   PSCTL_EXIT_INVALID,
+					   "line %zu, column %zu: %s", te.line,
+					   te.column, te.msg);
+	}
 	rc = psf_tree_pack_alloc(t, out, olen);
 	psf_tree_free(t);
 	if (rc)

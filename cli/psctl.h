@@ -8,6 +8,7 @@
  *                  image, reserve, profile), thin front ends over the edit
  *                  operations in libpstate (pstate.h, "Configuration")
  *   psctl_shell.c  the interactive shell (libedit)
+ *   psctl_json.c   the JSON form read by `import` (json-c)
  *
  * Grammar (virsh-like): psctl [GLOBAL OPTIONS] NOUN VERB [ARGS] [--field
  * VALUE ...], or a store-level VERB alone (psctl info).
@@ -109,6 +110,16 @@ extern const struct psctl_cmd psctl_store_cmds[];
 
 /* Run one command line already split into words; returns the exit code. */
 int psctl_run(struct psctl_ctx *c, int argc, char **argv);
+
+/*
+ * The JSON form of a store (what `export --json` writes; psctl_json.c) ->
+ * a new tree in *out.  On failure returns -1 and writes one line (no
+ * newline) to msg: "line L, column C: ..." for JSON that does not parse,
+ * "JSON.PATH: ..." for a document that describes no valid store.
+ */
+struct psf_tree;
+int psctl_json_parse(const char *in, size_t len, struct psf_tree **out,
+		     char *msg, size_t cap);
 
 /* The shell (psctl_shell.c); returns the exit code. */
 int psctl_shell(struct psctl_ctx *c);

@@ -764,6 +764,7 @@ static void err_init(struct ps_cfg_err *e, const char *field)
 	e->field = field;
 	e->why = NULL;
 	e->holder[0] = 0;
+	e->value[0] = 0;
 }
 
 static int fail(struct ps_cfg_err *e, int code, const char *why)
@@ -1126,6 +1127,8 @@ struct asker {
 	int self;
 	int owner;
 	enum ps_obj owner_kind;
+	int skip_vm;            /* a VM not to look in (-1: none) */
+	int skip_prof;          /* a profile not to look in (-1: none) */
 };
 
 /* A VM that carries a profile shares its identity: not a clash. */
@@ -1206,7 +1209,8 @@ static int ident_clash(const void *buf, enum ident id, const uint8_t *v,
 
 	for (el = ps_obj_next(buf, root, PS_OBJ_VM, -1); el >= 0;
 	     el = ps_obj_next(buf, root, PS_OBJ_VM, el)) {
-		if (a->owner_kind == PS_OBJ_PROFILE && carries(buf, el, a->owner))
+		if (el == a->skip_vm ||
+		    (a->owner_kind == PS_OBJ_PROFILE && carries(buf, el, a->owner)))
 			continue;
 		if (vm_has(buf, el, id, v, n, a, &nic)) {
 			if (nic >= 0)
@@ -1218,7 +1222,7 @@ static int ident_clash(const void *buf, enum ident id, const uint8_t *v,
 	}
 	for (el = ps_obj_next(buf, root, PS_OBJ_PROFILE, -1); el >= 0;
 	     el = ps_obj_next(buf, root, PS_OBJ_PROFILE, el)) {
-		if (el == a->self ||
+		if (el == a->self || el == a->skip_prof ||
 		    (a->owner_kind == PS_OBJ_VM && carries(buf, a->owner, el)))
 			continue;
 		if (profile_has(buf, el, id, v, n)) {
@@ -1518,7 +1522,7 @@ int ps_field_parse(const struct ps_field *f, const char *s, size_t n,
 
 static struct asker asker_for(const void *buf, int elem, enum ps_obj k)
 {
-	struct asker a = { elem, elem, k };
+	struct asker a = { elem, elem, k, -1, -1 };
 
 	if (kinds[k].sub) {
 		a.owner = vm_of(buf, elem);
@@ -1676,6 +1680,445 @@ int ps_obj_set(void *buf, size_t cap, int elem, enum ps_obj k,
 		return fail(e, PS_ERR_NOFIELD, "no such field");
 	rc = ps_field_parse(f, val, vlen, &v, e);
 	return rc ? rc : ps_obj_set_value(buf, cap, elem, k, f, &v, e);
+}
+
+/* ---------------------------------------------------- profile assignment */
+
+/* A bracketed IPv6 literal's inside: hex digits, ':' and '.' (an
+ * embedded IPv4), at least one ':'. */
+static int check_ip6(const char *s, size_t n)
+{
+	size_t i, colons = 0;
+
+	for (i = 0; i < n; i++) {
+		if (s[i] == ':')
+			colons++;
+		else if (s[i] != '.' && hexval(s[i]) < 0)
+			return 0;
+	}
+	return n > 0 && colons >= 2;
+}
+
+int ps_parse_target(const char *s, size_t n, uint8_t *kind, size_t *name_off,
+		    size_t *name_len, const char **why)
+{
+	static const char bmc[] = "bmc://";
+	size_t i, h, hl;
+	uint64_t port;
+
+	*name_off = 0;
+	*name_len = 0;
+	if (n == 0)
+		return bad(why, "empty target");
+	if (n > PS_CFG_TEXT_MAX)
+		return bad(why, "longer than 255 characters");
+	if (n >= 6 && eq_ci(s, 6, bmc)) {
+		*kind = PSF_TARGET_PHYSICAL;
+		h = 6;
+		if (h < n && s[h] == '[') {
+			for (i = h + 1; i < n && s[i] != ']'; i++)
+				;
+			if (i == n || !check_ip6(s + h + 1, i - h - 1))
+				return bad(why, "bad IPv6 host in [ ]");
+			i++;
+		} else {
+			for (i = h; i < n && s[i] != ':' && s[i] != '/'; i++)
+				;
+			if (i == h)
+				return bad(why, "empty host");
+			if (check_host(s + h, i - h, why))
+				return PS_ERR_BADVALUE;
+		}
+		hl = i - h;
+		if (!hl)
+			return bad(why, "empty host");
+		if (i == n)
+			return 0;
+		if (s[i] != ':')
+			return bad(why, "not bmc://HOST[:PORT]");
+		if (ps_parse_uint(s + i + 1, n - i - 1, 1, 65535, &port, NULL))
+			return bad(why, "port not 1-65535");
+		return 0;
+	}
+	*kind = PSF_TARGET_VM;
+	if (n >= 3 && eq_ci(s, 3, "vm:")) {
+		*name_off = 3;
+		*name_len = n - 3;
+	} else {
+		*name_len = n;
+	}
+	if (ps_check_name(s + *name_off, *name_len, NULL))
+		return bad(why, "not a VM name, vm:NAME or bmc://HOST[:PORT]");
+	return 0;
+}
+
+/* The VM carrying profile prof other than skip, or -1. */
+static int carrier(const void *buf, int prof, int skip)
+{
+	int root = psf_root(buf), vm;
+
+	for (vm = ps_obj_next(buf, root, PS_OBJ_VM, -1); vm >= 0;
+	     vm = ps_obj_next(buf, root, PS_OBJ_VM, vm))
+		if (vm != skip && carries(buf, vm, prof))
+			return vm;
+	return -1;
+}
+
+/* e->holder = "vm 'NAME'" or the target text, for "already assigned". */
+static void holder_target(const void *buf, int prof, struct ps_cfg_err *e)
+{
+	uint32_t len;
+	const char *t = str_of(buf, prof, PSF_TARGET, &len);
+	struct sb s;
+
+	if (!e)
+		return;
+	sb_init(&s, e->holder, sizeof(e->holder));
+	if (rec_uint(buf, prof, PSF_PROFILE_CONFIG, PSF_PROC_TARGET_KIND, 1) ==
+	    PSF_TARGET_VM)
+		sb_str(&s, "vm '");
+	else
+		sb_put(&s, "'", 1);
+	sb_put(&s, t ? t : "", len > 80 ? 80 : len);
+	sb_put(&s, "'", 1);
+}
+
+static void value_mac(struct ps_cfg_err *e, const uint8_t *m)
+{
+	if (e)
+		ps_fmt_mac(m, e->value);
+}
+
+/* Write the profile's assignment: state, target kind, target text. */
+static int write_assignment(void *buf, size_t cap, int prof, uint8_t state,
+			    uint8_t kind, const char *t, size_t tn)
+{
+	const struct ps_field *fs = ps_obj_field(PS_OBJ_PROFILE, "state", 5);
+	const struct ps_field *fk =
+		ps_obj_field(PS_OBJ_PROFILE, "target-kind", 11);
+	int rc = write_field(buf, cap, prof, PS_OBJ_PROFILE, fs, &state);
+
+	if (!rc)
+		rc = write_field(buf, cap, prof, PS_OBJ_PROFILE, fk, &kind);
+	if (rc)
+		return rc;
+	if (!tn)
+		return drop_child(buf, prof, PSF_TARGET);
+	rc = put_child(buf, cap, prof, PSF_TARGET, t, (uint32_t)tn);
+	return rc < 0 ? rc : 0;
+}
+
+/* NIC number i of vm (pads not counted), or -1. */
+static int nic_at(const void *buf, int vm, uint32_t i)
+{
+	int el;
+
+	for (el = ps_obj_next(buf, vm, PS_OBJ_NIC, -1); el >= 0 && i;
+	     el = ps_obj_next(buf, vm, PS_OBJ_NIC, el))
+		i--;
+	return el < 0 ? -1 : el;
+}
+
+/* Give NIC i of the VM named (vn, vl) the MAC m. */
+static int write_nic_mac(void *buf, size_t cap, const char *vn, size_t vl,
+			 uint32_t i, const uint8_t *m)
+{
+	int vm = ps_obj_find(buf, psf_root(buf), PS_OBJ_VM, vn, vl);
+	int nic = vm < 0 ? vm : nic_at(buf, vm, i);
+
+	if (nic < 0)
+		return PSF_ERR_NOTFOUND;
+	return write_field(buf, cap, nic, PS_OBJ_NIC,
+			   ps_obj_field(PS_OBJ_NIC, "mac", 3), m);
+}
+
+int ps_profile_assign(void *buf, size_t cap, int prof, const char *target,
+		      size_t n, struct ps_cfg_err *e)
+{
+	char pname[PS_CFG_NAME_MAX], vname[PS_CFG_NAME_MAX];
+	uint8_t kind, uuid[16], tmp[16];
+	const uint8_t *macs, *serial;
+	uint32_t plen, mlen = 0, slen_, count = 0, i, j;
+	size_t vo, vl;
+	struct asker a = { -1, -1, PS_OBJ_VM, -1, -1 };
+	const char *p, *why = NULL;
+	int vm = -1, other, el, rc;
+
+	err_init(e, "target");
+	if (psf_sig(buf, prof) != PSF_PROFILE)
+		return PSF_ERR_BADVALUE;
+	if (ps_parse_target(target, n, &kind, &vo, &vl, &why))
+		return fail(e, PS_ERR_BADVALUE, why);
+	p = str_of(buf, prof, PSF_NAME, &plen);
+	if (!p || plen > PS_CFG_NAME_MAX)
+		return fail(e, PS_ERR_BADVALUE, "profile has no valid name");
+	psf_memcpy(pname, p, plen);
+	if (kind == PSF_TARGET_VM) {
+		vm = ps_obj_find(buf, psf_root(buf), PS_OBJ_VM, target + vo,
+				 vl);
+		if (vm < 0)
+			return fail(e, PSF_ERR_NOTFOUND, "no such vm");
+		psf_memcpy(vname, target + vo, vl);
+	}
+	/* One assignment at a time: unassign first. */
+	if (rec_uint(buf, prof, PSF_PROFILE_CONFIG, PSF_PROC_STATE, 1) !=
+	    PSF_PROFILE_UNASSIGNED) {
+		holder_target(buf, prof, e);
+		if (e)
+			e->field = NULL;
+		return fail(e, PS_ERR_INUSE,
+			    rec_uint(buf, prof, PSF_PROFILE_CONFIG,
+				     PSF_PROC_STATE, 1) == PSF_PROFILE_ASSIGNED
+				    ? "already assigned to"
+				    : "in transit (a move was interrupted) to");
+	}
+	other = carrier(buf, prof, vm);
+	if (other >= 0) {
+		holder_of(buf, other, PS_OBJ_VM, -1, e);
+		if (e)
+			e->field = NULL;
+		return fail(e, PS_ERR_INUSE, "already carried by");
+	}
+	if (kind == PSF_TARGET_PHYSICAL)
+		return write_assignment(buf, cap, prof, PSF_PROFILE_ASSIGNED,
+					kind, target, n);
+
+	/* The VM: free to carry this profile. */
+	p = str_of(buf, vm, PSF_PROFILE_REF, &i);
+	if (p && !(i == plen && psf_memcmp(p, pname, plen) == 0)) {
+		struct sb s;
+
+		if (e) {
+			sb_init(&s, e->holder, sizeof(e->holder));
+			sb_str(&s, "profile '");
+			sb_put(&s, p, i > 64 ? 64 : i);
+			sb_put(&s, "'", 1);
+		}
+		return fail(e, PS_ERR_INUSE, "already carries");
+	}
+
+	/* The identity it will take, checked as the VM will hold it. */
+	a.owner = vm;
+	a.skip_vm = vm;
+	a.skip_prof = prof;
+	rec_bytes(buf, prof, PSF_PROFILE_CONFIG, PSF_PROC_UUID, uuid, 16);
+	if (!all_zero(uuid, 16)) {
+		err_init(e, "uuid");
+		if (e)
+			ps_fmt_uuid(uuid, e->value);
+		rc = ident_clash(buf, ID_UUID, uuid, 16, &a, e);
+		if (rc)
+			return rc;
+	}
+	serial = (const uint8_t *)str_of(buf, prof, PSF_SERIAL_NUMBER, &slen_);
+	if (serial && slen_) {
+		err_init(e, "serial");
+		if (e) {
+			struct sb s;
+
+			sb_init(&s, e->value, sizeof(e->value));
+			sb_put(&s, (const char *)serial, slen_);
+		}
+		rc = ident_clash(buf, ID_SERIAL, serial, slen_, &a, e);
+		if (rc)
+			return rc;
+	}
+	macs = psf_child_payload(buf, prof, PSF_MAC_LIST, &mlen);
+	for (el = ps_obj_next(buf, vm, PS_OBJ_NIC, -1); el >= 0;
+	     el = ps_obj_next(buf, vm, PS_OBJ_NIC, el))
+		count++;
+	if (macs && count > mlen / PSF_MAC_LEN)
+		count = mlen / PSF_MAC_LEN;
+	if (!macs)
+		count = 0;
+	if (count > PS_CFG_LIST_MAX)
+		count = PS_CFG_LIST_MAX;
+	for (i = 0; i < count; i++) {
+		const uint8_t *m = macs + i * PSF_MAC_LEN;
+
+		err_init(e, "mac");
+		value_mac(e, m);
+		for (j = 0; j < i; j++)
+			if (psf_memcmp(m, macs + j * PSF_MAC_LEN, 6) == 0)
+				return fail(e, PS_ERR_DUPLICATE,
+					    "listed twice in the profile");
+		rc = ident_clash(buf, ID_MAC, m, 6, &a, e);
+		if (rc)
+			return rc;
+		/* The VM's NICs past the list keep their MACs. */
+		for (j = 0, el = ps_obj_next(buf, vm, PS_OBJ_NIC, -1);
+		     el >= 0; j++, el = ps_obj_next(buf, vm, PS_OBJ_NIC, el)) {
+			if (j < count)
+				continue;
+			rec_bytes(buf, el, PSF_NIC_CONFIG, PSF_NICC_MAC, tmp,
+				  6);
+			if (psf_memcmp(tmp, m, 6) == 0) {
+				holder_of(buf, el, PS_OBJ_NIC, vm, e);
+				return fail(e, PS_ERR_DUPLICATE,
+					    "already in use");
+			}
+		}
+	}
+	err_init(e, NULL);
+
+	/* Every check passed: write.  The profile first, then the VM (found
+	 * again by name: edits may move what follows them). */
+	rc = write_assignment(buf, cap, prof, PSF_PROFILE_ASSIGNED, kind,
+			      vname, vl);
+	if (rc)
+		return rc;
+	vm = ps_obj_find(buf, psf_root(buf), PS_OBJ_VM, vname, vl);
+	if (vm < 0)
+		return vm;
+	rc = put_child(buf, cap, vm, PSF_PROFILE_REF, pname, plen);
+	if (rc < 0)
+		return rc;
+	if (!all_zero(uuid, 16)) {
+		rc = write_field(buf, cap, vm, PS_OBJ_VM,
+				 ps_obj_field(PS_OBJ_VM, "uuid", 4), uuid);
+		if (rc)
+			return rc;
+	}
+	for (i = 0; i < count; i++) {
+		/* Read the MAC again: the profile may have moved. */
+		el = ps_obj_find(buf, psf_root(buf), PS_OBJ_PROFILE, pname,
+				 plen);
+		macs = el < 0 ? NULL
+			      : psf_child_payload(buf, el, PSF_MAC_LIST, &mlen);
+		if (!macs || mlen < (i + 1) * PSF_MAC_LEN)
+			return PSF_ERR_NOTFOUND;
+		psf_memcpy(tmp, macs + i * PSF_MAC_LEN, 6);
+		rc = write_nic_mac(buf, cap, vname, vl, i, tmp);
+		if (rc)
+			return rc;
+	}
+	if (serial && slen_) {
+		uint8_t sn[PS_CFG_SERIAL_MAX];
+
+		el = ps_obj_find(buf, psf_root(buf), PS_OBJ_PROFILE, pname,
+				 plen);
+		serial = el < 0 ? NULL : (const uint8_t *)str_of(
+				buf, el, PSF_SERIAL_NUMBER, &slen_);
+		if (!serial || slen_ > sizeof(sn))
+			return PSF_ERR_NOTFOUND;
+		psf_memcpy(sn, serial, slen_);
+		vm = ps_obj_find(buf, psf_root(buf), PS_OBJ_VM, vname, vl);
+		rc = vm < 0 ? vm : put_child(buf, cap, vm, PSF_SERIAL_NUMBER,
+					     sn, slen_);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+/*
+ * A VM that stops carrying profile prof: every value it shares with the
+ * profile is replaced -- UUID and NIC MACs by fresh ones from rnd, the
+ * serial number removed -- and its profile-ref dropped.  *used counts the
+ * random bytes taken.  Checks first, then writes.
+ */
+static int release_vm(void *buf, size_t cap, int prof, int vm,
+		      const uint8_t *rnd, size_t rndlen, size_t *used,
+		      struct ps_cfg_err *e)
+{
+	char vname[PS_CFG_NAME_MAX];
+	uint8_t puuid[16], cur[16], nu[16], nm[PS_CFG_LIST_MAX][6];
+	int renew[PS_CFG_LIST_MAX];
+	struct asker a = { -1, vm, PS_OBJ_VM, -1, -1 };
+	const uint8_t *macs;
+	const char *p;
+	uint32_t mlen = 0, vl, i, j, slen_;
+	int el, rc, new_uuid = 0, drop_serial = 0;
+
+	p = str_of(buf, vm, PSF_NAME, &vl);
+	if (!p || vl > PS_CFG_NAME_MAX)
+		return PSF_ERR_BADVALUE;
+	psf_memcpy(vname, p, vl);
+	rec_bytes(buf, prof, PSF_PROFILE_CONFIG, PSF_PROC_UUID, puuid, 16);
+	rec_bytes(buf, vm, PSF_VM_CONFIG, PSF_VMC_UUID, cur, 16);
+	if (!all_zero(puuid, 16) && psf_memcmp(puuid, cur, 16) == 0) {
+		if (*used + 16 > rndlen)
+			return fail(e, PS_ERR_BADVALUE, "not enough random bytes");
+		ps_gen_uuid(rnd + *used, nu);
+		*used += 16;
+		new_uuid = 1;
+		err_init(e, "uuid");
+		rc = ident_clash(buf, ID_UUID, nu, 16, &a, e);
+		if (rc)
+			return rc;
+	}
+	p = str_of(buf, prof, PSF_SERIAL_NUMBER, &slen_);
+	drop_serial = p && slen_ && str_is(buf, vm, PSF_SERIAL_NUMBER, p, slen_);
+	macs = psf_child_payload(buf, prof, PSF_MAC_LIST, &mlen);
+	for (i = 0, el = ps_obj_next(buf, vm, PS_OBJ_NIC, -1);
+	     el >= 0 && i < PS_CFG_LIST_MAX;
+	     i++, el = ps_obj_next(buf, vm, PS_OBJ_NIC, el)) {
+		renew[i] = 0;
+		rec_bytes(buf, el, PSF_NIC_CONFIG, PSF_NICC_MAC, cur, 6);
+		if (!macs || !list_has(macs, mlen, PSF_MAC_LEN, cur, 6))
+			continue;
+		if (*used + 6 > rndlen)
+			return fail(e, PS_ERR_BADVALUE, "not enough random bytes");
+		ps_gen_mac(rnd + *used, nm[i]);
+		*used += 6;
+		renew[i] = 1;
+		err_init(e, "mac");
+		value_mac(e, nm[i]);
+		for (j = 0; j < i; j++)
+			if (renew[j] && psf_memcmp(nm[j], nm[i], 6) == 0)
+				return fail(e, PS_ERR_DUPLICATE,
+					    "generated twice");
+		rc = ident_clash(buf, ID_MAC, nm[i], 6, &a, e);
+		if (rc)
+			return rc;
+	}
+	err_init(e, NULL);
+	rc = drop_child(buf, vm, PSF_PROFILE_REF);
+	if (!rc && drop_serial)
+		rc = drop_child(buf, vm, PSF_SERIAL_NUMBER);
+	if (!rc && new_uuid)
+		rc = write_field(buf, cap, vm, PS_OBJ_VM,
+				 ps_obj_field(PS_OBJ_VM, "uuid", 4), nu);
+	for (j = 0; !rc && j < i; j++)
+		if (renew[j])
+			rc = write_nic_mac(buf, cap, vname, vl, j, nm[j]);
+	return rc;
+}
+
+int ps_profile_unassign(void *buf, size_t cap, int prof, const uint8_t *rnd,
+			size_t rndlen, struct ps_cfg_err *e)
+{
+	char pname[PS_CFG_NAME_MAX];
+	const char *p;
+	uint32_t plen;
+	size_t used = 0;
+	int vm, rc;
+
+	err_init(e, NULL);
+	if (psf_sig(buf, prof) != PSF_PROFILE)
+		return PSF_ERR_BADVALUE;
+	p = str_of(buf, prof, PSF_NAME, &plen);
+	if (!p || plen > PS_CFG_NAME_MAX)
+		return fail(e, PS_ERR_BADVALUE, "profile has no valid name");
+	psf_memcpy(pname, p, plen);
+	/* Every VM carrying it (normally the one it is assigned to). */
+	while ((vm = carrier(buf, prof, -1)) >= 0) {
+		rc = release_vm(buf, cap, prof, vm, rnd, rndlen, &used, e);
+		if (rc)
+			return rc;
+		prof = ps_obj_find(buf, psf_root(buf), PS_OBJ_PROFILE, pname,
+				   plen);
+		if (prof < 0)
+			return prof;
+	}
+	if (rec_uint(buf, prof, PSF_PROFILE_CONFIG, PSF_PROC_STATE, 1) ==
+		    PSF_PROFILE_UNASSIGNED &&
+	    rec_uint(buf, prof, PSF_PROFILE_CONFIG, PSF_PROC_TARGET_KIND, 1) ==
+		    PSF_TARGET_NONE &&
+	    psf_find_child(buf, prof, PSF_TARGET) == PSF_ERR_NOTFOUND)
+		return 0;  /* nothing to clear: no write */
+	return write_assignment(buf, cap, prof, PSF_PROFILE_UNASSIGNED,
+				PSF_TARGET_NONE, NULL, 0);
 }
 
 /* ------------------------------------------------------------- getting */

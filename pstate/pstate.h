@@ -1167,6 +1167,10 @@ struct ps_cfg_err {
 	const char *field;        /* keyword, or NULL                       */
 	const char *why;          /* fixed English reason, or NULL          */
 	char holder[160];         /* e.g. "nic 'eth0' of vm 'web1'", or ""  */
+	char value[48];           /* the clashing value as text when the
+				     caller did not give it (profile
+				     assign: a MAC taken from the
+				     profile), or ""                      */
 };
 
 /* A parsed value: integers in u, byte strings/lists in b[0..len). */
@@ -1266,6 +1270,54 @@ void ps_fmt_wwn(const uint8_t wwn[8], char out[24]);
  * MAC (octet 0: bit 1 set, bit 0 clear) and an RFC 4122 version 4 UUID. */
 void ps_gen_mac(const uint8_t rnd[6], uint8_t mac[6]);
 void ps_gen_uuid(const uint8_t rnd[16], uint8_t uuid[16]);
+
+/*
+ * Profile assignment (docs/schema.md, PROFILE).  A target is
+ *   bmc://HOST[:PORT]   a physical server's BMC (HOST a host name, an
+ *                       IPv4 address or [IPv6]; PORT 1-65535)
+ *   vm:NAME or NAME     a VM in this store
+ * ps_parse_target sets *kind (PSF_TARGET_PHYSICAL / PSF_TARGET_VM) and,
+ * for a VM, the name's span s[*name_off .. + *name_len).
+ *
+ * ps_profile_assign: the profile at prof becomes assigned to target.  For
+ * a VM, in the same edit, the VM's profile-ref names the profile and the
+ * VM takes the profile's identity: its UUID and serial number become the
+ * profile's (when the profile has them) and its NICs, in NIC order, take
+ * the profile's mac-list (NICs past the list keep their MACs; MACs past
+ * the NICs stay unused).  Refused, nothing written:
+ *   PS_ERR_BADVALUE   target syntax (e->field "target")
+ *   PSF_ERR_NOTFOUND  no such VM (e->field "target")
+ *   PS_ERR_INUSE      the profile is assigned or in transit (e->why
+ *                     "already assigned to", e->holder its target, e.g.
+ *                     "vm 'web1'"), or carried by another VM ("already
+ *                     carried by", holder "vm 'x'"; e->field NULL for
+ *                     both), or the VM carries another profile (e->field
+ *                     "target", why "already carries", holder "profile
+ *                     'p'")
+ *   PS_ERR_DUPLICATE  a value the VM would take is held by another VM or
+ *                     profile, or by one of the VM's own NICs past the
+ *                     list (e->field "uuid"/"serial"/"mac", e->value the
+ *                     value, e->holder who has it)
+ *
+ * ps_profile_unassign: clears the profile's state, target kind and target
+ * and every VM's profile-ref to it.  Such a VM does not keep the
+ * profile's identity (the profile stays in the store and may be assigned
+ * elsewhere: the same UUID or MAC must never be live on two machines) and
+ * its old identity is not restored (it was not kept, and may be in use
+ * again): each value it shares with the profile is replaced -- a fresh
+ * UUID (16 bytes of rnd) and fresh locally administered MACs (6 bytes
+ * each, in NIC order), and the serial number removed.  rnd holds rndlen
+ * caller-supplied random bytes (16 + 6 * PS_CFG_LIST_MAX per VM is always
+ * enough).  PS_ERR_DUPLICATE if a generated value happens to be in use
+ * (retry with other bytes); a profile already unassigned: 0, no write.
+ */
+#define PS_CFG_RND_UNASSIGN (16u + 6u * PS_CFG_LIST_MAX)
+int ps_parse_target(const char *s, size_t n, uint8_t *kind, size_t *name_off,
+		    size_t *name_len, const char **why);
+int ps_profile_assign(void *buf, size_t cap, int prof, const char *target,
+		      size_t n, struct ps_cfg_err *e);
+int ps_profile_unassign(void *buf, size_t cap, int prof, const uint8_t *rnd,
+			size_t rndlen, struct ps_cfg_err *e);
 
 /*
  * Whole-store schema check: every rule the edits above enforce one at a

@@ -5,7 +5,7 @@
 set -eu
 
 PACKAGES="build-essential pkg-config clang llvm libclang-rt-14-dev
-libcmocka-dev libedit-dev libusb-1.0-0-dev libudev-dev libblkid-dev
+libcmocka-dev libedit-dev libjson-c-dev libusb-1.0-0-dev libudev-dev libblkid-dev
 libfdisk-dev fdisk umockdev libumockdev-dev
 libvirt-dev libvirt-clients libvirt-daemon libvirt-daemon-driver-qemu
 ipmitool openipmi libopenipmi-dev tmux

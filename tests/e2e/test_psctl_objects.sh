@@ -137,6 +137,111 @@ expect_exit 0 "dry run" -- ps --dry-run vm set web1 --cpus 3
 if [ "$(hash_of "$A")" = "$h" ]; then pass "dry run: image unchanged"
 else fail "dry run changed the image"; fi
 
+# ---- profile assign / unassign
+expect_exit 0 "profile create silver" -- ps profile create silver --serial PRO-S \
+    --uuid 22222222-3333-4444-8555-666666666666 --macs 02:00:00:00:01:01,02:00:00:00:01:02
+expect_exit 0 "vm create asg" -- ps vm create asg --serial SN-ASG
+expect_exit 0 "nic add asg eth0" -- ps nic add asg eth0
+expect_exit 0 "nic add asg eth1" -- ps nic add asg eth1
+expect_exit 0 "nic add asg eth2" -- ps nic add asg eth2 --mac 02:00:00:00:01:99
+expect_exit 0 "profile assign to vm" -- ps profile assign silver asg
+expect_exit 0 "vm show after assign" -- ps vm show asg --json
+jq_is "assign: vm uuid is the profile's" "j['uuid']" 22222222-3333-4444-8555-666666666666
+jq_is "assign: vm serial is the profile's" "j['serial']" PRO-S
+jq_is "assign: vm profile-ref" "j['profile']" silver
+jq_is "assign: MACs in NIC order" "[n['mac'] for n in j['nics']]" \
+    "['02:00:00:00:01:01', '02:00:00:00:01:02', '02:00:00:00:01:99']"
+expect_exit 0 "profile show after assign" -- ps profile show silver --json
+jq_is "assign: profile state" "j['state'] + ' ' + j['target-kind'] + ' ' + j['target']" "assigned vm asg"
+expect_exit 0 "check after assign (VM carries the profile)" -- ps check
+expect_exit 0 "vm create asg2" -- ps vm create asg2
+expect_exit 0 "nic add asg2 eth0" -- ps nic add asg2 eth0
+expect_exit 0 "nic add asg2 eth1" -- ps nic add asg2 eth1
+expect_exit 0 "profile create bronze" -- ps profile create bronze \
+    --uuid 33333333-4444-4555-8666-777777777777 --macs 02:00:00:00:03:01
+expect_exit 0 "profile create cmac" -- ps profile create cmac --macs 02:00:00:00:04:01
+# Identity clashes cannot be made by checked edits of identities, but a
+# VM may hold its profile's values and then drop the profile-ref (vm set
+# --profile=): that VM now holds values the profile would hand out.
+expect_exit 0 "vm create ghost" -- ps vm create ghost --profile bronze
+expect_exit 0 "ghost takes bronze's uuid" -- ps vm set ghost --uuid 33333333-4444-4555-8666-777777777777
+expect_exit 0 "ghost drops bronze" -- ps vm set ghost --profile=
+expect_exit 0 "vm create ghost2" -- ps vm create ghost2 --profile cmac
+expect_exit 0 "nic add ghost2 eth0 with cmac's MAC" -- ps nic add ghost2 eth0 --mac 02:00:00:00:04:01
+expect_exit 0 "ghost2 drops cmac" -- ps vm set ghost2 --profile=
+# Refusals: exit code, one-line message, image unchanged.
+while IFS='|' read -r code msg args; do
+    [ -z "$code" ] && continue
+    h=$(hash_of "$A")
+    # shellcheck disable=SC2086
+    "$PSCTL" -q -i "$A" $args >"$WORK/out" 2>"$WORK/err"
+    got=$?
+    if [ "$got" -ne "$code" ]; then
+        fail "assign refusal '$args': exit $got, expected $code: $(cat "$WORK/err")"
+    elif ! grep -qF -- "$msg" "$WORK/err" || [ "$(wc -l < "$WORK/err")" -ne 1 ]; then
+        fail "assign refusal '$args': stderr lacks '$msg' (or not one line): $(cat "$WORK/err")"
+    elif [ "$(hash_of "$A")" != "$h" ]; then
+        fail "assign refusal '$args': image changed"
+    else
+        pass "assign refusal '$args' (exit $code, '$msg', unchanged)"
+    fi
+done <<'XEOF'
+4|profile 'silver' already assigned to vm 'asg'; unassign it first|profile assign silver asg2
+4|profile 'silver' already assigned to vm 'asg'|profile assign silver bmc://10.0.0.9
+4|target 'asg': vm 'asg' already carries profile 'silver'|profile assign bronze asg
+4|uuid '33333333-4444-4555-8666-777777777777': vm 'asg2' cannot take it from profile 'bronze': already in use by vm 'ghost'|profile assign bronze asg2
+4|mac '02:00:00:00:04:01': vm 'asg2' cannot take it from profile 'cmac': already in use by nic 'eth0' of vm 'ghost2'|profile assign cmac vm:asg2
+5|name 'nosuch': no such profile|profile assign nosuch asg2
+5|target 'nosuch': no such vm|profile assign bronze nosuch
+5|target 'vm:nosuch': no such vm|profile assign bronze vm:nosuch
+3|target 'bmc://': empty host|profile assign bronze bmc://
+3|target 'bmc://:623': empty host|profile assign bronze bmc://:623
+3|target 'bmc://h:0': port not 1-65535|profile assign bronze bmc://h:0
+3|target 'bmc://h:65536': port not 1-65535|profile assign bronze bmc://h:65536
+3|target 'bmc://h_x': characters other than|profile assign bronze bmc://h_x
+3|target 'image:/x.img#vm': not a VM name, vm:NAME or bmc://HOST[:PORT]|profile assign bronze image:/x.img#vm
+2|usage: profile assign PROFILE TARGET|profile assign bronze
+2|usage: profile unassign PROFILE|profile unassign
+5|name 'nosuch': no such profile|profile unassign nosuch
+XEOF
+for x in ghost ghost2; do expect_exit 0 "vm delete $x" -- ps vm delete $x; done
+expect_exit 0 "profile unassign" -- ps profile unassign silver
+expect_exit 0 "vm show after unassign" -- ps vm show asg --json
+python3 - "$WORK/out" > "$WORK/chk" <<'PYEOF'
+import json, sys
+j = json.load(open(sys.argv[1]))
+macs = [n['mac'] for n in j['nics']]
+ok = (j['profile'] == '' and j['serial'] == '' and len(j['uuid']) == 36
+      and j['uuid'] != '22222222-3333-4444-8555-666666666666'
+      and not set(macs[:2]) & {'02:00:00:00:01:01', '02:00:00:00:01:02'}
+      and all(int(m[:2], 16) & 3 == 2 for m in macs[:2])
+      and macs[2] == '02:00:00:00:01:99')
+print('ok' if ok else 'bad ' + json.dumps(j))
+PYEOF
+if [ "$(cat "$WORK/chk")" = ok ]; then
+    pass "unassign: vm has a fresh UUID and MACs, no serial, no profile; extra NIC kept"
+else
+    fail "unassign: $(cat "$WORK/chk")"
+fi
+expect_exit 0 "profile show after unassign" -- ps profile show silver --json
+jq_is "unassign: profile cleared" "j['state'] + ' ' + j['target-kind'] + ' [' + j['target'] + ']'" "unassigned none []"
+jq_is "unassign: profile keeps its identity" "j['uuid'] + ' ' + j['macs']" \
+    "22222222-3333-4444-8555-666666666666 02:00:00:00:01:01,02:00:00:00:01:02"
+expect_exit 0 "check after unassign (no identity shared)" -- ps check
+expect_exit 0 "profile assign to bmc://" -- ps profile assign silver bmc://bmc-7.example.net:623
+expect_exit 0 "profile show physical" -- ps profile show silver --json
+jq_is "assign physical" "j['state'] + ' ' + j['target-kind'] + ' ' + j['target']" \
+    "assigned physical bmc://bmc-7.example.net:623"
+expect_exit 0 "profile unassign physical" -- ps profile unassign silver
+expect_exit 0 "profile re-assign to the VM" -- ps profile assign silver asg
+expect_exit 0 "profile unassign again" -- ps profile unassign silver
+h=$(hash_of "$A")
+expect_exit 0 "unassign an unassigned profile: no change" -- ps profile unassign silver
+if [ "$(hash_of "$A")" = "$h" ]; then pass "unassign of unassigned: image unchanged"
+else fail "unassign of unassigned changed the image"; fi
+for x in asg asg2; do expect_exit 0 "vm delete $x" -- ps vm delete $x; done
+for x in silver bronze cmac; do expect_exit 0 "profile delete $x" -- ps profile delete $x; done
+
 # ---- invalid inputs: exit code, message, image unchanged
 # Each line: EXIT|MESSAGE|ARGS (ARGS split on spaces).
 bad=0

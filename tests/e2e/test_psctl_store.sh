@@ -137,6 +137,164 @@ expect_exit 0 "import with vendor elements" -- "$PSCTL" -i "$G" import "$WORK/ve
 cmp -s "$WORK/vendor.psf" "$WORK/vendor.ref.psf" &&
     pass "vendor elements kept byte for byte" || fail "vendor elements changed"
 
+# ---- JSON: export --json is lossless, import takes it back byte for byte
+"$PSFTOOL" compile "$SAMPLE" -o "$WORK/j.ref.psf"
+"$PSCTL" -q -i "$WORK/j.img" init --size 8M >/dev/null 2>&1
+expect_exit 0 "import the default store (psftool compile, binary)" -- \
+    "$PSCTL" -i "$WORK/j.img" import "$WORK/j.ref.psf"
+expect_exit 0 "export --json the default store" -- \
+    "$PSCTL" -i "$WORK/j.img" export --json -o "$WORK/j.json"
+"$PSCTL" -q -i "$WORK/j.img" init --force >/dev/null 2>&1
+expect_exit 0 "import JSON into an empty store" -- \
+    "$PSCTL" -i "$WORK/j.img" import "$WORK/j.json"
+"$PSCTL" -q -i "$WORK/j.img" export --binary -o "$WORK/j.back.psf"
+cmp -s "$WORK/j.ref.psf" "$WORK/j.back.psf" &&
+    pass "JSON round trip of the default store is byte-identical" ||
+    fail "JSON round trip changed the default store"
+expect_exit 0 "import JSON from stdin (leading blanks)" -- \
+    sh -c "{ printf '\n  '; cat '$WORK/j.json'; } | '$PSCTL' -i '$WORK/j.img' import -"
+expect_err "same JSON again: no change" "no change; nothing written"
+
+# A store with everything the typed forms cannot say plainly: vendor
+# elements (structure, container, known elements inside), zero and non-zero
+# pads, records shorter than the layout and with unknown trailing bytes,
+# unnamed enum values and flag bits, the largest u64, non-UTF-8 strings,
+# control characters and NUL in strings, format minor, schema and flags.
+cat > "$WORK/hard.txt" <<'PSF'
+psf 1.3 schema 7 flags 0x00010000;
+root {
+	vms {
+		vm {
+			name = "web01";
+			vm-config {
+				uuid = 6ba7b810-9dad-11d1-80b4-00c04fd430c8;
+				memory-kib = 18446744073709551615;
+				power = 9;
+				[01 02 03];
+			}
+			boot-order = disk, 7, network;
+			wwn-list = 20:00:00:25:b5:00:00:01 21:00:00:25:b5:00:00:01;
+			fc-boot = [];
+			nics { nic { name = "eth0"; nic-config { mac = 52:54:00:12:34:56; } } }
+			storage { controller { name = "root";
+				controller-config { media = disk; flags = bootable | 0x80; } } }
+			pad 16;
+			pad = [01 00 00 00];
+			description = "w\xff\x00eb";
+			serial-number = "\xed\xa0\x80";
+			hostname = "tab\there \"q\" \\ nul\x00 ctl\x01 del\x7f caf\xc3\xa9 \xf0\x9f\x98\x80";
+		}
+	}
+	networks {
+		network { name = "lan"; network-config { kind = nat; } }
+		network { name = "lan2";
+			network-config { kind = bridged; flags = 0; vlan = 5; mtu = 0; [aa bb]; } }
+	}
+	@0x00420011 = [de ad be ef];
+	@0x80420001 {
+		@0x00420002 = [76 65 6e 64 6f 72];
+		name = "inside vendor";
+		@0x80420003 { }
+	}
+	agent-state { }
+	pad 0;
+}
+PSF
+"$PSFTOOL" compile "$WORK/hard.txt" -o "$WORK/hard.psf"
+expect_exit 0 "import the awkward store" -- "$PSCTL" -i "$WORK/j.img" import "$WORK/hard.txt"
+expect_exit 0 "export --json the awkward store" -- \
+    "$PSCTL" -i "$WORK/j.img" export --json -o "$WORK/hard.json"
+is_json "$WORK/hard.json" && pass "awkward export --json is valid JSON" ||
+    fail "awkward export --json is not JSON"
+for want in '"element": "0x00420011", "hex": "deadbeef"' '"element": "0x80420003", "children": []' \
+    '"element": "pad", "hex": "01000000"' '"element": "pad", "bytes": 16' \
+    '"extra": "010203"' '"fields": {"kind": "nat"}' '"power": 9' '["bootable", 128]' \
+    '"memory-kib": 18446744073709551615' '"hex": "77ff006562"' \
+    '"value": "tab\u0009here \"q\" \\ nul\u0000 ctl\u0001 del\u007f caf'; do
+    grep -qF -- "$want" "$WORK/hard.json" && pass "JSON keeps $want" ||
+        fail "JSON lacks $want"
+done
+"$PSCTL" -q -i "$WORK/j.img" init --force >/dev/null 2>&1
+expect_exit 0 "import the awkward JSON" -- "$PSCTL" -i "$WORK/j.img" import "$WORK/hard.json"
+"$PSCTL" -q -i "$WORK/j.img" export --binary -o "$WORK/hard.back.psf"
+cmp -s "$WORK/hard.psf" "$WORK/hard.back.psf" &&
+    pass "JSON round trip of the awkward store is byte-identical" ||
+    fail "JSON round trip changed the awkward store"
+
+# Malformed JSON and JSON that describes no valid store: exit 3, one line
+# saying where (line:column, or the JSON path) and why, nothing written.
+hf=$(hash_of "$WORK/j.img")
+jbad() { # NAME TEXT EXPECTED-MESSAGE
+    printf '%s' "$2" > "$WORK/bad.json"
+    expect_exit 3 "import JSON: $1" -- "$PSCTL" -i "$WORK/j.img" import "$WORK/bad.json"
+    expect_err "import JSON: $1" "$3"
+    [ "$(grep -c . "$WORK/err")" -eq 1 ] && pass "import JSON: $1: one error line" ||
+        fail "import JSON: $1: $(cat "$WORK/err")"
+    same_hash "import JSON: $1" "$WORK/j.img" "$hf"
+}
+VM='{"element": "vm", "children": [{"element": "name", "value": "a"}, '
+jbad "truncated" '{"format": "1.0",
+ "root": {"element": "root", "children": [' \
+    "line 2, column 43: invalid JSON: unexpected end of input"
+jbad "trailing comma" '{"format": "1.0",
+ "root": {"element": "root",
+   "children": [],}}' "line 3, column 19: invalid JSON: unexpected character"
+jbad "single quotes" "{'format': '1.0'}" "line 1, column 12: invalid JSON: unexpected character"
+jbad "data after the document" '{"format": "1.0", "root": {"element": "root"}} x' \
+    "line 1, column 48: invalid JSON: unexpected character"
+jbad "invalid UTF-8" "$(printf '{"format": "1.0", "root": {"element": "ro\377ot"}}')" \
+    "line 1, column 42: invalid JSON: invalid utf-8 string"
+jbad "integer past 64 bits" '{"format": "1.0", "generation": 18446744073709551616, "root": {"element": "root"}}' \
+    "line 1, column 33: invalid JSON: integer too large"
+jbad "unknown top-level key" '{"format": "1.0", "formt": 1, "root": {"element": "root"}}' \
+    "formt: unknown key 'formt'"
+jbad "no format" '{"root": {"element": "root"}}' "format: missing"
+jbad "format major 2" '{"format": "2.0", "root": {"element": "root"}}' \
+    "format: format major 2 is not supported"
+jbad "unknown element" '{"format": "1.0", "root": {"element": "root", "children": [{"element": "vmz"}]}}' \
+    "root.children[0].element: unknown element 'vmz'"
+jbad "bad MAC" '{"format": "1.0", "root": {"element": "root", "children": [{"element": "vms", "children": [
+  '"$VM"'{"element": "nics", "children": [{"element": "nic", "children": [
+   {"element": "nic-config", "fields": {"mac": "52:54:00:12:34"}}]}]}]}]}]}}' \
+    "root.children[0].children[0].children[1].children[0].children[0].fields.mac: '52:54:00:12:34' is not a MAC address"
+jbad "names the VM in the chain" '{"format": "1.0", "root": {"element": "root", "children": [{"element": "vms", "children": [
+  '"$VM"'{"element": "vm-config", "fields": {"vcpus": "two"}}]}]}]}}' \
+    "fields.vcpus: expected a non-negative integer, got a string (in root > vms > vm 'a' > vm-config)"
+jbad "out of range" '{"format": "1.0", "root": {"element": "root", "children": [{"element": "vms", "children": [
+  '"$VM"'{"element": "vm-config", "fields": {"vcpus": 65536}}]}]}]}}' \
+    "fields.vcpus: 65536 is out of range (at most 65535)"
+jbad "negative" '{"format": "1.0", "root": {"element": "root", "children": [{"element": "vms", "children": [
+  '"$VM"'{"element": "vm-config", "fields": {"memory-kib": -1}}]}]}]}}' \
+    "fields.memory-kib: -1 is negative"
+jbad "unknown field" '{"format": "1.0", "root": {"element": "root", "children": [{"element": "vms", "children": [
+  '"$VM"'{"element": "vm-config", "fields": {"memry-kib": 1}}]}]}]}}' \
+    "fields.memry-kib: unknown field 'memry-kib' in 'vm-config'"
+jbad "unknown enum value" '{"format": "1.0", "root": {"element": "root", "children": [{"element": "vms", "children": [
+  '"$VM"'{"element": "vm-config", "fields": {"power": "maybe"}}]}]}]}}' \
+    "fields.power: unknown value 'maybe' for field 'power' (off, on, last, or a number)"
+jbad "bad UUID" '{"format": "1.0", "root": {"element": "root", "children": [{"element": "vms", "children": [
+  '"$VM"'{"element": "vm-config", "fields": {"uuid": "6ba7b810-9dad-11d1-80b4"}}]}]}]}}' \
+    "fields.uuid: '6ba7b810-9dad-11d1-80b4' is not a UUID"
+jbad "string given a number" '{"format": "1.0", "root": {"element": "root", "children": [{"element": "vms", "children": [
+  {"element": "vm", "children": [{"element": "name", "value": 7}]}]}]}}' \
+    "root.children[0].children[0].children[0].value: expected a string, got an integer"
+jbad "odd hex" '{"format": "1.0", "root": {"element": "root", "children": [{"element": "0x00420011", "hex": "abc"}]}}' \
+    "root.children[0].hex: 'abc' is not hex bytes"
+jbad "structure with children" '{"format": "1.0", "root": {"element": "root", "children": [{"element": "name", "children": []}]}}' \
+    "root.children[0].children: unknown key 'children' for structure 'name'"
+jbad "two payloads" '{"format": "1.0", "root": {"element": "root", "children": [{"element": "name", "value": "x", "hex": "00"}]}}' \
+    "\"value\" and \"hex\" both given"
+jbad "boot device" '{"format": "1.0", "root": {"element": "root", "children": [{"element": "boot-order", "items": ["disk", "usb"]}]}}' \
+    "root.children[0].items[1]: unknown boot device 'usb'"
+jbad "list item size" '{"format": "1.0", "root": {"element": "root", "children": [{"element": "mac-list", "items": ["0102"]}]}}' \
+    "root.children[0].items[0]: '0102' is 2 bytes; a 'mac-list' item is 6"
+jbad "root not a container" '{"format": "1.0", "root": {"element": "name", "value": "x"}}' \
+    "root.element: the root must be a container"
+jbad "unknown must-understand flag" '{"format": "1.0", "flags": 1, "root": {"element": "root"}}' \
+    "does not make a valid store"
+jbad "not an object" '{"format": "1.0", "root": {"element": "root", "children": [[]]}}' \
+    "root.children[0]: expected an element object"
+
 # Unchanged content: no commit at all.
 h=$(hash_of "$A")
 expect_exit 0 "re-import the same content" -- "$PSCTL" -i "$A" import "$SAMPLE"

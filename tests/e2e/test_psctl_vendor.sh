@@ -207,15 +207,10 @@ edit "reserve delete" reserve delete r1
 edit "profile create" profile create gold --serial PRO-1 \
     --uuid 11111111-2222-4333-8444-555555555555 --macs 02:00:00:00:00:01,02:00:00:00:00:02
 edit "profile set" profile set gold --boot network,disk --description "gold profile"
-# profile assign/unassign: run once psctl has them (task pending).
-if "$PSCTL" help 2>&1 | grep -q 'profile assign'; then
-    edit "profile assign (vendor VM)" profile assign gold web1
-    edit "profile unassign" profile unassign gold
-    edit "profile assign (physical)" profile assign gold bmc://10.0.0.5:623
-    edit "profile unassign (physical)" profile unassign gold
-else
-    echo "  skip profile assign/unassign: not in this psctl"
-fi
+edit "profile assign (vendor VM)" profile assign gold web1
+edit "profile unassign" profile unassign gold
+edit "profile assign (physical)" profile assign gold bmc://10.0.0.5:623
+edit "profile unassign (physical)" profile unassign gold
 edit "profile delete" profile delete gold
 edit "image delete" image delete deb12
 edit "vm delete (other VM)" vm delete db1

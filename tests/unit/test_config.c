@@ -1141,6 +1141,171 @@ static int check_case(uint8_t *buf, int kind, struct msgs *m)
 	return ps_cfg_check(buf, psf_total(buf), collect, m);
 }
 
+/* ------------------------------------------------------ profile assign */
+
+static void test_profile_assign(void **state)
+{
+	struct fx *f = *state;
+	uint8_t rnd[PS_CFG_RND_UNASSIGN], before[CAP];
+	int vm, vm2, pr, pr2, nic, ghost, rc;
+	uint8_t kind;
+	size_t off, len;
+	const char *why;
+
+	/* Target syntax. */
+	assert_int_equal(ps_parse_target("web1", 4, &kind, &off, &len, NULL),
+			 0);
+	assert_int_equal(kind, PSF_TARGET_VM);
+	assert_int_equal(ps_parse_target("vm:web1", 7, &kind, &off, &len,
+					 NULL), 0);
+	assert_true(off == 3 && len == 4);
+	assert_int_equal(ps_parse_target("bmc://10.0.0.5:623", 18, &kind, &off,
+					 &len, NULL), 0);
+	assert_int_equal(kind, PSF_TARGET_PHYSICAL);
+	assert_int_equal(ps_parse_target("bmc://[fe80::1]", 15, &kind, &off,
+					 &len, NULL), 0);
+	assert_int_equal(ps_parse_target("bmc://", 6, &kind, &off, &len, &why),
+			 PS_ERR_BADVALUE);
+	assert_non_null(strstr(why, "empty host"));
+	assert_int_equal(ps_parse_target("bmc://h:0", 9, &kind, &off, &len,
+					 &why), PS_ERR_BADVALUE);
+	assert_int_equal(ps_parse_target("bmc://h:65536", 13, &kind, &off,
+					 &len, &why), PS_ERR_BADVALUE);
+	assert_int_equal(ps_parse_target("bmc://h:65535", 13, &kind, &off,
+					 &len, &why), 0);
+	assert_int_equal(ps_parse_target("image:/x#v", 10, &kind, &off, &len,
+					 &why), PS_ERR_BADVALUE);
+	assert_int_equal(ps_parse_target("", 0, &kind, &off, &len, &why),
+			 PS_ERR_BADVALUE);
+
+	pr = mk(f, root(f), PS_OBJ_PROFILE, "gold");
+	assert_int_equal(set(f, pr, PS_OBJ_PROFILE, "uuid",
+			     "11111111-2222-4333-8444-555555555555"), 0);
+	assert_int_equal(set(f, pr, PS_OBJ_PROFILE, "serial", "PRO-1"), 0);
+	assert_int_equal(set(f, pr, PS_OBJ_PROFILE, "macs",
+			     "02:00:00:00:00:01,02:00:00:00:00:02"), 0);
+	vm = mk(f, root(f), PS_OBJ_VM, "web1");
+	assert_int_equal(set(f, vm, PS_OBJ_VM, "uuid",
+			     "00112233-4455-6677-8899-aabbccddeeff"), 0);
+	assert_int_equal(set(f, vm, PS_OBJ_VM, "serial", "OLD"), 0);
+	nic = mk(f, vm, PS_OBJ_NIC, "eth0");
+	assert_int_equal(set(f, nic, PS_OBJ_NIC, "mac", "52:54:00:00:00:01"), 0);
+	nic = mk(f, vm, PS_OBJ_NIC, "eth1");
+	assert_int_equal(set(f, nic, PS_OBJ_NIC, "mac", "52:54:00:00:00:02"), 0);
+	nic = mk(f, vm, PS_OBJ_NIC, "eth2");
+	assert_int_equal(set(f, nic, PS_OBJ_NIC, "mac", "52:54:00:00:00:03"), 0);
+	vm2 = mk(f, root(f), PS_OBJ_VM, "db1");
+
+	/* Refusals leave the store as it was. */
+	memcpy(before, f->buf, CAP);
+	pr = find(f, root(f), PS_OBJ_PROFILE, "gold");
+	assert_int_equal(ps_profile_assign(f->buf, CAP, pr, "nosuch", 6, &f->e),
+			 PSF_ERR_NOTFOUND);
+	assert_int_equal(ps_profile_assign(f->buf, CAP, pr, "bmc://:1", 8,
+					   &f->e), PS_ERR_BADVALUE);
+	assert_string_equal(f->e.field, "target");
+	assert_memory_equal(before, f->buf, CAP);
+
+	/* Assign to a VM: the VM takes the identity in one edit. */
+	assert_int_equal(ps_profile_assign(f->buf, CAP, pr, "vm:web1", 7,
+					   &f->e), 0);
+	check_store(f->buf);
+	pr = find(f, root(f), PS_OBJ_PROFILE, "gold");
+	vm = find(f, root(f), PS_OBJ_VM, "web1");
+	assert_string_equal(get(f, pr, PS_OBJ_PROFILE, "state"), "assigned");
+	assert_string_equal(get(f, pr, PS_OBJ_PROFILE, "target-kind"), "vm");
+	assert_string_equal(get(f, pr, PS_OBJ_PROFILE, "target"), "web1");
+	assert_string_equal(get(f, vm, PS_OBJ_VM, "profile"), "gold");
+	assert_string_equal(get(f, vm, PS_OBJ_VM, "uuid"),
+			    "11111111-2222-4333-8444-555555555555");
+	assert_string_equal(get(f, vm, PS_OBJ_VM, "serial"), "PRO-1");
+	assert_string_equal(get(f, find(f, vm, PS_OBJ_NIC, "eth0"), PS_OBJ_NIC,
+				"mac"), "02:00:00:00:00:01");
+	assert_string_equal(get(f, find(f, vm, PS_OBJ_NIC, "eth1"), PS_OBJ_NIC,
+				"mac"), "02:00:00:00:00:02");
+	assert_string_equal(get(f, find(f, vm, PS_OBJ_NIC, "eth2"), PS_OBJ_NIC,
+				"mac"), "52:54:00:00:00:03");
+	assert_int_equal(ps_cfg_check(f->buf, psf_total(f->buf), NULL, NULL),
+			 0);
+
+	/* Re-assign refused, naming the current target. */
+	memcpy(before, f->buf, CAP);
+	rc = ps_profile_assign(f->buf, CAP, pr, "db1", 3, &f->e);
+	assert_int_equal(rc, PS_ERR_INUSE);
+	assert_string_equal(f->e.holder, "vm 'web1'");
+	/* A VM carrying another profile refused, naming it. */
+	pr2 = mk(f, root(f), PS_OBJ_PROFILE, "silver");
+	memcpy(before, f->buf, CAP);
+	rc = ps_profile_assign(f->buf, CAP, pr2, "web1", 4, &f->e);
+	assert_int_equal(rc, PS_ERR_INUSE);
+	assert_string_equal(f->e.field, "target");
+	assert_string_equal(f->e.holder, "profile 'gold'");
+	assert_memory_equal(before, f->buf, CAP);
+
+	/* Unassign: the VM gets fresh values for everything it shared. */
+	for (off = 0; off < sizeof(rnd); off++)
+		rnd[off] = (uint8_t)(off * 37 + 11);
+	pr = find(f, root(f), PS_OBJ_PROFILE, "gold");
+	assert_int_equal(ps_profile_unassign(f->buf, CAP, pr, rnd, sizeof(rnd),
+					     &f->e), 0);
+	check_store(f->buf);
+	pr = find(f, root(f), PS_OBJ_PROFILE, "gold");
+	vm = find(f, root(f), PS_OBJ_VM, "web1");
+	assert_string_equal(get(f, pr, PS_OBJ_PROFILE, "state"), "unassigned");
+	assert_string_equal(get(f, pr, PS_OBJ_PROFILE, "target-kind"), "none");
+	assert_string_equal(get(f, pr, PS_OBJ_PROFILE, "target"), "");
+	assert_string_equal(get(f, pr, PS_OBJ_PROFILE, "macs"),
+			    "02:00:00:00:00:01,02:00:00:00:00:02");
+	assert_string_equal(get(f, vm, PS_OBJ_VM, "profile"), "");
+	assert_string_equal(get(f, vm, PS_OBJ_VM, "serial"), "");
+	assert_string_not_equal(get(f, vm, PS_OBJ_VM, "uuid"),
+				"11111111-2222-4333-8444-555555555555");
+	assert_int_equal(strlen(get(f, vm, PS_OBJ_VM, "uuid")), 36);
+	assert_string_not_equal(get(f, find(f, vm, PS_OBJ_NIC, "eth0"),
+				    PS_OBJ_NIC, "mac"), "02:00:00:00:00:01");
+	assert_string_not_equal(get(f, find(f, vm, PS_OBJ_NIC, "eth1"),
+				    PS_OBJ_NIC, "mac"), "02:00:00:00:00:02");
+	assert_string_equal(get(f, find(f, vm, PS_OBJ_NIC, "eth2"), PS_OBJ_NIC,
+				"mac"), "52:54:00:00:00:03");
+	assert_int_equal(ps_cfg_check(f->buf, psf_total(f->buf), NULL, NULL),
+			 0);
+	/* Again: nothing to do, nothing written. */
+	memcpy(before, f->buf, CAP);
+	assert_int_equal(ps_profile_unassign(f->buf, CAP, pr, rnd, sizeof(rnd),
+					     &f->e), 0);
+	assert_memory_equal(before, f->buf, CAP);
+
+	/* Physical target. */
+	assert_int_equal(ps_profile_assign(f->buf, CAP, pr, "bmc://h1:623", 12,
+					   &f->e), 0);
+	check_store(f->buf);
+	pr = find(f, root(f), PS_OBJ_PROFILE, "gold");
+	assert_string_equal(get(f, pr, PS_OBJ_PROFILE, "target-kind"),
+			    "physical");
+	assert_string_equal(get(f, pr, PS_OBJ_PROFILE, "target"),
+			    "bmc://h1:623");
+	assert_int_equal(ps_profile_unassign(f->buf, CAP, pr, rnd, sizeof(rnd),
+					     &f->e), 0);
+	check_store(f->buf);
+
+	/* Identity clash: a VM that kept gold's UUID after dropping its
+	 * profile-ref (vm set --profile "") blocks the assignment. */
+	ghost = mk(f, root(f), PS_OBJ_VM, "ghost");
+	assert_int_equal(set(f, ghost, PS_OBJ_VM, "profile", "gold"), 0);
+	assert_int_equal(set(f, ghost, PS_OBJ_VM, "uuid",
+			     "11111111-2222-4333-8444-555555555555"), 0);
+	assert_int_equal(set(f, ghost, PS_OBJ_VM, "profile", ""), 0);
+	memcpy(before, f->buf, CAP);
+	pr = find(f, root(f), PS_OBJ_PROFILE, "gold");
+	rc = ps_profile_assign(f->buf, CAP, pr, "db1", 3, &f->e);
+	assert_int_equal(rc, PS_ERR_DUPLICATE);
+	assert_string_equal(f->e.field, "uuid");
+	assert_string_equal(f->e.value, "11111111-2222-4333-8444-555555555555");
+	assert_string_equal(f->e.holder, "vm 'ghost'");
+	assert_memory_equal(before, f->buf, CAP);
+	(void)vm2;
+}
+
 static void test_check_store(void **state)
 {
 	struct fx *f = *state;
@@ -1234,6 +1399,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_write_budget, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_no_room, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_profile_assign, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_check_store, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_check_serial, setup,
