@@ -359,10 +359,11 @@ uint32_t ps_slot_capacity(const struct ps_disk *d);
  * >= one sector).  A slot is valid when its header checks out, its body's
  * CRC matches and the PSF store passes psf_check_full; slots that fail are
  * free, and the next newest is tried.  Never writes and takes no lock:
- * safe while other processes commit.  When a slot fails, the headers are
- * read again; if a commit was published meanwhile the read starts over
- * (up to 32 times), so a concurrent reader gets the newest store, never
- * an older generation or a spurious PS_ERR_NOSLOT.  Errors:
+ * safe while other processes commit.  The chosen slot's header is read
+ * once more before its body, and when a slot fails all headers are read
+ * again; if a commit was published meanwhile the read starts over (up to
+ * 32 times), so a concurrent reader gets the newest store, never an older
+ * generation or a spurious PS_ERR_NOSLOT (docs/store.md 3.3).  Errors:
  * PS_ERR_NOSTORE, PS_ERR_SUPERBLOCK, PS_ERR_GEOMETRY, PS_ERR_NOSLOT,
  * PS_ERR_NOSPACE (cap too small), PS_ERR_IO, PS_ERR_CONFLICT (commits
  * kept racing the read).  On success d describes the
@@ -741,7 +742,7 @@ int ps_locate(struct ps_disc_result *res, const char *ports_conf,
 #define PS_SEM_MARKER_LEN 32u
 #define PS_SEM_MARKER_REV 1u
 
-/* Marker flags: the BMC's write policy (invariant 6).  Neither set: the
+/* Marker flags: the BMC's write policy.  Neither set: the
  * BMC writes at any time, always under the semaphore. */
 #define PS_SEM_F_BMC_NEVER_WRITES 0x01u  /* BMC never writes the store */
 #define PS_SEM_F_BMC_HOST_OFF_ONLY 0x02u /* BMC writes only with host off */

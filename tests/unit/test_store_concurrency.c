@@ -2,7 +2,7 @@
  * test_store_concurrency.c - writers in separate processes committing
  * through the semaphore to one image file, with a reader watching.
  *
- * The issue's proof of "no lost updates" (invariant 2): three writer
+ * The proof of "no lost updates": three writer
  * processes standing for the BMC, the hypervisor agent and the OS tools
  * each commit N increments of their own counter with ps_update, through
  * the simulated semaphore (ps_sem_sim_create: a BIOS-window file and a
