@@ -141,7 +141,7 @@ e2e: $(BUILD)/san/psftool $(BUILD)/san/psctl
 BE_BIN := $(BUILD)/s390x/be_vectors
 $(BE_BIN): tests/be/be_vectors.c $(FORMAT_CORE) $(FORMAT_HDRS)
 	@mkdir -p $(dir $@)
-	s390x-linux-gnu-gcc $(WARN) $(INC) -O2 -static -o $@ \
+	s390x-linux-gnu-gcc $(WARN) $(INC) -Itests/unit -O2 -static -o $@ \
 		tests/be/be_vectors.c $(FORMAT_CORE)
 
 be-test: $(BE_BIN)

@@ -2466,6 +2466,35 @@ struct occ {
 
 typedef int (*occ_fn)(struct chk *k, const struct occ *o, void *arg);
 
+/* The UUID (in record rec at uuid_off) and serial number of one VM or
+ * profile, each handed to fn as an occurrence owned by el. */
+static int each_machine_id(struct chk *k, int el, enum ps_obj kind,
+			   uint32_t rec, uint32_t uuid_off, occ_fn fn,
+			   void *arg)
+{
+	const void *buf = k->buf;
+	struct occ o;
+	const uint8_t *p;
+	uint32_t len;
+	int rc;
+
+	o.owner = el;
+	o.kind = kind;
+	o.el = -1;
+	p = psf_child_payload(buf, el, rec, &len);
+	if (p && len >= uuid_off + 16 && !all_zero(p + uuid_off, 16)) {
+		o.id = ID_UUID, o.v = p + uuid_off, o.n = 16;
+		if ((rc = fn(k, &o, arg)))
+			return rc;
+	}
+	p = psf_child_payload(buf, el, PSF_SERIAL_NUMBER, &len);
+	if (p && len) {
+		o.id = ID_SERIAL, o.v = p, o.n = len;
+		return fn(k, &o, arg);
+	}
+	return 0;
+}
+
 /* Every identity in the store, in store order; stops when fn returns
  * non-zero. */
 static int each_occ(struct chk *k, occ_fn fn, void *arg)
@@ -2478,22 +2507,12 @@ static int each_occ(struct chk *k, occ_fn fn, void *arg)
 
 	for (el = ps_obj_next(buf, root, PS_OBJ_VM, -1); el >= 0;
 	     el = ps_obj_next(buf, root, PS_OBJ_VM, el)) {
+		rc = each_machine_id(k, el, PS_OBJ_VM, PSF_VM_CONFIG,
+				     PSF_VMC_UUID, fn, arg);
+		if (rc)
+			return rc;
 		o.owner = el;
 		o.kind = PS_OBJ_VM;
-		o.el = -1;
-		p = psf_child_payload(buf, el, PSF_VM_CONFIG, &len);
-		if (p && len >= PSF_VMC_UUID + 16 &&
-		    !all_zero(p + PSF_VMC_UUID, 16)) {
-			o.id = ID_UUID, o.v = p + PSF_VMC_UUID, o.n = 16;
-			if ((rc = fn(k, &o, arg)))
-				return rc;
-		}
-		p = psf_child_payload(buf, el, PSF_SERIAL_NUMBER, &len);
-		if (p && len) {
-			o.id = ID_SERIAL, o.v = p, o.n = len;
-			if ((rc = fn(k, &o, arg)))
-				return rc;
-		}
 		for (c = ps_obj_next(buf, el, PS_OBJ_NIC, -1); c >= 0;
 		     c = ps_obj_next(buf, el, PS_OBJ_NIC, c)) {
 			p = psf_child_payload(buf, c, PSF_NIC_CONFIG, &len);
@@ -2508,22 +2527,13 @@ static int each_occ(struct chk *k, occ_fn fn, void *arg)
 	}
 	for (el = ps_obj_next(buf, root, PS_OBJ_PROFILE, -1); el >= 0;
 	     el = ps_obj_next(buf, root, PS_OBJ_PROFILE, el)) {
+		rc = each_machine_id(k, el, PS_OBJ_PROFILE, PSF_PROFILE_CONFIG,
+				     PSF_PROC_UUID, fn, arg);
+		if (rc)
+			return rc;
 		o.owner = el;
 		o.kind = PS_OBJ_PROFILE;
 		o.el = -1;
-		p = psf_child_payload(buf, el, PSF_PROFILE_CONFIG, &len);
-		if (p && len >= PSF_PROC_UUID + 16 &&
-		    !all_zero(p + PSF_PROC_UUID, 16)) {
-			o.id = ID_UUID, o.v = p + PSF_PROC_UUID, o.n = 16;
-			if ((rc = fn(k, &o, arg)))
-				return rc;
-		}
-		p = psf_child_payload(buf, el, PSF_SERIAL_NUMBER, &len);
-		if (p && len) {
-			o.id = ID_SERIAL, o.v = p, o.n = len;
-			if ((rc = fn(k, &o, arg)))
-				return rc;
-		}
 		p = psf_child_payload(buf, el, PSF_MAC_LIST, &len);
 		for (i = 0; p && i + PSF_MAC_LEN <= len; i += PSF_MAC_LEN) {
 			o.id = ID_MAC, o.v = p + i, o.n = 6;

@@ -10,7 +10,8 @@ libfdisk-dev fdisk umockdev libumockdev-dev
 libvirt-dev libvirt-clients libvirt-daemon libvirt-daemon-driver-qemu
 ipmitool openipmi libopenipmi-dev tmux
 gcc-arm-none-eabi gcc-s390x-linux-gnu libc6-dev-s390x-cross qemu-user
-libfdt-dev device-tree-compiler valgrind"
+libfdt-dev device-tree-compiler valgrind
+python3 util-linux mount"
 
 missing=""
 for p in $PACKAGES; do

@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "psf.h"
+#include "psf_test_util.h"
 #include "psf_schema.h"
 
 static unsigned passed, failed;
@@ -56,44 +57,6 @@ static const char *current = "";
 		}                                                          \
 	} while (0)
 
-static const struct {
-	const char *name;
-	int code;
-} errnames[] = {
-	{ "OK", PSF_OK },
-	{ "NOTFOUND", PSF_ERR_NOTFOUND },
-	{ "TRUNCATED", PSF_ERR_TRUNCATED },
-	{ "BADMAGIC", PSF_ERR_BADMAGIC },
-	{ "BADVERSION", PSF_ERR_BADVERSION },
-	{ "BADHEADER", PSF_ERR_BADHEADER },
-	{ "HEADERCRC", PSF_ERR_HEADERCRC },
-	{ "BODYCRC", PSF_ERR_BODYCRC },
-	{ "BADFLAGS", PSF_ERR_BADFLAGS },
-	{ "TOOLARGE", PSF_ERR_TOOLARGE },
-	{ "BADROOT", PSF_ERR_BADROOT },
-	{ "OVERRUN", PSF_ERR_OVERRUN },
-	{ "BADCOUNT", PSF_ERR_BADCOUNT },
-	{ "TOODEEP", PSF_ERR_TOODEEP },
-	{ "BADOFFSET", PSF_ERR_BADOFFSET },
-	{ "NOTCONTAINER", PSF_ERR_NOTCONTAINER },
-	{ "NOTSTRUCT", PSF_ERR_NOTSTRUCT },
-	{ "NOSPACE", PSF_ERR_NOSPACE },
-	{ "BADVALUE", PSF_ERR_BADVALUE },
-	{ "BADSTATE", PSF_ERR_BADSTATE },
-	{ "BADPAYLOAD", PSF_ERR_BADPAYLOAD },
-};
-
-static int errcode(const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < sizeof(errnames) / sizeof(errnames[0]); i++)
-		if (strcmp(errnames[i].name, name) == 0)
-			return errnames[i].code;
-	return 1;
-}
-
-/* The whole file, in a buffer of exactly its size. */
 static unsigned char *load(const char *dir, const char *name, size_t *n)
 {
 	char path[4096];
@@ -262,7 +225,7 @@ static void check_vectors(const char *dir)
 			continue;
 		}
 		current = name;
-		want = errcode(err);
+		want = psft_errcode(err);
 		CHECK(want <= 0);
 		CHECK((strcmp(verdict, "valid") == 0) == (want == PSF_OK));
 		snprintf(path, sizeof(path), "%s.bin", name);
