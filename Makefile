@@ -58,8 +58,24 @@ objs = $(patsubst %.c,$(BUILD)/$(1)/%.o,$(2))
         demo firmware install deps clean be-test
 .DEFAULT_GOAL := all
 
+# Components in their own folders (hvagent/, bmc-shim/) bring a make
+# fragment each, included at the end.  A fragment adds to these lists:
+#   MODULE_ALL        what `make` builds         MODULE_TEST_BINS  built by test-build
+#   MODULE_E2E_DEPS   what e2e needs built       MODULE_E2E_ENV    VAR=path for e2e scripts
+#   MODULE_FIRMWARE   targets run by `firmware`  MODULE_BENCH      targets run by `bench`
+#   MODULE_INSTALL    targets run by `install`
+# and sets FUZZ_EXTRA (extra sources) on its own fuzz targets.
+MODULE_ALL :=
+MODULE_TEST_BINS :=
+MODULE_E2E_DEPS :=
+MODULE_E2E_ENV :=
+MODULE_FIRMWARE :=
+MODULE_BENCH :=
+MODULE_INSTALL :=
+FUZZ_EXTRA :=
+
 all: $(BUILD)/opt/libpsf.a $(BUILD)/opt/libpsf-tree.a $(BUILD)/opt/libpstate.a \
-     $(BUILD)/opt/psftool $(BUILD)/opt/psctl
+     $(BUILD)/opt/psftool $(BUILD)/opt/psctl module-all
 
 deps:
 	@scripts/install-deps.sh
@@ -129,13 +145,14 @@ test: deps
 	@echo "make test: all suites passed"
 
 test-build: $(UNIT_BINS) $(BUILD)/san/psftool $(BUILD)/san/psctl $(BE_BIN) \
-            $(FUZZ_BINS)
+            $(FUZZ_BINS) module-test-bins
 
 unit: $(UNIT_BINS)
 	@scripts/run-unit.sh $(UNIT_BINS)
 
-e2e: $(BUILD)/san/psftool $(BUILD)/san/psctl
-	@PSFTOOL=$(BUILD)/san/psftool PSCTL=$(BUILD)/san/psctl tests/e2e/run.sh
+e2e: $(BUILD)/san/psftool $(BUILD)/san/psctl module-e2e-deps
+	@PSFTOOL=$(BUILD)/san/psftool PSCTL=$(BUILD)/san/psctl $(MODULE_E2E_ENV) \
+		tests/e2e/run.sh
 
 # Big-endian host: the golden vectors through the core on s390x (qemu-user).
 BE_BIN := $(BUILD)/s390x/be_vectors
@@ -154,7 +171,8 @@ FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
 
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(FORMAT_SRC) $(FORMAT_HDRS)
 	@mkdir -p $(dir $@)
-	$(CLANG) $(WARN) $(DEFS) $(INC) $(FUZZ_FLAGS) -o $@ $< $(FORMAT_SRC)
+	$(CLANG) $(WARN) $(DEFS) $(INC) $(FUZZ_FLAGS) -o $@ $< $(FORMAT_SRC) \
+		$(FUZZ_EXTRA)
 
 fuzz: deps $(FUZZ_BINS)
 	@FUZZ_TIME=$(FUZZ_TIME) scripts/run-fuzz.sh $(FUZZ_BINS)
@@ -165,6 +183,7 @@ fuzz-smoke: $(FUZZ_BINS)
 # ---------------------------------------------------------------- firmware
 firmware:
 	@scripts/firmware-size.sh
+	@$(if $(strip $(MODULE_FIRMWARE)),$(MAKE) --no-print-directory $(MODULE_FIRMWARE),true)
 
 # ---------------------------------------------------------------- bench
 # Two builds of bench/bench_format.c: linked with libpsf.a as built (on
@@ -205,6 +224,7 @@ bench: deps $(BENCH) $(BENCH_NOHW) $(BENCH_COMMIT) $(BENCH_PSCTL) $(BUILD)/opt/p
 	$(BENCH_PSCTL) $(BUILD)/opt/psctl
 	@echo "==== bench 4/4, again on tmpfs (/dev/shm): fsync costs nothing there (no-fsync figure)"
 	TMPDIR=/dev/shm $(BENCH_PSCTL) $(BUILD)/opt/psctl
+	@$(if $(strip $(MODULE_BENCH)),$(MAKE) --no-print-directory $(MODULE_BENCH),true)
 
 # Instruction counts (valgrind): stable on a noisy machine.
 bench-callgrind: deps $(BENCH) $(BENCH_NOHW)
@@ -236,6 +256,16 @@ install: all
 	install -m 644 scripts/psctl-completion.bash \
 		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/psctl
 	install -m 644 docs/*.md $(DESTDIR)$(PREFIX)/share/doc/pstate
+	@$(if $(strip $(MODULE_INSTALL)),$(MAKE) --no-print-directory $(MODULE_INSTALL),true)
 
 clean:
 	rm -rf $(BUILD)
+
+# ---------------------------------------------------------------- components
+include $(wildcard hvagent/hvagent.mk bmc-shim/bmc-shim.mk)
+
+# Phony hooks expanded after the fragments have added to the lists.
+.PHONY: module-all module-test-bins module-e2e-deps
+module-all: $(MODULE_ALL)
+module-test-bins: $(MODULE_TEST_BINS)
+module-e2e-deps: $(MODULE_E2E_DEPS)
