@@ -7,7 +7,7 @@ set -eu
 PACKAGES="build-essential pkg-config clang llvm libclang-rt-14-dev
 libcmocka-dev libedit-dev libjson-c-dev libusb-1.0-0-dev libudev-dev libblkid-dev
 libfdisk-dev fdisk umockdev libumockdev-dev
-libvirt-dev libvirt-clients libvirt-daemon libvirt-daemon-driver-qemu qemu-system-x86
+libxml2-dev libvirt-dev libvirt-clients libvirt-daemon libvirt-daemon-driver-qemu qemu-system-x86
 ipmitool openipmi libopenipmi-dev tmux
 gcc-arm-none-eabi gcc-s390x-linux-gnu libc6-dev-s390x-cross qemu-user
 libfdt-dev device-tree-compiler valgrind
