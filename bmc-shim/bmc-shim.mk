@@ -1,0 +1,64 @@
+# bmc-shim/bmc-shim.mk - the BMC shim: a freestanding library (libbmcshim),
+# the OpenIPMI ipmi_sim module that serves it to real IPMI clients, and the
+# firmware-fit check.  Included by the top-level Makefile.
+
+BMC_SRC  := bmc-shim/bmc_shim.c bmc-shim/bmc_ops.c
+BMC_HDRS := $(wildcard bmc-shim/*.h)
+
+# Objects of either flavour see the shim's headers.
+$(BUILD)/opt/bmc-shim/%.o $(BUILD)/san/bmc-shim/%.o: INC += -Ibmc-shim
+$(BUILD)/opt/bmc-shim/%.o $(BUILD)/san/bmc-shim/%.o: $(BMC_HDRS)
+$(BUILD)/san/tests/unit/test_bmc%.o: INC += -Ibmc-shim
+$(BUILD)/san/tests/unit/test_bmc%.o: $(BMC_HDRS)
+
+$(BUILD)/opt/libbmcshim.a: $(call objs,opt,$(BMC_SRC))
+	@mkdir -p $(dir $@)
+	$(AR) rcs $@ $^
+$(BUILD)/san/libbmcshim.a: $(call objs,san,$(BMC_SRC))
+	@mkdir -p $(dir $@)
+	$(AR) rcs $@ $^
+
+# Unit tests link the shim before the store and format libraries.
+BMC_UNIT := $(patsubst tests/unit/%.c,$(BUILD)/san/tests/unit/%,\
+              $(wildcard tests/unit/test_bmc*.c))
+$(BMC_UNIT): $(BUILD)/san/libbmcshim.a
+$(BMC_UNIT): CMOCKA_LIBS := $(BUILD)/san/libbmcshim.a \
+	$(BUILD)/san/libpstate.a $(BUILD)/san/libpsf.a $(CMOCKA_LIBS)
+
+# The ipmi_sim module: a shared object loaded into OpenIPMI's simulator
+# (never sanitised: ipmi_sim itself is not).  It compiles the shim, the
+# format core and the store parts it uses with -fPIC.
+BMC_SIM_SO  := $(BUILD)/opt/bmc-shim/bmc_sim.so
+BMC_SIM_SRC := bmc-shim/sim/bmc_sim.c $(BMC_SRC) $(FORMAT_CORE) \
+	pstate/ps_commit.c pstate/ps_media.c pstate/ps_config.c \
+	pstate/ps_serial.c pstate/ps_sem.c pstate/ps_sem_linux.c \
+	pstate/ps_strerror.c pstate/ps_part.c
+$(BMC_SIM_SO): $(BMC_SIM_SRC) $(BMC_HDRS) $(FORMAT_HDRS) $(PSTATE_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(WARN) $(DEFS) -D_DEFAULT_SOURCE $(INC) -Ibmc-shim \
+		$(PSTATE_CFLAGS) $(OPT) -fPIC -shared -fvisibility=hidden \
+		-o $@ $(BMC_SIM_SRC) -Wl,--no-undefined \
+		$(shell pkg-config --libs blkid fdisk 2>/dev/null) -lc
+
+MODULE_ALL       += $(BUILD)/opt/libbmcshim.a $(BMC_SIM_SO)
+MODULE_TEST_BINS += $(BMC_SIM_SO) $(BUILD)/opt/psctl
+MODULE_E2E_DEPS  += $(BMC_SIM_SO)
+MODULE_E2E_ENV   += BMC_SIM_MODULE=$(abspath $(BMC_SIM_SO)) \
+                    BMC_SIM=$(abspath scripts/bmc-sim)
+MODULE_FIRMWARE  += firmware-bmc-shim
+MODULE_INSTALL   += install-bmc-shim
+
+$(BUILD)/fuzz/fuzz_oem: FUZZ_EXTRA := $(BMC_SRC) pstate/ps_commit.c \
+	pstate/ps_media.c pstate/ps_config.c pstate/ps_serial.c \
+	pstate/ps_strerror.c -Ibmc-shim
+
+.PHONY: firmware-bmc-shim install-bmc-shim
+firmware-bmc-shim:
+	@bmc-shim/firmware-fit.sh
+
+install-bmc-shim: $(BUILD)/opt/libbmcshim.a $(BMC_SIM_SO)
+	install -d $(DESTDIR)$(PREFIX)/lib/pstate $(DESTDIR)$(PREFIX)/bin
+	install -m 644 $(BUILD)/opt/libbmcshim.a $(DESTDIR)$(PREFIX)/lib
+	install -m 644 bmc-shim/bmc_shim.h $(DESTDIR)$(PREFIX)/include/pstate
+	install -m 755 $(BMC_SIM_SO) $(DESTDIR)$(PREFIX)/lib/pstate/bmc_sim.so
+	install -m 755 scripts/bmc-sim $(DESTDIR)$(PREFIX)/bin/pstate-bmc-sim

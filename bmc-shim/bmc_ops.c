@@ -1,0 +1,628 @@
+/*
+ * bmc_ops.c - what the OEM read and write operations do to the store in
+ * the shim's buffer.  Arguments arrive as bytes from the network: every
+ * length is checked against what is left before it is used.
+ */
+#include "bmc_internal.h"
+#include "psf_schema.h"
+
+#define NAME_MAX_LEN PS_CFG_NAME_MAX
+
+/* A cursor over argument bytes. */
+struct args {
+	const uint8_t *p;
+	size_t n, pos;
+};
+
+static int take_u8(struct args *a, uint8_t *v)
+{
+	if (a->n - a->pos < 1)
+		return -1;
+	*v = a->p[a->pos++];
+	return 0;
+}
+
+static int take_u16(struct args *a, uint16_t *v)
+{
+	if (a->n - a->pos < 2)
+		return -1;
+	*v = psf_le16(a->p + a->pos);
+	a->pos += 2;
+	return 0;
+}
+
+static int take_bytes(struct args *a, size_t len, const uint8_t **out)
+{
+	if (a->n - a->pos < len)
+		return -1;
+	*out = a->p + a->pos;
+	a->pos += len;
+	return 0;
+}
+
+/* [len u8][name]: a VM or profile name, 1..64 bytes. */
+static uint8_t take_name(struct args *a, const char **name, uint8_t *len)
+{
+	const uint8_t *p;
+
+	if (take_u8(a, len) || take_bytes(a, *len, &p))
+		return BMC_CC_BAD_LENGTH;
+	if (!*len || *len > NAME_MAX_LEN)
+		return BMC_CC_INVALID_DATA;
+	*name = (const char *)p;
+	return BMC_CC_OK;
+}
+
+/*
+ * A path: [steps u8] then per step [sig u32][name_len u8][name]; a step
+ * with a name matches the child container whose NAME is that name, one
+ * without the first child with the signature.  Zero steps: the root.
+ */
+static uint8_t take_path(const void *buf, struct args *a, int *off)
+{
+	uint8_t steps, i, nlen;
+	const uint8_t *sigp, *name;
+	int cur = psf_root(buf);
+
+	if (take_u8(a, &steps))
+		return BMC_CC_BAD_LENGTH;
+	if (steps >= PSF_MAX_DEPTH)
+		return BMC_CC_INVALID_DATA;
+	for (i = 0; i < steps; i++) {
+		uint32_t sig;
+
+		if (take_bytes(a, 4, &sigp) || take_u8(a, &nlen) ||
+		    take_bytes(a, nlen, &name))
+			return BMC_CC_BAD_LENGTH;
+		sig = psf_le32(sigp);
+		if (!PSF_SIG_IS_CONTAINER(psf_sig(buf, cur)))
+			return BMC_CC_NOT_PRESENT;
+		cur = nlen ? psf_find_named(buf, cur, sig, PSF_NAME,
+					    (const char *)name, nlen)
+			   : psf_find_child(buf, cur, sig);
+		if (cur < 0)
+			return BMC_CC_NOT_PRESENT;
+	}
+	*off = cur;
+	return BMC_CC_OK;
+}
+
+/* ------------------------------------------------------------ reads */
+
+static uint8_t span_of(struct bmc_shim *s, int off)
+{
+	struct psf_elem e;
+
+	if (off < 0)
+		return bmc_shim_cc_for(off);
+	if (psf_elem(s->store, off, &e))
+		return BMC_CC_UNSPECIFIED;
+	s->rd_in_store = 1;
+	s->rd_off = (uint32_t)off;
+	s->rd_len = e.end - (uint32_t)off;
+	return BMC_CC_OK;
+}
+
+static int find_named(const void *buf, enum ps_obj k, const char *s,
+		      size_t n)
+{
+	return ps_obj_find(buf, psf_root(buf), k, s, n);
+}
+
+/* The profile this host carries (BMC_STATE / BMC_HOST_PROFILE). */
+static int host_profile(const void *buf)
+{
+	int bmc = psf_find_child(buf, psf_root(buf), PSF_BMC_STATE);
+	uint32_t len;
+	const char *name;
+
+	if (bmc < 0)
+		return bmc;
+	name = psf_child_payload(buf, bmc, BMC_HOST_PROFILE, &len);
+	if (!name || !len)
+		return PSF_ERR_NOTFOUND;
+	return find_named(buf, PS_OBJ_PROFILE, name, len);
+}
+
+/* The profile a VM carries (its PROFILE_REF). */
+static int vm_profile(const void *buf, const char *vm, size_t n)
+{
+	int el = find_named(buf, PS_OBJ_VM, vm, n);
+	uint32_t len;
+	const char *name;
+
+	if (el < 0)
+		return el;
+	name = psf_child_payload(buf, el, PSF_PROFILE_REF, &len);
+	if (!name || !len)
+		return PSF_ERR_NOTFOUND;
+	return find_named(buf, PS_OBJ_PROFILE, name, len);
+}
+
+static uint8_t read_pull(struct bmc_shim *s, struct args *a)
+{
+	uint8_t kind;
+
+	if (take_u8(a, &kind))
+		return BMC_CC_BAD_LENGTH;
+	if (kind == PSF_TARGET_PHYSICAL && a->pos == a->n)
+		return span_of(s, host_profile(s->store));
+	if (kind != PSF_TARGET_VM)
+		return BMC_CC_INVALID_DATA;
+	if (a->n - a->pos < 1 || a->n - a->pos > NAME_MAX_LEN)
+		return BMC_CC_INVALID_DATA;
+	return span_of(s, vm_profile(s->store,
+				     (const char *)a->p + a->pos,
+				     a->n - a->pos));
+}
+
+/* Append one serial mapping to the result: [vm_len][vm][port u16]
+ * [concentrator u16][mode u8][host_len u8][host]. */
+static uint8_t list_one(struct bmc_shim *s, int vm, int el)
+{
+	uint32_t vlen, hlen, rlen, need;
+	const char *vn = psf_child_payload(s->store, vm, PSF_NAME, &vlen);
+	const char *hn = psf_child_payload(s->store, el, PSF_HOSTNAME, &hlen);
+	const void *rec = psf_child_payload(s->store, el, PSF_SERIAL_CONFIG,
+					    &rlen);
+	uint8_t *o = s->result + s->rd_result_len;
+
+	if (!vn)
+		vlen = 0;
+	if (!hn)
+		hlen = 0;
+	if (!rec)
+		rlen = 0;
+	if (vlen > 255 || hlen > 255)
+		return BMC_CC_UNSPECIFIED;
+	need = 1 + vlen + 2 + 2 + 1 + 1 + hlen;
+	if (need > sizeof(s->result) - s->rd_result_len)
+		return BMC_CC_OUT_OF_SPACE;
+	*o++ = (uint8_t)vlen;
+	psf_memcpy(o, vn, vlen);
+	o += vlen;
+	psf_put_le16(o, (uint16_t)psf_field_uint(rec, rlen, PSF_SERC_PORT, 2));
+	psf_put_le16(o + 2, (uint16_t)psf_field_uint(rec, rlen,
+						     PSF_SERC_CONCENTRATOR, 2));
+	o[4] = (uint8_t)psf_field_uint(rec, rlen, PSF_SERC_MODE, 1);
+	o[5] = (uint8_t)hlen;
+	psf_memcpy(o + 6, hn, hlen);
+	s->rd_result_len = (uint16_t)(s->rd_result_len + need);
+	return BMC_CC_OK;
+}
+
+static uint8_t read_serial_list(struct bmc_shim *s, struct args *a)
+{
+	const void *b = s->store;
+	int vm, el, only = -1;
+	uint8_t cc;
+
+	if (a->n > NAME_MAX_LEN)
+		return BMC_CC_INVALID_DATA;
+	if (a->n) {
+		only = find_named(b, PS_OBJ_VM, (const char *)a->p, a->n);
+		if (only < 0)
+			return BMC_CC_NOT_PRESENT;
+	}
+	for (vm = ps_obj_next(b, psf_root(b), PS_OBJ_VM, -1); vm >= 0;
+	     vm = ps_obj_next(b, psf_root(b), PS_OBJ_VM, vm)) {
+		if (only >= 0 && vm != only)
+			continue;
+		for (el = ps_obj_next(b, vm, PS_OBJ_SERIAL, -1); el >= 0;
+		     el = ps_obj_next(b, vm, PS_OBJ_SERIAL, el)) {
+			cc = list_one(s, vm, el);
+			if (cc)
+				return cc;
+		}
+	}
+	return BMC_CC_OK;
+}
+
+uint8_t bmc_read_run(struct bmc_shim *s)
+{
+	struct args a = { s->args, s->rd_arg_len, 0 };
+	int off = -1;
+	uint8_t cc;
+
+	switch (s->rd_op) {
+	case BMC_READ_STORE:
+		if (a.n)
+			return BMC_CC_INVALID_DATA;
+		s->rd_in_store = 1;
+		s->rd_off = 0;
+		s->rd_len = s->store_len;
+		return BMC_CC_OK;
+	case BMC_READ_PATH:
+		cc = take_path(s->store, &a, &off);
+		if (!cc && a.pos != a.n)
+			cc = BMC_CC_BAD_LENGTH;
+		return cc ? cc : span_of(s, off);
+	case BMC_READ_VM:
+	case BMC_READ_PROFILE:
+		if (!a.n || a.n > NAME_MAX_LEN)
+			return BMC_CC_INVALID_DATA;
+		return span_of(s, find_named(s->store, s->rd_op == BMC_READ_VM
+					     ? PS_OBJ_VM : PS_OBJ_PROFILE,
+					     (const char *)a.p, a.n));
+	case BMC_READ_PROFILE_PULL:
+		return read_pull(s, &a);
+	case BMC_READ_SERIAL_LIST:
+		return read_serial_list(s, &a);
+	default:
+		return BMC_CC_INVALID_DATA;
+	}
+}
+
+/* ------------------------------------------------------------ writes */
+
+/* Header checks on element bytes from the wire: the element's own length
+ * fields must describe exactly elen bytes.  The inside is checked with
+ * the whole store once it is in place (psf_check_tree). */
+static int elem_bytes_ok(const uint8_t *p, size_t elen)
+{
+	uint32_t sig;
+
+	if (elen < PSF_STRUCT_HDR)
+		return 0;
+	sig = psf_le32(p);
+	if (sig == PSF_PAD || sig == PSF_ROOT)
+		return 0;
+	if (PSF_SIG_IS_CONTAINER(sig))
+		return elen >= PSF_CONTAINER_HDR &&
+		       psf_le32(p + 8) == elen - PSF_CONTAINER_HDR;
+	return psf_le32(p + 4) == elen - PSF_STRUCT_HDR;
+}
+
+/* The NAME child among a container's direct children, in raw bytes. */
+static void elem_name(const uint8_t *p, size_t elen, const char **name,
+		      uint32_t *nlen)
+{
+	size_t off = PSF_CONTAINER_HDR;
+
+	*name = NULL;
+	*nlen = 0;
+	if (!PSF_SIG_IS_CONTAINER(psf_le32(p)))
+		return;
+	while (elen - off >= PSF_STRUCT_HDR) {
+		uint32_t sig = psf_le32(p + off);
+		size_t len;
+
+		if (PSF_SIG_IS_CONTAINER(sig)) {
+			if (elen - off < PSF_CONTAINER_HDR)
+				return;
+			len = PSF_CONTAINER_HDR + (size_t)psf_le32(p + off + 8);
+		} else {
+			len = PSF_STRUCT_HDR + (size_t)psf_le32(p + off + 4);
+		}
+		if (len > elen - off)
+			return;
+		if (sig == PSF_NAME) {
+			*name = (const char *)p + off + PSF_STRUCT_HDR;
+			*nlen = (uint32_t)(len - PSF_STRUCT_HDR);
+			return;
+		}
+		off += len;
+	}
+}
+
+/*
+ * Put element bytes under parent: before the child it replaces (same
+ * signature, and same NAME for a named container), which becomes a pad,
+ * or at the end.  The new element goes in as a pad of its size whose
+ * bytes are then overwritten, so the parent's count and size stay right
+ * whatever the element holds.  Returns its offset.
+ */
+static int put_element(void *buf, size_t cap, int parent, const uint8_t *el,
+		       uint32_t elen)
+{
+	uint32_t sig = psf_le32(el), nlen;
+	const char *name;
+	int old, off;
+
+	elem_name(el, elen, &name, &nlen);
+	old = name ? psf_find_named(buf, parent, sig, PSF_NAME, name, nlen)
+		   : psf_find_child(buf, parent, sig);
+	off = psf_insert(buf, cap, parent, old, PSF_PAD, NULL,
+			 elen - PSF_STRUCT_HDR);
+	if (off < 0)
+		return off;
+	psf_memcpy((uint8_t *)buf + off, el, elen);
+	if (old >= 0) {
+		int rc = psf_wip_nop(buf, off + (int)elen);
+
+		if (rc)
+			return rc;
+	}
+	return off;
+}
+
+/* Problems the schema check finds (negative: not a valid tree). */
+static int problems(const struct bmc_shim *s)
+{
+	return ps_cfg_check(s->store, (uint32_t)bmc_store_cap(s), NULL, NULL);
+}
+
+/* After an edit: a sound tree, and no schema problem it did not have. */
+static uint8_t check_after(struct bmc_shim *s, int before)
+{
+	uint32_t bad;
+	int after;
+
+	/* The checks read the header: make its CRCs current first. */
+	if (psf_finish((void *)s->store))
+		return BMC_CC_INVALID_DATA;
+	if (psf_check_tree(s->store, bmc_store_cap(s), &bad))
+		return BMC_CC_INVALID_DATA;
+	after = problems(s);
+	if (after < 0)
+		return BMC_CC_INVALID_DATA;
+	return after > before ? BMC_CC_CONFLICT : BMC_CC_OK;
+}
+
+static uint8_t write_element(struct bmc_shim *s, struct args *a)
+{
+	int parent = -1, before = problems(s), off;
+	uint8_t cc = take_path(s->store, a, &parent);
+	size_t elen = a->n - a->pos;
+
+	if (cc)
+		return cc;
+	if (!elem_bytes_ok(a->p + a->pos, elen))
+		return BMC_CC_INVALID_DATA;
+	if (!PSF_SIG_IS_CONTAINER(psf_sig(s->store, parent)))
+		return BMC_CC_INVALID_DATA;
+	off = put_element(s->store, bmc_store_cap(s), parent, a->p + a->pos,
+			  (uint32_t)elen);
+	if (off < 0)
+		return bmc_shim_cc_for(off);
+	return check_after(s, before);
+}
+
+static uint8_t write_delete(struct bmc_shim *s, struct args *a)
+{
+	int off = -1, before = problems(s), rc;
+	uint8_t cc = take_path(s->store, a, &off);
+
+	if (cc)
+		return cc;
+	if (a->pos != a->n)
+		return BMC_CC_BAD_LENGTH;
+	if (off == psf_root(s->store))
+		return BMC_CC_INVALID_DATA;
+	rc = psf_wip_nop(s->store, off);
+	if (rc)
+		return bmc_shim_cc_for(rc);
+	return check_after(s, before);
+}
+
+/* ------------------------------------------------------------ profiles */
+
+/* A child container of the root, created when missing. */
+static int root_set(void *buf, size_t cap, uint32_t sig)
+{
+	int off = psf_find_child(buf, psf_root(buf), sig);
+
+	if (off >= 0)
+		return off;
+	return psf_insert(buf, cap, psf_root(buf), -1, sig, NULL, 0);
+}
+
+/* A profile as pushed arrives unassigned: the push assigns it. */
+static int profile_reset(void *buf, int prof)
+{
+	uint8_t zero[2] = { 0, 0 };
+	uint32_t len;
+	int cfg = psf_find_child(buf, prof, PSF_PROFILE_CONFIG);
+	int tgt = psf_find_child(buf, prof, PSF_TARGET);
+	int rc = 0;
+
+	if (cfg >= 0 && psf_payload(buf, cfg, &len) &&
+	    len >= PSF_PROC_TARGET_KIND + 1)
+		rc = psf_wip_write(buf, cfg, PSF_PROC_STATE, zero, 2);
+	if (!rc && tgt >= 0)
+		rc = psf_wip_nop(buf, tgt);
+	return rc;
+}
+
+/* The profile's current target, as ps_profile_assign wrote it. */
+static int assigned_elsewhere(const void *buf, const char *name,
+			      uint32_t nlen, const char *tgt, size_t tlen)
+{
+	int prof = find_named(buf, PS_OBJ_PROFILE, name, nlen);
+	uint32_t len;
+	const void *rec;
+	const char *cur;
+
+	if (prof < 0)
+		return 0;
+	rec = psf_child_payload(buf, prof, PSF_PROFILE_CONFIG, &len);
+	if (!rec || psf_field_uint(rec, len, PSF_PROC_STATE, 1) ==
+		    PSF_PROFILE_UNASSIGNED)
+		return 0;
+	cur = psf_child_payload(buf, prof, PSF_TARGET, &len);
+	return !cur || len != tlen || psf_memcmp(cur, tgt, tlen) != 0;
+}
+
+/* This host stops carrying a profile other than `name`. */
+static int host_release_other(struct bmc_shim *s, const char *name,
+			      uint32_t nlen)
+{
+	static const uint8_t rnd[PS_CFG_RND_UNASSIGN];  /* no VM involved */
+	int prof = host_profile(s->store);
+	uint32_t len;
+	const char *cur;
+
+	if (prof < 0)
+		return 0;
+	cur = psf_child_payload(s->store, prof, PSF_NAME, &len);
+	if (cur && len == nlen && psf_memcmp(cur, name, nlen) == 0)
+		return 0;
+	return ps_profile_unassign(s->store, bmc_store_cap(s), prof, rnd,
+				   sizeof(rnd), NULL);
+}
+
+static int host_record(struct bmc_shim *s, const char *name, uint32_t nlen)
+{
+	size_t cap = bmc_store_cap(s);
+	int bmc = root_set(s->store, cap, PSF_BMC_STATE);
+
+	if (bmc < 0)
+		return bmc;
+	bmc = psf_set_child(s->store, cap, bmc, BMC_HOST_PROFILE, name, nlen);
+	return bmc < 0 ? bmc : 0;
+}
+
+/* Target text: "bmc://NAME" for this host, the VM's name for a VM. */
+static size_t target_text(const struct bmc_shim *s, uint8_t kind,
+			  const char *vm, uint8_t vlen, char *out)
+{
+	const char *h = s->plat.bmc_name ? s->plat.bmc_name : "localhost";
+	size_t n = 0;
+
+	if (kind == PSF_TARGET_VM) {
+		psf_memcpy(out, vm, vlen);
+		return vlen;
+	}
+	psf_memcpy(out, "bmc://", 6);
+	while (n < 64 && h[n])
+		n++;
+	psf_memcpy(out + 6, h, n);
+	return 6 + n;
+}
+
+static uint8_t push_apply(struct bmc_shim *s, uint8_t kind, const char *tgt,
+			  size_t tlen, const uint8_t *el, uint32_t elen,
+			  const char *name, uint32_t nlen)
+{
+	size_t cap = bmc_store_cap(s);
+	struct ps_cfg_err e;
+	int set, prof, rc = 0;
+
+	if (kind == PSF_TARGET_PHYSICAL) {
+		rc = host_release_other(s, name, nlen);
+		if (!rc)
+			rc = host_record(s, name, nlen);
+	}
+	set = rc ? rc : root_set(s->store, cap, PSF_PROFILES);
+	prof = set < 0 ? set : put_element(s->store, cap, set, el, elen);
+	rc = prof < 0 ? prof : profile_reset(s->store, prof);
+	if (!rc)
+		rc = ps_profile_assign(s->store, cap, prof, tgt, tlen, &e);
+	return bmc_shim_cc_for(rc);
+}
+
+/* [kind u8: 1 this host, 2 a VM][vm_len u8][vm][profile element] */
+static uint8_t write_push(struct bmc_shim *s, struct args *a)
+{
+	char tgt[80];
+	const char *vm = NULL, *name;
+	uint8_t kind, vlen, cc;
+	uint32_t nlen, elen;
+	size_t tlen;
+	int before = problems(s);
+	const uint8_t *el;
+
+	if (take_u8(a, &kind) || take_u8(a, &vlen) ||
+	    take_bytes(a, vlen, (const uint8_t **)&vm))
+		return BMC_CC_BAD_LENGTH;
+	if ((kind == PSF_TARGET_PHYSICAL && vlen) ||
+	    (kind == PSF_TARGET_VM && (!vlen || vlen > NAME_MAX_LEN)) ||
+	    (kind != PSF_TARGET_PHYSICAL && kind != PSF_TARGET_VM))
+		return BMC_CC_INVALID_DATA;
+	el = a->p + a->pos;
+	elen = (uint32_t)(a->n - a->pos);
+	if (!elem_bytes_ok(el, elen) || psf_le32(el) != PSF_PROFILE)
+		return BMC_CC_INVALID_DATA;
+	elem_name(el, elen, &name, &nlen);
+	if (!name || ps_check_name(name, nlen, NULL))
+		return BMC_CC_INVALID_DATA;
+	if (kind == PSF_TARGET_VM &&
+	    find_named(s->store, PS_OBJ_VM, vm, vlen) < 0)
+		return BMC_CC_NOT_PRESENT;
+	tlen = target_text(s, kind, vm, vlen, tgt);
+	if (assigned_elsewhere(s->store, name, nlen, tgt, tlen))
+		return BMC_CC_CONFLICT;
+	cc = push_apply(s, kind, tgt, tlen, el, elen, name, nlen);
+	return cc ? cc : check_after(s, before);
+}
+
+/* ------------------------------------------------------------ serial */
+
+/* [vm_len][vm][count u8][mode u8][first u16][last u16][host names] ->
+ * result: count x [guest port u16][concentrator port u16] */
+static uint8_t write_serial_alloc(struct bmc_shim *s, struct args *a)
+{
+	struct ps_serial_map map[PS_SERIAL_ALLOC_MAX];
+	struct ps_serial_req r = { 0 };
+	const char *vm;
+	uint8_t vlen, count, mode, cc;
+	uint32_t i;
+	int vmo, rc;
+
+	cc = take_name(a, &vm, &vlen);
+	if (cc)
+		return cc;
+	if (take_u8(a, &count) || take_u8(a, &mode) ||
+	    take_u16(a, &r.conc_first) || take_u16(a, &r.conc_last))
+		return BMC_CC_BAD_LENGTH;
+	r.count = count;
+	r.mode = mode;
+	r.hostnames = (const char *)a->p + a->pos;
+	r.hostnames_len = a->n - a->pos;
+	vmo = find_named(s->store, PS_OBJ_VM, vm, vlen);
+	if (vmo < 0)
+		return BMC_CC_NOT_PRESENT;
+	rc = ps_serial_allocate(s->store, bmc_store_cap(s), vmo, &r, map,
+				NULL);
+	if (rc)
+		return rc == PS_ERR_NOSPACE ? BMC_CC_OUT_OF_SPACE
+					    : bmc_shim_cc_for(rc);
+	for (i = 0; i < count; i++) {
+		psf_put_le16(s->wr_result + 4 * i, map[i].port);
+		psf_put_le16(s->wr_result + 4 * i + 2, map[i].concentrator);
+	}
+	s->wr_result_len = (uint16_t)(4 * count);
+	return BMC_CC_OK;
+}
+
+/* [vm_len][vm] -> result: [ports freed u8] */
+static uint8_t write_serial_free(struct bmc_shim *s, struct args *a)
+{
+	const char *vm;
+	uint8_t vlen, cc = take_name(a, &vm, &vlen);
+	int vmo, rc;
+
+	if (cc)
+		return cc;
+	if (a->pos != a->n)
+		return BMC_CC_BAD_LENGTH;
+	vmo = find_named(s->store, PS_OBJ_VM, vm, vlen);
+	if (vmo < 0)
+		return BMC_CC_NOT_PRESENT;
+	rc = ps_serial_free(s->store, vmo, NULL);
+	if (rc < 0)
+		return bmc_shim_cc_for(rc);
+	s->wr_result[0] = (uint8_t)rc;
+	s->wr_result_len = 1;
+	return BMC_CC_OK;
+}
+
+uint8_t bmc_write_apply(struct bmc_shim *s)
+{
+	struct args a = { s->stage, s->wr_len, 0 };
+
+	switch (s->wr_op) {
+	case BMC_WRITE_ELEMENT:
+		return write_element(s, &a);
+	case BMC_WRITE_PROFILE_PUSH:
+		return write_push(s, &a);
+	case BMC_WRITE_SERIAL_ALLOC:
+		return write_serial_alloc(s, &a);
+	case BMC_WRITE_SERIAL_FREE:
+		return write_serial_free(s, &a);
+	case BMC_WRITE_DELETE:
+		return write_delete(s, &a);
+	default:
+		return BMC_CC_INVALID_DATA;
+	}
+}

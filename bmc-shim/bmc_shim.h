@@ -1,0 +1,252 @@
+/*
+ * bmc_shim.h - the pstate store inside BMC firmware: IPMI OEM command
+ * handlers over the freestanding format core and store layer.
+ *
+ * What the firmware supplies:
+ *   - sector I/O for the store's partition on the USB key (struct
+ *     ps_media_ops: read, write, flush), and the partition's size;
+ *   - the host's power state (a callback: off, aux, on);
+ *   - optionally the writers' lock (struct ps_lock over the semaphore the
+ *     BMC publishes, pstate.h sections 4 and 8), owner PS_OWNER_BMC;
+ *   - the write policy of the platform (enum bmc_gate);
+ *   - one struct bmc_shim, statically allocated (it holds every buffer:
+ *     the store, the staged write, the request arguments, the result).
+ *
+ * What it gets: bmc_shim_handle(), which takes one OEM request (the bytes
+ * after netfn 0x2E, command and IANA number) and returns an IPMI
+ * completion code and the response bytes.  The transport (KCS, IPMB, LAN)
+ * stays the firmware's; docs/ipmi-oem.md specifies every byte.
+ *
+ * Freestanding: no malloc, no libc beyond memcpy/memmove/memset/memcmp,
+ * no recursion, no global state; every length in a request is checked
+ * before it is used.  A request that is refused changes nothing: edits
+ * are made on the in-memory copy of the store and committed only when
+ * every check passed; a refused edit reloads the store from media.
+ */
+#ifndef BMC_SHIM_H
+#define BMC_SHIM_H
+
+#include "pstate.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ------------------------------------------------------------ protocol */
+
+/* IANA Private Enterprise Number carried in every request and response
+ * (3 bytes, least significant first).  32473 is the number RFC 5612
+ * reserves for documentation; a vendor builds with its own:
+ * -DBMC_SHIM_IANA=NNNNN. */
+#ifndef BMC_SHIM_IANA
+#define BMC_SHIM_IANA 32473u
+#endif
+#define BMC_SHIM_NETFN 0x2Eu        /* OEM/Group request, IANA-qualified */
+#define BMC_SHIM_PROTO_VERSION 1u
+
+/*
+ * Size limits, chosen so every request and response fits an IPMB message
+ * (32 bytes with its 7-8 bytes of header and checksums, 3 of IANA):
+ * requests carry at most 22 data bytes, responses at most 21 after the
+ * completion code.
+ */
+#define BMC_SHIM_REQ_MAX 22u
+#define BMC_SHIM_RESP_MAX 21u
+#define BMC_SHIM_CHUNK_MAX 16u      /* data bytes per chunk request/reply */
+
+/* Buffers (bytes).  The store buffer bounds the store the BMC can edit;
+ * it must be a multiple of PS_SECTOR_SIZE_MAX. */
+#ifndef BMC_SHIM_STORE_MAX
+#define BMC_SHIM_STORE_MAX (64u * 1024u)
+#endif
+#ifndef BMC_SHIM_STAGE_MAX
+#define BMC_SHIM_STAGE_MAX 4096u    /* a staged write: path + element   */
+#endif
+#define BMC_SHIM_ARGS_MAX 255u      /* a read request's arguments       */
+#define BMC_SHIM_RESULT_MAX 512u    /* results that are not store bytes */
+
+/* Commands (the byte after netfn 0x2E).  Read commands need operator
+ * privilege, write commands administrator: the command byte alone says
+ * which, so a transport can enforce it before the shim sees the request
+ * (bmc_shim_cmd_priv). */
+enum bmc_cmd {
+	BMC_CMD_INFO = 0x01,         /* store and host state             */
+	BMC_CMD_READ_BEGIN = 0x10,   /* start a read: op, argument length */
+	BMC_CMD_READ_ARG = 0x11,     /* an argument chunk                 */
+	BMC_CMD_READ_RUN = 0x12,     /* run it: result length, generation */
+	BMC_CMD_READ_CHUNK = 0x13,   /* a result chunk                    */
+	BMC_CMD_WRITE_BEGIN = 0x20,  /* start a write: op, length         */
+	BMC_CMD_WRITE_CHUNK = 0x21,  /* a data chunk                      */
+	BMC_CMD_WRITE_FINISH = 0x22, /* check and apply as one commit     */
+	BMC_CMD_WRITE_ABORT = 0x23,  /* drop the staged write             */
+	BMC_CMD_WRITE_RESULT = 0x24, /* a chunk of the write's result     */
+	BMC_CMD_LOCK_TAKE = 0x30,    /* hold the semaphore for a sequence */
+	BMC_CMD_LOCK_RELEASE = 0x31,
+};
+
+/* Read operations (READ_BEGIN). */
+enum bmc_read_op {
+	BMC_READ_STORE = 0x01,       /* the whole store (header + root)    */
+	BMC_READ_PATH = 0x02,        /* an element by path (steps)         */
+	BMC_READ_VM = 0x03,          /* a VM by name                       */
+	BMC_READ_PROFILE = 0x04,     /* a profile by name                  */
+	BMC_READ_PROFILE_PULL = 0x05,/* the profile this host / a VM carries */
+	BMC_READ_SERIAL_LIST = 0x06, /* serial mappings (all, or one VM)   */
+};
+
+/* Write operations (WRITE_BEGIN). */
+enum bmc_write_op {
+	BMC_WRITE_ELEMENT = 0x01,    /* put an element under a path        */
+	BMC_WRITE_PROFILE_PUSH = 0x02, /* a profile, assigned to host / VM  */
+	BMC_WRITE_SERIAL_ALLOC = 0x03, /* N serial ports for a VM           */
+	BMC_WRITE_SERIAL_FREE = 0x04,  /* every serial port of a VM         */
+	BMC_WRITE_DELETE = 0x05,     /* delete the element at a path        */
+};
+
+/* Completion codes (IPMI 2.0 table 5-2; 0x80-0x82 command-specific). */
+enum bmc_cc {
+	BMC_CC_OK = 0x00,
+	BMC_CC_SEQUENCE = 0x80,      /* bad session or chunk order         */
+	BMC_CC_STALE = 0x81,         /* the store changed since the begin  */
+	BMC_CC_CONFLICT = 0x82,      /* value in use / object exists / ref */
+	BMC_CC_BUSY = 0xC0,          /* lock held by another writer        */
+	BMC_CC_INVALID_CMD = 0xC1,
+	BMC_CC_OUT_OF_SPACE = 0xC4,  /* store or staging buffer full       */
+	BMC_CC_BAD_LENGTH = 0xC7,    /* request shorter/longer than its layout */
+	BMC_CC_TOO_LONG = 0xC8,      /* a length field past a limit        */
+	BMC_CC_OUT_OF_RANGE = 0xC9,  /* offset or count out of range       */
+	BMC_CC_NOT_PRESENT = 0xCB,   /* no such element, VM, profile       */
+	BMC_CC_INVALID_DATA = 0xCC,  /* malformed value, element or path   */
+	BMC_CC_PRIVILEGE = 0xD4,     /* operator asked for a write         */
+	BMC_CC_POWER_STATE = 0xD5,   /* write refused in this power state  */
+	BMC_CC_UNSPECIFIED = 0xFF,   /* media I/O, damaged store           */
+};
+
+/* IPMI privilege levels (the session's). */
+enum bmc_priv {
+	BMC_PRIV_CALLBACK = 1,
+	BMC_PRIV_USER = 2,
+	BMC_PRIV_OPERATOR = 3,
+	BMC_PRIV_ADMIN = 4,
+};
+
+/* Privilege a command needs: operator for INFO and the read commands,
+ * administrator for writes and the lock; 0 for an unknown command. */
+unsigned bmc_shim_cmd_priv(uint8_t cmd);
+
+/* ------------------------------------------------------------ platform */
+
+enum bmc_power {
+	BMC_POWER_OFF = 0,   /* no power but the BMC's (or a clean off)  */
+	BMC_POWER_AUX = 1,   /* auxiliary / standby power only           */
+	BMC_POWER_ON = 2,    /* the host runs                            */
+};
+
+/* The write policy: when the BMC may write the store.  With the host off
+ * or on aux power the BMC writes under the lock when it has one. */
+enum bmc_gate {
+	BMC_GATE_SEMAPHORE = 0,  /* host on: only under the semaphore (a
+				    lock must be configured)              */
+	BMC_GATE_HOST_OFF = 1,   /* host on: never (the platform forbids) */
+	BMC_GATE_READ_ONLY = 2,  /* never: this BMC only reads            */
+};
+
+struct bmc_shim_platform {
+	const struct ps_media_ops *media_ops;
+	void *media_ctx;
+	uint32_t sector_size;    /* 0: PS_SECTOR_SIZE */
+	uint64_t sectors;        /* of the store's partition */
+	/* Host power: enum bmc_power, or negative when unknown (treated
+	 * as on: the gate fails safe). */
+	int (*host_power)(void *ctx);
+	void *power_ctx;
+	struct ps_lock *lock;    /* NULL: no semaphore on this platform;
+				    owner PS_OWNER_BMC, lease_ms set   */
+	/* Who holds the semaphore now (PS_OWNER_*, 0 free), for INFO; may
+	 * be NULL (INFO says 0). */
+	int (*lock_holder)(void *ctx);
+	void *lock_ctx;
+	uint8_t gate;            /* enum bmc_gate */
+	/* Seconds since 1970 for slot headers and the store record; may
+	 * be NULL (firmware without a clock: 0). */
+	uint64_t (*now)(void *ctx);
+	void *now_ctx;
+	/* How this host is named in a profile's target: "bmc://NAME".
+	 * NUL-terminated, at most 64 bytes; NULL: "localhost". */
+	const char *bmc_name;
+};
+
+/* ------------------------------------------------------------ context */
+
+/* The state of one shim.  Opaque in use: firmware allocates it
+ * (statically), bmc_shim_init fills it. */
+struct bmc_shim {
+	struct bmc_shim_platform plat;
+	struct ps_media media;
+	struct ps_disk disk;
+	int loaded;                   /* store[] holds disk.generation    */
+	uint32_t store_len;
+	uint8_t session_seq;          /* last session id handed out       */
+	/* read session */
+	uint8_t rd_session, rd_op, rd_ran;
+	uint16_t rd_arg_len, rd_arg_got;
+	uint64_t rd_gen;              /* generation the result is from    */
+	uint32_t rd_off, rd_len;      /* result in store[] (rd_in_store)   */
+	uint8_t rd_in_store;
+	uint16_t rd_result_len;       /* result in result[] otherwise     */
+	/* write session */
+	uint8_t wr_session, wr_op, wr_done;
+	uint16_t wr_len, wr_got;
+	uint16_t wr_result_len;
+	uint32_t wr_expect;           /* generation the writer expects    */
+	uint32_t lease_default;       /* the lock's lease outside LOCK_TAKE */
+	/* lock held for a client's sequence (LOCK_TAKE) */
+	uint8_t client_lock;
+	uint8_t args[BMC_SHIM_ARGS_MAX];
+	uint8_t result[BMC_SHIM_RESULT_MAX];
+	uint8_t wr_result[BMC_SHIM_RESULT_MAX];
+	uint8_t stage[BMC_SHIM_STAGE_MAX];
+	uint8_t sector[PS_SECTOR_SIZE_MAX];
+	uint8_t store[BMC_SHIM_STORE_MAX];
+};
+
+/*
+ * Set the shim up over the platform's media; reads nothing yet (the
+ * first request does, so a BMC boots even without a USB key).
+ * PS_ERR_INVAL for missing callbacks or a bad geometry.
+ */
+int bmc_shim_init(struct bmc_shim *s, const struct bmc_shim_platform *p);
+
+/*
+ * Handle one request.  req/req_len: the request data after the IANA
+ * number; resp (resp_cap >= BMC_SHIM_RESP_MAX) receives the response data
+ * that follows the completion code and IANA number, its length in
+ * *resp_len (0 unless the code is BMC_CC_OK).  priv is the session's
+ * privilege (enum bmc_priv); a transport that enforces
+ * bmc_shim_cmd_priv itself passes BMC_PRIV_ADMIN.  Returns the
+ * completion code.
+ */
+uint8_t bmc_shim_handle(struct bmc_shim *s, uint8_t cmd, unsigned priv,
+			const uint8_t *req, size_t req_len, uint8_t *resp,
+			size_t resp_cap, size_t *resp_len);
+
+/* Release a lock a client took and never released (e.g. when the BMC
+ * ends the client's session).  Safe to call at any time. */
+void bmc_shim_drop_client_lock(struct bmc_shim *s);
+
+/* Completion code for a library error code (pstate.h section 1). */
+uint8_t bmc_shim_cc_for(int err);
+
+/* A fixed English name of a completion code, for logs and clients. */
+const char *bmc_shim_cc_name(uint8_t cc);
+
+/* The BMC namespace element recording the identity this physical host
+ * carries (under PSF_BMC_STATE at the root): a string holding the NAME of
+ * the profile assigned to the host by BMC_WRITE_PROFILE_PUSH. */
+#define BMC_HOST_PROFILE PSF_SIG(0, PSF_NS_BMC, 0x0001)
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* BMC_SHIM_H */

@@ -1,0 +1,963 @@
+/*
+ * test_bmc_shim.c - the BMC shim's OEM handlers, driven with request bytes
+ * over a RAM disk behind the firmware callback media: completion codes,
+ * response bytes, and the media unchanged byte for byte on every refusal.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <cmocka.h>
+
+#include "bmc_shim.h"
+#include "psf_schema.h"
+
+#define SECTORS 512u
+#define SS 512u
+
+static uint8_t disk[SECTORS * SS];
+static uint8_t snapshot[SECTORS * SS];
+static int power = BMC_POWER_OFF;
+static struct bmc_shim shim;
+
+static int ram_read(void *c, uint64_t lba, uint32_t n, void *buf)
+{
+	(void)c;
+	memcpy(buf, disk + lba * SS, (size_t)n * SS);
+	return 0;
+}
+static int ram_write(void *c, uint64_t lba, uint32_t n, const void *buf)
+{
+	(void)c;
+	memcpy(disk + lba * SS, buf, (size_t)n * SS);
+	return 0;
+}
+static int ram_flush(void *c)
+{
+	(void)c;
+	return 0;
+}
+static const struct ps_media_ops ram_ops = { ram_read, ram_write, ram_flush,
+					     NULL };
+static int get_power(void *c)
+{
+	(void)c;
+	return power;
+}
+
+/* ---------------------------------------------------------------- lock */
+static uint8_t semwin[4096] __attribute__((aligned(8)));
+static struct ps_sem sem;
+static struct ps_lock lock;
+
+static uint64_t now_ms(void *c)
+{
+	struct timespec t;
+
+	(void)c;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000 + (uint64_t)t.tv_nsec / 1000000;
+}
+
+static struct ps_lock *make_lock(void)
+{
+	struct ps_sem_marker m = { 0 };
+	struct ps_sem_clock clk = { now_ms, NULL, NULL };
+
+	memset(semwin, 0, sizeof semwin);
+	assert_int_equal(ps_sem_init_struct(semwin + 256, 192), 0);
+	m.sem_addr = 0x1000 + 256;
+	m.sem_size = 192;
+	m.revision = 1;
+	assert_int_equal(ps_sem_attach(&sem, semwin, sizeof semwin, 0x1000, &m,
+				       &clk, 100), 0);
+	lock = (struct ps_lock){ &ps_sem_lock_ops, &sem, PS_OWNER_BMC, 5000,
+				 0, 0 };
+	return &lock;
+}
+
+/* ---------------------------------------------------------------- setup */
+
+/* A store with VMs "web" and "db" (db has one NIC) and an empty set of
+ * profiles, formatted on the RAM disk. */
+static void make_store(void)
+{
+	static uint8_t buf[32768];
+	struct ps_media m;
+	struct ps_disk d;
+	struct ps_format_opts o = { 0 };
+	uint8_t sector[SS];
+	int root, vm;
+
+	memset(disk, 0, sizeof disk);
+	memset(buf, 0, sizeof buf);
+	assert_int_equal(ps_media_init(&m, &ram_ops, NULL, SS, SECTORS), 0);
+	assert_int_equal(ps_format(&d, &m, &o, sector), 0);
+	assert_int_equal(ps_read(&d, &m, buf, sizeof buf), 0);
+	root = psf_root(buf);
+	vm = ps_obj_create(buf, sizeof buf, root, PS_OBJ_VM, "web", 3, NULL);
+	assert_true(vm >= 0);
+	assert_int_equal(ps_obj_set(buf, sizeof buf, vm, PS_OBJ_VM, "uuid", 4,
+				    "11111111-2222-4333-8444-555555555555",
+				    36, NULL), 0);
+	vm = ps_obj_create(buf, sizeof buf, root, PS_OBJ_VM, "db", 2, NULL);
+	assert_true(vm >= 0);
+	assert_true(ps_obj_create(buf, sizeof buf, vm, PS_OBJ_NIC, "eth0", 4,
+				  NULL) >= 0);
+	assert_int_equal(psf_finish(buf), 0);
+	assert_int_equal(ps_commit(&d, buf, sector, NULL), 0);
+}
+
+static int setup(void **state)
+{
+	struct bmc_shim_platform p = { 0 };
+
+	(void)state;
+	make_store();
+	power = BMC_POWER_OFF;
+	p.media_ops = &ram_ops;
+	p.sector_size = SS;
+	p.sectors = SECTORS;
+	p.host_power = get_power;
+	p.gate = BMC_GATE_HOST_OFF;
+	assert_int_equal(bmc_shim_init(&shim, &p), 0);
+	return 0;
+}
+
+static int setup_locked(void **state)
+{
+	setup(state);
+	shim.plat.lock = make_lock();
+	shim.plat.gate = BMC_GATE_SEMAPHORE;
+	shim.lease_default = 5000;
+	return 0;
+}
+
+/* ---------------------------------------------------------------- calls */
+
+static uint8_t resp[64];
+static size_t rlen;
+
+static uint8_t call(uint8_t cmd, const void *req, size_t n)
+{
+	return bmc_shim_handle(&shim, cmd, BMC_PRIV_ADMIN, req, n, resp,
+			       sizeof resp, &rlen);
+}
+
+/* A whole write: begin, chunks of 16, finish.  Returns the first
+ * non-zero completion code. */
+static uint8_t do_write(uint8_t op, const void *data, size_t n)
+{
+	uint8_t q[32], sess, cc;
+	size_t off;
+
+	q[0] = op;
+	psf_put_le16(q + 1, (uint16_t)n);
+	psf_put_le32(q + 3, 0);
+	cc = call(BMC_CMD_WRITE_BEGIN, q, 7);
+	if (cc)
+		return cc;
+	sess = resp[0];
+	for (off = 0; off < n; off += 16) {
+		size_t k = n - off < 16 ? n - off : 16;
+
+		q[0] = sess;
+		psf_put_le16(q + 1, (uint16_t)off);
+		memcpy(q + 3, (const uint8_t *)data + off, k);
+		cc = call(BMC_CMD_WRITE_CHUNK, q, 3 + k);
+		if (cc)
+			return cc;
+	}
+	q[0] = sess;
+	psf_put_le32(q + 1, psf_crc32c(0, data, n));
+	return call(BMC_CMD_WRITE_FINISH, q, 5);
+}
+
+/* A whole read into out (cap bytes): *len gets the result length. */
+static uint8_t do_read(uint8_t op, const void *args, size_t n, uint8_t *out,
+		       size_t cap, uint32_t *len)
+{
+	uint8_t q[32], sess, cc;
+	uint32_t off, total;
+	size_t k;
+
+	q[0] = op;
+	psf_put_le16(q + 1, (uint16_t)n);
+	cc = call(BMC_CMD_READ_BEGIN, q, 3);
+	if (cc)
+		return cc;
+	sess = resp[0];
+	for (k = 0; k < n; k += 16) {
+		size_t c = n - k < 16 ? n - k : 16;
+
+		q[0] = sess;
+		psf_put_le16(q + 1, (uint16_t)k);
+		memcpy(q + 3, (const uint8_t *)args + k, c);
+		cc = call(BMC_CMD_READ_ARG, q, 3 + c);
+		if (cc)
+			return cc;
+	}
+	cc = call(BMC_CMD_READ_RUN, &sess, 1);
+	if (cc)
+		return cc;
+	total = psf_le32(resp);
+	assert_true(total <= cap);
+	for (off = 0; off < total; off += 16) {
+		q[0] = sess;
+		psf_put_le32(q + 1, off);
+		q[5] = (uint8_t)(total - off < 16 ? total - off : 16);
+		cc = call(BMC_CMD_READ_CHUNK, q, 6);
+		if (cc)
+			return cc;
+		assert_int_equal(rlen, q[5]);
+		memcpy(out + off, resp, rlen);
+	}
+	*len = total;
+	return 0;
+}
+
+/* The current store, read straight from the RAM disk. */
+static uint8_t cur[32768];
+static int load_cur(void)
+{
+	struct ps_media m;
+	struct ps_disk d;
+
+	assert_int_equal(ps_media_init(&m, &ram_ops, NULL, SS, SECTORS), 0);
+	assert_int_equal(ps_read(&d, &m, cur, sizeof cur), 0);
+	return (int)d.generation;
+}
+
+static void snap(void)
+{
+	memcpy(snapshot, disk, sizeof disk);
+}
+static void assert_unchanged(void)
+{
+	assert_memory_equal(snapshot, disk, sizeof disk);
+}
+
+/* ---------------------------------------------------------------- tests */
+
+static void test_info(void **state)
+{
+	(void)state;
+	assert_int_equal(call(BMC_CMD_INFO, NULL, 0), BMC_CC_OK);
+	assert_int_equal(rlen, 21);
+	assert_int_equal(resp[0], BMC_SHIM_PROTO_VERSION);
+	assert_int_equal(resp[1], PSF_FORMAT_MAJOR);
+	assert_int_equal(psf_le16(resp + 3), PSF_SCHEMA_VERSION);
+	assert_int_equal(psf_le32(resp + 5), 2);     /* format + 1 commit */
+	load_cur();
+	assert_int_equal(psf_le32(resp + 9), psf_total(cur));
+	assert_int_equal(resp[17], BMC_POWER_OFF);
+	assert_int_equal(resp[18], BMC_GATE_HOST_OFF);
+	assert_int_equal(resp[20] & 0x02, 0x02);     /* store loaded */
+	power = BMC_POWER_ON;
+	assert_int_equal(call(BMC_CMD_INFO, NULL, 0), BMC_CC_OK);
+	assert_int_equal(resp[17], BMC_POWER_ON);
+}
+
+static void test_read_store_and_vm(void **state)
+{
+	static uint8_t out[32768];
+	uint32_t len;
+	int vm;
+	struct psf_elem e;
+
+	(void)state;
+	load_cur();
+	assert_int_equal(do_read(BMC_READ_STORE, NULL, 0, out, sizeof out,
+				 &len), 0);
+	assert_int_equal(len, psf_total(cur));
+	assert_memory_equal(out, cur, len);
+	assert_int_equal(do_read(BMC_READ_VM, "db", 2, out, sizeof out, &len),
+			 0);
+	vm = ps_obj_find(cur, psf_root(cur), PS_OBJ_VM, "db", 2);
+	assert_int_equal(psf_elem(cur, vm, &e), 0);
+	assert_int_equal(len, e.end - (uint32_t)vm);
+	assert_memory_equal(out, cur + vm, len);
+	assert_int_equal(do_read(BMC_READ_VM, "nope", 4, out, sizeof out,
+				 &len), BMC_CC_NOT_PRESENT);
+}
+
+static void test_read_path(void **state)
+{
+	uint8_t args[32], out[256];
+	uint32_t len;
+
+	(void)state;
+	/* vms / vm "web" / vm-config */
+	args[0] = 3;
+	psf_put_le32(args + 1, PSF_VMS);
+	args[5] = 0;
+	psf_put_le32(args + 6, PSF_VM);
+	args[10] = 3;
+	memcpy(args + 11, "web", 3);
+	psf_put_le32(args + 14, PSF_VM_CONFIG);
+	args[18] = 0;
+	assert_int_equal(do_read(BMC_READ_PATH, args, 19, out, sizeof out,
+				 &len), 0);
+	assert_int_equal(len, 8 + PSF_VMC_SIZE);
+	assert_int_equal(psf_le32(out), PSF_VM_CONFIG);
+	assert_int_equal(out[8], 0x11);              /* the UUID's first byte */
+	args[10] = 4;                                /* "web" + a sig byte */
+	assert_int_equal(do_read(BMC_READ_PATH, args, 19, out, sizeof out,
+				 &len), BMC_CC_NOT_PRESENT);
+	args[10] = 3;                                /* one byte short */
+	assert_int_equal(do_read(BMC_READ_PATH, args, 18, out, sizeof out,
+				 &len), BMC_CC_BAD_LENGTH);
+}
+
+/* A NETWORKS set holding network "lan" (kind nat), as element bytes. */
+static size_t net_element(uint8_t *p)
+{
+	uint8_t cfg[PSF_NETC_SIZE] = { PSF_NET_NAT };
+	size_t n = 0;
+
+	psf_put_le32(p, PSF_NETWORKS);
+	psf_put_le32(p + 4, 1);
+	n = 12;
+	psf_put_le32(p + n, PSF_NETWORK);
+	psf_put_le32(p + n + 4, 2);
+	psf_put_le32(p + n + 8, 8 + 3 + 8 + PSF_NETC_SIZE);
+	n += 12;
+	psf_put_le32(p + n, PSF_NAME);
+	psf_put_le32(p + n + 4, 3);
+	memcpy(p + n + 8, "lan", 3);
+	n += 11;
+	psf_put_le32(p + n, PSF_NETWORK_CONFIG);
+	psf_put_le32(p + n + 4, PSF_NETC_SIZE);
+	memcpy(p + n + 8, cfg, PSF_NETC_SIZE);
+	n += 8 + PSF_NETC_SIZE;
+	psf_put_le32(p + 8, (uint32_t)(n - 12));
+	return n;
+}
+
+static void test_write_element(void **state)
+{
+	uint8_t w[128];
+	size_t n;
+	int gen;
+
+	(void)state;
+	w[0] = 0;                                    /* path: the root */
+	n = 1 + net_element(w + 1);
+	assert_int_equal(do_write(BMC_WRITE_ELEMENT, w, n), BMC_CC_OK);
+	assert_int_equal(rlen, 6);
+	gen = load_cur();
+	assert_int_equal(psf_le32(resp), gen);
+	assert_true(ps_obj_find(cur, psf_root(cur), PS_OBJ_NETWORK, "lan", 3)
+		    >= 0);
+	/* Again: replaces the set, does not add a second one. */
+	assert_int_equal(do_write(BMC_WRITE_ELEMENT, w, n), BMC_CC_OK);
+	load_cur();
+	assert_int_equal(ps_cfg_check(cur, psf_total(cur), NULL, NULL), 0);
+}
+
+static void test_delete_refused_when_referenced(void **state)
+{
+	uint8_t w[64];
+
+	(void)state;
+	/* Delete VM "web": fine.  Path: vms / vm web. */
+	w[0] = 2;
+	psf_put_le32(w + 1, PSF_VMS);
+	w[5] = 0;
+	psf_put_le32(w + 6, PSF_VM);
+	w[10] = 3;
+	memcpy(w + 11, "web", 3);
+	assert_int_equal(do_write(BMC_WRITE_DELETE, w, 14), BMC_CC_OK);
+	load_cur();
+	assert_true(ps_obj_find(cur, psf_root(cur), PS_OBJ_VM, "web", 3) < 0);
+	snap();
+	assert_int_equal(do_write(BMC_WRITE_DELETE, w, 14), BMC_CC_NOT_PRESENT);
+	assert_unchanged();
+	w[0] = 0;                                    /* the root itself */
+	assert_int_equal(do_write(BMC_WRITE_DELETE, w, 1),
+			 BMC_CC_INVALID_DATA);
+	assert_unchanged();
+}
+
+static void test_power_gate(void **state)
+{
+	uint8_t w[128];
+	size_t n;
+
+	(void)state;
+	w[0] = 0;
+	n = 1 + net_element(w + 1);
+	snap();
+	power = BMC_POWER_ON;
+	assert_int_equal(do_write(BMC_WRITE_ELEMENT, w, n),
+			 BMC_CC_POWER_STATE);
+	assert_unchanged();
+	power = -5;                                  /* unknown: as on */
+	assert_int_equal(do_write(BMC_WRITE_ELEMENT, w, n),
+			 BMC_CC_POWER_STATE);
+	assert_unchanged();
+	power = BMC_POWER_AUX;
+	assert_int_equal(do_write(BMC_WRITE_ELEMENT, w, n), BMC_CC_OK);
+	shim.plat.gate = BMC_GATE_READ_ONLY;
+	power = BMC_POWER_OFF;
+	snap();
+	assert_int_equal(do_write(BMC_WRITE_ELEMENT, w, n),
+			 BMC_CC_POWER_STATE);
+	assert_unchanged();
+	/* Semaphore policy without a lock: on means no. */
+	shim.plat.gate = BMC_GATE_SEMAPHORE;
+	power = BMC_POWER_ON;
+	assert_int_equal(do_write(BMC_WRITE_ELEMENT, w, n),
+			 BMC_CC_POWER_STATE);
+	assert_unchanged();
+}
+
+static void test_gate_semaphore(void **state)
+{
+	uint8_t w[128];
+	size_t n;
+	struct ps_sem_state st;
+
+	(void)state;
+	w[0] = 0;
+	n = 1 + net_element(w + 1);
+	power = BMC_POWER_ON;
+	assert_int_equal(do_write(BMC_WRITE_ELEMENT, w, n), BMC_CC_OK);
+	ps_sem_peek(&sem, &st);
+	assert_int_equal(st.owner, 0);               /* released again */
+	assert_int_equal(st.owner_acquires[PS_OWNER_BMC], 1);
+}
+
+static void test_lock_sequence(void **state)
+{
+	uint8_t q[2] = { 30, 0 };
+	uint64_t tok;
+	struct ps_sem other = sem;
+	uint8_t w[128];
+	size_t n;
+
+	(void)state;
+	assert_int_equal(call(BMC_CMD_LOCK_TAKE, q, 2), BMC_CC_OK);
+	assert_int_equal(rlen, 4);
+	assert_int_equal(call(BMC_CMD_LOCK_TAKE, q, 2), BMC_CC_SEQUENCE);
+	/* Another writer is kept out while the client holds it. */
+	other.held = 0;
+	other.obs_valid = 0;
+	assert_int_equal(ps_sem_try_acquire(&other, PS_OWNER_OS, 1000, &tok),
+			 PS_SEM_ERR_BUSY);
+	/* Writes go through under the held lock. */
+	w[0] = 0;
+	n = 1 + net_element(w + 1);
+	assert_int_equal(do_write(BMC_WRITE_ELEMENT, w, n), BMC_CC_OK);
+	assert_int_equal(call(BMC_CMD_LOCK_RELEASE, NULL, 0), BMC_CC_OK);
+	assert_int_equal(call(BMC_CMD_LOCK_RELEASE, NULL, 0),
+			 BMC_CC_SEQUENCE);
+	assert_int_equal(ps_sem_try_acquire(&other, PS_OWNER_OS, 1000, &tok),
+			 0);
+	ps_sem_release(&other, tok);
+	q[0] = 0;                                    /* lease 0: out of range */
+	assert_int_equal(call(BMC_CMD_LOCK_TAKE, q, 2), BMC_CC_OUT_OF_RANGE);
+}
+
+static size_t alloc_req(uint8_t *w, const char *vm, uint8_t count,
+			uint16_t first, const char *hosts)
+{
+	size_t n = 0, vl = strlen(vm), hl = strlen(hosts);
+
+	w[n++] = (uint8_t)vl;
+	memcpy(w + n, vm, vl);
+	n += vl;
+	w[n++] = count;
+	w[n++] = PSF_SERIAL_MODE_OBSERVER;
+	psf_put_le16(w + n, first);
+	psf_put_le16(w + n + 2, 0);
+	n += 4;
+	memcpy(w + n, hosts, hl);
+	return n + hl;
+}
+
+static void test_serial_alloc_free_list(void **state)
+{
+	uint8_t w[64], out[512], q[8];
+	uint32_t len;
+	size_t n;
+	char host[300];
+	int vm, el;
+
+	(void)state;
+	n = alloc_req(w, "web", 2, 100, "web-con");
+	assert_int_equal(do_write(BMC_WRITE_SERIAL_ALLOC, w, n), BMC_CC_OK);
+	assert_int_equal(psf_le16(resp + 4), 8);
+	q[0] = shim.wr_session;
+	psf_put_le32(q + 1, 0);
+	q[5] = 8;
+	assert_int_equal(call(BMC_CMD_WRITE_RESULT, q, 6), BMC_CC_OK);
+	assert_int_equal(psf_le16(resp), 0);
+	assert_int_equal(psf_le16(resp + 2), 100);
+	assert_int_equal(psf_le16(resp + 4), 1);
+	assert_int_equal(psf_le16(resp + 6), 101);
+	load_cur();
+	vm = ps_obj_find(cur, psf_root(cur), PS_OBJ_VM, "web", 3);
+	el = ps_obj_find(cur, vm, PS_OBJ_SERIAL, "1", 1);
+	assert_true(el >= 0);
+	ps_obj_get(cur, el, ps_obj_field(PS_OBJ_SERIAL, "hostname", 8), host,
+		   sizeof host);
+	assert_string_equal(host, "web-con-1");
+	/* db gets the next free concentrator ports. */
+	n = alloc_req(w, "db", 1, 100, "db-con");
+	assert_int_equal(do_write(BMC_WRITE_SERIAL_ALLOC, w, n), BMC_CC_OK);
+	q[0] = shim.wr_session;
+	q[5] = 4;
+	assert_int_equal(call(BMC_CMD_WRITE_RESULT, q, 6), BMC_CC_OK);
+	assert_int_equal(psf_le16(resp + 2), 102);
+	assert_int_equal(do_read(BMC_READ_SERIAL_LIST, NULL, 0, out, sizeof out,
+				 &len), 0);
+	/* 3 entries: web 0, web 1, db 0 (vm name, ports, mode, host) */
+	assert_int_equal(len, (1 + 3 + 6 + 9) * 2 + (1 + 2 + 6 + 6));
+	assert_int_equal(out[0], 3);
+	assert_memory_equal(out + 1, "web", 3);
+	assert_int_equal(psf_le16(out + 6), 100);
+	assert_int_equal(out[8], PSF_SERIAL_MODE_OBSERVER);
+	/* Free web's ports. */
+	w[0] = 3;
+	memcpy(w + 1, "web", 3);
+	assert_int_equal(do_write(BMC_WRITE_SERIAL_FREE, w, 4), BMC_CC_OK);
+	q[0] = shim.wr_session;
+	q[5] = 1;
+	assert_int_equal(call(BMC_CMD_WRITE_RESULT, q, 6), BMC_CC_OK);
+	assert_int_equal(resp[0], 2);
+	assert_int_equal(do_read(BMC_READ_SERIAL_LIST, "web", 3, out,
+				 sizeof out, &len), 0);
+	assert_int_equal(len, 0);
+	/* A host name list of the wrong length, a bad name, no such VM. */
+	snap();
+	n = alloc_req(w, "db", 2, 1, "a,b,c");
+	assert_int_equal(do_write(BMC_WRITE_SERIAL_ALLOC, w, n),
+			 BMC_CC_INVALID_DATA);
+	n = alloc_req(w, "db", 1, 1, "bad_name");
+	assert_int_equal(do_write(BMC_WRITE_SERIAL_ALLOC, w, n),
+			 BMC_CC_INVALID_DATA);
+	n = alloc_req(w, "zz", 1, 1, "");
+	assert_int_equal(do_write(BMC_WRITE_SERIAL_ALLOC, w, n),
+			 BMC_CC_NOT_PRESENT);
+	n = alloc_req(w, "db", 0, 1, "");
+	assert_int_equal(do_write(BMC_WRITE_SERIAL_ALLOC, w, n),
+			 BMC_CC_INVALID_DATA);
+	/* Range 102..102 is taken by db: no room. */
+	n = alloc_req(w, "db", 1, 102, "");
+	psf_put_le16(w + 3 + 4, 102);
+	assert_int_equal(do_write(BMC_WRITE_SERIAL_ALLOC, w, n),
+			 BMC_CC_OUT_OF_SPACE);
+	assert_unchanged();
+}
+
+/* profile "gold": uuid, serial, one MAC. */
+static size_t profile_element(uint8_t *p, const char *name)
+{
+	uint8_t cfg[PSF_PROC_SIZE] = { 0xaa, 0xbb, 0xcc, 0xdd, 1, 2, 0x43, 4,
+				       0x85, 6, 7, 8, 9, 10, 11, 12 };
+	static const uint8_t mac[6] = { 0x02, 0x11, 0x22, 0x33, 0x44, 0x55 };
+	size_t n = 12, nl = strlen(name);
+
+	psf_put_le32(p, PSF_PROFILE);
+	psf_put_le32(p + 4, 4);
+	psf_put_le32(p + n, PSF_NAME);
+	psf_put_le32(p + n + 4, (uint32_t)nl);
+	memcpy(p + n + 8, name, nl);
+	n += 8 + nl;
+	psf_put_le32(p + n, PSF_SERIAL_NUMBER);
+	psf_put_le32(p + n + 4, 6);
+	memcpy(p + n + 8, "SN-001", 6);
+	n += 14;
+	psf_put_le32(p + n, PSF_PROFILE_CONFIG);
+	psf_put_le32(p + n + 4, PSF_PROC_SIZE);
+	memcpy(p + n + 8, cfg, PSF_PROC_SIZE);
+	n += 8 + PSF_PROC_SIZE;
+	psf_put_le32(p + n, PSF_MAC_LIST);
+	psf_put_le32(p + n + 4, 6);
+	memcpy(p + n + 8, mac, 6);
+	n += 14;
+	psf_put_le32(p + 8, (uint32_t)(n - 12));
+	return n;
+}
+
+static void test_profile_push_pull_physical(void **state)
+{
+	uint8_t w[256], out[256], el[200];
+	size_t en = profile_element(el, "gold");
+	uint32_t len, plen;
+	const char *t;
+	int prof, bmc;
+
+	(void)state;
+	w[0] = PSF_TARGET_PHYSICAL;
+	w[1] = 0;
+	memcpy(w + 2, el, en);
+	assert_int_equal(do_write(BMC_WRITE_PROFILE_PUSH, w, 2 + en),
+			 BMC_CC_OK);
+	load_cur();
+	bmc = psf_find_child(cur, psf_root(cur), PSF_BMC_STATE);
+	assert_true(bmc >= 0);
+	t = psf_child_payload(cur, bmc, BMC_HOST_PROFILE, &plen);
+	assert_non_null(t);
+	assert_int_equal(plen, 4);
+	assert_memory_equal(t, "gold", 4);
+	prof = ps_obj_find(cur, psf_root(cur), PS_OBJ_PROFILE, "gold", 4);
+	t = psf_child_payload(cur, prof, PSF_TARGET, &plen);
+	assert_int_equal(plen, 15);
+	assert_memory_equal(t, "bmc://localhost", 15);
+	/* Pull it back. */
+	out[0] = PSF_TARGET_PHYSICAL;
+	assert_int_equal(do_read(BMC_READ_PROFILE_PULL, out, 1, out,
+				 sizeof out, &len), 0);
+	assert_int_equal(psf_le32(out), PSF_PROFILE);
+	/* Pushing it again (same target) is fine; to a VM it is in use. */
+	assert_int_equal(do_write(BMC_WRITE_PROFILE_PUSH, w, 2 + en),
+			 BMC_CC_OK);
+	snap();
+	w[0] = PSF_TARGET_VM;
+	w[1] = 3;
+	memcpy(w + 2, "web", 3);
+	memcpy(w + 5, el, en);
+	assert_int_equal(do_write(BMC_WRITE_PROFILE_PUSH, w, 5 + en),
+			 BMC_CC_CONFLICT);
+	assert_unchanged();
+	/* A second profile for this host replaces the first. */
+	en = profile_element(el, "silver");
+	el[12 + 8 + 6 + 14 + 8] ^= 0x01;             /* another UUID */
+	el[12 + 8 + 6 + 8 + 5] = '2';                /* another serial */
+	el[12 + 8 + 6 + 14 + 8 + PSF_PROC_SIZE + 8 + 5] = 0x56;
+	w[0] = PSF_TARGET_PHYSICAL;
+	w[1] = 0;
+	memcpy(w + 2, el, en);
+	assert_int_equal(do_write(BMC_WRITE_PROFILE_PUSH, w, 2 + en),
+			 BMC_CC_OK);
+	load_cur();
+	prof = ps_obj_find(cur, psf_root(cur), PS_OBJ_PROFILE, "gold", 4);
+	assert_null(psf_child_payload(cur, prof, PSF_TARGET, &plen));
+}
+
+static void test_profile_push_vm(void **state)
+{
+	uint8_t w[256], el[200], out[256];
+	size_t en = profile_element(el, "gold");
+	uint32_t len, ul;
+	const uint8_t *cfg;
+	int vm;
+
+	(void)state;
+	w[0] = PSF_TARGET_VM;
+	w[1] = 3;
+	memcpy(w + 2, "web", 3);
+	memcpy(w + 5, el, en);
+	assert_int_equal(do_write(BMC_WRITE_PROFILE_PUSH, w, 5 + en),
+			 BMC_CC_OK);
+	load_cur();
+	vm = ps_obj_find(cur, psf_root(cur), PS_OBJ_VM, "web", 3);
+	cfg = psf_child_payload(cur, vm, PSF_VM_CONFIG, &ul);
+	assert_int_equal(cfg[0], 0xaa);              /* the profile's UUID */
+	out[0] = PSF_TARGET_VM;
+	memcpy(out + 1, "web", 3);
+	assert_int_equal(do_read(BMC_READ_PROFILE_PULL, out, 4, out,
+				 sizeof out, &len), 0);
+	assert_int_equal(psf_le32(out), PSF_PROFILE);
+	out[0] = PSF_TARGET_VM;
+	memcpy(out + 1, "db", 2);
+	assert_int_equal(do_read(BMC_READ_PROFILE_PULL, out, 3, out,
+				 sizeof out, &len), BMC_CC_NOT_PRESENT);
+	/* db has a NIC: the profile's MAC is taken by web? web has no NIC,
+	 * so a second profile with the same UUID for db clashes. */
+	snap();
+	en = profile_element(el, "copy");
+	w[1] = 2;
+	memcpy(w + 2, "db", 2);
+	memcpy(w + 4, el, en);
+	assert_int_equal(do_write(BMC_WRITE_PROFILE_PUSH, w, 4 + en),
+			 BMC_CC_CONFLICT);
+	assert_unchanged();
+}
+
+static void test_privilege(void **state)
+{
+	uint8_t q[7] = { BMC_WRITE_ELEMENT, 1, 0, 0, 0, 0, 0 };
+
+	(void)state;
+	assert_int_equal(bmc_shim_cmd_priv(BMC_CMD_INFO), BMC_PRIV_OPERATOR);
+	assert_int_equal(bmc_shim_cmd_priv(BMC_CMD_WRITE_BEGIN),
+			 BMC_PRIV_ADMIN);
+	assert_int_equal(bmc_shim_cmd_priv(0x77), 0);
+	assert_int_equal(bmc_shim_handle(&shim, BMC_CMD_INFO,
+					 BMC_PRIV_OPERATOR, NULL, 0, resp,
+					 sizeof resp, &rlen), BMC_CC_OK);
+	assert_int_equal(bmc_shim_handle(&shim, BMC_CMD_WRITE_BEGIN,
+					 BMC_PRIV_OPERATOR, q, 7, resp,
+					 sizeof resp, &rlen),
+			 BMC_CC_PRIVILEGE);
+	assert_int_equal(bmc_shim_handle(&shim, BMC_CMD_INFO, BMC_PRIV_USER,
+					 NULL, 0, resp, sizeof resp, &rlen),
+			 BMC_CC_PRIVILEGE);
+}
+
+static void test_stale_read(void **state)
+{
+	uint8_t q[8], sess, w[128];
+	size_t n;
+
+	(void)state;
+	q[0] = BMC_READ_STORE;
+	psf_put_le16(q + 1, 0);
+	assert_int_equal(call(BMC_CMD_READ_BEGIN, q, 3), 0);
+	sess = resp[0];
+	assert_int_equal(call(BMC_CMD_READ_RUN, &sess, 1), 0);
+	w[0] = 0;
+	n = 1 + net_element(w + 1);
+	assert_int_equal(do_write(BMC_WRITE_ELEMENT, w, n), BMC_CC_OK);
+	q[0] = sess;
+	psf_put_le32(q + 1, 0);
+	q[5] = 16;
+	assert_int_equal(call(BMC_CMD_READ_CHUNK, q, 6), BMC_CC_STALE);
+}
+
+static void test_chunk_order(void **state)
+{
+	uint8_t q[32], sess, w[128];
+	size_t n;
+
+	(void)state;
+	w[0] = 0;
+	n = 1 + net_element(w + 1);
+	snap();
+	q[0] = BMC_WRITE_ELEMENT;
+	psf_put_le16(q + 1, (uint16_t)n);
+	psf_put_le32(q + 3, 0);
+	assert_int_equal(call(BMC_CMD_WRITE_BEGIN, q, 7), 0);
+	sess = resp[0];
+	/* Second chunk first. */
+	q[0] = sess;
+	psf_put_le16(q + 1, 16);
+	memcpy(q + 3, w + 16, 16);
+	assert_int_equal(call(BMC_CMD_WRITE_CHUNK, q, 19), BMC_CC_SEQUENCE);
+	/* Wrong session. */
+	q[0] = (uint8_t)(sess + 1);
+	psf_put_le16(q + 1, 0);
+	memcpy(q + 3, w, 16);
+	assert_int_equal(call(BMC_CMD_WRITE_CHUNK, q, 19), BMC_CC_SEQUENCE);
+	/* Finish before every chunk arrived. */
+	q[0] = sess;
+	psf_put_le32(q + 1, psf_crc32c(0, w, n));
+	assert_int_equal(call(BMC_CMD_WRITE_FINISH, q, 5), BMC_CC_SEQUENCE);
+	/* Past the announced length. */
+	q[0] = BMC_WRITE_ELEMENT;
+	psf_put_le16(q + 1, 4);
+	assert_int_equal(call(BMC_CMD_WRITE_BEGIN, q, 7), 0);
+	sess = resp[0];
+	q[0] = sess;
+	psf_put_le16(q + 1, 0);
+	assert_int_equal(call(BMC_CMD_WRITE_CHUNK, q, 3 + 5), BMC_CC_TOO_LONG);
+	/* All chunks, a wrong CRC. */
+	assert_int_equal(call(BMC_CMD_WRITE_CHUNK, q, 3 + 4), 0);
+	q[0] = sess;
+	psf_put_le32(q + 1, 0x12345678);
+	assert_int_equal(call(BMC_CMD_WRITE_FINISH, q, 5),
+			 BMC_CC_INVALID_DATA);
+	/* Abort, then the session is gone. */
+	q[0] = sess;
+	assert_int_equal(call(BMC_CMD_WRITE_ABORT, q, 1), 0);
+	assert_int_equal(call(BMC_CMD_WRITE_ABORT, q, 1), BMC_CC_SEQUENCE);
+	assert_unchanged();
+}
+
+/* ------------------------------------------------------ malformed table */
+
+struct bad {
+	const char *what;
+	uint8_t cmd;
+	uint8_t len;
+	uint8_t req[24];
+	uint8_t cc;
+};
+
+static const struct bad bad_requests[] = {
+	{ "unknown command", 0x77, 0, { 0 }, BMC_CC_INVALID_CMD },
+	{ "info with data", BMC_CMD_INFO, 1, { 0 }, BMC_CC_BAD_LENGTH },
+	{ "overlong request", BMC_CMD_INFO, 23, { 0 }, BMC_CC_BAD_LENGTH },
+	{ "read begin short", BMC_CMD_READ_BEGIN, 2, { 1, 0 },
+	  BMC_CC_BAD_LENGTH },
+	{ "read begin unknown op", BMC_CMD_READ_BEGIN, 3, { 0x66, 0, 0 },
+	  BMC_CC_INVALID_DATA },
+	{ "read begin args too long", BMC_CMD_READ_BEGIN, 3, { 2, 0, 1 },
+	  BMC_CC_TOO_LONG },
+	{ "read arg without session", BMC_CMD_READ_ARG, 4, { 9, 0, 0, 1 },
+	  BMC_CC_SEQUENCE },
+	{ "read arg empty", BMC_CMD_READ_ARG, 3, { 9, 0, 0 },
+	  BMC_CC_BAD_LENGTH },
+	{ "read run without session", BMC_CMD_READ_RUN, 1, { 9 },
+	  BMC_CC_SEQUENCE },
+	{ "read run short", BMC_CMD_READ_RUN, 0, { 0 }, BMC_CC_BAD_LENGTH },
+	{ "read chunk without run", BMC_CMD_READ_CHUNK, 6,
+	  { 9, 0, 0, 0, 0, 16 }, BMC_CC_SEQUENCE },
+	{ "read chunk short", BMC_CMD_READ_CHUNK, 5, { 9, 0, 0, 0, 0 },
+	  BMC_CC_BAD_LENGTH },
+	{ "write begin short", BMC_CMD_WRITE_BEGIN, 3, { 1, 4, 0 },
+	  BMC_CC_BAD_LENGTH },
+	{ "write begin unknown op", BMC_CMD_WRITE_BEGIN, 7,
+	  { 0x66, 4, 0, 0, 0, 0, 0 }, BMC_CC_INVALID_DATA },
+	{ "write begin too long", BMC_CMD_WRITE_BEGIN, 7,
+	  { 1, 0x01, 0x10, 0, 0, 0, 0 }, BMC_CC_TOO_LONG },
+	{ "write chunk without session", BMC_CMD_WRITE_CHUNK, 4,
+	  { 7, 0, 0, 1 }, BMC_CC_SEQUENCE },
+	{ "write chunk overlong", BMC_CMD_WRITE_CHUNK, 20, { 7 },
+	  BMC_CC_BAD_LENGTH },
+	{ "write finish without session", BMC_CMD_WRITE_FINISH, 5,
+	  { 7, 0, 0, 0, 0 }, BMC_CC_SEQUENCE },
+	{ "write finish short", BMC_CMD_WRITE_FINISH, 4, { 7, 0, 0, 0 },
+	  BMC_CC_BAD_LENGTH },
+	{ "write result without write", BMC_CMD_WRITE_RESULT, 6,
+	  { 7, 0, 0, 0, 0, 1 }, BMC_CC_SEQUENCE },
+	{ "write abort without session", BMC_CMD_WRITE_ABORT, 1, { 7 },
+	  BMC_CC_SEQUENCE },
+	{ "lock take short", BMC_CMD_LOCK_TAKE, 1, { 5 }, BMC_CC_BAD_LENGTH },
+	{ "lock take lease too long", BMC_CMD_LOCK_TAKE, 2, { 0x59, 0x02 },
+	  BMC_CC_OUT_OF_RANGE },
+	{ "lock take without a semaphore", BMC_CMD_LOCK_TAKE, 2, { 5, 0 },
+	  BMC_CC_POWER_STATE },
+	{ "lock release not held", BMC_CMD_LOCK_RELEASE, 0, { 0 },
+	  BMC_CC_SEQUENCE },
+};
+
+/* Whole staged writes that are refused. */
+struct bad_write {
+	const char *what;
+	uint8_t op;
+	uint8_t len;
+	uint8_t data[40];
+	uint8_t cc;
+};
+
+static const struct bad_write bad_writes[] = {
+	{ "element: no path byte", BMC_WRITE_ELEMENT, 0, { 0 },
+	  BMC_CC_BAD_LENGTH },
+	{ "element: path cut in a step", BMC_WRITE_ELEMENT, 3, { 1, 1, 0 },
+	  BMC_CC_BAD_LENGTH },
+	{ "element: unknown path", BMC_WRITE_ELEMENT, 6,
+	  { 1, 0x09, 0x01, 0, 0x80, 0 }, BMC_CC_NOT_PRESENT },
+	{ "element: too deep a path", BMC_WRITE_ELEMENT, 1, { 16 },
+	  BMC_CC_INVALID_DATA },
+	{ "element: no element", BMC_WRITE_ELEMENT, 1, { 0 },
+	  BMC_CC_INVALID_DATA },
+	{ "element: length field lies", BMC_WRITE_ELEMENT, 11,
+	  { 0, 0x02, 0, 0, 0, 9, 0, 0, 0, 'x', 'y' }, BMC_CC_INVALID_DATA },
+	{ "element: a pad", BMC_WRITE_ELEMENT, 9,
+	  { 0, 0, 0, 0, 0, 0, 0, 0, 0 }, BMC_CC_INVALID_DATA },
+	{ "element: container size lies", BMC_WRITE_ELEMENT, 13,
+	  { 0, 0x0a, 0x01, 0, 0x80, 1, 0, 0, 0, 0, 0, 0, 0 },
+	  BMC_CC_INVALID_DATA },
+	{ "element: count disagrees with children", BMC_WRITE_ELEMENT, 13,
+	  { 0, 0x09, 0x01, 0, 0x80, 3, 0, 0, 0, 0, 0, 0, 0 },
+	  BMC_CC_INVALID_DATA },
+	{ "element: under a structure", BMC_WRITE_ELEMENT, 27,
+	  { 3, 0x01, 0x01, 0, 0x80, 0, 0x02, 0x01, 0, 0x80, 2, 'd', 'b',
+	    0x00, 0x02, 0, 0, 0, 0x02, 0, 0, 0, 1, 0, 0, 0, 'x' },
+	  BMC_CC_INVALID_DATA },
+	{ "delete: trailing bytes", BMC_WRITE_DELETE, 7,
+	  { 1, 0x01, 0x01, 0, 0x80, 0, 9 }, BMC_CC_BAD_LENGTH },
+	{ "push: bad kind", BMC_WRITE_PROFILE_PUSH, 2, { 9, 0 },
+	  BMC_CC_INVALID_DATA },
+	{ "push: physical with a VM name", BMC_WRITE_PROFILE_PUSH, 4,
+	  { 1, 1, 'a', 0 }, BMC_CC_INVALID_DATA },
+	{ "push: VM name cut", BMC_WRITE_PROFILE_PUSH, 3, { 2, 5, 'a' },
+	  BMC_CC_BAD_LENGTH },
+	{ "push: not a profile", BMC_WRITE_PROFILE_PUSH, 14,
+	  { 1, 0, 0x02, 0, 0, 0, 4, 0, 0, 0, 'a', 'b', 'c', 'd' },
+	  BMC_CC_INVALID_DATA },
+	{ "push: profile without a name", BMC_WRITE_PROFILE_PUSH, 14,
+	  { 1, 0, 0x10, 0x01, 0, 0x80, 0, 0, 0, 0, 0, 0, 0, 0 },
+	  BMC_CC_INVALID_DATA },
+	{ "push: no such VM", BMC_WRITE_PROFILE_PUSH, 26,
+	  { 2, 2, 'z', 'z', 0x10, 0x01, 0, 0x80, 1, 0, 0, 0, 10, 0, 0, 0,
+	    0x01, 0, 0, 0, 2, 0, 0, 0, 'p', 'q' }, BMC_CC_NOT_PRESENT },
+	{ "serial alloc: cut", BMC_WRITE_SERIAL_ALLOC, 5,
+	  { 2, 'd', 'b', 1, 0 }, BMC_CC_BAD_LENGTH },
+	{ "serial alloc: empty VM name", BMC_WRITE_SERIAL_ALLOC, 7,
+	  { 0, 1, 0, 0, 0, 0, 0 }, BMC_CC_INVALID_DATA },
+	{ "serial alloc: 17 ports", BMC_WRITE_SERIAL_ALLOC, 9,
+	  { 2, 'd', 'b', 17, 0, 0, 0, 0, 0 }, BMC_CC_INVALID_DATA },
+	{ "serial alloc: bad mode", BMC_WRITE_SERIAL_ALLOC, 9,
+	  { 2, 'd', 'b', 1, 7, 0, 0, 0, 0 }, BMC_CC_INVALID_DATA },
+	{ "serial alloc: range reversed", BMC_WRITE_SERIAL_ALLOC, 9,
+	  { 2, 'd', 'b', 1, 0, 9, 0, 3, 0 }, BMC_CC_INVALID_DATA },
+	{ "serial free: trailing bytes", BMC_WRITE_SERIAL_FREE, 4,
+	  { 2, 'd', 'b', 0 }, BMC_CC_BAD_LENGTH },
+	{ "serial free: no such VM", BMC_WRITE_SERIAL_FREE, 3,
+	  { 2, 'x', 'x' }, BMC_CC_NOT_PRESENT },
+};
+
+static void test_malformed_table(void **state)
+{
+	size_t i;
+
+	(void)state;
+	snap();
+	for (i = 0; i < sizeof bad_requests / sizeof bad_requests[0]; i++) {
+		const struct bad *b = &bad_requests[i];
+		uint8_t cc = call(b->cmd, b->req, b->len);
+
+		if (cc != b->cc)
+			fail_msg("%s: cc 0x%02x, expected 0x%02x", b->what, cc,
+				 b->cc);
+		assert_int_equal(rlen, 0);
+		assert_unchanged();
+	}
+	for (i = 0; i < sizeof bad_writes / sizeof bad_writes[0]; i++) {
+		const struct bad_write *b = &bad_writes[i];
+		uint8_t cc = do_write(b->op, b->data, b->len);
+
+		if (cc != b->cc)
+			fail_msg("%s: cc 0x%02x, expected 0x%02x", b->what, cc,
+				 b->cc);
+		assert_unchanged();
+	}
+	/* After every refusal the shim still works. */
+	assert_int_equal(call(BMC_CMD_INFO, NULL, 0), BMC_CC_OK);
+}
+
+static void test_no_store(void **state)
+{
+	(void)state;
+	memset(disk, 0, sizeof disk);
+	assert_int_equal(call(BMC_CMD_INFO, NULL, 0), BMC_CC_OK);
+	assert_int_equal(resp[20] & 0x02, 0);
+	uint8_t q[3] = { BMC_READ_STORE, 0, 0 };
+	assert_int_equal(call(BMC_CMD_READ_BEGIN, q, 3), 0);
+	q[0] = resp[0];
+	assert_int_equal(call(BMC_CMD_READ_RUN, q, 1), BMC_CC_UNSPECIFIED);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(test_info, setup),
+		cmocka_unit_test_setup(test_read_store_and_vm, setup),
+		cmocka_unit_test_setup(test_read_path, setup),
+		cmocka_unit_test_setup(test_write_element, setup),
+		cmocka_unit_test_setup(test_delete_refused_when_referenced,
+				       setup),
+		cmocka_unit_test_setup(test_power_gate, setup),
+		cmocka_unit_test_setup(test_gate_semaphore, setup_locked),
+		cmocka_unit_test_setup(test_lock_sequence, setup_locked),
+		cmocka_unit_test_setup(test_serial_alloc_free_list, setup),
+		cmocka_unit_test_setup(test_profile_push_pull_physical, setup),
+		cmocka_unit_test_setup(test_profile_push_vm, setup),
+		cmocka_unit_test_setup(test_privilege, setup),
+		cmocka_unit_test_setup(test_stale_read, setup),
+		cmocka_unit_test_setup(test_chunk_order, setup),
+		cmocka_unit_test_setup(test_malformed_table, setup),
+		cmocka_unit_test_setup(test_no_store, setup),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
