@@ -74,6 +74,31 @@ extern "C" {
 #define PSF_AGENT_STATE   PSF_SIG(1, PSF_NS_AGENT, 0x0100)
 #define PSF_BMC_STATE     PSF_SIG(1, PSF_NS_BMC, 0x0100)
 
+/* Agent namespace (0x0001): what hvagent last synced with libvirt, under
+ * AGENT_STATE.  docs/hvagent.md describes the bytes. */
+#define PSF_AGENT_STRUCT(id)    PSF_SIG(0, PSF_NS_AGENT, (id))
+#define PSF_AGENT_CONTAINER(id) PSF_SIG(1, PSF_NS_AGENT, (id))
+#define PSF_AGENT_URI      PSF_AGENT_STRUCT(0x0001) /* string: libvirt URI   */
+#define PSF_AGENT_FIELDS   PSF_AGENT_STRUCT(0x0002) /* string: synced fields */
+#define PSF_AGENT_LV_DELTA PSF_AGENT_STRUCT(0x0003) /* string: libvirt's view
+							where it differs     */
+#define PSF_AGENT_DOMS     PSF_AGENT_CONTAINER(0x0101) /* set of AGENT_DOM  */
+#define PSF_AGENT_DOM      PSF_AGENT_CONTAINER(0x0102) /* one synced pair   */
+#define PSF_AGENT_RECORD   PSF_AGENT_STRUCT(0x0200)
+enum {
+	PSF_AGR_VERSION = 0,      /* u8  layout version, 1                    */
+	PSF_AGR_FLAGS = 1,        /* u8  reserved, 0                          */
+	PSF_AGR_PASS_TIME = 2,    /* u64 last pass that wrote, s since 1970   */
+	PSF_AGR_SIZE = 10
+};
+#define PSF_AGENT_DOM_RECORD PSF_AGENT_STRUCT(0x0201)
+enum {
+	PSF_AGD_UUID = 0,         /* u8[16] the pair's UUID (its key)          */
+	PSF_AGD_FLAGS = 16,       /* u8  PSF_AGDF_*                           */
+	PSF_AGD_SIZE = 17
+};
+enum { PSF_AGDF_RUNNING = 0x01 };  /* running when last seen (power last) */
+
 /* Records (ids 0x0200..0x02ff).  Offsets and widths of each field. */
 #define PSF_VM_CONFIG     PSF_CORE_STRUCT(0x0200)
 enum {

@@ -1,0 +1,215 @@
+/*
+ * hv.h - hvagent internals: field maps, the store and libvirt mappings,
+ * the agent's synced state, the reconcile pass, configuration, logging.
+ *
+ * A VM is compared field by field as a sorted map of text keys to text
+ * values ("memory-kib" -> "4194304", "nic.eth0.mac" -> "02:..."), built
+ * from the store (hv_store_flatten) and from libvirt's domain XML
+ * (hv_dom_flatten).  docs/hvagent.md lists every key.
+ */
+#ifndef HV_H
+#define HV_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <libvirt/libvirt.h>
+#include <libvirt/virterror.h>
+#include <libxml/tree.h>
+
+#include "psf.h"
+#include "psf_schema.h"
+#include "pstate.h"
+
+/* ------------------------------------------------------------ logging */
+
+enum hv_level { HV_ERR = 3, HV_WARN = 4, HV_INFO = 6, HV_DEBUG = 7 };
+
+/* Lines go to stderr as "<N>message" (sd-daemon prefixes, which journald
+ * turns into priorities) when stderr is not a terminal, else as
+ * "hvagent: level: message". */
+void hv_log_set_level(int level);
+int hv_log_level(void);
+int hv_log_parse_level(const char *s);
+void hv_log(int level, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* ------------------------------------------------------------ field maps */
+
+struct hv_pair {
+	char *k;
+	char *v;
+};
+
+struct hv_kv {
+	struct hv_pair *p;
+	size_t n, cap;
+};
+
+void hv_kv_init(struct hv_kv *m);
+void hv_kv_free(struct hv_kv *m);
+/* Set (insert or replace); v NULL removes.  0 or -1 (no memory). */
+int hv_kv_set(struct hv_kv *m, const char *k, const char *v);
+int hv_kv_setf(struct hv_kv *m, const char *k, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+const char *hv_kv_get(const struct hv_kv *m, const char *k);
+int hv_kv_copy(struct hv_kv *dst, const struct hv_kv *src);
+int hv_kv_equal(const struct hv_kv *a, const struct hv_kv *b);
+/* Text form: "key=value\n" lines in key order, value bytes '\\' and '\n'
+ * escaped as "\\\\" and "\\n".  A line without '=' is a key whose value
+ * is absent (used by deltas).  Caller frees the string. */
+char *hv_kv_text(const struct hv_kv *m, size_t *len);
+int hv_kv_parse(struct hv_kv *m, const char *s, size_t n);
+/* delta = what b holds where it differs from a ("key" lines for keys a
+ * has and b lacks); hv_kv_undelta rebuilds b from a and delta. */
+char *hv_kv_delta_text(const struct hv_kv *a, const struct hv_kv *b,
+		       size_t *len);
+int hv_kv_undelta(struct hv_kv *b, const struct hv_kv *a, const char *s,
+		  size_t n);
+
+/* ------------------------------------------------------------ mapping */
+
+/* Paths and defaults the mapping needs (from the configuration). */
+struct hv_mapcfg {
+	const char *serial_run_dir;   /* unix sockets: DIR/HOSTNAME.sock */
+	const char *serial_log_dir;   /* logs: DIR/VM-serialN.log */
+	const char *domain_type;      /* <domain type=...> for new domains */
+	const char *arch;             /* <os><type arch=...> */
+	uint64_t default_memory_kib;  /* store memory 0 */
+};
+
+/* Store VM -> map.  buf is a valid store; vm the VM's offset. */
+int hv_store_flatten(const void *buf, int vm, const struct hv_mapcfg *c,
+		     struct hv_kv *out);
+
+/* Domain XML -> map.  buf is the store, used to name networks from a
+ * bridge or a libvirt network.  Returns 0, or -1 when the XML does not
+ * parse (why says so). */
+int hv_dom_flatten(xmlDocPtr doc, const void *buf, const struct hv_mapcfg *c,
+		   struct hv_kv *out, int autostart);
+
+/* Make the modelled parts of doc say what m says, leaving everything else
+ * in the XML as it is.  uuid is the domain's (text).  0 or -1 (why). */
+int hv_dom_apply(xmlDocPtr doc, const struct hv_kv *m, const char *uuid,
+		 const void *buf, const struct hv_mapcfg *c, const char **why);
+
+/* A fresh domain document for a new VM (name and UUID only). */
+xmlDocPtr hv_dom_skeleton(const struct hv_mapcfg *c);
+
+/* Keys whose libvirt-side changes are not written back: the store owns
+ * them (serial port mappings, image formats); drift is reverted. */
+int hv_key_store_owned(const char *k);
+
+/* Write one changed key into the store VM at vm (ps_obj_* edits, so the
+ * edit layer validates).  v NULL: the key is absent on the libvirt side.
+ * Boot keys are collected by the caller and written by hv_store_boot.
+ * 0, 1 (not applied, logged: store-owned), or a negative ps error with
+ * e filled. */
+int hv_store_put(void *buf, size_t cap, int vm, const char *k, const char *v,
+		 const struct hv_mapcfg *c, struct ps_cfg_err *e);
+/* Boot order, bootable flags, PXE and PXE NIC from the boot ranks in m. */
+int hv_store_boot(void *buf, size_t cap, int vm, const struct hv_kv *m,
+		  struct ps_cfg_err *e);
+
+/* UUID of a store VM (16 bytes); 0 when set, -1 when all zero. */
+int hv_store_vm_uuid(const void *buf, int vm, uint8_t uuid[16]);
+
+/* ------------------------------------------------------------ agent state */
+
+/* One synced pair as recorded in the store. */
+struct hv_base {
+	uint8_t uuid[16];
+	uint8_t flags;           /* PSF_AGDF_* */
+	struct hv_kv bs;         /* store side at the last sync */
+	struct hv_kv bl;         /* libvirt side at the last sync */
+};
+
+struct hv_bases {
+	struct hv_base *b;
+	size_t n;
+	char uri[512];
+};
+
+int hv_state_load(const void *buf, struct hv_bases *out);
+void hv_bases_free(struct hv_bases *b);
+struct hv_base *hv_bases_find(struct hv_bases *b, const uint8_t uuid[16]);
+
+/* What to record for one pair after a pass (NULL maps: forget it). */
+struct hv_record {
+	uint8_t uuid[16];
+	uint8_t flags;
+	const struct hv_kv *bs, *bl;
+};
+
+/* Rewrite the agent state in buf so it holds exactly recs[0..n) (entries
+ * for other UUIDs are removed, unknown elements kept); only entries whose
+ * bytes change are touched.  Returns the number of entries changed or a
+ * negative PSF error. */
+int hv_state_store(void *buf, size_t cap, const struct hv_record *recs,
+		   size_t n, const char *uri, uint64_t now);
+
+/* ------------------------------------------------------------ the pass */
+
+struct hv_stats {
+	unsigned vms;            /* pairs seen */
+	unsigned defines;        /* virDomainDefineXML calls */
+	unsigned undefines;
+	unsigned renames;
+	unsigned starts;
+	unsigned autostarts;     /* virDomainSetAutostart calls */
+	unsigned pushed;         /* fields written to libvirt */
+	unsigned pulled;         /* fields written to the store */
+	unsigned conflicts;
+	unsigned refused;        /* identity changes, failed edits */
+	unsigned errors;
+	unsigned store_creates, store_deletes;
+	unsigned commits;
+	uint64_t sectors_written;
+	int boot;                /* this was a boot pass (--once) */
+};
+
+enum hv_adopt { HV_ADOPT_NONE = 0, HV_ADOPT_MARKED = 1, HV_ADOPT_ALL = 2 };
+
+struct hv_sync {
+	virConnectPtr conn;
+	struct ps_store *store;
+	struct ps_media *media;  /* for write statistics */
+	struct hv_mapcfg map;
+	const char *uri;
+	int adopt;               /* enum hv_adopt */
+	int boot;                /* apply default power states */
+	int dry_run;
+};
+
+/* One reconcile pass.  0: in sync (stats say what was done); 1: done
+ * with refusals or per-VM errors (logged); negative: the pass failed
+ * (store unreadable, libvirt unreachable, commit failed). */
+int hv_sync_pass(struct hv_sync *s, struct hv_stats *st);
+
+/* The metadata marker that asks for a libvirt-only domain to be adopted. */
+#define HV_META_NS "urn:pstate:hvagent"
+#define HV_META_ADOPT "adopt"
+
+/* ------------------------------------------------------------ config */
+
+struct hv_config {
+	char uri[512];
+	char image[512];         /* -i */
+	char device[512];        /* -d */
+	char run_dir[512];
+	char log_dir[512];
+	char domain_type[32];
+	unsigned interval_s;     /* generation poll */
+	int log_level;
+	int adopt;
+	char path[512];          /* where it was read from, or "" */
+};
+
+void hv_config_defaults(struct hv_config *c);
+/* Parse a config file; missing file: -1 unless optional.  Errors name the
+ * file and line. */
+int hv_config_load(struct hv_config *c, const char *path, int optional,
+		   char *err, size_t errlen);
+
+#endif /* HV_H */

@@ -1,0 +1,135 @@
+/*
+ * hv_conf.c - the configuration file: "key = value" lines, '#' comments.
+ * docs/hvagent.md and hvagent/hvagent.conf list the keys.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hv.h"
+
+void hv_config_defaults(struct hv_config *c)
+{
+	memset(c, 0, sizeof *c);
+	snprintf(c->uri, sizeof c->uri, "qemu:///system");
+	snprintf(c->run_dir, sizeof c->run_dir, "/run/hvagent/serial");
+	snprintf(c->log_dir, sizeof c->log_dir, "/var/log/hvagent");
+	snprintf(c->domain_type, sizeof c->domain_type, "kvm");
+	c->interval_s = 10;
+	c->log_level = HV_INFO;
+	c->adopt = HV_ADOPT_MARKED;
+}
+
+static char *trim(char *s)
+{
+	char *e;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+	return s;
+}
+
+static int set_str(char *dst, size_t n, const char *v)
+{
+	if (strlen(v) >= n)
+		return -1;
+	snprintf(dst, n, "%s", v);
+	return 0;
+}
+
+/* One key; 0, or -1 with *why. */
+static int set_key(struct hv_config *c, const char *k, const char *v,
+		   const char **why)
+{
+	*why = "value too long";
+	if (!strcmp(k, "uri"))
+		return set_str(c->uri, sizeof c->uri, v);
+	if (!strcmp(k, "image"))
+		return set_str(c->image, sizeof c->image, v);
+	if (!strcmp(k, "device"))
+		return set_str(c->device, sizeof c->device, v);
+	if (!strcmp(k, "serial_run_dir"))
+		return set_str(c->run_dir, sizeof c->run_dir, v);
+	if (!strcmp(k, "serial_log_dir"))
+		return set_str(c->log_dir, sizeof c->log_dir, v);
+	if (!strcmp(k, "domain_type"))
+		return set_str(c->domain_type, sizeof c->domain_type, v);
+	if (!strcmp(k, "interval")) {
+		char *end;
+		unsigned long n;
+
+		errno = 0;
+		n = strtoul(v, &end, 10);
+		*why = "interval: whole seconds, 1-86400";
+		if (errno || *end || end == v || n < 1 || n > 86400)
+			return -1;
+		c->interval_s = (unsigned)n;
+		return 0;
+	}
+	if (!strcmp(k, "log_level")) {
+		*why = "log_level: err, warn, info or debug";
+		c->log_level = hv_log_parse_level(v);
+		return c->log_level < 0 ? -1 : 0;
+	}
+	if (!strcmp(k, "adopt")) {
+		*why = "adopt: none, marked or all";
+		if (!strcmp(v, "none"))
+			c->adopt = HV_ADOPT_NONE;
+		else if (!strcmp(v, "marked"))
+			c->adopt = HV_ADOPT_MARKED;
+		else if (!strcmp(v, "all"))
+			c->adopt = HV_ADOPT_ALL;
+		else
+			return -1;
+		return 0;
+	}
+	*why = "unknown key";
+	return -1;
+}
+
+int hv_config_load(struct hv_config *c, const char *path, int optional,
+		   char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "r");
+	char line[1200];
+	unsigned lineno = 0;
+
+	if (!f) {
+		if (optional && errno == ENOENT)
+			return 0;
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	while (fgets(line, sizeof line, f)) {
+		char *s, *eq, *hash;
+		const char *why;
+
+		lineno++;
+		if ((hash = strchr(line, '#')))
+			*hash = '\0';
+		s = trim(line);
+		if (!*s)
+			continue;
+		eq = strchr(s, '=');
+		if (!eq) {
+			snprintf(err, errlen, "%s:%u: expected 'key = value'",
+				 path, lineno);
+			fclose(f);
+			return -1;
+		}
+		*eq = '\0';
+		if (set_key(c, trim(s), trim(eq + 1), &why)) {
+			snprintf(err, errlen, "%s:%u: %s: %s", path, lineno,
+				 trim(s), why);
+			fclose(f);
+			return -1;
+		}
+	}
+	fclose(f);
+	snprintf(c->path, sizeof c->path, "%s", path);
+	return 0;
+}

@@ -1,0 +1,532 @@
+/*
+ * hvagent - keeps the pstate store and libvirt's domain definitions in
+ * sync, both ways.  `hvagent --once` is the boot pass (reconcile, apply
+ * default power states, exit); without it the agent stays: libvirt
+ * domain events and a poll of the store's generation start new passes.
+ * See hvagent(8) and docs/hvagent.md.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libxml/parser.h>
+
+#include "hv.h"
+
+#define HV_DEFAULT_CONFIG "/etc/pstate/hvagent.conf"
+#define HV_DEFAULT_IMAGE "/var/lib/pstate/default.img"
+
+/* Exit statuses (hvagent(8)). */
+enum {
+	EXIT_SYNCED = 0,     /* in sync */
+	EXIT_PARTIAL = 1,    /* synced, but some VMs refused or failed */
+	EXIT_USAGE = 2,      /* bad option or configuration */
+	EXIT_STORE = 3,      /* no store, or it could not be read */
+	EXIT_LIBVIRT = 4,    /* libvirt unreachable */
+	EXIT_COMMIT = 5,     /* the store could not be written */
+};
+
+static volatile sig_atomic_t stop_flag, reload_flag;
+
+static void on_signal(int sig)
+{
+	if (sig == SIGHUP)
+		reload_flag = 1;
+	else
+		stop_flag = 1;
+}
+
+struct agent {
+	struct hv_config cfg;
+	const char *cfg_path;
+	int cfg_explicit;
+	const char *opt_uri, *opt_image, *opt_device;
+	int opt_level, once, dry_run, print_stats;
+	unsigned opt_interval;
+	char arch[80];
+	/* the store */
+	char store_path[512];
+	char where[700];
+	struct ps_media media;
+	int media_open;
+	struct ps_store *store;
+	struct ps_sem_sys sem;
+	int sem_open;
+	struct ps_lock lock;
+	/* libvirt */
+	virConnectPtr conn;
+	int cb_id;
+	int dirty;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: hvagent [--once] [-c CONFIG] [-u URI] [-i IMAGE | "
+		"-d DEVICE]\n"
+		"               [--interval SECONDS] [--dry-run] [--stats] "
+		"[-v | -q]\n"
+		"  --once        boot pass: reconcile, apply power states, "
+		"exit\n"
+		"  -c CONFIG     configuration file (default "
+		HV_DEFAULT_CONFIG ")\n"
+		"  -u URI        libvirt URI (default qemu:///system)\n"
+		"  -i IMAGE      the store in an image file\n"
+		"  -d DEVICE     the store on a device (USB key)\n"
+		"  --interval S  store generation poll, seconds (daemon)\n"
+		"  --dry-run     plan and log, change nothing\n"
+		"  --stats       print the pass's counters on stdout\n"
+		"  -v, -q        log debug / errors only\n");
+}
+
+static int parse_args(struct agent *a, int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		const char *o = argv[i];
+		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+		int takes = !strcmp(o, "-c") || !strcmp(o, "-u") ||
+			    !strcmp(o, "-i") || !strcmp(o, "-d") ||
+			    !strcmp(o, "--interval");
+
+		if (takes && !v) {
+			hv_log(HV_ERR, "option %s needs a value", o);
+			return -1;
+		}
+		if (!strcmp(o, "--once"))
+			a->once = 1;
+		else if (!strcmp(o, "--dry-run"))
+			a->dry_run = 1;
+		else if (!strcmp(o, "--stats"))
+			a->print_stats = 1;
+		else if (!strcmp(o, "-v"))
+			a->opt_level = HV_DEBUG;
+		else if (!strcmp(o, "-q"))
+			a->opt_level = HV_ERR;
+		else if (!strcmp(o, "-h") || !strcmp(o, "--help")) {
+			usage(stdout);
+			exit(0);
+		} else if (!strcmp(o, "-c")) {
+			a->cfg_path = v;
+			a->cfg_explicit = 1;
+		} else if (!strcmp(o, "-u"))
+			a->opt_uri = v;
+		else if (!strcmp(o, "-i"))
+			a->opt_image = v;
+		else if (!strcmp(o, "-d"))
+			a->opt_device = v;
+		else if (!strcmp(o, "--interval")) {
+			char *end;
+			unsigned long n = strtoul(v, &end, 10);
+
+			if (*end || end == v || n < 1 || n > 86400) {
+				hv_log(HV_ERR, "--interval '%s': whole seconds, "
+				       "1-86400", v);
+				return -1;
+			}
+			a->opt_interval = (unsigned)n;
+		} else {
+			hv_log(HV_ERR, "unknown option '%s'", o);
+			usage(stderr);
+			return -1;
+		}
+		if (takes)
+			i++;
+	}
+	if (a->opt_image && a->opt_device) {
+		hv_log(HV_ERR, "-i and -d name two stores; give one");
+		return -1;
+	}
+	return 0;
+}
+
+/* The configuration file, then the options over it. */
+static int load_config(struct agent *a)
+{
+	struct hv_config c;
+	char err[1024];
+
+	hv_config_defaults(&c);
+	if (hv_config_load(&c, a->cfg_path, !a->cfg_explicit, err,
+			   sizeof err)) {
+		hv_log(HV_ERR, "config: %s", err);
+		return -1;
+	}
+	if (a->opt_interval)
+		c.interval_s = a->opt_interval;
+	if (a->opt_uri)
+		snprintf(c.uri, sizeof c.uri, "%s", a->opt_uri);
+	if (a->opt_level)
+		c.log_level = a->opt_level;
+	a->cfg = c;
+	hv_log_set_level(c.log_level);
+	return 0;
+}
+
+/* ------------------------------------------------------------ store */
+
+static int find_store(struct agent *a, struct ps_part_info *part, int *whole,
+		      int *is_dev)
+{
+	char err[512] = "";
+	const char *dev = a->opt_device ? a->opt_device
+			  : a->opt_image ? NULL
+			  : a->cfg.device[0] ? a->cfg.device : NULL;
+	const char *img = a->opt_image ? a->opt_image
+			  : a->opt_device ? NULL
+			  : a->cfg.image[0] ? a->cfg.image : NULL;
+	int rc;
+
+	*whole = 0;
+	*is_dev = dev != NULL;
+	if (!dev && !img) {
+		static struct ps_disc_result res;
+
+		rc = ps_locate(&res, NULL, 0, err, sizeof err);
+		if (rc >= 0) {
+			*is_dev = 1;
+			*part = res.cand[rc].part;
+			snprintf(a->store_path, sizeof a->store_path, "%s",
+				 res.cand[rc].dev);
+			return 0;
+		}
+		img = getenv("PSTATE_IMAGE");
+		if (!img || !*img)
+			img = HV_DEFAULT_IMAGE;
+		hv_log(HV_DEBUG, "no USB key with a store (%s); using %s", err,
+		       img);
+	}
+	snprintf(a->store_path, sizeof a->store_path, "%s", dev ? dev : img);
+	rc = ps_part_find(a->store_path, part, err, sizeof err);
+	if (rc == PS_PART_ENOTABLE) {
+		*whole = 1;
+		return 0;
+	}
+	if (rc)
+		hv_log(HV_ERR, "store: %s", err);
+	return rc;
+}
+
+static int open_store(struct agent *a)
+{
+	struct ps_part_info part;
+	struct ps_sem_config sc = { 0 };
+	int whole, is_dev, rc = find_store(a, &part, &whole, &is_dev);
+
+	if (rc)
+		return rc;
+	if (whole && is_dev)
+		rc = ps_media_open_blockdev(&a->media, a->store_path, 0);
+	else if (whole)
+		rc = ps_media_open_image(&a->media, a->store_path, 0, 0,
+					 PS_SECTOR_SIZE, 0);
+	else
+		rc = ps_media_open_image(&a->media, a->store_path, part.offset,
+					 part.length, PS_SECTOR_SIZE, 0);
+	if (rc) {
+		hv_log(HV_ERR, "store %s: cannot open: %s", a->store_path,
+		       ps_strerror(rc));
+		return rc;
+	}
+	a->media_open = 1;
+	a->store = ps_store_open(&a->media, &rc);
+	if (!a->store) {
+		hv_log(HV_ERR, "store %s: %s", a->store_path, ps_strerror(rc));
+		return rc;
+	}
+	sc.store_path = a->store_path;
+	rc = ps_sem_sys_open(&a->sem, &sc);
+	if (rc) {
+		hv_log(HV_ERR, "semaphore: %s", ps_sem_sys_describe(&a->sem));
+		return rc;
+	}
+	a->sem_open = 1;
+	a->lock = (struct ps_lock){ &ps_sem_sys_lock_ops, &a->sem,
+				    PS_OWNER_AGENT, PS_SEM_DEFAULT_LEASE_MS,
+				    0, 0 };
+	ps_store_set_writer(a->store, &a->lock, PS_OWNER_AGENT);
+	hv_log(HV_INFO, "store: %s%s (generation %llu); lock: %s",
+	       whole ? "" : "partition of ", a->store_path,
+	       (unsigned long long)ps_store_generation(a->store),
+	       ps_sem_sys_describe(&a->sem));
+	return 0;
+}
+
+static void close_store(struct agent *a)
+{
+	ps_store_close(a->store);
+	a->store = NULL;
+	if (a->media_open)
+		ps_media_close(&a->media);
+	a->media_open = 0;
+	if (a->sem_open)
+		ps_sem_sys_close(&a->sem);
+	a->sem_open = 0;
+}
+
+/* The newest generation on media from the slot headers alone: a few
+ * sector reads, so polling it is cheap. */
+static uint64_t media_generation(struct agent *a)
+{
+	const struct ps_disk *d = ps_store_disk(a->store);
+	uint8_t sector[PS_SECTOR_SIZE_MAX];
+	uint64_t g = 0;
+	uint32_t i;
+
+	for (i = 0; i < d->slot_count; i++) {
+		struct ps_slot s;
+
+		if (ps_media_read(&a->media, d->slot[i].lba, 1, sector) == 0 &&
+		    ps_slot_decode(sector, i, &s) == 0 && s.generation > g)
+			g = s.generation;
+	}
+	return g;
+}
+
+/* ------------------------------------------------------------ libvirt */
+
+static void silence_libvirt(void *data, virErrorPtr err)
+{
+	(void)data;
+	(void)err;   /* reported where the call failed, with context */
+}
+
+static int lifecycle_cb(virConnectPtr c, virDomainPtr d, int event,
+			int detail, void *opaque)
+{
+	struct agent *a = opaque;
+
+	(void)c;
+	(void)detail;
+	hv_log(HV_DEBUG, "libvirt event %d on '%s'", event,
+	       virDomainGetName(d));
+	a->dirty = 1;
+	return 0;
+}
+
+static int open_libvirt(struct agent *a)
+{
+	a->conn = virConnectOpen(a->cfg.uri);
+	if (!a->conn) {
+		hv_log(HV_ERR, "libvirt %s: cannot connect: %s", a->cfg.uri,
+		       virGetLastErrorMessage());
+		return -1;
+	}
+	a->cb_id = -1;
+	hv_log(HV_DEBUG, "libvirt: connected to %s", a->cfg.uri);
+	return 0;
+}
+
+static void close_libvirt(struct agent *a)
+{
+	if (!a->conn)
+		return;
+	if (a->cb_id >= 0)
+		virConnectDomainEventDeregisterAny(a->conn, a->cb_id);
+	virConnectClose(a->conn);
+	a->conn = NULL;
+}
+
+/* ------------------------------------------------------------ passes */
+
+static int pass(struct agent *a, int boot)
+{
+	struct hv_sync s = { 0 };
+	struct hv_stats st;
+	struct timespec t0, t1;
+	int rc;
+
+	s.conn = a->conn;
+	s.store = a->store;
+	s.media = &a->media;
+	s.uri = a->cfg.uri;
+	s.adopt = a->cfg.adopt;
+	s.boot = boot;
+	s.dry_run = a->dry_run;
+	s.map.serial_run_dir = a->cfg.run_dir;
+	s.map.serial_log_dir = a->cfg.log_dir;
+	s.map.domain_type = a->cfg.domain_type;
+	s.map.arch = a->arch;
+	s.map.default_memory_kib = 1048576;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	rc = hv_sync_pass(&s, &st);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	hv_log(rc ? HV_WARN : HV_INFO,
+	       "pass%s: %u VMs, %u defined, %u undefined, %u fields to "
+	       "libvirt, %u to the store, %u conflicts, %u refused, %u errors,"
+	       " %u started, %u commits, %llu sectors written, %.3f s",
+	       boot ? " (boot)" : "", st.vms, st.defines, st.undefines,
+	       st.pushed, st.pulled, st.conflicts, st.refused, st.errors,
+	       st.starts, st.commits, (unsigned long long)st.sectors_written,
+	       (double)(t1.tv_sec - t0.tv_sec) +
+		       (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+	if (a->print_stats)
+		printf("vms=%u defines=%u undefines=%u renames=%u autostarts=%u "
+		       "starts=%u pushed=%u pulled=%u conflicts=%u refused=%u "
+		       "errors=%u store_creates=%u store_deletes=%u commits=%u "
+		       "sectors_written=%llu\n",
+		       st.vms, st.defines, st.undefines, st.renames,
+		       st.autostarts, st.starts, st.pushed, st.pulled,
+		       st.conflicts, st.refused, st.errors, st.store_creates,
+		       st.store_deletes, st.commits,
+		       (unsigned long long)st.sectors_written);
+	fflush(stdout);
+	if (rc == PS_ERR_IO && !virConnectIsAlive(a->conn))
+		return -EXIT_LIBVIRT;
+	return rc;
+}
+
+static int exit_for(int rc)
+{
+	if (rc == 0 || rc == 1)
+		return rc;
+	if (rc == -EXIT_LIBVIRT || rc == PS_ERR_IO)
+		return EXIT_LIBVIRT;
+	if (rc == PS_ERR_CONFLICT || rc == PS_ERR_FENCED || rc == PS_ERR_LOCK ||
+	    rc == PS_ERR_NOSPACE || rc == PSF_ERR_NOSPACE ||
+	    (rc <= -PS_SEM_ERR_FIRST && rc >= -PS_SEM_ERR_LAST))
+		return EXIT_COMMIT;
+	return EXIT_STORE;
+}
+
+static void tick(int timer, void *opaque)
+{
+	(void)timer;
+	(void)opaque;   /* wakes the event loop to look at the flags */
+}
+
+static int reload(struct agent *a)
+{
+	char old_uri[512];
+
+	snprintf(old_uri, sizeof old_uri, "%s", a->cfg.uri);
+	if (load_config(a)) {
+		hv_log(HV_ERR, "SIGHUP: configuration not reloaded; keeping "
+		       "the old one");
+		return 0;
+	}
+	hv_log(HV_INFO, "SIGHUP: configuration reloaded from %s (interval "
+	       "%u s)", a->cfg_path, a->cfg.interval_s);
+	if (strcmp(old_uri, a->cfg.uri)) {
+		close_libvirt(a);
+		if (open_libvirt(a))
+			return -1;
+		a->cb_id = virConnectDomainEventRegisterAny(
+			a->conn, NULL, VIR_DOMAIN_EVENT_ID_LIFECYCLE,
+			VIR_DOMAIN_EVENT_CALLBACK(lifecycle_cb), a, NULL);
+	}
+	a->dirty = 1;
+	return 0;
+}
+
+static double now_s(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+static int daemon_loop(struct agent *a)
+{
+	uint64_t seen = ps_store_generation(a->store);
+	double next_poll = now_s() + a->cfg.interval_s;
+	int timer = virEventAddTimeout(200, tick, NULL, NULL);
+
+	a->cb_id = virConnectDomainEventRegisterAny(
+		a->conn, NULL, VIR_DOMAIN_EVENT_ID_LIFECYCLE,
+		VIR_DOMAIN_EVENT_CALLBACK(lifecycle_cb), a, NULL);
+	if (a->cb_id < 0)
+		hv_log(HV_WARN, "libvirt: no domain events (%s); relying on the "
+		       "%u s poll", virGetLastErrorMessage(), a->cfg.interval_s);
+	hv_log(HV_INFO, "watching %s and the store (every %u s)", a->cfg.uri,
+	       a->cfg.interval_s);
+	while (!stop_flag) {
+		if (virEventRunDefaultImpl() < 0 && errno != EINTR)
+			break;
+		if (reload_flag) {
+			reload_flag = 0;
+			if (reload(a))
+				break;
+		}
+		if (stop_flag)
+			break;
+		if (now_s() >= next_poll) {
+			uint64_t g = media_generation(a);
+
+			next_poll = now_s() + a->cfg.interval_s;
+			if (g != seen)
+				a->dirty = 1;
+			if (!a->cb_id || a->cb_id < 0)
+				a->dirty = 1;   /* no events: poll libvirt too */
+		}
+		if (!a->dirty)
+			continue;
+		a->dirty = 0;
+		if (pass(a, 0) == -EXIT_LIBVIRT) {
+			hv_log(HV_WARN, "libvirt connection lost; reconnecting");
+			close_libvirt(a);
+			if (open_libvirt(a) == 0)
+				a->cb_id = virConnectDomainEventRegisterAny(
+					a->conn, NULL,
+					VIR_DOMAIN_EVENT_ID_LIFECYCLE,
+					VIR_DOMAIN_EVENT_CALLBACK(lifecycle_cb),
+					a, NULL);
+			a->dirty = 1;
+		}
+		seen = ps_store_generation(a->store);
+	}
+	if (timer >= 0)
+		virEventRemoveTimeout(timer);
+	hv_log(HV_INFO, "stopping");
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct agent a;
+	struct sigaction sa;
+	struct utsname u;
+	int rc;
+
+	memset(&a, 0, sizeof a);
+	a.cfg_path = HV_DEFAULT_CONFIG;
+	if (parse_args(&a, argc, argv))
+		return EXIT_USAGE;
+	if (load_config(&a))
+		return EXIT_USAGE;
+	snprintf(a.arch, sizeof a.arch, "%s",
+		 uname(&u) == 0 ? u.machine : "x86_64");
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	xmlInitParser();
+	virSetErrorFunc(NULL, silence_libvirt);
+	if (virEventRegisterDefaultImpl() < 0) {
+		hv_log(HV_ERR, "libvirt: cannot set up the event loop");
+		return EXIT_LIBVIRT;
+	}
+	if (open_store(&a)) {
+		close_store(&a);
+		return EXIT_STORE;
+	}
+	if (open_libvirt(&a)) {
+		close_store(&a);
+		return EXIT_LIBVIRT;
+	}
+	rc = pass(&a, 1);
+	if (!a.once && rc >= 0 && !stop_flag)
+		rc = daemon_loop(&a) ? 1 : rc;
+	close_libvirt(&a);
+	close_store(&a);
+	xmlCleanupParser();
+	return exit_for(rc);
+}
