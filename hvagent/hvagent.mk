@@ -36,7 +36,8 @@ $(BUILD)/san/hvagent: $(HV_SAN_OBJS) $(BUILD)/san/hvagent-obj/hvagent.o $(call A
 
 # Unit tests link the agent's objects and libvirt.
 $(HV_UNIT_BINS): $(HV_SAN_OBJS)
-$(HV_UNIT_BINS): CMOCKA_LIBS += $(HV_LIBS)
+# (the libraries again after our objects, which come last in $^)
+$(HV_UNIT_BINS): CMOCKA_LIBS += $(call ALL_LIBS,san) $(PSTATE_SYSLIBS) $(HV_LIBS)
 
 # Benchmark: 1000 VMs reconciled against 1000 bare defines.
 BENCH_HVAGENT := $(BUILD)/opt/bench/bench_hvagent

@@ -1,0 +1,368 @@
+/*
+ * test_hvsync.c - hvagent's mapping and reconcile pass against libvirt's
+ * test driver (test:///default, in-process): field maps both ways,
+ * libvirt-added defaults not seen as changes, the synced record's text
+ * form, unknown store elements kept, a libvirt-side edit written back, a
+ * libvirt-side identity change refused, power "on" starting the domain at
+ * boot, and a second pass writing nothing.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <libxml/parser.h>
+#include <unistd.h>
+
+#include "hv.h"
+#include "ps_test_util.h"
+
+#define SECTORS 4096u
+
+struct env {
+	struct ps_media m;
+	uint8_t *mem;
+	struct ps_store *store;
+	virConnectPtr conn;
+	struct hv_sync s;
+};
+
+static const char *const VM_UUID = "5f1b3c2a-8d4e-4a6b-9c0d-1e2f3a4b5c6d";
+
+static int edit_setup(void *buf, size_t cap, void *arg)
+{
+	struct ps_cfg_err e;
+	int root = psf_root(buf), vm, el;
+
+	(void)arg;
+	el = ps_obj_create(buf, cap, root, PS_OBJ_NETWORK, "lan", 3, &e);
+	assert_true(el >= 0);
+	assert_int_equal(ps_obj_set(buf, cap, el, PS_OBJ_NETWORK, "uplink", 6,
+				    "br0", 3, &e), 0);
+	el = ps_obj_create(buf, cap, root, PS_OBJ_IMAGE, "root", 4, &e);
+	assert_int_equal(ps_obj_set(buf, cap, el, PS_OBJ_IMAGE, "path", 4,
+				    "/srv/a.img", 10, &e), 0);
+	vm = ps_obj_create(buf, cap, root, PS_OBJ_VM, "vm1", 3, &e);
+	assert_true(vm >= 0);
+	assert_int_equal(ps_obj_set(buf, cap, vm, PS_OBJ_VM, "uuid", 4, VM_UUID,
+				    strlen(VM_UUID), &e), 0);
+	assert_int_equal(ps_obj_set(buf, cap, vm, PS_OBJ_VM, "memory", 6,
+				    "1GiB", 4, &e), 0);
+	assert_int_equal(ps_obj_set(buf, cap, vm, PS_OBJ_VM, "serial", 6,
+				    "SN-1", 4, &e), 0);
+	assert_int_equal(ps_obj_set(buf, cap, vm, PS_OBJ_VM, "power", 5, "on",
+				    2, &e), 0);
+	el = ps_obj_create(buf, cap, vm, PS_OBJ_NIC, "eth0", 4, &e);
+	assert_int_equal(ps_obj_set(buf, cap, el, PS_OBJ_NIC, "network", 7,
+				    "lan", 3, &e), 0);
+	assert_int_equal(ps_obj_set(buf, cap, el, PS_OBJ_NIC, "mac", 3,
+				    "02:00:00:00:00:01", 17, &e), 0);
+	el = ps_obj_create(buf, cap, vm, PS_OBJ_CONTROLLER, "root", 4, &e);
+	assert_int_equal(ps_obj_set(buf, cap, el, PS_OBJ_CONTROLLER, "image", 5,
+				    "root", 4, &e), 0);
+	assert_int_equal(ps_obj_set(buf, cap, el, PS_OBJ_CONTROLLER, "bootable",
+				    8, "on", 2, &e), 0);
+	/* A vendor element inside the agent namespace's neighbour: kept. */
+	assert_true(psf_insert(buf, cap, root, -1, PSF_SIG(0, 0x4321, 7),
+			       "vendor", 6) >= 0);
+	return 0;
+}
+
+static int setup(void **state)
+{
+	struct env *v = calloc(1, sizeof *v);
+	struct ps_format_opts o = { 0 };
+	uint8_t sector[PS_SECTOR_SIZE];
+	struct ps_disk d;
+	int err;
+
+	assert_non_null(v);
+	v->mem = pst_ramdisk(&v->m, PS_SECTOR_SIZE, SECTORS);
+	assert_non_null(v->mem);
+	assert_int_equal(ps_format(&d, &v->m, &o, sector), 0);
+	v->store = ps_store_open(&v->m, &err);
+	assert_non_null(v->store);
+	assert_int_equal(ps_update(v->store, edit_setup, NULL, 0), 0);
+	v->conn = virConnectOpen("test:///default");
+	assert_non_null(v->conn);
+	v->s.conn = v->conn;
+	v->s.store = v->store;
+	v->s.media = &v->m;
+	v->s.uri = "test:///default";
+	v->s.adopt = HV_ADOPT_MARKED;
+	v->s.map.serial_run_dir = "/run/hv";
+	v->s.map.serial_log_dir = "/var/log/hv";
+	v->s.map.domain_type = "test";
+	v->s.map.arch = "x86_64";
+	v->s.map.default_memory_kib = 1048576;
+	*state = v;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct env *v = *state;
+
+	virConnectClose(v->conn);
+	ps_store_close(v->store);
+	free(v->mem);
+	free(v);
+	return 0;
+}
+
+static char *dom_xml(struct env *v, const char *name)
+{
+	virDomainPtr d = virDomainLookupByName(v->conn, name);
+	char *x;
+
+	assert_non_null(d);
+	x = virDomainGetXMLDesc(d, VIR_DOMAIN_XML_INACTIVE);
+	virDomainFree(d);
+	assert_non_null(x);
+	return x;
+}
+
+static void test_kv_text_roundtrip(void **state)
+{
+	struct hv_kv a, b;
+	char *t, *d;
+	size_t n, dn;
+
+	(void)state;
+	hv_kv_init(&a);
+	hv_kv_init(&b);
+	hv_kv_set(&a, "name", "x");
+	hv_kv_set(&a, "description", "two\nlines \\ slash");
+	hv_kv_set(&a, "nic.eth0.mac", "02:00:00:00:00:01");
+	t = hv_kv_text(&a, &n);
+	assert_string_equal(t, "description=two\\nlines \\\\ slash\n"
+			       "name=x\nnic.eth0.mac=02:00:00:00:00:01\n");
+	assert_int_equal(hv_kv_parse(&b, t, n), 0);
+	assert_true(hv_kv_equal(&a, &b));
+	/* delta: b differs in one value and lacks one key */
+	hv_kv_set(&b, "name", "y");
+	hv_kv_set(&b, "description", NULL);
+	d = hv_kv_delta_text(&a, &b, &dn);
+	assert_string_equal(d, "name=y\ndescription\n");
+	hv_kv_free(&b);
+	assert_int_equal(hv_kv_undelta(&b, &a, d, dn), 0);
+	assert_string_equal(hv_kv_get(&b, "name"), "y");
+	assert_null(hv_kv_get(&b, "description"));
+	free(t);
+	free(d);
+	hv_kv_free(&a);
+	hv_kv_free(&b);
+}
+
+static void test_boot_pass_defines_and_starts(void **state)
+{
+	struct env *v = *state;
+	struct hv_stats st;
+	char *x;
+	virDomainPtr d;
+	int autostart = 0;
+
+	v->s.boot = 1;
+	assert_int_equal(hv_sync_pass(&v->s, &st), 0);
+	v->s.boot = 0;
+	assert_int_equal(st.defines, 1);
+	assert_int_equal(st.starts, 1);
+	assert_int_equal(st.commits, 1);
+	x = dom_xml(v, "vm1");
+	assert_non_null(strstr(x, VM_UUID));
+	assert_non_null(strstr(x, "<entry name='serial'>SN-1</entry>"));
+	assert_non_null(strstr(x, "<mac address='02:00:00:00:00:01'/>"));
+	assert_non_null(strstr(x, "<source bridge='br0'/>"));
+	assert_non_null(strstr(x, "<source file='/srv/a.img'/>"));
+	assert_non_null(strstr(x, "<boot order='1'/>"));
+	free(x);
+	d = virDomainLookupByName(v->conn, "vm1");
+	assert_int_equal(virDomainIsActive(d), 1);
+	assert_int_equal(virDomainGetAutostart(d, &autostart), 0);
+	assert_int_equal(autostart, 1);
+	virDomainFree(d);
+}
+
+static void test_second_pass_writes_nothing(void **state)
+{
+	struct env *v = *state;
+	struct hv_stats st;
+	uint32_t len;
+	const void *data;
+
+	assert_int_equal(hv_sync_pass(&v->s, &st), 0);
+	assert_int_equal(st.defines, 0);
+	assert_int_equal(st.commits, 0);
+	assert_int_equal(st.sectors_written, 0);
+	assert_int_equal(st.pushed + st.pulled, 0);
+	/* test driver defaults (<clock>, on_*, interface target) did not
+	 * count as changes; the vendor element is still there */
+	data = ps_store_data(v->store, &len);
+	assert_true(psf_find_child(data, psf_root(data), PSF_SIG(0, 0x4321, 7))
+		    >= 0);
+	assert_true(psf_find_child(data, psf_root(data), PSF_AGENT_STATE) >= 0);
+}
+
+/* Redefine vm1 in libvirt with new memory (as virsh edit would). */
+static void libvirt_edit(struct env *v, const char *from, const char *to)
+{
+	char *x = dom_xml(v, "vm1"), *p = strstr(x, from), *nx;
+	virDomainPtr d;
+
+	assert_non_null(p);
+	nx = malloc(strlen(x) + strlen(to) + 1);
+	memcpy(nx, x, (size_t)(p - x));
+	strcpy(nx + (p - x), to);
+	strcat(nx, p + strlen(from));
+	d = virDomainDefineXML(v->conn, nx);
+	assert_non_null(d);
+	virDomainFree(d);
+	free(x);
+	free(nx);
+}
+
+static void test_libvirt_edit_written_back(void **state)
+{
+	struct env *v = *state;
+	struct hv_stats st;
+	uint32_t len;
+	const void *data;
+	int vm;
+	char out[32];
+
+	libvirt_edit(v, "<memory unit='KiB'>1048576</memory>",
+		     "<memory unit='KiB'>2097152</memory>");
+	assert_int_equal(hv_sync_pass(&v->s, &st), 0);
+	assert_int_equal(st.pulled, 1);
+	assert_int_equal(st.defines, 0);
+	assert_int_equal(st.commits, 1);
+	assert_true(st.sectors_written > 0);
+	data = ps_store_data(v->store, &len);
+	vm = ps_obj_find(data, psf_root(data), PS_OBJ_VM, "vm1", 3);
+	ps_obj_get(data, vm, ps_obj_field(PS_OBJ_VM, "memory", 6), out,
+		   sizeof out);
+	assert_string_equal(out, "2GiB");
+	assert_int_equal(hv_sync_pass(&v->s, &st), 0);
+	assert_int_equal(st.commits + st.defines, 0);
+}
+
+static void test_libvirt_identity_change_refused(void **state)
+{
+	struct env *v = *state;
+	struct hv_stats st;
+	virDomainPtr d = virDomainLookupByName(v->conn, "vm1");
+	char *x = virDomainGetXMLDesc(d, VIR_DOMAIN_XML_INACTIVE), *p;
+	uint32_t len;
+	const void *data;
+
+	virDomainDestroy(d);
+	assert_int_equal(virDomainUndefine(d), 0);
+	virDomainFree(d);
+	/* the UUID in <uuid> and in <sysinfo> */
+	assert_non_null(strstr(x, VM_UUID));
+	while ((p = strstr(x, VM_UUID)))
+		memcpy(p, "00000000", 8);
+	d = virDomainDefineXML(v->conn, x);
+	assert_non_null(d);
+	virDomainFree(d);
+	free(x);
+	assert_int_equal(hv_sync_pass(&v->s, &st), 1);
+	assert_int_equal(st.refused, 1);
+	assert_int_equal(st.store_deletes, 0);
+	data = ps_store_data(v->store, &len);
+	assert_true(ps_obj_find(data, psf_root(data), PS_OBJ_VM, "vm1", 3) >= 0);
+}
+
+static void test_unknown_store_elements_in_agent_state(void **state)
+{
+	uint8_t buf[4096];
+	struct hv_kv bs, bl;
+	struct hv_record r;
+	struct hv_bases b;
+	int st, len;
+
+	(void)state;
+	len = pst_mkstore(buf, sizeof buf, 0, 0);
+	assert_true(len > 0);
+	hv_kv_init(&bs);
+	hv_kv_init(&bl);
+	hv_kv_set(&bs, "name", "a");
+	hv_kv_set(&bl, "name", "a");
+	hv_kv_set(&bl, "nic.n.model", "rtl8139");
+	memset(&r, 0, sizeof r);
+	r.uuid[0] = 1;
+	r.bs = &bs;
+	r.bl = &bl;
+	assert_int_equal(hv_state_store(buf, sizeof buf, &r, 1, "test:///x", 1),
+			 1);
+	st = psf_find_child(buf, psf_root(buf), PSF_AGENT_STATE);
+	assert_true(psf_insert(buf, sizeof buf, st, -1, PSF_SIG(0, 1, 0x7777),
+			       "future", 6) >= 0);
+	/* same records again: nothing changes, the unknown element stays */
+	assert_int_equal(hv_state_store(buf, sizeof buf, &r, 1, "test:///x", 2),
+			 0);
+	assert_true(psf_find_child(buf, st, PSF_SIG(0, 1, 0x7777)) >= 0);
+	assert_int_equal(hv_state_load(buf, &b), 0);
+	assert_int_equal(b.n, 1);
+	assert_string_equal(b.uri, "test:///x");
+	assert_string_equal(hv_kv_get(&b.b[0].bl, "nic.n.model"), "rtl8139");
+	assert_null(hv_kv_get(&b.b[0].bs, "nic.n.model"));
+	hv_bases_free(&b);
+	/* forgetting the pair removes its entry, keeps the unknown one */
+	assert_int_equal(hv_state_store(buf, sizeof buf, NULL, 0, "test:///x",
+					3), 1);
+	assert_int_equal(hv_state_load(buf, &b), 0);
+	assert_int_equal(b.n, 0);
+	assert_true(psf_find_child(buf, st, PSF_SIG(0, 1, 0x7777)) >= 0);
+	hv_kv_free(&bs);
+	hv_kv_free(&bl);
+}
+
+static void test_config_errors_name_the_line(void **state)
+{
+	struct hv_config c;
+	char err[256], path[] = "/tmp/hvconfXXXXXX";
+	int fd = mkstemp(path);
+	FILE *f = fdopen(fd, "w");
+
+	(void)state;
+	fprintf(f, "# ok\nuri = test:///default\ninterval = 5\nadopt = maybe\n");
+	fclose(f);
+	hv_config_defaults(&c);
+	assert_int_equal(hv_config_load(&c, path, 0, err, sizeof err), -1);
+	assert_non_null(strstr(err, ":4: adopt"));
+	assert_int_equal(c.interval_s, 5);
+	unlink(path);
+}
+
+/* glib keeps a per-thread buffer libvirt's error reporting allocates;
+ * it is freed at thread exit, after LeakSanitizer has looked. */
+const char *__lsan_default_suppressions(void);
+const char *__lsan_default_suppressions(void)
+{
+	return "leak:libglib-2.0.so\n";
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_kv_text_roundtrip),
+		cmocka_unit_test(test_unknown_store_elements_in_agent_state),
+		cmocka_unit_test(test_config_errors_name_the_line),
+	};
+	const struct CMUnitTest driver[] = {
+		cmocka_unit_test(test_boot_pass_defines_and_starts),
+		cmocka_unit_test(test_second_pass_writes_nothing),
+		cmocka_unit_test(test_libvirt_edit_written_back),
+		cmocka_unit_test(test_libvirt_identity_change_refused),
+	};
+	int fails;
+
+	hv_log_set_level(HV_ERR);
+	fails = cmocka_run_group_tests(tests, NULL, NULL);
+	return fails + cmocka_run_group_tests_name("test driver", driver, setup,
+						   teardown);
+}
