@@ -180,7 +180,7 @@ static void iface_network(xmlNodePtr ifc, const void *buf, char *out,
 			return;
 		}
 	}
-	snprintf(out, outlen, "bridge:%s", src);
+	snprintf(out, outlen, "bridge:%.240s", src);
 }
 
 /* How a store network is reached: type and source for <interface>. */
