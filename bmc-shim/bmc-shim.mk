@@ -37,7 +37,7 @@ $(BMC_SIM_SO): $(BMC_SIM_SRC) $(BMC_HDRS) $(FORMAT_HDRS) $(PSTATE_HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(WARN) $(DEFS) -D_DEFAULT_SOURCE $(INC) -Ibmc-shim \
 		$(PSTATE_CFLAGS) $(OPT) -fPIC -shared -fvisibility=hidden \
-		-o $@ $(BMC_SIM_SRC) -Wl,--no-undefined \
+		-o $@ $(BMC_SIM_SRC) \
 		$(shell pkg-config --libs blkid fdisk 2>/dev/null) -lc
 
 MODULE_ALL       += $(BUILD)/opt/libbmcshim.a $(BMC_SIM_SO)

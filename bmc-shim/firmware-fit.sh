@@ -1,0 +1,115 @@
+#!/bin/sh
+# Word splitting of the flag and object lists is intended throughout.
+# shellcheck disable=SC2086,SC2046
+#
+# firmware-fit.sh - the BMC shim as BMC firmware links it: the shim
+# (bmc-shim/bmc_shim.c, bmc_ops.c), the format core (format/psf_*.c but
+# the hosted schema/tree/text layers) and the store parts it calls
+# (pstate/ps_commit, ps_media, ps_config, ps_serial, ps_sem, ps_strerror),
+# cross-compiled for an ARM Cortex-M3 in Thumb-2 at -Os, freestanding, as
+# scripts/firmware-size.sh builds the core.  Checks:
+#
+#   heap     after `ld -r`, nothing undefined but memcpy/memmove/memset/
+#            memcmp: no malloc/free, no libc
+#   text     .text + .rodata of everything              <= TEXT_LIMIT
+#   data     .data (initialised globals)                == 0
+#   stack    worst call chain from bmc_shim_handle and bmc_shim_init
+#            (scripts/callgraph.awk over gcc's -fcallgraph-info=su; the
+#            firmware's media/power/lock callbacks are charged EXT_FRAME
+#            bytes each)                                <= STACK_LIMIT
+#
+# The shim's context (struct bmc_shim: the store buffer of
+# BMC_SHIM_STORE_MAX bytes and the staging buffers) is the firmware's
+# static allocation, not stack; its size is printed.
+set -eu
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+CROSS=${CROSS:-arm-none-eabi-}
+EXT_FRAME=${EXT_FRAME:-0}
+
+# Limits.  Today: see the figures printed; the limits leave room for the
+# next commands without letting the shim grow past a small BMC's budget.
+TEXT_LIMIT=40960
+STACK_LIMIT=2304
+
+# memcpy/memmove/memset/memcmp come with any freestanding C environment;
+# __aeabi_uldivmod is libgcc's 64-bit division (ps_config.c prints u64
+# values in schema-check messages): compiler runtime, no heap, no libc.
+ALLOWED_UNDEF="memcpy memmove memset memcmp __aeabi_uldivmod"
+FLAGS="-std=c11 -Wall -Wextra -Werror -ffreestanding -nostdlib -Os -mthumb \
+-mcpu=cortex-m3 -fstack-usage -ffunction-sections -fdata-sections \
+-fcallgraph-info=su"
+
+die() { echo "firmware-fit: $*" >&2; exit 1; }
+command -v "${CROSS}gcc" >/dev/null 2>&1 ||
+    die "${CROSS}gcc not found (Debian: gcc-arm-none-eabi)"
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/bmc-fit.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+
+SRC="bmc-shim/bmc_shim.c bmc-shim/bmc_ops.c format/psf_ro.c format/psf_rw.c
+format/psf_wip.c format/psf_sw.c format/psf_crc.c format/psf_strerror.c
+pstate/ps_commit.c pstate/ps_media.c pstate/ps_config.c pstate/ps_serial.c
+pstate/ps_sem.c pstate/ps_strerror.c"
+for s in $SRC; do
+    o="$tmp/$(basename "$s" .c).o"
+    "${CROSS}gcc" $FLAGS -I"$ROOT/format" -I"$ROOT/pstate" \
+        -I"$ROOT/bmc-shim" -c "$ROOT/$s" -o "$o" ||
+        die "cross-compiling $s failed"
+done
+
+# What a firmware link keeps: everything reachable from the shim's entry
+# points (the linker drops unused functions of ps_config.c and the core).
+"${CROSS}ld" -r --gc-sections -u bmc_shim_init -u bmc_shim_handle \
+    -u bmc_shim_drop_client_lock -u bmc_shim_cc_name -u ps_sem_lock_ops \
+    -o "$tmp/linked.o" "$tmp"/*.o
+undef=$("${CROSS}nm" -u "$tmp/linked.o" | awk '{ print $2 }')
+fail=0
+for u in $undef; do
+    case " $ALLOWED_UNDEF " in
+        *" $u "*) ;;
+        *) echo "firmware-fit: FAIL: undefined symbol $u (heap or libc)" >&2
+           fail=1 ;;
+    esac
+done
+
+sizes=$("${CROSS}size" "$tmp/linked.o" | awk 'END { print $1, $2 }')
+text=${sizes% *}
+data=${sizes#* }
+shim_text=$("${CROSS}size" -t "$tmp/bmc_shim.o" "$tmp/bmc_ops.o" |
+    awk 'END { print $1 }')
+
+roots="$tmp/bmc_shim.ci"
+awk -v roots_ci="$roots" -v ext_frame="$EXT_FRAME" -v whole=0 \
+    -v indirect_is_ext=1 -f "$ROOT/scripts/callgraph.awk" "$tmp"/*.ci \
+    > "$tmp/chain.txt"
+if grep -q '^cycle' "$tmp/chain.txt"; then
+    echo "firmware-fit: FAIL: recursion: $(grep '^cycle' "$tmp/chain.txt")" >&2
+    fail=1
+fi
+chain=$(awk '$1 == "roots" { print $2 }' "$tmp/chain.txt")
+chain_path=$(awk '$1 == "roots" { $1 = ""; $2 = ""; sub(/^  /, ""); print }' \
+    "$tmp/chain.txt")
+
+# The context struct's size, from the target's own layout.
+printf '#include "bmc_shim.h"\nchar ctx_size[sizeof(struct bmc_shim)];\n' \
+    > "$tmp/ctx.c"
+"${CROSS}gcc" $FLAGS -I"$ROOT/format" -I"$ROOT/pstate" -I"$ROOT/bmc-shim" \
+    -fno-common -c "$tmp/ctx.c" -o "$tmp/ctx.o"
+ctx=$("${CROSS}nm" -S "$tmp/ctx.o" | awk '$4 == "ctx_size" { print strtonum("0x" $2) }' 2>/dev/null ||
+      "${CROSS}nm" -S -td "$tmp/ctx.o" | awk '$4 == "ctx_size" { print $2 + 0 }')
+[ -n "$ctx" ] || ctx=$("${CROSS}nm" -S -td "$tmp/ctx.o" | awk '$4 == "ctx_size" { print $2 + 0 }')
+
+echo "firmware-fit: bmc-shim + format core + store parts, ${CROSS}gcc $("${CROSS}gcc" -dumpversion), -Os -mthumb -mcpu=cortex-m3"
+echo "  shim (bmc_shim.o + bmc_ops.o)   ${shim_text} B .text+.rodata"
+echo "  everything linked               ${text} B .text+.rodata (limit $TEXT_LIMIT), .data ${data} B"
+echo "  worst stack from the handlers   ${chain} B (limit $STACK_LIMIT): ${chain_path}"
+echo "  context (struct bmc_shim)       ${ctx} B, static (store buffer $((64 * 1024)) B)"
+echo "  undefined                       $(echo $undef)"
+
+[ "$text" -le "$TEXT_LIMIT" ] || { echo "firmware-fit: FAIL: text $text > $TEXT_LIMIT" >&2; fail=1; }
+[ "$data" -eq 0 ] || { echo "firmware-fit: FAIL: $data B of .data" >&2; fail=1; }
+[ -n "$chain" ] && [ "$chain" -le "$STACK_LIMIT" ] ||
+    { echo "firmware-fit: FAIL: stack ${chain:-?} > $STACK_LIMIT" >&2; fail=1; }
+[ "$fail" -eq 0 ] && echo "firmware-fit: ok"
+exit "$fail"

@@ -1,0 +1,414 @@
+/*
+ * bmc_sim.c - the BMC shim inside OpenIPMI's BMC simulator (ipmi_sim),
+ * loaded with a `loadlib` line:
+ *
+ *   loadlib "/path/bmc_sim.so" "image=IMG,state=DIR[,bios=F,shm=F]
+ *            [,gate=semaphore|host-off|read-only][,power=on|off|aux]
+ *            [,name=BMCNAME]"
+ *
+ * It stands in for BMC firmware: the store is the pstate partition of an
+ * image file (found in its partition table, else the whole file), reached
+ * through the shim's sector callbacks; the semaphore is the simulated
+ * file-backed shared mapping (pstate.h section 9) when bios= and shm= are
+ * given; the host is a power state (on, off, aux) kept in DIR/power and
+ * driven by `ipmitool chassis power on|off`.  OEM requests (netfn 0x2E,
+ * IANA BMC_SHIM_IANA) go to bmc_shim_handle.
+ *
+ * Privilege: ipmi_sim's LAN code asks the channel's oem_check_permitted
+ * hook, with the session's privilege, netfn and command, before a request
+ * reaches any handler.  The module installs that hook on every LAN channel
+ * so each OEM command needs exactly bmc_shim_cmd_priv(cmd): operators
+ * read, administrators write.  Without the hook ipmi_sim would demand
+ * administrator for every OEM command.
+ */
+#include <errno.h>
+#include <stddef.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <OpenIPMI/serv.h>
+#include <OpenIPMI/mcserv.h>
+#include <OpenIPMI/lanserv.h>
+
+#include "bmc_shim.h"
+
+#define EXPORT __attribute__((visibility("default")))
+
+/* ipmi_cmd_permitted's answers (OpenIPMI ipmi_auth.h). */
+#define PRIV_INVALID (-1)
+#define PRIV_DENIED 0
+#define PRIV_PERMITTED 1
+#define LAN_MEDIUM 4
+
+struct sim {
+	int fd;
+	uint64_t offset;          /* partition start in the image, bytes */
+	char power_file[528];
+	int power;                /* enum bmc_power */
+	struct ps_sem_sys sem;
+	struct ps_lock lock;
+	int have_sem;
+	char name[65];
+	struct bmc_shim shim;
+};
+
+static struct sim sim;
+
+/* ------------------------------------------------------------ media */
+
+static int img_read(void *c, uint64_t lba, uint32_t n, void *buf)
+{
+	struct sim *s = c;
+	size_t len = (size_t)n * PS_SECTOR_SIZE;
+
+	return pread(s->fd, buf, len, (off_t)(s->offset + lba * PS_SECTOR_SIZE))
+	       == (ssize_t)len ? 0 : PS_ERR_IO;
+}
+
+static int img_write(void *c, uint64_t lba, uint32_t n, const void *buf)
+{
+	struct sim *s = c;
+	size_t len = (size_t)n * PS_SECTOR_SIZE;
+
+	return pwrite(s->fd, buf, len,
+		      (off_t)(s->offset + lba * PS_SECTOR_SIZE)) ==
+		       (ssize_t)len ? 0 : PS_ERR_IO;
+}
+
+static int img_flush(void *c)
+{
+	return fdatasync(((struct sim *)c)->fd) ? PS_ERR_IO : 0;
+}
+
+static const struct ps_media_ops img_ops = { img_read, img_write, img_flush,
+					     NULL };
+
+/* ------------------------------------------------------------ power */
+
+static const char *power_word(int p)
+{
+	return p == BMC_POWER_ON ? "on" : p == BMC_POWER_AUX ? "aux" : "off";
+}
+
+static int power_parse(const char *w)
+{
+	if (!strcmp(w, "on"))
+		return BMC_POWER_ON;
+	if (!strcmp(w, "aux"))
+		return BMC_POWER_AUX;
+	if (!strcmp(w, "off"))
+		return BMC_POWER_OFF;
+	return -1;
+}
+
+static void power_save(struct sim *s)
+{
+	FILE *f = fopen(s->power_file, "w");
+
+	if (f) {
+		fprintf(f, "%s\n", power_word(s->power));
+		fclose(f);
+	}
+}
+
+/* The file wins: an operator (or a test) may edit it to say "off". */
+static int host_power(void *c)
+{
+	struct sim *s = c;
+	char w[16] = "";
+	FILE *f = fopen(s->power_file, "r");
+
+	if (f) {
+		if (fscanf(f, "%15s", w) == 1 && power_parse(w) >= 0)
+			s->power = power_parse(w);
+		fclose(f);
+	}
+	return s->power;
+}
+
+static int chassis_set(lmc_data_t *mc, int op, unsigned char *val, void *cb)
+{
+	struct sim *s = cb;
+
+	(void)mc;
+	if (op != CHASSIS_CONTROL_POWER)
+		return EINVAL;
+	/* Off leaves the host on standby power, as a real chassis does. */
+	s->power = val[0] ? BMC_POWER_ON : BMC_POWER_AUX;
+	power_save(s);
+	return 0;
+}
+
+static int chassis_get(lmc_data_t *mc, int op, unsigned char *val, void *cb)
+{
+	(void)mc;
+	if (op != CHASSIS_CONTROL_POWER)
+		return EINVAL;
+	val[0] = host_power(cb) == BMC_POWER_ON;
+	return 0;
+}
+
+/* ------------------------------------------------------------ lock */
+
+static int lock_holder(void *c)
+{
+	struct ps_sem_state st;
+
+	return ps_sem_sys_peek(&((struct sim *)c)->sem, &st) ? 0 : st.owner;
+}
+
+static uint64_t now_s(void *c)
+{
+	(void)c;
+	return (uint64_t)time(NULL);
+}
+
+/* ------------------------------------------------------------ OEM */
+
+static void oem_handler(lmc_data_t *mc, msg_t *msg, unsigned char *rdata,
+			unsigned int *rdata_len, void *cb)
+{
+	struct sim *s = cb;
+	size_t n = 0;
+
+	(void)mc;
+	/* Privilege was enforced per command by check_permitted. */
+	rdata[0] = bmc_shim_handle(&s->shim, msg->cmd, BMC_PRIV_ADMIN,
+				   msg->data, msg->len, rdata + 1,
+				   BMC_SHIM_RESP_MAX, &n);
+	*rdata_len = (unsigned int)(1 + n);
+}
+
+static int check_permitted(unsigned char priv, unsigned char netfn,
+			   unsigned char cmd)
+{
+	unsigned need;
+
+	if (netfn != BMC_SHIM_NETFN)
+		return PRIV_INVALID;
+	need = bmc_shim_cmd_priv(cmd);
+	if (!need)
+		return PRIV_INVALID;   /* not ours: ipmi_sim's default */
+	return priv >= need ? PRIV_PERMITTED : PRIV_DENIED;
+}
+
+static void hook_lan_channels(sys_data_t *sys)
+{
+	unsigned i;
+
+	for (i = 0; sys->chan_set && i < IPMI_MAX_CHANNELS; i++) {
+		channel_t *c = sys->chan_set[i];
+
+		if (c && c->medium_type == LAN_MEDIUM)
+			c->oem.oem_check_permitted = check_permitted;
+	}
+}
+
+/* ------------------------------------------------------------ options */
+
+struct opts {
+	char image[512], state[512], bios[512], shm[512], gate[32];
+	char power[16], name[65];
+};
+
+static int opt_copy(char *dst, size_t cap, const char *v, size_t n)
+{
+	if (n >= cap)
+		return -1;
+	memcpy(dst, v, n);
+	dst[n] = 0;
+	return 0;
+}
+
+static int parse_opts(const char *in, struct opts *o, const char **bad)
+{
+	static const struct { const char *k; size_t off, cap; } keys[] = {
+		{ "image", offsetof(struct opts, image), 512 },
+		{ "state", offsetof(struct opts, state), 512 },
+		{ "bios", offsetof(struct opts, bios), 512 },
+		{ "shm", offsetof(struct opts, shm), 512 },
+		{ "gate", offsetof(struct opts, gate), 32 },
+		{ "power", offsetof(struct opts, power), 16 },
+		{ "name", offsetof(struct opts, name), 65 },
+	};
+	const char *p = in ? in : "";
+
+	memset(o, 0, sizeof *o);
+	while (*p) {
+		const char *end = strchr(p, ','), *eq = strchr(p, '=');
+		size_t len = end ? (size_t)(end - p) : strlen(p), i;
+
+		*bad = p;
+		if (!eq || eq > p + len)
+			return -1;
+		for (i = 0; i < sizeof keys / sizeof keys[0]; i++)
+			if (strlen(keys[i].k) == (size_t)(eq - p) &&
+			    !strncmp(p, keys[i].k, (size_t)(eq - p)))
+				break;
+		if (i == sizeof keys / sizeof keys[0] ||
+		    opt_copy((char *)o + keys[i].off, keys[i].cap, eq + 1,
+			     len - (size_t)(eq - p) - 1))
+			return -1;
+		p += len + (end != NULL);
+	}
+	return 0;
+}
+
+static int gate_of(const char *w)
+{
+	if (!*w || !strcmp(w, "semaphore"))
+		return BMC_GATE_SEMAPHORE;
+	if (!strcmp(w, "host-off"))
+		return BMC_GATE_HOST_OFF;
+	if (!strcmp(w, "read-only"))
+		return BMC_GATE_READ_ONLY;
+	return -1;
+}
+
+/* ------------------------------------------------------------ setup */
+
+static int open_image(struct sim *s, const char *path, uint64_t *sectors,
+		      char *err, size_t errlen)
+{
+	struct ps_part_info pi;
+	off_t size;
+	int rc;
+
+	s->fd = open(path, O_RDWR | O_CLOEXEC);
+	if (s->fd < 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	rc = ps_part_find(path, &pi, err, errlen);
+	if (rc == 0) {
+		s->offset = pi.offset;
+		*sectors = pi.length / PS_SECTOR_SIZE;
+		return 0;
+	}
+	if (rc != PS_PART_ENOTABLE)
+		return -1;
+	size = lseek(s->fd, 0, SEEK_END);
+	s->offset = 0;
+	*sectors = size > 0 ? (uint64_t)size / PS_SECTOR_SIZE : 0;
+	return 0;
+}
+
+static int open_sem(struct sim *s, const struct opts *o, char *err,
+		    size_t errlen)
+{
+	struct ps_sem_config cfg = { 0 };
+
+	if (!o->bios[0] && !o->shm[0])
+		return 0;
+	/* A fresh pair when there is none: this BMC publishes it. */
+	if (access(o->bios, F_OK) && ps_sem_sim_create(o->bios, o->shm, NULL)) {
+		snprintf(err, errlen, "cannot create %.200s / %.200s", o->bios,
+			 o->shm);
+		return -1;
+	}
+	cfg.mode = PS_SEM_MODE_SIM;
+	cfg.bios_file = o->bios;
+	cfg.shm_file = o->shm;
+	cfg.timeout_ms = 10000;
+	if (ps_sem_sys_open(&s->sem, &cfg)) {
+		snprintf(err, errlen, "semaphore: %s",
+			 ps_sem_sys_describe(&s->sem));
+		return -1;
+	}
+	s->lock = (struct ps_lock){ &ps_sem_sys_lock_ops, &s->sem,
+				    PS_OWNER_BMC, PS_SEM_DEFAULT_LEASE_MS,
+				    0, 0 };
+	s->have_sem = 1;
+	return 0;
+}
+
+static int setup(struct sim *s, const struct opts *o, char *err,
+		 size_t errlen)
+{
+	struct bmc_shim_platform p = { 0 };
+	uint64_t sectors = 0;
+	int gate = gate_of(o->gate);
+
+	if (!o->image[0] || !o->state[0]) {
+		snprintf(err, errlen, "image= and state= are required");
+		return -1;
+	}
+	if (gate < 0 || (o->power[0] && power_parse(o->power) < 0)) {
+		snprintf(err, errlen, "bad gate= or power= value");
+		return -1;
+	}
+	snprintf(s->power_file, sizeof s->power_file, "%s/power", o->state);
+	s->power = o->power[0] ? power_parse(o->power) : BMC_POWER_AUX;
+	power_save(s);
+	snprintf(s->name, sizeof s->name, "%s", o->name[0] ? o->name
+							  : "localhost");
+	if (open_image(s, o->image, &sectors, err, errlen) ||
+	    open_sem(s, o, err, errlen))
+		return -1;
+	p.media_ops = &img_ops;
+	p.media_ctx = s;
+	p.sectors = sectors;
+	p.host_power = host_power;
+	p.power_ctx = s;
+	p.lock = s->have_sem ? &s->lock : NULL;
+	p.lock_holder = s->have_sem ? lock_holder : NULL;
+	p.lock_ctx = s;
+	p.gate = (uint8_t)gate;
+	p.now = now_s;
+	p.bmc_name = s->name;
+	if (bmc_shim_init(&s->shim, &p)) {
+		snprintf(err, errlen, "%s: unusable geometry", o->image);
+		return -1;
+	}
+	return 0;
+}
+
+EXPORT int ipmi_sim_module_init(sys_data_t *sys, const char *options)
+{
+	static struct opts o;
+	char err[600];
+	const char *bad = NULL;
+	int rc;
+
+	if (parse_opts(options, &o, &bad)) {
+		sys->log(sys, SETUP_ERROR, NULL, "bmc_sim: bad option at '%s'",
+			 bad ? bad : "");
+		return EINVAL;
+	}
+	if (setup(&sim, &o, err, sizeof err)) {
+		sys->log(sys, SETUP_ERROR, NULL, "bmc_sim: %s", err);
+		return EINVAL;
+	}
+	rc = ipmi_emu_register_iana_handler(BMC_SHIM_IANA, oem_handler, &sim);
+	if (rc) {
+		sys->log(sys, SETUP_ERROR, NULL,
+			 "bmc_sim: cannot register IANA %u: %d",
+			 BMC_SHIM_IANA, rc);
+		return rc;
+	}
+	hook_lan_channels(sys);
+	return 0;
+}
+
+/* After the emulator file ran: the BMC's MC exists, and so may more LAN
+ * channels. */
+EXPORT int ipmi_sim_module_post_init(sys_data_t *sys)
+{
+	if (sys->mc)
+		ipmi_mc_set_chassis_control_func(sys->mc, chassis_set,
+						 chassis_get, &sim);
+	hook_lan_channels(sys);
+	return 0;
+}
+
+EXPORT int ipmi_sim_module_print_version(sys_data_t *sys, char *initstr)
+{
+	(void)initstr;
+	sys->log(sys, INFO, NULL, "bmc_sim: pstate BMC shim, OEM protocol %u, "
+		 "IANA %u", BMC_SHIM_PROTO_VERSION, BMC_SHIM_IANA);
+	return 0;
+}
