@@ -1,0 +1,99 @@
+/*
+ * fuzz_oem.c - the BMC shim's request parser: a sequence of OEM requests
+ * (command byte, length, bytes) from the fuzzer, run against a small store
+ * on a RAM disk.  Every request must be answered within the response
+ * limits, and a refused request must leave the media as it was.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bmc_shim.h"
+#include "psf_schema.h"
+
+#define SECTORS 256u
+static uint8_t disk[SECTORS * 512u];
+static uint8_t before[SECTORS * 512u];
+static uint8_t pristine[SECTORS * 512u];
+static struct bmc_shim shim;
+
+static int rd(void *c, uint64_t lba, uint32_t n, void *b)
+{
+	(void)c;
+	memcpy(b, disk + lba * 512u, (size_t)n * 512u);
+	return 0;
+}
+static int wr(void *c, uint64_t lba, uint32_t n, const void *b)
+{
+	(void)c;
+	memcpy(disk + lba * 512u, b, (size_t)n * 512u);
+	return 0;
+}
+static int fl(void *c)
+{
+	(void)c;
+	return 0;
+}
+static const struct ps_media_ops ops = { rd, wr, fl, NULL };
+static int power(void *c)
+{
+	(void)c;
+	return BMC_POWER_AUX;
+}
+
+static void make_pristine(void)
+{
+	static uint8_t buf[16384];
+	struct ps_media m;
+	struct ps_disk d;
+	struct ps_format_opts o = { 0 };
+	uint8_t sector[512];
+	int vm;
+
+	ps_media_init(&m, &ops, NULL, 512, SECTORS);
+	ps_format(&d, &m, &o, sector);
+	ps_read(&d, &m, buf, sizeof buf);
+	vm = ps_obj_create(buf, sizeof buf, psf_root(buf), PS_OBJ_VM, "web",
+			   3, NULL);
+	ps_obj_create(buf, sizeof buf, vm, PS_OBJ_NIC, "eth0", 4, NULL);
+	psf_finish(buf);
+	ps_commit(&d, buf, sector, NULL);
+	memcpy(pristine, disk, sizeof disk);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct bmc_shim_platform p = { 0 };
+	static int ready;
+	uint8_t resp[BMC_SHIM_RESP_MAX];
+	size_t pos = 0, rl;
+
+	if (!ready) {
+		make_pristine();
+		ready = 1;
+	}
+	memcpy(disk, pristine, sizeof disk);
+	p.media_ops = &ops;
+	p.sectors = SECTORS;
+	p.host_power = power;
+	p.gate = BMC_GATE_HOST_OFF;
+	if (bmc_shim_init(&shim, &p))
+		abort();
+	/* Requests: [cmd][len][len bytes]... */
+	while (size - pos >= 2) {
+		uint8_t cmd = data[pos], len = data[pos + 1], cc;
+
+		pos += 2;
+		if (len > size - pos)
+			len = (uint8_t)(size - pos);
+		memcpy(before, disk, sizeof disk);
+		cc = bmc_shim_handle(&shim, cmd, BMC_PRIV_ADMIN, data + pos,
+				     len, resp, sizeof resp, &rl);
+		if (rl > BMC_SHIM_RESP_MAX || (cc && rl))
+			abort();
+		if (cc && memcmp(before, disk, sizeof disk))
+			abort();     /* a refusal wrote to the media */
+		pos += len;
+	}
+	return 0;
+}
