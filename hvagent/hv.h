@@ -165,6 +165,7 @@ struct hv_stats {
 	unsigned errors;
 	unsigned store_creates, store_deletes;
 	unsigned commits;
+	unsigned retries;        /* passes re-run after a commit conflict */
 	uint64_t sectors_written;
 	int boot;                /* this was a boot pass (--once) */
 };
@@ -180,11 +181,21 @@ struct hv_sync {
 	int adopt;               /* enum hv_adopt */
 	int boot;                /* apply default power states */
 	int dry_run;
+	/* Tests: called between the pass's read and its commit (to make
+	 * another writer commit in that window), once per attempt. */
+	void (*pre_commit)(void *arg);
+	void *hook_arg;
 };
+
+/* Re-runs of a pass whose commit found the store moved on. */
+#define HV_PASS_RETRIES 3u
 
 /* One reconcile pass.  0: in sync (stats say what was done); 1: done
  * with refusals or per-VM errors (logged); negative: the pass failed
- * (store unreadable, libvirt unreachable, commit failed). */
+ * (store unreadable, libvirt unreachable, commit failed).  When another
+ * writer commits between the pass's read and its commit, the pass is run
+ * again on the new store (at most HV_PASS_RETRIES times), never replayed
+ * onto it. */
 int hv_sync_pass(struct hv_sync *s, struct hv_stats *st);
 
 /* The metadata marker that asks for a libvirt-only domain to be adopted. */

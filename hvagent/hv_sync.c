@@ -9,7 +9,8 @@
  *   4. store: every write-back and the new synced record in one commit
  *      (ps_update takes the semaphore for the commit only).  A pass with
  *      nothing to do commits nothing: the edited copy is compared with
- *      the store and dropped when identical.
+ *      the store and dropped when identical.  When another writer
+ *      committed since step 1, the pass starts again from step 1.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -834,15 +835,25 @@ static int load(struct pass *ps)
 	return rc ? rc : read_libvirt(ps);
 }
 
-int hv_sync_pass(struct hv_sync *s, struct hv_stats *st)
+/* Counters of calls made to libvirt: real on every attempt, so summed
+ * over the attempts of a pass. */
+static void add_libvirt_calls(struct hv_stats *sum, const struct hv_stats *a)
+{
+	sum->defines += a->defines;
+	sum->undefines += a->undefines;
+	sum->renames += a->renames;
+	sum->starts += a->starts;
+	sum->autostarts += a->autostarts;
+}
+
+/* Read both sides, plan, call libvirt, commit once (no retry: a commit
+ * conflict is returned as PS_ERR_CONFLICT for the caller to merge again). */
+static int pass_once(struct hv_sync *s, struct hv_stats *st)
 {
 	struct pass ps = { s, st, NULL, 0, { 0 }, 0, NULL, 0 };
-	uint64_t before = s->media ? s->media->stats.sectors_written : 0;
 	size_t i;
 	int rc;
 
-	memset(st, 0, sizeof *st);
-	st->boot = s->boot;
 	rc = load(&ps);
 	for (i = 0; !rc && i < ps.n; i++)
 		if (ps.use_bases)
@@ -853,21 +864,64 @@ int hv_sync_pass(struct hv_sync *s, struct hv_stats *st)
 		run_libvirt(&ps, &ps.p[i]);
 	st->vms = (unsigned)ps.n;
 	if (!rc && !s->dry_run) {
-		rc = ps_update(s->store, store_edit, &ps, 3);
+		if (s->pre_commit)
+			s->pre_commit(s->hook_arg);
+		rc = ps_update(s->store, store_edit, &ps, 0);
 		if (rc == PS_ERR_ABORTED)
 			rc = 0;
 		else if (!rc)
 			st->commits++;
-		else
+		else if (rc != PS_ERR_CONFLICT)
 			hv_log(HV_ERR, "store: commit failed: %s; nothing "
 			       "written back this pass", ps_strerror(rc));
 	}
-	if (s->media)
-		st->sectors_written = s->media->stats.sectors_written - before;
 	for (i = 0; i < ps.n; i++)
 		pair_free(&ps.p[i]);
 	free(ps.p);
 	hv_bases_free(&ps.bases);
+	return rc;
+}
+
+/*
+ * A commit conflict means the store moved between the pass's read and its
+ * commit.  Re-applying the write-backs onto the new store would overwrite
+ * what was written there meanwhile, so the whole pass runs again: a fresh
+ * three-way merge, in which a store edit made in that window is a store
+ * side change like any other (it wins over libvirt's, and is pushed).
+ * libvirt calls already made are seen by the next attempt as libvirt
+ * already holding the store's values, so nothing is done twice.
+ */
+int hv_sync_pass(struct hv_sync *s, struct hv_stats *st)
+{
+	uint64_t before = s->media ? s->media->stats.sectors_written : 0;
+	struct hv_stats a, calls = { 0 };
+	unsigned attempt;
+	int rc;
+
+	for (attempt = 0;; attempt++) {
+		memset(&a, 0, sizeof a);
+		a.boot = s->boot;
+		rc = pass_once(s, &a);
+		add_libvirt_calls(&calls, &a);
+		if (rc != PS_ERR_CONFLICT || attempt == HV_PASS_RETRIES)
+			break;
+		hv_log(HV_INFO, "store: written by another writer during the "
+		       "pass (generation conflict); merging again with the "
+		       "new store (retry %u of %u)", attempt + 1,
+		       HV_PASS_RETRIES);
+	}
+	*st = a;
+	st->defines = calls.defines;
+	st->undefines = calls.undefines;
+	st->renames = calls.renames;
+	st->starts = calls.starts;
+	st->autostarts = calls.autostarts;
+	st->retries = attempt;
+	if (s->media)
+		st->sectors_written = s->media->stats.sectors_written - before;
+	if (rc == PS_ERR_CONFLICT)
+		hv_log(HV_ERR, "store: commit failed %u times (%s); nothing "
+		       "written back this pass", attempt + 1, ps_strerror(rc));
 	if (rc)
 		return rc;
 	return st->refused || st->errors ? 1 : 0;

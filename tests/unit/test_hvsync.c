@@ -4,7 +4,8 @@
  * libvirt-added defaults not seen as changes, the synced record's text
  * form, unknown store elements kept, a libvirt-side edit written back, a
  * libvirt-side identity change refused, power "on" starting the domain at
- * boot, and a second pass writing nothing.
+ * boot, a second pass writing nothing, and a store edit made while a pass
+ * runs surviving the pass's commit conflict.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -249,6 +250,117 @@ static void test_libvirt_edit_written_back(void **state)
 	assert_int_equal(st.commits + st.defines, 0);
 }
 
+/* The store's memory of vm1, as psctl prints it. */
+static void store_memory(struct env *v, char *out, size_t n)
+{
+	uint32_t len;
+	const void *data = ps_store_data(v->store, &len);
+	int vm = ps_obj_find(data, psf_root(data), PS_OBJ_VM, "vm1", 3);
+
+	assert_true(vm >= 0);
+	ps_obj_get(data, vm, ps_obj_field(PS_OBJ_VM, "memory", 6), out, n);
+}
+
+/* Another writer: its own handle on the same media, so its commit moves
+ * the media past the generation the pass read. */
+struct other_writer {
+	struct env *v;
+	const char *memory;      /* set vm1's memory to this */
+	const char *tag;         /* and its description to "TAG N" */
+	unsigned commits, max;   /* commit on the first max calls */
+};
+
+static int edit_memory(void *buf, size_t cap, void *arg)
+{
+	struct other_writer *w = arg;
+	struct ps_cfg_err e;
+	int vm = ps_obj_find(buf, psf_root(buf), PS_OBJ_VM, "vm1", 3);
+	char desc[32];
+
+	assert_true(vm >= 0);
+	/* never the same bytes twice: an unchanged store is not committed */
+	snprintf(desc, sizeof desc, "%s %u", w->tag, w->commits);
+	assert_int_equal(ps_obj_set(buf, cap, vm, PS_OBJ_VM, "memory", 6,
+				    w->memory, strlen(w->memory), &e), 0);
+	assert_int_equal(ps_obj_set(buf, cap, vm, PS_OBJ_VM, "description",
+				    11, desc, strlen(desc), &e), 0);
+	return 0;
+}
+
+static void other_writer_commits(void *arg)
+{
+	struct other_writer *w = arg;
+	struct ps_store *o;
+	int err;
+
+	if (w->commits >= w->max)
+		return;
+	o = ps_store_open(&w->v->m, &err);
+	assert_non_null(o);
+	assert_int_equal(ps_update(o, edit_memory, w, 0), 0);
+	ps_store_close(o);
+	w->commits++;
+}
+
+/* libvirt changes memory; while the pass runs, a store writer changes it
+ * too.  The commit conflicts, the pass merges again: the store's value
+ * wins (a conflict), reaches libvirt, and is not overwritten. */
+static void test_conflict_retry_keeps_store_edit(void **state)
+{
+	struct env *v = *state;
+	struct other_writer w = { v, "4GiB", "a", 0, 1 };
+	struct hv_stats st;
+	char out[32], *x;
+
+	libvirt_edit(v, "<memory unit='KiB'>2097152</memory>",
+		     "<memory unit='KiB'>3145728</memory>");
+	v->s.pre_commit = other_writer_commits;
+	v->s.hook_arg = &w;
+	assert_int_equal(hv_sync_pass(&v->s, &st), 0);
+	v->s.pre_commit = NULL;
+	assert_int_equal(w.commits, 1);
+	assert_int_equal(st.retries, 1);
+	assert_int_equal(st.conflicts, 1);
+	assert_int_equal(st.pulled, 0);
+	assert_int_equal(st.commits, 1);
+	store_memory(v, out, sizeof out);
+	assert_string_equal(out, "4GiB");
+	x = dom_xml(v, "vm1");
+	assert_non_null(strstr(x, "<memory unit='KiB'>4194304</memory>"));
+	assert_non_null(strstr(x, "<description>a 0</description>"));
+	free(x);
+	assert_int_equal(hv_sync_pass(&v->s, &st), 0);
+	assert_int_equal(st.commits + st.defines + st.pushed + st.pulled, 0);
+}
+
+/* A store that moves on at every attempt: the pass gives up after its
+ * retries, writes nothing, and the next quiet pass catches up. */
+static void test_conflict_retries_bounded(void **state)
+{
+	struct env *v = *state;
+	struct other_writer w = { v, "4GiB", "b", 0, 100 };
+	struct hv_stats st;
+	char out[32], *x;
+
+	libvirt_edit(v, "<vcpu placement='static'>1</vcpu>",
+		     "<vcpu placement='static'>2</vcpu>");
+	v->s.pre_commit = other_writer_commits;
+	v->s.hook_arg = &w;
+	assert_int_equal(hv_sync_pass(&v->s, &st), PS_ERR_CONFLICT);
+	v->s.pre_commit = NULL;
+	assert_int_equal(w.commits, HV_PASS_RETRIES + 1);
+	assert_int_equal(st.retries, HV_PASS_RETRIES);
+	assert_int_equal(st.commits, 0);
+	assert_int_equal(hv_sync_pass(&v->s, &st), 0);
+	assert_int_equal(st.pulled, 1);
+	assert_int_equal(st.commits, 1);
+	store_memory(v, out, sizeof out);
+	assert_string_equal(out, "4GiB");
+	x = dom_xml(v, "vm1");
+	assert_non_null(strstr(x, "<description>b 3</description>"));
+	free(x);
+}
+
 static void test_libvirt_identity_change_refused(void **state)
 {
 	struct env *v = *state;
@@ -357,11 +469,13 @@ int main(void)
 		cmocka_unit_test(test_boot_pass_defines_and_starts),
 		cmocka_unit_test(test_second_pass_writes_nothing),
 		cmocka_unit_test(test_libvirt_edit_written_back),
+		cmocka_unit_test(test_conflict_retry_keeps_store_edit),
+		cmocka_unit_test(test_conflict_retries_bounded),
 		cmocka_unit_test(test_libvirt_identity_change_refused),
 	};
 	int fails;
 
-	hv_log_set_level(HV_ERR);
+	hv_log_set_level(getenv("HV_DEBUG") ? HV_DEBUG : HV_ERR);
 	fails = cmocka_run_group_tests(tests, NULL, NULL);
 	return fails + cmocka_run_group_tests_name("test driver", driver, setup,
 						   teardown);
