@@ -59,7 +59,8 @@ struct agent {
 	struct ps_lock lock;
 	/* libvirt */
 	virConnectPtr conn;
-	int cb_id;
+	int cb_id, cb_meta;
+	uint64_t lv_seen;   /* libvirt_fingerprint() before the last pass */
 	int dirty;
 };
 
@@ -309,6 +310,50 @@ static int lifecycle_cb(virConnectPtr c, virDomainPtr d, int event,
 	return 0;
 }
 
+static void metadata_cb(virConnectPtr c, virDomainPtr d, int type,
+			const char *nsuri, void *opaque)
+{
+	struct agent *a = opaque;
+
+	(void)c;
+	(void)type;
+	(void)nsuri;
+	hv_log(HV_DEBUG, "libvirt metadata change on '%s'",
+	       virDomainGetName(d));
+	a->dirty = 1;
+}
+
+/* Definition changes that raise no event at all (virsh setmaxmem or
+ * setvcpus --config, for one) are found by comparing this between polls:
+ * a hash of every persistent domain's inactive XML and autostart flag,
+ * summed so that the listing order does not matter.  One XML read per
+ * domain.  0 when the domains cannot be listed (the next pass says why). */
+static uint64_t libvirt_fingerprint(virConnectPtr conn)
+{
+	virDomainPtr *doms = NULL;
+	int n = virConnectListAllDomains(conn, &doms,
+					 VIR_CONNECT_LIST_DOMAINS_PERSISTENT);
+	uint64_t sum = 0;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		char *xml = virDomainGetXMLDesc(doms[i],
+						VIR_DOMAIN_XML_INACTIVE);
+		int autostart = 0;
+		uint64_t h = 14695981039346656037ull;   /* FNV-1a */
+		const char *p;
+
+		virDomainGetAutostart(doms[i], &autostart);
+		for (p = xml ? xml : ""; *p; p++)
+			h = (h ^ (unsigned char)*p) * 1099511628211ull;
+		sum += (h ^ (uint64_t)autostart) * 1099511628211ull;
+		free(xml);
+		virDomainFree(doms[i]);
+	}
+	free(doms);
+	return n < 0 ? 0 : sum + (uint64_t)n;
+}
+
 static int open_libvirt(struct agent *a)
 {
 	a->conn = virConnectOpen(a->cfg.uri);
@@ -318,8 +363,24 @@ static int open_libvirt(struct agent *a)
 		return -1;
 	}
 	a->cb_id = -1;
+	a->cb_meta = -1;
 	hv_log(HV_DEBUG, "libvirt: connected to %s", a->cfg.uri);
 	return 0;
+}
+
+/* Lifecycle events (defined, undefined, started...) and metadata changes
+ * (description) start a pass at once; the rest waits for the poll. */
+static void watch_libvirt(struct agent *a)
+{
+	a->cb_id = virConnectDomainEventRegisterAny(
+		a->conn, NULL, VIR_DOMAIN_EVENT_ID_LIFECYCLE,
+		VIR_DOMAIN_EVENT_CALLBACK(lifecycle_cb), a, NULL);
+	if (a->cb_id < 0)
+		hv_log(HV_WARN, "libvirt: no domain events (%s); relying on the "
+		       "%u s poll", virGetLastErrorMessage(), a->cfg.interval_s);
+	a->cb_meta = virConnectDomainEventRegisterAny(
+		a->conn, NULL, VIR_DOMAIN_EVENT_ID_METADATA_CHANGE,
+		VIR_DOMAIN_EVENT_CALLBACK(metadata_cb), a, NULL);
 }
 
 static void close_libvirt(struct agent *a)
@@ -328,6 +389,8 @@ static void close_libvirt(struct agent *a)
 		return;
 	if (a->cb_id >= 0)
 		virConnectDomainEventDeregisterAny(a->conn, a->cb_id);
+	if (a->cb_meta >= 0)
+		virConnectDomainEventDeregisterAny(a->conn, a->cb_meta);
 	virConnectClose(a->conn);
 	a->conn = NULL;
 }
@@ -353,27 +416,33 @@ static int pass(struct agent *a, int boot)
 	s.map.domain_type = a->cfg.domain_type;
 	s.map.arch = a->arch;
 	s.map.default_memory_kib = 1048576;
+	/* Taken before the pass reads libvirt: a change made while the pass
+	 * runs shows at the next poll.  The pass's own defines show too, and
+	 * cost one pass that finds nothing to do. */
+	if (!a->once)
+		a->lv_seen = libvirt_fingerprint(a->conn);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	rc = hv_sync_pass(&s, &st);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	hv_log(rc ? HV_WARN : HV_INFO,
 	       "pass%s: %u VMs, %u defined, %u undefined, %u fields to "
 	       "libvirt, %u to the store, %u conflicts, %u refused, %u errors,"
-	       " %u started, %u commits, %llu sectors written, %.3f s",
+	       " %u started, %u commits (%u retries), %llu sectors written, "
+	       "%.3f s",
 	       boot ? " (boot)" : "", st.vms, st.defines, st.undefines,
 	       st.pushed, st.pulled, st.conflicts, st.refused, st.errors,
-	       st.starts, st.commits, (unsigned long long)st.sectors_written,
-	       (double)(t1.tv_sec - t0.tv_sec) +
+	       st.starts, st.commits, st.retries,
+	       (unsigned long long)st.sectors_written, (double)(t1.tv_sec - t0.tv_sec) +
 		       (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
 	if (a->print_stats)
 		printf("vms=%u defines=%u undefines=%u renames=%u autostarts=%u "
 		       "starts=%u pushed=%u pulled=%u conflicts=%u refused=%u "
 		       "errors=%u store_creates=%u store_deletes=%u commits=%u "
-		       "sectors_written=%llu\n",
+		       "retries=%u sectors_written=%llu\n",
 		       st.vms, st.defines, st.undefines, st.renames,
 		       st.autostarts, st.starts, st.pushed, st.pulled,
 		       st.conflicts, st.refused, st.errors, st.store_creates,
-		       st.store_deletes, st.commits,
+		       st.store_deletes, st.commits, st.retries,
 		       (unsigned long long)st.sectors_written);
 	fflush(stdout);
 	if (rc == PS_ERR_IO && !virConnectIsAlive(a->conn))
@@ -416,9 +485,7 @@ static int reload(struct agent *a)
 		close_libvirt(a);
 		if (open_libvirt(a))
 			return -1;
-		a->cb_id = virConnectDomainEventRegisterAny(
-			a->conn, NULL, VIR_DOMAIN_EVENT_ID_LIFECYCLE,
-			VIR_DOMAIN_EVENT_CALLBACK(lifecycle_cb), a, NULL);
+		watch_libvirt(a);
 	}
 	a->dirty = 1;
 	return 0;
@@ -438,12 +505,7 @@ static int daemon_loop(struct agent *a)
 	double next_poll = now_s() + a->cfg.interval_s;
 	int timer = virEventAddTimeout(200, tick, NULL, NULL);
 
-	a->cb_id = virConnectDomainEventRegisterAny(
-		a->conn, NULL, VIR_DOMAIN_EVENT_ID_LIFECYCLE,
-		VIR_DOMAIN_EVENT_CALLBACK(lifecycle_cb), a, NULL);
-	if (a->cb_id < 0)
-		hv_log(HV_WARN, "libvirt: no domain events (%s); relying on the "
-		       "%u s poll", virGetLastErrorMessage(), a->cfg.interval_s);
+	watch_libvirt(a);
 	hv_log(HV_INFO, "watching %s and the store (every %u s)", a->cfg.uri,
 	       a->cfg.interval_s);
 	while (!stop_flag) {
@@ -460,10 +522,9 @@ static int daemon_loop(struct agent *a)
 			uint64_t g = media_generation(a);
 
 			next_poll = now_s() + a->cfg.interval_s;
-			if (g != seen)
+			if (g != seen ||
+			    libvirt_fingerprint(a->conn) != a->lv_seen)
 				a->dirty = 1;
-			if (!a->cb_id || a->cb_id < 0)
-				a->dirty = 1;   /* no events: poll libvirt too */
 		}
 		if (!a->dirty)
 			continue;
@@ -472,11 +533,7 @@ static int daemon_loop(struct agent *a)
 			hv_log(HV_WARN, "libvirt connection lost; reconnecting");
 			close_libvirt(a);
 			if (open_libvirt(a) == 0)
-				a->cb_id = virConnectDomainEventRegisterAny(
-					a->conn, NULL,
-					VIR_DOMAIN_EVENT_ID_LIFECYCLE,
-					VIR_DOMAIN_EVENT_CALLBACK(lifecycle_cb),
-					a, NULL);
+				watch_libvirt(a);
 			a->dirty = 1;
 		}
 		seen = ps_store_generation(a->store);
