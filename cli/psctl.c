@@ -1612,7 +1612,7 @@ static void usage(FILE *to)
 		fprintf(to, "  %-30s %s\n", t->args ? t->args : t->verb,
 			t->help ? t->help : "");
 	fprintf(to, "\nobject commands:\n");
-	for (t = psctl_object_cmds; t->verb; t++) {
+	PSCTL_FOR_OBJECT_CMDS(t) {
 		char head[160];
 
 		snprintf(head, sizeof head, "%s %s %s", t->noun, t->verb,
@@ -1681,11 +1681,43 @@ static const struct psctl_cmd *find_cmd(const struct psctl_cmd *t,
 	return NULL;
 }
 
+const struct psctl_cmd *psctl_cmd_next(const struct psctl_cmd *prev)
+{
+	static const struct psctl_cmd *const tables[] = {
+		psctl_move_cmds, psctl_object_cmds, psctl_serial_cmds,
+		psctl_bmc_cmds,
+	};
+	size_t i;
+	int after = prev == NULL;
+
+	for (i = 0; i < sizeof tables / sizeof tables[0]; i++) {
+		const struct psctl_cmd *t;
+
+		for (t = tables[i]; t->verb; t++) {
+			if (after)
+				return t;
+			after = t == prev;
+		}
+	}
+	return NULL;
+}
+
+static const struct psctl_cmd *find_object_cmd(const char *noun,
+					       const char *verb)
+{
+	const struct psctl_cmd *t;
+
+	PSCTL_FOR_OBJECT_CMDS(t)
+		if (!strcmp(t->noun, noun) && !strcmp(t->verb, verb))
+			return t;
+	return NULL;
+}
+
 static int is_noun(const char *w)
 {
 	const struct psctl_cmd *t;
 
-	for (t = psctl_object_cmds; t->verb; t++)
+	PSCTL_FOR_OBJECT_CMDS(t)
 		if (t->noun && !strcmp(t->noun, w))
 			return 1;
 	return 0;
@@ -1697,7 +1729,7 @@ static int noun_usage(struct psctl_ctx *c, const char *noun, const char *bad)
 	char verbs[512] = "";
 	size_t n = 0;
 
-	for (t = psctl_object_cmds; t->verb; t++)
+	PSCTL_FOR_OBJECT_CMDS(t)
 		if (!strcmp(t->noun, noun) && n < sizeof verbs)
 			n += (size_t)snprintf(verbs + n, sizeof verbs - n,
 					      "%s%s", n ? " " : "", t->verb);
@@ -1713,7 +1745,7 @@ static int dispatch(struct psctl_ctx *c, int argc, char **argv)
 	if (is_noun(argv[0])) {
 		if (argc < 2)
 			return noun_usage(c, argv[0], NULL);
-		cmd = find_cmd(psctl_object_cmds, argv[0], argv[1]);
+		cmd = find_object_cmd(argv[0], argv[1]);
 		if (!cmd)
 			return noun_usage(c, argv[0], argv[1]);
 		snprintf(g.cmdbuf, sizeof g.cmdbuf, "%s %s", argv[0], argv[1]);

@@ -9,6 +9,10 @@
  *                  operations in libpstate (pstate.h, "Configuration")
  *   psctl_shell.c  the interactive shell (libedit)
  *   psctl_json.c   the JSON form read by `import` (json-c)
+ *   psctl_serial.c serial-port allocation commands (`serial allocate|free`)
+ *   psctl_bmc.c    the management-side client: OEM commands to a server's
+ *                  BMC over IPMI LAN (`--bmc`, docs/ipmi-oem.md)
+ *   psctl_move.c   server profiles across targets: assign, move, failover
  *
  * Grammar (virsh-like): psctl [GLOBAL OPTIONS] NOUN VERB [ARGS] [--field
  * VALUE ...], or a store-level VERB alone (psctl info).
@@ -44,6 +48,11 @@ struct psctl_ctx {
 	int interactive;          /* running inside the shell               */
 	FILE *out;                /* normal output (stdout)                 */
 	FILE *err;                /* messages (stderr)                      */
+	/* A server's BMC (--bmc HOST[:PORT], -U USER, -P PASS); the password
+	 * falls back to $IPMI_PASSWORD.  bmc is NULL when not given. */
+	const char *bmc;
+	const char *bmc_user;
+	const char *bmc_password;
 };
 
 /*
@@ -102,8 +111,20 @@ struct psctl_cmd {
 int psctl_check_config(struct psctl_ctx *c, const void *store, uint32_t len,
 		       FILE *report) __attribute__((weak));
 
-/* The object commands (psctl_cmds.c), terminated by a zeroed entry. */
+/*
+ * The object commands, one table per file that defines some, each
+ * terminated by a zeroed entry: psctl_move.c, psctl_cmds.c,
+ * psctl_serial.c, psctl_bmc.c.  psctl_cmd_next walks them all in that
+ * order (NULL: the first command; returns NULL after the last); when two
+ * tables define the same noun and verb, the earlier one is the command.
+ */
+extern const struct psctl_cmd psctl_move_cmds[];
 extern const struct psctl_cmd psctl_object_cmds[];
+extern const struct psctl_cmd psctl_serial_cmds[];
+extern const struct psctl_cmd psctl_bmc_cmds[];
+const struct psctl_cmd *psctl_cmd_next(const struct psctl_cmd *prev);
+#define PSCTL_FOR_OBJECT_CMDS(t) \
+	for ((t) = psctl_cmd_next(NULL); (t); (t) = psctl_cmd_next(t))
 
 /* The store-level commands (psctl.c), terminated by a zeroed entry. */
 extern const struct psctl_cmd psctl_store_cmds[];

@@ -121,7 +121,7 @@ static void cand_commands(struct cands *k)
 	for (t = psctl_store_cmds; t->verb; t++)
 		if (strcmp(t->verb, "shell"))
 			cand_add(k, t->verb, strlen(t->verb));
-	for (t = psctl_object_cmds; t->verb; t++)
+	PSCTL_FOR_OBJECT_CMDS(t)
 		cand_add(k, t->noun, strlen(t->noun));
 	cand_add(k, "exit", 4);
 	cand_add(k, "quit", 4);
@@ -131,7 +131,7 @@ static void cand_verbs(struct cands *k, const char *noun)
 {
 	const struct psctl_cmd *t;
 
-	for (t = psctl_object_cmds; t->verb; t++)
+	PSCTL_FOR_OBJECT_CMDS(t)
 		if (!strcmp(t->noun, noun))
 			cand_add(k, t->verb, strlen(t->verb));
 }
@@ -169,7 +169,7 @@ static const struct psctl_cmd *cmd_of(int argc, char **argv)
 	const struct psctl_cmd *t;
 
 	if (argc >= 2)
-		for (t = psctl_object_cmds; t->verb; t++)
+		PSCTL_FOR_OBJECT_CMDS(t)
 			if (!strcmp(t->noun, argv[0]) &&
 			    !strcmp(t->verb, argv[1]))
 				return t;
@@ -183,7 +183,7 @@ static int is_noun(const char *w)
 {
 	const struct psctl_cmd *t;
 
-	for (t = psctl_object_cmds; t->verb; t++)
+	PSCTL_FOR_OBJECT_CMDS(t)
 		if (!strcmp(t->noun, w))
 			return 1;
 	return 0;

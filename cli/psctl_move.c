@@ -1,0 +1,8 @@
+/*
+ * psctl_move.c - see psctl.h for what this part of psctl does.
+ */
+#include "psctl.h"
+
+const struct psctl_cmd psctl_move_cmds[] = {
+	{ 0 }
+};
