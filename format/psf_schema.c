@@ -124,6 +124,11 @@ static const struct psf_enum_name writer_names[] = {
 	{ 0, NULL }
 };
 
+static const struct psf_enum_name agent_dom_flag_names[] = {
+	{ PSF_AGDF_RUNNING, "running" },
+	{ 0, NULL }
+};
+
 /* ---------------------------------------------------------------------------
  * Record layouts
  */
@@ -196,6 +201,18 @@ static const struct psf_field_desc store_record_fields[] = {
 	F_UINT("time", PSF_STOC_TIME, 8),
 };
 
+/* Agent namespace (docs/hvagent.md). */
+static const struct psf_field_desc agent_record_fields[] = {
+	F_UINT("version", PSF_AGR_VERSION, 1),
+	F_UINT("flags", PSF_AGR_FLAGS, 1),
+	F_UINT("pass-time", PSF_AGR_PASS_TIME, 8),
+};
+
+static const struct psf_field_desc agent_dom_record_fields[] = {
+	F_UUID("uuid", PSF_AGD_UUID),
+	F_FLAGS("flags", PSF_AGD_FLAGS, agent_dom_flag_names),
+};
+
 /* ---------------------------------------------------------------------------
  * Elements
  */
@@ -246,13 +263,15 @@ static const struct psf_elem_desc schema[] = {
 	E_CONTAINER(PSF_STORE_INFO, "store-info"),
 	E_CONTAINER(PSF_AGENT_STATE, "agent-state"),
 	E_CONTAINER(PSF_BMC_STATE, "bmc-state"),
-	/* Agent namespace: the strings and containers by name; its two
-	 * records (docs/hvagent.md) print as bytes. */
+	/* Agent namespace (docs/hvagent.md). */
 	E_STRING(PSF_AGENT_URI, "agent-uri"),
 	E_STRING(PSF_AGENT_FIELDS, "agent-fields"),
 	E_STRING(PSF_AGENT_LV_DELTA, "agent-lv-delta"),
 	E_CONTAINER(PSF_AGENT_DOMS, "agent-doms"),
 	E_CONTAINER(PSF_AGENT_DOM, "agent-dom"),
+	E_RECORD(PSF_AGENT_RECORD, "agent-record", agent_record_fields),
+	E_RECORD(PSF_AGENT_DOM_RECORD, "agent-dom-record",
+		 agent_dom_record_fields),
 
 	E_RECORD(PSF_VM_CONFIG, "vm-config", vm_config_fields),
 	E_RECORD(PSF_NIC_CONFIG, "nic-config", nic_config_fields),

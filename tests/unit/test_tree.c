@@ -772,7 +772,7 @@ static void test_schema_tables(void **state)
 {
 	size_t n, i, j;
 	const struct psf_elem_desc *d = psf_schema_all(&n);
-	unsigned k, records = 0;
+	unsigned k, core_records = 0, agent_records = 0;
 
 	(void)state;
 	assert_true(n >= 40);
@@ -799,7 +799,13 @@ static void test_schema_tables(void **state)
 				    d[i].name[j] == '-');
 		for (j = 0; j < i; j++)
 			assert_int_not_equal(d[j].sig, d[i].sig);
-		records += d[i].kind == PSF_KIND_RECORD;
+		/* Every record lives in a namespace the schema owns. */
+		if (d[i].kind == PSF_KIND_RECORD) {
+			assert_true(PSF_SIG_NS(d[i].sig) == PSF_NS_CORE ||
+				    PSF_SIG_NS(d[i].sig) == PSF_NS_AGENT);
+			core_records += PSF_SIG_NS(d[i].sig) == PSF_NS_CORE;
+			agent_records += PSF_SIG_NS(d[i].sig) == PSF_NS_AGENT;
+		}
 		for (k = 0; k < d[i].nfields; k++) {
 			const struct psf_field_desc *f = &d[i].fields[k];
 			int integer = f->type == PSF_FT_UINT ||
@@ -820,7 +826,16 @@ static void test_schema_tables(void **state)
 					 f->names != NULL);
 		}
 	}
-	assert_int_equal(records, 9);
+	/* The core schema's nine records (vm-config .. store-record) and the
+	 * agent's two (agent-record, agent-dom-record). */
+	assert_int_equal(core_records, 9);
+	assert_int_equal(agent_records, 2);
+	assert_int_equal(psf_schema_lookup(PSF_AGENT_DOM_RECORD)->nfields, 2);
+	assert_int_equal(pstt_record_size(psf_schema_lookup(PSF_AGENT_RECORD)),
+			 PSF_AGR_SIZE);
+	assert_int_equal(
+		pstt_record_size(psf_schema_lookup(PSF_AGENT_DOM_RECORD)),
+		PSF_AGD_SIZE);
 	assert_null(psf_schema_lookup(VENDOR_S(1)));
 	assert_int_equal(psf_schema_lookup_name("vm", 2)->sig, PSF_VM);
 	assert_null(psf_schema_lookup_name("vmx", 3));
@@ -834,6 +849,69 @@ static void test_schema_tables(void **state)
 	assert_null(psf_boot_device_name(255));
 	assert_string_equal(psf_boot_device_name(PSF_BOOT_FLOPPY), "floppy");
 	assert_string_equal(psf_boot_device_name(PSF_BOOT_DISK), "disk");
+}
+
+/*
+ * The agent's records (hvagent's synced state) by keyword and field in the
+ * text form, losslessly: a flag bit without a name, a record cut short
+ * (pass-time half stored) and bytes past the known fields all come back
+ * as the same bytes.
+ */
+static void test_agent_records_text(void **state)
+{
+	static const uint8_t rec[] = { 1, 0, 0x40, 0x42, 0x0f, 0, 0, 0, 0, 0 };
+	static const uint8_t cut[] = { 1, 0, 0x40, 0x42, 0x0f };
+	uint8_t dom[17 + 3];
+	struct psf_tree *t = psf_tree_new(PSF_ROOT), *t2;
+	struct psf_node *st, *doms, *d;
+	uint8_t *p1, *p2;
+	size_t n1, n2;
+	char *text, *text2;
+	unsigned i;
+
+	(void)state;
+	assert_non_null(t);
+	for (i = 0; i < 16; i++)
+		dom[i] = (uint8_t)(0xa0 + i);
+	dom[16] = PSF_AGDF_RUNNING | 0x80;    /* 0x80: no name yet */
+	memcpy(dom + 17, "\x01\x02\x03", 3);  /* a later layout's bytes */
+	st = psf_node_new_container(PSF_AGENT_STATE);
+	doms = psf_node_new_container(PSF_AGENT_DOMS);
+	d = psf_node_new_container(PSF_AGENT_DOM);
+	OK(psf_node_append(t->root, st));
+	OK(psf_node_append(st, must_struct(PSF_AGENT_RECORD, rec, sizeof rec)));
+	OK(psf_node_append(st, must_struct(PSF_AGENT_URI, "test:///x", 9)));
+	OK(psf_node_append(st, doms));
+	OK(psf_node_append(doms, d));
+	OK(psf_node_append(d, must_struct(PSF_AGENT_DOM_RECORD, dom,
+					  sizeof dom)));
+	OK(psf_node_append(d, must_struct(PSF_AGENT_FIELDS, "name=a\n", 7)));
+	OK(psf_node_append(d, must_struct(PSF_AGENT_RECORD, cut, sizeof cut)));
+	p1 = pstt_pack(t, &n1);
+	assert_non_null(p1);
+	text = pstt_dump(t, NULL);
+	assert_non_null(text);
+	assert_non_null(strstr(text, "agent-record"));
+	assert_non_null(strstr(text, "pass-time"));
+	assert_non_null(strstr(text, "1000000"));
+	assert_non_null(strstr(text, "agent-dom-record"));
+	assert_non_null(strstr(text, "running"));
+	assert_null(strstr(text, "@0x0001020"));  /* not as bare bytes */
+	t2 = pstt_parse(text);
+	if (!t2)
+		fail_msg("%s\n%s", pstt_msg, text);
+	p2 = pstt_pack(t2, &n2);
+	assert_non_null(p2);
+	assert_int_equal(n1, n2);
+	assert_memory_equal(p1, p2, n1);
+	text2 = pstt_dump(t2, NULL);
+	assert_string_equal(text, text2);
+	free(p1);
+	free(p2);
+	free(text);
+	free(text2);
+	psf_tree_free(t);
+	psf_tree_free(t2);
 }
 
 static void test_record_field(void **state)
@@ -2279,6 +2357,7 @@ int main(void)
 		cmocka_unit_test(test_node_set_payload),
 		cmocka_unit_test(test_node_strings),
 		cmocka_unit_test(test_schema_tables),
+		cmocka_unit_test(test_agent_records_text),
 		cmocka_unit_test(test_record_field),
 		cmocka_unit_test(test_field_uint_widths),
 		cmocka_unit_test(test_field_enum_flags),
