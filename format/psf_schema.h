@@ -48,6 +48,7 @@ extern "C" {
 #define PSF_MAC_LIST      PSF_CORE_STRUCT(0x000e) /* list of 6-byte MACs     */
 #define PSF_WWN_LIST      PSF_CORE_STRUCT(0x000f) /* list of {WWNN,WWPN}     */
 #define PSF_FC_BOOT       PSF_CORE_STRUCT(0x0010) /* list of {WWPN,LUN}      */
+#define PSF_MOVE_SOURCE   PSF_CORE_STRUCT(0x0011) /* string: a move's source */
 
 /* Containers (ids 0x0100..0x01ff). */
 #define PSF_ROOT          PSF_CORE_CONTAINER(0x0100)

@@ -1832,6 +1832,36 @@ static int write_nic_mac(void *buf, size_t cap, const char *vn, size_t vl,
 			   ps_obj_field(PS_OBJ_NIC, "mac", 3), m);
 }
 
+/* The boot parameters come with the identity: the VM takes the profile's
+ * boot order (when it has one), and PXE when that starts from the
+ * network. */
+static int assign_boot(void *buf, size_t cap, const char *pn, uint32_t pl,
+		       const char *vn, size_t vl)
+{
+	uint8_t order[PS_CFG_BOOT_MAX], on = 1;
+	const uint8_t *p;
+	uint32_t len = 0;
+	int el = ps_obj_find(buf, psf_root(buf), PS_OBJ_PROFILE, pn, pl), vm;
+	int rc;
+
+	p = el < 0 ? NULL : psf_child_payload(buf, el, PSF_BOOT_ORDER, &len);
+	if (!p || !len)
+		return 0;
+	if (len > sizeof(order))
+		len = sizeof(order);
+	psf_memcpy(order, p, len);
+	vm = ps_obj_find(buf, psf_root(buf), PS_OBJ_VM, vn, vl);
+	rc = vm < 0 ? vm : put_child(buf, cap, vm, PSF_BOOT_ORDER, order, len);
+	if (rc < 0)
+		return rc;
+	if (order[0] != PSF_BOOT_NETWORK)
+		return 0;
+	vm = ps_obj_find(buf, psf_root(buf), PS_OBJ_VM, vn, vl);
+	return vm < 0 ? vm : write_field(buf, cap, vm, PS_OBJ_VM,
+					 ps_obj_field(PS_OBJ_VM, "pxe", 3),
+					 &on);
+}
+
 int ps_profile_assign(void *buf, size_t cap, int prof, const char *target,
 		      size_t n, struct ps_cfg_err *e)
 {
@@ -2008,7 +2038,7 @@ int ps_profile_assign(void *buf, size_t cap, int prof, const char *target,
 		if (rc < 0)
 			return rc;
 	}
-	return 0;
+	return assign_boot(buf, cap, pname, plen, vname, vl);
 }
 
 /*
@@ -2278,6 +2308,7 @@ static const struct { uint32_t sig; const char *name; } single[] = {
 	{ PSF_SERIAL_NUMBER, "serial-number" }, { PSF_HOSTNAME, "hostname" },
 	{ PSF_NETWORK_REF, "network-ref" }, { PSF_IMAGE_REF, "image-ref" },
 	{ PSF_PATH, "path" }, { PSF_TARGET, "target" },
+	{ PSF_MOVE_SOURCE, "move-source" },
 	{ PSF_BOOT_ORDER, "boot-order" }, { PSF_UPLINK, "uplink" },
 	{ PSF_OWNER, "owner" }, { PSF_PROFILE_REF, "profile-ref" },
 	{ PSF_MAC_LIST, "mac-list" }, { PSF_WWN_LIST, "wwn-list" },

@@ -28,6 +28,7 @@
  *   8. Semaphore core (freestanding, docs/semaphore.md)
  *   9. Semaphore on Linux (hosted: /dev/mem, simulation, flock)
  *  10. Configuration edits (freestanding: VMs, NICs, ..., validation)
+ *  11. Profile moves (freestanding: the per-store steps of a move)
  *
  * This is the library's only public header: tools and tests include
  * "pstate.h" and nothing else from pstate/.  It pulls in no hosted header,
@@ -1285,7 +1286,8 @@ void ps_gen_uuid(const uint8_t rnd[16], uint8_t uuid[16]);
  * VM takes the profile's identity: its UUID and serial number become the
  * profile's (when the profile has them) and its NICs, in NIC order, take
  * the profile's mac-list (NICs past the list keep their MACs; MACs past
- * the NICs stay unused).  Refused, nothing written:
+ * the NICs stay unused), and its boot order when it has one (PXE on when
+ * that starts with network).  Refused, nothing written:
  *   PS_ERR_BADVALUE   target syntax (e->field "target")
  *   PSF_ERR_NOTFOUND  no such VM (e->field "target")
  *   PS_ERR_INUSE      the profile is assigned or in transit (e->why
@@ -1389,6 +1391,94 @@ int ps_serial_free(void *buf, int vm, struct ps_cfg_err *e);
 extern const struct ps_enum ps_enum_power[];
 extern const struct ps_enum ps_enum_serial_mode[];
 extern const struct ps_enum ps_enum_media[];
+
+/* ===========================================================================
+ * 11. Profile moves (freestanding: ps_profile.c, docs/profiles.md)
+ *
+ * A profile moves between targets in steps, each one commit on one store,
+ * so that a crash between any two leaves the profile assigned to exactly
+ * one place or marked in transit in the pool, and a rerun finishes it:
+ *   (1) pool: ps_profile_begin_move (in transit, TARGET the new target,
+ *       MOVE_SOURCE the old one)
+ *   (2) the source's store: ps_profile_release (idempotent)
+ *   (3) the target's store: ps_profile_apply (idempotent)
+ *   (4) pool: ps_profile_end_move (assigned, MOVE_SOURCE removed)
+ * The orchestration across stores (opening them, asking BMCs) is the
+ * front end's (psctl profile move); these are the per-store edits.
+ */
+
+/* Under BMC_STATE: a string, the NAME of the profile the physical server
+ * carries (docs/ipmi-oem.md, profile push). */
+#define PS_BMC_HOST_PROFILE PSF_SIG(0, PSF_NS_BMC, 0x0001)
+
+/*
+ * The pool's record of a move.  begin: state in-transit, target kind
+ * kind, TARGET (target, tn), MOVE_SOURCE (source, sn; sn 0 removes it).
+ * end: state assigned with kind and TARGET, or (tn 0) unassigned with
+ * kind none and no TARGET; MOVE_SOURCE removed.  Texts up to
+ * PS_CFG_TEXT_MAX bytes.  PS_ERR_INVAL (not a profile, too long).
+ */
+int ps_profile_begin_move(void *buf, size_t cap, int prof, uint8_t kind,
+			  const char *target, size_t tn, const char *source,
+			  size_t sn);
+int ps_profile_end_move(void *buf, size_t cap, int prof, uint8_t kind,
+			const char *target, size_t tn);
+
+/* The NAME of the profile this store's host carries (BMC_HOST_PROFILE),
+ * or NULL. */
+const char *ps_host_profile(const void *buf, uint32_t *len);
+
+/* Who in this store carries the profile named (name, n):
+ * PSF_TARGET_PHYSICAL (the host), PSF_TARGET_VM (*vm its offset) or
+ * PSF_TARGET_NONE. */
+int ps_profile_carrier(const void *buf, const char *name, size_t n,
+		       int *vm);
+
+/*
+ * The store stops carrying the profile named (name, n): the host's
+ * BMC_HOST_PROFILE goes if it names it; a VM carrying it is unassigned
+ * (ps_profile_unassign: fresh UUID and MACs from rnd, no serial); then
+ * the store's copy of the profile is deleted -- unless keep_copy (the
+ * pool itself, where the profile lives), which keeps the copy and its
+ * move record (state, target, source) as they were.  Returns 1 when it
+ * changed something, 0 when nothing carried the profile (a rerun), or an
+ * error of ps_profile_unassign / ps_obj_delete.
+ */
+int ps_profile_release(void *buf, size_t cap, const char *name, size_t n,
+		       int keep_copy, const uint8_t *rnd, size_t rndlen,
+		       struct ps_cfg_err *e);
+
+/*
+ * The profile at prof in pbuf (another store, e.g. the pool) is given to
+ * a target of this store: kind PSF_TARGET_VM with target the VM's name,
+ * or PSF_TARGET_PHYSICAL with target the bmc://NAME text the host's BMC
+ * uses (its BMC_HOST_PROFILE then names the profile).  A copy of the
+ * element replaces a same-named one, arrives unassigned without the
+ * pool's move record, and is assigned by ps_profile_assign (a VM takes
+ * its UUID, serial, MACs and boot order).  0 without a write when the
+ * target already carries it.  Refused, nothing written:
+ *   PSF_ERR_NOTFOUND  no such VM (e->field "target")
+ *   PS_ERR_INUSE      the target carries another profile (e->field
+ *                     "target", e->holder "profile 'p'"), or someone else
+ *                     in this store carries this one (e->holder)
+ *   PS_ERR_DUPLICATE  an identifier is held in this store
+ *                     (ps_profile_check_ids)
+ */
+int ps_profile_apply(void *buf, size_t cap, const void *pbuf, int prof,
+		     uint8_t kind, const char *target, size_t tn,
+		     struct ps_cfg_err *e);
+
+/*
+ * The identifiers of the profile at prof in pbuf -- UUID, serial number,
+ * each MAC, each WWNN and WWPN -- against every VM and profile of store
+ * (which may be pbuf itself), except a profile of the same name, VMs
+ * carrying it and the VM named (skip_vm, sl) (the target, whose values
+ * are replaced).  PS_ERR_DUPLICATE with e->field ("uuid", "serial",
+ * "mac", "wwn"), e->value and e->holder ("nic 'eth0' of vm 'x'"), or 0.
+ */
+int ps_profile_check_ids(const void *store, const void *pbuf, int prof,
+			 const char *skip_vm, size_t sl,
+			 struct ps_cfg_err *e);
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,638 @@
+/*
+ * ps_profile.c - the per-store edits of a profile move (pstate.h section
+ * 11, docs/profiles.md): marking a pool's profile in transit and settling
+ * it, releasing the identity a store carries, applying a profile copy to a
+ * host or VM of a store, and checking a profile's identifiers against a
+ * store.  Freestanding like ps_config.c: psctl, the BMC shim and hvagent
+ * link the same code, so every front end moves identities one way.
+ */
+#include "pstate.h"
+#include "psf_schema.h"
+
+/* ------------------------------------------------------------ helpers */
+
+/* A string child's bytes, or NULL (len 0). */
+static const char *str_child(const void *buf, int el, uint32_t sig,
+			     uint32_t *len)
+{
+	const char *p = psf_child_payload(buf, el, sig, len);
+
+	if (!p)
+		*len = 0;
+	return p;
+}
+
+static int same(const char *a, uint32_t al, const char *b, size_t bl)
+{
+	return a && al == bl && psf_memcmp(a, b, bl) == 0;
+}
+
+static int str_child_is(const void *buf, int el, uint32_t sig,
+			const char *s, size_t n)
+{
+	uint32_t len;
+	const char *p = str_child(buf, el, sig, &len);
+
+	return same(p, len, s, n);
+}
+
+static void err_set(struct ps_cfg_err *e, const char *field, const char *why)
+{
+	if (!e)
+		return;
+	e->field = field;
+	e->why = why;
+}
+
+static void err_clear(struct ps_cfg_err *e)
+{
+	if (!e)
+		return;
+	e->field = NULL;
+	e->why = NULL;
+	e->holder[0] = 0;
+	e->value[0] = 0;
+}
+
+/* Bounded, always terminated text building into a fixed array. */
+struct txt {
+	char *p;
+	size_t cap, n;
+};
+
+static void txt_put(struct txt *t, const char *s, size_t n)
+{
+	while (n-- && t->n + 1 < t->cap)
+		t->p[t->n++] = *s++;
+	t->p[t->n] = 0;
+}
+
+static void txt_str(struct txt *t, const char *s)
+{
+	size_t n = 0;
+
+	while (s[n])
+		n++;
+	txt_put(t, s, n);
+}
+
+/* "KIND 'NAME'" (and " of vm 'VM'" for a NIC) into e->holder. */
+static void holder(struct ps_cfg_err *e, const void *buf, const char *kind,
+		   int el, int vm)
+{
+	struct txt t;
+	uint32_t len;
+	const char *s;
+
+	if (!e)
+		return;
+	t.p = e->holder;
+	t.cap = sizeof(e->holder);
+	t.n = 0;
+	txt_str(&t, kind);
+	txt_str(&t, " '");
+	s = str_child(buf, el, PSF_NAME, &len);
+	txt_put(&t, s ? s : "", len > 64 ? 64 : len);
+	txt_str(&t, "'");
+	if (vm < 0)
+		return;
+	txt_str(&t, " of vm '");
+	s = str_child(buf, vm, PSF_NAME, &len);
+	txt_put(&t, s ? s : "", len > 64 ? 64 : len);
+	txt_str(&t, "'");
+}
+
+static void set_text(void *buf, size_t cap, int prof, const char *field,
+		     size_t fl, const char *v, size_t vl, int *rc)
+{
+	if (!*rc)
+		*rc = ps_obj_set(buf, cap, prof, PS_OBJ_PROFILE, field, fl,
+				 v ? v : "", vl, NULL);
+}
+
+/* MOVE_SOURCE: set (n > 0) or removed (n == 0). */
+static int set_source(void *buf, size_t cap, int prof, const char *s,
+		      size_t n)
+{
+	int el = psf_find_child(buf, prof, PSF_MOVE_SOURCE);
+
+	if (n)
+		return psf_set_child(buf, cap, prof, PSF_MOVE_SOURCE, s,
+				     (uint32_t)n) < 0 ? PSF_ERR_NOSPACE : 0;
+	return el < 0 ? 0 : psf_wip_nop(buf, el);
+}
+
+static const char *kind_word(uint8_t kind, size_t *n)
+{
+	static const char *const w[] = { "none", "physical", "vm" };
+
+	if (kind > PSF_TARGET_VM)
+		kind = PSF_TARGET_NONE;
+	*n = kind == PSF_TARGET_NONE ? 4 : kind == PSF_TARGET_VM ? 2 : 8;
+	return w[kind];
+}
+
+/* ------------------------------------------------------------ the pool */
+
+int ps_profile_begin_move(void *buf, size_t cap, int prof, uint8_t kind,
+			  const char *target, size_t tn, const char *source,
+			  size_t sn)
+{
+	size_t kn;
+	const char *kw = kind_word(kind, &kn);
+	int rc = 0;
+
+	if (psf_sig(buf, prof) != PSF_PROFILE || tn > PS_CFG_TEXT_MAX ||
+	    sn > PS_CFG_TEXT_MAX)
+		return PS_ERR_INVAL;
+	/* The source first: a profile found in transit always names it. */
+	rc = set_source(buf, cap, prof, source, sn);
+	set_text(buf, cap, prof, "state", 5, "in-transit", 10, &rc);
+	set_text(buf, cap, prof, "target-kind", 11, kw, kn, &rc);
+	set_text(buf, cap, prof, "target", 6, target, tn, &rc);
+	return rc;
+}
+
+int ps_profile_end_move(void *buf, size_t cap, int prof, uint8_t kind,
+			const char *target, size_t tn)
+{
+	size_t kn;
+	const char *kw = kind_word(tn ? kind : PSF_TARGET_NONE, &kn);
+	int rc = 0;
+
+	if (psf_sig(buf, prof) != PSF_PROFILE || tn > PS_CFG_TEXT_MAX)
+		return PS_ERR_INVAL;
+	set_text(buf, cap, prof, "target", 6, target, tn, &rc);
+	set_text(buf, cap, prof, "target-kind", 11, kw, kn, &rc);
+	if (tn)
+		set_text(buf, cap, prof, "state", 5, "assigned", 8, &rc);
+	else
+		set_text(buf, cap, prof, "state", 5, "unassigned", 10, &rc);
+	return rc ? rc : set_source(buf, cap, prof, NULL, 0);
+}
+
+/* ------------------------------------------------------------ carriers */
+
+const char *ps_host_profile(const void *buf, uint32_t *len)
+{
+	int bmc = psf_find_child(buf, psf_root(buf), PSF_BMC_STATE);
+	const char *p = bmc < 0 ? NULL
+				: str_child(buf, bmc, PS_BMC_HOST_PROFILE, len);
+
+	if (!p || !*len) {
+		*len = 0;
+		return NULL;
+	}
+	return p;
+}
+
+int ps_profile_carrier(const void *buf, const char *name, size_t n, int *vm)
+{
+	int root = psf_root(buf), el;
+	uint32_t len;
+	const char *h = ps_host_profile(buf, &len);
+
+	*vm = -1;
+	if (same(h, len, name, n))
+		return PSF_TARGET_PHYSICAL;
+	for (el = ps_obj_next(buf, root, PS_OBJ_VM, -1); el >= 0;
+	     el = ps_obj_next(buf, root, PS_OBJ_VM, el))
+		if (str_child_is(buf, el, PSF_PROFILE_REF, name, n)) {
+			*vm = el;
+			return PSF_TARGET_VM;
+		}
+	return PSF_TARGET_NONE;
+}
+
+/* ------------------------------------------------------------ release */
+
+/* This host stops carrying profile (name, n): BMC_HOST_PROFILE goes. */
+static int drop_host(void *buf, const char *name, size_t n, int *changed)
+{
+	int bmc = psf_find_child(buf, psf_root(buf), PSF_BMC_STATE);
+	int el = bmc < 0 ? -1 : psf_find_child(buf, bmc, PS_BMC_HOST_PROFILE);
+
+	if (el < 0 || !str_child_is(buf, bmc, PS_BMC_HOST_PROFILE, name, n))
+		return 0;
+	*changed = 1;
+	return psf_wip_nop(buf, el);
+}
+
+/* The pool's move record of a profile, kept across an unassign. */
+struct record {
+	uint8_t state, kind;
+	char target[PS_CFG_TEXT_MAX], source[PS_CFG_TEXT_MAX];
+	uint32_t tn, sn;
+};
+
+static void record_save(const void *buf, int prof, struct record *r)
+{
+	const uint8_t *cfg;
+	const char *p;
+	uint32_t len;
+
+	cfg = psf_child_payload(buf, prof, PSF_PROFILE_CONFIG, &len);
+	r->state = (uint8_t)(cfg ? psf_field_uint(cfg, len, PSF_PROC_STATE, 1)
+				 : 0);
+	r->kind = (uint8_t)(cfg ? psf_field_uint(cfg, len,
+						 PSF_PROC_TARGET_KIND, 1) : 0);
+	p = str_child(buf, prof, PSF_TARGET, &len);
+	r->tn = len > PS_CFG_TEXT_MAX ? PS_CFG_TEXT_MAX : len;
+	if (p)
+		psf_memcpy(r->target, p, r->tn);
+	p = str_child(buf, prof, PSF_MOVE_SOURCE, &len);
+	r->sn = len > PS_CFG_TEXT_MAX ? PS_CFG_TEXT_MAX : len;
+	if (p)
+		psf_memcpy(r->source, p, r->sn);
+}
+
+static int record_restore(void *buf, size_t cap, int prof,
+			  const struct record *r)
+{
+	if (r->state == PSF_PROFILE_IN_TRANSIT)
+		return ps_profile_begin_move(buf, cap, prof, r->kind,
+					     r->target, r->tn, r->source,
+					     r->sn);
+	return ps_profile_end_move(buf, cap, prof, r->kind, r->target,
+				   r->state == PSF_PROFILE_ASSIGNED ? r->tn
+								    : 0);
+}
+
+int ps_profile_release(void *buf, size_t cap, const char *name, size_t n,
+		       int keep_copy, const uint8_t *rnd, size_t rndlen,
+		       struct ps_cfg_err *e)
+{
+	static struct record r;  /* freestanding: no large stack frames */
+	int root = psf_root(buf), prof, vm, changed = 0, rc;
+
+	err_clear(e);
+	if (ps_check_name(name, n, NULL))
+		return PS_ERR_INVAL;
+	rc = drop_host(buf, name, n, &changed);
+	if (rc)
+		return rc;
+	prof = ps_obj_find(buf, root, PS_OBJ_PROFILE, name, n);
+	if (prof < 0)
+		return changed;
+	if (ps_profile_carrier(buf, name, n, &vm) == PSF_TARGET_VM) {
+		/* The pool keeps its move record: unassign clears it. */
+		if (keep_copy)
+			record_save(buf, prof, &r);
+		rc = ps_profile_unassign(buf, cap, prof, rnd, rndlen, e);
+		if (rc)
+			return rc;
+		changed = 1;
+		prof = ps_obj_find(buf, root, PS_OBJ_PROFILE, name, n);
+		if (keep_copy)
+			return prof < 0 ? prof
+					: (rc = record_restore(buf, cap, prof,
+							       &r)) ? rc : 1;
+	}
+	if (keep_copy)
+		return changed;
+	rc = ps_obj_delete(buf, prof, PS_OBJ_PROFILE, e);
+	return rc ? rc : 1;
+}
+
+/* ------------------------------------------------------------ identities */
+
+/* One identifier of a profile: what it is and its bytes. */
+struct ident {
+	const char *field;       /* "uuid", "serial", "mac", "wwn" */
+	const uint8_t *v;
+	uint32_t n;
+};
+
+static int list_has(const uint8_t *p, uint32_t len, uint32_t step,
+		    const uint8_t *v, uint32_t n)
+{
+	uint32_t i, j;
+
+	for (i = 0; p && i + step <= len; i += step)
+		for (j = 0; j + n <= step; j += n)
+			if (psf_memcmp(p + i + j, v, n) == 0)
+				return 1;
+	return 0;
+}
+
+static int zero(const uint8_t *p, uint32_t n)
+{
+	while (n--)
+		if (*p++)
+			return 0;
+	return 1;
+}
+
+static int vm_has(const void *buf, int vm, const struct ident *id, int *nic)
+{
+	const uint8_t *cfg;
+	uint32_t len;
+	int el;
+
+	*nic = -1;
+	if (id->field[0] == 'u') {
+		cfg = psf_child_payload(buf, vm, PSF_VM_CONFIG, &len);
+		return cfg && len >= 16 && psf_memcmp(cfg, id->v, 16) == 0;
+	}
+	if (id->field[0] == 's')
+		return str_child_is(buf, vm, PSF_SERIAL_NUMBER,
+				    (const char *)id->v, id->n);
+	if (id->field[0] != 'm')
+		return 0;
+	for (el = ps_obj_next(buf, vm, PS_OBJ_NIC, -1); el >= 0;
+	     el = ps_obj_next(buf, vm, PS_OBJ_NIC, el)) {
+		cfg = psf_child_payload(buf, el, PSF_NIC_CONFIG, &len);
+		if (cfg && len >= 6 && psf_memcmp(cfg, id->v, 6) == 0)
+			return *nic = el, 1;
+	}
+	return 0;
+}
+
+static int prof_has(const void *buf, int pr, const struct ident *id)
+{
+	const uint8_t *p;
+	uint32_t len;
+
+	switch (id->field[0]) {
+	case 'u':
+		p = psf_child_payload(buf, pr, PSF_PROFILE_CONFIG, &len);
+		return p && len >= 16 && psf_memcmp(p, id->v, 16) == 0;
+	case 's':
+		return str_child_is(buf, pr, PSF_SERIAL_NUMBER,
+				    (const char *)id->v, id->n);
+	case 'm':
+		p = psf_child_payload(buf, pr, PSF_MAC_LIST, &len);
+		return list_has(p, len, PSF_MAC_LEN, id->v, 6);
+	default:
+		p = psf_child_payload(buf, pr, PSF_WWN_LIST, &len);
+		return list_has(p, len, PSF_WWN_ITEM_LEN, id->v, 8);
+	}
+}
+
+/* The identifier as text into e->value. */
+static void id_text(struct ps_cfg_err *e, const struct ident *id)
+{
+	struct txt t;
+
+	if (!e)
+		return;
+	if (id->field[0] == 'u')
+		ps_fmt_uuid(id->v, e->value);
+	else if (id->field[0] == 'm')
+		ps_fmt_mac(id->v, e->value);
+	else if (id->field[0] == 'w')
+		ps_fmt_wwn(id->v, e->value);
+	else {
+		t.p = e->value;
+		t.cap = sizeof(e->value);
+		t.n = 0;
+		txt_put(&t, (const char *)id->v, id->n);
+	}
+}
+
+/* Who in store holds id, apart from the profile (pn) itself, VMs that
+ * carry it and the VM named skip. */
+static int id_clash(const void *store, const struct ident *id,
+		    const char *pn, uint32_t pl, const char *skip, size_t sl,
+		    struct ps_cfg_err *e)
+{
+	int root = psf_root(store), el, nic;
+
+	for (el = ps_obj_next(store, root, PS_OBJ_VM, -1); el >= 0;
+	     el = ps_obj_next(store, root, PS_OBJ_VM, el)) {
+		if (str_child_is(store, el, PSF_PROFILE_REF, pn, pl) ||
+		    (sl && str_child_is(store, el, PSF_NAME, skip, sl)))
+			continue;
+		if (vm_has(store, el, id, &nic)) {
+			if (nic >= 0)
+				holder(e, store, "nic", nic, el);
+			else
+				holder(e, store, "vm", el, -1);
+			return 1;
+		}
+	}
+	for (el = ps_obj_next(store, root, PS_OBJ_PROFILE, -1); el >= 0;
+	     el = ps_obj_next(store, root, PS_OBJ_PROFILE, el)) {
+		if (str_child_is(store, el, PSF_NAME, pn, pl))
+			continue;
+		if (prof_has(store, el, id)) {
+			holder(e, store, "profile", el, -1);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static int check_one(const void *store, const struct ident *id,
+		     const char *pn, uint32_t pl, const char *skip,
+		     size_t sl, struct ps_cfg_err *e)
+{
+	if (!id_clash(store, id, pn, pl, skip, sl, e))
+		return 0;
+	id_text(e, id);
+	err_set(e, id->field, "already in use");
+	return PS_ERR_DUPLICATE;
+}
+
+/* Each item of a list (step bytes, compared n at a time), checked. */
+static int check_list(const void *store, const uint8_t *p, uint32_t len,
+		      uint32_t step, uint32_t n, const char *field,
+		      const char *pn, uint32_t pl, const char *skip,
+		      size_t sl, struct ps_cfg_err *e)
+{
+	struct ident id;
+	uint32_t i, j;
+	int rc;
+
+	id.field = field;
+	id.n = n;
+	for (i = 0; p && i + step <= len; i += step)
+		for (j = 0; j + n <= step; j += n) {
+			id.v = p + i + j;
+			if (zero(id.v, n))
+				continue;
+			rc = check_one(store, &id, pn, pl, skip, sl, e);
+			if (rc)
+				return rc;
+		}
+	return 0;
+}
+
+int ps_profile_check_ids(const void *store, const void *pbuf, int prof,
+			 const char *skip_vm, size_t sl,
+			 struct ps_cfg_err *e)
+{
+	struct ident id;
+	const uint8_t *p;
+	const char *pn;
+	uint32_t pl, len;
+	int rc;
+
+	err_clear(e);
+	pn = str_child(pbuf, prof, PSF_NAME, &pl);
+	if (!pn || psf_sig(pbuf, prof) != PSF_PROFILE)
+		return PS_ERR_INVAL;
+	p = psf_child_payload(pbuf, prof, PSF_PROFILE_CONFIG, &len);
+	if (p && len >= 16 && !zero(p, 16)) {
+		id.field = "uuid";
+		id.v = p;
+		id.n = 16;
+		rc = check_one(store, &id, pn, pl, skip_vm, sl, e);
+		if (rc)
+			return rc;
+	}
+	p = (const uint8_t *)str_child(pbuf, prof, PSF_SERIAL_NUMBER, &len);
+	if (p && len) {
+		id.field = "serial";
+		id.v = p;
+		id.n = len;
+		rc = check_one(store, &id, pn, pl, skip_vm, sl, e);
+		if (rc)
+			return rc;
+	}
+	p = psf_child_payload(pbuf, prof, PSF_MAC_LIST, &len);
+	rc = check_list(store, p, len, PSF_MAC_LEN, 6, "mac", pn, pl, skip_vm,
+			sl, e);
+	if (rc)
+		return rc;
+	p = psf_child_payload(pbuf, prof, PSF_WWN_LIST, &len);
+	return check_list(store, p, len, PSF_WWN_ITEM_LEN, 8, "wwn", pn, pl,
+			  skip_vm, sl, e);
+}
+
+/* ------------------------------------------------------------ apply */
+
+/* The copy of a PROFILE element goes into the store's PROFILES set, in
+ * place of a same-named one; returns its offset. */
+static int put_copy(void *buf, size_t cap, const uint8_t *el, uint32_t elen,
+		    const char *name, uint32_t nlen)
+{
+	int root = psf_root(buf), set, old, off, rc;
+
+	set = psf_find_child(buf, root, PSF_PROFILES);
+	if (set < 0)
+		set = psf_insert(buf, cap, root, -1, PSF_PROFILES, NULL, 0);
+	if (set < 0)
+		return set;
+	old = psf_find_named(buf, set, PSF_PROFILE, PSF_NAME, name, nlen);
+	off = psf_insert(buf, cap, set, old, PSF_PAD, NULL,
+			 elen - PSF_STRUCT_HDR);
+	if (off < 0)
+		return off;
+	psf_memcpy((uint8_t *)buf + off, el, elen);
+	if (old >= 0) {
+		rc = psf_wip_nop(buf, off + (int)elen);
+		if (rc)
+			return rc;
+	}
+	return off;
+}
+
+/* The host records the profile it carries, as its BMC does. */
+static int record_host(void *buf, size_t cap, const char *name, uint32_t n)
+{
+	int root = psf_root(buf), bmc = psf_find_child(buf, root, PSF_BMC_STATE);
+
+	if (bmc < 0)
+		bmc = psf_insert(buf, cap, root, -1, PSF_BMC_STATE, NULL, 0);
+	if (bmc < 0)
+		return bmc;
+	bmc = psf_set_child(buf, cap, bmc, PS_BMC_HOST_PROFILE, name, n);
+	return bmc < 0 ? bmc : 0;
+}
+
+/* The name of the profile a host or VM of this store carries, if any. */
+static const char *carried_by(const void *buf, uint8_t kind, int vm,
+			      uint32_t *len)
+{
+	if (kind == PSF_TARGET_PHYSICAL)
+		return ps_host_profile(buf, len);
+	return str_child(buf, vm, PSF_PROFILE_REF, len);
+}
+
+/* Checks of ps_profile_apply, before the first change: 1 when the target
+ * already carries the profile (nothing to do), 0 to go on, or an error. */
+static int apply_check(const void *buf, uint8_t kind, int vm,
+		       const void *pbuf, int prof, const char *name,
+		       uint32_t nlen, struct ps_cfg_err *e)
+{
+	const char *cur, *vn = NULL;
+	uint32_t len, vl = 0;
+	int other, where;
+
+	cur = carried_by(buf, kind, vm, &len);
+	if (same(cur, len, name, nlen))
+		return 1;
+	if (cur && len) {
+		if (e) {
+			struct txt t = { e->holder, sizeof(e->holder), 0 };
+
+			txt_str(&t, "profile '");
+			txt_put(&t, cur, len > 64 ? 64 : len);
+			txt_str(&t, "'");
+		}
+		err_set(e, "target", "already carries");
+		return PS_ERR_INUSE;
+	}
+	where = ps_profile_carrier(buf, name, nlen, &other);
+	if (where != PSF_TARGET_NONE) {
+		if (other >= 0) {
+			holder(e, buf, "vm", other, -1);
+		} else if (e) {
+			struct txt t = { e->holder, sizeof(e->holder), 0 };
+
+			txt_str(&t, "this host");
+		}
+		err_set(e, NULL, "already carried by");
+		return PS_ERR_INUSE;
+	}
+	if (kind == PSF_TARGET_VM)
+		vn = str_child(buf, vm, PSF_NAME, &vl);
+	return ps_profile_check_ids(buf, pbuf, prof, vn, vl, e);
+}
+
+int ps_profile_apply(void *buf, size_t cap, const void *pbuf, int prof,
+		     uint8_t kind, const char *target, size_t tn,
+		     struct ps_cfg_err *e)
+{
+	char name[PS_CFG_NAME_MAX];
+	const char *p;
+	struct psf_elem h;
+	uint32_t nlen;
+	int vm = -1, copy, rc;
+
+	err_clear(e);
+	p = str_child(pbuf, prof, PSF_NAME, &nlen);
+	if (psf_sig(pbuf, prof) != PSF_PROFILE || !p ||
+	    ps_check_name(p, nlen, NULL) || psf_elem(pbuf, prof, &h) ||
+	    tn == 0 || tn > PS_CFG_TEXT_MAX)
+		return PS_ERR_INVAL;
+	psf_memcpy(name, p, nlen);
+	if (kind == PSF_TARGET_VM) {
+		vm = ps_obj_find(buf, psf_root(buf), PS_OBJ_VM, target, tn);
+		if (vm < 0) {
+			err_set(e, "target", "no such vm");
+			return PSF_ERR_NOTFOUND;
+		}
+	} else if (kind != PSF_TARGET_PHYSICAL) {
+		return PS_ERR_INVAL;
+	}
+	rc = apply_check(buf, kind, vm, pbuf, prof, name, nlen, e);
+	if (rc)
+		return rc == 1 ? 0 : rc;
+	/* The copy arrives unassigned, without the pool's move record; the
+	 * assignment below makes it the target's. */
+	copy = put_copy(buf, cap, (const uint8_t *)pbuf + prof,
+			h.end - (uint32_t)prof, name, nlen);
+	if (copy < 0)
+		return copy;
+	rc = ps_profile_end_move(buf, cap, copy, PSF_TARGET_NONE, NULL, 0);
+	if (!rc && kind == PSF_TARGET_PHYSICAL)
+		rc = record_host(buf, cap, name, nlen);
+	if (rc)
+		return rc;
+	copy = ps_obj_find(buf, psf_root(buf), PS_OBJ_PROFILE, name, nlen);
+	if (copy < 0)
+		return copy;
+	return ps_profile_assign(buf, cap, copy, target, tn, e);
+}

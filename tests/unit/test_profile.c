@@ -1,0 +1,444 @@
+/*
+ * test_profile.c - the per-store edits of a profile move (pstate/
+ * ps_profile.c, pstate.h section 11): the pool's move record, a host's
+ * and a VM's release (idempotent), applying a profile copy from another
+ * store (idempotent, refusals change nothing), identifier checks naming
+ * the holder, and a whole move between two stores with a "crash" after
+ * every step: rerunning the remaining steps finishes it, and no
+ * identifier is ever carried in both stores.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "psf.h"
+#include "psf_schema.h"
+#include "pstate.h"
+
+#define CAP 65536u
+
+/* The pool and two target stores. */
+struct fx {
+	uint8_t pool[CAP], a[CAP], b[CAP];
+	uint8_t rnd[PS_CFG_RND_UNASSIGN];
+	struct ps_cfg_err e;
+};
+
+static void empty(uint8_t *buf)
+{
+	struct psf_builder b;
+
+	memset(buf, 0, CAP);
+	assert_true(psf_build_begin(&b, buf, CAP, PSF_ROOT, PSF_SCHEMA_VERSION,
+				    0) >= 0);
+	assert_true(psf_build_finish(&b) >= 0);
+}
+
+static void valid(uint8_t *buf)
+{
+	uint32_t bad = 0;
+
+	assert_int_equal(psf_finish(buf), 0);
+	assert_int_equal(psf_check_full(buf, CAP, &bad), 0);
+	assert_int_equal(ps_cfg_check(buf, psf_total(buf), NULL, NULL), 0);
+}
+
+static int mk(uint8_t *buf, enum ps_obj k, int parent, const char *name)
+{
+	int el = ps_obj_create(buf, CAP, parent, k, name, strlen(name), NULL);
+
+	assert_true(el >= 0);
+	return el;
+}
+
+static void set(uint8_t *buf, int el, enum ps_obj k, const char *f,
+		const char *v)
+{
+	assert_int_equal(ps_obj_set(buf, CAP, el, k, f, strlen(f), v,
+				    strlen(v), NULL), 0);
+}
+
+static int prof(const uint8_t *buf, const char *n)
+{
+	return ps_obj_find(buf, psf_root(buf), PS_OBJ_PROFILE, n, strlen(n));
+}
+
+static int vm(const uint8_t *buf, const char *n)
+{
+	return ps_obj_find(buf, psf_root(buf), PS_OBJ_VM, n, strlen(n));
+}
+
+/* A VM with two NICs (MACs given) in buf. */
+static void host_vm(uint8_t *buf, const char *name, const char *mac0,
+		    const char *mac1)
+{
+	int v = mk(buf, PS_OBJ_VM, psf_root(buf), name), n;
+
+	n = mk(buf, PS_OBJ_NIC, v, "eth0");
+	set(buf, n, PS_OBJ_NIC, "mac", mac0);
+	v = vm(buf, name);
+	n = mk(buf, PS_OBJ_NIC, v, "eth1");
+	set(buf, n, PS_OBJ_NIC, "mac", mac1);
+}
+
+static int setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	int p;
+
+	if (!f)
+		return -1;
+	empty(f->pool);
+	empty(f->a);
+	empty(f->b);
+	p = mk(f->pool, PS_OBJ_PROFILE, psf_root(f->pool), "web");
+	set(f->pool, p, PS_OBJ_PROFILE, "uuid",
+	    "11111111-2222-4333-8444-555555555555");
+	set(f->pool, p, PS_OBJ_PROFILE, "serial", "SN-WEB");
+	set(f->pool, p, PS_OBJ_PROFILE, "macs",
+	    "02:00:00:00:0a:01,02:00:00:00:0a:02");
+	set(f->pool, p, PS_OBJ_PROFILE, "wwns",
+	    "20:00:00:25:b5:00:00:01/21:00:00:25:b5:00:00:01");
+	set(f->pool, p, PS_OBJ_PROFILE, "boot", "network,disk");
+	host_vm(f->b, "vm1", "52:54:00:00:00:01", "52:54:00:00:00:02");
+	host_vm(f->b, "vm2", "52:54:00:00:00:03", "52:54:00:00:00:04");
+	for (p = 0; p < (int)sizeof(f->rnd); p++)
+		f->rnd[p] = (uint8_t)(p * 37 + 11);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	free(*state);
+	return 0;
+}
+
+static void text(const uint8_t *buf, int el, enum ps_obj k, const char *f,
+		 char *out, size_t n)
+{
+	ps_obj_get(buf, el, ps_obj_field(k, f, strlen(f)), out, n);
+}
+
+static void source_of(const uint8_t *buf, int el, char *out, size_t n)
+{
+	uint32_t len = 0;
+	const char *p = psf_child_payload(buf, el, PSF_MOVE_SOURCE, &len);
+
+	snprintf(out, n, "%.*s", p ? (int)len : 0, p ? p : "");
+}
+
+/* ------------------------------------------------------------ tests */
+
+static void test_move_record(void **state)
+{
+	struct fx *f = *state;
+	char v[300];
+	int p = prof(f->pool, "web");
+
+	assert_int_equal(ps_profile_begin_move(f->pool, CAP, p,
+					       PSF_TARGET_VM, "image:/b#vm1",
+					       12, "bmc://a:623", 11), 0);
+	p = prof(f->pool, "web");
+	text(f->pool, p, PS_OBJ_PROFILE, "state", v, sizeof v);
+	assert_string_equal(v, "in-transit");
+	text(f->pool, p, PS_OBJ_PROFILE, "target", v, sizeof v);
+	assert_string_equal(v, "image:/b#vm1");
+	text(f->pool, p, PS_OBJ_PROFILE, "target-kind", v, sizeof v);
+	assert_string_equal(v, "vm");
+	source_of(f->pool, p, v, sizeof v);
+	assert_string_equal(v, "bmc://a:623");
+	valid(f->pool);
+	assert_int_equal(ps_profile_end_move(f->pool, CAP, p, PSF_TARGET_VM,
+					     "image:/b#vm1", 12), 0);
+	p = prof(f->pool, "web");
+	text(f->pool, p, PS_OBJ_PROFILE, "state", v, sizeof v);
+	assert_string_equal(v, "assigned");
+	source_of(f->pool, p, v, sizeof v);
+	assert_string_equal(v, "");
+	assert_int_equal(ps_profile_end_move(f->pool, CAP, p, PSF_TARGET_VM,
+					     NULL, 0), 0);
+	text(f->pool, p, PS_OBJ_PROFILE, "state", v, sizeof v);
+	assert_string_equal(v, "unassigned");
+	text(f->pool, p, PS_OBJ_PROFILE, "target-kind", v, sizeof v);
+	assert_string_equal(v, "none");
+	valid(f->pool);
+	assert_int_equal(ps_profile_begin_move(f->pool, CAP, psf_root(f->pool),
+					       0, "x", 1, NULL, 0),
+			 PS_ERR_INVAL);
+}
+
+/* A VM takes the identity and the boot parameters; a rerun writes
+ * nothing; the host of a store records its profile as its BMC would. */
+static void test_apply(void **state)
+{
+	struct fx *f = *state;
+	uint8_t before[CAP];
+	char v[300];
+	uint32_t len;
+	const char *h;
+	int v1, nic;
+
+	assert_int_equal(ps_profile_apply(f->b, CAP, f->pool,
+					  prof(f->pool, "web"), PSF_TARGET_VM,
+					  "vm1", 3, &f->e), 0);
+	valid(f->b);
+	v1 = vm(f->b, "vm1");
+	text(f->b, v1, PS_OBJ_VM, "uuid", v, sizeof v);
+	assert_string_equal(v, "11111111-2222-4333-8444-555555555555");
+	text(f->b, v1, PS_OBJ_VM, "serial", v, sizeof v);
+	assert_string_equal(v, "SN-WEB");
+	text(f->b, v1, PS_OBJ_VM, "boot", v, sizeof v);
+	assert_string_equal(v, "network,disk");
+	text(f->b, v1, PS_OBJ_VM, "pxe", v, sizeof v);
+	assert_string_equal(v, "on");
+	nic = ps_obj_find(f->b, v1, PS_OBJ_NIC, "eth1", 4);
+	text(f->b, nic, PS_OBJ_NIC, "mac", v, sizeof v);
+	assert_string_equal(v, "02:00:00:00:0a:02");
+	/* The copy is the target's: assigned to the VM, no move record. */
+	text(f->b, prof(f->b, "web"), PS_OBJ_PROFILE, "target", v, sizeof v);
+	assert_string_equal(v, "vm1");
+	assert_int_equal(psf_find_child(f->b, prof(f->b, "web"),
+					PSF_MOVE_SOURCE), PSF_ERR_NOTFOUND);
+	memcpy(before, f->b, CAP);
+	assert_int_equal(ps_profile_apply(f->b, CAP, f->pool,
+					  prof(f->pool, "web"), PSF_TARGET_VM,
+					  "vm1", 3, &f->e), 0);
+	assert_memory_equal(before, f->b, CAP);
+
+	assert_int_equal(ps_profile_apply(f->a, CAP, f->pool,
+					  prof(f->pool, "web"),
+					  PSF_TARGET_PHYSICAL,
+					  "bmc://localhost", 15, &f->e), 0);
+	valid(f->a);
+	h = ps_host_profile(f->a, &len);
+	assert_non_null(h);
+	assert_memory_equal(h, "web", 3);
+	assert_int_equal(ps_profile_carrier(f->a, "web", 3, &v1),
+			 PSF_TARGET_PHYSICAL);
+}
+
+/* Refusals name the other holder and change nothing. */
+static void test_apply_refused(void **state)
+{
+	struct fx *f = *state;
+	uint8_t before[CAP];
+	int p = prof(f->pool, "web"), q, n;
+
+	/* A VM of the target store already has one of the MACs. */
+	n = ps_obj_find(f->b, vm(f->b, "vm2"), PS_OBJ_NIC, "eth1", 4);
+	set(f->b, n, PS_OBJ_NIC, "mac", "02:00:00:00:0a:02");
+	psf_finish(f->b);
+	memcpy(before, f->b, CAP);
+	assert_int_equal(ps_profile_apply(f->b, CAP, f->pool, p, PSF_TARGET_VM,
+					  "vm1", 3, &f->e), PS_ERR_DUPLICATE);
+	assert_string_equal(f->e.field, "mac");
+	assert_string_equal(f->e.value, "02:00:00:00:0a:02");
+	assert_string_equal(f->e.holder, "nic 'eth1' of vm 'vm2'");
+	assert_int_equal(ps_profile_check_ids(f->b, f->pool, p, "vm1", 3,
+					      &f->e), PS_ERR_DUPLICATE);
+	psf_finish(f->b);
+	assert_memory_equal(before, f->b, CAP);
+	/* No such VM. */
+	assert_int_equal(ps_profile_apply(f->b, CAP, f->pool, p, PSF_TARGET_VM,
+					  "vm9", 3, &f->e), PSF_ERR_NOTFOUND);
+	/* The target carries another profile. */
+	q = mk(f->a, PS_OBJ_PROFILE, psf_root(f->a), "old");
+	set(f->a, q, PS_OBJ_PROFILE, "wwns",
+	    "20:00:00:25:b5:00:00:09/21:00:00:25:b5:00:00:01");
+	host_vm(f->a, "vmx", "52:54:00:00:01:01", "52:54:00:00:01:02");
+	assert_int_equal(ps_profile_assign(f->a, CAP, prof(f->a, "old"), "vmx",
+					   3, &f->e), 0);
+	psf_finish(f->a);
+	memcpy(before, f->a, CAP);
+	assert_int_equal(ps_profile_apply(f->a, CAP, f->pool, p, PSF_TARGET_VM,
+					  "vmx", 3, &f->e), PS_ERR_INUSE);
+	assert_string_equal(f->e.holder, "profile 'old'");
+	/* A WWPN held by another profile of the store. */
+	assert_int_equal(ps_profile_apply(f->a, CAP, f->pool, p,
+					  PSF_TARGET_PHYSICAL,
+					  "bmc://localhost", 15, &f->e),
+			 PS_ERR_DUPLICATE);
+	assert_string_equal(f->e.field, "wwn");
+	assert_string_equal(f->e.value, "21:00:00:25:b5:00:00:01");
+	assert_string_equal(f->e.holder, "profile 'old'");
+	psf_finish(f->a);
+	assert_memory_equal(before, f->a, CAP);
+}
+
+static void test_release(void **state)
+{
+	struct fx *f = *state;
+	char v[300];
+	int p = prof(f->pool, "web"), v1;
+
+	assert_int_equal(ps_profile_apply(f->b, CAP, f->pool, p, PSF_TARGET_VM,
+					  "vm1", 3, &f->e), 0);
+	assert_int_equal(ps_profile_release(f->b, CAP, "web", 3, 0, f->rnd,
+					    sizeof f->rnd, &f->e), 1);
+	valid(f->b);
+	v1 = vm(f->b, "vm1");
+	text(f->b, v1, PS_OBJ_VM, "uuid", v, sizeof v);
+	assert_string_not_equal(v, "11111111-2222-4333-8444-555555555555");
+	text(f->b, v1, PS_OBJ_VM, "serial", v, sizeof v);
+	assert_string_equal(v, "");
+	assert_int_equal(prof(f->b, "web"), PSF_ERR_NOTFOUND);
+	assert_int_equal(ps_profile_check_ids(f->b, f->pool, p, NULL, 0,
+					      &f->e), 0);
+	/* Again: nothing carries it, nothing to do. */
+	assert_int_equal(ps_profile_release(f->b, CAP, "web", 3, 0, f->rnd,
+					    sizeof f->rnd, &f->e), 0);
+	/* A host. */
+	assert_int_equal(ps_profile_apply(f->a, CAP, f->pool, p,
+					  PSF_TARGET_PHYSICAL,
+					  "bmc://localhost", 15, &f->e), 0);
+	assert_int_equal(ps_profile_release(f->a, CAP, "web", 3, 0, f->rnd,
+					    sizeof f->rnd, &f->e), 1);
+	assert_int_equal(ps_profile_carrier(f->a, "web", 3, &v1),
+			 PSF_TARGET_NONE);
+	assert_int_equal(prof(f->a, "web"), PSF_ERR_NOTFOUND);
+	valid(f->a);
+}
+
+/* The pool's own VM: release keeps the copy and the move record. */
+static void test_release_pool(void **state)
+{
+	struct fx *f = *state;
+	char v[300];
+	int p;
+
+	host_vm(f->pool, "local", "52:54:00:00:02:01", "52:54:00:00:02:02");
+	p = prof(f->pool, "web");
+	assert_int_equal(ps_profile_assign(f->pool, CAP, p, "local", 5, &f->e),
+			 0);
+	p = prof(f->pool, "web");
+	assert_int_equal(ps_profile_begin_move(f->pool, CAP, p,
+					       PSF_TARGET_PHYSICAL,
+					       "image:/a", 8, "local", 5), 0);
+	assert_int_equal(ps_profile_release(f->pool, CAP, "web", 3, 1, f->rnd,
+					    sizeof f->rnd, &f->e), 1);
+	valid(f->pool);
+	p = prof(f->pool, "web");
+	assert_true(p >= 0);
+	text(f->pool, p, PS_OBJ_PROFILE, "state", v, sizeof v);
+	assert_string_equal(v, "in-transit");
+	source_of(f->pool, p, v, sizeof v);
+	assert_string_equal(v, "local");
+	text(f->pool, vm(f->pool, "local"), PS_OBJ_VM, "profile", v, sizeof v);
+	assert_string_equal(v, "");
+}
+
+/* No identifier of the profile in both stores a and b. */
+static void assert_one_place(struct fx *f)
+{
+	int pa = prof(f->a, "web") >= 0, pb = prof(f->b, "web") >= 0, x;
+	int ca = ps_profile_carrier(f->a, "web", 3, &x) != PSF_TARGET_NONE;
+	int cb = ps_profile_carrier(f->b, "web", 3, &x) != PSF_TARGET_NONE;
+
+	assert_false(ca && cb);
+	assert_false(pa && pb);
+	/* Every identifier of the profile, checked against the other. */
+	if (pa)
+		assert_int_equal(ps_profile_check_ids(f->b, f->a,
+						      prof(f->a, "web"), NULL,
+						      0, &f->e), 0);
+	if (pb)
+		assert_int_equal(ps_profile_check_ids(f->a, f->b,
+						      prof(f->b, "web"), NULL,
+						      0, &f->e), 0);
+}
+
+/* Steps of a move a (host) -> b#vm1, stopped after step k, then run
+ * again from the start: every step is idempotent. */
+static void move_steps(struct fx *f, int stop)
+{
+	int step, p;
+
+	for (step = 1; step <= 4 && step <= stop; step++) {
+		p = prof(f->pool, "web");
+		switch (step) {
+		case 1:
+			if (prof(f->pool, "web") >= 0 && stop < 5)
+				assert_int_equal(ps_profile_begin_move(
+					f->pool, CAP, p, PSF_TARGET_VM,
+					"image:/b#vm1", 12, "image:/a", 8), 0);
+			break;
+		case 2:
+			assert_true(ps_profile_release(f->a, CAP, "web", 3, 0,
+						       f->rnd, sizeof f->rnd,
+						       &f->e) >= 0);
+			break;
+		case 3:
+			assert_int_equal(ps_profile_apply(f->b, CAP, f->pool, p,
+							  PSF_TARGET_VM, "vm1",
+							  3, &f->e), 0);
+			break;
+		case 4:
+			assert_int_equal(ps_profile_end_move(f->pool, CAP, p,
+							     PSF_TARGET_VM,
+							     "image:/b#vm1",
+							     12), 0);
+			break;
+		}
+		assert_one_place(f);
+	}
+}
+
+static void test_crash_every_step(void **state)
+{
+	struct fx *f = *state;
+	uint8_t p0[CAP], a0[CAP], b0[CAP];
+	char v[300];
+	int stop;
+
+	assert_int_equal(ps_profile_apply(f->a, CAP, f->pool,
+					  prof(f->pool, "web"),
+					  PSF_TARGET_PHYSICAL,
+					  "bmc://localhost", 15, &f->e), 0);
+	assert_int_equal(ps_profile_end_move(f->pool, CAP,
+					     prof(f->pool, "web"),
+					     PSF_TARGET_PHYSICAL, "image:/a",
+					     8), 0);
+	memcpy(p0, f->pool, CAP);
+	memcpy(a0, f->a, CAP);
+	memcpy(b0, f->b, CAP);
+	for (stop = 0; stop <= 4; stop++) {
+		memcpy(f->pool, p0, CAP);
+		memcpy(f->a, a0, CAP);
+		memcpy(f->b, b0, CAP);
+		move_steps(f, stop);     /* the run that crashed */
+		move_steps(f, 4);        /* the rerun */
+		valid(f->pool);
+		valid(f->a);
+		valid(f->b);
+		text(f->pool, prof(f->pool, "web"), PS_OBJ_PROFILE, "state",
+		     v, sizeof v);
+		assert_string_equal(v, "assigned");
+		text(f->b, vm(f->b, "vm1"), PS_OBJ_VM, "serial", v, sizeof v);
+		assert_string_equal(v, "SN-WEB");
+		assert_int_equal(prof(f->a, "web"), PSF_ERR_NOTFOUND);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_move_record, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_apply, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_apply_refused, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_release, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_release_pool, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_crash_every_step, setup,
+						teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
