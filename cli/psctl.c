@@ -20,6 +20,7 @@
 #include "psf_tree.h"
 #include "pstate.h"
 #include "psctl.h"
+#include "psctl_bmc.h"
 
 #define PSCTL_VERSION "0.1"
 /* The embedded default image, used when no USB key holds a store and
@@ -53,6 +54,12 @@ static struct {
 	struct ps_sem_sys sem;
 	int sem_open;
 	struct ps_lock lock;
+	/* --bmc: the BMC's store, read whole into a memory media; edits go
+	 * back as OEM element writes (psctl_bmc.c). */
+	int bmc_store;            /* the open store is the BMC's */
+	int local_noun;           /* a `bmc` command: -i/-d is the store */
+	uint8_t *bmc_mem;
+	uint32_t bmc_gen;         /* generation the BMC's store was read at */
 } g;
 
 /* ------------------------------------------------------------ errors */
@@ -362,12 +369,81 @@ static int open_media(struct ps_media *m, const struct target *t,
 
 static char where_buf[1400];
 
+/* The BMC's store as psctl's: read whole (OEM read op 1) and laid out on
+ * a memory media, so every read-only command runs unchanged on it. */
+static int need_bmc_store(struct psctl_ctx *c)
+{
+	struct ps_format_opts fo = { 0 };
+	struct ps_disk d;
+	uint8_t sector[PS_SECTOR_SIZE];
+	uint8_t *data = NULL;
+	size_t len = 0, room;
+	uint32_t bad = 0;
+	int rc = psctl_bmc_load(c, &data, &len, &g.bmc_gen);
+
+	if (rc)
+		return rc;
+	if (len < PSF_HEADER_SIZE || psf_check_full(data, len, &bad)) {
+		free(data);
+		return psctl_error(c, g.cmd, "--bmc", c->bmc,
+				   PSCTL_EXIT_DAMAGED, "the BMC's store is not "
+				   "a valid store (offset %u)", bad);
+	}
+	/* Two slots with room to grow: the BMC, not this copy, decides
+	 * what fits (it answers 0xC4 when an edit does not). */
+	room = ((len + PS_SECTOR_SIZE - 1) / PS_SECTOR_SIZE + 256) * 2 + 64;
+	g.bmc_mem = calloc(room, PS_SECTOR_SIZE);
+	rc = g.bmc_mem ? ps_media_init_mem(&g.media, g.bmc_mem,
+					   PS_SECTOR_SIZE, room)
+		       : PS_ERR_NOMEM;
+	fo.store = data;
+	fo.store_len = (uint32_t)len;
+	fo.timestamp = (uint64_t)time(NULL);
+	if (!rc)
+		rc = ps_format(&d, &g.media, &fo, sector);
+	free(data);
+	if (rc)
+		return psctl_error(c, g.cmd, "--bmc", c->bmc, rc, "cannot hold "
+				   "the BMC's store in memory: %s",
+				   ps_strerror(rc));
+	g.media_open = 1;
+	c->media = &g.media;
+	c->store = ps_store_open(&g.media, &rc);
+	if (!c->store)
+		return psctl_error(c, g.cmd, "--bmc", c->bmc, rc, "%s",
+				   ps_strerror(rc));
+	g.bmc_store = 1;
+	snprintf(where_buf, sizeof where_buf, "bmc:%s (generation %u, read "
+		 "over IPMI)", c->bmc, g.bmc_gen);
+	snprintf(g.tgt.how, sizeof g.tgt.how, "--bmc option");
+	c->where = where_buf;
+	if (!g.quiet && !g.announced)
+		fprintf(c->err, "%s: store: %s\n", c->prog, where_buf);
+	g.announced = 1;
+	return 0;
+}
+
+/* The store's generation: the BMC's when the store came from one (the
+ * memory copy starts its own count). */
+static unsigned long long store_generation(struct psctl_ctx *c)
+{
+	return g.bmc_store ? g.bmc_gen : ps_store_generation(c->store);
+}
+
 int psctl_need_store(struct psctl_ctx *c)
 {
 	int rc;
 
 	if (c->store)
 		return 0;
+	if (c->bmc && !g.local_noun) {
+		if (g.dev || g.image)
+			return psctl_error(c, g.cmd, "--bmc", c->bmc,
+					   PSCTL_EXIT_USAGE, "give one store: "
+					   "--bmc or -i/-d (-i/-d go with "
+					   "--bmc only for 'bmc' commands)");
+		return need_bmc_store(c);
+	}
 	rc = find_target(c, &g.tgt);
 	if (rc)
 		return rc;
@@ -416,6 +492,9 @@ static void close_all(struct psctl_ctx *c)
 	if (g.media_open)
 		ps_media_close(&g.media);
 	g.media_open = 0;
+	free(g.bmc_mem);
+	g.bmc_mem = NULL;
+	g.bmc_store = 0;
 	c->media = NULL;
 	if (g.sem_open)
 		ps_sem_sys_close(&g.sem);
@@ -596,7 +675,7 @@ static int edit_dry(struct psctl_ctx *c, psctl_edit_fn fn, void *arg)
 	uint32_t blen;
 	const void *base = ps_store_data(c->store, &blen);
 	char *ta = NULL, *tb = NULL, la[1500], lb[1500];
-	int rc = ps_txn_begin(c->store, &t);
+	int changed, stale, rc = ps_txn_begin(c->store, &t);
 
 	if (rc)
 		return psctl_error(c, g.cmd, NULL, NULL, rc, NULL);
@@ -620,19 +699,90 @@ static int edit_dry(struct psctl_ctx *c, psctl_edit_fn fn, void *arg)
 				   "the edited store is invalid: %s",
 				   ps_strerror(rc));
 	}
-	if (!strcmp(ta, tb)) {
+	changed = strcmp(ta, tb) != 0;
+	if (!changed) {
 		fprintf(c->out, "no change\n");
 	} else {
 		snprintf(la, sizeof la, "%s generation %llu", c->where,
-			 (unsigned long long)ps_store_generation(c->store));
+			 store_generation(c));
 		snprintf(lb, sizeof lb, "%s after '%s' (dry run, not written)",
 			 c->where, g.cmd ? g.cmd : "edit");
 		print_diff(c->out, ta, tb, la, lb);
 	}
 	free(ta);
 	free(tb);
+	/* What would go to the BMC, element by element. */
+	if (g.bmc_store && changed)
+		rc = psctl_bmc_send_diff(c, base, t.buf, g.bmc_gen, 1, &stale);
 	ps_txn_abort(&t);
-	return 0;
+	return rc;
+}
+
+/* Re-read the BMC's store after another writer got in first. */
+static int reload_bmc_store(struct psctl_ctx *c)
+{
+	ps_store_close(c->store);
+	c->store = NULL;
+	ps_media_close(&g.media);
+	g.media_open = 0;
+	free(g.bmc_mem);
+	g.bmc_mem = NULL;
+	g.announced = 1;
+	return need_bmc_store(c);
+}
+
+/* One try of an edit on the BMC's store: the edit on a private copy,
+ * then its difference sent as OEM element writes. */
+static int edit_bmc_once(struct psctl_ctx *c, psctl_edit_fn fn, void *arg,
+			 int *stale)
+{
+	struct ps_txn t;
+	uint32_t blen;
+	const void *base = ps_store_data(c->store, &blen);
+	int rc = ps_txn_begin(c->store, &t);
+
+	if (rc)
+		return psctl_error(c, g.cmd, NULL, NULL, rc, NULL);
+	rc = fn(c, t.buf, t.cap, arg);
+	if (rc) {
+		ps_txn_abort(&t);
+		return psctl_exit_for(rc) ? psctl_exit_for(rc)
+					  : PSCTL_EXIT_USAGE;
+	}
+	rc = psf_finish(t.buf);
+	if (!rc)
+		rc = psf_check_full(t.buf, t.cap, NULL);
+	if (rc) {
+		ps_txn_abort(&t);
+		return psctl_error(c, g.cmd, NULL, NULL, rc, "the edited store "
+				   "is invalid: %s", ps_strerror(rc));
+	}
+	if (psf_total(t.buf) == blen && !memcmp(t.buf, base, blen)) {
+		ps_txn_abort(&t);
+		if (!g.quiet)
+			fprintf(c->err, "%s: %s: no change; nothing sent\n",
+				c->prog, g.cmd ? g.cmd : "edit");
+		return 0;
+	}
+	rc = psctl_bmc_send_diff(c, base, t.buf, g.bmc_gen, 0, stale);
+	ps_txn_abort(&t);
+	return rc;
+}
+
+static int edit_bmc(struct psctl_ctx *c, psctl_edit_fn fn, void *arg)
+{
+	int tries, stale = 0, rc = 0;
+
+	for (tries = 0; tries <= PSCTL_RETRIES; tries++) {
+		if (tries && (rc = reload_bmc_store(c)))
+			return rc;
+		rc = edit_bmc_once(c, fn, arg, &stale);
+		if (!stale)
+			return rc;
+	}
+	return psctl_error(c, g.cmd, "--bmc", c->bmc, PS_ERR_CONFLICT,
+			   "the store kept changing under another writer (%d "
+			   "retries); nothing written", PSCTL_RETRIES);
 }
 
 int psctl_edit(struct psctl_ctx *c, psctl_edit_fn fn, void *arg)
@@ -644,6 +794,8 @@ int psctl_edit(struct psctl_ctx *c, psctl_edit_fn fn, void *arg)
 		return rc;
 	if (c->dry_run)
 		return edit_dry(c, fn, arg);
+	if (g.bmc_store)
+		return edit_bmc(c, fn, arg);
 	if (c->media->read_only)
 		return psctl_error(c, g.cmd, NULL, NULL, PS_ERR_RDONLY,
 				   "%s: opened read-only; nothing written",
@@ -1060,6 +1212,22 @@ static void info_print(struct psctl_ctx *c, struct info_row *r, int n)
 	r[n].key = (k); r[n].num = (isnum); \
 	snprintf(r[n].val, sizeof r[n].val, __VA_ARGS__); n++; } while (0)
 
+/* The object counts of the info table. */
+static void info_counts(struct info_row *r, int *np, const uint8_t *buf)
+{
+	int n = *np;
+
+	ROW("vms", 1, "%u", count_children(buf, PSF_VMS, PSF_VM));
+	ROW("networks", 1, "%u", count_children(buf, PSF_NETWORKS,
+						 PSF_NETWORK));
+	ROW("images", 1, "%u", count_children(buf, PSF_IMAGES, PSF_IMAGE));
+	ROW("reservations", 1, "%u", count_children(buf, PSF_RESERVATIONS,
+						     PSF_RESERVATION));
+	ROW("profiles", 1, "%u", count_children(buf, PSF_PROFILES,
+						 PSF_PROFILE));
+	*np = n;
+}
+
 static int cmd_info(struct psctl_ctx *c, int argc, char **argv)
 {
 	static struct info_row r[24];
@@ -1091,25 +1259,24 @@ static int cmd_info(struct psctl_ctx *c, int argc, char **argv)
 	ROW("chosen-by", 0, "%s", g.tgt.how);
 	ROW("format", 0, "%u.%u", buf[PSF_HDR_MAJOR], buf[PSF_HDR_MINOR]);
 	ROW("schema", 1, "%u", psf_schema_version(buf));
-	ROW("generation", 1, "%llu", (unsigned long long)d->generation);
+	ROW("generation", 1, "%llu", store_generation(c));
+	ROW("used-bytes", 1, "%u", len);
+	info_counts(r, &n, buf);
+	if (g.bmc_store) {
+		/* Slots, sectors and the semaphore are the BMC's own: see
+		 * `psctl --bmc ... bmc info`. */
+		info_print(c, r, n);
+		return 0;
+	}
 	ROW("slot", 1, "%d", d->base);
 	ROW("slots", 1, "%u", d->slot_count);
 	ROW("slot-bytes", 1, "%u", cap);
-	ROW("used-bytes", 1, "%u", len);
 	ROW("free-bytes", 1, "%u", cap - len);
 	ROW("sector-size", 1, "%u", d->sector_size);
 	ROW("sectors", 1, "%llu", (unsigned long long)d->sectors);
 	ROW("volume-id", 0, "%s", hex);
 	ROW("last-writer", 0, "%s", owner_name(s->owner));
 	ROW("last-commit", 1, "%llu", (unsigned long long)s->timestamp);
-	ROW("vms", 1, "%u", count_children(buf, PSF_VMS, PSF_VM));
-	ROW("networks", 1, "%u", count_children(buf, PSF_NETWORKS,
-						 PSF_NETWORK));
-	ROW("images", 1, "%u", count_children(buf, PSF_IMAGES, PSF_IMAGE));
-	ROW("reservations", 1, "%u", count_children(buf, PSF_RESERVATIONS,
-						     PSF_RESERVATION));
-	ROW("profiles", 1, "%u", count_children(buf, PSF_PROFILES,
-						 PSF_PROFILE));
 	cfg.store_path = g.tgt.path;
 	rc = ps_sem_sys_open(&sem, &cfg);
 	ROW("semaphore", 0, "%s%s", rc ? "error: " : "",
@@ -1141,7 +1308,7 @@ static int cmd_check(struct psctl_ctx *c, int argc, char **argv)
 	if (rc)
 		return psctl_error(c, "check", NULL, NULL, rc, "store invalid at"
 				   " offset %u: %s", bad, ps_strerror(rc));
-	for (i = 0; i < d->slot_count; i++) {
+	for (i = 0; i < d->slot_count && !g.bmc_store; i++) {
 		const struct ps_slot *s = &d->slot[i];
 
 		if ((int)i == d->base)
@@ -1169,7 +1336,7 @@ static int cmd_check(struct psctl_ctx *c, int argc, char **argv)
 		return PSCTL_EXIT_CHECK;
 	}
 	fprintf(c->out, "%s: valid store, generation %llu, %u bytes, schema "
-		"%u\n", c->where, (unsigned long long)d->generation, len,
+		"%u\n", c->where, store_generation(c), len,
 		psf_schema_version(buf));
 	return 0;
 }
@@ -1433,7 +1600,7 @@ static int export_json(struct psctl_ctx *c, const struct psf_tree *t,
 	fprintf(o, "{\"format\": \"%u.%u\", \"schema\": %u, \"flags\": %u, "
 		"\"generation\": %llu, \"root\":\n", PSF_FORMAT_MAJOR,
 		t->minor, t->schema_version, t->flags,
-		(unsigned long long)ps_store_generation(c->store));
+		store_generation(c));
 	json_node(o, t->root, 0);
 	fprintf(o, "\n}\n");
 	fclose(o);
@@ -1607,7 +1774,10 @@ static void usage(FILE *to)
 
 	fprintf(to, "usage: psctl [-d DEV | -i FILE] [-q] [--json] [--dry-run]"
 		" COMMAND [ARGS]\n       psctl [GLOBAL OPTIONS] NOUN VERB "
-		"[ARGS] [--FIELD VALUE ...]\n\nstore commands:\n");
+		"[ARGS] [--FIELD VALUE ...]\n       psctl --bmc HOST[:PORT] "
+		"[-U USER] [-P PASS] [-L LEVEL] COMMAND ...   (a server's "
+		"store, through its BMC;\n       the password better in "
+		"$IPMI_PASSWORD)\n\nstore commands:\n");
 	for (t = psctl_store_cmds; t->verb; t++)
 		fprintf(to, "  %-30s %s\n", t->args ? t->args : t->verb,
 			t->help ? t->help : "");
@@ -1750,6 +1920,9 @@ static int dispatch(struct psctl_ctx *c, int argc, char **argv)
 			return noun_usage(c, argv[0], argv[1]);
 		snprintf(g.cmdbuf, sizeof g.cmdbuf, "%s %s", argv[0], argv[1]);
 		g.cmd = g.cmdbuf;
+		/* The bmc commands talk to the BMC themselves; the store they
+		 * may read (a profile to push) is the local one. */
+		g.local_noun = !strcmp(argv[0], "bmc");
 		return cmd->run(c, argc - 1, argv + 1);
 	}
 	cmd = find_cmd(psctl_store_cmds, NULL, argv[0]);
@@ -1796,6 +1969,28 @@ int psctl_run(struct psctl_ctx *c, int argc, char **argv)
 
 /* ------------------------------------------------------------ main */
 
+/* --bmc, -U, -P, -L: where the BMC is and how to log in.  The password
+ * may also come from $IPMI_PASSWORD (safer: -P shows in ps). */
+static int bmc_opt(struct psctl_ctx *c, const char *opt, const char *v)
+{
+	struct psctl_bmc b;
+	char err[400];
+
+	if (!strcmp(opt, "--bmc")) {
+		if (psctl_bmc_parse(v, &b, err, sizeof err))
+			return psctl_error(c, NULL, NULL, NULL,
+					   PSCTL_EXIT_INVALID, "%s", err);
+		c->bmc = v;
+	} else if (opt[1] == 'U' || opt[2] == 'u') {
+		c->bmc_user = v;
+	} else if (opt[1] == 'P' || opt[2] == 'p') {
+		c->bmc_password = v;
+	} else {
+		return psctl_bmc_set_privilege(c, v);
+	}
+	return 0;
+}
+
 static int global_opts(struct psctl_ctx *c, int argc, char **argv, int *i)
 {
 	for (*i = 1; *i < argc && argv[*i][0] == '-'; ++*i) {
@@ -1811,6 +2006,16 @@ static int global_opts(struct psctl_ctx *c, int argc, char **argv, int *i)
 				g.dev = v;
 			else
 				g.image = v;
+		} else if (!strcmp(a, "--bmc") || !strcmp(a, "-U") ||
+			   !strcmp(a, "--user") || !strcmp(a, "-P") ||
+			   !strcmp(a, "--password") || !strcmp(a, "-L") ||
+			   !strcmp(a, "--privilege")) {
+			const char *v = opt_value(c, argc, argv, i);
+
+			if (!v)
+				return PSCTL_EXIT_USAGE;
+			if (bmc_opt(c, a, v))
+				return PSCTL_EXIT_INVALID;
 		} else if (!strcmp(a, "--json")) {
 			c->json = 1;
 		} else if (!strcmp(a, "--dry-run") || !strcmp(a, "-n")) {
