@@ -1,0 +1,169 @@
+# End-to-end: psctl as the management-side client (--bmc) of a simulated
+# BMC (OpenIPMI ipmi_sim + the bmc-shim module, scripts/bmc-sim), through
+# the real ipmitool, and psctl -i on the same image.  Environment:
+# BMC_SIM (scripts/bmc-sim), BMC_SIM_MODULE.
+echo "== psctl --bmc: the management-side client"
+: "${BMC_SIM:?set BMC_SIM to scripts/bmc-sim}"
+: "${BMC_SIM_MODULE:?set BMC_SIM_MODULE to bmc_sim.so}"
+export BMC_SIM_MODULE
+
+IMG=$WORK/store.img
+SIM=$WORK/sim
+PORT=$(( 30000 + $(od -An -tu2 -N2 /dev/urandom) % 20000 ))
+trap '"$BMC_SIM" stop "$SIM" >/dev/null 2>&1' EXIT INT TERM
+
+L() { "$PSCTL" -q -i "$IMG" "$@"; }
+B() { IPMI_PASSWORD=adm1n-pw "$PSCTL" -q --bmc "127.0.0.1:$PORT" -U admin "$@"; }
+BO() { IPMI_PASSWORD=0per-pw "$PSCTL" -q --bmc "127.0.0.1:$PORT" -U oper "$@"; }
+
+L init >/dev/null 2>&1 && L vm create web01 >/dev/null 2>&1 &&
+    L vm create db >/dev/null 2>&1 &&
+    L profile create gold --uuid 00112233-4455-6677-8899-aabbccddeeff \
+        --serial SN-GOLD >/dev/null 2>&1 &&
+    L profile create silver --uuid 10112233-4455-6677-8899-aabbccddeeff \
+        --serial SN-SILVER >/dev/null 2>&1 ||
+    fail "psctl --bmc: preparing the image"
+mkdir -p "$SIM"
+if BMC_SIM_IMAGE=$IMG BMC_SIM_GATE=host-off BMC_SIM_ADMIN_PASS=adm1n-pw \
+    BMC_SIM_OPER_PASS=0per-pw "$BMC_SIM" start "$SIM" "$PORT" > "$WORK/out" 2>&1
+then pass "psctl --bmc: bmc-sim on 127.0.0.1:$PORT"
+else fail "psctl --bmc: bmc-sim start: $(cat "$WORK/out")"; return 0 2>/dev/null || exit 0
+fi
+
+# ---------------------------------------------------------------- reads
+t0=$(date +%s%N)
+B dump > "$WORK/bdump" 2>"$WORK/err"; rc=$?
+t1=$(date +%s%N)
+L dump > "$WORK/ldump" 2>&1
+[ $rc -eq 0 ] && cmp -s "$WORK/bdump" "$WORK/ldump" &&
+    pass "--bmc dump equals psctl -i dump ($(( (t1 - t0) / 1000000 )) ms)" ||
+    fail "--bmc dump: rc $rc $(head -c 300 "$WORK/err")"
+B vm show web01 > "$WORK/bvm" 2>&1; L vm show web01 > "$WORK/lvm" 2>&1
+cmp -s "$WORK/bvm" "$WORK/lvm" && grep -q '^uuid' "$WORK/bvm" &&
+    pass "--bmc vm show equals psctl -i vm show" ||
+    fail "--bmc vm show: $(diff "$WORK/bvm" "$WORK/lvm" | head -5)"
+B info --json > "$WORK/binfo" 2>&1; L info --json > "$WORK/linfo" 2>&1
+for k in generation used-bytes vms profiles; do
+    bv=$(grep "\"$k\"" "$WORK/binfo" | tr -d ' ,')
+    lv=$(grep "\"$k\"" "$WORK/linfo" | tr -d ' ,')
+    [ -n "$bv" ] && [ "$bv" = "$lv" ] && pass "--bmc info $k agrees ($bv)" ||
+        fail "--bmc info $k: '$bv' vs '$lv'"
+done
+B bmc info --json > "$WORK/out" 2>&1
+grep -q '"host-power": "aux"' "$WORK/out" && grep -q '"write-policy": "host-off"' "$WORK/out" &&
+    pass "bmc info --json: host power, write policy" ||
+    fail "bmc info: $(head -c 300 "$WORK/out")"
+B check > "$WORK/out" 2>&1 && pass "--bmc check" || fail "--bmc check: $(cat "$WORK/out")"
+
+# ---------------------------------------------------------------- edits
+t0=$(date +%s%N)
+B vm set web01 --memory 4G > "$WORK/out" 2>&1; rc=$?
+t1=$(date +%s%N)
+[ $rc -eq 0 ] && L vm show web01 | grep -q '^memory *4GiB' &&
+    pass "--bmc vm set --memory lands; psctl -i sees 4GiB ($(( (t1 - t0) / 1000000 )) ms)" ||
+    fail "--bmc vm set: rc $rc $(cat "$WORK/out")"
+B net create lan0 --kind nat > "$WORK/out" 2>&1 &&
+    L net list | grep -q '^lan0 ' && pass "--bmc net create (a new set) lands" ||
+    fail "--bmc net create: $(cat "$WORK/out")"
+B nic add web01 eth0 --network lan0 > "$WORK/out" 2>&1 &&
+    L nic list web01 | grep -q 'lan0' && pass "--bmc nic add referring to the new network" ||
+    fail "--bmc nic add: $(cat "$WORK/out")"
+B vm create tmp1 >/dev/null 2>&1 && B vm delete tmp1 > "$WORK/out" 2>&1 &&
+    ! L vm show tmp1 >/dev/null 2>&1 && pass "--bmc vm create then delete (OEM delete)" ||
+    fail "--bmc vm delete: $(cat "$WORK/out")"
+L profile create bronze --serial SN-BRONZE >/dev/null 2>&1
+B profile assign bronze web01 > "$WORK/out" 2>&1 &&
+    L vm show web01 | grep -q '^serial *SN-BRONZE' &&
+    L profile show bronze | grep -q '^target .*web01' &&
+    pass "--bmc profile assign: two element writes under the BMC lock" ||
+    fail "--bmc profile assign: $(cat "$WORK/out")"
+B bmc info | grep -q '^lock-holder *none' && pass "the BMC lock is released after the edit" ||
+    fail "BMC lock still held: $(B bmc info 2>&1)"
+h0=$(hash_of "$IMG")
+B vm set web01 --memory 8G --dry-run > "$WORK/out" 2>&1
+grep -q 'would send to BMC' "$WORK/out" && grep -q 'nothing sent' "$WORK/out" &&
+    [ "$(hash_of "$IMG")" = "$h0" ] && pass "--bmc --dry-run shows the writes, sends nothing" ||
+    fail "--bmc --dry-run: $(head -c 300 "$WORK/out")"
+
+# ---------------------------------------------------------------- power gate
+B bmc power on > "$WORK/out" 2>&1 && grep -q 'power on' "$WORK/out" &&
+    pass "bmc power on" || fail "bmc power on: $(cat "$WORK/out")"
+h0=$(hash_of "$IMG")
+expect_exit 8 "--bmc edit with the host on refused" -- B vm set web01 --memory 2G
+expect_err "power-gate refusal names the cause" "host powered on"
+[ "$(hash_of "$IMG")" = "$h0" ] && pass "image unchanged (host on)" ||
+    fail "image changed while the host ran"
+B bmc power off > "$WORK/out" 2>&1 && B bmc power status | grep -q 'power off' &&
+    pass "bmc power off / status" || fail "bmc power off: $(cat "$WORK/out")"
+B vm set web01 --memory 2G > "$WORK/out" 2>&1 && L vm show web01 | grep -q '^memory *2GiB' &&
+    pass "--bmc edit with the host off accepted" || fail "edit host off: $(cat "$WORK/out")"
+
+# ---------------------------------------------------------------- access
+BO vm show web01 > "$WORK/out" 2>&1 && grep -q '^memory *2GiB' "$WORK/out" &&
+    pass "operator reads through --bmc" || fail "operator read: $(cat "$WORK/out")"
+h0=$(hash_of "$IMG")
+expect_exit 7 "operator edit in an operator session refused" -- BO -L operator vm set web01 --memory 1G
+expect_err "privilege refusal says so" "insufficient privilege"
+[ "$(hash_of "$IMG")" = "$h0" ] && pass "image unchanged (operator)" ||
+    fail "image changed by an operator"
+expect_exit 7 "wrong password refused" -- env IPMI_PASSWORD=nope "$PSCTL" -q --bmc "127.0.0.1:$PORT" vm list
+expect_err "wrong password: message names the BMC" "BMC 127.0.0.1:$PORT"
+expect_err "wrong password: says why" "wrong password"
+t0=$(date +%s)
+expect_exit 7 "unreachable BMC refused" -- env IPMI_PASSWORD=x "$PSCTL" -q --bmc 127.0.0.1:$((PORT + 1)) info
+t1=$(date +%s)
+[ $((t1 - t0)) -le 8 ] && pass "unreachable BMC: gave up in $((t1 - t0)) s" ||
+    fail "unreachable BMC took $((t1 - t0)) s"
+expect_err "unreachable: says no answer" "no IPMI answer"
+expect_exit 2 "--bmc without a password" -- env -u IPMI_PASSWORD "$PSCTL" -q --bmc "127.0.0.1:$PORT" info
+expect_exit 3 "--bmc with a bad port" -- "$PSCTL" -q --bmc 127.0.0.1:99999 info
+expect_exit 2 "bmc info without --bmc" -- "$PSCTL" -q -i "$IMG" bmc info
+expect_err "bmc info without --bmc says what is missing" "needs --bmc"
+
+# ---------------------------------------------------------------- profiles
+B -i "$IMG" bmc profile push gold > "$WORK/out" 2>&1 &&
+    L profile show gold | grep -q 'bmc://localhost' &&
+    pass "bmc profile push (local profile) to this host: psctl -i sees bmc://localhost" ||
+    fail "profile push host: $(cat "$WORK/out"); $(L profile show gold 2>&1)"
+L export --json > "$WORK/silver.json" 2>/dev/null
+B bmc profile push "$WORK/silver.json" --name silver --vm db > "$WORK/out" 2>&1 &&
+    L vm show db | grep -q '^uuid *10112233-4455-6677-8899-aabbccddeeff' &&
+    L vm show db | grep -q '^serial *SN-SILVER' &&
+    pass "bmc profile push FILE --vm db: the VM took the identity" ||
+    fail "profile push vm: $(cat "$WORK/out"); $(L vm show db 2>&1 | head -5)"
+B bmc profile pull > "$WORK/out" 2>&1 && grep -q '^serial *SN-GOLD' "$WORK/out" &&
+    pass "bmc profile pull: this host's profile" || fail "pull: $(cat "$WORK/out")"
+B bmc profile pull --vm db --json > "$WORK/out" 2>&1 && grep -q '"serial": "SN-SILVER"' "$WORK/out" &&
+    pass "bmc profile pull --vm db --json" || fail "pull vm: $(cat "$WORK/out")"
+expect_exit 5 "bmc profile pull of a missing VM" -- B bmc profile pull --vm nosuch
+
+# ---------------------------------------------------------------- serial
+L serial allocate web01 2 --first 7000 --last 7003 --hostname-base web-con > "$WORK/out" 2>&1 &&
+    grep -q '7001 *free *web-con-1' "$WORK/out" && pass "serial allocate (local): 2 ports" ||
+    fail "local allocate: $(cat "$WORK/out")"
+B serial allocate db 2 --first 7000 --last 7003 --mode observer --hostnames d0,d1 > "$WORK/out" 2>&1 &&
+    grep -q '7003 *observer *d1' "$WORK/out" && pass "serial allocate --bmc: the next free ports" ||
+    fail "bmc allocate: $(cat "$WORK/out")"
+L serial mappings > "$WORK/lmap" 2>&1; B serial mappings > "$WORK/bmap" 2>&1
+cmp -s "$WORK/lmap" "$WORK/bmap" && [ "$(grep -c '^[a-z]' "$WORK/lmap")" -eq 4 ] &&
+    pass "serial mappings: local and --bmc agree (4 ports)" ||
+    fail "mappings: $(diff "$WORK/lmap" "$WORK/bmap" | head -5)"
+B serial mappings db --json | grep -q '"hostname": "d0"' &&
+    pass "serial mappings VM --json over --bmc" || fail "mappings json"
+h0=$(hash_of "$IMG")
+expect_exit 7 "serial allocate --bmc past the range refused" -- B serial allocate web01 1 --first 7000 --last 7003
+expect_err "exhausted range: says why" "no free port"
+expect_exit 7 "serial allocate (local) past the range refused" -- L serial allocate web01 2 --first 7003 --last 7004
+[ "$(hash_of "$IMG")" = "$h0" ] && pass "image unchanged by refused allocations (all or nothing)" ||
+    fail "image changed by a refused allocation"
+B serial allocate web01 1 --dry-run > "$WORK/out" 2>&1 && grep -q 'nothing sent' "$WORK/out" &&
+    [ "$(hash_of "$IMG")" = "$h0" ] && pass "serial allocate --bmc --dry-run sends nothing" ||
+    fail "allocate dry run: $(cat "$WORK/out")"
+B serial free db > "$WORK/out" 2>&1 && grep -q 'freed 2' "$WORK/out" &&
+    L serial free web01 | grep -q 'freed 2' && [ "$(L serial mappings | grep -c '^[a-z]')" -eq 0 ] &&
+    pass "serial free --bmc and local" || fail "serial free: $(cat "$WORK/out")"
+L check > "$WORK/out" 2>&1 && pass "psctl -i check after every --bmc edit" ||
+    fail "check: $(cat "$WORK/out")"
+
+"$BMC_SIM" stop "$SIM" >/dev/null 2>&1
+trap - EXIT INT TERM
