@@ -3,7 +3,8 @@
 #
 # Commands, nouns and verbs come from `psctl help` of the installed binary,
 # so the list follows the build; object names come from `psctl -q NOUN list`
-# on the store the command line names (-d / -i), when it answers.
+# on the store the command line names (-d / -i / --bmc with -U, -P), when
+# it answers.
 
 _psctl_words() {
     # "psctl help" lines: "  init [...]   help" / "  vm set NAME ...  help"
@@ -23,6 +24,9 @@ _psctl() {
     case $prev in
         -d|--device) COMPREPLY=($(compgen -f -- "$cur")); return ;;
         -i|--image|-o|--output|import) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --bmc|-U|--user|-P|--password|--first|--last|--hostnames|--hostname-base) return ;;
+        -L|--privilege) COMPREPLY=($(compgen -W "operator administrator" -- "$cur")); return ;;
+        --vm) noun=vm ;;
         --network|--net) noun=net ;;
         --image) noun=image ;;
         --profile) noun=profile ;;
@@ -31,14 +35,16 @@ _psctl() {
     for ((i = 1; i < COMP_CWORD; i++)); do
         w=${COMP_WORDS[i]}
         case $w in
-            -d|--device|-i|--image) store+=("$w" "${COMP_WORDS[i+1]}"); i=$((i+1)) ;;
+            -d|--device|-i|--image|--bmc|-U|--user|-P|--password)
+               store+=("$w" "${COMP_WORDS[i+1]}"); i=$((i+1)) ;;
+            -L|--privilege) i=$((i+1)) ;;
             -*) ;;
             *) nwords=$((nwords+1))
                [ $nwords -eq 1 ] && verb=$w
                [ $nwords -eq 2 ] && { noun=$verb; verb=$w; } ;;
         esac
     done
-    if [[ $prev == --network || $prev == --net || $prev == --image || $prev == --profile ]]; then
+    if [[ $prev == --network || $prev == --net || $prev == --image || $prev == --profile || $prev == --vm ]]; then
         COMPREPLY=($(compgen -W "$(_psctl_names "$noun")" -- "$cur")); return
     fi
     if [[ $cur == -* ]]; then
@@ -49,7 +55,8 @@ _psctl() {
             --model --link --image --media --bootable --writable --bus --port
             --concentrator --mode --hostname --uplink --kind --vlan --mtu --path
             --format --shareable --owner --first --count --state --target-kind
-            --target --macs --wwns --fc-boot" -- "$cur"))
+            --target --macs --wwns --fc-boot --bmc -U --user -P --password -L
+            --privilege --vm --last --hostnames --hostname-base" -- "$cur"))
         return
     fi
     case $nwords in
@@ -57,6 +64,10 @@ _psctl() {
         1) COMPREPLY=($(compgen -W "$(_psctl_words | awk -v n="$verb" '$1 == n { print $2 }')" -- "$cur")) ;;
         2) case $noun in
                vm|nic|storage|serial) COMPREPLY=($(compgen -W "$(_psctl_names vm)" -- "$cur")) ;;
+               bmc) case $verb in
+                        power) COMPREPLY=($(compgen -W "status on off" -- "$cur")) ;;
+                        profile) COMPREPLY=($(compgen -W "push pull" -- "$cur")) ;;
+                    esac ;;
                net|image|reserve|profile) COMPREPLY=($(compgen -W "$(_psctl_names "$noun")" -- "$cur")) ;;
            esac ;;
     esac
