@@ -201,6 +201,12 @@ static const struct psf_field_desc store_record_fields[] = {
 	F_UINT("time", PSF_STOC_TIME, 8),
 };
 
+static const struct psf_field_desc restart_config_fields[] = {
+	F_UINT("window", PSF_RSTC_WINDOW, 4),
+	F_UINT("limit", PSF_RSTC_LIMIT, 2),
+	F_UINT("flags", PSF_RSTC_FLAGS, 2),
+};
+
 /* Agent namespace (docs/hvagent.md). */
 static const struct psf_field_desc agent_record_fields[] = {
 	F_UINT("version", PSF_AGR_VERSION, 1),
@@ -243,6 +249,9 @@ static const struct psf_elem_desc schema[] = {
 	E_LIST(PSF_MAC_LIST, "mac-list", PSF_MAC_LEN),
 	E_LIST(PSF_WWN_LIST, "wwn-list", PSF_WWN_ITEM_LEN),
 	E_LIST(PSF_FC_BOOT, "fc-boot", PSF_FC_BOOT_LEN),
+	E_STRING(PSF_CONSISTENCY_IMAGE, "consistency-image"),
+	E_STRING(PSF_BOOT_IMAGE, "boot-image"),
+	E_LIST(PSF_RESTART_LOG, "restart-log", PSF_RLOG_LEN),
 
 	E_CONTAINER(PSF_ROOT, "root"),
 	E_CONTAINER(PSF_VMS, "vms"),
@@ -262,6 +271,7 @@ static const struct psf_elem_desc schema[] = {
 	E_CONTAINER(PSF_PROFILES, "profiles"),
 	E_CONTAINER(PSF_PROFILE, "profile"),
 	E_CONTAINER(PSF_STORE_INFO, "store-info"),
+	E_CONTAINER(PSF_RESTART_POLICY, "restart-policy"),
 	E_CONTAINER(PSF_AGENT_STATE, "agent-state"),
 	E_CONTAINER(PSF_BMC_STATE, "bmc-state"),
 	/* Agent namespace (docs/hvagent.md). */
@@ -285,6 +295,7 @@ static const struct psf_elem_desc schema[] = {
 		 reservation_config_fields),
 	E_RECORD(PSF_PROFILE_CONFIG, "profile-config", profile_config_fields),
 	E_RECORD(PSF_STORE_RECORD, "store-record", store_record_fields),
+	E_RECORD(PSF_RESTART_CONFIG, "restart-config", restart_config_fields),
 };
 
 static const char *const boot_device_names[] = {

@@ -49,6 +49,9 @@ extern "C" {
 #define PSF_WWN_LIST      PSF_CORE_STRUCT(0x000f) /* list of {WWNN,WWPN}     */
 #define PSF_FC_BOOT       PSF_CORE_STRUCT(0x0010) /* list of {WWPN,LUN}      */
 #define PSF_MOVE_SOURCE   PSF_CORE_STRUCT(0x0011) /* string: a move's source */
+#define PSF_CONSISTENCY_IMAGE PSF_CORE_STRUCT(0x0012) /* string: an IMAGE name */
+#define PSF_BOOT_IMAGE    PSF_CORE_STRUCT(0x0013) /* string: an IMAGE name   */
+#define PSF_RESTART_LOG   PSF_CORE_STRUCT(0x0014) /* list of 16-byte entries */
 
 /* Containers (ids 0x0100..0x01ff). */
 #define PSF_ROOT          PSF_CORE_CONTAINER(0x0100)
@@ -69,6 +72,7 @@ extern "C" {
 #define PSF_PROFILES      PSF_CORE_CONTAINER(0x010f) /* set of PROFILE      */
 #define PSF_PROFILE       PSF_CORE_CONTAINER(0x0110)
 #define PSF_STORE_INFO    PSF_CORE_CONTAINER(0x0111) /* bookkeeping         */
+#define PSF_RESTART_POLICY PSF_CORE_CONTAINER(0x0112) /* under a VM         */
 
 /* Containers other namespaces own at the root, reserved here so every tool
  * agrees on where they live. */
@@ -181,6 +185,28 @@ enum {
 	PSF_STOC_SIZE = 9
 };
 
+/* Under RESTART_POLICY: how hvagent restarts a crashed VM. */
+#define PSF_RESTART_CONFIG PSF_CORE_STRUCT(0x0209)
+enum {
+	PSF_RSTC_WINDOW = 0,      /* u32 seconds, 0 = 600                     */
+	PSF_RSTC_LIMIT = 4,       /* u16 restarts allowed in the window       */
+	PSF_RSTC_FLAGS = 6,       /* u16 reserved, 0                          */
+	PSF_RSTC_SIZE = 8
+};
+#define PSF_RESTART_WINDOW_DEFAULT 600u
+
+/* RESTART_LOG items, oldest first, at most PSF_RESTART_LOG_MAX kept. */
+enum {
+	PSF_RLOG_TIME = 0,        /* u64 seconds since 1970 UTC               */
+	PSF_RLOG_ACTION = 8,      /* u8  PSF_RESTART_*                        */
+	PSF_RLOG_ATTEMPT = 9,     /* u8  1-based count within the window      */
+	PSF_RLOG_CAUSE = 10,      /* u8  PSF_CRASH_*                          */
+	PSF_RLOG_RESERVED = 11,   /* u8  0                                    */
+	PSF_RLOG_DETAIL = 12,     /* u32 libvirt lifecycle event detail       */
+	PSF_RLOG_LEN = 16
+};
+#define PSF_RESTART_LOG_MAX 16u
+
 /* List item sizes. */
 #define PSF_MAC_LEN        6u
 #define PSF_WWN_ITEM_LEN   16u  /* WWNN u8[8], WWPN u8[8]                */
@@ -208,6 +234,10 @@ enum { PSF_RESERVE_NONE = 0, PSF_RESERVE_CPU = 1, PSF_RESERVE_MEMORY = 2,
 enum { PSF_PROFILE_UNASSIGNED = 0, PSF_PROFILE_ASSIGNED = 1,
        PSF_PROFILE_IN_TRANSIT = 2 };
 enum { PSF_TARGET_NONE = 0, PSF_TARGET_PHYSICAL = 1, PSF_TARGET_VM = 2 };
+enum { PSF_RESTART_CONSISTENCY = 1, PSF_RESTART_BOOT = 2,
+       PSF_RESTART_STOPPED_LIMIT = 3, PSF_RESTART_STOPPED_FAILED = 4,
+       PSF_RESTART_STOPPED_NO_IMAGE = 5 };
+enum { PSF_CRASH_CRASHED = 1, PSF_CRASH_FAILED = 2, PSF_CRASH_STOPPED = 3 };
 enum { PSF_WRITER_UNKNOWN = 0, PSF_WRITER_PSCTL = 1, PSF_WRITER_BMC = 2,
        PSF_WRITER_HVAGENT = 3, PSF_WRITER_BIOS = 4 };
 

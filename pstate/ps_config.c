@@ -466,16 +466,16 @@ static const struct ps_enum target_kinds[] = {
 	{ "vm", PSF_TARGET_VM }, { NULL, 0 },
 };
 
-#define STR(n, sig, t, h) { n, sig, t, 0, 0, 0, 0, 0, 0, NULL, h }
-#define REF(n, sig, k, h) { n, sig, PS_FT_REF, 0, 0, k, 0, 0, 0, NULL, h }
+#define STR(n, sig, t, h) { n, sig, t, 0, 0, 0, 0, 0, 0, NULL, h, 0 }
+#define REF(n, sig, k, h) { n, sig, PS_FT_REF, 0, 0, k, 0, 0, 0, NULL, h, 0 }
 #define UINT(n, rec, off, w, lo, hi, u, h) \
-	{ n, rec, PS_FT_UINT, w, off, u, 0, lo, hi, NULL, h }
+	{ n, rec, PS_FT_UINT, w, off, u, 0, lo, hi, NULL, h, 0 }
 #define ENUM(n, rec, off, names, h) \
-	{ n, rec, PS_FT_ENUM, 1, off, 0, 0, 0, 0, names, h }
+	{ n, rec, PS_FT_ENUM, 1, off, 0, 0, 0, 0, names, h, 0 }
 #define BOOL(n, rec, off, bit, inv, h) \
-	{ n, rec, PS_FT_BOOL, 1, off, bit, 0, 0, inv, NULL, h }
-#define BYTES(n, rec, t, off, w, h) { n, rec, t, w, off, 0, 0, 0, 0, NULL, h }
-#define END { NULL, 0, 0, 0, 0, 0, 0, 0, 0, NULL, NULL }
+	{ n, rec, PS_FT_BOOL, 1, off, bit, 0, 0, inv, NULL, h, 0 }
+#define BYTES(n, rec, t, off, w, h) { n, rec, t, w, off, 0, 0, 0, 0, NULL, h, 0 }
+#define END { NULL, 0, 0, 0, 0, 0, 0, 0, 0, NULL, NULL, 0 }
 
 static const struct ps_field vm_fields[] = {
 	STR("name", PSF_NAME, PS_FT_NAME, "new name"),
@@ -484,7 +484,7 @@ static const struct ps_field vm_fields[] = {
 	BYTES("uuid", PSF_VM_CONFIG, PS_FT_UUID, PSF_VMC_UUID, 16,
 	      "RFC 4122 UUID"),
 	{ "memory", PSF_VM_CONFIG, PS_FT_SIZE, 8, PSF_VMC_MEMORY_KIB, 1024,
-	  1u << 20, 0, 1ull << 34, NULL, "size, e.g. 4GiB (bare: MiB)" },
+	  1u << 20, 0, 1ull << 34, NULL, "size, e.g. 4GiB (bare: MiB)", 0 },
 	UINT("cpus", PSF_VM_CONFIG, PSF_VMC_VCPUS, 2, 1, PS_CFG_CPUS_MAX, 0,
 	     "virtual CPUs 1-4096"),
 	UINT("sockets", PSF_VM_CONFIG, PSF_VMC_SOCKETS, 2, 0, PS_CFG_CPUS_MAX,
@@ -500,6 +500,22 @@ static const struct ps_field vm_fields[] = {
 	     "index of the NIC to PXE boot from"),
 	STR("boot", PSF_BOOT_ORDER, PS_FT_BOOT, "e.g. network,disk,cdrom"),
 	REF("profile", PSF_PROFILE_REF, PS_OBJ_PROFILE, "profile name"),
+	/* The restart policy: fields of the VM's RESTART_POLICY container. */
+	{ "restart-policy", PSF_RESTART_POLICY, PS_FT_PRESENCE, 0, 0, 0, 0, 0,
+	  0, NULL, "restart after a crash: on|off (off drops the log)", 0 },
+	{ "restart-consistency-image", PSF_CONSISTENCY_IMAGE, PS_FT_REF, 0, 0,
+	  PS_OBJ_IMAGE, 0, 0, 0, NULL, "image to restart from first",
+	  PSF_RESTART_POLICY },
+	{ "restart-boot-image", PSF_BOOT_IMAGE, PS_FT_REF, 0, 0, PS_OBJ_IMAGE,
+	  0, 0, 0, NULL, "image to restart from next", PSF_RESTART_POLICY },
+	{ "restart-window", PSF_RESTART_CONFIG, PS_FT_DURATION, 4,
+	  PSF_RSTC_WINDOW, 0, 0, 0, 0xffffffffu, NULL,
+	  "e.g. 10m, 1h (bare: seconds; 0 = 10m)", PSF_RESTART_POLICY },
+	{ "restart-limit", PSF_RESTART_CONFIG, PS_FT_UINT, 2, PSF_RSTC_LIMIT, 0,
+	  0, 0, 65535, NULL, "restarts allowed within the window",
+	  PSF_RESTART_POLICY },
+	{ "restart-log", PSF_RESTART_LOG, PS_FT_RLOG, 0, 0, 0, 0, 0, 0, NULL,
+	  "restarts so far (\"\" clears)", PSF_RESTART_POLICY },
 	END,
 };
 
@@ -558,7 +574,7 @@ static const struct ps_field image_fields[] = {
 	STR("description", PSF_DESCRIPTION, PS_FT_TEXT, "free text"),
 	STR("path", PSF_PATH, PS_FT_TEXT, "file on the hypervisor host"),
 	{ "size", PSF_IMAGE_CONFIG, PS_FT_SIZE, 8, PSF_IMGC_SIZE_BYTES, 1, 1,
-	  0, UINT64_MAX, NULL, "virtual size, e.g. 20GiB" },
+	  0, UINT64_MAX, NULL, "virtual size, e.g. 20GiB", 0 },
 	ENUM("format", PSF_IMAGE_CONFIG, PSF_IMGC_FORMAT, image_formats,
 	     "raw|qcow2"),
 	ENUM("media", PSF_IMAGE_CONFIG, PSF_IMGC_MEDIA, ps_enum_media,
@@ -574,9 +590,9 @@ static const struct ps_field reservation_fields[] = {
 	ENUM("kind", PSF_RESERVATION_CONFIG, PSF_RESC_KIND, reserve_kinds,
 	     "none|cpu|memory|pci|ioport"),
 	{ "first", PSF_RESERVATION_CONFIG, PS_FT_SIZE, 8, PSF_RESC_FIRST, 1, 1,
-	  0, UINT64_MAX, NULL, "first CPU / base / BDF / port" },
+	  0, UINT64_MAX, NULL, "first CPU / base / BDF / port", 0 },
 	{ "count", PSF_RESERVATION_CONFIG, PS_FT_SIZE, 8, PSF_RESC_COUNT, 1, 1,
-	  0, UINT64_MAX, NULL, "CPUs / bytes / functions / ports" },
+	  0, UINT64_MAX, NULL, "CPUs / bytes / functions / ports", 0 },
 	END,
 };
 
@@ -975,7 +991,10 @@ static int full_record(void *buf, size_t cap, int elem, uint32_t rec,
 static int write_field(void *buf, size_t cap, int elem, enum ps_obj k,
 		       const struct ps_field *f, const void *data)
 {
-	int rec = full_record(buf, cap, elem, f->sig, kinds[k].rec_len);
+	/* Records inside an object's container (RESTART_CONFIG) are the
+	 * only nested ones. */
+	uint32_t rec_len = f->in ? PSF_RSTC_SIZE : kinds[k].rec_len;
+	int rec = full_record(buf, cap, elem, f->sig, rec_len);
 
 	if (rec < 0)
 		return rec;
@@ -1080,10 +1099,19 @@ static int vm_of(const void *buf, int elem)
 	return d >= 2 ? chain[d - 2] : -1;
 }
 
+/* The VM's restart policy names image s as one of its images. */
+static int policy_names(const void *buf, int vm, const char *s, size_t n)
+{
+	int c = psf_find_child(buf, vm, PSF_RESTART_POLICY);
+
+	return c >= 0 && (str_is(buf, c, PSF_CONSISTENCY_IMAGE, s, n) ||
+			  str_is(buf, c, PSF_BOOT_IMAGE, s, n));
+}
+
 /*
  * Who refers to the object (kind k, name s): a NIC to a network, a
- * controller to an image, a reservation to its owner VM, a VM to its
- * profile.  1 with e->holder set, or 0.
+ * controller or a VM's restart policy to an image, a reservation to its
+ * owner VM, a VM to its profile.  1 with e->holder set, or 0.
  */
 static int referenced(const void *buf, enum ps_obj k, const char *s,
 		      size_t n, struct ps_cfg_err *e)
@@ -1110,6 +1138,8 @@ static int referenced(const void *buf, enum ps_obj k, const char *s,
 		}
 		if (k != PS_OBJ_NETWORK && k != PS_OBJ_IMAGE)
 			return 0;
+		if (k == PS_OBJ_IMAGE && policy_names(buf, vm, s, n))
+			return holder_of(buf, vm, PS_OBJ_VM, -1, e), 1;
 		for (el = ps_obj_next(buf, vm, sub, -1); el >= 0;
 		     el = ps_obj_next(buf, vm, sub, el))
 			if (str_is(buf, el, ref, s, n))
@@ -1444,6 +1474,30 @@ static int parse_size_field(const struct ps_field *f, const char *s,
 	return 0;
 }
 
+/* A duration: digits, then s (or nothing), m, h or d; fits a u32. */
+static int parse_duration(const char *s, size_t n, uint64_t *out,
+			  const char **why)
+{
+	static const struct { const char *u; uint32_t mul; } units[] = {
+		{ "", 1 }, { "s", 1 }, { "m", 60 }, { "min", 60 },
+		{ "h", 3600 }, { "d", 86400 },
+	};
+	size_t i = 0, k;
+	uint64_t v;
+
+	if (parse_num(s, n, &i, &v, why))
+		return PS_ERR_BADVALUE;
+	for (k = 0; k < sizeof(units) / sizeof(units[0]); k++) {
+		if (!eq_ci(s + i, n - i, units[k].u))
+			continue;
+		if (v > 0xffffffffull / units[k].mul)
+			return bad(why, "out of range (at most 4294967295 s)");
+		*out = v * units[k].mul;
+		return 0;
+	}
+	return bad(why, "unknown unit (s, m, h or d)");
+}
+
 static int parse_text(const struct ps_field *f, const char *s, size_t n,
 		      struct ps_value *v, const char **why)
 {
@@ -1494,7 +1548,15 @@ int ps_field_parse(const struct ps_field *f, const char *s, size_t n,
 		v->u = b;
 		break;
 	case PS_FT_BOOL:
+	case PS_FT_PRESENCE:
 		rc = parse_bool(s, n, &v->u, &why);
+		break;
+	case PS_FT_DURATION:
+		rc = parse_duration(s, n, &v->u, &why);
+		break;
+	case PS_FT_RLOG:
+		rc = n ? bad(&why, "written by hvagent; only \"\" (clear the "
+			     "log) can be set") : 0;
 		break;
 	case PS_FT_UUID:
 		rc = ps_parse_uuid(s, n, v->b, &why);
@@ -1634,6 +1696,71 @@ static int set_record(void *buf, size_t cap, int elem, enum ps_obj k,
 	return write_field(buf, cap, elem, k, f, le);
 }
 
+/* Container sig under elem (with room for its children), created when
+ * missing.  Its offset. */
+static int need_container(void *buf, size_t cap, int elem, uint32_t sig)
+{
+	uint32_t at;
+	struct room r;
+	int c = psf_find_child(buf, elem, sig), rc;
+
+	if (c != PSF_ERR_NOTFOUND)
+		return c;
+	at = append_point(buf, elem);
+	room_take(buf, elem, at,
+		  PSF_CONTAINER_HDR + PSF_STRUCT_HDR + PS_CFG_ROOM_OTHER, &r);
+	c = psf_insert(buf, cap, elem, child_at(buf, elem, at), sig, NULL, 0);
+	if (c < 0)
+		return c;
+	rc = psf_insert(buf, cap, c, -1, PSF_PAD, NULL, PS_CFG_ROOM_OTHER);
+	if (rc < 0)
+		return rc;
+	rc = room_give(buf, cap, &r);
+	return rc ? rc : c;
+}
+
+/* A value that only removes (an empty string, reference or log). */
+static int removes(const struct ps_field *f, const struct ps_value *v)
+{
+	return !v->len && f->type != PS_FT_UINT && f->type != PS_FT_DURATION;
+}
+
+/* Fields of a container under the object (the restart policy): the
+ * container is made by the first value set in it; removing a value from
+ * an absent container changes nothing. */
+static int set_nested(void *buf, size_t cap, int elem, enum ps_obj k,
+		      const struct ps_field *f, const struct ps_value *v,
+		      struct ps_cfg_err *e)
+{
+	struct ps_field inner = *f;
+	int c;
+
+	if (f->type == PS_FT_PRESENCE) {
+		if (!v->u)
+			return drop_child(buf, elem, f->sig);
+		c = need_container(buf, cap, elem, f->sig);
+		return c < 0 ? c : 0;
+	}
+	if (f->type == PS_FT_REF && v->len &&
+	    ps_obj_find(buf, psf_root(buf), (enum ps_obj)f->arg,
+			(const char *)v->b, v->len) < 0)
+		return fail(e, PS_ERR_BADREF, "no such image");
+	c = psf_find_child(buf, elem, f->in);
+	if (c == PSF_ERR_NOTFOUND && removes(f, v))
+		return 0;
+	c = need_container(buf, cap, elem, f->in);
+	if (c < 0)
+		return c;
+	if (f->type == PS_FT_RLOG || f->type == PS_FT_REF) {
+		if (!v->len)
+			return drop_child(buf, c, f->sig);
+		c = put_child(buf, cap, c, f->sig, v->b, v->len);
+		return c < 0 ? c : 0;
+	}
+	inner.in = f->in;
+	return set_record(buf, cap, c, k, &inner, v, e);
+}
+
 int ps_obj_set_value(void *buf, size_t cap, int elem, enum ps_obj k,
 		     const struct ps_field *f, const struct ps_value *v,
 		     struct ps_cfg_err *e)
@@ -1643,6 +1770,10 @@ int ps_obj_set_value(void *buf, size_t cap, int elem, enum ps_obj k,
 	err_init(e, f ? f->name : NULL);
 	if (!kind_ok(k) || !f || psf_sig(buf, elem) != kinds[k].sig)
 		return PSF_ERR_BADVALUE;
+	if (f->type == PS_FT_RLOG && v->len % PSF_RLOG_LEN)
+		return fail(e, PS_ERR_BADVALUE, "not whole log entries");
+	if (f->in || f->type == PS_FT_PRESENCE)
+		return set_nested(buf, cap, elem, k, f, v, e);
 	switch (f->type) {
 	case PS_FT_MACLIST:
 	case PS_FT_WWNLIST:
@@ -2214,6 +2345,77 @@ static void get_list(struct sb *s, const struct ps_field *f,
 	}
 }
 
+/* Seconds in the largest unit that divides them: 90s, 10m, 2h, 1d. */
+static void sb_duration(struct sb *s, uint64_t v)
+{
+	static const struct { uint32_t mul; const char *u; } u[] = {
+		{ 86400, "d" }, { 3600, "h" }, { 60, "m" }, { 1, "s" },
+	};
+	size_t i;
+
+	for (i = 0; i < 4; i++)
+		if (v % u[i].mul == 0 && (v || u[i].mul == 1)) {
+			sb_u64(s, v / u[i].mul);
+			sb_str(s, u[i].u);
+			return;
+		}
+}
+
+static void sb_2(struct sb *s, unsigned v, char sep)
+{
+	char t[3] = { (char)('0' + v / 10 % 10), (char)('0' + v % 10), sep };
+
+	sb_put(s, t, sep ? 3 : 2);
+}
+
+/* UTC time, ISO 8601 (days to civil date: Howard Hinnant's algorithm). */
+static void sb_time(struct sb *s, uint64_t t)
+{
+	uint64_t days = t / 86400, sec = t % 86400;
+	uint64_t z = days + 719468, era = z / 146097, doe = z - era * 146097;
+	uint64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	uint64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	uint64_t mp = (5 * doy + 2) / 153, d = doy - (153 * mp + 2) / 5 + 1;
+	uint64_t m = mp < 10 ? mp + 3 : mp - 9, y = yoe + era * 400 + (m <= 2);
+
+	sb_u64(s, y);
+	sb_put(s, "-", 1);
+	sb_2(s, (unsigned)m, '-');
+	sb_2(s, (unsigned)d, 'T');
+	sb_2(s, (unsigned)(sec / 3600), ':');
+	sb_2(s, (unsigned)(sec / 60 % 60), ':');
+	sb_2(s, (unsigned)(sec % 60), 'Z');
+}
+
+/* "TIME ACTION#ATTEMPT CAUSE, ..." oldest first. */
+static void get_rlog(struct sb *s, const uint8_t *p, uint32_t len)
+{
+	uint32_t i;
+	const char *nm;
+
+	for (i = 0; p && i + PSF_RLOG_LEN <= len; i += PSF_RLOG_LEN) {
+		const uint8_t *it = p + i;
+
+		if (i)
+			sb_put(s, ", ", 2);
+		sb_time(s, psf_field_uint(it, PSF_RLOG_LEN, PSF_RLOG_TIME, 8));
+		sb_put(s, " ", 1);
+		nm = ps_restart_action_name(it[PSF_RLOG_ACTION]);
+		if (nm)
+			sb_str(s, nm);
+		else
+			sb_u64(s, it[PSF_RLOG_ACTION]);
+		sb_put(s, "#", 1);
+		sb_u64(s, it[PSF_RLOG_ATTEMPT]);
+		sb_put(s, " ", 1);
+		nm = ps_restart_cause_name(it[PSF_RLOG_CAUSE]);
+		if (nm)
+			sb_str(s, nm);
+		else
+			sb_u64(s, it[PSF_RLOG_CAUSE]);
+	}
+}
+
 size_t ps_obj_get(const void *buf, int elem, const struct ps_field *f,
 		  char *out, size_t outlen)
 {
@@ -2223,7 +2425,26 @@ size_t ps_obj_get(const void *buf, int elem, const struct ps_field *f,
 	const uint8_t *p;
 
 	sb_init(&s, out, outlen);
+	if (f->type == PS_FT_PRESENCE) {
+		sb_str(&s, psf_find_child(buf, elem, f->sig) >= 0 ? "on"
+								  : "off");
+		return s.len;
+	}
+	if (f->in && (elem = psf_find_child(buf, elem, f->in)) < 0) {
+		/* No policy: numbers read 0, the rest empty. */
+		if (f->type == PS_FT_UINT)
+			sb_put(&s, "0", 1);
+		return s.len;
+	}
 	switch (f->type) {
+	case PS_FT_DURATION:
+		len = (uint32_t)rec_uint(buf, elem, f->sig, f->off, 4);
+		sb_duration(&s, len ? len : PSF_RESTART_WINDOW_DEFAULT);
+		break;
+	case PS_FT_RLOG:
+		p = psf_child_payload(buf, elem, f->sig, &len);
+		get_rlog(&s, p, p ? len : 0);
+		break;
 	case PS_FT_UINT:
 		sb_u64(&s, rec_uint(buf, elem, f->sig, f->off, f->width));
 		break;
@@ -2313,6 +2534,10 @@ static const struct { uint32_t sig; const char *name; } single[] = {
 	{ PSF_OWNER, "owner" }, { PSF_PROFILE_REF, "profile-ref" },
 	{ PSF_MAC_LIST, "mac-list" }, { PSF_WWN_LIST, "wwn-list" },
 	{ PSF_FC_BOOT, "fc-boot" },
+	{ PSF_CONSISTENCY_IMAGE, "consistency-image" },
+	{ PSF_BOOT_IMAGE, "boot-image" }, { PSF_RESTART_LOG, "restart-log" },
+	{ PSF_RESTART_POLICY, "restart-policy" },
+	{ PSF_RESTART_CONFIG, "restart-config" },
 	{ PSF_VMS, "vms" }, { PSF_NICS, "nics" }, { PSF_STORAGE, "storage" },
 	{ PSF_SERIAL_PORTS, "serial-ports" }, { PSF_NETWORKS, "networks" },
 	{ PSF_IMAGES, "images" }, { PSF_RESERVATIONS, "reservations" },
@@ -2484,6 +2709,45 @@ static void chk_ref(struct chk *k, int el, enum ps_obj kind, int vm,
 	sb_str(&s, "': no such ");
 	sb_str(&s, kinds[to].name);
 	say(k, &s);
+}
+
+/* The VM's restart policy: images that exist, whole log entries. */
+static void chk_policy(struct chk *k, int vm)
+{
+	static const struct { uint32_t sig; const char *field; } refs[] = {
+		{ PSF_CONSISTENCY_IMAGE, "restart-consistency-image" },
+		{ PSF_BOOT_IMAGE, "restart-boot-image" },
+	};
+	const void *buf = k->buf;
+	int c = psf_find_child(buf, vm, PSF_RESTART_POLICY);
+	uint32_t len, i;
+	const char *p;
+	char m[256];
+	struct sb s;
+
+	for (i = 0; c >= 0 && i < 2; i++) {
+		p = str_of(buf, c, refs[i].sig, &len);
+		if (!p || ps_obj_find(buf, psf_root(buf), PS_OBJ_IMAGE, p,
+				      len) >= 0)
+			continue;
+		sb_init(&s, m, sizeof(m));
+		sb_who(&s, buf, vm, PS_OBJ_VM, -1);
+		sb_str(&s, ": ");
+		sb_str(&s, refs[i].field);
+		sb_str(&s, " '");
+		sb_put(&s, p, len > 80 ? 80 : len);
+		sb_str(&s, "': no such image");
+		say(k, &s);
+	}
+	if (c >= 0 && psf_child_payload(buf, c, PSF_RESTART_LOG, &len) &&
+	    len % PSF_RLOG_LEN) {
+		sb_init(&s, m, sizeof(m));
+		sb_who(&s, buf, vm, PS_OBJ_VM, -1);
+		sb_str(&s, ": restart-log is ");
+		sb_u64(&s, len);
+		sb_str(&s, " bytes, not a multiple of 16");
+		say(k, &s);
+	}
 }
 
 /* One identity value and where it lives. */
@@ -2706,6 +2970,7 @@ int ps_cfg_check(const void *buf, uint32_t len, ps_cfg_report_fn fn,
 			chk_set(&k, vm, t, vm);
 		chk_ref(&k, vm, PS_OBJ_VM, -1, PSF_PROFILE_REF,
 			PS_OBJ_PROFILE, "profile");
+		chk_policy(&k, vm);
 		for (el = ps_obj_next(buf, vm, PS_OBJ_NIC, -1); el >= 0;
 		     el = ps_obj_next(buf, vm, PS_OBJ_NIC, el))
 			chk_ref(&k, el, PS_OBJ_NIC, vm, PSF_NETWORK_REF,

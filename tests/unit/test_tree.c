@@ -826,9 +826,9 @@ static void test_schema_tables(void **state)
 					 f->names != NULL);
 		}
 	}
-	/* The core schema's nine records (vm-config .. store-record) and the
+	/* The core schema's ten records (vm-config .. restart-config) and the
 	 * agent's two (agent-record, agent-dom-record). */
-	assert_int_equal(core_records, 9);
+	assert_int_equal(core_records, 10);
 	assert_int_equal(agent_records, 2);
 	assert_int_equal(psf_schema_lookup(PSF_AGENT_DOM_RECORD)->nfields, 2);
 	assert_int_equal(pstt_record_size(psf_schema_lookup(PSF_AGENT_RECORD)),
