@@ -202,6 +202,31 @@ int hv_sync_pass(struct hv_sync *s, struct hv_stats *st);
 #define HV_META_NS "urn:pstate:hvagent"
 #define HV_META_ADOPT "adopt"
 
+/* ------------------------------------------------------------ restarts */
+
+/* Extra event kinds counted as crashes (configuration crash_events). */
+#define HV_CRASH_DESTROYED 0x1u   /* STOPPED/DESTROYED: tests only */
+
+/* A lifecycle event that is a crash: its PSF_CRASH_* cause, else 0.
+ * STOPPED/CRASHED and CRASHED are crashes, STOPPED/FAILED an emulator
+ * failure; shutdowns and destroys are someone's request, not crashes. */
+unsigned hv_crash_cause(int event, int detail, unsigned extra);
+
+struct hv_crash {
+	uint8_t uuid[16];
+	int event, detail;
+	unsigned cause;          /* PSF_CRASH_* */
+};
+
+/* Apply the VM's restart policy to a crash seen at time now (s since
+ * 1970): restart from the consistency or boot image, or leave it
+ * stopped, and append the outcome to the store's RESTART_LOG (one
+ * commit, after the libvirt calls).  *action receives the PSF_RESTART_*
+ * outcome, 0 when nothing was done (no policy, no such VM, or the domain
+ * runs again).  0, or a negative error (store read or commit). */
+int hv_restart_handle(struct hv_sync *s, const struct hv_crash *c,
+		      uint64_t now, uint8_t *action);
+
 /* ------------------------------------------------------------ config */
 
 struct hv_config {
@@ -214,6 +239,7 @@ struct hv_config {
 	unsigned interval_s;     /* generation poll */
 	int log_level;
 	int adopt;
+	unsigned crash_extra;    /* HV_CRASH_*: crash_events beyond the real */
 	char path[512];          /* where it was read from, or "" */
 };
 

@@ -87,6 +87,18 @@ static int set_key(struct hv_config *c, const char *k, const char *v,
 			return -1;
 		return 0;
 	}
+	if (!strcmp(k, "crash_events")) {
+		/* Real crashes always count; "destroyed" adds the operator's
+		 * destroy, for tests on drivers that cannot crash a guest. */
+		*why = "crash_events: crashed,failed or crashed,failed,destroyed";
+		if (!strcmp(v, "crashed,failed"))
+			c->crash_extra = 0;
+		else if (!strcmp(v, "crashed,failed,destroyed"))
+			c->crash_extra = HV_CRASH_DESTROYED;
+		else
+			return -1;
+		return 0;
+	}
 	*why = "unknown key";
 	return -1;
 }

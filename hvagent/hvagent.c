@@ -62,6 +62,9 @@ struct agent {
 	int cb_id, cb_meta;
 	uint64_t lv_seen;   /* libvirt_fingerprint() before the last pass */
 	int dirty;
+	/* Crashes seen by the event callback, handled after it returns. */
+	struct hv_crash crash[32];
+	unsigned ncrash;
 };
 
 static void usage(FILE *f)
@@ -301,12 +304,23 @@ static int lifecycle_cb(virConnectPtr c, virDomainPtr d, int event,
 			int detail, void *opaque)
 {
 	struct agent *a = opaque;
+	unsigned cause = hv_crash_cause(event, detail, a->cfg.crash_extra);
 
 	(void)c;
-	(void)detail;
-	hv_log(HV_DEBUG, "libvirt event %d on '%s'", event,
+	hv_log(HV_DEBUG, "libvirt event %d/%d on '%s'", event, detail,
 	       virDomainGetName(d));
 	a->dirty = 1;
+	/* No libvirt calls from inside the callback: queued for the loop. */
+	if (cause && a->ncrash < sizeof a->crash / sizeof a->crash[0] &&
+	    virDomainGetUUID(d, a->crash[a->ncrash].uuid) == 0) {
+		a->crash[a->ncrash].event = event;
+		a->crash[a->ncrash].detail = detail;
+		a->crash[a->ncrash].cause = cause;
+		a->ncrash++;
+	} else if (cause) {
+		hv_log(HV_ERR, "vm '%s': crash not handled: too many at once",
+		       virDomainGetName(d));
+	}
 	return 0;
 }
 
@@ -397,12 +411,9 @@ static void close_libvirt(struct agent *a)
 
 /* ------------------------------------------------------------ passes */
 
-static int pass(struct agent *a, int boot)
+static void sync_init(struct agent *a, struct hv_sync *sp, int boot)
 {
 	struct hv_sync s = { 0 };
-	struct hv_stats st;
-	struct timespec t0, t1;
-	int rc;
 
 	s.conn = a->conn;
 	s.store = a->store;
@@ -416,6 +427,32 @@ static int pass(struct agent *a, int boot)
 	s.map.domain_type = a->cfg.domain_type;
 	s.map.arch = a->arch;
 	s.map.default_memory_kib = 1048576;
+	*sp = s;
+}
+
+/* Restart policies for the crashes queued by the event callback, before
+ * the pass they also asked for. */
+static void handle_crashes(struct agent *a)
+{
+	struct hv_sync s;
+	unsigned i;
+	uint8_t action;
+
+	sync_init(a, &s, 0);
+	for (i = 0; i < a->ncrash; i++)
+		hv_restart_handle(&s, &a->crash[i], (uint64_t)time(NULL),
+				  &action);
+	a->ncrash = 0;
+}
+
+static int pass(struct agent *a, int boot)
+{
+	struct hv_sync s;
+	struct hv_stats st;
+	struct timespec t0, t1;
+	int rc;
+
+	sync_init(a, &s, boot);
 	/* Taken before the pass reads libvirt: a change made while the pass
 	 * runs shows at the next poll.  The pass's own defines show too, and
 	 * cost one pass that finds nothing to do. */
@@ -526,6 +563,8 @@ static int daemon_loop(struct agent *a)
 			    libvirt_fingerprint(a->conn) != a->lv_seen)
 				a->dirty = 1;
 		}
+		if (a->ncrash)
+			handle_crashes(a);
 		if (!a->dirty)
 			continue;
 		a->dirty = 0;
