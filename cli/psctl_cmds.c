@@ -7,15 +7,14 @@
  * UUIDs and MACs, and prints (tables, or JSON with --json).
  *
  *   NOUN list   [VM]                 (nic, storage: VM required)
- *   NOUN show   NAME                 (vm, net, image, reserve, profile)
+ *   NOUN show   NAME                 (vm, net, image, reserve)
  *   NOUN create NAME [--FIELD VALUE]...
  *   NOUN delete NAME
  *   NOUN set    NAME --FIELD VALUE...
  *   nic|storage add|set VM NAME [--FIELD VALUE]...;  delete VM NAME
  *   serial map VM PORT [--concentrator N --hostname H --mode M]
  *   serial unmap VM PORT
- *   profile assign PROFILE VM|vm:VM|bmc://HOST[:PORT]
- *   profile unassign PROFILE
+ *   (profile show/assign/unassign/move/failover: psctl_move.c)
  *
  * --FIELD=VALUE works too.  VMs get a random UUID on create unless
  * --uuid is given; NICs a random locally administered MAC unless --mac.
@@ -614,116 +613,6 @@ int psctl_check_config(struct psctl_ctx *c, const void *store, uint32_t len,
 	return ps_cfg_check(store, len, check_line, &o);
 }
 
-/* ------------------------------------------------------------ assign */
-
-/* profile assign PROFILE TARGET / profile unassign PROFILE: one edit each
- * through ps_profile_assign / ps_profile_unassign. */
-struct assign_op {
-	const char *cmd;
-	const char *prof;
-	const char *target;          /* NULL: unassign */
-	int try;                     /* unassign: which random bytes */
-	uint8_t rnd[MAC_TRIES][PS_CFG_RND_UNASSIGN];
-};
-
-static int assign_error(struct psctl_ctx *c, const struct assign_op *o,
-			int rc, const struct ps_cfg_err *e)
-{
-	const char *why = e->why ? e->why : ps_strerror(rc);
-	const char *f = e->field;
-
-	if (rc == PSF_ERR_NOTFOUND && f && !strcmp(f, "target"))
-		return psctl_error(c, o->cmd, "target", o->target, rc,
-				   "no such vm");
-	if (rc == PS_ERR_INUSE && f && !strcmp(f, "target"))
-		return psctl_error(c, o->cmd, "target", o->target, rc,
-				   "vm '%s' %s %s; unassign that first",
-				   o->target + (strncmp(o->target, "vm:", 3)
-						? 0 : 3), why, e->holder);
-	if (rc == PS_ERR_INUSE)
-		return psctl_error(c, o->cmd, NULL, NULL, rc,
-				   "profile '%s' %s %s%s", o->prof, why,
-				   e->holder, o->target
-				   ? "; unassign it first" : "");
-	if (rc == PS_ERR_DUPLICATE && e->holder[0])
-		return psctl_error(c, o->cmd, f, e->value[0] ? e->value : NULL,
-				   rc, "vm '%s' cannot take it from profile "
-				   "'%s': %s by %s", o->target +
-				   (strncmp(o->target, "vm:", 3) ? 0 : 3),
-				   o->prof, why, e->holder);
-	return psctl_error(c, o->cmd, f,
-			   f && !strcmp(f, "target") ? o->target
-			   : e->value[0] ? e->value : NULL, rc, "%s", why);
-}
-
-static int assign_edit(struct psctl_ctx *c, void *buf, size_t cap, void *arg)
-{
-	struct assign_op *o = arg;
-	struct ps_cfg_err e;
-	int prof = ps_obj_find(buf, psf_root(buf), PS_OBJ_PROFILE, o->prof,
-			       strlen(o->prof));
-	int rc;
-
-	if (prof < 0) {
-		not_found(c, o->cmd, PS_OBJ_PROFILE, o->prof);
-		return prof;
-	}
-	if (o->target) {
-		rc = ps_profile_assign(buf, cap, prof, o->target,
-				       strlen(o->target), &e);
-		if (rc)
-			assign_error(c, o, rc, &e);
-		return rc;
-	}
-	/* A generated UUID or MAC that is already in use: other bytes (the
-	 * failed call wrote nothing). */
-	for (o->try = 0; o->try < MAC_TRIES; o->try++) {
-		rc = ps_profile_unassign(buf, cap, prof, o->rnd[o->try],
-					 PS_CFG_RND_UNASSIGN, &e);
-		if (rc != PS_ERR_DUPLICATE)
-			break;
-	}
-	if (rc)
-		psctl_error(c, o->cmd, e.field, e.value[0] ? e.value : NULL,
-			    rc, "%s%s%s", e.why ? e.why : ps_strerror(rc),
-			    e.holder[0] ? " by " : "", e.holder);
-	return rc;
-}
-
-static int run_assign(struct psctl_ctx *c, const char *cmd, int assign,
-		      int argc, char **argv)
-{
-	static struct assign_op o;
-	int want = assign ? 3 : 2, rc;
-
-	if (argc != want || argv[1][0] == '-' ||
-	    (assign && argv[2][0] == '-'))
-		return psctl_error(c, cmd, NULL, argc > want ? argv[want] : NULL,
-				   PSCTL_EXIT_USAGE, "usage: %s PROFILE%s", cmd,
-				   assign ? " TARGET (VM, vm:VM or "
-					    "bmc://HOST[:PORT])" : "");
-	memset(&o, 0, sizeof o);
-	o.cmd = cmd;
-	o.prof = argv[1];
-	o.target = assign ? argv[2] : NULL;
-	if (!assign) {
-		rc = rand_bytes(c, cmd, o.rnd, sizeof o.rnd);
-		if (rc)
-			return rc;
-	}
-	return psctl_edit(c, assign_edit, &o);
-}
-
-static int pro_assign(struct psctl_ctx *c, int argc, char **argv)
-{
-	return run_assign(c, "profile assign", 1, argc, argv);
-}
-
-static int pro_unassign(struct psctl_ctx *c, int argc, char **argv)
-{
-	return run_assign(c, "profile unassign", 0, argc, argv);
-}
-
 /* ------------------------------------------------------------ table */
 
 /* One run function per noun and verb (the table passes no noun). */
@@ -748,7 +637,7 @@ EDITS(ser, "serial", PS_OBJ_SERIAL, "map", "unmap")
 NOUN(net, "net", PS_OBJ_NETWORK)
 NOUN(img, "image", PS_OBJ_IMAGE)
 NOUN(res, "reserve", PS_OBJ_RESERVATION)
-NOUN(pro, "profile", PS_OBJ_PROFILE)
+EDITS(pro, "profile", PS_OBJ_PROFILE, "create", "delete")
 static const char *const vm_f[] = {
 	"name", "description", "serial", "uuid", "memory", "cpus", "sockets",
 	"cores", "threads", "power", "pxe", "pxe-nic", "boot", "profile", NULL
@@ -804,12 +693,12 @@ const struct psctl_cmd psctl_object_cmds[] = {
 	TOP(net, "net", "network", net_f),
 	TOP(img, "image", "image", img_f),
 	TOP(res, "reserve", "reservation", res_f),
-	TOP(pro, "profile", "profile", pro_f),
-	{ "profile", "assign", pro_assign, "PROFILE VM|vm:VM|bmc://HOST[:PORT]",
-	  "assign a profile; a VM takes its UUID, serial and MACs (in NIC "
-	  "order; extra NICs keep theirs)", NULL },
-	{ "profile", "unassign", pro_unassign, "PROFILE",
-	  "end an assignment; the VM gets a fresh UUID and MACs, no serial",
-	  NULL },
+	/* profile show, assign, unassign, move, failover: psctl_move.c */
+	{ "profile", "list", pro_list, "", "list profiles", NULL },
+	{ "profile", "create", pro_create, "NAME [--FIELD VALUE]...",
+	  "create a profile", pro_f },
+	{ "profile", "delete", pro_delete, "NAME", "delete a profile", NULL },
+	{ "profile", "set", pro_set, "NAME --FIELD VALUE...",
+	  "change fields of a profile", pro_f },
 	{ NULL, NULL, NULL, NULL, NULL, NULL },
 };
