@@ -55,6 +55,7 @@ struct mtarget {
 	int is_dev;
 	struct psctl_bmc bmc;             /* W_BMC                       */
 	char vm[PS_CFG_NAME_MAX + 1];     /* VM targets                  */
+	const char *arg;                  /* as the user wrote it        */
 };
 
 /* "image:PATH#VM": the store part and the VM name after the last '#'. */
@@ -84,6 +85,7 @@ static int parse_target(struct psctl_ctx *c, const char *cmd, const char *s,
 	int n;
 
 	memset(t, 0, sizeof *t);
+	t->arg = s;
 	if (strlen(s) > PS_CFG_TEXT_MAX)
 		return psctl_error(c, cmd, "target", s, PS_ERR_BADVALUE,
 				   "longer than %u characters",
@@ -93,7 +95,14 @@ static int parse_target(struct psctl_ctx *c, const char *cmd, const char *s,
 				   "the part after '#' is not a VM name");
 	t->kind = t->vm[0] ? PSF_TARGET_VM : PSF_TARGET_PHYSICAL;
 	if (!strncmp(store, "bmc://", 6)) {
+		uint8_t k;
+		size_t o, l;
+		const char *why = NULL;
+
 		t->w = W_BMC;
+		if (ps_parse_target(store, strlen(store), &k, &o, &l, &why))
+			return psctl_error(c, cmd, "target", s,
+					   PS_ERR_BADVALUE, "%s", why);
 		if (psctl_bmc_parse(store, &t->bmc, err, sizeof err))
 			return psctl_error(c, cmd, "target", s,
 					   PS_ERR_BADVALUE, "%s", err);
@@ -244,6 +253,7 @@ struct move {
 	const char *prof;                 /* profile name               */
 	int force;
 	int unassign;
+	int assign;                       /* profile assign (not move)   */
 	struct mtarget src, dst;
 	int has_src, has_dst;
 	struct mtarget src2;              /* unassign of an interrupted
@@ -306,20 +316,30 @@ static int edit_error(struct move *m, int rc, const char *where)
 {
 	const struct ps_cfg_err *e = &m->e;
 	const char *why = e->why ? e->why : ps_strerror(rc);
+	int pool = !strcmp(where, "the pool");
+	char who[PS_CFG_TEXT_MAX + 16];
 
+	if (m->dst.kind == PSF_TARGET_VM)
+		snprintf(who, sizeof who, "vm '%s'", m->dst.vm);
+	else
+		snprintf(who, sizeof who, "server %s", m->dst.text);
 	if (rc == PS_ERR_DUPLICATE)
-		return fail(m, rc, "profile '%s' cannot go to %s: %s %s %s "
-			    "by %s in %s", m->prof, m->dst.text,
-			    e->field ? e->field : "value", e->value, why,
-			    e->holder, where);
+		return psctl_error(m->c, m->cmd, e->field,
+				   e->value[0] ? e->value : NULL, rc,
+				   "%s cannot take it from profile '%s': %s by "
+				   "%s%s%s", who, m->prof, why, e->holder,
+				   pool ? "" : " in ", pool ? "" : where);
 	if (rc == PS_ERR_INUSE && e->field && !strcmp(e->field, "target"))
-		return fail(m, rc, "%s %s %s; move or unassign that first",
-			    where, why, e->holder);
+		return psctl_error(m->c, m->cmd, "target", m->dst.arg, rc,
+				   "%s %s %s; move or unassign that first", who,
+				   why, e->holder);
 	if (rc == PS_ERR_INUSE)
 		return fail(m, rc, "profile '%s' is %s %s in %s", m->prof, why,
 			    e->holder, where);
 	if (rc == PSF_ERR_NOTFOUND)
-		return fail(m, rc, "%s: %s", where, why);
+		return psctl_error(m->c, m->cmd, "target", m->dst.arg, rc,
+				   "%s%s%s", why, pool ? "" : " in ", pool ? ""
+				   : where);
 	return fail(m, rc, "%s: %s%s%s", where, why,
 		    e->holder[0] ? " by " : "", e->holder);
 }
@@ -838,11 +858,17 @@ static int check_pool_target(struct move *m, const struct mtarget *t)
 			continue;
 		if (parse_target(m->c, m->cmd, txt, &o))
 			continue;
-		if (!strcmp(o.text, t->text))
-			return fail(m, PS_ERR_INUSE, "%s already carries "
-				    "profile '%s' (per the pool); move or "
-				    "unassign that first; nothing changed",
-				    t->text, name);
+		if (strcmp(o.text, t->text))
+			continue;
+		if (t->w == W_POOL)
+			return psctl_error(m->c, m->cmd, "target", t->arg,
+					   PS_ERR_INUSE, "vm '%s' already "
+					   "carries profile '%s'; move or "
+					   "unassign that first", t->vm, name);
+		return psctl_error(m->c, m->cmd, "target", t->arg,
+				   PS_ERR_INUSE, "%s already carries profile "
+				   "'%s' (per the pool); move or unassign that "
+				   "first", t->text, name);
 	}
 	return 0;
 }
@@ -909,6 +935,14 @@ static int load(struct move *m, const char *new_target, int *prof_out)
 		if (rc)
 			return rc;
 		m->has_src = 1;
+		/* assign places an unassigned profile; move moves one. */
+		if (m->assign && strcmp(m->src.text, m->dst.text))
+			return fail(m, PS_ERR_INUSE, "profile '%s' already "
+				    "assigned to %s%s%s; unassign it first, or "
+				    "use profile move", m->prof,
+				    m->src.w == W_POOL ? "vm '" : "",
+				    m->src.text,
+				    m->src.w == W_POOL ? "'" : "");
 	}
 	return 0;
 }
@@ -919,17 +953,18 @@ static int validate(struct move *m, int prof)
 {
 	uint32_t n;
 	const void *pool = psctl_store_data(m->c, &n);
-	int rc = ps_profile_check_ids(pool, pool, prof, NULL, 0, &m->e);
+	int rc = 0;
 
-	if (rc)
-		return fail(m, rc, "profile '%s': %s %s %s by %s in the pool",
-			    m->prof, m->e.field, m->e.value, m->e.why,
-			    m->e.holder);
+	/* The target first: its own checks say the most precise thing. */
 	if (m->has_dst) {
 		rc = check_pool_target(m, &m->dst);
 		if (!rc)
 			rc = check_target(m);
 	}
+	if (!rc && ps_profile_check_ids(pool, pool, prof, NULL, 0, &m->e))
+		return fail(m, PS_ERR_DUPLICATE, "profile '%s': %s %s %s by %s "
+			    "in the pool", m->prof, m->e.field, m->e.value,
+			    m->e.why, m->e.holder);
 	if (!rc && m->has_src && !(m->has_dst && !strcmp(m->src.text,
 							  m->dst.text)))
 		rc = check_source(m, &m->src);
@@ -1006,7 +1041,7 @@ static int run_steps(struct move *m)
 }
 
 static int move_cmd(struct psctl_ctx *c, const char *cmd, const char *prof,
-		    const char *target, int force)
+		    const char *target, int force, int assign)
 {
 	static struct move m;
 	int rc, p;
@@ -1018,6 +1053,7 @@ static int move_cmd(struct psctl_ctx *c, const char *cmd, const char *prof,
 	m.prof = prof;
 	m.force = force;
 	m.unassign = target == NULL;
+	m.assign = assign;
 	rc = load(&m, target, &p);
 	if (rc)
 		return rc;
@@ -1070,9 +1106,10 @@ static int pro_move(struct psctl_ctx *c, int argc, char **argv)
 						      : "profile move";
 	const char *pos[2];
 	int force, rc = args(c, cmd, argc, argv, 2, pos, &force,
-			     "PROFILE " TARGET_FORMS " [--force]");
+			     "PROFILE TARGET [--force]; " TARGET_FORMS);
 
-	return rc ? rc : move_cmd(c, cmd, pos[0], pos[1], force);
+	return rc ? rc : move_cmd(c, cmd, pos[0], pos[1], force,
+				    !strcmp(argv[0], "assign"));
 }
 
 static int pro_unassign(struct psctl_ctx *c, int argc, char **argv)
@@ -1081,7 +1118,8 @@ static int pro_unassign(struct psctl_ctx *c, int argc, char **argv)
 	int force, rc = args(c, "profile unassign", argc, argv, 1, pos, &force,
 			     "PROFILE [--force]");
 
-	return rc ? rc : move_cmd(c, "profile unassign", pos[0], NULL, force);
+	return rc ? rc : move_cmd(c, "profile unassign", pos[0], NULL, force,
+				    0);
 }
 
 /* failover FAILED SPARE: the profile the pool places on FAILED (or is
@@ -1121,7 +1159,7 @@ static int pro_failover(struct psctl_ctx *c, int argc, char **argv)
 			    strcmp(o.text, failed.text))
 				continue;
 			str_copy(pool, el, PSF_NAME, name, sizeof name);
-			return move_cmd(c, cmd, name, pos[1], force);
+			return move_cmd(c, cmd, name, pos[1], force, 0);
 		}
 	}
 	return psctl_error(c, cmd, "target", pos[0], PSF_ERR_NOTFOUND,
@@ -1160,6 +1198,41 @@ static int show_place(struct move *m, const char *role,
 	return has == want;
 }
 
+static void json_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			fprintf(f, "\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			fprintf(f, "\\u%04x", (unsigned char)*s);
+		else
+			fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+/* The pool's view only: fields as text, and the move record. */
+static int show_json(struct psctl_ctx *c, const void *pool, int prof)
+{
+	const struct ps_field *f;
+	char v[1024];
+
+	fputc('{', c->out);
+	for (f = ps_obj_fields(PS_OBJ_PROFILE); f->name; f++) {
+		ps_obj_get(pool, prof, f, v, sizeof v);
+		json_str(c->out, f->name);
+		fputs(": ", c->out);
+		json_str(c->out, v);
+		fputs(", ", c->out);
+	}
+	str_copy(pool, prof, PSF_MOVE_SOURCE, v, sizeof v);
+	fputs("\"move-source\": ", c->out);
+	json_str(c->out, v);
+	fputs("}\n", c->out);
+	return 0;
+}
+
 static int pro_show(struct psctl_ctx *c, int argc, char **argv)
 {
 	static struct move m;
@@ -1186,6 +1259,8 @@ static int pro_show(struct psctl_ctx *c, int argc, char **argv)
 	if (prof < 0)
 		return psctl_error(c, m.cmd, "name", m.prof, PSF_ERR_NOTFOUND,
 				   "no such profile");
+	if (c->json)
+		return show_json(c, pool, prof);
 	for (f = ps_obj_fields(PS_OBJ_PROFILE); f->name; f++) {
 		ps_obj_get(pool, prof, f, v, sizeof v);
 		fprintf(c->out, "%-13s %s\n", f->name, v);

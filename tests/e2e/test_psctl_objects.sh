@@ -199,7 +199,7 @@ done <<'XEOF'
 3|target 'bmc://h:0': port not 1-65535|profile assign bronze bmc://h:0
 3|target 'bmc://h:65536': port not 1-65535|profile assign bronze bmc://h:65536
 3|target 'bmc://h_x': characters other than|profile assign bronze bmc://h_x
-3|target 'image:/x.img#vm': not a VM name, vm:NAME or bmc://HOST[:PORT]|profile assign bronze image:/x.img#vm
+7|image:/x.img#vm: unreachable|profile assign bronze image:/x.img#vm
 2|usage: profile assign PROFILE TARGET|profile assign bronze
 2|usage: profile unassign PROFILE|profile unassign
 5|name 'nosuch': no such profile|profile unassign nosuch
@@ -228,10 +228,13 @@ jq_is "unassign: profile cleared" "j['state'] + ' ' + j['target-kind'] + ' [' + 
 jq_is "unassign: profile keeps its identity" "j['uuid'] + ' ' + j['macs']" \
     "22222222-3333-4444-8555-666666666666 02:00:00:00:01:01,02:00:00:00:01:02"
 expect_exit 0 "check after unassign (no identity shared)" -- ps check
-expect_exit 0 "profile assign to bmc://" -- ps profile assign silver bmc://bmc-7.example.net:623
+# A physical server whose key is in hand (profiles across BMCs and hosts:
+# test_profiles.sh).
+"$PSCTL" -q -i "$WORK/srv.img" init >/dev/null 2>&1
+expect_exit 0 "profile assign to a server's key" -- ps profile assign silver "image:$WORK/srv.img"
 expect_exit 0 "profile show physical" -- ps profile show silver --json
 jq_is "assign physical" "j['state'] + ' ' + j['target-kind'] + ' ' + j['target']" \
-    "assigned physical bmc://bmc-7.example.net:623"
+    "assigned physical image:$(realpath "$WORK/srv.img")"
 expect_exit 0 "profile unassign physical" -- ps profile unassign silver
 expect_exit 0 "profile re-assign to the VM" -- ps profile assign silver asg
 expect_exit 0 "profile unassign again" -- ps profile unassign silver
