@@ -2387,6 +2387,33 @@ static void sb_time(struct sb *s, uint64_t t)
 	sb_2(s, (unsigned)(sec % 60), 'Z');
 }
 
+/* Names of RESTART_LOG actions and causes (pstate.h). */
+static const char *const action_names[] = {
+	[PSF_RESTART_CONSISTENCY] = "consistency",
+	[PSF_RESTART_BOOT] = "boot",
+	[PSF_RESTART_STOPPED_LIMIT] = "stopped-limit",
+	[PSF_RESTART_STOPPED_FAILED] = "stopped-failed",
+	[PSF_RESTART_STOPPED_NO_IMAGE] = "stopped-no-image",
+};
+
+static const char *const cause_names[] = {
+	[PSF_CRASH_CRASHED] = "crashed",
+	[PSF_CRASH_FAILED] = "failed",
+	[PSF_CRASH_STOPPED] = "stopped",
+};
+
+const char *ps_restart_action_name(uint8_t action)
+{
+	return action < sizeof(action_names) / sizeof(action_names[0])
+		       ? action_names[action] : NULL;
+}
+
+const char *ps_restart_cause_name(uint8_t cause)
+{
+	return cause < sizeof(cause_names) / sizeof(cause_names[0])
+		       ? cause_names[cause] : NULL;
+}
+
 /* "TIME ACTION#ATTEMPT CAUSE, ..." oldest first. */
 static void get_rlog(struct sb *s, const uint8_t *p, uint32_t len)
 {

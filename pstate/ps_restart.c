@@ -7,36 +7,11 @@
  * in one go, the decision for a crash (which attempt, which image) and
  * the log entry appended to a ring of PSF_RESTART_LOG_MAX.  The decision
  * is made from the store's log only, so an agent restarted between two
- * crashes counts the same way.
+ * crashes counts the same way.  (The action and cause names are in
+ * ps_config.c, which prints the log.)
  */
 #include "pstate.h"
 #include "psf_schema.h"
-
-static const char *const action_names[] = {
-	[PSF_RESTART_CONSISTENCY] = "consistency",
-	[PSF_RESTART_BOOT] = "boot",
-	[PSF_RESTART_STOPPED_LIMIT] = "stopped-limit",
-	[PSF_RESTART_STOPPED_FAILED] = "stopped-failed",
-	[PSF_RESTART_STOPPED_NO_IMAGE] = "stopped-no-image",
-};
-
-static const char *const cause_names[] = {
-	[PSF_CRASH_CRASHED] = "crashed",
-	[PSF_CRASH_FAILED] = "failed",
-	[PSF_CRASH_STOPPED] = "stopped",
-};
-
-const char *ps_restart_action_name(uint8_t action)
-{
-	return action < sizeof(action_names) / sizeof(action_names[0])
-		       ? action_names[action] : NULL;
-}
-
-const char *ps_restart_cause_name(uint8_t cause)
-{
-	return cause < sizeof(cause_names) / sizeof(cause_names[0])
-		       ? cause_names[cause] : NULL;
-}
 
 static int policy_of(const void *buf, int vm)
 {
