@@ -213,14 +213,14 @@ static int ostore_open(const struct mtarget *t, struct ostore *o, int write,
 		return rc;
 	}
 	if (rc) {
-		snprintf(err, n, "%s: cannot open: %s", t->path,
+		snprintf(err, n, "%.300s: cannot open: %s", t->path,
 			 ps_strerror(rc));
 		return rc;
 	}
 	o->media_open = 1;
 	o->s = ps_store_open(&o->m, &rc);
 	if (!o->s) {
-		snprintf(err, n, "%s: %s", t->path, ps_strerror(rc));
+		snprintf(err, n, "%.300s: %s", t->path, ps_strerror(rc));
 		ostore_close(o);
 		return rc;
 	}
@@ -232,7 +232,7 @@ static int ostore_open(const struct mtarget *t, struct ostore *o, int write,
 		cfg.store_path = t->path;
 		rc = ps_sem_sys_open(&o->sem, &cfg);
 		if (rc) {
-			snprintf(err, n, "%s: semaphore: %s", t->path,
+			snprintf(err, n, "%.300s: semaphore: %.150s", t->path,
 				 ps_sem_sys_describe(&o->sem));
 			ostore_close(o);
 			return rc;
