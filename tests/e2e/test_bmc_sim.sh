@@ -97,6 +97,14 @@ ipmi oper 0per-pw -L OPERATOR raw 0x2e 0x20 0xd9 0x7e 0x00 3 1 0 0 0 0 0 \
     >/dev/null 2>"$WORK/err"
 [ "$(cc_of)" = 0xd4 ] && pass "operator write refused (0xd4)" ||
     fail "operator write: $(cat "$WORK/err")"
+# An operator asking for an administrator session gets one from ipmi_sim;
+# the user's own limit must still refuse the write.
+ipmi oper 0per-pw -L ADMINISTRATOR raw 0x2e 0x20 0xd9 0x7e 0x00 3 1 0 0 0 0 0 \
+    >/dev/null 2>"$WORK/err"
+[ "$(cc_of)" = 0xd4 ] && pass "operator write in an administrator session refused (0xd4)" ||
+    fail "operator write as administrator: $(cat "$WORK/err")"
+[ "$(hash_of "$IMG")" = "$h0" ] && pass "image unchanged after operator writes" ||
+    fail "image changed by an operator"
 if ipmi admin wrong-pw raw 0x2e 0x01 0xd9 0x7e 0x00 >/dev/null 2>"$WORK/err"
 then fail "wrong password accepted"
 else pass "wrong password refused ($(head -c 60 "$WORK/err"))"

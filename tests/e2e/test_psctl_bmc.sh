@@ -104,6 +104,8 @@ BO vm show web01 > "$WORK/out" 2>&1 && grep -q '^memory *2GiB' "$WORK/out" &&
 h0=$(hash_of "$IMG")
 expect_exit 7 "operator edit in an operator session refused" -- BO -L operator vm set web01 --memory 1G
 expect_err "privilege refusal says so" "insufficient privilege"
+expect_exit 7 "operator edit (psctl asks for an administrator session) refused" -- BO vm set web01 --memory 1G
+expect_err "operator edit: privilege refusal says so" "insufficient privilege"
 [ "$(hash_of "$IMG")" = "$h0" ] && pass "image unchanged (operator)" ||
     fail "image changed by an operator"
 expect_exit 7 "wrong password refused" -- env IPMI_PASSWORD=nope "$PSCTL" -q --bmc "127.0.0.1:$PORT" vm list
