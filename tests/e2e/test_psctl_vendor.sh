@@ -209,7 +209,8 @@ edit "profile create" profile create gold --serial PRO-1 \
 edit "profile set" profile set gold --boot network,disk --description "gold profile"
 edit "profile assign (vendor VM)" profile assign gold web1
 edit "profile unassign" profile unassign gold
-edit "profile assign (physical)" profile assign gold bmc://10.0.0.5:623
+"$PSCTL" -q -i "$WORK/srv.img" init >/dev/null 2>&1  # a server's key in hand
+edit "profile assign (physical)" profile assign gold "image:$WORK/srv.img"
 edit "profile unassign (physical)" profile unassign gold
 edit "profile delete" profile delete gold
 edit "image delete" image delete deb12
