@@ -235,7 +235,7 @@ bench-callgrind: deps $(BENCH) $(BENCH_NOHW)
 
 # ---------------------------------------------------------------- demo
 DEMO_IMAGE ?= $(BUILD)/pstate-default.img
-demo: deps $(BUILD)/opt/psftool $(BUILD)/opt/psctl
+demo: deps $(BUILD)/opt/psftool $(BUILD)/opt/psctl module-all
 	@scripts/demo.sh $(BUILD)/opt/psftool $(DEMO_IMAGE) $(BUILD)/opt/psctl
 
 # ---------------------------------------------------------------- install

@@ -3,9 +3,14 @@
 # define networks, disk images and VMs (NICs, storage, serial mappings) with
 # psctl, show them, check the store, see an invalid edit refused with the
 # image unchanged; then, at the format level, dump the exported binary with
-# psftool, prove the text form lossless and that damage is caught.
+# psftool, prove the text form lossless and that damage is caught; then the
+# other two writers: a simulated BMC edits the image over IPMI while the host
+# is "off" (and refuses while it runs), and hvagent's boot pass defines the
+# VMs in libvirt.
 #
 # Usage: scripts/demo.sh PSFTOOL IMAGE [PSCTL]
+# Environment: HVAGENT (default: next to PSCTL), BMC_SIM_MODULE (default:
+# DIR-OF-PSCTL/bmc-shim/bmc_sim.so).
 # The image is (re)created from scratch; it is also $PSTATE_IMAGE for every
 # psctl command below, so they open it as the embedded default store (no
 # -i option), exactly as a new user without a USB key would.
@@ -13,8 +18,17 @@ set -eu
 PSFTOOL=${1:?psftool path}
 IMAGE=${2:?image path}
 PSCTL=${3:-$(dirname "$PSFTOOL")/psctl}
+HVAGENT=${HVAGENT:-$(dirname "$PSCTL")/hvagent}
+BMC_SIM_MODULE=${BMC_SIM_MODULE:-$(dirname "$PSCTL")/bmc-shim/bmc_sim.so}
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
 WORK=$(mktemp -d)
-trap 'rm -rf "$WORK"' EXIT
+case $BMC_SIM_MODULE in /*) ;; *) BMC_SIM_MODULE=$PWD/$BMC_SIM_MODULE ;; esac
+export BMC_SIM_MODULE
+cleanup() {
+    "$ROOT/scripts/bmc-sim" stop "$WORK/bmc" >/dev/null 2>&1 || true
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
 PSTATE_IMAGE=$IMAGE
 export PSTATE_IMAGE
 
@@ -27,6 +41,7 @@ run() {
         case $a in
         "$PSCTL") a=psctl ;;
         "$PSFTOOL") a=psftool ;;
+        "$HVAGENT") a=hvagent ;;
         *[!A-Za-z0-9_./:,=@-]*) a="'$a'" ;;
         esac
         line="$line $a"
@@ -133,6 +148,34 @@ if "$PSFTOOL" check "$WORK/damaged.psf"; then
 fi
 echo "rejected, as it must be; the store on $IMAGE is untouched:"
 pc check
+
+step "15. the BMC on auxiliary power edits the same image over IPMI (simulated BMC: ipmi_sim + the shim)"
+port=$((20000 + $(od -An -N2 -tu2 /dev/urandom | tr -d ' ') % 20000))
+BMC_SIM_IMAGE=$IMAGE BMC_SIM_GATE=host-off BMC_SIM_ADMIN_PASS=demo-pw \
+    run "$ROOT/scripts/bmc-sim" start "$WORK/bmc" "$port"
+IPMI_PASSWORD=demo-pw
+export IPMI_PASSWORD
+bmc() { run "$PSCTL" -q --bmc "127.0.0.1:$port" -U admin "$@"; }
+bmc bmc info
+bmc vm set db01 --memory 32GiB
+pc vm show db01
+bmc bmc power on
+before=$(hash_of "$IMAGE")
+printf '$ psctl --bmc 127.0.0.1:%s -U admin vm set db01 --memory 64GiB\n' "$port"
+set +e
+"$PSCTL" -q --bmc "127.0.0.1:$port" -U admin vm set db01 --memory 64GiB 2>"$WORK/err"
+status=$?
+set -e
+cat "$WORK/err"
+[ "$status" -eq 8 ] || die "expected exit status 8 (host powered on), got $status"
+[ "$before" = "$(hash_of "$IMAGE")" ] || die "the refused BMC edit changed the image"
+echo "exit status 8: this platform's BMC writes only while the host is off; image unchanged"
+bmc bmc power off
+run "$ROOT/scripts/bmc-sim" stop "$WORK/bmc"
+
+step "16. the hypervisor boots: hvagent defines the VMs in libvirt (test driver, on a copy)"
+cp "$IMAGE" "$WORK/host.img"
+run "$HVAGENT" --once -i "$WORK/host.img" -u test:///default --stats
 
 printf '\ndemo: all steps passed; try it yourself: PSTATE_IMAGE=%s %s help\n' \
     "$IMAGE" "$PSCTL"
