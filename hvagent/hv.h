@@ -97,6 +97,11 @@ int hv_dom_apply(xmlDocPtr doc, const struct hv_kv *m, const char *uuid,
 /* A fresh domain document for a new VM (name and UUID only). */
 xmlDocPtr hv_dom_skeleton(const struct hv_mapcfg *c);
 
+/* The store VM's PROFILE_REF (absent: no profile).  Not mapped to
+ * libvirt: it is compared only with the synced record, to tell a UUID
+ * change made by a profile assignment (applied) from any other (refused). */
+#define HV_KEY_PROFILE "profile"
+
 /* Keys whose libvirt-side changes are not written back: the store owns
  * them (serial port mappings, image formats); drift is reverted. */
 int hv_key_store_owned(const char *k);
@@ -156,6 +161,8 @@ struct hv_stats {
 	unsigned defines;        /* virDomainDefineXML calls */
 	unsigned undefines;
 	unsigned renames;
+	unsigned moves;          /* identities moved by a profile */
+	unsigned destroys;       /* running domains stopped for a move */
 	unsigned starts;
 	unsigned autostarts;     /* virDomainSetAutostart calls */
 	unsigned pushed;         /* fields written to libvirt */

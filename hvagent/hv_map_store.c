@@ -262,6 +262,7 @@ int hv_store_flatten(const void *buf, int vm, const struct hv_mapcfg *c,
 		     struct hv_kv *out)
 {
 	char name[PS_CFG_NAME_MAX + 1], text[PS_CFG_TEXT_MAX + 1];
+	char prof[PS_CFG_NAME_MAX + 1];
 	uint32_t len;
 	const uint8_t *rec = record(buf, vm, PSF_VM_CONFIG, &len);
 	uint64_t mem = psf_field_uint(rec, len, PSF_VMC_MEMORY_KIB, 8);
@@ -276,6 +277,10 @@ int hv_store_flatten(const void *buf, int vm, const struct hv_mapcfg *c,
 		rc = hv_kv_set(out, "description", text);
 	if (!rc && *child_str(buf, vm, PSF_SERIAL_NUMBER, text, sizeof text))
 		rc = hv_kv_set(out, "serial", text);
+	/* Store only (never pushed or pulled): recorded so that a UUID
+	 * change that comes with a profile assignment is told apart. */
+	if (!rc && *child_str(buf, vm, PSF_PROFILE_REF, prof, sizeof prof))
+		rc = hv_kv_set(out, HV_KEY_PROFILE, prof);
 	if (!rc)
 		rc = hv_kv_setf(out, "memory-kib", "%llu",
 				(unsigned long long)(mem ? mem

@@ -3,9 +3,11 @@
  *
  *   1. read: the store (fresh from media), the agent's last-synced record,
  *      every persistent libvirt domain (inactive XML, autostart, state);
- *   2. plan, per UUID: three-way, field by field (plan_fields);
- *   3. libvirt: renames, defines, undefines, autostart, boot starts --
- *      with no store lock held;
+ *   2. plan, per UUID: identities moved by a profile first (find_moves),
+ *      then three-way, field by field (plan_fields);
+ *   3. libvirt: the old domains of moved identities stopped and
+ *      undefined, then renames, defines, undefines, autostart, boot
+ *      starts -- with no store lock held;
  *   4. store: every write-back and the new synced record in one commit
  *      (ps_update takes the semaphore for the commit only).  A pass with
  *      nothing to do commits nothing: the edited copy is compared with
@@ -29,6 +31,8 @@ enum act {
 	ACT_FORGET,      /* gone on both sides */
 	ACT_SKIP,        /* libvirt-only, not adopted: left alone */
 	ACT_REFUSE,      /* identity change: nothing touched */
+	ACT_MOVE,        /* identity moved by a profile: the old domain
+			    undefined, the domain defined anew */
 };
 
 struct pair {
@@ -48,6 +52,14 @@ struct pair {
 	int store_edit;               /* needs store edits */
 	int record;                   /* keep a synced record */
 	uint8_t flags;
+	/* Identity moves: the source pair (the old UUID, its domain and
+	 * record) hands them to the target (the store VM's new UUID). */
+	struct pair *move_to;         /* source: the target */
+	int moved;                    /* target: dom, L, base are the old
+					 UUID's */
+	int old_gone;                 /* target: the old domain undefined */
+	uint8_t old_uuid[16];
+	char old_uuids[37];
 };
 
 struct pass {
@@ -247,7 +259,7 @@ static void plan_fields(struct pass *ps, struct pair *p)
 		int ds = !same(s, hv_kv_get(bs, k));
 		int dl = !same(l, hv_kv_get(bl, k));
 
-		if (!ds && !dl)
+		if ((!ds && !dl) || !strcmp(k, HV_KEY_PROFILE))
 			continue;
 		if (!ds && hv_key_store_owned(k)) {
 			hv_log(HV_WARN, "vm '%s': %s changed in libvirt ('%s'); "
@@ -309,12 +321,157 @@ static void refuse(struct pass *ps, struct pair *a, struct pair *b,
 	ps->st->refused++;
 }
 
+/* ------------------------------------------------------------ identity moves */
+
+/*
+ * A profile assignment changes a VM's UUID in the store in the same edit
+ * that changes its PROFILE_REF (assign: none -> P, unassign: P -> none,
+ * move: P -> Q).  Seen from the pass: a recorded pair with a domain whose
+ * recorded name is now held, in the store, by a VM with another UUID and
+ * another profile than recorded.  That VM takes the record and the old
+ * domain (which is replaced under the new UUID); any other UUID change is
+ * refused (plan_pair).
+ */
+static struct pair *move_target(struct pass *ps, struct pair *src)
+{
+	const char *name;
+	size_t i;
+
+	if (!src->base || !src->dom || src->act == ACT_REFUSE)
+		return NULL;
+	name = hv_kv_get(&src->base->bs, "name");
+	if (!name || (src->in_store && same(src->name, name)))
+		return NULL;
+	for (i = 0; i < ps->n; i++) {
+		struct pair *q = &ps->p[i];
+
+		if (q != src && q->in_store && same(q->name, name))
+			return same(hv_kv_get(&q->S, HV_KEY_PROFILE),
+				    hv_kv_get(&src->base->bs, HV_KEY_PROFILE))
+				       ? NULL
+				       : q;
+	}
+	return NULL;
+}
+
+/* A target whose own domain or record is not handed on to a move of its
+ * own would hold two domains: refused.  Repeated until no refusal
+ * undoes a move another one relied on. */
+static void check_moves(struct pass *ps)
+{
+	int again = 1;
+	size_t i;
+
+	while (again) {
+		again = 0;
+		for (i = 0; i < ps->n; i++) {
+			struct pair *p = &ps->p[i], *q = p->move_to;
+
+			if (!q || ((!q->dom && !q->base) || q->move_to))
+				continue;
+			hv_log(HV_ERR, "vm '%s': identity moved by profile from "
+			       "%s to %s, but domain %s is defined already; "
+			       "refused: undefine one of them", q->name,
+			       p->uuids, q->uuids, q->uuids);
+			p->move_to = NULL;
+			p->act = q->act = ACT_REFUSE;
+			ps->st->refused++;
+			again = 1;
+		}
+	}
+}
+
+/* What a move hands from the source pair to the target. */
+struct handover {
+	struct pair *to;
+	virDomainPtr dom;
+	xmlDocPtr doc;
+	struct hv_kv L;
+	int autostart, active, marked;
+	struct hv_base *base;
+	uint8_t uuid[16];
+};
+
+static void take(struct handover *h, struct pair *src)
+{
+	h->to = src->move_to;
+	h->dom = src->dom;
+	h->doc = src->doc;
+	h->L = src->L;
+	h->autostart = src->autostart;
+	h->active = src->active;
+	h->marked = src->marked;
+	h->base = src->base;
+	memcpy(h->uuid, src->uuid, 16);
+	src->dom = NULL;
+	src->doc = NULL;
+	hv_kv_init(&src->L);
+	src->autostart = src->active = src->marked = 0;
+	src->base = NULL;
+}
+
+static void give(struct handover *h)
+{
+	struct pair *p = h->to;
+
+	p->dom = h->dom;
+	p->doc = h->doc;
+	p->L = h->L;
+	p->autostart = h->autostart;
+	p->active = h->active;
+	p->marked = h->marked;
+	p->base = h->base;
+	p->moved = 1;
+	memcpy(p->old_uuid, h->uuid, 16);
+	ps_fmt_uuid(h->uuid, p->old_uuids);
+}
+
+/* Every source's domain and record are taken before any is given: a
+ * pair may be the source of one move and the target of another (a
+ * profile moved from one VM to another in the same pass). */
+static int find_moves(struct pass *ps)
+{
+	struct handover *h;
+	size_t i, n = 0;
+
+	for (i = 0; i < ps->n; i++)
+		ps->p[i].move_to = move_target(ps, &ps->p[i]);
+	check_moves(ps);
+	h = calloc(ps->n + 1, sizeof *h);
+	if (!h)
+		return PS_ERR_NOMEM;
+	for (i = 0; i < ps->n; i++)
+		if (ps->p[i].move_to)
+			take(&h[n++], &ps->p[i]);
+	for (i = 0; i < n; i++)
+		give(&h[i]);
+	free(h);
+	return 0;
+}
+
+static void plan_move(struct pass *ps, struct pair *p)
+{
+	const char *was = hv_kv_get(&p->base->bs, HV_KEY_PROFILE);
+	const char *now = hv_kv_get(&p->S, HV_KEY_PROFILE);
+
+	hv_log(HV_INFO, "vm '%s': identity moved by profile ('%s' -> '%s'): "
+	       "UUID %s -> %s", p->name, was ? was : "none",
+	       now ? now : "none", p->old_uuids, p->uuids);
+	plan_fields(ps, p);
+	p->act = ACT_MOVE;
+	ps->st->moves++;
+}
+
 static void plan_pair(struct pass *ps, struct pair *p)
 {
 	struct pair *q;
 
 	if (p->act == ACT_REFUSE)
 		return;
+	if (p->moved) {
+		plan_move(ps, p);
+		return;
+	}
 	if (p->in_store && p->dom) {
 		plan_fields(ps, p);
 	} else if (p->in_store) {
@@ -426,6 +583,10 @@ static int push_libvirt(struct pass *ps, struct pair *p)
 	const char *newname = hv_kv_get(&p->S, "name");
 
 	hv_kv_init(&m);
+	/* A moved identity: the old domain's XML, defined anew under the
+	 * new UUID (the old one is undefined, so there is nothing to
+	 * rename). */
+	xml_change = p->act == ACT_MOVE;
 	if (p->act == ACT_DEFINE_NEW) {
 		hv_kv_copy(&m, &p->S);
 		xml_change = 1;
@@ -468,27 +629,73 @@ static int push_libvirt(struct pass *ps, struct pair *p)
 	return rc;
 }
 
-static int undefine(struct pass *ps, struct pair *p)
+static int undefine_dom(struct pass *ps, struct pair *p)
 {
 	unsigned flags = VIR_DOMAIN_UNDEFINE_MANAGED_SAVE |
 			 VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA |
 			 VIR_DOMAIN_UNDEFINE_NVRAM;
 
-	if (ps->s->dry_run)
-		return 0;
 	ps->st->undefines++;
-	if (p->active)
-		hv_log(HV_WARN, "vm '%s': deleted in the store while running; "
-		       "the domain stays up until it stops", p->name);
 	if (virDomainUndefineFlags(p->dom, flags) < 0 &&
 	    virDomainUndefine(p->dom) < 0) {
 		hv_log(HV_ERR, "vm '%s': undefine: %s", p->name,
 		       virGetLastErrorMessage());
 		return -1;
 	}
+	return 0;
+}
+
+static int undefine(struct pass *ps, struct pair *p)
+{
+	if (ps->s->dry_run)
+		return 0;
+	if (p->active)
+		hv_log(HV_WARN, "vm '%s': deleted in the store while running; "
+		       "the domain stays up until it stops", p->name);
+	if (undefine_dom(ps, p))
+		return -1;
 	hv_log(HV_INFO, "vm '%s': deleted in the store: domain undefined",
 	       p->name);
 	return 0;
+}
+
+/*
+ * The old domain of a moved identity goes before anything is defined, so
+ * that no UUID or MAC is ever defined twice in libvirt, and it is
+ * stopped first: the identity must not stay live on it while it appears
+ * under another domain.  A failure leaves the pair as it was (its
+ * record kept under the old UUID); the next pass tries again.
+ */
+static void release_old(struct pass *ps, struct pair *p)
+{
+	if (ps->s->dry_run)
+		return;
+	if (p->active) {
+		hv_log(HV_WARN, "vm '%s': domain %s is running; destroyed: "
+		       "identity moved by profile (now %s)", p->name,
+		       p->old_uuids, p->uuids);
+		ps->st->destroys++;
+		if (virDomainDestroy(p->dom) < 0) {
+			hv_log(HV_ERR, "vm '%s': destroying domain %s: %s",
+			       p->name, p->old_uuids,
+			       virGetLastErrorMessage());
+			p->failed = 1;
+			ps->st->errors++;
+			return;
+		}
+		p->active = 0;
+	}
+	if (undefine_dom(ps, p)) {
+		p->failed = 1;
+		ps->st->errors++;
+		return;
+	}
+	hv_log(HV_INFO, "vm '%s': domain %s undefined: identity moved by "
+	       "profile", p->name, p->old_uuids);
+	virDomainFree(p->dom);
+	p->dom = NULL;
+	p->autostart = 0;
+	p->old_gone = 1;
 }
 
 /* --once: power "on" starts, "last" starts what ran when last seen. */
@@ -535,6 +742,14 @@ static void run_libvirt(struct pass *ps, struct pair *p)
 	case ACT_STORE_NEW:
 		rc = hv_kv_copy(&p->bl_new, &p->L);
 		break;
+	case ACT_MOVE:
+		if (p->failed)
+			return;
+		rc = push_libvirt(ps, p);
+		if (!rc)
+			hv_log(HV_INFO, "vm '%s': domain %s defined (was %s)",
+			       p->name, p->uuids, p->old_uuids);
+		break;
 	default:
 		break;
 	}
@@ -544,7 +759,8 @@ static void run_libvirt(struct pass *ps, struct pair *p)
 		ps->st->errors++;
 	}
 	if (!rc && ps->s->boot && p->in_store &&
-	    (p->act == ACT_NONE || p->act == ACT_DEFINE_NEW))
+	    (p->act == ACT_NONE || p->act == ACT_DEFINE_NEW ||
+	     p->act == ACT_MOVE))
 		boot_power(ps, p);
 }
 
@@ -713,29 +929,49 @@ static int store_del(struct pass *ps, void *buf, int vm, struct pair *p)
 	return 0;
 }
 
-/* Which pairs keep a record, and with which flags. */
+static int recorded(const struct hv_record *r, size_t n,
+		    const uint8_t uuid[16])
+{
+	while (n--)
+		if (!memcmp(r[n].uuid, uuid, 16))
+			return 1;
+	return 0;
+}
+
+/* The record a pair keeps when this pass did not sync it: its old one,
+ * under the UUID it was made for.  A move that failed after undefining
+ * the old domain keeps none: the next pass defines the VM as new. */
+static int old_record(const struct pair *p, struct hv_record *r)
+{
+	if (!p->base || (p->moved && p->old_gone))
+		return 0;
+	*r = (struct hv_record){ { 0 }, p->base->flags, &p->base->bs,
+				 &p->base->bl };
+	memcpy(r->uuid, p->moved ? p->old_uuid : p->uuid, 16);
+	return 1;
+}
+
+/* Which pairs keep a record, and with which flags (one per UUID). */
 static size_t build_records(struct pass *ps, struct hv_record *r)
 {
 	size_t i, n = 0;
 
 	for (i = 0; i < ps->n; i++) {
 		struct pair *p = &ps->p[i];
+		struct hv_record one;
 
-		if (p->act == ACT_REFUSE || (p->failed && p->base)) {
-			if (!p->base)
+		if (p->act == ACT_REFUSE || p->failed) {
+			if (!old_record(p, &one))
 				continue;
-			r[n++] = (struct hv_record){ { 0 }, p->base->flags,
-						     &p->base->bs,
-						     &p->base->bl };
-			memcpy(r[n - 1].uuid, p->uuid, 16);
+		} else if (p->record) {
+			one = (struct hv_record){ { 0 }, p->flags, &p->bs_new,
+						  &p->bl_new };
+			memcpy(one.uuid, p->uuid, 16);
+		} else {
 			continue;
 		}
-		if (!p->record)
-			continue;
-		r[n] = (struct hv_record){ { 0 }, p->flags, &p->bs_new,
-					   &p->bl_new };
-		memcpy(r[n].uuid, p->uuid, 16);
-		n++;
+		if (!recorded(r, n, one.uuid))
+			r[n++] = one;
 	}
 	return n;
 }
@@ -842,6 +1078,7 @@ static void add_libvirt_calls(struct hv_stats *sum, const struct hv_stats *a)
 	sum->defines += a->defines;
 	sum->undefines += a->undefines;
 	sum->renames += a->renames;
+	sum->destroys += a->destroys;
 	sum->starts += a->starts;
 	sum->autostarts += a->autostarts;
 }
@@ -858,8 +1095,13 @@ static int pass_once(struct hv_sync *s, struct hv_stats *st)
 	for (i = 0; !rc && i < ps.n; i++)
 		if (ps.use_bases)
 			ps.p[i].base = hv_bases_find(&ps.bases, ps.p[i].uuid);
+	if (!rc)
+		rc = find_moves(&ps);
 	for (i = 0; !rc && i < ps.n; i++)
 		plan_pair(&ps, &ps.p[i]);
+	for (i = 0; !rc && i < ps.n; i++)
+		if (ps.p[i].act == ACT_MOVE)
+			release_old(&ps, &ps.p[i]);
 	for (i = 0; !rc && i < ps.n; i++)
 		run_libvirt(&ps, &ps.p[i]);
 	st->vms = (unsigned)ps.n;
@@ -914,6 +1156,7 @@ int hv_sync_pass(struct hv_sync *s, struct hv_stats *st)
 	st->defines = calls.defines;
 	st->undefines = calls.undefines;
 	st->renames = calls.renames;
+	st->destroys = calls.destroys;
 	st->starts = calls.starts;
 	st->autostarts = calls.autostarts;
 	st->retries = attempt;

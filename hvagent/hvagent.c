@@ -475,12 +475,13 @@ static int pass(struct agent *a, int boot)
 		printf("vms=%u defines=%u undefines=%u renames=%u autostarts=%u "
 		       "starts=%u pushed=%u pulled=%u conflicts=%u refused=%u "
 		       "errors=%u store_creates=%u store_deletes=%u commits=%u "
-		       "retries=%u sectors_written=%llu\n",
+		       "retries=%u sectors_written=%llu moves=%u destroys=%u\n",
 		       st.vms, st.defines, st.undefines, st.renames,
 		       st.autostarts, st.starts, st.pushed, st.pulled,
 		       st.conflicts, st.refused, st.errors, st.store_creates,
 		       st.store_deletes, st.commits, st.retries,
-		       (unsigned long long)st.sectors_written);
+		       (unsigned long long)st.sectors_written, st.moves,
+		       st.destroys);
 	fflush(stdout);
 	if (rc == PS_ERR_IO && !virConnectIsAlive(a->conn))
 		return -EXIT_LIBVIRT;
