@@ -269,3 +269,11 @@ include $(wildcard hvagent/hvagent.mk bmc-shim/bmc-shim.mk)
 module-all: $(MODULE_ALL)
 module-test-bins: $(MODULE_TEST_BINS)
 module-e2e-deps: $(MODULE_E2E_DEPS)
+
+# hvagent's parsers (synced-record text, domain XML, agent state) under the
+# fuzzer: the agent's mapping sources and the edit layer they call.
+FUZZ_HV_SRC := hvagent/hv_kv.c hvagent/hv_log.c hvagent/hv_map_store.c \
+	hvagent/hv_map_dom.c hvagent/hv_state.c pstate/ps_config.c \
+	pstate/ps_restart.c pstate/ps_strerror.c
+$(BUILD)/fuzz/fuzz_hvagent: FUZZ_EXTRA := $(FUZZ_HV_SRC) -Ihvagent $(HV_CFLAGS) $(HV_LIBS)
+$(BUILD)/fuzz/fuzz_hvagent: $(FUZZ_HV_SRC) hvagent/hv.h $(PSTATE_HDRS)

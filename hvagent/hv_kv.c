@@ -245,7 +245,11 @@ static int kv_parse_lines(struct hv_kv *m, struct hv_kv *absent,
 		val[vl] = '\0';
 		if (i < n)
 			i++;    /* the newline */
-		if (!kl)
+		/* Keys and values are C strings: a line with a NUL byte in it
+		 * was not written by the agent (a damaged record) and is
+		 * dropped whole, rather than read as a shorter key or value
+		 * that could collide with another line's. */
+		if (!kl || strlen(line) != kl || strlen(val) != vl)
 			continue;
 		if (has_eq)
 			rc = hv_kv_set(m, line, val);

@@ -15,6 +15,8 @@ for bin in "$@"; do
     fuzz_binary) cp "$root"/tests/vectors/*.bin "$corpus"/ 2>/dev/null || true ;;
     fuzz_text)   cp "$root"/docs/examples/*.txt "$root"/tests/e2e/*.txt "$corpus"/ 2>/dev/null || true ;;
     esac
+    # Hand-written seeds for a target, where it has some.
+    cp "$root"/tests/fuzz/seeds/"$name"/* "$corpus"/ 2>/dev/null || true
     log=$root/build/fuzz/$name.log
     printf 'fuzz: %s for %ss ... ' "$name" "$FUZZ_TIME"
     if (cd "$root/build/fuzz" && "$bin" -max_total_time="$FUZZ_TIME" \
