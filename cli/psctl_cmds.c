@@ -1,6 +1,6 @@
 /*
  * psctl_cmds.c - psctl's object commands (vm, nic, storage, serial, net,
- * image, reserve, profile): thin front ends over the configuration edits
+ * image, reserve, profile, server): thin front ends over the configuration edits
  * in libpstate (pstate.h section 10), which parse every value and make
  * every cross-element check.  This file only splits arguments, runs one
  * transaction per command (psctl_edit), supplies randomness for generated
@@ -18,9 +18,13 @@
  *
  * --FIELD=VALUE works too.  VMs get a random UUID on create unless
  * --uuid is given; NICs a random locally administered MAC unless --mac.
+ * A server needs --target; an image: or dev: path in it is made absolute
+ * here (the library, shared with firmware, has no working directory).
  */
+#define _XOPEN_SOURCE 700 /* realpath */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,6 +52,7 @@ struct op {
 	const char *fval[MAX_FIELDS];
 	int gen;                     /* generate a UUID (vm) / MAC (nic)   */
 	uint8_t rnd[16 * MAC_TRIES];
+	char target[PATH_MAX + 8];   /* server: --target made absolute     */
 };
 
 /* ------------------------------------------------------------ helpers */
@@ -295,6 +300,38 @@ static int parse_op(struct psctl_ctx *c, struct op *o, const char *cmd,
 	return 0;
 }
 
+/* A server's image:/dev: path in one spelling (absolute, symbolic links
+ * resolved when it exists), as profile moves spell targets. */
+static int abs_target(struct psctl_ctx *c, struct op *o)
+{
+	char cwd[PATH_MAX], path[PATH_MAX];
+	const char *v, *p;
+	int i, n;
+
+	for (i = 0; i < o->nf; i++) {
+		if (strcmp(o->fname[i], "target"))
+			continue;
+		v = o->fval[i];
+		n = !strncmp(v, "image:", 6) ? 6 : !strncmp(v, "dev:", 4) ? 4
+									: 0;
+		p = v + n;
+		if (!n || !*p || strchr(p, '#'))
+			continue;  /* the library says what is wrong */
+		if (realpath(p, path))
+			p = path;
+		else if (*p != '/' && getcwd(cwd, sizeof cwd) &&
+			 snprintf(path, sizeof path, "%s/%s", cwd, p) <
+				 (int)sizeof path)
+			p = path;
+		if ((size_t)snprintf(o->target, sizeof o->target, "%.*s%s", n,
+				     v, p) >= sizeof o->target)
+			return psctl_error(c, o->cmd, "target", v,
+					   PS_ERR_BADVALUE, "path too long");
+		o->fval[i] = o->target;
+	}
+	return 0;
+}
+
 static int run_edit(struct psctl_ctx *c, const char *cmd, enum ps_obj k,
 		    enum verb verb, int argc, char **argv)
 {
@@ -303,6 +340,16 @@ static int run_edit(struct psctl_ctx *c, const char *cmd, enum ps_obj k,
 
 	if (rc)
 		return rc;
+	if (k == PS_OBJ_SERVER && verb == V_CREATE && !has_field(&o, "target"))
+		return psctl_error(c, cmd, NULL, NULL, PSCTL_EXIT_USAGE,
+				   "usage: %s NAME --target TARGET "
+				   "(bmc://HOST[:PORT], image:PATH or "
+				   "dev:DEVICE)", cmd);
+	if (k == PS_OBJ_SERVER) {
+		rc = abs_target(c, &o);
+		if (rc)
+			return rc;
+	}
 	if (verb == V_CREATE &&
 	    ((k == PS_OBJ_VM && !has_field(&o, "uuid")) ||
 	     (k == PS_OBJ_NIC && !has_field(&o, "mac")))) {
@@ -420,6 +467,7 @@ static const char *const *columns(enum ps_obj k)
 					"writable" },
 		[PS_OBJ_SERIAL] = { "port", "concentrator", "mode",
 				    "hostname" },
+		[PS_OBJ_SERVER] = { "name", "target", "description" },
 	};
 	return cols[k];
 }
@@ -454,6 +502,19 @@ static void header(FILE *f, enum ps_obj k, int with_vm)
 	}
 }
 
+/* "TARGET (server A)" when a server of the store names the target. */
+static void server_note(const void *buf, char *v, size_t cap)
+{
+	int srv = ps_server_by_target(buf, v, strlen(v));
+	char name[PS_CFG_NAME_MAX + 1];
+	size_t n = strlen(v);
+
+	if (srv < 0)
+		return;
+	ps_obj_key(buf, srv, PS_OBJ_SERVER, name, sizeof name);
+	snprintf(v + n, cap - n, " (server %s)", name);
+}
+
 static void row(FILE *f, const void *buf, int el, enum ps_obj k,
 		const char *vm)
 {
@@ -466,6 +527,8 @@ static void row(FILE *f, const void *buf, int el, enum ps_obj k,
 	for (i = 0; i < 6 && col[i]; i++) {
 		ps_obj_get(buf, el, ps_obj_field(k, col[i], strlen(col[i])), v,
 			   sizeof v);
+		if (k == PS_OBJ_PROFILE && !strcmp(col[i], "target"))
+			server_note(buf, v, sizeof v);
 		cell(f, col[i], v, i == 5 || !col[i + 1]);
 	}
 }
@@ -638,6 +701,7 @@ NOUN(net, "net", PS_OBJ_NETWORK)
 NOUN(img, "image", PS_OBJ_IMAGE)
 NOUN(res, "reserve", PS_OBJ_RESERVATION)
 EDITS(pro, "profile", PS_OBJ_PROFILE, "create", "delete")
+NOUN(srv, "server", PS_OBJ_SERVER)
 static const char *const vm_f[] = {
 	"name", "description", "serial", "uuid", "memory", "cpus", "sockets",
 	"cores", "threads", "power", "pxe", "pxe-nic", "boot", "profile", NULL
@@ -657,6 +721,7 @@ static const char *const res_f[] = { "name", "owner", "kind", "first",
 static const char *const pro_f[] = { "name", "description", "serial", "uuid",
 				     "state", "target-kind", "target", "macs",
 				     "wwns", "fc-boot", "boot", NULL };
+static const char *const srv_f[] = { "name", "description", "target", NULL };
 
 #define TOP(fn, noun, what, fl)                                             \
 	{ noun, "list", fn##_list, "", "list " what "s", NULL },            \
@@ -700,5 +765,16 @@ const struct psctl_cmd psctl_object_cmds[] = {
 	{ "profile", "delete", pro_delete, "NAME", "delete a profile", NULL },
 	{ "profile", "set", pro_set, "NAME --FIELD VALUE...",
 	  "change fields of a profile", pro_f },
+	/* Named servers: where a target goes, SERVER or SERVER#VM. */
+	{ "server", "list", srv_list, "", "list named servers", NULL },
+	{ "server", "show", srv_show, "NAME", "show one server", NULL },
+	{ "server", "create", srv_create,
+	  "NAME --target TARGET [--description TEXT]",
+	  "name a physical server (bmc://HOST[:PORT], image:PATH, "
+	  "dev:DEVICE)", srv_f },
+	{ "server", "delete", srv_delete, "NAME",
+	  "delete a server (not while a profile is placed on it)", NULL },
+	{ "server", "set", srv_set, "NAME --FIELD VALUE...",
+	  "rename a server, change its target or description", srv_f },
 	{ NULL, NULL, NULL, NULL, NULL, NULL },
 };

@@ -272,6 +272,8 @@ static const struct psf_elem_desc schema[] = {
 	E_CONTAINER(PSF_PROFILE, "profile"),
 	E_CONTAINER(PSF_STORE_INFO, "store-info"),
 	E_CONTAINER(PSF_RESTART_POLICY, "restart-policy"),
+	E_CONTAINER(PSF_SERVERS, "servers"),
+	E_CONTAINER(PSF_SERVER, "server"),
 	E_CONTAINER(PSF_AGENT_STATE, "agent-state"),
 	E_CONTAINER(PSF_BMC_STATE, "bmc-state"),
 	/* Agent namespace (docs/hvagent.md). */

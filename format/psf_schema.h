@@ -73,6 +73,8 @@ extern "C" {
 #define PSF_PROFILE       PSF_CORE_CONTAINER(0x0110)
 #define PSF_STORE_INFO    PSF_CORE_CONTAINER(0x0111) /* bookkeeping         */
 #define PSF_RESTART_POLICY PSF_CORE_CONTAINER(0x0112) /* under a VM         */
+#define PSF_SERVERS       PSF_CORE_CONTAINER(0x0113) /* set of SERVER       */
+#define PSF_SERVER        PSF_CORE_CONTAINER(0x0114) /* a named server      */
 
 /* Containers other namespaces own at the root, reserved here so every tool
  * agrees on where they live. */

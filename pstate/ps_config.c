@@ -614,10 +614,19 @@ static const struct ps_field profile_fields[] = {
 	END,
 };
 
+/* A server names a physical target; it has no record. */
+static const struct ps_field server_fields[] = {
+	STR("name", PSF_NAME, PS_FT_NAME, "new name"),
+	STR("description", PSF_DESCRIPTION, PS_FT_TEXT, "free text"),
+	STR("target", PSF_TARGET, PS_FT_PTARGET,
+	    "bmc://HOST[:PORT], image:PATH or dev:DEVICE"),
+	END,
+};
+
 /* What distinguishes the kinds of object. */
 struct kind {
 	const char *name;
-	uint32_t set, sig, rec;
+	uint32_t set, sig, rec;  /* rec 0: no record (a server) */
 	uint16_t rec_len, room;
 	uint8_t sub;            /* lives under a VM */
 	uint8_t by_port;        /* key is SERIAL_CONFIG.port, not NAME */
@@ -648,6 +657,8 @@ static const struct kind kinds[PS_OBJ_COUNT] = {
 	[PS_OBJ_SERIAL] = { "serial-port", PSF_SERIAL_PORTS, PSF_SERIAL_PORT,
 			    PSF_SERIAL_CONFIG, PSF_SERC_SIZE, PS_CFG_ROOM_SUB,
 			    1, 1, serial_fields },
+	[PS_OBJ_SERVER] = { "server", PSF_SERVERS, PSF_SERVER, 0, 0,
+			    PS_CFG_ROOM_OTHER, 0, 0, server_fields },
 };
 
 static int kind_ok(enum ps_obj k)
@@ -1069,7 +1080,7 @@ int ps_obj_create(void *buf, size_t cap, int parent, enum ps_obj k,
 	psf_memset(rec, 0, sizeof(rec));
 	if (kd->by_port)
 		psf_put_le16(rec + PSF_SERC_PORT, (uint16_t)port);
-	need = PSF_CONTAINER_HDR + PSF_STRUCT_HDR + kd->rec_len +
+	need = PSF_CONTAINER_HDR + (kd->rec ? PSF_STRUCT_HDR + kd->rec_len : 0) +
 	       PSF_STRUCT_HDR + kd->room +
 	       (kd->by_port ? 0 : PSF_STRUCT_HDR + (uint32_t)n);
 	at = append_point(buf, set);
@@ -1079,7 +1090,7 @@ int ps_obj_create(void *buf, size_t cap, int parent, enum ps_obj k,
 		return el;
 	rc = kd->by_port ? 0 : psf_insert(buf, cap, el, -1, PSF_NAME, s,
 					   (uint32_t)n);
-	if (rc >= 0)
+	if (rc >= 0 && kd->rec)
 		rc = psf_insert(buf, cap, el, -1, kd->rec, rec, kd->rec_len);
 	if (rc >= 0)
 		rc = psf_insert(buf, cap, el, -1, PSF_PAD, NULL, kd->room);
@@ -1147,6 +1158,10 @@ static int referenced(const void *buf, enum ps_obj k, const char *s,
 	}
 	return 0;
 }
+
+static int server_used(const void *buf, int server, struct ps_cfg_err *e);
+static void sb_who(struct sb *s, const void *buf, int el, enum ps_obj k,
+		   int vm);
 
 /* Identities that must be unique among VMs and profiles. */
 enum ident { ID_UUID, ID_MAC, ID_SERIAL, ID_WWN };
@@ -1312,6 +1327,8 @@ int ps_obj_delete(void *buf, int elem, enum ps_obj k, struct ps_cfg_err *e)
 	name = str_of(buf, elem, PSF_NAME, &len);
 	if (name && referenced(buf, k, name, len, e))
 		return fail(e, PS_ERR_INUSE, "still referenced");
+	if (k == PS_OBJ_SERVER && server_used(buf, elem, e))
+		return fail(e, PS_ERR_INUSE, "is in use");
 	if (k != PS_OBJ_NIC)
 		return psf_wip_nop(buf, elem);
 	/* Keep pxe-nic pointing at the same NIC: later ones move up. */
@@ -1526,6 +1543,26 @@ static int parse_text(const struct ps_field *f, const char *s, size_t n,
 	return 0;
 }
 
+/* A server's target: never empty, never #VM, stored normalised. */
+static int parse_ptarget(const char *s, size_t n, struct ps_value *v,
+			 const char **why)
+{
+	size_t i;
+	int len;
+
+	if (!n)
+		return bad(why, "a server needs a target");
+	for (i = 0; i < n; i++)
+		if (s[i] == '#')
+			return bad(why, "a server is a physical target: no "
+				   "#VM (write SERVER#VM where a target goes)");
+	len = ps_target_norm(s, n, (char *)v->b, sizeof(v->b), why);
+	if (len < 0)
+		return len;
+	v->len = (uint32_t)len;
+	return 0;
+}
+
 int ps_field_parse(const struct ps_field *f, const char *s, size_t n,
 		   struct ps_value *v, struct ps_cfg_err *e)
 {
@@ -1561,6 +1598,9 @@ int ps_field_parse(const struct ps_field *f, const char *s, size_t n,
 	case PS_FT_UUID:
 		rc = ps_parse_uuid(s, n, v->b, &why);
 		v->len = 16;
+		break;
+	case PS_FT_PTARGET:
+		rc = parse_ptarget(s, n, v, &why);
 		break;
 	case PS_FT_MAC:
 		rc = ps_parse_mac(s, n, v->b, &why);
@@ -1609,6 +1649,33 @@ static int set_name(void *buf, size_t cap, int elem, enum ps_obj k,
 		return fail(e, PS_ERR_INUSE, "old name still referenced");
 	other = put_child(buf, cap, elem, PSF_NAME, v->b, v->len);
 	return other < 0 ? other : 0;
+}
+
+/* A new target for the server at elem, normalised again (a value from
+ * ps_obj_set_value was not parsed here): no other server names it, and
+ * no profile is placed on the one it has (it would lose its name). */
+static int set_server_target(void *buf, size_t cap, int elem,
+			     const struct ps_field *f,
+			     const struct ps_value *in, struct ps_cfg_err *e)
+{
+	struct ps_value v;
+	const char *why = NULL, *old;
+	uint32_t len;
+	int other, rc = parse_ptarget((const char *)in->b, in->len, &v, &why);
+
+	if (rc)
+		return fail(e, rc, why);
+	other = ps_server_by_target(buf, (const char *)v.b, v.len);
+	if (other >= 0 && other != elem) {
+		holder_of(buf, other, PS_OBJ_SERVER, -1, e);
+		return fail(e, PS_ERR_DUPLICATE, "already named");
+	}
+	old = str_of(buf, elem, PSF_TARGET, &len);
+	if (old && !(len == v.len && psf_memcmp(old, v.b, len) == 0) &&
+	    server_used(buf, elem, e))
+		return fail(e, PS_ERR_INUSE, "is in use");
+	rc = put_child(buf, cap, elem, f->sig, v.b, v.len);
+	return rc < 0 ? rc : 0;
 }
 
 static int set_string(void *buf, size_t cap, int elem, enum ps_obj k,
@@ -1793,6 +1860,8 @@ int ps_obj_set_value(void *buf, size_t cap, int elem, enum ps_obj k,
 	case PS_FT_HOST:
 	case PS_FT_REF:
 		return set_string(buf, cap, elem, k, f, v, e);
+	case PS_FT_PTARGET:
+		return set_server_target(buf, cap, elem, f, v, e);
 	default:
 		return set_record(buf, cap, elem, k, f, v, e);
 	}
@@ -1880,6 +1949,130 @@ int ps_parse_target(const char *s, size_t n, uint8_t *kind, size_t *name_off,
 	}
 	if (ps_check_name(s + *name_off, *name_len, NULL))
 		return bad(why, "not a VM name, vm:NAME or bmc://HOST[:PORT]");
+	return 0;
+}
+
+/* The length of the physical part of a target: the text before the last
+ * '#' (a VM follows it). */
+static size_t phys_len(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = n; i > 0; i--)
+		if (s[i - 1] == '#')
+			return i - 1;
+	return n;
+}
+
+/* bmc://HOST[:PORT] (already valid) as bmc://host:port. */
+static void norm_bmc(struct sb *o, const char *s, size_t n)
+{
+	size_t i, e = 6;
+	uint64_t port = 623;
+
+	if (s[e] == '[') {
+		while (s[e] != ']')
+			e++;
+		e++;
+	} else {
+		while (e < n && s[e] != ':')
+			e++;
+	}
+	if (e < n)
+		ps_parse_uint(s + e + 1, n - e - 1, 1, 65535, &port, NULL);
+	sb_str(o, "bmc://");
+	for (i = 6; i < e; i++) {
+		char c = lower(s[i]);
+
+		sb_put(o, &c, 1);
+	}
+	sb_put(o, ":", 1);
+	sb_u64(o, port);
+}
+
+int ps_target_norm(const char *s, size_t n, char *out, size_t cap,
+		   const char **why)
+{
+	struct sb o;
+	size_t vo, vl, pre;
+	uint8_t kind;
+
+	n = phys_len(s, n);
+	sb_init(&o, out, cap);
+	pre = n >= 6 && psf_memcmp(s, "image:", 6) == 0 ? 6
+	      : n >= 4 && psf_memcmp(s, "dev:", 4) == 0 ? 4 : 0;
+	if (n >= 6 && eq_ci(s, 6, "bmc://")) {
+		if (ps_parse_target(s, n, &kind, &vo, &vl, why))
+			return PS_ERR_BADVALUE;
+		norm_bmc(&o, s, n);
+	} else if (pre) {
+		if (n == pre)
+			return bad(why, "empty path");
+		if (s[pre] != '/')
+			return bad(why, "path not absolute");
+		if (check_text(s, n, PS_CFG_TEXT_MAX, why))
+			return PS_ERR_BADVALUE;
+		sb_put(&o, s, n);
+	} else {
+		return bad(why, "not bmc://HOST[:PORT], image:PATH or "
+			   "dev:DEVICE");
+	}
+	if (o.len > PS_CFG_TEXT_MAX || o.len >= cap)
+		return bad(why, "longer than 255 characters");
+	return (int)o.len;
+}
+
+/* Server el names the target whose normalised physical part is (t, n). */
+static int server_is(const void *buf, int el, const char *t, size_t n)
+{
+	char mine[PS_CFG_TEXT_MAX + 1];
+	uint32_t len;
+	const char *p = str_of(buf, el, PSF_TARGET, &len);
+	int ml = p ? ps_target_norm(p, len, mine, sizeof(mine), NULL) : -1;
+
+	return ml >= 0 && (size_t)ml == n && psf_memcmp(mine, t, n) == 0;
+}
+
+int ps_server_by_target(const void *buf, const char *s, size_t n)
+{
+	char t[PS_CFG_TEXT_MAX + 1];
+	int tl = ps_target_norm(s, n, t, sizeof(t), NULL), el;
+	int root = psf_root(buf);
+
+	if (tl < 0)
+		return PSF_ERR_NOTFOUND;
+	for (el = ps_obj_next(buf, root, PS_OBJ_SERVER, -1); el >= 0;
+	     el = ps_obj_next(buf, root, PS_OBJ_SERVER, el))
+		if (server_is(buf, el, t, (size_t)tl))
+			return el;
+	return PSF_ERR_NOTFOUND;
+}
+
+/* A profile placed on the server (its TARGET or MOVE_SOURCE names the
+ * server's target): 1 with e->holder "profile 'p' (target T)", or 0. */
+static int server_used(const void *buf, int server, struct ps_cfg_err *e)
+{
+	static const uint32_t sigs[2] = { PSF_TARGET, PSF_MOVE_SOURCE };
+	int root = psf_root(buf), el, i;
+	uint32_t len;
+	const char *p;
+	struct sb s;
+
+	for (el = ps_obj_next(buf, root, PS_OBJ_PROFILE, -1); el >= 0;
+	     el = ps_obj_next(buf, root, PS_OBJ_PROFILE, el))
+		for (i = 0; i < 2; i++) {
+			p = str_of(buf, el, sigs[i], &len);
+			if (!p || ps_server_by_target(buf, p, len) != server)
+				continue;
+			if (e) {
+				sb_init(&s, e->holder, sizeof(e->holder));
+				sb_who(&s, buf, el, PS_OBJ_PROFILE, -1);
+				sb_str(&s, i ? " (moving away from " : " (at ");
+				sb_put(&s, p, len > 80 ? 80 : len);
+				sb_put(&s, ")", 1);
+			}
+			return 1;
+		}
 	return 0;
 }
 
@@ -2568,7 +2761,7 @@ static const struct { uint32_t sig; const char *name; } single[] = {
 	{ PSF_VMS, "vms" }, { PSF_NICS, "nics" }, { PSF_STORAGE, "storage" },
 	{ PSF_SERIAL_PORTS, "serial-ports" }, { PSF_NETWORKS, "networks" },
 	{ PSF_IMAGES, "images" }, { PSF_RESERVATIONS, "reservations" },
-	{ PSF_PROFILES, "profiles" },
+	{ PSF_PROFILES, "profiles" }, { PSF_SERVERS, "servers" },
 	{ PSF_VM_CONFIG, "vm-config" }, { PSF_NIC_CONFIG, "nic-config" },
 	{ PSF_CONTROLLER_CONFIG, "controller-config" },
 	{ PSF_SERIAL_CONFIG, "serial-config" },
@@ -2639,7 +2832,7 @@ static void chk_shape(struct chk *k, int el, int kind, int vm)
 				say(k, &s);
 			}
 		}
-		if (kind < 0 || sig != kinds[kind].rec)
+		if (kind < 0 || !kinds[kind].rec || sig != kinds[kind].rec)
 			continue;
 		psf_payload(buf, c, &len);
 		for (f = kinds[kind].fields; f->name; f++)
@@ -2976,6 +3169,48 @@ static void chk_conc(struct chk *k)
 		}
 }
 
+/* Each server names a physical target, and no other server names it. */
+static void chk_servers(struct chk *k)
+{
+	const void *buf = k->buf;
+	int root = psf_root(buf), el, o;
+	const char *why, *p;
+	uint32_t len;
+	char m[400], t[PS_CFG_TEXT_MAX + 1];
+	int tl;
+	struct sb s;
+
+	for (el = ps_obj_next(buf, root, PS_OBJ_SERVER, -1); el >= 0;
+	     el = ps_obj_next(buf, root, PS_OBJ_SERVER, el)) {
+		p = str_of(buf, el, PSF_TARGET, &len);
+		why = "no target";
+		tl = p ? ps_target_norm(p, len, t, sizeof(t), &why) : -1;
+		if (p && tl >= 0 && phys_len(p, len) != len)
+			tl = -1, why = "a VM (#VM) in a server's target";
+		sb_init(&s, m, sizeof(m));
+		sb_who(&s, buf, el, PS_OBJ_SERVER, -1);
+		if (tl < 0) {
+			sb_str(&s, p ? ": target '" : ": ");
+			sb_put(&s, p ? p : "", len > 80 ? 80 : len);
+			sb_str(&s, p ? "': " : "");
+			sb_str(&s, why);
+			say(k, &s);
+			continue;
+		}
+		for (o = ps_obj_next(buf, root, PS_OBJ_SERVER, el); o >= 0;
+		     o = ps_obj_next(buf, root, PS_OBJ_SERVER, o)) {
+			if (!server_is(buf, o, t, (size_t)tl))
+				continue;
+			sb_str(&s, " and ");
+			sb_who(&s, buf, o, PS_OBJ_SERVER, -1);
+			sb_str(&s, " name the same target ");
+			sb_put(&s, t, (size_t)tl);
+			say(k, &s);
+			break;
+		}
+	}
+}
+
 int ps_cfg_check(const void *buf, uint32_t len, ps_cfg_report_fn fn,
 		 void *ctx)
 {
@@ -3011,6 +3246,8 @@ int ps_cfg_check(const void *buf, uint32_t len, ps_cfg_report_fn fn,
 	     el = ps_obj_next(buf, root, PS_OBJ_RESERVATION, el))
 		chk_ref(&k, el, PS_OBJ_RESERVATION, -1, PSF_OWNER, PS_OBJ_VM,
 			"owner");
+	chk_set(&k, root, PS_OBJ_SERVER, -1);
+	chk_servers(&k);
 	each_occ(&k, occ_outer, NULL);
 	chk_conc(&k);
 	return k.n;

@@ -1054,8 +1054,8 @@ extern const struct ps_sem_clock ps_sem_linux_clock;
  * in a caller's buffer (buf, cap), e.g. a transaction's (section 5).  No
  * malloc, no libc beyond psf_env.h, bounded stack: firmware links it.
  *
- * Objects.  Top-level objects (VM, network, image, reservation, profile)
- * live in their set under the root; NICs, storage controllers and serial
+ * Objects.  Top-level objects (VM, network, image, reservation, profile,
+ * server) live in their set under the root; NICs, storage controllers and serial
  * ports in their set under a VM.  Each object is found by its key: the
  * NAME for all but serial ports, whose key is the guest port number
  * ("0" = COM1) held in SERIAL_CONFIG.  "parent" below is psf_root(buf) for
@@ -1120,6 +1120,7 @@ enum ps_obj {
 	PS_OBJ_NIC,          /* under a VM */
 	PS_OBJ_CONTROLLER,   /* under a VM: storage */
 	PS_OBJ_SERIAL,       /* under a VM: key is the port number */
+	PS_OBJ_SERVER,       /* the pool's server directory (top level) */
 	PS_OBJ_COUNT
 };
 
@@ -1144,6 +1145,8 @@ enum ps_ftype {
 	PS_FT_PRESENCE, /* container sig under the object: on creates it,
 			   off removes it with everything in it             */
 	PS_FT_RLOG,     /* RESTART_LOG: shown as text; only "" (clear) set   */
+	PS_FT_PTARGET,  /* a server's physical target, stored normalised
+			   (ps_target_norm); unique among servers          */
 };
 
 struct ps_enum {
@@ -1331,6 +1334,36 @@ int ps_profile_unassign(void *buf, size_t cap, int prof, const uint8_t *rnd,
 			size_t rndlen, struct ps_cfg_err *e);
 
 /*
+ * The server directory (docs/schema.md SERVERS, docs/profiles.md "Named
+ * servers"): a SERVER is a NAME for a physical target, so operators write
+ * "A" or "host-B#vm1" where the full target would go.  Its TARGET is
+ *   bmc://HOST[:PORT]   stored as bmc://host:port (lower case, port 623
+ *                       when not given)
+ *   image:PATH          PATH absolute (firmware has no working directory:
+ *   dev:DEVICE          the front end makes a relative path absolute)
+ * never with #VM.  Two servers may not name the same target (PS_ERR_
+ * DUPLICATE, e->holder "server 'b'").  A server where a profile is placed
+ * -- the target a profile's TARGET or MOVE_SOURCE names, with or without
+ * #VM, in any spelling that normalises the same -- cannot be deleted nor
+ * given another target (PS_ERR_INUSE, e->holder "profile 'p' (target
+ * ...)"); renaming it is allowed, since profiles record the target, not
+ * the name.
+ *
+ * ps_target_norm: the physical part of target text (s, n) -- the text
+ * before the last '#' -- normalised as above into out (NUL-terminated,
+ * at most cap - 1 bytes).  Returns its length, or PS_ERR_BADVALUE with
+ * *why (not bmc://, image: or dev:; bad host or port; a relative path;
+ * too long).
+ *
+ * ps_server_by_target: the server (offset) whose target is the physical
+ * part of target text (s, n), or PSF_ERR_NOTFOUND (also for text that is
+ * no physical target, e.g. a bare VM name).
+ */
+int ps_target_norm(const char *s, size_t n, char *out, size_t cap,
+		   const char **why);
+int ps_server_by_target(const void *buf, const char *s, size_t n);
+
+/*
  * Whole-store schema check: every rule the edits above enforce one at a
  * time, over a store from elsewhere (an import, another writer).  Calls
  * fn(ctx, msg) once per problem, msg one NUL-terminated line naming the
@@ -1342,6 +1375,8 @@ int ps_profile_unassign(void *buf, size_t cap, int prof, const uint8_t *rnd,
  *     share them -- the VM takes the profile's identity
  *   - a reference to no object: a NIC's network, a controller's image, a
  *     reservation's owner VM, a VM's profile
+ *   - a server without a target, with a target that is not a physical
+ *     target (ps_target_norm), or naming the target another server names
  *   - a concentrator port (non-zero) mapped by two serial ports
  *   - a MAC, WWN or FC boot list not a whole number of items
  *   - a singleton child twice in one parent (two vm-config in a VM, two

@@ -524,7 +524,14 @@ static const struct fcase good[] = {
 	{ PS_OBJ_PROFILE, "name", "p2", "p2" },
 	{ PS_OBJ_NIC, "name", "lan0", "lan0" },
 	{ PS_OBJ_CONTROLLER, "name", "sda", "sda" },
+	{ PS_OBJ_SERVER, "description", "rack 4, slot 2", "rack 4, slot 2" },
+	{ PS_OBJ_SERVER, "target", "image:/srv/hostb.img",
+	  "image:/srv/hostb.img" },
+	{ PS_OBJ_SERVER, "target", "dev:/dev/sdc", "dev:/dev/sdc" },
+	{ PS_OBJ_SERVER, "target", "BMC://Node7.Example", "bmc://node7.example:623" },
+	{ PS_OBJ_SERVER, "target", "bmc://10.0.0.5:6230", "bmc://10.0.0.5:6230" },
 	{ PS_OBJ_VM, "name", "web9", "web9" },
+	{ PS_OBJ_SERVER, "name", "s2", "s2" },
 };
 
 struct world {
@@ -541,6 +548,7 @@ static void make_world(struct fx *f)
 	mk(f, root(f), PS_OBJ_IMAGE, "disk1");
 	mk(f, root(f), PS_OBJ_RESERVATION, "r1");
 	mk(f, root(f), PS_OBJ_PROFILE, "p1");
+	mk(f, root(f), PS_OBJ_SERVER, "s1");
 	vm = mk(f, root(f), PS_OBJ_VM, "web1");
 	mk(f, vm, PS_OBJ_NIC, "eth0");
 	mk(f, vm, PS_OBJ_CONTROLLER, "disk0");
@@ -555,6 +563,7 @@ static int obj_of(struct fx *f, enum ps_obj k)
 		[PS_OBJ_IMAGE] = "disk1", [PS_OBJ_RESERVATION] = "r1",
 		[PS_OBJ_PROFILE] = "p1", [PS_OBJ_NIC] = "eth0",
 		[PS_OBJ_CONTROLLER] = "disk0", [PS_OBJ_SERIAL] = "0",
+		[PS_OBJ_SERVER] = "s1",
 	};
 	int vm = find(f, root(f), PS_OBJ_VM, "web1");
 
@@ -652,6 +661,16 @@ static const struct bcase badv[] = {
 	{ PS_OBJ_PROFILE, "fc-boot", "50:06:01:60:3b:a0:00:01/99999",
 	  PS_ERR_BADVALUE, "LUN" },
 	{ PS_OBJ_PROFILE, "state", "lost", PS_ERR_BADVALUE, "allowed" },
+	{ PS_OBJ_SERVER, "target", "", PS_ERR_BADVALUE, "needs a target" },
+	{ PS_OBJ_SERVER, "target", "image:srv/b.img", PS_ERR_BADVALUE,
+	  "absolute" },
+	{ PS_OBJ_SERVER, "target", "dev:", PS_ERR_BADVALUE, "empty path" },
+	{ PS_OBJ_SERVER, "target", "bmc://h:0", PS_ERR_BADVALUE, "port" },
+	{ PS_OBJ_SERVER, "target", "bmc://a_b", PS_ERR_BADVALUE, "characters" },
+	{ PS_OBJ_SERVER, "target", "image:/b.img#vm1", PS_ERR_BADVALUE, "#VM" },
+	{ PS_OBJ_SERVER, "target", "web1", PS_ERR_BADVALUE, "not bmc://" },
+	{ PS_OBJ_SERVER, "target", "vm:web1", PS_ERR_BADVALUE, "not bmc://" },
+	{ PS_OBJ_SERVER, "name", "host B", PS_ERR_BADVALUE, "characters" },
 };
 
 /* Bad values: the right code and reason, and not one byte changed. */
@@ -1351,6 +1370,113 @@ static void test_check_store(void **state)
 	assert_true(ps_cfg_check(f->buf, 64, collect, &m) < 0);
 }
 
+/* ------------------------------------------------------------ servers */
+
+/* Targets unique among servers in any spelling; a server a profile is
+ * placed on (TARGET or MOVE_SOURCE, with or without #VM) keeps its target
+ * and cannot be deleted, but may be renamed. */
+static void test_servers(void **state)
+{
+	struct fx *f = *state;
+	static uint8_t before[CAP];
+	int a = mk(f, root(f), PS_OBJ_SERVER, "A"), b, p, rc;
+
+	assert_int_equal(set(f, a, PS_OBJ_SERVER, "target", "bmc://10.0.0.5"),
+			 0);
+	b = mk(f, root(f), PS_OBJ_SERVER, "host-B");
+	memcpy(before, f->buf, CAP);
+	assert_int_equal(set(f, b, PS_OBJ_SERVER, "target",
+			     "BMC://10.0.0.5:623"), PS_ERR_DUPLICATE);
+	assert_string_equal(f->e.holder, "server 'A'");
+	assert_memory_equal(before, f->buf, CAP);
+	assert_int_equal(set(f, b, PS_OBJ_SERVER, "target",
+			     "image:/srv/hostb.img"), 0);
+	a = find(f, root(f), PS_OBJ_SERVER, "A");
+	/* Any spelling of the target finds the server; a VM name does not. */
+	assert_int_equal(ps_server_by_target(f->buf, "bmc://10.0.0.5:623#vm1",
+					     22), a);
+	assert_int_equal(ps_server_by_target(f->buf, "bmc://10.0.0.5", 14), a);
+	assert_int_equal(ps_server_by_target(f->buf, "bmc://10.0.0.5:624", 18),
+			 PSF_ERR_NOTFOUND);
+	assert_int_equal(ps_server_by_target(f->buf, "A", 1), PSF_ERR_NOTFOUND);
+	/* A profile on host-B's vm1: host-B is in use. */
+	p = mk(f, root(f), PS_OBJ_PROFILE, "web");
+	assert_int_equal(set(f, p, PS_OBJ_PROFILE, "target",
+			     "image:/srv/hostb.img#vm1"), 0);
+	b = find(f, root(f), PS_OBJ_SERVER, "host-B");
+	memcpy(before, f->buf, CAP);
+	assert_int_equal(ps_obj_delete(f->buf, b, PS_OBJ_SERVER, &f->e),
+			 PS_ERR_INUSE);
+	assert_non_null(strstr(f->e.holder, "profile 'web' (at image:"));
+	assert_int_equal(set(f, b, PS_OBJ_SERVER, "target", "dev:/dev/sdc"),
+			 PS_ERR_INUSE);
+	assert_memory_equal(before, f->buf, CAP);
+	/* Renaming keeps the profile where it is (it records the target). */
+	assert_int_equal(set(f, b, PS_OBJ_SERVER, "name", "host-B2"), 0);
+	/* A move away from A (MOVE_SOURCE) holds A. */
+	p = find(f, root(f), PS_OBJ_PROFILE, "web");
+	assert_int_equal(ps_profile_begin_move(f->buf, CAP, p, PSF_TARGET_VM,
+					       "image:/srv/hostb.img#vm1", 24,
+					       "bmc://10.0.0.5:623", 18), 0);
+	check_store(f->buf);
+	a = find(f, root(f), PS_OBJ_SERVER, "A");
+	rc = ps_obj_delete(f->buf, a, PS_OBJ_SERVER, &f->e);
+	assert_int_equal(rc, PS_ERR_INUSE);
+	assert_non_null(strstr(f->e.holder, "moving away from bmc://"));
+	/* Settled and then unassigned: both servers are free. */
+	p = find(f, root(f), PS_OBJ_PROFILE, "web");
+	assert_int_equal(ps_profile_end_move(f->buf, CAP, p, PSF_TARGET_NONE,
+					     NULL, 0), 0);
+	a = find(f, root(f), PS_OBJ_SERVER, "A");
+	assert_int_equal(ps_obj_delete(f->buf, a, PS_OBJ_SERVER, &f->e), 0);
+	b = find(f, root(f), PS_OBJ_SERVER, "host-B2");
+	assert_int_equal(ps_obj_delete(f->buf, b, PS_OBJ_SERVER, &f->e), 0);
+	check_store(f->buf);
+	assert_int_equal(ps_obj_next(f->buf, root(f), PS_OBJ_SERVER, -1),
+			 PSF_ERR_NOTFOUND);
+}
+
+/* ps_cfg_check over servers written by someone else: missing and bad
+ * targets, and two names for one target. */
+static void test_check_servers(void **state)
+{
+	struct fx *f = *state;
+	static const char *const t[] = { "bmc://10.0.0.5", "BMC://10.0.0.5:623",
+					 "image:rel.img", NULL,
+					 "image:/a.img#vm1", "dev:/dev/sdc" };
+	static const char *const n[] = { "A", "B", "C", "D", "E", "F" };
+	struct psf_builder b;
+	struct msgs m = { 0 };
+	size_t i;
+
+	assert_true(psf_build_begin(&b, f->buf, CAP, PSF_ROOT,
+				    PSF_SCHEMA_VERSION, 0) >= 0);
+	psf_build_open(&b, PSF_SERVERS);
+	for (i = 0; i < 6; i++) {
+		psf_build_open(&b, PSF_SERVER);
+		psf_build_string(&b, PSF_NAME, n[i]);
+		if (t[i])
+			psf_build_string(&b, PSF_TARGET, t[i]);
+		psf_build_close(&b);
+	}
+	psf_build_open(&b, PSF_SERVER);
+	psf_build_string(&b, PSF_NAME, "F");
+	psf_build_string(&b, PSF_TARGET, "dev:/dev/sdd");
+	psf_build_close(&b);
+	psf_build_close(&b);
+	assert_true(psf_build_finish(&b) > 0);
+	assert_int_equal(ps_cfg_check(f->buf, psf_total(f->buf), collect, &m),
+			 5);
+	assert_non_null(strstr(m.all, "server 'A' and server 'B' name the "
+				      "same target bmc://10.0.0.5:623"));
+	assert_non_null(strstr(m.all, "server 'C': target 'image:rel.img': "
+				      "path not absolute"));
+	assert_non_null(strstr(m.all, "server 'D': no target"));
+	assert_non_null(strstr(m.all, "server 'E': target 'image:/a.img#vm1'"
+				      ": a VM (#VM)"));
+	assert_non_null(strstr(m.all, "server 'F' defined twice"));
+}
+
 /* Concentrator ports mapped twice and a serial port twice in a VM. */
 static void test_check_serial(void **state)
 {
@@ -1413,6 +1539,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_profile_assign, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_check_store, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_servers, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_check_servers, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_check_serial, setup,
 						teardown),

@@ -838,6 +838,13 @@ static void test_schema_tables(void **state)
 		PSF_AGD_SIZE);
 	assert_null(psf_schema_lookup(VENDOR_S(1)));
 	assert_int_equal(psf_schema_lookup_name("vm", 2)->sig, PSF_VM);
+	/* The server directory (docs/schema.md, SERVERS). */
+	assert_int_equal(psf_schema_lookup_name("servers", 7)->sig,
+			 0x80000113u);
+	assert_int_equal(psf_schema_lookup_name("server", 6)->sig,
+			 0x80000114u);
+	assert_int_equal(psf_schema_lookup(PSF_SERVER)->kind,
+			 PSF_KIND_CONTAINER);
 	assert_null(psf_schema_lookup_name("vmx", 3));
 	assert_null(psf_schema_lookup_name("v", 1));
 	assert_int_equal(psf_schema_lookup_name("vm-config", 2)->sig, PSF_VM);
