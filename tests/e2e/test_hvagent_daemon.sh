@@ -1,10 +1,9 @@
 # hvagent against a real libvirt daemon, shared with virsh.  The test
-# starts its own libvirtd in session (unprivileged) mode -- as root, under
-# the uid of `nobody` -- with HOME, XDG_* directories, socket, pid file and
-# log all under $WORK: nothing is written under /etc, /var or /run, no TCP
-# port is opened, and the daemon is killed on every way out.  hvagent (in
-# daemon mode) and virsh reach it through its socket, so what one defines
-# the other sees.
+# starts its own libvirtd in session (unprivileged) mode
+# (libvirtd_session.sh): everything, the store's lock file included, under
+# $WORK, and the daemon killed on every way out.  hvagent (in daemon mode)
+# and virsh reach it through its socket, so what one defines the other
+# sees.
 #
 #   psctl edits offline -> hvagent --once -> virsh dumpxml shows it;
 #   another offline edit -> the daemon's boot pass applies it;
@@ -16,67 +15,16 @@ echo "hvagent with a libvirt daemon"
 : "${HVAGENT:?set HVAGENT to the hvagent binary}"
 case $HVAGENT in /*) ;; *) HVAGENT=$ROOT/$HVAGENT ;; esac
 
-LV=$WORK/libvirtd
-SOCK=$LV/sock/libvirt-sock
-U="qemu+unix:///session?socket=$SOCK"
+. "$E2E_DIR/libvirtd_session.sh"
 IMG=$WORK/hvd.img
 CONF=$WORK/hvagent-daemon.conf
-LVPID=
 DPID=
-
-# wait_for SECONDS CMD...: run CMD every 0.1 s until it succeeds; the
-# status of the last try.
-wait_for() {
-    wf_n=$(($1 * 10)); shift
-    while ! "$@" >/dev/null 2>&1; do
-        wf_n=$((wf_n - 1))
-        [ $wf_n -gt 0 ] || return 1
-        sleep 0.1
-    done
-}
-
-# stop_pid PID: SIGTERM, then SIGKILL after 5 s.
-stop_pid() {
-    [ -n "$1" ] && kill -0 "$1" 2>/dev/null || return 0
-    kill -TERM "$1" 2>/dev/null
-    wait_for 5 sh -c "! kill -0 $1" || kill -KILL "$1" 2>/dev/null
-    wait "$1" 2>/dev/null
-}
 
 cleanup() { stop_pid "$DPID"; stop_pid "$LVPID"; }
 trap cleanup EXIT
 trap 'cleanup; exit 1' INT TERM HUP
 
-# --- the daemon: unprivileged, everything under $LV
-mkdir -p "$LV/home" "$LV/config" "$LV/cache" "$LV/data" "$LV/run" "$LV/sock"
-chmod 700 "$LV/run"
-cat > "$LV/libvirtd.conf" <<EOC
-unix_sock_dir = "$LV/sock"
-unix_sock_rw_perms = "0700"
-auth_unix_rw = "none"
-auth_unix_ro = "none"
-log_outputs = "3:file:$LV/libvirtd.log"
-EOC
-AS=
-if [ "$(id -u)" -eq 0 ]; then
-    # Session mode needs a non-root uid; root still reaches the socket.
-    AS="setpriv --reuid=$(id -u nobody) --regid=$(id -g nobody) --clear-groups"
-    chmod 711 "$WORK"
-    chown -R nobody "$LV"
-fi
-$AS env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME="$LV/home" \
-    XDG_CONFIG_HOME="$LV/config" XDG_CACHE_HOME="$LV/cache" \
-    XDG_DATA_HOME="$LV/data" XDG_RUNTIME_DIR="$LV/run" \
-    /usr/sbin/libvirtd --config "$LV/libvirtd.conf" \
-    --pid-file "$LV/libvirtd.pid" > "$LV/stderr" 2>&1 &
-LVPID=$!
-if wait_for 20 virsh -c "$U" uri; then
-    pass "libvirtd (session mode, pid $LVPID) answers on $SOCK"
-else
-    fail "libvirtd did not come up: $(tail -c 400 "$LV/stderr") $(tail -c 400 "$LV/libvirtd.log" 2>/dev/null)"
-fi
-! ss -ltnp 2>/dev/null | grep -q "pid=$LVPID," && pass "libvirtd listens on no TCP port" \
-    || fail "libvirtd opened a TCP port: $(ss -ltnp | grep "pid=$LVPID,")"
+lv_start
 
 cat > "$CONF" <<EOC
 uri = $U
@@ -149,8 +97,5 @@ kill -TERM "$DPID"; wait "$DPID"; rc=$?; DPID=
     || fail "daemon exit $rc: $(tail -c 400 "$WORK/d.err")"
 ! grep -q "<3>" "$WORK/d.err" && pass "daemon logged no errors" || fail "daemon errors: $(grep "<3>" "$WORK/d.err" | head -3)"
 
-# --- libvirtd stops and leaves nothing running
-stop_pid "$LVPID"
-! kill -0 "$LVPID" 2>/dev/null && ! pgrep -f "$LV/" > /dev/null \
-    && pass "libvirtd stopped; no process left from $LV" || fail "left running: $(pgrep -af "$LV/")"
-LVPID=
+# --- libvirtd stops and leaves nothing running, nothing outside $WORK
+lv_stop

@@ -18,39 +18,14 @@
 echo "hvagent restart policy with a real guest"
 : "${HVAGENT:?set HVAGENT to the hvagent binary}"
 case $HVAGENT in /*) ;; *) HVAGENT=$ROOT/$HVAGENT ;; esac
-# The writers' lock file of the store goes under $WORK too.
-PSTATE_SEM_MODE=flock PSTATE_LOCK_DIR=$WORK
-export PSTATE_SEM_MODE PSTATE_LOCK_DIR
+. "$E2E_DIR/libvirtd_session.sh"
 
-LV=$WORK/libvirtd
-SOCK=$LV/sock/libvirt-sock
-U="qemu+unix:///session?socket=$SOCK"
 IMG=$WORK/hvr.img
 CONF=$WORK/hvagent-restart.conf
 DISKS=$WORK/disks
 QPID=$LV/run/libvirt/qemu/run/web01.pid
-LVPID=
 DPID=
 T_START=$(date +%s)
-
-# wait_for SECONDS CMD...: run CMD every 0.1 s until it succeeds; the
-# status of the last try.
-wait_for() {
-    wf_n=$(($1 * 10)); shift
-    while ! "$@" >/dev/null 2>&1; do
-        wf_n=$((wf_n - 1))
-        [ $wf_n -gt 0 ] || return 1
-        sleep 0.1
-    done
-}
-
-# stop_pid PID: SIGTERM, then SIGKILL after 5 s.
-stop_pid() {
-    [ -n "$1" ] && kill -0 "$1" 2>/dev/null || return 0
-    kill -TERM "$1" 2>/dev/null
-    wait_for 5 sh -c "! kill -0 $1" || kill -KILL "$1" 2>/dev/null
-    wait "$1" 2>/dev/null
-}
 
 # Guests first (libvirtd would leave them running), then the agent and
 # libvirtd.
@@ -66,38 +41,10 @@ cleanup() {
 trap cleanup EXIT
 trap 'cleanup; exit 1' INT TERM HUP
 
-# --- libvirtd: unprivileged, everything under $LV; guests' output to
-# files (no virtlogd)
-mkdir -p "$LV/home" "$LV/config/libvirt" "$LV/cache" "$LV/data" "$LV/run" \
-    "$LV/sock" "$DISKS"
-chmod 700 "$LV/run"
-cat > "$LV/libvirtd.conf" <<EOC
-unix_sock_dir = "$LV/sock"
-unix_sock_rw_perms = "0700"
-auth_unix_rw = "none"
-auth_unix_ro = "none"
-log_outputs = "3:file:$LV/libvirtd.log"
-EOC
-echo 'stdio_handler = "file"' > "$LV/config/libvirt/qemu.conf"
+# --- libvirtd (libvirtd_session.sh), which may use the guest disks
+mkdir -p "$DISKS"
 for d in root cons boot; do truncate -s 1M "$DISKS/$d.img"; done
-AS=
-if [ "$(id -u)" -eq 0 ]; then
-    # Session mode needs a non-root uid; root still reaches the socket.
-    AS="setpriv --reuid=$(id -u nobody) --regid=$(id -g nobody) --clear-groups"
-    chmod 711 "$WORK"
-    chown -R nobody "$LV" "$DISKS"
-fi
-$AS env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME="$LV/home" \
-    XDG_CONFIG_HOME="$LV/config" XDG_CACHE_HOME="$LV/cache" \
-    XDG_DATA_HOME="$LV/data" XDG_RUNTIME_DIR="$LV/run" \
-    /usr/sbin/libvirtd --config "$LV/libvirtd.conf" \
-    --pid-file "$LV/libvirtd.pid" > "$LV/stderr" 2>&1 &
-LVPID=$!
-if wait_for 20 virsh -c "$U" uri; then
-    pass "libvirtd (session mode, pid $LVPID) answers on $SOCK"
-else
-    fail "libvirtd did not come up: $(tail -c 400 "$LV/stderr") $(tail -c 400 "$LV/libvirtd.log" 2>/dev/null)"
-fi
+lv_start "$DISKS"
 
 cat > "$CONF" <<EOC
 uri = $U
@@ -287,13 +234,6 @@ kill -TERM "$DPID"; wait "$DPID"; rc=$?; DPID=
     || fail "daemon errors: $(grep "<3>" "$WORK/d.err" | head -3)"
 
 # --- libvirtd stops and leaves nothing running, nothing outside $WORK
-stop_pid "$LVPID"
-! kill -0 "$LVPID" 2>/dev/null && ! pgrep -f "$WORK/" > /dev/null \
-    && pass "libvirtd stopped; no process left from $WORK" || fail "left running: $(pgrep -af "$WORK/")"
-LVPID=
-[ ! -e "$LV/run/libvirt/virtlogd.pid" ] && pass "no virtlogd was spawned" \
-    || fail "virtlogd spawned: pid $(cat "$LV/run/libvirt/virtlogd.pid")"
-ls "$WORK"/pstate-*.lock > /dev/null 2>&1 && pass "the store's lock file is under \$WORK" \
-    || fail "no lock file under \$WORK"
+lv_stop
 T=$(($(date +%s) - T_START))
 [ "$T" -le 40 ] && pass "restart scenario took $T s" || fail "restart scenario took $T s (> 40)"
