@@ -10,7 +10,9 @@
  * The store psctl opened is the pool: its PROFILEs say where each profile
  * should be.  A target is a physical server (bmc://HOST[:PORT] through its
  * BMC, or image:PATH / dev:DEVICE, its key in hand) or a VM (the same
- * forms with #VM, or a bare VM name in the pool).  Every command is one
+ * forms with #VM, or a bare VM name in the pool).  A target the operator
+ * writes may name a server of the pool's directory instead (SERVER,
+ * SERVER#VM: ps_target_resolve); the pool records the full target.  Every command is one
  * move -- validate everything, mark the pool, release the source, apply
  * to the target, settle the pool -- built from the per-store edits of
  * pstate.h section 11; this file opens the stores and talks to BMCs.
@@ -144,6 +146,37 @@ static int parse_target(struct psctl_ctx *c, const char *cmd, const char *s,
 				   "longer than %u characters",
 				   PS_CFG_TEXT_MAX);
 	return 0;
+}
+
+/* TARGET as the operator wrote it: a server's name resolved through the
+ * pool's directory (the pool must be open), then parsed. */
+static int user_target(struct psctl_ctx *c, const char *cmd, const char *s,
+		       struct mtarget *t)
+{
+	char full[PS_CFG_TEXT_MAX + 1];
+	const char *why = NULL;
+	uint32_t n;
+	const void *pool = psctl_store_data(c, &n);
+	int rc = ps_target_resolve(pool, s, strlen(s), full, sizeof full,
+				   &why);
+
+	if (rc < 0)
+		return psctl_error(c, cmd, "target", s, rc, "%s", why);
+	rc = parse_target(c, cmd, full, t);
+	t->arg = s;
+	return rc;
+}
+
+/* The server of the pool's directory a full target is on, or NULL. */
+static const char *server_name(const void *pool, const char *target,
+			       char *name, size_t cap)
+{
+	int el = ps_server_by_target(pool, target, strlen(target));
+
+	if (el < 0)
+		return NULL;
+	ps_obj_key(pool, el, PS_OBJ_SERVER, name, cap);
+	return name;
 }
 
 /* Same store behind two targets (a move between two VMs of one host). */
@@ -894,7 +927,7 @@ static int load(struct move *m, const char *new_target, int *prof_out)
 	str_copy(pool, prof, PSF_TARGET, tt, sizeof tt);
 	str_copy(pool, prof, PSF_MOVE_SOURCE, st, sizeof st);
 	if (new_target) {
-		rc = parse_target(m->c, m->cmd, new_target, &m->dst);
+		rc = user_target(m->c, m->cmd, new_target, &m->dst);
 		if (rc)
 			return rc;
 		m->has_dst = 1;
@@ -1097,8 +1130,8 @@ static int args(struct psctl_ctx *c, const char *cmd, int argc, char **argv,
 	return 0;
 }
 
-#define TARGET_FORMS "TARGET (VM, vm:VM, image:PATH[#VM], dev:DEVICE[#VM], " \
-		     "bmc://HOST[:PORT][#VM])"
+#define TARGET_FORMS "TARGET (SERVER[#VM], VM, vm:VM, image:PATH[#VM], " \
+		     "dev:DEVICE[#VM], bmc://HOST[:PORT][#VM])"
 
 static int pro_move(struct psctl_ctx *c, int argc, char **argv)
 {
@@ -1135,9 +1168,9 @@ static int pro_failover(struct psctl_ctx *c, int argc, char **argv)
 				 "FAILED-TARGET SPARE-TARGET [--force]");
 
 	if (!rc)
-		rc = parse_target(c, cmd, pos[0], &failed);
-	if (!rc)
 		rc = psctl_need_store(c);
+	if (!rc)
+		rc = user_target(c, cmd, pos[0], &failed);
 	if (rc)
 		return rc;
 	pool = psctl_store_data(c, &n);
@@ -1229,6 +1262,9 @@ static int show_json(struct psctl_ctx *c, const void *pool, int prof)
 	str_copy(pool, prof, PSF_MOVE_SOURCE, v, sizeof v);
 	fputs("\"move-source\": ", c->out);
 	json_str(c->out, v);
+	str_copy(pool, prof, PSF_TARGET, v, sizeof v);
+	fputs(", \"server\": ", c->out);
+	json_str(c->out, server_name(pool, v, v, sizeof v) ? v : "");
 	fputs("}\n", c->out);
 	return 0;
 }
@@ -1264,6 +1300,10 @@ static int pro_show(struct psctl_ctx *c, int argc, char **argv)
 	for (f = ps_obj_fields(PS_OBJ_PROFILE); f->name; f++) {
 		ps_obj_get(pool, prof, f, v, sizeof v);
 		fprintf(c->out, "%-13s %s\n", f->name, v);
+		/* Its own line, so scripts reading "target" keep working. */
+		if (!strcmp(f->name, "target") &&
+		    server_name(pool, v, tt, sizeof tt))
+			fprintf(c->out, "%-13s %s\n", "server", tt);
 	}
 	str_copy(pool, prof, PSF_MOVE_SOURCE, v, sizeof v);
 	fprintf(c->out, "%-13s %s\n", "move-source", v);

@@ -636,3 +636,71 @@ int ps_profile_apply(void *buf, size_t cap, const void *pbuf, int prof,
 		return copy;
 	return ps_profile_assign(buf, cap, copy, target, tn, e);
 }
+
+/* ------------------------------------------------------- named targets */
+
+/* The word's head: the text before the first '#' (a VM follows it);
+ * *scheme when a ':' comes first (a full target or vm:NAME). */
+static size_t head_of(const char *s, size_t n, int *scheme)
+{
+	size_t i;
+
+	*scheme = 0;
+	for (i = 0; i < n && s[i] != '#'; i++)
+		if (s[i] == ':')
+			*scheme = 1;
+	return i;
+}
+
+static int copy_out(const char *a, size_t an, const char *b, size_t bn,
+		    char *out, size_t cap, const char **why)
+{
+	if (an + bn >= cap || an + bn > PS_CFG_TEXT_MAX) {
+		if (why)
+			*why = "longer than 255 characters";
+		return PS_ERR_BADVALUE;
+	}
+	psf_memcpy(out, a, an);
+	psf_memcpy(out + an, b, bn);
+	out[an + bn] = 0;
+	return (int)(an + bn);
+}
+
+static int refuse(const char **why, const char *w, int rc)
+{
+	if (why)
+		*why = w;
+	return rc;
+}
+
+int ps_target_resolve(const void *pool, const char *s, size_t n, char *out,
+		      size_t cap, const char **why)
+{
+	int scheme, root = psf_root(pool), srv, vm;
+	size_t h = head_of(s, n, &scheme);
+	const char *t;
+	uint32_t tl;
+
+	/* A full target, vm:NAME, or a word no name could be: as written
+	 * (the caller's parser says what is wrong with it). */
+	if (scheme || ps_check_name(s, h, NULL))
+		return copy_out(s, n, "", 0, out, cap, why);
+	srv = ps_obj_find(pool, root, PS_OBJ_SERVER, s, h);
+	vm = h == n ? ps_obj_find(pool, root, PS_OBJ_VM, s, h) : -1;
+	if (srv >= 0 && vm >= 0)
+		return refuse(why, "both a server and a VM of the pool have "
+			      "that name: write vm:NAME for the VM, or the "
+			      "server's full target", PS_ERR_DUPLICATE);
+	if (vm >= 0)
+		return copy_out(s, n, "", 0, out, cap, why);
+	if (srv < 0)
+		return refuse(why, h == n ? "neither a server nor a VM of the "
+					    "pool has that name"
+					  : "no server of the pool has that "
+					    "name", PSF_ERR_NOTFOUND);
+	t = str_child(pool, srv, PSF_TARGET, &tl);
+	if (!t || ps_target_norm(t, tl, out, cap, NULL) < 0)
+		return refuse(why, "the server has no usable target (psctl "
+			      "check)", PS_ERR_BADVALUE);
+	return copy_out(t, tl, s + h, n - h, out, cap, why);
+}

@@ -1585,6 +1585,25 @@ int ps_profile_check_ids(const void *store, const void *pbuf, int prof,
 			 const char *skip_vm, size_t sl,
 			 struct ps_cfg_err *e);
 
+/*
+ * A target as an operator writes it, resolved against the pool's server
+ * directory and VMs (docs/profiles.md, "Named servers"):
+ *   vm:NAME, SCHEME:...[#VM]   (a ':' before any '#'): as written
+ *   SERVER#VM                  the server's target, then "#VM"
+ *   WORD                       the server WORD, or else the pool's VM WORD
+ * Text no name could be (e.g. "a/b") is returned as written, for the
+ * caller's target parser to refuse.  The full target goes to out
+ * (NUL-terminated, less than cap bytes); returns its length, or:
+ *   PSF_ERR_NOTFOUND  SERVER#VM: no such server; WORD: neither a server
+ *                     nor a VM has that name (*why says which)
+ *   PS_ERR_DUPLICATE  WORD names both a server and a VM of the pool
+ *                     (*why: write vm:NAME or the server's full target)
+ *   PS_ERR_BADVALUE   the server has no usable target, or the result is
+ *                     longer than PS_CFG_TEXT_MAX
+ */
+int ps_target_resolve(const void *pool, const char *s, size_t n, char *out,
+		      size_t cap, const char **why);
+
 #ifdef __cplusplus
 }
 #endif

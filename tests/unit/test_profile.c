@@ -5,7 +5,8 @@
  * store (idempotent, refusals change nothing), identifier checks naming
  * the holder, and a whole move between two stores with a "crash" after
  * every step: rerunning the remaining steps finishes it, and no
- * identifier is ever carried in both stores.
+ * identifier is ever carried in both stores.  Named targets: a server of
+ * the pool's directory by name, SERVER#VM, and the refusals.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -425,6 +426,63 @@ static void test_crash_every_step(void **state)
 	}
 }
 
+/* Named targets (ps_target_resolve): servers by name, SERVER#VM, bare
+ * VM names, vm:NAME and full targets as written, and the refusals. */
+static void test_resolve(void **state)
+{
+	static const struct {
+		const char *in, *out;   /* out NULL: refused with rc, why */
+		int rc;
+		const char *why;
+	} t[] = {
+		{ "A", "bmc://10.0.0.5:623", 0, NULL },
+		{ "A#vm1", "bmc://10.0.0.5:623#vm1", 0, NULL },
+		{ "host-B#vm1", "image:/srv/hostb.img#vm1", 0, NULL },
+		{ "host-B", "image:/srv/hostb.img", 0, NULL },
+		{ "vm2", "vm2", 0, NULL },
+		{ "vm:vm2", "vm:vm2", 0, NULL },
+		{ "vm:dup", "vm:dup", 0, NULL },
+		{ "bmc://10.0.0.9#vm1", "bmc://10.0.0.9#vm1", 0, NULL },
+		{ "image:rel.img#x", "image:rel.img#x", 0, NULL },
+		{ "a/b", "a/b", 0, NULL },
+		{ "dup", NULL, PS_ERR_DUPLICATE, "vm:NAME" },
+		{ "nosuch", NULL, PSF_ERR_NOTFOUND, "neither a server nor a VM" },
+		{ "nosuch#vm1", NULL, PSF_ERR_NOTFOUND, "no server" },
+		{ "vm2#vm1", NULL, PSF_ERR_NOTFOUND, "no server" },
+		{ "empty#vm1", NULL, PS_ERR_BADVALUE, "no usable target" },
+	};
+	struct fx *f = *state;
+	uint8_t *p = f->pool;
+	char out[PS_CFG_TEXT_MAX + 1], small[8];
+	const char *why;
+	size_t i;
+	int rc, root = psf_root(p);
+
+	set(p, mk(p, PS_OBJ_SERVER, root, "A"), PS_OBJ_SERVER, "target",
+	    "bmc://10.0.0.5");
+	set(p, mk(p, PS_OBJ_SERVER, psf_root(p), "host-B"), PS_OBJ_SERVER,
+	    "target", "image:/srv/hostb.img");
+	set(p, mk(p, PS_OBJ_SERVER, psf_root(p), "dup"), PS_OBJ_SERVER,
+	    "target", "dev:/dev/sdc");
+	mk(p, PS_OBJ_SERVER, psf_root(p), "empty");
+	mk(p, PS_OBJ_VM, psf_root(p), "vm2");
+	mk(p, PS_OBJ_VM, psf_root(p), "dup");
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		why = NULL;
+		memset(out, 0x55, sizeof out);
+		rc = ps_target_resolve(p, t[i].in, strlen(t[i].in), out,
+				       sizeof out, &why);
+		if (t[i].out ? rc != (int)strlen(t[i].out) ||
+				       strcmp(out, t[i].out)
+			     : rc != t[i].rc || !why || !strstr(why, t[i].why))
+			fail_msg("%s: rc %d out '%.40s' why %s", t[i].in, rc,
+				 rc >= 0 ? out : "", why ? why : "(null)");
+	}
+	/* The result must fit: refused, not cut. */
+	assert_int_equal(ps_target_resolve(p, "A", 1, small, sizeof small,
+					   &why), PS_ERR_BADVALUE);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -436,6 +494,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_release, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_release_pool, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_resolve, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_crash_every_step, setup,
 						teardown),
 	};
