@@ -2,11 +2,13 @@
 # image on the management station, two simulated BMCs (ipmi_sim with the
 # bmc-shim module, each over its own server's key image, on their own
 # loopback ports) for physical servers A and C, and a hypervisor host B
-# (an image plus libvirt qemu:///embed, run by hvagent).  A profile goes
-# to A, A fails, failover A -> B#vm1, hvagent gives vm1 the identity
-# (virsh dumpxml), then it moves to C through C's BMC.  Refusals: a
-# powered-on target, a clashing MAC (both holders named), an unreachable
-# source.  A move killed after every step (PSCTL_TEST_CRASH_AT) and rerun
+# (an image plus libvirt qemu:///embed, run by hvagent), all named in the
+# pool's server directory (A, host-B, C).  A profile goes to A, A fails,
+# failover A -> host-B#vm1, hvagent gives vm1 the identity (virsh
+# dumpxml), then it moves to C through C's BMC.  Refusals: a powered-on
+# target, a clashing MAC (both holders named), an unreachable source, an
+# unknown server, an ambiguous name, a target named twice, deleting a
+# server a profile is on.  A move killed after every step (PSCTL_TEST_CRASH_AT) and rerun
 # finishes, and no identifier is ever carried by two targets.
 echo "== profiles: assign, failover, move across BMCs and a hypervisor"
 : "${BMC_SIM:?set BMC_SIM to scripts/bmc-sim}"
@@ -47,6 +49,20 @@ for s in A C; do
 done
 pass "two simulated BMCs on 127.0.0.1:$PA and :$PC"
 
+# --- the pool's server directory: the servers by name
+expect_exit 0 "server create A" -- pool server create A --target "bmc://127.0.0.1:$PA"
+expect_exit 0 "server create host-B" -- pool server create host-B --target "image:$IMG_B"
+expect_exit 0 "server create C" -- pool server create C --target "bmc://127.0.0.1:$PC" \
+    --description "spare, rack 2"
+pool server list --json > "$WORK/srv.json" 2>&1
+got=$(python3 -c "import json; print(' '.join(s['name'] + '=' + s['target'] for s in json.load(open('$WORK/srv.json'))))" 2>&1)
+[ "$got" = "A=$A host-B=image:$IMG_B C=$C" ] && pass "server list --json: three servers, full targets" ||
+    fail "server list --json: $got"
+H=$(hash_of "$POOL")
+expect_exit 4 "a second name for A's target refused" -- pool server create A2 --target "BMC://127.0.0.1:$PA"
+expect_err "duplicate target names the holder" "server 'A'"
+[ "$(hash_of "$POOL")" = "$H" ] && pass "duplicate target: pool unchanged" || fail "duplicate target changed the pool"
+
 # carriers: the target stores whose own data holds the UUID, serial or a
 # MAC of the profile (each key image read directly, as a technician would).
 carriers() {
@@ -64,7 +80,7 @@ state() { pool profile show web | sed -n 's/^state *//p'; }
 target() { pool profile show web | sed -n 's/^target  *//p' | head -1; }
 
 # --- assign to physical server A through its BMC
-expect_exit 0 "assign web to server A ($A)" -- pool profile assign web "$A"
+expect_exit 0 "assign web to server A ($A)" -- pool profile assign web A
 [ "$(state)" = assigned ] && [ "$(target)" = "$A" ] &&
     pass "pool: web assigned to $A" || fail "pool after assign: $(state) $(target)"
 ps -i "$IMG_A" export > "$WORK/a.txt" 2>&1
@@ -74,6 +90,12 @@ grep -q "$UUID" "$WORK/a.txt" && grep -qi "$MAC0" "$WORK/a.txt" &&
 pool profile show web > "$WORK/show" 2>&1
 grep -q "target .*$A: carries it" "$WORK/show" && pass "profile show: A's BMC says it carries web" ||
     fail "profile show: $(cat "$WORK/show")"
+grep -q "^server  *A$" "$WORK/show" && pool profile list | grep -q "$A (server A)" &&
+    pass "profile show and list name server A" || fail "server name not shown: $(cat "$WORK/show")"
+H=$(hash_of "$POOL")
+expect_exit 4 "deleting a server a profile is on refused" -- pool server delete A
+expect_err "server delete names the profile" "profile 'web'"
+[ "$(hash_of "$POOL")" = "$H" ] && pass "server delete refused: pool unchanged" || fail "server delete changed the pool"
 
 # --- refusals that change nothing
 power "$PC" on >/dev/null 2>&1
@@ -89,15 +111,24 @@ expect_err "clash names the profile" "profile 'db'"
 expect_err "clash names the other holder" "nic 'eth0' of vm 'vm2' in image:"
 expect_exit 2 "move without a target: usage" -- pool profile move web
 expect_exit 3 "malformed target refused" -- pool profile move web "bmc://127.0.0.1:99999"
+expect_exit 5 "unknown server refused" -- pool profile move web nosuch#vm1
+expect_err "unknown server says so" "no server of the pool"
+expect_exit 5 "unknown bare word refused" -- pool profile move web nosuch
+expect_err "unknown word: names both possibilities" "neither a server nor a VM"
+[ "$(hash_of "$POOL")" = "$H" ] && pass "refusals so far: pool unchanged" || fail "a refusal changed the pool"
+pool vm create C >/dev/null 2>&1 || fail "pool vm C"
+H=$(hash_of "$POOL")
+expect_exit 4 "a name both a server and a pool VM have: refused" -- pool profile move web C
+expect_err "ambiguity says how to write it" "vm:NAME"
 [ "$(hash_of "$POOL")" = "$H" ] && pass "refusals: pool unchanged" || fail "a refusal changed the pool"
 
 # --- server A fails; failover to VM vm1 of hypervisor host B
 power "$PA" on >/dev/null 2>&1
-expect_exit 0 "failover $A -> $B1" -- pool profile failover "$A" "$B1"
+expect_exit 0 "failover A -> host-B#vm1" -- pool profile failover A host-B#vm1
 power "$PA" status 2>&1 | grep -q "is off" && pass "failover powered A off (fenced)" ||
     fail "A not fenced: $(power "$PA" status 2>&1)"
 [ "$(target)" = "image:$IMG_B#vm1" ] && [ "$(state)" = assigned ] &&
-    pass "pool: web on host B's vm1" || fail "pool after failover: $(state) $(target)"
+    pass "pool: web on host B's vm1 (the full target recorded)" || fail "pool after failover: $(state) $(target)"
 [ "$(carriers)" = 1 ] && pass "after failover: one target carries the identity" ||
     fail "after failover: $(carriers) carriers"
 
@@ -117,7 +148,8 @@ awk '/<interface/{d="nic"} /<\/interface>/{d=""} /<boot order=.1./{print d}' "$W
     pass "dumpxml vm1: boots from the network first" || fail "vm1 boot order: $(grep boot "$WORK/vm1.xml")"
 
 # --- move back to physical server C through its BMC
-expect_exit 0 "move web to server C ($C)" -- pool profile move web "$C"
+pool vm delete C >/dev/null 2>&1 || fail "pool vm C delete"
+expect_exit 0 "move web to server C ($C)" -- pool profile move web C
 ps -i "$IMG_C" export | grep -q "$UUID" && pass "server C carries the profile" || fail "server C lacks it"
 ps -i "$IMG_B" vm show vm1 > "$WORK/vm1" 2>&1
 grep -q "$UUID" "$WORK/vm1" || grep -qi "$MAC0" "$WORK/vm1" && fail "vm1 kept the identity" ||
