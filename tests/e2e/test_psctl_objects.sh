@@ -192,7 +192,7 @@ done <<'XEOF'
 4|uuid '33333333-4444-4555-8666-777777777777': vm 'asg2' cannot take it from profile 'bronze': already in use by vm 'ghost'|profile assign bronze asg2
 4|mac '02:00:00:00:04:01': vm 'asg2' cannot take it from profile 'cmac': already in use by nic 'eth0' of vm 'ghost2'|profile assign cmac vm:asg2
 5|name 'nosuch': no such profile|profile assign nosuch asg2
-5|target 'nosuch': no such vm|profile assign bronze nosuch
+5|target 'nosuch': neither a server nor a VM of the pool|profile assign bronze nosuch
 5|target 'vm:nosuch': no such vm|profile assign bronze vm:nosuch
 3|target 'bmc://': empty host|profile assign bronze bmc://
 3|target 'bmc://:623': empty host|profile assign bronze bmc://:623
