@@ -300,8 +300,9 @@ static int parse_op(struct psctl_ctx *c, struct op *o, const char *cmd,
 	return 0;
 }
 
-/* A server's image:/dev: path in one spelling (absolute, symbolic links
- * resolved when it exists), as profile moves spell targets. */
+/* A server's target in one spelling, as profile moves spell targets:
+ * an image:/dev: path absolute, symbolic links resolved when it exists;
+ * bmc:// in ps_target_norm's form. */
 static int abs_target(struct psctl_ctx *c, struct op *o)
 {
 	char cwd[PATH_MAX], path[PATH_MAX];
@@ -315,6 +316,10 @@ static int abs_target(struct psctl_ctx *c, struct op *o)
 		n = !strncmp(v, "image:", 6) ? 6 : !strncmp(v, "dev:", 4) ? 4
 									: 0;
 		p = v + n;
+		if (!n && !strchr(v, '#') &&
+		    ps_target_norm(v, strlen(v), o->target, sizeof o->target,
+				   NULL) > 0)
+			o->fval[i] = o->target;
 		if (!n || !*p || strchr(p, '#'))
 			continue;  /* the library says what is wrong */
 		if (realpath(p, path))

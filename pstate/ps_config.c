@@ -619,7 +619,7 @@ static const struct ps_field server_fields[] = {
 	STR("name", PSF_NAME, PS_FT_NAME, "new name"),
 	STR("description", PSF_DESCRIPTION, PS_FT_TEXT, "free text"),
 	STR("target", PSF_TARGET, PS_FT_PTARGET,
-	    "bmc://HOST[:PORT], image:PATH or dev:DEVICE"),
+	    "bmc://HOST[:PORT], image:PATH, dev:DEV"),
 	END,
 };
 
@@ -1160,6 +1160,17 @@ static int referenced(const void *buf, enum ps_obj k, const char *s,
 }
 
 static int server_used(const void *buf, int server, struct ps_cfg_err *e);
+static size_t phys_len(const char *s, size_t n);
+struct ptgt {
+	const char *p;          /* bmc: the host; else the whole text */
+	size_t n;
+	uint64_t port;          /* bmc: 623 when not given */
+	int bmc;
+};
+static int ptgt_parse(const char *s, size_t n, struct ptgt *t,
+		      const char **why);
+static const char no_vm[] = "a server has no #VM";
+static int check_ptarget(const char *s, size_t n, const char **why);
 static void sb_who(struct sb *s, const void *buf, int el, enum ps_obj k,
 		   int vm);
 
@@ -1328,7 +1339,7 @@ int ps_obj_delete(void *buf, int elem, enum ps_obj k, struct ps_cfg_err *e)
 	if (name && referenced(buf, k, name, len, e))
 		return fail(e, PS_ERR_INUSE, "still referenced");
 	if (k == PS_OBJ_SERVER && server_used(buf, elem, e))
-		return fail(e, PS_ERR_INUSE, "is in use");
+		return fail(e, PS_ERR_INUSE, "still referenced");
 	if (k != PS_OBJ_NIC)
 		return psf_wip_nop(buf, elem);
 	/* Keep pxe-nic pointing at the same NIC: later ones move up. */
@@ -1533,6 +1544,9 @@ static int parse_text(const struct ps_field *f, const char *s, size_t n,
 	case PS_FT_HOST:
 		rc = check_host(s, n, why);
 		break;
+	case PS_FT_PTARGET:
+		rc = check_ptarget(s, n, why);
+		break;
 	default:
 		rc = check_text(s, n, PS_CFG_TEXT_MAX, why);
 	}
@@ -1543,24 +1557,17 @@ static int parse_text(const struct ps_field *f, const char *s, size_t n,
 	return 0;
 }
 
-/* A server's target: never empty, never #VM, stored normalised. */
-static int parse_ptarget(const char *s, size_t n, struct ps_value *v,
-			 const char **why)
+/* A server's target: a physical one, never #VM.  Kept as written (any
+ * spelling compares equal); front ends store ps_target_norm's form. */
+static int check_ptarget(const char *s, size_t n, const char **why)
 {
-	size_t i;
-	int len;
+	struct ptgt t;
 
 	if (!n)
-		return bad(why, "a server needs a target");
-	for (i = 0; i < n; i++)
-		if (s[i] == '#')
-			return bad(why, "a server is a physical target: no "
-				   "#VM (write SERVER#VM where a target goes)");
-	len = ps_target_norm(s, n, (char *)v->b, sizeof(v->b), why);
-	if (len < 0)
-		return len;
-	v->len = (uint32_t)len;
-	return 0;
+		return bad(why, "empty target");
+	if (ptgt_parse(s, n, &t, why))
+		return PS_ERR_BADVALUE;
+	return phys_len(s, n) != n ? bad(why, no_vm) : 0;
 }
 
 int ps_field_parse(const struct ps_field *f, const char *s, size_t n,
@@ -1598,9 +1605,6 @@ int ps_field_parse(const struct ps_field *f, const char *s, size_t n,
 	case PS_FT_UUID:
 		rc = ps_parse_uuid(s, n, v->b, &why);
 		v->len = 16;
-		break;
-	case PS_FT_PTARGET:
-		rc = parse_ptarget(s, n, v, &why);
 		break;
 	case PS_FT_MAC:
 		rc = ps_parse_mac(s, n, v->b, &why);
@@ -1651,31 +1655,27 @@ static int set_name(void *buf, size_t cap, int elem, enum ps_obj k,
 	return other < 0 ? other : 0;
 }
 
-/* A new target for the server at elem, normalised again (a value from
- * ps_obj_set_value was not parsed here): no other server names it, and
- * no profile is placed on the one it has (it would lose its name). */
+/* A new target for the server at elem (compared in any spelling): no
+ * other server names it, and no profile is placed on the server (the
+ * profile would lose its server's name). */
 static int set_server_target(void *buf, size_t cap, int elem,
 			     const struct ps_field *f,
-			     const struct ps_value *in, struct ps_cfg_err *e)
+			     const struct ps_value *v, struct ps_cfg_err *e)
 {
-	struct ps_value v;
-	const char *why = NULL, *old;
-	uint32_t len;
-	int other, rc = parse_ptarget((const char *)in->b, in->len, &v, &why);
+	const char *t = (const char *)v->b, *why = NULL;
+	int other;
 
-	if (rc)
-		return fail(e, rc, why);
-	other = ps_server_by_target(buf, (const char *)v.b, v.len);
+	if (check_ptarget(t, v->len, &why))
+		return fail(e, PS_ERR_BADVALUE, why);
+	other = ps_server_by_target(buf, t, v->len);
 	if (other >= 0 && other != elem) {
 		holder_of(buf, other, PS_OBJ_SERVER, -1, e);
-		return fail(e, PS_ERR_DUPLICATE, "already named");
+		return fail(e, PS_ERR_DUPLICATE, "already in use");
 	}
-	old = str_of(buf, elem, PSF_TARGET, &len);
-	if (old && !(len == v.len && psf_memcmp(old, v.b, len) == 0) &&
-	    server_used(buf, elem, e))
-		return fail(e, PS_ERR_INUSE, "is in use");
-	rc = put_child(buf, cap, elem, f->sig, v.b, v.len);
-	return rc < 0 ? rc : 0;
+	if (server_used(buf, elem, e))
+		return fail(e, PS_ERR_INUSE, "still referenced");
+	other = put_child(buf, cap, elem, f->sig, t, v->len);
+	return other < 0 ? other : 0;
 }
 
 static int set_string(void *buf, size_t cap, int elem, enum ps_obj k,
@@ -1899,12 +1899,43 @@ static int check_ip6(const char *s, size_t n)
 	return n > 0 && colons >= 2;
 }
 
+/* bmc://HOST[:PORT] (the scheme already seen): *hl the host's length
+ * after "bmc://" ([ ] included), *port 623 when not given. */
+static int parse_bmc(const char *s, size_t n, size_t *hl, uint64_t *port,
+		     const char **why)
+{
+	size_t i, h = 6;
+
+	*port = 623;
+	if (h < n && s[h] == '[') {
+		for (i = h + 1; i < n && s[i] != ']'; i++)
+			;
+		if (i == n || !check_ip6(s + h + 1, i - h - 1))
+			return bad(why, "bad IPv6 host in [ ]");
+		i++;
+	} else {
+		for (i = h; i < n && s[i] != ':' && s[i] != '/'; i++)
+			;
+		if (i == h)
+			return bad(why, "empty host");
+		if (check_host(s + h, i - h, why))
+			return PS_ERR_BADVALUE;
+	}
+	*hl = i - h;
+	if (i == n)
+		return 0;
+	if (s[i] != ':')
+		return bad(why, "not bmc://HOST[:PORT]");
+	if (ps_parse_uint(s + i + 1, n - i - 1, 1, 65535, port, NULL))
+		return bad(why, "port not 1-65535");
+	return 0;
+}
+
 int ps_parse_target(const char *s, size_t n, uint8_t *kind, size_t *name_off,
 		    size_t *name_len, const char **why)
 {
-	static const char bmc[] = "bmc://";
-	size_t i, h, hl;
 	uint64_t port;
+	size_t hl;
 
 	*name_off = 0;
 	*name_len = 0;
@@ -1912,33 +1943,9 @@ int ps_parse_target(const char *s, size_t n, uint8_t *kind, size_t *name_off,
 		return bad(why, "empty target");
 	if (n > PS_CFG_TEXT_MAX)
 		return bad(why, "longer than 255 characters");
-	if (n >= 6 && eq_ci(s, 6, bmc)) {
+	if (n >= 6 && eq_ci(s, 6, "bmc://")) {
 		*kind = PSF_TARGET_PHYSICAL;
-		h = 6;
-		if (h < n && s[h] == '[') {
-			for (i = h + 1; i < n && s[i] != ']'; i++)
-				;
-			if (i == n || !check_ip6(s + h + 1, i - h - 1))
-				return bad(why, "bad IPv6 host in [ ]");
-			i++;
-		} else {
-			for (i = h; i < n && s[i] != ':' && s[i] != '/'; i++)
-				;
-			if (i == h)
-				return bad(why, "empty host");
-			if (check_host(s + h, i - h, why))
-				return PS_ERR_BADVALUE;
-		}
-		hl = i - h;
-		if (!hl)
-			return bad(why, "empty host");
-		if (i == n)
-			return 0;
-		if (s[i] != ':')
-			return bad(why, "not bmc://HOST[:PORT]");
-		if (ps_parse_uint(s + i + 1, n - i - 1, 1, 65535, &port, NULL))
-			return bad(why, "port not 1-65535");
-		return 0;
+		return parse_bmc(s, n, &hl, &port, why);
 	}
 	*kind = PSF_TARGET_VM;
 	if (n >= 3 && eq_ci(s, 3, "vm:")) {
@@ -1964,99 +1971,106 @@ static size_t phys_len(const char *s, size_t n)
 	return n;
 }
 
-/* bmc://HOST[:PORT] (already valid) as bmc://host:port. */
-static void norm_bmc(struct sb *o, const char *s, size_t n)
+/* A physical target in parts, compared without building its normal form
+ * (no buffer on the firmware's stack): a bmc:// host (any case) and port,
+ * or the whole image:/dev: text. */
+static int ptgt_parse(const char *s, size_t n, struct ptgt *t,
+		      const char **why)
 {
-	size_t i, e = 6;
-	uint64_t port = 623;
+	int pre = n >= 6 && psf_memcmp(s, "image:", 6) == 0 ? 6
+		  : n >= 4 && psf_memcmp(s, "dev:", 4) == 0 ? 4 : 0;
 
-	if (s[e] == '[') {
-		while (s[e] != ']')
-			e++;
-		e++;
-	} else {
-		while (e < n && s[e] != ':')
-			e++;
+	n = phys_len(s, n);
+	t->p = s;
+	t->n = n;
+	t->bmc = n >= 6 && eq_ci(s, 6, "bmc://");
+	if (n > PS_CFG_TEXT_MAX)
+		return bad(why, "longer than 255 characters");
+	if (t->bmc) {
+		t->p = s + 6;
+		return parse_bmc(s, n, &t->n, &t->port, why);
 	}
-	if (e < n)
-		ps_parse_uint(s + e + 1, n - e - 1, 1, 65535, &port, NULL);
-	sb_str(o, "bmc://");
-	for (i = 6; i < e; i++) {
-		char c = lower(s[i]);
+	t->port = 0;
+	if (!pre)
+		return bad(why, "not bmc://, image: or dev:");
+	if ((size_t)pre == n || s[pre] != '/')
+		return bad(why, "path not absolute");
+	return check_text(s, n, PS_CFG_TEXT_MAX, why);
+}
 
-		sb_put(o, &c, 1);
-	}
-	sb_put(o, ":", 1);
-	sb_u64(o, port);
+static int ptgt_eq(const struct ptgt *a, const struct ptgt *b)
+{
+	size_t i;
+
+	if (a->bmc != b->bmc || a->n != b->n || a->port != b->port)
+		return 0;
+	for (i = 0; i < a->n; i++)
+		if (lower(a->p[i]) != lower(b->p[i]) ||
+		    (!a->bmc && a->p[i] != b->p[i]))
+			return 0;
+	return 1;
 }
 
 int ps_target_norm(const char *s, size_t n, char *out, size_t cap,
 		   const char **why)
 {
+	struct ptgt t;
 	struct sb o;
-	size_t vo, vl, pre;
-	uint8_t kind;
+	size_t i;
 
-	n = phys_len(s, n);
+	if (ptgt_parse(s, n, &t, why))
+		return PS_ERR_BADVALUE;
 	sb_init(&o, out, cap);
-	pre = n >= 6 && psf_memcmp(s, "image:", 6) == 0 ? 6
-	      : n >= 4 && psf_memcmp(s, "dev:", 4) == 0 ? 4 : 0;
-	if (n >= 6 && eq_ci(s, 6, "bmc://")) {
-		if (ps_parse_target(s, n, &kind, &vo, &vl, why))
-			return PS_ERR_BADVALUE;
-		norm_bmc(&o, s, n);
-	} else if (pre) {
-		if (n == pre)
-			return bad(why, "empty path");
-		if (s[pre] != '/')
-			return bad(why, "path not absolute");
-		if (check_text(s, n, PS_CFG_TEXT_MAX, why))
-			return PS_ERR_BADVALUE;
-		sb_put(&o, s, n);
-	} else {
-		return bad(why, "not bmc://HOST[:PORT], image:PATH or "
-			   "dev:DEVICE");
+	if (!t.bmc)
+		sb_put(&o, s, t.n);
+	else
+		sb_str(&o, "bmc://");
+	for (i = 0; t.bmc && i < t.n; i++) {
+		char c = lower(t.p[i]);
+
+		sb_put(&o, &c, 1);
+	}
+	if (t.bmc) {
+		sb_put(&o, ":", 1);
+		sb_u64(&o, t.port);
 	}
 	if (o.len > PS_CFG_TEXT_MAX || o.len >= cap)
 		return bad(why, "longer than 255 characters");
 	return (int)o.len;
 }
 
-/* Server el names the target whose normalised physical part is (t, n). */
-static int server_is(const void *buf, int el, const char *t, size_t n)
+/* Server el names target t. */
+static int server_is(const void *buf, int el, const struct ptgt *t)
 {
-	char mine[PS_CFG_TEXT_MAX + 1];
+	struct ptgt mine;
 	uint32_t len;
 	const char *p = str_of(buf, el, PSF_TARGET, &len);
-	int ml = p ? ps_target_norm(p, len, mine, sizeof(mine), NULL) : -1;
 
-	return ml >= 0 && (size_t)ml == n && psf_memcmp(mine, t, n) == 0;
+	return p && !ptgt_parse(p, len, &mine, NULL) && ptgt_eq(&mine, t);
 }
 
 int ps_server_by_target(const void *buf, const char *s, size_t n)
 {
-	char t[PS_CFG_TEXT_MAX + 1];
-	int tl = ps_target_norm(s, n, t, sizeof(t), NULL), el;
-	int root = psf_root(buf);
+	struct ptgt t;
+	int el, root = psf_root(buf);
 
-	if (tl < 0)
+	if (ptgt_parse(s, n, &t, NULL))
 		return PSF_ERR_NOTFOUND;
 	for (el = ps_obj_next(buf, root, PS_OBJ_SERVER, -1); el >= 0;
 	     el = ps_obj_next(buf, root, PS_OBJ_SERVER, el))
-		if (server_is(buf, el, t, (size_t)tl))
+		if (server_is(buf, el, &t))
 			return el;
 	return PSF_ERR_NOTFOUND;
 }
 
 /* A profile placed on the server (its TARGET or MOVE_SOURCE names the
- * server's target): 1 with e->holder "profile 'p' (target T)", or 0. */
+ * server's target): 1 with e->holder "profile 'p'", or 0. */
 static int server_used(const void *buf, int server, struct ps_cfg_err *e)
 {
 	static const uint32_t sigs[2] = { PSF_TARGET, PSF_MOVE_SOURCE };
 	int root = psf_root(buf), el, i;
 	uint32_t len;
 	const char *p;
-	struct sb s;
 
 	for (el = ps_obj_next(buf, root, PS_OBJ_PROFILE, -1); el >= 0;
 	     el = ps_obj_next(buf, root, PS_OBJ_PROFILE, el))
@@ -2064,13 +2078,7 @@ static int server_used(const void *buf, int server, struct ps_cfg_err *e)
 			p = str_of(buf, el, sigs[i], &len);
 			if (!p || ps_server_by_target(buf, p, len) != server)
 				continue;
-			if (e) {
-				sb_init(&s, e->holder, sizeof(e->holder));
-				sb_who(&s, buf, el, PS_OBJ_PROFILE, -1);
-				sb_str(&s, i ? " (moving away from " : " (at ");
-				sb_put(&s, p, len > 80 ? 80 : len);
-				sb_put(&s, ")", 1);
-			}
+			holder_of(buf, el, PS_OBJ_PROFILE, -1, e);
 			return 1;
 		}
 	return 0;
@@ -3169,45 +3177,32 @@ static void chk_conc(struct chk *k)
 		}
 }
 
-/* Each server names a physical target, and no other server names it. */
+/* Each server names a physical target, and no earlier server names it. */
 static void chk_servers(struct chk *k)
 {
 	const void *buf = k->buf;
 	int root = psf_root(buf), el, o;
 	const char *why, *p;
 	uint32_t len;
-	char m[400], t[PS_CFG_TEXT_MAX + 1];
-	int tl;
+	char m[256];
 	struct sb s;
 
 	for (el = ps_obj_next(buf, root, PS_OBJ_SERVER, -1); el >= 0;
 	     el = ps_obj_next(buf, root, PS_OBJ_SERVER, el)) {
 		p = str_of(buf, el, PSF_TARGET, &len);
-		why = "no target";
-		tl = p ? ps_target_norm(p, len, t, sizeof(t), &why) : -1;
-		if (p && tl >= 0 && phys_len(p, len) != len)
-			tl = -1, why = "a VM (#VM) in a server's target";
+		why = "empty target";
+		o = p && !check_ptarget(p, len, &why) ?
+			    ps_server_by_target(buf, p, len) : -1;
+		if (o == el)
+			continue;
 		sb_init(&s, m, sizeof(m));
 		sb_who(&s, buf, el, PS_OBJ_SERVER, -1);
-		if (tl < 0) {
-			sb_str(&s, p ? ": target '" : ": ");
-			sb_put(&s, p ? p : "", len > 80 ? 80 : len);
-			sb_str(&s, p ? "': " : "");
-			sb_str(&s, why);
-			say(k, &s);
-			continue;
-		}
-		for (o = ps_obj_next(buf, root, PS_OBJ_SERVER, el); o >= 0;
-		     o = ps_obj_next(buf, root, PS_OBJ_SERVER, o)) {
-			if (!server_is(buf, o, t, (size_t)tl))
-				continue;
-			sb_str(&s, " and ");
+		sb_str(&s, o >= 0 ? ": same target as " : ": target: ");
+		if (o >= 0)
 			sb_who(&s, buf, o, PS_OBJ_SERVER, -1);
-			sb_str(&s, " name the same target ");
-			sb_put(&s, t, (size_t)tl);
-			say(k, &s);
-			break;
-		}
+		else
+			sb_str(&s, why);
+		say(k, &s);
 	}
 }
 

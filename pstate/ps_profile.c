@@ -676,7 +676,7 @@ static int refuse(const char **why, const char *w, int rc)
 int ps_target_resolve(const void *pool, const char *s, size_t n, char *out,
 		      size_t cap, const char **why)
 {
-	int scheme, root = psf_root(pool), srv, vm;
+	int scheme, root = psf_root(pool), srv, vm, rc;
 	size_t h = head_of(s, n, &scheme);
 	const char *t;
 	uint32_t tl;
@@ -699,8 +699,9 @@ int ps_target_resolve(const void *pool, const char *s, size_t n, char *out,
 					  : "no server of the pool has that "
 					    "name", PSF_ERR_NOTFOUND);
 	t = str_child(pool, srv, PSF_TARGET, &tl);
-	if (!t || ps_target_norm(t, tl, out, cap, NULL) < 0)
+	rc = t ? ps_target_norm(t, tl, out, cap, NULL) : -1;
+	if (rc < 0)
 		return refuse(why, "the server has no usable target (psctl "
 			      "check)", PS_ERR_BADVALUE);
-	return copy_out(t, tl, s + h, n - h, out, cap, why);
+	return copy_out(out, (size_t)rc, s + h, n - h, out, cap, why);
 }

@@ -1145,8 +1145,8 @@ enum ps_ftype {
 	PS_FT_PRESENCE, /* container sig under the object: on creates it,
 			   off removes it with everything in it             */
 	PS_FT_RLOG,     /* RESTART_LOG: shown as text; only "" (clear) set   */
-	PS_FT_PTARGET,  /* a server's physical target, stored normalised
-			   (ps_target_norm); unique among servers          */
+	PS_FT_PTARGET,  /* a server's physical target, no #VM; unique among
+			   servers in any spelling (ps_target_norm)         */
 };
 
 struct ps_enum {
@@ -1337,16 +1337,17 @@ int ps_profile_unassign(void *buf, size_t cap, int prof, const uint8_t *rnd,
  * The server directory (docs/schema.md SERVERS, docs/profiles.md "Named
  * servers"): a SERVER is a NAME for a physical target, so operators write
  * "A" or "host-B#vm1" where the full target would go.  Its TARGET is
- *   bmc://HOST[:PORT]   stored as bmc://host:port (lower case, port 623
- *                       when not given)
+ *   bmc://HOST[:PORT]   (PORT 623 when not given)
  *   image:PATH          PATH absolute (firmware has no working directory:
  *   dev:DEVICE          the front end makes a relative path absolute)
- * never with #VM.  Two servers may not name the same target (PS_ERR_
- * DUPLICATE, e->holder "server 'b'").  A server where a profile is placed
- * -- the target a profile's TARGET or MOVE_SOURCE names, with or without
- * #VM, in any spelling that normalises the same -- cannot be deleted nor
- * given another target (PS_ERR_INUSE, e->holder "profile 'p' (target
- * ...)"); renaming it is allowed, since profiles record the target, not
+ * never with #VM.  Targets compare in normal form (ps_target_norm: scheme
+ * and host in lower case, the port written out), which front ends store;
+ * the library compares without building it (no buffer on a firmware
+ * stack).  Two servers may not name the same target (PS_ERR_DUPLICATE,
+ * e->holder "server 'b'").  A server where a profile is placed -- the
+ * target a profile's TARGET or MOVE_SOURCE names, with or without #VM --
+ * cannot be deleted nor given a target (PS_ERR_INUSE, e->holder "profile
+ * 'p'"); renaming it is allowed, since profiles record the target, not
  * the name.
  *
  * ps_target_norm: the physical part of target text (s, n) -- the text
