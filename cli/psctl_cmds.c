@@ -110,7 +110,7 @@ static int cfg_error(struct psctl_ctx *c, const struct op *o, int rc,
 	if (rc == PS_ERR_BADREF)
 		return psctl_error(c, o->cmd, f, value, rc, "no such %s",
 				   f && !strcmp(f, "network") ? "network"
-				   : f && !strcmp(f, "image") ? "image"
+				   : f && strstr(f, "image") ? "image"
 				   : f && !strcmp(f, "profile") ? "profile"
 				   : "vm");
 	return psctl_error(c, o->cmd, f, value, rc, "%s", why);

@@ -153,6 +153,7 @@ static int cand_names_for(struct cands *k, const char *what)
 		{ "image", PSF_IMAGES, PSF_IMAGE },
 		{ "--image", PSF_IMAGES, PSF_IMAGE },
 		{ "reserve", PSF_RESERVATIONS, PSF_RESERVATION },
+		{ "server", PSF_SERVERS, PSF_SERVER },
 	};
 	size_t i;
 

@@ -68,7 +68,7 @@ _psctl() {
                         power) COMPREPLY=($(compgen -W "status on off" -- "$cur")) ;;
                         profile) COMPREPLY=($(compgen -W "push pull" -- "$cur")) ;;
                     esac ;;
-               net|image|reserve|profile) COMPREPLY=($(compgen -W "$(_psctl_names "$noun")" -- "$cur")) ;;
+               net|image|reserve|profile|server) COMPREPLY=($(compgen -W "$(_psctl_names "$noun")" -- "$cur")) ;;
            esac ;;
     esac
 }

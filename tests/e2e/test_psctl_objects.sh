@@ -334,6 +334,8 @@ done <<'EOF'
 5|port '7': no such serial-port|serial unmap web1 7
 5|network 'mars': no such network|nic add web1 eth9 --network mars
 5|image 'nosuch': no such image|storage add web1 sdb --image nosuch
+5|restart-consistency-image 'nosuch': no such image|vm set web1 --restart-consistency-image nosuch
+5|restart-boot-image 'nosuch': no such image|vm set web1 --restart-boot-image nosuch
 5|owner 'nosuch': no such vm|reserve create r9 --owner nosuch
 5|profile 'nosuch': no such profile|vm set web1 --profile nosuch
 2|colour: no such field for vm|vm set web1 --colour red
