@@ -208,6 +208,9 @@ enum {
 	PSF_RLOG_LEN = 16
 };
 #define PSF_RESTART_LOG_MAX 16u
+/* The largest restart limit: restarts are counted from the log, which must
+ * hold them all plus the entry that says the limit was reached. */
+#define PSF_RESTART_LIMIT_MAX (PSF_RESTART_LOG_MAX - 1u)
 
 /* List item sizes. */
 #define PSF_MAC_LEN        6u

@@ -43,6 +43,10 @@ int ps_restart_get(const void *buf, int vm, struct ps_restart_policy *p)
 	if (!p->window)
 		p->window = PSF_RESTART_WINDOW_DEFAULT;
 	p->limit = (uint16_t)psf_field_uint(rec, len, PSF_RSTC_LIMIT, 2);
+	/* A larger limit (another writer's) could never be reached: the log
+	 * that counts restarts keeps only so many entries. */
+	if (p->limit > PSF_RESTART_LIMIT_MAX)
+		p->limit = PSF_RESTART_LIMIT_MAX;
 	p->flags = (uint16_t)psf_field_uint(rec, len, PSF_RSTC_FLAGS, 2);
 	return 0;
 }

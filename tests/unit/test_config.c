@@ -504,6 +504,7 @@ static const struct fcase good[] = {
 	  "50:06:01:60:3b:a0:00:01/1,50:06:01:60:3b:a0:00:02/300" },
 	{ PS_OBJ_PROFILE, "boot", "cdrom", "cdrom" },
 	{ PS_OBJ_VM, "restart-limit", "3", "3" },
+	{ PS_OBJ_VM, "restart-limit", "15", "15" },
 	{ PS_OBJ_VM, "restart-window", "10m", "10m" },
 	{ PS_OBJ_VM, "restart-window", "90", "90s" },
 	{ PS_OBJ_VM, "restart-window", "0", "10m" },
@@ -629,6 +630,7 @@ static const struct bcase badv[] = {
 	{ PS_OBJ_VM, "cpus", "0", PS_ERR_BADVALUE, "range" },
 	{ PS_OBJ_VM, "cpus", "4097", PS_ERR_BADVALUE, "range" },
 	{ PS_OBJ_VM, "cpus", "two", PS_ERR_BADVALUE, "number" },
+	{ PS_OBJ_VM, "restart-limit", "16", PS_ERR_BADVALUE, "range" },
 	{ PS_OBJ_VM, "power", "reboot", PS_ERR_BADVALUE, "allowed" },
 	{ PS_OBJ_VM, "pxe", "maybe", PS_ERR_BADVALUE, "on|off" },
 	{ PS_OBJ_VM, "uuid", "nope", PS_ERR_BADVALUE, "UUID" },
@@ -672,6 +674,28 @@ static const struct bcase badv[] = {
 	{ PS_OBJ_SERVER, "target", "vm:web1", PS_ERR_BADVALUE, "not bmc://" },
 	{ PS_OBJ_SERVER, "name", "host B", PS_ERR_BADVALUE, "characters" },
 };
+
+/* A restart limit past what the log can count (written by another tool)
+ * is read as the largest one that can be reached. */
+static void test_restart_limit_clamped(void **state)
+{
+	struct fx *f = *state;
+	struct ps_restart_policy p;
+	const uint8_t big[2] = { 40, 0 };
+	int vm, pol, rec;
+
+	make_world(f);
+	vm = obj_of(f, PS_OBJ_VM);
+	assert_int_equal(ps_obj_set(f->buf, CAP, vm, PS_OBJ_VM, "restart-limit",
+				    13, "3", 1, &f->e), 0);
+	pol = psf_find_child(f->buf, vm, PSF_RESTART_POLICY);
+	assert_true(pol >= 0);
+	rec = psf_find_child(f->buf, pol, PSF_RESTART_CONFIG);
+	assert_true(rec >= 0);
+	assert_int_equal(psf_wip_write(f->buf, rec, PSF_RSTC_LIMIT, big, 2), 0);
+	assert_int_equal(ps_restart_get(f->buf, vm, &p), 0);
+	assert_int_equal(p.limit, PSF_RESTART_LIMIT_MAX);
+}
 
 /* Bad values: the right code and reason, and not one byte changed. */
 static void test_bad_values(void **state)
@@ -1547,6 +1571,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_fields, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_values, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_restart_limit_clamped,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_duplicates, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_references, setup,
