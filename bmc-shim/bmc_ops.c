@@ -336,32 +336,68 @@ static int put_element(void *buf, size_t cap, int parent, const uint8_t *el,
 	return off;
 }
 
-/* Problems the schema check finds (negative: not a valid tree). */
-static int problems(const struct bmc_shim *s)
+/* A problem report line, as a CRC-32C (the line is NUL-terminated). */
+static uint32_t line_crc(const char *msg)
 {
-	return ps_cfg_check(s->store, (uint32_t)bmc_store_cap(s), NULL, NULL);
+	size_t n = 0;
+
+	while (msg[n])
+		n++;
+	return psf_crc32c(0, msg, n);
+}
+
+static void note_before(void *ctx, const char *msg)
+{
+	struct bmc_shim *s = ctx;
+
+	if (s->prob_n < BMC_SHIM_PROBLEMS_MAX)
+		s->prob_crc[s->prob_n++] = line_crc(msg);
+}
+
+/* A problem after the edit must match one from before, each used once;
+ * one that does not (or one past the remembered ones) is new. */
+static void note_after(void *ctx, const char *msg)
+{
+	struct bmc_shim *s = ctx;
+	uint32_t c = line_crc(msg);
+	unsigned i;
+
+	for (i = 0; i < s->prob_n; i++)
+		if (!((s->prob_seen >> i) & 1u) && s->prob_crc[i] == c) {
+			s->prob_seen |= (uint64_t)1 << i;
+			return;
+		}
+	s->prob_new = 1;
+}
+
+/* Before an edit: remember the store's schema problems. */
+static void problems_before(struct bmc_shim *s)
+{
+	s->prob_n = 0;
+	ps_cfg_check(s->store, (uint32_t)bmc_store_cap(s), note_before, s);
 }
 
 /* After an edit: a sound tree, and no schema problem it did not have. */
-static uint8_t check_after(struct bmc_shim *s, int before)
+static uint8_t check_after(struct bmc_shim *s)
 {
 	uint32_t bad;
-	int after;
 
 	/* The checks read the header: make its CRCs current first. */
 	if (psf_finish((void *)s->store))
 		return BMC_CC_INVALID_DATA;
 	if (psf_check_tree(s->store, bmc_store_cap(s), &bad))
 		return BMC_CC_INVALID_DATA;
-	after = problems(s);
-	if (after < 0)
+	s->prob_seen = 0;
+	s->prob_new = 0;
+	if (ps_cfg_check(s->store, (uint32_t)bmc_store_cap(s), note_after,
+			 s) < 0)
 		return BMC_CC_INVALID_DATA;
-	return after > before ? BMC_CC_CONFLICT : BMC_CC_OK;
+	return s->prob_new ? BMC_CC_CONFLICT : BMC_CC_OK;
 }
 
 static uint8_t write_element(struct bmc_shim *s, struct args *a)
 {
-	int parent = -1, before = problems(s), off;
+	int parent = -1, off;
 	uint8_t cc = take_path(s->store, a, &parent);
 	size_t elen = a->n - a->pos;
 
@@ -375,12 +411,12 @@ static uint8_t write_element(struct bmc_shim *s, struct args *a)
 			  (uint32_t)elen);
 	if (off < 0)
 		return bmc_shim_cc_for(off);
-	return check_after(s, before);
+	return check_after(s);
 }
 
 static uint8_t write_delete(struct bmc_shim *s, struct args *a)
 {
-	int off = -1, before = problems(s), rc;
+	int off = -1, rc;
 	uint8_t cc = take_path(s->store, a, &off);
 
 	if (cc)
@@ -392,7 +428,7 @@ static uint8_t write_delete(struct bmc_shim *s, struct args *a)
 	rc = psf_wip_nop(s->store, off);
 	if (rc)
 		return bmc_shim_cc_for(rc);
-	return check_after(s, before);
+	return check_after(s);
 }
 
 /* ------------------------------------------------------------ profiles */
@@ -519,7 +555,6 @@ static uint8_t write_push(struct bmc_shim *s, struct args *a)
 	uint8_t kind, vlen, cc;
 	uint32_t nlen, elen;
 	size_t tlen;
-	int before = problems(s);
 	const uint8_t *el;
 
 	if (take_u8(a, &kind) || take_u8(a, &vlen) ||
@@ -543,7 +578,7 @@ static uint8_t write_push(struct bmc_shim *s, struct args *a)
 	if (assigned_elsewhere(s->store, name, nlen, tgt, tlen))
 		return BMC_CC_CONFLICT;
 	cc = push_apply(s, kind, tgt, tlen, el, elen, name, nlen);
-	return cc ? cc : check_after(s, before);
+	return cc ? cc : check_after(s);
 }
 
 /* ------------------------------------------------------------ serial */
@@ -611,6 +646,9 @@ uint8_t bmc_write_apply(struct bmc_shim *s)
 {
 	struct args a = { s->stage, s->wr_len, 0 };
 
+	if (s->wr_op == BMC_WRITE_ELEMENT || s->wr_op == BMC_WRITE_DELETE ||
+	    s->wr_op == BMC_WRITE_PROFILE_PUSH)
+		problems_before(s);
 	switch (s->wr_op) {
 	case BMC_WRITE_ELEMENT:
 		return write_element(s, &a);

@@ -64,6 +64,11 @@ extern "C" {
 #endif
 #define BMC_SHIM_ARGS_MAX 255u      /* a read request's arguments       */
 #define BMC_SHIM_RESULT_MAX 512u    /* results that are not store bytes */
+/* Schema problems of the store before an edit that the shim remembers
+ * (a CRC-32C of each problem's report line), to refuse an edit that
+ * brings a new one.  Past this many, every problem the edit leaves must
+ * be among the ones remembered (docs/ipmi-oem.md, writes). */
+#define BMC_SHIM_PROBLEMS_MAX 64u
 
 /* Commands (the byte after netfn 0x2E).  Read commands need operator
  * privilege, write commands administrator: the command byte alone says
@@ -202,6 +207,11 @@ struct bmc_shim {
 	uint32_t lease_default;       /* the lock's lease outside LOCK_TAKE */
 	/* lock held for a client's sequence (LOCK_TAKE) */
 	uint8_t client_lock;
+	/* schema problems before the edit: CRC-32C of each report line */
+	uint8_t prob_new;             /* after: a line not among them     */
+	uint16_t prob_n;
+	uint64_t prob_seen;           /* after: entries matched, a bit each */
+	uint32_t prob_crc[BMC_SHIM_PROBLEMS_MAX];
 	uint8_t args[BMC_SHIM_ARGS_MAX];
 	uint8_t result[BMC_SHIM_RESULT_MAX];
 	uint8_t wr_result[BMC_SHIM_RESULT_MAX];

@@ -241,6 +241,27 @@ static void assert_unchanged(void)
 	assert_memory_equal(snapshot, disk, sizeof disk);
 }
 
+/* Edit the store on the RAM disk directly (as another writer would):
+ * ed_load, change ed[], ed_commit. */
+static uint8_t ed[32768];
+static struct ps_media ed_media;
+static struct ps_disk ed_disk;
+
+static void ed_load(void)
+{
+	assert_int_equal(ps_media_init(&ed_media, &ram_ops, NULL, SS, SECTORS),
+			 0);
+	assert_int_equal(ps_read(&ed_disk, &ed_media, ed, sizeof ed), 0);
+}
+
+static void ed_commit(void)
+{
+	uint8_t sector[SS];
+
+	assert_int_equal(psf_finish(ed), 0);
+	assert_int_equal(ps_commit(&ed_disk, ed, sector, NULL), 0);
+}
+
 /* ---------------------------------------------------------------- tests */
 
 static void test_info(void **state)
@@ -681,6 +702,72 @@ static void test_profile_push_vm(void **state)
 	assert_unchanged();
 }
 
+/* The VMS set path (one step, no name) then VM db from ed[] as element
+ * bytes, into w; returns the length. */
+static size_t db_write(uint8_t *w, size_t cap)
+{
+	struct psf_elem e;
+	int db = ps_obj_find(ed, psf_root(ed), PS_OBJ_VM, "db", 2);
+	size_t n;
+
+	assert_true(db >= 0);
+	assert_int_equal(psf_elem(ed, db, &e), 0);
+	n = e.end - (uint32_t)db;
+	assert_true(1 + 5 + n <= cap);
+	w[0] = 1;
+	psf_put_le32(w + 1, PSF_VMS);
+	w[5] = 0;
+	memcpy(w + 6, ed + db, n);
+	return 6 + n;
+}
+
+/* An edit that removes one schema problem and brings another is refused:
+ * the store's problems are compared as a set, not counted. */
+static void test_new_problem_for_an_old_one(void **state)
+{
+	static uint8_t w[4096];
+	uint32_t len;
+	int db, web, ref;
+	uint8_t *dcfg;
+	const uint8_t *wcfg;
+	size_t n;
+
+	(void)state;
+	/* db refers to a profile that does not exist: one problem. */
+	ed_load();
+	db = ps_obj_find(ed, psf_root(ed), PS_OBJ_VM, "db", 2);
+	assert_true(psf_set_child(ed, sizeof ed, db, PSF_PROFILE_REF, "ghost",
+				  5) >= 0);
+	ed_commit();
+	load_cur();
+	assert_int_equal(ps_cfg_check(cur, psf_total(cur), NULL, NULL), 1);
+	/* db without the reference but with web's UUID. */
+	ed_load();
+	db = ps_obj_find(ed, psf_root(ed), PS_OBJ_VM, "db", 2);
+	web = ps_obj_find(ed, psf_root(ed), PS_OBJ_VM, "web", 3);
+	ref = psf_find_child(ed, db, PSF_PROFILE_REF);
+	assert_true(ref >= 0);
+	assert_int_equal(psf_wip_nop(ed, ref), 0);
+	wcfg = psf_child_payload(ed, web, PSF_VM_CONFIG, &len);
+	assert_non_null(wcfg);
+	dcfg = (uint8_t *)psf_child_payload(ed, db, PSF_VM_CONFIG, &len);
+	assert_non_null(dcfg);
+	memcpy(dcfg + PSF_VMC_UUID, wcfg + PSF_VMC_UUID, 16);
+	n = db_write(w, sizeof w);
+	snap();
+	assert_int_equal(do_write(BMC_WRITE_ELEMENT, w, n), BMC_CC_CONFLICT);
+	assert_unchanged();
+	/* The same edit without the UUID only removes the problem: fine. */
+	ed_load();
+	db = ps_obj_find(ed, psf_root(ed), PS_OBJ_VM, "db", 2);
+	assert_int_equal(psf_wip_nop(ed, psf_find_child(ed, db,
+							PSF_PROFILE_REF)), 0);
+	n = db_write(w, sizeof w);
+	assert_int_equal(do_write(BMC_WRITE_ELEMENT, w, n), BMC_CC_OK);
+	load_cur();
+	assert_int_equal(ps_cfg_check(cur, psf_total(cur), NULL, NULL), 0);
+}
+
 static void test_privilege(void **state)
 {
 	uint8_t q[7] = { BMC_WRITE_ELEMENT, 1, 0, 0, 0, 0, 0 };
@@ -952,6 +1039,7 @@ int main(void)
 		cmocka_unit_test_setup(test_serial_alloc_free_list, setup),
 		cmocka_unit_test_setup(test_profile_push_pull_physical, setup),
 		cmocka_unit_test_setup(test_profile_push_vm, setup),
+		cmocka_unit_test_setup(test_new_problem_for_an_old_one, setup),
 		cmocka_unit_test_setup(test_privilege, setup),
 		cmocka_unit_test_setup(test_stale_read, setup),
 		cmocka_unit_test_setup(test_chunk_order, setup),
