@@ -11,6 +11,9 @@
 /* (Re)load the newest store from media into s->store.  0 or PS_ERR_*. */
 int bmc_load(struct bmc_shim *s);
 
+/* The host's power (enum bmc_power), or -1 when unknown. */
+int bmc_host_power(const struct bmc_shim *s);
+
 /* Bytes the store may grow to in s->store. */
 size_t bmc_store_cap(const struct bmc_shim *s);
 

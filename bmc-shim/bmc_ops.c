@@ -574,6 +574,11 @@ static uint8_t write_push(struct bmc_shim *s, struct args *a)
 	if (kind == PSF_TARGET_VM &&
 	    find_named(s->store, PS_OBJ_VM, vm, vlen) < 0)
 		return BMC_CC_NOT_PRESENT;
+	/* A running server does not change its UUID or serial under it,
+	 * whatever the gate: checked here, right before the edit. */
+	if (kind == PSF_TARGET_PHYSICAL &&
+	    (unsigned)bmc_host_power(s) > BMC_POWER_AUX)
+		return BMC_CC_POWER_STATE;
 	tlen = target_text(s, kind, vm, vlen, tgt);
 	if (assigned_elsewhere(s->store, name, nlen, tgt, tlen))
 		return BMC_CC_CONFLICT;

@@ -145,7 +145,7 @@ int bmc_shim_init(struct bmc_shim *s, const struct bmc_shim_platform *p)
 
 /* ------------------------------------------------------------ gate */
 
-static int host_power(const struct bmc_shim *s)
+int bmc_host_power(const struct bmc_shim *s)
 {
 	int p = s->plat.host_power(s->plat.power_ctx);
 
@@ -155,7 +155,7 @@ static int host_power(const struct bmc_shim *s)
 /* May the BMC write now?  Unknown power counts as on. */
 static uint8_t gate_check(const struct bmc_shim *s)
 {
-	int p = host_power(s);
+	int p = bmc_host_power(s);
 
 	if (s->plat.gate == BMC_GATE_READ_ONLY)
 		return BMC_CC_POWER_STATE;
@@ -176,7 +176,7 @@ static uint8_t cmd_info(struct bmc_shim *s, size_t n, uint8_t *r,
 	if (n != 0)
 		return BMC_CC_BAD_LENGTH;
 	bmc_load(s);
-	p = host_power(s);
+	p = bmc_host_power(s);
 	r[0] = BMC_SHIM_PROTO_VERSION;
 	r[1] = s->loaded ? s->store[PSF_HDR_MAJOR] : 0;
 	r[2] = s->loaded ? s->store[PSF_HDR_MINOR] : 0;

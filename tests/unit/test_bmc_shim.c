@@ -723,6 +723,80 @@ static size_t db_write(uint8_t *w, size_t cap)
 
 /* An edit that removes one schema problem and brings another is refused:
  * the store's problems are compared as a set, not counted. */
+/* A running server keeps its identity: a push to this host needs it off
+ * or on aux power even where the gate lets writes through (semaphore
+ * policy, lock configured); a push to a VM does not. */
+static void test_push_physical_needs_host_off(void **state)
+{
+	uint8_t w[256], el[200];
+	size_t en = profile_element(el, "gold");
+	uint32_t plen;
+	int bmc;
+
+	(void)state;
+	w[0] = PSF_TARGET_PHYSICAL;
+	w[1] = 0;
+	memcpy(w + 2, el, en);
+	snap();
+	power = BMC_POWER_ON;
+	assert_int_equal(do_write(BMC_WRITE_PROFILE_PUSH, w, 2 + en),
+			 BMC_CC_POWER_STATE);
+	assert_unchanged();
+	power = -1;                                  /* unknown: as on */
+	assert_int_equal(do_write(BMC_WRITE_PROFILE_PUSH, w, 2 + en),
+			 BMC_CC_POWER_STATE);
+	assert_unchanged();
+	/* The gate passes at begin, the host powers on before finish. */
+	power = BMC_POWER_OFF;
+	{
+		uint8_t q[24], sess;
+		size_t off;
+
+		q[0] = BMC_WRITE_PROFILE_PUSH;
+		psf_put_le16(q + 1, (uint16_t)(2 + en));
+		psf_put_le32(q + 3, 0);
+		assert_int_equal(call(BMC_CMD_WRITE_BEGIN, q, 7), BMC_CC_OK);
+		sess = resp[0];
+		for (off = 0; off < 2 + en; off += 16) {
+			size_t k = 2 + en - off < 16 ? 2 + en - off : 16;
+
+			q[0] = sess;
+			psf_put_le16(q + 1, (uint16_t)off);
+			memcpy(q + 3, w + off, k);
+			assert_int_equal(call(BMC_CMD_WRITE_CHUNK, q, 3 + k),
+					 BMC_CC_OK);
+		}
+		power = BMC_POWER_ON;
+		q[0] = sess;
+		psf_put_le32(q + 1, psf_crc32c(0, w, 2 + en));
+		assert_int_equal(call(BMC_CMD_WRITE_FINISH, q, 5),
+				 BMC_CC_POWER_STATE);
+	}
+	assert_unchanged();
+	/* To a VM with the host on: the gate's semaphore policy decides. */
+	w[0] = PSF_TARGET_VM;
+	w[1] = 3;
+	memcpy(w + 2, "web", 3);
+	memcpy(w + 5, el, en);
+	assert_int_equal(do_write(BMC_WRITE_PROFILE_PUSH, w, 5 + en),
+			 BMC_CC_OK);
+	/* Aux power: this host may take a profile. */
+	en = profile_element(el, "silver");
+	el[12 + 8 + 6 + 14 + 8] ^= 0x01;             /* another UUID */
+	el[12 + 8 + 6 + 8 + 5] = '2';                /* another serial */
+	el[12 + 8 + 6 + 14 + 8 + PSF_PROC_SIZE + 8 + 5] = 0x56;
+	w[0] = PSF_TARGET_PHYSICAL;
+	w[1] = 0;
+	memcpy(w + 2, el, en);
+	power = BMC_POWER_AUX;
+	assert_int_equal(do_write(BMC_WRITE_PROFILE_PUSH, w, 2 + en),
+			 BMC_CC_OK);
+	load_cur();
+	bmc = psf_find_child(cur, psf_root(cur), PSF_BMC_STATE);
+	assert_non_null(psf_child_payload(cur, bmc, BMC_HOST_PROFILE, &plen));
+	assert_int_equal(plen, 6);
+}
+
 static void test_new_problem_for_an_old_one(void **state)
 {
 	static uint8_t w[4096];
@@ -1039,6 +1113,8 @@ int main(void)
 		cmocka_unit_test_setup(test_serial_alloc_free_list, setup),
 		cmocka_unit_test_setup(test_profile_push_pull_physical, setup),
 		cmocka_unit_test_setup(test_profile_push_vm, setup),
+		cmocka_unit_test_setup(test_push_physical_needs_host_off,
+				       setup_locked),
 		cmocka_unit_test_setup(test_new_problem_for_an_old_one, setup),
 		cmocka_unit_test_setup(test_privilege, setup),
 		cmocka_unit_test_setup(test_stale_read, setup),
