@@ -479,11 +479,34 @@ static int assigned_elsewhere(const void *buf, const char *name,
 	return !cur || len != tlen || psf_memcmp(cur, tgt, tlen) != 0;
 }
 
-/* This host stops carrying a profile other than `name`. */
+/* Does a VM of the store carry the profile named (name, n)? */
+static int vm_carries(const void *buf, const char *name, uint32_t n)
+{
+	int root = psf_root(buf), vm;
+	uint32_t len;
+	const char *r;
+
+	for (vm = ps_obj_next(buf, root, PS_OBJ_VM, -1); vm >= 0;
+	     vm = ps_obj_next(buf, root, PS_OBJ_VM, vm)) {
+		r = psf_child_payload(buf, vm, PSF_PROFILE_REF, &len);
+		if (r && len == n && psf_memcmp(r, name, n) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* The random bytes go in wr_result: a push has no result. */
+_Static_assert(PS_CFG_RND_UNASSIGN <= BMC_SHIM_RESULT_MAX,
+	       "random bytes for an unassign fit the result buffer");
+
+/* This host stops carrying a profile other than `name`.  A VM carrying
+ * that profile too gets a fresh UUID and MACs: random bytes from the
+ * platform, never fixed ones (they would be the same on every BMC);
+ * without a source of them, refused. */
 static int host_release_other(struct bmc_shim *s, const char *name,
 			      uint32_t nlen)
 {
-	static const uint8_t rnd[PS_CFG_RND_UNASSIGN];  /* no VM involved */
+	uint8_t *rnd = s->wr_result;
 	int prof = host_profile(s->store);
 	uint32_t len;
 	const char *cur;
@@ -491,10 +514,17 @@ static int host_release_other(struct bmc_shim *s, const char *name,
 	if (prof < 0)
 		return 0;
 	cur = psf_child_payload(s->store, prof, PSF_NAME, &len);
-	if (cur && len == nlen && psf_memcmp(cur, name, nlen) == 0)
+	if (!cur || (len == nlen && psf_memcmp(cur, name, nlen) == 0))
 		return 0;
+	psf_memset(rnd, 0, PS_CFG_RND_UNASSIGN);
+	if (vm_carries(s->store, cur, len)) {
+		if (!s->plat.rand)
+			return PS_ERR_INUSE;
+		if (s->plat.rand(s->plat.rand_ctx, rnd, PS_CFG_RND_UNASSIGN))
+			return PS_ERR_IO;
+	}
 	return ps_profile_unassign(s->store, bmc_store_cap(s), prof, rnd,
-				   sizeof(rnd), NULL);
+				   PS_CFG_RND_UNASSIGN, NULL);
 }
 
 static int host_record(struct bmc_shim *s, const char *name, uint32_t nlen)

@@ -176,6 +176,13 @@ struct bmc_shim_platform {
 	 * be NULL (firmware without a clock: 0). */
 	uint64_t (*now)(void *ctx);
 	void *now_ctx;
+	/* Random bytes: fill buf with n of them, return 0 (non-zero: none
+	 * to give).  Used when a push for this host unassigns the profile
+	 * the host carried and a VM in the store carries it too: the VM
+	 * gets a fresh UUID and MACs from them.  May be NULL: such a push
+	 * is then refused (BMC_CC_CONFLICT). */
+	int (*rand)(void *ctx, uint8_t *buf, size_t n);
+	void *rand_ctx;
 	/* How this host is named in a profile's target: "bmc://NAME".
 	 * NUL-terminated, at most 64 bytes; NULL: "localhost". */
 	const char *bmc_name;

@@ -167,6 +167,28 @@ static uint64_t now_s(void *c)
 	return (uint64_t)time(NULL);
 }
 
+/* Random bytes for the shim (a fresh UUID and MACs for a VM whose
+ * profile is unassigned). */
+static int rand_bytes(void *c, uint8_t *buf, size_t n)
+{
+	int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+	size_t got = 0;
+
+	(void)c;
+	if (fd < 0)
+		return -1;
+	while (got < n) {
+		ssize_t k = read(fd, buf + got, n - got);
+
+		if (k <= 0 && !(k < 0 && errno == EINTR))
+			break;
+		if (k > 0)
+			got += (size_t)k;
+	}
+	close(fd);
+	return got == n ? 0 : -1;
+}
+
 /* ------------------------------------------------------------ OEM */
 
 /*
@@ -391,6 +413,7 @@ static int setup(struct sim *s, const struct opts *o, char *err,
 	p.lock_ctx = s;
 	p.gate = (uint8_t)gate;
 	p.now = now_s;
+	p.rand = rand_bytes;
 	p.bmc_name = s->name;
 	if (bmc_shim_init(&s->shim, &p)) {
 		snprintf(err, errlen, "%s: unusable geometry", o->image);

@@ -797,6 +797,65 @@ static void test_push_physical_needs_host_off(void **state)
 	assert_int_equal(plen, 6);
 }
 
+static int rand_calls;
+static int fake_rand(void *c, uint8_t *buf, size_t n)
+{
+	(void)c;
+	memset(buf, 0x5a, n);
+	rand_calls++;
+	return 0;
+}
+
+/* This host carries "gold" and so does VM db; a push of "silver" for this
+ * host unassigns gold, and db must get a fresh UUID from random bytes.
+ * Without a platform source of them the push is refused. */
+static void test_host_push_unassigns_vm_carrier(void **state)
+{
+	uint8_t w[256], el[200];
+	size_t en = profile_element(el, "gold");
+	const uint8_t *cfg;
+	uint32_t len;
+	int db, bmc;
+
+	(void)state;
+	w[0] = PSF_TARGET_VM;
+	w[1] = 2;
+	memcpy(w + 2, "db", 2);
+	memcpy(w + 4, el, en);
+	assert_int_equal(do_write(BMC_WRITE_PROFILE_PUSH, w, 4 + en),
+			 BMC_CC_OK);
+	ed_load();
+	bmc = psf_insert(ed, sizeof ed, psf_root(ed), -1, PSF_BMC_STATE, NULL,
+			 0);
+	assert_true(bmc >= 0);
+	assert_true(psf_set_child(ed, sizeof ed, bmc, BMC_HOST_PROFILE, "gold",
+				  4) >= 0);
+	ed_commit();
+	en = profile_element(el, "silver");
+	el[12 + 8 + 6 + 14 + 8] ^= 0x01;             /* another UUID */
+	el[12 + 8 + 6 + 8 + 5] = '2';                /* another serial */
+	el[12 + 8 + 6 + 14 + 8 + PSF_PROC_SIZE + 8 + 5] = 0x56;
+	w[0] = PSF_TARGET_PHYSICAL;
+	w[1] = 0;
+	memcpy(w + 2, el, en);
+	snap();
+	assert_int_equal(do_write(BMC_WRITE_PROFILE_PUSH, w, 2 + en),
+			 BMC_CC_CONFLICT);
+	assert_unchanged();
+	shim.plat.rand = fake_rand;
+	rand_calls = 0;
+	assert_int_equal(do_write(BMC_WRITE_PROFILE_PUSH, w, 2 + en),
+			 BMC_CC_OK);
+	assert_int_equal(rand_calls, 1);
+	load_cur();
+	db = ps_obj_find(cur, psf_root(cur), PS_OBJ_VM, "db", 2);
+	assert_null(psf_child_payload(cur, db, PSF_PROFILE_REF, &len));
+	cfg = psf_child_payload(cur, db, PSF_VM_CONFIG, &len);
+	assert_non_null(cfg);
+	assert_int_equal(cfg[PSF_VMC_UUID], 0x5a);   /* from the platform */
+	assert_int_equal(cfg[PSF_VMC_UUID + 15], 0x5a);
+}
+
 static void test_new_problem_for_an_old_one(void **state)
 {
 	static uint8_t w[4096];
@@ -1115,6 +1174,8 @@ int main(void)
 		cmocka_unit_test_setup(test_profile_push_vm, setup),
 		cmocka_unit_test_setup(test_push_physical_needs_host_off,
 				       setup_locked),
+		cmocka_unit_test_setup(test_host_push_unassigns_vm_carrier,
+				       setup),
 		cmocka_unit_test_setup(test_new_problem_for_an_old_one, setup),
 		cmocka_unit_test_setup(test_privilege, setup),
 		cmocka_unit_test_setup(test_stale_read, setup),
