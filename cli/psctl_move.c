@@ -21,6 +21,7 @@
  * right after STEP: mark, fence, release-host, release, apply.
  */
 #define _XOPEN_SOURCE 700 /* realpath */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -28,6 +29,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "psctl.h"
@@ -224,17 +227,66 @@ static void ostore_close(struct ostore *o)
 	memset(o, 0, sizeof *o);
 }
 
+/* The node of partition p of block device dev ("/dev/loop0p4" for
+ * "/dev/loop0"), from sysfs: a block device has no file size, so its
+ * partition is opened as a device of its own.  0, or -1. */
+static int part_node(const char *dev, const struct ps_part_info *p,
+		     char *out, size_t cap)
+{
+	char sys[96], f[400], line[32];
+	struct stat st;
+	struct dirent *d;
+	DIR *dir;
+	FILE *fp;
+	int found = -1;
+
+	if (stat(dev, &st) || !S_ISBLK(st.st_mode))
+		return -1;
+	snprintf(sys, sizeof sys, "/sys/dev/block/%u:%u",
+		 major(st.st_rdev), minor(st.st_rdev));
+	dir = opendir(sys);
+	while (dir && found && (d = readdir(dir))) {
+		long long no = -1, start = -1;
+
+		if (d->d_name[0] == '.')
+			continue;
+		snprintf(f, sizeof f, "%s/%s/partition", sys, d->d_name);
+		if ((fp = fopen(f, "r"))) {
+			if (fgets(line, sizeof line, fp))
+				no = atoll(line);
+			fclose(fp);
+		}
+		snprintf(f, sizeof f, "%s/%s/start", sys, d->d_name);
+		if ((fp = fopen(f, "r"))) {
+			if (fgets(line, sizeof line, fp))
+				start = atoll(line);
+			fclose(fp);
+		}
+		if (no == p->partno && start >= 0 &&
+		    (uint64_t)start * 512u == p->offset &&
+		    (size_t)snprintf(out, cap, "/dev/%s", d->d_name) < cap)
+			found = 0;
+	}
+	if (dir)
+		closedir(dir);
+	return found;
+}
+
 /* Open t's store (image or device, partitioned or whole); err says why. */
 static int ostore_open(const struct mtarget *t, struct ostore *o, int write,
 		       char *err, size_t n)
 {
 	struct ps_part_info part;
 	char perr[400];
+	char node[PATH_MAX];
 	int rc = ps_part_find(t->path, &part, perr, sizeof perr);
 
 	memset(o, 0, sizeof *o);
 	if (rc == PS_PART_ENOTABLE && t->is_dev)
 		rc = ps_media_open_blockdev(&o->m, t->path, 0);
+	else if (!rc && t->is_dev && !part_node(t->path, &part, node,
+						   sizeof node))
+		rc = ps_media_open_blockdev(&o->m, node, 0);
 	else if (rc == PS_PART_ENOTABLE)
 		rc = ps_media_open_image(&o->m, t->path, 0, 0,
 					 PS_SECTOR_SIZE, 0);
@@ -722,7 +774,10 @@ static int bmc_release(struct move *m, const struct mtarget *t)
 				    m->msg);
 	}
 	prof = find_prof(buf, m->prof);
-	if (prof >= 0) {
+	/* The copy stays while the store still carries it: on a rerun of a
+	 * move between two VMs of one host, the target VM took it already. */
+	if (prof >= 0 && ps_profile_carrier(buf, m->prof, strlen(m->prof),
+					    &vm) == PSF_TARGET_NONE) {
 		n = path2(path, PSF_PROFILES, PSF_PROFILE, m->prof);
 		rc = bmc_write(m, t, OP_WRITE_DELETE, path, n,
 			       "release (delete profile copy)");
