@@ -80,6 +80,7 @@ const char *bmc_shim_cc_name(uint8_t cc)
 	case BMC_CC_INVALID_DATA: return "invalid data field";
 	case BMC_CC_PRIVILEGE: return "insufficient privilege";
 	case BMC_CC_POWER_STATE: return "refused in this power state";
+	case BMC_CC_NO_SEMAPHORE: return "no semaphore on this BMC";
 	default: return "unspecified error";
 	}
 }
@@ -448,7 +449,7 @@ static uint8_t cmd_lock_take(struct bmc_shim *s, const uint8_t *q, size_t n,
 	if (lease < 1 || lease > PS_SEM_LEASE_MAX_MS / 1000)
 		return BMC_CC_OUT_OF_RANGE;
 	if (!l)
-		return BMC_CC_POWER_STATE;
+		return BMC_CC_NO_SEMAPHORE;
 	if (s->client_lock)
 		return BMC_CC_SEQUENCE;
 	if (l->held)

@@ -124,6 +124,7 @@ enum bmc_cc {
 	BMC_CC_INVALID_DATA = 0xCC,  /* malformed value, element or path   */
 	BMC_CC_PRIVILEGE = 0xD4,     /* operator asked for a write         */
 	BMC_CC_POWER_STATE = 0xD5,   /* write refused in this power state  */
+	BMC_CC_NO_SEMAPHORE = 0xD6,  /* LOCK on a BMC without a semaphore  */
 	BMC_CC_UNSPECIFIED = 0xFF,   /* media I/O, damaged store           */
 };
 

@@ -91,6 +91,8 @@ const char *psctl_bmc_cc_text(uint8_t cc)
 	case 0xD5: return "host powered on: the BMC refuses writes in this "
 			  "power state (power it off first: psctl --bmc ... "
 			  "bmc power off)";
+	case 0xD6: return "this BMC has no semaphore: it cannot hold the "
+			  "store's lock for a sequence of writes";
 	case 0xFF: return "media I/O error, or no valid store on the "
 			  "server's key";
 	default: return "unexpected completion code";
@@ -1253,7 +1255,7 @@ int psctl_bmc_send_diff(struct psctl_ctx *c, const void *old,
 	struct psctl_bmc b;
 	char err[600], what[200];
 	size_t i;
-	int rc = psctl_bmc_from_ctx(c, &b), rc2;
+	int rc = psctl_bmc_from_ctx(c, &b), rc2, locked = 0;
 
 	*stale = 0;
 	if (rc)
@@ -1274,14 +1276,22 @@ int psctl_bmc_send_diff(struct psctl_ctx *c, const void *old,
 		return 0;
 	}
 	if (cs.n > 1) {
-		rc = psctl_bmc_lock(&b, LOCK_LEASE, err, sizeof err);
+		/* Without a semaphore there is no lock to take: every write
+		 * carries the generation it expects, so a concurrent writer
+		 * makes the next one fail (0x81), never a lost update. */
+		struct psctl_bmc_info in;
+
+		rc = psctl_bmc_info(&b, &in, err, sizeof err);
+		locked = !rc && (in.flags & 4);
+		if (locked)
+			rc = psctl_bmc_lock(&b, LOCK_LEASE, err, sizeof err);
 		if (rc) {
 			free(cs.v);
 			return fail(c, NULL, rc, err);
 		}
 	}
 	rc = send_changes(c, &b, &cs, gen, stale);
-	if (cs.n > 1) {
+	if (locked) {
 		rc2 = psctl_bmc_unlock(&b, err, sizeof err);
 		if (rc2 && !rc)
 			rc = fail(c, NULL, rc2, err);

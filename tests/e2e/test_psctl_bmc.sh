@@ -168,4 +168,43 @@ L check > "$WORK/out" 2>&1 && pass "psctl -i check after every --bmc edit" ||
     fail "check: $(cat "$WORK/out")"
 
 "$BMC_SIM" stop "$SIM" >/dev/null 2>&1
+
+# ---------------------------------------------------------------- no semaphore
+# A BMC with no semaphore holds no lock for a client: edits of several
+# elements go unlocked, each write expecting the generation the one
+# before made.
+IMG2=$WORK/nosem.img
+SIM2=$WORK/sim-nosem
+PORT2=$(( PORT + 1 ))
+[ "$PORT2" -lt 50000 ] || PORT2=$(( PORT - 1 ))
+trap '"$BMC_SIM" stop "$SIM2" >/dev/null 2>&1' EXIT INT TERM
+B2() { IPMI_PASSWORD=adm1n-pw "$PSCTL" -q --bmc "127.0.0.1:$PORT2" -U admin "$@"; }
+L2() { "$PSCTL" -q -i "$IMG2" "$@"; }
+mkdir -p "$SIM2"
+if L2 init >/dev/null 2>&1 && L2 vm create vm1 >/dev/null 2>&1 &&
+    L2 profile create tin --serial SN-TIN >/dev/null 2>&1 &&
+    BMC_SIM_IMAGE=$IMG2 BMC_SIM_SEM=0 BMC_SIM_ADMIN_PASS=adm1n-pw \
+    BMC_SIM_OPER_PASS=0per-pw "$BMC_SIM" start "$SIM2" "$PORT2" > "$WORK/out" 2>&1
+then
+    B2 bmc info > "$WORK/out" 2>&1 && grep -q '^semaphore *absent' "$WORK/out" &&
+        pass "bmc info: a BMC without a semaphore says so" ||
+        fail "bmc info (no semaphore): $(cat "$WORK/out")"
+    B2 net create lan9 --kind nat > "$WORK/out" 2>&1 && L2 net list | grep -q '^lan9 ' &&
+        pass "--bmc net create on a BMC without a semaphore" ||
+        fail "--bmc net create (no semaphore): $(cat "$WORK/out")"
+    B2 profile assign tin vm1 > "$WORK/out" 2>&1; rc=$?
+    [ $rc -eq 0 ] && L2 vm show vm1 | grep -q '^serial *SN-TIN' &&
+        L2 profile show tin | grep -q '^target .*vm1' &&
+        pass "--bmc profile assign (two writes) without a semaphore: no lock asked for" ||
+        fail "--bmc profile assign (no semaphore): rc $rc $(cat "$WORK/out")"
+    ipmitool -I lanplus -C 3 -H 127.0.0.1 -p "$PORT2" -U admin -P adm1n-pw \
+        raw 0x2e 0x30 0xd9 0x7e 0x00 0x05 0x00 > "$WORK/out" 2>&1
+    grep -qi 'rsp=0xd6' "$WORK/out" && pass "lock take without a semaphore: 0xd6" ||
+        fail "lock take (no semaphore): $(head -c 300 "$WORK/out")"
+    L2 check > "$WORK/out" 2>&1 && pass "psctl -i check after the unlocked edits" ||
+        fail "check (no semaphore): $(cat "$WORK/out")"
+else
+    fail "bmc-sim without a semaphore: $(cat "$WORK/out")"
+fi
+"$BMC_SIM" stop "$SIM2" >/dev/null 2>&1
 trap - EXIT INT TERM

@@ -1044,7 +1044,7 @@ static const struct bad bad_requests[] = {
 	{ "lock take lease too long", BMC_CMD_LOCK_TAKE, 2, { 0x59, 0x02 },
 	  BMC_CC_OUT_OF_RANGE },
 	{ "lock take without a semaphore", BMC_CMD_LOCK_TAKE, 2, { 5, 0 },
-	  BMC_CC_POWER_STATE },
+	  BMC_CC_NO_SEMAPHORE },
 	{ "lock release not held", BMC_CMD_LOCK_RELEASE, 0, { 0 },
 	  BMC_CC_SEQUENCE },
 };
