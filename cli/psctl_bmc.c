@@ -14,6 +14,7 @@
  * only the raw responses, which are parsed by the length each command
  * answers with.
  */
+#define _GNU_SOURCE             /* pipe2, close_range */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -246,17 +247,34 @@ static const char *level_name(int priv)
 	return priv == PRIV_ADMIN ? "ADMINISTRATOR" : "OPERATOR";
 }
 
+/* Close every descriptor from lo up. */
+static void close_from(int lo)
+{
+	long max;
+	int fd;
+
+	if (close_range((unsigned)lo, ~0u, 0) == 0)
+		return;
+	max = sysconf(_SC_OPEN_MAX);
+	if (max < 0 || max > 65536)
+		max = 65536;
+	for (fd = lo; fd < max; fd++)
+		close(fd);
+}
+
 /* The child: stdout/stderr to the pipes, no stdin, the password in the
- * environment only (never visible in ps). */
+ * environment only (never visible in ps), and no other descriptor of
+ * psctl's (the store, a lock, the pool image). */
 static void child(char *const argv[], const char *password, int out,
 		  int err)
 {
-	int nul = open("/dev/null", O_RDONLY);
+	int nul = open("/dev/null", O_RDONLY | O_CLOEXEC);
 
 	if (nul >= 0)
 		dup2(nul, 0);
 	dup2(out, 1);
 	dup2(err, 2);
+	close_from(3);
 	if (setenv("IPMI_PASSWORD", password, 1) == 0)
 		execvp(argv[0], argv);
 	dprintf(2, "psctl-exec-failed: %s: %s\n", argv[0], strerror(errno));
@@ -284,8 +302,10 @@ static void collect(struct run *r, pid_t pid, int out, int err, long limit)
 		k = poll(p, 2, (int)left);
 		if (k < 0 && errno == EINTR)
 			continue;
-		if (k < 0)
+		if (k < 0) {
+			kill(pid, SIGKILL);     /* or waitpid could hang */
 			break;
+		}
 		for (i = 0; i < 2; i++) {
 			ssize_t got;
 
@@ -330,9 +350,9 @@ static int run_ipmitool(const struct psctl_bmc *b, int priv,
 	for (i = 0; tail[i] && n < 39; i++)
 		argv[n++] = tail[i];
 	argv[n] = NULL;
-	if (pipe(po))
+	if (pipe2(po, O_CLOEXEC))
 		return -1;
-	if (pipe(pe)) {
+	if (pipe2(pe, O_CLOEXEC)) {
 		close(po[0]);
 		close(po[1]);
 		return -1;
@@ -445,6 +465,7 @@ struct batch {
 	} *req;
 	uint8_t *resp;
 	size_t resp_len;
+	int timed_out;                    /* the run hit its time limit */
 };
 
 static int batch_add(struct batch *bt, uint8_t cmd, const uint8_t *data,
@@ -570,6 +591,7 @@ static int batch_run(const struct psctl_bmc *b, int priv, struct batch *bt,
 		    strerror(errno));
 		return PSCTL_EXIT_IO;
 	}
+	bt->timed_out = r.timed_out;
 	if (!r.exec_failed && !r.timed_out && first_refusal(&r, &cmd, &cc)) {
 		if (cc_out)
 			*cc_out = cc;
@@ -777,6 +799,35 @@ static void abort_write(const struct psctl_bmc *b, int priv, uint8_t sess)
 	batch_free(&bt);
 }
 
+/* A run with the finish in it timed out: the BMC may have committed the
+ * write before the answer was lost.  Say so, with the store's generation
+ * now when the BMC answers INFO. */
+static void may_have_committed(const struct psctl_bmc *b, uint32_t expect,
+			       char *err, size_t n)
+{
+	struct psctl_bmc_info in;
+	char ignore[300];
+	size_t k = strlen(err);
+	int ok;
+
+	if (k + 1 >= n)
+		return;
+	ok = psctl_bmc_info(b, &in, ignore, sizeof ignore) == 0;
+	if (ok && expect)
+		snprintf(err + k, n - k, "; the BMC may have committed the "
+			 "write before the time ran out: the store's "
+			 "generation is now %u (the write expected %u)",
+			 in.generation, expect);
+	else if (ok)
+		snprintf(err + k, n - k, "; the BMC may have committed the "
+			 "write before the time ran out: the store's "
+			 "generation is now %u", in.generation);
+	else
+		snprintf(err + k, n - k, "; the BMC may have committed the "
+			 "write before the time ran out: read the store again "
+			 "before retrying");
+}
+
 int psctl_bmc_write_gen(const struct psctl_bmc *b, uint8_t op,
 			const void *staged, size_t len, uint32_t expect_gen,
 			uint8_t **out, size_t *out_len, uint32_t *new_gen,
@@ -816,6 +867,8 @@ int psctl_bmc_write_gen(const struct psctl_bmc *b, uint8_t op,
 		 * leaves it staged. */
 		if (cc && bt.n && strstr(err, "finish (0x22)") == NULL)
 			abort_write(b, priv, sess);
+		if (bt.timed_out)
+			may_have_committed(b, expect_gen, err, n);
 		batch_free(&bt);
 		return rc;
 	}

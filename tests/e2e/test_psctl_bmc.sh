@@ -139,6 +139,24 @@ B bmc profile pull --vm db --json > "$WORK/out" 2>&1 && grep -q '"serial": "SN-S
     pass "bmc profile pull --vm db --json" || fail "pull vm: $(cat "$WORK/out")"
 expect_exit 5 "bmc profile pull of a missing VM" -- B bmc profile pull --vm nosuch
 
+# ---------------------------------------------------------------- ipmitool's fds
+# ipmitool (found on PATH) gets stdin, stdout and stderr and nothing else
+# of psctl's: not the pipes of other runs, not the local image.  A fake
+# ipmitool lists the descriptors it got (ls's own directory fd aside).
+mkdir -p "$WORK/fakebin"
+cat > "$WORK/fakebin/ipmitool" <<'FAKE'
+#!/bin/sh
+exec > "$FD_LOG" 2>&1
+exec ls -l /proc/self/fd
+FAKE
+chmod +x "$WORK/fakebin/ipmitool"
+( FD_LOG=$WORK/fds PATH="$WORK/fakebin:$PATH"; export FD_LOG PATH
+  B -i "$IMG" bmc profile push gold >/dev/null 2>&1 )
+fds=$(grep -- ' -> ' "$WORK/fds" 2>/dev/null | grep -v ' -> /proc/[0-9]*/fd$' |
+      awk '{ print $(NF-2) }' | sort -n | tr '\n' ' ')
+[ "$fds" = "0 1 2 " ] && pass "ipmitool inherits only fds 0-2 from psctl" ||
+    fail "ipmitool inherited fds: '$fds' $(cat "$WORK/fds" 2>/dev/null | head -c 400)"
+
 # ---------------------------------------------------------------- serial
 L serial allocate web01 2 --first 7000 --last 7003 --hostname-base web-con > "$WORK/out" 2>&1 &&
     grep -q '7001 *free *web-con-1' "$WORK/out" && pass "serial allocate (local): 2 ports" ||
