@@ -123,6 +123,8 @@ int ps_media_open_image(struct ps_media *m, const char *path,
 {
 	struct stat st;
 	uint32_t ss = sector_size ? sector_size : PS_SECTOR_SIZE;
+	uint64_t size;
+	off_t end;
 	int fd;
 
 	if (!m || !path || offset % ss || length % ss)
@@ -134,14 +136,24 @@ int ps_media_open_image(struct ps_media *m, const char *path,
 		close(fd);
 		return PS_ERR_IO;
 	}
+	/* A block device (a whole key with the window at its partition)
+	 * has no file size: its end is where lseek finds it. */
+	size = (uint64_t)st.st_size;
+	if (!S_ISREG(st.st_mode)) {
+		end = lseek(fd, 0, SEEK_END);
+		if (end < 0) {
+			close(fd);
+			return PS_ERR_IO;
+		}
+		size = (uint64_t)end;
+	}
 	/* The window must lie inside the file. */
-	if ((uint64_t)st.st_size < offset + length ||
-	    (uint64_t)st.st_size <= offset) {
+	if (size < offset + length || size <= offset) {
 		close(fd);
 		return PS_ERR_GEOMETRY;
 	}
 	if (length == 0)
-		length = ((uint64_t)st.st_size - offset) / ss * ss;
+		length = (size - offset) / ss * ss;
 	return fd_media(m, fd, offset, length, ss, flags, 0);
 }
 

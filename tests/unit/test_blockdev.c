@@ -378,6 +378,23 @@ static void blockdev_roundtrip(struct fix *f, enum ps_part_label label)
 	ps_media_close(&f->m);
 	f->media_open = 0;
 
+	/* The whole device with the partition's window (psctl -d on a whole
+	 * key): a block device has no file size, its end is found by lseek. */
+	assert_int_equal(ps_media_open_image(&f->m, f->loop, li.offset,
+					     li.length, SS,
+					     PS_MEDIA_RDONLY), PS_OK);
+	f->media_open = 1;
+	memset(got, 0, cap);
+	assert_int_equal(ps_read(&d, &f->m, got, cap), PS_OK);
+	assert_int_equal(d.generation, 1 + COMMITS);
+	assert_memory_equal(got, store, len[COMMITS]);
+	ps_media_close(&f->m);
+	f->media_open = 0;
+	/* A window past the device's end is refused, not read. */
+	assert_int_equal(ps_media_open_image(&f->m, f->loop, IMG_SIZE, SS, SS,
+					     PS_MEDIA_RDONLY),
+			 PS_ERR_GEOMETRY);
+
 	/* Detach (the teardown would too): the partition node goes away. */
 	assert_int_equal(detach(f), 0);
 	assert_true(wait_node(f->part, 0, 2000));
