@@ -774,10 +774,12 @@ static int bmc_release(struct move *m, const struct mtarget *t)
 				    m->msg);
 	}
 	prof = find_prof(buf, m->prof);
-	/* The copy stays while the store still carries it: on a rerun of a
-	 * move between two VMs of one host, the target VM took it already. */
+	/* The copy stays while a VM of the store carries it: on a rerun of a
+	 * move between two VMs of one host, the target VM took it already.
+	 * (buf still names the host as carrier when its record was deleted
+	 * above: that one is released.) */
 	if (prof >= 0 && ps_profile_carrier(buf, m->prof, strlen(m->prof),
-					    &vm) == PSF_TARGET_NONE) {
+					    &vm) != PSF_TARGET_VM) {
 		n = path2(path, PSF_PROFILES, PSF_PROFILE, m->prof);
 		rc = bmc_write(m, t, OP_WRITE_DELETE, path, n,
 			       "release (delete profile copy)");
