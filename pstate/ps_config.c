@@ -1679,6 +1679,68 @@ static int set_server_target(void *buf, size_t cap, int elem,
 	return other < 0 ? other : 0;
 }
 
+static int is_zero(const uint8_t *p, uint32_t n)
+{
+	while (n--)
+		if (*p++)
+			return 0;
+	return 1;
+}
+
+/* Does the VM hold any identity value (UUID, serial, a NIC's MAC) of the
+ * profile pr? */
+static int vm_shares(const void *buf, int vm, int pr)
+{
+	uint8_t tmp[16];
+	uint32_t len;
+	const char *sn;
+	int nic;
+
+	rec_bytes(buf, vm, PSF_VM_CONFIG, PSF_VMC_UUID, tmp, 16);
+	if (!is_zero(tmp, 16) && profile_has(buf, pr, ID_UUID, tmp, 16))
+		return 1;
+	sn = str_of(buf, vm, PSF_SERIAL_NUMBER, &len);
+	if (sn && len && profile_has(buf, pr, ID_SERIAL, (const uint8_t *)sn,
+				     len))
+		return 1;
+	for (nic = ps_obj_next(buf, vm, PS_OBJ_NIC, -1); nic >= 0;
+	     nic = ps_obj_next(buf, vm, PS_OBJ_NIC, nic)) {
+		rec_bytes(buf, nic, PSF_NIC_CONFIG, PSF_NICC_MAC, tmp, 6);
+		if (!is_zero(tmp, 6) && profile_has(buf, pr, ID_MAC, tmp, 6))
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * A VM's profile reference set to (ref, n) (n 0: dropped).  The VM may
+ * share its identity only with the profile it carries: changing or
+ * dropping the reference while it still holds another profile's UUID,
+ * serial or MACs would leave them on two holders.  Profile assign and
+ * unassign move the identity along with the reference.
+ */
+static int ref_change_clash(const void *buf, int vm, const uint8_t *ref,
+			    uint32_t n, struct ps_cfg_err *e)
+{
+	int root = psf_root(buf), pr;
+	uint32_t len;
+	const char *name;
+
+	for (pr = ps_obj_next(buf, root, PS_OBJ_PROFILE, -1); pr >= 0;
+	     pr = ps_obj_next(buf, root, PS_OBJ_PROFILE, pr)) {
+		name = str_of(buf, pr, PSF_NAME, &len);
+		if (name && n && len == n && !psf_memcmp(name, ref, n))
+			continue;
+		if (vm_shares(buf, vm, pr)) {
+			holder_of(buf, pr, PS_OBJ_PROFILE, -1, e);
+			return fail(e, PS_ERR_DUPLICATE, "without profile "
+				    "unassign it would keep the identity "
+				    "given");
+		}
+	}
+	return 0;
+}
+
 static int set_string(void *buf, size_t cap, int elem, enum ps_obj k,
 		      const struct ps_field *f, const struct ps_value *v,
 		      struct ps_cfg_err *e)
@@ -1692,6 +1754,11 @@ static int set_string(void *buf, size_t cap, int elem, enum ps_obj k,
 	    ps_obj_find(buf, psf_root(buf), (enum ps_obj)f->arg,
 			(const char *)v->b, v->len) < 0)
 		return fail(e, PS_ERR_BADREF, "no such element");
+	if (k == PS_OBJ_VM && f->sig == PSF_PROFILE_REF) {
+		rc = ref_change_clash(buf, elem, v->b, v->len, e);
+		if (rc)
+			return rc;
+	}
 	if (f->type == PS_FT_SERIAL && v->len) {
 		rc = ident_clash(buf, ID_SERIAL, v->b, v->len, &a, e);
 		if (rc)

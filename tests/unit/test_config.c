@@ -1342,13 +1342,39 @@ static void test_profile_assign(void **state)
 					     &f->e), 0);
 	check_store(f->buf);
 
-	/* Identity clash: a VM that kept gold's UUID after dropping its
-	 * profile-ref (vm set --profile "") blocks the assignment. */
+	/* A VM holding gold's identity cannot drop or change its
+	 * profile-ref (vm set --profile): unassign moves the identity. */
 	ghost = mk(f, root(f), PS_OBJ_VM, "ghost");
 	assert_int_equal(set(f, ghost, PS_OBJ_VM, "profile", "gold"), 0);
 	assert_int_equal(set(f, ghost, PS_OBJ_VM, "uuid",
 			     "11111111-2222-4333-8444-555555555555"), 0);
-	assert_int_equal(set(f, ghost, PS_OBJ_VM, "profile", ""), 0);
+	memcpy(before, f->buf, CAP);
+	assert_int_equal(set(f, ghost, PS_OBJ_VM, "profile", ""),
+			 PS_ERR_DUPLICATE);
+	assert_string_equal(f->e.holder, "profile 'gold'");
+	assert_memory_equal(before, f->buf, CAP);
+	assert_int_equal(set(f, ghost, PS_OBJ_VM, "profile", "silver"),
+			 PS_ERR_DUPLICATE);
+	assert_memory_equal(before, f->buf, CAP);
+
+	/* Such a VM can still come from another writer: it blocks the
+	 * assignment.  (A fresh UUID frees the reference, then gold's UUID
+	 * is written under the edit layer.) */
+	{
+		static const uint8_t gold_uuid[16] = {
+			0x11, 0x11, 0x11, 0x11, 0x22, 0x22, 0x43, 0x33,
+			0x84, 0x44, 0x55, 0x55, 0x55, 0x55, 0x55, 0x55 };
+		int vmc;
+
+		assert_int_equal(set(f, ghost, PS_OBJ_VM, "uuid",
+				     "aaaaaaaa-2222-4333-8444-555555555555"),
+				 0);
+		assert_int_equal(set(f, ghost, PS_OBJ_VM, "profile", ""), 0);
+		vmc = psf_find_child(f->buf, ghost, PSF_VM_CONFIG);
+		assert_true(vmc >= 0);
+		assert_int_equal(psf_wip_write(f->buf, vmc, PSF_VMC_UUID,
+					       gold_uuid, 16), 0);
+	}
 	memcpy(before, f->buf, CAP);
 	pr = find(f, root(f), PS_OBJ_PROFILE, "gold");
 	rc = ps_profile_assign(f->buf, CAP, pr, "db1", 3, &f->e);
