@@ -20,9 +20,8 @@
 #include <unistd.h>
 
 #include "hv.h"
-#include "ps_test_util.h"
+#include "hv_test_util.h"
 
-#define SECTORS 4096u
 
 static const char *const U1 = "11111111-1111-4111-8111-111111111111";
 static const char *const U2 = "22222222-2222-4222-8222-222222222222";
@@ -30,15 +29,6 @@ static const char *const UP = "aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa";
 static const char *const MAC1 = "02:00:00:00:00:01";
 static const char *const MAC2 = "02:00:00:00:00:02";
 static const char *const MACP = "02:00:00:00:aa:01";
-
-struct env {
-	struct ps_media m;
-	uint8_t *mem;
-	struct ps_store *store;
-	virConnectPtr conn;
-	struct hv_sync s;
-	struct hv_stats st;
-};
 
 /* ------------------------------------------------------------ store edits */
 
@@ -137,13 +127,13 @@ static int edit_uuid(void *buf, size_t cap, void *arg)
 	return 0;
 }
 
-static void store_edit(struct env *v, ps_edit_fn fn, const char *arg)
+static void store_edit(struct hv_env *v, ps_edit_fn fn, const char *arg)
 {
 	assert_int_equal(ps_update(v->store, fn, (void *)arg, 0), 0);
 }
 
 /* The store VM's UUID, as text. */
-static void store_uuid(struct env *v, const char *name, char out[37])
+static void store_uuid(struct hv_env *v, const char *name, char out[37])
 {
 	uint32_t len;
 	const void *d = ps_store_data(v->store, &len);
@@ -159,31 +149,8 @@ static void store_uuid(struct env *v, const char *name, char out[37])
 
 static int setup(void **state)
 {
-	struct env *v = calloc(1, sizeof *v);
-	struct ps_format_opts o = { 0 };
-	uint8_t sector[PS_SECTOR_SIZE];
-	struct ps_disk d;
-	int err;
+	struct hv_env *v = hv_env_new(edit_setup, HV_ADOPT_MARKED);
 
-	assert_non_null(v);
-	v->mem = pst_ramdisk(&v->m, PS_SECTOR_SIZE, SECTORS);
-	assert_non_null(v->mem);
-	assert_int_equal(ps_format(&d, &v->m, &o, sector), 0);
-	v->store = ps_store_open(&v->m, &err);
-	assert_non_null(v->store);
-	assert_int_equal(ps_update(v->store, edit_setup, NULL, 0), 0);
-	v->conn = virConnectOpen("test:///default");
-	assert_non_null(v->conn);
-	v->s.conn = v->conn;
-	v->s.store = v->store;
-	v->s.media = &v->m;
-	v->s.uri = "test:///default";
-	v->s.adopt = HV_ADOPT_MARKED;
-	v->s.map.serial_run_dir = "/run/hv";
-	v->s.map.serial_log_dir = "/var/log/hv";
-	v->s.map.domain_type = "test";
-	v->s.map.arch = "x86_64";
-	v->s.map.default_memory_kib = 1048576;
 	/* a fresh driver state: the VMs are not defined yet */
 	assert_null(virDomainLookupByName(v->conn, "vm1"));
 	assert_int_equal(hv_sync_pass(&v->s, &v->st), 0);
@@ -194,28 +161,12 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	struct env *v = *state;
-
-	virConnectClose(v->conn);
-	ps_store_close(v->store);
-	free(v->mem);
-	free(v);
+	hv_env_free(*state);
 	return 0;
 }
 
-static char *dom_xml(struct env *v, const char *name)
-{
-	virDomainPtr d = virDomainLookupByName(v->conn, name);
-	char *x;
 
-	assert_non_null(d);
-	x = virDomainGetXMLDesc(d, VIR_DOMAIN_XML_INACTIVE);
-	virDomainFree(d);
-	assert_non_null(x);
-	return x;
-}
-
-static void dom_uuid(struct env *v, const char *name, char out[37])
+static void dom_uuid(struct hv_env *v, const char *name, char out[37])
 {
 	virDomainPtr d = virDomainLookupByName(v->conn, name);
 
@@ -224,7 +175,7 @@ static void dom_uuid(struct env *v, const char *name, char out[37])
 	virDomainFree(d);
 }
 
-static int uuid_defined(struct env *v, const char *uuid)
+static int uuid_defined(struct hv_env *v, const char *uuid)
 {
 	virDomainPtr d = virDomainLookupByUUIDString(v->conn, uuid);
 
@@ -233,7 +184,7 @@ static int uuid_defined(struct env *v, const char *uuid)
 	return d != NULL;
 }
 
-static int dom_active(struct env *v, const char *name)
+static int dom_active(struct hv_env *v, const char *name)
 {
 	virDomainPtr d = virDomainLookupByName(v->conn, name);
 	int a;
@@ -257,7 +208,7 @@ static size_t count(const char *hay, const char *needle)
 
 /* Across every persistent domain: the UUID and each MAC of the store's
  * VMs and of the profile at most once.  *total the number of domains. */
-static void assert_each_once(struct env *v, size_t *total)
+static void assert_each_once(struct hv_env *v, size_t *total)
 {
 	virDomainPtr *doms = NULL;
 	int n = virConnectListAllDomains(v->conn, &doms,
@@ -286,7 +237,7 @@ static void assert_each_once(struct env *v, size_t *total)
 }
 
 /* The synced record: present for uuid (1) or not (0). */
-static int has_record(struct env *v, const char *uuid)
+static int has_record(struct hv_env *v, const char *uuid)
 {
 	uint32_t len;
 	const void *d = ps_store_data(v->store, &len);
@@ -302,7 +253,7 @@ static int has_record(struct env *v, const char *uuid)
 }
 
 /* The next pass finds nothing to do. */
-static void assert_quiet(struct env *v)
+static void assert_quiet(struct hv_env *v)
 {
 	struct hv_stats st;
 
@@ -313,7 +264,7 @@ static void assert_quiet(struct env *v)
 }
 
 /* hv_log's lines of one pass, from stderr. */
-static int pass_logged(struct env *v, int want_rc, char *log, size_t n)
+static int pass_logged(struct hv_env *v, int want_rc, char *log, size_t n)
 {
 	char path[] = "/tmp/hvidentXXXXXX";
 	int fd = mkstemp(path), saved = dup(2), rc;
@@ -334,7 +285,7 @@ static int pass_logged(struct env *v, int want_rc, char *log, size_t n)
 	return rc;
 }
 
-static void pass(struct env *v, int want_rc)
+static void pass(struct hv_env *v, int want_rc)
 {
 	assert_int_equal(hv_sync_pass(&v->s, &v->st), want_rc);
 }
@@ -343,7 +294,7 @@ static void pass(struct env *v, int want_rc)
 
 /* vm carries P: its old domain is gone, the domain of that name has P's
  * UUID, serial and MAC, and the record is under P's UUID. */
-static void assert_carries_p(struct env *v, const char *vm,
+static void assert_carries_p(struct hv_env *v, const char *vm,
 			     const char *old_uuid)
 {
 	char u[VIR_UUID_STRING_BUFLEN], *x;
@@ -352,7 +303,7 @@ static void assert_carries_p(struct env *v, const char *vm,
 	assert_false(uuid_defined(v, old_uuid));
 	dom_uuid(v, vm, u);
 	assert_string_equal(u, UP);
-	x = dom_xml(v, vm);
+	x = hv_env_dom_xml(v, vm);
 	assert_non_null(strstr(x, "<entry name='serial'>SN-P</entry>"));
 	assert_non_null(strstr(x, "<entry name='uuid'>aaaaaaaa-"));
 	assert_non_null(strstr(x, MACP));
@@ -363,7 +314,7 @@ static void assert_carries_p(struct env *v, const char *vm,
 	assert_int_equal(total, 3);   /* vm1, vm2, the driver's "test" */
 }
 
-static void assign_to(struct env *v, const char *vm, const char *old_uuid,
+static void assign_to(struct hv_env *v, const char *vm, const char *old_uuid,
 		      const char *other, const char *other_uuid)
 {
 	char u[VIR_UUID_STRING_BUFLEN];
@@ -406,7 +357,7 @@ static int edit_power_last(void *buf, size_t cap, void *arg)
 }
 
 /* vm1 at power "last", running: recorded as running. */
-static void run_vm1_last(struct env *v)
+static void run_vm1_last(struct hv_env *v)
 {
 	virDomainPtr d = virDomainLookupByName(v->conn, "vm1");
 
@@ -422,7 +373,7 @@ static void run_vm1_last(struct env *v)
  * logged with both UUIDs; outside a boot pass it is not started again. */
 static void test_assign_running_destroyed(void **state)
 {
-	struct env *v = *state;
+	struct hv_env *v = *state;
 	char log[8192];
 
 	run_vm1_last(v);
@@ -443,7 +394,7 @@ static void test_assign_running_destroyed(void **state)
  * record moved with the identity), so the new domain is started. */
 static void test_assign_boot_pass_starts_last(void **state)
 {
-	struct env *v = *state;
+	struct hv_env *v = *state;
 
 	run_vm1_last(v);
 	store_edit(v, edit_assign, "vm1");
@@ -460,7 +411,7 @@ static void test_assign_boot_pass_starts_last(void **state)
 /* Unassign: a fresh UUID and MAC, no serial; P's UUID no longer defined. */
 static void test_unassign(void **state)
 {
-	struct env *v = *state;
+	struct hv_env *v = *state;
 	char u[VIR_UUID_STRING_BUFLEN], s[37], *x;
 	size_t total;
 
@@ -477,7 +428,7 @@ static void test_unassign(void **state)
 	assert_string_equal(u, s);
 	assert_string_not_equal(u, UP);
 	assert_string_not_equal(u, U1);
-	x = dom_xml(v, "vm1");
+	x = hv_env_dom_xml(v, "vm1");
 	assert_null(strstr(x, MACP));
 	assert_null(strstr(x, "SN-P"));
 	assert_non_null(strstr(x, "<mac address="));
@@ -491,7 +442,7 @@ static void test_unassign(void **state)
 
 /* P moves from one VM to the other: both identities change in one pass,
  * each VM's new UUID being the other's old one or fresh. */
-static void move_between(struct env *v, const char *from, const char *to,
+static void move_between(struct hv_env *v, const char *from, const char *to,
 			 const char *to_uuid)
 {
 	char u[VIR_UUID_STRING_BUFLEN], s[37];
@@ -529,7 +480,7 @@ static void test_move_second_to_first(void **state)
  * touched in libvirt, the record stays under the old UUID. */
 static void test_plain_uuid_change_refused(void **state)
 {
-	struct env *v = *state;
+	struct hv_env *v = *state;
 	static const char *const NEW = "33333333-3333-4333-8333-333333333333";
 	char u[VIR_UUID_STRING_BUFLEN], log[8192];
 
@@ -553,7 +504,7 @@ static void test_plain_uuid_change_refused(void **state)
  * the store keeps it; only the UUID changes.  Refused. */
 static void test_uuid_change_with_profile_kept_refused(void **state)
 {
-	struct env *v = *state;
+	struct hv_env *v = *state;
 	static const char *const NEW = "44444444-4444-4444-8444-444444444444";
 	char u[VIR_UUID_STRING_BUFLEN];
 
@@ -572,7 +523,7 @@ static void test_uuid_change_with_profile_kept_refused(void **state)
  * refused, the store VM and the new domain left alone. */
 static void test_libvirt_uuid_change_refused(void **state)
 {
-	struct env *v = *state;
+	struct hv_env *v = *state;
 	virDomainPtr d;
 	char *x, *p, s[37];
 

@@ -23,18 +23,9 @@
 #include <libxml/parser.h>
 
 #include "hv.h"
-#include "ps_test_util.h"
+#include "hv_test_util.h"
 
-#define SECTORS 4096u
 #define T0 1700000000ull
-
-struct env {
-	struct ps_media m;
-	uint8_t *mem;
-	struct ps_store *store;
-	virConnectPtr conn;
-	struct hv_sync s;
-};
 
 static const char *const VM_UUID = "6a1b3c2a-8d4e-4a6b-9c0d-1e2f3a4b5c6e";
 
@@ -96,41 +87,12 @@ static int edit_setup(void *buf, size_t cap, void *arg)
 	return 0;
 }
 
-static void open_store(struct env *v)
-{
-	int err;
-
-	v->store = ps_store_open(&v->m, &err);
-	assert_non_null(v->store);
-	v->s.store = v->store;
-}
 
 static int setup(void **state)
 {
-	struct env *v = calloc(1, sizeof *v);
-	struct ps_format_opts o = { 0 };
-	uint8_t sector[PS_SECTOR_SIZE];
-	struct ps_disk d;
+	struct hv_env *v = hv_env_new(edit_setup, HV_ADOPT_NONE);
 	struct hv_stats st;
 
-	assert_non_null(v);
-	v->mem = pst_ramdisk(&v->m, PS_SECTOR_SIZE, SECTORS);
-	assert_non_null(v->mem);
-	assert_int_equal(ps_format(&d, &v->m, &o, sector), 0);
-	open_store(v);
-	assert_int_equal(ps_update(v->store, edit_setup, NULL, 0), 0);
-	/* A fresh test driver per test: no domains from the last one. */
-	v->conn = virConnectOpen("test:///default");
-	assert_non_null(v->conn);
-	v->s.conn = v->conn;
-	v->s.media = &v->m;
-	v->s.uri = "test:///default";
-	v->s.adopt = HV_ADOPT_NONE;
-	v->s.map.serial_run_dir = "/run/hv";
-	v->s.map.serial_log_dir = "/var/log/hv";
-	v->s.map.domain_type = "test";
-	v->s.map.arch = "x86_64";
-	v->s.map.default_memory_kib = 1048576;
 	v->s.boot = 1;
 	assert_int_equal(hv_sync_pass(&v->s, &st), 0);
 	assert_int_equal(st.starts, 1);
@@ -141,7 +103,7 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	struct env *v = *state;
+	struct hv_env *v = *state;
 	virDomainPtr d = virDomainLookupByName(v->conn, "vm1");
 
 	if (d) {
@@ -150,14 +112,11 @@ static int teardown(void **state)
 		virDomainUndefine(d);
 		virDomainFree(d);
 	}
-	virConnectClose(v->conn);
-	ps_store_close(v->store);
-	free(v->mem);
-	free(v);
+	hv_env_free(v);
 	return 0;
 }
 
-static int active(struct env *v)
+static int active(struct hv_env *v)
 {
 	virDomainPtr d = virDomainLookupByName(v->conn, "vm1");
 	int a;
@@ -170,7 +129,7 @@ static int active(struct env *v)
 
 /* The domain goes down the way a crash takes it down, then the agent
  * handles the event.  Returns the outcome. */
-static uint8_t crash(struct env *v, uint64_t now)
+static uint8_t crash(struct hv_env *v, uint64_t now)
 {
 	virDomainPtr d = virDomainLookupByName(v->conn, "vm1");
 	struct hv_crash c = { { 0 }, VIR_DOMAIN_EVENT_STOPPED,
@@ -189,7 +148,7 @@ static uint8_t crash(struct env *v, uint64_t now)
 	return action;
 }
 
-static char *xml(struct env *v)
+static char *xml(struct hv_env *v)
 {
 	virDomainPtr d = virDomainLookupByName(v->conn, "vm1");
 	char *x = virDomainGetXMLDesc(d, VIR_DOMAIN_XML_INACTIVE);
@@ -199,7 +158,7 @@ static char *xml(struct env *v)
 	return x;
 }
 
-static void assert_disk(struct env *v, const char *path, const char *fmt)
+static void assert_disk(struct hv_env *v, const char *path, const char *fmt)
 {
 	char *x = xml(v), want[128];
 
@@ -212,7 +171,7 @@ static void assert_disk(struct env *v, const char *path, const char *fmt)
 	free(x);
 }
 
-static const void *data(struct env *v)
+static const void *data(struct hv_env *v)
 {
 	uint32_t len;
 
@@ -221,7 +180,7 @@ static const void *data(struct env *v)
 }
 
 /* The controller's image in the store. */
-static const char *ctl_image(struct env *v, char *out, size_t n)
+static const char *ctl_image(struct hv_env *v, char *out, size_t n)
 {
 	const void *buf = data(v);
 	int ctl = ps_obj_find(buf, vm1(buf), PS_OBJ_CONTROLLER, "root", 4);
@@ -231,7 +190,7 @@ static const char *ctl_image(struct env *v, char *out, size_t n)
 	return out;
 }
 
-static uint32_t log_of(struct env *v, struct ps_restart_entry *en)
+static uint32_t log_of(struct hv_env *v, struct ps_restart_entry *en)
 {
 	const void *buf = data(v);
 
@@ -250,7 +209,7 @@ static void assert_entry(const struct ps_restart_entry *en, uint64_t t,
 
 static void test_first_crash_consistency(void **state)
 {
-	struct env *v = *state;
+	struct hv_env *v = *state;
 	struct ps_restart_entry en[16];
 	struct hv_stats st;
 	char img[80];
@@ -275,7 +234,7 @@ static void test_first_crash_consistency(void **state)
 
 static void test_second_crash_boot_image(void **state)
 {
-	struct env *v = *state;
+	struct hv_env *v = *state;
 	struct ps_restart_entry en[16];
 	char img[80];
 
@@ -290,7 +249,7 @@ static void test_second_crash_boot_image(void **state)
 
 static void test_past_limit_stays_stopped(void **state)
 {
-	struct env *v = *state;
+	struct hv_env *v = *state;
 	struct ps_restart_entry en[16];
 	char show[1024];
 	const void *buf;
@@ -313,7 +272,7 @@ static void test_past_limit_stays_stopped(void **state)
 
 static void test_after_window_counts_again(void **state)
 {
-	struct env *v = *state;
+	struct hv_env *v = *state;
 	struct ps_restart_entry en[16];
 
 	assert_int_equal(crash(v, T0), PSF_RESTART_CONSISTENCY);
@@ -332,7 +291,7 @@ static int edit_no_policy(void *buf, size_t cap, void *arg)
 
 static void test_no_policy_stays_down(void **state)
 {
-	struct env *v = *state;
+	struct hv_env *v = *state;
 	struct ps_restart_entry en[16];
 	uint64_t gen;
 
@@ -354,7 +313,7 @@ static int edit_nopath(void *buf, size_t cap, void *arg)
 
 static void test_missing_image_stopped(void **state)
 {
-	struct env *v = *state;
+	struct hv_env *v = *state;
 	struct ps_restart_entry en[16];
 	char img[80];
 
@@ -369,7 +328,7 @@ static void test_missing_image_stopped(void **state)
 
 static void test_operator_stop_not_a_crash(void **state)
 {
-	struct env *v = *state;
+	struct hv_env *v = *state;
 	struct hv_crash c = { { 0 }, VIR_DOMAIN_EVENT_STOPPED,
 			      VIR_DOMAIN_EVENT_STOPPED_DESTROYED, 0 };
 	uint8_t action = 99;
@@ -410,7 +369,7 @@ static int edit_window(void *buf, size_t cap, void *arg)
 
 static void test_log_ring(void **state)
 {
-	struct env *v = *state;
+	struct hv_env *v = *state;
 	struct ps_restart_entry en[16];
 	uint64_t t;
 
@@ -429,17 +388,17 @@ static void test_log_ring(void **state)
 
 static void test_agent_restart_continues(void **state)
 {
-	struct env *v = *state;
+	struct hv_env *v = *state;
 	struct ps_restart_entry en[16];
 
 	assert_int_equal(crash(v, T0), PSF_RESTART_CONSISTENCY);
 	/* The agent goes away and a new one opens the store: the attempt
 	 * count comes from the store's log, not from memory. */
 	ps_store_close(v->store);
-	open_store(v);
+	hv_env_open_store(v);
 	assert_int_equal(crash(v, T0 + 30), PSF_RESTART_BOOT);
 	ps_store_close(v->store);
-	open_store(v);
+	hv_env_open_store(v);
 	assert_int_equal(crash(v, T0 + 40), PSF_RESTART_STOPPED_LIMIT);
 	assert_int_equal(log_of(v, en), 3);
 	assert_int_equal(active(v), 0);
@@ -495,7 +454,7 @@ static int edit_dangling(void *buf, size_t cap, void *arg)
 
 static void test_edit_layer_checks(void **state)
 {
-	struct env *v = *state;
+	struct hv_env *v = *state;
 	char msg[256] = "";
 
 	assert_int_equal(ps_update(v->store, edit_checks, NULL, 0),
@@ -523,7 +482,7 @@ static int edit_profile(void *buf, size_t cap, void *arg)
 
 static void test_profile_boot_order(void **state)
 {
-	struct env *v = *state;
+	struct hv_env *v = *state;
 	struct hv_stats st;
 	char *x, *iface, *disk;
 

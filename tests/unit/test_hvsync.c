@@ -19,17 +19,8 @@
 #include <unistd.h>
 
 #include "hv.h"
-#include "ps_test_util.h"
+#include "hv_test_util.h"
 
-#define SECTORS 4096u
-
-struct env {
-	struct ps_media m;
-	uint8_t *mem;
-	struct ps_store *store;
-	virConnectPtr conn;
-	struct hv_sync s;
-};
 
 static const char *const VM_UUID = "5f1b3c2a-8d4e-4a6b-9c0d-1e2f3a4b5c6d";
 
@@ -74,57 +65,16 @@ static int edit_setup(void *buf, size_t cap, void *arg)
 
 static int setup(void **state)
 {
-	struct env *v = calloc(1, sizeof *v);
-	struct ps_format_opts o = { 0 };
-	uint8_t sector[PS_SECTOR_SIZE];
-	struct ps_disk d;
-	int err;
-
-	assert_non_null(v);
-	v->mem = pst_ramdisk(&v->m, PS_SECTOR_SIZE, SECTORS);
-	assert_non_null(v->mem);
-	assert_int_equal(ps_format(&d, &v->m, &o, sector), 0);
-	v->store = ps_store_open(&v->m, &err);
-	assert_non_null(v->store);
-	assert_int_equal(ps_update(v->store, edit_setup, NULL, 0), 0);
-	v->conn = virConnectOpen("test:///default");
-	assert_non_null(v->conn);
-	v->s.conn = v->conn;
-	v->s.store = v->store;
-	v->s.media = &v->m;
-	v->s.uri = "test:///default";
-	v->s.adopt = HV_ADOPT_MARKED;
-	v->s.map.serial_run_dir = "/run/hv";
-	v->s.map.serial_log_dir = "/var/log/hv";
-	v->s.map.domain_type = "test";
-	v->s.map.arch = "x86_64";
-	v->s.map.default_memory_kib = 1048576;
-	*state = v;
+	*state = hv_env_new(edit_setup, HV_ADOPT_MARKED);
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	struct env *v = *state;
-
-	virConnectClose(v->conn);
-	ps_store_close(v->store);
-	free(v->mem);
-	free(v);
+	hv_env_free(*state);
 	return 0;
 }
 
-static char *dom_xml(struct env *v, const char *name)
-{
-	virDomainPtr d = virDomainLookupByName(v->conn, name);
-	char *x;
-
-	assert_non_null(d);
-	x = virDomainGetXMLDesc(d, VIR_DOMAIN_XML_INACTIVE);
-	virDomainFree(d);
-	assert_non_null(x);
-	return x;
-}
 
 static void test_kv_text_roundtrip(void **state)
 {
@@ -160,7 +110,7 @@ static void test_kv_text_roundtrip(void **state)
 
 static void test_boot_pass_defines_and_starts(void **state)
 {
-	struct env *v = *state;
+	struct hv_env *v = *state;
 	struct hv_stats st;
 	char *x;
 	virDomainPtr d;
@@ -172,7 +122,7 @@ static void test_boot_pass_defines_and_starts(void **state)
 	assert_int_equal(st.defines, 1);
 	assert_int_equal(st.starts, 1);
 	assert_int_equal(st.commits, 1);
-	x = dom_xml(v, "vm1");
+	x = hv_env_dom_xml(v, "vm1");
 	assert_non_null(strstr(x, VM_UUID));
 	assert_non_null(strstr(x, "<entry name='serial'>SN-1</entry>"));
 	assert_non_null(strstr(x, "<mac address='02:00:00:00:00:01'/>"));
@@ -189,7 +139,7 @@ static void test_boot_pass_defines_and_starts(void **state)
 
 static void test_second_pass_writes_nothing(void **state)
 {
-	struct env *v = *state;
+	struct hv_env *v = *state;
 	struct hv_stats st;
 	uint32_t len;
 	const void *data;
@@ -208,9 +158,9 @@ static void test_second_pass_writes_nothing(void **state)
 }
 
 /* Redefine vm1 in libvirt with new memory (as virsh edit would). */
-static void libvirt_edit(struct env *v, const char *from, const char *to)
+static void libvirt_edit(struct hv_env *v, const char *from, const char *to)
 {
-	char *x = dom_xml(v, "vm1"), *p = strstr(x, from), *nx;
+	char *x = hv_env_dom_xml(v, "vm1"), *p = strstr(x, from), *nx;
 	virDomainPtr d;
 
 	assert_non_null(p);
@@ -227,7 +177,7 @@ static void libvirt_edit(struct env *v, const char *from, const char *to)
 
 static void test_libvirt_edit_written_back(void **state)
 {
-	struct env *v = *state;
+	struct hv_env *v = *state;
 	struct hv_stats st;
 	uint32_t len;
 	const void *data;
@@ -251,7 +201,7 @@ static void test_libvirt_edit_written_back(void **state)
 }
 
 /* The store's memory of vm1, as psctl prints it. */
-static void store_memory(struct env *v, char *out, size_t n)
+static void store_memory(struct hv_env *v, char *out, size_t n)
 {
 	uint32_t len;
 	const void *data = ps_store_data(v->store, &len);
@@ -264,7 +214,7 @@ static void store_memory(struct env *v, char *out, size_t n)
 /* Another writer: its own handle on the same media, so its commit moves
  * the media past the generation the pass read. */
 struct other_writer {
-	struct env *v;
+	struct hv_env *v;
 	const char *memory;      /* set vm1's memory to this */
 	const char *tag;         /* and its description to "TAG N" */
 	unsigned commits, max;   /* commit on the first max calls */
@@ -307,7 +257,7 @@ static void other_writer_commits(void *arg)
  * wins (a conflict), reaches libvirt, and is not overwritten. */
 static void test_conflict_retry_keeps_store_edit(void **state)
 {
-	struct env *v = *state;
+	struct hv_env *v = *state;
 	struct other_writer w = { v, "4GiB", "a", 0, 1 };
 	struct hv_stats st;
 	char out[32], *x;
@@ -325,7 +275,7 @@ static void test_conflict_retry_keeps_store_edit(void **state)
 	assert_int_equal(st.commits, 1);
 	store_memory(v, out, sizeof out);
 	assert_string_equal(out, "4GiB");
-	x = dom_xml(v, "vm1");
+	x = hv_env_dom_xml(v, "vm1");
 	assert_non_null(strstr(x, "<memory unit='KiB'>4194304</memory>"));
 	assert_non_null(strstr(x, "<description>a 0</description>"));
 	free(x);
@@ -337,7 +287,7 @@ static void test_conflict_retry_keeps_store_edit(void **state)
  * retries, writes nothing, and the next quiet pass catches up. */
 static void test_conflict_retries_bounded(void **state)
 {
-	struct env *v = *state;
+	struct hv_env *v = *state;
 	struct other_writer w = { v, "4GiB", "b", 0, 100 };
 	struct hv_stats st;
 	char out[32], *x;
@@ -356,14 +306,14 @@ static void test_conflict_retries_bounded(void **state)
 	assert_int_equal(st.commits, 1);
 	store_memory(v, out, sizeof out);
 	assert_string_equal(out, "4GiB");
-	x = dom_xml(v, "vm1");
+	x = hv_env_dom_xml(v, "vm1");
 	assert_non_null(strstr(x, "<description>b 3</description>"));
 	free(x);
 }
 
 static void test_libvirt_identity_change_refused(void **state)
 {
-	struct env *v = *state;
+	struct hv_env *v = *state;
 	struct hv_stats st;
 	virDomainPtr d = virDomainLookupByName(v->conn, "vm1");
 	char *x = virDomainGetXMLDesc(d, VIR_DOMAIN_XML_INACTIVE), *p;
