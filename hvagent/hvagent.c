@@ -18,7 +18,6 @@
 #include "hv.h"
 
 #define HV_DEFAULT_CONFIG "/etc/pstate/hvagent.conf"
-#define HV_DEFAULT_IMAGE "/var/lib/pstate/default.img"
 
 /* Exit statuses (hvagent(8)). */
 enum {
@@ -48,15 +47,9 @@ struct agent {
 	int opt_level, once, dry_run, print_stats;
 	unsigned opt_interval;
 	char arch[80];
-	/* the store */
-	char store_path[512];
-	char where[700];
-	struct ps_media media;
-	int media_open;
+	/* the store (st.store and st.media, once open) */
+	struct ps_opened st;
 	struct ps_store *store;
-	struct ps_sem_sys sem;
-	int sem_open;
-	struct ps_lock lock;
 	/* libvirt */
 	virConnectPtr conn;
 	int cb_id, cb_meta;
@@ -174,103 +167,47 @@ static int load_config(struct agent *a)
 
 /* ------------------------------------------------------------ store */
 
-static int find_store(struct agent *a, struct ps_part_info *part, int *whole,
-		      int *is_dev)
+/* -d/-i, else the configuration's device/image, else the default search
+ * (USB key, $PSTATE_IMAGE, the default image): ps_open_path's rule. */
+static int open_store(struct agent *a)
 {
-	char err[512] = "";
 	const char *dev = a->opt_device ? a->opt_device
 			  : a->opt_image ? NULL
 			  : a->cfg.device[0] ? a->cfg.device : NULL;
 	const char *img = a->opt_image ? a->opt_image
 			  : a->opt_device ? NULL
 			  : a->cfg.image[0] ? a->cfg.image : NULL;
+	char err[1600], desc[1400];
 	int rc;
 
-	*whole = 0;
-	*is_dev = dev != NULL;
-	if (!dev && !img) {
-		static struct ps_disc_result res;
-
-		rc = ps_locate(&res, NULL, 0, err, sizeof err);
-		if (rc >= 0) {
-			*is_dev = 1;
-			*part = res.cand[rc].part;
-			snprintf(a->store_path, sizeof a->store_path, "%s",
-				 res.cand[rc].dev);
-			return 0;
-		}
-		img = getenv("PSTATE_IMAGE");
-		if (!img || !*img)
-			img = HV_DEFAULT_IMAGE;
-		hv_log(HV_DEBUG, "no USB key with a store (%s); using %s", err,
-		       img);
-	}
-	snprintf(a->store_path, sizeof a->store_path, "%s", dev ? dev : img);
-	rc = ps_part_find(a->store_path, part, err, sizeof err);
-	if (rc == PS_PART_ENOTABLE) {
-		*whole = 1;
-		return 0;
-	}
-	if (rc)
-		hv_log(HV_ERR, "store: %s", err);
-	return rc;
-}
-
-static int open_store(struct agent *a)
-{
-	struct ps_part_info part;
-	struct ps_sem_config sc = { 0 };
-	int whole, is_dev, rc = find_store(a, &part, &whole, &is_dev);
-
-	if (rc)
-		return rc;
-	if (whole && is_dev)
-		rc = ps_media_open_blockdev(&a->media, a->store_path, 0);
-	else if (whole)
-		rc = ps_media_open_image(&a->media, a->store_path, 0, 0,
-					 PS_SECTOR_SIZE, 0);
+	if (dev || img)
+		rc = ps_open_path(&a->st, dev ? dev : img,
+				  dev ? PS_OPEN_DEVICE : PS_OPEN_IMAGE, err,
+				  sizeof err);
 	else
-		rc = ps_media_open_image(&a->media, a->store_path, part.offset,
-					 part.length, PS_SECTOR_SIZE, 0);
+		rc = ps_open_default(&a->st, NULL, 0, err, sizeof err);
+	if (a->st.source == PS_OPEN_SRC_ENV ||
+	    a->st.source == PS_OPEN_SRC_DEFAULT)
+		hv_log(HV_DEBUG, "no USB key with a store; using %s (%s)",
+		       a->st.path, a->st.how);
+	if (!rc)
+		rc = ps_open_lock(&a->st, PS_OWNER_AGENT, err, sizeof err);
 	if (rc) {
-		hv_log(HV_ERR, "store %s: cannot open: %s", a->store_path,
-		       ps_strerror(rc));
+		hv_log(HV_ERR, "store: %s", err);
 		return rc;
 	}
-	a->media_open = 1;
-	a->store = ps_store_open(&a->media, &rc);
-	if (!a->store) {
-		hv_log(HV_ERR, "store %s: %s", a->store_path, ps_strerror(rc));
-		return rc;
-	}
-	sc.store_path = a->store_path;
-	rc = ps_sem_sys_open(&a->sem, &sc);
-	if (rc) {
-		hv_log(HV_ERR, "semaphore: %s", ps_sem_sys_describe(&a->sem));
-		return rc;
-	}
-	a->sem_open = 1;
-	a->lock = (struct ps_lock){ &ps_sem_sys_lock_ops, &a->sem,
-				    PS_OWNER_AGENT, PS_SEM_DEFAULT_LEASE_MS,
-				    0, 0 };
-	ps_store_set_writer(a->store, &a->lock, PS_OWNER_AGENT);
-	hv_log(HV_INFO, "store: %s%s (generation %llu); lock: %s",
-	       whole ? "" : "partition of ", a->store_path,
+	a->store = a->st.store;
+	ps_open_describe(&a->st, desc, sizeof desc);
+	hv_log(HV_INFO, "store: %s (generation %llu); lock: %s", desc,
 	       (unsigned long long)ps_store_generation(a->store),
-	       ps_sem_sys_describe(&a->sem));
+	       ps_sem_sys_describe(&a->st.sem));
 	return 0;
 }
 
 static void close_store(struct agent *a)
 {
-	ps_store_close(a->store);
+	ps_open_close(&a->st);
 	a->store = NULL;
-	if (a->media_open)
-		ps_media_close(&a->media);
-	a->media_open = 0;
-	if (a->sem_open)
-		ps_sem_sys_close(&a->sem);
-	a->sem_open = 0;
 }
 
 /* The newest generation on media from the slot headers alone: a few
@@ -285,7 +222,7 @@ static uint64_t media_generation(struct agent *a)
 	for (i = 0; i < d->slot_count; i++) {
 		struct ps_slot s;
 
-		if (ps_media_read(&a->media, d->slot[i].lba, 1, sector) == 0 &&
+		if (ps_media_read(&a->st.media, d->slot[i].lba, 1, sector) == 0 &&
 		    ps_slot_decode(sector, i, &s) == 0 && s.generation > g)
 			g = s.generation;
 	}
@@ -417,7 +354,7 @@ static void sync_init(struct agent *a, struct hv_sync *sp, int boot)
 
 	s.conn = a->conn;
 	s.store = a->store;
-	s.media = &a->media;
+	s.media = &a->st.media;
 	s.uri = a->cfg.uri;
 	s.adopt = a->cfg.adopt;
 	s.boot = boot;
