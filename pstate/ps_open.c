@@ -124,7 +124,8 @@ static int locate_path(struct ps_opened *o, unsigned flags, char *err,
 	if (stat(o->path, &st)) {
 		int e = errno;
 
-		snprintf(err, errlen, "%s: %s", o->path, strerror(e));
+		snprintf(err, errlen, "%s: cannot open: %s", o->path,
+			 strerror(e));
 		return e == ENOENT || e == ENOTDIR ? PS_PART_ENODEV
 						   : PS_PART_EIO;
 	}

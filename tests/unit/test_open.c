@@ -332,6 +332,7 @@ static void open_errors(void **state)
 	assert_int_equal(ps_open_path(&o, path, 0, err, sizeof err),
 			 PS_PART_ENODEV);
 	assert_non_null(strstr(err, path));
+	assert_non_null(strstr(err, ": cannot open: "));
 	/* A zeroed file: no table, no superblock. */
 	assert_int_equal(ps_open_path(&o, f->img, 0, err, sizeof err),
 			 PS_ERR_NOSTORE);
