@@ -31,6 +31,7 @@ $(BMC_UNIT): CMOCKA_LIBS := $(BUILD)/san/libbmcshim.a \
 BMC_SIM_SO  := $(BUILD)/opt/bmc-shim/bmc_sim.so
 BMC_SIM_SRC := bmc-shim/sim/bmc_sim.c $(BMC_SRC) $(FORMAT_CORE) \
 	pstate/ps_commit.c pstate/ps_media.c pstate/ps_config.c \
+	pstate/ps_profile.c \
 	pstate/ps_serial.c pstate/ps_sem.c pstate/ps_sem_linux.c \
 	pstate/ps_strerror.c pstate/ps_part.c
 $(BMC_SIM_SO): $(BMC_SIM_SRC) $(BMC_HDRS) $(FORMAT_HDRS) $(PSTATE_HDRS)
@@ -50,6 +51,7 @@ MODULE_INSTALL   += install-bmc-shim
 
 $(BUILD)/fuzz/fuzz_oem: FUZZ_EXTRA := $(BMC_SRC) pstate/ps_commit.c \
 	pstate/ps_media.c pstate/ps_config.c pstate/ps_serial.c \
+	pstate/ps_profile.c \
 	pstate/ps_strerror.c -Ibmc-shim
 
 .PHONY: firmware-bmc-shim install-bmc-shim

@@ -112,16 +112,11 @@ static int find_named(const void *buf, enum ps_obj k, const char *s,
 /* The profile this host carries (BMC_STATE / BMC_HOST_PROFILE). */
 static int host_profile(const void *buf)
 {
-	int bmc = psf_find_child(buf, psf_root(buf), PSF_BMC_STATE);
 	uint32_t len;
-	const char *name;
+	const char *name = ps_host_profile(buf, &len);
 
-	if (bmc < 0)
-		return bmc;
-	name = psf_child_payload(buf, bmc, BMC_HOST_PROFILE, &len);
-	if (!name || !len)
-		return PSF_ERR_NOTFOUND;
-	return find_named(buf, PS_OBJ_PROFILE, name, len);
+	return name ? find_named(buf, PS_OBJ_PROFILE, name, len)
+		    : PSF_ERR_NOTFOUND;
 }
 
 /* The profile a VM carries (its PROFILE_REF). */
@@ -433,111 +428,6 @@ static uint8_t write_delete(struct bmc_shim *s, struct args *a)
 
 /* ------------------------------------------------------------ profiles */
 
-/* A child container of the root, created when missing. */
-static int root_set(void *buf, size_t cap, uint32_t sig)
-{
-	int off = psf_find_child(buf, psf_root(buf), sig);
-
-	if (off >= 0)
-		return off;
-	return psf_insert(buf, cap, psf_root(buf), -1, sig, NULL, 0);
-}
-
-/* A profile as pushed arrives unassigned: the push assigns it. */
-static int profile_reset(void *buf, int prof)
-{
-	uint8_t zero[2] = { 0, 0 };
-	uint32_t len;
-	int cfg = psf_find_child(buf, prof, PSF_PROFILE_CONFIG);
-	int tgt = psf_find_child(buf, prof, PSF_TARGET);
-	int rc = 0;
-
-	if (cfg >= 0 && psf_payload(buf, cfg, &len) &&
-	    len >= PSF_PROC_TARGET_KIND + 1)
-		rc = psf_wip_write(buf, cfg, PSF_PROC_STATE, zero, 2);
-	if (!rc && tgt >= 0)
-		rc = psf_wip_nop(buf, tgt);
-	return rc;
-}
-
-/* The profile's current target, as ps_profile_assign wrote it. */
-static int assigned_elsewhere(const void *buf, const char *name,
-			      uint32_t nlen, const char *tgt, size_t tlen)
-{
-	int prof = find_named(buf, PS_OBJ_PROFILE, name, nlen);
-	uint32_t len;
-	const void *rec;
-	const char *cur;
-
-	if (prof < 0)
-		return 0;
-	rec = psf_child_payload(buf, prof, PSF_PROFILE_CONFIG, &len);
-	if (!rec || psf_field_uint(rec, len, PSF_PROC_STATE, 1) ==
-		    PSF_PROFILE_UNASSIGNED)
-		return 0;
-	cur = psf_child_payload(buf, prof, PSF_TARGET, &len);
-	return !cur || len != tlen || psf_memcmp(cur, tgt, tlen) != 0;
-}
-
-/* Does a VM of the store carry the profile named (name, n)? */
-static int vm_carries(const void *buf, const char *name, uint32_t n)
-{
-	int root = psf_root(buf), vm;
-	uint32_t len;
-	const char *r;
-
-	for (vm = ps_obj_next(buf, root, PS_OBJ_VM, -1); vm >= 0;
-	     vm = ps_obj_next(buf, root, PS_OBJ_VM, vm)) {
-		r = psf_child_payload(buf, vm, PSF_PROFILE_REF, &len);
-		if (r && len == n && psf_memcmp(r, name, n) == 0)
-			return 1;
-	}
-	return 0;
-}
-
-/* The random bytes go in wr_result: a push has no result. */
-_Static_assert(PS_CFG_RND_UNASSIGN <= BMC_SHIM_RESULT_MAX,
-	       "random bytes for an unassign fit the result buffer");
-
-/* This host stops carrying a profile other than `name`.  A VM carrying
- * that profile too gets a fresh UUID and MACs: random bytes from the
- * platform, never fixed ones (they would be the same on every BMC);
- * without a source of them, refused. */
-static int host_release_other(struct bmc_shim *s, const char *name,
-			      uint32_t nlen)
-{
-	uint8_t *rnd = s->wr_result;
-	int prof = host_profile(s->store);
-	uint32_t len;
-	const char *cur;
-
-	if (prof < 0)
-		return 0;
-	cur = psf_child_payload(s->store, prof, PSF_NAME, &len);
-	if (!cur || (len == nlen && psf_memcmp(cur, name, nlen) == 0))
-		return 0;
-	psf_memset(rnd, 0, PS_CFG_RND_UNASSIGN);
-	if (vm_carries(s->store, cur, len)) {
-		if (!s->plat.rand)
-			return PS_ERR_INUSE;
-		if (s->plat.rand(s->plat.rand_ctx, rnd, PS_CFG_RND_UNASSIGN))
-			return PS_ERR_IO;
-	}
-	return ps_profile_unassign(s->store, bmc_store_cap(s), prof, rnd,
-				   PS_CFG_RND_UNASSIGN, NULL);
-}
-
-static int host_record(struct bmc_shim *s, const char *name, uint32_t nlen)
-{
-	size_t cap = bmc_store_cap(s);
-	int bmc = root_set(s->store, cap, PSF_BMC_STATE);
-
-	if (bmc < 0)
-		return bmc;
-	bmc = psf_set_child(s->store, cap, bmc, BMC_HOST_PROFILE, name, nlen);
-	return bmc < 0 ? bmc : 0;
-}
-
 /* Target text: "bmc://NAME" for this host, the VM's name for a VM. */
 static size_t target_text(const struct bmc_shim *s, uint8_t kind,
 			  const char *vm, uint8_t vlen, char *out)
@@ -556,64 +446,38 @@ static size_t target_text(const struct bmc_shim *s, uint8_t kind,
 	return 6 + n;
 }
 
-static uint8_t push_apply(struct bmc_shim *s, uint8_t kind, const char *tgt,
-			  size_t tlen, const uint8_t *el, uint32_t elen,
-			  const char *name, uint32_t nlen)
-{
-	size_t cap = bmc_store_cap(s);
-	struct ps_cfg_err e;
-	int set, prof, rc = 0;
-
-	if (kind == PSF_TARGET_PHYSICAL) {
-		rc = host_release_other(s, name, nlen);
-		if (!rc)
-			rc = host_record(s, name, nlen);
-	}
-	set = rc ? rc : root_set(s->store, cap, PSF_PROFILES);
-	prof = set < 0 ? set : put_element(s->store, cap, set, el, elen);
-	rc = prof < 0 ? prof : profile_reset(s->store, prof);
-	if (!rc)
-		rc = ps_profile_assign(s->store, cap, prof, tgt, tlen, &e);
-	return bmc_shim_cc_for(rc);
-}
-
 /* [kind u8: 1 this host, 2 a VM][vm_len u8][vm][profile element] */
 static uint8_t write_push(struct bmc_shim *s, struct args *a)
 {
 	char tgt[80];
-	const char *vm = NULL, *name;
-	uint8_t kind, vlen, cc;
-	uint32_t nlen, elen;
-	size_t tlen;
-	const uint8_t *el;
+	const uint8_t *vm = NULL, *el;
+	uint8_t kind, vlen;
+	size_t tlen, elen;
+	int rc;
 
 	if (take_u8(a, &kind) || take_u8(a, &vlen) ||
-	    take_bytes(a, vlen, (const uint8_t **)&vm))
+	    take_bytes(a, vlen, &vm))
 		return BMC_CC_BAD_LENGTH;
 	if ((kind == PSF_TARGET_PHYSICAL && vlen) ||
 	    (kind == PSF_TARGET_VM && (!vlen || vlen > NAME_MAX_LEN)) ||
 	    (kind != PSF_TARGET_PHYSICAL && kind != PSF_TARGET_VM))
 		return BMC_CC_INVALID_DATA;
 	el = a->p + a->pos;
-	elen = (uint32_t)(a->n - a->pos);
+	elen = a->n - a->pos;
 	if (!elem_bytes_ok(el, elen) || psf_le32(el) != PSF_PROFILE)
 		return BMC_CC_INVALID_DATA;
-	elem_name(el, elen, &name, &nlen);
-	if (!name || ps_check_name(name, nlen, NULL))
-		return BMC_CC_INVALID_DATA;
-	if (kind == PSF_TARGET_VM &&
-	    find_named(s->store, PS_OBJ_VM, vm, vlen) < 0)
-		return BMC_CC_NOT_PRESENT;
 	/* A running server does not change its UUID or serial under it,
 	 * whatever the gate: checked here, right before the edit. */
 	if (kind == PSF_TARGET_PHYSICAL &&
 	    (unsigned)bmc_host_power(s) > BMC_POWER_AUX)
 		return BMC_CC_POWER_STATE;
-	tlen = target_text(s, kind, vm, vlen, tgt);
-	if (assigned_elsewhere(s->store, name, nlen, tgt, tlen))
-		return BMC_CC_CONFLICT;
-	cc = push_apply(s, kind, tgt, tlen, el, elen, name, nlen);
-	return cc ? cc : check_after(s);
+	tlen = target_text(s, kind, (const char *)vm, vlen, tgt);
+	/* The library's rules, as psctl applies them to a store: a target
+	 * carrying another profile is refused (0x82), never made to drop
+	 * it. */
+	rc = ps_profile_apply(s->store, bmc_store_cap(s), el, elen, kind, tgt,
+			      tlen, NULL);
+	return rc ? bmc_shim_cc_for(rc) : check_after(s);
 }
 
 /* ------------------------------------------------------------ serial */

@@ -52,6 +52,7 @@ trap 'rm -rf "$tmp"' EXIT
 SRC="bmc-shim/bmc_shim.c bmc-shim/bmc_ops.c format/psf_ro.c format/psf_rw.c
 format/psf_wip.c format/psf_sw.c format/psf_crc.c format/psf_strerror.c
 pstate/ps_commit.c pstate/ps_media.c pstate/ps_config.c pstate/ps_serial.c
+pstate/ps_profile.c
 pstate/ps_sem.c pstate/ps_strerror.c"
 for s in $SRC; do
     o="$tmp/$(basename "$s" .c).o"

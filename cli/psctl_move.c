@@ -555,10 +555,12 @@ static int ed_apply(struct move *m, void *buf, size_t cap,
 	const void *pool = psctl_store_data(m->c, &n);
 	int prof = find_prof(pool, m->prof);
 	const char *tt = t->kind == PSF_TARGET_VM ? t->vm : HOST_TARGET;
+	struct psf_elem h;
 
-	if (prof < 0)
-		return prof;
-	return ps_profile_apply(buf, cap, pool, prof, t->kind, tt, strlen(tt),
+	if (prof < 0 || psf_elem(pool, prof, &h))
+		return prof < 0 ? prof : PS_ERR_INVAL;
+	return ps_profile_apply(buf, cap, (const uint8_t *)pool + prof,
+				h.end - (uint32_t)prof, t->kind, tt, strlen(tt),
 				&m->e);
 }
 
@@ -865,12 +867,10 @@ static int check_power(struct move *m, const struct mtarget *t)
  * without a clash: tried on a private copy of its store. */
 static int check_target(struct move *m)
 {
-	uint32_t pn;
-	const uint8_t *pool = psctl_store_data(m->c, &pn);
 	char other[PS_CFG_NAME_MAX + 1];
 	uint8_t *buf;
 	size_t len, cap;
-	int rc = check_power(m, &m->dst), prof;
+	int rc = check_power(m, &m->dst);
 
 	if (rc)
 		return rc;
@@ -891,13 +891,7 @@ static int check_target(struct move *m)
 	if (!rc && m->dst.w == W_POOL) {
 		rc = ed_apply_pool(m, buf, cap);
 	} else if (!rc) {
-		prof = find_prof(pool, m->prof);
-		rc = ps_profile_apply(buf, cap, pool, prof, m->dst.kind,
-				      m->dst.kind == PSF_TARGET_VM
-					      ? m->dst.vm : HOST_TARGET,
-				      m->dst.kind == PSF_TARGET_VM
-					      ? strlen(m->dst.vm)
-					      : strlen(HOST_TARGET), &m->e);
+		rc = ed_apply(m, buf, cap, &m->dst);
 	}
 	free(buf);
 	return rc ? edit_error(m, rc, m->dst.text) : 0;

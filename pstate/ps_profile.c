@@ -502,30 +502,87 @@ int ps_profile_check_ids(const void *store, const void *pbuf, int prof,
 
 /* ------------------------------------------------------------ apply */
 
-/* The copy of a PROFILE element goes into the store's PROFILES set, in
- * place of a same-named one; returns its offset. */
-static int put_copy(void *buf, size_t cap, const uint8_t *el, uint32_t elen,
-		    const char *name, uint32_t nlen)
+/*
+ * Element bytes outside any store, as the front ends pass them: a PROFILE
+ * whose header says exactly n bytes, whose direct children fill its
+ * payload exactly (as many as its count says) and which has a NAME
+ * (*name then points into p).  Deeper levels are the store's to check
+ * once the copy is in (psf_check_tree).  0 or PS_ERR_INVAL.
+ */
+static int elem_named(const uint8_t *p, size_t n, const char **name,
+		      uint32_t *nlen)
 {
-	int root = psf_root(buf), set, old, off, rc;
+	size_t off = PSF_CONTAINER_HDR, hdr, len;
+	uint32_t sig, count = 0;
 
+	*name = NULL;
+	*nlen = 0;
+	if (!p || n < PSF_CONTAINER_HDR || n > PSF_MAX_TOTAL ||
+	    psf_le32(p) != PSF_PROFILE ||
+	    psf_le32(p + 8) != n - PSF_CONTAINER_HDR)
+		return PS_ERR_INVAL;
+	for (; off < n; off += len, count++) {
+		if (n - off < PSF_STRUCT_HDR)
+			return PS_ERR_INVAL;
+		sig = psf_le32(p + off);
+		hdr = PSF_SIG_IS_CONTAINER(sig) ? PSF_CONTAINER_HDR
+						: PSF_STRUCT_HDR;
+		if (n - off < hdr)
+			return PS_ERR_INVAL;
+		len = psf_le32(p + off + hdr - 4);
+		if (len > n - off - hdr)
+			return PS_ERR_INVAL;
+		len += hdr;
+		if (sig == PSF_NAME && !*name) {
+			*name = (const char *)p + off + hdr;
+			*nlen = (uint32_t)(len - hdr);
+		}
+	}
+	return *name && psf_le32(p + 4) == count ? 0 : PS_ERR_INVAL;
+}
+
+/* The copy of a PROFILE element goes into the store's PROFILES set (made
+ * when missing, *made then set), before a same-named one, which stays
+ * until the checks pass; returns its offset. */
+static int put_copy(void *buf, size_t cap, const uint8_t *el, uint32_t elen,
+		    const char *name, uint32_t nlen, int *made)
+{
+	int root = psf_root(buf), set, old, off;
+
+	*made = 0;
 	set = psf_find_child(buf, root, PSF_PROFILES);
-	if (set < 0)
+	if (set < 0) {
 		set = psf_insert(buf, cap, root, -1, PSF_PROFILES, NULL, 0);
+		*made = set >= 0;
+	}
 	if (set < 0)
 		return set;
 	old = psf_find_named(buf, set, PSF_PROFILE, PSF_NAME, name, nlen);
 	off = psf_insert(buf, cap, set, old, PSF_PAD, NULL,
 			 elen - PSF_STRUCT_HDR);
-	if (off < 0)
+	if (off < 0) {
+		if (*made)
+			psf_delete(buf, set);
 		return off;
-	psf_memcpy((uint8_t *)buf + off, el, elen);
-	if (old >= 0) {
-		rc = psf_wip_nop(buf, off + (int)elen);
-		if (rc)
-			return rc;
 	}
+	psf_memcpy((uint8_t *)buf + off, el, elen);
 	return off;
+}
+
+/* A refused apply takes its copy out again (with the set it made), so
+ * the store is as it was, the room behind it zeroed again. */
+static int take_back(void *buf, int copy, int made, int rc)
+{
+	uint8_t *b = buf;
+	uint32_t end = psf_le32(b + PSF_HDR_TOTAL), total;
+
+	if (psf_delete(buf, made ? psf_find_child(buf, psf_root(buf),
+						  PSF_PROFILES) : copy))
+		return rc;
+	total = psf_le32(b + PSF_HDR_TOTAL);
+	if (total < end)
+		psf_memset(b + total, 0, end - total);
+	return rc;
 }
 
 /* The host records the profile it carries, as its BMC does. */
@@ -550,64 +607,87 @@ static const char *carried_by(const void *buf, uint8_t kind, int vm,
 	return str_child(buf, vm, PSF_PROFILE_REF, len);
 }
 
-/* Checks of ps_profile_apply, before the first change: 1 when the target
- * already carries the profile (nothing to do), 0 to go on, or an error. */
-static int apply_check(const void *buf, uint8_t kind, int vm,
-		       const void *pbuf, int prof, const char *name,
-		       uint32_t nlen, struct ps_cfg_err *e)
+/* "profile 'NAME'" (kind 0), "this host" (1) or "'TARGET'" (2) into
+ * e->holder. */
+static void holder_text(struct ps_cfg_err *e, int kind, const char *s,
+			uint32_t n)
 {
-	const char *cur, *vn = NULL;
-	uint32_t len, vl = 0;
-	int other, where;
+	struct txt t;
+
+	if (!e)
+		return;
+	t.p = e->holder;
+	t.cap = sizeof(e->holder);
+	t.n = 0;
+	txt_str(&t, kind == 0 ? "profile '" : kind == 1 ? "this host" : "'");
+	if (kind == 1)
+		return;
+	txt_put(&t, s ? s : "", n > 80 ? 80 : n);
+	txt_str(&t, "'");
+}
+
+/*
+ * Checks of ps_profile_apply on the store as it is: 1 when the target
+ * already carries the profile (nothing to do), 0 to go on, or an error.
+ * A target carrying another profile is refused, never made to drop it:
+ * that profile's identity would be live nowhere and still recorded where
+ * it was placed (the pool, another store), so the operator moves or
+ * unassigns it first.  A copy of this profile placed on another target
+ * (assigned or in transit there) stays too: it is the record of where
+ * the identity lives.
+ */
+static int apply_check(const void *buf, uint8_t kind, int vm,
+		       const char *name, uint32_t nlen, const char *target,
+		       size_t tn, struct ps_cfg_err *e)
+{
+	const char *cur;
+	const uint8_t *cfg;
+	uint32_t len;
+	int other, prof;
 
 	cur = carried_by(buf, kind, vm, &len);
 	if (same(cur, len, name, nlen))
 		return 1;
 	if (cur && len) {
-		if (e) {
-			struct txt t = { e->holder, sizeof(e->holder), 0 };
-
-			txt_str(&t, "profile '");
-			txt_put(&t, cur, len > 64 ? 64 : len);
-			txt_str(&t, "'");
-		}
+		holder_text(e, 0, cur, len);
 		err_set(e, "target", "already carries");
 		return PS_ERR_INUSE;
 	}
-	where = ps_profile_carrier(buf, name, nlen, &other);
-	if (where != PSF_TARGET_NONE) {
-		if (other >= 0) {
+	if (ps_profile_carrier(buf, name, nlen, &other) != PSF_TARGET_NONE) {
+		if (other >= 0)
 			holder(e, buf, "vm", other, -1);
-		} else if (e) {
-			struct txt t = { e->holder, sizeof(e->holder), 0 };
-
-			txt_str(&t, "this host");
-		}
+		else
+			holder_text(e, 1, NULL, 0);
 		err_set(e, NULL, "already carried by");
 		return PS_ERR_INUSE;
 	}
-	if (kind == PSF_TARGET_VM)
-		vn = str_child(buf, vm, PSF_NAME, &vl);
-	return ps_profile_check_ids(buf, pbuf, prof, vn, vl, e);
+	prof = ps_obj_find(buf, psf_root(buf), PS_OBJ_PROFILE, name, nlen);
+	cfg = prof < 0 ? NULL : psf_child_payload(buf, prof,
+						  PSF_PROFILE_CONFIG, &len);
+	if (!cfg || psf_field_uint(cfg, len, PSF_PROC_STATE, 1) ==
+		    PSF_PROFILE_UNASSIGNED)
+		return 0;
+	cur = str_child(buf, prof, PSF_TARGET, &len);
+	if (same(cur, len, target, tn))
+		return 0;
+	holder_text(e, 2, cur, len);
+	err_set(e, NULL, "already assigned to");
+	return PS_ERR_INUSE;
 }
 
-int ps_profile_apply(void *buf, size_t cap, const void *pbuf, int prof,
+int ps_profile_apply(void *buf, size_t cap, const void *el, size_t elen,
 		     uint8_t kind, const char *target, size_t tn,
 		     struct ps_cfg_err *e)
 {
-	char name[PS_CFG_NAME_MAX];
-	const char *p;
-	struct psf_elem h;
+	const char *name;
 	uint32_t nlen;
-	int vm = -1, copy, rc;
+	int vm = -1, copy, made, rc;
 
 	err_clear(e);
-	p = str_child(pbuf, prof, PSF_NAME, &nlen);
-	if (psf_sig(pbuf, prof) != PSF_PROFILE || !p ||
-	    ps_check_name(p, nlen, NULL) || psf_elem(pbuf, prof, &h) ||
-	    tn == 0 || tn > PS_CFG_TEXT_MAX)
+	if (elem_named(el, elen, &name, &nlen) ||
+	    ps_check_name(name, nlen, NULL) || tn == 0 ||
+	    tn > PS_CFG_TEXT_MAX)
 		return PS_ERR_INVAL;
-	psf_memcpy(name, p, nlen);
 	if (kind == PSF_TARGET_VM) {
 		vm = ps_obj_find(buf, psf_root(buf), PS_OBJ_VM, target, tn);
 		if (vm < 0) {
@@ -617,16 +697,27 @@ int ps_profile_apply(void *buf, size_t cap, const void *pbuf, int prof,
 	} else if (kind != PSF_TARGET_PHYSICAL) {
 		return PS_ERR_INVAL;
 	}
-	rc = apply_check(buf, kind, vm, pbuf, prof, name, nlen, e);
+	rc = apply_check(buf, kind, vm, name, nlen, target, tn, e);
 	if (rc)
 		return rc == 1 ? 0 : rc;
-	/* The copy arrives unassigned, without the pool's move record; the
-	 * assignment below makes it the target's. */
-	copy = put_copy(buf, cap, (const uint8_t *)pbuf + prof,
-			h.end - (uint32_t)prof, name, nlen);
+	/* The identifiers are checked on the copy in place (a same-named
+	 * profile does not count); refused, it comes out again. */
+	copy = put_copy(buf, cap, el, (uint32_t)elen, name, nlen, &made);
 	if (copy < 0)
 		return copy;
-	rc = ps_profile_end_move(buf, cap, copy, PSF_TARGET_NONE, NULL, 0);
+	rc = ps_profile_check_ids(buf, buf, copy,
+				  kind == PSF_TARGET_VM ? target : NULL,
+				  kind == PSF_TARGET_VM ? tn : 0, e);
+	if (rc)
+		return take_back(buf, copy, made, rc);
+	if (psf_sig(buf, copy + (int)elen) == PSF_PROFILE &&
+	    str_child_is(buf, copy + (int)elen, PSF_NAME, name, nlen))
+		rc = psf_wip_nop(buf, copy + (int)elen);
+	/* The copy arrives unassigned, without the pool's move record; the
+	 * assignment below makes it the target's. */
+	if (!rc)
+		rc = ps_profile_end_move(buf, cap, copy, PSF_TARGET_NONE, NULL,
+					 0);
 	if (!rc && kind == PSF_TARGET_PHYSICAL)
 		rc = record_host(buf, cap, name, nlen);
 	if (rc)
@@ -635,6 +726,47 @@ int ps_profile_apply(void *buf, size_t cap, const void *pbuf, int prof,
 	if (copy < 0)
 		return copy;
 	return ps_profile_assign(buf, cap, copy, target, tn, e);
+}
+
+/* ------------------------------------------------------------ export */
+
+int ps_profile_export(const void *pool, int prof, void *out, size_t cap)
+{
+	const uint8_t *src = pool;
+	uint8_t *o = out;
+	struct psf_cursor c;
+	struct psf_elem h;
+	uint32_t n = PSF_CONTAINER_HDR, count = 0, len;
+	int ch;
+
+	if (psf_sig(pool, prof) != PSF_PROFILE ||
+	    psf_cursor_init(pool, prof, &c))
+		return PS_ERR_INVAL;
+	if (cap < PSF_CONTAINER_HDR)
+		return PSF_ERR_NOSPACE;
+	while ((ch = psf_cursor_next(pool, &c, &h)) >= 0) {
+		/* Where it is placed and where it came from stay behind. */
+		if (h.sig == PSF_PAD || h.sig == PSF_TARGET ||
+		    h.sig == PSF_MOVE_SOURCE)
+			continue;
+		len = h.end - (uint32_t)ch;
+		if (len > cap - n)
+			return PSF_ERR_NOSPACE;
+		psf_memcpy(o + n, src + ch, len);
+		/* Unassigned, target kind none: zeros, as far as it goes. */
+		if (h.sig == PSF_PROFILE_CONFIG)
+			psf_memset(o + n + PSF_STRUCT_HDR + PSF_PROC_STATE, 0,
+				   h.count > PSF_PROC_TARGET_KIND ? 2
+				   : h.count > PSF_PROC_STATE ? 1 : 0);
+		n += len;
+		count++;
+	}
+	if (ch != PSF_ERR_NOTFOUND)
+		return ch;
+	psf_put_le32(o, PSF_PROFILE);
+	psf_put_le32(o + 4, count);
+	psf_put_le32(o + 8, n - PSF_CONTAINER_HDR);
+	return (int)n;
 }
 
 /* ------------------------------------------------------- named targets */

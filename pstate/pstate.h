@@ -1556,24 +1556,45 @@ int ps_profile_release(void *buf, size_t cap, const char *name, size_t n,
 		       struct ps_cfg_err *e);
 
 /*
- * The profile at prof in pbuf (another store, e.g. the pool) is given to
- * a target of this store: kind PSF_TARGET_VM with target the VM's name,
- * or PSF_TARGET_PHYSICAL with target the bmc://NAME text the host's BMC
- * uses (its BMC_HOST_PROFILE then names the profile).  A copy of the
- * element replaces a same-named one, arrives unassigned without the
- * pool's move record, and is assigned by ps_profile_assign (a VM takes
- * its UUID, serial, MACs and boot order).  0 without a write when the
- * target already carries it.  Refused, nothing written:
+ * The PROFILE element el (elen bytes: one element, e.g. from
+ * ps_profile_export; not inside buf) is given to a target of this store:
+ * kind PSF_TARGET_VM with target the VM's name, or PSF_TARGET_PHYSICAL
+ * with target the bmc://NAME text the host's BMC uses (its
+ * BMC_HOST_PROFILE then names the profile).  A copy of the element
+ * replaces a same-named one, arrives unassigned without any move record,
+ * and is assigned by ps_profile_assign (a VM takes its UUID, serial, MACs
+ * and boot order).  0 without a write when the target already carries a
+ * profile of that NAME (a rerun).  The element's header and direct
+ * children are checked; a caller with untrusted bytes checks the whole
+ * tree after (psf_check_tree).  Refused, the store as it was:
+ *   PS_ERR_INVAL      not one PROFILE element with a valid NAME, bad kind
+ *                     or target length
  *   PSF_ERR_NOTFOUND  no such VM (e->field "target")
  *   PS_ERR_INUSE      the target carries another profile (e->field
- *                     "target", e->holder "profile 'p'"), or someone else
- *                     in this store carries this one (e->holder)
+ *                     "target", e->holder "profile 'p'"): never dropped
+ *                     for the new one, move or unassign it first; or
+ *                     someone else in this store carries this one
+ *                     (e->holder "vm 'v'", "this host"); or the store's
+ *                     copy of it is assigned (or in transit) to another
+ *                     target (e->holder "'TARGET'")
  *   PS_ERR_DUPLICATE  an identifier is held in this store
  *                     (ps_profile_check_ids)
+ *   PSF_ERR_NOSPACE   no room in cap for the copy
  */
-int ps_profile_apply(void *buf, size_t cap, const void *pbuf, int prof,
+int ps_profile_apply(void *buf, size_t cap, const void *el, size_t elen,
 		     uint8_t kind, const char *target, size_t tn,
 		     struct ps_cfg_err *e);
+
+/*
+ * The clean copy of the profile at prof in pool, as it travels to a
+ * target (ps_profile_apply, the BMC's profile push): the element's bytes
+ * into out (cap bytes) without TARGET, MOVE_SOURCE and pads, state
+ * unassigned and target kind none.  Returns its length, or:
+ *   PS_ERR_INVAL     prof is not a profile of pool
+ *   PSF_ERR_NOSPACE  it does not fit in cap
+ *   PSF_ERR_OVERRUN  a child runs past the profile (a damaged store)
+ */
+int ps_profile_export(const void *pool, int prof, void *out, size_t cap);
 
 /*
  * The identifiers of the profile at prof in pbuf -- UUID, serial number,

@@ -647,7 +647,8 @@ static void test_profile_push_pull_physical(void **state)
 	assert_int_equal(do_write(BMC_WRITE_PROFILE_PUSH, w, 5 + en),
 			 BMC_CC_CONFLICT);
 	assert_unchanged();
-	/* A second profile for this host replaces the first. */
+	/* A second profile for this host is refused while it carries the
+	 * first (ps_profile_apply's rule): gold stays, nothing written. */
 	en = profile_element(el, "silver");
 	el[12 + 8 + 6 + 14 + 8] ^= 0x01;             /* another UUID */
 	el[12 + 8 + 6 + 8 + 5] = '2';                /* another serial */
@@ -656,10 +657,15 @@ static void test_profile_push_pull_physical(void **state)
 	w[1] = 0;
 	memcpy(w + 2, el, en);
 	assert_int_equal(do_write(BMC_WRITE_PROFILE_PUSH, w, 2 + en),
-			 BMC_CC_OK);
+			 BMC_CC_CONFLICT);
+	assert_unchanged();
 	load_cur();
 	prof = ps_obj_find(cur, psf_root(cur), PS_OBJ_PROFILE, "gold", 4);
-	assert_null(psf_child_payload(cur, prof, PSF_TARGET, &plen));
+	t = psf_child_payload(cur, prof, PSF_TARGET, &plen);
+	assert_int_equal(plen, 15);
+	assert_memory_equal(t, "bmc://localhost", 15);
+	assert_true(ps_obj_find(cur, psf_root(cur), PS_OBJ_PROFILE, "silver",
+				6) < 0);
 }
 
 static void test_profile_push_vm(void **state)
@@ -806,14 +812,16 @@ static int fake_rand(void *c, uint8_t *buf, size_t n)
 	return 0;
 }
 
-/* This host carries "gold" and so does VM db; a push of "silver" for this
- * host unassigns gold, and db must get a fresh UUID from random bytes.
- * Without a platform source of them the push is refused. */
-static void test_host_push_unassigns_vm_carrier(void **state)
+/* This host carries "gold" and so does VM db: a push of "silver" for this
+ * host is refused (0x82), store unchanged, whether or not the platform
+ * has random bytes (no VM is made to drop gold); once the host's record
+ * is deleted, the push goes on. */
+static void test_host_push_keeps_other_profile(void **state)
 {
 	uint8_t w[256], el[200];
 	size_t en = profile_element(el, "gold");
 	const uint8_t *cfg;
+	const char *t;
 	uint32_t len;
 	int db, bmc;
 
@@ -845,15 +853,33 @@ static void test_host_push_unassigns_vm_carrier(void **state)
 	shim.plat.rand = fake_rand;
 	rand_calls = 0;
 	assert_int_equal(do_write(BMC_WRITE_PROFILE_PUSH, w, 2 + en),
-			 BMC_CC_OK);
-	assert_int_equal(rand_calls, 1);
+			 BMC_CC_CONFLICT);
+	assert_unchanged();
+	assert_int_equal(rand_calls, 0);
 	load_cur();
 	db = ps_obj_find(cur, psf_root(cur), PS_OBJ_VM, "db", 2);
-	assert_null(psf_child_payload(cur, db, PSF_PROFILE_REF, &len));
+	t = psf_child_payload(cur, db, PSF_PROFILE_REF, &len);
+	assert_int_equal(len, 4);
+	assert_memory_equal(t, "gold", 4);
 	cfg = psf_child_payload(cur, db, PSF_VM_CONFIG, &len);
-	assert_non_null(cfg);
-	assert_int_equal(cfg[PSF_VMC_UUID], 0x5a);   /* from the platform */
-	assert_int_equal(cfg[PSF_VMC_UUID + 15], 0x5a);
+	assert_int_equal(cfg[PSF_VMC_UUID], 0xaa);   /* gold's UUID kept */
+	/* The operator unassigns first (the host's record deleted: path
+	 * bmc state / host profile), then pushes. */
+	w[0] = 2;
+	psf_put_le32(w + 1, PSF_BMC_STATE);
+	w[5] = 0;
+	psf_put_le32(w + 6, BMC_HOST_PROFILE);
+	w[10] = 0;
+	assert_int_equal(do_write(BMC_WRITE_DELETE, w, 11), BMC_CC_OK);
+	w[0] = PSF_TARGET_PHYSICAL;
+	w[1] = 0;
+	memcpy(w + 2, el, en);
+	assert_int_equal(do_write(BMC_WRITE_PROFILE_PUSH, w, 2 + en),
+			 BMC_CC_OK);
+	load_cur();
+	t = ps_host_profile(cur, &len);
+	assert_int_equal(len, 6);
+	assert_memory_equal(t, "silver", 6);
 }
 
 static void test_new_problem_for_an_old_one(void **state)
@@ -1174,7 +1200,7 @@ int main(void)
 		cmocka_unit_test_setup(test_profile_push_vm, setup),
 		cmocka_unit_test_setup(test_push_physical_needs_host_off,
 				       setup_locked),
-		cmocka_unit_test_setup(test_host_push_unassigns_vm_carrier,
+		cmocka_unit_test_setup(test_host_push_keeps_other_profile,
 				       setup),
 		cmocka_unit_test_setup(test_new_problem_for_an_old_one, setup),
 		cmocka_unit_test_setup(test_privilege, setup),

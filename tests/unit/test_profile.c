@@ -74,6 +74,20 @@ static int vm(const uint8_t *buf, const char *n)
 	return ps_obj_find(buf, psf_root(buf), PS_OBJ_VM, n, strlen(n));
 }
 
+/* ps_profile_apply with the element bytes of the profile at p in pool,
+ * as psctl passes them. */
+static int apply_from(uint8_t *buf, size_t cap, const uint8_t *pool, int p,
+		      uint8_t kind, const char *t, size_t tn,
+		      struct ps_cfg_err *e)
+{
+	struct psf_elem h;
+
+	if (p < 0 || psf_elem(pool, p, &h))
+		return PS_ERR_INVAL;
+	return ps_profile_apply(buf, cap, pool + p, h.end - (uint32_t)p, kind,
+				t, tn, e);
+}
+
 /* A VM with two NICs (MACs given) in buf. */
 static void host_vm(uint8_t *buf, const char *name, const char *mac0,
 		    const char *mac1)
@@ -185,9 +199,9 @@ static void test_apply(void **state)
 	const char *h;
 	int v1, nic;
 
-	assert_int_equal(ps_profile_apply(f->b, CAP, f->pool,
-					  prof(f->pool, "web"), PSF_TARGET_VM,
-					  "vm1", 3, &f->e), 0);
+	assert_int_equal(apply_from(f->b, CAP, f->pool,
+				    prof(f->pool, "web"), PSF_TARGET_VM,
+				    "vm1", 3, &f->e), 0);
 	valid(f->b);
 	v1 = vm(f->b, "vm1");
 	text(f->b, v1, PS_OBJ_VM, "uuid", v, sizeof v);
@@ -207,15 +221,15 @@ static void test_apply(void **state)
 	assert_int_equal(psf_find_child(f->b, prof(f->b, "web"),
 					PSF_MOVE_SOURCE), PSF_ERR_NOTFOUND);
 	memcpy(before, f->b, CAP);
-	assert_int_equal(ps_profile_apply(f->b, CAP, f->pool,
-					  prof(f->pool, "web"), PSF_TARGET_VM,
-					  "vm1", 3, &f->e), 0);
+	assert_int_equal(apply_from(f->b, CAP, f->pool,
+				    prof(f->pool, "web"), PSF_TARGET_VM,
+				    "vm1", 3, &f->e), 0);
 	assert_memory_equal(before, f->b, CAP);
 
-	assert_int_equal(ps_profile_apply(f->a, CAP, f->pool,
-					  prof(f->pool, "web"),
-					  PSF_TARGET_PHYSICAL,
-					  "bmc://localhost", 15, &f->e), 0);
+	assert_int_equal(apply_from(f->a, CAP, f->pool,
+				    prof(f->pool, "web"),
+				    PSF_TARGET_PHYSICAL,
+				    "bmc://localhost", 15, &f->e), 0);
 	valid(f->a);
 	h = ps_host_profile(f->a, &len);
 	assert_non_null(h);
@@ -236,8 +250,8 @@ static void test_apply_refused(void **state)
 	set(f->b, n, PS_OBJ_NIC, "mac", "02:00:00:00:0a:02");
 	psf_finish(f->b);
 	memcpy(before, f->b, CAP);
-	assert_int_equal(ps_profile_apply(f->b, CAP, f->pool, p, PSF_TARGET_VM,
-					  "vm1", 3, &f->e), PS_ERR_DUPLICATE);
+	assert_int_equal(apply_from(f->b, CAP, f->pool, p, PSF_TARGET_VM,
+				    "vm1", 3, &f->e), PS_ERR_DUPLICATE);
 	assert_string_equal(f->e.field, "mac");
 	assert_string_equal(f->e.value, "02:00:00:00:0a:02");
 	assert_string_equal(f->e.holder, "nic 'eth1' of vm 'vm2'");
@@ -246,8 +260,8 @@ static void test_apply_refused(void **state)
 	psf_finish(f->b);
 	assert_memory_equal(before, f->b, CAP);
 	/* No such VM. */
-	assert_int_equal(ps_profile_apply(f->b, CAP, f->pool, p, PSF_TARGET_VM,
-					  "vm9", 3, &f->e), PSF_ERR_NOTFOUND);
+	assert_int_equal(apply_from(f->b, CAP, f->pool, p, PSF_TARGET_VM,
+				    "vm9", 3, &f->e), PSF_ERR_NOTFOUND);
 	/* The target carries another profile. */
 	q = mk(f->a, PS_OBJ_PROFILE, psf_root(f->a), "old");
 	set(f->a, q, PS_OBJ_PROFILE, "wwns",
@@ -257,19 +271,171 @@ static void test_apply_refused(void **state)
 					   3, &f->e), 0);
 	psf_finish(f->a);
 	memcpy(before, f->a, CAP);
-	assert_int_equal(ps_profile_apply(f->a, CAP, f->pool, p, PSF_TARGET_VM,
-					  "vmx", 3, &f->e), PS_ERR_INUSE);
+	assert_int_equal(apply_from(f->a, CAP, f->pool, p, PSF_TARGET_VM,
+				    "vmx", 3, &f->e), PS_ERR_INUSE);
 	assert_string_equal(f->e.holder, "profile 'old'");
 	/* A WWPN held by another profile of the store. */
-	assert_int_equal(ps_profile_apply(f->a, CAP, f->pool, p,
-					  PSF_TARGET_PHYSICAL,
-					  "bmc://localhost", 15, &f->e),
-			 PS_ERR_DUPLICATE);
+	assert_int_equal(apply_from(f->a, CAP, f->pool, p,
+				    PSF_TARGET_PHYSICAL,
+				    "bmc://localhost", 15, &f->e),
+				    PS_ERR_DUPLICATE);
 	assert_string_equal(f->e.field, "wwn");
 	assert_string_equal(f->e.value, "21:00:00:25:b5:00:00:01");
 	assert_string_equal(f->e.holder, "profile 'old'");
 	psf_finish(f->a);
 	assert_memory_equal(before, f->a, CAP);
+}
+
+/* A host carrying another profile keeps it: the apply is refused, the
+ * store unchanged; once the other one is released the apply goes on. */
+static void test_apply_host_carries_other(void **state)
+{
+	struct fx *f = *state;
+	uint8_t before[CAP];
+	uint32_t len;
+	const char *h;
+	int q = mk(f->pool, PS_OBJ_PROFILE, psf_root(f->pool), "old");
+
+	set(f->pool, q, PS_OBJ_PROFILE, "serial", "SN-OLD");
+	assert_int_equal(apply_from(f->a, CAP, f->pool, prof(f->pool, "old"),
+				    PSF_TARGET_PHYSICAL, "bmc://localhost",
+				    15, &f->e), 0);
+	psf_finish(f->a);
+	memcpy(before, f->a, CAP);
+	assert_int_equal(apply_from(f->a, CAP, f->pool, prof(f->pool, "web"),
+				    PSF_TARGET_PHYSICAL, "bmc://localhost",
+				    15, &f->e), PS_ERR_INUSE);
+	assert_string_equal(f->e.field, "target");
+	assert_string_equal(f->e.why, "already carries");
+	assert_string_equal(f->e.holder, "profile 'old'");
+	psf_finish(f->a);
+	assert_memory_equal(before, f->a, CAP);
+	assert_int_equal(ps_profile_release(f->a, CAP, "old", 3, 0, f->rnd,
+					    sizeof f->rnd, &f->e), 1);
+	assert_int_equal(apply_from(f->a, CAP, f->pool, prof(f->pool, "web"),
+				    PSF_TARGET_PHYSICAL, "bmc://localhost",
+				    15, &f->e), 0);
+	valid(f->a);
+	h = ps_host_profile(f->a, &len);
+	assert_int_equal(len, 3);
+	assert_memory_equal(h, "web", 3);
+}
+
+/* A copy of the profile placed on another target is the record of where
+ * its identity lives: it is not overwritten. */
+static void test_apply_assigned_elsewhere(void **state)
+{
+	struct fx *f = *state;
+	uint8_t before[CAP];
+
+	assert_int_equal(apply_from(f->a, CAP, f->pool, prof(f->pool, "web"),
+				    PSF_TARGET_PHYSICAL, "bmc://localhost",
+				    15, &f->e), 0);
+	/* The host's record goes, the copy stays assigned to the host. */
+	assert_int_equal(psf_wip_nop(f->a, psf_find_child(f->a,
+			 psf_find_child(f->a, psf_root(f->a), PSF_BMC_STATE),
+			 PS_BMC_HOST_PROFILE)), 0);
+	host_vm(f->a, "vmx", "52:54:00:00:01:01", "52:54:00:00:01:02");
+	psf_finish(f->a);
+	memcpy(before, f->a, CAP);
+	assert_int_equal(apply_from(f->a, CAP, f->pool, prof(f->pool, "web"),
+				    PSF_TARGET_VM, "vmx", 3, &f->e),
+			 PS_ERR_INUSE);
+	assert_string_equal(f->e.why, "already assigned to");
+	assert_string_equal(f->e.holder, "'bmc://localhost'");
+	psf_finish(f->a);
+	assert_memory_equal(before, f->a, CAP);
+}
+
+/* Element bytes that are not one named PROFILE are refused untouched; a
+ * refusal after the copy went in (a clash) takes it out again, the set
+ * it had to make too. */
+static void test_apply_bad_bytes(void **state)
+{
+	struct fx *f = *state;
+	uint8_t before[CAP], el[512];
+	struct psf_elem h;
+	int p = prof(f->pool, "web"), n;
+	uint32_t elen;
+
+	assert_int_equal(psf_elem(f->pool, p, &h), 0);
+	elen = h.end - (uint32_t)p;
+	assert_true(elen <= sizeof el);
+	memcpy(el, f->pool + p, elen);
+	psf_finish(f->b);
+	memcpy(before, f->b, CAP);
+	assert_int_equal(ps_profile_apply(f->b, CAP, el, elen - 1,
+					  PSF_TARGET_VM, "vm1", 3, &f->e),
+			 PS_ERR_INVAL);
+	el[4]++;                                     /* count */
+	assert_int_equal(ps_profile_apply(f->b, CAP, el, elen, PSF_TARGET_VM,
+					  "vm1", 3, &f->e), PS_ERR_INVAL);
+	el[4]--;
+	psf_put_le32(el + PSF_CONTAINER_HDR + 4, 200); /* NAME overruns */
+	assert_int_equal(ps_profile_apply(f->b, CAP, el, elen, PSF_TARGET_VM,
+					  "vm1", 3, &f->e), PS_ERR_INVAL);
+	assert_int_equal(ps_profile_apply(f->b, CAP, f->pool, 64,
+					  PSF_TARGET_VM, "vm1", 3, &f->e),
+			 PS_ERR_INVAL);
+	assert_memory_equal(before, f->b, CAP);
+	/* b has no PROFILES set: the clash refusal removes the one made. */
+	assert_int_equal(psf_find_child(f->b, psf_root(f->b), PSF_PROFILES),
+			 PSF_ERR_NOTFOUND);
+	n = ps_obj_find(f->b, vm(f->b, "vm2"), PS_OBJ_NIC, "eth0", 4);
+	set(f->b, n, PS_OBJ_NIC, "mac", "02:00:00:00:0a:01");
+	psf_finish(f->b);
+	memcpy(before, f->b, CAP);
+	assert_int_equal(apply_from(f->b, CAP, f->pool, p, PSF_TARGET_VM,
+				    "vm1", 3, &f->e), PS_ERR_DUPLICATE);
+	psf_finish(f->b);
+	assert_memory_equal(before, f->b, CAP);
+}
+
+/* The exported element: no TARGET, no MOVE_SOURCE, state unassigned,
+ * target kind none; the identity as in the pool; what apply takes. */
+static void test_export(void **state)
+{
+	struct fx *f = *state;
+	uint8_t out[CAP], w[CAP];
+	char v[300];
+	int p = prof(f->pool, "web"), n, q;
+
+	assert_int_equal(ps_profile_begin_move(f->pool, CAP, p, PSF_TARGET_VM,
+					       "image:/b#vm1", 12,
+					       "bmc://a:623", 11), 0);
+	p = prof(f->pool, "web");
+	n = ps_profile_export(f->pool, p, out, sizeof out);
+	assert_true(n > 0);
+	/* Read back as the only profile of a store. */
+	empty(w);
+	q = psf_insert(w, CAP, psf_root(w), -1, PSF_PROFILES, NULL, 0);
+	assert_true(q >= 0);
+	q = psf_insert(w, CAP, q, -1, PSF_PAD, NULL,
+		       (uint32_t)n - PSF_STRUCT_HDR);
+	assert_true(q >= 0);
+	memcpy(w + q, out, (size_t)n);
+	valid(w);
+	assert_int_equal(psf_find_child(w, q, PSF_TARGET), PSF_ERR_NOTFOUND);
+	assert_int_equal(psf_find_child(w, q, PSF_MOVE_SOURCE),
+			 PSF_ERR_NOTFOUND);
+	text(w, q, PS_OBJ_PROFILE, "state", v, sizeof v);
+	assert_string_equal(v, "unassigned");
+	text(w, q, PS_OBJ_PROFILE, "target-kind", v, sizeof v);
+	assert_string_equal(v, "none");
+	text(w, q, PS_OBJ_PROFILE, "uuid", v, sizeof v);
+	assert_string_equal(v, "11111111-2222-4333-8444-555555555555");
+	text(w, q, PS_OBJ_PROFILE, "macs", v, sizeof v);
+	assert_string_equal(v, "02:00:00:00:0a:01,02:00:00:00:0a:02");
+	/* The pool keeps its record. */
+	source_of(f->pool, p, v, sizeof v);
+	assert_string_equal(v, "bmc://a:623");
+	assert_int_equal(ps_profile_apply(f->b, CAP, out, (size_t)n,
+					  PSF_TARGET_VM, "vm1", 3, &f->e), 0);
+	valid(f->b);
+	assert_int_equal(ps_profile_export(f->pool, p, out, (size_t)n - 1),
+			 PSF_ERR_NOSPACE);
+	assert_int_equal(ps_profile_export(f->pool, psf_root(f->pool), out,
+					   sizeof out), PS_ERR_INVAL);
 }
 
 static void test_release(void **state)
@@ -278,8 +444,8 @@ static void test_release(void **state)
 	char v[300];
 	int p = prof(f->pool, "web"), v1;
 
-	assert_int_equal(ps_profile_apply(f->b, CAP, f->pool, p, PSF_TARGET_VM,
-					  "vm1", 3, &f->e), 0);
+	assert_int_equal(apply_from(f->b, CAP, f->pool, p, PSF_TARGET_VM,
+				    "vm1", 3, &f->e), 0);
 	assert_int_equal(ps_profile_release(f->b, CAP, "web", 3, 0, f->rnd,
 					    sizeof f->rnd, &f->e), 1);
 	valid(f->b);
@@ -295,9 +461,9 @@ static void test_release(void **state)
 	assert_int_equal(ps_profile_release(f->b, CAP, "web", 3, 0, f->rnd,
 					    sizeof f->rnd, &f->e), 0);
 	/* A host. */
-	assert_int_equal(ps_profile_apply(f->a, CAP, f->pool, p,
-					  PSF_TARGET_PHYSICAL,
-					  "bmc://localhost", 15, &f->e), 0);
+	assert_int_equal(apply_from(f->a, CAP, f->pool, p,
+				    PSF_TARGET_PHYSICAL,
+				    "bmc://localhost", 15, &f->e), 0);
 	assert_int_equal(ps_profile_release(f->a, CAP, "web", 3, 0, f->rnd,
 					    sizeof f->rnd, &f->e), 1);
 	assert_int_equal(ps_profile_carrier(f->a, "web", 3, &v1),
@@ -375,9 +541,9 @@ static void move_steps(struct fx *f, int stop)
 						       &f->e) >= 0);
 			break;
 		case 3:
-			assert_int_equal(ps_profile_apply(f->b, CAP, f->pool, p,
-							  PSF_TARGET_VM, "vm1",
-							  3, &f->e), 0);
+			assert_int_equal(apply_from(f->b, CAP, f->pool, p,
+						    PSF_TARGET_VM, "vm1",
+						    3, &f->e), 0);
 			break;
 		case 4:
 			assert_int_equal(ps_profile_end_move(f->pool, CAP, p,
@@ -397,10 +563,10 @@ static void test_crash_every_step(void **state)
 	char v[300];
 	int stop;
 
-	assert_int_equal(ps_profile_apply(f->a, CAP, f->pool,
-					  prof(f->pool, "web"),
-					  PSF_TARGET_PHYSICAL,
-					  "bmc://localhost", 15, &f->e), 0);
+	assert_int_equal(apply_from(f->a, CAP, f->pool,
+				    prof(f->pool, "web"),
+				    PSF_TARGET_PHYSICAL,
+				    "bmc://localhost", 15, &f->e), 0);
 	assert_int_equal(ps_profile_end_move(f->pool, CAP,
 					     prof(f->pool, "web"),
 					     PSF_TARGET_PHYSICAL, "image:/a",
@@ -491,6 +657,13 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_apply, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_apply_refused, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_apply_host_carries_other,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_apply_assigned_elsewhere,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_apply_bad_bytes, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_export, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_release, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_release_pool, setup,
 						teardown),
