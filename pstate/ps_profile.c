@@ -6,35 +6,9 @@
  * store.  Freestanding like ps_config.c: psctl, the BMC shim and hvagent
  * link the same code, so every front end moves identities one way.
  */
-#include "pstate.h"
-#include "psf_schema.h"
+#include "ps_cfg_internal.h"
 
 /* ------------------------------------------------------------ helpers */
-
-/* A string child's bytes, or NULL (len 0). */
-static const char *str_child(const void *buf, int el, uint32_t sig,
-			     uint32_t *len)
-{
-	const char *p = psf_child_payload(buf, el, sig, len);
-
-	if (!p)
-		*len = 0;
-	return p;
-}
-
-static int same(const char *a, uint32_t al, const char *b, size_t bl)
-{
-	return a && al == bl && psf_memcmp(a, b, bl) == 0;
-}
-
-static int str_child_is(const void *buf, int el, uint32_t sig,
-			const char *s, size_t n)
-{
-	uint32_t len;
-	const char *p = str_child(buf, el, sig, &len);
-
-	return same(p, len, s, n);
-}
 
 static void err_set(struct ps_cfg_err *e, const char *field, const char *why)
 {
@@ -42,16 +16,6 @@ static void err_set(struct ps_cfg_err *e, const char *field, const char *why)
 		return;
 	e->field = field;
 	e->why = why;
-}
-
-static void err_clear(struct ps_cfg_err *e)
-{
-	if (!e)
-		return;
-	e->field = NULL;
-	e->why = NULL;
-	e->holder[0] = 0;
-	e->value[0] = 0;
 }
 
 /* Bounded, always terminated text building into a fixed array. */
@@ -69,11 +33,7 @@ static void txt_put(struct txt *t, const char *s, size_t n)
 
 static void txt_str(struct txt *t, const char *s)
 {
-	size_t n = 0;
-
-	while (s[n])
-		n++;
-	txt_put(t, s, n);
+	txt_put(t, s, ps__slen(s));
 }
 
 /* "KIND 'NAME'" (and " of vm 'VM'" for a NIC) into e->holder. */
@@ -91,13 +51,13 @@ static void holder(struct ps_cfg_err *e, const void *buf, const char *kind,
 	t.n = 0;
 	txt_str(&t, kind);
 	txt_str(&t, " '");
-	s = str_child(buf, el, PSF_NAME, &len);
+	s = ps__str_of(buf, el, PSF_NAME, &len);
 	txt_put(&t, s ? s : "", len > 64 ? 64 : len);
 	txt_str(&t, "'");
 	if (vm < 0)
 		return;
 	txt_str(&t, " of vm '");
-	s = str_child(buf, vm, PSF_NAME, &len);
+	s = ps__str_of(buf, vm, PSF_NAME, &len);
 	txt_put(&t, s ? s : "", len > 64 ? 64 : len);
 	txt_str(&t, "'");
 }
@@ -177,7 +137,7 @@ const char *ps_host_profile(const void *buf, uint32_t *len)
 {
 	int bmc = psf_find_child(buf, psf_root(buf), PSF_BMC_STATE);
 	const char *p = bmc < 0 ? NULL
-				: str_child(buf, bmc, PS_BMC_HOST_PROFILE, len);
+				: ps__str_of(buf, bmc, PS_BMC_HOST_PROFILE, len);
 
 	if (!p || !*len) {
 		*len = 0;
@@ -193,11 +153,11 @@ int ps_profile_carrier(const void *buf, const char *name, size_t n, int *vm)
 	const char *h = ps_host_profile(buf, &len);
 
 	*vm = -1;
-	if (same(h, len, name, n))
+	if (ps__same(h, len, name, n))
 		return PSF_TARGET_PHYSICAL;
 	for (el = ps_obj_next(buf, root, PS_OBJ_VM, -1); el >= 0;
 	     el = ps_obj_next(buf, root, PS_OBJ_VM, el))
-		if (str_child_is(buf, el, PSF_PROFILE_REF, name, n)) {
+		if (ps__str_is(buf, el, PSF_PROFILE_REF, name, n)) {
 			*vm = el;
 			return PSF_TARGET_VM;
 		}
@@ -212,7 +172,7 @@ static int drop_host(void *buf, const char *name, size_t n, int *changed)
 	int bmc = psf_find_child(buf, psf_root(buf), PSF_BMC_STATE);
 	int el = bmc < 0 ? -1 : psf_find_child(buf, bmc, PS_BMC_HOST_PROFILE);
 
-	if (el < 0 || !str_child_is(buf, bmc, PS_BMC_HOST_PROFILE, name, n))
+	if (el < 0 || !ps__str_is(buf, bmc, PS_BMC_HOST_PROFILE, name, n))
 		return 0;
 	*changed = 1;
 	return psf_wip_nop(buf, el);
@@ -236,11 +196,11 @@ static void record_save(const void *buf, int prof, struct record *r)
 				 : 0);
 	r->kind = (uint8_t)(cfg ? psf_field_uint(cfg, len,
 						 PSF_PROC_TARGET_KIND, 1) : 0);
-	p = str_child(buf, prof, PSF_TARGET, &len);
+	p = ps__str_of(buf, prof, PSF_TARGET, &len);
 	r->tn = len > PS_CFG_TEXT_MAX ? PS_CFG_TEXT_MAX : len;
 	if (p)
 		psf_memcpy(r->target, p, r->tn);
-	p = str_child(buf, prof, PSF_MOVE_SOURCE, &len);
+	p = ps__str_of(buf, prof, PSF_MOVE_SOURCE, &len);
 	r->sn = len > PS_CFG_TEXT_MAX ? PS_CFG_TEXT_MAX : len;
 	if (p)
 		psf_memcpy(r->source, p, r->sn);
@@ -265,7 +225,7 @@ int ps_profile_release(void *buf, size_t cap, const char *name, size_t n,
 	static struct record r;  /* freestanding: no large stack frames */
 	int root = psf_root(buf), prof, vm, changed = 0, rc;
 
-	err_clear(e);
+	ps__err_init(e, NULL);
 	if (ps_check_name(name, n, NULL))
 		return PS_ERR_INVAL;
 	rc = drop_host(buf, name, n, &changed);
@@ -297,7 +257,7 @@ int ps_profile_release(void *buf, size_t cap, const char *name, size_t n,
 /* ------------------------------------------------------------ identities */
 
 /* One identifier of a profile: what it is and its bytes. */
-struct ident {
+struct prof_ident {
 	const char *field;       /* "uuid", "serial", "mac", "wwn" */
 	const uint8_t *v;
 	uint32_t n;
@@ -315,15 +275,7 @@ static int list_has(const uint8_t *p, uint32_t len, uint32_t step,
 	return 0;
 }
 
-static int zero(const uint8_t *p, uint32_t n)
-{
-	while (n--)
-		if (*p++)
-			return 0;
-	return 1;
-}
-
-static int vm_has(const void *buf, int vm, const struct ident *id, int *nic)
+static int vm_has(const void *buf, int vm, const struct prof_ident *id, int *nic)
 {
 	const uint8_t *cfg;
 	uint32_t len;
@@ -335,7 +287,7 @@ static int vm_has(const void *buf, int vm, const struct ident *id, int *nic)
 		return cfg && len >= 16 && psf_memcmp(cfg, id->v, 16) == 0;
 	}
 	if (id->field[0] == 's')
-		return str_child_is(buf, vm, PSF_SERIAL_NUMBER,
+		return ps__str_is(buf, vm, PSF_SERIAL_NUMBER,
 				    (const char *)id->v, id->n);
 	if (id->field[0] != 'm')
 		return 0;
@@ -348,7 +300,7 @@ static int vm_has(const void *buf, int vm, const struct ident *id, int *nic)
 	return 0;
 }
 
-static int prof_has(const void *buf, int pr, const struct ident *id)
+static int prof_has(const void *buf, int pr, const struct prof_ident *id)
 {
 	const uint8_t *p;
 	uint32_t len;
@@ -358,7 +310,7 @@ static int prof_has(const void *buf, int pr, const struct ident *id)
 		p = psf_child_payload(buf, pr, PSF_PROFILE_CONFIG, &len);
 		return p && len >= 16 && psf_memcmp(p, id->v, 16) == 0;
 	case 's':
-		return str_child_is(buf, pr, PSF_SERIAL_NUMBER,
+		return ps__str_is(buf, pr, PSF_SERIAL_NUMBER,
 				    (const char *)id->v, id->n);
 	case 'm':
 		p = psf_child_payload(buf, pr, PSF_MAC_LIST, &len);
@@ -370,7 +322,7 @@ static int prof_has(const void *buf, int pr, const struct ident *id)
 }
 
 /* The identifier as text into e->value. */
-static void id_text(struct ps_cfg_err *e, const struct ident *id)
+static void id_text(struct ps_cfg_err *e, const struct prof_ident *id)
 {
 	struct txt t;
 
@@ -392,7 +344,7 @@ static void id_text(struct ps_cfg_err *e, const struct ident *id)
 
 /* Who in store holds id, apart from the profile (pn) itself, VMs that
  * carry it and the VM named skip. */
-static int id_clash(const void *store, const struct ident *id,
+static int id_clash(const void *store, const struct prof_ident *id,
 		    const char *pn, uint32_t pl, const char *skip, size_t sl,
 		    struct ps_cfg_err *e)
 {
@@ -400,8 +352,8 @@ static int id_clash(const void *store, const struct ident *id,
 
 	for (el = ps_obj_next(store, root, PS_OBJ_VM, -1); el >= 0;
 	     el = ps_obj_next(store, root, PS_OBJ_VM, el)) {
-		if (str_child_is(store, el, PSF_PROFILE_REF, pn, pl) ||
-		    (sl && str_child_is(store, el, PSF_NAME, skip, sl)))
+		if (ps__str_is(store, el, PSF_PROFILE_REF, pn, pl) ||
+		    (sl && ps__str_is(store, el, PSF_NAME, skip, sl)))
 			continue;
 		if (vm_has(store, el, id, &nic)) {
 			if (nic >= 0)
@@ -413,7 +365,7 @@ static int id_clash(const void *store, const struct ident *id,
 	}
 	for (el = ps_obj_next(store, root, PS_OBJ_PROFILE, -1); el >= 0;
 	     el = ps_obj_next(store, root, PS_OBJ_PROFILE, el)) {
-		if (str_child_is(store, el, PSF_NAME, pn, pl))
+		if (ps__str_is(store, el, PSF_NAME, pn, pl))
 			continue;
 		if (prof_has(store, el, id)) {
 			holder(e, store, "profile", el, -1);
@@ -423,7 +375,7 @@ static int id_clash(const void *store, const struct ident *id,
 	return 0;
 }
 
-static int check_one(const void *store, const struct ident *id,
+static int check_one(const void *store, const struct prof_ident *id,
 		     const char *pn, uint32_t pl, const char *skip,
 		     size_t sl, struct ps_cfg_err *e)
 {
@@ -440,7 +392,7 @@ static int check_list(const void *store, const uint8_t *p, uint32_t len,
 		      const char *pn, uint32_t pl, const char *skip,
 		      size_t sl, struct ps_cfg_err *e)
 {
-	struct ident id;
+	struct prof_ident id;
 	uint32_t i, j;
 	int rc;
 
@@ -449,7 +401,7 @@ static int check_list(const void *store, const uint8_t *p, uint32_t len,
 	for (i = 0; p && i + step <= len; i += step)
 		for (j = 0; j + n <= step; j += n) {
 			id.v = p + i + j;
-			if (zero(id.v, n))
+			if (ps__all_zero(id.v, n))
 				continue;
 			rc = check_one(store, &id, pn, pl, skip, sl, e);
 			if (rc)
@@ -462,18 +414,18 @@ int ps_profile_check_ids(const void *store, const void *pbuf, int prof,
 			 const char *skip_vm, size_t sl,
 			 struct ps_cfg_err *e)
 {
-	struct ident id;
+	struct prof_ident id;
 	const uint8_t *p;
 	const char *pn;
 	uint32_t pl, len;
 	int rc;
 
-	err_clear(e);
-	pn = str_child(pbuf, prof, PSF_NAME, &pl);
+	ps__err_init(e, NULL);
+	pn = ps__str_of(pbuf, prof, PSF_NAME, &pl);
 	if (!pn || psf_sig(pbuf, prof) != PSF_PROFILE)
 		return PS_ERR_INVAL;
 	p = psf_child_payload(pbuf, prof, PSF_PROFILE_CONFIG, &len);
-	if (p && len >= 16 && !zero(p, 16)) {
+	if (p && len >= 16 && !ps__all_zero(p, 16)) {
 		id.field = "uuid";
 		id.v = p;
 		id.n = 16;
@@ -481,7 +433,7 @@ int ps_profile_check_ids(const void *store, const void *pbuf, int prof,
 		if (rc)
 			return rc;
 	}
-	p = (const uint8_t *)str_child(pbuf, prof, PSF_SERIAL_NUMBER, &len);
+	p = (const uint8_t *)ps__str_of(pbuf, prof, PSF_SERIAL_NUMBER, &len);
 	if (p && len) {
 		id.field = "serial";
 		id.v = p;
@@ -547,7 +499,7 @@ static const char *carried_by(const void *buf, uint8_t kind, int vm,
 {
 	if (kind == PSF_TARGET_PHYSICAL)
 		return ps_host_profile(buf, len);
-	return str_child(buf, vm, PSF_PROFILE_REF, len);
+	return ps__str_of(buf, vm, PSF_PROFILE_REF, len);
 }
 
 /* Checks of ps_profile_apply, before the first change: 1 when the target
@@ -561,7 +513,7 @@ static int apply_check(const void *buf, uint8_t kind, int vm,
 	int other, where;
 
 	cur = carried_by(buf, kind, vm, &len);
-	if (same(cur, len, name, nlen))
+	if (ps__same(cur, len, name, nlen))
 		return 1;
 	if (cur && len) {
 		if (e) {
@@ -587,7 +539,7 @@ static int apply_check(const void *buf, uint8_t kind, int vm,
 		return PS_ERR_INUSE;
 	}
 	if (kind == PSF_TARGET_VM)
-		vn = str_child(buf, vm, PSF_NAME, &vl);
+		vn = ps__str_of(buf, vm, PSF_NAME, &vl);
 	return ps_profile_check_ids(buf, pbuf, prof, vn, vl, e);
 }
 
@@ -601,8 +553,8 @@ int ps_profile_apply(void *buf, size_t cap, const void *pbuf, int prof,
 	uint32_t nlen;
 	int vm = -1, copy, rc;
 
-	err_clear(e);
-	p = str_child(pbuf, prof, PSF_NAME, &nlen);
+	ps__err_init(e, NULL);
+	p = ps__str_of(pbuf, prof, PSF_NAME, &nlen);
 	if (psf_sig(pbuf, prof) != PSF_PROFILE || !p ||
 	    ps_check_name(p, nlen, NULL) || psf_elem(pbuf, prof, &h) ||
 	    tn == 0 || tn > PS_CFG_TEXT_MAX)
@@ -698,7 +650,7 @@ int ps_target_resolve(const void *pool, const char *s, size_t n, char *out,
 					    "pool has that name"
 					  : "no server of the pool has that "
 					    "name", PSF_ERR_NOTFOUND);
-	t = str_child(pool, srv, PSF_TARGET, &tl);
+	t = ps__str_of(pool, srv, PSF_TARGET, &tl);
 	rc = t ? ps_target_norm(t, tl, out, cap, NULL) : -1;
 	if (rc < 0)
 		return refuse(why, "the server has no usable target (psctl "

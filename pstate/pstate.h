@@ -1047,7 +1047,9 @@ extern const struct ps_sem_clock ps_sem_linux_clock;
 
 
 /* ===========================================================================
- * 10. Configuration edits (freestanding: ps_config.c)
+ * 10. Configuration edits (freestanding: pstate/ps_value.c, ps_fields.c,
+ *     ps_field_text.c, ps_room.c, ps_obj.c, ps_obj_set.c, ps_ident.c,
+ *     ps_target.c, ps_assign.c, ps_check.c; pstate/pstate.mk PSTATE_CORE)
  *
  * The edit operations of docs/schema.md and their validation, once, for
  * every front end: psctl, the BMC shim and hvagent call these on a store
