@@ -231,7 +231,7 @@ int ps_parse_boot(const char *s, size_t n, uint8_t *codes, uint32_t *count,
 
 	while (i < n) {
 		size_t l = item_len(s, n, i);
-		uint8_t code;
+		uint8_t code = 0;
 
 		if (ps_parse_enum(s + i, l, ps__boot_names, &code, why))
 			return ps__bad(why, "unknown boot device (disk, cdrom, "
@@ -427,7 +427,7 @@ int ps__parse_bool(const char *s, size_t n, uint64_t *out,
 		{ "off", 0 }, { "no", 0 }, { "false", 0 }, { "0", 0 },
 		{ NULL, 0 },
 	};
-	uint8_t b;
+	uint8_t b = 0;
 
 	if (ps_parse_enum(s, n, words, &b, NULL))
 		return ps__bad(why, "not on|off");
