@@ -363,9 +363,8 @@ static int release_vm(void *buf, size_t cap, int prof, int vm,
 	uint8_t puuid[16], cur[16], nu[16], nm[PS_CFG_LIST_MAX][6];
 	int renew[PS_CFG_LIST_MAX];
 	struct asker a = { -1, vm, PS_OBJ_VM, -1, -1 };
-	const uint8_t *macs;
 	const char *p;
-	uint32_t mlen = 0, vl, i, j, slen_;
+	uint32_t vl, i, j, slen_;
 	int el, rc, new_uuid = 0, drop_serial = 0;
 
 	p = ps__str_of(buf, vm, PSF_NAME, &vl);
@@ -387,13 +386,12 @@ static int release_vm(void *buf, size_t cap, int prof, int vm,
 	}
 	p = ps__str_of(buf, prof, PSF_SERIAL_NUMBER, &slen_);
 	drop_serial = p && slen_ && ps__str_is(buf, vm, PSF_SERIAL_NUMBER, p, slen_);
-	macs = psf_child_payload(buf, prof, PSF_MAC_LIST, &mlen);
 	for (i = 0, el = ps_obj_next(buf, vm, PS_OBJ_NIC, -1);
 	     el >= 0 && i < PS_CFG_LIST_MAX;
 	     i++, el = ps_obj_next(buf, vm, PS_OBJ_NIC, el)) {
 		renew[i] = 0;
 		ps__rec_bytes(buf, el, PSF_NIC_CONFIG, PSF_NICC_MAC, cur, 6);
-		if (!macs || !ps__list_has(macs, mlen, PSF_MAC_LEN, cur, 6))
+		if (!ps__holds(buf, prof, PS_OBJ_PROFILE, ID_MAC, cur, 6))
 			continue;
 		if (*used + 6 > rndlen)
 			return ps__fail(e, PS_ERR_BADVALUE, "not enough random bytes");

@@ -150,15 +150,46 @@ struct asker {
 	int skip_prof;          /* a profile not to look in (-1: none) */
 };
 
+/* One identifier and where it lives: its owner (a VM or a profile) and,
+ * for a VM's MAC, the NIC (else el -1).  v points into the store. */
+struct ps__id {
+	enum ident kind;
+	const uint8_t *v;
+	uint32_t n;
+	int owner;
+	enum ps_obj owner_kind;
+	int el;
+};
+
+/* Called for each identifier; a non-zero return stops the walk and is
+ * returned by it. */
+typedef int (*ps__id_fn)(const void *buf, const struct ps__id *id,
+			 void *arg);
+
+/* Every identifier of the VM or profile el: a VM's UUID, serial and NIC
+ * MACs; a profile's UUID, serial, MAC list and both halves of each WWN
+ * item.  All-zero values are "not set" and skipped. */
+int ps__ids_of(const void *buf, int el, enum ps_obj kind, ps__id_fn fn,
+	       void *arg);
+/* Every identifier of the store: the VMs', then the profiles'. */
+int ps__each_id(const void *buf, ps__id_fn fn, void *arg);
+/* id is not a clash for the asker a: the value a replaces, the VM a
+ * skips, or a VM and the profile it carries. */
+int ps__id_exempt(const void *buf, const struct ps__id *id,
+		  const struct asker *a);
+/* PS_ERR_DUPLICATE with e->holder and e->why "already in use" when a
+ * value (kind, v, n) of the asker a is held elsewhere in the store; or 0. */
+int ps__ident_clash(const void *buf, enum ident kind, const uint8_t *v,
+		    uint32_t n, const struct asker *a, struct ps_cfg_err *e);
+/* The VM or profile el holds the value (kind, v, n). */
+int ps__holds(const void *buf, int el, enum ps_obj kind, enum ident id,
+	      const uint8_t *v, uint32_t n);
 /* The VM carries the profile (its PROFILE_REF names it). */
 int ps__carries(const void *buf, int vm, int prof);
 /* The VM carrying profile prof other than skip, or -1. */
 int ps__carrier(const void *buf, int prof, int skip);
-int ps__list_has(const uint8_t *p, uint32_t len, uint32_t step,
-		 const uint8_t *v, uint32_t n);
-/* PS_ERR_DUPLICATE naming the holder when v is used elsewhere. */
-int ps__ident_clash(const void *buf, enum ident id, const uint8_t *v,
-		    uint32_t n, const struct asker *a, struct ps_cfg_err *e);
+/* A VM's profile reference changed to (ref, n) while the VM holds
+ * another profile's identity: PS_ERR_DUPLICATE naming it, or 0. */
 int ps__ref_change_clash(const void *buf, int vm, const uint8_t *ref,
 			 uint32_t n, struct ps_cfg_err *e);
 

@@ -270,164 +270,79 @@ static void chk_policy(struct chk *k, int vm)
 	}
 }
 
-/* One identity value and where it lives. */
-struct occ {
-	enum ident id;
-	const uint8_t *v;
-	uint32_t n;
-	int owner, el;          /* VM or profile; NIC (or -1) */
-	enum ps_obj kind;       /* of owner */
+/* Identity pairs: each identifier against every later one (the walk
+ * passes a itself first). */
+struct id_pair {
+	struct chk *k;
+	const struct ps__id *a;
+	int seen_a;
 };
 
-typedef int (*occ_fn)(struct chk *k, const struct occ *o, void *arg);
-
-/* The UUID (in record rec at uuid_off) and serial number of one VM or
- * profile, each handed to fn as an occurrence owned by el. */
-static int each_machine_id(struct chk *k, int el, enum ps_obj kind,
-			   uint32_t rec, uint32_t uuid_off, occ_fn fn,
-			   void *arg)
-{
-	const void *buf = k->buf;
-	struct occ o;
-	const uint8_t *p;
-	uint32_t len;
-	int rc;
-
-	o.owner = el;
-	o.kind = kind;
-	o.el = -1;
-	p = psf_child_payload(buf, el, rec, &len);
-	if (p && len >= uuid_off + 16 && !ps__all_zero(p + uuid_off, 16)) {
-		o.id = ID_UUID, o.v = p + uuid_off, o.n = 16;
-		if ((rc = fn(k, &o, arg)))
-			return rc;
-	}
-	p = psf_child_payload(buf, el, PSF_SERIAL_NUMBER, &len);
-	if (p && len) {
-		o.id = ID_SERIAL, o.v = p, o.n = len;
-		return fn(k, &o, arg);
-	}
-	return 0;
-}
-
-/* Every identity in the store, in store order; stops when fn returns
- * non-zero. */
-static int each_occ(struct chk *k, occ_fn fn, void *arg)
-{
-	const void *buf = k->buf;
-	int root = psf_root(buf), el, c, rc;
-	uint32_t len, i, step;
-	const uint8_t *p;
-	struct occ o;
-
-	for (el = ps_obj_next(buf, root, PS_OBJ_VM, -1); el >= 0;
-	     el = ps_obj_next(buf, root, PS_OBJ_VM, el)) {
-		rc = each_machine_id(k, el, PS_OBJ_VM, PSF_VM_CONFIG,
-				     PSF_VMC_UUID, fn, arg);
-		if (rc)
-			return rc;
-		o.owner = el;
-		o.kind = PS_OBJ_VM;
-		for (c = ps_obj_next(buf, el, PS_OBJ_NIC, -1); c >= 0;
-		     c = ps_obj_next(buf, el, PS_OBJ_NIC, c)) {
-			p = psf_child_payload(buf, c, PSF_NIC_CONFIG, &len);
-			if (!p || len < PSF_NICC_MAC + 6 ||
-			    ps__all_zero(p + PSF_NICC_MAC, 6))
-				continue;
-			o.id = ID_MAC, o.v = p + PSF_NICC_MAC, o.n = 6;
-			o.el = c;
-			if ((rc = fn(k, &o, arg)))
-				return rc;
-		}
-	}
-	for (el = ps_obj_next(buf, root, PS_OBJ_PROFILE, -1); el >= 0;
-	     el = ps_obj_next(buf, root, PS_OBJ_PROFILE, el)) {
-		rc = each_machine_id(k, el, PS_OBJ_PROFILE, PSF_PROFILE_CONFIG,
-				     PSF_PROC_UUID, fn, arg);
-		if (rc)
-			return rc;
-		o.owner = el;
-		o.kind = PS_OBJ_PROFILE;
-		o.el = -1;
-		p = psf_child_payload(buf, el, PSF_MAC_LIST, &len);
-		for (i = 0; p && i + PSF_MAC_LEN <= len; i += PSF_MAC_LEN) {
-			o.id = ID_MAC, o.v = p + i, o.n = 6;
-			if ((rc = fn(k, &o, arg)))
-				return rc;
-		}
-		p = psf_child_payload(buf, el, PSF_WWN_LIST, &len);
-		step = len - len % PSF_WWN_ITEM_LEN;   /* whole items */
-		for (i = 0; p && i + 8 <= step; i += 8) {
-			o.id = ID_WWN, o.v = p + i, o.n = 8;
-			if ((rc = fn(k, &o, arg)))
-				return rc;
-		}
-	}
-	return 0;
-}
-
-struct occ_pair {
-	const struct occ *a;
-	int seen_a;             /* the walk has passed a */
-};
-
-static void sb_occ(struct sb *s, const void *buf, const struct occ *o)
+static void sb_id_who(struct sb *s, const void *buf, const struct ps__id *o)
 {
 	if (o->el >= 0)
 		sb_who(s, buf, o->el, PS_OBJ_NIC, o->owner);
 	else
-		sb_who(s, buf, o->owner, o->kind, -1);
+		sb_who(s, buf, o->owner, o->owner_kind, -1);
 }
 
-static int occ_inner(struct chk *k, const struct occ *b, void *arg)
+static void sb_id(struct sb *s, const struct ps__id *a)
 {
-	struct occ_pair *pr = arg;
-	const struct occ *a = pr->a;
-	const void *buf = k->buf;
 	static const char *const idn[] = { "uuid", "mac", "serial", "wwn" };
-	char m[320], t[40];
+	char t[40];
+
+	ps__sb_str(s, idn[a->kind]);
+	ps__sb_put(s, " ", 1);
+	if (a->kind == ID_UUID) {
+		ps_fmt_uuid(a->v, t);
+	} else if (a->kind == ID_MAC) {
+		ps_fmt_mac(a->v, t);
+	} else if (a->kind == ID_WWN) {
+		ps_fmt_wwn(a->v, t);
+	} else {
+		ps__sb_put(s, "'", 1);
+		ps__sb_put(s, (const char *)a->v, a->n > 64 ? 64 : a->n);
+		ps__sb_put(s, "'", 1);
+		return;
+	}
+	ps__sb_str(s, t);
+}
+
+static int id_inner(const void *buf, const struct ps__id *b, void *arg)
+{
+	struct id_pair *pr = arg;
+	const struct ps__id *a = pr->a;
+	char m[320];
 	struct sb s;
 
 	if (b->v == a->v) {
 		pr->seen_a = 1;
 		return 0;
 	}
-	if (!pr->seen_a || b->id != a->id || b->n != a->n ||
+	if (!pr->seen_a || b->kind != a->kind || b->n != a->n ||
 	    psf_memcmp(b->v, a->v, a->n))
 		return 0;
 	/* The documented exception: a VM carrying a profile shares its
 	 * identity with it. */
-	if (a->kind != b->kind &&
-	    (a->kind == PS_OBJ_VM ? ps__carries(buf, a->owner, b->owner)
-				  : ps__carries(buf, b->owner, a->owner)))
+	if (a->owner_kind != b->owner_kind &&
+	    (a->owner_kind == PS_OBJ_VM ? ps__carries(buf, a->owner, b->owner)
+					: ps__carries(buf, b->owner, a->owner)))
 		return 0;
 	ps__sb_init(&s, m, sizeof(m));
-	ps__sb_str(&s, idn[a->id]);
-	ps__sb_put(&s, " ", 1);
-	if (a->id == ID_UUID)
-		ps_fmt_uuid(a->v, t), ps__sb_str(&s, t);
-	else if (a->id == ID_MAC)
-		ps_fmt_mac(a->v, t), ps__sb_str(&s, t);
-	else if (a->id == ID_WWN)
-		ps_fmt_wwn(a->v, t), ps__sb_str(&s, t);
-	else
-		ps__sb_put(&s, "'", 1), ps__sb_put(&s, (const char *)a->v,
-					    a->n > 64 ? 64 : a->n),
-		ps__sb_put(&s, "'", 1);
+	sb_id(&s, a);
 	ps__sb_str(&s, " used by both ");
-	sb_occ(&s, buf, a);
+	sb_id_who(&s, buf, a);
 	ps__sb_str(&s, " and ");
-	sb_occ(&s, buf, b);
-	say(k, &s);
+	sb_id_who(&s, buf, b);
+	say(pr->k, &s);
 	return 0;
 }
 
-static int occ_outer(struct chk *k, const struct occ *a, void *arg)
+static int id_outer(const void *buf, const struct ps__id *a, void *arg)
 {
-	struct occ_pair pr = { a, 0 };
+	struct id_pair pr = { arg, a, 0 };
 
-	(void)arg;
-	return each_occ(k, occ_inner, &pr);
+	return ps__each_id(buf, id_inner, &pr);
 }
 
 static void chk_conc(struct chk *k)
@@ -535,7 +450,7 @@ int ps_cfg_check(const void *buf, uint32_t len, ps_cfg_report_fn fn,
 			"owner");
 	chk_set(&k, root, PS_OBJ_SERVER, -1);
 	chk_servers(&k);
-	each_occ(&k, occ_outer, NULL);
+	ps__each_id(buf, id_outer, &k);
 	chk_conc(&k);
 	return k.n;
 }

@@ -1,135 +1,180 @@
 /*
  * ps_ident.c - machine identifiers (UUID, serial number, MAC, WWN) are
  * unique among the VMs and profiles of a store, but for a VM and the
- * profile it carries.  Freestanding.
+ * profile it carries.  One walker enumerates them (ps__each_id) and one
+ * check (ps__ident_clash) applies the rule for setting a field, assigning
+ * a profile, placing a profile copy (ps_profile_check_ids) and the
+ * whole-store check.  Freestanding.
  */
 #include "ps_cfg_internal.h"
 
-/* A VM that carries a profile shares its identity: not a clash. */
 int ps__carries(const void *buf, int vm, int prof)
 {
 	uint32_t len;
-	const char *p = ps__str_of(buf, prof, PSF_NAME, &len);
+	const char *p = prof < 0 ? NULL : ps__str_of(buf, prof, PSF_NAME, &len);
 
 	return p && ps__str_is(buf, vm, PSF_PROFILE_REF, p, len);
 }
 
-static int vm_has(const void *buf, int vm, enum ident id, const uint8_t *v,
-		  uint32_t n, const struct asker *a, int *nic)
+static int give(const void *buf, struct ps__id *id, enum ident kind,
+		const uint8_t *v, uint32_t n, ps__id_fn fn, void *arg)
 {
-	uint8_t tmp[16];
-	int el;
-
-	*nic = -1;
-	if (id == ID_UUID && vm != a->self) {
-		ps__rec_bytes(buf, vm, PSF_VM_CONFIG, PSF_VMC_UUID, tmp, 16);
-		return psf_memcmp(tmp, v, 16) == 0;
-	}
-	if (id == ID_SERIAL && vm != a->self)
-		return ps__str_is(buf, vm, PSF_SERIAL_NUMBER, (const char *)v, n);
-	if (id != ID_MAC)
+	/* All-zero is "not set" (ps_parse_* refuse it as a value). */
+	if (!v || !n || ps__all_zero(v, n))
 		return 0;
-	for (el = ps_obj_next(buf, vm, PS_OBJ_NIC, -1); el >= 0;
-	     el = ps_obj_next(buf, vm, PS_OBJ_NIC, el)) {
-		ps__rec_bytes(buf, el, PSF_NIC_CONFIG, PSF_NICC_MAC, tmp, 6);
-		if (el != a->self && psf_memcmp(tmp, v, 6) == 0)
-			return *nic = el, 1;
-	}
-	return 0;
+	id->kind = kind;
+	id->v = v;
+	id->n = n;
+	return fn(buf, id, arg);
 }
 
-/* Does a list payload hold the item v (size n, at stride step)? */
-int ps__list_has(const uint8_t *p, uint32_t len, uint32_t step,
-		    const uint8_t *v, uint32_t n)
+/* The UUID (at uuid_off of record rec) and serial number of el. */
+static int machine_ids(const void *buf, struct ps__id *id, uint32_t rec,
+		       uint32_t uuid_off, ps__id_fn fn, void *arg)
 {
-	uint32_t i;
+	uint32_t len;
+	const uint8_t *p = psf_child_payload(buf, id->owner, rec, &len);
+	int rc;
+
+	rc = give(buf, id, ID_UUID, p && len >= uuid_off + 16 ? p + uuid_off
+							     : NULL,
+		  16, fn, arg);
+	if (rc)
+		return rc;
+	p = psf_child_payload(buf, id->owner, PSF_SERIAL_NUMBER, &len);
+	return give(buf, id, ID_SERIAL, p, p ? len : 0, fn, arg);
+}
+
+/* The items of a list (whole items of step bytes, n at a time). */
+static int list_ids(const void *buf, struct ps__id *id, uint32_t sig,
+		    enum ident kind, uint32_t step, uint32_t n, ps__id_fn fn,
+		    void *arg)
+{
+	uint32_t len, i, j;
+	const uint8_t *p = psf_child_payload(buf, id->owner, sig, &len);
+	int rc;
 
 	for (i = 0; p && i + step <= len; i += step)
-		if (psf_memcmp(p + i, v, n) == 0 ||
-		    (step == 16 && psf_memcmp(p + i + 8, v, n) == 0))
-			return 1;
+		for (j = 0; j + n <= step; j += n) {
+			rc = give(buf, id, kind, p + i + j, n, fn, arg);
+			if (rc)
+				return rc;
+		}
 	return 0;
 }
 
-static int profile_has(const void *buf, int pr, enum ident id,
-		       const uint8_t *v, uint32_t n)
+int ps__ids_of(const void *buf, int el, enum ps_obj kind, ps__id_fn fn,
+	       void *arg)
 {
-	uint8_t tmp[16];
+	struct ps__id id = { ID_UUID, NULL, 0, el, kind, -1 };
 	uint32_t len;
 	const uint8_t *p;
+	int c, rc;
 
-	switch (id) {
-	case ID_UUID:
-		ps__rec_bytes(buf, pr, PSF_PROFILE_CONFIG, PSF_PROC_UUID, tmp, 16);
-		return psf_memcmp(tmp, v, 16) == 0;
-	case ID_SERIAL:
-		return ps__str_is(buf, pr, PSF_SERIAL_NUMBER, (const char *)v, n);
-	case ID_MAC:
-		p = psf_child_payload(buf, pr, PSF_MAC_LIST, &len);
-		return ps__list_has(p, len, PSF_MAC_LEN, v, 6);
-	case ID_WWN:
-		p = psf_child_payload(buf, pr, PSF_WWN_LIST, &len);
-		return ps__list_has(p, len, PSF_WWN_ITEM_LEN, v, 8);
+	if (kind == PS_OBJ_PROFILE) {
+		rc = machine_ids(buf, &id, PSF_PROFILE_CONFIG, PSF_PROC_UUID,
+				 fn, arg);
+		if (!rc)
+			rc = list_ids(buf, &id, PSF_MAC_LIST, ID_MAC,
+				      PSF_MAC_LEN, 6, fn, arg);
+		return rc ? rc : list_ids(buf, &id, PSF_WWN_LIST, ID_WWN,
+					  PSF_WWN_ITEM_LEN, 8, fn, arg);
 	}
-	return 0;
+	rc = machine_ids(buf, &id, PSF_VM_CONFIG, PSF_VMC_UUID, fn, arg);
+	for (c = ps_obj_next(buf, el, PS_OBJ_NIC, -1); !rc && c >= 0;
+	     c = ps_obj_next(buf, el, PS_OBJ_NIC, c)) {
+		p = psf_child_payload(buf, c, PSF_NIC_CONFIG, &len);
+		id.el = c;
+		rc = give(buf, &id, ID_MAC,
+			  p && len >= PSF_NICC_MAC + 6 ? p + PSF_NICC_MAC
+						       : NULL,
+			  6, fn, arg);
+	}
+	return rc;
 }
 
-/* PS_ERR_DUPLICATE naming the holder when v is used elsewhere. */
-int ps__ident_clash(const void *buf, enum ident id, const uint8_t *v,
-		       uint32_t n, const struct asker *a,
-		       struct ps_cfg_err *e)
+int ps__each_id(const void *buf, ps__id_fn fn, void *arg)
 {
-	int root = psf_root(buf), el, nic;
+	int root = psf_root(buf), el, rc = 0;
 
-	for (el = ps_obj_next(buf, root, PS_OBJ_VM, -1); el >= 0;
-	     el = ps_obj_next(buf, root, PS_OBJ_VM, el)) {
-		if (el == a->skip_vm ||
-		    (a->owner_kind == PS_OBJ_PROFILE && ps__carries(buf, el, a->owner)))
-			continue;
-		if (vm_has(buf, el, id, v, n, a, &nic)) {
-			if (nic >= 0)
-				ps__holder_of(buf, nic, PS_OBJ_NIC, el, e);
-			else
-				ps__holder_of(buf, el, PS_OBJ_VM, -1, e);
-			return ps__fail(e, PS_ERR_DUPLICATE, "already in use");
-		}
+	for (el = ps_obj_next(buf, root, PS_OBJ_VM, -1); !rc && el >= 0;
+	     el = ps_obj_next(buf, root, PS_OBJ_VM, el))
+		rc = ps__ids_of(buf, el, PS_OBJ_VM, fn, arg);
+	for (el = ps_obj_next(buf, root, PS_OBJ_PROFILE, -1); !rc && el >= 0;
+	     el = ps_obj_next(buf, root, PS_OBJ_PROFILE, el))
+		rc = ps__ids_of(buf, el, PS_OBJ_PROFILE, fn, arg);
+	return rc;
+}
+
+int ps__id_exempt(const void *buf, const struct ps__id *id,
+		  const struct asker *a)
+{
+	if (id->owner_kind == PS_OBJ_VM) {
+		/* The asker's own value is the one being replaced. */
+		return id->owner == a->skip_vm ||
+		       (id->el < 0 ? id->owner == a->self : id->el == a->self) ||
+		       (a->owner_kind == PS_OBJ_PROFILE &&
+			ps__carries(buf, id->owner, a->owner));
 	}
-	for (el = ps_obj_next(buf, root, PS_OBJ_PROFILE, -1); el >= 0;
-	     el = ps_obj_next(buf, root, PS_OBJ_PROFILE, el)) {
-		if (el == a->self || el == a->skip_prof ||
-		    (a->owner_kind == PS_OBJ_VM && ps__carries(buf, a->owner, el)))
-			continue;
-		if (profile_has(buf, el, id, v, n)) {
-			ps__holder_of(buf, el, PS_OBJ_PROFILE, -1, e);
-			return ps__fail(e, PS_ERR_DUPLICATE, "already in use");
-		}
-	}
-	return 0;
+	return id->owner == a->self || id->owner == a->skip_prof ||
+	       (a->owner_kind == PS_OBJ_VM && a->owner >= 0 &&
+		ps__carries(buf, a->owner, id->owner));
+}
+
+/* The search of ps__ident_clash: the value, who asks, who holds it. */
+struct want {
+	enum ident kind;
+	const uint8_t *v;
+	uint32_t n;
+	const struct asker *a;
+	struct ps_cfg_err *e;
+};
+
+static int holds(const void *buf, const struct ps__id *id, void *arg)
+{
+	struct want *w = arg;
+
+	if (id->kind != w->kind || id->n != w->n ||
+	    psf_memcmp(id->v, w->v, w->n) || ps__id_exempt(buf, id, w->a))
+		return 0;
+	if (id->el >= 0)
+		ps__holder_of(buf, id->el, PS_OBJ_NIC, id->owner, w->e);
+	else
+		ps__holder_of(buf, id->owner, id->owner_kind, -1, w->e);
+	return ps__fail(w->e, PS_ERR_DUPLICATE, "already in use");
+}
+
+int ps__ident_clash(const void *buf, enum ident kind, const uint8_t *v,
+		    uint32_t n, const struct asker *a, struct ps_cfg_err *e)
+{
+	struct want w = { kind, v, n, a, e };
+
+	return ps__each_id(buf, holds, &w);
 }
 
 /* Does the VM hold any identity value (UUID, serial, a NIC's MAC) of the
- * profile pr? */
+ * profile?  (arg: the profile) */
+static int shared(const void *buf, const struct ps__id *id, void *arg)
+{
+	const int *pr = arg;
+	struct asker none = { -1, -1, PS_OBJ_VM, -1, -1 };
+	struct want w = { id->kind, id->v, id->n, &none, NULL };
+
+	return ps__ids_of(buf, *pr, PS_OBJ_PROFILE, holds, &w) ? 1 : 0;
+}
+
 static int vm_shares(const void *buf, int vm, int pr)
 {
-	uint8_t tmp[16];
-	uint32_t len;
-	const char *sn;
-	int nic;
+	return ps__ids_of(buf, vm, PS_OBJ_VM, shared, &pr);
+}
 
-	ps__rec_bytes(buf, vm, PSF_VM_CONFIG, PSF_VMC_UUID, tmp, 16);
-	if (!ps__all_zero(tmp, 16) && profile_has(buf, pr, ID_UUID, tmp, 16))
-		return 1;
-	sn = ps__str_of(buf, vm, PSF_SERIAL_NUMBER, &len);
-	if (sn && len && profile_has(buf, pr, ID_SERIAL, (const uint8_t *)sn,
-				     len))
-		return 1;
-	for (nic = ps_obj_next(buf, vm, PS_OBJ_NIC, -1); nic >= 0;
-	     nic = ps_obj_next(buf, vm, PS_OBJ_NIC, nic)) {
-		ps__rec_bytes(buf, nic, PSF_NIC_CONFIG, PSF_NICC_MAC, tmp, 6);
-		if (!ps__all_zero(tmp, 6) && profile_has(buf, pr, ID_MAC, tmp, 6))
-			return 1;
-	}
-	return 0;
+int ps__holds(const void *buf, int el, enum ps_obj kind, enum ident id,
+	      const uint8_t *v, uint32_t n)
+{
+	struct asker none = { -1, -1, PS_OBJ_VM, -1, -1 };
+	struct want w = { id, v, n, &none, NULL };
+
+	return ps__ids_of(buf, el, kind, holds, &w) ? 1 : 0;
 }
 
 /*
@@ -160,7 +205,6 @@ int ps__ref_change_clash(const void *buf, int vm, const uint8_t *ref,
 	}
 	return 0;
 }
-
 /* The VM carrying profile prof other than skip, or -1. */
 int ps__carrier(const void *buf, int prof, int skip)
 {

@@ -256,200 +256,58 @@ int ps_profile_release(void *buf, size_t cap, const char *name, size_t n,
 
 /* ------------------------------------------------------------ identities */
 
-/* One identifier of a profile: what it is and its bytes. */
-struct prof_ident {
-	const char *field;       /* "uuid", "serial", "mac", "wwn" */
-	const uint8_t *v;
-	uint32_t n;
+/* The check of each identifier of a profile copy against a store. */
+struct idcheck {
+	const void *store;
+	struct asker a;
+	struct ps_cfg_err *e;
 };
 
-static int list_has(const uint8_t *p, uint32_t len, uint32_t step,
-		    const uint8_t *v, uint32_t n)
+static int check_one(const void *pbuf, const struct ps__id *id, void *arg)
 {
-	uint32_t i, j;
-
-	for (i = 0; p && i + step <= len; i += step)
-		for (j = 0; j + n <= step; j += n)
-			if (psf_memcmp(p + i + j, v, n) == 0)
-				return 1;
-	return 0;
-}
-
-static int vm_has(const void *buf, int vm, const struct prof_ident *id, int *nic)
-{
-	const uint8_t *cfg;
-	uint32_t len;
-	int el;
-
-	*nic = -1;
-	if (id->field[0] == 'u') {
-		cfg = psf_child_payload(buf, vm, PSF_VM_CONFIG, &len);
-		return cfg && len >= 16 && psf_memcmp(cfg, id->v, 16) == 0;
-	}
-	if (id->field[0] == 's')
-		return ps__str_is(buf, vm, PSF_SERIAL_NUMBER,
-				    (const char *)id->v, id->n);
-	if (id->field[0] != 'm')
-		return 0;
-	for (el = ps_obj_next(buf, vm, PS_OBJ_NIC, -1); el >= 0;
-	     el = ps_obj_next(buf, vm, PS_OBJ_NIC, el)) {
-		cfg = psf_child_payload(buf, el, PSF_NIC_CONFIG, &len);
-		if (cfg && len >= 6 && psf_memcmp(cfg, id->v, 6) == 0)
-			return *nic = el, 1;
-	}
-	return 0;
-}
-
-static int prof_has(const void *buf, int pr, const struct prof_ident *id)
-{
-	const uint8_t *p;
-	uint32_t len;
-
-	switch (id->field[0]) {
-	case 'u':
-		p = psf_child_payload(buf, pr, PSF_PROFILE_CONFIG, &len);
-		return p && len >= 16 && psf_memcmp(p, id->v, 16) == 0;
-	case 's':
-		return ps__str_is(buf, pr, PSF_SERIAL_NUMBER,
-				    (const char *)id->v, id->n);
-	case 'm':
-		p = psf_child_payload(buf, pr, PSF_MAC_LIST, &len);
-		return list_has(p, len, PSF_MAC_LEN, id->v, 6);
-	default:
-		p = psf_child_payload(buf, pr, PSF_WWN_LIST, &len);
-		return list_has(p, len, PSF_WWN_ITEM_LEN, id->v, 8);
-	}
-}
-
-/* The identifier as text into e->value. */
-static void id_text(struct ps_cfg_err *e, const struct prof_ident *id)
-{
-	struct txt t;
-
-	if (!e)
-		return;
-	if (id->field[0] == 'u')
-		ps_fmt_uuid(id->v, e->value);
-	else if (id->field[0] == 'm')
-		ps_fmt_mac(id->v, e->value);
-	else if (id->field[0] == 'w')
-		ps_fmt_wwn(id->v, e->value);
-	else {
-		t.p = e->value;
-		t.cap = sizeof(e->value);
-		t.n = 0;
-		txt_put(&t, (const char *)id->v, id->n);
-	}
-}
-
-/* Who in store holds id, apart from the profile (pn) itself, VMs that
- * carry it and the VM named skip. */
-static int id_clash(const void *store, const struct prof_ident *id,
-		    const char *pn, uint32_t pl, const char *skip, size_t sl,
-		    struct ps_cfg_err *e)
-{
-	int root = psf_root(store), el, nic;
-
-	for (el = ps_obj_next(store, root, PS_OBJ_VM, -1); el >= 0;
-	     el = ps_obj_next(store, root, PS_OBJ_VM, el)) {
-		if (ps__str_is(store, el, PSF_PROFILE_REF, pn, pl) ||
-		    (sl && ps__str_is(store, el, PSF_NAME, skip, sl)))
-			continue;
-		if (vm_has(store, el, id, &nic)) {
-			if (nic >= 0)
-				holder(e, store, "nic", nic, el);
-			else
-				holder(e, store, "vm", el, -1);
-			return 1;
-		}
-	}
-	for (el = ps_obj_next(store, root, PS_OBJ_PROFILE, -1); el >= 0;
-	     el = ps_obj_next(store, root, PS_OBJ_PROFILE, el)) {
-		if (ps__str_is(store, el, PSF_NAME, pn, pl))
-			continue;
-		if (prof_has(store, el, id)) {
-			holder(e, store, "profile", el, -1);
-			return 1;
-		}
-	}
-	return 0;
-}
-
-static int check_one(const void *store, const struct prof_ident *id,
-		     const char *pn, uint32_t pl, const char *skip,
-		     size_t sl, struct ps_cfg_err *e)
-{
-	if (!id_clash(store, id, pn, pl, skip, sl, e))
-		return 0;
-	id_text(e, id);
-	err_set(e, id->field, "already in use");
-	return PS_ERR_DUPLICATE;
-}
-
-/* Each item of a list (step bytes, compared n at a time), checked. */
-static int check_list(const void *store, const uint8_t *p, uint32_t len,
-		      uint32_t step, uint32_t n, const char *field,
-		      const char *pn, uint32_t pl, const char *skip,
-		      size_t sl, struct ps_cfg_err *e)
-{
-	struct prof_ident id;
-	uint32_t i, j;
+	static const char *const field[] = { "uuid", "mac", "serial", "wwn" };
+	struct idcheck *c = arg;
+	struct sb s;
 	int rc;
 
-	id.field = field;
-	id.n = n;
-	for (i = 0; p && i + step <= len; i += step)
-		for (j = 0; j + n <= step; j += n) {
-			id.v = p + i + j;
-			if (ps__all_zero(id.v, n))
-				continue;
-			rc = check_one(store, &id, pn, pl, skip, sl, e);
-			if (rc)
-				return rc;
-		}
-	return 0;
+	(void)pbuf;
+	rc = ps__ident_clash(c->store, id->kind, id->v, id->n, &c->a, c->e);
+	if (!rc || !c->e)
+		return rc;
+	c->e->field = field[id->kind];
+	if (id->kind == ID_UUID)
+		ps_fmt_uuid(id->v, c->e->value);
+	else if (id->kind == ID_MAC)
+		ps_fmt_mac(id->v, c->e->value);
+	else if (id->kind == ID_WWN)
+		ps_fmt_wwn(id->v, c->e->value);
+	else {
+		ps__sb_init(&s, c->e->value, sizeof(c->e->value));
+		ps__sb_put(&s, (const char *)id->v, id->n);
+	}
+	return rc;
 }
 
 int ps_profile_check_ids(const void *store, const void *pbuf, int prof,
 			 const char *skip_vm, size_t sl,
 			 struct ps_cfg_err *e)
 {
-	struct prof_ident id;
-	const uint8_t *p;
+	struct idcheck c = { store, { -1, -1, PS_OBJ_PROFILE, -1, -1 }, e };
+	int root = psf_root(store);
 	const char *pn;
-	uint32_t pl, len;
-	int rc;
+	uint32_t pl;
 
 	ps__err_init(e, NULL);
 	pn = ps__str_of(pbuf, prof, PSF_NAME, &pl);
 	if (!pn || psf_sig(pbuf, prof) != PSF_PROFILE)
 		return PS_ERR_INVAL;
-	p = psf_child_payload(pbuf, prof, PSF_PROFILE_CONFIG, &len);
-	if (p && len >= 16 && !ps__all_zero(p, 16)) {
-		id.field = "uuid";
-		id.v = p;
-		id.n = 16;
-		rc = check_one(store, &id, pn, pl, skip_vm, sl, e);
-		if (rc)
-			return rc;
-	}
-	p = (const uint8_t *)ps__str_of(pbuf, prof, PSF_SERIAL_NUMBER, &len);
-	if (p && len) {
-		id.field = "serial";
-		id.v = p;
-		id.n = len;
-		rc = check_one(store, &id, pn, pl, skip_vm, sl, e);
-		if (rc)
-			return rc;
-	}
-	p = psf_child_payload(pbuf, prof, PSF_MAC_LIST, &len);
-	rc = check_list(store, p, len, PSF_MAC_LEN, 6, "mac", pn, pl, skip_vm,
-			sl, e);
-	if (rc)
-		return rc;
-	p = psf_child_payload(pbuf, prof, PSF_WWN_LIST, &len);
-	return check_list(store, p, len, PSF_WWN_ITEM_LEN, 8, "wwn", pn, pl,
-			  skip_vm, sl, e);
+	/* The copy replaces a same-named profile of the store, and the VM
+	 * it goes to gives up its values: both are the asker. */
+	c.a.self = ps_obj_find(store, root, PS_OBJ_PROFILE, pn, pl);
+	c.a.owner = c.a.self;
+	if (sl)
+		c.a.skip_vm = ps_obj_find(store, root, PS_OBJ_VM, skip_vm, sl);
+	return ps__ids_of(pbuf, prof, PS_OBJ_PROFILE, check_one, &c);
 }
 
 /* ------------------------------------------------------------ apply */
