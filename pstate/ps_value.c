@@ -156,7 +156,7 @@ struct unit {
 };
 
 static const struct unit units[] = {
-	{ "b", 1 },
+	{ "b", 1 }, { "bytes", 1 },
 	{ "k", 1ull << 10 }, { "kib", 1ull << 10 }, { "kb", 1000ull },
 	{ "m", 1ull << 20 }, { "mib", 1ull << 20 }, { "mb", 1000000ull },
 	{ "g", 1ull << 30 }, { "gib", 1ull << 30 }, { "gb", 1000000000ull },
