@@ -33,13 +33,8 @@ FORMAT_HOST := format/psf_schema.c format/psf_tree.c format/psf_text.c
 FORMAT_SRC  := $(FORMAT_CORE) $(FORMAT_HOST)
 FORMAT_HDRS := $(wildcard format/*.h) $(wildcard tests/unit/*.h) $(wildcard cli/*.h)
 
-# pstate/: the store on media.  Freestanding parts (commit protocol) and
-# Linux parts (image/block device backends, discovery, semaphore mapping).
-PSTATE_SRC  := $(wildcard pstate/*.c)
-PSTATE_HDRS := $(wildcard pstate/*.h)
-PSTATE_PKGS := blkid fdisk libusb-1.0
-PSTATE_SYSLIBS := $(shell pkg-config --libs $(PSTATE_PKGS) 2>/dev/null)
-PSTATE_CFLAGS  := $(shell pkg-config --cflags $(PSTATE_PKGS) 2>/dev/null)
+# pstate/: the store on media and the edit layer (PSTATE_CORE, PSTATE_HOST).
+include pstate/pstate.mk
 
 UNIT_SRC    := $(wildcard tests/unit/test_*.c)
 
@@ -99,13 +94,6 @@ $(BUILD)/san/libpsf.a: $(call objs,san,$(FORMAT_CORE))
 	@mkdir -p $(dir $@)
 	$(AR) rcs $@ $^
 $(BUILD)/san/libpsf-tree.a: $(call objs,san,$(FORMAT_HOST))
-	@mkdir -p $(dir $@)
-	$(AR) rcs $@ $^
-
-$(BUILD)/opt/libpstate.a: $(call objs,opt,$(PSTATE_SRC))
-	@mkdir -p $(dir $@)
-	$(AR) rcs $@ $^
-$(BUILD)/san/libpstate.a: $(call objs,san,$(PSTATE_SRC))
 	@mkdir -p $(dir $@)
 	$(AR) rcs $@ $^
 
@@ -273,7 +261,6 @@ module-e2e-deps: $(MODULE_E2E_DEPS)
 # hvagent's parsers (synced-record text, domain XML, agent state) under the
 # fuzzer: the agent's mapping sources and the edit layer they call.
 FUZZ_HV_SRC := hvagent/hv_kv.c hvagent/hv_log.c hvagent/hv_map_store.c \
-	hvagent/hv_map_dom.c hvagent/hv_state.c pstate/ps_config.c \
-	pstate/ps_restart.c pstate/ps_strerror.c
+	hvagent/hv_map_dom.c hvagent/hv_state.c $(PSTATE_CORE)
 $(BUILD)/fuzz/fuzz_hvagent: FUZZ_EXTRA := $(FUZZ_HV_SRC) -Ihvagent $(HV_CFLAGS) $(HV_LIBS)
 $(BUILD)/fuzz/fuzz_hvagent: $(FUZZ_HV_SRC) hvagent/hv.h $(PSTATE_HDRS)

@@ -30,10 +30,7 @@ $(BMC_UNIT): CMOCKA_LIBS := $(BUILD)/san/libbmcshim.a \
 # format core and the store parts it uses with -fPIC.
 BMC_SIM_SO  := $(BUILD)/opt/bmc-shim/bmc_sim.so
 BMC_SIM_SRC := bmc-shim/sim/bmc_sim.c $(BMC_SRC) $(FORMAT_CORE) \
-	pstate/ps_commit.c pstate/ps_media.c pstate/ps_config.c \
-	pstate/ps_profile.c \
-	pstate/ps_serial.c pstate/ps_sem.c pstate/ps_sem_linux.c \
-	pstate/ps_strerror.c pstate/ps_part.c
+	$(PSTATE_CORE) pstate/ps_sem_linux.c pstate/ps_part.c
 $(BMC_SIM_SO): $(BMC_SIM_SRC) $(BMC_HDRS) $(FORMAT_HDRS) $(PSTATE_HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(WARN) $(DEFS) -D_DEFAULT_SOURCE $(INC) -Ibmc-shim \
@@ -49,14 +46,12 @@ MODULE_E2E_ENV   += BMC_SIM_MODULE=$(abspath $(BMC_SIM_SO)) \
 MODULE_FIRMWARE  += firmware-bmc-shim
 MODULE_INSTALL   += install-bmc-shim
 
-$(BUILD)/fuzz/fuzz_oem: FUZZ_EXTRA := $(BMC_SRC) pstate/ps_commit.c \
-	pstate/ps_media.c pstate/ps_config.c pstate/ps_serial.c \
-	pstate/ps_profile.c \
-	pstate/ps_strerror.c -Ibmc-shim
+$(BUILD)/fuzz/fuzz_oem: FUZZ_EXTRA := $(BMC_SRC) $(PSTATE_CORE) -Ibmc-shim
 
 .PHONY: firmware-bmc-shim install-bmc-shim
 firmware-bmc-shim:
-	@bmc-shim/firmware-fit.sh
+	@FORMAT_CORE="$(FORMAT_CORE)" PSTATE_CORE="$(PSTATE_CORE)" \
+		bmc-shim/firmware-fit.sh
 
 install-bmc-shim: $(BUILD)/opt/libbmcshim.a $(BMC_SIM_SO)
 	install -d $(DESTDIR)$(PREFIX)/lib/pstate $(DESTDIR)$(PREFIX)/bin

@@ -4,8 +4,8 @@
 #
 # firmware-fit.sh - the BMC shim as BMC firmware links it: the shim
 # (bmc-shim/bmc_shim.c, bmc_ops.c), the format core (format/psf_*.c but
-# the hosted schema/tree/text layers) and the store parts it calls
-# (pstate/ps_commit, ps_media, ps_config, ps_serial, ps_sem, ps_strerror),
+# the hosted schema/tree/text layers) and the freestanding store parts
+# (PSTATE_CORE of pstate/pstate.mk: commit, media, edit layer, profiles),
 # cross-compiled for an ARM Cortex-M3 in Thumb-2 at -Os, freestanding, as
 # scripts/firmware-size.sh builds the core.  Checks:
 #
@@ -34,7 +34,7 @@ STACK_LIMIT=2304
 
 # memcpy/memmove/memset/memcmp come with any freestanding C environment;
 # __aeabi_uldivmod and __aeabi_ldivmod are libgcc's 64-bit division
-# (ps_config.c prints u64 values and durations in messages; gcc may leave
+# (the edit layer prints u64 values and durations in messages; gcc may leave
 # the signed one declared even where no call remains): compiler runtime,
 # no heap, no libc.
 ALLOWED_UNDEF="memcpy memmove memset memcmp __aeabi_uldivmod __aeabi_ldivmod"
@@ -49,11 +49,11 @@ command -v "${CROSS}gcc" >/dev/null 2>&1 ||
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/bmc-fit.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 
-SRC="bmc-shim/bmc_shim.c bmc-shim/bmc_ops.c format/psf_ro.c format/psf_rw.c
-format/psf_wip.c format/psf_sw.c format/psf_crc.c format/psf_strerror.c
-pstate/ps_commit.c pstate/ps_media.c pstate/ps_config.c pstate/ps_serial.c
-pstate/ps_profile.c
-pstate/ps_sem.c pstate/ps_strerror.c"
+# The freestanding source lists are defined once, in the Makefiles
+# (FORMAT_CORE, pstate/pstate.mk's PSTATE_CORE); `make firmware` passes them.
+[ -n "${FORMAT_CORE:-}" ] && [ -n "${PSTATE_CORE:-}" ] ||
+    die "FORMAT_CORE and PSTATE_CORE not set (run it as: make firmware)"
+SRC="bmc-shim/bmc_shim.c bmc-shim/bmc_ops.c $FORMAT_CORE $PSTATE_CORE"
 for s in $SRC; do
     o="$tmp/$(basename "$s" .c).o"
     "${CROSS}gcc" $FLAGS -I"$ROOT/format" -I"$ROOT/pstate" \
@@ -62,7 +62,7 @@ for s in $SRC; do
 done
 
 # What a firmware link keeps: everything reachable from the shim's entry
-# points (the linker drops unused functions of ps_config.c and the core).
+# points (the linker drops unused functions of the edit layer and the core).
 "${CROSS}ld" -r --gc-sections -u bmc_shim_init -u bmc_shim_handle \
     -u bmc_shim_drop_client_lock -u bmc_shim_cc_name -u ps_sem_lock_ops \
     -o "$tmp/linked.o" "$tmp"/*.o

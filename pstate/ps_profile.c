@@ -6,35 +6,9 @@
  * store.  Freestanding like ps_config.c: psctl, the BMC shim and hvagent
  * link the same code, so every front end moves identities one way.
  */
-#include "pstate.h"
-#include "psf_schema.h"
+#include "ps_cfg_internal.h"
 
 /* ------------------------------------------------------------ helpers */
-
-/* A string child's bytes, or NULL (len 0). */
-static const char *str_child(const void *buf, int el, uint32_t sig,
-			     uint32_t *len)
-{
-	const char *p = psf_child_payload(buf, el, sig, len);
-
-	if (!p)
-		*len = 0;
-	return p;
-}
-
-static int same(const char *a, uint32_t al, const char *b, size_t bl)
-{
-	return a && al == bl && psf_memcmp(a, b, bl) == 0;
-}
-
-static int str_child_is(const void *buf, int el, uint32_t sig,
-			const char *s, size_t n)
-{
-	uint32_t len;
-	const char *p = str_child(buf, el, sig, &len);
-
-	return same(p, len, s, n);
-}
 
 static void err_set(struct ps_cfg_err *e, const char *field, const char *why)
 {
@@ -42,16 +16,6 @@ static void err_set(struct ps_cfg_err *e, const char *field, const char *why)
 		return;
 	e->field = field;
 	e->why = why;
-}
-
-static void err_clear(struct ps_cfg_err *e)
-{
-	if (!e)
-		return;
-	e->field = NULL;
-	e->why = NULL;
-	e->holder[0] = 0;
-	e->value[0] = 0;
 }
 
 /* Bounded, always terminated text building into a fixed array. */
@@ -69,11 +33,7 @@ static void txt_put(struct txt *t, const char *s, size_t n)
 
 static void txt_str(struct txt *t, const char *s)
 {
-	size_t n = 0;
-
-	while (s[n])
-		n++;
-	txt_put(t, s, n);
+	txt_put(t, s, ps__slen(s));
 }
 
 /* "KIND 'NAME'" (and " of vm 'VM'" for a NIC) into e->holder. */
@@ -91,13 +51,13 @@ static void holder(struct ps_cfg_err *e, const void *buf, const char *kind,
 	t.n = 0;
 	txt_str(&t, kind);
 	txt_str(&t, " '");
-	s = str_child(buf, el, PSF_NAME, &len);
+	s = ps__str_of(buf, el, PSF_NAME, &len);
 	txt_put(&t, s ? s : "", len > 64 ? 64 : len);
 	txt_str(&t, "'");
 	if (vm < 0)
 		return;
 	txt_str(&t, " of vm '");
-	s = str_child(buf, vm, PSF_NAME, &len);
+	s = ps__str_of(buf, vm, PSF_NAME, &len);
 	txt_put(&t, s ? s : "", len > 64 ? 64 : len);
 	txt_str(&t, "'");
 }
@@ -177,7 +137,7 @@ const char *ps_host_profile(const void *buf, uint32_t *len)
 {
 	int bmc = psf_find_child(buf, psf_root(buf), PSF_BMC_STATE);
 	const char *p = bmc < 0 ? NULL
-				: str_child(buf, bmc, PS_BMC_HOST_PROFILE, len);
+				: ps__str_of(buf, bmc, PS_BMC_HOST_PROFILE, len);
 
 	if (!p || !*len) {
 		*len = 0;
@@ -193,11 +153,11 @@ int ps_profile_carrier(const void *buf, const char *name, size_t n, int *vm)
 	const char *h = ps_host_profile(buf, &len);
 
 	*vm = -1;
-	if (same(h, len, name, n))
+	if (ps__same(h, len, name, n))
 		return PSF_TARGET_PHYSICAL;
 	for (el = ps_obj_next(buf, root, PS_OBJ_VM, -1); el >= 0;
 	     el = ps_obj_next(buf, root, PS_OBJ_VM, el))
-		if (str_child_is(buf, el, PSF_PROFILE_REF, name, n)) {
+		if (ps__str_is(buf, el, PSF_PROFILE_REF, name, n)) {
 			*vm = el;
 			return PSF_TARGET_VM;
 		}
@@ -212,7 +172,7 @@ static int drop_host(void *buf, const char *name, size_t n, int *changed)
 	int bmc = psf_find_child(buf, psf_root(buf), PSF_BMC_STATE);
 	int el = bmc < 0 ? -1 : psf_find_child(buf, bmc, PS_BMC_HOST_PROFILE);
 
-	if (el < 0 || !str_child_is(buf, bmc, PS_BMC_HOST_PROFILE, name, n))
+	if (el < 0 || !ps__str_is(buf, bmc, PS_BMC_HOST_PROFILE, name, n))
 		return 0;
 	*changed = 1;
 	return psf_wip_nop(buf, el);
@@ -236,11 +196,11 @@ static void record_save(const void *buf, int prof, struct record *r)
 				 : 0);
 	r->kind = (uint8_t)(cfg ? psf_field_uint(cfg, len,
 						 PSF_PROC_TARGET_KIND, 1) : 0);
-	p = str_child(buf, prof, PSF_TARGET, &len);
+	p = ps__str_of(buf, prof, PSF_TARGET, &len);
 	r->tn = len > PS_CFG_TEXT_MAX ? PS_CFG_TEXT_MAX : len;
 	if (p)
 		psf_memcpy(r->target, p, r->tn);
-	p = str_child(buf, prof, PSF_MOVE_SOURCE, &len);
+	p = ps__str_of(buf, prof, PSF_MOVE_SOURCE, &len);
 	r->sn = len > PS_CFG_TEXT_MAX ? PS_CFG_TEXT_MAX : len;
 	if (p)
 		psf_memcpy(r->source, p, r->sn);
@@ -265,7 +225,7 @@ int ps_profile_release(void *buf, size_t cap, const char *name, size_t n,
 	static struct record r;  /* freestanding: no large stack frames */
 	int root = psf_root(buf), prof, vm, changed = 0, rc;
 
-	err_clear(e);
+	ps__err_init(e, NULL);
 	if (ps_check_name(name, n, NULL))
 		return PS_ERR_INVAL;
 	rc = drop_host(buf, name, n, &changed);
@@ -296,208 +256,58 @@ int ps_profile_release(void *buf, size_t cap, const char *name, size_t n,
 
 /* ------------------------------------------------------------ identities */
 
-/* One identifier of a profile: what it is and its bytes. */
-struct ident {
-	const char *field;       /* "uuid", "serial", "mac", "wwn" */
-	const uint8_t *v;
-	uint32_t n;
+/* The check of each identifier of a profile copy against a store. */
+struct idcheck {
+	const void *store;
+	struct asker a;
+	struct ps_cfg_err *e;
 };
 
-static int list_has(const uint8_t *p, uint32_t len, uint32_t step,
-		    const uint8_t *v, uint32_t n)
+static int check_one(const void *pbuf, const struct ps__id *id, void *arg)
 {
-	uint32_t i, j;
-
-	for (i = 0; p && i + step <= len; i += step)
-		for (j = 0; j + n <= step; j += n)
-			if (psf_memcmp(p + i + j, v, n) == 0)
-				return 1;
-	return 0;
-}
-
-static int zero(const uint8_t *p, uint32_t n)
-{
-	while (n--)
-		if (*p++)
-			return 0;
-	return 1;
-}
-
-static int vm_has(const void *buf, int vm, const struct ident *id, int *nic)
-{
-	const uint8_t *cfg;
-	uint32_t len;
-	int el;
-
-	*nic = -1;
-	if (id->field[0] == 'u') {
-		cfg = psf_child_payload(buf, vm, PSF_VM_CONFIG, &len);
-		return cfg && len >= 16 && psf_memcmp(cfg, id->v, 16) == 0;
-	}
-	if (id->field[0] == 's')
-		return str_child_is(buf, vm, PSF_SERIAL_NUMBER,
-				    (const char *)id->v, id->n);
-	if (id->field[0] != 'm')
-		return 0;
-	for (el = ps_obj_next(buf, vm, PS_OBJ_NIC, -1); el >= 0;
-	     el = ps_obj_next(buf, vm, PS_OBJ_NIC, el)) {
-		cfg = psf_child_payload(buf, el, PSF_NIC_CONFIG, &len);
-		if (cfg && len >= 6 && psf_memcmp(cfg, id->v, 6) == 0)
-			return *nic = el, 1;
-	}
-	return 0;
-}
-
-static int prof_has(const void *buf, int pr, const struct ident *id)
-{
-	const uint8_t *p;
-	uint32_t len;
-
-	switch (id->field[0]) {
-	case 'u':
-		p = psf_child_payload(buf, pr, PSF_PROFILE_CONFIG, &len);
-		return p && len >= 16 && psf_memcmp(p, id->v, 16) == 0;
-	case 's':
-		return str_child_is(buf, pr, PSF_SERIAL_NUMBER,
-				    (const char *)id->v, id->n);
-	case 'm':
-		p = psf_child_payload(buf, pr, PSF_MAC_LIST, &len);
-		return list_has(p, len, PSF_MAC_LEN, id->v, 6);
-	default:
-		p = psf_child_payload(buf, pr, PSF_WWN_LIST, &len);
-		return list_has(p, len, PSF_WWN_ITEM_LEN, id->v, 8);
-	}
-}
-
-/* The identifier as text into e->value. */
-static void id_text(struct ps_cfg_err *e, const struct ident *id)
-{
-	struct txt t;
-
-	if (!e)
-		return;
-	if (id->field[0] == 'u')
-		ps_fmt_uuid(id->v, e->value);
-	else if (id->field[0] == 'm')
-		ps_fmt_mac(id->v, e->value);
-	else if (id->field[0] == 'w')
-		ps_fmt_wwn(id->v, e->value);
-	else {
-		t.p = e->value;
-		t.cap = sizeof(e->value);
-		t.n = 0;
-		txt_put(&t, (const char *)id->v, id->n);
-	}
-}
-
-/* Who in store holds id, apart from the profile (pn) itself, VMs that
- * carry it and the VM named skip. */
-static int id_clash(const void *store, const struct ident *id,
-		    const char *pn, uint32_t pl, const char *skip, size_t sl,
-		    struct ps_cfg_err *e)
-{
-	int root = psf_root(store), el, nic;
-
-	for (el = ps_obj_next(store, root, PS_OBJ_VM, -1); el >= 0;
-	     el = ps_obj_next(store, root, PS_OBJ_VM, el)) {
-		if (str_child_is(store, el, PSF_PROFILE_REF, pn, pl) ||
-		    (sl && str_child_is(store, el, PSF_NAME, skip, sl)))
-			continue;
-		if (vm_has(store, el, id, &nic)) {
-			if (nic >= 0)
-				holder(e, store, "nic", nic, el);
-			else
-				holder(e, store, "vm", el, -1);
-			return 1;
-		}
-	}
-	for (el = ps_obj_next(store, root, PS_OBJ_PROFILE, -1); el >= 0;
-	     el = ps_obj_next(store, root, PS_OBJ_PROFILE, el)) {
-		if (str_child_is(store, el, PSF_NAME, pn, pl))
-			continue;
-		if (prof_has(store, el, id)) {
-			holder(e, store, "profile", el, -1);
-			return 1;
-		}
-	}
-	return 0;
-}
-
-static int check_one(const void *store, const struct ident *id,
-		     const char *pn, uint32_t pl, const char *skip,
-		     size_t sl, struct ps_cfg_err *e)
-{
-	if (!id_clash(store, id, pn, pl, skip, sl, e))
-		return 0;
-	id_text(e, id);
-	err_set(e, id->field, "already in use");
-	return PS_ERR_DUPLICATE;
-}
-
-/* Each item of a list (step bytes, compared n at a time), checked. */
-static int check_list(const void *store, const uint8_t *p, uint32_t len,
-		      uint32_t step, uint32_t n, const char *field,
-		      const char *pn, uint32_t pl, const char *skip,
-		      size_t sl, struct ps_cfg_err *e)
-{
-	struct ident id;
-	uint32_t i, j;
+	static const char *const field[] = { "uuid", "mac", "serial", "wwn" };
+	struct idcheck *c = arg;
+	struct sb s;
 	int rc;
 
-	id.field = field;
-	id.n = n;
-	for (i = 0; p && i + step <= len; i += step)
-		for (j = 0; j + n <= step; j += n) {
-			id.v = p + i + j;
-			if (zero(id.v, n))
-				continue;
-			rc = check_one(store, &id, pn, pl, skip, sl, e);
-			if (rc)
-				return rc;
-		}
-	return 0;
+	(void)pbuf;
+	rc = ps__ident_clash(c->store, id->kind, id->v, id->n, &c->a, c->e);
+	if (!rc || !c->e)
+		return rc;
+	c->e->field = field[id->kind];
+	if (id->kind == ID_UUID)
+		ps_fmt_uuid(id->v, c->e->value);
+	else if (id->kind == ID_MAC)
+		ps_fmt_mac(id->v, c->e->value);
+	else if (id->kind == ID_WWN)
+		ps_fmt_wwn(id->v, c->e->value);
+	else {
+		ps__sb_init(&s, c->e->value, sizeof(c->e->value));
+		ps__sb_put(&s, (const char *)id->v, id->n);
+	}
+	return rc;
 }
 
 int ps_profile_check_ids(const void *store, const void *pbuf, int prof,
 			 const char *skip_vm, size_t sl,
 			 struct ps_cfg_err *e)
 {
-	struct ident id;
-	const uint8_t *p;
+	struct idcheck c = { store, { -1, -1, PS_OBJ_PROFILE, -1, -1 }, e };
+	int root = psf_root(store);
 	const char *pn;
-	uint32_t pl, len;
-	int rc;
+	uint32_t pl;
 
-	err_clear(e);
-	pn = str_child(pbuf, prof, PSF_NAME, &pl);
+	ps__err_init(e, NULL);
+	pn = ps__str_of(pbuf, prof, PSF_NAME, &pl);
 	if (!pn || psf_sig(pbuf, prof) != PSF_PROFILE)
 		return PS_ERR_INVAL;
-	p = psf_child_payload(pbuf, prof, PSF_PROFILE_CONFIG, &len);
-	if (p && len >= 16 && !zero(p, 16)) {
-		id.field = "uuid";
-		id.v = p;
-		id.n = 16;
-		rc = check_one(store, &id, pn, pl, skip_vm, sl, e);
-		if (rc)
-			return rc;
-	}
-	p = (const uint8_t *)str_child(pbuf, prof, PSF_SERIAL_NUMBER, &len);
-	if (p && len) {
-		id.field = "serial";
-		id.v = p;
-		id.n = len;
-		rc = check_one(store, &id, pn, pl, skip_vm, sl, e);
-		if (rc)
-			return rc;
-	}
-	p = psf_child_payload(pbuf, prof, PSF_MAC_LIST, &len);
-	rc = check_list(store, p, len, PSF_MAC_LEN, 6, "mac", pn, pl, skip_vm,
-			sl, e);
-	if (rc)
-		return rc;
-	p = psf_child_payload(pbuf, prof, PSF_WWN_LIST, &len);
-	return check_list(store, p, len, PSF_WWN_ITEM_LEN, 8, "wwn", pn, pl,
-			  skip_vm, sl, e);
+	/* The copy replaces a same-named profile of the store, and the VM
+	 * it goes to gives up its values: both are the asker. */
+	c.a.self = ps_obj_find(store, root, PS_OBJ_PROFILE, pn, pl);
+	c.a.owner = c.a.self;
+	if (sl)
+		c.a.skip_vm = ps_obj_find(store, root, PS_OBJ_VM, skip_vm, sl);
+	return ps__ids_of(pbuf, prof, PS_OBJ_PROFILE, check_one, &c);
 }
 
 /* ------------------------------------------------------------ apply */
@@ -604,7 +414,7 @@ static const char *carried_by(const void *buf, uint8_t kind, int vm,
 {
 	if (kind == PSF_TARGET_PHYSICAL)
 		return ps_host_profile(buf, len);
-	return str_child(buf, vm, PSF_PROFILE_REF, len);
+	return ps__str_of(buf, vm, PSF_PROFILE_REF, len);
 }
 
 /* "profile 'NAME'" (kind 0), "this host" (1) or "'TARGET'" (2) into
@@ -646,7 +456,7 @@ static int apply_check(const void *buf, uint8_t kind, int vm,
 	int other, prof;
 
 	cur = carried_by(buf, kind, vm, &len);
-	if (same(cur, len, name, nlen))
+	if (ps__same(cur, len, name, nlen))
 		return 1;
 	if (cur && len) {
 		holder_text(e, 0, cur, len);
@@ -667,8 +477,8 @@ static int apply_check(const void *buf, uint8_t kind, int vm,
 	if (!cfg || psf_field_uint(cfg, len, PSF_PROC_STATE, 1) ==
 		    PSF_PROFILE_UNASSIGNED)
 		return 0;
-	cur = str_child(buf, prof, PSF_TARGET, &len);
-	if (same(cur, len, target, tn))
+	cur = ps__str_of(buf, prof, PSF_TARGET, &len);
+	if (ps__same(cur, len, target, tn))
 		return 0;
 	holder_text(e, 2, cur, len);
 	err_set(e, NULL, "already assigned to");
@@ -683,7 +493,7 @@ int ps_profile_apply(void *buf, size_t cap, const void *el, size_t elen,
 	uint32_t nlen;
 	int vm = -1, copy, made, rc;
 
-	err_clear(e);
+	ps__err_init(e, NULL);
 	if (elem_named(el, elen, &name, &nlen) ||
 	    ps_check_name(name, nlen, NULL) || tn == 0 ||
 	    tn > PS_CFG_TEXT_MAX)
@@ -711,7 +521,7 @@ int ps_profile_apply(void *buf, size_t cap, const void *el, size_t elen,
 	if (rc)
 		return take_back(buf, copy, made, rc);
 	if (psf_sig(buf, copy + (int)elen) == PSF_PROFILE &&
-	    str_child_is(buf, copy + (int)elen, PSF_NAME, name, nlen))
+	    ps__str_is(buf, copy + (int)elen, PSF_NAME, name, nlen))
 		rc = psf_wip_nop(buf, copy + (int)elen);
 	/* The copy arrives unassigned, without the pool's move record; the
 	 * assignment below makes it the target's. */
@@ -830,7 +640,7 @@ int ps_target_resolve(const void *pool, const char *s, size_t n, char *out,
 					    "pool has that name"
 					  : "no server of the pool has that "
 					    "name", PSF_ERR_NOTFOUND);
-	t = str_child(pool, srv, PSF_TARGET, &tl);
+	t = ps__str_of(pool, srv, PSF_TARGET, &tl);
 	rc = t ? ps_target_norm(t, tl, out, cap, NULL) : -1;
 	if (rc < 0)
 		return refuse(why, "the server has no usable target (psctl "

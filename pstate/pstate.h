@@ -1048,7 +1048,9 @@ extern const struct ps_sem_clock ps_sem_linux_clock;
 
 
 /* ===========================================================================
- * 10. Configuration edits (freestanding: ps_config.c)
+ * 10. Configuration edits (freestanding: pstate/ps_value.c, ps_fields.c,
+ *     ps_field_text.c, ps_room.c, ps_obj.c, ps_obj_set.c, ps_ident.c,
+ *     ps_target.c, ps_assign.c, ps_check.c; pstate/pstate.mk PSTATE_CORE)
  *
  * The edit operations of docs/schema.md and their validation, once, for
  * every front end: psctl, the BMC shim and hvagent call these on a store
@@ -1257,12 +1259,15 @@ int ps_parse_uint(const char *s, size_t n, uint64_t min, uint64_t max,
 /*
  * A size: digits, optional spaces, optional unit (case-insensitive):
  *   none           default_unit bytes (e.g. 1 << 20 for "MiB by default")
- *   B              bytes
+ *   B bytes        1
  *   K KiB          1024        KB   1000
  *   M MiB          1024^2      MB   1000^2
  *   G GiB          1024^3      GB   1000^3
  *   T TiB          1024^4      TB   1000^4
  * Whole numbers only (no "1.5G"); overflow past 2^64 - 1 is rejected.
+ * The one size rule of the project (libvirt's; docs/schema.md "Sizes").
+ * 0, or PS_ERR_BADVALUE with *why ("not a number", "number too large",
+ * "unknown unit (...)", "size too large").
  */
 int ps_parse_size(const char *s, size_t n, uint64_t default_unit,
 		  uint64_t *bytes, const char **why);

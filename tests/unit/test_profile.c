@@ -438,6 +438,25 @@ static void test_export(void **state)
 					   sizeof out), PS_ERR_INVAL);
 }
 
+/* Only a VM carrying a profile of the store shares that profile's
+ * identity: a VM whose reference names a profile the store lacks (written
+ * raw: the edit layer refuses such a reference) holds its values as its
+ * own, so a copy of the profile may not take them to another VM. */
+static void test_check_ids_dangling_ref(void **state)
+{
+	struct fx *f = *state;
+	int p = prof(f->pool, "web"), v = vm(f->b, "vm2");
+
+	set(f->b, v, PS_OBJ_VM, "uuid", "11111111-2222-4333-8444-555555555555");
+	v = vm(f->b, "vm2");
+	assert_true(psf_set_child(f->b, CAP, v, PSF_PROFILE_REF, "web", 3) >= 0);
+	assert_int_equal(ps_profile_check_ids(f->b, f->pool, p, "vm1", 3,
+					      &f->e), PS_ERR_DUPLICATE);
+	assert_string_equal(f->e.field, "uuid");
+	assert_string_equal(f->e.value, "11111111-2222-4333-8444-555555555555");
+	assert_string_equal(f->e.holder, "vm 'vm2'");
+}
+
 static void test_release(void **state)
 {
 	struct fx *f = *state;
@@ -664,6 +683,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_apply_bad_bytes, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_export, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_check_ids_dangling_ref,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_release, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_release_pool, setup,
 						teardown),

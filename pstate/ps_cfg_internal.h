@@ -1,0 +1,196 @@
+/*
+ * ps_cfg_internal.h - shared between the sources of the configuration
+ * edit layer (pstate.h section 10) and the profile code only; never
+ * installed.  Freestanding: the format core and psf_env.h only.
+ *
+ * Names are ps__*: these functions are linked into firmware beside the
+ * firmware's own code, so none may take a short global name.
+ */
+#ifndef PS_CFG_INTERNAL_H
+#define PS_CFG_INTERNAL_H
+
+#include "pstate.h"
+#include "psf_schema.h"
+
+/* ------------------------------------------------------------- helpers */
+/* ps_util.c */
+
+/* A bounded string builder; out is always NUL-terminated, len counts
+ * what would have been written. */
+struct sb {
+	char *p;
+	size_t cap, len;
+};
+
+size_t ps__slen(const char *s);
+char ps__lower(char c);
+/* s[0..n) equals the C string w, ignoring ASCII case. */
+int ps__eq_ci(const char *s, size_t n, const char *w);
+int ps__hexval(char c);
+void ps__sb_init(struct sb *s, char *p, size_t cap);
+void ps__sb_put(struct sb *s, const char *t, size_t n);
+void ps__sb_str(struct sb *s, const char *t);
+void ps__sb_u64(struct sb *s, uint64_t v);
+void ps__sb_hex(struct sb *s, const uint8_t *b, size_t n, char sep);
+int ps__all_zero(const uint8_t *b, size_t n);
+/* a and b (al, bl bytes) are the same bytes; a NULL a never is. */
+int ps__same(const char *a, size_t al, const char *b, size_t bl);
+/* *why = w (when why is not NULL); returns PS_ERR_BADVALUE. */
+int ps__bad(const char **why, const char *w);
+/* The string child sig of elem: pointer and length (NULL, 0 if absent). */
+const char *ps__str_of(const void *buf, int elem, uint32_t sig,
+		       uint32_t *len);
+int ps__str_is(const void *buf, int elem, uint32_t sig, const char *s,
+	       size_t n);
+/* Record field bytes (zero past the stored length). */
+void ps__rec_bytes(const void *buf, int elem, uint32_t rec, uint32_t off,
+		   void *dst, uint32_t n);
+uint64_t ps__rec_uint(const void *buf, int elem, uint32_t rec, uint32_t off,
+		      uint32_t w);
+/* e cleared, e->field = field (e may be NULL). */
+void ps__err_init(struct ps_cfg_err *e, const char *field);
+/* e->why = why (e may be NULL); returns code. */
+int ps__fail(struct ps_cfg_err *e, int code, const char *why);
+/* The VM above an element under a VM (NIC, controller, serial port). */
+int ps__vm_of(const void *buf, int elem);
+
+/* -------------------------------------------------------------- schema */
+/* ps_fields.c */
+
+/* What distinguishes the kinds of object. */
+struct kind {
+	const char *name;
+	uint32_t set, sig, rec;  /* rec 0: no record (a server) */
+	uint16_t rec_len, room;
+	uint8_t sub;            /* lives under a VM */
+	uint8_t by_port;        /* key is SERIAL_CONFIG.port, not NAME */
+	const struct ps_field *fields;
+};
+
+extern const struct kind ps__kinds[PS_OBJ_COUNT];
+int ps__kind_ok(enum ps_obj k);
+
+/* -------------------------------------------------------------- values */
+/* ps_value.c */
+
+extern const struct ps_enum ps__boot_names[];
+void ps__sb_uuid(struct sb *s, const uint8_t *u);
+int ps__check_text(const char *s, size_t n, size_t max, const char **why);
+int ps__check_serial(const char *s, size_t n, const char **why);
+int ps__check_host(const char *s, size_t n, const char **why);
+/* Comma-separated items, each one or two (A/B) parts. */
+int ps__parse_list(const struct ps_field *f, const char *s, size_t n,
+		   struct ps_value *v, const char **why);
+int ps__parse_bool(const char *s, size_t n, uint64_t *out, const char **why);
+/* A duration: digits, then s (or nothing), m, h or d; fits a u32. */
+int ps__parse_duration(const char *s, size_t n, uint64_t *out,
+		       const char **why);
+
+/* ---------------------------------------------------------------- room */
+/* ps_room.c */
+
+struct room {
+	int holder;        /* container of the pad */
+	int pad;           /* its offset, or -1: no room (the tail moves) */
+	uint32_t size;     /* its bytes, header included */
+	uint32_t base;     /* store total after the pad was taken */
+};
+
+void ps__room_take(void *buf, int c, uint32_t from, uint32_t need,
+		   struct room *r);
+int ps__room_give(void *buf, size_t cap, const struct room *r);
+/* The child of c at offset at, or -1 (append) when none starts there. */
+int ps__child_at(const void *buf, int c, uint32_t at);
+/* End of the last child of c that is not a pad: where new children go. */
+uint32_t ps__append_point(const void *buf, int c);
+/* Child sig of elem set to data[0..len) (growth paid by room): its
+ * offset. */
+int ps__put_child(void *buf, size_t cap, int elem, uint32_t sig,
+		  const void *data, uint32_t len);
+/* Remove child sig of elem (an empty string, no reference). */
+int ps__drop_child(void *buf, int elem, uint32_t sig);
+int ps__write_field(void *buf, size_t cap, int elem, enum ps_obj k,
+		    const struct ps_field *f, const void *data);
+/* Container sig under elem (with room for its children), created when
+ * missing.  Its offset. */
+int ps__need_container(void *buf, size_t cap, int elem, uint32_t sig);
+
+/* ------------------------------------------------------------- objects */
+/* ps_obj.c */
+
+int ps__port_of(const void *buf, int elem);
+/* e->holder = "nic 'eth0' of vm 'web1'": kind and key of elem, and of its
+ * VM when it lies under one (vm >= 0). */
+void ps__holder_of(const void *buf, int elem, enum ps_obj k, int vm,
+		   struct ps_cfg_err *e);
+/* Who refers to the object (kind k, name s): 1 with e->holder set, or 0. */
+int ps__referenced(const void *buf, enum ps_obj k, const char *s, size_t n,
+		   struct ps_cfg_err *e);
+
+/* ------------------------------------------------------------- targets */
+/* ps_target.c */
+
+int ps__check_ptarget(const char *s, size_t n, const char **why);
+/* A profile placed on the server: 1 with e->holder "profile 'p'", or 0. */
+int ps__server_used(const void *buf, int server, struct ps_cfg_err *e);
+
+/* ---------------------------------------------------------- identities */
+/* ps_ident.c */
+
+/* Identities that must be unique among VMs and profiles. */
+enum ident { ID_UUID, ID_MAC, ID_SERIAL, ID_WWN };
+
+/* Who is asking: the element whose old value is being replaced (skipped),
+ * and the VM or profile the new value belongs to. */
+struct asker {
+	int self;
+	int owner;
+	enum ps_obj owner_kind;
+	int skip_vm;            /* a VM not to look in (-1: none) */
+	int skip_prof;          /* a profile not to look in (-1: none) */
+};
+
+/* One identifier and where it lives: its owner (a VM or a profile) and,
+ * for a VM's MAC, the NIC (else el -1).  v points into the store. */
+struct ps__id {
+	enum ident kind;
+	const uint8_t *v;
+	uint32_t n;
+	int owner;
+	enum ps_obj owner_kind;
+	int el;
+};
+
+/* Called for each identifier; a non-zero return stops the walk and is
+ * returned by it. */
+typedef int (*ps__id_fn)(const void *buf, const struct ps__id *id,
+			 void *arg);
+
+/* Every identifier of the VM or profile el: a VM's UUID, serial and NIC
+ * MACs; a profile's UUID, serial, MAC list and both halves of each WWN
+ * item.  All-zero values are "not set" and skipped. */
+int ps__ids_of(const void *buf, int el, enum ps_obj kind, ps__id_fn fn,
+	       void *arg);
+/* Every identifier of the store: the VMs', then the profiles'. */
+int ps__each_id(const void *buf, ps__id_fn fn, void *arg);
+/* id is not a clash for the asker a: the value a replaces, the VM a
+ * skips, or a VM and the profile it carries. */
+int ps__id_exempt(const void *buf, const struct ps__id *id,
+		  const struct asker *a);
+/* PS_ERR_DUPLICATE with e->holder and e->why "already in use" when a
+ * value (kind, v, n) of the asker a is held elsewhere in the store; or 0. */
+int ps__ident_clash(const void *buf, enum ident kind, const uint8_t *v,
+		    uint32_t n, const struct asker *a, struct ps_cfg_err *e);
+/* The VM or profile el holds the value (kind, v, n). */
+int ps__holds(const void *buf, int el, enum ps_obj kind, enum ident id,
+	      const uint8_t *v, uint32_t n);
+/* The VM carries the profile (its PROFILE_REF names it). */
+int ps__carries(const void *buf, int vm, int prof);
+/* The VM carrying profile prof other than skip, or -1. */
+int ps__carrier(const void *buf, int prof, int skip);
+/* A VM's profile reference changed to (ref, n) while the VM holds
+ * another profile's identity: PS_ERR_DUPLICATE naming it, or 0. */
+int ps__ref_change_clash(const void *buf, int vm, const uint8_t *ref,
+			 uint32_t n, struct ps_cfg_err *e);
+
+#endif /* PS_CFG_INTERNAL_H */
