@@ -454,26 +454,13 @@ static void keyed_done(void)
 	unsetenv("PSTATE_SEM_MODE");
 }
 
-static uint64_t counter(const void *buf, unsigned w)
-{
-	int vm = pst_vm_at(buf, w), cfg;
-	const void *p;
-	uint32_t len;
-
-	if (vm < 0)
-		return UINT64_MAX;
-	cfg = psf_find_child(buf, vm, PSF_VM_CONFIG);
-	p = cfg < 0 ? NULL : psf_payload(buf, cfg, &len);
-	return p ? psf_field_uint(p, len, PSF_VMC_MEMORY_KIB, 8) : UINT64_MAX;
-}
-
 /* The edit: writer *arg's counter + 1, read afresh at every attempt. */
 static int increment(void *buf, size_t cap, void *arg)
 {
 	unsigned w = *(unsigned *)arg;
 
 	(void)cap;
-	return pst_set_memory(buf, w, counter(buf, w) + 1);
+	return pst_set_memory(buf, w, pst_memory(buf, w) + 1);
 }
 
 /* Writer w's counter on the store as the image shows it now. */
@@ -485,7 +472,7 @@ static uint64_t counter_now(struct fix *f, unsigned w)
 
 	if (ps_open_path(&o, f->img, PS_OPEN_RDONLY, err, sizeof err))
 		fail_msg("%s: %s", f->img, err);
-	v = counter(ps_store_data(o.store, NULL), w);
+	v = pst_memory(ps_store_data(o.store, NULL), w);
 	ps_open_close(&o);
 	return v;
 }
