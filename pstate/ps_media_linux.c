@@ -3,6 +3,9 @@
  * window inside it, for a partition in a disk image) and a block device
  * (a partition of a real USB key).
  */
+#ifndef _POSIX_C_SOURCE
+#define _POSIX_C_SOURCE 200809L
+#endif
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -71,6 +74,25 @@ static int fd_flush(void *ctx)
 	return PS_OK;
 }
 
+/* The page cache may hold what this host read before another writer (the
+ * BMC, or this host through another node of the same key: every block
+ * device node has a page cache of its own) changed the media.  Drop the
+ * window's clean pages, rounded out to whole pages, so the next reads go
+ * to the media; dirty pages are this host's newest writes and stay.
+ * Needs no privilege, on block devices as on files. */
+static int fd_drop_cache(struct fd_ctx *c, uint64_t sectors)
+{
+	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
+	uint64_t start = c->base / page * page;
+	uint64_t end = c->base + sectors * c->ss;
+
+	end = (end + page - 1) / page * page;
+	if (posix_fadvise(c->fd, (off_t)start, (off_t)(end - start),
+			  POSIX_FADV_DONTNEED))
+		return PS_ERR_IO;
+	return PS_OK;
+}
+
 static void fd_close(void *ctx)
 {
 	struct fd_ctx *c = ctx;
@@ -110,6 +132,15 @@ static int fd_media(struct ps_media *m, int fd, uint64_t base, uint64_t len,
 	}
 	m->read_only = !!(flags & PS_MEDIA_RDONLY);
 	return PS_OK;
+}
+
+int ps_media_drop_cache(struct ps_media *m)
+{
+	if (!m || !m->ops)
+		return PS_ERR_INVAL;
+	if (m->ops != &fd_ops)
+		return PS_OK; /* memory or a caller's backend: no page cache */
+	return fd_drop_cache(m->ctx, m->sectors);
 }
 
 static int open_flags(unsigned flags)
@@ -154,7 +185,8 @@ int ps_media_open_image(struct ps_media *m, const char *path,
 	}
 	if (length == 0)
 		length = (size - offset) / ss * ss;
-	return fd_media(m, fd, offset, length, ss, flags, 0);
+	return fd_media(m, fd, offset, length, ss, flags,
+			S_ISBLK(st.st_mode));
 }
 
 int ps_media_open_blockdev(struct ps_media *m, const char *path,

@@ -67,6 +67,21 @@ static int part_node(const struct stat *dev, const struct ps_part_info *p,
 	return found;
 }
 
+/* Where block device node st begins on its whole device: a partition's
+ * start (sysfs, in 512-byte units), 0 for a whole device or a file. */
+static uint64_t node_start(const struct stat *st)
+{
+	char dev[32];
+	long long start;
+
+	if (!S_ISBLK(st->st_mode))
+		return 0;
+	snprintf(dev, sizeof dev, "%u:%u", major(st->st_rdev),
+		 minor(st->st_rdev));
+	start = sysfs_num("/sys/dev/block", dev, "start");
+	return start > 0 ? (uint64_t)start * 512u : 0;
+}
+
 /* The logical sector size of a block device; PS_SECTOR_SIZE when the
  * kernel does not say (umockdev's fake nodes) or says something unusable. */
 static uint32_t dev_sector_size(const char *path)
@@ -143,6 +158,7 @@ static int locate_path(struct ps_opened *o, unsigned flags, char *err,
 	snprintf(o->node, sizeof o->node, "%s", o->path);
 	if (o->blockdev && !o->whole)
 		(void)part_node(&st, &o->part, o->node, sizeof o->node);
+	o->start = o->part.offset + node_start(&st);
 	return 0;
 }
 
@@ -176,6 +192,9 @@ int ps_open_path(struct ps_opened *o, const char *path, unsigned flags,
 		return rc;
 	}
 	o->media_open = 1;
+	/* Another node of this key, or the BMC, may have written since this
+	 * host last read through this one. */
+	(void)ps_media_drop_cache(&o->media);
 	if (flags & PS_OPEN_NO_STORE)
 		return 0;
 	o->store = ps_store_open(&o->media, &rc);
@@ -254,18 +273,71 @@ int ps_open_default(struct ps_opened *o, const char *ports_conf,
 	return rc;
 }
 
+/* The writers' lock with one step added: once it is taken, the media's
+ * cached pages go, so the commit (and a transaction holding the lock)
+ * reads what other writers wrote, through whichever path they wrote. */
+static int fresh_acquire(void *ctx, uint8_t owner, uint32_t lease_ms,
+			 uint64_t *token)
+{
+	struct ps_opened *o = ctx;
+	int rc = ps_sem_sys_lock_ops.acquire(&o->sem, owner, lease_ms, token);
+
+	if (rc)
+		return rc;
+	rc = ps_media_drop_cache(&o->media);
+	if (rc)
+		(void)ps_sem_sys_lock_ops.release(&o->sem, *token);
+	return rc;
+}
+
+static int fresh_still_held(void *ctx, uint64_t token)
+{
+	return ps_sem_sys_lock_ops.still_held(&((struct ps_opened *)ctx)->sem,
+					      token);
+}
+
+static int fresh_release(void *ctx, uint64_t token)
+{
+	return ps_sem_sys_lock_ops.release(&((struct ps_opened *)ctx)->sem,
+					   token);
+}
+
+static const struct ps_lock_ops fresh_lock_ops = {
+	.acquire = fresh_acquire,
+	.still_held = fresh_still_held,
+	.release = fresh_release,
+};
+
+int ps_open_key(const struct ps_opened *o, char *buf, size_t len)
+{
+	const uint8_t *v;
+	char hex[33];
+	int i;
+
+	if (!o || !o->store || !buf)
+		return -1;
+	v = ps_store_disk(o->store)->volume_id;
+	for (i = 0; i < 16; i++)
+		snprintf(hex + 2 * i, 3, "%02x", v[i]);
+	return snprintf(buf, len, "%s-%llx", hex,
+			(unsigned long long)o->start);
+}
+
 int ps_open_lock(struct ps_opened *o, uint8_t owner, char *err,
 		 size_t errlen)
 {
 	struct ps_sem_config cfg = { 0 };
+	char key[64];
 	int rc;
 
 	if (!o || !o->store)
 		return PS_ERR_INVAL;
 	if (o->sem_open)
 		return 0;
-	/* The node, not the path given: every path to one store names one
-	 * lock file in the flock fallback. */
+	/* The store, not the path given: every path to one store takes one
+	 * lock (the flock fallback's file is named after the key). */
+	ps_open_key(o, key, sizeof key);
+	cfg.store_key = key;
 	cfg.store_path = o->node;
 	rc = ps_sem_sys_open(&o->sem, &cfg);
 	if (rc) {
@@ -275,7 +347,7 @@ int ps_open_lock(struct ps_opened *o, uint8_t owner, char *err,
 		return rc;
 	}
 	o->sem_open = 1;
-	o->lock = (struct ps_lock){ &ps_sem_sys_lock_ops, &o->sem, owner,
+	o->lock = (struct ps_lock){ &fresh_lock_ops, o, owner,
 				    PS_SEM_DEFAULT_LEASE_MS, 0, 0 };
 	ps_store_set_writer(o->store, &o->lock, owner);
 	return 0;

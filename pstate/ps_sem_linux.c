@@ -283,15 +283,48 @@ static int open_mem(struct ps_sem_sys *s, const struct physmem *pm,
 	return PS_SEM_OK;
 }
 
-/* Lock file for the fallback: given, or one per store, named after the
- * device number (block devices: every path to a partition agrees) or the
- * file's device and inode (images). */
+/* ------------------------------------------------------------ lock file */
+
+/* Where derived lock files go: $PSTATE_LOCK_DIR, else a directory only
+ * the caller can write: /run/pstate for root, else $XDG_RUNTIME_DIR/pstate
+ * or /tmp/pstate-<uid>.  Never a world-writable directory itself. */
+static int lock_dir(char *buf, size_t len)
+{
+	const char *dir = env_or(NULL, "PSTATE_LOCK_DIR");
+	const char *xdg = env_or(NULL, "XDG_RUNTIME_DIR");
+	int n;
+
+	if (dir)
+		n = snprintf(buf, len, "%s", dir);
+	else if (geteuid() == 0)
+		n = snprintf(buf, len, "%s", PS_SEM_LOCK_DIR);
+	else if (xdg)
+		n = snprintf(buf, len, "%s/pstate", xdg);
+	else
+		n = snprintf(buf, len, "/tmp/pstate-%lu",
+			     (unsigned long)geteuid());
+	return n > 0 && (size_t)n < len ? PS_SEM_OK : PS_SEM_ERR_INVAL;
+}
+
+/* A key names a file in the lock directory: nothing that could leave it. */
+static int key_ok(const char *k)
+{
+	size_t n = strspn(k, "0123456789abcdefghijklmnopqrstuvwxyz"
+			     "ABCDEFGHIJKLMNOPQRSTUVWXYZ_.-");
+
+	return n > 0 && n <= 64 && k[n] == 0 && k[0] != '.';
+}
+
+/* The lock file's path: given, or one per store in the lock directory,
+ * named after the store's key, or (no key) after the device number of a
+ * block device or the device and inode of an image file. */
 static int lock_path(struct ps_sem_sys *s, const struct ps_sem_config *cfg)
 {
 	const char *given = env_or(cfg ? cfg->lock_file : NULL,
 				   "PSTATE_LOCK_FILE");
+	const char *key = cfg ? cfg->store_key : NULL;
 	const char *store = cfg ? cfg->store_path : NULL;
-	const char *dir = env_or(NULL, "PSTATE_LOCK_DIR");
+	char dir[400];
 	struct stat sb;
 	int n;
 
@@ -300,23 +333,32 @@ static int lock_path(struct ps_sem_sys *s, const struct ps_sem_config *cfg)
 		return n < (int)sizeof s->lock_path ? PS_SEM_OK
 						     : PS_SEM_ERR_INVAL;
 	}
-	if (!store) {
-		snprintf(s->desc, sizeof s->desc,
-			 "no semaphore and no lock file: give a lock file or "
-			 "the store's path to name one");
+	if (key && !key_ok(key)) {
+		snprintf(s->desc, sizeof s->desc, "store key '%.80s' cannot "
+			 "name a lock file", key);
 		return PS_SEM_ERR_INVAL;
 	}
-	if (stat(store, &sb) != 0) {
+	if (!key && !store) {
+		snprintf(s->desc, sizeof s->desc,
+			 "no semaphore and no lock file: give a lock file or "
+			 "the store's key or path to name one");
+		return PS_SEM_ERR_INVAL;
+	}
+	if (lock_dir(dir, sizeof dir)) {
+		snprintf(s->desc, sizeof s->desc, "lock directory too long");
+		return PS_SEM_ERR_INVAL;
+	}
+	if (key)
+		n = snprintf(s->lock_path, sizeof s->lock_path,
+			     "%s/pstate-%s.lock", dir, key);
+	else if (stat(store, &sb) != 0) {
 		int e = errno;
 
 		snprintf(s->desc, sizeof s->desc,
 			 "cannot stat %s to name its lock file: %s", store,
 			 strerror(e));
 		return errno_rc(e);
-	}
-	if (!dir)
-		dir = access("/run/lock", W_OK) == 0 ? "/run/lock" : "/tmp";
-	if (S_ISBLK(sb.st_mode))
+	} else if (S_ISBLK(sb.st_mode))
 		n = snprintf(s->lock_path, sizeof s->lock_path,
 			     "%s/pstate-blk-%llx.lock", dir,
 			     (unsigned long long)sb.st_rdev);
@@ -326,6 +368,108 @@ static int lock_path(struct ps_sem_sys *s, const struct ps_sem_config *cfg)
 			     (unsigned long long)sb.st_dev,
 			     (unsigned long long)sb.st_ino);
 	return n < (int)sizeof s->lock_path ? PS_SEM_OK : PS_SEM_ERR_INVAL;
+}
+
+/* Refuse what another local user could have planted or could change: a
+ * directory or file owned by someone else (root may own the directory),
+ * writable by group or others; a file that is not a regular file of one
+ * link (a hard link to a file worth overwriting). */
+static int refuse_stat(struct ps_sem_sys *s, const char *what,
+		       const char *path, const struct stat *sb, int dir)
+{
+	uid_t me = geteuid();
+	const char *why = NULL;
+
+	if (dir ? !S_ISDIR(sb->st_mode) : !S_ISREG(sb->st_mode))
+		why = dir ? "not a directory" : "not a regular file";
+	else if (sb->st_uid != me && !(dir && sb->st_uid == 0))
+		why = "owned by another user";
+	else if (sb->st_mode & (S_IWGRP | S_IWOTH))
+		why = "writable by group or others";
+	else if (!dir && sb->st_nlink != 1)
+		why = "has other hard links";
+	if (!why)
+		return PS_SEM_OK;
+	snprintf(s->desc, sizeof s->desc, "%s %s (uid %lu, mode %04o): %s; "
+		 "refused", what, path, (unsigned long)sb->st_uid,
+		 (unsigned)(sb->st_mode & 07777), why);
+	return PS_SEM_ERR_PERM;
+}
+
+/* The directory dir, opened without following a symlink and checked;
+ * created (mode 0700) first when mkdir_it.  A descriptor or -1 (desc set,
+ * *rc the error). */
+static int open_lock_dir(struct ps_sem_sys *s, const char *dir, int mkdir_it,
+			 int *rc)
+{
+	struct stat sb;
+	int fd;
+
+	if (mkdir_it)
+		(void)mkdir(dir, 0700); /* EEXIST: checked below like any */
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		int e = errno;
+
+		snprintf(s->desc, sizeof s->desc,
+			 "cannot open lock directory %s: %s%s", dir,
+			 strerror(e), e == ENOTDIR || e == ELOOP
+				 ? " (a symbolic link is refused)" : "");
+		*rc = e == ENOTDIR || e == ELOOP ? PS_SEM_ERR_PERM
+						 : errno_rc(e);
+		return -1;
+	}
+	*rc = fstat(fd, &sb) ? PS_SEM_ERR_IO
+			     : refuse_stat(s, "lock directory", dir, &sb, 1);
+	if (*rc) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Open s->lock_path safely: in a checked directory, never through a
+ * symlink, created 0600, and refused unless ours alone. */
+static int open_lock_file(struct ps_sem_sys *s, int derived)
+{
+	char dir[sizeof s->lock_path];
+	const char *base;
+	char *slash;
+	struct stat sb;
+	int dfd, fd, rc;
+
+	snprintf(dir, sizeof dir, "%s", s->lock_path);
+	slash = strrchr(dir, '/');
+	if (slash == dir)
+		slash[1] = 0;
+	else if (slash)
+		*slash = 0;
+	else
+		snprintf(dir, sizeof dir, ".");
+	base = slash ? s->lock_path + (slash - dir) + 1 : s->lock_path;
+	dfd = open_lock_dir(s, dir, derived, &rc);
+	if (dfd < 0)
+		return rc;
+	fd = openat(dfd, base, O_RDWR | O_CREAT | O_NOFOLLOW | O_NOCTTY |
+			       O_CLOEXEC, 0600);
+	if (fd < 0) {
+		int e = errno;
+
+		close(dfd);
+		snprintf(s->desc, sizeof s->desc, "cannot open lock file %s: "
+			 "%s%s", s->lock_path, strerror(e),
+			 e == ELOOP ? " (a symbolic link is refused)" : "");
+		return e == ELOOP ? PS_SEM_ERR_PERM : errno_rc(e);
+	}
+	close(dfd);
+	rc = fstat(fd, &sb) ? PS_SEM_ERR_IO
+			    : refuse_stat(s, "lock file", s->lock_path, &sb, 0);
+	if (rc) {
+		close(fd);
+		return rc;
+	}
+	s->lock_fd = fd;
+	return PS_SEM_OK;
 }
 
 static int open_flock(struct ps_sem_sys *s, const struct ps_sem_config *cfg,
@@ -338,14 +482,10 @@ static int open_flock(struct ps_sem_sys *s, const struct ps_sem_config *cfg,
 	rc = lock_path(s, cfg);
 	if (rc)
 		return rc;
-	s->lock_fd = open(s->lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
-	if (s->lock_fd < 0) {
-		int e = errno;
-
-		snprintf(s->desc, sizeof s->desc, "cannot open lock file %s: %s",
-			 s->lock_path, strerror(e));
-		return errno_rc(e);
-	}
+	rc = open_lock_file(s, !env_or(cfg ? cfg->lock_file : NULL,
+				       "PSTATE_LOCK_FILE"));
+	if (rc)
+		return rc;
 	s->mode = PS_SEM_MODE_FLOCK;
 	snprintf(s->desc, sizeof s->desc,
 		 "no BMC semaphore (%s); advisory flock on %s serialises "

@@ -237,6 +237,12 @@ int ps_media_open_image(struct ps_media *m, const char *path,
  */
 int ps_media_open_blockdev(struct ps_media *m, const char *path,
 			   unsigned flags);
+
+/* Drop the page cache's clean pages of m's window (backends (b), (c)), so
+ * that the next reads see writes made outside this host's cache; a no-op
+ * on other backends.  ps_open_lock calls it each time the lock is taken.
+ * Errors: PS_ERR_INVAL (m not opened), PS_ERR_IO. */
+int ps_media_drop_cache(struct ps_media *m);
 #endif /* PS_HOSTED */
 
 /*
@@ -955,9 +961,21 @@ extern const struct ps_lock_ops ps_sem_lock_ops;
  *   PSTATE_SEM_SHM      simulation: the shared-memory file }
  *   PSTATE_SEM_DEVMEM   the physical-memory device (default /dev/mem)
  *   PSTATE_LOCK_FILE    the flock fallback's lock file
- *   PSTATE_LOCK_DIR     where derived lock files go (default /run/lock,
- *                       or /tmp when that is not writable)
+ *   PSTATE_LOCK_DIR     where derived lock files go (default: for root
+ *                       PS_SEM_LOCK_DIR, else $XDG_RUNTIME_DIR/pstate, or
+ *                       /tmp/pstate-<uid> without it)
+ *
+ * The flock fallback's files (docs/semaphore.md): one per store,
+ * "pstate-<key>.lock" (ps_open_key) in the lock directory, which is
+ * created mode 0700 when missing.  Refused (PS_SEM_ERR_PERM, the reason in
+ * ps_sem_sys_describe): a directory or file that is a symbolic link, is
+ * owned by another user (root may own the directory), or is writable by
+ * group or others; a lock file that is not a regular file of one link.
+ * The lock file is created mode 0600 and holds the fencing counter.
  */
+
+/* The lock directory of root's writers. */
+#define PS_SEM_LOCK_DIR "/run/pstate"
 
 /* Physical address the simulated shared-memory file starts at. */
 #define PS_SEM_SIM_SHM_PHYS 0xFD000000ull
@@ -981,7 +999,10 @@ struct ps_sem_config {
 	const char *shm_file;
 	const char *devmem_path;
 	const char *lock_file;  /* flock fallback */
-	const char *store_path; /* image or device: names the lock file */
+	const char *store_key;  /* the store's key (ps_open_key): names the
+				   lock file; [0-9A-Za-z_.-], 1-64 chars */
+	const char *store_path; /* without a key: the image or device whose
+				   device/inode numbers name the lock file */
 	uint32_t timeout_ms;    /* acquire wait; 0 = PS_SEM_DEFAULT_TIMEOUT_MS */
 };
 
@@ -1695,6 +1716,10 @@ struct ps_opened {
 	int blockdev;             /* block-device backend (node) */
 	int whole;                /* no partition table: all of it */
 	struct ps_part_info part; /* valid unless whole */
+	uint64_t start;           /* the store's first byte on its whole
+				     device (or image): the same through
+				     the image, the whole node and the
+				     partition's node */
 	enum ps_open_source source;
 	char how[640];            /* why this store (scan, default, ...) */
 	struct ps_media media;
@@ -1742,9 +1767,22 @@ int ps_open_default(struct ps_opened *o, const char *ports_conf,
 		    unsigned flags, char *err, size_t errlen);
 
 /*
+ * The store's key, for its lock: its volume id (32 hex digits, from the
+ * superblock) and o->start in hex, "<volume>-<start>".  Every path to one
+ * store gives the same key; copies of a store (same volume id, same
+ * place) share it, which only serialises their writers.  Returns the
+ * length snprintf would have written, or -1 (o or buf NULL, no store).
+ */
+int ps_open_key(const struct ps_opened *o, char *buf, size_t len);
+
+/*
  * The writers' lock for commits: the semaphore, or its flock fallback
- * named after o->node (ps_sem_sys_open), made the store's writer as owner
- * (PS_OWNER_*).  Does nothing when already taken.  Needs an open store.
+ * named after the store's key (ps_open_key, ps_sem_sys_open), made the
+ * store's writer as owner (PS_OWNER_*).  Each time the lock is taken the
+ * media's page cache is dropped (ps_media_drop_cache), so what is read
+ * under the lock is what is on the media, whoever wrote it and through
+ * whichever path.  Does nothing when already taken.  Needs an open store,
+ * and o must stay where it is while the lock is in use.
  * Errors: PS_ERR_INVAL (no store), ps_sem_sys_open's (err: "semaphore:
  * <ps_sem_sys_describe>").
  */

@@ -106,6 +106,20 @@ static inline int pst_set_memory(void *buf, unsigned k, uint64_t kib)
 	return psf_wip_write(buf, cfg, PSF_VMC_MEMORY_KIB, v, 8);
 }
 
+/* VM k's memory (the stores' usual counter), or UINT64_MAX without it. */
+static inline uint64_t pst_memory(const void *buf, unsigned k)
+{
+	int vm = pst_vm_at(buf, k), cfg;
+	const void *p;
+	uint32_t len;
+
+	if (vm < 0)
+		return UINT64_MAX;
+	cfg = psf_find_child(buf, vm, PSF_VM_CONFIG);
+	p = cfg < 0 ? NULL : psf_payload(buf, cfg, &len);
+	return p ? psf_field_uint(p, len, PSF_VMC_MEMORY_KIB, 8) : UINT64_MAX;
+}
+
 static inline int pst_rename(void *buf, size_t cap, unsigned k,
 			     const char *name)
 {

@@ -14,6 +14,13 @@
  * loop device is the whole node.  The default search honours
  * $PSTATE_IMAGE and falls back to PS_DEFAULT_IMAGE.
  *
+ * One lock per store: the image, a symlink, a hard link, the whole loop
+ * device, its partition's node and a second loop device without partition
+ * nodes all name one key and take one lock (ps_open_lock); writers on all
+ * six at once lose no acknowledged update; and a handle on a block device
+ * sees, under its lock, a commit made through another path since it last
+ * read (its node's page cache is dropped when the lock is taken).
+ *
  * Needs root, loop devices, losetup, partx and sfdisk (util-linux); fails,
  * never skips, when they are missing.  Loop devices are detached by the
  * teardown, also after a failure.
@@ -29,7 +36,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -392,6 +402,232 @@ static void default_search(void **state)
 	unsetenv(PS_IMAGE_ENV);
 }
 
+/* ------------------------------------------------- one lock per store */
+
+/* Every way of reaching one store: the image, a symlink and a hard link
+ * to it, the whole loop device and its partition's node, and a second
+ * loop device on the image without partition nodes (a window on the
+ * whole device, each with a page cache of its own). */
+enum { P_IMG, P_LINK, P_HARD, P_DEV, P_NODE, P_WIN, NPATHS };
+
+struct paths {
+	char p[NPATHS][400];
+};
+
+/* The image partitioned and formatted with one VM per path (vm<w>'s
+ * memory is writer w's counter), attached with --partscan; the flock
+ * fallback's files under the test's directory. */
+static void keyed_store(struct fix *f, struct paths *ps)
+{
+	struct ps_part_create_opts po = { .label = PS_PART_LABEL_MBR,
+					  .size = 4 * MiB };
+	struct ps_part_info info;
+	struct ps_opened o;
+	char err[512], locks[300];
+	const char *dev;
+
+	assert_int_equal(ps_part_create(f->img, &po, &info, err, sizeof err),
+			 0);
+	format_at(f, f->img);
+	snprintf(locks, sizeof locks, "%s/locks", f->dir);
+	assert_int_equal(mkdir(locks, 0700), 0);
+	setenv("PSTATE_LOCK_DIR", locks, 1);
+	setenv("PSTATE_SEM_MODE", "flock", 1);
+	open_same(f, &o, f->img, 1);
+	commit_one(&o, NPATHS - 2); /* NPATHS VMs at generation 2 */
+	ps_open_close(&o);
+	snprintf(ps->p[P_IMG], sizeof ps->p[0], "%s", f->img);
+	snprintf(ps->p[P_LINK], sizeof ps->p[0], "%s/sym.img", f->dir);
+	snprintf(ps->p[P_HARD], sizeof ps->p[0], "%s/hard.img", f->dir);
+	assert_int_equal(symlink(f->img, ps->p[P_LINK]), 0);
+	assert_int_equal(link(f->img, ps->p[P_HARD]), 0);
+	dev = attach(f, f->img, "--partscan");
+	snprintf(ps->p[P_DEV], sizeof ps->p[0], "%s", dev);
+	part_of(dev, PS_PART_MBR_PARTNO, ps->p[P_NODE], sizeof ps->p[0]);
+	dev = attach(f, f->img, "");
+	snprintf(ps->p[P_WIN], sizeof ps->p[0], "%s", dev);
+}
+
+static void keyed_done(void)
+{
+	unsetenv("PSTATE_LOCK_DIR");
+	unsetenv("PSTATE_SEM_MODE");
+}
+
+/* The edit: writer *arg's counter + 1, read afresh at every attempt. */
+static int increment(void *buf, size_t cap, void *arg)
+{
+	unsigned w = *(unsigned *)arg;
+
+	(void)cap;
+	return pst_set_memory(buf, w, pst_memory(buf, w) + 1);
+}
+
+/* Writer w's counter on the store as the image shows it now. */
+static uint64_t counter_now(struct fix *f, unsigned w)
+{
+	struct ps_opened o;
+	char err[1600];
+	uint64_t v;
+
+	if (ps_open_path(&o, f->img, PS_OPEN_RDONLY, err, sizeof err))
+		fail_msg("%s: %s", f->img, err);
+	v = pst_memory(ps_store_data(o.store, NULL), w);
+	ps_open_close(&o);
+	return v;
+}
+
+/* Every path to the store names the same key and takes the same lock. */
+static void one_lock_every_path(void **state)
+{
+	struct fix *f = *state;
+	struct ps_opened o[NPATHS];
+	struct paths ps;
+	char key[NPATHS][64], err[1600];
+	int i;
+
+	keyed_store(f, &ps);
+	for (i = 0; i < NPATHS; i++) {
+		open_same(f, &o[i], ps.p[i], 2);
+		assert_true(ps_open_key(&o[i], key[i], sizeof key[i]) > 0);
+		assert_int_equal(ps_open_lock(&o[i], PS_OWNER_OS, err,
+					      sizeof err), 0);
+		assert_string_equal(key[i], key[0]);
+		assert_string_equal(o[i].sem.lock_path, o[0].sem.lock_path);
+	}
+	assert_true(o[P_NODE].blockdev && o[P_NODE].whole);
+	assert_string_equal(o[P_WIN].node, ps.p[P_WIN]); /* no p4 node */
+	assert_int_equal(o[P_NODE].start, o[P_IMG].part.offset);
+	assert_non_null(strstr(o[0].sem.lock_path, key[0]));
+	/* Held through one path, it is held for every other. */
+	assert_int_equal(ps_lock_take(&o[P_NODE].lock), 0);
+	for (i = 0; i < NPATHS; i++) {
+		uint64_t t;
+
+		if (i == P_NODE)
+			continue;
+		o[i].sem.timeout_ms = 20;
+		assert_int_equal(o[i].lock.ops->acquire(o[i].lock.ctx,
+							PS_OWNER_OS, 1000, &t),
+				 PS_SEM_ERR_TIMEOUT);
+	}
+	assert_int_equal(ps_lock_drop(&o[P_NODE].lock), 0);
+	for (i = 0; i < NPATHS; i++)
+		ps_open_close(&o[i]);
+	keyed_done();
+}
+
+/*
+ * A long-lived handle on a block device reads the store (filling that
+ * node's page cache); another writer then commits through the image file,
+ * as the BMC writes the flash behind the host's back.  The handle's next
+ * update must see that commit under its lock and keep it.
+ */
+static void outside_writer_seen(void **state)
+{
+	struct fix *f = *state;
+	static const int pair[][2] = { { P_NODE, P_IMG }, { P_WIN, P_IMG },
+				       { P_NODE, P_WIN }, { P_WIN, P_NODE } };
+	struct ps_opened h, out;
+	struct paths ps;
+	char err[1600];
+	unsigned wh = 0, wo = 1;
+	uint64_t gen = 2;
+	size_t i;
+
+	keyed_store(f, &ps);
+	for (i = 0; i < sizeof pair / sizeof pair[0]; i++) {
+		uint64_t ch = counter_now(f, wh), co = counter_now(f, wo);
+
+		open_same(f, &h, ps.p[pair[i][0]], gen);
+		assert_int_equal(ps_open_lock(&h, PS_OWNER_OS, err,
+					      sizeof err), 0);
+		assert_int_equal(ps_update(h.store, increment, &wh, 4), 0);
+		assert_int_equal(ps_store_refresh(h.store), 0); /* cached */
+		open_same(f, &out, ps.p[pair[i][1]], gen + 1);
+		assert_int_equal(ps_update(out.store, increment, &wo, 0), 0);
+		ps_open_close(&out);
+		assert_int_equal(ps_update(h.store, increment, &wh, 4), 0);
+		gen += 3;
+		assert_int_equal(ps_store_generation(h.store), gen);
+		ps_open_close(&h);
+		assert_int_equal(counter_now(f, wh), ch + 2);
+		assert_int_equal(counter_now(f, wo), co + 1);
+	}
+	keyed_done();
+}
+
+#define RACE_COMMITS 20
+
+/* Writer w: RACE_COMMITS increments through path, each acknowledged one
+ * counted in acked[w] (shared with the parent). */
+static void race_writer(struct fix *f, const char *path, unsigned w,
+			volatile int *acked, volatile int *go)
+{
+	struct ps_opened o;
+	char err[1600];
+	int i;
+
+	if (ps_open_path(&o, path, 0, err, sizeof err) ||
+	    ps_open_lock(&o, PS_OWNER_OS, err, sizeof err)) {
+		fprintf(stderr, "writer %u (%s): %s\n", w, path, err);
+		_exit(2);
+	}
+	(void)f;
+	while (!*go)
+		sched_yield();
+	for (i = 0; i < RACE_COMMITS; i++)
+		if (ps_update(o.store, increment, &w, 8) == 0)
+			acked[w]++;
+	ps_open_close(&o);
+	_exit(0);
+}
+
+/* Writers on every path at once: every acknowledged update is there. */
+static void cross_path_race(void **state)
+{
+	struct fix *f = *state;
+	volatile int *sh;
+	struct paths ps;
+	pid_t pid[NPATHS];
+	uint64_t base[NPATHS];
+	char shf[300];
+	unsigned w;
+	int st, fd;
+
+	keyed_store(f, &ps);
+	snprintf(shf, sizeof shf, "%s/acked", f->dir);
+	fd = open(shf, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, 4096), 0);
+	sh = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	close(fd);
+	assert_true(sh != MAP_FAILED);
+	for (w = 0; w < NPATHS; w++) {
+		base[w] = counter_now(f, w);
+		pid[w] = fork();
+		assert_true(pid[w] >= 0);
+		if (pid[w] == 0)
+			race_writer(f, ps.p[w], w, sh, sh + NPATHS);
+	}
+	sh[NPATHS] = 1;
+	for (w = 0; w < NPATHS; w++) {
+		assert_int_equal(waitpid(pid[w], &st, 0), pid[w]);
+		assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	}
+	for (w = 0; w < NPATHS; w++) {
+		uint64_t now = counter_now(f, w);
+
+		if (now != base[w] + (uint64_t)sh[w])
+			fail_msg("writer %u through %s: %d acknowledged, %lld "
+				 "on the store", w, ps.p[w], sh[w],
+				 (long long)(now - base[w]));
+		assert_int_equal(sh[w], RACE_COMMITS);
+	}
+	munmap((void *)sh, 4096);
+	keyed_done();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -402,6 +638,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(whole_device, setup, teardown),
 		cmocka_unit_test_setup_teardown(open_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(default_search, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(one_lock_every_path, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(outside_writer_seen, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(cross_path_race, setup,
 						teardown),
 	};
 
