@@ -6,8 +6,9 @@ HV_CFLAGS  := $(shell pkg-config --cflags $(HV_PKGS) 2>/dev/null || echo -I/usr/
 HV_LIBS    := $(shell pkg-config --libs $(HV_PKGS) 2>/dev/null || echo -lvirt -lxml2)
 HV_LIB_SRC := hvagent/hv_kv.c hvagent/hv_log.c hvagent/hv_conf.c \
               hvagent/hv_map_store.c hvagent/hv_map_dom.c \
-              hvagent/hv_state.c hvagent/hv_sync.c hvagent/hv_restart.c
-HV_HDRS    := hvagent/hv.h
+              hvagent/hv_state.c hvagent/hv_sync.c hvagent/hv_plan.c \
+              hvagent/hv_apply.c hvagent/hv_writeback.c hvagent/hv_restart.c
+HV_HDRS    := hvagent/hv.h hvagent/hv_sync.h
 # Objects go to build/FLAVOUR/hvagent-obj/: build/FLAVOUR/hvagent is the
 # binary.
 hv_objs = $(patsubst hvagent/%.c,$(BUILD)/$(1)/hvagent-obj/%.o,$(2))
