@@ -29,7 +29,8 @@ CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
 # ---------------------------------------------------------------- sources
 FORMAT_CORE := format/psf_ro.c format/psf_rw.c format/psf_wip.c \
                format/psf_sw.c format/psf_crc.c format/psf_strerror.c
-FORMAT_HOST := format/psf_schema.c format/psf_tree.c format/psf_text.c
+FORMAT_HOST := format/psf_schema.c format/psf_tree.c format/psf_text_dump.c \
+               format/psf_text_lex.c format/psf_text_parse.c
 FORMAT_SRC  := $(FORMAT_CORE) $(FORMAT_HOST)
 FORMAT_HDRS := $(wildcard format/*.h) $(wildcard tests/unit/*.h) $(wildcard cli/*.h)
 
