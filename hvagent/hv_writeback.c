@@ -221,14 +221,12 @@ static size_t build_records(struct pass *ps, struct hv_record *r)
 	return n;
 }
 
-int sync_store_edit(void *buf, size_t cap, void *arg)
+/* Adoptions, deletions and pulled fields, into the edited copy.  0, or
+ * the first error that stops the edit (no room: PSF_ERR_NOSPACE). */
+static int write_back(struct pass *ps, void *buf, size_t cap)
 {
-	struct pass *ps = arg;
 	struct vmidx *idx = NULL;
-	struct hv_record *recs;
-	size_t n, i, nrec;
-	uint32_t blen;
-	const void *base = ps_store_data(ps->s->store, &blen);
+	size_t n, i;
 	int rc = 0;
 
 	for (i = 0; i < ps->n && !rc; i++)
@@ -250,9 +248,17 @@ int sync_store_edit(void *buf, size_t cap, void *arg)
 			rc = apply_pulls(ps, buf, cap, idx[i].off, p, &p->pulls);
 	}
 	free(idx);
-	if (rc)
-		return rc;
-	n = index_vms(buf, &idx);
+	return rc;
+}
+
+/* Which pairs the pass synced, and their store side as written (the
+ * record's bs_new and flags).  0 or -1 (no memory). */
+static int synced_sides(struct pass *ps, const void *buf)
+{
+	struct vmidx *idx = NULL;
+	size_t n = index_vms(buf, &idx), i;
+	int rc = 0;
+
 	for (i = 0; i < ps->n && !rc; i++) {
 		struct pair *p = &ps->p[i];
 		int vm;
@@ -275,6 +281,21 @@ int sync_store_edit(void *buf, size_t cap, void *arg)
 			p->flags = PSF_AGDF_RUNNING;
 	}
 	free(idx);
+	return rc;
+}
+
+int sync_store_edit(void *buf, size_t cap, void *arg)
+{
+	struct pass *ps = arg;
+	struct hv_record *recs;
+	size_t nrec;
+	uint32_t blen;
+	const void *base = ps_store_data(ps->s->store, &blen);
+	int rc = write_back(ps, buf, cap);
+
+	if (rc)
+		return rc;
+	rc = synced_sides(ps, buf);
 	recs = calloc(ps->n + 1, sizeof *recs);
 	if (!recs)
 		return PS_ERR_NOMEM;
