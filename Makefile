@@ -226,6 +226,5 @@ module-all: $(MODULE_ALL)
 module-test-bins: $(MODULE_TEST_BINS)
 module-e2e-deps: $(MODULE_E2E_DEPS)
 
-
 # The headers each object read, as its compile recorded them.
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
