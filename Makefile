@@ -24,14 +24,21 @@ OPT      := -O2 -g
 SAN      := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
             -fno-omit-frame-pointer
 
+# Header dependencies: each compile writes the headers its object read
+# to a .d file beside it (included at the end); -MP adds an empty rule per
+# header so that a header deleted since does not stop the build.
+DEPFLAGS := -MMD -MP
+
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
 
+# Objects for a build flavour: $(call objs,flavour,sources)
+objs = $(patsubst %.c,$(BUILD)/$(1)/%.o,$(2))
+
 # ---------------------------------------------------------------- sources
-FORMAT_CORE := format/psf_ro.c format/psf_rw.c format/psf_wip.c \
-               format/psf_sw.c format/psf_crc.c format/psf_strerror.c
-FORMAT_HOST := format/psf_schema.c format/psf_tree.c format/psf_text.c
-FORMAT_SRC  := $(FORMAT_CORE) $(FORMAT_HOST)
-FORMAT_HDRS := $(wildcard format/*.h) $(wildcard tests/unit/*.h) $(wildcard cli/*.h)
+# Each library and tool folder brings its sources and rules in a make
+# fragment, in dependency order: format/, pstate/, then (below, after
+# the generic rules) cli/, hvagent/, bmc-shim/.
+include format/format.mk
 
 # pstate/: the store on media and the edit layer (PSTATE_CORE, PSTATE_HOST).
 include pstate/pstate.mk
@@ -45,9 +52,7 @@ UMOCKDEV_LIBS   := $(shell pkg-config --libs umockdev-1.0 2>/dev/null)
 $(BUILD)/san/tests/unit/test_discover.o: PSTATE_CFLAGS += $(UMOCKDEV_CFLAGS)
 $(BUILD)/san/tests/unit/test_discover: CMOCKA_LIBS += $(UMOCKDEV_LIBS)
 FUZZ_SRC    := $(wildcard tests/fuzz/fuzz_*.c)
-
-# Objects for a build flavour: $(call objs,flavour,sources)
-objs = $(patsubst %.c,$(BUILD)/$(1)/%.o,$(2))
+FUZZ_BINS   := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
 
 .PHONY: all test test-build unit e2e fuzz fuzz-smoke bench bench-callgrind \
         demo firmware install deps clean be-test
@@ -76,51 +81,24 @@ deps:
 	@scripts/install-deps.sh
 
 # ---------------------------------------------------------------- rules
-$(BUILD)/opt/%.o: %.c $(FORMAT_HDRS) $(PSTATE_HDRS)
+$(BUILD)/opt/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(WARN) $(DEFS) $(INC) $(PSTATE_CFLAGS) $(OPT) -c $< -o $@
+	$(CC) $(WARN) $(DEFS) $(INC) $(PSTATE_CFLAGS) $(OPT) $(DEPFLAGS) -c $< -o $@
 
-$(BUILD)/san/%.o: %.c $(FORMAT_HDRS) $(PSTATE_HDRS)
+$(BUILD)/san/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(WARN) $(DEFS) $(INC) $(PSTATE_CFLAGS) $(SAN) -c $< -o $@
-
-$(BUILD)/opt/libpsf.a: $(call objs,opt,$(FORMAT_CORE))
-	@mkdir -p $(dir $@)
-	$(AR) rcs $@ $^
-$(BUILD)/opt/libpsf-tree.a: $(call objs,opt,$(FORMAT_HOST))
-	@mkdir -p $(dir $@)
-	$(AR) rcs $@ $^
-$(BUILD)/san/libpsf.a: $(call objs,san,$(FORMAT_CORE))
-	@mkdir -p $(dir $@)
-	$(AR) rcs $@ $^
-$(BUILD)/san/libpsf-tree.a: $(call objs,san,$(FORMAT_HOST))
-	@mkdir -p $(dir $@)
-	$(AR) rcs $@ $^
+	$(CC) $(WARN) $(DEFS) $(INC) $(PSTATE_CFLAGS) $(SAN) $(DEPFLAGS) -c $< -o $@
 
 PSF_LIBS = $(BUILD)/$(1)/libpsf-tree.a $(BUILD)/$(1)/libpsf.a
 ALL_LIBS = $(BUILD)/$(1)/libpstate.a $(call PSF_LIBS,$(1))
 
-$(BUILD)/opt/psftool: $(BUILD)/opt/cli/psftool.o $(call PSF_LIBS,opt)
-	$(CC) $(OPT) -o $@ $^
-
-$(BUILD)/san/psftool: $(BUILD)/san/cli/psftool.o $(call PSF_LIBS,san)
-	$(CC) $(SAN) -o $@ $^
-
-# psctl: the administrator's tool (cli/psctl*.c), with libedit for the shell
-# and json-c for `import` of JSON.
-PSCTL_SRC  := $(wildcard cli/psctl*.c)
-EDIT_CFLAGS := $(shell pkg-config --cflags libedit json-c 2>/dev/null)
-EDIT_LIBS   := $(shell pkg-config --libs libedit json-c 2>/dev/null || echo -ledit -ljson-c)
-$(BUILD)/opt/cli/psctl%.o $(BUILD)/san/cli/psctl%.o: PSTATE_CFLAGS += $(EDIT_CFLAGS)
-
-$(BUILD)/opt/psctl: $(call objs,opt,$(PSCTL_SRC)) $(call ALL_LIBS,opt)
-	$(CC) $(OPT) -o $@ $^ $(PSTATE_SYSLIBS) $(EDIT_LIBS)
-
-$(BUILD)/san/psctl: $(call objs,san,$(PSCTL_SRC)) $(call ALL_LIBS,san)
-	$(CC) $(SAN) -o $@ $^ $(PSTATE_SYSLIBS) $(EDIT_LIBS)
+include cli/cli.mk
 
 # ---------------------------------------------------------------- tests
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/san/tests/unit/%,$(UNIT_SRC))
+# Test objects are kept, not removed as intermediates: their .d files
+# name them, so a removed one would be compiled again by every make.
+.SECONDARY: $(patsubst %.c,$(BUILD)/san/%.o,$(UNIT_SRC))
 
 $(BUILD)/san/tests/unit/%: $(BUILD)/san/tests/unit/%.o $(call ALL_LIBS,san)
 	$(CC) $(SAN) -o $@ $^ $(CMOCKA_LIBS) $(PSTATE_SYSLIBS)
@@ -142,20 +120,9 @@ e2e: $(BUILD)/san/psftool $(BUILD)/san/psctl module-e2e-deps
 	@PSFTOOL=$(BUILD)/san/psftool PSCTL=$(BUILD)/san/psctl $(MODULE_E2E_ENV) \
 		tests/e2e/run.sh
 
-# Big-endian host: the golden vectors through the core on s390x (qemu-user).
-BE_BIN := $(BUILD)/s390x/be_vectors
-$(BE_BIN): tests/be/be_vectors.c $(FORMAT_CORE) $(FORMAT_HDRS)
-	@mkdir -p $(dir $@)
-	s390x-linux-gnu-gcc $(WARN) $(INC) -Itests/unit -O2 -static -o $@ \
-		tests/be/be_vectors.c $(FORMAT_CORE)
-
-be-test: $(BE_BIN)
-	qemu-s390x $(BE_BIN) tests/vectors
-
 # ---------------------------------------------------------------- fuzzing
 FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined \
               -fno-sanitize-recover=all -D_POSIX_C_SOURCE=200809L
-FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
 
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(FORMAT_SRC) $(FORMAT_HDRS)
 	@mkdir -p $(dir $@)
@@ -170,26 +137,15 @@ fuzz-smoke: $(FUZZ_BINS)
 
 # ---------------------------------------------------------------- firmware
 firmware:
-	@scripts/firmware-size.sh
+	@FORMAT_CORE="$(FORMAT_CORE)" scripts/firmware-size.sh
 	@$(if $(strip $(MODULE_FIRMWARE)),$(MAKE) --no-print-directory $(MODULE_FIRMWARE),true)
 
 # ---------------------------------------------------------------- bench
-# Two builds of bench/bench_format.c: linked with libpsf.a as built (on
-# x86-64 with SSE4.2, psf_crc32c uses the crc32 instruction), and compiled
-# together with the core sources with -DPSF_CRC_NO_HW (portable
-# slicing-by-16 tables), so the core itself is built without the hardware
-# path.  Each run prints which CRC-32C it measures.
-BENCH      := $(BUILD)/opt/bench/bench_format
-BENCH_NOHW := $(BUILD)/opt/bench/bench_format_nohw
-
+# A benchmark program compiled from one source and linked with libpsf.a
+# (BENCH and BENCH_NOHW, the format's, come from format/format.mk).
 $(BUILD)/opt/bench/%: bench/%.c $(BUILD)/opt/libpsf.a $(FORMAT_HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(WARN) $(DEFS) $(INC) $(OPT) -o $@ $< $(BUILD)/opt/libpsf.a -lfdt
-
-$(BENCH_NOHW): bench/bench_format.c $(FORMAT_CORE) $(FORMAT_HDRS)
-	@mkdir -p $(dir $@)
-	$(CC) $(WARN) $(DEFS) -DPSF_CRC_NO_HW $(INC) $(OPT) -o $@ \
-		bench/bench_format.c $(FORMAT_CORE) -lfdt
 
 BENCH_COMMIT := $(BUILD)/opt/bench/bench_commit
 $(BENCH_COMMIT): bench/bench_commit.c $(BUILD)/opt/libpstate.a \
@@ -258,9 +214,5 @@ module-all: $(MODULE_ALL)
 module-test-bins: $(MODULE_TEST_BINS)
 module-e2e-deps: $(MODULE_E2E_DEPS)
 
-# hvagent's parsers (synced-record text, domain XML, agent state) under the
-# fuzzer: the agent's mapping sources and the edit layer they call.
-FUZZ_HV_SRC := hvagent/hv_kv.c hvagent/hv_log.c hvagent/hv_map_store.c \
-	hvagent/hv_map_dom.c hvagent/hv_state.c $(PSTATE_CORE)
-$(BUILD)/fuzz/fuzz_hvagent: FUZZ_EXTRA := $(FUZZ_HV_SRC) -Ihvagent $(HV_CFLAGS) $(HV_LIBS)
-$(BUILD)/fuzz/fuzz_hvagent: $(FUZZ_HV_SRC) hvagent/hv.h $(PSTATE_HDRS)
+# The headers each object read, as its compile recorded them.
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

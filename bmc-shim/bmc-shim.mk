@@ -13,10 +13,10 @@ $(BUILD)/san/tests/unit/test_bmc%.o: $(BMC_HDRS)
 
 $(BUILD)/opt/libbmcshim.a: $(call objs,opt,$(BMC_SRC))
 	@mkdir -p $(dir $@)
-	$(AR) rcs $@ $^
+	rm -f $@ && $(AR) rcs $@ $^
 $(BUILD)/san/libbmcshim.a: $(call objs,san,$(BMC_SRC))
 	@mkdir -p $(dir $@)
-	$(AR) rcs $@ $^
+	rm -f $@ && $(AR) rcs $@ $^
 
 # Unit tests link the shim before the store and format libraries.
 BMC_UNIT := $(patsubst tests/unit/%.c,$(BUILD)/san/tests/unit/%,\

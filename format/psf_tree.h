@@ -188,7 +188,7 @@ int psf_tree_pack(const struct psf_tree *t, void *buf, size_t cap);
 int psf_tree_pack_alloc(const struct psf_tree *t, void **out, size_t *size);
 
 /* ---------------------------------------------------------------------------
- * Text form (psf_text.c; syntax in docs/text-format.md)
+ * Text form (psf_text_dump.c, psf_text_parse.c; syntax in docs/text-format.md)
  *
  * A readable rendering of every byte of a store: parse(dump(tree)) packs to
  * exactly the bytes tree packs to, and dump is canonical, so

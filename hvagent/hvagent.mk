@@ -6,8 +6,9 @@ HV_CFLAGS  := $(shell pkg-config --cflags $(HV_PKGS) 2>/dev/null || echo -I/usr/
 HV_LIBS    := $(shell pkg-config --libs $(HV_PKGS) 2>/dev/null || echo -lvirt -lxml2)
 HV_LIB_SRC := hvagent/hv_kv.c hvagent/hv_log.c hvagent/hv_conf.c \
               hvagent/hv_map_store.c hvagent/hv_map_dom.c \
-              hvagent/hv_state.c hvagent/hv_sync.c hvagent/hv_restart.c
-HV_HDRS    := hvagent/hv.h
+              hvagent/hv_state.c hvagent/hv_sync.c hvagent/hv_plan.c \
+              hvagent/hv_apply.c hvagent/hv_writeback.c hvagent/hv_restart.c
+HV_HDRS    := hvagent/hv.h hvagent/hv_sync.h
 # Objects go to build/FLAVOUR/hvagent-obj/: build/FLAVOUR/hvagent is the
 # binary.
 hv_objs = $(patsubst hvagent/%.c,$(BUILD)/$(1)/hvagent-obj/%.o,$(2))
@@ -16,17 +17,16 @@ HV_SAN_OBJS := $(call hv_objs,san,$(HV_LIB_SRC))
 HV_UNIT_SRC := $(wildcard tests/unit/test_hv*.c)
 HV_UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/san/tests/unit/%,$(HV_UNIT_SRC))
 
-$(BUILD)/opt/hvagent-obj/%.o: hvagent/%.c $(HV_HDRS) $(FORMAT_HDRS) $(PSTATE_HDRS)
+$(BUILD)/opt/hvagent-obj/%.o: hvagent/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(WARN) $(DEFS) $(INC) $(PSTATE_CFLAGS) $(HV_CFLAGS) $(OPT) -c $< -o $@
+	$(CC) $(WARN) $(DEFS) $(INC) $(PSTATE_CFLAGS) $(HV_CFLAGS) $(OPT) $(DEPFLAGS) -c $< -o $@
 
-$(BUILD)/san/hvagent-obj/%.o: hvagent/%.c $(HV_HDRS) $(FORMAT_HDRS) $(PSTATE_HDRS)
+$(BUILD)/san/hvagent-obj/%.o: hvagent/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(WARN) $(DEFS) $(INC) $(PSTATE_CFLAGS) $(HV_CFLAGS) $(SAN) -c $< -o $@
+	$(CC) $(WARN) $(DEFS) $(INC) $(PSTATE_CFLAGS) $(HV_CFLAGS) $(SAN) $(DEPFLAGS) -c $< -o $@
 
 # The unit tests see libvirt's and libxml2's headers and ours.
 $(patsubst %.c,$(BUILD)/san/%.o,$(HV_UNIT_SRC)): PSTATE_CFLAGS += $(HV_CFLAGS) -Ihvagent
-$(patsubst %.c,$(BUILD)/san/%.o,$(HV_UNIT_SRC)): $(HV_HDRS)
 
 $(BUILD)/opt/hvagent: $(HV_OPT_OBJS) $(BUILD)/opt/hvagent-obj/hvagent.o $(call ALL_LIBS,opt)
 	$(CC) $(OPT) -o $@ $^ $(PSTATE_SYSLIBS) $(HV_LIBS)
@@ -42,10 +42,17 @@ $(HV_UNIT_BINS): CMOCKA_LIBS += $(call ALL_LIBS,san) $(PSTATE_SYSLIBS) $(HV_LIBS
 # Benchmark: 1000 VMs reconciled against 1000 bare defines.
 BENCH_HVAGENT := $(BUILD)/opt/bench/bench_hvagent
 $(BUILD)/opt/bench/bench_hvagent.o: PSTATE_CFLAGS += $(HV_CFLAGS) -Ihvagent
-$(BUILD)/opt/bench/bench_hvagent.o: $(HV_HDRS)
 $(BENCH_HVAGENT): $(BUILD)/opt/bench/bench_hvagent.o $(HV_OPT_OBJS) $(call ALL_LIBS,opt)
 	@mkdir -p $(dir $@)
 	$(CC) $(OPT) -o $@ $^ $(PSTATE_SYSLIBS) $(HV_LIBS)
+
+# The agent's parsers (synced-record text, domain XML, agent state) under
+# the fuzzer: its mapping sources and the edit layer they call, compiled
+# with the fuzz target (so no .d files: the headers are listed).
+FUZZ_HV_SRC := hvagent/hv_kv.c hvagent/hv_log.c hvagent/hv_map_store.c \
+	hvagent/hv_map_dom.c hvagent/hv_state.c $(PSTATE_CORE)
+$(BUILD)/fuzz/fuzz_hvagent: FUZZ_EXTRA := $(FUZZ_HV_SRC) -Ihvagent $(HV_CFLAGS) $(HV_LIBS)
+$(BUILD)/fuzz/fuzz_hvagent: $(FUZZ_HV_SRC) $(HV_HDRS) $(PSTATE_HDRS)
 
 .PHONY: bench-hvagent install-hvagent
 bench-hvagent: $(BENCH_HVAGENT)

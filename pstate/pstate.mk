@@ -26,17 +26,13 @@ PSTATE_CFLAGS  := $(shell pkg-config --cflags $(PSTATE_PKGS) 2>/dev/null)
 # removed or renamed.
 $(BUILD)/opt/libpstate.a: $(patsubst %.c,$(BUILD)/opt/%.o,$(PSTATE_SRC))
 	@mkdir -p $(dir $@)
-	rm -f $@
-	$(AR) rcs $@ $^
+	rm -f $@ && $(AR) rcs $@ $^
 $(BUILD)/san/libpstate.a: $(patsubst %.c,$(BUILD)/san/%.o,$(PSTATE_SRC))
 	@mkdir -p $(dir $@)
-	rm -f $@
-	$(AR) rcs $@ $^
+	rm -f $@ && $(AR) rcs $@ $^
 $(BUILD)/opt/libpstate-core.a: $(patsubst %.c,$(BUILD)/opt/%.o,$(PSTATE_CORE))
 	@mkdir -p $(dir $@)
-	rm -f $@
-	$(AR) rcs $@ $^
+	rm -f $@ && $(AR) rcs $@ $^
 $(BUILD)/san/libpstate-core.a: $(patsubst %.c,$(BUILD)/san/%.o,$(PSTATE_CORE))
 	@mkdir -p $(dir $@)
-	rm -f $@
-	$(AR) rcs $@ $^
+	rm -f $@ && $(AR) rcs $@ $^

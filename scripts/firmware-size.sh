@@ -11,7 +11,7 @@
 # Cortex-M3 in Thumb-2 at -Os, then reports and checks:
 #
 #   reader   .text+.rodata of psf_ro.o + psf_crc.o      <= READER_LIMIT
-#   all      reader + psf_rw, psf_wip, psf_sw, strerror <= ALL_LIMIT
+#   all      the whole core (FORMAT_CORE)             <= ALL_LIMIT
 #   stack    the deepest single frame (-fstack-usage .su files), and the
 #            worst-case call chain from the static call graph that gcc
 #            writes with -fcallgraph-info=su (.ci files): for every
@@ -25,7 +25,9 @@
 #
 # Run from anywhere (`make firmware` runs it from the repository root).
 # Exits non-zero when a limit is exceeded or a check fails.
-# Environment: CROSS (default arm-none-eabi-), HOSTCC (default gcc),
+# Environment: FORMAT_CORE (the core's sources; `make firmware` passes the
+# Makefile's list, and without it the list is asked of make),
+# CROSS (default arm-none-eabi-), HOSTCC (default gcc),
 # EXT_FRAME (default 0): bytes of stack charged to each external callee
 # (memcpy/memmove/memset/memcmp come with the firmware; set it to their
 # deepest frame to include them in the worst chain).
@@ -40,8 +42,17 @@ READER_LIMIT=2048
 ALL_LIMIT=5120
 STACK_LIMIT=256
 
+# The reader is a subset of the core; the core is the Makefile's
+# FORMAT_CORE (format/format.mk), as module names.
 READER="psf_ro psf_crc"
-ALL="psf_ro psf_rw psf_wip psf_sw psf_crc psf_strerror"
+if [ -z "${FORMAT_CORE:-}" ]; then
+    FORMAT_CORE=$(make -s --no-print-directory -C "$ROOT" \
+        --eval 'print-format-core: ; @echo $(FORMAT_CORE)' print-format-core) ||
+        { echo "firmware: cannot read FORMAT_CORE from the Makefile" >&2; exit 1; }
+fi
+ALL=""
+for f in $FORMAT_CORE; do ALL="$ALL $(basename "$f" .c)"; done
+ALL=${ALL# }
 
 # What a freestanding C environment must provide anyway.
 ALLOWED_UNDEF="memcpy memmove memset memcmp"
@@ -100,7 +111,11 @@ reader=$(text_of $(objs "$tmp/arm" $READER))
 all=$(text_of $(objs "$tmp/arm" $ALL))
 rw=$(data_of $(objs "$tmp/arm" $ALL))
 echo "  reader (psf_ro + psf_crc)        $reader B"
-echo "  all (+ psf_rw, psf_wip, psf_sw, psf_strerror) $all B  (.data+.bss: $rw B)"
+rest=""
+for m in $ALL; do
+    case " $READER " in *" $m "*) ;; *) rest="$rest${rest:+, }$m" ;; esac
+done
+echo "  all (+ $rest) $all B  (.data+.bss: $rw B)"
 
 fail=0
 [ "$rw" -eq 0 ] || { echo "firmware: FAIL: the core has $rw B of .data/.bss" >&2; fail=1; }

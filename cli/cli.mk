@@ -1,0 +1,23 @@
+# cli/: the command-line tools.  Included by the top-level Makefile after
+# the libraries' rules.
+
+# psftool: the format-level tool (dtc and fdtdump to PSF), on the format
+# libraries alone.
+$(BUILD)/opt/psftool: $(BUILD)/opt/cli/psftool.o $(call PSF_LIBS,opt)
+	$(CC) $(OPT) -o $@ $^
+
+$(BUILD)/san/psftool: $(BUILD)/san/cli/psftool.o $(call PSF_LIBS,san)
+	$(CC) $(SAN) -o $@ $^
+
+# psctl: the administrator's tool (cli/psctl*.c), with libedit for the shell
+# and json-c for `import` of JSON.
+PSCTL_SRC  := $(wildcard cli/psctl*.c)
+EDIT_CFLAGS := $(shell pkg-config --cflags libedit json-c 2>/dev/null)
+EDIT_LIBS   := $(shell pkg-config --libs libedit json-c 2>/dev/null || echo -ledit -ljson-c)
+$(BUILD)/opt/cli/psctl%.o $(BUILD)/san/cli/psctl%.o: PSTATE_CFLAGS += $(EDIT_CFLAGS)
+
+$(BUILD)/opt/psctl: $(call objs,opt,$(PSCTL_SRC)) $(call ALL_LIBS,opt)
+	$(CC) $(OPT) -o $@ $^ $(PSTATE_SYSLIBS) $(EDIT_LIBS)
+
+$(BUILD)/san/psctl: $(call objs,san,$(PSCTL_SRC)) $(call ALL_LIBS,san)
+	$(CC) $(SAN) -o $@ $^ $(PSTATE_SYSLIBS) $(EDIT_LIBS)
