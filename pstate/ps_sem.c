@@ -545,19 +545,21 @@ int ps_sem_claim(struct ps_sem *s, uint64_t token, uint32_t slot, int force)
 		return PS_SEM_ERR_INVAL;
 	if (!s->held || token != s->token)
 		return PS_CLAIM_LOST;
+	if (ld(s->mem, W_LOCK) != s->word || ld64(s->mem, W_SEQLO) != token)
+		goto lost;
 	if (!force && ld(s->mem, W_BARRED) == c)
 		return PS_CLAIM_BARRED;
 	/* One CAS records the slot and renews: a holder broken before it
 	 * fails here and never writes the slot. */
 	nw = PS_SEM_WORD(s->owner | c << 4, PS_SEM_WORD_VER(s->word) + 1);
-	if (ld64(s->mem, W_SEQLO) != token ||
-	    !cas(s->mem, W_LOCK, s->word, nw)) {
-		s->held = 0;
-		return PS_CLAIM_LOST;
-	}
+	if (!cas(s->mem, W_LOCK, s->word, nw))
+		goto lost;
 	s->word = nw;
 	s->renewed_ms = s->clk.now_ms(s->clk.ctx);
 	return s->skip ? PS_CLAIM_BROKE : PS_CLAIM_OK;
+lost:
+	s->held = 0;
+	return PS_CLAIM_LOST;
 }
 
 int ps_sem_release(struct ps_sem *s, uint64_t token)
