@@ -523,7 +523,7 @@ static int lock_still_held(const struct ps_lock *l)
  * Write the body sectors of slot t that differ from store; the bytes of
  * the last sector past the store keep what the slot held.  Before each
  * write, check the lock is still ours (which renews it: the semaphore's
- * still_held is a heartbeat).  The fence at step 5 alone would protect
+ * still_held is a heartbeat).  The fence at step 6 alone would protect
  * only the header: a writer that stalled past its lease while another
  * took the lock and committed G+1 into this same target slot would
  * otherwise go on to overwrite that committed body when it woke.  The
@@ -610,7 +610,7 @@ static int pick_target(const struct ps_disk *d, const struct ps_lock *l,
 }
 
 /* The header of generation gen in slot ti, written and made durable
- * (steps 6 and 7); on success slot ti's record is that header. */
+ * (steps 7 and 8); on success slot ti's record is that header. */
 static int write_header(struct ps_disk *d, uint32_t ti, uint64_t gen,
 			const uint8_t *store, uint32_t len, uint8_t *sbuf,
 			const struct ps_commit_args *a, const struct ps_lock *l)
@@ -637,7 +637,7 @@ static int write_header(struct ps_disk *d, uint32_t ti, uint64_t gen,
 }
 
 /*
- * Step 8: read back what readers will see, before saying committed: slot
+ * Step 9: read back what readers will see, before saying committed: slot
  * ti's header as written, no other complete slot newer, and a body that
  * matches its CRC.  A store checked before writing whose bytes read back
  * under their CRC passes every check of docs/store.md 3.2.
@@ -653,7 +653,7 @@ static int verify(struct ps_disk *d, uint32_t ti, uint8_t *sbuf)
 	return rc < 0 ? rc : rc ? PS_OK : PS_ERR_IO;
 }
 
-/* Steps 2-8 of the commit protocol (docs/store.md section 4), under
+/* Steps 2-9 of the commit protocol (docs/store.md section 4), under
  * the lock. */
 static int publish(struct ps_disk *d, const uint8_t *store, uint32_t len,
 		   uint8_t *sbuf, const struct ps_commit_args *a,
@@ -666,6 +666,7 @@ static int publish(struct ps_disk *d, const uint8_t *store, uint32_t len,
 
 	if (rc)
 		return rc;
+	/* Step 3: the target slot and the new generation. */
 	rc = pick_target(d, l, &ti);
 	if (rc < 0)
 		return rc;
@@ -678,7 +679,7 @@ static int publish(struct ps_disk *d, const uint8_t *store, uint32_t len,
 	if (len > body_bytes(d, &d->slot[ti]))
 		return PS_ERR_NOSPACE;
 	/*
-	 * Step 3: write the body of the new generation into the target
+	 * Step 4: write the body of the new generation into the target
 	 * slot, which holds an older generation (or nothing).  Only sectors
 	 * that differ are written.  The target's header still describes its
 	 * old contents, whose CRC no longer matches, so a crash here leaves
@@ -688,21 +689,21 @@ static int publish(struct ps_disk *d, const uint8_t *store, uint32_t len,
 	if (rc)
 		return rc;
 	/*
-	 * Step 4: flush.  Durable point A: the new body is on media (device
+	 * Step 5: flush.  Durable point A: the new body is on media (device
 	 * cache included) before any header names it.  Still invisible.
 	 */
 	rc = ps_media_flush(d->media);
 	if (rc)
 		return rc;
 	/*
-	 * Step 5: fencing.  If the lock was broken (lease expired, another
+	 * Step 6: fencing.  If the lock was broken (lease expired, another
 	 * writer holds it now), stop: the target slot is garbage, which is
 	 * free by definition, and G stays newest.
 	 */
 	if (!lock_still_held(l))
 		return PS_ERR_FENCED;
 	/*
-	 * Steps 6 and 7: the target's header (generation, length, CRC,
+	 * Steps 7 and 8: the target's header (generation, length, CRC,
 	 * token, owner, time), then flush: durable point B.  The 64 header
 	 * bytes sit at the start of one sector, so a torn write leaves the
 	 * old header (whose CRC then fails against the new body) or the new

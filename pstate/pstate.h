@@ -366,7 +366,8 @@ uint32_t ps_slot_capacity(const struct ps_disk *d);
  * store into buf (cap bytes; cap >= the store rounded up to a sector, and
  * >= one sector).  A slot is valid when its header checks out, its body's
  * CRC matches and the PSF store passes psf_check_full; slots that fail are
- * free, and the next newest is tried.  Never writes and takes no lock:
+ * free (those newer than the store are marked damaged: struct ps_slot's
+ * damage), and the next newest is tried.  Never writes and takes no lock:
  * safe while other processes commit.  The chosen slot's header is read
  * once more before its body, and when a slot fails all headers are read
  * again; if a commit was published meanwhile the read starts over (up to
@@ -396,15 +397,22 @@ struct ps_commit_args {
  * When the store is byte-identical to the base, nothing is written and 0
  * is returned with d->generation unchanged.  Otherwise, under the lock
  * (acquired here unless args->lock is already held): check that the media
- * still has d's base as its newest generation (else PS_ERR_CONFLICT),
- * write the body sectors of the target slot that differ (checking, and so
- * renewing, the lock before each write), flush, check the lock is still
- * held (else PS_ERR_FENCED), write the slot header, flush.  On success d's base is the new slot.  A failure before the
- * header write leaves the old store newest on media.
+ * still has d's base as its newest generation (else PS_ERR_CONFLICT; a
+ * slot ps_read found damaged does not count while its header is as read),
+ * claim the target slot from the lock (the first after the base that the
+ * lock does not bar), write the body sectors of the target slot that
+ * differ (checking, and so renewing, the lock before each write), flush,
+ * check the lock is still held (else PS_ERR_FENCED), write the slot
+ * header, flush, and read back what readers will see (else
+ * PS_ERR_CONFLICT or PS_ERR_IO).  The new generation is the base's + 1,
+ * or + 2 after the lock's hold broke a writing one.  On success d's base
+ * is the new slot.  A failure before the header write leaves the old
+ * store newest on media.
  *
  * Errors: PSF_ERR_* (store invalid), PS_ERR_NOSPACE, PS_ERR_CONFLICT,
  * PS_ERR_FENCED, PS_ERR_LOCK (or the lock's own error), PS_ERR_IO,
- * PS_ERR_RDONLY, PS_ERR_INVAL.
+ * PS_ERR_GENERATION (the generation would pass 2^64 - 1: nothing
+ * written), PS_ERR_RDONLY, PS_ERR_INVAL.
  */
 int ps_commit(struct ps_disk *d, const void *store, void *sector_buf,
 	      const struct ps_commit_args *args);

@@ -382,7 +382,7 @@ static const struct ps_media_ops stall_ops = {
 /*
  * Three slots, newest in slot 2: A's target is slot 0.  A stalls before
  * writing sector off of slot 0 (1: its first body sector; 0: its header,
- * after the fence at step 5), B breaks A's lock and commits 222, then A's
+ * after the fence at step 6), B breaks A's lock and commits 222, then A's
  * write lands.  B's acknowledged generation must stay what readers see,
  * and A must not say it committed.
  */
@@ -473,6 +473,9 @@ static void test_sem_claim(void **state)
 	assert_int_equal(ss.owner, 2);
 	assert_int_equal(ss.claim, 2);
 	assert_int_equal(ss.barred, 0);
+	assert_int_equal(ps_sem_renew(&a), PS_OK);
+	ps_sem_peek(&a, &ss);
+	assert_int_equal(ss.claim, 2);
 	assert_int_equal(ps_sem_claim(&a, ta + 1, 1, 0), PS_CLAIM_LOST);
 	/* B waits a lease out and breaks A: slot 1 barred, A lost. */
 	assert_int_equal(ps_sem_acquire(&b, 4, 100, 1000, &tb), PS_OK);
