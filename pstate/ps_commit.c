@@ -944,5 +944,12 @@ int ps_format(struct ps_disk *d, struct ps_media *m,
 	d->base = 0;
 	d->generation = 1;
 	d->length = len;
-	return PS_OK;
+	/* Read back what readers will see, as a commit does: the geometry
+	 * (re-read into d, where it must come out the same) and slot 0. */
+	rc = load_geometry(d, (uint8_t *)sector_buf);
+	if (!rc)
+		rc = verify(d, 0, (uint8_t *)sector_buf);
+	if (rc)
+		d->base = -1;
+	return rc;
 }

@@ -350,8 +350,11 @@ struct ps_format_opts {
  * flush between phases.  Destroys any store on the media.  sector_buf is
  * one sector of scratch.  Not atomic: a crash leaves either "no store"
  * (PS_ERR_NOSTORE) or the new store, never the old one half-erased and
- * readable.  On success d describes the new media, ready for ps_commit
- * (the initial store is generation 1 in slot 0).
+ * readable.  Then the media is read back as a reader would see it: the
+ * geometry (ps_read's errors) and slot 0 (PS_ERR_CONFLICT when its header,
+ * PS_ERR_IO when its body is not what was written).  On success d
+ * describes the new media, ready for ps_commit (the initial store is
+ * generation 1 in slot 0).
  */
 int ps_format(struct ps_disk *d, struct ps_media *m,
 	      const struct ps_format_opts *o, void *sector_buf);

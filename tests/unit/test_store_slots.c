@@ -301,6 +301,12 @@ static void test_commit_reads_back(void **state)
 	l.drop_lba = NSEC;
 	assert_int_equal(set_memory(&m, NULL, 100), PS_OK);
 	assert_int_equal(read_memory(&f, &d), 100);
+	/* Formatting reads back too: slot 0's header lost. */
+	l.drop_lba = d.slot[0].lba;
+	assert_int_equal(ps_format(&d, &m, NULL, f.sector), PS_ERR_CONFLICT);
+	assert_int_equal(d.base, -1);
+	l.drop_lba = NSEC;
+	assert_int_equal(ps_format(&d, &m, NULL, f.sector), PS_OK);
 	free(f.mem);
 }
 
