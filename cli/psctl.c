@@ -1293,7 +1293,7 @@ static int cmd_check(struct psctl_ctx *c, int argc, char **argv)
 {
 	const struct ps_disk *d;
 	const uint8_t *buf;
-	uint32_t len, bad = 0, i;
+	uint32_t len, bad = 0, i, damaged = 0;
 	int rc, problems = 0;
 
 	if (argc > 1)
@@ -1315,12 +1315,21 @@ static int cmd_check(struct psctl_ctx *c, int argc, char **argv)
 			fprintf(c->out, "slot %u: generation %llu, %u bytes, "
 				"valid (current)\n", i,
 				(unsigned long long)s->generation, s->length);
+		else if (ps_slot_state(d, i) == PS_SLOT_DAMAGED)
+			fprintf(c->out, "slot %u: generation %llu, damaged "
+				"(%s)\n", i, (unsigned long long)s->generation,
+				ps_strerror(s->damage)), damaged = i + 1;
 		else if (s->valid_hdr)
 			fprintf(c->out, "slot %u: generation %llu (older)\n",
 				i, (unsigned long long)s->generation);
 		else
 			fprintf(c->out, "slot %u: free\n", i);
 	}
+	if (damaged)
+		return psctl_error(c, "check", NULL, NULL, PSCTL_EXIT_DAMAGED,
+				   "slot %u holds a newer generation, damaged:"
+				   " readers use generation %llu", damaged - 1,
+				   store_generation(c));
 	if (psctl_check_config) {
 		problems = psctl_check_config(c, buf, len, c->out);
 		if (problems < 0)

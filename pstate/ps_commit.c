@@ -207,6 +207,7 @@ static int read_header(struct ps_disk *d, uint32_t i, uint8_t *sbuf)
 		return rc;
 	/* Kept even when invalid: headers_moved compares against it. */
 	psf_memcpy(s->raw, sbuf, PS_SLOT_HDR_SIZE);
+	s->damage = PS_OK;
 	if (ps_slot_decode(sbuf, i, s) == PS_OK &&
 	    s->length > body_bytes(d, s))
 		s->valid_hdr = 0;
@@ -249,10 +250,13 @@ uint32_t ps_slot_capacity(const struct ps_disk *d)
 	return cap;
 }
 
-/* Load slot i's store into buf and run every check on it. */
+/* Load slot i's store into buf and run every check on it: PS_OK, or
+ * PS_ERR_NOSLOT with the reason (PS_ERR_NOSLOT for a body that fails its
+ * CRC, PSF_ERR_* for one that fails the format's checks) in the slot's
+ * damage field. */
 static int load_slot(struct ps_disk *d, uint32_t i, uint8_t *buf, size_t cap)
 {
-	const struct ps_slot *s = &d->slot[i];
+	struct ps_slot *s = &d->slot[i];
 	uint32_t n = sectors_for(d, s->length);
 	int rc;
 
@@ -262,11 +266,13 @@ static int load_slot(struct ps_disk *d, uint32_t i, uint8_t *buf, size_t cap)
 	if (rc)
 		return rc;
 	if (psf_crc32c(0, buf, s->length) != s->crc)
-		return PS_ERR_NOSLOT;
-	if (psf_check_full(buf, s->length, 0) != PSF_OK ||
-	    psf_total(buf) != s->length)
-		return PS_ERR_NOSLOT;
-	return PS_OK;
+		rc = PS_ERR_NOSLOT;
+	else
+		rc = psf_check_full(buf, s->length, 0);
+	if (rc == PS_OK && psf_total(buf) != s->length)
+		rc = PSF_ERR_BADHEADER;
+	s->damage = rc;
+	return rc ? PS_ERR_NOSLOT : PS_OK;
 }
 
 /* The untried slot with a valid header and the highest generation (ties:
@@ -371,6 +377,8 @@ static int read_once(struct ps_disk *d, uint8_t *buf, size_t cap)
 		rc = headers_moved(d, buf);
 		if (rc)
 			return rc < 0 ? rc : READ_MOVED;
+		/* Damaged (its damage field says how): free for readers and,
+		 * while its header stays as read, for committers too. */
 		d->slot[c].valid_hdr = 0;
 		tried |= 1u << c;
 	}
@@ -476,23 +484,29 @@ static int newer_complete(struct ps_disk *d, uint32_t i, uint8_t *sbuf)
  * Is d's base still the newest generation on media?  The base slot's
  * header must be byte-identical to what was read, and no other slot may
  * hold a complete store (header and body CRC) of a higher generation.  A
- * torn higher slot (a writer that died) does not count: it is free.
+ * torn higher slot (a writer that died) does not count: it is free.  Nor
+ * does a slot the read found damaged whose header is still as read: the
+ * reader skipped it after every check of docs/store.md 3.2, which the
+ * body CRC alone would not repeat (a body that passes its CRC but not
+ * the format's checks would otherwise block every commit).
  */
 static int check_base(struct ps_disk *d, uint8_t *sbuf)
 {
 	uint32_t i;
-	int rc;
+	int rc, same;
 
 	for (i = 0; i < d->slot_count; i++) {
 		rc = ps_media_read(d->media, d->slot[i].lba, 1, sbuf);
 		if (rc)
 			return rc;
+		same = psf_memcmp(sbuf, d->slot[i].raw, PS_SLOT_HDR_SIZE) == 0;
 		if ((int)i == d->base) {
-			if (psf_memcmp(sbuf, d->slot[i].raw,
-				       PS_SLOT_HDR_SIZE) != 0)
+			if (!same)
 				return PS_ERR_CONFLICT;
 			continue;
 		}
+		if (same && d->slot[i].damage)
+			continue;
 		rc = newer_complete(d, i, sbuf);
 		if (rc)
 			return rc;
@@ -509,7 +523,7 @@ static int lock_still_held(const struct ps_lock *l)
  * Write the body sectors of slot t that differ from store; the bytes of
  * the last sector past the store keep what the slot held.  Before each
  * write, check the lock is still ours (which renews it: the semaphore's
- * still_held is a heartbeat).  The fence at step 5 alone would protect
+ * still_held is a heartbeat).  The fence at step 6 alone would protect
  * only the header: a writer that stalled past its lease while another
  * took the lock and committed G+1 into this same target slot would
  * otherwise go on to overwrite that committed body when it woke.  The
@@ -559,52 +573,52 @@ static int lock_enter(struct ps_lock *l, int *release)
 	return PS_OK;
 }
 
-/* Steps 2-7 of the commit protocol (docs/store.md section 4), under
- * the lock. */
-static int publish(struct ps_disk *d, const uint8_t *store, uint32_t len,
-		   uint8_t *sbuf, const struct ps_commit_args *a,
-		   struct ps_lock *l)
+/* Claim slot t for this hold's writes: PS_CLAIM_OK or PS_CLAIM_BROKE
+ * (claimed), PS_CLAIM_BARRED (not claimed), PS_ERR_FENCED, or the lock's
+ * error.  A lock without a claim op bars nothing: a file lock dies only
+ * with its process, which then writes nothing late. */
+static int claim(const struct ps_lock *l, uint32_t t, int force)
 {
-	uint32_t ti = ((uint32_t)d->base + 1) % d->slot_count;
-	struct ps_slot *t = &d->slot[ti];
-	struct hdr_fields n;
-	/* Step 2: conflict check (reads only). */
-	int rc = check_base(d, sbuf);
+	int rc;
 
-	if (rc)
-		return rc;
-	/*
-	 * Step 3: write the body of generation G+1 into the target slot,
-	 * the slot after the newest, which holds an older generation (or
-	 * nothing).  Only sectors that differ are written.  The target's
-	 * header still describes its old contents, whose CRC no longer
-	 * matches, so a crash here leaves the target free and G newest.
-	 */
-	rc = write_diff(d, t, store, len, sbuf, l);
-	if (rc)
-		return rc;
-	/*
-	 * Step 4: flush.  Durable point A: the new body is on media (device
-	 * cache included) before any header names it.  Still invisible.
-	 */
-	rc = ps_media_flush(d->media);
-	if (rc)
-		return rc;
-	/*
-	 * Step 5: fencing.  If the lock was broken (lease expired, another
-	 * writer holds it now), stop: the target slot is garbage, which is
-	 * free by definition, and G stays newest.
-	 */
-	if (!lock_still_held(l))
-		return PS_ERR_FENCED;
-	/*
-	 * Step 6: write the target's header: generation G+1, length, CRC,
-	 * token, owner, time.  The 64 header bytes sit at the start of one
-	 * sector, so a torn write leaves the old header (whose CRC then
-	 * fails against the new body) or the new one, never a mix that
-	 * passes its CRC.
-	 */
-	n.generation = d->generation + 1;
+	if (!l || !l->ops->claim)
+		return PS_CLAIM_OK;
+	rc = l->ops->claim(l->ctx, l->token, t, force);
+	return rc == PS_CLAIM_LOST ? PS_ERR_FENCED : rc;
+}
+
+/*
+ * Step 3's target: the first slot after the base that the lock does not
+ * bar.  A holder whose lock was broken after its lease may still land one
+ * late sector write in the slot it was writing (it stalled between its
+ * last check and that write); the lock remembers that slot, and with
+ * three slots or more later holders write elsewhere.  With two, the only
+ * other slot is taken anyway: a store that can always commit.  Returns
+ * the claim's result, the slot in *ti.
+ */
+static int pick_target(const struct ps_disk *d, const struct ps_lock *l,
+		       uint32_t *ti)
+{
+	uint32_t k, n = d->slot_count;
+	int rc = PS_CLAIM_BARRED;
+
+	for (k = 1; k < n && rc == PS_CLAIM_BARRED; k++) {
+		*ti = ((uint32_t)d->base + k) % n;
+		rc = claim(l, *ti, k == n - 1);
+	}
+	return rc;
+}
+
+/* The header of generation gen in slot ti, written and made durable
+ * (steps 7 and 8); on success slot ti's record is that header. */
+static int write_header(struct ps_disk *d, uint32_t ti, uint64_t gen,
+			const uint8_t *store, uint32_t len, uint8_t *sbuf,
+			const struct ps_commit_args *a, const struct ps_lock *l)
+{
+	struct hdr_fields n;
+	int rc;
+
+	n.generation = gen;
 	n.length = len;
 	n.crc = psf_crc32c(0, store, len);
 	n.token = l ? l->token : 0;
@@ -612,39 +626,111 @@ static int publish(struct ps_disk *d, const uint8_t *store, uint32_t len,
 	n.timestamp = a ? a->timestamp : 0;
 	psf_memset(sbuf, 0, d->sector_size);
 	slot_encode(sbuf, ti, &n);
-	rc = ps_media_write(d->media, t->lba, 1, sbuf);
+	rc = ps_media_write(d->media, d->slot[ti].lba, 1, sbuf);
+	if (!rc)
+		rc = ps_media_flush(d->media);
+	if (!rc) {
+		ps_slot_decode(sbuf, ti, &d->slot[ti]);
+		d->slot[ti].damage = PS_OK;
+	}
+	return rc;
+}
+
+/*
+ * Step 9: read back what readers will see, before saying committed: slot
+ * ti's header as written, no other complete slot newer, and a body that
+ * matches its CRC.  A store checked before writing whose bytes read back
+ * under their CRC passes every check of docs/store.md 3.2.
+ */
+static int verify(struct ps_disk *d, uint32_t ti, uint8_t *sbuf)
+{
+	const struct ps_slot *t = &d->slot[ti];
+	int rc = check_base(d, sbuf);
+
+	if (rc)
+		return rc;
+	rc = body_crc_ok(d, t->lba, t->length, t->crc, sbuf);
+	return rc < 0 ? rc : rc ? PS_OK : PS_ERR_IO;
+}
+
+/* Steps 2-9 of the commit protocol (docs/store.md section 4), under
+ * the lock. */
+static int publish(struct ps_disk *d, const uint8_t *store, uint32_t len,
+		   uint8_t *sbuf, const struct ps_commit_args *a,
+		   struct ps_lock *l)
+{
+	uint32_t ti = 0;
+	uint64_t gen;
+	/* Step 2: conflict check (reads only). */
+	int rc = check_base(d, sbuf);
+
+	if (rc)
+		return rc;
+	/* Step 3: the target slot and the new generation. */
+	rc = pick_target(d, l, &ti);
+	if (rc < 0)
+		return rc;
+	/* After a broken hold, one generation is skipped: the broken
+	 * holder, based on at most G, may still publish G+1 late, and must
+	 * not tie with (and, from a lower slot, outrank) this commit. */
+	gen = d->generation + 1 + (rc == PS_CLAIM_BROKE);
+	if (gen <= d->generation)
+		return PS_ERR_GENERATION; /* would wrap: readers reject 0 */
+	if (len > body_bytes(d, &d->slot[ti]))
+		return PS_ERR_NOSPACE;
+	/*
+	 * Step 4: write the body of the new generation into the target
+	 * slot, which holds an older generation (or nothing).  Only sectors
+	 * that differ are written.  The target's header still describes its
+	 * old contents, whose CRC no longer matches, so a crash here leaves
+	 * the target free and G newest.
+	 */
+	rc = write_diff(d, &d->slot[ti], store, len, sbuf, l);
 	if (rc)
 		return rc;
 	/*
-	 * Step 7: flush.  Durable point B: generation G+1 is committed.
-	 * Only now does the caller hear success.
+	 * Step 5: flush.  Durable point A: the new body is on media (device
+	 * cache included) before any header names it.  Still invisible.
 	 */
 	rc = ps_media_flush(d->media);
 	if (rc)
 		return rc;
-	ps_slot_decode(sbuf, ti, t);
+	/*
+	 * Step 6: fencing.  If the lock was broken (lease expired, another
+	 * writer holds it now), stop: the target slot is garbage, which is
+	 * free by definition, and G stays newest.
+	 */
+	if (!lock_still_held(l))
+		return PS_ERR_FENCED;
+	/*
+	 * Steps 7 and 8: the target's header (generation, length, CRC,
+	 * token, owner, time), then flush: durable point B.  The 64 header
+	 * bytes sit at the start of one sector, so a torn write leaves the
+	 * old header (whose CRC then fails against the new body) or the new
+	 * one, never a mix that passes its CRC.
+	 */
+	rc = write_header(d, ti, gen, store, len, sbuf, a, l);
+	if (rc)
+		return rc;
 	d->base = (int)ti;
-	d->generation = n.generation;
+	d->generation = gen;
 	d->length = len;
-	return PS_OK;
+	/* A failed verification leaves d as written: the next commit's
+	 * conflict check compares it with the media again. */
+	return verify(d, ti, sbuf);
 }
 
 /* The store must be complete and valid before anything reaches media. */
-static int store_ok(const struct ps_disk *d, const void *store,
-		    uint32_t *len)
+static int store_ok(const void *store, uint32_t *len)
 {
 	int rc = psf_check_header(store, PSF_HEADER_SIZE);
 
 	if (rc != PSF_OK && rc != PSF_ERR_TRUNCATED)
 		return rc;
 	*len = psf_total(store);
-	rc = psf_check_full(store, *len, 0);
-	if (rc)
-		return rc;
-	if (*len > body_bytes(d, &d->slot[((uint32_t)d->base + 1) %
-					   d->slot_count]))
-		return PS_ERR_NOSPACE;
-	return PS_OK;
+	/* Whether it fits is the target's to say (publish): the lock
+	 * chooses it. */
+	return psf_check_full(store, *len, 0);
 }
 
 int ps_commit(struct ps_disk *d, const void *store, void *sector_buf,
@@ -662,7 +748,7 @@ int ps_commit(struct ps_disk *d, const void *store, void *sector_buf,
 		return PS_ERR_INVAL;
 	if (d->media->read_only)
 		return PS_ERR_RDONLY;
-	rc = store_ok(d, store, &len);
+	rc = store_ok(store, &len);
 	if (rc)
 		return rc;
 	/* Step 0: nothing changed, nothing written (flash wear). */
@@ -858,5 +944,12 @@ int ps_format(struct ps_disk *d, struct ps_media *m,
 	d->base = 0;
 	d->generation = 1;
 	d->length = len;
-	return PS_OK;
+	/* Read back what readers will see, as a commit does: the geometry
+	 * (re-read into d, where it must come out the same) and slot 0. */
+	rc = load_geometry(d, (uint8_t *)sector_buf);
+	if (!rc)
+		rc = verify(d, 0, (uint8_t *)sector_buf);
+	if (rc)
+		d->base = -1;
+	return rc;
 }

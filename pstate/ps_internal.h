@@ -11,14 +11,16 @@
 
 #include "pstate.h"
 
-/* Semaphore lock word (docs/semaphore.md section 3): owner in bits 0-7, a
- * 24-bit version in bits 8-31 that changes on every transition (acquire,
- * renew, release, break).  The version is the heartbeat: a holder that
- * renews changes the word, so a breaker's CAS from the value it watched
- * going stale fails. */
+/* Semaphore lock word (docs/semaphore.md section 3): owner in bits 0-3,
+ * the claimed slot + 1 in bits 4-7 (0: none), a 24-bit version in bits
+ * 8-31 that changes on every transition (acquire, renew, claim, release,
+ * break).  The version is the heartbeat: a holder that renews changes the
+ * word, so a breaker's CAS from the value it watched going stale fails.
+ * PS_SEM_WORD's first argument is bits 0-7 (owner and claim). */
 #define PS_SEM_WORD(owner, ver) \
 	((uint32_t)(owner) | ((uint32_t)((ver) & 0xFFFFFFu) << 8))
-#define PS_SEM_WORD_OWNER(w) ((uint8_t)((w) & 0xFFu))
+#define PS_SEM_WORD_OWNER(w) ((uint8_t)((w) & 0x0Fu))
+#define PS_SEM_WORD_CLAIM(w) ((uint8_t)(((w) >> 4) & 0x0Fu))
 #define PS_SEM_WORD_VER(w) ((uint32_t)(w) >> 8)
 
 /* libblkid reports partition offsets and sizes in 512-byte units. */

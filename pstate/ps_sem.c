@@ -205,7 +205,7 @@ int ps_sem_write_marker(void *dst, uint64_t sem_addr, uint32_t sem_size,
 enum {
 	W_MAGIC = 0, W_HDR = 1, W_LOCK = 2, W_LEASE = 3, W_SEQLO = 4,
 	W_SEQHI = 5, W_BREAKS = 6, W_LASTBROKEN = 7, W_WAITERS = 8,
-	W_OWNERS = 16, /* words 9-15 reserved */
+	W_BARRED = 9, W_OWNERS = 16, /* words 10-15 reserved */
 };
 /* Per-owner entry: 4 words from W_OWNERS + 4 * owner. */
 enum { O_SEQLO = 0, O_SEQHI = 1, O_ACQUIRES = 2, O_BREAKS = 3 };
@@ -307,6 +307,7 @@ int ps_sem_attach(struct ps_sem *s, void *win, size_t len, uint64_t win_phys,
 	s->word = s->lease_ms = s->obs_word = 0;
 	s->token = s->renewed_ms = s->obs_since = 0;
 	s->owner = s->held = s->obs_valid = s->broke = s->waiting = 0;
+	s->skip = 0;
 	s->clk = *clk;
 	s->min_lease_ms = m->min_lease_ms;
 	s->timeout_ms = timeout_ms;
@@ -329,9 +330,14 @@ static uint32_t effective_lease(const struct ps_sem *s, uint32_t lease)
 	return lease;
 }
 
+/* The word after w for owner.  A held word keeps w's claim: the slot its
+ * holder, or the holder it broke, may still write into.  A free word has
+ * none: a release ends every write of the hold. */
 static uint32_t next_word(uint32_t w, uint8_t owner)
 {
-	return PS_SEM_WORD(owner, PS_SEM_WORD_VER(w) + 1);
+	uint32_t claim = owner ? (w & 0xF0u) : 0;
+
+	return PS_SEM_WORD(owner | claim, PS_SEM_WORD_VER(w) + 1);
 }
 
 static void bump(uint32_t *mem, unsigned w)
@@ -354,10 +360,17 @@ static int finish_acquire(struct ps_sem *s, uint32_t w, uint8_t victim,
 	st64(mem, W_SEQLO, seq);
 	st64(mem, o + O_SEQLO, seq);
 	bump(mem, o + O_ACQUIRES);
+	s->skip = 0;
 	if (victim) {
 		bump(mem, W_BREAKS);
 		st(mem, W_LASTBROKEN, victim);
 		bump(mem, o + O_BREAKS);
+		/* The broken holder may still land a write in the slot it
+		 * claimed: bar it to later commits (until the next break). */
+		if (PS_SEM_WORD_CLAIM(w)) {
+			st(mem, W_BARRED, PS_SEM_WORD_CLAIM(w));
+			s->skip = 1;
+		}
 	}
 	if (!cas(mem, W_LOCK, w, next_word(w, s->owner)))
 		return PS_SEM_ERR_LOST; /* stalled a whole lease: broken */
@@ -524,6 +537,31 @@ int ps_sem_still_held(struct ps_sem *s, uint64_t token)
 	return ps_sem_renew(s);
 }
 
+int ps_sem_claim(struct ps_sem *s, uint64_t token, uint32_t slot, int force)
+{
+	uint32_t c = slot + 1, nw;
+
+	if (!s || !s->mem || slot >= PS_MAX_SLOTS)
+		return PS_SEM_ERR_INVAL;
+	if (!s->held || token != s->token)
+		return PS_CLAIM_LOST;
+	if (ld(s->mem, W_LOCK) != s->word || ld64(s->mem, W_SEQLO) != token)
+		goto lost;
+	if (!force && ld(s->mem, W_BARRED) == c)
+		return PS_CLAIM_BARRED;
+	/* One CAS records the slot and renews: a holder broken before it
+	 * fails here and never writes the slot. */
+	nw = PS_SEM_WORD(s->owner | c << 4, PS_SEM_WORD_VER(s->word) + 1);
+	if (!cas(s->mem, W_LOCK, s->word, nw))
+		goto lost;
+	s->word = nw;
+	s->renewed_ms = s->clk.now_ms(s->clk.ctx);
+	return s->skip ? PS_CLAIM_BROKE : PS_CLAIM_OK;
+lost:
+	s->held = 0;
+	return PS_CLAIM_LOST;
+}
+
 int ps_sem_release(struct ps_sem *s, uint64_t token)
 {
 	int ok;
@@ -546,6 +584,8 @@ void ps_sem_peek(const struct ps_sem *s, struct ps_sem_state *st_)
 	st_->word = ld(mem, W_LOCK);
 	st_->owner = PS_SEM_WORD_OWNER(st_->word);
 	st_->version = PS_SEM_WORD_VER(st_->word);
+	st_->claim = PS_SEM_WORD_CLAIM(st_->word);
+	st_->barred = (uint8_t)ld(mem, W_BARRED);
 	st_->lease_ms = ld(mem, W_LEASE);
 	st_->seq = ld64(mem, W_SEQLO);
 	st_->breaks = ld(mem, W_BREAKS);
@@ -590,8 +630,14 @@ static int ops_release(void *ctx, uint64_t token)
 	return ps_sem_release(ctx, token);
 }
 
+static int ops_claim(void *ctx, uint64_t token, uint32_t slot, int force)
+{
+	return ps_sem_claim(ctx, token, slot, force);
+}
+
 const struct ps_lock_ops ps_sem_lock_ops = {
 	.acquire = ops_acquire,
 	.still_held = ops_still_held,
 	.release = ops_release,
+	.claim = ops_claim,
 };

@@ -114,6 +114,17 @@ const struct ps_disk *ps_store_disk(const struct ps_store *s)
 	return &s->disk;
 }
 
+int ps_slot_state(const struct ps_disk *d, uint32_t i)
+{
+	if (!d || i >= d->slot_count)
+		return PS_ERR_INVAL;
+	if ((int)i == d->base)
+		return PS_SLOT_CURRENT;
+	if (d->slot[i].damage)
+		return PS_SLOT_DAMAGED;
+	return d->slot[i].valid_hdr ? PS_SLOT_OLDER : PS_SLOT_FREE;
+}
+
 void ps_store_set_writer(struct ps_store *s, struct ps_lock *lock,
 			 uint8_t owner)
 {

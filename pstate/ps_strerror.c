@@ -44,6 +44,8 @@ static const char *const ps_errors[PS_ERR_LAST - PS_ERR_FIRST + 1] = {
 	AT(PS_ERR_BADREF) = "reference to an element that does not exist",
 	AT(PS_ERR_INUSE) = "element is still referenced by another element",
 	AT(PS_ERR_NOFIELD) = "no such field for this kind of element",
+	AT(PS_ERR_GENERATION) =
+		"store generation counter exhausted: re-initialise the store",
 };
 
 #undef AT

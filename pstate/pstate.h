@@ -73,7 +73,7 @@ extern "C" {
  * ps_strerror and a code means the same thing whichever layer produced it.
  * Ranges: store and media -101 .. -113, partitions -114 .. -122, discovery
  * -123 .. -125, configuration edits -126 .. -131 (a missing element is
- * PSF_ERR_NOTFOUND), semaphore -200 .. -210 (left where the semaphore protocol
+ * PSF_ERR_NOTFOUND), store again -132, semaphore -200 .. -210 (left where the semaphore protocol
  * document put them).
  */
 enum ps_err {
@@ -113,6 +113,7 @@ enum ps_err {
 	PS_ERR_BADREF = -129,    /* reference names no existing element       */
 	PS_ERR_INUSE = -130,     /* element still referenced by another       */
 	PS_ERR_NOFIELD = -131,   /* no such field for this kind of element    */
+	PS_ERR_GENERATION = -132,/* the store's generation would wrap         */
 	/* Semaphore (sections 8, 9). */
 	PS_SEM_ERR_BUSY = -200,      /* held by a live owner; not waiting    */
 	PS_SEM_ERR_TIMEOUT = -201,   /* held by a live owner for the whole wait */
@@ -128,7 +129,7 @@ enum ps_err {
 };
 /* The two contiguous ranges of the codes above (as positive numbers). */
 #define PS_ERR_FIRST 101
-#define PS_ERR_LAST 131
+#define PS_ERR_LAST 132
 #define PS_SEM_ERR_FIRST 200
 #define PS_SEM_ERR_LAST 210
 /* The semaphore code says "success" in its own words. */
@@ -314,6 +315,11 @@ struct ps_slot {
 	uint64_t timestamp;      /* seconds since 1970 UTC, 0 = unknown */
 	uint8_t raw[PS_SLOT_HDR_SIZE];  /* the header bytes as read (even
 					   when invalid, by ps_read) */
+	/* Set by ps_read for a slot it tried and found damaged: a valid
+	 * header newer than the store, whose body fails its CRC
+	 * (PS_ERR_NOSLOT) or the format's checks (that PSF_ERR_*).  Such a
+	 * slot is free for readers and committers alike; 0 otherwise. */
+	int damage;
 };
 
 /*
@@ -350,8 +356,11 @@ struct ps_format_opts {
  * flush between phases.  Destroys any store on the media.  sector_buf is
  * one sector of scratch.  Not atomic: a crash leaves either "no store"
  * (PS_ERR_NOSTORE) or the new store, never the old one half-erased and
- * readable.  On success d describes the new media, ready for ps_commit
- * (the initial store is generation 1 in slot 0).
+ * readable.  Then the media is read back as a reader would see it: the
+ * geometry (ps_read's errors) and slot 0 (PS_ERR_CONFLICT when its header,
+ * PS_ERR_IO when its body is not what was written).  On success d
+ * describes the new media, ready for ps_commit (the initial store is
+ * generation 1 in slot 0).
  */
 int ps_format(struct ps_disk *d, struct ps_media *m,
 	      const struct ps_format_opts *o, void *sector_buf);
@@ -366,7 +375,8 @@ uint32_t ps_slot_capacity(const struct ps_disk *d);
  * store into buf (cap bytes; cap >= the store rounded up to a sector, and
  * >= one sector).  A slot is valid when its header checks out, its body's
  * CRC matches and the PSF store passes psf_check_full; slots that fail are
- * free, and the next newest is tried.  Never writes and takes no lock:
+ * free (those newer than the store are marked damaged: struct ps_slot's
+ * damage), and the next newest is tried.  Never writes and takes no lock:
  * safe while other processes commit.  The chosen slot's header is read
  * once more before its body, and when a slot fails all headers are read
  * again; if a commit was published meanwhile the read starts over (up to
@@ -396,15 +406,22 @@ struct ps_commit_args {
  * When the store is byte-identical to the base, nothing is written and 0
  * is returned with d->generation unchanged.  Otherwise, under the lock
  * (acquired here unless args->lock is already held): check that the media
- * still has d's base as its newest generation (else PS_ERR_CONFLICT),
- * write the body sectors of the target slot that differ (checking, and so
- * renewing, the lock before each write), flush, check the lock is still
- * held (else PS_ERR_FENCED), write the slot header, flush.  On success d's base is the new slot.  A failure before the
- * header write leaves the old store newest on media.
+ * still has d's base as its newest generation (else PS_ERR_CONFLICT; a
+ * slot ps_read found damaged does not count while its header is as read),
+ * claim the target slot from the lock (the first after the base that the
+ * lock does not bar), write the body sectors of the target slot that
+ * differ (checking, and so renewing, the lock before each write), flush,
+ * check the lock is still held (else PS_ERR_FENCED), write the slot
+ * header, flush, and read back what readers will see (else
+ * PS_ERR_CONFLICT or PS_ERR_IO).  The new generation is the base's + 1,
+ * or + 2 after the lock's hold broke a writing one.  On success d's base
+ * is the new slot.  A failure before the header write leaves the old
+ * store newest on media.
  *
  * Errors: PSF_ERR_* (store invalid), PS_ERR_NOSPACE, PS_ERR_CONFLICT,
  * PS_ERR_FENCED, PS_ERR_LOCK (or the lock's own error), PS_ERR_IO,
- * PS_ERR_RDONLY, PS_ERR_INVAL.
+ * PS_ERR_GENERATION (the generation would pass 2^64 - 1: nothing
+ * written), PS_ERR_RDONLY, PS_ERR_INVAL.
  */
 int ps_commit(struct ps_disk *d, const void *store, void *sector_buf,
 	      const struct ps_commit_args *args);
@@ -429,7 +446,25 @@ struct ps_lock_ops {
 		       uint64_t *token);
 	int (*still_held)(void *ctx, uint64_t token);
 	int (*release)(void *ctx, uint64_t token);
+	/*
+	 * Optional (NULL: a lock that cannot be broken while its holder
+	 * lives, such as a file lock).  Record, under token, that the holder
+	 * is about to write slot `slot`, renewing the lock.  A lock broken
+	 * after its lease remembers the slot its holder was writing (which
+	 * a stalled holder may still write once), and bars it to later
+	 * claims unless force is set.  Returns PS_CLAIM_OK or PS_CLAIM_BROKE
+	 * (claimed; BROKE: this hold broke one that had claimed a slot, so
+	 * the commit skips a generation, docs/store.md section 4),
+	 * PS_CLAIM_BARRED (not claimed), PS_CLAIM_LOST (the lock is no
+	 * longer token's), or a negative error.
+	 */
+	int (*claim)(void *ctx, uint64_t token, uint32_t slot, int force);
 };
+
+#define PS_CLAIM_OK 0
+#define PS_CLAIM_BROKE 1
+#define PS_CLAIM_BARRED 2
+#define PS_CLAIM_LOST 3
 
 struct ps_lock {
 	const struct ps_lock_ops *ops;
@@ -472,6 +507,18 @@ const void *ps_store_data(const struct ps_store *s, uint32_t *len);
 uint64_t ps_store_generation(const struct ps_store *s);
 /* The media state behind the handle (geometry, slot headers). */
 const struct ps_disk *ps_store_disk(const struct ps_store *s);
+
+/* What `check` says of a slot of d (as ps_read left it). */
+enum ps_slot_state {
+	PS_SLOT_FREE = 0,        /* no valid header, or a torn commit */
+	PS_SLOT_CURRENT,         /* d's base: the store */
+	PS_SLOT_OLDER,           /* a valid header of an older generation */
+	PS_SLOT_DAMAGED,         /* a newer generation whose body fails
+				    (slot->damage says how): skipped */
+};
+
+/* The state of slot i of d, or PS_ERR_INVAL (no d, i out of range). */
+int ps_slot_state(const struct ps_disk *d, uint32_t i);
 
 /* Commit with this lock (NULL: single writer) and owner from now on. */
 void ps_store_set_writer(struct ps_store *s, struct ps_lock *lock,
@@ -761,7 +808,7 @@ int ps_locate(struct ps_disc_result *res, const char *ports_conf,
 #define PS_SEM_SIZE 192u
 #define PS_SEM_OWNER_SLOTS 8u
 
-/* Owner ids (lock word bits 0-7): the PS_OWNER_* of section 3.  0 means
+/* Owner ids (lock word bits 0-3): the PS_OWNER_* of section 3.  0 means
  * free; 5-7 are reserved. */
 #define PS_SEM_OWNER_BMC 1u
 #define PS_SEM_OWNER_AGENT 2u
@@ -869,6 +916,7 @@ struct ps_sem {
 	uint8_t obs_valid;
 	uint8_t broke;          /* the last acquire broke a stale hold */
 	uint8_t waiting;        /* our bit is set in the waiters word */
+	uint8_t skip;           /* this hold broke one that had claimed a slot */
 	uint32_t obs_word;
 	uint64_t obs_since;
 };
@@ -905,6 +953,17 @@ int ps_sem_renew(struct ps_sem *s);
  * on success, so the caller has a full lease from this moment. */
 int ps_sem_still_held(struct ps_sem *s, uint64_t token);
 
+/*
+ * Before writing into a slot of the store: record slot (0..7) in the lock
+ * word, which also renews.  A breaker bars the slot its victim claimed to
+ * later claims (docs/semaphore.md 4.6): such a claim returns
+ * PS_CLAIM_BARRED unless force is set.  Returns, as ps_lock_ops' claim,
+ * PS_CLAIM_OK, PS_CLAIM_BROKE (claimed by a hold that broke a claiming
+ * one), PS_CLAIM_BARRED, PS_CLAIM_LOST (broken, or not this token's), or
+ * PS_SEM_ERR_INVAL.
+ */
+int ps_sem_claim(struct ps_sem *s, uint64_t token, uint32_t slot, int force);
+
 /* Release.  PS_SEM_ERR_LOST if it had been broken (nothing to release). */
 int ps_sem_release(struct ps_sem *s, uint64_t token);
 
@@ -915,6 +974,8 @@ struct ps_sem_state {
 	uint8_t owner;          /* 0 = free */
 	uint8_t last_broken_owner;
 	uint32_t version;
+	uint8_t claim;          /* slot + 1 the holder is writing, 0 none */
+	uint8_t barred;         /* slot + 1 barred by the last break, 0 none */
 	uint32_t lease_ms;
 	uint64_t seq;
 	uint32_t breaks;

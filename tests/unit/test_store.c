@@ -571,8 +571,10 @@ static int fl_release(void *ctx, uint64_t token)
 	return 0;
 }
 
-static const struct ps_lock_ops fl_ops = { fl_acquire, fl_still_held,
-					   fl_release };
+static const struct ps_lock_ops fl_ops = {
+	.acquire = fl_acquire, .still_held = fl_still_held,
+	.release = fl_release,
+};
 
 static void test_fencing(void **state)
 {
