@@ -302,10 +302,17 @@ static int fresh_release(void *ctx, uint64_t token)
 					   token);
 }
 
+static int fresh_claim(void *ctx, uint64_t token, uint32_t slot, int force)
+{
+	return ps_sem_sys_lock_ops.claim(&((struct ps_opened *)ctx)->sem,
+					 token, slot, force);
+}
+
 static const struct ps_lock_ops fresh_lock_ops = {
 	.acquire = fresh_acquire,
 	.still_held = fresh_still_held,
 	.release = fresh_release,
+	.claim = fresh_claim,
 };
 
 int ps_open_key(const struct ps_opened *o, char *buf, size_t len)

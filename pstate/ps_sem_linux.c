@@ -701,10 +701,26 @@ static int sys_release(void *ctx, uint64_t token)
 	return flock(s->lock_fd, LOCK_UN) == 0 ? PS_SEM_OK : PS_SEM_ERR_IO;
 }
 
+/* pstate.h: the slot a commit is about to write, recorded in the lock
+ * word so that a breaker bars it (docs/semaphore.md 4.6).  A flock is
+ * never broken while its holder lives, so there is nothing to record. */
+static int sys_claim(void *ctx, uint64_t token, uint32_t slot, int force)
+{
+	struct ps_sem_sys *s = ctx;
+
+	if (!s)
+		return PS_SEM_ERR_INVAL;
+	if (s->mode == PS_SEM_MODE_FLOCK)
+		return s->flock_held && token == s->flock_token
+			       ? PS_CLAIM_OK : PS_CLAIM_LOST;
+	return ps_sem_claim(&s->sem, token, slot, force);
+}
+
 const struct ps_lock_ops ps_sem_sys_lock_ops = {
 	.acquire = sys_acquire,
 	.still_held = sys_still_held,
 	.release = sys_release,
+	.claim = sys_claim,
 };
 
 /* ------------------------------------------------------------ simulation */

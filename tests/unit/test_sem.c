@@ -794,6 +794,13 @@ static void test_sim_open(void **state)
 	assert_int_equal(ps_sem_sys_lock_ops.still_held(&a, ta), 1);
 	OK(ps_sem_sys_peek(&b, &st));
 	assert_int_equal(st.owner, 2);
+	/* The slot a commit writes is recorded where a breaker sees it. */
+	assert_non_null(ps_sem_sys_lock_ops.claim);
+	assert_int_equal(ps_sem_sys_lock_ops.claim(&a, ta, 2, 0), PS_CLAIM_OK);
+	assert_int_equal(ps_sem_sys_lock_ops.claim(&b, ta + 1, 2, 0),
+			 PS_CLAIM_LOST);
+	OK(ps_sem_sys_peek(&b, &st));
+	assert_int_equal(st.claim, 3);
 	OK(ps_sem_sys_lock_ops.release(&a, ta));
 	OK(ps_sem_sys_lock_ops.acquire(&b, 4, 5000, &tb));
 	assert_int_equal(tb, ta + 1);
@@ -844,6 +851,11 @@ static void test_sim_fallback_flock(void **state)
 			 PS_SEM_ERR_TIMEOUT);
 	assert_int_equal(ps_sem_sys_lock_ops.still_held(&a, ta), 1);
 	assert_int_equal(ps_sem_sys_lock_ops.still_held(&a, ta + 1), 0);
+	/* A flock is never broken while its holder lives: a claim is the
+	 * holder's as long as the token is. */
+	assert_int_equal(ps_sem_sys_lock_ops.claim(&a, ta, 1, 0), PS_CLAIM_OK);
+	assert_int_equal(ps_sem_sys_lock_ops.claim(&a, ta + 1, 1, 0),
+			 PS_CLAIM_LOST);
 	OK(ps_sem_sys_lock_ops.release(&a, ta));
 	assert_int_equal(ps_sem_sys_lock_ops.still_held(&a, ta), 0);
 	OK(ps_sem_sys_lock_ops.acquire(&b, 4, 5000, &tb));
