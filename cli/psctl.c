@@ -21,6 +21,8 @@
 #include "pstate.h"
 #include "psctl.h"
 #include "psctl_bmc.h"
+#include "psctl_jsonw.h"
+#include "psctl_util.h"
 
 #define PSCTL_VERSION "0.1"
 /* The embedded default image, used when no USB key holds a store and
@@ -138,34 +140,6 @@ int psctl_error(struct psctl_ctx *c, const char *cmd, const char *field,
 }
 
 /* ------------------------------------------------------------ helpers */
-
-/* "64M", "4MiB", "1g", "512": bytes.  -1 on a malformed or huge value. */
-static int parse_size(const char *s, uint64_t *out)
-{
-	char *end;
-	unsigned long long v;
-	unsigned shift = 0;
-
-	if (!s || *s < '0' || *s > '9')
-		return -1;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno)
-		return -1;
-	switch (*end) {
-	case 'k': case 'K': shift = 10; end++; break;
-	case 'm': case 'M': shift = 20; end++; break;
-	case 'g': case 'G': shift = 30; end++; break;
-	case 't': case 'T': shift = 40; end++; break;
-	default: break;
-	}
-	if (shift && (!strcmp(end, "iB") || !strcmp(end, "B")))
-		end += strlen(end);
-	if (*end || (shift && v > (~0ull >> shift)))
-		return -1;
-	*out = (uint64_t)v << shift;
-	return 0;
-}
 
 /* Read a whole file (or "-": stdin), up to MAX_INPUT bytes, terminated. */
 static int read_file(struct psctl_ctx *c, const char *path, char **out,
@@ -874,15 +848,17 @@ static int init_parse(struct psctl_ctx *c, int argc, char **argv,
 		else if (!strcmp(argv[i], "--size") ||
 			 !strcmp(argv[i], "--part-size")) {
 			int part = argv[i][2] == 'p';
+			const char *why = "zero";
 			uint64_t n;
 
 			if (!(v = opt_value(c, argc, argv, &i)))
 				return PSCTL_EXIT_USAGE;
-			if (parse_size(v, &n) || n == 0)
+			/* The library's one size rule; bare digits: bytes. */
+			if (ps_parse_size(v, strlen(v), 1, &n, &why) || n == 0)
 				return psctl_error(c, "init", argv[i - 1], v,
 						   PSCTL_EXIT_INVALID,
-						   "not a size (e.g. 64M, "
-						   "4MiB, 1G)");
+						   "not a size: %s (e.g. 64M, "
+						   "4MiB, 1G)", why);
 			if (part)
 				o->part_size = n;
 			else
@@ -1081,9 +1057,9 @@ static int cmd_init(struct psctl_ctx *c, int argc, char **argv)
 
 /* ------------------------------------------------------------ scan */
 
-static void json_str(FILE *o, const char *s, size_t n);
 
-static void scan_default(struct psctl_ctx *c, int chosen, int *usable)
+static void scan_default(struct psctl_ctx *c, struct psctl_jw *w, int chosen,
+			 int *usable)
 {
 	struct target t = { 0 };
 	char reason[400] = "";
@@ -1102,12 +1078,17 @@ static void scan_default(struct psctl_ctx *c, int chosen, int *usable)
 						  sizeof reason);
 	*usable = rc == 0;
 	st = chosen ? "not-used" : rc == 0 ? "chosen" : "unusable";
-	if (c->json) {
-		fprintf(c->out, "  {\"port\": \"default\", \"device\": ");
-		json_str(c->out, t.path, strlen(t.path));
-		fprintf(c->out, ", \"status\": \"%s\", \"reason\": ", st);
-		json_str(c->out, reason, strlen(reason));
-		fprintf(c->out, "}\n");
+	if (w) {
+		psctl_jw_obj(w, 0);
+		psctl_jw_key(w, "port");
+		psctl_jw_str(w, "default");
+		psctl_jw_key(w, "device");
+		psctl_jw_str(w, t.path);
+		psctl_jw_key(w, "status");
+		psctl_jw_str(w, st);
+		psctl_jw_key(w, "reason");
+		psctl_jw_str(w, reason);
+		psctl_jw_end(w);
 		return;
 	}
 	fprintf(c->out, "%-10s %-9s %-9s %s  %-10s %s%s\n", "default",
@@ -1115,9 +1096,34 @@ static void scan_default(struct psctl_ctx *c, int chosen, int *usable)
 		: "", reason);
 }
 
+static void scan_json(struct psctl_jw *w, const struct ps_disc_cand *k)
+{
+	char id[8];
+
+	psctl_jw_obj(w, 0);
+	psctl_jw_key(w, "port");
+	psctl_jw_str(w, k->port_path);
+	psctl_jw_key(w, "kind");
+	psctl_jw_str(w, ps_port_kind_name(k->kind));
+	psctl_jw_key(w, "vid");
+	snprintf(id, sizeof id, "%04x", k->vid);
+	psctl_jw_str(w, id);
+	psctl_jw_key(w, "pid");
+	snprintf(id, sizeof id, "%04x", k->pid);
+	psctl_jw_str(w, id);
+	psctl_jw_key(w, "device");
+	psctl_jw_str(w, k->dev);
+	psctl_jw_key(w, "status");
+	psctl_jw_str(w, ps_disc_status_name(k->status));
+	psctl_jw_key(w, "reason");
+	psctl_jw_str(w, k->reason);
+	psctl_jw_end(w);
+}
+
 static int cmd_scan(struct psctl_ctx *c, int argc, char **argv)
 {
 	struct ps_disc_result *res = disc_result();
+	struct psctl_jw w;
 	char err[512] = "", line[1024];
 	int i, usable, all = has_flag(argc, argv, "--all");
 	int rc;
@@ -1129,8 +1135,9 @@ static int cmd_scan(struct psctl_ctx *c, int argc, char **argv)
 	if (rc < 0 && rc != PS_ERR_NOSTORE && rc != PS_DISC_ENONE &&
 	    rc != PS_DISC_EUSB)
 		return psctl_error(c, "scan", NULL, NULL, rc, "%s", err);
+	psctl_jw_init(&w, c->out);
 	if (c->json)
-		fprintf(c->out, "[\n");
+		psctl_jw_arr(&w, 1);
 	else if (rc < 0)
 		fprintf(c->out, "# %s\n", err);
 	for (i = 0; i < res->n; i++) {
@@ -1141,19 +1148,13 @@ static int cmd_scan(struct psctl_ctx *c, int argc, char **argv)
 			fprintf(c->out, "%s\n", line);
 			continue;
 		}
-		fprintf(c->out, "  {\"port\": \"%s\", \"kind\": \"%s\", "
-			"\"vid\": \"%04x\", \"pid\": \"%04x\", \"device\": ",
-			k->port_path, ps_port_kind_name(k->kind), k->vid,
-			k->pid);
-		json_str(c->out, k->dev, strlen(k->dev));
-		fprintf(c->out, ", \"status\": \"%s\", \"reason\": ",
-			ps_disc_status_name(k->status));
-		json_str(c->out, k->reason, strlen(k->reason));
-		fprintf(c->out, "},\n");
+		scan_json(&w, k);
 	}
-	scan_default(c, rc >= 0, &usable);
-	if (c->json)
-		fprintf(c->out, "]\n");
+	scan_default(c, c->json ? &w : NULL, rc >= 0, &usable);
+	if (c->json) {
+		psctl_jw_end(&w);
+		fputc('\n', c->out);
+	}
 	return rc >= 0 || usable ? 0 : PSCTL_EXIT_IO;
 }
 
@@ -1188,24 +1189,27 @@ struct info_row {
 
 static void info_print(struct psctl_ctx *c, struct info_row *r, int n)
 {
+	struct psctl_jw w;
 	int i;
 
+	psctl_jw_init(&w, c->out);
 	if (c->json)
-		fprintf(c->out, "{\n");
+		psctl_jw_obj(&w, 1);
 	for (i = 0; i < n; i++) {
 		if (!c->json) {
 			fprintf(c->out, "%-14s %s\n", r[i].key, r[i].val);
 			continue;
 		}
-		fprintf(c->out, "  \"%s\": ", r[i].key);
+		psctl_jw_key(&w, r[i].key);
 		if (r[i].num)
-			fputs(r[i].val, c->out);
+			psctl_jw_num_text(&w, r[i].val);
 		else
-			json_str(c->out, r[i].val, strlen(r[i].val));
-		fprintf(c->out, "%s\n", i + 1 < n ? "," : "");
+			psctl_jw_str(&w, r[i].val);
 	}
-	if (c->json)
-		fprintf(c->out, "}\n");
+	if (c->json) {
+		psctl_jw_end(&w);
+		fputc('\n', c->out);
+	}
 }
 
 #define ROW(k, isnum, ...) do { \
@@ -1341,252 +1345,6 @@ static int cmd_check(struct psctl_ctx *c, int argc, char **argv)
 	return 0;
 }
 
-/* ------------------------------------------------------------ JSON */
-
-static void json_str(FILE *o, const char *s, size_t n)
-{
-	size_t i;
-
-	fputc('"', o);
-	for (i = 0; i < n; i++) {
-		unsigned char ch = (unsigned char)s[i];
-
-		if (ch == '"' || ch == '\\')
-			fprintf(o, "\\%c", ch);
-		else if (ch == '\n')
-			fputs("\\n", o);
-		else if (ch < 0x20 || ch == 0x7f)
-			fprintf(o, "\\u%04x", ch);
-		else
-			fputc(ch, o);
-	}
-	fputc('"', o);
-}
-
-static void json_hex(FILE *o, const uint8_t *p, size_t n, const char *sep)
-{
-	size_t i;
-
-	fputc('"', o);
-	for (i = 0; i < n; i++)
-		fprintf(o, "%s%02x", i && sep ? sep : "", p[i]);
-	fputc('"', o);
-}
-
-static void json_uuid(FILE *o, const uint8_t *u)
-{
-	int i;
-
-	fputc('"', o);
-	for (i = 0; i < 16; i++)
-		fprintf(o, "%s%02x", i == 4 || i == 6 || i == 8 || i == 10
-				     ? "-" : "", u[i]);
-	fputc('"', o);
-}
-
-static const char *enum_name(const struct psf_enum_name *t, uint64_t v)
-{
-	for (; t && t->name; t++)
-		if (t->value == v)
-			return t->name;
-	return NULL;
-}
-
-static void json_flags(FILE *o, const struct psf_enum_name *t, uint64_t v)
-{
-	int first = 1;
-
-	fputc('[', o);
-	for (; t && t->name; t++)
-		if (t->value && (v & t->value) == t->value) {
-			fprintf(o, "%s\"%s\"", first ? "" : ", ", t->name);
-			v &= ~(uint64_t)t->value;
-			first = 0;
-		}
-	if (v)
-		fprintf(o, "%s%llu", first ? "" : ", ", (unsigned long long)v);
-	fputc(']', o);
-}
-
-static void json_field(FILE *o, const struct psf_node *n,
-		       const struct psf_field_desc *f)
-{
-	uint8_t b[16];
-	uint64_t v = 0;
-	const char *nm;
-
-	if (f->type == PSF_FT_UUID || f->type == PSF_FT_MAC) {
-		memset(b, 0, sizeof b);
-		psf_node_field_get_bytes(n, f->name, b, f->width);
-		if (f->type == PSF_FT_UUID)
-			json_uuid(o, b);
-		else
-			json_hex(o, b, 6, ":");
-		return;
-	}
-	psf_node_field_get(n, f->name, &v);
-	if (f->type == PSF_FT_ENUM && (nm = enum_name(f->names, v)))
-		fprintf(o, "\"%s\"", nm);
-	else if (f->type == PSF_FT_FLAGS)
-		json_flags(o, f->names, v);
-	else
-		fprintf(o, "%llu", (unsigned long long)v);
-}
-
-/* Lossless: only the fields wholly inside the stored payload (a record an
- * older tool wrote is shorter), then any bytes past every known field as
- * "extra"; a payload that ends inside a field is written as "hex". */
-static int json_record_fits(const struct psf_node *n,
-			    const struct psf_elem_desc *d)
-{
-	int i;
-
-	for (i = 0; i < d->nfields; i++)
-		if (d->fields[i].off < n->len &&
-		    n->len < (uint32_t)d->fields[i].off + d->fields[i].width)
-			return 0;
-	return 1;
-}
-
-static void json_record(FILE *o, const struct psf_node *n,
-			const struct psf_elem_desc *d)
-{
-	uint32_t end = 0, fe;
-	int i, first = 1;
-
-	for (i = 0; i < d->nfields; i++) {
-		fe = (uint32_t)d->fields[i].off + d->fields[i].width;
-		if (fe > end)
-			end = fe;
-	}
-	fprintf(o, ", \"fields\": {");
-	for (i = 0; i < d->nfields; i++) {
-		const struct psf_field_desc *f = &d->fields[i];
-
-		if ((uint32_t)f->off + f->width > n->len)
-			continue;
-		fprintf(o, "%s\"%s\": ", first ? "" : ", ", f->name);
-		json_field(o, n, f);
-		first = 0;
-	}
-	fputc('}', o);
-	/* Bytes a newer schema added: kept, so export loses nothing. */
-	if (n->len > end) {
-		fprintf(o, ", \"extra\": ");
-		json_hex(o, n->data + end, n->len - end, NULL);
-	}
-}
-
-static void json_list(FILE *o, const struct psf_node *n,
-		      const struct psf_elem_desc *d)
-{
-	uint32_t i, w = d->item_len ? d->item_len : 1;
-	const char *bn;
-
-	fprintf(o, ", \"items\": [");
-	for (i = 0; i + w <= n->len; i += w) {
-		if (i)
-			fprintf(o, ", ");
-		if (n->sig == PSF_BOOT_ORDER &&
-		    (bn = psf_boot_device_name(n->data[i])))
-			fprintf(o, "\"%s\"", bn);
-		else if (n->sig == PSF_BOOT_ORDER)
-			fprintf(o, "%u", n->data[i]);
-		else
-			json_hex(o, n->data + i, w,
-				 n->sig == PSF_MAC_LIST ? ":" : NULL);
-	}
-	fputc(']', o);
-}
-
-/* Strict UTF-8 (RFC 3629: no overlongs, surrogates or values past
- * U+10FFFF), so any JSON reader takes the string as it is. */
-static int json_utf8_ok(const uint8_t *p, size_t n)
-{
-	size_t i = 0, k, need;
-	uint32_t cp, min;
-
-	while (i < n) {
-		uint8_t b = p[i];
-
-		if (b < 0x80) {
-			i++;
-			continue;
-		}
-		if ((b & 0xe0) == 0xc0)
-			need = 1, cp = b & 0x1f, min = 0x80;
-		else if ((b & 0xf0) == 0xe0)
-			need = 2, cp = b & 0x0f, min = 0x800;
-		else if ((b & 0xf8) == 0xf0)
-			need = 3, cp = b & 0x07, min = 0x10000;
-		else
-			return 0;
-		if (n - i - 1 < need)
-			return 0;
-		for (k = 1; k <= need; k++) {
-			if ((p[i + k] & 0xc0) != 0x80)
-				return 0;
-			cp = cp << 6 | (p[i + k] & 0x3f);
-		}
-		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-			return 0;
-		i += need + 1;
-	}
-	return 1;
-}
-
-static int json_all_zero(const uint8_t *p, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (p[i])
-			return 0;
-	return 1;
-}
-
-static void json_node(FILE *o, const struct psf_node *n, int ind)
-{
-	const struct psf_elem_desc *d = psf_schema_lookup(n->sig);
-	const struct psf_node *k;
-
-	fprintf(o, "%*s{\"element\": ", ind, "");
-	if (d)
-		fprintf(o, "\"%s\"", d->name);
-	else
-		fprintf(o, "\"0x%08x\"", n->sig);
-	if (PSF_SIG_IS_CONTAINER(n->sig)) {
-		fprintf(o, ", \"children\": [%s", n->first ? "\n" : "");
-		for (k = n->first; k; k = k->next) {
-			json_node(o, k, ind + 2);
-			fprintf(o, "%s\n", k->next ? "," : "");
-		}
-		fprintf(o, "%*s]}", n->first ? ind : 0, "");
-		return;
-	}
-	/* Whatever a typed form cannot carry exactly is written as "hex":
-	 * a string that is not UTF-8, a list that is not whole items, a pad
-	 * that is not zeros, a record cut inside a field. */
-	if (d && d->kind == PSF_KIND_STRING &&
-	    json_utf8_ok(n->data, n->len)) {
-		fprintf(o, ", \"value\": ");
-		json_str(o, (const char *)n->data, n->len);
-	} else if (d && d->kind == PSF_KIND_RECORD &&
-		   json_record_fits(n, d)) {
-		json_record(o, n, d);
-	} else if (d && d->kind == PSF_KIND_LIST &&
-		   n->len % (d->item_len ? d->item_len : 1) == 0) {
-		json_list(o, n, d);
-	} else if (d && d->kind == PSF_KIND_PAD &&
-		   json_all_zero(n->data, n->len)) {
-		fprintf(o, ", \"bytes\": %u", n->len);
-	} else {
-		fprintf(o, ", \"hex\": ");
-		json_hex(o, n->data, n->len, NULL);
-	}
-	fputc('}', o);
-}
-
 static int export_json(struct psctl_ctx *c, const struct psf_tree *t,
 		       const char *path)
 {
@@ -1597,12 +1355,7 @@ static int export_json(struct psctl_ctx *c, const struct psf_tree *t,
 
 	if (!o)
 		return psctl_error(c, g.cmd, NULL, NULL, PS_ERR_NOMEM, NULL);
-	fprintf(o, "{\"format\": \"%u.%u\", \"schema\": %u, \"flags\": %u, "
-		"\"generation\": %llu, \"root\":\n", PSF_FORMAT_MAJOR,
-		t->minor, t->schema_version, t->flags,
-		store_generation(c));
-	json_node(o, t->root, 0);
-	fprintf(o, "\n}\n");
+	psctl_export_json(o, t, store_generation(c));
 	fclose(o);
 	rc = write_out(c, path, mem, len);
 	free(mem);

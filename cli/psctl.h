@@ -9,6 +9,9 @@
  *                  operations in libpstate (pstate.h, "Configuration")
  *   psctl_shell.c  the interactive shell (libedit)
  *   psctl_json.c   the JSON form read by `import` (json-c)
+ *   psctl_jsonout.c the JSON form `export --json` writes
+ *   psctl_jsonw.c  the JSON writer of every JSON output (psctl_jsonw.h)
+ *   psctl_util.c   small helpers shared by the parts (psctl_util.h)
  *   psctl_serial.c serial-port allocation commands (`serial allocate|free`)
  *   psctl_bmc.c    the management-side client: OEM commands to a server's
  *                  BMC over IPMI LAN (`--bmc`, docs/ipmi-oem.md)
@@ -141,6 +144,11 @@ int psctl_run(struct psctl_ctx *c, int argc, char **argv);
 struct psf_tree;
 int psctl_json_parse(const char *in, size_t len, struct psf_tree **out,
 		     char *msg, size_t cap);
+
+/* The JSON form of the store tree t, generation generation, to o: what
+ * `export --json` writes (psctl_jsonout.c). */
+void psctl_export_json(FILE *o, const struct psf_tree *t,
+		       unsigned long long generation);
 
 /* The shell (psctl_shell.c); returns the exit code. */
 int psctl_shell(struct psctl_ctx *c);

@@ -30,19 +30,15 @@
 
 #include "psctl.h"
 #include "psctl_bmc.h"
+#include "psctl_jsonw.h"
+#include "psctl_util.h"
 #include "psf_schema.h"
 #include "psf_tree.h"
 
-/* The IANA number of the OEM commands: the shim's default (BMC_SHIM_IANA,
- * RFC 5612's documentation number). */
-#define IANA0 0xd9
-#define IANA1 0x7e
-#define IANA2 0x00
-#define CHUNK 16u
-#define STAGE_MAX 4096u
-#define IPMI_PORT 623u
-#define PRIV_OPERATOR 3
-#define PRIV_ADMIN 4
+#define CHUNK BMC_SHIM_CHUNK_MAX
+#define STAGE_MAX BMC_SHIM_STAGE_MAX
+#define PRIV_OPERATOR BMC_PRIV_OPERATOR
+#define PRIV_ADMIN BMC_PRIV_ADMIN
 /* A session that gets no answer fails after about 2 s (-N 1 -R 1); a
  * whole run is bounded by RUN_MS plus PER_CMD_MS per command. */
 #define RUN_MS 15000
@@ -70,31 +66,31 @@ static void say(char *err, size_t n, const struct psctl_bmc *b,
 const char *psctl_bmc_cc_text(uint8_t cc)
 {
 	switch (cc) {
-	case 0x80: return "bad session or chunk order";
-	case 0x81: return "the store changed since it was read (or the "
+	case BMC_CC_SEQUENCE: return "bad session or chunk order";
+	case BMC_CC_STALE: return "the store changed since it was read (or the "
 			  "lock was lost)";
-	case 0x82: return "conflicts with the store (a value in use, a "
+	case BMC_CC_CONFLICT: return "conflicts with the store (a value in use, a "
 			  "profile assigned elsewhere, or a new schema "
 			  "problem)";
-	case 0xC0: return "the store's semaphore is held by another writer";
-	case 0xC1: return "unknown command (does this BMC serve the pstate "
+	case BMC_CC_BUSY: return "the store's semaphore is held by another writer";
+	case BMC_CC_INVALID_CMD: return "unknown command (does this BMC serve the pstate "
 			  "OEM commands?)";
-	case 0xC4: return "out of space (store, slot, result buffer, or no "
+	case BMC_CC_OUT_OF_SPACE: return "out of space (store, slot, result buffer, or no "
 			  "free port)";
-	case 0xC7: return "request length does not match the command";
-	case 0xC8: return "a length past a limit";
-	case 0xC9: return "parameter out of range";
-	case 0xCB: return "not present (no such path, VM or profile)";
-	case 0xCC: return "invalid data (unknown operation, malformed "
+	case BMC_CC_BAD_LENGTH: return "request length does not match the command";
+	case BMC_CC_TOO_LONG: return "a length past a limit";
+	case BMC_CC_OUT_OF_RANGE: return "parameter out of range";
+	case BMC_CC_NOT_PRESENT: return "not present (no such path, VM or profile)";
+	case BMC_CC_INVALID_DATA: return "invalid data (unknown operation, malformed "
 			  "element, bad name, host name, mode or count)";
-	case 0xD4: return "insufficient privilege (writes need an "
+	case BMC_CC_PRIVILEGE: return "insufficient privilege (writes need an "
 			  "administrator session)";
-	case 0xD5: return "host powered on: the BMC refuses writes in this "
+	case BMC_CC_POWER_STATE: return "host powered on: the BMC refuses writes in this "
 			  "power state (power it off first: psctl --bmc ... "
 			  "bmc power off)";
-	case 0xD6: return "this BMC has no semaphore: it cannot hold the "
+	case BMC_CC_NO_SEMAPHORE: return "this BMC has no semaphore: it cannot hold the "
 			  "store's lock for a sequence of writes";
-	case 0xFF: return "media I/O error, or no valid store on the "
+	case BMC_CC_UNSPECIFIED: return "media I/O error, or no valid store on the "
 			  "server's key";
 	default: return "unexpected completion code";
 	}
@@ -103,13 +99,13 @@ const char *psctl_bmc_cc_text(uint8_t cc)
 int psctl_bmc_cc_exit(uint8_t cc)
 {
 	switch (cc) {
-	case 0x81: case 0x82: case 0xC0:
+	case BMC_CC_STALE: case BMC_CC_CONFLICT: case BMC_CC_BUSY:
 		return PSCTL_EXIT_CONFLICT;
-	case 0xC7: case 0xC8: case 0xC9: case 0xCC:
+	case BMC_CC_BAD_LENGTH: case BMC_CC_TOO_LONG: case BMC_CC_OUT_OF_RANGE: case BMC_CC_INVALID_DATA:
 		return PSCTL_EXIT_INVALID;
-	case 0xCB:
+	case BMC_CC_NOT_PRESENT:
 		return PSCTL_EXIT_NOTFOUND;
-	case 0xD5:
+	case BMC_CC_POWER_STATE:
 		return PSCTL_EXIT_POWER;
 	default:
 		return PSCTL_EXIT_IO;
@@ -119,76 +115,65 @@ int psctl_bmc_cc_exit(uint8_t cc)
 static const char *cmd_name(unsigned cmd)
 {
 	switch (cmd) {
-	case 0x01: return "info (0x01)";
-	case 0x10: return "read begin (0x10)";
-	case 0x11: return "read argument (0x11)";
-	case 0x12: return "read run (0x12)";
-	case 0x13: return "read chunk (0x13)";
-	case 0x20: return "write begin (0x20)";
-	case 0x21: return "write chunk (0x21)";
-	case 0x22: return "write finish (0x22)";
-	case 0x23: return "write abort (0x23)";
-	case 0x24: return "write result (0x24)";
-	case 0x30: return "lock take (0x30)";
-	case 0x31: return "lock release (0x31)";
+	case BMC_CMD_INFO: return "info";
+	case BMC_CMD_READ_BEGIN: return "read begin";
+	case BMC_CMD_READ_ARG: return "read argument";
+	case BMC_CMD_READ_RUN: return "read run";
+	case BMC_CMD_READ_CHUNK: return "read chunk";
+	case BMC_CMD_WRITE_BEGIN: return "write begin";
+	case BMC_CMD_WRITE_CHUNK: return "write chunk";
+	case BMC_CMD_WRITE_FINISH: return "write finish";
+	case BMC_CMD_WRITE_ABORT: return "write abort";
+	case BMC_CMD_WRITE_RESULT: return "write result";
+	case BMC_CMD_LOCK_TAKE: return "lock take";
+	case BMC_CMD_LOCK_RELEASE: return "lock release";
 	default: return "command";
 	}
 }
 
 /* ------------------------------------------------------------ address */
 
+/* The library's target grammar decides (ps_parse_target, ps_target_norm):
+ * "HOST[:PORT]" is short for "bmc://HOST[:PORT]", and the host comes
+ * from the normal form, so --bmc and a profile's bmc:// target accept
+ * the same text and name the same server alike. */
 int psctl_bmc_parse(const char *s, struct psctl_bmc *b, char *err, size_t n)
 {
-	const char *host = s, *colon;
-	size_t hl;
-	char *end;
-	unsigned long port = IPMI_PORT;
+	char full[PS_CFG_TEXT_MAX + 8], norm[PS_CFG_TEXT_MAX + 1];
+	const char *why = "not HOST[:PORT]", *host, *colon;
+	size_t off, nl, hl;
+	uint8_t kind;
+	int k;
 
 	if (!s || !*s) {
 		snprintf(err, n, "--bmc: empty address (HOST[:PORT])");
 		return PSCTL_EXIT_USAGE;
 	}
-	if (!strncmp(host, "bmc://", 6))
-		host += 6;
-	if (*host == '[') {                     /* [IPv6]:PORT */
-		const char *rb = strchr(host, ']');
-
-		if (!rb) {
-			snprintf(err, n, "--bmc '%s': no ']' after an IPv6 "
-				 "address", s);
-			return PSCTL_EXIT_INVALID;
-		}
-		hl = (size_t)(rb - host - 1);
-		host++;
-		colon = rb[1] == ':' ? rb + 1 : NULL;
-		if (rb[1] && !colon) {
-			snprintf(err, n, "--bmc '%s': junk after ']'", s);
-			return PSCTL_EXIT_INVALID;
-		}
-	} else {
-		colon = strrchr(host, ':');
-		if (colon && strchr(host, ':') != colon)
-			colon = NULL;           /* a bare IPv6 address */
-		hl = colon ? (size_t)(colon - host) : strlen(host);
-	}
-	if (colon) {
-		errno = 0;
-		port = strtoul(colon + 1, &end, 10);
-		if (errno || *end || end == colon + 1 || port < 1 ||
-		    port > 65535) {
-			snprintf(err, n, "--bmc '%s': port must be 1-65535", s);
-			return PSCTL_EXIT_INVALID;
-		}
-	}
-	if (hl == 0 || hl >= sizeof b->host ||
-	    strspn(host, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-		   "0123456789.-:_%") < hl) {
-		snprintf(err, n, "--bmc '%s': not a host name or address", s);
+	k = snprintf(full, sizeof full, "%s%s", strncasecmp(s,
+		     BMC_SHIM_TARGET_PREFIX, 6) ? BMC_SHIM_TARGET_PREFIX : "",
+		     s);
+	if (k < 0 || (size_t)k > PS_CFG_TEXT_MAX)
+		why = "longer than 255 characters";
+	else if (ps_parse_target(full, (size_t)k, &kind, &off, &nl, &why) ||
+		 kind != PSF_TARGET_PHYSICAL)
+		k = -1;
+	else
+		k = ps_target_norm(full, (size_t)k, norm, sizeof norm, &why);
+	if (k < 0 || (size_t)k > PS_CFG_TEXT_MAX) {
+		snprintf(err, n, "--bmc '%s': %s", s, why);
 		return PSCTL_EXIT_INVALID;
+	}
+	/* norm is "bmc://HOST:PORT", HOST possibly "[IPv6]" */
+	host = norm + 6;
+	colon = strrchr(host, ':');
+	hl = (size_t)(colon - host);
+	if (*host == '[') {
+		host++;
+		hl -= 2;
 	}
 	memcpy(b->host, host, hl);
 	b->host[hl] = 0;
-	b->port = (unsigned)port;
+	b->port = (unsigned)strtoul(colon + 1, NULL, 10);
 	return 0;
 }
 
@@ -466,6 +451,7 @@ struct batch {
 	uint8_t *resp;
 	size_t resp_len;
 	int timed_out;                    /* the run hit its time limit */
+	uint8_t refused;                  /* the command refused, or 0  */
 };
 
 static int batch_add(struct batch *bt, uint8_t cmd, const uint8_t *data,
@@ -486,8 +472,9 @@ static int batch_add(struct batch *bt, uint8_t cmd, const uint8_t *data,
 	bt->req[bt->n].cmd = cmd;
 	bt->req[bt->n].want = (uint16_t)want;
 	bt->n++;
-	k = (size_t)snprintf(line, sizeof line, "raw 0x2e 0x%02x 0x%02x 0x%02x"
-			     " 0x%02x", cmd, IANA0, IANA1, IANA2);
+	k = (size_t)snprintf(line, sizeof line, "raw 0x%02x 0x%02x 0x%02x 0x%02x"
+			     " 0x%02x", BMC_SHIM_NETFN, cmd, BMC_SHIM_IANA0,
+			     BMC_SHIM_IANA1, BMC_SHIM_IANA2);
 	for (i = 0; i < len && k + 6 < sizeof line; i++)
 		k += (size_t)snprintf(line + k, sizeof line - k, " 0x%02x",
 				      data[i]);
@@ -530,7 +517,8 @@ static int batch_parse(struct batch *bt, const char *out)
 	for (i = 0; i < bt->n; i++) {
 		const uint8_t *r = bt->resp + pos;
 
-		if (r[0] != IANA0 || r[1] != IANA1 || r[2] != IANA2)
+		if (r[0] != BMC_SHIM_IANA0 || r[1] != BMC_SHIM_IANA1 ||
+		    r[2] != BMC_SHIM_IANA2)
 			return -1;
 		bt->req[i].off = pos + 3;
 		pos += 3u + bt->req[i].want;
@@ -595,9 +583,10 @@ static int batch_run(const struct psctl_bmc *b, int priv, struct batch *bt,
 	if (!r.exec_failed && !r.timed_out && first_refusal(&r, &cmd, &cc)) {
 		if (cc_out)
 			*cc_out = cc;
-		say(err, n, b, "%s: %s refused with completion code 0x%02x: "
-		    "%s", what, cmd_name(cmd), cc, psctl_bmc_cc_text(
-			    (uint8_t)cc));
+		bt->refused = (uint8_t)cmd;
+		say(err, n, b, "%s: %s (0x%02x) refused with completion code "
+		    "0x%02x: %s", what, cmd_name(cmd), cmd, cc,
+		    psctl_bmc_cc_text((uint8_t)cc));
 		run_free(&r);
 		return psctl_bmc_cc_exit((uint8_t)cc);
 	}
@@ -618,18 +607,6 @@ static int batch_run(const struct psctl_bmc *b, int priv, struct batch *bt,
 	return PSCTL_EXIT_IO;
 }
 
-static void put16(uint8_t *p, unsigned v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	put16(p, v & 0xffff);
-	put16(p + 2, v >> 16);
-}
-
 static int priv_for(const struct psctl_bmc *b, int dflt)
 {
 	return b->priv ? b->priv : dflt;
@@ -644,7 +621,7 @@ int psctl_bmc_info(const struct psctl_bmc *b, struct psctl_bmc_info *info,
 	const uint8_t *a;
 	int rc;
 
-	if (batch_add(&bt, 0x01, NULL, 0, 21)) {
+	if (batch_add(&bt, BMC_CMD_INFO, NULL, 0, BMC_SHIM_INFO_LEN)) {
 		batch_free(&bt);
 		say(err, n, b, "info: out of memory");
 		return PSCTL_EXIT_IO;
@@ -665,8 +642,8 @@ int psctl_bmc_info(const struct psctl_bmc *b, struct psctl_bmc_info *info,
 	info->store_size = psf_le32(a + 9);
 	info->capacity = psf_le32(a + 13);
 	/* The wire says 0 off, 1 aux, 2 on; the struct 0 off, 1 on, 2 aux. */
-	info->host_power = a[17] == 0 ? 0 : a[17] == 1 ? 2 : a[17] == 2 ? 1
-									  : -1;
+	info->host_power = a[17] == BMC_POWER_OFF ? 0
+		: a[17] == BMC_POWER_AUX ? 2 : a[17] == BMC_POWER_ON ? 1 : -1;
 	info->policy = a[18];
 	info->lock_holder = a[19];
 	info->flags = a[20];
@@ -680,7 +657,7 @@ static int begin(const struct psctl_bmc *b, int priv, uint8_t cmd,
 		 uint8_t *session, char *err, size_t n)
 {
 	struct batch bt = { 0 };
-	int rc = batch_add(&bt, cmd, req, len, 1);
+	int rc = batch_add(&bt, cmd, req, len, BMC_SHIM_BEGIN_LEN);
 
 	rc = rc ? PSCTL_EXIT_IO
 		: batch_run(b, priv, &bt, what, NULL, err, n);
@@ -690,7 +667,8 @@ static int begin(const struct psctl_bmc *b, int priv, uint8_t cmd,
 	return rc;
 }
 
-/* Fetch count result bytes through chunk command cmd (0x13 / 0x24). */
+/* Fetch count result bytes through chunk command cmd (READ_CHUNK or
+ * WRITE_RESULT). */
 static int fetch(const struct psctl_bmc *b, int priv, uint8_t cmd,
 		 uint8_t session, size_t count, const char *what,
 		 uint8_t **out, char *err, size_t n)
@@ -710,7 +688,7 @@ static int fetch(const struct psctl_bmc *b, int priv, uint8_t cmd,
 						 : CHUNK;
 
 		req[0] = session;
-		put32(req + 1, (uint32_t)off);
+		psf_put_le32(req + 1, (uint32_t)off);
 		req[5] = (uint8_t)k;
 		rc = batch_add(&bt, cmd, req, 6, k);
 	}
@@ -726,7 +704,8 @@ static int fetch(const struct psctl_bmc *b, int priv, uint8_t cmd,
 	return rc;
 }
 
-/* Chunk commands (0x11 / 0x21) for data, each answering bytes received. */
+/* Chunk commands (READ_ARG or WRITE_CHUNK) for data, each answering the
+ * bytes received. */
 static int add_chunks(struct batch *bt, uint8_t cmd, uint8_t session,
 		      const uint8_t *data, size_t len)
 {
@@ -738,7 +717,7 @@ static int add_chunks(struct batch *bt, uint8_t cmd, uint8_t session,
 		size_t k = len - off < CHUNK ? len - off : CHUNK;
 
 		req[0] = session;
-		put16(req + 1, (unsigned)off);
+		psf_put_le16(req + 1, (uint16_t)off);
 		memcpy(req + 3, data + off, k);
 		rc = batch_add(bt, cmd, req, 3 + k, 2);
 	}
@@ -759,18 +738,19 @@ int psctl_bmc_read(const struct psctl_bmc *b, uint8_t op, const void *arg,
 	*out = NULL;
 	*out_len = 0;
 	snprintf(what, sizeof what, "read op %u", op);
-	if (arg_len > 255) {
-		say(err, n, b, "%s: arguments of %zu bytes (at most 255)",
-		    what, arg_len);
+	if (arg_len > BMC_SHIM_ARGS_MAX) {
+		say(err, n, b, "%s: arguments of %zu bytes (at most %u)",
+		    what, arg_len, BMC_SHIM_ARGS_MAX);
 		return PSCTL_EXIT_INVALID;
 	}
 	req[0] = op;
-	put16(req + 1, (unsigned)arg_len);
-	rc = begin(b, priv, 0x10, req, 3, what, &sess, err, n);
+	psf_put_le16(req + 1, (uint16_t)arg_len);
+	rc = begin(b, priv, BMC_CMD_READ_BEGIN, req, 3, what, &sess, err, n);
 	if (rc)
 		return rc;
-	rc = add_chunks(&bt, 0x11, sess, arg, arg_len) ||
-	     batch_add(&bt, 0x12, &sess, 1, 8) ? PSCTL_EXIT_IO : 0;
+	rc = add_chunks(&bt, BMC_CMD_READ_ARG, sess, arg, arg_len) ||
+	     batch_add(&bt, BMC_CMD_READ_RUN, &sess, 1,
+		       BMC_SHIM_RUN_LEN) ? PSCTL_EXIT_IO : 0;
 	if (!rc)
 		rc = batch_run(b, priv, &bt, what, NULL, err, n);
 	if (rc) {
@@ -782,7 +762,7 @@ int psctl_bmc_read(const struct psctl_bmc *b, uint8_t op, const void *arg,
 	if (generation)
 		*generation = psf_le32(a + 4);
 	batch_free(&bt);
-	rc = fetch(b, priv, 0x13, sess, len, what, out, err, n);
+	rc = fetch(b, priv, BMC_CMD_READ_CHUNK, sess, len, what, out, err, n);
 	if (!rc)
 		*out_len = len;
 	return rc;
@@ -794,7 +774,7 @@ static void abort_write(const struct psctl_bmc *b, int priv, uint8_t sess)
 	struct batch bt = { 0 };
 	char ignore[64];
 
-	if (!batch_add(&bt, 0x23, &sess, 1, 0))
+	if (!batch_add(&bt, BMC_CMD_WRITE_ABORT, &sess, 1, 0))
 		batch_run(b, priv, &bt, "abort", NULL, ignore, sizeof ignore);
 	batch_free(&bt);
 }
@@ -851,21 +831,22 @@ int psctl_bmc_write_gen(const struct psctl_bmc *b, uint8_t op,
 		return PSCTL_EXIT_INVALID;
 	}
 	req[0] = op;
-	put16(req + 1, (unsigned)len);
-	put32(req + 3, expect_gen);
-	rc = begin(b, priv, 0x20, req, 7, what, &sess, err, n);
+	psf_put_le16(req + 1, (uint16_t)len);
+	psf_put_le32(req + 3, expect_gen);
+	rc = begin(b, priv, BMC_CMD_WRITE_BEGIN, req, 7, what, &sess, err, n);
 	if (rc)
 		return rc;
 	fin[0] = sess;
-	put32(fin + 1, psf_crc32c(0, staged, len));
-	rc = add_chunks(&bt, 0x21, sess, staged, len) ||
-	     batch_add(&bt, 0x22, fin, 5, 6) ? PSCTL_EXIT_IO : 0;
+	psf_put_le32(fin + 1, psf_crc32c(0, staged, len));
+	rc = add_chunks(&bt, BMC_CMD_WRITE_CHUNK, sess, staged, len) ||
+	     batch_add(&bt, BMC_CMD_WRITE_FINISH, fin, 5,
+		       BMC_SHIM_FINISH_LEN) ? PSCTL_EXIT_IO : 0;
 	if (!rc)
 		rc = batch_run(b, priv, &bt, what, &cc, err, n);
 	if (rc) {
 		/* A refused finish ends the session itself; a refused chunk
 		 * leaves it staged. */
-		if (cc && bt.n && strstr(err, "finish (0x22)") == NULL)
+		if (cc && bt.n && bt.refused != BMC_CMD_WRITE_FINISH)
 			abort_write(b, priv, sess);
 		if (bt.timed_out)
 			may_have_committed(b, expect_gen, err, n);
@@ -879,7 +860,7 @@ int psctl_bmc_write_gen(const struct psctl_bmc *b, uint8_t op,
 	batch_free(&bt);
 	if (!out || !result_len)
 		return 0;
-	rc = fetch(b, priv, 0x24, sess, result_len, what, out, err, n);
+	rc = fetch(b, priv, BMC_CMD_WRITE_RESULT, sess, result_len, what, out, err, n);
 	if (!rc && out_len)
 		*out_len = result_len;
 	return rc;
@@ -900,8 +881,8 @@ int psctl_bmc_lock(const struct psctl_bmc *b, unsigned lease, char *err,
 	uint8_t req[2];
 	int rc;
 
-	put16(req, lease);
-	rc = batch_add(&bt, 0x30, req, 2, 4) ? PSCTL_EXIT_IO
+	psf_put_le16(req, (uint16_t)lease);
+	rc = batch_add(&bt, BMC_CMD_LOCK_TAKE, req, 2, BMC_SHIM_LOCK_LEN) ? PSCTL_EXIT_IO
 		: batch_run(b, priv_for(b, PRIV_ADMIN), &bt, "lock", NULL, err,
 			    n);
 	batch_free(&bt);
@@ -911,7 +892,7 @@ int psctl_bmc_lock(const struct psctl_bmc *b, unsigned lease, char *err,
 int psctl_bmc_unlock(const struct psctl_bmc *b, char *err, size_t n)
 {
 	struct batch bt = { 0 };
-	int rc = batch_add(&bt, 0x31, NULL, 0, 0) ? PSCTL_EXIT_IO
+	int rc = batch_add(&bt, BMC_CMD_LOCK_RELEASE, NULL, 0, 0) ? PSCTL_EXIT_IO
 		: batch_run(b, priv_for(b, PRIV_ADMIN), &bt, "unlock", NULL,
 			    err, n);
 
@@ -1029,13 +1010,6 @@ int psctl_bmc_from_ctx(struct psctl_ctx *c, struct psctl_bmc *b)
 }
 
 /* Report a client error (err from a psctl_bmc_* call). */
-static int fail(struct psctl_ctx *c, const char *cmd, int rc,
-		const char *err)
-{
-	psctl_error(c, cmd, NULL, NULL, rc, "%s", err);
-	return rc;
-}
-
 int psctl_bmc_load(struct psctl_ctx *c, uint8_t **out, size_t *len,
 		   uint32_t *generation)
 {
@@ -1045,16 +1019,16 @@ int psctl_bmc_load(struct psctl_ctx *c, uint8_t **out, size_t *len,
 
 	if (rc)
 		return rc;
-	rc = psctl_bmc_read(&b, 1, NULL, 0, out, len, generation, err,
+	rc = psctl_bmc_read(&b, BMC_READ_STORE, NULL, 0, out, len, generation, err,
 			    sizeof err);
-	return rc ? fail(c, NULL, rc, err) : 0;
+	return rc ? psctl_fail(c, NULL, rc, err) : 0;
 }
 
 /* ------------------------------------------------------------ the diff */
 
 /* One element write or delete. */
 struct change {
-	uint8_t op;               /* 1 element write, 5 delete */
+	uint8_t op;               /* BMC_WRITE_ELEMENT or _DELETE */
 	uint32_t set;             /* root child holding it; 0: the root */
 	uint32_t sig;
 	char name[PS_CFG_NAME_MAX + 1];
@@ -1150,14 +1124,14 @@ static int diff_set(struct changes *cs, const void *old, int os,
 
 		if (psf_find_named(new, ns, psf_sig(old, k), PSF_NAME, nm,
 				   nl) < 0)
-			rc |= add_change(cs, 5, set, old, k);
+			rc |= add_change(cs, BMC_WRITE_DELETE, set, old, k);
 	}
 	psf_for_each_child(new, ns, k) {
 		const char *nm = name_of(new, k, &nl);
 
 		m = psf_find_named(old, os, psf_sig(new, k), PSF_NAME, nm, nl);
 		if (m < 0 || !same_elem(old, m, new, k))
-			rc |= add_change(cs, 1, set, new, k);
+			rc |= add_change(cs, BMC_WRITE_ELEMENT, set, new, k);
 	}
 	return rc;
 }
@@ -1184,12 +1158,12 @@ static int diff_root_child(struct changes *cs, const void *old,
 	int r = psf_root(old), ok = psf_find_child(old, r, psf_sig(new, nk));
 
 	if (ok < 0)
-		return add_change(cs, 1, 0, new, nk);
+		return add_change(cs, BMC_WRITE_ELEMENT, 0, new, nk);
 	if (same_elem(old, ok, new, nk))
 		return 0;
 	if (is_named_set(old, ok) && is_named_set(new, nk))
 		return diff_set(cs, old, ok, new, nk);
-	return add_change(cs, 1, 0, new, nk);
+	return add_change(cs, BMC_WRITE_ELEMENT, 0, new, nk);
 }
 
 static int diff_stores(struct changes *cs, const void *old, const void *new)
@@ -1202,7 +1176,7 @@ static int diff_stores(struct changes *cs, const void *old, const void *new)
 				rc |= diff_root_child(cs, old, new, k);
 	psf_for_each_child(old, psf_root(old), k)
 		if (psf_find_child(new, psf_root(new), psf_sig(old, k)) < 0)
-			rc |= add_change(cs, 5, 0, old, k);
+			rc |= add_change(cs, BMC_WRITE_DELETE, 0, old, k);
 	return rc;
 }
 
@@ -1221,9 +1195,9 @@ static void describe(const struct change *ch, char *out, size_t n)
 	char t1[16], t2[16];
 	const char *set = ch->set ? sig_name(ch->set, t1, sizeof t1) : "root";
 
-	if (ch->op == 5 && !ch->set)
+	if (ch->op == BMC_WRITE_DELETE && !ch->set)
 		snprintf(out, n, "delete %s", sig_name(ch->sig, t2, sizeof t2));
-	else if (ch->op == 5)
+	else if (ch->op == BMC_WRITE_DELETE)
 		snprintf(out, n, "delete %s/%s '%s'", set,
 			 sig_name(ch->sig, t2, sizeof t2), ch->name);
 	else if (ch->name[0])
@@ -1239,7 +1213,7 @@ static size_t put_step(uint8_t *p, uint32_t sig, const char *name)
 {
 	size_t nl = name ? strlen(name) : 0;
 
-	put32(p, sig);
+	psf_put_le32(p, sig);
 	p[4] = (uint8_t)nl;
 	memcpy(p + 5, name ? name : "", nl);
 	return 5 + nl;
@@ -1251,18 +1225,27 @@ static size_t stage(const struct change *ch, uint8_t *st, size_t cap)
 {
 	size_t k = 1;
 
-	st[0] = (uint8_t)((ch->set ? 1 : 0) + (ch->op == 5 ? 1 : 0));
+	st[0] = (uint8_t)((ch->set ? 1 : 0) + (ch->op == BMC_WRITE_DELETE ? 1 : 0));
 	if (ch->set)
 		k += put_step(st + k, ch->set, NULL);
-	if (ch->op == 5)
+	if (ch->op == BMC_WRITE_DELETE)
 		k += put_step(st + k, ch->sig, ch->name[0] ? ch->name : NULL);
-	if (ch->op == 1) {
+	if (ch->op == BMC_WRITE_ELEMENT) {
 		if (k + ch->elen > cap)
 			return 0;
 		memcpy(st + k, ch->elem, ch->elen);
 		k += ch->elen;
 	}
 	return k;
+}
+
+/* Whether err (a psctl_bmc_* message) reports completion code cc. */
+static int refused_with(const char *err, uint8_t cc)
+{
+	char code[32];
+
+	snprintf(code, sizeof code, "completion code 0x%02x", cc);
+	return strstr(err, code) != NULL;
 }
 
 static int send_changes(struct psctl_ctx *c, const struct psctl_bmc *b,
@@ -1287,8 +1270,8 @@ static int send_changes(struct psctl_ctx *c, const struct psctl_bmc *b,
 					   "committed" : "; nothing written");
 		rc = psctl_bmc_write_gen(b, cs->v[i].op, st, len, gen, NULL,
 					 NULL, &gen, err, sizeof err);
-		cc = strstr(err, "code 0x81") ? 0x81 : 0;
-		if (rc && i == 0 && cc == 0x81) {
+		cc = refused_with(err, BMC_CC_STALE) ? BMC_CC_STALE : 0;
+		if (rc && i == 0 && cc == BMC_CC_STALE) {
 			*stale = 1;
 			return rc;
 		}
@@ -1331,7 +1314,7 @@ int psctl_bmc_send_diff(struct psctl_ctx *c, const void *old,
 	if (cs.n > 1) {
 		/* Without a semaphore there is no lock to take: every write
 		 * carries the generation it expects, so a concurrent writer
-		 * makes the next one fail (0x81), never a lost update. */
+		 * makes the next one fail (BMC_CC_STALE), never a lost update. */
 		struct psctl_bmc_info in;
 
 		rc = psctl_bmc_info(&b, &in, err, sizeof err);
@@ -1340,14 +1323,14 @@ int psctl_bmc_send_diff(struct psctl_ctx *c, const void *old,
 			rc = psctl_bmc_lock(&b, LOCK_LEASE, err, sizeof err);
 		if (rc) {
 			free(cs.v);
-			return fail(c, NULL, rc, err);
+			return psctl_fail(c, NULL, rc, err);
 		}
 	}
 	rc = send_changes(c, &b, &cs, gen, stale);
 	if (locked) {
 		rc2 = psctl_bmc_unlock(&b, err, sizeof err);
 		if (rc2 && !rc)
-			rc = fail(c, NULL, rc2, err);
+			rc = psctl_fail(c, NULL, rc2, err);
 	}
 	free(cs.v);
 	return rc;
@@ -1362,8 +1345,9 @@ static const char *power_name(int p)
 
 static const char *policy_name(unsigned p)
 {
-	return p == 0 ? "semaphore" : p == 1 ? "host-off" : p == 2
-		? "read-only" : "unknown";
+	return p == BMC_GATE_SEMAPHORE ? "semaphore"
+		: p == BMC_GATE_HOST_OFF ? "host-off"
+		: p == BMC_GATE_READ_ONLY ? "read-only" : "unknown";
 }
 
 static const char *holder_name(int o)
@@ -1372,6 +1356,47 @@ static const char *holder_name(int o)
 					 "BIOS setup", "OS tools" };
 
 	return o >= 0 && o < 5 ? n[o] : "reserved";
+}
+
+static int info_json(struct psctl_ctx *c, const struct psctl_bmc *b,
+		     const struct psctl_bmc_info *in)
+{
+	struct psctl_jw w;
+	char t[300];
+
+	psctl_jw_init(&w, c->out);
+	psctl_jw_obj(&w, 0);
+	snprintf(t, sizeof t, "%s:%u", b->host, b->port);
+	psctl_jw_key(&w, "bmc");
+	psctl_jw_str(&w, t);
+	psctl_jw_key(&w, "protocol");
+	psctl_jw_uint(&w, in->protocol);
+	snprintf(t, sizeof t, "%u.%u", in->format_major, in->format_minor);
+	psctl_jw_key(&w, "format");
+	psctl_jw_str(&w, t);
+	psctl_jw_key(&w, "schema");
+	psctl_jw_uint(&w, in->schema);
+	psctl_jw_key(&w, "generation");
+	psctl_jw_uint(&w, in->generation);
+	psctl_jw_key(&w, "store-bytes");
+	psctl_jw_uint(&w, in->store_size);
+	psctl_jw_key(&w, "capacity");
+	psctl_jw_uint(&w, in->capacity);
+	psctl_jw_key(&w, "host-power");
+	psctl_jw_str(&w, power_name(in->host_power));
+	psctl_jw_key(&w, "write-policy");
+	psctl_jw_str(&w, policy_name(in->policy));
+	psctl_jw_key(&w, "lock-holder");
+	psctl_jw_str(&w, holder_name(in->lock_holder));
+	psctl_jw_key(&w, "client-lock");
+	psctl_jw_bool(&w, in->flags & 1);
+	psctl_jw_key(&w, "readable");
+	psctl_jw_bool(&w, in->flags & 2);
+	psctl_jw_key(&w, "semaphore");
+	psctl_jw_bool(&w, in->flags & 4);
+	psctl_jw_end(&w);
+	fputc('\n', c->out);
+	return 0;
 }
 
 static int cmd_info(struct psctl_ctx *c, int argc, char **argv)
@@ -1389,24 +1414,9 @@ static int cmd_info(struct psctl_ctx *c, int argc, char **argv)
 		return rc;
 	rc = psctl_bmc_info(&b, &in, err, sizeof err);
 	if (rc)
-		return fail(c, "bmc info", rc, err);
-	if (c->json) {
-		fprintf(c->out, "{\"bmc\": \"%s:%u\", \"protocol\": %u, "
-			"\"format\": \"%u.%u\", \"schema\": %u, "
-			"\"generation\": %u, \"store-bytes\": %u, "
-			"\"capacity\": %u, \"host-power\": \"%s\", "
-			"\"write-policy\": \"%s\", \"lock-holder\": \"%s\", "
-			"\"client-lock\": %s, \"readable\": %s, "
-			"\"semaphore\": %s}\n", b.host, b.port, in.protocol,
-			in.format_major, in.format_minor, in.schema,
-			in.generation, in.store_size, in.capacity,
-			power_name(in.host_power), policy_name(in.policy),
-			holder_name(in.lock_holder),
-			in.flags & 1 ? "true" : "false",
-			in.flags & 2 ? "true" : "false",
-			in.flags & 4 ? "true" : "false");
-		return 0;
-	}
+		return psctl_fail(c, "bmc info", rc, err);
+	if (c->json)
+		return info_json(c, &b, &in);
 	fprintf(c->out, "%-14s %s:%u\n%-14s %u\n%-14s %u.%u\n%-14s %u\n"
 		"%-14s %u\n%-14s %u\n%-14s %u\n%-14s %s\n%-14s %s\n"
 		"%-14s %s%s\n%-14s %s\n%-14s %s\n", "bmc", b.host, b.port,
@@ -1443,14 +1453,24 @@ static int cmd_power(struct psctl_ctx *c, int argc, char **argv)
 	else if (!strcmp(argv[1], "off"))
 		rc = psctl_bmc_power_off(&b, err, sizeof err);
 	if (rc)
-		return fail(c, "bmc power", rc, err);
+		return psctl_fail(c, "bmc power", rc, err);
 	rc = psctl_bmc_power_status(&b, &on, err, sizeof err);
 	if (rc)
-		return fail(c, "bmc power", rc, err);
-	if (c->json)
-		fprintf(c->out, "{\"bmc\": \"%s:%u\", \"power\": \"%s\"}\n",
-			b.host, b.port, on ? "on" : "off");
-	else
+		return psctl_fail(c, "bmc power", rc, err);
+	if (c->json) {
+		struct psctl_jw w;
+		char t[300];
+
+		snprintf(t, sizeof t, "%s:%u", b.host, b.port);
+		psctl_jw_init(&w, c->out);
+		psctl_jw_obj(&w, 0);
+		psctl_jw_key(&w, "bmc");
+		psctl_jw_str(&w, t);
+		psctl_jw_key(&w, "power");
+		psctl_jw_str(&w, on ? "on" : "off");
+		psctl_jw_end(&w);
+		fputc('\n', c->out);
+	} else
 		fprintf(c->out, "%s:%u: host power %s\n", b.host, b.port,
 			on ? "on" : "off");
 	return 0;
@@ -1483,41 +1503,25 @@ static int wrap_profile(uint8_t *buf, size_t cap, const uint8_t *el,
 	return off;
 }
 
-static void json_text(FILE *o, const char *s)
-{
-	fputc('"', o);
-	for (; *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-
-		if (ch == '"' || ch == '\\')
-			fprintf(o, "\\%c", ch);
-		else if (ch < 0x20)
-			fprintf(o, "\\u%04x", ch);
-		else
-			fputc(ch, o);
-	}
-	fputc('"', o);
-}
-
+/* A profile as `profile show` prints it; JSON by the shared field rule. */
 static void print_profile(struct psctl_ctx *c, const uint8_t *buf, int el)
 {
 	const struct ps_field *f;
+	struct psctl_jw w;
 	char v[1024];
 
-	if (c->json)
-		fputc('{', c->out);
+	if (c->json) {
+		psctl_jw_init(&w, c->out);
+		psctl_jw_obj(&w, 0);
+		psctl_jw_fields(&w, buf, el, PS_OBJ_PROFILE);
+		psctl_jw_end(&w);
+		fputc('\n', c->out);
+		return;
+	}
 	for (f = ps_obj_fields(PS_OBJ_PROFILE); f->name; f++) {
 		ps_obj_get(buf, el, f, v, sizeof v);
-		if (!c->json) {
-			fprintf(c->out, "%-13s %s\n", f->name, v);
-			continue;
-		}
-		fprintf(c->out, "%s\"%s\": ", f == ps_obj_fields(PS_OBJ_PROFILE)
-			? "" : ", ", f->name);
-		json_text(c->out, v);
+		fprintf(c->out, "%-13s %s\n", f->name, v);
 	}
-	if (c->json)
-		fputs("}\n", c->out);
 }
 
 /* [--vm VM] -> *vm (NULL: this host); anything else is a usage error. */
@@ -1562,10 +1566,10 @@ static int cmd_pull(struct psctl_ctx *c, const char *vm)
 		memcpy(arg + 1, vm, strlen(vm));
 		alen += strlen(vm);
 	}
-	rc = psctl_bmc_read(&b, 5, arg, alen, &out, &olen, NULL, err,
+	rc = psctl_bmc_read(&b, BMC_READ_PROFILE_PULL, arg, alen, &out, &olen, NULL, err,
 			    sizeof err);
 	if (rc)
-		return fail(c, "bmc profile pull", rc, err);
+		return psctl_fail(c, "bmc profile pull", rc, err);
 	el = olen < sizeof wrap / 2 ? wrap_profile(wrap, sizeof wrap, out,
 						   (uint32_t)olen) : -1;
 	free(out);
@@ -1759,9 +1763,9 @@ static int cmd_push(struct psctl_ctx *c, const char *what, const char *vm,
 			b.host, b.port);
 		return 0;
 	}
-	rc = psctl_bmc_write(&b, 2, st, k, 0, NULL, NULL, err, sizeof err);
+	rc = psctl_bmc_write(&b, BMC_WRITE_PROFILE_PUSH, st, k, 0, NULL, NULL, err, sizeof err);
 	if (rc)
-		return fail(c, "bmc profile push", rc, err);
+		return psctl_fail(c, "bmc profile push", rc, err);
 	fprintf(c->out, "pushed profile '%s' to %s%s%s through BMC %s:%u\n",
 		pn, vm ? "VM '" : "this host", vm ? vm : "", vm ? "'" : "",
 		b.host, b.port);

@@ -29,22 +29,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "psctl.h"
 #include "psctl_bmc.h"
+#include "psctl_jsonw.h"
+#include "psctl_util.h"
 #include "psf_schema.h"
 
-/* The OEM operations used (docs/ipmi-oem.md). */
-#define OP_READ_STORE 1
-#define OP_WRITE_ELEMENT 1
-#define OP_WRITE_PUSH 2
-#define OP_WRITE_DELETE 5
 /* What a host's own copy of its profile names as its target: the BMC's
  * default name, as the BMC writes it on a push. */
-#define HOST_TARGET "bmc://localhost"
+#define HOST_TARGET BMC_SHIM_HOST_TARGET
 #define RND_TRIES 8
 #define SCRATCH_ROOM (64u << 10)
 
@@ -82,12 +80,38 @@ static int split_vm(const char *s, char *store, size_t cap, char *vm)
 	return 0;
 }
 
+/* t->text: the normal form of the physical target phys (the library's,
+ * ps_target_norm), then "#VM" for a VM on it.  0, or the error reported. */
+static int norm_text(struct psctl_ctx *c, const char *cmd, const char *phys,
+		     struct mtarget *t)
+{
+	const char *why = NULL;
+	size_t vl = strlen(t->vm);
+	int k = ps_target_norm(phys, strlen(phys), t->text, sizeof t->text,
+			       &why);
+
+	if (k < 0)
+		return psctl_error(c, cmd, "target", t->arg, PS_ERR_BADVALUE,
+				   "%s", why);
+	if (vl && (size_t)k + 1 + vl > PS_CFG_TEXT_MAX)
+		return psctl_error(c, cmd, "target", t->arg, PS_ERR_BADVALUE,
+				   "longer than %u characters",
+				   PS_CFG_TEXT_MAX);
+	if (vl) {
+		t->text[k] = '#';
+		memcpy(t->text + k + 1, t->vm, vl + 1);
+	}
+	return 0;
+}
+
 /* Parse TARGET into t; the error already reported when non-zero. */
 static int parse_target(struct psctl_ctx *c, const char *cmd, const char *s,
 			struct mtarget *t)
 {
 	char store[PATH_MAX + 16], err[512];
-	int n;
+	const char *why = NULL;
+	size_t off, len;
+	uint8_t k;
 
 	memset(t, 0, sizeof *t);
 	t->arg = s;
@@ -99,13 +123,9 @@ static int parse_target(struct psctl_ctx *c, const char *cmd, const char *s,
 		return psctl_error(c, cmd, "target", s, PS_ERR_BADVALUE,
 				   "the part after '#' is not a VM name");
 	t->kind = t->vm[0] ? PSF_TARGET_VM : PSF_TARGET_PHYSICAL;
-	if (!strncmp(store, "bmc://", 6)) {
-		uint8_t k;
-		size_t o, l;
-		const char *why = NULL;
-
+	if (!strncasecmp(store, BMC_SHIM_TARGET_PREFIX, 6)) {
 		t->w = W_BMC;
-		if (ps_parse_target(store, strlen(store), &k, &o, &l, &why))
+		if (ps_parse_target(store, strlen(store), &k, &off, &len, &why))
 			return psctl_error(c, cmd, "target", s,
 					   PS_ERR_BADVALUE, "%s", why);
 		if (psctl_bmc_parse(store, &t->bmc, err, sizeof err))
@@ -113,11 +133,11 @@ static int parse_target(struct psctl_ctx *c, const char *cmd, const char *s,
 					   PS_ERR_BADVALUE, "%s", err);
 		t->bmc.user = c->bmc_user;
 		t->bmc.password = c->bmc_password;
-		n = snprintf(t->text, sizeof t->text, "bmc://%s:%u%s%s",
-			     t->bmc.host, t->bmc.port, t->vm[0] ? "#" : "",
-			     t->vm);
-	} else if (!strncmp(store, "image:", 6) || !strncmp(store, "dev:", 4)) {
+		return norm_text(c, cmd, store, t);
+	}
+	if (!strncmp(store, "image:", 6) || !strncmp(store, "dev:", 4)) {
 		const char *p = store + (store[0] == 'i' ? 6 : 4);
+		char full[PATH_MAX + 16];
 
 		t->w = W_STORE;
 		t->is_dev = store[0] == 'd';
@@ -125,29 +145,22 @@ static int parse_target(struct psctl_ctx *c, const char *cmd, const char *s,
 			return psctl_error(c, cmd, "target", s,
 					   PS_ERR_BADVALUE, "empty path");
 		/* One spelling per store, so failover finds it again. */
-		if (!realpath(p, t->path))
-			snprintf(t->path, sizeof t->path, "%s", p);
-		n = snprintf(t->text, sizeof t->text, "%s:%s%s%s",
-			     t->is_dev ? "dev" : "image", t->path,
-			     t->vm[0] ? "#" : "", t->vm);
-	} else {
-		const char *v = strncmp(s, "vm:", 3) ? s : s + 3;
-
-		t->w = W_POOL;
-		t->kind = PSF_TARGET_VM;
-		if (ps_check_name(v, strlen(v), NULL))
+		if (psctl_abs_path(p, t->path, sizeof t->path))
 			return psctl_error(c, cmd, "target", s,
-					   PS_ERR_BADVALUE,
-					   "not VM, vm:VM, image:PATH[#VM], "
-					   "dev:DEVICE[#VM] or "
-					   "bmc://HOST[:PORT][#VM]");
-		snprintf(t->vm, sizeof t->vm, "%s", v);
-		n = snprintf(t->text, sizeof t->text, "%s", v);
+					   PS_ERR_BADVALUE, "path too long");
+		snprintf(full, sizeof full, "%s:%s",
+			 t->is_dev ? "dev" : "image", t->path);
+		return norm_text(c, cmd, full, t);
 	}
-	if (n < 0 || (size_t)n >= sizeof t->text)
+	t->w = W_POOL;
+	t->kind = PSF_TARGET_VM;
+	if (ps_parse_target(s, strlen(s), &k, &off, &len, &why) ||
+	    k != PSF_TARGET_VM)
 		return psctl_error(c, cmd, "target", s, PS_ERR_BADVALUE,
-				   "longer than %u characters",
-				   PS_CFG_TEXT_MAX);
+				   "not VM, vm:VM, image:PATH[#VM], "
+				   "dev:DEVICE[#VM] or bmc://HOST[:PORT][#VM]");
+	snprintf(t->vm, sizeof t->vm, "%.*s", (int)len, s + off);
+	snprintf(t->text, sizeof t->text, "%s", t->vm);
 	return 0;
 }
 
@@ -353,9 +366,9 @@ struct move {
 	char msg[512];
 };
 
-static int fail(struct move *m, int code, const char *fmt, ...)
+static int move_fail(struct move *m, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-static int fail(struct move *m, int code, const char *fmt, ...)
+static int move_fail(struct move *m, int code, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -419,13 +432,13 @@ static int edit_error(struct move *m, int rc, const char *where)
 				   "%s %s %s; move or unassign that first", who,
 				   why, e->holder);
 	if (rc == PS_ERR_INUSE)
-		return fail(m, rc, "profile '%s' is %s %s in %s", m->prof, why,
+		return move_fail(m, rc, "profile '%s' is %s %s in %s", m->prof, why,
 			    e->holder, where);
 	if (rc == PSF_ERR_NOTFOUND)
 		return psctl_error(m->c, m->cmd, "target", m->dst.arg, rc,
 				   "%s%s%s", why, pool ? "" : " in ", pool ? ""
 				   : where);
-	return fail(m, rc, "%s: %s%s%s", where, why,
+	return move_fail(m, rc, "%s: %s%s%s", where, why,
 		    e->holder[0] ? " by " : "", e->holder);
 }
 
@@ -444,7 +457,7 @@ static int read_store(struct move *m, const struct mtarget *t,
 
 	*out = NULL;
 	if (t->w == W_BMC) {
-		rc = psctl_bmc_read(&t->bmc, OP_READ_STORE, NULL, 0, &b, &got,
+		rc = psctl_bmc_read(&t->bmc, BMC_READ_STORE, NULL, 0, &b, &got,
 				    &gen, m->msg, sizeof m->msg);
 		if (rc)
 			return rc;
@@ -653,7 +666,7 @@ static int store_step(struct move *m, const struct mtarget *t, int apply)
 	int rc = ostore_open(t, &o, 1, err, sizeof err);
 
 	if (rc)
-		return fail(m, rc, "%s: %s", t->text, err);
+		return move_fail(m, rc, "%s: %s", t->text, err);
 	rc = ps_update(o.s, store_edit, &s, 3);
 	ostore_close(&o);
 	if (rc)
@@ -687,7 +700,7 @@ static int bmc_write(struct move *m, const struct mtarget *t, uint8_t op,
 	int rc = psctl_bmc_write(&t->bmc, op, staged, len, 0, NULL, NULL, err,
 				 sizeof err);
 
-	return rc ? fail(m, rc, "%s: %s: %s", t->text, what, err) : 0;
+	return rc ? move_fail(m, rc, "%s: %s: %s", t->text, what, err) : 0;
 }
 
 /* Power a physical source off through its BMC before its identity goes:
@@ -702,9 +715,9 @@ static int bmc_fence(struct move *m, const struct mtarget *t)
 	if (!rc && on)
 		rc = psctl_bmc_power_status(&t->bmc, &on, err, sizeof err);
 	if (rc)
-		return fail(m, rc, "%s: fencing (power off): %s", t->text, err);
+		return move_fail(m, rc, "%s: fencing (power off): %s", t->text, err);
 	if (on)
-		return fail(m, PSCTL_EXIT_CONFLICT, "%s: still powered on after"
+		return move_fail(m, PSCTL_EXIT_CONFLICT, "%s: still powered on after"
 			    " power off; nothing released", t->text);
 	return 0;
 }
@@ -723,11 +736,11 @@ static int bmc_release(struct move *m, const struct mtarget *t)
 	}
 	rc = read_store(m, t, &buf, &len);
 	if (rc)
-		return fail(m, rc, "%s: unreachable: %s", t->text, m->msg);
+		return move_fail(m, rc, "%s: unreachable: %s", t->text, m->msg);
 	if (t->kind == PSF_TARGET_PHYSICAL && ps_host_profile(buf, (uint32_t *)&n)
 	    && carries(buf, t, m->prof, m->msg, sizeof m->msg)) {
 		n = path2(path, PSF_BMC_STATE, PS_BMC_HOST_PROFILE, NULL);
-		rc = bmc_write(m, t, OP_WRITE_DELETE, path, n,
+		rc = bmc_write(m, t, BMC_WRITE_DELETE, path, n,
 			       "release (delete host profile)");
 		if (rc)
 			goto out;
@@ -747,7 +760,7 @@ static int bmc_release(struct move *m, const struct mtarget *t)
 		vm = ps_obj_find(buf, psf_root(buf), PS_OBJ_VM, t->vm,
 				 strlen(t->vm));
 		if (vm < 0 || psf_elem(buf, vm, &h)) {
-			rc = fail(m, PSF_ERR_NOTFOUND, "%s: no such vm",
+			rc = move_fail(m, PSF_ERR_NOTFOUND, "%s: no such vm",
 				  t->text);
 			goto out;
 		}
@@ -760,7 +773,7 @@ static int bmc_release(struct move *m, const struct mtarget *t)
 		psf_put_le32(st + 1, PSF_VMS);
 		st[5] = 0;
 		memcpy(st + 6, buf + vm, h.end - (uint32_t)vm);
-		rc = bmc_write(m, t, OP_WRITE_ELEMENT, st,
+		rc = bmc_write(m, t, BMC_WRITE_ELEMENT, st,
 			       6 + h.end - (uint32_t)vm,
 			       "release (VM's new identity)");
 		free(st);
@@ -770,7 +783,7 @@ static int bmc_release(struct move *m, const struct mtarget *t)
 		free(buf);
 		rc = read_store(m, t, &buf, &len);
 		if (rc)
-			return fail(m, rc, "%s: unreachable: %s", t->text,
+			return move_fail(m, rc, "%s: unreachable: %s", t->text,
 				    m->msg);
 	}
 	prof = find_prof(buf, m->prof);
@@ -781,7 +794,7 @@ static int bmc_release(struct move *m, const struct mtarget *t)
 	if (prof >= 0 && ps_profile_carrier(buf, m->prof, strlen(m->prof),
 					    &vm) != PSF_TARGET_VM) {
 		n = path2(path, PSF_PROFILES, PSF_PROFILE, m->prof);
-		rc = bmc_write(m, t, OP_WRITE_DELETE, path, n,
+		rc = bmc_write(m, t, BMC_WRITE_DELETE, path, n,
 			       "release (delete profile copy)");
 	}
 out:
@@ -796,7 +809,7 @@ static int bmc_apply(struct move *m, const struct mtarget *t)
 	int rc = clean_elem(m);
 
 	if (rc)
-		return fail(m, rc, "the pool: %s", ps_strerror(rc));
+		return move_fail(m, rc, "the pool: %s", ps_strerror(rc));
 	st = malloc(2 + vl + m->elen);
 	if (!st)
 		return PS_ERR_NOMEM;
@@ -804,7 +817,7 @@ static int bmc_apply(struct move *m, const struct mtarget *t)
 	st[1] = (uint8_t)vl;
 	memcpy(st + 2, t->vm, vl);
 	memcpy(st + 2 + vl, m->elem, m->elen);
-	rc = bmc_write(m, t, OP_WRITE_PUSH, st, 2 + vl + m->elen,
+	rc = bmc_write(m, t, BMC_WRITE_PROFILE_PUSH, st, 2 + vl + m->elen,
 		       "profile push");
 	free(st);
 	return rc;
@@ -834,7 +847,7 @@ static int apply_target(struct move *m, const struct mtarget *t)
 	/* Idempotent: a rerun after the push skips it. */
 	rc = read_store(m, t, &buf, &len);
 	if (rc)
-		return fail(m, rc, "%s: unreachable: %s", t->text, m->msg);
+		return move_fail(m, rc, "%s: unreachable: %s", t->text, m->msg);
 	rc = carries(buf, t, m->prof, m->msg, sizeof m->msg);
 	free(buf);
 	return rc ? 0 : bmc_apply(m, t);
@@ -853,9 +866,9 @@ static int check_power(struct move *m, const struct mtarget *t)
 		return 0;
 	rc = psctl_bmc_power_status(&t->bmc, &on, err, sizeof err);
 	if (rc)
-		return fail(m, rc, "%s: unreachable: %s", t->text, err);
+		return move_fail(m, rc, "%s: unreachable: %s", t->text, err);
 	if (on)
-		return fail(m, PSCTL_EXIT_CONFLICT, "%s is powered on; a target "
+		return move_fail(m, PSCTL_EXIT_CONFLICT, "%s is powered on; a target "
 			    "must be off to take a profile (power it off "
 			    "first); nothing changed", t->text);
 	return 0;
@@ -876,12 +889,12 @@ static int check_target(struct move *m)
 		return rc;
 	rc = read_store(m, &m->dst, &buf, &len);
 	if (rc)
-		return fail(m, rc, "%s: unreachable: %s; nothing changed",
+		return move_fail(m, rc, "%s: unreachable: %s; nothing changed",
 			    m->dst.text, m->msg);
 	cap = len + SCRATCH_ROOM;
 	if (!carries(buf, &m->dst, m->prof, other, sizeof other) && other[0]) {
 		free(buf);
-		return fail(m, PS_ERR_INUSE, "%s already carries profile '%s';"
+		return move_fail(m, PS_ERR_INUSE, "%s already carries profile '%s';"
 			    " move or unassign that first; nothing changed",
 			    m->dst.text, other);
 	}
@@ -1003,7 +1016,7 @@ static int load(struct move *m, const char *new_target, int *prof_out)
 				return rc;
 			m->has_src2 = 1;
 		} else if (!m->unassign && !tt[0]) {
-			return fail(m, PS_ERR_INUSE, "profile '%s' is in "
+			return move_fail(m, PS_ERR_INUSE, "profile '%s' is in "
 				    "transit to nowhere (an unassign was "
 				    "interrupted); finish it: psctl profile "
 				    "unassign %s", m->prof, m->prof);
@@ -1014,7 +1027,7 @@ static int load(struct move *m, const char *new_target, int *prof_out)
 			if (rc)
 				return rc;
 			if (strcmp(rec.text, m->dst.text))
-				return fail(m, PS_ERR_INUSE, "profile '%s' is in"
+				return move_fail(m, PS_ERR_INUSE, "profile '%s' is in"
 					    " transit to %s (a move was "
 					    "interrupted); finish it first: "
 					    "psctl profile move %s %s", m->prof,
@@ -1027,7 +1040,7 @@ static int load(struct move *m, const char *new_target, int *prof_out)
 		m->has_src = 1;
 		/* assign places an unassigned profile; move moves one. */
 		if (m->assign && strcmp(m->src.text, m->dst.text))
-			return fail(m, PS_ERR_INUSE, "profile '%s' already "
+			return move_fail(m, PS_ERR_INUSE, "profile '%s' already "
 				    "assigned to %s%s%s; unassign it first, or "
 				    "use profile move", m->prof,
 				    m->src.w == W_POOL ? "vm '" : "",
@@ -1052,7 +1065,7 @@ static int validate(struct move *m, int prof)
 			rc = check_target(m);
 	}
 	if (!rc && ps_profile_check_ids(pool, pool, prof, NULL, 0, &m->e))
-		return fail(m, PS_ERR_DUPLICATE, "profile '%s': %s %s %s by %s "
+		return move_fail(m, PS_ERR_DUPLICATE, "profile '%s': %s %s %s by %s "
 			    "in the pool", m->prof, m->e.field, m->e.value,
 			    m->e.why, m->e.holder);
 	if (!rc && m->has_src && !(m->has_dst && !strcmp(m->src.text,
@@ -1288,41 +1301,24 @@ static int show_place(struct move *m, const char *role,
 	return has == want;
 }
 
-static void json_str(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			fprintf(f, "\\%c", *s);
-		else if ((unsigned char)*s < 0x20)
-			fprintf(f, "\\u%04x", (unsigned char)*s);
-		else
-			fputc(*s, f);
-	}
-	fputc('"', f);
-}
-
-/* The pool's view only: fields as text, and the move record. */
+/* The pool's view only: the fields (the shared JSON rule), the move
+ * record and the server the target is on. */
 static int show_json(struct psctl_ctx *c, const void *pool, int prof)
 {
-	const struct ps_field *f;
+	struct psctl_jw w;
 	char v[1024];
 
-	fputc('{', c->out);
-	for (f = ps_obj_fields(PS_OBJ_PROFILE); f->name; f++) {
-		ps_obj_get(pool, prof, f, v, sizeof v);
-		json_str(c->out, f->name);
-		fputs(": ", c->out);
-		json_str(c->out, v);
-		fputs(", ", c->out);
-	}
+	psctl_jw_init(&w, c->out);
+	psctl_jw_obj(&w, 0);
+	psctl_jw_fields(&w, pool, prof, PS_OBJ_PROFILE);
 	str_copy(pool, prof, PSF_MOVE_SOURCE, v, sizeof v);
-	fputs("\"move-source\": ", c->out);
-	json_str(c->out, v);
+	psctl_jw_key(&w, "move-source");
+	psctl_jw_str(&w, v);
 	str_copy(pool, prof, PSF_TARGET, v, sizeof v);
-	fputs(", \"server\": ", c->out);
-	json_str(c->out, server_name(pool, v, v, sizeof v) ? v : "");
-	fputs("}\n", c->out);
+	psctl_jw_key(&w, "server");
+	psctl_jw_str(&w, server_name(pool, v, v, sizeof v) ? v : "");
+	psctl_jw_end(&w);
+	fputc('\n', c->out);
 	return 0;
 }
 
