@@ -18,6 +18,13 @@ const char *const psctl_vm_part_names[PSCTL_VM_PARTS] = {
 	"nics", "storage", "serial-ports"
 };
 
+uint32_t psctl_elem_len(const void *buf, int off)
+{
+	struct psf_elem e;
+
+	return psf_elem(buf, off, &e) ? 0 : e.end - (uint32_t)off;
+}
+
 int psctl_fail(struct psctl_ctx *c, const char *cmd, int rc, const char *msg)
 {
 	psctl_error(c, cmd, NULL, NULL, rc, "%s", msg);

@@ -28,6 +28,10 @@ int psctl_all_zero(const void *p, size_t n);
  */
 int psctl_abs_path(const char *path, char *out, size_t cap);
 
+/* The bytes of the element at off in buf (header to end), or 0 when it
+ * is malformed. */
+uint32_t psctl_elem_len(const void *buf, int off);
+
 /* The parts of a VM, in the order they are shown, and their names in
  * JSON output. */
 #define PSCTL_VM_PARTS 3
