@@ -300,126 +300,160 @@ static int parse_sig(const char *s, uint32_t *sig)
 	return 0;
 }
 
-static struct psf_node *build_node(struct jctx *j, json_object *o)
+/* The element an object names ("element": keyword or "0xSIGNATURE"):
+ * *sig, its schema entry *d (NULL when unknown), *name as written. */
+static int element_of(struct jctx *j, json_object *o, uint32_t *sig,
+		      const struct psf_elem_desc **d, const char **name)
 {
-	const struct psf_elem_desc *d;
-	json_object *el, *v, *hex = NULL, *payload = NULL, *extra = NULL;
-	struct psf_node *n = NULL;
-	const char *pkey = NULL, *name;
-	uint32_t sig;
-	size_t wold, old;
-	int cont, npay = 0;
+	json_object *el;
+	size_t old;
 	char sb[64];
 
-	if (!json_object_is_type(o, json_type_object)) {
-		jv_fail(j, "expected an element object {\"element\": ...}, got "
-		      "%s", jv_type_name(o));
-		return NULL;
-	}
-	if (!json_object_object_get_ex(o, "element", &el)) {
-		jv_fail(j, "no \"element\" key");
-		return NULL;
-	}
+	if (!json_object_is_type(o, json_type_object))
+		return jv_fail(j, "expected an element object {\"element\": "
+			       "...}, got %s", jv_type_name(o));
+	if (!json_object_object_get_ex(o, "element", &el))
+		return jv_fail(j, "no \"element\" key");
 	old = PATH_PUSH(j, ".element");
-	if (!json_object_is_type(el, json_type_string)) {
-		jv_fail(j, "expected a keyword or \"0xSIGNATURE\", got %s",
-		      jv_type_name(el));
-		return NULL;
-	}
-	name = json_object_get_string(el);
-	d = psf_schema_lookup_name(name, strlen(name));
-	if (d) {
-		sig = d->sig;
-	} else if (parse_sig(name, &sig)) {
-		jv_fail(j, "unknown element '%s' (a schema keyword, or a "
-		      "signature \"0xNNNNNNNN\")", jv_shown(el, sb, sizeof sb));
-		return NULL;
+	if (!json_object_is_type(el, json_type_string))
+		return jv_fail(j, "expected a keyword or \"0xSIGNATURE\", got "
+			       "%s", jv_type_name(el));
+	*name = json_object_get_string(el);
+	*d = psf_schema_lookup_name(*name, strlen(*name));
+	if (*d) {
+		*sig = (*d)->sig;
+	} else if (parse_sig(*name, sig)) {
+		return jv_fail(j, "unknown element '%s' (a schema keyword, or "
+			       "a signature \"0xNNNNNNNN\")",
+			       jv_shown(el, sb, sizeof sb));
 	} else {
-		d = psf_schema_lookup(sig);
+		*d = psf_schema_lookup(*sig);
 	}
 	PATH_POP(j, old);
-	cont = PSF_SIG_IS_CONTAINER(sig);
-	wold = jv_push(j->where, sizeof j->where, &j->wlen, "%s%s",
-		    j->wlen ? " > " : "", d ? d->name : name);
+	return 0;
+}
+
+/* The payload keys of a structure's object: at most one of the payload
+ * keys (*payload, or *hex) under *pkey, and "extra". */
+struct payload {
+	json_object *hex, *payload, *extra;
+	const char *pkey;
+	int n;
+};
+
+static int payload_of(struct jctx *j, json_object *o,
+		      const struct psf_elem_desc *d, const char *name,
+		      int cont, struct payload *p)
+{
+	memset(p, 0, sizeof *p);
 	json_object_object_foreach(o, key, val) {
 		if (!key_allowed(key, d, cont)) {
-			old = PATH_PUSH(j, ".%s", key);
-			jv_fail(j, "unknown key '%s' for %s '%s' (%s)", key,
-			      cont ? "container" : "structure",
-			      d ? d->name : name,
-			      cont ? "\"children\"" : payload_keys(d));
-			return NULL;
+			PATH_PUSH(j, ".%s", key);
+			return jv_fail(j, "unknown key '%s' for %s '%s' (%s)",
+				       key, cont ? "container" : "structure",
+				       d ? d->name : name,
+				       cont ? "\"children\"" : payload_keys(d));
 		}
 		if (!strcmp(key, "element") || !strcmp(key, "children"))
 			continue;
 		if (!strcmp(key, "extra")) {
-			extra = val;
+			p->extra = val;
 			continue;
 		}
 		if (!strcmp(key, "hex"))
-			hex = val;
+			p->hex = val;
 		else
-			payload = val;
-		if (npay++) {
-			old = PATH_PUSH(j, ".%s", key);
-			jv_fail(j, "\"%s\" and \"%s\" both given; '%s' takes one"
-			      " of %s", pkey, key, d ? d->name : name,
-			      payload_keys(d));
+			p->payload = val;
+		if (p->n++) {
+			PATH_PUSH(j, ".%s", key);
+			return jv_fail(j, "\"%s\" and \"%s\" both given; '%s' "
+				       "takes one of %s", p->pkey, key,
+				       d ? d->name : name, payload_keys(d));
+		}
+		p->pkey = key;
+	}
+	return 0;
+}
+
+/* A structure from its payload (the path already at its key). */
+static struct psf_node *build_struct(struct jctx *j, uint32_t sig,
+				     const struct psf_elem_desc *d,
+				     const struct payload *p, size_t old)
+{
+	struct psf_node *n;
+
+	if (p->hex) {
+		uint8_t *b;
+		size_t bn;
+
+		if (jv_get_hex(j, p->hex, &b, &bn))
+			return NULL;
+		n = new_struct(j, sig, b, bn);
+		free(b);
+	} else if (d->kind == PSF_KIND_STRING) {
+		if (!json_object_is_type(p->payload, json_type_string)) {
+			jv_fail(j, "expected a string, got %s",
+				jv_type_name(p->payload));
 			return NULL;
 		}
-		pkey = key;
+		n = new_struct(j, sig, json_object_get_string(p->payload),
+			       (size_t)json_object_get_string_len(p->payload));
+	} else if (d->kind == PSF_KIND_PAD) {
+		uint64_t len;
+
+		if (jv_get_uint(j, p->payload, PSF_MAX_TOTAL, &len))
+			return NULL;
+		n = new_struct(j, sig, NULL, (size_t)len);
+	} else if (d->kind == PSF_KIND_LIST) {
+		n = build_list(j, d, p->payload);
+	} else {
+		PATH_POP(j, old);
+		n = build_record(j, d, p->payload, p->extra);
 	}
+	if (n)
+		PATH_POP(j, old);
+	return n;
+}
+
+static struct psf_node *build_node(struct jctx *j, json_object *o)
+{
+	const struct psf_elem_desc *d;
+	struct psf_node *n;
+	struct payload p;
+	json_object *v = NULL;
+	const char *name;
+	uint32_t sig;
+	size_t wold, old;
+	int cont;
+
+	if (element_of(j, o, &sig, &d, &name))
+		return NULL;
+	cont = PSF_SIG_IS_CONTAINER(sig);
+	wold = jv_push(j->where, sizeof j->where, &j->wlen, "%s%s",
+		       j->wlen ? " > " : "", d ? d->name : name);
+	if (payload_of(j, o, d, name, cont, &p))
+		return NULL;
 	if (cont) {
-		v = NULL;
 		json_object_object_get_ex(o, "children", &v);
 		chain_name(j, v);
 		n = build_container(j, sig, v);
 		jv_pop(j->where, &j->wlen, wold);
 		return n;
 	}
-	if (!npay && !extra) {
+	if (!p.n && !p.extra) {
 		jv_fail(j, "'%s' needs its payload: %s", d ? d->name : name,
-		      payload_keys(d));
+			payload_keys(d));
 		return NULL;
 	}
-	if (extra && (hex || !payload)) {
-		old = PATH_PUSH(j, ".extra");
+	if (p.extra && (p.hex || !p.payload)) {
+		PATH_PUSH(j, ".extra");
 		jv_fail(j, "\"extra\" goes with \"fields\"");
 		return NULL;
 	}
-	old = PATH_PUSH(j, ".%s", pkey);
-	if (hex) {
-		uint8_t *b;
-		size_t bn;
-
-		if (jv_get_hex(j, hex, &b, &bn))
-			return NULL;
-		n = new_struct(j, sig, b, bn);
-		free(b);
-	} else if (d->kind == PSF_KIND_STRING) {
-		if (!json_object_is_type(payload, json_type_string)) {
-			jv_fail(j, "expected a string, got %s",
-			      jv_type_name(payload));
-			return NULL;
-		}
-		n = new_struct(j, sig, json_object_get_string(payload),
-			       (size_t)json_object_get_string_len(payload));
-	} else if (d->kind == PSF_KIND_PAD) {
-		uint64_t len;
-
-		if (jv_get_uint(j, payload, PSF_MAX_TOTAL, &len))
-			return NULL;
-		n = new_struct(j, sig, NULL, (size_t)len);
-	} else if (d->kind == PSF_KIND_LIST) {
-		n = build_list(j, d, payload);
-	} else {
-		PATH_POP(j, old);
-		n = build_record(j, d, payload, extra);
-	}
-	if (n) {
-		PATH_POP(j, old);
+	old = PATH_PUSH(j, ".%s", p.pkey);
+	n = build_struct(j, sig, d, &p, old);
+	if (n)
 		jv_pop(j->where, &j->wlen, wold);
-	}
 	return n;
 }
 
@@ -530,26 +564,24 @@ static int header(struct jctx *j, json_object *top, struct psf_tree *t)
 	return 0;
 }
 
-int psctl_json_parse(const char *in, size_t len, struct psf_tree **out,
-		     char *msg, size_t cap)
+/* The text as a JSON document (strict RFC 8259, UTF-8, one document, no
+ * integer past 2^64 - 1), or NULL with msg "line L, column C: ...". */
+static json_object *tokenize(const char *in, size_t len, char *msg,
+			     size_t cap)
 {
 	struct json_tokener *tok;
-	json_object *top, *root;
+	json_object *top;
 	enum json_tokener_error err;
-	struct jctx j;
-	struct psf_tree *t;
-	struct psf_node *r;
 	size_t off, line, col;
 
-	*out = NULL;
 	if (len > INT32_MAX) {
 		snprintf(msg, cap, "too large");
-		return -1;
+		return NULL;
 	}
 	tok = json_tokener_new_ex(JSON_MAX_DEPTH);
 	if (!tok) {
 		snprintf(msg, cap, "out of memory");
-		return -1;
+		return NULL;
 	}
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT |
 				    JSON_TOKENER_VALIDATE_UTF8);
@@ -563,7 +595,7 @@ int psctl_json_parse(const char *in, size_t len, struct psf_tree **out,
 			 line, col, err == json_tokener_continue
 			 ? "unexpected end of input"
 			 : json_tokener_error_desc(err));
-		return -1;
+		return NULL;
 	}
 	while (off < len && strchr(" \t\r\n", in[off]))
 		off++;
@@ -574,8 +606,23 @@ int psctl_json_parse(const char *in, size_t len, struct psf_tree **out,
 			 ? "integer too large (at most 18446744073709551615)"
 			 : "data after the end of the document");
 		json_object_put(top);
-		return -1;
+		return NULL;
 	}
+	return top;
+}
+
+int psctl_json_parse(const char *in, size_t len, struct psf_tree **out,
+		     char *msg, size_t cap)
+{
+	json_object *top, *root;
+	struct jctx j;
+	struct psf_tree *t;
+	struct psf_node *r;
+
+	*out = NULL;
+	top = tokenize(in, len, msg, cap);
+	if (!top)
+		return -1;
 	memset(&j, 0, sizeof j);
 	j.msg = msg;
 	j.cap = cap;
