@@ -58,3 +58,21 @@ expect_exit 0 "vm show after the round trip" -- P vm show web1 --json
 json_ok "round trip keeps the description" "j['description'] == $VM_D"
 PSTATE_IMAGE=$IMG expect_exit 0 "scan --json" -- "$PSCTL" -q scan --json
 json_ok "scan --json" "j[-1]['port'] == 'default'"
+
+# Bytes that are not UTF-8 follow export's rule (the hex of the bytes),
+# so the output stays UTF-8 JSON, never raw bytes.
+sed -e 's/name = "web1";/name = "web1";\n\t\t\tdescription = "x\\xff\\xfey";/' \
+    "$WORK/s.txt" > "$WORK/s3.txt"
+expect_exit 0 "json: import a description that is not UTF-8" -- \
+    P import "$WORK/s3.txt"
+json_utf8() {
+    if got=$(python3 -c "import json,sys; j=json.load(open(sys.argv[1], encoding='utf-8', errors='strict')); print($2)" "$WORK/out" 2>&1) &&
+        [ "$got" = True ]; then pass "$1: UTF-8 JSON ($2)"
+    else fail "$1: $got"; fi
+}
+expect_exit 0 "vm show --json, description not UTF-8" -- P vm show web1 --json
+json_utf8 "vm show --json, description not UTF-8" "j['description'] == '78fffe79'"
+expect_exit 0 "vm list --json, description not UTF-8" -- P vm list --json
+json_utf8 "vm list --json, description not UTF-8" "j[0]['description'] == '78fffe79'"
+expect_exit 0 "export --json, description not UTF-8" -- P export --json
+json_utf8 "export --json, description not UTF-8" "'78fffe79' in json.dumps(j)"
