@@ -138,7 +138,8 @@ int psctl_read_file(struct psctl_ctx *c, const char *path, char **out,
 		free(buf);
 		if (f != stdin)
 			fclose(f);
-		return psctl_error(c, psctl_g.cmd, NULL, path, PS_ERR_IO, "%s", why);
+		return psctl_error(c, psctl_g.cmd, NULL, path, PS_ERR_IO, "%s",
+				   why);
 	}
 	if (f != stdin)
 		fclose(f);
@@ -159,7 +160,8 @@ int psctl_write_out(struct psctl_ctx *c, const char *path, const void *data,
 
 	if (!path || !strcmp(path, "-")) {
 		ok = fwrite(data, 1, len, c->out) == len && fflush(c->out) == 0;
-		return ok ? 0 : psctl_error(c, psctl_g.cmd, NULL, "stdout", PS_ERR_IO,
+		return ok ? 0 : psctl_error(c, psctl_g.cmd, NULL, "stdout",
+					    PS_ERR_IO,
 					    "write failed");
 	}
 	snprintf(tmp, sizeof tmp, "%s.tmp%ld", path, (long)getpid());
@@ -273,10 +275,10 @@ const struct psctl_cmd psctl_store_cmds[] = {
 	  "versions, generation, size used/free, slots, semaphore", NULL },
 	{ NULL, "check", psctl_cmd_check, "check",
 	  "full validation; the exit code is the verdict", NULL },
-	{ NULL, "dump", psctl_cmd_export, "dump [-o FILE]", "the store's text form",
-	  export_fields },
-	{ NULL, "export", psctl_cmd_export, "export [--json|--binary] [-o FILE]",
-	  "write the store as text, JSON or binary", export_fields },
+	{ NULL, "dump", psctl_cmd_export, "dump [-o FILE]",
+	  "the store's text form", export_fields },
+	{ NULL, "export", psctl_cmd_export,
+	  "export [--json|--binary] [-o FILE]", "write the store as text, JSON or binary", export_fields },
 	{ NULL, "import", psctl_cmd_import, "import FILE",
 	  "replace the store's content (text or binary) in one commit", NULL },
 	{ NULL, "shell", cmd_shell, "shell", "interactive prompt", NULL },
@@ -363,7 +365,8 @@ static int dispatch(struct psctl_ctx *c, int argc, char **argv)
 		cmd = find_object_cmd(argv[0], argv[1]);
 		if (!cmd)
 			return noun_usage(c, argv[0], argv[1]);
-		snprintf(psctl_g.cmdbuf, sizeof psctl_g.cmdbuf, "%s %s", argv[0], argv[1]);
+		snprintf(psctl_g.cmdbuf, sizeof psctl_g.cmdbuf, "%s %s",
+			 argv[0], argv[1]);
 		psctl_g.cmd = psctl_g.cmdbuf;
 		/* The bmc commands talk to the BMC themselves; the store they
 		 * may read (a profile to push) is the local one. */

@@ -18,37 +18,48 @@
 
 /* ------------------------------------------------------------ messages */
 
+/* Completion codes for an operator: what happened and what to do. */
+static const struct {
+	uint8_t cc;
+	const char *text;
+} cc_texts[] = {
+	{ BMC_CC_SEQUENCE, "bad session or chunk order" },
+	{ BMC_CC_STALE, "the store changed since it was read (or the lock "
+			"was lost)" },
+	{ BMC_CC_CONFLICT, "conflicts with the store (a value in use, a "
+			   "profile assigned elsewhere, or a new schema "
+			   "problem)" },
+	{ BMC_CC_BUSY, "the store's semaphore is held by another writer" },
+	{ BMC_CC_INVALID_CMD, "unknown command (does this BMC serve the "
+			      "pstate OEM commands?)" },
+	{ BMC_CC_OUT_OF_SPACE, "out of space (store, slot, result buffer, or "
+			       "no free port)" },
+	{ BMC_CC_BAD_LENGTH, "request length does not match the command" },
+	{ BMC_CC_TOO_LONG, "a length past a limit" },
+	{ BMC_CC_OUT_OF_RANGE, "parameter out of range" },
+	{ BMC_CC_NOT_PRESENT, "not present (no such path, VM or profile)" },
+	{ BMC_CC_INVALID_DATA, "invalid data (unknown operation, malformed "
+			       "element, bad name, host name, mode or "
+			       "count)" },
+	{ BMC_CC_PRIVILEGE, "insufficient privilege (writes need an "
+			    "administrator session)" },
+	{ BMC_CC_POWER_STATE, "host powered on: the BMC refuses writes in "
+			      "this power state (power it off first: psctl "
+			      "--bmc ... bmc power off)" },
+	{ BMC_CC_NO_SEMAPHORE, "this BMC has no semaphore: it cannot hold "
+			       "the store's lock for a sequence of writes" },
+	{ BMC_CC_UNSPECIFIED, "media I/O error, or no valid store on the "
+			      "server's key" },
+};
+
 const char *psctl_bmc_cc_text(uint8_t cc)
 {
-	switch (cc) {
-	case BMC_CC_SEQUENCE: return "bad session or chunk order";
-	case BMC_CC_STALE: return "the store changed since it was read (or the "
-			  "lock was lost)";
-	case BMC_CC_CONFLICT: return "conflicts with the store (a value in use, a "
-			  "profile assigned elsewhere, or a new schema "
-			  "problem)";
-	case BMC_CC_BUSY: return "the store's semaphore is held by another writer";
-	case BMC_CC_INVALID_CMD: return "unknown command (does this BMC serve the pstate "
-			  "OEM commands?)";
-	case BMC_CC_OUT_OF_SPACE: return "out of space (store, slot, result buffer, or no "
-			  "free port)";
-	case BMC_CC_BAD_LENGTH: return "request length does not match the command";
-	case BMC_CC_TOO_LONG: return "a length past a limit";
-	case BMC_CC_OUT_OF_RANGE: return "parameter out of range";
-	case BMC_CC_NOT_PRESENT: return "not present (no such path, VM or profile)";
-	case BMC_CC_INVALID_DATA: return "invalid data (unknown operation, malformed "
-			  "element, bad name, host name, mode or count)";
-	case BMC_CC_PRIVILEGE: return "insufficient privilege (writes need an "
-			  "administrator session)";
-	case BMC_CC_POWER_STATE: return "host powered on: the BMC refuses writes in this "
-			  "power state (power it off first: psctl --bmc ... "
-			  "bmc power off)";
-	case BMC_CC_NO_SEMAPHORE: return "this BMC has no semaphore: it cannot hold the "
-			  "store's lock for a sequence of writes";
-	case BMC_CC_UNSPECIFIED: return "media I/O error, or no valid store on the "
-			  "server's key";
-	default: return "unexpected completion code";
-	}
+	size_t i;
+
+	for (i = 0; i < sizeof cc_texts / sizeof cc_texts[0]; i++)
+		if (cc_texts[i].cc == cc)
+			return cc_texts[i].text;
+	return "unexpected completion code";
 }
 
 int psctl_bmc_cc_exit(uint8_t cc)
@@ -56,7 +67,8 @@ int psctl_bmc_cc_exit(uint8_t cc)
 	switch (cc) {
 	case BMC_CC_STALE: case BMC_CC_CONFLICT: case BMC_CC_BUSY:
 		return PSCTL_EXIT_CONFLICT;
-	case BMC_CC_BAD_LENGTH: case BMC_CC_TOO_LONG: case BMC_CC_OUT_OF_RANGE: case BMC_CC_INVALID_DATA:
+	case BMC_CC_BAD_LENGTH: case BMC_CC_TOO_LONG:
+	case BMC_CC_OUT_OF_RANGE: case BMC_CC_INVALID_DATA:
 		return PSCTL_EXIT_INVALID;
 	case BMC_CC_NOT_PRESENT:
 		return PSCTL_EXIT_NOTFOUND;
@@ -127,7 +139,8 @@ int psctl_bmc_info(const struct psctl_bmc *b, struct psctl_bmc_info *info,
 		psctl_bmc_say(err, n, b, "info: out of memory");
 		return PSCTL_EXIT_IO;
 	}
-	rc = psctl_batch_run(b, psctl_bmc_priv_for(b, PRIV_OPERATOR), &bt, "info", NULL, err,
+	rc = psctl_batch_run(b, psctl_bmc_priv_for(b, PRIV_OPERATOR), &bt,
+			     "info", NULL, err,
 		       n);
 	if (rc) {
 		psctl_batch_free(&bt);
@@ -240,7 +253,8 @@ int psctl_bmc_read(const struct psctl_bmc *b, uint8_t op, const void *arg,
 	*out_len = 0;
 	snprintf(what, sizeof what, "read op %u", op);
 	if (arg_len > BMC_SHIM_ARGS_MAX) {
-		psctl_bmc_say(err, n, b, "%s: arguments of %zu bytes (at most %u)",
+		psctl_bmc_say(err, n, b,
+			      "%s: arguments of %zu bytes (at most %u)",
 		    what, arg_len, BMC_SHIM_ARGS_MAX);
 		return PSCTL_EXIT_INVALID;
 	}
@@ -276,7 +290,8 @@ static void abort_write(const struct psctl_bmc *b, int priv, uint8_t sess)
 	char ignore[64];
 
 	if (!psctl_batch_add(&bt, BMC_CMD_WRITE_ABORT, &sess, 1, 0))
-		psctl_batch_run(b, priv, &bt, "abort", NULL, ignore, sizeof ignore);
+		psctl_batch_run(b, priv, &bt, "abort", NULL, ignore,
+				sizeof ignore);
 	psctl_batch_free(&bt);
 }
 
@@ -327,7 +342,8 @@ int psctl_bmc_write_gen(const struct psctl_bmc *b, uint8_t op,
 		*out_len = 0;
 	snprintf(what, sizeof what, "write op %u", op);
 	if (len > STAGE_MAX) {
-		psctl_bmc_say(err, n, b, "%s: %zu bytes to stage; the BMC takes at most "
+		psctl_bmc_say(err, n, b,
+			      "%s: %zu bytes to stage; the BMC takes at most "
 		    "%u per write", what, len, STAGE_MAX);
 		return PSCTL_EXIT_INVALID;
 	}
@@ -361,7 +377,8 @@ int psctl_bmc_write_gen(const struct psctl_bmc *b, uint8_t op,
 	psctl_batch_free(&bt);
 	if (!out || !result_len)
 		return 0;
-	rc = fetch(b, priv, BMC_CMD_WRITE_RESULT, sess, result_len, what, out, err, n);
+	rc = fetch(b, priv, BMC_CMD_WRITE_RESULT, sess, result_len, what, out,
+		   err, n);
 	if (!rc && out_len)
 		*out_len = result_len;
 	return rc;
@@ -383,8 +400,10 @@ int psctl_bmc_lock(const struct psctl_bmc *b, unsigned lease, char *err,
 	int rc;
 
 	psf_put_le16(req, (uint16_t)lease);
-	rc = psctl_batch_add(&bt, BMC_CMD_LOCK_TAKE, req, 2, BMC_SHIM_LOCK_LEN) ? PSCTL_EXIT_IO
-		: psctl_batch_run(b, psctl_bmc_priv_for(b, PRIV_ADMIN), &bt, "lock", NULL, err,
+	rc = psctl_batch_add(&bt, BMC_CMD_LOCK_TAKE, req, 2,
+			     BMC_SHIM_LOCK_LEN) ? PSCTL_EXIT_IO
+		: psctl_batch_run(b, psctl_bmc_priv_for(b, PRIV_ADMIN), &bt,
+				  "lock", NULL, err,
 			    n);
 	psctl_batch_free(&bt);
 	return rc;
@@ -393,8 +412,10 @@ int psctl_bmc_lock(const struct psctl_bmc *b, unsigned lease, char *err,
 int psctl_bmc_unlock(const struct psctl_bmc *b, char *err, size_t n)
 {
 	struct batch bt = { 0 };
-	int rc = psctl_batch_add(&bt, BMC_CMD_LOCK_RELEASE, NULL, 0, 0) ? PSCTL_EXIT_IO
-		: psctl_batch_run(b, psctl_bmc_priv_for(b, PRIV_ADMIN), &bt, "unlock", NULL,
+	int rc = psctl_batch_add(&bt, BMC_CMD_LOCK_RELEASE, NULL, 0,
+				 0) ? PSCTL_EXIT_IO
+		: psctl_batch_run(b, psctl_bmc_priv_for(b, PRIV_ADMIN), &bt,
+				  "unlock", NULL,
 			    err, n);
 
 	psctl_batch_free(&bt);
@@ -409,8 +430,10 @@ static int chassis(const struct psctl_bmc *b, const char *verb,
 	const char *tail[] = { "chassis", "power", verb, NULL };
 	char why[400], line[300];
 
-	if (psctl_run_ipmitool(b, psctl_bmc_priv_for(b, PRIV_OPERATOR), tail, RUN_MS, r)) {
-		psctl_bmc_say(err, n, b, "chassis power %s: cannot start ipmitool: %s",
+	if (psctl_run_ipmitool(b, psctl_bmc_priv_for(b, PRIV_OPERATOR), tail,
+			       RUN_MS, r)) {
+		psctl_bmc_say(err, n, b,
+			      "chassis power %s: cannot start ipmitool: %s",
 		    verb, strerror(errno));
 		return PSCTL_EXIT_IO;
 	}
@@ -442,7 +465,8 @@ int psctl_bmc_power_status(const struct psctl_bmc *b, int *on, char *err,
 	else
 		rc = PSCTL_EXIT_IO;
 	if (rc)
-		psctl_bmc_say(err, n, b, "chassis power status: unexpected answer '%.80s'",
+		psctl_bmc_say(err, n, b,
+			      "chassis power status: unexpected answer '%.80s'",
 		    r.out.p);
 	psctl_run_free(&r);
 	return rc;
@@ -520,7 +544,8 @@ int psctl_bmc_load(struct psctl_ctx *c, uint8_t **out, size_t *len,
 
 	if (rc)
 		return rc;
-	rc = psctl_bmc_read(&b, BMC_READ_STORE, NULL, 0, out, len, generation, err,
+	rc = psctl_bmc_read(&b, BMC_READ_STORE, NULL, 0, out, len, generation,
+			    err,
 			    sizeof err);
 	return rc ? psctl_fail(c, NULL, rc, err) : 0;
 }

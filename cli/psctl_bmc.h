@@ -61,14 +61,15 @@ struct psctl_bmc_info {
 int psctl_bmc_info(const struct psctl_bmc *b, struct psctl_bmc_info *info,
 		   char *err, size_t n);
 
-/* A read operation (BMC_CMD_READ_*): op (enum bmc_read_op) and argument bytes as in
- * docs/ipmi-oem.md; the result in a malloc'd *out (caller frees). */
+/* A read operation (BMC_CMD_READ_*): op (enum bmc_read_op) and argument
+ * bytes as in docs/ipmi-oem.md; the result in a malloc'd *out (caller
+ * frees). */
 int psctl_bmc_read(const struct psctl_bmc *b, uint8_t op, const void *arg,
 		   size_t arg_len, uint8_t **out, size_t *out_len,
 		   uint32_t *generation, char *err, size_t n);
 
-/* A write operation (BMC_CMD_WRITE_*): op (enum bmc_write_op), staged bytes as in
- * docs/ipmi-oem.md, applied as one commit; expect_gen 0 = any; the
+/* A write operation (BMC_CMD_WRITE_*): op (enum bmc_write_op), staged
+ * bytes as in docs/ipmi-oem.md, applied as one commit; expect_gen 0 = any; the
  * result bytes (if any) in a malloc'd *out (out may be NULL). */
 int psctl_bmc_write(const struct psctl_bmc *b, uint8_t op, const void *staged,
 		    size_t len, uint32_t expect_gen, uint8_t **out,
@@ -80,9 +81,9 @@ int psctl_bmc_write_gen(const struct psctl_bmc *b, uint8_t op,
 			uint8_t **out, size_t *out_len, uint32_t *new_gen,
 			char *err, size_t n);
 
-/* The BMC lock (BMC_CMD_LOCK_TAKE / _RELEASE): the BMC holds the store's semaphore for
- * this client for lease seconds (1..600), so a sequence of writes is not
- * interleaved with other writers. */
+/* The BMC lock (BMC_CMD_LOCK_TAKE / _RELEASE): the BMC holds the store's
+ * semaphore for this client for lease seconds (1..600), so a sequence
+ * of writes is not interleaved with other writers. */
 int psctl_bmc_lock(const struct psctl_bmc *b, unsigned lease, char *err,
 		   size_t n);
 int psctl_bmc_unlock(const struct psctl_bmc *b, char *err, size_t n);

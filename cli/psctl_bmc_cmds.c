@@ -245,7 +245,8 @@ static int cmd_pull(struct psctl_ctx *c, const char *vm)
 		memcpy(arg + 1, vm, strlen(vm));
 		alen += strlen(vm);
 	}
-	rc = psctl_bmc_read(&b, BMC_READ_PROFILE_PULL, arg, alen, &out, &olen, NULL, err,
+	rc = psctl_bmc_read(&b, BMC_READ_PROFILE_PULL, arg, alen, &out, &olen,
+			    NULL, err,
 			    sizeof err);
 	if (rc)
 		return psctl_fail(c, "bmc profile pull", rc, err);
@@ -442,7 +443,8 @@ static int cmd_push(struct psctl_ctx *c, const char *what, const char *vm,
 			b.host, b.port);
 		return 0;
 	}
-	rc = psctl_bmc_write(&b, BMC_WRITE_PROFILE_PUSH, st, k, 0, NULL, NULL, err, sizeof err);
+	rc = psctl_bmc_write(&b, BMC_WRITE_PROFILE_PUSH, st, k, 0, NULL, NULL,
+			     err, sizeof err);
 	if (rc)
 		return psctl_fail(c, "bmc profile push", rc, err);
 	fprintf(c->out, "pushed profile '%s' to %s%s%s through BMC %s:%u\n",

@@ -206,7 +206,8 @@ static size_t stage(const struct change *ch, uint8_t *st, size_t cap)
 {
 	size_t k = 1;
 
-	st[0] = (uint8_t)((ch->set ? 1 : 0) + (ch->op == BMC_WRITE_DELETE ? 1 : 0));
+	st[0] = (uint8_t)((ch->set ? 1 : 0) +
+			  (ch->op == BMC_WRITE_DELETE ? 1 : 0));
 	if (ch->set)
 		k += put_step(st + k, ch->set, NULL);
 	if (ch->op == BMC_WRITE_DELETE)
@@ -295,7 +296,8 @@ int psctl_bmc_send_diff(struct psctl_ctx *c, const void *old,
 	if (cs.n > 1) {
 		/* Without a semaphore there is no lock to take: every write
 		 * carries the generation it expects, so a concurrent writer
-		 * makes the next one fail (BMC_CC_STALE), never a lost update. */
+		 * makes the next one fail (BMC_CC_STALE), never a lost
+		 * update. */
 		struct psctl_bmc_info in;
 
 		rc = psctl_bmc_info(&b, &in, err, sizeof err);

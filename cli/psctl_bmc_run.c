@@ -171,7 +171,8 @@ static void collect(struct run *r, pid_t pid, int out, int err, long limit)
 			if (p[i].fd < 0 || !p[i].revents)
 				continue;
 			got = read(p[i].fd, chunk, sizeof chunk);
-			if (got > 0 && psctl_buf_add(to[i], chunk, (size_t)got) == 0)
+			if (got > 0 && psctl_buf_add(to[i], chunk,
+						     (size_t)got) == 0)
 				continue;
 			if (got < 0 && errno == EINTR)
 				continue;
@@ -331,7 +332,8 @@ int psctl_batch_add(struct batch *bt, uint8_t cmd, const uint8_t *data,
 	bt->req[bt->n].cmd = cmd;
 	bt->req[bt->n].want = (uint16_t)want;
 	bt->n++;
-	k = (size_t)snprintf(line, sizeof line, "raw 0x%02x 0x%02x 0x%02x 0x%02x"
+	k = (size_t)snprintf(line, sizeof line,
+			     "raw 0x%02x 0x%02x 0x%02x 0x%02x"
 			     " 0x%02x", BMC_SHIM_NETFN, cmd, BMC_SHIM_IANA0,
 			     BMC_SHIM_IANA1, BMC_SHIM_IANA2);
 	for (i = 0; i < len && k + 6 < sizeof line; i++)
@@ -425,12 +427,14 @@ int psctl_batch_run(const struct psctl_bmc *b, int priv, struct batch *bt,
 	if (cc_out)
 		*cc_out = 0;
 	if (script_file(bt, path, sizeof path)) {
-		psctl_bmc_say(err, n, b, "%s: cannot write a temporary file in %s: %s",
+		psctl_bmc_say(err, n, b,
+			      "%s: cannot write a temporary file in %s: %s",
 		    what, getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp",
 		    strerror(errno));
 		return PSCTL_EXIT_IO;
 	}
-	rc = psctl_run_ipmitool(b, priv, tail, RUN_MS + PER_CMD_MS * (long)bt->n,
+	rc = psctl_run_ipmitool(b, priv, tail,
+				RUN_MS + PER_CMD_MS * (long)bt->n,
 			  &r);
 	unlink(path);
 	if (rc) {
@@ -443,7 +447,8 @@ int psctl_batch_run(const struct psctl_bmc *b, int priv, struct batch *bt,
 		if (cc_out)
 			*cc_out = cc;
 		bt->refused = (uint8_t)cmd;
-		psctl_bmc_say(err, n, b, "%s: %s (0x%02x) refused with completion code "
+		psctl_bmc_say(err, n, b,
+			      "%s: %s (0x%02x) refused with completion code "
 		    "0x%02x: %s", what, cmd_name(cmd), cmd, cc,
 		    psctl_bmc_cc_text((uint8_t)cc));
 		psctl_run_free(&r);
@@ -461,7 +466,8 @@ int psctl_batch_run(const struct psctl_bmc *b, int priv, struct batch *bt,
 		return PSCTL_EXIT_IO;
 	}
 	psctl_last_line(&r, line, sizeof line);
-	psctl_bmc_say(err, n, b, "%s: unexpected answer from ipmitool (%s)", what, line);
+	psctl_bmc_say(err, n, b, "%s: unexpected answer from ipmitool (%s)",
+		      what, line);
 	psctl_run_free(&r);
 	return PSCTL_EXIT_IO;
 }

@@ -498,7 +498,8 @@ static size_t big_number(const char *in, size_t len)
 			;
 		if ((b >= len || (in[b] != '.' && in[b] != 'e' &&
 				  in[b] != 'E')) &&
-		    (b - a > 20 || (b - a == 20 && memcmp(in + a, max, 20) > 0)))
+		    (b - a > 20 || (b - a == 20 && memcmp(in + a, max,
+							  20) > 0)))
 			return i;
 		for (i = b; i < len && (isdigit((unsigned char)in[i]) ||
 					strchr(".eE+-", in[i])); i++)
@@ -533,7 +534,8 @@ static int header(struct jctx *j, json_object *top, struct psf_tree *t)
 	    sscanf(json_object_get_string(v), "%u.%u%c", &major, &minor,
 		   &tail) != 2 || minor > 255 ||
 	    !isdigit((unsigned char)json_object_get_string(v)[0]))
-		return jv_fail(j, "'%s' is not a format version \"MAJOR.MINOR\"",
+		return jv_fail(j,
+			       "'%s' is not a format version \"MAJOR.MINOR\"",
 			     jv_shown(v, sb, sizeof sb));
 	if (major != PSF_FORMAT_MAJOR)
 		return jv_fail(j, "format major %u is not supported (only %u)",

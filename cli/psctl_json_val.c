@@ -167,9 +167,11 @@ int jv_get_hex(struct jctx *j, json_object *o, uint8_t **out, size_t *n)
 		}
 		if (hexval(s[i]) < 0 || i + 1 >= len || hexval(s[i + 1]) < 0) {
 			free(b);
-			return jv_fail(j, "'%s' is not hex bytes (two hex digits "
+			return jv_fail(j,
+				       "'%s' is not hex bytes (two hex digits "
 				     "a byte, e.g. \"de ad be ef\" or "
-				     "\"deadbeef\")", jv_shown(o, sb, sizeof sb));
+				     "\"deadbeef\")", jv_shown(o, sb,
+							       sizeof sb));
 		}
 		b[k++] = (uint8_t)(hexval(s[i]) << 4 | hexval(s[i + 1]));
 		i += 2;
@@ -214,7 +216,8 @@ int jv_get_fixed(struct jctx *j, json_object *o, uint8_t *dst,
 	if (k == width)
 		return 0;
 bad:
-	return jv_fail(j, "'%s' is not a %s (%s)", jv_shown(o, sb, sizeof sb), what,
+	return jv_fail(j, "'%s' is not a %s (%s)", jv_shown(o, sb, sizeof sb),
+		       what,
 		     example);
 }
 

@@ -12,11 +12,11 @@
  * BMC, or image:PATH / dev:DEVICE, its key in hand) or a VM (the same
  * forms with #VM, or a bare VM name in the pool).  A target the operator
  * writes may name a server of the pool's directory instead (SERVER,
- * SERVER#VM: ps_target_resolve); the pool records the full target.  Every command is one
- * move -- validate everything, mark the pool, release the source, apply
- * to the target, settle the pool -- built from the per-store edits of
- * pstate.h section 11 (psctl_move_steps.c); this file validates and
- * runs a move, and shows a profile.
+ * SERVER#VM: ps_target_resolve); the pool records the full target.
+ * Every command is one move -- validate everything, mark the pool,
+ * release the source, apply to the target, settle the pool -- built from
+ * the per-store edits of pstate.h section 11 (psctl_move_steps.c); this
+ * file validates and runs a move, and shows a profile.
  *
  * PSCTL_TEST_CRASH_AT=STEP (a test hook) ends the process with status 99
  * right after STEP: mark, fence, release-host, release, apply.
@@ -56,7 +56,8 @@ static int check_power(struct move *m, const struct mtarget *t)
 	if (rc)
 		return move_fail(m, rc, "%s: unreachable: %s", t->text, err);
 	if (on)
-		return move_fail(m, PSCTL_EXIT_CONFLICT, "%s is powered on; a target "
+		return move_fail(m, PSCTL_EXIT_CONFLICT,
+				 "%s is powered on; a target "
 			    "must be off to take a profile (power it off "
 			    "first); nothing changed", t->text);
 	return 0;
@@ -80,9 +81,11 @@ static int check_target(struct move *m)
 		return move_fail(m, rc, "%s: unreachable: %s; nothing changed",
 			    m->dst.text, m->msg);
 	cap = len + SCRATCH_ROOM;
-	if (!move_carries(buf, &m->dst, m->prof, other, sizeof other) && other[0]) {
+	if (!move_carries(buf, &m->dst, m->prof, other,
+			  sizeof other) && other[0]) {
 		free(buf);
-		return move_fail(m, PS_ERR_INUSE, "%s already carries profile '%s';"
+		return move_fail(m, PS_ERR_INUSE,
+				 "%s already carries profile '%s';"
 			    " move or unassign that first; nothing changed",
 			    m->dst.text, other);
 	}
@@ -215,7 +218,8 @@ static int load(struct move *m, const char *new_target, int *prof_out)
 			if (rc)
 				return rc;
 			if (strcmp(rec.text, m->dst.text))
-				return move_fail(m, PS_ERR_INUSE, "profile '%s' is in"
+				return move_fail(m, PS_ERR_INUSE,
+						 "profile '%s' is in"
 					    " transit to %s (a move was "
 					    "interrupted); finish it first: "
 					    "psctl profile move %s %s", m->prof,
@@ -228,7 +232,8 @@ static int load(struct move *m, const char *new_target, int *prof_out)
 		m->has_src = 1;
 		/* assign places an unassigned profile; move moves one. */
 		if (m->assign && strcmp(m->src.text, m->dst.text))
-			return move_fail(m, PS_ERR_INUSE, "profile '%s' already "
+			return move_fail(m, PS_ERR_INUSE,
+					 "profile '%s' already "
 				    "assigned to %s%s%s; unassign it first, or "
 				    "use profile move", m->prof,
 				    m->src.w == W_POOL ? "vm '" : "",
@@ -253,7 +258,8 @@ static int validate(struct move *m, int prof)
 			rc = check_target(m);
 	}
 	if (!rc && ps_profile_check_ids(pool, pool, prof, NULL, 0, &m->e))
-		return move_fail(m, PS_ERR_DUPLICATE, "profile '%s': %s %s %s by %s "
+		return move_fail(m, PS_ERR_DUPLICATE,
+				 "profile '%s': %s %s %s by %s "
 			    "in the pool", m->prof, m->e.field, m->e.value,
 			    m->e.why, m->e.holder);
 	if (!rc && m->has_src && !(m->has_dst && !strcmp(m->src.text,

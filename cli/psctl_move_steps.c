@@ -220,7 +220,8 @@ int move_edit_error(struct move *m, int rc, const char *where)
 				   "%s %s %s; move or unassign that first", who,
 				   why, e->holder);
 	if (rc == PS_ERR_INUSE)
-		return move_fail(m, rc, "profile '%s' is %s %s in %s", m->prof, why,
+		return move_fail(m, rc, "profile '%s' is %s %s in %s", m->prof,
+				 why,
 			    e->holder, where);
 	if (rc == PSF_ERR_NOTFOUND)
 		return psctl_error(m->c, m->cmd, "target", m->dst.arg, rc,
@@ -502,9 +503,11 @@ static int bmc_fence(struct move *m, const struct mtarget *t)
 	if (!rc && on)
 		rc = psctl_bmc_power_status(&t->bmc, &on, err, sizeof err);
 	if (rc)
-		return move_fail(m, rc, "%s: fencing (power off): %s", t->text, err);
+		return move_fail(m, rc, "%s: fencing (power off): %s", t->text,
+				 err);
 	if (on)
-		return move_fail(m, PSCTL_EXIT_CONFLICT, "%s: still powered on after"
+		return move_fail(m, PSCTL_EXIT_CONFLICT,
+				 "%s: still powered on after"
 			    " power off; nothing released", t->text);
 	return 0;
 }
@@ -524,7 +527,8 @@ static int bmc_release(struct move *m, const struct mtarget *t)
 	rc = move_read_store(m, t, &buf, &len);
 	if (rc)
 		return move_fail(m, rc, "%s: unreachable: %s", t->text, m->msg);
-	if (t->kind == PSF_TARGET_PHYSICAL && ps_host_profile(buf, (uint32_t *)&n)
+	if (t->kind == PSF_TARGET_PHYSICAL && ps_host_profile(buf,
+							      (uint32_t *)&n)
 	    && move_carries(buf, t, m->prof, m->msg, sizeof m->msg)) {
 		n = path2(path, PSF_BMC_STATE, PS_BMC_HOST_PROFILE, NULL);
 		rc = bmc_write(m, t, BMC_WRITE_DELETE, path, n,

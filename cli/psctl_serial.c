@@ -330,7 +330,8 @@ static int local_mappings(struct psctl_ctx *c, const char *vm,
 	*n = 0;
 	*out = malloc(cap * sizeof **out);
 	for (v = ps_obj_next(buf, psf_root(buf), PS_OBJ_VM, -1);
-	     v >= 0 && *out; v = ps_obj_next(buf, psf_root(buf), PS_OBJ_VM, v)) {
+	     v >= 0 && *out; v = ps_obj_next(buf, psf_root(buf), PS_OBJ_VM,
+					     v)) {
 		char name[PS_CFG_NAME_MAX + 1];
 
 		ps_obj_key(buf, v, PS_OBJ_VM, name, sizeof name);
@@ -406,7 +407,8 @@ static int bmc_allocate(struct psctl_ctx *c, struct alloc *a)
 			"nothing sent)\n", b.host, b.port, k, a->vm);
 		return 0;
 	}
-	rc = psctl_bmc_write(&b, BMC_WRITE_SERIAL_ALLOC, st, k, 0, &out, &olen, err, sizeof err);
+	rc = psctl_bmc_write(&b, BMC_WRITE_SERIAL_ALLOC, st, k, 0, &out, &olen,
+			     err, sizeof err);
 	if (rc)
 		return psctl_fail(c, "serial allocate", rc, err);
 	for (i = 0; i < a->req.count && 4 * (size_t)i + 4 <= olen; i++) {
@@ -442,7 +444,8 @@ static int bmc_free(struct psctl_ctx *c, const char *vm)
 			b.host, b.port, vm);
 		return 0;
 	}
-	rc = psctl_bmc_write(&b, BMC_WRITE_SERIAL_FREE, st, k, 0, &out, &olen, err, sizeof err);
+	rc = psctl_bmc_write(&b, BMC_WRITE_SERIAL_FREE, st, k, 0, &out, &olen,
+			     err, sizeof err);
 	if (rc)
 		return psctl_fail(c, "serial free", rc, err);
 	fprintf(c->out, "freed %u serial port%s of VM '%s'\n",
@@ -469,7 +472,8 @@ static int decode_entries(const uint8_t *p, size_t len, struct mapping **out,
 		if (pos + 1 + vl + 6 + hl > len || vl > PS_CFG_NAME_MAX)
 			return -1;
 		if (*n == cap) {
-			struct mapping *nm = realloc(*out, 2 * cap * sizeof *nm);
+			struct mapping *nm = realloc(*out,
+						     2 * cap * sizeof *nm);
 
 			if (!nm)
 				return -1;
@@ -501,7 +505,8 @@ static int bmc_mappings(struct psctl_ctx *c, const char *vm,
 
 	if (rc)
 		return rc;
-	rc = psctl_bmc_read(&b, BMC_READ_SERIAL_LIST, vm, vm ? strlen(vm) : 0, &out, &olen, NULL,
+	rc = psctl_bmc_read(&b, BMC_READ_SERIAL_LIST, vm, vm ? strlen(vm) : 0,
+			    &out, &olen, NULL,
 			    err, sizeof err);
 	if (rc)
 		return psctl_fail(c, "serial mappings", rc, err);

@@ -64,8 +64,10 @@ static int find_target(struct psctl_ctx *c, struct target *t)
 	memset(t, 0, sizeof *t);
 	if (psctl_g.dev || psctl_g.image) {
 		t->is_dev = psctl_g.dev != NULL;
-		snprintf(t->path, sizeof t->path, "%s", psctl_g.dev ? psctl_g.dev : psctl_g.image);
-		snprintf(t->how, sizeof t->how, "%s option", psctl_g.dev ? "-d" : "-i");
+		snprintf(t->path, sizeof t->path, "%s",
+			 psctl_g.dev ? psctl_g.dev : psctl_g.image);
+		snprintf(t->how, sizeof t->how, "%s option",
+			 psctl_g.dev ? "-d" : "-i");
 		return probe_part(c, t);
 	}
 	res = psctl_disc_result();
@@ -81,7 +83,8 @@ static int find_target(struct psctl_ctx *c, struct target *t)
 		return 0;
 	}
 	if (rc != PS_ERR_NOSTORE && rc != PS_DISC_ENONE && rc != PS_DISC_EUSB)
-		return psctl_error(c, psctl_g.cmd, NULL, NULL, rc, "USB scan: %s",
+		return psctl_error(c, psctl_g.cmd, NULL, NULL, rc,
+				   "USB scan: %s",
 				   err);
 	snprintf(t->path, sizeof t->path, "%s", psctl_default_image());
 	snprintf(t->how, sizeof t->how, "default image%s: %.500s",
@@ -142,7 +145,8 @@ static int need_bmc_store(struct psctl_ctx *c)
 	 * what fits (it answers 0xC4 when an edit does not). */
 	room = ((len + PS_SECTOR_SIZE - 1) / PS_SECTOR_SIZE + 256) * 2 + 64;
 	psctl_g.bmc_mem = calloc(room, PS_SECTOR_SIZE);
-	rc = psctl_g.bmc_mem ? ps_media_init_mem(&psctl_g.media, psctl_g.bmc_mem,
+	rc = psctl_g.bmc_mem ? ps_media_init_mem(&psctl_g.media,
+						 psctl_g.bmc_mem,
 					   PS_SECTOR_SIZE, room)
 		       : PS_ERR_NOMEM;
 	fo.store = data;
@@ -152,7 +156,8 @@ static int need_bmc_store(struct psctl_ctx *c)
 		rc = ps_format(&d, &psctl_g.media, &fo, sector);
 	free(data);
 	if (rc)
-		return psctl_error(c, psctl_g.cmd, "--bmc", c->bmc, rc, "cannot hold "
+		return psctl_error(c, psctl_g.cmd, "--bmc", c->bmc, rc,
+				   "cannot hold "
 				   "the BMC's store in memory: %s",
 				   ps_strerror(rc));
 	psctl_g.media_open = 1;
@@ -176,7 +181,8 @@ static int need_bmc_store(struct psctl_ctx *c)
  * memory copy starts its own count). */
 unsigned long long psctl_store_generation(struct psctl_ctx *c)
 {
-	return psctl_g.bmc_store ? psctl_g.bmc_gen : ps_store_generation(c->store);
+	return psctl_g.bmc_store ? psctl_g.bmc_gen
+				 : ps_store_generation(c->store);
 }
 
 int psctl_need_store(struct psctl_ctx *c)
@@ -203,7 +209,8 @@ int psctl_need_store(struct psctl_ctx *c)
 	if (rc)
 		rc = open_media(&psctl_g.media, &psctl_g.tgt, PS_MEDIA_RDONLY);
 	if (rc)
-		return psctl_error(c, psctl_g.cmd, NULL, NULL, rc, "%s: cannot open: "
+		return psctl_error(c, psctl_g.cmd, NULL, NULL, rc,
+				   "%s: cannot open: "
 				   "%s", where_buf, ps_strerror(rc));
 	psctl_g.media_open = 1;
 	c->media = &psctl_g.media;
@@ -261,11 +268,13 @@ static int need_lock(struct psctl_ctx *c)
 	cfg.store_path = psctl_g.tgt.path;
 	rc = ps_sem_sys_open(&psctl_g.sem, &cfg);
 	if (rc)
-		return psctl_error(c, psctl_g.cmd, NULL, NULL, rc, "semaphore: %s",
+		return psctl_error(c, psctl_g.cmd, NULL, NULL, rc,
+				   "semaphore: %s",
 				   ps_sem_sys_describe(&psctl_g.sem));
 	psctl_g.sem_open = 1;
-	psctl_g.lock = (struct ps_lock){ &ps_sem_sys_lock_ops, &psctl_g.sem, PS_OWNER_OS,
-				   PS_SEM_DEFAULT_LEASE_MS, 0, 0 };
+	psctl_g.lock = (struct ps_lock){ &ps_sem_sys_lock_ops, &psctl_g.sem,
+					 PS_OWNER_OS, PS_SEM_DEFAULT_LEASE_MS,
+					 0, 0 };
 	ps_store_set_writer(c->store, &psctl_g.lock, PS_OWNER_OS);
 	return 0;
 }
@@ -300,6 +309,33 @@ static int edit_wrap(void *buf, size_t cap, void *arg)
 	return e->unchanged ? PS_ERR_ABORTED : 0;
 }
 
+/* The edit fn on a private copy of the store, finished and checked:
+ * 0 with *t open (the caller aborts it), or the exit code reported and
+ * *t aborted. */
+static int edit_copy(struct psctl_ctx *c, psctl_edit_fn fn, void *arg,
+		     struct ps_txn *t)
+{
+	int rc = ps_txn_begin(c->store, t);
+
+	if (rc)
+		return psctl_error(c, psctl_g.cmd, NULL, NULL, rc, NULL);
+	rc = fn(c, t->buf, t->cap, arg);
+	if (rc) {
+		ps_txn_abort(t);
+		return psctl_exit_for(rc) ? psctl_exit_for(rc)
+					  : PSCTL_EXIT_USAGE;
+	}
+	rc = psf_finish(t->buf);
+	if (!rc)
+		rc = psf_check_full(t->buf, t->cap, NULL);
+	if (rc) {
+		ps_txn_abort(t);
+		return psctl_error(c, psctl_g.cmd, NULL, NULL, rc, "the edited "
+				   "store is invalid: %s", ps_strerror(rc));
+	}
+	return 0;
+}
+
 /* --dry-run: the edit on a private copy, then the diff; nothing written. */
 static int edit_dry(struct psctl_ctx *c, psctl_edit_fn fn, void *arg)
 {
@@ -307,21 +343,11 @@ static int edit_dry(struct psctl_ctx *c, psctl_edit_fn fn, void *arg)
 	uint32_t blen;
 	const void *base = ps_store_data(c->store, &blen);
 	char *ta = NULL, *tb = NULL, la[1500], lb[1500];
-	int changed, stale, rc = ps_txn_begin(c->store, &t);
+	int changed, stale, rc = edit_copy(c, fn, arg, &t);
 
 	if (rc)
-		return psctl_error(c, psctl_g.cmd, NULL, NULL, rc, NULL);
-	rc = fn(c, t.buf, t.cap, arg);
-	if (rc) {
-		ps_txn_abort(&t);
-		return psctl_exit_for(rc) ? psctl_exit_for(rc)
-					  : PSCTL_EXIT_USAGE;
-	}
-	rc = psf_finish(t.buf);
-	if (!rc)
-		rc = psf_check_full(t.buf, t.cap, NULL);
-	if (!rc)
-		rc = psctl_store_text(base, blen, &ta);
+		return rc;
+	rc = psctl_store_text(base, blen, &ta);
 	if (!rc)
 		rc = psctl_store_text(t.buf, psf_total(t.buf), &tb);
 	if (rc) {
@@ -345,7 +371,8 @@ static int edit_dry(struct psctl_ctx *c, psctl_edit_fn fn, void *arg)
 	free(tb);
 	/* What would go to the BMC, element by element. */
 	if (psctl_g.bmc_store && changed)
-		rc = psctl_bmc_send_diff(c, base, t.buf, psctl_g.bmc_gen, 1, &stale);
+		rc = psctl_bmc_send_diff(c, base, t.buf, psctl_g.bmc_gen, 1,
+					 &stale);
 	ps_txn_abort(&t);
 	return rc;
 }
@@ -371,24 +398,10 @@ static int edit_bmc_once(struct psctl_ctx *c, psctl_edit_fn fn, void *arg,
 	struct ps_txn t;
 	uint32_t blen;
 	const void *base = ps_store_data(c->store, &blen);
-	int rc = ps_txn_begin(c->store, &t);
+	int rc = edit_copy(c, fn, arg, &t);
 
 	if (rc)
-		return psctl_error(c, psctl_g.cmd, NULL, NULL, rc, NULL);
-	rc = fn(c, t.buf, t.cap, arg);
-	if (rc) {
-		ps_txn_abort(&t);
-		return psctl_exit_for(rc) ? psctl_exit_for(rc)
-					  : PSCTL_EXIT_USAGE;
-	}
-	rc = psf_finish(t.buf);
-	if (!rc)
-		rc = psf_check_full(t.buf, t.cap, NULL);
-	if (rc) {
-		ps_txn_abort(&t);
-		return psctl_error(c, psctl_g.cmd, NULL, NULL, rc, "the edited store "
-				   "is invalid: %s", ps_strerror(rc));
-	}
+		return rc;
 	if (psf_total(t.buf) == blen && !memcmp(t.buf, base, blen)) {
 		ps_txn_abort(&t);
 		if (!psctl_g.quiet)
@@ -446,11 +459,13 @@ int psctl_edit(struct psctl_ctx *c, psctl_edit_fn fn, void *arg)
 		return psctl_exit_for(rc) ? psctl_exit_for(rc)
 					  : PSCTL_EXIT_USAGE;
 	if (rc == PS_ERR_CONFLICT)
-		return psctl_error(c, psctl_g.cmd, NULL, NULL, rc, "the store kept "
+		return psctl_error(c, psctl_g.cmd, NULL, NULL, rc,
+				   "the store kept "
 				   "changing under another writer (%d retries);"
 				   " nothing written", PSCTL_RETRIES);
 	if (rc)
-		return psctl_error(c, psctl_g.cmd, NULL, NULL, rc, "commit failed: "
+		return psctl_error(c, psctl_g.cmd, NULL, NULL, rc,
+				   "commit failed: "
 				   "%s; nothing written", ps_strerror(rc));
 	return 0;
 }

@@ -57,7 +57,7 @@ static int init_parse(struct psctl_ctx *c, int argc, char **argv,
 			if (ps_parse_size(v, strlen(v), 1, &n, &why) || n == 0)
 				return psctl_error(c, "init", argv[i - 1], v,
 						   PSCTL_EXIT_INVALID,
-						   "not a size: %s (e.psctl_g. 64M, "
+						   "not a size: %s (e.g. 64M, "
 						   "4MiB, 1G)", why);
 			if (part)
 				o->part_size = n;
@@ -229,7 +229,8 @@ int psctl_cmd_init(struct psctl_ctx *c, int argc, char **argv)
 	memset(&t, 0, sizeof t);
 	t.is_dev = psctl_g.dev != NULL;
 	snprintf(t.path, sizeof t.path, "%s",
-		 psctl_g.dev ? psctl_g.dev : psctl_g.image ? psctl_g.image : psctl_default_image());
+		 psctl_g.dev ? psctl_g.dev
+		 : psctl_g.image ? psctl_g.image : psctl_default_image());
 	if (c->dry_run) {
 		fprintf(c->out, "would create a %s partition table with a "
 			"pstate partition of %llu bytes and an empty store on"
@@ -510,7 +511,8 @@ int psctl_cmd_check(struct psctl_ctx *c, int argc, char **argv)
 	buf = psctl_store_data(c, &len);
 	rc = psf_check_full(buf, len, &bad);
 	if (rc)
-		return psctl_error(c, "check", NULL, NULL, rc, "store invalid at"
+		return psctl_error(c, "check", NULL, NULL, rc,
+				   "store invalid at"
 				   " offset %u: %s", bad, ps_strerror(rc));
 	for (i = 0; i < d->slot_count && !psctl_g.bmc_store; i++) {
 		const struct ps_slot *s = &d->slot[i];
@@ -554,7 +556,8 @@ static int export_json(struct psctl_ctx *c, const struct psf_tree *t,
 	int rc;
 
 	if (!o)
-		return psctl_error(c, psctl_g.cmd, NULL, NULL, PS_ERR_NOMEM, NULL);
+		return psctl_error(c, psctl_g.cmd, NULL, NULL, PS_ERR_NOMEM,
+				   NULL);
 	psctl_export_json(o, t, psctl_store_generation(c));
 	fclose(o);
 	rc = psctl_write_out(c, path, mem, len);
