@@ -25,10 +25,10 @@ sed -e 's/name = "web1";/name = "web1";\n\t\t\tdescription = "a\\x01\\x1f\\tb\\x
 expect_exit 0 "json: import descriptions with control characters" -- \
     P import "$WORK/s2.txt"
 
-# json_ok NAME PY: stdout of the last command is JSON and PY (an
-# expression of j) holds.
+# json_ok NAME PY: stdout of the last command is JSON in strict UTF-8
+# and PY (an expression of j) holds.
 json_ok() {
-    if got=$(python3 -c "import json,sys; j=json.load(open(sys.argv[1])); print($2)" "$WORK/out" 2>&1) &&
+    if got=$(python3 -c "import json,sys; j=json.load(open(sys.argv[1], encoding='utf-8', errors='strict')); print($2)" "$WORK/out" 2>&1) &&
         [ "$got" = True ]; then pass "$1: valid JSON ($2)"
     else fail "$1: $got: $(head -c 300 "$WORK/out")"; fi
 }
@@ -65,14 +65,9 @@ sed -e 's/name = "web1";/name = "web1";\n\t\t\tdescription = "x\\xff\\xfey";/' \
     "$WORK/s.txt" > "$WORK/s3.txt"
 expect_exit 0 "json: import a description that is not UTF-8" -- \
     P import "$WORK/s3.txt"
-json_utf8() {
-    if got=$(python3 -c "import json,sys; j=json.load(open(sys.argv[1], encoding='utf-8', errors='strict')); print($2)" "$WORK/out" 2>&1) &&
-        [ "$got" = True ]; then pass "$1: UTF-8 JSON ($2)"
-    else fail "$1: $got"; fi
-}
 expect_exit 0 "vm show --json, description not UTF-8" -- P vm show web1 --json
-json_utf8 "vm show --json, description not UTF-8" "j['description'] == '78fffe79'"
+json_ok "vm show --json, description not UTF-8" "j['description'] == '78fffe79'"
 expect_exit 0 "vm list --json, description not UTF-8" -- P vm list --json
-json_utf8 "vm list --json, description not UTF-8" "j[0]['description'] == '78fffe79'"
+json_ok "vm list --json, description not UTF-8" "j[0]['description'] == '78fffe79'"
 expect_exit 0 "export --json, description not UTF-8" -- P export --json
-json_utf8 "export --json, description not UTF-8" "'78fffe79' in json.dumps(j)"
+json_ok "export --json, description not UTF-8" "'78fffe79' in json.dumps(j)"
