@@ -106,7 +106,7 @@ int psctl_error(struct psctl_ctx *c, const char *cmd, const char *field,
 
 /* Read a whole file (or "-": stdin), up to MAX_INPUT bytes, terminated. */
 int psctl_read_file(struct psctl_ctx *c, const char *path, char **out,
-		     size_t *len)
+		    size_t *len)
 {
 	FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
 	size_t n = 0, cap = 65536;
@@ -152,7 +152,7 @@ int psctl_read_file(struct psctl_ctx *c, const char *path, char **out,
 /* Write whole or not at all: temporary file beside path, then rename;
  * "-" or NULL is the normal output. */
 int psctl_write_out(struct psctl_ctx *c, const char *path, const void *data,
-		     size_t len)
+		    size_t len)
 {
 	char tmp[1100];
 	FILE *f;
@@ -203,7 +203,7 @@ int psctl_has_flag(int argc, char **argv, const char *flag)
 
 /* The value after an option, or NULL (and an error) when it is missing. */
 const char *psctl_opt_value(struct psctl_ctx *c, int argc, char **argv,
-			     int *i)
+			    int *i)
 {
 	if (*i + 1 >= argc) {
 		psctl_error(c, psctl_g.cmd, argv[*i], NULL, PSCTL_EXIT_USAGE,

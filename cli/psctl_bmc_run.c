@@ -30,7 +30,7 @@
 #include "psctl_bmc_int.h"
 
 void psctl_bmc_say(char *err, size_t n, const struct psctl_bmc *b,
-		const char *fmt, ...)
+		   const char *fmt, ...)
 {
 	va_list ap;
 	int k = snprintf(err, n, "BMC %s:%u: ", b->host, b->port);
@@ -189,7 +189,7 @@ static void collect(struct run *r, pid_t pid, int out, int err, long limit)
 /* ipmitool with the connection options, then tail; at session privilege
  * priv.  0, or -1 when it could not be started at all. */
 int psctl_run_ipmitool(const struct psctl_bmc *b, int priv,
-			const char *const *tail, long limit, struct run *r)
+		       const char *const *tail, long limit, struct run *r)
 {
 	const char *argv[40];
 	char port[16];
@@ -237,7 +237,7 @@ int psctl_run_ipmitool(const struct psctl_bmc *b, int priv,
 /* Why a run opened no session, from ipmitool's verbose stderr; NULL when
  * it did not fail that way. */
 const char *psctl_session_failure(const struct psctl_bmc *b,
-				   const struct run *r, char *why, size_t n)
+				  const struct run *r, char *why, size_t n)
 {
 	const char *e = r->err.p ? r->err.p : "";
 	const char *user = b->user ? b->user : "admin";
@@ -315,7 +315,7 @@ void psctl_last_line(const struct run *r, char *out, size_t n)
 
 
 int psctl_batch_add(struct batch *bt, uint8_t cmd, const uint8_t *data,
-		     size_t len, unsigned want)
+		    size_t len, unsigned want)
 {
 	char line[200];
 	size_t k, i;
@@ -416,7 +416,7 @@ static int script_file(const struct batch *bt, char *path, size_t n)
  * *cc (when not NULL) gets the refused command's completion code, or 0
  * when the failure was not a refusal. */
 int psctl_batch_run(const struct psctl_bmc *b, int priv, struct batch *bt,
-		     const char *what, unsigned *cc_out, char *err, size_t n)
+		    const char *what, unsigned *cc_out, char *err, size_t n)
 {
 	char path[512], why[400], line[300];
 	const char *tail[] = { "exec", path, NULL };

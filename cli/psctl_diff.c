@@ -110,7 +110,7 @@ static void diff_middle(FILE *o, char **a, size_t na, char **b, size_t nb)
 
 /* A unified-style diff of two texts: one hunk with 3 lines of context. */
 void psctl_print_diff(FILE *o, char *ta, char *tb, const char *la,
-		       const char *lb)
+		      const char *lb)
 {
 	struct lines a, b;
 	size_t p = 0, s = 0, ctx0, ctx1, i;

@@ -41,13 +41,13 @@ const char *jv_type_name(json_object *o);
 const char *jv_shown(json_object *o, char *buf, size_t cap);
 /* Values checked against their field: each 0, or -1 reported. */
 int jv_get_uint(struct jctx *j, json_object *o, uint64_t max,
-		    uint64_t *v);
+		uint64_t *v);
 int jv_get_hex(struct jctx *j, json_object *o, uint8_t **out, size_t *n);
 int jv_get_fixed(struct jctx *j, json_object *o, uint8_t *dst,
-		     size_t width, const char *what, const char *example);
+		 size_t width, const char *what, const char *example);
 int jv_get_named(struct jctx *j, json_object *o,
-		     const struct psf_field_desc *f, uint64_t max, uint64_t *v);
+		 const struct psf_field_desc *f, uint64_t max, uint64_t *v);
 int jv_get_field(struct jctx *j, json_object *o,
-		     const struct psf_field_desc *f, uint8_t *rec);
+		 const struct psf_field_desc *f, uint8_t *rec);
 
 #endif /* PSCTL_JSON_INT_H */

@@ -112,7 +112,7 @@ const char *jv_shown(json_object *o, char *buf, size_t cap)
 
 /* A non-negative integer no larger than max. */
 int jv_get_uint(struct jctx *j, json_object *o, uint64_t max,
-		    uint64_t *v)
+		uint64_t *v)
 {
 	if (!json_object_is_type(o, json_type_int))
 		return jv_fail(j, "expected a non-negative integer, got %s",
@@ -184,7 +184,7 @@ int jv_get_hex(struct jctx *j, json_object *o, uint8_t **out, size_t *n)
 /* Exactly 'width' bytes written as hex groups with 'sep' between bytes at
  * the positions in 'at' (a UUID) or between every byte (a MAC). */
 int jv_get_fixed(struct jctx *j, json_object *o, uint8_t *dst,
-		     size_t width, const char *what, const char *example)
+		 size_t width, const char *what, const char *example)
 {
 	const char *s;
 	size_t len, i, k = 0;
@@ -244,7 +244,7 @@ static int name_value(const struct psf_enum_name *t, const char *s,
 }
 
 int jv_get_named(struct jctx *j, json_object *o,
-		     const struct psf_field_desc *f, uint64_t max, uint64_t *v)
+		 const struct psf_field_desc *f, uint64_t max, uint64_t *v)
 {
 	char names[256], sb[64];
 
@@ -264,7 +264,7 @@ int jv_get_named(struct jctx *j, json_object *o,
 }
 
 int jv_get_field(struct jctx *j, json_object *o,
-		     const struct psf_field_desc *f, uint8_t *rec)
+		 const struct psf_field_desc *f, uint8_t *rec)
 {
 	uint64_t max = f->width >= 8 ? UINT64_MAX
 			: ((uint64_t)1 << (8 * f->width)) - 1;

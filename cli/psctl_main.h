@@ -57,18 +57,18 @@ extern struct psctl_state psctl_g;
 /* A whole file (or "-": stdin), at most MAX_INPUT bytes, NUL-terminated,
  * malloc'd; 0 or an exit code (reported). */
 int psctl_read_file(struct psctl_ctx *c, const char *path, char **out,
-		     size_t *len);
+		    size_t *len);
 /* Write data whole or not at all (a temporary file beside path, then
  * rename); "-" or NULL: the normal output.  0 or an exit code. */
 int psctl_write_out(struct psctl_ctx *c, const char *path, const void *data,
-		     size_t len);
+		    size_t len);
 /* $PSTATE_IMAGE, else the embedded default image. */
 const char *psctl_default_image(void);
 /* Whether argv (from argv[1]) holds flag. */
 int psctl_has_flag(int argc, char **argv, const char *flag);
 /* The value after option argv[*i] (advancing *i), or NULL reported. */
 const char *psctl_opt_value(struct psctl_ctx *c, int argc, char **argv,
-			     int *i);
+			    int *i);
 
 /* ---- psctl_store.c */
 
@@ -76,9 +76,9 @@ const char *psctl_opt_value(struct psctl_ctx *c, int argc, char **argv,
 struct ps_disc_result *psctl_disc_result(void);
 /* "image:PATH dos partition #4 at byte ..." for messages. */
 void psctl_describe_target(const struct target *t, char *buf, size_t len);
-/* Open t's media (flags: PS_MEDIA_*); 0 or a PS_ERR_* code. */
+/* Open t's media (flags as ps_media_open_image's); 0 or a PS_ERR_* code. */
 int open_media(struct ps_media *m, const struct target *t,
-		      unsigned flags);
+	       unsigned flags);
 /* The generation of the open store (the BMC's when --bmc). */
 unsigned long long psctl_store_generation(struct psctl_ctx *c);
 /* Close the store, the media and the lock. */
@@ -90,7 +90,7 @@ void psctl_close_all(struct psctl_ctx *c);
 int psctl_store_text(const void *buf, uint32_t len, char **out);
 /* A unified-style diff of two texts, labelled la and lb, to o. */
 void psctl_print_diff(FILE *o, char *ta, char *tb, const char *la,
-		       const char *lb);
+		      const char *lb);
 
 /* ---- psctl_storecmds.c: the store-level commands */
 int psctl_cmd_init(struct psctl_ctx *c, int argc, char **argv);

@@ -37,14 +37,14 @@ struct mtarget {
 
 /* TARGET text into t (its normal form in t->text). */
 int move_parse_target(struct psctl_ctx *c, const char *cmd, const char *s,
-			struct mtarget *t);
+		      struct mtarget *t);
 /* TARGET as the operator wrote it: a server's name resolved through the
  * pool's directory (the pool must be open), then parsed. */
 int move_user_target(struct psctl_ctx *c, const char *cmd, const char *s,
-		       struct mtarget *t);
+		     struct mtarget *t);
 /* The server of the pool's directory a full target is on, or NULL. */
 const char *move_server_name(const void *pool, const char *target,
-			       char *name, size_t cap);
+			     char *name, size_t cap);
 /* Same store behind two targets (a move between two VMs of one host). */
 int move_same_store(const struct mtarget *a, const struct mtarget *b);
 
@@ -91,18 +91,18 @@ int move_fail(struct move *m, int code, const char *fmt, ...)
  * absent), its state. */
 int move_find_prof(const void *buf, const char *name);
 void move_str_copy(const void *buf, int el, uint32_t sig, char *out,
-		     size_t cap);
+		   size_t cap);
 uint8_t move_prof_state(const void *buf, int prof);
 /* The error of a per-store edit, naming the profile, the place and the
  * other holder. */
 int move_edit_error(struct move *m, int rc, const char *where);
 /* A target's store, read whole (malloc'd, with room to edit). */
 int move_read_store(struct move *m, const struct mtarget *t,
-		      uint8_t **out, size_t *len);
+		    uint8_t **out, size_t *len);
 /* Whether buf's target t carries profile name (else other names the
  * profile it carries, or is ""). */
 int move_carries(const uint8_t *buf, const struct mtarget *t,
-		   const char *name, char *other, size_t cap);
+		 const char *name, char *other, size_t cap);
 /* The per-store edits: release, and apply in the pool. */
 int move_ed_release(struct move *m, void *buf, size_t cap, int keep);
 int move_ed_apply_pool(struct move *m, void *buf, size_t cap);

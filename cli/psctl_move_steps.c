@@ -174,7 +174,7 @@ int move_find_prof(const void *buf, const char *name)
 
 /* A profile's string child as a NUL-terminated copy ("" when absent). */
 void move_str_copy(const void *buf, int el, uint32_t sig, char *out,
-		     size_t cap)
+		   size_t cap)
 {
 	uint32_t len = 0;
 	const char *p = psf_child_payload(buf, el, sig, &len);
@@ -235,7 +235,7 @@ int move_edit_error(struct move *m, int rc, const char *where)
 
 /* 0, or a library error / exit code with m->msg saying why. */
 int move_read_store(struct move *m, const struct mtarget *t,
-		      uint8_t **out, size_t *len)
+		    uint8_t **out, size_t *len)
 {
 	uint32_t n, gen;
 	const void *d;
@@ -278,7 +278,7 @@ int move_read_store(struct move *m, const struct mtarget *t,
 /* Does t carry the profile?  1 yes, 0 no (another profile's name in
  * other when it carries one). */
 int move_carries(const uint8_t *buf, const struct mtarget *t,
-		   const char *name, char *other, size_t cap)
+		 const char *name, char *other, size_t cap)
 {
 	uint32_t len = 0;
 	const char *p;

@@ -108,7 +108,7 @@ void psctl_describe_target(const struct target *t, char *buf, size_t len)
 }
 
 int open_media(struct ps_media *m, const struct target *t,
-		      unsigned flags)
+	       unsigned flags)
 {
 	if (t->whole && t->is_dev)
 		return ps_media_open_blockdev(m, t->path, flags);

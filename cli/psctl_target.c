@@ -72,7 +72,7 @@ static int norm_text(struct psctl_ctx *c, const char *cmd, const char *phys,
 
 /* Parse TARGET into t; the error already reported when non-zero. */
 int move_parse_target(struct psctl_ctx *c, const char *cmd, const char *s,
-			struct mtarget *t)
+		      struct mtarget *t)
 {
 	char store[PATH_MAX + 16], err[512];
 	const char *why = NULL;
@@ -133,7 +133,7 @@ int move_parse_target(struct psctl_ctx *c, const char *cmd, const char *s,
 /* TARGET as the operator wrote it: a server's name resolved through the
  * pool's directory (the pool must be open), then parsed. */
 int move_user_target(struct psctl_ctx *c, const char *cmd, const char *s,
-		       struct mtarget *t)
+		     struct mtarget *t)
 {
 	char full[PS_CFG_TEXT_MAX + 1];
 	const char *why = NULL;
@@ -151,7 +151,7 @@ int move_user_target(struct psctl_ctx *c, const char *cmd, const char *s,
 
 /* The server of the pool's directory a full target is on, or NULL. */
 const char *move_server_name(const void *pool, const char *target,
-			       char *name, size_t cap)
+			     char *name, size_t cap)
 {
 	int el = ps_server_by_target(pool, target, strlen(target));
 
