@@ -56,6 +56,6 @@ firmware-bmc-shim:
 install-bmc-shim: $(BUILD)/opt/libbmcshim.a $(BMC_SIM_SO)
 	install -d $(DESTDIR)$(PREFIX)/lib/pstate $(DESTDIR)$(PREFIX)/bin
 	install -m 644 $(BUILD)/opt/libbmcshim.a $(DESTDIR)$(PREFIX)/lib
-	install -m 644 bmc-shim/bmc_shim.h $(DESTDIR)$(PREFIX)/include/pstate
+	install -m 644 bmc-shim/bmc_shim.h bmc-shim/bmc_proto.h $(DESTDIR)$(PREFIX)/include/pstate
 	install -m 755 $(BMC_SIM_SO) $(DESTDIR)$(PREFIX)/lib/pstate/bmc_sim.so
 	install -m 755 scripts/bmc-sim $(DESTDIR)$(PREFIX)/bin/pstate-bmc-sim

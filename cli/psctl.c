@@ -1,7 +1,7 @@
 /*
- * psctl - the administrator's tool: main, global options, which store to
- * open, the store-level commands (init, scan, info, check, dump, export,
- * import, help, shell), transactions, errors and exit codes.  The object
+ * psctl - the administrator's tool: main, global options, dispatch, help
+ * and the shell command, errors and exit codes.  The store is opened in
+ * psctl_store.c, the store-level commands are in psctl_storecmds.c.  The object
  * commands are in psctl_cmds.c, the shell in psctl_shell.c; psctl.h is the
  * contract between them.  docs/psctl.1.md is the manual.
  */
@@ -21,46 +21,11 @@
 #include "pstate.h"
 #include "psctl.h"
 #include "psctl_bmc.h"
+#include "psctl_jsonw.h"
+#include "psctl_main.h"
+#include "psctl_util.h"
 
-#define PSCTL_VERSION "0.1"
-/* The embedded default image, used when no USB key holds a store and
- * $PSTATE_IMAGE is unset; `psctl init` creates it. */
-#define PSCTL_DEFAULT_IMAGE "/var/lib/pstate/default.img"
-#define PSCTL_DEFAULT_IMAGE_SIZE (64ull << 20)
-/* Conflicts re-applied on fresh state before giving up (ps_update). */
-#define PSCTL_RETRIES 3
-#define MAX_INPUT ((size_t)PSF_MAX_TOTAL * 8 + 1) /* text is larger */
-
-/* Where the store is: the result of -d / -i / the scan / the default. */
-struct target {
-	char path[1024];
-	int is_dev;               /* block device (else image file)      */
-	int whole;                /* no partition table: all of it       */
-	struct ps_part_info part; /* valid unless whole                  */
-	char how[640];            /* why this one (option, scan, default) */
-};
-
-/* Process-wide state behind the psctl_ctx (one store per process). */
-static struct {
-	const char *dev;          /* -d */
-	const char *image;        /* -i */
-	int quiet;                /* -q: no "store:" line */
-	int announced;
-	const char *cmd;          /* the running command, for messages */
-	char cmdbuf[64];
-	struct target tgt;
-	struct ps_media media;
-	int media_open;
-	struct ps_sem_sys sem;
-	int sem_open;
-	struct ps_lock lock;
-	/* --bmc: the BMC's store, read whole into a memory media; edits go
-	 * back as OEM element writes (psctl_bmc.c). */
-	int bmc_store;            /* the open store is the BMC's */
-	int local_noun;           /* a `bmc` command: -i/-d is the store */
-	uint8_t *bmc_mem;
-	uint32_t bmc_gen;         /* generation the BMC's store was read at */
-} g;
+struct psctl_state psctl_g;
 
 /* ------------------------------------------------------------ errors */
 
@@ -139,44 +104,16 @@ int psctl_error(struct psctl_ctx *c, const char *cmd, const char *field,
 
 /* ------------------------------------------------------------ helpers */
 
-/* "64M", "4MiB", "1g", "512": bytes.  -1 on a malformed or huge value. */
-static int parse_size(const char *s, uint64_t *out)
-{
-	char *end;
-	unsigned long long v;
-	unsigned shift = 0;
-
-	if (!s || *s < '0' || *s > '9')
-		return -1;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno)
-		return -1;
-	switch (*end) {
-	case 'k': case 'K': shift = 10; end++; break;
-	case 'm': case 'M': shift = 20; end++; break;
-	case 'g': case 'G': shift = 30; end++; break;
-	case 't': case 'T': shift = 40; end++; break;
-	default: break;
-	}
-	if (shift && (!strcmp(end, "iB") || !strcmp(end, "B")))
-		end += strlen(end);
-	if (*end || (shift && v > (~0ull >> shift)))
-		return -1;
-	*out = (uint64_t)v << shift;
-	return 0;
-}
-
 /* Read a whole file (or "-": stdin), up to MAX_INPUT bytes, terminated. */
-static int read_file(struct psctl_ctx *c, const char *path, char **out,
-		     size_t *len)
+int psctl_read_file(struct psctl_ctx *c, const char *path, char **out,
+		    size_t *len)
 {
 	FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
 	size_t n = 0, cap = 65536;
 	char *buf, *nb;
 
 	if (!f)
-		return psctl_error(c, g.cmd, NULL, path, PS_ERR_IO,
+		return psctl_error(c, psctl_g.cmd, NULL, path, PS_ERR_IO,
 				   "cannot open: %s", strerror(errno));
 	buf = malloc(cap + 1);
 	while (buf && !ferror(f)) {
@@ -201,7 +138,8 @@ static int read_file(struct psctl_ctx *c, const char *path, char **out,
 		free(buf);
 		if (f != stdin)
 			fclose(f);
-		return psctl_error(c, g.cmd, NULL, path, PS_ERR_IO, "%s", why);
+		return psctl_error(c, psctl_g.cmd, NULL, path, PS_ERR_IO, "%s",
+				   why);
 	}
 	if (f != stdin)
 		fclose(f);
@@ -213,8 +151,8 @@ static int read_file(struct psctl_ctx *c, const char *path, char **out,
 
 /* Write whole or not at all: temporary file beside path, then rename;
  * "-" or NULL is the normal output. */
-static int write_out(struct psctl_ctx *c, const char *path, const void *data,
-		     size_t len)
+int psctl_write_out(struct psctl_ctx *c, const char *path, const void *data,
+		    size_t len)
 {
 	char tmp[1100];
 	FILE *f;
@@ -222,7 +160,8 @@ static int write_out(struct psctl_ctx *c, const char *path, const void *data,
 
 	if (!path || !strcmp(path, "-")) {
 		ok = fwrite(data, 1, len, c->out) == len && fflush(c->out) == 0;
-		return ok ? 0 : psctl_error(c, g.cmd, NULL, "stdout", PS_ERR_IO,
+		return ok ? 0 : psctl_error(c, psctl_g.cmd, NULL, "stdout",
+					    PS_ERR_IO,
 					    "write failed");
 	}
 	snprintf(tmp, sizeof tmp, "%s.tmp%ld", path, (long)getpid());
@@ -238,13 +177,13 @@ static int write_out(struct psctl_ctx *c, const char *path, const void *data,
 		int e = errno;
 
 		unlink(tmp);
-		return psctl_error(c, g.cmd, NULL, path, PS_ERR_IO,
+		return psctl_error(c, psctl_g.cmd, NULL, path, PS_ERR_IO,
 				   "cannot write: %s", strerror(e));
 	}
 	return 0;
 }
 
-static const char *default_image(void)
+const char *psctl_default_image(void)
 {
 	const char *e = getenv("PSTATE_IMAGE");
 
@@ -252,7 +191,7 @@ static const char *default_image(void)
 }
 
 /* Does argv hold a flag; consumes nothing (commands scan their own). */
-static int has_flag(int argc, char **argv, const char *flag)
+int psctl_has_flag(int argc, char **argv, const char *flag)
 {
 	int i;
 
@@ -263,1516 +202,15 @@ static int has_flag(int argc, char **argv, const char *flag)
 }
 
 /* The value after an option, or NULL (and an error) when it is missing. */
-static const char *opt_value(struct psctl_ctx *c, int argc, char **argv,
-			     int *i)
+const char *psctl_opt_value(struct psctl_ctx *c, int argc, char **argv,
+			    int *i)
 {
 	if (*i + 1 >= argc) {
-		psctl_error(c, g.cmd, argv[*i], NULL, PSCTL_EXIT_USAGE,
+		psctl_error(c, psctl_g.cmd, argv[*i], NULL, PSCTL_EXIT_USAGE,
 			    "needs a value");
 		return NULL;
 	}
 	return argv[++*i];
-}
-
-/* ------------------------------------------------------------ the store */
-
-/* Find the pstate partition of t->path; no table means the whole file or
- * node is the store (a partition node, or a bare partition image). */
-static int probe_part(struct psctl_ctx *c, struct target *t)
-{
-	char err[512];
-	int rc = ps_part_find(t->path, &t->part, err, sizeof err);
-
-	if (rc == PS_PART_ENOTABLE) {
-		t->whole = 1;
-		return 0;
-	}
-	if (rc == PS_PART_ENODEV && !g.dev && !g.image)
-		return psctl_error(c, g.cmd, NULL, NULL, rc,
-				   "default image %s does not exist (%s); "
-				   "create it with 'psctl init'", t->path,
-				   t->how);
-	if (rc)
-		return psctl_error(c, g.cmd, NULL, NULL, rc, "%s", err);
-	return 0;
-}
-
-static struct ps_disc_result *disc_result(void)
-{
-	static struct ps_disc_result res;
-
-	memset(&res, 0, sizeof res);
-	return &res;
-}
-
-/* -d, -i, else the first USB key that holds a store, else the default. */
-static int find_target(struct psctl_ctx *c, struct target *t)
-{
-	struct ps_disc_result *res;
-	char err[512] = "";
-	int rc;
-
-	memset(t, 0, sizeof *t);
-	if (g.dev || g.image) {
-		t->is_dev = g.dev != NULL;
-		snprintf(t->path, sizeof t->path, "%s", g.dev ? g.dev : g.image);
-		snprintf(t->how, sizeof t->how, "%s option", g.dev ? "-d" : "-i");
-		return probe_part(c, t);
-	}
-	res = disc_result();
-	rc = ps_locate(res, NULL, 0, err, sizeof err);
-	if (rc >= 0) {
-		const struct ps_disc_cand *k = &res->cand[rc];
-
-		t->is_dev = 1;
-		snprintf(t->path, sizeof t->path, "%s", k->dev);
-		t->part = k->part;
-		snprintf(t->how, sizeof t->how, "USB key on port %s, chosen by "
-			 "scan", k->port_path);
-		return 0;
-	}
-	if (rc != PS_ERR_NOSTORE && rc != PS_DISC_ENONE && rc != PS_DISC_EUSB)
-		return psctl_error(c, g.cmd, NULL, NULL, rc, "USB scan: %s",
-				   err);
-	snprintf(t->path, sizeof t->path, "%s", default_image());
-	snprintf(t->how, sizeof t->how, "default image%s: %.500s",
-		 getenv("PSTATE_IMAGE") && *getenv("PSTATE_IMAGE")
-			 ? " ($PSTATE_IMAGE)" : "", err);
-	return probe_part(c, t);
-}
-
-static void describe_target(const struct target *t, char *buf, size_t len)
-{
-	if (t->whole)
-		snprintf(buf, len, "%s:%s (whole %s)",
-			 t->is_dev ? "device" : "image", t->path,
-			 t->is_dev ? "node" : "file, no partition table");
-	else
-		snprintf(buf, len, "%s:%s %s partition #%d at byte %llu "
-			 "(%llu bytes)", t->is_dev ? "device" : "image",
-			 t->path, ps_part_label_name(t->part.label),
-			 t->part.partno, (unsigned long long)t->part.offset,
-			 (unsigned long long)t->part.length);
-}
-
-static int open_media(struct ps_media *m, const struct target *t,
-		      unsigned flags)
-{
-	if (t->whole && t->is_dev)
-		return ps_media_open_blockdev(m, t->path, flags);
-	if (t->whole)
-		return ps_media_open_image(m, t->path, 0, 0, PS_SECTOR_SIZE,
-					   flags);
-	return ps_media_open_image(m, t->path, t->part.offset, t->part.length,
-				   PS_SECTOR_SIZE, flags);
-}
-
-static char where_buf[1400];
-
-/* The BMC's store as psctl's: read whole (OEM read op 1) and laid out on
- * a memory media, so every read-only command runs unchanged on it. */
-static int need_bmc_store(struct psctl_ctx *c)
-{
-	struct ps_format_opts fo = { 0 };
-	struct ps_disk d;
-	uint8_t sector[PS_SECTOR_SIZE];
-	uint8_t *data = NULL;
-	size_t len = 0, room;
-	uint32_t bad = 0;
-	int rc = psctl_bmc_load(c, &data, &len, &g.bmc_gen);
-
-	if (rc)
-		return rc;
-	if (len < PSF_HEADER_SIZE || psf_check_full(data, len, &bad)) {
-		free(data);
-		return psctl_error(c, g.cmd, "--bmc", c->bmc,
-				   PSCTL_EXIT_DAMAGED, "the BMC's store is not "
-				   "a valid store (offset %u)", bad);
-	}
-	/* Two slots with room to grow: the BMC, not this copy, decides
-	 * what fits (it answers 0xC4 when an edit does not). */
-	room = ((len + PS_SECTOR_SIZE - 1) / PS_SECTOR_SIZE + 256) * 2 + 64;
-	g.bmc_mem = calloc(room, PS_SECTOR_SIZE);
-	rc = g.bmc_mem ? ps_media_init_mem(&g.media, g.bmc_mem,
-					   PS_SECTOR_SIZE, room)
-		       : PS_ERR_NOMEM;
-	fo.store = data;
-	fo.store_len = (uint32_t)len;
-	fo.timestamp = (uint64_t)time(NULL);
-	if (!rc)
-		rc = ps_format(&d, &g.media, &fo, sector);
-	free(data);
-	if (rc)
-		return psctl_error(c, g.cmd, "--bmc", c->bmc, rc, "cannot hold "
-				   "the BMC's store in memory: %s",
-				   ps_strerror(rc));
-	g.media_open = 1;
-	c->media = &g.media;
-	c->store = ps_store_open(&g.media, &rc);
-	if (!c->store)
-		return psctl_error(c, g.cmd, "--bmc", c->bmc, rc, "%s",
-				   ps_strerror(rc));
-	g.bmc_store = 1;
-	snprintf(where_buf, sizeof where_buf, "bmc:%s (generation %u, read "
-		 "over IPMI)", c->bmc, g.bmc_gen);
-	snprintf(g.tgt.how, sizeof g.tgt.how, "--bmc option");
-	c->where = where_buf;
-	if (!g.quiet && !g.announced)
-		fprintf(c->err, "%s: store: %s\n", c->prog, where_buf);
-	g.announced = 1;
-	return 0;
-}
-
-/* The store's generation: the BMC's when the store came from one (the
- * memory copy starts its own count). */
-static unsigned long long store_generation(struct psctl_ctx *c)
-{
-	return g.bmc_store ? g.bmc_gen : ps_store_generation(c->store);
-}
-
-int psctl_need_store(struct psctl_ctx *c)
-{
-	int rc;
-
-	if (c->store)
-		return 0;
-	if (c->bmc && !g.local_noun) {
-		if (g.dev || g.image)
-			return psctl_error(c, g.cmd, "--bmc", c->bmc,
-					   PSCTL_EXIT_USAGE, "give one store: "
-					   "--bmc or -i/-d (-i/-d go with "
-					   "--bmc only for 'bmc' commands)");
-		return need_bmc_store(c);
-	}
-	rc = find_target(c, &g.tgt);
-	if (rc)
-		return rc;
-	describe_target(&g.tgt, where_buf, sizeof where_buf);
-	/* Read-write when we may, so one open serves reads and edits; a
-	 * read-only file or key still answers read commands. */
-	rc = open_media(&g.media, &g.tgt, 0);
-	if (rc)
-		rc = open_media(&g.media, &g.tgt, PS_MEDIA_RDONLY);
-	if (rc)
-		return psctl_error(c, g.cmd, NULL, NULL, rc, "%s: cannot open: "
-				   "%s", where_buf, ps_strerror(rc));
-	g.media_open = 1;
-	c->media = &g.media;
-	c->store = ps_store_open(&g.media, &rc);
-	if (!c->store) {
-		if (rc == PS_ERR_NOSTORE)
-			return psctl_error(c, g.cmd, NULL, NULL, rc,
-					   "%s: no pstate store (not "
-					   "formatted; see psctl init)",
-					   where_buf);
-		return psctl_error(c, g.cmd, NULL, NULL, rc, "%s: %s",
-				   where_buf, ps_strerror(rc));
-	}
-	c->where = where_buf;
-	if (!g.quiet && !g.announced)
-		fprintf(c->err, "%s: store: %s\n", c->prog, where_buf);
-	g.announced = 1;
-	return 0;
-}
-
-const void *psctl_store_data(struct psctl_ctx *c, uint32_t *len)
-{
-	if (!c->store) {
-		if (len)
-			*len = 0;
-		return NULL;
-	}
-	return ps_store_data(c->store, len);
-}
-
-static void close_all(struct psctl_ctx *c)
-{
-	ps_store_close(c->store);
-	c->store = NULL;
-	if (g.media_open)
-		ps_media_close(&g.media);
-	g.media_open = 0;
-	free(g.bmc_mem);
-	g.bmc_mem = NULL;
-	g.bmc_store = 0;
-	c->media = NULL;
-	if (g.sem_open)
-		ps_sem_sys_close(&g.sem);
-	g.sem_open = 0;
-}
-
-/* The semaphore (or its flock fallback) for commits, as owner OS tools. */
-static int need_lock(struct psctl_ctx *c)
-{
-	struct ps_sem_config cfg = { 0 };
-	int rc;
-
-	if (g.sem_open)
-		return 0;
-	cfg.store_path = g.tgt.path;
-	rc = ps_sem_sys_open(&g.sem, &cfg);
-	if (rc)
-		return psctl_error(c, g.cmd, NULL, NULL, rc, "semaphore: %s",
-				   ps_sem_sys_describe(&g.sem));
-	g.sem_open = 1;
-	g.lock = (struct ps_lock){ &ps_sem_sys_lock_ops, &g.sem, PS_OWNER_OS,
-				   PS_SEM_DEFAULT_LEASE_MS, 0, 0 };
-	ps_store_set_writer(c->store, &g.lock, PS_OWNER_OS);
-	return 0;
-}
-
-/* ------------------------------------------------------------ text, diff */
-
-/* The text form of a store as a string (caller frees). */
-static int store_text(const void *buf, uint32_t len, char **out)
-{
-	struct psf_tree *t;
-	int rc = psf_tree_unpack(buf, len, &t, NULL);
-
-	if (rc)
-		return rc;
-	rc = psf_text_dump_alloc(t, out, NULL);
-	psf_tree_free(t);
-	return rc;
-}
-
-struct lines {
-	char **v;
-	size_t n;
-};
-
-/* Split s in place at newlines. */
-static int split_lines(char *s, struct lines *l)
-{
-	size_t cap = 64;
-	char *nl;
-
-	l->n = 0;
-	l->v = malloc(cap * sizeof *l->v);
-	while (l->v && *s) {
-		if (l->n == cap) {
-			char **nv = realloc(l->v, 2 * cap * sizeof *l->v);
-
-			if (!nv)
-				break;
-			l->v = nv;
-			cap *= 2;
-		}
-		l->v[l->n++] = s;
-		nl = strchr(s, '\n');
-		if (!nl)
-			break;
-		*nl = 0;
-		s = nl + 1;
-	}
-	return l->v ? 0 : PSF_ERR_NOSPACE;
-}
-
-/*
- * The middle of a diff (after the common prefix and suffix are cut off):
- * LCS when it is small enough to be cheap, else every old line out and
- * every new line in.  Edits touch one place, so the middle is small.
- */
-static void diff_middle(FILE *o, char **a, size_t na, char **b, size_t nb)
-{
-	size_t i, j, w = nb + 1;
-	uint32_t *L;
-
-	if (na * nb > (4u << 20) ||
-	    !(L = calloc((na + 1) * w, sizeof *L))) {
-		for (i = 0; i < na; i++)
-			fprintf(o, "-%s\n", a[i]);
-		for (j = 0; j < nb; j++)
-			fprintf(o, "+%s\n", b[j]);
-		return;
-	}
-	for (i = na; i-- > 0;)
-		for (j = nb; j-- > 0;)
-			L[i * w + j] = !strcmp(a[i], b[j])
-				? L[(i + 1) * w + j + 1] + 1
-				: (L[(i + 1) * w + j] > L[i * w + j + 1]
-					   ? L[(i + 1) * w + j]
-					   : L[i * w + j + 1]);
-	for (i = 0, j = 0; i < na || j < nb;) {
-		if (i < na && j < nb && !strcmp(a[i], b[j])) {
-			fprintf(o, " %s\n", a[i]);
-			i++, j++;
-		} else if (j < nb && (i == na ||
-				      L[i * w + j + 1] >= L[(i + 1) * w + j])) {
-			fprintf(o, "+%s\n", b[j++]);
-		} else {
-			fprintf(o, "-%s\n", a[i++]);
-		}
-	}
-	free(L);
-}
-
-/* A unified-style diff of two texts: one hunk with 3 lines of context. */
-static void print_diff(FILE *o, char *ta, char *tb, const char *la,
-		       const char *lb)
-{
-	struct lines a, b;
-	size_t p = 0, s = 0, ctx0, ctx1, i;
-
-	if (split_lines(ta, &a) || split_lines(tb, &b)) {
-		free(a.v);
-		return;
-	}
-	while (p < a.n && p < b.n && !strcmp(a.v[p], b.v[p]))
-		p++;
-	while (s < a.n - p && s < b.n - p &&
-	       !strcmp(a.v[a.n - 1 - s], b.v[b.n - 1 - s]))
-		s++;
-	ctx0 = p < 3 ? p : 3;
-	ctx1 = s < 3 ? s : 3;
-	fprintf(o, "--- %s\n+++ %s\n", la, lb);
-	fprintf(o, "@@ -%zu,%zu +%zu,%zu @@\n", p - ctx0 + 1,
-		a.n - p - s + ctx0 + ctx1, p - ctx0 + 1,
-		b.n - p - s + ctx0 + ctx1);
-	for (i = p - ctx0; i < p; i++)
-		fprintf(o, " %s\n", a.v[i]);
-	diff_middle(o, a.v + p, a.n - p - s, b.v + p, b.n - p - s);
-	for (i = a.n - s; i < a.n - s + ctx1; i++)
-		fprintf(o, " %s\n", a.v[i]);
-	free(a.v);
-	free(b.v);
-}
-
-/* ------------------------------------------------------------ transactions */
-
-struct edit_call {
-	struct psctl_ctx *c;
-	psctl_edit_fn fn;
-	void *arg;
-	int fn_failed;            /* fn reported its own error */
-	int unchanged;
-};
-
-/* The ps_update edit: run the command's edit, then finish the store so it
- * can be compared with the base; an identical store is not committed. */
-static int edit_wrap(void *buf, size_t cap, void *arg)
-{
-	struct edit_call *e = arg;
-	uint32_t blen;
-	const void *base = ps_store_data(e->c->store, &blen);
-	int rc = e->fn(e->c, buf, cap, e->arg);
-
-	if (rc) {
-		e->fn_failed = 1;
-		return rc;
-	}
-	rc = psf_finish(buf);
-	if (rc)
-		return rc;
-	e->unchanged = psf_total(buf) == blen && !memcmp(buf, base, blen);
-	return e->unchanged ? PS_ERR_ABORTED : 0;
-}
-
-/* --dry-run: the edit on a private copy, then the diff; nothing written. */
-static int edit_dry(struct psctl_ctx *c, psctl_edit_fn fn, void *arg)
-{
-	struct ps_txn t;
-	uint32_t blen;
-	const void *base = ps_store_data(c->store, &blen);
-	char *ta = NULL, *tb = NULL, la[1500], lb[1500];
-	int changed, stale, rc = ps_txn_begin(c->store, &t);
-
-	if (rc)
-		return psctl_error(c, g.cmd, NULL, NULL, rc, NULL);
-	rc = fn(c, t.buf, t.cap, arg);
-	if (rc) {
-		ps_txn_abort(&t);
-		return psctl_exit_for(rc) ? psctl_exit_for(rc)
-					  : PSCTL_EXIT_USAGE;
-	}
-	rc = psf_finish(t.buf);
-	if (!rc)
-		rc = psf_check_full(t.buf, t.cap, NULL);
-	if (!rc)
-		rc = store_text(base, blen, &ta);
-	if (!rc)
-		rc = store_text(t.buf, psf_total(t.buf), &tb);
-	if (rc) {
-		ps_txn_abort(&t);
-		free(ta);
-		return psctl_error(c, g.cmd, NULL, NULL, rc,
-				   "the edited store is invalid: %s",
-				   ps_strerror(rc));
-	}
-	changed = strcmp(ta, tb) != 0;
-	if (!changed) {
-		fprintf(c->out, "no change\n");
-	} else {
-		snprintf(la, sizeof la, "%s generation %llu", c->where,
-			 store_generation(c));
-		snprintf(lb, sizeof lb, "%s after '%s' (dry run, not written)",
-			 c->where, g.cmd ? g.cmd : "edit");
-		print_diff(c->out, ta, tb, la, lb);
-	}
-	free(ta);
-	free(tb);
-	/* What would go to the BMC, element by element. */
-	if (g.bmc_store && changed)
-		rc = psctl_bmc_send_diff(c, base, t.buf, g.bmc_gen, 1, &stale);
-	ps_txn_abort(&t);
-	return rc;
-}
-
-/* Re-read the BMC's store after another writer got in first. */
-static int reload_bmc_store(struct psctl_ctx *c)
-{
-	ps_store_close(c->store);
-	c->store = NULL;
-	ps_media_close(&g.media);
-	g.media_open = 0;
-	free(g.bmc_mem);
-	g.bmc_mem = NULL;
-	g.announced = 1;
-	return need_bmc_store(c);
-}
-
-/* One try of an edit on the BMC's store: the edit on a private copy,
- * then its difference sent as OEM element writes. */
-static int edit_bmc_once(struct psctl_ctx *c, psctl_edit_fn fn, void *arg,
-			 int *stale)
-{
-	struct ps_txn t;
-	uint32_t blen;
-	const void *base = ps_store_data(c->store, &blen);
-	int rc = ps_txn_begin(c->store, &t);
-
-	if (rc)
-		return psctl_error(c, g.cmd, NULL, NULL, rc, NULL);
-	rc = fn(c, t.buf, t.cap, arg);
-	if (rc) {
-		ps_txn_abort(&t);
-		return psctl_exit_for(rc) ? psctl_exit_for(rc)
-					  : PSCTL_EXIT_USAGE;
-	}
-	rc = psf_finish(t.buf);
-	if (!rc)
-		rc = psf_check_full(t.buf, t.cap, NULL);
-	if (rc) {
-		ps_txn_abort(&t);
-		return psctl_error(c, g.cmd, NULL, NULL, rc, "the edited store "
-				   "is invalid: %s", ps_strerror(rc));
-	}
-	if (psf_total(t.buf) == blen && !memcmp(t.buf, base, blen)) {
-		ps_txn_abort(&t);
-		if (!g.quiet)
-			fprintf(c->err, "%s: %s: no change; nothing sent\n",
-				c->prog, g.cmd ? g.cmd : "edit");
-		return 0;
-	}
-	rc = psctl_bmc_send_diff(c, base, t.buf, g.bmc_gen, 0, stale);
-	ps_txn_abort(&t);
-	return rc;
-}
-
-static int edit_bmc(struct psctl_ctx *c, psctl_edit_fn fn, void *arg)
-{
-	int tries, stale = 0, rc = 0;
-
-	for (tries = 0; tries <= PSCTL_RETRIES; tries++) {
-		if (tries && (rc = reload_bmc_store(c)))
-			return rc;
-		rc = edit_bmc_once(c, fn, arg, &stale);
-		if (!stale)
-			return rc;
-	}
-	return psctl_error(c, g.cmd, "--bmc", c->bmc, PS_ERR_CONFLICT,
-			   "the store kept changing under another writer (%d "
-			   "retries); nothing written", PSCTL_RETRIES);
-}
-
-int psctl_edit(struct psctl_ctx *c, psctl_edit_fn fn, void *arg)
-{
-	struct edit_call e = { c, fn, arg, 0, 0 };
-	int rc = psctl_need_store(c);
-
-	if (rc)
-		return rc;
-	if (c->dry_run)
-		return edit_dry(c, fn, arg);
-	if (g.bmc_store)
-		return edit_bmc(c, fn, arg);
-	if (c->media->read_only)
-		return psctl_error(c, g.cmd, NULL, NULL, PS_ERR_RDONLY,
-				   "%s: opened read-only; nothing written",
-				   c->where);
-	rc = need_lock(c);
-	if (rc)
-		return rc;
-	rc = ps_update(c->store, edit_wrap, &e, PSCTL_RETRIES);
-	if (rc == PS_ERR_ABORTED && e.unchanged) {
-		if (!g.quiet)
-			fprintf(c->err, "%s: %s: no change; nothing written\n",
-				c->prog, g.cmd ? g.cmd : "edit");
-		return 0;
-	}
-	if (rc && e.fn_failed)
-		return psctl_exit_for(rc) ? psctl_exit_for(rc)
-					  : PSCTL_EXIT_USAGE;
-	if (rc == PS_ERR_CONFLICT)
-		return psctl_error(c, g.cmd, NULL, NULL, rc, "the store kept "
-				   "changing under another writer (%d retries);"
-				   " nothing written", PSCTL_RETRIES);
-	if (rc)
-		return psctl_error(c, g.cmd, NULL, NULL, rc, "commit failed: "
-				   "%s; nothing written", ps_strerror(rc));
-	return 0;
-}
-
-/* ------------------------------------------------------------ names */
-
-void psctl_each_name(struct psctl_ctx *c, uint32_t set, uint32_t sig,
-		     void (*fn)(void *arg, const char *name, size_t len),
-		     void *arg)
-{
-	uint32_t len;
-	const uint8_t *buf = psctl_store_data(c, &len);
-	int s, e;
-
-	if (!buf || len < PSF_HEADER_SIZE)
-		return;
-	s = psf_find_child(buf, psf_root(buf), set);
-	if (s < 0)
-		return;
-	for (e = psf_find_next(buf, s, -1, sig); e >= 0;
-	     e = psf_find_next(buf, s, e, sig)) {
-		uint32_t nl;
-		const char *n = psf_child_payload(buf, e, PSF_NAME, &nl);
-
-		if (n)
-			fn(arg, n, nl);
-	}
-}
-
-/* ------------------------------------------------------------ init */
-
-struct init_opts {
-	int gpt, force, slots;
-	uint64_t size, part_size;
-	int size_given;
-};
-
-static int init_parse(struct psctl_ctx *c, int argc, char **argv,
-		      struct init_opts *o)
-{
-	const char *v;
-	int i;
-
-	memset(o, 0, sizeof *o);
-	o->size = PSCTL_DEFAULT_IMAGE_SIZE;
-	for (i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--gpt"))
-			o->gpt = 1;
-		else if (!strcmp(argv[i], "--mbr"))
-			o->gpt = 0;
-		else if (!strcmp(argv[i], "--force"))
-			o->force = 1;
-		else if (!strcmp(argv[i], "--size") ||
-			 !strcmp(argv[i], "--part-size")) {
-			int part = argv[i][2] == 'p';
-			uint64_t n;
-
-			if (!(v = opt_value(c, argc, argv, &i)))
-				return PSCTL_EXIT_USAGE;
-			if (parse_size(v, &n) || n == 0)
-				return psctl_error(c, "init", argv[i - 1], v,
-						   PSCTL_EXIT_INVALID,
-						   "not a size (e.g. 64M, "
-						   "4MiB, 1G)");
-			if (part)
-				o->part_size = n;
-			else
-				o->size = n, o->size_given = 1;
-		} else if (!strcmp(argv[i], "--slots")) {
-			if (!(v = opt_value(c, argc, argv, &i)))
-				return PSCTL_EXIT_USAGE;
-			o->slots = atoi(v);
-			if (o->slots < 2 || o->slots > (int)PS_MAX_SLOTS ||
-			    strspn(v, "0123456789") != strlen(v))
-				return psctl_error(c, "init", "--slots", v,
-						   PSCTL_EXIT_INVALID,
-						   "must be 2..%u",
-						   PS_MAX_SLOTS);
-		} else {
-			return psctl_error(c, "init", NULL, argv[i],
-					   PSCTL_EXIT_USAGE,
-					   "unknown argument (init [--gpt] "
-					   "[--size SIZE] [--part-size SIZE] "
-					   "[--slots N] [--force])");
-		}
-	}
-	return 0;
-}
-
-/* An image with any non-zero byte is not empty: refuse it without
- * --force even when libblkid recognises nothing in it. */
-static int image_nonzero(const char *path, uint64_t *where)
-{
-	static uint8_t buf[1 << 16];
-	uint64_t off = 0;
-	ssize_t n, i;
-	int fd = open(path, O_RDONLY);
-
-	if (fd < 0)
-		return 0;
-	while ((n = read(fd, buf, sizeof buf)) > 0) {
-		for (i = 0; i < n; i++)
-			if (buf[i]) {
-				*where = off + (uint64_t)i;
-				close(fd);
-				return 1;
-			}
-		off += (uint64_t)n;
-	}
-	close(fd);
-	return 0;
-}
-
-/* Refuse a target that holds anything, unless --force. */
-static int init_refuse(struct psctl_ctx *c, const char *path, int is_dev)
-{
-	struct ps_part_info pi;
-	char err[512];
-	uint64_t at;
-	int rc = ps_part_find(path, &pi, err, sizeof err);
-
-	if (rc == 0)
-		return psctl_error(c, "init", NULL, path, PS_PART_EBUSY,
-				   "already holds a pstate partition (%s #%d);"
-				   " use --force to overwrite",
-				   ps_part_label_name(pi.label), pi.partno);
-	if (rc != PS_PART_ENOTABLE && rc != PS_PART_ENODEV)
-		return psctl_error(c, "init", NULL, path, PS_PART_EBUSY,
-				   "not empty (%s); use --force to overwrite",
-				   err);
-	if (!is_dev && image_nonzero(path, &at))
-		return psctl_error(c, "init", NULL, path, PS_PART_EBUSY,
-				   "not empty (non-zero byte at offset %llu);"
-				   " use --force to overwrite",
-				   (unsigned long long)at);
-	return 0;
-}
-
-/* Create (or, with --force, resize) the image file. */
-static int init_image_file(struct psctl_ctx *c, const char *path,
-			   const struct init_opts *o, int *created)
-{
-	struct stat st;
-	int fd;
-
-	*created = 0;
-	if (stat(path, &st) == 0 && st.st_size > 0 && !o->force) {
-		if (o->size_given && (uint64_t)st.st_size != o->size)
-			return psctl_error(c, "init", "--size", NULL,
-					   PSCTL_EXIT_USAGE, "%s exists with "
-					   "%lld bytes; --size applies to a new"
-					   " image (or with --force)", path,
-					   (long long)st.st_size);
-		return init_refuse(c, path, 0);
-	}
-	if (stat(path, &st) != 0) {
-		/* The documented default's directory may not exist yet. */
-		if (!strcmp(path, PSCTL_DEFAULT_IMAGE))
-			mkdir("/var/lib/pstate", 0755);
-		fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0644);
-		*created = fd >= 0;
-	} else {
-		fd = open(path, O_WRONLY);
-	}
-	if (fd < 0)
-		return psctl_error(c, "init", NULL, path, PS_ERR_IO,
-				   "cannot create: %s", strerror(errno));
-	if ((*created || st.st_size == 0 || o->size_given) &&
-	    ftruncate(fd, (off_t)o->size) != 0) {
-		int e = errno;
-
-		close(fd);
-		if (*created)
-			unlink(path);
-		return psctl_error(c, "init", NULL, path, PS_ERR_IO,
-				   "cannot size to %llu bytes: %s",
-				   (unsigned long long)o->size, strerror(e));
-	}
-	close(fd);
-	return 0;
-}
-
-static void random_id(uint8_t id[16])
-{
-	int fd = open("/dev/urandom", O_RDONLY);
-	ssize_t n = fd >= 0 ? read(fd, id, 16) : -1;
-	uint64_t t = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
-
-	if (fd >= 0)
-		close(fd);
-	if (n != 16)
-		memcpy(id, &t, sizeof t);
-}
-
-/* Format the pstate partition just made: an empty store, generation 1. */
-static int init_format(struct psctl_ctx *c, struct target *t, int slots)
-{
-	struct ps_format_opts fo = { 0 };
-	struct ps_disk d;
-	struct ps_media m;
-	uint8_t sector[PS_SECTOR_SIZE_MAX];
-	char desc[1400];
-	int rc = open_media(&m, t, 0);
-
-	describe_target(t, desc, sizeof desc);
-	if (rc)
-		return psctl_error(c, "init", NULL, NULL, rc, "%s: cannot open:"
-				   " %s", desc, ps_strerror(rc));
-	fo.slot_count = (uint32_t)slots;
-	random_id(fo.volume_id);
-	fo.timestamp = (uint64_t)time(NULL);
-	rc = ps_format(&d, &m, &fo, sector);
-	ps_media_close(&m);
-	if (rc)
-		return psctl_error(c, "init", NULL, NULL, rc, "%s: format "
-				   "failed: %s", desc, ps_strerror(rc));
-	fprintf(c->out, "initialised %s: empty store, generation 1, %u slots"
-		" of %u bytes\n", desc, d.slot_count, ps_slot_capacity(&d));
-	return 0;
-}
-
-static int cmd_init(struct psctl_ctx *c, int argc, char **argv)
-{
-	struct ps_part_create_opts po = { 0 };
-	struct init_opts o;
-	struct target t;
-	char err[512];
-	int created = 0, rc = init_parse(c, argc, argv, &o);
-
-	if (rc)
-		return rc;
-	memset(&t, 0, sizeof t);
-	t.is_dev = g.dev != NULL;
-	snprintf(t.path, sizeof t.path, "%s",
-		 g.dev ? g.dev : g.image ? g.image : default_image());
-	if (c->dry_run) {
-		fprintf(c->out, "would create a %s partition table with a "
-			"pstate partition of %llu bytes and an empty store on"
-			" %s (dry run, nothing written)\n", o.gpt ? "gpt" :
-			"dos", (unsigned long long)(o.part_size ? o.part_size
-						    : PS_PART_DEFAULT_SIZE),
-			t.path);
-		return 0;
-	}
-	rc = t.is_dev ? (o.force ? 0 : init_refuse(c, t.path, 1))
-		      : init_image_file(c, t.path, &o, &created);
-	if (rc)
-		return rc;
-	po.label = o.gpt ? PS_PART_LABEL_GPT : PS_PART_LABEL_MBR;
-	po.size = o.part_size;
-	po.force = 1; /* emptiness was checked above (or --force given) */
-	rc = ps_part_create(t.path, &po, &t.part, err, sizeof err);
-	if (rc) {
-		if (created)
-			unlink(t.path);
-		return psctl_error(c, "init", NULL, NULL, rc, "%s", err);
-	}
-	return init_format(c, &t, o.slots);
-}
-
-/* ------------------------------------------------------------ scan */
-
-static void json_str(FILE *o, const char *s, size_t n);
-
-static void scan_default(struct psctl_ctx *c, int chosen, int *usable)
-{
-	struct target t = { 0 };
-	char reason[400] = "";
-	const char *st;
-	int rc;
-
-	snprintf(t.path, sizeof t.path, "%s", default_image());
-	rc = ps_part_find(t.path, &t.part, reason, sizeof reason);
-	if (rc == PS_PART_ENOTABLE)
-		t.whole = 1, rc = 0;
-	if (rc == 0)
-		rc = t.whole ? ps_check_partition(NULL, t.path, 0, 0, reason,
-						  sizeof reason)
-			     : ps_check_partition(NULL, t.path, t.part.offset,
-						  t.part.length, reason,
-						  sizeof reason);
-	*usable = rc == 0;
-	st = chosen ? "not-used" : rc == 0 ? "chosen" : "unusable";
-	if (c->json) {
-		fprintf(c->out, "  {\"port\": \"default\", \"device\": ");
-		json_str(c->out, t.path, strlen(t.path));
-		fprintf(c->out, ", \"status\": \"%s\", \"reason\": ", st);
-		json_str(c->out, reason, strlen(reason));
-		fprintf(c->out, "}\n");
-		return;
-	}
-	fprintf(c->out, "%-10s %-9s %-9s %s  %-10s %s%s\n", "default",
-		"image", "-", t.path, st, chosen ? "a USB key comes first; "
-		: "", reason);
-}
-
-static int cmd_scan(struct psctl_ctx *c, int argc, char **argv)
-{
-	struct ps_disc_result *res = disc_result();
-	char err[512] = "", line[1024];
-	int i, usable, all = has_flag(argc, argv, "--all");
-	int rc;
-
-	if (argc > 2 || (argc == 2 && !all))
-		return psctl_error(c, "scan", NULL, argv[1], PSCTL_EXIT_USAGE,
-				   "unknown argument (scan [--all])");
-	rc = ps_locate(res, NULL, all, err, sizeof err);
-	if (rc < 0 && rc != PS_ERR_NOSTORE && rc != PS_DISC_ENONE &&
-	    rc != PS_DISC_EUSB)
-		return psctl_error(c, "scan", NULL, NULL, rc, "%s", err);
-	if (c->json)
-		fprintf(c->out, "[\n");
-	else if (rc < 0)
-		fprintf(c->out, "# %s\n", err);
-	for (i = 0; i < res->n; i++) {
-		const struct ps_disc_cand *k = &res->cand[i];
-
-		if (!c->json) {
-			ps_disc_format(k, line, sizeof line);
-			fprintf(c->out, "%s\n", line);
-			continue;
-		}
-		fprintf(c->out, "  {\"port\": \"%s\", \"kind\": \"%s\", "
-			"\"vid\": \"%04x\", \"pid\": \"%04x\", \"device\": ",
-			k->port_path, ps_port_kind_name(k->kind), k->vid,
-			k->pid);
-		json_str(c->out, k->dev, strlen(k->dev));
-		fprintf(c->out, ", \"status\": \"%s\", \"reason\": ",
-			ps_disc_status_name(k->status));
-		json_str(c->out, k->reason, strlen(k->reason));
-		fprintf(c->out, "},\n");
-	}
-	scan_default(c, rc >= 0, &usable);
-	if (c->json)
-		fprintf(c->out, "]\n");
-	return rc >= 0 || usable ? 0 : PSCTL_EXIT_IO;
-}
-
-/* ------------------------------------------------------------ info */
-
-static unsigned count_children(const uint8_t *buf, uint32_t set, uint32_t sig)
-{
-	int s = psf_find_child(buf, psf_root(buf), set), e;
-	unsigned n = 0;
-
-	if (s < 0)
-		return 0;
-	for (e = psf_find_next(buf, s, -1, sig); e >= 0;
-	     e = psf_find_next(buf, s, e, sig))
-		n++;
-	return n;
-}
-
-static const char *owner_name(unsigned o)
-{
-	static const char *const n[] = { "none", "BMC", "hvagent",
-					 "BIOS setup", "OS tools (psctl)" };
-
-	return o < 5 ? n[o] : "reserved";
-}
-
-struct info_row {
-	const char *key;
-	char val[1600];
-	int num;                   /* JSON: emit as a number */
-};
-
-static void info_print(struct psctl_ctx *c, struct info_row *r, int n)
-{
-	int i;
-
-	if (c->json)
-		fprintf(c->out, "{\n");
-	for (i = 0; i < n; i++) {
-		if (!c->json) {
-			fprintf(c->out, "%-14s %s\n", r[i].key, r[i].val);
-			continue;
-		}
-		fprintf(c->out, "  \"%s\": ", r[i].key);
-		if (r[i].num)
-			fputs(r[i].val, c->out);
-		else
-			json_str(c->out, r[i].val, strlen(r[i].val));
-		fprintf(c->out, "%s\n", i + 1 < n ? "," : "");
-	}
-	if (c->json)
-		fprintf(c->out, "}\n");
-}
-
-#define ROW(k, isnum, ...) do { \
-	r[n].key = (k); r[n].num = (isnum); \
-	snprintf(r[n].val, sizeof r[n].val, __VA_ARGS__); n++; } while (0)
-
-/* The object counts of the info table. */
-static void info_counts(struct info_row *r, int *np, const uint8_t *buf)
-{
-	int n = *np;
-
-	ROW("vms", 1, "%u", count_children(buf, PSF_VMS, PSF_VM));
-	ROW("networks", 1, "%u", count_children(buf, PSF_NETWORKS,
-						 PSF_NETWORK));
-	ROW("images", 1, "%u", count_children(buf, PSF_IMAGES, PSF_IMAGE));
-	ROW("reservations", 1, "%u", count_children(buf, PSF_RESERVATIONS,
-						     PSF_RESERVATION));
-	ROW("profiles", 1, "%u", count_children(buf, PSF_PROFILES,
-						 PSF_PROFILE));
-	*np = n;
-}
-
-static int cmd_info(struct psctl_ctx *c, int argc, char **argv)
-{
-	static struct info_row r[24];
-	const struct ps_disk *d;
-	const struct ps_slot *s;
-	struct ps_sem_sys sem;
-	struct ps_sem_config cfg = { 0 };
-	const uint8_t *buf;
-	uint32_t len, cap;
-	int n = 0, rc;
-	unsigned i, vid;
-	char hex[40];
-
-	(void)argv;
-	if (argc > 1)
-		return psctl_error(c, "info", NULL, argv[1], PSCTL_EXIT_USAGE,
-				   "unknown argument (info takes none)");
-	rc = psctl_need_store(c);
-	if (rc)
-		return rc;
-	d = ps_store_disk(c->store);
-	buf = psctl_store_data(c, &len);
-	s = &d->slot[d->base];
-	cap = ps_slot_capacity(d);
-	for (i = 0, vid = 0; i < 16; i++)
-		vid += (unsigned)snprintf(hex + vid, sizeof hex - vid, "%02x",
-					  d->volume_id[i]);
-	ROW("store", 0, "%s", c->where);
-	ROW("chosen-by", 0, "%s", g.tgt.how);
-	ROW("format", 0, "%u.%u", buf[PSF_HDR_MAJOR], buf[PSF_HDR_MINOR]);
-	ROW("schema", 1, "%u", psf_schema_version(buf));
-	ROW("generation", 1, "%llu", store_generation(c));
-	ROW("used-bytes", 1, "%u", len);
-	info_counts(r, &n, buf);
-	if (g.bmc_store) {
-		/* Slots, sectors and the semaphore are the BMC's own: see
-		 * `psctl --bmc ... bmc info`. */
-		info_print(c, r, n);
-		return 0;
-	}
-	ROW("slot", 1, "%d", d->base);
-	ROW("slots", 1, "%u", d->slot_count);
-	ROW("slot-bytes", 1, "%u", cap);
-	ROW("free-bytes", 1, "%u", cap - len);
-	ROW("sector-size", 1, "%u", d->sector_size);
-	ROW("sectors", 1, "%llu", (unsigned long long)d->sectors);
-	ROW("volume-id", 0, "%s", hex);
-	ROW("last-writer", 0, "%s", owner_name(s->owner));
-	ROW("last-commit", 1, "%llu", (unsigned long long)s->timestamp);
-	cfg.store_path = g.tgt.path;
-	rc = ps_sem_sys_open(&sem, &cfg);
-	ROW("semaphore", 0, "%s%s", rc ? "error: " : "",
-	    ps_sem_sys_describe(&sem));
-	if (!rc)
-		ps_sem_sys_close(&sem);
-	info_print(c, r, n);
-	return 0;
-}
-
-/* ------------------------------------------------------------ check */
-
-static int cmd_check(struct psctl_ctx *c, int argc, char **argv)
-{
-	const struct ps_disk *d;
-	const uint8_t *buf;
-	uint32_t len, bad = 0, i, damaged = 0;
-	int rc, problems = 0;
-
-	if (argc > 1)
-		return psctl_error(c, "check", NULL, argv[1], PSCTL_EXIT_USAGE,
-				   "unknown argument (check takes none)");
-	rc = psctl_need_store(c);
-	if (rc)
-		return rc;
-	d = ps_store_disk(c->store);
-	buf = psctl_store_data(c, &len);
-	rc = psf_check_full(buf, len, &bad);
-	if (rc)
-		return psctl_error(c, "check", NULL, NULL, rc, "store invalid at"
-				   " offset %u: %s", bad, ps_strerror(rc));
-	for (i = 0; i < d->slot_count && !g.bmc_store; i++) {
-		const struct ps_slot *s = &d->slot[i];
-
-		if ((int)i == d->base)
-			fprintf(c->out, "slot %u: generation %llu, %u bytes, "
-				"valid (current)\n", i,
-				(unsigned long long)s->generation, s->length);
-		else if (ps_slot_state(d, i) == PS_SLOT_DAMAGED)
-			fprintf(c->out, "slot %u: generation %llu, damaged "
-				"(%s)\n", i, (unsigned long long)s->generation,
-				ps_strerror(s->damage)), damaged = i + 1;
-		else if (s->valid_hdr)
-			fprintf(c->out, "slot %u: generation %llu (older)\n",
-				i, (unsigned long long)s->generation);
-		else
-			fprintf(c->out, "slot %u: free\n", i);
-	}
-	if (damaged)
-		return psctl_error(c, "check", NULL, NULL, PSCTL_EXIT_DAMAGED,
-				   "slot %u holds a newer generation, damaged:"
-				   " readers use generation %llu", damaged - 1,
-				   store_generation(c));
-	if (psctl_check_config) {
-		problems = psctl_check_config(c, buf, len, c->out);
-		if (problems < 0)
-			return psctl_error(c, "check", NULL, NULL, problems,
-					   NULL);
-	} else {
-		fprintf(c->out, "schema cross-checks: not available in this "
-			"build\n");
-	}
-	if (problems) {
-		fprintf(c->out, "%s: %d problem%s\n", c->where, problems,
-			problems == 1 ? "" : "s");
-		return PSCTL_EXIT_CHECK;
-	}
-	fprintf(c->out, "%s: valid store, generation %llu, %u bytes, schema "
-		"%u\n", c->where, store_generation(c), len,
-		psf_schema_version(buf));
-	return 0;
-}
-
-/* ------------------------------------------------------------ JSON */
-
-static void json_str(FILE *o, const char *s, size_t n)
-{
-	size_t i;
-
-	fputc('"', o);
-	for (i = 0; i < n; i++) {
-		unsigned char ch = (unsigned char)s[i];
-
-		if (ch == '"' || ch == '\\')
-			fprintf(o, "\\%c", ch);
-		else if (ch == '\n')
-			fputs("\\n", o);
-		else if (ch < 0x20 || ch == 0x7f)
-			fprintf(o, "\\u%04x", ch);
-		else
-			fputc(ch, o);
-	}
-	fputc('"', o);
-}
-
-static void json_hex(FILE *o, const uint8_t *p, size_t n, const char *sep)
-{
-	size_t i;
-
-	fputc('"', o);
-	for (i = 0; i < n; i++)
-		fprintf(o, "%s%02x", i && sep ? sep : "", p[i]);
-	fputc('"', o);
-}
-
-static void json_uuid(FILE *o, const uint8_t *u)
-{
-	int i;
-
-	fputc('"', o);
-	for (i = 0; i < 16; i++)
-		fprintf(o, "%s%02x", i == 4 || i == 6 || i == 8 || i == 10
-				     ? "-" : "", u[i]);
-	fputc('"', o);
-}
-
-static const char *enum_name(const struct psf_enum_name *t, uint64_t v)
-{
-	for (; t && t->name; t++)
-		if (t->value == v)
-			return t->name;
-	return NULL;
-}
-
-static void json_flags(FILE *o, const struct psf_enum_name *t, uint64_t v)
-{
-	int first = 1;
-
-	fputc('[', o);
-	for (; t && t->name; t++)
-		if (t->value && (v & t->value) == t->value) {
-			fprintf(o, "%s\"%s\"", first ? "" : ", ", t->name);
-			v &= ~(uint64_t)t->value;
-			first = 0;
-		}
-	if (v)
-		fprintf(o, "%s%llu", first ? "" : ", ", (unsigned long long)v);
-	fputc(']', o);
-}
-
-static void json_field(FILE *o, const struct psf_node *n,
-		       const struct psf_field_desc *f)
-{
-	uint8_t b[16];
-	uint64_t v = 0;
-	const char *nm;
-
-	if (f->type == PSF_FT_UUID || f->type == PSF_FT_MAC) {
-		memset(b, 0, sizeof b);
-		psf_node_field_get_bytes(n, f->name, b, f->width);
-		if (f->type == PSF_FT_UUID)
-			json_uuid(o, b);
-		else
-			json_hex(o, b, 6, ":");
-		return;
-	}
-	psf_node_field_get(n, f->name, &v);
-	if (f->type == PSF_FT_ENUM && (nm = enum_name(f->names, v)))
-		fprintf(o, "\"%s\"", nm);
-	else if (f->type == PSF_FT_FLAGS)
-		json_flags(o, f->names, v);
-	else
-		fprintf(o, "%llu", (unsigned long long)v);
-}
-
-/* Lossless: only the fields wholly inside the stored payload (a record an
- * older tool wrote is shorter), then any bytes past every known field as
- * "extra"; a payload that ends inside a field is written as "hex". */
-static int json_record_fits(const struct psf_node *n,
-			    const struct psf_elem_desc *d)
-{
-	int i;
-
-	for (i = 0; i < d->nfields; i++)
-		if (d->fields[i].off < n->len &&
-		    n->len < (uint32_t)d->fields[i].off + d->fields[i].width)
-			return 0;
-	return 1;
-}
-
-static void json_record(FILE *o, const struct psf_node *n,
-			const struct psf_elem_desc *d)
-{
-	uint32_t end = 0, fe;
-	int i, first = 1;
-
-	for (i = 0; i < d->nfields; i++) {
-		fe = (uint32_t)d->fields[i].off + d->fields[i].width;
-		if (fe > end)
-			end = fe;
-	}
-	fprintf(o, ", \"fields\": {");
-	for (i = 0; i < d->nfields; i++) {
-		const struct psf_field_desc *f = &d->fields[i];
-
-		if ((uint32_t)f->off + f->width > n->len)
-			continue;
-		fprintf(o, "%s\"%s\": ", first ? "" : ", ", f->name);
-		json_field(o, n, f);
-		first = 0;
-	}
-	fputc('}', o);
-	/* Bytes a newer schema added: kept, so export loses nothing. */
-	if (n->len > end) {
-		fprintf(o, ", \"extra\": ");
-		json_hex(o, n->data + end, n->len - end, NULL);
-	}
-}
-
-static void json_list(FILE *o, const struct psf_node *n,
-		      const struct psf_elem_desc *d)
-{
-	uint32_t i, w = d->item_len ? d->item_len : 1;
-	const char *bn;
-
-	fprintf(o, ", \"items\": [");
-	for (i = 0; i + w <= n->len; i += w) {
-		if (i)
-			fprintf(o, ", ");
-		if (n->sig == PSF_BOOT_ORDER &&
-		    (bn = psf_boot_device_name(n->data[i])))
-			fprintf(o, "\"%s\"", bn);
-		else if (n->sig == PSF_BOOT_ORDER)
-			fprintf(o, "%u", n->data[i]);
-		else
-			json_hex(o, n->data + i, w,
-				 n->sig == PSF_MAC_LIST ? ":" : NULL);
-	}
-	fputc(']', o);
-}
-
-/* Strict UTF-8 (RFC 3629: no overlongs, surrogates or values past
- * U+10FFFF), so any JSON reader takes the string as it is. */
-static int json_utf8_ok(const uint8_t *p, size_t n)
-{
-	size_t i = 0, k, need;
-	uint32_t cp, min;
-
-	while (i < n) {
-		uint8_t b = p[i];
-
-		if (b < 0x80) {
-			i++;
-			continue;
-		}
-		if ((b & 0xe0) == 0xc0)
-			need = 1, cp = b & 0x1f, min = 0x80;
-		else if ((b & 0xf0) == 0xe0)
-			need = 2, cp = b & 0x0f, min = 0x800;
-		else if ((b & 0xf8) == 0xf0)
-			need = 3, cp = b & 0x07, min = 0x10000;
-		else
-			return 0;
-		if (n - i - 1 < need)
-			return 0;
-		for (k = 1; k <= need; k++) {
-			if ((p[i + k] & 0xc0) != 0x80)
-				return 0;
-			cp = cp << 6 | (p[i + k] & 0x3f);
-		}
-		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-			return 0;
-		i += need + 1;
-	}
-	return 1;
-}
-
-static int json_all_zero(const uint8_t *p, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (p[i])
-			return 0;
-	return 1;
-}
-
-static void json_node(FILE *o, const struct psf_node *n, int ind)
-{
-	const struct psf_elem_desc *d = psf_schema_lookup(n->sig);
-	const struct psf_node *k;
-
-	fprintf(o, "%*s{\"element\": ", ind, "");
-	if (d)
-		fprintf(o, "\"%s\"", d->name);
-	else
-		fprintf(o, "\"0x%08x\"", n->sig);
-	if (PSF_SIG_IS_CONTAINER(n->sig)) {
-		fprintf(o, ", \"children\": [%s", n->first ? "\n" : "");
-		for (k = n->first; k; k = k->next) {
-			json_node(o, k, ind + 2);
-			fprintf(o, "%s\n", k->next ? "," : "");
-		}
-		fprintf(o, "%*s]}", n->first ? ind : 0, "");
-		return;
-	}
-	/* Whatever a typed form cannot carry exactly is written as "hex":
-	 * a string that is not UTF-8, a list that is not whole items, a pad
-	 * that is not zeros, a record cut inside a field. */
-	if (d && d->kind == PSF_KIND_STRING &&
-	    json_utf8_ok(n->data, n->len)) {
-		fprintf(o, ", \"value\": ");
-		json_str(o, (const char *)n->data, n->len);
-	} else if (d && d->kind == PSF_KIND_RECORD &&
-		   json_record_fits(n, d)) {
-		json_record(o, n, d);
-	} else if (d && d->kind == PSF_KIND_LIST &&
-		   n->len % (d->item_len ? d->item_len : 1) == 0) {
-		json_list(o, n, d);
-	} else if (d && d->kind == PSF_KIND_PAD &&
-		   json_all_zero(n->data, n->len)) {
-		fprintf(o, ", \"bytes\": %u", n->len);
-	} else {
-		fprintf(o, ", \"hex\": ");
-		json_hex(o, n->data, n->len, NULL);
-	}
-	fputc('}', o);
-}
-
-static int export_json(struct psctl_ctx *c, const struct psf_tree *t,
-		       const char *path)
-{
-	char *mem = NULL;
-	size_t len = 0;
-	FILE *o = open_memstream(&mem, &len);
-	int rc;
-
-	if (!o)
-		return psctl_error(c, g.cmd, NULL, NULL, PS_ERR_NOMEM, NULL);
-	fprintf(o, "{\"format\": \"%u.%u\", \"schema\": %u, \"flags\": %u, "
-		"\"generation\": %llu, \"root\":\n", PSF_FORMAT_MAJOR,
-		t->minor, t->schema_version, t->flags,
-		store_generation(c));
-	json_node(o, t->root, 0);
-	fprintf(o, "\n}\n");
-	fclose(o);
-	rc = write_out(c, path, mem, len);
-	free(mem);
-	return rc;
-}
-
-/* ------------------------------------------------------------ dump/export */
-
-static int cmd_export(struct psctl_ctx *c, int argc, char **argv)
-{
-	const char *out = NULL;
-	struct psf_tree *t;
-	const uint8_t *buf;
-	uint32_t len;
-	char *text;
-	size_t tlen;
-	int i, rc, binary = 0;
-
-	for (i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "-o") || !strcmp(argv[i], "--output")) {
-			if (!(out = opt_value(c, argc, argv, &i)))
-				return PSCTL_EXIT_USAGE;
-		} else if (!strcmp(argv[i], "--binary") &&
-			   strcmp(argv[0], "dump")) {
-			binary = 1;
-		} else {
-			return psctl_error(c, argv[0], NULL, argv[i],
-					   PSCTL_EXIT_USAGE, "unknown argument "
-					   "(%s [-o FILE]%s)", argv[0],
-					   strcmp(argv[0], "dump")
-					   ? " [--json|--binary]" : "");
-		}
-	}
-	rc = psctl_need_store(c);
-	if (rc)
-		return rc;
-	buf = psctl_store_data(c, &len);
-	if (binary)
-		return write_out(c, out, buf, len);
-	rc = psf_tree_unpack(buf, len, &t, NULL);
-	if (rc)
-		return psctl_error(c, argv[0], NULL, NULL, rc, NULL);
-	if (c->json && strcmp(argv[0], "dump")) {
-		rc = export_json(c, t, out);
-		psf_tree_free(t);
-		return rc;
-	}
-	rc = psf_text_dump_alloc(t, &text, &tlen);
-	psf_tree_free(t);
-	if (rc)
-		return psctl_error(c, argv[0], NULL, NULL, rc, NULL);
-	rc = write_out(c, out, text, tlen);
-	free(text);
-	return rc;
-}
-
-/* ------------------------------------------------------------ import */
-
-struct blob {
-	const void *data;
-	size_t len;
-};
-
-static int import_edit(struct psctl_ctx *c, void *buf, size_t cap, void *arg)
-{
-	const struct blob *b = arg;
-
-	if (b->len > cap) {
-		psctl_error(c, "import", NULL, NULL, PS_ERR_NOSPACE,
-			    "the new store is %zu bytes; a slot holds %zu",
-			    b->len, cap);
-		return PS_ERR_NOSPACE;
-	}
-	memcpy(buf, b->data, b->len);
-	memset((uint8_t *)buf + b->len, 0, cap - b->len);
-	return 0;
-}
-
-/* Text, JSON (first non-space byte '{') or a binary store (told by its
- * magic) -> a checked store. */
-static int import_load(struct psctl_ctx *c, const char *path, void **out,
-		       size_t *olen)
-{
-	struct psf_text_error te;
-	struct psf_tree *t;
-	uint32_t bad = 0;
-	char *in = NULL, msg[600];
-	size_t len = 0, i;
-	int rc = read_file(c, path, &in, &len);
-
-	if (rc)
-		return rc;
-	if (len >= PSF_MAGIC_LEN && !memcmp(in, PSF_MAGIC, PSF_MAGIC_LEN)) {
-		rc = psf_check_full(in, len, &bad);
-		if (rc || psf_total(in) != len) {
-			free(in);
-			return psctl_error(c, "import", NULL, path,
-					   PSCTL_EXIT_INVALID,
-					   "invalid store at offset %u: %s",
-					   bad, ps_strerror(rc ? rc :
-							 PSF_ERR_BADHEADER));
-		}
-		*out = in;
-		*olen = len;
-		return 0;
-	}
-	for (i = 0; i < len && strchr(" \t\r\n", in[i]); i++)
-		;
-	if (i < len && in[i] == '{') {
-		rc = psctl_json_parse(in, len, &t, msg, sizeof msg);
-		free(in);
-		if (rc)
-			return psctl_error(c, "import", NULL, path,
-					   PSCTL_EXIT_INVALID, "%s", msg);
-	} else {
-		rc = psf_text_parse(in, len, &t, &te);
-		free(in);
-		if (rc)
-			return psctl_error(c, "import", NULL, path,
-					   PSCTL_EXIT_INVALID,
-					   "line %zu, column %zu: %s", te.line,
-					   te.column, te.msg);
-	}
-	rc = psf_tree_pack_alloc(t, out, olen);
-	psf_tree_free(t);
-	if (rc)
-		return psctl_error(c, "import", NULL, path, PSCTL_EXIT_INVALID,
-				   "does not make a valid store: %s",
-				   ps_strerror(rc));
-	return 0;
-}
-
-static int cmd_import(struct psctl_ctx *c, int argc, char **argv)
-{
-	struct blob b;
-	void *data;
-	int rc, problems;
-
-	if (argc != 2)
-		return psctl_error(c, "import", NULL, NULL, PSCTL_EXIT_USAGE,
-				   "needs exactly one FILE (text form, binary "
-				   "store, or - for stdin)");
-	rc = import_load(c, argv[1], &data, &b.len);
-	if (rc)
-		return rc;
-	b.data = data;
-	rc = psctl_need_store(c);
-	if (!rc && psctl_check_config) {
-		problems = psctl_check_config(c, data, (uint32_t)b.len, c->err);
-		if (problems)
-			rc = psctl_error(c, "import", NULL, argv[1],
-					 problems < 0 ? problems
-					 : PSCTL_EXIT_CONFLICT,
-					 "%d problem%s in the new store; "
-					 "nothing written", problems,
-					 problems == 1 ? "" : "s");
-	}
-	if (!rc)
-		rc = psctl_edit(c, import_edit, &b);
-	free(data);
-	return rc;
 }
 
 /* ------------------------------------------------------------ help, shell */
@@ -1828,20 +266,20 @@ static const char *const export_fields[] = { "output", "binary", "json",
 static const char *const scan_fields[] = { "all", NULL };
 
 const struct psctl_cmd psctl_store_cmds[] = {
-	{ NULL, "init", cmd_init, "init [--gpt] [--size S] [--force]",
+	{ NULL, "init", psctl_cmd_init, "init [--gpt] [--size S] [--force]",
 	  "create a partition table and an empty store", init_fields },
-	{ NULL, "scan", cmd_scan, "scan [--all]",
+	{ NULL, "scan", psctl_cmd_scan, "scan [--all]",
 	  "USB keys in priority order, and why each was taken or skipped",
 	  scan_fields },
-	{ NULL, "info", cmd_info, "info",
+	{ NULL, "info", psctl_cmd_info, "info",
 	  "versions, generation, size used/free, slots, semaphore", NULL },
-	{ NULL, "check", cmd_check, "check",
+	{ NULL, "check", psctl_cmd_check, "check",
 	  "full validation; the exit code is the verdict", NULL },
-	{ NULL, "dump", cmd_export, "dump [-o FILE]", "the store's text form",
-	  export_fields },
-	{ NULL, "export", cmd_export, "export [--json|--binary] [-o FILE]",
-	  "write the store as text, JSON or binary", export_fields },
-	{ NULL, "import", cmd_import, "import FILE",
+	{ NULL, "dump", psctl_cmd_export, "dump [-o FILE]",
+	  "the store's text form", export_fields },
+	{ NULL, "export", psctl_cmd_export,
+	  "export [--json|--binary] [-o FILE]", "write the store as text, JSON or binary", export_fields },
+	{ NULL, "import", psctl_cmd_import, "import FILE",
 	  "replace the store's content (text or binary) in one commit", NULL },
 	{ NULL, "shell", cmd_shell, "shell", "interactive prompt", NULL },
 	{ NULL, "help", cmd_help, "help", "this list", NULL },
@@ -1927,19 +365,20 @@ static int dispatch(struct psctl_ctx *c, int argc, char **argv)
 		cmd = find_object_cmd(argv[0], argv[1]);
 		if (!cmd)
 			return noun_usage(c, argv[0], argv[1]);
-		snprintf(g.cmdbuf, sizeof g.cmdbuf, "%s %s", argv[0], argv[1]);
-		g.cmd = g.cmdbuf;
+		snprintf(psctl_g.cmdbuf, sizeof psctl_g.cmdbuf, "%s %s",
+			 argv[0], argv[1]);
+		psctl_g.cmd = psctl_g.cmdbuf;
 		/* The bmc commands talk to the BMC themselves; the store they
 		 * may read (a profile to push) is the local one. */
-		g.local_noun = !strcmp(argv[0], "bmc");
+		psctl_g.local_noun = !strcmp(argv[0], "bmc");
 		return cmd->run(c, argc - 1, argv + 1);
 	}
 	cmd = find_cmd(psctl_store_cmds, NULL, argv[0]);
 	if (!cmd)
 		return psctl_error(c, NULL, NULL, argv[0], PSCTL_EXIT_USAGE,
 				   "unknown command (try 'psctl help')");
-	snprintf(g.cmdbuf, sizeof g.cmdbuf, "%s", argv[0]);
-	g.cmd = g.cmdbuf;
+	snprintf(psctl_g.cmdbuf, sizeof psctl_g.cmdbuf, "%s", argv[0]);
+	psctl_g.cmd = psctl_g.cmdbuf;
 	return cmd->run(c, argc, argv);
 }
 
@@ -1968,7 +407,7 @@ int psctl_run(struct psctl_ctx *c, int argc, char **argv)
 	rc = n ? dispatch(c, n, v) : psctl_error(c, NULL, NULL, NULL,
 						PSCTL_EXIT_USAGE,
 						"no command given");
-	g.cmd = NULL;
+	psctl_g.cmd = NULL;
 	fflush(c->out);
 	c->json = json;
 	c->dry_run = dry;
@@ -2007,19 +446,19 @@ static int global_opts(struct psctl_ctx *c, int argc, char **argv, int *i)
 
 		if (!strcmp(a, "-d") || !strcmp(a, "--device") ||
 		    !strcmp(a, "-i") || !strcmp(a, "--image")) {
-			const char *v = opt_value(c, argc, argv, i);
+			const char *v = psctl_opt_value(c, argc, argv, i);
 
 			if (!v)
 				return PSCTL_EXIT_USAGE;
 			if (a[1] == 'd' || a[2] == 'd')
-				g.dev = v;
+				psctl_g.dev = v;
 			else
-				g.image = v;
+				psctl_g.image = v;
 		} else if (!strcmp(a, "--bmc") || !strcmp(a, "-U") ||
 			   !strcmp(a, "--user") || !strcmp(a, "-P") ||
 			   !strcmp(a, "--password") || !strcmp(a, "-L") ||
 			   !strcmp(a, "--privilege")) {
-			const char *v = opt_value(c, argc, argv, i);
+			const char *v = psctl_opt_value(c, argc, argv, i);
 
 			if (!v)
 				return PSCTL_EXIT_USAGE;
@@ -2030,7 +469,7 @@ static int global_opts(struct psctl_ctx *c, int argc, char **argv, int *i)
 		} else if (!strcmp(a, "--dry-run") || !strcmp(a, "-n")) {
 			c->dry_run = 1;
 		} else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
-			g.quiet = 1;
+			psctl_g.quiet = 1;
 		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
 			usage(c->out);
 			return -1;
@@ -2047,7 +486,7 @@ static int global_opts(struct psctl_ctx *c, int argc, char **argv, int *i)
 					   "unknown option (try psctl --help)");
 		}
 	}
-	if (g.dev && g.image)
+	if (psctl_g.dev && psctl_g.image)
 		return psctl_error(c, NULL, "-d/-i", NULL, PSCTL_EXIT_USAGE,
 				   "give one store, not both");
 	return 0;
@@ -2073,8 +512,9 @@ int main(int argc, char **argv)
 				 "no command given (try psctl --help)");
 	else
 		rc = psctl_run(&c, argc - i, argv + i);
-	close_all(&c);
+	psctl_close_all(&c);
 	if (fflush(stdout) != 0 && rc == 0)
 		rc = PSCTL_EXIT_IO;
 	return rc;
 }
+

@@ -1,18 +1,26 @@
 /*
  * psctl.h - internal interface between psctl's parts (not installed).
  *
- *   psctl.c        main: global options, which store to open, the
- *                  store-level commands (init, scan, info, check, dump,
- *                  export, import), transactions, errors and exit codes
+ *   psctl.c        main: global options, dispatch, help, errors and exit
+ *                  codes (psctl_main.h: what psctl's own parts share)
+ *   psctl_store.c  which store to open, its lock, transactions
+ *   psctl_storecmds.c the store-level commands (init, scan, info, check,
+ *                  dump, export, import)
+ *   psctl_diff.c   the text diff of --dry-run
  *   psctl_cmds.c   the object commands (vm, nic, storage, serial, net,
  *                  image, reserve, profile), thin front ends over the edit
  *                  operations in libpstate (pstate.h, "Configuration")
  *   psctl_shell.c  the interactive shell (libedit)
  *   psctl_json.c   the JSON form read by `import` (json-c)
+ *   psctl_jsonout.c the JSON form `export --json` writes
+ *   psctl_jsonw.c  the JSON writer of every JSON output (psctl_jsonw.h)
  *   psctl_serial.c serial-port allocation commands (`serial allocate|free`)
- *   psctl_bmc.c    the management-side client: OEM commands to a server's
- *                  BMC over IPMI LAN (`--bmc`, docs/ipmi-oem.md)
- *   psctl_move.c   server profiles across targets: assign, move, failover
+ *   psctl_bmc*.c   the management-side client: OEM commands to a server's
+ *                  BMC over IPMI LAN (`--bmc`, docs/ipmi-oem.md;
+ *                  psctl_bmc.h, psctl_bmc_int.h)
+ *   psctl_target.c, psctl_move*.c  server profiles across targets:
+ *                  assign, move, failover (psctl_move.h)
+ *   psctl_util.c   small helpers shared by the parts (psctl_util.h)
  *
  * Grammar (virsh-like): psctl [GLOBAL OPTIONS] NOUN VERB [ARGS] [--field
  * VALUE ...], or a store-level VERB alone (psctl info).
@@ -141,6 +149,11 @@ int psctl_run(struct psctl_ctx *c, int argc, char **argv);
 struct psf_tree;
 int psctl_json_parse(const char *in, size_t len, struct psf_tree **out,
 		     char *msg, size_t cap);
+
+/* The JSON form of the store tree t, generation generation, to o: what
+ * `export --json` writes (psctl_jsonout.c). */
+void psctl_export_json(FILE *o, const struct psf_tree *t,
+		       unsigned long long generation);
 
 /* The shell (psctl_shell.c); returns the exit code. */
 int psctl_shell(struct psctl_ctx *c);

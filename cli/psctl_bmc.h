@@ -19,8 +19,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The OEM wire protocol, shared with the shim (no -I needed). */
+#include "../bmc-shim/bmc_proto.h"
+
 /* The BMC refused a write because the host is powered on (completion
- * code 0xD5, the power gate): power it off and retry. */
+ * code BMC_CC_POWER_STATE, the power gate): power it off and retry. */
 #define PSCTL_EXIT_POWER 8
 
 struct psctl_bmc {
@@ -42,7 +45,7 @@ int psctl_bmc_power_status(const struct psctl_bmc *b, int *on, char *err,
 int psctl_bmc_power_off(const struct psctl_bmc *b, char *err, size_t n);
 int psctl_bmc_power_on(const struct psctl_bmc *b, char *err, size_t n);
 
-/* Store info (OEM 0x01), decoded. */
+/* Store info (BMC_CMD_INFO), decoded. */
 struct psctl_bmc_info {
 	uint32_t generation;
 	uint32_t store_size;
@@ -58,14 +61,15 @@ struct psctl_bmc_info {
 int psctl_bmc_info(const struct psctl_bmc *b, struct psctl_bmc_info *info,
 		   char *err, size_t n);
 
-/* A read operation (OEM 0x10-0x13): op and argument bytes as in
- * docs/ipmi-oem.md; the result in a malloc'd *out (caller frees). */
+/* A read operation (BMC_CMD_READ_*): op (enum bmc_read_op) and argument
+ * bytes as in docs/ipmi-oem.md; the result in a malloc'd *out (caller
+ * frees). */
 int psctl_bmc_read(const struct psctl_bmc *b, uint8_t op, const void *arg,
 		   size_t arg_len, uint8_t **out, size_t *out_len,
 		   uint32_t *generation, char *err, size_t n);
 
-/* A write operation (OEM 0x20-0x24): staged bytes as in
- * docs/ipmi-oem.md, applied as one commit; expect_gen 0 = any; the
+/* A write operation (BMC_CMD_WRITE_*): op (enum bmc_write_op), staged
+ * bytes as in docs/ipmi-oem.md, applied as one commit; expect_gen 0 = any; the
  * result bytes (if any) in a malloc'd *out (out may be NULL). */
 int psctl_bmc_write(const struct psctl_bmc *b, uint8_t op, const void *staged,
 		    size_t len, uint32_t expect_gen, uint8_t **out,
@@ -77,9 +81,9 @@ int psctl_bmc_write_gen(const struct psctl_bmc *b, uint8_t op,
 			uint8_t **out, size_t *out_len, uint32_t *new_gen,
 			char *err, size_t n);
 
-/* The BMC lock (OEM 0x30/0x31): the BMC holds the store's semaphore for
- * this client for lease seconds (1..600), so a sequence of writes is not
- * interleaved with other writers. */
+/* The BMC lock (BMC_CMD_LOCK_TAKE / _RELEASE): the BMC holds the store's
+ * semaphore for this client for lease seconds (1..600), so a sequence
+ * of writes is not interleaved with other writers. */
 int psctl_bmc_lock(const struct psctl_bmc *b, unsigned lease, char *err,
 		   size_t n);
 int psctl_bmc_unlock(const struct psctl_bmc *b, char *err, size_t n);

@@ -31,6 +31,8 @@
 #include <unistd.h>
 
 #include "psctl.h"
+#include "psctl_jsonw.h"
+#include "psctl_util.h"
 #include "psf_schema.h"
 
 #define MAX_FIELDS 32
@@ -305,7 +307,7 @@ static int parse_op(struct psctl_ctx *c, struct op *o, const char *cmd,
  * bmc:// in ps_target_norm's form. */
 static int abs_target(struct psctl_ctx *c, struct op *o)
 {
-	char cwd[PATH_MAX], path[PATH_MAX];
+	char path[PATH_MAX];
 	const char *v, *p;
 	int i, n;
 
@@ -322,11 +324,7 @@ static int abs_target(struct psctl_ctx *c, struct op *o)
 			o->fval[i] = o->target;
 		if (!n || !*p || strchr(p, '#'))
 			continue;  /* the library says what is wrong */
-		if (realpath(p, path))
-			p = path;
-		else if (*p != '/' && getcwd(cwd, sizeof cwd) &&
-			 snprintf(path, sizeof path, "%s/%s", cwd, p) <
-				 (int)sizeof path)
+		if (!psctl_abs_path(p, path, sizeof path))
 			p = path;
 		if ((size_t)snprintf(o->target, sizeof o->target, "%.*s%s", n,
 				     v, p) >= sizeof o->target)
@@ -369,92 +367,6 @@ static int run_edit(struct psctl_ctx *c, const char *cmd, enum ps_obj k,
 }
 
 /* ------------------------------------------------------------ output */
-
-static void json_str(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-
-		if (ch == '"' || ch == '\\')
-			fprintf(f, "\\%c", ch);
-		else if (ch == '\n')
-			fputs("\\n", f);
-		else if (ch == '\t')
-			fputs("\\t", f);
-		else if (ch < 0x20 || ch == 0x7f)
-			fprintf(f, "\\u%04x", ch);
-		else
-			fputc(ch, f);
-	}
-	fputc('"', f);
-}
-
-/* Field value as JSON: numbers bare, on/off as booleans, rest strings. */
-static void json_field(FILE *f, const void *buf, int el,
-		       const struct ps_field *fd)
-{
-	char v[1024];
-
-	ps_obj_get(buf, el, fd, v, sizeof v);
-	if (fd->type == PS_FT_UINT)
-		fputs(v, f);
-	else if (fd->type == PS_FT_BOOL)
-		fputs(strcmp(v, "on") ? "false" : "true", f);
-	else
-		json_str(f, v);
-}
-
-static const enum ps_obj vm_subs[] = { PS_OBJ_NIC, PS_OBJ_CONTROLLER,
-				       PS_OBJ_SERIAL };
-static const char *const vm_sub_names[] = { "nics", "storage",
-					    "serial-ports" };
-
-static void json_obj(FILE *f, const void *buf, int el, enum ps_obj k,
-		     const char *vm);
-
-static void json_list(FILE *f, const void *buf, int parent, enum ps_obj k,
-		      const char *vm)
-{
-	int el, first = 1;
-
-	fputc('[', f);
-	for (el = ps_obj_next(buf, parent, k, -1); el >= 0;
-	     el = ps_obj_next(buf, parent, k, el)) {
-		fputs(first ? "" : ", ", f);
-		first = 0;
-		json_obj(f, buf, el, k, vm);
-	}
-	fputc(']', f);
-}
-
-static void json_obj(FILE *f, const void *buf, int el, enum ps_obj k,
-		     const char *vm)
-{
-	const struct ps_field *fd;
-	char key[128];
-	size_t i;
-
-	fputc('{', f);
-	if (vm) {
-		fputs("\"vm\": ", f);
-		json_str(f, vm);
-		fputs(", ", f);
-	}
-	for (fd = ps_obj_fields(k); fd->name; fd++) {
-		fprintf(f, "%s\"%s\": ", fd == ps_obj_fields(k) ? "" : ", ",
-			fd->name);
-		json_field(f, buf, el, fd);
-	}
-	if (k == PS_OBJ_VM) {
-		ps_obj_key(buf, el, k, key, sizeof key);
-		for (i = 0; i < 3; i++) {
-			fprintf(f, ", \"%s\": ", vm_sub_names[i]);
-			json_list(f, buf, el, vm_subs[i], NULL);
-		}
-	}
-	fputc('}', f);
-}
 
 /* Columns of the human list, per kind (the key first). */
 static const char *const *columns(enum ps_obj k)
@@ -552,11 +464,13 @@ static int need_data(struct psctl_ctx *c, const void **buf)
 /* serial list without a VM: every VM's ports. */
 static int list_all_serial(struct psctl_ctx *c, const void *buf)
 {
-	int vm, el, first = 1;
+	struct psctl_jw w;
+	int vm, el;
 	char name[128];
 
+	psctl_jw_init(&w, c->out);
 	if (c->json)
-		fputc('[', c->out);
+		psctl_jw_arr(&w, 0);
 	else
 		header(c->out, PS_OBJ_SERIAL, 1);
 	for (vm = ps_obj_next(buf, psf_root(buf), PS_OBJ_VM, -1); vm >= 0;
@@ -568,13 +482,13 @@ static int list_all_serial(struct psctl_ctx *c, const void *buf)
 				row(c->out, buf, el, PS_OBJ_SERIAL, name);
 				continue;
 			}
-			fputs(first ? "" : ", ", c->out);
-			first = 0;
-			json_obj(c->out, buf, el, PS_OBJ_SERIAL, name);
+			psctl_jw_object(&w, buf, el, PS_OBJ_SERIAL, name);
 		}
 	}
-	if (c->json)
-		fputs("]\n", c->out);
+	if (c->json) {
+		psctl_jw_end(&w);
+		fputc('\n', c->out);
+	}
 	return 0;
 }
 
@@ -582,6 +496,7 @@ static int run_list(struct psctl_ctx *c, const char *cmd, enum ps_obj k,
 		    int argc, char **argv)
 {
 	const void *buf;
+	struct psctl_jw w;
 	int parent, el, rc = need_data(c, &buf);
 
 	if (rc)
@@ -598,7 +513,8 @@ static int run_list(struct psctl_ctx *c, const char *cmd, enum ps_obj k,
 	if (parent < 0)
 		return PSCTL_EXIT_NOTFOUND;
 	if (c->json) {
-		json_list(c->out, buf, parent, k, NULL);
+		psctl_jw_init(&w, c->out);
+		psctl_jw_objects(&w, buf, parent, k);
 		fputc('\n', c->out);
 		return 0;
 	}
@@ -623,18 +539,21 @@ static void show_text(FILE *f, const void *buf, int el, enum ps_obj k,
 	}
 	if (k != PS_OBJ_VM)
 		return;
-	for (i = 0; i < 3; i++)
-		for (sub = ps_obj_next(buf, el, vm_subs[i], -1); sub >= 0;
-		     sub = ps_obj_next(buf, el, vm_subs[i], sub)) {
-			ps_obj_key(buf, sub, vm_subs[i], v, sizeof v);
-			fprintf(f, "%s %s:\n", ps_obj_name(vm_subs[i]), v);
-			show_text(f, buf, sub, vm_subs[i], "  ");
+	for (i = 0; i < PSCTL_VM_PARTS; i++)
+		for (sub = ps_obj_next(buf, el, psctl_vm_parts[i], -1);
+		     sub >= 0;
+		     sub = ps_obj_next(buf, el, psctl_vm_parts[i], sub)) {
+			ps_obj_key(buf, sub, psctl_vm_parts[i], v, sizeof v);
+			fprintf(f, "%s %s:\n", ps_obj_name(psctl_vm_parts[i]),
+				v);
+			show_text(f, buf, sub, psctl_vm_parts[i], "  ");
 		}
 }
 
 static int run_show(struct psctl_ctx *c, const char *cmd, enum ps_obj k,
 		    int argc, char **argv)
 {
+	struct psctl_jw w;
 	const void *buf;
 	int el, rc;
 
@@ -648,7 +567,8 @@ static int run_show(struct psctl_ctx *c, const char *cmd, enum ps_obj k,
 	if (el < 0)
 		return not_found(c, cmd, k, argv[1]);
 	if (c->json) {
-		json_obj(c->out, buf, el, k, NULL);
+		psctl_jw_init(&w, c->out);
+		psctl_jw_object(&w, buf, el, k, NULL);
 		fputc('\n', c->out);
 	} else {
 		show_text(c->out, buf, el, k, "");

@@ -18,6 +18,7 @@
 #include <json-c/json.h>
 
 #include "psctl.h"
+#include "psctl_json_int.h"
 #include "psf_tree.h"
 
 /* JSON nesting: two levels per container ({"children": [ ... ]}), the root
@@ -25,329 +26,18 @@
  * (PSF_MAX_DEPTH). */
 #define JSON_MAX_DEPTH (2 * PSF_MAX_DEPTH + 8)
 
-struct jctx {
-	char *msg;
-	size_t cap;
-	char path[1024];          /* JSON path of the value being read      */
-	size_t plen;
-	char where[512];          /* element chain: "root > vms > vm 'web01'" */
-	size_t wlen;
-	int failed;
-};
-
-/* Append to a bounded path; returns the old length, to restore. */
-static size_t push(char *buf, size_t cap, size_t *len, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-static size_t push(char *buf, size_t cap, size_t *len, const char *fmt, ...)
-{
-	size_t old = *len;
-	va_list ap;
-	int n;
-
-	if (old < cap - 1) {
-		va_start(ap, fmt);
-		n = vsnprintf(buf + old, cap - old, fmt, ap);
-		va_end(ap);
-		*len = n < 0 ? old : old + (size_t)n >= cap ? cap - 1
-							   : old + (size_t)n;
-	}
-	return old;
-}
-
-static void pop(char *buf, size_t *len, size_t old)
-{
-	*len = old;
-	buf[old] = 0;
-}
-
-#define PATH_PUSH(j, ...) push((j)->path, sizeof (j)->path, &(j)->plen, \
-			       __VA_ARGS__)
-#define PATH_POP(j, old) pop((j)->path, &(j)->plen, (old))
-
-/* The first error wins: "PATH: why (in ELEMENTS)". */
-static int jfail(struct jctx *j, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-static int jfail(struct jctx *j, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (j->failed)
-		return -1;
-	j->failed = 1;
-	n = snprintf(j->msg, j->cap, "%s: ", j->plen ? j->path : "(top)");
-	if (n < 0 || (size_t)n >= j->cap)
-		return -1;
-	va_start(ap, fmt);
-	vsnprintf(j->msg + n, j->cap - (size_t)n, fmt, ap);
-	va_end(ap);
-	if (j->wlen) {
-		size_t l = strlen(j->msg);
-
-		snprintf(j->msg + l, j->cap - l, " (in %s)", j->where);
-	}
-	return -1;
-}
-
-static const char *type_name(json_object *o)
-{
-	switch (json_object_get_type(o)) {
-	case json_type_null:
-		return "null";
-	case json_type_boolean:
-		return "a boolean";
-	case json_type_double:
-		return "a fractional number";
-	case json_type_int:
-		return "an integer";
-	case json_type_object:
-		return "an object";
-	case json_type_array:
-		return "an array";
-	case json_type_string:
-		return "a string";
-	}
-	return "?";
-}
-
-/* A string shown in a message: at most 40 bytes, printable. */
-static const char *shown(json_object *o, char *buf, size_t cap)
-{
-	const char *s;
-	size_t i, n, k = 0;
-
-	if (!json_object_is_type(o, json_type_string)) {
-		snprintf(buf, cap, "%s", json_object_to_json_string_ext(o,
-			 JSON_C_TO_STRING_PLAIN));
-		if (strlen(buf) > 40)
-			strcpy(buf + 37, "...");
-		return buf;
-	}
-	s = json_object_get_string(o);
-	n = (size_t)json_object_get_string_len(o);
-	for (i = 0; i < n && k + 4 < cap && i < 40; i++)
-		buf[k++] = isprint((unsigned char)s[i]) ? s[i] : '?';
-	if (i < n && k + 4 < cap) {
-		memcpy(buf + k, "...", 3);
-		k += 3;
-	}
-	buf[k] = 0;
-	return buf;
-}
-
-/* A non-negative integer no larger than max. */
-static int get_uint(struct jctx *j, json_object *o, uint64_t max,
-		    uint64_t *v)
-{
-	if (!json_object_is_type(o, json_type_int))
-		return jfail(j, "expected a non-negative integer, got %s",
-			     type_name(o));
-	if (json_object_get_int64(o) < 0)
-		return jfail(j, "%lld is negative",
-			     (long long)json_object_get_int64(o));
-	*v = json_object_get_uint64(o);
-	if (*v > max)
-		return jfail(j, "%llu is out of range (at most %llu)",
-			     (unsigned long long)*v, (unsigned long long)max);
-	return 0;
-}
-
-static int hexval(int ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
-}
-
-/*
- * Hex bytes: pairs of hex digits, optionally separated by ':', '-' or
- * spaces between bytes ("deadbeef", "de:ad:be:ef").  *out is malloc'd
- * (NULL for none).
- */
-static int get_hex(struct jctx *j, json_object *o, uint8_t **out, size_t *n)
-{
-	const char *s;
-	size_t len, i, k = 0;
-	uint8_t *b;
-	char sb[64];
-
-	*out = NULL;
-	*n = 0;
-	if (!json_object_is_type(o, json_type_string))
-		return jfail(j, "expected a string of hex bytes, got %s",
-			     type_name(o));
-	s = json_object_get_string(o);
-	len = (size_t)json_object_get_string_len(o);
-	b = malloc(len / 2 + 1);
-	if (!b)
-		return jfail(j, "out of memory");
-	for (i = 0; i < len;) {
-		if (s[i] == ':' || s[i] == '-' || s[i] == ' ') {
-			i++;
-			continue;
-		}
-		if (hexval(s[i]) < 0 || i + 1 >= len || hexval(s[i + 1]) < 0) {
-			free(b);
-			return jfail(j, "'%s' is not hex bytes (two hex digits "
-				     "a byte, e.g. \"de ad be ef\" or "
-				     "\"deadbeef\")", shown(o, sb, sizeof sb));
-		}
-		b[k++] = (uint8_t)(hexval(s[i]) << 4 | hexval(s[i + 1]));
-		i += 2;
-	}
-	*out = b;
-	*n = k;
-	return 0;
-}
-
-/* Exactly 'width' bytes written as hex groups with 'sep' between bytes at
- * the positions in 'at' (a UUID) or between every byte (a MAC). */
-static int get_fixed(struct jctx *j, json_object *o, uint8_t *dst,
-		     size_t width, const char *what, const char *example)
-{
-	const char *s;
-	size_t len, i, k = 0;
-	int uuid = width == 16;
-	char sb[64];
-
-	if (!json_object_is_type(o, json_type_string))
-		return jfail(j, "expected a %s string, got %s", what,
-			     type_name(o));
-	s = json_object_get_string(o);
-	len = (size_t)json_object_get_string_len(o);
-	if (len != (uuid ? 36 : width * 3 - 1))
-		goto bad;
-	for (i = 0; i < len;) {
-		int sep = uuid ? (i == 8 || i == 13 || i == 18 || i == 23)
-			       : (i % 3 == 2);
-
-		if (sep) {
-			if (s[i] != (uuid ? '-' : ':'))
-				goto bad;
-			i++;
-			continue;
-		}
-		if (hexval(s[i]) < 0 || hexval(s[i + 1]) < 0 || k >= width)
-			goto bad;
-		dst[k++] = (uint8_t)(hexval(s[i]) << 4 | hexval(s[i + 1]));
-		i += 2;
-	}
-	if (k == width)
-		return 0;
-bad:
-	return jfail(j, "'%s' is not a %s (%s)", shown(o, sb, sizeof sb), what,
-		     example);
-}
-
-/* Value names of an enumeration or flag set, "off, on, last". */
-static void names_of(const struct psf_enum_name *t, char *buf, size_t cap)
-{
-	size_t k = 0;
-
-	buf[0] = 0;
-	for (; t && t->name && k + 2 < cap; t++)
-		k += (size_t)snprintf(buf + k, cap - k, "%s%s", k ? ", " : "",
-				      t->name);
-}
-
-static int name_value(const struct psf_enum_name *t, const char *s,
-		      size_t n, uint64_t *v)
-{
-	for (; t && t->name; t++)
-		if (strlen(t->name) == n && !memcmp(t->name, s, n)) {
-			*v = t->value;
-			return 0;
-		}
-	return -1;
-}
-
-static int get_named(struct jctx *j, json_object *o,
-		     const struct psf_field_desc *f, uint64_t max, uint64_t *v)
-{
-	char names[256], sb[64];
-
-	if (json_object_is_type(o, json_type_string)) {
-		if (!name_value(f->names, json_object_get_string(o),
-				(size_t)json_object_get_string_len(o), v))
-			return 0;
-		names_of(f->names, names, sizeof names);
-		return jfail(j, "unknown value '%s' for field '%s' (%s, or a "
-			     "number)", shown(o, sb, sizeof sb), f->name,
-			     names);
-	}
-	if (json_object_is_type(o, json_type_int))
-		return get_uint(j, o, max, v);
-	return jfail(j, "expected a value name or a number, got %s",
-		     type_name(o));
-}
-
-static int get_field(struct jctx *j, json_object *o,
-		     const struct psf_field_desc *f, uint8_t *rec)
-{
-	uint64_t max = f->width >= 8 ? UINT64_MAX
-			: ((uint64_t)1 << (8 * f->width)) - 1;
-	uint64_t v = 0, bit;
-	size_t i, n;
-	int k;
-
-	switch (f->type) {
-	case PSF_FT_UUID:
-		return get_fixed(j, o, rec + f->off, 16, "UUID",
-				 "8-4-4-4-12 hex digits, e.g. "
-				 "6ba7b810-9dad-11d1-80b4-00c04fd430c8");
-	case PSF_FT_MAC:
-		return get_fixed(j, o, rec + f->off, 6, "MAC address",
-				 "six hex octets, e.g. 52:54:00:12:34:56");
-	case PSF_FT_ENUM:
-		if (get_named(j, o, f, max, &v))
-			return -1;
-		break;
-	case PSF_FT_FLAGS:
-		if (json_object_is_type(o, json_type_int)) {
-			if (get_uint(j, o, max, &v))
-				return -1;
-			break;
-		}
-		if (!json_object_is_type(o, json_type_array))
-			return jfail(j, "expected an array of flag names or "
-				     "numbers, got %s", type_name(o));
-		n = json_object_array_length(o);
-		for (i = 0; i < n; i++) {
-			size_t old = PATH_PUSH(j, "[%zu]", i);
-
-			if (get_named(j, json_object_array_get_idx(o, i), f,
-				      max, &bit))
-				return -1;
-			PATH_POP(j, old);
-			v |= bit;
-		}
-		break;
-	default:
-		if (get_uint(j, o, max, &v))
-			return -1;
-		break;
-	}
-	for (k = 0; k < f->width; k++)
-		rec[f->off + k] = (uint8_t)(v >> (8 * k));
-	return 0;
-}
-
 static struct psf_node *new_struct(struct jctx *j, uint32_t sig,
 				   const void *data, size_t len)
 {
 	struct psf_node *n;
 
 	if (len > PSF_MAX_TOTAL) {
-		jfail(j, "%zu bytes is larger than a store", len);
+		jv_fail(j, "%zu bytes is larger than a store", len);
 		return NULL;
 	}
 	n = psf_node_new_struct(sig, data, (uint32_t)len);
 	if (!n)
-		jfail(j, "out of memory");
+		jv_fail(j, "out of memory");
 	return n;
 }
 
@@ -368,13 +58,13 @@ static struct psf_node *build_record(struct jctx *j,
 		if ((size_t)d->fields[i].off + d->fields[i].width > full)
 			full = (size_t)d->fields[i].off + d->fields[i].width;
 	if (full > sizeof rec) {
-		jfail(j, "record layout too large");
+		jv_fail(j, "record layout too large");
 		return NULL;
 	}
 	old = PATH_PUSH(j, ".fields");
 	if (!json_object_is_type(fields, json_type_object)) {
-		jfail(j, "expected an object of field: value, got %s",
-		      type_name(fields));
+		jv_fail(j, "expected an object of field: value, got %s",
+		      jv_type_name(fields));
 		return NULL;
 	}
 	json_object_object_foreach(fields, key, val) {
@@ -389,11 +79,11 @@ static struct psf_node *build_record(struct jctx *j,
 				snprintf(names + strlen(names),
 					 sizeof names - strlen(names), "%s%s",
 					 i ? ", " : "", d->fields[i].name);
-			jfail(j, "unknown field '%s' in '%s' (%s)", key,
+			jv_fail(j, "unknown field '%s' in '%s' (%s)", key,
 			      d->name, names);
 			return NULL;
 		}
-		if (get_field(j, val, f, rec))
+		if (jv_get_field(j, val, f, rec))
 			return NULL;
 		if ((size_t)f->off + f->width > len)
 			len = (size_t)f->off + f->width;
@@ -403,13 +93,13 @@ static struct psf_node *build_record(struct jctx *j,
 	if (!extra)
 		return new_struct(j, d->sig, rec, len);
 	old = PATH_PUSH(j, ".extra");
-	if (get_hex(j, extra, &x, &xn))
+	if (jv_get_hex(j, extra, &x, &xn))
 		return NULL;
 	PATH_POP(j, old);
 	buf = malloc(full + xn + 1);
 	if (!buf) {
 		free(x);
-		jfail(j, "out of memory");
+		jv_fail(j, "out of memory");
 		return NULL;
 	}
 	memcpy(buf, rec, full);
@@ -431,13 +121,13 @@ static struct psf_node *build_list(struct jctx *j,
 	char sb[64];
 
 	if (!json_object_is_type(items, json_type_array)) {
-		jfail(j, "expected an array, got %s", type_name(items));
+		jv_fail(j, "expected an array, got %s", jv_type_name(items));
 		return NULL;
 	}
 	n = json_object_array_length(items);
 	buf = malloc(n * w + 1);
 	if (!buf) {
-		jfail(j, "out of memory");
+		jv_fail(j, "out of memory");
 		return NULL;
 	}
 	for (i = 0; i < n; i++) {
@@ -452,25 +142,25 @@ static struct psf_node *build_list(struct jctx *j,
 					(size_t)json_object_get_string_len(it));
 
 				if (code < 0) {
-					jfail(j, "unknown boot device '%s' "
+					jv_fail(j, "unknown boot device '%s' "
 					      "(disk, cdrom, network, floppy,"
 					      " or a number 0..255)",
-					      shown(it, sb, sizeof sb));
+					      jv_shown(it, sb, sizeof sb));
 					goto fail;
 				}
 				buf[i] = (uint8_t)code;
-			} else if (get_uint(j, it, 255, &v)) {
+			} else if (jv_get_uint(j, it, 255, &v)) {
 				goto fail;
 			} else {
 				buf[i] = (uint8_t)v;
 			}
 		} else {
-			if (get_hex(j, it, &b, &k))
+			if (jv_get_hex(j, it, &b, &k))
 				goto fail;
 			if (k != w) {
 				free(b);
-				jfail(j, "'%s' is %zu bytes; a '%s' item is "
-				      "%zu", shown(it, sb, sizeof sb), k,
+				jv_fail(j, "'%s' is %zu bytes; a '%s' item is "
+				      "%zu", jv_shown(it, sb, sizeof sb), k,
 				      d->name, w);
 				goto fail;
 			}
@@ -537,15 +227,15 @@ static struct psf_node *build_container(struct jctx *j, uint32_t sig,
 	size_t i, cnt, old;
 
 	if (!n) {
-		jfail(j, "out of memory");
+		jv_fail(j, "out of memory");
 		return NULL;
 	}
 	if (!kids)
 		return n;
 	old = PATH_PUSH(j, ".children");
 	if (!json_object_is_type(kids, json_type_array)) {
-		jfail(j, "expected an array of elements, got %s",
-		      type_name(kids));
+		jv_fail(j, "expected an array of elements, got %s",
+		      jv_type_name(kids));
 		goto fail;
 	}
 	cnt = json_object_array_length(kids);
@@ -557,7 +247,7 @@ static struct psf_node *build_container(struct jctx *j, uint32_t sig,
 			goto fail;
 		if (psf_node_append(n, k)) {
 			psf_node_free(k);
-			jfail(j, "cannot add the element");
+			jv_fail(j, "cannot add the element");
 			goto fail;
 		}
 		PATH_POP(j, o2);
@@ -587,8 +277,8 @@ static void chain_name(struct jctx *j, json_object *kids)
 		    !strcmp(json_object_get_string(e), "name") &&
 		    json_object_object_get_ex(k, "value", &v) &&
 		    json_object_is_type(v, json_type_string)) {
-			push(j->where, sizeof j->where, &j->wlen, " '%s'",
-			     shown(v, sb, sizeof sb));
+			jv_push(j->where, sizeof j->where, &j->wlen, " '%s'",
+			     jv_shown(v, sb, sizeof sb));
 			return;
 		}
 	}
@@ -610,126 +300,160 @@ static int parse_sig(const char *s, uint32_t *sig)
 	return 0;
 }
 
-static struct psf_node *build_node(struct jctx *j, json_object *o)
+/* The element an object names ("element": keyword or "0xSIGNATURE"):
+ * *sig, its schema entry *d (NULL when unknown), *name as written. */
+static int element_of(struct jctx *j, json_object *o, uint32_t *sig,
+		      const struct psf_elem_desc **d, const char **name)
 {
-	const struct psf_elem_desc *d;
-	json_object *el, *v, *hex = NULL, *payload = NULL, *extra = NULL;
-	struct psf_node *n = NULL;
-	const char *pkey = NULL, *name;
-	uint32_t sig;
-	size_t wold, old;
-	int cont, npay = 0;
+	json_object *el;
+	size_t old;
 	char sb[64];
 
-	if (!json_object_is_type(o, json_type_object)) {
-		jfail(j, "expected an element object {\"element\": ...}, got "
-		      "%s", type_name(o));
-		return NULL;
-	}
-	if (!json_object_object_get_ex(o, "element", &el)) {
-		jfail(j, "no \"element\" key");
-		return NULL;
-	}
+	if (!json_object_is_type(o, json_type_object))
+		return jv_fail(j, "expected an element object {\"element\": "
+			       "...}, got %s", jv_type_name(o));
+	if (!json_object_object_get_ex(o, "element", &el))
+		return jv_fail(j, "no \"element\" key");
 	old = PATH_PUSH(j, ".element");
-	if (!json_object_is_type(el, json_type_string)) {
-		jfail(j, "expected a keyword or \"0xSIGNATURE\", got %s",
-		      type_name(el));
-		return NULL;
-	}
-	name = json_object_get_string(el);
-	d = psf_schema_lookup_name(name, strlen(name));
-	if (d) {
-		sig = d->sig;
-	} else if (parse_sig(name, &sig)) {
-		jfail(j, "unknown element '%s' (a schema keyword, or a "
-		      "signature \"0xNNNNNNNN\")", shown(el, sb, sizeof sb));
-		return NULL;
+	if (!json_object_is_type(el, json_type_string))
+		return jv_fail(j, "expected a keyword or \"0xSIGNATURE\", got "
+			       "%s", jv_type_name(el));
+	*name = json_object_get_string(el);
+	*d = psf_schema_lookup_name(*name, strlen(*name));
+	if (*d) {
+		*sig = (*d)->sig;
+	} else if (parse_sig(*name, sig)) {
+		return jv_fail(j, "unknown element '%s' (a schema keyword, or "
+			       "a signature \"0xNNNNNNNN\")",
+			       jv_shown(el, sb, sizeof sb));
 	} else {
-		d = psf_schema_lookup(sig);
+		*d = psf_schema_lookup(*sig);
 	}
 	PATH_POP(j, old);
-	cont = PSF_SIG_IS_CONTAINER(sig);
-	wold = push(j->where, sizeof j->where, &j->wlen, "%s%s",
-		    j->wlen ? " > " : "", d ? d->name : name);
+	return 0;
+}
+
+/* The payload keys of a structure's object: at most one of the payload
+ * keys (*payload, or *hex) under *pkey, and "extra". */
+struct payload {
+	json_object *hex, *payload, *extra;
+	const char *pkey;
+	int n;
+};
+
+static int payload_of(struct jctx *j, json_object *o,
+		      const struct psf_elem_desc *d, const char *name,
+		      int cont, struct payload *p)
+{
+	memset(p, 0, sizeof *p);
 	json_object_object_foreach(o, key, val) {
 		if (!key_allowed(key, d, cont)) {
-			old = PATH_PUSH(j, ".%s", key);
-			jfail(j, "unknown key '%s' for %s '%s' (%s)", key,
-			      cont ? "container" : "structure",
-			      d ? d->name : name,
-			      cont ? "\"children\"" : payload_keys(d));
-			return NULL;
+			PATH_PUSH(j, ".%s", key);
+			return jv_fail(j, "unknown key '%s' for %s '%s' (%s)",
+				       key, cont ? "container" : "structure",
+				       d ? d->name : name,
+				       cont ? "\"children\"" : payload_keys(d));
 		}
 		if (!strcmp(key, "element") || !strcmp(key, "children"))
 			continue;
 		if (!strcmp(key, "extra")) {
-			extra = val;
+			p->extra = val;
 			continue;
 		}
 		if (!strcmp(key, "hex"))
-			hex = val;
+			p->hex = val;
 		else
-			payload = val;
-		if (npay++) {
-			old = PATH_PUSH(j, ".%s", key);
-			jfail(j, "\"%s\" and \"%s\" both given; '%s' takes one"
-			      " of %s", pkey, key, d ? d->name : name,
-			      payload_keys(d));
-			return NULL;
+			p->payload = val;
+		if (p->n++) {
+			PATH_PUSH(j, ".%s", key);
+			return jv_fail(j, "\"%s\" and \"%s\" both given; '%s' "
+				       "takes one of %s", p->pkey, key,
+				       d ? d->name : name, payload_keys(d));
 		}
-		pkey = key;
+		p->pkey = key;
 	}
-	if (cont) {
-		v = NULL;
-		json_object_object_get_ex(o, "children", &v);
-		chain_name(j, v);
-		n = build_container(j, sig, v);
-		pop(j->where, &j->wlen, wold);
-		return n;
-	}
-	if (!npay && !extra) {
-		jfail(j, "'%s' needs its payload: %s", d ? d->name : name,
-		      payload_keys(d));
-		return NULL;
-	}
-	if (extra && (hex || !payload)) {
-		old = PATH_PUSH(j, ".extra");
-		jfail(j, "\"extra\" goes with \"fields\"");
-		return NULL;
-	}
-	old = PATH_PUSH(j, ".%s", pkey);
-	if (hex) {
+	return 0;
+}
+
+/* A structure from its payload (the path already at its key). */
+static struct psf_node *build_struct(struct jctx *j, uint32_t sig,
+				     const struct psf_elem_desc *d,
+				     const struct payload *p, size_t old)
+{
+	struct psf_node *n;
+
+	if (p->hex) {
 		uint8_t *b;
 		size_t bn;
 
-		if (get_hex(j, hex, &b, &bn))
+		if (jv_get_hex(j, p->hex, &b, &bn))
 			return NULL;
 		n = new_struct(j, sig, b, bn);
 		free(b);
 	} else if (d->kind == PSF_KIND_STRING) {
-		if (!json_object_is_type(payload, json_type_string)) {
-			jfail(j, "expected a string, got %s",
-			      type_name(payload));
+		if (!json_object_is_type(p->payload, json_type_string)) {
+			jv_fail(j, "expected a string, got %s",
+				jv_type_name(p->payload));
 			return NULL;
 		}
-		n = new_struct(j, sig, json_object_get_string(payload),
-			       (size_t)json_object_get_string_len(payload));
+		n = new_struct(j, sig, json_object_get_string(p->payload),
+			       (size_t)json_object_get_string_len(p->payload));
 	} else if (d->kind == PSF_KIND_PAD) {
 		uint64_t len;
 
-		if (get_uint(j, payload, PSF_MAX_TOTAL, &len))
+		if (jv_get_uint(j, p->payload, PSF_MAX_TOTAL, &len))
 			return NULL;
 		n = new_struct(j, sig, NULL, (size_t)len);
 	} else if (d->kind == PSF_KIND_LIST) {
-		n = build_list(j, d, payload);
+		n = build_list(j, d, p->payload);
 	} else {
 		PATH_POP(j, old);
-		n = build_record(j, d, payload, extra);
+		n = build_record(j, d, p->payload, p->extra);
 	}
-	if (n) {
+	if (n)
 		PATH_POP(j, old);
-		pop(j->where, &j->wlen, wold);
+	return n;
+}
+
+static struct psf_node *build_node(struct jctx *j, json_object *o)
+{
+	const struct psf_elem_desc *d = NULL;
+	struct psf_node *n;
+	struct payload p;
+	json_object *v = NULL;
+	const char *name = NULL;
+	uint32_t sig = 0;
+	size_t wold, old;
+	int cont;
+
+	if (element_of(j, o, &sig, &d, &name))
+		return NULL;
+	cont = PSF_SIG_IS_CONTAINER(sig);
+	wold = jv_push(j->where, sizeof j->where, &j->wlen, "%s%s",
+		       j->wlen ? " > " : "", d ? d->name : name);
+	if (payload_of(j, o, d, name, cont, &p))
+		return NULL;
+	if (cont) {
+		json_object_object_get_ex(o, "children", &v);
+		chain_name(j, v);
+		n = build_container(j, sig, v);
+		jv_pop(j->where, &j->wlen, wold);
+		return n;
 	}
+	if (!p.n && !p.extra) {
+		jv_fail(j, "'%s' needs its payload: %s", d ? d->name : name,
+			payload_keys(d));
+		return NULL;
+	}
+	if (p.extra && (p.hex || !p.payload)) {
+		PATH_PUSH(j, ".extra");
+		jv_fail(j, "\"extra\" goes with \"fields\"");
+		return NULL;
+	}
+	old = PATH_PUSH(j, ".%s", p.pkey);
+	n = build_struct(j, sig, d, &p, old);
+	if (n)
+		jv_pop(j->where, &j->wlen, wold);
 	return n;
 }
 
@@ -774,7 +498,8 @@ static size_t big_number(const char *in, size_t len)
 			;
 		if ((b >= len || (in[b] != '.' && in[b] != 'e' &&
 				  in[b] != 'E')) &&
-		    (b - a > 20 || (b - a == 20 && memcmp(in + a, max, 20) > 0)))
+		    (b - a > 20 || (b - a == 20 && memcmp(in + a, max,
+							  20) > 0)))
 			return i;
 		for (i = b; i < len && (isdigit((unsigned char)in[i]) ||
 					strchr(".eE+-", in[i])); i++)
@@ -797,35 +522,36 @@ static int header(struct jctx *j, json_object *top, struct psf_tree *t)
 		    strcmp(key, "flags") && strcmp(key, "generation") &&
 		    strcmp(key, "root")) {
 			PATH_PUSH(j, "%s", key);
-			return jfail(j, "unknown key '%s' (format, schema, "
+			return jv_fail(j, "unknown key '%s' (format, schema, "
 				     "flags, generation, root)", key);
 		}
 	}
 	old = PATH_PUSH(j, "format");
 	if (!json_object_object_get_ex(top, "format", &v))
-		return jfail(j, "missing (\"format\": \"%u.%u\")",
+		return jv_fail(j, "missing (\"format\": \"%u.%u\")",
 			     PSF_FORMAT_MAJOR, PSF_FORMAT_MINOR);
 	if (!json_object_is_type(v, json_type_string) ||
 	    sscanf(json_object_get_string(v), "%u.%u%c", &major, &minor,
 		   &tail) != 2 || minor > 255 ||
 	    !isdigit((unsigned char)json_object_get_string(v)[0]))
-		return jfail(j, "'%s' is not a format version \"MAJOR.MINOR\"",
-			     shown(v, sb, sizeof sb));
+		return jv_fail(j,
+			       "'%s' is not a format version \"MAJOR.MINOR\"",
+			     jv_shown(v, sb, sizeof sb));
 	if (major != PSF_FORMAT_MAJOR)
-		return jfail(j, "format major %u is not supported (only %u)",
+		return jv_fail(j, "format major %u is not supported (only %u)",
 			     major, PSF_FORMAT_MAJOR);
 	t->minor = (uint8_t)minor;
 	PATH_POP(j, old);
 	if (json_object_object_get_ex(top, "schema", &v)) {
 		old = PATH_PUSH(j, "schema");
-		if (get_uint(j, v, UINT32_MAX, &x))
+		if (jv_get_uint(j, v, UINT32_MAX, &x))
 			return -1;
 		t->schema_version = (uint32_t)x;
 		PATH_POP(j, old);
 	}
 	if (json_object_object_get_ex(top, "flags", &v)) {
 		old = PATH_PUSH(j, "flags");
-		if (get_uint(j, v, UINT32_MAX, &x))
+		if (jv_get_uint(j, v, UINT32_MAX, &x))
 			return -1;
 		t->flags = (uint32_t)x;
 		PATH_POP(j, old);
@@ -833,33 +559,31 @@ static int header(struct jctx *j, json_object *top, struct psf_tree *t)
 	/* The generation is the store's, given by the commit: ignored. */
 	if (json_object_object_get_ex(top, "generation", &v)) {
 		old = PATH_PUSH(j, "generation");
-		if (get_uint(j, v, UINT64_MAX, &x))
+		if (jv_get_uint(j, v, UINT64_MAX, &x))
 			return -1;
 		PATH_POP(j, old);
 	}
 	return 0;
 }
 
-int psctl_json_parse(const char *in, size_t len, struct psf_tree **out,
-		     char *msg, size_t cap)
+/* The text as a JSON document (strict RFC 8259, UTF-8, one document, no
+ * integer past 2^64 - 1), or NULL with msg "line L, column C: ...". */
+static json_object *tokenize(const char *in, size_t len, char *msg,
+			     size_t cap)
 {
 	struct json_tokener *tok;
-	json_object *top, *root;
+	json_object *top;
 	enum json_tokener_error err;
-	struct jctx j;
-	struct psf_tree *t;
-	struct psf_node *r;
 	size_t off, line, col;
 
-	*out = NULL;
 	if (len > INT32_MAX) {
 		snprintf(msg, cap, "too large");
-		return -1;
+		return NULL;
 	}
 	tok = json_tokener_new_ex(JSON_MAX_DEPTH);
 	if (!tok) {
 		snprintf(msg, cap, "out of memory");
-		return -1;
+		return NULL;
 	}
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT |
 				    JSON_TOKENER_VALIDATE_UTF8);
@@ -873,7 +597,7 @@ int psctl_json_parse(const char *in, size_t len, struct psf_tree **out,
 			 line, col, err == json_tokener_continue
 			 ? "unexpected end of input"
 			 : json_tokener_error_desc(err));
-		return -1;
+		return NULL;
 	}
 	while (off < len && strchr(" \t\r\n", in[off]))
 		off++;
@@ -884,8 +608,23 @@ int psctl_json_parse(const char *in, size_t len, struct psf_tree **out,
 			 ? "integer too large (at most 18446744073709551615)"
 			 : "data after the end of the document");
 		json_object_put(top);
-		return -1;
+		return NULL;
 	}
+	return top;
+}
+
+int psctl_json_parse(const char *in, size_t len, struct psf_tree **out,
+		     char *msg, size_t cap)
+{
+	json_object *top, *root;
+	struct jctx j;
+	struct psf_tree *t;
+	struct psf_node *r;
+
+	*out = NULL;
+	top = tokenize(in, len, msg, cap);
+	if (!top)
+		return -1;
 	memset(&j, 0, sizeof j);
 	j.msg = msg;
 	j.cap = cap;
@@ -896,14 +635,14 @@ int psctl_json_parse(const char *in, size_t len, struct psf_tree **out,
 		return -1;
 	}
 	if (!json_object_is_type(top, json_type_object)) {
-		jfail(&j, "expected an object");
+		jv_fail(&j, "expected an object");
 		goto fail;
 	}
 	if (header(&j, top, t))
 		goto fail;
 	if (!json_object_object_get_ex(top, "root", &root)) {
 		PATH_PUSH(&j, "root");
-		jfail(&j, "missing: the root element");
+		jv_fail(&j, "missing: the root element");
 		goto fail;
 	}
 	PATH_PUSH(&j, "root");
@@ -913,7 +652,7 @@ int psctl_json_parse(const char *in, size_t len, struct psf_tree **out,
 	if (!PSF_SIG_IS_CONTAINER(r->sig)) {
 		psf_node_free(r);
 		PATH_PUSH(&j, ".element");
-		jfail(&j, "the root must be a container");
+		jv_fail(&j, "the root must be a container");
 		goto fail;
 	}
 	psf_node_free(t->root);

@@ -15,6 +15,8 @@
 
 #include "psctl.h"
 #include "psctl_bmc.h"
+#include "psctl_jsonw.h"
+#include "psctl_util.h"
 #include "psf_schema.h"
 
 /* One mapping, as listed. */
@@ -55,46 +57,47 @@ static unsigned mode_value(const char *name)
 
 /* ------------------------------------------------------------ output */
 
-static void json_text(FILE *o, const char *s)
+static void mapping_json(struct psctl_jw *w, const struct mapping *m)
 {
-	fputc('"', o);
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			fputc('\\', o);
-		if ((unsigned char)*s >= 0x20)
-			fputc(*s, o);
-	}
-	fputc('"', o);
+	psctl_jw_obj(w, 0);
+	psctl_jw_key(w, "vm");
+	psctl_jw_str(w, m->vm);
+	psctl_jw_key(w, "port");
+	psctl_jw_uint(w, m->port);
+	psctl_jw_key(w, "concentrator");
+	psctl_jw_uint(w, m->concentrator);
+	psctl_jw_key(w, "mode");
+	psctl_jw_str(w, mode_name(m->mode));
+	psctl_jw_key(w, "hostname");
+	psctl_jw_str(w, m->host);
+	psctl_jw_end(w);
 }
 
 static void print_mappings(struct psctl_ctx *c, const struct mapping *m,
 			   size_t n)
 {
+	struct psctl_jw w;
 	size_t i;
 
+	psctl_jw_init(&w, c->out);
 	if (!c->json)
 		fprintf(c->out, "%-16s %-5s %-12s %-9s %s\n", "VM", "PORT",
 			"CONCENTRATOR", "MODE", "HOSTNAME");
 	else
-		fputc('[', c->out);
+		psctl_jw_arr(&w, 0);
 	for (i = 0; i < n; i++) {
-		if (!c->json) {
+		if (c->json)
+			mapping_json(&w, &m[i]);
+		else
 			fprintf(c->out, "%-16s %-5u %-12u %-9s %s\n", m[i].vm,
 				m[i].port, m[i].concentrator,
 				mode_name(m[i].mode),
 				m[i].host[0] ? m[i].host : "-");
-			continue;
-		}
-		fprintf(c->out, "%s{\"vm\": ", i ? ", " : "");
-		json_text(c->out, m[i].vm);
-		fprintf(c->out, ", \"port\": %u, \"concentrator\": %u, "
-			"\"mode\": \"%s\", \"hostname\": ", m[i].port,
-			m[i].concentrator, mode_name(m[i].mode));
-		json_text(c->out, m[i].host);
-		fputc('}', c->out);
 	}
-	if (c->json)
-		fputs("]\n", c->out);
+	if (c->json) {
+		psctl_jw_end(&w);
+		fputc('\n', c->out);
+	}
 }
 
 /* ------------------------------------------------------------ arguments */
@@ -327,7 +330,8 @@ static int local_mappings(struct psctl_ctx *c, const char *vm,
 	*n = 0;
 	*out = malloc(cap * sizeof **out);
 	for (v = ps_obj_next(buf, psf_root(buf), PS_OBJ_VM, -1);
-	     v >= 0 && *out; v = ps_obj_next(buf, psf_root(buf), PS_OBJ_VM, v)) {
+	     v >= 0 && *out; v = ps_obj_next(buf, psf_root(buf), PS_OBJ_VM,
+					     v)) {
 		char name[PS_CFG_NAME_MAX + 1];
 
 		ps_obj_key(buf, v, PS_OBJ_VM, name, sizeof name);
@@ -373,19 +377,6 @@ static size_t put_name(uint8_t *p, const char *s)
 	return 1 + n;
 }
 
-static void put16(uint8_t *p, unsigned v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-}
-
-static int bmc_fail(struct psctl_ctx *c, const char *cmd, int rc,
-		    const char *err)
-{
-	psctl_error(c, cmd, NULL, NULL, rc, "%s", err);
-	return rc;
-}
-
 static int bmc_allocate(struct psctl_ctx *c, struct alloc *a)
 {
 	uint8_t st[512], *out = NULL;
@@ -405,8 +396,8 @@ static int bmc_allocate(struct psctl_ctx *c, struct alloc *a)
 	k += put_name(st, a->vm);
 	st[k++] = (uint8_t)a->req.count;
 	st[k++] = a->req.mode;
-	put16(st + k, a->req.conc_first);
-	put16(st + k + 2, a->req.conc_last);
+	psf_put_le16(st + k, (uint16_t)a->req.conc_first);
+	psf_put_le16(st + k + 2, (uint16_t)a->req.conc_last);
 	k += 4;
 	memcpy(st + k, a->hostnames ? a->hostnames : "", hl);
 	k += hl;
@@ -416,9 +407,10 @@ static int bmc_allocate(struct psctl_ctx *c, struct alloc *a)
 			"nothing sent)\n", b.host, b.port, k, a->vm);
 		return 0;
 	}
-	rc = psctl_bmc_write(&b, 3, st, k, 0, &out, &olen, err, sizeof err);
+	rc = psctl_bmc_write(&b, BMC_WRITE_SERIAL_ALLOC, st, k, 0, &out, &olen,
+			     err, sizeof err);
 	if (rc)
-		return bmc_fail(c, "serial allocate", rc, err);
+		return psctl_fail(c, "serial allocate", rc, err);
 	for (i = 0; i < a->req.count && 4 * (size_t)i + 4 <= olen; i++) {
 		a->got[i].port = psf_le16(out + 4 * i);
 		a->got[i].concentrator = psf_le16(out + 4 * i + 2);
@@ -452,9 +444,10 @@ static int bmc_free(struct psctl_ctx *c, const char *vm)
 			b.host, b.port, vm);
 		return 0;
 	}
-	rc = psctl_bmc_write(&b, 4, st, k, 0, &out, &olen, err, sizeof err);
+	rc = psctl_bmc_write(&b, BMC_WRITE_SERIAL_FREE, st, k, 0, &out, &olen,
+			     err, sizeof err);
 	if (rc)
-		return bmc_fail(c, "serial free", rc, err);
+		return psctl_fail(c, "serial free", rc, err);
 	fprintf(c->out, "freed %u serial port%s of VM '%s'\n",
 		olen ? out[0] : 0, olen && out[0] == 1 ? "" : "s", vm);
 	free(out);
@@ -479,7 +472,8 @@ static int decode_entries(const uint8_t *p, size_t len, struct mapping **out,
 		if (pos + 1 + vl + 6 + hl > len || vl > PS_CFG_NAME_MAX)
 			return -1;
 		if (*n == cap) {
-			struct mapping *nm = realloc(*out, 2 * cap * sizeof *nm);
+			struct mapping *nm = realloc(*out,
+						     2 * cap * sizeof *nm);
 
 			if (!nm)
 				return -1;
@@ -511,10 +505,11 @@ static int bmc_mappings(struct psctl_ctx *c, const char *vm,
 
 	if (rc)
 		return rc;
-	rc = psctl_bmc_read(&b, 6, vm, vm ? strlen(vm) : 0, &out, &olen, NULL,
+	rc = psctl_bmc_read(&b, BMC_READ_SERIAL_LIST, vm, vm ? strlen(vm) : 0,
+			    &out, &olen, NULL,
 			    err, sizeof err);
 	if (rc)
-		return bmc_fail(c, "serial mappings", rc, err);
+		return psctl_fail(c, "serial mappings", rc, err);
 	rc = decode_entries(out, olen, m, n);
 	free(out);
 	if (rc)

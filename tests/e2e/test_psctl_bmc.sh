@@ -138,6 +138,27 @@ B bmc profile pull > "$WORK/out" 2>&1 && grep -q '^serial *SN-GOLD' "$WORK/out" 
 B bmc profile pull --vm db --json > "$WORK/out" 2>&1 && grep -q '"serial": "SN-SILVER"' "$WORK/out" &&
     pass "bmc profile pull --vm db --json" || fail "pull vm: $(cat "$WORK/out")"
 expect_exit 5 "bmc profile pull of a missing VM" -- B bmc profile pull --vm nosuch
+# The BMC path prints a profile by the local path's JSON rule: same
+# members, same values, same JSON types as `profile show --json`.
+B bmc profile pull --vm db --json > "$WORK/bpull" 2>&1
+L profile show silver --json > "$WORK/lshow" 2>&1
+if got=$(python3 -c "
+import json, sys
+b = json.load(open(sys.argv[1])); l = json.load(open(sys.argv[2]))
+bad = [k for k in b if k not in l or type(b[k]) != type(l[k]) or b[k] != l[k]]
+print(bad or 'same')" "$WORK/bpull" "$WORK/lshow" 2>&1) && [ "$got" = same ]
+then pass "bmc profile pull --json agrees with profile show --json"
+else fail "pull --json vs show --json: $got"; fi
+B bmc info --json > "$WORK/out" 2>&1
+if got=$(python3 -c "
+import json, sys
+j = json.load(open(sys.argv[1]))
+print(all(isinstance(j[k], int) and not isinstance(j[k], bool) for k in
+          ('protocol', 'schema', 'generation', 'store-bytes', 'capacity'))
+      and all(isinstance(j[k], bool) for k in ('client-lock', 'readable', 'semaphore')))" "$WORK/out" 2>&1) &&
+    [ "$got" = True ]
+then pass "bmc info --json: numbers as numbers, flags as booleans"
+else fail "bmc info --json types: $got $(cat "$WORK/out")"; fi
 
 # ---------------------------------------------------------------- ipmitool's fds
 # ipmitool (found on PATH) gets stdin, stdout and stderr and nothing else

@@ -33,6 +33,10 @@ expect_exit 0 "init GPT --size 16M" -- "$PSCTL" -i "$G" init --gpt --size 16M
 out_has "init GPT" "gpt partition #128"
 [ "$(wc -c < "$G")" -eq 16777216 ] && pass "init --size 16M" ||
     fail "init --size: $(wc -c < "$G") bytes"
+# Sizes follow the library's one rule (ps_parse_size): MB is decimal.
+expect_exit 0 "init --size 16MB" -- "$PSCTL" -i "$WORK/mb.img" init --size 16MB
+[ "$(wc -c < "$WORK/mb.img")" -eq 16000000 ] && pass "init --size 16MB: 16,000,000 bytes" ||
+    fail "init --size 16MB: $(wc -c < "$WORK/mb.img") bytes"
 
 h=$(hash_of "$A")
 expect_exit 4 "init refuses an image holding a store" -- "$PSCTL" -i "$A" init

@@ -623,7 +623,7 @@ static void test_profile_push_pull_physical(void **state)
 	load_cur();
 	bmc = psf_find_child(cur, psf_root(cur), PSF_BMC_STATE);
 	assert_true(bmc >= 0);
-	t = psf_child_payload(cur, bmc, BMC_HOST_PROFILE, &plen);
+	t = psf_child_payload(cur, bmc, PS_BMC_HOST_PROFILE, &plen);
 	assert_non_null(t);
 	assert_int_equal(plen, 4);
 	assert_memory_equal(t, "gold", 4);
@@ -799,7 +799,7 @@ static void test_push_physical_needs_host_off(void **state)
 			 BMC_CC_OK);
 	load_cur();
 	bmc = psf_find_child(cur, psf_root(cur), PSF_BMC_STATE);
-	assert_non_null(psf_child_payload(cur, bmc, BMC_HOST_PROFILE, &plen));
+	assert_non_null(psf_child_payload(cur, bmc, PS_BMC_HOST_PROFILE, &plen));
 	assert_int_equal(plen, 6);
 }
 
@@ -836,7 +836,7 @@ static void test_host_push_keeps_other_profile(void **state)
 	bmc = psf_insert(ed, sizeof ed, psf_root(ed), -1, PSF_BMC_STATE, NULL,
 			 0);
 	assert_true(bmc >= 0);
-	assert_true(psf_set_child(ed, sizeof ed, bmc, BMC_HOST_PROFILE, "gold",
+	assert_true(psf_set_child(ed, sizeof ed, bmc, PS_BMC_HOST_PROFILE, "gold",
 				  4) >= 0);
 	ed_commit();
 	en = profile_element(el, "silver");
@@ -868,7 +868,7 @@ static void test_host_push_keeps_other_profile(void **state)
 	w[0] = 2;
 	psf_put_le32(w + 1, PSF_BMC_STATE);
 	w[5] = 0;
-	psf_put_le32(w + 6, BMC_HOST_PROFILE);
+	psf_put_le32(w + 6, PS_BMC_HOST_PROFILE);
 	w[10] = 0;
 	assert_int_equal(do_write(BMC_WRITE_DELETE, w, 11), BMC_CC_OK);
 	w[0] = PSF_TARGET_PHYSICAL;

@@ -1,0 +1,103 @@
+/*
+ * psctl_main.h - what psctl's own parts share (internal to cli/): the
+ * process-wide state behind a psctl_ctx (psctl_store.c opens the store
+ * into it), helpers of psctl.c, the text diff (psctl_diff.c) and the
+ * store-level commands (psctl_storecmds.c) that psctl.c's table names.
+ */
+#ifndef PSCTL_MAIN_H
+#define PSCTL_MAIN_H
+
+#include <stdio.h>
+
+#include "psctl.h"
+
+#define PSCTL_VERSION "0.1"
+/* The embedded default image, used when no USB key holds a store and
+ * $PSTATE_IMAGE is unset; `psctl init` creates it. */
+#define PSCTL_DEFAULT_IMAGE "/var/lib/pstate/default.img"
+#define PSCTL_DEFAULT_IMAGE_SIZE (64ull << 20)
+/* Conflicts re-applied on fresh state before giving up (ps_update). */
+#define PSCTL_RETRIES 3
+#define MAX_INPUT ((size_t)PSF_MAX_TOTAL * 8 + 1) /* text is larger */
+
+/* Where the store is: the result of -d / -i / the scan / the default. */
+struct target {
+	char path[1024];
+	int is_dev;               /* block device (else image file)      */
+	int whole;                /* no partition table: all of it       */
+	struct ps_part_info part; /* valid unless whole                  */
+	char how[640];            /* why this one (option, scan, default) */
+};
+
+/* Process-wide state behind the psctl_ctx (one store per process). */
+struct psctl_state {
+	const char *dev;          /* -d */
+	const char *image;        /* -i */
+	int quiet;                /* -q: no "store:" line */
+	int announced;
+	const char *cmd;          /* the running command, for messages */
+	char cmdbuf[64];
+	struct target tgt;
+	struct ps_media media;
+	int media_open;
+	struct ps_sem_sys sem;
+	int sem_open;
+	struct ps_lock lock;
+	/* --bmc: the BMC's store, read whole into a memory media; edits go
+	 * back as OEM element writes (psctl_bmc.c). */
+	int bmc_store;            /* the open store is the BMC's */
+	int local_noun;           /* a `bmc` command: -i/-d is the store */
+	uint8_t *bmc_mem;
+	uint32_t bmc_gen;         /* generation the BMC's store was read at */
+};
+extern struct psctl_state psctl_g;
+
+/* ---- psctl.c */
+
+/* A whole file (or "-": stdin), at most MAX_INPUT bytes, NUL-terminated,
+ * malloc'd; 0 or an exit code (reported). */
+int psctl_read_file(struct psctl_ctx *c, const char *path, char **out,
+		    size_t *len);
+/* Write data whole or not at all (a temporary file beside path, then
+ * rename); "-" or NULL: the normal output.  0 or an exit code. */
+int psctl_write_out(struct psctl_ctx *c, const char *path, const void *data,
+		    size_t len);
+/* $PSTATE_IMAGE, else the embedded default image. */
+const char *psctl_default_image(void);
+/* Whether argv (from argv[1]) holds flag. */
+int psctl_has_flag(int argc, char **argv, const char *flag);
+/* The value after option argv[*i] (advancing *i), or NULL reported. */
+const char *psctl_opt_value(struct psctl_ctx *c, int argc, char **argv,
+			    int *i);
+
+/* ---- psctl_store.c */
+
+/* The discovery result (one per process). */
+struct ps_disc_result *psctl_disc_result(void);
+/* "image:PATH dos partition #4 at byte ..." for messages. */
+void psctl_describe_target(const struct target *t, char *buf, size_t len);
+/* Open t's media (flags as ps_media_open_image's); 0 or a PS_ERR_* code. */
+int open_media(struct ps_media *m, const struct target *t,
+	       unsigned flags);
+/* The generation of the open store (the BMC's when --bmc). */
+unsigned long long psctl_store_generation(struct psctl_ctx *c);
+/* Close the store, the media and the lock. */
+void psctl_close_all(struct psctl_ctx *c);
+
+/* ---- psctl_diff.c */
+
+/* The text form of a store (malloc'd); 0 or a PSF_ERR_* code. */
+int psctl_store_text(const void *buf, uint32_t len, char **out);
+/* A unified-style diff of two texts, labelled la and lb, to o. */
+void psctl_print_diff(FILE *o, char *ta, char *tb, const char *la,
+		      const char *lb);
+
+/* ---- psctl_storecmds.c: the store-level commands */
+int psctl_cmd_init(struct psctl_ctx *c, int argc, char **argv);
+int psctl_cmd_scan(struct psctl_ctx *c, int argc, char **argv);
+int psctl_cmd_info(struct psctl_ctx *c, int argc, char **argv);
+int psctl_cmd_check(struct psctl_ctx *c, int argc, char **argv);
+int psctl_cmd_export(struct psctl_ctx *c, int argc, char **argv);
+int psctl_cmd_import(struct psctl_ctx *c, int argc, char **argv);
+
+#endif /* PSCTL_MAIN_H */

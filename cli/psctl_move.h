@@ -1,0 +1,116 @@
+/*
+ * psctl_move.h - what the parts of the profile moves share (internal to
+ * cli/): psctl_target.c parses targets, psctl_move_steps.c reads and
+ * edits the stores behind them (a store, a BMC, the pool), psctl_move.c
+ * validates and runs a move and shows a profile.
+ */
+#ifndef PSCTL_MOVE_H
+#define PSCTL_MOVE_H
+
+#include <limits.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "psctl.h"
+#include "psctl_bmc.h"
+
+/* What a host's own copy of its profile names as its target: the BMC's
+ * default name, as the BMC writes it on a push. */
+#define HOST_TARGET BMC_SHIM_HOST_TARGET
+#define RND_TRIES 8
+#define SCRATCH_ROOM (64u << 10)
+
+enum where { W_POOL, W_STORE, W_BMC };
+
+struct mtarget {
+	enum where w;
+	uint8_t kind;                     /* PSF_TARGET_PHYSICAL / _VM  */
+	char text[PS_CFG_TEXT_MAX + 1];   /* canonical form, in the pool */
+	char path[PATH_MAX];              /* W_STORE                     */
+	int is_dev;
+	struct psctl_bmc bmc;             /* W_BMC                       */
+	char vm[PS_CFG_NAME_MAX + 1];     /* VM targets                  */
+	const char *arg;                  /* as the user wrote it        */
+};
+
+/* ---- targets (psctl_target.c); each reports its own error */
+
+/* TARGET text into t (its normal form in t->text). */
+int move_parse_target(struct psctl_ctx *c, const char *cmd, const char *s,
+		      struct mtarget *t);
+/* TARGET as the operator wrote it: a server's name resolved through the
+ * pool's directory (the pool must be open), then parsed. */
+int move_user_target(struct psctl_ctx *c, const char *cmd, const char *s,
+		     struct mtarget *t);
+/* The server of the pool's directory a full target is on, or NULL. */
+const char *move_server_name(const void *pool, const char *target,
+			     char *name, size_t cap);
+/* Same store behind two targets (a move between two VMs of one host). */
+int move_same_store(const struct mtarget *a, const struct mtarget *b);
+
+/* ---- the move's state and its steps (psctl_move_steps.c) */
+
+/* A store other than the pool, opened for one edit or one read. */
+struct ostore {
+	struct ps_media m;
+	struct ps_store *s;
+	struct ps_sem_sys sem;
+	struct ps_lock lock;
+	int media_open, sem_open;
+};
+
+struct move {
+	struct psctl_ctx *c;
+	const char *cmd;
+	const char *prof;                 /* profile name               */
+	int force;
+	int unassign;
+	int assign;                       /* profile assign (not move)   */
+	struct mtarget src, dst;
+	int has_src, has_dst;
+	struct mtarget src2;              /* unassign of an interrupted
+					     move: its target too        */
+	int has_src2;
+	int resume;                       /* in transit already          */
+	int src_gone;                     /* --force: source unreachable */
+	struct ps_cfg_err e;
+	uint8_t rnd[RND_TRIES][PS_CFG_RND_UNASSIGN];
+	uint8_t *elem;                    /* clean profile element bytes */
+	size_t elen;
+	char msg[512];
+};
+
+enum pool_op { P_BEGIN, P_END, P_RELEASE, P_APPLY };
+
+/* PSCTL_TEST_CRASH_AT=STEP: end the process (status 99) after STEP. */
+void move_crash_point(const char *step);
+/* Report fmt as the move's error (kept in m->msg); returns code. */
+int move_fail(struct move *m, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* A profile by name, its string child as a NUL-terminated copy ("" when
+ * absent), its state. */
+int move_find_prof(const void *buf, const char *name);
+void move_str_copy(const void *buf, int el, uint32_t sig, char *out,
+		   size_t cap);
+uint8_t move_prof_state(const void *buf, int prof);
+/* The error of a per-store edit, naming the profile, the place and the
+ * other holder. */
+int move_edit_error(struct move *m, int rc, const char *where);
+/* A target's store, read whole (malloc'd, with room to edit). */
+int move_read_store(struct move *m, const struct mtarget *t,
+		    uint8_t **out, size_t *len);
+/* Whether buf's target t carries profile name (else other names the
+ * profile it carries, or is ""). */
+int move_carries(const uint8_t *buf, const struct mtarget *t,
+		 const char *name, char *other, size_t cap);
+/* The per-store edits: release, and apply in the pool. */
+int move_ed_release(struct move *m, void *buf, size_t cap, int keep);
+int move_ed_apply(struct move *m, void *buf, size_t cap,
+		  const struct mtarget *t);
+int move_ed_apply_pool(struct move *m, void *buf, size_t cap);
+/* One step on the pool; release from / apply to one target. */
+int move_pool_step(struct move *m, enum pool_op op);
+int move_release_target(struct move *m, const struct mtarget *t);
+int move_apply_target(struct move *m, const struct mtarget *t);
+
+#endif /* PSCTL_MOVE_H */

@@ -1,0 +1,648 @@
+/*
+ * psctl_move_steps.c - the steps of a profile move on each kind of
+ * target: open a store other than the pool, read what a target carries,
+ * the per-store edits (pstate.h section 11), the BMC writes, one step
+ * on one target whichever its kind.
+ */
+#define _XOPEN_SOURCE 700 /* realpath */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "psctl.h"
+#include "psctl_bmc.h"
+#include "psctl_jsonw.h"
+#include "psctl_move.h"
+#include "psctl_util.h"
+#include "psf_schema.h"
+
+/* ------------------------------------------------------------ other stores */
+
+
+static void ostore_close(struct ostore *o)
+{
+	ps_store_close(o->s);
+	if (o->media_open)
+		ps_media_close(&o->m);
+	if (o->sem_open)
+		ps_sem_sys_close(&o->sem);
+	memset(o, 0, sizeof *o);
+}
+
+/* The node of partition p of block device dev ("/dev/loop0p4" for
+ * "/dev/loop0"), from sysfs: a block device has no file size, so its
+ * partition is opened as a device of its own.  0, or -1. */
+static int part_node(const char *dev, const struct ps_part_info *p,
+		     char *out, size_t cap)
+{
+	char sys[96], f[400], line[32];
+	struct stat st;
+	struct dirent *d;
+	DIR *dir;
+	FILE *fp;
+	int found = -1;
+
+	if (stat(dev, &st) || !S_ISBLK(st.st_mode))
+		return -1;
+	snprintf(sys, sizeof sys, "/sys/dev/block/%u:%u",
+		 major(st.st_rdev), minor(st.st_rdev));
+	dir = opendir(sys);
+	while (dir && found && (d = readdir(dir))) {
+		long long no = -1, start = -1;
+
+		if (d->d_name[0] == '.')
+			continue;
+		snprintf(f, sizeof f, "%s/%s/partition", sys, d->d_name);
+		if ((fp = fopen(f, "r"))) {
+			if (fgets(line, sizeof line, fp))
+				no = atoll(line);
+			fclose(fp);
+		}
+		snprintf(f, sizeof f, "%s/%s/start", sys, d->d_name);
+		if ((fp = fopen(f, "r"))) {
+			if (fgets(line, sizeof line, fp))
+				start = atoll(line);
+			fclose(fp);
+		}
+		if (no == p->partno && start >= 0 &&
+		    (uint64_t)start * 512u == p->offset &&
+		    (size_t)snprintf(out, cap, "/dev/%s", d->d_name) < cap)
+			found = 0;
+	}
+	if (dir)
+		closedir(dir);
+	return found;
+}
+
+/* Open t's store (image or device, partitioned or whole); err says why. */
+static int ostore_open(const struct mtarget *t, struct ostore *o, int write,
+		       char *err, size_t n)
+{
+	struct ps_part_info part;
+	char perr[400];
+	char node[PATH_MAX];
+	int rc = ps_part_find(t->path, &part, perr, sizeof perr);
+
+	memset(o, 0, sizeof *o);
+	if (rc == PS_PART_ENOTABLE && t->is_dev)
+		rc = ps_media_open_blockdev(&o->m, t->path, 0);
+	else if (!rc && t->is_dev && !part_node(t->path, &part, node,
+						   sizeof node))
+		rc = ps_media_open_blockdev(&o->m, node, 0);
+	else if (rc == PS_PART_ENOTABLE)
+		rc = ps_media_open_image(&o->m, t->path, 0, 0,
+					 PS_SECTOR_SIZE, 0);
+	else if (!rc)
+		rc = ps_media_open_image(&o->m, t->path, part.offset,
+					 part.length, PS_SECTOR_SIZE, 0);
+	else {
+		snprintf(err, n, "%s", perr);
+		return rc;
+	}
+	if (rc) {
+		snprintf(err, n, "%.300s: cannot open: %s", t->path,
+			 ps_strerror(rc));
+		return rc;
+	}
+	o->media_open = 1;
+	o->s = ps_store_open(&o->m, &rc);
+	if (!o->s) {
+		snprintf(err, n, "%.300s: %s", t->path, ps_strerror(rc));
+		ostore_close(o);
+		return rc;
+	}
+	if (!write)
+		return 0;
+	{
+		struct ps_sem_config cfg = { 0 };
+
+		cfg.store_path = t->path;
+		rc = ps_sem_sys_open(&o->sem, &cfg);
+		if (rc) {
+			snprintf(err, n, "%.300s: semaphore: %.150s", t->path,
+				 ps_sem_sys_describe(&o->sem));
+			ostore_close(o);
+			return rc;
+		}
+	}
+	o->sem_open = 1;
+	o->lock = (struct ps_lock){ &ps_sem_sys_lock_ops, &o->sem, PS_OWNER_OS,
+				    PS_SEM_DEFAULT_LEASE_MS, 0, 0 };
+	ps_store_set_writer(o->s, &o->lock, PS_OWNER_OS);
+	return 0;
+}
+
+/* ------------------------------------------------------------ test hook */
+
+void move_crash_point(const char *step)
+{
+	const char *at = getenv("PSCTL_TEST_CRASH_AT");
+
+	if (at && !strcmp(at, step)) {
+		fflush(NULL);
+		_exit(99);
+	}
+}
+
+/* ------------------------------------------------------------ the move */
+
+
+int move_fail(struct move *m, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(m->msg, sizeof m->msg, fmt, ap);
+	va_end(ap);
+	return psctl_error(m->c, m->cmd, NULL, NULL, code, "%s", m->msg);
+}
+
+int move_find_prof(const void *buf, const char *name)
+{
+	return ps_obj_find(buf, psf_root(buf), PS_OBJ_PROFILE, name,
+			   strlen(name));
+}
+
+/* A profile's string child as a NUL-terminated copy ("" when absent). */
+void move_str_copy(const void *buf, int el, uint32_t sig, char *out,
+		   size_t cap)
+{
+	uint32_t len = 0;
+	const char *p = psf_child_payload(buf, el, sig, &len);
+
+	if (!p)
+		len = 0;
+	if (len >= cap)
+		len = (uint32_t)cap - 1;
+	memcpy(out, p ? p : "", len);
+	out[len] = 0;
+}
+
+uint8_t move_prof_state(const void *buf, int prof)
+{
+	uint32_t len;
+	const void *cfg = psf_child_payload(buf, prof, PSF_PROFILE_CONFIG,
+					    &len);
+
+	return cfg ? (uint8_t)psf_field_uint(cfg, len, PSF_PROC_STATE, 1) : 0;
+}
+
+/* The error of a per-store edit, naming the profile, the place and the
+ * other holder. */
+int move_edit_error(struct move *m, int rc, const char *where)
+{
+	const struct ps_cfg_err *e = &m->e;
+	const char *why = e->why ? e->why : ps_strerror(rc);
+	int pool = !strcmp(where, "the pool");
+	char who[PS_CFG_TEXT_MAX + 16];
+
+	if (m->dst.kind == PSF_TARGET_VM)
+		snprintf(who, sizeof who, "vm '%s'", m->dst.vm);
+	else
+		snprintf(who, sizeof who, "server %s", m->dst.text);
+	if (rc == PS_ERR_DUPLICATE)
+		return psctl_error(m->c, m->cmd, e->field,
+				   e->value[0] ? e->value : NULL, rc,
+				   "%s cannot take it from profile '%s': %s by "
+				   "%s%s%s", who, m->prof, why, e->holder,
+				   pool ? "" : " in ", pool ? "" : where);
+	if (rc == PS_ERR_INUSE && e->field && !strcmp(e->field, "target"))
+		return psctl_error(m->c, m->cmd, "target", m->dst.arg, rc,
+				   "%s %s %s; move or unassign that first", who,
+				   why, e->holder);
+	if (rc == PS_ERR_INUSE)
+		return move_fail(m, rc, "profile '%s' is %s %s in %s", m->prof,
+				 why,
+			    e->holder, where);
+	if (rc == PSF_ERR_NOTFOUND)
+		return psctl_error(m->c, m->cmd, "target", m->dst.arg, rc,
+				   "%s%s%s", why, pool ? "" : " in ", pool ? ""
+				   : where);
+	return move_fail(m, rc, "%s: %s%s%s", where, why,
+		    e->holder[0] ? " by " : "", e->holder);
+}
+
+/* ---- reading a target's store (a malloc'd copy with room to edit) */
+
+/* 0, or a library error / exit code with m->msg saying why. */
+int move_read_store(struct move *m, const struct mtarget *t,
+		    uint8_t **out, size_t *len)
+{
+	uint32_t n, gen;
+	const void *d;
+	struct ostore o;
+	uint8_t *b = NULL;
+	size_t got = 0;
+	int rc;
+
+	*out = NULL;
+	if (t->w == W_BMC) {
+		rc = psctl_bmc_read(&t->bmc, BMC_READ_STORE, NULL, 0, &b, &got,
+				    &gen, m->msg, sizeof m->msg);
+		if (rc)
+			return rc;
+		*out = realloc(b, got + SCRATCH_ROOM);
+		if (!*out)
+			free(b);
+		*len = got;
+		return *out ? 0 : PS_ERR_NOMEM;
+	}
+	if (t->w == W_STORE) {
+		rc = ostore_open(t, &o, 0, m->msg, sizeof m->msg);
+		if (rc)
+			return rc;
+		d = ps_store_data(o.s, &n);
+	} else {
+		d = psctl_store_data(m->c, &n);
+	}
+	*out = malloc(n + SCRATCH_ROOM);
+	if (*out)
+		memcpy(*out, d, n);
+	if (t->w == W_STORE)
+		ostore_close(&o);
+	*len = n;
+	if (!*out)
+		snprintf(m->msg, sizeof m->msg, "out of memory");
+	return *out ? 0 : PS_ERR_NOMEM;
+}
+
+/* Does t carry the profile?  1 yes, 0 no (another profile's name in
+ * other when it carries one). */
+int move_carries(const uint8_t *buf, const struct mtarget *t,
+		 const char *name, char *other, size_t cap)
+{
+	uint32_t len = 0;
+	const char *p;
+	int vm;
+
+	other[0] = 0;
+	if (t->kind == PSF_TARGET_PHYSICAL) {
+		p = ps_host_profile(buf, &len);
+	} else {
+		vm = ps_obj_find(buf, psf_root(buf), PS_OBJ_VM, t->vm,
+				 strlen(t->vm));
+		p = vm < 0 ? NULL : psf_child_payload(buf, vm, PSF_PROFILE_REF,
+						      &len);
+	}
+	if (!p || !len)
+		return 0;
+	if (len == strlen(name) && !memcmp(p, name, len))
+		return 1;
+	snprintf(other, cap, "%.*s", (int)len, p);
+	return 0;
+}
+
+/* ---- the clean profile element (unassigned, no move record) */
+
+static int clean_elem(struct move *m)
+{
+	uint32_t n;
+	const void *pool = psctl_store_data(m->c, &n);
+	uint8_t *s = malloc(n + SCRATCH_ROOM);
+	struct psf_elem h;
+	int prof, rc;
+
+	if (!s)
+		return PS_ERR_NOMEM;
+	memcpy(s, pool, n);
+	prof = move_find_prof(s, m->prof);
+	rc = prof < 0 ? prof
+		      : ps_profile_end_move(s, n + SCRATCH_ROOM, prof,
+					    PSF_TARGET_NONE, NULL, 0);
+	prof = rc ? rc : move_find_prof(s, m->prof);
+	rc = prof < 0 ? prof : psf_elem(s, prof, &h);
+	if (!rc) {
+		free(m->elem);
+		m->elen = h.end - (uint32_t)prof;
+		m->elem = malloc(m->elen);
+		if (m->elem)
+			memcpy(m->elem, s + prof, m->elen);
+		else
+			rc = PS_ERR_NOMEM;
+	}
+	free(s);
+	return rc;
+}
+
+/* ---- per-store edits, run through ps_update / psctl_edit */
+
+int move_ed_release(struct move *m, void *buf, size_t cap, int keep)
+{
+	int rc = 0, i;
+
+	/* A generated UUID or MAC already in use: other random bytes. */
+	for (i = 0; i < RND_TRIES; i++) {
+		rc = ps_profile_release(buf, cap, m->prof, strlen(m->prof),
+					keep, m->rnd[i], PS_CFG_RND_UNASSIGN,
+					&m->e);
+		if (rc != PS_ERR_DUPLICATE)
+			break;
+	}
+	return rc < 0 ? rc : 0;
+}
+
+/* The pool's copy of the profile applied to target t of a store. */
+int move_ed_apply(struct move *m, void *buf, size_t cap,
+		  const struct mtarget *t)
+{
+	uint32_t n;
+	const void *pool = psctl_store_data(m->c, &n);
+	int prof = move_find_prof(pool, m->prof);
+	const char *tt = t->kind == PSF_TARGET_VM ? t->vm : HOST_TARGET;
+	struct psf_elem h;
+
+	if (prof < 0 || psf_elem(pool, prof, &h))
+		return prof < 0 ? prof : PS_ERR_INVAL;
+	return ps_profile_apply(buf, cap, (const uint8_t *)pool + prof,
+				h.end - (uint32_t)prof, t->kind, tt, strlen(tt),
+				&m->e);
+}
+
+/* The pool's own VM takes it: in one edit the move record goes and the
+ * VM carries the profile (steps 3 and 4 at once). */
+int move_ed_apply_pool(struct move *m, void *buf, size_t cap)
+{
+	int prof = move_find_prof(buf, m->prof), rc;
+
+	if (prof < 0)
+		return prof;
+	if (move_prof_state(buf, prof) == PSF_PROFILE_ASSIGNED &&
+	    move_carries(buf, &m->dst, m->prof, m->msg, sizeof m->msg))
+		return 0;
+	rc = ps_profile_end_move(buf, cap, prof, PSF_TARGET_NONE, NULL, 0);
+	prof = rc ? rc : move_find_prof(buf, m->prof);
+	if (prof < 0)
+		return prof;
+	return ps_profile_assign(buf, cap, prof, m->dst.vm, strlen(m->dst.vm),
+				 &m->e);
+}
+
+
+struct pool_call {
+	struct move *m;
+	enum pool_op op;
+	int rc;
+};
+
+static int pool_edit(struct psctl_ctx *c, void *buf, size_t cap, void *arg)
+{
+	struct pool_call *p = arg;
+	struct move *m = p->m;
+	int prof = move_find_prof(buf, m->prof);
+	const char *tt = m->has_dst ? m->dst.text : "";
+	const char *st = m->has_src ? m->src.text : "";
+
+	(void)c;
+	if (prof < 0)
+		return p->rc = prof;
+	switch (p->op) {
+	case P_BEGIN:
+		p->rc = ps_profile_begin_move(buf, cap, prof, m->dst.kind, tt,
+					      strlen(tt), st, strlen(st));
+		break;
+	case P_END:
+		p->rc = ps_profile_end_move(buf, cap, prof, m->dst.kind, tt,
+					    strlen(tt));
+		break;
+	case P_RELEASE:
+		p->rc = move_ed_release(m, buf, cap, 1);
+		break;
+	case P_APPLY:
+		p->rc = move_ed_apply_pool(m, buf, cap);
+		break;
+	}
+	if (p->rc && p->op >= P_RELEASE)
+		move_edit_error(m, p->rc, "the pool");
+	else if (p->rc)
+		psctl_error(m->c, m->cmd, NULL, NULL, p->rc, "the pool: %s",
+			    ps_strerror(p->rc));
+	return p->rc;
+}
+
+int move_pool_step(struct move *m, enum pool_op op)
+{
+	struct pool_call p = { m, op, 0 };
+
+	return psctl_edit(m->c, pool_edit, &p);
+}
+
+struct store_call {
+	struct move *m;
+	const struct mtarget *t;
+	int apply;
+};
+
+static int store_edit(void *buf, size_t cap, void *arg)
+{
+	struct store_call *s = arg;
+
+	return s->apply ? move_ed_apply(s->m, buf, cap, s->t)
+			: move_ed_release(s->m, buf, cap, 0);
+}
+
+static int store_step(struct move *m, const struct mtarget *t, int apply)
+{
+	struct store_call s = { m, t, apply };
+	struct ostore o;
+	char err[512];
+	int rc = ostore_open(t, &o, 1, err, sizeof err);
+
+	if (rc)
+		return move_fail(m, rc, "%s: %s", t->text, err);
+	rc = ps_update(o.s, store_edit, &s, 3);
+	ostore_close(&o);
+	if (rc)
+		return move_edit_error(m, rc, t->text);
+	return 0;
+}
+
+/* ---- BMC steps */
+
+/* A path argument: steps of [sig u32][name_len u8][name]. */
+static size_t path2(uint8_t *p, uint32_t s1, uint32_t s2, const char *name)
+{
+	size_t n = name ? strlen(name) : 0, i = 0;
+
+	p[i++] = 2;
+	psf_put_le32(p + i, s1);
+	i += 4;
+	p[i++] = 0;
+	psf_put_le32(p + i, s2);
+	i += 4;
+	p[i++] = (uint8_t)n;
+	if (n)
+		memcpy(p + i, name, n);
+	return i + n;
+}
+
+static int bmc_write(struct move *m, const struct mtarget *t, uint8_t op,
+		     const void *staged, size_t len, const char *what)
+{
+	char err[512];
+	int rc = psctl_bmc_write(&t->bmc, op, staged, len, 0, NULL, NULL, err,
+				 sizeof err);
+
+	return rc ? move_fail(m, rc, "%s: %s: %s", t->text, what, err) : 0;
+}
+
+/* Power a physical source off through its BMC before its identity goes:
+ * the identity must not be live on it when it appears elsewhere. */
+static int bmc_fence(struct move *m, const struct mtarget *t)
+{
+	char err[512];
+	int on = 1, rc = psctl_bmc_power_status(&t->bmc, &on, err, sizeof err);
+
+	if (!rc && on)
+		rc = psctl_bmc_power_off(&t->bmc, err, sizeof err);
+	if (!rc && on)
+		rc = psctl_bmc_power_status(&t->bmc, &on, err, sizeof err);
+	if (rc)
+		return move_fail(m, rc, "%s: fencing (power off): %s", t->text,
+				 err);
+	if (on)
+		return move_fail(m, PSCTL_EXIT_CONFLICT,
+				 "%s: still powered on after"
+			    " power off; nothing released", t->text);
+	return 0;
+}
+
+static int bmc_release(struct move *m, const struct mtarget *t)
+{
+	uint8_t *buf, path[2 * 5 + 2 + PS_CFG_NAME_MAX];
+	size_t len, n;
+	int rc, vm, prof;
+
+	if (t->kind == PSF_TARGET_PHYSICAL) {
+		rc = bmc_fence(m, t);
+		if (rc)
+			return rc;
+		move_crash_point("fence");
+	}
+	rc = move_read_store(m, t, &buf, &len);
+	if (rc)
+		return move_fail(m, rc, "%s: unreachable: %s", t->text, m->msg);
+	if (t->kind == PSF_TARGET_PHYSICAL && ps_host_profile(buf,
+							      (uint32_t *)&n)
+	    && move_carries(buf, t, m->prof, m->msg, sizeof m->msg)) {
+		n = path2(path, PSF_BMC_STATE, PS_BMC_HOST_PROFILE, NULL);
+		rc = bmc_write(m, t, BMC_WRITE_DELETE, path, n,
+			       "release (delete host profile)");
+		if (rc)
+			goto out;
+		move_crash_point("release-host");
+	}
+	if (t->kind == PSF_TARGET_VM &&
+	    move_carries(buf, t, m->prof, m->msg, sizeof m->msg)) {
+		/* The VM's new identity is made here and written whole. */
+		struct psf_elem h;
+		uint8_t *st;
+
+		rc = move_ed_release(m, buf, len + SCRATCH_ROOM, 0);
+		if (rc) {
+			rc = move_edit_error(m, rc, t->text);
+			goto out;
+		}
+		vm = ps_obj_find(buf, psf_root(buf), PS_OBJ_VM, t->vm,
+				 strlen(t->vm));
+		if (vm < 0 || psf_elem(buf, vm, &h)) {
+			rc = move_fail(m, PSF_ERR_NOTFOUND, "%s: no such vm",
+				  t->text);
+			goto out;
+		}
+		st = malloc(6 + h.end - (uint32_t)vm);
+		if (!st) {
+			rc = PS_ERR_NOMEM;
+			goto out;
+		}
+		st[0] = 1;
+		psf_put_le32(st + 1, PSF_VMS);
+		st[5] = 0;
+		memcpy(st + 6, buf + vm, h.end - (uint32_t)vm);
+		rc = bmc_write(m, t, BMC_WRITE_ELEMENT, st,
+			       6 + h.end - (uint32_t)vm,
+			       "release (VM's new identity)");
+		free(st);
+		if (rc)
+			goto out;
+		move_crash_point("release-host");
+		free(buf);
+		rc = move_read_store(m, t, &buf, &len);
+		if (rc)
+			return move_fail(m, rc, "%s: unreachable: %s", t->text,
+				    m->msg);
+	}
+	prof = move_find_prof(buf, m->prof);
+	/* The copy stays while a VM of the store carries it: on a rerun of a
+	 * move between two VMs of one host, the target VM took it already.
+	 * (buf still names the host as carrier when its record was deleted
+	 * above: that one is released.) */
+	if (prof >= 0 && ps_profile_carrier(buf, m->prof, strlen(m->prof),
+					    &vm) != PSF_TARGET_VM) {
+		n = path2(path, PSF_PROFILES, PSF_PROFILE, m->prof);
+		rc = bmc_write(m, t, BMC_WRITE_DELETE, path, n,
+			       "release (delete profile copy)");
+	}
+out:
+	free(buf);
+	return rc;
+}
+
+static int bmc_apply(struct move *m, const struct mtarget *t)
+{
+	size_t vl = t->kind == PSF_TARGET_VM ? strlen(t->vm) : 0;
+	uint8_t *st;
+	int rc = clean_elem(m);
+
+	if (rc)
+		return move_fail(m, rc, "the pool: %s", ps_strerror(rc));
+	st = malloc(2 + vl + m->elen);
+	if (!st)
+		return PS_ERR_NOMEM;
+	st[0] = t->kind;
+	st[1] = (uint8_t)vl;
+	memcpy(st + 2, t->vm, vl);
+	memcpy(st + 2 + vl, m->elem, m->elen);
+	rc = bmc_write(m, t, BMC_WRITE_PROFILE_PUSH, st, 2 + vl + m->elen,
+		       "profile push");
+	free(st);
+	return rc;
+}
+
+/* ---- one step on one target, whichever kind */
+
+int move_release_target(struct move *m, const struct mtarget *t)
+{
+	if (t->w == W_POOL)
+		return move_pool_step(m, P_RELEASE);
+	if (t->w == W_STORE)
+		return store_step(m, t, 0);
+	return bmc_release(m, t);
+}
+
+int move_apply_target(struct move *m, const struct mtarget *t)
+{
+	uint8_t *buf;
+	size_t len;
+	int rc;
+
+	if (t->w == W_POOL)
+		return move_pool_step(m, P_APPLY);
+	if (t->w == W_STORE)
+		return store_step(m, t, 1);
+	/* Idempotent: a rerun after the push skips it. */
+	rc = move_read_store(m, t, &buf, &len);
+	if (rc)
+		return move_fail(m, rc, "%s: unreachable: %s", t->text, m->msg);
+	rc = move_carries(buf, t, m->prof, m->msg, sizeof m->msg);
+	free(buf);
+	return rc ? 0 : bmc_apply(m, t);
+}

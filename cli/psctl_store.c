@@ -1,0 +1,497 @@
+/*
+ * psctl_store.c - which store psctl opens (-d, -i, the scan, the default
+ * image, or a BMC's with --bmc), its lock, and edits run as transactions
+ * (psctl_edit, with --dry-run's diff).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "psf.h"
+#include "psf_schema.h"
+#include "psf_tree.h"
+#include "pstate.h"
+#include "psctl.h"
+#include "psctl_bmc.h"
+#include "psctl_jsonw.h"
+#include "psctl_main.h"
+#include "psctl_util.h"
+
+/* ------------------------------------------------------------ the store */
+
+/* Find the pstate partition of t->path; no table means the whole file or
+ * node is the store (a partition node, or a bare partition image). */
+static int probe_part(struct psctl_ctx *c, struct target *t)
+{
+	char err[512];
+	int rc = ps_part_find(t->path, &t->part, err, sizeof err);
+
+	if (rc == PS_PART_ENOTABLE) {
+		t->whole = 1;
+		return 0;
+	}
+	if (rc == PS_PART_ENODEV && !psctl_g.dev && !psctl_g.image)
+		return psctl_error(c, psctl_g.cmd, NULL, NULL, rc,
+				   "default image %s does not exist (%s); "
+				   "create it with 'psctl init'", t->path,
+				   t->how);
+	if (rc)
+		return psctl_error(c, psctl_g.cmd, NULL, NULL, rc, "%s", err);
+	return 0;
+}
+
+struct ps_disc_result *psctl_disc_result(void)
+{
+	static struct ps_disc_result res;
+
+	memset(&res, 0, sizeof res);
+	return &res;
+}
+
+/* -d, -i, else the first USB key that holds a store, else the default. */
+static int find_target(struct psctl_ctx *c, struct target *t)
+{
+	struct ps_disc_result *res;
+	char err[512] = "";
+	int rc;
+
+	memset(t, 0, sizeof *t);
+	if (psctl_g.dev || psctl_g.image) {
+		t->is_dev = psctl_g.dev != NULL;
+		snprintf(t->path, sizeof t->path, "%s",
+			 psctl_g.dev ? psctl_g.dev : psctl_g.image);
+		snprintf(t->how, sizeof t->how, "%s option",
+			 psctl_g.dev ? "-d" : "-i");
+		return probe_part(c, t);
+	}
+	res = psctl_disc_result();
+	rc = ps_locate(res, NULL, 0, err, sizeof err);
+	if (rc >= 0) {
+		const struct ps_disc_cand *k = &res->cand[rc];
+
+		t->is_dev = 1;
+		snprintf(t->path, sizeof t->path, "%s", k->dev);
+		t->part = k->part;
+		snprintf(t->how, sizeof t->how, "USB key on port %s, chosen by "
+			 "scan", k->port_path);
+		return 0;
+	}
+	if (rc != PS_ERR_NOSTORE && rc != PS_DISC_ENONE && rc != PS_DISC_EUSB)
+		return psctl_error(c, psctl_g.cmd, NULL, NULL, rc,
+				   "USB scan: %s",
+				   err);
+	snprintf(t->path, sizeof t->path, "%s", psctl_default_image());
+	snprintf(t->how, sizeof t->how, "default image%s: %.500s",
+		 getenv("PSTATE_IMAGE") && *getenv("PSTATE_IMAGE")
+			 ? " ($PSTATE_IMAGE)" : "", err);
+	return probe_part(c, t);
+}
+
+void psctl_describe_target(const struct target *t, char *buf, size_t len)
+{
+	if (t->whole)
+		snprintf(buf, len, "%s:%s (whole %s)",
+			 t->is_dev ? "device" : "image", t->path,
+			 t->is_dev ? "node" : "file, no partition table");
+	else
+		snprintf(buf, len, "%s:%s %s partition #%d at byte %llu "
+			 "(%llu bytes)", t->is_dev ? "device" : "image",
+			 t->path, ps_part_label_name(t->part.label),
+			 t->part.partno, (unsigned long long)t->part.offset,
+			 (unsigned long long)t->part.length);
+}
+
+int open_media(struct ps_media *m, const struct target *t,
+	       unsigned flags)
+{
+	if (t->whole && t->is_dev)
+		return ps_media_open_blockdev(m, t->path, flags);
+	if (t->whole)
+		return ps_media_open_image(m, t->path, 0, 0, PS_SECTOR_SIZE,
+					   flags);
+	return ps_media_open_image(m, t->path, t->part.offset, t->part.length,
+				   PS_SECTOR_SIZE, flags);
+}
+
+static char where_buf[1400];
+
+/* The BMC's store as psctl's: read whole (OEM read op 1) and laid out on
+ * a memory media, so every read-only command runs unchanged on it. */
+static int need_bmc_store(struct psctl_ctx *c)
+{
+	struct ps_format_opts fo = { 0 };
+	struct ps_disk d;
+	uint8_t sector[PS_SECTOR_SIZE];
+	uint8_t *data = NULL;
+	size_t len = 0, room;
+	uint32_t bad = 0;
+	int rc = psctl_bmc_load(c, &data, &len, &psctl_g.bmc_gen);
+
+	if (rc)
+		return rc;
+	if (len < PSF_HEADER_SIZE || psf_check_full(data, len, &bad)) {
+		free(data);
+		return psctl_error(c, psctl_g.cmd, "--bmc", c->bmc,
+				   PSCTL_EXIT_DAMAGED, "the BMC's store is not "
+				   "a valid store (offset %u)", bad);
+	}
+	/* Two slots with room to grow: the BMC, not this copy, decides
+	 * what fits (it answers 0xC4 when an edit does not). */
+	room = ((len + PS_SECTOR_SIZE - 1) / PS_SECTOR_SIZE + 256) * 2 + 64;
+	psctl_g.bmc_mem = calloc(room, PS_SECTOR_SIZE);
+	rc = psctl_g.bmc_mem ? ps_media_init_mem(&psctl_g.media,
+						 psctl_g.bmc_mem,
+					   PS_SECTOR_SIZE, room)
+		       : PS_ERR_NOMEM;
+	fo.store = data;
+	fo.store_len = (uint32_t)len;
+	fo.timestamp = (uint64_t)time(NULL);
+	if (!rc)
+		rc = ps_format(&d, &psctl_g.media, &fo, sector);
+	free(data);
+	if (rc)
+		return psctl_error(c, psctl_g.cmd, "--bmc", c->bmc, rc,
+				   "cannot hold "
+				   "the BMC's store in memory: %s",
+				   ps_strerror(rc));
+	psctl_g.media_open = 1;
+	c->media = &psctl_g.media;
+	c->store = ps_store_open(&psctl_g.media, &rc);
+	if (!c->store)
+		return psctl_error(c, psctl_g.cmd, "--bmc", c->bmc, rc, "%s",
+				   ps_strerror(rc));
+	psctl_g.bmc_store = 1;
+	snprintf(where_buf, sizeof where_buf, "bmc:%s (generation %u, read "
+		 "over IPMI)", c->bmc, psctl_g.bmc_gen);
+	snprintf(psctl_g.tgt.how, sizeof psctl_g.tgt.how, "--bmc option");
+	c->where = where_buf;
+	if (!psctl_g.quiet && !psctl_g.announced)
+		fprintf(c->err, "%s: store: %s\n", c->prog, where_buf);
+	psctl_g.announced = 1;
+	return 0;
+}
+
+/* The store's generation: the BMC's when the store came from one (the
+ * memory copy starts its own count). */
+unsigned long long psctl_store_generation(struct psctl_ctx *c)
+{
+	return psctl_g.bmc_store ? psctl_g.bmc_gen
+				 : ps_store_generation(c->store);
+}
+
+int psctl_need_store(struct psctl_ctx *c)
+{
+	int rc;
+
+	if (c->store)
+		return 0;
+	if (c->bmc && !psctl_g.local_noun) {
+		if (psctl_g.dev || psctl_g.image)
+			return psctl_error(c, psctl_g.cmd, "--bmc", c->bmc,
+					   PSCTL_EXIT_USAGE, "give one store: "
+					   "--bmc or -i/-d (-i/-d go with "
+					   "--bmc only for 'bmc' commands)");
+		return need_bmc_store(c);
+	}
+	rc = find_target(c, &psctl_g.tgt);
+	if (rc)
+		return rc;
+	psctl_describe_target(&psctl_g.tgt, where_buf, sizeof where_buf);
+	/* Read-write when we may, so one open serves reads and edits; a
+	 * read-only file or key still answers read commands. */
+	rc = open_media(&psctl_g.media, &psctl_g.tgt, 0);
+	if (rc)
+		rc = open_media(&psctl_g.media, &psctl_g.tgt, PS_MEDIA_RDONLY);
+	if (rc)
+		return psctl_error(c, psctl_g.cmd, NULL, NULL, rc,
+				   "%s: cannot open: "
+				   "%s", where_buf, ps_strerror(rc));
+	psctl_g.media_open = 1;
+	c->media = &psctl_g.media;
+	c->store = ps_store_open(&psctl_g.media, &rc);
+	if (!c->store) {
+		if (rc == PS_ERR_NOSTORE)
+			return psctl_error(c, psctl_g.cmd, NULL, NULL, rc,
+					   "%s: no pstate store (not "
+					   "formatted; see psctl init)",
+					   where_buf);
+		return psctl_error(c, psctl_g.cmd, NULL, NULL, rc, "%s: %s",
+				   where_buf, ps_strerror(rc));
+	}
+	c->where = where_buf;
+	if (!psctl_g.quiet && !psctl_g.announced)
+		fprintf(c->err, "%s: store: %s\n", c->prog, where_buf);
+	psctl_g.announced = 1;
+	return 0;
+}
+
+const void *psctl_store_data(struct psctl_ctx *c, uint32_t *len)
+{
+	if (!c->store) {
+		if (len)
+			*len = 0;
+		return NULL;
+	}
+	return ps_store_data(c->store, len);
+}
+
+void psctl_close_all(struct psctl_ctx *c)
+{
+	ps_store_close(c->store);
+	c->store = NULL;
+	if (psctl_g.media_open)
+		ps_media_close(&psctl_g.media);
+	psctl_g.media_open = 0;
+	free(psctl_g.bmc_mem);
+	psctl_g.bmc_mem = NULL;
+	psctl_g.bmc_store = 0;
+	c->media = NULL;
+	if (psctl_g.sem_open)
+		ps_sem_sys_close(&psctl_g.sem);
+	psctl_g.sem_open = 0;
+}
+
+/* The semaphore (or its flock fallback) for commits, as owner OS tools. */
+static int need_lock(struct psctl_ctx *c)
+{
+	struct ps_sem_config cfg = { 0 };
+	int rc;
+
+	if (psctl_g.sem_open)
+		return 0;
+	cfg.store_path = psctl_g.tgt.path;
+	rc = ps_sem_sys_open(&psctl_g.sem, &cfg);
+	if (rc)
+		return psctl_error(c, psctl_g.cmd, NULL, NULL, rc,
+				   "semaphore: %s",
+				   ps_sem_sys_describe(&psctl_g.sem));
+	psctl_g.sem_open = 1;
+	psctl_g.lock = (struct ps_lock){ &ps_sem_sys_lock_ops, &psctl_g.sem,
+					 PS_OWNER_OS, PS_SEM_DEFAULT_LEASE_MS,
+					 0, 0 };
+	ps_store_set_writer(c->store, &psctl_g.lock, PS_OWNER_OS);
+	return 0;
+}
+
+/* ------------------------------------------------------------ transactions */
+
+struct edit_call {
+	struct psctl_ctx *c;
+	psctl_edit_fn fn;
+	void *arg;
+	int fn_failed;            /* fn reported its own error */
+	int unchanged;
+};
+
+/* The ps_update edit: run the command's edit, then finish the store so it
+ * can be compared with the base; an identical store is not committed. */
+static int edit_wrap(void *buf, size_t cap, void *arg)
+{
+	struct edit_call *e = arg;
+	uint32_t blen;
+	const void *base = ps_store_data(e->c->store, &blen);
+	int rc = e->fn(e->c, buf, cap, e->arg);
+
+	if (rc) {
+		e->fn_failed = 1;
+		return rc;
+	}
+	rc = psf_finish(buf);
+	if (rc)
+		return rc;
+	e->unchanged = psf_total(buf) == blen && !memcmp(buf, base, blen);
+	return e->unchanged ? PS_ERR_ABORTED : 0;
+}
+
+/* The edit fn on a private copy of the store, finished and checked:
+ * 0 with *t open (the caller aborts it), or the exit code reported and
+ * *t aborted. */
+static int edit_copy(struct psctl_ctx *c, psctl_edit_fn fn, void *arg,
+		     struct ps_txn *t)
+{
+	int rc = ps_txn_begin(c->store, t);
+
+	if (rc)
+		return psctl_error(c, psctl_g.cmd, NULL, NULL, rc, NULL);
+	rc = fn(c, t->buf, t->cap, arg);
+	if (rc) {
+		ps_txn_abort(t);
+		return psctl_exit_for(rc) ? psctl_exit_for(rc)
+					  : PSCTL_EXIT_USAGE;
+	}
+	rc = psf_finish(t->buf);
+	if (!rc)
+		rc = psf_check_full(t->buf, t->cap, NULL);
+	if (rc) {
+		ps_txn_abort(t);
+		return psctl_error(c, psctl_g.cmd, NULL, NULL, rc, "the edited "
+				   "store is invalid: %s", ps_strerror(rc));
+	}
+	return 0;
+}
+
+/* --dry-run: the edit on a private copy, then the diff; nothing written. */
+static int edit_dry(struct psctl_ctx *c, psctl_edit_fn fn, void *arg)
+{
+	struct ps_txn t;
+	uint32_t blen;
+	const void *base = ps_store_data(c->store, &blen);
+	char *ta = NULL, *tb = NULL, la[1500], lb[1500];
+	int changed, stale, rc = edit_copy(c, fn, arg, &t);
+
+	if (rc)
+		return rc;
+	rc = psctl_store_text(base, blen, &ta);
+	if (!rc)
+		rc = psctl_store_text(t.buf, psf_total(t.buf), &tb);
+	if (rc) {
+		ps_txn_abort(&t);
+		free(ta);
+		return psctl_error(c, psctl_g.cmd, NULL, NULL, rc,
+				   "the edited store is invalid: %s",
+				   ps_strerror(rc));
+	}
+	changed = strcmp(ta, tb) != 0;
+	if (!changed) {
+		fprintf(c->out, "no change\n");
+	} else {
+		snprintf(la, sizeof la, "%s generation %llu", c->where,
+			 psctl_store_generation(c));
+		snprintf(lb, sizeof lb, "%s after '%s' (dry run, not written)",
+			 c->where, psctl_g.cmd ? psctl_g.cmd : "edit");
+		psctl_print_diff(c->out, ta, tb, la, lb);
+	}
+	free(ta);
+	free(tb);
+	/* What would go to the BMC, element by element. */
+	if (psctl_g.bmc_store && changed)
+		rc = psctl_bmc_send_diff(c, base, t.buf, psctl_g.bmc_gen, 1,
+					 &stale);
+	ps_txn_abort(&t);
+	return rc;
+}
+
+/* Re-read the BMC's store after another writer got in first. */
+static int reload_bmc_store(struct psctl_ctx *c)
+{
+	ps_store_close(c->store);
+	c->store = NULL;
+	ps_media_close(&psctl_g.media);
+	psctl_g.media_open = 0;
+	free(psctl_g.bmc_mem);
+	psctl_g.bmc_mem = NULL;
+	psctl_g.announced = 1;
+	return need_bmc_store(c);
+}
+
+/* One try of an edit on the BMC's store: the edit on a private copy,
+ * then its difference sent as OEM element writes. */
+static int edit_bmc_once(struct psctl_ctx *c, psctl_edit_fn fn, void *arg,
+			 int *stale)
+{
+	struct ps_txn t;
+	uint32_t blen;
+	const void *base = ps_store_data(c->store, &blen);
+	int rc = edit_copy(c, fn, arg, &t);
+
+	if (rc)
+		return rc;
+	if (psf_total(t.buf) == blen && !memcmp(t.buf, base, blen)) {
+		ps_txn_abort(&t);
+		if (!psctl_g.quiet)
+			fprintf(c->err, "%s: %s: no change; nothing sent\n",
+				c->prog, psctl_g.cmd ? psctl_g.cmd : "edit");
+		return 0;
+	}
+	rc = psctl_bmc_send_diff(c, base, t.buf, psctl_g.bmc_gen, 0, stale);
+	ps_txn_abort(&t);
+	return rc;
+}
+
+static int edit_bmc(struct psctl_ctx *c, psctl_edit_fn fn, void *arg)
+{
+	int tries, stale = 0, rc = 0;
+
+	for (tries = 0; tries <= PSCTL_RETRIES; tries++) {
+		if (tries && (rc = reload_bmc_store(c)))
+			return rc;
+		rc = edit_bmc_once(c, fn, arg, &stale);
+		if (!stale)
+			return rc;
+	}
+	return psctl_error(c, psctl_g.cmd, "--bmc", c->bmc, PS_ERR_CONFLICT,
+			   "the store kept changing under another writer (%d "
+			   "retries); nothing written", PSCTL_RETRIES);
+}
+
+int psctl_edit(struct psctl_ctx *c, psctl_edit_fn fn, void *arg)
+{
+	struct edit_call e = { c, fn, arg, 0, 0 };
+	int rc = psctl_need_store(c);
+
+	if (rc)
+		return rc;
+	if (c->dry_run)
+		return edit_dry(c, fn, arg);
+	if (psctl_g.bmc_store)
+		return edit_bmc(c, fn, arg);
+	if (c->media->read_only)
+		return psctl_error(c, psctl_g.cmd, NULL, NULL, PS_ERR_RDONLY,
+				   "%s: opened read-only; nothing written",
+				   c->where);
+	rc = need_lock(c);
+	if (rc)
+		return rc;
+	rc = ps_update(c->store, edit_wrap, &e, PSCTL_RETRIES);
+	if (rc == PS_ERR_ABORTED && e.unchanged) {
+		if (!psctl_g.quiet)
+			fprintf(c->err, "%s: %s: no change; nothing written\n",
+				c->prog, psctl_g.cmd ? psctl_g.cmd : "edit");
+		return 0;
+	}
+	if (rc && e.fn_failed)
+		return psctl_exit_for(rc) ? psctl_exit_for(rc)
+					  : PSCTL_EXIT_USAGE;
+	if (rc == PS_ERR_CONFLICT)
+		return psctl_error(c, psctl_g.cmd, NULL, NULL, rc,
+				   "the store kept "
+				   "changing under another writer (%d retries);"
+				   " nothing written", PSCTL_RETRIES);
+	if (rc)
+		return psctl_error(c, psctl_g.cmd, NULL, NULL, rc,
+				   "commit failed: "
+				   "%s; nothing written", ps_strerror(rc));
+	return 0;
+}
+
+/* ------------------------------------------------------------ names */
+
+void psctl_each_name(struct psctl_ctx *c, uint32_t set, uint32_t sig,
+		     void (*fn)(void *arg, const char *name, size_t len),
+		     void *arg)
+{
+	uint32_t len;
+	const uint8_t *buf = psctl_store_data(c, &len);
+	int s, e;
+
+	if (!buf || len < PSF_HEADER_SIZE)
+		return;
+	s = psf_find_child(buf, psf_root(buf), set);
+	if (s < 0)
+		return;
+	for (e = psf_find_next(buf, s, -1, sig); e >= 0;
+	     e = psf_find_next(buf, s, e, sig)) {
+		uint32_t nl;
+		const char *n = psf_child_payload(buf, e, PSF_NAME, &nl);
+
+		if (n)
+			fn(arg, n, nl);
+	}
+}
+

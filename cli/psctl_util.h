@@ -1,0 +1,41 @@
+/*
+ * psctl_util.h - small helpers every part of psctl uses (internal to
+ * cli/): error reports, byte tests, paths.
+ */
+#ifndef PSCTL_UTIL_H
+#define PSCTL_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pstate.h"
+
+struct psctl_ctx;
+
+/*
+ * Report msg (one line, e.g. from a psctl_bmc_* call) as cmd's error
+ * with exit code rc; returns rc.
+ */
+int psctl_fail(struct psctl_ctx *c, const char *cmd, int rc, const char *msg);
+
+/* 1 when the n bytes at p are all zero (n 0 included), else 0. */
+int psctl_all_zero(const void *p, size_t n);
+
+/*
+ * One spelling of a store's path, as targets name it: symbolic links
+ * resolved when path exists, else made absolute against the working
+ * directory.  Writes out (cap bytes); 0, or -1 when it does not fit.
+ */
+int psctl_abs_path(const char *path, char *out, size_t cap);
+
+/* The bytes of the element at off in buf (header to end), or 0 when it
+ * is malformed. */
+uint32_t psctl_elem_len(const void *buf, int off);
+
+/* The parts of a VM, in the order they are shown, and their names in
+ * JSON output. */
+#define PSCTL_VM_PARTS 3
+extern const enum ps_obj psctl_vm_parts[PSCTL_VM_PARTS];
+extern const char *const psctl_vm_part_names[PSCTL_VM_PARTS];
+
+#endif /* PSCTL_UTIL_H */
