@@ -288,6 +288,19 @@ static int check_one(const void *pbuf, const struct ps__id *id, void *arg)
 	return rc;
 }
 
+/* Another profile of the store named (pn, pl) than prof, or -1. */
+static int same_named_after(const void *store, int prof, const char *pn,
+			    uint32_t pl)
+{
+	int root = psf_root(store), p;
+
+	for (p = ps_obj_next(store, root, PS_OBJ_PROFILE, prof); p >= 0;
+	     p = ps_obj_next(store, root, PS_OBJ_PROFILE, p))
+		if (ps__str_is(store, p, PSF_NAME, pn, pl))
+			return p;
+	return -1;
+}
+
 int ps_profile_check_ids(const void *store, const void *pbuf, int prof,
 			 const char *skip_vm, size_t sl,
 			 struct ps_cfg_err *e)
@@ -302,8 +315,12 @@ int ps_profile_check_ids(const void *store, const void *pbuf, int prof,
 	if (!pn || psf_sig(pbuf, prof) != PSF_PROFILE)
 		return PS_ERR_INVAL;
 	/* The copy replaces a same-named profile of the store, and the VM
-	 * it goes to gives up its values: both are the asker. */
+	 * it goes to gives up its values: both are the asker.  A copy
+	 * already put in beside the profile it replaces (pbuf is the store)
+	 * asks for both. */
 	c.a.self = ps_obj_find(store, root, PS_OBJ_PROFILE, pn, pl);
+	if (pbuf == store && c.a.self == prof)
+		c.a.skip_prof = same_named_after(store, prof, pn, pl);
 	c.a.owner = c.a.self;
 	if (sl)
 		c.a.skip_vm = ps_obj_find(store, root, PS_OBJ_VM, skip_vm, sl);

@@ -286,6 +286,31 @@ static void test_apply_refused(void **state)
 	assert_memory_equal(before, f->a, CAP);
 }
 
+/* A store holding the profile itself, unassigned (a BMC's store pushed
+ * its own profile): the copy replaces it, its identity is no clash. */
+static void test_apply_over_same_named(void **state)
+{
+	struct fx *f = *state;
+	uint8_t el[2048];
+	struct psf_elem h;
+	uint32_t len;
+	const char *hp;
+	int p = prof(f->pool, "web");
+
+	assert_int_equal(psf_elem(f->pool, p, &h), 0);
+	assert_true(h.end - (uint32_t)p <= sizeof el);
+	memcpy(el, f->pool + p, h.end - (uint32_t)p);
+	assert_int_equal(ps_profile_apply(f->pool, CAP, el,
+					  h.end - (uint32_t)p,
+					  PSF_TARGET_PHYSICAL,
+					  "bmc://localhost", 15, &f->e), 0);
+	valid(f->pool);
+	hp = ps_host_profile(f->pool, &len);
+	assert_int_equal(len, 3);
+	assert_memory_equal(hp, "web", 3);
+	assert_true(prof(f->pool, "web") >= 0);
+}
+
 /* A host carrying another profile keeps it: the apply is refused, the
  * store unchanged; once the other one is released the apply goes on. */
 static void test_apply_host_carries_other(void **state)
@@ -676,6 +701,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_apply, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_apply_refused, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_apply_over_same_named,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_apply_host_carries_other,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_apply_assigned_elsewhere,
