@@ -432,7 +432,8 @@ static uint8_t write_delete(struct bmc_shim *s, struct args *a)
 static size_t target_text(const struct bmc_shim *s, uint8_t kind,
 			  const char *vm, uint8_t vlen, char *out)
 {
-	const char *h = s->plat.bmc_name ? s->plat.bmc_name : "localhost";
+	const char *h = s->plat.bmc_name ? s->plat.bmc_name
+					 : BMC_SHIM_HOST_NAME;
 	size_t n = 0;
 
 	if (kind == PSF_TARGET_VM) {
