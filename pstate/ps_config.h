@@ -187,6 +187,22 @@ int ps_obj_next(const void *buf, int parent, enum ps_obj k, int prev);
 size_t ps_obj_key(const void *buf, int elem, enum ps_obj k, char *out,
 		  size_t outlen);
 
+/*
+ * ps_elem_name - the NAME of an element outside any store.
+ * @el:    an element's bytes (e.g. a profile received over IPMI or
+ *         exported by ps_profile_export), not inside a store buffer
+ * @n:     its length
+ * @name:  set to its first direct NAME child's text (pointing into el),
+ *         or NULL when it has none
+ * @nlen:  set to that text's length (0 without a name)
+ * The element must be a container whose header says exactly n bytes and
+ * whose direct children fill its payload exactly, as many as its count
+ * says; deeper levels are not looked at (psf_check_tree does, once the
+ * element is in a store).  Returns 0, or PS_ERR_INVAL (*name NULL).
+ */
+int ps_elem_name(const void *el, size_t n, const char **name,
+		 uint32_t *nlen);
+
 /* Create an object with key (s, n) and default fields.  Returns its
  * offset.  Fails with PS_ERR_BADVALUE (key), PS_ERR_EXISTS. */
 int ps_obj_create(void *buf, size_t cap, int parent, enum ps_obj k,

@@ -96,6 +96,18 @@ int ps_profile_end_move(void *buf, size_t cap, int prof, uint8_t kind,
  * or NULL. */
 const char *ps_host_profile(const void *buf, uint32_t *len);
 
+/*
+ * ps_profile_of - the profile a target of this store carries.
+ * @buf:      the store
+ * @kind:     PSF_TARGET_PHYSICAL (the store's host: BMC_HOST_PROFILE) or
+ *            PSF_TARGET_VM (a VM: its profile-ref)
+ * @vm, @vn:  for PSF_TARGET_VM, the VM's name; ignored otherwise
+ * Returns the PROFILE element's offset in buf, or PSF_ERR_NOTFOUND (no
+ * such VM, the target carries no profile, or the profile it names is not
+ * in the store), PS_ERR_INVAL (another kind).
+ */
+int ps_profile_of(const void *buf, uint8_t kind, const char *vm, size_t vn);
+
 /* Who in this store carries the profile named (name, n):
  * PSF_TARGET_PHYSICAL (the host), PSF_TARGET_VM (*vm its offset) or
  * PSF_TARGET_NONE. */
