@@ -1,6 +1,7 @@
 /*
  * ps_cfg_internal.h - shared between the sources of the configuration
- * edit layer (pstate.h section 10) and the profile code only; never
+ * edit layer (ps_config.h and the headers of targets, profiles, serial
+ * ports and restarts) and the profile code only; never
  * installed.  Freestanding: the format core and psf_env.h only.
  *
  * Names are ps__*: these functions are linked into firmware beside the

@@ -1,9 +1,9 @@
 /*
- * ps_profile.c - the per-store edits of a profile move (pstate.h section
- * 11, docs/profiles.md): marking a pool's profile in transit and settling
+ * ps_profile.c - the per-store edits of a profile move (ps_profile.h,
+ * docs/profiles.md): marking a pool's profile in transit and settling
  * it, releasing the identity a store carries, applying a profile copy to a
  * host or VM of a store, and checking a profile's identifiers against a
- * store.  Freestanding like ps_config.c: psctl, the BMC shim and hvagent
+ * store.  Freestanding like the rest of the edit layer: psctl, the BMC shim and hvagent
  * link the same code, so every front end moves identities one way.
  */
 #include "ps_cfg_internal.h"

@@ -6,12 +6,13 @@
  * once: a VM asks for N ports; it gets its lowest unused guest port
  * numbers and the lowest concentrator ports in a range that no serial
  * port of any VM maps, with the host names the caller chose.  Built from
- * the object operations of ps_config.c, so every check they make (host
- * name syntax, a concentrator port mapped once) applies unchanged.
+ * the object operations of ps_obj.c and ps_obj_set.c, so every check they
+ * make (host name syntax, a concentrator port mapped once) applies
+ * unchanged.
  */
 #include "ps_cfg_internal.h"
 
-#define GUEST_PORT_MAX 255u  /* the "port" field's range in ps_config.c */
+#define GUEST_PORT_MAX 255u  /* the "port" field's range in ps_fields.c */
 
 /* The guest port number as the key text of a serial port. */
 static size_t port_key(uint16_t v, char out[6])

@@ -1,5 +1,5 @@
 /*
- * ps_value.c - value parsers and formatters (pstate.h section 10): names,
+ * ps_value.c - value parsers and formatters (ps_config.h): names,
  * MACs, WWNs, UUIDs, numbers, sizes, enums, boot orders, lists, durations.
  * Pure: text in, bytes out, no store.  Freestanding.
  */

@@ -1,6 +1,6 @@
 /*
  * test_profile.c - the per-store edits of a profile move (pstate/
- * ps_profile.c, pstate.h section 11): the pool's move record, a host's
+ * ps_profile.c, ps_profile.h): the pool's move record, a host's
  * and a VM's release (idempotent), applying a profile copy from another
  * store (idempotent, refusals change nothing), identifier checks naming
  * the holder, and a whole move between two stores with a "crash" after
