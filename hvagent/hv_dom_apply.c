@@ -84,20 +84,29 @@ static int apply_iface(xmlNodePtr ifc, const struct hv_kv *m,
 	return 0;
 }
 
-static void apply_ifaces(xmlNodePtr devs, const struct hv_kv *m,
-			 const void *buf, const char **why, int *rc)
+/* The devices elem of devs that m does not list (as kind) removed. */
+static void drop_absent(xmlNodePtr devs, const char *elem, const char *prefix,
+			const struct hv_kv *m, const char *kind)
 {
 	xmlNodePtr n, nx;
 	int idx = 0;
-	size_t i;
 	char name[128];
 
-	for (n = child(devs, "interface"); n; n = nx, idx++) {
-		nx = next_elem(n, "interface");
-		hvx_dev_name(n, "net", idx, name, sizeof name);
-		if (!present(m, "nic", name))
+	for (n = child(devs, elem); n; n = nx, idx++) {
+		nx = next_elem(n, elem);
+		hvx_dev_name(n, prefix, idx, name, sizeof name);
+		if (!present(m, kind, name))
 			drop(n);
-	}
+}
+}
+
+static void apply_ifaces(xmlNodePtr devs, const struct hv_kv *m,
+			 const void *buf, const char **why, int *rc)
+{
+	xmlNodePtr n;
+	size_t i;
+
+	drop_absent(devs, "interface", "net", m, "nic");
 	for (i = 0; i < m->n && !*rc; i++) {
 		const char *k = m->p[i].k;
 
@@ -124,14 +133,14 @@ static void free_target(xmlNodePtr devs, const char *prefix, char *out)
 
 		snprintf(cand, sizeof cand, "%s%c", prefix, c);
 		for (d = child(devs, "disk"); d && !used;
-				   d = next_elem(d, "disk"))
+		     d = next_elem(d, "disk"))
 			used = !strcmp(attr(child(d, "target"), "dev", t,
-						sizeof t), cand);
+					    sizeof t), cand);
 		if (!used) {
 			strcpy(out, cand);
 			return;
-		}
 	}
+}
 	snprintf(out, 8, "%s%s", prefix, "zz");
 }
 
@@ -187,17 +196,10 @@ static void apply_disk(xmlNodePtr devs, xmlNodePtr d, const struct hv_kv *m,
 
 static void apply_disks(xmlNodePtr devs, const struct hv_kv *m)
 {
-	xmlNodePtr n, nx;
-	int idx = 0;
+	xmlNodePtr n;
 	size_t i;
-	char name[128];
 
-	for (n = child(devs, "disk"); n; n = nx, idx++) {
-		nx = next_elem(n, "disk");
-		hvx_dev_name(n, "disk", idx, name, sizeof name);
-		if (!present(m, "disk", name))
-			drop(n);
-	}
+	drop_absent(devs, "disk", "disk", m, "disk");
 	for (i = 0; i < m->n; i++) {
 		const char *k = m->p[i].k;
 
@@ -262,7 +264,7 @@ static void apply_serials(xmlNodePtr devs, const struct hv_kv *m,
 			drop(n);
 			changed = 1;
 		}
-	}
+}
 	for (i = 0; i < m->n; i++) {
 		const char *k = m->p[i].k, *v = m->p[i].v, *host;
 		char hk[64];
@@ -278,14 +280,14 @@ static void apply_serials(xmlNodePtr devs, const struct hv_kv *m,
 			continue;       /* as it is: leave its XML alone */
 		for (n = child(devs, "serial"); n; n = next_elem(n, "serial"))
 			if (!strcmp(attr(child(n, "target"), "port", t,
-					     sizeof t), k + 7))
+					 sizeof t), k + 7))
 				break;
 		if (!n)
 			n = xmlNewChild(devs, NULL, X("serial"), NULL);
 		build_serial(n, k + 7, v, host ? host : k, vmname ? vmname : "",
 			     c);
 		changed = 1;
-	}
+		}
 	if (!changed)
 		return;
 	/* libvirt derives the console of the first serial port; an old one
@@ -293,9 +295,9 @@ static void apply_serials(xmlNodePtr devs, const struct hv_kv *m,
 	for (n = child(devs, "console"); n; n = nx) {
 		nx = next_elem(n, "console");
 		if (!strcmp(attr(child(n, "target"), "type", t, sizeof t),
-				     "serial"))
+			    "serial"))
 			drop(n);
-	}
+}
 }
 
 static void apply_smbios(xmlNodePtr root, const char *serial,
@@ -324,7 +326,7 @@ static void apply_smbios(xmlNodePtr root, const char *serial,
 	}
 	e = hvx_smbios_entry(root, "uuid");
 	if (!e) {
-		e = xmlNewChild(sys, NULL, X("entry"), NULL);
+			e = xmlNewChild(sys, NULL, X("entry"), NULL);
 		xmlSetProp(e, X("name"), X("uuid"));
 	}
 	set_text(e, uuid);

@@ -42,7 +42,7 @@ xmlNodePtr hvx_find_dev(xmlNodePtr devices, const char *elem,
 		hvx_dev_name(n, prefix, idx, nm, sizeof nm);
 		if (!strcmp(nm, name))
 			return n;
-	}
+}
 	return NULL;
 }
 
@@ -87,8 +87,8 @@ void hvx_iface_network(xmlNodePtr ifc, const void *buf, char *out,
 			ps_obj_key(buf, net, PS_OBJ_NETWORK, nm, sizeof nm);
 			snprintf(out, outlen, "%s", nm);
 			return;
-		}
 	}
+}
 	snprintf(out, outlen, "bridge:%.240s", src);
 }
 
@@ -106,7 +106,7 @@ int hvx_network_source(const void *buf, const char *name, char *type,
 		return -1;
 	rec = psf_child_payload(buf, net, PSF_NETWORK_CONFIG, &len);
 	if (!rec)
-		len = 0;
+			len = 0;
 	if (psf_field_uint(rec, len, PSF_NETC_KIND, 1) == PSF_NET_BRIDGED) {
 		u = psf_child_payload(buf, net, PSF_UPLINK, &len);
 		strcpy(type, "bridge");

@@ -60,7 +60,7 @@ static int flat_ifaces(xmlNodePtr devs, const void *buf, struct hv_kv *out,
 	int idx = 0, rc = 0;
 
 	for (n = child(devs, "interface"); n && !rc;
-			   n = next_elem(n, "interface"), idx++) {
+	     n = next_elem(n, "interface"), idx++) {
 		char name[128], key[192], v[256];
 
 		hvx_dev_name(n, "net", idx, name, sizeof name);
@@ -80,7 +80,7 @@ static int flat_ifaces(xmlNodePtr devs, const void *buf, struct hv_kv *out,
 			rc = hv_kv_set(out, key, v);
 		}
 		if (!rc && !strcmp(attr(child(n, "link"), "state", v, sizeof v),
-					    "down")) {
+				   "down")) {
 			snprintf(key, sizeof key, "nic.%s.link", name);
 			rc = hv_kv_set(out, key, "down");
 		}
@@ -97,7 +97,7 @@ static int flat_disks(xmlNodePtr devs, struct hv_kv *out, struct bootdev *bd,
 	int idx = 0, rc = 0;
 
 	for (n = child(devs, "disk"); n && !rc; n = next_elem(n, "disk"),
-			   idx++) {
+	     idx++) {
 		char name[128], key[192], v[1024];
 		xmlNodePtr src = child(n, "source");
 
@@ -135,7 +135,7 @@ static int flat_serials(xmlNodePtr devs, struct hv_kv *out)
 	int idx = 0, rc = 0;
 
 	for (n = child(devs, "serial"); n && !rc; n = next_elem(n, "serial"),
-			   idx++) {
+	     idx++) {
 		char key[64], type[32], port[16], path[512];
 		const char *base, *dot;
 
@@ -204,7 +204,7 @@ int hv_dom_flatten(xmlDocPtr doc, const void *buf, const struct hv_mapcfg *c,
 	if (!rc)
 		rc = hv_kv_setf(out, "vcpus", "%lu",
 				strtoul(text(child(root, "vcpu"), v, sizeof v),
-						 NULL, 10));
+					NULL, 10));
 	if (!rc)
 		rc = hv_kv_set(out, "power", autostart ? "on" : "off");
 	if (!rc)

@@ -348,9 +348,11 @@ static void chk_conc(struct chk *k)
 					ps__sb_str(&s, "concentrator port ");
 					ps__sb_u64(&s, port);
 					ps__sb_str(&s, " mapped by both ");
-					ps__sb_who(&s, buf, el, PS_OBJ_SERIAL, vm);
+					ps__sb_who(&s, buf, el, PS_OBJ_SERIAL,
+						   vm);
 					ps__sb_str(&s, " and ");
-					ps__sb_who(&s, buf, o, PS_OBJ_SERIAL, vm2);
+					ps__sb_who(&s, buf, o, PS_OBJ_SERIAL,
+						   vm2);
 					say(k, &s);
 				}
 		}

@@ -1,5 +1,6 @@
 /*
- * ps_config.h - configuration edits: objects, fields, values, the whole-store check.
+ * ps_config.h - configuration edits: objects, fields, values, the
+ * whole-store check.
  *
  * Freestanding (pstate/pstate.mk PSTATE_CORE): ps_value.c (parsers,
  * formatters, generators), ps_fields.c (the field tables), ps_obj.c and
@@ -28,8 +29,8 @@ extern "C" {
  * malloc, no libc beyond psf_env.h, bounded stack: firmware links it.
  *
  * Objects.  Top-level objects (VM, network, image, reservation, profile,
- * server) live in their set under the root; NICs, storage controllers and serial
- * ports in their set under a VM.  Each object is found by its key: the
+ * server) live in their set under the root; NICs, storage controllers and
+ * serial ports in their set under a VM.  Each object is found by its key: the
  * NAME for all but serial ports, whose key is the guest port number
  * ("0" = COM1) held in SERIAL_CONFIG.  "parent" below is psf_root(buf) for
  * top-level objects and the VM's offset for the others.

@@ -34,8 +34,8 @@ extern "C" {
  * ps_strerror and a code means the same thing whichever layer produced it.
  * Ranges: store and media -101 .. -113, partitions -114 .. -122, discovery
  * -123 .. -125, configuration edits -126 .. -131 (a missing element is
- * PSF_ERR_NOTFOUND), store again -132, semaphore -200 .. -210 (left where the semaphore protocol
- * document put them).
+ * PSF_ERR_NOTFOUND), store again -132, semaphore -200 .. -210 (left
+ * where the semaphore protocol document put them).
  */
 enum ps_err {
 	PS_OK = 0,
