@@ -66,7 +66,8 @@ int ps_slot_decode(const void *raw, uint32_t idx, struct ps_slot *s)
 	return PS_OK;
 }
 
-void ps__slot_encode(uint8_t *h, uint32_t idx, const struct ps__hdr_fields *s)
+void ps__slot_encode(uint8_t *h, uint32_t idx,
+		     const struct ps__hdr_fields *s)
 {
 	psf_memset(h, 0, PS_SLOT_HDR_SIZE);
 	psf_memcpy(h, SLOT_MAGIC, PS__MAGIC_LEN);

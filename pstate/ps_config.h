@@ -174,13 +174,22 @@ const struct ps_field *ps_obj_fields(enum ps_obj k);
 const struct ps_field *ps_obj_field(enum ps_obj k, const char *name,
 				    size_t len);
 
-/* The object of kind k with key (s, n) under parent: its offset, or
- * PSF_ERR_NOTFOUND. */
+/*
+ * ps_obj_find - the object of kind k with key (s, n) under parent.
+ * @buf:    the store
+ * @parent: psf_root(buf) for top-level kinds, the VM for NICs,
+ *          controllers and serial ports
+ * @k:      the kind
+ * @s, @n:  the key: a NAME, or a serial port's number as decimal text
+ * Returns its offset, PSF_ERR_NOTFOUND, or PSF_ERR_BADVALUE (k is no
+ * kind).
+ */
 int ps_obj_find(const void *buf, int parent, enum ps_obj k, const char *s,
 		size_t n);
 
-/* Iterate the objects of kind k under parent: prev < 0 starts; returns
- * the next offset or PSF_ERR_NOTFOUND at the end. */
+/* ps_obj_next - iterate the objects of kind k under parent (as for
+ * ps_obj_find): prev < 0 starts.  Returns the next offset, PSF_ERR_NOTFOUND
+ * at the end (or without the set), PSF_ERR_BADVALUE (k is no kind). */
 int ps_obj_next(const void *buf, int parent, enum ps_obj k, int prev);
 
 /* The key of an object as text (name, or port number), NUL-terminated
@@ -204,22 +213,54 @@ size_t ps_obj_key(const void *buf, int elem, enum ps_obj k, char *out,
 int ps_elem_name(const void *el, size_t n, const char **name,
 		 uint32_t *nlen);
 
-/* Create an object with key (s, n) and default fields.  Returns its
- * offset.  Fails with PS_ERR_BADVALUE (key), PS_ERR_EXISTS. */
+/*
+ * ps_obj_create - a new object with key (s, n), default fields and room
+ * (PS_CFG_ROOM_*); its set is made under parent when missing.
+ * @buf, @cap: the store and its buffer's size
+ * @parent:    as for ps_obj_find
+ * @k:         the kind
+ * @s, @n:     the key: a valid name (ps_check_name), or a serial port's
+ *             number 0-255
+ * @e:         why it failed (may be NULL)
+ * Returns the new object's offset, or PS_ERR_BADVALUE (the key, e->why),
+ * PS_ERR_EXISTS (that key is taken), PSF_ERR_BADVALUE (k is no kind),
+ * PSF_ERR_NOSPACE (cap: the caller discards the buffer).
+ */
 int ps_obj_create(void *buf, size_t cap, int parent, enum ps_obj k,
 		  const char *s, size_t n, struct ps_cfg_err *e);
 
-/* Delete the object at elem (psf_wip_nop).  PS_ERR_INUSE when another
- * element refers to it (a NIC to a network, ...), naming the holder. */
+/*
+ * ps_obj_delete - delete the object at elem (it becomes a pad: nothing
+ * else moves).  Deleting a NIC keeps the VM's pxe-nic on the same NIC.
+ * @buf:   the store
+ * @elem:  an object of kind k
+ * @k:     its kind
+ * @e:     why it failed (may be NULL)
+ * Returns 0, PS_ERR_INUSE (another element refers to it: a NIC to a
+ * network, a profile placed on a server, ...; e->holder names it), or
+ * PSF_ERR_BADVALUE (elem is not of kind k).
+ */
 int ps_obj_delete(void *buf, int elem, enum ps_obj k, struct ps_cfg_err *e);
 
-/* Set a field from text (vlen 0: the empty string, which removes
- * optional strings and references). */
+/*
+ * ps_obj_set - set a field of an object from text, with every check the
+ * field's rules make (see "Errors" above).
+ * @buf, @cap:     the store and its buffer's size
+ * @elem, @k:      the object and its kind
+ * @field, @flen:  the field's keyword (ps_obj_field)
+ * @val, @vlen:    the text (vlen 0: the empty string, which removes an
+ *                 optional string or reference)
+ * @e:             which field, why, who holds a clashing value (may be
+ *                 NULL)
+ * Returns 0, PS_ERR_NOFIELD (no such field for k), or ps_field_parse's
+ * and ps_obj_set_value's errors.
+ */
 int ps_obj_set(void *buf, size_t cap, int elem, enum ps_obj k,
 	       const char *field, size_t flen, const char *val, size_t vlen,
 	       struct ps_cfg_err *e);
 
-/* Set a field from a parsed value, with every check ps_obj_set makes. */
+/* ps_obj_set_value - set field f from a parsed value v, with every check
+ * ps_obj_set makes: 0, or the errors listed under "Errors" above. */
 int ps_obj_set_value(void *buf, size_t cap, int elem, enum ps_obj k,
 		     const struct ps_field *f, const struct ps_value *v,
 		     struct ps_cfg_err *e);

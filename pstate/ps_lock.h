@@ -1,8 +1,8 @@
 /*
  * ps_lock.h - the writers' lock interface with fencing tokens.
  *
- * Freestanding (ps_commit.c).  The semaphore implements it (ps_sem.h,
- * ps_sem_linux.h).
+ * Freestanding (ps_lock_take and ps_lock_drop are in ps_commit.c).  The
+ * semaphore implements it (ps_sem.h, ps_sem_linux.h).
  *
  * Part of libpstate's public interface: "pstate.h" includes every part,
  * and each part also compiles on its own (make firmware checks that).
@@ -71,9 +71,19 @@ struct ps_lock {
 };
 
 /*
- * Hold the lock across several steps (read, edit, commit): commits made
- * while it is held use its token and leave it held.  Without ps_lock_take,
- * ps_commit acquires and releases around its writes.
+ * ps_lock_take - hold the lock across several steps (read, edit, commit):
+ * commits made while it is held use its token and leave it held.  Without
+ * ps_lock_take, ps_commit acquires and releases around its writes.
+ * @l:  ops, ctx, owner and lease_ms set; not held
+ * Returns 0 (l->token and l->held set), PS_ERR_INVAL (l or its ops NULL,
+ * already held), the acquire op's negative error (the semaphore's
+ * PS_SEM_ERR_TIMEOUT, ...), or PS_ERR_LOCK when it failed otherwise.
+ *
+ * ps_lock_drop - release a lock taken by ps_lock_take.
+ * @l:  held
+ * Returns 0, PS_ERR_INVAL (not held), or the release op's error (the
+ * semaphore's PS_SEM_ERR_LOST: the hold had been broken).  l is no longer
+ * held either way.
  */
 int ps_lock_take(struct ps_lock *l);
 int ps_lock_drop(struct ps_lock *l);

@@ -57,7 +57,7 @@ static int key_ok(const char *k)
 static int lock_path(struct ps_sem_sys *s, const struct ps_sem_config *cfg)
 {
 	const char *given = ps__env_or(cfg ? cfg->lock_file : NULL,
-				   "PSTATE_LOCK_FILE");
+				       "PSTATE_LOCK_FILE");
 	const char *key = cfg ? cfg->store_key : NULL;
 	const char *store = cfg ? cfg->store_path : NULL;
 	char dir[400];
@@ -219,7 +219,7 @@ int ps__lockfile_open(struct ps_sem_sys *s, const struct ps_sem_config *cfg,
 	if (rc)
 		return rc;
 	rc = open_lock_file(s, !ps__env_or(cfg ? cfg->lock_file : NULL,
-				       "PSTATE_LOCK_FILE"));
+					   "PSTATE_LOCK_FILE"));
 	if (rc)
 		return rc;
 	s->mode = PS_SEM_MODE_FLOCK;

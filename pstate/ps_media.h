@@ -63,29 +63,56 @@ struct ps_media {
 };
 
 /*
- * (a) Callback backend, freestanding: the caller (BMC firmware) supplies
- * sector I/O functions.  sector_size 0 means PS_SECTOR_SIZE.  Fails with
- * PS_ERR_INVAL for a missing read/write/flush op or a bad sector size.
+ * ps_media_init - (a) the callback backend, freestanding.
+ * @m:           the media to set up (cleared first)
+ * @ops:         the caller's sector I/O (BMC firmware's flash or USB
+ *               driver); read, write and flush are required, close may
+ *               be NULL
+ * @ctx:         passed to every op
+ * @sector_size: bytes per sector, a power of two in 512..4096; 0 means
+ *               PS_SECTOR_SIZE
+ * @sectors:     sectors the media has
+ * Returns 0, or PS_ERR_INVAL (m or ops NULL, an op missing, a bad sector
+ * size).
  */
 int ps_media_init(struct ps_media *m, const struct ps_media_ops *ops,
 		  void *ctx, uint32_t sector_size, uint64_t sectors);
 
-/* Memory backend, freestanding: sectors * sector_size bytes at mem (a RAM
- * disk for tests, benchmarks and firmware simulations). */
+/*
+ * ps_media_init_mem - the memory backend, freestanding: a RAM disk for
+ * tests, benchmarks and firmware simulations.
+ * @m:           the media to set up
+ * @mem:         sectors * sector_size bytes, the caller's, kept as is
+ * @sector_size: as for ps_media_init (0: PS_SECTOR_SIZE)
+ * @sectors:     sectors at mem
+ * Returns 0, or PS_ERR_INVAL (mem NULL, or ps_media_init's reasons).
+ */
 int ps_media_init_mem(struct ps_media *m, void *mem, uint32_t sector_size,
 		      uint64_t sectors);
 
-/* Sector I/O through the backend, with bounds checks and statistics.
- * Beyond the end: PS_ERR_INVAL, nothing transferred. */
+/*
+ * ps_media_read, ps_media_write, ps_media_flush - sector I/O through the
+ * backend, with bounds checks and statistics (m->stats).
+ * @m:    an initialised media
+ * @lba:  first sector (0: the first of the partition or window)
+ * @n:    sectors, at least 1; lba + n must not pass m->sectors
+ * @buf:  n * m->sector_size bytes
+ * Flush makes every completed write durable; on a read-only media it does
+ * nothing and returns 0.  Returns 0, or PS_ERR_INVAL (m or buf NULL, 0
+ * sectors, past the end: nothing transferred), PS_ERR_RDONLY (write on a
+ * read-only media), or the backend's error (a negative code it returned,
+ * PS_ERR_IO for any other failure).
+ */
 int ps_media_read(struct ps_media *m, uint64_t lba, uint32_t n, void *buf);
 int ps_media_write(struct ps_media *m, uint64_t lba, uint32_t n,
 		   const void *buf);
 int ps_media_flush(struct ps_media *m);
 
-/* Release the backend (its close op) and clear m. */
+/* ps_media_close - release the backend (its close op, when it has one)
+ * and clear m.  m may be NULL or already closed. */
 void ps_media_close(struct ps_media *m);
 
-/* Zero the statistics. */
+/* ps_media_stats_reset - zero m->stats. */
 void ps_media_stats_reset(struct ps_media *m);
 
 /* Flags for the Linux backends. */
@@ -123,7 +150,8 @@ int ps_media_drop_cache(struct ps_media *m);
 #endif /* PS_HOSTED */
 
 /*
- * Fault injection (hosted, for tests and benchmarks).  Wraps a lower media;
+ * Fault injection (for tests and benchmarks; freestanding code, so a
+ * firmware simulation can use it too).  Wraps a lower media;
  * sector writes are counted one sector at a time (a multi-sector write is
  * split).  Write number crash_at (1-based) is torn: only its first
  * tear_bytes bytes (a multiple of 64, 0..sector_size) reach the lower
@@ -148,7 +176,16 @@ struct ps_fault {
 	uint8_t sector[PS_SECTOR_SIZE_MAX];  /* scratch for the torn sector */
 };
 
-/* m becomes a media with lower's geometry whose ops go through f. */
+/*
+ * ps_media_init_fault - m becomes a media with lower's geometry whose ops
+ * go through f (freestanding: ps_media_fault.c).
+ * @m:      the media to set up
+ * @f:      crash_at, tear_bytes and fill set by the caller; the counters
+ *          are reset here
+ * @lower:  the media that receives what lands (stays the caller's)
+ * Returns 0, or PS_ERR_INVAL (f or lower NULL, lower's sector size past
+ * PS_SECTOR_SIZE_MAX, tear_bytes not a multiple of 64).
+ */
 int ps_media_init_fault(struct ps_media *m, struct ps_fault *f,
 			struct ps_media *lower);
 

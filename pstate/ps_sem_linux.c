@@ -348,7 +348,8 @@ int ps_sem_sys_open(struct ps_sem_sys *s, const struct ps_sem_config *cfg)
 			 "PSTATE_SEM_MODE must be auto, devmem, sim or flock");
 		return PS_SEM_ERR_INVAL;
 	}
-	pm.bios_file = ps__env_or(cfg ? cfg->bios_file : NULL, "PSTATE_SEM_BIOS");
+	pm.bios_file = ps__env_or(cfg ? cfg->bios_file : NULL,
+				  "PSTATE_SEM_BIOS");
 	pm.shm_file = ps__env_or(cfg ? cfg->shm_file : NULL, "PSTATE_SEM_SHM");
 	if (mode == PS_SEM_MODE_FLOCK)
 		return ps__lockfile_open(s, cfg, "flock mode requested");
@@ -362,7 +363,7 @@ int ps_sem_sys_open(struct ps_sem_sys *s, const struct ps_sem_config *cfg)
 	}
 	if (mode != PS_SEM_MODE_SIM)
 		pm.devmem = ps__env_or(cfg ? cfg->devmem_path : NULL,
-				   "PSTATE_SEM_DEVMEM");
+				       "PSTATE_SEM_DEVMEM");
 	if (mode != PS_SEM_MODE_SIM && !pm.devmem)
 		pm.devmem = "/dev/mem";
 	rc = mem_or_fallback(s, &pm, cfg, mode);

@@ -106,6 +106,13 @@ struct ps_sem_sys {
  * mapped or validated, is an error (not a fallback): a BMC that publishes
  * a semaphore may be writing, and ignoring it would trample its updates.
  * On error, ps_sem_sys_describe still says what went wrong.
+ * @s:    filled (cleared first); closed with ps_sem_sys_close
+ * @cfg:  struct ps_sem_config (NULL: the environment only)
+ * Returns 0, or PS_SEM_ERR_INVAL (s NULL, an unknown mode, a store key
+ * that is not [0-9A-Za-z_.-]{1,64}, a simulation with one file only),
+ * PS_SEM_ERR_BADMARKER, PS_SEM_ERR_BADSEM, PS_SEM_ERR_RANGE (the marker or
+ * the semaphore is invalid, or outside what can be mapped), PS_SEM_ERR_PERM
+ * (no permission, or an unsafe lock directory or file), PS_SEM_ERR_IO.
  */
 int ps_sem_sys_open(struct ps_sem_sys *s, const struct ps_sem_config *cfg);
 void ps_sem_sys_close(struct ps_sem_sys *s);
@@ -113,7 +120,8 @@ void ps_sem_sys_close(struct ps_sem_sys *s);
 /* One line for `info`: backend, addresses, BMC policy, or the fallback. */
 const char *ps_sem_sys_describe(const struct ps_sem_sys *s);
 
-/* The semaphore's current state; PS_SEM_ERR_INVAL in flock mode. */
+/* The semaphore's current state into st: 0, or PS_SEM_ERR_INVAL (not
+ * opened, or flock mode: no shared state). */
 int ps_sem_sys_peek(const struct ps_sem_sys *s, struct ps_sem_state *st);
 
 /* ps_lock_ops over a struct ps_sem_sys (ctx); acquire waits timeout_ms. */
@@ -133,7 +141,8 @@ struct ps_sem_sim_opts {
  * Create (or atomically replace, by rename) a simulated BIOS window file
  * and BMC shared-memory file: the marker with the right checksum pointing
  * at a free, zeroed semaphore.  Processes that still map an old pair keep
- * the old files.
+ * the old files.  Returns 0, PS_SEM_ERR_INVAL (a file name NULL, an
+ * offset unaligned or outside its file, bad flags), PS_SEM_ERR_IO.
  */
 int ps_sem_sim_create(const char *bios_file, const char *shm_file,
 		      const struct ps_sem_sim_opts *o);

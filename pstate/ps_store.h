@@ -172,14 +172,23 @@ struct ps_store;
 /* The functions of the store handle are hosted only. */
 #if PS_HOSTED
 /*
- * Open the store on m (not owned: the caller closes it after the store):
- * reads the newest valid slot into memory.  Returns NULL with *err set
- * (when err is not NULL) on failure.
+ * ps_store_open - open the store on m: the newest valid slot is read into
+ * memory (a buffer of the slot capacity).
+ * @m:    an open media, not owned: the caller closes it after the store
+ * @err:  set to 0 or the error (may be NULL)
+ * Returns the handle, or NULL with *err: PS_ERR_INVAL (m NULL),
+ * PS_ERR_NOMEM, or ps_read's errors (PS_ERR_NOSTORE, PS_ERR_SUPERBLOCK,
+ * PS_ERR_GEOMETRY, PS_ERR_NOSLOT, PS_ERR_IO, PS_ERR_CONFLICT).
+ *
+ * ps_store_close - free the handle (s may be NULL); the media stays open.
  */
 struct ps_store *ps_store_open(struct ps_media *m, int *err);
 void ps_store_close(struct ps_store *s);
 
-/* Re-read the newest store from media (after a conflict). */
+/* ps_store_refresh - read the newest store from media again (after a
+ * conflict).  Returns 0, PS_ERR_INVAL (s NULL), or ps_store_open's errors;
+ * after an error the handle's store is not usable until a refresh
+ * succeeds. */
 int ps_store_refresh(struct ps_store *s);
 
 /* The store in memory (valid PSF) and its length and generation. */
@@ -216,13 +225,18 @@ struct ps_txn {
 	uint64_t base;
 };
 
+/* ps_txn_begin - a private copy of s's store in t (t->buf, cap bytes,
+ * zero past the store).  Returns 0, PS_ERR_INVAL (s or t NULL, no store),
+ * PS_ERR_NOMEM. */
 int ps_txn_begin(struct ps_store *s, struct ps_txn *t);
 
 /*
  * Finish the CRCs, check the store (psf_check_full), commit it, free the
  * buffer.  PS_ERR_CONFLICT when the media's newest generation is no longer
  * t->base (the handle keeps its old state: ps_store_refresh, redo).  On
- * success the handle holds the new store.
+ * success the handle holds the new store.  Errors: PS_ERR_INVAL (t not
+ * begun), PS_ERR_CONFLICT, the format's PSF_ERR_* (the edited store is not
+ * valid), or ps_commit's errors; the buffer is freed either way.
  */
 int ps_txn_commit(struct ps_txn *t);
 
