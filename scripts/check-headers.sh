@@ -104,5 +104,5 @@ for s in core host; do
 done
 
 [ $fail -eq 0 ] || exit 1
-echo "check-headers: $n public headers compile alone (-ffreestanding with$(
-    for cc in $compilers; do printf ' %s' "$cc"; done), hosted-only calls hidden, pstate.h's file map matches pstate.mk"
+echo "check-headers: $n public headers compile alone (-ffreestanding:$(
+    for cc in $compilers; do printf ' %s' "$cc"; done)), hosted-only calls hidden, pstate.h's file map matches pstate.mk"
