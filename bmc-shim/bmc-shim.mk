@@ -48,6 +48,8 @@ MODULE_FIRMWARE  += firmware-bmc-shim
 MODULE_INSTALL   += install-bmc-shim
 
 $(BUILD)/fuzz/fuzz_oem: FUZZ_EXTRA := $(BMC_SRC) $(PSTATE_CORE) -Ibmc-shim
+# Compiled with the fuzz target (no .d files): rebuilt when these change.
+$(BUILD)/fuzz/fuzz_oem: $(BMC_SRC) $(BMC_HDRS) $(PSTATE_CORE) $(PSTATE_HDRS)
 
 .PHONY: firmware-bmc-shim install-bmc-shim
 firmware-bmc-shim:
