@@ -167,8 +167,15 @@ struct ps_value {
 	uint8_t b[PS_CFG_VALUE_MAX];
 };
 
-/* Kind names ("vm", "network", "image", "reservation", "profile", "nic",
- * "controller", "serial-port") and their fields. */
+/*
+ * ps_obj_name - a kind's name ("vm", "network", "image", "reservation",
+ * "profile", "nic", "controller", "serial-port", "server"); "?" for a
+ * value that is no kind.
+ * ps_obj_fields - its field table (ends with a NULL name), NULL for no
+ * kind.
+ * ps_obj_field - its field whose keyword is (name, len), compared without
+ * case; NULL when it has none.
+ */
 const char *ps_obj_name(enum ps_obj k);
 const struct ps_field *ps_obj_fields(enum ps_obj k);
 const struct ps_field *ps_obj_field(enum ps_obj k, const char *name,

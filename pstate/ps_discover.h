@@ -105,23 +105,37 @@ struct ps_disc_opts {
 };
 
 #if PS_HOSTED
-/* Phase 1: enumerate and order; no device node is opened.  Fills res
- * (every candidate with status NOT_PROBED or NO_BLOCK). */
+/*
+ * ps_disc_enumerate - phase 1: enumerate and order; no device node is
+ * opened.
+ * @opts:         NULL: the defaults (struct ps_disc_opts)
+ * @res:          cleared, then every candidate with status NOT_PROBED or
+ *                NO_BLOCK, in priority order
+ * @err, @errlen: a one-line message on failure (err may be NULL)
+ * Returns 0, PS_DISC_EUSB (libusb failed), or PS_DISC_ECONF (the
+ * port-priority file is unreadable or invalid).
+ *
+ * ps_disc_probe - phase 2: probe the enumerated candidates in order (up
+ * to the first valid one, or all with opts->scan_all); each candidate's
+ * status, code and reason say what was found.
+ * Returns 0 with res->chosen >= 0, or PS_DISC_ENONE (no candidate holds a
+ * valid store; err says how many were scanned).
+ *
+ * ps_disc_scan - both phases: their errors.
+ */
 int ps_disc_enumerate(const struct ps_disc_opts *opts,
 		      struct ps_disc_result *res, char *err, size_t errlen);
-
-/* Phase 2: probe the enumerated candidates in order. */
 int ps_disc_probe(const struct ps_disc_opts *opts, struct ps_disc_result *res,
 		  char *err, size_t errlen);
-
-/* Both phases.  0 with res->chosen >= 0, or PS_DISC_E* (ps_errors.h). */
 int ps_disc_scan(const struct ps_disc_opts *opts, struct ps_disc_result *res,
 		 char *err, size_t errlen);
 
 const char *ps_disc_status_name(enum ps_disc_status s);
 const char *ps_port_kind_name(enum ps_port_kind k);
 
-/* One line per candidate, as `psctl scan` prints them. */
+/* One line per candidate, as `psctl scan` prints them, into buf (len
+ * bytes, NUL-terminated).  Returns the length snprintf would have
+ * written. */
 int ps_disc_format(const struct ps_disc_cand *c, char *buf, size_t len);
 
 /*

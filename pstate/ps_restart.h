@@ -39,6 +39,7 @@ extern "C" {
  *
  * ps_restart_log_append: one entry at the end of the log (created with
  * the policy when missing), the oldest dropped past PSF_RESTART_LOG_MAX.
+ * Returns 0, or ps_obj_set_value's errors (PSF_ERR_NOSPACE: cap).
  */
 struct ps_restart_policy {
 	const char *consistency, *boot;
