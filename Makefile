@@ -138,6 +138,8 @@ fuzz-smoke: $(FUZZ_BINS)
 # ---------------------------------------------------------------- firmware
 firmware:
 	@FORMAT_CORE="$(FORMAT_CORE)" scripts/firmware-size.sh
+	@PSTATE_CORE="$(PSTATE_CORE)" PSTATE_HOST="$(PSTATE_HOST)" \
+		scripts/check-headers.sh
 	@$(if $(strip $(MODULE_FIRMWARE)),$(MAKE) --no-print-directory $(MODULE_FIRMWARE),true)
 
 # ---------------------------------------------------------------- bench
@@ -189,7 +191,7 @@ install: all
 	install -m 644 $(BUILD)/opt/libpsf.a $(BUILD)/opt/libpsf-tree.a \
 		$(BUILD)/opt/libpstate.a $(DESTDIR)$(PREFIX)/lib
 	install -m 644 format/psf.h format/psf_env.h format/psf_schema.h \
-		format/psf_tree.h pstate/pstate.h \
+		format/psf_tree.h $(PSTATE_PUBLIC_HDRS) \
 		$(DESTDIR)$(PREFIX)/include/pstate
 	install -m 755 $(BUILD)/opt/psftool $(BUILD)/opt/psctl \
 		$(DESTDIR)$(PREFIX)/bin

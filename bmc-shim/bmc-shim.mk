@@ -30,7 +30,8 @@ $(BMC_UNIT): CMOCKA_LIBS := $(BUILD)/san/libbmcshim.a \
 # format core and the store parts it uses with -fPIC.
 BMC_SIM_SO  := $(BUILD)/opt/bmc-shim/bmc_sim.so
 BMC_SIM_SRC := bmc-shim/sim/bmc_sim.c $(BMC_SRC) $(FORMAT_CORE) \
-	$(PSTATE_CORE) pstate/ps_sem_linux.c pstate/ps_part.c
+	$(PSTATE_CORE) pstate/ps_sem_linux.c pstate/ps_lockfile.c \
+	pstate/ps_part.c
 $(BMC_SIM_SO): $(BMC_SIM_SRC) $(BMC_HDRS) $(FORMAT_HDRS) $(PSTATE_HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(WARN) $(DEFS) -D_DEFAULT_SOURCE $(INC) -Ibmc-shim \
@@ -47,6 +48,8 @@ MODULE_FIRMWARE  += firmware-bmc-shim
 MODULE_INSTALL   += install-bmc-shim
 
 $(BUILD)/fuzz/fuzz_oem: FUZZ_EXTRA := $(BMC_SRC) $(PSTATE_CORE) -Ibmc-shim
+# Compiled with the fuzz target (no .d files): rebuilt when these change.
+$(BUILD)/fuzz/fuzz_oem: $(BMC_SRC) $(BMC_HDRS) $(PSTATE_CORE) $(PSTATE_HDRS)
 
 .PHONY: firmware-bmc-shim install-bmc-shim
 firmware-bmc-shim:

@@ -109,31 +109,6 @@ static int find_named(const void *buf, enum ps_obj k, const char *s,
 	return ps_obj_find(buf, psf_root(buf), k, s, n);
 }
 
-/* The profile this host carries (BMC_STATE / BMC_HOST_PROFILE). */
-static int host_profile(const void *buf)
-{
-	uint32_t len;
-	const char *name = ps_host_profile(buf, &len);
-
-	return name ? find_named(buf, PS_OBJ_PROFILE, name, len)
-		    : PSF_ERR_NOTFOUND;
-}
-
-/* The profile a VM carries (its PROFILE_REF). */
-static int vm_profile(const void *buf, const char *vm, size_t n)
-{
-	int el = find_named(buf, PS_OBJ_VM, vm, n);
-	uint32_t len;
-	const char *name;
-
-	if (el < 0)
-		return el;
-	name = psf_child_payload(buf, el, PSF_PROFILE_REF, &len);
-	if (!name || !len)
-		return PSF_ERR_NOTFOUND;
-	return find_named(buf, PS_OBJ_PROFILE, name, len);
-}
-
 static uint8_t read_pull(struct bmc_shim *s, struct args *a)
 {
 	uint8_t kind;
@@ -141,14 +116,14 @@ static uint8_t read_pull(struct bmc_shim *s, struct args *a)
 	if (take_u8(a, &kind))
 		return BMC_CC_BAD_LENGTH;
 	if (kind == PSF_TARGET_PHYSICAL && a->pos == a->n)
-		return span_of(s, host_profile(s->store));
+		return span_of(s, ps_profile_of(s->store, kind, NULL, 0));
 	if (kind != PSF_TARGET_VM)
 		return BMC_CC_INVALID_DATA;
 	if (a->n - a->pos < 1 || a->n - a->pos > NAME_MAX_LEN)
 		return BMC_CC_INVALID_DATA;
-	return span_of(s, vm_profile(s->store,
-				     (const char *)a->p + a->pos,
-				     a->n - a->pos));
+	return span_of(s, ps_profile_of(s->store, kind,
+					(const char *)a->p + a->pos,
+					a->n - a->pos));
 }
 
 /* Append one serial mapping to the result: [vm_len][vm][port u16]
@@ -268,38 +243,6 @@ static int elem_bytes_ok(const uint8_t *p, size_t elen)
 	return psf_le32(p + 4) == elen - PSF_STRUCT_HDR;
 }
 
-/* The NAME child among a container's direct children, in raw bytes. */
-static void elem_name(const uint8_t *p, size_t elen, const char **name,
-		      uint32_t *nlen)
-{
-	size_t off = PSF_CONTAINER_HDR;
-
-	*name = NULL;
-	*nlen = 0;
-	if (!PSF_SIG_IS_CONTAINER(psf_le32(p)))
-		return;
-	while (elen - off >= PSF_STRUCT_HDR) {
-		uint32_t sig = psf_le32(p + off);
-		size_t len;
-
-		if (PSF_SIG_IS_CONTAINER(sig)) {
-			if (elen - off < PSF_CONTAINER_HDR)
-				return;
-			len = PSF_CONTAINER_HDR + (size_t)psf_le32(p + off + 8);
-		} else {
-			len = PSF_STRUCT_HDR + (size_t)psf_le32(p + off + 4);
-		}
-		if (len > elen - off)
-			return;
-		if (sig == PSF_NAME) {
-			*name = (const char *)p + off + PSF_STRUCT_HDR;
-			*nlen = (uint32_t)(len - PSF_STRUCT_HDR);
-			return;
-		}
-		off += len;
-	}
-}
-
 /*
  * Put element bytes under parent: before the child it replaces (same
  * signature, and same NAME for a named container), which becomes a pad,
@@ -314,7 +257,7 @@ static int put_element(void *buf, size_t cap, int parent, const uint8_t *el,
 	const char *name;
 	int old, off;
 
-	elem_name(el, elen, &name, &nlen);
+	ps_elem_name(el, elen, &name, &nlen);
 	old = name ? psf_find_named(buf, parent, sig, PSF_NAME, name, nlen)
 		   : psf_find_child(buf, parent, sig);
 	off = psf_insert(buf, cap, parent, old, PSF_PAD, NULL,

@@ -94,6 +94,10 @@ int hv_dom_flatten(xmlDocPtr doc, const void *buf, const struct hv_mapcfg *c,
 int hv_dom_apply(xmlDocPtr doc, const struct hv_kv *m, const char *uuid,
 		 const void *buf, const struct hv_mapcfg *c, const char **why);
 
+/* The domain's inactive XML (what a define changes), parsed; NULL when
+ * libvirt or the parser fails. */
+xmlDocPtr hv_dom_doc(virDomainPtr dom);
+
 /* A fresh domain document for a new VM (name and UUID only). */
 xmlDocPtr hv_dom_skeleton(const struct hv_mapcfg *c);
 

@@ -11,20 +11,6 @@
 
 #include "hv_sync.h"
 
-/* The domain's inactive XML, parsed. */
-xmlDocPtr sync_dom_doc(virDomainPtr dom)
-{
-	char *xml = virDomainGetXMLDesc(dom, VIR_DOMAIN_XML_INACTIVE);
-	xmlDocPtr doc;
-
-	if (!xml)
-		return NULL;
-	doc = xmlReadMemory(xml, (int)strlen(xml), "domain.xml", NULL,
-			    XML_PARSE_NONET | XML_PARSE_NOBLANKS);
-	free(xml);
-	return doc;
-}
-
 static int define_doc(struct pass *ps, struct pair *p, xmlDocPtr doc)
 {
 	xmlChar *xml = NULL;
@@ -68,7 +54,7 @@ static int set_autostart(struct pass *ps, struct pair *p, const char *power)
  * the new synced record. */
 static int reread(struct pass *ps, struct pair *p)
 {
-	xmlDocPtr doc = sync_dom_doc(p->dom);
+	xmlDocPtr doc = hv_dom_doc(p->dom);
 
 	if (!doc) {
 		hv_log(HV_ERR, "vm '%s': reading back the definition: %s",

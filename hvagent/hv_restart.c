@@ -121,25 +121,12 @@ static int target_map(const void *buf, uint32_t len, const struct rs *r,
 	return rc;
 }
 
-static xmlDocPtr inactive_doc(virDomainPtr dom)
-{
-	char *xml = virDomainGetXMLDesc(dom, VIR_DOMAIN_XML_INACTIVE);
-	xmlDocPtr doc;
-
-	if (!xml)
-		return NULL;
-	doc = xmlReadMemory(xml, (int)strlen(xml), "domain.xml", NULL,
-			    XML_PARSE_NONET | XML_PARSE_NOBLANKS);
-	free(xml);
-	return doc;
-}
-
 /* The domain's boot disk pointed at the image (defined), no lock held. */
 static int point_disk(struct rs *r, virDomainPtr dom, const void *buf,
 		      uint32_t len)
 {
 	struct hv_kv want, l;
-	xmlDocPtr doc = inactive_doc(dom);
+	xmlDocPtr doc = hv_dom_doc(dom);
 	char key[160], uuid[37];
 	const char *why = "cannot read the domain's XML";
 	xmlChar *xml = NULL;

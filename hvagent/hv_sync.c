@@ -126,7 +126,7 @@ static int read_libvirt(struct pass *ps)
 			continue;
 		}
 		p->dom = doms[i];
-		p->doc = sync_dom_doc(p->dom);
+		p->doc = hv_dom_doc(p->dom);
 		if (!p->doc) {
 			hv_log(HV_ERR, "domain %s: cannot read its XML: %s",
 			       p->uuids, virGetLastErrorMessage());

@@ -82,8 +82,6 @@ static inline int same(const char *a, const char *b)
 int sync_find_moves(struct pass *ps);
 void sync_plan_pair(struct pass *ps, struct pair *p);
 
-/* hv_apply.c: the domain's inactive XML, parsed (NULL: libvirt error). */
-xmlDocPtr sync_dom_doc(virDomainPtr dom);
 /* The old domain of a moved identity stopped and undefined, before any
  * define; failures mark the pair failed. */
 void sync_release_old(struct pass *ps, struct pair *p);

@@ -6,9 +6,10 @@ HV_CFLAGS  := $(shell pkg-config --cflags $(HV_PKGS) 2>/dev/null || echo -I/usr/
 HV_LIBS    := $(shell pkg-config --libs $(HV_PKGS) 2>/dev/null || echo -lvirt -lxml2)
 HV_LIB_SRC := hvagent/hv_kv.c hvagent/hv_log.c hvagent/hv_conf.c \
               hvagent/hv_map_store.c hvagent/hv_map_dom.c \
+              hvagent/hv_dom_xml.c hvagent/hv_dom_apply.c \
               hvagent/hv_state.c hvagent/hv_sync.c hvagent/hv_plan.c \
               hvagent/hv_apply.c hvagent/hv_writeback.c hvagent/hv_restart.c
-HV_HDRS    := hvagent/hv.h hvagent/hv_sync.h
+HV_HDRS    := hvagent/hv.h hvagent/hv_sync.h hvagent/hv_dom.h
 # Objects go to build/FLAVOUR/hvagent-obj/: build/FLAVOUR/hvagent is the
 # binary.
 hv_objs = $(patsubst hvagent/%.c,$(BUILD)/$(1)/hvagent-obj/%.o,$(2))
@@ -50,7 +51,8 @@ $(BENCH_HVAGENT): $(BUILD)/opt/bench/bench_hvagent.o $(HV_OPT_OBJS) $(call ALL_L
 # the fuzzer: its mapping sources and the edit layer they call, compiled
 # with the fuzz target (so no .d files: the headers are listed).
 FUZZ_HV_SRC := hvagent/hv_kv.c hvagent/hv_log.c hvagent/hv_map_store.c \
-	hvagent/hv_map_dom.c hvagent/hv_state.c $(PSTATE_CORE)
+	hvagent/hv_map_dom.c hvagent/hv_dom_xml.c hvagent/hv_dom_apply.c \
+	hvagent/hv_state.c $(PSTATE_CORE)
 $(BUILD)/fuzz/fuzz_hvagent: FUZZ_EXTRA := $(FUZZ_HV_SRC) -Ihvagent $(HV_CFLAGS) $(HV_LIBS)
 $(BUILD)/fuzz/fuzz_hvagent: $(FUZZ_HV_SRC) $(HV_HDRS) $(PSTATE_HDRS)
 

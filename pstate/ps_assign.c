@@ -9,18 +9,11 @@ static void holder_target(const void *buf, int prof, struct ps_cfg_err *e)
 {
 	uint32_t len;
 	const char *t = ps__str_of(buf, prof, PSF_TARGET, &len);
-	struct sb s;
 
-	if (!e)
-		return;
-	ps__sb_init(&s, e->holder, sizeof(e->holder));
-	if (ps__rec_uint(buf, prof, PSF_PROFILE_CONFIG, PSF_PROC_TARGET_KIND, 1) ==
-	    PSF_TARGET_VM)
-		ps__sb_str(&s, "vm '");
-	else
-		ps__sb_put(&s, "'", 1);
-	ps__sb_put(&s, t ? t : "", len > 80 ? 80 : len);
-	ps__sb_put(&s, "'", 1);
+	ps__holder_quoted(e, ps__rec_uint(buf, prof, PSF_PROFILE_CONFIG,
+					  PSF_PROC_TARGET_KIND, 1) ==
+				     PSF_TARGET_VM ? "vm '" : "'",
+			  t ? t : "", len);
 }
 
 static void value_mac(struct ps_cfg_err *e, const uint8_t *m)

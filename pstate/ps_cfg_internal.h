@@ -1,6 +1,7 @@
 /*
  * ps_cfg_internal.h - shared between the sources of the configuration
- * edit layer (pstate.h section 10) and the profile code only; never
+ * edit layer (ps_config.h and the headers of targets, profiles, serial
+ * ports and restarts) and the profile code only; never
  * installed.  Freestanding: the format core and psf_env.h only.
  *
  * Names are ps__*: these functions are linked into firmware beside the
@@ -47,10 +48,17 @@ void ps__rec_bytes(const void *buf, int elem, uint32_t rec, uint32_t off,
 		   void *dst, uint32_t n);
 uint64_t ps__rec_uint(const void *buf, int elem, uint32_t rec, uint32_t off,
 		      uint32_t w);
+/* e->holder = what, then (s not NULL) s[0..n), at most 80 bytes of it,
+ * and a closing quote: "profile 'p'", "vm 'v'", "this host" (s NULL). */
+void ps__holder_quoted(struct ps_cfg_err *e, const char *what,
+		       const char *s, uint32_t n);
 /* e cleared, e->field = field (e may be NULL). */
 void ps__err_init(struct ps_cfg_err *e, const char *field);
 /* e->why = why (e may be NULL); returns code. */
 int ps__fail(struct ps_cfg_err *e, int code, const char *why);
+/* The same, with e->field = field. */
+int ps__fail_at(struct ps_cfg_err *e, int code, const char *field,
+		const char *why);
 /* The VM above an element under a VM (NIC, controller, serial port). */
 int ps__vm_of(const void *buf, int elem);
 
@@ -119,8 +127,17 @@ int ps__need_container(void *buf, size_t cap, int elem, uint32_t sig);
 /* ps_obj.c */
 
 int ps__port_of(const void *buf, int elem);
-/* e->holder = "nic 'eth0' of vm 'web1'": kind and key of elem, and of its
- * VM when it lies under one (vm >= 0). */
+/* The serial port of the VM at vm whose guest port number is port, or
+ * PSF_ERR_NOTFOUND. */
+int ps__serial_at(const void *buf, int vm, uint64_t port);
+/* The serial port (not self) that maps concentrator port, with its VM in
+ * *vm (vm may be NULL), or -1: a concentrator port is mapped at most once
+ * in the whole store (ps_obj_set.c). */
+int ps__conc_mapper(const void *buf, int self, uint16_t port, int *vm);
+/* "nic 'eth0' of vm 'web1'": kind and key of elem, and of its VM when it
+ * lies under one (vm >= 0); into s, or into e->holder. */
+void ps__sb_who(struct sb *s, const void *buf, int elem, enum ps_obj k,
+		int vm);
 void ps__holder_of(const void *buf, int elem, enum ps_obj k, int vm,
 		   struct ps_cfg_err *e);
 /* Who refers to the object (kind k, name s): 1 with e->holder set, or 0. */
@@ -139,6 +156,11 @@ int ps__server_used(const void *buf, int server, struct ps_cfg_err *e);
 
 /* Identities that must be unique among VMs and profiles. */
 enum ident { ID_UUID, ID_MAC, ID_SERIAL, ID_WWN };
+/* Their field keywords ("uuid", "mac", "serial", "wwn"), by enum ident. */
+extern const char *const ps__id_field[];
+/* The value (kind, v, n) as text: a UUID, MAC or WWN formatted, a serial
+ * number as its bytes. */
+void ps__sb_id(struct sb *s, enum ident kind, const uint8_t *v, uint32_t n);
 
 /* Who is asking: the element whose old value is being replaced (skipped),
  * and the VM or profile the new value belongs to. */

@@ -24,23 +24,30 @@ static void say(struct chk *k, struct sb *s)
 		k->fn(k->ctx, s->p);
 }
 
-/* "kind 'key'" or "kind 'key' of vm 'vm'" into s. */
-static void sb_who(struct sb *s, const void *buf, int el, enum ps_obj k,
-		   int vm)
-{
-	char key[PS_CFG_NAME_MAX + 1];
+/* A problem line in m (CHK_LINE bytes) starts "WHO: ": the object el of
+ * kind under vm (see ps__sb_who), or the root for kind < 0. */
+#define CHK_LINE 256u
 
-	ps__sb_str(s, ps__kinds[k].name);
-	ps__sb_put(s, " '", 2);
-	ps_obj_key(buf, el, k, key, sizeof(key));
-	ps__sb_str(s, key);
-	ps__sb_put(s, "'", 1);
-	if (vm >= 0) {
-		ps__sb_str(s, " of vm '");
-		ps_obj_key(buf, vm, PS_OBJ_VM, key, sizeof(key));
-		ps__sb_str(s, key);
-		ps__sb_put(s, "'", 1);
-	}
+static void begin(struct sb *s, char *m, const void *buf, int el, int kind,
+		  int vm)
+{
+	ps__sb_init(s, m, CHK_LINE);
+	if (kind < 0)
+		ps__sb_str(s, "root");
+	else
+		ps__sb_who(s, buf, el, (enum ps_obj)kind, vm);
+	ps__sb_put(s, ": ", 2);
+}
+
+/* "WHO: WHAT is LEN bytes, " */
+static void begin_len(struct sb *s, char *m, const void *buf, int el,
+		      int kind, int vm, const char *what, uint32_t len)
+{
+	begin(s, m, buf, el, kind, vm);
+	ps__sb_str(s, what);
+	ps__sb_str(s, " is ");
+	ps__sb_u64(s, len);
+	ps__sb_str(s, " bytes, ");
 }
 
 /* Keywords of the core children that may appear once per parent. */
@@ -89,7 +96,7 @@ static void chk_shape(struct chk *k, int el, int kind, int vm)
 	const struct ps_field *f;
 	const char *nm;
 	uint32_t len, step;
-	char m[256];
+	char m[CHK_LINE];
 	struct sb s;
 	int c, d;
 
@@ -106,12 +113,8 @@ static void chk_shape(struct chk *k, int el, int kind, int vm)
 				break;
 		/* Report a repeated child once, at its first copy. */
 		if (d >= 0 && psf_find_child(buf, el, sig) == c) {
-			ps__sb_init(&s, m, sizeof(m));
-			if (kind < 0)
-				ps__sb_str(&s, "root");
-			else
-				sb_who(&s, buf, el, (enum ps_obj)kind, vm);
-			ps__sb_str(&s, ": more than one ");
+			begin(&s, m, buf, el, kind, vm);
+			ps__sb_str(&s, "more than one ");
 			ps__sb_str(&s, nm);
 			say(k, &s);
 		}
@@ -121,13 +124,8 @@ static void chk_shape(struct chk *k, int el, int kind, int vm)
 		if (step && kind >= 0) {
 			psf_payload(buf, c, &len);
 			if (len % step) {
-				ps__sb_init(&s, m, sizeof(m));
-				sb_who(&s, buf, el, (enum ps_obj)kind, vm);
-				ps__sb_str(&s, ": ");
-				ps__sb_str(&s, nm);
-				ps__sb_str(&s, " is ");
-				ps__sb_u64(&s, len);
-				ps__sb_str(&s, " bytes, not a multiple of ");
+				begin_len(&s, m, buf, el, kind, vm, nm, len);
+				ps__sb_str(&s, "not a multiple of ");
 				ps__sb_u64(&s, step);
 				say(k, &s);
 			}
@@ -140,13 +138,8 @@ static void chk_shape(struct chk *k, int el, int kind, int vm)
 			    len < (uint32_t)f->off + f->width)
 				break;
 		if (f->name) {
-			ps__sb_init(&s, m, sizeof(m));
-			sb_who(&s, buf, el, (enum ps_obj)kind, vm);
-			ps__sb_str(&s, ": ");
-			ps__sb_str(&s, nm);
-			ps__sb_str(&s, " is ");
-			ps__sb_u64(&s, len);
-			ps__sb_str(&s, " bytes, cut inside field ");
+			begin_len(&s, m, buf, el, kind, vm, nm, len);
+			ps__sb_str(&s, "cut inside field ");
 			ps__sb_str(&s, f->name);
 			say(k, &s);
 		}
@@ -157,7 +150,7 @@ static void chk_shape(struct chk *k, int el, int kind, int vm)
 static void chk_set(struct chk *k, int parent, enum ps_obj kind, int vm)
 {
 	const void *buf = k->buf;
-	char m[256], key[PS_CFG_NAME_MAX + 1];
+	char m[CHK_LINE], key[PS_CFG_NAME_MAX + 1];
 	const char *why, *p, *q;
 	uint32_t len, qlen;
 	struct sb s;
@@ -172,9 +165,8 @@ static void chk_set(struct chk *k, int parent, enum ps_obj kind, int vm)
 			if (p && ps_check_name(p, len, &why) == 0)
 				why = NULL;
 			if (why) {
-				ps__sb_init(&s, m, sizeof(m));
-				sb_who(&s, buf, el, kind, vm);
-				ps__sb_str(&s, ": invalid name: ");
+				begin(&s, m, buf, el, (int)kind, vm);
+				ps__sb_str(&s, "invalid name: ");
 				ps__sb_str(&s, why);
 				say(k, &s);
 			}
@@ -208,27 +200,33 @@ static void chk_set(struct chk *k, int parent, enum ps_obj kind, int vm)
 	}
 }
 
-/* A reference string of el (kind, under vm) that names no object. */
-static void chk_ref(struct chk *k, int el, enum ps_obj kind, int vm,
-		    uint32_t sig, enum ps_obj to, const char *field)
+/* A reference string sig of at, which belongs to el (kind, under vm),
+ * that names no object of kind to. */
+static void chk_ref_at(struct chk *k, int el, enum ps_obj kind, int vm,
+		       int at, uint32_t sig, enum ps_obj to,
+		       const char *field)
 {
 	const void *buf = k->buf;
 	uint32_t len;
-	const char *p = ps__str_of(buf, el, sig, &len);
-	char m[256];
+	const char *p = ps__str_of(buf, at, sig, &len);
+	char m[CHK_LINE];
 	struct sb s;
 
 	if (!p || ps_obj_find(buf, psf_root(buf), to, p, len) >= 0)
 		return;
-	ps__sb_init(&s, m, sizeof(m));
-	sb_who(&s, buf, el, kind, vm);
-	ps__sb_str(&s, ": ");
+	begin(&s, m, buf, el, (int)kind, vm);
 	ps__sb_str(&s, field);
 	ps__sb_str(&s, " '");
 	ps__sb_put(&s, p, len > 80 ? 80 : len);
 	ps__sb_str(&s, "': no such ");
 	ps__sb_str(&s, ps__kinds[to].name);
 	say(k, &s);
+}
+
+static void chk_ref(struct chk *k, int el, enum ps_obj kind, int vm,
+		    uint32_t sig, enum ps_obj to, const char *field)
+{
+	chk_ref_at(k, el, kind, vm, el, sig, to, field);
 }
 
 /* The VM's restart policy: images that exist, whole log entries. */
@@ -241,31 +239,16 @@ static void chk_policy(struct chk *k, int vm)
 	const void *buf = k->buf;
 	int c = psf_find_child(buf, vm, PSF_RESTART_POLICY);
 	uint32_t len, i;
-	const char *p;
-	char m[256];
+	char m[CHK_LINE];
 	struct sb s;
 
-	for (i = 0; c >= 0 && i < 2; i++) {
-		p = ps__str_of(buf, c, refs[i].sig, &len);
-		if (!p || ps_obj_find(buf, psf_root(buf), PS_OBJ_IMAGE, p,
-				      len) >= 0)
-			continue;
-		ps__sb_init(&s, m, sizeof(m));
-		sb_who(&s, buf, vm, PS_OBJ_VM, -1);
-		ps__sb_str(&s, ": ");
-		ps__sb_str(&s, refs[i].field);
-		ps__sb_str(&s, " '");
-		ps__sb_put(&s, p, len > 80 ? 80 : len);
-		ps__sb_str(&s, "': no such image");
-		say(k, &s);
-	}
+	for (i = 0; c >= 0 && i < 2; i++)
+		chk_ref_at(k, vm, PS_OBJ_VM, -1, c, refs[i].sig, PS_OBJ_IMAGE,
+			   refs[i].field);
 	if (c >= 0 && psf_child_payload(buf, c, PSF_RESTART_LOG, &len) &&
 	    len % PSF_RLOG_LEN) {
-		ps__sb_init(&s, m, sizeof(m));
-		sb_who(&s, buf, vm, PS_OBJ_VM, -1);
-		ps__sb_str(&s, ": restart-log is ");
-		ps__sb_u64(&s, len);
-		ps__sb_str(&s, " bytes, not a multiple of 16");
+		begin_len(&s, m, buf, vm, PS_OBJ_VM, -1, "restart-log", len);
+		ps__sb_str(&s, "not a multiple of 16");
 		say(k, &s);
 	}
 }
@@ -281,31 +264,20 @@ struct id_pair {
 static void sb_id_who(struct sb *s, const void *buf, const struct ps__id *o)
 {
 	if (o->el >= 0)
-		sb_who(s, buf, o->el, PS_OBJ_NIC, o->owner);
+		ps__sb_who(s, buf, o->el, PS_OBJ_NIC, o->owner);
 	else
-		sb_who(s, buf, o->owner, o->owner_kind, -1);
+		ps__sb_who(s, buf, o->owner, o->owner_kind, -1);
 }
 
+/* "mac 02:00:00:00:00:01", "serial 'S1'". */
 static void sb_id(struct sb *s, const struct ps__id *a)
 {
-	static const char *const idn[] = { "uuid", "mac", "serial", "wwn" };
-	char t[40];
+	int q = a->kind == ID_SERIAL;
 
-	ps__sb_str(s, idn[a->kind]);
-	ps__sb_put(s, " ", 1);
-	if (a->kind == ID_UUID) {
-		ps_fmt_uuid(a->v, t);
-	} else if (a->kind == ID_MAC) {
-		ps_fmt_mac(a->v, t);
-	} else if (a->kind == ID_WWN) {
-		ps_fmt_wwn(a->v, t);
-	} else {
-		ps__sb_put(s, "'", 1);
-		ps__sb_put(s, (const char *)a->v, a->n > 64 ? 64 : a->n);
-		ps__sb_put(s, "'", 1);
-		return;
-	}
-	ps__sb_str(s, t);
+	ps__sb_str(s, ps__id_field[a->kind]);
+	ps__sb_put(s, " '", q ? 2u : 1u);
+	ps__sb_id(s, a->kind, a->v, a->n > 64 ? 64 : a->n);
+	ps__sb_put(s, "'", q);
 }
 
 static int id_inner(const void *buf, const struct ps__id *b, void *arg)
@@ -350,7 +322,7 @@ static void chk_conc(struct chk *k)
 	const void *buf = k->buf;
 	int root = psf_root(buf), vm, el, vm2, o;
 	uint64_t port;
-	char m[256];
+	char m[CHK_LINE];
 	struct sb s;
 
 	for (vm = ps_obj_next(buf, root, PS_OBJ_VM, -1); vm >= 0;
@@ -376,9 +348,11 @@ static void chk_conc(struct chk *k)
 					ps__sb_str(&s, "concentrator port ");
 					ps__sb_u64(&s, port);
 					ps__sb_str(&s, " mapped by both ");
-					sb_who(&s, buf, el, PS_OBJ_SERIAL, vm);
+					ps__sb_who(&s, buf, el, PS_OBJ_SERIAL,
+						   vm);
 					ps__sb_str(&s, " and ");
-					sb_who(&s, buf, o, PS_OBJ_SERIAL, vm2);
+					ps__sb_who(&s, buf, o, PS_OBJ_SERIAL,
+						   vm2);
 					say(k, &s);
 				}
 		}
@@ -391,7 +365,7 @@ static void chk_servers(struct chk *k)
 	int root = psf_root(buf), el, o;
 	const char *why, *p;
 	uint32_t len;
-	char m[256];
+	char m[CHK_LINE];
 	struct sb s;
 
 	for (el = ps_obj_next(buf, root, PS_OBJ_SERVER, -1); el >= 0;
@@ -402,11 +376,10 @@ static void chk_servers(struct chk *k)
 			    ps_server_by_target(buf, p, len) : -1;
 		if (o == el)
 			continue;
-		ps__sb_init(&s, m, sizeof(m));
-		sb_who(&s, buf, el, PS_OBJ_SERVER, -1);
-		ps__sb_str(&s, o >= 0 ? ": same target as " : ": target: ");
+		begin(&s, m, buf, el, PS_OBJ_SERVER, -1);
+		ps__sb_str(&s, o >= 0 ? "same target as " : "target: ");
 		if (o >= 0)
-			sb_who(&s, buf, o, PS_OBJ_SERVER, -1);
+			ps__sb_who(&s, buf, o, PS_OBJ_SERVER, -1);
 		else
 			ps__sb_str(&s, why);
 		say(k, &s);

@@ -1,31 +1,20 @@
 /*
- * ps_commit.c - the store on media: format, read the newest slot, commit
- * the next generation atomically.  docs/store.md is the normative layout;
- * the numbered durable points below match its "Commit protocol" section.
+ * ps_commit.c - the store on media: read the newest slot, commit the next
+ * generation atomically.  docs/store.md is the normative layout; the
+ * numbered durable points below match its "Commit protocol" section.
+ * The superblock and ps_format are in ps_format.c.
  *
  * FREESTANDING: only format/psf.h and psf_env.h (through pstate.h).  No
  * malloc, no libc I/O, no recursion; the caller supplies the store buffer
  * and one sector of scratch, and struct ps_disk holds all state.  BMC
- * firmware links this file with ps_media.c and its own sector callbacks.
+ * firmware links this file with ps_format.c, ps_media.c and its own
+ * sector callbacks.
  */
-#include "pstate.h"
+#include "ps_internal.h"
 
 /* ---------------------------------------------------------------- layout */
 
-#define SB_MAGIC "\x89psuper\x1a"
 #define SLOT_MAGIC "\x89psslot\x1a"
-#define MAGIC_LEN 8u
-
-/* Superblock field offsets (docs/store.md, "Superblock"). */
-#define SB_VERSION 8u       /* u32 */
-#define SB_SECTOR_SIZE 12u  /* u32 */
-#define SB_SECTORS 16u      /* u64 partition sectors */
-#define SB_SLOT_COUNT 24u   /* u32 */
-#define SB_FLAGS 28u        /* u32 */
-#define SB_VOLUME_ID 32u    /* u8[16] */
-#define SB_TABLE 64u        /* PS_MAX_SLOTS x { u64 lba, u32 sectors, u32 0 } */
-#define SB_ENTRY 16u
-#define SB_CRC 508u         /* u32 CRC-32C of [0, 508) */
 
 /* Slot header field offsets (docs/store.md, "Slot header"). */
 #define SH_VERSION 8u       /* u32 */
@@ -39,101 +28,9 @@
 #define SH_TIMESTAMP 48u    /* u64 */
 #define SH_CRC 60u          /* u32 CRC-32C of [0, 60) */
 
-#define MIN_STORE (PSF_HEADER_SIZE + PSF_CONTAINER_HDR)
-#define ROOT_SIG PSF_SIG(1, PSF_NS_CORE, 0x0100) /* PSF_ROOT, psf_schema.h */
-
-static int magic_is(const uint8_t *p, const char *magic)
-{
-	return psf_memcmp(p, magic, MAGIC_LEN) == 0;
-}
-
-static uint32_t body_bytes(const struct ps_disk *d, const struct ps_slot *s)
-{
-	uint64_t n = (uint64_t)(s->sectors - 1) * d->sector_size;
-
-	return n > PSF_MAX_TOTAL ? PSF_MAX_TOTAL : (uint32_t)n;
-}
-
 static uint32_t sectors_for(const struct ps_disk *d, uint32_t len)
 {
 	return (len + d->sector_size - 1) / d->sector_size;
-}
-
-/* ---------------------------------------------------------- superblock */
-
-/* Decode and check one superblock copy against the media; PS_OK, or
- * PS_ERR_SUPERBLOCK (damaged) or PS_ERR_NOSTORE (no magic at all). */
-static int sb_decode(struct ps_disk *d, const uint8_t *sb)
-{
-	uint64_t next = 1, secs = psf_le64(sb + SB_SECTORS);
-	uint32_t i, n = psf_le32(sb + SB_SLOT_COUNT);
-
-	if (!magic_is(sb, SB_MAGIC))
-		return PS_ERR_NOSTORE;
-	if (psf_crc32c(0, sb, SB_CRC) != psf_le32(sb + SB_CRC) ||
-	    psf_le32(sb + SB_VERSION) != PS_SB_VERSION ||
-	    (psf_le32(sb + SB_FLAGS) & 0xffffu) != 0)
-		return PS_ERR_SUPERBLOCK;
-	/* Geometry that does not fit the media is as bad as a bad CRC. */
-	if (psf_le32(sb + SB_SECTOR_SIZE) != d->media->sector_size ||
-	    secs > d->media->sectors || n < 2 || n > PS_MAX_SLOTS)
-		return PS_ERR_SUPERBLOCK;
-	for (i = 0; i < n; i++) {
-		const uint8_t *e = sb + SB_TABLE + i * SB_ENTRY;
-		uint64_t lba = psf_le64(e);
-		uint32_t cnt = psf_le32(e + 8);
-
-		/* In order, no overlap, clear of both superblocks. */
-		if (lba < next || cnt < 2 || lba + cnt > secs - 1)
-			return PS_ERR_SUPERBLOCK;
-		d->slot[i].lba = lba;
-		d->slot[i].sectors = cnt;
-		next = lba + cnt;
-	}
-	d->sector_size = d->media->sector_size;
-	d->sectors = secs;
-	d->slot_count = n;
-	psf_memcpy(d->volume_id, sb + SB_VOLUME_ID, 16);
-	return PS_OK;
-}
-
-/*
- * Primary in sector 0, backup in the partition's last sector.  One damaged
- * copy is tolerated (and left alone: superblocks are written only by
- * ps_format); two valid copies must agree byte for byte.  The superblock
- * is at most PS_SB_SIZE bytes, so comparing with the backup needs no second
- * buffer: the primary's CRC stands in for its bytes.
- */
-static int load_geometry(struct ps_disk *d, uint8_t *sbuf)
-{
-	uint32_t pcrc;
-	int rc, prc;
-
-	rc = ps_media_read(d->media, 0, 1, sbuf);
-	if (rc)
-		return rc;
-	prc = sb_decode(d, sbuf);
-	if (prc == PS_OK) {
-		pcrc = psf_le32(sbuf + SB_CRC);
-		rc = ps_media_read(d->media, d->sectors - 1, 1, sbuf);
-		if (rc)
-			return rc;
-		if (!magic_is(sbuf, SB_MAGIC) ||
-		    psf_crc32c(0, sbuf, SB_CRC) != psf_le32(sbuf + SB_CRC))
-			return PS_OK; /* backup damaged: primary stands */
-		if (psf_le32(sbuf + SB_CRC) != pcrc)
-			return PS_ERR_SUPERBLOCK; /* two valid copies disagree */
-		return PS_OK;
-	}
-	rc = ps_media_read(d->media, d->media->sectors - 1, 1, sbuf);
-	if (rc)
-		return rc;
-	rc = sb_decode(d, sbuf);
-	if (rc == PS_OK && d->sectors != d->media->sectors)
-		rc = PS_ERR_SUPERBLOCK; /* a backup must sit in its last sector */
-	if (rc == PS_ERR_NOSTORE && prc == PS_ERR_SUPERBLOCK)
-		rc = PS_ERR_SUPERBLOCK;
-	return rc;
 }
 
 /* ------------------------------------------------------------ slot header */
@@ -142,13 +39,13 @@ static int load_geometry(struct ps_disk *d, uint8_t *sbuf)
  * geometry: magic, CRC, version, index, flags, generation, length. */
 static int header_ok(const uint8_t *h, uint32_t idx)
 {
-	return magic_is(h, SLOT_MAGIC) &&
+	return ps__magic_is(h, SLOT_MAGIC) &&
 	       psf_crc32c(0, h, SH_CRC) == psf_le32(h + SH_CRC) &&
 	       psf_le32(h + SH_VERSION) == PS_SLOT_VERSION &&
 	       psf_le32(h + SH_INDEX) == idx &&
 	       (psf_le32(h + SH_FLAGS) & 0xffffu) == 0 &&
 	       psf_le64(h + SH_GENERATION) != 0 &&
-	       psf_le32(h + SH_LENGTH) >= MIN_STORE;
+	       psf_le32(h + SH_LENGTH) >= PS__MIN_STORE;
 }
 
 int ps_slot_decode(const void *raw, uint32_t idx, struct ps_slot *s)
@@ -169,22 +66,11 @@ int ps_slot_decode(const void *raw, uint32_t idx, struct ps_slot *s)
 	return PS_OK;
 }
 
-/* What a writer puts in a slot header: the fields of struct ps_slot
- * without the geometry and raw bytes (40 bytes instead of 112 on the
- * stack). */
-struct hdr_fields {
-	uint64_t generation;
-	uint64_t token;
-	uint64_t timestamp;
-	uint32_t length;
-	uint32_t crc;
-	uint8_t owner;
-};
-
-static void slot_encode(uint8_t *h, uint32_t idx, const struct hdr_fields *s)
+void ps__slot_encode(uint8_t *h, uint32_t idx,
+		     const struct ps__hdr_fields *s)
 {
 	psf_memset(h, 0, PS_SLOT_HDR_SIZE);
-	psf_memcpy(h, SLOT_MAGIC, MAGIC_LEN);
+	psf_memcpy(h, SLOT_MAGIC, PS__MAGIC_LEN);
 	psf_put_le32(h + SH_VERSION, PS_SLOT_VERSION);
 	psf_put_le32(h + SH_INDEX, idx);
 	psf_put_le64(h + SH_GENERATION, s->generation);
@@ -209,7 +95,7 @@ static int read_header(struct ps_disk *d, uint32_t i, uint8_t *sbuf)
 	psf_memcpy(s->raw, sbuf, PS_SLOT_HDR_SIZE);
 	s->damage = PS_OK;
 	if (ps_slot_decode(sbuf, i, s) == PS_OK &&
-	    s->length > body_bytes(d, s))
+	    s->length > ps__body_bytes(d, s))
 		s->valid_hdr = 0;
 	return PS_OK;
 }
@@ -243,7 +129,7 @@ uint32_t ps_slot_capacity(const struct ps_disk *d)
 	if (!d || d->slot_count == 0)
 		return 0;
 	for (i = 0; i < d->slot_count; i++) {
-		uint32_t b = body_bytes(d, &d->slot[i]);
+		uint32_t b = ps__body_bytes(d, &d->slot[i]);
 
 		cap = b < cap ? b : cap;
 	}
@@ -399,7 +285,7 @@ int ps_read(struct ps_disk *d, struct ps_media *m, void *buf, size_t cap)
 	psf_memset(d, 0, sizeof(*d));
 	d->media = m;
 	d->base = -1;
-	rc = load_geometry(d, buf);
+	rc = ps__load_geometry(d, buf);
 	for (n = 0; rc == PS_OK || rc == READ_MOVED; n++) {
 		if (n > READ_RESTARTS)
 			return PS_ERR_CONFLICT;
@@ -472,7 +358,7 @@ static int newer_complete(struct ps_disk *d, uint32_t i, uint8_t *sbuf)
 	int rc;
 
 	if (!header_ok(sbuf, i) || gen <= d->generation ||
-	    len > body_bytes(d, &d->slot[i]))
+	    len > ps__body_bytes(d, &d->slot[i]))
 		return PS_OK;
 	rc = body_crc_ok(d, d->slot[i].lba, len, crc, sbuf);
 	if (rc < 0)
@@ -615,7 +501,7 @@ static int write_header(struct ps_disk *d, uint32_t ti, uint64_t gen,
 			const uint8_t *store, uint32_t len, uint8_t *sbuf,
 			const struct ps_commit_args *a, const struct ps_lock *l)
 {
-	struct hdr_fields n;
+	struct ps__hdr_fields n;
 	int rc;
 
 	n.generation = gen;
@@ -625,7 +511,7 @@ static int write_header(struct ps_disk *d, uint32_t ti, uint64_t gen,
 	n.owner = l ? l->owner : (a ? a->owner : 0);
 	n.timestamp = a ? a->timestamp : 0;
 	psf_memset(sbuf, 0, d->sector_size);
-	slot_encode(sbuf, ti, &n);
+	ps__slot_encode(sbuf, ti, &n);
 	rc = ps_media_write(d->media, d->slot[ti].lba, 1, sbuf);
 	if (!rc)
 		rc = ps_media_flush(d->media);
@@ -642,7 +528,7 @@ static int write_header(struct ps_disk *d, uint32_t ti, uint64_t gen,
  * matches its CRC.  A store checked before writing whose bytes read back
  * under their CRC passes every check of docs/store.md 3.2.
  */
-static int verify(struct ps_disk *d, uint32_t ti, uint8_t *sbuf)
+int ps__slot_verify(struct ps_disk *d, uint32_t ti, uint8_t *sbuf)
 {
 	const struct ps_slot *t = &d->slot[ti];
 	int rc = check_base(d, sbuf);
@@ -676,7 +562,7 @@ static int publish(struct ps_disk *d, const uint8_t *store, uint32_t len,
 	gen = d->generation + 1 + (rc == PS_CLAIM_BROKE);
 	if (gen <= d->generation)
 		return PS_ERR_GENERATION; /* would wrap: readers reject 0 */
-	if (len > body_bytes(d, &d->slot[ti]))
+	if (len > ps__body_bytes(d, &d->slot[ti]))
 		return PS_ERR_NOSPACE;
 	/*
 	 * Step 4: write the body of the new generation into the target
@@ -717,7 +603,7 @@ static int publish(struct ps_disk *d, const uint8_t *store, uint32_t len,
 	d->length = len;
 	/* A failed verification leaves d as written: the next commit's
 	 * conflict check compares it with the media again. */
-	return verify(d, ti, sbuf);
+	return ps__slot_verify(d, ti, sbuf);
 }
 
 /* The store must be complete and valid before anything reaches media. */
@@ -766,190 +652,5 @@ int ps_commit(struct ps_disk *d, const void *store, void *sector_buf,
 		 * the commit itself stands. */
 		(void)rrc;
 	}
-	return rc;
-}
-
-/* ---------------------------------------------------------------- format */
-
-static int write_zero_sector(struct ps_media *m, uint64_t lba, uint8_t *sbuf)
-{
-	psf_memset(sbuf, 0, m->sector_size);
-	return ps_media_write(m, lba, 1, sbuf);
-}
-
-static void sb_encode(uint8_t *sb, const struct ps_disk *d)
-{
-	uint32_t i;
-
-	psf_memset(sb, 0, d->sector_size);
-	psf_memcpy(sb, SB_MAGIC, MAGIC_LEN);
-	psf_put_le32(sb + SB_VERSION, PS_SB_VERSION);
-	psf_put_le32(sb + SB_SECTOR_SIZE, d->sector_size);
-	psf_put_le64(sb + SB_SECTORS, d->sectors);
-	psf_put_le32(sb + SB_SLOT_COUNT, d->slot_count);
-	psf_memcpy(sb + SB_VOLUME_ID, d->volume_id, 16);
-	for (i = 0; i < d->slot_count; i++) {
-		psf_put_le64(sb + SB_TABLE + i * SB_ENTRY, d->slot[i].lba);
-		psf_put_le32(sb + SB_TABLE + i * SB_ENTRY + 8,
-			     d->slot[i].sectors);
-	}
-	psf_put_le32(sb + SB_CRC, psf_crc32c(0, sb, SB_CRC));
-}
-
-/* Slot table from the options; PS_ERR_GEOMETRY when it cannot fit. */
-static int plan(struct ps_disk *d, struct ps_media *m,
-		const struct ps_format_opts *o)
-{
-	uint32_t i, n = o->slot_count ? o->slot_count : 2;
-	uint64_t per = o->slot_sectors;
-
-	if (n < 2 || n > PS_MAX_SLOTS)
-		return PS_ERR_INVAL;
-	if (m->sectors < 2 + 2 * (uint64_t)n)
-		return PS_ERR_GEOMETRY;
-	if (per == 0) {
-		/* 32-bit division: firmware has no 64-bit divide helper, and
-		 * a store never needs slots of 2^32 sectors. */
-		uint64_t avail = m->sectors - 2;
-
-		per = (avail > 0xffffffffu ? 0xffffffffu : (uint32_t)avail) /
-		      n;
-	}
-	if (per < 2 || per * n > m->sectors - 2 || per > 0xffffffffu)
-		return PS_ERR_GEOMETRY;
-	psf_memset(d, 0, sizeof(*d));
-	d->media = m;
-	d->sector_size = m->sector_size;
-	d->sectors = m->sectors;
-	d->slot_count = n;
-	psf_memcpy(d->volume_id, o->volume_id, 16);
-	for (i = 0; i < n; i++) {
-		d->slot[i].lba = 1 + i * per;
-		d->slot[i].sectors = (uint32_t)per;
-	}
-	if (body_bytes(d, &d->slot[0]) < MIN_STORE)
-		return PS_ERR_GEOMETRY;
-	return PS_OK;
-}
-
-/* Slot 0: the initial store at generation 1. */
-static int write_first_slot(struct ps_disk *d, const uint8_t *store,
-			    uint32_t len, uint64_t ts, uint8_t *sbuf)
-{
-	struct hdr_fields s;
-	uint64_t lba = d->slot[0].lba;
-	uint32_t k, off;
-	int rc;
-
-	for (k = 0, off = 0; off < len; k++, off += d->sector_size) {
-		uint32_t n = len - off;
-
-		if (n > d->sector_size)
-			n = d->sector_size;
-		psf_memset(sbuf, 0, d->sector_size);
-		psf_memcpy(sbuf, store + off, n);
-		rc = ps_media_write(d->media, lba + 1 + k, 1, sbuf);
-		if (rc)
-			return rc;
-	}
-	s.generation = 1;
-	s.length = len;
-	s.crc = psf_crc32c(0, store, len);
-	s.token = 0;
-	s.owner = 0;
-	s.timestamp = ts;
-	psf_memset(sbuf, 0, d->sector_size);
-	slot_encode(sbuf, 0, &s);
-	ps_slot_decode(sbuf, 0, &d->slot[0]);
-	return ps_media_write(d->media, lba, 1, sbuf);
-}
-
-static int format_phases(struct ps_disk *d, const uint8_t *store,
-			 uint32_t len, uint64_t ts, uint8_t *sbuf)
-{
-	struct ps_media *m = d->media;
-	uint32_t i;
-	int rc;
-
-	/* Phase 1: no superblock, so no reader trusts a half-made layout. */
-	rc = write_zero_sector(m, 0, sbuf);
-	if (!rc)
-		rc = write_zero_sector(m, m->sectors - 1, sbuf);
-	if (!rc)
-		rc = ps_media_flush(m);
-	/* Phase 2: every slot free but slot 0, which holds generation 1. */
-	for (i = 1; !rc && i < d->slot_count; i++)
-		rc = write_zero_sector(m, d->slot[i].lba, sbuf);
-	if (!rc)
-		rc = write_first_slot(d, store, len, ts, sbuf);
-	if (!rc)
-		rc = ps_media_flush(m);
-	/* Phase 3: backup then primary superblock; either alone suffices. */
-	if (!rc) {
-		sb_encode(sbuf, d);
-		rc = ps_media_write(m, m->sectors - 1, 1, sbuf);
-	}
-	if (!rc)
-		rc = ps_media_flush(m);
-	if (!rc) {
-		sb_encode(sbuf, d);
-		rc = ps_media_write(m, 0, 1, sbuf);
-	}
-	if (!rc)
-		rc = ps_media_flush(m);
-	return rc;
-}
-
-int ps_format(struct ps_disk *d, struct ps_media *m,
-	      const struct ps_format_opts *o, void *sector_buf)
-{
-	static const struct ps_format_opts defaults;
-	uint8_t empty[MIN_STORE];
-	struct psf_builder b;
-	const uint8_t *store = empty;
-	uint32_t len = 0;
-	int rc;
-
-	if (!d || !m || !sector_buf)
-		return PS_ERR_INVAL;
-	if (m->read_only)
-		return PS_ERR_RDONLY;
-	if (!o)
-		o = &defaults;
-	rc = plan(d, m, o);
-	if (rc)
-		return rc;
-	if (o->store) {
-		store = (const uint8_t *)o->store;
-		len = o->store_len;
-		rc = psf_check_full(store, len, 0);
-		if (!rc && psf_total(store) != len)
-			rc = PSF_ERR_BADHEADER;
-	} else {
-		psf_build_begin(&b, empty, sizeof(empty), ROOT_SIG, 1, 0);
-		rc = psf_build_finish(&b);
-		len = rc > 0 ? (uint32_t)rc : 0;
-		rc = rc > 0 ? PS_OK : rc;
-	}
-	if (!rc && len > body_bytes(d, &d->slot[0]))
-		rc = PS_ERR_NOSPACE;
-	if (!rc)
-		rc = format_phases(d, store, len, o->timestamp,
-				   (uint8_t *)sector_buf);
-	if (rc) {
-		d->base = -1;
-		return rc;
-	}
-	/* d now describes the new media: ready to commit without a read. */
-	d->base = 0;
-	d->generation = 1;
-	d->length = len;
-	/* Read back what readers will see, as a commit does: the geometry
-	 * (re-read into d, where it must come out the same) and slot 0. */
-	rc = load_geometry(d, (uint8_t *)sector_buf);
-	if (!rc)
-		rc = verify(d, 0, (uint8_t *)sector_buf);
-	if (rc)
-		d->base = -1;
 	return rc;
 }

@@ -1,6 +1,6 @@
 /*
  * ps_discover.c - USB mass-storage discovery in port-priority order.
- * See pstate.h section 7 and docs/discovery.md.
+ * See ps_discover.h and docs/discovery.md.
  */
 #include "ps_internal.h"
 

@@ -8,6 +8,19 @@
  */
 #include "ps_cfg_internal.h"
 
+const char *const ps__id_field[] = { "uuid", "mac", "serial", "wwn" };
+
+void ps__sb_id(struct sb *s, enum ident kind, const uint8_t *v, uint32_t n)
+{
+	/* The text of ps_fmt_uuid, ps_fmt_mac and ps_fmt_wwn. */
+	if (kind == ID_SERIAL)
+		ps__sb_put(s, (const char *)v, n);
+	else if (kind == ID_UUID)
+		ps__sb_uuid(s, v);
+	else
+		ps__sb_hex(s, v, n, ':');
+}
+
 int ps__carries(const void *buf, int vm, int prof)
 {
 	uint32_t len;

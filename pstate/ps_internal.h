@@ -23,6 +23,53 @@
 #define PS_SEM_WORD_CLAIM(w) ((uint8_t)(((w) >> 4) & 0x0Fu))
 #define PS_SEM_WORD_VER(w) ((uint32_t)(w) >> 8)
 
+/* The store's layout on media (docs/store.md), shared by ps_format.c
+ * (superblocks, ps_format) and ps_commit.c (slots, ps_read, ps_commit). */
+#define PS__MAGIC_LEN 8u
+/* The smallest valid store: a PSF header and an empty root. */
+#define PS__MIN_STORE (PSF_HEADER_SIZE + PSF_CONTAINER_HDR)
+
+static inline int ps__magic_is(const uint8_t *p, const char *magic)
+{
+	return psf_memcmp(p, magic, PS__MAGIC_LEN) == 0;
+}
+
+/* Bytes of store slot s can hold (its body sectors, at most
+ * PSF_MAX_TOTAL). */
+static inline uint32_t ps__body_bytes(const struct ps_disk *d,
+				      const struct ps_slot *s)
+{
+	uint64_t n = (uint64_t)(s->sectors - 1) * d->sector_size;
+
+	return n > PSF_MAX_TOTAL ? PSF_MAX_TOTAL : (uint32_t)n;
+}
+
+/* What a writer puts in a slot header: the fields of struct ps_slot
+ * without the geometry and raw bytes (40 bytes instead of 112 on the
+ * stack). */
+struct ps__hdr_fields {
+	uint64_t generation;
+	uint64_t token;
+	uint64_t timestamp;
+	uint32_t length;
+	uint32_t crc;
+	uint8_t owner;
+};
+
+/* Encode slot idx's header into h (PS_SLOT_HDR_SIZE bytes; ps_commit.c). */
+void ps__slot_encode(uint8_t *h, uint32_t idx, const struct ps__hdr_fields *s);
+
+/* Read both superblocks into d's geometry, with sbuf one sector of
+ * scratch (ps_format.c): PS_OK, PS_ERR_NOSTORE, PS_ERR_SUPERBLOCK,
+ * PS_ERR_IO. */
+int ps__load_geometry(struct ps_disk *d, uint8_t *sbuf);
+
+/* Read back slot ti as readers will see it after its header was written
+ * (ps_commit.c, commit step 9; ps_format for slot 0): PS_OK,
+ * PS_ERR_CONFLICT (header not as written, or a newer complete slot),
+ * PS_ERR_IO (body fails its CRC, or the media failed). */
+int ps__slot_verify(struct ps_disk *d, uint32_t ti, uint8_t *sbuf);
+
 /* libblkid reports partition offsets and sizes in 512-byte units. */
 #define PS_PART_SECTOR 512u
 
@@ -45,6 +92,25 @@ static inline int fail(char *err, size_t errlen, int code, const char *fmt,
 	}
 	return code;
 }
+
+/* ps_sem_linux.c: v when set and not empty, else $name when set and not
+ * empty, else NULL. */
+const char *ps__env_or(const char *v, const char *name);
+/* ps_sem_linux.c: PS_SEM_ERR_PERM for EACCES/EPERM, else PS_SEM_ERR_IO. */
+int ps__errno_sem(int e);
+
+/* ps_lockfile.c: the flock fallback.  Open the lock file named by cfg
+ * (PSTATE_LOCK_FILE, or derived from the store's key in the lock
+ * directory), checking the directory and the file; s->desc says why
+ * (with why, the reason no semaphore is used).  PS_SEM_OK,
+ * PS_SEM_ERR_PERM (an unsafe directory or file: s->desc says which),
+ * PS_SEM_ERR_INVAL (bad key), PS_SEM_ERR_IO. */
+int ps__lockfile_open(struct ps_sem_sys *s, const struct ps_sem_config *cfg,
+		      const char *why);
+/* ps_lockfile.c: take the lock file (waiting up to s->timeout_ms) and
+ * bump its fencing counter into *token.  PS_SEM_OK, PS_SEM_ERR_INVAL
+ * (held already), PS_SEM_ERR_TIMEOUT, PS_SEM_ERR_IO. */
+int ps__lockfile_acquire(struct ps_sem_sys *s, uint64_t *token);
 #endif
 
 #endif /* PS_INTERNAL_H */

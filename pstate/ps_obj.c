@@ -60,26 +60,43 @@ size_t ps_obj_key(const void *buf, int elem, enum ps_obj k, char *out,
 
 /* "nic 'eth0' of vm 'web1'": kind and key of elem, and of its VM when
  * it lies under one. */
+void ps__sb_who(struct sb *s, const void *buf, int elem, enum ps_obj k,
+		int vm)
+{
+	char key[PS_CFG_NAME_MAX + 1];
+
+	ps__sb_str(s, ps__kinds[k].name);
+	ps__sb_put(s, " '", 2);
+	ps_obj_key(buf, elem, k, key, sizeof(key));
+	ps__sb_str(s, key);
+	ps__sb_put(s, "'", 1);
+	if (vm >= 0) {
+		ps__sb_str(s, " of vm '");
+		ps_obj_key(buf, vm, PS_OBJ_VM, key, sizeof(key));
+		ps__sb_str(s, key);
+		ps__sb_put(s, "'", 1);
+	}
+}
+
+int ps__serial_at(const void *buf, int vm, uint64_t port)
+{
+	char key[24];
+	struct sb s;
+
+	ps__sb_init(&s, key, sizeof(key));
+	ps__sb_u64(&s, port);
+	return ps_obj_find(buf, vm, PS_OBJ_SERIAL, key, s.len);
+}
+
 void ps__holder_of(const void *buf, int elem, enum ps_obj k, int vm,
-		      struct ps_cfg_err *e)
+		   struct ps_cfg_err *e)
 {
 	struct sb s;
-	char key[PS_CFG_NAME_MAX + 1];
 
 	if (!e)
 		return;
 	ps__sb_init(&s, e->holder, sizeof(e->holder));
-	ps__sb_str(&s, ps__kinds[k].name);
-	ps__sb_put(&s, " '", 2);
-	ps_obj_key(buf, elem, k, key, sizeof(key));
-	ps__sb_str(&s, key);
-	ps__sb_put(&s, "'", 1);
-	if (vm >= 0) {
-		ps__sb_str(&s, " of vm '");
-		ps_obj_key(buf, vm, PS_OBJ_VM, key, sizeof(key));
-		ps__sb_str(&s, key);
-		ps__sb_put(&s, "'", 1);
-	}
+	ps__sb_who(&s, buf, elem, k, vm);
 }
 
 
@@ -255,4 +272,40 @@ int ps_obj_delete(void *buf, int elem, enum ps_obj k, struct ps_cfg_err *e)
 	     el = ps_obj_next(buf, vm, k, el))
 		idx++;
 	return delete_nic(buf, vm, elem, idx);
+}
+
+int ps_elem_name(const void *el, size_t n, const char **name, uint32_t *nlen)
+{
+	const uint8_t *p = el;
+	size_t off = PSF_CONTAINER_HDR, hdr, len;
+	uint32_t sig, count = 0;
+
+	*name = NULL;
+	*nlen = 0;
+	if (!p || n < PSF_CONTAINER_HDR || n > PSF_MAX_TOTAL ||
+	    !PSF_SIG_IS_CONTAINER(psf_le32(p)) ||
+	    psf_le32(p + 8) != n - PSF_CONTAINER_HDR)
+		return PS_ERR_INVAL;
+	for (; off < n; off += len, count++) {
+		if (n - off < PSF_STRUCT_HDR)
+			break;
+		sig = psf_le32(p + off);
+		hdr = PSF_SIG_IS_CONTAINER(sig) ? PSF_CONTAINER_HDR
+						: PSF_STRUCT_HDR;
+		if (n - off < hdr)
+			break;
+		len = psf_le32(p + off + hdr - 4);
+		if (len > n - off - hdr)
+			break;
+		len += hdr;
+		if (sig == PSF_NAME && !*name) {
+			*name = (const char *)p + off + hdr;
+			*nlen = (uint32_t)(len - hdr);
+		}
+	}
+	if (off == n && psf_le32(p + 4) == count)
+		return 0;
+	*name = NULL;
+	*nlen = 0;
+	return PS_ERR_INVAL;
 }

@@ -4,9 +4,7 @@
  */
 #include "ps_cfg_internal.h"
 
-/* Concentrator ports: mapped at most once in the whole store. */
-static int conc_clash(const void *buf, int self, uint16_t port,
-		      struct ps_cfg_err *e)
+int ps__conc_mapper(const void *buf, int self, uint16_t port, int *vmp)
 {
 	int root = psf_root(buf), vm, el;
 
@@ -17,11 +15,23 @@ static int conc_clash(const void *buf, int self, uint16_t port,
 			if (el != self &&
 			    ps__rec_uint(buf, el, PSF_SERIAL_CONFIG,
 				     PSF_SERC_CONCENTRATOR, 2) == port) {
-				ps__holder_of(buf, el, PS_OBJ_SERIAL, vm, e);
-				return ps__fail(e, PS_ERR_DUPLICATE,
-					    "concentrator port already mapped");
+				if (vmp)
+					*vmp = vm;
+				return el;
 			}
-	return 0;
+	return -1;
+}
+
+/* Concentrator ports: mapped at most once in the whole store. */
+static int conc_clash(const void *buf, int self, uint16_t port,
+		      struct ps_cfg_err *e)
+{
+	int vm, el = ps__conc_mapper(buf, self, port, &vm);
+
+	if (el < 0)
+		return 0;
+	ps__holder_of(buf, el, PS_OBJ_SERIAL, vm, e);
+	return ps__fail(e, PS_ERR_DUPLICATE, "concentrator port already mapped");
 }
 
 
@@ -154,15 +164,9 @@ static int set_record(void *buf, size_t cap, int elem, enum ps_obj k,
 			return rc;
 	}
 	if (f->arg == 2 && f->type == PS_FT_UINT &&
-	    (uint64_t)ps__port_of(buf, elem) != v->u) {
-		char key[8];
-		struct sb s;
-
-		ps__sb_init(&s, key, sizeof(key));
-		ps__sb_u64(&s, v->u);
-		if (ps_obj_find(buf, ps__vm_of(buf, elem), k, key, s.len) >= 0)
-			return ps__fail(e, PS_ERR_EXISTS, "port already defined");
-	}
+	    (uint64_t)ps__port_of(buf, elem) != v->u &&
+	    ps__serial_at(buf, ps__vm_of(buf, elem), v->u) >= 0)
+		return ps__fail(e, PS_ERR_EXISTS, "port already defined");
 	psf_put_le64(le, v->u);
 	return ps__write_field(buf, cap, elem, k, f, le);
 }

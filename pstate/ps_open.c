@@ -1,6 +1,6 @@
 /*
  * ps_open.c - open a store at a path, and find the default store: the one
- * rule (pstate.h section 12, docs/discovery.md) every front end uses, so
+ * rule (ps_open.h, docs/discovery.md) every front end uses, so
  * that an image file, a key's whole node and its partition's node all
  * reach a store the same way.
  */

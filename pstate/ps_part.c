@@ -1,6 +1,6 @@
 /*
  * ps_part.c - create (libfdisk) and find (libblkid) the pstate partition.
- * See pstate.h section 6 and docs/discovery.md.
+ * See ps_part.h and docs/discovery.md.
  */
 #include "ps_internal.h"
 

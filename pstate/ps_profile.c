@@ -1,66 +1,14 @@
 /*
- * ps_profile.c - the per-store edits of a profile move (pstate.h section
- * 11, docs/profiles.md): marking a pool's profile in transit and settling
+ * ps_profile.c - the per-store edits of a profile move (ps_profile.h,
+ * docs/profiles.md): marking a pool's profile in transit and settling
  * it, releasing the identity a store carries, applying a profile copy to a
  * host or VM of a store, and checking a profile's identifiers against a
- * store.  Freestanding like ps_config.c: psctl, the BMC shim and hvagent
+ * store.  Freestanding like the rest of the edit layer: psctl, the BMC shim and hvagent
  * link the same code, so every front end moves identities one way.
  */
 #include "ps_cfg_internal.h"
 
 /* ------------------------------------------------------------ helpers */
-
-static void err_set(struct ps_cfg_err *e, const char *field, const char *why)
-{
-	if (!e)
-		return;
-	e->field = field;
-	e->why = why;
-}
-
-/* Bounded, always terminated text building into a fixed array. */
-struct txt {
-	char *p;
-	size_t cap, n;
-};
-
-static void txt_put(struct txt *t, const char *s, size_t n)
-{
-	while (n-- && t->n + 1 < t->cap)
-		t->p[t->n++] = *s++;
-	t->p[t->n] = 0;
-}
-
-static void txt_str(struct txt *t, const char *s)
-{
-	txt_put(t, s, ps__slen(s));
-}
-
-/* "KIND 'NAME'" (and " of vm 'VM'" for a NIC) into e->holder. */
-static void holder(struct ps_cfg_err *e, const void *buf, const char *kind,
-		   int el, int vm)
-{
-	struct txt t;
-	uint32_t len;
-	const char *s;
-
-	if (!e)
-		return;
-	t.p = e->holder;
-	t.cap = sizeof(e->holder);
-	t.n = 0;
-	txt_str(&t, kind);
-	txt_str(&t, " '");
-	s = ps__str_of(buf, el, PSF_NAME, &len);
-	txt_put(&t, s ? s : "", len > 64 ? 64 : len);
-	txt_str(&t, "'");
-	if (vm < 0)
-		return;
-	txt_str(&t, " of vm '");
-	s = ps__str_of(buf, vm, PSF_NAME, &len);
-	txt_put(&t, s ? s : "", len > 64 ? 64 : len);
-	txt_str(&t, "'");
-}
 
 static void set_text(void *buf, size_t cap, int prof, const char *field,
 		     size_t fl, const char *v, size_t vl, int *rc)
@@ -265,7 +213,6 @@ struct idcheck {
 
 static int check_one(const void *pbuf, const struct ps__id *id, void *arg)
 {
-	static const char *const field[] = { "uuid", "mac", "serial", "wwn" };
 	struct idcheck *c = arg;
 	struct sb s;
 	int rc;
@@ -274,17 +221,9 @@ static int check_one(const void *pbuf, const struct ps__id *id, void *arg)
 	rc = ps__ident_clash(c->store, id->kind, id->v, id->n, &c->a, c->e);
 	if (!rc || !c->e)
 		return rc;
-	c->e->field = field[id->kind];
-	if (id->kind == ID_UUID)
-		ps_fmt_uuid(id->v, c->e->value);
-	else if (id->kind == ID_MAC)
-		ps_fmt_mac(id->v, c->e->value);
-	else if (id->kind == ID_WWN)
-		ps_fmt_wwn(id->v, c->e->value);
-	else {
-		ps__sb_init(&s, c->e->value, sizeof(c->e->value));
-		ps__sb_put(&s, (const char *)id->v, id->n);
-	}
+	c->e->field = ps__id_field[id->kind];
+	ps__sb_init(&s, c->e->value, sizeof(c->e->value));
+	ps__sb_id(&s, id->kind, id->v, id->n);
 	return rc;
 }
 
@@ -329,43 +268,15 @@ int ps_profile_check_ids(const void *store, const void *pbuf, int prof,
 
 /* ------------------------------------------------------------ apply */
 
-/*
- * Element bytes outside any store, as the front ends pass them: a PROFILE
- * whose header says exactly n bytes, whose direct children fill its
- * payload exactly (as many as its count says) and which has a NAME
- * (*name then points into p).  Deeper levels are the store's to check
- * once the copy is in (psf_check_tree).  0 or PS_ERR_INVAL.
- */
+/* A PROFILE element outside any store, as the front ends pass them
+ * (ps_elem_name), with a NAME: 0 or PS_ERR_INVAL. */
 static int elem_named(const uint8_t *p, size_t n, const char **name,
 		      uint32_t *nlen)
 {
-	size_t off = PSF_CONTAINER_HDR, hdr, len;
-	uint32_t sig, count = 0;
-
-	*name = NULL;
-	*nlen = 0;
-	if (!p || n < PSF_CONTAINER_HDR || n > PSF_MAX_TOTAL ||
-	    psf_le32(p) != PSF_PROFILE ||
-	    psf_le32(p + 8) != n - PSF_CONTAINER_HDR)
+	if (ps_elem_name(p, n, name, nlen) || psf_le32(p) != PSF_PROFILE ||
+	    !*name)
 		return PS_ERR_INVAL;
-	for (; off < n; off += len, count++) {
-		if (n - off < PSF_STRUCT_HDR)
-			return PS_ERR_INVAL;
-		sig = psf_le32(p + off);
-		hdr = PSF_SIG_IS_CONTAINER(sig) ? PSF_CONTAINER_HDR
-						: PSF_STRUCT_HDR;
-		if (n - off < hdr)
-			return PS_ERR_INVAL;
-		len = psf_le32(p + off + hdr - 4);
-		if (len > n - off - hdr)
-			return PS_ERR_INVAL;
-		len += hdr;
-		if (sig == PSF_NAME && !*name) {
-			*name = (const char *)p + off + hdr;
-			*nlen = (uint32_t)(len - hdr);
-		}
-	}
-	return *name && psf_le32(p + 4) == count ? 0 : PS_ERR_INVAL;
+	return 0;
 }
 
 /* The copy of a PROFILE element goes into the store's PROFILES set (made
@@ -434,23 +345,23 @@ static const char *carried_by(const void *buf, uint8_t kind, int vm,
 	return ps__str_of(buf, vm, PSF_PROFILE_REF, len);
 }
 
-/* "profile 'NAME'" (kind 0), "this host" (1) or "'TARGET'" (2) into
- * e->holder. */
-static void holder_text(struct ps_cfg_err *e, int kind, const char *s,
-			uint32_t n)
+int ps_profile_of(const void *buf, uint8_t kind, const char *vm, size_t vn)
 {
-	struct txt t;
+	int root = psf_root(buf), el = -1;
+	const char *name;
+	uint32_t len;
 
-	if (!e)
-		return;
-	t.p = e->holder;
-	t.cap = sizeof(e->holder);
-	t.n = 0;
-	txt_str(&t, kind == 0 ? "profile '" : kind == 1 ? "this host" : "'");
-	if (kind == 1)
-		return;
-	txt_put(&t, s ? s : "", n > 80 ? 80 : n);
-	txt_str(&t, "'");
+	if (kind == PSF_TARGET_VM) {
+		el = ps_obj_find(buf, root, PS_OBJ_VM, vm, vn);
+		if (el < 0)
+			return el;
+	} else if (kind != PSF_TARGET_PHYSICAL) {
+		return PS_ERR_INVAL;
+	}
+	name = carried_by(buf, kind, el, &len);
+	if (!name || !len)
+		return PSF_ERR_NOTFOUND;
+	return ps_obj_find(buf, root, PS_OBJ_PROFILE, name, len);
 }
 
 /*
@@ -476,17 +387,15 @@ static int apply_check(const void *buf, uint8_t kind, int vm,
 	if (ps__same(cur, len, name, nlen))
 		return 1;
 	if (cur && len) {
-		holder_text(e, 0, cur, len);
-		err_set(e, "target", "already carries");
-		return PS_ERR_INUSE;
+		ps__holder_quoted(e, "profile '", cur, len);
+		return ps__fail_at(e, PS_ERR_INUSE, "target", "already carries");
 	}
 	if (ps_profile_carrier(buf, name, nlen, &other) != PSF_TARGET_NONE) {
 		if (other >= 0)
-			holder(e, buf, "vm", other, -1);
+			ps__holder_of(buf, other, PS_OBJ_VM, -1, e);
 		else
-			holder_text(e, 1, NULL, 0);
-		err_set(e, NULL, "already carried by");
-		return PS_ERR_INUSE;
+			ps__holder_quoted(e, "this host", NULL, 0);
+		return ps__fail_at(e, PS_ERR_INUSE, NULL, "already carried by");
 	}
 	prof = ps_obj_find(buf, psf_root(buf), PS_OBJ_PROFILE, name, nlen);
 	cfg = prof < 0 ? NULL : psf_child_payload(buf, prof,
@@ -497,9 +406,8 @@ static int apply_check(const void *buf, uint8_t kind, int vm,
 	cur = ps__str_of(buf, prof, PSF_TARGET, &len);
 	if (ps__same(cur, len, target, tn))
 		return 0;
-	holder_text(e, 2, cur, len);
-	err_set(e, NULL, "already assigned to");
-	return PS_ERR_INUSE;
+	ps__holder_quoted(e, "'", cur, len);
+	return ps__fail_at(e, PS_ERR_INUSE, NULL, "already assigned to");
 }
 
 int ps_profile_apply(void *buf, size_t cap, const void *el, size_t elen,
@@ -517,10 +425,9 @@ int ps_profile_apply(void *buf, size_t cap, const void *el, size_t elen,
 		return PS_ERR_INVAL;
 	if (kind == PSF_TARGET_VM) {
 		vm = ps_obj_find(buf, psf_root(buf), PS_OBJ_VM, target, tn);
-		if (vm < 0) {
-			err_set(e, "target", "no such vm");
-			return PSF_ERR_NOTFOUND;
-		}
+		if (vm < 0)
+			return ps__fail_at(e, PSF_ERR_NOTFOUND, "target",
+					   "no such vm");
 	} else if (kind != PSF_TARGET_PHYSICAL) {
 		return PS_ERR_INVAL;
 	}

@@ -1,14 +1,14 @@
 /*
  * ps_restart.c - a VM's restart policy (freestanding).
  *
- * The policy's settable fields are VM fields of ps_config.c's table, so
+ * The policy's settable fields are VM fields of the field tables (ps_fields.c), so
  * psctl, the BMC shim and hvagent edit it with every check ps_obj_set
  * makes.  What is here is what the agent needs on top: the policy read
  * in one go, the decision for a crash (which attempt, which image) and
  * the log entry appended to a ring of PSF_RESTART_LOG_MAX.  The decision
  * is made from the store's log only, so an agent restarted between two
  * crashes counts the same way.  (The action and cause names are in
- * ps_config.c, which prints the log.)
+ * ps_field_text.c, which prints the log.)
  */
 #include "pstate.h"
 #include "psf_schema.h"

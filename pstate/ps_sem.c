@@ -1,7 +1,7 @@
 /*
  * ps_sem.c - the semaphore protocol over mapped memory (freestanding).
  *
- * See pstate.h section 8 for the API and docs/semaphore.md for the layouts
+ * See ps_sem.h for the API and docs/semaphore.md for the layouts
  * and the reasoning.  Everything that other processors may touch at the same time
  * goes through 32-bit __atomic operations on naturally aligned words; the
  * marker, which nobody changes while we scan, is read byte by byte.

@@ -1,6 +1,7 @@
 /*
  * ps_sem_linux.c - semaphore backends for Linux tools: /dev/mem, simulation
- * files, and the flock fallback; the ps_lock_ops adapter over them.
+ * files, and the choice of the flock fallback (ps_lockfile.c); the
+ * ps_lock_ops adapter over them.
  *
  * /dev/mem and the simulation go through the same "physical memory"
  * mapping functions: map_phys() maps [phys, phys + len) read-only or
@@ -59,7 +60,7 @@ const struct ps_sem_clock ps_sem_linux_clock = {
 
 /* ------------------------------------------------------------ helpers */
 
-static const char *env_or(const char *v, const char *name)
+const char *ps__env_or(const char *v, const char *name)
 {
 	const char *e;
 
@@ -78,7 +79,7 @@ static const char *policy_str(uint8_t flags)
 	return "BMC writes at any time, under the semaphore";
 }
 
-static int errno_rc(int e)
+int ps__errno_sem(int e)
 {
 	return e == EACCES || e == EPERM ? PS_SEM_ERR_PERM : PS_SEM_ERR_IO;
 }
@@ -113,7 +114,7 @@ static int map_file(const struct physmem *pm, const char *path,
 
 		snprintf(pm->err, pm->errlen, "cannot open %s: %s", path,
 			 strerror(e));
-		return errno_rc(e);
+		return ps__errno_sem(e);
 	}
 	if (off > (uint64_t)INT64_MAX) {
 		close(fd);
@@ -131,7 +132,7 @@ static int map_file(const struct physmem *pm, const char *path,
 		snprintf(pm->err, pm->errlen,
 			 "cannot map %zu bytes of %s at 0x%llx: %s", mlen, path,
 			 (unsigned long long)(base + off), strerror(e));
-		return errno_rc(e);
+		return ps__errno_sem(e);
 	}
 	*map = p;
 	*map_len = mlen;
@@ -151,7 +152,7 @@ static int sim_covers(const struct physmem *pm, const char *path,
 
 		snprintf(pm->err, pm->errlen, "cannot stat %s: %s", path,
 			 strerror(e));
-		return errno_rc(e);
+		return ps__errno_sem(e);
 	}
 	if (phys < base || phys - base > (uint64_t)sb.st_size ||
 	    (uint64_t)sb.st_size - (phys - base) < len) {
@@ -283,216 +284,6 @@ static int open_mem(struct ps_sem_sys *s, const struct physmem *pm,
 	return PS_SEM_OK;
 }
 
-/* ------------------------------------------------------------ lock file */
-
-/* Where derived lock files go: $PSTATE_LOCK_DIR, else a directory only
- * the caller can write: /run/pstate for root, else $XDG_RUNTIME_DIR/pstate
- * or /tmp/pstate-<uid>.  Never a world-writable directory itself. */
-static int lock_dir(char *buf, size_t len)
-{
-	const char *dir = env_or(NULL, "PSTATE_LOCK_DIR");
-	const char *xdg = env_or(NULL, "XDG_RUNTIME_DIR");
-	int n;
-
-	if (dir)
-		n = snprintf(buf, len, "%s", dir);
-	else if (geteuid() == 0)
-		n = snprintf(buf, len, "%s", PS_SEM_LOCK_DIR);
-	else if (xdg)
-		n = snprintf(buf, len, "%s/pstate", xdg);
-	else
-		n = snprintf(buf, len, "/tmp/pstate-%lu",
-			     (unsigned long)geteuid());
-	return n > 0 && (size_t)n < len ? PS_SEM_OK : PS_SEM_ERR_INVAL;
-}
-
-/* A key names a file in the lock directory: nothing that could leave it. */
-static int key_ok(const char *k)
-{
-	size_t n = strspn(k, "0123456789abcdefghijklmnopqrstuvwxyz"
-			     "ABCDEFGHIJKLMNOPQRSTUVWXYZ_.-");
-
-	return n > 0 && n <= 64 && k[n] == 0 && k[0] != '.';
-}
-
-/* The lock file's path: given, or one per store in the lock directory,
- * named after the store's key, or (no key) after the device number of a
- * block device or the device and inode of an image file. */
-static int lock_path(struct ps_sem_sys *s, const struct ps_sem_config *cfg)
-{
-	const char *given = env_or(cfg ? cfg->lock_file : NULL,
-				   "PSTATE_LOCK_FILE");
-	const char *key = cfg ? cfg->store_key : NULL;
-	const char *store = cfg ? cfg->store_path : NULL;
-	char dir[400];
-	struct stat sb;
-	int n;
-
-	if (given) {
-		n = snprintf(s->lock_path, sizeof s->lock_path, "%s", given);
-		return n < (int)sizeof s->lock_path ? PS_SEM_OK
-						     : PS_SEM_ERR_INVAL;
-	}
-	if (key && !key_ok(key)) {
-		snprintf(s->desc, sizeof s->desc, "store key '%.80s' cannot "
-			 "name a lock file", key);
-		return PS_SEM_ERR_INVAL;
-	}
-	if (!key && !store) {
-		snprintf(s->desc, sizeof s->desc,
-			 "no semaphore and no lock file: give a lock file or "
-			 "the store's key or path to name one");
-		return PS_SEM_ERR_INVAL;
-	}
-	if (lock_dir(dir, sizeof dir)) {
-		snprintf(s->desc, sizeof s->desc, "lock directory too long");
-		return PS_SEM_ERR_INVAL;
-	}
-	if (key)
-		n = snprintf(s->lock_path, sizeof s->lock_path,
-			     "%s/pstate-%s.lock", dir, key);
-	else if (stat(store, &sb) != 0) {
-		int e = errno;
-
-		snprintf(s->desc, sizeof s->desc,
-			 "cannot stat %s to name its lock file: %s", store,
-			 strerror(e));
-		return errno_rc(e);
-	} else if (S_ISBLK(sb.st_mode))
-		n = snprintf(s->lock_path, sizeof s->lock_path,
-			     "%s/pstate-blk-%llx.lock", dir,
-			     (unsigned long long)sb.st_rdev);
-	else
-		n = snprintf(s->lock_path, sizeof s->lock_path,
-			     "%s/pstate-%llx-%llx.lock", dir,
-			     (unsigned long long)sb.st_dev,
-			     (unsigned long long)sb.st_ino);
-	return n < (int)sizeof s->lock_path ? PS_SEM_OK : PS_SEM_ERR_INVAL;
-}
-
-/* Refuse what another local user could have planted or could change: a
- * directory or file owned by someone else (root may own the directory),
- * writable by group or others; a file that is not a regular file of one
- * link (a hard link to a file worth overwriting). */
-static int refuse_stat(struct ps_sem_sys *s, const char *what,
-		       const char *path, const struct stat *sb, int dir)
-{
-	uid_t me = geteuid();
-	const char *why = NULL;
-
-	if (dir ? !S_ISDIR(sb->st_mode) : !S_ISREG(sb->st_mode))
-		why = dir ? "not a directory" : "not a regular file";
-	else if (sb->st_uid != me && !(dir && sb->st_uid == 0))
-		why = "owned by another user";
-	else if (sb->st_mode & (S_IWGRP | S_IWOTH))
-		why = "writable by group or others";
-	else if (!dir && sb->st_nlink != 1)
-		why = "has other hard links";
-	if (!why)
-		return PS_SEM_OK;
-	snprintf(s->desc, sizeof s->desc, "%s %s (uid %lu, mode %04o): %s; "
-		 "refused", what, path, (unsigned long)sb->st_uid,
-		 (unsigned)(sb->st_mode & 07777), why);
-	return PS_SEM_ERR_PERM;
-}
-
-/* The directory dir, opened without following a symlink and checked;
- * created (mode 0700) first when mkdir_it.  A descriptor or -1 (desc set,
- * *rc the error). */
-static int open_lock_dir(struct ps_sem_sys *s, const char *dir, int mkdir_it,
-			 int *rc)
-{
-	struct stat sb;
-	int fd;
-
-	if (mkdir_it)
-		(void)mkdir(dir, 0700); /* EEXIST: checked below like any */
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0) {
-		int e = errno;
-
-		snprintf(s->desc, sizeof s->desc,
-			 "cannot open lock directory %s: %s%s", dir,
-			 strerror(e), e == ENOTDIR || e == ELOOP
-				 ? " (a symbolic link is refused)" : "");
-		*rc = e == ENOTDIR || e == ELOOP ? PS_SEM_ERR_PERM
-						 : errno_rc(e);
-		return -1;
-	}
-	*rc = fstat(fd, &sb) ? PS_SEM_ERR_IO
-			     : refuse_stat(s, "lock directory", dir, &sb, 1);
-	if (*rc) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
-/* Open s->lock_path safely: in a checked directory, never through a
- * symlink, created 0600, and refused unless ours alone. */
-static int open_lock_file(struct ps_sem_sys *s, int derived)
-{
-	char dir[sizeof s->lock_path];
-	const char *base;
-	char *slash;
-	struct stat sb;
-	int dfd, fd, rc;
-
-	snprintf(dir, sizeof dir, "%s", s->lock_path);
-	slash = strrchr(dir, '/');
-	if (slash == dir)
-		slash[1] = 0;
-	else if (slash)
-		*slash = 0;
-	else
-		snprintf(dir, sizeof dir, ".");
-	base = slash ? s->lock_path + (slash - dir) + 1 : s->lock_path;
-	dfd = open_lock_dir(s, dir, derived, &rc);
-	if (dfd < 0)
-		return rc;
-	fd = openat(dfd, base, O_RDWR | O_CREAT | O_NOFOLLOW | O_NOCTTY |
-			       O_CLOEXEC, 0600);
-	if (fd < 0) {
-		int e = errno;
-
-		close(dfd);
-		snprintf(s->desc, sizeof s->desc, "cannot open lock file %s: "
-			 "%s%s", s->lock_path, strerror(e),
-			 e == ELOOP ? " (a symbolic link is refused)" : "");
-		return e == ELOOP ? PS_SEM_ERR_PERM : errno_rc(e);
-	}
-	close(dfd);
-	rc = fstat(fd, &sb) ? PS_SEM_ERR_IO
-			    : refuse_stat(s, "lock file", s->lock_path, &sb, 0);
-	if (rc) {
-		close(fd);
-		return rc;
-	}
-	s->lock_fd = fd;
-	return PS_SEM_OK;
-}
-
-static int open_flock(struct ps_sem_sys *s, const struct ps_sem_config *cfg,
-		      const char *why)
-{
-	char reason[512];
-	int rc;
-
-	snprintf(reason, sizeof reason, "%.500s", why);
-	rc = lock_path(s, cfg);
-	if (rc)
-		return rc;
-	rc = open_lock_file(s, !env_or(cfg ? cfg->lock_file : NULL,
-				       "PSTATE_LOCK_FILE"));
-	if (rc)
-		return rc;
-	s->mode = PS_SEM_MODE_FLOCK;
-	snprintf(s->desc, sizeof s->desc,
-		 "no BMC semaphore (%s); advisory flock on %s serialises "
-		 "writers on this host only",
-		 reason, s->lock_path);
-	return PS_SEM_OK;
-}
 
 static int parse_mode(const struct ps_sem_config *cfg, int *mode)
 {
@@ -529,12 +320,12 @@ static int mem_or_fallback(struct ps_sem_sys *s, const struct physmem *pm,
 	if (rc == PS_SEM_ERR_NOMARKER) {
 		snprintf(why, sizeof why, "no marker in 0xE0000-0xFFFFF of %s",
 			 pm->devmem ? pm->devmem : pm->bios_file);
-		return open_flock(s, cfg, why);
+		return ps__lockfile_open(s, cfg, why);
 	}
 	if (mode == PS_SEM_MODE_AUTO && pm->devmem &&
 	    (rc == PS_SEM_ERR_PERM || rc == PS_SEM_ERR_IO) && !scanned) {
 		snprintf(why, sizeof why, "%.600s", s->desc);
-		return open_flock(s, cfg, why);
+		return ps__lockfile_open(s, cfg, why);
 	}
 	return rc;
 }
@@ -557,10 +348,11 @@ int ps_sem_sys_open(struct ps_sem_sys *s, const struct ps_sem_config *cfg)
 			 "PSTATE_SEM_MODE must be auto, devmem, sim or flock");
 		return PS_SEM_ERR_INVAL;
 	}
-	pm.bios_file = env_or(cfg ? cfg->bios_file : NULL, "PSTATE_SEM_BIOS");
-	pm.shm_file = env_or(cfg ? cfg->shm_file : NULL, "PSTATE_SEM_SHM");
+	pm.bios_file = ps__env_or(cfg ? cfg->bios_file : NULL,
+				  "PSTATE_SEM_BIOS");
+	pm.shm_file = ps__env_or(cfg ? cfg->shm_file : NULL, "PSTATE_SEM_SHM");
 	if (mode == PS_SEM_MODE_FLOCK)
-		return open_flock(s, cfg, "flock mode requested");
+		return ps__lockfile_open(s, cfg, "flock mode requested");
 	if (mode == PS_SEM_MODE_AUTO && pm.bios_file && pm.shm_file)
 		mode = PS_SEM_MODE_SIM;
 	if (mode == PS_SEM_MODE_SIM && (!pm.bios_file || !pm.shm_file)) {
@@ -570,8 +362,8 @@ int ps_sem_sys_open(struct ps_sem_sys *s, const struct ps_sem_config *cfg)
 		return PS_SEM_ERR_INVAL;
 	}
 	if (mode != PS_SEM_MODE_SIM)
-		pm.devmem = env_or(cfg ? cfg->devmem_path : NULL,
-				   "PSTATE_SEM_DEVMEM");
+		pm.devmem = ps__env_or(cfg ? cfg->devmem_path : NULL,
+				       "PSTATE_SEM_DEVMEM");
 	if (mode != PS_SEM_MODE_SIM && !pm.devmem)
 		pm.devmem = "/dev/mem";
 	rc = mem_or_fallback(s, &pm, cfg, mode);
@@ -602,54 +394,6 @@ int ps_sem_sys_peek(const struct ps_sem_sys *s, struct ps_sem_state *st)
 	return PS_SEM_OK;
 }
 
-/* ------------------------------------------------------------ flock */
-
-/* The fencing token in flock mode: a 64-bit counter in the lock file's
- * first 8 bytes (little-endian), bumped under the lock, so tokens still
- * grow across processes. */
-static int flock_bump_token(struct ps_sem_sys *s, uint64_t *token)
-{
-	uint8_t b[8] = { 0 };
-	uint64_t v = 0;
-	ssize_t n = pread(s->lock_fd, b, sizeof b, 0);
-
-	if (n < 0)
-		return PS_SEM_ERR_IO;
-	for (int i = 7; i >= 0; i--)
-		v = v << 8 | b[i];
-	v++;
-	for (int i = 0; i < 8; i++)
-		b[i] = (uint8_t)(v >> (8 * i));
-	if (pwrite(s->lock_fd, b, sizeof b, 0) != (ssize_t)sizeof b)
-		return PS_SEM_ERR_IO;
-	*token = v;
-	return PS_SEM_OK;
-}
-
-static int flock_acquire(struct ps_sem_sys *s, uint64_t *token)
-{
-	uint64_t start = linux_now_ms(NULL);
-	uint32_t attempt = 0;
-	int rc;
-
-	if (s->flock_held)
-		return PS_SEM_ERR_INVAL;
-	while (flock(s->lock_fd, LOCK_EX | LOCK_NB) != 0) {
-		if (errno != EWOULDBLOCK && errno != EINTR)
-			return PS_SEM_ERR_IO;
-		if (linux_now_ms(NULL) - start >= s->timeout_ms)
-			return PS_SEM_ERR_TIMEOUT;
-		linux_relax(NULL, attempt++);
-	}
-	rc = flock_bump_token(s, token);
-	if (rc) {
-		flock(s->lock_fd, LOCK_UN);
-		return rc;
-	}
-	s->flock_token = *token;
-	s->flock_held = 1;
-	return PS_SEM_OK;
-}
 
 /* ------------------------------------------------------------ adapter */
 
@@ -661,7 +405,7 @@ static int sys_acquire(void *ctx, uint8_t owner, uint32_t lease_ms,
 	if (!s || !token || owner == 0 || owner > PS_SEM_OWNER_MAX)
 		return PS_SEM_ERR_INVAL;
 	if (s->mode == PS_SEM_MODE_FLOCK)
-		return flock_acquire(s, token);
+		return ps__lockfile_acquire(s, token);
 	return ps_sem_acquire(&s->sem, owner, lease_ms, s->timeout_ms, token);
 }
 
@@ -737,7 +481,7 @@ static int write_replace(const char *path, const uint8_t *buf, size_t len)
 		return PS_SEM_ERR_INVAL;
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
 	if (fd < 0)
-		return errno_rc(errno);
+		return ps__errno_sem(errno);
 	ok = write(fd, buf, len) == (ssize_t)len;
 	ok = close(fd) == 0 && ok;
 	if (!ok || rename(tmp, path) != 0) {

@@ -6,65 +6,22 @@
  * once: a VM asks for N ports; it gets its lowest unused guest port
  * numbers and the lowest concentrator ports in a range that no serial
  * port of any VM maps, with the host names the caller chose.  Built from
- * the object operations of ps_config.c, so every check they make (host
- * name syntax, a concentrator port mapped once) applies unchanged.
+ * the object operations of ps_obj.c and ps_obj_set.c, so every check they
+ * make (host name syntax, a concentrator port mapped once) applies
+ * unchanged.
  */
-#include "pstate.h"
-#include "psf_schema.h"
+#include "ps_cfg_internal.h"
 
-#define GUEST_PORT_MAX 255u  /* the "port" field's range in ps_config.c */
+#define GUEST_PORT_MAX 255u  /* the "port" field's range in ps_fields.c */
 
-/* Decimal text of v (no terminator); returns the length. */
-static size_t fmt_u16(uint16_t v, char out[5])
+/* The guest port number as the key text of a serial port. */
+static size_t port_key(uint16_t v, char out[6])
 {
-	char tmp[5];
-	size_t n = 0, i;
+	struct sb s;
 
-	do {
-		tmp[n++] = (char)('0' + v % 10);
-		v = (uint16_t)(v / 10);
-	} while (v && n < sizeof(tmp));
-	for (i = 0; i < n; i++)
-		out[i] = tmp[n - 1 - i];
-	return n;
-}
-
-/* Does any serial port of any VM map concentrator port p? */
-static int conc_used(const void *buf, uint16_t p)
-{
-	int vm, el;
-
-	for (vm = ps_obj_next(buf, psf_root(buf), PS_OBJ_VM, -1); vm >= 0;
-	     vm = ps_obj_next(buf, psf_root(buf), PS_OBJ_VM, vm))
-		for (el = ps_obj_next(buf, vm, PS_OBJ_SERIAL, -1); el >= 0;
-		     el = ps_obj_next(buf, vm, PS_OBJ_SERIAL, el)) {
-			uint32_t len;
-			const void *rec = psf_child_payload(
-				buf, el, PSF_SERIAL_CONFIG, &len);
-
-			if (rec && psf_field_uint(rec, len,
-						  PSF_SERC_CONCENTRATOR, 2) == p)
-				return 1;
-		}
-	return 0;
-}
-
-static int guest_used(const void *buf, int vm, uint16_t p)
-{
-	char key[5];
-	size_t n = fmt_u16(p, key);
-
-	return ps_obj_find(buf, vm, PS_OBJ_SERIAL, key, n) >= 0;
-}
-
-static int fail(struct ps_cfg_err *e, const char *field, int code,
-		const char *why)
-{
-	if (e) {
-		e->field = field;
-		e->why = why;
-	}
-	return code;
+	ps__sb_init(&s, out, 6);
+	ps__sb_u64(&s, v);
+	return s.len;
 }
 
 /* Host name number i (0-based) of a comma-separated list: span, or -1. */
@@ -119,7 +76,7 @@ static size_t host_for(const struct ps_serial_req *r, uint32_t i,
 		return cap + 1;   /* too long: the parser refuses it */
 	psf_memcpy(out, r->hostnames, len);
 	out[len++] = '-';
-	return len + fmt_u16(port, out + len);
+	return len + port_key(port, (char *)out + len);
 }
 
 #define HOST_CAP 260u
@@ -129,17 +86,17 @@ static int check_request(const struct ps_serial_req *r, struct ps_cfg_err *e)
 	uint32_t names;
 
 	if (!r->count || r->count > PS_SERIAL_ALLOC_MAX)
-		return fail(e, "count", PS_ERR_BADVALUE,
+		return ps__fail_at(e, PS_ERR_BADVALUE, "count",
 			    "must be 1-16");
 	if (r->conc_first && r->conc_last && r->conc_first > r->conc_last)
-		return fail(e, "concentrator", PS_ERR_BADVALUE,
+		return ps__fail_at(e, PS_ERR_BADVALUE, "concentrator",
 			    "range first is past last");
 	if (r->mode > PSF_SERIAL_MODE_PRIVACY)
-		return fail(e, "mode", PS_ERR_BADVALUE,
+		return ps__fail_at(e, PS_ERR_BADVALUE, "mode",
 			    "not free, observer or privacy");
 	names = list_count(r->hostnames, r->hostnames_len);
 	if (names > 1 && names != r->count)
-		return fail(e, "hostname", PS_ERR_BADVALUE,
+		return ps__fail_at(e, PS_ERR_BADVALUE, "hostname",
 			    "list length differs from the port count");
 	return 0;
 }
@@ -160,18 +117,18 @@ static int pick_ports(const void *buf, int vm, const struct ps_serial_req *r,
 			taken = 0;
 			for (j = 0; j < i; j++)
 				taken |= out[j].port == g;
-			if (taken || guest_used(buf, vm, (uint16_t)g))
+			if (taken || ps__serial_at(buf, vm, g) >= 0)
 				g++;
 			else
 				break;
 		} while (g <= GUEST_PORT_MAX);
 		if (g > GUEST_PORT_MAX)
-			return fail(e, "count", PS_ERR_NOSPACE,
+			return ps__fail_at(e, PS_ERR_NOSPACE, "count",
 				    "the VM has no free guest serial port");
-		while (c <= last && conc_used(buf, (uint16_t)c))
+		while (c <= last && ps__conc_mapper(buf, -1, (uint16_t)c, NULL) >= 0)
 			c++;
 		if (c > last)
-			return fail(e, "concentrator", PS_ERR_NOSPACE,
+			return ps__fail_at(e, PS_ERR_NOSPACE, "concentrator",
 				    "no free concentrator port in the range");
 		out[i].port = (uint16_t)g++;
 		out[i].concentrator = (uint16_t)c++;
@@ -196,7 +153,7 @@ static int check_hosts(const struct ps_serial_req *r,
 		rc = ps_field_parse(f, host, n > sizeof(host) ? sizeof(host)
 						: n, &v, e);
 		if (rc == 0 && n > sizeof(host))
-			rc = fail(e, "hostname", PS_ERR_BADVALUE,
+			rc = ps__fail_at(e, PS_ERR_BADVALUE, "hostname",
 				  "longer than 253 characters");
 		if (rc)
 			return rc;
@@ -219,8 +176,8 @@ static int create_one(void *buf, size_t cap, int vm,
 		      const struct ps_serial_req *r, uint32_t i,
 		      const struct ps_serial_map *m, struct ps_cfg_err *e)
 {
-	char key[5], host[HOST_CAP];
-	size_t kn = fmt_u16(m->port, key);
+	char key[6], host[HOST_CAP];
+	size_t kn = port_key(m->port, key);
 	size_t hn = host_for(r, i, m->port, host, sizeof(host));
 	int el = ps_obj_create(buf, cap, vm, PS_OBJ_SERIAL, key, kn, e);
 	int rc;

@@ -1,5 +1,5 @@
 /*
- * ps_strerror.c - one fixed message per error code of pstate.h section 1,
+ * ps_strerror.c - one fixed message per error code of ps_errors.h,
  * and PSF_ERR_* through psf_strerror.  Freestanding: only strings, so
  * firmware can link it with the store and semaphore cores.  The messages
  * of every layer live here, not beside their code, because a hosted

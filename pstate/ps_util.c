@@ -153,6 +153,21 @@ uint64_t ps__rec_uint(const void *buf, int elem, uint32_t rec,
 }
 
 
+void ps__holder_quoted(struct ps_cfg_err *e, const char *what,
+		       const char *s, uint32_t n)
+{
+	struct sb b;
+
+	if (!e)
+		return;
+	ps__sb_init(&b, e->holder, sizeof(e->holder));
+	ps__sb_str(&b, what);
+	if (!s)
+		return;
+	ps__sb_put(&b, s, n > 80 ? 80 : n);
+	ps__sb_put(&b, "'", 1);
+}
+
 void ps__err_init(struct ps_cfg_err *e, const char *field)
 {
 	if (!e)
@@ -168,6 +183,14 @@ int ps__fail(struct ps_cfg_err *e, int code, const char *why)
 	if (e)
 		e->why = why;
 	return code;
+}
+
+int ps__fail_at(struct ps_cfg_err *e, int code, const char *field,
+		const char *why)
+{
+	if (e)
+		e->field = field;
+	return ps__fail(e, code, why);
 }
 
 

@@ -1,5 +1,5 @@
 /*
- * ps_value.c - value parsers and formatters (pstate.h section 10): names,
+ * ps_value.c - value parsers and formatters (ps_config.h): names,
  * MACs, WWNs, UUIDs, numbers, sizes, enums, boot orders, lists, durations.
  * Pure: text in, bytes out, no store.  Freestanding.
  */
@@ -269,15 +269,13 @@ void ps_fmt_wwn(const uint8_t wwn[8], char out[24])
 
 void ps__sb_uuid(struct sb *s, const uint8_t *u)
 {
-	ps__sb_hex(s, u, 4, 0);
-	ps__sb_put(s, "-", 1);
-	ps__sb_hex(s, u + 4, 2, 0);
-	ps__sb_put(s, "-", 1);
-	ps__sb_hex(s, u + 6, 2, 0);
-	ps__sb_put(s, "-", 1);
-	ps__sb_hex(s, u + 8, 2, 0);
-	ps__sb_put(s, "-", 1);
-	ps__sb_hex(s, u + 10, 6, 0);
+	static const uint8_t group[5] = { 4, 2, 2, 2, 6 };
+	unsigned i;
+
+	for (i = 0; i < 5; u += group[i++]) {
+		ps__sb_put(s, "-", i ? 1u : 0u);
+		ps__sb_hex(s, u, group[i], 0);
+	}
 }
 
 void ps_fmt_uuid(const uint8_t uuid[16], char out[37])

@@ -3,7 +3,7 @@
 # shellcheck disable=SC2086,SC2046
 #
 # firmware-size.sh - the PSF core, and the store's freestanding parts
-# (pstate/ps_commit.c + ps_media.c, and ps_sem.c), as a BMC firmware would
+# (pstate/ps_commit.c + ps_format.c + ps_media.c, and ps_sem.c), as a BMC firmware would
 # link them.  The store's checks are described at "store" below.
 #
 # Cross-compiles the freestanding core (format/psf_*.c, without
@@ -206,7 +206,7 @@ undef_check "host -ffreestanding -DPSF_CRC_FAST" ld nm \
 
 # ---------------------------------------------------------------- store
 # The freestanding parts of pstate/ as BMC firmware links them: the store
-# on media (ps_commit.c, ps_media.c: format, read, commit) and, separately,
+# on media (ps_format.c, ps_commit.c, ps_media.c: format, read, commit) and, separately,
 # the semaphore protocol (ps_sem.c), which only a BMC that writes the store
 # needs.  Same compiler and flags as the core.  The stack chain of the store code
 # runs through the format core (psf_check_full, psf_crc32c, the builder),
@@ -226,7 +226,7 @@ undef_check "host -ffreestanding -DPSF_CRC_FAST" ld nm \
 STORE_LIMIT=5120
 SEM_LIMIT=4096
 STORE_STACK_LIMIT=512
-STORE="ps_commit ps_media"
+STORE="ps_commit ps_format ps_media"
 SEM="ps_sem"
 mkdir "$tmp/store"
 for m in $STORE $SEM ps_strerror; do
@@ -261,7 +261,7 @@ echo "  object             text  (.text + .rodata, bytes)"
 for m in $STORE $SEM ps_strerror; do
     printf '  %-16s %6s\n' "$m.o" "$(text_of "$tmp/store/$m.o")"
 done
-echo "  store (ps_commit + ps_media)     $store_text B  (.data+.bss of all: $store_rw B)"
+echo "  store (ps_commit + ps_format + ps_media) $store_text B  (.data+.bss of all: $store_rw B)"
 echo "  semaphore (ps_sem)               $sem_text B"
 echo "  max frame ${smax% *} B (${smax#* })"
 echo "  worst call chain (indirect calls are firmware callbacks, counted as ext):"

@@ -9,7 +9,7 @@
  * It stands in for BMC firmware: the store is the pstate partition of an
  * image file (found in its partition table, else the whole file), reached
  * through the shim's sector callbacks; the semaphore is the simulated
- * file-backed shared mapping (pstate.h section 9) when bios= and shm= are
+ * file-backed shared mapping (ps_sem_linux.h) when bios= and shm= are
  * given; the host is a power state (on, off, aux) kept in DIR/power and
  * driven by `ipmitool chassis power on|off`.  OEM requests (netfn 0x2E,
  * IANA BMC_SHIM_IANA) go to bmc_shim_handle.

@@ -1,6 +1,6 @@
 /*
- * test_config.c - configuration edits (pstate/ps_config.c, pstate.h
- * section 10): every object kind and field, the value parsers (tables of
+ * test_config.c - configuration edits (the edit layer of pstate/,
+ * ps_config.h): every object kind and field, the value parsers (tables of
  * valid and invalid text), generators, the cross-element rules (names,
  * references, MAC/UUID/serial/WWN across VMs and profiles, concentrator
  * ports), unknown-namespace elements surviving every edit byte for byte,

@@ -1,6 +1,6 @@
 /*
  * test_profile.c - the per-store edits of a profile move (pstate/
- * ps_profile.c, pstate.h section 11): the pool's move record, a host's
+ * ps_profile.c, ps_profile.h): the pool's move record, a host's
  * and a VM's release (idempotent), applying a profile copy from another
  * store (idempotent, refusals change nothing), identifier checks naming
  * the holder, and a whole move between two stores with a "crash" after
@@ -463,6 +463,56 @@ static void test_export(void **state)
 					   sizeof out), PS_ERR_INVAL);
 }
 
+/* The NAME of detached element bytes (ps_elem_name), and which profile a
+ * target carries (ps_profile_of), as the BMC shim asks them. */
+static void test_elem_name_profile_of(void **state)
+{
+	struct fx *f = *state;
+	uint8_t out[CAP];
+	const char *name;
+	uint32_t nlen;
+	int n = ps_profile_export(f->pool, prof(f->pool, "web"), out,
+				  sizeof out);
+
+	assert_true(n > 0);
+	assert_int_equal(ps_elem_name(out, (size_t)n, &name, &nlen), 0);
+	assert_int_equal(nlen, 3);
+	assert_memory_equal(name, "web", 3);
+	/* Lengths that do not describe the element: refused, no name. */
+	assert_int_equal(ps_elem_name(out, (size_t)n - 1, &name, &nlen),
+			 PS_ERR_INVAL);
+	assert_null(name);
+	assert_int_equal(nlen, 0);
+	psf_put_le32(out + 4, psf_le32(out + 4) + 1);   /* count one too many */
+	assert_int_equal(ps_elem_name(out, (size_t)n, &name, &nlen),
+			 PS_ERR_INVAL);
+	assert_null(name);
+	psf_put_le32(out + 4, psf_le32(out + 4) - 1);
+	assert_int_equal(ps_elem_name(out + PSF_CONTAINER_HDR,
+				      (size_t)n - PSF_CONTAINER_HDR, &name,
+				      &nlen), PS_ERR_INVAL);
+
+	assert_int_equal(ps_profile_of(f->b, PSF_TARGET_VM, "vm1", 3),
+			 PSF_ERR_NOTFOUND);
+	assert_int_equal(ps_profile_of(f->b, PSF_TARGET_VM, "nope", 4),
+			 PSF_ERR_NOTFOUND);
+	assert_int_equal(ps_profile_of(f->b, PSF_TARGET_PHYSICAL, NULL, 0),
+			 PSF_ERR_NOTFOUND);
+	assert_int_equal(ps_profile_of(f->b, PSF_TARGET_NONE, NULL, 0),
+			 PS_ERR_INVAL);
+	assert_int_equal(ps_profile_apply(f->b, CAP, out, (size_t)n,
+					  PSF_TARGET_VM, "vm1", 3, &f->e), 0);
+	assert_int_equal(ps_profile_of(f->b, PSF_TARGET_VM, "vm1", 3),
+			 prof(f->b, "web"));
+	assert_int_equal(ps_profile_of(f->b, PSF_TARGET_VM, "vm2", 3),
+			 PSF_ERR_NOTFOUND);
+	assert_int_equal(ps_profile_apply(f->a, CAP, out, (size_t)n,
+					  PSF_TARGET_PHYSICAL,
+					  "bmc://localhost", 15, &f->e), 0);
+	assert_int_equal(ps_profile_of(f->a, PSF_TARGET_PHYSICAL, NULL, 0),
+			 prof(f->a, "web"));
+}
+
 /* Only a VM carrying a profile of the store shares that profile's
  * identity: a VM whose reference names a profile the store lacks (written
  * raw: the edit layer refuses such a reference) holds its values as its
@@ -710,6 +760,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_apply_bad_bytes, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_export, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_elem_name_profile_of, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_check_ids_dangling_ref,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_release, setup, teardown),

@@ -690,7 +690,7 @@ static void test_strerror(void **state)
 {
 	(void)state;
 	/* The semaphore's codes are part of the library's one error space
-	 * (pstate.h section 1): ps_strerror names them. */
+	 * (ps_errors.h): ps_strerror names them. */
 	assert_string_equal(ps_strerror(PS_SEM_OK), "success");
 	for (int e = PS_SEM_ERR_BUSY; e >= -PS_SEM_ERR_LAST; e--) {
 		const char *m = ps_strerror(e);

@@ -762,7 +762,7 @@ static void test_fault_wrapper(void **state)
 	free(fault);
 }
 
-/* One error space (pstate.h section 1): every code of every layer has
+/* One error space (ps_errors.h): every code of every layer has
  * its own message, and no code collides with a PSF_ERR_* one. */
 static void test_strerror(void **state)
 {

@@ -137,19 +137,6 @@ static void child_fail(const char *fmt, ...)
 	_exit(1);
 }
 
-static uint64_t counter(const void *buf, unsigned w)
-{
-	int vm = pst_vm_at(buf, w), cfg;
-	const void *p;
-	uint32_t len;
-
-	if (vm < 0)
-		return UINT64_MAX;
-	cfg = psf_find_child(buf, vm, PSF_VM_CONFIG);
-	p = cfg < 0 ? NULL : psf_payload(buf, cfg, &len);
-	return p ? psf_field_uint(p, len, PSF_VMC_MEMORY_KIB, 8) : UINT64_MAX;
-}
-
 /* The edit: this writer's counter + 1.  Re-applied on fresh state after
  * a conflict, so it reads the value every time. */
 static int increment(void *buf, size_t cap, void *arg)
@@ -157,7 +144,7 @@ static int increment(void *buf, size_t cap, void *arg)
 	unsigned w = *(unsigned *)arg;
 
 	(void)cap;
-	return pst_set_memory(buf, w, counter(buf, w) + 1);
+	return pst_set_memory(buf, w, pst_memory(buf, w) + 1);
 }
 
 static void open_sem(struct ps_sem_sys *sys)
@@ -310,7 +297,7 @@ static void check_final(const int want[WRITERS], uint64_t gen_lo,
 	buf = ps_store_data(s, &len);
 	assert_int_equal(psf_check_full(buf, len, NULL), PSF_OK);
 	for (w = 0; w < WRITERS; w++)
-		assert_int_equal(counter(buf, (unsigned)w), want[w]);
+		assert_int_equal(pst_memory(buf, (unsigned)w), want[w]);
 	assert_in_range(ps_store_generation(s), gen_lo, gen_hi);
 	ps_store_close(s);
 	ps_media_close(&m);

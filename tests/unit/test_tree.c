@@ -767,7 +767,8 @@ static void test_node_strings(void **state)
 
 /* ================================================================ fields */
 
-/* Schema tables: the invariants psf_tree.c and psf_text.c rely on. */
+/* Schema tables: the invariants psf_tree.c and the text format
+ * (psf_text_*.c) rely on. */
 static void test_schema_tables(void **state)
 {
 	size_t n, i, j;

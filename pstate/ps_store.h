@@ -1,0 +1,270 @@
+/*
+ * ps_store.h - the store on media: format, read, commit; the hosted handle.
+ *
+ * Freestanding: ps_format (ps_format.c), ps_read and ps_commit
+ * (ps_commit.c): no malloc, every buffer from the caller.  Hosted:
+ * the store handle and transactions (ps_store.c), which allocate.
+ *
+ * Part of libpstate's public interface: "pstate.h" includes every part,
+ * and each part also compiles on its own (make firmware checks that).
+ */
+#ifndef PS_STORE_H
+#define PS_STORE_H
+
+#include "ps_media.h"
+#include "ps_lock.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/*
+ * Store on media (freestanding)
+ *
+ * docs/store.md is the normative layout: a superblock in sector 0 and a
+ * copy in the last sector; between them slot_count >= 2 slots, each one
+ * header sector then body sectors holding a PSF store.  The valid slot with
+ * the highest generation is the store; a commit writes generation G+1 into
+ * another slot and publishes it by writing that slot's header last.
+ */
+
+#define PS_MAX_SLOTS 8u
+#define PS_SB_SIZE 512u          /* superblock bytes used in its sector */
+#define PS_SLOT_HDR_SIZE 64u     /* slot header bytes used in its sector */
+#define PS_SB_VERSION 1u
+#define PS_SLOT_VERSION 1u
+
+/* One slot's decoded header (valid_hdr: magic, version, index, CRC and
+ * length checks passed; the body is checked separately). */
+struct ps_slot {
+	uint64_t lba;            /* header sector */
+	uint32_t sectors;        /* header + body sectors */
+	int valid_hdr;
+	uint64_t generation;
+	uint32_t length;         /* store bytes */
+	uint32_t crc;            /* CRC-32C of the store bytes */
+	uint64_t token;          /* fencing token of the writer */
+	uint8_t owner;           /* PS_OWNER_* of the writer */
+	uint64_t timestamp;      /* seconds since 1970 UTC, 0 = unknown */
+	uint8_t raw[PS_SLOT_HDR_SIZE];  /* the header bytes as read (even
+					   when invalid, by ps_read) */
+	/* Set by ps_read for a slot it tried and found damaged: a valid
+	 * header newer than the store, whose body fails its CRC
+	 * (PS_ERR_NOSLOT) or the format's checks (that PSF_ERR_*).  Such a
+	 * slot is free for readers and committers alike; 0 otherwise. */
+	int damage;
+};
+
+/*
+ * What a reader knows about one media: geometry from the superblock, every
+ * slot's header, and the base of the next commit (the newest valid slot
+ * when it was read).  Caller-owned, no pointers to free.
+ */
+struct ps_disk {
+	struct ps_media *media;
+	uint32_t sector_size;
+	uint64_t sectors;        /* partition sectors per the superblock */
+	uint32_t slot_count;
+	uint8_t volume_id[16];
+	struct ps_slot slot[PS_MAX_SLOTS];
+	int base;                /* slot index of the newest valid slot, -1 */
+	uint64_t generation;     /* its generation (0: none) */
+	uint32_t length;         /* its store length */
+};
+
+/* Format options.  Zeroed fields take their defaults. */
+struct ps_format_opts {
+	uint32_t slot_count;     /* 0: 2 */
+	uint32_t slot_sectors;   /* header + body; 0: split the media evenly */
+	uint8_t volume_id[16];   /* recorded in the superblock; may be zero */
+	const void *store;       /* initial store (valid PSF); NULL: empty */
+	uint32_t store_len;
+	uint64_t timestamp;
+};
+
+/*
+ * Lay out the media: invalidate both superblock sectors, write every slot
+ * header (slot 0 holds the initial store at generation 1, the others are
+ * zeroed and so free), then the backup and primary superblocks, with a
+ * flush between phases.  Destroys any store on the media.  sector_buf is
+ * one sector of scratch.  Not atomic: a crash leaves either "no store"
+ * (PS_ERR_NOSTORE) or the new store, never the old one half-erased and
+ * readable.  Then the media is read back as a reader would see it: the
+ * geometry (ps_read's errors) and slot 0 (PS_ERR_CONFLICT when its header,
+ * PS_ERR_IO when its body is not what was written).  On success d
+ * describes the new media, ready for ps_commit (the initial store is
+ * generation 1 in slot 0).
+ */
+int ps_format(struct ps_disk *d, struct ps_media *m,
+	      const struct ps_format_opts *o, void *sector_buf);
+
+/* Bytes of store a slot can hold on this disk (body sectors * sector
+ * size, at most PSF_MAX_TOTAL).  A buffer this large suffices for
+ * ps_read and for any edit that fits on media. */
+uint32_t ps_slot_capacity(const struct ps_disk *d);
+
+/*
+ * Read the geometry and every slot header, then load the newest valid
+ * store into buf (cap bytes; cap >= the store rounded up to a sector, and
+ * >= one sector).  A slot is valid when its header checks out, its body's
+ * CRC matches and the PSF store passes psf_check_full; slots that fail are
+ * free (those newer than the store are marked damaged: struct ps_slot's
+ * damage), and the next newest is tried.  Never writes and takes no lock:
+ * safe while other processes commit.  The chosen slot's header is read
+ * once more before its body, and when a slot fails all headers are read
+ * again; if a commit was published meanwhile the read starts over (up to
+ * 32 times), so a concurrent reader gets the newest store, never an older
+ * generation or a spurious PS_ERR_NOSLOT (docs/store.md 3.3).  Errors:
+ * PS_ERR_NOSTORE, PS_ERR_SUPERBLOCK, PS_ERR_GEOMETRY, PS_ERR_NOSLOT,
+ * PS_ERR_NOSPACE (cap too small), PS_ERR_IO, PS_ERR_CONFLICT (commits
+ * kept racing the read).  On success d describes the
+ * media and d->base / d->generation the store in buf (length d->length).
+ */
+int ps_read(struct ps_disk *d, struct ps_media *m, void *buf, size_t cap);
+
+struct ps_lock;
+
+/* Who commits: recorded in the new slot header. */
+struct ps_commit_args {
+	struct ps_lock *lock;    /* NULL: single writer, token 0 */
+	uint8_t owner;           /* PS_OWNER_*, used when lock is NULL */
+	uint64_t timestamp;      /* seconds since 1970 UTC, 0 = unknown */
+};
+
+/*
+ * Commit store (a finished, valid PSF store: psf_finish was called) as the
+ * next generation after d's base.  sector_buf is one sector of scratch.
+ * args may be NULL (single writer, owner none, no timestamp).
+ *
+ * When the store is byte-identical to the base, nothing is written and 0
+ * is returned with d->generation unchanged.  Otherwise, under the lock
+ * (acquired here unless args->lock is already held): check that the media
+ * still has d's base as its newest generation (else PS_ERR_CONFLICT; a
+ * slot ps_read found damaged does not count while its header is as read),
+ * claim the target slot from the lock (the first after the base that the
+ * lock does not bar), write the body sectors of the target slot that
+ * differ (checking, and so renewing, the lock before each write), flush,
+ * check the lock is still held (else PS_ERR_FENCED), write the slot
+ * header, flush, and read back what readers will see (else
+ * PS_ERR_CONFLICT or PS_ERR_IO).  The new generation is the base's + 1,
+ * or + 2 after the lock's hold broke a writing one.  On success d's base
+ * is the new slot.  A failure before the header write leaves the old
+ * store newest on media.
+ *
+ * Errors: PSF_ERR_* (store invalid), PS_ERR_NOSPACE, PS_ERR_CONFLICT,
+ * PS_ERR_FENCED, PS_ERR_LOCK (or the lock's own error), PS_ERR_IO,
+ * PS_ERR_GENERATION (the generation would pass 2^64 - 1: nothing
+ * written), PS_ERR_RDONLY, PS_ERR_INVAL.
+ */
+int ps_commit(struct ps_disk *d, const void *store, void *sector_buf,
+	      const struct ps_commit_args *args);
+
+/* Decode a slot header (64 bytes); 0 when it is a valid header for slot
+ * index idx, else PS_ERR_NOSLOT.  Exposed for tools and tests. */
+int ps_slot_decode(const void *raw, uint32_t idx, struct ps_slot *s);
+
+/*
+ * Hosted store handle and transactions (ps_store.c, allocates)
+ */
+
+struct ps_store;
+
+/* The functions of the store handle are hosted only. */
+#if PS_HOSTED
+/*
+ * ps_store_open - open the store on m: the newest valid slot is read into
+ * memory (a buffer of the slot capacity).
+ * @m:    an open media, not owned: the caller closes it after the store
+ * @err:  set to 0 or the error (may be NULL)
+ * Returns the handle, or NULL with *err: PS_ERR_INVAL (m NULL),
+ * PS_ERR_NOMEM, or ps_read's errors (PS_ERR_NOSTORE, PS_ERR_SUPERBLOCK,
+ * PS_ERR_GEOMETRY, PS_ERR_NOSLOT, PS_ERR_IO, PS_ERR_CONFLICT).
+ *
+ * ps_store_close - free the handle (s may be NULL); the media stays open.
+ */
+struct ps_store *ps_store_open(struct ps_media *m, int *err);
+void ps_store_close(struct ps_store *s);
+
+/* ps_store_refresh - read the newest store from media again (after a
+ * conflict).  Returns 0, PS_ERR_INVAL (s NULL), or ps_store_open's errors;
+ * after an error the handle's store is not usable until a refresh
+ * succeeds. */
+int ps_store_refresh(struct ps_store *s);
+
+/* The store in memory (valid PSF) and its length and generation. */
+const void *ps_store_data(const struct ps_store *s, uint32_t *len);
+uint64_t ps_store_generation(const struct ps_store *s);
+/* The media state behind the handle (geometry, slot headers). */
+const struct ps_disk *ps_store_disk(const struct ps_store *s);
+
+/* What `check` says of a slot of d (as ps_read left it). */
+enum ps_slot_state {
+	PS_SLOT_FREE = 0,        /* no valid header, or a torn commit */
+	PS_SLOT_CURRENT,         /* d's base: the store */
+	PS_SLOT_OLDER,           /* a valid header of an older generation */
+	PS_SLOT_DAMAGED,         /* a newer generation whose body fails
+				    (slot->damage says how): skipped */
+};
+
+/* The state of slot i of d, or PS_ERR_INVAL (no d, i out of range). */
+int ps_slot_state(const struct ps_disk *d, uint32_t i);
+
+/* Commit with this lock (NULL: single writer) and owner from now on. */
+void ps_store_set_writer(struct ps_store *s, struct ps_lock *lock,
+			 uint8_t owner);
+
+/*
+ * A transaction: a private copy of the store at generation base, in a
+ * buffer of cap bytes (the slot capacity) to edit with the psf_* core.
+ * Edits need not call psf_finish: commit does.
+ */
+struct ps_txn {
+	struct ps_store *store;
+	uint8_t *buf;
+	size_t cap;
+	uint64_t base;
+};
+
+/* ps_txn_begin - a private copy of s's store in t (t->buf, cap bytes,
+ * zero past the store).  Returns 0, PS_ERR_INVAL (s or t NULL, no store),
+ * PS_ERR_NOMEM. */
+int ps_txn_begin(struct ps_store *s, struct ps_txn *t);
+
+/*
+ * Finish the CRCs, check the store (psf_check_full), commit it, free the
+ * buffer.  PS_ERR_CONFLICT when the media's newest generation is no longer
+ * t->base (the handle keeps its old state: ps_store_refresh, redo).  On
+ * success the handle holds the new store.  Errors: PS_ERR_INVAL (t not
+ * begun), PS_ERR_CONFLICT, the format's PSF_ERR_* (the edited store is not
+ * valid), or ps_commit's errors; the buffer is freed either way.
+ */
+int ps_txn_commit(struct ps_txn *t);
+
+/* Drop the transaction's buffer; nothing is written. */
+void ps_txn_abort(struct ps_txn *t);
+
+/*
+ * An edit: change the store in buf (cap bytes) with the psf_* core.
+ * Return 0 to commit, negative to abort (returned by ps_update).  Called
+ * again on fresh state after a conflict, so it must not depend on having
+ * run before.
+ */
+typedef int (*ps_edit_fn)(void *buf, size_t cap, void *arg);
+
+/*
+ * begin, edit, commit; on PS_ERR_CONFLICT refresh and re-apply, at most
+ * max_retries more times.  A retry holds the writer's lock (when the
+ * handle has one, see ps_store_set_writer) from the refresh to the
+ * commit, so under a lock every writer uses, one retry always suffices.
+ * Returns 0, the edit's error, the lock's error, or the commit's
+ * (PS_ERR_CONFLICT once the retries are used up).
+ */
+int ps_update(struct ps_store *s, ps_edit_fn edit, void *arg,
+	      int max_retries);
+#endif /* PS_HOSTED */
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* PS_STORE_H */
