@@ -361,7 +361,6 @@ static int move_cmd(struct psctl_ctx *c, const char *cmd, const char *prof,
 	static struct move m;
 	int rc, p;
 
-	free(m.elem);
 	memset(&m, 0, sizeof m);
 	m.c = c;
 	m.cmd = cmd;

@@ -66,8 +66,6 @@ struct move {
 	int src_gone;                     /* --force: source unreachable */
 	struct ps_cfg_err e;
 	uint8_t rnd[RND_TRIES][PS_CFG_RND_UNASSIGN];
-	uint8_t *elem;                    /* clean profile element bytes */
-	size_t elen;
 	char msg[512];
 };
 

@@ -218,38 +218,6 @@ int move_carries(const uint8_t *buf, const struct mtarget *t,
 	return 0;
 }
 
-/* ---- the clean profile element (unassigned, no move record) */
-
-static int clean_elem(struct move *m)
-{
-	uint32_t n;
-	const void *pool = psctl_store_data(m->c, &n);
-	uint8_t *s = malloc(n + SCRATCH_ROOM);
-	struct psf_elem h;
-	int prof, rc;
-
-	if (!s)
-		return PS_ERR_NOMEM;
-	memcpy(s, pool, n);
-	prof = move_find_prof(s, m->prof);
-	rc = prof < 0 ? prof
-		      : ps_profile_end_move(s, n + SCRATCH_ROOM, prof,
-					    PSF_TARGET_NONE, NULL, 0);
-	prof = rc ? rc : move_find_prof(s, m->prof);
-	rc = prof < 0 ? prof : psf_elem(s, prof, &h);
-	if (!rc) {
-		free(m->elem);
-		m->elen = h.end - (uint32_t)prof;
-		m->elem = malloc(m->elen);
-		if (m->elem)
-			memcpy(m->elem, s + prof, m->elen);
-		else
-			rc = PS_ERR_NOMEM;
-	}
-	free(s);
-	return rc;
-}
-
 /* ---- per-store edits, run through ps_update / psctl_edit */
 
 int move_ed_release(struct move *m, void *buf, size_t cap, int keep)
@@ -513,25 +481,30 @@ out:
 	return rc;
 }
 
+/* The pool's profile, clean as it travels (ps_profile_export: no target
+ * or move record), pushed to the target through its BMC. */
 static int bmc_apply(struct move *m, const struct mtarget *t)
 {
 	size_t vl = t->kind == PSF_TARGET_VM ? strlen(t->vm) : 0;
-	uint8_t *st;
-	int rc = clean_elem(m);
+	uint32_t n;
+	const void *pool = psctl_store_data(m->c, &n);
+	int prof = move_find_prof(pool, m->prof), len;
+	uint8_t *st = malloc(2 + vl + n);
 
-	if (rc)
-		return move_fail(m, rc, "the pool: %s", ps_strerror(rc));
-	st = malloc(2 + vl + m->elen);
 	if (!st)
-		return PS_ERR_NOMEM;
+		return move_fail(m, PS_ERR_NOMEM, "out of memory");
+	len = prof < 0 ? prof : ps_profile_export(pool, prof, st + 2 + vl, n);
+	if (len < 0) {
+		free(st);
+		return move_fail(m, len, "the pool: %s", ps_strerror(len));
+	}
 	st[0] = t->kind;
 	st[1] = (uint8_t)vl;
 	memcpy(st + 2, t->vm, vl);
-	memcpy(st + 2 + vl, m->elem, m->elen);
-	rc = bmc_write(m, t, BMC_WRITE_PROFILE_PUSH, st, 2 + vl + m->elen,
-		       "profile push");
+	len = bmc_write(m, t, BMC_WRITE_PROFILE_PUSH, st, 2 + vl + (size_t)len,
+			"profile push");
 	free(st);
-	return rc;
+	return len;
 }
 
 /* ---- one step on one target, whichever kind */

@@ -149,6 +149,33 @@ bad = [k for k in b if k not in l or type(b[k]) != type(l[k]) or b[k] != l[k]]
 print(bad or 'same')" "$WORK/bpull" "$WORK/lshow" 2>&1) && [ "$got" = same ]
 then pass "bmc profile pull --json agrees with profile show --json"
 else fail "pull --json vs show --json: $got"; fi
+# A profile assigned in a pool (its target, state and pads the pool's)
+# travels clean (ps_profile_export): the element pushed is byte for byte
+# the one an unassigned copy makes, and it arrives without the pool's
+# target.
+PX=$WORK/px.img PY=$WORK/py.img
+for p in "$PX" "$PY"; do
+    "$PSCTL" -q -i "$p" init >/dev/null 2>&1 &&
+        "$PSCTL" -q -i "$p" profile create copper --uuid 20112233-4455-6677-8899-aabbccddeeff \
+            --serial SN-COPPER >/dev/null 2>&1 || fail "preparing pool $p"
+done
+"$PSCTL" -q -i "$PX" vm create c1 >/dev/null 2>&1 &&
+    "$PSCTL" -q -i "$PX" profile assign copper c1 >/dev/null 2>&1 || fail "assign copper in the pool"
+nx=$(B -i "$PX" --dry-run bmc profile push copper --vm c2 2>&1 | sed -n 's/.*(\([0-9]*\) bytes).*/\1/p')
+ny=$(B -i "$PY" --dry-run bmc profile push copper --vm c2 2>&1 | sed -n 's/.*(\([0-9]*\) bytes).*/\1/p')
+[ -n "$nx" ] && [ "$nx" = "$ny" ] &&
+    pass "bmc profile push of a pool-assigned profile: the clean element ($nx bytes, as unassigned)" ||
+    fail "push of an assigned profile: $nx bytes vs $ny unassigned"
+B vm create c2 >/dev/null 2>&1 || fail "vm create c2 through the BMC"
+B -i "$PX" bmc profile push copper --vm c2 > "$WORK/out" 2>&1 &&
+    B bmc profile pull --vm c2 --json > "$WORK/bpull" 2>&1 &&
+    got=$(python3 -c "
+import json, sys
+j = json.load(open(sys.argv[1]))
+print(j.get('serial'), j.get('target'), j.get('state'))" "$WORK/bpull" 2>&1) &&
+    [ "$got" = "SN-COPPER c2 assigned" ] &&
+    pass "pushed from a pool where it is on c1: arrives on c2, not the pool's target" ||
+    fail "push copper: $(cat "$WORK/out"); pulled: ${got:-$(head -c 300 "$WORK/bpull")}"
 B bmc info --json > "$WORK/out" 2>&1
 if got=$(python3 -c "
 import json, sys
