@@ -185,9 +185,9 @@ int psctl_write_out(struct psctl_ctx *c, const char *path, const void *data,
 
 const char *psctl_default_image(void)
 {
-	const char *e = getenv("PSTATE_IMAGE");
+	const char *e = getenv(PS_IMAGE_ENV);
 
-	return e && *e ? e : PSCTL_DEFAULT_IMAGE;
+	return e && *e ? e : PS_DEFAULT_IMAGE;
 }
 
 /* Does argv hold a flag; consumes nothing (commands scan their own). */

@@ -398,7 +398,8 @@ static int profile_from_store(struct psctl_ctx *c, const char *name,
 static int cmd_push(struct psctl_ctx *c, const char *what, const char *vm,
 		    const char *name)
 {
-	static uint8_t st[STAGE_MAX + 1], wrap[STAGE_MAX * 4];
+	static uint8_t st[STAGE_MAX + 1], wrap[STAGE_MAX * 4],
+		clean[STAGE_MAX * 2];
 	struct psctl_bmc b;
 	uint8_t *el = NULL;
 	uint32_t elen = 0;
@@ -423,19 +424,25 @@ static int cmd_push(struct psctl_ctx *c, const char *what, const char *vm,
 				   "element");
 	}
 	ps_obj_key(wrap, off, PS_OBJ_PROFILE, pn, sizeof pn);
+	free(el);
+	/* What travels is the clean copy (ps_profile_export): a profile
+	 * taken from a pool goes without the pool's target and move record. */
+	rc = ps_profile_export(wrap, off, clean, sizeof clean);
+	if (rc < 0)
+		return psctl_error(c, "bmc profile push", "profile", pn, rc,
+				   "%s", ps_strerror(rc));
+	el = clean;
+	elen = (uint32_t)rc;
 	st[k++] = vm ? 2 : 1;
 	st[k++] = (uint8_t)vl;
 	memcpy(st + k, vm ? vm : "", vl);
 	k += vl;
-	if (k + elen > STAGE_MAX) {
-		free(el);
+	if (k + elen > STAGE_MAX)
 		return psctl_error(c, "bmc profile push", "profile", pn,
 				   PSCTL_EXIT_INVALID, "%u bytes; the BMC takes"
 				   " at most %u per write", elen, STAGE_MAX);
-	}
 	memcpy(st + k, el, elen);
 	k += elen;
-	free(el);
 	if (c->dry_run) {
 		fprintf(c->out, "would push profile '%s' (%u bytes) to %s%s%s "
 			"through BMC %s:%u (dry run, nothing sent)\n", pn, elen,

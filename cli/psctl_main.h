@@ -12,22 +12,11 @@
 #include "psctl.h"
 
 #define PSCTL_VERSION "0.1"
-/* The embedded default image, used when no USB key holds a store and
- * $PSTATE_IMAGE is unset; `psctl init` creates it. */
-#define PSCTL_DEFAULT_IMAGE "/var/lib/pstate/default.img"
+/* The size `psctl init` gives a new image (PS_DEFAULT_IMAGE or -i). */
 #define PSCTL_DEFAULT_IMAGE_SIZE (64ull << 20)
 /* Conflicts re-applied on fresh state before giving up (ps_update). */
 #define PSCTL_RETRIES 3
 #define MAX_INPUT ((size_t)PSF_MAX_TOTAL * 8 + 1) /* text is larger */
-
-/* Where the store is: the result of -d / -i / the scan / the default. */
-struct target {
-	char path[1024];
-	int is_dev;               /* block device (else image file)      */
-	int whole;                /* no partition table: all of it       */
-	struct ps_part_info part; /* valid unless whole                  */
-	char how[640];            /* why this one (option, scan, default) */
-};
 
 /* Process-wide state behind the psctl_ctx (one store per process). */
 struct psctl_state {
@@ -37,12 +26,9 @@ struct psctl_state {
 	int announced;
 	const char *cmd;          /* the running command, for messages */
 	char cmdbuf[64];
-	struct target tgt;
-	struct ps_media media;
-	int media_open;
-	struct ps_sem_sys sem;
-	int sem_open;
-	struct ps_lock lock;
+	/* The store, opened by -d / -i / the default search (ps_open_*),
+	 * or the BMC's held in memory (its media only). */
+	struct ps_opened st;
 	/* --bmc: the BMC's store, read whole into a memory media; edits go
 	 * back as OEM element writes (psctl_bmc.c). */
 	int bmc_store;            /* the open store is the BMC's */
@@ -62,7 +48,8 @@ int psctl_read_file(struct psctl_ctx *c, const char *path, char **out,
  * rename); "-" or NULL: the normal output.  0 or an exit code. */
 int psctl_write_out(struct psctl_ctx *c, const char *path, const void *data,
 		    size_t len);
-/* $PSTATE_IMAGE, else the embedded default image. */
+/* $PSTATE_IMAGE, else PS_DEFAULT_IMAGE: what `init` creates and `scan`
+ * lists when no -d / -i is given (ps_open_default's last two choices). */
 const char *psctl_default_image(void);
 /* Whether argv (from argv[1]) holds flag. */
 int psctl_has_flag(int argc, char **argv, const char *flag);
@@ -72,13 +59,6 @@ const char *psctl_opt_value(struct psctl_ctx *c, int argc, char **argv,
 
 /* ---- psctl_store.c */
 
-/* The discovery result (one per process). */
-struct ps_disc_result *psctl_disc_result(void);
-/* "image:PATH dos partition #4 at byte ..." for messages. */
-void psctl_describe_target(const struct target *t, char *buf, size_t len);
-/* Open t's media (flags as ps_media_open_image's); 0 or a PS_ERR_* code. */
-int open_media(struct ps_media *m, const struct target *t,
-	       unsigned flags);
 /* The generation of the open store (the BMC's when --bmc). */
 unsigned long long psctl_store_generation(struct psctl_ctx *c);
 /* Close the store, the media and the lock. */

@@ -235,6 +235,30 @@ static int load(struct move *m, const char *new_target, int *prof_out)
 	return 0;
 }
 
+/* Two store targets named by different paths must be two stores: the
+ * move treats them as two (release on one, apply on the other), and their
+ * writers' locks are keyed by the store (volume id and place).  The same
+ * key is one store named twice, or a byte copy of one, whose identities
+ * (volume id, VMs' UUIDs and MACs) collide anyway.  An unreachable store
+ * is left to the other checks. */
+static int check_distinct(struct move *m)
+{
+	char ks[64], kd[64], err[512];
+
+	if (!m->has_src || m->src.w != W_STORE || m->dst.w != W_STORE ||
+	    !strcmp(m->src.path, m->dst.path))
+		return 0;
+	if (move_store_key(&m->src, ks, sizeof ks, err, sizeof err) ||
+	    move_store_key(&m->dst, kd, sizeof kd, err, sizeof err) ||
+	    strcmp(ks, kd))
+		return 0;
+	return move_fail(m, PS_ERR_DUPLICATE, "%s and %s hold one store "
+			 "(volume id and place %s): the same store named two "
+			 "ways, or a byte copy of it; name a store one way, "
+			 "and give a copy its own volume id (psctl init); "
+			 "nothing changed", m->src.text, m->dst.text, ks);
+}
+
 /* ------------------------------------------------------------ commands */
 
 static int validate(struct move *m, int prof)
@@ -245,7 +269,9 @@ static int validate(struct move *m, int prof)
 
 	/* The target first: its own checks say the most precise thing. */
 	if (m->has_dst) {
-		rc = check_pool_target(m, &m->dst);
+		rc = check_distinct(m);
+		if (!rc)
+			rc = check_pool_target(m, &m->dst);
 		if (!rc)
 			rc = check_target(m);
 	}
@@ -335,7 +361,6 @@ static int move_cmd(struct psctl_ctx *c, const char *cmd, const char *prof,
 	static struct move m;
 	int rc, p;
 
-	free(m.elem);
 	memset(&m, 0, sizeof m);
 	m.c = c;
 	m.cmd = cmd;

@@ -50,15 +50,6 @@ int move_same_store(const struct mtarget *a, const struct mtarget *b);
 
 /* ---- the move's state and its steps (psctl_move_steps.c) */
 
-/* A store other than the pool, opened for one edit or one read. */
-struct ostore {
-	struct ps_media m;
-	struct ps_store *s;
-	struct ps_sem_sys sem;
-	struct ps_lock lock;
-	int media_open, sem_open;
-};
-
 struct move {
 	struct psctl_ctx *c;
 	const char *cmd;
@@ -75,8 +66,6 @@ struct move {
 	int src_gone;                     /* --force: source unreachable */
 	struct ps_cfg_err e;
 	uint8_t rnd[RND_TRIES][PS_CFG_RND_UNASSIGN];
-	uint8_t *elem;                    /* clean profile element bytes */
-	size_t elen;
 	char msg[512];
 };
 
@@ -96,6 +85,10 @@ uint8_t move_prof_state(const void *buf, int prof);
 /* The error of a per-store edit, naming the profile, the place and the
  * other holder. */
 int move_edit_error(struct move *m, int rc, const char *where);
+/* The key of a store target's store (ps_open_key: volume id and place);
+ * 0, or the error with err saying why. */
+int move_store_key(const struct mtarget *t, char *key, size_t n, char *err,
+		   size_t errlen);
 /* A target's store, read whole (malloc'd, with room to edit). */
 int move_read_store(struct move *m, const struct mtarget *t,
 		    uint8_t **out, size_t *len);

@@ -4,8 +4,7 @@
  * the per-store edits (pstate.h section 11), the BMC writes, one step
  * on one target whichever its kind.
  */
-#define _XOPEN_SOURCE 700 /* realpath */
-#include <dirent.h>
+#define _XOPEN_SOURCE 700
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -15,7 +14,6 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
-#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "psctl.h"
@@ -28,117 +26,36 @@
 /* ------------------------------------------------------------ other stores */
 
 
-static void ostore_close(struct ostore *o)
+/* Open t's store by the library's one rule (ps_open_path), with its
+ * writers' lock when writing (ps_open_lock: the store's, so the pool's
+ * psctl, hvagent and every other path to it take the same one).  0, or
+ * the error with err saying why (o holds nothing open). */
+static int store_open(const struct mtarget *t, struct ps_opened *o,
+		      int write, char *err, size_t n)
 {
-	ps_store_close(o->s);
-	if (o->media_open)
-		ps_media_close(&o->m);
-	if (o->sem_open)
-		ps_sem_sys_close(&o->sem);
-	memset(o, 0, sizeof *o);
+	int rc = ps_open_path(o, t->path, (t->is_dev ? PS_OPEN_DEVICE
+						     : PS_OPEN_IMAGE) |
+			      (write ? 0 : PS_OPEN_RDONLY), err, n);
+
+	if (!rc && write)
+		rc = ps_open_lock(o, PS_OWNER_OS, err, n);
+	if (rc)
+		ps_open_close(o);
+	return rc;
 }
 
-/* The node of partition p of block device dev ("/dev/loop0p4" for
- * "/dev/loop0"), from sysfs: a block device has no file size, so its
- * partition is opened as a device of its own.  0, or -1. */
-static int part_node(const char *dev, const struct ps_part_info *p,
-		     char *out, size_t cap)
+/* The store key of t (ps_open_key) into key; 0, or the error with err
+ * saying why. */
+int move_store_key(const struct mtarget *t, char *key, size_t n, char *err,
+		   size_t errlen)
 {
-	char sys[96], f[400], line[32];
-	struct stat st;
-	struct dirent *d;
-	DIR *dir;
-	FILE *fp;
-	int found = -1;
+	struct ps_opened o;
+	int rc = store_open(t, &o, 0, err, errlen);
 
-	if (stat(dev, &st) || !S_ISBLK(st.st_mode))
-		return -1;
-	snprintf(sys, sizeof sys, "/sys/dev/block/%u:%u",
-		 major(st.st_rdev), minor(st.st_rdev));
-	dir = opendir(sys);
-	while (dir && found && (d = readdir(dir))) {
-		long long no = -1, start = -1;
-
-		if (d->d_name[0] == '.')
-			continue;
-		snprintf(f, sizeof f, "%s/%s/partition", sys, d->d_name);
-		if ((fp = fopen(f, "r"))) {
-			if (fgets(line, sizeof line, fp))
-				no = atoll(line);
-			fclose(fp);
-		}
-		snprintf(f, sizeof f, "%s/%s/start", sys, d->d_name);
-		if ((fp = fopen(f, "r"))) {
-			if (fgets(line, sizeof line, fp))
-				start = atoll(line);
-			fclose(fp);
-		}
-		if (no == p->partno && start >= 0 &&
-		    (uint64_t)start * 512u == p->offset &&
-		    (size_t)snprintf(out, cap, "/dev/%s", d->d_name) < cap)
-			found = 0;
-	}
-	if (dir)
-		closedir(dir);
-	return found;
-}
-
-/* Open t's store (image or device, partitioned or whole); err says why. */
-static int ostore_open(const struct mtarget *t, struct ostore *o, int write,
-		       char *err, size_t n)
-{
-	struct ps_part_info part;
-	char perr[400];
-	char node[PATH_MAX];
-	int rc = ps_part_find(t->path, &part, perr, sizeof perr);
-
-	memset(o, 0, sizeof *o);
-	if (rc == PS_PART_ENOTABLE && t->is_dev)
-		rc = ps_media_open_blockdev(&o->m, t->path, 0);
-	else if (!rc && t->is_dev && !part_node(t->path, &part, node,
-						   sizeof node))
-		rc = ps_media_open_blockdev(&o->m, node, 0);
-	else if (rc == PS_PART_ENOTABLE)
-		rc = ps_media_open_image(&o->m, t->path, 0, 0,
-					 PS_SECTOR_SIZE, 0);
-	else if (!rc)
-		rc = ps_media_open_image(&o->m, t->path, part.offset,
-					 part.length, PS_SECTOR_SIZE, 0);
-	else {
-		snprintf(err, n, "%s", perr);
-		return rc;
-	}
-	if (rc) {
-		snprintf(err, n, "%.300s: cannot open: %s", t->path,
-			 ps_strerror(rc));
-		return rc;
-	}
-	o->media_open = 1;
-	o->s = ps_store_open(&o->m, &rc);
-	if (!o->s) {
-		snprintf(err, n, "%.300s: %s", t->path, ps_strerror(rc));
-		ostore_close(o);
-		return rc;
-	}
-	if (!write)
-		return 0;
-	{
-		struct ps_sem_config cfg = { 0 };
-
-		cfg.store_path = t->path;
-		rc = ps_sem_sys_open(&o->sem, &cfg);
-		if (rc) {
-			snprintf(err, n, "%.300s: semaphore: %.150s", t->path,
-				 ps_sem_sys_describe(&o->sem));
-			ostore_close(o);
-			return rc;
-		}
-	}
-	o->sem_open = 1;
-	o->lock = (struct ps_lock){ &ps_sem_sys_lock_ops, &o->sem, PS_OWNER_OS,
-				    PS_SEM_DEFAULT_LEASE_MS, 0, 0 };
-	ps_store_set_writer(o->s, &o->lock, PS_OWNER_OS);
-	return 0;
+	if (!rc && ps_open_key(&o, key, n) < 0)
+		rc = PS_ERR_INVAL;
+	ps_open_close(&o);
+	return rc;
 }
 
 /* ------------------------------------------------------------ test hook */
@@ -239,7 +156,7 @@ int move_read_store(struct move *m, const struct mtarget *t,
 {
 	uint32_t n, gen;
 	const void *d;
-	struct ostore o;
+	struct ps_opened o;
 	uint8_t *b = NULL;
 	size_t got = 0;
 	int rc;
@@ -257,10 +174,10 @@ int move_read_store(struct move *m, const struct mtarget *t,
 		return *out ? 0 : PS_ERR_NOMEM;
 	}
 	if (t->w == W_STORE) {
-		rc = ostore_open(t, &o, 0, m->msg, sizeof m->msg);
+		rc = store_open(t, &o, 0, m->msg, sizeof m->msg);
 		if (rc)
 			return rc;
-		d = ps_store_data(o.s, &n);
+		d = ps_store_data(o.store, &n);
 	} else {
 		d = psctl_store_data(m->c, &n);
 	}
@@ -268,7 +185,7 @@ int move_read_store(struct move *m, const struct mtarget *t,
 	if (*out)
 		memcpy(*out, d, n);
 	if (t->w == W_STORE)
-		ostore_close(&o);
+		ps_open_close(&o);
 	*len = n;
 	if (!*out)
 		snprintf(m->msg, sizeof m->msg, "out of memory");
@@ -299,38 +216,6 @@ int move_carries(const uint8_t *buf, const struct mtarget *t,
 		return 1;
 	snprintf(other, cap, "%.*s", (int)len, p);
 	return 0;
-}
-
-/* ---- the clean profile element (unassigned, no move record) */
-
-static int clean_elem(struct move *m)
-{
-	uint32_t n;
-	const void *pool = psctl_store_data(m->c, &n);
-	uint8_t *s = malloc(n + SCRATCH_ROOM);
-	struct psf_elem h;
-	int prof, rc;
-
-	if (!s)
-		return PS_ERR_NOMEM;
-	memcpy(s, pool, n);
-	prof = move_find_prof(s, m->prof);
-	rc = prof < 0 ? prof
-		      : ps_profile_end_move(s, n + SCRATCH_ROOM, prof,
-					    PSF_TARGET_NONE, NULL, 0);
-	prof = rc ? rc : move_find_prof(s, m->prof);
-	rc = prof < 0 ? prof : psf_elem(s, prof, &h);
-	if (!rc) {
-		free(m->elem);
-		m->elen = h.end - (uint32_t)prof;
-		m->elem = malloc(m->elen);
-		if (m->elem)
-			memcpy(m->elem, s + prof, m->elen);
-		else
-			rc = PS_ERR_NOMEM;
-	}
-	free(s);
-	return rc;
 }
 
 /* ---- per-store edits, run through ps_update / psctl_edit */
@@ -452,14 +337,14 @@ static int store_edit(void *buf, size_t cap, void *arg)
 static int store_step(struct move *m, const struct mtarget *t, int apply)
 {
 	struct store_call s = { m, t, apply };
-	struct ostore o;
-	char err[512];
-	int rc = ostore_open(t, &o, 1, err, sizeof err);
+	struct ps_opened o;
+	char err[1600];
+	int rc = store_open(t, &o, 1, err, sizeof err);
 
 	if (rc)
-		return move_fail(m, rc, "%s: %s", t->text, err);
-	rc = ps_update(o.s, store_edit, &s, 3);
-	ostore_close(&o);
+		return move_fail(m, rc, "%s: %.400s", t->text, err);
+	rc = ps_update(o.store, store_edit, &s, 3);
+	ps_open_close(&o);
 	if (rc)
 		return move_edit_error(m, rc, t->text);
 	return 0;
@@ -596,25 +481,30 @@ out:
 	return rc;
 }
 
+/* The pool's profile, clean as it travels (ps_profile_export: no target
+ * or move record), pushed to the target through its BMC. */
 static int bmc_apply(struct move *m, const struct mtarget *t)
 {
 	size_t vl = t->kind == PSF_TARGET_VM ? strlen(t->vm) : 0;
-	uint8_t *st;
-	int rc = clean_elem(m);
+	uint32_t n;
+	const void *pool = psctl_store_data(m->c, &n);
+	int prof = move_find_prof(pool, m->prof), len;
+	uint8_t *st = malloc(2 + vl + n);
 
-	if (rc)
-		return move_fail(m, rc, "the pool: %s", ps_strerror(rc));
-	st = malloc(2 + vl + m->elen);
 	if (!st)
-		return PS_ERR_NOMEM;
+		return move_fail(m, PS_ERR_NOMEM, "out of memory");
+	len = prof < 0 ? prof : ps_profile_export(pool, prof, st + 2 + vl, n);
+	if (len < 0) {
+		free(st);
+		return move_fail(m, len, "the pool: %s", ps_strerror(len));
+	}
 	st[0] = t->kind;
 	st[1] = (uint8_t)vl;
 	memcpy(st + 2, t->vm, vl);
-	memcpy(st + 2 + vl, m->elem, m->elen);
-	rc = bmc_write(m, t, BMC_WRITE_PROFILE_PUSH, st, 2 + vl + m->elen,
-		       "profile push");
+	len = bmc_write(m, t, BMC_WRITE_PROFILE_PUSH, st, 2 + vl + (size_t)len,
+			"profile push");
 	free(st);
-	return rc;
+	return len;
 }
 
 /* ---- one step on one target, whichever kind */

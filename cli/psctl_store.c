@@ -25,100 +25,6 @@
 
 /* ------------------------------------------------------------ the store */
 
-/* Find the pstate partition of t->path; no table means the whole file or
- * node is the store (a partition node, or a bare partition image). */
-static int probe_part(struct psctl_ctx *c, struct target *t)
-{
-	char err[512];
-	int rc = ps_part_find(t->path, &t->part, err, sizeof err);
-
-	if (rc == PS_PART_ENOTABLE) {
-		t->whole = 1;
-		return 0;
-	}
-	if (rc == PS_PART_ENODEV && !psctl_g.dev && !psctl_g.image)
-		return psctl_error(c, psctl_g.cmd, NULL, NULL, rc,
-				   "default image %s does not exist (%s); "
-				   "create it with 'psctl init'", t->path,
-				   t->how);
-	if (rc)
-		return psctl_error(c, psctl_g.cmd, NULL, NULL, rc, "%s", err);
-	return 0;
-}
-
-struct ps_disc_result *psctl_disc_result(void)
-{
-	static struct ps_disc_result res;
-
-	memset(&res, 0, sizeof res);
-	return &res;
-}
-
-/* -d, -i, else the first USB key that holds a store, else the default. */
-static int find_target(struct psctl_ctx *c, struct target *t)
-{
-	struct ps_disc_result *res;
-	char err[512] = "";
-	int rc;
-
-	memset(t, 0, sizeof *t);
-	if (psctl_g.dev || psctl_g.image) {
-		t->is_dev = psctl_g.dev != NULL;
-		snprintf(t->path, sizeof t->path, "%s",
-			 psctl_g.dev ? psctl_g.dev : psctl_g.image);
-		snprintf(t->how, sizeof t->how, "%s option",
-			 psctl_g.dev ? "-d" : "-i");
-		return probe_part(c, t);
-	}
-	res = psctl_disc_result();
-	rc = ps_locate(res, NULL, 0, err, sizeof err);
-	if (rc >= 0) {
-		const struct ps_disc_cand *k = &res->cand[rc];
-
-		t->is_dev = 1;
-		snprintf(t->path, sizeof t->path, "%s", k->dev);
-		t->part = k->part;
-		snprintf(t->how, sizeof t->how, "USB key on port %s, chosen by "
-			 "scan", k->port_path);
-		return 0;
-	}
-	if (rc != PS_ERR_NOSTORE && rc != PS_DISC_ENONE && rc != PS_DISC_EUSB)
-		return psctl_error(c, psctl_g.cmd, NULL, NULL, rc,
-				   "USB scan: %s",
-				   err);
-	snprintf(t->path, sizeof t->path, "%s", psctl_default_image());
-	snprintf(t->how, sizeof t->how, "default image%s: %.500s",
-		 getenv("PSTATE_IMAGE") && *getenv("PSTATE_IMAGE")
-			 ? " ($PSTATE_IMAGE)" : "", err);
-	return probe_part(c, t);
-}
-
-void psctl_describe_target(const struct target *t, char *buf, size_t len)
-{
-	if (t->whole)
-		snprintf(buf, len, "%s:%s (whole %s)",
-			 t->is_dev ? "device" : "image", t->path,
-			 t->is_dev ? "node" : "file, no partition table");
-	else
-		snprintf(buf, len, "%s:%s %s partition #%d at byte %llu "
-			 "(%llu bytes)", t->is_dev ? "device" : "image",
-			 t->path, ps_part_label_name(t->part.label),
-			 t->part.partno, (unsigned long long)t->part.offset,
-			 (unsigned long long)t->part.length);
-}
-
-int open_media(struct ps_media *m, const struct target *t,
-	       unsigned flags)
-{
-	if (t->whole && t->is_dev)
-		return ps_media_open_blockdev(m, t->path, flags);
-	if (t->whole)
-		return ps_media_open_image(m, t->path, 0, 0, PS_SECTOR_SIZE,
-					   flags);
-	return ps_media_open_image(m, t->path, t->part.offset, t->part.length,
-				   PS_SECTOR_SIZE, flags);
-}
-
 static char where_buf[1400];
 
 /* The BMC's store as psctl's: read whole (OEM read op 1) and laid out on
@@ -145,31 +51,32 @@ static int need_bmc_store(struct psctl_ctx *c)
 	 * what fits (it answers 0xC4 when an edit does not). */
 	room = ((len + PS_SECTOR_SIZE - 1) / PS_SECTOR_SIZE + 256) * 2 + 64;
 	psctl_g.bmc_mem = calloc(room, PS_SECTOR_SIZE);
-	rc = psctl_g.bmc_mem ? ps_media_init_mem(&psctl_g.media,
+	memset(&psctl_g.st, 0, sizeof psctl_g.st);
+	rc = psctl_g.bmc_mem ? ps_media_init_mem(&psctl_g.st.media,
 						 psctl_g.bmc_mem,
-					   PS_SECTOR_SIZE, room)
-		       : PS_ERR_NOMEM;
+						 PS_SECTOR_SIZE, room)
+			     : PS_ERR_NOMEM;
 	fo.store = data;
 	fo.store_len = (uint32_t)len;
 	fo.timestamp = (uint64_t)time(NULL);
 	if (!rc)
-		rc = ps_format(&d, &psctl_g.media, &fo, sector);
+		rc = ps_format(&d, &psctl_g.st.media, &fo, sector);
 	free(data);
 	if (rc)
 		return psctl_error(c, psctl_g.cmd, "--bmc", c->bmc, rc,
 				   "cannot hold "
 				   "the BMC's store in memory: %s",
 				   ps_strerror(rc));
-	psctl_g.media_open = 1;
-	c->media = &psctl_g.media;
-	c->store = ps_store_open(&psctl_g.media, &rc);
+	psctl_g.st.media_open = 1;
+	c->media = &psctl_g.st.media;
+	c->store = psctl_g.st.store = ps_store_open(&psctl_g.st.media, &rc);
 	if (!c->store)
 		return psctl_error(c, psctl_g.cmd, "--bmc", c->bmc, rc, "%s",
 				   ps_strerror(rc));
 	psctl_g.bmc_store = 1;
 	snprintf(where_buf, sizeof where_buf, "bmc:%s (generation %u, read "
 		 "over IPMI)", c->bmc, psctl_g.bmc_gen);
-	snprintf(psctl_g.tgt.how, sizeof psctl_g.tgt.how, "--bmc option");
+	snprintf(psctl_g.st.how, sizeof psctl_g.st.how, "--bmc option");
 	c->where = where_buf;
 	if (!psctl_g.quiet && !psctl_g.announced)
 		fprintf(c->err, "%s: store: %s\n", c->prog, where_buf);
@@ -183,6 +90,41 @@ unsigned long long psctl_store_generation(struct psctl_ctx *c)
 {
 	return psctl_g.bmc_store ? psctl_g.bmc_gen
 				 : ps_store_generation(c->store);
+}
+
+/* -d, -i, else the default store (ps_open_default): read-write when we
+ * may, so one open serves reads and edits; a read-only file or key still
+ * answers read commands.  0, or the exit code reported. */
+static int open_store(struct psctl_ctx *c)
+{
+	struct ps_opened *o = &psctl_g.st;
+	const char *path = psctl_g.dev ? psctl_g.dev : psctl_g.image;
+	char err[1600];
+	int rc;
+
+	if (path) {
+		rc = ps_open_path(o, path, PS_OPEN_RO_RETRY |
+				  (psctl_g.dev ? PS_OPEN_DEVICE
+					       : PS_OPEN_IMAGE),
+				  err, sizeof err);
+		snprintf(o->how, sizeof o->how, "%s option",
+			 psctl_g.dev ? "-d" : "-i");
+	} else {
+		rc = ps_open_default(o, NULL, PS_OPEN_RO_RETRY, err,
+				     sizeof err);
+	}
+	ps_open_describe(o, where_buf, sizeof where_buf);
+	if (!rc)
+		return 0;
+	if (rc == PS_PART_ENODEV && (o->source == PS_OPEN_SRC_ENV ||
+				     o->source == PS_OPEN_SRC_DEFAULT))
+		return psctl_error(c, psctl_g.cmd, NULL, NULL, rc, "%s; "
+				   "create it with 'psctl init'", err);
+	if (rc == PS_ERR_NOSTORE)
+		return psctl_error(c, psctl_g.cmd, NULL, NULL, rc,
+				   "%s: no pstate store (not formatted; see "
+				   "psctl init)", where_buf);
+	return psctl_error(c, psctl_g.cmd, NULL, NULL, rc, "%s", err);
 }
 
 int psctl_need_store(struct psctl_ctx *c)
@@ -199,31 +141,11 @@ int psctl_need_store(struct psctl_ctx *c)
 					   "--bmc only for 'bmc' commands)");
 		return need_bmc_store(c);
 	}
-	rc = find_target(c, &psctl_g.tgt);
+	rc = open_store(c);
 	if (rc)
 		return rc;
-	psctl_describe_target(&psctl_g.tgt, where_buf, sizeof where_buf);
-	/* Read-write when we may, so one open serves reads and edits; a
-	 * read-only file or key still answers read commands. */
-	rc = open_media(&psctl_g.media, &psctl_g.tgt, 0);
-	if (rc)
-		rc = open_media(&psctl_g.media, &psctl_g.tgt, PS_MEDIA_RDONLY);
-	if (rc)
-		return psctl_error(c, psctl_g.cmd, NULL, NULL, rc,
-				   "%s: cannot open: "
-				   "%s", where_buf, ps_strerror(rc));
-	psctl_g.media_open = 1;
-	c->media = &psctl_g.media;
-	c->store = ps_store_open(&psctl_g.media, &rc);
-	if (!c->store) {
-		if (rc == PS_ERR_NOSTORE)
-			return psctl_error(c, psctl_g.cmd, NULL, NULL, rc,
-					   "%s: no pstate store (not "
-					   "formatted; see psctl init)",
-					   where_buf);
-		return psctl_error(c, psctl_g.cmd, NULL, NULL, rc, "%s: %s",
-				   where_buf, ps_strerror(rc));
-	}
+	c->media = &psctl_g.st.media;
+	c->store = psctl_g.st.store;
 	c->where = where_buf;
 	if (!psctl_g.quiet && !psctl_g.announced)
 		fprintf(c->err, "%s: store: %s\n", c->prog, where_buf);
@@ -243,39 +165,23 @@ const void *psctl_store_data(struct psctl_ctx *c, uint32_t *len)
 
 void psctl_close_all(struct psctl_ctx *c)
 {
-	ps_store_close(c->store);
+	ps_open_close(&psctl_g.st);
 	c->store = NULL;
-	if (psctl_g.media_open)
-		ps_media_close(&psctl_g.media);
-	psctl_g.media_open = 0;
+	c->media = NULL;
 	free(psctl_g.bmc_mem);
 	psctl_g.bmc_mem = NULL;
 	psctl_g.bmc_store = 0;
-	c->media = NULL;
-	if (psctl_g.sem_open)
-		ps_sem_sys_close(&psctl_g.sem);
-	psctl_g.sem_open = 0;
 }
 
-/* The semaphore (or its flock fallback) for commits, as owner OS tools. */
+/* The writers' lock, as owner OS tools: the store's (ps_open_lock), so
+ * every path to it, and hvagent, take the same one. */
 static int need_lock(struct psctl_ctx *c)
 {
-	struct ps_sem_config cfg = { 0 };
-	int rc;
+	char err[1600];
+	int rc = ps_open_lock(&psctl_g.st, PS_OWNER_OS, err, sizeof err);
 
-	if (psctl_g.sem_open)
-		return 0;
-	cfg.store_path = psctl_g.tgt.path;
-	rc = ps_sem_sys_open(&psctl_g.sem, &cfg);
 	if (rc)
-		return psctl_error(c, psctl_g.cmd, NULL, NULL, rc,
-				   "semaphore: %s",
-				   ps_sem_sys_describe(&psctl_g.sem));
-	psctl_g.sem_open = 1;
-	psctl_g.lock = (struct ps_lock){ &ps_sem_sys_lock_ops, &psctl_g.sem,
-					 PS_OWNER_OS, PS_SEM_DEFAULT_LEASE_MS,
-					 0, 0 };
-	ps_store_set_writer(c->store, &psctl_g.lock, PS_OWNER_OS);
+		return psctl_error(c, psctl_g.cmd, NULL, NULL, rc, "%s", err);
 	return 0;
 }
 
@@ -380,10 +286,8 @@ static int edit_dry(struct psctl_ctx *c, psctl_edit_fn fn, void *arg)
 /* Re-read the BMC's store after another writer got in first. */
 static int reload_bmc_store(struct psctl_ctx *c)
 {
-	ps_store_close(c->store);
+	ps_open_close(&psctl_g.st);
 	c->store = NULL;
-	ps_media_close(&psctl_g.media);
-	psctl_g.media_open = 0;
 	free(psctl_g.bmc_mem);
 	psctl_g.bmc_mem = NULL;
 	psctl_g.announced = 1;

@@ -152,7 +152,7 @@ static int init_image_file(struct psctl_ctx *c, const char *path,
 	}
 	if (stat(path, &st) != 0) {
 		/* The documented default's directory may not exist yet. */
-		if (!strcmp(path, PSCTL_DEFAULT_IMAGE))
+		if (!strcmp(path, PS_DEFAULT_IMAGE))
 			mkdir("/var/lib/pstate", 0755);
 		fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0644);
 		*created = fd >= 0;
@@ -189,25 +189,28 @@ static void random_id(uint8_t id[16])
 		memcpy(id, &t, sizeof t);
 }
 
-/* Format the pstate partition just made: an empty store, generation 1. */
-static int init_format(struct psctl_ctx *c, struct target *t, int slots)
+/* Format the pstate partition just made: an empty store, generation 1,
+ * on the media ps_open_path's rule gives the path. */
+static int init_format(struct psctl_ctx *c, const char *path, int is_dev,
+		       int slots)
 {
 	struct ps_format_opts fo = { 0 };
 	struct ps_disk d;
-	struct ps_media m;
+	struct ps_opened o;
 	uint8_t sector[PS_SECTOR_SIZE_MAX];
-	char desc[1400];
-	int rc = open_media(&m, t, 0);
+	char desc[1400], err[1600];
+	int rc = ps_open_path(&o, path, PS_OPEN_NO_STORE |
+			      (is_dev ? PS_OPEN_DEVICE : PS_OPEN_IMAGE), err,
+			      sizeof err);
 
-	psctl_describe_target(t, desc, sizeof desc);
 	if (rc)
-		return psctl_error(c, "init", NULL, NULL, rc, "%s: cannot open:"
-				   " %s", desc, ps_strerror(rc));
+		return psctl_error(c, "init", NULL, NULL, rc, "%s", err);
+	ps_open_describe(&o, desc, sizeof desc);
 	fo.slot_count = (uint32_t)slots;
 	random_id(fo.volume_id);
 	fo.timestamp = (uint64_t)time(NULL);
-	rc = ps_format(&d, &m, &fo, sector);
-	ps_media_close(&m);
+	rc = ps_format(&d, &o.media, &fo, sector);
+	ps_open_close(&o);
 	if (rc)
 		return psctl_error(c, "init", NULL, NULL, rc, "%s: format "
 				   "failed: %s", desc, ps_strerror(rc));
@@ -219,64 +222,73 @@ static int init_format(struct psctl_ctx *c, struct target *t, int slots)
 int psctl_cmd_init(struct psctl_ctx *c, int argc, char **argv)
 {
 	struct ps_part_create_opts po = { 0 };
+	struct ps_part_info part;
 	struct init_opts o;
-	struct target t;
+	const char *path = psctl_g.dev ? psctl_g.dev
+			   : psctl_g.image ? psctl_g.image
+			   : psctl_default_image();
+	int is_dev = psctl_g.dev != NULL;
 	char err[512];
 	int created = 0, rc = init_parse(c, argc, argv, &o);
 
 	if (rc)
 		return rc;
-	memset(&t, 0, sizeof t);
-	t.is_dev = psctl_g.dev != NULL;
-	snprintf(t.path, sizeof t.path, "%s",
-		 psctl_g.dev ? psctl_g.dev
-		 : psctl_g.image ? psctl_g.image : psctl_default_image());
 	if (c->dry_run) {
 		fprintf(c->out, "would create a %s partition table with a "
 			"pstate partition of %llu bytes and an empty store on"
 			" %s (dry run, nothing written)\n", o.gpt ? "gpt" :
 			"dos", (unsigned long long)(o.part_size ? o.part_size
 						    : PS_PART_DEFAULT_SIZE),
-			t.path);
+			path);
 		return 0;
 	}
-	rc = t.is_dev ? (o.force ? 0 : init_refuse(c, t.path, 1))
-		      : init_image_file(c, t.path, &o, &created);
+	rc = is_dev ? (o.force ? 0 : init_refuse(c, path, 1))
+		    : init_image_file(c, path, &o, &created);
 	if (rc)
 		return rc;
 	po.label = o.gpt ? PS_PART_LABEL_GPT : PS_PART_LABEL_MBR;
 	po.size = o.part_size;
 	po.force = 1; /* emptiness was checked above (or --force given) */
-	rc = ps_part_create(t.path, &po, &t.part, err, sizeof err);
+	rc = ps_part_create(path, &po, &part, err, sizeof err);
 	if (rc) {
 		if (created)
-			unlink(t.path);
+			unlink(path);
 		return psctl_error(c, "init", NULL, NULL, rc, "%s", err);
 	}
-	return init_format(c, &t, o.slots);
+	return init_format(c, path, is_dev, o.slots);
 }
 
 /* ------------------------------------------------------------ scan */
 
 
+/* The discovery result (large: one per process, not on the stack). */
+static struct ps_disc_result *disc_result(void)
+{
+	static struct ps_disc_result res;
+
+	memset(&res, 0, sizeof res);
+	return &res;
+}
+
+/* The default image's line: ps_open_default's choice after the keys. */
 static void scan_default(struct psctl_ctx *c, struct psctl_jw *w, int chosen,
 			 int *usable)
 {
-	struct target t = { 0 };
+	struct ps_part_info part;
+	const char *path = psctl_default_image();
 	char reason[400] = "";
 	const char *st;
-	int rc;
+	int whole = 0, rc;
 
-	snprintf(t.path, sizeof t.path, "%s", psctl_default_image());
-	rc = ps_part_find(t.path, &t.part, reason, sizeof reason);
+	rc = ps_part_find(path, &part, reason, sizeof reason);
 	if (rc == PS_PART_ENOTABLE)
-		t.whole = 1, rc = 0;
+		whole = 1, rc = 0;
 	if (rc == 0)
-		rc = t.whole ? ps_check_partition(NULL, t.path, 0, 0, reason,
-						  sizeof reason)
-			     : ps_check_partition(NULL, t.path, t.part.offset,
-						  t.part.length, reason,
-						  sizeof reason);
+		rc = whole ? ps_check_partition(NULL, path, 0, 0, reason,
+						sizeof reason)
+			   : ps_check_partition(NULL, path, part.offset,
+						part.length, reason,
+						sizeof reason);
 	*usable = rc == 0;
 	st = chosen ? "not-used" : rc == 0 ? "chosen" : "unusable";
 	if (w) {
@@ -284,7 +296,7 @@ static void scan_default(struct psctl_ctx *c, struct psctl_jw *w, int chosen,
 		psctl_jw_key(w, "port");
 		psctl_jw_str(w, "default");
 		psctl_jw_key(w, "device");
-		psctl_jw_str(w, t.path);
+		psctl_jw_str(w, path);
 		psctl_jw_key(w, "status");
 		psctl_jw_str(w, st);
 		psctl_jw_key(w, "reason");
@@ -293,7 +305,7 @@ static void scan_default(struct psctl_ctx *c, struct psctl_jw *w, int chosen,
 		return;
 	}
 	fprintf(c->out, "%-10s %-9s %-9s %s  %-10s %s%s\n", "default",
-		"image", "-", t.path, st, chosen ? "a USB key comes first; "
+		"image", "-", path, st, chosen ? "a USB key comes first; "
 		: "", reason);
 }
 
@@ -323,7 +335,7 @@ static void scan_json(struct psctl_jw *w, const struct ps_disc_cand *k)
 
 int psctl_cmd_scan(struct psctl_ctx *c, int argc, char **argv)
 {
-	struct ps_disc_result *res = psctl_disc_result();
+	struct ps_disc_result *res = disc_result();
 	struct psctl_jw w;
 	char err[512] = "", line[1024];
 	int i, usable, all = psctl_has_flag(argc, argv, "--all");
@@ -438,8 +450,6 @@ int psctl_cmd_info(struct psctl_ctx *c, int argc, char **argv)
 	static struct info_row r[24];
 	const struct ps_disk *d;
 	const struct ps_slot *s;
-	struct ps_sem_sys sem;
-	struct ps_sem_config cfg = { 0 };
 	const uint8_t *buf;
 	uint32_t len, cap;
 	int n = 0, rc;
@@ -461,7 +471,7 @@ int psctl_cmd_info(struct psctl_ctx *c, int argc, char **argv)
 		vid += (unsigned)snprintf(hex + vid, sizeof hex - vid, "%02x",
 					  d->volume_id[i]);
 	ROW("store", 0, "%s", c->where);
-	ROW("chosen-by", 0, "%s", psctl_g.tgt.how);
+	ROW("chosen-by", 0, "%s", psctl_g.st.how);
 	ROW("format", 0, "%u.%u", buf[PSF_HDR_MAJOR], buf[PSF_HDR_MINOR]);
 	ROW("schema", 1, "%u", psf_schema_version(buf));
 	ROW("generation", 1, "%llu", psctl_store_generation(c));
@@ -482,12 +492,11 @@ int psctl_cmd_info(struct psctl_ctx *c, int argc, char **argv)
 	ROW("volume-id", 0, "%s", hex);
 	ROW("last-writer", 0, "%s", owner_name(s->owner));
 	ROW("last-commit", 1, "%llu", (unsigned long long)s->timestamp);
-	cfg.store_path = psctl_g.tgt.path;
-	rc = ps_sem_sys_open(&sem, &cfg);
+	/* The lock an edit would take: the store's, whatever path named
+	 * it (opened, not taken). */
+	rc = ps_open_lock(&psctl_g.st, PS_OWNER_OS, NULL, 0);
 	ROW("semaphore", 0, "%s%s", rc ? "error: " : "",
-	    ps_sem_sys_describe(&sem));
-	if (!rc)
-		ps_sem_sys_close(&sem);
+	    ps_sem_sys_describe(&psctl_g.st.sem));
 	info_print(c, r, n);
 	return 0;
 }

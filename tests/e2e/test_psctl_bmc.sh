@@ -149,6 +149,51 @@ bad = [k for k in b if k not in l or type(b[k]) != type(l[k]) or b[k] != l[k]]
 print(bad or 'same')" "$WORK/bpull" "$WORK/lshow" 2>&1) && [ "$got" = same ]
 then pass "bmc profile pull --json agrees with profile show --json"
 else fail "pull --json vs show --json: $got"; fi
+# A profile assigned in a pool (its target, state and pads the pool's)
+# travels clean (ps_profile_export): the element pushed is byte for byte
+# the one an unassigned copy makes, and it arrives without the pool's
+# target.
+PX=$WORK/px.img PY=$WORK/py.img
+for p in "$PX" "$PY"; do
+    "$PSCTL" -q -i "$p" init >/dev/null 2>&1 &&
+        "$PSCTL" -q -i "$p" profile create copper --uuid 20112233-4455-6677-8899-aabbccddeeff \
+            --serial SN-COPPER >/dev/null 2>&1 || fail "preparing pool $p"
+done
+"$PSCTL" -q -i "$PX" vm create c1 >/dev/null 2>&1 &&
+    "$PSCTL" -q -i "$PX" profile assign copper c1 >/dev/null 2>&1 || fail "assign copper in the pool"
+B vm create c2 >/dev/null 2>&1 || fail "vm create c2 through the BMC"
+# What goes on the wire: an ipmitool in front of the real one keeps each
+# batch script, whose WRITE_CHUNK (0x21) lines carry the staged push.
+REAL_IPMITOOL=$(command -v ipmitool)
+mkdir -p "$WORK/bin"
+printf '#!/bin/sh\nprev=\nfor a; do [ "$prev" = exec ] && cat "$a" >> "$IPMI_LOG"; prev=$a; done\nexec "%s" "$@"\n' \
+    "$REAL_IPMITOOL" > "$WORK/bin/ipmitool"
+chmod +x "$WORK/bin/ipmitool"
+staged() { python3 -c "
+import sys
+d = []
+for l in open(sys.argv[1]):
+    w = l.split()
+    if len(w) > 8 and w[0] == 'raw' and int(w[2], 16) == 0x21:
+        d += [int(x, 16) for x in w[9:]]
+print(bytes(d[2 + d[1]:]).hex())" "$1"; }
+IPMI_LOG=$WORK/px.log PATH=$WORK/bin:$PATH B -i "$PX" bmc profile push copper --vm c2 > "$WORK/out" 2>&1 ||
+    fail "push copper from the pool where it is assigned: $(cat "$WORK/out")"
+# The same profile, unassigned, from the other pool: the BMC refuses it
+# (copper is on c2 now), but what was sent is what counts here.
+IPMI_LOG=$WORK/py.log PATH=$WORK/bin:$PATH B -i "$PY" bmc profile push copper --vm c2 > "$WORK/out" 2>&1
+ex=$(staged "$WORK/px.log") ey=$(staged "$WORK/py.log")
+[ -n "$ex" ] && [ "$ex" = "$ey" ] &&
+    pass "bmc profile push of a pool-assigned profile sends the clean element (as an unassigned one)" ||
+    fail "pushed elements differ: assigned $ex vs unassigned $ey"
+B bmc profile pull --vm c2 --json > "$WORK/bpull" 2>&1 &&
+    got=$(python3 -c "
+import json, sys
+j = json.load(open(sys.argv[1]))
+print(j.get('serial'), j.get('target'), j.get('state'))" "$WORK/bpull" 2>&1) &&
+    [ "$got" = "SN-COPPER c2 assigned" ] &&
+    pass "pushed from a pool where it is on c1: arrives on c2, not the pool's target" ||
+    fail "pull copper: ${got:-$(head -c 300 "$WORK/bpull")}"
 B bmc info --json > "$WORK/out" 2>&1
 if got=$(python3 -c "
 import json, sys
