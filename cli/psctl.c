@@ -183,13 +183,6 @@ int psctl_write_out(struct psctl_ctx *c, const char *path, const void *data,
 	return 0;
 }
 
-const char *psctl_default_image(void)
-{
-	const char *e = getenv(PS_IMAGE_ENV);
-
-	return e && *e ? e : PS_DEFAULT_IMAGE;
-}
-
 /* Does argv hold a flag; consumes nothing (commands scan their own). */
 int psctl_has_flag(int argc, char **argv, const char *flag)
 {

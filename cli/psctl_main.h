@@ -48,9 +48,6 @@ int psctl_read_file(struct psctl_ctx *c, const char *path, char **out,
  * rename); "-" or NULL: the normal output.  0 or an exit code. */
 int psctl_write_out(struct psctl_ctx *c, const char *path, const void *data,
 		    size_t len);
-/* $PSTATE_IMAGE, else PS_DEFAULT_IMAGE: what `init` creates and `scan`
- * lists when no -d / -i is given (ps_open_default's last two choices). */
-const char *psctl_default_image(void);
 /* Whether argv (from argv[1]) holds flag. */
 int psctl_has_flag(int argc, char **argv, const char *flag);
 /* The value after option argv[*i] (advancing *i), or NULL reported. */

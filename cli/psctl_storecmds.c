@@ -226,7 +226,7 @@ int psctl_cmd_init(struct psctl_ctx *c, int argc, char **argv)
 	struct init_opts o;
 	const char *path = psctl_g.dev ? psctl_g.dev
 			   : psctl_g.image ? psctl_g.image
-			   : psctl_default_image();
+			   : ps_default_image(NULL);
 	int is_dev = psctl_g.dev != NULL;
 	char err[512];
 	int created = 0, rc = init_parse(c, argc, argv, &o);
@@ -275,7 +275,7 @@ static void scan_default(struct psctl_ctx *c, struct psctl_jw *w, int chosen,
 			 int *usable)
 {
 	struct ps_part_info part;
-	const char *path = psctl_default_image();
+	const char *path = ps_default_image(NULL);
 	char reason[400] = "";
 	const char *st;
 	int whole = 0, rc;

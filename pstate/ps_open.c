@@ -206,12 +206,12 @@ int ps_open_path(struct ps_opened *o, const char *path, unsigned flags,
 	return 0;
 }
 
-/* The default image: $PSTATE_IMAGE when set, else the constant. */
-static const char *default_image(enum ps_open_source *src)
+const char *ps_default_image(enum ps_open_source *src)
 {
 	const char *e = getenv(PS_IMAGE_ENV);
 
-	*src = e && *e ? PS_OPEN_SRC_ENV : PS_OPEN_SRC_DEFAULT;
+	if (src)
+		*src = e && *e ? PS_OPEN_SRC_ENV : PS_OPEN_SRC_DEFAULT;
 	return e && *e ? e : PS_DEFAULT_IMAGE;
 }
 
@@ -262,7 +262,7 @@ int ps_open_default(struct ps_opened *o, const char *ports_conf,
 		snprintf(err, errlen, "USB scan: %s", why);
 		return rc;
 	}
-	img = default_image(&src);
+	img = ps_default_image(&src);
 	rc = ps_open_path(o, img, flags | PS_OPEN_IMAGE, err, errlen);
 	o->source = src;
 	snprintf(o->how, sizeof o->how, "default image%s: %.500s",

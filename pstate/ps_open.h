@@ -131,6 +131,14 @@ int ps_open_default(struct ps_opened *o, const char *ports_conf,
 		    unsigned flags, char *err, size_t errlen);
 
 /*
+ * The default image ps_open_default falls back to: $PSTATE_IMAGE when set
+ * and not empty, else PS_DEFAULT_IMAGE.  src (may be NULL) says which.
+ * Looks at no USB key: for `init` and `scan`, which name the image
+ * whatever the keys hold.  Never fails.
+ */
+const char *ps_default_image(enum ps_open_source *src);
+
+/*
  * The store's key, for its lock: its volume id (32 hex digits, from the
  * superblock) and o->start in hex, "<volume>-<start>".  Every path to one
  * store gives the same key; copies of a store (same volume id, same

@@ -399,6 +399,17 @@ static void default_search(void **state)
 	if (access(PS_DEFAULT_IMAGE, F_OK))
 		assert_int_equal(rc, PS_PART_ENODEV);
 	ps_open_close(&o);
+	/* The same choice without a scan, for init and scan's listing. */
+	{
+		enum ps_open_source src = PS_OPEN_SRC_PATH;
+
+		assert_string_equal(ps_default_image(&src), PS_DEFAULT_IMAGE);
+		assert_int_equal(src, PS_OPEN_SRC_DEFAULT);
+		setenv(PS_IMAGE_ENV, path, 1);
+		assert_string_equal(ps_default_image(&src), path);
+		assert_int_equal(src, PS_OPEN_SRC_ENV);
+		assert_string_equal(ps_default_image(NULL), path);
+	}
 	unsetenv(PS_IMAGE_ENV);
 }
 
