@@ -1447,6 +1447,43 @@ static void test_client_lock_lost(void **state)
 	assert_int_equal(resp[20] & 0x01, 0);
 }
 
+/* Completion codes as docs/ipmi-oem.md's table gives them: RUN before
+ * every argument chunk is a sequence error (0x80); a name inside an
+ * element that the schema refuses is a new schema problem (0x82), a
+ * name in an operation's own arguments invalid data (0xCC). */
+static void test_codes_agree(void **state)
+{
+	uint8_t q[8], w[80], sess;
+	size_t n = 0;
+
+	(void)state;
+	q[0] = BMC_READ_VM;
+	psf_put_le16(q + 1, 2);
+	assert_int_equal(call(BMC_CMD_READ_BEGIN, q, 3), 0);
+	sess = resp[0];
+	assert_int_equal(call(BMC_CMD_READ_RUN, &sess, 1), BMC_CC_SEQUENCE);
+	/* path: the set of VMs; element: a VM named "bad name" */
+	w[n++] = 1;
+	psf_put_le32(w + n, PSF_VMS);
+	n += 4;
+	w[n++] = 0;
+	psf_put_le32(w + n, PSF_VM);
+	psf_put_le32(w + n + 4, 1);
+	psf_put_le32(w + n + 8, 8 + 8);
+	psf_put_le32(w + n + 12, PSF_NAME);
+	psf_put_le32(w + n + 16, 8);
+	memcpy(w + n + 20, "bad name", 8);
+	n += 28;
+	snap();
+	assert_int_equal(do_write(BMC_WRITE_ELEMENT, w, n), BMC_CC_CONFLICT);
+	assert_unchanged();
+	w[0] = 65;                                /* a 65-byte VM name */
+	memset(w + 1, 'a', 65);
+	assert_int_equal(do_write(BMC_WRITE_SERIAL_FREE, w, 66),
+			 BMC_CC_INVALID_DATA);
+	assert_unchanged();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1480,6 +1517,7 @@ int main(void)
 		cmocka_unit_test_setup(test_semaphore_held_answers_busy,
 				       setup_nowait),
 		cmocka_unit_test_setup(test_client_lock_lost, setup_nowait),
+		cmocka_unit_test_setup(test_codes_agree, setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
