@@ -1279,46 +1279,40 @@ static void test_lock_keeps_clients_out(void **state)
 	assert_unchanged();
 }
 
+/* Stage one zero byte for an element write; q gets the finish request
+ * with the right CRC. */
+static void stage_zero(uint8_t *q)
+{
+	static const uint8_t zero;
+
+	q[0] = BMC_WRITE_ELEMENT;
+	psf_put_le16(q + 1, 1);
+	psf_put_le32(q + 3, 0);
+	assert_int_equal(call(BMC_CMD_WRITE_BEGIN, q, 7), 0);
+	q[0] = resp[0];
+	psf_put_le16(q + 1, 0);
+	q[3] = 0;
+	assert_int_equal(call(BMC_CMD_WRITE_CHUNK, q, 4), 0);
+	psf_put_le32(q + 1, psf_crc32c(0, &zero, 1));
+}
+
 /* A refused FINISH ends the session: the right CRC then finds none. */
 static void test_refused_finish_ends_session(void **state)
 {
-	uint8_t q[8];
+	uint8_t q[8], bad[8];
 
 	(void)state;
 	snap();
-	/* Bad CRC (one staged byte: a zero). */
-	q[0] = BMC_WRITE_ELEMENT;
-	psf_put_le16(q + 1, 1);
-	psf_put_le32(q + 3, 0);
-	assert_int_equal(call(BMC_CMD_WRITE_BEGIN, q, 7), 0);
-	q[0] = resp[0];
-	psf_put_le16(q + 1, 0);
-	q[3] = 0;
-	assert_int_equal(call(BMC_CMD_WRITE_CHUNK, q, 4), 0);
-	psf_put_le32(q + 1, 0x12345678);
-	assert_int_equal(call(BMC_CMD_WRITE_FINISH, q, 5),
+	/* Bad CRC. */
+	stage_zero(q);
+	memcpy(bad, q, 5);
+	psf_put_le32(bad + 1, 0x12345678);
+	assert_int_equal(call(BMC_CMD_WRITE_FINISH, bad, 5),
 			 BMC_CC_INVALID_DATA);
-	{
-		uint8_t zero = 0;
-
-		psf_put_le32(q + 1, psf_crc32c(0, &zero, 1));
-	}
 	assert_int_equal(call(BMC_CMD_WRITE_FINISH, q, 5), BMC_CC_SEQUENCE);
 	/* Cut short. */
-	q[0] = BMC_WRITE_ELEMENT;
-	psf_put_le16(q + 1, 1);
-	psf_put_le32(q + 3, 0);
-	assert_int_equal(call(BMC_CMD_WRITE_BEGIN, q, 7), 0);
-	q[0] = resp[0];
-	psf_put_le16(q + 1, 0);
-	q[3] = 0;
-	assert_int_equal(call(BMC_CMD_WRITE_CHUNK, q, 4), 0);
+	stage_zero(q);
 	assert_int_equal(call(BMC_CMD_WRITE_FINISH, q, 4), BMC_CC_BAD_LENGTH);
-	{
-		uint8_t zero = 0;
-
-		psf_put_le32(q + 1, psf_crc32c(0, &zero, 1));
-	}
 	assert_int_equal(call(BMC_CMD_WRITE_FINISH, q, 5), BMC_CC_SEQUENCE);
 	assert_unchanged();
 }
