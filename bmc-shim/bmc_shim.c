@@ -435,6 +435,7 @@ static uint8_t cmd_write_begin(struct bmc_shim *s, const uint8_t *q,
 	if (wr_busy(s))
 		return BMC_CC_BUSY;
 	s->wr_locked = n == BMC_SHIM_WBEGIN_TOKEN_LEN;
+	s->wr_token = s->wr_locked ? s->client_token : 0;
 	s->wr_seen = s->clock_ms;
 	s->wr_result_hi = 0;
 	s->wr_session = new_session(s);
@@ -499,11 +500,15 @@ static uint8_t finish_check(struct bmc_shim *s, const uint8_t *q, size_t n)
 		return BMC_CC_SEQUENCE;
 	if (psf_le32(q + 1) != psf_crc32c(0, s->stage, s->wr_len))
 		return BMC_CC_INVALID_DATA;
-	if (s->wr_locked)
-		return client_lock_touch(s, s->client_token) ? BMC_CC_STALE
-							     : BMC_CC_OK;
-	client_lock_check(s);
-	return s->client_lock ? BMC_CC_BUSY : gate_check(s);
+	if (s->wr_locked) {
+		if (client_lock_touch(s, s->wr_token))
+			return BMC_CC_STALE;
+	} else {
+		client_lock_check(s);
+		if (s->client_lock)
+			return BMC_CC_BUSY;
+	}
+	return gate_check(s);
 }
 
 /* [session][crc32c u32] -> [generation u32][result_len u16].  Busy

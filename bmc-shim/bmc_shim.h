@@ -110,7 +110,8 @@ struct bmc_shim {
 	/* write session: one at a time, open from BEGIN until ABORT, a
 	 * refused FINISH or its result read to the end (bmc_shim.c) */
 	uint8_t wr_session, wr_op, wr_done;
-	uint8_t wr_locked;            /* BEGIN named the client lock's token */
+	uint8_t wr_locked;            /* BEGIN named the client lock's token, */
+	uint32_t wr_token;            /* this one                          */
 	uint16_t wr_len, wr_got;
 	uint16_t wr_result_len, wr_result_hi; /* result bytes, bytes read */
 	uint32_t wr_expect;           /* generation the writer expects    */

@@ -1270,6 +1270,28 @@ static void test_lock_keeps_clients_out(void **state)
 	/* A's token names no hold any more: its lock was lost. */
 	assert_int_equal(do_write_tok(BMC_WRITE_ELEMENT, w, n, &token),
 			 BMC_CC_STALE);
+	/* A session begun under a lock since released does not finish
+	 * under another hold taken meanwhile: its lock was lost. */
+	assert_int_equal(call(BMC_CMD_LOCK_TAKE, q, 2), BMC_CC_OK);
+	memcpy(t, resp, 4);
+	{
+		uint8_t b[12] = { BMC_WRITE_ELEMENT, 1, 0, 0, 0, 0, 0 };
+		uint8_t zero = 0, sess;
+
+		memcpy(b + 7, t, 4);
+		assert_int_equal(call(BMC_CMD_WRITE_BEGIN, b, 11), 0);
+		sess = resp[0];
+		b[0] = sess;
+		b[1] = b[2] = b[3] = 0;
+		assert_int_equal(call(BMC_CMD_WRITE_CHUNK, b, 4), 0);
+		assert_int_equal(call(BMC_CMD_LOCK_RELEASE, t, 4), BMC_CC_OK);
+		assert_int_equal(call(BMC_CMD_LOCK_TAKE, q, 2), BMC_CC_OK);
+		memcpy(t, resp, 4);
+		psf_put_le32(b + 1, psf_crc32c(0, &zero, 1));
+		assert_int_equal(call(BMC_CMD_WRITE_FINISH, b, 5),
+				 BMC_CC_STALE);
+	}
+	assert_int_equal(call(BMC_CMD_LOCK_RELEASE, t, 4), BMC_CC_OK);
 	/* A session B began before A took the lock waits for it. */
 	snap();
 	assert_int_equal(call(BMC_CMD_LOCK_TAKE, q, 2), BMC_CC_OK);
