@@ -39,10 +39,21 @@ $(BMC_SIM_SO): $(BMC_SIM_SRC) $(BMC_HDRS) $(FORMAT_HDRS) $(PSTATE_HDRS)
 		-o $@ $(BMC_SIM_SRC) \
 		$(shell pkg-config --libs blkid fdisk 2>/dev/null) -lc
 
+# A host writer holding the simulated semaphore, for the e2e tests.
+SEM_HOLD := $(BUILD)/opt/bmc-shim/sem-hold
+SEM_HOLD_SRC := bmc-shim/sim/sem_hold.c $(FORMAT_CORE) $(PSTATE_CORE) \
+	pstate/ps_sem_linux.c pstate/ps_part.c
+$(SEM_HOLD): $(SEM_HOLD_SRC) $(FORMAT_HDRS) $(PSTATE_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(WARN) $(DEFS) -D_DEFAULT_SOURCE $(INC) $(PSTATE_CFLAGS) $(OPT) \
+		-o $@ $(SEM_HOLD_SRC) \
+		$(shell pkg-config --libs blkid fdisk 2>/dev/null)
+
 MODULE_ALL       += $(BUILD)/opt/libbmcshim.a $(BMC_SIM_SO)
 MODULE_TEST_BINS += $(BMC_SIM_SO) $(BUILD)/opt/psctl
-MODULE_E2E_DEPS  += $(BMC_SIM_SO)
+MODULE_E2E_DEPS  += $(BMC_SIM_SO) $(SEM_HOLD)
 MODULE_E2E_ENV   += BMC_SIM_MODULE=$(abspath $(BMC_SIM_SO)) \
+                    SEM_HOLD=$(abspath $(SEM_HOLD)) \
                     BMC_SIM=$(abspath scripts/bmc-sim)
 MODULE_FIRMWARE  += firmware-bmc-shim
 MODULE_INSTALL   += install-bmc-shim

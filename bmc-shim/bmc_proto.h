@@ -47,6 +47,15 @@
 #define BMC_SHIM_RUN_LEN 8u         /* READ_RUN: length, generation     */
 #define BMC_SHIM_FINISH_LEN 6u      /* WRITE_FINISH: generation, length */
 #define BMC_SHIM_LOCK_LEN 4u        /* LOCK_TAKE: token                 */
+#define BMC_SHIM_BUSY_LEN 1u        /* a 0xC0 refusal: the holder's owner id */
+
+/* WRITE_BEGIN without and with the client lock's token. */
+#define BMC_SHIM_WBEGIN_LEN 7u
+#define BMC_SHIM_WBEGIN_TOKEN_LEN 11u
+
+/* A write session whose client sent nothing for this long is abandoned:
+ * it ends, and another client may begin one. */
+#define BMC_SHIM_SESSION_IDLE_MS 5000u
 
 /* How a host names itself in a profile's target when the platform gives
  * no name (bmc_shim_platform.bmc_name): "bmc://localhost". */

@@ -167,6 +167,83 @@ static uint8_t gate_check(const struct bmc_shim *s)
 	return BMC_CC_POWER_STATE;
 }
 
+/* ------------------------------------------------------------ lock */
+
+void bmc_shim_drop_client_lock(struct bmc_shim *s)
+{
+	if (s && s->client_lock && s->plat.lock) {
+		if (s->plat.lock->held)
+			ps_lock_drop(s->plat.lock);
+		s->plat.lock->lease_ms = s->lease_default;
+	}
+	if (s)
+		s->client_lock = 0;
+}
+
+/* The client's lock ends when another writer broke it (the semaphore
+ * names another holder) or its holder let the lease pass without a
+ * request naming the token: the BMC then releases it itself. */
+static void client_lock_check(struct bmc_shim *s)
+{
+	const struct ps_lock *l = s->plat.lock;
+	int h;
+
+	if (!s->client_lock || !l)
+		return;
+	h = s->plat.lock_holder ? s->plat.lock_holder(s->plat.lock_ctx)
+				: PS_OWNER_BMC;
+	if (h != PS_OWNER_BMC || s->clock_ms - s->lock_seen >= l->lease_ms)
+		bmc_shim_drop_client_lock(s);
+}
+
+/* A request named the client lock's token: the holder lives.  Renews
+ * the semaphore; 0 when the hold is still the client's. */
+static int client_lock_touch(struct bmc_shim *s, uint32_t token)
+{
+	struct ps_lock *l = s->plat.lock;
+
+	client_lock_check(s);
+	if (!s->client_lock || token != s->client_token)
+		return -1;
+	if (l->ops->still_held(l->ctx, l->token) != 1) {
+		bmc_shim_drop_client_lock(s);
+		return -1;
+	}
+	s->lock_seen = s->clock_ms;
+	return 0;
+}
+
+/* Does the write session keep other clients out?  Until it is finished
+ * and its result read to the end, or idle past BMC_SHIM_SESSION_IDLE_MS. */
+static int wr_busy(const struct bmc_shim *s)
+{
+	if (!s->wr_session)
+		return 0;
+	if (s->wr_done && s->wr_result_hi >= s->wr_result_len)
+		return 0;
+	return s->clock_ms - s->wr_seen < BMC_SHIM_SESSION_IDLE_MS;
+}
+
+void bmc_shim_tick(struct bmc_shim *s, uint64_t now_ms)
+{
+	s->clock_ms = now_ms;
+	client_lock_check(s);
+	if (s->wr_session && !s->wr_done && !wr_busy(s))
+		s->wr_session = 0;          /* abandoned: drop the staging */
+}
+
+/* Who keeps a refused client out, for the 0xC0 answer: the semaphore's
+ * holder, else this BMC (another client's lock or write session). */
+static uint8_t busy_holder(const struct bmc_shim *s)
+{
+	int h = s->plat.lock_holder ? s->plat.lock_holder(s->plat.lock_ctx)
+				    : 0;
+
+	if (s->client_lock || h <= 0 || h > 0xff)
+		return PS_OWNER_BMC;
+	return (uint8_t)h;
+}
+
 /* ------------------------------------------------------------ info */
 
 static uint8_t cmd_info(struct bmc_shim *s, size_t n, uint8_t *r,
@@ -176,6 +253,7 @@ static uint8_t cmd_info(struct bmc_shim *s, size_t n, uint8_t *r,
 
 	if (n != 0)
 		return BMC_CC_BAD_LENGTH;
+	client_lock_check(s);
 	bmc_load(s);
 	p = bmc_host_power(s);
 	r[0] = BMC_SHIM_PROTO_VERSION;
@@ -324,14 +402,15 @@ static int write_op_known(uint8_t op)
 	return op >= BMC_WRITE_ELEMENT && op <= BMC_WRITE_DELETE;
 }
 
-/* [op][len u16][expected generation u32, 0 = any] -> [session] */
+/* [op][len u16][expected generation u32, 0 = any][lock token u32, only
+ * under the client lock] -> [session] */
 static uint8_t cmd_write_begin(struct bmc_shim *s, const uint8_t *q,
 			       size_t n, uint8_t *r, size_t *rl)
 {
 	uint16_t len;
 	uint8_t cc;
 
-	if (n != 7)
+	if (n != BMC_SHIM_WBEGIN_LEN && n != BMC_SHIM_WBEGIN_TOKEN_LEN)
 		return BMC_CC_BAD_LENGTH;
 	if (!write_op_known(q[0]))
 		return BMC_CC_INVALID_DATA;
@@ -341,6 +420,24 @@ static uint8_t cmd_write_begin(struct bmc_shim *s, const uint8_t *q,
 	cc = gate_check(s);
 	if (cc)
 		return cc;
+	client_lock_check(s);
+	if (n == BMC_SHIM_WBEGIN_TOKEN_LEN) {
+		/* No hold of that token: the client's lock was lost. */
+		if (!s->client_lock)
+			return BMC_CC_STALE;
+		if (psf_le32(q + 7) != s->client_token)
+			return BMC_CC_BUSY;
+		if (client_lock_touch(s, psf_le32(q + 7)))
+			return BMC_CC_STALE;
+	} else if (s->client_lock) {
+		return BMC_CC_BUSY;
+	}
+	if (wr_busy(s))
+		return BMC_CC_BUSY;
+	s->wr_locked = n == BMC_SHIM_WBEGIN_TOKEN_LEN;
+	s->wr_token = s->wr_locked ? s->client_token : 0;
+	s->wr_seen = s->clock_ms;
+	s->wr_result_hi = 0;
 	s->wr_session = new_session(s);
 	s->wr_op = q[0];
 	s->wr_len = len;
@@ -394,25 +491,43 @@ static uint8_t commit_write(struct bmc_shim *s)
 	return cc;
 }
 
-/* [session][crc32c u32] -> [generation u32][result_len u16] */
+/* The checks of a FINISH before the commit: a completion code. */
+static uint8_t finish_check(struct bmc_shim *s, const uint8_t *q, size_t n)
+{
+	if (n != 5)
+		return BMC_CC_BAD_LENGTH;
+	if (s->wr_done || s->wr_got != s->wr_len)
+		return BMC_CC_SEQUENCE;
+	if (psf_le32(q + 1) != psf_crc32c(0, s->stage, s->wr_len))
+		return BMC_CC_INVALID_DATA;
+	if (s->wr_locked) {
+		if (client_lock_touch(s, s->wr_token))
+			return BMC_CC_STALE;
+	} else {
+		client_lock_check(s);
+		if (s->client_lock)
+			return BMC_CC_BUSY;
+	}
+	return gate_check(s);
+}
+
+/* [session][crc32c u32] -> [generation u32][result_len u16].  Busy
+ * (another client's lock, or the semaphore held) keeps the session for
+ * a retry; every other refusal ends it. */
 static uint8_t cmd_write_finish(struct bmc_shim *s, const uint8_t *q,
 				size_t n, uint8_t *r, size_t *rl)
 {
 	uint8_t cc;
 
-	if (n != 5)
-		return BMC_CC_BAD_LENGTH;
-	if (!s->wr_session || q[0] != s->wr_session || s->wr_done ||
-	    s->wr_got != s->wr_len)
-		return BMC_CC_SEQUENCE;
-	if (psf_le32(q + 1) != psf_crc32c(0, s->stage, s->wr_len))
-		return BMC_CC_INVALID_DATA;
-	cc = gate_check(s);
+	if (!n || !s->wr_session || q[0] != s->wr_session)
+		return n != 5 ? BMC_CC_BAD_LENGTH : BMC_CC_SEQUENCE;
+	cc = finish_check(s, q, n);
 	if (!cc)
 		cc = commit_write(s);
 	if (cc) {
 		/* The staged bytes are refused as a whole: start again. */
-		s->wr_session = 0;
+		if (cc != BMC_CC_BUSY)
+			s->wr_session = 0;
 		return cc;
 	}
 	s->wr_done = 1;
@@ -433,9 +548,24 @@ static uint8_t cmd_write_abort(struct bmc_shim *s, const uint8_t *q,
 	return BMC_CC_OK;
 }
 
-/* ------------------------------------------------------------ lock */
+/* A result chunk of the finished write; reading it to the end ends the
+ * session's hold on other clients. */
+static uint8_t cmd_write_result(struct bmc_shim *s, const uint8_t *q,
+				size_t n, uint8_t *r, size_t *rl)
+{
+	uint8_t cc = give_chunk(q, n, s->wr_done ? s->wr_session : 0,
+				s->wr_result, s->wr_result_len, r, rl);
 
-/* [lease seconds u16, 1..600] -> [token u32, low half] */
+	/* give_chunk checked offset + count against the result length */
+	if (!cc && psf_le32(q + 1) + q[5] > s->wr_result_hi)
+		s->wr_result_hi = (uint16_t)(psf_le32(q + 1) + q[5]);
+	return cc;
+}
+
+/* ------------------------------------------------------------ lock cmds */
+
+/* [lease seconds u16, 1..600] -> [token u32, low half]; 0xC0 while
+ * anyone holds it. */
 static uint8_t cmd_lock_take(struct bmc_shim *s, const uint8_t *q, size_t n,
 			     uint8_t *r, size_t *rl)
 {
@@ -450,37 +580,36 @@ static uint8_t cmd_lock_take(struct bmc_shim *s, const uint8_t *q, size_t n,
 		return BMC_CC_OUT_OF_RANGE;
 	if (!l)
 		return BMC_CC_NO_SEMAPHORE;
-	if (s->client_lock)
-		return BMC_CC_SEQUENCE;
-	if (l->held)
+	client_lock_check(s);
+	if (s->client_lock || l->held)
 		return BMC_CC_BUSY;
 	l->lease_ms = lease * 1000;
 	rc = ps_lock_take(l);
-	if (rc)
-		return BMC_CC_BUSY;
+	if (rc) {
+		l->lease_ms = s->lease_default;
+		return bmc_shim_cc_for(rc == PS_ERR_LOCK ? rc
+				       : PS_SEM_ERR_BUSY);
+	}
 	s->client_lock = 1;
-	psf_put_le32(r, (uint32_t)l->token);
+	s->client_token = (uint32_t)l->token;
+	s->lock_seen = s->clock_ms;
+	psf_put_le32(r, s->client_token);
 	*rl = 4;
 	return BMC_CC_OK;
 }
 
-void bmc_shim_drop_client_lock(struct bmc_shim *s)
+/* [token u32]: 0x80 when no client holds the lock, 0xC0 when another
+ * token holds it. */
+static uint8_t cmd_lock_release(struct bmc_shim *s, const uint8_t *q,
+				size_t n)
 {
-	if (s && s->client_lock && s->plat.lock) {
-		if (s->plat.lock->held)
-			ps_lock_drop(s->plat.lock);
-		s->plat.lock->lease_ms = s->lease_default;
-	}
-	if (s)
-		s->client_lock = 0;
-}
-
-static uint8_t cmd_lock_release(struct bmc_shim *s, size_t n)
-{
-	if (n != 0)
+	if (n != 4)
 		return BMC_CC_BAD_LENGTH;
+	client_lock_check(s);
 	if (!s->client_lock)
 		return BMC_CC_SEQUENCE;
+	if (psf_le32(q) != s->client_token)
+		return BMC_CC_BUSY;
 	bmc_shim_drop_client_lock(s);
 	return BMC_CC_OK;
 }
@@ -514,12 +643,11 @@ static uint8_t dispatch(struct bmc_shim *s, uint8_t cmd, const uint8_t *q,
 	case BMC_CMD_WRITE_ABORT:
 		return cmd_write_abort(s, q, n);
 	case BMC_CMD_WRITE_RESULT:
-		return give_chunk(q, n, s->wr_done ? s->wr_session : 0,
-				  s->wr_result, s->wr_result_len, r, rl);
+		return cmd_write_result(s, q, n, r, rl);
 	case BMC_CMD_LOCK_TAKE:
 		return cmd_lock_take(s, q, n, r, rl);
 	case BMC_CMD_LOCK_RELEASE:
-		return cmd_lock_release(s, n);
+		return cmd_lock_release(s, q, n);
 	default:
 		return BMC_CC_INVALID_CMD;
 	}
@@ -541,8 +669,16 @@ uint8_t bmc_shim_handle(struct bmc_shim *s, uint8_t cmd, unsigned priv,
 		return BMC_CC_UNSPECIFIED;
 	if (req_len > BMC_SHIM_REQ_MAX)
 		return BMC_CC_BAD_LENGTH;
+	/* A request in the write session shows its client is alive. */
+	if (cmd >= BMC_CMD_WRITE_CHUNK && cmd <= BMC_CMD_WRITE_RESULT &&
+	    req_len && s->wr_session && req[0] == s->wr_session)
+		s->wr_seen = s->clock_ms;
 	cc = dispatch(s, cmd, req, req_len, resp, resp_len);
 	if (cc)
 		*resp_len = 0;
+	if (cc == BMC_CC_BUSY) {
+		resp[0] = busy_holder(s);
+		*resp_len = BMC_SHIM_BUSY_LEN;
+	}
 	return cc;
 }

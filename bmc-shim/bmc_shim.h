@@ -62,8 +62,12 @@ struct bmc_shim_platform {
 	 * as on: the gate fails safe). */
 	int (*host_power)(void *ctx);
 	void *power_ctx;
-	struct ps_lock *lock;    /* NULL: no semaphore on this platform;
-				    owner PS_OWNER_BMC, lease_ms set   */
+	/* NULL: no semaphore on this platform; owner PS_OWNER_BMC,
+	 * lease_ms set.  Its acquire must make one attempt and never wait
+	 * (ps_sem with timeout_ms 0): the shim answers busy (0xC0) at once
+	 * and the client retries; the semaphore breaks a holder silent for
+	 * its lease on the attempt after it (docs/ipmi-oem.md). */
+	struct ps_lock *lock;
 	/* Who holds the semaphore now (PS_OWNER_*, 0 free), for INFO; may
 	 * be NULL (INFO says 0). */
 	int (*lock_holder)(void *ctx);
@@ -103,14 +107,21 @@ struct bmc_shim {
 	uint32_t rd_off, rd_len;      /* result in store[] (rd_in_store)   */
 	uint8_t rd_in_store;
 	uint16_t rd_result_len;       /* result in result[] otherwise     */
-	/* write session */
+	/* write session: one at a time, open from BEGIN until ABORT, a
+	 * refused FINISH or its result read to the end (bmc_shim.c) */
 	uint8_t wr_session, wr_op, wr_done;
+	uint8_t wr_locked;            /* BEGIN named the client lock's token, */
+	uint32_t wr_token;            /* this one                          */
 	uint16_t wr_len, wr_got;
-	uint16_t wr_result_len;
+	uint16_t wr_result_len, wr_result_hi; /* result bytes, bytes read */
 	uint32_t wr_expect;           /* generation the writer expects    */
+	uint64_t wr_seen;             /* clock_ms at its last request     */
 	uint32_t lease_default;       /* the lock's lease outside LOCK_TAKE */
 	/* lock held for a client's sequence (LOCK_TAKE) */
 	uint8_t client_lock;
+	uint32_t client_token;        /* its token, as LOCK_TAKE gave it  */
+	uint64_t lock_seen;           /* clock_ms at the holder's last use */
+	uint64_t clock_ms;            /* the platform's clock at the last tick */
 	/* schema problems before the edit: CRC-32C of each report line */
 	uint8_t prob_new;             /* after: a line not among them     */
 	uint16_t prob_n;
@@ -143,6 +154,16 @@ int bmc_shim_init(struct bmc_shim *s, const struct bmc_shim_platform *p);
 uint8_t bmc_shim_handle(struct bmc_shim *s, uint8_t cmd, unsigned priv,
 			const uint8_t *req, size_t req_len, uint8_t *resp,
 			size_t resp_cap, size_t *resp_len);
+
+/*
+ * The BMC's timer: firmware calls this at least once a second (and may
+ * before every request) with a monotonic clock in milliseconds.  It ends
+ * a write session left idle for BMC_SHIM_SESSION_IDLE_MS and releases a
+ * client's lock whose holder sent nothing naming its token for the
+ * lock's lease, or that another writer broke.  Without ticks neither
+ * ever happens.
+ */
+void bmc_shim_tick(struct bmc_shim *s, uint64_t now_ms);
 
 /* Release a lock a client took and never released (e.g. when the BMC
  * ends the client's session).  Safe to call at any time. */

@@ -64,7 +64,8 @@ done
 # What a firmware link keeps: everything reachable from the shim's entry
 # points (the linker drops unused functions of the edit layer and the core).
 "${CROSS}ld" -r --gc-sections -u bmc_shim_init -u bmc_shim_handle \
-    -u bmc_shim_drop_client_lock -u bmc_shim_cc_name -u ps_sem_lock_ops \
+    -u bmc_shim_drop_client_lock -u bmc_shim_tick -u bmc_shim_cc_name \
+    -u ps_sem_lock_ops \
     -o "$tmp/linked.o" "$tmp"/*.o
 undef=$("${CROSS}nm" -u "$tmp/linked.o" | awk '{ print $2 }')
 fail=0

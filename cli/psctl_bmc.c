@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "psctl.h"
 #include "psctl_bmc_int.h"
@@ -29,7 +30,9 @@ static const struct {
 	{ BMC_CC_CONFLICT, "conflicts with the store (a value in use, a "
 			   "profile assigned elsewhere, or a new schema "
 			   "problem)" },
-	{ BMC_CC_BUSY, "the store's semaphore is held by another writer" },
+	{ BMC_CC_BUSY, "busy: another writer holds the store's semaphore, "
+		       "or another client of the BMC its lock or write "
+		       "session" },
 	{ BMC_CC_INVALID_CMD, "unknown command (does this BMC serve the "
 			      "pstate OEM commands?)" },
 	{ BMC_CC_OUT_OF_SPACE, "out of space (store, slot, result buffer, or "
@@ -165,16 +168,51 @@ int psctl_bmc_info(const struct psctl_bmc *b, struct psctl_bmc_info *info,
 	return 0;
 }
 
+/* How long a request the BMC answers busy (0xC0) is retried: past the
+ * semaphore's default lease (a dead holder is broken after it) and the
+ * BMC's idle limit on another client's write session. */
+#define BUSY_RETRY_MS 30000L
+#define BUSY_PAUSE_MS 200L
+
+static long mono_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (long)t.tv_sec * 1000L + t.tv_nsec / 1000000L;
+}
+
+/* One request alone (want answer bytes), retried while the BMC answers
+ * busy; the answer in bt (the caller frees it). */
+static int run_one(const struct psctl_bmc *b, int priv, uint8_t cmd,
+		   const uint8_t *req, size_t len, unsigned want,
+		   const char *what, struct batch *bt, char *err, size_t n)
+{
+	long until = mono_ms() + BUSY_RETRY_MS;
+	unsigned cc;
+	int rc;
+
+	for (;;) {
+		struct timespec pause = { 0, BUSY_PAUSE_MS * 1000000L };
+
+		psctl_batch_free(bt);
+		rc = psctl_batch_add(bt, cmd, req, len, want) ? PSCTL_EXIT_IO
+			: psctl_batch_run(b, priv, bt, what, &cc, err, n);
+		if (!rc || cc != BMC_CC_BUSY || mono_ms() >= until)
+			return rc;
+		nanosleep(&pause, NULL);
+	}
+}
+
 /* A session id from a begin command that ran alone. */
 static int begin(const struct psctl_bmc *b, int priv, uint8_t cmd,
 		 const uint8_t *req, size_t len, const char *what,
 		 uint8_t *session, char *err, size_t n)
 {
 	struct batch bt = { 0 };
-	int rc = psctl_batch_add(&bt, cmd, req, len, BMC_SHIM_BEGIN_LEN);
+	int rc = run_one(b, priv, cmd, req, len, BMC_SHIM_BEGIN_LEN, what,
+			 &bt, err, n);
 
-	rc = rc ? PSCTL_EXIT_IO
-		: psctl_batch_run(b, priv, &bt, what, NULL, err, n);
 	if (!rc)
 		*session = psctl_batch_answer(&bt, 0)[0];
 	psctl_batch_free(&bt);
@@ -324,6 +362,11 @@ static void may_have_committed(const struct psctl_bmc *b, uint32_t expect,
 			 "before retrying");
 }
 
+/* The lock this process holds through the BMC (psctl_bmc_lock): its
+ * token goes in every write's begin until psctl_bmc_unlock. */
+static int lock_held;
+static uint32_t lock_token;
+
 int psctl_bmc_write_gen(const struct psctl_bmc *b, uint8_t op,
 			const void *staged, size_t len, uint32_t expect_gen,
 			uint8_t **out, size_t *out_len, uint32_t *new_gen,
@@ -331,7 +374,7 @@ int psctl_bmc_write_gen(const struct psctl_bmc *b, uint8_t op,
 {
 	int priv = psctl_bmc_priv_for(b, PRIV_ADMIN), rc;
 	struct batch bt = { 0 };
-	uint8_t req[7], fin[5], sess;
+	uint8_t req[BMC_SHIM_WBEGIN_TOKEN_LEN], fin[5], sess;
 	unsigned cc = 0, result_len;
 	const uint8_t *a;
 	char what[40];
@@ -350,7 +393,10 @@ int psctl_bmc_write_gen(const struct psctl_bmc *b, uint8_t op,
 	req[0] = op;
 	psf_put_le16(req + 1, (uint16_t)len);
 	psf_put_le32(req + 3, expect_gen);
-	rc = begin(b, priv, BMC_CMD_WRITE_BEGIN, req, 7, what, &sess, err, n);
+	psf_put_le32(req + 7, lock_token);
+	rc = begin(b, priv, BMC_CMD_WRITE_BEGIN, req, lock_held ?
+		   BMC_SHIM_WBEGIN_TOKEN_LEN : BMC_SHIM_WBEGIN_LEN, what, &sess,
+		   err, n);
 	if (rc)
 		return rc;
 	fin[0] = sess;
@@ -360,10 +406,17 @@ int psctl_bmc_write_gen(const struct psctl_bmc *b, uint8_t op,
 		       BMC_SHIM_FINISH_LEN) ? PSCTL_EXIT_IO : 0;
 	if (!rc)
 		rc = psctl_batch_run(b, priv, &bt, what, &cc, err, n);
+	if (rc && cc == BMC_CC_BUSY && bt.refused == BMC_CMD_WRITE_FINISH) {
+		/* Busy keeps the session staged: finish again. */
+		rc = run_one(b, priv, BMC_CMD_WRITE_FINISH, fin, 5,
+			     BMC_SHIM_FINISH_LEN, what, &bt, err, n);
+		cc = rc ? BMC_CC_BUSY : 0;
+	}
 	if (rc) {
 		/* A refused finish ends the session itself; a refused chunk
-		 * leaves it staged. */
-		if (cc && bt.n && bt.refused != BMC_CMD_WRITE_FINISH)
+		 * (or a finish still busy) leaves it staged. */
+		if (cc && bt.n && (bt.refused != BMC_CMD_WRITE_FINISH ||
+				   cc == BMC_CC_BUSY))
 			abort_write(b, priv, sess);
 		if (bt.timed_out)
 			may_have_committed(b, expect_gen, err, n);
@@ -400,11 +453,12 @@ int psctl_bmc_lock(const struct psctl_bmc *b, unsigned lease, char *err,
 	int rc;
 
 	psf_put_le16(req, (uint16_t)lease);
-	rc = psctl_batch_add(&bt, BMC_CMD_LOCK_TAKE, req, 2,
-			     BMC_SHIM_LOCK_LEN) ? PSCTL_EXIT_IO
-		: psctl_batch_run(b, psctl_bmc_priv_for(b, PRIV_ADMIN), &bt,
-				  "lock", NULL, err,
-			    n);
+	rc = run_one(b, psctl_bmc_priv_for(b, PRIV_ADMIN), BMC_CMD_LOCK_TAKE,
+		     req, 2, BMC_SHIM_LOCK_LEN, "lock", &bt, err, n);
+	if (!rc) {
+		lock_token = psf_le32(psctl_batch_answer(&bt, 0));
+		lock_held = 1;
+	}
 	psctl_batch_free(&bt);
 	return rc;
 }
@@ -412,8 +466,13 @@ int psctl_bmc_lock(const struct psctl_bmc *b, unsigned lease, char *err,
 int psctl_bmc_unlock(const struct psctl_bmc *b, char *err, size_t n)
 {
 	struct batch bt = { 0 };
-	int rc = psctl_batch_add(&bt, BMC_CMD_LOCK_RELEASE, NULL, 0,
-				 0) ? PSCTL_EXIT_IO
+	uint8_t req[4];
+	int rc;
+
+	psf_put_le32(req, lock_token);
+	lock_held = 0;
+	rc = psctl_batch_add(&bt, BMC_CMD_LOCK_RELEASE, req, 4,
+			     0) ? PSCTL_EXIT_IO
 		: psctl_batch_run(b, psctl_bmc_priv_for(b, PRIV_ADMIN), &bt,
 				  "unlock", NULL,
 			    err, n);

@@ -265,6 +265,44 @@ static int send_changes(struct psctl_ctx *c, const struct psctl_bmc *b,
 	return rc;
 }
 
+/*
+ * A first write refused as stale is retried by the caller on a store read
+ * again; without the lock, host writers committing between that read and
+ * the write can refuse every retry.  So the retry runs under the BMC lock:
+ * taken here when the store changed under an unlocked write (or kept when
+ * the edit already held it), so the caller's read and the retried writes
+ * see no other writer.  The retry's send releases it; an edit that ends
+ * without one (nothing left to change, a failed read) releases it at exit.
+ */
+static struct psctl_bmc retry_bmc;
+static int retry_locked;
+
+static void release_retry_lock(void)
+{
+	char err[600];
+
+	if (retry_locked) {
+		retry_locked = 0;
+		psctl_bmc_unlock(&retry_bmc, err, sizeof err);
+	}
+}
+
+static void keep_for_retry(const struct psctl_bmc *b, int locked)
+{
+	static int registered;
+	struct psctl_bmc_info in;
+	char err[600];
+
+	if (!locked && (psctl_bmc_info(b, &in, err, sizeof err) ||
+			!(in.flags & 4) ||
+			psctl_bmc_lock(b, LOCK_LEASE, err, sizeof err)))
+		return;             /* no semaphore, or busy: retry unlocked */
+	retry_bmc = *b;
+	retry_locked = 1;
+	if (!registered && !atexit(release_retry_lock))
+		registered = 1;
+}
+
 int psctl_bmc_send_diff(struct psctl_ctx *c, const void *old,
 			const void *new, uint32_t gen, int dry_run,
 			int *stale)
@@ -293,7 +331,10 @@ int psctl_bmc_send_diff(struct psctl_ctx *c, const void *old,
 		free(cs.v);
 		return 0;
 	}
-	if (cs.n > 1) {
+	if (retry_locked) {
+		locked = 1;          /* taken for this retry */
+		retry_locked = 0;
+	} else if (cs.n > 1) {
 		/* Without a semaphore there is no lock to take: every write
 		 * carries the generation it expects, so a concurrent writer
 		 * makes the next one fail (BMC_CC_STALE), never a lost
@@ -310,6 +351,10 @@ int psctl_bmc_send_diff(struct psctl_ctx *c, const void *old,
 		}
 	}
 	rc = send_changes(c, &b, &cs, gen, stale);
+	if (*stale) {
+		keep_for_retry(&b, locked);
+		locked = 0;
+	}
 	if (locked) {
 		rc2 = psctl_bmc_unlock(&b, err, sizeof err);
 		if (rc2 && !rc)

@@ -454,7 +454,10 @@ int psctl_batch_run(const struct psctl_bmc *b, int priv, struct batch *bt,
 		psctl_run_free(&r);
 		return psctl_bmc_cc_exit((uint8_t)cc);
 	}
-	if (r.status == 0 && !r.timed_out && batch_parse(bt, r.out.p) == 0) {
+	/* Every request answered, none refused: done, whatever ipmitool's
+	 * exit status says afterwards (closing the session may fail after a
+	 * FINISH committed). */
+	if (!r.exec_failed && !r.timed_out && batch_parse(bt, r.out.p) == 0) {
 		psctl_run_free(&r);
 		return 0;
 	}

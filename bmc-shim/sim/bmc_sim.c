@@ -14,6 +14,12 @@
  * driven by `ipmitool chassis power on|off`.  OEM requests (netfn 0x2E,
  * IANA BMC_SHIM_IANA) go to bmc_shim_handle.
  *
+ * The BMC never waits inside a request: the semaphore's acquire makes one
+ * attempt (the shim answers busy and the client retries), and the shim's
+ * timer (bmc_shim_tick) runs before every request and once a second from
+ * an ipmi_sim timer, ending abandoned write sessions and silent clients'
+ * locks.
+ *
  * Privilege: ipmi_sim's LAN code asks the channel's oem_check_permitted
  * hook, with the session's privilege, netfn and command, before a request
  * reaches any handler.  The module installs that hook on every LAN channel
@@ -53,6 +59,8 @@ struct sim {
 	struct ps_lock lock;
 	int have_sem;
 	char name[65];
+	sys_data_t *sys;
+	ipmi_timer_t *timer;
 	struct bmc_shim shim;
 };
 
@@ -161,6 +169,24 @@ static int lock_holder(void *c)
 	return ps_sem_sys_peek(&((struct sim *)c)->sem, &st) ? 0 : st.owner;
 }
 
+static uint64_t mono_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000u + (uint64_t)t.tv_nsec / 1000000u;
+}
+
+/* The BMC's timer: once a second, re-armed each time. */
+static void tick(void *c)
+{
+	struct sim *s = c;
+	struct timeval tv = { 1, 0 };
+
+	bmc_shim_tick(&s->shim, mono_ms());
+	s->sys->start_timer(s->timer, &tv);
+}
+
 static uint64_t now_s(void *c)
 {
 	(void)c;
@@ -229,6 +255,7 @@ static void oem_handler(lmc_data_t *mc, msg_t *msg, unsigned char *rdata,
 	size_t n = 0;
 
 	(void)mc;
+	bmc_shim_tick(&s->shim, mono_ms());
 	/* check_permitted has already held the session's role to each
 	 * command's need; the shim checks the user's limit too. */
 	rdata[0] = bmc_shim_handle(&s->shim, msg->cmd, request_priv(msg),
@@ -260,6 +287,25 @@ static void hook_lan_channels(sys_data_t *sys)
 		if (c && c->medium_type == LAN_MEDIUM)
 			c->oem.oem_check_permitted = check_permitted;
 	}
+}
+
+/* ------------------------------------------------------------ auth */
+
+/*
+ * ipmi_sim accepts every RMCP+ cipher suite in its table, suite 0 (no
+ * authentication: any password opens an administrator session) among
+ * them, and its per-suite privilege limit (LAN parameter 24) is not
+ * applied per suite.  The table is exported data of libIPMIlanserv: keep
+ * only suite 3 (RAKP-HMAC-SHA1, HMAC-SHA1-96, AES-CBC-128), so an open
+ * session request for any other suite is refused.
+ */
+struct cipher_suite { int auth, integ, conf; };
+extern struct cipher_suite valid_cipher_suites[];
+
+static void only_suite_3(void)
+{
+	valid_cipher_suites[0] = (struct cipher_suite){ 1, 1, 1 };
+	valid_cipher_suites[1] = (struct cipher_suite){ -1, -1, -1 };
 }
 
 /* ------------------------------------------------------------ options */
@@ -367,12 +413,13 @@ static int open_sem(struct sim *s, const struct opts *o, char *err,
 	cfg.mode = PS_SEM_MODE_SIM;
 	cfg.bios_file = o->bios;
 	cfg.shm_file = o->shm;
-	cfg.timeout_ms = 10000;
 	if (ps_sem_sys_open(&s->sem, &cfg)) {
 		snprintf(err, errlen, "semaphore: %s",
 			 ps_sem_sys_describe(&s->sem));
 		return -1;
 	}
+	/* One attempt per acquire: a request never waits for a holder. */
+	s->sem.timeout_ms = 0;
 	s->lock = (struct ps_lock){ &ps_sem_sys_lock_ops, &s->sem,
 				    PS_OWNER_BMC, PS_SEM_DEFAULT_LEASE_MS,
 				    0, 0 };
@@ -438,6 +485,7 @@ EXPORT int ipmi_sim_module_init(sys_data_t *sys, const char *options)
 		sys->log(sys, SETUP_ERROR, NULL, "bmc_sim: %s", err);
 		return EINVAL;
 	}
+	only_suite_3();
 	rc = ipmi_emu_register_iana_handler(BMC_SHIM_IANA, oem_handler, &sim);
 	if (rc) {
 		sys->log(sys, SETUP_ERROR, NULL,
@@ -446,6 +494,9 @@ EXPORT int ipmi_sim_module_init(sys_data_t *sys, const char *options)
 		return rc;
 	}
 	hook_lan_channels(sys);
+	sim.sys = sys;
+	if (!sys->alloc_timer(sys, tick, &sim, &sim.timer))
+		tick(&sim);
 	return 0;
 }
 

@@ -62,13 +62,17 @@ for o in range(0, len(d), 16):
     print("chunk", h(o.to_bytes(2, "little")), h(d[o:o + 16]))
 PY
 }
-# bmc_write OP HEX: begin, chunks, finish; prints the finish response,
-# returns non-zero with cc_of set on the first refusal.
+# bmc_write OP HEX [TOKEN BYTES]: begin (naming the lock's token when
+# given), chunks, finish, retried while the BMC answers busy (0xc0: the
+# semaphore held; the session stays); prints the finish response,
+# returns non-zero with cc_of set on the first other refusal.
 bmc_write() {
     op=$1 hex=$2
+    shift 2
     plan "$hex" > "$WORK/plan"
-    set -- $(sed -n 's/^len //p' "$WORK/plan")
-    s=$(oem 0x20 "$op" "$1" "$2" 0 0 0 0) || return 1
+    # shellcheck disable=SC2046
+    s=$(oem 0x20 "$op" $(sed -n 's/^len //p' "$WORK/plan") 0 0 0 0 "$@") ||
+        return 1
     sess=0x$s
     echo "$sess" > "$WORK/sess"
     while read -r kind rest; do
@@ -76,8 +80,13 @@ bmc_write() {
         # shellcheck disable=SC2086
         oem 0x21 "$sess" $rest >/dev/null || return 1
     done < "$WORK/plan"
-    # shellcheck disable=SC2046
-    oem 0x22 "$sess" $(sed -n 's/^crc //p' "$WORK/plan")
+    t=0
+    while :; do
+        # shellcheck disable=SC2046
+        oem 0x22 "$sess" $(sed -n 's/^crc //p' "$WORK/plan") && return 0
+        [ "$(cc_of)" = 0xc0 ] && [ $t -lt 150 ] || return 1
+        sleep 0.1; t=$((t + 1))
+    done
 }
 hexs() { printf '%s' "$1" | od -An -tx1 | tr -d ' \n'; }
 
@@ -188,12 +197,23 @@ done <<'TABLE'
 0xcc write-begin-unknown-op 0x20 0x66 0x04 0x00 0x00 0x00 0x00 0x00
 0xc8 write-begin-too-long 0x20 0x01 0x01 0x10 0x00 0x00 0x00 0x00
 0xc9 lock-lease-too-long 0x30 0x59 0x02
-0x80 lock-release-not-held 0x31
+0x80 lock-release-not-held 0x31 0 0 0 0
+0xc7 lock-release-without-token 0x31
+0x81 write-begin-token-without-lock 0x20 0x01 0x04 0x00 0 0 0 0 1 0 0 0
 TABLE
 s=$(oem 0x20 1 4 0 0 0 0 0)
 oem 0x21 "0x$s" 2 0 1 >/dev/null
 [ "$(cc_of)" = 0x80 ] && pass "malformed: chunk out of order -> 0x80" ||
     fail "chunk order: $(cat "$WORK/err")"
+oem 0x23 "0x$s" >/dev/null || fail "abort: $(cat "$WORK/err")"
+# The IANA number is checked before the shim: another number is not this
+# command (0xc1), fewer than 3 bytes of it a bad length (0xc7).
+ipmi admin adm1n-pw raw 0x2e 0x01 0xd9 0x7e 0x01 >/dev/null 2>"$WORK/err"
+[ "$(cc_of)" = 0xc1 ] && pass "malformed: another IANA number -> 0xc1" ||
+    fail "wrong IANA: $(cat "$WORK/err")"
+ipmi admin adm1n-pw raw 0x2e 0x01 0xd9 0x7e >/dev/null 2>"$WORK/err"
+[ "$(cc_of)" = 0xc7 ] && pass "malformed: IANA number cut short -> 0xc7" ||
+    fail "short IANA: $(cat "$WORK/err")"
 bmc_write 4 "$(printf '03%s' "$(hexs zzz)")" >/dev/null
 [ "$(cc_of)" = 0xcb ] && pass "malformed: serial free of no VM -> 0xcb" ||
     fail "serial free zzz: $(cat "$WORK/err")"
@@ -202,6 +222,136 @@ bmc_write 3 "03$(hexs web)11" >/dev/null
     fail "alloc cut: $(cat "$WORK/err")"
 [ "$(hash_of "$IMG")" = "$h0" ] && pass "image unchanged by every malformed request" ||
     fail "image changed by a malformed request"
+
+# ---------------------------------------------------------------- authentication
+# Only RMCP+ cipher suite 3: suite 0 (no authentication) and IPMI 1.5
+# (authtype none, straight password) are refused, wrong password or not.
+for c in 0 1 2; do
+    if IPMI_PASSWORD=wrong-pw ipmitool -I lanplus -C $c -H 127.0.0.1 -p "$PORT" \
+        -U admin -E raw 0x2e 0x01 0xd9 0x7e 0x00 >/dev/null 2>&1
+    then fail "cipher suite $c with a wrong password accepted"
+    else pass "cipher suite $c with a wrong password refused"
+    fi
+done
+for a in NONE PASSWORD MD5; do
+    if IPMI_PASSWORD=wrong-pw ipmitool -I lan -A $a -H 127.0.0.1 -p "$PORT" \
+        -U admin -E raw 0x2e 0x01 0xd9 0x7e 0x00 >/dev/null 2>&1
+    then fail "IPMI 1.5 authtype $a with a wrong password accepted"
+    else pass "IPMI 1.5 authtype $a with a wrong password refused"
+    fi
+done
+if IPMI_PASSWORD=adm1n-pw ipmitool -I lan -A NONE -H 127.0.0.1 -p "$PORT" \
+    -U admin -E raw 0x2e 0x01 0xd9 0x7e 0x00 >/dev/null 2>&1
+then fail "IPMI 1.5 authtype NONE accepted"
+else pass "IPMI 1.5 sessions refused even with the right password"
+fi
+
+# ---------------------------------------------------------------- lock and sessions
+# Two clients (two ipmitool sessions): A holds the lock, B is kept out.
+FREE=03$(hexs web)
+h0=$(hash_of "$IMG")
+tok=$(oem 0x30 30 0) && pass "client A: lock taken, token $tok" ||
+    fail "lock take: $(cat "$WORK/err")"
+T=$(for b in $tok; do printf '0x%s ' "$b"; done)
+oem 0x30 30 0 >/dev/null
+[ "$(cc_of)" = 0xc0 ] && pass "take while held -> 0xc0" ||
+    fail "take while held: $(cat "$WORK/err")"
+bmc_write 4 "$FREE" >/dev/null
+[ "$(cc_of)" = 0xc0 ] && pass "client B's write without the token -> 0xc0" ||
+    fail "B's write under A's lock: $(cat "$WORK/err")"
+oem 0x31 0x01 0x02 0x03 0x04 >/dev/null
+[ "$(cc_of)" = 0xc0 ] && pass "client B cannot release A's lock (0xc0)" ||
+    fail "B released A's lock: $(cat "$WORK/err")"
+oem 0x01 > "$WORK/info"
+[ "$(awk '{ print $21 }' "$WORK/info")" = 07 ] &&
+    pass "INFO: the lock is still held through the BMC" ||
+    fail "INFO after B: $(cat "$WORK/info")"
+[ "$(hash_of "$IMG")" = "$h0" ] && pass "image unchanged by client B" ||
+    fail "client B wrote under A's lock"
+# shellcheck disable=SC2086
+r=$(bmc_write 4 "$FREE" $T) && oem 0x24 "$(cat "$WORK/sess")" 0 0 0 0 1 >/dev/null &&
+    pass "client A writes with its token: $r" ||
+    fail "A's write: $(cat "$WORK/err")"
+# shellcheck disable=SC2086
+oem 0x31 $T >/dev/null && pass "client A releases with its token" ||
+    fail "A's release: $(cat "$WORK/err")"
+# shellcheck disable=SC2086
+oem 0x31 $T >/dev/null
+[ "$(cc_of)" = 0x80 ] && pass "release with nothing held -> 0x80" ||
+    fail "second release: $(cat "$WORK/err")"
+
+# One write session: B's BEGIN is busy while A's is open.
+s=$(oem 0x20 1 1 0 0 0 0 0) || fail "begin A: $(cat "$WORK/err")"
+oem 0x20 1 1 0 0 0 0 0 >/dev/null
+[ "$(cc_of)" = 0xc0 ] && pass "a second client's BEGIN while one is open -> 0xc0" ||
+    fail "BEGIN over an open session: $(cat "$WORK/err")"
+oem 0x23 "0x$s" >/dev/null || fail "abort A: $(cat "$WORK/err")"
+
+# A refused FINISH ends the session: the right CRC afterwards commits nothing.
+h0=$(hash_of "$IMG")
+plan "$FREE" > "$WORK/plan"
+# shellcheck disable=SC2046
+s=$(oem 0x20 4 $(sed -n 's/^len //p' "$WORK/plan") 0 0 0 0)
+while read -r kind rest; do
+    # shellcheck disable=SC2086
+    [ "$kind" = chunk ] && oem 0x21 "0x$s" $rest >/dev/null
+done < "$WORK/plan"
+oem 0x22 "0x$s" 0 0 0 0 >/dev/null
+[ "$(cc_of)" = 0xcc ] && pass "FINISH with a bad CRC -> 0xcc" ||
+    fail "bad CRC: $(cat "$WORK/err")"
+# shellcheck disable=SC2046
+oem 0x22 "0x$s" $(sed -n 's/^crc //p' "$WORK/plan") >/dev/null
+[ "$(cc_of)" = 0x80 ] && [ "$(hash_of "$IMG")" = "$h0" ] &&
+    pass "the right CRC after a refused FINISH -> 0x80, nothing written" ||
+    fail "FINISH after a refused one: $(cat "$WORK/err")"
+
+# ---------------------------------------------------------------- a host writer holds the semaphore
+# The BMC answers at once (0xc0), never blocks for the holder, and commits
+# once the holder released; a holder that died is broken after its lease.
+export PSTATE_SEM_BIOS=$SIM/sem-bios PSTATE_SEM_SHM=$SIM/sem-shm
+"$SEM_HOLD" 10000 4 > "$WORK/hold" 2>&1 &
+hp=$!
+i=0; while ! grep -q held "$WORK/hold" && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+plan "$FREE" > "$WORK/plan"
+# shellcheck disable=SC2046
+s=$(oem 0x20 4 $(sed -n 's/^len //p' "$WORK/plan") 0 0 0 0)
+while read -r kind rest; do
+    # shellcheck disable=SC2086
+    [ "$kind" = chunk ] && oem 0x21 "0x$s" $rest >/dev/null
+done < "$WORK/plan"
+t0=$(date +%s%N)
+# shellcheck disable=SC2046
+oem 0x22 "0x$s" $(sed -n 's/^crc //p' "$WORK/plan") >/dev/null
+cc=$(cc_of); t1=$(date +%s%N)
+ms=$(( (t1 - t0) / 1000000 ))
+[ "$cc" = 0xc0 ] && [ $ms -lt 1000 ] &&
+    pass "FINISH while a host writer holds the semaphore: 0xc0 in ${ms} ms" ||
+    fail "FINISH under a host holder: '$cc' after ${ms} ms $(cat "$WORK/err")"
+t0=$(date +%s%N)
+oem 0x30 30 0 >/dev/null
+cc=$(cc_of); t1=$(date +%s%N)
+ms=$(( (t1 - t0) / 1000000 ))
+[ "$cc" = 0xc0 ] && [ $ms -lt 1000 ] &&
+    pass "LOCK TAKE while a host writer holds it: 0xc0 in ${ms} ms" ||
+    fail "LOCK TAKE under a host holder: '$cc' after ${ms} ms"
+r=$(oem 0x01) && pass "INFO answers meanwhile (holder $(echo "$r" | awk '{ print $20 }'))" ||
+    fail "INFO under a host holder: $(cat "$WORK/err")"
+wait $hp
+# shellcheck disable=SC2046
+oem 0x22 "0x$s" $(sed -n 's/^crc //p' "$WORK/plan") >/dev/null &&
+    oem 0x24 "0x$s" 0 0 0 0 1 >/dev/null &&
+    pass "FINISH retried after the holder released commits" ||
+    fail "FINISH retry: $(cat "$WORK/err")"
+# A dead holder (lease 2 s): busy until its lease passed, then broken.
+"$SEM_HOLD" 2000 0 die > "$WORK/hold" 2>&1
+t0=$(date +%s)
+r=$(bmc_write 4 "$FREE") && el=$(( $(date +%s) - t0 )) && [ $el -ge 2 ] &&
+    pass "a dead holder's hold broken after its lease, not before ($el s)" ||
+    fail "write after a dead holder: $(cat "$WORK/err")"
+oem 0x24 "$(cat "$WORK/sess")" 0 0 0 0 1 >/dev/null
+unset PSTATE_SEM_BIOS PSTATE_SEM_SHM
+"$PSCTL" -q -i "$IMG" check >/dev/null 2>&1 && pass "psctl check after the lock tests" ||
+    fail "psctl check after the lock tests"
 
 # ---------------------------------------------------------------- concurrency
 # The BMC (through ipmi_sim) and psctl (as the host's OS tool) write the
@@ -215,8 +365,11 @@ N=8
 bg=$!
 i=0; bmc_fail=0
 while [ $i -lt $N ]; do
-    bmc_write 3 "02$(hexs db)010000000000" >/dev/null ||
-        { bmc_fail=$((bmc_fail + 1)); echo "bmc $i: $(cc_of) $(cat "$WORK/err")" >> "$WORK/bmc.log"; }
+    if bmc_write 3 "02$(hexs db)010000000000" >/dev/null; then
+        oem 0x24 "$(cat "$WORK/sess")" 0 0 0 0 4 >/dev/null
+    else
+        bmc_fail=$((bmc_fail + 1)); echo "bmc $i: $(cc_of) $(cat "$WORK/err")" >> "$WORK/bmc.log"
+    fi
     i=$((i + 1))
 done
 wait $bg

@@ -3,8 +3,16 @@
  * (command byte, length, bytes) from the fuzzer, run against a small store
  * on a RAM disk.  Every request must be answered within the response
  * limits, and a refused request must leave the media as it was.
+ *
+ * A FINISH whose CRC field is zero gets the CRC-32C of the staged bytes
+ * filled in, so staged writes reach the commit (element writes, deletes,
+ * profile pushes, serial allocation); command byte 0xFF advances the
+ * shim's clock by len seconds (bmc_shim_tick), so sessions and locks
+ * expire.  At exit the harness prints how many writes committed, per
+ * operation, as evidence that the commit path is reached.
  */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,6 +24,14 @@ static uint8_t disk[SECTORS * 512u];
 static uint8_t before[SECTORS * 512u];
 static uint8_t pristine[SECTORS * 512u];
 static struct bmc_shim shim;
+static unsigned long committed[8];     /* FINISH answered 0, by op */
+
+static void report(void)
+{
+	fprintf(stderr, "fuzz_oem: commits: element %lu, push %lu, serial "
+		"allocate %lu, serial free %lu, delete %lu\n", committed[1],
+		committed[2], committed[3], committed[4], committed[5]);
+}
 
 static int rd(void *c, uint64_t lba, uint32_t n, void *b)
 {
@@ -68,8 +84,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint8_t resp[BMC_SHIM_RESP_MAX];
 	size_t pos = 0, rl;
 
+	uint64_t clock = 0;
+
 	if (!ready) {
 		make_pristine();
+		atexit(report);
 		ready = 1;
 	}
 	memcpy(disk, pristine, sizeof disk);
@@ -81,16 +100,32 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	/* Requests: [cmd][len][len bytes]... */
 	while (size - pos >= 2) {
-		uint8_t cmd = data[pos], len = data[pos + 1], cc;
+		uint8_t cmd = data[pos], len = data[pos + 1], cc, q[256], op;
 
 		pos += 2;
 		if (len > size - pos)
 			len = (uint8_t)(size - pos);
+		if (cmd == 0xFF) {
+			clock += 1000u * len;
+			bmc_shim_tick(&shim, clock);
+			continue;
+		}
+		memcpy(q, data + pos, len);
+		if (cmd == BMC_CMD_WRITE_FINISH && len == 5 &&
+		    !(q[1] | q[2] | q[3] | q[4]) &&
+		    shim.wr_len <= sizeof shim.stage)
+			psf_put_le32(q + 1, psf_crc32c(0, shim.stage,
+						       shim.wr_len));
+		op = shim.wr_op;
 		memcpy(before, disk, sizeof disk);
-		cc = bmc_shim_handle(&shim, cmd, BMC_PRIV_ADMIN, data + pos,
-				     len, resp, sizeof resp, &rl);
-		if (rl > BMC_SHIM_RESP_MAX || (cc && rl))
+		cc = bmc_shim_handle(&shim, cmd, BMC_PRIV_ADMIN, q, len, resp,
+				     sizeof resp, &rl);
+		if (rl > BMC_SHIM_RESP_MAX ||
+		    (cc && rl && !(cc == BMC_CC_BUSY &&
+				   rl == BMC_SHIM_BUSY_LEN)))
 			abort();
+		if (cmd == BMC_CMD_WRITE_FINISH && !cc && op < 8)
+			committed[op]++;
 		if (cc && memcmp(before, disk, sizeof disk))
 			abort();     /* a refusal wrote to the media */
 		pos += len;

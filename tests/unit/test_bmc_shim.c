@@ -148,9 +148,12 @@ static uint8_t call(uint8_t cmd, const void *req, size_t n)
 			       sizeof resp, &rlen);
 }
 
-/* A whole write: begin, chunks of 16, finish.  Returns the first
- * non-zero completion code. */
-static uint8_t do_write(uint8_t op, const void *data, size_t n)
+/* A whole write: begin (naming the client lock's token when tok is not
+ * NULL), chunks of 16, finish.  Returns the first non-zero completion
+ * code; the session stays in wr_sess. */
+static uint8_t wr_sess;
+static uint8_t do_write_tok(uint8_t op, const void *data, size_t n,
+			    const uint32_t *tok)
 {
 	uint8_t q[32], sess, cc;
 	size_t off;
@@ -158,10 +161,12 @@ static uint8_t do_write(uint8_t op, const void *data, size_t n)
 	q[0] = op;
 	psf_put_le16(q + 1, (uint16_t)n);
 	psf_put_le32(q + 3, 0);
-	cc = call(BMC_CMD_WRITE_BEGIN, q, 7);
+	if (tok)
+		psf_put_le32(q + 7, *tok);
+	cc = call(BMC_CMD_WRITE_BEGIN, q, tok ? 11 : 7);
 	if (cc)
 		return cc;
-	sess = resp[0];
+	sess = wr_sess = resp[0];
 	for (off = 0; off < n; off += 16) {
 		size_t k = n - off < 16 ? n - off : 16;
 
@@ -175,6 +180,11 @@ static uint8_t do_write(uint8_t op, const void *data, size_t n)
 	q[0] = sess;
 	psf_put_le32(q + 1, psf_crc32c(0, data, n));
 	return call(BMC_CMD_WRITE_FINISH, q, 5);
+}
+
+static uint8_t do_write(uint8_t op, const void *data, size_t n)
+{
+	return do_write_tok(op, data, n, NULL);
 }
 
 /* A whole read into out (cap bytes): *len gets the result length. */
@@ -462,9 +472,15 @@ static void test_lock_sequence(void **state)
 	size_t n;
 
 	(void)state;
+	uint8_t t[4];
+	uint32_t token;
+
 	assert_int_equal(call(BMC_CMD_LOCK_TAKE, q, 2), BMC_CC_OK);
 	assert_int_equal(rlen, 4);
-	assert_int_equal(call(BMC_CMD_LOCK_TAKE, q, 2), BMC_CC_SEQUENCE);
+	token = psf_le32(resp);
+	memcpy(t, resp, 4);
+	/* Take while held: busy, whoever asks. */
+	assert_int_equal(call(BMC_CMD_LOCK_TAKE, q, 2), BMC_CC_BUSY);
 	/* Another writer is kept out while the client holds it. */
 	other.held = 0;
 	other.obs_valid = 0;
@@ -473,10 +489,10 @@ static void test_lock_sequence(void **state)
 	/* Writes go through under the held lock. */
 	w[0] = 0;
 	n = 1 + net_element(w + 1);
-	assert_int_equal(do_write(BMC_WRITE_ELEMENT, w, n), BMC_CC_OK);
-	assert_int_equal(call(BMC_CMD_LOCK_RELEASE, NULL, 0), BMC_CC_OK);
-	assert_int_equal(call(BMC_CMD_LOCK_RELEASE, NULL, 0),
-			 BMC_CC_SEQUENCE);
+	assert_int_equal(do_write_tok(BMC_WRITE_ELEMENT, w, n, &token),
+			 BMC_CC_OK);
+	assert_int_equal(call(BMC_CMD_LOCK_RELEASE, t, 4), BMC_CC_OK);
+	assert_int_equal(call(BMC_CMD_LOCK_RELEASE, t, 4), BMC_CC_SEQUENCE);
 	assert_int_equal(ps_sem_try_acquire(&other, PS_OWNER_OS, 1000, &tok),
 			 0);
 	ps_sem_release(&other, tok);
@@ -1010,9 +1026,9 @@ static void test_chunk_order(void **state)
 	psf_put_le32(q + 1, 0x12345678);
 	assert_int_equal(call(BMC_CMD_WRITE_FINISH, q, 5),
 			 BMC_CC_INVALID_DATA);
-	/* Abort, then the session is gone. */
+	/* The refused finish ended the session: nothing to abort. */
 	q[0] = sess;
-	assert_int_equal(call(BMC_CMD_WRITE_ABORT, q, 1), 0);
+	assert_int_equal(call(BMC_CMD_WRITE_ABORT, q, 1), BMC_CC_SEQUENCE);
 	assert_int_equal(call(BMC_CMD_WRITE_ABORT, q, 1), BMC_CC_SEQUENCE);
 	assert_unchanged();
 }
@@ -1071,8 +1087,14 @@ static const struct bad bad_requests[] = {
 	  BMC_CC_OUT_OF_RANGE },
 	{ "lock take without a semaphore", BMC_CMD_LOCK_TAKE, 2, { 5, 0 },
 	  BMC_CC_NO_SEMAPHORE },
-	{ "lock release not held", BMC_CMD_LOCK_RELEASE, 0, { 0 },
+	{ "lock release not held", BMC_CMD_LOCK_RELEASE, 4, { 0 },
 	  BMC_CC_SEQUENCE },
+	{ "lock release without a token", BMC_CMD_LOCK_RELEASE, 0, { 0 },
+	  BMC_CC_BAD_LENGTH },
+	{ "write begin token cut", BMC_CMD_WRITE_BEGIN, 9,
+	  { 1, 4, 0, 0, 0, 0, 0, 1, 0 }, BMC_CC_BAD_LENGTH },
+	{ "write begin with a token, no lock held", BMC_CMD_WRITE_BEGIN, 11,
+	  { 1, 4, 0, 0, 0, 0, 0, 1, 0, 0, 0 }, BMC_CC_STALE },
 };
 
 /* Whole staged writes that are refused. */
@@ -1183,6 +1205,301 @@ static void test_no_store(void **state)
 	assert_int_equal(call(BMC_CMD_READ_RUN, q, 1), BMC_CC_UNSPECIFIED);
 }
 
+/* ------------------------------------------------- lock, sessions, busy */
+
+static int sem_holder(void *c)
+{
+	struct ps_sem_state st;
+
+	(void)c;
+	ps_sem_peek(&sem, &st);
+	return st.owner;
+}
+
+/* As setup_locked, with a lock whose acquire makes one attempt (as the
+ * shim requires) and INFO's holder from the semaphore. */
+static int setup_nowait(void **state)
+{
+	setup_locked(state);
+	sem.timeout_ms = 0;
+	shim.plat.lock_holder = sem_holder;
+	return 0;
+}
+
+/* Another writer's view of the semaphore (a host tool). */
+static struct ps_sem host_sem(void)
+{
+	struct ps_sem h = sem;
+
+	h.held = 0;
+	h.obs_valid = 0;
+	h.waiting = 0;
+	return h;
+}
+
+static void test_lock_keeps_clients_out(void **state)
+{
+	uint8_t q[2] = { 30, 0 }, t[4], bad[4], w[128];
+	uint32_t token, wrong;
+	size_t n;
+
+	(void)state;
+	w[0] = 0;
+	n = 1 + net_element(w + 1);
+	assert_int_equal(call(BMC_CMD_LOCK_TAKE, q, 2), BMC_CC_OK);
+	token = psf_le32(resp);
+	memcpy(t, resp, 4);
+	wrong = token + 1;
+	psf_put_le32(bad, wrong);
+	snap();
+	/* Client B: no token, or not the holder's: busy, the BMC holds. */
+	assert_int_equal(do_write(BMC_WRITE_ELEMENT, w, n), BMC_CC_BUSY);
+	assert_int_equal(rlen, BMC_SHIM_BUSY_LEN);
+	assert_int_equal(resp[0], PS_OWNER_BMC);
+	assert_int_equal(do_write_tok(BMC_WRITE_ELEMENT, w, n, &wrong),
+			 BMC_CC_BUSY);
+	/* B cannot release A's lock. */
+	assert_int_equal(call(BMC_CMD_LOCK_RELEASE, bad, 4), BMC_CC_BUSY);
+	assert_unchanged();
+	/* A writes with its token, then releases. */
+	assert_int_equal(do_write_tok(BMC_WRITE_ELEMENT, w, n, &token),
+			 BMC_CC_OK);
+	assert_int_equal(call(BMC_CMD_INFO, NULL, 0), BMC_CC_OK);
+	assert_int_equal(resp[20] & 0x01, 0x01);
+	assert_int_equal(call(BMC_CMD_LOCK_RELEASE, t, 4), BMC_CC_OK);
+	/* A's token names no hold any more: its lock was lost. */
+	assert_int_equal(do_write_tok(BMC_WRITE_ELEMENT, w, n, &token),
+			 BMC_CC_STALE);
+	/* A session begun under a lock since released does not finish
+	 * under another hold taken meanwhile: its lock was lost. */
+	assert_int_equal(call(BMC_CMD_LOCK_TAKE, q, 2), BMC_CC_OK);
+	memcpy(t, resp, 4);
+	{
+		uint8_t b[12] = { BMC_WRITE_ELEMENT, 1, 0, 0, 0, 0, 0 };
+		uint8_t zero = 0, sess;
+
+		memcpy(b + 7, t, 4);
+		assert_int_equal(call(BMC_CMD_WRITE_BEGIN, b, 11), 0);
+		sess = resp[0];
+		b[0] = sess;
+		b[1] = b[2] = b[3] = 0;
+		assert_int_equal(call(BMC_CMD_WRITE_CHUNK, b, 4), 0);
+		assert_int_equal(call(BMC_CMD_LOCK_RELEASE, t, 4), BMC_CC_OK);
+		assert_int_equal(call(BMC_CMD_LOCK_TAKE, q, 2), BMC_CC_OK);
+		memcpy(t, resp, 4);
+		psf_put_le32(b + 1, psf_crc32c(0, &zero, 1));
+		assert_int_equal(call(BMC_CMD_WRITE_FINISH, b, 5),
+				 BMC_CC_STALE);
+	}
+	assert_int_equal(call(BMC_CMD_LOCK_RELEASE, t, 4), BMC_CC_OK);
+	/* A session B began before A took the lock waits for it. */
+	snap();
+	assert_int_equal(call(BMC_CMD_LOCK_TAKE, q, 2), BMC_CC_OK);
+	memcpy(t, resp, 4);
+	assert_int_equal(do_write(BMC_WRITE_ELEMENT, w, n), BMC_CC_BUSY);
+	assert_int_equal(call(BMC_CMD_LOCK_RELEASE, t, 4), BMC_CC_OK);
+	assert_unchanged();
+}
+
+/* Stage one zero byte for an element write; q gets the finish request
+ * with the right CRC. */
+static void stage_zero(uint8_t *q)
+{
+	static const uint8_t zero;
+
+	q[0] = BMC_WRITE_ELEMENT;
+	psf_put_le16(q + 1, 1);
+	psf_put_le32(q + 3, 0);
+	assert_int_equal(call(BMC_CMD_WRITE_BEGIN, q, 7), 0);
+	q[0] = resp[0];
+	psf_put_le16(q + 1, 0);
+	q[3] = 0;
+	assert_int_equal(call(BMC_CMD_WRITE_CHUNK, q, 4), 0);
+	psf_put_le32(q + 1, psf_crc32c(0, &zero, 1));
+}
+
+/* A refused FINISH ends the session: the right CRC then finds none. */
+static void test_refused_finish_ends_session(void **state)
+{
+	uint8_t q[8], bad[8];
+
+	(void)state;
+	snap();
+	/* Bad CRC. */
+	stage_zero(q);
+	memcpy(bad, q, 5);
+	psf_put_le32(bad + 1, 0x12345678);
+	assert_int_equal(call(BMC_CMD_WRITE_FINISH, bad, 5),
+			 BMC_CC_INVALID_DATA);
+	assert_int_equal(call(BMC_CMD_WRITE_FINISH, q, 5), BMC_CC_SEQUENCE);
+	/* Cut short. */
+	stage_zero(q);
+	assert_int_equal(call(BMC_CMD_WRITE_FINISH, q, 4), BMC_CC_BAD_LENGTH);
+	assert_int_equal(call(BMC_CMD_WRITE_FINISH, q, 5), BMC_CC_SEQUENCE);
+	assert_unchanged();
+}
+
+/* One write session at a time: another client's BEGIN is busy until the
+ * session ends, its result is read, or it is idle past the limit. */
+static void test_write_session_owner(void **state)
+{
+	uint8_t q[8], a, w[128], r6[6];
+	size_t n;
+
+	(void)state;
+	bmc_shim_tick(&shim, 1000);
+	q[0] = BMC_WRITE_ELEMENT;
+	psf_put_le16(q + 1, 4);
+	psf_put_le32(q + 3, 0);
+	assert_int_equal(call(BMC_CMD_WRITE_BEGIN, q, 7), 0);
+	a = resp[0];
+	assert_int_equal(call(BMC_CMD_WRITE_BEGIN, q, 7), BMC_CC_BUSY);
+	assert_int_equal(resp[0], PS_OWNER_BMC);
+	/* A's requests keep it alive. */
+	bmc_shim_tick(&shim, 1000 + BMC_SHIM_SESSION_IDLE_MS - 1);
+	r6[0] = a;
+	psf_put_le16(r6 + 1, 0);
+	r6[3] = 0;
+	assert_int_equal(call(BMC_CMD_WRITE_CHUNK, r6, 4), 0);
+	bmc_shim_tick(&shim, 1000 + 2 * BMC_SHIM_SESSION_IDLE_MS - 2);
+	assert_int_equal(call(BMC_CMD_WRITE_BEGIN, q, 7), BMC_CC_BUSY);
+	/* Abandoned: it ends, B begins, A's staging is gone. */
+	bmc_shim_tick(&shim, 1000 + 2 * BMC_SHIM_SESSION_IDLE_MS);
+	assert_int_equal(call(BMC_CMD_WRITE_BEGIN, q, 7), 0);
+	assert_true(resp[0] != a);
+	assert_int_equal(call(BMC_CMD_WRITE_CHUNK, r6, 4), BMC_CC_SEQUENCE);
+	q[0] = resp[0];
+	assert_int_equal(call(BMC_CMD_WRITE_ABORT, q, 1), 0);
+	/* A finished write with a result keeps others out until it is
+	 * read. */
+	n = alloc_req(w, "db", 1, 7000, "");
+	assert_int_equal(do_write(BMC_WRITE_SERIAL_ALLOC, w, n), 0);
+	assert_int_equal(psf_le16(resp + 4), 4);
+	q[0] = BMC_WRITE_ELEMENT;
+	assert_int_equal(call(BMC_CMD_WRITE_BEGIN, q, 7), BMC_CC_BUSY);
+	r6[0] = wr_sess;
+	psf_put_le32(r6 + 1, 0);
+	r6[5] = 4;
+	assert_int_equal(call(BMC_CMD_WRITE_RESULT, r6, 6), 0);
+	assert_int_equal(call(BMC_CMD_WRITE_BEGIN, q, 7), 0);
+}
+
+/* A host writer holds the semaphore: FINISH and LOCK TAKE answer busy at
+ * once naming it, keep the session, and break the hold only once the
+ * holder stayed silent for its lease. */
+static void test_semaphore_held_answers_busy(void **state)
+{
+	struct ps_sem h = host_sem();
+	uint8_t q[8], lk[2] = { 30, 0 }, w[128];
+	uint64_t tok, t0;
+	size_t n;
+
+	(void)state;
+	assert_int_equal(ps_sem_try_acquire(&h, PS_OWNER_AGENT, 300, &tok),
+			 0);
+	w[0] = 0;
+	n = 1 + net_element(w + 1);
+	snap();
+	t0 = now_ms(NULL);
+	assert_int_equal(do_write(BMC_WRITE_ELEMENT, w, n), BMC_CC_BUSY);
+	assert_int_equal(resp[0], PS_OWNER_AGENT);
+	assert_int_equal(call(BMC_CMD_LOCK_TAKE, lk, 2), BMC_CC_BUSY);
+	assert_true(now_ms(NULL) - t0 < 100);
+	assert_unchanged();
+	/* The session stays: a retry after the holder released commits. */
+	q[0] = wr_sess;
+	psf_put_le32(q + 1, psf_crc32c(0, w, n));
+	ps_sem_release(&h, tok);
+	assert_int_equal(call(BMC_CMD_WRITE_FINISH, q, 5), 0);
+	/* A holder that dies: busy until its lease passed, then broken. */
+	h = host_sem();
+	assert_int_equal(ps_sem_try_acquire(&h, PS_OWNER_AGENT, 300, &tok),
+			 0);
+	snap();
+	assert_int_equal(do_write(BMC_WRITE_ELEMENT, w, n), BMC_CC_BUSY);
+	q[0] = wr_sess;
+	assert_int_equal(call(BMC_CMD_WRITE_FINISH, q, 5), BMC_CC_BUSY);
+	assert_unchanged();
+	{
+		struct timespec ts = { 0, 350 * 1000000L };
+
+		nanosleep(&ts, NULL);
+	}
+	assert_int_equal(call(BMC_CMD_WRITE_FINISH, q, 5), 0);
+}
+
+/* INFO's lock flag clears when another writer broke the client's lock
+ * after its lease, and the BMC's timer releases a silent holder's. */
+static void test_client_lock_lost(void **state)
+{
+	struct ps_sem h;
+	uint8_t q[2] = { 1, 0 };
+	uint64_t tok;
+
+	(void)state;
+	bmc_shim_tick(&shim, 10);
+	assert_int_equal(call(BMC_CMD_LOCK_TAKE, q, 2), 0);
+	/* Broken by a host writer after the 1 s lease. */
+	h = host_sem();
+	assert_int_equal(ps_sem_try_acquire(&h, PS_OWNER_OS, 1000, &tok),
+			 PS_SEM_ERR_BUSY);
+	{
+		struct timespec ts = { 1, 50 * 1000000L };
+
+		nanosleep(&ts, NULL);
+	}
+	assert_int_equal(ps_sem_try_acquire(&h, PS_OWNER_OS, 1000, &tok), 0);
+	assert_int_equal(call(BMC_CMD_INFO, NULL, 0), 0);
+	assert_int_equal(resp[20] & 0x01, 0);
+	assert_int_equal(resp[19], PS_OWNER_OS);
+	ps_sem_release(&h, tok);
+	/* Silent past the lease on the BMC's clock: released by the tick. */
+	assert_int_equal(call(BMC_CMD_LOCK_TAKE, q, 2), 0);
+	bmc_shim_tick(&shim, 10 + 999);
+	assert_int_equal(sem_holder(NULL), PS_OWNER_BMC);
+	bmc_shim_tick(&shim, 10 + 1000);
+	assert_int_equal(sem_holder(NULL), 0);
+	assert_int_equal(call(BMC_CMD_INFO, NULL, 0), 0);
+	assert_int_equal(resp[20] & 0x01, 0);
+}
+
+/* Completion codes as docs/ipmi-oem.md's table gives them: RUN before
+ * every argument chunk is a sequence error (0x80); a name inside an
+ * element that the schema refuses is a new schema problem (0x82), a
+ * name in an operation's own arguments invalid data (0xCC). */
+static void test_codes_agree(void **state)
+{
+	uint8_t q[8], w[80], sess;
+	size_t n = 0;
+
+	(void)state;
+	q[0] = BMC_READ_VM;
+	psf_put_le16(q + 1, 2);
+	assert_int_equal(call(BMC_CMD_READ_BEGIN, q, 3), 0);
+	sess = resp[0];
+	assert_int_equal(call(BMC_CMD_READ_RUN, &sess, 1), BMC_CC_SEQUENCE);
+	/* path: the set of VMs; element: a VM named "bad name" */
+	w[n++] = 1;
+	psf_put_le32(w + n, PSF_VMS);
+	n += 4;
+	w[n++] = 0;
+	psf_put_le32(w + n, PSF_VM);
+	psf_put_le32(w + n + 4, 1);
+	psf_put_le32(w + n + 8, 8 + 8);
+	psf_put_le32(w + n + 12, PSF_NAME);
+	psf_put_le32(w + n + 16, 8);
+	memcpy(w + n + 20, "bad name", 8);
+	n += 28;
+	snap();
+	assert_int_equal(do_write(BMC_WRITE_ELEMENT, w, n), BMC_CC_CONFLICT);
+	assert_unchanged();
+	w[0] = 65;                                /* a 65-byte VM name */
+	memset(w + 1, 'a', 65);
+	assert_int_equal(do_write(BMC_WRITE_SERIAL_FREE, w, 66),
+			 BMC_CC_INVALID_DATA);
+	assert_unchanged();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1208,6 +1525,15 @@ int main(void)
 		cmocka_unit_test_setup(test_chunk_order, setup),
 		cmocka_unit_test_setup(test_malformed_table, setup),
 		cmocka_unit_test_setup(test_no_store, setup),
+		cmocka_unit_test_setup(test_lock_keeps_clients_out,
+				       setup_nowait),
+		cmocka_unit_test_setup(test_refused_finish_ends_session,
+				       setup),
+		cmocka_unit_test_setup(test_write_session_owner, setup),
+		cmocka_unit_test_setup(test_semaphore_held_answers_busy,
+				       setup_nowait),
+		cmocka_unit_test_setup(test_client_lock_lost, setup_nowait),
+		cmocka_unit_test_setup(test_codes_agree, setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
