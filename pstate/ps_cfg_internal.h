@@ -215,4 +215,14 @@ int ps__carrier(const void *buf, int prof, int skip);
 int ps__ref_change_clash(const void *buf, int vm, const uint8_t *ref,
 			 uint32_t n, struct ps_cfg_err *e);
 
+/* ------------------------------------------------------------ profiles */
+/* ps_assign.c: the refusals assign and apply share. */
+
+/* The target carries another profile (name, n): PS_ERR_INUSE, e->field
+ * "target", e->holder "profile 'NAME'", e->why "already carries". */
+int ps__fail_carries(struct ps_cfg_err *e, const char *name, uint32_t n);
+/* The profile is carried by the VM vm, or by this host (vm < 0):
+ * PS_ERR_INUSE, no field, e->holder naming it, "already carried by". */
+int ps__fail_carried_by(const void *buf, int vm, struct ps_cfg_err *e);
+
 #endif /* PS_CFG_INTERNAL_H */

@@ -386,17 +386,10 @@ static int apply_check(const void *buf, uint8_t kind, int vm,
 	cur = carried_by(buf, kind, vm, &len);
 	if (ps__same(cur, len, name, nlen))
 		return 1;
-	if (cur && len) {
-		ps__holder_quoted(e, "profile '", cur, len);
-		return ps__fail_at(e, PS_ERR_INUSE, "target", "already carries");
-	}
-	if (ps_profile_carrier(buf, name, nlen, &other) != PSF_TARGET_NONE) {
-		if (other >= 0)
-			ps__holder_of(buf, other, PS_OBJ_VM, -1, e);
-		else
-			ps__holder_quoted(e, "this host", NULL, 0);
-		return ps__fail_at(e, PS_ERR_INUSE, NULL, "already carried by");
-	}
+	if (cur && len)
+		return ps__fail_carries(e, cur, len);
+	if (ps_profile_carrier(buf, name, nlen, &other) != PSF_TARGET_NONE)
+		return ps__fail_carried_by(buf, other, e);
 	prof = ps_obj_find(buf, psf_root(buf), PS_OBJ_PROFILE, name, nlen);
 	cfg = prof < 0 ? NULL : psf_child_payload(buf, prof,
 						  PSF_PROFILE_CONFIG, &len);
