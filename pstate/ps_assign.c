@@ -19,6 +19,15 @@ int ps__fail_carried_by(const void *buf, int vm, struct ps_cfg_err *e)
 	return ps__fail_at(e, PS_ERR_INUSE, NULL, "already carried by");
 }
 
+int ps__target_vm(const void *buf, const char *name, size_t n,
+		  struct ps_cfg_err *e)
+{
+	int vm = ps_obj_find(buf, psf_root(buf), PS_OBJ_VM, name, n);
+
+	return vm < 0 ? ps__fail_at(e, PSF_ERR_NOTFOUND, "target",
+				    "no such vm") : vm;
+}
+
 /* e->holder = "vm 'NAME'" or the target text, for "already assigned". */
 static void holder_target(const void *buf, int prof, struct ps_cfg_err *e)
 {
@@ -328,10 +337,9 @@ int ps_profile_assign(void *buf, size_t cap, int prof, const char *target,
 		return ps__fail(e, PS_ERR_BADVALUE, "profile has no valid name");
 	psf_memcpy(pl.pname, p, pl.plen);
 	if (kind == PSF_TARGET_VM) {
-		vm = ps_obj_find(buf, psf_root(buf), PS_OBJ_VM, target + vo,
-				 pl.vl);
+		vm = ps__target_vm(buf, target + vo, pl.vl, e);
 		if (vm < 0)
-			return ps__fail(e, PSF_ERR_NOTFOUND, "no such vm");
+			return vm;
 		psf_memcpy(pl.vname, target + vo, pl.vl);
 	}
 	rc = assign_free(buf, prof, vm, e);

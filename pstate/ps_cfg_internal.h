@@ -224,5 +224,9 @@ int ps__fail_carries(struct ps_cfg_err *e, const char *name, uint32_t n);
 /* The profile is carried by the VM vm, or by this host (vm < 0):
  * PS_ERR_INUSE, no field, e->holder naming it, "already carried by". */
 int ps__fail_carried_by(const void *buf, int vm, struct ps_cfg_err *e);
+/* The VM of the store named (name, n) a profile goes to: its offset, or
+ * PSF_ERR_NOTFOUND with e->field "target", e->why "no such vm". */
+int ps__target_vm(const void *buf, const char *name, size_t n,
+		  struct ps_cfg_err *e);
 
 #endif /* PS_CFG_INTERNAL_H */

@@ -417,10 +417,9 @@ int ps_profile_apply(void *buf, size_t cap, const void *el, size_t elen,
 	    tn > PS_CFG_TEXT_MAX)
 		return PS_ERR_INVAL;
 	if (kind == PSF_TARGET_VM) {
-		vm = ps_obj_find(buf, psf_root(buf), PS_OBJ_VM, target, tn);
+		vm = ps__target_vm(buf, target, tn, e);
 		if (vm < 0)
-			return ps__fail_at(e, PSF_ERR_NOTFOUND, "target",
-					   "no such vm");
+			return vm;
 	} else if (kind != PSF_TARGET_PHYSICAL) {
 		return PS_ERR_INVAL;
 	}
