@@ -204,11 +204,9 @@ static int check_macs(const void *buf, int prof, int vm, struct plan *pl,
 				continue;
 			ps__rec_bytes(buf, el, PSF_NIC_CONFIG, PSF_NICC_MAC,
 				      tmp, 6);
-			if (psf_memcmp(tmp, m, 6) == 0) {
-				ps__holder_of(buf, el, PS_OBJ_NIC, vm, e);
-				return ps__fail(e, PS_ERR_DUPLICATE,
-						"already in use");
-			}
+			if (psf_memcmp(tmp, m, 6) == 0)
+				return ps__fail_in_use(buf, el, PS_OBJ_NIC, vm,
+						       e);
 		}
 	}
 	return 0;

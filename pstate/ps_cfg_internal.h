@@ -199,6 +199,10 @@ int ps__each_id(const void *buf, ps__id_fn fn, void *arg);
  * skips, or a VM and the profile it carries. */
 int ps__id_exempt(const void *buf, const struct ps__id *id,
 		  const struct asker *a);
+/* el (kind k, under the VM vm or -1) already holds the value:
+ * PS_ERR_DUPLICATE, e->holder naming el, e->why "already in use". */
+int ps__fail_in_use(const void *buf, int el, enum ps_obj k, int vm,
+		    struct ps_cfg_err *e);
 /* PS_ERR_DUPLICATE with e->holder and e->why "already in use" when a
  * value (kind, v, n) of the asker a is held elsewhere in the store; or 0. */
 int ps__ident_clash(const void *buf, enum ident kind, const uint8_t *v,
