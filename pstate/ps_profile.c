@@ -379,7 +379,6 @@ static int apply_check(const void *buf, uint8_t kind, int vm,
 		       size_t tn, struct ps_cfg_err *e)
 {
 	const char *cur;
-	const uint8_t *cfg;
 	uint32_t len;
 	int other, prof;
 
@@ -390,11 +389,10 @@ static int apply_check(const void *buf, uint8_t kind, int vm,
 		return ps__fail_carries(e, cur, len);
 	if (ps_profile_carrier(buf, name, nlen, &other) != PSF_TARGET_NONE)
 		return ps__fail_carried_by(buf, other, e);
+	/* No profile, or none recorded, reads as unassigned (0). */
 	prof = ps_obj_find(buf, psf_root(buf), PS_OBJ_PROFILE, name, nlen);
-	cfg = prof < 0 ? NULL : psf_child_payload(buf, prof,
-						  PSF_PROFILE_CONFIG, &len);
-	if (!cfg || psf_field_uint(cfg, len, PSF_PROC_STATE, 1) ==
-		    PSF_PROFILE_UNASSIGNED)
+	if (ps__rec_uint(buf, prof, PSF_PROFILE_CONFIG, PSF_PROC_STATE, 1) ==
+	    PSF_PROFILE_UNASSIGNED)
 		return 0;
 	cur = ps__str_of(buf, prof, PSF_TARGET, &len);
 	if (ps__same(cur, len, target, tn))
