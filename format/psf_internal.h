@@ -9,33 +9,11 @@
 /*
  * Decode and bounds-check the element at off against the store's total
  * length.  Every offset that comes from a caller passes through here before
- * anything is read at it.
+ * anything is read at it.  One copy (psf_ro.c): every walk of the core
+ * calls it, and an inline copy per file costs the firmware more than the
+ * call.
  */
-static inline int psf__elem(const uint8_t *b, int off, struct psf_elem *e)
-{
-	uint32_t total = psf_total(b);
-	uint32_t o = (uint32_t)off;
-	uint32_t room;
-
-	if (off < (int)PSF_HEADER_SIZE || o >= total ||
-	    total - o < PSF_STRUCT_HDR)
-		return PSF_ERR_BADOFFSET;
-	e->sig = psf_le32(b + o);
-	e->count = psf_le32(b + o + 4);
-	if (PSF_SIG_IS_CONTAINER(e->sig)) {
-		if (total - o < PSF_CONTAINER_HDR)
-			return PSF_ERR_OVERRUN;
-		e->data = o + PSF_CONTAINER_HDR;
-		room = psf_le32(b + o + 8);
-	} else {
-		e->data = o + PSF_STRUCT_HDR;
-		room = e->count;
-	}
-	if (room > total - e->data)
-		return PSF_ERR_OVERRUN;
-	e->end = e->data + room;
-	return PSF_OK;
-}
+int psf__elem(const uint8_t *b, int off, struct psf_elem *e);
 
 /* Same, and the element must be a container. */
 static inline int psf__container(const uint8_t *b, int off,

@@ -5,6 +5,32 @@
 #include "psf.h"
 #include "psf_internal.h"
 
+int psf__elem(const uint8_t *b, int off, struct psf_elem *e)
+{
+	uint32_t total = psf_total(b);
+	uint32_t o = (uint32_t)off;
+	uint32_t room;
+
+	if (off < (int)PSF_HEADER_SIZE || o >= total ||
+	    total - o < PSF_STRUCT_HDR)
+		return PSF_ERR_BADOFFSET;
+	e->sig = psf_le32(b + o);
+	e->count = psf_le32(b + o + 4);
+	if (PSF_SIG_IS_CONTAINER(e->sig)) {
+		if (total - o < PSF_CONTAINER_HDR)
+			return PSF_ERR_OVERRUN;
+		e->data = o + PSF_CONTAINER_HDR;
+		room = psf_le32(b + o + 8);
+	} else {
+		e->data = o + PSF_STRUCT_HDR;
+		room = e->count;
+	}
+	if (room > total - e->data)
+		return PSF_ERR_OVERRUN;
+	e->end = e->data + room;
+	return PSF_OK;
+}
+
 int psf_check_header(const void *buf, size_t bufsize)
 {
 	const uint8_t *b = (const uint8_t *)buf;

@@ -4,6 +4,30 @@
  */
 #include "ps_cfg_internal.h"
 
+int ps__fail_carries(struct ps_cfg_err *e, const char *name, uint32_t n)
+{
+	ps__holder_quoted(e, "profile '", name, n);
+	return ps__fail_at(e, PS_ERR_INUSE, "target", "already carries");
+}
+
+int ps__fail_carried_by(const void *buf, int vm, struct ps_cfg_err *e)
+{
+	if (vm >= 0)
+		ps__holder_of(buf, vm, PS_OBJ_VM, -1, e);
+	else
+		ps__holder_quoted(e, "this host", NULL, 0);
+	return ps__fail_at(e, PS_ERR_INUSE, NULL, "already carried by");
+}
+
+int ps__target_vm(const void *buf, const char *name, size_t n,
+		  struct ps_cfg_err *e)
+{
+	int vm = ps_obj_find(buf, psf_root(buf), PS_OBJ_VM, name, n);
+
+	return vm < 0 ? ps__fail_at(e, PSF_ERR_NOTFOUND, "target",
+				    "no such vm") : vm;
+}
+
 /* e->holder = "vm 'NAME'" or the target text, for "already assigned". */
 static void holder_target(const void *buf, int prof, struct ps_cfg_err *e)
 {
@@ -126,13 +150,7 @@ static int assign_free(const void *buf, int prof, int vm,
 					: "in transit (a move was interrupted) to");
 	}
 	other = ps__carrier(buf, prof, vm);
-	if (other >= 0) {
-		ps__holder_of(buf, other, PS_OBJ_VM, -1, e);
-		if (e)
-			e->field = NULL;
-		return ps__fail(e, PS_ERR_INUSE, "already carried by");
-	}
-	return 0;
+	return other >= 0 ? ps__fail_carried_by(buf, other, e) : 0;
 }
 
 /* The VM carries no other profile. */
@@ -141,17 +159,10 @@ static int vm_free(const void *buf, int vm, const struct plan *pl,
 {
 	uint32_t len;
 	const char *p = ps__str_of(buf, vm, PSF_PROFILE_REF, &len);
-	struct sb s;
 
 	if (!p || ps__same(p, len, pl->pname, pl->plen))
 		return 0;
-	if (e) {
-		ps__sb_init(&s, e->holder, sizeof(e->holder));
-		ps__sb_str(&s, "profile '");
-		ps__sb_put(&s, p, len > 64 ? 64 : len);
-		ps__sb_put(&s, "'", 1);
-	}
-	return ps__fail(e, PS_ERR_INUSE, "already carries");
+	return ps__fail_carries(e, p, len > 64 ? 64 : len);
 }
 
 /* The MACs of the list the VM's NICs take, in NIC order: each free in
@@ -193,11 +204,9 @@ static int check_macs(const void *buf, int prof, int vm, struct plan *pl,
 				continue;
 			ps__rec_bytes(buf, el, PSF_NIC_CONFIG, PSF_NICC_MAC,
 				      tmp, 6);
-			if (psf_memcmp(tmp, m, 6) == 0) {
-				ps__holder_of(buf, el, PS_OBJ_NIC, vm, e);
-				return ps__fail(e, PS_ERR_DUPLICATE,
-						"already in use");
-			}
+			if (psf_memcmp(tmp, m, 6) == 0)
+				return ps__fail_in_use(buf, el, PS_OBJ_NIC, vm,
+						       e);
 		}
 	}
 	return 0;
@@ -326,10 +335,9 @@ int ps_profile_assign(void *buf, size_t cap, int prof, const char *target,
 		return ps__fail(e, PS_ERR_BADVALUE, "profile has no valid name");
 	psf_memcpy(pl.pname, p, pl.plen);
 	if (kind == PSF_TARGET_VM) {
-		vm = ps_obj_find(buf, psf_root(buf), PS_OBJ_VM, target + vo,
-				 pl.vl);
+		vm = ps__target_vm(buf, target + vo, pl.vl, e);
 		if (vm < 0)
-			return ps__fail(e, PSF_ERR_NOTFOUND, "no such vm");
+			return vm;
 		psf_memcpy(pl.vname, target + vo, pl.vl);
 	}
 	rc = assign_free(buf, prof, vm, e);

@@ -199,6 +199,10 @@ int ps__each_id(const void *buf, ps__id_fn fn, void *arg);
  * skips, or a VM and the profile it carries. */
 int ps__id_exempt(const void *buf, const struct ps__id *id,
 		  const struct asker *a);
+/* el (kind k, under the VM vm or -1) already holds the value:
+ * PS_ERR_DUPLICATE, e->holder naming el, e->why "already in use". */
+int ps__fail_in_use(const void *buf, int el, enum ps_obj k, int vm,
+		    struct ps_cfg_err *e);
 /* PS_ERR_DUPLICATE with e->holder and e->why "already in use" when a
  * value (kind, v, n) of the asker a is held elsewhere in the store; or 0. */
 int ps__ident_clash(const void *buf, enum ident kind, const uint8_t *v,
@@ -214,5 +218,19 @@ int ps__carrier(const void *buf, int prof, int skip);
  * another profile's identity: PS_ERR_DUPLICATE naming it, or 0. */
 int ps__ref_change_clash(const void *buf, int vm, const uint8_t *ref,
 			 uint32_t n, struct ps_cfg_err *e);
+
+/* ------------------------------------------------------------ profiles */
+/* ps_assign.c: the refusals assign and apply share. */
+
+/* The target carries another profile (name, n): PS_ERR_INUSE, e->field
+ * "target", e->holder "profile 'NAME'", e->why "already carries". */
+int ps__fail_carries(struct ps_cfg_err *e, const char *name, uint32_t n);
+/* The profile is carried by the VM vm, or by this host (vm < 0):
+ * PS_ERR_INUSE, no field, e->holder naming it, "already carried by". */
+int ps__fail_carried_by(const void *buf, int vm, struct ps_cfg_err *e);
+/* The VM of the store named (name, n) a profile goes to: its offset, or
+ * PSF_ERR_NOTFOUND with e->field "target", e->why "no such vm". */
+int ps__target_vm(const void *buf, const char *name, size_t n,
+		  struct ps_cfg_err *e);
 
 #endif /* PS_CFG_INTERNAL_H */

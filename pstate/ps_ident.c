@@ -143,6 +143,13 @@ struct want {
 	struct ps_cfg_err *e;
 };
 
+int ps__fail_in_use(const void *buf, int el, enum ps_obj k, int vm,
+		    struct ps_cfg_err *e)
+{
+	ps__holder_of(buf, el, k, vm, e);
+	return ps__fail(e, PS_ERR_DUPLICATE, "already in use");
+}
+
 static int holds(const void *buf, const struct ps__id *id, void *arg)
 {
 	struct want *w = arg;
@@ -151,10 +158,9 @@ static int holds(const void *buf, const struct ps__id *id, void *arg)
 	    psf_memcmp(id->v, w->v, w->n) || ps__id_exempt(buf, id, w->a))
 		return 0;
 	if (id->el >= 0)
-		ps__holder_of(buf, id->el, PS_OBJ_NIC, id->owner, w->e);
-	else
-		ps__holder_of(buf, id->owner, id->owner_kind, -1, w->e);
-	return ps__fail(w->e, PS_ERR_DUPLICATE, "already in use");
+		return ps__fail_in_use(buf, id->el, PS_OBJ_NIC, id->owner,
+				       w->e);
+	return ps__fail_in_use(buf, id->owner, id->owner_kind, -1, w->e);
 }
 
 int ps__ident_clash(const void *buf, enum ident kind, const uint8_t *v,

@@ -77,10 +77,8 @@ static int set_server_target(void *buf, size_t cap, int elem,
 	if (ps__check_ptarget(t, v->len, &why))
 		return ps__fail(e, PS_ERR_BADVALUE, why);
 	other = ps_server_by_target(buf, t, v->len);
-	if (other >= 0 && other != elem) {
-		ps__holder_of(buf, other, PS_OBJ_SERVER, -1, e);
-		return ps__fail(e, PS_ERR_DUPLICATE, "already in use");
-	}
+	if (other >= 0 && other != elem)
+		return ps__fail_in_use(buf, other, PS_OBJ_SERVER, -1, e);
 	if (ps__server_used(buf, elem, e))
 		return ps__fail(e, PS_ERR_INUSE, "still referenced");
 	other = ps__put_child(buf, cap, elem, f->sig, t, v->len);

@@ -379,29 +379,20 @@ static int apply_check(const void *buf, uint8_t kind, int vm,
 		       size_t tn, struct ps_cfg_err *e)
 {
 	const char *cur;
-	const uint8_t *cfg;
 	uint32_t len;
 	int other, prof;
 
 	cur = carried_by(buf, kind, vm, &len);
 	if (ps__same(cur, len, name, nlen))
 		return 1;
-	if (cur && len) {
-		ps__holder_quoted(e, "profile '", cur, len);
-		return ps__fail_at(e, PS_ERR_INUSE, "target", "already carries");
-	}
-	if (ps_profile_carrier(buf, name, nlen, &other) != PSF_TARGET_NONE) {
-		if (other >= 0)
-			ps__holder_of(buf, other, PS_OBJ_VM, -1, e);
-		else
-			ps__holder_quoted(e, "this host", NULL, 0);
-		return ps__fail_at(e, PS_ERR_INUSE, NULL, "already carried by");
-	}
+	if (cur && len)
+		return ps__fail_carries(e, cur, len);
+	if (ps_profile_carrier(buf, name, nlen, &other) != PSF_TARGET_NONE)
+		return ps__fail_carried_by(buf, other, e);
+	/* No profile, or none recorded, reads as unassigned (0). */
 	prof = ps_obj_find(buf, psf_root(buf), PS_OBJ_PROFILE, name, nlen);
-	cfg = prof < 0 ? NULL : psf_child_payload(buf, prof,
-						  PSF_PROFILE_CONFIG, &len);
-	if (!cfg || psf_field_uint(cfg, len, PSF_PROC_STATE, 1) ==
-		    PSF_PROFILE_UNASSIGNED)
+	if (ps__rec_uint(buf, prof, PSF_PROFILE_CONFIG, PSF_PROC_STATE, 1) ==
+	    PSF_PROFILE_UNASSIGNED)
 		return 0;
 	cur = ps__str_of(buf, prof, PSF_TARGET, &len);
 	if (ps__same(cur, len, target, tn))
@@ -424,10 +415,9 @@ int ps_profile_apply(void *buf, size_t cap, const void *el, size_t elen,
 	    tn > PS_CFG_TEXT_MAX)
 		return PS_ERR_INVAL;
 	if (kind == PSF_TARGET_VM) {
-		vm = ps_obj_find(buf, psf_root(buf), PS_OBJ_VM, target, tn);
+		vm = ps__target_vm(buf, target, tn, e);
 		if (vm < 0)
-			return ps__fail_at(e, PSF_ERR_NOTFOUND, "target",
-					   "no such vm");
+			return vm;
 	} else if (kind != PSF_TARGET_PHYSICAL) {
 		return PS_ERR_INVAL;
 	}

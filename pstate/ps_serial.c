@@ -150,11 +150,10 @@ static int check_hosts(const struct ps_serial_req *r,
 
 		if (!n)
 			continue;
+		/* A name past the buffer is cut to HOST_CAP bytes, still over
+		 * the 253 the parser allows: refused as too long. */
 		rc = ps_field_parse(f, host, n > sizeof(host) ? sizeof(host)
 						: n, &v, e);
-		if (rc == 0 && n > sizeof(host))
-			rc = ps__fail_at(e, PS_ERR_BADVALUE, "hostname",
-				  "longer than 253 characters");
 		if (rc)
 			return rc;
 	}

@@ -883,6 +883,22 @@ static void test_references(void **state)
 	check_store(f->buf);
 }
 
+/* A host name longer than the allocator's buffer is refused as too long,
+ * before any port is made. */
+static void serial_long_host(struct fx *f, int vm)
+{
+	static char host[300];
+	struct ps_serial_req r = { 1, 0, 0, 0, host, sizeof(host) };
+	struct ps_serial_map map[1];
+
+	memset(host, 'h', sizeof(host));
+	assert_int_equal(ps_serial_allocate(f->buf, CAP, vm, &r, map, &f->e),
+			 PS_ERR_BADVALUE);
+	assert_string_equal(f->e.field, "hostname");
+	assert_string_equal(f->e.why, "longer than 253 characters");
+	assert_int_equal(find(f, vm, PS_OBJ_SERIAL, "3"), PSF_ERR_NOTFOUND);
+}
+
 static void test_serial_ports(void **state)
 {
 	struct fx *f = *state;
@@ -914,6 +930,7 @@ static void test_serial_ports(void **state)
 	assert_int_equal(set(f, find(f, a, PS_OBJ_SERIAL, "1"), PS_OBJ_SERIAL,
 			     "port", "2"), 0);
 	assert_true(find(f, a, PS_OBJ_SERIAL, "2") > 0);
+	serial_long_host(f, a);
 }
 
 /* ------------------------------------------------- unknown, write budget */
