@@ -41,13 +41,13 @@ $(BMC_SIM_SO): $(BMC_SIM_SRC) $(BMC_HDRS) $(FORMAT_HDRS) $(PSTATE_HDRS)
 
 # A host writer holding the simulated semaphore, for the e2e tests.
 SEM_HOLD := $(BUILD)/opt/bmc-shim/sem-hold
-SEM_HOLD_SRC := bmc-shim/sim/sem_hold.c $(FORMAT_CORE) $(PSTATE_CORE) \
-	pstate/ps_sem_linux.c pstate/ps_part.c
-$(SEM_HOLD): $(SEM_HOLD_SRC) $(FORMAT_HDRS) $(PSTATE_HDRS)
+# It links the libraries as built, so no source list is typed twice.
+$(SEM_HOLD): bmc-shim/sim/sem_hold.c $(BUILD)/opt/libpstate.a \
+		$(BUILD)/opt/libpsf.a $(FORMAT_HDRS) $(PSTATE_HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(WARN) $(DEFS) -D_DEFAULT_SOURCE $(INC) $(PSTATE_CFLAGS) $(OPT) \
-		-o $@ $(SEM_HOLD_SRC) \
-		$(shell pkg-config --libs blkid fdisk 2>/dev/null)
+		-o $@ $< $(BUILD)/opt/libpstate.a $(BUILD)/opt/libpsf.a \
+		$(PSTATE_SYSLIBS)
 
 MODULE_ALL       += $(BUILD)/opt/libbmcshim.a $(BMC_SIM_SO)
 MODULE_TEST_BINS += $(BMC_SIM_SO) $(BUILD)/opt/psctl
