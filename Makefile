@@ -4,6 +4,8 @@
 #   make test       every test, under AddressSanitizer + UBSan (build/san)
 #   make demo       build the embedded default store image and show it
 #   make bench      benchmarks (optimised build, libfdt as the peer)
+#   make soak       writers on every path of one store with SIGKILLs, for
+#                   SOAK_TIME seconds (default 300; root: loop devices)
 #   make fuzz       libFuzzer targets for FUZZ_TIME seconds each
 #   make firmware   cross-compile the format core for ARM Thumb-2, print sizes
 #   make install    PREFIX=/usr/local DESTDIR=
@@ -55,7 +57,7 @@ FUZZ_SRC    := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS   := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
 
 .PHONY: all test test-build unit e2e fuzz fuzz-smoke bench bench-callgrind \
-        demo firmware install deps clean be-test
+        soak demo firmware install deps clean be-test
 .DEFAULT_GOAL := all
 
 # Components in their own folders (hvagent/, bmc-shim/) bring a make
@@ -119,6 +121,12 @@ unit: $(UNIT_BINS)
 e2e: $(BUILD)/san/psftool $(BUILD)/san/psctl module-e2e-deps
 	@PSFTOOL=$(BUILD)/san/psftool PSCTL=$(BUILD)/san/psctl $(MODULE_E2E_ENV) \
 		tests/e2e/run.sh
+
+# Not part of `make test`: minutes long, needs root, ipmi_sim and libvirtd.
+soak: $(BUILD)/opt/psctl $(BUILD)/opt/hvagent $(BUILD)/opt/bmc-shim/bmc_sim.so
+	@PSCTL=$(BUILD)/opt/psctl HVAGENT=$(BUILD)/opt/hvagent BMC_SIM=scripts/bmc-sim \
+		BMC_SIM_MODULE=$(abspath $(BUILD)/opt/bmc-shim/bmc_sim.so) \
+		tests/soak/soak.sh
 
 # ---------------------------------------------------------------- fuzzing
 FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined \
