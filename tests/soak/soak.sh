@@ -12,13 +12,15 @@
 # and every host writer and the BMC serialise through one simulated
 # semaphore (the BMC's files, PSTATE_SEM_BIOS / PSTATE_SEM_SHM).
 #
-# Each writer creates networks with unique names and logs each outcome:
+# Each writer sets unique descriptions on its own networks and logs each
+# outcome:
 # "ack" (exit 0), "fail RC" (any other exit), "unknown" (it was killed:
 # either outcome is allowed).  A killer sends SIGKILL to the running
 # psctl of the img or dev writer at random moments, and restarts the
 # hvagent daemon with SIGKILL now and then.  At the end:
-#   - every acknowledged create is in the store;
-#   - no create reported failed is in the store;
+#   - each network holds its writer's last acknowledged description, or
+#     a later one whose outcome is unknown (no acknowledged update lost,
+#     no update reported failed committed);
 #   - the daemon's last libvirt-side memory value reached the store;
 #   - psctl check passes through both paths.
 # Then it prints the figures.  Exit 0 when all hold, 1 otherwise.
@@ -118,12 +120,14 @@ wait_for 20 virsh -c "$U" dominfo hv0 ||
     { echo "soak: the daemon did not define hv0: $(tail -c 400 "$WORK/hv.err")" >&2; exit 1; }
 
 # ---------------------------------------------------------------- writers
-# writer NAME CMD...: create networks NAME-0, NAME-1, ... with CMD until
-# $WORK/stop exists, and delete each acknowledged one again WINDOW
-# creates later (so the store, and the BMC's copy of it, stay small);
-# the running psctl's pid in $WORK/NAME.pid for the killer; outcomes in
-# $WORK/NAME.log ("ack|fail RC|unknown create|delete NAME").
-WINDOW=20
+# writer NAME CMD...: until $WORK/stop exists, set a unique description
+# ("NAME-0000001", ...) on its networks NAME-0 .. NAME-7 in turn, with
+# CMD; the running psctl's pid in $WORK/NAME.pid for the killer;
+# outcomes in $WORK/NAME.log ("ack|fail RC|unknown NET DESCRIPTION").
+# Descriptions of one width rewrite the element in place: creating and
+# deleting instead grows the store by each deleted element's pad, past
+# the BMC's 64 KiB buffer within minutes.
+NETS=8
 run() {
     t=$(date +%s%N)
     "$@" >/dev/null 2>> "$WORK/$w.err" &
@@ -132,26 +136,28 @@ run() {
     rm -f "$WORK/$w.pid"
     echo $(( ($(date +%s%N) - t) / 1000000 )) >> "$WORK/$w.ms"
     case $rc in
-        0) echo "ack $op $n" ;;
-        137) echo "unknown $op $n" ;;
-        *) echo "fail $op $n $rc" ;;
+        0) echo "ack $n $d" ;;
+        137) echo "unknown $n $d" ;;
+        *) echo "fail $n $d $rc" ;;
     esac >> "$WORK/$w.log"
-    return $rc
 }
 writer() {
     w=$1; shift; i=0
     exec 2>> "$WORK/$w.shell"   # the shell's "Killed" notes
     while [ ! -e "$WORK/stop" ]; do
-        op=create n=$w-$i
-        run "$@" net create "$n" --kind nat && echo "$i" >> "$WORK/$w.acked"
-        j=$((i - WINDOW))
-        if [ $j -ge 0 ] && grep -qx "$j" "$WORK/$w.acked"; then
-            op=delete n=$w-$j
-            run "$@" net delete "$n"
-        fi
+        n=$w-$((i % NETS)) d=$(printf '%s-%07d' "$w" "$i")
+        run "$@" net set "$n" --description "$d"
         i=$((i + 1))
     done
 }
+for w in img dev bmc; do
+    k=0
+    while [ $k -lt $NETS ]; do
+        "$PSCTL" -q -i "$IMG" net create "$w-$k" --kind nat >/dev/null ||
+            { echo "soak: cannot create $w-$k" >&2; exit 1; }
+        k=$((k + 1))
+    done
+done
 : > "$WORK/img.log"; : > "$WORK/dev.log"; : > "$WORK/bmc.log"; : > "$WORK/hv.log"
 writer img "$PSCTL" -q -i "$IMG" & WPIDS="$WPIDS $!"
 writer dev "$PSCTL" -q -d "$P4" & WPIDS="$WPIDS $!"
@@ -237,36 +243,42 @@ stop_pid "$(cat "$WORK/hv.dpid")"; rm -f "$WORK/hv.dpid"
     fail "net list: $(cat "$WORK/nets.json")"
 python3 - "$WORK" > "$WORK/verdict" <<'PY'
 import json, sys, os
-# Per name: what must hold at the end, from the writer's outcomes.
-#   create ack, no delete ack/unknown -> present (a failed delete did not commit)
-#   create ack, delete ack            -> absent
-#   create fail                       -> absent
-#   create unknown, or delete unknown -> either
+# Per network, in the writer's order: the final description must be the
+# last acknowledged one (or "" when none was), or one whose outcome is
+# unknown (killed) that came after it.  An earlier acknowledged one is a
+# lost update; a later failed one is a failure that committed.
 work = sys.argv[1]
-names = {n["name"] for n in json.load(open(os.path.join(work, "nets.json")))}
+final = {n["name"]: n["description"]
+         for n in json.load(open(os.path.join(work, "nets.json")))}
 bad = 0
 for w in ("img", "dev", "bmc"):
-    count = {}; kinds = {}; want = {}
+    count = {}; kinds = {}; ops = {}
     for line in open(os.path.join(work, w + ".log")):
         f = line.split()
-        res, op, n = f[0], f[1], f[2]
-        count[res + " " + op] = count.get(res + " " + op, 0) + 1
+        res, n, d = f[0], f[1], f[2]
+        count[res] = count.get(res, 0) + 1
         if res == "fail":
             kinds[f[3]] = kinds.get(f[3], 0) + 1
-        if op == "create":
-            want[n] = {"ack": True, "fail": False, "unknown": None}[res]
-        elif res != "fail":
-            want[n] = False if res == "ack" else None
-    lost = [n for n, v in want.items() if v is True and n not in names]
-    extra = [n for n, v in want.items() if v is False and n in names]
-    print("%s: %s; failures by exit status %s"
-          % (w, ", ".join("%d %s" % (v, k) for k, v in sorted(count.items())),
-             kinds or "none"))
-    if lost:
-        print("  LOST (acknowledged, absent): %s" % " ".join(sorted(lost))); bad = 1
-    if extra:
-        print("  PRESENT though its create failed or its delete was acknowledged: %s"
-              % " ".join(sorted(extra))); bad = 1
+        ops.setdefault(n, []).append((res, d))
+    lost = []; failed_landed = []
+    for n, seq in ops.items():
+        last = max([i for i, (r, _) in enumerate(seq) if r == "ack"], default=-1)
+        ok = {seq[last][1] if last >= 0 else ""}
+        ok |= {d for r, d in seq[last + 1:] if r == "unknown"}
+        got = final.get(n)
+        if got in ok:
+            continue
+        if any(d == got and r == "fail" for r, d in seq):
+            failed_landed.append("%s=%s" % (n, got))
+        else:
+            lost.append("%s: %s, want %s" % (n, got, " or ".join(sorted(ok))))
+    print("%s: %d acknowledged, %d failed %s, %d unknown (killed)"
+          % (w, count.get("ack", 0), count.get("fail", 0),
+             "(by exit status %s)" % kinds if kinds else "", count.get("unknown", 0)))
+    for x in lost:
+        print("  LOST acknowledged update: %s" % x); bad = 1
+    for x in failed_landed:
+        print("  REPORTED FAILED BUT COMMITTED: %s" % x); bad = 1
 sys.exit(bad)
 PY
 [ $? -eq 0 ] || BAD=1
