@@ -6,9 +6,10 @@
 #     pstate partition
 #   - the simulated BMC        psctl --bmc over ipmitool, host powered on,
 #     (ipmi_sim + bmc-shim)    writes allowed under the semaphore ("bmc")
-#   - the hvagent daemon       against a session libvirtd; the driver
-#                              changes a domain's memory with virsh, the
-#                              daemon writes it back ("hv")
+#   - the whole loop device    the hvagent daemon, -d LOOP (as it picks a
+#                              USB key), on a session libvirtd; the
+#                              driver changes a domain's memory with
+#                              virsh, the daemon writes it back ("hv")
 # and every host writer and the BMC serialise through one simulated
 # semaphore (the BMC's files, PSTATE_SEM_BIOS / PSTATE_SEM_SHM).
 #
@@ -112,7 +113,7 @@ serial_log_dir = $WORK/log
 interval = 1
 EOC
 hv_start() {
-    "$HVAGENT" -c "$WORK/hvagent.conf" -i "$IMG" >> "$WORK/hv.out" 2>> "$WORK/hv.err" &
+    "$HVAGENT" -c "$WORK/hvagent.conf" -d "$LOOP" >> "$WORK/hv.out" 2>> "$WORK/hv.err" &
     echo $! > "$WORK/hv.dpid"
 }
 hv_start
