@@ -305,9 +305,10 @@ python3 - "$SIM/sem-shm" <<'PY'
 import struct, sys
 w = struct.unpack_from("<48I", open(sys.argv[1], "rb").read(), 0x100)
 own = {1: "BMC", 2: "hvagent", 4: "OS tools"}
+# Per owner: acquisitions, and breaks of a dead holder's lease it made.
 print("semaphore:        %d acquisitions (token), %d lock breaks; %s"
       % (w[4] | w[5] << 32, w[6],
-         "; ".join("%s %d acquired, %d broken" % (n, w[16 + 4 * o + 2], w[16 + 4 * o + 3])
+         "; ".join("%s %d acquired, broke %d" % (n, w[16 + 4 * o + 2], w[16 + 4 * o + 3])
                    for o, n in own.items())))
 PY
 for w in img dev bmc; do
