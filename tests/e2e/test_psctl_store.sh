@@ -71,11 +71,15 @@ expect_exit 0 "init --force over a store" -- \
     "$PSCTL" -i "$WORK/f.img" init --force --slots 4
 expect_exit 0 "info after init --force" -- "$PSCTL" -i "$WORK/f.img" info
 out_has "four slots" "slots          4"
+expect_exit 0 "init --slots 2 is still allowed" -- \
+    "$PSCTL" -i "$WORK/two.img" init --slots 2
+expect_exit 0 "info after init --slots 2" -- "$PSCTL" -i "$WORK/two.img" info
+out_has "two slots" "slots          2"
 
 # ---- info, check on the empty store
 expect_exit 0 "info" -- "$PSCTL" -i "$A" info
 out_has "info generation" "generation     1"
-out_has "info slots" "slots          2"
+out_has "info slots: three by default" "slots          3"
 out_has "info used" "used-bytes     44"
 out_has "info semaphore" "advisory flock"
 expect_err "store line on stderr" "psctl: store: image:$A dos partition #4"
