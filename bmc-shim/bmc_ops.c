@@ -371,23 +371,26 @@ static uint8_t write_delete(struct bmc_shim *s, struct args *a)
 
 /* ------------------------------------------------------------ profiles */
 
-/* Target text: "bmc://NAME" for this host, the VM's name for a VM. */
-static size_t target_text(const struct bmc_shim *s, uint8_t kind,
-			  const char *vm, uint8_t vlen, char *out)
+/* Target text: the VM's name for a VM; for this host bmc://NAME:623 in
+ * the normal form (ps_target_norm).  Its length, or PS_ERR_BADVALUE for a
+ * platform bmc_name no host could be. */
+static int target_text(const struct bmc_shim *s, uint8_t kind,
+		       const char *vm, uint8_t vlen, char *out, size_t cap)
 {
 	const char *h = s->plat.bmc_name ? s->plat.bmc_name
 					 : BMC_SHIM_HOST_NAME;
+	char raw[6 + 64];
 	size_t n = 0;
 
 	if (kind == PSF_TARGET_VM) {
 		psf_memcpy(out, vm, vlen);
 		return vlen;
 	}
-	psf_memcpy(out, "bmc://", 6);
+	psf_memcpy(raw, BMC_SHIM_TARGET_PREFIX, 6);
 	while (n < 64 && h[n])
 		n++;
-	psf_memcpy(out + 6, h, n);
-	return 6 + n;
+	psf_memcpy(raw + 6, h, n);
+	return ps_target_norm(raw, 6 + n, out, cap, NULL);
 }
 
 /* [kind u8: 1 this host, 2 a VM][vm_len u8][vm][profile element] */
@@ -415,7 +418,10 @@ static uint8_t write_push(struct bmc_shim *s, struct args *a)
 	if (kind == PSF_TARGET_PHYSICAL &&
 	    (unsigned)bmc_host_power(s) > BMC_POWER_AUX)
 		return BMC_CC_POWER_STATE;
-	tlen = target_text(s, kind, (const char *)vm, vlen, tgt);
+	rc = target_text(s, kind, (const char *)vm, vlen, tgt, sizeof tgt);
+	if (rc < 0)
+		return bmc_shim_cc_for(rc);
+	tlen = (size_t)rc;
 	/* The library's rules, as psctl applies them to a store: a target
 	 * carrying another profile is refused (0x82), never made to drop
 	 * it. */

@@ -57,11 +57,15 @@
  * it ends, and another client may begin one. */
 #define BMC_SHIM_SESSION_IDLE_MS 5000u
 
-/* How a host names itself in a profile's target when the platform gives
- * no name (bmc_shim_platform.bmc_name): "bmc://localhost". */
+/* How a host names itself in a profile's target: bmc://NAME:623, the
+ * normal form every target is stored in (docs/schema.md, ps_target_norm),
+ * NAME the platform's bmc_name or, when it gives none, "localhost".
+ * BMC_SHIM_HOST_TARGET is that default: "this host" (docs/profiles.md),
+ * the store that holds it, which psctl never dials. */
 #define BMC_SHIM_HOST_NAME "localhost"
 #define BMC_SHIM_TARGET_PREFIX "bmc://"
-#define BMC_SHIM_HOST_TARGET BMC_SHIM_TARGET_PREFIX BMC_SHIM_HOST_NAME
+#define BMC_SHIM_HOST_TARGET \
+	BMC_SHIM_TARGET_PREFIX BMC_SHIM_HOST_NAME ":623"
 
 /* Commands (the byte after netfn 0x2E).  Read commands need operator
  * privilege, write commands administrator: the command byte alone says

@@ -2,16 +2,18 @@
 # the libraries' rules.
 
 # psftool: the format-level tool (dtc and fdtdump to PSF), on the format
-# libraries alone.
-$(BUILD)/opt/psftool: $(BUILD)/opt/cli/psftool.o $(call PSF_LIBS,opt)
+# libraries alone.  cli/cli_file.c (output files) is shared by both tools.
+$(BUILD)/opt/psftool: $(call objs,opt,cli/psftool.c cli/cli_file.c) \
+		$(call PSF_LIBS,opt)
 	$(CC) $(OPT) -o $@ $^
 
-$(BUILD)/san/psftool: $(BUILD)/san/cli/psftool.o $(call PSF_LIBS,san)
+$(BUILD)/san/psftool: $(call objs,san,cli/psftool.c cli/cli_file.c) \
+		$(call PSF_LIBS,san)
 	$(CC) $(SAN) -o $@ $^
 
 # psctl: the administrator's tool (cli/psctl*.c), with libedit for the shell
 # and json-c for `import` of JSON.
-PSCTL_SRC  := $(wildcard cli/psctl*.c)
+PSCTL_SRC  := $(wildcard cli/psctl*.c) cli/cli_file.c
 EDIT_CFLAGS := $(shell pkg-config --cflags libedit json-c 2>/dev/null)
 EDIT_LIBS   := $(shell pkg-config --libs libedit json-c 2>/dev/null || echo -ledit -ljson-c)
 $(BUILD)/opt/cli/psctl%.o $(BUILD)/san/cli/psctl%.o: PSTATE_CFLAGS += $(EDIT_CFLAGS)

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli_file.h"
 #include "psf.h"
 #include "psf_schema.h"
 #include "psf_tree.h"
@@ -149,13 +150,11 @@ int psctl_read_file(struct psctl_ctx *c, const char *path, char **out,
 	return 0;
 }
 
-/* Write whole or not at all: temporary file beside path, then rename;
- * "-" or NULL is the normal output. */
+/* Write whole or not at all (cli_replace_file); "-" or NULL is the
+ * normal output. */
 int psctl_write_out(struct psctl_ctx *c, const char *path, const void *data,
 		    size_t len)
 {
-	char tmp[1100];
-	FILE *f;
 	int ok;
 
 	if (!path || !strcmp(path, "-")) {
@@ -164,22 +163,9 @@ int psctl_write_out(struct psctl_ctx *c, const char *path, const void *data,
 					    PS_ERR_IO,
 					    "write failed");
 	}
-	snprintf(tmp, sizeof tmp, "%s.tmp%ld", path, (long)getpid());
-	f = fopen(tmp, "wb");
-	ok = f && fwrite(data, 1, len, f) == len;
-	if (f)
-		ok = fflush(f) == 0 && fsync(fileno(f)) == 0 && ok;
-	if (f && fclose(f) != 0)
-		ok = 0;
-	if (ok && rename(tmp, path) != 0)
-		ok = 0;
-	if (!ok) {
-		int e = errno;
-
-		unlink(tmp);
+	if (cli_replace_file(path, data, len) != 0)
 		return psctl_error(c, psctl_g.cmd, NULL, path, PS_ERR_IO,
-				   "cannot write: %s", strerror(e));
-	}
+				   "cannot write: %s", strerror(errno));
 	return 0;
 }
 

@@ -14,6 +14,10 @@
 #define PSCTL_VERSION "0.1"
 /* The size `psctl init` gives a new image (PS_DEFAULT_IMAGE or -i). */
 #define PSCTL_DEFAULT_IMAGE_SIZE (64ull << 20)
+/* The slots `psctl init` gives a new store: with three, a holder whose
+ * lock was broken while it wrote a slot is barred from the next commits'
+ * target (docs/semaphore.md 4.6); with two there is no other slot to use. */
+#define PSCTL_DEFAULT_SLOTS 3
 /* Conflicts re-applied on fresh state before giving up (ps_update). */
 #define PSCTL_RETRIES 3
 #define MAX_INPUT ((size_t)PSF_MAX_TOTAL * 8 + 1) /* text is larger */

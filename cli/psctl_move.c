@@ -490,17 +490,27 @@ static int show_place(struct move *m, const char *role,
 	char other[PS_CFG_NAME_MAX + 1];
 	uint8_t *buf;
 	size_t len;
-	int rc, has;
+	uint32_t n;
+	int rc, has, self;
 
-	rc = move_read_store(m, t, &buf, &len);
-	if (rc) {
-		fprintf(m->c->out, "%-13s %s: unreachable (%s)\n", role,
-			t->text, m->msg);
-		return 0;
+	/* HOST_TARGET is the host whose own store holds the profile: the
+	 * store shown is the target's, nothing to dial. */
+	self = t->kind == PSF_TARGET_PHYSICAL && !strcmp(t->text, HOST_TARGET);
+	if (self) {
+		has = move_carries(psctl_store_data(m->c, &n), t, m->prof,
+				   other, sizeof other);
+	} else {
+		rc = move_read_store(m, t, &buf, &len);
+		if (rc) {
+			fprintf(m->c->out, "%-13s %s: unreachable (%s)\n",
+				role, t->text, m->msg);
+			return 0;
+		}
+		has = move_carries(buf, t, m->prof, other, sizeof other);
+		free(buf);
 	}
-	has = move_carries(buf, t, m->prof, other, sizeof other);
-	free(buf);
-	fprintf(m->c->out, "%-13s %s: %s%s%s\n", role, t->text,
+	fprintf(m->c->out, "%-13s %s%s: %s%s%s\n", role, t->text,
+		self ? " (this host)" : "",
 		has ? "carries it" : other[0] ? "carries profile '"
 					      : "carries no profile",
 		!has && other[0] ? other : "", !has && other[0] ? "'" : "");

@@ -38,6 +38,7 @@ static int init_parse(struct psctl_ctx *c, int argc, char **argv,
 
 	memset(o, 0, sizeof *o);
 	o->size = PSCTL_DEFAULT_IMAGE_SIZE;
+	o->slots = PSCTL_DEFAULT_SLOTS;
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--gpt"))
 			o->gpt = 1;

@@ -20,6 +20,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli_file.h"
 #include "psf.h"
 #include "psf_schema.h"
 #include "psf_tree.h"
@@ -86,36 +87,17 @@ static int read_input(const char *path, uint8_t **out, size_t *len)
 	return 0;
 }
 
-/* Write via a temporary file beside path, so a failure leaves nothing
- * behind and an existing file is replaced only when all bytes are down. */
+/* "-" is standard output; a file is written whole or not at all. */
 static int write_output(const char *path, const void *data, size_t len)
 {
-	size_t tlen = strlen(path) + 16;
-	char *tmp;
-	FILE *f;
-	int ok;
-
 	if (!strcmp(path, "-"))
 		return fwrite(data, 1, len, stdout) == len && fflush(stdout) == 0
 			       ? 0 : EXIT_IO;
-	tmp = malloc(tlen);
-	if (!tmp)
-		return EXIT_IO;
-	snprintf(tmp, tlen, "%s.tmp%ld", path, (long)getpid());
-	f = fopen(tmp, "wb");
-	ok = f && fwrite(data, 1, len, f) == len;
-	if (f)
-		ok = (fflush(f) == 0 && fsync(fileno(f)) == 0) && ok;
-	if (f && fclose(f) != 0)
-		ok = 0;
-	if (ok && rename(tmp, path) != 0)
-		ok = 0;
-	if (!ok) {
+	if (cli_replace_file(path, data, len) != 0) {
 		fprintf(stderr, "%s: %s: %s\n", prog, path, strerror(errno));
-		unlink(tmp);
+		return EXIT_IO;
 	}
-	free(tmp);
-	return ok ? 0 : EXIT_IO;
+	return 0;
 }
 
 /* Load and fully validate a binary store; report problems with the offset. */

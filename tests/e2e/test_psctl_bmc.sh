@@ -127,6 +127,20 @@ B -i "$IMG" bmc profile push gold > "$WORK/out" 2>&1 &&
     L profile show gold | grep -q 'bmc://localhost' &&
     pass "bmc profile push (local profile) to this host: psctl -i sees bmc://localhost" ||
     fail "profile push host: $(cat "$WORK/out"); $(L profile show gold 2>&1)"
+# The host's target in the normal form (docs/schema.md), and "this host":
+# profile show, locally or through the BMC, reads it from the store shown
+# instead of dialling bmc://localhost.
+L profile show gold > "$WORK/out" 2>&1
+grep -q '^target *bmc://localhost:623$' "$WORK/out" &&
+    pass "pushed host profile: target bmc://localhost:623 (normal form)" ||
+    fail "pushed host profile target: $(cat "$WORK/out")"
+for via in L B; do
+    $via profile show gold > "$WORK/out" 2>&1
+    ! grep -q unreachable "$WORK/out" &&
+        grep -q '^target *bmc://localhost:623 (this host): carries it$' "$WORK/out" &&
+        pass "profile show ($via): this host carries it, not unreachable" ||
+        fail "profile show ($via): $(cat "$WORK/out")"
+done
 L export --json > "$WORK/silver.json" 2>/dev/null
 B bmc profile push "$WORK/silver.json" --name silver --vm db > "$WORK/out" 2>&1 &&
     L vm show db | grep -q '^uuid *10112233-4455-6677-8899-aabbccddeeff' &&

@@ -71,11 +71,15 @@ expect_exit 0 "init --force over a store" -- \
     "$PSCTL" -i "$WORK/f.img" init --force --slots 4
 expect_exit 0 "info after init --force" -- "$PSCTL" -i "$WORK/f.img" info
 out_has "four slots" "slots          4"
+expect_exit 0 "init --slots 2 is still allowed" -- \
+    "$PSCTL" -i "$WORK/two.img" init --slots 2
+expect_exit 0 "info after init --slots 2" -- "$PSCTL" -i "$WORK/two.img" info
+out_has "two slots" "slots          2"
 
 # ---- info, check on the empty store
 expect_exit 0 "info" -- "$PSCTL" -i "$A" info
 out_has "info generation" "generation     1"
-out_has "info slots" "slots          2"
+out_has "info slots: three by default" "slots          3"
 out_has "info used" "used-bytes     44"
 out_has "info semaphore" "advisory flock"
 expect_err "store line on stderr" "psctl: store: image:$A dos partition #4"
@@ -115,6 +119,42 @@ cmp -s "$WORK/a.psf" "$WORK/sample.psf" &&
 expect_exit 0 "export (text) -o" -- "$PSCTL" -i "$A" export -o "$WORK/a.export.txt"
 cmp -s "$WORK/a.txt" "$WORK/a.export.txt" && pass "export equals dump" ||
     fail "export differs from dump"
+
+# export -o into a shared directory: the temporary file has no name a local
+# user can guess, so symlinks planted under the old fixed pattern
+# (OUT.tmp<PID>, for the next few thousand PIDs) lead nowhere; the output
+# gets the right bytes and mode; a failed write leaves nothing behind.
+SH=$WORK/shared
+mkdir "$SH" && chmod 1777 "$SH"
+printf 'precious\n' > "$WORK/victim"
+victim=$(hash_of "$WORK/victim")
+perl -e 'open F, "/proc/sys/kernel/ns_last_pid" or exit 1; $l = <F>;
+         symlink $ARGV[1], "$ARGV[0].tmp" . ($l + $_) for 1 .. 3000' \
+    "$SH/e.txt" "$WORK/victim"
+expect_exit 0 "export -o into a shared directory" -- \
+    "$PSCTL" -i "$A" export -o "$SH/e.txt"
+[ "$(hash_of "$WORK/victim")" = "$victim" ] &&
+    pass "export does not write through a planted temporary symlink" ||
+    fail "export wrote through a planted symlink"
+[ -f "$SH/e.txt" ] && [ ! -L "$SH/e.txt" ] && cmp -s "$SH/e.txt" "$WORK/a.txt" &&
+    pass "export output is a regular file with the dump's text" ||
+    fail "export output: $(ls -l "$SH/e.txt")"
+[ "$(stat -c %a "$SH/e.txt")" = "$(printf '%o' $((0666 & ~$(umask))))" ] &&
+    pass "new export file has 0666 minus the umask" ||
+    fail "new export file mode $(stat -c %a "$SH/e.txt")"
+find "$SH" -name 'e.txt.tmp*' -type l -delete
+chmod 640 "$SH/e.txt"
+expect_exit 0 "export over an existing file" -- \
+    "$PSCTL" -i "$A" export --binary -o "$SH/e.txt"
+[ "$(stat -c %a "$SH/e.txt")" = 640 ] && cmp -s "$SH/e.txt" "$WORK/a.psf" &&
+    pass "a replaced export file keeps its mode" ||
+    fail "replaced export file: mode $(stat -c %a "$SH/e.txt")"
+mkdir "$SH/adir"
+expect_exit 7 "export onto a directory" -- "$PSCTL" -i "$A" export -o "$SH/adir"
+expect_err "export onto a directory message" "cannot write"
+[ "$(ls -A "$SH" | sort | tr '\n' ' ')" = "adir e.txt " ] &&
+    pass "export leaves no temporary files" ||
+    fail "left in the shared directory: $(ls -A "$SH")"
 expect_exit 0 "export --json" -- "$PSCTL" -i "$A" export --json
 is_json "$WORK/out" && pass "export --json is JSON" || fail "export --json invalid"
 out_has "JSON names the VM" '"value": "web01"'

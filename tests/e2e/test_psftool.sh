@@ -82,7 +82,7 @@ bad_text() { # NAME EXPECTED-MESSAGE TEXT
     expect_err "bad text: $1 message" "$2"
     expect_err "bad text: $1 position" "bad.txt:"
     if [ "$(hash_of "$WORK/keep.img")" = "$keep" ] &&
-       [ -z "$(ls "$WORK" | grep 'keep.img.tmp')" ]; then
+       [ -z "$(ls "$WORK" | grep 'keep.img.')" ]; then
         pass "bad text: $1 leaves the output untouched"
     else
         fail "bad text: $1 changed the output file"
@@ -107,3 +107,45 @@ bad_text "two roots" "after the root container" "$H root { } root { }"
 bad_text "string for container" "expected '{'" "$H root { vms = \"x\"; }"
 bad_text "too deep" "deep" "$H root { @0x80420001 { @0x80420001 { @0x80420001 { @0x80420001 { @0x80420001 { @0x80420001 { @0x80420001 { @0x80420001 { @0x80420001 { @0x80420001 { @0x80420001 { @0x80420001 { @0x80420001 { @0x80420001 { @0x80420001 { @0x80420001 { } } } } } } } } } } } } } } } } }"
 bad_text "unknown boot device" "unknown boot device 'toaster'" "$H root { vms { vm { boot-order = disk, toaster; } } }"
+
+# Output files in a shared directory: the temporary file has no name a
+# local user can guess, so symlinks planted under the old fixed pattern
+# (OUT.tmp<PID>, for the next few thousand PIDs) lead nowhere; the output
+# gets the right bytes and mode; a failed write leaves nothing behind.
+SH=$WORK/shared
+mkdir "$SH" && chmod 1777 "$SH"
+printf 'precious\n' > "$WORK/victim"
+victim=$(hash_of "$WORK/victim")
+perl -e 'open F, "/proc/sys/kernel/ns_last_pid" or exit 1; $l = <F>;
+         symlink $ARGV[1], "$ARGV[0].tmp" . ($l + $_) for 1 .. 3000' \
+    "$SH/out.img" "$WORK/victim"
+expect_exit 0 "compile into a shared directory" -- \
+    "$PSFTOOL" compile "$SAMPLE" -o "$SH/out.img"
+if [ "$(hash_of "$WORK/victim")" = "$victim" ]; then
+    pass "compile does not write through a planted temporary symlink"
+else
+    fail "compile wrote through a planted symlink"
+fi
+if [ -f "$SH/out.img" ] && [ ! -L "$SH/out.img" ] &&
+   cmp -s "$SH/out.img" "$WORK/a.img"; then
+    pass "compile output is a regular file with the store's bytes"
+else
+    fail "compile output: $(ls -l "$SH/out.img")"
+fi
+[ "$(stat -c %a "$SH/out.img")" = "$(printf '%o' $((0666 & ~$(umask))))" ] &&
+    pass "new output file has 0666 minus the umask" ||
+    fail "new output mode $(stat -c %a "$SH/out.img")"
+find "$SH" -name 'out.img.tmp*' -type l -delete
+chmod 600 "$SH/out.img"
+expect_exit 0 "compile over an existing file" -- \
+    "$PSFTOOL" compile "$SAMPLE" -o "$SH/out.img" --room 512
+[ "$(stat -c %a "$SH/out.img")" = 600 ] &&
+    pass "a replaced output file keeps its mode" ||
+    fail "replaced output mode $(stat -c %a "$SH/out.img")"
+mkdir "$SH/adir"
+expect_exit 4 "compile onto a directory" -- \
+    "$PSFTOOL" compile "$SAMPLE" -o "$SH/adir"
+expect_err "compile onto a directory message" "adir"
+[ "$(ls -A "$SH" | sort | tr '\n' ' ')" = "adir out.img " ] &&
+    pass "no temporary files left behind" ||
+    fail "left in the shared directory: $(ls -A "$SH")"

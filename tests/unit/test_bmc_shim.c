@@ -645,8 +645,9 @@ static void test_profile_push_pull_physical(void **state)
 	assert_memory_equal(t, "gold", 4);
 	prof = ps_obj_find(cur, psf_root(cur), PS_OBJ_PROFILE, "gold", 4);
 	t = psf_child_payload(cur, prof, PSF_TARGET, &plen);
-	assert_int_equal(plen, 15);
-	assert_memory_equal(t, "bmc://localhost", 15);
+	/* In the normal form (docs/schema.md), as psctl stores targets. */
+	assert_int_equal(plen, 19);
+	assert_memory_equal(t, "bmc://localhost:623", 19);
 	/* Pull it back. */
 	out[0] = PSF_TARGET_PHYSICAL;
 	assert_int_equal(do_read(BMC_READ_PROFILE_PULL, out, 1, out,
@@ -678,8 +679,8 @@ static void test_profile_push_pull_physical(void **state)
 	load_cur();
 	prof = ps_obj_find(cur, psf_root(cur), PS_OBJ_PROFILE, "gold", 4);
 	t = psf_child_payload(cur, prof, PSF_TARGET, &plen);
-	assert_int_equal(plen, 15);
-	assert_memory_equal(t, "bmc://localhost", 15);
+	assert_int_equal(plen, 19);
+	assert_memory_equal(t, "bmc://localhost:623", 19);
 	assert_true(ps_obj_find(cur, psf_root(cur), PS_OBJ_PROFILE, "silver",
 				6) < 0);
 }
