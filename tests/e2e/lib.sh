@@ -26,3 +26,17 @@ expect_err() {
 }
 
 hash_of() { sha256sum "$1" | cut -d' ' -f1; }
+
+# A shared directory $SH (mode 1777) and a victim file ($WORK/victim, its
+# hash in $victim), with symlinks to the victim planted under the old
+# fixed temporary pattern OUT.tmp<PID> for the next 3000 PIDs: a tool that
+# writes OUT through such a name would overwrite the victim.
+plant_temp_symlinks() {
+    SH=$WORK/shared
+    mkdir -p "$SH" && chmod 1777 "$SH"
+    printf 'precious\n' > "$WORK/victim"
+    victim=$(hash_of "$WORK/victim")
+    perl -e 'open F, "/proc/sys/kernel/ns_last_pid" or exit 1; $l = <F>;
+             symlink $ARGV[1], "$ARGV[0].tmp" . ($l + $_) for 1 .. 3000' \
+        "$SH/$1" "$WORK/victim"
+}

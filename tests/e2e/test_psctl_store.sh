@@ -124,13 +124,7 @@ cmp -s "$WORK/a.txt" "$WORK/a.export.txt" && pass "export equals dump" ||
 # user can guess, so symlinks planted under the old fixed pattern
 # (OUT.tmp<PID>, for the next few thousand PIDs) lead nowhere; the output
 # gets the right bytes and mode; a failed write leaves nothing behind.
-SH=$WORK/shared
-mkdir "$SH" && chmod 1777 "$SH"
-printf 'precious\n' > "$WORK/victim"
-victim=$(hash_of "$WORK/victim")
-perl -e 'open F, "/proc/sys/kernel/ns_last_pid" or exit 1; $l = <F>;
-         symlink $ARGV[1], "$ARGV[0].tmp" . ($l + $_) for 1 .. 3000' \
-    "$SH/e.txt" "$WORK/victim"
+plant_temp_symlinks e.txt
 expect_exit 0 "export -o into a shared directory" -- \
     "$PSCTL" -i "$A" export -o "$SH/e.txt"
 [ "$(hash_of "$WORK/victim")" = "$victim" ] &&

@@ -112,13 +112,7 @@ bad_text "unknown boot device" "unknown boot device 'toaster'" "$H root { vms { 
 # local user can guess, so symlinks planted under the old fixed pattern
 # (OUT.tmp<PID>, for the next few thousand PIDs) lead nowhere; the output
 # gets the right bytes and mode; a failed write leaves nothing behind.
-SH=$WORK/shared
-mkdir "$SH" && chmod 1777 "$SH"
-printf 'precious\n' > "$WORK/victim"
-victim=$(hash_of "$WORK/victim")
-perl -e 'open F, "/proc/sys/kernel/ns_last_pid" or exit 1; $l = <F>;
-         symlink $ARGV[1], "$ARGV[0].tmp" . ($l + $_) for 1 .. 3000' \
-    "$SH/out.img" "$WORK/victim"
+plant_temp_symlinks out.img
 expect_exit 0 "compile into a shared directory" -- \
     "$PSFTOOL" compile "$SAMPLE" -o "$SH/out.img"
 if [ "$(hash_of "$WORK/victim")" = "$victim" ]; then
