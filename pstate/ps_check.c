@@ -229,6 +229,28 @@ static void chk_ref(struct chk *k, int el, enum ps_obj kind, int vm,
 	chk_ref_at(k, el, kind, vm, el, sig, to, field);
 }
 
+/* A serial port's host name names its socket file: the host-name rule
+ * (which keeps it one safe path component) holds for stores written by
+ * anyone. */
+static void chk_host(struct chk *k, int el, int vm)
+{
+	const void *buf = k->buf;
+	const char *why = NULL, *p;
+	char m[CHK_LINE];
+	uint32_t len;
+	struct sb s;
+
+	p = ps__str_of(buf, el, PSF_HOSTNAME, &len);
+	if (!p || (len && !ps__check_host(p, len, &why)))
+		return;
+	begin(&s, m, buf, el, PS_OBJ_SERIAL, vm);
+	ps__sb_str(&s, "hostname '");
+	ps__sb_put(&s, p, len > 80 ? 80 : len);
+	ps__sb_str(&s, "': ");
+	ps__sb_str(&s, why ? why : "empty");
+	say(k, &s);
+}
+
 /* The VM's restart policy: images that exist, whole log entries. */
 static void chk_policy(struct chk *k, int vm)
 {
@@ -416,6 +438,9 @@ int ps_cfg_check(const void *buf, uint32_t len, ps_cfg_report_fn fn,
 		     el = ps_obj_next(buf, vm, PS_OBJ_CONTROLLER, el))
 			chk_ref(&k, el, PS_OBJ_CONTROLLER, vm, PSF_IMAGE_REF,
 				PS_OBJ_IMAGE, "image");
+		for (el = ps_obj_next(buf, vm, PS_OBJ_SERIAL, -1); el >= 0;
+		     el = ps_obj_next(buf, vm, PS_OBJ_SERIAL, el))
+			chk_host(&k, el, vm);
 	}
 	for (el = ps_obj_next(buf, root, PS_OBJ_RESERVATION, -1); el >= 0;
 	     el = ps_obj_next(buf, root, PS_OBJ_RESERVATION, el))

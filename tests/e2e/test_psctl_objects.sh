@@ -312,6 +312,8 @@ done <<'EOF'
 3|macs '02:00:00:00:00:01,': empty item|profile set gold --macs 02:00:00:00:00:01,
 3|state 'lost': not one of|profile set gold --state lost
 3|hostname 'a..b': empty label|serial map web1 2 --hostname a..b
+3|hostname '../../run/x': empty label|serial map web1 2 --hostname ../../run/x
+3|hostname 'run/x': characters other than|serial map web1 2 --hostname run/x
 4|name 'web1': already exists|vm create web1
 4|name 'eth0': already exists|nic add web1 eth0
 4|name 'gold': already exists|profile create gold
@@ -380,5 +382,28 @@ else fail "refused import changed the image"; fi
 expect_exit 4 "import refuses a binary store with a duplicate MAC" -- ps import "$WORK/dupmac.psf"
 if [ "$(hash_of "$A")" = "$h" ]; then pass "refused binary import: image unchanged"
 else fail "refused binary import changed the image"; fi
+
+# A serial host name becomes a socket file name: an import naming a path
+# is refused like an edit would be, the image unchanged.
+cat > "$WORK/hostpath.txt" <<'XEOF'
+psf 1.0 schema 1 flags 0x00000000;
+root {
+	vms {
+		vm {
+			name = "x";
+			serial-ports {
+				serial-port {
+					serial-config { port = 0; concentrator = 9; mode = observer; }
+					hostname = "../../run/x";
+				}
+			}
+		}
+	}
+}
+XEOF
+expect_exit 4 "import refuses a serial host name that is a path" -- ps import "$WORK/hostpath.txt"
+expect_err "import host path" "serial-port '0' of vm 'x': hostname '../../run/x': empty label"
+if [ "$(hash_of "$A")" = "$h" ]; then pass "refused host-path import: image unchanged"
+else fail "refused host-path import changed the image"; fi
 expect_exit 0 "check still clean" -- ps check
 out_has "check clean" "valid store"

@@ -1614,6 +1614,42 @@ static void test_check_serial(void **state)
 	(void)s1;
 }
 
+/* A serial host name names a socket file: a path is refused by the edit
+ * (store unchanged byte for byte) and reported by the whole-store check
+ * when written behind the edit layer's back. */
+static void test_check_serial_host(void **state)
+{
+	struct fx *f = *state;
+	static uint8_t before[CAP];
+	static const char *const bad[] = { "../../run/x", "a/b", "..", ".",
+					   "-x", "a\nb" };
+	struct msgs m = { 0 };
+	int a = mk(f, root(f), PS_OBJ_VM, "a"), s1, h;
+	uint32_t len;
+	size_t i;
+
+	s1 = mk(f, a, PS_OBJ_SERIAL, "0");
+	memcpy(before, f->buf, CAP);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(set(f, s1, PS_OBJ_SERIAL, "hostname", bad[i]),
+				 PS_ERR_BADVALUE);
+		assert_memory_equal(before, f->buf, CAP);
+	}
+	assert_int_equal(set(f, s1, PS_OBJ_SERIAL, "hostname", "aa.aa.run.x"),
+			 0);
+	assert_int_equal(ps_cfg_check(f->buf, CAP, collect, &m), 0);
+	/* Bypass the edit checks: same length, a path this time. */
+	h = psf_find_child(f->buf, s1, PSF_HOSTNAME);
+	assert_true(h >= 0);
+	assert_non_null(psf_payload(f->buf, h, &len));
+	assert_int_equal(len, 11);
+	assert_int_equal(psf_wip_write(f->buf, h, 0, "../../run/x", 11), 0);
+	check_store(f->buf);
+	assert_int_equal(ps_cfg_check(f->buf, CAP, collect, &m), 1);
+	assert_non_null(strstr(m.all, "serial-port '0' of vm 'a': hostname "
+				      "'../../run/x': "));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1651,6 +1687,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_servers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_check_servers, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_check_serial_host, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_check_serial, setup,
 						teardown),
