@@ -61,6 +61,9 @@ int ps__fail_at(struct ps_cfg_err *e, int code, const char *field,
 		const char *why);
 /* The VM above an element under a VM (NIC, controller, serial port). */
 int ps__vm_of(const void *buf, int elem);
+/* 1 when pxe-nic value idx names no NIC of vm (0, the first NIC, is
+ * always allowed: it is also "none set"). */
+int ps__pxe_nic_bad(const void *buf, int vm, uint64_t idx);
 
 /* -------------------------------------------------------------- schema */
 /* ps_fields.c */

@@ -251,6 +251,23 @@ static void chk_host(struct chk *k, int el, int vm)
 	say(k, &s);
 }
 
+/* pxe-nic counts the VM's NICs: it names one of them. */
+static void chk_pxe_nic(struct chk *k, int vm)
+{
+	uint64_t idx = ps__rec_uint(k->buf, vm, PSF_VM_CONFIG, PSF_VMC_PXE_NIC,
+				    2);
+	char m[CHK_LINE];
+	struct sb s;
+
+	if (!ps__pxe_nic_bad(k->buf, vm, idx))
+		return;
+	begin(&s, m, k->buf, vm, PS_OBJ_VM, -1);
+	ps__sb_str(&s, "pxe-nic ");
+	ps__sb_u64(&s, idx);
+	ps__sb_str(&s, ": no such nic");
+	say(k, &s);
+}
+
 /* The VM's restart policy: images that exist, whole log entries. */
 static void chk_policy(struct chk *k, int vm)
 {
@@ -430,6 +447,7 @@ int ps_cfg_check(const void *buf, uint32_t len, ps_cfg_report_fn fn,
 		chk_ref(&k, vm, PS_OBJ_VM, -1, PSF_PROFILE_REF,
 			PS_OBJ_PROFILE, "profile");
 		chk_policy(&k, vm);
+		chk_pxe_nic(&k, vm);
 		for (el = ps_obj_next(buf, vm, PS_OBJ_NIC, -1); el >= 0;
 		     el = ps_obj_next(buf, vm, PS_OBJ_NIC, el))
 			chk_ref(&k, el, PS_OBJ_NIC, vm, PSF_NETWORK_REF,

@@ -235,6 +235,18 @@ int ps__referenced(const void *buf, enum ps_obj k, const char *s,
 }
 
 
+int ps__pxe_nic_bad(const void *buf, int vm, uint64_t idx)
+{
+	int el = ps_obj_next(buf, vm, PS_OBJ_NIC, -1);
+	uint64_t i;
+
+	if (!idx)
+		return 0;
+	for (i = 0; el >= 0 && i < idx; i++)
+		el = ps_obj_next(buf, vm, PS_OBJ_NIC, el);
+	return el < 0;
+}
+
 /* A NIC: pxe-nic counts NICs, so it follows its NIC when an earlier one
  * goes, and falls back to the first NIC when its own goes. */
 static int delete_nic(void *buf, int vm, int nic, int idx)

@@ -161,6 +161,9 @@ static int set_record(void *buf, size_t cap, int elem, enum ps_obj k,
 		if (rc)
 			return rc;
 	}
+	if (k == PS_OBJ_VM && f->sig == PSF_VM_CONFIG &&
+	    f->off == PSF_VMC_PXE_NIC && ps__pxe_nic_bad(buf, elem, v->u))
+		return ps__fail(e, PS_ERR_BADVALUE, "no such nic");
 	if (f->arg == 2 && f->type == PS_FT_UINT &&
 	    (uint64_t)ps__port_of(buf, elem) != v->u &&
 	    ps__serial_at(buf, ps__vm_of(buf, elem), v->u) >= 0)

@@ -278,6 +278,7 @@ done <<'EOF'
 3|cpus '-1': not a number|vm set web1 --cpus=-1
 3|power 'reboot': not one of the allowed words|vm set web1 --power reboot
 3|pxe 'maybe': not on|vm set web1 --pxe maybe
+3|pxe-nic '99': no such nic|vm set web1 --pxe-nic 99
 3|uuid 'nope': not a UUID|vm set web1 --uuid nope
 3|uuid '00000000-0000-0000-0000-000000000000': nil UUID|vm set web1 --uuid 00000000-0000-0000-0000-000000000000
 3|uuid '00112233-4455-6677-8899-aabbccddeexx': not a hex digit|vm set web1 --uuid 00112233-4455-6677-8899-aabbccddeexx

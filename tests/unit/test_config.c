@@ -570,6 +570,7 @@ static void make_world(struct fx *f)
 	mk(f, root(f), PS_OBJ_SERVER, "s1");
 	vm = mk(f, root(f), PS_OBJ_VM, "web1");
 	mk(f, vm, PS_OBJ_NIC, "eth0");
+	mk(f, vm, PS_OBJ_NIC, "pxe0");  /* pxe-nic 1 names a NIC */
 	mk(f, vm, PS_OBJ_CONTROLLER, "disk0");
 	mk(f, vm, PS_OBJ_SERIAL, "0");
 }
@@ -1650,6 +1651,36 @@ static void test_check_serial_host(void **state)
 				      "'../../run/x': "));
 }
 
+/* pxe-nic names a NIC of its VM: a number past the last one is refused
+ * (store unchanged byte for byte) and reported by the check when written
+ * behind the edit layer's back. */
+static void test_pxe_nic_names_a_nic(void **state)
+{
+	struct fx *f = *state;
+	static uint8_t before[CAP];
+	struct msgs m = { 0 };
+	int vm = mk(f, root(f), PS_OBJ_VM, "v"), rec;
+	uint8_t le[2] = { 5, 0 };
+
+	assert_int_equal(set(f, vm, PS_OBJ_VM, "pxe-nic", "0"), 0);
+	mk(f, vm, PS_OBJ_NIC, "a");
+	mk(f, vm, PS_OBJ_NIC, "b");
+	vm = find(f, root(f), PS_OBJ_VM, "v");
+	memcpy(before, f->buf, CAP);
+	assert_int_equal(set(f, vm, PS_OBJ_VM, "pxe-nic", "2"),
+			 PS_ERR_BADVALUE);
+	assert_string_equal(f->e.why, "no such nic");
+	assert_memory_equal(before, f->buf, CAP);
+	assert_int_equal(set(f, vm, PS_OBJ_VM, "pxe-nic", "1"), 0);
+	assert_int_equal(ps_cfg_check(f->buf, CAP, collect, &m), 0);
+	rec = psf_find_child(f->buf, vm, PSF_VM_CONFIG);
+	assert_int_equal(psf_wip_write(f->buf, rec, PSF_VMC_PXE_NIC, le, 2),
+			 0);
+	check_store(f->buf);
+	assert_int_equal(ps_cfg_check(f->buf, CAP, collect, &m), 1);
+	assert_non_null(strstr(m.all, "vm 'v': pxe-nic 5: no such nic"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1663,6 +1694,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_sub_objects, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_pxe_nic_names_a_nic,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pxe_nic_follows, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_fields, setup, teardown),
