@@ -64,6 +64,12 @@ int ps__vm_of(const void *buf, int elem);
 /* 1 when pxe-nic value idx names no NIC of vm (0, the first NIC, is
  * always allowed: it is also "none set"). */
 int ps__pxe_nic_bad(const void *buf, int vm, uint64_t idx);
+/* A controller of a VM other than skip whose image is (s, n), or -1; its
+ * VM in *vmp.  An image that is not shareable has at most one user VM. */
+int ps__image_user(const void *buf, const char *s, uint32_t n, int skip,
+		   int *vmp);
+/* 1 when the image at img may back controllers of several VMs. */
+int ps__image_shareable(const void *buf, int img);
 
 /* -------------------------------------------------------------- schema */
 /* ps_fields.c */

@@ -268,6 +268,34 @@ static void chk_pxe_nic(struct chk *k, int vm)
 	say(k, &s);
 }
 
+/* An image that is not shareable backs the controllers of one VM. */
+static void chk_images(struct chk *k)
+{
+	const void *buf = k->buf;
+	int root = psf_root(buf), img, a, b, va, vb;
+	const char *p;
+	uint32_t len;
+	char m[CHK_LINE];
+	struct sb s;
+
+	for (img = ps_obj_next(buf, root, PS_OBJ_IMAGE, -1); img >= 0;
+	     img = ps_obj_next(buf, root, PS_OBJ_IMAGE, img)) {
+		p = ps__str_of(buf, img, PSF_NAME, &len);
+		if (!p || ps__image_shareable(buf, img))
+			continue;
+		a = ps__image_user(buf, p, len, -1, &va);
+		b = a < 0 ? -1 : ps__image_user(buf, p, len, va, &vb);
+		if (b < 0)
+			continue;
+		begin(&s, m, buf, img, PS_OBJ_IMAGE, -1);
+		ps__sb_str(&s, "not shareable but used by both ");
+		ps__sb_who(&s, buf, a, PS_OBJ_CONTROLLER, va);
+		ps__sb_str(&s, " and ");
+		ps__sb_who(&s, buf, b, PS_OBJ_CONTROLLER, vb);
+		say(k, &s);
+	}
+}
+
 /* The VM's restart policy: images that exist, whole log entries. */
 static void chk_policy(struct chk *k, int vm)
 {
@@ -466,6 +494,7 @@ int ps_cfg_check(const void *buf, uint32_t len, ps_cfg_report_fn fn,
 			"owner");
 	chk_set(&k, root, PS_OBJ_SERVER, -1);
 	chk_servers(&k);
+	chk_images(&k);
 	ps__each_id(buf, id_outer, &k);
 	chk_conc(&k);
 	return k.n;

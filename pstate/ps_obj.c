@@ -247,6 +247,31 @@ int ps__pxe_nic_bad(const void *buf, int vm, uint64_t idx)
 	return el < 0;
 }
 
+int ps__image_user(const void *buf, const char *s, uint32_t n, int skip,
+		   int *vmp)
+{
+	int root = psf_root(buf), vm, el;
+
+	for (vm = ps_obj_next(buf, root, PS_OBJ_VM, -1); vm >= 0;
+	     vm = ps_obj_next(buf, root, PS_OBJ_VM, vm)) {
+		if (vm == skip)
+			continue;
+		for (el = ps_obj_next(buf, vm, PS_OBJ_CONTROLLER, -1); el >= 0;
+		     el = ps_obj_next(buf, vm, PS_OBJ_CONTROLLER, el))
+			if (ps__str_is(buf, el, PSF_IMAGE_REF, s, n)) {
+				*vmp = vm;
+				return el;
+			}
+	}
+	return -1;
+}
+
+int ps__image_shareable(const void *buf, int img)
+{
+	return (ps__rec_uint(buf, img, PSF_IMAGE_CONFIG, PSF_IMGC_FLAGS, 1) &
+		PSF_IMGF_SHAREABLE) != 0;
+}
+
 /* A NIC: pxe-nic counts NICs, so it follows its NIC when an earlier one
  * goes, and falls back to the first NIC when its own goes. */
 static int delete_nic(void *buf, int vm, int nic, int idx)

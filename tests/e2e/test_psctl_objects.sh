@@ -76,6 +76,12 @@ jq_is "given MAC" "j[1]['mac']" "52:54:00:12:34:56"
 expect_exit 0 "storage add" -- ps storage add web1 sda --image deb12 --bootable on
 expect_exit 0 "storage add cdrom" -- ps storage add web1 cd0 --image inst --cdrom --writable off
 expect_exit 0 "storage set" -- ps storage set web1 sda --bus virtio
+# inst is not shareable: one VM's controllers only.
+h=$(hash_of "$A")
+expect_exit 4 "storage add: unshareable image of another vm" -- ps storage add db1 cd1 --image inst
+expect_err "unshareable image" "image 'inst': controller 'cd1' of vm 'db1' cannot use it: image not shareable and already used by controller 'cd0' of vm 'web1'"
+if [ "$(hash_of "$A")" = "$h" ]; then pass "refused unshareable image: image unchanged"
+else fail "refused unshareable image changed the image"; fi
 expect_exit 0 "storage list" -- ps storage list web1
 out_has "storage list" "cdrom"
 expect_exit 0 "serial map" -- ps serial map web1 0 --concentrator 3 --hostname web1-con --mode privacy

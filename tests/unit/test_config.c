@@ -1681,6 +1681,60 @@ static void test_pxe_nic_names_a_nic(void **state)
 	assert_non_null(strstr(m.all, "vm 'v': pxe-nic 5: no such nic"));
 }
 
+/* An image that is not shareable backs one VM: a second VM's controller
+ * is refused (store unchanged byte for byte), so is turning shareable off
+ * while two VMs use it; a store written behind the edit layer's back is
+ * reported by the check. */
+static void test_image_not_shareable(void **state)
+{
+	struct fx *f = *state;
+	static uint8_t before[CAP];
+	struct msgs m = { 0 };
+	int img, a, b, ca, cb;
+
+	img = mk(f, root(f), PS_OBJ_IMAGE, "d");
+	a = mk(f, root(f), PS_OBJ_VM, "a");
+	ca = mk(f, a, PS_OBJ_CONTROLLER, "sda");
+	assert_int_equal(set(f, ca, PS_OBJ_CONTROLLER, "image", "d"), 0);
+	b = mk(f, root(f), PS_OBJ_VM, "b");
+	cb = mk(f, b, PS_OBJ_CONTROLLER, "sda");
+	a = find(f, root(f), PS_OBJ_VM, "a");
+	ca = find(f, a, PS_OBJ_CONTROLLER, "sda");
+	/* The same VM may use it twice. */
+	assert_int_equal(set(f, mk(f, a, PS_OBJ_CONTROLLER, "sdb"),
+			     PS_OBJ_CONTROLLER, "image", "d"), 0);
+	b = find(f, root(f), PS_OBJ_VM, "b");
+	cb = find(f, b, PS_OBJ_CONTROLLER, "sda");
+	memcpy(before, f->buf, CAP);
+	assert_int_equal(set(f, cb, PS_OBJ_CONTROLLER, "image", "d"),
+			 PS_ERR_DUPLICATE);
+	assert_string_equal(f->e.why, "image not shareable and already used");
+	assert_string_equal(f->e.holder, "controller 'sda' of vm 'a'");
+	assert_memory_equal(before, f->buf, CAP);
+	img = find(f, root(f), PS_OBJ_IMAGE, "d");
+	assert_int_equal(set(f, img, PS_OBJ_IMAGE, "shareable", "on"), 0);
+	assert_int_equal(set(f, cb, PS_OBJ_CONTROLLER, "image", "d"), 0);
+	assert_int_equal(ps_cfg_check(f->buf, CAP, collect, &m), 0);
+	memcpy(before, f->buf, CAP);
+	img = find(f, root(f), PS_OBJ_IMAGE, "d");
+	assert_int_equal(set(f, img, PS_OBJ_IMAGE, "shareable", "off"),
+			 PS_ERR_INUSE);
+	assert_memory_equal(before, f->buf, CAP);
+	/* Bypass the edit checks: clear the flag in the record. */
+	{
+		uint8_t z = 0;
+		int rec = psf_find_child(f->buf, img, PSF_IMAGE_CONFIG);
+
+		assert_int_equal(psf_wip_write(f->buf, rec, PSF_IMGC_FLAGS,
+					       &z, 1), 0);
+	}
+	check_store(f->buf);
+	assert_int_equal(ps_cfg_check(f->buf, CAP, collect, &m), 1);
+	assert_non_null(strstr(m.all, "image 'd': not shareable but used by "
+				      "both controller 'sda' of vm 'a' and "
+				      "controller 'sda' of vm 'b'"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1695,6 +1749,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_sub_objects, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_pxe_nic_names_a_nic,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_image_not_shareable,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pxe_nic_follows, setup,
 						teardown),
