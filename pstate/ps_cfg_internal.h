@@ -68,6 +68,16 @@ int ps__pxe_nic_bad(const void *buf, int vm, uint64_t idx);
  * VM in *vmp.  An image that is not shareable has at most one user VM. */
 int ps__image_user(const void *buf, const char *s, uint32_t n, int skip,
 		   int *vmp);
+/* A reservation's range: kind, [first, first + count). */
+struct ps__resv {
+	uint64_t kind, first, count;
+};
+void ps__resv_of(const void *buf, int el, struct ps__resv *r);
+/* Another reservation than self (after self when later) whose range of
+ * the same kind overlaps r, or -1.  Kind none, empty ranges and memory
+ * at base 0 (anywhere) overlap nothing. */
+int ps__resv_overlap(const void *buf, int self, const struct ps__resv *r,
+		     int later);
 /* 1 when the image at img may back controllers of several VMs. */
 int ps__image_shareable(const void *buf, int img);
 

@@ -296,6 +296,28 @@ static void chk_images(struct chk *k)
 	}
 }
 
+/* Reservations of one kind do not overlap: each pair once. */
+static void chk_resv(struct chk *k)
+{
+	const void *buf = k->buf;
+	int root = psf_root(buf), el, o;
+	struct ps__resv r;
+	char m[CHK_LINE];
+	struct sb s;
+
+	for (el = ps_obj_next(buf, root, PS_OBJ_RESERVATION, -1); el >= 0;
+	     el = ps_obj_next(buf, root, PS_OBJ_RESERVATION, el)) {
+		ps__resv_of(buf, el, &r);
+		o = ps__resv_overlap(buf, el, &r, 1);
+		if (o < 0)
+			continue;
+		begin(&s, m, buf, el, PS_OBJ_RESERVATION, -1);
+		ps__sb_str(&s, "range overlaps ");
+		ps__sb_who(&s, buf, o, PS_OBJ_RESERVATION, -1);
+		say(k, &s);
+	}
+}
+
 /* The VM's restart policy: images that exist, whole log entries. */
 static void chk_policy(struct chk *k, int vm)
 {
@@ -495,6 +517,7 @@ int ps_cfg_check(const void *buf, uint32_t len, ps_cfg_report_fn fn,
 	chk_set(&k, root, PS_OBJ_SERVER, -1);
 	chk_servers(&k);
 	chk_images(&k);
+	chk_resv(&k);
 	ps__each_id(buf, id_outer, &k);
 	chk_conc(&k);
 	return k.n;

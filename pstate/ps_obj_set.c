@@ -66,6 +66,28 @@ static int image_unshare(const void *buf, int img, struct ps_cfg_err *e)
 	return ps__fail(e, PS_ERR_INUSE, "still used by several vms, one");
 }
 
+/* A reservation's kind, first or count becoming u: its range must not
+ * overlap another of its kind. */
+static int resv_clash(const void *buf, int elem, const struct ps_field *f,
+		      uint64_t u, struct ps_cfg_err *e)
+{
+	struct ps__resv r;
+	int el;
+
+	ps__resv_of(buf, elem, &r);
+	if (f->off == PSF_RESC_KIND)
+		r.kind = u;
+	else if (f->off == PSF_RESC_FIRST)
+		r.first = u;
+	else if (f->off == PSF_RESC_COUNT)
+		r.count = u;
+	el = ps__resv_overlap(buf, elem, &r, 0);
+	if (el < 0)
+		return 0;
+	ps__holder_of(buf, el, PS_OBJ_RESERVATION, -1, e);
+	return ps__fail(e, PS_ERR_DUPLICATE, "range overlaps");
+}
+
 static struct asker asker_for(const void *buf, int elem, enum ps_obj k)
 {
 	struct asker a = { elem, elem, k, -1, -1 };
@@ -206,6 +228,11 @@ static int set_record(void *buf, size_t cap, int elem, enum ps_obj k,
 	if (k == PS_OBJ_VM && f->sig == PSF_VM_CONFIG &&
 	    f->off == PSF_VMC_PXE_NIC && ps__pxe_nic_bad(buf, elem, v->u))
 		return ps__fail(e, PS_ERR_BADVALUE, "no such nic");
+	if (k == PS_OBJ_RESERVATION && f->sig == PSF_RESERVATION_CONFIG) {
+		rc = resv_clash(buf, elem, f, v->u, e);
+		if (rc)
+			return rc;
+	}
 	if (f->arg == 2 && f->type == PS_FT_UINT &&
 	    (uint64_t)ps__port_of(buf, elem) != v->u &&
 	    ps__serial_at(buf, ps__vm_of(buf, elem), v->u) >= 0)

@@ -95,6 +95,11 @@ json_ok "serial list"
 jq_is "serial ports" "len(j)" 2
 expect_exit 0 "reserve create" -- ps reserve create r1 --kind memory --first 4GiB --count 2GiB --owner db1
 expect_exit 0 "reserve set" -- ps reserve set r1 --count 1GiB
+h=$(hash_of "$A")
+expect_exit 4 "reserve create: overlapping range" -- ps reserve create r2 --kind memory --first 4GiB --count 1MiB
+expect_err "overlapping reservation" "reservation 'r1'"
+if [ "$(hash_of "$A")" = "$h" ]; then pass "refused overlapping reservation: image unchanged"
+else fail "refused overlapping reservation changed the image"; fi
 expect_exit 0 "reserve list --json" -- ps reserve list --json
 jq_is "reserve owner" "j[0]['owner']" db1
 expect_exit 0 "vm list" -- ps vm list
