@@ -244,6 +244,20 @@ static void build_serial(xmlNodePtr s, const char *port, const char *type,
 	xmlSetProp(n, X("port"), X(port));
 }
 
+/* A socket's file name comes from the store: one path component, so
+ * that no store content names a file outside the run directory. */
+static int safe_component(const char *s)
+{
+	const char *p;
+
+	if (!*s || *s == '-' || !strcmp(s, ".") || !strcmp(s, ".."))
+		return 0;
+	for (p = s; *p; p++)
+		if (*p == '/' || (unsigned char)*p < 0x20 || *p == 0x7f)
+			return 0;
+	return 1;
+}
+
 static void apply_serials(xmlNodePtr devs, const struct hv_kv *m,
 			  const struct hv_kv *cur, const struct hv_mapcfg *c)
 {
@@ -282,6 +296,12 @@ static void apply_serials(xmlNodePtr devs, const struct hv_kv *m,
 			if (!strcmp(attr(child(n, "target"), "port", t,
 					 sizeof t), k + 7))
 				break;
+		if (!strcmp(v, "unix") && !safe_component(host ? host : k)) {
+			hv_log(HV_ERR, "vm '%s': serial port %s: host name "
+			       "'%s' is not a file name; port left as it is",
+			       vmname ? vmname : "", k + 7, host ? host : k);
+			continue;
+		}
 		if (!n)
 			n = xmlNewChild(devs, NULL, X("serial"), NULL);
 		build_serial(n, k + 7, v, host ? host : k, vmname ? vmname : "",

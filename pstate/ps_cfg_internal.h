@@ -61,6 +61,25 @@ int ps__fail_at(struct ps_cfg_err *e, int code, const char *field,
 		const char *why);
 /* The VM above an element under a VM (NIC, controller, serial port). */
 int ps__vm_of(const void *buf, int elem);
+/* 1 when pxe-nic value idx names no NIC of vm (0, the first NIC, is
+ * always allowed: it is also "none set"). */
+int ps__pxe_nic_bad(const void *buf, int vm, uint64_t idx);
+/* A controller of a VM other than skip whose image is (s, n), or -1; its
+ * VM in *vmp.  An image that is not shareable has at most one user VM. */
+int ps__image_user(const void *buf, const char *s, uint32_t n, int skip,
+		   int *vmp);
+/* A reservation's range: kind, [first, first + count). */
+struct ps__resv {
+	uint64_t kind, first, count;
+};
+void ps__resv_of(const void *buf, int el, struct ps__resv *r);
+/* Another reservation than self (after self when later) whose range of
+ * the same kind overlaps r, or -1.  Kind none, empty ranges and memory
+ * at base 0 (anywhere) overlap nothing. */
+int ps__resv_overlap(const void *buf, int self, const struct ps__resv *r,
+		     int later);
+/* 1 when the image at img may back controllers of several VMs. */
+int ps__image_shareable(const void *buf, int img);
 
 /* -------------------------------------------------------------- schema */
 /* ps_fields.c */

@@ -229,6 +229,95 @@ static void chk_ref(struct chk *k, int el, enum ps_obj kind, int vm,
 	chk_ref_at(k, el, kind, vm, el, sig, to, field);
 }
 
+/* A serial port's host name names its socket file: the host-name rule
+ * (which keeps it one safe path component) holds for stores written by
+ * anyone. */
+static void chk_host(struct chk *k, int el, int vm)
+{
+	const void *buf = k->buf;
+	const char *why = NULL, *p;
+	char m[CHK_LINE];
+	uint32_t len;
+	struct sb s;
+
+	p = ps__str_of(buf, el, PSF_HOSTNAME, &len);
+	if (!p || (len && !ps__check_host(p, len, &why)))
+		return;
+	begin(&s, m, buf, el, PS_OBJ_SERIAL, vm);
+	ps__sb_str(&s, "hostname '");
+	ps__sb_put(&s, p, len > 80 ? 80 : len);
+	ps__sb_str(&s, "': ");
+	ps__sb_str(&s, why ? why : "empty");
+	say(k, &s);
+}
+
+/* pxe-nic counts the VM's NICs: it names one of them. */
+static void chk_pxe_nic(struct chk *k, int vm)
+{
+	uint64_t idx = ps__rec_uint(k->buf, vm, PSF_VM_CONFIG, PSF_VMC_PXE_NIC,
+				    2);
+	char m[CHK_LINE];
+	struct sb s;
+
+	if (!ps__pxe_nic_bad(k->buf, vm, idx))
+		return;
+	begin(&s, m, k->buf, vm, PS_OBJ_VM, -1);
+	ps__sb_str(&s, "pxe-nic ");
+	ps__sb_u64(&s, idx);
+	ps__sb_str(&s, ": no such nic");
+	say(k, &s);
+}
+
+/* An image that is not shareable backs the controllers of one VM. */
+static void chk_images(struct chk *k)
+{
+	const void *buf = k->buf;
+	int root = psf_root(buf), img, a, b, va, vb;
+	const char *p;
+	uint32_t len;
+	char m[CHK_LINE];
+	struct sb s;
+
+	for (img = ps_obj_next(buf, root, PS_OBJ_IMAGE, -1); img >= 0;
+	     img = ps_obj_next(buf, root, PS_OBJ_IMAGE, img)) {
+		p = ps__str_of(buf, img, PSF_NAME, &len);
+		if (!p || ps__image_shareable(buf, img))
+			continue;
+		a = ps__image_user(buf, p, len, -1, &va);
+		b = a < 0 ? -1 : ps__image_user(buf, p, len, va, &vb);
+		if (b < 0)
+			continue;
+		begin(&s, m, buf, img, PS_OBJ_IMAGE, -1);
+		ps__sb_str(&s, "not shareable but used by both ");
+		ps__sb_who(&s, buf, a, PS_OBJ_CONTROLLER, va);
+		ps__sb_str(&s, " and ");
+		ps__sb_who(&s, buf, b, PS_OBJ_CONTROLLER, vb);
+		say(k, &s);
+	}
+}
+
+/* Reservations of one kind do not overlap: each pair once. */
+static void chk_resv(struct chk *k)
+{
+	const void *buf = k->buf;
+	int root = psf_root(buf), el, o;
+	struct ps__resv r;
+	char m[CHK_LINE];
+	struct sb s;
+
+	for (el = ps_obj_next(buf, root, PS_OBJ_RESERVATION, -1); el >= 0;
+	     el = ps_obj_next(buf, root, PS_OBJ_RESERVATION, el)) {
+		ps__resv_of(buf, el, &r);
+		o = ps__resv_overlap(buf, el, &r, 1);
+		if (o < 0)
+			continue;
+		begin(&s, m, buf, el, PS_OBJ_RESERVATION, -1);
+		ps__sb_str(&s, "range overlaps ");
+		ps__sb_who(&s, buf, o, PS_OBJ_RESERVATION, -1);
+		say(k, &s);
+	}
+}
+
 /* The VM's restart policy: images that exist, whole log entries. */
 static void chk_policy(struct chk *k, int vm)
 {
@@ -408,6 +497,7 @@ int ps_cfg_check(const void *buf, uint32_t len, ps_cfg_report_fn fn,
 		chk_ref(&k, vm, PS_OBJ_VM, -1, PSF_PROFILE_REF,
 			PS_OBJ_PROFILE, "profile");
 		chk_policy(&k, vm);
+		chk_pxe_nic(&k, vm);
 		for (el = ps_obj_next(buf, vm, PS_OBJ_NIC, -1); el >= 0;
 		     el = ps_obj_next(buf, vm, PS_OBJ_NIC, el))
 			chk_ref(&k, el, PS_OBJ_NIC, vm, PSF_NETWORK_REF,
@@ -416,6 +506,9 @@ int ps_cfg_check(const void *buf, uint32_t len, ps_cfg_report_fn fn,
 		     el = ps_obj_next(buf, vm, PS_OBJ_CONTROLLER, el))
 			chk_ref(&k, el, PS_OBJ_CONTROLLER, vm, PSF_IMAGE_REF,
 				PS_OBJ_IMAGE, "image");
+		for (el = ps_obj_next(buf, vm, PS_OBJ_SERIAL, -1); el >= 0;
+		     el = ps_obj_next(buf, vm, PS_OBJ_SERIAL, el))
+			chk_host(&k, el, vm);
 	}
 	for (el = ps_obj_next(buf, root, PS_OBJ_RESERVATION, -1); el >= 0;
 	     el = ps_obj_next(buf, root, PS_OBJ_RESERVATION, el))
@@ -423,6 +516,8 @@ int ps_cfg_check(const void *buf, uint32_t len, ps_cfg_report_fn fn,
 			"owner");
 	chk_set(&k, root, PS_OBJ_SERVER, -1);
 	chk_servers(&k);
+	chk_images(&k);
+	chk_resv(&k);
 	ps__each_id(buf, id_outer, &k);
 	chk_conc(&k);
 	return k.n;

@@ -235,6 +235,86 @@ int ps__referenced(const void *buf, enum ps_obj k, const char *s,
 }
 
 
+int ps__pxe_nic_bad(const void *buf, int vm, uint64_t idx)
+{
+	int el = ps_obj_next(buf, vm, PS_OBJ_NIC, -1);
+	uint64_t i;
+
+	if (!idx)
+		return 0;
+	for (i = 0; el >= 0 && i < idx; i++)
+		el = ps_obj_next(buf, vm, PS_OBJ_NIC, el);
+	return el < 0;
+}
+
+int ps__image_user(const void *buf, const char *s, uint32_t n, int skip,
+		   int *vmp)
+{
+	int root = psf_root(buf), vm, el;
+
+	for (vm = ps_obj_next(buf, root, PS_OBJ_VM, -1); vm >= 0;
+	     vm = ps_obj_next(buf, root, PS_OBJ_VM, vm)) {
+		if (vm == skip)
+			continue;
+		for (el = ps_obj_next(buf, vm, PS_OBJ_CONTROLLER, -1); el >= 0;
+		     el = ps_obj_next(buf, vm, PS_OBJ_CONTROLLER, el))
+			if (ps__str_is(buf, el, PSF_IMAGE_REF, s, n)) {
+				*vmp = vm;
+				return el;
+			}
+	}
+	return -1;
+}
+
+int ps__image_shareable(const void *buf, int img)
+{
+	return (ps__rec_uint(buf, img, PSF_IMAGE_CONFIG, PSF_IMGC_FLAGS, 1) &
+		PSF_IMGF_SHAREABLE) != 0;
+}
+
+void ps__resv_of(const void *buf, int el, struct ps__resv *r)
+{
+	r->kind = ps__rec_uint(buf, el, PSF_RESERVATION_CONFIG, PSF_RESC_KIND, 1);
+	r->first = ps__rec_uint(buf, el, PSF_RESERVATION_CONFIG,
+				PSF_RESC_FIRST, 8);
+	r->count = ps__rec_uint(buf, el, PSF_RESERVATION_CONFIG,
+				PSF_RESC_COUNT, 8);
+}
+
+static int resv_real(const struct ps__resv *r)
+{
+	return r->kind != PSF_RESERVE_NONE && r->count &&
+	       !(r->kind == PSF_RESERVE_MEMORY && !r->first);
+}
+
+/* first + count, saturated: a range may run to the end of the space. */
+static uint64_t resv_end(const struct ps__resv *r)
+{
+	return r->first + r->count < r->first ? UINT64_MAX
+					      : r->first + r->count;
+}
+
+int ps__resv_overlap(const void *buf, int self, const struct ps__resv *r,
+		     int later)
+{
+	int root = psf_root(buf), el;
+	struct ps__resv o;
+
+	if (!resv_real(r))
+		return -1;
+	for (el = ps_obj_next(buf, root, PS_OBJ_RESERVATION,
+			      later ? self : -1);
+	     el >= 0; el = ps_obj_next(buf, root, PS_OBJ_RESERVATION, el)) {
+		if (el == self)
+			continue;
+		ps__resv_of(buf, el, &o);
+		if (resv_real(&o) && o.kind == r->kind &&
+		    o.first < resv_end(r) && r->first < resv_end(&o))
+			return el;
+	}
+	return -1;
+}
+
 /* A NIC: pxe-nic counts NICs, so it follows its NIC when an earlier one
  * goes, and falls back to the first NIC when its own goes. */
 static int delete_nic(void *buf, int vm, int nic, int idx)

@@ -35,6 +35,59 @@ static int conc_clash(const void *buf, int self, uint16_t port,
 }
 
 
+/* A controller at ctrl taking the image named (s, n): an image that is
+ * not shareable backs the controllers of one VM only. */
+static int image_excl(const void *buf, int ctrl, const char *s, uint32_t n,
+		      struct ps_cfg_err *e)
+{
+	int img = ps_obj_find(buf, psf_root(buf), PS_OBJ_IMAGE, s, n), vm, el;
+
+	if (img < 0 || ps__image_shareable(buf, img))
+		return 0;
+	el = ps__image_user(buf, s, n, ps__vm_of(buf, ctrl), &vm);
+	if (el < 0)
+		return 0;
+	ps__holder_of(buf, el, PS_OBJ_CONTROLLER, vm, e);
+	return ps__fail(e, PS_ERR_DUPLICATE,
+			"image not shareable and already used");
+}
+
+/* Turning shareable off: the image may back one VM only by then. */
+static int image_unshare(const void *buf, int img, struct ps_cfg_err *e)
+{
+	uint32_t n;
+	const char *s = ps__str_of(buf, img, PSF_NAME, &n);
+	int vm, el = s ? ps__image_user(buf, s, n, -1, &vm) : -1;
+
+	if (el < 0 || ps__image_user(buf, s, n, vm, &vm) < 0)
+		return 0;
+	el = ps__image_user(buf, s, n, -1, &vm);
+	ps__holder_of(buf, el, PS_OBJ_CONTROLLER, vm, e);
+	return ps__fail(e, PS_ERR_INUSE, "still used by several vms, one");
+}
+
+/* A reservation's kind, first or count becoming u: its range must not
+ * overlap another of its kind. */
+static int resv_clash(const void *buf, int elem, const struct ps_field *f,
+		      uint64_t u, struct ps_cfg_err *e)
+{
+	struct ps__resv r;
+	int el;
+
+	ps__resv_of(buf, elem, &r);
+	if (f->off == PSF_RESC_KIND)
+		r.kind = u;
+	else if (f->off == PSF_RESC_FIRST)
+		r.first = u;
+	else if (f->off == PSF_RESC_COUNT)
+		r.count = u;
+	el = ps__resv_overlap(buf, elem, &r, 0);
+	if (el < 0)
+		return 0;
+	ps__holder_of(buf, el, PS_OBJ_RESERVATION, -1, e);
+	return ps__fail(e, PS_ERR_DUPLICATE, "range overlaps");
+}
+
 static struct asker asker_for(const void *buf, int elem, enum ps_obj k)
 {
 	struct asker a = { elem, elem, k, -1, -1 };
@@ -98,6 +151,11 @@ static int set_string(void *buf, size_t cap, int elem, enum ps_obj k,
 	    ps_obj_find(buf, psf_root(buf), (enum ps_obj)f->arg,
 			(const char *)v->b, v->len) < 0)
 		return ps__fail(e, PS_ERR_BADREF, "no such element");
+	if (k == PS_OBJ_CONTROLLER && f->sig == PSF_IMAGE_REF && v->len) {
+		rc = image_excl(buf, elem, (const char *)v->b, v->len, e);
+		if (rc)
+			return rc;
+	}
 	if (k == PS_OBJ_VM && f->sig == PSF_PROFILE_REF) {
 		rc = ps__ref_change_clash(buf, elem, v->b, v->len, e);
 		if (rc)
@@ -153,11 +211,25 @@ static int set_record(void *buf, size_t cap, int elem, enum ps_obj k,
 		uint8_t cur = (uint8_t)ps__rec_uint(buf, elem, f->sig, f->off, 1);
 		int on = (v->u != 0) != (f->max == 1);
 
+		if (k == PS_OBJ_IMAGE && f->arg == PSF_IMGF_SHAREABLE && !on) {
+			rc = image_unshare(buf, elem, e);
+			if (rc)
+				return rc;
+		}
+
 		cur = (uint8_t)(on ? cur | f->arg : cur & ~f->arg);
 		return ps__write_field(buf, cap, elem, k, f, &cur);
 	}
 	if (f->arg == 1 && f->type == PS_FT_UINT && v->u) {
 		rc = conc_clash(buf, elem, (uint16_t)v->u, e);
+		if (rc)
+			return rc;
+	}
+	if (k == PS_OBJ_VM && f->sig == PSF_VM_CONFIG &&
+	    f->off == PSF_VMC_PXE_NIC && ps__pxe_nic_bad(buf, elem, v->u))
+		return ps__fail(e, PS_ERR_BADVALUE, "no such nic");
+	if (k == PS_OBJ_RESERVATION && f->sig == PSF_RESERVATION_CONFIG) {
+		rc = resv_clash(buf, elem, f, v->u, e);
 		if (rc)
 			return rc;
 	}

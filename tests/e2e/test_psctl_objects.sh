@@ -76,6 +76,12 @@ jq_is "given MAC" "j[1]['mac']" "52:54:00:12:34:56"
 expect_exit 0 "storage add" -- ps storage add web1 sda --image deb12 --bootable on
 expect_exit 0 "storage add cdrom" -- ps storage add web1 cd0 --image inst --cdrom --writable off
 expect_exit 0 "storage set" -- ps storage set web1 sda --bus virtio
+# inst is not shareable: one VM's controllers only.
+h=$(hash_of "$A")
+expect_exit 4 "storage add: unshareable image of another vm" -- ps storage add db1 cd1 --image inst
+expect_err "unshareable image" "image 'inst': controller 'cd1' of vm 'db1' cannot use it: image not shareable and already used by controller 'cd0' of vm 'web1'"
+if [ "$(hash_of "$A")" = "$h" ]; then pass "refused unshareable image: image unchanged"
+else fail "refused unshareable image changed the image"; fi
 expect_exit 0 "storage list" -- ps storage list web1
 out_has "storage list" "cdrom"
 expect_exit 0 "serial map" -- ps serial map web1 0 --concentrator 3 --hostname web1-con --mode privacy
@@ -89,6 +95,11 @@ json_ok "serial list"
 jq_is "serial ports" "len(j)" 2
 expect_exit 0 "reserve create" -- ps reserve create r1 --kind memory --first 4GiB --count 2GiB --owner db1
 expect_exit 0 "reserve set" -- ps reserve set r1 --count 1GiB
+h=$(hash_of "$A")
+expect_exit 4 "reserve create: overlapping range" -- ps reserve create r2 --kind memory --first 4GiB --count 1MiB
+expect_err "overlapping reservation" "reservation 'r1'"
+if [ "$(hash_of "$A")" = "$h" ]; then pass "refused overlapping reservation: image unchanged"
+else fail "refused overlapping reservation changed the image"; fi
 expect_exit 0 "reserve list --json" -- ps reserve list --json
 jq_is "reserve owner" "j[0]['owner']" db1
 expect_exit 0 "vm list" -- ps vm list
@@ -278,6 +289,7 @@ done <<'EOF'
 3|cpus '-1': not a number|vm set web1 --cpus=-1
 3|power 'reboot': not one of the allowed words|vm set web1 --power reboot
 3|pxe 'maybe': not on|vm set web1 --pxe maybe
+3|pxe-nic '99': no such nic|vm set web1 --pxe-nic 99
 3|uuid 'nope': not a UUID|vm set web1 --uuid nope
 3|uuid '00000000-0000-0000-0000-000000000000': nil UUID|vm set web1 --uuid 00000000-0000-0000-0000-000000000000
 3|uuid '00112233-4455-6677-8899-aabbccddeexx': not a hex digit|vm set web1 --uuid 00112233-4455-6677-8899-aabbccddeexx
@@ -312,6 +324,8 @@ done <<'EOF'
 3|macs '02:00:00:00:00:01,': empty item|profile set gold --macs 02:00:00:00:00:01,
 3|state 'lost': not one of|profile set gold --state lost
 3|hostname 'a..b': empty label|serial map web1 2 --hostname a..b
+3|hostname '../../run/x': empty label|serial map web1 2 --hostname ../../run/x
+3|hostname 'run/x': characters other than|serial map web1 2 --hostname run/x
 4|name 'web1': already exists|vm create web1
 4|name 'eth0': already exists|nic add web1 eth0
 4|name 'gold': already exists|profile create gold
@@ -380,5 +394,28 @@ else fail "refused import changed the image"; fi
 expect_exit 4 "import refuses a binary store with a duplicate MAC" -- ps import "$WORK/dupmac.psf"
 if [ "$(hash_of "$A")" = "$h" ]; then pass "refused binary import: image unchanged"
 else fail "refused binary import changed the image"; fi
+
+# A serial host name becomes a socket file name: an import naming a path
+# is refused like an edit would be, the image unchanged.
+cat > "$WORK/hostpath.txt" <<'XEOF'
+psf 1.0 schema 1 flags 0x00000000;
+root {
+	vms {
+		vm {
+			name = "x";
+			serial-ports {
+				serial-port {
+					serial-config { port = 0; concentrator = 9; mode = observer; }
+					hostname = "../../run/x";
+				}
+			}
+		}
+	}
+}
+XEOF
+expect_exit 4 "import refuses a serial host name that is a path" -- ps import "$WORK/hostpath.txt"
+expect_err "import host path" "serial-port '0' of vm 'x': hostname '../../run/x': empty label"
+if [ "$(hash_of "$A")" = "$h" ]; then pass "refused host-path import: image unchanged"
+else fail "refused host-path import changed the image"; fi
 expect_exit 0 "check still clean" -- ps check
 out_has "check clean" "valid store"

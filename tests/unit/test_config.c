@@ -570,6 +570,7 @@ static void make_world(struct fx *f)
 	mk(f, root(f), PS_OBJ_SERVER, "s1");
 	vm = mk(f, root(f), PS_OBJ_VM, "web1");
 	mk(f, vm, PS_OBJ_NIC, "eth0");
+	mk(f, vm, PS_OBJ_NIC, "pxe0");  /* pxe-nic 1 names a NIC */
 	mk(f, vm, PS_OBJ_CONTROLLER, "disk0");
 	mk(f, vm, PS_OBJ_SERIAL, "0");
 }
@@ -1614,6 +1615,169 @@ static void test_check_serial(void **state)
 	(void)s1;
 }
 
+/* A serial host name names a socket file: a path is refused by the edit
+ * (store unchanged byte for byte) and reported by the whole-store check
+ * when written behind the edit layer's back. */
+static void test_check_serial_host(void **state)
+{
+	struct fx *f = *state;
+	static uint8_t before[CAP];
+	static const char *const bad[] = { "../../run/x", "a/b", "..", ".",
+					   "-x", "a\nb" };
+	struct msgs m = { 0 };
+	int a = mk(f, root(f), PS_OBJ_VM, "a"), s1, h;
+	uint32_t len;
+	size_t i;
+
+	s1 = mk(f, a, PS_OBJ_SERIAL, "0");
+	memcpy(before, f->buf, CAP);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(set(f, s1, PS_OBJ_SERIAL, "hostname", bad[i]),
+				 PS_ERR_BADVALUE);
+		assert_memory_equal(before, f->buf, CAP);
+	}
+	assert_int_equal(set(f, s1, PS_OBJ_SERIAL, "hostname", "aa.aa.run.x"),
+			 0);
+	assert_int_equal(ps_cfg_check(f->buf, CAP, collect, &m), 0);
+	/* Bypass the edit checks: same length, a path this time. */
+	h = psf_find_child(f->buf, s1, PSF_HOSTNAME);
+	assert_true(h >= 0);
+	assert_non_null(psf_payload(f->buf, h, &len));
+	assert_int_equal(len, 11);
+	assert_int_equal(psf_wip_write(f->buf, h, 0, "../../run/x", 11), 0);
+	check_store(f->buf);
+	assert_int_equal(ps_cfg_check(f->buf, CAP, collect, &m), 1);
+	assert_non_null(strstr(m.all, "serial-port '0' of vm 'a': hostname "
+				      "'../../run/x': "));
+}
+
+/* pxe-nic names a NIC of its VM: a number past the last one is refused
+ * (store unchanged byte for byte) and reported by the check when written
+ * behind the edit layer's back. */
+static void test_pxe_nic_names_a_nic(void **state)
+{
+	struct fx *f = *state;
+	static uint8_t before[CAP];
+	struct msgs m = { 0 };
+	int vm = mk(f, root(f), PS_OBJ_VM, "v"), rec;
+	uint8_t le[2] = { 5, 0 };
+
+	assert_int_equal(set(f, vm, PS_OBJ_VM, "pxe-nic", "0"), 0);
+	mk(f, vm, PS_OBJ_NIC, "a");
+	mk(f, vm, PS_OBJ_NIC, "b");
+	vm = find(f, root(f), PS_OBJ_VM, "v");
+	memcpy(before, f->buf, CAP);
+	assert_int_equal(set(f, vm, PS_OBJ_VM, "pxe-nic", "2"),
+			 PS_ERR_BADVALUE);
+	assert_string_equal(f->e.why, "no such nic");
+	assert_memory_equal(before, f->buf, CAP);
+	assert_int_equal(set(f, vm, PS_OBJ_VM, "pxe-nic", "1"), 0);
+	assert_int_equal(ps_cfg_check(f->buf, CAP, collect, &m), 0);
+	rec = psf_find_child(f->buf, vm, PSF_VM_CONFIG);
+	assert_int_equal(psf_wip_write(f->buf, rec, PSF_VMC_PXE_NIC, le, 2),
+			 0);
+	check_store(f->buf);
+	assert_int_equal(ps_cfg_check(f->buf, CAP, collect, &m), 1);
+	assert_non_null(strstr(m.all, "vm 'v': pxe-nic 5: no such nic"));
+}
+
+/* An image that is not shareable backs one VM: a second VM's controller
+ * is refused (store unchanged byte for byte), so is turning shareable off
+ * while two VMs use it; a store written behind the edit layer's back is
+ * reported by the check. */
+static void test_image_not_shareable(void **state)
+{
+	struct fx *f = *state;
+	static uint8_t before[CAP];
+	struct msgs m = { 0 };
+	int img, a, b, ca, cb;
+
+	img = mk(f, root(f), PS_OBJ_IMAGE, "d");
+	a = mk(f, root(f), PS_OBJ_VM, "a");
+	ca = mk(f, a, PS_OBJ_CONTROLLER, "sda");
+	assert_int_equal(set(f, ca, PS_OBJ_CONTROLLER, "image", "d"), 0);
+	b = mk(f, root(f), PS_OBJ_VM, "b");
+	cb = mk(f, b, PS_OBJ_CONTROLLER, "sda");
+	a = find(f, root(f), PS_OBJ_VM, "a");
+	ca = find(f, a, PS_OBJ_CONTROLLER, "sda");
+	/* The same VM may use it twice. */
+	assert_int_equal(set(f, mk(f, a, PS_OBJ_CONTROLLER, "sdb"),
+			     PS_OBJ_CONTROLLER, "image", "d"), 0);
+	b = find(f, root(f), PS_OBJ_VM, "b");
+	cb = find(f, b, PS_OBJ_CONTROLLER, "sda");
+	memcpy(before, f->buf, CAP);
+	assert_int_equal(set(f, cb, PS_OBJ_CONTROLLER, "image", "d"),
+			 PS_ERR_DUPLICATE);
+	assert_string_equal(f->e.why, "image not shareable and already used");
+	assert_string_equal(f->e.holder, "controller 'sda' of vm 'a'");
+	assert_memory_equal(before, f->buf, CAP);
+	img = find(f, root(f), PS_OBJ_IMAGE, "d");
+	assert_int_equal(set(f, img, PS_OBJ_IMAGE, "shareable", "on"), 0);
+	assert_int_equal(set(f, cb, PS_OBJ_CONTROLLER, "image", "d"), 0);
+	assert_int_equal(ps_cfg_check(f->buf, CAP, collect, &m), 0);
+	memcpy(before, f->buf, CAP);
+	img = find(f, root(f), PS_OBJ_IMAGE, "d");
+	assert_int_equal(set(f, img, PS_OBJ_IMAGE, "shareable", "off"),
+			 PS_ERR_INUSE);
+	assert_memory_equal(before, f->buf, CAP);
+	/* Bypass the edit checks: clear the flag in the record. */
+	{
+		uint8_t z = 0;
+		int rec = psf_find_child(f->buf, img, PSF_IMAGE_CONFIG);
+
+		assert_int_equal(psf_wip_write(f->buf, rec, PSF_IMGC_FLAGS,
+					       &z, 1), 0);
+	}
+	check_store(f->buf);
+	assert_int_equal(ps_cfg_check(f->buf, CAP, collect, &m), 1);
+	assert_non_null(strstr(m.all, "image 'd': not shareable but used by "
+				      "both controller 'sda' of vm 'a' and "
+				      "controller 'sda' of vm 'b'"));
+}
+
+/* Reservations of one kind do not overlap: refused by the edit (store
+ * unchanged byte for byte), reported by the check when written behind
+ * the edit layer's back; other kinds and adjacent ranges are fine. */
+static void test_reservations_overlap(void **state)
+{
+	struct fx *f = *state;
+	static uint8_t before[CAP];
+	struct msgs m = { 0 };
+	int a = mk(f, root(f), PS_OBJ_RESERVATION, "a"), b;
+
+	assert_int_equal(set(f, a, PS_OBJ_RESERVATION, "kind", "cpu"), 0);
+	assert_int_equal(set(f, a, PS_OBJ_RESERVATION, "first", "4"), 0);
+	assert_int_equal(set(f, a, PS_OBJ_RESERVATION, "count", "4"), 0);
+	b = mk(f, root(f), PS_OBJ_RESERVATION, "b");
+	assert_int_equal(set(f, b, PS_OBJ_RESERVATION, "first", "6"), 0);
+	assert_int_equal(set(f, b, PS_OBJ_RESERVATION, "count", "4"), 0);
+	assert_int_equal(set(f, b, PS_OBJ_RESERVATION, "kind", "ioport"), 0);
+	memcpy(before, f->buf, CAP);
+	assert_int_equal(set(f, b, PS_OBJ_RESERVATION, "kind", "cpu"),
+			 PS_ERR_DUPLICATE);
+	assert_string_equal(f->e.why, "range overlaps");
+	assert_string_equal(f->e.holder, "reservation 'a'");
+	assert_memory_equal(before, f->buf, CAP);
+	assert_int_equal(set(f, b, PS_OBJ_RESERVATION, "first", "8"), 0);
+	assert_int_equal(set(f, b, PS_OBJ_RESERVATION, "kind", "cpu"), 0);
+	memcpy(before, f->buf, CAP);
+	assert_int_equal(set(f, b, PS_OBJ_RESERVATION, "first", "7"),
+			 PS_ERR_DUPLICATE);
+	assert_memory_equal(before, f->buf, CAP);
+	assert_int_equal(ps_cfg_check(f->buf, CAP, collect, &m), 0);
+	{
+		uint8_t le[8] = { 5 };
+		int rec = psf_find_child(f->buf, b, PSF_RESERVATION_CONFIG);
+
+		assert_int_equal(psf_wip_write(f->buf, rec, PSF_RESC_FIRST,
+					       le, 8), 0);
+	}
+	check_store(f->buf);
+	assert_int_equal(ps_cfg_check(f->buf, CAP, collect, &m), 1);
+	assert_non_null(strstr(m.all, "reservation 'a': range overlaps "
+				      "reservation 'b'"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1627,6 +1791,12 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_sub_objects, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_pxe_nic_names_a_nic,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_image_not_shareable,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reservations_overlap,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pxe_nic_follows, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_fields, setup, teardown),
@@ -1651,6 +1821,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_servers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_check_servers, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_check_serial_host, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_check_serial, setup,
 						teardown),

@@ -408,12 +408,51 @@ const char *__lsan_default_suppressions(void)
 	return "leak:libglib-2.0.so\n";
 }
 
+/* A serial host name that is not one file name (a store written by
+ * anyone) never becomes a socket path: the port is left alone. */
+static void test_serial_host_not_a_path(void **state)
+{
+	static uint8_t buf[512];
+	struct hv_mapcfg c = { "/run/hvagent/serial", "/var/log/hv", "kvm",
+			       "x86_64", 1024 };
+	static const char xml[] = "<domain type='kvm'><name>vm1</name>"
+				  "<devices/></domain>";
+	struct psf_builder b;
+	struct hv_kv m;
+	xmlDocPtr doc = xmlReadMemory(xml, (int)sizeof(xml) - 1, NULL, NULL,
+				      0);
+	const char *why;
+	xmlChar *out;
+	int n;
+
+	(void)state;
+	assert_true(psf_build_begin(&b, buf, sizeof(buf), PSF_ROOT,
+				    PSF_SCHEMA_VERSION, 0) >= 0);
+	assert_true(psf_build_finish(&b) > 0);
+	assert_non_null(doc);
+	hv_kv_init(&m);
+	assert_int_equal(hv_kv_set(&m, "name", "vm1"), 0);
+	assert_int_equal(hv_kv_set(&m, "serial.0", "unix"), 0);
+	assert_int_equal(hv_kv_set(&m, "serial.0.host", "../../run/x"), 0);
+	assert_int_equal(hv_kv_set(&m, "serial.1", "unix"), 0);
+	assert_int_equal(hv_kv_set(&m, "serial.1.host", "con1"), 0);
+	assert_int_equal(hv_dom_apply(doc, &m, VM_UUID, buf, &c, &why), 0);
+	xmlDocDumpMemory(doc, &out, &n);
+	assert_non_null(out);
+	assert_null(strstr((char *)out, "run/x"));
+	assert_non_null(strstr((char *)out, "/run/hvagent/serial/con1.sock"));
+	xmlFree(out);
+	xmlFreeDoc(doc);
+	hv_kv_free(&m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_kv_text_roundtrip),
 		cmocka_unit_test(test_unknown_store_elements_in_agent_state),
 		cmocka_unit_test(test_config_errors_name_the_line),
+		cmocka_unit_test(test_serial_host_not_a_path),
 	};
 	const struct CMUnitTest driver[] = {
 		cmocka_unit_test(test_boot_pass_defines_and_starts),
