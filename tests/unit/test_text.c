@@ -392,7 +392,12 @@ static void test_doc_example(void **state)
 	assert_non_null(n);
 	assert_int_equal(n->len, 3);
 	assert_memory_equal(n->data, "\x01\x02\x03", 3);
-	n = psf_node_find(vm, PSF_FC_BOOT, NULL);
+	/* fc-boot belongs to a profile (schema.md), as the example has it. */
+	assert_null(psf_node_find(vm, PSF_FC_BOOT, NULL));
+	n = psf_node_find(psf_node_find_named(psf_node_find(t->root,
+							    PSF_PROFILES, NULL),
+					      PSF_PROFILE, "db", 2),
+			  PSF_FC_BOOT, NULL);
 	assert_non_null(n);
 	assert_memory_equal(n->data, "\x50\x06\x01\x60\x3b\xa0\x11\x22"
 				     "\x00\x01\x00\x00\x00\x00\x00\x00", 16);
