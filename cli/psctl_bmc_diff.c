@@ -66,19 +66,14 @@ static int is_named_set(const void *buf, int set)
 static int add_change(struct changes *cs, uint8_t op, uint32_t set,
 		      const void *buf, int off)
 {
-	struct change *ch;
+	struct change *ch, *nv;
 	uint32_t nl = 0;
 	const char *nm = name_of(buf, off, &nl);
 
-	if (cs->n == cs->cap) {
-		size_t cap = cs->cap ? cs->cap * 2 : 8;
-		struct change *nv = realloc(cs->v, cap * sizeof *nv);
-
-		if (!nv)
-			return -1;
-		cs->v = nv;
-		cs->cap = cap;
-	}
+	nv = psctl_grow(cs->v, &cs->cap, cs->n, sizeof *cs->v, 8);
+	if (!nv)
+		return -1;
+	cs->v = nv;
 	ch = &cs->v[cs->n++];
 	memset(ch, 0, sizeof *ch);
 	ch->op = op;

@@ -28,6 +28,7 @@
 
 #include "psctl.h"
 #include "psctl_bmc_int.h"
+#include "psctl_util.h"
 
 void psctl_bmc_say(char *err, size_t n, const struct psctl_bmc *b,
 		   const char *fmt, ...)
@@ -318,17 +319,13 @@ int psctl_batch_add(struct batch *bt, uint8_t cmd, const uint8_t *data,
 		    size_t len, unsigned want)
 {
 	char line[200];
+	struct req *nr;
 	size_t k, i;
 
-	if (bt->n == bt->cap) {
-		size_t cap = bt->cap ? bt->cap * 2 : 16;
-		struct req *nr = realloc(bt->req, cap * sizeof *nr);
-
-		if (!nr)
-			return -1;
-		bt->req = nr;
-		bt->cap = cap;
-	}
+	nr = psctl_grow(bt->req, &bt->cap, bt->n, sizeof *bt->req, 16);
+	if (!nr)
+		return -1;
+	bt->req = nr;
 	bt->req[bt->n].cmd = cmd;
 	bt->req[bt->n].want = (uint16_t)want;
 	bt->n++;

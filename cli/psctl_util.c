@@ -55,3 +55,16 @@ int psctl_abs_path(const char *path, char *out, size_t cap)
 		n = snprintf(out, cap, "%s", path);
 	return n < 0 || (size_t)n >= cap ? -1 : 0;
 }
+
+void *psctl_grow(void *v, size_t *cap, size_t n, size_t size, size_t first)
+{
+	size_t c = *cap ? *cap * 2 : first;
+	void *nv;
+
+	if (n < *cap)
+		return v;
+	nv = realloc(v, c * size);
+	if (nv)
+		*cap = c;
+	return nv;
+}

@@ -38,4 +38,10 @@ uint32_t psctl_elem_len(const void *buf, int off);
 extern const enum ps_obj psctl_vm_parts[PSCTL_VM_PARTS];
 extern const char *const psctl_vm_part_names[PSCTL_VM_PARTS];
 
+/* Room for one more item in a growing array v of *cap items of size
+ * bytes, n of them used: doubled (first: the first capacity) when full.
+ * Returns the array (v or its new place), or NULL when out of memory
+ * (v and *cap untouched). */
+void *psctl_grow(void *v, size_t *cap, size_t n, size_t size, size_t first);
+
 #endif /* PSCTL_UTIL_H */
