@@ -446,6 +446,25 @@ static void info_counts(struct info_row *r, int *np, const uint8_t *buf)
 	*np = n;
 }
 
+/* The superblock copy the store was opened without (ps_disk's
+ * sb_damaged), one phrase for `info` and `check`; 0 when both are intact. */
+static int sb_damage(const struct ps_disk *d, char *buf, size_t len)
+{
+	int primary = d->sb_damaged == PS_SB_PRIMARY;
+
+	if (d->sb_damaged == PS_SB_NONE) {
+		snprintf(buf, len, "primary and backup valid");
+		return 0;
+	}
+	snprintf(buf, len, "%s superblock damaged (sector %llu, byte %llu of "
+		 "the partition); the %s is used and there is no spare copy",
+		 primary ? "primary" : "backup",
+		 (unsigned long long)d->sb_damaged_lba,
+		 (unsigned long long)(d->sb_damaged_lba * d->sector_size),
+		 primary ? "backup" : "primary");
+	return 1;
+}
+
 int psctl_cmd_info(struct psctl_ctx *c, int argc, char **argv)
 {
 	static struct info_row r[24];
@@ -455,7 +474,7 @@ int psctl_cmd_info(struct psctl_ctx *c, int argc, char **argv)
 	uint32_t len, cap;
 	int n = 0, rc;
 	unsigned i, vid;
-	char hex[40];
+	char hex[40], sb[200];
 
 	(void)argv;
 	if (argc > 1)
@@ -491,6 +510,8 @@ int psctl_cmd_info(struct psctl_ctx *c, int argc, char **argv)
 	ROW("sector-size", 1, "%u", d->sector_size);
 	ROW("sectors", 1, "%llu", (unsigned long long)d->sectors);
 	ROW("volume-id", 0, "%s", hex);
+	sb_damage(d, sb, sizeof sb);
+	ROW("superblocks", 0, "%s", sb);
 	ROW("last-writer", 0, "%s", owner_name(s->owner));
 	ROW("last-commit", 1, "%llu", (unsigned long long)s->timestamp);
 	/* The lock an edit would take: the store's, whatever path named
@@ -510,6 +531,7 @@ int psctl_cmd_check(struct psctl_ctx *c, int argc, char **argv)
 	const uint8_t *buf;
 	uint32_t len, bad = 0, i, damaged = 0;
 	int rc, problems = 0;
+	char sb[200];
 
 	if (argc > 1)
 		return psctl_error(c, "check", NULL, argv[1], PSCTL_EXIT_USAGE,
@@ -541,11 +563,16 @@ int psctl_cmd_check(struct psctl_ctx *c, int argc, char **argv)
 		else
 			fprintf(c->out, "slot %u: free\n", i);
 	}
+	if (!psctl_g.bmc_store && sb_damage(d, sb, sizeof sb))
+		rc = psctl_error(c, "check", NULL, NULL, PSCTL_EXIT_DAMAGED,
+				 "%s", sb);
 	if (damaged)
 		return psctl_error(c, "check", NULL, NULL, PSCTL_EXIT_DAMAGED,
 				   "slot %u holds a newer generation, damaged:"
 				   " readers use generation %llu", damaged - 1,
 				   psctl_store_generation(c));
+	if (rc)
+		return rc;
 	if (psctl_check_config) {
 		problems = psctl_check_config(c, buf, len, c->out);
 		if (problems < 0)

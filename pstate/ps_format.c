@@ -65,7 +65,8 @@ static int sb_decode(struct ps_disk *d, const uint8_t *sb)
 /*
  * Primary in sector 0, backup in the partition's last sector.  One damaged
  * copy is tolerated (and left alone: superblocks are written only by
- * ps_format); two valid copies must agree byte for byte.  The superblock
+ * ps_format) and recorded in d->sb_damaged for `check`; two valid copies
+ * must agree byte for byte.  The superblock
  * is at most PS_SB_SIZE bytes, so comparing with the backup needs no second
  * buffer: the primary's CRC stands in for its bytes.
  */
@@ -74,6 +75,8 @@ int ps__load_geometry(struct ps_disk *d, uint8_t *sbuf)
 	uint32_t pcrc;
 	int rc, prc;
 
+	d->sb_damaged = PS_SB_NONE;
+	d->sb_damaged_lba = 0;
 	rc = ps_media_read(d->media, 0, 1, sbuf);
 	if (rc)
 		return rc;
@@ -84,8 +87,12 @@ int ps__load_geometry(struct ps_disk *d, uint8_t *sbuf)
 		if (rc)
 			return rc;
 		if (!ps__magic_is(sbuf, SB_MAGIC) ||
-		    psf_crc32c(0, sbuf, SB_CRC) != psf_le32(sbuf + SB_CRC))
-			return PS_OK; /* backup damaged: primary stands */
+		    psf_crc32c(0, sbuf, SB_CRC) != psf_le32(sbuf + SB_CRC)) {
+			/* Backup damaged: the primary stands, alone. */
+			d->sb_damaged = PS_SB_BACKUP;
+			d->sb_damaged_lba = d->sectors - 1;
+			return PS_OK;
+		}
 		if (psf_le32(sbuf + SB_CRC) != pcrc)
 			return PS_ERR_SUPERBLOCK; /* two valid copies disagree */
 		return PS_OK;
@@ -96,6 +103,8 @@ int ps__load_geometry(struct ps_disk *d, uint8_t *sbuf)
 	rc = sb_decode(d, sbuf);
 	if (rc == PS_OK && d->sectors != d->media->sectors)
 		rc = PS_ERR_SUPERBLOCK; /* a backup must sit in its last sector */
+	if (rc == PS_OK)
+		d->sb_damaged = PS_SB_PRIMARY; /* sb_damaged_lba: 0 */
 	if (rc == PS_ERR_NOSTORE && prc == PS_ERR_SUPERBLOCK)
 		rc = PS_ERR_SUPERBLOCK;
 	return rc;
@@ -279,6 +288,8 @@ int ps_format(struct ps_disk *d, struct ps_media *m,
 	/* Read back what readers will see, as a commit does: the geometry
 	 * (re-read into d, where it must come out the same) and slot 0. */
 	rc = ps__load_geometry(d, (uint8_t *)sector_buf);
+	if (!rc && d->sb_damaged)
+		rc = PS_ERR_IO; /* a copy just written reads back damaged */
 	if (!rc)
 		rc = ps__slot_verify(d, 0, (uint8_t *)sector_buf);
 	if (rc)

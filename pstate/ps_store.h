@@ -56,6 +56,29 @@ struct ps_slot {
 };
 
 /*
+ * Superblock copies (docs/store.md section 2): the primary in sector 0,
+ * the backup in the partition's last sector.  A reader opens the store
+ * with one of them damaged (no magic, a bad CRC, or a geometry that does
+ * not fit the media) and records which in struct ps_disk:
+ *
+ * @sb_damaged:     PS_SB_PRIMARY (sector 0 damaged, the backup is used),
+ *                  PS_SB_BACKUP (the backup is damaged, the primary is
+ *                  used) or PS_SB_NONE;
+ * @sb_damaged_lba: the damaged copy's sector (0, or sectors - 1 of the
+ *                  geometry in use); its byte offset in the partition is
+ *                  sb_damaged_lba * sector_size.
+ *
+ * Nothing repairs the copy (superblocks are written only by ps_format):
+ * the store then has no spare, which `psctl check` reports (exit 6).
+ * ps_format fails (PS_ERR_IO) when a copy it wrote reads back damaged.
+ */
+enum ps_sb_copy {
+	PS_SB_NONE = 0,
+	PS_SB_PRIMARY,
+	PS_SB_BACKUP,
+};
+
+/*
  * What a reader knows about one media: geometry from the superblock, every
  * slot's header, and the base of the next commit (the newest valid slot
  * when it was read).  Caller-owned, no pointers to free.
@@ -66,6 +89,11 @@ struct ps_disk {
 	uint64_t sectors;        /* partition sectors per the superblock */
 	uint32_t slot_count;
 	uint8_t volume_id[16];
+	/* Which superblock copy ps_read found damaged and went without
+	 * (enum ps_sb_copy; PS_SB_NONE when both are intact) and that
+	 * copy's sector: see "Superblock copies" below. */
+	uint32_t sb_damaged;
+	uint64_t sb_damaged_lba;
 	struct ps_slot slot[PS_MAX_SLOTS];
 	int base;                /* slot index of the newest valid slot, -1 */
 	uint64_t generation;     /* its generation (0: none) */
@@ -91,7 +119,8 @@ struct ps_format_opts {
  * (PS_ERR_NOSTORE) or the new store, never the old one half-erased and
  * readable.  Then the media is read back as a reader would see it: the
  * geometry (ps_read's errors) and slot 0 (PS_ERR_CONFLICT when its header,
- * PS_ERR_IO when its body is not what was written).  On success d
+ * PS_ERR_IO when its body is not what was written, or a superblock copy
+ * reads back damaged).  On success d
  * describes the new media, ready for ps_commit (the initial store is
  * generation 1 in slot 0).
  */
@@ -118,7 +147,8 @@ uint32_t ps_slot_capacity(const struct ps_disk *d);
  * PS_ERR_NOSTORE, PS_ERR_SUPERBLOCK, PS_ERR_GEOMETRY, PS_ERR_NOSLOT,
  * PS_ERR_NOSPACE (cap too small), PS_ERR_IO, PS_ERR_CONFLICT (commits
  * kept racing the read).  On success d describes the
- * media and d->base / d->generation the store in buf (length d->length).
+ * media and d->base / d->generation the store in buf (length d->length),
+ * and d->sb_damaged a superblock copy it went without.
  */
 int ps_read(struct ps_disk *d, struct ps_media *m, void *buf, size_t cap);
 

@@ -404,6 +404,29 @@ expect_err "damage named" "superblock"
 expect_exit 6 "import onto damaged media" -- "$PSCTL" -i "$WORK/d.img" import "$SAMPLE"
 same_hash "damaged media" "$WORK/d.img" "$hd"
 
+# One damaged superblock copy: the store opens from the other, and check
+# names the damaged copy and its offset (exit 6); info shows it too.
+expect_exit 0 "check with both superblocks intact" -- "$PSCTL" -i "$A" check
+out_has "intact: verdict" "valid store"
+expect_exit 0 "info with both superblocks intact" -- "$PSCTL" -i "$A" info
+out_has "info: superblocks intact" "primary and backup valid"
+cp "$A" "$WORK/sb1.img"
+dd if=/dev/zero of="$WORK/sb1.img" bs=512 seek=$((62914560 / 512 + 8191)) count=1 \
+    conv=notrunc 2>/dev/null
+hs=$(hash_of "$WORK/sb1.img")
+expect_exit 6 "check: damaged backup superblock" -- "$PSCTL" -i "$WORK/sb1.img" check
+expect_err "backup named with its offset" \
+    "backup superblock damaged (sector 8191, byte 4193792 of the partition)"
+expect_exit 0 "info: damaged backup" -- "$PSCTL" -i "$WORK/sb1.img" info
+out_has "info: damaged backup" "superblocks    backup superblock damaged"
+same_hash "damaged backup left alone" "$WORK/sb1.img" "$hs"
+cp "$A" "$WORK/sb0.img"
+printf 'X' | dd of="$WORK/sb0.img" bs=1 seek=$((62914560 + 20)) conv=notrunc 2>/dev/null
+expect_exit 6 "check: damaged primary superblock" -- "$PSCTL" -i "$WORK/sb0.img" check
+expect_err "primary named with its offset" \
+    "primary superblock damaged (sector 0, byte 0 of the partition)"
+expect_exit 0 "dump still works from the backup" -- "$PSCTL" -i "$WORK/sb0.img" dump
+
 # ---- the default image and scan
 expect_exit 7 "no key, no default image" -- \
     env PSTATE_IMAGE="$WORK/def.img" "$PSCTL" info

@@ -357,12 +357,28 @@ static void test_superblocks(void **state)
 
 	memcpy(img, f->mem, NSEC * SS);
 	assert_memory_equal(f->mem, last, SS);
-	/* One copy damaged: the other serves, and is not rewritten. */
+	/* Both intact: no damage recorded. */
+	assert_int_equal(ps_read(&d, &f->m, buf, sizeof(buf)), PS_OK);
+	assert_int_equal(d.sb_damaged, PS_SB_NONE);
+	/* One copy damaged: the other serves, is not rewritten, and the
+	 * damaged one is named (for check). */
 	f->mem[100] ^= 1;
 	assert_int_equal(ps_read(&d, &f->m, buf, sizeof(buf)), PS_OK);
+	assert_int_equal(d.sb_damaged, PS_SB_PRIMARY);
+	assert_int_equal(d.sb_damaged_lba, 0);
 	memcpy(f->mem, img, NSEC * SS);
 	last[508] ^= 1;
 	assert_int_equal(ps_read(&d, &f->m, buf, sizeof(buf)), PS_OK);
+	assert_int_equal(d.sb_damaged, PS_SB_BACKUP);
+	assert_int_equal(d.sb_damaged_lba, NSEC - 1);
+	/* A zeroed primary (no magic) is damaged too when the backup
+	 * serves. */
+	memcpy(f->mem, img, NSEC * SS);
+	memset(f->mem, 0, SS);
+	assert_int_equal(ps_read(&d, &f->m, buf, sizeof(buf)), PS_OK);
+	assert_int_equal(d.sb_damaged, PS_SB_PRIMARY);
+	memcpy(f->mem, img, NSEC * SS);
+	last[508] ^= 1;
 	/* Both damaged. */
 	f->mem[508] ^= 1;
 	assert_int_equal(ps_read(&d, &f->m, buf, sizeof(buf)),
