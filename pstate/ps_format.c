@@ -62,6 +62,19 @@ static int sb_decode(struct ps_disk *d, const uint8_t *sb)
 	return PS_OK;
 }
 
+uint32_t ps_sb_sector_size(const void *sb)
+{
+	const uint8_t *p = sb;
+	uint32_t ss;
+
+	if (!p || !ps__magic_is(p, SB_MAGIC) ||
+	    psf_crc32c(0, p, SB_CRC) != psf_le32(p + SB_CRC))
+		return 0;
+	ss = psf_le32(p + SB_SECTOR_SIZE);
+	return ss >= PS_SECTOR_SIZE && ss <= PS_SECTOR_SIZE_MAX &&
+	       (ss & (ss - 1)) == 0 ? ss : 0;
+}
+
 /*
  * Primary in sector 0, backup in the partition's last sector.  One damaged
  * copy is tolerated (and left alone: superblocks are written only by

@@ -16,7 +16,9 @@ int ps_check_partition(void *ctx, const char *dev, uint64_t offset,
 	int rc;
 
 	(void)ctx;
-	rc = ps_media_open_image(&m, dev, offset, length, 512, PS_MEDIA_RDONLY);
+	rc = ps_media_open_image(&m, dev, offset, length,
+				 ps_part_sector_size(dev, offset, length),
+				 PS_MEDIA_RDONLY);
 	if (rc) {
 		snprintf(reason, reason_len, "cannot open the partition: %s",
 			 ps_strerror(rc));

@@ -10,11 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
-#include <linux/fs.h>
 
 #include "pstate.h"
 
@@ -82,36 +80,19 @@ static uint64_t node_start(const struct stat *st)
 	return start > 0 ? (uint64_t)start * 512u : 0;
 }
 
-/* The logical sector size of a block device; PS_SECTOR_SIZE when the
- * kernel does not say (umockdev's fake nodes) or says something unusable. */
-static uint32_t dev_sector_size(const char *path)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC), ss = 0;
-
-	if (fd < 0)
-		return PS_SECTOR_SIZE;
-	if (ioctl(fd, BLKSSZGET, &ss) || ss < (int)PS_SECTOR_SIZE ||
-	    ss > (int)PS_SECTOR_SIZE_MAX)
-		ss = (int)PS_SECTOR_SIZE;
-	close(fd);
-	return (uint32_t)ss;
-}
-
 /* The media by the rule: block devices through their own node (the
- * partition's when the kernel has one), files through the image backend. */
+ * partition's when the kernel has one); a window on a whole device, and
+ * files, through the image backend at the sector size ps_part_sector_size
+ * gives (the device's; a file's from its superblock, else 512). */
 static int open_media(struct ps_opened *o, unsigned mflags)
 {
 	if (o->blockdev && (o->whole || strcmp(o->node, o->path)))
 		return ps_media_open_blockdev(&o->media, o->node, mflags);
-	if (o->blockdev)
-		return ps_media_open_image(&o->media, o->path, o->part.offset,
-					   o->part.length,
-					   dev_sector_size(o->path), mflags);
-	if (o->whole)
-		return ps_media_open_image(&o->media, o->path, 0, 0,
-					   PS_SECTOR_SIZE, mflags);
 	return ps_media_open_image(&o->media, o->path, o->part.offset,
-				   o->part.length, PS_SECTOR_SIZE, mflags);
+				   o->part.length,
+				   ps_part_sector_size(o->path, o->part.offset,
+						       o->part.length),
+				   mflags);
 }
 
 /* Read-write or read-only as the flags ask; with PS_OPEN_RO_RETRY, a

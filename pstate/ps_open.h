@@ -34,8 +34,10 @@ extern "C" {
  *       a partition node           as "whole" (a partition has no table)
  *   anything else (an image file)
  *       partition table            the image backend on the partition's
- *                                  window, 512-byte sectors
+ *                                  window
  *       no table                   the image backend on the whole file
+ *   (a file's sector size: the one its store's superblock records, else
+ *   512; ps_part_find and ps_part_sector_size)
  *
  * The block-device backend uses the device's real sector size and flushes
  * with fsync + BLKFLSBUF; going through the partition's node keeps one page

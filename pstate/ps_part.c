@@ -11,8 +11,11 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <unistd.h>
+#include <linux/fs.h>
 
 const char *ps_part_label_name(enum ps_part_label label)
 {
@@ -81,6 +84,7 @@ static void fill_info(blkid_partition par, enum ps_part_label label,
 	out->dev_size = size;
 	out->partno = blkid_partition_get_partno(par);
 	out->label = label;
+	out->sector_size = 0; /* ps_part_find knows it */
 }
 
 /* Walk the list: exactly one pstate partition, inside the device. */
@@ -131,7 +135,9 @@ static int pick_partition(blkid_partlist ls, const char *path, uint64_t size,
 	return 0;
 }
 
-static int probe_fd(int fd, const char *path, uint64_t size,
+/* The table of fd read with ss-byte sectors (0: libblkid's choice, the
+ * device's logical sector size or 512 for a file). */
+static int probe_fd(int fd, const char *path, uint64_t size, uint32_t ss,
 		    struct ps_part_info *out, char *err, size_t errlen)
 {
 	blkid_probe pr = blkid_new_probe();
@@ -142,7 +148,8 @@ static int probe_fd(int fd, const char *path, uint64_t size,
 		return fail(err, errlen, PS_PART_EIO,
 			    "%s: libblkid: out of memory", path);
 	/* Explicit size: libblkid's own BLKGETSIZE64 fails under umockdev. */
-	if (blkid_probe_set_device(pr, fd, 0, (blkid_loff_t)size) != 0) {
+	if (blkid_probe_set_device(pr, fd, 0, (blkid_loff_t)size) != 0 ||
+	    (ss && blkid_probe_set_sectorsize(pr, ss) != 0)) {
 		blkid_free_probe(pr);
 		return fail(err, errlen, PS_PART_EIO,
 			    "%s: libblkid cannot use the "
@@ -162,10 +169,106 @@ static int probe_fd(int fd, const char *path, uint64_t size,
 	return rc;
 }
 
+/* ------------------------------------------------------- sector size */
+
+/* A block device's logical sector size; 0 for a file, or when the kernel
+ * does not say (umockdev's fake nodes) or says something unusable. */
+static uint32_t blk_sector_size(int fd)
+{
+	struct stat st;
+	int ss = 0;
+
+	if (fstat(fd, &st) || !S_ISBLK(st.st_mode) ||
+	    ioctl(fd, BLKSSZGET, &ss) || ss < (int)PS_SECTOR_SIZE ||
+	    ss > (int)PS_SECTOR_SIZE_MAX || (ss & (ss - 1)))
+		return 0;
+	return (uint32_t)ss;
+}
+
+/* The sector size the store's superblock records, for the window
+ * [offset, offset + length) of fd (length 0: to size): the primary at
+ * offset, else a backup in the window's last B bytes recording B (the
+ * primary damaged); 0 when neither copy is there (not formatted). */
+static uint32_t sb_sector_size(int fd, uint64_t offset, uint64_t length,
+			       uint64_t size)
+{
+	uint8_t sb[PS_SB_SIZE];
+	uint64_t win = length ? length : size > offset ? size - offset : 0;
+	uint32_t b, ss;
+
+	if (pread(fd, sb, sizeof sb, (off_t)offset) == (ssize_t)sizeof sb &&
+	    (ss = ps_sb_sector_size(sb)) != 0)
+		return ss;
+	for (b = PS_SECTOR_SIZE; b <= PS_SECTOR_SIZE_MAX && win / b; b *= 2)
+		if (pread(fd, sb, sizeof sb,
+			  (off_t)(offset + (win / b - 1) * b)) ==
+			    (ssize_t)sizeof sb &&
+		    ps_sb_sector_size(sb) == b)
+			return b;
+	return 0;
+}
+
+uint32_t ps_part_sector_size(const char *path, uint64_t offset,
+			     uint64_t length)
+{
+	int fd = path ? open(path, O_RDONLY | O_CLOEXEC) : -1;
+	uint32_t ss = 0;
+	off_t end;
+
+	if (fd < 0)
+		return PS_SECTOR_SIZE;
+	ss = blk_sector_size(fd);
+	if (!ss && (end = lseek(fd, 0, SEEK_END)) > 0)
+		ss = sb_sector_size(fd, offset, length, (uint64_t)end);
+	close(fd);
+	return ss ? ss : PS_SECTOR_SIZE;
+}
+
+/*
+ * A file has no sector size of its own: its table was written for the
+ * key it was copied from, in that key's sectors.  Read it with 512-byte
+ * sectors first; when that finds no store (neither a pstate partition
+ * whose superblock records 512 nor a whole-file store), the first other
+ * size whose table holds a pstate partition with a superblock recording
+ * that size wins.  Else the 512-byte answer stands (a blank partition,
+ * or an error naming what was found).
+ */
+static int find_in_file(int fd, const char *path, uint64_t size,
+			struct ps_part_info *out, char *err, size_t errlen)
+{
+	static const uint32_t other[] = { 4096, 2048, 1024 };
+	struct ps_part_info p;
+	char scratch[256];
+	unsigned i;
+	int rc = probe_fd(fd, path, size, PS_SECTOR_SIZE, out, err, errlen);
+
+	if (rc == 0) {
+		out->sector_size = PS_SECTOR_SIZE;
+		if (sb_sector_size(fd, out->offset, out->length, size) ==
+		    PS_SECTOR_SIZE)
+			return 0;
+	} else if (rc == PS_PART_ENOTABLE && sb_sector_size(fd, 0, 0, size)) {
+		return rc; /* a whole-file store */
+	}
+	for (i = 0; i < sizeof other / sizeof other[0]; i++) {
+		if (probe_fd(fd, path, size, other[i], &p, scratch,
+			     sizeof scratch) ||
+		    sb_sector_size(fd, p.offset, p.length, size) != other[i])
+			continue;
+		p.sector_size = other[i];
+		*out = p;
+		if (err && errlen)
+			*err = 0;
+		return 0;
+	}
+	return rc;
+}
+
 int ps_part_find(const char *path, struct ps_part_info *out, char *err,
 		 size_t errlen)
 {
 	uint64_t size = 0;
+	uint32_t ss;
 	int fd, rc;
 
 	if (!path || !out)
@@ -175,8 +278,13 @@ int ps_part_find(const char *path, struct ps_part_info *out, char *err,
 	if (fd < 0)
 		return fd;
 	rc = dev_size(fd, path, &size, err, errlen);
-	if (rc == 0)
-		rc = probe_fd(fd, path, size, out, err, errlen);
+	ss = rc ? 0 : blk_sector_size(fd);
+	if (rc == 0 && ss)
+		rc = probe_fd(fd, path, size, ss, out, err, errlen);
+	else if (rc == 0)
+		rc = find_in_file(fd, path, size, out, err, errlen);
+	if (rc == 0 && ss)
+		out->sector_size = ss;
 	close(fd);
 	return rc;
 }
@@ -221,14 +329,14 @@ static int check_empty(int fd, const char *path, uint64_t size, char *err,
 	return rc;
 }
 
-/* Where the partition goes, in sectors: the highest 1 MiB-aligned start
- * that still fits below the last usable sector. */
+/* Where the partition goes, in the device's sectors: the highest 1
+ * MiB-aligned start that still fits below the last usable sector. */
 static int place(struct fdisk_context *cx, uint64_t nsect, const char *path,
 		 fdisk_sector_t *start, char *err, size_t errlen)
 {
 	fdisk_sector_t first = fdisk_get_first_lba(cx);
 	fdisk_sector_t last = fdisk_get_last_lba(cx);
-	fdisk_sector_t grain = PS_PART_ALIGN / PS_PART_SECTOR, s;
+	fdisk_sector_t grain = PS_PART_ALIGN / fdisk_get_sector_size(cx), s;
 
 	/* MBR addresses 2^32 sectors: stay inside on keys above 2 TiB. */
 	if (fdisk_is_label(cx, DOS) && last > 0xffffffffULL)
@@ -283,11 +391,15 @@ static int add_partition(struct fdisk_context *cx, fdisk_sector_t start,
 	return 0;
 }
 
+/* size: bytes, rounded up to whole sectors of the device (libfdisk counts
+ * in the device's logical sectors: 512 for a file, 4096 on a 4Kn key). */
 static int write_table(struct fdisk_context *cx, const char *path,
-		       const struct ps_part_create_opts *o, uint64_t nsect,
+		       const struct ps_part_create_opts *o, uint64_t size,
 		       char *err, size_t errlen)
 {
 	int gpt = o->label == PS_PART_LABEL_GPT;
+	unsigned long ss = fdisk_get_sector_size(cx);
+	uint64_t nsect = (size + ss - 1) / ss;
 	fdisk_sector_t start = 0;
 	int rc;
 
@@ -312,23 +424,20 @@ static int write_table(struct fdisk_context *cx, const char *path,
 
 static int valid_create_args(const char *path,
 			     const struct ps_part_create_opts *o,
-			     uint64_t *nsect, char *err, size_t errlen)
+			     uint64_t *size, char *err, size_t errlen)
 {
-	uint64_t size = 0;
-
 	if (!path || !o)
 		return fail(err, errlen, PS_PART_EINVAL,
 			    "ps_part_create: NULL argument");
 	if (o->label != PS_PART_LABEL_MBR && o->label != PS_PART_LABEL_GPT)
 		return fail(err, errlen, PS_PART_EINVAL, "%s: unknown label %d",
 			    path, (int)o->label);
-	size = o->size ? o->size : PS_PART_DEFAULT_SIZE;
-	if (size > (1ULL << 40))
+	*size = o->size ? o->size : PS_PART_DEFAULT_SIZE;
+	if (*size > (1ULL << 40))
 		return fail(err, errlen, PS_PART_EINVAL,
 			    "%s: pstate partition size "
 			    "%llu bytes is absurd",
-			    path, (unsigned long long)size);
-	*nsect = (size + PS_PART_SECTOR - 1) / PS_PART_SECTOR;
+			    path, (unsigned long long)*size);
 	return 0;
 }
 
@@ -355,10 +464,10 @@ int ps_part_create(const char *path, const struct ps_part_create_opts *opts,
 {
 	struct ps_part_info tmp;
 	struct fdisk_context *cx;
-	uint64_t nsect = 0;
+	uint64_t size = 0;
 	int rc;
 
-	rc = valid_create_args(path, opts, &nsect, err, errlen);
+	rc = valid_create_args(path, opts, &size, err, errlen);
 	if (rc == 0)
 		rc = precheck(path, opts->force, err, errlen);
 	if (rc != 0)
@@ -374,7 +483,7 @@ int ps_part_create(const char *path, const struct ps_part_create_opts *opts,
 			    "the device read-write",
 			    path);
 	}
-	rc = write_table(cx, path, opts, nsect, err, errlen);
+	rc = write_table(cx, path, opts, size, err, errlen);
 	/* deassign fsync()s and closes; a failure here means the table may
 	 * not be on the media. */
 	if (fdisk_deassign_device(cx, 0) != 0 && rc == 0)

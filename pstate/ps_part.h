@@ -50,11 +50,16 @@ struct ps_part_info {
 	uint64_t dev_size; /* bytes, from lseek(SEEK_END) */
 	int partno;	   /* 1-based, as fdisk/blkid number it */
 	enum ps_part_label label;
+	uint32_t sector_size; /* bytes per sector the table was read with:
+				 a block device's logical sector size; for
+				 a file, the one its store's superblock
+				 records (see ps_part_find), else 512 */
 };
 
 struct ps_part_create_opts {
 	enum ps_part_label label;
-	/* bytes; 0 = PS_PART_DEFAULT_SIZE; rounded up to whole sectors */
+	/* bytes; 0 = PS_PART_DEFAULT_SIZE; rounded up to whole sectors of
+	 * the device (its logical sector size; 512 for a file) */
 	uint64_t size;
 	int force;     /* overwrite an existing table or data */
 };
@@ -62,12 +67,27 @@ struct ps_part_create_opts {
 #if PS_HOSTED
 /*
  * Probe `path` for the pstate partition.  On success fills *out and
- * returns 0.  On failure returns a PS_PART_E* code (ps_errors.h) and, when
+ * returns 0.  A block device's table is read in its logical sectors.  A
+ * file (an image, maybe copied from a key with 4096-byte sectors) is read
+ * with 512-byte sectors first; when that finds no store, with 4096, 2048
+ * and 1024, and the first size whose pstate partition holds a superblock
+ * recording that size is taken (docs/discovery.md).  On failure returns a PS_PART_E* code (ps_errors.h) and, when
  * err is not NULL, a one-line message naming the device and what was
  * wrong.
  */
 int ps_part_find(const char *path, struct ps_part_info *out, char *err,
 		 size_t errlen);
+
+/*
+ * The sector size of the store in [offset, offset + length) of path
+ * (length 0: to the end): a block device's logical sector size; for a
+ * file (or a node whose kernel does not say), the sector size its
+ * superblock records (ps_sb_sector_size: the primary at offset, else a
+ * backup in the window's last B bytes recording B); else 512.  Every
+ * opener of a window takes its sector size from here.
+ */
+uint32_t ps_part_sector_size(const char *path, uint64_t offset,
+			     uint64_t length);
 
 /*
  * Write a new partition table holding only the pstate partition.

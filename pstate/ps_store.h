@@ -189,6 +189,16 @@ struct ps_commit_args {
 int ps_commit(struct ps_disk *d, const void *store, void *sector_buf,
 	      const struct ps_commit_args *args);
 
+/*
+ * ps_sb_sector_size - the sector size a superblock copy records.
+ * @sb: PS_SB_SIZE bytes read from where a superblock may be
+ * Returns its sector_size field when sb has the superblock magic, a
+ * matching sb_crc and a supported size (512..4096, a power of two), else
+ * 0.  For media with no sector size of their own (an image file): the
+ * opener reads it here, then ps_read checks the whole copy against it.
+ */
+uint32_t ps_sb_sector_size(const void *sb);
+
 /* Decode a slot header (64 bytes); 0 when it is a valid header for slot
  * index idx, else PS_ERR_NOSLOT.  Exposed for tools and tests. */
 int ps_slot_decode(const void *raw, uint32_t idx, struct ps_slot *s);
