@@ -138,7 +138,9 @@ struct ps_field {
 	uint32_t arg;             /* REF: enum ps_obj; SIZE: stored unit in
 				     bytes; BOOL: the bit; UINT: 1 = unique
 				     in the store, 2 = unique in the VM    */
-	uint32_t unit_in;         /* SIZE: unit of a bare number, bytes     */
+	uint32_t unit_in;         /* SIZE: unit of a bare number, bytes;
+				     UINT: what a stored 0 (the default)
+				     reads as (cpus: 1), 0: itself         */
 	uint64_t min, max;        /* UINT/SIZE range (stored units); BOOL:
 				     max 1 = the bit means "off"           */
 	const struct ps_enum *names; /* ENUM names                          */

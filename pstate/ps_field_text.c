@@ -272,6 +272,7 @@ size_t ps_obj_get(const void *buf, int elem, const struct ps_field *f,
 	struct sb s;
 	uint8_t b[16];
 	uint32_t len;
+	uint64_t w;
 	const uint8_t *p;
 
 	ps__sb_init(&s, out, outlen);
@@ -296,7 +297,8 @@ size_t ps_obj_get(const void *buf, int elem, const struct ps_field *f,
 		get_rlog(&s, p, p ? len : 0);
 		break;
 	case PS_FT_UINT:
-		ps__sb_u64(&s, ps__rec_uint(buf, elem, f->sig, f->off, f->width));
+		ps__sb_u64(&s, (w = ps__rec_uint(buf, elem, f->sig, f->off,
+						 f->width)) ? w : f->unit_in);
 		break;
 	case PS_FT_SIZE:
 		sb_size(&s, ps__rec_uint(buf, elem, f->sig, f->off, 8) * f->arg);

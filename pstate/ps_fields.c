@@ -69,8 +69,9 @@ static const struct ps_field vm_fields[] = {
 	      "RFC 4122 UUID"),
 	{ "memory", PSF_VM_CONFIG, PS_FT_SIZE, 8, PSF_VMC_MEMORY_KIB, 1024,
 	  1u << 20, 0, 1ull << 34, NULL, "size, e.g. 4GiB (bare: MiB)", 0 },
-	UINT("cpus", PSF_VM_CONFIG, PSF_VMC_VCPUS, 2, 1, PS_CFG_CPUS_MAX, 0,
-	     "virtual CPUs 1-4096"),
+	/* unit_in 1: the stored default 0 reads as 1 vCPU (schema.md). */
+	{ "cpus", PSF_VM_CONFIG, PS_FT_UINT, 2, PSF_VMC_VCPUS, 0, 1, 1,
+	  PS_CFG_CPUS_MAX, NULL, "virtual CPUs 1-4096", 0 },
 	UINT("sockets", PSF_VM_CONFIG, PSF_VMC_SOCKETS, 2, 0, PS_CFG_CPUS_MAX,
 	     0, "CPU sockets (0 = default)"),
 	UINT("cores", PSF_VM_CONFIG, PSF_VMC_CORES, 2, 0, PS_CFG_CPUS_MAX, 0,

@@ -37,7 +37,7 @@ PR_D='"p\x02\"\\"'
 expect_exit 0 "vm list --json" -- P vm list --json
 json_ok "vm list --json" "j[0]['description'] == $VM_D"
 expect_exit 0 "vm show --json" -- P vm show web1 --json
-json_ok "vm show --json" "j['description'] == $VM_D and j['cpus'] == 0 and j['pxe'] is False"
+json_ok "vm show --json" "j['description'] == $VM_D and j['cpus'] == 1 and j['pxe'] is False"
 expect_exit 0 "profile list --json" -- P profile list --json
 json_ok "profile list --json" "j[0]['description'] == $PR_D"
 expect_exit 0 "profile show --json" -- P profile show gold --json

@@ -58,6 +58,21 @@ out_has "profile list" "PRO-1"
 expect_exit 0 "vm create" -- ps vm create web1 --memory 4GiB --cpus 2 --power on \
     --boot network,disk --description "front end" --serial SN-0001
 expect_exit 0 "vm create 2" -- ps vm create db1 --memory 16384 --cpus 8 --power last
+# A VM created without --cpus stores 0, the default, which means 1 vCPU
+# (schema.md): show, list and --json say 1.
+expect_exit 0 "vm create, default cpus" -- ps vm create onecpu
+expect_exit 0 "vm show, default cpus" -- ps vm show onecpu
+if grep -q '^cpus  *1$' "$WORK/out"; then pass "vm show: default cpus reads 1"
+else fail "vm show: default cpus: $(grep '^cpus' "$WORK/out")"; fi
+expect_exit 0 "vm show --json, default cpus" -- ps vm show onecpu --json
+jq_is "vm show --json: default cpus" "j['cpus']" 1
+expect_exit 0 "vm list, default cpus" -- ps vm list
+if awk '$1 == "onecpu" { print $4 }' "$WORK/out" | grep -qx 1; then
+    pass "vm list: CPUS column reads 1"
+else fail "vm list: $(grep onecpu "$WORK/out")"; fi
+expect_exit 0 "vm list --json, default cpus" -- ps vm list --json
+jq_is "vm list --json: default cpus" "[v['cpus'] for v in j if v['name'] == 'onecpu'][0]" 1
+expect_exit 0 "vm delete onecpu" -- ps vm delete onecpu
 expect_exit 0 "vm show --json" -- ps vm show web1 --json
 json_ok "vm show"
 jq_is "vm uuid generated" "len(j['uuid'])" 36
