@@ -288,6 +288,52 @@ static void test_find_sfdisk_gpt(void **state)
 	img_free(&im);
 }
 
+/* docs/discovery.md: a 0x6b partition in a logical slot (inside an
+ * extended partition) is found like a primary one, numbered 5 and up. */
+static void test_find_logical(void **state)
+{
+	struct ps_part_info pi;
+	char err[256] = "";
+	struct img im;
+
+	(void)state;
+	img_new(&im, 32 * MiB);
+	sfdisk(&im, "label: dos\nlabel-id: 0x5eed0005\n"
+	       "start=2048, size=20480, type=83\n"
+	       "start=30000, size=30000, type=5\n"
+	       "start=32768, size=8192, type=6b\n");
+	assert_int_equal(ps_part_find(im.path, &pi, err, sizeof err), 0);
+	assert_int_equal(pi.partno, 5);
+	assert_int_equal(pi.offset, 32768ULL * 512);
+	assert_int_equal(pi.length, 8192ULL * 512);
+	assert_int_equal(pi.label, PS_PART_LABEL_MBR);
+	img_free(&im);
+}
+
+/* docs/discovery.md: the GPT type GUID on disk is mixed-endian, these 16
+ * bytes at offset 0 of the partition entry (entry 128, LBA 2 onwards). */
+static void test_gpt_guid_bytes(void **state)
+{
+	static const uint8_t want[16] = { 0xb3, 0xfa, 0x00, 0x9c, 0xa7, 0x18,
+					  0xb6, 0x43, 0x82, 0xbb, 0xc5, 0xe4,
+					  0x29, 0xb0, 0xef, 0x53 };
+	struct ps_part_create_opts o = { PS_PART_LABEL_GPT, 0, 0 };
+	struct ps_part_info pi;
+	char err[256] = "";
+	unsigned char *b;
+	size_t len;
+	struct img im;
+
+	(void)state;
+	img_new(&im, 16 * MiB);
+	assert_int_equal(ps_part_create(im.path, &o, &pi, err, sizeof err), 0);
+	b = slurp(&im, &len);
+	assert_memory_equal(b + 2 * 512 + (PS_PART_GPT_PARTNO - 1) * 128, want,
+			    16);
+	free(b);
+	img_free(&im);
+}
+
 /* A dos table in 4096-byte sectors, as a 4Kn key has it: partition 1,
  * type 0x6b, at 4 KiB-sector 256 (1 MiB), 256 sectors (1 MiB). */
 static void mbr_4k(const struct img *im)
@@ -460,6 +506,8 @@ int main(void)
 		cmocka_unit_test(test_refuse_filesystem),
 		cmocka_unit_test(test_find_sfdisk_mbr),
 		cmocka_unit_test(test_find_sfdisk_gpt),
+		cmocka_unit_test(test_find_logical),
+		cmocka_unit_test(test_gpt_guid_bytes),
 		cmocka_unit_test(test_find_4k_copy),
 		cmocka_unit_test(test_sector_size_whole),
 		cmocka_unit_test(test_err_no_table),
