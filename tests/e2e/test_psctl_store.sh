@@ -427,6 +427,27 @@ expect_err "primary named with its offset" \
     "primary superblock damaged (sector 0, byte 0 of the partition)"
 expect_exit 0 "dump still works from the backup" -- "$PSCTL" -i "$WORK/sb0.img" dump
 
+# STORE_INFO (schema.md) is written by no writer: a commit keeps the one
+# the store holds byte for byte, and adds none; who committed last is in
+# the slot header (info's last-writer).
+cp "$A" "$WORK/si.img"
+sed -n '/^```$/,/^```$/p' "$ROOT/docs/text-format.md" | sed '1d;/^```$/,$d' > "$WORK/si.txt"
+expect_exit 0 "import the text-format.md example (has store-info)" -- \
+    "$PSCTL" -i "$WORK/si.img" import "$WORK/si.txt"
+"$PSCTL" -q -i "$WORK/si.img" dump | sed -n '/^	store-info {/,/^	}/p' > "$WORK/si.before"
+expect_exit 0 "a commit after it" -- "$PSCTL" -i "$WORK/si.img" vm create si-new
+"$PSCTL" -q -i "$WORK/si.img" dump | sed -n '/^	store-info {/,/^	}/p' > "$WORK/si.after"
+if [ -s "$WORK/si.before" ] && cmp -s "$WORK/si.before" "$WORK/si.after"; then
+    pass "store-info kept byte for byte by a commit"
+else fail "store-info changed: $(diff "$WORK/si.before" "$WORK/si.after" | head -5)"; fi
+expect_exit 0 "info after the commit" -- "$PSCTL" -i "$WORK/si.img" info
+out_has "last writer from the slot header" "last-writer    OS tools (psctl)"
+"$PSCTL" -q -i "$WORK/si2.img" init >/dev/null 2>&1
+"$PSCTL" -q -i "$WORK/si2.img" vm create si-new >/dev/null 2>&1
+"$PSCTL" -q -i "$WORK/si2.img" dump | grep -q 'store-info' &&
+    fail "a store made and edited by psctl has a store-info" ||
+    pass "psctl writes no store-info of its own"
+
 # ---- the default image and scan
 expect_exit 7 "no key, no default image" -- \
     env PSTATE_IMAGE="$WORK/def.img" "$PSCTL" info
