@@ -18,8 +18,9 @@ extern "C" {
 /*
  * Partitions (types freestanding, functions hosted: ps_part.c)
  *
- * The store lives in one primary partition with a type no common tool
- * uses (docs/discovery.md lists what was checked):
+ * The store lives in one partition with a type no common tool uses
+ * (docs/discovery.md lists what was checked); ps_part_create makes it a
+ * primary one, ps_part_find also accepts a logical MBR partition:
  *
  *   MBR ("dos") type byte  0x6b
  *   GPT type GUID          9c00fab3-18a7-43b6-82bb-c5e429b0ef53
