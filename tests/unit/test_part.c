@@ -252,62 +252,50 @@ static void test_refuse_filesystem(void **state)
 
 /* --------------------------------------------------------------- find */
 
-static void test_find_sfdisk_mbr(void **state)
+/* A 32 MiB image partitioned by sfdisk with script: ps_part_find finds
+ * partition partno at 512-byte sector start, size sectors long. */
+static void find_sfdisk(const char *script, uint64_t start, uint64_t size,
+			int partno, enum ps_part_label label)
 {
 	struct ps_part_info pi;
 	char err[256] = "";
 	struct img im;
 
-	(void)state;
 	img_new(&im, 32 * MiB);
-	sfdisk(&im, MBR_HUMAN);
+	sfdisk(&im, script);
 	assert_int_equal(ps_part_find(im.path, &pi, err, sizeof err), 0);
-	assert_int_equal(pi.offset, 22528ULL * 512);
-	assert_int_equal(pi.length, 8192ULL * 512);
-	assert_int_equal(pi.partno, 2);
-	assert_int_equal(pi.label, PS_PART_LABEL_MBR);
+	assert_int_equal(pi.offset, start * 512);
+	assert_int_equal(pi.length, size * 512);
+	assert_int_equal(pi.partno, partno);
+	assert_int_equal(pi.label, label);
+	assert_int_equal(pi.sector_size, 512);
 	img_free(&im);
+}
+
+static void test_find_sfdisk_mbr(void **state)
+{
+	(void)state;
+	find_sfdisk(MBR_HUMAN, 22528, 8192, 2, PS_PART_LABEL_MBR);
 }
 
 /* sfdisk given the GUID in uppercase: the on-disk GUID is the same and
  * libblkid reports it lowercase. */
 static void test_find_sfdisk_gpt(void **state)
 {
-	struct ps_part_info pi;
-	char err[256] = "";
-	struct img im;
-
 	(void)state;
-	img_new(&im, 32 * MiB);
-	sfdisk(&im, GPT_HUMAN);
-	assert_int_equal(ps_part_find(im.path, &pi, err, sizeof err), 0);
-	assert_int_equal(pi.offset, 22528ULL * 512);
-	assert_int_equal(pi.length, 8192ULL * 512);
-	assert_int_equal(pi.partno, 2);
-	assert_int_equal(pi.label, PS_PART_LABEL_GPT);
-	img_free(&im);
+	find_sfdisk(GPT_HUMAN, 22528, 8192, 2, PS_PART_LABEL_GPT);
 }
 
 /* docs/discovery.md: a 0x6b partition in a logical slot (inside an
  * extended partition) is found like a primary one, numbered 5 and up. */
 static void test_find_logical(void **state)
 {
-	struct ps_part_info pi;
-	char err[256] = "";
-	struct img im;
-
 	(void)state;
-	img_new(&im, 32 * MiB);
-	sfdisk(&im, "label: dos\nlabel-id: 0x5eed0005\n"
-	       "start=2048, size=20480, type=83\n"
-	       "start=30000, size=30000, type=5\n"
-	       "start=32768, size=8192, type=6b\n");
-	assert_int_equal(ps_part_find(im.path, &pi, err, sizeof err), 0);
-	assert_int_equal(pi.partno, 5);
-	assert_int_equal(pi.offset, 32768ULL * 512);
-	assert_int_equal(pi.length, 8192ULL * 512);
-	assert_int_equal(pi.label, PS_PART_LABEL_MBR);
-	img_free(&im);
+	find_sfdisk("label: dos\nlabel-id: 0x5eed0005\n"
+		    "start=2048, size=20480, type=83\n"
+		    "start=30000, size=30000, type=5\n"
+		    "start=32768, size=8192, type=6b\n",
+		    32768, 8192, 5, PS_PART_LABEL_MBR);
 }
 
 /* docs/discovery.md: the GPT type GUID on disk is mixed-endian, these 16
