@@ -407,6 +407,49 @@ static void test_superblocks(void **state)
 	free(img);
 }
 
+/* A media that loses every write to its last sector (the backup
+ * superblock): the lower media's ops, but for that. */
+struct lossy {
+	struct ps_media *lower;
+};
+
+static int lossy_read(void *ctx, uint64_t lba, uint32_t n, void *buf)
+{
+	return ps_media_read(((struct lossy *)ctx)->lower, lba, n, buf);
+}
+
+static int lossy_write(void *ctx, uint64_t lba, uint32_t n, const void *buf)
+{
+	struct ps_media *m = ((struct lossy *)ctx)->lower;
+
+	return lba + n == m->sectors ? PS_OK : ps_media_write(m, lba, n, buf);
+}
+
+static int lossy_flush(void *ctx)
+{
+	return ps_media_flush(((struct lossy *)ctx)->lower);
+}
+
+/* ps_format reads back what it wrote: a superblock copy that did not
+ * land fails the format (PS_ERR_IO), though a reader would open the store
+ * from the other copy (and name the damaged one). */
+static void test_format_lost_superblock(void **state)
+{
+	static const struct ps_media_ops ops = { lossy_read, lossy_write,
+						 lossy_flush, NULL };
+	struct fix *f = *state;
+	struct lossy l = { &f->m };
+	struct ps_media m;
+	struct ps_disk d;
+	uint8_t buf[64 * SS];
+
+	memset(f->mem, 0, (size_t)NSEC * SS);
+	assert_int_equal(ps_media_init(&m, &ops, &l, SS, NSEC), 0);
+	assert_int_equal(ps_format(&d, &m, NULL, f->sector), PS_ERR_IO);
+	assert_int_equal(ps_read(&d, &f->m, buf, sizeof(buf)), PS_OK);
+	assert_int_equal(d.sb_damaged, PS_SB_BACKUP);
+}
+
 static void test_no_write_when_unchanged(void **state)
 {
 	struct fix *f = *state;
@@ -821,6 +864,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_slot_choice, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_corrupt_either_slot,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_format_lost_superblock,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_superblocks, setup,
 						teardown),
