@@ -15,7 +15,7 @@ void hv_config_defaults(struct hv_config *c)
 	snprintf(c->uri, sizeof c->uri, "qemu:///system");
 	snprintf(c->run_dir, sizeof c->run_dir, "/run/hvagent/serial");
 	snprintf(c->log_dir, sizeof c->log_dir, "/var/log/hvagent");
-	snprintf(c->domain_type, sizeof c->domain_type, "kvm");
+	snprintf(c->domain_type, sizeof c->domain_type, "auto");
 	c->interval_s = 10;
 	c->log_level = HV_INFO;
 	c->adopt = HV_ADOPT_MARKED;
@@ -56,8 +56,22 @@ static int set_key(struct hv_config *c, const char *k, const char *v,
 		return set_str(c->run_dir, sizeof c->run_dir, v);
 	if (!strcmp(k, "serial_log_dir"))
 		return set_str(c->log_dir, sizeof c->log_dir, v);
-	if (!strcmp(k, "domain_type"))
+	if (!strcmp(k, "domain_type")) {
+		*why = "domain_type: auto, kvm or qemu";
+		if (strcmp(v, "auto") && strcmp(v, "kvm") && strcmp(v, "qemu"))
+			return -1;
 		return set_str(c->domain_type, sizeof c->domain_type, v);
+	}
+	if (!strcmp(k, "libvirt_delete")) {
+		*why = "libvirt_delete: keep or follow";
+		if (!strcmp(v, "keep"))
+			c->lv_delete = HV_LV_DELETE_KEEP;
+		else if (!strcmp(v, "follow"))
+			c->lv_delete = HV_LV_DELETE_FOLLOW;
+		else
+			return -1;
+		return 0;
+	}
 	if (!strcmp(k, "interval")) {
 		char *end;
 		unsigned long n;

@@ -56,6 +56,8 @@ static int apply_iface(xmlNodePtr ifc, const struct hv_kv *m,
 	const char *net = get(m, "nic.%s.network", name);
 	const char *model = get(m, "nic.%s.model", name);
 	const char *link = get(m, "nic.%s.link", name);
+	const char *vlan = get(m, "nic.%s.vlan", name);
+	const char *mtu = get(m, "nic.%s.mtu", name);
 	char type[32] = "user", sattr[16] = "", src[256] = "", cur[256];
 
 	if (net && hvx_network_source(buf, net, type, sattr, src, sizeof src)) {
@@ -79,6 +81,14 @@ static int apply_iface(xmlNodePtr ifc, const struct hv_kv *m,
 		set_child_attr(ifc, "link", "state", "down");
 	else
 		drop_all(ifc, "link");
+	/* One tag: the store has one VLAN id per network (no trunks). */
+	drop_all(ifc, "vlan");
+	if (vlan)
+		set_child_attr(ensure(ifc, "vlan"), "tag", "id", vlan);
+	if (mtu)
+		set_child_attr(ifc, "mtu", "size", mtu);
+	else
+		drop_all(ifc, "mtu");
 	set_boot(ifc, get(m, "nic.%s.boot", name));
 	set_alias(ifc, name);
 	return 0;
