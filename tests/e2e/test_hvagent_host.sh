@@ -19,12 +19,7 @@ case $HVAGENT in /*) ;; *) HVAGENT=$ROOT/$HVAGENT ;; esac
 . "$E2E_DIR/libvirtd_session.sh"
 
 cleanup() {
-    if [ -n "$LVPID" ] && kill -0 "$LVPID" 2>/dev/null; then
-        virsh -c "$U" destroy g1 > /dev/null 2>&1
-    fi
-    for f in "$LV"/run/libvirt/qemu/run/*.pid; do
-        [ -f "$f" ] && kill -KILL "$(cat "$f")" 2>/dev/null
-    done
+    lv_kill_guests g1
     stop_pid "$LVPID"
 }
 trap cleanup EXIT

@@ -30,12 +30,7 @@ T_START=$(date +%s)
 # Guests first (libvirtd would leave them running), then the agent and
 # libvirtd.
 cleanup() {
-    if [ -n "$LVPID" ] && kill -0 "$LVPID" 2>/dev/null; then
-        virsh -c "$U" destroy web01 > /dev/null 2>&1
-    fi
-    for f in "$LV"/run/libvirt/qemu/run/*.pid; do
-        [ -f "$f" ] && kill -KILL "$(cat "$f")" 2>/dev/null
-    done
+    lv_kill_guests web01
     stop_pid "$DPID"; stop_pid "$LVPID"
 }
 trap cleanup EXIT

@@ -383,16 +383,27 @@ static void test_unknown_store_elements_in_agent_state(void **state)
 	hv_kv_free(&bl);
 }
 
+/* A temporary configuration file holding text (path: "/tmp/hvconfXXXXXX"). */
+static void write_conf(char *path, const char *text)
+{
+	int fd = mkstemp(path);
+	FILE *f;
+
+	assert_true(fd >= 0);
+	f = fdopen(fd, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
 static void test_config_errors_name_the_line(void **state)
 {
 	struct hv_config c;
 	char err[256], path[] = "/tmp/hvconfXXXXXX";
-	int fd = mkstemp(path);
-	FILE *f = fdopen(fd, "w");
 
 	(void)state;
-	fprintf(f, "# ok\nuri = test:///default\ninterval = 5\nadopt = maybe\n");
-	fclose(f);
+	write_conf(path, "# ok\nuri = test:///default\ninterval = 5\n"
+		   "adopt = maybe\n");
 	hv_config_defaults(&c);
 	assert_int_equal(hv_config_load(&c, path, 0, err, sizeof err), -1);
 	assert_non_null(strstr(err, ":4: adopt"));
@@ -406,16 +417,13 @@ static void test_config_domain_type_and_delete_policy(void **state)
 {
 	struct hv_config c;
 	char err[256], path[] = "/tmp/hvconfXXXXXX";
-	int fd = mkstemp(path);
-	FILE *f = fdopen(fd, "w");
 
 	(void)state;
 	hv_config_defaults(&c);
 	assert_string_equal(c.domain_type, "auto");
 	assert_int_equal(c.lv_delete, HV_LV_DELETE_KEEP);
-	fprintf(f, "domain_type = qemu\nlibvirt_delete = follow\n"
-		"domain_type = tcg\n");
-	fclose(f);
+	write_conf(path, "domain_type = qemu\nlibvirt_delete = follow\n"
+		   "domain_type = tcg\n");
 	assert_int_equal(hv_config_load(&c, path, 0, err, sizeof err), -1);
 	assert_non_null(strstr(err, ":3: domain_type: domain_type: auto, "
 			       "kvm or qemu"));
