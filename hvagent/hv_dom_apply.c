@@ -49,6 +49,22 @@ static void set_boot(xmlNodePtr dev, const char *order)
 		drop_all(dev, "boot");
 }
 
+/* The store has one VLAN id per network; libvirt may hold a trunk
+ * (several tags, nativeMode), read as its first tag.  Rewritten (one
+ * tag) only when that first tag is not the store's, so a trunk whose
+ * first tag agrees is left as it is. */
+static void set_vlan(xmlNodePtr ifc, const char *vlan)
+{
+	char cur[16];
+
+	attr(child(child(ifc, "vlan"), "tag"), "id", cur, sizeof cur);
+	if (!strcmp(cur, vlan ? vlan : ""))
+		return;
+	drop_all(ifc, "vlan");
+	if (vlan)
+		set_child_attr(ensure(ifc, "vlan"), "tag", "id", vlan);
+}
+
 static int apply_iface(xmlNodePtr ifc, const struct hv_kv *m,
 		       const char *name, const void *buf, const char **why)
 {
@@ -81,10 +97,7 @@ static int apply_iface(xmlNodePtr ifc, const struct hv_kv *m,
 		set_child_attr(ifc, "link", "state", "down");
 	else
 		drop_all(ifc, "link");
-	/* One tag: the store has one VLAN id per network (no trunks). */
-	drop_all(ifc, "vlan");
-	if (vlan)
-		set_child_attr(ensure(ifc, "vlan"), "tag", "id", vlan);
+	set_vlan(ifc, vlan);
 	if (mtu)
 		set_child_attr(ifc, "mtu", "size", mtu);
 	else

@@ -149,6 +149,19 @@ vsh dumpxml --inactive n1 | sed -n '/<interface/,/<\/interface>/p' | awk '/<inte
 grep -q "^2: *<tag id='7'/>" "$WORK/ifs" && pass "dumpxml: eth1 tagged 7 after the store edit" \
     || fail "eth1 after edit: $(grep '^2:' "$WORK/ifs" | tr -d '\n')"
 
+# --- a trunk in libvirt whose first tag is the store's VLAN is left as it is
+vsh dumpxml --inactive n1 | perl -0pe "s{<vlan>\\s*<tag id='42'/>}{<vlan trunk='yes'><tag id='42'/><tag id='43'/>}" > "$WORK/n1t.xml"
+vsh define "$WORK/n1t.xml" > /dev/null
+ps vm set n1 --cpus 2
+expect_exit 0 "VLAN: trunk in libvirt, a store edit pushed" -- hv
+vsh dumpxml --inactive n1 | grep -q "<tag id='43'/>" && [ "$(stat pushed)" = 1 ] \
+    && pass "VLAN: a trunk whose first tag agrees survives a push" || fail "trunk: $(cat "$WORK/out")"
+vsh dumpxml --inactive n1 | perl -0pe "s{<vlan trunk='yes'>\\s*<tag id='42'/>\\s*<tag id='43'/>}{<vlan><tag id='42'/>}" > "$WORK/n1t.xml"
+vsh define "$WORK/n1t.xml" > /dev/null
+expect_exit 0 "VLAN: trunk back to one tag in libvirt, pass" -- hv
+[ "$(stat pulled)$(stat pushed)" = 00 ] && ! vsh dumpxml --inactive n1 | grep -q "<tag id='43'/>" \
+    && pass "VLAN: same first tag: nothing to pull or push" || fail "untrunk: $(cat "$WORK/out")"
+
 # --- VLAN and MTU: libvirt -> store (virsh define of an edited dumpxml)
 vsh dumpxml --inactive n1 | sed "s/<tag id='42'\/>/<tag id='100'\/>/; s/<mtu size='9000'\/>/<mtu size='1500'\/>/" > "$WORK/n1e.xml"
 vsh define "$WORK/n1e.xml" > /dev/null
@@ -175,6 +188,7 @@ expect_exit 0 "VLAN/MTU: quiet again" -- hv
 ps vm create k1 --memory 64MiB
 expect_exit 0 "delete policy: k1 defined" -- hv
 UK=$(ps vm show k1 | sed -n 's/^uuid *//p')
+vsh dumpxml --inactive k1 > "$WORK/k1.xml"
 vsh undefine k1 > /dev/null
 expect_exit 0 "keep: pass after virsh undefine k1" -- hv
 ps vm show k1 > /dev/null 2>&1 && [ "$(stat store_deletes)" = 0 ] \
@@ -190,6 +204,15 @@ expect_exit 0 "keep: next pass" -- hv
 ! grep -q "kept in the store" "$WORK/err" && [ "$(stat defines)" = 0 ] && [ "$(hash_of "$IMG")" = "$H1" ] \
     && pass "keep: next pass quiet (no repeat warning, nothing defined, image unchanged)" \
     || fail "keep next pass: $(cat "$WORK/out") $(grep kept "$WORK/err")"
+vsh define "$WORK/k1.xml" > /dev/null
+expect_exit 0 "keep: virsh defines k1 again (same UUID), pass" -- hv
+[ "$(stat defines)" = 0 ] && [ "$(stat errors)" = 0 ] && ! "$PSCTL" -i "$IMG" dump 2>/dev/null | grep -q "libvirt-undefined" \
+    && pass "keep: defined again in libvirt: an ordinary pair, mark cleared" \
+    || fail "keep after virsh define: $(cat "$WORK/out")"
+vsh undefine k1 > /dev/null
+expect_exit 0 "keep: undefined again, pass" -- hv
+"$PSCTL" -i "$IMG" dump 2>/dev/null | grep -q "flags = libvirt-undefined;" && pass "keep: marked again" \
+    || fail "keep: not marked again"
 ps vm set k1 --cpus 2
 expect_exit 0 "keep: a store edit of k1, pass" -- hv
 vsh dumpxml k1 2>/dev/null | grep -q "<uuid>$UK</uuid>" && [ "$(stat defines)" = 1 ] \
