@@ -126,6 +126,7 @@ static const struct psf_enum_name writer_names[] = {
 
 static const struct psf_enum_name agent_dom_flag_names[] = {
 	{ PSF_AGDF_RUNNING, "running" },
+	{ PSF_AGDF_LV_UNDEFINED, "libvirt-undefined" },
 	{ 0, NULL }
 };
 

@@ -104,7 +104,11 @@ enum {
 	PSF_AGD_FLAGS = 16,       /* u8  PSF_AGDF_*                           */
 	PSF_AGD_SIZE = 17
 };
-enum { PSF_AGDF_RUNNING = 0x01 };  /* running when last seen (power last) */
+enum {
+	PSF_AGDF_RUNNING = 0x01,      /* running when last seen (power last) */
+	PSF_AGDF_LV_UNDEFINED = 0x02, /* undefined in libvirt, VM kept
+					 (hvagent libvirt_delete = keep) */
+};
 
 /* Records (ids 0x0200..0x02ff).  Offsets and widths of each field. */
 #define PSF_VM_CONFIG     PSF_CORE_STRUCT(0x0200)

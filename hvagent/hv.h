@@ -27,8 +27,8 @@
 enum hv_level { HV_ERR = 3, HV_WARN = 4, HV_INFO = 6, HV_DEBUG = 7 };
 
 /* Lines go to stderr as "<N>message" (sd-daemon prefixes, which journald
- * turns into priorities) when stderr is not a terminal, else as
- * "hvagent: level: message". */
+ * turns into priorities) under journald ($JOURNAL_STREAM names stderr),
+ * else as "2026-12-07T07:45:22.123Z hvagent: level: message". */
 void hv_log_set_level(int level);
 int hv_log_level(void);
 int hv_log_parse_level(const char *s);
@@ -183,6 +183,11 @@ struct hv_stats {
 
 enum hv_adopt { HV_ADOPT_NONE = 0, HV_ADOPT_MARKED = 1, HV_ADOPT_ALL = 2 };
 
+/* A synced domain undefined in libvirt (configuration libvirt_delete):
+ * keep the store VM, marked in the agent's record, for an operator to
+ * confirm with psctl vm delete; or follow libvirt and delete it. */
+enum hv_lv_delete { HV_LV_DELETE_KEEP = 0, HV_LV_DELETE_FOLLOW = 1 };
+
 struct hv_sync {
 	virConnectPtr conn;
 	struct ps_store *store;
@@ -190,6 +195,7 @@ struct hv_sync {
 	struct hv_mapcfg map;
 	const char *uri;
 	int adopt;               /* enum hv_adopt */
+	int lv_delete;           /* enum hv_lv_delete */
 	int boot;                /* apply default power states */
 	int dry_run;
 	/* Tests: called between the pass's read and its commit (to make
@@ -238,6 +244,22 @@ struct hv_crash {
 int hv_restart_handle(struct hv_sync *s, const struct hv_crash *c,
 		      uint64_t now, uint8_t *action);
 
+/* ------------------------------------------------------------ host */
+
+/* hvagent --version; packaging may set PSTATE_VERSION for every tool. */
+#ifndef PSTATE_VERSION
+#define PSTATE_VERSION "0.1"
+#endif
+
+/* The <domain type> for the configuration's domain_type (auto, kvm,
+ * qemu) on this connection: auto is kvm when libvirt's domain
+ * capabilities offer it for arch, else qemu (TCG, a warning logged once
+ * per process); kvm where libvirt says there is none is refused.  0, or
+ * -1 with err filled. */
+int hv_domain_type_resolve(virConnectPtr conn, const char *want,
+			   const char *arch, char *out, size_t outlen,
+			   char *err, size_t errlen);
+
 /* ------------------------------------------------------------ config */
 
 struct hv_config {
@@ -246,7 +268,8 @@ struct hv_config {
 	char device[512];        /* -d */
 	char run_dir[512];
 	char log_dir[512];
-	char domain_type[32];
+	char domain_type[32];    /* auto, kvm or qemu */
+	int lv_delete;           /* enum hv_lv_delete */
 	unsigned interval_s;     /* generation poll */
 	int log_level;
 	int adopt;

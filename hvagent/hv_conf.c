@@ -15,7 +15,7 @@ void hv_config_defaults(struct hv_config *c)
 	snprintf(c->uri, sizeof c->uri, "qemu:///system");
 	snprintf(c->run_dir, sizeof c->run_dir, "/run/hvagent/serial");
 	snprintf(c->log_dir, sizeof c->log_dir, "/var/log/hvagent");
-	snprintf(c->domain_type, sizeof c->domain_type, "kvm");
+	snprintf(c->domain_type, sizeof c->domain_type, "auto");
 	c->interval_s = 10;
 	c->log_level = HV_INFO;
 	c->adopt = HV_ADOPT_MARKED;
@@ -41,6 +41,20 @@ static int set_str(char *dst, size_t n, const char *v)
 	return 0;
 }
 
+/* v one of words (NULL-terminated): *dst its index, 0; else -1 and *dst
+ * unchanged. */
+static int set_word(int *dst, const char *v, const char *const *words)
+{
+	int i;
+
+	for (i = 0; words[i]; i++)
+		if (!strcmp(v, words[i])) {
+			*dst = i;
+			return 0;
+		}
+	return -1;
+}
+
 /* One key; 0, or -1 with *why. */
 static int set_key(struct hv_config *c, const char *k, const char *v,
 		   const char **why)
@@ -56,8 +70,21 @@ static int set_key(struct hv_config *c, const char *k, const char *v,
 		return set_str(c->run_dir, sizeof c->run_dir, v);
 	if (!strcmp(k, "serial_log_dir"))
 		return set_str(c->log_dir, sizeof c->log_dir, v);
-	if (!strcmp(k, "domain_type"))
+	if (!strcmp(k, "domain_type")) {
+		static const char *const w[] = { "auto", "kvm", "qemu", NULL };
+		int i;
+
+		*why = "domain_type: auto, kvm or qemu";
+		if (set_word(&i, v, w))
+			return -1;
 		return set_str(c->domain_type, sizeof c->domain_type, v);
+	}
+	if (!strcmp(k, "libvirt_delete")) {
+		static const char *const w[] = { "keep", "follow", NULL };
+
+		*why = "libvirt_delete: keep or follow";   /* enum hv_lv_delete */
+		return set_word(&c->lv_delete, v, w);
+	}
 	if (!strcmp(k, "interval")) {
 		char *end;
 		unsigned long n;
@@ -76,28 +103,23 @@ static int set_key(struct hv_config *c, const char *k, const char *v,
 		return c->log_level < 0 ? -1 : 0;
 	}
 	if (!strcmp(k, "adopt")) {
-		*why = "adopt: none, marked or all";
-		if (!strcmp(v, "none"))
-			c->adopt = HV_ADOPT_NONE;
-		else if (!strcmp(v, "marked"))
-			c->adopt = HV_ADOPT_MARKED;
-		else if (!strcmp(v, "all"))
-			c->adopt = HV_ADOPT_ALL;
-		else
-			return -1;
-		return 0;
+		static const char *const w[] = { "none", "marked", "all", NULL };
+
+		*why = "adopt: none, marked or all";   /* enum hv_adopt */
+		return set_word(&c->adopt, v, w);
 	}
 	if (!strcmp(k, "crash_events")) {
 		/* Real crashes always count; "destroyed" adds the operator's
 		 * destroy, for tests on drivers that cannot crash a guest. */
+		static const char *const w[] = {
+			"crashed,failed", "crashed,failed,destroyed", NULL };
+		int x = 0, rc;
+
 		*why = "crash_events: crashed,failed or crashed,failed,destroyed";
-		if (!strcmp(v, "crashed,failed"))
-			c->crash_extra = 0;
-		else if (!strcmp(v, "crashed,failed,destroyed"))
-			c->crash_extra = HV_CRASH_DESTROYED;
-		else
-			return -1;
-		return 0;
+		rc = set_word(&x, v, w);
+		if (!rc)
+			c->crash_extra = x ? HV_CRASH_DESTROYED : 0;
+		return rc;
 	}
 	*why = "unknown key";
 	return -1;

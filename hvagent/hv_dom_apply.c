@@ -49,6 +49,22 @@ static void set_boot(xmlNodePtr dev, const char *order)
 		drop_all(dev, "boot");
 }
 
+/* The store has one VLAN id per network; libvirt may hold a trunk
+ * (several tags, nativeMode), read as its first tag.  Rewritten (one
+ * tag) only when that first tag is not the store's, so a trunk whose
+ * first tag agrees is left as it is. */
+static void set_vlan(xmlNodePtr ifc, const char *vlan)
+{
+	char cur[16];
+
+	attr(child(child(ifc, "vlan"), "tag"), "id", cur, sizeof cur);
+	if (!strcmp(cur, vlan ? vlan : ""))
+		return;
+	drop_all(ifc, "vlan");
+	if (vlan)
+		set_child_attr(ensure(ifc, "vlan"), "tag", "id", vlan);
+}
+
 static int apply_iface(xmlNodePtr ifc, const struct hv_kv *m,
 		       const char *name, const void *buf, const char **why)
 {
@@ -56,6 +72,8 @@ static int apply_iface(xmlNodePtr ifc, const struct hv_kv *m,
 	const char *net = get(m, "nic.%s.network", name);
 	const char *model = get(m, "nic.%s.model", name);
 	const char *link = get(m, "nic.%s.link", name);
+	const char *vlan = get(m, "nic.%s.vlan", name);
+	const char *mtu = get(m, "nic.%s.mtu", name);
 	char type[32] = "user", sattr[16] = "", src[256] = "", cur[256];
 
 	if (net && hvx_network_source(buf, net, type, sattr, src, sizeof src)) {
@@ -79,6 +97,11 @@ static int apply_iface(xmlNodePtr ifc, const struct hv_kv *m,
 		set_child_attr(ifc, "link", "state", "down");
 	else
 		drop_all(ifc, "link");
+	set_vlan(ifc, vlan);
+	if (mtu)
+		set_child_attr(ifc, "mtu", "size", mtu);
+	else
+		drop_all(ifc, "mtu");
 	set_boot(ifc, get(m, "nic.%s.boot", name));
 	set_alias(ifc, name);
 	return 0;

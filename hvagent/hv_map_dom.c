@@ -79,6 +79,15 @@ static int flat_ifaces(xmlNodePtr devs, const void *buf, struct hv_kv *out,
 			snprintf(key, sizeof key, "nic.%s.model", name);
 			rc = hv_kv_set(out, key, v);
 		}
+		if (!rc && *attr(child(child(n, "vlan"), "tag"), "id", v,
+				 sizeof v)) {
+			snprintf(key, sizeof key, "nic.%s.vlan", name);
+			rc = hv_kv_set(out, key, v);
+		}
+		if (!rc && *attr(child(n, "mtu"), "size", v, sizeof v)) {
+			snprintf(key, sizeof key, "nic.%s.mtu", name);
+			rc = hv_kv_set(out, key, v);
+		}
 		if (!rc && !strcmp(attr(child(n, "link"), "state", v, sizeof v),
 				   "down")) {
 			snprintf(key, sizeof key, "nic.%s.link", name);

@@ -73,6 +73,35 @@ static int image_of(const void *buf, const char *name, char *path,
 	return 0;
 }
 
+/* The NIC's network's VLAN id and MTU as keys (0, the default: absent):
+ * libvirt has them per interface, the store per network. */
+static int network_keys(const void *buf, const char *net, const char *nic,
+			struct hv_kv *out)
+{
+	int el = ps_obj_find(buf, psf_root(buf), PS_OBJ_NETWORK, net,
+			     strlen(net));
+	uint32_t len;
+	const uint8_t *rec;
+	uint64_t vlan, mtu;
+	char key[160];
+	int rc = 0;
+
+	if (el < 0)
+		return 0;
+	rec = record(buf, el, PSF_NETWORK_CONFIG, &len);
+	vlan = psf_field_uint(rec, len, PSF_NETC_VLAN, 2);
+	mtu = psf_field_uint(rec, len, PSF_NETC_MTU, 4);
+	if (vlan) {
+		snprintf(key, sizeof key, "nic.%s.vlan", nic);
+		rc = hv_kv_setf(out, key, "%llu", (unsigned long long)vlan);
+	}
+	if (!rc && mtu) {
+		snprintf(key, sizeof key, "nic.%s.mtu", nic);
+		rc = hv_kv_setf(out, key, "%llu", (unsigned long long)mtu);
+	}
+	return rc;
+}
+
 /* ------------------------------------------------------------ boot ranks */
 
 /*
@@ -178,6 +207,8 @@ static int flatten_nics(const void *buf, int vm, struct hv_kv *out)
 				      sizeof net)) {
 			snprintf(key, sizeof key, "nic.%s.network", name);
 			rc = hv_kv_set(out, key, net);
+			if (!rc)
+				rc = network_keys(buf, net, name, out);
 		}
 		if (!rc && model && model < 4) {
 			snprintf(key, sizeof key, "nic.%s.model", name);
@@ -414,6 +445,26 @@ static int put_vm_field(void *buf, size_t cap, int vm, const char *k,
 	return PS_ERR_NOFIELD;
 }
 
+/* A NIC's VLAN or MTU changed in libvirt: the store keeps them per
+ * network, so the NIC's network takes the value (every NIC on it gets it
+ * at the next pass).  Absent: 0, untagged / the default MTU. */
+static int put_network(void *buf, size_t cap, int nic, const char *field,
+		       const char *v, struct ps_cfg_err *e)
+{
+	char net[PS_CFG_NAME_MAX + 1];
+	int el;
+
+	if (!*child_str(buf, nic, PSF_NETWORK_REF, net, sizeof net)) {
+		e->field = field;
+		e->why = "the NIC has no network to hold it";
+		return PS_ERR_BADVALUE;
+	}
+	el = ps_obj_find(buf, psf_root(buf), PS_OBJ_NETWORK, net, strlen(net));
+	if (el < 0)
+		return el;
+	return set_text(buf, cap, el, PS_OBJ_NETWORK, field, v ? v : "0", e);
+}
+
 static int put_nic(void *buf, size_t cap, int vm, const char *name,
 		   const char *field, const char *v, struct ps_cfg_err *e)
 {
@@ -439,6 +490,8 @@ static int put_nic(void *buf, size_t cap, int vm, const char *name,
 	if (!strcmp(field, "link"))
 		return set_text(buf, cap, el, PS_OBJ_NIC, "link",
 				v && !strcmp(v, "down") ? "off" : "on", e);
+	if (!strcmp(field, "vlan") || !strcmp(field, "mtu"))
+		return put_network(buf, cap, el, field, v, e);
 	e->field = field;
 	e->why = "not a NIC field hvagent maps";
 	return PS_ERR_NOFIELD;

@@ -244,6 +244,29 @@ static void plan_move(struct pass *ps, struct pair *p)
 	ps->st->moves++;
 }
 
+/* A synced domain undefined in libvirt, the store VM unchanged since.
+ * follow: delete the VM from the store.  keep: the store VM stays, its
+ * record marked (agent-dom-record flag libvirt-undefined, logged once)
+ * and the domain not defined again: `psctl vm delete` confirms, a store
+ * edit of the VM (the store wins) or the domain defined again with its
+ * UUID clears the mark. */
+static void plan_lv_deleted(struct pass *ps, struct pair *p)
+{
+	if (ps->s->lv_delete == HV_LV_DELETE_FOLLOW) {
+		p->act = ACT_STORE_DEL;
+		return;
+	}
+	p->act = ACT_KEEP;
+	if (p->base->flags & PSF_AGDF_LV_UNDEFINED)
+		return;
+	p->base->flags |= PSF_AGDF_LV_UNDEFINED;
+	p->base->flags &= (uint8_t)~PSF_AGDF_RUNNING;
+	hv_log(HV_WARN, "vm '%s': domain %s undefined in libvirt; kept in the "
+	       "store (libvirt_delete = keep) and not defined again: confirm "
+	       "with 'psctl vm delete %s', or edit the VM to define it again",
+	       p->name, p->uuids, p->name);
+}
+
 void sync_plan_pair(struct pass *ps, struct pair *p)
 {
 	struct pair *q;
@@ -261,15 +284,18 @@ void sync_plan_pair(struct pass *ps, struct pair *p)
 								   "name"), 0)))
 			refuse(ps, p, q, "libvirt");
 		else if (p->base && hv_kv_equal(&p->S, &p->base->bs))
-			p->act = ACT_STORE_DEL;
+			plan_lv_deleted(ps, p);
 		else if ((q = renamed_identity(ps, p->name, 0)) && !q->base)
 			refuse(ps, p, q, "the store or libvirt (same name, "
 			       "another UUID)");
 		else {
 			if (p->base)
-				hv_log(HV_WARN, "vm '%s': deleted in libvirt "
-				       "but edited in the store; the store "
-				       "wins: defined again", p->name);
+				hv_log(HV_WARN, "vm '%s': %s in libvirt but "
+				       "edited in the store since; the store "
+				       "wins: defined again", p->name,
+				       p->base->flags & PSF_AGDF_LV_UNDEFINED
+					       ? "undefined (kept, marked)"
+					       : "deleted");
 			p->act = ACT_DEFINE_NEW;
 		}
 	} else if (p->dom) {

@@ -20,7 +20,9 @@ enum act {
 	ACT_DEFINE_NEW,  /* store only: define the domain */
 	ACT_UNDEFINE,    /* deleted in the store */
 	ACT_STORE_NEW,   /* adopted: create the VM in the store */
-	ACT_STORE_DEL,   /* deleted in libvirt */
+	ACT_STORE_DEL,   /* deleted in libvirt (libvirt_delete = follow) */
+	ACT_KEEP,        /* deleted in libvirt, kept in the store and
+			    marked (libvirt_delete = keep) */
 	ACT_FORGET,      /* gone on both sides */
 	ACT_SKIP,        /* libvirt-only, not adopted: left alone */
 	ACT_REFUSE,      /* identity change: nothing touched */

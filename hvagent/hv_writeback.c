@@ -205,7 +205,7 @@ static size_t build_records(struct pass *ps, struct hv_record *r)
 		struct pair *p = &ps->p[i];
 		struct hv_record one;
 
-		if (p->act == ACT_REFUSE || p->failed) {
+		if (p->act == ACT_REFUSE || p->act == ACT_KEEP || p->failed) {
 			if (!old_record(p, &one))
 				continue;
 		} else if (p->record) {

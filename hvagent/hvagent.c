@@ -47,6 +47,7 @@ struct agent {
 	int opt_level, once, dry_run, print_stats;
 	unsigned opt_interval;
 	char arch[80];
+	char domtype[32];   /* cfg.domain_type resolved on this connection */
 	/* the store (st.store and st.media, once open) */
 	struct ps_opened st;
 	struct ps_store *store;
@@ -67,6 +68,7 @@ static void usage(FILE *f)
 		"-d DEVICE]\n"
 		"               [--interval SECONDS] [--dry-run] [--stats] "
 		"[-v | -q]\n"
+		"       hvagent --version\n"
 		"  --once        boot pass: reconcile, apply power states, "
 		"exit\n"
 		"  -c CONFIG     configuration file (default "
@@ -78,6 +80,18 @@ static void usage(FILE *f)
 		"  --dry-run     plan and log, change nothing\n"
 		"  --stats       print the pass's counters on stdout\n"
 		"  -v, -q        log debug / errors only\n");
+}
+
+/* The agent's version, the store format it writes and the libvirt
+ * library it runs with (not the daemon's: no connection is made). */
+static void print_version(void)
+{
+	unsigned long lv = 0;
+
+	virGetVersion(&lv, NULL, NULL);
+	printf("hvagent %s (format %u.%u, schema %u; libvirt %lu.%lu.%lu)\n",
+	       PSTATE_VERSION, PSF_FORMAT_MAJOR, PSF_FORMAT_MINOR,
+	       PSF_SCHEMA_VERSION, lv / 1000000, lv / 1000 % 1000, lv % 1000);
 }
 
 static int parse_args(struct agent *a, int argc, char **argv)
@@ -107,6 +121,9 @@ static int parse_args(struct agent *a, int argc, char **argv)
 			a->opt_level = HV_ERR;
 		else if (!strcmp(o, "-h") || !strcmp(o, "--help")) {
 			usage(stdout);
+			exit(0);
+		} else if (!strcmp(o, "--version")) {
+			print_version();
 			exit(0);
 		} else if (!strcmp(o, "-c")) {
 			a->cfg_path = v;
@@ -319,6 +336,20 @@ static int open_libvirt(struct agent *a)
 	return 0;
 }
 
+/* cfg.domain_type on this connection (auto: KVM if libvirt offers it). */
+static int resolve_domain_type(struct agent *a)
+{
+	char err[1024];
+
+	if (hv_domain_type_resolve(a->conn, a->cfg.domain_type, a->arch,
+				   a->domtype, sizeof a->domtype, err,
+				   sizeof err)) {
+		hv_log(HV_ERR, "config: %s", err);
+		return -1;
+	}
+	return 0;
+}
+
 /* Lifecycle events (defined, undefined, started...) and metadata changes
  * (description) start a pass at once; the rest waits for the poll. */
 static void watch_libvirt(struct agent *a)
@@ -357,11 +388,12 @@ static void sync_init(struct agent *a, struct hv_sync *sp, int boot)
 	s.media = &a->st.media;
 	s.uri = a->cfg.uri;
 	s.adopt = a->cfg.adopt;
+	s.lv_delete = a->cfg.lv_delete;
 	s.boot = boot;
 	s.dry_run = a->dry_run;
 	s.map.serial_run_dir = a->cfg.run_dir;
 	s.map.serial_log_dir = a->cfg.log_dir;
-	s.map.domain_type = a->cfg.domain_type;
+	s.map.domain_type = a->domtype;
 	s.map.arch = a->arch;
 	s.map.default_memory_kib = 1048576;
 	*sp = s;
@@ -447,6 +479,7 @@ static void tick(int timer, void *opaque)
 static int reload(struct agent *a)
 {
 	char old_uri[512];
+	struct hv_config old = a->cfg;
 
 	snprintf(old_uri, sizeof old_uri, "%s", a->cfg.uri);
 	if (load_config(a)) {
@@ -461,6 +494,13 @@ static int reload(struct agent *a)
 		if (open_libvirt(a))
 			return -1;
 		watch_libvirt(a);
+	}
+	if (resolve_domain_type(a)) {
+		hv_log(HV_ERR, "SIGHUP: keeping domain_type = %s",
+		       old.domain_type);
+		snprintf(a->cfg.domain_type, sizeof a->cfg.domain_type, "%s",
+			 old.domain_type);
+		resolve_domain_type(a);
 	}
 	a->dirty = 1;
 	return 0;
@@ -555,6 +595,11 @@ int main(int argc, char **argv)
 	if (open_libvirt(&a)) {
 		close_store(&a);
 		return EXIT_LIBVIRT;
+	}
+	if (resolve_domain_type(&a)) {
+		close_libvirt(&a);
+		close_store(&a);
+		return EXIT_USAGE;
 	}
 	rc = pass(&a, 1);
 	if (!a.once && rc >= 0 && !stop_flag)

@@ -9,8 +9,8 @@
 # and calls stop_pid "$LVPID" from it.
 #
 # Sets LV, SOCK, U (the URI for hvagent and virsh), LVPID; defines
-# wait_for, stop_pid, lv_start, lv_stop.  Not named test_*: run.sh runs it
-# only through the tests that source it.
+# wait_for, stop_pid, lv_kill_guests, lv_start, lv_stop.  Not named
+# test_*: run.sh runs it only through the tests that source it.
 
 PSTATE_SEM_MODE=flock PSTATE_LOCK_DIR=$WORK
 export PSTATE_SEM_MODE PSTATE_LOCK_DIR
@@ -37,6 +37,18 @@ stop_pid() {
     kill -TERM "$1" 2>/dev/null
     wait_for 5 sh -c "! kill -0 $1" || kill -KILL "$1" 2>/dev/null
     wait "$1" 2>/dev/null
+}
+
+# lv_kill_guests DOMAIN...: destroy the domains, then kill any qemu named
+# in the driver's pid files (libvirtd would leave guests running).  For
+# the sourcing test's EXIT trap, before stop_pid "$LVPID".
+lv_kill_guests() {
+    if [ -n "$LVPID" ] && kill -0 "$LVPID" 2>/dev/null; then
+        for d in "$@"; do virsh -c "$U" destroy "$d" > /dev/null 2>&1; done
+    fi
+    for f in "$LV"/run/libvirt/qemu/run/*.pid; do
+        [ -f "$f" ] && kill -KILL "$(cat "$f")" 2>/dev/null
+    done
 }
 
 # lv_start [PATH...]: start libvirtd and wait until it answers; the PATHs

@@ -21,6 +21,8 @@ domain_type = qemu
 serial_run_dir = $WORK/run
 serial_log_dir = $WORK/log
 adopt = marked
+# the documented two-way sync of deletions (the default is keep)
+libvirt_delete = follow
 interval = 1
 EOC
 ps() { "$PSCTL" -q -i "$IMG" "$@"; }

@@ -95,7 +95,7 @@ store_has "^memory *1GiB" && store_has "^cpus *4" && pass "store keeps both side
 kill -TERM "$DPID"; wait "$DPID"; rc=$?; DPID=
 [ $rc -eq 0 ] && grep -q stopping "$WORK/d.err" && pass "daemon stops on SIGTERM (exit 0)" \
     || fail "daemon exit $rc: $(tail -c 400 "$WORK/d.err")"
-! grep -q "<3>" "$WORK/d.err" && pass "daemon logged no errors" || fail "daemon errors: $(grep "<3>" "$WORK/d.err" | head -3)"
+! grep -q "hvagent: error: " "$WORK/d.err" && pass "daemon logged no errors" || fail "daemon errors: $(grep "hvagent: error: " "$WORK/d.err" | head -3)"
 
 # --- libvirtd stops and leaves nothing running, nothing outside $WORK
 lv_stop

@@ -30,12 +30,7 @@ T_START=$(date +%s)
 # Guests first (libvirtd would leave them running), then the agent and
 # libvirtd.
 cleanup() {
-    if [ -n "$LVPID" ] && kill -0 "$LVPID" 2>/dev/null; then
-        virsh -c "$U" destroy web01 > /dev/null 2>&1
-    fi
-    for f in "$LV"/run/libvirt/qemu/run/*.pid; do
-        [ -f "$f" ] && kill -KILL "$(cat "$f")" 2>/dev/null
-    done
+    lv_kill_guests web01
     stop_pid "$DPID"; stop_pid "$LVPID"
 }
 trap cleanup EXIT
@@ -72,7 +67,7 @@ since() { tail -n +"$((MARK + 1))" "$WORK/d.err"; }
 logged() { since | grep -q -- "$1"; }
 # A pass that ran after a line matching $1 (logged since the mark).
 pass_after() {
-    since | awk -v m="$1" 'index($0, m) { s = 1 } s && /^<6>pass: / { f = 1 } END { exit !f }'
+    since | awk -v m="$1" 'index($0, m) { s = 1 } s && /hvagent: info: pass: / { f = 1 } END { exit !f }'
 }
 start_daemon() {
     : > "$WORK/d.err"
@@ -125,10 +120,10 @@ store_has "^restart-consistency-image cons" && store_has "^restart-boot-image bo
 
 # --- the daemon's boot pass defines the VM and starts it (power on)
 start_daemon
-wait_for 15 grep -q "<6>watching" "$WORK/d.err" && pass "hvagent daemon watching libvirtd" \
+wait_for 15 grep -q "hvagent: info: watching" "$WORK/d.err" && pass "hvagent daemon watching libvirtd" \
     || fail "daemon did not start: $(tail -c 400 "$WORK/d.err")"
 running_from "$DISKS/root.img" "boot pass"
-grep -q "<6>pass (boot): 1 VMs, 1 defined,.* 1 started" "$WORK/d.err" \
+grep -q "hvagent: info: pass (boot): 1 VMs, 1 defined,.* 1 started" "$WORK/d.err" \
     && pass "boot pass: 1 defined, 1 started" || fail "boot pass: $(grep 'pass (boot)' "$WORK/d.err")"
 vsh dumpxml web01 > "$WORK/dx"
 grep -q "<domain type='qemu'" "$WORK/dx" && grep -q "<memory unit='KiB'>32768</memory>" "$WORK/dx" \
@@ -174,7 +169,7 @@ crash "crash 1"
 running_from "$DISKS/cons.img" "crash 1"
 logged "vm 'web01': failed; restarted from the consistency image 'cons' (attempt 1 of 2 within 600 s)" \
     && pass "crash 1: daemon logged the restart from 'cons', attempt 1 of 2" \
-    || fail "crash 1: no restart line: $(since | grep -v '<7>' | tail -n 5)"
+    || fail "crash 1: no restart line: $(since | grep -v 'hvagent: debug: ' | tail -n 5)"
 rlog > "$WORK/rlog1"
 grep -Eq '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z consistency#1 failed$' "$WORK/rlog1" \
     && pass "psctl vm show: restart-log '$(cat "$WORK/rlog1")'" || fail "restart-log: '$(cat "$WORK/rlog1")'"
@@ -182,22 +177,22 @@ grep -Eq '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z consistency#1 failed$' "$WORK/r
     || fail "controller image '$(ctl_image)', expected cons"
 # The pass after the restart finds the switch on both sides: nothing to do.
 wait_for 5 pass_after "restarted from the consistency image" \
-    && since | awk '/restarted from the consistency image/ { s = 1 } s' | grep "<6>pass: " | head -n 1 \
+    && since | awk '/restarted from the consistency image/ { s = 1 } s' | grep "hvagent: info: pass: " | head -n 1 \
         | grep -q "0 defined, 0 undefined, 0 fields to libvirt, 0 to the store,.* 0 errors" \
     && pass "the pass after the restart pushes and pulls nothing" \
-    || fail "pass after restart: $(since | grep '<6>pass: ')"
+    || fail "pass after restart: $(since | grep 'hvagent: info: pass: ')"
 
 # --- the daemon restarted between crashes: the count is the store's
 kill -TERM "$DPID"; wait "$DPID"; rc=$?; DPID=
 [ $rc -eq 0 ] && pass "daemon stops on SIGTERM (exit 0)" || fail "daemon exit $rc"
-! grep -q "<3>" "$WORK/d.err" && pass "first daemon logged no errors" \
-    || fail "daemon errors: $(grep "<3>" "$WORK/d.err" | head -3)"
+! grep -q "hvagent: error: " "$WORK/d.err" && pass "first daemon logged no errors" \
+    || fail "daemon errors: $(grep "hvagent: error: " "$WORK/d.err" | head -3)"
 cp "$WORK/d.err" "$WORK/d1.err"
 is_state running && pass "the guest outlives the daemon" || fail "state '$(state)'"
 start_daemon
-wait_for 15 grep -q "<6>watching" "$WORK/d.err" && pass "second daemon watching" \
+wait_for 15 grep -q "hvagent: info: watching" "$WORK/d.err" && pass "second daemon watching" \
     || fail "second daemon did not start: $(tail -c 400 "$WORK/d.err")"
-grep -q "<6>pass (boot): 1 VMs, 0 defined,.* 0 fields to libvirt, 0 to the store,.* 0 started" "$WORK/d.err" \
+grep -q "hvagent: info: pass (boot): 1 VMs, 0 defined,.* 0 fields to libvirt, 0 to the store,.* 0 started" "$WORK/d.err" \
     && pass "second daemon's boot pass: nothing to do (disk stays on cons)" \
     || fail "second boot pass: $(grep 'pass (boot)' "$WORK/d.err")"
 
@@ -206,7 +201,7 @@ crash "crash 2"
 running_from "$DISKS/boot.img" "crash 2"
 logged "vm 'web01': failed; restarted from the boot image 'boot' (attempt 2 of 2 within 600 s)" \
     && pass "crash 2: new daemon counted attempt 2 from the store, image 'boot'" \
-    || fail "crash 2: $(since | grep -v '<7>' | tail -n 5)"
+    || fail "crash 2: $(since | grep -v 'hvagent: debug: ' | tail -n 5)"
 rlog > "$WORK/rlog2"
 grep -Eq "^$(cat "$WORK/rlog1"), [0-9T:Z-]+ boot#2 failed$" "$WORK/rlog2" \
     && pass "psctl vm show: restart-log '$(cat "$WORK/rlog2")'" || fail "restart-log: '$(cat "$WORK/rlog2")'"
@@ -217,7 +212,7 @@ grep -Eq "^$(cat "$WORK/rlog1"), [0-9T:Z-]+ boot#2 failed$" "$WORK/rlog2" \
 crash "crash 3"
 logged "vm 'web01': failed again; 2 restarts within 600 s reached the limit (2): left stopped" \
     && pass "crash 3: daemon logged the limit reached" \
-    || fail "crash 3: $(since | grep -v '<7>' | tail -n 5)"
+    || fail "crash 3: $(since | grep -v 'hvagent: debug: ' | tail -n 5)"
 wait_for 5 pass_after "reached the limit" || fail "crash 3: no pass after the limit"
 is_state "shut off" && ! qemu_pid > /dev/null \
     && pass "crash 3: left shut off ($(vsh domstate --reason web01 2>/dev/null | head -n 1))" \
@@ -230,8 +225,8 @@ grep -Eq "^$(cat "$WORK/rlog2"), [0-9T:Z-]+ stopped-limit#3 failed$" "$WORK/rlog
 
 kill -TERM "$DPID"; wait "$DPID"; rc=$?; DPID=
 [ $rc -eq 0 ] && pass "second daemon stops on SIGTERM (exit 0)" || fail "daemon exit $rc"
-! grep -q "<3>" "$WORK/d.err" && pass "second daemon logged no errors" \
-    || fail "daemon errors: $(grep "<3>" "$WORK/d.err" | head -3)"
+! grep -q "hvagent: error: " "$WORK/d.err" && pass "second daemon logged no errors" \
+    || fail "daemon errors: $(grep "hvagent: error: " "$WORK/d.err" | head -3)"
 
 # --- libvirtd stops and leaves nothing running, nothing outside $WORK
 lv_stop

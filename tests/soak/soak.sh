@@ -298,7 +298,7 @@ cat "$WORK/verdict" | sed 's/^/writer /'
 echo "writer hv:        $(grep -c '^ack' "$WORK/hv.log") libvirt-side changes, $(grep -c '^fail' "$WORK/hv.log") failed virsh calls, $(grep -c 'changed in libvirt' "$WORK/hv.err") written back by the daemon"
 echo "kills:            $pk psctl writers (SIGKILL), $hvk hvagent daemon restarts (SIGKILL)"
 echo "failure kinds:    $(cat "$WORK"/img.err "$WORK"/dev.err "$WORK"/bmc.err 2>/dev/null | sed 's/[0-9a-f]\{8,\}/N/g; s/[0-9][0-9]*/N/g' | sort | uniq -c | sort -rn | head -n 8 | tr -s ' ' | sed 's/^/\n   /' | tr -d '\n')"
-echo "daemon errors:    $(grep -c '<3>' "$WORK/hv.err")$(grep '<3>' "$WORK/hv.err" | sed 's/[0-9][0-9]*/N/g' | sort | uniq -c | sed 's/^/\n   /' | tr -d '\n')"
+echo "daemon errors:    $(grep -c 'hvagent: error: ' "$WORK/hv.err")$(grep 'hvagent: error: ' "$WORK/hv.err" | sed 's/[0-9][0-9]*/N/g' | sort | uniq -c | sed 's/^/\n   /' | tr -d '\n')"
 # The semaphore's own counters (docs/semaphore.md; ps_sem.c's layout):
 # the simulated BMC's shared memory holds it at 0xFD000100.
 python3 - "$SIM/sem-shm" <<'PY'

@@ -383,21 +383,73 @@ static void test_unknown_store_elements_in_agent_state(void **state)
 	hv_kv_free(&bl);
 }
 
+/* A temporary configuration file holding text (path: "/tmp/hvconfXXXXXX"). */
+static void write_conf(char *path, const char *text)
+{
+	int fd = mkstemp(path);
+	FILE *f;
+
+	assert_true(fd >= 0);
+	f = fdopen(fd, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
 static void test_config_errors_name_the_line(void **state)
 {
 	struct hv_config c;
 	char err[256], path[] = "/tmp/hvconfXXXXXX";
-	int fd = mkstemp(path);
-	FILE *f = fdopen(fd, "w");
 
 	(void)state;
-	fprintf(f, "# ok\nuri = test:///default\ninterval = 5\nadopt = maybe\n");
-	fclose(f);
+	write_conf(path, "# ok\nuri = test:///default\ninterval = 5\n"
+		   "adopt = maybe\n");
 	hv_config_defaults(&c);
 	assert_int_equal(hv_config_load(&c, path, 0, err, sizeof err), -1);
 	assert_non_null(strstr(err, ":4: adopt"));
 	assert_int_equal(c.interval_s, 5);
 	unlink(path);
+}
+
+/* domain_type defaults to auto (KVM only where libvirt offers it) and
+ * takes auto, kvm or qemu; libvirt_delete defaults to keep. */
+static void test_config_domain_type_and_delete_policy(void **state)
+{
+	struct hv_config c;
+	char err[256], path[] = "/tmp/hvconfXXXXXX";
+
+	(void)state;
+	hv_config_defaults(&c);
+	assert_string_equal(c.domain_type, "auto");
+	assert_int_equal(c.lv_delete, HV_LV_DELETE_KEEP);
+	write_conf(path, "domain_type = qemu\nlibvirt_delete = follow\n"
+		   "domain_type = tcg\n");
+	assert_int_equal(hv_config_load(&c, path, 0, err, sizeof err), -1);
+	assert_non_null(strstr(err, ":3: domain_type: domain_type: auto, "
+			       "kvm or qemu"));
+	assert_string_equal(c.domain_type, "qemu");
+	assert_int_equal(c.lv_delete, HV_LV_DELETE_FOLLOW);
+	unlink(path);
+}
+
+/* The test driver has no domain capabilities: auto takes the type its
+ * host capabilities list ("test"), kvm is trusted, qemu is qemu. */
+static void test_domain_type_resolve_test_driver(void **state)
+{
+	virConnectPtr conn = virConnectOpen("test:///default");
+	char out[32], err[256];
+
+	(void)state;
+	assert_non_null(conn);
+	assert_int_equal(hv_domain_type_resolve(conn, "auto", "x86_64", out,
+						sizeof out, err, sizeof err),
+			 0);
+	assert_string_equal(out, "test");
+	assert_int_equal(hv_domain_type_resolve(conn, "qemu", "x86_64", out,
+						sizeof out, err, sizeof err),
+			 0);
+	assert_string_equal(out, "qemu");
+	virConnectClose(conn);
 }
 
 /* glib keeps a per-thread buffer libvirt's error reporting allocates;
@@ -452,6 +504,8 @@ int main(void)
 		cmocka_unit_test(test_kv_text_roundtrip),
 		cmocka_unit_test(test_unknown_store_elements_in_agent_state),
 		cmocka_unit_test(test_config_errors_name_the_line),
+		cmocka_unit_test(test_config_domain_type_and_delete_policy),
+		cmocka_unit_test(test_domain_type_resolve_test_driver),
 		cmocka_unit_test(test_serial_host_not_a_path),
 	};
 	const struct CMUnitTest driver[] = {
