@@ -3,20 +3,15 @@
  * over a whole store (an import, or a store written by someone else).
  * Freestanding.
  */
-#include "ps_cfg_internal.h"
+#include "ps_check_internal.h"
 
 /*
  * ps_cfg_check: every rule the edits enforce one at a time, over a whole
  * store (an import, or a store written by someone else).  One report per
- * problem; the message is built in a bounded stack buffer.
+ * problem; the message is built in a bounded stack buffer.  The rules
+ * that pair elements find equal keys through the strategy of struct chk
+ * (ps_check_internal.h).
  */
-struct chk {
-	const void *buf;
-	ps_cfg_report_fn fn;
-	void *ctx;
-	int n;
-};
-
 static void say(struct chk *k, struct sb *s)
 {
 	k->n++;
@@ -146,58 +141,320 @@ static void chk_shape(struct chk *k, int el, int kind, int vm)
 	}
 }
 
-/* Names valid and keys unique within the set of kind under parent. */
-static void chk_set(struct chk *k, int parent, enum ps_obj kind, int vm)
+/* ------------------------------------------------------------- pairing */
+
+int ps__chk_emit(struct chk *k, struct chk_emit *e, struct ps__ck *c)
+{
+	c->seq = e->seq++;
+	return e->fn(k, c, e->arg);
+}
+
+static int cmp_u64(uint64_t a, uint64_t b)
+{
+	return (a > b) - (a < b);
+}
+
+int ps__ck_cmp(const struct ps__ck *a, const struct ps__ck *b)
+{
+	uint32_t i;
+	char x, y;
+
+	if (a->num != b->num)
+		return cmp_u64(a->num, b->num);
+	if (a->num2 != b->num2)
+		return cmp_u64(a->num2, b->num2);
+	if (a->n != b->n)
+		return cmp_u64(a->n, b->n);
+	if (!a->ci)
+		return a->n ? psf_memcmp(a->p, b->p, a->n) : 0;
+	for (i = 0; i < a->n; i++) {
+		x = ps__lower((char)a->p[i]);
+		y = ps__lower((char)b->p[i]);
+		if (x != y)
+			return cmp_u64((uint8_t)x, (uint8_t)y);
+	}
+	return 0;
+}
+
+/* The search of ps__chk_walk_equal. */
+struct eq {
+	const struct ps__ck *want;
+	chk_fn fn;
+	void *arg;
+};
+
+static int eq_one(struct chk *k, const struct ps__ck *c, void *arg)
+{
+	struct eq *q = arg;
+
+	return ps__ck_cmp(c, q->want) ? 0 : q->fn(k, c, q->arg);
+}
+
+int ps__chk_walk_equal(struct chk *k, const struct chk_src *s,
+		       const struct ps__ck *want, chk_fn fn, void *arg)
+{
+	struct eq q = { want, fn, arg };
+	struct chk_emit e = { eq_one, &q, 0 };
+
+	return s->walk(k, s, &e);
+}
+
+static int each_equal(struct chk *k, const struct chk_src *s,
+		      const struct ps__ck *want, chk_fn fn, void *arg)
+{
+	if (k->ops)
+		return k->ops->each_equal(k, s, want, fn, arg);
+	return ps__chk_walk_equal(k, s, want, fn, arg);
+}
+
+static void drop(struct chk *k, const struct chk_src *s)
+{
+	if (k->ops)
+		k->ops->drop(k, s);
+}
+
+/* Each pair (a, b) of equal keys of a source, a before b: in a's walk
+ * order, then b's -- the order of the nested loops this replaces. */
+typedef void (*chk_pair_fn)(struct chk *k, const struct chk_src *s,
+			    const struct ps__ck *a, const struct ps__ck *b);
+
+struct pair {
+	const struct chk_src *s;
+	chk_pair_fn report;
+	const struct ps__ck *a;
+};
+
+static int pair_b(struct chk *k, const struct ps__ck *b, void *arg)
+{
+	struct pair *p = arg;
+
+	if (b->seq > p->a->seq)
+		p->report(k, p->s, p->a, b);
+	return 0;
+}
+
+static int pair_a(struct chk *k, const struct ps__ck *a, void *arg)
+{
+	struct pair *p = arg;
+
+	p->a = a;
+	return each_equal(k, p->s, a, pair_b, p);
+}
+
+static void chk_pairs(struct chk *k, const struct chk_src *s,
+		      chk_pair_fn report)
+{
+	struct pair p = { s, report, NULL };
+	struct chk_emit e = { pair_a, &p, 0 };
+
+	s->walk(k, s, &e);
+}
+
+/* The first key equal to want, into *out: 1, or 0 when there is none. */
+static int take_first(struct chk *k, const struct ps__ck *c, void *arg)
+{
+	(void)k;
+	*(struct ps__ck *)arg = *c;
+	return 1;
+}
+
+static int first_equal(struct chk *k, const struct chk_src *s,
+		       const struct ps__ck *want, struct ps__ck *out)
+{
+	return each_equal(k, s, want, take_first, out);
+}
+
+/* ------------------------------------------------------------- sources */
+
+/* The objects of kind s->kind under s->parent, by key: name, or for
+ * serial ports the port number.  Objects without a name have no key. */
+static int w_names(struct chk *k, const struct chk_src *s,
+		   struct chk_emit *e)
+{
+	enum ps_obj kind = (enum ps_obj)s->kind;
+	struct ps__ck c = { 0 };
+	int el, rc = 0;
+
+	c.vm = ps__kinds[kind].sub ? s->parent : -1;
+	for (el = ps_obj_next(k->buf, s->parent, kind, -1); !rc && el >= 0;
+	     el = ps_obj_next(k->buf, s->parent, kind, el)) {
+		c.el = el;
+		if (ps__kinds[kind].by_port)
+			c.num = (uint64_t)ps__port_of(k->buf, el);
+		else if (!(c.p = (const uint8_t *)ps__str_of(k->buf, el,
+							    PSF_NAME, &c.n)))
+			continue;
+		rc = ps__chk_emit(k, e, &c);
+	}
+	return rc;
+}
+
+/* Every identifier (ps__each_id): kind, value; its owner and NIC. */
+struct idw {
+	struct chk *k;
+	struct chk_emit *e;
+};
+
+static int id_key(const void *buf, const struct ps__id *id, void *arg)
+{
+	struct idw *w = arg;
+	struct ps__ck c = { 0 };
+
+	(void)buf;
+	c.num = id->kind;
+	c.p = id->v;
+	c.n = id->n;
+	c.el = id->el;
+	c.vm = id->owner;
+	c.aux = (int)id->owner_kind;
+	return ps__chk_emit(w->k, w->e, &c);
+}
+
+static int w_ids(struct chk *k, const struct chk_src *s, struct chk_emit *e)
+{
+	struct idw w = { k, e };
+
+	(void)s;
+	return ps__each_id(k->buf, id_key, &w);
+}
+
+/* Under every VM: controllers by image reference, serial ports by
+ * concentrator port (not zero: none), NICs by nothing. */
+static int w_vm_sub(struct chk *k, const struct chk_src *s,
+		    struct chk_emit *e)
 {
 	const void *buf = k->buf;
+	enum ps_obj kind = (enum ps_obj)s->kind;
+	struct ps__ck c = { 0 };
+	int vm, el, rc = 0;
+
+	for (vm = ps_obj_next(buf, s->parent, PS_OBJ_VM, -1); !rc && vm >= 0;
+	     vm = ps_obj_next(buf, s->parent, PS_OBJ_VM, vm))
+		for (el = ps_obj_next(buf, vm, kind, -1); !rc && el >= 0;
+		     el = ps_obj_next(buf, vm, kind, el)) {
+			c.el = el;
+			c.vm = vm;
+			if (kind == PS_OBJ_SERIAL)
+				c.num = ps__rec_uint(buf, el, PSF_SERIAL_CONFIG,
+						     PSF_SERC_CONCENTRATOR, 2);
+			else if (kind == PS_OBJ_CONTROLLER)
+				c.p = (const uint8_t *)ps__str_of(buf, el,
+						PSF_IMAGE_REF, &c.n);
+			if (kind == PS_OBJ_SERIAL ? !c.num : !c.p)
+				continue;
+			rc = ps__chk_emit(k, e, &c);
+		}
+	return rc;
+}
+
+/* Servers whose target parses, by target as servers compare them. */
+static int w_targets(struct chk *k, const struct chk_src *s,
+		     struct chk_emit *e)
+{
+	struct ps__ck c = { 0 };
+	const char *p, *t;
+	uint32_t len;
+	size_t n;
+	int el, bmc, rc = 0;
+
+	for (el = ps_obj_next(k->buf, s->parent, PS_OBJ_SERVER, -1);
+	     !rc && el >= 0;
+	     el = ps_obj_next(k->buf, s->parent, PS_OBJ_SERVER, el)) {
+		p = ps__str_of(k->buf, el, PSF_TARGET, &len);
+		bmc = p ? ps__ptarget_key(p, len, &t, &n, &c.num) : -1;
+		if (bmc < 0)
+			continue;
+		c.num |= (uint64_t)bmc << 32;
+		c.ci = (uint8_t)bmc;
+		c.p = (const uint8_t *)t;
+		c.n = (uint32_t)n;
+		c.el = el;
+		c.vm = -1;
+		rc = ps__chk_emit(k, e, &c);
+	}
+	return rc;
+}
+
+/* Reservations that take part in overlaps: kind, first; x the end. */
+static int w_resv(struct chk *k, const struct chk_src *s, struct chk_emit *e)
+{
+	struct ps__ck c = { 0 };
+	struct ps__resv r;
+	int el, rc = 0;
+
+	for (el = ps_obj_next(k->buf, s->parent, PS_OBJ_RESERVATION, -1);
+	     !rc && el >= 0;
+	     el = ps_obj_next(k->buf, s->parent, PS_OBJ_RESERVATION, el)) {
+		ps__resv_of(k->buf, el, &r);
+		if (!ps__resv_real(&r))
+			continue;
+		c.num = r.kind;
+		c.num2 = r.first;
+		c.x = ps__resv_end(&r);
+		c.el = el;
+		c.vm = -1;
+		rc = ps__chk_emit(k, e, &c);
+	}
+	return rc;
+}
+
+/* ---------------------------------------------------------------- rules */
+
+/* "KIND 'KEY' defined twice[ in vm 'VM']", at the first of the two. */
+static void report_twice(struct chk *k, const struct chk_src *s,
+			 const struct ps__ck *a, const struct ps__ck *b)
+{
 	char m[CHK_LINE], key[PS_CFG_NAME_MAX + 1];
-	const char *why, *p, *q;
-	uint32_t len, qlen;
+	struct sb sb;
+
+	(void)b;
+	ps__sb_init(&sb, m, sizeof(m));
+	ps__sb_str(&sb, ps__kinds[s->kind].name);
+	ps__sb_put(&sb, " '", 2);
+	ps_obj_key(k->buf, a->el, (enum ps_obj)s->kind, key, sizeof(key));
+	ps__sb_str(&sb, key);
+	ps__sb_str(&sb, "' defined twice");
+	if (a->vm >= 0) {
+		ps__sb_str(&sb, " in vm '");
+		ps_obj_key(k->buf, a->vm, PS_OBJ_VM, key, sizeof(key));
+		ps__sb_str(&sb, key);
+		ps__sb_put(&sb, "'", 1);
+	}
+	say(k, &sb);
+}
+
+/* Names valid and keys unique within the set of kind under parent.  The
+ * top-level sets stay in the strategy's tables: references look them
+ * up. */
+static void chk_set(struct chk *k, int parent, enum ps_obj kind, int vm)
+{
+	const struct chk_src src = { w_names, parent, (int)kind };
+	const void *buf = k->buf;
+	char m[CHK_LINE];
+	const char *why, *p;
+	uint32_t len;
 	struct sb s;
-	int el, o;
+	int el;
 
 	for (el = ps_obj_next(buf, parent, kind, -1); el >= 0;
 	     el = ps_obj_next(buf, parent, kind, el)) {
 		chk_shape(k, el, kind, vm);
-		if (!ps__kinds[kind].by_port) {
-			p = ps__str_of(buf, el, PSF_NAME, &len);
-			why = p ? NULL : "no name";
-			if (p && ps_check_name(p, len, &why) == 0)
-				why = NULL;
-			if (why) {
-				begin(&s, m, buf, el, (int)kind, vm);
-				ps__sb_str(&s, "invalid name: ");
-				ps__sb_str(&s, why);
-				say(k, &s);
-			}
-		}
-		for (o = ps_obj_next(buf, parent, kind, el); o >= 0;
-		     o = ps_obj_next(buf, parent, kind, o)) {
-			if (ps__kinds[kind].by_port) {
-				if (ps__port_of(buf, el) != ps__port_of(buf, o))
-					continue;
-			} else {
-				p = ps__str_of(buf, el, PSF_NAME, &len);
-				q = ps__str_of(buf, o, PSF_NAME, &qlen);
-				if (!p || !q || len != qlen ||
-				    psf_memcmp(p, q, len))
-					continue;
-			}
-			ps__sb_init(&s, m, sizeof(m));
-			ps__sb_str(&s, ps__kinds[kind].name);
-			ps__sb_put(&s, " '", 2);
-			ps_obj_key(buf, el, kind, key, sizeof(key));
-			ps__sb_str(&s, key);
-			ps__sb_str(&s, "' defined twice");
-			if (vm >= 0) {
-				ps__sb_str(&s, " in vm '");
-				ps_obj_key(buf, vm, PS_OBJ_VM, key, sizeof(key));
-				ps__sb_str(&s, key);
-				ps__sb_put(&s, "'", 1);
-			}
+		if (ps__kinds[kind].by_port)
+			continue;
+		p = ps__str_of(buf, el, PSF_NAME, &len);
+		why = p ? NULL : "no name";
+		if (p && ps_check_name(p, len, &why) == 0)
+			why = NULL;
+		if (why) {
+			begin(&s, m, buf, el, (int)kind, vm);
+			ps__sb_str(&s, "invalid name: ");
+			ps__sb_str(&s, why);
 			say(k, &s);
 		}
 	}
+	chk_pairs(k, &src, report_twice);
+	if (vm >= 0)
+		drop(k, &src);
 }
 
 /* A reference string sig of at, which belongs to el (kind, under vm),
@@ -206,18 +463,19 @@ static void chk_ref_at(struct chk *k, int el, enum ps_obj kind, int vm,
 		       int at, uint32_t sig, enum ps_obj to,
 		       const char *field)
 {
+	const struct chk_src src = { w_names, psf_root(k->buf), (int)to };
 	const void *buf = k->buf;
-	uint32_t len;
-	const char *p = ps__str_of(buf, at, sig, &len);
+	struct ps__ck want = { 0 }, hit;
 	char m[CHK_LINE];
 	struct sb s;
 
-	if (!p || ps_obj_find(buf, psf_root(buf), to, p, len) >= 0)
+	want.p = (const uint8_t *)ps__str_of(buf, at, sig, &want.n);
+	if (!want.p || first_equal(k, &src, &want, &hit))
 		return;
 	begin(&s, m, buf, el, (int)kind, vm);
 	ps__sb_str(&s, field);
 	ps__sb_str(&s, " '");
-	ps__sb_put(&s, p, len > 80 ? 80 : len);
+	ps__sb_put(&s, (const char *)want.p, want.n > 80 ? 80 : want.n);
 	ps__sb_str(&s, "': no such ");
 	ps__sb_str(&s, ps__kinds[to].name);
 	say(k, &s);
@@ -268,54 +526,88 @@ static void chk_pxe_nic(struct chk *k, int vm)
 	say(k, &s);
 }
 
+/* The users of an image: the first controller, then the first in another
+ * VM (ps__image_user's order: VMs, then their controllers). */
+struct users {
+	struct ps__ck a, b;
+	int have_a;
+};
+
+static int user_pair(struct chk *k, const struct ps__ck *c, void *arg)
+{
+	struct users *u = arg;
+
+	(void)k;
+	if (!u->have_a) {
+		u->a = *c;
+		u->have_a = 1;
+		return 0;
+	}
+	if (c->vm == u->a.vm)
+		return 0;
+	u->b = *c;
+	return 1;
+}
+
 /* An image that is not shareable backs the controllers of one VM. */
 static void chk_images(struct chk *k)
 {
 	const void *buf = k->buf;
-	int root = psf_root(buf), img, a, b, va, vb;
-	const char *p;
-	uint32_t len;
+	int root = psf_root(buf), img;
+	const struct chk_src src = { w_vm_sub, root, PS_OBJ_CONTROLLER };
+	struct ps__ck want = { 0 };
+	struct users u;
 	char m[CHK_LINE];
 	struct sb s;
 
 	for (img = ps_obj_next(buf, root, PS_OBJ_IMAGE, -1); img >= 0;
 	     img = ps_obj_next(buf, root, PS_OBJ_IMAGE, img)) {
-		p = ps__str_of(buf, img, PSF_NAME, &len);
-		if (!p || ps__image_shareable(buf, img))
-			continue;
-		a = ps__image_user(buf, p, len, -1, &va);
-		b = a < 0 ? -1 : ps__image_user(buf, p, len, va, &vb);
-		if (b < 0)
+		want.p = (const uint8_t *)ps__str_of(buf, img, PSF_NAME,
+						     &want.n);
+		u.have_a = 0;
+		if (!want.p || ps__image_shareable(buf, img) ||
+		    !each_equal(k, &src, &want, user_pair, &u))
 			continue;
 		begin(&s, m, buf, img, PS_OBJ_IMAGE, -1);
 		ps__sb_str(&s, "not shareable but used by both ");
-		ps__sb_who(&s, buf, a, PS_OBJ_CONTROLLER, va);
+		ps__sb_who(&s, buf, u.a.el, PS_OBJ_CONTROLLER, u.a.vm);
 		ps__sb_str(&s, " and ");
-		ps__sb_who(&s, buf, b, PS_OBJ_CONTROLLER, vb);
+		ps__sb_who(&s, buf, u.b.el, PS_OBJ_CONTROLLER, u.b.vm);
 		say(k, &s);
 	}
+	drop(k, &src);
 }
 
-/* Reservations of one kind do not overlap: each pair once. */
-static void chk_resv(struct chk *k)
+/* Reservations of one kind do not overlap: each with the first later one
+ * it overlaps.  A strategy with a table skips those that overlap none. */
+static int resv_one(struct chk *k, const struct ps__ck *c, void *arg)
 {
-	const void *buf = k->buf;
-	int root = psf_root(buf), el, o;
+	const struct chk_src *src = arg;
 	struct ps__resv r;
 	char m[CHK_LINE];
 	struct sb s;
+	int o;
 
-	for (el = ps_obj_next(buf, root, PS_OBJ_RESERVATION, -1); el >= 0;
-	     el = ps_obj_next(buf, root, PS_OBJ_RESERVATION, el)) {
-		ps__resv_of(buf, el, &r);
-		o = ps__resv_overlap(buf, el, &r, 1);
-		if (o < 0)
-			continue;
-		begin(&s, m, buf, el, PS_OBJ_RESERVATION, -1);
-		ps__sb_str(&s, "range overlaps ");
-		ps__sb_who(&s, buf, o, PS_OBJ_RESERVATION, -1);
-		say(k, &s);
-	}
+	if (k->ops && k->ops->resv_alone(k, src, c))
+		return 0;
+	ps__resv_of(k->buf, c->el, &r);
+	o = ps__resv_overlap(k->buf, c->el, &r, 1);
+	if (o < 0)
+		return 0;
+	begin(&s, m, k->buf, c->el, PS_OBJ_RESERVATION, -1);
+	ps__sb_str(&s, "range overlaps ");
+	ps__sb_who(&s, k->buf, o, PS_OBJ_RESERVATION, -1);
+	say(k, &s);
+	return 0;
+}
+
+static void chk_resv(struct chk *k)
+{
+	const struct chk_src src = { w_resv, psf_root(k->buf), 0 };
+	struct chk_emit e = { resv_one, (void *)&src, 0 };
+
+	src.walk(k, &src, &e);
+	drop(k, &src);
 }
 
 /* The VM's restart policy: images that exist, whole log entries. */
@@ -342,109 +634,59 @@ static void chk_policy(struct chk *k, int vm)
 	}
 }
 
-/* Identity pairs: each identifier against every later one (the walk
- * passes a itself first). */
-struct id_pair {
-	struct chk *k;
-	const struct ps__id *a;
-	int seen_a;
-};
-
-static void sb_id_who(struct sb *s, const void *buf, const struct ps__id *o)
+/* "nic 'eth0' of vm 'a'" or "profile 'p'": who holds an identifier. */
+static void sb_id_who(struct sb *s, const void *buf, const struct ps__ck *o)
 {
 	if (o->el >= 0)
-		ps__sb_who(s, buf, o->el, PS_OBJ_NIC, o->owner);
+		ps__sb_who(s, buf, o->el, PS_OBJ_NIC, o->vm);
 	else
-		ps__sb_who(s, buf, o->owner, o->owner_kind, -1);
+		ps__sb_who(s, buf, o->vm, (enum ps_obj)o->aux, -1);
 }
 
-/* "mac 02:00:00:00:00:01", "serial 'S1'". */
-static void sb_id(struct sb *s, const struct ps__id *a)
+/* An identifier on two holders: "mac 02:00:00:00:00:01 used by both ...",
+ * "serial 'S1' used by both ...". */
+static void report_id(struct chk *k, const struct chk_src *src,
+		      const struct ps__ck *a, const struct ps__ck *b)
 {
-	int q = a->kind == ID_SERIAL;
-
-	ps__sb_str(s, ps__id_field[a->kind]);
-	ps__sb_put(s, " '", q ? 2u : 1u);
-	ps__sb_id(s, a->kind, a->v, a->n > 64 ? 64 : a->n);
-	ps__sb_put(s, "'", q);
-}
-
-static int id_inner(const void *buf, const struct ps__id *b, void *arg)
-{
-	struct id_pair *pr = arg;
-	const struct ps__id *a = pr->a;
+	const void *buf = k->buf;
+	int q = a->num == ID_SERIAL;
 	char m[320];
 	struct sb s;
 
-	if (b->v == a->v) {
-		pr->seen_a = 1;
-		return 0;
-	}
-	if (!pr->seen_a || b->kind != a->kind || b->n != a->n ||
-	    psf_memcmp(b->v, a->v, a->n))
-		return 0;
+	(void)src;
 	/* The documented exception: a VM carrying a profile shares its
 	 * identity with it. */
-	if (a->owner_kind != b->owner_kind &&
-	    (a->owner_kind == PS_OBJ_VM ? ps__carries(buf, a->owner, b->owner)
-					: ps__carries(buf, b->owner, a->owner)))
-		return 0;
+	if (a->aux != b->aux &&
+	    (a->aux == PS_OBJ_VM ? ps__carries(buf, a->vm, b->vm)
+				 : ps__carries(buf, b->vm, a->vm)))
+		return;
 	ps__sb_init(&s, m, sizeof(m));
-	sb_id(&s, a);
+	ps__sb_str(&s, ps__id_field[a->num]);
+	ps__sb_put(&s, " '", q ? 2u : 1u);
+	ps__sb_id(&s, (enum ident)a->num, a->p, a->n > 64 ? 64 : a->n);
+	ps__sb_put(&s, "'", (size_t)q);
 	ps__sb_str(&s, " used by both ");
 	sb_id_who(&s, buf, a);
 	ps__sb_str(&s, " and ");
 	sb_id_who(&s, buf, b);
-	say(pr->k, &s);
-	return 0;
+	say(k, &s);
 }
 
-static int id_outer(const void *buf, const struct ps__id *a, void *arg)
+static void report_conc(struct chk *k, const struct chk_src *src,
+			const struct ps__ck *a, const struct ps__ck *b)
 {
-	struct id_pair pr = { arg, a, 0 };
-
-	return ps__each_id(buf, id_inner, &pr);
-}
-
-static void chk_conc(struct chk *k)
-{
-	const void *buf = k->buf;
-	int root = psf_root(buf), vm, el, vm2, o;
-	uint64_t port;
 	char m[CHK_LINE];
 	struct sb s;
 
-	for (vm = ps_obj_next(buf, root, PS_OBJ_VM, -1); vm >= 0;
-	     vm = ps_obj_next(buf, root, PS_OBJ_VM, vm))
-		for (el = ps_obj_next(buf, vm, PS_OBJ_SERIAL, -1); el >= 0;
-		     el = ps_obj_next(buf, vm, PS_OBJ_SERIAL, el)) {
-			port = ps__rec_uint(buf, el, PSF_SERIAL_CONFIG,
-					PSF_SERC_CONCENTRATOR, 2);
-			if (!port)
-				continue;
-			/* Compare with every later mapping. */
-			for (vm2 = vm; vm2 >= 0;
-			     vm2 = ps_obj_next(buf, root, PS_OBJ_VM, vm2))
-				for (o = ps_obj_next(buf, vm2, PS_OBJ_SERIAL,
-						     vm2 == vm ? el : -1);
-				     o >= 0;
-				     o = ps_obj_next(buf, vm2, PS_OBJ_SERIAL, o)) {
-					if (ps__rec_uint(buf, o, PSF_SERIAL_CONFIG,
-						     PSF_SERC_CONCENTRATOR,
-						     2) != port)
-						continue;
-					ps__sb_init(&s, m, sizeof(m));
-					ps__sb_str(&s, "concentrator port ");
-					ps__sb_u64(&s, port);
-					ps__sb_str(&s, " mapped by both ");
-					ps__sb_who(&s, buf, el, PS_OBJ_SERIAL,
-						   vm);
-					ps__sb_str(&s, " and ");
-					ps__sb_who(&s, buf, o, PS_OBJ_SERIAL,
-						   vm2);
-					say(k, &s);
-				}
-		}
+	(void)src;
+	ps__sb_init(&s, m, sizeof(m));
+	ps__sb_str(&s, "concentrator port ");
+	ps__sb_u64(&s, a->num);
+	ps__sb_str(&s, " mapped by both ");
+	ps__sb_who(&s, k->buf, a->el, PS_OBJ_SERIAL, a->vm);
+	ps__sb_str(&s, " and ");
+	ps__sb_who(&s, k->buf, b->el, PS_OBJ_SERIAL, b->vm);
+	say(k, &s);
 }
 
 /* Each server names a physical target, and no earlier server names it. */
@@ -452,17 +694,29 @@ static void chk_servers(struct chk *k)
 {
 	const void *buf = k->buf;
 	int root = psf_root(buf), el, o;
+	const struct chk_src src = { w_targets, root, 0 };
+	struct ps__ck want = { 0 }, hit;
 	const char *why, *p;
-	uint32_t len;
+	size_t n;
 	char m[CHK_LINE];
 	struct sb s;
+	int bmc;
 
 	for (el = ps_obj_next(buf, root, PS_OBJ_SERVER, -1); el >= 0;
 	     el = ps_obj_next(buf, root, PS_OBJ_SERVER, el)) {
-		p = ps__str_of(buf, el, PSF_TARGET, &len);
+		want.p = (const uint8_t *)ps__str_of(buf, el, PSF_TARGET,
+						     &want.n);
+		p = (const char *)want.p;
 		why = "empty target";
-		o = p && !ps__check_ptarget(p, len, &why) ?
-			    ps_server_by_target(buf, p, len) : -1;
+		o = -1;
+		if (p && !ps__check_ptarget(p, want.n, &why)) {
+			bmc = ps__ptarget_key(p, want.n, &p, &n, &want.num);
+			want.num |= (uint64_t)bmc << 32;
+			want.ci = (uint8_t)bmc;
+			want.p = (const uint8_t *)p;
+			want.n = (uint32_t)n;
+			o = first_equal(k, &src, &want, &hit) ? hit.el : -1;
+		}
 		if (o == el)
 			continue;
 		begin(&s, m, buf, el, PS_OBJ_SERVER, -1);
@@ -473,52 +727,117 @@ static void chk_servers(struct chk *k)
 			ps__sb_str(&s, why);
 		say(k, &s);
 	}
+	drop(k, &src);
 }
 
-int ps_cfg_check(const void *buf, uint32_t len, ps_cfg_report_fn fn,
-		 void *ctx)
+int ps__chk_run(struct chk *k, uint32_t len)
 {
-	struct chk k = { buf, fn, ctx, 0 };
+	const void *buf = k->buf;
 	uint32_t bad = 0;
 	int root, rc, vm, el;
 	enum ps_obj t;
+	struct chk_src ids = { w_ids, 0, 0 }, conc = { w_vm_sub, 0,
+							PS_OBJ_SERIAL };
 
 	rc = psf_check_tree(buf, len, &bad);
 	if (rc)
 		return rc;
 	root = psf_root(buf);
-	chk_shape(&k, root, -1, -1);
+	conc.parent = root;
+	chk_shape(k, root, -1, -1);
 	for (t = PS_OBJ_VM; t <= PS_OBJ_PROFILE; t++)
-		chk_set(&k, root, t, -1);
+		chk_set(k, root, t, -1);
 	for (vm = ps_obj_next(buf, root, PS_OBJ_VM, -1); vm >= 0;
 	     vm = ps_obj_next(buf, root, PS_OBJ_VM, vm)) {
 		for (t = PS_OBJ_NIC; t <= PS_OBJ_SERIAL; t++)
-			chk_set(&k, vm, t, vm);
-		chk_ref(&k, vm, PS_OBJ_VM, -1, PSF_PROFILE_REF,
+			chk_set(k, vm, t, vm);
+		chk_ref(k, vm, PS_OBJ_VM, -1, PSF_PROFILE_REF,
 			PS_OBJ_PROFILE, "profile");
-		chk_policy(&k, vm);
-		chk_pxe_nic(&k, vm);
+		chk_policy(k, vm);
+		chk_pxe_nic(k, vm);
 		for (el = ps_obj_next(buf, vm, PS_OBJ_NIC, -1); el >= 0;
 		     el = ps_obj_next(buf, vm, PS_OBJ_NIC, el))
-			chk_ref(&k, el, PS_OBJ_NIC, vm, PSF_NETWORK_REF,
+			chk_ref(k, el, PS_OBJ_NIC, vm, PSF_NETWORK_REF,
 				PS_OBJ_NETWORK, "network");
 		for (el = ps_obj_next(buf, vm, PS_OBJ_CONTROLLER, -1); el >= 0;
 		     el = ps_obj_next(buf, vm, PS_OBJ_CONTROLLER, el))
-			chk_ref(&k, el, PS_OBJ_CONTROLLER, vm, PSF_IMAGE_REF,
+			chk_ref(k, el, PS_OBJ_CONTROLLER, vm, PSF_IMAGE_REF,
 				PS_OBJ_IMAGE, "image");
 		for (el = ps_obj_next(buf, vm, PS_OBJ_SERIAL, -1); el >= 0;
 		     el = ps_obj_next(buf, vm, PS_OBJ_SERIAL, el))
-			chk_host(&k, el, vm);
+			chk_host(k, el, vm);
 	}
 	for (el = ps_obj_next(buf, root, PS_OBJ_RESERVATION, -1); el >= 0;
 	     el = ps_obj_next(buf, root, PS_OBJ_RESERVATION, el))
-		chk_ref(&k, el, PS_OBJ_RESERVATION, -1, PSF_OWNER, PS_OBJ_VM,
+		chk_ref(k, el, PS_OBJ_RESERVATION, -1, PSF_OWNER, PS_OBJ_VM,
 			"owner");
-	chk_set(&k, root, PS_OBJ_SERVER, -1);
-	chk_servers(&k);
-	chk_images(&k);
-	chk_resv(&k);
-	ps__each_id(buf, id_outer, &k);
-	chk_conc(&k);
-	return k.n;
+	chk_set(k, root, PS_OBJ_SERVER, -1);
+	chk_servers(k);
+	chk_images(k);
+	chk_resv(k);
+	chk_pairs(k, &ids, report_id);
+	drop(k, &ids);
+	chk_pairs(k, &conc, report_conc);
+	drop(k, &conc);
+	return k->n;
+}
+
+/* Counts the keys of a source. */
+static int count_one(struct chk *k, const struct ps__ck *c, void *arg)
+{
+	(void)k;
+	(void)c;
+	++*(uint32_t *)arg;
+	return 0;
+}
+
+static uint32_t count(struct chk *k, const struct chk_src *s)
+{
+	uint32_t n = 0;
+	struct chk_emit e = { count_one, &n, 0 };
+
+	s->walk(k, s, &e);
+	return n;
+}
+
+uint32_t ps__chk_keys(const void *buf)
+{
+	struct chk k = { buf, NULL, NULL, 0, NULL, NULL };
+	int root = psf_root(buf), vm;
+	uint32_t kept = 0, most = 0, n;
+	struct chk_src s = { w_names, root, 0 };
+	static const struct { chk_walk walk; int kind; } once[] = {
+		{ w_ids, 0 }, { w_vm_sub, PS_OBJ_SERIAL },
+		{ w_vm_sub, PS_OBJ_CONTROLLER }, { w_targets, 0 },
+		{ w_resv, 0 },
+	};
+	size_t i;
+
+	for (s.kind = PS_OBJ_VM; s.kind < PS_OBJ_COUNT; s.kind++)
+		if (!ps__kinds[s.kind].sub)
+			kept += count(&k, &s);
+	for (i = 0; i < sizeof(once) / sizeof(once[0]); i++) {
+		s.walk = once[i].walk;
+		s.kind = once[i].kind;
+		n = count(&k, &s);
+		most = n > most ? n : most;
+	}
+	s.walk = w_names;
+	for (vm = ps_obj_next(buf, root, PS_OBJ_VM, -1); vm >= 0;
+	     vm = ps_obj_next(buf, root, PS_OBJ_VM, vm))
+		for (s.parent = vm, s.kind = PS_OBJ_NIC;
+		     s.kind <= PS_OBJ_SERIAL; s.kind++) {
+			n = count(&k, &s);
+			most = n > most ? n : most;
+		}
+	return kept + most;
+}
+
+/* No memory: each rule walks its source again for every key. */
+int ps_cfg_check(const void *buf, uint32_t len, ps_cfg_report_fn fn,
+		 void *ctx)
+{
+	struct chk k = { buf, fn, ctx, 0, NULL, NULL };
+
+	return ps__chk_run(&k, len);
 }
