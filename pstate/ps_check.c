@@ -146,6 +146,7 @@ static void chk_shape(struct chk *k, int el, int kind, int vm)
 int ps__chk_emit(struct chk *k, struct chk_emit *e, struct ps__ck *c)
 {
 	c->seq = e->seq++;
+	k->keys++;
 	return e->fn(k, c, e->arg);
 }
 
@@ -802,7 +803,7 @@ static uint32_t count(struct chk *k, const struct chk_src *s)
 
 uint32_t ps__chk_keys(const void *buf)
 {
-	struct chk k = { buf, NULL, NULL, 0, NULL, NULL };
+	struct chk k = { buf, NULL, NULL, 0, NULL, NULL, 0 };
 	int root = psf_root(buf), vm;
 	uint32_t kept = 0, most = 0, n;
 	struct chk_src s = { w_names, root, 0 };
@@ -837,7 +838,7 @@ uint32_t ps__chk_keys(const void *buf)
 int ps_cfg_check(const void *buf, uint32_t len, ps_cfg_report_fn fn,
 		 void *ctx)
 {
-	struct chk k = { buf, fn, ctx, 0, NULL, NULL };
+	struct chk k = { buf, fn, ctx, 0, NULL, NULL, 0 };
 
 	return ps__chk_run(&k, len);
 }

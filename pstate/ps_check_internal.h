@@ -73,8 +73,11 @@ struct chk {
 	int n;
 	const struct chk_ops *ops;
 	void *ws;          /* the strategy's state */
+	uint64_t keys;     /* keys emitted by walks: the work, for tests */
 };
 
+/* ps_cfg_check_ws on a k set up by the caller (buf, fn, ctx; keys 0). */
+int ps__chk_ws(struct chk *k, uint32_t len, void *ws, size_t ws_len);
 /* Sets seq and passes c on. */
 int ps__chk_emit(struct chk *k, struct chk_emit *e, struct ps__ck *c);
 /* Key order (seq not included): < 0, 0, > 0. */

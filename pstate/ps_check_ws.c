@@ -214,11 +214,10 @@ size_t ps_cfg_check_ws_size(const void *buf, uint32_t len)
 	       (size_t)ps__chk_keys(buf) * sizeof(struct ps__ck);
 }
 
-int ps_cfg_check_ws(const void *buf, uint32_t len, ps_cfg_report_fn fn,
-		    void *ctx, void *ws, size_t ws_len)
+int ps__chk_ws(struct chk *k, uint32_t len, void *ws, size_t ws_len)
 {
-	struct chk k = { buf, fn, ctx, 0, NULL, NULL };
-	uintptr_t a = (uintptr_t)ws, b = (a + WS_ALIGN - 1) & ~(uintptr_t)(WS_ALIGN - 1);
+	uintptr_t a = (uintptr_t)ws;
+	uintptr_t b = (a + WS_ALIGN - 1) & ~(uintptr_t)(WS_ALIGN - 1);
 	struct ws *w = (struct ws *)b;
 	size_t n;
 
@@ -228,8 +227,16 @@ int ps_cfg_check_ws(const void *buf, uint32_t len, ps_cfg_report_fn fn,
 		w->cap = n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
 		w->top = 0;
 		w->ntab = 0;
-		k.ops = &ws_ops;
-		k.ws = w;
+		k->ops = &ws_ops;
+		k->ws = w;
 	}
-	return ps__chk_run(&k, len);
+	return ps__chk_run(k, len);
+}
+
+int ps_cfg_check_ws(const void *buf, uint32_t len, ps_cfg_report_fn fn,
+		    void *ctx, void *ws, size_t ws_len)
+{
+	struct chk k = { buf, fn, ctx, 0, NULL, NULL, 0 };
+
+	return ps__chk_ws(&k, len, ws, ws_len);
 }
