@@ -150,68 +150,29 @@ int ps__chk_emit(struct chk *k, struct chk_emit *e, struct ps__ck *c)
 	return e->fn(k, c, e->arg);
 }
 
-static int cmp_u64(uint64_t a, uint64_t b)
-{
-	return (a > b) - (a < b);
-}
-
 int ps__ck_cmp(const struct ps__ck *a, const struct ps__ck *b)
 {
 	uint32_t i;
-	char x, y;
+	int d = 0;
 
 	if (a->num != b->num)
-		return cmp_u64(a->num, b->num);
+		return a->num < b->num ? -1 : 1;
 	if (a->num2 != b->num2)
-		return cmp_u64(a->num2, b->num2);
+		return a->num2 < b->num2 ? -1 : 1;
 	if (a->n != b->n)
-		return cmp_u64(a->n, b->n);
+		return a->n < b->n ? -1 : 1;
 	if (!a->ci)
 		return a->n ? psf_memcmp(a->p, b->p, a->n) : 0;
-	for (i = 0; i < a->n; i++) {
-		x = ps__lower((char)a->p[i]);
-		y = ps__lower((char)b->p[i]);
-		if (x != y)
-			return cmp_u64((uint8_t)x, (uint8_t)y);
-	}
-	return 0;
+	for (i = 0; !d && i < a->n; i++)
+		d = ps__lower((char)a->p[i]) - ps__lower((char)b->p[i]);
+	return d;
 }
 
-/* The search of ps__chk_walk_equal. */
-struct eq {
-	const struct ps__ck *want;
-	chk_fn fn;
-	void *arg;
-};
-
-static int eq_one(struct chk *k, const struct ps__ck *c, void *arg)
-{
-	struct eq *q = arg;
-
-	return ps__ck_cmp(c, q->want) ? 0 : q->fn(k, c, q->arg);
-}
-
-int ps__chk_walk_equal(struct chk *k, const struct chk_src *s,
-		       const struct ps__ck *want, chk_fn fn, void *arg)
-{
-	struct eq q = { want, fn, arg };
-	struct chk_emit e = { eq_one, &q, 0 };
-
-	return s->walk(k, s, &e);
-}
-
-static int each_equal(struct chk *k, const struct chk_src *s,
-		      const struct ps__ck *want, chk_fn fn, void *arg)
+/* The tables of the rule just done may go (not the top-level names). */
+static void drop(struct chk *k)
 {
 	if (k->ops)
-		return k->ops->each_equal(k, s, want, fn, arg);
-	return ps__chk_walk_equal(k, s, want, fn, arg);
-}
-
-static void drop(struct chk *k, const struct chk_src *s)
-{
-	if (k->ops)
-		k->ops->drop(k, s);
+		k->ops->drop(k);
 }
 
 /* Each pair (a, b) of equal keys of a source, a before b: in a's walk
@@ -229,17 +190,21 @@ static int pair_b(struct chk *k, const struct ps__ck *b, void *arg)
 {
 	struct pair *p = arg;
 
-	if (b->seq > p->a->seq)
+	if (b->seq > p->a->seq && !ps__ck_cmp(b, p->a))
 		p->report(k, p->s, p->a, b);
 	return 0;
 }
 
+/* The keys equal to a: from the strategy, or walking the source again. */
 static int pair_a(struct chk *k, const struct ps__ck *a, void *arg)
 {
 	struct pair *p = arg;
+	struct chk_emit e = { pair_b, p, 0 };
 
 	p->a = a;
-	return each_equal(k, p->s, a, pair_b, p);
+	if (k->ops)
+		return k->ops->each_equal(k, p->s, a, pair_b, p);
+	return p->s->walk(k, p->s, &e);
 }
 
 static void chk_pairs(struct chk *k, const struct chk_src *s,
@@ -251,26 +216,12 @@ static void chk_pairs(struct chk *k, const struct chk_src *s,
 	s->walk(k, s, &e);
 }
 
-/* The first key equal to want, into *out: 1, or 0 when there is none. */
-static int take_first(struct chk *k, const struct ps__ck *c, void *arg)
-{
-	(void)k;
-	*(struct ps__ck *)arg = *c;
-	return 1;
-}
-
-static int first_equal(struct chk *k, const struct chk_src *s,
-		       const struct ps__ck *want, struct ps__ck *out)
-{
-	return each_equal(k, s, want, take_first, out);
-}
-
 /* ------------------------------------------------------------- sources */
 
 /* The objects of kind s->kind under s->parent, by key: name, or for
  * serial ports the port number.  Objects without a name have no key. */
-static int w_names(struct chk *k, const struct chk_src *s,
-		   struct chk_emit *e)
+int ps__chk_w_names(struct chk *k, const struct chk_src *s,
+		    struct chk_emit *e)
 {
 	enum ps_obj kind = (enum ps_obj)s->kind;
 	struct ps__ck c = { 0 };
@@ -311,7 +262,8 @@ static int id_key(const void *buf, const struct ps__id *id, void *arg)
 	return ps__chk_emit(w->k, w->e, &c);
 }
 
-static int w_ids(struct chk *k, const struct chk_src *s, struct chk_emit *e)
+int ps__chk_w_ids(struct chk *k, const struct chk_src *s,
+		  struct chk_emit *e)
 {
 	struct idw w = { k, e };
 
@@ -319,83 +271,33 @@ static int w_ids(struct chk *k, const struct chk_src *s, struct chk_emit *e)
 	return ps__each_id(k->buf, id_key, &w);
 }
 
-/* Under every VM: controllers by image reference, serial ports by
- * concentrator port (not zero: none), NICs by nothing. */
-static int w_vm_sub(struct chk *k, const struct chk_src *s,
-		    struct chk_emit *e)
-{
-	const void *buf = k->buf;
-	enum ps_obj kind = (enum ps_obj)s->kind;
-	struct ps__ck c = { 0 };
-	int vm, el, rc = 0;
-
-	for (vm = ps_obj_next(buf, s->parent, PS_OBJ_VM, -1); !rc && vm >= 0;
-	     vm = ps_obj_next(buf, s->parent, PS_OBJ_VM, vm))
-		for (el = ps_obj_next(buf, vm, kind, -1); !rc && el >= 0;
-		     el = ps_obj_next(buf, vm, kind, el)) {
-			c.el = el;
-			c.vm = vm;
-			if (kind == PS_OBJ_SERIAL)
-				c.num = ps__rec_uint(buf, el, PSF_SERIAL_CONFIG,
-						     PSF_SERC_CONCENTRATOR, 2);
-			else if (kind == PS_OBJ_CONTROLLER)
-				c.p = (const uint8_t *)ps__str_of(buf, el,
-						PSF_IMAGE_REF, &c.n);
-			if (kind == PS_OBJ_SERIAL ? !c.num : !c.p)
-				continue;
-			rc = ps__chk_emit(k, e, &c);
-		}
-	return rc;
-}
-
-/* Servers whose target parses, by target as servers compare them. */
-static int w_targets(struct chk *k, const struct chk_src *s,
+/* Under every VM of s->parent, the objects of kind s->kind by key: for
+ * controllers the image reference, for serial ports the concentrator
+ * port (0: not mapped, no key). */
+int ps__chk_w_vm_sub(struct chk *k, const struct chk_src *s,
 		     struct chk_emit *e)
 {
+	const void *buf = k->buf;
 	struct ps__ck c = { 0 };
-	const char *p, *t;
-	uint32_t len;
-	size_t n;
-	int el, bmc, rc = 0;
+	int rc = 0;
 
-	for (el = ps_obj_next(k->buf, s->parent, PS_OBJ_SERVER, -1);
-	     !rc && el >= 0;
-	     el = ps_obj_next(k->buf, s->parent, PS_OBJ_SERVER, el)) {
-		p = ps__str_of(k->buf, el, PSF_TARGET, &len);
-		bmc = p ? ps__ptarget_key(p, len, &t, &n, &c.num) : -1;
-		if (bmc < 0)
-			continue;
-		c.num |= (uint64_t)bmc << 32;
-		c.ci = (uint8_t)bmc;
-		c.p = (const uint8_t *)t;
-		c.n = (uint32_t)n;
-		c.el = el;
-		c.vm = -1;
-		rc = ps__chk_emit(k, e, &c);
-	}
-	return rc;
-}
-
-/* Reservations that take part in overlaps: kind, first; x the end. */
-static int w_resv(struct chk *k, const struct chk_src *s, struct chk_emit *e)
-{
-	struct ps__ck c = { 0 };
-	struct ps__resv r;
-	int el, rc = 0;
-
-	for (el = ps_obj_next(k->buf, s->parent, PS_OBJ_RESERVATION, -1);
-	     !rc && el >= 0;
-	     el = ps_obj_next(k->buf, s->parent, PS_OBJ_RESERVATION, el)) {
-		ps__resv_of(k->buf, el, &r);
-		if (!ps__resv_real(&r))
-			continue;
-		c.num = r.kind;
-		c.num2 = r.first;
-		c.x = ps__resv_end(&r);
-		c.el = el;
-		c.vm = -1;
-		rc = ps__chk_emit(k, e, &c);
-	}
+	for (c.vm = ps_obj_next(buf, s->parent, PS_OBJ_VM, -1);
+	     !rc && c.vm >= 0; c.vm = ps_obj_next(buf, s->parent, PS_OBJ_VM,
+						   c.vm))
+		for (c.el = ps_obj_next(buf, c.vm, (enum ps_obj)s->kind, -1);
+		     !rc && c.el >= 0;
+		     c.el = ps_obj_next(buf, c.vm, (enum ps_obj)s->kind,
+					c.el)) {
+			if (s->kind == PS_OBJ_SERIAL)
+				c.num = ps__rec_uint(buf, c.el,
+						     PSF_SERIAL_CONFIG,
+						     PSF_SERC_CONCENTRATOR, 2);
+			else
+				c.p = (const uint8_t *)ps__str_of(buf, c.el,
+						PSF_IMAGE_REF, &c.n);
+			if (c.num || c.p)
+				rc = ps__chk_emit(k, e, &c);
+		}
 	return rc;
 }
 
@@ -429,7 +331,7 @@ static void report_twice(struct chk *k, const struct chk_src *s,
  * up. */
 static void chk_set(struct chk *k, int parent, enum ps_obj kind, int vm)
 {
-	const struct chk_src src = { w_names, parent, (int)kind };
+	const struct chk_src src = { ps__chk_w_names, parent, (int)kind };
 	const void *buf = k->buf;
 	char m[CHK_LINE];
 	const char *why, *p;
@@ -455,7 +357,7 @@ static void chk_set(struct chk *k, int parent, enum ps_obj kind, int vm)
 	}
 	chk_pairs(k, &src, report_twice);
 	if (vm >= 0)
-		drop(k, &src);
+		drop(k);
 }
 
 /* A reference string sig of at, which belongs to el (kind, under vm),
@@ -464,19 +366,19 @@ static void chk_ref_at(struct chk *k, int el, enum ps_obj kind, int vm,
 		       int at, uint32_t sig, enum ps_obj to,
 		       const char *field)
 {
-	const struct chk_src src = { w_names, psf_root(k->buf), (int)to };
 	const void *buf = k->buf;
-	struct ps__ck want = { 0 }, hit;
+	uint32_t len;
+	const char *p = ps__str_of(buf, at, sig, &len);
 	char m[CHK_LINE];
 	struct sb s;
 
-	want.p = (const uint8_t *)ps__str_of(buf, at, sig, &want.n);
-	if (!want.p || first_equal(k, &src, &want, &hit))
+	if (!p || (k->ops ? k->ops->find(k, to, p, len)
+			  : ps_obj_find(buf, psf_root(buf), to, p, len)) >= 0)
 		return;
 	begin(&s, m, buf, el, (int)kind, vm);
 	ps__sb_str(&s, field);
 	ps__sb_str(&s, " '");
-	ps__sb_put(&s, (const char *)want.p, want.n > 80 ? 80 : want.n);
+	ps__sb_put(&s, p, len > 80 ? 80 : len);
 	ps__sb_str(&s, "': no such ");
 	ps__sb_str(&s, ps__kinds[to].name);
 	say(k, &s);
@@ -527,88 +429,63 @@ static void chk_pxe_nic(struct chk *k, int vm)
 	say(k, &s);
 }
 
-/* The users of an image: the first controller, then the first in another
- * VM (ps__image_user's order: VMs, then their controllers). */
-struct users {
-	struct ps__ck a, b;
-	int have_a;
-};
-
-static int user_pair(struct chk *k, const struct ps__ck *c, void *arg)
-{
-	struct users *u = arg;
-
-	(void)k;
-	if (!u->have_a) {
-		u->a = *c;
-		u->have_a = 1;
-		return 0;
-	}
-	if (c->vm == u->a.vm)
-		return 0;
-	u->b = *c;
-	return 1;
-}
-
 /* An image that is not shareable backs the controllers of one VM. */
 static void chk_images(struct chk *k)
 {
 	const void *buf = k->buf;
-	int root = psf_root(buf), img;
-	const struct chk_src src = { w_vm_sub, root, PS_OBJ_CONTROLLER };
-	struct ps__ck want = { 0 };
-	struct users u;
+	int root = psf_root(buf), img, a, b, va, vb;
+	const char *p;
+	uint32_t len;
 	char m[CHK_LINE];
 	struct sb s;
 
 	for (img = ps_obj_next(buf, root, PS_OBJ_IMAGE, -1); img >= 0;
 	     img = ps_obj_next(buf, root, PS_OBJ_IMAGE, img)) {
-		want.p = (const uint8_t *)ps__str_of(buf, img, PSF_NAME,
-						     &want.n);
-		u.have_a = 0;
-		if (!want.p || ps__image_shareable(buf, img) ||
-		    !each_equal(k, &src, &want, user_pair, &u))
+		p = ps__str_of(buf, img, PSF_NAME, &len);
+		if (!p || ps__image_shareable(buf, img))
+			continue;
+		if (k->ops) {
+			b = k->ops->users(k, p, len, &a, &va, &vb);
+		} else {
+			a = ps__image_user(buf, p, len, -1, &va);
+			b = a < 0 ? -1 : ps__image_user(buf, p, len, va, &vb);
+		}
+		if (b < 0)
 			continue;
 		begin(&s, m, buf, img, PS_OBJ_IMAGE, -1);
 		ps__sb_str(&s, "not shareable but used by both ");
-		ps__sb_who(&s, buf, u.a.el, PS_OBJ_CONTROLLER, u.a.vm);
+		ps__sb_who(&s, buf, a, PS_OBJ_CONTROLLER, va);
 		ps__sb_str(&s, " and ");
-		ps__sb_who(&s, buf, u.b.el, PS_OBJ_CONTROLLER, u.b.vm);
+		ps__sb_who(&s, buf, b, PS_OBJ_CONTROLLER, vb);
 		say(k, &s);
 	}
-	drop(k, &src);
+	drop(k);
 }
 
 /* Reservations of one kind do not overlap: each with the first later one
  * it overlaps.  A strategy with a table skips those that overlap none. */
-static int resv_one(struct chk *k, const struct ps__ck *c, void *arg)
+static void chk_resv(struct chk *k)
 {
-	const struct chk_src *src = arg;
+	const void *buf = k->buf;
+	int root = psf_root(buf), el, o;
 	struct ps__resv r;
 	char m[CHK_LINE];
 	struct sb s;
-	int o;
 
-	if (k->ops && k->ops->resv_alone(k, src, c))
-		return 0;
-	ps__resv_of(k->buf, c->el, &r);
-	o = ps__resv_overlap(k->buf, c->el, &r, 1);
-	if (o < 0)
-		return 0;
-	begin(&s, m, k->buf, c->el, PS_OBJ_RESERVATION, -1);
-	ps__sb_str(&s, "range overlaps ");
-	ps__sb_who(&s, k->buf, o, PS_OBJ_RESERVATION, -1);
-	say(k, &s);
-	return 0;
-}
-
-static void chk_resv(struct chk *k)
-{
-	const struct chk_src src = { w_resv, psf_root(k->buf), 0 };
-	struct chk_emit e = { resv_one, (void *)&src, 0 };
-
-	src.walk(k, &src, &e);
-	drop(k, &src);
+	for (el = ps_obj_next(buf, root, PS_OBJ_RESERVATION, -1); el >= 0;
+	     el = ps_obj_next(buf, root, PS_OBJ_RESERVATION, el)) {
+		if (k->ops && k->ops->resv_alone(k, el))
+			continue;
+		ps__resv_of(buf, el, &r);
+		o = ps__resv_overlap(buf, el, &r, 1);
+		if (o < 0)
+			continue;
+		begin(&s, m, buf, el, PS_OBJ_RESERVATION, -1);
+		ps__sb_str(&s, "range overlaps ");
+		ps__sb_who(&s, buf, o, PS_OBJ_RESERVATION, -1);
+		say(k, &s);
+	}
+	drop(k);
 }
 
 /* The VM's restart policy: images that exist, whole log entries. */
@@ -695,29 +572,18 @@ static void chk_servers(struct chk *k)
 {
 	const void *buf = k->buf;
 	int root = psf_root(buf), el, o;
-	const struct chk_src src = { w_targets, root, 0 };
-	struct ps__ck want = { 0 }, hit;
 	const char *why, *p;
-	size_t n;
+	uint32_t len;
 	char m[CHK_LINE];
 	struct sb s;
-	int bmc;
 
 	for (el = ps_obj_next(buf, root, PS_OBJ_SERVER, -1); el >= 0;
 	     el = ps_obj_next(buf, root, PS_OBJ_SERVER, el)) {
-		want.p = (const uint8_t *)ps__str_of(buf, el, PSF_TARGET,
-						     &want.n);
-		p = (const char *)want.p;
+		p = ps__str_of(buf, el, PSF_TARGET, &len);
 		why = "empty target";
-		o = -1;
-		if (p && !ps__check_ptarget(p, want.n, &why)) {
-			bmc = ps__ptarget_key(p, want.n, &p, &n, &want.num);
-			want.num |= (uint64_t)bmc << 32;
-			want.ci = (uint8_t)bmc;
-			want.p = (const uint8_t *)p;
-			want.n = (uint32_t)n;
-			o = first_equal(k, &src, &want, &hit) ? hit.el : -1;
-		}
+		o = !p || ps__check_ptarget(p, len, &why) ? -1
+		    : k->ops ? k->ops->server(k, p, len)
+			     : ps_server_by_target(buf, p, len);
 		if (o == el)
 			continue;
 		begin(&s, m, buf, el, PS_OBJ_SERVER, -1);
@@ -728,7 +594,7 @@ static void chk_servers(struct chk *k)
 			ps__sb_str(&s, why);
 		say(k, &s);
 	}
-	drop(k, &src);
+	drop(k);
 }
 
 int ps__chk_run(struct chk *k, uint32_t len)
@@ -737,7 +603,7 @@ int ps__chk_run(struct chk *k, uint32_t len)
 	uint32_t bad = 0;
 	int root, rc, vm, el;
 	enum ps_obj t;
-	struct chk_src ids = { w_ids, 0, 0 }, conc = { w_vm_sub, 0,
+	struct chk_src ids = { ps__chk_w_ids, 0, 0 }, conc = { ps__chk_w_vm_sub, 0,
 							PS_OBJ_SERIAL };
 
 	rc = psf_check_tree(buf, len, &bad);
@@ -777,61 +643,10 @@ int ps__chk_run(struct chk *k, uint32_t len)
 	chk_images(k);
 	chk_resv(k);
 	chk_pairs(k, &ids, report_id);
-	drop(k, &ids);
+	drop(k);
 	chk_pairs(k, &conc, report_conc);
-	drop(k, &conc);
+	drop(k);
 	return k->n;
-}
-
-/* Counts the keys of a source. */
-static int count_one(struct chk *k, const struct ps__ck *c, void *arg)
-{
-	(void)k;
-	(void)c;
-	++*(uint32_t *)arg;
-	return 0;
-}
-
-static uint32_t count(struct chk *k, const struct chk_src *s)
-{
-	uint32_t n = 0;
-	struct chk_emit e = { count_one, &n, 0 };
-
-	s->walk(k, s, &e);
-	return n;
-}
-
-uint32_t ps__chk_keys(const void *buf)
-{
-	struct chk k = { buf, NULL, NULL, 0, NULL, NULL, 0 };
-	int root = psf_root(buf), vm;
-	uint32_t kept = 0, most = 0, n;
-	struct chk_src s = { w_names, root, 0 };
-	static const struct { chk_walk walk; int kind; } once[] = {
-		{ w_ids, 0 }, { w_vm_sub, PS_OBJ_SERIAL },
-		{ w_vm_sub, PS_OBJ_CONTROLLER }, { w_targets, 0 },
-		{ w_resv, 0 },
-	};
-	size_t i;
-
-	for (s.kind = PS_OBJ_VM; s.kind < PS_OBJ_COUNT; s.kind++)
-		if (!ps__kinds[s.kind].sub)
-			kept += count(&k, &s);
-	for (i = 0; i < sizeof(once) / sizeof(once[0]); i++) {
-		s.walk = once[i].walk;
-		s.kind = once[i].kind;
-		n = count(&k, &s);
-		most = n > most ? n : most;
-	}
-	s.walk = w_names;
-	for (vm = ps_obj_next(buf, root, PS_OBJ_VM, -1); vm >= 0;
-	     vm = ps_obj_next(buf, root, PS_OBJ_VM, vm))
-		for (s.parent = vm, s.kind = PS_OBJ_NIC;
-		     s.kind <= PS_OBJ_SERIAL; s.kind++) {
-			n = count(&k, &s);
-			most = n > most ? n : most;
-		}
-	return kept + most;
 }
 
 /* No memory: each rule walks its source again for every key. */

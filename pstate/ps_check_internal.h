@@ -53,17 +53,25 @@ struct chk_src {
 	int kind;
 };
 
-/* The strategy of ps_cfg_check_ws (ps_check_ws.c); NULL: walk again. */
+/* The strategy of ps_cfg_check_ws (ps_check_ws.c); NULL: walk again.
+ * Each answers what ps_cfg_check asks the library (ps_obj_find,
+ * ps__image_user, ps_server_by_target, ps__resv_overlap) or walks. */
 struct chk_ops {
 	/* fn for each key of s equal to want, in walk order. */
 	int (*each_equal)(struct chk *k, const struct chk_src *s,
 			  const struct ps__ck *want, chk_fn fn, void *arg);
-	/* The reservation key r (num kind, num2 first, x end) overlaps no
-	 * other: 1; 0 when unsure. */
-	int (*resv_alone)(struct chk *k, const struct chk_src *s,
-			  const struct ps__ck *r);
-	/* Done with s: its table may go. */
-	void (*drop)(struct chk *k, const struct chk_src *s);
+	/* The first top-level object of kind to named (p, n), or -1. */
+	int (*find)(struct chk *k, enum ps_obj to, const char *p, uint32_t n);
+	/* The first controller with image reference (p, n) (*a, its VM *va)
+	 * and the first in another VM (returned, its VM *vb), or -1. */
+	int (*users)(struct chk *k, const char *p, uint32_t n, int *a,
+		     int *va, int *vb);
+	/* The first server whose target equals target (p, n), or -1. */
+	int (*server)(struct chk *k, const char *p, uint32_t n);
+	/* The reservation el overlaps no other: 1; 0 when unsure. */
+	int (*resv_alone)(struct chk *k, int el);
+	/* Done with a rule: its tables may go (the top-level names stay). */
+	void (*drop)(struct chk *k);
 };
 
 struct chk {
@@ -85,12 +93,16 @@ int ps__ck_cmp(const struct ps__ck *a, const struct ps__ck *b);
 /* Every rule, reported through k: the number of problems, or a negative
  * PSF_ERR_* code for a store that is not a valid tree. */
 int ps__chk_run(struct chk *k, uint32_t len);
-/* fn for each key of s equal to want, walking s (no memory). */
-int ps__chk_walk_equal(struct chk *k, const struct chk_src *s,
-		       const struct ps__ck *want, chk_fn fn, void *arg);
-/* The most keys a run holds in tables at once: the names of the
- * top-level sets (kept: references look them up) and the largest of the
- * other sources.  buf is a valid tree. */
-uint32_t ps__chk_keys(const void *buf);
+/* Sources (ps_check.c): objects of kind s->kind under s->parent by name
+ * (serial ports by port number); every identifier (num: enum ident, el:
+ * the NIC or -1, vm: the owner, aux: its kind); under every VM of
+ * s->parent, controllers by image reference and serial ports by
+ * concentrator port (s->kind). */
+int ps__chk_w_names(struct chk *k, const struct chk_src *s,
+		    struct chk_emit *e);
+int ps__chk_w_ids(struct chk *k, const struct chk_src *s,
+		  struct chk_emit *e);
+int ps__chk_w_vm_sub(struct chk *k, const struct chk_src *s,
+		     struct chk_emit *e);
 
 #endif /* PS_CHECK_INTERNAL_H */
