@@ -19,8 +19,10 @@ static void say(struct chk *k, struct sb *s)
 		k->fn(k->ctx, s->p);
 }
 
-/* A problem line in m (CHK_LINE bytes) starts "WHO: ": the object el of
- * kind under vm (see ps__sb_who), or the root for kind < 0. */
+/* A problem line in m (CHK_LINE bytes; k->m, one buffer for every report,
+ * which keeps the rules' frames small on the BMC's stack) starts "WHO: ":
+ * the object el of kind under vm (see ps__sb_who), or the root for
+ * kind < 0. */
 #define CHK_LINE 256u
 
 static void begin(struct sb *s, char *m, const void *buf, int el, int kind,
@@ -91,7 +93,6 @@ static void chk_shape(struct chk *k, int el, int kind, int vm)
 	const struct ps_field *f;
 	const char *nm;
 	uint32_t len, step;
-	char m[CHK_LINE];
 	struct sb s;
 	int c, d;
 
@@ -108,7 +109,7 @@ static void chk_shape(struct chk *k, int el, int kind, int vm)
 				break;
 		/* Report a repeated child once, at its first copy. */
 		if (d >= 0 && psf_find_child(buf, el, sig) == c) {
-			begin(&s, m, buf, el, kind, vm);
+			begin(&s, k->m, buf, el, kind, vm);
 			ps__sb_str(&s, "more than one ");
 			ps__sb_str(&s, nm);
 			say(k, &s);
@@ -119,7 +120,7 @@ static void chk_shape(struct chk *k, int el, int kind, int vm)
 		if (step && kind >= 0) {
 			psf_payload(buf, c, &len);
 			if (len % step) {
-				begin_len(&s, m, buf, el, kind, vm, nm, len);
+				begin_len(&s, k->m, buf, el, kind, vm, nm, len);
 				ps__sb_str(&s, "not a multiple of ");
 				ps__sb_u64(&s, step);
 				say(k, &s);
@@ -133,7 +134,7 @@ static void chk_shape(struct chk *k, int el, int kind, int vm)
 			    len < (uint32_t)f->off + f->width)
 				break;
 		if (f->name) {
-			begin_len(&s, m, buf, el, kind, vm, nm, len);
+			begin_len(&s, k->m, buf, el, kind, vm, nm, len);
 			ps__sb_str(&s, "cut inside field ");
 			ps__sb_str(&s, f->name);
 			say(k, &s);
@@ -307,11 +308,11 @@ int ps__chk_w_vm_sub(struct chk *k, const struct chk_src *s,
 static void report_twice(struct chk *k, const struct chk_src *s,
 			 const struct ps__ck *a, const struct ps__ck *b)
 {
-	char m[CHK_LINE], key[PS_CFG_NAME_MAX + 1];
+	char key[PS_CFG_NAME_MAX + 1];
 	struct sb sb;
 
 	(void)b;
-	ps__sb_init(&sb, m, sizeof(m));
+	ps__sb_init(&sb, k->m, CHK_LINE);
 	ps__sb_str(&sb, ps__kinds[s->kind].name);
 	ps__sb_put(&sb, " '", 2);
 	ps_obj_key(k->buf, a->el, (enum ps_obj)s->kind, key, sizeof(key));
@@ -333,7 +334,6 @@ static void chk_set(struct chk *k, int parent, enum ps_obj kind, int vm)
 {
 	const struct chk_src src = { ps__chk_w_names, parent, (int)kind };
 	const void *buf = k->buf;
-	char m[CHK_LINE];
 	const char *why, *p;
 	uint32_t len;
 	struct sb s;
@@ -349,7 +349,7 @@ static void chk_set(struct chk *k, int parent, enum ps_obj kind, int vm)
 		if (p && ps_check_name(p, len, &why) == 0)
 			why = NULL;
 		if (why) {
-			begin(&s, m, buf, el, (int)kind, vm);
+			begin(&s, k->m, buf, el, (int)kind, vm);
 			ps__sb_str(&s, "invalid name: ");
 			ps__sb_str(&s, why);
 			say(k, &s);
@@ -369,13 +369,12 @@ static void chk_ref_at(struct chk *k, int el, enum ps_obj kind, int vm,
 	const void *buf = k->buf;
 	uint32_t len;
 	const char *p = ps__str_of(buf, at, sig, &len);
-	char m[CHK_LINE];
 	struct sb s;
 
 	if (!p || (k->ops ? k->ops->find(k, to, p, len)
 			  : ps_obj_find(buf, psf_root(buf), to, p, len)) >= 0)
 		return;
-	begin(&s, m, buf, el, (int)kind, vm);
+	begin(&s, k->m, buf, el, (int)kind, vm);
 	ps__sb_str(&s, field);
 	ps__sb_str(&s, " '");
 	ps__sb_put(&s, p, len > 80 ? 80 : len);
@@ -397,14 +396,13 @@ static void chk_host(struct chk *k, int el, int vm)
 {
 	const void *buf = k->buf;
 	const char *why = NULL, *p;
-	char m[CHK_LINE];
 	uint32_t len;
 	struct sb s;
 
 	p = ps__str_of(buf, el, PSF_HOSTNAME, &len);
 	if (!p || (len && !ps__check_host(p, len, &why)))
 		return;
-	begin(&s, m, buf, el, PS_OBJ_SERIAL, vm);
+	begin(&s, k->m, buf, el, PS_OBJ_SERIAL, vm);
 	ps__sb_str(&s, "hostname '");
 	ps__sb_put(&s, p, len > 80 ? 80 : len);
 	ps__sb_str(&s, "': ");
@@ -417,12 +415,11 @@ static void chk_pxe_nic(struct chk *k, int vm)
 {
 	uint64_t idx = ps__rec_uint(k->buf, vm, PSF_VM_CONFIG, PSF_VMC_PXE_NIC,
 				    2);
-	char m[CHK_LINE];
 	struct sb s;
 
 	if (!ps__pxe_nic_bad(k->buf, vm, idx))
 		return;
-	begin(&s, m, k->buf, vm, PS_OBJ_VM, -1);
+	begin(&s, k->m, k->buf, vm, PS_OBJ_VM, -1);
 	ps__sb_str(&s, "pxe-nic ");
 	ps__sb_u64(&s, idx);
 	ps__sb_str(&s, ": no such nic");
@@ -436,7 +433,6 @@ static void chk_images(struct chk *k)
 	int root = psf_root(buf), img, a, b, va, vb;
 	const char *p;
 	uint32_t len;
-	char m[CHK_LINE];
 	struct sb s;
 
 	for (img = ps_obj_next(buf, root, PS_OBJ_IMAGE, -1); img >= 0;
@@ -452,7 +448,7 @@ static void chk_images(struct chk *k)
 		}
 		if (b < 0)
 			continue;
-		begin(&s, m, buf, img, PS_OBJ_IMAGE, -1);
+		begin(&s, k->m, buf, img, PS_OBJ_IMAGE, -1);
 		ps__sb_str(&s, "not shareable but used by both ");
 		ps__sb_who(&s, buf, a, PS_OBJ_CONTROLLER, va);
 		ps__sb_str(&s, " and ");
@@ -469,7 +465,6 @@ static void chk_resv(struct chk *k)
 	const void *buf = k->buf;
 	int root = psf_root(buf), el, o;
 	struct ps__resv r;
-	char m[CHK_LINE];
 	struct sb s;
 
 	for (el = ps_obj_next(buf, root, PS_OBJ_RESERVATION, -1); el >= 0;
@@ -480,7 +475,7 @@ static void chk_resv(struct chk *k)
 		o = ps__resv_overlap(buf, el, &r, 1);
 		if (o < 0)
 			continue;
-		begin(&s, m, buf, el, PS_OBJ_RESERVATION, -1);
+		begin(&s, k->m, buf, el, PS_OBJ_RESERVATION, -1);
 		ps__sb_str(&s, "range overlaps ");
 		ps__sb_who(&s, buf, o, PS_OBJ_RESERVATION, -1);
 		say(k, &s);
@@ -498,7 +493,6 @@ static void chk_policy(struct chk *k, int vm)
 	const void *buf = k->buf;
 	int c = psf_find_child(buf, vm, PSF_RESTART_POLICY);
 	uint32_t len, i;
-	char m[CHK_LINE];
 	struct sb s;
 
 	for (i = 0; c >= 0 && i < 2; i++)
@@ -506,7 +500,7 @@ static void chk_policy(struct chk *k, int vm)
 			   refs[i].field);
 	if (c >= 0 && psf_child_payload(buf, c, PSF_RESTART_LOG, &len) &&
 	    len % PSF_RLOG_LEN) {
-		begin_len(&s, m, buf, vm, PS_OBJ_VM, -1, "restart-log", len);
+		begin_len(&s, k->m, buf, vm, PS_OBJ_VM, -1, "restart-log", len);
 		ps__sb_str(&s, "not a multiple of 16");
 		say(k, &s);
 	}
@@ -528,7 +522,6 @@ static void report_id(struct chk *k, const struct chk_src *src,
 {
 	const void *buf = k->buf;
 	int q = a->num == ID_SERIAL;
-	char m[320];
 	struct sb s;
 
 	(void)src;
@@ -538,7 +531,7 @@ static void report_id(struct chk *k, const struct chk_src *src,
 	    (a->aux == PS_OBJ_VM ? ps__carries(buf, a->vm, b->vm)
 				 : ps__carries(buf, b->vm, a->vm)))
 		return;
-	ps__sb_init(&s, m, sizeof(m));
+	ps__sb_init(&s, k->m, sizeof(k->m));
 	ps__sb_str(&s, ps__id_field[a->num]);
 	ps__sb_put(&s, " '", q ? 2u : 1u);
 	ps__sb_id(&s, (enum ident)a->num, a->p, a->n > 64 ? 64 : a->n);
@@ -553,11 +546,10 @@ static void report_id(struct chk *k, const struct chk_src *src,
 static void report_conc(struct chk *k, const struct chk_src *src,
 			const struct ps__ck *a, const struct ps__ck *b)
 {
-	char m[CHK_LINE];
 	struct sb s;
 
 	(void)src;
-	ps__sb_init(&s, m, sizeof(m));
+	ps__sb_init(&s, k->m, CHK_LINE);
 	ps__sb_str(&s, "concentrator port ");
 	ps__sb_u64(&s, a->num);
 	ps__sb_str(&s, " mapped by both ");
@@ -574,7 +566,6 @@ static void chk_servers(struct chk *k)
 	int root = psf_root(buf), el, o;
 	const char *why, *p;
 	uint32_t len;
-	char m[CHK_LINE];
 	struct sb s;
 
 	for (el = ps_obj_next(buf, root, PS_OBJ_SERVER, -1); el >= 0;
@@ -586,7 +577,7 @@ static void chk_servers(struct chk *k)
 			     : ps_server_by_target(buf, p, len);
 		if (o == el)
 			continue;
-		begin(&s, m, buf, el, PS_OBJ_SERVER, -1);
+		begin(&s, k->m, buf, el, PS_OBJ_SERVER, -1);
 		ps__sb_str(&s, o >= 0 ? "same target as " : "target: ");
 		if (o >= 0)
 			ps__sb_who(&s, buf, o, PS_OBJ_SERVER, -1);
@@ -653,7 +644,7 @@ int ps__chk_run(struct chk *k, uint32_t len)
 int ps_cfg_check(const void *buf, uint32_t len, ps_cfg_report_fn fn,
 		 void *ctx)
 {
-	struct chk k = { buf, fn, ctx, 0, NULL, NULL, 0 };
+	struct chk k = { buf, fn, ctx, 0, NULL, NULL, 0, { 0 } };
 
 	return ps__chk_run(&k, len);
 }

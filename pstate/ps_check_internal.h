@@ -82,6 +82,7 @@ struct chk {
 	const struct chk_ops *ops;
 	void *ws;          /* the strategy's state */
 	uint64_t keys;     /* keys emitted by walks: the work, for tests */
+	char m[320];       /* the problem line being built */
 };
 
 /* ps_cfg_check_ws on a k set up by the caller (buf, fn, ctx; keys 0). */

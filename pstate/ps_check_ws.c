@@ -116,7 +116,7 @@ static uint32_t count(struct chk *k, const struct chk_src *s)
  * other sources.  buf is a valid tree. */
 static uint32_t keys_needed(const void *buf)
 {
-	struct chk k = { buf, NULL, NULL, 0, NULL, NULL, 0 };
+	struct chk k = { buf, NULL, NULL, 0, NULL, NULL, 0, { 0 } };
 	int root = psf_root(buf), vm;
 	uint32_t kept = 0, most = 0, n;
 	struct chk_src s = { ps__chk_w_names, root, 0 };
@@ -463,7 +463,7 @@ int ps__chk_ws(struct chk *k, uint32_t len, void *ws, size_t ws_len)
 int ps_cfg_check_ws(const void *buf, uint32_t len, ps_cfg_report_fn fn,
 		    void *ctx, void *ws, size_t ws_len)
 {
-	struct chk k = { buf, fn, ctx, 0, NULL, NULL, 0 };
+	struct chk k = { buf, fn, ctx, 0, NULL, NULL, 0, { 0 } };
 
 	return ps__chk_ws(&k, len, ws, ws_len);
 }

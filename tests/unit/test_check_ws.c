@@ -372,7 +372,7 @@ static uint32_t gen_valid(uint8_t *buf, unsigned n)
 /* The keys the walks of one run emit: the work of the pairing rules. */
 static uint64_t work(const uint8_t *buf, uint32_t len, int with_ws)
 {
-	struct chk k = { buf, NULL, NULL, 0, NULL, NULL, 0 };
+	struct chk k = { buf, NULL, NULL, 0, NULL, NULL, 0, { 0 } };
 	size_t need = ps_cfg_check_ws_size(buf, len);
 	void *mem = with_ws ? malloc(need) : NULL;
 
