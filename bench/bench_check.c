@@ -22,7 +22,8 @@
  *   ps_cfg_check_ws           workspace sizing + malloc + check + free
  * With PSCTL: the store is imported into a new image in DIR (default: a
  * new directory under $TMPDIR or /tmp) and each of these whole commands
- * (posix_spawn to exit, output to /dev/null) is timed:
+ * (posix_spawn to exit, output to /dev/null) is timed (a DIR given keeps
+ * store.psf and store.img for inspection):
  *   psctl -i IMG check        (exit 0)
  *   psctl -i IMG vm show vm19999
  *   psctl -i IMG vm set vm19999 --memory M   (a commit, fsync as in use)
@@ -416,7 +417,7 @@ static void write_file(const char *path, const void *p, size_t n)
 }
 
 static void bench_psctl(const char *psctl, const char *dir,
-			const uint8_t *buf, uint32_t len, unsigned n)
+			const uint8_t *buf, uint32_t len, unsigned n, int own)
 {
 	char img[4200], psf[4200];
 	char *p = (char *)psctl;
@@ -437,8 +438,10 @@ static void bench_psctl(const char *psctl, const char *dir,
 	print_t("psctl check", median_run(chk, n), n);
 	print_t("psctl vm show vm19999", median_run(shw, n), n);
 	print_t("psctl vm set vm19999 --memory 8G", run(set), 1);
-	unlink(img);
-	unlink(psf);
+	if (own) {
+		unlink(img);
+		unlink(psf);
+	}
 }
 
 int main(int argc, char **argv)
@@ -488,7 +491,7 @@ int main(int argc, char **argv)
 			dir = tmpl;
 			own = 1;
 		}
-		bench_psctl(argv[a], dir, buf, len, n);
+		bench_psctl(argv[a], dir, buf, len, n, own);
 		if (own)
 			rmdir(dir);
 	}

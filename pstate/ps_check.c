@@ -183,6 +183,7 @@ typedef void (*chk_pair_fn)(struct chk *k, const struct chk_src *s,
 
 struct pair {
 	const struct chk_src *s;
+	chk_pair_fn each;      /* first, for every key (b NULL); or NULL */
 	chk_pair_fn report;
 	const struct ps__ck *a;
 };
@@ -191,7 +192,7 @@ static int pair_b(struct chk *k, const struct ps__ck *b, void *arg)
 {
 	struct pair *p = arg;
 
-	if (b->seq > p->a->seq && !ps__ck_cmp(b, p->a))
+	if (!b->none && b->seq > p->a->seq && !ps__ck_cmp(b, p->a))
 		p->report(k, p->s, p->a, b);
 	return 0;
 }
@@ -202,6 +203,10 @@ static int pair_a(struct chk *k, const struct ps__ck *a, void *arg)
 	struct pair *p = arg;
 	struct chk_emit e = { pair_b, p, 0 };
 
+	if (p->each)
+		p->each(k, p->s, a, NULL);
+	if (a->none)
+		return 0;
 	p->a = a;
 	if (k->ops)
 		return k->ops->each_equal(k, p->s, a, pair_b, p);
@@ -209,9 +214,9 @@ static int pair_a(struct chk *k, const struct ps__ck *a, void *arg)
 }
 
 static void chk_pairs(struct chk *k, const struct chk_src *s,
-		      chk_pair_fn report)
+		      chk_pair_fn each, chk_pair_fn report)
 {
-	struct pair p = { s, report, NULL };
+	struct pair p = { s, each, report, NULL };
 	struct chk_emit e = { pair_a, &p, 0 };
 
 	s->walk(k, s, &e);
@@ -220,7 +225,7 @@ static void chk_pairs(struct chk *k, const struct chk_src *s,
 /* ------------------------------------------------------------- sources */
 
 /* The objects of kind s->kind under s->parent, by key: name, or for
- * serial ports the port number.  Objects without a name have no key. */
+ * serial ports the port number.  Objects without a name: none set. */
 int ps__chk_w_names(struct chk *k, const struct chk_src *s,
 		    struct chk_emit *e)
 {
@@ -234,9 +239,9 @@ int ps__chk_w_names(struct chk *k, const struct chk_src *s,
 		c.el = el;
 		if (ps__kinds[kind].by_port)
 			c.num = (uint64_t)ps__port_of(k->buf, el);
-		else if (!(c.p = (const uint8_t *)ps__str_of(k->buf, el,
-							    PSF_NAME, &c.n)))
-			continue;
+		else
+			c.none = !(c.p = (const uint8_t *)ps__str_of(k->buf,
+						el, PSF_NAME, &c.n));
 		rc = ps__chk_emit(k, e, &c);
 	}
 	return rc;
@@ -327,36 +332,39 @@ static void report_twice(struct chk *k, const struct chk_src *s,
 	say(k, &sb);
 }
 
+/* One object of a set: its shape and its name. */
+static void chk_elem(struct chk *k, const struct chk_src *src,
+		     const struct ps__ck *c, const struct ps__ck *unused)
+{
+	const char *why;
+	uint32_t len;
+	struct sb s;
+
+	(void)unused;
+	chk_shape(k, c->el, src->kind, c->vm);
+	if (ps__kinds[src->kind].by_port)
+		return;
+	why = c->none ? "no name" : NULL;
+	len = c->n;
+	if (!c->none && ps_check_name((const char *)c->p, len, &why) == 0)
+		why = NULL;
+	if (!why)
+		return;
+	begin(&s, k->m, k->buf, c->el, src->kind, c->vm);
+	ps__sb_str(&s, "invalid name: ");
+	ps__sb_str(&s, why);
+	say(k, &s);
+}
+
 /* Names valid and keys unique within the set of kind under parent.  The
  * top-level sets stay in the strategy's tables: references look them
  * up. */
-static void chk_set(struct chk *k, int parent, enum ps_obj kind, int vm)
+static void chk_set(struct chk *k, int parent, enum ps_obj kind)
 {
 	const struct chk_src src = { ps__chk_w_names, parent, (int)kind };
-	const void *buf = k->buf;
-	const char *why, *p;
-	uint32_t len;
-	struct sb s;
-	int el;
 
-	for (el = ps_obj_next(buf, parent, kind, -1); el >= 0;
-	     el = ps_obj_next(buf, parent, kind, el)) {
-		chk_shape(k, el, kind, vm);
-		if (ps__kinds[kind].by_port)
-			continue;
-		p = ps__str_of(buf, el, PSF_NAME, &len);
-		why = p ? NULL : "no name";
-		if (p && ps_check_name(p, len, &why) == 0)
-			why = NULL;
-		if (why) {
-			begin(&s, k->m, buf, el, (int)kind, vm);
-			ps__sb_str(&s, "invalid name: ");
-			ps__sb_str(&s, why);
-			say(k, &s);
-		}
-	}
-	chk_pairs(k, &src, report_twice);
-	if (vm >= 0)
+	chk_pairs(k, &src, chk_elem, report_twice);
+	if (ps__kinds[kind].sub)
 		drop(k);
 }
 
@@ -604,11 +612,11 @@ int ps__chk_run(struct chk *k, uint32_t len)
 	conc.parent = root;
 	chk_shape(k, root, -1, -1);
 	for (t = PS_OBJ_VM; t <= PS_OBJ_PROFILE; t++)
-		chk_set(k, root, t, -1);
+		chk_set(k, root, t);
 	for (vm = ps_obj_next(buf, root, PS_OBJ_VM, -1); vm >= 0;
 	     vm = ps_obj_next(buf, root, PS_OBJ_VM, vm)) {
 		for (t = PS_OBJ_NIC; t <= PS_OBJ_SERIAL; t++)
-			chk_set(k, vm, t, vm);
+			chk_set(k, vm, t);
 		chk_ref(k, vm, PS_OBJ_VM, -1, PSF_PROFILE_REF,
 			PS_OBJ_PROFILE, "profile");
 		chk_policy(k, vm);
@@ -629,13 +637,13 @@ int ps__chk_run(struct chk *k, uint32_t len)
 	     el = ps_obj_next(buf, root, PS_OBJ_RESERVATION, el))
 		chk_ref(k, el, PS_OBJ_RESERVATION, -1, PSF_OWNER, PS_OBJ_VM,
 			"owner");
-	chk_set(k, root, PS_OBJ_SERVER, -1);
+	chk_set(k, root, PS_OBJ_SERVER);
 	chk_servers(k);
 	chk_images(k);
 	chk_resv(k);
-	chk_pairs(k, &ids, report_id);
+	chk_pairs(k, &ids, NULL, report_id);
 	drop(k);
-	chk_pairs(k, &conc, report_conc);
+	chk_pairs(k, &conc, NULL, report_conc);
 	drop(k);
 	return k->n;
 }

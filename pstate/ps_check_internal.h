@@ -29,6 +29,7 @@ struct ps__ck {
 	int el, vm;        /* the element, its VM or owner (or -1) */
 	int aux;           /* the owner's kind, for identifiers */
 	uint8_t ci;
+	uint8_t none;      /* no key (an object without a name): never paired */
 };
 
 struct chk;
@@ -95,10 +96,10 @@ int ps__ck_cmp(const struct ps__ck *a, const struct ps__ck *b);
  * PSF_ERR_* code for a store that is not a valid tree. */
 int ps__chk_run(struct chk *k, uint32_t len);
 /* Sources (ps_check.c): objects of kind s->kind under s->parent by name
- * (serial ports by port number); every identifier (num: enum ident, el:
- * the NIC or -1, vm: the owner, aux: its kind); under every VM of
- * s->parent, controllers by image reference and serial ports by
- * concentrator port (s->kind). */
+ * (serial ports by port number; one without a name has none set); every
+ * identifier (num: enum ident, el: the NIC or -1, vm: the owner, aux: its
+ * kind); under every VM of s->parent, controllers by image reference and
+ * serial ports by concentrator port (s->kind). */
 int ps__chk_w_names(struct chk *k, const struct chk_src *s,
 		    struct chk_emit *e);
 int ps__chk_w_ids(struct chk *k, const struct chk_src *s,

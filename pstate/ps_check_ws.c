@@ -217,6 +217,8 @@ static int put(struct chk *k, const struct ps__ck *c, void *arg)
 	struct ws *w = arg;
 
 	(void)k;
+	if (c->none)
+		return 0;
 	if (w->top == w->cap) {
 		w->full = 1;
 		return 1;
