@@ -4,29 +4,34 @@
  * workspace strategy (ps_cfg_check_ws: sorted keys, what psctl and
  * hvagent use), then whole psctl commands on an image of the same store.
  *
- *   bench_check [--quick] [PSCTL [DIR]]
+ *   bench_check [--quick] [--max-vms N] [PSCTL [DIR]]
  *
- * The store, built in memory with the PSF builder: 20,000 VMs, each
- * { name, serial number, VM record (UUID, memory, CPUs), a NIC (every
- * second VM two: MAC, network), a disk controller on its own disk image
- * (not shareable), a serial port mapped to its own concentrator port,
- * hostname }; 2 networks; 20,001 images (the disks and a shareable
- * installer); 5,000 memory reservations owned by VMs; 200 profiles (UUID,
- * serial, two MACs, a WWN pair); 100 servers (bmc:// targets).  Valid:
- * both strategies must report 0 problems, else the benchmark fails.
+ * The store, built in memory with the PSF builder, for N = 1,000, 2,000
+ * and 20,000 VMs (up to --max-vms): N VMs, each { name, serial number, VM
+ * record (UUID, memory, CPUs), a NIC (every second VM two: MAC, network),
+ * a disk controller on its own disk image (not shareable), a serial port
+ * mapped to its own concentrator port, hostname }; 2 networks; N + 1
+ * images (the disks and a shareable installer); N / 4 memory reservations
+ * owned by VMs; 200 profiles (UUID, serial, two MACs, a WWN pair); 100
+ * servers (bmc:// targets).  Valid: both strategies must report 0
+ * problems, else the benchmark fails.
  *
  * Timed, wall (CLOCK_MONOTONIC) and CPU (the process's, or the child's
- * rusage), median of N runs (5; 3 with --quick); the pairwise one once,
- * it takes seconds (--quick skips it):
- *   ps_cfg_check              pairwise
+ * rusage), median of 5 runs (3 with --quick):
  *   ps_cfg_check_ws           workspace sizing + malloc + check + free
- * With PSCTL: the store is imported into a new image in DIR (default: a
- * new directory under $TMPDIR or /tmp) and each of these whole commands
- * (posix_spawn to exit, output to /dev/null) is timed (a DIR given keeps
- * store.psf and store.img for inspection):
- *   psctl -i IMG check        (exit 0)
- *   psctl -i IMG vm show vm19999
- *   psctl -i IMG vm set vm19999 --memory M   (a commit, fsync as in use)
+ *   ps_cfg_check              pairwise, once, at 1,000 and 2,000 VMs only
+ *                             (at 20,000 it takes minutes; --quick skips it)
+ * With PSCTL, at each size the store is imported into a new image in DIR
+ * (default: a new directory under $TMPDIR or /tmp) and these whole
+ * commands (posix_spawn to exit, output to /dev/null) are timed (a DIR
+ * given keeps store.psf and store.img of the last size for inspection):
+ *   psctl -i IMG import store.psf   (once: it checks the store too)
+ *   psctl -i IMG check              (exit 0)
+ *   psctl -i IMG vm show vmLAST
+ *   psctl -i IMG vm set vmLAST --memory 8G   (once: a commit, fsync as in
+ *                                             use)
+ * --max-vms 2000 with the PSCTL of an older build gives its figures
+ * without waiting for its check at 20,000.
  */
 #ifndef _POSIX_C_SOURCE
 #define _POSIX_C_SOURCE 200809L
@@ -50,9 +55,8 @@
 
 extern char **environ;
 
-#define NVMS 20000u
-#define NRESV 5000u
 #define NPROF 200u
+#define PAIRWISE_MAX 2000u
 #define NSRV 100u
 #define CAP (64u << 20)
 
@@ -206,7 +210,7 @@ static void build_network(struct psf_builder *b, const char *name,
 	psf_build_close(b);
 }
 
-static void build_rest(struct psf_builder *b)
+static void build_rest(struct psf_builder *b, unsigned nvms)
 {
 	uint8_t cfg[PSF_RESC_SIZE] = { 0 }, pro[PSF_PROC_SIZE] = { 0 };
 	uint8_t macs[2 * PSF_MAC_LEN], wwn[PSF_WWN_ITEM_LEN];
@@ -216,14 +220,14 @@ static void build_rest(struct psf_builder *b)
 	psf_build_open(b, PSF_IMAGES);
 	build_image(b, "installer", "/var/lib/images/installer.iso",
 		    PSF_MEDIA_CDROM, PSF_IMGF_SHAREABLE);
-	for (i = 0; i < NVMS; i++) {
+	for (i = 0; i < nvms; i++) {
 		snprintf(s, sizeof(s), "disk%05u", i);
 		snprintf(p, sizeof(p), "/var/lib/images/vm%05u.qcow2", i);
 		build_image(b, s, p, PSF_MEDIA_DISK, 0);
 	}
 	psf_build_close(b);
 	psf_build_open(b, PSF_RESERVATIONS);
-	for (i = 0; i < NRESV; i++) {
+	for (i = 0; i < nvms / 4; i++) {
 		cfg[PSF_RESC_KIND] = PSF_RESERVE_MEMORY;
 		psf_put_le64(cfg + PSF_RESC_FIRST, (4ull + i) << 30);
 		psf_put_le64(cfg + PSF_RESC_COUNT, 1ull << 30);
@@ -231,7 +235,7 @@ static void build_rest(struct psf_builder *b)
 		snprintf(s, sizeof(s), "mem%04u", i);
 		psf_build_string(b, PSF_NAME, s);
 		psf_build_struct(b, PSF_RESERVATION_CONFIG, cfg, sizeof(cfg));
-		snprintf(s, sizeof(s), "vm%05u", i * (NVMS / NRESV));
+		snprintf(s, sizeof(s), "vm%05u", i * 4);
 		psf_build_string(b, PSF_OWNER, s);
 		psf_build_close(b);
 	}
@@ -271,7 +275,7 @@ static void build_rest(struct psf_builder *b)
 	psf_build_close(b);
 }
 
-static uint32_t build_store(uint8_t *buf)
+static uint32_t build_store(uint8_t *buf, unsigned nvms)
 {
 	struct psf_builder b;
 	unsigned i;
@@ -280,14 +284,14 @@ static uint32_t build_store(uint8_t *buf)
 	memset(buf, 0, CAP);
 	psf_build_begin(&b, buf, CAP, PSF_ROOT, PSF_SCHEMA_VERSION, 0);
 	psf_build_open(&b, PSF_VMS);
-	for (i = 0; i < NVMS; i++)
+	for (i = 0; i < nvms; i++)
 		build_vm(&b, i);
 	psf_build_close(&b);
 	psf_build_open(&b, PSF_NETWORKS);
 	build_network(&b, "lan", "eno1");
 	build_network(&b, "storage", "eno2");
 	psf_build_close(&b);
-	build_rest(&b);
+	build_rest(&b, nvms);
 	rc = psf_build_finish(&b);
 	if (rc < 0)
 		die("build", ps_strerror(rc));
@@ -417,67 +421,86 @@ static void write_file(const char *path, const void *p, size_t n)
 }
 
 static void bench_psctl(const char *psctl, const char *dir,
-			const uint8_t *buf, uint32_t len, unsigned n, int own)
+			const uint8_t *buf, uint32_t len, unsigned nvms,
+			unsigned n, int own)
 {
-	char img[4200], psf[4200];
+	char img[4200], psf[4200], last[16], what[64];
 	char *p = (char *)psctl;
 	char *init[] = { p, "-q", "-i", img, "init", "--size", "128M",
 			 "--part-size", "96M", "--slots", "2", NULL };
 	char *imp[] = { p, "-q", "-i", img, "import", psf, NULL };
 	char *chk[] = { p, "-q", "-i", img, "check", NULL };
-	char *shw[] = { p, "-q", "-i", img, "vm", "show", "vm19999", NULL };
-	char *set[] = { p, "-q", "-i", img, "vm", "set", "vm19999",
+	char *shw[] = { p, "-q", "-i", img, "vm", "show", last, NULL };
+	char *set[] = { p, "-q", "-i", img, "vm", "set", last,
 			"--memory", "8G", NULL };
 
 	snprintf(img, sizeof(img), "%s/store.img", dir);
 	snprintf(psf, sizeof(psf), "%s/store.psf", dir);
+	snprintf(last, sizeof(last), "vm%05u", nvms - 1);
 	unlink(img);
 	write_file(psf, buf, len);
 	run(init);
 	print_t("psctl import (binary)", run(imp), 1);
 	print_t("psctl check", median_run(chk, n), n);
-	print_t("psctl vm show vm19999", median_run(shw, n), n);
-	print_t("psctl vm set vm19999 --memory 8G", run(set), 1);
+	snprintf(what, sizeof(what), "psctl vm show %s", last);
+	print_t(what, median_run(shw, n), n);
+	snprintf(what, sizeof(what), "psctl vm set %s --memory 8G", last);
+	print_t(what, run(set), 1);
 	if (own) {
 		unlink(img);
 		unlink(psf);
 	}
 }
 
-int main(int argc, char **argv)
+/* One size: the store, both strategies, psctl (when given). */
+static void bench_size(uint8_t *buf, unsigned nvms, unsigned n, int quick,
+		       const char *psctl, const char *dir, int own)
 {
-	unsigned n = 5, i;
-	int a = 1, quick = 0, own = 0;
-	char tmpl[4096];
-	const char *dir = NULL;
+	uint32_t len = build_store(buf, nvms);
 	struct t v[16], t;
-	uint8_t *buf;
-	uint32_t len;
 	size_t wsz = 0;
+	unsigned i;
 
-	if (a < argc && strcmp(argv[a], "--quick") == 0) {
-		quick = 1;
-		n = 3;
-		a++;
-	}
-	buf = malloc(CAP);
-	if (!buf)
-		die("out of memory", NULL);
-	len = build_store(buf);
-	printf("whole-store check, %u VMs, %u images, %u reservations, "
-	       "%u profiles, %u servers: %u bytes\n", NVMS, NVMS + 1, NRESV,
-	       NPROF, NSRV, len);
+	printf("%u VMs, %u images, %u reservations, %u profiles, %u servers:"
+	       " %u bytes\n", nvms, nvms + 1, nvms / 4, NPROF, NSRV, len);
 	for (i = 0; i < n; i++)
 		v[i] = check_ws(buf, len, &wsz);
 	print_t("ps_cfg_check_ws (sorted keys)", median_t(v, n), n);
 	printf("  (workspace %zu bytes, from ps_cfg_check_ws_size)\n", wsz);
-	if (!quick) {
+	if (!quick && nvms <= PAIRWISE_MAX) {
 		t = now();
 		if (ps_cfg_check(buf, len, show, NULL) != 0)
 			die("ps_cfg_check: the store is not valid", NULL);
 		print_t("ps_cfg_check (pairwise, as the BMC)", since(t), 1);
 	}
+	if (psctl)
+		bench_psctl(psctl, dir, buf, len, nvms, n, own);
+}
+
+int main(int argc, char **argv)
+{
+	static const unsigned sizes[] = { 1000, 2000, 20000 };
+	unsigned n = 5, max = 20000, i;
+	int a = 1, quick = 0, own = 0;
+	char tmpl[4096];
+	const char *dir = NULL, *psctl = NULL;
+	uint8_t *buf;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	for (; a < argc && argv[a][0] == '-'; a++) {
+		if (strcmp(argv[a], "--quick") == 0) {
+			quick = 1;
+			n = 3;
+		} else if (strcmp(argv[a], "--max-vms") == 0 && a + 1 < argc) {
+			max = (unsigned)strtoul(argv[++a], NULL, 10);
+		} else {
+			fprintf(stderr, "usage: bench_check [--quick] "
+				"[--max-vms N] [PSCTL [DIR]]\n");
+			return 2;
+		}
+	}
 	if (a < argc) {
+		psctl = argv[a];
 		if (a + 1 < argc) {
 			dir = argv[a + 1];
 			mkdir(dir, 0755);
@@ -491,10 +514,17 @@ int main(int argc, char **argv)
 			dir = tmpl;
 			own = 1;
 		}
-		bench_psctl(argv[a], dir, buf, len, n, own);
-		if (own)
-			rmdir(dir);
 	}
+	buf = malloc(CAP);
+	if (!buf)
+		die("out of memory", NULL);
+	printf("whole-store check: pairwise (ps_cfg_check) vs sorted keys "
+	       "(ps_cfg_check_ws)%s\n", psctl ? ", and psctl" : "");
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++)
+		if (sizes[i] <= max)
+			bench_size(buf, sizes[i], n, quick, psctl, dir, own);
+	if (own)
+		rmdir(dir);
 	free(buf);
 	return 0;
 }
