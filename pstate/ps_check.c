@@ -1,17 +1,14 @@
 /*
  * ps_check.c - ps_cfg_check: every rule the edits enforce one at a time,
  * over a whole store (an import, or a store written by someone else).
- * Freestanding.
+ * One report per problem, built in one bounded buffer (struct chk).  Each
+ * rule and its message is here once; the rules that pair elements find
+ * equal keys through the strategy of struct chk (ps_check_internal.h):
+ * walking the store again (ps_cfg_check, below) or sorted keys
+ * (ps_cfg_check_ws, ps_check_ws.c).  Freestanding.
  */
 #include "ps_check_internal.h"
 
-/*
- * ps_cfg_check: every rule the edits enforce one at a time, over a whole
- * store (an import, or a store written by someone else).  One report per
- * problem; the message is built in a bounded stack buffer.  The rules
- * that pair elements find equal keys through the strategy of struct chk
- * (ps_check_internal.h).
- */
 static void say(struct chk *k, struct sb *s)
 {
 	k->n++;
