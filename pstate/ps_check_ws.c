@@ -92,7 +92,6 @@ static int w_resv(struct chk *k, const struct chk_src *s, struct chk_emit *e)
 	return rc;
 }
 
-
 /* Counts the keys of a source. */
 static int count_one(struct chk *k, const struct ps__ck *c, void *arg)
 {
@@ -270,17 +269,15 @@ static const struct tab *table(struct chk *k, const struct chk_src *s)
 	return t;
 }
 
-/* The first entry of t not before want (want's seq included when seq). */
+/* The first entry of v not before want. */
 static uint32_t lower(const struct ps__ck *v, uint32_t n,
-		      const struct ps__ck *want, int seq)
+		      const struct ps__ck *want)
 {
 	uint32_t lo = 0, hi = n, mid;
-	int d;
 
 	while (lo < hi) {
 		mid = lo + (hi - lo) / 2;
-		d = ps__ck_cmp(&v[mid], want);
-		if (d < 0 || (!d && seq && v[mid].seq < want->seq))
+		if (ps__ck_cmp(&v[mid], want) < 0)
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -299,7 +296,7 @@ static int ws_each_equal(struct chk *k, const struct chk_src *s,
 	if (!t)
 		return walk_equal(k, s, want, fn, arg);
 	v = ((struct ws *)k->ws)->pool + t->at;
-	for (i = lower(v, t->n, want, 0); i < t->n; i++) {
+	for (i = lower(v, t->n, want); i < t->n; i++) {
 		if (ps__ck_cmp(&v[i], want))
 			break;
 		rc = fn(k, &v[i], arg);
@@ -405,7 +402,7 @@ static int ws_resv_alone(struct chk *k, int el)
 	want.num = r.kind;
 	want.num2 = r.first;
 	v = ((struct ws *)k->ws)->pool + t->at;
-	for (i = lower(v, t->n, &want, 0);
+	for (i = lower(v, t->n, &want);
 	     i < t->n && !ps__ck_cmp(&v[i], &want) && v[i].el != el; i++)
 		;
 	if (i == t->n || v[i].el != el)
