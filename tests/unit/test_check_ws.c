@@ -5,7 +5,8 @@
  * the same order, on random stores crowded with duplicates of every kind
  * (names in every set, UUIDs, serial numbers, MACs, WWNs, concentrator
  * ports, image users, overlapping reservations, server targets spelt
- * differently) and with workspaces too small for some tables.  And the
+ * differently), with workspaces too small for some tables, and through
+ * ps_cfg_check_host (what psctl check and import call).  And the
  * workspace strategy does linear work: the keys its walks emit grow with
  * the store, where the pairwise walk's grow with its square.
  */
@@ -272,6 +273,13 @@ static void test_same_lines(void **state)
 				assert_memory_equal(ws.p, pw.p, pw.len);
 			free(ws.p);
 		}
+		/* The hosted entry (malloc'd workspace): the same. */
+		memset(&ws, 0, sizeof(ws));
+		assert_int_equal(ps_cfg_check_host(buf, len, collect, &ws), n);
+		assert_int_equal(ws.len, pw.len);
+		if (pw.len)
+			assert_memory_equal(ws.p, pw.p, pw.len);
+		free(ws.p);
 		for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
 			seen[i] += (unsigned)has(&pw, kinds[i]);
 		total += (unsigned)n;
