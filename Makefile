@@ -167,6 +167,19 @@ $(BENCH_COMMIT): bench/bench_commit.c $(BUILD)/opt/libpstate.a \
 # psctl vm set against fdtput on 1000 VMs: whole commands, fork/exec to exit.
 BENCH_PSCTL := $(BUILD)/opt/bench/bench_psctl
 
+# The whole-store check on 20,000 VMs: pairwise vs workspace, then psctl.
+BENCH_CHECK := $(BUILD)/opt/bench/bench_check
+$(BENCH_CHECK): bench/bench_check.c $(BUILD)/opt/libpstate.a \
+		$(BUILD)/opt/libpsf.a $(FORMAT_HDRS) $(PSTATE_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(WARN) $(DEFS) $(INC) $(OPT) -o $@ $< $(BUILD)/opt/libpstate.a \
+		$(BUILD)/opt/libpsf.a $(PSTATE_SYSLIBS)
+.PHONY: bench-check
+bench-check: $(BENCH_CHECK) $(BUILD)/opt/psctl
+	@echo "==== bench check: ps_cfg_check on 20,000 VMs, pairwise vs workspace; psctl check"
+	$(BENCH_CHECK) $(BUILD)/opt/psctl
+MODULE_BENCH += bench-check
+
 bench: deps $(BENCH) $(BENCH_NOHW) $(BENCH_COMMIT) $(BENCH_PSCTL) $(BUILD)/opt/psctl
 	@echo "==== bench 1/4: format, core as built (hardware CRC-32C where available)"
 	$(BENCH)

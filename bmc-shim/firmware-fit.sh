@@ -77,6 +77,13 @@ for u in $undef; do
     esac
 done
 
+# The whole-store check's workspace strategy (pstate/ps_check_ws.c) is for
+# hosts: the shim calls ps_cfg_check, and the link must drop the rest.
+if "${CROSS}nm" "$tmp/linked.o" | grep -q ' ps_cfg_check_ws'; then
+    echo "firmware-fit: FAIL: ps_cfg_check_ws linked (hosted strategy)" >&2
+    fail=1
+fi
+
 sizes=$("${CROSS}size" "$tmp/linked.o" | awk 'END { print $1, $2 }')
 text=${sizes% *}
 data=${sizes#* }

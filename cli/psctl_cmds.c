@@ -591,14 +591,15 @@ static void check_line(void *ctx, const char *msg)
 }
 
 /* The weak hook psctl.c calls from `check` and `import`: the library's
- * whole-store schema check (ps_cfg_check), one line per problem. */
+ * whole-store schema check (ps_cfg_check_host: sorted keys, n log n), one
+ * line per problem. */
 int psctl_check_config(struct psctl_ctx *c, const void *store, uint32_t len,
 		       FILE *report)
 {
 	struct check_out o = { report };
 
 	(void)c;
-	return ps_cfg_check(store, len, check_line, &o);
+	return ps_cfg_check_host(store, len, check_line, &o);
 }
 
 /* ------------------------------------------------------------ table */

@@ -78,6 +78,10 @@ void ps__resv_of(const void *buf, int el, struct ps__resv *r);
  * at base 0 (anywhere) overlap nothing. */
 int ps__resv_overlap(const void *buf, int self, const struct ps__resv *r,
 		     int later);
+/* The range takes part in overlaps: a kind, a count, and not memory at
+ * base 0 (anywhere).  Its end: first + count, saturated. */
+int ps__resv_real(const struct ps__resv *r);
+uint64_t ps__resv_end(const struct ps__resv *r);
 /* 1 when the image at img may back controllers of several VMs. */
 int ps__image_shareable(const void *buf, int img);
 
@@ -167,6 +171,11 @@ int ps__referenced(const void *buf, enum ps_obj k, const char *s, size_t n,
 /* ps_target.c */
 
 int ps__check_ptarget(const char *s, size_t n, const char **why);
+/* A target as servers compare it: -1 when it does not parse; else the
+ * host (bmc://, 1 returned: compared ignoring case) or whole text (0), in
+ * p[0..pn), and the port (bmc: 623 when not given). */
+int ps__ptarget_key(const char *s, size_t n, const char **p, size_t *pn,
+		    uint64_t *port);
 /* A profile placed on the server: 1 with e->holder "profile 'p'", or 0. */
 int ps__server_used(const void *buf, int server, struct ps_cfg_err *e);
 

@@ -1,21 +1,13 @@
 /*
  * ps_check.c - ps_cfg_check: every rule the edits enforce one at a time,
  * over a whole store (an import, or a store written by someone else).
- * Freestanding.
+ * One report per problem, built in one bounded buffer (struct chk).  Each
+ * rule and its message is here once; the rules that pair elements find
+ * equal keys through the strategy of struct chk (ps_check_internal.h):
+ * walking the store again (ps_cfg_check, below) or sorted keys
+ * (ps_cfg_check_ws, ps_check_ws.c).  Freestanding.
  */
-#include "ps_cfg_internal.h"
-
-/*
- * ps_cfg_check: every rule the edits enforce one at a time, over a whole
- * store (an import, or a store written by someone else).  One report per
- * problem; the message is built in a bounded stack buffer.
- */
-struct chk {
-	const void *buf;
-	ps_cfg_report_fn fn;
-	void *ctx;
-	int n;
-};
+#include "ps_check_internal.h"
 
 static void say(struct chk *k, struct sb *s)
 {
@@ -24,8 +16,10 @@ static void say(struct chk *k, struct sb *s)
 		k->fn(k->ctx, s->p);
 }
 
-/* A problem line in m (CHK_LINE bytes) starts "WHO: ": the object el of
- * kind under vm (see ps__sb_who), or the root for kind < 0. */
+/* A problem line in m (CHK_LINE bytes; k->m, one buffer for every report,
+ * which keeps the rules' frames small on the BMC's stack) starts "WHO: ":
+ * the object el of kind under vm (see ps__sb_who), or the root for
+ * kind < 0. */
 #define CHK_LINE 256u
 
 static void begin(struct sb *s, char *m, const void *buf, int el, int kind,
@@ -96,7 +90,6 @@ static void chk_shape(struct chk *k, int el, int kind, int vm)
 	const struct ps_field *f;
 	const char *nm;
 	uint32_t len, step;
-	char m[CHK_LINE];
 	struct sb s;
 	int c, d;
 
@@ -113,7 +106,7 @@ static void chk_shape(struct chk *k, int el, int kind, int vm)
 				break;
 		/* Report a repeated child once, at its first copy. */
 		if (d >= 0 && psf_find_child(buf, el, sig) == c) {
-			begin(&s, m, buf, el, kind, vm);
+			begin(&s, k->m, buf, el, kind, vm);
 			ps__sb_str(&s, "more than one ");
 			ps__sb_str(&s, nm);
 			say(k, &s);
@@ -124,7 +117,7 @@ static void chk_shape(struct chk *k, int el, int kind, int vm)
 		if (step && kind >= 0) {
 			psf_payload(buf, c, &len);
 			if (len % step) {
-				begin_len(&s, m, buf, el, kind, vm, nm, len);
+				begin_len(&s, k->m, buf, el, kind, vm, nm, len);
 				ps__sb_str(&s, "not a multiple of ");
 				ps__sb_u64(&s, step);
 				say(k, &s);
@@ -138,7 +131,7 @@ static void chk_shape(struct chk *k, int el, int kind, int vm)
 			    len < (uint32_t)f->off + f->width)
 				break;
 		if (f->name) {
-			begin_len(&s, m, buf, el, kind, vm, nm, len);
+			begin_len(&s, k->m, buf, el, kind, vm, nm, len);
 			ps__sb_str(&s, "cut inside field ");
 			ps__sb_str(&s, f->name);
 			say(k, &s);
@@ -146,58 +139,230 @@ static void chk_shape(struct chk *k, int el, int kind, int vm)
 	}
 }
 
-/* Names valid and keys unique within the set of kind under parent. */
-static void chk_set(struct chk *k, int parent, enum ps_obj kind, int vm)
+/* ------------------------------------------------------------- pairing */
+
+int ps__chk_emit(struct chk *k, struct chk_emit *e, struct ps__ck *c)
+{
+	c->seq = e->seq++;
+	k->keys++;
+	return e->fn(k, c, e->arg);
+}
+
+int ps__ck_cmp(const struct ps__ck *a, const struct ps__ck *b)
+{
+	uint32_t i;
+	int d = 0;
+
+	if (a->num != b->num)
+		return a->num < b->num ? -1 : 1;
+	if (a->num2 != b->num2)
+		return a->num2 < b->num2 ? -1 : 1;
+	if (a->n != b->n)
+		return a->n < b->n ? -1 : 1;
+	if (!a->ci)
+		return a->n ? psf_memcmp(a->p, b->p, a->n) : 0;
+	for (i = 0; !d && i < a->n; i++)
+		d = ps__lower((char)a->p[i]) - ps__lower((char)b->p[i]);
+	return d;
+}
+
+/* The tables of the rule just done may go (not the top-level names). */
+static void drop(struct chk *k)
+{
+	if (k->ops)
+		k->ops->drop(k);
+}
+
+/* Each pair (a, b) of equal keys of a source, a before b: in a's walk
+ * order, then b's -- the order of the nested loops this replaces. */
+typedef void (*chk_pair_fn)(struct chk *k, const struct chk_src *s,
+			    const struct ps__ck *a, const struct ps__ck *b);
+
+struct pair {
+	const struct chk_src *s;
+	chk_pair_fn each;      /* first, for every key (b NULL); or NULL */
+	chk_pair_fn report;
+	const struct ps__ck *a;
+};
+
+static int pair_b(struct chk *k, const struct ps__ck *b, void *arg)
+{
+	struct pair *p = arg;
+
+	if (!b->none && b->seq > p->a->seq && !ps__ck_cmp(b, p->a))
+		p->report(k, p->s, p->a, b);
+	return 0;
+}
+
+/* The keys equal to a: from the strategy, or walking the source again. */
+static int pair_a(struct chk *k, const struct ps__ck *a, void *arg)
+{
+	struct pair *p = arg;
+	struct chk_emit e = { pair_b, p, 0 };
+
+	if (p->each)
+		p->each(k, p->s, a, NULL);
+	if (a->none)
+		return 0;
+	p->a = a;
+	if (k->ops)
+		return k->ops->each_equal(k, p->s, a, pair_b, p);
+	return p->s->walk(k, p->s, &e);
+}
+
+static void chk_pairs(struct chk *k, const struct chk_src *s,
+		      chk_pair_fn each, chk_pair_fn report)
+{
+	struct pair p = { s, each, report, NULL };
+	struct chk_emit e = { pair_a, &p, 0 };
+
+	s->walk(k, s, &e);
+}
+
+/* ------------------------------------------------------------- sources */
+
+/* The objects of kind s->kind under s->parent, by key: name, or for
+ * serial ports the port number.  Objects without a name: none set. */
+int ps__chk_w_names(struct chk *k, const struct chk_src *s,
+		    struct chk_emit *e)
+{
+	enum ps_obj kind = (enum ps_obj)s->kind;
+	struct ps__ck c = { 0 };
+	int el, rc = 0;
+
+	c.vm = ps__kinds[kind].sub ? s->parent : -1;
+	for (el = ps_obj_next(k->buf, s->parent, kind, -1); !rc && el >= 0;
+	     el = ps_obj_next(k->buf, s->parent, kind, el)) {
+		c.el = el;
+		if (ps__kinds[kind].by_port)
+			c.num = (uint64_t)ps__port_of(k->buf, el);
+		else
+			c.none = !(c.p = (const uint8_t *)ps__str_of(k->buf,
+						el, PSF_NAME, &c.n));
+		rc = ps__chk_emit(k, e, &c);
+	}
+	return rc;
+}
+
+/* Every identifier (ps__each_id): kind, value; its owner and NIC. */
+struct idw {
+	struct chk *k;
+	struct chk_emit *e;
+};
+
+static int id_key(const void *buf, const struct ps__id *id, void *arg)
+{
+	struct idw *w = arg;
+	struct ps__ck c = { 0 };
+
+	(void)buf;
+	c.num = id->kind;
+	c.p = id->v;
+	c.n = id->n;
+	c.el = id->el;
+	c.vm = id->owner;
+	c.aux = (int)id->owner_kind;
+	return ps__chk_emit(w->k, w->e, &c);
+}
+
+int ps__chk_w_ids(struct chk *k, const struct chk_src *s,
+		  struct chk_emit *e)
+{
+	struct idw w = { k, e };
+
+	(void)s;
+	return ps__each_id(k->buf, id_key, &w);
+}
+
+/* Under every VM of s->parent, the objects of kind s->kind by key: for
+ * controllers the image reference, for serial ports the concentrator
+ * port (0: not mapped, no key). */
+int ps__chk_w_vm_sub(struct chk *k, const struct chk_src *s,
+		     struct chk_emit *e)
 {
 	const void *buf = k->buf;
-	char m[CHK_LINE], key[PS_CFG_NAME_MAX + 1];
-	const char *why, *p, *q;
-	uint32_t len, qlen;
-	struct sb s;
-	int el, o;
+	struct ps__ck c = { 0 };
+	int rc = 0;
 
-	for (el = ps_obj_next(buf, parent, kind, -1); el >= 0;
-	     el = ps_obj_next(buf, parent, kind, el)) {
-		chk_shape(k, el, kind, vm);
-		if (!ps__kinds[kind].by_port) {
-			p = ps__str_of(buf, el, PSF_NAME, &len);
-			why = p ? NULL : "no name";
-			if (p && ps_check_name(p, len, &why) == 0)
-				why = NULL;
-			if (why) {
-				begin(&s, m, buf, el, (int)kind, vm);
-				ps__sb_str(&s, "invalid name: ");
-				ps__sb_str(&s, why);
-				say(k, &s);
-			}
+	for (c.vm = ps_obj_next(buf, s->parent, PS_OBJ_VM, -1);
+	     !rc && c.vm >= 0; c.vm = ps_obj_next(buf, s->parent, PS_OBJ_VM,
+						   c.vm))
+		for (c.el = ps_obj_next(buf, c.vm, (enum ps_obj)s->kind, -1);
+		     !rc && c.el >= 0;
+		     c.el = ps_obj_next(buf, c.vm, (enum ps_obj)s->kind,
+					c.el)) {
+			if (s->kind == PS_OBJ_SERIAL)
+				c.num = ps__rec_uint(buf, c.el,
+						     PSF_SERIAL_CONFIG,
+						     PSF_SERC_CONCENTRATOR, 2);
+			else
+				c.p = (const uint8_t *)ps__str_of(buf, c.el,
+						PSF_IMAGE_REF, &c.n);
+			if (c.num || c.p)
+				rc = ps__chk_emit(k, e, &c);
 		}
-		for (o = ps_obj_next(buf, parent, kind, el); o >= 0;
-		     o = ps_obj_next(buf, parent, kind, o)) {
-			if (ps__kinds[kind].by_port) {
-				if (ps__port_of(buf, el) != ps__port_of(buf, o))
-					continue;
-			} else {
-				p = ps__str_of(buf, el, PSF_NAME, &len);
-				q = ps__str_of(buf, o, PSF_NAME, &qlen);
-				if (!p || !q || len != qlen ||
-				    psf_memcmp(p, q, len))
-					continue;
-			}
-			ps__sb_init(&s, m, sizeof(m));
-			ps__sb_str(&s, ps__kinds[kind].name);
-			ps__sb_put(&s, " '", 2);
-			ps_obj_key(buf, el, kind, key, sizeof(key));
-			ps__sb_str(&s, key);
-			ps__sb_str(&s, "' defined twice");
-			if (vm >= 0) {
-				ps__sb_str(&s, " in vm '");
-				ps_obj_key(buf, vm, PS_OBJ_VM, key, sizeof(key));
-				ps__sb_str(&s, key);
-				ps__sb_put(&s, "'", 1);
-			}
-			say(k, &s);
-		}
+	return rc;
+}
+
+/* ---------------------------------------------------------------- rules */
+
+/* "KIND 'KEY' defined twice[ in vm 'VM']", at the first of the two. */
+static void report_twice(struct chk *k, const struct chk_src *s,
+			 const struct ps__ck *a, const struct ps__ck *b)
+{
+	char key[PS_CFG_NAME_MAX + 1];
+	struct sb sb;
+
+	(void)b;
+	ps__sb_init(&sb, k->m, CHK_LINE);
+	ps__sb_str(&sb, ps__kinds[s->kind].name);
+	ps__sb_put(&sb, " '", 2);
+	ps_obj_key(k->buf, a->el, (enum ps_obj)s->kind, key, sizeof(key));
+	ps__sb_str(&sb, key);
+	ps__sb_str(&sb, "' defined twice");
+	if (a->vm >= 0) {
+		ps__sb_str(&sb, " in vm '");
+		ps_obj_key(k->buf, a->vm, PS_OBJ_VM, key, sizeof(key));
+		ps__sb_str(&sb, key);
+		ps__sb_put(&sb, "'", 1);
 	}
+	say(k, &sb);
+}
+
+/* One object of a set: its shape and its name. */
+static void chk_elem(struct chk *k, const struct chk_src *src,
+		     const struct ps__ck *c, const struct ps__ck *unused)
+{
+	const char *why;
+	uint32_t len;
+	struct sb s;
+
+	(void)unused;
+	chk_shape(k, c->el, src->kind, c->vm);
+	if (ps__kinds[src->kind].by_port)
+		return;
+	why = c->none ? "no name" : NULL;
+	len = c->n;
+	if (!c->none && ps_check_name((const char *)c->p, len, &why) == 0)
+		why = NULL;
+	if (!why)
+		return;
+	begin(&s, k->m, k->buf, c->el, src->kind, c->vm);
+	ps__sb_str(&s, "invalid name: ");
+	ps__sb_str(&s, why);
+	say(k, &s);
+}
+
+/* Names valid and keys unique within the set of kind under parent.  The
+ * top-level sets stay in the strategy's tables: references look them
+ * up. */
+static void chk_set(struct chk *k, int parent, enum ps_obj kind)
+{
+	const struct chk_src src = { ps__chk_w_names, parent, (int)kind };
+
+	chk_pairs(k, &src, chk_elem, report_twice);
+	if (ps__kinds[kind].sub)
+		drop(k);
 }
 
 /* A reference string sig of at, which belongs to el (kind, under vm),
@@ -209,12 +374,12 @@ static void chk_ref_at(struct chk *k, int el, enum ps_obj kind, int vm,
 	const void *buf = k->buf;
 	uint32_t len;
 	const char *p = ps__str_of(buf, at, sig, &len);
-	char m[CHK_LINE];
 	struct sb s;
 
-	if (!p || ps_obj_find(buf, psf_root(buf), to, p, len) >= 0)
+	if (!p || (k->ops ? k->ops->find(k, to, p, len)
+			  : ps_obj_find(buf, psf_root(buf), to, p, len)) >= 0)
 		return;
-	begin(&s, m, buf, el, (int)kind, vm);
+	begin(&s, k->m, buf, el, (int)kind, vm);
 	ps__sb_str(&s, field);
 	ps__sb_str(&s, " '");
 	ps__sb_put(&s, p, len > 80 ? 80 : len);
@@ -236,14 +401,13 @@ static void chk_host(struct chk *k, int el, int vm)
 {
 	const void *buf = k->buf;
 	const char *why = NULL, *p;
-	char m[CHK_LINE];
 	uint32_t len;
 	struct sb s;
 
 	p = ps__str_of(buf, el, PSF_HOSTNAME, &len);
 	if (!p || (len && !ps__check_host(p, len, &why)))
 		return;
-	begin(&s, m, buf, el, PS_OBJ_SERIAL, vm);
+	begin(&s, k->m, buf, el, PS_OBJ_SERIAL, vm);
 	ps__sb_str(&s, "hostname '");
 	ps__sb_put(&s, p, len > 80 ? 80 : len);
 	ps__sb_str(&s, "': ");
@@ -256,12 +420,11 @@ static void chk_pxe_nic(struct chk *k, int vm)
 {
 	uint64_t idx = ps__rec_uint(k->buf, vm, PSF_VM_CONFIG, PSF_VMC_PXE_NIC,
 				    2);
-	char m[CHK_LINE];
 	struct sb s;
 
 	if (!ps__pxe_nic_bad(k->buf, vm, idx))
 		return;
-	begin(&s, m, k->buf, vm, PS_OBJ_VM, -1);
+	begin(&s, k->m, k->buf, vm, PS_OBJ_VM, -1);
 	ps__sb_str(&s, "pxe-nic ");
 	ps__sb_u64(&s, idx);
 	ps__sb_str(&s, ": no such nic");
@@ -275,7 +438,6 @@ static void chk_images(struct chk *k)
 	int root = psf_root(buf), img, a, b, va, vb;
 	const char *p;
 	uint32_t len;
-	char m[CHK_LINE];
 	struct sb s;
 
 	for (img = ps_obj_next(buf, root, PS_OBJ_IMAGE, -1); img >= 0;
@@ -283,39 +445,47 @@ static void chk_images(struct chk *k)
 		p = ps__str_of(buf, img, PSF_NAME, &len);
 		if (!p || ps__image_shareable(buf, img))
 			continue;
-		a = ps__image_user(buf, p, len, -1, &va);
-		b = a < 0 ? -1 : ps__image_user(buf, p, len, va, &vb);
+		if (k->ops) {
+			b = k->ops->users(k, p, len, &a, &va, &vb);
+		} else {
+			a = ps__image_user(buf, p, len, -1, &va);
+			b = a < 0 ? -1 : ps__image_user(buf, p, len, va, &vb);
+		}
 		if (b < 0)
 			continue;
-		begin(&s, m, buf, img, PS_OBJ_IMAGE, -1);
+		begin(&s, k->m, buf, img, PS_OBJ_IMAGE, -1);
 		ps__sb_str(&s, "not shareable but used by both ");
 		ps__sb_who(&s, buf, a, PS_OBJ_CONTROLLER, va);
 		ps__sb_str(&s, " and ");
 		ps__sb_who(&s, buf, b, PS_OBJ_CONTROLLER, vb);
 		say(k, &s);
 	}
+	drop(k);
 }
 
-/* Reservations of one kind do not overlap: each pair once. */
+/* Reservations of one kind do not overlap: each with the first later one
+ * it overlaps.  A strategy with a table skips those that overlap none. */
 static void chk_resv(struct chk *k)
 {
 	const void *buf = k->buf;
 	int root = psf_root(buf), el, o;
 	struct ps__resv r;
-	char m[CHK_LINE];
 	struct sb s;
 
 	for (el = ps_obj_next(buf, root, PS_OBJ_RESERVATION, -1); el >= 0;
 	     el = ps_obj_next(buf, root, PS_OBJ_RESERVATION, el)) {
+		if (k->ops && k->ops->resv_alone(k, el))
+			continue;
 		ps__resv_of(buf, el, &r);
 		o = ps__resv_overlap(buf, el, &r, 1);
 		if (o < 0)
 			continue;
-		begin(&s, m, buf, el, PS_OBJ_RESERVATION, -1);
+		begin(&s, k->m, buf, el, PS_OBJ_RESERVATION, -1);
 		ps__sb_str(&s, "range overlaps ");
 		ps__sb_who(&s, buf, o, PS_OBJ_RESERVATION, -1);
 		say(k, &s);
 	}
+	drop(k);
 }
 
 /* The VM's restart policy: images that exist, whole log entries. */
@@ -328,7 +498,6 @@ static void chk_policy(struct chk *k, int vm)
 	const void *buf = k->buf;
 	int c = psf_find_child(buf, vm, PSF_RESTART_POLICY);
 	uint32_t len, i;
-	char m[CHK_LINE];
 	struct sb s;
 
 	for (i = 0; c >= 0 && i < 2; i++)
@@ -336,115 +505,63 @@ static void chk_policy(struct chk *k, int vm)
 			   refs[i].field);
 	if (c >= 0 && psf_child_payload(buf, c, PSF_RESTART_LOG, &len) &&
 	    len % PSF_RLOG_LEN) {
-		begin_len(&s, m, buf, vm, PS_OBJ_VM, -1, "restart-log", len);
+		begin_len(&s, k->m, buf, vm, PS_OBJ_VM, -1, "restart-log", len);
 		ps__sb_str(&s, "not a multiple of 16");
 		say(k, &s);
 	}
 }
 
-/* Identity pairs: each identifier against every later one (the walk
- * passes a itself first). */
-struct id_pair {
-	struct chk *k;
-	const struct ps__id *a;
-	int seen_a;
-};
-
-static void sb_id_who(struct sb *s, const void *buf, const struct ps__id *o)
+/* "nic 'eth0' of vm 'a'" or "profile 'p'": who holds an identifier. */
+static void sb_id_who(struct sb *s, const void *buf, const struct ps__ck *o)
 {
 	if (o->el >= 0)
-		ps__sb_who(s, buf, o->el, PS_OBJ_NIC, o->owner);
+		ps__sb_who(s, buf, o->el, PS_OBJ_NIC, o->vm);
 	else
-		ps__sb_who(s, buf, o->owner, o->owner_kind, -1);
+		ps__sb_who(s, buf, o->vm, (enum ps_obj)o->aux, -1);
 }
 
-/* "mac 02:00:00:00:00:01", "serial 'S1'". */
-static void sb_id(struct sb *s, const struct ps__id *a)
+/* An identifier on two holders: "mac 02:00:00:00:00:01 used by both ...",
+ * "serial 'S1' used by both ...". */
+static void report_id(struct chk *k, const struct chk_src *src,
+		      const struct ps__ck *a, const struct ps__ck *b)
 {
-	int q = a->kind == ID_SERIAL;
-
-	ps__sb_str(s, ps__id_field[a->kind]);
-	ps__sb_put(s, " '", q ? 2u : 1u);
-	ps__sb_id(s, a->kind, a->v, a->n > 64 ? 64 : a->n);
-	ps__sb_put(s, "'", q);
-}
-
-static int id_inner(const void *buf, const struct ps__id *b, void *arg)
-{
-	struct id_pair *pr = arg;
-	const struct ps__id *a = pr->a;
-	char m[320];
+	const void *buf = k->buf;
+	int q = a->num == ID_SERIAL;
 	struct sb s;
 
-	if (b->v == a->v) {
-		pr->seen_a = 1;
-		return 0;
-	}
-	if (!pr->seen_a || b->kind != a->kind || b->n != a->n ||
-	    psf_memcmp(b->v, a->v, a->n))
-		return 0;
+	(void)src;
 	/* The documented exception: a VM carrying a profile shares its
 	 * identity with it. */
-	if (a->owner_kind != b->owner_kind &&
-	    (a->owner_kind == PS_OBJ_VM ? ps__carries(buf, a->owner, b->owner)
-					: ps__carries(buf, b->owner, a->owner)))
-		return 0;
-	ps__sb_init(&s, m, sizeof(m));
-	sb_id(&s, a);
+	if (a->aux != b->aux &&
+	    (a->aux == PS_OBJ_VM ? ps__carries(buf, a->vm, b->vm)
+				 : ps__carries(buf, b->vm, a->vm)))
+		return;
+	ps__sb_init(&s, k->m, sizeof(k->m));
+	ps__sb_str(&s, ps__id_field[a->num]);
+	ps__sb_put(&s, " '", q ? 2u : 1u);
+	ps__sb_id(&s, (enum ident)a->num, a->p, a->n > 64 ? 64 : a->n);
+	ps__sb_put(&s, "'", (size_t)q);
 	ps__sb_str(&s, " used by both ");
 	sb_id_who(&s, buf, a);
 	ps__sb_str(&s, " and ");
 	sb_id_who(&s, buf, b);
-	say(pr->k, &s);
-	return 0;
+	say(k, &s);
 }
 
-static int id_outer(const void *buf, const struct ps__id *a, void *arg)
+static void report_conc(struct chk *k, const struct chk_src *src,
+			const struct ps__ck *a, const struct ps__ck *b)
 {
-	struct id_pair pr = { arg, a, 0 };
-
-	return ps__each_id(buf, id_inner, &pr);
-}
-
-static void chk_conc(struct chk *k)
-{
-	const void *buf = k->buf;
-	int root = psf_root(buf), vm, el, vm2, o;
-	uint64_t port;
-	char m[CHK_LINE];
 	struct sb s;
 
-	for (vm = ps_obj_next(buf, root, PS_OBJ_VM, -1); vm >= 0;
-	     vm = ps_obj_next(buf, root, PS_OBJ_VM, vm))
-		for (el = ps_obj_next(buf, vm, PS_OBJ_SERIAL, -1); el >= 0;
-		     el = ps_obj_next(buf, vm, PS_OBJ_SERIAL, el)) {
-			port = ps__rec_uint(buf, el, PSF_SERIAL_CONFIG,
-					PSF_SERC_CONCENTRATOR, 2);
-			if (!port)
-				continue;
-			/* Compare with every later mapping. */
-			for (vm2 = vm; vm2 >= 0;
-			     vm2 = ps_obj_next(buf, root, PS_OBJ_VM, vm2))
-				for (o = ps_obj_next(buf, vm2, PS_OBJ_SERIAL,
-						     vm2 == vm ? el : -1);
-				     o >= 0;
-				     o = ps_obj_next(buf, vm2, PS_OBJ_SERIAL, o)) {
-					if (ps__rec_uint(buf, o, PSF_SERIAL_CONFIG,
-						     PSF_SERC_CONCENTRATOR,
-						     2) != port)
-						continue;
-					ps__sb_init(&s, m, sizeof(m));
-					ps__sb_str(&s, "concentrator port ");
-					ps__sb_u64(&s, port);
-					ps__sb_str(&s, " mapped by both ");
-					ps__sb_who(&s, buf, el, PS_OBJ_SERIAL,
-						   vm);
-					ps__sb_str(&s, " and ");
-					ps__sb_who(&s, buf, o, PS_OBJ_SERIAL,
-						   vm2);
-					say(k, &s);
-				}
-		}
+	(void)src;
+	ps__sb_init(&s, k->m, CHK_LINE);
+	ps__sb_str(&s, "concentrator port ");
+	ps__sb_u64(&s, a->num);
+	ps__sb_str(&s, " mapped by both ");
+	ps__sb_who(&s, k->buf, a->el, PS_OBJ_SERIAL, a->vm);
+	ps__sb_str(&s, " and ");
+	ps__sb_who(&s, k->buf, b->el, PS_OBJ_SERIAL, b->vm);
+	say(k, &s);
 }
 
 /* Each server names a physical target, and no earlier server names it. */
@@ -454,18 +571,18 @@ static void chk_servers(struct chk *k)
 	int root = psf_root(buf), el, o;
 	const char *why, *p;
 	uint32_t len;
-	char m[CHK_LINE];
 	struct sb s;
 
 	for (el = ps_obj_next(buf, root, PS_OBJ_SERVER, -1); el >= 0;
 	     el = ps_obj_next(buf, root, PS_OBJ_SERVER, el)) {
 		p = ps__str_of(buf, el, PSF_TARGET, &len);
 		why = "empty target";
-		o = p && !ps__check_ptarget(p, len, &why) ?
-			    ps_server_by_target(buf, p, len) : -1;
+		o = !p || ps__check_ptarget(p, len, &why) ? -1
+		    : k->ops ? k->ops->server(k, p, len)
+			     : ps_server_by_target(buf, p, len);
 		if (o == el)
 			continue;
-		begin(&s, m, buf, el, PS_OBJ_SERVER, -1);
+		begin(&s, k->m, buf, el, PS_OBJ_SERVER, -1);
 		ps__sb_str(&s, o >= 0 ? "same target as " : "target: ");
 		if (o >= 0)
 			ps__sb_who(&s, buf, o, PS_OBJ_SERVER, -1);
@@ -473,52 +590,66 @@ static void chk_servers(struct chk *k)
 			ps__sb_str(&s, why);
 		say(k, &s);
 	}
+	drop(k);
 }
 
-int ps_cfg_check(const void *buf, uint32_t len, ps_cfg_report_fn fn,
-		 void *ctx)
+int ps__chk_run(struct chk *k, uint32_t len)
 {
-	struct chk k = { buf, fn, ctx, 0 };
+	const void *buf = k->buf;
 	uint32_t bad = 0;
 	int root, rc, vm, el;
 	enum ps_obj t;
+	struct chk_src ids = { ps__chk_w_ids, 0, 0 }, conc = { ps__chk_w_vm_sub, 0,
+							PS_OBJ_SERIAL };
 
 	rc = psf_check_tree(buf, len, &bad);
 	if (rc)
 		return rc;
 	root = psf_root(buf);
-	chk_shape(&k, root, -1, -1);
+	conc.parent = root;
+	chk_shape(k, root, -1, -1);
 	for (t = PS_OBJ_VM; t <= PS_OBJ_PROFILE; t++)
-		chk_set(&k, root, t, -1);
+		chk_set(k, root, t);
 	for (vm = ps_obj_next(buf, root, PS_OBJ_VM, -1); vm >= 0;
 	     vm = ps_obj_next(buf, root, PS_OBJ_VM, vm)) {
 		for (t = PS_OBJ_NIC; t <= PS_OBJ_SERIAL; t++)
-			chk_set(&k, vm, t, vm);
-		chk_ref(&k, vm, PS_OBJ_VM, -1, PSF_PROFILE_REF,
+			chk_set(k, vm, t);
+		chk_ref(k, vm, PS_OBJ_VM, -1, PSF_PROFILE_REF,
 			PS_OBJ_PROFILE, "profile");
-		chk_policy(&k, vm);
-		chk_pxe_nic(&k, vm);
+		chk_policy(k, vm);
+		chk_pxe_nic(k, vm);
 		for (el = ps_obj_next(buf, vm, PS_OBJ_NIC, -1); el >= 0;
 		     el = ps_obj_next(buf, vm, PS_OBJ_NIC, el))
-			chk_ref(&k, el, PS_OBJ_NIC, vm, PSF_NETWORK_REF,
+			chk_ref(k, el, PS_OBJ_NIC, vm, PSF_NETWORK_REF,
 				PS_OBJ_NETWORK, "network");
 		for (el = ps_obj_next(buf, vm, PS_OBJ_CONTROLLER, -1); el >= 0;
 		     el = ps_obj_next(buf, vm, PS_OBJ_CONTROLLER, el))
-			chk_ref(&k, el, PS_OBJ_CONTROLLER, vm, PSF_IMAGE_REF,
+			chk_ref(k, el, PS_OBJ_CONTROLLER, vm, PSF_IMAGE_REF,
 				PS_OBJ_IMAGE, "image");
 		for (el = ps_obj_next(buf, vm, PS_OBJ_SERIAL, -1); el >= 0;
 		     el = ps_obj_next(buf, vm, PS_OBJ_SERIAL, el))
-			chk_host(&k, el, vm);
+			chk_host(k, el, vm);
 	}
 	for (el = ps_obj_next(buf, root, PS_OBJ_RESERVATION, -1); el >= 0;
 	     el = ps_obj_next(buf, root, PS_OBJ_RESERVATION, el))
-		chk_ref(&k, el, PS_OBJ_RESERVATION, -1, PSF_OWNER, PS_OBJ_VM,
+		chk_ref(k, el, PS_OBJ_RESERVATION, -1, PSF_OWNER, PS_OBJ_VM,
 			"owner");
-	chk_set(&k, root, PS_OBJ_SERVER, -1);
-	chk_servers(&k);
-	chk_images(&k);
-	chk_resv(&k);
-	ps__each_id(buf, id_outer, &k);
-	chk_conc(&k);
-	return k.n;
+	chk_set(k, root, PS_OBJ_SERVER);
+	chk_servers(k);
+	chk_images(k);
+	chk_resv(k);
+	chk_pairs(k, &ids, NULL, report_id);
+	drop(k);
+	chk_pairs(k, &conc, NULL, report_conc);
+	drop(k);
+	return k->n;
+}
+
+/* No memory: each rule walks its source again for every key. */
+int ps_cfg_check(const void *buf, uint32_t len, ps_cfg_report_fn fn,
+		 void *ctx)
+{
+	struct chk k = { buf, fn, ctx, 0, NULL, NULL, 0, { 0 } };
+
+	return ps__chk_run(&k, len);
 }

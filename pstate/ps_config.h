@@ -354,6 +354,27 @@ typedef void (*ps_cfg_report_fn)(void *ctx, const char *msg);
 int ps_cfg_check(const void *buf, uint32_t len, ps_cfg_report_fn fn,
 		 void *ctx);
 
+/*
+ * The same check, the same lines in the same order, in n log n time:
+ * ps_cfg_check uses no memory but compares every key with every other
+ * (fine for a BMC's 64 KiB store, seconds for 20,000 VMs); this one sorts
+ * the keys (names per set, identifiers, concentrator ports, image users,
+ * server targets, reservation ranges) in the workspace ws (ws_len bytes,
+ * any alignment; no allocation).  ps_cfg_check_ws_size gives the bytes
+ * that make every table fit (0 for a store that is not a valid tree); with
+ * less, the tables that do not fit are searched the way ps_cfg_check does
+ * (same result, slower).  ws NULL: ps_cfg_check.
+ */
+size_t ps_cfg_check_ws_size(const void *buf, uint32_t len);
+int ps_cfg_check_ws(const void *buf, uint32_t len, ps_cfg_report_fn fn,
+		    void *ctx, void *ws, size_t ws_len);
+#if PS_HOSTED
+/* ps_cfg_check_ws with a workspace from malloc (ps_check_host.c): what
+ * hosted callers use.  Allocation failing, ps_cfg_check's way. */
+int ps_cfg_check_host(const void *buf, uint32_t len, ps_cfg_report_fn fn,
+		      void *ctx);
+#endif
+
 /* Enumerations shared by the field tables, for front ends. */
 extern const struct ps_enum ps_enum_power[];
 extern const struct ps_enum ps_enum_serial_mode[];

@@ -281,14 +281,14 @@ void ps__resv_of(const void *buf, int el, struct ps__resv *r)
 				PSF_RESC_COUNT, 8);
 }
 
-static int resv_real(const struct ps__resv *r)
+int ps__resv_real(const struct ps__resv *r)
 {
 	return r->kind != PSF_RESERVE_NONE && r->count &&
 	       !(r->kind == PSF_RESERVE_MEMORY && !r->first);
 }
 
 /* first + count, saturated: a range may run to the end of the space. */
-static uint64_t resv_end(const struct ps__resv *r)
+uint64_t ps__resv_end(const struct ps__resv *r)
 {
 	return r->first + r->count < r->first ? UINT64_MAX
 					      : r->first + r->count;
@@ -300,7 +300,7 @@ int ps__resv_overlap(const void *buf, int self, const struct ps__resv *r,
 	int root = psf_root(buf), el;
 	struct ps__resv o;
 
-	if (!resv_real(r))
+	if (!ps__resv_real(r))
 		return -1;
 	for (el = ps_obj_next(buf, root, PS_OBJ_RESERVATION,
 			      later ? self : -1);
@@ -308,8 +308,8 @@ int ps__resv_overlap(const void *buf, int self, const struct ps__resv *r,
 		if (el == self)
 			continue;
 		ps__resv_of(buf, el, &o);
-		if (resv_real(&o) && o.kind == r->kind &&
-		    o.first < resv_end(r) && r->first < resv_end(&o))
+		if (ps__resv_real(&o) && o.kind == r->kind &&
+		    o.first < ps__resv_end(r) && r->first < ps__resv_end(&o))
 			return el;
 	}
 	return -1;

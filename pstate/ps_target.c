@@ -142,6 +142,19 @@ int ps__check_ptarget(const char *s, size_t n, const char **why)
 	return phys_len(s, n) != n ? ps__bad(why, no_vm) : 0;
 }
 
+int ps__ptarget_key(const char *s, size_t n, const char **p, size_t *pn,
+		    uint64_t *port)
+{
+	struct ptgt t;
+
+	if (ptgt_parse(s, n, &t, NULL))
+		return -1;
+	*p = t.p;
+	*pn = t.n;
+	*port = t.port;
+	return t.bmc;
+}
+
 static int ptgt_eq(const struct ptgt *a, const struct ptgt *b)
 {
 	size_t i;
