@@ -102,11 +102,22 @@ NAME="end of input (^D) ends the shell with status 0" check \
     wait_for "SHELL-EXIT=0"
 tm kill-server 2>/dev/null
 
-# Without a terminal the shell reads commands from standard input.
+# Without a terminal the shell reads commands from standard input, runs
+# every line past an error, and exits with the failed command's code.
 printf 'vm show web01\nfrobnicate\ninfo\n' |
     "$PSCTL" -q -i "$IMG" shell >"$WORK/out" 2>"$WORK/err"
 rc=$?
-[ $rc -eq 0 ] && grep -q '^generation' "$WORK/out" &&
+[ $rc -eq 2 ] && grep -q '^generation' "$WORK/out" &&
     grep -q "unknown command" "$WORK/err" &&
-    pass "piped shell runs every line past an error" ||
+    pass "piped shell runs every line past an error, exits 2" ||
     fail "piped shell: rc $rc, $(cat "$WORK/err")"
+printf 'vm show nosuch\ninfo\n' |
+    "$PSCTL" -q -i "$IMG" shell >"$WORK/out" 2>"$WORK/err"
+rc=$?
+[ $rc -eq 5 ] && grep -q '^generation' "$WORK/out" &&
+    pass "piped shell: a later success keeps the failure's code (5)" ||
+    fail "piped shell, not found: rc $rc, $(cat "$WORK/err")"
+printf 'vm show web01\ninfo\n' | "$PSCTL" -q -i "$IMG" shell >/dev/null 2>&1
+rc=$?
+[ $rc -eq 0 ] && pass "piped shell with no failure exits 0" ||
+    fail "piped shell, all good: rc $rc"
