@@ -230,7 +230,7 @@ static const struct psctl_opt export_o[] = {
 	{ NULL, NULL, NULL, NULL },
 };
 static const struct psctl_opt scan_o[] = {
-	{ "all", NULL, "also devices that are not USB keys", NULL },
+	{ "all", NULL, "probe every key, not only up to the chosen one", NULL },
 	{ NULL, NULL, NULL, NULL },
 };
 
