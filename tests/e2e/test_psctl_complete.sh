@@ -23,25 +23,7 @@ mkdir -p "$WORK/bin" "$WORK/cwd"
 ln -sf "$PSCTL" "$WORK/bin/psctl"
 : > "$WORK/cwd/wfile"
 
-tm() { tmux -L "$SOCK" -f /dev/null "$@"; }
-screen() { tm capture-pane -p -t S 2>/dev/null; }
-last_line() { screen | sed '/^ *$/d' | tail -n 1; }
-wait_for() {
-    n=0
-    while [ $n -lt 100 ]; do
-        screen | grep -qF -- "$1" && return 0
-        sleep 0.1; n=$((n + 1))
-    done
-    return 1
-}
-wait_last() {
-    n=0
-    while [ $n -lt 100 ]; do
-        [ "$(last_line)" = "$1" ] && return 0
-        sleep 0.1; n=$((n + 1))
-    done
-    return 1
-}
+# tm, screen, last_line, wait_for, wait_last: lib.sh.
 check() { if "$@"; then pass "$NAME"; else fail "$NAME: screen: $(screen | sed '/^ *$/d' | tail -n 4 | tr '\n' '|')"; fi; }
 # The candidate list bash or the shell printed after the last prompt line.
 # (10 s bound)

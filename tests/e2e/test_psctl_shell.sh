@@ -16,27 +16,7 @@ fi
 "$PSCTL" -q -i "$IMG" init >/dev/null && "$PSCTL" -q -i "$IMG" import "$SAMPLE" ||
     fail "shell: setting up the image failed"
 
-tm() { tmux -L "$SOCK" -f /dev/null "$@"; }
-screen() { tm capture-pane -p -S - -t S 2>/dev/null; }
-last_line() { tm capture-pane -p -t S 2>/dev/null | sed '/^ *$/d' | tail -n 1; }
-# wait_for TEXT [COUNT]: until TEXT is on screen COUNT times (10 s bound).
-wait_for() {
-    n=0
-    while [ $n -lt 100 ]; do
-        [ "$(screen | grep -cF -- "$1")" -ge "${2:-1}" ] && return 0
-        sleep 0.1; n=$((n + 1))
-    done
-    return 1
-}
-# wait_last TEXT: until the cursor line reads exactly TEXT.
-wait_last() {
-    n=0
-    while [ $n -lt 100 ]; do
-        [ "$(last_line)" = "$1" ] && return 0
-        sleep 0.1; n=$((n + 1))
-    done
-    return 1
-}
+# tm, screen, last_line, wait_for, wait_last: lib.sh.
 check() { if "$@"; then pass "$NAME"; else fail "$NAME: screen: $(last_line)"; fi; }
 start() {
     # The exit status is printed by the wrapper: tmux's pane_dead_status
