@@ -354,7 +354,7 @@ static int unknown_command(struct psctl_ctx *c, const char *w)
 static int dispatch(struct psctl_ctx *c, int argc, char **argv)
 {
 	const struct psctl_cmd *cmd;
-	int noun = psctl_is_noun(argv[0]);
+	int noun = psctl_is_noun(argv[0]), rc;
 
 	if (noun && argc < 2)
 		return noun_usage(c, argv[0], NULL);
@@ -372,7 +372,8 @@ static int dispatch(struct psctl_ctx *c, int argc, char **argv)
 	/* The bmc commands talk to the BMC themselves; the store they may
 	 * read (a profile to push) is the local one. */
 	psctl_g.local_noun = noun && !strcmp(argv[0], "bmc");
-	return cmd->run(c, argc - noun, argv + noun);
+	rc = psctl_check_options(c, cmd, argc - noun, argv + noun);
+	return rc ? rc : cmd->run(c, argc - noun, argv + noun);
 }
 
 int psctl_run(struct psctl_ctx *c, int argc, char **argv)

@@ -215,6 +215,11 @@ struct psctl_near {
 void psctl_near_try(struct psctl_near *n, const char *cand);
 /* The nearest --FIELD or option of cmd to name (no dashes), or NULL. */
 const char *psctl_near_option(const struct psctl_cmd *cmd, const char *name);
+/* Every --WORD in argv (from argv[1], up to "--", values skipped) is a
+ * field or option of cmd (when it declares any): 0, or the usage error
+ * reported, with the nearest one ("did you mean --memory?"). */
+int psctl_check_options(struct psctl_ctx *c, const struct psctl_cmd *cmd,
+			int argc, char **argv);
 /* The field's allowed words ("off, on, last"; "on, off" for a switch)
  * into buf; 0 when it has none. */
 int psctl_field_words(const struct ps_field *f, char *buf, size_t cap);

@@ -233,25 +233,6 @@ static int is_sub(enum ps_obj k)
 	return k == PS_OBJ_NIC || k == PS_OBJ_CONTROLLER || k == PS_OBJ_SERIAL;
 }
 
-/* An unknown --FIELD: the nearest of the command's (did you mean). */
-static int no_field(struct psctl_ctx *c, const struct op *o, const char *a)
-{
-	char noun[32];
-	size_t n = strcspn(o->cmd, " ");
-	const char *near;
-
-	snprintf(noun, sizeof noun, "%.*s", (int)n, o->cmd);
-	near = psctl_near_option(psctl_find_cmd(noun, o->cmd + n + 1), a);
-
-	if (near)
-		return psctl_error(c, o->cmd, a, NULL, PS_ERR_NOFIELD,
-				   "no such field for %s (did you mean "
-				   "--%s?)", ps_obj_name(o->k), near);
-	return psctl_error(c, o->cmd, a, NULL, PS_ERR_NOFIELD,
-			   "no such field for %s (psctl help %s)",
-			   ps_obj_name(o->k), o->cmd);
-}
-
 /* --FIELD VALUE or --FIELD=VALUE; storage also takes --cdrom / --disk. */
 static int parse_opts(struct psctl_ctx *c, struct op *o, int argc,
 		      char **argv, int i)
@@ -284,7 +265,9 @@ static int parse_opts(struct psctl_ctx *c, struct op *o, int argc,
 					   "needs a value");
 		}
 		if (!ps_obj_field(o->k, a, strlen(a)))
-			return no_field(c, o, a);
+			return psctl_error(c, o->cmd, a, NULL, PS_ERR_NOFIELD,
+					   "no such field for %s",
+					   ps_obj_name(o->k));
 		o->fname[o->nf++] = a;
 	}
 	return 0;

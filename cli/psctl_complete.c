@@ -131,28 +131,6 @@ static void global_value(struct emit *e, const char *opt)
 	}
 }
 
-/* Option word w of cmd: its field (*f) or option (*o); 1 when it takes
- * a value. */
-static int cmd_option(const struct psctl_cmd *cmd, const char *w,
-		      const struct ps_field **f, const struct psctl_opt **o)
-{
-	int dd = w[1] == '-';
-	const char *name = w + 1 + dd;
-	size_t n = strlen(name);
-
-	*f = NULL;
-	*o = NULL;
-	if (cmd->fields && dd)
-		*f = ps_obj_field(psctl_cmd_kind(cmd), name, n);
-	if (*f)
-		return 1;
-	for (*o = cmd->opts; *o && (*o)->name; ++*o)
-		if (!strcmp((*o)->name, name) && (n == 1) == !dd)
-			return (*o)->arg != NULL;
-	*o = NULL;
-	return 0;
-}
-
 static void place_values(struct emit *e, const struct psctl_cmd *cmd,
 			 const char *w, size_t n, char **pw, int np);
 
@@ -274,7 +252,7 @@ static void complete_args(struct emit *e, const struct psctl_cmd *cmd,
 		if (opts && !strcmp(w[i], "--")) {
 			opts = 0;
 		} else if (opts && w[i][0] == '-' && w[i][1]) {
-			if (!cmd_option(cmd, w[i], &f, &o))
+			if (!psctl_cmd_option(cmd, w[i], &f, &o))
 				continue;
 			if (i + 1 == n - 1) {  /* its value is being typed */
 				if (f)

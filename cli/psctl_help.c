@@ -16,6 +16,7 @@
 #include "psf_schema.h"
 #include "psctl.h"
 #include "psctl_help.h"
+#include "psctl_main.h"
 
 /* ------------------------------------------------------------ placeholders */
 
@@ -174,6 +175,57 @@ const char *psctl_near_option(const struct psctl_cmd *cmd, const char *name)
 	for (o = cmd->opts; o && o->name; o++)
 		psctl_near_try(&near, o->name);
 	return near.best;
+}
+
+int psctl_cmd_option(const struct psctl_cmd *cmd, const char *w,
+		     const struct ps_field **f, const struct psctl_opt **o)
+{
+	int dd = w[1] == '-';
+	const char *name = w + 1 + dd;
+	size_t n = strcspn(name, "=");
+
+	*f = NULL;
+	*o = NULL;
+	if (cmd->fields && dd)
+		*f = ps_obj_field(psctl_cmd_kind(cmd), name, n);
+	if (*f)
+		return !name[n];
+	for (*o = cmd->opts; *o && (*o)->name; ++*o)
+		if (strlen((*o)->name) == n && !strncmp((*o)->name, name, n) &&
+		    (n == 1) == !dd)
+			return (*o)->arg != NULL && !name[n];
+	*o = NULL;
+	return 0;
+}
+
+int psctl_check_options(struct psctl_ctx *c, const struct psctl_cmd *cmd,
+			int argc, char **argv)
+{
+	const struct ps_field *f;
+	const struct psctl_opt *o;
+	const char *near;
+	char name[64];
+	int i;
+
+	if (!cmd->opts && !cmd->fields)
+		return 0;  /* the command reads its words itself */
+	for (i = 1; i < argc && strcmp(argv[i], "--"); i++) {
+		if (strncmp(argv[i], "--", 2) || !argv[i][2])
+			continue;
+		i += psctl_cmd_option(cmd, argv[i], &f, &o);
+		if (f || o)
+			continue;
+		snprintf(name, sizeof name, "%.*s",
+			 (int)strcspn(argv[i] + 2, "="), argv[i] + 2);
+		near = psctl_near_option(cmd, name);
+		return psctl_error(c, psctl_g.cmd, name, NULL, PS_ERR_NOFIELD,
+				   "%s%s%s%s%s", cmd->fields ? "no such field "
+				   "for " : "unknown option",
+				   cmd->fields ? ps_obj_name(psctl_cmd_kind(cmd))
+				   : "", near ? " (did you mean --" : "",
+				   near ? near : "", near ? "?)" : "");
+	}
+	return 0;
 }
 
 /* ------------------------------------------------------------ fields */

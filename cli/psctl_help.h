@@ -42,6 +42,12 @@ int psctl_makes_key(const struct psctl_cmd *cmd);
 /* The kind of a command's objects (cmd->kind set). */
 int psctl_cmd_kind(const struct psctl_cmd *cmd);
 
+/* Option word w ("--memory", "--memory=4G", "-o") of cmd: its field
+ * (*f) or option (*o), both NULL when it has none; 1 when the next word
+ * is its value. */
+int psctl_cmd_option(const struct psctl_cmd *cmd, const char *w,
+		     const struct ps_field **f, const struct psctl_opt **o);
+
 /* The global options (ends with a NULL name). */
 extern const struct psctl_opt psctl_global_opts[];
 

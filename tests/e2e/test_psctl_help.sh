@@ -112,6 +112,13 @@ expect_err "help suggests too" "did you mean 'vm create'?"
 expect_exit 2 "far from any field" -- "$PSCTL" -i "$IMG" vm set web01 --colour red
 grep -q "did you mean" "$WORK/err" && fail "suggested for colour: $(cat "$WORK/err")" ||
     pass "no suggestion when nothing is near"
+expect_exit 2 "mistyped option of init" -- "$PSCTL" -i "$WORK/x.img" init --slot 3
+expect_err "init option suggestion" "init: slot: unknown option (did you mean --slots?)"
+[ ! -e "$WORK/x.img" ] && pass "a mistyped option creates nothing" || fail "init --slot made the image"
+expect_exit 2 "mistyped option of profile move" -- "$PSCTL" -i "$IMG" profile move rack4-slot7 web01 --forc
+expect_err "--force suggestion" "(did you mean --force?)"
+expect_exit 2 "mistyped field in --FIELD=VALUE" -- "$PSCTL" -i "$IMG" vm set web01 --cpu=2
+expect_err "--cpu= suggestion" "cpu: no such field for vm (did you mean --cpus?)"
 # An allowed-word error lists the words.
 expect_exit 3 "power 'of'" -- "$PSCTL" -i "$IMG" vm set web01 --power of
 expect_err "power words" "power 'of': not one of: off, on, last"

@@ -216,6 +216,44 @@ static void test_near(void **state)
 	assert_null(psctl_near_option(psctl_find_cmd("vm", "set"), "zzzzz"));
 }
 
+static void test_options(void **state)
+{
+	const struct psctl_cmd *set = psctl_find_cmd("vm", "set");
+	const struct psctl_cmd *sto = psctl_find_cmd("storage", "add");
+	const struct psctl_cmd *exp = psctl_find_cmd(NULL, "export");
+	const struct ps_field *f;
+	const struct psctl_opt *o;
+	char *ok1[] = { "set", "web01", "--description", "--memroy" };
+	char *ok2[] = { "set", "web01", "--", "--memroy" };
+	char *bad[] = { "set", "web01", "--cpus", "2", "--memroy", "4G" };
+	char msg[256] = "";
+	FILE *err = tmpfile(), *keep = ctx.err;
+
+	(void)state;
+	assert_int_equal(psctl_cmd_option(set, "--memory", &f, &o), 1);
+	assert_string_equal(f->name, "memory");
+	assert_int_equal(psctl_cmd_option(set, "--memory=4G", &f, &o), 0);
+	assert_non_null(f);
+	assert_int_equal(psctl_cmd_option(sto, "--cdrom", &f, &o), 0);
+	assert_string_equal(o->name, "cdrom");
+	assert_int_equal(psctl_cmd_option(exp, "-o", &f, &o), 1);
+	assert_int_equal(psctl_cmd_option(exp, "--o", &f, &o), 0);
+	assert_null(o);
+	assert_null(f);
+	assert_non_null(err);
+	ctx.err = err;
+	assert_int_equal(psctl_check_options(&ctx, set, 4, ok1), 0);
+	assert_int_equal(psctl_check_options(&ctx, set, 4, ok2), 0);
+	assert_int_equal(psctl_check_options(&ctx, set, 6, bad),
+			 PSCTL_EXIT_USAGE);
+	ctx.err = keep;
+	rewind(err);
+	assert_non_null(fgets(msg, sizeof msg, err));
+	assert_non_null(strstr(msg, "memroy: no such field for vm (did you "
+				    "mean --memory?)"));
+	fclose(err);
+}
+
 /* ------------------------------------------------------------ a store */
 
 static char image[64];
@@ -289,6 +327,7 @@ int main(void)
 		cmocka_unit_test(test_files),
 		cmocka_unit_test(test_args_parser),
 		cmocka_unit_test(test_near),
+		cmocka_unit_test(test_options),
 		cmocka_unit_test(test_names),
 	};
 
