@@ -105,34 +105,26 @@ static void emit_verbs(struct emit *e, const char *noun)
 
 /* ------------------------------------------------------------ options */
 
-/* Global options that take a value (psctl.c's global_opts). */
+/* Does global option w take a value (the next word)? */
 static int global_takes_value(const char *w)
 {
-	static const char *const v[] = { "-d", "--device", "-i", "--image",
-					  "--bmc", "-U", "--user", "-P",
-					  "--password", "-L", "--privilege",
-					  NULL };
-	int i;
+	const struct psctl_gopt *g = psctl_global_opt(w);
 
-	for (i = 0; v[i]; i++)
-		if (!strcmp(v[i], w))
-			return 1;
-	return 0;
-}
-
-static void global_value(struct emit *e, const char *opt)
-{
-	if (!strcmp(opt, "-d") || !strcmp(opt, "--device") ||
-	    !strcmp(opt, "-i") || !strcmp(opt, "--image"))
-		e->files = 1;
-	else if (!strcmp(opt, "-L") || !strcmp(opt, "--privilege")) {
-		emit_s(e, "operator");
-		emit_s(e, "administrator");
-	}
+	return g && g->arg;
 }
 
 static void place_values(struct emit *e, const struct psctl_cmd *cmd,
 			 const char *w, size_t n, char **pw, int np);
+
+/* A global option's value: its words, or what its placeholder is. */
+static void global_value(struct emit *e, const struct psctl_gopt *g)
+{
+	const struct ps_enum *en;
+
+	for (en = g->words; en && en->name; en++)
+		emit_s(e, en->name);
+	place_values(e, NULL, g->arg, strlen(g->arg), NULL, 0);
+}
 
 static void field_values(struct emit *e, const struct ps_field *f)
 {
@@ -292,21 +284,24 @@ int psctl_complete(struct psctl_ctx *c, int n, char **w, int shell,
 {
 	struct emit e = { c, n > 0 ? w[n - 1] : "", 0, fn, arg, 0 };
 	const struct psctl_cmd *cmd;
-	const struct psctl_opt *o;
+	const struct psctl_gopt *g;
 	int i = 0, noun;
 
 	e.plen = strlen(e.prefix);
 	/* Global options first (psctl -i IMG vm ...). */
 	for (; i < n - 1 && w[i][0] == '-'; i++)
 		if (global_takes_value(w[i]) && ++i == n - 1) {
-			global_value(&e, w[i - 1]);
+			global_value(&e, psctl_global_opt(w[i - 1]));
 			return e.files;
 		}
 	if (i >= n - 1) {
 		if (e.prefix[0] != '-')
 			emit_commands(&e, shell);
-		for (o = psctl_global_opts; e.prefix[0] == '-' && o->name; o++)
-			emit_opt(&e, o->name);
+		for (g = psctl_global_opts; e.prefix[0] == '-' && g->lng; g++) {
+			if (g->shrt)
+				emit_s(&e, g->shrt);
+			emit_s(&e, g->lng);
+		}
 		return e.files;
 	}
 	noun = psctl_is_noun(w[i]);

@@ -34,6 +34,7 @@ static const struct psctl_place places[] = {
 	{ "SPARE", "the target that takes over (as TARGET)",
 	  PSCTL_SRC_TARGET },
 	{ "FILE", "a file; - is standard input or output", PSCTL_SRC_FILE },
+	{ "DEV", "a block device", PSCTL_SRC_FILE },
 	{ "COUNT", "how many", PSCTL_SRC_NONE },
 	{ "NOUN", "one of the nouns (psctl help)", PSCTL_SRC_NOUN },
 	{ "VERB", "one of the noun's verbs", PSCTL_SRC_VERB },
@@ -484,39 +485,60 @@ void psctl_cmd_help(FILE *to, const struct psctl_cmd *cmd)
 		"the command; see psctl help and psctl(1)\n");
 }
 
-/* The global options, for the overview and completion. */
-const struct psctl_opt psctl_global_opts[] = {
-	{ "d", "DEV", "the store on this device (--device)", NULL },
-	{ "i", "FILE", "the store in this image file (--image)", NULL },
-	{ "bmc", "HOST[:PORT]", "a server's store, through its BMC", NULL },
-	{ "U", "USER", "BMC user (--user)", NULL },
-	{ "P", "PASS", "BMC password (--password; better $IPMI_PASSWORD)",
-	  NULL },
-	{ "L", "LEVEL", "BMC privilege: operator or administrator "
-	  "(--privilege)", NULL },
-	{ "q", NULL, "no \"store:\" line (--quiet)", NULL },
-	{ "json", NULL, "machine-readable output", NULL },
-	{ "dry-run", NULL, "show what would change, write nothing (-n)",
-	  NULL },
-	{ "help", NULL, "this overview (-h)", NULL },
-	{ "version", NULL, "the version", NULL },
-	{ NULL, NULL, NULL, NULL },
+static const struct ps_enum levels[] = {
+	{ "operator", 3 }, { "administrator", 4 }, { NULL, 0 },
 };
+
+/* The global options, for the overview and completion (psctl.c's
+ * global_opts reads them). */
+const struct psctl_gopt psctl_global_opts[] = {
+	{ "-d", "--device", "DEV", "the store on this device", NULL },
+	{ "-i", "--image", "FILE", "the store in this image file", NULL },
+	{ NULL, "--bmc", "HOST[:PORT]", "a server's store, through its BMC",
+	  NULL },
+	{ "-U", "--user", "USER", "BMC user", NULL },
+	{ "-P", "--password", "PASS", "BMC password (better: $IPMI_PASSWORD)",
+	  NULL },
+	{ "-L", "--privilege", "LEVEL", "BMC privilege", levels },
+	{ "-q", "--quiet", NULL, "no \"store:\" line", NULL },
+	{ NULL, "--json", NULL, "machine-readable output", NULL },
+	{ "-n", "--dry-run", NULL, "show what would change, write nothing",
+	  NULL },
+	{ "-h", "--help", NULL, "this overview", NULL },
+	{ NULL, "--version", NULL, "the version", NULL },
+	{ NULL, NULL, NULL, NULL, NULL },
+};
+
+const struct psctl_gopt *psctl_global_opt(const char *w)
+{
+	const struct psctl_gopt *g;
+
+	for (g = psctl_global_opts; g->lng; g++)
+		if ((g->shrt && !strcmp(g->shrt, w)) || !strcmp(g->lng, w))
+			return g;
+	return NULL;
+}
 
 void psctl_usage(FILE *to)
 {
 	const struct psctl_cmd *t, *u;
-	const struct psctl_opt *o;
+	const struct psctl_gopt *g;
+	const struct ps_enum *en;
 	char head[64];
 
 	fprintf(to, "usage: psctl [GLOBAL OPTIONS] COMMAND [ARGS]\n"
 		"       psctl [GLOBAL OPTIONS] NOUN VERB [ARGS] "
 		"[--FIELD VALUE ...]\n       psctl help [NOUN [VERB] | "
 		"COMMAND]    (or NOUN VERB --help)\n\nglobal options:\n");
-	for (o = psctl_global_opts; o->name; o++) {
-		snprintf(head, sizeof head, "%s%s%s%s", o->name[1] ? "--" : "-",
-			 o->name, o->arg ? " " : "", o->arg ? o->arg : "");
-		fprintf(to, "  %-22s %s\n", head, o->help);
+	for (g = psctl_global_opts; g->lng; g++) {
+		snprintf(head, sizeof head, "%s%s%s%s%s", g->shrt ? g->shrt : "",
+			 g->shrt ? ", " : "", g->lng, g->arg ? " " : "",
+			 g->arg ? g->arg : "");
+		fprintf(to, "  %-26s %s", head, g->help);
+		for (en = g->words; en && en->name; en++)
+			fprintf(to, "%s%s", en == g->words ? ": " : " or ",
+				en->name);
+		fputc('\n', to);
 	}
 	fprintf(to, "\nstore commands:\n");
 	for (t = psctl_store_cmds; t->verb; t++) {

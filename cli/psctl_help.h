@@ -48,7 +48,17 @@ int psctl_cmd_kind(const struct psctl_cmd *cmd);
 int psctl_cmd_option(const struct psctl_cmd *cmd, const char *w,
 		     const struct ps_field **f, const struct psctl_opt **o);
 
-/* The global options (ends with a NULL name). */
-extern const struct psctl_opt psctl_global_opts[];
+/* A global option: "-d" (or NULL), "--device", its value (NULL: a flag),
+ * one line, the words its value may be (or NULL).  The table ends with a
+ * NULL lng; psctl_global_opt finds w ("-d" or "--device") in it. */
+struct psctl_gopt {
+	const char *shrt;
+	const char *lng;
+	const char *arg;
+	const char *help;
+	const struct ps_enum *words;
+};
+extern const struct psctl_gopt psctl_global_opts[];
+const struct psctl_gopt *psctl_global_opt(const char *w);
 
 #endif /* PSCTL_HELP_H */

@@ -124,8 +124,14 @@ static void test_fields(void **state)
 	assert_string_equal(complete("export -"), "--binary --output -o");
 	/* No fields where the command takes none. */
 	assert_string_equal(complete("vm delete web01 --"), "");
-	assert_string_equal(complete("-"), "--bmc --dry-run --help --json "
-			    "--version -L -P -U -d -i -q");
+	assert_string_equal(complete("-"), "--bmc --device --dry-run --help "
+			    "--image --json --password --privilege --quiet "
+			    "--user --version -L -P -U -d -h -i -n -q");
+	assert_string_equal(complete("-i x.img -"), "--bmc --device "
+			    "--dry-run --help --image --json --password "
+			    "--privilege --quiet --user --version -L -P -U -d "
+			    "-h -i -n -q");
+	assert_string_equal(complete("--privilege "), "administrator operator");
 }
 
 static void test_values(void **state)
@@ -154,6 +160,10 @@ static void test_files(void **state)
 	assert_int_equal(files, PSCTL_COMPLETE_FILES);
 	complete("-i ");
 	assert_int_equal(files, PSCTL_COMPLETE_FILES);
+	complete("--device ");
+	assert_int_equal(files, PSCTL_COMPLETE_FILES);
+	complete("-U ");
+	assert_int_equal(files, 0);
 	complete("export -o ");
 	assert_int_equal(files, PSCTL_COMPLETE_FILES);
 	complete("storage add web01 d2 --image ");
