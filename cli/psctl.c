@@ -22,6 +22,7 @@
 #include "pstate.h"
 #include "psctl.h"
 #include "psctl_bmc.h"
+#include "psctl_help.h"
 #include "psctl_jsonw.h"
 #include "psctl_main.h"
 #include "psctl_util.h"
@@ -411,74 +412,83 @@ int psctl_run(struct psctl_ctx *c, int argc, char **argv)
 
 /* ------------------------------------------------------------ main */
 
-/* --bmc, -U, -P, -L: where the BMC is and how to log in.  The password
- * may also come from $IPMI_PASSWORD (safer: -P shows in ps). */
-static int bmc_opt(struct psctl_ctx *c, const char *opt, const char *v)
+/*
+ * Apply global option g (psctl_global_opts), its value v (NULL for a
+ * flag): 0, -1 when done (help or version printed), or an exit code.
+ * --bmc, -U, -P, -L say where the BMC is and how to log in; the password
+ * may also come from $IPMI_PASSWORD (safer: -P shows in ps).
+ */
+static int global_opt(struct psctl_ctx *c, const struct psctl_gopt *g,
+		      const char *v)
 {
+	const char *l = g->lng;
 	struct psctl_bmc b;
 	char err[400];
 
-	if (!strcmp(opt, "--bmc")) {
-		if (psctl_bmc_parse(v, &b, err, sizeof err))
-			return psctl_error(c, NULL, NULL, NULL,
-					   PSCTL_EXIT_INVALID, "%s", err);
+	if (!strcmp(l, "--device"))
+		psctl_g.dev = v;
+	else if (!strcmp(l, "--image"))
+		psctl_g.image = v;
+	else if (!strcmp(l, "--bmc") && psctl_bmc_parse(v, &b, err, sizeof err))
+		return psctl_error(c, NULL, NULL, NULL, PSCTL_EXIT_INVALID,
+				   "%s", err);
+	else if (!strcmp(l, "--bmc"))
 		c->bmc = v;
-	} else if (opt[1] == 'U' || opt[2] == 'u') {
+	else if (!strcmp(l, "--user"))
 		c->bmc_user = v;
-	} else if (opt[1] == 'P' || opt[2] == 'p') {
+	else if (!strcmp(l, "--password"))
 		c->bmc_password = v;
-	} else {
-		return psctl_bmc_set_privilege(c, v);
-	}
-	return 0;
+	else if (!strcmp(l, "--privilege"))
+		return psctl_bmc_set_privilege(c, v) ? PSCTL_EXIT_INVALID : 0;
+	else if (!strcmp(l, "--json"))
+		c->json = 1;
+	else if (!strcmp(l, "--dry-run"))
+		c->dry_run = 1;
+	else if (!strcmp(l, "--quiet"))
+		psctl_g.quiet = 1;
+	else if (!strcmp(l, "--help"))
+		psctl_usage(c->out);
+	else
+		fprintf(c->out, "psctl %s (format %u.%u, schema %u)\n",
+			PSCTL_VERSION, PSF_FORMAT_MAJOR, PSF_FORMAT_MINOR,
+			PSF_SCHEMA_VERSION);
+	return !strcmp(l, "--help") || !strcmp(l, "--version") ? -1 : 0;
+}
+
+/* Not a global option: the nearest one, if one is near. */
+static int unknown_option(struct psctl_ctx *c, const char *a)
+{
+	const struct psctl_gopt *g;
+	struct psctl_near near = { a, NULL, 0 };
+
+	for (g = psctl_global_opts; g->lng; g++)
+		psctl_near_try(&near, g->lng);
+	if (near.best)
+		return psctl_error(c, NULL, NULL, a, PSCTL_EXIT_USAGE,
+				   "unknown option (did you mean %s?)",
+				   near.best);
+	return psctl_error(c, NULL, NULL, a, PSCTL_EXIT_USAGE,
+			   "unknown option (try psctl --help)");
 }
 
 static int global_opts(struct psctl_ctx *c, int argc, char **argv, int *i)
 {
 	for (*i = 1; *i < argc && argv[*i][0] == '-'; ++*i) {
-		const char *a = argv[*i];
+		const char *a = argv[*i], *v = NULL;
+		const struct psctl_gopt *g = psctl_global_opt(a);
+		int rc;
 
-		if (!strcmp(a, "-d") || !strcmp(a, "--device") ||
-		    !strcmp(a, "-i") || !strcmp(a, "--image")) {
-			const char *v = psctl_opt_value(c, argc, argv, i);
-
-			if (!v)
-				return PSCTL_EXIT_USAGE;
-			if (a[1] == 'd' || a[2] == 'd')
-				psctl_g.dev = v;
-			else
-				psctl_g.image = v;
-		} else if (!strcmp(a, "--bmc") || !strcmp(a, "-U") ||
-			   !strcmp(a, "--user") || !strcmp(a, "-P") ||
-			   !strcmp(a, "--password") || !strcmp(a, "-L") ||
-			   !strcmp(a, "--privilege")) {
-			const char *v = psctl_opt_value(c, argc, argv, i);
-
-			if (!v)
-				return PSCTL_EXIT_USAGE;
-			if (bmc_opt(c, a, v))
-				return PSCTL_EXIT_INVALID;
-		} else if (!strcmp(a, "--json")) {
-			c->json = 1;
-		} else if (!strcmp(a, "--dry-run") || !strcmp(a, "-n")) {
-			c->dry_run = 1;
-		} else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
-			psctl_g.quiet = 1;
-		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-			psctl_usage(c->out);
-			return -1;
-		} else if (!strcmp(a, "--version")) {
-			fprintf(c->out, "psctl %s (format %u.%u, schema %u)\n",
-				PSCTL_VERSION, PSF_FORMAT_MAJOR,
-				PSF_FORMAT_MINOR, PSF_SCHEMA_VERSION);
-			return -1;
-		} else if (!strcmp(a, "--")) {
+		if (!strcmp(a, "--")) {
 			++*i;
 			break;
-		} else {
-			return psctl_error(c, NULL, NULL, a, PSCTL_EXIT_USAGE,
-					   "unknown option (try psctl --help)");
 		}
+		if (!g)
+			return unknown_option(c, a);
+		if (g->arg && !(v = psctl_opt_value(c, argc, argv, i)))
+			return PSCTL_EXIT_USAGE;
+		rc = global_opt(c, g, v);
+		if (rc)
+			return rc;
 	}
 	if (psctl_g.dev && psctl_g.image)
 		return psctl_error(c, NULL, "-d/-i", NULL, PSCTL_EXIT_USAGE,

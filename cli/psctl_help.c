@@ -4,9 +4,11 @@
  * layer's field table (ps_obj_fields): a field's type, unit, range,
  * allowed words and help line are written once, there.  A field's
  * default is read from an object made in a scratch store, so it is the
- * default ps_obj_create really gives.  Completion is in
- * psctl_complete.c; both read the placeholders of a command's args
- * (VM, NAME, FILE, ...) through psctl_place().
+ * default ps_obj_create really gives.  The check that every --WORD of a
+ * command is one of its fields or options (psctl_check_options) and the
+ * global options' table live here too.  Completion is in
+ * psctl_complete.c; both read the placeholders of a command's args (VM,
+ * NAME, FILE, ...) through psctl_place().
  */
 #include <stdio.h>
 #include <stdlib.h>

@@ -119,6 +119,12 @@ expect_exit 2 "mistyped option of profile move" -- "$PSCTL" -i "$IMG" profile mo
 expect_err "--force suggestion" "(did you mean --force?)"
 expect_exit 2 "mistyped field in --FIELD=VALUE" -- "$PSCTL" -i "$IMG" vm set web01 --cpu=2
 expect_err "--cpu= suggestion" "cpu: no such field for vm (did you mean --cpus?)"
+expect_exit 2 "mistyped global option" -- "$PSCTL" --jsno -i "$IMG" vm list
+expect_err "global option suggestion" "'--jsno': unknown option (did you mean --json?)"
+# --privilege is the privilege (it was taken as the password).
+expect_exit 3 "--privilege with a bad level" -- "$PSCTL" -q -i "$IMG" --privilege bogus info
+expect_err "--privilege checked" "privilege must be operator or administrator"
+expect_exit 0 "--privilege operator" -- "$PSCTL" -q -i "$IMG" --privilege operator info
 # An allowed-word error lists the words.
 expect_exit 3 "power 'of'" -- "$PSCTL" -i "$IMG" vm set web01 --power of
 expect_err "power words" "power 'of': not one of: off, on, last"
