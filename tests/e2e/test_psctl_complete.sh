@@ -37,6 +37,14 @@ listed() {
 }
 clear_line() { tm send-keys -t S C-a C-k; tm send-keys -t S C-l; sleep 0.2; }
 
+# kill_server: end the tmux server and remove its socket (kill-server
+# leaves it behind).
+kill_server() {
+    sock=$(tm display-message -p '#{socket_path}' 2>/dev/null)
+    tm kill-server 2>/dev/null
+    [ -n "$sock" ] && rm -f "$sock"
+}
+
 # ---- bash
 tm new-session -d -s S -x 160 -y 40 -c "$WORK/cwd" \
     "env -i HOME=$WORK TERM=xterm PATH=$WORK/bin:/usr/bin:/bin INPUTRC=/dev/null \
@@ -88,7 +96,7 @@ tm send-keys -t S "$P import " Tab
 NAME="bash: import FILE completes file names" check wait_last "\$ $P import wfile"
 clear_line
 tm send-keys -t S "exit" Enter
-tm kill-server 2>/dev/null
+kill_server
 
 # ---- psctl shell: the same function
 tm new-session -d -s S -x 160 -y 40 -c "$WORK/cwd" \
@@ -113,4 +121,4 @@ tm send-keys -t S "vm show " Tab
 NAME="shell: VM names, no header" check wait_for "build01  web01"
 tm send-keys -t S C-a C-k "quit" Enter
 NAME="shell: quit" check wait_for "SHELL-EXIT=0"
-tm kill-server 2>/dev/null
+kill_server
