@@ -266,20 +266,22 @@ static void test_options(void **state)
 
 /* ------------------------------------------------------------ a store */
 
-static char image[64];
+static char dir[256], image[300];
 
+/* A scratch image with the sample store, in a directory of the test's
+ * that also holds the writers' lock (flock). */
 static int setup_store(void **state)
 {
 	char *init[] = { "init", NULL }, *imp[] = { "import", SAMPLE, NULL };
-	int fd;
+	const char *t = getenv("TMPDIR");
 
 	(void)state;
-	strcpy(image, "/tmp/test_complete.XXXXXX");
-	fd = mkstemp(image);
-	if (fd < 0)
+	snprintf(dir, sizeof dir, "%s/test_complete.XXXXXX", t ? t : "/tmp");
+	if (!mkdtemp(dir))
 		return -1;
-	close(fd);
-	unlink(image);
+	snprintf(image, sizeof image, "%s/c.img", dir);
+	setenv("PSTATE_SEM_MODE", "flock", 1);
+	setenv("PSTATE_LOCK_DIR", dir, 1);
 	ctx.prog = "psctl";
 	ctx.out = fopen("/dev/null", "w");
 	ctx.err = stderr;
@@ -292,12 +294,16 @@ static int setup_store(void **state)
 
 static int teardown_store(void **state)
 {
+	char cmd[400];
+
 	(void)state;
 	psctl_close_all(&ctx);
 	if (ctx.out)
 		fclose(ctx.out);
-	unlink(image);
-	return 0;
+	unsetenv("PSTATE_SEM_MODE");
+	unsetenv("PSTATE_LOCK_DIR");
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	return system(cmd) == 0 ? 0 : -1;
 }
 
 static void test_names(void **state)
