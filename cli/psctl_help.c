@@ -216,7 +216,9 @@ int psctl_check_options(struct psctl_ctx *c, const struct psctl_cmd *cmd,
 		if (strncmp(argv[i], "--", 2) || !argv[i][2])
 			continue;
 		i += psctl_cmd_option(cmd, argv[i], &f, &o);
-		if (f || o)
+		/* Global flags may follow the command (--json, --quiet). */
+		if (f || o || (psctl_global_opt(argv[i]) &&
+			       !psctl_global_opt(argv[i])->arg))
 			continue;
 		snprintf(name, sizeof name, "%.*s",
 			 (int)strcspn(argv[i] + 2, "="), argv[i] + 2);

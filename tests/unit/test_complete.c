@@ -235,6 +235,7 @@ static void test_options(void **state)
 	const struct psctl_opt *o;
 	char *ok1[] = { "set", "web01", "--description", "--memroy" };
 	char *ok2[] = { "set", "web01", "--", "--memroy" };
+	char *ok3[] = { "set", "web01", "--quiet", "--cpus", "2" };
 	char *bad[] = { "set", "web01", "--cpus", "2", "--memroy", "4G" };
 	char msg[256] = "";
 	FILE *err = tmpfile(), *keep = ctx.err;
@@ -254,6 +255,7 @@ static void test_options(void **state)
 	ctx.err = err;
 	assert_int_equal(psctl_check_options(&ctx, set, 4, ok1), 0);
 	assert_int_equal(psctl_check_options(&ctx, set, 4, ok2), 0);
+	assert_int_equal(psctl_check_options(&ctx, set, 5, ok3), 0);
 	assert_int_equal(psctl_check_options(&ctx, set, 6, bad),
 			 PSCTL_EXIT_USAGE);
 	ctx.err = keep;
