@@ -23,3 +23,15 @@ $(BUILD)/opt/psctl: $(call objs,opt,$(PSCTL_SRC)) $(call ALL_LIBS,opt)
 
 $(BUILD)/san/psctl: $(call objs,san,$(PSCTL_SRC)) $(call ALL_LIBS,san)
 	$(CC) $(SAN) -o $@ $^ $(PSTATE_SYSLIBS) $(EDIT_LIBS)
+
+# The completion unit test (tests/unit/test_complete.c) links psctl's own
+# objects; psctl.c's main is renamed so that the test's is the program's.
+PSCTL_NOMAIN = $(BUILD)/san/tests/unit/psctl_nomain.o \
+	$(call objs,san,$(filter-out cli/psctl.c,$(PSCTL_SRC)))
+$(BUILD)/san/tests/unit/psctl_nomain.o: $(BUILD)/san/cli/psctl.o
+	@mkdir -p $(dir $@)
+	objcopy --redefine-sym main=psctl_unused_main $< $@
+$(BUILD)/san/tests/unit/test_complete: $(BUILD)/san/tests/unit/test_complete.o \
+		$(PSCTL_NOMAIN) $(call ALL_LIBS,san)
+	$(CC) $(SAN) -o $@ $^ $(CMOCKA_LIBS) $(PSTATE_SYSLIBS) $(EDIT_LIBS)
+$(BUILD)/san/tests/unit/test_complete.o: PSTATE_CFLAGS += -Icli

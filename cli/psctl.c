@@ -22,6 +22,7 @@
 #include "pstate.h"
 #include "psctl.h"
 #include "psctl_bmc.h"
+#include "psctl_help.h"
 #include "psctl_jsonw.h"
 #include "psctl_main.h"
 #include "psctl_util.h"
@@ -192,39 +193,7 @@ const char *psctl_opt_value(struct psctl_ctx *c, int argc, char **argv,
 	return argv[++*i];
 }
 
-/* ------------------------------------------------------------ help, shell */
-
-static void usage(FILE *to)
-{
-	const struct psctl_cmd *t;
-
-	fprintf(to, "usage: psctl [-d DEV | -i FILE] [-q] [--json] [--dry-run]"
-		" COMMAND [ARGS]\n       psctl [GLOBAL OPTIONS] NOUN VERB "
-		"[ARGS] [--FIELD VALUE ...]\n       psctl --bmc HOST[:PORT] "
-		"[-U USER] [-P PASS] [-L LEVEL] COMMAND ...   (a server's "
-		"store, through its BMC;\n       the password better in "
-		"$IPMI_PASSWORD)\n\nstore commands:\n");
-	for (t = psctl_store_cmds; t->verb; t++)
-		fprintf(to, "  %-30s %s\n", t->args ? t->args : t->verb,
-			t->help ? t->help : "");
-	fprintf(to, "\nobject commands:\n");
-	PSCTL_FOR_OBJECT_CMDS(t) {
-		char head[160];
-
-		snprintf(head, sizeof head, "%s %s %s", t->noun, t->verb,
-			 t->args ? t->args : "");
-		fprintf(to, "  %-30s %s\n", head, t->help ? t->help : "");
-	}
-	fprintf(to, "\nsee psctl(1) for options, exit codes and examples\n");
-}
-
-static int cmd_help(struct psctl_ctx *c, int argc, char **argv)
-{
-	(void)argc;
-	(void)argv;
-	usage(c->out);
-	return 0;
-}
+/* ------------------------------------------------------------ shell */
 
 static int cmd_shell(struct psctl_ctx *c, int argc, char **argv)
 {
@@ -238,44 +207,60 @@ static int cmd_shell(struct psctl_ctx *c, int argc, char **argv)
 	return psctl_shell(c);
 }
 
-static const char *const init_fields[] = { "gpt", "mbr", "size", "part-size",
-					   "slots", "force", NULL };
-static const char *const export_fields[] = { "output", "binary", "json",
-					     NULL };
-static const char *const scan_fields[] = { "all", NULL };
+static const struct psctl_opt init_o[] = {
+	{ "gpt", NULL, "a GPT partition table (the default: MBR)", NULL },
+	{ "mbr", NULL, "an MBR partition table", NULL },
+	{ "size", "SIZE", "an image's size (a new file; bare: bytes)", NULL },
+	{ "part-size", "SIZE", "the store partition's size", NULL },
+	{ "slots", "N", "store slots, 2 or more (default 3)", NULL },
+	{ "force", NULL, "overwrite what is there", NULL },
+	{ NULL, NULL, NULL, NULL },
+};
+static const struct psctl_opt dump_o[] = {
+	{ "o", "FILE", "write to FILE (whole or not at all), not stdout",
+	  NULL },
+	{ "output", "FILE", "as -o", NULL },
+	{ NULL, NULL, NULL, NULL },
+};
+static const struct psctl_opt export_o[] = {
+	{ "o", "FILE", "write to FILE (whole or not at all), not stdout",
+	  NULL },
+	{ "output", "FILE", "as -o", NULL },
+	{ "binary", NULL, "the binary store (default: the text form; "
+	  "--json: JSON)", NULL },
+	{ NULL, NULL, NULL, NULL },
+};
+static const struct psctl_opt scan_o[] = {
+	{ "all", NULL, "probe every key, not only up to the chosen one", NULL },
+	{ NULL, NULL, NULL, NULL },
+};
 
 const struct psctl_cmd psctl_store_cmds[] = {
-	{ NULL, "init", psctl_cmd_init, "init [--gpt] [--size S] [--force]",
-	  "create a partition table and an empty store", init_fields },
-	{ NULL, "scan", psctl_cmd_scan, "scan [--all]",
+	{ NULL, "init", psctl_cmd_init, "",
+	  "create a partition table and an empty store", init_o, 0, 0 },
+	{ NULL, "scan", psctl_cmd_scan, "",
 	  "USB keys in priority order, and why each was taken or skipped",
-	  scan_fields },
-	{ NULL, "info", psctl_cmd_info, "info",
-	  "versions, generation, size used/free, slots, semaphore", NULL },
-	{ NULL, "check", psctl_cmd_check, "check",
-	  "full validation; the exit code is the verdict", NULL },
-	{ NULL, "dump", psctl_cmd_export, "dump [-o FILE]",
-	  "the store's text form", export_fields },
-	{ NULL, "export", psctl_cmd_export,
-	  "export [--json|--binary] [-o FILE]", "write the store as text, JSON or binary", export_fields },
-	{ NULL, "import", psctl_cmd_import, "import FILE",
-	  "replace the store's content (text or binary) in one commit", NULL },
-	{ NULL, "shell", cmd_shell, "shell", "interactive prompt", NULL },
-	{ NULL, "help", cmd_help, "help", "this list", NULL },
+	  scan_o, 0, 0 },
+	{ NULL, "info", psctl_cmd_info, "",
+	  "versions, generation, size used/free, slots, semaphore", NULL, 0,
+	  0 },
+	{ NULL, "check", psctl_cmd_check, "",
+	  "full validation; the exit code is the verdict", NULL, 0, 0 },
+	{ NULL, "dump", psctl_cmd_export, "", "the store's text form", dump_o,
+	  0, 0 },
+	{ NULL, "export", psctl_cmd_export, "",
+	  "write the store as text, JSON or binary", export_o, 0, 0 },
+	{ NULL, "import", psctl_cmd_import, "FILE",
+	  "replace the store's content (text, binary or JSON) in one commit",
+	  NULL, 0, 0 },
+	{ NULL, "shell", cmd_shell, "", "interactive prompt", NULL, 0, 0 },
+	{ NULL, "help", psctl_help, "[NOUN [VERB] | COMMAND]",
+	  "the commands, a noun's verbs, or one command in full", NULL, 0,
+	  0 },
 	{ 0 }
 };
 
 /* ------------------------------------------------------------ dispatch */
-
-static const struct psctl_cmd *find_cmd(const struct psctl_cmd *t,
-					const char *noun, const char *verb)
-{
-	for (; t->verb; t++)
-		if ((noun ? t->noun && !strcmp(t->noun, noun) : !t->noun) &&
-		    !strcmp(t->verb, verb))
-			return t;
-	return NULL;
-}
 
 const struct psctl_cmd *psctl_cmd_next(const struct psctl_cmd *prev)
 {
@@ -298,67 +283,98 @@ const struct psctl_cmd *psctl_cmd_next(const struct psctl_cmd *prev)
 	return NULL;
 }
 
-static const struct psctl_cmd *find_object_cmd(const char *noun,
-					       const char *verb)
+const struct psctl_cmd *psctl_find_cmd(const char *noun, const char *verb)
 {
 	const struct psctl_cmd *t;
 
+	if (!noun) {
+		for (t = psctl_store_cmds; t->verb; t++)
+			if (!strcmp(t->verb, verb))
+				return t;
+		return NULL;
+	}
 	PSCTL_FOR_OBJECT_CMDS(t)
 		if (!strcmp(t->noun, noun) && !strcmp(t->verb, verb))
 			return t;
 	return NULL;
 }
 
-static int is_noun(const char *w)
+int psctl_is_noun(const char *w)
 {
 	const struct psctl_cmd *t;
 
 	PSCTL_FOR_OBJECT_CMDS(t)
-		if (t->noun && !strcmp(t->noun, w))
+		if (!strcmp(t->noun, w))
 			return 1;
 	return 0;
 }
 
+/* A noun without a verb, or with one it does not have: its verbs, and
+ * the nearest one to a mistyped verb. */
 static int noun_usage(struct psctl_ctx *c, const char *noun, const char *bad)
 {
 	const struct psctl_cmd *t;
+	struct psctl_near near = { bad, NULL, 0 };
 	char verbs[512] = "";
 	size_t n = 0;
 
 	PSCTL_FOR_OBJECT_CMDS(t)
-		if (!strcmp(t->noun, noun) && n < sizeof verbs)
+		if (!strcmp(t->noun, noun) && n < sizeof verbs) {
 			n += (size_t)snprintf(verbs + n, sizeof verbs - n,
 					      "%s%s", n ? " " : "", t->verb);
+			psctl_near_try(&near, t->verb);
+		}
+	if (near.best)
+		return psctl_error(c, noun, NULL, bad, PSCTL_EXIT_USAGE,
+				   "unknown verb (did you mean '%s %s'? verbs: "
+				   "%s)", noun, near.best, verbs);
 	return psctl_error(c, noun, NULL, bad, PSCTL_EXIT_USAGE, "%s (verbs: "
 			   "%s)", bad ? "unknown verb" : "needs a verb", verbs);
 }
 
-/* Dispatch with --json / --dry-run already taken out of argv. */
+/* Neither a noun nor a store command: the nearest of those. */
+static int unknown_command(struct psctl_ctx *c, const char *w)
+{
+	const struct psctl_cmd *t;
+	struct psctl_near near = { w, NULL, 0 };
+
+	for (t = psctl_store_cmds; t->verb; t++)
+		psctl_near_try(&near, t->verb);
+	PSCTL_FOR_OBJECT_CMDS(t)
+		psctl_near_try(&near, t->noun);
+	if (near.best)
+		return psctl_error(c, NULL, NULL, w, PSCTL_EXIT_USAGE,
+				   "unknown command (did you mean '%s'? try "
+				   "'psctl help')", near.best);
+	return psctl_error(c, NULL, NULL, w, PSCTL_EXIT_USAGE,
+			   "unknown command (try 'psctl help')");
+}
+
+/* Dispatch with --json / --dry-run already taken out of argv; -h or
+ * --help anywhere after the verb prints the command's help instead. */
 static int dispatch(struct psctl_ctx *c, int argc, char **argv)
 {
 	const struct psctl_cmd *cmd;
+	int noun = psctl_is_noun(argv[0]), rc;
 
-	if (is_noun(argv[0])) {
-		if (argc < 2)
-			return noun_usage(c, argv[0], NULL);
-		cmd = find_object_cmd(argv[0], argv[1]);
-		if (!cmd)
-			return noun_usage(c, argv[0], argv[1]);
-		snprintf(psctl_g.cmdbuf, sizeof psctl_g.cmdbuf, "%s %s",
-			 argv[0], argv[1]);
-		psctl_g.cmd = psctl_g.cmdbuf;
-		/* The bmc commands talk to the BMC themselves; the store they
-		 * may read (a profile to push) is the local one. */
-		psctl_g.local_noun = !strcmp(argv[0], "bmc");
-		return cmd->run(c, argc - 1, argv + 1);
-	}
-	cmd = find_cmd(psctl_store_cmds, NULL, argv[0]);
+	if (noun && argc < 2)
+		return noun_usage(c, argv[0], NULL);
+	cmd = psctl_find_cmd(noun ? argv[0] : NULL, argv[noun]);
 	if (!cmd)
-		return psctl_error(c, NULL, NULL, argv[0], PSCTL_EXIT_USAGE,
-				   "unknown command (try 'psctl help')");
-	snprintf(psctl_g.cmdbuf, sizeof psctl_g.cmdbuf, "%s", argv[0]);
+		return noun ? noun_usage(c, argv[0], argv[1])
+			    : unknown_command(c, argv[0]);
+	if (psctl_wants_help(argc - noun, argv + noun)) {
+		psctl_cmd_help(c->out, cmd);
+		return 0;
+	}
+	snprintf(psctl_g.cmdbuf, sizeof psctl_g.cmdbuf, "%s%s%s",
+		 noun ? argv[0] : "", noun ? " " : "", argv[noun]);
 	psctl_g.cmd = psctl_g.cmdbuf;
-	return cmd->run(c, argc, argv);
+	/* The bmc commands talk to the BMC themselves; the store they may
+	 * read (a profile to push) is the local one. */
+	psctl_g.local_noun = noun && !strcmp(argv[0], "bmc");
+	rc = psctl_check_options(c, cmd, argc - noun, argv + noun);
+	return rc ? rc : cmd->run(c, argc - noun, argv + noun);
 }
 
 int psctl_run(struct psctl_ctx *c, int argc, char **argv)
@@ -396,74 +412,83 @@ int psctl_run(struct psctl_ctx *c, int argc, char **argv)
 
 /* ------------------------------------------------------------ main */
 
-/* --bmc, -U, -P, -L: where the BMC is and how to log in.  The password
- * may also come from $IPMI_PASSWORD (safer: -P shows in ps). */
-static int bmc_opt(struct psctl_ctx *c, const char *opt, const char *v)
+/*
+ * Apply global option g (psctl_global_opts), its value v (NULL for a
+ * flag): 0, -1 when done (help or version printed), or an exit code.
+ * --bmc, -U, -P, -L say where the BMC is and how to log in; the password
+ * may also come from $IPMI_PASSWORD (safer: -P shows in ps).
+ */
+static int global_opt(struct psctl_ctx *c, const struct psctl_gopt *g,
+		      const char *v)
 {
+	const char *l = g->lng;
 	struct psctl_bmc b;
 	char err[400];
 
-	if (!strcmp(opt, "--bmc")) {
-		if (psctl_bmc_parse(v, &b, err, sizeof err))
-			return psctl_error(c, NULL, NULL, NULL,
-					   PSCTL_EXIT_INVALID, "%s", err);
+	if (!strcmp(l, "--device"))
+		psctl_g.dev = v;
+	else if (!strcmp(l, "--image"))
+		psctl_g.image = v;
+	else if (!strcmp(l, "--bmc") && psctl_bmc_parse(v, &b, err, sizeof err))
+		return psctl_error(c, NULL, NULL, NULL, PSCTL_EXIT_INVALID,
+				   "%s", err);
+	else if (!strcmp(l, "--bmc"))
 		c->bmc = v;
-	} else if (opt[1] == 'U' || opt[2] == 'u') {
+	else if (!strcmp(l, "--user"))
 		c->bmc_user = v;
-	} else if (opt[1] == 'P' || opt[2] == 'p') {
+	else if (!strcmp(l, "--password"))
 		c->bmc_password = v;
-	} else {
-		return psctl_bmc_set_privilege(c, v);
-	}
-	return 0;
+	else if (!strcmp(l, "--privilege"))
+		return psctl_bmc_set_privilege(c, v) ? PSCTL_EXIT_INVALID : 0;
+	else if (!strcmp(l, "--json"))
+		c->json = 1;
+	else if (!strcmp(l, "--dry-run"))
+		c->dry_run = 1;
+	else if (!strcmp(l, "--quiet"))
+		psctl_g.quiet = 1;
+	else if (!strcmp(l, "--help"))
+		psctl_usage(c->out);
+	else
+		fprintf(c->out, "psctl %s (format %u.%u, schema %u)\n",
+			PSCTL_VERSION, PSF_FORMAT_MAJOR, PSF_FORMAT_MINOR,
+			PSF_SCHEMA_VERSION);
+	return !strcmp(l, "--help") || !strcmp(l, "--version") ? -1 : 0;
+}
+
+/* Not a global option: the nearest one, if one is near. */
+static int unknown_option(struct psctl_ctx *c, const char *a)
+{
+	const struct psctl_gopt *g;
+	struct psctl_near near = { a, NULL, 0 };
+
+	for (g = psctl_global_opts; g->lng; g++)
+		psctl_near_try(&near, g->lng);
+	if (near.best)
+		return psctl_error(c, NULL, NULL, a, PSCTL_EXIT_USAGE,
+				   "unknown option (did you mean %s?)",
+				   near.best);
+	return psctl_error(c, NULL, NULL, a, PSCTL_EXIT_USAGE,
+			   "unknown option (try psctl --help)");
 }
 
 static int global_opts(struct psctl_ctx *c, int argc, char **argv, int *i)
 {
 	for (*i = 1; *i < argc && argv[*i][0] == '-'; ++*i) {
-		const char *a = argv[*i];
+		const char *a = argv[*i], *v = NULL;
+		const struct psctl_gopt *g = psctl_global_opt(a);
+		int rc;
 
-		if (!strcmp(a, "-d") || !strcmp(a, "--device") ||
-		    !strcmp(a, "-i") || !strcmp(a, "--image")) {
-			const char *v = psctl_opt_value(c, argc, argv, i);
-
-			if (!v)
-				return PSCTL_EXIT_USAGE;
-			if (a[1] == 'd' || a[2] == 'd')
-				psctl_g.dev = v;
-			else
-				psctl_g.image = v;
-		} else if (!strcmp(a, "--bmc") || !strcmp(a, "-U") ||
-			   !strcmp(a, "--user") || !strcmp(a, "-P") ||
-			   !strcmp(a, "--password") || !strcmp(a, "-L") ||
-			   !strcmp(a, "--privilege")) {
-			const char *v = psctl_opt_value(c, argc, argv, i);
-
-			if (!v)
-				return PSCTL_EXIT_USAGE;
-			if (bmc_opt(c, a, v))
-				return PSCTL_EXIT_INVALID;
-		} else if (!strcmp(a, "--json")) {
-			c->json = 1;
-		} else if (!strcmp(a, "--dry-run") || !strcmp(a, "-n")) {
-			c->dry_run = 1;
-		} else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
-			psctl_g.quiet = 1;
-		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-			usage(c->out);
-			return -1;
-		} else if (!strcmp(a, "--version")) {
-			fprintf(c->out, "psctl %s (format %u.%u, schema %u)\n",
-				PSCTL_VERSION, PSF_FORMAT_MAJOR,
-				PSF_FORMAT_MINOR, PSF_SCHEMA_VERSION);
-			return -1;
-		} else if (!strcmp(a, "--")) {
+		if (!strcmp(a, "--")) {
 			++*i;
 			break;
-		} else {
-			return psctl_error(c, NULL, NULL, a, PSCTL_EXIT_USAGE,
-					   "unknown option (try psctl --help)");
 		}
+		if (!g)
+			return unknown_option(c, a);
+		if (g->arg && !(v = psctl_opt_value(c, argc, argv, i)))
+			return PSCTL_EXIT_USAGE;
+		rc = global_opt(c, g, v);
+		if (rc)
+			return rc;
 	}
 	if (psctl_g.dev && psctl_g.image)
 		return psctl_error(c, NULL, "-d/-i", NULL, PSCTL_EXIT_USAGE,
@@ -479,6 +504,10 @@ int main(int argc, char **argv)
 	c.prog = "psctl";
 	c.out = stdout;
 	c.err = stderr;
+	/* The bash completion's entry (psctl_help.c), before any option is
+	 * acted on: it gets the words as typed, global options and all. */
+	if (argc > 1 && !strcmp(argv[1], "__complete"))
+		return psctl_complete_main(&c, argc - 2, argv + 2);
 	rc = global_opts(&c, argc, argv, &i);
 	if (rc)
 		return rc < 0 ? 0 : rc;

@@ -11,6 +11,8 @@
  *                  image, reserve, profile), thin front ends over the edit
  *                  operations in libpstate (pstate.h, "Configuration")
  *   psctl_shell.c  the interactive shell (libedit)
+ *   psctl_help.c   help of every command and completion, from the
+ *                  command tables and the field table
  *   psctl_json.c   the JSON form read by `import` (json-c)
  *   psctl_jsonout.c the JSON form `export --json` writes
  *   psctl_jsonw.c  the JSON writer of every JSON output (psctl_jsonw.h)
@@ -93,10 +95,28 @@ int psctl_error(struct psctl_ctx *c, const char *cmd, const char *field,
 int psctl_exit_for(int code);
 
 /*
+ * An option of a command beyond its kind's --FIELDs (init --size, export
+ * -o, serial allocate --mode): for help, completion and suggestions.
+ */
+struct psctl_opt {
+	const char *name;         /* "size" for --size; one letter: -o      */
+	const char *arg;          /* its value, as help shows it ("SIZE",
+				     "FILE", "VM": psctl_help.c completes
+				     known ones), NULL for a flag          */
+	const char *help;         /* one line                               */
+	const struct ps_enum *words; /* the words its value may be, or NULL */
+};
+
+/*
  * A command: noun (NULL for store-level commands) and verb.  run gets the
  * words from the verb on: argv[0] is the verb ("set" for "vm set web01
  * --memory 4G", "info" for "info"), with --json and --dry-run already
- * taken out (they set c->json / c->dry_run wherever they appear).
+ * taken out (they set c->json / c->dry_run wherever they appear).  Help
+ * (psctl_help.c) and completion are generated from these entries and from
+ * the field table of the command's kind (ps_obj_fields): args names the
+ * positional arguments in capitals (VM, NAME, PORT, PROFILE, TARGET,
+ * FILE, ...: psctl_help.c says what each is and completes it), words
+ * joined by '|' are alternatives, [..] optional, " | " separates forms.
  */
 struct psctl_cmd {
 	const char *noun;
@@ -104,8 +124,13 @@ struct psctl_cmd {
 	int (*run)(struct psctl_ctx *c, int argc, char **argv);
 	const char *args;         /* usage after "noun verb", for help      */
 	const char *help;         /* one line                               */
-	const char *const *fields;/* --FIELD names, for completion; or NULL */
+	const struct psctl_opt *opts; /* options beyond --FIELD, or NULL;
+				     ends with a NULL name                 */
+	int kind;                 /* PSCTL_KIND(k): NAME is an object of
+				     kind k; 0: no kind                    */
+	int fields;               /* takes --FIELD VALUE of its kind        */
 };
+#define PSCTL_KIND(k) ((int)(k) + 1)
 
 /*
  * Schema cross-checks beyond the format's own validation (a MAC, UUID,
@@ -155,16 +180,65 @@ int psctl_json_parse(const char *in, size_t len, struct psf_tree **out,
 void psctl_export_json(FILE *o, const struct psf_tree *t,
 		       unsigned long long generation);
 
-/* The shell (psctl_shell.c); returns the exit code. */
+/* The shell (psctl_shell.c); returns the exit code: with stdin not a
+ * terminal, the last failed command's, else 0. */
 int psctl_shell(struct psctl_ctx *c);
 
 /*
- * Names of existing elements, for completion: the NAME of every child
- * container with signature sig under the set with signature set (at the
- * root), written one per call to fn.
+ * Help and completion (psctl_help.c), generated from the command tables
+ * and the field table.
+ *
+ * psctl_usage - the overview: global options, store commands, nouns.
+ * psctl_cmd_help - one command: synopsis, arguments, options and every
+ * field with type, unit, range, default and allowed words.
+ * psctl_help - the `help [NOUN [VERB] | COMMAND]` command.
+ * psctl_wants_help - argv (from argv[1], up to "--") holds -h or --help.
+ * psctl_find_cmd - the command noun verb (noun NULL: a store command).
  */
-void psctl_each_name(struct psctl_ctx *c, uint32_t set, uint32_t sig,
-		     void (*fn)(void *arg, const char *name, size_t len),
-		     void *arg);
+void psctl_usage(FILE *to);
+void psctl_cmd_help(FILE *to, const struct psctl_cmd *cmd);
+int psctl_help(struct psctl_ctx *c, int argc, char **argv);
+int psctl_wants_help(int argc, char **argv);
+const struct psctl_cmd *psctl_find_cmd(const char *noun, const char *verb);
+int psctl_is_noun(const char *w);
+
+/*
+ * The nearest of some words to a mistyped one, for "did you mean":
+ * psctl_near_try offers each candidate; best is the closest within a
+ * small edit distance (transpositions count one), or NULL.
+ */
+struct psctl_near {
+	const char *word;
+	const char *best;
+	int dist;
+};
+void psctl_near_try(struct psctl_near *n, const char *cand);
+/* The nearest --FIELD or option of cmd to name (no dashes), or NULL. */
+const char *psctl_near_option(const struct psctl_cmd *cmd, const char *name);
+/* Every --WORD in argv (from argv[1], up to "--", values skipped) is a
+ * field or option of cmd (when it declares any): 0, or the usage error
+ * reported, with the nearest one ("did you mean --memory?"). */
+int psctl_check_options(struct psctl_ctx *c, const struct psctl_cmd *cmd,
+			int argc, char **argv);
+/* The field's allowed words ("off, on, last"; "on, off" for a switch)
+ * into buf; 0 when it has none. */
+int psctl_field_words(const struct ps_field *f, char *buf, size_t cap);
+
+/*
+ * Candidates for the last word of w[0..n) (the one being typed, maybe
+ * ""), given the words before it (global options included): commands,
+ * nouns, verbs, the command's --FIELDs and options, allowed words of a
+ * field's value, and object names from the open store where the command
+ * expects them.  Each candidate that starts with the typed word goes to
+ * fn.  shell: in the shell (exit, quit; no shell).  Returns
+ * PSCTL_COMPLETE_FILES when file names fit too (the caller lists them).
+ */
+#define PSCTL_COMPLETE_FILES 1
+int psctl_complete(struct psctl_ctx *c, int n, char **w, int shell,
+		   void (*fn)(void *arg, const char *s, size_t len),
+		   void *arg);
+/* The hidden `psctl __complete WORDS...` the bash completion calls: one
+ * candidate a line; a first line ":files" asks for file names too. */
+int psctl_complete_main(struct psctl_ctx *c, int argc, char **argv);
 
 #endif /* PSCTL_H */

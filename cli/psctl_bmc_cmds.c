@@ -479,17 +479,21 @@ static int cmd_profile(struct psctl_ctx *c, int argc, char **argv)
 			   "FILE|PROFILE [--vm VM] [--name P] | pull [--vm VM]");
 }
 
-static const char *const profile_fields[] = { "vm", "name", NULL };
+static const struct psctl_opt profile_fields[] = {
+	{ "vm", "VM", "a VM on that server instead of the server", NULL },
+	{ "name", "P", "push FILE: which of its profiles", NULL },
+	{ NULL, NULL, NULL, NULL },
+};
 
 const struct psctl_cmd psctl_bmc_cmds[] = {
 	{ "bmc", "info", cmd_info, "",
 	  "the BMC's store: versions, generation, size, host power, lock "
-	  "(needs --bmc)", NULL },
+	  "(needs --bmc)", NULL, 0, 0 },
 	{ "bmc", "power", cmd_power, "status|on|off",
-	  "the server's chassis power through its BMC (needs --bmc)", NULL },
+	  "the server's chassis power through its BMC (needs --bmc)", NULL, 0, 0 },
 	{ "bmc", "profile", cmd_profile,
-	  "push FILE|PROFILE [--vm VM] | pull [--vm VM]",
+	  "push FILE|PROFILE [--vm VM] [--name P] | pull [--vm VM]",
 	  "push a profile to the BMC for this server or a VM; pull the one "
-	  "it carries (needs --bmc)", profile_fields },
+	  "it carries (needs --bmc)", profile_fields, 0, 0 },
 	{ 0 }
 };

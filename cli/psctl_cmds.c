@@ -92,7 +92,7 @@ static int cfg_error(struct psctl_ctx *c, const struct op *o, int rc,
 	const char *why = e->why ? e->why : ps_strerror(rc);
 	const char *f = e->field ? e->field : field;
 	const struct ps_field *fd = f ? ps_obj_field(o->k, f, strlen(f)) : NULL;
-	char who[256];
+	char who[256], words[200];
 
 	/* Both holders: the object being edited and the one that has it. */
 	snprintf(who, sizeof who, "%s '%s'%s%s%s", ps_obj_name(o->k), o->key,
@@ -104,6 +104,10 @@ static int cfg_error(struct psctl_ctx *c, const struct op *o, int rc,
 	if (rc == PS_ERR_INUSE && e->holder[0])
 		return psctl_error(c, o->cmd, NULL, NULL, rc, "%s %s by %s",
 				   who, why, e->holder);
+	if (fd && rc == PS_ERR_BADVALUE && value &&
+	    psctl_field_words(fd, words, sizeof words))
+		return psctl_error(c, o->cmd, f, value, rc,
+				   "not one of: %s", words);
 	if (fd && fd->type == PS_FT_UINT && !strcmp(why, "out of range"))
 		return psctl_error(c, o->cmd, f, value, rc,
 				   "out of range (%llu-%llu)",
@@ -628,79 +632,78 @@ NOUN(img, "image", PS_OBJ_IMAGE)
 NOUN(res, "reserve", PS_OBJ_RESERVATION)
 EDITS(pro, "profile", PS_OBJ_PROFILE, "create", "delete")
 NOUN(srv, "server", PS_OBJ_SERVER)
-static const char *const vm_f[] = {
-	"name", "description", "serial", "uuid", "memory", "cpus", "sockets",
-	"cores", "threads", "power", "pxe", "pxe-nic", "boot", "profile", NULL
+/* storage add|set --cdrom / --disk: short for --media cdrom / disk. */
+static const struct psctl_opt sto_o[] = {
+	{ "cdrom", NULL, "short for --media cdrom", NULL },
+	{ "disk", NULL, "short for --media disk", NULL },
+	{ NULL, NULL, NULL, NULL },
 };
-static const char *const nic_f[] = { "name", "network", "mac", "model",
-				     "link", NULL };
-static const char *const sto_f[] = { "name", "image", "media", "bootable",
-				     "writable", "bus", "cdrom", "disk", NULL };
-static const char *const ser_f[] = { "port", "concentrator", "mode",
-				     "hostname", NULL };
-static const char *const net_f[] = { "name", "description", "uplink", "kind",
-				     "vlan", "mtu", NULL };
-static const char *const img_f[] = { "name", "description", "path", "size",
-				     "format", "media", "shareable", NULL };
-static const char *const res_f[] = { "name", "owner", "kind", "first",
-				     "count", NULL };
-static const char *const pro_f[] = { "name", "description", "serial", "uuid",
-				     "state", "target-kind", "target", "macs",
-				     "wwns", "fc-boot", "boot", NULL };
-static const char *const srv_f[] = { "name", "description", "target", NULL };
+#define K(k) NULL, PSCTL_KIND(k), 0  /* a command on objects of kind k */
+#define F(k) NULL, PSCTL_KIND(k), 1  /* ... that takes --FIELD VALUE */
 
-#define TOP(fn, noun, what, fl)                                             \
-	{ noun, "list", fn##_list, "", "list " what "s", NULL },            \
-	{ noun, "show", fn##_show, "NAME", "show one " what, NULL },        \
+#define TOP(fn, noun, what, k)                                              \
+	{ noun, "list", fn##_list, "", "list " what "s", K(k) },            \
+	{ noun, "show", fn##_show, "NAME", "show one " what, K(k) },        \
 	{ noun, "create", fn##_create, "NAME [--FIELD VALUE]...",           \
-	  "create a " what, fl },                                           \
-	{ noun, "delete", fn##_delete, "NAME", "delete a " what, NULL },    \
+	  "create a " what, F(k) },                                         \
+	{ noun, "delete", fn##_delete, "NAME", "delete a " what, K(k) },    \
 	{ noun, "set", fn##_set, "NAME --FIELD VALUE...",                   \
-	  "change fields of a " what, fl }
+	  "change fields of a " what, F(k) }
 
 const struct psctl_cmd psctl_object_cmds[] = {
-	TOP(vm, "vm", "VM", vm_f),
-	{ "nic", "list", nic_list, "VM", "list a VM's NICs", NULL },
-	{ "nic", "add", nic_create, "VM NAME [--network N] [--mac M] ...",
-	  "add a NIC (MAC generated unless given)", nic_f },
-	{ "nic", "delete", nic_delete, "VM NAME", "remove a NIC", NULL },
+	TOP(vm, "vm", "VM", PS_OBJ_VM),
+	{ "nic", "list", nic_list, "VM", "list a VM's NICs", K(PS_OBJ_NIC) },
+	{ "nic", "add", nic_create, "VM NAME [--FIELD VALUE]...",
+	  "add a NIC (MAC generated unless given)", F(PS_OBJ_NIC) },
+	{ "nic", "delete", nic_delete, "VM NAME", "remove a NIC",
+	  K(PS_OBJ_NIC) },
 	{ "nic", "set", nic_set, "VM NAME --FIELD VALUE...",
-	  "change a NIC", nic_f },
-	{ "storage", "list", sto_list, "VM", "list a VM's storage", NULL },
+	  "change a NIC", F(PS_OBJ_NIC) },
+	{ "storage", "list", sto_list, "VM", "list a VM's storage",
+	  K(PS_OBJ_CONTROLLER) },
 	{ "storage", "add", sto_create,
-	  "VM NAME [--image I] [--cdrom|--disk] [--bootable on] ...",
-	  "add a storage controller", sto_f },
-	{ "storage", "delete", sto_delete, "VM NAME", "remove storage", NULL },
+	  "VM NAME [--image I] [--cdrom|--disk] [--FIELD VALUE]...",
+	  "add a storage controller", sto_o, PSCTL_KIND(PS_OBJ_CONTROLLER),
+	  1 },
+	{ "storage", "delete", sto_delete, "VM NAME", "remove storage",
+	  K(PS_OBJ_CONTROLLER) },
 	{ "storage", "set", sto_set, "VM NAME --FIELD VALUE...",
-	  "change storage", sto_f },
+	  "change storage", sto_o, PSCTL_KIND(PS_OBJ_CONTROLLER), 1 },
 	{ "serial", "list", ser_list, "[VM]", "list serial port mappings",
-	  NULL },
+	  K(PS_OBJ_SERIAL) },
 	{ "serial", "map", ser_create,
 	  "VM PORT --concentrator N [--hostname H] [--mode M]",
-	  "map a VM serial port to the concentrator", ser_f },
-	{ "serial", "unmap", ser_delete, "VM PORT", "remove a mapping", NULL },
+	  "map a VM serial port to the concentrator", F(PS_OBJ_SERIAL) },
+	{ "serial", "unmap", ser_delete, "VM PORT", "remove a mapping",
+	  K(PS_OBJ_SERIAL) },
 	{ "serial", "set", ser_set, "VM PORT --FIELD VALUE...",
-	  "change a mapping", ser_f },
-	TOP(net, "net", "network", net_f),
-	TOP(img, "image", "image", img_f),
-	TOP(res, "reserve", "reservation", res_f),
+	  "change a mapping", F(PS_OBJ_SERIAL) },
+	TOP(net, "net", "network", PS_OBJ_NETWORK),
+	TOP(img, "image", "image", PS_OBJ_IMAGE),
+	TOP(res, "reserve", "reservation", PS_OBJ_RESERVATION),
 	/* profile show, assign, unassign, move, failover: psctl_move.c */
-	{ "profile", "list", pro_list, "", "list profiles", NULL },
+	{ "profile", "list", pro_list, "", "list profiles",
+	  K(PS_OBJ_PROFILE) },
 	{ "profile", "create", pro_create, "NAME [--FIELD VALUE]...",
-	  "create a profile", pro_f },
-	{ "profile", "delete", pro_delete, "NAME", "delete a profile", NULL },
+	  "create a profile", F(PS_OBJ_PROFILE) },
+	{ "profile", "delete", pro_delete, "NAME", "delete a profile",
+	  K(PS_OBJ_PROFILE) },
 	{ "profile", "set", pro_set, "NAME --FIELD VALUE...",
-	  "change fields of a profile", pro_f },
+	  "change fields of a profile", F(PS_OBJ_PROFILE) },
 	/* Named servers: where a target goes, SERVER or SERVER#VM. */
-	{ "server", "list", srv_list, "", "list named servers", NULL },
-	{ "server", "show", srv_show, "NAME", "show one server", NULL },
+	{ "server", "list", srv_list, "", "list named servers",
+	  K(PS_OBJ_SERVER) },
+	{ "server", "show", srv_show, "NAME", "show one server",
+	  K(PS_OBJ_SERVER) },
 	{ "server", "create", srv_create,
 	  "NAME --target TARGET [--description TEXT]",
 	  "name a physical server (bmc://HOST[:PORT], image:PATH, "
-	  "dev:DEVICE)", srv_f },
+	  "dev:DEVICE)", F(PS_OBJ_SERVER) },
 	{ "server", "delete", srv_delete, "NAME",
-	  "delete a server (not while a profile is placed on it)", NULL },
+	  "delete a server (not while a profile is placed on it)",
+	  K(PS_OBJ_SERVER) },
 	{ "server", "set", srv_set, "NAME --FIELD VALUE...",
-	  "rename a server, change its target or description", srv_f },
-	{ NULL, NULL, NULL, NULL, NULL, NULL },
+	  "rename a server, change its target or description",
+	  F(PS_OBJ_SERVER) },
+	{ NULL, NULL, NULL, NULL, NULL, NULL, 0, 0 },
 };

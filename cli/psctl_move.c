@@ -608,20 +608,26 @@ static int pro_show(struct psctl_ctx *c, int argc, char **argv)
 	return 0;
 }
 
+static const struct psctl_opt force_o[] = {
+	{ "force", NULL, "the source is unreachable but fenced (powered "
+	  "off for good): go on", NULL },
+	{ NULL, NULL, NULL, NULL },
+};
+
 const struct psctl_cmd psctl_move_cmds[] = {
 	{ "profile", "show", pro_show, "PROFILE",
 	  "show a profile and what its target carries (and any move to "
-	  "finish)", NULL },
+	  "finish)", NULL, 0, 0 },
 	{ "profile", "assign", pro_move, "PROFILE TARGET [--force]",
 	  "give a profile to a physical server or VM (target off, ids "
-	  "unique)", NULL },
+	  "unique)", force_o, 0, 0 },
 	{ "profile", "move", pro_move, "PROFILE TARGET [--force]",
 	  "move a profile: release (and power off) the source, then apply",
-	  NULL },
+	  force_o, 0, 0 },
 	{ "profile", "unassign", pro_unassign, "PROFILE [--force]",
 	  "release a profile from its target (VM: fresh UUID and MACs)",
-	  NULL },
+	  force_o, 0, 0 },
 	{ "profile", "failover", pro_failover, "FAILED SPARE [--force]",
-	  "move the profile placed on FAILED to SPARE", NULL },
-	{ NULL, NULL, NULL, NULL, NULL, NULL },
+	  "move the profile placed on FAILED to SPARE", force_o, 0, 0 },
+	{ NULL, NULL, NULL, NULL, NULL, NULL, 0, 0 },
 };

@@ -577,19 +577,25 @@ static int cmd_mappings(struct psctl_ctx *c, int argc, char **argv)
 	return rc;
 }
 
-static const char *const alloc_f[] = { "mode", "first", "last", "hostnames",
-				       "hostname-base", NULL };
+static const struct psctl_opt alloc_f[] = {
+	{ "mode", "MODE", "the ports' mode", ps_enum_serial_mode },
+	{ "first", "N", "lowest concentrator port to use", NULL },
+	{ "last", "N", "highest concentrator port to use", NULL },
+	{ "hostnames", "H,H,...", "one host name per port", NULL },
+	{ "hostname-base", "B", "host names made from base name B", NULL },
+	{ NULL, NULL, NULL, NULL },
+};
 
 const struct psctl_cmd psctl_serial_cmds[] = {
 	{ "serial", "allocate", cmd_allocate,
 	  "VM COUNT [--mode M] [--first N --last M] [--hostnames a,b | "
 	  "--hostname-base B]",
 	  "give a VM COUNT serial ports on the lowest free concentrator "
-	  "ports (all or none)", alloc_f },
+	  "ports (all or none)", alloc_f, 0, 0 },
 	{ "serial", "free", cmd_free, "VM",
 	  "remove every serial port of a VM (their concentrator ports become "
-	  "free)", NULL },
+	  "free)", NULL, 0, 0 },
 	{ "serial", "mappings", cmd_mappings, "[VM]",
-	  "serial ports and the concentrator ports they map to", NULL },
+	  "serial ports and the concentrator ports they map to", NULL, 0, 0 },
 	{ 0 }
 };

@@ -1,16 +1,18 @@
 /*
  * psctl_shell.c - `psctl shell`: an interactive prompt (libedit) with the
  * one-shot grammar, history in a file, and tab completion of commands,
- * object names and --field names.  An error prints its line and the shell
- * goes on; `exit`, `quit` or end of input end it.
+ * object names and --field names (psctl_complete, as bash has it).  An
+ * error prints its line and the shell goes on; `exit`, `quit` or end of
+ * input end it.  Fed commands on stdin (not a terminal), it exits with
+ * the last failed command's code, 0 when none failed.
  */
 #include <histedit.h>
 #include <wchar.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
-#include "psf_schema.h"
 #include "psctl.h"
 
 #define HISTORY_SIZE 1000
@@ -100,122 +102,9 @@ static void cand_add(struct cands *k, const char *s, size_t len)
 	k->v[k->n++] = d;
 }
 
-static void cand_name(void *arg, const char *name, size_t len)
+static void cand_cb(void *arg, const char *s, size_t len)
 {
-	cand_add(arg, name, len);
-}
-
-static void cand_field(struct cands *k, const char *f)
-{
-	char buf[128];
-
-	snprintf(buf, sizeof buf, "%s%s", strncmp(f, "--", 2) ? "--" : "", f);
-	cand_add(k, buf, strlen(buf));
-}
-
-/* The first-word candidates: store commands, nouns, and the shell's own. */
-static void cand_commands(struct cands *k)
-{
-	const struct psctl_cmd *t;
-
-	for (t = psctl_store_cmds; t->verb; t++)
-		if (strcmp(t->verb, "shell"))
-			cand_add(k, t->verb, strlen(t->verb));
-	PSCTL_FOR_OBJECT_CMDS(t)
-		cand_add(k, t->noun, strlen(t->noun));
-	cand_add(k, "exit", 4);
-	cand_add(k, "quit", 4);
-}
-
-static void cand_verbs(struct cands *k, const char *noun)
-{
-	const struct psctl_cmd *t;
-
-	PSCTL_FOR_OBJECT_CMDS(t)
-		if (!strcmp(t->noun, noun))
-			cand_add(k, t->verb, strlen(t->verb));
-}
-
-/* Names of the set a noun or an option refers to. */
-static int cand_names_for(struct cands *k, const char *what)
-{
-	static const struct { const char *w; uint32_t set, sig; } m[] = {
-		{ "vm", PSF_VMS, PSF_VM },
-		{ "nic", PSF_VMS, PSF_VM },
-		{ "storage", PSF_VMS, PSF_VM },
-		{ "serial", PSF_VMS, PSF_VM },
-		{ "--vm", PSF_VMS, PSF_VM },
-		{ "profile", PSF_PROFILES, PSF_PROFILE },
-		{ "--profile", PSF_PROFILES, PSF_PROFILE },
-		{ "net", PSF_NETWORKS, PSF_NETWORK },
-		{ "--net", PSF_NETWORKS, PSF_NETWORK },
-		{ "--network", PSF_NETWORKS, PSF_NETWORK },
-		{ "image", PSF_IMAGES, PSF_IMAGE },
-		{ "--image", PSF_IMAGES, PSF_IMAGE },
-		{ "reserve", PSF_RESERVATIONS, PSF_RESERVATION },
-		{ "server", PSF_SERVERS, PSF_SERVER },
-	};
-	size_t i;
-
-	for (i = 0; i < sizeof m / sizeof m[0]; i++)
-		if (!strcmp(m[i].w, what)) {
-			psctl_each_name(k->c, m[i].set, m[i].sig, cand_name, k);
-			return 1;
-		}
-	return 0;
-}
-
-static const struct psctl_cmd *cmd_of(int argc, char **argv)
-{
-	const struct psctl_cmd *t;
-
-	if (argc >= 2)
-		PSCTL_FOR_OBJECT_CMDS(t)
-			if (!strcmp(t->noun, argv[0]) &&
-			    !strcmp(t->verb, argv[1]))
-				return t;
-	for (t = psctl_store_cmds; argc >= 1 && t->verb; t++)
-		if (!strcmp(t->verb, argv[0]))
-			return t;
-	return NULL;
-}
-
-static int is_noun(const char *w)
-{
-	const struct psctl_cmd *t;
-
-	PSCTL_FOR_OBJECT_CMDS(t)
-		if (!strcmp(t->noun, w))
-			return 1;
-	return 0;
-}
-
-/* Candidates for word number argc (the one being typed, prefix k->prefix)
- * after the complete words argv[0..argc). */
-static void collect(struct cands *k, int argc, char **argv)
-{
-	const struct psctl_cmd *cmd = cmd_of(argc, argv);
-	const char *const *f;
-
-	if (argc == 0) {
-		cand_commands(k);
-		return;
-	}
-	if (argc == 1 && is_noun(argv[0])) {
-		cand_verbs(k, argv[0]);
-		return;
-	}
-	if (k->plen >= 1 && k->prefix[0] == '-') {
-		for (f = cmd ? cmd->fields : NULL; f && *f; f++)
-			cand_field(k, *f);
-		cand_field(k, "json");
-		cand_field(k, "dry-run");
-		return;
-	}
-	if (argv[argc - 1][0] == '-' && cand_names_for(k, argv[argc - 1]))
-		return;
-	if (argc == 2 && cmd && cmd->noun)
-		cand_names_for(k, argv[0]);
+	cand_add(arg, s, len);
 }
 
 /* ------------------------------------------------------------ libedit */
@@ -277,7 +166,8 @@ static unsigned char complete(EditLine *el, int ch)
 	const LineInfo *li = el_line(el);
 	size_t upto = (size_t)(li->cursor - li->buffer);
 	struct cands k = { 0 };
-	char *line = malloc(upto + 1), **argv = NULL;
+	static char empty[] = "";
+	char *line = malloc(upto + 1), **argv = NULL, **words;
 	int argc, i, fresh;
 	unsigned char rc;
 	void *cd = NULL;
@@ -296,9 +186,21 @@ static unsigned char complete(EditLine *el, int ch)
 		free(line);
 		return CC_REFRESH_BEEP;
 	}
-	k.prefix = fresh || argc == 0 ? "" : argv[argc - 1];
+	/* The words before the cursor and the one being typed (psctl_help's
+	 * completion, the same as bash's). */
+	words = malloc(((size_t)argc + 2) * sizeof *words);
+	if (!words) {
+		free(argv);
+		free(line);
+		return CC_ERROR;
+	}
+	memcpy(words, argv, (size_t)argc * sizeof *words);
+	if (fresh || argc == 0)
+		words[argc++] = empty;
+	k.prefix = words[argc - 1];
 	k.plen = strlen(k.prefix);
-	collect(&k, fresh ? argc : argc - 1, argv);
+	psctl_complete(k.c, argc, words, 1, cand_cb, &k);
+	free(words);
 	rc = show(el, &k);
 	for (i = 0; i < (int)k.n; i++)
 		free(k.v[i]);
@@ -350,7 +252,7 @@ int psctl_shell(struct psctl_ctx *c)
 	HistEvent ev;
 	const char *line, *hf;
 	char hbuf[1024];
-	int count, done = 0;
+	int count, done = 0, rc, status = 0, fed = !isatty(0);
 
 	if (!el || !h) {
 		if (el)
@@ -389,7 +291,11 @@ int psctl_shell(struct psctl_ctx *c)
 			if (hf)
 				history(h, &ev, H_SAVE, hf);
 		}
-		run_line(c, l, &done);
+		rc = run_line(c, l, &done);
+		/* Commands fed on stdin are a script: its status says whether
+		 * one failed (the last failure's exit code). */
+		if (rc && fed)
+			status = rc;
 		fflush(c->out);
 		free(l);
 	}
@@ -398,5 +304,5 @@ int psctl_shell(struct psctl_ctx *c)
 	history_end(h);
 	el_end(el);
 	c->interactive = 0;
-	return 0;
+	return status;
 }

@@ -376,26 +376,3 @@ int psctl_edit(struct psctl_ctx *c, psctl_edit_fn fn, void *arg)
 
 /* ------------------------------------------------------------ names */
 
-void psctl_each_name(struct psctl_ctx *c, uint32_t set, uint32_t sig,
-		     void (*fn)(void *arg, const char *name, size_t len),
-		     void *arg)
-{
-	uint32_t len;
-	const uint8_t *buf = psctl_store_data(c, &len);
-	int s, e;
-
-	if (!buf || len < PSF_HEADER_SIZE)
-		return;
-	s = psf_find_child(buf, psf_root(buf), set);
-	if (s < 0)
-		return;
-	for (e = psf_find_next(buf, s, -1, sig); e >= 0;
-	     e = psf_find_next(buf, s, e, sig)) {
-		uint32_t nl;
-		const char *n = psf_child_payload(buf, e, PSF_NAME, &nl);
-
-		if (n)
-			fn(arg, n, nl);
-	}
-}
-

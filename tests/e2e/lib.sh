@@ -40,3 +40,28 @@ plant_temp_symlinks() {
              symlink $ARGV[1], "$ARGV[0].tmp" . ($l + $_) for 1 .. 3000' \
         "$SH/$1" "$WORK/victim"
 }
+
+# Driving a program in tmux as a person types (server socket $SOCK, one
+# session S): tm runs tmux; screen is the pane with its history,
+# last_line its last non-blank visible line; wait_for TEXT [COUNT] waits
+# until TEXT is on screen COUNT times, wait_last TEXT until the last line
+# reads exactly TEXT (both 10 s bounds, 1 when they time out).
+tm() { tmux -L "$SOCK" -f /dev/null "$@"; }
+screen() { tm capture-pane -p -S - -t S 2>/dev/null; }
+last_line() { tm capture-pane -p -t S 2>/dev/null | sed '/^ *$/d' | tail -n 1; }
+wait_for() {
+    n=0
+    while [ $n -lt 100 ]; do
+        [ "$(screen | grep -cF -- "$1")" -ge "${2:-1}" ] && return 0
+        sleep 0.1; n=$((n + 1))
+    done
+    return 1
+}
+wait_last() {
+    n=0
+    while [ $n -lt 100 ]; do
+        [ "$(last_line)" = "$1" ] && return 0
+        sleep 0.1; n=$((n + 1))
+    done
+    return 1
+}

@@ -302,7 +302,7 @@ done <<'EOF'
 3|cpus '4097': out of range (1-4096)|vm set web1 --cpus 4097
 3|cpus 'two': not a number|vm set web1 --cpus two
 3|cpus '-1': not a number|vm set web1 --cpus=-1
-3|power 'reboot': not one of the allowed words|vm set web1 --power reboot
+3|power 'reboot': not one of: off, on, last|vm set web1 --power reboot
 3|pxe 'maybe': not on|vm set web1 --pxe maybe
 3|pxe-nic '99': no such nic|vm set web1 --pxe-nic 99
 3|uuid 'nope': not a UUID|vm set web1 --uuid nope

@@ -16,27 +16,7 @@ fi
 "$PSCTL" -q -i "$IMG" init >/dev/null && "$PSCTL" -q -i "$IMG" import "$SAMPLE" ||
     fail "shell: setting up the image failed"
 
-tm() { tmux -L "$SOCK" -f /dev/null "$@"; }
-screen() { tm capture-pane -p -S - -t S 2>/dev/null; }
-last_line() { tm capture-pane -p -t S 2>/dev/null | sed '/^ *$/d' | tail -n 1; }
-# wait_for TEXT [COUNT]: until TEXT is on screen COUNT times (10 s bound).
-wait_for() {
-    n=0
-    while [ $n -lt 100 ]; do
-        [ "$(screen | grep -cF -- "$1")" -ge "${2:-1}" ] && return 0
-        sleep 0.1; n=$((n + 1))
-    done
-    return 1
-}
-# wait_last TEXT: until the cursor line reads exactly TEXT.
-wait_last() {
-    n=0
-    while [ $n -lt 100 ]; do
-        [ "$(last_line)" = "$1" ] && return 0
-        sleep 0.1; n=$((n + 1))
-    done
-    return 1
-}
+# tm, screen, last_line, wait_for, wait_last: lib.sh.
 check() { if "$@"; then pass "$NAME"; else fail "$NAME: screen: $(last_line)"; fi; }
 start() {
     # The exit status is printed by the wrapper: tmux's pane_dead_status
@@ -102,11 +82,22 @@ NAME="end of input (^D) ends the shell with status 0" check \
     wait_for "SHELL-EXIT=0"
 tm kill-server 2>/dev/null
 
-# Without a terminal the shell reads commands from standard input.
+# Without a terminal the shell reads commands from standard input, runs
+# every line past an error, and exits with the failed command's code.
 printf 'vm show web01\nfrobnicate\ninfo\n' |
     "$PSCTL" -q -i "$IMG" shell >"$WORK/out" 2>"$WORK/err"
 rc=$?
-[ $rc -eq 0 ] && grep -q '^generation' "$WORK/out" &&
+[ $rc -eq 2 ] && grep -q '^generation' "$WORK/out" &&
     grep -q "unknown command" "$WORK/err" &&
-    pass "piped shell runs every line past an error" ||
+    pass "piped shell runs every line past an error, exits 2" ||
     fail "piped shell: rc $rc, $(cat "$WORK/err")"
+printf 'vm show nosuch\ninfo\n' |
+    "$PSCTL" -q -i "$IMG" shell >"$WORK/out" 2>"$WORK/err"
+rc=$?
+[ $rc -eq 5 ] && grep -q '^generation' "$WORK/out" &&
+    pass "piped shell: a later success keeps the failure's code (5)" ||
+    fail "piped shell, not found: rc $rc, $(cat "$WORK/err")"
+printf 'vm show web01\ninfo\n' | "$PSCTL" -q -i "$IMG" shell >/dev/null 2>&1
+rc=$?
+[ $rc -eq 0 ] && pass "piped shell with no failure exits 0" ||
+    fail "piped shell, all good: rc $rc"
