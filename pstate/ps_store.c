@@ -173,12 +173,19 @@ int ps_txn_commit(struct ps_txn *t)
 	/* Another transaction on this handle committed first. */
 	rc = t->base == s->disk.generation ? psf_finish(t->buf)
 					   : PS_ERR_CONFLICT;
+	/* The header against the buffer (O(1)): ps_commit checks the whole
+	 * store before anything reaches the media, once. */
 	if (!rc)
-		rc = psf_check_full(t->buf, t->cap, NULL);
+		rc = psf_check_header(t->buf, t->cap);
 	if (!rc) {
 		a = (struct ps_commit_args){ s->lock, s->owner,
 					     (uint64_t)time(NULL) };
+		/* The diff and the read-back stream the target slot in
+		 * large reads (one window of the new store's size). */
+		(void)ps_media_stream(s->disk.media, psf_total(t->buf) +
+					  PS_SECTOR_SIZE_MAX);
 		rc = ps_commit(&s->disk, t->buf, s->sector, &a);
+		(void)ps_media_stream(s->disk.media, 0);
 	}
 	if (!rc) {
 		len = psf_total(t->buf);
