@@ -8,7 +8,9 @@
 #                   SOAK_TIME seconds (default 300; root: loop devices)
 #   make fuzz       libFuzzer targets for FUZZ_TIME seconds each
 #   make firmware   cross-compile the format core for ARM Thumb-2, print sizes
-#   make install    PREFIX=/usr/local DESTDIR=
+#   make install    PREFIX=/usr/local DESTDIR= (make uninstall: the same
+#                   files removed; dist/dist.mk, also shared libraries)
+#   make package    the Debian packages (debian/, dpkg-buildpackage)
 #
 # `make demo` and `make test` first run scripts/install-deps.sh, which
 # installs the Debian packages the project needs (idempotent).
@@ -57,7 +59,7 @@ FUZZ_SRC    := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS   := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
 
 .PHONY: all test test-build unit e2e fuzz fuzz-smoke bench bench-callgrind \
-        soak demo firmware install deps clean be-test
+        soak demo firmware deps clean be-test
 .DEFAULT_GOAL := all
 
 # Components in their own folders (hvagent/, bmc-shim/) bring a make
@@ -65,7 +67,8 @@ FUZZ_BINS   := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
 #   MODULE_ALL        what `make` builds         MODULE_TEST_BINS  built by test-build
 #   MODULE_E2E_DEPS   what e2e needs built       MODULE_E2E_ENV    VAR=path for e2e scripts
 #   MODULE_FIRMWARE   targets run by `firmware`  MODULE_BENCH      targets run by `bench`
-#   MODULE_INSTALL    targets run by `install`
+#   INSTALL_LIST      MODE|SOURCE|TARGET of each file `install` puts
+#                     (dist/dist.mk, dist/install.sh)
 # and sets FUZZ_EXTRA (extra sources) on its own fuzz targets.
 MODULE_ALL :=
 MODULE_TEST_BINS :=
@@ -73,7 +76,7 @@ MODULE_E2E_DEPS :=
 MODULE_E2E_ENV :=
 MODULE_FIRMWARE :=
 MODULE_BENCH :=
-MODULE_INSTALL :=
+INSTALL_LIST =
 FUZZ_EXTRA :=
 
 all: $(BUILD)/opt/libpsf.a $(BUILD)/opt/libpsf-tree.a $(BUILD)/opt/libpstate.a \
@@ -109,11 +112,12 @@ $(BUILD)/san/tests/unit/%: $(BUILD)/san/tests/unit/%.o $(call ALL_LIBS,san)
 # their output stays readable.
 test: deps
 	@$(MAKE) --no-print-directory test-build
-	@$(MAKE) --no-print-directory -j1 unit e2e be-test fuzz-smoke firmware
+	@$(MAKE) --no-print-directory -j1 unit e2e be-test fuzz-smoke firmware \
+		install-test package-test
 	@echo "make test: all suites passed"
 
 test-build: $(UNIT_BINS) $(BUILD)/san/psftool $(BUILD)/san/psctl $(BE_BIN) \
-            $(FUZZ_BINS) module-test-bins
+            $(FUZZ_BINS) module-test-bins all shlibs
 
 unit: $(UNIT_BINS)
 	@scripts/run-unit.sh $(UNIT_BINS)
@@ -205,31 +209,13 @@ DEMO_IMAGE ?= $(BUILD)/pstate-default.img
 demo: deps $(BUILD)/opt/psftool $(BUILD)/opt/psctl module-all
 	@scripts/demo.sh $(BUILD)/opt/psftool $(DEMO_IMAGE) $(BUILD)/opt/psctl
 
-# ---------------------------------------------------------------- install
-install: all
-	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/pstate \
-		$(DESTDIR)$(PREFIX)/bin
-	install -m 644 $(BUILD)/opt/libpsf.a $(BUILD)/opt/libpsf-tree.a \
-		$(BUILD)/opt/libpstate.a $(DESTDIR)$(PREFIX)/lib
-	install -m 644 format/psf.h format/psf_env.h format/psf_schema.h \
-		format/psf_tree.h $(PSTATE_PUBLIC_HDRS) \
-		$(DESTDIR)$(PREFIX)/include/pstate
-	install -m 755 $(BUILD)/opt/psftool $(BUILD)/opt/psctl \
-		$(DESTDIR)$(PREFIX)/bin
-	install -d $(DESTDIR)$(PREFIX)/share/bash-completion/completions \
-		$(DESTDIR)$(PREFIX)/share/doc/pstate \
-		$(DESTDIR)$(PREFIX)/share/man/man1
-	install -m 644 docs/psctl.1 $(DESTDIR)$(PREFIX)/share/man/man1/psctl.1
-	install -m 644 scripts/psctl-completion.bash \
-		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/psctl
-	install -m 644 docs/*.md $(DESTDIR)$(PREFIX)/share/doc/pstate
-	@$(if $(strip $(MODULE_INSTALL)),$(MAKE) --no-print-directory $(MODULE_INSTALL),true)
-
 clean:
 	rm -rf $(BUILD)
 
 # ---------------------------------------------------------------- components
 include $(wildcard hvagent/hvagent.mk bmc-shim/bmc-shim.mk)
+# Shared libraries, pkg-config files, install/uninstall, the package.
+include dist/dist.mk
 
 # Phony hooks expanded after the fragments have added to the lists.
 .PHONY: module-all module-test-bins module-e2e-deps

@@ -56,20 +56,17 @@ MODULE_E2E_ENV   += BMC_SIM_MODULE=$(abspath $(BMC_SIM_SO)) \
                     SEM_HOLD=$(abspath $(SEM_HOLD)) \
                     BMC_SIM=$(abspath scripts/bmc-sim)
 MODULE_FIRMWARE  += firmware-bmc-shim
-MODULE_INSTALL   += install-bmc-shim
+# What `make install` puts besides the library (dist/dist.mk): the
+# simulator module, and the simulator script set to find it there.
+INSTALL_LIST += 755|$(BMC_SIM_SO)|$(PKGLIBDIR)/bmc_sim.so \
+	755|$(BUILD)/dist/pstate-bmc-sim|$(BINDIR)/pstate-bmc-sim
 
 $(BUILD)/fuzz/fuzz_oem: FUZZ_EXTRA := $(BMC_SRC) $(PSTATE_CORE) -Ibmc-shim
 # Compiled with the fuzz target (no .d files): rebuilt when these change.
 $(BUILD)/fuzz/fuzz_oem: $(BMC_SRC) $(BMC_HDRS) $(PSTATE_CORE) $(PSTATE_HDRS)
 
-.PHONY: firmware-bmc-shim install-bmc-shim
+.PHONY: firmware-bmc-shim
 firmware-bmc-shim:
 	@FORMAT_CORE="$(FORMAT_CORE)" PSTATE_CORE="$(PSTATE_CORE)" \
 		bmc-shim/firmware-fit.sh
 
-install-bmc-shim: $(BUILD)/opt/libbmcshim.a $(BMC_SIM_SO)
-	install -d $(DESTDIR)$(PREFIX)/lib/pstate $(DESTDIR)$(PREFIX)/bin
-	install -m 644 $(BUILD)/opt/libbmcshim.a $(DESTDIR)$(PREFIX)/lib
-	install -m 644 bmc-shim/bmc_shim.h bmc-shim/bmc_proto.h $(DESTDIR)$(PREFIX)/include/pstate
-	install -m 755 $(BMC_SIM_SO) $(DESTDIR)$(PREFIX)/lib/pstate/bmc_sim.so
-	install -m 755 scripts/bmc-sim $(DESTDIR)$(PREFIX)/bin/pstate-bmc-sim

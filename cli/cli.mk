@@ -16,10 +16,16 @@ $(BUILD)/san/psftool: $(call objs,san,cli/psftool.c cli/cli_file.c) \
 PSCTL_SRC  := $(wildcard cli/psctl*.c) cli/cli_file.c
 EDIT_CFLAGS := $(shell pkg-config --cflags libedit json-c 2>/dev/null)
 EDIT_LIBS   := $(shell pkg-config --libs libedit json-c 2>/dev/null || echo -ledit -ljson-c)
+# psctl links libusb, libedit and json-c (and what they need) statically:
+# each shared library costs every run its loading and relocation, and a
+# `psctl vm set` is mostly start-up (docs/performance.md).  libblkid,
+# libfdisk and libudev have no static archive on Debian: they stay shared.
+PSCTL_LIBS := -lblkid -lfdisk -Wl,-Bstatic -lusb-1.0 -ledit -ltinfo -lbsd \
+	-lmd -ljson-c -Wl,-Bdynamic -ludev -lpthread
 $(BUILD)/opt/cli/psctl%.o $(BUILD)/san/cli/psctl%.o: PSTATE_CFLAGS += $(EDIT_CFLAGS)
 
 $(BUILD)/opt/psctl: $(call objs,opt,$(PSCTL_SRC)) $(call ALL_LIBS,opt)
-	$(CC) $(OPT) -o $@ $^ $(PSTATE_SYSLIBS) $(EDIT_LIBS)
+	$(CC) $(OPT) -o $@ $^ $(PSCTL_LIBS)
 
 $(BUILD)/san/psctl: $(call objs,san,$(PSCTL_SRC)) $(call ALL_LIBS,san)
 	$(CC) $(SAN) -o $@ $^ $(PSTATE_SYSLIBS) $(EDIT_LIBS)

@@ -57,24 +57,18 @@ FUZZ_HV_SRC := hvagent/hv_kv.c hvagent/hv_log.c hvagent/hv_map_store.c \
 $(BUILD)/fuzz/fuzz_hvagent: FUZZ_EXTRA := $(FUZZ_HV_SRC) -Ihvagent $(HV_CFLAGS) $(HV_LIBS)
 $(BUILD)/fuzz/fuzz_hvagent: $(FUZZ_HV_SRC) $(HV_HDRS) $(PSTATE_HDRS)
 
-.PHONY: bench-hvagent install-hvagent
+.PHONY: bench-hvagent
 bench-hvagent: $(BENCH_HVAGENT)
 	@echo "==== bench hvagent: reconcile 1000 VMs vs 1000 bare virDomainDefineXML (qemu:///embed)"
 	$(BENCH_HVAGENT) 1000
-
-install-hvagent: $(BUILD)/opt/hvagent
-	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/man/man8 \
-		$(DESTDIR)/etc/pstate $(DESTDIR)$(PREFIX)/lib/systemd/system
-	install -m 755 $(BUILD)/opt/hvagent $(DESTDIR)$(PREFIX)/sbin/hvagent
-	install -m 644 docs/hvagent.8 $(DESTDIR)$(PREFIX)/share/man/man8/hvagent.8
-	install -m 644 hvagent/hvagent.conf $(DESTDIR)/etc/pstate/hvagent.conf.example
-	sed 's|@SBINDIR@|$(PREFIX)/sbin|g' hvagent/hvagent.service > \
-		$(DESTDIR)$(PREFIX)/lib/systemd/system/hvagent.service
-	chmod 644 $(DESTDIR)$(PREFIX)/lib/systemd/system/hvagent.service
 
 MODULE_ALL       += $(BUILD)/opt/hvagent
 MODULE_TEST_BINS += $(BUILD)/san/hvagent $(HV_UNIT_BINS)
 MODULE_E2E_DEPS  += $(BUILD)/san/hvagent
 MODULE_E2E_ENV   += HVAGENT=$(BUILD)/san/hvagent
 MODULE_BENCH     += bench-hvagent
-MODULE_INSTALL   += install-hvagent
+# What `make install` puts (dist/dist.mk makes the unit from its template).
+INSTALL_LIST += 755|$(BUILD)/opt/hvagent|$(SBINDIR)/hvagent \
+	644|docs/hvagent.8|$(MANDIR)/man8/hvagent.8 \
+	644|hvagent/hvagent.conf|$(SYSCONFDIR)/pstate/hvagent.conf.example \
+	644|$(BUILD)/dist/hvagent.service|$(UNITDIR)/hvagent.service

@@ -111,6 +111,12 @@ int ps__lockfile_open(struct ps_sem_sys *s, const struct ps_sem_config *cfg,
  * bump its fencing counter into *token.  PS_SEM_OK, PS_SEM_ERR_INVAL
  * (held already), PS_SEM_ERR_TIMEOUT, PS_SEM_ERR_IO. */
 int ps__lockfile_acquire(struct ps_sem_sys *s, uint64_t *token);
+/* ps_lockfile.c: drop the lock, removing a derived lock file first.
+ * PS_SEM_OK or PS_SEM_ERR_IO. */
+int ps__lockfile_release(struct ps_sem_sys *s);
+/* ps_lockfile.c: close the lock file, removing a derived one that no
+ * other writer holds (opened, never taken: read-only commands). */
+void ps__lockfile_close(struct ps_sem_sys *s);
 #endif
 
 #endif /* PS_INTERNAL_H */

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "ps_internal.h"
@@ -122,7 +123,7 @@ static int refuse_stat(struct ps_sem_sys *s, const char *what,
 		why = "owned by another user";
 	else if (sb->st_mode & (S_IWGRP | S_IWOTH))
 		why = "writable by group or others";
-	else if (!dir && sb->st_nlink != 1)
+	else if (!dir && sb->st_nlink > 1) /* 0: just removed by its holder */
 		why = "has other hard links";
 	if (!why)
 		return PS_SEM_OK;
@@ -218,8 +219,9 @@ int ps__lockfile_open(struct ps_sem_sys *s, const struct ps_sem_config *cfg,
 	rc = lock_path(s, cfg);
 	if (rc)
 		return rc;
-	rc = open_lock_file(s, !ps__env_or(cfg ? cfg->lock_file : NULL,
-					   "PSTATE_LOCK_FILE"));
+	s->lock_derived = !ps__env_or(cfg ? cfg->lock_file : NULL,
+				      "PSTATE_LOCK_FILE");
+	rc = open_lock_file(s, s->lock_derived);
 	if (rc)
 		return rc;
 	s->mode = PS_SEM_MODE_FLOCK;
@@ -234,11 +236,14 @@ int ps__lockfile_open(struct ps_sem_sys *s, const struct ps_sem_config *cfg,
 
 /* The fencing token in flock mode: a 64-bit counter in the lock file's
  * first 8 bytes (little-endian), bumped under the lock, so tokens still
- * grow across processes. */
+ * grow across processes.  A derived lock file is removed on release, so
+ * a new file's counter (0) starts from the wall clock in microseconds:
+ * tokens keep growing across files unless the clock steps back. */
 static int flock_bump_token(struct ps_sem_sys *s, uint64_t *token)
 {
 	uint8_t b[8] = { 0 };
-	uint64_t v = 0;
+	uint64_t v = 0, clk;
+	struct timespec ts;
 	ssize_t n = pread(s->lock_fd, b, sizeof b, 0);
 
 	if (n < 0)
@@ -246,12 +251,33 @@ static int flock_bump_token(struct ps_sem_sys *s, uint64_t *token)
 	for (int i = 7; i >= 0; i--)
 		v = v << 8 | b[i];
 	v++;
+	if (v == 1 && clock_gettime(CLOCK_REALTIME, &ts) == 0) {
+		clk = (uint64_t)ts.tv_sec * 1000000u +
+		      (uint64_t)ts.tv_nsec / 1000u;
+		if (v < clk)
+			v = clk;
+	}
 	for (int i = 0; i < 8; i++)
 		b[i] = (uint8_t)(v >> (8 * i));
 	if (pwrite(s->lock_fd, b, sizeof b, 0) != (ssize_t)sizeof b)
 		return PS_SEM_ERR_IO;
 	*token = v;
 	return PS_SEM_OK;
+}
+
+/* After flock: does the path still name the file locked?  A holder that
+ * released removed it (ps__lockfile_release), and a writer that opened it
+ * before then locks a file no one else will see: it must open the path
+ * again.  1 yes, 0 no, negative on an error. */
+static int lock_still_linked(struct ps_sem_sys *s)
+{
+	struct stat a, b;
+
+	if (fstat(s->lock_fd, &a) != 0)
+		return PS_SEM_ERR_IO;
+	if (lstat(s->lock_path, &b) != 0)
+		return errno == ENOENT ? 0 : PS_SEM_ERR_IO;
+	return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
 }
 
 int ps__lockfile_acquire(struct ps_sem_sys *s, uint64_t *token)
@@ -262,7 +288,22 @@ int ps__lockfile_acquire(struct ps_sem_sys *s, uint64_t *token)
 
 	if (s->flock_held)
 		return PS_SEM_ERR_INVAL;
-	while (flock(s->lock_fd, LOCK_EX | LOCK_NB) != 0) {
+	for (;;) {
+		if (flock(s->lock_fd, LOCK_EX | LOCK_NB) == 0) {
+			rc = lock_still_linked(s);
+			if (rc == 1)
+				break;
+			flock(s->lock_fd, LOCK_UN);
+			if (rc < 0)
+				return rc;
+			/* Removed by the last holder: the path's file now. */
+			close(s->lock_fd);
+			s->lock_fd = -1;
+			rc = open_lock_file(s, s->lock_derived);
+			if (rc)
+				return rc;
+			continue;
+		}
 		if (errno != EWOULDBLOCK && errno != EINTR)
 			return PS_SEM_ERR_IO;
 		if (ps_sem_linux_clock.now_ms(NULL) - start >= s->timeout_ms)
@@ -277,4 +318,26 @@ int ps__lockfile_acquire(struct ps_sem_sys *s, uint64_t *token)
 	s->flock_token = *token;
 	s->flock_held = 1;
 	return PS_SEM_OK;
+}
+
+/* Release the flock; a derived lock file is removed first, still under
+ * the lock, so that no file per store is left behind (a writer waiting
+ * on it sees it gone and opens the path again: lock_still_linked).  A
+ * holder killed before this leaves its file, removed by the next release. */
+int ps__lockfile_release(struct ps_sem_sys *s)
+{
+	s->flock_held = 0;
+	if (s->lock_derived)
+		(void)unlink(s->lock_path);
+	return flock(s->lock_fd, LOCK_UN) == 0 ? PS_SEM_OK : PS_SEM_ERR_IO;
+}
+
+void ps__lockfile_close(struct ps_sem_sys *s)
+{
+	if (s->lock_derived && (s->flock_held ||
+				flock(s->lock_fd, LOCK_EX | LOCK_NB) == 0) &&
+	    lock_still_linked(s) == 1)
+		(void)unlink(s->lock_path);
+	close(s->lock_fd);
+	s->lock_fd = -1;
 }

@@ -147,6 +147,16 @@ int ps_media_open_blockdev(struct ps_media *m, const char *path,
  * on other backends.  ps_open_lock calls it each time the lock is taken.
  * Errors: PS_ERR_INVAL (m not opened), PS_ERR_IO. */
 int ps_media_drop_cache(struct ps_media *m);
+
+/* Streaming for a pass over a slot body (backends (b), (c)): with bytes >
+ * 0, a read that goes on where the previous one ended fills a window of
+ * up to bytes from the media in one read, and later reads inside it are
+ * copied from it (writes update it; flush and ps_media_drop_cache empty
+ * it, so reads after a durable point see the media).  bytes 0 turns it
+ * off.  ps_txn_commit turns it on for the commit only: outside a
+ * commit, under no lock, a copy could hide another writer's change.  A
+ * no-op on other backends.  Errors: PS_ERR_INVAL, PS_ERR_NOMEM (then off). */
+int ps_media_stream(struct ps_media *m, uint32_t bytes);
 #endif /* PS_HOSTED */
 
 /*

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -22,6 +23,14 @@ struct fd_ctx {
 	uint32_t ss;
 	int sync;            /* flush really flushes */
 	int blockdev;
+	uint64_t sectors;    /* the media's size */
+	/* Streaming (ps_media_stream): a sequential run of one-sector reads
+	 * (the commit's diff and read-back) is served from one large read. */
+	uint8_t *win;        /* NULL: streaming off */
+	uint32_t win_cap;    /* sectors win holds */
+	uint32_t win_n;      /* sectors valid from win_lba (0: none) */
+	uint64_t win_lba;
+	uint64_t next_lba;   /* where the last read ended */
 };
 
 /* Full transfers only: a short read or write is an I/O error. */
@@ -45,20 +54,70 @@ static int fd_xfer(struct fd_ctx *c, uint64_t lba, uint32_t n, void *buf,
 	return PS_OK;
 }
 
-static int fd_read(void *ctx, uint64_t lba, uint32_t n, void *buf)
+/* Streaming reads.  A read inside the window is copied from it.  A read
+ * that goes on where the last one ended, outside the window, refills the
+ * window from there (up to win_cap sectors, not past the media's end) in
+ * one pread, so a sector-by-sector pass over a slot body costs one system
+ * call (and, after the lock's drop of the page cache, one device request)
+ * instead of one per sector.  Any other read goes to the file as asked. */
+static int win_has(const struct fd_ctx *c, uint64_t lba, uint32_t n)
 {
-	return fd_xfer(ctx, lba, n, buf, 0);
+	return c->win_n > 0 && lba >= c->win_lba &&
+	       lba + n <= c->win_lba + c->win_n;
 }
 
+static int fd_read(void *ctx, uint64_t lba, uint32_t n, void *buf)
+{
+	struct fd_ctx *c = ctx;
+	uint64_t left = c->sectors - lba;
+	uint32_t fill;
+	int rc;
+
+	if (c->win && !win_has(c, lba, n) && lba == c->next_lba &&
+	    n < c->win_cap) {
+		fill = left < c->win_cap ? (uint32_t)left : c->win_cap;
+		c->win_n = 0;
+		rc = fd_xfer(c, lba, fill, c->win, 0);
+		if (rc)
+			return rc;
+		c->win_lba = lba;
+		c->win_n = fill;
+	}
+	c->next_lba = lba + n;
+	if (c->win && win_has(c, lba, n)) {
+		memcpy(buf, c->win + (lba - c->win_lba) * c->ss,
+		       (size_t)n * c->ss);
+		return PS_OK;
+	}
+	return fd_xfer(c, lba, n, buf, 0);
+}
+
+/* Written through; the window keeps what was written over it, so the
+ * diff's later reads of it stay right. */
 static int fd_write(void *ctx, uint64_t lba, uint32_t n, const void *buf)
 {
-	return fd_xfer(ctx, lba, n, (void *)(uintptr_t)buf, 1);
+	struct fd_ctx *c = ctx;
+	int rc = fd_xfer(c, lba, n, (void *)(uintptr_t)buf, 1);
+	uint64_t k;
+
+	if (rc) {
+		c->win_n = 0;
+		return rc;
+	}
+	for (k = lba; k < lba + n; k++)
+		if (win_has(c, k, 1))
+			memcpy(c->win + (k - c->win_lba) * c->ss,
+			       (const uint8_t *)buf + (k - lba) * c->ss, c->ss);
+	return PS_OK;
 }
 
 static int fd_flush(void *ctx)
 {
 	struct fd_ctx *c = ctx;
 
+	/* Past a durable point, reads see the media again (the commit's
+	 * read-back checks what readers will see, not our copy). */
+	c->win_n = 0;
 	if (!c->sync)
 		return PS_OK;
 	if (!c->blockdev)
@@ -79,13 +138,20 @@ static int fd_flush(void *ctx)
  * device node has a page cache of its own) changed the media.  Drop the
  * window's clean pages, rounded out to whole pages, so the next reads go
  * to the media; dirty pages are this host's newest writes and stay.
- * Needs no privilege, on block devices as on files. */
+ * Needs no privilege.  Block devices only: an image file has one page
+ * cache, which every local writer goes through (the simulated BMC's
+ * pwrite, a loop device and its partitions, whose writes reach the file
+ * through it or, with direct I/O, invalidate it), so it is never stale,
+ * and dropping it would send the next reads (the whole store, twice per
+ * commit) to the disk. */
 static int fd_drop_cache(struct fd_ctx *c, uint64_t sectors)
 {
 	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
 	uint64_t start = c->base / page * page;
 	uint64_t end = c->base + sectors * c->ss;
 
+	if (!c->blockdev)
+		return PS_OK;
 	end = (end + page - 1) / page * page;
 	if (posix_fadvise(c->fd, (off_t)start, (off_t)(end - start),
 			  POSIX_FADV_DONTNEED))
@@ -97,6 +163,7 @@ static void fd_close(void *ctx)
 {
 	struct fd_ctx *c = ctx;
 
+	free(c->win);
 	close(c->fd);
 	free(c);
 }
@@ -123,8 +190,13 @@ static int fd_media(struct ps_media *m, int fd, uint64_t base, uint64_t len,
 		close(fd);
 		return PS_ERR_NOMEM;
 	}
-	*c = (struct fd_ctx){ fd, base, ss, !(flags & PS_MEDIA_NOSYNC),
-			      blockdev };
+	c->fd = fd;
+	c->base = base;
+	c->ss = ss;
+	c->sync = !(flags & PS_MEDIA_NOSYNC);
+	c->blockdev = blockdev;
+	c->sectors = len / ss;
+	c->next_lba = UINT64_MAX;
 	rc = ps_media_init(m, &fd_ops, c, ss, len / ss);
 	if (rc) {
 		fd_close(c);
@@ -140,7 +212,32 @@ int ps_media_drop_cache(struct ps_media *m)
 		return PS_ERR_INVAL;
 	if (m->ops != &fd_ops)
 		return PS_OK; /* memory or a caller's backend: no page cache */
+	((struct fd_ctx *)m->ctx)->win_n = 0;
 	return fd_drop_cache(m->ctx, m->sectors);
+}
+
+int ps_media_stream(struct ps_media *m, uint32_t bytes)
+{
+	struct fd_ctx *c;
+	uint32_t n;
+
+	if (!m || !m->ops)
+		return PS_ERR_INVAL;
+	if (m->ops != &fd_ops)
+		return PS_OK; /* memory or a caller's backend: nothing to save */
+	c = m->ctx;
+	n = (uint32_t)(((uint64_t)bytes + c->ss - 1) / c->ss);
+	free(c->win);
+	c->win = NULL;
+	c->win_cap = c->win_n = 0;
+	c->next_lba = UINT64_MAX;
+	if (n == 0)
+		return PS_OK;
+	c->win = malloc((size_t)n * c->ss);
+	if (!c->win)
+		return PS_ERR_NOMEM;
+	c->win_cap = n;
+	return PS_OK;
 }
 
 static int open_flags(unsigned flags)

@@ -376,7 +376,7 @@ void ps_sem_sys_close(struct ps_sem_sys *s)
 		return;
 	unmap_all(s);
 	if (s->lock_fd >= 0)
-		close(s->lock_fd); /* drops a flock still held */
+		ps__lockfile_close(s); /* drops a flock still held */
 	s->lock_fd = -1;
 	s->flock_held = 0;
 }
@@ -441,8 +441,7 @@ static int sys_release(void *ctx, uint64_t token)
 		return PS_SEM_ERR_NOTHELD;
 	if (token != s->flock_token)
 		return PS_SEM_ERR_LOST;
-	s->flock_held = 0;
-	return flock(s->lock_fd, LOCK_UN) == 0 ? PS_SEM_OK : PS_SEM_ERR_IO;
+	return ps__lockfile_release(s);
 }
 
 /* pstate.h: the slot a commit is about to write, recorded in the lock

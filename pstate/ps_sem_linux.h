@@ -93,6 +93,8 @@ struct ps_sem_sys {
 	int lock_fd;            /* FLOCK */
 	int flock_held;
 	uint64_t flock_token;
+	int lock_derived;       /* FLOCK: the file is ours to remove on
+				   release (named from the store, not given) */
 	uint32_t timeout_ms;
 	char lock_path[512];
 	char desc[1536];         /* how the lock was chosen, for `info` */

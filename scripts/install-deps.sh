@@ -10,7 +10,7 @@ libfdisk-dev fdisk umockdev libumockdev-dev
 libxml2-dev libvirt-dev libvirt-clients libvirt-daemon libvirt-daemon-driver-qemu qemu-system-x86
 ipmitool openipmi libopenipmi-dev tmux
 gcc-arm-none-eabi gcc-s390x-linux-gnu libc6-dev-s390x-cross qemu-user
-libfdt-dev device-tree-compiler valgrind
+libfdt-dev device-tree-compiler valgrind strace debhelper dpkg-dev fakeroot
 python3 util-linux mount"
 
 missing=""

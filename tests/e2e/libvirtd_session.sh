@@ -96,6 +96,6 @@ lv_stop() {
     LVPID=
     [ ! -e "$LV/run/libvirt/virtlogd.pid" ] && pass "no virtlogd was spawned" \
         || fail "virtlogd spawned: pid $(cat "$LV/run/libvirt/virtlogd.pid")"
-    ls "$WORK"/pstate-*.lock > /dev/null 2>&1 && pass "the store's lock file is under \$WORK" \
-        || fail "no lock file under \$WORK"
+    ! ls "$WORK"/pstate-*.lock > /dev/null 2>&1 && pass "no lock file left behind under \$WORK" \
+        || fail "lock files left under \$WORK: $(ls "$WORK"/pstate-*.lock)"
 }

@@ -10,6 +10,9 @@
  * directory writable by others or owned by another user, a lock directory
  * that is a symlink.  Accepted: a missing directory (created 0700) and
  * file (created 0600, ours), and root's default, PS_SEM_LOCK_DIR.
+ * Nothing left behind: a derived lock file is removed on release and on
+ * close; a writer that waited on a removed file takes the path's file
+ * instead (two holders never), and a given lock file stays.
  *
  * Needs root (chown); run as root like the rest of the suite.
  */
@@ -195,13 +198,16 @@ static void test_unsafe_dir(void **state)
 }
 
 /* The good case: the directory and file made private, the counter kept
- * in the file; a key that could leave the directory is refused. */
+ * in the file while held, the file removed on release; a key that could
+ * leave the directory is refused. */
 static void test_created_private(void **state)
 {
 	struct ps_sem_config cfg = { .store_key = "../evil" };
+	struct ps_sem_config k8 = { .store_key = "k8", .timeout_ms = 100 };
 	struct ps_sem_sys s;
 	char dir[512], lf[600];
 	struct stat sb;
+	uint64_t t;
 
 	(void)state;
 	path(dir, "fresh");
@@ -210,11 +216,17 @@ static void test_created_private(void **state)
 	assert_true(S_ISDIR(sb.st_mode));
 	assert_int_equal(sb.st_mode & 0777, 0700);
 	snprintf(lf, sizeof lf, "%s/pstate-k8.lock", dir);
+	assert_int_equal(lstat(lf, &sb), -1); /* nothing left behind */
+	OK(ps_sem_sys_open(&s, &k8));
+	OK(ps_sem_sys_lock_ops.acquire(&s, PS_OWNER_OS, 1000, &t));
 	assert_int_equal(lstat(lf, &sb), 0);
 	assert_true(S_ISREG(sb.st_mode));
 	assert_int_equal(sb.st_mode & 0777, 0600);
 	assert_int_equal(sb.st_uid, geteuid());
 	assert_int_equal(sb.st_size, 8); /* the fencing counter */
+	OK(ps_sem_sys_lock_ops.release(&s, t));
+	assert_int_equal(lstat(lf, &sb), -1);
+	ps_sem_sys_close(&s);
 	assert_int_equal(ps_sem_sys_open(&s, &cfg), PS_SEM_ERR_INVAL);
 	ps_sem_sys_close(&s);
 	/* Root's default directory. */
@@ -223,7 +235,76 @@ static void test_created_private(void **state)
 	OK(ps_sem_sys_open(&s, &cfg));
 	assert_string_equal(s.lock_path, PS_SEM_LOCK_DIR "/pstate-k9.lock");
 	ps_sem_sys_close(&s);
-	unlink(PS_SEM_LOCK_DIR "/pstate-k9.lock");
+	assert_int_equal(lstat(PS_SEM_LOCK_DIR "/pstate-k9.lock", &sb), -1);
+}
+
+/* Removing the file on release keeps one holder at a time: b opened the
+ * file before a released (and removed) it; b's lock must be on the
+ * path's file, so c, opening after, waits for b. */
+static void test_removed_file_one_holder(void **state)
+{
+	struct ps_sem_config cfg = { .store_key = "k10", .timeout_ms = 100 };
+	struct ps_sem_sys a, b, c;
+	struct stat on_path, held;
+	char dir[512], lf[600];
+	uint64_t ta, tb, tc;
+
+	(void)state;
+	mkdir_mode(dir, "race", 0700);
+	setenv("PSTATE_LOCK_DIR", dir, 1);
+	snprintf(lf, sizeof lf, "%s/pstate-k10.lock", dir);
+	OK(ps_sem_sys_open(&a, &cfg));
+	OK(ps_sem_sys_open(&b, &cfg));
+	OK(ps_sem_sys_lock_ops.acquire(&a, PS_OWNER_OS, 1000, &ta));
+	assert_int_equal(ps_sem_sys_lock_ops.acquire(&b, PS_OWNER_OS, 1000,
+						     &tb), PS_SEM_ERR_TIMEOUT);
+	OK(ps_sem_sys_lock_ops.release(&a, ta));
+	OK(ps_sem_sys_lock_ops.acquire(&b, PS_OWNER_OS, 1000, &tb));
+	assert_true(tb > ta); /* tokens still grow across files */
+	assert_int_equal(lstat(lf, &on_path), 0);
+	assert_int_equal(fstat(b.lock_fd, &held), 0);
+	assert_true(on_path.st_ino == held.st_ino);
+	OK(ps_sem_sys_open(&c, &cfg));
+	assert_int_equal(ps_sem_sys_lock_ops.acquire(&c, PS_OWNER_OS, 1000,
+						     &tc), PS_SEM_ERR_TIMEOUT);
+	/* Closing a lock someone holds removes nothing. */
+	ps_sem_sys_close(&a);
+	assert_int_equal(lstat(lf, &on_path), 0);
+	OK(ps_sem_sys_lock_ops.release(&b, tb));
+	OK(ps_sem_sys_lock_ops.acquire(&c, PS_OWNER_OS, 1000, &tc));
+	OK(ps_sem_sys_lock_ops.release(&c, tc));
+	ps_sem_sys_close(&b);
+	ps_sem_sys_close(&c);
+	assert_int_equal(lstat(lf, &on_path), -1);
+}
+
+/* Opened and never taken (a read-only command): removed on close.  A
+ * lock file given by name is the caller's: it stays. */
+static void test_close_removes_derived_only(void **state)
+{
+	struct ps_sem_config cfg = { .store_key = "k11" };
+	struct ps_sem_sys s;
+	char dir[512], lf[600];
+	struct stat sb;
+	uint64_t t;
+
+	(void)state;
+	mkdir_mode(dir, "close", 0700);
+	setenv("PSTATE_LOCK_DIR", dir, 1);
+	snprintf(lf, sizeof lf, "%s/pstate-k11.lock", dir);
+	OK(ps_sem_sys_open(&s, &cfg));
+	assert_int_equal(lstat(lf, &sb), 0);
+	ps_sem_sys_close(&s);
+	assert_int_equal(lstat(lf, &sb), -1);
+	unsetenv("PSTATE_LOCK_DIR");
+	snprintf(lf, sizeof lf, "%s/given.lock", dir);
+	cfg.lock_file = lf;
+	cfg.timeout_ms = 100;
+	OK(ps_sem_sys_open(&s, &cfg));
+	OK(ps_sem_sys_lock_ops.acquire(&s, PS_OWNER_OS, 1000, &t));
+	OK(ps_sem_sys_lock_ops.release(&s, t));
+	ps_sem_sys_close(&s);
+	assert_int_equal(lstat(lf, &sb), 0);
 }
 
 int main(void)
@@ -233,6 +314,8 @@ int main(void)
 		cmocka_unit_test(test_foreign_or_open_file),
 		cmocka_unit_test(test_unsafe_dir),
 		cmocka_unit_test(test_created_private),
+		cmocka_unit_test(test_removed_file_one_holder),
+		cmocka_unit_test(test_close_removes_derived_only),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
