@@ -216,7 +216,7 @@ clean:
 	rm -rf $(BUILD)
 
 # ---------------------------------------------------------------- components
-include $(wildcard hvagent/hvagent.mk bmc-shim/bmc-shim.mk)
+include $(wildcard hvagent/hvagent.mk bmc-shim/bmc-shim.mk bmc-shim/console/console.mk)
 
 # Phony hooks expanded after the fragments have added to the lists.
 .PHONY: module-all module-test-bins module-e2e-deps
