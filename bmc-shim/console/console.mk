@@ -10,7 +10,7 @@ CON_UNIT    := $(patsubst tests/unit/%.c,$(BUILD)/san/tests/unit/%,\
                  $(wildcard tests/unit/test_console*.c))
 
 $(BUILD)/opt/bmc-shim/console/%.o $(BUILD)/san/bmc-shim/console/%.o: INC += -Ibmc-shim/console
-$(BUILD)/san/tests/unit/test_console%.o: INC += -Ibmc-shim/console
+$(patsubst %.c,$(BUILD)/san/%.o,$(wildcard tests/unit/test_console*.c)): INC += -Ibmc-shim/console
 $(BUILD)/opt/cli/psctl_console.o $(BUILD)/san/cli/psctl_console.o: INC += -Ibmc-shim/console
 
 $(BUILD)/opt/pscon: $(call objs,opt,$(CON_SRC)) $(call ALL_LIBS,opt)
@@ -24,8 +24,8 @@ $(BUILD)/san/pscon-test: $(call objs,san,bmc-shim/console/pscon_test.c $(CON_LIB
 	$(CC) $(SAN) -o $@ $^ $(PSTATE_SYSLIBS)
 
 $(CON_UNIT): $(call objs,san,$(CON_LIB_SRC))
-$(CON_UNIT): CMOCKA_LIBS := $(call objs,san,$(CON_LIB_SRC)) \
-	$(call ALL_LIBS,san) $(CMOCKA_LIBS)
+# (the libraries again after the objects, which come last in $^)
+$(CON_UNIT): CMOCKA_LIBS := $(call ALL_LIBS,san) $(CMOCKA_LIBS)
 
 $(BUILD)/fuzz/fuzz_console: FUZZ_EXTRA := $(CON_LIB_SRC) $(PSTATE_CORE) -Ibmc-shim/console
 $(BUILD)/fuzz/fuzz_console: $(CON_LIB_SRC) $(CON_HDRS) $(PSTATE_CORE) $(PSTATE_HDRS)
