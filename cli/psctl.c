@@ -260,6 +260,7 @@ const struct psctl_cmd psctl_store_cmds[] = {
 	  "export [--json|--binary] [-o FILE]", "write the store as text, JSON or binary", export_fields },
 	{ NULL, "import", psctl_cmd_import, "import FILE",
 	  "replace the store's content (text or binary) in one commit", NULL },
+	{ NULL, "console", psctl_cmd_console, "console VM [PORT] | console list", "attach to a VM's serial console (pscon) or list ports", NULL },
 	{ NULL, "shell", cmd_shell, "shell", "interactive prompt", NULL },
 	{ NULL, "help", cmd_help, "help", "this list", NULL },
 	{ 0 }

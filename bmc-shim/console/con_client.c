@@ -28,6 +28,8 @@
 
 int con_queue_put(struct con_queue *q, const void *p, size_t n, size_t max)
 {
+	if (!n)
+		return 0;
 	if (q->len + n > max)
 		return -1;
 	if (q->len + n > q->cap) {

@@ -45,3 +45,7 @@ install-pscon: $(BUILD)/opt/pscon
 	install -m 644 docs/pscon.8 $(DESTDIR)$(PREFIX)/share/man/man8/pscon.8
 	install -m 644 bmc-shim/console/pscon.service \
 		$(DESTDIR)$(PREFIX)/lib/systemd/system/pscon.service
+
+# psctl console speaks the protocol through con_proto.c.
+$(BUILD)/opt/psctl: $(call objs,opt,bmc-shim/console/con_proto.c)
+$(BUILD)/san/psctl: $(call objs,san,bmc-shim/console/con_proto.c)
