@@ -99,8 +99,11 @@ struct con_port *con_port_new(struct con_svc *s, unsigned conc)
 		return NULL;
 	}
 	p->lis.fd = fd;
+	p->guest.fd = guest; /* a device backend's port is open at once */
 	if (fd >= 0)
 		con_watch(s, &p->lis, 0);
+	if (guest >= 0)
+		con_watch(s, &p->guest, 0);
 	p->next = s->ports;
 	s->ports = p;
 	return p;

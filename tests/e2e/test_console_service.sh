@@ -56,7 +56,7 @@ expect_exit 1 "pscon: a run dir of mode 0750 refused" -- \
 expect_err "pscon: says the mode" "mode 0700"
 
 "$PSCON" --run-dir "$WORK/run" --socket "$S" --log-dir "$WORK/logs" \
-    --store "$IMG" --ring-size 64K --queue-max 32K \
+    --store "$IMG" --ring-size 64K --queue-max 32K --log-max 3M --log-keep 3 \
     --fault 'BUG: soft lockup' 2> "$WORK/svc.log" & SVC=$!; bg
 i=0; while [ ! -S "$S" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
 [ -S "$S" ] && pass "pscon: serving $S" ||
@@ -175,9 +175,15 @@ wait "$STUCK" 2>/dev/null
 grep -q '^skip [1-9]' "$WORK/stuck.out" &&
     pass "console: the stuck viewer got a skip marker ($(grep -m1 skip "$WORK/stuck.out"))" ||
     fail "console: no skip marker: $(cat "$WORK/stuck.out")"
-got=$(sed 's/^\[[0-9T:Z-]*\] //' "$WORK/logs/web03-con.log" | wc -c)
-[ "$got" -eq 8388608 ] && pass "pscon: the log kept every byte of the flood" ||
-    fail "pscon: log has $got of 8388608 bytes"
+# Rotated at 3 MiB (line ends): .2 (oldest), .1, then the current file.
+got=$(cat "$WORK/logs/web03-con.log.2" "$WORK/logs/web03-con.log.1" \
+    "$WORK/logs/web03-con.log" 2>/dev/null | sed 's/^\[[0-9T:Z-]*\] //' | wc -c)
+[ "$got" -eq 8388608 ] && pass "pscon: the rotated logs keep every byte of the flood" ||
+    fail "pscon: logs have $got of 8388608 bytes: $(ls -l "$WORK/logs")"
+[ ! -e "$WORK/logs/web03-con.log.3" ] &&
+    [ "$(wc -c < "$WORK/logs/web03-con.log.1")" -ge 3145728 ] &&
+    pass "pscon: log rotation by size" ||
+    fail "pscon: rotation: $(ls -l "$WORK/logs")"
 
 # Hostile clients: each refused with a code, the service stays up.
 "$PSCON_TEST" raw "$S" 04ffff41414141 > "$WORK/raw1"
