@@ -118,6 +118,7 @@ void con_client_pump(struct con_svc *s, struct con_client *c)
 
 	if (!p || c->dead)
 		return;
+again:
 	first = con_ring_first(&p->ring);
 	if (c->sent < first) {
 		c->skipped += first - c->sent;
@@ -141,6 +142,10 @@ void con_client_pump(struct con_svc *s, struct con_client *c)
 	if (!c->skipped)
 		c->skip_from = c->sent;
 	flush(s, c);
+	/* All sent at once and more is waiting (a backlog larger than the
+	 * queue): no EPOLLOUT will come, so fill again now. */
+	if (!c->dead && !c->out.len && c->sent < p->ring.total)
+		goto again;
 }
 
 void con_notice(struct con_svc *s, struct con_port *p, unsigned kind,

@@ -138,8 +138,8 @@ struct con_port *con_port_find(struct con_svc *s, const char *host,
 	struct con_port *p;
 
 	for (p = s->ports; p; p = p->next)
-		if ((host && p->host[0] && !strcmp(p->host, host)) ||
-		    (conc && p->conc == conc))
+		if (!p->gone && ((host && p->host[0] && !strcmp(p->host, host)) ||
+				 (conc && p->conc == conc)))
 			return p;
 	return NULL;
 }

@@ -92,7 +92,12 @@ static void take_mapping(struct con_svc *s, const void *buf, int el,
 	ps_obj_get(buf, el, fm, t, sizeof t);
 	ps_parse_enum(t, strlen(t), ps_enum_serial_mode, &mode, NULL);
 	ps_obj_get(buf, el, fh, host, sizeof host);
-	p = con_port_find(s, NULL, conc);
+	/* A port removed earlier in this batch is taken back, not doubled
+	 * (it owns the socket name). */
+	for (p = s->ports; p && p->conc != conc; p = p->next)
+		;
+	if (p)
+		p->gone = 0;
 	if (!p) {
 		p = con_port_new(s, conc);
 		if (!p)

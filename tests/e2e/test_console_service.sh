@@ -185,6 +185,14 @@ got=$(cat "$WORK/logs/web03-con.log.2" "$WORK/logs/web03-con.log.1" \
     pass "pscon: log rotation by size" ||
     fail "pscon: rotation: $(ls -l "$WORK/logs")"
 
+# A backlog larger than a session's queue (64 KiB ring, 32 KiB queue)
+# is replayed whole, with no further output to push it.
+C web03 --spy < /dev/null > "$WORK/late.out" 2>/dev/null & bg
+sleep 2
+n=$(wc -c < "$WORK/late.out")
+[ "$n" -eq 65536 ] && pass "console: a full 64 KiB backlog replayed to a late viewer" ||
+    fail "console: late viewer got $n of 65536 backlog bytes"
+
 # Hostile clients: each refused with a code, the service stays up.
 "$PSCON_TEST" raw "$S" 04ffff41414141 > "$WORK/raw1"
 grep -q 'error protocol' "$WORK/raw1" && grep -q closed "$WORK/raw1" &&
