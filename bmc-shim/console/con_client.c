@@ -295,20 +295,35 @@ static void do_attach(struct con_svc *s, struct con_client *c,
 	con_client_pump(s, c);
 }
 
-static void do_input(struct con_svc *s, struct con_client *c,
-		     const struct con_frame *f)
+/* The rules for act by attached session c (new_mode for CON_ACT_MODE);
+ * refuses in c's name and returns -1 when it is not allowed. */
+static int allowed(struct con_svc *s, struct con_client *c,
+		   const struct con_frame *f, enum con_act act,
+		   unsigned new_mode)
 {
-	struct con_port *p = c->port;
 	struct con_view v;
 	const char *why;
 	int code;
 
-	if (!p)
-		return refuse(s, c, f->type, CON_E_PROTO, "not attached");
-	v = view_of(s, p, c, c->how);
-	code = con_allow(&v, CON_ACT_INPUT, &why);
+	if (!c->port) {
+		refuse(s, c, f->type, CON_E_PROTO, "not attached");
+		return -1;
+	}
+	v = view_of(s, c->port, c, c->how);
+	v.new_mode = new_mode;
+	code = con_allow(&v, act, &why);
 	if (code)
-		return refuse(s, c, f->type, (unsigned)code, why);
+		refuse(s, c, f->type, (unsigned)code, why);
+	return code ? -1 : 0;
+}
+
+static void do_input(struct con_svc *s, struct con_client *c,
+		     const struct con_frame *f)
+{
+	struct con_port *p = c->port;
+
+	if (allowed(s, c, f, CON_ACT_INPUT, 0))
+		return;
 	if (p->mode != PSF_SERIAL_MODE_FREE && !p->writer)
 		set_writer(s, p, c, "typed first");
 	if (con_guest_write(s, p, f->p, f->len))
@@ -325,16 +340,8 @@ static void do_input(struct con_svc *s, struct con_client *c,
 static void do_force(struct con_svc *s, struct con_client *c,
 		     const struct con_frame *f)
 {
-	struct con_view v;
-	const char *why;
-	int code;
-
-	if (!c->port)
-		return refuse(s, c, f->type, CON_E_PROTO, "not attached");
-	v = view_of(s, c->port, c, c->how);
-	code = con_allow(&v, CON_ACT_FORCE, &why);
-	if (code)
-		return refuse(s, c, f->type, (unsigned)code, why);
+	if (allowed(s, c, f, CON_ACT_FORCE, 0))
+		return;
 	set_writer(s, c->port, c, "forced");
 	ok(s, c, f->type);
 }
@@ -343,20 +350,13 @@ static void do_mode(struct con_svc *s, struct con_client *c,
 		    const struct con_frame *f)
 {
 	struct con_port *p = c->port;
-	struct con_view v;
 	const char *why;
 	unsigned mode;
-	int code;
 
 	if (con_decode_mode(f, &mode, &why))
 		return refuse(s, c, f->type, CON_E_PROTO, why);
-	if (!p)
-		return refuse(s, c, f->type, CON_E_PROTO, "not attached");
-	v = view_of(s, p, c, c->how);
-	v.new_mode = mode;
-	code = con_allow(&v, CON_ACT_MODE, &why);
-	if (code)
-		return refuse(s, c, f->type, (unsigned)code, why);
+	if (allowed(s, c, f, CON_ACT_MODE, mode))
+		return;
 	con_log("port %u (%s): uid %u sets mode %s (was %s)", p->conc,
 		p->host, c->uid, con_mode_name(mode), con_mode_name(p->mode));
 	p->mode = mode;
