@@ -218,6 +218,17 @@ kill -0 "$SVC" 2>/dev/null && C list >/dev/null 2>&1 &&
     pass "pscon: still serving after hostile input" ||
     fail "pscon: died: $(tail -5 "$WORK/svc.log")"
 
+# RELOAD on request: administrators only.
+"$PSCON_TEST" raw "$S" 080000 > "$WORK/raw6"
+grep -q '^frame 82 1$' "$WORK/raw6" &&
+    pass "pscon: RELOAD by an administrator (OK)" ||
+    fail "pscon: reload: $(cat "$WORK/raw6")"
+setpriv --reuid=65534 --regid=65534 --clear-groups \
+    "$PSCON_TEST" raw "$S" 080000 > "$WORK/raw7"
+grep -q 'error permission' "$WORK/raw7" &&
+    pass "pscon: RELOAD by an operator refused (permission)" ||
+    fail "pscon: operator reload: $(cat "$WORK/raw7")"
+
 # SIGHUP: mappings read again (a new port appears).
 L vm create web04 >/dev/null 2>&1 &&
     L serial allocate web04 1 --first 7004 --hostnames web04-con \
