@@ -54,6 +54,10 @@ mkdir -m 750 "$WORK/open"
 expect_exit 1 "pscon: a run dir of mode 0750 refused" -- \
     "$PSCON" --run-dir "$WORK/open" --socket "$S" --store "$IMG"
 expect_err "pscon: says the mode" "mode 0700"
+mkdir -m 700 "$WORK/real" && ln -s "$WORK/real" "$WORK/link"
+expect_exit 1 "pscon: a symlinked run dir refused" -- \
+    "$PSCON" --run-dir "$WORK/link" --socket "$S" --store "$IMG"
+expect_err "pscon: says not a symlink" "not a symlink"
 
 "$PSCON" --run-dir "$WORK/run" --socket "$S" --log-dir "$WORK/logs" \
     --store "$IMG" --ring-size 64K --queue-max 32K --log-max 3M --log-keep 3 \
