@@ -213,7 +213,7 @@ clean:
 	rm -rf $(BUILD)
 
 # ---------------------------------------------------------------- components
-include $(wildcard hvagent/hvagent.mk bmc-shim/bmc-shim.mk)
+include $(wildcard hvagent/hvagent.mk bmc-shim/bmc-shim.mk bmc-shim/console/console.mk)
 # Shared libraries, pkg-config files, install/uninstall, the package.
 include dist/dist.mk
 

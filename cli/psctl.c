@@ -235,6 +235,16 @@ static const struct psctl_opt scan_o[] = {
 	{ NULL, NULL, NULL, NULL },
 };
 
+static const struct psctl_opt console_o[] = {
+	{ "spy", NULL, "attach read-only", NULL },
+	{ "force", NULL, "take the write role from its holder", NULL },
+	{ "mode", "MODE", "set the port's mode: free, observer or privacy",
+	  NULL },
+	{ "socket", "PATH", "pscon's socket (default $PSCON_SOCKET, "
+	  "/run/pscon.sock)", NULL },
+	{ NULL, NULL, NULL, NULL },
+};
+
 const struct psctl_cmd psctl_store_cmds[] = {
 	{ NULL, "init", psctl_cmd_init, "",
 	  "create a partition table and an empty store", init_o, 0, 0 },
@@ -253,6 +263,9 @@ const struct psctl_cmd psctl_store_cmds[] = {
 	{ NULL, "import", psctl_cmd_import, "FILE",
 	  "replace the store's content (text, binary or JSON) in one commit",
 	  NULL, 0, 0 },
+	{ NULL, "console", psctl_cmd_console, "VM|HOST|PORT [PORT] | list",
+	  "attach to a VM's serial console (pscon), or list the ports",
+	  console_o, 0, 0 },
 	{ NULL, "shell", cmd_shell, "", "interactive prompt", NULL, 0, 0 },
 	{ NULL, "help", psctl_help, "[NOUN [VERB] | COMMAND]",
 	  "the commands, a noun's verbs, or one command in full", NULL, 0,

@@ -77,6 +77,8 @@ void psctl_print_diff(FILE *o, char *ta, char *tb, const char *la,
 int psctl_cmd_init(struct psctl_ctx *c, int argc, char **argv);
 int psctl_cmd_scan(struct psctl_ctx *c, int argc, char **argv);
 int psctl_cmd_info(struct psctl_ctx *c, int argc, char **argv);
+/* psctl_console.c: `console VM [PORT]`, `console list` (pscon's client). */
+int psctl_cmd_console(struct psctl_ctx *c, int argc, char **argv);
 int psctl_cmd_check(struct psctl_ctx *c, int argc, char **argv);
 int psctl_cmd_export(struct psctl_ctx *c, int argc, char **argv);
 int psctl_cmd_import(struct psctl_ctx *c, int argc, char **argv);

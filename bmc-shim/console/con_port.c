@@ -1,0 +1,414 @@
+/*
+ * con_port.c - concentrator ports: the unix-socket backend, guest output
+ * (backlog ring, timestamped log with rotation, fault capture, fan-out to
+ * sessions) and guest input.  The guest is always read as fast as it
+ * writes: sessions take their bytes from the ring at their own pace
+ * (con_client_pump), so no viewer can slow it or another viewer.
+ */
+#define _GNU_SOURCE /* accept4 */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "con_svc.h"
+
+#define GUEST_IN_MAX (64u * 1024u)   /* input queued for a guest       */
+#define FAULT_BEFORE 1536u           /* output kept before a match     */
+#define FAULT_AFTER 511u             /* ... and after it               */
+
+/* ------------------------------------------------------------ backend */
+
+/* The endpoint's name under the run directory. */
+static void sock_name(const struct con_port *p, char *out, size_t n)
+{
+	snprintf(out, n, "port-%u", p->conc);
+}
+
+/* Binds through /proc/self/fd/RUN_FD/NAME: the run directory checked at
+ * start, even if its path is swapped for a symlink since. */
+static int unix_open(struct con_port *p, int *fd, int *guest)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	char name[32];
+	struct stat st;
+	int s;
+
+	*guest = -1;
+	sock_name(p, name, sizeof name);
+	if (!fstatat(con_g->run_fd, name, &st, AT_SYMLINK_NOFOLLOW)) {
+		if (!S_ISSOCK(st.st_mode)) {
+			con_log("port %u: %s/%s exists and is no socket: not "
+				"served", p->conc, con_g->run_dir, name);
+			return -1;
+		}
+		unlinkat(con_g->run_fd, name, 0);
+	}
+	snprintf(a.sun_path, sizeof a.sun_path, "/proc/self/fd/%d/%s",
+		 con_g->run_fd, name);
+	snprintf(p->path, sizeof p->path, "%s/%s", con_g->run_dir, name);
+	s = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (s < 0 || bind(s, (struct sockaddr *)&a, sizeof a) ||
+	    listen(s, 4)) {
+		con_log("port %u: %s: %s", p->conc, p->path, strerror(errno));
+		if (s >= 0)
+			close(s);
+		return -1;
+	}
+	*fd = s;
+	return 0;
+}
+
+static void unix_close(struct con_port *p)
+{
+	char name[32];
+
+	sock_name(p, name, sizeof name);
+	unlinkat(con_g->run_fd, name, 0);
+}
+
+const struct con_backend con_backend_unix = { "unix", unix_open,
+					      unix_close };
+
+/* ------------------------------------------------------------ ports */
+
+struct con_port *con_port_new(struct con_svc *s, unsigned conc)
+{
+	struct con_port *p = calloc(1, sizeof *p);
+	int fd, guest;
+
+	if (!p)
+		return NULL;
+	p->conc = conc;
+	p->lis = (struct con_handle){ CON_K_PORT_LISTEN, -1, p, 0 };
+	p->guest = (struct con_handle){ CON_K_GUEST, -1, p, 0 };
+	p->logfd = -1;
+	p->log_bol = 1;
+	p->last_input_uid = CON_NOBODY;
+	if (con_ring_init(&p->ring, s->ring_size) ||
+	    s->backend->open(p, &fd, &guest)) {
+		con_ring_free(&p->ring);
+		free(p);
+		return NULL;
+	}
+	p->lis.fd = fd;
+	p->guest.fd = guest; /* a device backend's port is open at once */
+	if (fd >= 0)
+		con_watch(s, &p->lis, 0);
+	if (guest >= 0)
+		con_watch(s, &p->guest, 0);
+	p->next = s->ports;
+	s->ports = p;
+	return p;
+}
+
+void con_port_delete(struct con_svc *s, struct con_port *p)
+{
+	struct con_port **pp;
+	struct con_client *c;
+
+	for (c = s->clients; c; c = c->next)
+		if (c->port == p)
+			con_client_detach(s, c);
+	con_unwatch(s, &p->lis);
+	con_unwatch(s, &p->guest);
+	s->backend->close(p);
+	if (p->logfd >= 0)
+		close(p->logfd);
+	con_ring_free(&p->ring);
+	free(p->to_guest.buf);
+	for (pp = &s->ports; *pp; pp = &(*pp)->next)
+		if (*pp == p) {
+			*pp = p->next;
+			break;
+		}
+	free(p);
+}
+
+struct con_port *con_port_find(struct con_svc *s, const char *host,
+			       unsigned long conc)
+{
+	struct con_port *p;
+
+	for (p = s->ports; p; p = p->next)
+		if (!p->gone && ((host && p->host[0] && !strcmp(p->host, host)) ||
+				 (conc && p->conc == conc)))
+			return p;
+	return NULL;
+}
+
+/* One guest per port: a second connection is closed at once. */
+void con_port_accept(struct con_svc *s, struct con_port *p)
+{
+	int fd = accept4(p->lis.fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	if (p->guest.fd >= 0) {
+		con_log("port %u: a second guest connection refused", p->conc);
+		close(fd);
+		return;
+	}
+	p->guest.fd = fd;
+	con_watch(s, &p->guest, p->to_guest.len > 0);
+	con_log("port %u (%s): guest connected", p->conc, p->host);
+	con_notice(s, p, CON_N_GUEST, "guest connected");
+}
+
+/* ------------------------------------------------------------ log */
+
+/* The port's log name: its host name when it is a plain file name. */
+static void log_name(const struct con_port *p, char *out, size_t n)
+{
+	if (p->host[0] && p->host[0] != '.' && !strchr(p->host, '/'))
+		snprintf(out, n, "%s.log", p->host);
+	else
+		snprintf(out, n, "port-%u.log", p->conc);
+}
+
+static void log_open(struct con_svc *s, struct con_port *p)
+{
+	char name[CON_NAME_MAX + 16], path[1024];
+	struct stat st;
+
+	log_name(p, name, sizeof name);
+	snprintf(path, sizeof path, "%s/%s", s->log_dir, name);
+	p->logfd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW |
+			O_CLOEXEC, 0640);
+	if (p->logfd < 0) {
+		con_log("port %u: log %s: %s", p->conc, path, strerror(errno));
+		return;
+	}
+	p->log_size = fstat(p->logfd, &st) ? 0 : (uint64_t)st.st_size;
+}
+
+/* NAME.log -> NAME.log.1 -> ... -> NAME.log.KEEP (dropped). */
+static void log_rotate(struct con_svc *s, struct con_port *p)
+{
+	char name[CON_NAME_MAX + 16], from[1100], to[1100];
+	unsigned k;
+
+	log_name(p, name, sizeof name);
+	close(p->logfd);
+	p->logfd = -1;
+	for (k = s->log_keep; k > 0; k--) {
+		if (k > 1)
+			snprintf(from, sizeof from, "%s/%s.%u", s->log_dir,
+				 name, k - 1);
+		else
+			snprintf(from, sizeof from, "%s/%s", s->log_dir, name);
+		snprintf(to, sizeof to, "%s/%s.%u", s->log_dir, name, k);
+		rename(from, to);
+	}
+	log_open(s, p);
+}
+
+/* Guest output to the log, "[YYYY-mm-ddTHH:MM:SSZ] " at each line start.
+ * Written at once, whatever the viewers do. */
+static void log_write(struct con_svc *s, struct con_port *p,
+		      const uint8_t *b, size_t n)
+{
+	char stamp[32], out[8192];
+	size_t o = 0, i;
+	time_t now = time(NULL);
+	struct tm tm;
+
+	if (!s->log_dir)
+		return;
+	if (p->logfd < 0)
+		log_open(s, p);
+	if (p->logfd < 0)
+		return;
+	gmtime_r(&now, &tm);
+	strftime(stamp, sizeof stamp, "[%Y-%m-%dT%H:%M:%SZ] ", &tm);
+	for (i = 0; i < n; i++) {
+		if (o + sizeof stamp + 1 > sizeof out) {
+			if (write(p->logfd, out, o) > 0)
+				p->log_size += o;
+			o = 0;
+		}
+		if (p->log_bol) {
+			memcpy(out + o, stamp, strlen(stamp));
+			o += strlen(stamp);
+		}
+		out[o++] = (char)b[i];
+		p->log_bol = b[i] == '\n';
+	}
+	if (o && write(p->logfd, out, o) > 0)
+		p->log_size += o;
+	if (s->log_max && p->log_size >= s->log_max && p->log_bol)
+		log_rotate(s, p);
+}
+
+/* ------------------------------------------------------------ faults */
+
+struct hit_ctx {
+	struct con_svc *s;
+	struct con_port *p;
+	uint64_t base;          /* offset of the chunk's first byte */
+};
+
+static void fault_hit(void *arg, unsigned pat, size_t end)
+{
+	struct hit_ctx *h = arg;
+	struct con_port *p = h->p;
+	struct con_fault *f = &p->fault[p->faults % CON_FAULT_KEEP];
+	uint64_t from;
+	size_t n;
+
+	f->pat = pat;
+	f->offset = h->base + end;
+	f->when = (long long)time(NULL);
+	from = f->offset > FAULT_BEFORE ? f->offset - FAULT_BEFORE : 0;
+	n = 0;
+	while (from < f->offset && n < FAULT_BEFORE) {
+		uint64_t want = f->offset - from;
+		size_t k = con_ring_read(&p->ring, &from, (uint8_t *)f->text + n,
+					 want < FAULT_BEFORE - n
+					 ? (size_t)want : FAULT_BEFORE - n);
+		if (!k)
+			break;
+		n += k;
+	}
+	f->text[n] = 0;
+	f->after_want = FAULT_AFTER;
+	p->faults++;
+	con_log("port %u (%s): fault '%.*s' at output offset %llu", p->conc,
+		p->host, (int)h->s->pats.len[pat], h->s->pats.text[pat],
+		(unsigned long long)f->offset);
+	con_notice(h->s, p, CON_N_FAULT, "fault '%.*s' at offset %llu",
+		   (int)h->s->pats.len[pat], h->s->pats.text[pat],
+		   (unsigned long long)f->offset);
+}
+
+/* The newest fault takes the output after its match, up to FAULT_AFTER. */
+static void fault_after(struct con_port *p)
+{
+	struct con_fault *f;
+	size_t have, k;
+	uint64_t from;
+
+	if (!p->faults)
+		return;
+	f = &p->fault[(p->faults - 1) % CON_FAULT_KEEP];
+	if (!f->after_want)
+		return;
+	have = strlen(f->text);
+	from = f->offset + (FAULT_AFTER - f->after_want);
+	k = con_ring_read(&p->ring, &from, (uint8_t *)f->text + have,
+			  f->after_want < CON_FAULT_TEXT - have
+			  ? f->after_want : CON_FAULT_TEXT - have);
+	f->after_want -= k;
+	f->text[have + k] = 0;
+}
+
+/* ------------------------------------------------------------ guest */
+
+static void guest_gone(struct con_svc *s, struct con_port *p)
+{
+	con_unwatch(s, &p->guest);
+	p->to_guest.len = 0;
+	con_log("port %u (%s): guest disconnected", p->conc, p->host);
+	con_notice(s, p, CON_N_GUEST, "guest disconnected");
+}
+
+static void guest_output(struct con_svc *s, struct con_port *p,
+			 const uint8_t *b, size_t n)
+{
+	struct hit_ctx h = { s, p, p->ring.total };
+	struct con_client *c;
+
+	con_ring_push(&p->ring, b, n);
+	log_write(s, p, b, n);
+	con_fault_scan(&s->pats, &p->match, b, n, fault_hit, &h);
+	fault_after(p);
+	for (c = s->clients; c; c = c->next)
+		if (c->port == p)
+			con_client_pump(s, c);
+}
+
+static void guest_flush(struct con_svc *s, struct con_port *p)
+{
+	ssize_t w;
+
+	while (p->to_guest.len) {
+		w = write(p->guest.fd, p->to_guest.buf, p->to_guest.len);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno != EAGAIN)
+				guest_gone(s, p);
+			break;
+		}
+		con_queue_drop(&p->to_guest, (size_t)w);
+	}
+	if (p->guest.fd >= 0)
+		con_watch(s, &p->guest, p->to_guest.len > 0);
+}
+
+void con_guest_event(struct con_svc *s, struct con_port *p, uint32_t ev)
+{
+	static uint8_t b[65536];
+	ssize_t r;
+	int round;
+
+	if (ev & EPOLLOUT)
+		guest_flush(s, p);
+	/* A bounded number of reads per wakeup: other ports get their turn. */
+	for (round = 0; round < 4 && p->guest.fd >= 0 &&
+	     (ev & (EPOLLIN | EPOLLHUP | EPOLLERR)); round++) {
+		r = read(p->guest.fd, b, sizeof b);
+		if (r > 0) {
+			guest_output(s, p, b, (size_t)r);
+			continue;
+		}
+		if (r < 0 && (errno == EAGAIN || errno == EINTR))
+			break;
+		guest_gone(s, p);
+	}
+}
+
+int con_guest_write(struct con_svc *s, struct con_port *p, const uint8_t *b,
+		    size_t n)
+{
+	if (p->guest.fd < 0 ||
+	    con_queue_put(&p->to_guest, b, n, GUEST_IN_MAX))
+		return -1;
+	guest_flush(s, p);
+	return 0;
+}
+
+void con_port_info(const struct con_port *p, struct con_svc *s,
+		   struct con_port_info *pi)
+{
+	const struct con_client *c;
+
+	memset(pi, 0, sizeof *pi);
+	pi->conc = p->conc;
+	pi->mode = p->mode;
+	pi->guest = p->guest.fd >= 0;
+	pi->writer = p->writer ? p->writer->uid : CON_NOBODY;
+	pi->faults = p->faults > 0xffff ? 0xffff : p->faults;
+	pi->out_total = p->ring.total;
+	snprintf(pi->host, sizeof pi->host, "%s", p->host);
+	snprintf(pi->vm, sizeof pi->vm, "%s", p->vm);
+	for (c = s->clients; c; c = c->next)
+		if (c->port == p && pi->nusers < CON_USERS_MAX) {
+			pi->uid[pi->nusers] = c->uid;
+			pi->how[pi->nusers++] = (uint8_t)c->how;
+		}
+	if (p->faults) {
+		const struct con_fault *f =
+			&p->fault[(p->faults - 1) % CON_FAULT_KEEP];
+		snprintf(pi->fault, sizeof pi->fault, "%.*s @%llu: %s",
+			 (int)s->pats.len[f->pat], s->pats.text[f->pat],
+			 (unsigned long long)f->offset, f->text);
+	}
+}

@@ -1,0 +1,243 @@
+/*
+ * con_proto.c - frames of the console client protocol (con_proto.h,
+ * docs/console.md): parse, decode, encode.  Every length is checked
+ * against the bytes present before it is used: this is what hostile
+ * clients reach first (tests/fuzz/fuzz_console.c).
+ */
+#include <string.h>
+
+#include "con_proto.h"
+#include "pstate.h"
+
+void con_put16(uint8_t *p, unsigned v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+}
+
+void con_put32(uint8_t *p, uint32_t v)
+{
+	con_put16(p, v & 0xffffu);
+	con_put16(p + 2, v >> 16);
+}
+
+void con_put64(uint8_t *p, uint64_t v)
+{
+	con_put32(p, (uint32_t)v);
+	con_put32(p + 4, (uint32_t)(v >> 32));
+}
+
+unsigned con_get16(const uint8_t *p)
+{
+	return (unsigned)p[0] | (unsigned)p[1] << 8;
+}
+
+uint32_t con_get32(const uint8_t *p)
+{
+	return (uint32_t)con_get16(p) | (uint32_t)con_get16(p + 2) << 16;
+}
+
+uint64_t con_get64(const uint8_t *p)
+{
+	return (uint64_t)con_get32(p) | (uint64_t)con_get32(p + 4) << 32;
+}
+
+const char *con_mode_name(unsigned mode)
+{
+	const struct ps_enum *e;
+
+	for (e = ps_enum_serial_mode; e->name; e++)
+		if (e->value == mode)
+			return e->name;
+	return NULL;
+}
+
+const char *con_err_name(unsigned code)
+{
+	static const char *const n[] = {
+		"?", "protocol", "version", "no-port", "permission",
+		"private", "not-writer", "busy", "guest", "store", "spy",
+	};
+
+	return code < sizeof n / sizeof n[0] ? n[code] : "?";
+}
+
+int con_frame_parse(const uint8_t *buf, size_t n, int from_client,
+		    struct con_frame *f)
+{
+	size_t len;
+
+	if (n < CON_HDR)
+		return 0;
+	len = con_get16(buf + 1);
+	if (len > CON_PAYLOAD_MAX)
+		return -1;
+	if (from_client && (buf[0] < CON_HELLO || buf[0] > CON_RELOAD))
+		return -1;
+	if (!from_client && (buf[0] < CON_R_HELLO || buf[0] > CON_R_END))
+		return -1;
+	if (n < CON_HDR + len)
+		return 0;
+	f->type = buf[0];
+	f->len = (uint16_t)len;
+	f->p = buf + CON_HDR;
+	return (int)(CON_HDR + len);
+}
+
+void con_frame_hdr(uint8_t *out, uint8_t type, size_t len)
+{
+	out[0] = type;
+	con_put16(out + 1, (unsigned)len);
+}
+
+int con_decode_hello(const struct con_frame *f, unsigned *version,
+		     const char **why)
+{
+	if (f->type != CON_HELLO || f->len != 1) {
+		*why = "hello: one byte, the protocol version";
+		return -1;
+	}
+	*version = f->p[0];
+	return 0;
+}
+
+/* A target is a host name (printable, no space) or a decimal port. */
+static int target_ok(const uint8_t *p, size_t n, unsigned long *conc)
+{
+	size_t i;
+	int digits = 1;
+
+	*conc = 0;
+	for (i = 0; i < n; i++) {
+		if (p[i] <= ' ' || p[i] >= 0x7f)
+			return 0;
+		if (p[i] < '0' || p[i] > '9')
+			digits = 0;
+	}
+	if (digits && n <= 5) {
+		for (i = 0; i < n; i++)
+			*conc = *conc * 10 + (unsigned long)(p[i] - '0');
+		if (*conc == 0 || *conc > 65535)
+			return 0;
+	}
+	return 1;
+}
+
+int con_decode_attach(const struct con_frame *f, struct con_attach *a,
+		      const char **why)
+{
+	size_t n;
+
+	if (f->type != CON_ATTACH || f->len < 2 || f->len > 1 + CON_NAME_MAX) {
+		*why = "attach: [how u8][host name or port, 1-255 bytes]";
+		return -1;
+	}
+	a->how = f->p[0];
+	if (a->how != CON_RW && a->how != CON_SPY) {
+		*why = "attach: how is 0 (read-write) or 1 (spy)";
+		return -1;
+	}
+	n = f->len - 1u;
+	if (!target_ok(f->p + 1, n, &a->conc)) {
+		*why = "attach: the target is a host name (printable ASCII, "
+		       "no space) or a port number 1-65535";
+		return -1;
+	}
+	memcpy(a->target, f->p + 1, n);
+	a->target[n] = 0;
+	return 0;
+}
+
+int con_decode_mode(const struct con_frame *f, unsigned *mode,
+		    const char **why)
+{
+	if (f->type != CON_MODE || f->len != 1 || !con_mode_name(f->p[0])) {
+		*why = "mode: one byte, 0 free, 1 observer, 2 privacy";
+		return -1;
+	}
+	*mode = f->p[0];
+	return 0;
+}
+
+/* ------------------------------------------------------------ ports */
+
+static size_t put_str(uint8_t *p, const char *s, size_t max)
+{
+	size_t n = strlen(s);
+
+	if (n > max)
+		n = max;
+	p[0] = (uint8_t)n;
+	memcpy(p + 1, s, n);
+	return n + 1;
+}
+
+size_t con_encode_port(const struct con_port_info *pi, uint8_t *out)
+{
+	size_t o = 0, i, n, nu = pi->nusers;
+
+	if (nu > CON_USERS_MAX)
+		nu = CON_USERS_MAX;
+	con_put16(out, pi->conc);
+	out[2] = (uint8_t)pi->mode;
+	out[3] = (uint8_t)pi->guest;
+	con_put32(out + 4, pi->writer);
+	con_put16(out + 8, (unsigned)nu);
+	con_put16(out + 10, pi->faults);
+	con_put64(out + 12, pi->out_total);
+	o = 20;
+	o += put_str(out + o, pi->host, CON_NAME_MAX);
+	o += put_str(out + o, pi->vm, CON_NAME_MAX);
+	for (i = 0; i < nu; i++, o += 5) {
+		con_put32(out + o, pi->uid[i]);
+		out[o + 4] = pi->how[i];
+	}
+	n = strlen(pi->fault);
+	if (n > sizeof pi->fault - 1)
+		n = sizeof pi->fault - 1;
+	con_put16(out + o, (unsigned)n);
+	memcpy(out + o + 2, pi->fault, n);
+	return o + 2 + n; /* <= 20 + 512 + 320 + 2 + 2047 < CON_PAYLOAD_MAX */
+}
+
+static int get_str(const uint8_t *p, size_t n, size_t *o, char *out)
+{
+	size_t l;
+
+	if (*o >= n || (l = p[*o]) > n - *o - 1)
+		return -1;
+	memcpy(out, p + *o + 1, l);
+	out[l] = 0;
+	*o += l + 1;
+	return 0;
+}
+
+int con_decode_port(const struct con_frame *f, struct con_port_info *pi)
+{
+	const uint8_t *p = f->p;
+	size_t n = f->len, o = 20, i, l;
+
+	if (f->type != CON_R_PORT || n < o)
+		return -1;
+	memset(pi, 0, sizeof *pi);
+	pi->conc = con_get16(p);
+	pi->mode = p[2];
+	pi->guest = p[3];
+	pi->writer = con_get32(p + 4);
+	pi->nusers = con_get16(p + 8);
+	pi->faults = con_get16(p + 10);
+	pi->out_total = con_get64(p + 12);
+	if (pi->nusers > CON_USERS_MAX || get_str(p, n, &o, pi->host) ||
+	    get_str(p, n, &o, pi->vm) || n - o < pi->nusers * 5u + 2)
+		return -1;
+	for (i = 0; i < pi->nusers; i++, o += 5) {
+		pi->uid[i] = con_get32(p + o);
+		pi->how[i] = p[o + 4];
+	}
+	l = con_get16(p + o);
+	if (l > n - o - 2 || l > sizeof pi->fault - 1)
+		return -1;
+	memcpy(pi->fault, p + o + 2, l);
+	pi->fault[l] = 0;
+	return 0;
+}

@@ -1,0 +1,141 @@
+/*
+ * con_proto.h - the console service's client protocol (pscon), shared by
+ * the service, psctl console, the tests and the fuzzer.  docs/console.md
+ * is the byte-for-byte contract; this header is its C form.
+ *
+ * A frame: [type u8][length u16 little-endian][length payload bytes],
+ * length <= CON_PAYLOAD_MAX.  Integers in payloads are little-endian.
+ * Hosted C, no allocation: the parser works on the caller's buffer.
+ */
+#ifndef CON_PROTO_H
+#define CON_PROTO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define CON_VERSION     1u
+#define CON_HDR         3u
+#define CON_PAYLOAD_MAX 8192u
+#define CON_NAME_MAX    255u
+
+/* Client -> service. */
+enum {
+	CON_HELLO = 0x01,   /* [version u8]                                 */
+	CON_ATTACH = 0x02,  /* [how u8: CON_RW|CON_SPY][target: text]       */
+	CON_DETACH = 0x03,  /* empty                                         */
+	CON_INPUT = 0x04,   /* bytes for the guest                           */
+	CON_FORCE = 0x05,   /* empty: take the writer role                   */
+	CON_MODE = 0x06,    /* [mode u8: PSF_SERIAL_MODE_*]                  */
+	CON_LIST = 0x07,    /* empty                                         */
+	CON_RELOAD = 0x08,  /* empty: read the store's mappings again        */
+};
+
+/* Service -> client. */
+enum {
+	CON_R_HELLO = 0x81, /* [version u8][uid u32][role u8]                */
+	CON_R_OK = 0x82,    /* [request type u8] (+ attach: see below)       */
+	CON_R_ERROR = 0x83, /* [request type u8][code u8][text]              */
+	CON_R_DATA = 0x84,  /* [offset u64][guest output bytes]              */
+	CON_R_SKIP = 0x85,  /* [offset u64][count u64]: bytes not sent       */
+	CON_R_NOTICE = 0x86,/* [kind u8][text]                               */
+	CON_R_PORT = 0x87,  /* one port of a list (con_port_info)            */
+	CON_R_END = 0x88,   /* [request type u8]: end of a list / replay     */
+};
+
+enum { CON_RW = 0, CON_SPY = 1 };
+enum { CON_ROLE_OPERATOR = 0, CON_ROLE_ADMIN = 1 };
+
+/* Refusal codes (CON_R_ERROR). */
+enum {
+	CON_E_PROTO = 1,    /* malformed frame or request, wrong state       */
+	CON_E_VERSION = 2,  /* hello's version not served                    */
+	CON_E_NOPORT = 3,   /* no such port                                  */
+	CON_E_PERM = 4,     /* the user's role does not allow it             */
+	CON_E_PRIVATE = 5,  /* the port is in privacy mode, held by another  */
+	CON_E_NOTWRITER = 6,/* observer mode: another user holds the writer  */
+	CON_E_BUSY = 7,     /* privacy refused: other users attached         */
+	CON_E_GUEST = 8,    /* no guest connected, or it does not read       */
+	CON_E_STORE = 9,    /* reload: the store could not be read           */
+	CON_E_SPY = 10,     /* spying: input refused                         */
+};
+
+/* Notice kinds (CON_R_NOTICE). */
+enum {
+	CON_N_MODE = 1,     /* the port's mode changed                       */
+	CON_N_WRITER = 2,   /* the writer changed (force, leave)             */
+	CON_N_USER = 3,     /* a user attached or left                       */
+	CON_N_FAULT = 4,    /* a fault pattern matched                       */
+	CON_N_GONE = 5,     /* the port was removed (reload): detached       */
+	CON_N_GUEST = 6,    /* the guest connected or went away              */
+	CON_N_REPLAY = 7,   /* backlog replay follows                        */
+};
+
+#define CON_NOBODY 0xffffffffu  /* no writer */
+
+/* A frame found in a buffer. */
+struct con_frame {
+	uint8_t type;
+	uint16_t len;
+	const uint8_t *p;
+};
+
+/*
+ * The first frame of buf[0..n): returns its size (> 0), 0 when more bytes
+ * are needed, -1 when the bytes are no frame: length over
+ * CON_PAYLOAD_MAX, or (client side off) a type no client sends.
+ * from_client: 1 parses client requests, 0 service replies.
+ */
+int con_frame_parse(const uint8_t *buf, size_t n, int from_client,
+		    struct con_frame *f);
+
+/* Writes a frame header for (type, len) at out (CON_HDR bytes). */
+void con_frame_hdr(uint8_t *out, uint8_t type, size_t len);
+
+/* A decoded ATTACH: the port by host name or by concentrator port. */
+struct con_attach {
+	uint8_t how;               /* CON_RW or CON_SPY                */
+	char target[CON_NAME_MAX + 1];
+	unsigned long conc;        /* > 0: target was a decimal port   */
+};
+
+/* Decode request payloads; 0 or -1 with *why set. */
+int con_decode_hello(const struct con_frame *f, unsigned *version,
+		     const char **why);
+int con_decode_attach(const struct con_frame *f, struct con_attach *a,
+		      const char **why);
+int con_decode_mode(const struct con_frame *f, unsigned *mode,
+		    const char **why);
+
+/* One port of a list (CON_R_PORT):
+ * [conc u16][mode u8][guest u8][writer u32][nusers u16][faults u16]
+ * [out_total u64][host_len u8][host][vm_len u8][vm]
+ * nusers x [uid u32][how u8]
+ * [fault_len u16][last fault text] */
+#define CON_USERS_MAX 64u
+struct con_port_info {
+	unsigned conc, mode, guest, nusers, faults;
+	uint32_t writer;
+	uint64_t out_total;
+	char host[CON_NAME_MAX + 1], vm[CON_NAME_MAX + 1];
+	uint32_t uid[CON_USERS_MAX];
+	uint8_t how[CON_USERS_MAX];
+	char fault[2048];
+};
+/* Encode into out (CON_PAYLOAD_MAX); returns the payload length. */
+size_t con_encode_port(const struct con_port_info *pi, uint8_t *out);
+int con_decode_port(const struct con_frame *f, struct con_port_info *pi);
+
+/* Little-endian helpers. */
+void con_put16(uint8_t *p, unsigned v);
+void con_put32(uint8_t *p, uint32_t v);
+void con_put64(uint8_t *p, uint64_t v);
+unsigned con_get16(const uint8_t *p);
+uint32_t con_get32(const uint8_t *p);
+uint64_t con_get64(const uint8_t *p);
+
+/* Mode names, "free" "observer" "privacy"; NULL for another value. */
+const char *con_mode_name(unsigned mode);
+/* A refusal code's name ("no-port", ...). */
+const char *con_err_name(unsigned code);
+
+#endif /* CON_PROTO_H */

@@ -1,0 +1,147 @@
+/*
+ * con_svc.h - the console service's state: ports, sessions, the event
+ * loop's handles.  pscon.c (main, loop, store), con_port.c (ports: the
+ * backend, guest output, logs, faults), con_client.c (sessions: the
+ * protocol's requests).
+ */
+#ifndef CON_SVC_H
+#define CON_SVC_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "con_core.h"
+#include "con_proto.h"
+
+struct con_port;
+struct con_client;
+
+/* An epoll registration: what an fd belongs to. */
+enum con_kind { CON_K_LISTEN, CON_K_PORT_LISTEN, CON_K_GUEST, CON_K_CLIENT,
+		CON_K_SIGNAL };
+struct con_handle {
+	enum con_kind kind;
+	int fd;
+	void *obj;
+	int reg;                /* registered with epoll */
+};
+
+/*
+ * The port backend (one per kind of concentrator port).  The unix-socket
+ * backend here; a BMC's USB gadget ACM backend would open /dev/ttyGS<n>.
+ * open: make the port's endpoint (listening fd in *fd, or -1 when the
+ * guest side is a device opened at once: then *guest is set); close:
+ * remove it.
+ */
+struct con_backend {
+	const char *name;
+	int (*open)(struct con_port *p, int *fd, int *guest);
+	void (*close)(struct con_port *p);
+};
+extern const struct con_backend con_backend_unix;
+
+/* A byte queue (a session's output, a guest's input), bounded. */
+struct con_queue {
+	uint8_t *buf;
+	size_t len, cap;
+};
+
+/* A recorded fault: the pattern, when, where, and the output around it. */
+#define CON_FAULT_KEEP 4u
+#define CON_FAULT_TEXT 2047u
+struct con_fault {
+	unsigned pat;
+	uint64_t offset;         /* output offset just after the match */
+	long long when;          /* seconds since the epoch            */
+	char text[CON_FAULT_TEXT + 1];
+	size_t after_want;       /* output still to append after it    */
+};
+
+struct con_port {
+	struct con_port *next;
+	unsigned conc;
+	unsigned mode, store_mode;
+	char host[CON_NAME_MAX + 1], vm[CON_NAME_MAX + 1];
+	char path[512];                 /* backend endpoint          */
+	struct con_handle lis, guest;   /* fds -1 when closed        */
+	struct con_queue to_guest;
+	struct con_ring ring;
+	struct con_match match;
+	struct con_fault fault[CON_FAULT_KEEP];
+	unsigned faults;                /* ever recorded              */
+	int logfd;
+	uint64_t log_size;
+	int log_bol;                    /* next byte starts a line    */
+	struct con_client *writer;
+	uint32_t last_input_uid;        /* for the log: who writes     */
+	int seen;                       /* reload: still in the store */
+	int gone;                       /* removed: freed after the batch */
+};
+
+struct con_client {
+	struct con_client *next;
+	struct con_handle h;
+	uint32_t uid;
+	int role;
+	int hello;
+	struct con_port *port;          /* attached to, or NULL       */
+	unsigned how;
+	uint8_t in[CON_HDR + CON_PAYLOAD_MAX];
+	size_t in_len;
+	struct con_queue out;
+	uint64_t sent;                  /* next output offset to send */
+	uint64_t skipped;               /* bytes skipped, not yet told */
+	uint64_t skip_from;
+	int dead;
+};
+
+struct con_svc {
+	int ep;
+	const char *run_dir, *sock_path, *log_dir, *store_path;
+	int run_fd;                     /* the run directory, O_PATH  */
+	size_t ring_size, queue_max, log_max;
+	unsigned log_keep;
+	uid_t uid;
+	gid_t admin_gid;
+	int have_admin_gid;
+	struct con_patterns pats;
+	struct con_handle lis, sig;
+	struct con_port *ports;
+	struct con_client *clients;
+	const struct con_backend *backend;
+	int stop;
+};
+
+/* pscon.c: the one service of the process (the backend reaches it). */
+extern struct con_svc *con_g;
+void con_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int con_watch(struct con_svc *s, struct con_handle *h, int out);
+void con_unwatch(struct con_svc *s, struct con_handle *h);
+int con_reload(struct con_svc *s, char *err, size_t errlen);
+
+/* con_port.c */
+struct con_port *con_port_new(struct con_svc *s, unsigned conc);
+void con_port_delete(struct con_svc *s, struct con_port *p);
+struct con_port *con_port_find(struct con_svc *s, const char *host,
+			       unsigned long conc);
+void con_port_accept(struct con_svc *s, struct con_port *p);
+void con_guest_event(struct con_svc *s, struct con_port *p, uint32_t ev);
+int con_guest_write(struct con_svc *s, struct con_port *p,
+		    const uint8_t *b, size_t n);
+void con_port_info(const struct con_port *p, struct con_svc *s,
+		   struct con_port_info *pi);
+
+/* con_client.c */
+void con_client_accept(struct con_svc *s);
+void con_client_event(struct con_svc *s, struct con_client *c, uint32_t ev);
+void con_client_pump(struct con_svc *s, struct con_client *c);
+void con_notice(struct con_svc *s, struct con_port *p, unsigned kind,
+		const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+void con_client_detach(struct con_svc *s, struct con_client *c);
+void con_client_reap(struct con_svc *s);
+
+/* Queues (con_client.c). */
+int con_queue_put(struct con_queue *q, const void *p, size_t n, size_t max);
+void con_queue_drop(struct con_queue *q, size_t n);
+
+#endif /* CON_SVC_H */

@@ -1,0 +1,227 @@
+/*
+ * pscon_test.c - the e2e tests' driver for pscon (tests/e2e/
+ * test_console_*.sh): the VM side of a port and misbehaving clients.
+ *
+ *   pscon-test guest SOCK OUT     connect to a port as the guest: stdin
+ *                                 to the port, the port's input to OUT
+ *   pscon-test flood SOCK BYTES   write BYTES of output as fast as the
+ *                                 port takes them; prints the seconds
+ *   pscon-test stuck CSOCK TARGET SECS  hello + attach read-write, read
+ *                                 nothing for SECS s, then count what
+ *                                 comes: "skip N" lines, "data BYTES"
+ *   pscon-test raw CSOCK HEX      send these bytes (after a hello when HEX
+ *                                 does not start with "--"), print each
+ *                                 reply frame as "TYPE CODE text" for 1 s
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "con_proto.h"
+
+static int dial(const char *path)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	int fd, tries;
+
+	snprintf(a.sun_path, sizeof a.sun_path, "%s", path);
+	for (tries = 0; tries < 100; tries++) {
+		fd = socket(AF_UNIX, SOCK_STREAM, 0);
+		if (!connect(fd, (struct sockaddr *)&a, sizeof a))
+			return fd;
+		close(fd);
+		usleep(50000);
+	}
+	fprintf(stderr, "pscon-test: %s: %s\n", path, strerror(errno));
+	exit(1);
+}
+
+static void put(int fd, const void *p, size_t n)
+{
+	const uint8_t *b = p;
+	ssize_t w;
+
+	while (n) {
+		w = write(fd, b, n);
+		if (w <= 0) {
+			if (w < 0 && errno == EINTR)
+				continue;
+			exit(1);
+		}
+		b += w;
+		n -= (size_t)w;
+	}
+}
+
+static void frame(int fd, uint8_t type, const void *p, size_t n)
+{
+	uint8_t h[CON_HDR];
+
+	con_frame_hdr(h, type, n);
+	put(fd, h, sizeof h);
+	put(fd, p, n);
+}
+
+static int guest(const char *sock, const char *out)
+{
+	int fd = dial(sock);
+	FILE *o = fopen(out, "a");
+	struct pollfd pf[2] = { { 0, POLLIN, 0 }, { fd, POLLIN, 0 } };
+	char b[4096];
+	ssize_t r;
+
+	if (!o)
+		return 1;
+	for (;;) {
+		if (poll(pf, 2, -1) < 0)
+			continue;
+		if (pf[0].revents) {
+			r = read(0, b, sizeof b);
+			if (r > 0)
+				put(fd, b, (size_t)r);
+			else
+				pf[0].fd = -1;
+		}
+		if (pf[1].revents) {
+			r = read(fd, b, sizeof b);
+			if (r <= 0)
+				return 0;
+			fwrite(b, 1, (size_t)r, o);
+			fflush(o);
+		}
+	}
+}
+
+static int flood(const char *sock, long long bytes)
+{
+	int fd = dial(sock);
+	char b[16384];
+	struct timespec t0, t1;
+	long long left = bytes;
+	size_t i;
+
+	for (i = 0; i < sizeof b; i++)
+		b[i] = (char)('a' + i % 26);
+	b[sizeof b - 1] = '\n';
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (left > 0) {
+		size_t n = left < (long long)sizeof b ? (size_t)left : sizeof b;
+
+		put(fd, b, n);
+		left -= (long long)n;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	printf("%.3f\n", (double)(t1.tv_sec - t0.tv_sec) +
+	       (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+	close(fd);
+	return 0;
+}
+
+/* Attaches, reads nothing for secs seconds, then reads for a second
+ * and prints "skip COUNT" per skip marker and "data BYTES" in all. */
+static int stuck(const char *sock, const char *target, int secs)
+{
+	int fd = dial(sock), small = 4096, k;
+	uint8_t v = CON_VERSION, a[CON_NAME_MAX + 1];
+	static uint8_t b[4 * (CON_HDR + CON_PAYLOAD_MAX)];
+	size_t n = strlen(target), len = 0;
+	unsigned long long data = 0;
+	struct pollfd pf = { fd, POLLIN, 0 };
+	struct con_frame f;
+	ssize_t r;
+
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+	frame(fd, CON_HELLO, &v, 1);
+	a[0] = CON_RW;
+	memcpy(a + 1, target, n);
+	frame(fd, CON_ATTACH, a, n + 1);
+	printf("stuck\n");
+	fflush(stdout);
+	sleep((unsigned)secs);
+	while (poll(&pf, 1, 1000) > 0) {
+		r = read(fd, b + len, sizeof b - len);
+		if (r <= 0)
+			break;
+		len += (size_t)r;
+		while ((k = con_frame_parse(b, len, 0, &f)) > 0) {
+			if (f.type == CON_R_SKIP && f.len == 16)
+				printf("skip %llu\n", (unsigned long long)
+				       con_get64(f.p + 8));
+			if (f.type == CON_R_DATA && f.len >= 8)
+				data += f.len - 8u;
+			memmove(b, b + k, len - (size_t)k);
+			len -= (size_t)k;
+		}
+	}
+	printf("data %llu\n", data);
+	return 0;
+}
+
+static int raw(const char *sock, const char *hex)
+{
+	int fd = dial(sock);
+	uint8_t v = CON_VERSION, b[CON_HDR + CON_PAYLOAD_MAX + 64];
+	size_t n = 0, len = 0;
+	struct con_frame f;
+	struct pollfd pf = { fd, POLLIN, 0 };
+	ssize_t r;
+	int k;
+
+	if (strncmp(hex, "--", 2))
+		frame(fd, CON_HELLO, &v, 1);
+	else
+		hex += 2;
+	while (hex[0] && hex[1] && n < sizeof b) {
+		unsigned x;
+
+		if (sscanf(hex, "%2x", &x) != 1)
+			return 2;
+		b[n++] = (uint8_t)x;
+		hex += 2;
+	}
+	put(fd, b, n);
+	while (poll(&pf, 1, 1000) > 0) {
+		r = read(fd, b + len, sizeof b - len);
+		if (r <= 0) {
+			printf("closed\n");
+			break;
+		}
+		len += (size_t)r;
+		while ((k = con_frame_parse(b, len, 0, &f)) > 0) {
+			if (f.type == CON_R_ERROR && f.len >= 2)
+				printf("error %s %.*s\n", con_err_name(f.p[1]),
+				       (int)f.len - 2, (const char *)f.p + 2);
+			else
+				printf("frame %02x %u\n", f.type, f.len);
+			memmove(b, b + k, len - (size_t)k);
+			len -= (size_t)k;
+		}
+		if (k < 0) {
+			printf("bad frame\n");
+			return 1;
+		}
+	}
+	fflush(stdout);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 4 && !strcmp(argv[1], "guest"))
+		return guest(argv[2], argv[3]);
+	if (argc == 4 && !strcmp(argv[1], "flood"))
+		return flood(argv[2], atoll(argv[3]));
+	if (argc == 5 && !strcmp(argv[1], "stuck"))
+		return stuck(argv[2], argv[3], atoi(argv[4]));
+	if (argc == 4 && !strcmp(argv[1], "raw"))
+		return raw(argv[2], argv[3]);
+	fprintf(stderr, "usage: pscon-test guest|flood|stuck|raw ...\n");
+	return 2;
+}

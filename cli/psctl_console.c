@@ -1,0 +1,547 @@
+/*
+ * psctl_console.c - `psctl console`: a terminal client of the console
+ * service pscon (docs/console.md), over its unix socket.
+ *
+ *   console list [--json] [--socket PATH]
+ *   console VM|HOST|PORT [PORT] [--spy] [--force] [--mode M]
+ *           [--socket PATH]
+ *
+ * The socket: --socket, else $PSCON_SOCKET, else /run/pscon.sock.  In a
+ * session, ^Ec (Ctrl-E, then c) starts an escape: '.' detach, 'f' force,
+ * 's' spy, 'a' read-write again, 'm' then 'f'/'o'/'p' the mode, 'l' list,
+ * '?' help; ^Ec^E sends ^E itself.
+ */
+#define _GNU_SOURCE /* cfmakeraw */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "con_proto.h"
+#include "psctl.h"
+#include "psctl_jsonw.h"
+#include "psctl_main.h"
+#include "psctl_util.h"
+#include "psf_schema.h"
+
+#define CMD "console"
+#define DEFAULT_SOCKET "/run/pscon.sock"
+#define ESC1 0x05 /* ^E */
+
+struct sess {
+	struct psctl_ctx *c;
+	int fd;
+	uint8_t in[CON_HDR + CON_PAYLOAD_MAX];
+	size_t in_len;
+	int esc;        /* escape state: 0, 1 (^E seen), 2 (^Ec), 3 (mode) */
+	int done;
+	unsigned conc;
+};
+
+/* ------------------------------------------------------------ frames */
+
+static int send_frame(int fd, uint8_t type, const void *p, size_t n)
+{
+	uint8_t b[CON_HDR + CON_PAYLOAD_MAX];
+	size_t at = 0;
+	ssize_t w;
+
+	con_frame_hdr(b, type, n);
+	if (n)
+		memcpy(b + CON_HDR, p, n);
+	while (at < CON_HDR + n) {
+		w = write(fd, b + at, CON_HDR + n - at);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		at += (size_t)w;
+	}
+	return 0;
+}
+
+/* The next frame from the service (blocking); -1 at end or bad bytes. */
+static int next_frame(struct sess *s, struct con_frame *f, size_t *used)
+{
+	ssize_t r;
+	int n;
+
+	for (;;) {
+		n = con_frame_parse(s->in, s->in_len, 0, f);
+		if (n > 0) {
+			*used = (size_t)n;
+			return 0;
+		}
+		if (n < 0)
+			return -1;
+		r = read(s->fd, s->in + s->in_len, sizeof s->in - s->in_len);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return -1;
+		s->in_len += (size_t)r;
+	}
+}
+
+static void consume(struct sess *s, size_t used)
+{
+	memmove(s->in, s->in + used, s->in_len - used);
+	s->in_len -= used;
+}
+
+static int refused(struct sess *s, const struct con_frame *f)
+{
+	unsigned code = f->len >= 2 ? f->p[1] : 0;
+	static const int exits[] = {
+		[CON_E_NOPORT] = PSCTL_EXIT_NOTFOUND,
+		[CON_E_PERM] = PSCTL_EXIT_CONFLICT,
+		[CON_E_PRIVATE] = PSCTL_EXIT_CONFLICT,
+		[CON_E_NOTWRITER] = PSCTL_EXIT_CONFLICT,
+		[CON_E_BUSY] = PSCTL_EXIT_CONFLICT,
+		[CON_E_STORE] = PSCTL_EXIT_IO,
+	};
+	int rc = code < sizeof exits / sizeof exits[0] && exits[code]
+		 ? exits[code] : PSCTL_EXIT_INVALID;
+
+	psctl_error(s->c, CMD, NULL, NULL, rc, "refused (%s): %.*s",
+		    con_err_name(code), f->len > 2 ? (int)f->len - 2 : 0,
+		    (const char *)f->p + 2);
+	return rc;
+}
+
+/* Shows one frame that is not the awaited reply. */
+static void show(struct sess *s, const struct con_frame *f)
+{
+	if (f->type == CON_R_DATA && f->len >= 8) {
+		fwrite(f->p + 8, 1, f->len - 8u, stdout);
+		fflush(stdout);
+	} else if (f->type == CON_R_SKIP && f->len == 16) {
+		fprintf(stderr, "\r\n[console: %llu bytes skipped at offset "
+			"%llu: this terminal was too slow]\r\n",
+			(unsigned long long)con_get64(f->p + 8),
+			(unsigned long long)con_get64(f->p));
+	} else if (f->type == CON_R_NOTICE && f->len >= 1) {
+		fprintf(stderr, "\r\n[console: %.*s]\r\n", (int)f->len - 1,
+			(const char *)f->p + 1);
+	} else if (f->type == CON_R_ERROR) {
+		refused(s, f);
+	}
+}
+
+/* Sends a request and waits for its OK or ERROR (showing what comes
+ * first).  0, or the exit code of the refusal. */
+static int ask(struct sess *s, uint8_t type, const void *p, size_t n)
+{
+	struct con_frame f;
+	size_t used;
+	int rc;
+
+	if (send_frame(s->fd, type, p, n))
+		return psctl_error(s->c, CMD, NULL, NULL, PSCTL_EXIT_IO,
+				   "the console service closed the session");
+	for (;;) {
+		if (next_frame(s, &f, &used))
+			return psctl_error(s->c, CMD, NULL, NULL,
+					   PSCTL_EXIT_IO, "the console "
+					   "service closed the session");
+		if ((f.type == CON_R_OK || f.type == CON_R_ERROR ||
+		     f.type == CON_R_HELLO) && f.len >= 1 &&
+		    (f.p[0] == type || f.type == CON_R_HELLO)) {
+			rc = f.type == CON_R_ERROR ? refused(s, &f) : 0;
+			if (!rc && type == CON_ATTACH && f.len >= 3)
+				s->conc = con_get16(f.p + 1);
+			consume(s, used);
+			return rc;
+		}
+		show(s, &f);
+		consume(s, used);
+	}
+}
+
+static int connect_service(struct sess *s, const char *path)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	uint8_t v = CON_VERSION;
+
+	if (!path)
+		path = getenv("PSCON_SOCKET");
+	if (!path || !*path)
+		path = DEFAULT_SOCKET;
+	if (strlen(path) >= sizeof a.sun_path)
+		return psctl_error(s->c, CMD, "socket", path,
+				   PSCTL_EXIT_INVALID, "path too long");
+	strcpy(a.sun_path, path);
+	s->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (s->fd < 0 || connect(s->fd, (struct sockaddr *)&a, sizeof a))
+		return psctl_error(s->c, CMD, "socket", path, PSCTL_EXIT_IO,
+				   "cannot reach the console service: %s",
+				   strerror(errno));
+	return ask(s, CON_HELLO, &v, 1);
+}
+
+/* ------------------------------------------------------------ list */
+
+/* Every port; fn(arg, port) for each.  0 or an exit code. */
+static int each_port(struct sess *s, void (*fn)(void *, const struct
+						con_port_info *), void *arg)
+{
+	static struct con_port_info pi;
+	struct con_frame f;
+	size_t used;
+
+	if (send_frame(s->fd, CON_LIST, NULL, 0))
+		return PSCTL_EXIT_IO;
+	for (;;) {
+		if (next_frame(s, &f, &used))
+			return psctl_error(s->c, CMD, NULL, NULL,
+					   PSCTL_EXIT_IO, "list: the service "
+					   "closed the session");
+		if (f.type == CON_R_END) {
+			consume(s, used);
+			return 0;
+		}
+		if (f.type == CON_R_PORT && !con_decode_port(&f, &pi))
+			fn(arg, &pi);
+		else
+			show(s, &f);
+		consume(s, used);
+	}
+}
+
+static void port_json(void *arg, const struct con_port_info *pi)
+{
+	struct psctl_jw *w = arg;
+	unsigned i;
+
+	psctl_jw_obj(w, 0);
+	psctl_jw_key(w, "hostname");
+	psctl_jw_str(w, pi->host);
+	psctl_jw_key(w, "vm");
+	psctl_jw_str(w, pi->vm);
+	psctl_jw_key(w, "concentrator");
+	psctl_jw_uint(w, pi->conc);
+	psctl_jw_key(w, "mode");
+	psctl_jw_str(w, con_mode_name(pi->mode) ? con_mode_name(pi->mode)
+		     : "unknown");
+	psctl_jw_key(w, "guest");
+	psctl_jw_bool(w, (int)pi->guest);
+	psctl_jw_key(w, "output_bytes");
+	psctl_jw_uint(w, pi->out_total);
+	psctl_jw_key(w, "writer");
+	if (pi->writer == CON_NOBODY)
+		psctl_jw_num_text(w, "null");
+	else
+		psctl_jw_uint(w, pi->writer);
+	psctl_jw_key(w, "users");
+	psctl_jw_arr(w, 0);
+	for (i = 0; i < pi->nusers; i++) {
+		psctl_jw_obj(w, 0);
+		psctl_jw_key(w, "uid");
+		psctl_jw_uint(w, pi->uid[i]);
+		psctl_jw_key(w, "access");
+		psctl_jw_str(w, pi->how[i] == CON_SPY ? "spy" : "rw");
+		psctl_jw_end(w);
+	}
+	psctl_jw_end(w);
+	psctl_jw_key(w, "faults");
+	psctl_jw_uint(w, pi->faults);
+	psctl_jw_key(w, "last_fault");
+	if (pi->fault[0])
+		psctl_jw_str(w, pi->fault);
+	else
+		psctl_jw_num_text(w, "null");
+	psctl_jw_end(w);
+}
+
+static void port_text(void *arg, const struct con_port_info *pi)
+{
+	FILE *o = arg;
+	unsigned i;
+	const char *nl;
+
+	fprintf(o, "%-20s %-12s %5u %-8s %-5s ", pi->host[0] ? pi->host : "-",
+		pi->vm, pi->conc, con_mode_name(pi->mode)
+		? con_mode_name(pi->mode) : "?", pi->guest ? "up" : "down");
+	if (pi->writer == CON_NOBODY)
+		fputs("-", o);
+	else
+		fprintf(o, "%u", pi->writer);
+	fputs(" ", o);
+	for (i = 0; i < pi->nusers; i++)
+		fprintf(o, "%s%u%s", i ? "," : "", pi->uid[i],
+			pi->how[i] == CON_SPY ? "(spy)" : "");
+	if (!pi->nusers)
+		fputs("-", o);
+	fprintf(o, " %u", pi->faults);
+	if (pi->fault[0]) {
+		nl = strchr(pi->fault, '@');
+		fprintf(o, " %.*s", nl ? (int)(nl - pi->fault) : 32,
+			pi->fault);
+	}
+	fputc('\n', o);
+}
+
+static int cmd_list(struct sess *s)
+{
+	struct psctl_jw w;
+	int rc;
+
+	if (!s->c->json) {
+		fprintf(s->c->out, "%-20s %-12s %5s %-8s %-5s WRITER USERS "
+			"FAULTS\n", "HOSTNAME", "VM", "PORT", "MODE", "GUEST");
+		return each_port(s, port_text, s->c->out);
+	}
+	psctl_jw_init(&w, s->c->out);
+	psctl_jw_arr(&w, 1);
+	rc = each_port(s, port_json, &w);
+	psctl_jw_end(&w);
+	fputc('\n', s->c->out);
+	return rc;
+}
+
+/* ------------------------------------------------------------ target */
+
+struct find {
+	const char *vm, *port;
+	unsigned conc, n;
+};
+
+/* VM [PORT]: a port whose VM, host name or number is VM; with PORT, the
+ * one of those whose host name or number is PORT. */
+static void find_fn(void *arg, const struct con_port_info *pi)
+{
+	struct find *f = arg;
+	char num[8];
+
+	snprintf(num, sizeof num, "%u", pi->conc);
+	if (strcmp(pi->vm, f->vm) && strcmp(pi->host, f->vm) &&
+	    strcmp(num, f->vm))
+		return;
+	if (f->port && strcmp(pi->host, f->port) && strcmp(num, f->port))
+		return;
+	if (!f->n++ || pi->conc < f->conc)
+		f->conc = pi->conc;
+}
+
+/* ------------------------------------------------------------ session */
+
+static const char help_text[] =
+	"\r\n[console escapes: ^Ec then\r\n"
+	"   .  detach and quit      f  force: take the writer role\r\n"
+	"   s  re-attach as a spy   a  re-attach read-write\r\n"
+	"   m  then f/o/p: mode free, observer, privacy\r\n"
+	"   l  list ports           ?  this help    ^E  send ^E]\r\n";
+
+static void reattach(struct sess *s, unsigned how)
+{
+	uint8_t b[8];
+	int n = snprintf((char *)b + 1, sizeof b - 1, "%u", s->conc);
+
+	b[0] = (uint8_t)how;
+	send_frame(s->fd, CON_ATTACH, b, (size_t)n + 1);
+}
+
+static void escape(struct sess *s, uint8_t k)
+{
+	uint8_t m;
+
+	if (s->esc == 3) {
+		s->esc = 0;
+		m = k == 'f' ? PSF_SERIAL_MODE_FREE : k == 'o'
+		    ? PSF_SERIAL_MODE_OBSERVER : k == 'p'
+		    ? PSF_SERIAL_MODE_PRIVACY : 0xff;
+		if (m != 0xff)
+			send_frame(s->fd, CON_MODE, &m, 1);
+		return;
+	}
+	s->esc = 0;
+	switch (k) {
+	case '.': s->done = 1; break;
+	case 'f': send_frame(s->fd, CON_FORCE, NULL, 0); break;
+	case 's': reattach(s, CON_SPY); break;
+	case 'a': reattach(s, CON_RW); break;
+	case 'm': s->esc = 3; break;
+	case 'l': send_frame(s->fd, CON_LIST, NULL, 0); break;
+	case ESC1: send_frame(s->fd, CON_INPUT, &k, 1); break;
+	default: fputs(help_text, stderr);
+	}
+}
+
+/* Keyboard bytes: input frames, with ^Ec escapes taken out. */
+static void keys(struct sess *s, const uint8_t *b, size_t n)
+{
+	uint8_t out[1024];
+	size_t i, o = 0;
+
+	for (i = 0; i < n && !s->done; i++) {
+		if (s->esc == 1) {
+			s->esc = b[i] == 'c' ? 2 : 0;
+			if (!s->esc) {
+				out[o++] = ESC1;
+				out[o++] = b[i];
+			}
+		} else if (s->esc >= 2) {
+			escape(s, b[i]);
+		} else if (b[i] == ESC1) {
+			s->esc = 1;
+		} else {
+			out[o++] = b[i];
+		}
+		if (o >= sizeof out - 2 || (o && s->esc)) {
+			send_frame(s->fd, CON_INPUT, out, o);
+			o = 0;
+		}
+	}
+	if (o)
+		send_frame(s->fd, CON_INPUT, out, o);
+}
+
+static void list_reply(struct sess *s, const struct con_frame *f)
+{
+	struct con_port_info pi;
+
+	if (f->type == CON_R_PORT && !con_decode_port(f, &pi)) {
+		fputs("\r", stderr);
+		port_text(stderr, &pi);
+	} else if (f->type != CON_R_END && f->type != CON_R_OK) {
+		show(s, f);
+	}
+}
+
+static int session(struct sess *s)
+{
+	struct pollfd pf[2] = { { 0, POLLIN, 0 }, { s->fd, POLLIN, 0 } };
+	struct termios old, raw;
+	int tty = isatty(0) && tcgetattr(0, &old) == 0;
+	uint8_t b[4096];
+	struct con_frame f;
+	ssize_t r;
+	int n;
+
+	if (tty) {
+		raw = old;
+		cfmakeraw(&raw);
+		tcsetattr(0, TCSANOW, &raw);
+		fputs("[console: attached; ^Ec? for help]\r\n", stderr);
+	}
+	/* Frames that came with the last reply (the backlog) first. */
+	while ((n = con_frame_parse(s->in, s->in_len, 0, &f)) > 0) {
+		list_reply(s, &f);
+		consume(s, (size_t)n);
+	}
+	while (!s->done && n >= 0) {
+		if (poll(pf, 2, -1) < 0 && errno != EINTR)
+			break;
+		if (pf[0].revents) {
+			r = read(0, b, sizeof b);
+			if (r > 0)
+				keys(s, b, (size_t)r);
+			else
+				pf[0].fd = -1; /* stdin ended: keep showing */
+		}
+		if (!pf[1].revents)
+			continue;
+		r = read(s->fd, s->in + s->in_len, sizeof s->in - s->in_len);
+		if (r <= 0)
+			break;
+		s->in_len += (size_t)r;
+		while ((n = con_frame_parse(s->in, s->in_len, 0, &f)) > 0) {
+			list_reply(s, &f);
+			consume(s, (size_t)n);
+		}
+	}
+	if (tty)
+		tcsetattr(0, TCSANOW, &old);
+	if (s->done)
+		send_frame(s->fd, CON_DETACH, NULL, 0);
+	return s->done ? 0 : psctl_error(s->c, CMD, NULL, NULL, PSCTL_EXIT_IO,
+					 "the console service ended the "
+					 "session");
+}
+
+static int attach(struct sess *s, const char *vm, const char *port,
+		  int spy, int force, int mode)
+{
+	struct find fd = { vm, port, 0, 0 };
+	uint8_t b[8], m = (uint8_t)mode;
+	int rc = each_port(s, find_fn, &fd);
+
+	if (rc)
+		return rc;
+	if (!fd.n)
+		return psctl_error(s->c, CMD, NULL, port ? port : vm,
+				   PSCTL_EXIT_NOTFOUND, "no console port of "
+				   "that VM, host name or number");
+	b[0] = spy ? CON_SPY : CON_RW;
+	rc = snprintf((char *)b + 1, sizeof b - 1, "%u", fd.conc);
+	rc = ask(s, CON_ATTACH, b, (size_t)rc + 1);
+	if (!rc && force)
+		rc = ask(s, CON_FORCE, NULL, 0);
+	if (!rc && mode >= 0)
+		rc = ask(s, CON_MODE, &m, 1);
+	return rc ? rc : session(s);
+}
+
+static int cmd_console(struct psctl_ctx *c, int argc, char **argv)
+{
+	struct sess *s = calloc(1, sizeof *s);
+	const char *sock = NULL, *pos[2] = { NULL, NULL };
+	int i, np = 0, spy = 0, force = 0, mode = -1, rc;
+	uint8_t m;
+
+	if (!s)
+		return psctl_error(c, CMD, NULL, NULL, PS_ERR_NOMEM, NULL);
+	s->c = c;
+	s->fd = -1;
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--socket") && i + 1 < argc) {
+			sock = argv[++i];
+		} else if (!strcmp(argv[i], "--spy")) {
+			spy = 1;
+		} else if (!strcmp(argv[i], "--force")) {
+			force = 1;
+		} else if (!strcmp(argv[i], "--mode") && i + 1 < argc) {
+			if (ps_parse_enum(argv[i + 1], strlen(argv[i + 1]),
+					  ps_enum_serial_mode, &m, NULL)) {
+				free(s);
+				return psctl_error(c, CMD, "mode", argv[i + 1],
+						   PSCTL_EXIT_INVALID, "free, "
+						   "observer or privacy");
+			}
+			mode = m;
+			i++;
+		} else if (argv[i][0] != '-' && np < 2) {
+			pos[np++] = argv[i];
+		} else {
+			free(s);
+			return psctl_error(c, CMD, NULL, argv[i],
+					   PSCTL_EXIT_USAGE, "usage: console "
+					   "list [--json] | console VM [PORT] "
+					   "[--spy] [--force] [--mode M] "
+					   "[--socket PATH]");
+		}
+	}
+	if (!pos[0]) {
+		free(s);
+		return psctl_error(c, CMD, NULL, NULL, PSCTL_EXIT_USAGE,
+				   "a VM, host name or port, or 'list'");
+	}
+	rc = connect_service(s, sock);
+	if (!rc)
+		rc = !strcmp(pos[0], "list") && !pos[1]
+		     ? cmd_list(s) : attach(s, pos[0], pos[1], spy, force, mode);
+	if (s->fd >= 0)
+		close(s->fd);
+	free(s);
+	return rc;
+}
+
+int psctl_cmd_console(struct psctl_ctx *c, int argc, char **argv)
+{
+	return cmd_console(c, argc, argv);
+}

@@ -1,0 +1,326 @@
+/*
+ * test_console.c - the console service's pure parts (con_core.c,
+ * con_proto.c): backlog ring, frame parser and request decoders, mode and
+ * privilege rules, fault matcher across read boundaries.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "con_core.h"
+#include "con_proto.h"
+#include "psf_schema.h"
+
+/* ------------------------------------------------------------ ring */
+
+static void ring_wraps_keeps_last_bytes(void **st)
+{
+	struct con_ring r;
+	uint8_t out[16];
+	uint64_t from = 0;
+	size_t n;
+
+	(void)st;
+	assert_int_equal(con_ring_init(&r, 8), 0);
+	con_ring_push(&r, (const uint8_t *)"abcde", 5);
+	n = con_ring_read(&r, &from, out, sizeof out);
+	assert_int_equal(n, 5);
+	assert_memory_equal(out, "abcde", 5);
+	con_ring_push(&r, (const uint8_t *)"fghijk", 6);
+	assert_int_equal(r.total, 11);
+	assert_int_equal(con_ring_first(&r), 3);
+	from = 0; /* older than the ring: raised to its first byte */
+	n = con_ring_read(&r, &from, out, sizeof out);
+	assert_int_equal(n, 8);
+	assert_memory_equal(out, "defghijk", 8);
+	assert_int_equal(from, 11);
+	from = 9; /* a partial read from inside */
+	n = con_ring_read(&r, &from, out, 1);
+	assert_int_equal(n, 1);
+	assert_int_equal(out[0], 'j');
+	con_ring_free(&r);
+}
+
+static void ring_push_larger_than_ring(void **st)
+{
+	struct con_ring r;
+	uint8_t out[4];
+	uint64_t from = 0;
+
+	(void)st;
+	assert_int_equal(con_ring_init(&r, 4), 0);
+	con_ring_push(&r, (const uint8_t *)"0123456789", 10);
+	assert_int_equal(r.total, 10);
+	assert_int_equal(con_ring_read(&r, &from, out, 4), 4);
+	assert_memory_equal(out, "6789", 4);
+	con_ring_free(&r);
+}
+
+/* ------------------------------------------------------------ frames */
+
+static void frame_parse_whole_partial_bad(void **st)
+{
+	uint8_t b[16] = { CON_HELLO, 1, 0, 1, CON_LIST, 0, 0 };
+	struct con_frame f;
+
+	(void)st;
+	assert_int_equal(con_frame_parse(b, 2, 1, &f), 0);  /* header cut */
+	assert_int_equal(con_frame_parse(b, 3, 1, &f), 0);  /* payload cut */
+	assert_int_equal(con_frame_parse(b, 7, 1, &f), 4);
+	assert_int_equal(f.type, CON_HELLO);
+	assert_int_equal(f.len, 1);
+	assert_int_equal(f.p[0], 1);
+	assert_int_equal(con_frame_parse(b + 4, 3, 1, &f), 3);
+	assert_int_equal(f.type, CON_LIST);
+	/* Oversized: refused from the header alone, before the bytes come. */
+	b[0] = CON_INPUT;
+	con_put16(b + 1, CON_PAYLOAD_MAX + 1);
+	assert_int_equal(con_frame_parse(b, 3, 1, &f), -1);
+	con_put16(b + 1, CON_PAYLOAD_MAX);
+	assert_int_equal(con_frame_parse(b, 3, 1, &f), 0);
+	/* Unknown types, and replies sent by a client. */
+	b[0] = 0;
+	assert_int_equal(con_frame_parse(b, 3, 1, &f), -1);
+	b[0] = CON_R_DATA;
+	assert_int_equal(con_frame_parse(b, 3, 1, &f), -1);
+	con_put16(b + 1, 0);
+	assert_int_equal(con_frame_parse(b, 3, 0, &f), 3);
+}
+
+static struct con_frame mk(uint8_t type, const void *p, size_t n)
+{
+	struct con_frame f = { type, (uint16_t)n, p };
+	return f;
+}
+
+static void decode_requests(void **st)
+{
+	struct con_attach a;
+	const char *why = NULL;
+	unsigned v;
+	struct con_frame f;
+
+	(void)st;
+	f = mk(CON_ATTACH, "\0web01-con", 10);
+	assert_int_equal(con_decode_attach(&f, &a, &why), 0);
+	assert_string_equal(a.target, "web01-con");
+	assert_int_equal(a.conc, 0);
+	assert_int_equal(a.how, CON_RW);
+	f = mk(CON_ATTACH, "\001" "7001", 5);
+	assert_int_equal(con_decode_attach(&f, &a, &why), 0);
+	assert_int_equal(a.conc, 7001);
+	assert_int_equal(a.how, CON_SPY);
+	f = mk(CON_ATTACH, "\002x", 2);      /* how */
+	assert_int_equal(con_decode_attach(&f, &a, &why), -1);
+	f = mk(CON_ATTACH, "\0a b", 4);      /* space */
+	assert_int_equal(con_decode_attach(&f, &a, &why), -1);
+	assert_non_null(strstr(why, "host name"));
+	f = mk(CON_ATTACH, "\0" "70000", 6); /* port out of range */
+	assert_int_equal(con_decode_attach(&f, &a, &why), -1);
+	f = mk(CON_ATTACH, "\0", 1);         /* empty target */
+	assert_int_equal(con_decode_attach(&f, &a, &why), -1);
+	f = mk(CON_MODE, "\002", 1);
+	assert_int_equal(con_decode_mode(&f, &v, &why), 0);
+	assert_int_equal(v, PSF_SERIAL_MODE_PRIVACY);
+	f = mk(CON_MODE, "\003", 1);
+	assert_int_equal(con_decode_mode(&f, &v, &why), -1);
+	f = mk(CON_HELLO, "\001\001", 2);
+	assert_int_equal(con_decode_hello(&f, &v, &why), -1);
+}
+
+static void port_info_round_trip(void **st)
+{
+	static struct con_port_info in, out;
+	static uint8_t b[CON_PAYLOAD_MAX];
+	struct con_frame f;
+	size_t n;
+
+	(void)st;
+	in.conc = 7001;
+	in.mode = PSF_SERIAL_MODE_OBSERVER;
+	in.guest = 1;
+	in.writer = 1000;
+	in.nusers = 2;
+	in.uid[0] = 1000;
+	in.uid[1] = 0;
+	in.how[1] = CON_SPY;
+	in.faults = 1;
+	in.out_total = 1ull << 40;
+	strcpy(in.host, "web01-con");
+	strcpy(in.vm, "web01");
+	memset(in.fault, 'x', sizeof in.fault - 1);
+	n = con_encode_port(&in, b);
+	assert_true(n <= CON_PAYLOAD_MAX);
+	f = mk(CON_R_PORT, b, n);
+	assert_int_equal(con_decode_port(&f, &out), 0);
+	assert_memory_equal(&in, &out, sizeof in);
+	f.len = (uint16_t)(n - 1); /* truncated: refused, not overread */
+	assert_int_equal(con_decode_port(&f, &out), -1);
+}
+
+/* ------------------------------------------------------------ rules */
+
+static int allow(unsigned mode, unsigned others, int writer, int role,
+		 unsigned how, enum con_act act)
+{
+	struct con_view v = { mode, others, writer, role, how, 0 };
+	const char *why;
+
+	return con_allow(&v, act, &why);
+}
+
+static void rules_modes(void **st)
+{
+	enum { A = CON_ROLE_ADMIN, O = CON_ROLE_OPERATOR };
+	const unsigned F = PSF_SERIAL_MODE_FREE, B = PSF_SERIAL_MODE_OBSERVER,
+		       P = PSF_SERIAL_MODE_PRIVACY;
+
+	(void)st;
+	/* free: everyone read-write types, even with a writer set. */
+	assert_int_equal(allow(F, 3, 0, A, CON_RW, CON_ACT_INPUT), 0);
+	/* observer: the second writer is refused, the writer types. */
+	assert_int_equal(allow(B, 1, 0, A, CON_RW, CON_ACT_INPUT),
+			 CON_E_NOTWRITER);
+	assert_int_equal(allow(B, 1, 1, A, CON_RW, CON_ACT_INPUT), 0);
+	assert_int_equal(allow(B, 1, -1, A, CON_RW, CON_ACT_INPUT), 0);
+	/* privacy: a second attach, even as a spy, is refused. */
+	assert_int_equal(allow(P, 1, 0, A, CON_SPY, CON_ACT_ATTACH),
+			 CON_E_PRIVATE);
+	assert_int_equal(allow(P, 0, -1, A, CON_RW, CON_ACT_ATTACH), 0);
+	assert_int_equal(allow(F, 0, -1, A, CON_RW, CON_ACT_MODE), 0);
+	/* spy never types nor forces. */
+	assert_int_equal(allow(F, 0, -1, A, CON_SPY, CON_ACT_INPUT),
+			 CON_E_SPY);
+	assert_int_equal(allow(B, 1, 0, A, CON_SPY, CON_ACT_FORCE),
+			 CON_E_SPY);
+	assert_int_equal(allow(B, 1, 0, A, CON_RW, CON_ACT_FORCE), 0);
+	/* privacy with others attached: refused (busy). */
+	{
+		struct con_view v = { F, 1, 1, A, CON_RW, P };
+		const char *why;
+
+		assert_int_equal(con_allow(&v, CON_ACT_MODE, &why),
+				 CON_E_BUSY);
+		v.others = 0;
+		assert_int_equal(con_allow(&v, CON_ACT_MODE, &why), 0);
+	}
+	/* operators: spy and nothing else. */
+	assert_int_equal(allow(F, 0, -1, O, CON_SPY, CON_ACT_ATTACH), 0);
+	assert_int_equal(allow(F, 0, -1, O, CON_RW, CON_ACT_ATTACH),
+			 CON_E_PERM);
+	assert_int_equal(allow(F, 0, -1, O, CON_RW, CON_ACT_INPUT),
+			 CON_E_PERM);
+	assert_int_equal(allow(F, 0, -1, O, CON_RW, CON_ACT_MODE),
+			 CON_E_PERM);
+	assert_int_equal(allow(F, 0, -1, O, CON_RW, CON_ACT_RELOAD),
+			 CON_E_PERM);
+}
+
+static void rules_roles(void **st)
+{
+	(void)st;
+	assert_int_equal(con_role(0, 1000, 0), CON_ROLE_ADMIN);
+	assert_int_equal(con_role(1000, 1000, 0), CON_ROLE_ADMIN);
+	assert_int_equal(con_role(1001, 1000, 1), CON_ROLE_ADMIN);
+	assert_int_equal(con_role(1001, 1000, 0), CON_ROLE_OPERATOR);
+}
+
+/* ------------------------------------------------------------ faults */
+
+struct hits {
+	unsigned n, pat[8];
+	size_t end[8];
+	size_t base, abs[8];
+};
+
+static void on_hit(void *arg, unsigned pat, size_t end)
+{
+	struct hits *h = arg;
+
+	if (h->n < 8) {
+		h->pat[h->n] = pat;
+		h->end[h->n] = end;
+		h->abs[h->n] = h->base + end;
+	}
+	h->n++;
+}
+
+/* The text fed in pieces of every size 1..len: one match each time, at
+ * the same absolute offset. */
+static void faults_across_boundaries(void **st)
+{
+	const char *text = "boot ok\r\n[ 1.0] Kernel panic - not syncing: "
+			   "VFS\r\nOops: 0000 [#1] SMP\r\nKernel pan";
+	size_t len = strlen(text), step, at;
+	struct con_patterns ps;
+
+	(void)st;
+	con_patterns_default(&ps);
+	for (step = 1; step <= len; step++) {
+		struct con_match m = { { 0 } };
+		struct hits h = { 0 };
+
+		for (at = 0; at < len; at += step) {
+			size_t n = len - at < step ? len - at : step;
+
+			h.base = at;
+			con_fault_scan(&ps, &m, (const uint8_t *)text + at, n,
+				       on_hit, &h);
+		}
+		assert_int_equal(h.n, 2);
+		/* Pattern order within a piece may differ; both are there. */
+		assert_true((h.pat[0] == 0 && h.pat[1] == 1) ||
+			    (h.pat[0] == 1 && h.pat[1] == 0));
+		assert_true(h.abs[0] == (size_t)(strstr(text, "syncing") -
+						 text + 7) ||
+			    h.abs[1] == (size_t)(strstr(text, "syncing") -
+						 text + 7));
+	}
+}
+
+static void faults_custom_and_overlap(void **st)
+{
+	struct con_patterns ps = { 0 };
+	struct con_match m = { { 0 } };
+	struct hits h = { 0 };
+	const char *why = NULL;
+	char big[CON_PAT_LEN + 2];
+	unsigned i;
+
+	(void)st;
+	assert_int_equal(con_patterns_add(&ps, "aab", &why), 0);
+	/* "aaab": the matcher falls back inside the pattern (KMP). */
+	con_fault_scan(&ps, &m, (const uint8_t *)"aaa", 3, on_hit, &h);
+	con_fault_scan(&ps, &m, (const uint8_t *)"b", 1, on_hit, &h);
+	assert_int_equal(h.n, 1);
+	assert_int_equal(h.end[0], 1);
+	assert_int_equal(con_patterns_add(&ps, "", &why), -1);
+	memset(big, 'x', sizeof big - 1);
+	big[sizeof big - 1] = 0;
+	assert_int_equal(con_patterns_add(&ps, big, &why), -1);
+	for (i = ps.n; i < CON_PAT_MAX; i++)
+		assert_int_equal(con_patterns_add(&ps, "z", &why), 0);
+	assert_int_equal(con_patterns_add(&ps, "z", &why), -1);
+	assert_non_null(strstr(why, "16"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest t[] = {
+		cmocka_unit_test(ring_wraps_keeps_last_bytes),
+		cmocka_unit_test(ring_push_larger_than_ring),
+		cmocka_unit_test(frame_parse_whole_partial_bad),
+		cmocka_unit_test(decode_requests),
+		cmocka_unit_test(port_info_round_trip),
+		cmocka_unit_test(rules_modes),
+		cmocka_unit_test(rules_roles),
+		cmocka_unit_test(faults_across_boundaries),
+		cmocka_unit_test(faults_custom_and_overlap),
+	};
+
+	return cmocka_run_group_tests(t, NULL, NULL);
+}
