@@ -468,11 +468,13 @@ static int list_all_serial(struct psctl_ctx *c, const void *buf)
 	int vm, el;
 	char name[128];
 
-	psctl_jw_init(&w, c->out);
-	if (c->json)
+	if (c->json) {
+		psctl_jw_doc(&w, c->out, "serial list", 0);
+		psctl_jw_key(&w, "items");
 		psctl_jw_arr(&w, 0);
-	else
+	} else {
 		header(c->out, PS_OBJ_SERIAL, 1);
+	}
 	for (vm = ps_obj_next(buf, psf_root(buf), PS_OBJ_VM, -1); vm >= 0;
 	     vm = ps_obj_next(buf, psf_root(buf), PS_OBJ_VM, vm)) {
 		ps_obj_key(buf, vm, PS_OBJ_VM, name, sizeof name);
@@ -485,10 +487,8 @@ static int list_all_serial(struct psctl_ctx *c, const void *buf)
 			psctl_jw_object(&w, buf, el, PS_OBJ_SERIAL, name);
 		}
 	}
-	if (c->json) {
-		psctl_jw_end(&w);
-		fputc('\n', c->out);
-	}
+	if (c->json)
+		psctl_jw_doc_end(&w);
 	return 0;
 }
 
@@ -513,9 +513,14 @@ static int run_list(struct psctl_ctx *c, const char *cmd, enum ps_obj k,
 	if (parent < 0)
 		return PSCTL_EXIT_NOTFOUND;
 	if (c->json) {
-		psctl_jw_init(&w, c->out);
+		psctl_jw_doc(&w, c->out, cmd, 0);
+		if (is_sub(k)) {
+			psctl_jw_key(&w, "vm");
+			psctl_jw_str(&w, argv[1]);
+		}
+		psctl_jw_key(&w, "items");
 		psctl_jw_objects(&w, buf, parent, k);
-		fputc('\n', c->out);
+		psctl_jw_doc_end(&w);
 		return 0;
 	}
 	header(c->out, k, 0);
@@ -567,9 +572,10 @@ static int run_show(struct psctl_ctx *c, const char *cmd, enum ps_obj k,
 	if (el < 0)
 		return not_found(c, cmd, k, argv[1]);
 	if (c->json) {
-		psctl_jw_init(&w, c->out);
+		psctl_jw_doc(&w, c->out, cmd, 0);
+		psctl_jw_key(&w, "item");
 		psctl_jw_object(&w, buf, el, k, NULL);
-		fputc('\n', c->out);
+		psctl_jw_doc_end(&w);
 	} else {
 		show_text(c->out, buf, el, k, "");
 	}

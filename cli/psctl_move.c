@@ -529,17 +529,18 @@ static int show_json(struct psctl_ctx *c, const void *pool, int prof)
 	struct psctl_jw w;
 	char v[1024];
 
-	psctl_jw_init(&w, c->out);
+	psctl_jw_doc(&w, c->out, "profile show", 0);
+	psctl_jw_key(&w, "item");
 	psctl_jw_obj(&w, 0);
 	psctl_jw_fields(&w, pool, prof, PS_OBJ_PROFILE);
 	move_str_copy(pool, prof, PSF_MOVE_SOURCE, v, sizeof v);
 	psctl_jw_key(&w, "move-source");
-	psctl_jw_str(&w, v);
+	psctl_jw_str_or_null(&w, v);
 	move_str_copy(pool, prof, PSF_TARGET, v, sizeof v);
 	psctl_jw_key(&w, "server");
-	psctl_jw_str(&w, move_server_name(pool, v, v, sizeof v) ? v : "");
-	psctl_jw_end(&w);
-	fputc('\n', c->out);
+	psctl_jw_str_or_null(&w, move_server_name(pool, v, v, sizeof v) ? v
+								       : "");
+	psctl_jw_doc_end(&w);
 	return 0;
 }
 
