@@ -220,6 +220,8 @@ int hv_sync_pass(struct hv_sync *s, struct hv_stats *st);
 /* hv_stats.c: counting and printing a pass's stats.
  *   hv_stats_failed  a libvirt call for vm failed: ++*counter, vm named
  *   hv_stats_add     the libvirt outcomes of one attempt added to sum
+ *   hv_stats_set_calls  st's libvirt outcomes (and failed VMs) set to
+ *                    calls' (a pass's sum over its attempts)
  *   hv_stats_line    the pass line's text ("3 VMs, 2 defined, 1 define
  *                    failed (web01), ...") into out
  *   hv_stats_print   --stats on o: one line of key=value, or with json
@@ -227,6 +229,7 @@ int hv_sync_pass(struct hv_sync *s, struct hv_stats *st);
  *                    docs/psctl-output.schema.json */
 void hv_stats_failed(struct hv_stats *st, unsigned *counter, const char *vm);
 void hv_stats_add(struct hv_stats *sum, const struct hv_stats *a);
+void hv_stats_set_calls(struct hv_stats *st, const struct hv_stats *calls);
 void hv_stats_line(const struct hv_stats *st, double seconds, char *out,
 		   size_t n);
 void hv_stats_print(FILE *o, const struct hv_stats *st, double seconds,

@@ -50,21 +50,27 @@ static void add_names(struct hv_stats *sum, const char *names)
 	}
 }
 
+/* The counters of libvirt calls, summed over a pass's attempts. */
+#define HV_CALLS(X)                                                         \
+	X(defines) X(undefines) X(renames) X(destroys) X(starts)            \
+	X(autostarts) X(define_failures) X(undefine_failures)               \
+	X(rename_failures) X(destroy_failures) X(start_failures)            \
+	X(autostart_failures)
+
 void hv_stats_add(struct hv_stats *sum, const struct hv_stats *a)
 {
-	sum->defines += a->defines;
-	sum->undefines += a->undefines;
-	sum->renames += a->renames;
-	sum->destroys += a->destroys;
-	sum->starts += a->starts;
-	sum->autostarts += a->autostarts;
-	sum->define_failures += a->define_failures;
-	sum->undefine_failures += a->undefine_failures;
-	sum->rename_failures += a->rename_failures;
-	sum->destroy_failures += a->destroy_failures;
-	sum->start_failures += a->start_failures;
-	sum->autostart_failures += a->autostart_failures;
+#define ADD(f) sum->f += a->f;
+	HV_CALLS(ADD)
+#undef ADD
 	add_names(sum, a->failed_vms);
+}
+
+void hv_stats_set_calls(struct hv_stats *st, const struct hv_stats *calls)
+{
+#define SET(f) st->f = calls->f;
+	HV_CALLS(SET)
+#undef SET
+	memcpy(st->failed_vms, calls->failed_vms, sizeof st->failed_vms);
 }
 
 /* " (N failed)" after a count, when some failed. */

@@ -241,21 +241,9 @@ int hv_sync_pass(struct hv_sync *s, struct hv_stats *st)
 		       HV_PASS_RETRIES);
 	}
 	*st = a;
-	st->defines = calls.defines;
-	st->undefines = calls.undefines;
-	st->renames = calls.renames;
-	st->destroys = calls.destroys;
-	st->starts = calls.starts;
-	st->autostarts = calls.autostarts;
-	/* Failures too, summed over the attempts: a call libvirt refused
-	 * on an attempt that then conflicted was still refused. */
-	st->define_failures = calls.define_failures;
-	st->undefine_failures = calls.undefine_failures;
-	st->rename_failures = calls.rename_failures;
-	st->destroy_failures = calls.destroy_failures;
-	st->start_failures = calls.start_failures;
-	st->autostart_failures = calls.autostart_failures;
-	memcpy(st->failed_vms, calls.failed_vms, sizeof st->failed_vms);
+	/* libvirt calls and their failures summed over the attempts: a call
+	 * made (or refused) on an attempt that then conflicted was made. */
+	hv_stats_set_calls(st, &calls);
 	st->retries = attempt;
 	if (s->media)
 		st->sectors_written = s->media->stats.sectors_written - before;
