@@ -81,6 +81,10 @@ int psctl_edit(struct psctl_ctx *c, psctl_edit_fn fn, void *arg);
  * changed nothing (its "no change" note said so). */
 void psctl_confirm(struct psctl_ctx *c, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* The same line after a command made of several edits (a profile move),
+ * whatever the last edit changed: nothing under -q or --dry-run. */
+void psctl_say(struct psctl_ctx *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
 /* Open the store on first use (per the global options); 0 or exit code. */
 int psctl_need_store(struct psctl_ctx *c);

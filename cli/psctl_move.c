@@ -385,7 +385,15 @@ static int move_cmd(struct psctl_ctx *c, const char *cmd, const char *prof,
 		plan(&m);
 		return 0;
 	}
-	return run_steps(&m);
+	rc = run_steps(&m);
+	/* Every step done: the profile is where it was sent (its steps are
+	 * several edits, some of which may have had nothing to change). */
+	if (!rc && m.unassign)
+		psctl_say(c, "profile '%s' unassigned", prof);
+	else if (!rc)
+		psctl_say(c, "profile '%s' %s %s", prof, assign ?
+			  "assigned to" : "moved to", m.dst.text);
+	return rc;
 }
 
 /* Words after the verb: positional arguments and --force. */

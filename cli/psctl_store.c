@@ -377,16 +377,32 @@ int psctl_edit(struct psctl_ctx *c, psctl_edit_fn fn, void *arg)
 	return 0;
 }
 
+static void say(struct psctl_ctx *c, const char *fmt, va_list ap)
+{
+	if (psctl_g.quiet || c->dry_run)
+		return;
+	vfprintf(c->out, fmt, ap);
+	fputc('\n', c->out);
+}
+
+void psctl_say(struct psctl_ctx *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	say(c, fmt, ap);
+	va_end(ap);
+}
+
 void psctl_confirm(struct psctl_ctx *c, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (psctl_g.quiet || c->dry_run || !psctl_g.written)
+	if (!psctl_g.written)
 		return;
 	va_start(ap, fmt);
-	vfprintf(c->out, fmt, ap);
+	say(c, fmt, ap);
 	va_end(ap);
-	fputc('\n', c->out);
 }
 
 /* ------------------------------------------------------------ names */

@@ -66,3 +66,17 @@ P -q vm show q3 | grep -q '^memory *2GiB' && pass "-q after a field: the edit st
 expect_exit 0 "--FIELD=-q keeps -q a value" -- P vm set q3 --description=-q
 P -q vm show q3 | grep -q '^description *-q$' && pass "description '-q' given as --description=-q" ||
     fail "description: $(P -q vm show q3 | grep description)"
+
+# A profile move is several edits, one confirmation.
+P -q profile create gold >/dev/null 2>&1 && P -q vm create p1 >/dev/null 2>&1 ||
+    fail "confirm: profile set-up"
+expect_exit 0 "profile assign" -- P profile assign gold p1
+said "profile assign" "profile 'gold' assigned to p1"
+expect_exit 0 "profile move" -- P profile move gold q1
+said "profile move" "profile 'gold' moved to q1"
+expect_exit 0 "profile unassign" -- P profile unassign gold
+said "profile unassign" "profile 'gold' unassigned"
+expect_exit 0 "profile unassign, not assigned" -- P profile unassign gold
+silent "profile unassign, not assigned"
+expect_exit 0 "profile assign -q" -- P profile assign gold p1 -q
+silent "profile assign -q"
