@@ -392,7 +392,8 @@ static int dispatch(struct psctl_ctx *c, int argc, char **argv)
 
 int psctl_run(struct psctl_ctx *c, int argc, char **argv)
 {
-	int json = c->json, dry = c->dry_run, i, n = 0, rc, opts = 1;
+	int json = c->json, dry = c->dry_run, quiet = psctl_g.quiet, i, n = 0;
+	int rc, opts = 1;
 	char **v;
 
 	if (argc < 1)
@@ -400,13 +401,16 @@ int psctl_run(struct psctl_ctx *c, int argc, char **argv)
 	v = calloc((size_t)argc + 1, sizeof *v);
 	if (!v)
 		return psctl_error(c, NULL, NULL, NULL, PS_ERR_NOMEM, NULL);
-	/* --json and --dry-run may follow any command ("vm list --json"); a
-	 * "--" ends that, so a value may still be spelt --json. */
+	/* --json, --dry-run and -q may follow any command ("vm list --json");
+	 * a "--" ends that, so a value may still be spelt --json. */
 	for (i = 0; i < argc; i++) {
 		if (opts && !strcmp(argv[i], "--json"))
 			c->json = 1;
 		else if (opts && !strcmp(argv[i], "--dry-run"))
 			c->dry_run = 1;
+		else if (opts && (!strcmp(argv[i], "-q") ||
+				  !strcmp(argv[i], "--quiet")))
+			psctl_g.quiet = 1;
 		else if (opts && !strcmp(argv[i], "--"))
 			opts = 0, v[n++] = argv[i];
 		else
@@ -419,6 +423,7 @@ int psctl_run(struct psctl_ctx *c, int argc, char **argv)
 	fflush(c->out);
 	c->json = json;
 	c->dry_run = dry;
+	psctl_g.quiet = quiet;
 	free(v);
 	return rc;
 }

@@ -77,6 +77,17 @@ typedef int (*psctl_edit_fn)(struct psctl_ctx *c, void *buf, size_t cap,
 			     void *arg);
 int psctl_edit(struct psctl_ctx *c, psctl_edit_fn fn, void *arg);
 
+/* After a psctl_edit that returned 0: one line on the normal output
+ * saying what was done ("vm 'web01' created, uuid ..."), printf-style,
+ * no newline in fmt.  Nothing under -q, --dry-run, or when the edit
+ * changed nothing (its "no change" note said so). */
+void psctl_confirm(struct psctl_ctx *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* The same line after a command made of several edits (a profile move),
+ * whatever the last edit changed: nothing under -q or --dry-run. */
+void psctl_say(struct psctl_ctx *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
 /* Open the store on first use (per the global options); 0 or exit code. */
 int psctl_need_store(struct psctl_ctx *c);
 

@@ -17,9 +17,11 @@
 
 /* ------------------------------------------------------------ bmc info */
 
+/* The host's power in the words of `bmc power status` (chassis control):
+ * a host on aux (standby) power is off; bmc info says aux apart. */
 static const char *power_name(int p)
 {
-	return p == 0 ? "off" : p == 1 ? "on" : p == 2 ? "aux" : "unknown";
+	return p == 0 || p == 2 ? "off" : p == 1 ? "on" : "unknown";
 }
 
 static const char *policy_name(unsigned p)
@@ -43,8 +45,7 @@ static int info_json(struct psctl_ctx *c, const struct psctl_bmc *b,
 	struct psctl_jw w;
 	char t[300];
 
-	psctl_jw_init(&w, c->out);
-	psctl_jw_obj(&w, 0);
+	psctl_jw_doc(&w, c->out, "bmc info", 0);
 	snprintf(t, sizeof t, "%s:%u", b->host, b->port);
 	psctl_jw_key(&w, "bmc");
 	psctl_jw_str(&w, t);
@@ -63,6 +64,8 @@ static int info_json(struct psctl_ctx *c, const struct psctl_bmc *b,
 	psctl_jw_uint(&w, in->capacity);
 	psctl_jw_key(&w, "host-power");
 	psctl_jw_str(&w, power_name(in->host_power));
+	psctl_jw_key(&w, "aux-power");
+	psctl_jw_bool(&w, in->host_power == 2);
 	psctl_jw_key(&w, "write-policy");
 	psctl_jw_str(&w, policy_name(in->policy));
 	psctl_jw_key(&w, "lock-holder");
@@ -73,8 +76,7 @@ static int info_json(struct psctl_ctx *c, const struct psctl_bmc *b,
 	psctl_jw_bool(&w, in->flags & 2);
 	psctl_jw_key(&w, "semaphore");
 	psctl_jw_bool(&w, in->flags & 4);
-	psctl_jw_end(&w);
-	fputc('\n', c->out);
+	psctl_jw_doc_end(&w);
 	return 0;
 }
 
@@ -97,12 +99,13 @@ static int cmd_info(struct psctl_ctx *c, int argc, char **argv)
 	if (c->json)
 		return info_json(c, &b, &in);
 	fprintf(c->out, "%-14s %s:%u\n%-14s %u\n%-14s %u.%u\n%-14s %u\n"
-		"%-14s %u\n%-14s %u\n%-14s %u\n%-14s %s\n%-14s %s\n"
+		"%-14s %u\n%-14s %u\n%-14s %u\n%-14s %s%s\n%-14s %s\n"
 		"%-14s %s%s\n%-14s %s\n%-14s %s\n", "bmc", b.host, b.port,
 		"protocol", in.protocol, "format", in.format_major,
 		in.format_minor, "schema", in.schema, "generation",
 		in.generation, "store-bytes", in.store_size, "capacity",
 		in.capacity, "host-power", power_name(in.host_power),
+		in.host_power == 2 ? " (aux power)" : "",
 		"write-policy", policy_name(in.policy), "lock-holder",
 		holder_name(in.lock_holder),
 		in.flags & 1 ? " (a client, through the BMC)" : "",
@@ -141,17 +144,15 @@ static int cmd_power(struct psctl_ctx *c, int argc, char **argv)
 		char t[300];
 
 		snprintf(t, sizeof t, "%s:%u", b.host, b.port);
-		psctl_jw_init(&w, c->out);
-		psctl_jw_obj(&w, 0);
+		psctl_jw_doc(&w, c->out, "bmc power", 0);
 		psctl_jw_key(&w, "bmc");
 		psctl_jw_str(&w, t);
-		psctl_jw_key(&w, "power");
-		psctl_jw_str(&w, on ? "on" : "off");
-		psctl_jw_end(&w);
-		fputc('\n', c->out);
+		psctl_jw_key(&w, "host-power");
+		psctl_jw_str(&w, power_name(on));
+		psctl_jw_doc_end(&w);
 	} else
-		fprintf(c->out, "%s:%u: host power %s\n", b.host, b.port,
-			on ? "on" : "off");
+		fprintf(c->out, "%s:%u: host-power %s\n", b.host, b.port,
+			power_name(on));
 	return 0;
 }
 
@@ -190,11 +191,11 @@ static void print_profile(struct psctl_ctx *c, const uint8_t *buf, int el)
 	char v[1024];
 
 	if (c->json) {
-		psctl_jw_init(&w, c->out);
+		psctl_jw_doc(&w, c->out, "bmc profile pull", 0);
+		psctl_jw_key(&w, "item");
 		psctl_jw_obj(&w, 0);
 		psctl_jw_fields(&w, buf, el, PS_OBJ_PROFILE);
-		psctl_jw_end(&w);
-		fputc('\n', c->out);
+		psctl_jw_doc_end(&w);
 		return;
 	}
 	for (f = ps_obj_fields(PS_OBJ_PROFILE); f->name; f++) {

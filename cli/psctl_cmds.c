@@ -55,6 +55,7 @@ struct op {
 	int gen;                     /* generate a UUID (vm) / MAC (nic)   */
 	uint8_t rnd[16 * MAC_TRIES];
 	char target[PATH_MAX + 8];   /* server: --target made absolute     */
+	char made[48];               /* a new VM's UUID / NIC's MAC        */
 };
 
 /* ------------------------------------------------------------ helpers */
@@ -196,7 +197,7 @@ static int generate(struct psctl_ctx *c, void *buf, size_t cap, int el,
 
 static int edit_op(struct psctl_ctx *c, void *buf, size_t cap, void *arg)
 {
-	const struct op *o = arg;
+	struct op *o = arg;
 	struct ps_cfg_err e;
 	int parent = parent_of(c, buf, o->cmd, o->k, o->vm), el, rc;
 
@@ -223,7 +224,15 @@ static int edit_op(struct psctl_ctx *c, void *buf, size_t cap, void *arg)
 			cfg_error(c, o, rc, &e, NULL, o->key);
 		return rc;
 	}
-	return set_fields(c, buf, cap, el, o);
+	rc = set_fields(c, buf, cap, el, o);
+	/* What the confirmation names: given or generated. */
+	if (!rc && o->verb == V_CREATE &&
+	    (o->k == PS_OBJ_VM || o->k == PS_OBJ_NIC))
+		ps_obj_get(buf, el, ps_obj_field(o->k, o->k == PS_OBJ_VM
+						 ? "uuid" : "mac", o->k ==
+						 PS_OBJ_VM ? 4 : 3),
+			   o->made, sizeof o->made);
+	return rc;
 }
 
 /* ------------------------------------------------------------ parsing */
@@ -339,6 +348,42 @@ static int abs_target(struct psctl_ctx *c, struct op *o)
 	return 0;
 }
 
+/* The one-line confirmation of an edit that was written:
+ *   vm 'web01' created, uuid ...      nic 'eth0' added to vm 'web01', mac ...
+ *   net 'lan' updated                 storage 'd0' of vm 'web01' deleted
+ *   serial port 0 of vm 'web01' mapped / unmapped */
+static void confirm(struct psctl_ctx *c, const struct op *o)
+{
+	static const char *const done[] = { [V_CREATE] = "created",
+					    [V_DELETE] = "deleted",
+					    [V_SET] = "updated" };
+	const char *what = o->k == PS_OBJ_CONTROLLER ? "storage"
+			   : o->k == PS_OBJ_SERIAL ? "serial port"
+						   : ps_obj_name(o->k);
+	const char *verb = done[o->verb];
+	char who[200];
+
+	if (o->k == PS_OBJ_SERIAL && o->verb != V_SET)
+		verb = o->verb == V_CREATE ? "mapped" : "unmapped";
+	else if (o->vm && o->verb == V_CREATE)
+		verb = "added";
+	if (o->k == PS_OBJ_SERIAL)
+		snprintf(who, sizeof who, "%s %s of vm '%s'", what, o->key,
+			 o->vm);
+	else if (o->vm && o->verb == V_SET)
+		snprintf(who, sizeof who, "%s '%s' of vm '%s'", what, o->key,
+			 o->vm);
+	else
+		snprintf(who, sizeof who, "%s '%s'", what, o->key);
+	if (o->vm && o->k != PS_OBJ_SERIAL && o->verb != V_SET)
+		psctl_confirm(c, "%s %s %s vm '%s'%s%s", who, verb,
+			      o->verb == V_CREATE ? "to" : "from", o->vm,
+			      o->made[0] ? ", mac " : "", o->made);
+	else
+		psctl_confirm(c, "%s %s%s%s", who, verb,
+			      o->made[0] ? ", uuid " : "", o->made);
+}
+
 static int run_edit(struct psctl_ctx *c, const char *cmd, enum ps_obj k,
 		    enum verb verb, int argc, char **argv)
 {
@@ -367,7 +412,10 @@ static int run_edit(struct psctl_ctx *c, const char *cmd, enum ps_obj k,
 	}
 	if (k == PS_OBJ_SERIAL && verb == V_CREATE)
 		o.upsert = 1;
-	return psctl_edit(c, edit_op, &o);
+	rc = psctl_edit(c, edit_op, &o);
+	if (!rc)
+		confirm(c, &o);
+	return rc;
 }
 
 /* ------------------------------------------------------------ output */
@@ -472,11 +520,13 @@ static int list_all_serial(struct psctl_ctx *c, const void *buf)
 	int vm, el;
 	char name[128];
 
-	psctl_jw_init(&w, c->out);
-	if (c->json)
+	if (c->json) {
+		psctl_jw_doc(&w, c->out, "serial list", 0);
+		psctl_jw_key(&w, "items");
 		psctl_jw_arr(&w, 0);
-	else
+	} else {
 		header(c->out, PS_OBJ_SERIAL, 1);
+	}
 	for (vm = ps_obj_next(buf, psf_root(buf), PS_OBJ_VM, -1); vm >= 0;
 	     vm = ps_obj_next(buf, psf_root(buf), PS_OBJ_VM, vm)) {
 		ps_obj_key(buf, vm, PS_OBJ_VM, name, sizeof name);
@@ -489,10 +539,8 @@ static int list_all_serial(struct psctl_ctx *c, const void *buf)
 			psctl_jw_object(&w, buf, el, PS_OBJ_SERIAL, name);
 		}
 	}
-	if (c->json) {
-		psctl_jw_end(&w);
-		fputc('\n', c->out);
-	}
+	if (c->json)
+		psctl_jw_doc_end(&w);
 	return 0;
 }
 
@@ -517,9 +565,14 @@ static int run_list(struct psctl_ctx *c, const char *cmd, enum ps_obj k,
 	if (parent < 0)
 		return PSCTL_EXIT_NOTFOUND;
 	if (c->json) {
-		psctl_jw_init(&w, c->out);
+		psctl_jw_doc(&w, c->out, cmd, 0);
+		if (is_sub(k)) {
+			psctl_jw_key(&w, "vm");
+			psctl_jw_str(&w, argv[1]);
+		}
+		psctl_jw_key(&w, "items");
 		psctl_jw_objects(&w, buf, parent, k);
-		fputc('\n', c->out);
+		psctl_jw_doc_end(&w);
 		return 0;
 	}
 	header(c->out, k, 0);
@@ -571,9 +624,10 @@ static int run_show(struct psctl_ctx *c, const char *cmd, enum ps_obj k,
 	if (el < 0)
 		return not_found(c, cmd, k, argv[1]);
 	if (c->json) {
-		psctl_jw_init(&w, c->out);
+		psctl_jw_doc(&w, c->out, cmd, 0);
+		psctl_jw_key(&w, "item");
 		psctl_jw_object(&w, buf, el, k, NULL);
-		fputc('\n', c->out);
+		psctl_jw_doc_end(&w);
 	} else {
 		show_text(c->out, buf, el, k, "");
 	}

@@ -221,60 +221,34 @@ void psctl_jw_num_text(struct psctl_jw *w, const char *s)
 	fputs(s, w->o);
 }
 
-/* ------------------------------------------------------------ objects */
-
-void psctl_jw_field(struct psctl_jw *w, const void *buf, int el,
-		    const struct ps_field *fd)
+void psctl_jw_null(struct psctl_jw *w)
 {
-	char v[1024];
+	before(w);
+	fputs("null", w->o);
+}
 
-	ps_obj_get(buf, el, fd, v, sizeof v);
-	if (fd->type == PS_FT_UINT)
-		psctl_jw_num_text(w, v);
-	else if (fd->type == PS_FT_BOOL)
-		psctl_jw_bool(w, !strcmp(v, "on"));
+void psctl_jw_str_or_null(struct psctl_jw *w, const char *s)
+{
+	if (*s)
+		psctl_jw_str(w, s);
 	else
-		psctl_jw_str(w, v);
+		psctl_jw_null(w);
 }
 
-void psctl_jw_fields(struct psctl_jw *w, const void *buf, int el,
-		     enum ps_obj k)
+void psctl_jw_doc(struct psctl_jw *w, FILE *o, const char *command,
+		  int lines)
 {
-	const struct ps_field *fd;
-
-	for (fd = ps_obj_fields(k); fd->name; fd++) {
-		psctl_jw_key(w, fd->name);
-		psctl_jw_field(w, buf, el, fd);
-	}
+	psctl_jw_init(w, o);
+	psctl_jw_obj(w, lines);
+	psctl_jw_key(w, "pstate-json");
+	psctl_jw_uint(w, PSCTL_JSON_VERSION);
+	psctl_jw_key(w, "command");
+	psctl_jw_str(w, command);
 }
 
-/* Recursive once: a VM's parts are no VMs. */
-void psctl_jw_object(struct psctl_jw *w, const void *buf, int el,
-		     enum ps_obj k, const char *vm)
+void psctl_jw_doc_end(struct psctl_jw *w)
 {
-	size_t i;
-
-	psctl_jw_obj(w, 0);
-	if (vm) {
-		psctl_jw_key(w, "vm");
-		psctl_jw_str(w, vm);
-	}
-	psctl_jw_fields(w, buf, el, k);
-	for (i = 0; k == PS_OBJ_VM && i < PSCTL_VM_PARTS; i++) {
-		psctl_jw_key(w, psctl_vm_part_names[i]);
-		psctl_jw_objects(w, buf, el, psctl_vm_parts[i]);
-	}
-	psctl_jw_end(w);
-}
-
-void psctl_jw_objects(struct psctl_jw *w, const void *buf, int parent,
-		      enum ps_obj k)
-{
-	int el;
-
-	psctl_jw_arr(w, 0);
-	for (el = ps_obj_next(buf, parent, k, -1); el >= 0;
-	     el = ps_obj_next(buf, parent, k, el))
-		psctl_jw_object(w, buf, el, k, NULL);
-	psctl_jw_end(w);
+	while (w->depth)
+		psctl_jw_end(w);
+	fputc('\n', w->o);
 }

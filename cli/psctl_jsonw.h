@@ -63,11 +63,46 @@ void psctl_jw_num_text(struct psctl_jw *w, const char *s);
  * values past U+10FFFF), else 0. */
 int psctl_jw_utf8_ok(const void *p, size_t n);
 
+void psctl_jw_null(struct psctl_jw *w);
+/* s, or null when it is "" (an absent value). */
+void psctl_jw_str_or_null(struct psctl_jw *w, const char *s);
+
+/*
+ * Documents.  Every JSON document psctl (and hvagent --stats --json)
+ * prints but `export --json` is one object that starts with the version
+ * of this output contract and the command that wrote it:
+ *   {"pstate-json": 1, "command": "vm list", ...}
+ * docs/psctl-output.schema.json describes every command's members;
+ * docs/psctl.1.md "JSON OUTPUT" the rules.  The version goes up when a
+ * member changes meaning or type (adding a member does not).
+ *   psctl_jw_doc      open the document on o (nothing written before);
+ *                     lines: one member a line
+ *   psctl_jw_doc_end  close whatever is open, then a newline
+ */
+#define PSCTL_JSON_VERSION 1
+void psctl_jw_doc(struct psctl_jw *w, FILE *o, const char *command,
+		  int lines);
+void psctl_jw_doc_end(struct psctl_jw *w);
+
 /*
  * Store objects (pstate.h, "Configuration"), one rule for every command
- * and every path (local store or a BMC's): a field's value as ps_obj_get
- * writes it, integers (PS_FT_UINT) as numbers, on/off (PS_FT_BOOL) as
- * booleans, everything else as a string.
+ * and every path (local store or a BMC's; psctl_jsonobj.c), typed from
+ * the field table (struct ps_field.type), never a second list of fields:
+ *   UINT, DURATION (seconds)        integer
+ *   SIZE                            integer, bytes
+ *   BOOL, PRESENCE                  true / false
+ *   ENUM                            its word (a value without a word:
+ *                                   the integer)
+ *   BOOT, MACLIST                   array of strings
+ *   WWNLIST                         array of {"wwnn", "wwpn"}
+ *   FCBOOT                          array of {"wwpn", "lun"}: lun an
+ *                                   integer, or 16 hex digits
+ *   RLOG                            array of {"time" (ISO 8601, UTC),
+ *                                   "action", "attempt", "cause"}
+ *   anything else (names, text,     string; null when absent
+ *   references, UUID, MAC, target)
+ * A field kept in a container the object lacks (the restart policy's)
+ * is null.
  *   psctl_jw_field    one field's value
  *   psctl_jw_fields   every field of el as members of the open object
  *   psctl_jw_object   el as an object (first a "vm" member when vm is not

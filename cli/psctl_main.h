@@ -26,7 +26,8 @@
 struct psctl_state {
 	const char *dev;          /* -d */
 	const char *image;        /* -i */
-	int quiet;                /* -q: no "store:" line */
+	int quiet;                /* -q: no "store:" line, no confirmation */
+	int written;              /* the last psctl_edit wrote a change */
 	int announced;
 	const char *cmd;          /* the running command, for messages */
 	char cmdbuf[64];

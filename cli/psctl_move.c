@@ -385,7 +385,15 @@ static int move_cmd(struct psctl_ctx *c, const char *cmd, const char *prof,
 		plan(&m);
 		return 0;
 	}
-	return run_steps(&m);
+	rc = run_steps(&m);
+	/* Every step done: the profile is where it was sent (its steps are
+	 * several edits, some of which may have had nothing to change). */
+	if (!rc && m.unassign)
+		psctl_say(c, "profile '%s' unassigned", prof);
+	else if (!rc)
+		psctl_say(c, "profile '%s' %s %s", prof, assign ?
+			  "assigned to" : "moved to", m.dst.text);
+	return rc;
 }
 
 /* Words after the verb: positional arguments and --force. */
@@ -529,17 +537,18 @@ static int show_json(struct psctl_ctx *c, const void *pool, int prof)
 	struct psctl_jw w;
 	char v[1024];
 
-	psctl_jw_init(&w, c->out);
+	psctl_jw_doc(&w, c->out, "profile show", 0);
+	psctl_jw_key(&w, "item");
 	psctl_jw_obj(&w, 0);
 	psctl_jw_fields(&w, pool, prof, PS_OBJ_PROFILE);
 	move_str_copy(pool, prof, PSF_MOVE_SOURCE, v, sizeof v);
 	psctl_jw_key(&w, "move-source");
-	psctl_jw_str(&w, v);
+	psctl_jw_str_or_null(&w, v);
 	move_str_copy(pool, prof, PSF_TARGET, v, sizeof v);
 	psctl_jw_key(&w, "server");
-	psctl_jw_str(&w, move_server_name(pool, v, v, sizeof v) ? v : "");
-	psctl_jw_end(&w);
-	fputc('\n', c->out);
+	psctl_jw_str_or_null(&w, move_server_name(pool, v, v, sizeof v) ? v
+								       : "");
+	psctl_jw_doc_end(&w);
 	return 0;
 }
 

@@ -69,22 +69,26 @@ static void mapping_json(struct psctl_jw *w, const struct mapping *m)
 	psctl_jw_key(w, "mode");
 	psctl_jw_str(w, mode_name(m->mode));
 	psctl_jw_key(w, "hostname");
-	psctl_jw_str(w, m->host);
+	psctl_jw_str_or_null(w, m->host);
 	psctl_jw_end(w);
 }
 
-static void print_mappings(struct psctl_ctx *c, const struct mapping *m,
-			   size_t n)
+/* The mappings; JSON: a document of command cmd ("serial mappings",
+ * "serial allocate") with the mappings as "items". */
+static void print_mappings(struct psctl_ctx *c, const char *cmd,
+			   const struct mapping *m, size_t n)
 {
 	struct psctl_jw w;
 	size_t i;
 
-	psctl_jw_init(&w, c->out);
-	if (!c->json)
+	if (!c->json) {
 		fprintf(c->out, "%-16s %-5s %-12s %-9s %s\n", "VM", "PORT",
 			"CONCENTRATOR", "MODE", "HOSTNAME");
-	else
+	} else {
+		psctl_jw_doc(&w, c->out, cmd, 0);
+		psctl_jw_key(&w, "items");
 		psctl_jw_arr(&w, 0);
+	}
 	for (i = 0; i < n; i++) {
 		if (c->json)
 			mapping_json(&w, &m[i]);
@@ -94,10 +98,8 @@ static void print_mappings(struct psctl_ctx *c, const struct mapping *m,
 				mode_name(m[i].mode),
 				m[i].host[0] ? m[i].host : "-");
 	}
-	if (c->json) {
-		psctl_jw_end(&w);
-		fputc('\n', c->out);
-	}
+	if (c->json)
+		psctl_jw_doc_end(&w);
 }
 
 /* ------------------------------------------------------------ arguments */
@@ -257,7 +259,7 @@ static int print_allocated(struct psctl_ctx *c, const struct alloc *a)
 		m[i].mode = a->req.mode;
 		host_of(a, i, m[i].port, m[i].host, sizeof m[i].host);
 	}
-	print_mappings(c, m, a->req.count);
+	print_mappings(c, "serial allocate", m, a->req.count);
 	return 0;
 }
 
@@ -572,7 +574,7 @@ static int cmd_mappings(struct psctl_ctx *c, int argc, char **argv)
 	rc = c->bmc ? bmc_mappings(c, argc > 1 ? argv[1] : NULL, &m, &n)
 		    : local_mappings(c, argc > 1 ? argv[1] : NULL, &m, &n);
 	if (!rc)
-		print_mappings(c, m, n);
+		print_mappings(c, "serial mappings", m, n);
 	free(m);
 	return rc;
 }

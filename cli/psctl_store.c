@@ -315,6 +315,7 @@ static int edit_bmc_once(struct psctl_ctx *c, psctl_edit_fn fn, void *arg,
 	}
 	rc = psctl_bmc_send_diff(c, base, t.buf, psctl_g.bmc_gen, 0, stale);
 	ps_txn_abort(&t);
+	psctl_g.written = !rc && !*stale;
 	return rc;
 }
 
@@ -341,6 +342,7 @@ int psctl_edit(struct psctl_ctx *c, psctl_edit_fn fn, void *arg)
 
 	if (rc)
 		return rc;
+	psctl_g.written = 0;
 	if (c->dry_run)
 		return edit_dry(c, fn, arg);
 	if (psctl_g.bmc_store)
@@ -371,7 +373,36 @@ int psctl_edit(struct psctl_ctx *c, psctl_edit_fn fn, void *arg)
 		return psctl_error(c, psctl_g.cmd, NULL, NULL, rc,
 				   "commit failed: "
 				   "%s; nothing written", ps_strerror(rc));
+	psctl_g.written = 1;
 	return 0;
+}
+
+static void say(struct psctl_ctx *c, const char *fmt, va_list ap)
+{
+	if (psctl_g.quiet || c->dry_run)
+		return;
+	vfprintf(c->out, fmt, ap);
+	fputc('\n', c->out);
+}
+
+void psctl_say(struct psctl_ctx *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	say(c, fmt, ap);
+	va_end(ap);
+}
+
+void psctl_confirm(struct psctl_ctx *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!psctl_g.written)
+		return;
+	va_start(ap, fmt);
+	say(c, fmt, ap);
+	va_end(ap);
 }
 
 /* ------------------------------------------------------------ names */

@@ -301,7 +301,7 @@ static void scan_default(struct psctl_ctx *c, struct psctl_jw *w, int chosen,
 		psctl_jw_key(w, "status");
 		psctl_jw_str(w, st);
 		psctl_jw_key(w, "reason");
-		psctl_jw_str(w, reason);
+		psctl_jw_str_or_null(w, reason);
 		psctl_jw_end(w);
 		return;
 	}
@@ -326,11 +326,11 @@ static void scan_json(struct psctl_jw *w, const struct ps_disc_cand *k)
 	snprintf(id, sizeof id, "%04x", k->pid);
 	psctl_jw_str(w, id);
 	psctl_jw_key(w, "device");
-	psctl_jw_str(w, k->dev);
+	psctl_jw_str_or_null(w, k->dev);
 	psctl_jw_key(w, "status");
 	psctl_jw_str(w, ps_disc_status_name(k->status));
 	psctl_jw_key(w, "reason");
-	psctl_jw_str(w, k->reason);
+	psctl_jw_str_or_null(w, k->reason);
 	psctl_jw_end(w);
 }
 
@@ -349,10 +349,11 @@ int psctl_cmd_scan(struct psctl_ctx *c, int argc, char **argv)
 	if (rc < 0 && rc != PS_ERR_NOSTORE && rc != PS_DISC_ENONE &&
 	    rc != PS_DISC_EUSB)
 		return psctl_error(c, "scan", NULL, NULL, rc, "%s", err);
-	psctl_jw_init(&w, c->out);
-	if (c->json)
+	if (c->json) {
+		psctl_jw_doc(&w, c->out, "scan", 0);
+		psctl_jw_key(&w, "items");
 		psctl_jw_arr(&w, 1);
-	else if (rc < 0)
+	} else if (rc < 0)
 		fprintf(c->out, "# %s\n", err);
 	for (i = 0; i < res->n; i++) {
 		const struct ps_disc_cand *k = &res->cand[i];
@@ -365,10 +366,8 @@ int psctl_cmd_scan(struct psctl_ctx *c, int argc, char **argv)
 		scan_json(&w, k);
 	}
 	scan_default(c, c->json ? &w : NULL, rc >= 0, &usable);
-	if (c->json) {
-		psctl_jw_end(&w);
-		fputc('\n', c->out);
-	}
+	if (c->json)
+		psctl_jw_doc_end(&w);
 	return rc >= 0 || usable ? 0 : PSCTL_EXIT_IO;
 }
 
@@ -398,7 +397,7 @@ static const char *owner_name(unsigned o)
 struct info_row {
 	const char *key;
 	char val[1600];
-	int num;                   /* JSON: emit as a number */
+	int num;                   /* JSON: a number; 2: JSON only */
 };
 
 static void info_print(struct psctl_ctx *c, struct info_row *r, int n)
@@ -406,24 +405,25 @@ static void info_print(struct psctl_ctx *c, struct info_row *r, int n)
 	struct psctl_jw w;
 	int i;
 
-	psctl_jw_init(&w, c->out);
 	if (c->json)
-		psctl_jw_obj(&w, 1);
+		psctl_jw_doc(&w, c->out, "info", 1);
 	for (i = 0; i < n; i++) {
 		if (!c->json) {
-			fprintf(c->out, "%-14s %s\n", r[i].key, r[i].val);
+			if (r[i].num != 2)
+				fprintf(c->out, "%-14s %s\n", r[i].key,
+					r[i].val[0] ? r[i].val : "-");
 			continue;
 		}
 		psctl_jw_key(&w, r[i].key);
-		if (r[i].num)
+		if (!r[i].val[0])
+			psctl_jw_null(&w);
+		else if (r[i].num)
 			psctl_jw_num_text(&w, r[i].val);
 		else
 			psctl_jw_str(&w, r[i].val);
 	}
-	if (c->json) {
-		psctl_jw_end(&w);
-		fputc('\n', c->out);
-	}
+	if (c->json)
+		psctl_jw_doc_end(&w);
 }
 
 #define ROW(k, isnum, ...) do { \
@@ -474,7 +474,7 @@ int psctl_cmd_info(struct psctl_ctx *c, int argc, char **argv)
 	uint32_t len, cap;
 	int n = 0, rc;
 	unsigned i, vid;
-	char hex[40], sb[200];
+	char hex[40], sb[200], date[32];
 
 	(void)argv;
 	if (argc > 1)
@@ -513,7 +513,13 @@ int psctl_cmd_info(struct psctl_ctx *c, int argc, char **argv)
 	sb_damage(d, sb, sizeof sb);
 	ROW("superblocks", 0, "%s", sb);
 	ROW("last-writer", 0, "%s", owner_name(s->owner));
-	ROW("last-commit", 1, "%llu", (unsigned long long)s->timestamp);
+	/* A date for people; the seconds too for scripts (JSON only). */
+	ROW("last-commit", 0, "%s", psctl_iso_time(s->timestamp, date));
+	if (s->timestamp)
+		ROW("last-commit-epoch", 2, "%llu",
+		    (unsigned long long)s->timestamp);
+	else
+		ROW("last-commit-epoch", 2, "%s", "");
 	/* The lock an edit would take: the store's, whatever path named
 	 * it (opened, not taken). */
 	rc = ps_open_lock(&psctl_g.st, PS_OWNER_OS, NULL, 0);

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "psctl.h"
@@ -17,6 +18,17 @@ const enum ps_obj psctl_vm_parts[PSCTL_VM_PARTS] = {
 const char *const psctl_vm_part_names[PSCTL_VM_PARTS] = {
 	"nics", "storage", "serial-ports"
 };
+
+char *psctl_iso_time(uint64_t t, char out[32])
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	out[0] = 0;
+	if (t && gmtime_r(&tt, &tm))
+		strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return out;
+}
 
 uint32_t psctl_elem_len(const void *buf, int off)
 {

@@ -21,6 +21,10 @@ int psctl_fail(struct psctl_ctx *c, const char *cmd, int rc, const char *msg);
 /* 1 when the n bytes at p are all zero (n 0 included), else 0. */
 int psctl_all_zero(const void *p, size_t n);
 
+/* Seconds since 1970 as an ISO 8601 UTC date, "2026-12-07T07:21:53Z"
+ * (the form the restart log uses); "" for 0 (unknown).  Returns out. */
+char *psctl_iso_time(uint64_t t, char out[32]);
+
 /*
  * One spelling of a store's path, as targets name it: symbolic links
  * resolved when path exists, else made absolute against the working

@@ -160,15 +160,23 @@ int hv_state_store(void *buf, size_t cap, const struct hv_record *recs,
 
 /* ------------------------------------------------------------ the pass */
 
+/* What a pass did.  The libvirt counters count outcomes: defines, ...,
+ * autostarts the calls that succeeded, *_failures those libvirt refused
+ * (a refused definition is no define), and failed_vms names the VMs of
+ * the failures. */
 struct hv_stats {
 	unsigned vms;            /* pairs seen */
-	unsigned defines;        /* virDomainDefineXML calls */
+	unsigned defines;        /* virDomainDefineXML calls that succeeded */
 	unsigned undefines;
 	unsigned renames;
 	unsigned moves;          /* identities moved by a profile */
 	unsigned destroys;       /* running domains stopped for a move */
 	unsigned starts;
 	unsigned autostarts;     /* virDomainSetAutostart calls */
+	unsigned define_failures, undefine_failures, rename_failures;
+	unsigned destroy_failures, start_failures, autostart_failures;
+	char failed_vms[200];    /* "web01 db02 ..." (each once, cut with
+				    "..." past the room) */
 	unsigned pushed;         /* fields written to libvirt */
 	unsigned pulled;         /* fields written to the store */
 	unsigned conflicts;
@@ -214,6 +222,24 @@ struct hv_sync {
  * again on the new store (at most HV_PASS_RETRIES times), never replayed
  * onto it. */
 int hv_sync_pass(struct hv_sync *s, struct hv_stats *st);
+
+/* hv_stats.c: counting and printing a pass's stats.
+ *   hv_stats_failed  a libvirt call for vm failed: ++*counter, vm named
+ *   hv_stats_add     the libvirt outcomes of one attempt added to sum
+ *   hv_stats_set_calls  st's libvirt outcomes (and failed VMs) set to
+ *                    calls' (a pass's sum over its attempts)
+ *   hv_stats_line    the pass line's text ("3 VMs, 2 defined, 1 define
+ *                    failed (web01), ...") into out
+ *   hv_stats_print   --stats on o: one line of key=value, or with json
+ *                    the "hvagent stats" document of
+ *                    docs/psctl-output.schema.json */
+void hv_stats_failed(struct hv_stats *st, unsigned *counter, const char *vm);
+void hv_stats_add(struct hv_stats *sum, const struct hv_stats *a);
+void hv_stats_set_calls(struct hv_stats *st, const struct hv_stats *calls);
+void hv_stats_line(const struct hv_stats *st, double seconds, char *out,
+		   size_t n);
+void hv_stats_print(FILE *o, const struct hv_stats *st, double seconds,
+		    int json);
 
 /* The metadata marker that asks for a libvirt-only domain to be adopted. */
 #define HV_META_NS "urn:pstate:hvagent"

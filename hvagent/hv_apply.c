@@ -22,12 +22,13 @@ static int define_doc(struct pass *ps, struct pair *p, xmlDocPtr doc)
 		return -1;
 	dom = virDomainDefineXML(ps->s->conn, (const char *)xml);
 	xmlFree(xml);
-	ps->st->defines++;
 	if (!dom) {
 		hv_log(HV_ERR, "vm '%s': libvirt refused the definition: %s",
 		       p->name, virGetLastErrorMessage());
+		hv_stats_failed(ps->st, &ps->st->define_failures, p->name);
 		return -1;
 	}
+	ps->st->defines++;
 	if (p->dom)
 		virDomainFree(p->dom);
 	p->dom = dom;
@@ -40,12 +41,13 @@ static int set_autostart(struct pass *ps, struct pair *p, const char *power)
 
 	if (want == p->autostart)
 		return 0;
-	ps->st->autostarts++;
 	if (virDomainSetAutostart(p->dom, want) < 0) {
 		hv_log(HV_ERR, "vm '%s': setting autostart: %s", p->name,
 		       virGetLastErrorMessage());
+		hv_stats_failed(ps->st, &ps->st->autostart_failures, p->name);
 		return -1;
 	}
+	ps->st->autostarts++;
 	p->autostart = want;
 	return 0;
 }
@@ -100,12 +102,15 @@ static int push_libvirt(struct pass *ps, struct pair *p)
 		return p->doc ? 0 : -1;
 	}
 	if (xml_change && p->dom && !same(newname, hv_kv_get(&p->L, "name"))) {
-		ps->st->renames++;
 		if (virDomainRename(p->dom, newname, 0) < 0) {
 			hv_log(HV_ERR, "vm '%s': renaming domain '%s': %s",
 			       p->name, nz(hv_kv_get(&p->L, "name")),
 			       virGetLastErrorMessage());
+			hv_stats_failed(ps->st, &ps->st->rename_failures,
+					p->name);
 			rc = -1;
+		} else {
+			ps->st->renames++;
 		}
 	}
 	if (!rc && xml_change) {
@@ -130,13 +135,14 @@ static int undefine_dom(struct pass *ps, struct pair *p)
 			 VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA |
 			 VIR_DOMAIN_UNDEFINE_NVRAM;
 
-	ps->st->undefines++;
 	if (virDomainUndefineFlags(p->dom, flags) < 0 &&
 	    virDomainUndefine(p->dom) < 0) {
 		hv_log(HV_ERR, "vm '%s': undefine: %s", p->name,
 		       virGetLastErrorMessage());
+		hv_stats_failed(ps->st, &ps->st->undefine_failures, p->name);
 		return -1;
 	}
+	ps->st->undefines++;
 	return 0;
 }
 
@@ -169,15 +175,17 @@ void sync_release_old(struct pass *ps, struct pair *p)
 		hv_log(HV_WARN, "vm '%s': domain %s is running; destroyed: "
 		       "identity moved by profile (now %s)", p->name,
 		       p->old_uuids, p->uuids);
-		ps->st->destroys++;
 		if (virDomainDestroy(p->dom) < 0) {
 			hv_log(HV_ERR, "vm '%s': destroying domain %s: %s",
 			       p->name, p->old_uuids,
 			       virGetLastErrorMessage());
+			hv_stats_failed(ps->st, &ps->st->destroy_failures,
+					p->name);
 			p->failed = 1;
 			ps->st->errors++;
 			return;
 		}
+		ps->st->destroys++;
 		p->active = 0;
 	}
 	if (undefine_dom(ps, p)) {
@@ -203,13 +211,14 @@ static void boot_power(struct pass *ps, struct pair *p)
 
 	if (!want || p->active || !p->dom || ps->s->dry_run)
 		return;
-	ps->st->starts++;
 	if (virDomainCreate(p->dom) < 0) {
 		hv_log(HV_ERR, "vm '%s': start (power %s): %s", p->name, power,
 		       virGetLastErrorMessage());
+		hv_stats_failed(ps->st, &ps->st->start_failures, p->name);
 		ps->st->errors++;
 		return;
 	}
+	ps->st->starts++;
 	p->active = 1;
 	hv_log(HV_INFO, "vm '%s': started (power %s)", p->name, power);
 }

@@ -171,18 +171,6 @@ static int load(struct pass *ps)
 	return rc ? rc : read_libvirt(ps);
 }
 
-/* Counters of calls made to libvirt: real on every attempt, so summed
- * over the attempts of a pass. */
-static void add_libvirt_calls(struct hv_stats *sum, const struct hv_stats *a)
-{
-	sum->defines += a->defines;
-	sum->undefines += a->undefines;
-	sum->renames += a->renames;
-	sum->destroys += a->destroys;
-	sum->starts += a->starts;
-	sum->autostarts += a->autostarts;
-}
-
 /* Read both sides, plan, call libvirt, commit once (no retry: a commit
  * conflict is returned as PS_ERR_CONFLICT for the caller to merge again). */
 static int pass_once(struct hv_sync *s, struct hv_stats *st)
@@ -244,7 +232,7 @@ int hv_sync_pass(struct hv_sync *s, struct hv_stats *st)
 		memset(&a, 0, sizeof a);
 		a.boot = s->boot;
 		rc = pass_once(s, &a);
-		add_libvirt_calls(&calls, &a);
+		hv_stats_add(&calls, &a);
 		if (rc != PS_ERR_CONFLICT || attempt == HV_PASS_RETRIES)
 			break;
 		hv_log(HV_INFO, "store: written by another writer during the "
@@ -253,12 +241,9 @@ int hv_sync_pass(struct hv_sync *s, struct hv_stats *st)
 		       HV_PASS_RETRIES);
 	}
 	*st = a;
-	st->defines = calls.defines;
-	st->undefines = calls.undefines;
-	st->renames = calls.renames;
-	st->destroys = calls.destroys;
-	st->starts = calls.starts;
-	st->autostarts = calls.autostarts;
+	/* libvirt calls and their failures summed over the attempts: a call
+	 * made (or refused) on an attempt that then conflicted was made. */
+	hv_stats_set_calls(st, &calls);
 	st->retries = attempt;
 	if (s->media)
 		st->sectors_written = s->media->stats.sectors_written - before;

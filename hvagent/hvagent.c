@@ -44,7 +44,7 @@ struct agent {
 	const char *cfg_path;
 	int cfg_explicit;
 	const char *opt_uri, *opt_image, *opt_device;
-	int opt_level, once, dry_run, print_stats;
+	int opt_level, once, dry_run, print_stats, stats_json;
 	unsigned opt_interval;
 	char arch[80];
 	char domtype[32];   /* cfg.domain_type resolved on this connection */
@@ -66,8 +66,8 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: hvagent [--once] [-c CONFIG] [-u URI] [-i IMAGE | "
 		"-d DEVICE]\n"
-		"               [--interval SECONDS] [--dry-run] [--stats] "
-		"[-v | -q]\n"
+		"               [--interval SECONDS] [--dry-run] [--stats "
+		"[--json]] [-v | -q]\n"
 		"       hvagent --version\n"
 		"  --once        boot pass: reconcile, apply power states, "
 		"exit\n"
@@ -79,6 +79,7 @@ static void usage(FILE *f)
 		"  --interval S  store generation poll, seconds (daemon)\n"
 		"  --dry-run     plan and log, change nothing\n"
 		"  --stats       print the pass's counters on stdout\n"
+		"  --json        with --stats: as a JSON document\n"
 		"  -v, -q        log debug / errors only\n");
 }
 
@@ -115,6 +116,8 @@ static int parse_args(struct agent *a, int argc, char **argv)
 			a->dry_run = 1;
 		else if (!strcmp(o, "--stats"))
 			a->print_stats = 1;
+		else if (!strcmp(o, "--json"))
+			a->stats_json = 1;
 		else if (!strcmp(o, "-v"))
 			a->opt_level = HV_DEBUG;
 		else if (!strcmp(o, "-q"))
@@ -151,6 +154,10 @@ static int parse_args(struct agent *a, int argc, char **argv)
 		}
 		if (takes)
 			i++;
+	}
+	if (a->stats_json && !a->print_stats) {
+		hv_log(HV_ERR, "--json goes with --stats (the counters' form)");
+		return -1;
 	}
 	if (a->opt_image && a->opt_device) {
 		hv_log(HV_ERR, "-i and -d name two stores; give one");
@@ -419,6 +426,8 @@ static int pass(struct agent *a, int boot)
 	struct hv_sync s;
 	struct hv_stats st;
 	struct timespec t0, t1;
+	char line[600];
+	double secs;
 	int rc;
 
 	sync_init(a, &s, boot);
@@ -430,27 +439,13 @@ static int pass(struct agent *a, int boot)
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	rc = hv_sync_pass(&s, &st);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	hv_log(rc ? HV_WARN : HV_INFO,
-	       "pass%s: %u VMs, %u defined, %u undefined, %u fields to "
-	       "libvirt, %u to the store, %u conflicts, %u refused, %u errors,"
-	       " %u started, %u commits (%u retries), %llu sectors written, "
-	       "%.3f s",
-	       boot ? " (boot)" : "", st.vms, st.defines, st.undefines,
-	       st.pushed, st.pulled, st.conflicts, st.refused, st.errors,
-	       st.starts, st.commits, st.retries,
-	       (unsigned long long)st.sectors_written, (double)(t1.tv_sec - t0.tv_sec) +
-		       (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+	secs = (double)(t1.tv_sec - t0.tv_sec) +
+	       (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	hv_stats_line(&st, secs, line, sizeof line);
+	hv_log(rc ? HV_WARN : HV_INFO, "pass%s: %s", boot ? " (boot)" : "",
+	       line);
 	if (a->print_stats)
-		printf("vms=%u defines=%u undefines=%u renames=%u autostarts=%u "
-		       "starts=%u pushed=%u pulled=%u conflicts=%u refused=%u "
-		       "errors=%u store_creates=%u store_deletes=%u commits=%u "
-		       "retries=%u sectors_written=%llu moves=%u destroys=%u\n",
-		       st.vms, st.defines, st.undefines, st.renames,
-		       st.autostarts, st.starts, st.pushed, st.pulled,
-		       st.conflicts, st.refused, st.errors, st.store_creates,
-		       st.store_deletes, st.commits, st.retries,
-		       (unsigned long long)st.sectors_written, st.moves,
-		       st.destroys);
+		hv_stats_print(stdout, &st, secs, a->stats_json);
 	fflush(stdout);
 	if (rc == PS_ERR_IO && !virConnectIsAlive(a->conn))
 		return -EXIT_LIBVIRT;

@@ -55,7 +55,7 @@ expect_exit 0 "server create host-B" -- pool server create host-B --target "imag
 expect_exit 0 "server create C" -- pool server create C --target "bmc://127.0.0.1:$PC" \
     --description "spare, rack 2"
 pool server list --json > "$WORK/srv.json" 2>&1
-got=$(python3 -c "import json; print(' '.join(s['name'] + '=' + s['target'] for s in json.load(open('$WORK/srv.json'))))" 2>&1)
+got=$(python3 -c "import json; print(' '.join(s['name'] + '=' + s['target'] for s in json.load(open('$WORK/srv.json'))['items']))" 2>&1)
 [ "$got" = "A=$A host-B=image:$IMG_B C=$C" ] && pass "server list --json: three servers, full targets" ||
     fail "server list --json: $got"
 H=$(hash_of "$POOL")

@@ -61,7 +61,7 @@ vm_ids() {
         fi
         { echo "$k"; "$PSCTL" -q "$1" "$2" vm list --json 2>/dev/null | python3 -c "
 import json, sys
-for v in json.load(sys.stdin):
+for v in json.load(sys.stdin)['items']:
     w = sys.argv[1] + ':' + v['name']
     print(v['uuid'].lower(), w)
     for n in v['nics']:
@@ -110,7 +110,7 @@ ps -i "$HOST" vm show vm1 > "$WORK/vm1" 2>&1
 grep -q "^uuid  *$U1$" "$WORK/vm1" && grep -q "^serial  *$SN1$" "$WORK/vm1" &&
     grep -q "^profile  *vp$" "$WORK/vm1" && pass "host vm1: the profile's UUID, serial, profile field" ||
     fail "host vm1 after assign: $(cat "$WORK/vm1")"
-[ "$(ps -i "$HOST" vm list --json | python3 -c "import json,sys; print(' '.join(n['mac'] for n in json.load(sys.stdin)[0]['nics']))")" = "$M10 $M11" ] &&
+[ "$(ps -i "$HOST" vm list --json | python3 -c "import json,sys; print(' '.join(n['mac'] for n in json.load(sys.stdin)['items'][0]['nics']))")" = "$M10 $M11" ] &&
     pass "host vm1: the profile's MACs in NIC order" || fail "host vm1 MACs: $(grep mac "$WORK/vm1")"
 [ "$(copies -i "$HOST" vp)" = 1 ] && pass "host store holds the profile's copy" ||
     fail "host store: $(ps -i "$HOST" profile list)"

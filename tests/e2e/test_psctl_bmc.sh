@@ -50,8 +50,9 @@ for k in generation used-bytes vms profiles; do
         fail "--bmc info $k: '$bv' vs '$lv'"
 done
 B bmc info --json > "$WORK/out" 2>&1
-grep -q '"host-power": "aux"' "$WORK/out" && grep -q '"write-policy": "host-off"' "$WORK/out" &&
-    pass "bmc info --json: host power, write policy" ||
+grep -q '"host-power": "off"' "$WORK/out" && grep -q '"aux-power": true' "$WORK/out" &&
+    grep -q '"write-policy": "host-off"' "$WORK/out" &&
+    pass "bmc info --json: host power (off, on aux power), write policy" ||
     fail "bmc info: $(head -c 300 "$WORK/out")"
 B check > "$WORK/out" 2>&1 && pass "--bmc check" || fail "--bmc check: $(cat "$WORK/out")"
 
@@ -158,7 +159,7 @@ B bmc profile pull --vm db --json > "$WORK/bpull" 2>&1
 L profile show silver --json > "$WORK/lshow" 2>&1
 if got=$(python3 -c "
 import json, sys
-b = json.load(open(sys.argv[1])); l = json.load(open(sys.argv[2]))
+b = json.load(open(sys.argv[1]))['item']; l = json.load(open(sys.argv[2]))['item']
 bad = [k for k in b if k not in l or type(b[k]) != type(l[k]) or b[k] != l[k]]
 print(bad or 'same')" "$WORK/bpull" "$WORK/lshow" 2>&1) && [ "$got" = same ]
 then pass "bmc profile pull --json agrees with profile show --json"
@@ -203,7 +204,7 @@ ex=$(staged "$WORK/px.log") ey=$(staged "$WORK/py.log")
 B bmc profile pull --vm c2 --json > "$WORK/bpull" 2>&1 &&
     got=$(python3 -c "
 import json, sys
-j = json.load(open(sys.argv[1]))
+j = json.load(open(sys.argv[1]))['item']
 print(j.get('serial'), j.get('target'), j.get('state'))" "$WORK/bpull" 2>&1) &&
     [ "$got" = "SN-COPPER c2 assigned" ] &&
     pass "pushed from a pool where it is on c1: arrives on c2, not the pool's target" ||
@@ -218,6 +219,18 @@ print(all(isinstance(j[k], int) and not isinstance(j[k], bool) for k in
     [ "$got" = True ]
 then pass "bmc info --json: numbers as numbers, flags as booleans"
 else fail "bmc info --json types: $got $(cat "$WORK/out")"; fi
+# The BMC's documents follow the output contract (docs/psctl-output.schema.json).
+cp "$WORK/out" "$WORK/v1.json"
+B bmc power status --json > "$WORK/v2.json" 2>&1
+B info --json > "$WORK/v3.json" 2>&1
+B vm show db --json > "$WORK/v4.json" 2>&1
+if got=$(python3 "$ROOT/tests/e2e/json_schema.py" "$ROOT/docs/psctl-output.schema.json" \
+    "$WORK/v1.json" "$WORK/v2.json" "$WORK/v3.json" "$WORK/v4.json" "$WORK/bpull" 2>&1)
+then pass "bmc info, bmc power, bmc profile pull, --bmc info and vm show --json valid against the schema"
+else fail "BMC documents against the schema: $got"; fi
+grep -q '"host-power": "off"' "$WORK/v2.json" && B bmc info | grep -q '^host-power *off (aux power)$' &&
+    pass "bmc power status and bmc info: the same word for the host's power" ||
+    fail "power words: $(cat "$WORK/v2.json") / $(B bmc info 2>&1 | grep host-power)"
 
 # ---------------------------------------------------------------- ipmitool's fds
 # ipmitool (found on PATH) gets stdin, stdout and stderr and nothing else

@@ -1,8 +1,8 @@
 # Every command that prints JSON writes it through one writer
 # (cli/psctl_jsonw.c): a string with a quote, a backslash, control
 # characters (U+0001, U+001F, a tab) and DEL is valid JSON that decodes
-# to the same bytes, on each command, and object fields follow one rule
-# (integers as numbers, on/off as booleans, the rest strings).
+# to the same bytes, on each command (the typed fields and the schema:
+# test_psctl_json_schema.sh).
 echo "== psctl --json: one writer, RFC 8259 strings"
 PSTATE_SEM_MODE=flock PSTATE_LOCK_DIR=$WORK
 export PSTATE_SEM_MODE PSTATE_LOCK_DIR
@@ -35,19 +35,19 @@ json_ok() {
 VM_D='"a\x01\x1f\tb\x7f\"q\\"'
 PR_D='"p\x02\"\\"'
 expect_exit 0 "vm list --json" -- P vm list --json
-json_ok "vm list --json" "j[0]['description'] == $VM_D"
+json_ok "vm list --json" "j['items'][0]['description'] == $VM_D"
 expect_exit 0 "vm show --json" -- P vm show web1 --json
-json_ok "vm show --json" "j['description'] == $VM_D and j['cpus'] == 1 and j['pxe'] is False"
+json_ok "vm show --json" "j['item']['description'] == $VM_D and j['item']['cpus'] == 1 and j['item']['pxe'] is False"
 expect_exit 0 "profile list --json" -- P profile list --json
-json_ok "profile list --json" "j[0]['description'] == $PR_D"
+json_ok "profile list --json" "j['items'][0]['description'] == $PR_D"
 expect_exit 0 "profile show --json" -- P profile show gold --json
-json_ok "profile show --json" "j['description'] == $PR_D and j['serial'] == 'SN-1'"
+json_ok "profile show --json" "j['item']['description'] == $PR_D and j['item']['serial'] == 'SN-1'"
 expect_exit 0 "nic list --json" -- P nic list web1 --json
-json_ok "nic list --json" "j[0]['network'] == 'lan0'"
+json_ok "nic list --json" "j['items'][0]['network'] == 'lan0'"
 expect_exit 0 "serial list --json" -- P serial list --json
-json_ok "serial list --json" "j[0]['vm'] == 'web1' and j[0]['concentrator'] == 7"
+json_ok "serial list --json" "j['items'][0]['vm'] == 'web1' and j['items'][0]['concentrator'] == 7"
 expect_exit 0 "serial mappings --json" -- P serial mappings --json
-json_ok "serial mappings --json" "j[0]['hostname'] == 'web1-con' and j[0]['port'] == 0"
+json_ok "serial mappings --json" "j['items'][0]['hostname'] == 'web1-con' and j['items'][0]['port'] == 0"
 expect_exit 0 "info --json" -- P info --json
 json_ok "info --json" "j['store'].startswith('image:' + __import__('os').environ['IMG'] + ' ') and j['vms'] == 1"
 expect_exit 0 "export --json" -- P export --json
@@ -55,9 +55,9 @@ json_ok "export --json" "j['root']['element'] == 'root'"
 expect_exit 0 "export --json round trip" -- P export --json -o "$WORK/e.json"
 expect_exit 0 "import of that JSON" -- P import "$WORK/e.json"
 expect_exit 0 "vm show after the round trip" -- P vm show web1 --json
-json_ok "round trip keeps the description" "j['description'] == $VM_D"
+json_ok "round trip keeps the description" "j['item']['description'] == $VM_D"
 PSTATE_IMAGE=$IMG expect_exit 0 "scan --json" -- "$PSCTL" -q scan --json
-json_ok "scan --json" "j[-1]['port'] == 'default'"
+json_ok "scan --json" "j['items'][-1]['port'] == 'default'"
 
 # Bytes that are not UTF-8 follow export's rule (the hex of the bytes),
 # so the output stays UTF-8 JSON, never raw bytes.
@@ -66,8 +66,8 @@ sed -e 's/name = "web1";/name = "web1";\n\t\t\tdescription = "x\\xff\\xfey";/' \
 expect_exit 0 "json: import a description that is not UTF-8" -- \
     P import "$WORK/s3.txt"
 expect_exit 0 "vm show --json, description not UTF-8" -- P vm show web1 --json
-json_ok "vm show --json, description not UTF-8" "j['description'] == '78fffe79'"
+json_ok "vm show --json, description not UTF-8" "j['item']['description'] == '78fffe79'"
 expect_exit 0 "vm list --json, description not UTF-8" -- P vm list --json
-json_ok "vm list --json, description not UTF-8" "j[0]['description'] == '78fffe79'"
+json_ok "vm list --json, description not UTF-8" "j['items'][0]['description'] == '78fffe79'"
 expect_exit 0 "export --json, description not UTF-8" -- P export --json
 json_ok "export --json, description not UTF-8" "'78fffe79' in json.dumps(j)"

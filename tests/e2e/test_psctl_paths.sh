@@ -63,7 +63,7 @@ if [ -b "${LOOP}p4" ]; then
     wait $w1 $w2
     got=$(ps -i "$IMG" net list --json 2>/dev/null | python3 -c '
 import json, sys
-print(len([n for n in json.load(sys.stdin) if n["name"].startswith(("img", "dev"))]))')
+print(len([n for n in json.load(sys.stdin)["items"] if n["name"].startswith(("img", "dev"))]))')
     [ "$got" = $((2 * N)) ] &&
         pass "$N creates through -i and $N through -d $P4 at once: all $got present" ||
         fail "concurrent writers on two paths: $got of $((2 * N)); $(cat "$WORK"/w?.err 2>/dev/null | head -c 300)"
