@@ -520,5 +520,6 @@ int ps_cfg_check(const void *buf, uint32_t len, ps_cfg_report_fn fn,
 	chk_resv(&k);
 	ps__each_id(buf, id_outer, &k);
 	chk_conc(&k);
+	k.n += ps__check_rules(buf, fn, ctx);
 	return k.n;
 }

@@ -58,12 +58,31 @@ static int root(struct fx *f)
 	return psf_root(f->buf);
 }
 
+/* A VM gets a UUID and a NIC a MAC at once, as psctl's vm create and
+ * nic add give them (a nil UUID or all-zero MAC is a problem for
+ * ps_cfg_check). */
 static int mk(struct fx *f, int parent, enum ps_obj k, const char *name)
 {
+	static unsigned seq;
+	char u[40];
 	int el = ps_obj_create(f->buf, CAP, parent, k, name, strlen(name),
 			       &f->e);
 
 	assert_true(el > 0);
+	if (k == PS_OBJ_VM || k == PS_OBJ_NIC) {
+		seq++;
+		if (k == PS_OBJ_VM)
+			snprintf(u, sizeof u, "5e5e5e5e-0000-4000-8000-%012x",
+				 seq);
+		else
+			snprintf(u, sizeof u, "0a:5e:00:00:%02x:%02x",
+				 seq >> 8 & 255, seq & 255);
+		assert_int_equal(ps_obj_set(f->buf, CAP, el, k,
+					    k == PS_OBJ_VM ? "uuid" : "mac",
+					    k == PS_OBJ_VM ? 4 : 3, u,
+					    strlen(u), &f->e), 0);
+		el = ps_obj_find(f->buf, parent, k, name, strlen(name));
+	}
 	check_store(f->buf);
 	return el;
 }
@@ -1178,8 +1197,9 @@ static void nic(struct psf_builder *b, const char *name, const uint8_t *mac,
 static int check_case(uint8_t *buf, int kind, struct msgs *m)
 {
 	struct psf_builder b;
-	uint8_t vmc[PSF_VMC_SIZE] = { 0 }, m2[7] = { 2, 0, 0, 0, 0, 7, 9 };
+	uint8_t vmc[PSF_VMC_SIZE] = { 0x5e, 1 }, m2[7] = { 2, 0, 0, 0, 0, 7, 9 };
 
+	vmc[PSF_VMC_VCPUS] = 1;
 	memset(m, 0, sizeof(*m));
 	psf_build_begin(&b, buf, CAP, PSF_ROOT, PSF_SCHEMA_VERSION, 0);
 	psf_build_open(&b, PSF_NETWORKS);
@@ -1429,7 +1449,7 @@ static void test_check_store(void **state)
 		{ 0, 0, "" },
 		{ 1, 1, "network 'lan' defined twice" },
 		{ 2, 1, "vm 'bad/name': invalid name" },
-		{ 3, 1, "vm 'a': vm-config is 5 bytes, cut inside field uuid" },
+		{ 3, 2, "vm 'a': vm-config is 5 bytes, cut inside field uuid" },
 		{ 4, 1, "vm 'a': more than one vm-config" },
 		{ 5, 1, "nic 'eth0' of vm 'a': network 'mars': no such network" },
 		{ 6, 1, "mac 02:00:00:00:00:01 used by both nic 'eth0' of vm 'a'"
