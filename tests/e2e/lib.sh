@@ -109,3 +109,22 @@ bmc_write() {
     done
 }
 hexs() { printf '%s' "$1" | od -An -tx1 | tr -d ' \n'; }
+
+# hv_embed_conf: hvagent's e2e set-up on libvirt's embedded QEMU driver
+# (definitions persist in $WORK/embed, no daemon): sets IMG ($WORK/hv.img),
+# EMB, U (the URI) and CONF, written with plain QEMU domains, serial
+# sockets and logs under $WORK, adopt = marked, interval 1 s.
+hv_embed_conf() {
+    IMG=$WORK/hv.img EMB=$WORK/embed CONF=$WORK/hvagent.conf
+    U="qemu:///embed?root=$EMB"
+    mkdir -p "$EMB"
+    cat > "$CONF" <<EOC
+# e2e: no KVM here, plain QEMU domains
+uri = $U
+domain_type = qemu
+serial_run_dir = $WORK/run
+serial_log_dir = $WORK/log
+adopt = marked
+interval = 1
+EOC
+}

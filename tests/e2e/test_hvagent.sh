@@ -9,20 +9,7 @@ echo "hvagent"
 : "${HVAGENT:?set HVAGENT to the hvagent binary}"
 case $HVAGENT in /*) ;; *) HVAGENT=$ROOT/$HVAGENT ;; esac
 
-IMG=$WORK/hv.img
-EMB=$WORK/embed
-U="qemu:///embed?root=$EMB"
-CONF=$WORK/hvagent.conf
-mkdir -p "$EMB"
-cat > "$CONF" <<EOC
-# e2e: no KVM here, plain QEMU domains
-uri = $U
-domain_type = qemu
-serial_run_dir = $WORK/run
-serial_log_dir = $WORK/log
-adopt = marked
-interval = 1
-EOC
+hv_embed_conf
 ps() { "$PSCTL" -q -i "$IMG" "$@"; }
 hv() { "$HVAGENT" -c "$CONF" -i "$IMG" --once --stats "$@"; }
 # stat NAME: a counter from the last hv run's --stats line
