@@ -23,30 +23,18 @@
 #include "psf.h"
 #include "psf_schema.h"
 #include "pstate.h"
+#include "ps_test_util.h"
 
 #define CAP 65536u
 
 static uint8_t buf[CAP], before[CAP];
 
-struct msgs {
-	int n;
-	char all[4096];
-};
 
-static void collect(void *ctx, const char *msg)
-{
-	struct msgs *m = ctx;
-	size_t l = strlen(m->all);
-
-	m->n++;
-	snprintf(m->all + l, sizeof(m->all) - l, "%s\n", msg);
-}
-
-static int check(struct msgs *m)
+static int check(struct pst_msgs *m)
 {
 	memset(m, 0, sizeof(*m));
 	assert_int_equal(psf_finish(buf), 0);
-	return ps_cfg_check(buf, psf_total(buf), collect, m);
+	return ps_cfg_check(buf, psf_total(buf), pst_collect, m);
 }
 
 static int obj(int parent, enum ps_obj k, const char *key)
@@ -193,7 +181,7 @@ static void write_raw(const struct gcase *c)
 static void test_each_value_rule(void **state)
 {
 	struct ps_cfg_err e;
-	struct msgs m;
+	struct pst_msgs m;
 	char why[64];
 	size_t i;
 	int rc;
@@ -233,7 +221,7 @@ static void test_each_value_rule(void **state)
 /* A VM without any record has no UUID: reported. */
 static void test_vm_without_uuid(void **state)
 {
-	struct msgs m;
+	struct pst_msgs m;
 	int vm;
 
 	(void)state;
@@ -251,7 +239,7 @@ static void test_vm_without_uuid(void **state)
  * assigned by the hypervisor) is fine. */
 static void test_short_records_default(void **state)
 {
-	struct msgs m;
+	struct pst_msgs m;
 	int vm, nic;
 
 	(void)state;
@@ -278,7 +266,7 @@ static void test_placement(void **state)
 		{ 3, PSF_NETWORKS, "vm 'web': network set: not allowed here" },
 		{ 0, PSF_NIC, "root: nic 'ghost': not allowed here" },
 	};
-	struct msgs m;
+	struct pst_msgs m;
 	size_t i;
 	int at, el, r;
 
