@@ -109,18 +109,14 @@ static int cfg_error(struct psctl_ctx *c, const struct op *o, int rc,
 	    psctl_field_words(fd, words, sizeof words))
 		return psctl_error(c, o->cmd, f, value, rc,
 				   "not one of: %s", words);
-	if (fd && fd->type == PS_FT_UINT && !strcmp(why, "out of range"))
-		return psctl_error(c, o->cmd, f, value, rc,
-				   "out of range (%llu-%llu)",
-				   (unsigned long long)fd->min,
-				   (unsigned long long)fd->max);
 	if (rc == PS_ERR_BADREF)
 		return psctl_error(c, o->cmd, f, value, rc, "no such %s",
 				   f && !strcmp(f, "network") ? "network"
 				   : f && strstr(f, "image") ? "image"
 				   : f && !strcmp(f, "profile") ? "profile"
 				   : "vm");
-	return psctl_error(c, o->cmd, f, value, rc, "%s", why);
+	ps_field_why(fd, why, who, sizeof who);
+	return psctl_error(c, o->cmd, f, value, rc, "%s", who);
 }
 
 static int not_found(struct psctl_ctx *c, const char *cmd, enum ps_obj k,

@@ -759,11 +759,14 @@ int psctl_cmd_import(struct psctl_ctx *c, int argc, char **argv)
 	b.data = data;
 	rc = psctl_need_store(c);
 	if (!rc && psctl_check_config) {
+		/* The whole gate (ps_cfg_check: every rule an edit applies),
+		 * one line per problem: an input that breaks one is invalid
+		 * (exit 3), whatever the rule. */
 		problems = psctl_check_config(c, data, (uint32_t)b.len, c->err);
 		if (problems)
 			rc = psctl_error(c, "import", NULL, argv[1],
 					 problems < 0 ? problems
-					 : PSCTL_EXIT_CONFLICT,
+					 : PSCTL_EXIT_INVALID,
 					 "%d problem%s in the new store; "
 					 "nothing written", problems,
 					 problems == 1 ? "" : "s");

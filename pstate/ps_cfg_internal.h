@@ -117,6 +117,48 @@ int ps__parse_bool(const char *s, size_t n, uint64_t *out, const char **why);
 int ps__parse_duration(const char *s, size_t n, uint64_t *out,
 		       const char **why);
 
+/* The rules a value obeys past its syntax, written once: the parsers,
+ * the edits (ps__value_ok) and the whole-store check (ps__field_check)
+ * call them.  0, or PS_ERR_BADVALUE with *why. */
+int ps__range(uint64_t v, uint64_t min, uint64_t max, const char **why);
+int ps__mac_ok(const uint8_t mac[6], const char **why);
+int ps__wwn_ok(const uint8_t wwn[8], const char **why);
+int ps__uuid_ok(const uint8_t uuid[16], const char **why);
+/* The word of value v in names, or NULL; ps__enum_ok refuses NULL. */
+const char *ps__enum_word(const struct ps_enum *names, uint8_t v);
+int ps__enum_ok(const struct ps_enum *names, uint8_t v, const char **why);
+/* Bytes per item of a list field (MACLIST, WWNLIST, FCBOOT), and the
+ * rules of the items of b[0..len): *item is the offset of the bad one. */
+uint32_t ps__list_step(const struct ps_field *f);
+int ps__list_ok(const struct ps_field *f, const uint8_t *b, uint32_t len,
+		uint32_t *item, const char **why);
+
+/* ps_field_text.c: a string field's rules (name, reference, serial, host,
+ * server target, text); a value of field f (numbers in u, bytes in
+ * b[0..len)) against every rule of its field: range, enum word, MAC,
+ * UUID, list items, strings; *item as for ps__list_ok (item may be
+ * NULL). */
+int ps__check_string(const struct ps_field *f, const char *s, size_t n,
+		     const char **why);
+int ps__value_ok(const struct ps_field *f, uint64_t u, const uint8_t *b,
+		 uint32_t len, uint32_t *item, const char **why);
+/* The value of f stored in elem (kind k) against ps__value_ok: 0, or
+ * PS_ERR_BADVALUE with *why and the bad value (or list item) as text in
+ * val.  A record field past its record's end holds its default and
+ * passes, and so does an all-zero profile UUID (not set); a VM's UUID
+ * is set when the VM is created, so a nil one fails even when absent.
+ * Names, references, host names and server targets are left to
+ * ps_cfg_check, which reports them with their context. */
+int ps__field_check(const void *buf, int elem, enum ps_obj k,
+		    const struct ps_field *f, struct sb *val,
+		    const char **why);
+
+/* ps_check_rules.c: the value and placement rules of ps_cfg_check (every
+ * stored field value by ps__field_check, every core element in a
+ * container the schema tables place it in).  The number of problems
+ * reported to fn. */
+int ps__check_rules(const void *buf, ps_cfg_report_fn fn, void *ctx);
+
 /* ---------------------------------------------------------------- room */
 /* ps_room.c */
 

@@ -642,6 +642,7 @@ int ps__chk_run(struct chk *k, uint32_t len)
 	drop(k);
 	chk_pairs(k, &conc, NULL, report_conc);
 	drop(k);
+	k->n += ps__check_rules(k->buf, k->fn, k->ctx);
 	return k->n;
 }
 

@@ -279,6 +279,12 @@ int ps_obj_set_value(void *buf, size_t cap, int elem, enum ps_obj k,
 size_t ps_obj_get(const void *buf, int elem, const struct ps_field *f,
 		  char *out, size_t outlen);
 
+/* A reason (e->why) as the front ends print it for field f: "out of
+ * range" of an integer field gets its range, "out of range (1-4096)".
+ * NUL-terminated, truncated to outlen; returns the untruncated length. */
+size_t ps_field_why(const struct ps_field *f, const char *why, char *out,
+		    size_t outlen);
+
 /* Parse text for field f into v (no store access).  PS_ERR_BADVALUE with
  * e->why. */
 int ps_field_parse(const struct ps_field *f, const char *s, size_t n,
@@ -347,6 +353,12 @@ void ps_gen_uuid(const uint8_t rnd[16], uint8_t uuid[16]);
  *     names, two vms sets at the root, ...)
  *   - a record cut inside a field (shorter records are fine: missing
  *     fields read as zero)
+ *   - a stored field value the edit would refuse, with the edit's
+ *     reason: "vm 'web': cpus '5000': out of range (1-4096)", a multicast
+ *     or all-zero MAC, an enum value without a word, a VM without a UUID
+ *     (absent or nil), text too long or with control characters, ...
+ *   - a core element in a container the schema does not place it in (a
+ *     NAME straight under the root, a VM in the networks set)
  * Returns the number of problems, or a negative PSF_ERR_* code when buf
  * is not a structurally valid store (psf_check_tree).  No writes.
  */

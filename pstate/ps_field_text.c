@@ -16,40 +16,73 @@ static int parse_size_field(const struct ps_field *f, const char *s,
 		return ps__bad(why, f->arg == 1024 ? "not a whole number of KiB"
 					       : "not a whole unit");
 	v->u = bytes / f->arg;
-	if (v->u < f->min || v->u > f->max)
-		return ps__bad(why, "out of range");
-	return 0;
+	return ps__range(v->u, f->min, f->max, why);
+}
+
+int ps__check_string(const struct ps_field *f, const char *s, size_t n,
+		     const char **why)
+{
+	switch (f->type) {
+	case PS_FT_NAME:
+		return ps_check_name(s, n, why);
+	case PS_FT_REF:
+		return n ? ps_check_name(s, n, why) : 0;
+	case PS_FT_SERIAL:
+		return ps__check_serial(s, n, why);
+	case PS_FT_HOST:
+		return ps__check_host(s, n, why);
+	case PS_FT_PTARGET:
+		return ps__check_ptarget(s, n, why);
+	default:
+		return ps__check_text(s, n, PS_CFG_TEXT_MAX, why);
+	}
 }
 
 static int parse_text(const struct ps_field *f, const char *s, size_t n,
 		      struct ps_value *v, const char **why)
 {
-	int rc;
+	int rc = ps__check_string(f, s, n, why);
 
-	switch (f->type) {
-	case PS_FT_NAME:
-		rc = ps_check_name(s, n, why);
-		break;
-	case PS_FT_REF:
-		rc = n ? ps_check_name(s, n, why) : 0;
-		break;
-	case PS_FT_SERIAL:
-		rc = ps__check_serial(s, n, why);
-		break;
-	case PS_FT_HOST:
-		rc = ps__check_host(s, n, why);
-		break;
-	case PS_FT_PTARGET:
-		rc = ps__check_ptarget(s, n, why);
-		break;
-	default:
-		rc = ps__check_text(s, n, PS_CFG_TEXT_MAX, why);
-	}
 	if (rc)
 		return rc;
 	psf_memcpy(v->b, s, n);
 	v->len = (uint32_t)n;
 	return 0;
+}
+
+int ps__value_ok(const struct ps_field *f, uint64_t u, const uint8_t *b,
+		 uint32_t len, uint32_t *item, const char **why)
+{
+	uint32_t at = 0;
+	int rc;
+
+	switch (f->type) {
+	case PS_FT_UINT:
+	case PS_FT_SIZE:
+		return ps__range(u, f->min, f->max, why);
+	case PS_FT_ENUM:
+		return ps__enum_ok(f->names, (uint8_t)u, why);
+	case PS_FT_UUID:
+		return ps__uuid_ok(b, why);
+	case PS_FT_MAC:
+		return ps__mac_ok(b, why);
+	case PS_FT_MACLIST:
+	case PS_FT_WWNLIST:
+	case PS_FT_FCBOOT:
+		rc = ps__list_ok(f, b, len, &at, why);
+		if (item)
+			*item = at;
+		return rc;
+	case PS_FT_NAME:
+	case PS_FT_TEXT:
+	case PS_FT_SERIAL:
+	case PS_FT_HOST:
+	case PS_FT_REF:
+	case PS_FT_PTARGET:
+		return ps__check_string(f, (const char *)b, len, why);
+	default:
+		return 0;
+	}
 }
 
 int ps_field_parse(const struct ps_field *f, const char *s, size_t n,
@@ -109,12 +142,12 @@ int ps_field_parse(const struct ps_field *f, const char *s, size_t n,
 
 static void sb_enum(struct sb *s, const struct ps_enum *names, uint8_t v)
 {
-	for (; names->name; names++)
-		if (names->value == v) {
-			ps__sb_str(s, names->name);
-			return;
-		}
-	ps__sb_u64(s, v);
+	const char *w = ps__enum_word(names, v);
+
+	if (w)
+		ps__sb_str(s, w);
+	else
+		ps__sb_u64(s, v);
 }
 
 static void sb_size(struct sb *s, uint64_t bytes)
@@ -331,6 +364,118 @@ size_t ps_obj_get(const void *buf, int elem, const struct ps_field *f,
 	default:
 		p = (const uint8_t *)ps__str_of(buf, elem, f->sig, &len);
 		ps__sb_put(&s, p ? (const char *)p : "", len);
+	}
+	return s.len;
+}
+
+/* At most 64 bytes of stored text for a message, bytes outside printable
+ * ASCII as '?' (the message goes to a terminal). */
+static void sb_shown(struct sb *s, const uint8_t *p, uint32_t n)
+{
+	uint32_t i;
+
+	for (i = 0; i < n && i < 64; i++)
+		ps__sb_put(s, p[i] >= 0x20 && p[i] < 0x7f ? (const char *)p + i
+							    : "?", 1);
+	if (n > 64)
+		ps__sb_str(s, "...");
+}
+
+/* A stored number as the edit layer reads it back (a size in its unit
+ * when it fits a u64 of bytes). */
+static void sb_number(struct sb *s, const struct ps_field *f, uint64_t u)
+{
+	if (f->type == PS_FT_SIZE && u <= UINT64_MAX / f->arg)
+		sb_size(s, u * f->arg);
+	else
+		ps__sb_u64(s, u);
+}
+
+/* The stored record field of f in c, bytes into b (zero past the end):
+ * 1 when the record holds the whole field. */
+static int rec_field(const void *buf, int c, const struct ps_field *f,
+		     uint8_t *b)
+{
+	uint32_t len = 0;
+	const void *p = c < 0 ? NULL : psf_child_payload(buf, c, f->sig, &len);
+
+	psf_memset(b, 0, 16);
+	if (c >= 0)
+		ps__rec_bytes(buf, c, f->sig, f->off, b, f->width);
+	return p && len >= (uint32_t)f->off + f->width;
+}
+
+int ps__field_check(const void *buf, int elem, enum ps_obj k,
+		    const struct ps_field *f, struct sb *val,
+		    const char **why)
+{
+	int c = f->in ? psf_find_child(buf, elem, f->in) : elem, held, rc;
+	uint32_t len = 0, item = 0, step;
+	const uint8_t *p;
+	uint8_t b[16];
+	uint64_t u;
+
+	switch (f->type) {
+	case PS_FT_NAME: case PS_FT_REF: case PS_FT_HOST: case PS_FT_PTARGET:
+	case PS_FT_BOOT: case PS_FT_RLOG: case PS_FT_PRESENCE:
+		return 0;
+	default:
+		break;
+	}
+	if (!f->width) {
+		/* A string or list: absent is empty, which every rule allows. */
+		p = c < 0 ? NULL : psf_child_payload(buf, c, f->sig, &len);
+		if (!p || !ps__value_ok(f, 0, p, len, &item, why))
+			return 0;
+		step = f->type == PS_FT_TEXT || f->type == PS_FT_SERIAL
+			       ? 0 : ps__list_step(f);
+		if (!step)
+			sb_shown(val, p, len);
+		else if (len / step <= PS_CFG_LIST_MAX)
+			ps__sb_hex(val, p + item,
+				   f->type == PS_FT_MACLIST ? 6 : 8, ':');
+		else
+			ps__sb_u64(val, len / step), ps__sb_str(val, " items");
+		return PS_ERR_BADVALUE;
+	}
+	held = rec_field(buf, c, f, b);
+	if (f->type == PS_FT_UUID || f->type == PS_FT_MAC) {
+		/* Unset: a profile's UUID may be, and a NIC's MAC without a
+		 * record (the default: the hypervisor assigns one); a VM's
+		 * UUID never is. */
+		if (ps__all_zero(b, f->width) &&
+		    (f->type == PS_FT_UUID ? k != PS_OBJ_VM : !held))
+			return 0;
+		rc = ps__value_ok(f, 0, b, f->width, NULL, why);
+		if (rc && f->type == PS_FT_UUID)
+			ps__sb_uuid(val, b);
+		else if (rc)
+			ps__sb_hex(val, b, 6, ':');
+		return rc;
+	}
+	if (!held)
+		return 0;
+	u = psf_field_uint(b, f->width, 0, f->width);
+	rc = ps__value_ok(f, u, NULL, 0, NULL, why);
+	if (rc)
+		sb_number(val, f, u);
+	return rc;
+}
+
+size_t ps_field_why(const struct ps_field *f, const char *why, char *out,
+		    size_t outlen)
+{
+	struct sb s;
+
+	ps__sb_init(&s, out, outlen);
+	ps__sb_str(&s, why);
+	if (f && f->type == PS_FT_UINT && ps__same(why, ps__slen(why),
+						  "out of range", 12)) {
+		ps__sb_str(&s, " (");
+		ps__sb_u64(&s, f->min);
+		ps__sb_put(&s, "-", 1);
+		ps__sb_u64(&s, f->max);
+		ps__sb_put(&s, ")", 1);
 	}
 	return s.len;
 }

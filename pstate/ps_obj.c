@@ -142,6 +142,21 @@ static int check_key(enum ps_obj k, const char *s, size_t n, uint64_t *port,
 	return rc ? ps__fail(e, rc, why) : 0;
 }
 
+/* A new record holds each integer field's smallest allowed value (0 for
+ * most; a VM's cpus 1): every value a store holds is one the edits and
+ * the whole-store check accept. */
+static void rec_minimums(const struct kind *kd, uint8_t *rec)
+{
+	const struct ps_field *f;
+	uint32_t i;
+
+	for (f = kd->fields; f->name; f++)
+		if (f->type == PS_FT_UINT && f->sig == kd->rec && !f->in &&
+		    f->min)
+			for (i = 0; i < f->width; i++)
+				rec[f->off + i] = (uint8_t)(f->min >> (8 * i));
+}
+
 int ps_obj_create(void *buf, size_t cap, int parent, enum ps_obj k,
 		  const char *s, size_t n, struct ps_cfg_err *e)
 {
@@ -166,6 +181,7 @@ int ps_obj_create(void *buf, size_t cap, int parent, enum ps_obj k,
 	psf_memset(rec, 0, sizeof(rec));
 	if (kd->by_port)
 		psf_put_le16(rec + PSF_SERC_PORT, (uint16_t)port);
+	rec_minimums(kd, rec);
 	need = PSF_CONTAINER_HDR + (kd->rec ? PSF_STRUCT_HDR + kd->rec_len : 0) +
 	       PSF_STRUCT_HDR + kd->room +
 	       (kd->by_port ? 0 : PSF_STRUCT_HDR + (uint32_t)n);

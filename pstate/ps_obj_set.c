@@ -287,11 +287,16 @@ int ps_obj_set_value(void *buf, size_t cap, int elem, enum ps_obj k,
 		     const struct ps_field *f, const struct ps_value *v,
 		     struct ps_cfg_err *e)
 {
+	const char *why = NULL;
 	int rc;
 
 	ps__err_init(e, f ? f->name : NULL);
 	if (!ps__kind_ok(k) || !f || psf_sig(buf, elem) != ps__kinds[k].sig)
 		return PSF_ERR_BADVALUE;
+	/* The field's own rules, for values that did not come through
+	 * ps_field_parse too (the whole-store check applies the same). */
+	if (ps__value_ok(f, v->u, v->b, v->len, NULL, &why))
+		return ps__fail(e, PS_ERR_BADVALUE, why);
 	if (f->type == PS_FT_RLOG && v->len % PSF_RLOG_LEN)
 		return ps__fail(e, PS_ERR_BADVALUE, "not whole log entries");
 	if (f->in || f->type == PS_FT_PRESENCE)

@@ -59,6 +59,32 @@ static int parse_octets(const char *s, size_t n, uint8_t *out, size_t count,
 	return 0;
 }
 
+/* The rules a MAC, WWN or UUID obeys past its syntax: the parsers below
+ * and the whole-store check (ps__value_ok) call these. */
+int ps__mac_ok(const uint8_t mac[6], const char **why)
+{
+	if (mac[0] & 1)
+		return ps__bad(why, "multicast address");
+	if (ps__all_zero(mac, 6))
+		return ps__bad(why, "all-zero address");
+	return 0;
+}
+
+int ps__wwn_ok(const uint8_t wwn[8], const char **why)
+{
+	return ps__all_zero(wwn, 8) ? ps__bad(why, "all-zero WWN") : 0;
+}
+
+int ps__uuid_ok(const uint8_t uuid[16], const char **why)
+{
+	return ps__all_zero(uuid, 16) ? ps__bad(why, "nil UUID") : 0;
+}
+
+int ps__range(uint64_t v, uint64_t min, uint64_t max, const char **why)
+{
+	return v < min || v > max ? ps__bad(why, "out of range") : 0;
+}
+
 int ps_parse_mac(const char *s, size_t n, uint8_t mac[6], const char **why)
 {
 	int rc = parse_octets(s, n, mac, 6, ":-", why);
@@ -66,11 +92,7 @@ int ps_parse_mac(const char *s, size_t n, uint8_t mac[6], const char **why)
 	if (rc)
 		return n != 17 ? ps__bad(why, "not six octets aa:bb:cc:dd:ee:ff")
 			       : rc;
-	if (mac[0] & 1)
-		return ps__bad(why, "multicast address");
-	if (ps__all_zero(mac, 6))
-		return ps__bad(why, "all-zero address");
-	return 0;
+	return ps__mac_ok(mac, why);
 }
 
 int ps_parse_wwn(const char *s, size_t n, uint8_t wwn[8], const char **why)
@@ -79,9 +101,7 @@ int ps_parse_wwn(const char *s, size_t n, uint8_t wwn[8], const char **why)
 
 	if (rc)
 		return n != 23 ? ps__bad(why, "not eight octets aa:bb:..:hh") : rc;
-	if (ps__all_zero(wwn, 8))
-		return ps__bad(why, "all-zero WWN");
-	return 0;
+	return ps__wwn_ok(wwn, why);
 }
 
 int ps_parse_uuid(const char *s, size_t n, uint8_t uuid[16],
@@ -102,9 +122,7 @@ int ps_parse_uuid(const char *s, size_t n, uint8_t uuid[16],
 		uuid[o++] = (uint8_t)(ps__hexval(s[i]) << 4 | ps__hexval(s[i + 1]));
 		i++;
 	}
-	if (ps__all_zero(uuid, 16))
-		return ps__bad(why, "nil UUID");
-	return 0;
+	return ps__uuid_ok(uuid, why);
 }
 
 /* Digits (decimal, or hex after 0x) at s[*i..n); advances *i. */
@@ -145,9 +163,7 @@ int ps_parse_uint(const char *s, size_t n, uint64_t min, uint64_t max,
 		return rc;
 	if (i != n)
 		return ps__bad(why, "not a number");
-	if (*out < min || *out > max)
-		return ps__bad(why, "out of range");
-	return 0;
+	return ps__range(*out, min, max, why);
 }
 
 struct unit {
@@ -193,6 +209,8 @@ int ps_parse_size(const char *s, size_t n, uint64_t default_unit,
 	return 0;
 }
 
+static const char not_allowed[] = "not one of the allowed words";
+
 int ps_parse_enum(const char *s, size_t n, const struct ps_enum *names,
 		  uint8_t *out, const char **why)
 {
@@ -201,7 +219,20 @@ int ps_parse_enum(const char *s, size_t n, const struct ps_enum *names,
 			*out = names->value;
 			return 0;
 		}
-	return ps__bad(why, "not one of the allowed words");
+	return ps__bad(why, not_allowed);
+}
+
+const char *ps__enum_word(const struct ps_enum *names, uint8_t v)
+{
+	for (; names->name; names++)
+		if (names->value == v)
+			return names->name;
+	return NULL;
+}
+
+int ps__enum_ok(const struct ps_enum *names, uint8_t v, const char **why)
+{
+	return ps__enum_word(names, v) ? 0 : ps__bad(why, not_allowed);
 }
 
 const struct ps_enum ps__boot_names[] = {
@@ -377,12 +408,44 @@ static int parse_lun(const char *s, size_t n, uint8_t lun[8],
 	return 0;
 }
 
+static const char too_many[] = "too many items";
+
+/* The bytes of one item of a list field: a MAC, or the two 8-byte halves
+ * of a WWN pair (both WWNs) or an FC boot entry (a WWPN, then a LUN that
+ * may be anything). */
+uint32_t ps__list_step(const struct ps_field *f)
+{
+	return f->type == PS_FT_MACLIST ? PSF_MAC_LEN : 16;
+}
+
+int ps__list_ok(const struct ps_field *f, const uint8_t *b, uint32_t len,
+		uint32_t *item, const char **why)
+{
+	uint32_t step = ps__list_step(f), i;
+	int rc = 0;
+
+	if (len / step > PS_CFG_LIST_MAX)
+		return ps__bad(why, too_many);
+	for (i = 0; !rc && i + step <= len; i += step) {
+		*item = i;
+		if (f->type == PS_FT_MACLIST)
+			rc = ps__mac_ok(b + i, why);
+		else
+			rc = ps__wwn_ok(b + i, why);
+		if (!rc && f->type == PS_FT_WWNLIST) {
+			*item = i + 8;
+			rc = ps__wwn_ok(b + i + 8, why);
+		}
+	}
+	return rc;
+}
+
 /* Comma-separated items, each one or two (A/B) parts. */
 int ps__parse_list(const struct ps_field *f, const char *s, size_t n,
 		      struct ps_value *v, const char **why)
 {
 	size_t i = 0;
-	uint32_t step = f->type == PS_FT_MACLIST ? PSF_MAC_LEN : 16;
+	uint32_t step = ps__list_step(f);
 
 	v->len = 0;
 	while (i < n) {
@@ -391,7 +454,7 @@ int ps__parse_list(const struct ps_field *f, const char *s, size_t n,
 		int rc;
 
 		if (v->len / step == PS_CFG_LIST_MAX)
-			return ps__bad(why, "too many items");
+			return ps__bad(why, too_many);
 		while (sl < l && s[i + sl] != '/')
 			sl++;
 		if (f->type == PS_FT_MACLIST)

@@ -9,22 +9,9 @@ echo "hvagent"
 : "${HVAGENT:?set HVAGENT to the hvagent binary}"
 case $HVAGENT in /*) ;; *) HVAGENT=$ROOT/$HVAGENT ;; esac
 
-IMG=$WORK/hv.img
-EMB=$WORK/embed
-U="qemu:///embed?root=$EMB"
-CONF=$WORK/hvagent.conf
-mkdir -p "$EMB"
-cat > "$CONF" <<EOC
-# e2e: no KVM here, plain QEMU domains
-uri = $U
-domain_type = qemu
-serial_run_dir = $WORK/run
-serial_log_dir = $WORK/log
-adopt = marked
+hv_embed_conf
 # the documented two-way sync of deletions (the default is keep)
-libvirt_delete = follow
-interval = 1
-EOC
+echo "libvirt_delete = follow" >> "$CONF"
 ps() { "$PSCTL" -q -i "$IMG" "$@"; }
 hv() { "$HVAGENT" -c "$CONF" -i "$IMG" --once --stats "$@"; }
 # stat NAME: a counter from the last hv run's --stats line

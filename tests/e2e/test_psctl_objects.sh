@@ -380,14 +380,16 @@ if [ "$bad" -ge 50 ]; then pass "invalid-input table has $bad cases (>= 50)"
 else fail "invalid-input table has only $bad cases"; fi
 
 # ---- whole-store schema check on import: a text store whose NIC reuses
-# a profile's MAC (and refers to a missing network) is refused with exit 4
-# (conflict), one "problem:" line each, and the image is unchanged.
+# a profile's MAC (and refers to a missing network) is refused with exit 3
+# (the input is invalid), one "problem:" line each, and the image is
+# unchanged.
 cat > "$WORK/dupmac.txt" <<'XEOF'
 psf 1.0 schema 1 flags 0x00000000;
 root {
 	vms {
 		vm {
 			name = "x";
+			vm-config { uuid = 5e5e5e5e-0000-4000-8000-000000000001; vcpus = 1; }
 			nics {
 				nic {
 					name = "eth0";
@@ -401,14 +403,14 @@ root {
 }
 XEOF
 h=$(hash_of "$A")
-expect_exit 4 "import refuses a duplicate MAC" -- ps import "$WORK/dupmac.txt"
+expect_exit 3 "import refuses a duplicate MAC" -- ps import "$WORK/dupmac.txt"
 expect_err "import duplicate MAC" "mac 02:00:00:00:00:01 used by both nic 'eth0' of vm 'x' and profile 'p'"
 expect_err "import missing network" "nic 'eth0' of vm 'x': network 'mars': no such network"
 expect_err "import summary" "2 problems in the new store; nothing written"
 if [ "$(hash_of "$A")" = "$h" ]; then pass "refused import: image unchanged"
 else fail "refused import changed the image"; fi
 "$PSFTOOL" compile "$WORK/dupmac.txt" -o "$WORK/dupmac.psf" 2>/dev/null
-expect_exit 4 "import refuses a binary store with a duplicate MAC" -- ps import "$WORK/dupmac.psf"
+expect_exit 3 "import refuses a binary store with a duplicate MAC" -- ps import "$WORK/dupmac.psf"
 if [ "$(hash_of "$A")" = "$h" ]; then pass "refused binary import: image unchanged"
 else fail "refused binary import changed the image"; fi
 
@@ -420,6 +422,7 @@ root {
 	vms {
 		vm {
 			name = "x";
+			vm-config { uuid = 5e5e5e5e-0000-4000-8000-000000000001; vcpus = 1; }
 			serial-ports {
 				serial-port {
 					serial-config { port = 0; concentrator = 9; mode = observer; }
@@ -430,7 +433,7 @@ root {
 	}
 }
 XEOF
-expect_exit 4 "import refuses a serial host name that is a path" -- ps import "$WORK/hostpath.txt"
+expect_exit 3 "import refuses a serial host name that is a path" -- ps import "$WORK/hostpath.txt"
 expect_err "import host path" "serial-port '0' of vm 'x': hostname '../../run/x': empty label"
 if [ "$(hash_of "$A")" = "$h" ]; then pass "refused host-path import: image unchanged"
 else fail "refused host-path import changed the image"; fi

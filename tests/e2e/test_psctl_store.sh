@@ -198,35 +198,43 @@ expect_err "same JSON again: no change" "no change; nothing written"
 # pads, records shorter than the layout and with unknown trailing bytes,
 # unnamed enum values and flag bits, the largest u64, non-UTF-8 strings,
 # control characters and NUL in strings, format minor, schema and flags.
+# Every value is one the gate accepts (import runs ps_cfg_check): the odd
+# ones sit where no edit rule applies (pxe's unknown values, an image size,
+# unnamed boot codes, STORE_INFO's writer and a profile's move source).
 cat > "$WORK/hard.txt" <<'PSF'
 psf 1.3 schema 7 flags 0x00010000;
 root {
+	store-info { writer = "w\xff\x00eb"; }
 	vms {
 		vm {
 			name = "web01";
 			vm-config {
 				uuid = 6ba7b810-9dad-11d1-80b4-00c04fd430c8;
-				memory-kib = 18446744073709551615;
-				power = 9;
+				vcpus = 1;
+				pxe = 9;
 				[01 02 03];
 			}
 			boot-order = disk, 7, network;
-			wwn-list = 20:00:00:25:b5:00:00:01 21:00:00:25:b5:00:00:01;
-			fc-boot = [];
 			nics { nic { name = "eth0"; nic-config { mac = 52:54:00:12:34:56; } } }
 			storage { controller { name = "root";
 				controller-config { media = disk; flags = bootable | 0x80; } } }
 			pad 16;
 			pad = [01 00 00 00];
-			description = "w\xff\x00eb";
-			serial-number = "\xed\xa0\x80";
-			hostname = "tab\there \"q\" \\ nul\x00 ctl\x01 del\x7f caf\xc3\xa9 \xf0\x9f\x98\x80";
 		}
 	}
 	networks {
 		network { name = "lan"; network-config { kind = nat; } }
 		network { name = "lan2";
 			network-config { kind = bridged; flags = 0; vlan = 5; mtu = 0; [aa bb]; } }
+	}
+	images { image { name = "big"; image-config { size-bytes = 18446744073709551615; } } }
+	profiles {
+		profile { name = "p1";
+			wwn-list = 20:00:00:25:b5:00:00:01 21:00:00:25:b5:00:00:01;
+			fc-boot = [];
+			move-source = "\xed\xa0\x80"; }
+		profile { name = "p2";
+			move-source = "tab\there \"q\" \\ nul\x00 ctl\x01 del\x7f caf\xc3\xa9 \xf0\x9f\x98\x80"; }
 	}
 	@0x00420011 = [de ad be ef];
 	@0x80420001 {
@@ -246,8 +254,8 @@ is_json "$WORK/hard.json" && pass "awkward export --json is valid JSON" ||
     fail "awkward export --json is not JSON"
 for want in '"element": "0x00420011", "hex": "deadbeef"' '"element": "0x80420003", "children": []' \
     '"element": "pad", "hex": "01000000"' '"element": "pad", "bytes": 16' \
-    '"extra": "010203"' '"fields": {"kind": "nat"}' '"power": 9' '["bootable", 128]' \
-    '"memory-kib": 18446744073709551615' '"hex": "77ff006562"' \
+    '"extra": "010203"' '"fields": {"kind": "nat"}' '"pxe": 9' '["bootable", 128]' \
+    '"size-bytes": 18446744073709551615' '"hex": "77ff006562"' \
     '"value": "tab\u0009here \"q\" \\ nul\u0000 ctl\u0001 del\u007f caf'; do
     grep -qF -- "$want" "$WORK/hard.json" && pass "JSON keeps $want" ||
         fail "JSON lacks $want"

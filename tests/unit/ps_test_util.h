@@ -13,6 +13,21 @@
 #include "psf_schema.h"
 #include "pstate.h"
 
+/* ps_cfg_check's problem lines, collected: count and text, one a line. */
+struct pst_msgs {
+	int n;
+	char all[4096];
+};
+
+static inline void pst_collect(void *ctx, const char *msg)
+{
+	struct pst_msgs *m = ctx;
+	size_t l = strlen(m->all);
+
+	m->n++;
+	snprintf(m->all + l, sizeof(m->all) - l, "%s\n", msg);
+}
+
 /* Pad room behind each VM name, so a rename absorbs growth locally. */
 #define PST_NAME_ROOM 16u
 

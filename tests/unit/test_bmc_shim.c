@@ -91,7 +91,7 @@ static void make_store(void)
 	struct ps_disk d;
 	struct ps_format_opts o = { 0 };
 	uint8_t sector[SS];
-	int root, vm;
+	int root, vm, nic;
 
 	memset(disk, 0, sizeof disk);
 	memset(buf, 0, sizeof buf);
@@ -106,8 +106,13 @@ static void make_store(void)
 				    36, NULL), 0);
 	vm = ps_obj_create(buf, sizeof buf, root, PS_OBJ_VM, "db", 2, NULL);
 	assert_true(vm >= 0);
-	assert_true(ps_obj_create(buf, sizeof buf, vm, PS_OBJ_NIC, "eth0", 4,
-				  NULL) >= 0);
+	assert_int_equal(ps_obj_set(buf, sizeof buf, vm, PS_OBJ_VM, "uuid", 4,
+				    "11111111-2222-4333-8444-666666666666",
+				    36, NULL), 0);
+	nic = ps_obj_create(buf, sizeof buf, vm, PS_OBJ_NIC, "eth0", 4, NULL);
+	assert_true(nic >= 0);
+	assert_int_equal(ps_obj_set(buf, sizeof buf, nic, PS_OBJ_NIC, "mac", 3,
+				    "02:00:00:00:db:01", 17, NULL), 0);
 	assert_int_equal(psf_finish(buf), 0);
 	assert_int_equal(ps_commit(&d, buf, sector, NULL), 0);
 }

@@ -18,6 +18,7 @@
 #include "psf.h"
 #include "psf_schema.h"
 #include "pstate.h"
+#include "ps_test_util.h"
 
 #define CAP 65536u
 
@@ -58,12 +59,31 @@ static int root(struct fx *f)
 	return psf_root(f->buf);
 }
 
+/* A VM gets a UUID and a NIC a MAC at once, as psctl's vm create and
+ * nic add give them (a nil UUID or all-zero MAC is a problem for
+ * ps_cfg_check). */
 static int mk(struct fx *f, int parent, enum ps_obj k, const char *name)
 {
+	static unsigned seq;
+	char u[40];
 	int el = ps_obj_create(f->buf, CAP, parent, k, name, strlen(name),
 			       &f->e);
 
 	assert_true(el > 0);
+	if (k == PS_OBJ_VM || k == PS_OBJ_NIC) {
+		seq++;
+		if (k == PS_OBJ_VM)
+			snprintf(u, sizeof u, "5e5e5e5e-0000-4000-8000-%012x",
+				 seq);
+		else
+			snprintf(u, sizeof u, "0a:5e:00:00:%02x:%02x",
+				 seq >> 8 & 255, seq & 255);
+		assert_int_equal(ps_obj_set(f->buf, CAP, el, k,
+					    k == PS_OBJ_VM ? "uuid" : "mac",
+					    k == PS_OBJ_VM ? 4 : 3, u,
+					    strlen(u), &f->e), 0);
+		el = ps_obj_find(f->buf, parent, k, name, strlen(name));
+	}
 	check_store(f->buf);
 	return el;
 }
@@ -1143,19 +1163,6 @@ static void test_no_room(void **state)
 
 /* ------------------------------------------------ whole-store check */
 
-struct msgs {
-	int n;
-	char all[4096];
-};
-
-static void collect(void *ctx, const char *msg)
-{
-	struct msgs *m = ctx;
-	size_t l = strlen(m->all);
-
-	m->n++;
-	snprintf(m->all + l, sizeof(m->all) - l, "%s\n", msg);
-}
 
 /* A store with VM a (NIC eth0 mac 02::01 on network lan), profile p. */
 static const uint8_t mac1[6] = { 2, 0, 0, 0, 0, 1 };
@@ -1175,11 +1182,12 @@ static void nic(struct psf_builder *b, const char *name, const uint8_t *mac,
 }
 
 /* kind selects the defect built in. */
-static int check_case(uint8_t *buf, int kind, struct msgs *m)
+static int check_case(uint8_t *buf, int kind, struct pst_msgs *m)
 {
 	struct psf_builder b;
-	uint8_t vmc[PSF_VMC_SIZE] = { 0 }, m2[7] = { 2, 0, 0, 0, 0, 7, 9 };
+	uint8_t vmc[PSF_VMC_SIZE] = { 0x5e, 1 }, m2[7] = { 2, 0, 0, 0, 0, 7, 9 };
 
+	vmc[PSF_VMC_VCPUS] = 1;
 	memset(m, 0, sizeof(*m));
 	psf_build_begin(&b, buf, CAP, PSF_ROOT, PSF_SCHEMA_VERSION, 0);
 	psf_build_open(&b, PSF_NETWORKS);
@@ -1228,7 +1236,7 @@ static int check_case(uint8_t *buf, int kind, struct msgs *m)
 		psf_build_close(&b);
 	}
 	assert_true(psf_build_finish(&b) > 0);
-	return ps_cfg_check(buf, psf_total(buf), collect, m);
+	return ps_cfg_check(buf, psf_total(buf), pst_collect, m);
 }
 
 /* ------------------------------------------------------ profile assign */
@@ -1429,7 +1437,7 @@ static void test_check_store(void **state)
 		{ 0, 0, "" },
 		{ 1, 1, "network 'lan' defined twice" },
 		{ 2, 1, "vm 'bad/name': invalid name" },
-		{ 3, 1, "vm 'a': vm-config is 5 bytes, cut inside field uuid" },
+		{ 3, 2, "vm 'a': vm-config is 5 bytes, cut inside field uuid" },
 		{ 4, 1, "vm 'a': more than one vm-config" },
 		{ 5, 1, "nic 'eth0' of vm 'a': network 'mars': no such network" },
 		{ 6, 1, "mac 02:00:00:00:00:01 used by both nic 'eth0' of vm 'a'"
@@ -1440,7 +1448,7 @@ static void test_check_store(void **state)
 		{ 10, 0, "" },
 		{ 11, 0, "" }, /* a VM carrying p may share p's MAC */
 	};
-	struct msgs m;
+	struct pst_msgs m;
 	size_t i;
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -1453,7 +1461,7 @@ static void test_check_store(void **state)
 	}
 	/* Not a store at all: the structural error, no reports. */
 	memset(f->buf, 0, 64);
-	assert_true(ps_cfg_check(f->buf, 64, collect, &m) < 0);
+	assert_true(ps_cfg_check(f->buf, 64, pst_collect, &m) < 0);
 }
 
 /* ------------------------------------------------------------ servers */
@@ -1554,7 +1562,7 @@ static void test_check_servers(void **state)
 					 "image:/a.img#vm1", "dev:/dev/sdc" };
 	static const char *const n[] = { "A", "B", "C", "D", "E", "F" };
 	struct psf_builder b;
-	struct msgs m = { 0 };
+	struct pst_msgs m = { 0 };
 	size_t i;
 
 	assert_true(psf_build_begin(&b, f->buf, CAP, PSF_ROOT,
@@ -1573,7 +1581,7 @@ static void test_check_servers(void **state)
 	psf_build_close(&b);
 	psf_build_close(&b);
 	assert_true(psf_build_finish(&b) > 0);
-	assert_int_equal(ps_cfg_check(f->buf, psf_total(f->buf), collect, &m),
+	assert_int_equal(ps_cfg_check(f->buf, psf_total(f->buf), pst_collect, &m),
 			 5);
 	assert_non_null(strstr(m.all, "server 'B': same target as server "
 				      "'A'"));
@@ -1589,13 +1597,13 @@ static void test_check_servers(void **state)
 static void test_check_serial(void **state)
 {
 	struct fx *f = *state;
-	struct msgs m = { 0 };
+	struct pst_msgs m = { 0 };
 	int a = mk(f, root(f), PS_OBJ_VM, "a"), s1, s2;
 
 	s1 = mk(f, a, PS_OBJ_SERIAL, "0");
 	set(f, s1, PS_OBJ_SERIAL, "concentrator", "7");
 	check_store(f->buf);
-	assert_int_equal(ps_cfg_check(f->buf, CAP, collect, &m), 0);
+	assert_int_equal(ps_cfg_check(f->buf, CAP, pst_collect, &m), 0);
 	s2 = mk(f, a, PS_OBJ_SERIAL, "1");
 	/* Bypass the edit checks: write port 7 into the record directly. */
 	{
@@ -1609,7 +1617,7 @@ static void test_check_serial(void **state)
 					       2), 0);
 	}
 	check_store(f->buf);
-	assert_int_equal(ps_cfg_check(f->buf, CAP, collect, &m), 2);
+	assert_int_equal(ps_cfg_check(f->buf, CAP, pst_collect, &m), 2);
 	assert_non_null(strstr(m.all, "serial-port '0' defined twice in vm 'a'"));
 	assert_non_null(strstr(m.all, "concentrator port 7 mapped by both"));
 	(void)s1;
@@ -1624,7 +1632,7 @@ static void test_check_serial_host(void **state)
 	static uint8_t before[CAP];
 	static const char *const bad[] = { "../../run/x", "a/b", "..", ".",
 					   "-x", "a\nb" };
-	struct msgs m = { 0 };
+	struct pst_msgs m = { 0 };
 	int a = mk(f, root(f), PS_OBJ_VM, "a"), s1, h;
 	uint32_t len;
 	size_t i;
@@ -1638,7 +1646,7 @@ static void test_check_serial_host(void **state)
 	}
 	assert_int_equal(set(f, s1, PS_OBJ_SERIAL, "hostname", "aa.aa.run.x"),
 			 0);
-	assert_int_equal(ps_cfg_check(f->buf, CAP, collect, &m), 0);
+	assert_int_equal(ps_cfg_check(f->buf, CAP, pst_collect, &m), 0);
 	/* Bypass the edit checks: same length, a path this time. */
 	h = psf_find_child(f->buf, s1, PSF_HOSTNAME);
 	assert_true(h >= 0);
@@ -1646,7 +1654,7 @@ static void test_check_serial_host(void **state)
 	assert_int_equal(len, 11);
 	assert_int_equal(psf_wip_write(f->buf, h, 0, "../../run/x", 11), 0);
 	check_store(f->buf);
-	assert_int_equal(ps_cfg_check(f->buf, CAP, collect, &m), 1);
+	assert_int_equal(ps_cfg_check(f->buf, CAP, pst_collect, &m), 1);
 	assert_non_null(strstr(m.all, "serial-port '0' of vm 'a': hostname "
 				      "'../../run/x': "));
 }
@@ -1658,7 +1666,7 @@ static void test_pxe_nic_names_a_nic(void **state)
 {
 	struct fx *f = *state;
 	static uint8_t before[CAP];
-	struct msgs m = { 0 };
+	struct pst_msgs m = { 0 };
 	int vm = mk(f, root(f), PS_OBJ_VM, "v"), rec;
 	uint8_t le[2] = { 5, 0 };
 
@@ -1672,12 +1680,12 @@ static void test_pxe_nic_names_a_nic(void **state)
 	assert_string_equal(f->e.why, "no such nic");
 	assert_memory_equal(before, f->buf, CAP);
 	assert_int_equal(set(f, vm, PS_OBJ_VM, "pxe-nic", "1"), 0);
-	assert_int_equal(ps_cfg_check(f->buf, CAP, collect, &m), 0);
+	assert_int_equal(ps_cfg_check(f->buf, CAP, pst_collect, &m), 0);
 	rec = psf_find_child(f->buf, vm, PSF_VM_CONFIG);
 	assert_int_equal(psf_wip_write(f->buf, rec, PSF_VMC_PXE_NIC, le, 2),
 			 0);
 	check_store(f->buf);
-	assert_int_equal(ps_cfg_check(f->buf, CAP, collect, &m), 1);
+	assert_int_equal(ps_cfg_check(f->buf, CAP, pst_collect, &m), 1);
 	assert_non_null(strstr(m.all, "vm 'v': pxe-nic 5: no such nic"));
 }
 
@@ -1689,7 +1697,7 @@ static void test_image_not_shareable(void **state)
 {
 	struct fx *f = *state;
 	static uint8_t before[CAP];
-	struct msgs m = { 0 };
+	struct pst_msgs m = { 0 };
 	int img, a, b, ca, cb;
 
 	img = mk(f, root(f), PS_OBJ_IMAGE, "d");
@@ -1714,7 +1722,7 @@ static void test_image_not_shareable(void **state)
 	img = find(f, root(f), PS_OBJ_IMAGE, "d");
 	assert_int_equal(set(f, img, PS_OBJ_IMAGE, "shareable", "on"), 0);
 	assert_int_equal(set(f, cb, PS_OBJ_CONTROLLER, "image", "d"), 0);
-	assert_int_equal(ps_cfg_check(f->buf, CAP, collect, &m), 0);
+	assert_int_equal(ps_cfg_check(f->buf, CAP, pst_collect, &m), 0);
 	memcpy(before, f->buf, CAP);
 	img = find(f, root(f), PS_OBJ_IMAGE, "d");
 	assert_int_equal(set(f, img, PS_OBJ_IMAGE, "shareable", "off"),
@@ -1729,7 +1737,7 @@ static void test_image_not_shareable(void **state)
 					       &z, 1), 0);
 	}
 	check_store(f->buf);
-	assert_int_equal(ps_cfg_check(f->buf, CAP, collect, &m), 1);
+	assert_int_equal(ps_cfg_check(f->buf, CAP, pst_collect, &m), 1);
 	assert_non_null(strstr(m.all, "image 'd': not shareable but used by "
 				      "both controller 'sda' of vm 'a' and "
 				      "controller 'sda' of vm 'b'"));
@@ -1742,7 +1750,7 @@ static void test_reservations_overlap(void **state)
 {
 	struct fx *f = *state;
 	static uint8_t before[CAP];
-	struct msgs m = { 0 };
+	struct pst_msgs m = { 0 };
 	int a = mk(f, root(f), PS_OBJ_RESERVATION, "a"), b;
 
 	assert_int_equal(set(f, a, PS_OBJ_RESERVATION, "kind", "cpu"), 0);
@@ -1764,7 +1772,7 @@ static void test_reservations_overlap(void **state)
 	assert_int_equal(set(f, b, PS_OBJ_RESERVATION, "first", "7"),
 			 PS_ERR_DUPLICATE);
 	assert_memory_equal(before, f->buf, CAP);
-	assert_int_equal(ps_cfg_check(f->buf, CAP, collect, &m), 0);
+	assert_int_equal(ps_cfg_check(f->buf, CAP, pst_collect, &m), 0);
 	{
 		uint8_t le[8] = { 5 };
 		int rec = psf_find_child(f->buf, b, PSF_RESERVATION_CONFIG);
@@ -1773,7 +1781,7 @@ static void test_reservations_overlap(void **state)
 					       le, 8), 0);
 	}
 	check_store(f->buf);
-	assert_int_equal(ps_cfg_check(f->buf, CAP, collect, &m), 1);
+	assert_int_equal(ps_cfg_check(f->buf, CAP, pst_collect, &m), 1);
 	assert_non_null(strstr(m.all, "reservation 'a': range overlaps "
 				      "reservation 'b'"));
 }

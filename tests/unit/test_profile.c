@@ -49,11 +49,19 @@ static void valid(uint8_t *buf)
 	assert_int_equal(ps_cfg_check(buf, psf_total(buf), NULL, NULL), 0);
 }
 
+/* A VM gets a UUID at once, as psctl's vm create gives it one. */
 static int mk(uint8_t *buf, enum ps_obj k, int parent, const char *name)
 {
+	static unsigned seq;
+	char u[40];
 	int el = ps_obj_create(buf, CAP, parent, k, name, strlen(name), NULL);
 
 	assert_true(el >= 0);
+	if (k == PS_OBJ_VM) {
+		snprintf(u, sizeof u, "5e5e5e5e-0000-4000-8000-%012x", ++seq);
+		assert_int_equal(ps_obj_set(buf, CAP, el, k, "uuid", 4, u,
+					    strlen(u), NULL), 0);
+	}
 	return el;
 }
 
