@@ -315,6 +315,7 @@ static uint32_t gen_valid(uint8_t *buf, unsigned n)
 		psf_build_string(&b, PSF_NAME, s);
 		vmc[0] = 1;
 		psf_put_le32(vmc + 12, i);
+		psf_put_le16(vmc + PSF_VMC_VCPUS, 1);
 		psf_build_struct(&b, PSF_VM_CONFIG, vmc, sizeof(vmc));
 		psf_build_open(&b, PSF_NICS);
 		psf_build_open(&b, PSF_NIC);
