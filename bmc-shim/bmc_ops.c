@@ -512,14 +512,17 @@ uint8_t bmc_write_apply(struct bmc_shim *s)
 {
 	uint8_t cc = apply_once(s);
 
+	int rc;
+
 	if (cc == BMC_CC_OUT_OF_SPACE && !bmc_load(s) &&
 	    ps_compact(s->store) > 0) {
+		s->compactions++;
 		if (s->wr_expect &&
 		    s->wr_expect != (uint32_t)s->disk.generation)
 			return BMC_CC_STALE;
 		cc = apply_once(s);
 	}
-	if (!cc && ps_compact_if_due(s->store) < 0)
-		cc = BMC_CC_UNSPECIFIED;
-	return cc;
+	rc = cc ? 0 : ps_compact_if_due(s->store);
+	s->compactions += rc > 0;
+	return rc < 0 ? BMC_CC_UNSPECIFIED : cc;
 }
