@@ -214,7 +214,7 @@ static int update_once(struct ps_store *s, ps_edit_fn edit, void *arg)
 	if (rc)
 		return rc;
 	rc = edit(t.buf, t.cap, arg);
-	if (rc == PSF_ERR_NOSPACE || rc == PS_ERR_NOSPACE) {
+	if (rc == PSF_ERR_NOSPACE) {
 		ps_txn_abort(&t);
 		if (!compacted(s, &t))
 			return rc;

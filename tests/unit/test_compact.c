@@ -351,6 +351,74 @@ static void test_delete_create_400(void **state)
 	free(mem);
 }
 
+/* Size of VM id with desc bytes and nics NICs, built alone. */
+static uint32_t vm_size(unsigned id, unsigned desc, unsigned nics)
+{
+	uint32_t len = 0;
+
+	empty_store();
+	assert_true(churn_vm_create(buf, CAP, id, desc, nics) >= 0);
+	assert_non_null(churn_elem(buf, churn_find_vm(buf, id), &len));
+	return len;
+}
+
+/* Network net-N created (*arg >= 0) or deleted (~N). */
+static int edit_net(void *b, size_t cap, void *arg)
+{
+	int n = *(int *)arg, k = n < 0 ? ~n : n, el;
+	char name[16];
+	int len = snprintf(name, sizeof name, "net-%d", k);
+
+	if (n >= 0)
+		el = ps_obj_create(b, cap, psf_root(b), PS_OBJ_NETWORK, name,
+				   (size_t)len, NULL);
+	else if ((el = ps_obj_find(b, psf_root(b), PS_OBJ_NETWORK, name,
+				   (size_t)len)) >= 0)
+		el = ps_obj_delete(b, el, PS_OBJ_NETWORK, NULL);
+	return el < 0 ? el : 0;
+}
+
+/* An edit that does not fit the slot, but would once the garbage is
+ * gone, goes through: ps_update compacts and tries it again.  The
+ * garbage: deleted networks, room no part of a VM can take (only pads
+ * of the VM's own containers can). */
+static void test_out_of_room_compacts(void **state)
+{
+	struct ps_media m;
+	uint8_t *mem;
+	struct ps_store *s = ram_store(&m, &mem, 17);   /* 8 KiB slots */
+	uint32_t cap = 16 * SS, len, need;
+	unsigned id = 0, nics;
+	struct ps_space sp;
+	struct step st;
+	int k, n;
+
+	(void)state;
+	for (k = 0; k < 14; k++)
+		assert_int_equal(ps_update(s, edit_net, &k, 0), 0);
+	do {
+		st = (struct step){ 0, id++, 60, 2 };
+		assert_int_equal(ps_update(s, edit_step, &st, 0), 0);
+		ps_store_data(s, &len);
+	} while (len < cap - 1200);
+	for (k = 0; k < 14; k++) {
+		n = ~k;
+		assert_int_equal(ps_update(s, edit_net, &n, 0), 0);
+	}
+	assert_int_equal(ps_space(ps_store_data(s, &len), &sp), 0);
+	assert_true(sp.garbage > 0 && !ps_compact_due(&sp));
+	/* A VM bigger than the free room, not than what compaction frees. */
+	for (nics = 1; (need = vm_size(100, 0, nics)) <= cap - len; nics++)
+		;
+	assert_true(need + 300 <= cap - sp.after);
+	st = (struct step){ 0, 100, 0, nics };
+	assert_int_equal(ps_update(s, edit_step, &st, 0), 0);
+	assert_true(churn_find_vm(ps_store_data(s, &len), 100) >= 0);
+	assert_true(len <= cap);
+	ps_store_close(s);
+	free(mem);
+}
+
 /* ------------------------------------------------- crash in compaction */
 
 /* A committed store one delete away from compaction: the delete, made
@@ -477,6 +545,7 @@ int main(void)
 		cmocka_unit_test(test_compact_keeps_elements),
 		cmocka_unit_test(test_compact_due),
 		cmocka_unit_test(test_delete_create_400),
+		cmocka_unit_test(test_out_of_room_compacts),
 		cmocka_unit_test(test_compaction_crash),
 	};
 
