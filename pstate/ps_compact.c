@@ -39,6 +39,15 @@ static uint32_t room_of(uint32_t sig, uint32_t parent_sig)
 	return 0;
 }
 
+uint32_t ps__room_of(const void *buf, int c)
+{
+	int chain[PSF_MAX_DEPTH], d = psf_ancestors(buf, c, chain);
+
+	if (d < 0)
+		return 0;
+	return room_of(psf_sig(buf, c), d ? psf_sig(buf, chain[d - 1]) : 0);
+}
+
 /* Close container l: its kept pad (written when moving), count, size. */
 static uint32_t close_lvl(uint8_t *b, const struct lvl *l, uint32_t w,
 			  int move, struct ps_space *sp)

@@ -339,7 +339,16 @@ int ps_elem_put(void *buf, size_t cap, int parent, int old, const void *el,
 	if (old >= 0) {
 		at = run_start(buf, parent, old);
 		rc = psf_wip_nop(buf, old);
-		if (rc)
+		if (!rc)
+			rc = psf_pad_merge(buf, (int)at);
+		/* A run too small for the new copy stays as the room it is
+		 * unless it is more than its container keeps (garbage): then
+		 * it goes (the bytes up to the pad that gives the new copy's
+		 * room move anyway). */
+		if (rc >= 0 && !ps__room_fits((uint32_t)rc, elen) &&
+		    (uint32_t)rc > ps__room_of(buf, parent))
+			rc = psf_delete(buf, (int)at);
+		if (rc < 0)
 			return rc;
 	} else {
 		at = ps__place(buf, parent, elen);
