@@ -25,7 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bmc_shim.h"
+#include "bmc_inproc.h"
 #include "churn_ops.h"
 
 #define SS 512u
@@ -298,23 +298,46 @@ static unsigned psctl_edit(struct ps_store *s, enum op *op)
 	return (unsigned)e.due;
 }
 
+/* A RAM disk of two slots holding store (NULL: empty), behind the
+ * counting wrapper fm (its writes in f.writes). */
+struct disk {
+	uint8_t *mem;
+	uint64_t nsec;
+	struct ps_media ram, fm;
+	struct ps_fault f;
+};
+
+static void disk_open(struct disk *k, uint32_t slot_sectors,
+		      const void *store)
+{
+	struct ps_format_opts o = { .slot_count = 2,
+				    .slot_sectors = slot_sectors };
+	uint8_t sector[SS];
+	struct ps_disk d;
+
+	if (store) {
+		o.store = store;
+		o.store_len = psf_total(store);
+	}
+	memset(&k->f, 0, sizeof k->f);
+	k->nsec = 2 + 2ull * slot_sectors;
+	k->mem = calloc(k->nsec, SS);
+	if (!k->mem || ps_media_init_mem(&k->ram, k->mem, SS, k->nsec) ||
+	    ps_format(&d, &k->ram, &o, sector) ||
+	    ps_media_init_fault(&k->fm, &k->f, &k->ram))
+		die("ram disk", -1);
+}
+
 static unsigned run_psctl(struct stats *st)
 {
-	struct ps_format_opts o = { .slot_count = 2, .slot_sectors = 2048 };
-	uint64_t nsec = 2 + 2ull * o.slot_sectors;
-	uint8_t *mem = calloc(nsec, SS), sector[SS];
-	struct ps_media ram, fm;
-	struct ps_fault f = { 0 };
-	struct ps_disk d;
+	static struct disk k;
+	struct ps_fault *fp = &k.f;
 	struct ps_store *s;
 	unsigned i, compactions = 0;
 	int rc;
 
-	if (!mem || ps_media_init_mem(&ram, mem, SS, nsec) ||
-	    ps_format(&d, &ram, &o, sector) ||
-	    ps_media_init_fault(&fm, &f, &ram))
-		die("ram disk", -1);
-	s = ps_store_open(&fm, &rc);
+	disk_open(&k, 2048, NULL);
+	s = ps_store_open(&k.fm, &rc);
 	if (!s)
 		die("ps_store_open", rc);
 	setup_vms();
@@ -328,21 +351,21 @@ static unsigned run_psctl(struct stats *st)
 	}
 	for (i = 0; i < edits; i++) {
 		enum op op = pick(0);
-		uint64_t w0 = f.writes;
+		uint64_t w0 = fp->writes;
 
 		compactions += psctl_edit(s, &op);
-		account(st, op, f.writes - w0, ps_store_data(s, NULL), i);
+		account(st, op, fp->writes - w0, ps_store_data(s, NULL), i);
 		if (i % PROBE_EVERY == PROBE_EVERY - 1) {
 			op = OP_MEMORY;
 			compactions += psctl_edit(s, &op);
-			w0 = f.writes;
+			w0 = fp->writes;
 			op = probe_op(st);
 			compactions += psctl_edit(s, &op);
-			st->probe[st->np++] = (unsigned)(f.writes - w0);
+			st->probe[st->np++] = (unsigned)(fp->writes - w0);
 		}
 	}
 	ps_store_close(s);
-	free(mem);
+	free(k.mem);
 	return compactions;
 }
 
@@ -351,59 +374,15 @@ static unsigned run_psctl(struct stats *st)
 static struct bmc_shim shim;
 static uint8_t scratch[64 * 1024], req[BMC_SHIM_STAGE_MAX], resp[64];
 
-static int m_read(void *c, uint64_t lba, uint32_t n, void *buf)
-{
-	return ps_media_read(c, lba, n, buf);
-}
-static int m_write(void *c, uint64_t lba, uint32_t n, const void *buf)
-{
-	return ps_media_write(c, lba, n, buf);
-}
-static int m_flush(void *c)
-{
-	return ps_media_flush(c);
-}
-static const struct ps_media_ops m_ops = { m_read, m_write, m_flush, NULL };
-static int power_off(void *c)
-{
-	(void)c;
-	return BMC_POWER_OFF;
-}
 
-static uint8_t call(uint8_t cmd, const void *q, size_t n)
-{
-	size_t rl;
-
-	return bmc_shim_handle(&shim, cmd, BMC_PRIV_ADMIN, q, n, resp,
-			       sizeof resp, &rl);
-}
-
-/* One OEM write: begin, chunks, finish. */
+/* One OEM write through the shim. */
 static uint8_t bmc_write(uint8_t op, const uint8_t *data, size_t n)
 {
-	uint8_t q[32], sess, cc;
-	size_t off;
+	uint8_t sess;
+	size_t rl;
 
-	q[0] = op;
-	psf_put_le16(q + 1, (uint16_t)n);
-	psf_put_le32(q + 3, 0);
-	cc = call(BMC_CMD_WRITE_BEGIN, q, 7);
-	if (cc)
-		return cc;
-	sess = resp[0];
-	for (off = 0; off < n; off += 16) {
-		size_t k = n - off < 16 ? n - off : 16;
-
-		q[0] = sess;
-		psf_put_le16(q + 1, (uint16_t)off);
-		memcpy(q + 3, data + off, k);
-		cc = call(BMC_CMD_WRITE_CHUNK, q, 3 + k);
-		if (cc)
-			return cc;
-	}
-	q[0] = sess;
-	psf_put_le32(q + 1, psf_crc32c(0, data, n));
-	return call(BMC_CMD_WRITE_FINISH, q, 5);
+	return bip_write(&shim, op, data, n, NULL, resp, sizeof resp, &rl,
+			 &sess);
 }
 
 /* Path bytes: VMS, then (name) the VM named so: their length. */
@@ -533,12 +512,8 @@ static void bmc_one(enum op op)
 
 static unsigned run_bmc(struct stats *st)
 {
-	struct ps_format_opts o = { .slot_count = 2, .slot_sectors = 129 };
-	uint64_t nsec = 2 + 2ull * o.slot_sectors;
-	uint8_t *mem = calloc(nsec, SS), sector[SS];
-	struct bmc_shim_platform p = { 0 };
-	struct ps_media ram, fm;
-	struct ps_fault f = { 0 };
+	static struct disk k;
+	struct ps_fault *fp = &k.f;
 	struct ps_disk d;
 	unsigned i;
 
@@ -548,38 +523,27 @@ static unsigned run_bmc(struct stats *st)
 		if (create_named(scratch, sizeof scratch, &vms[i], 200 + i,
 				 (200 + i) % (MAXNIC / 2)))
 			die("setup", -1);
-	o.store = scratch;
 	if (psf_finish(scratch))
 		die("setup", -1);
-	o.store_len = psf_total(scratch);
-	if (!mem || ps_media_init_mem(&ram, mem, SS, nsec) ||
-	    ps_format(&d, &ram, &o, sector) ||
-	    ps_media_init_fault(&fm, &f, &ram))
-		die("ram disk", -1);
-	p.media_ops = &m_ops;
-	p.media_ctx = &fm;
-	p.sector_size = SS;
-	p.sectors = nsec;
-	p.host_power = power_off;
-	p.gate = BMC_GATE_HOST_OFF;
-	if (bmc_shim_init(&shim, &p))
+	disk_open(&k, 129, scratch);
+	if (bip_init(&shim, &k.fm, k.nsec))
 		die("bmc_shim_init", -1);
 	for (i = 0; i < edits; i++) {
 		enum op op = pick(1);
-		uint64_t w0 = f.writes;
+		uint64_t w0 = fp->writes;
 
 		bmc_one(op);
-		if (ps_read(&d, &ram, scratch, sizeof scratch))
+		if (ps_read(&d, &k.ram, scratch, sizeof scratch))
 			die("read back", -1);
-		account(st, op, f.writes - w0, scratch, i);
+		account(st, op, fp->writes - w0, scratch, i);
 		if (i % PROBE_EVERY == PROBE_EVERY - 1) {
 			bmc_one(OP_MEMORY);
-			w0 = f.writes;
+			w0 = fp->writes;
 			bmc_one(probe_op(st));
-			st->probe[st->np++] = (unsigned)(f.writes - w0);
+			st->probe[st->np++] = (unsigned)(fp->writes - w0);
 		}
 	}
-	free(mem);
+	free(k.mem);
 	return shim.compactions;
 }
 

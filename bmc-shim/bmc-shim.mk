@@ -52,7 +52,7 @@ $(SEM_HOLD): bmc-shim/sim/sem_hold.c $(BUILD)/opt/libpstate.a \
 # The churn benchmark: psctl's edit layer and the shim's element writes
 # under 10,000 random edits (docs/performance.md, docs/store.md 7).
 BENCH_CHURN := $(BUILD)/opt/bench/bench_churn
-$(BENCH_CHURN): bench/bench_churn.c bench/churn_ops.h \
+$(BENCH_CHURN): bench/bench_churn.c bench/churn_ops.h bench/bmc_inproc.h \
 		$(BUILD)/opt/libbmcshim.a $(BUILD)/opt/libpstate.a \
 		$(BUILD)/opt/libpsf.a $(FORMAT_HDRS) $(PSTATE_HDRS) $(BMC_HDRS)
 	@mkdir -p $(dir $@)

@@ -59,8 +59,9 @@ void ps__room_take(void *buf, int c, uint32_t from, uint32_t need,
 	r->base = psf_total(buf);
 }
 
-/* The child of c at offset at, or -1 (append) when none starts there. */
-int ps__child_at(const void *buf, int c, uint32_t at)
+/* The child of c that starts at at (end 0) or ends there (end 1), or
+ * -1. */
+static int child_by_edge(const void *buf, int c, uint32_t at, int end)
 {
 	struct psf_cursor cur;
 	struct psf_elem e;
@@ -69,24 +70,15 @@ int ps__child_at(const void *buf, int c, uint32_t at)
 	if (psf_cursor_init(buf, c, &cur))
 		return -1;
 	while ((off = psf_cursor_next(buf, &cur, &e)) >= 0)
-		if ((uint32_t)off == at)
+		if ((end ? e.end : (uint32_t)off) == at)
 			return off;
 	return -1;
 }
 
-/* The child of c that ends at at, or -1. */
-static int child_ending(const void *buf, int c, uint32_t at)
+/* The child of c at offset at, or -1 (append) when none starts there. */
+int ps__child_at(const void *buf, int c, uint32_t at)
 {
-	struct psf_cursor cur;
-	struct psf_elem e;
-	int off;
-
-	if (psf_cursor_init(buf, c, &cur))
-		return -1;
-	while ((off = psf_cursor_next(buf, &cur, &e)) >= 0)
-		if (e.end == at)
-			return off;
-	return -1;
+	return child_by_edge(buf, c, at, 0);
 }
 
 /*
@@ -108,7 +100,7 @@ int ps__room_give(void *buf, size_t cap, const struct room *r)
 		return 0;  /* all used, or more than the pad held */
 	left = r->size - used;
 	at = (uint32_t)r->pad + used;
-	next = child_ending(buf, r->holder, at);
+	next = child_by_edge(buf, r->holder, at, 1);
 	if (next < 0 || psf_sig(buf, next) != PSF_PAD)
 		next = ps__child_at(buf, r->holder, at);
 	if (next >= 0 && psf_sig(buf, next) == PSF_PAD) {

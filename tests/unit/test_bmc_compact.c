@@ -19,6 +19,7 @@
 
 #include "bmc_shim.h"
 #include "psf_schema.h"
+#include "../../bench/bmc_inproc.h"
 #include "../../bench/churn_ops.h"
 
 #define SS 512u
@@ -32,31 +33,11 @@ static struct ps_media ram, fmedia;
 static struct ps_fault fault;
 static struct bmc_shim shim;
 
-/* The shim's sector callbacks, through a ps_media (the fault wrapper). */
-static int m_read(void *c, uint64_t lba, uint32_t n, void *buf)
-{
-	return ps_media_read(c, lba, n, buf);
-}
-static int m_write(void *c, uint64_t lba, uint32_t n, const void *buf)
-{
-	return ps_media_write(c, lba, n, buf);
-}
-static int m_flush(void *c)
-{
-	return ps_media_flush(c);
-}
-static const struct ps_media_ops m_ops = { m_read, m_write, m_flush, NULL };
-static int power_off(void *c)
-{
-	(void)c;
-	return BMC_POWER_OFF;
-}
 
 /* Format the RAM disk with the store in scratch, then start the shim on
  * it through the fault media (crash_at 0: it only counts). */
 static void start(int format)
 {
-	struct bmc_shim_platform p = { 0 };
 	struct ps_format_opts o = { .slot_count = 2,
 				    .slot_sectors = SLOT_SECTORS };
 	uint8_t sector[SS];
@@ -71,13 +52,7 @@ static void start(int format)
 		assert_int_equal(ps_format(&d, &ram, &o, sector), 0);
 	}
 	assert_int_equal(ps_media_init_fault(&fmedia, &fault, &ram), 0);
-	p.media_ops = &m_ops;
-	p.media_ctx = &fmedia;
-	p.sector_size = SS;
-	p.sectors = SECTORS;
-	p.host_power = power_off;
-	p.gate = BMC_GATE_HOST_OFF;
-	assert_int_equal(bmc_shim_init(&shim, &p), 0);
+	assert_int_equal(bip_init(&shim, &fmedia, SECTORS), 0);
 }
 
 static void empty_scratch(void)
@@ -95,38 +70,12 @@ static void empty_scratch(void)
 static uint8_t resp[64];
 static size_t rlen;
 
-static uint8_t call(uint8_t cmd, const void *req, size_t n)
-{
-	return bmc_shim_handle(&shim, cmd, BMC_PRIV_ADMIN, req, n, resp,
-			       sizeof resp, &rlen);
-}
-
-/* begin, chunks of 16, finish: the first non-zero completion code. */
 static uint8_t write_op(uint8_t op, const uint8_t *data, size_t n)
 {
-	uint8_t q[32], sess, cc;
-	size_t off;
+	uint8_t sess;
 
-	q[0] = op;
-	psf_put_le16(q + 1, (uint16_t)n);
-	psf_put_le32(q + 3, 0);
-	cc = call(BMC_CMD_WRITE_BEGIN, q, 7);
-	if (cc)
-		return cc;
-	sess = resp[0];
-	for (off = 0; off < n; off += 16) {
-		size_t k = n - off < 16 ? n - off : 16;
-
-		q[0] = sess;
-		psf_put_le16(q + 1, (uint16_t)off);
-		memcpy(q + 3, data + off, k);
-		cc = call(BMC_CMD_WRITE_CHUNK, q, 3 + k);
-		if (cc)
-			return cc;
-	}
-	q[0] = sess;
-	psf_put_le32(q + 1, psf_crc32c(0, data, n));
-	return call(BMC_CMD_WRITE_FINISH, q, 5);
+	return bip_write(&shim, op, data, n, NULL, resp, sizeof resp, &rlen,
+			 &sess);
 }
 
 static uint8_t req[BMC_SHIM_STAGE_MAX];
