@@ -17,7 +17,7 @@ struct lvl {
 	uint32_t pads;    /* bytes of its pad children */
 	uint32_t room;    /* its documented room (pad header included) */
 	uint32_t sig;
-	uint16_t npads;   /* how many */
+	uint32_t npads;   /* how many */
 };
 
 /*

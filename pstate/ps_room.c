@@ -5,11 +5,25 @@
  */
 #include "ps_cfg_internal.h"
 
+/* Bytes of the run of pads that starts with the pad at off (just read
+ * by cur, which moves past the run). */
+static uint32_t run_bytes(const void *buf, struct psf_cursor *cur, int off)
+{
+	struct psf_elem e;
+	uint32_t n = cur->next - (uint32_t)off;
+
+	while (cur->next < cur->end && psf_sig(buf, (int)cur->next) == PSF_PAD &&
+	       psf_cursor_next(buf, cur, &e) >= 0)
+		n = e.end - (uint32_t)off;
+	return n;
+}
+
 /*
- * The first pad of c at or after from that holds need bytes exactly or
- * with room for a pad of the rest.  Each pad met is merged with the pads
- * right after it first (psf_pad_merge), so the room freed by neighbouring
- * deletions adds up instead of staying in pieces too small to use.
+ * The first run of pads of c at or after from that holds need bytes
+ * exactly or with room for a pad of the rest, merged into one pad
+ * (psf_pad_merge): the room freed by neighbouring deletions adds up
+ * instead of staying in pieces too small to use.  Only the run taken is
+ * merged, so a search stays one pass over c.
  */
 static int pad_in(void *buf, int c, uint32_t from, uint32_t need,
 		  struct room *r)
@@ -21,18 +35,16 @@ static int pad_in(void *buf, int c, uint32_t from, uint32_t need,
 	if (psf_cursor_init(buf, c, &cur))
 		return 0;
 	while ((off = psf_cursor_next(buf, &cur, &e)) >= 0) {
-		if (e.sig != PSF_PAD || (uint32_t)off < from)
+		if (e.sig != PSF_PAD || (uint32_t)off < from ||
+		    !ps__room_fits(run_bytes(buf, &cur, off), need))
 			continue;
 		size = psf_pad_merge(buf, off);
 		if (size < 0)
 			return 0;
-		cur.next = (uint32_t)off + (uint32_t)size;
-		if (ps__room_fits((uint32_t)size, need)) {
-			r->holder = c;
-			r->pad = off;
-			r->size = (uint32_t)size;
-			return 1;
-		}
+		r->holder = c;
+		r->pad = off;
+		r->size = (uint32_t)size;
+		return 1;
 	}
 	return 0;
 }
@@ -269,27 +281,18 @@ uint32_t ps__place(const void *buf, int c, uint32_t need)
 {
 	struct psf_cursor cur;
 	struct psf_elem e;
-	uint32_t at = ps__append_point(buf, c), run = 0, start = 0, best = at;
+	uint32_t at = ps__append_point(buf, c), best = at;
 	int off;
 
 	if (ordered(buf, c) || psf_cursor_init(buf, c, &cur))
 		return at;
 	while ((off = psf_cursor_next(buf, &cur, &e)) >= 0) {
-		if (e.sig != PSF_PAD) {
-			run = 0;
+		if (e.sig != PSF_PAD ||
+		    !ps__room_fits(run_bytes(buf, &cur, off), need))
 			continue;
-		}
-		if (!run)
-			start = (uint32_t)off;
-		run += e.end - (uint32_t)off;
-		if (cur.next < cur.end && psf_sig(buf, (int)cur.next) == PSF_PAD)
-			continue;  /* the run goes on */
-		if (ps__room_fits(run, need)) {
-			if (start >= at)
-				return at;
-			best = start;
-		}
-		run = 0;
+		if ((uint32_t)off >= at)
+			return at;
+		best = (uint32_t)off;
 	}
 	return best;
 }
