@@ -189,6 +189,38 @@ static void test_delete_create_400(void **state)
 		      "%u, budget %u\n", peak, sp.live, sp.budget);
 }
 
+/* A store whose garbage is under the threshold but whose new VMs do not
+ * fit the shim's 64 KiB buffer beside it: the shim compacts and applies
+ * the write again instead of refusing for space. */
+static void test_full_buffer_compacts(void **state)
+{
+	struct ps_space sp;
+	uint32_t elen = 0, len, g0;
+	unsigned id, n = 0;
+
+	(void)state;
+	empty_scratch();
+	for (id = 0; id < 14; id++)
+		assert_true(churn_vm_create(scratch, CAP, id, 255, 26) >= 0);
+	for (id = 1; id < 14; id += 5)
+		assert_int_equal(churn_vm_delete(scratch, id), 0);
+	assert_int_equal(psf_finish(scratch), 0);
+	assert_int_equal(ps_space(scratch, &sp), 0);
+	assert_true(sp.garbage > 9000 && !ps_compact_due(&sp));
+	g0 = sp.garbage;
+	start(1);
+	do {
+		assert_int_equal(put_vm(100 + n, 255, 30, &elen), BMC_CC_OK);
+		n++;
+		len = media_within(&sp);
+	} while (sp.live + elen + sp.budget < CAP - 2048);
+	/* Without compaction these did not fit beside the garbage. */
+	assert_true(shim.compactions >= 1);
+	assert_true(len + g0 > CAP);
+	print_message("%u VMs of %u bytes written, store %u bytes, %u "
+		      "compactions\n", n, elen, len, shim.compactions);
+}
+
 /* ------------------------------------------------------ crash tests */
 
 /* A store one delete away from compaction, in scratch: the id. */
@@ -277,6 +309,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rewrites_of_one_vm),
 		cmocka_unit_test(test_delete_create_400),
+		cmocka_unit_test(test_full_buffer_compacts),
 		cmocka_unit_test(test_compaction_crash),
 	};
 
