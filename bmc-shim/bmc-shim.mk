@@ -49,6 +49,20 @@ $(SEM_HOLD): bmc-shim/sim/sem_hold.c $(BUILD)/opt/libpstate.a \
 		-o $@ $< $(BUILD)/opt/libpstate.a $(BUILD)/opt/libpsf.a \
 		$(PSTATE_SYSLIBS)
 
+# The churn benchmark: psctl's edit layer and the shim's element writes
+# under 10,000 random edits (docs/performance.md, docs/store.md 7).
+BENCH_CHURN := $(BUILD)/opt/bench/bench_churn
+$(BENCH_CHURN): bench/bench_churn.c bench/churn_ops.h bench/bmc_inproc.h \
+		$(BUILD)/opt/libbmcshim.a $(BUILD)/opt/libpstate.a \
+		$(BUILD)/opt/libpsf.a $(FORMAT_HDRS) $(PSTATE_HDRS) $(BMC_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(WARN) $(DEFS) $(INC) -Ibmc-shim $(OPT) -o $@ $< \
+		$(BUILD)/opt/libbmcshim.a $(BUILD)/opt/libpstate.a \
+		$(BUILD)/opt/libpsf.a $(PSTATE_SYSLIBS)
+bench-churn: $(BENCH_CHURN)
+	@echo "==== bench churn: 10,000 random edits through psctl and the BMC shim, used bytes and sectors per edit"
+	$(BENCH_CHURN)
+
 MODULE_ALL       += $(BUILD)/opt/libbmcshim.a $(BMC_SIM_SO)
 MODULE_TEST_BINS += $(BMC_SIM_SO) $(BUILD)/opt/psctl
 MODULE_E2E_DEPS  += $(BMC_SIM_SO) $(SEM_HOLD)
@@ -60,12 +74,13 @@ MODULE_FIRMWARE  += firmware-bmc-shim
 # simulator module, and the simulator script set to find it there.
 INSTALL_LIST += 755|$(BMC_SIM_SO)|$(PKGLIBDIR)/bmc_sim.so \
 	755|$(BUILD)/dist/pstate-bmc-sim|$(BINDIR)/pstate-bmc-sim
+MODULE_BENCH     += bench-churn
 
 $(BUILD)/fuzz/fuzz_oem: FUZZ_EXTRA := $(BMC_SRC) $(PSTATE_CORE) -Ibmc-shim
 # Compiled with the fuzz target (no .d files): rebuilt when these change.
 $(BUILD)/fuzz/fuzz_oem: $(BMC_SRC) $(BMC_HDRS) $(PSTATE_CORE) $(PSTATE_HDRS)
 
-.PHONY: firmware-bmc-shim
+.PHONY: firmware-bmc-shim bench-churn
 firmware-bmc-shim:
 	@FORMAT_CORE="$(FORMAT_CORE)" PSTATE_CORE="$(PSTATE_CORE)" \
 		bmc-shim/firmware-fit.sh

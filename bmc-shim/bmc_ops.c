@@ -244,34 +244,22 @@ static int elem_bytes_ok(const uint8_t *p, size_t elen)
 }
 
 /*
- * Put element bytes under parent: before the child it replaces (same
- * signature, and same NAME for a named container), which becomes a pad,
- * or at the end.  The new element goes in as a pad of its size whose
- * bytes are then overwritten, so the parent's count and size stay right
- * whatever the element holds.  Returns its offset.
+ * Put element bytes under parent in place of the child they replace
+ * (same signature, and same NAME for a named container), or as a new
+ * child.  ps_elem_put reuses the old copy's bytes and the pads around
+ * them, so rewriting an element leaves no garbage.  Returns its offset.
  */
 static int put_element(void *buf, size_t cap, int parent, const uint8_t *el,
 		       uint32_t elen)
 {
 	uint32_t sig = psf_le32(el), nlen;
 	const char *name;
-	int old, off;
+	int old;
 
 	ps_elem_name(el, elen, &name, &nlen);
 	old = name ? psf_find_named(buf, parent, sig, PSF_NAME, name, nlen)
 		   : psf_find_child(buf, parent, sig);
-	off = psf_insert(buf, cap, parent, old, PSF_PAD, NULL,
-			 elen - PSF_STRUCT_HDR);
-	if (off < 0)
-		return off;
-	psf_memcpy((uint8_t *)buf + off, el, elen);
-	if (old >= 0) {
-		int rc = psf_wip_nop(buf, off + (int)elen);
-
-		if (rc)
-			return rc;
-	}
-	return off;
+	return ps_elem_put(buf, cap, parent, old, el, elen);
 }
 
 /* A problem report line, as a CRC-32C (the line is NUL-terminated). */
@@ -491,7 +479,7 @@ static uint8_t write_serial_free(struct bmc_shim *s, struct args *a)
 	return BMC_CC_OK;
 }
 
-uint8_t bmc_write_apply(struct bmc_shim *s)
+static uint8_t apply_once(struct bmc_shim *s)
 {
 	struct args a = { s->stage, s->wr_len, 0 };
 
@@ -512,4 +500,29 @@ uint8_t bmc_write_apply(struct bmc_shim *s)
 	default:
 		return BMC_CC_INVALID_DATA;
 	}
+}
+
+/*
+ * The shim's buffer never fills with garbage (docs/store.md 7.2): an edit
+ * refused for space is tried once more on the store compacted (reloaded
+ * first: the refused edit may have changed the buffer), and a store whose
+ * garbage passed the threshold is compacted before it is committed.
+ */
+uint8_t bmc_write_apply(struct bmc_shim *s)
+{
+	uint8_t cc = apply_once(s);
+
+	int rc;
+
+	if (cc == BMC_CC_OUT_OF_SPACE && !bmc_load(s) &&
+	    ps_compact(s->store) > 0) {
+		s->compactions++;
+		if (s->wr_expect &&
+		    s->wr_expect != (uint32_t)s->disk.generation)
+			return BMC_CC_STALE;
+		cc = apply_once(s);
+	}
+	rc = cc ? 0 : ps_compact_if_due(s->store);
+	s->compactions += rc > 0;
+	return rc < 0 ? BMC_CC_UNSPECIFIED : cc;
 }

@@ -99,6 +99,7 @@ struct bmc_shim {
 	struct ps_disk disk;
 	int loaded;                   /* store[] holds disk.generation    */
 	uint32_t store_len;
+	uint32_t compactions;         /* stores compacted (docs/store.md 7) */
 	uint8_t session_seq;          /* last session id handed out       */
 	/* read session */
 	uint8_t rd_session, rd_op, rd_ran;

@@ -30,7 +30,9 @@ EXT_FRAME=${EXT_FRAME:-0}
 # Limits.  Today: see the figures printed; the limits leave room for the
 # next commands without letting the shim grow past a small BMC's budget.
 # 48 KiB since the whole-store check runs every value and placement rule
-# of the edit layer (docs/performance.md, "BMC shim").
+# of the edit layer, and the store reuses and compacts its pads (docs/
+# store.md 7: without it the shim's 64 KiB buffer fills with garbage);
+# docs/performance.md, "BMC shim on a Cortex-M3".
 TEXT_LIMIT=49152
 STACK_LIMIT=2304
 

@@ -193,7 +193,39 @@ struct edit_call {
 	void *arg;
 	int fn_failed;            /* fn reported its own error */
 	int unchanged;
+	char *held;               /* fn's messages about running out of room */
+	size_t held_len;
 };
+
+/* fn, its messages caught: an edit that runs out of room is tried again
+ * on the store compacted (ps_update), and its first refusal must not be
+ * printed if the second try succeeds.  Those are held; the rest go out. */
+static int run_fn(struct edit_call *e, void *buf, size_t cap)
+{
+	FILE *err = e->c->err, *mem;
+	char *text = NULL;
+	size_t n = 0;
+	int rc;
+
+	free(e->held);
+	e->held = NULL;
+	mem = open_memstream(&text, &n);
+	if (mem)
+		e->c->err = mem;
+	rc = e->fn(e->c, buf, cap, e->arg);
+	if (!mem)
+		return rc;
+	fclose(mem);
+	e->c->err = err;
+	if (rc == PSF_ERR_NOSPACE) {
+		e->held = text;
+		e->held_len = n;
+		return rc;
+	}
+	fwrite(text, 1, n, err);
+	free(text);
+	return rc;
+}
 
 /* The ps_update edit: run the command's edit, then finish the store so it
  * can be compared with the base; an identical store is not committed. */
@@ -202,7 +234,7 @@ static int edit_wrap(void *buf, size_t cap, void *arg)
 	struct edit_call *e = arg;
 	uint32_t blen;
 	const void *base = ps_store_data(e->c->store, &blen);
-	int rc = e->fn(e->c, buf, cap, e->arg);
+	int rc = run_fn(e, buf, cap);
 
 	if (rc) {
 		e->fn_failed = 1;
@@ -337,7 +369,7 @@ static int edit_bmc(struct psctl_ctx *c, psctl_edit_fn fn, void *arg)
 
 int psctl_edit(struct psctl_ctx *c, psctl_edit_fn fn, void *arg)
 {
-	struct edit_call e = { c, fn, arg, 0, 0 };
+	struct edit_call e = { c, fn, arg, 0, 0, NULL, 0 };
 	int rc = psctl_need_store(c);
 
 	if (rc)
@@ -355,6 +387,10 @@ int psctl_edit(struct psctl_ctx *c, psctl_edit_fn fn, void *arg)
 	if (rc)
 		return rc;
 	rc = ps_update(c->store, edit_wrap, &e, PSCTL_RETRIES);
+	if (e.held) {   /* out of room even compacted: now it is said */
+		fwrite(e.held, 1, e.held_len, c->err);
+		free(e.held);
+	}
 	if (rc == PS_ERR_ABORTED && e.unchanged) {
 		if (!psctl_g.quiet)
 			fprintf(c->err, "%s: %s: no change; nothing written\n",

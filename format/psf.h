@@ -360,6 +360,14 @@ int psf_wip_write(void *buf, int elem, uint32_t off, const void *data,
  */
 int psf_wip_nop(void *buf, int elem);
 
+/*
+ * Merge the run of pads that directly follows the pad at pad (same
+ * parent) into it, so freed room adds up: one pad of their combined size,
+ * the parent's count lowered by the pads absorbed.  Nothing moves.
+ * Returns the merged pad's total size (header included).
+ */
+int psf_pad_merge(void *buf, int pad);
+
 /* ---------------------------------------------------------------------------
  * Edits that resize (psf_rw.c).  cap is the buffer's capacity; the store
  * may grow up to min(cap, PSF_MAX_TOTAL).  When an edit needs room and the

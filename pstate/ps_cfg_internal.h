@@ -172,6 +172,14 @@ struct room {
 void ps__room_take(void *buf, int c, uint32_t from, uint32_t need,
 		   struct room *r);
 int ps__room_give(void *buf, size_t cap, const struct room *r);
+/* The room container c keeps (docs/store.md 7.1), pad header included
+ * (ps_compact.c). */
+uint32_t ps__room_of(const void *buf, int c);
+/* A pad of size bytes can take need bytes (all, or need and a pad). */
+int ps__room_fits(uint32_t size, uint32_t need);
+/* Where a new child of need bytes goes in c: the nearest pad that can
+ * take it, or after the last real child. */
+uint32_t ps__place(const void *buf, int c, uint32_t need);
 /* The child of c at offset at, or -1 (append) when none starts there. */
 int ps__child_at(const void *buf, int c, uint32_t at);
 /* End of the last child of c that is not a pad: where new children go. */

@@ -52,7 +52,9 @@ extern "C" {
  * Deletion uses psf_wip_nop: the element becomes a pad of the same size
  * and nothing else moves, so deleting one VM among a thousand rewrites
  * only that VM's sectors (psf_delete would move every later VM).  The pad
- * left behind is room for later growth of what precedes it.  Reads skip
+ * left behind is room for later growth of what precedes it, and for a new
+ * object of the set (ps_obj_create takes the nearest pad that holds it);
+ * what stays unused is compacted away (docs/store.md section 7).  Reads skip
  * pads; NIC indices (VM_CONFIG pxe-nic) do not count them.
  *
  * Offsets.  An edit may move elements that follow the edited spot (up to

@@ -185,7 +185,7 @@ int ps_obj_create(void *buf, size_t cap, int parent, enum ps_obj k,
 	need = PSF_CONTAINER_HDR + (kd->rec ? PSF_STRUCT_HDR + kd->rec_len : 0) +
 	       PSF_STRUCT_HDR + kd->room +
 	       (kd->by_port ? 0 : PSF_STRUCT_HDR + (uint32_t)n);
-	at = ps__append_point(buf, set);
+	at = ps__place(buf, set, need);
 	ps__room_take(buf, set, at, need, &r);
 	el = psf_insert(buf, cap, set, ps__child_at(buf, set, at), kd->sig, NULL, 0);
 	if (el < 0)

@@ -206,6 +206,10 @@ int ps_txn_commit(struct ps_txn *t)
 	 * store before anything reaches the media, once. */
 	if (!rc)
 		rc = psf_check_header(t->buf, t->cap);
+	/* Garbage past the threshold goes now, in this same commit
+	 * (docs/store.md 7.2). */
+	if (!rc)
+		rc = ps_compact_if_due(t->buf) < 0 ? PSF_ERR_BADHEADER : PS_OK;
 	if (!rc) {
 		a = (struct ps_commit_args){ s->lock, s->owner,
 					     (uint64_t)time(NULL) };
@@ -224,7 +228,20 @@ int ps_txn_commit(struct ps_txn *t)
 	return rc;
 }
 
-/* begin, edit, commit, once. */
+/* Room for an edit that did not fit: the store compacted (docs/store.md
+ * 7.2), in a fresh transaction.  1 when that freed bytes, else 0. */
+static int compacted(struct ps_store *s, struct ps_txn *t)
+{
+	if (ps_txn_begin(s, t))
+		return 0;
+	if (ps_compact(t->buf) > 0)
+		return 1;
+	ps_txn_abort(t);
+	return 0;
+}
+
+/* begin, edit, commit, once; an edit that runs out of room is tried once
+ * more on the store compacted. */
 static int update_once(struct ps_store *s, ps_edit_fn edit, void *arg)
 {
 	struct ps_txn t;
@@ -233,6 +250,12 @@ static int update_once(struct ps_store *s, ps_edit_fn edit, void *arg)
 	if (rc)
 		return rc;
 	rc = edit(t.buf, t.cap, arg);
+	if (rc == PSF_ERR_NOSPACE) {
+		ps_txn_abort(&t);
+		if (!compacted(s, &t))
+			return rc;
+		rc = edit(t.buf, t.cap, arg);
+	}
 	if (rc) {
 		ps_txn_abort(&t);
 		return rc < 0 ? rc : PS_ERR_ABORTED;

@@ -296,6 +296,9 @@ typedef int (*ps_edit_fn)(void *buf, size_t cap, void *arg);
  * max_retries more times.  A retry holds the writer's lock (when the
  * handle has one, see ps_store_set_writer) from the refresh to the
  * commit, so under a lock every writer uses, one retry always suffices.
+ * An edit that returns PSF_ERR_NOSPACE is run once more on the store
+ * compacted, when compaction frees anything (docs/store.md 7.2); and
+ * every commit compacts a store whose garbage passed the threshold.
  * Returns 0, the edit's error, the lock's error, or the commit's
  * (PS_ERR_CONFLICT once the retries are used up).
  */

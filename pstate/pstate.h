@@ -41,7 +41,7 @@
  *     ps_sem.c ps_serial.c ps_restart.c ps_profile.c ps_util.c
  *     ps_value.c ps_fields.c ps_field_text.c ps_room.c ps_obj.c
  *     ps_obj_set.c ps_ident.c ps_target.c ps_assign.c ps_check.c
- *     ps_check_ws.c ps_check_rules.c
+ *     ps_check_ws.c ps_check_rules.c ps_compact.c
  *
  *   PSTATE_HOST (Linux; allocates, opens files and devices):
  *     ps_media_linux.c ps_store.c ps_locate.c ps_part.c ps_discover.c
@@ -77,6 +77,7 @@
 #include "ps_sem.h"
 #include "ps_sem_linux.h"
 #include "ps_config.h"
+#include "ps_compact.h"
 #include "ps_target.h"
 #include "ps_profile.h"
 #include "ps_serial.h"

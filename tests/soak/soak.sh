@@ -125,9 +125,9 @@ wait_for 20 virsh -c "$U" dominfo hv0 ||
 # ("NAME-0000001", ...) on its networks NAME-0 .. NAME-7 in turn, with
 # CMD; the running psctl's pid in $WORK/NAME.pid for the killer;
 # outcomes in $WORK/NAME.log ("ack|fail RC|unknown NET DESCRIPTION").
-# Descriptions of one width rewrite the element in place: creating and
-# deleting instead grows the store by each deleted element's pad, past
-# the BMC's 64 KiB buffer within minutes.
+# Descriptions of one width rewrite the element in place, so the soak
+# measures commits, not compactions (creating and deleting reuses and
+# compacts pads: docs/store.md section 7, bench/bench_churn.c).
 NETS=8
 run() {
     t=$(date +%s%N)

@@ -15,6 +15,7 @@
 
 #include "bmc_shim.h"
 #include "psf_schema.h"
+#include "../../bench/bmc_inproc.h"
 
 #define SECTORS 512u
 #define SS 512u
@@ -160,31 +161,8 @@ static uint8_t wr_sess;
 static uint8_t do_write_tok(uint8_t op, const void *data, size_t n,
 			    const uint32_t *tok)
 {
-	uint8_t q[32], sess, cc;
-	size_t off;
-
-	q[0] = op;
-	psf_put_le16(q + 1, (uint16_t)n);
-	psf_put_le32(q + 3, 0);
-	if (tok)
-		psf_put_le32(q + 7, *tok);
-	cc = call(BMC_CMD_WRITE_BEGIN, q, tok ? 11 : 7);
-	if (cc)
-		return cc;
-	sess = wr_sess = resp[0];
-	for (off = 0; off < n; off += 16) {
-		size_t k = n - off < 16 ? n - off : 16;
-
-		q[0] = sess;
-		psf_put_le16(q + 1, (uint16_t)off);
-		memcpy(q + 3, (const uint8_t *)data + off, k);
-		cc = call(BMC_CMD_WRITE_CHUNK, q, 3 + k);
-		if (cc)
-			return cc;
-	}
-	q[0] = sess;
-	psf_put_le32(q + 1, psf_crc32c(0, data, n));
-	return call(BMC_CMD_WRITE_FINISH, q, 5);
+	return bip_write(&shim, op, data, n, tok, resp, sizeof resp, &rlen,
+			 &wr_sess);
 }
 
 static uint8_t do_write(uint8_t op, const void *data, size_t n)
