@@ -44,7 +44,7 @@ STACK_LIMIT=2304
 ALLOWED_UNDEF="memcpy memmove memset memcmp __aeabi_uldivmod __aeabi_ldivmod"
 FLAGS="-std=c11 -Wall -Wextra -Werror -ffreestanding -nostdlib -Os -mthumb \
 -mcpu=cortex-m3 -fstack-usage -ffunction-sections -fdata-sections \
--fcallgraph-info=su"
+-fcallgraph-info=su -DPS_CFG_NO_HELP"
 
 die() { echo "firmware-fit: $*" >&2; exit 1; }
 command -v "${CROSS}gcc" >/dev/null 2>&1 ||

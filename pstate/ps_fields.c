@@ -50,15 +50,23 @@ static const struct ps_enum target_kinds[] = {
 	{ "vm", PSF_TARGET_VM }, { NULL, 0 },
 };
 
-#define STR(n, sig, t, h) { n, sig, t, 0, 0, 0, 0, 0, 0, NULL, h, 0 }
-#define REF(n, sig, k, h) { n, sig, PS_FT_REF, 0, 0, k, 0, 0, 0, NULL, h, 0 }
+/* Firmware builds may define PS_CFG_NO_HELP: the help lines are for
+ * psctl's help and completion and the setup screen, never for a rule, and
+ * the BMC shows none of them. */
+#ifdef PS_CFG_NO_HELP
+#define H(h) NULL
+#else
+#define H(h) h
+#endif
+#define STR(n, sig, t, h) { n, sig, t, 0, 0, 0, 0, 0, 0, NULL, H(h), 0 }
+#define REF(n, sig, k, h) { n, sig, PS_FT_REF, 0, 0, k, 0, 0, 0, NULL, H(h), 0 }
 #define UINT(n, rec, off, w, lo, hi, u, h) \
-	{ n, rec, PS_FT_UINT, w, off, u, 0, lo, hi, NULL, h, 0 }
+	{ n, rec, PS_FT_UINT, w, off, u, 0, lo, hi, NULL, H(h), 0 }
 #define ENUM(n, rec, off, names, h) \
-	{ n, rec, PS_FT_ENUM, 1, off, 0, 0, 0, 0, names, h, 0 }
+	{ n, rec, PS_FT_ENUM, 1, off, 0, 0, 0, 0, names, H(h), 0 }
 #define BOOL(n, rec, off, bit, inv, h) \
-	{ n, rec, PS_FT_BOOL, 1, off, bit, 0, 0, inv, NULL, h, 0 }
-#define BYTES(n, rec, t, off, w, h) { n, rec, t, w, off, 0, 0, 0, 0, NULL, h, 0 }
+	{ n, rec, PS_FT_BOOL, 1, off, bit, 0, 0, inv, NULL, H(h), 0 }
+#define BYTES(n, rec, t, off, w, h) { n, rec, t, w, off, 0, 0, 0, 0, NULL, H(h), 0 }
 #define END { NULL, 0, 0, 0, 0, 0, 0, 0, 0, NULL, NULL, 0 }
 
 static const struct ps_field vm_fields[] = {
@@ -68,10 +76,10 @@ static const struct ps_field vm_fields[] = {
 	BYTES("uuid", PSF_VM_CONFIG, PS_FT_UUID, PSF_VMC_UUID, 16,
 	      "RFC 4122 UUID"),
 	{ "memory", PSF_VM_CONFIG, PS_FT_SIZE, 8, PSF_VMC_MEMORY_KIB, 1024,
-	  1u << 20, 0, 1ull << 34, NULL, "size, e.g. 4GiB (bare: MiB)", 0 },
+	  1u << 20, 0, 1ull << 34, NULL, H("size, e.g. 4GiB (bare: MiB)"), 0 },
 	/* unit_in 1: the stored default 0 reads as 1 vCPU (schema.md). */
 	{ "cpus", PSF_VM_CONFIG, PS_FT_UINT, 2, PSF_VMC_VCPUS, 0, 1, 1,
-	  PS_CFG_CPUS_MAX, NULL, "virtual CPUs 1-4096", 0 },
+	  PS_CFG_CPUS_MAX, NULL, H("virtual CPUs 1-4096"), 0 },
 	UINT("sockets", PSF_VM_CONFIG, PSF_VMC_SOCKETS, 2, 0, PS_CFG_CPUS_MAX,
 	     0, "CPU sockets (0 = default)"),
 	UINT("cores", PSF_VM_CONFIG, PSF_VMC_CORES, 2, 0, PS_CFG_CPUS_MAX, 0,
@@ -87,12 +95,12 @@ static const struct ps_field vm_fields[] = {
 	REF("profile", PSF_PROFILE_REF, PS_OBJ_PROFILE, "profile name"),
 	/* The restart policy: fields of the VM's RESTART_POLICY container. */
 	{ "restart-policy", PSF_RESTART_POLICY, PS_FT_PRESENCE, 0, 0, 0, 0, 0,
-	  0, NULL, "restart after a crash: on|off (off drops the log)", 0 },
+	  0, NULL, H("restart after a crash: on|off (off drops the log)"), 0 },
 	{ "restart-consistency-image", PSF_CONSISTENCY_IMAGE, PS_FT_REF, 0, 0,
-	  PS_OBJ_IMAGE, 0, 0, 0, NULL, "image to restart from first",
+	  PS_OBJ_IMAGE, 0, 0, 0, NULL, H("image to restart from first"),
 	  PSF_RESTART_POLICY },
 	{ "restart-boot-image", PSF_BOOT_IMAGE, PS_FT_REF, 0, 0, PS_OBJ_IMAGE,
-	  0, 0, 0, NULL, "image to restart from next", PSF_RESTART_POLICY },
+	  0, 0, 0, NULL, H("image to restart from next"), PSF_RESTART_POLICY },
 	{ "restart-window", PSF_RESTART_CONFIG, PS_FT_DURATION, 4,
 	  PSF_RSTC_WINDOW, 0, 0, 0, 0xffffffffu, NULL,
 	  "e.g. 10m, 1h (bare: seconds; 0 = 10m)", PSF_RESTART_POLICY },
@@ -160,7 +168,7 @@ static const struct ps_field image_fields[] = {
 	STR("description", PSF_DESCRIPTION, PS_FT_TEXT, "free text"),
 	STR("path", PSF_PATH, PS_FT_TEXT, "file on the hypervisor host"),
 	{ "size", PSF_IMAGE_CONFIG, PS_FT_SIZE, 8, PSF_IMGC_SIZE_BYTES, 1, 1,
-	  0, UINT64_MAX, NULL, "virtual size, e.g. 20GiB", 0 },
+	  0, UINT64_MAX, NULL, H("virtual size, e.g. 20GiB"), 0 },
 	ENUM("format", PSF_IMAGE_CONFIG, PSF_IMGC_FORMAT, image_formats,
 	     "raw|qcow2"),
 	ENUM("media", PSF_IMAGE_CONFIG, PSF_IMGC_MEDIA, ps_enum_media,
@@ -176,9 +184,9 @@ static const struct ps_field reservation_fields[] = {
 	ENUM("kind", PSF_RESERVATION_CONFIG, PSF_RESC_KIND, reserve_kinds,
 	     "none|cpu|memory|pci|ioport"),
 	{ "first", PSF_RESERVATION_CONFIG, PS_FT_SIZE, 8, PSF_RESC_FIRST, 1, 1,
-	  0, UINT64_MAX, NULL, "first CPU / base / BDF / port", 0 },
+	  0, UINT64_MAX, NULL, H("first CPU / base / BDF / port"), 0 },
 	{ "count", PSF_RESERVATION_CONFIG, PS_FT_SIZE, 8, PSF_RESC_COUNT, 1, 1,
-	  0, UINT64_MAX, NULL, "CPUs / bytes / functions / ports", 0 },
+	  0, UINT64_MAX, NULL, H("CPUs / bytes / functions / ports"), 0 },
 	END,
 };
 
