@@ -217,6 +217,7 @@ clean:
 
 # ---------------------------------------------------------------- components
 include $(wildcard hvagent/hvagent.mk bmc-shim/bmc-shim.mk)
+include cli/setup/setup.mk
 
 # Phony hooks expanded after the fragments have added to the lists.
 .PHONY: module-all module-test-bins module-e2e-deps
