@@ -249,6 +249,23 @@ static void probe(struct setup *s, struct setup_key *k, uint8_t *buf)
 	set_why(k, KEY_VALID, "valid store", NULL);
 }
 
+/* A fast boot connects only the boot device: connect every controller
+ * (recursively, as the shell's "connect -r"), so every USB key has its
+ * Block I/O handle before the scan. */
+static void connect_all(void)
+{
+	EFI_HANDLE *h = NULL;
+	UINTN n = 0, i;
+
+	if (EFI_ERROR(uefi_call_wrapper(BS->LocateHandleBuffer, 5, AllHandles,
+					NULL, NULL, &n, &h)))
+		return;
+	for (i = 0; i < n; i++)
+		uefi_call_wrapper(BS->ConnectController, 4, h[i], NULL, NULL,
+				  TRUE);
+	FreePool(h);
+}
+
 int disc_scan(struct setup *s)
 {
 	EFI_HANDLE *h = NULL;
@@ -256,6 +273,7 @@ int disc_scan(struct setup *s)
 	uint32_t j;
 
 	s->chosen = -1;
+	connect_all();
 	if (EFI_ERROR(uefi_call_wrapper(BS->LocateHandleBuffer, 5, ByProtocol,
 					&BlockIoProtocol, NULL, &n, &h)))
 		n = 0;
