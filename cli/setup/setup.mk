@@ -47,3 +47,12 @@ MODULE_ALL      += $(SETUP_EFI)
 MODULE_E2E_DEPS += $(SETUP_EFI) $(BUILD)/opt/psctl
 MODULE_E2E_ENV  += SETUP_EFI=$(abspath $(SETUP_EFI)) \
 	PSCTL_OPT=$(abspath $(BUILD)/opt/psctl)
+
+# Power cuts during saves, many runs (one QEMU boot each, ~15 s): part of
+# `make soak`.
+.PHONY: setup-soak
+soak: setup-soak
+setup-soak: $(SETUP_EFI) $(BUILD)/opt/psctl $(BUILD)/opt/psftool
+	@E2E_ONLY=test_setup_powercut SETUP_CUTS=$${SETUP_SOAK_CUTS:-40} \
+		PSFTOOL=$(BUILD)/opt/psftool PSCTL=$(BUILD)/opt/psctl \
+		SETUP_EFI=$(abspath $(SETUP_EFI)) tests/e2e/run.sh
