@@ -68,3 +68,29 @@ f.seek(start * 512 + 512)
 f.write(b'\x5a' * (size * 512 - 1024))
 PY
 }
+
+# newer IMG: both superblock copies of the store in IMG's MBR partition 4
+# say version 2 (a newer major layout), their CRCs fixed: a reader of
+# version 1 must refuse it.
+newer() {
+    python3 - "$1" <<'PY'
+import struct, sys
+def crc32c(data, crc=0):
+    crc ^= 0xffffffff
+    for b in data:
+        crc ^= b
+        for _ in range(8):
+            crc = (crc >> 1) ^ (0x82f63b78 & -(crc & 1))
+    return crc ^ 0xffffffff
+f = open(sys.argv[1], 'r+b')
+f.seek(446 + 3 * 16 + 8)
+start, size = struct.unpack('<II', f.read(8))
+for lba in (start, start + size - 1):
+    f.seek(lba * 512)
+    sb = bytearray(f.read(512))
+    struct.pack_into('<I', sb, 8, 2)
+    struct.pack_into('<I', sb, 508, crc32c(bytes(sb[:508])))
+    f.seek(lba * 512)
+    f.write(sb)
+PY
+}

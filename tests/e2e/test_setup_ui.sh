@@ -1,16 +1,17 @@
 # BIOS setup (docs/setup.md): pstate-setup.efi boots in OVMF under QEMU
-# (TCG) from a FAT image, with three keys on xHCI ports: port 1 damaged,
-# port 2 and port 3 valid.  One boot: the keys screen says port 1 was
-# skipped and why and port 2 chosen; a bad memory value is refused with
+# (TCG) from a FAT image, with four keys on xHCI ports: port 1 damaged,
+# port 2 and port 3 valid, port 4 a newer superblock version.  One boot:
+# the keys screen says why each key was taken or skipped (port 2 chosen); a bad memory value is refused with
 # the edit layer's message; memory and boot order changed and saved.
 # Then psctl sees the change written by "BIOS setup", check passes, and
-# the damaged key and the third key are byte-identical.
+# the keys not chosen (damaged, lower priority, newer) are byte-identical.
 echo "setup ui"
 . "$ROOT/tests/e2e/setup_lib.sh"
 if setup_ready && make_key "$WORK/k1.img" bad1 && make_key "$WORK/k2.img" web1 db1 &&
-   make_key "$WORK/k3.img" other; then
+   make_key "$WORK/k3.img" other && make_key "$WORK/k4.img" newer; then
     damage "$WORK/k1.img"
-    h1=$(hash_of "$WORK/k1.img") h3=$(hash_of "$WORK/k3.img")
+    newer "$WORK/k4.img"
+    h1=$(hash_of "$WORK/k1.img") h3=$(hash_of "$WORK/k3.img") h4=$(hash_of "$WORK/k4.img")
     cat > "$WORK/s.txt" <<'STEPS'
 expect usb 1 (pci
 expect invalid  skipped: dos partition #4: store invalid: 
@@ -18,6 +19,8 @@ expect usb 2 (pci
 expect chosen  chosen: dos partition #4: valid store
 expect usb 3 (pci
 expect valid  skipped: dos partition #4: valid store
+expect usb 4 (pci
+expect invalid  skipped: dos partition #4: store invalid: superblocks damaged
 expect startup to VM list:
 expect setup>
 send 1
@@ -46,7 +49,7 @@ expect bye
 kill
 STEPS
     start=$(date +%s)
-    if setup_run "$WORK/s.txt" "$WORK/k1.img" "$WORK/k2.img" "$WORK/k3.img"; then
+    if setup_run "$WORK/s.txt" "$WORK/k1.img" "$WORK/k2.img" "$WORK/k3.img" "$WORK/k4.img"; then
         pass "setup: keys screen, bad value refused, edits saved ($(( $(date +%s) - start )) s)"
     else
         fail "setup: UI run: $(tail -c 1500 "$WORK/drive.err")"
@@ -73,4 +76,7 @@ STEPS
     [ "$(hash_of "$WORK/k3.img")" = "$h3" ] &&
         pass "setup: the lower-priority valid key is byte-identical" ||
         fail "setup: the port 3 key changed"
+    [ "$(hash_of "$WORK/k4.img")" = "$h4" ] &&
+        pass "setup: the key with a newer superblock version is byte-identical" ||
+        fail "setup: the port 4 key changed"
 fi
