@@ -35,7 +35,8 @@ $(EFI_DIR)/%.o: %.c
 	$(CC) $(EFI_CFLAGS) $(EFI_EXTRA) $(DEPFLAGS) -c $< -o $@
 
 $(EFI_DIR)/pstate-setup.so: $(SETUP_OBJS)
-	$(LD) $(EFI_LDFLAGS) $^ -L$(EFI_LIB) -lefi -lgnuefi -o $@
+	$(LD) $(EFI_LDFLAGS) -Map=$(EFI_DIR)/pstate-setup.map $^ \
+		-L$(EFI_LIB) -lefi -lgnuefi -o $@
 	@! nm -u $@ | grep . || { echo "setup: undefined symbols above" >&2; false; }
 
 $(SETUP_EFI): $(EFI_DIR)/pstate-setup.so
@@ -56,3 +57,11 @@ setup-soak: $(SETUP_EFI) $(BUILD)/opt/psctl $(BUILD)/opt/psftool
 	@E2E_ONLY=test_setup_powercut SETUP_CUTS=$${SETUP_SOAK_CUTS:-40} \
 		PSFTOOL=$(BUILD)/opt/psftool PSCTL=$(BUILD)/opt/psctl \
 		SETUP_EFI=$(abspath $(SETUP_EFI)) tests/e2e/run.sh
+
+# Figures for docs/performance.md ("BIOS setup"): part of `make bench`.
+.PHONY: bench-setup
+MODULE_BENCH += bench-setup
+bench-setup: $(SETUP_EFI) $(BUILD)/opt/psctl
+	@SETUP_EFI=$(abspath $(SETUP_EFI)) PSCTL=$(abspath $(BUILD)/opt/psctl) \
+		FORMAT_CORE="$(FORMAT_CORE)" PSTATE_CORE="$(PSTATE_CORE)" \
+		EFI_DIR=$(EFI_DIR) bench/bench_setup.sh
