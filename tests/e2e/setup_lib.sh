@@ -94,3 +94,34 @@ for lba in (start, start + size - 1):
     f.write(sb)
 PY
 }
+
+# put_store IMG PSF: the store of IMG's MBR partition 4 (a fresh `psctl
+# init`, generation 1 in slot 0) becomes the PSF file's bytes, the slot
+# header's length and CRCs fixed: a store from elsewhere, as read.
+put_store() {
+    python3 - "$1" "$2" <<'PY'
+import struct, sys
+def crc32c(data, crc=0):
+    crc ^= 0xffffffff
+    for b in data:
+        crc ^= b
+        for _ in range(8):
+            crc = (crc >> 1) ^ (0x82f63b78 & -(crc & 1))
+    return crc ^ 0xffffffff
+f = open(sys.argv[1], 'r+b')
+body = open(sys.argv[2], 'rb').read()
+f.seek(446 + 3 * 16 + 8)
+start = struct.unpack('<I', f.read(4))[0] * 512
+f.seek(start)
+sb = f.read(512)
+lba = struct.unpack_from('<Q', sb, 64)[0]
+f.seek(start + lba * 512)
+h = bytearray(f.read(64))
+struct.pack_into('<II', h, 24, len(body), crc32c(body))
+struct.pack_into('<I', h, 60, crc32c(bytes(h[:60])))
+f.seek(start + lba * 512)
+f.write(h)
+f.seek(start + (lba + 1) * 512)
+f.write(body)
+PY
+}
