@@ -34,9 +34,9 @@ struct ps_efi_blk {
  * commit's durable steps reach the key before the next one starts.
  * @bounce: PS_EFI_BOUNCE bytes aligned to the device's IoAlign (the
  *          caller's allocation, kept as is)
- * Returns 0, PS_ERR_INVAL (a NULL argument, a block size past
- * PS_SECTOR_SIZE_MAX, a window past the device's end) or PS_ERR_RDONLY is
- * never returned: a read-only device gives a read-only media.
+ * A write-protected device (Media->ReadOnly) gives a read-only media.
+ * Returns 0, or PS_ERR_INVAL (a NULL argument, a block size past
+ * PS_SECTOR_SIZE_MAX, a window past the device's end).
  */
 int ps_media_open_efi(struct ps_media *m, struct ps_efi_blk *b, void *bio,
 		      void *bounce, uint64_t first_lba, uint64_t sectors);

@@ -6,8 +6,10 @@
 set -eu
 [ $# -ge 2 ] || { echo "usage: $0 EFI OUT.img [SIZE_KIB]" >&2; exit 2; }
 efi=$1 out=$2 kib=${3:-4096}
-command -v mkfs.vfat >/dev/null && command -v mcopy >/dev/null ||
-    { echo "setup-image: needs dosfstools and mtools (make deps)" >&2; exit 1; }
+if ! command -v mkfs.vfat >/dev/null || ! command -v mcopy >/dev/null; then
+    echo "setup-image: needs dosfstools and mtools (make deps)" >&2
+    exit 1
+fi
 rm -f "$out"
 mkfs.vfat -C -n PSSETUP "$out" "$kib" >/dev/null
 mmd -i "$out" ::/EFI ::/EFI/BOOT

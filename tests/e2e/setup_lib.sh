@@ -60,3 +60,8 @@ setup_run() {
 damage() { python3 "$ROOT/tests/e2e/setup_key.py" damage "$1"; }
 newer() { python3 "$ROOT/tests/e2e/setup_key.py" newer "$1"; }
 put_store() { python3 "$ROOT/tests/e2e/setup_key.py" put "$1" "$2"; }
+
+# unchanged FILE HASH NAME: pass NAME when FILE still has that sha256.
+unchanged() {
+    if [ "$(hash_of "$1")" = "$2" ]; then pass "$3"; else fail "$3: it changed"; fi
+}

@@ -42,4 +42,6 @@ STEPS
         fi
     done
     echo "  setup power cuts: $old at the old generation, $new at the new"
+else
+    fail "setup: preparing the keys (setup_ready, psctl init/vm create)"
 fi

@@ -51,9 +51,7 @@ STEPS
     else
         fail "setup read-only: $(tail -c 1500 "$WORK/drive.err")"
     fi
-    [ "$(hash_of "$WORK/key.img")" = "$h" ] &&
-        pass "setup read-only: the key is byte-identical" ||
-        fail "setup read-only: the key changed"
+    unchanged "$WORK/key.img" "$h" "setup read-only: the key is byte-identical"
 else
     fail "setup read-only: preparing the key: $(head -c 300 "$WORK/err")"
 fi

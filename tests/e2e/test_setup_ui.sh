@@ -62,21 +62,17 @@ STEPS
         fail "setup: vm show after save: $(grep -E '^(memory|boot) ' "$WORK/show")"
     fi
     "$PSCTL_KEY" -i "$WORK/k2.img" vm show db1 > "$WORK/show" 2>/dev/null
-    grep -q '^memory *1GiB$' "$WORK/show" && pass "setup: the other VM unchanged" ||
-        fail "setup: db1 changed: $(grep '^memory' "$WORK/show")"
+    if grep -q '^memory *1GiB$' "$WORK/show"; then pass "setup: the other VM unchanged"
+    else fail "setup: db1 changed: $(grep '^memory' "$WORK/show")"; fi
     expect_exit 0 "setup: psctl check passes on the saved key" -- \
         "$PSCTL_KEY" -i "$WORK/k2.img" check
     "$PSCTL_KEY" -i "$WORK/k2.img" info > "$WORK/info" 2>/dev/null
-    grep -q '^last-writer *BIOS setup$' "$WORK/info" &&
-        pass "setup: the commit's owner is BIOS setup" ||
-        fail "setup: owner: $(grep last-writer "$WORK/info")"
-    [ "$(hash_of "$WORK/k1.img")" = "$h1" ] &&
-        pass "setup: the damaged key is byte-identical" ||
-        fail "setup: the damaged key changed"
-    [ "$(hash_of "$WORK/k3.img")" = "$h3" ] &&
-        pass "setup: the lower-priority valid key is byte-identical" ||
-        fail "setup: the port 3 key changed"
-    [ "$(hash_of "$WORK/k4.img")" = "$h4" ] &&
-        pass "setup: the key with a newer superblock version is byte-identical" ||
-        fail "setup: the port 4 key changed"
+    if grep -q '^last-writer *BIOS setup$' "$WORK/info"; then
+        pass "setup: the commit's owner is BIOS setup"
+    else fail "setup: owner: $(grep last-writer "$WORK/info")"; fi
+    unchanged "$WORK/k1.img" "$h1" "setup: the damaged key is byte-identical"
+    unchanged "$WORK/k3.img" "$h3" "setup: the lower-priority valid key is byte-identical"
+    unchanged "$WORK/k4.img" "$h4" "setup: the key with a newer superblock version is byte-identical"
+else
+    fail "setup: preparing the keys (setup_ready, psctl init/vm create)"
 fi
