@@ -8,6 +8,11 @@
                                 newer major layout), their CRCs fixed
   setup_key.py put IMG PSF      slot 0 (a fresh store, generation 1) holds
                                 the PSF file's bytes, its header fixed
+  setup_key.py semblob OUT ADDR OUT: a semaphore marker (docs/semaphore.md
+                                2) pointing at ADDR; OUT.sem: a free
+                                semaphore structure (section 3) for ADDR
+  setup_key.py newest IMG       print the newest valid slot's generation,
+                                owner and token
 """
 import struct
 import sys
@@ -37,11 +42,47 @@ def rewrite(f, at, fix):
     f.write(b)
 
 
+def semblob(out, addr):
+    mk = bytearray(32)
+    mk[0:8] = b'_PS_SEM_'
+    mk[8], mk[9] = 32, 1
+    struct.pack_into('<IQI', mk, 12, 192, addr, 0)
+    mk[10] = (0x100 - sum(mk)) & 0xff
+    sem = bytearray(192)
+    sem[0:4] = b'PSSM'
+    sem[4], sem[5] = 1, 8
+    struct.pack_into('<H', sem, 6, 192)
+    open(out, 'wb').write(mk)
+    open(out + '.sem', 'wb').write(sem)
+
+
+def newest(f):
+    start, _ = partition(f)
+    f.seek(start * 512)
+    sb = f.read(512)
+    best = None
+    for i in range(struct.unpack_from('<I', sb, 24)[0]):
+        f.seek((start + struct.unpack_from('<Q', sb, 64 + 16 * i)[0]) * 512)
+        h = f.read(64)
+        if h[:8] != b'\x89psslot\x1a' or \
+                crc32c(h[:60]) != struct.unpack_from('<I', h, 60)[0]:
+            continue
+        gen, token, owner = struct.unpack_from('<Q', h, 16)[0], \
+            struct.unpack_from('<Q', h, 32)[0], h[40]
+        if best is None or gen > best[0]:
+            best = (gen, owner, token)
+    print('generation %d owner %d token %d' % best)
+
+
 def main():
     what, img = sys.argv[1], sys.argv[2]
+    if what == 'semblob':
+        return semblob(img, int(sys.argv[3], 0))
     f = open(img, 'r+b')
     start, size = partition(f)
-    if what == 'damage':
+    if what == 'newest':
+        newest(f)
+    elif what == 'damage':
         f.seek(start * 512 + 512)
         f.write(b'\x5a' * (size * 512 - 1024))
     elif what == 'newer':
@@ -62,7 +103,7 @@ def main():
         f.seek((start + lba + 1) * 512)
         f.write(body)
     else:
-        sys.exit('usage: setup_key.py damage|newer|put IMG [PSF]')
+        sys.exit('usage: setup_key.py damage|newer|put|newest IMG [PSF] | semblob OUT ADDR')
 
 
 if __name__ == '__main__':

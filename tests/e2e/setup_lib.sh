@@ -33,7 +33,8 @@ make_key() {
 
 # setup_run SCRIPT KEY...: boot the application with the keys on xHCI
 # ports 1, 2, ... and run SCRIPT (setup_drive.py steps); the console
-# goes to $WORK/console.log.  Returns the driver's status.
+# goes to $WORK/console.log; $SETUP_QEMU_EXTRA adds QEMU options.  Returns
+# the driver's status.
 setup_run() {
     script=$1; shift
     cp "$OVMF_VARS" "$WORK/vars.fd"
@@ -53,7 +54,7 @@ setup_run() {
         -drive if=pflash,format=raw,unit=1,file="$WORK/vars.fd" \
         -drive if=none,id=boot,format=raw,file="$WORK/boot.img" \
         -device virtio-blk-pci,drive=boot,bootindex=0 \
-        -device qemu-xhci,id=xhci $keys 2>"$WORK/drive.err"
+        -device qemu-xhci,id=xhci $keys ${SETUP_QEMU_EXTRA:-} 2>"$WORK/drive.err"
 }
 
 # damage IMG, newer IMG, put_store IMG PSF: see tests/e2e/setup_key.py.
