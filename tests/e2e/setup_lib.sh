@@ -66,3 +66,17 @@ put_store() { python3 "$ROOT/tests/e2e/setup_key.py" put "$1" "$2"; }
 unchanged() {
     if [ "$(hash_of "$1")" = "$2" ]; then pass "$3"; else fail "$3: it changed"; fi
 }
+
+# Steps for setup_drive.py.  steps_open N: open VM number N from the list.
+# steps_set FIELD=VALUE...: each change accepted.  steps_back: back to the
+# list.  steps_save_quit SAYS: save (the application says SAYS about the
+# semaphore first), quit, end QEMU.
+steps_open() { printf 'expect setup>\nsend %s\nexpect vm>\n' "$1"; }
+steps_set() {
+    for a in "$@"; do printf 'send %s\nexpect changed\nexpect vm>\n' "$a"; done
+}
+steps_back() { printf 'send b\nexpect setup>\n'; }
+steps_save_quit() {
+    printf 'send s\nexpect %s\nexpect saved: generation\nexpect setup>\n' "$1"
+    printf 'send q\nexpect bye\nkill\n'
+}

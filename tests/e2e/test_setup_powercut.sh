@@ -12,19 +12,12 @@ if setup_ready && make_key "$WORK/key.img" web1; then
         gen=$("$PSCTL_KEY" -i "$WORK/key.img" info 2>/dev/null | awk '$1 == "generation" { print $2 }')
         mem=$((i + 1))G
         ms=$(awk -v s="$i$$" 'BEGIN { srand(s); print 20 + int(rand() * 51) }')
-        cat > "$WORK/s.txt" <<STEPS
-expect setup>
-send 1
-expect vm>
-send memory=$mem
-expect changed
-expect vm>
-send b
-expect setup>
-kill-after-ms $ms
-send s
-wait-exit
-STEPS
+        {
+            steps_open 1
+            steps_set "memory=$mem"
+            steps_back
+            printf 'kill-after-ms %s\nsend s\nwait-exit\n' "$ms"
+        } > "$WORK/s.txt"
         if ! setup_run "$WORK/s.txt" "$WORK/key.img"; then
             fail "setup cut $i: the run did not reach the save: $(tail -c 600 "$WORK/drive.err")"
             continue

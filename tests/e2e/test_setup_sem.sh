@@ -7,23 +7,12 @@ echo "setup semaphore"
 . "$ROOT/tests/e2e/setup_lib.sh"
 if setup_ready && make_key "$WORK/key.img" web1 &&
    python3 "$ROOT/tests/e2e/setup_key.py" semblob "$WORK/sem.bin" 0x90000; then
-    cat > "$WORK/s.txt" <<'STEPS'
-expect setup>
-send 1
-expect vm>
-send cpus=4
-expect changed
-expect vm>
-send b
-expect setup>
-send s
-expect semaphore found: saving under it
-expect saved: generation
-expect setup>
-send q
-expect bye
-kill
-STEPS
+    {
+        steps_open 1
+        steps_set cpus=4
+        steps_back
+        steps_save_quit "semaphore found: saving under it"
+    } > "$WORK/s.txt"
     if SETUP_QEMU_EXTRA="-device loader,file=$WORK/sem.bin,addr=0xE0000,force-raw=on
         -device loader,file=$WORK/sem.bin.sem,addr=0x90000,force-raw=on" \
         setup_run "$WORK/s.txt" "$WORK/key.img"; then

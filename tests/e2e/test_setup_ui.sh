@@ -31,23 +31,12 @@ expect vm>
 send cpus=0
 expect error: vm set: cpus '0':
 expect vm>
-send memory=3G
-expect changed
-expect vm>
-send boot=network,disk
-expect changed
-expect vm>
-send b
-expect (changed, not saved)
-expect setup>
-send s
-expect no semaphore marker: saving alone
-expect saved: generation
-expect setup>
-send q
-expect bye
-kill
 STEPS
+    {
+        steps_set memory=3G boot=network,disk
+        printf 'send b\nexpect (changed, not saved)\n'
+        steps_save_quit "no semaphore marker: saving alone"
+    } >> "$WORK/s.txt"
     start=$(date +%s)
     if setup_run "$WORK/s.txt" "$WORK/k1.img" "$WORK/k2.img" "$WORK/k3.img" "$WORK/k4.img"; then
         pass "setup: keys screen, bad value refused, edits saved ($(( $(date +%s) - start )) s)"
