@@ -216,6 +216,7 @@ clean:
 include $(wildcard hvagent/hvagent.mk bmc-shim/bmc-shim.mk bmc-shim/console/console.mk)
 # Shared libraries, pkg-config files, install/uninstall, the package.
 include dist/dist.mk
+include cli/setup/setup.mk
 
 # Phony hooks expanded after the fragments have added to the lists.
 .PHONY: module-all module-test-bins module-e2e-deps
