@@ -93,7 +93,7 @@ static int cfg_error(struct psctl_ctx *c, const struct op *o, int rc,
 	const char *why = e->why ? e->why : ps_strerror(rc);
 	const char *f = e->field ? e->field : field;
 	const struct ps_field *fd = f ? ps_obj_field(o->k, f, strlen(f)) : NULL;
-	char who[256], words[200];
+	char who[256];
 
 	/* Both holders: the object being edited and the one that has it. */
 	snprintf(who, sizeof who, "%s '%s'%s%s%s", ps_obj_name(o->k), o->key,
@@ -105,10 +105,6 @@ static int cfg_error(struct psctl_ctx *c, const struct op *o, int rc,
 	if (rc == PS_ERR_INUSE && e->holder[0])
 		return psctl_error(c, o->cmd, NULL, NULL, rc, "%s %s by %s",
 				   who, why, e->holder);
-	if (fd && rc == PS_ERR_BADVALUE && value &&
-	    psctl_field_words(fd, words, sizeof words))
-		return psctl_error(c, o->cmd, f, value, rc,
-				   "not one of: %s", words);
 	if (rc == PS_ERR_BADREF)
 		return psctl_error(c, o->cmd, f, value, rc, "no such %s",
 				   f && !strcmp(f, "network") ? "network"

@@ -36,6 +36,11 @@ void ps__sb_hex(struct sb *s, const uint8_t *b, size_t n, char sep);
 int ps__all_zero(const uint8_t *b, size_t n);
 /* a and b (al, bl bytes) are the same bytes; a NULL a never is. */
 int ps__same(const char *a, size_t al, const char *b, size_t bl);
+/* ps_parse_enum's reason for a word it does not know (ps_field_why lists
+ * the field's words in its place). */
+extern const char ps__enum_why[];
+/* ps__parse_bool's reason: the words a switch takes. */
+extern const char ps__bool_why[];
 /* *why = w (when why is not NULL); returns PS_ERR_BADVALUE. */
 int ps__bad(const char **why, const char *w);
 /* The string child sig of elem: pointer and length (NULL, 0 if absent). */

@@ -468,6 +468,20 @@ size_t ps_field_why(const struct ps_field *f, const char *why, char *out,
 	struct sb s;
 
 	ps__sb_init(&s, out, outlen);
+	/* A word the field does not know: the words it does, so that every
+	 * writer's refusal says what would have been accepted. */
+	if (f && f->type == PS_FT_ENUM &&
+	    ps__same(why, ps__slen(why), ps__enum_why, ps__slen(ps__enum_why))) {
+		const struct ps_enum *e;
+
+		ps__sb_str(&s, "not one of:");
+		for (e = f->names; e->name; e++) {
+			ps__sb_put(&s, e == f->names ? " " : ", ",
+				   e == f->names ? 1u : 2u);
+			ps__sb_str(&s, e->name);
+		}
+		return s.len;
+	}
 	ps__sb_str(&s, why);
 	if (f && f->type == PS_FT_UINT && ps__same(why, ps__slen(why),
 						  "out of range", 12)) {

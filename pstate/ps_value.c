@@ -209,7 +209,8 @@ int ps_parse_size(const char *s, size_t n, uint64_t default_unit,
 	return 0;
 }
 
-static const char not_allowed[] = "not one of the allowed words";
+const char ps__enum_why[] = "not one of the allowed words";
+const char ps__bool_why[] = "not one of: on, off";
 
 int ps_parse_enum(const char *s, size_t n, const struct ps_enum *names,
 		  uint8_t *out, const char **why)
@@ -219,7 +220,7 @@ int ps_parse_enum(const char *s, size_t n, const struct ps_enum *names,
 			*out = names->value;
 			return 0;
 		}
-	return ps__bad(why, not_allowed);
+	return ps__bad(why, ps__enum_why);
 }
 
 const char *ps__enum_word(const struct ps_enum *names, uint8_t v)
@@ -232,7 +233,7 @@ const char *ps__enum_word(const struct ps_enum *names, uint8_t v)
 
 int ps__enum_ok(const struct ps_enum *names, uint8_t v, const char **why)
 {
-	return ps__enum_word(names, v) ? 0 : ps__bad(why, not_allowed);
+	return ps__enum_word(names, v) ? 0 : ps__bad(why, ps__enum_why);
 }
 
 const struct ps_enum ps__boot_names[] = {
@@ -491,7 +492,7 @@ int ps__parse_bool(const char *s, size_t n, uint64_t *out,
 	uint8_t b = 0;
 
 	if (ps_parse_enum(s, n, words, &b, NULL))
-		return ps__bad(why, "not on|off");
+		return ps__bad(why, ps__bool_why);
 	*out = b;
 	return 0;
 }

@@ -134,7 +134,7 @@ gcase "all-zero MAC" 3 "mac '00:00:00:00:00:00': all-zero address" \
 gcase "all-zero VM UUID" 3 "uuid '$Z': nil UUID" "vm set web --uuid $Z" \
     "0,/uuid = [0-9a-f-]*;/s//uuid = $Z;/" \
     "0,/\"uuid\": \"[0-9a-f-]*\"/s//\"uuid\": \"$Z\"/" $VMS
-gcase "bad enum word" 3 "not one of the allowed words" "vm set web --power sometimes" \
+gcase "bad enum word" 3 "not one of: off, on, last" "vm set web --power sometimes" \
     '0,/power = off;/s//power = 7;/' '0,/"power": "off"/s//"power": 7/' $VMS
 gcase "bad name" 3 "characters other than A-Z a-z 0-9 . _ -" "vm set web --name bad/name" \
     's/name = "web";/name = "bad\/name";/' \
