@@ -49,3 +49,5 @@ install-pscon: $(BUILD)/opt/pscon
 # psctl console speaks the protocol through con_proto.c.
 $(BUILD)/opt/psctl: $(call objs,opt,bmc-shim/console/con_proto.c)
 $(BUILD)/san/psctl: $(call objs,san,bmc-shim/console/con_proto.c)
+# The completion test links psctl's objects (cli/cli.mk).
+$(BUILD)/san/tests/unit/test_complete: $(call objs,san,bmc-shim/console/con_proto.c)
