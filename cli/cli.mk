@@ -12,10 +12,10 @@ $(BUILD)/san/psftool: $(call objs,san,cli/psftool.c cli/cli_file.c) \
 	$(CC) $(SAN) -o $@ $^
 
 # psctl: the administrator's tool (cli/psctl*.c), with libedit for the shell
-# and json-c for `import` of JSON.
+# json-c for `import` of JSON, and json-c with libcurl for the etcd pool.
 PSCTL_SRC  := $(wildcard cli/psctl*.c) cli/cli_file.c
-EDIT_CFLAGS := $(shell pkg-config --cflags libedit json-c 2>/dev/null)
-EDIT_LIBS   := $(shell pkg-config --libs libedit json-c 2>/dev/null || echo -ledit -ljson-c)
+EDIT_CFLAGS := $(shell pkg-config --cflags libedit json-c libcurl 2>/dev/null)
+EDIT_LIBS   := $(shell pkg-config --libs libedit json-c libcurl 2>/dev/null || echo -ledit -ljson-c -lcurl)
 $(BUILD)/opt/cli/psctl%.o $(BUILD)/san/cli/psctl%.o: PSTATE_CFLAGS += $(EDIT_CFLAGS)
 
 $(BUILD)/opt/psctl: $(call objs,opt,$(PSCTL_SRC)) $(call ALL_LIBS,opt)

@@ -203,7 +203,9 @@ static void usage(FILE *to)
 		"[ARGS] [--FIELD VALUE ...]\n       psctl --bmc HOST[:PORT] "
 		"[-U USER] [-P PASS] [-L LEVEL] COMMAND ...   (a server's "
 		"store, through its BMC;\n       the password better in "
-		"$IPMI_PASSWORD)\n\nstore commands:\n");
+		"$IPMI_PASSWORD)\n       psctl --pool etcd://HOST:PORT[,...] "
+		"profile|server ...   (the pool on etcd; or $PSTATE_POOL)"
+		"\n\nstore commands:\n");
 	for (t = psctl_store_cmds; t->verb; t++)
 		fprintf(to, "  %-30s %s\n", t->args ? t->args : t->verb,
 			t->help ? t->help : "");
@@ -443,6 +445,12 @@ static int global_opts(struct psctl_ctx *c, int argc, char **argv, int *i)
 				return PSCTL_EXIT_USAGE;
 			if (bmc_opt(c, a, v))
 				return PSCTL_EXIT_INVALID;
+		} else if (!strcmp(a, "--pool")) {
+			const char *v = psctl_opt_value(c, argc, argv, i);
+
+			if (!v)
+				return PSCTL_EXIT_USAGE;
+			psctl_pool_set_url(v);
 		} else if (!strcmp(a, "--json")) {
 			c->json = 1;
 		} else if (!strcmp(a, "--dry-run") || !strcmp(a, "-n")) {

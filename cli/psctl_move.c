@@ -589,6 +589,7 @@ static int pro_show(struct psctl_ctx *c, int argc, char **argv)
 		fprintf(c->out, "%-13s a move was interrupted: from %s to %s\n",
 			"in transit", v[0] ? v : "(nowhere)",
 			tt[0] ? tt : "(nowhere: an unassign)");
+		psctl_pool_show_move(c, m.prof);
 		if (v[0] && !move_parse_target(c, m.cmd, v, &m.src))
 			show_place(&m, "source", &m.src, -1);
 		if (tt[0] && !move_parse_target(c, m.cmd, tt, &m.dst))

@@ -106,4 +106,8 @@ int move_pool_step(struct move *m, enum pool_op op);
 int move_release_target(struct move *m, const struct mtarget *t);
 int move_apply_target(struct move *m, const struct mtarget *t);
 
+/* profile show on the etcd pool (psctl_pool.c): who moves the profile,
+ * since when, and whether their lease still holds. */
+void psctl_pool_show_move(struct psctl_ctx *c, const char *prof);
+
 #endif /* PSCTL_MOVE_H */
