@@ -96,6 +96,13 @@ static int put_elem(uint8_t *buf, size_t cap, const struct pe_kv *kv,
 	return 0;
 }
 
+static int by_creation(const void *a, const void *b)
+{
+	const struct pe_kv *x = a, *y = b;
+
+	return (x->create_rev > y->create_rev) - (x->create_rev < y->create_rev);
+}
+
 /* Every profile and server of the snapshot as one store (malloc'd). */
 static int build_store(struct psctl_ctx *c, uint8_t **out, size_t *len)
 {
@@ -117,6 +124,11 @@ static int build_store(struct psctl_ctx *c, uint8_t **out, size_t *len)
 	if (!buf)
 		return psctl_error(c, psctl_g.cmd, NULL, NULL, PS_ERR_NOMEM,
 				   NULL);
+	/* Creation order, as the file pool keeps them (etcd answers in key
+	 * order): lists read the same on both. */
+	if (pool_g.snap.n)
+		qsort(pool_g.snap.kv, pool_g.snap.n, sizeof *pool_g.snap.kv,
+		      by_creation);
 	psf_build_begin(&b, buf, cap, PSF_ROOT, 1, 0);
 	rc = psf_build_finish(&b);
 	for (i = 0; rc > 0 && i < pool_g.snap.n; i++) {
@@ -155,7 +167,7 @@ static int connect_pool(struct psctl_ctx *c)
 	pool_g.url = url;
 	if (pe_open(&pool_g.pe, url))
 		return psctl_error(c, psctl_g.cmd, "--pool", url,
-				   PSCTL_EXIT_USAGE, "%s", pool_g.pe.err);
+				   PSCTL_EXIT_INVALID, "%s", pool_g.pe.err);
 	pool_g.connected = 1;
 	return 0;
 }

@@ -143,6 +143,8 @@ static void id_ops(struct tx *x, const void *base, int old, const void *nb,
 	struct ids a = { 0 }, b = { 0 };
 	size_t i;
 
+	name = key(x, name, "", "");       /* the caller's buffer is reused */
+
 	if ((old >= 0 && ps_profile_each_id(base, old, collect, &a)) ||
 	    (nw >= 0 && ps_profile_each_id(nb, nw, collect, &b)))
 		x->oom = 1;
@@ -341,11 +343,11 @@ static void tx_free(struct tx *x)
 	free(x->op);
 }
 
-/* One try: 0 done, 1 lost a compare (re-read and try again), or the exit
- * code reported. */
-static int edit_once(struct psctl_ctx *c, psctl_edit_fn fn, void *arg)
+/* One try: 0 done, 1 lost a compare, or the exit code reported.  x keeps
+ * what was compared, for changed_under. */
+static int edit_once(struct psctl_ctx *c, psctl_edit_fn fn, void *arg,
+		     struct tx *x)
 {
-	struct tx x = { 0 };
 	struct ps_txn t;
 	uint32_t blen;
 	const uint8_t *base = ps_store_data(c->store, &blen);
@@ -361,30 +363,63 @@ static int edit_once(struct psctl_ctx *c, psctl_edit_fn fn, void *arg)
 				   "profiles and the server directory only; "
 				   "nothing written");
 	}
-	rc = diff_set(c, &x, base, t.buf, PSF_PROFILES, PSF_PROFILE,
+	rc = diff_set(c, x, base, t.buf, PSF_PROFILES, PSF_PROFILE,
 		      POOL_PROFILE);
 	if (!rc)
-		rc = diff_set(c, &x, base, t.buf, PSF_SERVERS, PSF_SERVER,
+		rc = diff_set(c, x, base, t.buf, PSF_SERVERS, PSF_SERVER,
 			      POOL_SERVER);
-	if (!rc && x.oom)
+	if (!rc && x->oom)
 		rc = psctl_error(c, psctl_g.cmd, NULL, NULL, PS_ERR_NOMEM,
 				 NULL);
-	if (!rc && !x.no && !psctl_g.quiet)
+	if (!rc && !x->no && !psctl_g.quiet)
 		fprintf(c->err, "%s: %s: no change; nothing written\n",
 			c->prog, psctl_g.cmd ? psctl_g.cmd : "edit");
-	if (!rc && x.no) {
-		rc = pe_txn(&pool_g.pe, x.cmp, x.nc, x.op, x.no, NULL, 0, &ok,
-			    &rev, NULL);
+	if (!rc && x->no) {
+		rc = pe_txn(&pool_g.pe, x->cmp, x->nc, x->op, x->no, NULL, 0,
+			    &ok, &rev, NULL);
 		rc = rc ? psctl_pool_error(c, rc) : !ok;
 	}
 	ps_txn_abort(&t);
-	if (!rc && x.leaving && pool_g.lease) {
+	if (!rc && x->leaving && pool_g.lease) {
 		/* The move is settled: nothing left on this lease. */
 		pe_lease_revoke(&pool_g.pe, pool_g.lease);
 		pool_g.lease = 0;
 	}
-	tx_free(&x);
 	return rc;
+}
+
+/*
+ * After a lost compare, on the pool read again: a profile this edit read
+ * and changed was changed by someone else meanwhile.  The edit is not run
+ * again then -- a move step validated against the old record would act on
+ * a stale source -- but refused, saying who holds it when a move does.
+ * New profiles and identifiers are not this case: the edit runs again
+ * and the pool's own checks name the other holder.
+ */
+static int changed_under(struct psctl_ctx *c, const struct tx *x)
+{
+	size_t i, pl = strlen(POOL_PROFILE);
+
+	for (i = 0; i < x->nc; i++) {
+		const struct pe_cmp *k = &x->cmp[i];
+		const struct pe_kv *now = psctl_pool_key(k->key);
+		int rc;
+
+		if (k->target != PE_T_MOD || strncmp(k->key, POOL_PROFILE, pl) ||
+		    (now && now->mod_rev == k->num))
+			continue;
+		rc = busy(c, k->key + pl);
+		if (rc)
+			return rc;
+		return psctl_error(c, psctl_g.cmd, "profile", k->key + pl,
+				   PSCTL_EXIT_CONFLICT, "changed by another "
+				   "operator while this command ran (etcd key "
+				   "'%s', revision %lld, now %s); nothing "
+				   "written: see 'psctl profile show %s'",
+				   k->key, (long long)k->num,
+				   now ? "changed" : "deleted", k->key + pl);
+	}
+	return 0;
 }
 
 int psctl_pool_edit(struct psctl_ctx *c, psctl_edit_fn fn, void *arg)
@@ -394,9 +429,16 @@ int psctl_pool_edit(struct psctl_ctx *c, psctl_edit_fn fn, void *arg)
 	if (pool_g.lease && pe_lease_keepalive(&pool_g.pe, pool_g.lease))
 		pool_g.lease = 0;         /* gone: the next move takes anew */
 	for (tries = 0; tries <= PSCTL_RETRIES; tries++) {
-		if (tries && (rc = psctl_pool_reload(c)))
-			return rc;
-		rc = edit_once(c, fn, arg);
+		struct tx x = { 0 };
+
+		rc = edit_once(c, fn, arg, &x);
+		if (rc == 1) {
+			rc = psctl_pool_reload(c);
+			if (!rc)
+				rc = changed_under(c, &x);
+			rc = rc ? rc : 1;
+		}
+		tx_free(&x);
 		if (rc != 1)
 			break;
 	}

@@ -1,0 +1,156 @@
+# The profile pool on etcd (psctl --pool etcd://..., docs/pool.md) on a
+# real three-node etcd cluster (tests/e2e/etcd_cluster.sh, 127.0.0.1-3):
+#  1. the same profile and server command sequence on the file pool and on
+#     etcd gives the same output and exit codes;
+#  2. every identifier is a key under /pstate/id/, gone with its profile;
+#  3. parallel psctl processes creating profiles with one MAC: exactly one
+#     succeeds;
+#  4. two operators moving one profile at once: one wins, the other is
+#     told why (exit 4), and the profile is on exactly one VM;
+#  5. an operator killed mid-move leaves a move record whose lease is
+#     held (shown by profile show; another operator is refused), then
+#     expires; another operator resumes it;
+#  6. a killed node (the first endpoint of the URL) does not stop the pool.
+echo "== pool on etcd: three nodes, same output as the file pool, races, leases"
+command -v etcd >/dev/null || { fail "pool etcd: etcd not installed (scripts/install-deps.sh)"; return 0; }
+
+CL=$WORK/etcd
+URL=$("$ROOT/tests/e2e/etcd_cluster.sh" start "$CL") || { fail "pool etcd: cluster did not start"; return 0; }
+trap '"$ROOT/tests/e2e/etcd_cluster.sh" stop "$CL"' EXIT INT TERM
+EPS=$(cat "$CL/endpoints")
+export PSTATE_POOL_TIMEOUT_MS=2000
+U=6a0f1e2d-3c4b-4a59-8687-96a5b4c3d2e1 SN=SN-ETCD-0001
+M0=02:00:5e:30:00:01 M1=02:00:5e:30:00:02 M2=02:00:5e:30:00:03
+
+etcdget() { etcdctl --endpoints "$EPS" get --print-value-only "$1" 2>/dev/null; }
+etcdkeys() { etcdctl --endpoints "$EPS" get --prefix --keys-only "$1" 2>/dev/null | grep -v '^$'; }
+mkhost() { # IMAGE: a host with VMs vm1..vm5, one NIC each
+    "$PSCTL" -q -i "$1" init >/dev/null 2>&1
+    for v in vm1 vm2 vm3 vm4 vm5; do
+        "$PSCTL" -q -i "$1" vm create $v --memory 256MiB >/dev/null &&
+            "$PSCTL" -q -i "$1" nic add $v eth0 >/dev/null || return 1
+    done
+}
+
+# ---- 1. the same sequence on both pools
+sequence() { # HOST-IMAGE POOL-OPTION...: every command's output and code
+    host=$1; shift
+    for cmd in "server create hostb --target image:$host" "server list" \
+        "profile create web --uuid $U --serial $SN --macs $M0,$M1" \
+        "profile create db --macs $M1" "profile create db --macs $M2" \
+        "profile create web --macs $M2" "profile list" \
+        "profile assign web hostb#vm1" "profile show web" \
+        "profile assign db hostb#vm1" "profile move web hostb#vm2" \
+        "profile show web" "profile move web nosuch#vm1" \
+        "server delete hostb" "profile unassign web" "profile delete db" \
+        "profile delete nosuch" "profile list" "server show hostb"; do
+        echo "\$ $cmd"
+        # shellcheck disable=SC2086
+        "$PSCTL" -q "$@" $cmd 2>&1
+        echo "exit $?"
+    done | sed "s|$host|HOST|g"
+}
+mkhost "$WORK/h1.img" && mkhost "$WORK/h2.img" || fail "pool etcd: preparing hosts"
+"$PSCTL" -q -i "$WORK/pool.img" init >/dev/null 2>&1
+sequence "$WORK/h1.img" -i "$WORK/pool.img" > "$WORK/file.out"
+sequence "$WORK/h2.img" --pool "$URL" > "$WORK/etcd.out"
+if diff -u "$WORK/file.out" "$WORK/etcd.out" > "$WORK/diff"; then
+    pass "pool etcd: same output and exit codes as the file pool ($(grep -c '^\$' "$WORK/file.out") commands)"
+else
+    fail "pool etcd: output differs from the file pool:"; cat "$WORK/diff"
+fi
+grep -q "^exit 4" "$WORK/etcd.out" && grep -q "^exit 0" "$WORK/etcd.out" ||
+    fail "pool etcd: the sequence has no refusal or no success"
+# The etcd pool can also be given by the environment.
+[ "$(PSTATE_POOL=$URL "$PSCTL" -q profile list | grep -c '^web ')" = 1 ] &&
+    pass "pool etcd: PSTATE_POOL names the pool" || fail "pool etcd: PSTATE_POOL"
+
+# ---- 2. identifier keys
+[ "$(etcdget "/pstate/id/mac/$M0")" = web ] && [ "$(etcdget "/pstate/id/uuid/$U")" = web ] &&
+    [ "$(etcdget "/pstate/id/serial/$SN")" = web ] && [ -z "$(etcdget "/pstate/id/mac/$M2")" ] &&
+    [ -z "$(etcdkeys /pstate/move/)" ] &&
+    pass "pool etcd: each identifier a key naming its profile; db's gone with it" ||
+    fail "pool etcd: id keys: $(etcdkeys /pstate/id/ | tr '\n' ' ')"
+expect_exit 0 "pool etcd: delete web" -- "$PSCTL" -q --pool "$URL" profile delete web
+[ -z "$(etcdkeys /pstate/id/)" ] && [ -z "$(etcdkeys /pstate/profile/)" ] &&
+    pass "pool etcd: deleting a profile deletes its id keys" ||
+    fail "pool etcd: keys left: $(etcdkeys /pstate/ | tr '\n' ' ')"
+expect_exit 3 "pool etcd: malformed URL refused" -- "$PSCTL" -q --pool "etcd://nohost" profile list
+expect_exit 7 "pool etcd: no endpoint answers: exit 7" -- "$PSCTL" -q --pool "etcd://127.0.0.1:1" profile list
+
+# ---- 3. parallel creates of one MAC
+for i in 1 2 3 4 5 6; do
+    ( "$PSCTL" -q --pool "$URL" profile create "race$i" --macs 02:00:5e:31:00:01 \
+        > /dev/null 2> "$WORK/race$i.err"; echo $? > "$WORK/race$i.rc" ) &
+done
+wait
+ok=$(cat "$WORK"/race?.rc | grep -c '^0$') lost=$(cat "$WORK"/race?.rc | grep -c '^4$')
+holder=$(etcdget /pstate/id/mac/02:00:5e:31:00:01)
+if [ "$ok" = 1 ] && [ "$lost" = 5 ] && [ "$(etcdkeys /pstate/profile/race | wc -l)" = 1 ] &&
+   [ "$(etcdkeys /pstate/profile/race)" = "/pstate/profile/$holder" ]; then
+    pass "pool etcd: 6 parallel creates with one MAC: exactly one ($holder) made it"
+else
+    fail "pool etcd: parallel creates: $ok succeeded, $lost refused, holder '$holder'"
+    cat "$WORK"/race?.err
+fi
+grep -h "already in use by profile '$holder'" "$WORK"/race?.err | grep -q . &&
+    pass "pool etcd: the losers are told who holds the MAC" ||
+    fail "pool etcd: losers' messages: $(cat "$WORK"/race?.err)"
+
+# ---- 4. two operators moving one profile at once
+P="$PSCTL -q --pool $URL"
+$P profile create mv --macs 02:00:5e:32:00:01 >/dev/null 2>&1 &&
+    $P profile assign mv hostb#vm3 >/dev/null 2>&1 || fail "pool etcd: preparing mv"
+( PSTATE_OPERATOR=alice $P profile move mv hostb#vm4 > /dev/null 2> "$WORK/mvA.err"; echo $? > "$WORK/mvA.rc" ) &
+( PSTATE_OPERATOR=bob $P profile move mv hostb#vm5 > /dev/null 2> "$WORK/mvB.err"; echo $? > "$WORK/mvB.rc" ) &
+wait
+rcs="$(cat "$WORK/mvA.rc") $(cat "$WORK/mvB.rc")"
+carriers=$("$PSCTL" -q -i "$WORK/h2.img" vm list | grep -c ' mv ' || true)
+tgt=$($P profile show mv | sed -n 's/^target  *//p' | head -1)
+case "$rcs" in
+"0 4"|"4 0")
+    [ "$carriers" -le 1 ] && case $tgt in *#vm4|*#vm5) true ;; *) false ;; esac &&
+        pass "pool etcd: two moves of one profile: one won ($rcs), profile on $tgt only" ||
+        fail "pool etcd: after the race: target '$tgt', $carriers carriers" ;;
+*) fail "pool etcd: two moves: exits $rcs"; cat "$WORK/mvA.err" "$WORK/mvB.err" ;;
+esac
+grep -hq "another operator\|changed by another operator" "$WORK/mvA.err" "$WORK/mvB.err" &&
+    pass "pool etcd: the loser is told why" ||
+    fail "pool etcd: loser's message: $(cat "$WORK/mvA.err" "$WORK/mvB.err")"
+
+# ---- 5. an operator killed mid-move
+export PSTATE_POOL_LEASE_TTL=3
+to=hostb#vm1
+[ "$tgt" = "${tgt%#vm1}" ] || to=hostb#vm2
+PSTATE_OPERATOR=carol PSCTL_TEST_CRASH_AT=mark $P profile move mv $to > /dev/null 2>&1
+rc=$?
+[ $rc = 99 ] || fail "pool etcd: the crash point did not end the move (exit $rc)"
+$P profile show mv > "$WORK/show1" 2>&1
+grep -q "^move-by  *carol since .*(lease held" "$WORK/show1" &&
+    pass "pool etcd: profile show says who moves it, since when, lease held" ||
+    { fail "pool etcd: show during the move:"; cat "$WORK/show1"; }
+PSTATE_OPERATOR=dave $P profile move mv $to > /dev/null 2> "$WORK/busy.err"
+rc=$?
+[ $rc = 4 ] && grep -q "another operator is moving it: carol since" "$WORK/busy.err" &&
+    pass "pool etcd: another operator refused while the lease holds (exit 4, names carol)" ||
+    fail "pool etcd: while the lease holds: exit $rc, $(cat "$WORK/busy.err")"
+i=0
+while [ $i -lt 20 ] && [ -n "$(etcdkeys /pstate/lease/mv)" ]; do sleep 0.5; i=$((i + 1)); done
+$P profile show mv > "$WORK/show2" 2>&1
+grep -q "^move-by .*lease expired" "$WORK/show2" &&
+    pass "pool etcd: the dead operator's lease expired; show says so" ||
+    { fail "pool etcd: show after expiry:"; cat "$WORK/show2"; }
+expect_exit 0 "pool etcd: another operator resumes the move" -- env PSTATE_OPERATOR=dave $P profile move mv $to
+[ "$($P profile show mv | sed -n 's/^state *//p')" = assigned ] && [ -z "$(etcdkeys /pstate/move/)" ] &&
+    [ -z "$(etcdkeys /pstate/lease/)" ] &&
+    pass "pool etcd: resumed move settled, move record and lease gone" ||
+    fail "pool etcd: after resume: $($P profile show mv 2>&1 | tr '\n' ' ')"
+
+# ---- 6. a node down
+"$ROOT/tests/e2e/etcd_cluster.sh" kill "$CL" 1
+expect_exit 0 "pool etcd: create with node 1 (first endpoint) killed" -- \
+    $P profile create afterkill --macs 02:00:5e:33:00:01
+[ "$($P profile list | grep -c '^afterkill ')" = 1 ] &&
+    pass "pool etcd: two of three nodes serve the pool" || fail "pool etcd: list after a node died"
+"$ROOT/tests/e2e/etcd_cluster.sh" stop "$CL"
+trap - EXIT INT TERM
