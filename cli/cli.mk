@@ -23,3 +23,12 @@ $(BUILD)/opt/psctl: $(call objs,opt,$(PSCTL_SRC)) $(call ALL_LIBS,opt)
 
 $(BUILD)/san/psctl: $(call objs,san,$(PSCTL_SRC)) $(call ALL_LIBS,san)
 	$(CC) $(SAN) -o $@ $^ $(PSTATE_SYSLIBS) $(EDIT_LIBS)
+
+# The etcd client's unit test (tests/unit/test_pool_etcd.c) and fuzz
+# target link its code from cli/ with json-c (and libcurl for pe_open).
+POOL_ETCD := cli/psctl_pool_etcd.c cli/psctl_pool_etcd_io.c
+$(BUILD)/san/tests/unit/test_pool_etcd.o: PSTATE_CFLAGS += -Icli $(EDIT_CFLAGS)
+$(BUILD)/san/tests/unit/test_pool_etcd: $(patsubst %.c,$(BUILD)/san/%.o,$(POOL_ETCD))
+$(BUILD)/san/tests/unit/test_pool_etcd: CMOCKA_LIBS += $(EDIT_LIBS)
+$(BUILD)/fuzz/fuzz_pool_etcd: FUZZ_EXTRA := -Icli $(EDIT_CFLAGS) cli/psctl_pool_etcd.c $(EDIT_LIBS)
+$(BUILD)/fuzz/fuzz_pool_etcd: cli/psctl_pool_etcd.c cli/psctl_pool_etcd.h

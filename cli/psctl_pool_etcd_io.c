@@ -31,6 +31,7 @@ int pe_open(struct pe_client *c, const char *url)
 		const char *colon = memchr(p, ':', n);
 
 		if (!n || n >= sizeof c->eps[0] || !colon || colon == p ||
+		    (p[n] == ',' && !p[n + 1]) ||
 		    colon + 1 == p + n ||
 		    strspn(colon + 1, "0123456789") != (size_t)(p + n -
 								colon - 1)) {
