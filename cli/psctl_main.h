@@ -80,9 +80,12 @@ int psctl_edit_copy(struct psctl_ctx *c, psctl_edit_fn fn, void *arg,
 
 /* ---- psctl_pool.c: the pool on etcd (--pool, PSTATE_POOL) */
 
-/* The etcd pool URL given (--pool, else $PSTATE_POOL), or NULL. */
-const char *psctl_pool_url(void);
+/* --pool URL. */
 void psctl_pool_set_url(const char *url);
+/* Whether the store is the etcd pool (*use): --pool, else -i/-d/--bmc
+ * win over $PSTATE_POOL, then `pool = URL` of /etc/pstate/psctl.conf
+ * ($PSTATE_PSCTL_CONF).  0 or the exit code reported. */
+int psctl_pool_choose(struct psctl_ctx *c, int *use);
 /* Read the pool from etcd as psctl's store. */
 int psctl_pool_open(struct psctl_ctx *c);
 /* An edit of the pool as one etcd transaction. */

@@ -26,19 +26,74 @@
 struct psctl_pool pool_g;
 
 static const char *pool_arg;
+static char conf_url[512];
 
 void psctl_pool_set_url(const char *url)
 {
 	pool_arg = url;
 }
 
-const char *psctl_pool_url(void)
+/* `pool = etcd://...` of the config file ($PSTATE_PSCTL_CONF, else
+ * /etc/pstate/psctl.conf; '#' comments, blank lines).  A missing file is
+ * no pool; another key or a line without '=' is an error naming the file
+ * and line.  0 or the exit code reported. */
+static int read_conf(struct psctl_ctx *c)
+{
+	const char *path = getenv("PSTATE_PSCTL_CONF");
+	char line[600], *k, *v, *e;
+	int no = 0, rc = 0;
+	FILE *f;
+
+	if (!path || !*path)
+		path = "/etc/pstate/psctl.conf";
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	while (!rc && fgets(line, sizeof line, f)) {
+		no++;
+		k = line + strspn(line, " \t");
+		if (*k == '#' || *k == '\n' || !*k)
+			continue;
+		v = strchr(k, '=');
+		e = k + strcspn(k, " \t=");
+		if (!v || strncmp(k, "pool", 4) || e != k + 4) {
+			rc = psctl_error(c, psctl_g.cmd, NULL, NULL,
+					 PSCTL_EXIT_INVALID, "%s:%d: not "
+					 "'pool = etcd://HOST:PORT[,...]' (the "
+					 "only setting)", path, no);
+			break;
+		}
+		v += 1 + strspn(v + 1, " \t");
+		v[strcspn(v, " \t\r\n")] = 0;
+		snprintf(conf_url, sizeof conf_url, "%s", v);
+	}
+	fclose(f);
+	return rc;
+}
+
+int psctl_pool_choose(struct psctl_ctx *c, int *use)
 {
 	const char *e = getenv("PSTATE_POOL");
+	int store = psctl_g.dev || psctl_g.image || c->bmc;
+	int rc;
 
-	if (pool_arg)
-		return pool_arg;
-	return e && *e ? e : NULL;
+	*use = 0;
+	if (pool_arg && store)
+		return psctl_error(c, psctl_g.cmd, "--pool", pool_arg,
+				   PSCTL_EXIT_USAGE, "give one store: --pool "
+				   "or -i/-d/--bmc");
+	/* A store named on the command line beats a pool named by the
+	 * environment or the config file. */
+	if (!pool_arg && store)
+		return 0;
+	if (!pool_arg && !(e && *e)) {
+		rc = read_conf(c);
+		if (rc || !conf_url[0])
+			return rc;
+	}
+	pool_g.url = pool_arg ? pool_arg : e && *e ? e : conf_url;
+	*use = 1;
+	return 0;
 }
 
 /* The set (PSF_PROFILES / PSF_SERVERS) a key of the pool goes to, and the
@@ -160,11 +215,10 @@ static int build_store(struct psctl_ctx *c, uint8_t **out, size_t *len)
 /* The client, once per process. */
 static int connect_pool(struct psctl_ctx *c)
 {
-	const char *url = psctl_pool_url();
+	const char *url = pool_g.url;
 
 	if (pool_g.connected)
 		return 0;
-	pool_g.url = url;
 	if (pe_open(&pool_g.pe, url))
 		return psctl_error(c, psctl_g.cmd, "--pool", url,
 				   PSCTL_EXIT_INVALID, "%s", pool_g.pe.err);

@@ -120,8 +120,8 @@ static int post_one(struct pe_client *c, int ep, const char *path,
 	b->p = NULL;
 	if (cc != CURLE_OK || code == 503 || code == 0)
 		return 1;
-	snprintf(c->err, sizeof c->err, "etcd %s: %s: %s", c->eps[ep], what,
-		 why);
+	snprintf(c->err, sizeof c->err, "etcd %.127s: %.200s: %.250s",
+		 c->eps[ep], what, why);
 	return PE_ERR_SERVER;
 }
 
@@ -146,8 +146,8 @@ static int post(struct pe_client *c, const char *path, const char *req,
 			return rc;
 		}
 	}
-	snprintf(c->err, sizeof c->err, "etcd: %s: no endpoint answered "
-		 "(%d tried; last %s: %s)", what, c->n_eps,
+	snprintf(c->err, sizeof c->err, "etcd: %.200s: no endpoint "
+		 "answered (%d tried; last %.127s: %.200s)", what, c->n_eps,
 		 c->eps[(c->cur + c->n_eps - 1) % c->n_eps], why);
 	return PE_ERR_UNREACHABLE;
 }
@@ -157,7 +157,7 @@ static int where(struct pe_client *c, int rc, const char *what,
 		 const char *perr)
 {
 	if (rc)
-		snprintf(c->err, sizeof c->err, "etcd %s: %s: %s",
+		snprintf(c->err, sizeof c->err, "etcd %.127s: %.200s: %.250s",
 			 c->eps[c->cur], what, perr);
 	return rc;
 }

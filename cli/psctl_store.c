@@ -147,11 +147,13 @@ static int open_store(struct psctl_ctx *c)
 
 int psctl_need_store(struct psctl_ctx *c)
 {
-	int rc;
+	int rc, pool = 0;
 
 	if (c->store)
 		return 0;
-	if (psctl_pool_url() && !psctl_g.local_noun)
+	if (!psctl_g.local_noun && (rc = psctl_pool_choose(c, &pool)) != 0)
+		return rc;
+	if (pool)
 		return psctl_pool_open(c);
 	if (c->bmc && !psctl_g.local_noun) {
 		if (psctl_g.dev || psctl_g.image)

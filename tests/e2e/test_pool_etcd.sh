@@ -146,6 +146,20 @@ expect_exit 0 "pool etcd: another operator resumes the move" -- env PSTATE_OPERA
     pass "pool etcd: resumed move settled, move record and lease gone" ||
     fail "pool etcd: after resume: $($P profile show mv 2>&1 | tr '\n' ' ')"
 
+# ---- the pool chosen by the config file; a store named on the command line wins
+printf '# the fleet pool\n\npool = %s\n' "$URL" > "$WORK/psctl.conf"
+[ "$(PSTATE_PSCTL_CONF=$WORK/psctl.conf "$PSCTL" -q profile list | grep -c '^mv ')" = 1 ] &&
+    pass "pool etcd: 'pool = URL' in the config file names the pool" || fail "pool etcd: config file"
+[ "$(PSTATE_PSCTL_CONF=$WORK/psctl.conf PSTATE_POOL=$URL "$PSCTL" -q -i "$WORK/pool.img" profile list | grep -c '^mv ')" = 0 ] &&
+    pass "pool etcd: -i wins over \$PSTATE_POOL and the config file" || fail "pool etcd: -i with a configured pool"
+expect_exit 2 "pool etcd: --pool with -i refused" -- "$PSCTL" -q --pool "$URL" -i "$WORK/pool.img" profile list
+expect_err "pool etcd: --pool with -i" "give one store"
+echo "pool etcd://x:1" > "$WORK/bad.conf"
+expect_exit 3 "pool etcd: a malformed config line refused" -- env PSTATE_PSCTL_CONF="$WORK/bad.conf" "$PSCTL" -q profile list
+expect_err "pool etcd: the config error names file and line" "$WORK/bad.conf:1"
+expect_exit 2 "pool etcd: a VM edit on the etcd pool refused" -- $P vm create vmx --memory 256MiB
+expect_err "pool etcd: says what the etcd pool holds" "profiles and the server directory only"
+
 # ---- 6. a node down
 "$ROOT/tests/e2e/etcd_cluster.sh" kill "$CL" 1
 expect_exit 0 "pool etcd: create with node 1 (first endpoint) killed" -- \
