@@ -86,6 +86,8 @@ void psctl_pool_set_url(const char *url);
  * win over $PSTATE_POOL, then `pool = URL` of /etc/pstate/psctl.conf
  * ($PSTATE_PSCTL_CONF).  0 or the exit code reported. */
 int psctl_pool_choose(struct psctl_ctx *c, int *use);
+/* Release this process's move lease, close the client. */
+void psctl_pool_close(void);
 /* Read the pool from etcd as psctl's store. */
 int psctl_pool_open(struct psctl_ctx *c);
 /* An edit of the pool as one etcd transaction. */

@@ -298,6 +298,19 @@ void psctl_pool_show_move(struct psctl_ctx *c, const char *prof)
 		return;
 	fprintf(c->out, "%-12s %s (%s)\n", "move-by", (const char *)mv->val,
 		ls ? "lease held: in progress"
-		   : "lease expired: the operator is gone; rerun the move "
-		     "to resume it");
+		   : "lease expired or released: the operator is gone or "
+		     "stopped; rerun the move to finish it");
+}
+
+void psctl_pool_close(void)
+{
+	/* A move this process leaves in transit (an error on a target) is
+	 * not held for the lease's TTL: anyone may finish it now. */
+	if (pool_g.lease)
+		pe_lease_revoke(&pool_g.pe, pool_g.lease);
+	pool_g.lease = 0;
+	pe_kvs_free(&pool_g.snap);
+	if (pool_g.connected)
+		pe_close(&pool_g.pe);
+	pool_g.connected = 0;
 }

@@ -194,6 +194,7 @@ void psctl_close_all(struct psctl_ctx *c)
 	psctl_g.bmc_mem = NULL;
 	psctl_g.bmc_store = 0;
 	psctl_g.pool_store = 0;
+	psctl_pool_close();
 }
 
 /* The writers' lock, as owner OS tools: the store's (ps_open_lock), so
