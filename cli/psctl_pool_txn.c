@@ -189,11 +189,13 @@ static int lease_ttl(void)
 }
 
 /* Another live process's lease on the profile: it is being moved. */
-static int busy(struct psctl_ctx *c, const char *name)
+int psctl_pool_busy(struct psctl_ctx *c, const char *name)
 {
 	char k[POOL_KEY_MAX];
 	const struct pe_kv *ls;
 
+	if (!psctl_g.pool_store)
+		return 0;
 	snprintf(k, sizeof k, POOL_LEASE "%s", name);
 	ls = psctl_pool_key(k);
 	if (!ls || (pool_g.lease && ls->lease == pool_g.lease))
@@ -277,7 +279,7 @@ static int diff_set(struct psctl_ctx *c, struct tx *x, const uint8_t *base,
 		o = o < 0 ? -1 : o;
 		if (o >= 0 && same_el(base, o, nb, e))
 			continue;
-		if (prof && (rc = busy(c, name)))
+		if (prof && (rc = psctl_pool_busy(c, name)))
 			return rc;
 		k = key(x, prefix, name, "");
 		cmp_as_read(x, k);
@@ -298,7 +300,7 @@ static int diff_set(struct psctl_ctx *c, struct tx *x, const uint8_t *base,
 		if (ns >= 0 && psf_find_named(nb, ns, sig, PSF_NAME, name,
 					      strlen(name)) >= 0)
 			continue;
-		if (prof && (rc = busy(c, name)))
+		if (prof && (rc = psctl_pool_busy(c, name)))
 			return rc;
 		cmp_as_read(x, key(x, prefix, name, ""));
 		op(x, PE_DEL, key(x, prefix, name, ""), NULL, 0, 0);
@@ -408,7 +410,7 @@ static int changed_under(struct psctl_ctx *c, const struct tx *x)
 		if (k->target != PE_T_MOD || strncmp(k->key, POOL_PROFILE, pl) ||
 		    (now && now->mod_rev == k->num))
 			continue;
-		rc = busy(c, k->key + pl);
+		rc = psctl_pool_busy(c, k->key + pl);
 		if (rc)
 			return rc;
 		return psctl_error(c, psctl_g.cmd, "profile", k->key + pl,

@@ -101,27 +101,39 @@ grep -h "already in use by profile '$holder'" "$WORK"/race?.err | grep -q . &&
 P="$PSCTL -q --pool $URL"
 $P profile create mv --macs 02:00:5e:32:00:01 >/dev/null 2>&1 &&
     $P profile assign mv hostb#vm3 >/dev/null 2>&1 || fail "pool etcd: preparing mv"
-( PSTATE_OPERATOR=alice $P profile move mv hostb#vm4 > /dev/null 2> "$WORK/mvA.err"; echo $? > "$WORK/mvA.rc" ) &
-( PSTATE_OPERATOR=bob $P profile move mv hostb#vm5 > /dev/null 2> "$WORK/mvB.err"; echo $? > "$WORK/mvB.rc" ) &
-wait
-rcs="$(cat "$WORK/mvA.rc") $(cat "$WORK/mvB.rc")"
-carriers=$("$PSCTL" -q -i "$WORK/h2.img" vm list | grep -c ' mv ' || true)
-tgt=$($P profile show mv | sed -n 's/^target  *//p' | head -1)
-case "$rcs" in
-"0 4"|"4 0")
-    [ "$carriers" -le 1 ] && case $tgt in *#vm4|*#vm5) true ;; *) false ;; esac &&
-        pass "pool etcd: two moves of one profile: one won ($rcs), profile on $tgt only" ||
-        fail "pool etcd: after the race: target '$tgt', $carriers carriers" ;;
-*) fail "pool etcd: two moves: exits $rcs"; cat "$WORK/mvA.err" "$WORK/mvB.err" ;;
-esac
-grep -hq "another operator\|changed by another operator" "$WORK/mvA.err" "$WORK/mvB.err" &&
-    pass "pool etcd: the loser is told why" ||
-    fail "pool etcd: loser's message: $(cat "$WORK/mvA.err" "$WORK/mvB.err")"
+# 4a. both validate, then both mark at once: etcd applies one "mark" txn;
+# the other's compare fails and it is told who moves the profile.
+race() { # TARGET-A TARGET-B PAUSE-A PAUSE-B DELAY-B
+    ( PSTATE_OPERATOR=alice PSCTL_TEST_PAUSE_AT=$3 $P profile move mv "$1" > /dev/null 2> "$WORK/mvA.err"
+      echo $? > "$WORK/mvA.rc" ) &
+    sleep "$5"
+    ( PSTATE_OPERATOR=bob PSCTL_TEST_PAUSE_AT=$4 $P profile move mv "$2" > /dev/null 2> "$WORK/mvB.err"
+      echo $? > "$WORK/mvB.rc" ) &
+    wait
+    rcs="$(cat "$WORK/mvA.rc") $(cat "$WORK/mvB.rc")"
+    carriers=$("$PSCTL" -q -i "$WORK/h2.img" vm list | grep -c ' mv ' || true)
+    tgt=$($P profile show mv | sed -n 's/^target  *//p' | head -1)
+}
+check_race() { # WHAT WANT-RCS WANT-TARGET
+    if [ "$rcs" = "$2" ] && [ "$carriers" -le 1 ] && [ "${tgt##*#}" = "$3" ]; then
+        pass "pool etcd: $1: exits $rcs, profile on $3 only"
+    else
+        fail "pool etcd: $1: exits $rcs (want $2), target '$tgt' (want $3), $carriers carriers"
+        cat "$WORK/mvA.err" "$WORK/mvB.err"
+    fi
+    grep -q "another operator is moving it: alice since" "$WORK/mvB.err" &&
+        pass "pool etcd: $1: bob is told alice moves it" ||
+        fail "pool etcd: $1: bob's message: $(cat "$WORK/mvB.err")"
+}
+race hostb#vm4 hostb#vm5 validate:1000,mark:2500 validate:1500 0.3
+check_race "two marks at once" "0 4" vm4
+# 4b. bob starts while alice's move is under way (after her mark).
+race hostb#vm1 hostb#vm5 mark:2000 validate:0 0.7
+check_race "a move while another is under way" "0 4" vm1
 
 # ---- 5. an operator killed mid-move
 export PSTATE_POOL_LEASE_TTL=3
-to=hostb#vm1
-[ "$tgt" = "${tgt%#vm1}" ] || to=hostb#vm2
+to=hostb#vm2
 PSTATE_OPERATOR=carol PSCTL_TEST_CRASH_AT=mark $P profile move mv $to > /dev/null 2>&1
 rc=$?
 [ $rc = 99 ] || fail "pool etcd: the crash point did not end the move (exit $rc)"
