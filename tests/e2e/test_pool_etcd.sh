@@ -10,7 +10,8 @@
 #  5. an operator killed mid-move leaves a move record whose lease is
 #     held (shown by profile show; another operator is refused), then
 #     expires; another operator resumes it;
-#  6. a killed node (the first endpoint of the URL) does not stop the pool.
+#  6. the etcd leader killed mid-move: the move completes; with the dead
+#     node first in the URL the pool still serves (endpoint failover).
 echo "== pool on etcd: three nodes, same output as the file pool, races, leases"
 command -v etcd >/dev/null || { fail "pool etcd: etcd not installed (scripts/install-deps.sh)"; return 0; }
 
@@ -172,11 +173,26 @@ expect_err "pool etcd: the config error names file and line" "$WORK/bad.conf:1"
 expect_exit 2 "pool etcd: a VM edit on the etcd pool refused" -- $P vm create vmx --memory 256MiB
 expect_err "pool etcd: says what the etcd pool holds" "profiles and the server directory only"
 
-# ---- 6. a node down
-"$ROOT/tests/e2e/etcd_cluster.sh" kill "$CL" 1
-expect_exit 0 "pool etcd: create with node 1 (first endpoint) killed" -- \
-    $P profile create afterkill --macs 02:00:5e:33:00:01
-[ "$($P profile list | grep -c '^afterkill ')" = 1 ] &&
+# ---- 6. the leader killed mid-move; then the dead node first in the URL
+leader=$("$ROOT/tests/e2e/etcd_cluster.sh" leader "$CL")
+case $leader in 1|2|3) ;; *) fail "pool etcd: no leader found ('$leader')"; leader=1 ;; esac
+( PSTATE_OPERATOR=erin PSCTL_TEST_PAUSE_AT=mark:1500 $P profile move mv hostb#vm3 > /dev/null 2> "$WORK/lk.err"
+  echo $? > "$WORK/lk.rc" ) &
+sleep 0.7
+"$ROOT/tests/e2e/etcd_cluster.sh" kill "$CL" "$leader"
+wait
+[ "$(cat "$WORK/lk.rc")" = 0 ] && [ "$($P profile show mv | sed -n 's/^target  *//p' | head -1 | sed 's/.*#//')" = vm3 ] &&
+    [ -z "$(etcdkeys /pstate/move/)" ] &&
+    pass "pool etcd: leader (node $leader) killed mid-move: the move completes on the other two" ||
+    fail "pool etcd: leader killed mid-move: exit $(cat "$WORK/lk.rc"): $(cat "$WORK/lk.err")"
+# The dead node first: every request fails over to the next endpoint.
+dead=$(tr , '\n' < "$CL/endpoints" | sed -n "${leader}p")
+live=$(tr , '\n' < "$CL/endpoints" | grep -v "^$dead\$" | paste -sd, -)
+URL2="etcd://$dead,$live" EPS=$live
+expect_exit 0 "pool etcd: create with the dead node first in the URL" -- \
+    "$PSCTL" -q --pool "$URL2" profile create afterkill --macs 02:00:5e:33:00:01
+[ "$("$PSCTL" -q --pool "$URL2" profile list | grep -c '^afterkill ')" = 1 ] &&
+    [ "$(etcdget /pstate/id/mac/02:00:5e:33:00:01)" = afterkill ] &&
     pass "pool etcd: two of three nodes serve the pool" || fail "pool etcd: list after a node died"
 "$ROOT/tests/e2e/etcd_cluster.sh" stop "$CL"
 trap - EXIT INT TERM
