@@ -43,6 +43,10 @@ sequence() { # HOST-IMAGE POOL-OPTION...: every command's output and code
         "profile assign web hostb#vm1" "profile show web" \
         "profile assign db hostb#vm1" "profile move web hostb#vm2" \
         "profile show web" "profile move web nosuch#vm1" \
+        "profile set web --description front" "profile set db --macs $M0" \
+        "server set hostb --description rack4" "profile failover hostb#vm2 hostb#vm3" \
+        "profile show web" "profile failover hostb#vm5 hostb#vm4" \
+        "profile list --json" \
         "server delete hostb" "profile unassign web" "profile delete db" \
         "profile delete nosuch" "profile list" "server show hostb"; do
         echo "\$ $cmd"
@@ -51,6 +55,9 @@ sequence() { # HOST-IMAGE POOL-OPTION...: every command's output and code
         echo "exit $?"
     done | sed "s|$host|HOST|g"
 }
+# Each command's expected exit code, in order (4: a MAC or name in use, a
+# VM carrying another profile, a server in use; 5: no such server/profile).
+SEQ_CODES="0 0 0 4 0 4 0 0 0 4 0 0 5 0 4 0 0 0 5 0 4 0 0 5 0 0"
 mkhost "$WORK/h1.img" && mkhost "$WORK/h2.img" || fail "pool etcd: preparing hosts"
 "$PSCTL" -q -i "$WORK/pool.img" init >/dev/null 2>&1
 sequence "$WORK/h1.img" -i "$WORK/pool.img" > "$WORK/file.out"
@@ -60,8 +67,9 @@ if diff -u "$WORK/file.out" "$WORK/etcd.out" > "$WORK/diff"; then
 else
     fail "pool etcd: output differs from the file pool:"; cat "$WORK/diff"
 fi
-grep -q "^exit 4" "$WORK/etcd.out" && grep -q "^exit 0" "$WORK/etcd.out" ||
-    fail "pool etcd: the sequence has no refusal or no success"
+codes=$(sed -n 's/^exit //p' "$WORK/etcd.out" | paste -sd' ' -)
+[ "$codes" = "$SEQ_CODES" ] && pass "pool etcd: the sequence's exit codes are the expected ones" ||
+    fail "pool etcd: exit codes '$codes', want '$SEQ_CODES'"
 # The etcd pool can also be given by the environment.
 [ "$(PSTATE_POOL=$URL "$PSCTL" -q profile list | grep -c '^web ')" = 1 ] &&
     pass "pool etcd: PSTATE_POOL names the pool" || fail "pool etcd: PSTATE_POOL"
