@@ -9,7 +9,8 @@
 #     told why (exit 4), and the profile is on exactly one VM;
 #  5. an operator killed mid-move leaves a move record whose lease is
 #     held (shown by profile show; another operator is refused), then
-#     expires; another operator resumes it;
+#     expires; another operator resumes it; one that stops on an error
+#     releases its lease at once;
 #  6. the etcd leader killed mid-move: the move completes; with the dead
 #     node first in the URL the pool still serves (endpoint failover).
 echo "== pool on etcd: three nodes, same output as the file pool, races, leases"
@@ -166,6 +167,24 @@ expect_exit 0 "pool etcd: another operator resumes the move" -- env PSTATE_OPERA
     [ -z "$(etcdkeys /pstate/lease/)" ] &&
     pass "pool etcd: resumed move settled, move record and lease gone" ||
     fail "pool etcd: after resume: $($P profile show mv 2>&1 | tr '\n' ' ')"
+
+# ---- 5b. a move that stops on an error (the host's image gone after
+# "mark") releases its lease at once: anyone may finish it, no TTL wait
+( PSTATE_OPERATOR=frank PSCTL_TEST_PAUSE_AT=mark:1500 $P profile move mv hostb#vm1 > /dev/null 2> "$WORK/stop.err"
+  echo $? > "$WORK/stop.rc" ) &
+sleep 0.7
+mv "$WORK/h2.img" "$WORK/h2.away"
+wait
+mv "$WORK/h2.away" "$WORK/h2.img"
+$P profile show mv > "$WORK/show3" 2>&1
+[ "$(cat "$WORK/stop.rc")" != 0 ] && [ -z "$(etcdkeys /pstate/lease/)" ] &&
+    grep -q "^move-by  *frank since .*lease expired or released" "$WORK/show3" &&
+    pass "pool etcd: a move stopped by an error (exit $(cat "$WORK/stop.rc")) leaves its record, lease released" ||
+    { fail "pool etcd: stopped move: exit $(cat "$WORK/stop.rc"), $(cat "$WORK/stop.err")"; cat "$WORK/show3"; }
+expect_exit 0 "pool etcd: another operator finishes it at once" -- env PSTATE_OPERATOR=gina $P profile move mv hostb#vm1
+[ "$($P profile show mv | sed -n 's/^target  *//p' | head -1 | sed 's/.*#//')" = vm1 ] &&
+    [ -z "$(etcdkeys /pstate/move/)" ] && pass "pool etcd: finished on vm1, record gone" ||
+    fail "pool etcd: after finishing: $($P profile show mv 2>&1 | tr '\n' ' ')"
 
 # ---- the pool chosen by the config file; a store named on the command line wins
 printf '# the fleet pool\n\npool = %s\n' "$URL" > "$WORK/psctl.conf"
