@@ -12,16 +12,16 @@ $(BUILD)/san/psftool: $(call objs,san,cli/psftool.c cli/cli_file.c) \
 	$(CC) $(SAN) -o $@ $^
 
 # psctl: the administrator's tool (cli/psctl*.c), with libedit for the shell
-# and json-c for `import` of JSON.
+# json-c for `import` of JSON, and json-c with libcurl for the etcd pool.
 PSCTL_SRC  := $(wildcard cli/psctl*.c) cli/cli_file.c
-EDIT_CFLAGS := $(shell pkg-config --cflags libedit json-c 2>/dev/null)
-EDIT_LIBS   := $(shell pkg-config --libs libedit json-c 2>/dev/null || echo -ledit -ljson-c)
+EDIT_CFLAGS := $(shell pkg-config --cflags libedit json-c libcurl 2>/dev/null)
+EDIT_LIBS   := $(shell pkg-config --libs libedit json-c libcurl 2>/dev/null || echo -ledit -ljson-c -lcurl)
 # psctl links libusb, libedit and json-c (and what they need) statically:
 # each shared library costs every run its loading and relocation, and a
 # `psctl vm set` is mostly start-up (docs/performance.md).  libblkid,
 # libfdisk and libudev have no static archive on Debian: they stay shared.
 PSCTL_LIBS := -lblkid -lfdisk -Wl,-Bstatic -lusb-1.0 -ledit -ltinfo -lbsd \
-	-lmd -ljson-c -Wl,-Bdynamic -ludev -lpthread
+	-lmd -ljson-c -Wl,-Bdynamic -lcurl -ludev -lpthread
 $(BUILD)/opt/cli/psctl%.o $(BUILD)/san/cli/psctl%.o: PSTATE_CFLAGS += $(EDIT_CFLAGS)
 
 $(BUILD)/opt/psctl: $(call objs,opt,$(PSCTL_SRC)) $(call ALL_LIBS,opt)
@@ -41,3 +41,11 @@ $(BUILD)/san/tests/unit/test_complete: $(BUILD)/san/tests/unit/test_complete.o \
 		$(PSCTL_NOMAIN) $(call ALL_LIBS,san)
 	$(CC) $(SAN) -o $@ $^ $(CMOCKA_LIBS) $(PSTATE_SYSLIBS) $(EDIT_LIBS)
 $(BUILD)/san/tests/unit/test_complete.o: PSTATE_CFLAGS += -Icli
+# The etcd client's unit test (tests/unit/test_pool_etcd.c) and fuzz
+# target link its code from cli/ with json-c (and libcurl for pe_open).
+POOL_ETCD := cli/psctl_pool_etcd.c cli/psctl_pool_etcd_io.c
+$(BUILD)/san/tests/unit/test_pool_etcd.o: PSTATE_CFLAGS += -Icli $(EDIT_CFLAGS)
+$(BUILD)/san/tests/unit/test_pool_etcd: $(patsubst %.c,$(BUILD)/san/%.o,$(POOL_ETCD))
+$(BUILD)/san/tests/unit/test_pool_etcd: CMOCKA_LIBS += $(EDIT_LIBS)
+$(BUILD)/fuzz/fuzz_pool_etcd: FUZZ_EXTRA := -Icli $(EDIT_CFLAGS) cli/psctl_pool_etcd.c $(EDIT_LIBS)
+$(BUILD)/fuzz/fuzz_pool_etcd: cli/psctl_pool_etcd.c cli/psctl_pool_etcd.h

@@ -458,6 +458,8 @@ static int global_opt(struct psctl_ctx *c, const struct psctl_gopt *g,
 		c->bmc_password = v;
 	else if (!strcmp(l, "--privilege"))
 		return psctl_bmc_set_privilege(c, v) ? PSCTL_EXIT_INVALID : 0;
+	else if (!strcmp(l, "--pool"))
+		psctl_pool_set_url(v);
 	else if (!strcmp(l, "--json"))
 		c->json = 1;
 	else if (!strcmp(l, "--dry-run"))

@@ -40,6 +40,9 @@ struct psctl_state {
 	int local_noun;           /* a `bmc` command: -i/-d is the store */
 	uint8_t *bmc_mem;
 	uint32_t bmc_gen;         /* generation the BMC's store was read at */
+	/* --pool etcd://: the pool read from etcd into memory; edits go
+	 * back as etcd transactions (psctl_pool.c). */
+	int pool_store;
 };
 extern struct psctl_state psctl_g;
 
@@ -65,6 +68,31 @@ const char *psctl_opt_value(struct psctl_ctx *c, int argc, char **argv,
 unsigned long long psctl_store_generation(struct psctl_ctx *c);
 /* Close the store, the media and the lock. */
 void psctl_close_all(struct psctl_ctx *c);
+/* data (len bytes, freed here) as psctl's store on a memory media; opt
+ * and val name the source in errors.  0 or the exit code reported. */
+int psctl_store_in_memory(struct psctl_ctx *c, uint8_t *data, size_t len,
+			  const char *opt, const char *val);
+/* c->where = where, and the "store:" line once per process. */
+void psctl_store_announce(struct psctl_ctx *c, const char *where);
+/* The edit fn on a private copy of the store, finished and checked:
+ * 0 with *t open (the caller aborts it), or the exit code reported. */
+int psctl_edit_copy(struct psctl_ctx *c, psctl_edit_fn fn, void *arg,
+		    struct ps_txn *t);
+
+/* ---- psctl_pool.c: the pool on etcd (--pool, PSTATE_POOL) */
+
+/* --pool URL. */
+void psctl_pool_set_url(const char *url);
+/* Whether the store is the etcd pool (*use): --pool, else -i/-d/--bmc
+ * win over $PSTATE_POOL, then `pool = URL` of /etc/pstate/psctl.conf
+ * ($PSTATE_PSCTL_CONF).  0 or the exit code reported. */
+int psctl_pool_choose(struct psctl_ctx *c, int *use);
+/* Release this process's move lease, close the client. */
+void psctl_pool_close(void);
+/* Read the pool from etcd as psctl's store. */
+int psctl_pool_open(struct psctl_ctx *c);
+/* An edit of the pool as one etcd transaction. */
+int psctl_pool_edit(struct psctl_ctx *c, psctl_edit_fn fn, void *arg);
 
 /* ---- psctl_diff.c */
 

@@ -186,6 +186,9 @@ static int load(struct move *m, const char *new_target, int *prof_out)
 		m->has_dst = 1;
 	}
 	if (state == PSF_PROFILE_IN_TRANSIT) {
+		rc = psctl_pool_busy(m->c, m->prof);
+		if (rc)
+			return rc;
 		m->resume = 1;
 		if (st[0]) {
 			rc = move_parse_target(m->c, m->cmd, st, &m->src);
@@ -329,6 +332,7 @@ static int run_steps(struct move *m)
 	int rc = 0;
 
 	if (!same && !m->resume) {
+		move_crash_point("validate");
 		rc = move_pool_step(m, P_BEGIN);
 		if (rc)
 			return rc;
@@ -598,6 +602,7 @@ static int pro_show(struct psctl_ctx *c, int argc, char **argv)
 		fprintf(c->out, "%-13s a move was interrupted: from %s to %s\n",
 			"in transit", v[0] ? v : "(nowhere)",
 			tt[0] ? tt : "(nowhere: an unassign)");
+		psctl_pool_show_move(c, m.prof);
 		if (v[0] && !move_parse_target(c, m.cmd, v, &m.src))
 			show_place(&m, "source", &m.src, -1);
 		if (tt[0] && !move_parse_target(c, m.cmd, tt, &m.dst))

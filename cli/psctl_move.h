@@ -71,7 +71,9 @@ struct move {
 
 enum pool_op { P_BEGIN, P_END, P_RELEASE, P_APPLY };
 
-/* PSCTL_TEST_CRASH_AT=STEP: end the process (status 99) after STEP. */
+/* PSCTL_TEST_CRASH_AT=STEP: end the process (status 99) after STEP;
+ * PSCTL_TEST_PAUSE_AT=STEP:MS[,STEP:MS...]: sleep MS milliseconds
+ * there first. */
 void move_crash_point(const char *step);
 /* Report fmt as the move's error (kept in m->msg); returns code. */
 int move_fail(struct move *m, int code, const char *fmt, ...)
@@ -105,5 +107,12 @@ int move_ed_apply_pool(struct move *m, void *buf, size_t cap);
 int move_pool_step(struct move *m, enum pool_op op);
 int move_release_target(struct move *m, const struct mtarget *t);
 int move_apply_target(struct move *m, const struct mtarget *t);
+
+/* profile show on the etcd pool (psctl_pool.c): who moves the profile,
+ * since when, and whether their lease still holds. */
+void psctl_pool_show_move(struct psctl_ctx *c, const char *prof);
+/* On the etcd pool, another live operator's move of the profile: exit 4
+ * reported, naming them; else 0 (psctl_pool_txn.c). */
+int psctl_pool_busy(struct psctl_ctx *c, const char *prof);
 
 #endif /* PSCTL_MOVE_H */

@@ -31,11 +31,8 @@ static char where_buf[1400];
  * a memory media, so every read-only command runs unchanged on it. */
 static int need_bmc_store(struct psctl_ctx *c)
 {
-	struct ps_format_opts fo = { 0 };
-	struct ps_disk d;
-	uint8_t sector[PS_SECTOR_SIZE];
 	uint8_t *data = NULL;
-	size_t len = 0, room;
+	size_t len = 0;
 	uint32_t bad = 0;
 	int rc = psctl_bmc_load(c, &data, &len, &psctl_g.bmc_gen);
 
@@ -47,6 +44,28 @@ static int need_bmc_store(struct psctl_ctx *c)
 				   PSCTL_EXIT_DAMAGED, "the BMC's store is not "
 				   "a valid store (offset %u)", bad);
 	}
+	rc = psctl_store_in_memory(c, data, len, "--bmc", c->bmc);
+	if (rc)
+		return rc;
+	psctl_g.bmc_store = 1;
+	snprintf(where_buf, sizeof where_buf, "bmc:%s (generation %u, read "
+		 "over IPMI)", c->bmc, psctl_g.bmc_gen);
+	snprintf(psctl_g.st.how, sizeof psctl_g.st.how, "--bmc option");
+	psctl_store_announce(c, where_buf);
+	return 0;
+}
+
+/* A whole store (data, len bytes, freed here) laid out on a memory media
+ * as psctl's store: a BMC's, the etcd pool's (psctl_pool.c). */
+int psctl_store_in_memory(struct psctl_ctx *c, uint8_t *data, size_t len,
+			  const char *opt, const char *val)
+{
+	struct ps_format_opts fo = { 0 };
+	struct ps_disk d;
+	uint8_t sector[PS_SECTOR_SIZE];
+	size_t room;
+	int rc;
+
 	/* Two slots with room to grow: the BMC, not this copy, decides
 	 * what fits (it answers 0xC4 when an edit does not). */
 	room = ((len + PS_SECTOR_SIZE - 1) / PS_SECTOR_SIZE + 256) * 2 + 64;
@@ -63,25 +82,24 @@ static int need_bmc_store(struct psctl_ctx *c)
 		rc = ps_format(&d, &psctl_g.st.media, &fo, sector);
 	free(data);
 	if (rc)
-		return psctl_error(c, psctl_g.cmd, "--bmc", c->bmc, rc,
-				   "cannot hold "
-				   "the BMC's store in memory: %s",
-				   ps_strerror(rc));
+		return psctl_error(c, psctl_g.cmd, opt, val, rc, "cannot hold "
+				   "the store in memory: %s", ps_strerror(rc));
 	psctl_g.st.media_open = 1;
 	c->media = &psctl_g.st.media;
 	c->store = psctl_g.st.store = ps_store_open(&psctl_g.st.media, &rc);
 	if (!c->store)
-		return psctl_error(c, psctl_g.cmd, "--bmc", c->bmc, rc, "%s",
+		return psctl_error(c, psctl_g.cmd, opt, val, rc, "%s",
 				   ps_strerror(rc));
-	psctl_g.bmc_store = 1;
-	snprintf(where_buf, sizeof where_buf, "bmc:%s (generation %u, read "
-		 "over IPMI)", c->bmc, psctl_g.bmc_gen);
-	snprintf(psctl_g.st.how, sizeof psctl_g.st.how, "--bmc option");
-	c->where = where_buf;
-	if (!psctl_g.quiet && !psctl_g.announced)
-		fprintf(c->err, "%s: store: %s\n", c->prog, where_buf);
-	psctl_g.announced = 1;
 	return 0;
+}
+
+/* The "store:" line, once per process. */
+void psctl_store_announce(struct psctl_ctx *c, const char *where)
+{
+	c->where = where;
+	if (!psctl_g.quiet && !psctl_g.announced)
+		fprintf(c->err, "%s: store: %s\n", c->prog, where);
+	psctl_g.announced = 1;
 }
 
 /* The store's generation: the BMC's when the store came from one (the
@@ -129,10 +147,14 @@ static int open_store(struct psctl_ctx *c)
 
 int psctl_need_store(struct psctl_ctx *c)
 {
-	int rc;
+	int rc, pool = 0;
 
 	if (c->store)
 		return 0;
+	if (!psctl_g.local_noun && (rc = psctl_pool_choose(c, &pool)) != 0)
+		return rc;
+	if (pool)
+		return psctl_pool_open(c);
 	if (c->bmc && !psctl_g.local_noun) {
 		if (psctl_g.dev || psctl_g.image)
 			return psctl_error(c, psctl_g.cmd, "--bmc", c->bmc,
@@ -171,6 +193,8 @@ void psctl_close_all(struct psctl_ctx *c)
 	free(psctl_g.bmc_mem);
 	psctl_g.bmc_mem = NULL;
 	psctl_g.bmc_store = 0;
+	psctl_g.pool_store = 0;
+	psctl_pool_close();
 }
 
 /* The writers' lock, as owner OS tools: the store's (ps_open_lock), so
@@ -250,8 +274,8 @@ static int edit_wrap(void *buf, size_t cap, void *arg)
 /* The edit fn on a private copy of the store, finished and checked:
  * 0 with *t open (the caller aborts it), or the exit code reported and
  * *t aborted. */
-static int edit_copy(struct psctl_ctx *c, psctl_edit_fn fn, void *arg,
-		     struct ps_txn *t)
+int psctl_edit_copy(struct psctl_ctx *c, psctl_edit_fn fn, void *arg,
+		    struct ps_txn *t)
 {
 	int rc = ps_txn_begin(c->store, t);
 
@@ -281,7 +305,7 @@ static int edit_dry(struct psctl_ctx *c, psctl_edit_fn fn, void *arg)
 	uint32_t blen;
 	const void *base = ps_store_data(c->store, &blen);
 	char *ta = NULL, *tb = NULL, la[1500], lb[1500];
-	int changed, stale, rc = edit_copy(c, fn, arg, &t);
+	int changed, stale, rc = psctl_edit_copy(c, fn, arg, &t);
 
 	if (rc)
 		return rc;
@@ -334,7 +358,7 @@ static int edit_bmc_once(struct psctl_ctx *c, psctl_edit_fn fn, void *arg,
 	struct ps_txn t;
 	uint32_t blen;
 	const void *base = ps_store_data(c->store, &blen);
-	int rc = edit_copy(c, fn, arg, &t);
+	int rc = psctl_edit_copy(c, fn, arg, &t);
 
 	if (rc)
 		return rc;
@@ -379,6 +403,8 @@ int psctl_edit(struct psctl_ctx *c, psctl_edit_fn fn, void *arg)
 		return edit_dry(c, fn, arg);
 	if (psctl_g.bmc_store)
 		return edit_bmc(c, fn, arg);
+	if (psctl_g.pool_store)
+		return psctl_pool_edit(c, fn, arg);
 	if (c->media->read_only)
 		return psctl_error(c, psctl_g.cmd, NULL, NULL, PS_ERR_RDONLY,
 				   "%s: opened read-only; nothing written",

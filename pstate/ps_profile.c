@@ -561,3 +561,32 @@ int ps_target_resolve(const void *pool, const char *s, size_t n, char *out,
 			      "check)", PS_ERR_BADVALUE);
 	return copy_out(out, (size_t)rc, s + h, n - h, out, cap, why);
 }
+
+/* ------------------------------------------------------------ identifiers */
+
+struct each_id {
+	ps_profile_id_fn fn;
+	void *arg;
+};
+
+static int id_text(const void *buf, const struct ps__id *id, void *arg)
+{
+	struct each_id *a = arg;
+	char t[PS_CFG_TEXT_MAX + 1];
+	struct sb s;
+
+	(void)buf;
+	ps__sb_init(&s, t, sizeof t);
+	ps__sb_id(&s, id->kind, id->v, id->n);
+	return a->fn(ps__id_field[id->kind], t, a->arg);
+}
+
+int ps_profile_each_id(const void *buf, int prof, ps_profile_id_fn fn,
+		       void *arg)
+{
+	struct each_id a = { fn, arg };
+
+	if (prof < 0 || psf_sig(buf, prof) != PSF_PROFILE)
+		return PS_ERR_INVAL;
+	return ps__ids_of(buf, prof, PS_OBJ_PROFILE, id_text, &a);
+}

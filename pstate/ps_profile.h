@@ -182,6 +182,20 @@ int ps_profile_check_ids(const void *store, const void *pbuf, int prof,
 			 struct ps_cfg_err *e);
 
 
+
+/*
+ * Every identifier of the profile at prof -- its UUID, serial number, each
+ * MAC and each WWN half -- as fn(field, text, arg): field "uuid",
+ * "serial", "mac" or "wwn", text in the form psctl prints (the walker of
+ * the uniqueness rule, ps_ident.c).  Stops at fn's first non-zero return
+ * and returns it; PS_ERR_INVAL when prof is not a PROFILE.
+ */
+typedef int (*ps_profile_id_fn)(const char *field, const char *text,
+				void *arg);
+int ps_profile_each_id(const void *buf, int prof, ps_profile_id_fn fn,
+		       void *arg);
+
+
 #ifdef __cplusplus
 }
 #endif

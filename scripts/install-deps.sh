@@ -11,6 +11,7 @@ libxml2-dev libvirt-dev libvirt-clients libvirt-daemon libvirt-daemon-driver-qem
 ipmitool openipmi libopenipmi-dev tmux
 gcc-arm-none-eabi gcc-s390x-linux-gnu libc6-dev-s390x-cross qemu-user
 libfdt-dev device-tree-compiler valgrind strace debhelper dpkg-dev fakeroot
+etcd-server etcd-client libcurl4-openssl-dev
 python3 python3-jsonschema util-linux mount
 gnu-efi ovmf mtools dosfstools"
 

@@ -125,10 +125,10 @@ static void test_fields(void **state)
 	/* No fields where the command takes none. */
 	assert_string_equal(complete("vm delete web01 --"), "");
 	assert_string_equal(complete("-"), "--bmc --device --dry-run --help "
-			    "--image --json --password --privilege --quiet "
+			    "--image --json --password --pool --privilege --quiet "
 			    "--user --version -L -P -U -d -h -i -n -q");
 	assert_string_equal(complete("-i x.img -"), "--bmc --device "
-			    "--dry-run --help --image --json --password "
+			    "--dry-run --help --image --json --password --pool "
 			    "--privilege --quiet --user --version -L -P -U -d "
 			    "-h -i -n -q");
 	assert_string_equal(complete("--privilege "), "administrator operator");

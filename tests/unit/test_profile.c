@@ -471,6 +471,46 @@ static void test_export(void **state)
 					   sizeof out), PS_ERR_INVAL);
 }
 
+/* ps_profile_each_id: every identifier of a profile as field and text,
+ * in order (the etcd pool's /pstate/id/ keys); a non-zero return stops
+ * the walk; not a profile: PS_ERR_INVAL. */
+struct ids_seen {
+	char all[512];
+	int n, stop_at;
+};
+
+static int seen(const char *field, const char *text, void *arg)
+{
+	struct ids_seen *s = arg;
+	size_t l = strlen(s->all);
+
+	snprintf(s->all + l, sizeof s->all - l, "%s%s=%s", l ? " " : "",
+		 field, text);
+	return ++s->n == s->stop_at ? 42 : 0;
+}
+
+static void test_each_id(void **state)
+{
+	struct fx *f = *state;
+	struct ids_seen s = { "", 0, 0 };
+
+	assert_int_equal(ps_profile_each_id(f->pool, prof(f->pool, "web"),
+					    seen, &s), 0);
+	assert_string_equal(s.all,
+		"uuid=11111111-2222-4333-8444-555555555555 serial=SN-WEB "
+		"mac=02:00:00:00:0a:01 mac=02:00:00:00:0a:02 "
+		"wwn=20:00:00:25:b5:00:00:01 wwn=21:00:00:25:b5:00:00:01");
+	memset(&s, 0, sizeof s);
+	s.stop_at = 2;
+	assert_int_equal(ps_profile_each_id(f->pool, prof(f->pool, "web"),
+					    seen, &s), 42);
+	assert_int_equal(s.n, 2);
+	assert_int_equal(ps_profile_each_id(f->b, vm(f->b, "vm1"), seen, &s),
+			 PS_ERR_INVAL);
+	assert_int_equal(ps_profile_each_id(f->pool, -1, seen, &s),
+			 PS_ERR_INVAL);
+}
+
 /* The NAME of detached element bytes (ps_elem_name), and which profile a
  * target carries (ps_profile_of), as the BMC shim asks them. */
 static void test_elem_name_profile_of(void **state)
@@ -757,6 +797,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_move_record, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_apply, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_each_id, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_apply_refused, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_apply_over_same_named,

@@ -1,0 +1,316 @@
+/*
+ * psctl_pool.c - the profile pool on etcd (`psctl --pool etcd://...`,
+ * $PSTATE_POOL, docs/pool.md).
+ *
+ * The pool's profiles and server directory live in etcd, one key per
+ * element, holding the element's PSF bytes.  psctl reads them all at one
+ * revision into a store in memory, so every command -- and every rule of
+ * the file pool, identity checks included -- runs unchanged on it.  An
+ * edit runs on a copy of that store; what changed goes back as ONE etcd
+ * transaction comparing the revisions it was read at
+ * (psctl_pool_txn.c), so two psctl processes anywhere never both win.
+ * A lost compare re-reads the pool and runs the edit again, where the
+ * file pool's own checks (a MAC in use, a profile in transit) speak.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "psf.h"
+#include "psf_schema.h"
+#include "pstate.h"
+#include "psctl.h"
+#include "psctl_main.h"
+#include "psctl_pool.h"
+
+struct psctl_pool pool_g;
+
+static const char *pool_arg;
+static char conf_url[512];
+
+void psctl_pool_set_url(const char *url)
+{
+	pool_arg = url;
+}
+
+/* `pool = etcd://...` of the config file ($PSTATE_PSCTL_CONF, else
+ * /etc/pstate/psctl.conf; '#' comments, blank lines).  A missing file is
+ * no pool; another key or a line without '=' is an error naming the file
+ * and line.  0 or the exit code reported. */
+static int read_conf(struct psctl_ctx *c)
+{
+	const char *path = getenv("PSTATE_PSCTL_CONF");
+	char line[600], *k, *v, *e;
+	int no = 0, rc = 0;
+	FILE *f;
+
+	if (!path || !*path)
+		path = "/etc/pstate/psctl.conf";
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	while (!rc && fgets(line, sizeof line, f)) {
+		no++;
+		k = line + strspn(line, " \t");
+		if (*k == '#' || *k == '\n' || !*k)
+			continue;
+		v = strchr(k, '=');
+		e = k + strcspn(k, " \t=");
+		if (!v || strncmp(k, "pool", 4) || e != k + 4) {
+			rc = psctl_error(c, psctl_g.cmd, NULL, NULL,
+					 PSCTL_EXIT_INVALID, "%s:%d: not "
+					 "'pool = etcd://HOST:PORT[,...]' (the "
+					 "only setting)", path, no);
+			break;
+		}
+		v += 1 + strspn(v + 1, " \t");
+		v[strcspn(v, " \t\r\n")] = 0;
+		snprintf(conf_url, sizeof conf_url, "%s", v);
+	}
+	fclose(f);
+	return rc;
+}
+
+int psctl_pool_choose(struct psctl_ctx *c, int *use)
+{
+	const char *e = getenv("PSTATE_POOL");
+	int store = psctl_g.dev || psctl_g.image || c->bmc;
+	int rc;
+
+	*use = 0;
+	if (pool_arg && store)
+		return psctl_error(c, psctl_g.cmd, "--pool", pool_arg,
+				   PSCTL_EXIT_USAGE, "give one store: --pool "
+				   "or -i/-d/--bmc");
+	/* A store named on the command line beats a pool named by the
+	 * environment or the config file. */
+	if (!pool_arg && store)
+		return 0;
+	if (!pool_arg && !(e && *e)) {
+		rc = read_conf(c);
+		if (rc || !conf_url[0])
+			return rc;
+	}
+	pool_g.url = pool_arg ? pool_arg : e && *e ? e : conf_url;
+	*use = 1;
+	return 0;
+}
+
+/* The set (PSF_PROFILES / PSF_SERVERS) a key of the pool goes to, and the
+ * element kind it must hold. */
+static int key_set(const char *key, uint32_t *set, uint32_t *sig)
+{
+	if (!strncmp(key, POOL_PROFILE, strlen(POOL_PROFILE))) {
+		*set = PSF_PROFILES;
+		*sig = PSF_PROFILE;
+		return 1;
+	}
+	if (!strncmp(key, POOL_SERVER, strlen(POOL_SERVER))) {
+		*set = PSF_SERVERS;
+		*sig = PSF_SERVER;
+		return 1;
+	}
+	return 0;
+}
+
+/* One element's bytes from etcd into its set, checked: one element of
+ * the expected kind whose NAME is the key's last part. */
+static int put_elem(uint8_t *buf, size_t cap, const struct pe_kv *kv,
+		    char *why, size_t wn)
+{
+	uint32_t set_sig, sig, nl;
+	struct psf_elem e;
+	int set, off;
+	const char *name;
+
+	key_set(kv->key, &set_sig, &sig);
+	set = psf_find_child(buf, psf_root(buf), set_sig);
+	if (set < 0)
+		set = psf_insert(buf, cap, psf_root(buf), -1, set_sig, NULL,
+				 0);
+	if (set < 0 || kv->vlen < PSF_STRUCT_HDR || kv->vlen > UINT32_MAX) {
+		snprintf(why, wn, "not one element");
+		return PSF_ERR_OVERRUN;
+	}
+	off = psf_insert(buf, cap, set, -1, PSF_PAD, NULL,
+			 (uint32_t)kv->vlen - PSF_STRUCT_HDR);
+	if (off < 0) {
+		snprintf(why, wn, "no room: %s", ps_strerror(off));
+		return off;
+	}
+	memcpy(buf + off, kv->val, kv->vlen);
+	name = psf_child_payload(buf, off, PSF_NAME, &nl);
+	if (psf_elem(buf, off, &e) || e.sig != sig ||
+	    e.end - (uint32_t)off != kv->vlen || !name ||
+	    strlen(strrchr(kv->key, '/') + 1) != nl ||
+	    memcmp(strrchr(kv->key, '/') + 1, name, nl)) {
+		snprintf(why, wn, "not a %s element named as its key",
+			 sig == PSF_PROFILE ? "PROFILE" : "SERVER");
+		return PSF_ERR_BADHEADER;
+	}
+	return 0;
+}
+
+static int by_creation(const void *a, const void *b)
+{
+	const struct pe_kv *x = a, *y = b;
+
+	return (x->create_rev > y->create_rev) - (x->create_rev < y->create_rev);
+}
+
+/* Every profile and server of the snapshot as one store (malloc'd). */
+static int build_store(struct psctl_ctx *c, uint8_t **out, size_t *len)
+{
+	size_t i, cap = PSF_HEADER_SIZE + 4096;
+	struct psf_builder b;
+	uint32_t set, sig;
+	char why[200];
+	uint8_t *buf;
+	int rc;
+
+	for (i = 0; i < pool_g.snap.n; i++)
+		cap += pool_g.snap.kv[i].vlen + 64;
+	if (cap > PSF_MAX_TOTAL)
+		return psctl_error(c, psctl_g.cmd, "--pool", pool_g.url,
+				   PS_ERR_NOSPACE, "the pool (%zu profiles "
+				   "and servers) is larger than one store",
+				   pool_g.snap.n);
+	buf = calloc(1, cap);
+	if (!buf)
+		return psctl_error(c, psctl_g.cmd, NULL, NULL, PS_ERR_NOMEM,
+				   NULL);
+	/* Creation order, as the file pool keeps them (etcd answers in key
+	 * order): lists read the same on both. */
+	if (pool_g.snap.n)
+		qsort(pool_g.snap.kv, pool_g.snap.n, sizeof *pool_g.snap.kv,
+		      by_creation);
+	psf_build_begin(&b, buf, cap, PSF_ROOT, 1, 0);
+	rc = psf_build_finish(&b);
+	for (i = 0; rc > 0 && i < pool_g.snap.n; i++) {
+		const struct pe_kv *kv = &pool_g.snap.kv[i];
+
+		if (!key_set(kv->key, &set, &sig))
+			continue;
+		rc = put_elem(buf, cap, kv, why, sizeof why);
+		if (rc) {
+			free(buf);
+			return psctl_error(c, psctl_g.cmd, "--pool",
+					   pool_g.url, PSCTL_EXIT_DAMAGED,
+					   "etcd key '%s' (revision %lld): %s",
+					   kv->key, (long long)kv->mod_rev, why);
+		}
+		rc = 1;
+	}
+	rc = rc < 0 ? rc : psf_finish(buf);
+	if (rc) {
+		free(buf);
+		return psctl_error(c, psctl_g.cmd, "--pool", pool_g.url, rc,
+				   "%s", ps_strerror(rc));
+	}
+	*out = buf;
+	*len = psf_total(buf);
+	return 0;
+}
+
+/* The client, once per process. */
+static int connect_pool(struct psctl_ctx *c)
+{
+	const char *url = pool_g.url;
+
+	if (pool_g.connected)
+		return 0;
+	if (pe_open(&pool_g.pe, url))
+		return psctl_error(c, psctl_g.cmd, "--pool", url,
+				   PSCTL_EXIT_INVALID, "%s", pool_g.pe.err);
+	pool_g.connected = 1;
+	return 0;
+}
+
+int psctl_pool_error(struct psctl_ctx *c, int rc)
+{
+	return psctl_error(c, psctl_g.cmd, "--pool", pool_g.url,
+			   rc == PE_ERR_UNREACHABLE ? PSCTL_EXIT_IO
+			   : rc == PE_ERR_PARSE ? PSCTL_EXIT_DAMAGED
+						: PSCTL_EXIT_IO,
+			   "%s", pool_g.pe.err);
+}
+
+int psctl_pool_open(struct psctl_ctx *c)
+{
+	static char where[400];
+	uint8_t *data;
+	size_t len;
+	int rc = connect_pool(c);
+
+	if (rc)
+		return rc;
+	pe_kvs_free(&pool_g.snap);
+	rc = pe_range(&pool_g.pe, POOL_PREFIX, 1, &pool_g.snap);
+	if (rc)
+		return psctl_pool_error(c, rc);
+	rc = build_store(c, &data, &len);
+	if (!rc)
+		rc = psctl_store_in_memory(c, data, len, "--pool",
+					   pool_g.url);
+	if (rc)
+		return rc;
+	psctl_g.pool_store = 1;
+	snprintf(where, sizeof where, "%s (revision %lld)", pool_g.url,
+		 (long long)pool_g.snap.revision);
+	snprintf(psctl_g.st.how, sizeof psctl_g.st.how, "--pool option");
+	psctl_store_announce(c, where);
+	return 0;
+}
+
+/* Re-read the pool (after another writer got in first, or after our own
+ * commit, so the next step compares against what is there now). */
+int psctl_pool_reload(struct psctl_ctx *c)
+{
+	ps_open_close(&psctl_g.st);
+	c->store = NULL;
+	free(psctl_g.bmc_mem);
+	psctl_g.bmc_mem = NULL;
+	return psctl_pool_open(c);
+}
+
+const struct pe_kv *psctl_pool_key(const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < pool_g.snap.n; i++)
+		if (!strcmp(pool_g.snap.kv[i].key, key))
+			return &pool_g.snap.kv[i];
+	return NULL;
+}
+
+void psctl_pool_show_move(struct psctl_ctx *c, const char *prof)
+{
+	char key[POOL_KEY_MAX];
+	const struct pe_kv *mv, *ls;
+
+	if (!psctl_g.pool_store)
+		return;
+	snprintf(key, sizeof key, POOL_MOVE "%s", prof);
+	mv = psctl_pool_key(key);
+	snprintf(key, sizeof key, POOL_LEASE "%s", prof);
+	ls = psctl_pool_key(key);
+	if (!mv)
+		return;
+	fprintf(c->out, "%-12s %s (%s)\n", "move-by", (const char *)mv->val,
+		ls ? "lease held: in progress"
+		   : "lease expired or released: the operator is gone or "
+		     "stopped; rerun the move to finish it");
+}
+
+void psctl_pool_close(void)
+{
+	/* A move this process leaves in transit (an error on a target) is
+	 * not held for the lease's TTL: anyone may finish it now. */
+	if (pool_g.lease)
+		pe_lease_revoke(&pool_g.pe, pool_g.lease);
+	pool_g.lease = 0;
+	pe_kvs_free(&pool_g.snap);
+	if (pool_g.connected)
+		pe_close(&pool_g.pe);
+	pool_g.connected = 0;
+}

@@ -1,0 +1,454 @@
+/*
+ * psctl_pool_txn.c - an edit of the etcd pool as one transaction.
+ *
+ * The edit runs on a copy of the store read from etcd (psctl_edit_copy);
+ * the profiles and servers it changed become puts and deletes of their
+ * keys, each guarded by the key's revision as read (create_revision 0 for
+ * a new one).  In the same transaction (docs/pool.md):
+ *   - each identifier a profile gains is created under /pstate/id/ with
+ *     create_revision 0 (so one identifier is never live twice in the
+ *     fleet), each one it loses is deleted;
+ *   - a profile going in transit gets /pstate/move/NAME (who, since) and
+ *     /pstate/lease/NAME on this process's lease; leaving transit removes
+ *     both.  A profile whose lease key another live process holds is not
+ *     touched: that operator is moving it.
+ * A lost compare re-reads the pool and runs the edit again (the file
+ * pool's checks then see the other writer's work).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "psf.h"
+#include "psf_schema.h"
+#include "pstate.h"
+#include "psctl.h"
+#include "psctl_main.h"
+#include "psctl_move.h"
+#include "psctl_pool.h"
+
+struct tx {
+	struct pe_cmp *cmp;
+	struct pe_op *op;
+	size_t nc, no, cap;
+	char **keys;              /* every key string made (freed at end) */
+	size_t nk, kcap;
+	char who[300];            /* this operator, for move records      */
+	int leaving;              /* a move record goes: revoke the lease */
+	int oom;
+};
+
+static int grow(struct tx *x)
+{
+	void *a, *b;
+
+	if (x->nc < x->cap && x->no < x->cap)
+		return 0;
+	x->cap = x->cap ? x->cap * 2 : 32;
+	a = realloc(x->cmp, x->cap * sizeof *x->cmp);
+	if (a)
+		x->cmp = a;
+	b = realloc(x->op, x->cap * sizeof *x->op);
+	if (b)
+		x->op = b;
+	return a && b ? 0 : (x->oom = 1);
+}
+
+static const char *key(struct tx *x, const char *a, const char *b,
+		       const char *c)
+{
+	size_t n = strlen(a) + strlen(b) + strlen(c) + 2;
+	char *k = malloc(n);
+	char **keys = x->keys;
+
+	if (k && x->nk == x->kcap) {
+		keys = realloc(x->keys, (x->kcap * 2 + 16) * sizeof *keys);
+		if (keys) {
+			x->keys = keys;
+			x->kcap = x->kcap * 2 + 16;
+		}
+	}
+	if (!k || !keys) {
+		free(k);
+		x->oom = 1;
+		return "";
+	}
+	snprintf(k, n, "%s%s%s%s", a, b, *c ? "/" : "", c);
+	x->keys[x->nk++] = k;
+	return k;
+}
+
+static void cmp_num(struct tx *x, const char *k, enum pe_target t,
+		    int64_t v)
+{
+	if (grow(x))
+		return;
+	x->cmp[x->nc++] = (struct pe_cmp){ k, t, PE_EQ, v, NULL, 0 };
+}
+
+/* key as it was read: its mod_revision, or absent (create_revision 0). */
+static void cmp_as_read(struct tx *x, const char *k)
+{
+	const struct pe_kv *kv = psctl_pool_key(k);
+
+	if (kv)
+		cmp_num(x, k, PE_T_MOD, kv->mod_rev);
+	else
+		cmp_num(x, k, PE_T_CREATE, 0);
+}
+
+static void op(struct tx *x, enum pe_opkind kind, const char *k,
+	       const void *v, size_t n, int64_t lease)
+{
+	if (grow(x))
+		return;
+	x->op[x->no++] = (struct pe_op){ kind, k, v, n, lease, 0 };
+}
+
+/* ---- identifiers */
+
+struct ids {
+	char (*t)[POOL_KEY_MAX];
+	size_t n;
+};
+
+static int collect(const char *field, const char *text, void *arg)
+{
+	struct ids *s = arg;
+	void *p = realloc(s->t, (s->n + 1) * sizeof *s->t);
+
+	if (!p)
+		return PS_ERR_NOMEM;
+	s->t = p;
+	snprintf(s->t[s->n++], POOL_KEY_MAX, "%s/%s", field, text);
+	return 0;
+}
+
+static int has(const struct ids *s, const char *t)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		if (!strcmp(s->t[i], t))
+			return 1;
+	return 0;
+}
+
+/* The id keys of a profile that changed: old (base, -1 none) -> new. */
+static void id_ops(struct tx *x, const void *base, int old, const void *nb,
+		   int nw, const char *name)
+{
+	struct ids a = { 0 }, b = { 0 };
+	size_t i;
+
+	name = key(x, name, "", "");       /* the caller's buffer is reused */
+
+	if ((old >= 0 && ps_profile_each_id(base, old, collect, &a)) ||
+	    (nw >= 0 && ps_profile_each_id(nb, nw, collect, &b)))
+		x->oom = 1;
+	for (i = 0; i < b.n; i++) {
+		const char *k = key(x, POOL_ID, b.t[i], "");
+
+		if (has(&a, b.t[i]))
+			continue;
+		cmp_num(x, k, PE_T_CREATE, 0);
+		op(x, PE_PUT, k, name, strlen(name), 0);
+	}
+	for (i = 0; i < a.n; i++)
+		if (!has(&b, a.t[i]))
+			op(x, PE_DEL, key(x, POOL_ID, a.t[i], ""), NULL, 0, 0);
+	free(a.t);
+	free(b.t);
+}
+
+/* ---- moves */
+
+static void who(struct tx *x)
+{
+	const char *op = getenv("PSTATE_OPERATOR");
+	const char *user = getenv("USER");
+	char host[128] = "?", when[40];
+	time_t now = time(NULL);
+	struct tm tm;
+
+	gethostname(host, sizeof host - 1);
+	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ",
+		 gmtime_r(&now, &tm));
+	snprintf(x->who, sizeof x->who, "%s since %s (pid %ld on %s)",
+		 op && *op ? op : user && *user ? user : "unknown", when,
+		 (long)getpid(), host);
+}
+
+static int lease_ttl(void)
+{
+	const char *e = getenv("PSTATE_POOL_LEASE_TTL");
+
+	return e && atoi(e) > 0 ? atoi(e) : 30;
+}
+
+/* Another live process's lease on the profile: it is being moved. */
+int psctl_pool_busy(struct psctl_ctx *c, const char *name)
+{
+	char k[POOL_KEY_MAX];
+	const struct pe_kv *ls;
+
+	if (!psctl_g.pool_store)
+		return 0;
+	snprintf(k, sizeof k, POOL_LEASE "%s", name);
+	ls = psctl_pool_key(k);
+	if (!ls || (pool_g.lease && ls->lease == pool_g.lease))
+		return 0;
+	return psctl_error(c, psctl_g.cmd, "profile", name,
+			   PSCTL_EXIT_CONFLICT, "another operator is moving "
+			   "it: %s (etcd key '%s', lease %llx); nothing "
+			   "written", (const char *)ls->val, k,
+			   (unsigned long long)ls->lease);
+}
+
+/* The move record of a profile in transit (new) or leaving it. */
+static int move_ops(struct psctl_ctx *c, struct tx *x, int was, int is,
+		    const char *name)
+{
+	const char *mk = key(x, POOL_MOVE, name, "");
+	const char *lk = key(x, POOL_LEASE, name, "");
+	const struct pe_kv *ls = psctl_pool_key(lk);
+	int rc;
+
+	if (!is) {
+		if (was || psctl_pool_key(mk)) {
+			op(x, PE_DEL, mk, NULL, 0, 0);
+			op(x, PE_DEL, lk, NULL, 0, 0);
+			x->leaving = 1;
+		}
+		return 0;
+	}
+	if (ls && pool_g.lease && ls->lease == pool_g.lease)
+		return 0;                 /* ours already */
+	if (!pool_g.lease) {
+		rc = pe_lease_grant(&pool_g.pe, lease_ttl(), &pool_g.lease);
+		if (rc)
+			return psctl_pool_error(c, rc);
+	}
+	if (!x->who[0])
+		who(x);
+	/* Taking over a dead operator's move: the lease key must still be
+	 * gone when we write it. */
+	cmp_as_read(x, lk);
+	op(x, PE_PUT, mk, x->who, strlen(x->who), 0);
+	op(x, PE_PUT, lk, x->who, strlen(x->who), pool_g.lease);
+	return 0;
+}
+
+/* ---- the diff */
+
+static int same_el(const uint8_t *a, int ea, const uint8_t *b, int eb)
+{
+	struct psf_elem x, y;
+
+	return !psf_elem(a, ea, &x) && !psf_elem(b, eb, &y) &&
+	       x.end - (uint32_t)ea == y.end - (uint32_t)eb &&
+	       !memcmp(a + ea, b + eb, x.end - (uint32_t)ea);
+}
+
+static size_t el_len(const uint8_t *b, int e)
+{
+	struct psf_elem x;
+
+	return psf_elem(b, e, &x) ? 0 : x.end - (uint32_t)e;
+}
+
+/* Profiles or servers (set of sig) of base -> nb as ops. */
+static int diff_set(struct psctl_ctx *c, struct tx *x, const uint8_t *base,
+		    const uint8_t *nb, uint32_t set, uint32_t sig,
+		    const char *prefix)
+{
+	int bs = psf_find_child(base, psf_root(base), set);
+	int ns = psf_find_child(nb, psf_root(nb), set);
+	int prof = sig == PSF_PROFILE, e, o, rc;
+	char name[PS_CFG_NAME_MAX + 1];
+
+	for (e = ns < 0 ? -1 : psf_find_next(nb, ns, -1, sig); e >= 0;
+	     e = psf_find_next(nb, ns, e, sig)) {
+		const char *k;
+
+		move_str_copy(nb, e, PSF_NAME, name, sizeof name);
+		o = bs < 0 ? -1 : psf_find_named(base, bs, sig, PSF_NAME, name,
+						 strlen(name));
+		o = o < 0 ? -1 : o;
+		if (o >= 0 && same_el(base, o, nb, e))
+			continue;
+		if (prof && (rc = psctl_pool_busy(c, name)))
+			return rc;
+		k = key(x, prefix, name, "");
+		cmp_as_read(x, k);
+		op(x, PE_PUT, k, nb + e, el_len(nb, e), 0);
+		if (!prof)
+			continue;
+		id_ops(x, base, o, nb, e, name);
+		rc = move_ops(c, x, o >= 0 && move_prof_state(base, o) ==
+				    PSF_PROFILE_IN_TRANSIT,
+			      move_prof_state(nb, e) == PSF_PROFILE_IN_TRANSIT,
+			      name);
+		if (rc)
+			return rc;
+	}
+	for (o = bs < 0 ? -1 : psf_find_next(base, bs, -1, sig); o >= 0;
+	     o = psf_find_next(base, bs, o, sig)) {
+		move_str_copy(base, o, PSF_NAME, name, sizeof name);
+		if (ns >= 0 && psf_find_named(nb, ns, sig, PSF_NAME, name,
+					      strlen(name)) >= 0)
+			continue;
+		if (prof && (rc = psctl_pool_busy(c, name)))
+			return rc;
+		cmp_as_read(x, key(x, prefix, name, ""));
+		op(x, PE_DEL, key(x, prefix, name, ""), NULL, 0, 0);
+		if (prof) {
+			id_ops(x, base, o, nb, -1, name);
+			move_ops(c, x, 1, 0, name);
+		}
+	}
+	return 0;
+}
+
+/* Anything but profiles and servers changed: not kept by the etcd pool. */
+static int other_change(const uint8_t *base, const uint8_t *nb)
+{
+	int a = psf_first_child(base, psf_root(base));
+	int b = psf_first_child(nb, psf_root(nb));
+
+	for (;;) {
+		while (a >= 0 && (psf_sig(base, a) == PSF_PROFILES ||
+				  psf_sig(base, a) == PSF_SERVERS))
+			a = psf_next_child(base, psf_root(base), a);
+		while (b >= 0 && (psf_sig(nb, b) == PSF_PROFILES ||
+				  psf_sig(nb, b) == PSF_SERVERS))
+			b = psf_next_child(nb, psf_root(nb), b);
+		if (a < 0 || b < 0)
+			return (a < 0) != (b < 0);
+		if (!same_el(base, a, nb, b))
+			return 1;
+		a = psf_next_child(base, psf_root(base), a);
+		b = psf_next_child(nb, psf_root(nb), b);
+	}
+}
+
+static void tx_free(struct tx *x)
+{
+	size_t i;
+
+	for (i = 0; i < x->nk; i++)
+		free(x->keys[i]);
+	free(x->keys);
+	free(x->cmp);
+	free(x->op);
+}
+
+/* One try: 0 done, 1 lost a compare, or the exit code reported.  x keeps
+ * what was compared, for changed_under. */
+static int edit_once(struct psctl_ctx *c, psctl_edit_fn fn, void *arg,
+		     struct tx *x)
+{
+	struct ps_txn t;
+	uint32_t blen;
+	const uint8_t *base = ps_store_data(c->store, &blen);
+	int ok = 0, rc = psctl_edit_copy(c, fn, arg, &t);
+	int64_t rev;
+
+	if (rc)
+		return rc;
+	if (other_change(base, t.buf)) {
+		ps_txn_abort(&t);
+		return psctl_error(c, psctl_g.cmd, "--pool", pool_g.url,
+				   PSCTL_EXIT_USAGE, "the etcd pool holds "
+				   "profiles and the server directory only; "
+				   "nothing written");
+	}
+	rc = diff_set(c, x, base, t.buf, PSF_PROFILES, PSF_PROFILE,
+		      POOL_PROFILE);
+	if (!rc)
+		rc = diff_set(c, x, base, t.buf, PSF_SERVERS, PSF_SERVER,
+			      POOL_SERVER);
+	if (!rc && x->oom)
+		rc = psctl_error(c, psctl_g.cmd, NULL, NULL, PS_ERR_NOMEM,
+				 NULL);
+	if (!rc && !x->no && !psctl_g.quiet)
+		fprintf(c->err, "%s: %s: no change; nothing written\n",
+			c->prog, psctl_g.cmd ? psctl_g.cmd : "edit");
+	if (!rc && x->no) {
+		rc = pe_txn(&pool_g.pe, x->cmp, x->nc, x->op, x->no, NULL, 0,
+			    &ok, &rev, NULL);
+		rc = rc ? psctl_pool_error(c, rc) : !ok;
+	}
+	ps_txn_abort(&t);
+	if (!rc && x->leaving && pool_g.lease) {
+		/* The move is settled: nothing left on this lease. */
+		pe_lease_revoke(&pool_g.pe, pool_g.lease);
+		pool_g.lease = 0;
+	}
+	return rc;
+}
+
+/*
+ * After a lost compare, on the pool read again: a profile this edit read
+ * and changed was changed by someone else meanwhile.  The edit is not run
+ * again then -- a move step validated against the old record would act on
+ * a stale source -- but refused, saying who holds it when a move does.
+ * New profiles and identifiers are not this case: the edit runs again
+ * and the pool's own checks name the other holder.
+ */
+static int changed_under(struct psctl_ctx *c, const struct tx *x)
+{
+	size_t i, pl = strlen(POOL_PROFILE);
+
+	for (i = 0; i < x->nc; i++) {
+		const struct pe_cmp *k = &x->cmp[i];
+		const struct pe_kv *now = psctl_pool_key(k->key);
+		int rc;
+
+		if (k->target != PE_T_MOD || strncmp(k->key, POOL_PROFILE, pl) ||
+		    (now && now->mod_rev == k->num))
+			continue;
+		rc = psctl_pool_busy(c, k->key + pl);
+		if (rc)
+			return rc;
+		return psctl_error(c, psctl_g.cmd, "profile", k->key + pl,
+				   PSCTL_EXIT_CONFLICT, "changed by another "
+				   "operator while this command ran (etcd key "
+				   "'%s', revision %lld, now %s); nothing "
+				   "written: see 'psctl profile show %s'",
+				   k->key, (long long)k->num,
+				   now ? "changed" : "deleted", k->key + pl);
+	}
+	return 0;
+}
+
+int psctl_pool_edit(struct psctl_ctx *c, psctl_edit_fn fn, void *arg)
+{
+	int tries, rc = 0;
+
+	if (pool_g.lease && pe_lease_keepalive(&pool_g.pe, pool_g.lease))
+		pool_g.lease = 0;         /* gone: the next move takes anew */
+	for (tries = 0; tries <= PSCTL_RETRIES; tries++) {
+		struct tx x = { 0 };
+
+		rc = edit_once(c, fn, arg, &x);
+		if (rc == 1) {
+			rc = psctl_pool_reload(c);
+			if (!rc)
+				rc = changed_under(c, &x);
+			rc = rc ? rc : 1;
+		}
+		tx_free(&x);
+		if (rc != 1)
+			break;
+	}
+	if (rc == 1)
+		return psctl_error(c, psctl_g.cmd, "--pool", pool_g.url,
+				   PSCTL_EXIT_CONFLICT, "the pool kept changing "
+				   "under other writers (%d retries); nothing "
+				   "written", PSCTL_RETRIES);
+	/* The next step compares against what is there now. */
+	return rc ? rc : psctl_pool_reload(c);
+}
