@@ -1,0 +1,149 @@
+# The authenticated store (docs/store.md section 7, docs/psctl.1.md
+# "auth"): a store sealed on its host, stolen to a laptop without the key
+# and edited there, a copy put back after a later trusted commit, a
+# rotated key; every refusal writes nothing.  The host's key and counter
+# live in $WORK/host (root-only files), the laptop has none.
+echo "psctl auth"
+PSTATE_SEM_MODE=flock PSTATE_LOCK_DIR=$WORK
+export PSTATE_SEM_MODE PSTATE_LOCK_DIR
+unset PSTATE_IMAGE
+A=$WORK/a.img
+mkdir -p "$WORK/host" && chmod 700 "$WORK/host"
+HOSTENV="PSTATE_AUTH_KEY=$WORK/host/key PSTATE_AUTH_COUNTER=$WORK/host/counter"
+LAPENV="PSTATE_AUTH_KEY=$WORK/laptop-key PSTATE_AUTH_COUNTER=$WORK/laptop-counter"
+host() { env $HOSTENV "$PSCTL" "$@"; }
+laptop() { env $LAPENV "$PSCTL" "$@"; }
+same() { [ "$(hash_of "$1")" = "$2" ] && pass "$3: image unchanged" ||
+    fail "$3: the image changed"; }
+out_has() { grep -qF -- "$2" "$WORK/out" && pass "$1" ||
+    fail "$1: stdout lacks '$2': $(head -c 300 "$WORK/out")"; }
+
+expect_exit 0 "init" -- "$PSCTL" -i "$A" init --size 8M
+expect_exit 0 "vm create" -- host -i "$A" vm create web1 --memory 1G
+expect_exit 0 "check --verify, mode off" -- host -i "$A" check --verify
+out_has "verdict off" "auth: off"
+
+# Keys that break the local-security rules are refused, nothing written.
+printf '0123456789abcdef0123456789abcdef' > "$WORK/host/key"
+chmod 644 "$WORK/host/key"
+h=$(hash_of "$A")
+expect_exit 8 "auth init refuses a key file readable by others" -- \
+    host -i "$A" auth init
+expect_err "says why" "must be a regular file owned by root, mode 0600"
+same "$A" "$h" "refused init"
+rm -f "$WORK/host/key"
+ln -s /etc/hostname "$WORK/host/key"
+expect_exit 8 "auth init refuses a symlinked key file" -- \
+    host -i "$A" auth init
+expect_err "says why" "symbolic link"
+same "$A" "$h" "refused init (symlink)"
+rm -f "$WORK/host/key"
+
+expect_exit 0 "auth init" -- host -i "$A" auth init
+out_has "init says counter 1" "counter 1,"
+[ "$(stat -c %a "$WORK/host/key")" = 600 ] && pass "key file is 0600" ||
+    fail "key file mode $(stat -c %a "$WORK/host/key")"
+expect_exit 0 "check --verify: verified" -- host -i "$A" check --verify
+out_has "verdict verified" "auth: verified"
+expect_exit 0 "info shows the verdict" -- host -i "$A" info
+grep -q "^auth *verified" "$WORK/out" && pass "info: auth verified" ||
+    fail "info: $(grep auth "$WORK/out")"
+expect_exit 0 "a trusted edit" -- host -i "$A" vm set web1 --memory 2G
+expect_exit 0 "status" -- host -i "$A" auth status
+out_has "status: counter raised" "counter: 2"
+out_has "status: verdict" "verdict: verified"
+cp "$A" "$WORK/old.img"
+expect_exit 0 "another trusted edit" -- host -i "$A" vm set web1 --memory 3G
+
+# The stolen key: on the laptop, readable but unverified; an edit is
+# refused without --unverified.
+cp "$A" "$WORK/stolen.img"
+S=$WORK/stolen.img
+expect_exit 0 "laptop reads the store" -- laptop -i "$S" vm show web1
+expect_exit 8 "laptop: check --verify says no key" -- laptop -i "$S" check --verify
+out_has "verdict unverified-no-key" "auth: unverified-no-key"
+h=$(hash_of "$S")
+expect_exit 8 "laptop edit refused without --unverified" -- \
+    laptop -i "$S" vm set web1 --memory 8G
+expect_err "says why" "--unverified"
+same "$S" "$h" "refused laptop edit"
+expect_exit 0 "laptop edit with --unverified" -- \
+    laptop -i "$S" vm set web1 --memory 8G --unverified
+expect_exit 9 "host: the edited copy is unverified" -- \
+    host -i "$S" check --verify
+out_has "verdict unverified" "auth: unverified"
+h=$(hash_of "$S")
+expect_exit 9 "host edit over it asks for confirmation" -- \
+    host -i "$S" vm set web1 --memory 4G
+expect_err "says how" "--accept-unverified"
+same "$S" "$h" "refused host edit"
+
+# Tampered: a byte of the store changed and every CRC fixed up.
+python3 - "$A" "$WORK/tampered.img" <<'PY'
+import struct, sys
+def crc32c(data, crc=0):
+    crc ^= 0xffffffff
+    for b in data:
+        crc ^= b
+        for _ in range(8):
+            crc = (crc >> 1) ^ (0x82f63b78 & -(crc & 1))
+    return crc ^ 0xffffffff
+img = bytearray(open(sys.argv[1], 'rb').read())
+part = struct.unpack_from('<I', img, 446 + 3 * 16 + 8)[0] * 512
+n = struct.unpack_from('<I', img, part + 24)[0]
+best = None
+for i in range(n):
+    lba = struct.unpack_from('<Q', img, part + 64 + 16 * i)[0]
+    h = part + lba * 512
+    if img[h:h + 8] != b'\x89psslot\x1a':
+        continue
+    if crc32c(img[h:h + 60]) != struct.unpack_from('<I', img, h + 60)[0]:
+        continue
+    gen = struct.unpack_from('<Q', img, h + 16)[0]
+    if best is None or gen > best[0]:
+        best = (gen, h)
+h = best[1]
+length = struct.unpack_from('<I', img, h + 24)[0]
+body = h + 512
+# The PSF header's own CRC field (bytes 12..15 cover the rest): flip a
+# byte of the last element's payload is simplest when we re-CRC the
+# whole PSF by its documented rule, so flip a byte of the header's
+# reserved-but-covered bytes: the slot's timestamp instead.
+struct.pack_into('<Q', img, h + 48, struct.unpack_from('<Q', img, h + 48)[0] + 1)
+struct.pack_into('<I', img, h + 60, crc32c(bytes(img[h:h + 60])))
+open(sys.argv[2], 'wb').write(img)
+PY
+expect_exit 10 "host: a tampered header is a bad MAC" -- \
+    host -i "$WORK/tampered.img" check --verify
+out_has "verdict bad-mac" "auth: bad-mac"
+
+# Put back the older copy: its MAC is good, its counter is old.
+h=$(hash_of "$WORK/old.img")
+expect_exit 11 "host: the older copy is rolled back" -- \
+    host -i "$WORK/old.img" check --verify
+out_has "verdict rolled-back" "auth: rolled-back"
+expect_exit 11 "an edit of it is refused" -- \
+    host -i "$WORK/old.img" vm set web1 --memory 5G
+same "$WORK/old.img" "$h" "refused rollback edit"
+
+# Rotation: one commit, the new key verifies, the old one does not.
+cp "$WORK/host/key" "$WORK/old.key"
+expect_exit 0 "auth rotate" -- host -i "$A" auth rotate
+out_has "rotate says so" "key rotated"
+expect_exit 0 "the rotated key verifies" -- host -i "$A" check --verify
+cp "$WORK/old.key" "$WORK/k2" && chmod 600 "$WORK/k2"
+expect_exit 10 "the old key does not" -- \
+    env PSTATE_AUTH_KEY="$WORK/k2" PSTATE_AUTH_COUNTER="$WORK/host/counter" \
+    "$PSCTL" -i "$A" check --verify
+h=$(hash_of "$A")
+expect_exit 4 "auth init on an authenticated store is refused" -- \
+    host -i "$A" auth init
+same "$A" "$h" "refused second init"
+
+# The host accepts the laptop's edit after review.
+expect_exit 0 "host: --accept-unverified seals it" -- \
+    host -i "$S" vm set web1 --memory 4G --accept-unverified
+expect_exit 0 "then it verifies" -- host -i "$S" check --verify
+
+expect_exit 11 "the host's own image is now older than the accepted copy" -- \
+    host -i "$A" check --verify
