@@ -42,3 +42,7 @@ $(BUILD)/opt/libpstate-core.a: $(patsubst %.c,$(BUILD)/opt/%.o,$(PSTATE_CORE))
 $(BUILD)/san/libpstate-core.a: $(patsubst %.c,$(BUILD)/san/%.o,$(PSTATE_CORE))
 	@mkdir -p $(dir $@)
 	rm -f $@ && $(AR) rcs $@ $^
+
+# fuzz_auth: the auth trailer and verdict on a RAM disk (the freestanding
+# core only).
+$(BUILD)/fuzz/fuzz_auth: FUZZ_EXTRA := $(PSTATE_CORE)
