@@ -197,11 +197,10 @@ int psctl_auth_before(struct psctl_ctx *c)
 	A.seal.force = A.r.verdict != PS_AUTH_VERIFIED;
 	if (A.r.verdict == PS_AUTH_NOKEY) {
 		/* A laptop's edit: the slot's counter, no MAC, marked. */
-		A.seal.key = NULL;
-		A.seal.counter = A.r.t.counter;
+		ps_auth_arm(&A.seal, NULL, A.r.t.counter, A.seal.force);
 	} else {
-		A.seal.key = A.key;
-		A.seal.counter = A.next = next_counter();
+		A.next = next_counter();
+		ps_auth_arm(&A.seal, A.key, A.next, A.seal.force);
 		A.raise = 1;
 	}
 	ps_store_set_auth(psctl_g.st.store, &A.seal);
@@ -242,9 +241,8 @@ static int seal_commit(struct psctl_ctx *c, const uint8_t *key)
 
 	if (rc)
 		return psctl_error(c, psctl_g.cmd, NULL, NULL, rc, "%s", err);
-	A.seal.key = key;
-	A.seal.counter = A.next = next_counter();
-	A.seal.force = 1;
+	A.next = next_counter();
+	ps_auth_arm(&A.seal, key, A.next, 1);
 	A.raise = 1;
 	ps_store_set_auth(psctl_g.st.store, &A.seal);
 	rc = ps_update(psctl_g.st.store, keep, NULL, PSCTL_RETRIES);

@@ -197,20 +197,22 @@ int ps_auth_verify(struct ps_disk *d, const void *store,
 	return PS_OK;
 }
 
-/*
- * Commit hook (ps_commit.c, step 4): write the new slot's trailer after
- * its store, before the body is flushed, so that durable point A covers
- * it and the header (written last) never names a store without its
- * trailer.  Nothing to do without args->auth.
- */
-int ps__auth_seal(struct ps_disk *d, uint32_t ti, uint64_t gen,
-		  const uint8_t *store, uint32_t len,
-		  const struct ps_commit_args *a, const struct ps_lock *l,
-		  uint8_t *sbuf)
+void ps_auth_arm(struct ps_auth *au, const uint8_t *key, uint64_t counter,
+		 int force)
+{
+	au->key = key;
+	au->counter = counter;
+	au->force = force;
+	au->seal = ps_auth_seal;
+}
+
+int ps_auth_seal(struct ps_disk *d, uint32_t ti, uint64_t gen,
+		 const uint8_t *store, uint32_t len,
+		 const struct ps_commit_args *a, const struct ps_lock *l,
+		 uint8_t *sbuf)
 {
 	const struct ps_auth *au = a ? a->auth : 0;
 	struct ps__hdr_fields n;
-	struct ps_auth_trailer t;
 	uint8_t hdr[PS_SLOT_HDR_SIZE], raw[PS_AUTH_TRAILER_SIZE];
 	uint64_t lba;
 	uint32_t off;
@@ -221,16 +223,16 @@ int ps__auth_seal(struct ps_disk *d, uint32_t ti, uint64_t gen,
 		return PS_ERR_NOSPACE;
 	ps__hdr_fill(&n, gen, store, len, a, l);
 	ps__slot_encode(hdr, ti, &n);
-	psf_memset(&t, 0, sizeof t);
-	t.counter = au->counter;
-	if (au->key)
-		ps_auth_key_id(au->key, t.key_id);
-	else
-		t.flags = PS_AUTH_T_UNVERIFIED;
-	ps_auth_trailer_encode(raw, &t);
+	/* Encoded in place rather than through a struct ps_auth_trailer:
+	 * this frame sits on the commit's stack chain. */
+	psf_memset(raw, 0, sizeof raw);
+	psf_memcpy(raw, TRAILER_MAGIC, PS__MAGIC_LEN);
+	psf_put_le32(raw + AT_VERSION, PS_AUTH_VERSION);
+	psf_put_le32(raw + AT_FLAGS, au->key ? 0 : PS_AUTH_T_UNVERIFIED);
+	psf_put_le64(raw + AT_COUNTER, au->counter);
 	if (au->key) {
-		ps_auth_mac(au->key, hdr, store, len, raw, t.mac);
-		psf_memcpy(raw + AT_MAC, t.mac, PS_SHA256_LEN);
+		ps_auth_key_id(au->key, raw + AT_KEY_ID);
+		ps_auth_mac(au->key, hdr, store, len, raw, raw + AT_MAC);
 	}
 	return trailer_io(d, lba, off, raw, 1, l, sbuf);
 }

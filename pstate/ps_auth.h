@@ -67,14 +67,43 @@ struct ps_auth_provider {
 	int (*set_counter)(void *ctx, uint64_t value);
 };
 
-/* What a commit seals with (struct ps_commit_args' auth). */
+struct ps_commit_args;
+struct ps_lock;
+
+/* The commit's seal: ps_auth_seal (ps_auth.c).  Reached through struct
+ * ps_auth, not called by name from ps_commit.c, so that firmware which
+ * never seals does not link the MAC code. */
+typedef int (*ps_auth_seal_fn)(struct ps_disk *d, uint32_t ti, uint64_t gen,
+			       const uint8_t *store, uint32_t len,
+			       const struct ps_commit_args *a,
+			       const struct ps_lock *l, uint8_t *sbuf);
+
+/* What a commit seals with (struct ps_commit_args' auth): fill it with
+ * ps_auth_arm. */
 struct ps_auth {
 	const uint8_t *key;      /* PS_AUTH_KEY_LEN bytes; NULL: an
 				    unverified write (flag, no MAC) */
 	uint64_t counter;        /* the new slot's counter */
 	int force;               /* write even if the store is unchanged
 				    (init, rotate, accepting an edit) */
+	ps_auth_seal_fn seal;    /* ps_auth_seal */
 };
+
+/* Fill au to seal commits with key (NULL: unverified) and counter. */
+void ps_auth_arm(struct ps_auth *au, const uint8_t *key, uint64_t counter,
+		 int force);
+
+/*
+ * Commit step 4 (through struct ps_auth): write slot ti's trailer after
+ * its store, before the body is flushed, so that durable point A covers
+ * it and the header (written last) never names a store without it.
+ * PS_OK, PS_ERR_NOSPACE (no room after the store: nothing written),
+ * PS_ERR_FENCED, PS_ERR_IO.
+ */
+int ps_auth_seal(struct ps_disk *d, uint32_t ti, uint64_t gen,
+		 const uint8_t *store, uint32_t len,
+		 const struct ps_commit_args *a, const struct ps_lock *l,
+		 uint8_t *sbuf);
 
 /* The key's id: the first 8 bytes of HMAC-SHA256(key, "pstate key id"). */
 void ps_auth_key_id(const uint8_t *key, uint8_t id[PS_AUTH_KEY_ID_LEN]);

@@ -581,7 +581,9 @@ static int publish(struct ps_disk *d, const uint8_t *store, uint32_t len,
 	 * old contents, whose CRC no longer matches, so a crash here leaves
 	 * the target free and G newest.
 	 */
-	rc = ps__auth_seal(d, ti, gen, store, len, a, l, sbuf);
+	if (a && a->auth)  /* docs/store.md 7.3: the trailer, sealed */
+		rc = a->auth->seal ? a->auth->seal(d, ti, gen, store, len, a,
+						   l, sbuf) : PS_ERR_INVAL;
 	if (!rc)
 		rc = write_diff(d, &d->slot[ti], store, len, sbuf, l);
 	if (rc)

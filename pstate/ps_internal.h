@@ -67,14 +67,6 @@ void ps__hdr_fill(struct ps__hdr_fields *n, uint64_t gen,
 		  const uint8_t *store, uint32_t len,
 		  const struct ps_commit_args *a, const struct ps_lock *l);
 
-/* Commit step 4 (ps_auth.c): write slot ti's auth trailer after its
- * store when a->auth asks for it (PS_OK otherwise); PS_ERR_NOSPACE when
- * the body has no room for it, PS_ERR_FENCED, PS_ERR_IO. */
-int ps__auth_seal(struct ps_disk *d, uint32_t ti, uint64_t gen,
-		  const uint8_t *store, uint32_t len,
-		  const struct ps_commit_args *a, const struct ps_lock *l,
-		  uint8_t *sbuf);
-
 /* Read both superblocks into d's geometry, with sbuf one sector of
  * scratch (ps_format.c): PS_OK, PS_ERR_NOSTORE, PS_ERR_SUPERBLOCK,
  * PS_ERR_IO. */

@@ -129,24 +129,25 @@ void ps_sha256_final(struct ps_sha256 *c, uint8_t out[PS_SHA256_LEN])
 
 void ps_hmac_init(struct ps_hmac *c, const void *key, size_t key_len)
 {
-	uint8_t k[PS_SHA256_BLOCK];
 	uint32_t i;
 
-	psf_memset(k, 0, sizeof k);
+	/* The key block is built in opad (no 64-byte copy on the stack:
+	 * BMC task stacks are small), XORed to the inner pad, hashed, then
+	 * turned into the outer pad. */
+	psf_memset(c->opad, 0, sizeof c->opad);
 	if (key_len > PS_SHA256_BLOCK) {
 		ps_sha256_init(&c->inner);
 		ps_sha256_update(&c->inner, key, key_len);
-		ps_sha256_final(&c->inner, k);
+		ps_sha256_final(&c->inner, c->opad);
 	} else if (key_len > 0) {
-		psf_memcpy(k, key, key_len);
+		psf_memcpy(c->opad, key, key_len);
 	}
-	for (i = 0; i < PS_SHA256_BLOCK; i++) {
-		c->opad[i] = (uint8_t)(k[i] ^ 0x5c);
-		k[i] ^= 0x36;
-	}
+	for (i = 0; i < PS_SHA256_BLOCK; i++)
+		c->opad[i] ^= 0x36;
 	ps_sha256_init(&c->inner);
-	ps_sha256_update(&c->inner, k, sizeof k);
-	psf_memset(k, 0, sizeof k);
+	ps_sha256_update(&c->inner, c->opad, sizeof c->opad);
+	for (i = 0; i < PS_SHA256_BLOCK; i++)
+		c->opad[i] ^= 0x36 ^ 0x5c;
 }
 
 void ps_hmac_update(struct ps_hmac *c, const void *p, size_t n)

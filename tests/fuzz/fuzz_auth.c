@@ -27,12 +27,13 @@ static uint64_t at;               /* byte offset of the trailer */
 
 static void setup(void)
 {
-	struct ps_auth au = { KEY, 5, 1 };
+	struct ps_auth au;
 	struct ps_commit_args a = { .auth = &au };
 	struct ps_format_opts o = { .slot_count = 2 };
 	struct ps_disk d;
 	const struct ps_slot *s;
 
+	ps_auth_arm(&au, KEY, 5, 1);
 	if (ps_media_init_mem(&m, disk, 512, SECTORS) ||
 	    ps_format(&d, &m, &o, sector) ||
 	    ps_read(&d, &m, store, sizeof store) ||

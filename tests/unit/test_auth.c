@@ -227,12 +227,13 @@ static int verdict(struct fix *f, const uint8_t *key, int have,
 
 static void test_sealed_commit(void **state)
 {
-	struct ps_auth au = { KEY, 1, 1 };
+	struct ps_auth au;
 	struct ps_auth_result r;
 	struct fix f;
 	uint64_t gen;
 
 	(void)state;
+	ps_auth_arm(&au, KEY, 1, 1);
 	make(&f);
 	/* Not sealed yet: off unless this host expects the mode. */
 	assert_int_equal(verdict(&f, KEY, 1, 0, &r), PS_AUTH_UNVERIFIED);
@@ -273,11 +274,13 @@ static void test_sealed_commit(void **state)
  * store this host sealed reads as unverified, never as off. */
 static void test_unverified_write(void **state)
 {
-	struct ps_auth au = { KEY, 1, 1 }, nokey = { NULL, 1, 0 };
+	struct ps_auth au, nokey;
 	struct ps_auth_result r;
 	struct fix f;
 
 	(void)state;
+	ps_auth_arm(&au, KEY, 1, 1);
+	ps_auth_arm(&nokey, NULL, 1, 0);
 	make(&f);
 	assert_int_equal(commit(&f, &au, 0), PS_OK);
 	assert_int_equal(commit(&f, &nokey, 3145728), PS_OK);
@@ -293,12 +296,13 @@ static void test_unverified_write(void **state)
  * good, the counter is old. */
 static void test_rollback(void **state)
 {
-	struct ps_auth au = { KEY, 1, 1 };
+	struct ps_auth au;
 	struct ps_auth_result r;
 	uint8_t *old = malloc(NSEC * SS);
 	struct fix f;
 
 	(void)state;
+	ps_auth_arm(&au, KEY, 1, 1);
 	make(&f);
 	assert_int_equal(commit(&f, &au, 0), PS_OK);
 	memcpy(old, f.mem, NSEC * SS);
@@ -320,7 +324,7 @@ static void test_rollback(void **state)
  * can recompute them), the trailer on the media. */
 static void test_flip_detected(void **state)
 {
-	struct ps_auth au = { KEY, 7, 1 };
+	struct ps_auth au;
 	struct ps_auth_check c = { KEY, 1, 7, 1 };
 	struct ps_auth_result r;
 	struct ps_slot *s;
@@ -329,6 +333,7 @@ static void test_flip_detected(void **state)
 	struct fix f;
 
 	(void)state;
+	ps_auth_arm(&au, KEY, 7, 1);
 	make(&f);
 	assert_int_equal(commit(&f, &au, 2097152), PS_OK);
 	assert_int_equal(verdict(&f, KEY, 1, 7, &r), PS_AUTH_VERIFIED);
@@ -366,7 +371,7 @@ static void test_flip_detected(void **state)
  * written. */
 static void test_no_room(void **state)
 {
-	struct ps_auth au = { KEY, 1, 1 };
+	struct ps_auth au;
 	struct ps_commit_args a = { .auth = &au };
 	struct fix f;
 	uint8_t *before = malloc(NSEC * SS);
@@ -374,6 +379,7 @@ static void test_no_room(void **state)
 	int len;
 
 	(void)state;
+	ps_auth_arm(&au, KEY, 1, 1);
 	make(&f);
 	assert_int_equal(ps_read(&f.d, &f.m, f.buf, sizeof f.buf), PS_OK);
 	cap = ps_slot_capacity(&f.d);
