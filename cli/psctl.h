@@ -47,11 +47,11 @@ enum psctl_exit {
 	PSCTL_EXIT_CHECK = 1,     /* `check` found problems                 */
 	/* Authenticated stores: the verdict of `check --verify`, and the
 	 * refusal of an edit in that state (docs/psctl.1.md "auth"). */
-	PSCTL_EXIT_AUTH_NOKEY = 8,      /* sealed, no key here             */
-	PSCTL_EXIT_AUTH_UNVERIFIED = 9, /* written without the key         */
-	PSCTL_EXIT_AUTH_BADMAC = 10,    /* MAC or trailer wrong: tampered  */
-	PSCTL_EXIT_AUTH_ROLLBACK = 11,  /* an older copy put back          */
-	PSCTL_EXIT_AUTH_AHEAD = 12,     /* counter past trusted + 1        */
+	PSCTL_EXIT_AUTH_NOKEY = 9,      /* sealed, no key here             */
+	PSCTL_EXIT_AUTH_UNVERIFIED = 10,/* written without the key         */
+	PSCTL_EXIT_AUTH_BADMAC = 11,    /* MAC or trailer wrong: tampered  */
+	PSCTL_EXIT_AUTH_ROLLBACK = 12,  /* an older copy put back          */
+	PSCTL_EXIT_AUTH_AHEAD = 13,     /* counter past trusted + 1        */
 };
 
 /* What every command gets. */

@@ -1,6 +1,6 @@
 /*
  * psctl_auth.c - the authenticated store from psctl (docs/store.md
- * section 7, docs/psctl.1.md "auth"): `auth init|rotate|status`, the
+ * section 8, docs/psctl.1.md "auth"): `auth init|rotate|status`, the
  * verdict `info` and `check --verify` show, and the gate every edit
  * passes (psctl_auth_before / psctl_auth_after around the commit).
  *

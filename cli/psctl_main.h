@@ -81,7 +81,7 @@ int psctl_cmd_check(struct psctl_ctx *c, int argc, char **argv);
 int psctl_cmd_export(struct psctl_ctx *c, int argc, char **argv);
 int psctl_cmd_import(struct psctl_ctx *c, int argc, char **argv);
 
-/* ---- psctl_auth.c: the authenticated store (docs/store.md section 7) */
+/* ---- psctl_auth.c: the authenticated store (docs/store.md section 8) */
 
 /* The verdict in words for `info` ("off", "verified", ...). */
 const char *psctl_auth_info(struct psctl_ctx *c);

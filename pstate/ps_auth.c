@@ -1,7 +1,7 @@
 /*
  * ps_auth.c - the authenticated store: the trailer after each committed
  * store, its MAC and counter, the reader's verdict and the commit's seal.
- * docs/store.md section 7 is the normative layout.
+ * docs/store.md section 8 is the normative layout.
  *
  * FREESTANDING: the BMC links this file to verify before it serves a read
  * and to seal every commit.  The trailer is read and written a sector at
@@ -12,7 +12,7 @@
 
 #define TRAILER_MAGIC "\x89psauth\x1a"
 
-/* Trailer field offsets (docs/store.md 7.2). */
+/* Trailer field offsets (docs/store.md 8.2). */
 #define AT_VERSION 8u    /* u32 */
 #define AT_FLAGS 12u     /* u32 */
 #define AT_COUNTER 16u   /* u64 */
@@ -85,7 +85,7 @@ int ps_auth_counter_rule(uint64_t slot, uint64_t trusted)
 	if (slot < trusted)
 		return PS_AUTH_ROLLBACK;
 	/* trusted + 1: the commit landed, the power went before the
-	 * trusted counter was raised (docs/store.md 7.4). */
+	 * trusted counter was raised (docs/store.md 8.4). */
 	if (slot - trusted <= 1)
 		return PS_AUTH_VERIFIED;
 	return PS_AUTH_AHEAD;

@@ -1,5 +1,5 @@
 /*
- * ps_auth.h - the authenticated store (docs/store.md section 7): a keyed
+ * ps_auth.h - the authenticated store (docs/store.md section 8): a keyed
  * MAC and a monotonic counter in a trailer after each committed store,
  * verified against a key and a counter kept off the media.
  *

@@ -1,6 +1,6 @@
 /*
  * ps_auth_host.c - the host's key and trusted counter for authenticated
- * stores (docs/store.md section 7.5): root-only files until the TPM
+ * stores (docs/store.md section 8.5): root-only files until the TPM
  * takes over (docs/security.md).
  *
  * A key file is 32 raw bytes, a counter file one decimal number and a

@@ -581,7 +581,7 @@ static int publish(struct ps_disk *d, const uint8_t *store, uint32_t len,
 	 * old contents, whose CRC no longer matches, so a crash here leaves
 	 * the target free and G newest.
 	 */
-	if (a && a->auth)  /* docs/store.md 7.3: the trailer, sealed */
+	if (a && a->auth)  /* docs/store.md 8.3: the trailer, sealed */
 		rc = a->auth->seal ? a->auth->seal(d, ti, gen, store, len, a,
 						   l, sbuf) : PS_ERR_INVAL;
 	if (!rc)

@@ -2,7 +2,7 @@
  * ps_sha256.c - SHA-256 (FIPS 180-4) and HMAC-SHA256 (RFC 2104).
  *
  * FREESTANDING: the BMC firmware verifies and MACs the authenticated
- * store with this file (docs/store.md section 7).  One round function,
+ * store with this file (docs/store.md section 8).  One round function,
  * the message schedule computed in a 16-word ring: about 300 bytes of
  * stack, no tables but the 64 round constants.
  */

@@ -1,6 +1,6 @@
 /*
  * ps_sha256.h - SHA-256 (FIPS 180-4) and HMAC-SHA256 (RFC 2104), the MAC
- * of the authenticated store (docs/store.md section 7).
+ * of the authenticated store (docs/store.md section 8).
  *
  * Freestanding (PSTATE_CORE): no libc, no allocation, no recursion; the
  * caller owns every context.  Small rather than fast: the BMC computes

@@ -162,7 +162,7 @@ struct ps_commit_args {
 	uint8_t owner;           /* PS_OWNER_*, used when lock is NULL */
 	uint64_t timestamp;      /* seconds since 1970 UTC, 0 = unknown */
 	/* NULL: a plain commit.  Else the new slot is sealed (ps_auth.h,
-	 * docs/store.md section 7): header flag PS_SLOT_F_AUTH and a
+	 * docs/store.md section 8): header flag PS_SLOT_F_AUTH and a
 	 * trailer with its counter and MAC after the store. */
 	const struct ps_auth *auth;
 };

@@ -228,7 +228,7 @@ SEM_LIMIT=4096
 STORE_STACK_LIMIT=512
 STORE="ps_commit ps_format ps_media"
 SEM="ps_sem"
-# The authenticated store (docs/store.md section 7): the trailer, MAC and
+# The authenticated store (docs/store.md section 8): the trailer, MAC and
 # verdict, and SHA-256/HMAC.  ps_commit calls its seal hook, so a BMC
 # links it with the store; measured on its own against AUTH_LIMIT (the
 # issue's budget: about 1.5 KiB of Thumb-2 for HMAC-SHA256, plus the

@@ -1,4 +1,4 @@
-# The authenticated store (docs/store.md section 7, docs/psctl.1.md
+# The authenticated store (docs/store.md section 8, docs/psctl.1.md
 # "auth"): a store sealed on its host, stolen to a laptop without the key
 # and edited there, a copy put back after a later trusted commit, a
 # rotated key; every refusal writes nothing.  The host's key and counter
@@ -27,13 +27,13 @@ out_has "verdict off" "auth: off"
 printf '0123456789abcdef0123456789abcdef' > "$WORK/host/key"
 chmod 644 "$WORK/host/key"
 h=$(hash_of "$A")
-expect_exit 8 "auth init refuses a key file readable by others" -- \
+expect_exit 9 "auth init refuses a key file readable by others" -- \
     host -i "$A" auth init
 expect_err "says why" "must be a regular file owned by root, mode 0600"
 same "$A" "$h" "refused init"
 rm -f "$WORK/host/key"
 ln -s /etc/hostname "$WORK/host/key"
-expect_exit 8 "auth init refuses a symlinked key file" -- \
+expect_exit 9 "auth init refuses a symlinked key file" -- \
     host -i "$A" auth init
 expect_err "says why" "symbolic link"
 same "$A" "$h" "refused init (symlink)"
@@ -60,20 +60,20 @@ expect_exit 0 "another trusted edit" -- host -i "$A" vm set web1 --memory 3G
 cp "$A" "$WORK/stolen.img"
 S=$WORK/stolen.img
 expect_exit 0 "laptop reads the store" -- laptop -i "$S" vm show web1
-expect_exit 8 "laptop: check --verify says no key" -- laptop -i "$S" check --verify
+expect_exit 9 "laptop: check --verify says no key" -- laptop -i "$S" check --verify
 out_has "verdict unverified-no-key" "auth: unverified-no-key"
 h=$(hash_of "$S")
-expect_exit 8 "laptop edit refused without --unverified" -- \
+expect_exit 9 "laptop edit refused without --unverified" -- \
     laptop -i "$S" vm set web1 --memory 8G
 expect_err "says why" "--unverified"
 same "$S" "$h" "refused laptop edit"
 expect_exit 0 "laptop edit with --unverified" -- \
     laptop -i "$S" vm set web1 --memory 8G --unverified
-expect_exit 9 "host: the edited copy is unverified" -- \
+expect_exit 10 "host: the edited copy is unverified" -- \
     host -i "$S" check --verify
 out_has "verdict unverified" "auth: unverified"
 h=$(hash_of "$S")
-expect_exit 9 "host edit over it asks for confirmation" -- \
+expect_exit 10 "host edit over it asks for confirmation" -- \
     host -i "$S" vm set web1 --memory 4G
 expect_err "says how" "--accept-unverified"
 same "$S" "$h" "refused host edit"
@@ -113,16 +113,16 @@ struct.pack_into('<Q', img, h + 48, struct.unpack_from('<Q', img, h + 48)[0] + 1
 struct.pack_into('<I', img, h + 60, crc32c(bytes(img[h:h + 60])))
 open(sys.argv[2], 'wb').write(img)
 PY
-expect_exit 10 "host: a tampered header is a bad MAC" -- \
+expect_exit 11 "host: a tampered header is a bad MAC" -- \
     host -i "$WORK/tampered.img" check --verify
 out_has "verdict bad-mac" "auth: bad-mac"
 
 # Put back the older copy: its MAC is good, its counter is old.
 h=$(hash_of "$WORK/old.img")
-expect_exit 11 "host: the older copy is rolled back" -- \
+expect_exit 12 "host: the older copy is rolled back" -- \
     host -i "$WORK/old.img" check --verify
 out_has "verdict rolled-back" "auth: rolled-back"
-expect_exit 11 "an edit of it is refused" -- \
+expect_exit 12 "an edit of it is refused" -- \
     host -i "$WORK/old.img" vm set web1 --memory 5G
 same "$WORK/old.img" "$h" "refused rollback edit"
 
@@ -132,7 +132,7 @@ expect_exit 0 "auth rotate" -- host -i "$A" auth rotate
 out_has "rotate says so" "key rotated"
 expect_exit 0 "the rotated key verifies" -- host -i "$A" check --verify
 cp "$WORK/old.key" "$WORK/k2" && chmod 600 "$WORK/k2"
-expect_exit 10 "the old key does not" -- \
+expect_exit 11 "the old key does not" -- \
     env PSTATE_AUTH_KEY="$WORK/k2" PSTATE_AUTH_COUNTER="$WORK/host/counter" \
     "$PSCTL" -i "$A" check --verify
 h=$(hash_of "$A")
@@ -145,5 +145,5 @@ expect_exit 0 "host: --accept-unverified seals it" -- \
     host -i "$S" vm set web1 --memory 4G --accept-unverified
 expect_exit 0 "then it verifies" -- host -i "$S" check --verify
 
-expect_exit 11 "the host's own image is now older than the accepted copy" -- \
+expect_exit 12 "the host's own image is now older than the accepted copy" -- \
     host -i "$A" check --verify

@@ -1,6 +1,6 @@
 /*
  * fuzz_auth.c - the authenticated store's trailer parser and verdict
- * (pstate/ps_auth.c, docs/store.md section 7): the fuzzer writes the 64
+ * (pstate/ps_auth.c, docs/store.md section 8): the fuzzer writes the 64
  * trailer bytes after a sealed store on a RAM disk, then it is read and
  * verified with the key and a trusted counter of 5.
  *

@@ -1,6 +1,6 @@
 /*
  * test_auth.c - the authenticated store (pstate/ps_sha256.c, ps_auth.c,
- * ps_auth_host.c; docs/store.md section 7): SHA-256 and HMAC-SHA256
+ * ps_auth_host.c; docs/store.md section 8): SHA-256 and HMAC-SHA256
  * against the NIST and RFC 4231 vectors and against OpenSSL, the MAC
  * over a committed slot (a flipped byte anywhere is detected), the
  * counter rule, unverified writes, rollback, and the host's refusal of
