@@ -135,6 +135,16 @@ cp "$WORK/old.key" "$WORK/k2" && chmod 600 "$WORK/k2"
 expect_exit 11 "the old key does not" -- \
     env PSTATE_AUTH_KEY="$WORK/k2" PSTATE_AUTH_COUNTER="$WORK/host/counter" \
     "$PSCTL" -i "$A" check --verify
+# A rotation cut between its commit and the key file's rename: the old
+# key in place, the new one in KEY.new; the next command finishes it.
+cp "$WORK/host/key" "$WORK/new.key"
+mv "$WORK/host/key" "$WORK/host/key.new"
+cp "$WORK/old.key" "$WORK/host/key" && chmod 600 "$WORK/host/key"
+expect_exit 0 "an interrupted rotation is finished" -- host -i "$A" auth status
+expect_err "says so" "finished an interrupted key rotation"
+out_has "and verifies" "verdict: verified"
+cmp -s "$WORK/host/key" "$WORK/new.key" && [ ! -e "$WORK/host/key.new" ] &&
+    pass "the new key is in place" || fail "key file after finishing"
 h=$(hash_of "$A")
 expect_exit 4 "auth init on an authenticated store is refused" -- \
     host -i "$A" auth init

@@ -3,7 +3,8 @@
  * ps_auth_host.c; docs/store.md section 8): SHA-256 and HMAC-SHA256
  * against the NIST and RFC 4231 vectors and against OpenSSL, the MAC
  * over a committed slot (a flipped byte anywhere is detected), the
- * counter rule, unverified writes, rollback, and the host's refusal of
+ * counter rule, unverified writes, rollback, a power cut at every sector
+ * write of a sealed commit and of a rotation, and the host's refusal of
  * unsafe key and counter files.  Meant to run under ASan + UBSan.
  */
 #ifndef _POSIX_C_SOURCE
@@ -193,11 +194,13 @@ static void make(struct fix *f)
 	assert_int_equal(ps_format(&f->d, &f->m, &o, f->sector), PS_OK);
 }
 
-/* Read the media and set VM 0's memory to kib, sealed with au. */
-static int commit(struct fix *f, const struct ps_auth *au, uint64_t kib)
+/* Read media m and set VM 0's memory to kib (0: leave the bytes as they
+ * are), sealed with au. */
+static int commit_on(struct fix *f, struct ps_media *m,
+		     const struct ps_auth *au, uint64_t kib)
 {
 	struct ps_commit_args a = { .auth = au };
-	int rc = ps_read(&f->d, &f->m, f->buf, sizeof f->buf);
+	int rc = ps_read(&f->d, m, f->buf, sizeof f->buf);
 
 	if (rc)
 		return rc;
@@ -210,6 +213,11 @@ static int commit(struct fix *f, const struct ps_auth *au, uint64_t kib)
 			return rc;
 	}
 	return ps_commit(&f->d, f->buf, f->sector, &a);
+}
+
+static int commit(struct fix *f, const struct ps_auth *au, uint64_t kib)
+{
+	return commit_on(f, &f->m, au, kib);
 }
 
 /* The verdict of the media's store with this key and trusted counter
@@ -399,6 +407,80 @@ static void test_no_room(void **state)
 	free(f.mem);
 }
 
+/*
+ * A power cut at every sector write of a sealed commit (every 64-byte
+ * tear, three fills): the media then holds the old store or the new one,
+ * and each verifies under trusted counter 1 -- the old one with oldkey,
+ * the new one (counter 2: trusted + 1, the cut came before the counter
+ * was raised) with au's key.
+ */
+static void crash_every_write(struct fix *f, const struct ps_auth *au,
+			      uint64_t kib, const uint8_t *oldkey)
+{
+	uint8_t *before = malloc(NSEC * SS);
+	struct ps_auth_result r;
+	struct ps_fault fault;
+	struct ps_media fm;
+	uint64_t k, n, old_gen;
+	uint32_t tear;
+	int fill, newer = 0;
+
+	assert_non_null(before);
+	memcpy(before, f->mem, NSEC * SS);
+	assert_int_equal(ps_read(&f->d, &f->m, f->buf, sizeof f->buf), PS_OK);
+	old_gen = f->d.generation;
+	memset(&fault, 0, sizeof fault);
+	assert_int_equal(ps_media_init_fault(&fm, &fault, &f->m), PS_OK);
+	assert_int_equal(commit_on(f, &fm, au, kib), PS_OK);
+	n = fault.writes;
+	assert_true(n >= 3);   /* trailer, body, header at least */
+	for (k = 1; k <= n; k++) {
+		for (tear = 0; tear <= SS; tear += 64) {
+			for (fill = 0; fill < 3; fill++) {
+				memcpy(f->mem, before, NSEC * SS);
+				fault.crash_at = k;
+				fault.tear_bytes = tear;
+				fault.fill = (enum ps_fault_fill)fill;
+				assert_int_equal(ps_media_init_fault(
+					&fm, &fault, &f->m), PS_OK);
+				assert_int_equal(commit_on(f, &fm, au, kib),
+						 PS_ERR_IO);
+				assert_int_equal(ps_read(&f->d, &f->m, f->buf,
+							 sizeof f->buf), PS_OK);
+				assert_true(f->d.generation == old_gen ||
+					    f->d.generation == old_gen + 1);
+				newer += f->d.generation != old_gen;
+				assert_int_equal(
+					verdict(f, f->d.generation == old_gen
+							   ? oldkey : au->key,
+						1, 1, &r),
+					PS_AUTH_VERIFIED);
+			}
+		}
+	}
+	/* The last write (the header) landing whole publishes it. */
+	assert_true(newer > 0);
+	memcpy(f->mem, before, NSEC * SS);
+	free(before);
+}
+
+static void test_crash_sealed(void **state)
+{
+	struct ps_auth au;
+	struct fix f;
+
+	(void)state;
+	make(&f);
+	ps_auth_arm(&au, KEY, 1, 1);
+	assert_int_equal(commit(&f, &au, 0), PS_OK);
+	/* An edit, then a rotation (the same bytes, the new key). */
+	ps_auth_arm(&au, KEY, 2, 0);
+	crash_every_write(&f, &au, 2097152, KEY);
+	ps_auth_arm(&au, KEY2, 2, 1);
+	crash_every_write(&f, &au, 0, KEY);
+	free(f.mem);
+}
+
 /* ----------------------------------------------------- the host's files */
 
 static void put_file(const char *path, const void *p, size_t n, mode_t mode)
@@ -492,6 +574,7 @@ int main(void)
 		cmocka_unit_test(test_rollback),
 		cmocka_unit_test(test_flip_detected),
 		cmocka_unit_test(test_no_room),
+		cmocka_unit_test(test_crash_sealed),
 		cmocka_unit_test(test_host_files),
 	};
 
