@@ -282,16 +282,23 @@ static void say_sealed(struct psctl_ctx *c, const char *what)
 		(unsigned long long)ps_store_generation(psctl_g.st.store));
 }
 
-static int cmd_init(struct psctl_ctx *c, int argc, char **argv)
+/* What init and rotate start with: no arguments, the store's state, a
+ * store they may write.  0 or an exit code. */
+static int start(struct psctl_ctx *c, int argc, char **argv)
 {
 	int rc;
 
 	if (argc > 1)
-		return psctl_error(c, "auth init", NULL, argv[1],
+		return psctl_error(c, psctl_g.cmd, NULL, argv[1],
 				   PSCTL_EXIT_USAGE, "unknown argument");
 	rc = load(c);
-	if (!rc)
-		rc = writable(c);
+	return rc ? rc : writable(c);
+}
+
+static int cmd_init(struct psctl_ctx *c, int argc, char **argv)
+{
+	int rc = start(c, argc, argv);
+
 	if (rc)
 		return rc;
 	if (A.r.verdict == PS_AUTH_VERIFIED && A.counter_rc == PS_OK)
@@ -326,14 +333,8 @@ static int cmd_rotate(struct psctl_ctx *c, int argc, char **argv)
 {
 	char path[PS_AUTH_PATH_MAX + 8];
 	uint8_t nk[PS_AUTH_KEY_LEN];
-	int rc;
+	int rc = start(c, argc, argv);
 
-	if (argc > 1)
-		return psctl_error(c, "auth rotate", NULL, argv[1],
-				   PSCTL_EXIT_USAGE, "unknown argument");
-	rc = load(c);
-	if (!rc)
-		rc = writable(c);
 	if (rc)
 		return rc;
 	if (A.r.verdict != PS_AUTH_VERIFIED &&

@@ -78,44 +78,17 @@ expect_exit 10 "host edit over it asks for confirmation" -- \
 expect_err "says how" "--accept-unverified"
 same "$S" "$h" "refused host edit"
 
-# Tampered: a byte of the store changed and every CRC fixed up.
-python3 - "$A" "$WORK/tampered.img" <<'PY'
-import struct, sys
-def crc32c(data, crc=0):
-    crc ^= 0xffffffff
-    for b in data:
-        crc ^= b
-        for _ in range(8):
-            crc = (crc >> 1) ^ (0x82f63b78 & -(crc & 1))
-    return crc ^ 0xffffffff
-img = bytearray(open(sys.argv[1], 'rb').read())
-part = struct.unpack_from('<I', img, 446 + 3 * 16 + 8)[0] * 512
-n = struct.unpack_from('<I', img, part + 24)[0]
-best = None
-for i in range(n):
-    lba = struct.unpack_from('<Q', img, part + 64 + 16 * i)[0]
-    h = part + lba * 512
-    if img[h:h + 8] != b'\x89psslot\x1a':
-        continue
-    if crc32c(img[h:h + 60]) != struct.unpack_from('<I', img, h + 60)[0]:
-        continue
-    gen = struct.unpack_from('<Q', img, h + 16)[0]
-    if best is None or gen > best[0]:
-        best = (gen, h)
-h = best[1]
-length = struct.unpack_from('<I', img, h + 24)[0]
-body = h + 512
-# The PSF header's own CRC field (bytes 12..15 cover the rest): flip a
-# byte of the last element's payload is simplest when we re-CRC the
-# whole PSF by its documented rule, so flip a byte of the header's
-# reserved-but-covered bytes: the slot's timestamp instead.
-struct.pack_into('<Q', img, h + 48, struct.unpack_from('<Q', img, h + 48)[0] + 1)
-struct.pack_into('<I', img, h + 60, crc32c(bytes(img[h:h + 60])))
-open(sys.argv[2], 'wb').write(img)
-PY
+# Tampered: a header byte under the MAC changed and its CRC fixed up (a
+# valid store for every reader but the key's), or a MAC byte flipped.
+python3 "$E2E_DIR/store_img.py" header "$A" "$WORK/tampered.img"
 expect_exit 11 "host: a tampered header is a bad MAC" -- \
     host -i "$WORK/tampered.img" check --verify
 out_has "verdict bad-mac" "auth: bad-mac"
+expect_exit 0 "the tampered store is still valid for a reader" -- \
+    host -i "$WORK/tampered.img" check
+python3 "$E2E_DIR/store_img.py" mac "$A" "$WORK/tampered2.img"
+expect_exit 11 "host: a flipped MAC byte is a bad MAC" -- \
+    host -i "$WORK/tampered2.img" check --verify
 
 # Put back the older copy: its MAC is good, its counter is old.
 h=$(hash_of "$WORK/old.img")
