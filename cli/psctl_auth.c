@@ -15,6 +15,7 @@
 #include "pstate.h"
 #include "psctl.h"
 #include "psctl_main.h"
+#include "psctl_move.h"
 
 /* What psctl knows of the open store's authentication.  Static: the seal
  * handed to the store handle must outlive its commits. */
@@ -146,16 +147,32 @@ int psctl_auth_check_verify(struct psctl_ctx *c)
 	return verdict_exit(A.r.verdict);
 }
 
-/* The counter the next sealed commit carries: one past the trusted
- * counter, or past the slot's when it is trusted + 1 (a power cut after
- * the last commit, before the counter was raised). */
-static uint64_t next_counter(void)
+/*
+ * The counter the next sealed commit carries: one past the trusted
+ * counter, or past the slot's when that is trusted + 1 (a power cut after
+ * the last commit, before the counter was raised).  In that case the
+ * trusted counter is raised to the slot's first: were it raised only
+ * after this commit, a second cut would leave the store two ahead, which
+ * the counter rule refuses.  0 or an exit code.
+ */
+static int next_counter(struct psctl_ctx *c)
 {
 	uint64_t base = A.counter_rc == PS_OK ? A.trusted : 0;
+	int rc;
 
-	if (A.r.have_trailer && A.r.t.counter > base)
+	if (A.r.have_trailer && A.r.t.counter > base) {
 		base = A.r.t.counter;
-	return base + 1;
+		if (A.counter_rc == PS_OK) {
+			rc = A.p.set_counter(A.p.ctx, base);
+			if (rc)
+				return psctl_error(c, psctl_g.cmd, NULL, NULL,
+						   rc, "%s; nothing written",
+						   A.host.err);
+			A.trusted = base;
+		}
+	}
+	A.next = base + 1;
+	return 0;
 }
 
 /* Why an edit of a store in this state is refused (NULL: allowed). */
@@ -199,7 +216,9 @@ int psctl_auth_before(struct psctl_ctx *c)
 		/* A laptop's edit: the slot's counter, no MAC, marked. */
 		ps_auth_arm(&A.seal, NULL, A.r.t.counter, A.seal.force);
 	} else {
-		A.next = next_counter();
+		rc = next_counter(c);
+		if (rc)
+			return rc;
 		ps_auth_arm(&A.seal, A.key, A.next, A.seal.force);
 		A.raise = 1;
 	}
@@ -216,6 +235,8 @@ int psctl_auth_after(struct psctl_ctx *c, int committed)
 	if (!A.raise || !committed)
 		return 0;
 	A.raise = 0;
+	/* Test hook: a power cut between the commit and the increment. */
+	move_crash_point("auth-counter");
 	rc = A.p.set_counter(A.p.ctx, A.next);
 	if (rc)
 		return psctl_error(c, psctl_g.cmd, NULL, NULL, rc, "committed, "
@@ -241,7 +262,9 @@ static int seal_commit(struct psctl_ctx *c, const uint8_t *key)
 
 	if (rc)
 		return psctl_error(c, psctl_g.cmd, NULL, NULL, rc, "%s", err);
-	A.next = next_counter();
+	rc = next_counter(c);
+	if (rc)
+		return rc;
 	ps_auth_arm(&A.seal, key, A.next, 1);
 	A.raise = 1;
 	ps_store_set_auth(psctl_g.st.store, &A.seal);
