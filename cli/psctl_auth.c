@@ -138,7 +138,15 @@ const char *psctl_auth_info(struct psctl_ctx *c)
 int psctl_auth_check_verify(struct psctl_ctx *c)
 {
 	char text[sizeof A.key_err + 40];
-	int rc = load(c);
+	int rc;
+
+	/* psctl holds a copy of the BMC's store, not its slots: the BMC
+	 * verifies its own (docs/security.md, "Status"). */
+	if (psctl_g.bmc_store)
+		return psctl_error(c, "check", "--verify", NULL,
+				   PSCTL_EXIT_USAGE, "not over --bmc: the BMC "
+				   "verifies its own store");
+	rc = load(c);
 
 	if (rc)
 		return rc;
