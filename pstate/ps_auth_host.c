@@ -68,10 +68,35 @@ static int read_private(struct ps_auth_host *h, const char *what,
 	return PS_OK;
 }
 
+/* Make dir and its missing parents: the parents 0755 (they may be
+ * /etc/pstate, which other tools read), dir itself 0700 (it holds keys
+ * and counters).  An existing one is kept as it is. */
+static int make_dirs(struct ps_auth_host *h, const char *dir)
+{
+	char p[PS_AUTH_PATH_MAX];
+	size_t i, n = strlen(dir);
+
+	if (n == 0 || n >= sizeof p)
+		return PS_OK;
+	memcpy(p, dir, n + 1);
+	for (i = 1; i <= n; i++) {
+		if (p[i] != '/' && p[i] != 0)
+			continue;
+		p[i] = 0;
+		if (mkdir(p, i == n ? 0700 : 0755) != 0 && errno != EEXIST) {
+			snprintf(h->err, sizeof h->err, "directory %s: %s", p,
+				 strerror(errno));
+			return PS_ERR_IO;
+		}
+		p[i] = i == n ? 0 : '/';
+	}
+	return PS_OK;
+}
+
 /*
  * Replace path with n bytes of p, durably: a temporary file beside it
  * (created 0600, never through a symlink), fsync, rename, fsync of the
- * directory.  A power cut leaves the old file or the new one.
+ * directory (created 0700 when missing).  A power cut leaves the old file or the new one.
  */
 static int write_private(struct ps_auth_host *h, const char *what,
 			 const char *path, const void *p, size_t n, int excl)
@@ -91,6 +116,8 @@ static int write_private(struct ps_auth_host *h, const char *what,
 	slash = strrchr(dir, '/');
 	snprintf(slash ? slash : dir, sizeof dir - (size_t)(slash ? slash - dir : 0),
 		 "%s", slash ? (slash == dir ? "/" : "") : ".");
+	if (make_dirs(h, dir) != PS_OK)
+		return PS_ERR_IO;
 	(void)unlink(tmp);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
 		  0600);

@@ -42,6 +42,18 @@ expect_err "says why" "symbolic link"
 same "$A" "$h" "refused init (symlink)"
 rm -f "$WORK/host/key"
 
+# A fresh host: the key and counter directories are made, 0700.
+F=$WORK/fresh.img
+expect_exit 0 "init a second store" -- "$PSCTL" -i "$F" init --size 8M
+expect_exit 0 "auth init on a fresh host" -- \
+    env PSTATE_AUTH_KEY="$WORK/etc/auth/k" PSTATE_AUTH_COUNTER="$WORK/var/auth/c" \
+    "$PSCTL" -i "$F" auth init
+[ "$(stat -c %a "$WORK/etc/auth")" = 700 ] &&
+    [ "$(stat -c %a "$WORK/var/auth")" = 700 ] &&
+    [ "$(cat "$WORK/var/auth/c")" = 1 ] &&
+    pass "directories made 0700, counter 1" ||
+    fail "fresh host: $(ls -ld "$WORK/etc/auth" "$WORK/var/auth")"
+
 expect_exit 0 "auth init" -- host -i "$A" auth init
 out_has "init says counter 1" "counter 1,"
 [ "$(stat -c %a "$WORK/host/key")" = 600 ] && pass "key file is 0600" ||
