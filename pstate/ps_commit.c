@@ -653,7 +653,7 @@ int ps_commit(struct ps_disk *d, const void *store, void *sector_buf,
 		return rc;
 	/* Step 0: nothing changed, nothing written (flash wear). */
 	rc = slot_holds(d, &d->slot[d->base], store, len, sbuf);
-	if (rc && !(args && args->auth && args->auth->force))
+	if (rc < 0 || (rc && !(args && args->auth && args->auth->force)))
 		return rc < 0 ? rc : PS_OK;
 	/* Step 1: the lock (unless held across a multi-step transaction). */
 	rc = lock_enter(l, &release);
