@@ -107,6 +107,8 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/san/tests/unit/%,$(UNIT_SRC))
 
 $(BUILD)/san/tests/unit/%: $(BUILD)/san/tests/unit/%.o $(call ALL_LIBS,san)
 	$(CC) $(SAN) -o $@ $^ $(CMOCKA_LIBS) $(PSTATE_SYSLIBS)
+# test_auth checks the MAC against OpenSSL's.
+$(BUILD)/san/tests/unit/test_auth: PSTATE_SYSLIBS += -lcrypto
 
 # Build everything in parallel, then run the suites one after another so
 # their output stays readable.

@@ -48,6 +48,10 @@ int psctl_exit_for(int code)
 	case PS_PART_EINVAL:
 	case PS_SEM_ERR_INVAL:
 		return PSCTL_EXIT_INVALID;
+	case PS_ERR_NOKEY:
+		return PSCTL_EXIT_AUTH_NOKEY;
+	case PS_ERR_AUTH:
+		return PSCTL_EXIT_AUTH_BADMAC;
 	case PS_ERR_CONFLICT:
 	case PS_ERR_EXISTS:
 	case PS_ERR_DUPLICATE:
@@ -279,7 +283,7 @@ const struct psctl_cmd *psctl_cmd_next(const struct psctl_cmd *prev)
 {
 	static const struct psctl_cmd *const tables[] = {
 		psctl_move_cmds, psctl_object_cmds, psctl_serial_cmds,
-		psctl_bmc_cmds,
+		psctl_bmc_cmds, psctl_auth_cmds,
 	};
 	size_t i;
 	int after = prev == NULL;
@@ -411,6 +415,10 @@ int psctl_run(struct psctl_ctx *c, int argc, char **argv)
 		else if (opts && (!strcmp(argv[i], "-q") ||
 				  !strcmp(argv[i], "--quiet")))
 			psctl_g.quiet = 1;
+		else if (opts && !strcmp(argv[i], "--unverified"))
+			c->auth_flags |= PSCTL_AUTH_UNVERIFIED;
+		else if (opts && !strcmp(argv[i], "--accept-unverified"))
+			c->auth_flags |= PSCTL_AUTH_ACCEPT;
 		else if (opts && !strcmp(argv[i], "--"))
 			opts = 0, v[n++] = argv[i];
 		else
@@ -424,6 +432,7 @@ int psctl_run(struct psctl_ctx *c, int argc, char **argv)
 	c->json = json;
 	c->dry_run = dry;
 	psctl_g.quiet = quiet;
+	c->auth_flags = 0;
 	free(v);
 	return rc;
 }

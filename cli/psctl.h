@@ -45,6 +45,13 @@ enum psctl_exit {
 	PSCTL_EXIT_DAMAGED = 6,   /* the store on media is damaged          */
 	PSCTL_EXIT_IO = 7,        /* device or file I/O, no store found     */
 	PSCTL_EXIT_CHECK = 1,     /* `check` found problems                 */
+	/* Authenticated stores: the verdict of `check --verify`, and the
+	 * refusal of an edit in that state (docs/psctl.1.md "auth"). */
+	PSCTL_EXIT_AUTH_NOKEY = 9,      /* sealed, no key here             */
+	PSCTL_EXIT_AUTH_UNVERIFIED = 10,/* written without the key         */
+	PSCTL_EXIT_AUTH_BADMAC = 11,    /* MAC or trailer wrong: tampered  */
+	PSCTL_EXIT_AUTH_ROLLBACK = 12,  /* an older copy put back          */
+	PSCTL_EXIT_AUTH_AHEAD = 13,     /* counter past trusted + 1        */
 };
 
 /* What every command gets. */
@@ -55,6 +62,7 @@ struct psctl_ctx {
 	struct ps_store *store;   /* open store handle (NULL until opened)  */
 	int json;                 /* --json: machine-readable output        */
 	int dry_run;              /* --dry-run: show what would change      */
+	int auth_flags;           /* PSCTL_AUTH_*: --unverified, --accept-unverified */
 	int interactive;          /* running inside the shell               */
 	FILE *out;                /* normal output (stdout)                 */
 	FILE *err;                /* messages (stderr)                      */
@@ -166,6 +174,10 @@ extern const struct psctl_cmd psctl_move_cmds[];
 extern const struct psctl_cmd psctl_object_cmds[];
 extern const struct psctl_cmd psctl_serial_cmds[];
 extern const struct psctl_cmd psctl_bmc_cmds[];
+extern const struct psctl_cmd psctl_auth_cmds[];
+/* psctl_ctx auth_flags (after any command, like --dry-run). */
+#define PSCTL_AUTH_UNVERIFIED 0x1 /* edit without the key, marked       */
+#define PSCTL_AUTH_ACCEPT 0x2     /* seal over a store that does not verify */
 const struct psctl_cmd *psctl_cmd_next(const struct psctl_cmd *prev);
 #define PSCTL_FOR_OBJECT_CMDS(t) \
 	for ((t) = psctl_cmd_next(NULL); (t); (t) = psctl_cmd_next(t))

@@ -112,4 +112,16 @@ int psctl_cmd_check(struct psctl_ctx *c, int argc, char **argv);
 int psctl_cmd_export(struct psctl_ctx *c, int argc, char **argv);
 int psctl_cmd_import(struct psctl_ctx *c, int argc, char **argv);
 
+/* ---- psctl_auth.c: the authenticated store (docs/store.md section 8) */
+
+/* The verdict in words for `info` ("off", "verified", ...). */
+const char *psctl_auth_info(struct psctl_ctx *c);
+/* `check --verify`: print the verdict; its exit code (0: verified/off). */
+int psctl_auth_check_verify(struct psctl_ctx *c);
+/* Around an edit's commit: refuse it (exit code, reported, nothing
+ * written) or arm the seal; then disarm it and, when committed, raise
+ * the trusted counter.  0 or an exit code. */
+int psctl_auth_before(struct psctl_ctx *c);
+int psctl_auth_after(struct psctl_ctx *c, int committed);
+
 #endif /* PSCTL_MAIN_H */

@@ -410,6 +410,8 @@ int psctl_edit(struct psctl_ctx *c, psctl_edit_fn fn, void *arg)
 				   "%s: opened read-only; nothing written",
 				   c->where);
 	rc = need_lock(c);
+	if (!rc)
+		rc = psctl_auth_before(c);
 	if (rc)
 		return rc;
 	rc = ps_update(c->store, edit_wrap, &e, PSCTL_RETRIES);
@@ -417,6 +419,8 @@ int psctl_edit(struct psctl_ctx *c, psctl_edit_fn fn, void *arg)
 		fwrite(e.held, 1, e.held_len, c->err);
 		free(e.held);
 	}
+	if (psctl_auth_after(c, rc == 0) && !rc)
+		return PSCTL_EXIT_IO;
 	if (rc == PS_ERR_ABORTED && e.unchanged) {
 		if (!psctl_g.quiet)
 			fprintf(c->err, "%s: %s: no change; nothing written\n",

@@ -520,6 +520,7 @@ int psctl_cmd_info(struct psctl_ctx *c, int argc, char **argv)
 		    (unsigned long long)s->timestamp);
 	else
 		ROW("last-commit-epoch", 2, "%s", "");
+	ROW("auth", 0, "%s", psctl_auth_info(c));
 	/* The lock an edit would take: the store's, whatever path named
 	 * it (opened, not taken). */
 	rc = ps_open_lock(&psctl_g.st, PS_OWNER_OS, NULL, 0);
@@ -537,11 +538,12 @@ int psctl_cmd_check(struct psctl_ctx *c, int argc, char **argv)
 	const uint8_t *buf;
 	uint32_t len, bad = 0, i, damaged = 0;
 	int rc, problems = 0;
+	int verify = psctl_has_flag(argc, argv, "--verify");
 	char sb[200];
 
-	if (argc > 1)
+	if (argc > 1 + verify)
 		return psctl_error(c, "check", NULL, argv[1], PSCTL_EXIT_USAGE,
-				   "unknown argument (check takes none)");
+				   "unknown argument (check [--verify])");
 	rc = psctl_need_store(c);
 	if (rc)
 		return rc;
@@ -593,6 +595,9 @@ int psctl_cmd_check(struct psctl_ctx *c, int argc, char **argv)
 			problems == 1 ? "" : "s");
 		return PSCTL_EXIT_CHECK;
 	}
+	rc = verify ? psctl_auth_check_verify(c) : 0;
+	if (rc)
+		return rc;
 	fprintf(c->out, "%s: valid store, generation %llu, %u bytes, schema "
 		"%u\n", c->where, psctl_store_generation(c), len,
 		psf_schema_version(buf));

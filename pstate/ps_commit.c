@@ -61,6 +61,7 @@ int ps_slot_decode(const void *raw, uint32_t idx, struct ps_slot *s)
 	s->token = psf_le64(h + SH_TOKEN);
 	s->owner = h[SH_OWNER];
 	s->timestamp = psf_le64(h + SH_TIMESTAMP);
+	s->flags = psf_le32(h + SH_FLAGS);
 	psf_memcpy(s->raw, h, PS_SLOT_HDR_SIZE);
 	s->valid_hdr = 1;
 	return PS_OK;
@@ -79,6 +80,7 @@ void ps__slot_encode(uint8_t *h, uint32_t idx,
 	psf_put_le64(h + SH_TOKEN, s->token);
 	h[SH_OWNER] = s->owner;
 	psf_put_le64(h + SH_TIMESTAMP, s->timestamp);
+	psf_put_le32(h + SH_FLAGS, s->flags);
 	psf_put_le32(h + SH_CRC, psf_crc32c(0, h, SH_CRC));
 }
 
@@ -495,6 +497,19 @@ static int pick_target(const struct ps_disk *d, const struct ps_lock *l,
 	return rc;
 }
 
+void ps__hdr_fill(struct ps__hdr_fields *n, uint64_t gen,
+		  const uint8_t *store, uint32_t len,
+		  const struct ps_commit_args *a, const struct ps_lock *l)
+{
+	n->generation = gen;
+	n->length = len;
+	n->crc = psf_crc32c(0, store, len);
+	n->token = l ? l->token : 0;
+	n->owner = l ? l->owner : (a ? a->owner : 0);
+	n->timestamp = a ? a->timestamp : 0;
+	n->flags = a && a->auth ? PS_SLOT_F_AUTH : 0;
+}
+
 /* The header of generation gen in slot ti, written and made durable
  * (steps 7 and 8); on success slot ti's record is that header. */
 static int write_header(struct ps_disk *d, uint32_t ti, uint64_t gen,
@@ -504,12 +519,7 @@ static int write_header(struct ps_disk *d, uint32_t ti, uint64_t gen,
 	struct ps__hdr_fields n;
 	int rc;
 
-	n.generation = gen;
-	n.length = len;
-	n.crc = psf_crc32c(0, store, len);
-	n.token = l ? l->token : 0;
-	n.owner = l ? l->owner : (a ? a->owner : 0);
-	n.timestamp = a ? a->timestamp : 0;
+	ps__hdr_fill(&n, gen, store, len, a, l);
 	psf_memset(sbuf, 0, d->sector_size);
 	ps__slot_encode(sbuf, ti, &n);
 	rc = ps_media_write(d->media, d->slot[ti].lba, 1, sbuf);
@@ -571,7 +581,11 @@ static int publish(struct ps_disk *d, const uint8_t *store, uint32_t len,
 	 * old contents, whose CRC no longer matches, so a crash here leaves
 	 * the target free and G newest.
 	 */
-	rc = write_diff(d, &d->slot[ti], store, len, sbuf, l);
+	if (a && a->auth)  /* docs/store.md 8.3: the trailer, sealed */
+		rc = a->auth->seal ? a->auth->seal(d, ti, gen, store, len, a,
+						   l, sbuf) : PS_ERR_INVAL;
+	if (!rc)
+		rc = write_diff(d, &d->slot[ti], store, len, sbuf, l);
 	if (rc)
 		return rc;
 	/*
@@ -639,7 +653,7 @@ int ps_commit(struct ps_disk *d, const void *store, void *sector_buf,
 		return rc;
 	/* Step 0: nothing changed, nothing written (flash wear). */
 	rc = slot_holds(d, &d->slot[d->base], store, len, sbuf);
-	if (rc)
+	if (rc < 0 || (rc && !(args && args->auth && args->auth->force)))
 		return rc < 0 ? rc : PS_OK;
 	/* Step 1: the lock (unless held across a multi-step transaction). */
 	rc = lock_enter(l, &release);

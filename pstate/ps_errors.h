@@ -75,6 +75,9 @@ enum ps_err {
 	PS_ERR_INUSE = -130,     /* element still referenced by another       */
 	PS_ERR_NOFIELD = -131,   /* no such field for this kind of element    */
 	PS_ERR_GENERATION = -132,/* the store's generation would wrap         */
+	/* Authenticated stores (ps_auth.h). */
+	PS_ERR_AUTH = -133,      /* authentication refused (MAC, counter)     */
+	PS_ERR_NOKEY = -134,     /* no key / counter, or an unsafe key file   */
 	/* Semaphore (ps_sem.h, ps_sem_linux.h). */
 	PS_SEM_ERR_BUSY = -200,      /* held by a live owner; not waiting    */
 	PS_SEM_ERR_TIMEOUT = -201,   /* held by a live owner for the whole wait */
@@ -90,7 +93,7 @@ enum ps_err {
 };
 /* The two contiguous ranges of the codes above (as positive numbers). */
 #define PS_ERR_FIRST 101
-#define PS_ERR_LAST 132
+#define PS_ERR_LAST 134
 #define PS_SEM_ERR_FIRST 200
 #define PS_SEM_ERR_LAST 210
 /* The semaphore code says "success" in its own words. */

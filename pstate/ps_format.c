@@ -212,6 +212,7 @@ static int write_first_slot(struct ps_disk *d, const uint8_t *store,
 	s.token = 0;
 	s.owner = 0;
 	s.timestamp = ts;
+	s.flags = 0;
 	psf_memset(sbuf, 0, d->sector_size);
 	ps__slot_encode(sbuf, 0, &s);
 	ps_slot_decode(sbuf, 0, &d->slot[0]);

@@ -53,11 +53,19 @@ struct ps__hdr_fields {
 	uint64_t timestamp;
 	uint32_t length;
 	uint32_t crc;
+	uint32_t flags;          /* PS_SLOT_F_AUTH when sealed */
 	uint8_t owner;
 };
 
 /* Encode slot idx's header into h (PS_SLOT_HDR_SIZE bytes; ps_commit.c). */
 void ps__slot_encode(uint8_t *h, uint32_t idx, const struct ps__hdr_fields *s);
+
+/* The header fields a commit writes for generation gen of store (len
+ * bytes) under args a and lock l (ps_commit.c): the header and the MAC
+ * over it (ps_auth.c) are made from the same fields. */
+void ps__hdr_fill(struct ps__hdr_fields *n, uint64_t gen,
+		  const uint8_t *store, uint32_t len,
+		  const struct ps_commit_args *a, const struct ps_lock *l);
 
 /* Read both superblocks into d's geometry, with sbuf one sector of
  * scratch (ps_format.c): PS_OK, PS_ERR_NOSTORE, PS_ERR_SUPERBLOCK,

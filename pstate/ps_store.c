@@ -26,6 +26,7 @@ struct ps_store {
 	uint8_t *sector;         /* scratch for the commit protocol */
 	struct ps_lock *lock;
 	uint8_t owner;
+	const struct ps_auth *auth;  /* seal commits (ps_store_set_auth) */
 };
 
 static int grow(struct ps_store *s, size_t want)
@@ -141,6 +142,11 @@ void ps_store_set_writer(struct ps_store *s, struct ps_lock *lock,
 	s->owner = owner;
 }
 
+void ps_store_set_auth(struct ps_store *s, const struct ps_auth *auth)
+{
+	s->auth = auth;
+}
+
 /* Fault in the first len bytes of a fresh buffer in one system call
  * (MADV_POPULATE_WRITE, Linux 5.14) rather than one trap per page: the
  * copy of a store of hundreds of KiB otherwise takes a fault per 4 KiB.
@@ -212,7 +218,7 @@ int ps_txn_commit(struct ps_txn *t)
 		rc = ps_compact_if_due(t->buf) < 0 ? PSF_ERR_BADHEADER : PS_OK;
 	if (!rc) {
 		a = (struct ps_commit_args){ s->lock, s->owner,
-					     (uint64_t)time(NULL) };
+					     (uint64_t)time(NULL), s->auth };
 		/* The diff and the read-back stream the target slot in
 		 * large reads: 64 KiB at a time (a few system calls for a
 		 * store of hundreds of KiB, and few pages to fault in). */

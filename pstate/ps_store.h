@@ -46,6 +46,7 @@ struct ps_slot {
 	uint64_t token;          /* fencing token of the writer */
 	uint8_t owner;           /* PS_OWNER_* of the writer */
 	uint64_t timestamp;      /* seconds since 1970 UTC, 0 = unknown */
+	uint32_t flags;          /* header flags (PS_SLOT_F_AUTH: ps_auth.h) */
 	uint8_t raw[PS_SLOT_HDR_SIZE];  /* the header bytes as read (even
 					   when invalid, by ps_read) */
 	/* Set by ps_read for a slot it tried and found damaged: a valid
@@ -153,12 +154,17 @@ uint32_t ps_slot_capacity(const struct ps_disk *d);
 int ps_read(struct ps_disk *d, struct ps_media *m, void *buf, size_t cap);
 
 struct ps_lock;
+struct ps_auth;
 
 /* Who commits: recorded in the new slot header. */
 struct ps_commit_args {
 	struct ps_lock *lock;    /* NULL: single writer, token 0 */
 	uint8_t owner;           /* PS_OWNER_*, used when lock is NULL */
 	uint64_t timestamp;      /* seconds since 1970 UTC, 0 = unknown */
+	/* NULL: a plain commit.  Else the new slot is sealed (ps_auth.h,
+	 * docs/store.md section 8): header flag PS_SLOT_F_AUTH and a
+	 * trailer with its counter and MAC after the store. */
+	const struct ps_auth *auth;
 };
 
 /*
@@ -252,6 +258,10 @@ int ps_slot_state(const struct ps_disk *d, uint32_t i);
 /* Commit with this lock (NULL: single writer) and owner from now on. */
 void ps_store_set_writer(struct ps_store *s, struct ps_lock *lock,
 			 uint8_t owner);
+
+/* Seal every commit from now on with auth (ps_auth.h; not copied: it
+ * must outlive the commits), or stop sealing (NULL). */
+void ps_store_set_auth(struct ps_store *s, const struct ps_auth *auth);
 
 /*
  * A transaction: a private copy of the store at generation base, in a

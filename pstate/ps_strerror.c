@@ -46,6 +46,8 @@ static const char *const ps_errors[PS_ERR_LAST - PS_ERR_FIRST + 1] = {
 	AT(PS_ERR_NOFIELD) = "no such field for this kind of element",
 	AT(PS_ERR_GENERATION) =
 		"store generation counter exhausted: re-initialise the store",
+	AT(PS_ERR_AUTH) = "authentication failed",
+	AT(PS_ERR_NOKEY) = "no key or trusted counter",
 };
 
 #undef AT

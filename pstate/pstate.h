@@ -41,11 +41,13 @@
  *     ps_sem.c ps_serial.c ps_restart.c ps_profile.c ps_util.c
  *     ps_value.c ps_fields.c ps_field_text.c ps_room.c ps_obj.c
  *     ps_obj_set.c ps_ident.c ps_target.c ps_assign.c ps_check.c
- *     ps_check_ws.c ps_check_rules.c ps_compact.c
+ *     ps_check_ws.c ps_check_rules.c ps_compact.c ps_sha256.c
+ *     ps_auth.c
  *
  *   PSTATE_HOST (Linux; allocates, opens files and devices):
  *     ps_media_linux.c ps_store.c ps_locate.c ps_part.c ps_discover.c
  *     ps_sem_linux.c ps_lockfile.c ps_open.c ps_check_host.c
+ *     ps_auth_host.c
  *
  * No public header includes a hosted header, so firmware (-ffreestanding,
  * __STDC_HOSTED__ == 0) includes any of them as it is; the declarations of
@@ -72,6 +74,9 @@
 #include "ps_media.h"
 #include "ps_lock.h"
 #include "ps_store.h"
+#include "ps_sha256.h"
+#include "ps_auth.h"
+#include "ps_auth_host.h"
 #include "ps_part.h"
 #include "ps_discover.h"
 #include "ps_sem.h"

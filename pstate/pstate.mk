@@ -14,10 +14,12 @@ PSTATE_CORE := pstate/ps_commit.c pstate/ps_format.c pstate/ps_media.c \
 	pstate/ps_field_text.c pstate/ps_room.c pstate/ps_obj.c \
 	pstate/ps_obj_set.c pstate/ps_ident.c pstate/ps_target.c \
 	pstate/ps_assign.c pstate/ps_check.c \
-	pstate/ps_check_ws.c pstate/ps_check_rules.c pstate/ps_compact.c
+	pstate/ps_check_ws.c pstate/ps_check_rules.c pstate/ps_compact.c \
+	pstate/ps_sha256.c pstate/ps_auth.c
 PSTATE_HOST := pstate/ps_media_linux.c pstate/ps_store.c pstate/ps_locate.c \
 	pstate/ps_part.c pstate/ps_discover.c pstate/ps_sem_linux.c \
-	pstate/ps_lockfile.c pstate/ps_open.c pstate/ps_check_host.c
+	pstate/ps_lockfile.c pstate/ps_open.c pstate/ps_check_host.c \
+	pstate/ps_auth_host.c
 PSTATE_SRC  := $(PSTATE_CORE) $(PSTATE_HOST)
 PSTATE_HDRS := $(wildcard pstate/*.h)
 # What `make install` installs: every header but the library's own.
@@ -41,3 +43,7 @@ $(BUILD)/opt/libpstate-core.a: $(patsubst %.c,$(BUILD)/opt/%.o,$(PSTATE_CORE))
 $(BUILD)/san/libpstate-core.a: $(patsubst %.c,$(BUILD)/san/%.o,$(PSTATE_CORE))
 	@mkdir -p $(dir $@)
 	rm -f $@ && $(AR) rcs $@ $^
+
+# fuzz_auth: the auth trailer and verdict on a RAM disk (the freestanding
+# core only).
+$(BUILD)/fuzz/fuzz_auth: FUZZ_EXTRA := $(PSTATE_CORE)

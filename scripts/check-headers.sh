@@ -89,7 +89,7 @@ fi
 names() { for f in "$@"; do basename "$f"; done | sort; }
 awk '/^ \*   PSTATE_CORE \(/ { s = "core" } /^ \*   PSTATE_HOST \(/ { s = "host" }
      /^ \*\// { s = "" }
-     s { for (i = 1; i <= NF; i++) if ($i ~ /^ps_[a-z_]*\.c$/) print s, $i }' \
+     s { for (i = 1; i <= NF; i++) if ($i ~ /^ps_[a-z0-9_]*\.c$/) print s, $i }' \
     "$ROOT/pstate/pstate.h" > "$tmp/map"
 awk '$1 == "core" { print $2 }' "$tmp/map" | sort > "$tmp/map_core"
 awk '$1 == "host" { print $2 }' "$tmp/map" | sort > "$tmp/map_host"

@@ -228,8 +228,15 @@ SEM_LIMIT=4096
 STORE_STACK_LIMIT=512
 STORE="ps_commit ps_format ps_media"
 SEM="ps_sem"
+# The authenticated store (docs/store.md section 8): the trailer, MAC and
+# verdict, and SHA-256/HMAC.  ps_commit calls its seal hook, so a BMC
+# links it with the store; measured on its own against AUTH_LIMIT (the
+# issue's budget: about 1.5 KiB of Thumb-2 for HMAC-SHA256, plus the
+# trailer code).
+AUTH="ps_auth ps_sha256"
+AUTH_LIMIT=3072
 mkdir "$tmp/store"
-for m in $STORE $SEM ps_strerror; do
+for m in $STORE $SEM $AUTH ps_strerror; do
     "${CROSS}gcc" $ARM_FLAGS -fcallgraph-info=su -I"$ROOT/format" \
         -I"$ROOT/pstate" -c "$ROOT/pstate/$m.c" -o "$tmp/store/$m.o" ||
         die "cross-compiling pstate/$m.c failed"
@@ -246,11 +253,24 @@ chain_from() { # roots-ci files...
 
 store_ci=""
 for m in $STORE; do store_ci="$store_ci $tmp/store/$m.ci"; done
+auth_ci=""
+for m in $AUTH; do auth_ci="$auth_ci $tmp/store/$m.ci"; done
 chain_from "$store_ci" $store_ci "$tmp"/arm/*.ci > "$tmp/store_chain.txt"
+# With authentication on, a commit also runs the seal (HMAC-SHA256,
+# reached through struct ps_auth: an indirect call, so firmware that
+# never seals does not link it).  A sealed commit's worst chain is
+# ps_commit's frame plus the seal's chain (publish is inlined into
+# ps_commit), measured against AUTH_STACK_LIMIT: a BMC that seals sizes
+# its task stack for it.
+AUTH_STACK_LIMIT=1024
+chain_from "$auth_ci" $auth_ci "$tmp"/arm/*.ci > "$tmp/auth_chain.txt"
+commit_frame=$(awk -F'\t' '$1 ~ /:ps_commit$/ { print $2 + 0 }' "$tmp/store/ps_commit.su")
+auth_chain=$(( $(awk '$1 == "roots" { print $2 }' "$tmp/auth_chain.txt") + ${commit_frame:-0} ))
 chain_from "$tmp/store/ps_sem.ci" "$tmp/store/ps_sem.ci" > "$tmp/sem_chain.txt"
 store_text=$(text_of $(objs "$tmp/store" $STORE))
 sem_text=$(text_of "$tmp/store/ps_sem.o")
-store_rw=$(data_of $(objs "$tmp/store" $STORE $SEM ps_strerror))
+auth_text=$(text_of $(objs "$tmp/store" $AUTH))
+store_rw=$(data_of $(objs "$tmp/store" $STORE $SEM $AUTH ps_strerror))
 store_chain=$(awk '$1 == "roots" { print $2 }' "$tmp/store_chain.txt")
 sem_chain=$(awk '$1 == "roots" { print $2 }' "$tmp/sem_chain.txt")
 cat "$tmp"/store/*.su > "$tmp/store.su"
@@ -258,27 +278,29 @@ smax=$(awk -F'\t' '$2 + 0 > m { m = $2 + 0; f = $1 } END {
     sub(/.*:/, "", f); print m, f }' "$tmp/store.su")
 echo "firmware: store parts (pstate/, same flags)"
 echo "  object             text  (.text + .rodata, bytes)"
-for m in $STORE $SEM ps_strerror; do
+for m in $STORE $SEM $AUTH ps_strerror; do
     printf '  %-16s %6s\n' "$m.o" "$(text_of "$tmp/store/$m.o")"
 done
 echo "  store (ps_commit + ps_format + ps_media) $store_text B  (.data+.bss of all: $store_rw B)"
 echo "  semaphore (ps_sem)               $sem_text B"
+echo "  auth (ps_auth + ps_sha256)       $auth_text B"
 echo "  max frame ${smax% *} B (${smax#* })"
 echo "  worst call chain (indirect calls are firmware callbacks, counted as ext):"
 echo "    store  $store_chain B: $(sed -n 's/^roots [0-9]* //p' "$tmp/store_chain.txt")"
+echo "    sealed $auth_chain B: ps_commit(${commit_frame:-0}) > seal: $(sed -n 's/^roots [0-9]* //p' "$tmp/auth_chain.txt")"
 echo "    sem    $sem_chain B: $(sed -n 's/^roots [0-9]* //p' "$tmp/sem_chain.txt")"
 if awk -F'\t' '$3 != "static" { print "  non-static frame: " $0; bad = 1 }
         END { exit bad }' "$tmp/store.su"; then :; else
     echo "firmware: FAIL: dynamic stack frames in the store parts" >&2
     fail=1
 fi
-if grep -q '^cycle' "$tmp/store_chain.txt" "$tmp/sem_chain.txt"; then
+if grep -q '^cycle' "$tmp/store_chain.txt" "$tmp/sem_chain.txt" "$tmp/auth_chain.txt"; then
     echo "firmware: FAIL: recursion in the store or semaphore call graph" >&2
     fail=1
 fi
 [ "$store_rw" -eq 0 ] || { echo "firmware: FAIL: the store parts have $store_rw B of .data/.bss" >&2; fail=1; }
 undef_check "arm store + sem + strerror + core" "${CROSS}ld" "${CROSS}nm" \
-    $(objs "$tmp/store" $STORE $SEM ps_strerror) $(objs "$tmp/arm" $ALL)
+    $(objs "$tmp/store" $STORE $SEM $AUTH ps_strerror) $(objs "$tmp/arm" $ALL)
 
 # ---------------------------------------------------------------- verdict
 over() { # value limit name
@@ -294,6 +316,9 @@ over "$chain_all" "$STACK_LIMIT" "worst call chain"
 echo "firmware store: store $store_text B (limit $STORE_LIMIT), semaphore $sem_text B (limit $SEM_LIMIT), worst chain store $store_chain B, semaphore $sem_chain B (limit $STORE_STACK_LIMIT)"
 over "$store_text" "$STORE_LIMIT" "store code"
 over "$sem_text" "$SEM_LIMIT" "semaphore code"
+echo "firmware auth: auth $auth_text B (limit $AUTH_LIMIT), worst chain of a sealed commit $auth_chain B (limit $AUTH_STACK_LIMIT)"
+over "$auth_text" "$AUTH_LIMIT" "auth code"
+over "$auth_chain" "$AUTH_STACK_LIMIT" "sealed commit worst call chain"
 over "$store_chain" "$STORE_STACK_LIMIT" "store worst call chain"
 over "$sem_chain" "$STORE_STACK_LIMIT" "semaphore worst call chain"
 exit $fail
