@@ -6,7 +6,8 @@
  *
  * A churn VM "vm-ID" has a description of desc bytes and nics NICs
  * "nic-K-..." (long names: a 20-NIC VM is about 3.2 KB) with MACs
- * 52:54:00:ID:ID:K, so any set of distinct IDs passes ps_cfg_check.
+ * 52:54:00:ID:ID:K and a UUID from ID, so any set of distinct IDs passes
+ * ps_cfg_check.
  */
 #ifndef CHURN_OPS_H
 #define CHURN_OPS_H
@@ -75,7 +76,7 @@ static inline int churn_nic_add(void *buf, size_t cap, int vm, unsigned id,
 static inline int churn_vm_create(void *buf, size_t cap, unsigned id,
 				  unsigned desc, unsigned nics)
 {
-	char name[32];
+	char name[48];
 	int n = churn_vm_name(name, sizeof name, id), vm, rc = 0;
 	unsigned k;
 
@@ -83,7 +84,12 @@ static inline int churn_vm_create(void *buf, size_t cap, unsigned id,
 			   (size_t)n, NULL);
 	if (vm < 0)
 		return vm;
-	if (desc)
+	/* Every VM has a UUID of its own (docs/schema.md), as vm create
+	 * gives it. */
+	n = snprintf(name, sizeof name, "00000000-0000-4000-8000-%012x", id);
+	rc = ps_obj_set(buf, cap, vm, PS_OBJ_VM, "uuid", 4, name, (size_t)n,
+			NULL);
+	if (!rc && desc)
 		rc = churn_set_text(buf, cap, vm, PS_OBJ_VM, "description",
 				    desc, id);
 	for (k = 0; !rc && k < nics; k++) {
