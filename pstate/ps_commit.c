@@ -570,6 +570,7 @@ static int publish(struct ps_disk *d, const uint8_t *store, uint32_t len,
 	 * holder, based on at most G, may still publish G+1 late, and must
 	 * not tie with (and, from a lower slot, outrank) this commit. */
 	gen = d->generation + 1 + (rc == PS_CLAIM_BROKE);
+	rc = PS_OK; /* the claim's answer is spent: the steps below set rc */
 	if (gen <= d->generation)
 		return PS_ERR_GENERATION; /* would wrap: readers reject 0 */
 	if (len > ps__body_bytes(d, &d->slot[ti]))

@@ -214,8 +214,11 @@ int ps_txn_commit(struct ps_txn *t)
 		rc = psf_check_header(t->buf, t->cap);
 	/* Garbage past the threshold goes now, in this same commit
 	 * (docs/store.md 7.2). */
-	if (!rc)
-		rc = ps_compact_if_due(t->buf) < 0 ? PSF_ERR_BADHEADER : PS_OK;
+	if (!rc) {
+		/* Its tree check names what is wrong with a bad store. */
+		rc = ps_compact_if_due(t->buf);
+		rc = rc > 0 ? PS_OK : rc;
+	}
 	if (!rc) {
 		a = (struct ps_commit_args){ s->lock, s->owner,
 					     (uint64_t)time(NULL), s->auth };

@@ -671,7 +671,7 @@ static const struct bcase badv[] = {
 	{ PS_OBJ_VM, "cpus", "two", PS_ERR_BADVALUE, "number" },
 	{ PS_OBJ_VM, "restart-limit", "16", PS_ERR_BADVALUE, "range" },
 	{ PS_OBJ_VM, "power", "reboot", PS_ERR_BADVALUE, "allowed" },
-	{ PS_OBJ_VM, "pxe", "maybe", PS_ERR_BADVALUE, "on|off" },
+	{ PS_OBJ_VM, "pxe", "maybe", PS_ERR_BADVALUE, "not one of: on, off" },
 	{ PS_OBJ_VM, "uuid", "nope", PS_ERR_BADVALUE, "UUID" },
 	{ PS_OBJ_VM, "boot", "disk,usb", PS_ERR_BADVALUE, "boot device" },
 	{ PS_OBJ_VM, "name", "a b", PS_ERR_BADVALUE, "characters" },

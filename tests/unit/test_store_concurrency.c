@@ -191,8 +191,8 @@ static void writer(unsigned w, int n, uint32_t lease, media_fn mk)
 	for (i = 0; i < n; i++) {
 		rc = ps_update(s, increment, &w, RETRIES);
 		if (rc)
-			child_fail("writer %u: commit %d: %s", w, i,
-				   ps_strerror(rc));
+			child_fail("writer %u: commit %d: %s (%d)", w, i,
+				   ps_strerror(rc), rc);
 		sh->committed[w] = i + 1;
 	}
 	ps_store_close(s);
