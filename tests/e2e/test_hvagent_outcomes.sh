@@ -1,6 +1,7 @@
 # hvagent counts outcomes, not attempts: with a libvirt that refuses every
-# definition (domain_type kvm on a host whose QEMU has no KVM machine:
-# "could not get preferred machine ... type=kvm") the pass defines
+# definition (4096 vCPUs: valid in the store, past the machine type's limit
+# in QEMU, "Maximum CPUs greater than specified machine type limit") the
+# pass defines
 # nothing, counts four failed defines and names the four VMs; a start
 # that fails (the domain's disk does not exist) is no start.  The same
 # counters as --stats --json, valid against docs/psctl-output.schema.json.
@@ -25,9 +26,9 @@ stat() { sed -n "s/.*\b$1=\([0-9]*\).*/\1/p" "$WORK/out" | tail -1; }
 
 # --- every definition refused
 K=$WORK/k.img
-conf "$WORK/k.conf" kvm
+conf "$WORK/k.conf" qemu
 "$PSCTL" -q -i "$K" init >/dev/null 2>&1 || fail "hvagent outcomes: init"
-for v in a1 a2 a3 a4; do "$PSCTL" -q -i "$K" vm create $v --memory 64MiB >/dev/null 2>&1; done
+for v in a1 a2 a3 a4; do "$PSCTL" -q -i "$K" vm create $v --memory 64MiB --cpus 4096 >/dev/null 2>&1; done
 expect_exit 1 "hvagent --once with every definition refused: exit 1" -- \
     "$HVAGENT" -c "$WORK/k.conf" -i "$K" --once --stats
 [ "$(stat defines)" = 0 ] && [ "$(stat define_failures)" = 4 ] &&

@@ -12,7 +12,7 @@ TXT=$WORK/io.txt
     printf 'psf 1.0 schema 1 flags 0x00000000;\nroot {\n\tvms {\n'
     i=0
     while [ $i -lt 1000 ]; do
-        printf '\t\tvm {\n\t\t\tname = "vm%04d";\n\t\t\tdescription = "VM %d of the I/O test, with a description long enough to fill sectors";\n\t\t}\n' $i $i
+        printf '\t\tvm {\n\t\t\tname = "vm%04d";\n\t\t\tdescription = "VM %d of the I/O test, with a description long enough to fill sectors";\n\t\t\tvm-config { uuid = 00000000-0000-4000-8000-%012d; memory-kib = 0; vcpus = 1; }\n\t\t}\n' $i $i $i
         i=$((i + 1))
     done
     printf '\t}\n}\n'
