@@ -17,14 +17,8 @@
 import struct
 import sys
 
-
-def crc32c(data, crc=0):
-    crc ^= 0xffffffff
-    for b in data:
-        crc ^= b
-        for _ in range(8):
-            crc = (crc >> 1) ^ (0x82f63b78 & -(crc & 1))
-    return crc ^ 0xffffffff
+# One CRC-32C for the e2e scripts (this file's directory is on sys.path).
+from store_img import crc32c
 
 
 def partition(f):
