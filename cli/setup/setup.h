@@ -2,7 +2,8 @@
  * setup.h - pstate-setup.efi, the BIOS setup application (docs/setup.md).
  *
  * setup_con.c   console: text out (CHAR16), line input, a millisecond clock
- * setup_disc.c  the keys: Block I/O handles, USB ports, partition, probe
+ * setup_disc.c  the keys: Block I/O handles, USB ports, probe
+ * setup_part.c  the pstate partition of one key (MBR, logical, GPT)
  * setup_ui.c    the screens: VM list, one VM, keys, profiles
  * setup_save.c  the commit as owner "BIOS setup", the semaphore
  * setup_main.c  efi_main
@@ -69,6 +70,12 @@ struct setup {
 	uint64_t list_ms;                /* start to the first VM list */
 };
 
+/* Record a key's status and why (a, then b when not NULL). */
+void key_why(struct setup_key *k, int status, const char *a,
+	     const char *b);
+/* Find k's pstate partition (k->first_lba, k->sectors, k->part); 0, or
+ * the key_status it was given (KEY_IO: unreadable, why left to the caller). */
+int part_find(struct setup *s, struct setup_key *k);
 /* Find every key, choose the first valid one (s->chosen, its store read
  * into s->buf) and say why each other was skipped.  0, or PS_ERR_NOSTORE
  * when no key holds a valid store. */
