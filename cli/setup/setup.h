@@ -4,6 +4,7 @@
  * setup_con.c   console: text out (CHAR16), line input, a millisecond clock
  * setup_disc.c  the keys: Block I/O handles, USB ports, probe
  * setup_part.c  the pstate partition of one key (MBR, logical, GPT)
+ * setup_acpi.c  external and internal USB ports from ACPI _UPC/_PLD
  * setup_ui.c    the screens: VM list, one VM, keys, profiles
  * setup_save.c  the commit as owner "BIOS setup", the semaphore
  * setup_main.c  efi_main
@@ -38,13 +39,18 @@ enum key_status {
 	KEY_BAD_PART, KEY_INVALID, KEY_IO,
 };
 
+/* A USB port as Linux's connect_type says it: external ("hotplug") keys
+ * come first, internal ("hardwired") ones last. */
+enum port_kind { PORT_UNKNOWN, PORT_EXTERNAL, PORT_INTERNAL };
+
 struct setup_key {
 	EFI_BLOCK_IO *bio;
 	uint32_t pci[SETUP_USB_DEPTH];   /* device << 8 | function, outward */
 	uint32_t npci;
 	uint32_t port[SETUP_USB_DEPTH];  /* USB ports, 1-based, outward */
 	uint32_t nport;
-	char where[64];                  /* "usb 1.2 (pci 00:01.3)" */
+	char where[80];                  /* "usb 1.2 (pci 01.3) external" */
+	int kind;                        /* enum port_kind of port[0] */
 	uint64_t first_lba, sectors;     /* the pstate partition */
 	char part[64];                   /* "gpt partition #128" */
 	int status;                      /* enum key_status */
@@ -73,6 +79,8 @@ struct setup {
 /* Record a key's status and why (a, then b when not NULL). */
 void key_why(struct setup_key *k, int status, const char *a,
 	     const char *b);
+/* Each key's port kind (k->kind) from the ACPI tables. */
+void acpi_port_kinds(struct setup *s);
 /* Find k's pstate partition (k->first_lba, k->sectors, k->part); 0, or
  * the key_status it was given (KEY_IO: unreadable, why left to the caller). */
 int part_find(struct setup *s, struct setup_key *k);

@@ -69,11 +69,20 @@ static void describe(struct setup_key *k, EFI_DEVICE_PATH *dp)
 	ps__sb_str(&w, ")");
 }
 
-/* Port order: the controller's PCI path, then the ports as numbers
- * (1.2 < 1.9 < 1.10), the tie-break of the Linux side's order. */
+static int rank(const struct setup_key *k)
+{
+	return k->kind == PORT_EXTERNAL ? 0 : k->kind == PORT_UNKNOWN ? 1 : 2;
+}
+
+/* Port order, as on Linux: external ports, unknown ones, internal ones;
+ * then the controller's PCI path, then the ports as numbers (1.2 < 1.9 <
+ * 1.10), the tie-break of the Linux side's order. */
 static int before(const struct setup_key *a, const struct setup_key *b)
 {
 	uint32_t i;
+
+	if (rank(a) != rank(b))
+		return rank(a) < rank(b);
 
 	for (i = 0; i < a->npci && i < b->npci; i++)
 		if (a->pci[i] != b->pci[i])
@@ -183,6 +192,17 @@ int disc_scan(struct setup *s)
 	}
 	if (h)
 		FreePool(h);
+	acpi_port_kinds(s);
+	for (j = 0; j < s->nkeys; j++)
+		if (s->key[j].kind != PORT_UNKNOWN) {
+			struct sb w;
+			size_t n = strlena((CHAR8 *)s->key[j].where);
+
+			ps__sb_init(&w, s->key[j].where + n,
+				    sizeof s->key[j].where - n);
+			ps__sb_str(&w, s->key[j].kind == PORT_EXTERNAL ?
+				   " external" : " internal");
+		}
 	sort_keys(s);
 	/* Every key is probed, so the keys screen says why each one was
 	 * taken or skipped; the first valid one is the store. */
