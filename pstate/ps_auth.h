@@ -132,6 +132,12 @@ struct ps_auth_check {
 	uint64_t trusted;
 	int expect;              /* the store must be authenticated (this
 				    host put it in that mode) */
+	/* Writers (a bit per PS_OWNER_* id) that seal this store with the
+	 * same key but keep their own trusted counter (the host's and the
+	 * BMC's): a slot one of them wrote may be further ahead than
+	 * trusted + 1, and is verified (docs/store.md 8.4).  0: one
+	 * counter for every writer, the strict rule. */
+	unsigned others;
 };
 
 /* What ps_auth_verify found. */
