@@ -15,7 +15,7 @@
 
 /* The host's writers seal with the same key and keep their own counter
  * (a TPM NV counter, a root-only file): a slot they wrote may be many
- * commits ahead of the BMC's counter (ps_auth_check.others). */
+ * commits ahead of the BMC's counter (ps_auth_accept_others). */
 #define HOST_WRITERS ((1u << PS_OWNER_AGENT) | (1u << PS_OWNER_BIOS) | \
 		      (1u << PS_OWNER_OS))
 
@@ -49,11 +49,11 @@ void bmc_auth_load(struct bmc_shim *s)
 	c.have_counter = crc == PS_OK;
 	c.trusted = s->auth_trusted;
 	c.expect = c.have_counter;
-	c.others = HOST_WRITERS;
 	crc = ps_auth_verify(&s->disk, s->store, &c, s->sector, &r);
 	forget_key(s);
 	if (crc)
 		return;
+	ps_auth_accept_others(&r, &s->disk, HOST_WRITERS);
 	s->auth_verdict = (uint8_t)r.verdict;
 	s->auth_counter = r.t.counter;
 	/* The counter follows every verified slot (a host commit, or this

@@ -139,14 +139,13 @@ static int trailer_io(struct ps_disk *d, uint64_t lba, uint32_t off,
 	return PS_OK;
 }
 
-/* The verdict of a trailer that decoded, for the slot whose header is
- * hdr and store is store/len. */
+/* The verdict of a trailer that decoded (raw, t), for slot s holding
+ * store. */
 static int judge(const struct ps_auth_check *c, const struct ps_slot *s,
 		 const void *store, const uint8_t *raw,
 		 const struct ps_auth_trailer *t)
 {
 	uint8_t id[PS_AUTH_KEY_ID_LEN], mac[PS_SHA256_LEN];
-	int v;
 
 	if (t->flags & PS_AUTH_T_UNVERIFIED)
 		return PS_AUTH_UNVERIFIED;
@@ -160,15 +159,7 @@ static int judge(const struct ps_auth_check *c, const struct ps_slot *s,
 	/* A valid MAC proves who wrote it, not when: the counter does. */
 	if (!c->have_counter)
 		return PS_AUTH_VERIFIED;
-	v = ps_auth_counter_rule(t->counter, c->trusted);
-	/* Another trusted writer with its own counter may have committed
-	 * many times since this one last looked; the owner is under the
-	 * MAC, so only a key holder can claim to be it.  Older is still
-	 * refused: a replay stays a replay. */
-	if (v == PS_AUTH_AHEAD && s->owner < 32 &&
-	    (c->others >> s->owner) & 1u)
-		v = PS_AUTH_VERIFIED;
-	return v;
+	return ps_auth_counter_rule(t->counter, c->trusted);
 }
 
 int ps_auth_verify(struct ps_disk *d, const void *store,
@@ -204,6 +195,22 @@ int ps_auth_verify(struct ps_disk *d, const void *store,
 	r->have_trailer = 1;
 	r->verdict = judge(c, s, store, raw, &r->t);
 	return PS_OK;
+}
+
+int ps_auth_accept_others(struct ps_auth_result *r, const struct ps_disk *d,
+			  unsigned others)
+{
+	uint8_t owner;
+
+	if (!r || !d || d->base < 0 || r->verdict != PS_AUTH_AHEAD)
+		return r ? r->verdict : PS_AUTH_BADMAC;
+	/* Another trusted writer may have committed many times since this
+	 * one last looked; the owner is under the MAC, so only a key holder
+	 * can claim to be it.  A replay (older) stays refused. */
+	owner = d->slot[d->base].owner;
+	if (owner < 32 && ((others >> owner) & 1u))
+		r->verdict = PS_AUTH_VERIFIED;
+	return r->verdict;
 }
 
 void ps_auth_arm(struct ps_auth *au, const uint8_t *key, uint64_t counter,
