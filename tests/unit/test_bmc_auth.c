@@ -146,32 +146,17 @@ static uint8_t read_store(void)
 	return call(BMC_CMD_READ_RUN, &sess, 1);
 }
 
-/* A NETWORKS set with one NAT network named "lanN" under the root: a
+/* An element write of a NETWORKS set with one network "lanN": a
  * different store for every n. */
 static uint8_t write_net(unsigned n)
 {
-	uint8_t w[128], cfg[PSF_NETC_SIZE] = { PSF_NET_NAT }, *p = w + 1;
-	size_t k = 12;
-	uint8_t sess;
+	uint8_t w[128], sess;
+	char name[4] = { 'l', 'a', 'n', (char)('0' + n % 10) };
+	size_t k;
 
-	w[0] = 0;
-	psf_put_le32(p, PSF_NETWORKS);
-	psf_put_le32(p + 4, 1);
-	psf_put_le32(p + k, PSF_NETWORK);
-	psf_put_le32(p + k + 4, 2);
-	psf_put_le32(p + k + 8, 8 + 4 + 8 + PSF_NETC_SIZE);
-	k += 12;
-	psf_put_le32(p + k, PSF_NAME);
-	psf_put_le32(p + k + 4, 4);
-	memcpy(p + k + 8, "lan", 3);
-	p[k + 11] = (uint8_t)('0' + n % 10);
-	k += 12;
-	psf_put_le32(p + k, PSF_NETWORK_CONFIG);
-	psf_put_le32(p + k + 4, PSF_NETC_SIZE);
-	memcpy(p + k + 8, cfg, PSF_NETC_SIZE);
-	k += 8 + PSF_NETC_SIZE;
-	psf_put_le32(p + 8, (uint32_t)(k - 12));
-	return bip_write(&shim, BMC_WRITE_ELEMENT, w, 1 + k, NULL, resp,
+	w[0] = 0;                                    /* path: the root */
+	k = 1 + bip_net_element(w + 1, name, sizeof name);
+	return bip_write(&shim, BMC_WRITE_ELEMENT, w, k, NULL, resp,
 			 sizeof resp, &rlen, &sess);
 }
 
