@@ -5,7 +5,7 @@
  * does not verify (stripped, tampered, another key, rolled back, no key
  * in the BMC) refused to reads and writes with 0x83 and its verdict,
  * nothing written; INFO's verdict bits; the host's check accepting the
- * BMC's commits; a power cut at every sector write of a sealed BMC commit
+ * BMC's commits; a host key rotation refused until the BMC has the key; a power cut at every sector write of a sealed BMC commit
  * leaving the old or the new store, both verified.
  */
 #include <setjmp.h>
@@ -30,6 +30,7 @@ static const uint8_t KEY2[32] = "fedcba9876543210fedcba9876543210";
 static struct {
 	int have_key, have_counter, counter_fails;
 	uint64_t counter;
+	const uint8_t *key;      /* NULL: KEY */
 } bmc;
 
 static int bmc_key(void *c, uint8_t *key)
@@ -37,7 +38,7 @@ static int bmc_key(void *c, uint8_t *key)
 	(void)c;
 	if (!bmc.have_key)
 		return PS_ERR_NOKEY;
-	memcpy(key, KEY, sizeof KEY);
+	memcpy(key, bmc.key ? bmc.key : KEY, sizeof KEY);
 	return PS_OK;
 }
 
@@ -307,6 +308,26 @@ static void test_plain_store_unchanged(void **state)
 	assert_false(r.sealed);
 }
 
+/* The host rotates the key (one commit, the same bytes, KEY2): the BMC,
+ * still holding KEY, refuses the store as bad-mac until it is given the
+ * new key; then it serves it and seals with it. */
+static void test_rotation_needs_the_new_key(void **state)
+{
+	struct ps_auth_result r;
+
+	(void)state;
+	host_commit(KEY, 1, 0);
+	assert_int_equal(info_verdict(), PS_AUTH_VERIFIED);
+	host_commit(KEY2, 2, 0);
+	assert_refused(PS_AUTH_BADMAC);
+	bmc.key = KEY2;
+	assert_int_equal(info_verdict(), PS_AUTH_VERIFIED);
+	assert_int_equal(bmc.counter, 2);
+	assert_int_equal(write_net(1), BMC_CC_OK);
+	assert_int_equal(host_verdict(KEY2, 2, 0, &r), PS_AUTH_VERIFIED);
+	assert_int_equal(host_verdict(KEY, 2, 0, &r), PS_AUTH_BADMAC);
+}
+
 /*
  * A power cut at every sector write of a sealed BMC commit (every 128-byte
  * tear, three fills): the media holds the old store (counter 1, the BMC's
@@ -388,6 +409,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_plain_store_unchanged,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_rotation_needs_the_new_key, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_crash_sealed_bmc_commit,
 						setup, teardown),
 	};
