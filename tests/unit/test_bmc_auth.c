@@ -200,6 +200,12 @@ static void test_sealed_store_served_and_sealed(void **state)
 	assert_int_equal(host_verdict(KEY, 1, 1u << PS_OWNER_BMC, &r),
 			 PS_AUTH_VERIFIED);
 	assert_int_equal(host_verdict(KEY, 1, 0, &r), PS_AUTH_AHEAD);
+	/* Only the named writers: a slot of the host's own owner that far
+	 * ahead stays counter-ahead, and an older one stays rolled back. */
+	assert_int_equal(host_verdict(KEY, 1, 1u << PS_OWNER_OS, &r),
+			 PS_AUTH_AHEAD);
+	assert_int_equal(host_verdict(KEY, 4, 1u << PS_OWNER_BMC, &r),
+			 PS_AUTH_ROLLBACK);
 	/* The host commits past it; the BMC follows (host writers are
 	 * "others" to it) and raises its counter to the slot's. */
 	host_commit(KEY, 9, 3145728);
