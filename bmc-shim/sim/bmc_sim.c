@@ -560,7 +560,6 @@ EXPORT int ipmi_sim_module_init(sys_data_t *sys, const char *options)
 		return rc;
 	}
 	hook_lan_channels(sys);
-	sim.sys = sys;
 	if (!sys->alloc_timer(sys, tick, &sim, &sim.timer))
 		tick(&sim);
 	return 0;
