@@ -30,6 +30,11 @@ static const struct {
 	{ BMC_CC_CONFLICT, "conflicts with the store (a value in use, a "
 			   "profile assigned elsewhere, or a new schema "
 			   "problem)" },
+	{ BMC_CC_UNVERIFIED, "the store on the server's key fails the BMC's "
+			     "verification (authenticated mode: unverified, "
+			     "tampered, rolled back, or no key in the BMC); "
+			     "`psctl bmc info` says why, `psctl check "
+			     "--verify` on the host tells the same" },
 	{ BMC_CC_BUSY, "busy: another writer holds the store's semaphore, "
 		       "or another client of the BMC its lock or write "
 		       "session" },
@@ -77,6 +82,8 @@ int psctl_bmc_cc_exit(uint8_t cc)
 		return PSCTL_EXIT_NOTFOUND;
 	case BMC_CC_POWER_STATE:
 		return PSCTL_EXIT_POWER;
+	case BMC_CC_UNVERIFIED:
+		return PSCTL_EXIT_AUTH_UNVERIFIED;
 	default:
 		return PSCTL_EXIT_IO;
 	}

@@ -39,6 +39,15 @@ static const char *holder_name(int o)
 	return o >= 0 && o < 5 ? n[o] : "reserved";
 }
 
+/* The BMC's verdict on the store (INFO flags bits 3-5). */
+static const char *auth_name(unsigned flags)
+{
+	unsigned v = (flags & BMC_INFO_AUTH_MASK) >> BMC_INFO_AUTH_SHIFT;
+
+	return v == BMC_AUTH_FAULT ? "key-or-counter-unreadable"
+				   : ps_auth_verdict_name((int)v);
+}
+
 static int info_json(struct psctl_ctx *c, const struct psctl_bmc *b,
 		     const struct psctl_bmc_info *in)
 {
@@ -76,6 +85,8 @@ static int info_json(struct psctl_ctx *c, const struct psctl_bmc *b,
 	psctl_jw_bool(&w, in->flags & 2);
 	psctl_jw_key(&w, "semaphore");
 	psctl_jw_bool(&w, in->flags & 4);
+	psctl_jw_key(&w, "auth");
+	psctl_jw_str(&w, auth_name(in->flags));
 	psctl_jw_doc_end(&w);
 	return 0;
 }
@@ -100,7 +111,8 @@ static int cmd_info(struct psctl_ctx *c, int argc, char **argv)
 		return info_json(c, &b, &in);
 	fprintf(c->out, "%-14s %s:%u\n%-14s %u\n%-14s %u.%u\n%-14s %u\n"
 		"%-14s %u\n%-14s %u\n%-14s %u\n%-14s %s%s\n%-14s %s\n"
-		"%-14s %s%s\n%-14s %s\n%-14s %s\n", "bmc", b.host, b.port,
+		"%-14s %s%s\n%-14s %s\n%-14s %s\n%-14s %s\n", "bmc", b.host,
+		b.port,
 		"protocol", in.protocol, "format", in.format_major,
 		in.format_minor, "schema", in.schema, "generation",
 		in.generation, "store-bytes", in.store_size, "capacity",
@@ -110,7 +122,8 @@ static int cmd_info(struct psctl_ctx *c, int argc, char **argv)
 		holder_name(in.lock_holder),
 		in.flags & 1 ? " (a client, through the BMC)" : "",
 		"readable", in.flags & 2 ? "yes" : "no", "semaphore",
-		in.flags & 4 ? "present" : "absent");
+		in.flags & 4 ? "present" : "absent", "auth",
+		auth_name(in.flags));
 	return 0;
 }
 

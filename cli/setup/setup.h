@@ -74,6 +74,10 @@ struct setup {
 	char ro_why[160];
 	int dirty;
 	uint64_t list_ms;                /* start to the first VM list */
+	/* The authenticated store (docs/setup.md "Authenticated stores"):
+	 * setup holds no key, so a sealed store reads unverified here and a
+	 * save marks it so, after the user confirms. */
+	struct ps_auth_result auth;      /* of the store as read */
 };
 
 /* Record a key's status and why (a, then b when not NULL). */
@@ -97,5 +101,8 @@ void ui_run(struct setup *s);
 
 /* ---------------------------------------------------------------- save */
 int save_commit(struct setup *s);
+/* The verdict on the store in s->buf (s->auth); said on the screen once
+ * when show is set and the store is sealed. */
+void save_auth_read(struct setup *s, int show);
 
 #endif /* SETUP_H */

@@ -225,9 +225,11 @@ int disc_reload(struct setup *s)
 	int rc = open_store(s, &s->key[s->chosen], s->buf);
 
 	s->dirty = 0;
-	if (!rc)
+	if (!rc) {
 		s->edit_cap = ps_slot_capacity(&s->disk) < s->cap ?
 			      ps_slot_capacity(&s->disk) : s->cap;
+		save_auth_read(s, 0);
+	}
 	return rc;
 }
 
