@@ -319,30 +319,58 @@ static unsigned down_cause(virConnectPtr conn, const uint8_t uuid[16])
 	       : reason == VIR_DOMAIN_SHUTOFF_FAILED ? PSF_CRASH_FAILED : 0;
 }
 
+/* Running when the agent last saw it: its record says so (power last),
+ * or, with consoles allocated at launch, it still holds mapped ports
+ * (freed by the agent at every stop it sees). */
+static int was_running(const struct hv_sync *s, struct hv_bases *b,
+		       const void *buf, int vm, const uint8_t uuid[16])
+{
+	struct hv_base *base = hv_bases_find(b, uuid);
+	int el = -1;
+	unsigned conc;
+
+	if (base && (base->flags & PSF_AGDF_RUNNING))
+		return 1;
+	while (s->map.console_ports &&
+	       (el = ps_obj_next(buf, vm, PS_OBJ_SERIAL, el)) >= 0)
+		if (hv_serial_of(buf, el, &conc), conc)
+			return 1;
+	return 0;
+}
+
 unsigned hv_restart_found_down(struct hv_sync *s, uint64_t now)
 {
 	struct hv_bases b = { 0 };
 	struct hv_crash *c = NULL;
 	const void *buf;
 	uint32_t len;
-	size_t i, n = 0;
+	size_t i, n = 0, cap = 0;
 	uint8_t action;
+	int vm = -1;
 
 	if (ps_store_refresh(s->store))
 		return 0;
 	buf = ps_store_data(s->store, &len);
 	if (hv_state_load(buf, &b))
 		return 0;
-	c = calloc(b.n ? b.n : 1, sizeof *c);
-	for (i = 0; c && i < b.n; i++) {
+	while ((vm = ps_obj_next(buf, psf_root(buf), PS_OBJ_VM, vm)) >= 0) {
+		uint8_t u[16];
 		unsigned cause;
 
-		if (!(b.b[i].flags & PSF_AGDF_RUNNING))
+		if (hv_store_vm_uuid(buf, vm, u) ||
+		    !was_running(s, &b, buf, vm, u) ||
+		    !(cause = down_cause(s->conn, u)))
 			continue;
-		cause = down_cause(s->conn, b.b[i].uuid);
-		if (!cause)
-			continue;
-		memcpy(c[n].uuid, b.b[i].uuid, 16);
+		if (n == cap) {
+			void *nc = realloc(c, (cap = cap ? 2 * cap : 8) *
+					   sizeof *c);
+
+			if (!nc)
+				break;
+			c = nc;
+		}
+		memset(&c[n], 0, sizeof c[n]);
+		memcpy(c[n].uuid, u, 16);
 		c[n].event = VIR_DOMAIN_EVENT_STOPPED;
 		c[n].cause = cause;
 		n++;
