@@ -450,20 +450,6 @@ static int is_active(virConnectPtr conn, const uint8_t uuid[16])
 	return on;
 }
 
-void hv_console_sync_all(struct hv_console *k, struct ps_store *st,
-			 virConnectPtr conn)
-{
-	uint8_t (*u)[16];
-	size_t i, n;
-
-	if (k->cfg->con_mode == HV_CON_OFF)
-		return;
-	n = store_uuids(st, &u, NULL);
-	for (i = 0; i < n; i++)
-		hv_console_vm(k, st, u[i], is_active(conn, u[i]));
-	free(u);
-}
-
 /* Power on or last: the boot pass may start it. */
 static int may_boot(const void *buf, int vm)
 {
@@ -473,19 +459,36 @@ static int may_boot(const void *buf, int vm)
 	return !strcmp(t, "on") || !strcmp(t, "last");
 }
 
-void hv_console_pre_boot(struct hv_console *k, struct ps_store *st,
-			 virConnectPtr conn)
+/* Every store VM's ports made to match its domain; boot: only the VMs a
+ * boot pass may start, and only toward running. */
+static void each_vm(struct hv_console *k, struct ps_store *st,
+		    virConnectPtr conn, int boot)
 {
 	uint8_t (*u)[16];
 	size_t i, n;
 
 	if (k->cfg->con_mode == HV_CON_OFF)
 		return;
-	n = store_uuids(st, &u, may_boot);
-	for (i = 0; i < n; i++)
-		if (!is_active(conn, u[i]))
-			hv_console_vm(k, st, u[i], 1);
+	n = store_uuids(st, &u, boot ? may_boot : NULL);
+	for (i = 0; i < n; i++) {
+		int on = is_active(conn, u[i]);
+
+		if (!boot || !on)
+			hv_console_vm(k, st, u[i], boot || on);
+	}
 	free(u);
+}
+
+void hv_console_sync_all(struct hv_console *k, struct ps_store *st,
+			 virConnectPtr conn)
+{
+	each_vm(k, st, conn, 0);
+}
+
+void hv_console_pre_boot(struct hv_console *k, struct ps_store *st,
+			 virConnectPtr conn)
+{
+	each_vm(k, st, conn, 1);
 }
 
 /* ------------------------------------------------------------ faults */

@@ -68,7 +68,8 @@ setpriv --reuid=nobody --regid=nogroup --clear-groups "$PSCON" \
 PIDS="$PIDS $!"
 wait_for 10 test -S "$PSOCK" && pass "pscon serving (as nobody)" ||
     fail "pscon: $(cat "$WORK/pscon.log")"
-cat > "$CONF" <<EOC
+lv_hv_conf "$CONF" "console = local" "console_first = 7001" \
+    "console_endpoints = $PRUN" "console_socket = $PSOCK"
 uri = $U
 domain_type = qemu
 serial_run_dir = $WORK/run

@@ -28,7 +28,6 @@ PSOCK=$WORK/psock/c.sock   # pscon's client socket
 CONF=$WORK/hvagent.conf
 PORT=$(( 30000 + $(od -An -tu2 -N2 /dev/urandom) % 20000 ))
 PIDS= DPID=
-as_nobody() { setpriv --reuid=nobody --regid=nogroup --clear-groups "$@"; }
 cleanup() {
     lv_kill_guests web01
     stop_pid "$DPID"
@@ -82,7 +81,7 @@ export PSTATE_SEM_MODE PSTATE_SEM_BIOS PSTATE_SEM_SHM
 chmod 644 "$IMG"
 
 # --- pscon as nobody, on the store the BMC edits
-as_nobody "$PSCON" --run-dir "$PRUN" --socket "$PSOCK" --log-dir \
+setpriv --reuid=nobody --regid=nogroup --clear-groups "$PSCON" --run-dir "$PRUN" --socket "$PSOCK" --log-dir \
     "$WORK/plog" --store "$IMG" --notify "$WORK/hv-events.sock" \
     2> "$WORK/pscon.log" &
 PIDS="$PIDS $!"
@@ -90,7 +89,10 @@ wait_for 10 test -S "$PSOCK" && pass "pscon serving $PSOCK (as nobody)" ||
     fail "pscon: $(cat "$WORK/pscon.log")"
 
 printf 'adm1n-pw\n' > "$WORK/bmc-pass" && chmod 600 "$WORK/bmc-pass"
-cat > "$CONF" <<EOC
+lv_hv_conf "$CONF" "console = bmc" "console_bmc = 127.0.0.1:$PORT" \
+    "console_bmc_password_file = $WORK/bmc-pass" \
+    "console_endpoints = $PRUN" "console_socket = $PSOCK" \
+    "console_events = $WORK/hv-events.sock"
 uri = $U
 domain_type = qemu
 serial_run_dir = $WORK/run
