@@ -147,7 +147,7 @@ check "user 1 sees the boot log" "$WORK/c1.out" "Linux version" 30
 check "user 2 sees the boot log" "$WORK/c2.out" "Linux version" 30
 check "the guest's init ran (user 1)" "$WORK/c1.out" "guest: up" 60
 check "the guest's init ran (user 2)" "$WORK/c2.out" "guest: up" 5
-sleep 1
+check "the guest's shell prompts" "$WORK/c1.out" "guest# " 10
 type_in 1 'echo answer-$((6*7))\r'
 check "typed input ran in the guest: output to user 1" "$WORK/c1.out" "answer-42"
 check "... and to user 2" "$WORK/c2.out" "answer-42"
@@ -159,7 +159,7 @@ check "mode change seen by the other user" "$WORK/c2.err" "mode observer"
 type_in 2 'echo second-$((2+3))\r'
 check "observer refuses the second user's keystrokes" "$WORK/c2.err" \
     "refused (not-writer)"
-sleep 1
+sleep 0.5
 ! grep -q "second-5" "$WORK/c1.out" && pass "the refused command never ran" ||
     fail "second user's command ran: $(grep second "$WORK/c1.out")"
 
