@@ -319,6 +319,20 @@ int hv_domain_type_resolve(virConnectPtr conn, const char *want,
 /* How consoles are allocated (configuration console). */
 enum hv_con_mode { HV_CON_OFF = 0, HV_CON_LOCAL = 1, HV_CON_BMC = 2 };
 
+/* The console keys (docs/hvagent.md "Consoles"); read at start only. */
+struct hv_con_cfg {
+	int mode;                /* enum hv_con_mode */
+	unsigned ports;          /* per VM, 1..16 */
+	unsigned first, last;    /* concentrator range, 0 0: any */
+	char bmc[300];           /* HOST[:PORT] */
+	char bmc_user[64];
+	char bmc_password_file[512];
+	char endpoints[512];     /* concentrator port N: DIR/port-N */
+	char socket[512];        /* pscon's socket: RELOAD after a change */
+	char events[512];        /* faults from pscon (datagram socket) */
+	int fault_restart;       /* a panic: destroy, restart policy */
+};
+
 struct hv_config {
 	char uri[512];
 	char image[512];         /* -i */
@@ -331,17 +345,7 @@ struct hv_config {
 	int log_level;
 	int adopt;
 	unsigned crash_extra;    /* HV_CRASH_*: crash_events beyond the real */
-	/* Consoles (hv_console.c, docs/hvagent.md "Consoles"). */
-	int con_mode;            /* enum hv_con_mode */
-	unsigned con_ports;      /* per VM, 1..16 */
-	unsigned con_first, con_last;   /* concentrator range, 0 0: any */
-	char con_bmc[300];       /* HOST[:PORT] */
-	char con_bmc_user[64];
-	char con_bmc_password_file[512];
-	char con_endpoints[512]; /* concentrator port N: DIR/port-N */
-	char con_socket[512];    /* pscon's socket: RELOAD after a change */
-	char con_events[512];    /* faults from pscon (datagram socket) */
-	int con_fault_restart;   /* a panic: destroy, restart policy */
+	struct hv_con_cfg con;   /* consoles (hv_console.c) */
 	char path[512];          /* where it was read from, or "" */
 };
 

@@ -20,10 +20,10 @@ void hv_config_defaults(struct hv_config *c)
 	c->interval_s = 10;
 	c->log_level = HV_INFO;
 	c->adopt = HV_ADOPT_MARKED;
-	c->con_ports = 1;
-	snprintf(c->con_bmc_user, sizeof c->con_bmc_user, "admin");
-	snprintf(c->con_endpoints, sizeof c->con_endpoints, "/run/pscon");
-	c->con_fault_restart = 1;
+	c->con.ports = 1;
+	snprintf(c->con.bmc_user, sizeof c->con.bmc_user, "admin");
+	snprintf(c->con.endpoints, sizeof c->con.endpoints, "/run/pscon");
+	c->con.fault_restart = 1;
 }
 
 static char *trim(char *s)
@@ -82,12 +82,12 @@ static int set_console_key(struct hv_config *c, const char *k, const char *v,
 	static const struct { const char *k; size_t off, n; } str[] = {
 #define S(key, f) { key, offsetof(struct hv_config, f), \
 		    sizeof ((struct hv_config *)0)->f }
-		S("console_bmc", con_bmc),
-		S("console_bmc_user", con_bmc_user),
-		S("console_bmc_password_file", con_bmc_password_file),
-		S("console_endpoints", con_endpoints),
-		S("console_socket", con_socket),
-		S("console_events", con_events),
+		S("console_bmc", con.bmc),
+		S("console_bmc_user", con.bmc_user),
+		S("console_bmc_password_file", con.bmc_password_file),
+		S("console_endpoints", con.endpoints),
+		S("console_socket", con.socket),
+		S("console_events", con.events),
 #undef S
 	};
 	size_t i;
@@ -99,22 +99,22 @@ static int set_console_key(struct hv_config *c, const char *k, const char *v,
 		static const char *const w[] = { "off", "local", "bmc", NULL };
 
 		*why = "console: off, local or bmc";   /* enum hv_con_mode */
-		return set_word(&c->con_mode, v, w);
+		return set_word(&c->con.mode, v, w);
 	}
 	if (!strcmp(k, "console_fault_action")) {
 		static const char *const w[] = { "log", "restart", NULL };
 
 		*why = "console_fault_action: log or restart";
-		return set_word(&c->con_fault_restart, v, w);
+		return set_word(&c->con.fault_restart, v, w);
 	}
 	*why = "console_ports: 1-16";
 	if (!strcmp(k, "console_ports"))
-		return set_uint(&c->con_ports, v, 1, PS_SERIAL_ALLOC_MAX);
+		return set_uint(&c->con.ports, v, 1, PS_SERIAL_ALLOC_MAX);
 	*why = "console_first/console_last: 1-65535";
 	if (!strcmp(k, "console_first"))
-		return set_uint(&c->con_first, v, 1, 65535);
+		return set_uint(&c->con.first, v, 1, 65535);
 	if (!strcmp(k, "console_last"))
-		return set_uint(&c->con_last, v, 1, 65535);
+		return set_uint(&c->con.last, v, 1, 65535);
 	return 1;
 }
 

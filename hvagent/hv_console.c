@@ -28,6 +28,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "hv_console.h"
@@ -99,17 +100,17 @@ int hv_console_init(struct hv_console *k, const struct hv_config *cfg,
 	memset(k, 0, sizeof *k);
 	k->cfg = cfg;
 	k->events_fd = -1;
-	if (cfg->con_mode == HV_CON_BMC && (!cfg->con_bmc[0] ||
-					      !cfg->con_bmc_password_file[0])) {
+	if (cfg->con.mode == HV_CON_BMC && (!cfg->con.bmc[0] ||
+					      !cfg->con.bmc_password_file[0])) {
 		snprintf(err, n, "console = bmc needs console_bmc and "
 			 "console_bmc_password_file");
 		return -1;
 	}
-	if (cfg->con_mode == HV_CON_BMC) {
-		if (psctl_bmc_parse(cfg->con_bmc, &k->bmc, err, n))
+	if (cfg->con.mode == HV_CON_BMC) {
+		if (psctl_bmc_parse(cfg->con.bmc, &k->bmc, err, n))
 			return -1;
-		k->bmc.user = cfg->con_bmc_user;
-		if (read_password(k, cfg->con_bmc_password_file, err, n))
+		k->bmc.user = cfg->con.bmc_user;
+		if (read_password(k, cfg->con.bmc_password_file, err, n))
 			return -1;
 		k->bmc.password = k->password;
 	}
@@ -118,7 +119,7 @@ int hv_console_init(struct hv_console *k, const struct hv_config *cfg,
 			 strerror(errno));
 		return -1;
 	}
-	if (cfg->con_events[0] && bind_events(k, cfg->con_events, err, n))
+	if (cfg->con.events[0] && bind_events(k, cfg->con.events, err, n))
 		return -1;
 	return 0;
 }
@@ -127,7 +128,7 @@ void hv_console_close(struct hv_console *k)
 {
 	if (k->events_fd >= 0) {
 		close(k->events_fd);
-		unlink(k->cfg->con_events);
+		unlink(k->cfg->con.events);
 	}
 	k->events_fd = -1;
 }
@@ -166,7 +167,7 @@ static int reload_pscon(struct hv_console *k)
 	struct sockaddr_un a = { .sun_family = AF_UNIX };
 	uint8_t req[2 * CON_HDR + 1], buf[512];
 	size_t have = 0;
-	const char *path = k->cfg->con_socket, *why = "no answer";
+	const char *path = k->cfg->con.socket, *why = "no answer";
 	int fd, ok = 0;
 
 	if (!path[0])
@@ -257,7 +258,7 @@ static void make_links(struct hv_console *k, const struct vmports *v)
 			continue;   /* never outside the run directory */
 		link_path(k, v->p[i].host, path, sizeof path);
 		snprintf(want, sizeof want, "%s/port-%u",
-			 k->cfg->con_endpoints, v->p[i].conc);
+			 k->cfg->con.endpoints, v->p[i].conc);
 		r = readlink(path, have, sizeof have - 1);
 		if (r >= 0) {
 			have[r] = 0;
@@ -324,6 +325,34 @@ static int free_edit(void *buf, size_t cap, void *arg)
 	return a->freed < 0 ? a->freed : 0;
 }
 
+/* A BMC that failed is left alone for HV_BMC_QUIET_S: each call can take
+ * seconds (ipmitool's retries), and every pass would try again. */
+#define HV_BMC_QUIET_S 30
+
+static long long mono_s(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (long long)t.tv_sec;
+}
+
+static int bmc_quiet(struct hv_console *k, const char *vm)
+{
+	if (mono_s() >= k->bmc_quiet_until)
+		return 0;
+	hv_log(HV_DEBUG, "vm '%s': console: the BMC failed lately; not asked",
+	       vm);
+	return 1;
+}
+
+static void bmc_failed(struct hv_console *k, const char *vm, const char *err)
+{
+	hv_log(HV_ERR, "vm '%s': console: %s (the BMC is asked again in "
+	       "%d s)", vm, err, HV_BMC_QUIET_S);
+	k->bmc_quiet_until = mono_s() + HV_BMC_QUIET_S;
+}
+
 static int allocate(struct hv_console *k, struct ps_store *st,
 		    const uint8_t uuid[16], const char *vm)
 {
@@ -332,9 +361,9 @@ static int allocate(struct hv_console *k, struct ps_store *st,
 	int rc;
 
 	snprintf(names, sizeof names, "%s", vm);
-	a.req.count = (uint16_t)k->cfg->con_ports;
-	a.req.conc_first = (uint16_t)k->cfg->con_first;
-	a.req.conc_last = (uint16_t)k->cfg->con_last;
+	a.req.count = (uint16_t)k->cfg->con.ports;
+	a.req.conc_first = (uint16_t)k->cfg->con.first;
+	a.req.conc_last = (uint16_t)k->cfg->con.last;
 	if (a.req.conc_first && !a.req.conc_last)
 		a.req.conc_last = 65535;
 	if (a.req.conc_last && !a.req.conc_first)
@@ -342,11 +371,13 @@ static int allocate(struct hv_console *k, struct ps_store *st,
 	a.req.mode = PSF_SERIAL_MODE_FREE;
 	a.req.hostnames = names;
 	a.req.hostnames_len = strlen(names);
-	if (k->cfg->con_mode == HV_CON_BMC) {
+	if (k->cfg->con.mode == HV_CON_BMC) {
+		if (bmc_quiet(k, vm))
+			return -1;
 		rc = psctl_bmc_serial_allocate(&k->bmc, vm, &a.req, a.got, err,
 					       sizeof err);
 		if (rc)
-			hv_log(HV_ERR, "vm '%s': console: %s", vm, err);
+			bmc_failed(k, vm, err);
 		return rc ? -1 : 0;
 	}
 	rc = ps_update(st, alloc_edit, &a, (int)HV_PASS_RETRIES);
@@ -364,10 +395,12 @@ static int release(struct hv_console *k, struct ps_store *st,
 	unsigned n = 0;
 	int rc;
 
-	if (k->cfg->con_mode == HV_CON_BMC) {
+	if (k->cfg->con.mode == HV_CON_BMC) {
+		if (bmc_quiet(k, vm))
+			return -1;
 		rc = psctl_bmc_serial_free(&k->bmc, vm, &n, err, sizeof err);
 		if (rc)
-			hv_log(HV_ERR, "vm '%s': console: %s", vm, err);
+			bmc_failed(k, vm, err);
 	} else {
 		rc = ps_update(st, free_edit, &a, (int)HV_PASS_RETRIES);
 		n = a.freed > 0 ? (unsigned)a.freed : 0;
@@ -386,7 +419,7 @@ int hv_console_vm(struct hv_console *k, struct ps_store *st,
 {
 	struct vmports v;
 
-	if (k->cfg->con_mode == HV_CON_OFF || read_ports(st, uuid, &v))
+	if (k->cfg->con.mode == HV_CON_OFF || read_ports(st, uuid, &v))
 		return 0;
 	if (!running) {
 		if (!v.n)
@@ -467,7 +500,7 @@ static void each_vm(struct hv_console *k, struct ps_store *st,
 	uint8_t (*u)[16];
 	size_t i, n;
 
-	if (k->cfg->con_mode == HV_CON_OFF)
+	if (k->cfg->con.mode == HV_CON_OFF)
 		return;
 	n = store_uuids(st, &u, boot ? may_boot : NULL);
 	for (i = 0; i < n; i++) {
@@ -499,7 +532,7 @@ static int trusted(const struct hv_console *k, uid_t uid)
 {
 	struct stat st;
 
-	return uid == 0 || (!stat(k->cfg->con_endpoints, &st) &&
+	return uid == 0 || (!stat(k->cfg->con.endpoints, &st) &&
 			    st.st_uid == uid);
 }
 

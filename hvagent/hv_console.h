@@ -17,6 +17,8 @@ struct hv_console {
 	struct psctl_bmc bmc;         /* console = bmc */
 	char password[256];
 	int events_fd;                /* console_events, -1 none */
+	long long bmc_quiet_until;    /* after a failed BMC call: no call
+					 before this (s, monotonic) */
 };
 
 /* Set up from the configuration (the BMC's password read from its file;

@@ -60,7 +60,7 @@ struct agent {
 	/* Crashes seen by the event callback, handled after it returns. */
 	struct hv_crash crash[32];
 	unsigned ncrash;
-	/* Consoles (hv_console.c): on when cfg.con_mode is not off. */
+	/* Consoles (hv_console.c): on when cfg.con.mode is not off. */
 	struct hv_console con;
 	int con_on, con_watch, con_event;
 	/* The last console fault of a few VMs: the cause of their crash. */
@@ -410,7 +410,7 @@ static int open_console(struct agent *a)
 	char err[1024];
 
 	a->con.events_fd = -1;
-	a->con_on = a->cfg.con_mode != HV_CON_OFF;
+	a->con_on = a->cfg.con.mode != HV_CON_OFF;
 	if (!a->con_on)
 		return 0;
 	if (hv_console_init(&a->con, &a->cfg, err, sizeof err)) {
@@ -418,9 +418,9 @@ static int open_console(struct agent *a)
 		return -1;
 	}
 	hv_log(HV_INFO, "consoles: %u port%s per VM, allocated %s%s",
-	       a->cfg.con_ports, a->cfg.con_ports == 1 ? "" : "s",
-	       a->cfg.con_mode == HV_CON_BMC ? "by the BMC " : "in the store",
-	       a->cfg.con_mode == HV_CON_BMC ? a->cfg.con_bmc : "");
+	       a->cfg.con.ports, a->cfg.con.ports == 1 ? "" : "s",
+	       a->cfg.con.mode == HV_CON_BMC ? "by the BMC " : "in the store",
+	       a->cfg.con.mode == HV_CON_BMC ? a->cfg.con.bmc : "");
 	return 0;
 }
 
@@ -452,7 +452,7 @@ static void sync_init(struct agent *a, struct hv_sync *sp, int boot)
 	s.map.arch = a->arch;
 	s.map.default_memory_kib = 1048576;
 	if (a->con_on) {
-		s.map.console_ports = a->cfg.con_ports;
+		s.map.console_ports = a->cfg.con.ports;
 		s.before_start = before_start;
 		s.start_arg = a;
 	}
@@ -483,7 +483,7 @@ static int pass(struct agent *a, int boot)
 	double secs;
 	int rc;
 
-	if (boot && a->con_on)
+	if (boot && a->con_on && !a->dry_run)
 		hv_console_pre_boot(&a->con, a->store, a->conn);
 	sync_init(a, &s, boot);
 	/* Taken before the pass reads libvirt: a change made while the pass
@@ -540,6 +540,11 @@ static int reload(struct agent *a)
 		hv_log(HV_ERR, "SIGHUP: configuration not reloaded; keeping "
 		       "the old one");
 		return 0;
+	}
+	if (memcmp(&old.con, &a->cfg.con, sizeof old.con)) {
+		hv_log(HV_WARN, "SIGHUP: console keys changed: they take "
+		       "effect when the agent starts again");
+		a->cfg.con = old.con;
 	}
 	hv_log(HV_INFO, "SIGHUP: configuration reloaded from %s (interval "
 	       "%u s)", a->cfg_path, a->cfg.interval_s);
@@ -598,7 +603,7 @@ static void handle_faults(struct agent *a)
 		memcpy(a->fault[a->nfault % 8].uuid, c.uuid, 16);
 		snprintf(a->fault[a->nfault % 8].why, sizeof why, "%s", why);
 		a->nfault++;
-		if (!panic || !a->cfg.con_fault_restart ||
+		if (!panic || !a->cfg.con.fault_restart ||
 		    a->ncrash >= sizeof a->crash / sizeof a->crash[0])
 			continue;
 		d = virDomainLookupByUUID(a->conn, c.uuid);

@@ -135,3 +135,13 @@ grep -q "^web01 " "$WORK/m4" && ! grep -q "^web02 " "$WORK/m4" &&
 check "pscon: web02's port removed" "$WORK/pscon.log" "(web02): no longer mapped"
 [ -L "$WORK/run/web01.sock" ] && [ ! -e "$WORK/run/web02.sock" ] &&
     pass "links: web01's kept, web02's removed" || fail "links: $(ls -l "$WORK/run")"
+
+# --- someone else starts web02 (virsh start): allocated at the event,
+# QEMU reconnects to the new link within a second.
+n0=$(grep -c "(web02): guest connected" "$WORK/pscon.log")
+vsh start web02 > /dev/null 2>&1 || fail "virsh start web02"
+check "hvagent: web02 allocated after its start event" "$WORK/d.err" \
+    "vm 'web02': serial port 0 on concentrator port 700"
+wait_for 15 sh -c "[ \$(grep -c '(web02): guest connected' '$WORK/pscon.log') -gt $n0 ]" &&
+    pass "web02's QEMU reached its console (reconnect)" ||
+    fail "pscon: $(tail -n 4 "$WORK/pscon.log")"

@@ -53,19 +53,19 @@ static void test_config_console_keys(void **state)
 
 	(void)state;
 	hv_config_defaults(&c);
-	assert_int_equal(c.con_mode, HV_CON_OFF);
-	assert_int_equal(c.con_ports, 1);
-	assert_int_equal(c.con_fault_restart, 1);
+	assert_int_equal(c.con.mode, HV_CON_OFF);
+	assert_int_equal(c.con.ports, 1);
+	assert_int_equal(c.con.fault_restart, 1);
 	write_conf(path, "console = bmc\nconsole_ports = 2\nconsole_bmc = "
 		   "10.0.0.42:623\nconsole_fault_action = log\n"
 		   "console_endpoints = /run/pc\nconsole_ports = 17\n");
 	assert_int_equal(hv_config_load(&c, path, 0, err, sizeof err), -1);
 	assert_non_null(strstr(err, ":6: console_ports: console_ports: 1-16"));
-	assert_int_equal(c.con_mode, HV_CON_BMC);
-	assert_int_equal(c.con_ports, 2);
-	assert_string_equal(c.con_bmc, "10.0.0.42:623");
-	assert_string_equal(c.con_endpoints, "/run/pc");
-	assert_int_equal(c.con_fault_restart, 0);
+	assert_int_equal(c.con.mode, HV_CON_BMC);
+	assert_int_equal(c.con.ports, 2);
+	assert_string_equal(c.con.bmc, "10.0.0.42:623");
+	assert_string_equal(c.con.endpoints, "/run/pc");
+	assert_int_equal(c.con.fault_restart, 0);
 	unlink(path);
 	write_conf(path, "console = maybe\n");
 	assert_int_equal(hv_config_load(&c, path, 0, err, sizeof err), -1);
@@ -86,8 +86,8 @@ static void test_bmc_needs_password_file(void **state)
 
 	(void)state;
 	hv_config_defaults(&c);
-	c.con_mode = HV_CON_BMC;
-	snprintf(c.con_bmc, sizeof c.con_bmc, "127.0.0.1");
+	c.con.mode = HV_CON_BMC;
+	snprintf(c.con.bmc, sizeof c.con.bmc, "127.0.0.1");
 	assert_int_equal(hv_console_init(&k, &c, err, sizeof err), -1);
 	assert_non_null(strstr(err, "console_bmc_password_file"));
 }
@@ -120,10 +120,10 @@ static void test_local_allocate_and_free(void **state)
 	(void)state;
 	assert_non_null(mkdtemp(dir));
 	hv_config_defaults(&c);
-	c.con_mode = HV_CON_LOCAL;
-	c.con_first = 7001;
+	c.con.mode = HV_CON_LOCAL;
+	c.con.first = 7001;
 	snprintf(c.run_dir, sizeof c.run_dir, "%s/run", dir);
-	snprintf(c.con_endpoints, sizeof c.con_endpoints, "%s/pscon", dir);
+	snprintf(c.con.endpoints, sizeof c.con.endpoints, "%s/pscon", dir);
 	assert_int_equal(hv_console_init(&k, &c, err, sizeof err), 0);
 	v->s.map.console_ports = 1;
 	assert_int_equal(ps_parse_uuid(VM_UUID, strlen(VM_UUID), u, NULL), 0);
