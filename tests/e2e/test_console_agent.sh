@@ -145,3 +145,24 @@ check "hvagent: web02 allocated after its start event" "$WORK/d.err" \
 wait_for 15 sh -c "[ \$(grep -c '(web02): guest connected' '$WORK/pscon.log') -gt $n0 ]" &&
     pass "web02's QEMU reached its console (reconnect)" ||
     fail "pscon: $(tail -n 4 "$WORK/pscon.log")"
+
+# --- console keys are read at start: a SIGHUP that changes them keeps them
+sed -i 's/^console_first = 7001$/console_first = 7100/' "$CONF"
+kill -HUP "$DPID"
+check "SIGHUP: changed console keys kept, with a warning" "$WORK/d.err" \
+    "console keys changed: they take effect when the agent starts again"
+
+# --- a BMC that does not answer: one error, not one per pass
+printf 'pw\n' > "$WORK/pw" && chmod 600 "$WORK/pw"
+BPORT=$(( 30000 + $(od -An -tu2 -N2 /dev/urandom) % 20000 ))
+lv_hv_conf "$WORK/bad.conf" "uri = test:///default" "domain_type = auto" \
+    "console = bmc" \
+    "console_bmc = 127.0.0.1:$BPORT" "console_bmc_password_file = $WORK/pw"
+"$PSCTL" -q -i "$WORK/bad.img" init > /dev/null 2>&1 &&
+    "$PSCTL" -q -i "$WORK/bad.img" vm create t1 --power on > /dev/null 2>&1
+"$HVAGENT" -c "$WORK/bad.conf" -i "$WORK/bad.img" --once > /dev/null \
+    2> "$WORK/bad.err"
+[ "$(grep -c "console: .*(the BMC is asked again in 30 s)" "$WORK/bad.err")" -eq 1 ] &&
+    grep -q "vm 't1': started" "$WORK/bad.err" &&
+    pass "an unreachable BMC: one error, the VM still started" ||
+    fail "unreachable BMC: $(grep -i 'console\|start' "$WORK/bad.err" | head -5)"
