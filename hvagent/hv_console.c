@@ -207,15 +207,16 @@ struct vmports {
 	} p[PS_SERIAL_ALLOC_MAX];
 };
 
-/* The VM's mapped serial ports as the store says now; -1: no such VM. */
+/* The VM's mapped serial ports as the store says (read again from media
+ * first when refresh); -1: no such VM. */
 static int read_ports(struct ps_store *st, const uint8_t uuid[16],
-		      struct vmports *v)
+		      struct vmports *v, int refresh)
 {
 	uint32_t len;
 	const void *buf;
 	int vm, el = -1;
 
-	if (ps_store_refresh(st))
+	if (refresh && ps_store_refresh(st))
 		return -1;
 	buf = ps_store_data(st, &len);
 	vm = hv_store_vm_by_uuid(buf, uuid);
@@ -304,10 +305,15 @@ struct alloc_arg {
 static int alloc_edit(void *buf, size_t cap, void *arg)
 {
 	struct alloc_arg *a = arg;
-	int vm = hv_store_vm_by_uuid(buf, a->uuid);
+	int vm = hv_store_vm_by_uuid(buf, a->uuid), el = -1;
+	unsigned conc;
 
 	if (vm < 0)
 		return PSF_ERR_NOTFOUND;
+	/* Mapped meanwhile (another writer): never a second set. */
+	while ((el = ps_obj_next(buf, vm, PS_OBJ_SERIAL, el)) >= 0)
+		if (hv_serial_of(buf, el, &conc), conc)
+			return 1;
 	memset(&a->e, 0, sizeof a->e);
 	return ps_serial_allocate(buf, cap, vm, &a->req, a->got, &a->e);
 }
@@ -381,6 +387,8 @@ static int allocate(struct hv_console *k, struct ps_store *st,
 		return rc ? -1 : 0;
 	}
 	rc = ps_update(st, alloc_edit, &a, (int)HV_PASS_RETRIES);
+	if (rc == PS_ERR_ABORTED)
+		return 0;   /* mapped by someone else: read below */
 	if (rc)
 		hv_log(HV_ERR, "vm '%s': console: serial allocate: %s", vm,
 		       a.e.why ? a.e.why : ps_strerror(rc));
@@ -414,12 +422,13 @@ static int release(struct hv_console *k, struct ps_store *st,
 	return rc ? -1 : 0;
 }
 
-int hv_console_vm(struct hv_console *k, struct ps_store *st,
-		  const uint8_t uuid[16], int running)
+/* hv_console_vm; fresh: st was just read (one read for a walk). */
+static int vm_sync(struct hv_console *k, struct ps_store *st,
+		   const uint8_t uuid[16], int running, int fresh)
 {
 	struct vmports v;
 
-	if (k->cfg->con.mode == HV_CON_OFF || read_ports(st, uuid, &v))
+	if (k->cfg->con.mode == HV_CON_OFF || read_ports(st, uuid, &v, !fresh))
 		return 0;
 	if (!running) {
 		if (!v.n)
@@ -427,17 +436,23 @@ int hv_console_vm(struct hv_console *k, struct ps_store *st,
 		drop_links(k, &v);
 		if (release(k, st, uuid, v.name))
 			return -1;
-		ps_store_refresh(st);
 		return reload_pscon(k);
 	}
 	if (!v.n) {
-		if (allocate(k, st, uuid, v.name) || read_ports(st, uuid, &v))
+		if (allocate(k, st, uuid, v.name) ||
+		    read_ports(st, uuid, &v, 1))
 			return -1;
 		if (reload_pscon(k))
 			return -1;
 	}
 	make_links(k, &v);
 	return 0;
+}
+
+int hv_console_vm(struct hv_console *k, struct ps_store *st,
+		  const uint8_t uuid[16], int running)
+{
+	return vm_sync(k, st, uuid, running, 0);
 }
 
 /* ------------------------------------------------------------ all VMs */
@@ -506,8 +521,10 @@ static void each_vm(struct hv_console *k, struct ps_store *st,
 	for (i = 0; i < n; i++) {
 		int on = is_active(conn, u[i]);
 
+		/* The walk's one read serves every VM: a BMC commit
+		 * changes only the VM it is for. */
 		if (!boot || !on)
-			hv_console_vm(k, st, u[i], boot || on);
+			vm_sync(k, st, u[i], boot || on, 1);
 	}
 	free(u);
 }
