@@ -166,3 +166,8 @@ lv_hv_conf "$WORK/bad.conf" "uri = test:///default" "domain_type = auto" \
     grep -q "vm 't1': started" "$WORK/bad.err" &&
     pass "an unreachable BMC: one error, the VM still started" ||
     fail "unreachable BMC: $(grep -i 'console\|start' "$WORK/bad.err" | head -5)"
+
+# --- everything stopped: nothing left running from $WORK
+cleanup; trap - EXIT INT TERM HUP
+! pgrep -f "$WORK/" > /dev/null && pass "nothing left running from \$WORK" ||
+    fail "left running: $(pgrep -af "$WORK/")"

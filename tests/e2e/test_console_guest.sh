@@ -210,3 +210,8 @@ B serial mappings > "$WORK/map2" 2>&1
     pass "link removed" || fail "link left: $(ls -l "$WORK/run")"
 check "pscon: the port removed" "$WORK/pscon.log" "port $CPORT (web01): no longer mapped"
 echo "  (guest part: $(( $(date +%s) - T0 )) s)"
+
+# --- everything stopped: nothing left running from $WORK
+cleanup; trap - EXIT INT TERM HUP
+! pgrep -f "$WORK/" > /dev/null && pass "nothing left running from \$WORK" ||
+    fail "left running: $(pgrep -af "$WORK/")"
