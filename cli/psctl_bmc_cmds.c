@@ -1,11 +1,13 @@
 /*
  * psctl_bmc_cmds.c - the `bmc` commands: info, power, profile pull and
- * push (psctl_bmc.h for the OEM client).
+ * push (psctl_bmc.h for the OEM client), and the BMC named by psctl's
+ * options (--bmc, -U, -P, -L).
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "psctl.h"
@@ -511,3 +513,61 @@ const struct psctl_cmd psctl_bmc_cmds[] = {
 	  "it carries (needs --bmc)", profile_fields, 0, 0 },
 	{ 0 }
 };
+
+/* ------------------------------------------------------------ psctl glue */
+
+static int session_priv;  /* -L: 0 per operation, else 3 or 4 */
+
+int psctl_bmc_set_privilege(struct psctl_ctx *c, const char *level)
+{
+	if (!strcasecmp(level, "operator") || !strcmp(level, "3"))
+		session_priv = PRIV_OPERATOR;
+	else if (!strcasecmp(level, "administrator") ||
+		 !strcasecmp(level, "admin") || !strcmp(level, "4"))
+		session_priv = PRIV_ADMIN;
+	else
+		return psctl_error(c, NULL, "-L", level, PSCTL_EXIT_INVALID,
+				   "privilege must be operator or "
+				   "administrator");
+	return 0;
+}
+
+int psctl_bmc_from_ctx(struct psctl_ctx *c, struct psctl_bmc *b)
+{
+	char err[400];
+	int rc;
+
+	memset(b, 0, sizeof *b);
+	if (!c->bmc)
+		return psctl_error(c, NULL, NULL, NULL, PSCTL_EXIT_USAGE,
+				   "needs --bmc HOST[:PORT] (the server's BMC)");
+	rc = psctl_bmc_parse(c->bmc, b, err, sizeof err);
+	if (rc)
+		return psctl_error(c, NULL, NULL, NULL, rc, "%s", err);
+	b->user = c->bmc_user ? c->bmc_user : "admin";
+	b->password = c->bmc_password ? c->bmc_password
+				      : getenv("IPMI_PASSWORD");
+	b->priv = session_priv;
+	if (!b->password)
+		return psctl_error(c, NULL, "--bmc", c->bmc, PSCTL_EXIT_USAGE,
+				   "no password: set IPMI_PASSWORD (safer) or "
+				   "give -P");
+	return 0;
+}
+
+/* Report a client error (err from a psctl_bmc_* call). */
+int psctl_bmc_load(struct psctl_ctx *c, uint8_t **out, size_t *len,
+		   uint32_t *generation)
+{
+	struct psctl_bmc b;
+	char err[600];
+	int rc = psctl_bmc_from_ctx(c, &b);
+
+	if (rc)
+		return rc;
+	rc = psctl_bmc_read(&b, BMC_READ_STORE, NULL, 0, out, len, generation,
+			    err,
+			    sizeof err);
+	return rc ? psctl_fail(c, NULL, rc, err) : 0;
+}
+

@@ -278,6 +278,8 @@ static void fault_hit(void *arg, unsigned pat, size_t end)
 		n += k;
 	}
 	f->text[n] = 0;
+	f->before = n;
+	f->told = 0;
 	f->after_want = FAULT_AFTER;
 	p->faults++;
 	con_log("port %u (%s): fault '%.*s' at output offset %llu", p->conc,
@@ -288,8 +290,9 @@ static void fault_hit(void *arg, unsigned pat, size_t end)
 		   (unsigned long long)f->offset);
 }
 
-/* The newest fault takes the output after its match, up to FAULT_AFTER. */
-static void fault_after(struct con_port *p)
+/* The newest fault takes the output after its match, up to FAULT_AFTER;
+ * told to --notify once the match's line is complete. */
+static void fault_after(struct con_svc *s, struct con_port *p)
 {
 	struct con_fault *f;
 	size_t have, k;
@@ -307,6 +310,10 @@ static void fault_after(struct con_port *p)
 			  ? f->after_want : CON_FAULT_TEXT - have);
 	f->after_want -= k;
 	f->text[have + k] = 0;
+	if (!f->told && (!f->after_want || strchr(f->text + f->before, '\n'))) {
+		f->told = 1;
+		con_notify_fault(s, p, f);
+	}
 }
 
 /* ------------------------------------------------------------ guest */
@@ -328,7 +335,7 @@ static void guest_output(struct con_svc *s, struct con_port *p,
 	con_ring_push(&p->ring, b, n);
 	log_write(s, p, b, n);
 	con_fault_scan(&s->pats, &p->match, b, n, fault_hit, &h);
-	fault_after(p);
+	fault_after(s, p);
 	for (c = s->clients; c; c = c->next)
 		if (c->port == p)
 			con_client_pump(s, c);

@@ -55,6 +55,8 @@ struct con_fault {
 	long long when;          /* seconds since the epoch            */
 	char text[CON_FAULT_TEXT + 1];
 	size_t after_want;       /* output still to append after it    */
+	size_t before;           /* bytes of text up to the match end  */
+	int told;                /* sent to --notify (con_notify.c)    */
 };
 
 struct con_port {
@@ -98,6 +100,7 @@ struct con_client {
 struct con_svc {
 	int ep;
 	const char *run_dir, *sock_path, *log_dir, *store_path;
+	const char *notify_path;        /* --notify: faults to hvagent */
 	int run_fd;                     /* the run directory, O_PATH  */
 	size_t ring_size, queue_max, log_max;
 	unsigned log_keep;
@@ -130,6 +133,10 @@ int con_guest_write(struct con_svc *s, struct con_port *p,
 		    const uint8_t *b, size_t n);
 void con_port_info(const struct con_port *p, struct con_svc *s,
 		   struct con_port_info *pi);
+
+/* con_notify.c: a fault told to --notify's socket. */
+void con_notify_fault(struct con_svc *s, const struct con_port *p,
+		      const struct con_fault *f);
 
 /* con_client.c */
 void con_client_accept(struct con_svc *s);

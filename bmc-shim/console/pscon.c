@@ -291,7 +291,8 @@ static int usage(void)
 		"             [--store PATH] [--ring-size SIZE] "
 		"[--queue-max SIZE]\n"
 		"             [--log-max SIZE] [--log-keep N] "
-		"[--fault TEXT]... [--admin-group NAME]\n");
+		"[--fault TEXT]... [--admin-group NAME]\n"
+		"             [--notify PATH]\n");
 	return 2;
 }
 
@@ -328,6 +329,7 @@ static int options(struct con_svc *s, int argc, char **argv)
 		else if (!strcmp(o, "--socket")) s->sock_path = v;
 		else if (!strcmp(o, "--log-dir")) s->log_dir = v;
 		else if (!strcmp(o, "--store")) s->store_path = v;
+		else if (!strcmp(o, "--notify")) s->notify_path = v;
 		else if (!strcmp(o, "--admin-group")) group = v;
 		else if (!strcmp(o, "--ring-size")) {
 			if (size_opt(o, v, 4096, &s->ring_size)) return 2;
