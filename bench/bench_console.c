@@ -1,0 +1,926 @@
+/*
+ * bench_console.c - the console service pscon against conserver (Debian's
+ * conserver-server and its `console` client), in the same run on the same
+ * machine (docs/performance.md, "Console service").
+ *
+ *   bench_console [--quick] [--pscon-only] PSCON PSCTL
+ *
+ * conserver and console come from PATH (scripts/install-deps.sh); each
+ * run is an explicit conserver process with a private configuration in a
+ * temporary directory and a free TCP port (never the package's service),
+ * in its own process group, ended at exit.
+ *
+ * The guest of every port is this program: a unix stream socket it writes
+ * the guest's output to (pscon: it connects to the port's socket, as QEMU's
+ * chardev does; conserver: a console of type `uds` connects to a socket
+ * the benchmark listens on).  The viewers are the real clients, `psctl
+ * console` and `console`, reading into pipes this program drains.  Both
+ * services log every byte to a file in the temporary directory.
+ *
+ *   throughput  V viewers (1, 10, 100) spying on one port; the guest
+ *               writes M bytes of 80-byte text lines as fast as the
+ *               service takes them, then an end marker; timed from the
+ *               first byte to the end marker at the last viewer.  Per
+ *               viewer MB/s (bytes delivered / time) and how much of the
+ *               output each viewer got (pscon skips ahead for a viewer
+ *               that falls 128 KiB behind; docs/console.md).
+ *   latency     one read-write viewer types a byte into the client's
+ *               stdin, the guest echoes it, the time until the client
+ *               prints it: median, p90, p99 over K keystrokes.
+ *   memory      RSS and PSS (every process of the service) with 1 port,
+ *               then with 1000 ports each given a 16 KiB boot log, then
+ *               every backlog full (128 KiB more per port); per port.
+ *
+ * Prints the figures and pscon/conserver ratios, then checks the aims
+ * (issue 15): throughput and latency at least conserver's, 1000 ports
+ * under 100 MB.  Exit status 0 when they are met, 1 when one is not,
+ * 2 when the benchmark could not run.  --pscon-only runs the 1000-port
+ * memory part on pscon alone (the bound is still checked).
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <netinet/in.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAXV 100u                  /* viewers at most            */
+#define BOOT_LOG (16u * 1024u)     /* output per port, memory    */
+#define RING (128u * 1024u)        /* pscon's default backlog    */
+#define MB 1e6
+
+static const char *pscon_bin, *psctl_bin;
+
+/* ------------------------------------------------------------ util */
+
+static double now(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+static void cleanup(void);
+
+static void die(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "bench_console: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(2);
+}
+
+/* Children to end at exit: process groups (services) and single pids. */
+static pid_t kids[4 * MAXV];
+static unsigned nkids;
+
+static void reap(pid_t pid, int group)
+{
+	int i, st;
+
+	kill(group ? -pid : pid, SIGTERM);
+	for (i = 0; i < 300; i++) {
+		if (waitpid(pid, &st, WNOHANG) == pid)
+			break;
+		usleep(10000);
+	}
+	kill(group ? -pid : pid, SIGKILL); /* what a service left behind */
+	waitpid(pid, &st, WNOHANG);
+}
+
+static void forget(pid_t pid)
+{
+	unsigned i;
+
+	for (i = 0; i < nkids; i++)
+		if (kids[i] == pid || kids[i] == -pid)
+			kids[i] = 0;
+}
+
+static void cleanup(void)
+{
+	unsigned i;
+
+	for (i = 0; i < nkids; i++)
+		if (kids[i])
+			reap(kids[i] < 0 ? -kids[i] : kids[i], kids[i] < 0);
+	nkids = 0;
+}
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	exit(2); /* runs cleanup */
+}
+
+/* argv with stdin/stdout/stderr from in/out/err (-1: /dev/null); a new
+ * process group when group. */
+static pid_t spawn(char *const argv[], int in, int out, const char *err,
+		   int group)
+{
+	pid_t pid = fork();
+	int fd;
+
+	if (pid < 0)
+		die("fork: %s", strerror(errno));
+	if (pid == 0) {
+		if (group)
+			setpgid(0, 0);
+		fd = open("/dev/null", O_RDWR);
+		dup2(in >= 0 ? in : fd, 0);
+		dup2(out >= 0 ? out : fd, 1);
+		if (err) {
+			int e = open(err, O_WRONLY | O_CREAT | O_APPEND, 0600);
+			dup2(e >= 0 ? e : fd, 2);
+		} else {
+			dup2(fd, 2);
+		}
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	if (group)
+		setpgid(pid, pid);
+	kids[nkids++] = group ? -pid : pid;
+	return pid;
+}
+
+/* Runs argv to its end with stdin from text; non-zero exit stops. */
+static void run(char *const argv[], const char *text)
+{
+	int p[2], st;
+	pid_t pid;
+
+	if (pipe2(p, O_CLOEXEC))
+		die("pipe: %s", strerror(errno));
+	pid = spawn(argv, p[0], -1, "/dev/stderr", 0);
+	close(p[0]);
+	if (text && write(p[1], text, strlen(text)) < 0)
+		die("%s: %s", argv[0], strerror(errno));
+	close(p[1]);
+	if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st) || WEXITSTATUS(st))
+		die("%s %s failed", argv[0], argv[1]);
+	forget(pid);
+}
+
+static void nonblock(int fd)
+{
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+}
+
+static int unix_sock(const char *path, int listening)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	snprintf(a.sun_path, sizeof a.sun_path, "%s", path);
+	if (s < 0)
+		return -1;
+	if (listening ? bind(s, (struct sockaddr *)&a, sizeof a) ||
+			listen(s, 4)
+		      : connect(s, (struct sockaddr *)&a, sizeof a)) {
+		close(s);
+		return -1;
+	}
+	return s;
+}
+
+static int free_tcp_port(void)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET,
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t l = sizeof a;
+	int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), port;
+
+	if (s < 0 || bind(s, (struct sockaddr *)&a, sizeof a) ||
+	    getsockname(s, (struct sockaddr *)&a, &l))
+		die("a free TCP port: %s", strerror(errno));
+	port = ntohs(a.sin_port);
+	close(s);
+	return port;
+}
+
+/* Writes all of b (blocking fd). */
+static void put(int fd, const void *b, size_t n)
+{
+	const uint8_t *p = b;
+	ssize_t w;
+
+	while (n) {
+		w = write(fd, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			die("write: %s", strerror(errno));
+		p += w;
+		n -= (size_t)w;
+	}
+}
+
+/* RSS and PSS (KiB) summed over the processes of process group pg. */
+static void mem_of(pid_t pg, long *rss, long *pss)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	char path[64], line[256];
+
+	*rss = *pss = 0;
+	while (d && (e = readdir(d))) {
+		FILE *f;
+		int pid = atoi(e->d_name), pgrp = 0;
+
+		if (pid <= 0)
+			continue;
+		snprintf(path, sizeof path, "/proc/%d/stat", pid);
+		if (!(f = fopen(path, "r")))
+			continue;
+		if (!fgets(line, sizeof line, f) ||
+		    sscanf(strrchr(line, ')') + 2, "%*c %*d %d", &pgrp) != 1)
+			pgrp = 0;
+		fclose(f);
+		if (pgrp != pg)
+			continue;
+		snprintf(path, sizeof path, "/proc/%d/smaps_rollup", pid);
+		if (!(f = fopen(path, "r")))
+			continue;
+		while (fgets(line, sizeof line, f)) {
+			long v;
+
+			if (sscanf(line, "Rss: %ld", &v) == 1)
+				*rss += v;
+			else if (sscanf(line, "Pss: %ld", &v) == 1)
+				*pss += v;
+		}
+		fclose(f);
+	}
+	if (d)
+		closedir(d);
+}
+
+/* ------------------------------------------------------------ services */
+
+struct srv {
+	const char *name;
+	int conserver;
+	char dir[256], sock[300];
+	pid_t pid;                      /* also the process group     */
+	unsigned nports;
+	int *guest;                     /* per port, connected        */
+	int tcp;                        /* conserver's port           */
+	char tcp_s[16];
+};
+
+static void mkdirs(struct srv *s)
+{
+	const char *tmp = getenv("TMPDIR");
+	char d[300];
+
+	snprintf(s->dir, sizeof s->dir, "%s/bench-console.XXXXXX",
+		 tmp && *tmp ? tmp : "/tmp");
+	if (!mkdtemp(s->dir))
+		die("mkdtemp: %s", strerror(errno));
+	snprintf(d, sizeof d, "%s/logs", s->dir);
+	mkdir(d, 0700);
+}
+
+/* A store with n serial ports mapped to concentrator ports 1..n (16 per
+ * VM), through psctl's shell; then pscon on it. */
+static void start_pscon(struct srv *s, unsigned n)
+{
+	char img[300], run_dir[300], logs[300], line[340], path[340];
+	char *text = malloc(64u * (n / 16u + 2u));
+	unsigned v, k, left = n;
+	double t0;
+	size_t o = 0;
+
+	snprintf(img, sizeof img, "%s/store.img", s->dir);
+	snprintf(run_dir, sizeof run_dir, "%s/run", s->dir);
+	snprintf(logs, sizeof logs, "%s/logs", s->dir);
+	snprintf(s->sock, sizeof s->sock, "%s/c.sock", s->dir);
+	run((char *[]){ (char *)psctl_bin, "-q", "-i", img, "init", NULL },
+	    NULL);
+	for (v = 1; left; v++) {
+		k = left < 16 ? left : 16;
+		o += (size_t)sprintf(text + o, "vm create vm%u\nserial allocate"
+				     " vm%u %u --%s vm%u\n", v, v, k, k > 1
+				     ? "hostname-base" : "hostnames", v);
+		left -= k;
+	}
+	run((char *[]){ (char *)psctl_bin, "-q", "-i", img, "shell", NULL },
+	    text);
+	free(text);
+	snprintf(path, sizeof path, "%s/svc.log", s->dir);
+	s->pid = spawn((char *[]){ (char *)pscon_bin, "--run-dir", run_dir,
+				   "--socket", s->sock, "--log-dir", logs,
+				   "--store", img, NULL }, -1, -1, path, 1);
+	for (k = 1; k <= n; k++) {
+		snprintf(line, sizeof line, "%s/port-%u", run_dir, k);
+		for (t0 = now(); (s->guest[k - 1] = unix_sock(line, 0)) < 0;
+		     usleep(5000))
+			if (now() - t0 > 60)
+				die("pscon: no port %s (%s)", line, path);
+	}
+}
+
+/* A configuration of n `uds` consoles c1..cn whose sockets the benchmark
+ * listens on; then conserver, and the guests it connects to. */
+static void start_conserver(struct srv *s, unsigned n)
+{
+	char cf[300], pw[300], log[300], path[340];
+	int *lis = calloc(n, sizeof *lis);
+	unsigned k, got = 0;
+	FILE *f;
+	double t0;
+
+	snprintf(cf, sizeof cf, "%s/conserver.cf", s->dir);
+	snprintf(pw, sizeof pw, "%s/conserver.passwd", s->dir);
+	snprintf(log, sizeof log, "%s/svc.log", s->dir);
+	f = fopen(pw, "w");
+	if (!f || fclose(f) || !(f = fopen(cf, "w")))
+		die("%s: %s", cf, strerror(errno));
+	fprintf(f, "default full { rw *; }\n"
+		"default * { logfile %s/logs/&.log; include full; "
+		"master 127.0.0.1; }\n"
+		"access * { trusted 127.0.0.1; }\n", s->dir);
+	for (k = 1; k <= n; k++) {
+		snprintf(path, sizeof path, "%s/g%u.sock", s->dir, k);
+		if ((lis[k - 1] = unix_sock(path, 1)) < 0)
+			die("%s: %s", path, strerror(errno));
+		fprintf(f, "console c%u { type uds; uds %s; }\n", k, path);
+	}
+	if (fclose(f))
+		die("%s: %s", cf, strerror(errno));
+	s->tcp = free_tcp_port();
+	snprintf(s->tcp_s, sizeof s->tcp_s, "%d", s->tcp);
+	s->pid = spawn((char *[]){ "conserver", "-C", cf, "-p", s->tcp_s,
+				   "-M", "127.0.0.1", "-E", "-P", pw, "-a",
+				   "t", NULL }, -1, -1, log, 1);
+	for (t0 = now(); got < n; ) {
+		struct pollfd pf = { lis[got], POLLIN, 0 };
+
+		if (now() - t0 > 60)
+			die("conserver: %u of %u consoles connected (%s)", got,
+			    n, log);
+		if (poll(&pf, 1, 100) == 1) {
+			s->guest[got] = accept4(lis[got], NULL, NULL,
+						SOCK_CLOEXEC);
+			close(lis[got++]);
+		}
+	}
+	free(lis);
+	/* The clients ask the master process: wait until it answers. */
+	for (t0 = now();; usleep(10000)) {
+		struct sockaddr_in a = { .sin_family = AF_INET,
+					 .sin_port = htons((uint16_t)s->tcp),
+					 .sin_addr.s_addr =
+						 htonl(INADDR_LOOPBACK) };
+		int c = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+		if (!connect(c, (struct sockaddr *)&a, sizeof a)) {
+			close(c);
+			break;
+		}
+		close(c);
+		if (now() - t0 > 30)
+			die("conserver: port %d never answered", s->tcp);
+	}
+}
+
+static void srv_start(struct srv *s, unsigned n)
+{
+	s->nports = n;
+	s->guest = calloc(n, sizeof *s->guest);
+	mkdirs(s);
+	if (s->conserver)
+		start_conserver(s, n);
+	else
+		start_pscon(s, n);
+}
+
+static void srv_stop(struct srv *s)
+{
+	unsigned k;
+	char cmd[400];
+
+	for (k = 0; k < s->nports; k++)
+		close(s->guest[k]);
+	free(s->guest);
+	reap(s->pid, 1);
+	forget(s->pid);
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", s->dir);
+	if (system(cmd))
+		fprintf(stderr, "bench_console: %s left behind\n", s->dir);
+}
+
+/* ------------------------------------------------------------ viewers */
+
+struct viewer {
+	pid_t pid;
+	int in, out;
+	uint64_t bytes;
+	unsigned mst;           /* marker bytes matched so far */
+	int seen;               /* the marker was seen         */
+	double when;
+};
+
+/* A client on port k (1-based): spy or read-write. */
+static void viewer_start(struct srv *s, struct viewer *v, unsigned k,
+			 int spy, unsigned idx)
+{
+	char port[16], err[340];
+	int pin[2], pout[2];
+
+	snprintf(port, sizeof port, s->conserver ? "c%u" : "%u", k);
+	snprintf(err, sizeof err, "%s/viewer%u.err", s->dir, idx);
+	if (pipe2(pin, O_CLOEXEC) || pipe2(pout, O_CLOEXEC))
+		die("pipe: %s", strerror(errno));
+	if (s->conserver)
+		v->pid = spawn((char *[]){ "console", "-n", "-E", "-M",
+					   "127.0.0.1", "-p", s->tcp_s, "-l",
+					   "root", spy ? "-s" : "-f", port,
+					   NULL }, pin[0], pout[1], err, 0);
+	else
+		v->pid = spawn((char *[]){ (char *)psctl_bin, "console",
+					   "--socket", s->sock, port,
+					   spy ? "--spy" : NULL, NULL },
+			       pin[0], pout[1], err, 0);
+	close(pin[0]);
+	close(pout[1]);
+	v->in = pin[1];
+	v->out = pout[0];
+	nonblock(v->out);
+	v->bytes = 0;
+	v->mst = 0;
+	v->seen = 0;
+}
+
+static void viewer_stop(struct viewer *v)
+{
+	close(v->in);
+	close(v->out);
+	reap(v->pid, 0);
+	forget(v->pid);
+}
+
+/* Counts and scans what viewer v printed for marker m (its first byte
+ * appears nowhere else in it, so a mismatch restarts the match). */
+static void viewer_drain(struct viewer *v, const char *m)
+{
+	static uint8_t b[1u << 18];
+	size_t ml = strlen(m), i;
+	ssize_t r;
+
+	while ((r = read(v->out, b, sizeof b)) > 0) {
+		v->bytes += (uint64_t)r;
+		for (i = 0; i < (size_t)r && !v->seen; i++) {
+			if (b[i] == (uint8_t)m[v->mst])
+				v->mst++;
+			else
+				v->mst = b[i] == (uint8_t)m[0];
+			if (v->mst == ml) {
+				v->seen = 1;
+				v->when = now();
+			}
+		}
+	}
+}
+
+/* Waits until every viewer saw marker m, the guest repeating it every
+ * 100 ms (conserver replays nothing on attach: a client that attaches
+ * late sees only what comes after). */
+static void sync_viewers(struct srv *s, struct viewer *v, unsigned nv,
+			 int guest, const char *m)
+{
+	double t0 = now(), last = 0;
+	unsigned i, ok;
+	char line[64];
+	uint8_t sink[4096];
+
+	for (i = 0; i < nv; i++)
+		v[i].seen = 0, v[i].mst = 0;
+	for (;;) {
+		for (i = 0, ok = 0; i < nv; i++) {
+			viewer_drain(&v[i], m);
+			ok += (unsigned)v[i].seen;
+		}
+		if (ok == nv)
+			return;
+		if (now() - last > 0.1) {
+			snprintf(line, sizeof line, "%s\r\n", m);
+			put(guest, line, strlen(line));
+			last = now();
+		}
+		while (recv(guest, sink, sizeof sink, MSG_DONTWAIT) > 0)
+			;
+		if (now() - t0 > 60)
+			die("%s: %u of %u viewers attached (%s/viewer*.err)",
+			    s->name, ok, nv, s->dir);
+		usleep(2000);
+	}
+}
+
+/* ------------------------------------------------------------ tests */
+
+struct tput { double mbs, agg, delivered, guest_mbs; int timeout; };
+
+/* nv viewers on port 1, total bytes of output: see the file's comment. */
+static struct tput throughput(struct srv *s, unsigned nv, size_t total)
+{
+	static struct viewer v[MAXV];
+	static uint8_t line[80 * 1024];
+	struct tput r = { 0 };
+	int g = s->guest[0];
+	size_t sent = 0, i;
+	unsigned k, done;
+	double t0, tg = 0;
+	struct pollfd pf[MAXV + 1];
+	char tag[32];
+
+	for (i = 0; i < sizeof line; i++) /* 80-byte lines, no '!' */
+		line[i] = i % 80 == 78 ? '\r' : i % 80 == 79 ? '\n'
+			  : (uint8_t)('A' + (i / 80 + i) % 26);
+	for (k = 0; k < nv; k++)
+		viewer_start(s, &v[k], 1, 1, k);
+	snprintf(tag, sizeof tag, "!SYNC%u", nv);
+	sync_viewers(s, v, nv, g, tag);
+	usleep(200000);
+	for (k = 0; k < nv; k++) { /* what came after the marker */
+		viewer_drain(&v[k], "!END");
+		v[k].bytes = 0;
+		v[k].seen = 0;
+		v[k].mst = 0;
+	}
+	nonblock(g);
+	t0 = now();
+	for (done = 0; done < nv;) {
+		unsigned n = 0;
+
+		if (sent < total) {
+			ssize_t w = write(g, line + sent % 80, (total - sent <
+				 sizeof line - 80 ? total - sent
+				 : sizeof line - 80));
+			if (w > 0)
+				sent += (size_t)w;
+			if (sent >= total) {
+				fcntl(g, F_SETFL, fcntl(g, F_GETFL) &
+				      ~O_NONBLOCK);
+				put(g, "\r\n!END\r\n", 8);
+				tg = now();
+			}
+			pf[n++] = (struct pollfd){ g, POLLOUT, 0 };
+		}
+		for (k = 0; k < nv; k++)
+			if (!v[k].seen)
+				pf[n++] = (struct pollfd){ v[k].out, POLLIN, 0 };
+		poll(pf, n, 100);
+		for (k = 0, done = 0; k < nv; k++) {
+			if (!v[k].seen)
+				viewer_drain(&v[k], "!END");
+			done += (unsigned)v[k].seen;
+		}
+		if (now() - t0 > 300) {
+			r.timeout = 1;
+			break;
+		}
+	}
+	fcntl(g, F_SETFL, fcntl(g, F_GETFL) & ~O_NONBLOCK);
+	{
+		double last = t0, got = 0;
+
+		for (k = 0; k < nv; k++) {
+			double d = (double)v[k].bytes / (double)(total + 8);
+
+			got += d > 1 ? 1 : d;
+			if (v[k].seen && v[k].when > last)
+				last = v[k].when;
+		}
+		r.delivered = got / nv;
+		r.mbs = r.delivered * (double)total / (last - t0) / MB;
+		r.agg = r.mbs * nv;
+		r.guest_mbs = tg > t0 ? (double)total / (tg - t0) / MB : 0;
+	}
+	for (k = 0; k < nv; k++)
+		viewer_stop(&v[k]);
+	return r;
+}
+
+static int cmp_d(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+struct lat { double p50, p90, p99; };
+
+/* One read-write viewer on port 1, n keystrokes echoed by the guest:
+ * their round trips (seconds) into t. */
+static void latency(struct srv *s, unsigned n, double *t)
+{
+	struct viewer v;
+	int g = s->guest[0];
+	unsigned i;
+	uint8_t b[4096];
+
+	viewer_start(s, &v, 1, 0, 0);
+	sync_viewers(s, &v, 1, g, "!LAT");
+	usleep(200000);
+	viewer_drain(&v, "!");
+	nonblock(g);
+	for (i = 0; i < n + 20; i++) { /* 20 to warm up */
+		char key[2] = { (char)('a' + i % 26), 0 };
+		double t0 = now();
+
+		v.seen = 0;
+		v.mst = 0;
+		put(v.in, key, 1);
+		while (!v.seen) {
+			struct pollfd pf[2] = { { g, POLLIN, 0 },
+						{ v.out, POLLIN, 0 } };
+			ssize_t r;
+
+			poll(pf, 2, 1000);
+			while ((r = read(g, b, sizeof b)) > 0) /* the echo */
+				put(g, b, (size_t)r);
+			viewer_drain(&v, key);
+			if (now() - t0 > 10)
+				die("%s: keystroke %u never came back (%s)",
+				    s->name, i, s->dir);
+		}
+		if (i >= 20)
+			t[i - 20] = v.when - t0;
+	}
+	fcntl(g, F_SETFL, fcntl(g, F_GETFL) & ~O_NONBLOCK);
+	viewer_stop(&v);
+}
+
+static struct lat percentiles(double *t, unsigned n)
+{
+	struct lat r;
+
+	qsort(t, n, sizeof *t, cmp_d);
+	r.p50 = t[n / 2] * 1e6;
+	r.p90 = t[n * 9 / 10] * 1e6;
+	r.p99 = t[n * 99 / 100] * 1e6;
+	return r;
+}
+
+struct memf { long rss1, pss1, rss, pss, rss_full, pss_full; double up; };
+
+/* Bytes in the service's log files (both log every byte of output). */
+static uint64_t logged(const struct srv *s)
+{
+	char d[300], f[600];
+	DIR *dp;
+	struct dirent *e;
+	struct stat st;
+	uint64_t sum = 0;
+
+	snprintf(d, sizeof d, "%s/logs", s->dir);
+	dp = opendir(d);
+	while (dp && (e = readdir(dp)))
+		if (e->d_name[0] != '.') {
+			snprintf(f, sizeof f, "%s/%s", d, e->d_name);
+			if (!stat(f, &st))
+				sum += (uint64_t)st.st_size;
+		}
+	if (dp)
+		closedir(dp);
+	return sum;
+}
+
+/* Writes n bytes of text to every guest of s, and waits until the
+ * service logged them (it has read them all). */
+static void feed_all(struct srv *s, size_t n)
+{
+	static uint8_t b[RING];
+	uint64_t want = logged(s) + (uint64_t)n * s->nports;
+	unsigned k;
+	size_t i;
+	double t0 = now();
+
+	for (i = 0; i < n && i < sizeof b; i++)
+		b[i] = i % 64 == 63 ? '\n' : (uint8_t)('a' + i % 26);
+	for (k = 0; k < s->nports; k++)
+		put(s->guest[k], b, n);
+	while (logged(s) < want) {
+		if (now() - t0 > 120)
+			die("%s: output not logged in 120 s (%s)", s->name,
+			    s->dir);
+		usleep(100000);
+	}
+	sleep(1);
+}
+
+static struct memf memory(struct srv *proto, unsigned ports)
+{
+	struct srv s = *proto;
+	struct memf m;
+	double t0;
+
+	srv_start(&s, 1);
+	sleep(1);
+	mem_of(s.pid, &m.rss1, &m.pss1);
+	srv_stop(&s);
+	s = *proto;
+	t0 = now();
+	srv_start(&s, ports);
+	m.up = now() - t0;
+	feed_all(&s, BOOT_LOG);
+	mem_of(s.pid, &m.rss, &m.pss);
+	feed_all(&s, RING);
+	mem_of(s.pid, &m.rss_full, &m.pss_full);
+	srv_stop(&s);
+	return m;
+}
+
+/* ------------------------------------------------------------ report */
+
+static int failed;
+
+static void aim(int ok, const char *what)
+{
+	printf("  aim %-60s %s\n", what, ok ? "met" : "MISSED");
+	failed |= !ok;
+}
+
+static void mem_rows(const char *name, const struct memf *m, unsigned ports)
+{
+	printf("  %-10s 1 port: RSS %6.1f MB (PSS %6.1f)   %u ports, %u KiB "
+	       "output each: RSS %6.1f MB (PSS %6.1f), %5.1f KiB/port RSS "
+	       "(%5.1f PSS); backlogs full: RSS %6.1f MB (PSS %6.1f); up in "
+	       "%.1f s\n", name, m->rss1 / 1024.0, m->pss1 / 1024.0, ports,
+	       BOOT_LOG / 1024u, m->rss / 1024.0, m->pss / 1024.0,
+	       (double)(m->rss - m->rss1) / (ports - 1),
+	       (double)(m->pss - m->pss1) / (ports - 1),
+	       m->rss_full / 1024.0, m->pss_full / 1024.0, m->up);
+}
+
+#define MAXR 3u /* rounds at most */
+
+static int cmp_tput(const void *a, const void *b)
+{
+	double x = ((const struct tput *)a)->mbs,
+	       y = ((const struct tput *)b)->mbs;
+
+	return x < y ? -1 : x > y;
+}
+
+static struct tput median_tput(struct tput *t, unsigned n)
+{
+	qsort(t, n, sizeof *t, cmp_tput);
+	return t[n / 2];
+}
+
+enum { P_TPUT = 1, P_LAT = 2, P_MEM = 4 };
+
+static unsigned parts_of(const char *v)
+{
+	unsigned m = 0;
+
+	if (strstr(v, "throughput"))
+		m |= P_TPUT;
+	if (strstr(v, "latency"))
+		m |= P_LAT;
+	if (strstr(v, "memory"))
+		m |= P_MEM;
+	return m;
+}
+
+int main(int argc, char **argv)
+{
+	static const unsigned nviews[3] = { 1, 10, 100 };
+	struct srv srv[2] = { { .name = "pscon" },
+			      { .name = "conserver", .conserver = 1 } };
+	struct tput tp[2][3];
+	struct lat lt[2];
+	struct memf mf[2];
+	size_t sizes[3] = { 64u << 20, 16u << 20, 4u << 20 };
+	unsigned ports = 1000, keys = 1000, i, j, nsrv = 2;
+	unsigned parts = P_TPUT | P_LAT | P_MEM, rounds = 3, r;
+	int a = 1;
+
+	for (; a < argc && argv[a][0] == '-'; a++) {
+		if (!strcmp(argv[a], "--quick")) {
+			for (i = 0; i < 3; i++)
+				sizes[i] /= 8;
+			keys = 200;
+			rounds = 1;
+		} else if (!strcmp(argv[a], "--pscon-only")) {
+			nsrv = 1;
+		} else if (!strncmp(argv[a], "--parts=", 8)) {
+			parts = parts_of(argv[a] + 8);
+		} else {
+			break;
+		}
+	}
+	if (argc - a != 2 || !parts) {
+		fprintf(stderr, "usage: bench_console [--quick] [--pscon-only]"
+			" [--parts=throughput,latency,memory] PSCON PSCTL\n");
+		return 2;
+	}
+	pscon_bin = argv[a];
+	psctl_bin = argv[a + 1];
+	atexit(cleanup);
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	signal(SIGPIPE, SIG_IGN);
+	/* Both services up at once; each measurement alternates between
+	 * them, rounds times, and keeps the median: the machine's load
+	 * moves both alike. */
+	if (parts & (P_TPUT | P_LAT))
+		for (j = 0; j < nsrv; j++)
+			srv_start(&srv[j], 1);
+	for (i = 0; i < 3 && (parts & P_TPUT); i++) {
+		struct tput runs[2][MAXR];
+
+		for (r = 0; r < rounds; r++)
+			for (j = 0; j < nsrv; j++)
+				runs[j][r] = throughput(&srv[j], nviews[i],
+							sizes[i]);
+		for (j = 0; j < nsrv; j++) {
+			tp[j][i] = median_tput(runs[j], rounds);
+			printf("  %-10s %3u viewer(s), %5.1f MiB: %8.1f MB/s "
+			       "per viewer (%8.1f all), %5.1f%% delivered, "
+			       "guest %8.1f MB/s%s\n", srv[j].name, nviews[i],
+			       sizes[i] / 1048576.0, tp[j][i].mbs,
+			       tp[j][i].agg, tp[j][i].delivered * 100,
+			       tp[j][i].guest_mbs,
+			       tp[j][i].timeout ? " TIMEOUT" : "");
+		}
+		fflush(stdout);
+	}
+	if (parts & P_LAT) {
+		double *t[2] = { calloc(keys, sizeof(double)),
+				 calloc(keys, sizeof(double)) };
+		unsigned per = keys / rounds;
+
+		for (r = 0; r < rounds; r++)
+			for (j = 0; j < nsrv; j++)
+				latency(&srv[j], per, t[j] + r * per);
+		for (j = 0; j < nsrv; j++) {
+			lt[j] = percentiles(t[j], per * rounds);
+			printf("  %-10s keystroke round trip, %u keys: median "
+			       "%.0f us, p90 %.0f us, p99 %.0f us\n",
+			       srv[j].name, per * rounds, lt[j].p50, lt[j].p90,
+			       lt[j].p99);
+			free(t[j]);
+		}
+	}
+	if (parts & (P_TPUT | P_LAT))
+		for (j = 0; j < nsrv; j++)
+			srv_stop(&srv[j]);
+	for (j = 0; j < nsrv && (parts & P_MEM); j++) {
+		mf[j] = memory(&srv[j], ports);
+		mem_rows(srv[j].name, &mf[j], ports);
+		fflush(stdout);
+	}
+	if (nsrv == 2) {
+		printf("\npscon / conserver:\n");
+		for (i = 0; i < 3 && (parts & P_TPUT); i++)
+			printf("  throughput, %3u viewer(s): %.2fx per viewer "
+			       "(delivered %.1f%% vs %.1f%%)\n", nviews[i],
+			       tp[0][i].mbs / tp[1][i].mbs,
+			       tp[0][i].delivered * 100,
+			       tp[1][i].delivered * 100);
+		if (parts & P_LAT)
+			printf("  keystroke round trip: median %.2fx, p99 "
+			       "%.2fx\n", lt[0].p50 / lt[1].p50,
+			       lt[0].p99 / lt[1].p99);
+		if (parts & P_MEM)
+			printf("  1000 ports: RSS %.2fx, PSS %.2fx\n",
+			       (double)mf[0].rss / mf[1].rss,
+			       (double)mf[0].pss / mf[1].pss);
+	}
+	printf("\naims (issue 15):\n");
+	for (i = 0; i < 3 && nsrv == 2 && (parts & P_TPUT); i++) {
+		char w[80];
+
+		snprintf(w, sizeof w, "throughput, %u viewer(s): at least "
+			 "conserver's", nviews[i]);
+		aim(tp[0][i].mbs >= tp[1][i].mbs && !tp[0][i].timeout, w);
+	}
+	if (nsrv == 2 && (parts & P_LAT))
+		aim(lt[0].p50 <= lt[1].p50, "keystroke round trip (median): "
+		    "at most conserver's");
+	if (parts & P_MEM)
+		aim(mf[0].rss < 100 * 1000 * 1000 / 1024,
+		    "pscon: 1000 ports (16 KiB output each) under 100 MB RSS");
+	return failed;
+}
