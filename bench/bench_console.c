@@ -136,6 +136,7 @@ static pid_t spawn(char *const argv[], int in, int out, const char *err,
 		   int group)
 {
 	pid_t pid = fork();
+	unsigned i;
 	int fd;
 
 	if (pid < 0)
@@ -157,7 +158,13 @@ static pid_t spawn(char *const argv[], int in, int out, const char *err,
 	}
 	if (group)
 		setpgid(pid, pid);
-	kids[nkids++] = group ? -pid : pid;
+	for (i = 0; i < nkids && kids[i]; i++) /* a slot forget() freed */
+		;
+	if (i == nkids && nkids == sizeof kids / sizeof kids[0])
+		die("more than %u children at once", nkids);
+	kids[i] = group ? -pid : pid;
+	if (i == nkids)
+		nkids++;
 	return pid;
 }
 
@@ -233,44 +240,61 @@ static void put(int fd, const void *b, size_t n)
 	}
 }
 
-/* RSS and PSS (KiB) summed over the processes of process group pg. */
-static void mem_of(pid_t pg, long *rss, long *pss)
+/* CPU time (user + system, seconds) of process pid, or of every process
+ * of process group pg when pid is 0; with rss/pss, their memory (KiB). */
+static double proc_sum(pid_t pid, pid_t pg, long *rss, long *pss)
 {
-	DIR *d = opendir("/proc");
-	struct dirent *e;
-	char path[64], line[256];
+	DIR *d = pid ? NULL : opendir("/proc");
+	struct dirent *e = NULL;
+	char path[64], line[1024];
+	double cpu = 0;
+	long tick = sysconf(_SC_CLK_TCK);
 
-	*rss = *pss = 0;
-	while (d && (e = readdir(d))) {
+	if (rss)
+		*rss = *pss = 0;
+	while (pid || (d && (e = readdir(d)))) {
 		FILE *f;
-		int pid = atoi(e->d_name), pgrp = 0;
+		int p = pid ? pid : atoi(e->d_name), pgrp = 0;
+		unsigned long ut = 0, st = 0;
 
-		if (pid <= 0)
+		if (p <= 0)
 			continue;
-		snprintf(path, sizeof path, "/proc/%d/stat", pid);
-		if (!(f = fopen(path, "r")))
-			continue;
-		if (!fgets(line, sizeof line, f) ||
-		    sscanf(strrchr(line, ')') + 2, "%*c %*d %d", &pgrp) != 1)
-			pgrp = 0;
-		fclose(f);
-		if (pgrp != pg)
-			continue;
-		snprintf(path, sizeof path, "/proc/%d/smaps_rollup", pid);
-		if (!(f = fopen(path, "r")))
-			continue;
-		while (fgets(line, sizeof line, f)) {
-			long v;
-
-			if (sscanf(line, "Rss: %ld", &v) == 1)
-				*rss += v;
-			else if (sscanf(line, "Pss: %ld", &v) == 1)
-				*pss += v;
+		snprintf(path, sizeof path, "/proc/%d/stat", p);
+		if ((f = fopen(path, "r"))) {
+			if (!fgets(line, sizeof line, f) ||
+			    sscanf(strrchr(line, ')') + 2, "%*c %*d %d %*d "
+				   "%*d %*d %*u %*u %*u %*u %*u %lu %lu",
+				   &pgrp, &ut, &st) != 3)
+				pgrp = 0;
+			fclose(f);
 		}
-		fclose(f);
+		if (pid || pgrp == pg)
+			cpu += (double)(ut + st) / (double)tick;
+		if (rss && pgrp == pg) {
+			snprintf(path, sizeof path, "/proc/%d/smaps_rollup", p);
+			f = fopen(path, "r");
+			while (f && fgets(line, sizeof line, f)) {
+				long v;
+
+				if (sscanf(line, "Rss: %ld", &v) == 1)
+					*rss += v;
+				else if (sscanf(line, "Pss: %ld", &v) == 1)
+					*pss += v;
+			}
+			if (f)
+				fclose(f);
+		}
+		if (pid)
+			break;
 	}
 	if (d)
 		closedir(d);
+	return cpu;
+}
+
+static void mem_of(pid_t pg, long *rss, long *pss)
+{
+	proc_sum(0, pg, rss, pss);
 }
 
 /* ------------------------------------------------------------ services */
@@ -437,6 +461,7 @@ struct viewer {
 	unsigned mst;           /* marker bytes matched so far */
 	int seen;               /* the marker was seen         */
 	double when;
+	double cpu0;            /* its CPU seconds at the start */
 };
 
 /* A client on port k (1-based): spy or read-write. */
@@ -537,7 +562,7 @@ static void sync_viewers(struct srv *s, struct viewer *v, unsigned nv,
 
 /* ------------------------------------------------------------ tests */
 
-struct tput { double mbs, agg, delivered, guest_mbs; int timeout; };
+struct tput { double mbs, agg, delivered, guest_mbs, cpu_mib; int timeout; };
 
 /* nv viewers on port 1, total bytes of output: see the file's comment. */
 static struct tput throughput(struct srv *s, unsigned nv, size_t total)
@@ -548,7 +573,7 @@ static struct tput throughput(struct srv *s, unsigned nv, size_t total)
 	int g = s->guest[0];
 	size_t sent = 0, i;
 	unsigned k, done;
-	double t0, tg = 0;
+	double t0, tg = 0, cpu;
 	struct pollfd pf[MAXV + 1];
 	char tag[32];
 
@@ -565,7 +590,9 @@ static struct tput throughput(struct srv *s, unsigned nv, size_t total)
 		v[k].bytes = 0;
 		v[k].seen = 0;
 		v[k].mst = 0;
+		v[k].cpu0 = proc_sum(v[k].pid, 0, NULL, NULL);
 	}
+	cpu = -proc_sum(0, s->pid, NULL, NULL);
 	nonblock(g);
 	t0 = now();
 	for (done = 0; done < nv;) {
@@ -600,6 +627,9 @@ static struct tput throughput(struct srv *s, unsigned nv, size_t total)
 		}
 	}
 	fcntl(g, F_SETFL, fcntl(g, F_GETFL) & ~O_NONBLOCK);
+	cpu += proc_sum(0, s->pid, NULL, NULL);
+	for (k = 0; k < nv; k++)
+		cpu += proc_sum(v[k].pid, 0, NULL, NULL) - v[k].cpu0;
 	{
 		double last = t0, got = 0;
 
@@ -614,6 +644,8 @@ static struct tput throughput(struct srv *s, unsigned nv, size_t total)
 		r.mbs = r.delivered * (double)total / (last - t0) / MB;
 		r.agg = r.mbs * nv;
 		r.guest_mbs = tg > t0 ? (double)total / (tg - t0) / MB : 0;
+		/* per MiB that reached a viewer */
+		r.cpu_mib = cpu * 1000 / (got * (double)total / 1048576.0);
 	}
 	for (k = 0; k < nv; k++)
 		viewer_stop(&v[k]);
@@ -824,15 +856,20 @@ int main(int argc, char **argv)
 			rounds = 1;
 		} else if (!strcmp(argv[a], "--pscon-only")) {
 			nsrv = 1;
+		} else if (!strncmp(argv[a], "--rounds=", 9)) {
+			rounds = (unsigned)atoi(argv[a] + 9);
+			if (rounds < 1 || rounds > MAXR)
+				rounds = 0;
 		} else if (!strncmp(argv[a], "--parts=", 8)) {
 			parts = parts_of(argv[a] + 8);
 		} else {
 			break;
 		}
 	}
-	if (argc - a != 2 || !parts) {
+	if (argc - a != 2 || !parts || !rounds) {
 		fprintf(stderr, "usage: bench_console [--quick] [--pscon-only]"
-			" [--parts=throughput,latency,memory] PSCON PSCTL\n");
+			" [--rounds=1-3]\n       [--parts=throughput,latency,memory] "
+			"PSCON PSCTL\n");
 		return 2;
 	}
 	pscon_bin = argv[a];
@@ -858,10 +895,11 @@ int main(int argc, char **argv)
 			tp[j][i] = median_tput(runs[j], rounds);
 			printf("  %-10s %3u viewer(s), %5.1f MiB: %8.1f MB/s "
 			       "per viewer (%8.1f all), %5.1f%% delivered, "
-			       "guest %8.1f MB/s%s\n", srv[j].name, nviews[i],
+			       "guest %8.1f MB/s, CPU %5.1f ms/MiB%s\n",
+			       srv[j].name, nviews[i],
 			       sizes[i] / 1048576.0, tp[j][i].mbs,
 			       tp[j][i].agg, tp[j][i].delivered * 100,
-			       tp[j][i].guest_mbs,
+			       tp[j][i].guest_mbs, tp[j][i].cpu_mib,
 			       tp[j][i].timeout ? " TIMEOUT" : "");
 		}
 		fflush(stdout);
@@ -894,9 +932,10 @@ int main(int argc, char **argv)
 	if (nsrv == 2) {
 		printf("\npscon / conserver:\n");
 		for (i = 0; i < 3 && (parts & P_TPUT); i++)
-			printf("  throughput, %3u viewer(s): %.2fx per viewer "
-			       "(delivered %.1f%% vs %.1f%%)\n", nviews[i],
-			       tp[0][i].mbs / tp[1][i].mbs,
+			printf("  throughput, %3u viewer(s): %.2fx per viewer, "
+			       "CPU per MiB %.2fx (delivered %.1f%% vs %.1f%%)"
+			       "\n", nviews[i], tp[0][i].mbs / tp[1][i].mbs,
+			       tp[0][i].cpu_mib / tp[1][i].cpu_mib,
 			       tp[0][i].delivered * 100,
 			       tp[1][i].delivered * 100);
 		if (parts & P_LAT)
