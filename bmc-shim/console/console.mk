@@ -60,3 +60,6 @@ bench-console: $(BENCH_CONSOLE) $(BUILD)/opt/pscon $(BUILD)/opt/psctl
 	@echo "==== bench console: pscon vs conserver: throughput to 1/10/100 viewers, keystroke round trip, memory of 1000 ports"
 	$(BENCH_CONSOLE) $(BUILD)/opt/pscon $(BUILD)/opt/psctl
 MODULE_BENCH     += bench-console
+# Its short run in the suite: 1000 ports under 100 MB (test_console_bench.sh).
+MODULE_E2E_DEPS  += $(BENCH_CONSOLE)
+MODULE_E2E_ENV   += BENCH_CONSOLE=$(abspath $(BENCH_CONSOLE))
