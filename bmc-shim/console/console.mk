@@ -55,6 +55,7 @@ $(BUILD)/san/tests/unit/test_complete: $(call objs,san,bmc-shim/console/con_prot
 # The benchmark against conserver (make bench): the real clients on both
 # sides, guests played by the benchmark (bench/bench_console.c).
 BENCH_CONSOLE := $(BUILD)/opt/bench/bench_console
+$(BENCH_CONSOLE): bench/console_procs.h
 .PHONY: bench-console
 bench-console: $(BENCH_CONSOLE) $(BUILD)/opt/pscon $(BUILD)/opt/psctl
 	@echo "==== bench console: pscon vs conserver: throughput to 1/10/100 viewers, keystroke round trip, memory of 1000 ports"
