@@ -36,7 +36,7 @@
 struct sess {
 	struct psctl_ctx *c;
 	int fd;
-	uint8_t in[CON_HDR + CON_PAYLOAD_MAX];
+	uint8_t in[8 * (CON_HDR + CON_PAYLOAD_MAX)]; /* 8 frames a read */
 	size_t in_len;
 	int esc;        /* escape state: 0, 1 (^E seen), 2 (^Ec), 3 (mode) */
 	int done;
@@ -118,8 +118,8 @@ static int refused(struct sess *s, const struct con_frame *f)
 static void show(struct sess *s, const struct con_frame *f)
 {
 	if (f->type == CON_R_DATA && f->len >= 8) {
-		fwrite(f->p + 8, 1, f->len - 8u, stdout);
-		fflush(stdout);
+		fwrite(f->p + 8, 1, f->len - 8u, stdout); /* flushed by the
+							     caller */
 	} else if (f->type == CON_R_SKIP && f->len == 16) {
 		fprintf(stderr, "\r\n[console: %llu bytes skipped at offset "
 			"%llu: this terminal was too slow]\r\n",
@@ -413,13 +413,30 @@ static void list_reply(struct sess *s, const struct con_frame *f)
 	}
 }
 
+/* Shows every whole frame in s->in, then flushes once: one write per
+ * read, not per frame (the client's share of a viewer's CPU).  The last
+ * con_frame_parse result: -1 on bytes that are no frame. */
+static int show_all(struct sess *s)
+{
+	struct con_frame f;
+	size_t at = 0;
+	int n;
+
+	while ((n = con_frame_parse(s->in + at, s->in_len - at, 0, &f)) > 0) {
+		list_reply(s, &f);
+		at += (size_t)n;
+	}
+	consume(s, at);
+	fflush(stdout);
+	return n;
+}
+
 static int session(struct sess *s)
 {
 	struct pollfd pf[2] = { { 0, POLLIN, 0 }, { s->fd, POLLIN, 0 } };
 	struct termios old, raw;
 	int tty = isatty(0) && tcgetattr(0, &old) == 0;
 	uint8_t b[4096];
-	struct con_frame f;
 	ssize_t r;
 	int n;
 
@@ -430,10 +447,7 @@ static int session(struct sess *s)
 		fputs("[console: attached; ^Ec? for help]\r\n", stderr);
 	}
 	/* Frames that came with the last reply (the backlog) first. */
-	while ((n = con_frame_parse(s->in, s->in_len, 0, &f)) > 0) {
-		list_reply(s, &f);
-		consume(s, (size_t)n);
-	}
+	n = show_all(s);
 	while (!s->done && n >= 0) {
 		if (poll(pf, 2, -1) < 0 && errno != EINTR)
 			break;
@@ -450,10 +464,7 @@ static int session(struct sess *s)
 		if (r <= 0)
 			break;
 		s->in_len += (size_t)r;
-		while ((n = con_frame_parse(s->in, s->in_len, 0, &f)) > 0) {
-			list_reply(s, &f);
-			consume(s, (size_t)n);
-		}
+		n = show_all(s);
 	}
 	if (tty)
 		tcsetattr(0, TCSANOW, &old);

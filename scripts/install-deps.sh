@@ -14,7 +14,7 @@ libfdt-dev device-tree-compiler valgrind strace debhelper dpkg-dev fakeroot
 etcd-server etcd-client libcurl4-openssl-dev
 python3 python3-jsonschema util-linux mount
 gnu-efi ovmf mtools dosfstools acpica-tools
-busybox-static linux-image-cloud-amd64"
+busybox-static linux-image-cloud-amd64 conserver-server conserver-client"
 
 missing=""
 for p in $PACKAGES; do

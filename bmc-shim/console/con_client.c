@@ -22,7 +22,7 @@
 /* Control frames (replies, notices) may pass a full data queue by this
  * much; a session past it is cut off: it is not reading at all. */
 #define CTRL_SLACK (64u * 1024u)
-#define DATA_CHUNK 4096u
+#define DATA_CHUNK (CON_PAYLOAD_MAX - 8u) /* whole frames: fewer writes */
 
 /* ------------------------------------------------------------ queues */
 

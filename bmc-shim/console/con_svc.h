@@ -69,7 +69,7 @@ struct con_port {
 	struct con_queue to_guest;
 	struct con_ring ring;
 	struct con_match match;
-	struct con_fault fault[CON_FAULT_KEEP];
+	struct con_fault *fault;        /* CON_FAULT_KEEP, at the first */
 	unsigned faults;                /* ever recorded              */
 	int logfd;
 	uint64_t log_size;

@@ -52,3 +52,16 @@ $(BUILD)/opt/psctl: $(call objs,opt,bmc-shim/console/con_proto.c)
 $(BUILD)/san/psctl: $(call objs,san,bmc-shim/console/con_proto.c)
 # The completion test links psctl's objects (cli/cli.mk).
 $(BUILD)/san/tests/unit/test_complete: $(call objs,san,bmc-shim/console/con_proto.c)
+
+# The benchmark against conserver (make bench): the real clients on both
+# sides, guests played by the benchmark (bench/bench_console.c).
+BENCH_CONSOLE := $(BUILD)/opt/bench/bench_console
+$(BENCH_CONSOLE): bench/console_procs.h
+.PHONY: bench-console
+bench-console: $(BENCH_CONSOLE) $(BUILD)/opt/pscon $(BUILD)/opt/psctl
+	@echo "==== bench console: pscon vs conserver: throughput to 1/10/100 viewers, keystroke round trip, memory of 1000 ports"
+	$(BENCH_CONSOLE) $(BUILD)/opt/pscon $(BUILD)/opt/psctl
+MODULE_BENCH     += bench-console
+# Its short run in the suite: 1000 ports under 100 MB (test_console_bench.sh).
+MODULE_E2E_DEPS  += $(BENCH_CONSOLE)
+MODULE_E2E_ENV   += BENCH_CONSOLE=$(abspath $(BENCH_CONSOLE))

@@ -52,10 +52,14 @@ int con_watch(struct con_svc *s, struct con_handle *h, int out)
 
 	if (h->fd < 0)
 		return -1;
+	/* reg: 0 not registered, 1 for input, 2 for input and output.
+	 * Unchanged: no system call (every flush asks). */
+	if (h->reg == 1 + !!out)
+		return 0;
 	if (epoll_ctl(s->ep, h->reg ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, h->fd,
 		      &ev))
 		return -1;
-	h->reg = 1;
+	h->reg = 1 + !!out;
 	return 0;
 }
 
