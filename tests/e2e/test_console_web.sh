@@ -25,7 +25,7 @@ L init >/dev/null 2>&1 &&
         >/dev/null 2>&1 || fail "web: preparing the image"
 
 # The certificate and the users file (hashes from pscon --hash-password).
-openssl req -x509 -newkey rsa:2048 -nodes -keyout "$WORK/key.pem" \
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout "$WORK/key.pem" \
     -out "$WORK/cert.pem" -days 1 -subj /CN=127.0.0.1 >/dev/null 2>&1 ||
     fail "web: a self-signed certificate"
 APASS=admin-$$-pw OPASS=oper-$$-pw
