@@ -42,6 +42,8 @@ $(BUILD)/san/pscon-test: $(call objs,san,bmc-shim/console/pscon_test.c $(CON_LIB
 	$(CC) $(SAN) -o $@ $^ $(PSTATE_SYSLIBS)
 
 $(CON_UNIT): $(call objs,san,$(CON_LIB_SRC))
+$(BUILD)/san/tests/unit/test_console_web: $(call objs,san,bmc-shim/console/con_web_msg.c)
+$(BUILD)/san/tests/unit/test_console_web: PSTATE_SYSLIBS += $(CON_WEB_LIBS)
 # (the libraries again after the objects, which come last in $^)
 $(CON_UNIT): CMOCKA_LIBS := $(call ALL_LIBS,san) $(CMOCKA_LIBS)
 
