@@ -28,14 +28,24 @@ L init >/dev/null 2>&1 &&
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout "$WORK/key.pem" \
     -out "$WORK/cert.pem" -days 1 -subj /CN=127.0.0.1 >/dev/null 2>&1 ||
     fail "web: a self-signed certificate"
+# The users: the simulated BMC's (scripts/bmc-sim users: its admin and
+# oper with hashed passwords), and one more hashed by pscon itself.
 APASS=admin-$$-pw OPASS=oper-$$-pw
-ah=$(echo "$APASS" | "$PSCON" --hash-password)
-oh=$(echo "$OPASS" | "$PSCON" --hash-password)
-case $ah in '$y$'*) pass "web: pscon --hash-password gives a yescrypt hash" ;;
-    *) fail "web: pscon --hash-password: '$ah'" ;; esac
-printf '# name privilege hash\nadmin admin %s\noper operator %s\n' "$ah" "$oh" \
-    > "$WORK/users"
-chmod 600 "$WORK/users"
+mkdir -p "$WORK/bmc"
+printf 'admin %s\noper %s\n' "$APASS" "$OPASS" > "$WORK/bmc/passwords"
+"$ROOT/scripts/bmc-sim" users "$WORK/bmc" &&
+    [ "$(stat -c %a "$WORK/bmc/web-users")" = 600 ] &&
+    grep -q '^admin admin \$6\$' "$WORK/bmc/web-users" &&
+    grep -q '^oper operator \$6\$' "$WORK/bmc/web-users" &&
+    ! grep -q "$APASS" "$WORK/bmc/web-users" &&
+    pass "web: bmc-sim users: the BMC's users, hashed, mode 600" ||
+    fail "web: bmc-sim users: $(cat "$WORK/bmc/web-users" 2>&1)"
+cp -p "$WORK/bmc/web-users" "$WORK/users"
+LPASS=lab-$$-pw
+lh=$(echo "$LPASS" | "$PSCON" --hash-password)
+case $lh in '$y$'*) pass "web: pscon --hash-password gives a yescrypt hash" ;;
+    *) fail "web: pscon --hash-password: '$lh'" ;; esac
+printf '# added by hand\nlab operator %s\n' "$lh" >> "$WORK/users"
 expect_exit 2 "web: --hash-password refuses an empty password" -- \
     sh -c "echo | '$PSCON' --hash-password"
 
@@ -96,6 +106,10 @@ c=$(code -d 'user=admin&password=wrong' -H 'Origin: https://evil.example' \
     "https://127.0.0.1:$PORT/api/login")
 [ "$c" = 403 ] && pass "web: a login from another site's page is refused" ||
     fail "web: cross-site login: $c"
+c=$(code -d "user=lab&password=$LPASS" "https://127.0.0.1:$PORT/api/login")
+[ "$c" = 200 ] && grep -q '"role":"operator"' "$WORK/body" &&
+    pass "web: a user hashed by pscon --hash-password logs in" ||
+    fail "web: lab login: $c $(cat "$WORK/body")"
 c=$(code -D "$WORK/hdr" -d "user=admin&password=$APASS" \
     "https://127.0.0.1:$PORT/api/login")
 grep -qi '^set-cookie: pscon_session=[0-9a-f]\{64\}; Path=/; HttpOnly; Secure; SameSite=Strict' \
