@@ -375,7 +375,7 @@ struct wss {
 	struct link link;
 	uint8_t rx[CON_PAYLOAD_MAX];
 	size_t rx_len;
-	int too_big;
+	int too_big;                    /* closing: a message too large */
 	struct cw_req req;
 };
 
@@ -514,23 +514,34 @@ static int cb_console(struct lws *wsi, enum lws_callback_reasons reason,
 		ws_open(wsi, w);
 		return 0;
 	case LWS_CALLBACK_RECEIVE:
-		if (w->rx_len + len > sizeof w->rx)
+		/* Closed at the first byte past the limit, whatever length
+		 * the frame announces (lws hands a large one in pieces). */
+		if (w->too_big)
+			return 0;
+		if (w->rx_len + len + lws_remaining_packet_payload(wsi) >
+		    sizeof w->rx) {
+			/* Read no more; the close (1009) goes out when the
+			 * connection is writable. */
 			w->too_big = 1;
-		else
-			memcpy(w->rx + w->rx_len, in, len), w->rx_len += len;
+			lws_rx_flow_control(wsi, 0);
+			lws_callback_on_writable(wsi);
+			return 0;
+		}
+		memcpy(w->rx + w->rx_len, in, len);
+		w->rx_len += len;
 		if (!lws_is_final_fragment(wsi) ||
 		    lws_remaining_packet_payload(wsi))
 			return 0;
+		ws_message(w, lws_frame_is_binary(wsi));
+		w->rx_len = 0;
+		return 0;
+	case LWS_CALLBACK_SERVER_WRITEABLE:
 		if (w->too_big) {
 			lws_close_reason(wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE,
 					 (unsigned char *)"message over 8192 "
 					 "bytes", 23);
 			return -1;
 		}
-		ws_message(w, lws_frame_is_binary(wsi));
-		w->rx_len = 0;
-		return 0;
-	case LWS_CALLBACK_SERVER_WRITEABLE:
 		return ws_writable(wsi, &w->link);
 	case LWS_CALLBACK_CLOSED:
 		link_close(&w->link);
@@ -818,8 +829,10 @@ int con_web_start(struct con_svc *s, const struct con_web_opts *o)
 
 	lws_set_log_level(LLL_ERR | LLL_WARN, lws_to_log);
 	memset(&info, 0, sizeof info);
+	/* Text messages that are not UTF-8 close the WebSocket (1007). */
 	info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT |
-		       LWS_SERVER_OPTION_DISABLE_IPV6;
+		       LWS_SERVER_OPTION_DISABLE_IPV6 |
+		       LWS_SERVER_OPTION_VALIDATE_UTF8;
 	info.port = (int)port;
 	info.iface = iface[0] ? iface : NULL;
 	info.protocols = protocols;

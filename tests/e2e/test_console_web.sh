@@ -117,6 +117,21 @@ grep -qi '^set-cookie: pscon_session=[0-9a-f]\{64\}; Path=/; HttpOnly; Secure; S
     pass "web: a login sets an HttpOnly, Secure session cookie" ||
     fail "web: login cookie: $c $(cat "$WORK/hdr")"
 
+# Hostile WebSocket frames (tests/e2e/console_ws_raw.py), with the
+# administrator's session.
+TOK=$(sed -n 's/^set-cookie: pscon_session=\([0-9a-f]*\);.*/\1/ip' "$WORK/hdr" | tr -d '\r')
+python3 "$ROOT/tests/e2e/console_ws_raw.py" "$PORT" "$TOK" web01-con \
+    > "$WORK/raw.out" 2>&1
+n=0
+while IFS= read -r line; do
+    case $line in
+        "ok "*) pass "${line#ok }"; n=$((n + 1)) ;;
+        "not ok "*) fail "${line#not ok }" ;;
+        *) echo "  $line" ;;
+    esac
+done < "$WORK/raw.out"
+[ $n -eq 4 ] || fail "web: hostile frames: $n of 4 cases passed"
+
 # The browser.
 if BASE="https://127.0.0.1:$PORT" PW="$PSCON_WEB/node_modules/playwright-core" \
     SHOT="$ART/console_web.png" ADMIN_PASS=$APASS OPER_PASS=$OPASS \

@@ -1,0 +1,89 @@
+#!/usr/bin/env python3
+"""console_ws_raw.py PORT COOKIE TARGET - hostile WebSocket frames at a
+pscon console (for tests/e2e/test_console_web.sh): a length of 2^62, a
+reserved opcode, a text frame that is not UTF-8, a
+20,000-byte message.  Each must end with the service closing the
+connection (a close frame or the end of the stream) within 5 s.  Prints
+"ok NAME" or "not ok NAME: why" per case."""
+import base64
+import os
+import socket
+import ssl
+import struct
+import sys
+import time
+
+port, cookie, target = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+
+
+def connect():
+    ctx = ssl.create_default_context()
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", port)),
+                        server_hostname="127.0.0.1")
+    key = base64.b64encode(os.urandom(16)).decode()
+    s.sendall((f"GET /ws/console/{target} HTTP/1.1\r\n"
+               f"Host: 127.0.0.1:{port}\r\nUpgrade: websocket\r\n"
+               f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
+               f"Sec-WebSocket-Version: 13\r\n"
+               f"Sec-WebSocket-Protocol: pscon-console\r\n"
+               f"Cookie: pscon_session={cookie}\r\n\r\n").encode())
+    s.settimeout(5)
+    head = b""
+    while b"\r\n\r\n" not in head:
+        d = s.recv(4096)
+        if not d:
+            break
+        head += d
+    return s, head
+
+
+def frame(op, payload, length=None, fin=True):
+    n = len(payload) if length is None else length
+    h = bytes([(0x80 if fin else 0) | op])
+    if n < 126:
+        h += bytes([0x80 | n])
+    elif n < 65536:
+        h += bytes([0x80 | 126]) + struct.pack(">H", n)
+    else:
+        h += bytes([0x80 | 127]) + struct.pack(">Q", n)
+    m = os.urandom(4)
+    return h + m + bytes(b ^ m[i % 4] for i, b in enumerate(payload))
+
+
+def closed(s):
+    """True when the service ends the connection within 5 s."""
+    end = time.time() + 5
+    buf = b""
+    try:
+        while time.time() < end:
+            d = s.recv(65536)
+            if not d:
+                return True
+            buf += d
+            if b"\x88" in buf:   # a close frame (opcode 8, FIN)
+                return True
+    except (socket.timeout, ssl.SSLError, OSError):
+        return False
+    return False
+
+
+cases = [
+    ("a frame claiming 2^62 bytes", frame(2, b"abc", length=1 << 62)),
+    ("a reserved opcode", frame(5, b"abc")),
+    ("a text frame that is not UTF-8", frame(1, b"\xff\xfe")),
+    ("a message of 20,000 bytes in fragments",
+     frame(2, b"x" * 10000, fin=False) + frame(0, b"x" * 10000)),
+]
+for name, data in cases:
+    s, head = connect()
+    if b" 101 " not in head.split(b"\r\n")[0]:
+        print(f"not ok ws: {name}: no upgrade: {head[:80]!r}")
+        continue
+    s.sendall(data)
+    if closed(s):
+        print(f"ok ws: {name}: the service closed the connection")
+    else:
+        print(f"not ok ws: {name}: still open after 5 s")
+    s.close()
