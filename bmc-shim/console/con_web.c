@@ -304,6 +304,19 @@ static void on_frame(struct link *l, const struct con_frame *f)
 		l->closing = 1;
 }
 
+/* The link's wsi is closing (lws closes the fd): its browser, if any,
+ * is closed once what is queued for it is sent. */
+static void link_ended(struct link *l)
+{
+	l->open = 0;
+	l->raw = NULL;
+	l->fd = -1;
+	if (l->ws) {
+		l->closing = 1;
+		lws_callback_on_writable(l->ws);
+	}
+}
+
 /* The core's bytes for link l; -1 closes the link. */
 static int link_read(struct link *l)
 {
@@ -316,13 +329,7 @@ static int link_read(struct link *l)
 	if (r < 0 && (errno == EAGAIN || errno == EINTR))
 		return 0;
 	if (r <= 0) { /* the core ended the session */
-		l->open = 0;
-		l->raw = NULL;
-		l->fd = -1;
-		if (l->ws) {
-			l->closing = 1;
-			lws_callback_on_writable(l->ws);
-		}
+		link_ended(l);
 		return -1;
 	}
 	l->in_len += (size_t)r;
@@ -353,15 +360,8 @@ static int cb_link(struct lws *wsi, enum lws_callback_reasons reason,
 	case LWS_CALLBACK_RAW_RX_FILE:
 		return l ? link_read(l) : -1;
 	case LWS_CALLBACK_RAW_CLOSE_FILE:
-		if (l) {
-			l->open = 0;
-			l->raw = NULL;
-			l->fd = -1;
-			if (l->ws) {
-				l->closing = 1;
-				lws_callback_on_writable(l->ws);
-			}
-		}
+		if (l)
+			link_ended(l);
 		return 0;
 	default:
 		return 0;

@@ -11,19 +11,9 @@
 
 #include "con_web_msg.h"
 #include "pstate.h"
+#include "ps_cfg_internal.h" /* ps__hexval */
 
 /* ------------------------------------------------------------ form */
-
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 /* Decodes v[0..n) into out; -1 on a bad escape, a NUL or no room. */
 static int form_decode(const char *v, size_t n, char *out, size_t outlen)
@@ -40,8 +30,8 @@ static int form_decode(const char *v, size_t n, char *out, size_t outlen)
 
 			if (n - i < 3)
 				return -1;
-			hi = hexval(v[i + 1]);
-			lo = hexval(v[i + 2]);
+			hi = ps__hexval(v[i + 1]);
+			lo = ps__hexval(v[i + 2]);
 			if (hi < 0 || lo < 0)
 				return -1;
 			c = hi << 4 | lo;
