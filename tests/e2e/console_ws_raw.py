@@ -1,10 +1,14 @@
 #!/usr/bin/env python3
-"""console_ws_raw.py PORT COOKIE TARGET - hostile WebSocket frames at a
+"""console_ws_raw.py PORT COOKIE TARGET [stuck GO_FILE] - hostile WebSocket frames at a
 pscon console (for tests/e2e/test_console_web.sh): a length of 2^62, a
 reserved opcode, a text frame that is not UTF-8, a
 20,000-byte message.  Each must end with the service closing the
 connection (a close frame or the end of the stream) within 5 s.  Prints
-"ok NAME" or "not ok NAME: why" per case."""
+"ok NAME" or "not ok NAME: why" per case.
+With "stuck GO_FILE": a browser that stops reading.  Attaches as a spy,
+prints "attached", reads nothing until GO_FILE exists (the guest floods
+meanwhile), then reads for 5 s and prints "skip N" for each skip message
+(N bytes not sent) and "binary B" for the output bytes it got."""
 import base64
 import os
 import socket
@@ -16,12 +20,15 @@ import time
 port, cookie, target = int(sys.argv[1]), sys.argv[2], sys.argv[3]
 
 
-def connect():
+def connect(rcvbuf=0):
     ctx = ssl.create_default_context()
     ctx.check_hostname = False
     ctx.verify_mode = ssl.CERT_NONE
-    s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", port)),
-                        server_hostname="127.0.0.1")
+    raw = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    if rcvbuf:   # a small window: the service sees a slow reader soon
+        raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+    raw.connect(("127.0.0.1", port))
+    s = ctx.wrap_socket(raw, server_hostname="127.0.0.1")
     key = base64.b64encode(os.urandom(16)).decode()
     s.sendall((f"GET /ws/console/{target} HTTP/1.1\r\n"
                f"Host: 127.0.0.1:{port}\r\nUpgrade: websocket\r\n"
@@ -68,6 +75,49 @@ def closed(s):
         return False
     return False
 
+
+def frames(buf):
+    """(opcode, payload) of the complete server frames in buf, and the rest."""
+    out = []
+    while len(buf) >= 2:
+        n, at = buf[1] & 0x7f, 2
+        if n == 126:
+            if len(buf) < 4:
+                break
+            n, at = struct.unpack(">H", buf[2:4])[0], 4
+        elif n == 127:
+            if len(buf) < 10:
+                break
+            n, at = struct.unpack(">Q", buf[2:10])[0], 10
+        if len(buf) < at + n:
+            break
+        out.append((buf[0] & 0x0f, buf[at:at + n]))
+        buf = buf[at + n:]
+    return out, buf
+
+
+if len(sys.argv) > 5 and sys.argv[4] == "stuck":
+    s, head = connect(16384)
+    print("attached" if b" 101 " in head else "no upgrade", flush=True)
+    while not os.path.exists(sys.argv[5]):
+        time.sleep(0.1)
+    buf, binary, end = head.split(b"\r\n\r\n", 1)[1], 0, time.time() + 5
+    s.settimeout(0.5)
+    while time.time() < end:
+        try:
+            d = s.recv(1 << 20)
+        except (socket.timeout, ssl.SSLError):
+            continue
+        if not d:
+            break
+        fs, buf = frames(buf + d)
+        for op, p in fs:
+            if op == 2:
+                binary += len(p)
+            elif op == 1 and b'"skip"' in p:
+                print("skip", p.split(b'"count":')[1].rstrip(b"}").decode())
+    print("binary", binary)
+    sys.exit(0)
 
 cases = [
     ("a frame claiming 2^62 bytes", frame(2, b"abc", length=1 << 62)),

@@ -4,9 +4,10 @@
 # process standing in for each guest (tests/e2e/console_guest.py), an
 # administrator and an operator, hostile requests.  The screenshot is kept
 # as build/test-artifacts/console_web.png.
-# Environment: PSCON, PSCON_WEB (make e2e sets them).
+# Environment: PSCON, PSCON_TEST, PSCON_WEB (make e2e sets them).
 echo "== pscon: the console web page"
 : "${PSCON:?set PSCON to the pscon binary}"
+: "${PSCON_TEST:?set PSCON_TEST to the pscon-test driver}"
 : "${PSCON_WEB:?set PSCON_WEB to the page's build directory (build/web)}"
 
 IMG=$WORK/store.img
@@ -19,6 +20,9 @@ rm -f "$ART/console_web.png"
 
 L init >/dev/null 2>&1 &&
     L vm create web01 >/dev/null 2>&1 && L vm create web02 >/dev/null 2>&1 &&
+    L vm create web03 >/dev/null 2>&1 &&
+    L serial allocate web03 1 --first 7003 --hostnames web03-con \
+        >/dev/null 2>&1 &&
     L serial allocate web01 1 --first 7001 --hostnames web01-con \
         >/dev/null 2>&1 &&
     L serial allocate web02 1 --first 7002 --hostnames web02-con \
@@ -156,6 +160,28 @@ grep -q "operator-typed" "$WORK/in1" &&
     pass "web: nothing the operator typed reached the port"
 grep -q "web: login of 'admin' refused" "$WORK/svc.log" &&
     pass "web: the refused login is logged" || fail "web: refused login not logged"
+
+# A browser that stops reading while the guest of web03-con floods 4 MiB:
+# the guest is never held up, and the browser, reading again, is told
+# what it missed (a skip message) - the core's bounded queue at work.
+python3 "$ROOT/tests/e2e/console_ws_raw.py" "$PORT" "$TOK" \
+    'web03-con?access=spy' stuck "$WORK/go" > "$WORK/stuck.out" 2>&1 &
+SP=$!
+i=0; while ! grep -q attached "$WORK/stuck.out" && [ $i -lt 100 ]; do
+    sleep 0.1; i=$((i + 1)); done
+sleep 0.5
+secs=$(timeout -s KILL 120 "$PSCON_TEST" flood "$WORK/run/port-7003" 4194304)
+touch "$WORK/go"
+wait $SP
+[ -n "$secs" ] && pass "web: a guest floods 4 MiB past a stuck browser (${secs} s)" ||
+    fail "web: the flood did not finish"
+grep -q '^skip [1-9]' "$WORK/stuck.out" &&
+    pass "web: the stuck browser is told what it missed ($(grep -m1 '^skip' "$WORK/stuck.out"))" ||
+    fail "web: no skip for the stuck browser: $(cat "$WORK/stuck.out")"
+b=$(sed -n 's/^binary //p' "$WORK/stuck.out")
+[ "${b:-0}" -gt 0 ] && [ "${b:-0}" -lt 4194304 ] &&
+    pass "web: it then gets output again, less than all ($b bytes)" ||
+    fail "web: stuck browser's output: ${b:-none}"
 
 # A users file others can read: logins refused, the service says why.
 chmod 640 "$WORK/users"
