@@ -23,7 +23,7 @@ const statusOf = (page, host) => page.locator(`.console[data-host="${host}"] .st
 const stateOf = (page, host) => page.locator(`.console[data-host="${host}"] .state`);
 
 // Waits until the text of locator loc contains want.
-async function waitText(loc, want, ms = 10000) {
+async function waitText(loc, want, ms = 20000) {
   const end = Date.now() + ms;
   let last = '';
   while (Date.now() < end) {
