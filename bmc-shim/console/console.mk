@@ -4,7 +4,8 @@
 
 CON_LIB_SRC := bmc-shim/console/con_proto.c bmc-shim/console/con_core.c
 # The web page (con_web*.c): libwebsockets, json-c, libxcrypt, a thread.
-CON_WEB_SRC := bmc-shim/console/con_web.c bmc-shim/console/con_web_auth.c \
+CON_WEB_SRC := bmc-shim/console/con_web.c bmc-shim/console/con_web_api.c \
+               bmc-shim/console/con_web_auth.c \
                bmc-shim/console/con_web_msg.c
 CON_SRC     := $(CON_LIB_SRC) bmc-shim/console/con_port.c \
                bmc-shim/console/con_client.c bmc-shim/console/pscon.c \
