@@ -110,6 +110,10 @@ async function rawWs(page, path, send) {
   await check('web: the port list shows every host name',
               async () => { await waitText(page.locator('#ports'), 'web01-con');
                             await waitText(page.locator('#ports'), 'web02-con'); });
+  await check('web: the ports in host name order', async () => {
+    const first = await page.locator('#ports tbody tr').first().getAttribute('data-host');
+    if (first !== 'web01-con') throw new Error(`first row ${first}`);
+  });
   await page.click('tr[data-host="web01-con"] button.open');
   await page.click('tr[data-host="web02-con"] button.open');
   await check('web: a console shows the port\'s output (backlog replayed)',
@@ -156,6 +160,8 @@ async function rawWs(page, path, send) {
               () => waitText(statusOf(op, 'web01-con'), 'read-only'));
   await check('web: the administrator sees the operator attached',
               () => waitText(page.locator('tr[data-host="web01-con"] .users'), 'oper (spy)'));
+  await check('web: notices name web users (not their uids)',
+              () => waitText(statusOf(page, 'web01-con'), 'user: oper attached spy'));
 
   // Mode change by the administrator: seen by every user of the port.
   await page.selectOption('.console[data-host="web01-con"] select.mode', 'observer');

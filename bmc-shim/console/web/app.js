@@ -75,8 +75,13 @@ function userText(u) {
 function renderPorts(ports) {
   const tb = $('#ports tbody');
   tb.replaceChildren();
+  ports.sort((a, b) => (a.hostname || '').localeCompare(b.hostname || '') ||
+             a.concentrator - b.concentrator);
   for (const p of ports)
     for (const u of p.users) if (u.name) uidNames.set(u.uid, u.name);
+  // A notice may have come before the list knew its user's name.
+  for (const c of consoles.values())
+    if (c.rawStatus) c.status.textContent = named(c.rawStatus);
   for (const p of ports) {
     const host = p.hostname || String(p.concentrator);
     const tr = document.createElement('tr');
@@ -117,6 +122,7 @@ function addEvent(host, text) {
 }
 
 function status(c, text, error) {
+  c.rawStatus = text;
   c.status.textContent = named(text);
   c.status.className = 'status' + (error ? ' error' : '');
 }
