@@ -28,6 +28,7 @@
 #include "con_web_lws.h"
 
 #define WQ_HIGH (64u * 1024u)        /* queued for a browser: stop reading */
+#define WQ_CUT (256u * 1024u)        /* ... and cut it off: it reads nothing */
 #define LIST_EVERY (1000 * LWS_US_PER_MS)
 #define WS_PATH "/ws/console/"
 
@@ -51,6 +52,7 @@ struct link {
 	size_t queued;
 	int paused;                     /* not reading: browser slow   */
 	int closing;                    /* close the browser when sent */
+	int cut;                        /* close it now: not reading   */
 };
 
 /* What the web thread hands the main loop: an fd and who it is. */
@@ -155,12 +157,21 @@ static void link_close(struct link *l)
 
 static void queue(struct link *l, int binary, const void *p, size_t n)
 {
-	struct msg *m = malloc(sizeof *m + LWS_PRE + n);
+	struct msg *m;
 
-	if (!m || !l->ws) {
-		free(m);
+	if (!l->ws)
+		return;
+	/* The core's output stops at WQ_HIGH (the link is not read); only
+	 * answers to the browser's own messages pass it: a browser that
+	 * sends without reading is cut off. */
+	if (l->queued + n > WQ_CUT) {
+		l->cut = 1;
+		lws_callback_on_writable(l->ws);
 		return;
 	}
+	m = malloc(sizeof *m + LWS_PRE + n);
+	if (!m)
+		return;
 	m->next = NULL;
 	m->binary = binary;
 	m->len = n;
@@ -459,6 +470,11 @@ static int ws_writable(struct lws *wsi, struct link *l)
 	struct msg *m = l->head;
 	int wrote;
 
+	if (l->cut) {
+		lws_close_reason(wsi, LWS_CLOSE_STATUS_POLICY_VIOLATION,
+				 (unsigned char *)"not reading", 11);
+		return -1;
+	}
 	if (!m) {
 		if (!l->closing)
 			return 0;

@@ -92,7 +92,13 @@ static void api_login(struct lws *wsi, struct cw_hreq *r)
 				   "password=PASSWORD (urlencoded, at most "
 				   "1024 bytes)");
 	if (cw_login(cw_users_file(), name, pass, &u, &uid, &why)) {
-		con_log("web: login of '%.32s' refused: %s", name, why);
+		char shown[CW_NAME_MAX + 1];
+
+		/* The name as typed, but no control bytes into the log. */
+		cw_ascii(name, strlen(name), shown, sizeof shown);
+		for (char *c = shown; (c = strchr(c, '\n')); )
+			*c = '?';
+		con_log("web: login of '%s' refused: %s", shown, why);
 		/* The answer waits: guessing costs time. */
 		r->wait = 1;
 		reply_error(wsi, r, 401, why);

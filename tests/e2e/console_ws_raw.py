@@ -126,13 +126,32 @@ cases = [
     ("a message of 20,000 bytes in fragments",
      frame(2, b"x" * 10000, fin=False) + frame(0, b"x" * 10000)),
 ]
-for name, data in cases:
-    s, head = connect()
+
+def flood_unread(s):
+    """Bad messages without reading the answers: cut off (or the
+    connection ends) before 400,000 of them (44 MB of answers) are sent."""
+    blob = b"".join(frame(1, b"{}") for _ in range(10000))
+    s.settimeout(10)
+    try:
+        for _ in range(40):
+            s.sendall(blob)
+    except (OSError, ssl.SSLError, socket.timeout):
+        return True
+    return closed(s)
+
+
+for name, data in cases + [("bad messages sent without reading the answers",
+                            None)]:
+    s, head = connect(16384)
     if b" 101 " not in head.split(b"\r\n")[0]:
         print(f"not ok ws: {name}: no upgrade: {head[:80]!r}")
         continue
-    s.sendall(data)
-    if closed(s):
+    if data is None:
+        ok = flood_unread(s)
+    else:
+        s.sendall(data)
+        ok = closed(s)
+    if ok:
         print(f"ok ws: {name}: the service closed the connection")
     else:
         print(f"not ok ws: {name}: still open after 5 s")
