@@ -121,6 +121,11 @@ static void api_route(struct lws *wsi, struct cw_hreq *r)
 	char tok[96];
 	size_t n = sizeof tok;
 
+	/* One answer a request, whichever callbacks lws makes. */
+	if (r->routed)
+		return;
+	r->routed = 1;
+
 	if (!cw_origin_ok(wsi))
 		return reply_error(wsi, r, 403, "a page of another site");
 	if (!strcmp(r->route, "/login"))
@@ -171,6 +176,18 @@ static int api_write(struct lws *wsi, struct cw_hreq *r)
 	return lws_http_transaction_completed(wsi) ? -1 : 0;
 }
 
+/* The request announces a body (Content-Length > 0, or chunked). */
+static int has_body(struct lws *wsi)
+{
+	char cl[32];
+
+	if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING) > 0)
+		return 1;
+	return lws_hdr_copy(wsi, cl, sizeof cl,
+			    WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0 &&
+	       strtoull(cl, NULL, 10) > 0;
+}
+
 int cw_cb_http(struct lws *wsi, enum lws_callback_reasons reason,
 		   void *user, void *in, size_t len)
 {
@@ -187,12 +204,16 @@ int cw_cb_http(struct lws *wsi, enum lws_callback_reasons reason,
 		 * mount point, by method). */
 		snprintf(r->route, sizeof r->route, "%s", (const char *)in +
 			 (strncmp(in, "/api/", 5) ? 0 : 4));
-		/* POSTs answer once their body is in. */
-		if (lws_hdr_total_length(wsi, WSI_TOKEN_POST_URI) > 0)
+		/* POSTs answer once their body is in (one without a body
+		 * at once: no body callback comes for it). */
+		if (lws_hdr_total_length(wsi, WSI_TOKEN_POST_URI) > 0 &&
+		    has_body(wsi))
 			return 0;
 		api_route(wsi, r);
 		return 0;
 	case LWS_CALLBACK_HTTP_BODY:
+		if (!len || !in) /* lws says so for an empty body */
+			return 0;
 		if (r->blen + len > CW_FORM_MAX)
 			r->too_big = 1;
 		else

@@ -18,6 +18,7 @@ struct cw_hreq {
 	char body[CW_FORM_MAX + 1];
 	size_t blen;
 	int too_big;
+	int routed;                     /* answered (or answering)     */
 	int wait;                       /* a refused login's delay     */
 	unsigned status;
 	char cookie[192];

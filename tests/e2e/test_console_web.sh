@@ -103,6 +103,11 @@ c=$(head -c 5000 /dev/zero | tr '\0' a | sed 's/^/user=admin\&password=/' |
 c=$(code -d 'user=admin' "https://127.0.0.1:$PORT/api/login")
 [ "$c" = 400 ] && pass "web: a form without a password is refused (400)" ||
     fail "web: form without password: $c"
+c=$(code -m 5 -X POST "https://127.0.0.1:$PORT/api/login")
+c2=$(code -m 5 -d '' "https://127.0.0.1:$PORT/api/login")
+[ "$c" = 400 ] && [ "$c2" = 400 ] &&
+    pass "web: a login without a body is answered at once (400)" ||
+    fail "web: login without a body: $c / $c2"
 c=$(code "https://127.0.0.1:$PORT/api/ports")
 [ "$c" = 401 ] && pass "web: the list needs a login (401)" ||
     fail "web: list without login: $c"
