@@ -18,7 +18,7 @@ struct con_client;
 
 /* An epoll registration: what an fd belongs to. */
 enum con_kind { CON_K_LISTEN, CON_K_PORT_LISTEN, CON_K_GUEST, CON_K_CLIENT,
-		CON_K_SIGNAL };
+		CON_K_SIGNAL, CON_K_WEB };
 struct con_handle {
 	enum con_kind kind;
 	int fd;
@@ -140,6 +140,9 @@ void con_notify_fault(struct con_svc *s, const struct con_port *p,
 
 /* con_client.c */
 void con_client_accept(struct con_svc *s);
+/* A session on fd for a user known otherwise (the web page's, con_web.c):
+ * -1 when it cannot be made (fd left open). */
+int con_client_adopt(struct con_svc *s, int fd, uint32_t uid, int role);
 void con_client_event(struct con_svc *s, struct con_client *c, uint32_t ev);
 void con_client_pump(struct con_svc *s, struct con_client *c);
 void con_notice(struct con_svc *s, struct con_port *p, unsigned kind,

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "con_svc.h"
+#include "con_web.h"
 #include "pstate.h"
 
 struct con_svc *con_g;
@@ -36,11 +37,13 @@ void con_log(const char *fmt, ...)
 
 	gmtime_r(&now, &tm);
 	strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	flockfile(stderr); /* one line, whichever thread (con_web.c) */
 	fprintf(stderr, "pscon: %s ", stamp);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+	funlockfile(stderr);
 }
 
 /* ------------------------------------------------------------ epoll */
@@ -296,7 +299,11 @@ static int usage(void)
 		"[--queue-max SIZE]\n"
 		"             [--log-max SIZE] [--log-keep N] "
 		"[--fault TEXT]... [--admin-group NAME]\n"
-		"             [--notify PATH]\n");
+		"             [--notify PATH]\n"
+		"             [--web ADDR:PORT --web-users FILE --web-cert PEM "
+		"--web-key PEM\n"
+		"              [--web-root DIR]]\n"
+		"       pscon --hash-password   (a password on stdin)\n");
 	return 2;
 }
 
@@ -315,6 +322,9 @@ static int size_opt(const char *opt, const char *v, uint64_t min,
 	*out = (size_t)x;
 	return 0;
 }
+
+/* The web page's options (con_web.h). */
+static struct con_web_opts web = { .root = PSCON_WEB_ROOT };
 
 static int options(struct con_svc *s, int argc, char **argv)
 {
@@ -335,6 +345,11 @@ static int options(struct con_svc *s, int argc, char **argv)
 		else if (!strcmp(o, "--store")) s->store_path = v;
 		else if (!strcmp(o, "--notify")) s->notify_path = v;
 		else if (!strcmp(o, "--admin-group")) group = v;
+		else if (!strcmp(o, "--web")) web.listen = v;
+		else if (!strcmp(o, "--web-users")) web.users = v;
+		else if (!strcmp(o, "--web-cert")) web.cert = v;
+		else if (!strcmp(o, "--web-key")) web.key = v;
+		else if (!strcmp(o, "--web-root")) web.root = v;
 		else if (!strcmp(o, "--ring-size")) {
 			if (size_opt(o, v, 4096, &s->ring_size)) return 2;
 		} else if (!strcmp(o, "--queue-max")) {
@@ -368,6 +383,7 @@ static void dispatch(struct con_svc *s, struct con_handle *h, uint32_t ev)
 	switch (h->kind) {
 	case CON_K_LISTEN: con_client_accept(s); break;
 	case CON_K_SIGNAL: on_signal(s); break;
+	case CON_K_WEB: con_web_adopt(s); break;
 	case CON_K_CLIENT: con_client_event(s, h->obj, ev); break;
 	case CON_K_PORT_LISTEN:
 		if (!p->gone)
@@ -391,6 +407,8 @@ int main(int argc, char **argv)
 	char err[1600];
 	int n, i, rc;
 
+	if (argc == 2 && !strcmp(argv[1], "--hash-password"))
+		return cw_hash_password();
 	con_g = &s;
 	s.backend = &con_backend_unix;
 	con_patterns_default(&s.pats);
@@ -401,6 +419,9 @@ int main(int argc, char **argv)
 	s.ep = epoll_create1(EPOLL_CLOEXEC);
 	if (s.ep < 0 || open_run_dir(&s) || open_signals(&s) ||
 	    open_listener(&s))
+		return 1;
+	/* After open_signals: the web thread inherits the blocked mask. */
+	if (web.listen && con_web_start(&s, &web))
 		return 1;
 	if (mkdir(s.log_dir, 0750) && errno != EEXIST)
 		con_log("log dir %s: %s", s.log_dir, strerror(errno));
@@ -418,6 +439,7 @@ int main(int argc, char **argv)
 		free_gone(&s);
 	}
 	con_log("stopping");
+	con_web_stop();
 	while (s.ports)
 		con_port_delete(&s, s.ports);
 	unlink(s.sock_path);
