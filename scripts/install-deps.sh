@@ -13,7 +13,8 @@ gcc-arm-none-eabi gcc-s390x-linux-gnu libc6-dev-s390x-cross qemu-user
 libfdt-dev device-tree-compiler valgrind strace debhelper dpkg-dev fakeroot
 etcd-server etcd-client libcurl4-openssl-dev
 python3 python3-jsonschema util-linux mount
-gnu-efi ovmf mtools dosfstools"
+gnu-efi ovmf mtools dosfstools
+libtss2-dev swtpm swtpm-tools tpm2-tools"
 
 missing=""
 for p in $PACKAGES; do
