@@ -27,6 +27,8 @@ struct ps_auth_host {
 	char counter_path[PS_AUTH_PATH_MAX];   /* files only */
 	char tcti[PS_AUTH_PATH_MAX];  /* the TPM's TCTI; "" without a TPM */
 	uint32_t nv_index;            /* the TPM's counter */
+	int nv_refused;               /* an index there, but not a usable
+					 counter (get_counter said NOKEY) */
 	char err[3 * PS_AUTH_PATH_MAX + 200];  /* why the last call failed */
 };
 

@@ -35,10 +35,22 @@ int ps_auth_sess_load(struct ps_auth_sess *s, struct ps_store *st)
 	s->counter_rc = s->p.get_counter(s->p.ctx, &s->trusted);
 	if (s->counter_rc != PS_OK && s->counter_rc != PS_ERR_NOKEY)
 		return s->counter_rc;
-	/* A counter file that exists but breaks the rules is not "none". */
+	/* A counter file that exists but breaks the rules is not "none";
+	 * nor is a TPM index that is not our counter, nor a missing NV
+	 * counter where the TPM holds this store's key (deleted: a
+	 * re-defined one would be refused unwritten or start high). */
 	if (s->counter_rc == PS_ERR_NOKEY && !s->host.tcti[0] &&
 	    access(s->host.counter_path, F_OK) == 0)
 		return PS_ERR_NOKEY;
+	if (s->counter_rc == PS_ERR_NOKEY && s->host.tcti[0] &&
+	    (s->host.nv_refused || s->key_rc == PS_OK)) {
+		if (!s->host.nv_refused)
+			snprintf(s->host.err, sizeof s->host.err, "TPM (%s): "
+				 "this store's key is here, its NV counter "
+				 "0x%08x is not: refused (deleted?)",
+				 s->host.tcti, (unsigned)s->host.nv_index);
+		return PS_ERR_NOKEY;
+	}
 	return ps_auth_sess_verify(s, st, s->key_rc == PS_OK ? s->key : NULL);
 }
 

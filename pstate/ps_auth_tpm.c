@@ -362,6 +362,7 @@ static int nv_open(struct ps_auth_host *h, ESYS_CONTEXT *ctx, ESYS_TR *nv,
 			 "has attributes 0x%08x, not pstate's counter "
 			 "(0x%08x): refused", h->tcti, h->nv_index,
 			 (unsigned)a, (unsigned)NV_ATTRS);
+		h->nv_refused = 1;
 		return PS_ERR_NOKEY;
 	}
 	*written = !!(a & TPMA_NV_WRITTEN);
@@ -397,7 +398,10 @@ static int tpm_get_counter(void *vh, uint64_t *v)
 	rc = nv_open(h, ctx, &nv, &written);
 	if (rc == PS_OK && !written) {
 		snprintf(h->err, sizeof h->err, "TPM (%s): NV counter 0x%08x "
-			 "never incremented", h->tcti, h->nv_index);
+			 "never incremented: refused (after an `auth init` cut "
+			 "short: tpm2_nvincrement 0x%08x -C o)", h->tcti,
+			 h->nv_index, h->nv_index);
+		h->nv_refused = 1;
 		rc = PS_ERR_NOKEY;
 	}
 	if (rc == PS_OK)
