@@ -203,11 +203,13 @@ static int host_set_counter(void *ctx, uint64_t v)
 			     strlen(buf), 0);
 }
 
-/* name from the environment when set, else dir/<volume id>.ext. */
-static void pick_path(char *out, const char *env, const char *dir,
-		      const uint8_t *vol, const char *ext)
+/* name from the environment when set, else DIR/<volume id>.ext with DIR
+ * from $dir_env or dir (one file per store: a command that opens several
+ * stores, psctl move, finds each one's). */
+static void pick_path(char *out, const char *env, const char *dir_env,
+		      const char *dir, const uint8_t *vol, const char *ext)
 {
-	const char *e = getenv(env);
+	const char *e = getenv(env), *d = getenv(dir_env);
 	char hex[33];
 	int i;
 
@@ -217,7 +219,8 @@ static void pick_path(char *out, const char *env, const char *dir,
 	}
 	for (i = 0; i < 16; i++)
 		snprintf(hex + 2 * i, 3, "%02x", vol[i]);
-	snprintf(out, PS_AUTH_PATH_MAX, "%s/%s.%s", dir, hex, ext);
+	snprintf(out, PS_AUTH_PATH_MAX, "%s/%s.%s", d && *d ? d : dir, hex,
+		 ext);
 }
 
 /* The TPM's TCTI: $PSTATE_TPM ("none": no TPM), else the kernel's
@@ -237,10 +240,10 @@ void ps_auth_host_init(struct ps_auth_host *h, struct ps_auth_provider *p,
 		       const uint8_t volume_id[16])
 {
 	memset(h, 0, sizeof *h);
-	pick_path(h->key_path, "PSTATE_AUTH_KEY", PS_AUTH_KEY_DIR, volume_id,
-		  "key");
-	pick_path(h->counter_path, "PSTATE_AUTH_COUNTER", PS_AUTH_STATE_DIR,
-		  volume_id, "counter");
+	pick_path(h->key_path, "PSTATE_AUTH_KEY", "PSTATE_AUTH_KEY_DIR",
+		  PS_AUTH_KEY_DIR, volume_id, "key");
+	pick_path(h->counter_path, "PSTATE_AUTH_COUNTER", "PSTATE_AUTH_STATE_DIR",
+		  PS_AUTH_STATE_DIR, volume_id, "counter");
 	pick_tpm(h->tcti);
 	p->ctx = h;
 	p->get_key = host_key;

@@ -14,7 +14,9 @@ extern "C" {
 #if PS_HOSTED
 #define PS_AUTH_PATH_MAX 512
 /* Default places, one file per store (named by its volume id);
- * $PSTATE_AUTH_KEY and $PSTATE_AUTH_COUNTER name the files instead. */
+ * $PSTATE_AUTH_KEY_DIR and $PSTATE_AUTH_STATE_DIR name other directories,
+ * $PSTATE_AUTH_KEY and $PSTATE_AUTH_COUNTER the files themselves (one
+ * store). */
 #define PS_AUTH_KEY_DIR "/etc/pstate/auth"
 #define PS_AUTH_STATE_DIR "/var/lib/pstate/auth"
 
