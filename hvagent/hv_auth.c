@@ -106,6 +106,10 @@ int hv_auth_arm(struct hv_auth *a, struct ps_store *st)
 {
 	int rc;
 
+	/* Never an unsealed commit over a store the last check refused
+	 * (a restart record between passes). */
+	if (a->s.r.verdict != PS_AUTH_OFF && a->s.r.verdict != PS_AUTH_VERIFIED)
+		return PS_ERR_AUTH;
 	if (a->s.r.verdict != PS_AUTH_VERIFIED)
 		return 0;
 	rc = ps_auth_sess_arm(&a->s, st, a->s.key, 0);
