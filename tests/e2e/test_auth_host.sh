@@ -20,10 +20,13 @@ mkdir -p "$WORK/tpm" "$WORK/host" && chmod 700 "$WORK/host"
 setsid timeout -s KILL 300 swtpm socket --tpm2 --tpmstate dir="$WORK/tpm" \
     --server type=tcp,port="$TPORT",bindaddr=127.0.0.1 \
     --ctrl type=tcp,port=$((TPORT + 1)),bindaddr=127.0.0.1 \
-    --flags not-need-init,startup-clear > "$WORK/swtpm.log" 2>&1 &
+    --flags not-need-init,startup-clear --pid file="$WORK/swtpm.pid" \
+    > "$WORK/swtpm.log" 2>&1 &
 TPID=$!
+# swtpm itself (timeout, its parent, does not pass a KILL on).
+stop_tpm() { kill -KILL "$(cat "$WORK/swtpm.pid" 2>/dev/null)" $TPID 2>/dev/null; }
 SIM=$WORK/sim BPORT=$(free_port)
-trap 'kill -KILL $TPID 2>/dev/null; "$BMC_SIM" stop "$SIM" >/dev/null 2>&1' EXIT INT TERM
+trap 'stop_tpm; "$BMC_SIM" stop "$SIM" >/dev/null 2>&1' EXIT INT TERM
 
 hv_embed_conf
 HOSTENV="PSTATE_TPM=swtpm:host=127.0.0.1,port=$TPORT PSTATE_AUTH_KEY=$WORK/host/key"
@@ -165,5 +168,5 @@ expect_exit 11 "the old key's copy reads bad-mac" -- host check --verify
 expect_exit 6 "hvagent refuses it" -- hv
 
 "$BMC_SIM" stop "$SIM" >/dev/null 2>&1
-kill -KILL $TPID 2>/dev/null
+stop_tpm
 trap - EXIT INT TERM
