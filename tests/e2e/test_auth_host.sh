@@ -163,9 +163,25 @@ expect_exit 0 "and verifies" -- host check --verify
 cp "$IMG" "$WORK/prerot.img"
 expect_exit 0 "auth rotate (TPM)" -- host auth rotate
 expect_exit 0 "verified under the new key" -- host check --verify
+cp "$IMG" "$WORK/postrot.img"
 cp "$WORK/prerot.img" "$IMG"
 expect_exit 11 "the old key's copy reads bad-mac" -- host check --verify
 expect_exit 6 "hvagent refuses it" -- hv
+
+# A rotation cut after its commit (before the counter and the key file's
+# rename): the next command finishes it with the sealed KEY.new.
+cp "$WORK/postrot.img" "$IMG"
+cp "$WORK/host/key" "$WORK/key.before"
+env $HOSTENV PSCTL_TEST_CRASH_AT=auth-counter "$PSCTL" -i "$IMG" auth rotate \
+    >/dev/null 2>&1
+[ -e "$WORK/host/key.new" ] && cmp -s "$WORK/host/key" "$WORK/key.before" &&
+    pass "rotation cut: the new sealed key waits in key.new" ||
+    fail "rotation cut: $(ls "$WORK/host")"
+expect_exit 0 "the next command finishes the rotation" -- host auth status
+expect_err "says so" "finished an interrupted key rotation"
+! cmp -s "$WORK/host/key" "$WORK/key.before" && [ ! -e "$WORK/host/key.new" ] &&
+    pass "the key file is the new blob" || fail "key after finishing: $(ls "$WORK/host")"
+expect_exit 0 "verified (counter T + 1)" -- host check --verify
 
 "$BMC_SIM" stop "$SIM" >/dev/null 2>&1
 stop_tpm
