@@ -224,16 +224,21 @@ static void pick_path(char *out, const char *env, const char *dir_env,
 }
 
 /* The TPM's TCTI: $PSTATE_TPM ("none": no TPM), else the kernel's
- * resource manager when it exists. */
-static void pick_tpm(char *out)
+ * resource manager when it exists and tpm2-tss is installed (without it
+ * nothing of pstate's can be in the TPM; a configured TPM without it is
+ * an error, said at first use). */
+static void pick_tpm(struct ps_auth_host *h)
 {
 	const char *e = getenv("PSTATE_TPM");
 
-	if (e && *e)
-		snprintf(out, PS_AUTH_PATH_MAX, "%s",
+	if (e && *e) {
+		snprintf(h->tcti, sizeof h->tcti, "%s",
 			 strcmp(e, "none") ? e : "");
-	else if (access("/dev/tpmrm0", R_OK | W_OK) == 0)
-		snprintf(out, PS_AUTH_PATH_MAX, "device:/dev/tpmrm0");
+	} else if (access("/dev/tpmrm0", R_OK | W_OK) == 0) {
+		snprintf(h->tcti, sizeof h->tcti, "device:/dev/tpmrm0");
+		if (ps__auth_tpm_load(h) != PS_OK)
+			h->tcti[0] = h->err[0] = 0;
+	}
 }
 
 void ps_auth_host_init(struct ps_auth_host *h, struct ps_auth_provider *p,
@@ -244,7 +249,7 @@ void ps_auth_host_init(struct ps_auth_host *h, struct ps_auth_provider *p,
 		  PS_AUTH_KEY_DIR, volume_id, "key");
 	pick_path(h->counter_path, "PSTATE_AUTH_COUNTER", "PSTATE_AUTH_STATE_DIR",
 		  PS_AUTH_STATE_DIR, volume_id, "counter");
-	pick_tpm(h->tcti);
+	pick_tpm(h);
 	p->ctx = h;
 	p->get_key = host_key;
 	p->get_counter = host_get_counter;

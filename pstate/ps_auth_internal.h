@@ -17,6 +17,8 @@ int ps__auth_write_private(struct ps_auth_host *h, const char *what,
 			   const char *path, const void *p, size_t n,
 			   int excl);
 
+/* tpm2-tss loaded (dlopen, once): PS_OK or PS_ERR_IO (h->err). */
+int ps__auth_tpm_load(struct ps_auth_host *h);
 /* The TPM provider (ps_auth_tpm.c): p's callbacks, h's NV index. */
 void ps__auth_tpm_init(struct ps_auth_host *h, struct ps_auth_provider *p,
 		       const uint8_t volume_id[16]);

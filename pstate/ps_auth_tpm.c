@@ -61,7 +61,7 @@ static struct {
 } T;
 
 /* Load tpm2-tss once.  PS_OK or PS_ERR_IO (h->err: what is missing). */
-static int tss_load(struct ps_auth_host *h)
+int ps__auth_tpm_load(struct ps_auth_host *h)
 {
 	void *lib[sizeof tss_libs / sizeof tss_libs[0]];
 	size_t i;
@@ -150,7 +150,7 @@ static int tpm_open(struct ps_auth_host *h, ESYS_CONTEXT **ctx,
 	const char *auth = getenv("PSTATE_TPM_OWNER_AUTH");
 	TSS2_RC rc;
 
-	if (tss_load(h))
+	if (ps__auth_tpm_load(h))
 		return PS_ERR_IO;
 	rc = Tss2_TctiLdr_Initialize(h->tcti, tcti);
 	if (rc != TSS2_RC_SUCCESS)
@@ -268,7 +268,7 @@ static int unseal(struct ps_auth_host *h, const uint8_t *blob, size_t n,
 	TSS2_RC rc;
 	int err;
 
-	if (tss_load(h))
+	if (ps__auth_tpm_load(h))
 		return PS_ERR_IO;
 	if (n < sizeof blob_magic || memcmp(blob, blob_magic,
 					    sizeof blob_magic) ||
