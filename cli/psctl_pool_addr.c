@@ -1,0 +1,815 @@
+/*
+ * psctl_pool_addr.c - address pools and spare pools (docs/pool.md):
+ *
+ *   pool create NAME --kind mac|wwn|uuid|serial --first ID --last ID
+ *   pool list | show NAME | delete NAME
+ *   pool allocate NAME [--count N] [--for PROFILE]   Unused -> Reserved
+ *   pool reserve NAME ID [--for PROFILE]             Unused -> Reserved
+ *   pool release NAME ID                             Reserved -> Unused
+ *   pool reclaim NAME        reservations of profiles gone -> Unused
+ *   spare-pool create NAME MEMBER... | list | delete NAME
+ *
+ * The records live under POOL_STATE in the pool's store (psf_schema.h);
+ * every command reads and edits them there, so the file pool and the etcd
+ * pool (which lays its keys out as such a store, psctl_pool.c, and turns
+ * the edit into one transaction, psctl_pool_txn.c) run this same code.
+ * The rules are psctl_pool_ids.c's.  Every decision is made inside the
+ * edit function, on the store as the edit sees it: an edit that loses a
+ * race runs again on the new pool and picks again.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "psf.h"
+#include "psf_schema.h"
+#include "pstate.h"
+#include "psctl.h"
+#include "psctl_jsonw.h"
+#include "psctl_pool_ids.h"
+#include "psctl_pool_addr.h"
+
+/* ------------------------------------------------------------ reading */
+
+static int state_el(const void *buf)
+{
+	return psf_find_child(buf, psf_root(buf), PSF_POOL_STATE);
+}
+
+/* The record text of el (NUL-terminated copy). */
+static void rec_text(const void *buf, int el, char *out, size_t n)
+{
+	uint32_t len;
+	const char *p = psf_payload(buf, el, &len);
+
+	if (!p || len >= n)
+		len = 0;
+	memcpy(out, p ? p : "", len);
+	out[len] = 0;
+}
+
+int pa_find_range(const void *buf, const char *name, struct idrange *r)
+{
+	int st = state_el(buf), el;
+	char t[300];
+
+	for (el = st < 0 ? -1 : psf_find_next(buf, st, -1, PSF_POOL_RANGE);
+	     el >= 0; el = psf_find_next(buf, st, el, PSF_POOL_RANGE)) {
+		rec_text(buf, el, t, sizeof t);
+		if (!idp_range_rec(t, strlen(t), r) && !strcmp(r->name, name))
+			return el;
+	}
+	return -1;
+}
+
+/* One identifier of a range and what holds it. */
+struct held {
+	struct idv v;
+	int el;                           /* its POOL_RESV, or -1        */
+	char holder[IDP_TEXT_MAX];        /* profile, or "-"             */
+	int assigned;
+};
+
+struct inrange {
+	const struct idrange *r;
+	struct held *h;
+	size_t n, cap;
+	const char *prof;                 /* ps_profile_each_id's profile */
+};
+
+static int add_held(struct inrange *s, struct idv v, int el,
+		    const char *holder, int assigned)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		if (!idp_cmp(s->h[i].v, v)) {
+			s->h[i].assigned |= assigned;
+			if (el >= 0)
+				s->h[i].el = el;
+			if (assigned || el >= 0)
+				snprintf(s->h[i].holder, IDP_TEXT_MAX, "%s",
+					 holder);
+			return 0;
+		}
+	if (s->n == s->cap) {
+		void *p = realloc(s->h, (s->cap * 2 + 16) * sizeof *s->h);
+
+		if (!p)
+			return PS_ERR_NOMEM;
+		s->h = p;
+		s->cap = s->cap * 2 + 16;
+	}
+	s->h[s->n] = (struct held){ v, el, "", assigned };
+	snprintf(s->h[s->n++].holder, IDP_TEXT_MAX, "%s", holder);
+	return 0;
+}
+
+static int each_id(const char *field, const char *text, void *arg)
+{
+	struct inrange *s = arg;
+	struct idv v;
+
+	if (!idp_contains(s->r, field, text, &v))
+		return 0;
+	return add_held(s, v, -1, s->prof, 1);
+}
+
+static int by_value(const void *a, const void *b)
+{
+	return idp_cmp(((const struct held *)a)->v,
+		       ((const struct held *)b)->v);
+}
+
+/* Every Reserved and Assigned identifier of r, by value.  Assigned wins
+ * over Reserved: a profile holds it. */
+static int collect(const void *buf, const struct idrange *r,
+		   struct inrange *s)
+{
+	int st = state_el(buf), el, rc = 0;
+	char t[300], k[IDP_TEXT_MAX], id[IDP_TEXT_MAX], h[IDP_TEXT_MAX];
+	char name[PS_CFG_NAME_MAX + 1];
+	struct idv v;
+
+	memset(s, 0, sizeof *s);
+	s->r = r;
+	for (el = st < 0 ? -1 : psf_find_next(buf, st, -1, PSF_POOL_RESV);
+	     !rc && el >= 0; el = psf_find_next(buf, st, el, PSF_POOL_RESV)) {
+		rec_text(buf, el, t, sizeof t);
+		if (!idp_resv_rec(t, strlen(t), k, id, h) &&
+		    idp_contains(r, k, id, &v))
+			rc = add_held(s, v, el, h, 0);
+	}
+	for (el = ps_obj_next(buf, psf_root(buf), PS_OBJ_PROFILE, -1);
+	     !rc && el >= 0;
+	     el = ps_obj_next(buf, psf_root(buf), PS_OBJ_PROFILE, el)) {
+		uint32_t nl;
+		const char *p = psf_child_payload(buf, el, PSF_NAME, &nl);
+
+		snprintf(name, sizeof name, "%.*s", p ? (int)nl : 0,
+			 p ? p : "");
+		s->prof = name;
+		rc = ps_profile_each_id(buf, el, each_id, s);
+	}
+	if (s->n)
+		qsort(s->h, s->n, sizeof *s->h, by_value);
+	return rc;
+}
+
+static const struct held *lookup(const struct inrange *s, struct idv v)
+{
+	struct held key = { v, 0, "", 0 };
+
+	return s->n ? bsearch(&key, s->h, s->n, sizeof *s->h, by_value)
+		    : NULL;
+}
+
+static void counts(const struct inrange *s, uint64_t *res, uint64_t *asg)
+{
+	size_t i;
+
+	*res = *asg = 0;
+	for (i = 0; i < s->n; i++)
+		(*(s->h[i].assigned ? asg : res))++;
+}
+
+/* ------------------------------------------------------------ writing */
+
+static int state_of(void *buf, size_t cap)
+{
+	int st = state_el(buf);
+
+	return st >= 0 ? st : psf_insert(buf, cap, psf_root(buf), -1,
+					 PSF_POOL_STATE, NULL, 0);
+}
+
+int pa_put_rec(void *buf, size_t cap, uint32_t sig, const char *text)
+{
+	int st = state_of(buf, cap);
+
+	if (st < 0)
+		return st;
+	st = psf_insert(buf, cap, st, -1, sig, text, (uint32_t)strlen(text));
+	return st < 0 ? st : 0;
+}
+
+/* ------------------------------------------------------------ commands */
+
+
+struct pa_args {
+	const char *name, *kind, *first, *last, *id, *holder;
+	long count;
+	/* results */
+	char ids[64][IDP_TEXT_MAX];
+	size_t nids;
+	uint64_t reclaimed;
+	struct idrange r;
+};
+
+static int opt_val(struct psctl_ctx *c, const char *cmd, int argc,
+		   char **argv, int *i, const char **out)
+{
+	if (*i + 1 >= argc)
+		return psctl_error(c, cmd, NULL, argv[*i], PSCTL_EXIT_USAGE,
+				   "needs a value");
+	*out = argv[++*i];
+	return 0;
+}
+
+/* Positional words into pos (up to want), options into a. */
+static int parse(struct psctl_ctx *c, const char *cmd, int argc, char **argv,
+		 const char **pos, int want, struct pa_args *a,
+		 const char *usage)
+{
+	const char *cnt = NULL;
+	int i, n = 0, rc = 0;
+
+	memset(a, 0, sizeof *a);
+	a->count = 1;
+	for (i = 1; !rc && i < argc; i++) {
+		if (!strcmp(argv[i], "--kind"))
+			rc = opt_val(c, cmd, argc, argv, &i, &a->kind);
+		else if (!strcmp(argv[i], "--first"))
+			rc = opt_val(c, cmd, argc, argv, &i, &a->first);
+		else if (!strcmp(argv[i], "--last"))
+			rc = opt_val(c, cmd, argc, argv, &i, &a->last);
+		else if (!strcmp(argv[i], "--for"))
+			rc = opt_val(c, cmd, argc, argv, &i, &a->holder);
+		else if (!strcmp(argv[i], "--count"))
+			rc = opt_val(c, cmd, argc, argv, &i, &cnt);
+		else if (argv[i][0] == '-' || n == want)
+			return psctl_error(c, cmd, NULL, argv[i],
+					   PSCTL_EXIT_USAGE, "usage: %s %s",
+					   cmd, usage);
+		else
+			pos[n++] = argv[i];
+	}
+	if (rc)
+		return rc;
+	if (n != want)
+		return psctl_error(c, cmd, NULL, NULL, PSCTL_EXIT_USAGE,
+				   "usage: %s %s", cmd, usage);
+	if (cnt) {
+		char *e;
+
+		a->count = strtol(cnt, &e, 10);
+		if (*e || a->count < 1 || a->count > 64)
+			return psctl_error(c, cmd, "count", cnt,
+					   PSCTL_EXIT_INVALID, "a number from "
+					   "1 to 64");
+	}
+	if (a->holder && ps_check_name(a->holder, strlen(a->holder), NULL))
+		return psctl_error(c, cmd, "for", a->holder,
+				   PSCTL_EXIT_INVALID, "not a profile name");
+	a->name = want ? pos[0] : NULL;
+	return 0;
+}
+
+/* An edit function's refusal: reported, then its library code (which
+ * psctl_edit turns into the exit code). */
+static int efail(struct psctl_ctx *c, const char *cmd, const char *field,
+		 const char *value, int code, const char *fmt, ...)
+	__attribute__((format(printf, 6, 7)));
+static int efail(struct psctl_ctx *c, const char *cmd, const char *field,
+		 const char *value, int code, const char *fmt, ...)
+{
+	char m[600];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(m, sizeof m, fmt, ap);
+	va_end(ap);
+	psctl_error(c, cmd, field, value, code, "%s", m);
+	return code;
+}
+
+static int no_range(struct psctl_ctx *c, const char *cmd, const char *name)
+{
+	return efail(c, cmd, "range", name, PSF_ERR_NOTFOUND,
+		     "no such address pool");
+}
+
+/* --- create */
+
+static int create_edit(struct psctl_ctx *c, void *buf, size_t cap,
+		       void *arg)
+{
+	struct pa_args *a = arg;
+	int st = state_el(buf), el;
+	struct idrange o;
+	char t[300];
+
+	for (el = st < 0 ? -1 : psf_find_next(buf, st, -1, PSF_POOL_RANGE);
+	     el >= 0; el = psf_find_next(buf, st, el, PSF_POOL_RANGE)) {
+		rec_text(buf, el, t, sizeof t);
+		if (idp_range_rec(t, strlen(t), &o))
+			continue;
+		if (!strcmp(o.name, a->r.name))
+			return efail(c, "pool create", "range",
+					   a->r.name, PS_ERR_DUPLICATE,
+					   "an address pool has that name");
+		if (idp_overlap(&o, &a->r)) {
+			char f1[IDP_TEXT_MAX], l1[IDP_TEXT_MAX];
+			char f2[IDP_TEXT_MAX], l2[IDP_TEXT_MAX];
+
+			idp_fmt(&a->r, a->r.first, f1, sizeof f1);
+			idp_fmt(&a->r, a->r.last, l1, sizeof l1);
+			idp_fmt(&o, o.first, f2, sizeof f2);
+			idp_fmt(&o, o.last, l2, sizeof l2);
+			return efail(c, "pool create", "range", a->r.name,
+				     PS_ERR_DUPLICATE, "%s %s-%s overlaps "
+				     "range '%s' (%s-%s): ranges never "
+				     "overlap; nothing written",
+				     idp_kind_name(o.kind), f1, l1, o.name, f2,
+				     l2);
+		}
+	}
+	idp_range_text(&a->r, t, sizeof t);
+	return pa_put_rec(buf, cap, PSF_POOL_RANGE, t);
+}
+
+static int cmd_create(struct psctl_ctx *c, int argc, char **argv)
+{
+	const char *cmd = "pool create", *pos[1];
+	struct pa_args a;
+	char why[300];
+	int rc = parse(c, cmd, argc, argv, pos, 1, &a, "NAME --kind "
+		       "mac|wwn|uuid|serial --first ID --last ID");
+
+	if (rc)
+		return rc;
+	if (!a.kind || !a.first || !a.last)
+		return psctl_error(c, cmd, NULL, NULL, PSCTL_EXIT_USAGE,
+				   "usage: %s NAME --kind mac|wwn|uuid|serial "
+				   "--first ID --last ID", cmd);
+	if (idp_range_make(&a.r, a.name, a.kind, a.first, a.last, why,
+			   sizeof why))
+		return psctl_error(c, cmd, NULL, NULL, PSCTL_EXIT_INVALID,
+				   "%s; nothing written", why);
+	rc = psctl_edit(c, create_edit, &a);
+	if (!rc)
+		psctl_confirm(c, "address pool '%s' created: %s %llu "
+			      "identifiers", a.name, idp_kind_name(a.r.kind),
+			      (unsigned long long)idp_size(&a.r));
+	return rc;
+}
+
+/* --- list, show */
+
+static void json_range(struct psctl_jw *w, const struct idrange *r,
+		       const struct inrange *s)
+{
+	char a[IDP_TEXT_MAX], b[IDP_TEXT_MAX];
+	uint64_t res, asg, size = idp_size(r);
+
+	counts(s, &res, &asg);
+	idp_fmt(r, r->first, a, sizeof a);
+	idp_fmt(r, r->last, b, sizeof b);
+	psctl_jw_key(w, "name");
+	psctl_jw_str(w, r->name);
+	psctl_jw_key(w, "kind");
+	psctl_jw_str(w, idp_kind_name(r->kind));
+	psctl_jw_key(w, "first");
+	psctl_jw_str(w, a);
+	psctl_jw_key(w, "last");
+	psctl_jw_str(w, b);
+	psctl_jw_key(w, "size");
+	psctl_jw_uint(w, size);
+	psctl_jw_key(w, "unused");
+	psctl_jw_uint(w, size - res - asg);
+	psctl_jw_key(w, "reserved");
+	psctl_jw_uint(w, res);
+	psctl_jw_key(w, "assigned");
+	psctl_jw_uint(w, asg);
+}
+
+static void text_range(FILE *o, const struct idrange *r,
+		       const struct inrange *s)
+{
+	char a[IDP_TEXT_MAX], b[IDP_TEXT_MAX];
+	uint64_t res, asg, size = idp_size(r);
+
+	counts(s, &res, &asg);
+	idp_fmt(r, r->first, a, sizeof a);
+	idp_fmt(r, r->last, b, sizeof b);
+	fprintf(o, "%-12s %-6s %s - %s  unused %llu  reserved %llu  assigned "
+		"%llu\n", r->name, idp_kind_name(r->kind), a, b,
+		(unsigned long long)(size - res - asg),
+		(unsigned long long)res, (unsigned long long)asg);
+}
+
+static int cmd_list(struct psctl_ctx *c, int argc, char **argv)
+{
+	const void *buf;
+	uint32_t len;
+	struct psctl_jw w;
+	struct idrange r;
+	struct inrange s;
+	char t[300];
+	int rc = argc > 1 ? psctl_error(c, "pool list", NULL, argv[1],
+					PSCTL_EXIT_USAGE, "usage: pool list")
+			  : psctl_need_store(c);
+	int st, el;
+
+	if (rc)
+		return rc;
+	buf = psctl_store_data(c, &len);
+	st = state_el(buf);
+	if (c->json) {
+		psctl_jw_doc(&w, c->out, "pool list", 0);
+		psctl_jw_key(&w, "items");
+		psctl_jw_arr(&w, 1);
+	}
+	for (el = st < 0 ? -1 : psf_find_next(buf, st, -1, PSF_POOL_RANGE);
+	     !rc && el >= 0; el = psf_find_next(buf, st, el, PSF_POOL_RANGE)) {
+		rec_text(buf, el, t, sizeof t);
+		if (idp_range_rec(t, strlen(t), &r))
+			continue;
+		rc = collect(buf, &r, &s);
+		if (!rc && c->json) {
+			psctl_jw_obj(&w, 0);
+			json_range(&w, &r, &s);
+			psctl_jw_end(&w);
+		} else if (!rc) {
+			text_range(c->out, &r, &s);
+		}
+		free(s.h);
+	}
+	if (c->json)
+		psctl_jw_doc_end(&w);
+	return rc ? psctl_error(c, "pool list", NULL, NULL, rc, NULL) : 0;
+}
+
+static int cmd_show(struct psctl_ctx *c, int argc, char **argv)
+{
+	const char *cmd = "pool show", *pos[1];
+	struct pa_args a;
+	struct inrange s;
+	struct psctl_jw w;
+	const void *buf;
+	uint32_t len;
+	size_t i;
+	char t[IDP_TEXT_MAX];
+	int rc = parse(c, cmd, argc, argv, pos, 1, &a, "NAME");
+
+	if (!rc)
+		rc = psctl_need_store(c);
+	if (rc)
+		return rc;
+	buf = psctl_store_data(c, &len);
+	if (pa_find_range(buf, a.name, &a.r) < 0)
+		return psctl_exit_for(no_range(c, cmd, a.name));
+	rc = collect(buf, &a.r, &s);
+	if (rc)
+		return psctl_error(c, cmd, NULL, NULL, rc, NULL);
+	if (c->json) {
+		psctl_jw_doc(&w, c->out, cmd, 0);
+		psctl_jw_key(&w, "item");
+		psctl_jw_obj(&w, 0);
+		json_range(&w, &a.r, &s);
+		psctl_jw_key(&w, "identifiers");
+		psctl_jw_arr(&w, 1);
+	} else {
+		text_range(c->out, &a.r, &s);
+	}
+	for (i = 0; i < s.n; i++) {
+		idp_fmt(&a.r, s.h[i].v, t, sizeof t);
+		if (!c->json) {
+			fprintf(c->out, "  %-24s %-9s %s\n", t,
+				s.h[i].assigned ? "assigned" : "reserved",
+				s.h[i].holder);
+			continue;
+		}
+		psctl_jw_obj(&w, 0);
+		psctl_jw_key(&w, "id");
+		psctl_jw_str(&w, t);
+		psctl_jw_key(&w, "state");
+		psctl_jw_str(&w, s.h[i].assigned ? "assigned" : "reserved");
+		psctl_jw_key(&w, "holder");
+		psctl_jw_str_or_null(&w, strcmp(s.h[i].holder, "-")
+					     ? s.h[i].holder : "");
+		psctl_jw_end(&w);
+	}
+	if (c->json)
+		psctl_jw_doc_end(&w);
+	free(s.h);
+	return 0;
+}
+
+/* --- delete */
+
+static int delete_edit(struct psctl_ctx *c, void *buf, size_t cap,
+		       void *arg)
+{
+	struct pa_args *a = arg;
+	struct inrange s;
+	uint64_t res, asg;
+	int el = pa_find_range(buf, a->name, &a->r), rc;
+
+	(void)cap;
+	if (el < 0)
+		return no_range(c, "pool delete", a->name);
+	rc = collect(buf, &a->r, &s);
+	counts(&s, &res, &asg);
+	free(s.h);
+	if (rc)
+		return rc;
+	if (res)
+		return efail(c, "pool delete", "range", a->name,
+				   PS_ERR_INUSE, "%llu identifiers are "
+				   "reserved: release or reclaim them first; "
+				   "nothing written", (unsigned long long)res);
+	return psf_delete(buf, el);
+}
+
+static int cmd_delete(struct psctl_ctx *c, int argc, char **argv)
+{
+	const char *pos[1];
+	struct pa_args a;
+	int rc = parse(c, "pool delete", argc, argv, pos, 1, &a, "NAME");
+
+	if (!rc)
+		rc = psctl_edit(c, delete_edit, &a);
+	if (!rc)
+		psctl_confirm(c, "address pool '%s' deleted", a.name);
+	return rc;
+}
+
+/* --- allocate, reserve */
+
+static int resv_put(void *buf, size_t cap, const struct idrange *r,
+		    struct idv v, const char *holder, char *out)
+{
+	char t[300];
+
+	idp_fmt(r, v, out, IDP_TEXT_MAX);
+	snprintf(t, sizeof t, "%s %s %s", idp_kind_name(r->kind), out,
+		 holder ? holder : "-");
+	return pa_put_rec(buf, cap, PSF_POOL_RESV, t);
+}
+
+static int alloc_edit(struct psctl_ctx *c, void *buf, size_t cap, void *arg)
+{
+	struct pa_args *a = arg;
+	struct inrange s;
+	struct idv v;
+	int rc, more = 1;
+
+	a->nids = 0;
+	if (pa_find_range(buf, a->name, &a->r) < 0)
+		return no_range(c, "pool allocate", a->name);
+	rc = collect(buf, &a->r, &s);
+	/* The lowest Unused first: a range fills from its start. */
+	for (v = a->r.first; !rc && more && a->nids < (size_t)a->count;
+	     more = idp_next(&a->r, &v)) {
+		if (lookup(&s, v))
+			continue;
+		rc = resv_put(buf, cap, &a->r, v, a->holder,
+			      a->ids[a->nids]);
+		a->nids += !rc;
+	}
+	free(s.h);
+	if (!rc && a->nids < (size_t)a->count)
+		return efail(c, "pool allocate", "range", a->name,
+				   PS_ERR_INUSE, "only %zu unused identifiers "
+				   "(%ld asked); nothing written", a->nids,
+				   a->count);
+	return rc;
+}
+
+static void print_ids(struct psctl_ctx *c, const char *cmd,
+		      const struct pa_args *a)
+{
+	struct psctl_jw w;
+	size_t i;
+
+	if (c->dry_run)
+		return;
+	if (!c->json) {
+		for (i = 0; i < a->nids; i++)
+			fprintf(c->out, "%s\n", a->ids[i]);
+		return;
+	}
+	psctl_jw_doc(&w, c->out, cmd, 0);
+	psctl_jw_key(&w, "range");
+	psctl_jw_str(&w, a->name);
+	psctl_jw_key(&w, "kind");
+	psctl_jw_str(&w, idp_kind_name(a->r.kind));
+	psctl_jw_key(&w, "holder");
+	psctl_jw_str_or_null(&w, a->holder ? a->holder : "");
+	psctl_jw_key(&w, "items");
+	psctl_jw_arr(&w, 0);
+	for (i = 0; i < a->nids; i++)
+		psctl_jw_str(&w, a->ids[i]);
+	psctl_jw_doc_end(&w);
+}
+
+static int cmd_allocate(struct psctl_ctx *c, int argc, char **argv)
+{
+	const char *pos[1];
+	struct pa_args a;
+	int rc = parse(c, "pool allocate", argc, argv, pos, 1, &a,
+		       "NAME [--count N] [--for PROFILE]");
+
+	if (!rc)
+		rc = psctl_edit(c, alloc_edit, &a);
+	if (!rc)
+		print_ids(c, "pool allocate", &a);
+	return rc;
+}
+
+/* The identifier ID of range a->name: its value and what holds it. */
+static int one_id(struct psctl_ctx *c, const char *cmd, const void *buf,
+		  struct pa_args *a, struct idv *v, struct held *h)
+{
+	struct inrange s;
+	const struct held *f;
+	int rc;
+
+	if (pa_find_range(buf, a->name, &a->r) < 0)
+		return no_range(c, cmd, a->name);
+	if (!idp_contains(&a->r, idp_kind_name(a->r.kind), a->id, v))
+		return efail(c, cmd, idp_kind_name(a->r.kind), a->id,
+				   PS_ERR_BADVALUE, "not an identifier "
+				   "of address pool '%s'", a->name);
+	rc = collect(buf, &a->r, &s);
+	f = rc ? NULL : lookup(&s, *v);
+	if (f)
+		*h = *f;
+	else
+		h->el = -2;               /* Unused */
+	free(s.h);
+	return rc;
+}
+
+static int reserve_edit(struct psctl_ctx *c, void *buf, size_t cap,
+			void *arg)
+{
+	struct pa_args *a = arg;
+	struct held h;
+	struct idv v;
+	int rc = one_id(c, "pool reserve", buf, a, &v, &h);
+
+	if (rc)
+		return rc;
+	if (h.el != -2)
+		return efail(c, "pool reserve", idp_kind_name(a->r.kind),
+				   a->id, PS_ERR_INUSE, "%s profile '%s'; nothing written",
+				   h.assigned ? "assigned to"
+				   : "already reserved for", h.holder);
+	a->nids = 1;
+	return resv_put(buf, cap, &a->r, v, a->holder, a->ids[0]);
+}
+
+static int cmd_reserve(struct psctl_ctx *c, int argc, char **argv)
+{
+	const char *pos[2];
+	struct pa_args a;
+	int rc = parse(c, "pool reserve", argc, argv, pos, 2, &a,
+		       "NAME ID [--for PROFILE]");
+
+	a.id = pos[1];
+	if (!rc)
+		rc = psctl_edit(c, reserve_edit, &a);
+	if (!rc)
+		psctl_confirm(c, "%s reserved in address pool '%s'", a.ids[0],
+			      a.name);
+	return rc;
+}
+
+/* --- release, reclaim */
+
+static int release_edit(struct psctl_ctx *c, void *buf, size_t cap,
+			void *arg)
+{
+	struct pa_args *a = arg;
+	struct held h;
+	struct idv v;
+	int rc = one_id(c, "pool release", buf, a, &v, &h);
+
+	(void)cap;
+	if (rc)
+		return rc;
+	if (h.el == -2)
+		return efail(c, "pool release", idp_kind_name(a->r.kind),
+				   a->id, PSF_ERR_NOTFOUND, "not reserved "
+				   "(unused); nothing written");
+	if (h.assigned)
+		return efail(c, "pool release", idp_kind_name(a->r.kind),
+				   a->id, PS_ERR_INUSE, "assigned to profile "
+				   "'%s': take it off the profile first; "
+				   "nothing written", h.holder);
+	return psf_delete(buf, h.el);
+}
+
+static int cmd_release(struct psctl_ctx *c, int argc, char **argv)
+{
+	const char *pos[2];
+	struct pa_args a;
+	int rc = parse(c, "pool release", argc, argv, pos, 2, &a, "NAME ID");
+
+	a.id = pos[1];
+	if (!rc)
+		rc = psctl_edit(c, release_edit, &a);
+	if (!rc)
+		psctl_confirm(c, "%s released in address pool '%s'", a.id,
+			      a.name);
+	return rc;
+}
+
+/* A reservation ends when its profile holds the identifier (Assigned,
+ * from the profile itself now) or when its profile is gone; a
+ * reservation for no profile ("-") stays until released. */
+static int reclaim_edit(struct psctl_ctx *c, void *buf, size_t cap,
+			void *arg)
+{
+	struct pa_args *a = arg;
+	struct inrange s;
+	size_t i;
+	int rc, *dead = NULL, nd = 0;
+
+	(void)cap;
+	a->reclaimed = 0;
+	if (pa_find_range(buf, a->name, &a->r) < 0)
+		return no_range(c, "pool reclaim", a->name);
+	rc = collect(buf, &a->r, &s);
+	if (!rc && s.n && !(dead = calloc(s.n, sizeof *dead)))
+		rc = PS_ERR_NOMEM;
+	for (i = 0; !rc && i < s.n; i++) {
+		const struct held *h = &s.h[i];
+
+		if (h->el < 0)
+			continue;
+		if (h->assigned || (strcmp(h->holder, "-") &&
+				    ps_obj_find(buf, psf_root(buf),
+						PS_OBJ_PROFILE, h->holder,
+						strlen(h->holder)) < 0))
+			dead[nd++] = h->el;
+	}
+	/* Deleting moves later elements: from the last offset down. */
+	while (!rc && nd > 0) {
+		int j, hi = 0;
+
+		for (j = 1; j < nd; j++)
+			hi = dead[j] > dead[hi] ? j : hi;
+		rc = psf_delete(buf, dead[hi]);
+		dead[hi] = dead[--nd];
+		a->reclaimed++;
+	}
+	free(dead);
+	free(s.h);
+	return rc;
+}
+
+static int cmd_reclaim(struct psctl_ctx *c, int argc, char **argv)
+{
+	const char *pos[1];
+	struct pa_args a;
+	int rc = parse(c, "pool reclaim", argc, argv, pos, 1, &a, "NAME");
+
+	if (!rc)
+		rc = psctl_edit(c, reclaim_edit, &a);
+	if (!rc && !c->dry_run)
+		fprintf(c->out, "address pool '%s': %llu reservation%s "
+			"ended\n", a.name, (unsigned long long)a.reclaimed,
+			a.reclaimed == 1 ? "" : "s");
+	return rc;
+}
+
+static const struct psctl_opt create_o[] = {
+	{ "kind", "KIND", "mac, wwn, uuid or serial", NULL },
+	{ "first", "ID", "the range's first identifier", NULL },
+	{ "last", "ID", "the range's last identifier", NULL },
+	{ NULL, NULL, NULL, NULL },
+};
+
+static const struct psctl_opt alloc_o[] = {
+	{ "count", "N", "how many identifiers (1-64, default 1)", NULL },
+	{ "for", "PROFILE", "the profile they are reserved for", NULL },
+	{ NULL, NULL, NULL, NULL },
+};
+
+const struct psctl_cmd psctl_pool_cmds[] = {
+	{ "pool", "create", cmd_create, "NAME --kind KIND --first ID --last ID",
+	  "an address pool: a range of MACs, WWNs, UUIDs or serials (never "
+	  "overlapping another)", create_o, 0, 0 },
+	{ "pool", "list", cmd_list, "",
+	  "address pools with their unused, reserved and assigned counts",
+	  NULL, 0, 0 },
+	{ "pool", "show", cmd_show, "NAME",
+	  "an address pool and each reserved or assigned identifier", NULL, 0,
+	  0 },
+	{ "pool", "delete", cmd_delete, "NAME",
+	  "delete an address pool with nothing reserved", NULL, 0, 0 },
+	{ "pool", "allocate", cmd_allocate, "NAME [--count N] [--for PROFILE]",
+	  "reserve the lowest unused identifiers and print them", alloc_o, 0,
+	  0 },
+	{ "pool", "reserve", cmd_reserve, "NAME ID [--for PROFILE]",
+	  "reserve one unused identifier", alloc_o + 1, 0, 0 },
+	{ "pool", "release", cmd_release, "NAME ID",
+	  "a reserved identifier becomes unused", NULL, 0, 0 },
+	{ "pool", "reclaim", cmd_reclaim, "NAME",
+	  "end reservations whose profile holds them or is gone", NULL, 0, 0 },
+	{ NULL, NULL, NULL, NULL, NULL, NULL, 0, 0 },
+};

@@ -1,0 +1,22 @@
+/*
+ * psctl_pool_addr.h - the address and spare pools' records in a pool's
+ * store (internal to cli/; psctl_pool_addr.c, docs/pool.md).
+ */
+#ifndef PSCTL_POOL_ADDR_H
+#define PSCTL_POOL_ADDR_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "psctl_pool_ids.h"
+
+/* The POOL_RANGE named name (element offset, r filled), or -1. */
+int pa_find_range(const void *buf, const char *name, struct idrange *r);
+/* A record (POOL_RANGE, POOL_RESV, POOL_SPARES) appended under
+ * POOL_STATE (made when absent).  0 or PSF_ERR_*. */
+int pa_put_rec(void *buf, size_t cap, uint32_t sig, const char *text);
+/* The POOL_SPARES record named name (its offset), or -1; its members
+ * into out (space-separated, NUL-terminated). */
+int pa_find_spares(const void *buf, const char *name, char *out, size_t n);
+
+#endif /* PSCTL_POOL_ADDR_H */
