@@ -165,7 +165,7 @@ static int put_rec(uint8_t *buf, size_t cap, const struct pe_kv *kv,
 
 	if (!sig || strncmp(kv->key, POOL_PREFIX, strlen(POOL_PREFIX)))
 		return 1;
-	if (kv->vlen >= 300 || memchr(kv->val, 0, kv->vlen) ||
+	if (kv->vlen >= PA_REC_MAX || memchr(kv->val, 0, kv->vlen) ||
 	    idp_rec_key(sig, (const char *)kv->val, kv->vlen, k, sizeof k) ||
 	    strcmp(k, rel)) {
 		snprintf(why, wn, "not a pool record named as its key");

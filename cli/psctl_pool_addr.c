@@ -32,13 +32,13 @@
 
 /* ------------------------------------------------------------ reading */
 
-static int state_el(const void *buf)
+int pa_state(const void *buf)
 {
 	return psf_find_child(buf, psf_root(buf), PSF_POOL_STATE);
 }
 
 /* The record text of el (NUL-terminated copy). */
-static void rec_text(const void *buf, int el, char *out, size_t n)
+void pa_rec_text(const void *buf, int el, char *out, size_t n)
 {
 	uint32_t len;
 	const char *p = psf_payload(buf, el, &len);
@@ -51,16 +51,33 @@ static void rec_text(const void *buf, int el, char *out, size_t n)
 
 int pa_find_range(const void *buf, const char *name, struct idrange *r)
 {
-	int st = state_el(buf), el;
-	char t[300];
+	int st = pa_state(buf), el;
+	char t[PA_REC_MAX];
 
 	for (el = st < 0 ? -1 : psf_find_next(buf, st, -1, PSF_POOL_RANGE);
 	     el >= 0; el = psf_find_next(buf, st, el, PSF_POOL_RANGE)) {
-		rec_text(buf, el, t, sizeof t);
+		pa_rec_text(buf, el, t, sizeof t);
 		if (!idp_range_rec(t, strlen(t), r) && !strcmp(r->name, name))
 			return el;
 	}
 	return -1;
+}
+
+int pa_record_name(const void *buf, int ranges, int i, char *out,
+		   size_t n)
+{
+	uint32_t sig = ranges ? PSF_POOL_RANGE : PSF_POOL_SPARES;
+	int st = pa_state(buf), el;
+	char t[PA_REC_MAX];
+
+	for (el = st < 0 ? -1 : psf_find_next(buf, st, -1, sig); el >= 0;
+	     el = psf_find_next(buf, st, el, sig))
+		if (i-- == 0) {
+			pa_rec_text(buf, el, t, sizeof t);
+			snprintf(out, n, "%.*s", (int)strcspn(t, " "), t);
+			return 1;
+		}
+	return 0;
 }
 
 /* One identifier of a range and what holds it. */
@@ -127,8 +144,8 @@ static int by_value(const void *a, const void *b)
 static int collect(const void *buf, const struct idrange *r,
 		   struct inrange *s)
 {
-	int st = state_el(buf), el, rc = 0;
-	char t[300], k[IDP_TEXT_MAX], id[IDP_TEXT_MAX], h[IDP_TEXT_MAX];
+	int st = pa_state(buf), el, rc = 0;
+	char t[PA_REC_MAX], k[IDP_TEXT_MAX], id[IDP_TEXT_MAX], h[IDP_TEXT_MAX];
 	char name[PS_CFG_NAME_MAX + 1];
 	struct idv v;
 
@@ -136,7 +153,7 @@ static int collect(const void *buf, const struct idrange *r,
 	s->r = r;
 	for (el = st < 0 ? -1 : psf_find_next(buf, st, -1, PSF_POOL_RESV);
 	     !rc && el >= 0; el = psf_find_next(buf, st, el, PSF_POOL_RESV)) {
-		rec_text(buf, el, t, sizeof t);
+		pa_rec_text(buf, el, t, sizeof t);
 		if (!idp_resv_rec(t, strlen(t), k, id, h) &&
 		    idp_contains(r, k, id, &v))
 			rc = add_held(s, v, el, h, 0);
@@ -178,7 +195,7 @@ static void counts(const struct inrange *s, uint64_t *res, uint64_t *asg)
 
 static int state_of(void *buf, size_t cap)
 {
-	int st = state_el(buf);
+	int st = pa_state(buf);
 
 	return st >= 0 ? st : psf_insert(buf, cap, psf_root(buf), -1,
 					 PSF_POOL_STATE, NULL, 0);
@@ -296,13 +313,13 @@ static int create_edit(struct psctl_ctx *c, void *buf, size_t cap,
 		       void *arg)
 {
 	struct pa_args *a = arg;
-	int st = state_el(buf), el;
+	int st = pa_state(buf), el;
 	struct idrange o;
-	char t[300];
+	char t[PA_REC_MAX];
 
 	for (el = st < 0 ? -1 : psf_find_next(buf, st, -1, PSF_POOL_RANGE);
 	     el >= 0; el = psf_find_next(buf, st, el, PSF_POOL_RANGE)) {
-		rec_text(buf, el, t, sizeof t);
+		pa_rec_text(buf, el, t, sizeof t);
 		if (idp_range_rec(t, strlen(t), &o))
 			continue;
 		if (!strcmp(o.name, a->r.name))
@@ -406,7 +423,7 @@ static int cmd_list(struct psctl_ctx *c, int argc, char **argv)
 	struct psctl_jw w;
 	struct idrange r;
 	struct inrange s;
-	char t[300];
+	char t[PA_REC_MAX];
 	int rc = argc > 1 ? psctl_error(c, "pool list", NULL, argv[1],
 					PSCTL_EXIT_USAGE, "usage: pool list")
 			  : psctl_need_store(c);
@@ -415,7 +432,7 @@ static int cmd_list(struct psctl_ctx *c, int argc, char **argv)
 	if (rc)
 		return rc;
 	buf = psctl_store_data(c, &len);
-	st = state_el(buf);
+	st = pa_state(buf);
 	if (c->json) {
 		psctl_jw_doc(&w, c->out, "pool list", 0);
 		psctl_jw_key(&w, "items");
@@ -423,7 +440,7 @@ static int cmd_list(struct psctl_ctx *c, int argc, char **argv)
 	}
 	for (el = st < 0 ? -1 : psf_find_next(buf, st, -1, PSF_POOL_RANGE);
 	     !rc && el >= 0; el = psf_find_next(buf, st, el, PSF_POOL_RANGE)) {
-		rec_text(buf, el, t, sizeof t);
+		pa_rec_text(buf, el, t, sizeof t);
 		if (idp_range_rec(t, strlen(t), &r))
 			continue;
 		rc = collect(buf, &r, &s);
@@ -541,7 +558,7 @@ static int cmd_delete(struct psctl_ctx *c, int argc, char **argv)
 static int resv_put(void *buf, size_t cap, const struct idrange *r,
 		    struct idv v, const char *holder, char *out)
 {
-	char t[300];
+	char t[PA_REC_MAX];
 
 	idp_fmt(r, v, out, IDP_TEXT_MAX);
 	snprintf(t, sizeof t, "%s %s %s", idp_kind_name(r->kind), out,
@@ -778,7 +795,7 @@ static int cmd_reclaim(struct psctl_ctx *c, int argc, char **argv)
 }
 
 static const struct psctl_opt create_o[] = {
-	{ "kind", "KIND", "mac, wwn, uuid or serial", NULL },
+	{ "kind", "KIND", "mac, wwn, uuid or serial", idp_kinds },
 	{ "first", "ID", "the range's first identifier", NULL },
 	{ "last", "ID", "the range's last identifier", NULL },
 	{ NULL, NULL, NULL, NULL },
@@ -791,25 +808,25 @@ static const struct psctl_opt alloc_o[] = {
 };
 
 const struct psctl_cmd psctl_pool_cmds[] = {
-	{ "pool", "create", cmd_create, "NAME --kind KIND --first ID --last ID",
+	{ "pool", "create", cmd_create, "RANGE --kind KIND --first ID --last ID",
 	  "an address pool: a range of MACs, WWNs, UUIDs or serials (never "
 	  "overlapping another)", create_o, 0, 0 },
 	{ "pool", "list", cmd_list, "",
 	  "address pools with their unused, reserved and assigned counts",
 	  NULL, 0, 0 },
-	{ "pool", "show", cmd_show, "NAME",
+	{ "pool", "show", cmd_show, "RANGE",
 	  "an address pool and each reserved or assigned identifier", NULL, 0,
 	  0 },
-	{ "pool", "delete", cmd_delete, "NAME",
+	{ "pool", "delete", cmd_delete, "RANGE",
 	  "delete an address pool with nothing reserved", NULL, 0, 0 },
-	{ "pool", "allocate", cmd_allocate, "NAME [--count N] [--for PROFILE]",
+	{ "pool", "allocate", cmd_allocate, "RANGE [--count N] [--for PROFILE]",
 	  "reserve the lowest unused identifiers and print them", alloc_o, 0,
 	  0 },
-	{ "pool", "reserve", cmd_reserve, "NAME ID [--for PROFILE]",
+	{ "pool", "reserve", cmd_reserve, "RANGE ID [--for PROFILE]",
 	  "reserve one unused identifier", alloc_o + 1, 0, 0 },
-	{ "pool", "release", cmd_release, "NAME ID",
+	{ "pool", "release", cmd_release, "RANGE ID",
 	  "a reserved identifier becomes unused", NULL, 0, 0 },
-	{ "pool", "reclaim", cmd_reclaim, "NAME",
+	{ "pool", "reclaim", cmd_reclaim, "RANGE",
 	  "end reservations whose profile holds them or is gone", NULL, 0, 0 },
 	{ NULL, NULL, NULL, NULL, NULL, NULL, 0, 0 },
 };

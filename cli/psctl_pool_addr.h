@@ -10,11 +10,20 @@
 
 #include "psctl_pool_ids.h"
 
+#define PA_REC_MAX 1024           /* a record's text, NUL included    */
+
+/* The POOL_STATE container, or -1; a record's text, NUL-terminated. */
+int pa_state(const void *buf);
+void pa_rec_text(const void *buf, int el, char *out, size_t n);
 /* The POOL_RANGE named name (element offset, r filled), or -1. */
 int pa_find_range(const void *buf, const char *name, struct idrange *r);
 /* A record (POOL_RANGE, POOL_RESV, POOL_SPARES) appended under
  * POOL_STATE (made when absent).  0 or PSF_ERR_*. */
 int pa_put_rec(void *buf, size_t cap, uint32_t sig, const char *text);
+/* The name of the i-th address pool (ranges) or spare pool, for
+ * completion: 1, or 0 past the last. */
+int pa_record_name(const void *buf, int ranges, int i, char *out,
+		   size_t n);
 /* The POOL_SPARES record named name (its offset), or -1; its members
  * into out (space-separated, NUL-terminated). */
 int pa_find_spares(const void *buf, const char *name, char *out, size_t n);

@@ -10,11 +10,15 @@
 #include "pstate.h"
 #include "psctl_pool_ids.h"
 
-static const char *const kinds[IDK_N] = { "mac", "wwn", "uuid", "serial" };
+/* The kinds' words: the field names of ps_profile_each_id. */
+const struct ps_enum idp_kinds[IDK_N + 1] = {
+	{ "mac", IDK_MAC }, { "wwn", IDK_WWN }, { "uuid", IDK_UUID },
+	{ "serial", IDK_SERIAL }, { NULL, 0 },
+};
 
 const char *idp_kind_name(enum idk k)
 {
-	return (unsigned)k < IDK_N ? kinds[k] : "?";
+	return (unsigned)k < IDK_N ? idp_kinds[k].name : "?";
 }
 
 int idp_kind_parse(const char *s)
@@ -22,7 +26,7 @@ int idp_kind_parse(const char *s)
 	int k;
 
 	for (k = 0; k < IDK_N; k++)
-		if (!strcmp(s, kinds[k]))
+		if (!strcmp(s, idp_kinds[k].name))
 			return k;
 	return -1;
 }

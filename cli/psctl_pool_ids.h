@@ -39,6 +39,8 @@ struct idrange {
 	int width;                    /* IDK_SERIAL: digits after prefix  */
 };
 
+struct ps_enum;
+extern const struct ps_enum idp_kinds[IDK_N + 1];
 /* "mac" ... "serial" (the field names of ps_profile_each_id), or -1. */
 const char *idp_kind_name(enum idk k);
 int idp_kind_parse(const char *s);

@@ -485,6 +485,9 @@ static int edit_once(struct psctl_ctx *c, psctl_edit_fn fn, void *arg,
 		rc = pe_txn(&pool_g.pe, x->cmp, x->nc, x->op, x->no, NULL, 0,
 			    &ok, &rev, NULL);
 		rc = rc ? psctl_pool_error(c, rc) : !ok;
+		/* Committed: the command's confirmation line, as on a file
+		 * store (psctl_confirm). */
+		psctl_g.written = !rc;
 	}
 	ps_txn_abort(&t);
 	if (!rc && x->leaving && pool_g.lease) {

@@ -7,7 +7,11 @@
 #  3. each record is its etcd key (/pstate/range/, /pstate/resv/);
 #  4. 6 processes allocating from one range at once on etcd: 6 distinct
 #     identifiers, 6 reservations (each allocate's txn creates its
-#     reservation key with create_revision 0: a loser picks again).
+#     reservation key with create_revision 0: a loser picks again);
+#  5. spare pools: failover --spare-pool skips a busy, an unreachable and
+#     the failed member, same output on both pools; two failovers at once
+#     (both validate, then both mark: PSCTL_TEST_PAUSE_AT) pick the same
+#     first spare, one wins it, the other takes the next.
 echo "== address pools: file pool and etcd, same output; parallel allocations"
 command -v etcd >/dev/null || { fail "pool addr: etcd not installed (scripts/install-deps.sh)"; return 0; }
 PSTATE_SEM_MODE=flock PSTATE_LOCK_DIR=$WORK
@@ -68,13 +72,15 @@ grep -A6 '^\$ pool show macs$' "$WORK/file.out" | grep -q '02:00:5e:40:00:01 *as
 
 # ---- 2. JSON against the schema
 n=0
-for cmd in "pool list" "pool show wwns" "pool allocate ids --count 2 --for db"; do
+"$PSCTL" -q --pool "$URL" spare-pool create js hb#vm1 image:/x.img >/dev/null 2>&1
+for cmd in "pool list" "pool show wwns" "pool allocate ids --count 2 --for db" "spare-pool list"; do
     # shellcheck disable=SC2086
     "$PSCTL" -q --pool "$URL" $cmd --json > "$WORK/j.json" 2>/dev/null &&
         $VALIDATE "$WORK/j.json" >/dev/null 2>&1 && n=$((n + 1))
 done
-[ $n = 3 ] && pass "pool addr: pool list/show/allocate --json validate against the schema" ||
-    fail "pool addr: $n of 3 JSON documents validate"
+[ $n = 4 ] && pass "pool addr: pool list/show/allocate, spare-pool list --json validate against the schema" ||
+    fail "pool addr: $n of 4 JSON documents validate"
+"$PSCTL" -q --pool "$URL" spare-pool delete js >/dev/null 2>&1
 
 # ---- 3. records are keys
 [ "$(etcdctl --endpoints "$EPS" get --print-value-only /pstate/range/wwns)" = \
@@ -94,5 +100,67 @@ resv=$(etcdctl --endpoints "$EPS" get --prefix --keys-only /pstate/resv/mac/02:0
 [ "$got" = 6 ] && [ "$resv" = 6 ] &&
     pass "pool addr: 6 parallel allocations on etcd: 6 distinct identifiers, 6 reservation keys" ||
     { fail "pool addr: parallel allocations: $got distinct, $resv keys"; cat "$WORK"/e?; }
+# ---- 5. spare pools
+mkhost() { # IMAGE: a host with VMs vm1..vm6, one NIC each
+    "$PSCTL" -q -i "$1" init >/dev/null 2>&1
+    for v in vm1 vm2 vm3 vm4 vm5 vm6; do
+        "$PSCTL" -q -i "$1" vm create $v --memory 256MiB >/dev/null &&
+            "$PSCTL" -q -i "$1" nic add $v eth0 >/dev/null || return 1
+    done
+}
+sseq() { # HOST-IMAGE POOL-OPTION...
+    host=$1; shift
+    for cmd in "server create hb --target image:$host" \
+        "profile create sweb --macs 02:00:5e:60:00:01" "profile create sdb --macs 02:00:5e:60:00:02" \
+        "profile assign sweb hb#vm1" "profile assign sdb hb#vm2" \
+        "spare-pool create sp hb#vm1 hb#vm2 image:$WORK/gone.img hb#vm3 hb#vm4" \
+        "spare-pool create sp hb#vm5" "spare-pool list" "spare-pool list --json" \
+        "profile failover hb#vm1 --spare-pool sp" "profile failover hb#vm3 --spare-pool nosuch" \
+        "spare-pool create tiny hb#vm3" "profile failover hb#vm2 --spare-pool tiny" \
+        "profile list" "spare-pool delete tiny" "spare-pool delete tiny"; do
+        echo "\$ $cmd"
+        # shellcheck disable=SC2086
+        "$PSCTL" "$@" $cmd 2>&1
+        echo "exit $?"
+    done | grep -v '^psctl: store:' | sed "s|$host|HOST|g"
+}
+mkhost "$WORK/h1.img" && mkhost "$WORK/h2.img" || fail "pool spare: preparing hosts"
+"$PSCTL" -q -i "$WORK/pool2.img" init >/dev/null 2>&1
+"$PSCTL" -q --pool "$URL" profile delete web >/dev/null 2>&1
+sseq "$WORK/h1.img" -i "$WORK/pool2.img" > "$WORK/sfile.out"
+sseq "$WORK/h2.img" --pool "$URL" > "$WORK/setcd.out"
+if diff -u "$WORK/sfile.out" "$WORK/setcd.out" > "$WORK/sdiff"; then
+    pass "pool spare: same output and exit codes on the file pool and etcd ($(grep -c '^\$' "$WORK/sfile.out") commands)"
+else
+    fail "pool spare: output differs:"; cat "$WORK/sdiff"
+fi
+grep -q "spare hb#vm2 skipped: .*already carries profile 'sdb'" "$WORK/setcd.out" &&
+    grep -q "spare image:$WORK/gone.img skipped: .*unreachable" "$WORK/setcd.out" &&
+    grep -q "profile 'sweb' moved to image:HOST#vm3" "$WORK/setcd.out" &&
+    grep -q "spare-pool 'tiny': no eligible spare (hb#vm3: target 'hb#vm3': .*carries profile 'sweb'" "$WORK/setcd.out" &&
+    pass "pool spare: failover skips the failed, a busy and an unreachable member, says why when none fits" ||
+    { fail "pool spare: picks"; cat "$WORK/setcd.out"; }
+# Two failovers at once from one spare pool, both past validation before
+# either marks: they picked the same spare; etcd lets one have it.
+for p in a b; do
+    "$PSCTL" -q --pool "$URL" profile create f$p --macs 02:00:5e:61:00:0$([ $p = a ] && echo 1 || echo 2) >/dev/null 2>&1
+done
+"$PSCTL" -q --pool "$URL" profile assign fa hb#vm5 >/dev/null 2>&1
+"$PSCTL" -q --pool "$URL" profile assign fb hb#vm6 >/dev/null 2>&1
+"$PSCTL" -q --pool "$URL" profile unassign sweb >/dev/null 2>&1
+"$PSCTL" -q --pool "$URL" spare-pool create race hb#vm3 hb#vm4 >/dev/null 2>&1
+PSCTL_TEST_PAUSE_AT=validate:1500 "$PSCTL" --pool "$URL" profile failover hb#vm5 --spare-pool race > "$WORK/ra" 2>&1 &
+PSCTL_TEST_PAUSE_AT=validate:1500 "$PSCTL" --pool "$URL" profile failover hb#vm6 --spare-pool race > "$WORK/rb" 2>&1 &
+wait
+"$PSCTL" -q --pool "$URL" profile list > "$WORK/rl" 2>&1
+ta=$(awk '$1 == "fa" {print $5}' "$WORK/rl") tb=$(awk '$1 == "fb" {print $5}' "$WORK/rl")
+if [ -n "$ta" ] && [ -n "$tb" ] && [ "$ta" != "$tb" ] &&
+    case "$ta$tb" in *vm3*vm4*|*vm4*vm3*) true ;; *) false ;; esac &&
+    [ "$(etcdctl --endpoints "$EPS" get --print-value-only "/pstate/target/$ta")" = fa ] &&
+    cat "$WORK/ra" "$WORK/rb" | grep -q "already carries profile"; then
+    pass "pool spare: two failovers at once from one spare pool: one spare each (vm3, vm4), the loser took the next"
+else
+    fail "pool spare: concurrent failovers: fa=$ta fb=$tb"; cat "$WORK/ra" "$WORK/rb" "$WORK/rl"
+fi
 "$ROOT/tests/e2e/etcd_cluster.sh" stop "$CL"
 trap - EXIT INT TERM
