@@ -41,6 +41,10 @@ $(BUILD)/san/tests/unit/test_complete: $(BUILD)/san/tests/unit/test_complete.o \
 		$(PSCTL_NOMAIN) $(call ALL_LIBS,san)
 	$(CC) $(SAN) -o $@ $^ $(CMOCKA_LIBS) $(PSTATE_SYSLIBS) $(EDIT_LIBS)
 $(BUILD)/san/tests/unit/test_complete.o: PSTATE_CFLAGS += -Icli
+# The address pools' rules (tests/unit/test_pool_ids.c) link their file.
+$(BUILD)/san/tests/unit/test_pool_ids.o: PSTATE_CFLAGS += -Icli
+$(BUILD)/san/tests/unit/test_pool_ids: $(BUILD)/san/cli/psctl_pool_ids.o
+$(BUILD)/san/tests/unit/test_pool_ids: CMOCKA_LIBS += $(call ALL_LIBS,san)
 # The etcd client's unit test (tests/unit/test_pool_etcd.c) and fuzz
 # target link its code from cli/ with json-c (and libcurl for pe_open).
 POOL_ETCD := cli/psctl_pool_etcd.c cli/psctl_pool_etcd_io.c

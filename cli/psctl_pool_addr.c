@@ -828,5 +828,14 @@ const struct psctl_cmd psctl_pool_cmds[] = {
 	  "a reserved identifier becomes unused", NULL, 0, 0 },
 	{ "pool", "reclaim", cmd_reclaim, "RANGE",
 	  "end reservations whose profile holds them or is gone", NULL, 0, 0 },
+	{ "pool", "check", psctl_pool_check, "",
+	  "the pool's records against every target store it reaches (and "
+	  "etcd's keys); exit 1 on a disagreement", NULL, 0, 0 },
+	{ "pool", "export", psctl_pool_export, "FILE",
+	  "the pool's profiles, servers, address and spare pools as text "
+	  "(for pool import into another pool)", NULL, 0, 0 },
+	{ "pool", "import", psctl_pool_import, "FILE",
+	  "replace the pool's profiles, servers, address and spare pools by "
+	  "FILE's (checked whole first)", NULL, 0, 0 },
 	{ NULL, NULL, NULL, NULL, NULL, NULL, 0, 0 },
 };

@@ -28,4 +28,11 @@ int pa_record_name(const void *buf, int ranges, int i, char *out,
  * into out (space-separated, NUL-terminated). */
 int pa_find_spares(const void *buf, const char *name, char *out, size_t n);
 
+struct psctl_ctx;
+/* pool check (psctl_pool_check.c). */
+int psctl_pool_check(struct psctl_ctx *c, int argc, char **argv);
+/* pool export, pool import (psctl_pool_io.c). */
+int psctl_pool_export(struct psctl_ctx *c, int argc, char **argv);
+int psctl_pool_import(struct psctl_ctx *c, int argc, char **argv);
+
 #endif /* PSCTL_POOL_ADDR_H */

@@ -11,7 +11,7 @@
 #include "psctl_pool_ids.h"
 
 /* The kinds' words: the field names of ps_profile_each_id. */
-const struct ps_enum idp_kinds[IDK_N + 1] = {
+const struct ps_enum idp_kinds[] = {
 	{ "mac", IDK_MAC }, { "wwn", IDK_WWN }, { "uuid", IDK_UUID },
 	{ "serial", IDK_SERIAL }, { NULL, 0 },
 };

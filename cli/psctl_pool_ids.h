@@ -19,6 +19,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "pstate.h"
+
 enum idk { IDK_MAC, IDK_WWN, IDK_UUID, IDK_SERIAL, IDK_N };
 
 #define IDP_TEXT_MAX 64           /* an identifier's text, NUL included */
@@ -39,8 +41,7 @@ struct idrange {
 	int width;                    /* IDK_SERIAL: digits after prefix  */
 };
 
-struct ps_enum;
-extern const struct ps_enum idp_kinds[IDK_N + 1];
+extern const struct ps_enum idp_kinds[];   /* their words, for help */
 /* "mac" ... "serial" (the field names of ps_profile_each_id), or -1. */
 const char *idp_kind_name(enum idk k);
 int idp_kind_parse(const char *s);
