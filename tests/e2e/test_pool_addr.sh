@@ -11,7 +11,13 @@
 #  5. spare pools: failover --spare-pool skips a busy, an unreachable and
 #     the failed member, same output on both pools; two failovers at once
 #     (both validate, then both mark: PSCTL_TEST_PAUSE_AT) pick the same
-#     first spare, one wins it, the other takes the next.
+#     first spare, one wins it, the other takes the next;
+#  6. pool export on etcd, pool import into a file pool: the same lists;
+#     back from the file pool into etcd: a removed profile's keys go, a
+#     new one's come; a file whose profiles share a MAC is refused whole;
+#  7. pool check: clean on both pools; an etcd identifier key that lies,
+#     and a target left carrying a profile the pool unassigned (--force
+#     while its store was away): each listed, exit 1.
 echo "== address pools: file pool and etcd, same output; parallel allocations"
 command -v etcd >/dev/null || { fail "pool addr: etcd not installed (scripts/install-deps.sh)"; return 0; }
 PSTATE_SEM_MODE=flock PSTATE_LOCK_DIR=$WORK
@@ -162,5 +168,49 @@ if [ -n "$ta" ] && [ -n "$tb" ] && [ "$ta" != "$tb" ] &&
 else
     fail "pool spare: concurrent failovers: fa=$ta fb=$tb"; cat "$WORK/ra" "$WORK/rb" "$WORK/rl"
 fi
+# ---- 6. export and import between the pools
+E() { "$PSCTL" -q --pool "$URL" "$@"; }
+F() { "$PSCTL" -q -i "$WORK/copy.img" "$@"; }
+E profile create gone --macs 02:00:5e:62:00:01 >/dev/null 2>&1
+E pool export "$WORK/e.txt" && "$PSCTL" -q -i "$WORK/copy.img" init >/dev/null 2>&1 &&
+    F pool import "$WORK/e.txt" >/dev/null || fail "pool io: export/import ran"
+same=0
+for cmd in "profile list" "server list" "pool list" "spare-pool list" "pool show wwns"; do
+    # shellcheck disable=SC2086
+    [ "$(E $cmd 2>&1)" = "$(F $cmd 2>&1)" ] && same=$((same + 1))
+done
+[ $same = 5 ] && pass "pool io: etcd exported, imported into a file pool: profiles, servers, address and spare pools the same" ||
+    fail "pool io: $same of 5 lists the same after import"
+F profile delete gone >/dev/null 2>&1 && F profile create extra --macs 02:00:5e:62:00:02 >/dev/null 2>&1 &&
+    F pool export "$WORK/f.txt" && E pool import "$WORK/f.txt" > "$WORK/imp.out" 2>&1
+[ -z "$(etcdctl --endpoints "$EPS" get --print-value-only /pstate/id/mac/02:00:5e:62:00:01)" ] &&
+    [ "$(etcdctl --endpoints "$EPS" get --print-value-only /pstate/id/mac/02:00:5e:62:00:02)" = extra ] &&
+    [ "$(E profile list 2>&1)" = "$(F profile list 2>&1)" ] &&
+    pass "pool io: back into etcd: the removed profile's keys gone, the new one's made" ||
+    { fail "pool io: import into etcd"; cat "$WORK/imp.out"; }
+printf 'psf 1.0 schema 1 flags 0x00000000;\nroot {\n\tprofiles {\n\t\tprofile {\n\t\t\tname = "d1";\n\t\t\tmac-list = 02:00:5e:63:00:01;\n\t\t}\n\t\tprofile {\n\t\t\tname = "d2";\n\t\t\tmac-list = 02:00:5e:63:00:01;\n\t\t}\n\t}\n}\n' > "$WORK/dup.txt"
+E pool import "$WORK/dup.txt" > "$WORK/dup.out" 2>&1; rc=$?
+[ $rc = 3 ] && grep -q 'nothing written' "$WORK/dup.out" && [ "$(E profile list 2>&1)" = "$(F profile list 2>&1)" ] &&
+    pass "pool io: a file whose profiles share a MAC is refused whole (exit 3), nothing written" ||
+    { fail "pool io: duplicate import (exit $rc)"; cat "$WORK/dup.out"; }
+
+# ---- 7. pool check
+E pool check > "$WORK/c1" 2>&1; r1=$?
+"$PSCTL" -q -i "$WORK/pool2.img" pool check > "$WORK/c2" 2>&1; r2=$?
+[ $r1 = 0 ] && [ $r2 = 0 ] && grep -q '0 disagreements' "$WORK/c1" && grep -q '1 target store reached' "$WORK/c2" &&
+    pass "pool check: clean on etcd and on the file pool ($(tail -1 "$WORK/c1"))" ||
+    { fail "pool check: clean ($r1 $r2)"; cat "$WORK/c1" "$WORK/c2"; }
+etcdctl --endpoints "$EPS" put /pstate/id/mac/02:00:5e:64:00:01 sdb >/dev/null
+E pool check > "$WORK/c3" 2>&1; r3=$?
+[ $r3 = 1 ] && grep -q "disagrees *etcd key '/pstate/id/mac/02:00:5e:64:00:01' names profile 'sdb', which does not hold it" "$WORK/c3" &&
+    pass "pool check: an identifier key its profile does not hold: listed, exit 1" ||
+    { fail "pool check: lying key ($r3)"; cat "$WORK/c3"; }
+mv "$WORK/h1.img" "$WORK/h1.away"
+"$PSCTL" -q -i "$WORK/pool2.img" profile unassign sdb --force >/dev/null 2>&1
+mv "$WORK/h1.away" "$WORK/h1.img"
+"$PSCTL" -q -i "$WORK/pool2.img" pool check > "$WORK/c4" 2>&1; r4=$?
+[ $r4 = 1 ] && grep -q "disagrees *image:$WORK/h1.img#vm2 carries profile 'sdb', the pool does not place it there" "$WORK/c4" &&
+    pass "pool check: a target still carrying a profile the pool unassigned (identifiers live twice): listed, exit 1" ||
+    { fail "pool check: stale copy ($r4)"; cat "$WORK/c4"; }
 "$ROOT/tests/e2e/etcd_cluster.sh" stop "$CL"
 trap - EXIT INT TERM
