@@ -69,6 +69,7 @@ $(BENCH_POOL): bench/bench_pool.c $(patsubst %.c,$(BUILD)/opt/%.o,$(POOL_ETCD)) 
 bench-pool: $(BENCH_POOL) $(BUILD)/opt/psctl
 	@echo "==== bench pool: $(POOL_BENCH_ARGS) (profiles servers failovers) on a three-node etcd cluster"
 	@d=$$(mktemp -d) && url=$$(tests/e2e/etcd_cluster.sh start $$d/etcd) && \
-		$(BENCH_POOL) $$url $(BUILD)/opt/psctl $(POOL_BENCH_ARGS); rc=$$?; \
+		PSTATE_POOL_TIMEOUT_MS=120000 $(BENCH_POOL) $$url $(BUILD)/opt/psctl \
+		$(POOL_BENCH_ARGS); rc=$$?; \
 		tests/e2e/etcd_cluster.sh stop $$d/etcd; rm -rf $$d; exit $$rc
 MODULE_BENCH += bench-pool

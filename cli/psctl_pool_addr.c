@@ -307,6 +307,18 @@ static int no_range(struct psctl_ctx *c, const char *cmd, const char *name)
 		     "no such address pool");
 }
 
+/* parse, then the edit: the shape of every editing pool command. */
+static int edit_cmd(struct psctl_ctx *c, const char *cmd, int argc,
+		    char **argv, int want, const char *usage, psctl_edit_fn fn,
+		    struct pa_args *a)
+{
+	const char *pos[2] = { NULL, NULL };
+	int rc = parse(c, cmd, argc, argv, pos, want, a, usage);
+
+	a->id = pos[1];
+	return rc ? rc : psctl_edit(c, fn, a);
+}
+
 /* --- create */
 
 static int create_edit(struct psctl_ctx *c, void *buf, size_t cap,
@@ -351,14 +363,14 @@ static int cmd_create(struct psctl_ctx *c, int argc, char **argv)
 	const char *cmd = "pool create", *pos[1];
 	struct pa_args a;
 	char why[300];
-	int rc = parse(c, cmd, argc, argv, pos, 1, &a, "NAME --kind "
+	int rc = parse(c, cmd, argc, argv, pos, 1, &a, "RANGE --kind "
 		       "mac|wwn|uuid|serial --first ID --last ID");
 
 	if (rc)
 		return rc;
 	if (!a.kind || !a.first || !a.last)
 		return psctl_error(c, cmd, NULL, NULL, PSCTL_EXIT_USAGE,
-				   "usage: %s NAME --kind mac|wwn|uuid|serial "
+				   "usage: %s RANGE --kind mac|wwn|uuid|serial "
 				   "--first ID --last ID", cmd);
 	if (idp_range_make(&a.r, a.name, a.kind, a.first, a.last, why,
 			   sizeof why))
@@ -468,7 +480,7 @@ static int cmd_show(struct psctl_ctx *c, int argc, char **argv)
 	uint32_t len;
 	size_t i;
 	char t[IDP_TEXT_MAX];
-	int rc = parse(c, cmd, argc, argv, pos, 1, &a, "NAME");
+	int rc = parse(c, cmd, argc, argv, pos, 1, &a, "RANGE");
 
 	if (!rc)
 		rc = psctl_need_store(c);
@@ -542,12 +554,10 @@ static int delete_edit(struct psctl_ctx *c, void *buf, size_t cap,
 
 static int cmd_delete(struct psctl_ctx *c, int argc, char **argv)
 {
-	const char *pos[1];
 	struct pa_args a;
-	int rc = parse(c, "pool delete", argc, argv, pos, 1, &a, "NAME");
+	int rc = edit_cmd(c, "pool delete", argc, argv, 1, "RANGE",
+			  delete_edit, &a);
 
-	if (!rc)
-		rc = psctl_edit(c, delete_edit, &a);
 	if (!rc)
 		psctl_confirm(c, "address pool '%s' deleted", a.name);
 	return rc;
@@ -624,13 +634,10 @@ static void print_ids(struct psctl_ctx *c, const char *cmd,
 
 static int cmd_allocate(struct psctl_ctx *c, int argc, char **argv)
 {
-	const char *pos[1];
 	struct pa_args a;
-	int rc = parse(c, "pool allocate", argc, argv, pos, 1, &a,
-		       "NAME [--count N] [--for PROFILE]");
+	int rc = edit_cmd(c, "pool allocate", argc, argv, 1,
+			  "RANGE [--count N] [--for PROFILE]", alloc_edit, &a);
 
-	if (!rc)
-		rc = psctl_edit(c, alloc_edit, &a);
 	if (!rc)
 		print_ids(c, "pool allocate", &a);
 	return rc;
@@ -681,14 +688,10 @@ static int reserve_edit(struct psctl_ctx *c, void *buf, size_t cap,
 
 static int cmd_reserve(struct psctl_ctx *c, int argc, char **argv)
 {
-	const char *pos[2];
 	struct pa_args a;
-	int rc = parse(c, "pool reserve", argc, argv, pos, 2, &a,
-		       "NAME ID [--for PROFILE]");
+	int rc = edit_cmd(c, "pool reserve", argc, argv, 2,
+			  "RANGE ID [--for PROFILE]", reserve_edit, &a);
 
-	a.id = pos[1];
-	if (!rc)
-		rc = psctl_edit(c, reserve_edit, &a);
 	if (!rc)
 		psctl_confirm(c, "%s reserved in address pool '%s'", a.ids[0],
 			      a.name);
@@ -722,13 +725,10 @@ static int release_edit(struct psctl_ctx *c, void *buf, size_t cap,
 
 static int cmd_release(struct psctl_ctx *c, int argc, char **argv)
 {
-	const char *pos[2];
 	struct pa_args a;
-	int rc = parse(c, "pool release", argc, argv, pos, 2, &a, "NAME ID");
+	int rc = edit_cmd(c, "pool release", argc, argv, 2, "RANGE ID",
+			  release_edit, &a);
 
-	a.id = pos[1];
-	if (!rc)
-		rc = psctl_edit(c, release_edit, &a);
 	if (!rc)
 		psctl_confirm(c, "%s released in address pool '%s'", a.id,
 			      a.name);
@@ -781,12 +781,10 @@ static int reclaim_edit(struct psctl_ctx *c, void *buf, size_t cap,
 
 static int cmd_reclaim(struct psctl_ctx *c, int argc, char **argv)
 {
-	const char *pos[1];
 	struct pa_args a;
-	int rc = parse(c, "pool reclaim", argc, argv, pos, 1, &a, "NAME");
+	int rc = edit_cmd(c, "pool reclaim", argc, argv, 1, "RANGE",
+			  reclaim_edit, &a);
 
-	if (!rc)
-		rc = psctl_edit(c, reclaim_edit, &a);
 	if (!rc && !c->dry_run)
 		fprintf(c->out, "address pool '%s': %llu reservation%s "
 			"ended\n", a.name, (unsigned long long)a.reclaimed,

@@ -351,6 +351,8 @@ static int diff_set(struct psctl_ctx *c, struct tx *x, const uint8_t *base,
 
 /* ---- address and spare pool records (POOL_STATE children) */
 
+#define POOL_RANGESET POOL_PREFIX "rangeset"  /* touched by range creates */
+
 /* The record at el as its key (below /pstate/) and text; 0 or -1. */
 static int rec_of(const uint8_t *b, int el, char *k, size_t kn,
 		  const char **t, uint32_t *len)
@@ -384,7 +386,7 @@ static void diff_state(struct tx *x, const uint8_t *base, const uint8_t *nb)
 	char k[POOL_KEY_MAX];
 	const char *t, *kk;
 	uint32_t n;
-	int el, o;
+	int el, o, ranges = 0;
 
 	for (el = ns < 0 ? -1 : psf_first_child(nb, ns); el >= 0;
 	     el = psf_next_child(nb, ns, el)) {
@@ -398,6 +400,13 @@ static void diff_state(struct tx *x, const uint8_t *base, const uint8_t *nb)
 		op(x, PE_PUT, kk, t, n, 0);
 		if (o < 0 && psf_sig(nb, el) == PSF_POOL_RESV)
 			cmp_num(x, key(x, POOL_ID, k + 5, ""), PE_T_CREATE, 0);
+		/* A new range was checked against every range read: two
+		 * creates racing both touch one key, so one reruns and
+		 * sees the other's range (no overlap slips through). */
+		if (psf_sig(nb, el) == PSF_POOL_RANGE && !ranges++) {
+			cmp_as_read(x, POOL_RANGESET);
+			op(x, PE_PUT, POOL_RANGESET, "", 0, 0);
+		}
 	}
 	for (el = bs < 0 ? -1 : psf_first_child(base, bs); el >= 0;
 	     el = psf_next_child(base, bs, el)) {

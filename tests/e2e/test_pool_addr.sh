@@ -7,7 +7,8 @@
 #  3. each record is its etcd key (/pstate/range/, /pstate/resv/);
 #  4. 6 processes allocating from one range at once on etcd: 6 distinct
 #     identifiers, 6 reservations (each allocate's txn creates its
-#     reservation key with create_revision 0: a loser picks again);
+#     reservation key with create_revision 0: a loser picks again); 4
+#     overlapping ranges created at once: exactly one;
 #  5. spare pools: failover --spare-pool skips a busy, an unreachable and
 #     the failed member, same output on both pools; two failovers at once
 #     (both validate, then both mark: PSCTL_TEST_PAUSE_AT) pick the same
@@ -106,6 +107,17 @@ resv=$(etcdctl --endpoints "$EPS" get --prefix --keys-only /pstate/resv/mac/02:0
 [ "$got" = 6 ] && [ "$resv" = 6 ] &&
     pass "pool addr: 6 parallel allocations on etcd: 6 distinct identifiers, 6 reservation keys" ||
     { fail "pool addr: parallel allocations: $got distinct, $resv keys"; cat "$WORK"/e?; }
+# Overlapping ranges created at once: exactly one (every range create
+# rewrites /pstate/rangeset, so the others run again and see it).
+for i in 1 2 3 4; do
+    "$PSCTL" -q --pool "$URL" pool create ov$i --kind mac --first 02:00:5e:51:00:0$i --last 02:00:5e:51:00:f$i > /dev/null 2>"$WORK/ov$i" &
+done
+wait
+made=$("$PSCTL" -q --pool "$URL" pool list 2>/dev/null | grep -c '^ov')
+[ "$made" = 1 ] && cat "$WORK"/ov? | grep -q 'ranges never overlap' &&
+    pass "pool addr: 4 overlapping ranges created at once on etcd: exactly one made, the others refused naming it" ||
+    { fail "pool addr: overlapping creates at once: $made made"; cat "$WORK"/ov?; }
+
 # ---- 5. spare pools
 mkhost() { # IMAGE: a host with VMs vm1..vm6, one NIC each
     "$PSCTL" -q -i "$1" init >/dev/null 2>&1
