@@ -13,7 +13,7 @@ URL=$("$ROOT/tests/e2e/etcd_cluster.sh" start "$CL") || { fail "pool stress: clu
 trap '"$ROOT/tests/e2e/etcd_cluster.sh" stop "$CL"' EXIT INT TERM
 export PSTATE_POOL_TIMEOUT_MS=4000
 if "$ROOT/tests/e2e/pool_stress.sh" "$URL" "$WORK/s" 8 ${POOL_STRESS_OPS:-6} 4 10 24 > "$WORK/stress.out" 2>&1; then
-    pass "pool stress: $(grep 'acknowledged' "$WORK/stress.out")"
+    pass "$(grep 'acknowledged' "$WORK/stress.out")"
 else
     fail "pool stress:"; cat "$WORK/stress.out"
 fi
