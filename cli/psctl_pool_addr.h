@@ -12,6 +12,30 @@
 
 #define PA_REC_MAX 1024           /* a record's text, NUL included    */
 
+/* One identifier of a range and what holds it (pa_collect). */
+struct held {
+	struct idv v;
+	int el;                           /* its POOL_RESV, or -1        */
+	char holder[IDP_TEXT_MAX];        /* profile, or "-"             */
+	int assigned;
+};
+
+struct inrange {
+	const struct idrange *r;
+	struct held *h;
+	size_t n, cap;
+	const char *prof;                 /* ps_profile_each_id's profile */
+};
+
+/* Every Reserved and Assigned identifier of r in the store buf, by
+ * value (Assigned wins: a profile holds it); s->h malloc'd.  0 or
+ * PS_ERR_NOMEM. */
+int pa_collect(const void *buf, const struct idrange *r, struct inrange *s);
+/* v's entry in s, or NULL (Unused). */
+const struct held *pa_lookup(const struct inrange *s, struct idv v);
+/* How many of s are Reserved, Assigned. */
+void pa_counts(const struct inrange *s, uint64_t *res, uint64_t *asg);
+
 /* The POOL_STATE container, or -1; a record's text, NUL-terminated. */
 int pa_state(const void *buf);
 void pa_rec_text(const void *buf, int el, char *out, size_t n);
