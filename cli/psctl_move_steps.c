@@ -89,11 +89,14 @@ void move_crash_point(const char *step)
 
 int move_fail(struct move *m, int code, const char *fmt, ...)
 {
+	char msg[sizeof m->msg];
 	va_list ap;
 
+	/* Through a copy: callers pass the previous m->msg as an argument. */
 	va_start(ap, fmt);
-	vsnprintf(m->msg, sizeof m->msg, fmt, ap);
+	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
+	memcpy(m->msg, msg, sizeof msg);
 	return psctl_error(m->c, m->cmd, NULL, NULL, code, "%s", m->msg);
 }
 
@@ -286,6 +289,8 @@ int move_ed_apply_pool(struct move *m, void *buf, size_t cap)
 }
 
 
+int move_lost_target;
+
 struct pool_call {
 	struct move *m;
 	enum pool_op op;
@@ -305,6 +310,13 @@ static int pool_edit(struct psctl_ctx *c, void *buf, size_t cap, void *arg)
 		return p->rc = prof;
 	switch (p->op) {
 	case P_BEGIN:
+		/* Checked again on what this edit commits over: another
+		 * failover may have taken the spare since validation. */
+		if (m->has_dst &&
+		    move_check_pool_target(m, &m->dst, buf)) {
+			move_lost_target = 1;
+			return p->rc = PS_ERR_INUSE;
+		}
 		p->rc = ps_profile_begin_move(buf, cap, prof, m->dst.kind, tt,
 					      strlen(tt), st, strlen(st));
 		break;
