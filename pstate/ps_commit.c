@@ -677,8 +677,11 @@ int ps_commit(struct ps_disk *d, const void *store, void *sector_buf,
 	return commit(d, store, sector_buf, args, 1);
 }
 
+#if PS_HOSTED
+/* Host only (ps_store.c): firmware has no copy of the base to compare. */
 int ps__commit_changed(struct ps_disk *d, const void *store,
 		       void *sector_buf, const struct ps_commit_args *args)
 {
 	return commit(d, store, sector_buf, args, 0);
 }
+#endif

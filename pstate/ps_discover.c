@@ -3,7 +3,7 @@
  * See ps_discover.h and docs/discovery.md.
  */
 #include "ps_internal.h"
-#include "ps_dl.h"
+#include "ps_dl_internal.h"
 
 #include <ctype.h>
 #include <dirent.h>

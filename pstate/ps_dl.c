@@ -1,13 +1,13 @@
 /*
  * ps_dl.c - libblkid, libfdisk and libusb loaded on first use: see
- * ps_dl.h for why.  Each library is opened once; a table is filled whole
- * or the load fails (naming the library or the missing function).
+ * ps_dl_internal.h for why.  Each library is opened once; its table is
+ * filled whole or the load fails (naming the library or the function).
  */
 #include <dlfcn.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "ps_dl.h"
+#include "ps_dl_internal.h"
 
 struct ps_dl ps_dl;
 

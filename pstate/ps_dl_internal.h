@@ -1,5 +1,5 @@
 /*
- * ps_dl.h - libblkid, libfdisk and libusb loaded on first use (host only).
+ * ps_dl_internal.h - libblkid, libfdisk and libusb loaded on first use (host only).
  *
  * Most psctl commands (every `-i FILE` edit, for one) need none of the
  * three or libblkid alone, yet linking them made every run load and
@@ -10,8 +10,8 @@
  * library.  A function of these libraries used there must be listed here:
  * the compiler rejects a PS_DL(f) of an f missing from the table.
  */
-#ifndef PS_DL_H
-#define PS_DL_H
+#ifndef PS_DL_INTERNAL_H
+#define PS_DL_INTERNAL_H
 
 #include <stddef.h>
 #include <blkid.h>
