@@ -279,8 +279,11 @@ expect_exit 7 "serial allocate (local) past the range refused" -- L serial alloc
 B serial allocate web01 1 --dry-run > "$WORK/out" 2>&1 && grep -q 'nothing sent' "$WORK/out" &&
     [ "$(hash_of "$IMG")" = "$h0" ] && pass "serial allocate --bmc --dry-run sends nothing" ||
     fail "allocate dry run: $(cat "$WORK/out")"
-B serial free db > "$WORK/out" 2>&1 && grep -q 'freed 2' "$WORK/out" &&
-    L serial free web01 | grep -q 'freed 2' && [ "$(L serial mappings | grep -c '^[a-z]')" -eq 0 ] &&
+# "freed N" is a confirmation: said without -q (B and L have it).
+IPMI_PASSWORD=adm1n-pw "$PSCTL" --bmc "127.0.0.1:$PORT" -U admin serial free db \
+    > "$WORK/out" 2>/dev/null && grep -q 'freed 2' "$WORK/out" &&
+    "$PSCTL" -i "$IMG" serial free web01 2>/dev/null | grep -q 'freed 2' &&
+    [ "$(L serial mappings | grep -c '^[a-z]')" -eq 0 ] &&
     pass "serial free --bmc and local" || fail "serial free: $(cat "$WORK/out")"
 L check > "$WORK/out" 2>&1 && pass "psctl -i check after every --bmc edit" ||
     fail "check: $(cat "$WORK/out")"
