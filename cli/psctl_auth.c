@@ -233,15 +233,15 @@ static int writable(struct psctl_ctx *c)
 static void say_sealed(struct psctl_ctx *c, const char *what)
 {
 	uint8_t id[PS_AUTH_KEY_ID_LEN];
+	char hex[2 * PS_AUTH_KEY_ID_LEN + 1];
 	unsigned i;
 
 	ps_auth_key_id(A.s.key, id);
-	fprintf(c->out, "%s: key id ", what);
 	for (i = 0; i < sizeof id; i++)
-		fprintf(c->out, "%02x", id[i]);
-	fprintf(c->out, ", counter %llu, generation %llu\n",
-		(unsigned long long)A.s.next,
-		(unsigned long long)ps_store_generation(psctl_g.st.store));
+		snprintf(hex + 2 * i, 3, "%02x", id[i]);
+	psctl_say(c, "%s: key id %s, counter %llu, generation %llu", what, hex,
+		  (unsigned long long)A.s.next,
+		  (unsigned long long)ps_store_generation(psctl_g.st.store));
 }
 
 /* What init and rotate start with: no arguments, the store's state, a

@@ -165,9 +165,14 @@ static int cmd_power(struct psctl_ctx *c, int argc, char **argv)
 		psctl_jw_key(&w, "host-power");
 		psctl_jw_str(&w, power_name(on));
 		psctl_jw_doc_end(&w);
-	} else
+	} else if (!strcmp(argv[1], "status")) {
 		fprintf(c->out, "%s:%u: host-power %s\n", b.host, b.port,
 			power_name(on));
+	} else {
+		/* After on or off the state is a confirmation: -q hides it. */
+		psctl_say(c, "%s:%u: host-power %s", b.host, b.port,
+			  power_name(on));
+	}
 	return 0;
 }
 
@@ -470,9 +475,9 @@ static int cmd_push(struct psctl_ctx *c, const char *what, const char *vm,
 			     err, sizeof err);
 	if (rc)
 		return psctl_fail(c, "bmc profile push", rc, err);
-	fprintf(c->out, "pushed profile '%s' to %s%s%s through BMC %s:%u\n",
-		pn, vm ? "VM '" : "this host", vm ? vm : "", vm ? "'" : "",
-		b.host, b.port);
+	psctl_say(c, "pushed profile '%s' to %s%s%s through BMC %s:%u", pn,
+		  vm ? "VM '" : "this host", vm ? vm : "", vm ? "'" : "",
+		  b.host, b.port);
 	return 0;
 }
 

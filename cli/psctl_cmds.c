@@ -588,6 +588,13 @@ static void show_text(FILE *f, const void *buf, int el, enum ps_obj k,
 	}
 	if (k != PS_OBJ_VM)
 		return;
+	if (psctl_vm_kept(buf, el)) {
+		ps_obj_key(buf, el, k, v, sizeof v);
+		fprintf(f, "%s%-13s yes: kept in the store (libvirt_delete = "
+			"keep); confirm with 'psctl vm delete %s', or edit "
+			"the VM to define it again\n", indent,
+			"libvirt-undefined", v);
+	}
 	for (i = 0; i < PSCTL_VM_PARTS; i++)
 		for (sub = ps_obj_next(buf, el, psctl_vm_parts[i], -1);
 		     sub >= 0;

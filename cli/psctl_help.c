@@ -515,7 +515,7 @@ const struct psctl_gopt psctl_global_opts[] = {
 	{ "-L", "--privilege", "LEVEL", "BMC privilege", levels },
 	{ NULL, "--pool", "URL", "the profile pool on etcd: "
 	  "etcd://HOST:PORT[,...] (or $PSTATE_POOL)", NULL },
-	{ "-q", "--quiet", NULL, "no \"store:\" line", NULL },
+	{ "-q", "--quiet", NULL, "no \"store:\" line, no confirmations", NULL },
 	{ NULL, "--json", NULL, "machine-readable output", NULL },
 	{ "-n", "--dry-run", NULL, "show what would change, write nothing",
 	  NULL },

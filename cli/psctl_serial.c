@@ -404,8 +404,8 @@ static int bmc_free(struct psctl_ctx *c, const char *vm)
 	rc = psctl_bmc_serial_free(&b, vm, &n, err, sizeof err);
 	if (rc)
 		return psctl_fail(c, "serial free", rc, err);
-	fprintf(c->out, "freed %u serial port%s of VM '%s'\n", n,
-		n == 1 ? "" : "s", vm);
+	psctl_say(c, "freed %u serial port%s of VM '%s'", n,
+		  n == 1 ? "" : "s", vm);
 	return 0;
 }
 
@@ -455,9 +455,9 @@ static int cmd_free(struct psctl_ctx *c, int argc, char **argv)
 	free(m);
 	if (!rc)
 		rc = psctl_edit(c, free_edit, argv[1]);
-	if (!rc && !c->dry_run)
-		fprintf(c->out, "freed %zu serial port%s of VM '%s'\n", n,
-			n == 1 ? "" : "s", argv[1]);
+	if (!rc)
+		psctl_say(c, "freed %zu serial port%s of VM '%s'", n,
+			  n == 1 ? "" : "s", argv[1]);
 	return rc;
 }
 

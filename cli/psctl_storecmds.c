@@ -215,8 +215,8 @@ static int init_format(struct psctl_ctx *c, const char *path, int is_dev,
 	if (rc)
 		return psctl_error(c, "init", NULL, NULL, rc, "%s: format "
 				   "failed: %s", desc, ps_strerror(rc));
-	fprintf(c->out, "initialised %s: empty store, generation 1, %u slots"
-		" of %u bytes\n", desc, d.slot_count, ps_slot_capacity(&d));
+	psctl_say(c, "initialised %s: empty store, generation 1, %u slots of "
+		  "%u bytes", desc, d.slot_count, ps_slot_capacity(&d));
 	return 0;
 }
 
@@ -778,6 +778,9 @@ int psctl_cmd_import(struct psctl_ctx *c, int argc, char **argv)
 	}
 	if (!rc)
 		rc = psctl_edit(c, import_edit, &b);
+	if (!rc)
+		psctl_confirm(c, "store replaced from '%s', generation %llu",
+			      argv[1], psctl_store_generation(c));
 	free(data);
 	return rc;
 }

@@ -11,6 +11,7 @@
 
 #include "psctl.h"
 #include "psctl_util.h"
+#include "psf_schema.h"
 
 const enum ps_obj psctl_vm_parts[PSCTL_VM_PARTS] = {
 	PS_OBJ_NIC, PS_OBJ_CONTROLLER, PS_OBJ_SERIAL
@@ -73,4 +74,33 @@ void *psctl_grow(void *v, size_t *cap, size_t n, size_t size, size_t first)
 	if (nv)
 		*cap = c;
 	return nv;
+}
+
+int psctl_vm_kept(const void *buf, int vm)
+{
+	int st = psf_find_child(buf, psf_root(buf), PSF_AGENT_STATE);
+	int doms = st < 0 ? -1 : psf_find_child(buf, st, PSF_AGENT_DOMS);
+	uint32_t len;
+	const uint8_t *cfg = psf_child_payload(buf, vm, PSF_VM_CONFIG, &len);
+	uint8_t uuid[16], u[16];
+	int ent;
+
+	if (doms < 0 || !cfg)
+		return 0;
+	psf_field_bytes(cfg, len, PSF_VMC_UUID, uuid, 16);
+	if (psctl_all_zero(uuid, 16))
+		return 0;     /* no UUID, no pair */
+	psf_for_each_child(buf, doms, ent) {
+		const uint8_t *rec = psf_child_payload(buf, ent,
+						       PSF_AGENT_DOM_RECORD,
+						       &len);
+
+		if (psf_sig(buf, ent) != PSF_AGENT_DOM || !rec)
+			continue;
+		psf_field_bytes(rec, len, PSF_AGD_UUID, u, 16);
+		if (!memcmp(u, uuid, 16))
+			return (psf_field_uint(rec, len, PSF_AGD_FLAGS, 1) &
+				PSF_AGDF_LV_UNDEFINED) != 0;
+	}
+	return 0;
 }

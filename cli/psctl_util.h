@@ -21,6 +21,11 @@ int psctl_fail(struct psctl_ctx *c, const char *cmd, int rc, const char *msg);
 /* 1 when the n bytes at p are all zero (n 0 included), else 0. */
 int psctl_all_zero(const void *p, size_t n);
 
+/* 1 when hvagent marked VM vm (an element of buf) undefined in libvirt
+ * and kept in the store (libvirt_delete = keep: its AGENT_DOM_RECORD,
+ * found by the VM's UUID, has PSF_AGDF_LV_UNDEFINED), else 0. */
+int psctl_vm_kept(const void *buf, int vm);
+
 /* Seconds since 1970 as an ISO 8601 UTC date, "2026-12-07T07:21:53Z"
  * (the form the restart log uses); "" for 0 (unknown).  Returns out. */
 char *psctl_iso_time(uint64_t t, char out[32]);

@@ -634,8 +634,9 @@ static int store_ok(const void *store, uint32_t *len)
 	return psf_check_full(store, *len, 0);
 }
 
-int ps_commit(struct ps_disk *d, const void *store, void *sector_buf,
-	      const struct ps_commit_args *args)
+/* ps_commit, and ps__commit_changed with step0 0. */
+static int commit(struct ps_disk *d, const void *store, void *sector_buf,
+		  const struct ps_commit_args *args, int step0)
 {
 	struct ps_lock *l = args ? args->lock : 0;
 	uint8_t *sbuf = (uint8_t *)sector_buf;
@@ -653,7 +654,7 @@ int ps_commit(struct ps_disk *d, const void *store, void *sector_buf,
 	if (rc)
 		return rc;
 	/* Step 0: nothing changed, nothing written (flash wear). */
-	rc = slot_holds(d, &d->slot[d->base], store, len, sbuf);
+	rc = step0 ? slot_holds(d, &d->slot[d->base], store, len, sbuf) : 0;
 	if (rc < 0 || (rc && !(args && args->auth && args->auth->force)))
 		return rc < 0 ? rc : PS_OK;
 	/* Step 1: the lock (unless held across a multi-step transaction). */
@@ -669,3 +670,18 @@ int ps_commit(struct ps_disk *d, const void *store, void *sector_buf,
 	}
 	return rc;
 }
+
+int ps_commit(struct ps_disk *d, const void *store, void *sector_buf,
+	      const struct ps_commit_args *args)
+{
+	return commit(d, store, sector_buf, args, 1);
+}
+
+#if PS_HOSTED
+/* Host only (ps_store.c): firmware has no copy of the base to compare. */
+int ps__commit_changed(struct ps_disk *d, const void *store,
+		       void *sector_buf, const struct ps_commit_args *args)
+{
+	return commit(d, store, sector_buf, args, 0);
+}
+#endif

@@ -15,8 +15,10 @@ struct lvl {
 	uint32_t hdr;     /* its header's offset, after the move */
 	uint32_t end;     /* its end, before the move */
 	uint32_t pads;    /* bytes of its pad children */
-	uint32_t room;    /* its documented room (pad header included) */
+	uint32_t room;    /* its documented room (pad header included), or
+			   * ROOM_LATER */
 	uint32_t sig;
+	uint32_t psig;    /* its parent's */
 	uint32_t npads;   /* how many */
 };
 
@@ -48,11 +50,17 @@ uint32_t ps__room_of(const void *buf, int c)
 	return room_of(psf_sig(buf, c), d ? psf_sig(buf, chain[d - 1]) : 0);
 }
 
+/* The room of a container, looked up only if it has pads to keep: the
+ * measure before every commit has no use for the budget. */
+#define ROOM_LATER 0xffffffffu
+
 /* Close container l: its kept pad (written when moving), count, size. */
 static uint32_t close_lvl(uint8_t *b, const struct lvl *l, uint32_t w,
 			  int move, struct ps_space *sp)
 {
-	uint32_t keep = l->pads < l->room ? l->pads : l->room;
+	uint32_t room = l->room != ROOM_LATER ? l->room :
+			l->pads ? room_of(l->sig, l->psig) : 0;
+	uint32_t keep = l->pads < room ? l->pads : room;
 
 	if (keep < PSF_STRUCT_HDR)
 		keep = 0;
@@ -73,18 +81,27 @@ static uint32_t close_lvl(uint8_t *b, const struct lvl *l, uint32_t w,
 	return w + keep;
 }
 
+/* How pass trusts the tree. */
+#define CHECKED 1   /* psf_check_tree first: required to move */
+#define TRUSTED 0   /* measure only, bounds-safe on any bytes (below) */
+
 /*
  * One pass in file order, reading at r and (move) writing at w <= r:
  * pads are skipped, everything else is copied down, and each container
  * gets its kept pad when it closes.  A kept pad fits: the container's own
  * pads, all skipped before it closes, are at least as many bytes.
+ *
+ * Unchecked (TRUSTED, never with move) the pass only reads: psf_elem
+ * keeps every element inside the store, r only grows, and the depth is
+ * bounded here, so bad bytes give wrong figures or an error, nothing
+ * worse.  The commit's own tree check rejects such a store before media.
  */
-static int pass(uint8_t *b, int move, struct ps_space *sp)
+static int pass(uint8_t *b, int move, int check, struct ps_space *sp)
 {
 	struct lvl st[PSF_MAX_DEPTH];
 	struct psf_elem e;
 	uint32_t total = psf_total(b), r, w, n, bad;
-	int d = 0, rc = psf_check_tree(b, total, &bad);
+	int d = 0, rc = check ? psf_check_tree(b, total, &bad) : PSF_OK;
 
 	psf_memset(sp, 0, sizeof(*sp));
 	if (rc)
@@ -110,11 +127,16 @@ static int pass(uint8_t *b, int move, struct ps_space *sp)
 			continue;
 		}
 		if (PSF_SIG_IS_CONTAINER(e.sig)) {
+			if (d + 1 >= (int)PSF_MAX_DEPTH)
+				return PSF_ERR_TOODEEP;
 			n = PSF_CONTAINER_HDR;
 			st[d + 1] = (struct lvl){ .hdr = w, .end = e.end,
-				.room = room_of(e.sig, st[d].sig),
-				.sig = e.sig };
-			sp->budget += st[d + 1].room;
+				.room = check ? room_of(e.sig, st[d].sig) :
+						ROOM_LATER,
+				.sig = e.sig, .psig = st[d].sig };
+			/* The budget: measured with the tree checked. */
+			if (check)
+				sp->budget += st[d + 1].room;
 			d++;
 		}
 		if (move && w != r)
@@ -133,7 +155,7 @@ static int pass(uint8_t *b, int move, struct ps_space *sp)
 int ps_space(const void *buf, struct ps_space *sp)
 {
 	/* A pass that does not move writes nothing. */
-	return pass((uint8_t *)(uintptr_t)buf, 0, sp);
+	return pass((uint8_t *)(uintptr_t)buf, 0, CHECKED, sp);
 }
 
 /*
@@ -157,22 +179,30 @@ int ps_compact(void *buf)
 	int rc = psf_finish(buf);
 
 	if (!rc)
-		rc = pass((uint8_t *)buf, 1, &sp);
+		rc = pass((uint8_t *)buf, 1, CHECKED, &sp);
 
 	if (!rc)
 		rc = psf_finish(buf);
 	return rc ? rc : (int)(sp.total - sp.after);
 }
 
+/*
+ * Every commit asks, so the question costs one walk: no CRC (the caller
+ * finished the store; psf_total is all the walk reads of the header) and
+ * no tree check (ps_commit checks the whole store before media, once).
+ * A walk that fails gives the tree check's error, which names the fault.
+ */
 int ps_compact_if_due(void *buf)
 {
 	struct ps_space sp;
-	int rc = psf_finish(buf);
+	uint32_t bad;
+	int rc = pass((uint8_t *)buf, 0, TRUSTED, &sp);
 
-	if (!rc)
-		rc = ps_space(buf, &sp);
-	if (rc)
-		return rc;
+	if (rc) {
+		int trc = psf_check_tree(buf, psf_total(buf), &bad);
+
+		return trc ? trc : rc;
+	}
 	if (!ps_compact_due(&sp))
 		return 0;
 	rc = ps_compact(buf);

@@ -49,7 +49,9 @@ int ps_compact_due(const struct ps_space *sp);
 int ps_compact(void *buf);
 
 /* ps_compact when ps_compact_due says so: 1 compacted, 0 not due, or an
- * error. */
+ * error.  buf must be finished (psf_finish) when this compacts; the
+ * measure itself does not check the tree (ps_commit does, before any
+ * write), so an error may also be left for the commit to find. */
 int ps_compact_if_due(void *buf);
 
 /*

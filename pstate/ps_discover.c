@@ -3,6 +3,7 @@
  * See ps_discover.h and docs/discovery.md.
  */
 #include "ps_internal.h"
+#include "ps_dl_internal.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -235,8 +236,8 @@ static int blocks_of(libusb_device *dev, const struct ps_disc_cand *t,
 	char dir[256];
 	int found = 0, ms = 0;
 
-	if (libusb_get_active_config_descriptor(dev, &cfg) != 0 &&
-	    libusb_get_config_descriptor(dev, 0, &cfg) != 0)
+	if (PS_DL(libusb_get_active_config_descriptor)(dev, &cfg) != 0 &&
+	    PS_DL(libusb_get_config_descriptor)(dev, 0, &cfg) != 0)
 		return -1;
 	for (int i = 0; i < cfg->bNumInterfaces; i++) {
 		const struct libusb_interface_descriptor *alt =
@@ -250,7 +251,7 @@ static int blocks_of(libusb_device *dev, const struct ps_disc_cand *t,
 			 alt->bInterfaceNumber);
 		found += walk_blocks(dir, 0, res, t);
 	}
-	libusb_free_config_descriptor(cfg);
+	PS_DL(libusb_free_config_descriptor)(cfg);
 	return ms ? found : -1;
 }
 
@@ -261,15 +262,15 @@ static void fill_template(libusb_device *dev, const struct port_conf *pc,
 	int n, len;
 
 	memset(t, 0, sizeof *t);
-	t->bus = libusb_get_bus_number(dev);
-	n = libusb_get_port_numbers(dev, t->ports, PS_DISC_MAX_PORTS);
+	t->bus = PS_DL(libusb_get_bus_number)(dev);
+	n = PS_DL(libusb_get_port_numbers)(dev, t->ports, PS_DISC_MAX_PORTS);
 	t->nports = n > 0 ? n : 0;
 	len = snprintf(t->port_path, sizeof t->port_path, "%u", t->bus);
 	for (int i = 0; i < t->nports; i++)
 		len += snprintf(t->port_path + len,
 				sizeof t->port_path - (size_t)len, "%c%u",
 				i ? '.' : '-', t->ports[i]);
-	if (libusb_get_device_descriptor(dev, &dd) == 0) {
+	if (PS_DL(libusb_get_device_descriptor)(dev, &dd) == 0) {
 		t->vid = dd.idVendor;
 		t->pid = dd.idProduct;
 	}
@@ -328,6 +329,7 @@ int ps_disc_enumerate(const struct ps_disc_opts *opts,
 	struct port_conf pc;
 	libusb_context *ctx = NULL;
 	libusb_device **list = NULL;
+	char why[300];
 	ssize_t n;
 	int rc;
 
@@ -337,21 +339,23 @@ int ps_disc_enumerate(const struct ps_disc_opts *opts,
 	rc = conf_load(opts, &pc, err, errlen);
 	if (rc != 0)
 		return rc;
-	rc = libusb_init(&ctx);
+	if (ps_dl_usb(why, sizeof why))
+		return fail(err, errlen, PS_DISC_EUSB, "%s", why);
+	rc = PS_DL(libusb_init)(&ctx);
 	if (rc != 0)
 		return fail(err, errlen, PS_DISC_EUSB, "libusb_init: %s",
-			    libusb_strerror(rc));
-	n = libusb_get_device_list(ctx, &list);
+			    PS_DL(libusb_strerror)(rc));
+	n = PS_DL(libusb_get_device_list)(ctx, &list);
 	if (n < 0) {
-		libusb_exit(ctx);
+		PS_DL(libusb_exit)(ctx);
 		return fail(err, errlen, PS_DISC_EUSB,
 			    "libusb_get_device_list: %s",
-			    libusb_strerror((int)n));
+			    PS_DL(libusb_strerror)((int)n));
 	}
 	for (ssize_t i = 0; i < n; i++)
 		one_device(list[i], &pc, res);
-	libusb_free_device_list(list, 1);
-	libusb_exit(ctx);
+	PS_DL(libusb_free_device_list)(list, 1);
+	PS_DL(libusb_exit)(ctx);
 	qsort(res->cand, (size_t)res->n, sizeof res->cand[0], cand_cmp);
 	return 0;
 }

@@ -78,6 +78,14 @@ int ps__load_geometry(struct ps_disk *d, uint8_t *sbuf);
  * PS_ERR_IO (body fails its CRC, or the media failed). */
 int ps__slot_verify(struct ps_disk *d, uint32_t ti, uint8_t *sbuf);
 
+/* ps_commit without step 0's read of the base slot: for a caller that
+ * compared store with the base's bytes as it read them and found them
+ * different (ps_store.c holds that copy in memory). */
+#if PS_HOSTED
+int ps__commit_changed(struct ps_disk *d, const void *store,
+		       void *sector_buf, const struct ps_commit_args *args);
+#endif
+
 /* libblkid reports partition offsets and sizes in 512-byte units. */
 #define PS_PART_SECTOR 512u
 

@@ -3,6 +3,7 @@
  * See ps_part.h and docs/discovery.md.
  */
 #include "ps_internal.h"
+#include "ps_dl_internal.h"
 
 #include <blkid.h>
 #include <errno.h>
@@ -58,18 +59,18 @@ static int dev_size(int fd, const char *path, uint64_t *size, char *err,
  * it lowercase; compare without case in case a tool wrote uppercase). */
 static int is_pstate(blkid_partition par, enum ps_part_label *label)
 {
-	blkid_parttable tab = blkid_partition_get_table(par);
-	const char *tt = tab ? blkid_parttable_get_type(tab) : NULL;
+	blkid_parttable tab = PS_DL(blkid_partition_get_table)(par);
+	const char *tt = tab ? PS_DL(blkid_parttable_get_type)(tab) : NULL;
 	const char *guid;
 
 	if (!tt)
 		return 0;
 	if (strcmp(tt, "dos") == 0) {
 		*label = PS_PART_LABEL_MBR;
-		return blkid_partition_get_type(par) == (int)PS_PART_MBR_TYPE;
+		return PS_DL(blkid_partition_get_type)(par) == (int)PS_PART_MBR_TYPE;
 	}
 	if (strcmp(tt, "gpt") == 0) {
-		guid = blkid_partition_get_type_string(par);
+		guid = PS_DL(blkid_partition_get_type_string)(par);
 		*label = PS_PART_LABEL_GPT;
 		return guid && strcasecmp(guid, PS_PART_GPT_TYPE) == 0;
 	}
@@ -79,10 +80,10 @@ static int is_pstate(blkid_partition par, enum ps_part_label *label)
 static void fill_info(blkid_partition par, enum ps_part_label label,
 		      uint64_t size, struct ps_part_info *out)
 {
-	out->offset = (uint64_t)blkid_partition_get_start(par) * PS_PART_SECTOR;
-	out->length = (uint64_t)blkid_partition_get_size(par) * PS_PART_SECTOR;
+	out->offset = (uint64_t)PS_DL(blkid_partition_get_start)(par) * PS_PART_SECTOR;
+	out->length = (uint64_t)PS_DL(blkid_partition_get_size)(par) * PS_PART_SECTOR;
 	out->dev_size = size;
-	out->partno = blkid_partition_get_partno(par);
+	out->partno = PS_DL(blkid_partition_get_partno)(par);
 	out->label = label;
 	out->sector_size = 0; /* ps_part_find knows it */
 }
@@ -91,13 +92,13 @@ static void fill_info(blkid_partition par, enum ps_part_label label,
 static int pick_partition(blkid_partlist ls, const char *path, uint64_t size,
 			  struct ps_part_info *out, char *err, size_t errlen)
 {
-	int n = blkid_partlist_numof_partitions(ls);
+	int n = PS_DL(blkid_partlist_numof_partitions)(ls);
 	int found = 0;
 	struct ps_part_info first = {0}, cur;
 	enum ps_part_label label;
 
 	for (int i = 0; i < n; i++) {
-		blkid_partition par = blkid_partlist_get_partition(ls, i);
+		blkid_partition par = PS_DL(blkid_partlist_get_partition)(ls, i);
 		if (!par || !is_pstate(par, &label))
 			continue;
 		fill_info(par, label, size, &cur);
@@ -115,7 +116,7 @@ static int pick_partition(blkid_partlist ls, const char *path, uint64_t size,
 	}
 	if (!found) {
 		const char *tt =
-			blkid_parttable_get_type(blkid_partlist_get_table(ls));
+			PS_DL(blkid_parttable_get_type)(PS_DL(blkid_partlist_get_table)(ls));
 		return fail(
 			err, errlen, PS_PART_ENOTFOUND,
 			"%s: %s partition table with %d partition(s), none of "
@@ -140,32 +141,36 @@ static int pick_partition(blkid_partlist ls, const char *path, uint64_t size,
 static int probe_fd(int fd, const char *path, uint64_t size, uint32_t ss,
 		    struct ps_part_info *out, char *err, size_t errlen)
 {
-	blkid_probe pr = blkid_new_probe();
+	blkid_probe pr;
 	blkid_partlist ls;
+	char why[300];
 	int rc;
 
+	if (ps_dl_blkid(why, sizeof why))
+		return fail(err, errlen, PS_PART_EIO, "%s: %s", path, why);
+	pr = PS_DL(blkid_new_probe)();
 	if (!pr)
 		return fail(err, errlen, PS_PART_EIO,
 			    "%s: libblkid: out of memory", path);
 	/* Explicit size: libblkid's own BLKGETSIZE64 fails under umockdev. */
-	if (blkid_probe_set_device(pr, fd, 0, (blkid_loff_t)size) != 0 ||
-	    (ss && blkid_probe_set_sectorsize(pr, ss) != 0)) {
-		blkid_free_probe(pr);
+	if (PS_DL(blkid_probe_set_device)(pr, fd, 0, (blkid_loff_t)size) != 0 ||
+	    (ss && PS_DL(blkid_probe_set_sectorsize)(pr, ss) != 0)) {
+		PS_DL(blkid_free_probe)(pr);
 		return fail(err, errlen, PS_PART_EIO,
 			    "%s: libblkid cannot use the "
 			    "device",
 			    path);
 	}
-	blkid_probe_enable_partitions(pr, 1);
-	ls = blkid_probe_get_partitions(pr);
-	if (!ls || !blkid_partlist_get_table(ls))
+	PS_DL(blkid_probe_enable_partitions)(pr, 1);
+	ls = PS_DL(blkid_probe_get_partitions)(pr);
+	if (!ls || !PS_DL(blkid_partlist_get_table)(ls))
 		rc = fail(err, errlen, PS_PART_ENOTABLE,
 			  "%s: no partition table "
 			  "(%llu bytes probed with libblkid)",
 			  path, (unsigned long long)size);
 	else
 		rc = pick_partition(ls, path, size, out, err, errlen);
-	blkid_free_probe(pr);
+	PS_DL(blkid_free_probe)(pr);
 	return rc;
 }
 
@@ -297,22 +302,27 @@ int ps_part_find(const char *path, struct ps_part_info *out, char *err,
 static int check_empty(int fd, const char *path, uint64_t size, char *err,
 		       size_t errlen)
 {
-	blkid_probe pr = blkid_new_probe();
+	blkid_probe pr;
 	const char *what = NULL, *kind = "";
+	char why[300];
 	int rc;
 
-	if (!pr || blkid_probe_set_device(pr, fd, 0, (blkid_loff_t)size) != 0) {
-		blkid_free_probe(pr);
+	if (ps_dl_blkid(why, sizeof why))
+		return fail(err, errlen, PS_PART_EIO, "%s: %s", path, why);
+	pr = PS_DL(blkid_new_probe)();
+
+	if (!pr || PS_DL(blkid_probe_set_device)(pr, fd, 0, (blkid_loff_t)size) != 0) {
+		PS_DL(blkid_free_probe)(pr);
 		return fail(err, errlen, PS_PART_EIO,
 			    "%s: libblkid cannot probe", path);
 	}
-	blkid_probe_enable_superblocks(pr, 1);
-	blkid_probe_enable_partitions(pr, 1);
-	rc = blkid_do_safeprobe(pr); /* 0 found, 1 nothing, -2 ambiguous */
+	PS_DL(blkid_probe_enable_superblocks)(pr, 1);
+	PS_DL(blkid_probe_enable_partitions)(pr, 1);
+	rc = PS_DL(blkid_do_safeprobe)(pr); /* 0 found, 1 nothing, -2 ambiguous */
 	if (rc == 0 || rc == -2) {
-		if (blkid_probe_lookup_value(pr, "PTTYPE", &what, NULL) == 0)
+		if (PS_DL(blkid_probe_lookup_value)(pr, "PTTYPE", &what, NULL) == 0)
 			kind = " partition table";
-		else if (blkid_probe_lookup_value(pr, "TYPE", &what, NULL) == 0)
+		else if (PS_DL(blkid_probe_lookup_value)(pr, "TYPE", &what, NULL) == 0)
 			kind = " signature";
 		rc = fail(err, errlen, PS_PART_EBUSY,
 			  "%s: already holds %s%s; "
@@ -325,7 +335,7 @@ static int check_empty(int fd, const char *path, uint64_t size, char *err,
 		rc = fail(err, errlen, PS_PART_EIO, "%s: libblkid probe failed",
 			  path);
 	}
-	blkid_free_probe(pr);
+	PS_DL(blkid_free_probe)(pr);
 	return rc;
 }
 
@@ -334,12 +344,13 @@ static int check_empty(int fd, const char *path, uint64_t size, char *err,
 static int place(struct fdisk_context *cx, uint64_t nsect, const char *path,
 		 fdisk_sector_t *start, char *err, size_t errlen)
 {
-	fdisk_sector_t first = fdisk_get_first_lba(cx);
-	fdisk_sector_t last = fdisk_get_last_lba(cx);
-	fdisk_sector_t grain = PS_PART_ALIGN / fdisk_get_sector_size(cx), s;
+	fdisk_sector_t first = PS_DL(fdisk_get_first_lba)(cx);
+	fdisk_sector_t last = PS_DL(fdisk_get_last_lba)(cx);
+	fdisk_sector_t grain = PS_PART_ALIGN / PS_DL(fdisk_get_sector_size)(cx), s;
 
 	/* MBR addresses 2^32 sectors: stay inside on keys above 2 TiB. */
-	if (fdisk_is_label(cx, DOS) && last > 0xffffffffULL)
+	if (PS_DL(fdisk_is_labeltype)(cx, FDISK_DISKLABEL_DOS) &&
+	    last > 0xffffffffULL)
 		last = 0xffffffffULL;
 	if (last + 1 < nsect + first)
 		return fail(err, errlen, PS_PART_ENOSPC,
@@ -361,25 +372,25 @@ static int add_partition(struct fdisk_context *cx, fdisk_sector_t start,
 			 uint64_t nsect, int gpt, const char *path, char *err,
 			 size_t errlen)
 {
-	struct fdisk_label *lb = fdisk_get_label(cx, NULL);
+	struct fdisk_label *lb = PS_DL(fdisk_get_label)(cx, NULL);
 	struct fdisk_parttype *t =
-		fdisk_label_parse_parttype(lb, gpt ? PS_PART_GPT_TYPE : "6b");
-	struct fdisk_partition *pa = fdisk_new_partition();
+		PS_DL(fdisk_label_parse_parttype)(lb, gpt ? PS_PART_GPT_TYPE : "6b");
+	struct fdisk_partition *pa = PS_DL(fdisk_new_partition)();
 	int rc = -1;
 
 	if (t && pa) {
-		fdisk_partition_set_start(pa, start);
-		fdisk_partition_set_size(pa, nsect);
+		PS_DL(fdisk_partition_set_start)(pa, start);
+		PS_DL(fdisk_partition_set_size)(pa, nsect);
 		/* Exact size: no libfdisk "helpful" re-alignment of the end. */
-		fdisk_partition_size_explicit(pa, 1);
-		fdisk_partition_set_partno(
+		PS_DL(fdisk_partition_size_explicit)(pa, 1);
+		PS_DL(fdisk_partition_set_partno)(
 			pa,
 			(gpt ? PS_PART_GPT_PARTNO : PS_PART_MBR_PARTNO) - 1);
-		fdisk_partition_set_type(pa, t);
-		rc = fdisk_add_partition(cx, pa, NULL);
+		PS_DL(fdisk_partition_set_type)(pa, t);
+		rc = PS_DL(fdisk_add_partition)(cx, pa, NULL);
 	}
-	fdisk_unref_partition(pa);
-	fdisk_unref_parttype(t);
+	PS_DL(fdisk_unref_partition)(pa);
+	PS_DL(fdisk_unref_parttype)(t);
 	if (rc != 0)
 		return fail(
 			err, errlen, PS_PART_EIO,
@@ -398,15 +409,15 @@ static int write_table(struct fdisk_context *cx, const char *path,
 		       char *err, size_t errlen)
 {
 	int gpt = o->label == PS_PART_LABEL_GPT;
-	unsigned long ss = fdisk_get_sector_size(cx);
+	unsigned long ss = PS_DL(fdisk_get_sector_size)(cx);
 	uint64_t nsect = (size + ss - 1) / ss;
 	fdisk_sector_t start = 0;
 	int rc;
 
 	/* With force, also wipe old signatures (filesystem magic, old GPT
 	 * backup) in the areas the new label covers. */
-	fdisk_enable_wipe(cx, o->force ? 1 : 0);
-	if (fdisk_create_disklabel(cx, gpt ? "gpt" : "dos") != 0)
+	PS_DL(fdisk_enable_wipe)(cx, o->force ? 1 : 0);
+	if (PS_DL(fdisk_create_disklabel)(cx, gpt ? "gpt" : "dos") != 0)
 		return fail(err, errlen, PS_PART_EIO,
 			    "%s: libfdisk cannot create a "
 			    "%s label",
@@ -414,7 +425,7 @@ static int write_table(struct fdisk_context *cx, const char *path,
 	rc = place(cx, nsect, path, &start, err, errlen);
 	if (rc == 0)
 		rc = add_partition(cx, start, nsect, gpt, path, err, errlen);
-	if (rc == 0 && fdisk_write_disklabel(cx) != 0)
+	if (rc == 0 && PS_DL(fdisk_write_disklabel)(cx) != 0)
 		rc = fail(err, errlen, PS_PART_EIO,
 			  "%s: libfdisk cannot write the "
 			  "partition table",
@@ -465,19 +476,22 @@ int ps_part_create(const char *path, const struct ps_part_create_opts *opts,
 	struct ps_part_info tmp;
 	struct fdisk_context *cx;
 	uint64_t size = 0;
+	char why[300];
 	int rc;
 
 	rc = valid_create_args(path, opts, &size, err, errlen);
+	if (rc == 0 && ps_dl_fdisk(why, sizeof why))
+		rc = fail(err, errlen, PS_PART_EIO, "%s: %s", path, why);
 	if (rc == 0)
 		rc = precheck(path, opts->force, err, errlen);
 	if (rc != 0)
 		return rc;
-	cx = fdisk_new_context();
+	cx = PS_DL(fdisk_new_context)();
 	if (!cx)
 		return fail(err, errlen, PS_PART_EIO,
 			    "%s: libfdisk: out of memory", path);
-	if (fdisk_assign_device(cx, path, 0) != 0) {
-		fdisk_unref_context(cx);
+	if (PS_DL(fdisk_assign_device)(cx, path, 0) != 0) {
+		PS_DL(fdisk_unref_context)(cx);
 		return fail(err, errlen, PS_PART_EIO,
 			    "%s: libfdisk cannot open "
 			    "the device read-write",
@@ -486,12 +500,12 @@ int ps_part_create(const char *path, const struct ps_part_create_opts *opts,
 	rc = write_table(cx, path, opts, size, err, errlen);
 	/* deassign fsync()s and closes; a failure here means the table may
 	 * not be on the media. */
-	if (fdisk_deassign_device(cx, 0) != 0 && rc == 0)
+	if (PS_DL(fdisk_deassign_device)(cx, 0) != 0 && rc == 0)
 		rc = fail(err, errlen, PS_PART_EIO,
 			  "%s: flushing the partition "
 			  "table failed",
 			  path);
-	fdisk_unref_context(cx);
+	PS_DL(fdisk_unref_context)(cx);
 	if (rc != 0)
 		return rc;
 	/* Read back through the same path discovery uses. */

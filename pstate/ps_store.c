@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "pstate.h"
+#include "ps_internal.h"
 
 /* ps_txn_commit's streaming window (ps_media_stream). */
 #define STREAM_WINDOW (64u * 1024u)
@@ -27,6 +28,9 @@ struct ps_store {
 	struct ps_lock *lock;
 	uint8_t owner;
 	const struct ps_auth *auth;  /* seal commits (ps_store_set_auth) */
+	/* buf holds the base slot's store, as read or last committed (not
+	 * after a failed commit, which may have moved the base). */
+	int buf_is_base;
 };
 
 static int grow(struct ps_store *s, size_t want)
@@ -62,6 +66,7 @@ static int load(struct ps_store *s)
 		if (!rc && again)
 			rc = ps_read(&s->disk, s->media, s->buf, s->cap);
 	}
+	s->buf_is_base = rc == PS_OK;
 	return rc;
 }
 
@@ -195,11 +200,21 @@ void ps_txn_abort(struct ps_txn *t)
 	t->buf = NULL;
 }
 
+/* Is the edited store the base's, byte for byte, with nothing forcing a
+ * commit (docs/store.md 4, step 0)?  Known only while buf is the base. */
+static int unchanged(const struct ps_store *s, const uint8_t *store,
+		     uint32_t len)
+{
+	if (!s->buf_is_base || (s->auth && s->auth->force))
+		return 0;
+	return len == s->disk.length && memcmp(store, s->buf, len) == 0;
+}
+
 int ps_txn_commit(struct ps_txn *t)
 {
 	struct ps_store *s;
 	struct ps_commit_args a;
-	uint32_t len;
+	uint32_t len = 0;
 	int rc;
 
 	if (!t || !t->buf || !t->store)
@@ -215,24 +230,32 @@ int ps_txn_commit(struct ps_txn *t)
 	/* Garbage past the threshold goes now, in this same commit
 	 * (docs/store.md 7.2). */
 	if (!rc) {
-		/* Its tree check names what is wrong with a bad store. */
+		/* A bad store: the tree check's error, here or in
+		 * ps_commit's check before media. */
 		rc = ps_compact_if_due(t->buf);
 		rc = rc > 0 ? PS_OK : rc;
 	}
 	if (!rc) {
+		/* Step 0 against the copy in memory: no read of the slot. */
+		len = psf_total(t->buf);
+		if (unchanged(s, t->buf, len)) {
+			ps_txn_abort(t);
+			return PS_OK;
+		}
 		a = (struct ps_commit_args){ s->lock, s->owner,
 					     (uint64_t)time(NULL), s->auth };
 		/* The diff and the read-back stream the target slot in
 		 * large reads: 64 KiB at a time (a few system calls for a
 		 * store of hundreds of KiB, and few pages to fault in). */
 		(void)ps_media_stream(s->disk.media, STREAM_WINDOW);
-		rc = ps_commit(&s->disk, t->buf, s->sector, &a);
+		rc = s->buf_is_base ?
+			ps__commit_changed(&s->disk, t->buf, s->sector, &a) :
+			ps_commit(&s->disk, t->buf, s->sector, &a);
 		(void)ps_media_stream(s->disk.media, 0);
 	}
-	if (!rc) {
-		len = psf_total(t->buf);
+	if (!rc)
 		memcpy(s->buf, t->buf, len);
-	}
+	s->buf_is_base = rc == PS_OK;
 	ps_txn_abort(t);
 	return rc;
 }

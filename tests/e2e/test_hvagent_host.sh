@@ -199,6 +199,10 @@ expect_err "keep: logged with the way to confirm" "vm 'k1': domain $UK undefined
 "$PSCTL" -i "$IMG" dump 2>/dev/null | grep -A1 "uuid = $UK;" | grep -q "flags = libvirt-undefined;" \
     && pass "keep: psctl dump shows the record flag libvirt-undefined" \
     || fail "keep: no mark: $("$PSCTL" -i "$IMG" dump 2>/dev/null | grep -A2 "$UK")"
+ps vm show k1 | grep -q "^libvirt-undefined *yes: kept in the store" &&
+    ps vm show k1 --json | grep -q '"libvirt-undefined": true' \
+    && pass "keep: psctl vm show (text and --json) shows the mark" \
+    || fail "keep: vm show: $(ps vm show k1 | grep -i libvirt)"
 H1=$(hash_of "$IMG")
 expect_exit 0 "keep: next pass" -- hv
 ! grep -q "kept in the store" "$WORK/err" && [ "$(stat defines)" = 0 ] && [ "$(hash_of "$IMG")" = "$H1" ] \
@@ -209,6 +213,10 @@ expect_exit 0 "keep: virsh defines k1 again (same UUID), pass" -- hv
 [ "$(stat defines)" = 0 ] && [ "$(stat errors)" = 0 ] && ! "$PSCTL" -i "$IMG" dump 2>/dev/null | grep -q "libvirt-undefined" \
     && pass "keep: defined again in libvirt: an ordinary pair, mark cleared" \
     || fail "keep after virsh define: $(cat "$WORK/out")"
+! ps vm show k1 | grep -q "^libvirt-undefined" &&
+    ps vm show k1 --json | grep -q '"libvirt-undefined": false' \
+    && pass "keep: vm show no longer shows the mark" \
+    || fail "keep: vm show after the mark cleared: $(ps vm show k1 | grep -i libvirt)"
 vsh undefine k1 > /dev/null
 expect_exit 0 "keep: undefined again, pass" -- hv
 "$PSCTL" -i "$IMG" dump 2>/dev/null | grep -q "flags = libvirt-undefined;" && pass "keep: marked again" \

@@ -87,14 +87,21 @@ grep -q 'would send to BMC' "$WORK/out" && grep -q 'nothing sent' "$WORK/out" &&
     fail "--bmc --dry-run: $(head -c 300 "$WORK/out")"
 
 # ---------------------------------------------------------------- power gate
-B bmc power on > "$WORK/out" 2>&1 && grep -q 'power on' "$WORK/out" &&
-    pass "bmc power on" || fail "bmc power on: $(cat "$WORK/out")"
+# The state after on/off is a confirmation: said without -q, hidden by it.
+B bmc power on > "$WORK/out" 2>&1 && [ ! -s "$WORK/out" ] &&
+    B bmc power status | grep -q 'power on' &&
+    pass "bmc power on -q: on, nothing said" || fail "bmc power on: $(cat "$WORK/out")"
+IPMI_PASSWORD=adm1n-pw "$PSCTL" --bmc "127.0.0.1:$PORT" -U admin bmc power on \
+    > "$WORK/out" 2>/dev/null && grep -q 'host-power on$' "$WORK/out" &&
+    pass "bmc power on without -q: says host-power on" ||
+    fail "bmc power on (not quiet): $(cat "$WORK/out")"
 h0=$(hash_of "$IMG")
 expect_exit 8 "--bmc edit with the host on refused" -- B vm set web01 --memory 2G
 expect_err "power-gate refusal names the cause" "host powered on"
 [ "$(hash_of "$IMG")" = "$h0" ] && pass "image unchanged (host on)" ||
     fail "image changed while the host ran"
-B bmc power off > "$WORK/out" 2>&1 && B bmc power status | grep -q 'power off' &&
+B bmc power off > "$WORK/out" 2>&1 && [ ! -s "$WORK/out" ] &&
+    B bmc power status | grep -q 'power off' &&
     pass "bmc power off / status" || fail "bmc power off: $(cat "$WORK/out")"
 B vm set web01 --memory 2G > "$WORK/out" 2>&1 && L vm show web01 | grep -q '^memory *2GiB' &&
     pass "--bmc edit with the host off accepted" || fail "edit host off: $(cat "$WORK/out")"
@@ -124,7 +131,7 @@ expect_exit 2 "bmc info without --bmc" -- "$PSCTL" -q -i "$IMG" bmc info
 expect_err "bmc info without --bmc says what is missing" "needs --bmc"
 
 # ---------------------------------------------------------------- profiles
-B -i "$IMG" bmc profile push gold > "$WORK/out" 2>&1 &&
+B -i "$IMG" bmc profile push gold > "$WORK/out" 2>&1 && [ ! -s "$WORK/out" ] &&
     L profile show gold | grep -q 'bmc://localhost' &&
     pass "bmc profile push (local profile) to this host: psctl -i sees bmc://localhost" ||
     fail "profile push host: $(cat "$WORK/out"); $(L profile show gold 2>&1)"
@@ -272,8 +279,11 @@ expect_exit 7 "serial allocate (local) past the range refused" -- L serial alloc
 B serial allocate web01 1 --dry-run > "$WORK/out" 2>&1 && grep -q 'nothing sent' "$WORK/out" &&
     [ "$(hash_of "$IMG")" = "$h0" ] && pass "serial allocate --bmc --dry-run sends nothing" ||
     fail "allocate dry run: $(cat "$WORK/out")"
-B serial free db > "$WORK/out" 2>&1 && grep -q 'freed 2' "$WORK/out" &&
-    L serial free web01 | grep -q 'freed 2' && [ "$(L serial mappings | grep -c '^[a-z]')" -eq 0 ] &&
+# "freed N" is a confirmation: said without -q (B and L have it).
+IPMI_PASSWORD=adm1n-pw "$PSCTL" --bmc "127.0.0.1:$PORT" -U admin serial free db \
+    > "$WORK/out" 2>/dev/null && grep -q 'freed 2' "$WORK/out" &&
+    "$PSCTL" -i "$IMG" serial free web01 2>/dev/null | grep -q 'freed 2' &&
+    [ "$(L serial mappings | grep -c '^[a-z]')" -eq 0 ] &&
     pass "serial free --bmc and local" || fail "serial free: $(cat "$WORK/out")"
 L check > "$WORK/out" 2>&1 && pass "psctl -i check after every --bmc edit" ||
     fail "check: $(cat "$WORK/out")"

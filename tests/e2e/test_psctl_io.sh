@@ -33,3 +33,24 @@ n=$(ASAN_OPTIONS=detect_leaks=0 strace -f -e trace=pread64 -o "$WORK/strace" "$P
 "$PSCTL" -q -i "$IMG" vm list >/dev/null 2>&1
 [ -z "$(ls -A "$PSTATE_LOCK_DIR")" ] && pass "io: no lock file left behind" ||
     fail "io: lock files left: $(ls "$PSTATE_LOCK_DIR")"
+
+# Libraries loaded on first use (pstate/ps_dl.c, cli/psctl_curl.c), on
+# the optimised psctl (the sanitised one links them, see cli/cli.mk): an
+# edit of an image file opens libblkid (its partition table) and nothing
+# of libfdisk, libusb, libudev or libcurl; init opens libfdisk.
+OPT=${PSCTL_OPT:-$ROOT/build/opt/psctl}
+case $OPT in /*) ;; *) OPT=$ROOT/$OPT ;; esac
+strace -f -e trace=openat -o "$WORK/strace-libs" \
+    "$OPT" -q -i "$IMG" vm set vm0008 --memory 2GiB >/dev/null 2>&1 ||
+    fail "io: vm set under strace ($OPT)"
+libs=$(grep -o 'lib\(blkid\|fdisk\|usb-1.0\|udev\|curl\)[^/"]*\.so[^"]*' "$WORK/strace-libs" |
+    sort -u | tr '\n' ' ')
+case $libs in
+"libblkid.so.1 ") pass "io: vm set -i FILE loads libblkid alone of the five" ;;
+*) fail "io: vm set -i FILE loads: '$libs'" ;;
+esac
+strace -f -e trace=openat -o "$WORK/strace-init" \
+    "$OPT" -q -i "$WORK/io2.img" init >/dev/null 2>&1 ||
+    fail "io: init under strace"
+grep -q 'libfdisk\.so' "$WORK/strace-init" && pass "io: init loads libfdisk" ||
+    fail "io: init did not load libfdisk"

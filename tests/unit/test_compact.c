@@ -275,6 +275,46 @@ static void test_compact_due(void **state)
 	assert_memory_equal(buf + 32, copy + 32, psf_total(buf) - 32);
 }
 
+/*
+ * The measure before each commit walks the store without checking the
+ * tree first (ps_commit does that): on bad bytes it must stay inside its
+ * stack and buffer and give the tree check's error.  A nest deeper than
+ * PSF_MAX_DEPTH, and a damaged count, each refused unchanged.
+ */
+static void test_if_due_bad_tree(void **state)
+{
+	uint32_t root, k, n = PSF_MAX_DEPTH + 4;
+
+	(void)state;
+	empty_store();
+	root = (uint32_t)psf_root(buf);
+	for (k = 0; k < n; k++) {
+		uint32_t at = root + PSF_CONTAINER_HDR * (k + 1);
+
+		psf_put_le32(buf + at, PSF_VMS);
+		psf_put_le32(buf + at + 4, k + 1 < n);
+		psf_put_le32(buf + at + 8, PSF_CONTAINER_HDR * (n - k - 1));
+	}
+	psf_put_le32(buf + root + 4, 1);
+	psf_put_le32(buf + root + 8, PSF_CONTAINER_HDR * n);
+	psf_put_le32(buf + PSF_HDR_TOTAL, root + PSF_CONTAINER_HDR * (n + 1));
+	assert_int_equal(psf_finish(buf), 0);
+	memcpy(copy, buf, psf_total(buf));
+	assert_int_equal(ps_compact_if_due(buf), PSF_ERR_TOODEEP);
+	assert_memory_equal(buf, copy, psf_total(copy));
+	/* A count that disagrees: the walk passes, the commit's check
+	 * would not; the measure leaves it (and the bytes) alone. */
+	empty_store();
+	assert_true(churn_vm_create(buf, CAP, 1, 10, 1) >= 0);
+	assert_int_equal(psf_finish(buf), 0);
+	psf_put_le32(buf + pst_vms(buf) + 4, 7);
+	memcpy(copy, buf, psf_total(buf));
+	assert_true(ps_compact_if_due(buf) <= 0);
+	assert_memory_equal(buf, copy, psf_total(copy));
+	assert_int_equal(psf_check_tree(buf, psf_total(buf), NULL),
+			 PSF_ERR_BADCOUNT);
+}
+
 /* ------------------------------------------------- issue scenario: psctl */
 
 struct step {
@@ -544,6 +584,7 @@ int main(void)
 		cmocka_unit_test(test_create_reuses_pad),
 		cmocka_unit_test(test_compact_keeps_elements),
 		cmocka_unit_test(test_compact_due),
+		cmocka_unit_test(test_if_due_bad_tree),
 		cmocka_unit_test(test_delete_create_400),
 		cmocka_unit_test(test_out_of_room_compacts),
 		cmocka_unit_test(test_compaction_crash),
