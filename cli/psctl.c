@@ -246,6 +246,8 @@ static const struct psctl_opt console_o[] = {
 	  NULL },
 	{ "socket", "PATH", "pscon's socket (default $PSCON_SOCKET, "
 	  "/run/pscon.sock)", NULL },
+	{ "retry", "SECONDS", "keep reconnecting this long when the service "
+	  "goes away (default 30)", NULL },
 	{ NULL, NULL, NULL, NULL },
 };
 

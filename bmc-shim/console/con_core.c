@@ -12,23 +12,54 @@
 
 /* ------------------------------------------------------------ ring */
 
+size_t con_ring_bytes(size_t cap)
+{
+	return (cap ? cap : 1) + CON_RING_SLACK;
+}
+
 int con_ring_init(struct con_ring *r, size_t cap)
 {
-	r->buf = malloc(cap ? cap : 1);
+	uint8_t *b = malloc(con_ring_bytes(cap));
+
+	con_ring_attach(r, b, cap, 0);
+	r->owned = 1;
+	return b ? 0 : -1;
+}
+
+void con_ring_attach(struct con_ring *r, uint8_t *buf, size_t cap,
+		     uint64_t total)
+{
+	r->buf = buf;
 	r->cap = cap ? cap : 1;
-	r->total = 0;
-	return r->buf ? 0 : -1;
+	r->size = con_ring_bytes(cap);
+	r->total = total;
+	r->owned = 0;
 }
 
 void con_ring_free(struct con_ring *r)
 {
-	free(r->buf);
+	if (r->owned)
+		free(r->buf);
 	r->buf = NULL;
+}
+
+size_t con_ring_space(const struct con_ring *r, uint8_t **p)
+{
+	size_t at = (size_t)(r->total % r->size), k = r->size - at;
+
+	*p = r->buf + at;
+	return k < CON_RING_SLACK ? k : CON_RING_SLACK;
+}
+
+void con_ring_commit(struct con_ring *r, size_t n)
+{
+	r->total += n;
 }
 
 void con_ring_push(struct con_ring *r, const uint8_t *p, size_t n)
 {
-	size_t at, k;
+	uint8_t *at;
+	size_t k;
 
 	if (n > r->cap) { /* only the last cap bytes can stay */
 		r->total += n - r->cap;
@@ -36,10 +67,11 @@ void con_ring_push(struct con_ring *r, const uint8_t *p, size_t n)
 		n = r->cap;
 	}
 	while (n) {
-		at = (size_t)(r->total % r->cap);
-		k = r->cap - at < n ? r->cap - at : n;
-		memcpy(r->buf + at, p, k);
-		r->total += k;
+		k = con_ring_space(r, &at);
+		if (k > n)
+			k = n;
+		memcpy(at, p, k);
+		con_ring_commit(r, k);
 		p += k;
 		n -= k;
 	}
@@ -59,8 +91,8 @@ size_t con_ring_read(const struct con_ring *r, uint64_t *from, uint8_t *out,
 	if (*from < first)
 		*from = first;
 	while (got < max && *from < r->total) {
-		at = (size_t)(*from % r->cap);
-		k = r->cap - at;
+		at = (size_t)(*from % r->size);
+		k = r->size - at;
 		if (k > max - got)
 			k = max - got;
 		if (k > r->total - *from)
@@ -70,6 +102,23 @@ size_t con_ring_read(const struct con_ring *r, uint64_t *from, uint8_t *out,
 		*from += k;
 	}
 	return got;
+}
+
+/* ------------------------------------------------------------ resume */
+
+uint64_t con_resume_from(const struct con_ring *r, uint64_t have_epoch,
+			 uint64_t epoch, uint64_t from, uint64_t *lost,
+			 int *resumed)
+{
+	uint64_t first = con_ring_first(r);
+
+	*lost = 0;
+	*resumed = epoch && epoch == have_epoch && from <= r->total;
+	if (!*resumed)
+		return first;
+	if (from < first)
+		*lost = first - from;
+	return from;
 }
 
 /* ------------------------------------------------------------ faults */

@@ -4,7 +4,8 @@
 
 CON_LIB_SRC := bmc-shim/console/con_proto.c bmc-shim/console/con_core.c
 CON_SRC     := $(CON_LIB_SRC) bmc-shim/console/con_port.c \
-               bmc-shim/console/con_client.c bmc-shim/console/pscon.c
+               bmc-shim/console/con_client.c bmc-shim/console/con_keep.c \
+               bmc-shim/console/con_hold.c bmc-shim/console/pscon.c
 CON_HDRS    := $(wildcard bmc-shim/console/*.h)
 CON_UNIT    := $(patsubst tests/unit/%.c,$(BUILD)/san/tests/unit/%,\
                  $(wildcard tests/unit/test_console*.c))

@@ -12,10 +12,18 @@
  *   pscon-test raw CSOCK HEX      send these bytes (after a hello when HEX
  *                                 does not start with "--"), print each
  *                                 reply frame as "TYPE CODE text" for 1 s
+ *   pscon-test counter SOCK MS SENT IN   a guest: "counter N T\n" every
+ *                                 MS ms (T: CLOCK_MONOTONIC ns), a copy
+ *                                 of each to SENT; the port's input to IN;
+ *                                 "PORT CLOSED" into IN if it ever closes
+ *   pscon-test lat                read counter lines on stdin; per line
+ *                                 later than 40 ms "late N MS", at the
+ *                                 end "lines L max MS"
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -129,7 +137,7 @@ static int flood(const char *sock, long long bytes)
 static int stuck(const char *sock, const char *target, int secs)
 {
 	int fd = dial(sock), small = 4096, k;
-	uint8_t v = CON_VERSION, a[CON_NAME_MAX + 1];
+	uint8_t v = 1 /* an older client: v1 */, a[CON_NAME_MAX + 1];
 	static uint8_t b[4 * (CON_HDR + CON_PAYLOAD_MAX)];
 	size_t n = strlen(target), len = 0;
 	unsigned long long data = 0;
@@ -167,7 +175,7 @@ static int stuck(const char *sock, const char *target, int secs)
 static int raw(const char *sock, const char *hex)
 {
 	int fd = dial(sock);
-	uint8_t v = CON_VERSION, b[CON_HDR + CON_PAYLOAD_MAX + 64];
+	uint8_t v = 1 /* an older client: v1 */, b[CON_HDR + CON_PAYLOAD_MAX + 64];
 	size_t n = 0, len = 0;
 	struct con_frame f;
 	struct pollfd pf = { fd, POLLIN, 0 };
@@ -212,8 +220,99 @@ static int raw(const char *sock, const char *hex)
 	return 0;
 }
 
+static volatile sig_atomic_t stop_counter;
+
+static void on_term(int sig)
+{
+	(void)sig;
+	stop_counter = 1;
+}
+
+static long long now_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (long long)t.tv_sec * 1000000000LL + t.tv_nsec;
+}
+
+/* The guest stand-in of tests/e2e/test_console_restart.sh. */
+static int counter(const char *sock, int ms, const char *sent,
+		   const char *in)
+{
+	int fd = dial(sock);
+	FILE *so = fopen(sent, "w"), *io = fopen(in, "a");
+	struct pollfd pf = { fd, POLLIN, 0 };
+	long long next = now_ns();
+	unsigned n = 0;
+	char b[4096];
+	ssize_t r;
+	int len;
+
+	if (!so || !io)
+		return 1;
+	signal(SIGTERM, on_term);
+	signal(SIGPIPE, SIG_IGN);
+	while (!stop_counter) {
+		long long wait = (next - now_ns()) / 1000000;
+
+		if (poll(&pf, 1, wait > 0 ? (int)wait : 0) > 0) {
+			r = read(fd, b, sizeof b);
+			if (r <= 0) {
+				fputs("PORT CLOSED\n", io);
+				fclose(io);
+				return 1;
+			}
+			fwrite(b, 1, (size_t)r, io);
+			fflush(io);
+			continue;
+		}
+		if (now_ns() < next)
+			continue;
+		len = snprintf(b, sizeof b, "counter %06u %lld\n", n++,
+			       now_ns());
+		if (write(fd, b, (size_t)len) != len) {
+			fputs("PORT CLOSED\n", io);
+			fclose(io);
+			return 1;
+		}
+		fwrite(b, 1, (size_t)len, so);
+		fflush(so);
+		next += (long long)ms * 1000000LL;
+	}
+	fclose(so);
+	fclose(io);
+	return 0;
+}
+
+/* Delivery delay of counter lines read on stdin (through a viewer). */
+static int lat(void)
+{
+	char line[256];
+	unsigned long long lines = 0, k;
+	long long t, max = 0, d;
+
+	while (fgets(line, sizeof line, stdin)) {
+		if (sscanf(line, "counter %llu %lld", &k, &t) != 2)
+			continue;
+		lines++;
+		d = (now_ns() - t) / 1000000;
+		if (d > 40)
+			printf("late %llu %lld\n", k, d);
+		if (d > max)
+			max = d;
+		fflush(stdout);
+	}
+	printf("lines %llu max %lld\n", lines, max);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 6 && !strcmp(argv[1], "counter"))
+		return counter(argv[2], atoi(argv[3]), argv[4], argv[5]);
+	if (argc == 2 && !strcmp(argv[1], "lat"))
+		return lat();
 	if (argc == 4 && !strcmp(argv[1], "guest"))
 		return guest(argv[2], argv[3]);
 	if (argc == 4 && !strcmp(argv[1], "flood"))

@@ -210,7 +210,7 @@ grep -q 'error protocol' "$WORK/raw2" &&
 grep -q 'error no-port' "$WORK/raw3" &&
     pass "pscon: an unknown port refused (no-port)" ||
     fail "pscon: unknown port: $(cat "$WORK/raw3")"
-"$PSCON_TEST" raw "$S" --01010009 > "$WORK/raw4"
+"$PSCON_TEST" raw "$S" --01010000 > "$WORK/raw4"
 grep -q 'error version' "$WORK/raw4" &&
     pass "pscon: an unknown protocol version refused" ||
     fail "pscon: version: $(cat "$WORK/raw4")"

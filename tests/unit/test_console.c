@@ -106,23 +106,23 @@ static void decode_requests(void **st)
 
 	(void)st;
 	f = mk(CON_ATTACH, "\0web01-con", 10);
-	assert_int_equal(con_decode_attach(&f, &a, &why), 0);
+	assert_int_equal(con_decode_attach(&f, 1, &a, &why), 0);
 	assert_string_equal(a.target, "web01-con");
 	assert_int_equal(a.conc, 0);
 	assert_int_equal(a.how, CON_RW);
 	f = mk(CON_ATTACH, "\001" "7001", 5);
-	assert_int_equal(con_decode_attach(&f, &a, &why), 0);
+	assert_int_equal(con_decode_attach(&f, 1, &a, &why), 0);
 	assert_int_equal(a.conc, 7001);
 	assert_int_equal(a.how, CON_SPY);
 	f = mk(CON_ATTACH, "\002x", 2);      /* how */
-	assert_int_equal(con_decode_attach(&f, &a, &why), -1);
+	assert_int_equal(con_decode_attach(&f, 1, &a, &why), -1);
 	f = mk(CON_ATTACH, "\0a b", 4);      /* space */
-	assert_int_equal(con_decode_attach(&f, &a, &why), -1);
+	assert_int_equal(con_decode_attach(&f, 1, &a, &why), -1);
 	assert_non_null(strstr(why, "host name"));
 	f = mk(CON_ATTACH, "\0" "70000", 6); /* port out of range */
-	assert_int_equal(con_decode_attach(&f, &a, &why), -1);
+	assert_int_equal(con_decode_attach(&f, 1, &a, &why), -1);
 	f = mk(CON_ATTACH, "\0", 1);         /* empty target */
-	assert_int_equal(con_decode_attach(&f, &a, &why), -1);
+	assert_int_equal(con_decode_attach(&f, 1, &a, &why), -1);
 	f = mk(CON_MODE, "\002", 1);
 	assert_int_equal(con_decode_mode(&f, &v, &why), 0);
 	assert_int_equal(v, PSF_SERIAL_MODE_PRIVACY);
