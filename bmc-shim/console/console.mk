@@ -52,3 +52,14 @@ $(BUILD)/opt/psctl: $(call objs,opt,bmc-shim/console/con_proto.c)
 $(BUILD)/san/psctl: $(call objs,san,bmc-shim/console/con_proto.c)
 # The completion test links psctl's objects (cli/cli.mk).
 $(BUILD)/san/tests/unit/test_complete: $(call objs,san,bmc-shim/console/con_proto.c)
+
+# The restart benchmark (bench/bench_pscon_restart.sh, docs/performance.md
+# "Console restarts"): optimised service, client and driver.
+$(BUILD)/opt/pscon-test: $(call objs,opt,bmc-shim/console/pscon_test.c $(CON_LIB_SRC)) $(call ALL_LIBS,opt)
+	$(CC) $(OPT) -o $@ $^ $(PSTATE_SYSLIBS)
+.PHONY: bench-pscon-restart
+bench-pscon-restart: $(BUILD)/opt/pscon $(BUILD)/opt/psctl $(BUILD)/opt/pscon-test
+	@echo "==== bench: pscon restarts (viewer downtime, time to resume, exactness)"
+	@PSCON=$(abspath $(BUILD)/opt/pscon) PSCTL=$(abspath $(BUILD)/opt/psctl) \
+		PSCON_TEST=$(abspath $(BUILD)/opt/pscon-test) bench/bench_pscon_restart.sh
+MODULE_BENCH += bench-pscon-restart
