@@ -73,8 +73,10 @@ static int send_frame(int fd, uint8_t type, const void *p, size_t n)
 	con_frame_hdr(b, type, n);
 	if (n)
 		memcpy(b + CON_HDR, p, n);
+	/* MSG_NOSIGNAL: a service gone meanwhile is an error (then a
+	 * reconnect), not a SIGPIPE. */
 	while (at < CON_HDR + n) {
-		w = write(fd, b + at, CON_HDR + n - at);
+		w = send(fd, b + at, CON_HDR + n - at, MSG_NOSIGNAL);
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w <= 0)

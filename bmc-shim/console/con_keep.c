@@ -51,7 +51,8 @@ void con_fds_load(struct con_svc *s)
 	}
 	s->nhanded = n;
 	s->hold_fd = con_fd_take(s, "hold");
-	con_log("restart: %u file descriptors handed over", n);
+	if (n > (s->hold_fd >= 0)) /* (the holder's socket alone: a start) */
+		con_log("restart: %u file descriptors handed over", n);
 out:
 	unsetenv("LISTEN_PID");
 	unsetenv("LISTEN_FDS");

@@ -7,23 +7,7 @@
 # the guest once, in order; the guest never sees its port close.
 # Environment: PSCON, PSCON_TEST (make e2e sets them).
 echo "== pscon: restarts keep every byte"
-: "${PSCON:?set PSCON to the pscon binary}"
-: "${PSCON_TEST:?set PSCON_TEST to the pscon-test driver}"
-
-IMG=$WORK/store.img
-S=$WORK/c.sock
-PIDS=
-trap 'for p in $PIDS; do kill "$p" 2>/dev/null; done' EXIT INT TERM
-L() { "$PSCTL" -q -i "$IMG" "$@"; }
-# wait_for FILE TEXT [SECONDS]
-wait_for() {
-    i=0
-    while [ $i -lt $(( ${3:-10} * 10 )) ]; do
-        grep -qF -- "$2" "$1" 2>/dev/null && return 0
-        sleep 0.1; i=$((i + 1))
-    done
-    return 1
-}
+. "$ROOT/tests/e2e/console_lib.sh"
 # The worker's pid: the newest "worker N" line of the holder.
 worker() { sed -n 's/^pscon --hold: worker \([0-9]*\)$/\1/p' "$WORK/svc.log" | tail -n 1; }
 # Counter lines of FILE, checked consecutive from 0: prints the count.
@@ -39,7 +23,7 @@ L init >/dev/null 2>&1 && L vm create web01 >/dev/null 2>&1 &&
 setsid "$PSCON" --hold --run-dir "$WORK/run" --socket "$S" \
     --log-dir "$WORK/logs" --store "$IMG" 2> "$WORK/svc.log" & HOLD=$!
 PIDS="$PIDS $HOLD"
-wait_for "$WORK/svc.log" "serving" 10 && pass "restart: pscon --hold serving" ||
+file_has "$WORK/svc.log" "serving" 10 && pass "restart: pscon --hold serving" ||
     fail "restart: not serving: $(cat "$WORK/svc.log")"
 
 "$PSCON_TEST" counter "$WORK/run/port-7001" 10 "$WORK/sent" "$WORK/gin" &
@@ -48,19 +32,19 @@ mkfifo "$WORK/kbd"
 "$PSCTL" console --socket "$S" web01 --retry 20 < "$WORK/kbd" \
     > "$WORK/view" 2> "$WORK/view.err" & VIEW=$!; PIDS="$PIDS $VIEW"
 exec 8<>"$WORK/kbd"
-wait_for "$WORK/view" "counter 000010" && pass "restart: the viewer sees the counter" ||
+file_has "$WORK/view" "counter 000010" && pass "restart: the viewer sees the counter" ||
     fail "restart: viewer: $(cat "$WORK/view.err")"
 printf 'one\r' >&8
-wait_for "$WORK/gin" "one" && pass "restart: input reaches the guest" ||
+file_has "$WORK/gin" "one" && pass "restart: input reaches the guest" ||
     fail "restart: input: $(cat "$WORK/gin")"
 
 # (a) A deliberate restart; keys typed right after it.
 W1=$(worker)
 kill -USR2 "$W1"
 printf 'two\r' >&8
-wait_for "$WORK/svc.log" "re-exec" && pass "restart: SIGUSR2 re-execs" ||
+file_has "$WORK/svc.log" "re-exec" && pass "restart: SIGUSR2 re-execs" ||
     fail "restart: no re-exec: $(tail -5 "$WORK/svc.log")"
-wait_for "$WORK/view.err" "resumed at offset" &&
+file_has "$WORK/view.err" "resumed at offset" &&
     pass "restart: the viewer reconnected and resumed (a)" ||
     fail "restart: viewer after (a): $(cat "$WORK/view.err")"
 [ "$(worker)" = "$W1" ] && kill -0 "$W1" 2>/dev/null &&
@@ -73,7 +57,7 @@ sleep 0.3
 # (b) SIGKILL of the worker; the holder starts another with the fds.
 kill -KILL "$W1"
 printf 'four\r' >&8
-wait_for "$WORK/svc.log" "killed by signal 9" &&
+file_has "$WORK/svc.log" "killed by signal 9" &&
     pass "restart: the holder saw the crash" ||
     fail "restart: holder: $(tail -5 "$WORK/svc.log")"
 i=0; while [ $i -lt 100 ] && [ "$(grep -c 'resumed at offset' "$WORK/view.err")" -lt 2 ]; do
@@ -112,6 +96,28 @@ cmp -s "$WORK/sent" "$WORK/logged" &&
     fail "restart: guest input: $(od -c "$WORK/gin" | head -3)"
 
 kill "$HOLD" 2>/dev/null; wait "$HOLD" 2>/dev/null
+
+# A plain pscon (no holder, no systemd): SIGUSR2 alone keeps the port.
+"$PSCON" --run-dir "$WORK/run2" --socket "$WORK/c2.sock" --store "$IMG" \
+    --log-dir "$WORK/logs2" 2> "$WORK/svc2.log" & SVC2=$!; PIDS="$PIDS $SVC2"
+file_has "$WORK/svc2.log" "serving" || fail "restart: plain pscon: $(cat "$WORK/svc2.log")"
+"$PSCON_TEST" counter "$WORK/run2/port-7001" 10 "$WORK/sent2" "$WORK/gin2" &
+GUEST=$!; PIDS="$PIDS $GUEST"
+"$PSCTL" console --socket "$WORK/c2.sock" web01 --spy < /dev/null \
+    > "$WORK/view2" 2> "$WORK/view2.err" & VIEW=$!; PIDS="$PIDS $VIEW"
+file_has "$WORK/view2" "counter 000005"
+kill -USR2 "$SVC2"
+file_has "$WORK/view2.err" "resumed at offset" &&
+    pass "restart: a plain pscon re-execs on SIGUSR2; the spy resumed" ||
+    fail "restart: plain re-exec: $(cat "$WORK/view2.err"; tail -3 "$WORK/svc2.log")"
+sleep 0.5
+kill "$GUEST"; wait "$GUEST" 2>/dev/null; sleep 0.3
+kill "$VIEW" 2>/dev/null; wait "$VIEW" 2>/dev/null
+! grep -q 'PORT CLOSED' "$WORK/gin2" && cmp -s "$WORK/sent2" "$WORK/view2" &&
+    pass "restart: plain re-exec: port kept open, viewer byte-identical ($(wc -l < "$WORK/sent2") lines)" ||
+    fail "restart: plain re-exec: $(cat "$WORK/gin2"; cmp "$WORK/sent2" "$WORK/view2" 2>&1)"
+kill "$SVC2" 2>/dev/null; wait "$SVC2" 2>/dev/null
+cat "$WORK/svc2.log" >> "$WORK/svc.log"
 ! grep -q 'runtime error\|AddressSanitizer' "$WORK/svc.log" &&
     pass "restart: no sanitizer report" ||
     fail "restart: sanitizer: $(grep -m3 -A3 'runtime error\|Sanitizer' "$WORK/svc.log")"

@@ -2,26 +2,10 @@
 # ports mapped in a store image, and psctl console as the users.
 # Environment: PSCON, PSCON_TEST (make e2e sets them).
 echo "== pscon: the console service"
-: "${PSCON:?set PSCON to the pscon binary}"
-: "${PSCON_TEST:?set PSCON_TEST to the pscon-test driver}"
-
-IMG=$WORK/store.img
-S=$WORK/c.sock
-PIDS=
-trap 'for p in $PIDS; do kill "$p" 2>/dev/null; done' EXIT INT TERM
+. "$ROOT/tests/e2e/console_lib.sh"
 bg() { PIDS="$PIDS $!"; }
-L() { "$PSCTL" -q -i "$IMG" "$@"; }
 C() { "$PSCTL" console --socket "$S" "$@"; }
-
-# wait_for FILE TEXT [SECONDS]: FILE contains TEXT within the time.
-wait_for() {
-    i=0
-    while [ $i -lt $(( ${3:-10} * 10 )) ]; do
-        grep -qF -- "$2" "$1" 2>/dev/null && return 0
-        sleep 0.1; i=$((i + 1))
-    done
-    return 1
-}
+wait_for() { file_has "$@"; }
 check() { # check NAME FILE TEXT: FILE shows TEXT (within 10 s)
     if wait_for "$2" "$3"; then pass "$1"
     else fail "$1: $2 lacks '$3': $(tail -c 300 "$2" 2>/dev/null)"; fi
