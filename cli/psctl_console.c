@@ -32,37 +32,17 @@
 
 #include "con_proto.h"
 #include "psctl.h"
+#include "psctl_console.h"
 #include "psctl_jsonw.h"
 #include "psctl_main.h"
 #include "psctl_util.h"
 #include "psf_schema.h"
 
-#define CMD "console"
 #define DEFAULT_SOCKET "/run/pscon.sock"
 #define ESC1 0x05 /* ^E */
-#define RESEND_MAX (64u * 1024u) /* input kept until the service acks it */
-
-struct sess {
-	struct psctl_ctx *c;
-	int fd;
-	const char *path;
-	uint8_t in[CON_HDR + CON_PAYLOAD_MAX];
-	size_t in_len;
-	int esc;        /* escape state: 0, 1 (^E seen), 2 (^Ec), 3 (mode) */
-	int done;
-	unsigned conc, ver, how;
-	uint64_t epoch, next;   /* the output stream and what was shown */
-	uint64_t stream;        /* our input stream's id (random)       */
-	uint8_t *kept;          /* input not yet acked, from offset...  */
-	uint64_t kept_at;       /* ... kept_at (= the last ack)          */
-	size_t kept_len;
-	int quiet;              /* reconnecting: no message per failure  */
-	unsigned retry;         /* seconds to keep reconnecting          */
-};
-
 /* ------------------------------------------------------------ frames */
 
-static int send_frame(int fd, uint8_t type, const void *p, size_t n)
+int psctl_con_send(int fd, uint8_t type, const void *p, size_t n)
 {
 	uint8_t b[CON_HDR + CON_PAYLOAD_MAX];
 	size_t at = 0;
@@ -146,8 +126,12 @@ static void output(struct sess *s, uint64_t off, const uint8_t *p, size_t n)
 			(unsigned long long)s->next);
 		drop = 0;
 	}
-	fwrite(p + drop, 1, n - (size_t)drop, stdout);
-	fflush(stdout);
+	if (s->out) {
+		s->out(s->out_arg, p + drop, n - (size_t)drop);
+	} else {
+		fwrite(p + drop, 1, n - (size_t)drop, stdout);
+		fflush(stdout);
+	}
 	if (off + n > s->next)
 		s->next = off + n;
 }
@@ -167,7 +151,7 @@ static void acked(struct sess *s, uint64_t to)
 }
 
 /* Shows one frame that is not the awaited reply. */
-static void show(struct sess *s, const struct con_frame *f)
+void psctl_con_show(struct sess *s, const struct con_frame *f)
 {
 	if (f->type == CON_R_DATA && f->len >= 8) {
 		output(s, con_get64(f->p), f->p + 8, f->len - 8u);
@@ -180,7 +164,7 @@ static void show(struct sess *s, const struct con_frame *f)
 			(unsigned long long)con_get64(f->p + 8),
 			(unsigned long long)con_get64(f->p));
 		s->next = con_get64(f->p) + con_get64(f->p + 8);
-	} else if (f->type == CON_R_NOTICE && f->len >= 1) {
+	} else if (f->type == CON_R_NOTICE && f->len >= 1 && !s->out) {
 		fprintf(stderr, "\r\n[console: %.*s]\r\n", (int)f->len - 1,
 			(const char *)f->p + 1);
 	} else if (f->type == CON_R_ERROR) {
@@ -206,6 +190,7 @@ static void attached(struct sess *s, const struct con_frame *f)
 			"restarted: showing its backlog again]\r\n");
 	if (o.epoch != s->epoch || o.start > s->next)
 		s->next = o.start;
+	s->attach_total = o.total;
 	s->epoch = o.epoch;
 	if (s->ver < 2 || !s->stream)
 		return;
@@ -220,13 +205,13 @@ static void attached(struct sess *s, const struct con_frame *f)
 
 /* Sends a request and waits for its OK or ERROR (showing what comes
  * first).  0, or the exit code of the refusal. */
-static int ask(struct sess *s, uint8_t type, const void *p, size_t n)
+int psctl_con_ask(struct sess *s, uint8_t type, const void *p, size_t n)
 {
 	struct con_frame f;
 	size_t used;
 	int rc;
 
-	if (send_frame(s->fd, type, p, n))
+	if (psctl_con_send(s->fd, type, p, n))
 		return s->quiet ? PSCTL_EXIT_IO
 		       : psctl_error(s->c, CMD, NULL, NULL, PSCTL_EXIT_IO,
 				     "the console service closed the session");
@@ -246,7 +231,7 @@ static int ask(struct sess *s, uint8_t type, const void *p, size_t n)
 			consume(s, used);
 			return rc;
 		}
-		show(s, &f);
+		psctl_con_show(s, &f);
 		consume(s, used);
 	}
 }
@@ -272,10 +257,10 @@ static int dial(struct sess *s, int quiet)
 				   "cannot reach the console service: %s",
 				   strerror(errno));
 	}
-	return ask(s, CON_HELLO, &v, 1);
+	return psctl_con_ask(s, CON_HELLO, &v, 1);
 }
 
-static int connect_service(struct sess *s, const char *path)
+int psctl_con_connect(struct sess *s, const char *path)
 {
 	if (!path)
 		path = getenv("PSCON_SOCKET");
@@ -295,7 +280,7 @@ static int each_port(struct sess *s, void (*fn)(void *, const struct
 	struct con_frame f;
 	size_t used;
 
-	if (send_frame(s->fd, CON_LIST, NULL, 0))
+	if (psctl_con_send(s->fd, CON_LIST, NULL, 0))
 		return PSCTL_EXIT_IO;
 	for (;;) {
 		if (next_frame(s, &f, &used))
@@ -309,7 +294,7 @@ static int each_port(struct sess *s, void (*fn)(void *, const struct
 		if (f.type == CON_R_PORT && !con_decode_port(&f, &pi))
 			fn(arg, &pi);
 		else
-			show(s, &f);
+			psctl_con_show(s, &f);
 		consume(s, used);
 	}
 }
@@ -453,7 +438,7 @@ static void reattach(struct sess *s, unsigned how)
 	uint8_t b[CON_ATTACH_V2 + CON_NAME_MAX];
 
 	s->how = how;
-	send_frame(s->fd, CON_ATTACH, b, attach_req(s, b));
+	psctl_con_send(s->fd, CON_ATTACH, b, attach_req(s, b));
 }
 
 /* Input at stream offset off (v2: numbered; v1: the bytes alone). */
@@ -463,15 +448,15 @@ static int send_input(struct sess *s, const uint8_t *p, size_t n,
 	uint8_t b[8 + 1024];
 
 	if (s->ver < 2)
-		return send_frame(s->fd, CON_INPUT, p, n);
+		return psctl_con_send(s->fd, CON_INPUT, p, n);
 	con_put64(b, off);
 	memcpy(b + 8, p, n);
-	return send_frame(s->fd, CON_INPUT, b, 8 + n);
+	return psctl_con_send(s->fd, CON_INPUT, b, 8 + n);
 }
 
 /* Typed bytes: kept until acked (for a resend after a reconnect), then
  * sent.  A full keep stops the keyboard being read (session()). */
-static void type_bytes(struct sess *s, const uint8_t *p, size_t n)
+void psctl_con_type(struct sess *s, const uint8_t *p, size_t n)
 {
 	uint64_t off = s->kept_at + s->kept_len;
 
@@ -494,18 +479,18 @@ static void escape(struct sess *s, uint8_t k)
 		    ? PSF_SERIAL_MODE_OBSERVER : k == 'p'
 		    ? PSF_SERIAL_MODE_PRIVACY : 0xff;
 		if (m != 0xff)
-			send_frame(s->fd, CON_MODE, &m, 1);
+			psctl_con_send(s->fd, CON_MODE, &m, 1);
 		return;
 	}
 	s->esc = 0;
 	switch (k) {
 	case '.': s->done = 1; break;
-	case 'f': send_frame(s->fd, CON_FORCE, NULL, 0); break;
+	case 'f': psctl_con_send(s->fd, CON_FORCE, NULL, 0); break;
 	case 's': reattach(s, CON_SPY); break;
 	case 'a': reattach(s, CON_RW); break;
 	case 'm': s->esc = 3; break;
-	case 'l': send_frame(s->fd, CON_LIST, NULL, 0); break;
-	case ESC1: type_bytes(s, &k, 1); break;
+	case 'l': psctl_con_send(s->fd, CON_LIST, NULL, 0); break;
+	case ESC1: psctl_con_type(s, &k, 1); break;
 	default: fputs(help_text, stderr);
 	}
 }
@@ -531,12 +516,12 @@ static void keys(struct sess *s, const uint8_t *b, size_t n)
 			out[o++] = b[i];
 		}
 		if (o >= sizeof out - 2 || (o && s->esc)) {
-			type_bytes(s, out, o);
+			psctl_con_type(s, out, o);
 			o = 0;
 		}
 	}
 	if (o)
-		type_bytes(s, out, o);
+		psctl_con_type(s, out, o);
 }
 
 static void list_reply(struct sess *s, const struct con_frame *f)
@@ -550,7 +535,7 @@ static void list_reply(struct sess *s, const struct con_frame *f)
 		   f->p[0] == CON_ATTACH) {
 		attached(s, f);
 	} else if (f->type != CON_R_END && f->type != CON_R_OK) {
-		show(s, f);
+		psctl_con_show(s, f);
 	}
 }
 
@@ -576,7 +561,7 @@ static int reconnect(struct sess *s)
 	s->quiet = 1;
 	for (;;) {
 		if (!dial(s, 1)) {
-			rc = ask(s, CON_ATTACH, b, attach_req(s, b));
+			rc = psctl_con_ask(s, CON_ATTACH, b, attach_req(s, b));
 			if (!rc) {
 				fprintf(stderr, "\r\n[console: resumed at "
 					"offset %llu after %lld ms]\r\n",
@@ -649,18 +634,18 @@ static int session(struct sess *s)
 	if (tty)
 		tcsetattr(0, TCSANOW, &old);
 	if (s->done)
-		send_frame(s->fd, CON_DETACH, NULL, 0);
+		psctl_con_send(s->fd, CON_DETACH, NULL, 0);
 	if (s->done || rc)
 		return rc;
 	return psctl_error(s->c, CMD, NULL, NULL, PSCTL_EXIT_IO,
 			   "the console service ended the session");
 }
 
-static int attach(struct sess *s, const char *vm, const char *port,
-		  int spy, int force, int mode)
+int psctl_con_attach(struct sess *s, const char *vm, const char *port,
+		     unsigned how)
 {
 	struct find fd = { vm, port, 0, 0 };
-	uint8_t b[CON_ATTACH_V2 + CON_NAME_MAX], m = (uint8_t)mode;
+	uint8_t b[CON_ATTACH_V2 + CON_NAME_MAX];
 	int rc = each_port(s, find_fn, &fd);
 
 	if (rc)
@@ -669,17 +654,25 @@ static int attach(struct sess *s, const char *vm, const char *port,
 		return psctl_error(s->c, CMD, NULL, port ? port : vm,
 				   PSCTL_EXIT_NOTFOUND, "no console port of "
 				   "that VM, host name or number");
-	s->how = spy ? CON_SPY : CON_RW;
+	s->how = how;
 	s->conc = fd.conc;
 	s->kept = malloc(RESEND_MAX);
 	if (!s->kept || getrandom(&s->stream, sizeof s->stream, 0) !=
 	    sizeof s->stream)
 		s->stream = 0; /* input then goes unnumbered */
-	rc = ask(s, CON_ATTACH, b, attach_req(s, b));
+	return psctl_con_ask(s, CON_ATTACH, b, attach_req(s, b));
+}
+
+static int attach(struct sess *s, const char *vm, const char *port,
+		  int spy, int force, int mode)
+{
+	uint8_t m = (uint8_t)mode;
+	int rc = psctl_con_attach(s, vm, port, spy ? CON_SPY : CON_RW);
+
 	if (!rc && force)
-		rc = ask(s, CON_FORCE, NULL, 0);
+		rc = psctl_con_ask(s, CON_FORCE, NULL, 0);
 	if (!rc && mode >= 0)
-		rc = ask(s, CON_MODE, &m, 1);
+		rc = psctl_con_ask(s, CON_MODE, &m, 1);
 	return rc ? rc : session(s);
 }
 
@@ -739,7 +732,7 @@ static int cmd_console(struct psctl_ctx *c, int argc, char **argv)
 		return psctl_error(c, CMD, NULL, NULL, PSCTL_EXIT_USAGE,
 				   "a VM, host name or port, or 'list'");
 	}
-	rc = connect_service(s, sock);
+	rc = psctl_con_connect(s, sock);
 	if (!rc)
 		rc = !strcmp(pos[0], "list") && !pos[1]
 		     ? cmd_list(s) : attach(s, pos[0], pos[1], spy, force, mode);
@@ -752,5 +745,7 @@ static int cmd_console(struct psctl_ctx *c, int argc, char **argv)
 
 int psctl_cmd_console(struct psctl_ctx *c, int argc, char **argv)
 {
+	if (argc > 1 && !strcmp(argv[1], "exec"))
+		return psctl_cmd_console_exec(c, argc - 1, argv + 1);
 	return cmd_console(c, argc, argv);
 }

@@ -12,7 +12,8 @@ CON_UNIT    := $(patsubst tests/unit/%.c,$(BUILD)/san/tests/unit/%,\
 
 $(BUILD)/opt/bmc-shim/console/%.o $(BUILD)/san/bmc-shim/console/%.o: INC += -Ibmc-shim/console
 $(patsubst %.c,$(BUILD)/san/%.o,$(wildcard tests/unit/test_console*.c)): INC += -Ibmc-shim/console
-$(BUILD)/opt/cli/psctl_console.o $(BUILD)/san/cli/psctl_console.o: INC += -Ibmc-shim/console
+$(BUILD)/opt/cli/psctl_console.o $(BUILD)/san/cli/psctl_console.o \
+$(BUILD)/opt/cli/psctl_console_exec.o $(BUILD)/san/cli/psctl_console_exec.o: INC += -Ibmc-shim/console
 
 $(BUILD)/opt/pscon: $(call objs,opt,$(CON_SRC)) $(call ALL_LIBS,opt)
 	$(CC) $(OPT) -o $@ $^ $(PSTATE_SYSLIBS)

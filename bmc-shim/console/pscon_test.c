@@ -16,12 +16,16 @@
  *                                 MS ms (T: CLOCK_MONOTONIC ns), a copy
  *                                 of each to SENT; the port's input to IN;
  *                                 "PORT CLOSED" into IN if it ever closes
+ *   pscon-test shell SOCK USER PASS   a guest's serial shell: a login
+ *                                 prompt on the port, then /bin/sh on a
+ *                                 pseudo-terminal (echo, CR LF: a tty)
  *   pscon-test lat                read counter lines on stdin; per line
  *                                 "N MS" (its delay from the guest's
  *                                 write), at the end "lines L max MS"
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -285,6 +289,89 @@ static int counter(const char *sock, int ms, const char *sent,
 	return 0;
 }
 
+/* One line typed on the port (echoed when echo), CR or LF ends it;
+ * 1 for an empty line. */
+static int read_line(int fd, char *out, size_t n, int echo)
+{
+	size_t o = 0;
+	char ch;
+
+	for (;;) {
+		if (read(fd, &ch, 1) != 1)
+			return -1;
+		if (ch == '\r' || ch == '\n') {
+			put(fd, "\r\n", 2);
+			out[o] = 0;
+			return o == 0;
+		}
+		if (o + 1 < n)
+			out[o++] = ch;
+		if (echo)
+			put(fd, &ch, 1);
+	}
+}
+
+/* The guest stand-in of tests/e2e/test_console_exec.sh. */
+static int shell(const char *sock, const char *user, const char *pass)
+{
+	int fd = dial(sock), m, pid;
+	char u[128], p[128], b[4096];
+	struct pollfd pf[2];
+	ssize_t r;
+
+	for (;;) { /* as a getty: an empty line prompts again */
+		put(fd, "\r\nguest login: ", 15);
+		if ((r = read_line(fd, u, sizeof u, 1)) < 0)
+			return 1;
+		if (r)
+			continue;
+		put(fd, "Password: ", 10);
+		if (read_line(fd, p, sizeof p, 0) < 0)
+			return 1;
+		if (!strcmp(u, user) && !strcmp(p, pass))
+			break;
+		put(fd, "Login incorrect\r\n", 17);
+	}
+	m = posix_openpt(O_RDWR | O_NOCTTY);
+	if (m < 0 || grantpt(m) || unlockpt(m))
+		return 1;
+	pid = fork();
+	if (pid == 0) {
+		int sl;
+
+		setsid();
+		sl = open(ptsname(m), O_RDWR);
+		if (sl < 0)
+			_exit(127);
+		dup2(sl, 0);
+		dup2(sl, 1);
+		dup2(sl, 2);
+		close(m);
+		close(fd);
+		setenv("PS1", "# ", 1);
+		execl("/bin/sh", "sh", "-i", (char *)NULL);
+		_exit(127);
+	}
+	pf[0] = (struct pollfd){ fd, POLLIN, 0 };
+	pf[1] = (struct pollfd){ m, POLLIN, 0 };
+	while (poll(pf, 2, -1) >= 0) {
+		if (pf[0].revents) {
+			r = read(fd, b, sizeof b);
+			if (r <= 0)
+				break;
+			put(m, b, (size_t)r);
+		}
+		if (pf[1].revents) {
+			r = read(m, b, sizeof b);
+			if (r <= 0)
+				break;
+			put(fd, b, (size_t)r);
+		}
+	}
+	kill(pid, SIGKILL);
+	return 0;
+}
+
 /* Delivery delay of counter lines read on stdin (through a viewer). */
 static int lat(void)
 {
@@ -310,6 +397,8 @@ int main(int argc, char **argv)
 {
 	if (argc == 6 && !strcmp(argv[1], "counter"))
 		return counter(argv[2], atoi(argv[3]), argv[4], argv[5]);
+	if (argc == 5 && !strcmp(argv[1], "shell"))
+		return shell(argv[2], argv[3], argv[4]);
 	if (argc == 2 && !strcmp(argv[1], "lat"))
 		return lat();
 	if (argc == 4 && !strcmp(argv[1], "guest"))
