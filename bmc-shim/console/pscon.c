@@ -446,6 +446,7 @@ int main(int argc, char **argv)
 	con_log("stopping");
 	while (s.ports)
 		con_port_delete(&s, s.ports);
+	con_fd_forget(&s, "clients"); /* a stop: nothing to hand over */
 	unlink(s.sock_path);
 	return 0;
 }
