@@ -25,11 +25,11 @@
 
 #include "con_svc.h"
 
-#define HOLD_MAX 4096u
+#define HOLD_MAX 16384u
 
 struct held {
-	char *name[HOLD_MAX];
-	int fd[HOLD_MAX];
+	char *name[HOLD_MAX + 1];      /* (+1: the worker's socket) */
+	int fd[HOLD_MAX + 1];
 	unsigned n;
 };
 

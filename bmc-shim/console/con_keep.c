@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/random.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <time.h>
@@ -23,6 +24,18 @@
 #include "con_svc.h"
 
 /* ------------------------------------------------------------ handed fds */
+
+/* Three fds a port (guest, listener, state memfd) and one a session: a
+ * thousand ports pass the usual soft limit of 1024, so take the hard one. */
+void con_raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
 
 /* LISTEN_FDS / LISTEN_FDNAMES from systemd, pscon --hold or our own
  * re-exec: fds 3.. with a name each. */

@@ -192,6 +192,7 @@ void con_port_info(const struct con_port *p, struct con_svc *s,
 		   struct con_port_info *pi);
 
 /* con_keep.c: what survives a restart (docs/console.md, "Restarts"). */
+void con_raise_nofile(void);
 void con_fds_load(struct con_svc *s);
 int con_fd_take(struct con_svc *s, const char *name);
 void con_fds_unclaimed(struct con_svc *s);

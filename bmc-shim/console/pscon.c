@@ -405,6 +405,7 @@ int main(int argc, char **argv)
 	char err[1600];
 	int n, i, rc;
 
+	con_raise_nofile();
 	if (argc > 1 && !strcmp(argv[1], "--hold"))
 		return con_hold_main(argc, argv);
 	con_g = &s;
