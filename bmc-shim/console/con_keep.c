@@ -9,6 +9,7 @@
  */
 #define _GNU_SOURCE /* memfd_create, getrandom */
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -378,6 +379,30 @@ int con_stream_slot(struct con_port *p, uint64_t id,
 found:
 	p->k->in[i].used = ++p->k->clock;
 	return i;
+}
+
+/* ------------------------------------------------------------ tests */
+
+/* A crash at a chosen step, for the tests of the recovery: with
+ * $PSCON_CRASH_DIR set, reaching `point` while DIR/point exists removes
+ * the file and kills the process (SIGKILL: nothing runs after it). */
+void con_crash_point(const char *point)
+{
+	static const char *dir;
+	static int init;
+	char path[1024];
+
+	if (!init) {
+		dir = getenv("PSCON_CRASH_DIR");
+		init = 1;
+	}
+	if (!dir)
+		return;
+	snprintf(path, sizeof path, "%s/%s", dir, point);
+	if (!unlink(path)) {
+		con_log("crash point '%s': killed", point);
+		kill(getpid(), SIGKILL);
+	}
 }
 
 /* ------------------------------------------------------------ re-exec */

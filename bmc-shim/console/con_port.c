@@ -285,6 +285,7 @@ static void log_write(struct con_svc *s, struct con_port *p,
 	k->log_size = p->log_size;
 	k->log_to = k->logged + n;
 	log_bytes(s, p, b, n);
+	con_crash_point("log");
 	k->log_bol = (uint32_t)p->log_bol;
 	k->logged = k->log_to;
 	if (s->log_max && p->log_size >= s->log_max && p->log_bol)
@@ -497,7 +498,9 @@ static ssize_t guest_read(struct con_port *p)
 		return r;
 	con_ring_commit(&p->ring, (size_t)r);
 	p->k->total = p->ring.total;
+	con_crash_point("read");
 	(void)!recv(p->guest.fd, scratch, (size_t)r, MSG_DONTWAIT);
+	con_crash_point("consume");
 	p->k->consumed = p->ring.total;
 	return r;
 }

@@ -209,6 +209,7 @@ void con_keep_recover(struct con_svc *s, struct con_port *p);
 int con_stream_slot(struct con_port *p, uint64_t id,
 		    const struct con_client *clients);
 void con_restart(struct con_svc *s);
+void con_crash_point(const char *point);
 /* Arranges fds[0..n) at 3.. with LISTEN_FDS/LISTEN_FDNAMES for the
  * process about to exec (the re-exec, pscon --hold's worker). */
 int con_fds_pass(char *const *names, const int *fds, unsigned n);

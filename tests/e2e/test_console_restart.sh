@@ -20,7 +20,8 @@ L init >/dev/null 2>&1 && L vm create web01 >/dev/null 2>&1 &&
     L serial allocate web01 1 --first 7001 --hostnames web01-con \
         >/dev/null 2>&1 || fail "restart: preparing the image"
 
-setsid "$PSCON" --hold --run-dir "$WORK/run" --socket "$S" \
+mkdir "$WORK/crash"
+PSCON_CRASH_DIR=$WORK/crash setsid "$PSCON" --hold --run-dir "$WORK/run" --socket "$S" \
     --log-dir "$WORK/logs" --store "$IMG" 2> "$WORK/svc.log" & HOLD=$!
 PIDS="$PIDS $HOLD"
 file_has "$WORK/svc.log" "serving" 10 && pass "restart: pscon --hold serving" ||
@@ -71,6 +72,31 @@ grep -q 'port 7001: resumed at output offset .* gap 0 bytes' "$WORK/svc.log" &&
 sleep 0.5
 printf 'five\r' >&8
 sleep 0.5
+
+# (c) Crashes at the worst steps (crash points armed by a file, see
+# con_crash_point): output committed to the ring but still in the guest's
+# socket; taken out of the socket but not yet recorded so; a log write
+# done but not recorded.  Each restart must settle them exactly.
+n=1
+for point in read consume log; do
+    touch "$WORK/crash/$point"
+    n=$((n + 1)); i=0
+    while [ $i -lt 100 ] && [ "$(grep -c 'killed by signal 9' "$WORK/svc.log")" -lt $n ]; do
+        sleep 0.1; i=$((i + 1)); done
+    while [ $i -lt 150 ] && [ "$(grep -c 'resumed at offset' "$WORK/view.err")" -lt $((n + 1)) ]; do
+        sleep 0.1; i=$((i + 1)); done
+    [ "$(grep -c 'resumed at offset' "$WORK/view.err")" -ge $((n + 1)) ] &&
+        grep -q "crash point '$point': killed" "$WORK/svc.log" &&
+        pass "restart: killed at step '$point', restarted, the viewer resumed" ||
+        fail "restart: crash point $point: $(tail -4 "$WORK/svc.log")"
+    sleep 0.3
+done
+grep -A8 "crash point 'read'" "$WORK/svc.log" | grep -Eq 'gap 0 bytes .*; [1-9][0-9]* bytes were being read' &&
+    pass "restart: bytes committed but still in the socket taken out once" ||
+    fail "restart: read point: $(grep -A8 "crash point 'read'" "$WORK/svc.log")"
+grep -A8 "crash point 'log'" "$WORK/svc.log" | grep -q 'a log write redone' &&
+    pass "restart: a log write cut short is done again" ||
+    fail "restart: log point: $(grep -A8 "crash point 'log'" "$WORK/svc.log")"
 
 # Stop the guest, let the last lines through, stop the viewer.
 kill "$GUEST"; wait "$GUEST" 2>/dev/null
