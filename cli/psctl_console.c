@@ -164,6 +164,12 @@ void psctl_con_show(struct sess *s, const struct con_frame *f)
 			(unsigned long long)con_get64(f->p + 8),
 			(unsigned long long)con_get64(f->p));
 		s->next = con_get64(f->p) + con_get64(f->p + 8);
+	} else if (f->type == CON_R_NOTICE && f->len >= 1 &&
+		   f->p[0] == CON_N_STOP) {
+		s->stopped = 1; /* gone for good: no reconnect */
+		if (!s->out)
+			fprintf(stderr, "\r\n[console: %.*s]\r\n",
+				(int)f->len - 1, (const char *)f->p + 1);
 	} else if (f->type == CON_R_NOTICE && f->len >= 1 && !s->out) {
 		fprintf(stderr, "\r\n[console: %.*s]\r\n", (int)f->len - 1,
 			(const char *)f->p + 1);
@@ -621,7 +627,8 @@ static int session(struct sess *s)
 			continue;
 		r = read(s->fd, s->in + s->in_len, sizeof s->in - s->in_len);
 		if (r <= 0 && (r == 0 || errno != EINTR)) {
-			if (s->ver < 2 || (rc = reconnect(s)) != 0)
+			if (s->ver < 2 || s->stopped ||
+			    (rc = reconnect(s)) != 0)
 				break;
 			r = 0;
 		}

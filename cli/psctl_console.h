@@ -31,6 +31,7 @@ struct sess {
 	size_t kept_len;
 	int quiet;              /* reconnecting: no message per failure  */
 	unsigned retry;         /* seconds to keep reconnecting          */
+	int stopped;            /* the service said it stops for good    */
 	uint64_t attach_total;  /* the port's output end at the attach   */
 	/* Output goes to out(arg, bytes) when set (notices are then not
 	 * shown), else to stdout. */

@@ -550,6 +550,20 @@ void con_client_acks(struct con_svc *s, struct con_port *p)
 		}
 }
 
+/* A stop (not a restart): every session is told, so clients do not
+ * wait for the service to come back. */
+void con_clients_bye(struct con_svc *s)
+{
+	static const char text[] = "the console service is stopping";
+	struct con_client *c;
+	uint8_t k = CON_N_STOP;
+
+	for (c = s->clients; c; c = c->next) {
+		frame(s, c, CON_R_NOTICE, &k, 1, text, sizeof text - 1);
+		flush(s, c);
+	}
+}
+
 void con_client_reap(struct con_svc *s)
 {
 	struct con_client **pp = &s->clients, *c;

@@ -71,6 +71,8 @@ enum {
 	CON_N_GONE = 5,     /* the port was removed (reload): detached       */
 	CON_N_GUEST = 6,    /* the guest connected or went away              */
 	CON_N_REPLAY = 7,   /* backlog replay follows                        */
+	CON_N_STOP = 8,     /* the service stops for good (not a restart):
+			       a client should not reconnect              */
 };
 
 #define CON_NOBODY 0xffffffffu  /* no writer */

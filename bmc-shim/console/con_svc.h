@@ -224,6 +224,7 @@ void con_notice(struct con_svc *s, struct con_port *p, unsigned kind,
 void con_client_detach(struct con_svc *s, struct con_client *c);
 void con_client_reap(struct con_svc *s);
 void con_client_acks(struct con_svc *s, struct con_port *p);
+void con_clients_bye(struct con_svc *s);
 
 /* Queues (con_client.c). */
 int con_queue_put(struct con_queue *q, const void *p, size_t n, size_t max);

@@ -445,6 +445,7 @@ int main(int argc, char **argv)
 			con_restart(&s);
 	}
 	con_log("stopping");
+	con_clients_bye(&s);
 	while (s.ports)
 		con_port_delete(&s, s.ports);
 	con_fd_forget(&s, "clients"); /* a stop: nothing to hand over */

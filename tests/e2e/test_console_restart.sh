@@ -138,6 +138,12 @@ file_has "$WORK/view2.err" "resumed at offset" &&
     fail "restart: plain re-exec: $(cat "$WORK/view2.err"; tail -3 "$WORK/svc2.log")"
 sleep 0.5
 kill "$GUEST"; wait "$GUEST" 2>/dev/null; sleep 0.3
+# A stop is no restart: the service says so and the viewer ends.
+kill "$SVC2"; wait "$SVC2" 2>/dev/null
+i=0; while [ $i -lt 30 ] && kill -0 "$VIEW" 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
+! kill -0 "$VIEW" 2>/dev/null && grep -q 'service is stopping' "$WORK/view2.err" &&
+    pass "restart: a stop (SIGTERM) ends the viewer at once, no reconnecting" ||
+    fail "restart: after a stop: $(cat "$WORK/view2.err")"
 kill "$VIEW" 2>/dev/null; wait "$VIEW" 2>/dev/null
 ! grep -q 'PORT CLOSED' "$WORK/gin2" && cmp -s "$WORK/sent2" "$WORK/view2" &&
     pass "restart: plain re-exec: port kept open, viewer byte-identical ($(wc -l < "$WORK/sent2") lines)" ||
