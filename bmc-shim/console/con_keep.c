@@ -18,6 +18,7 @@
 #include <sys/random.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -236,13 +237,17 @@ int con_keep_open(struct con_svc *s, struct con_port *p)
 	char name[24];
 	size_t cap = s->ring_size, len;
 	struct con_keep hd;
+	struct stat st;
 	int fd, fresh = 0;
 	void *m;
 
 	fd_name(name, sizeof name, "mem", p->conc);
 	fd = con_fd_take(s, name);
 	if (fd >= 0 && (pread(fd, &hd, sizeof hd, 0) != sizeof hd ||
-			hd.magic != CON_KEEP_MAGIC || hd.conc != p->conc)) {
+			hd.magic != CON_KEEP_MAGIC || hd.conc != p->conc ||
+			hd.cap < 1 || hd.cap > (1u << 30) || fstat(fd, &st) ||
+			(uint64_t)st.st_size < CON_KEEP_HDR +
+			con_ring_bytes((size_t)hd.cap))) {
 		con_log("port %u: handed state unreadable: starting afresh",
 			p->conc);
 		close(fd);
