@@ -242,11 +242,37 @@ int psctl_con_ask(struct sess *s, uint8_t type, const void *p, size_t n)
 	}
 }
 
-/* Connects and says hello; quiet: -1 without a message (reconnects). */
+/* HELLO with version v: 0 (s->ver set), 1 when the service refuses the
+ * version (a service older than this client), else an exit code. */
+static int hello(struct sess *s, uint8_t v)
+{
+	struct con_frame f;
+	size_t used;
+	int rc;
+
+	if (psctl_con_send(s->fd, CON_HELLO, &v, 1) || next_frame(s, &f, &used))
+		return s->quiet ? PSCTL_EXIT_IO
+		       : psctl_error(s->c, CMD, NULL, NULL, PSCTL_EXIT_IO,
+				     "the console service closed the session");
+	if (f.type == CON_R_HELLO && f.len >= 1) {
+		s->ver = f.p[0];
+		rc = 0;
+	} else if (f.type == CON_R_ERROR && f.len >= 2 &&
+		   f.p[1] == CON_E_VERSION && v > CON_VERSION_MIN) {
+		rc = 1;
+	} else {
+		rc = f.type == CON_R_ERROR ? refused(s, &f) : PSCTL_EXIT_IO;
+	}
+	consume(s, used);
+	return rc;
+}
+
+/* Connects and says hello (the newest version, else the oldest: an older
+ * service); quiet: -1 without a message (reconnects). */
 static int dial(struct sess *s, int quiet)
 {
 	struct sockaddr_un a = { .sun_family = AF_UNIX };
-	uint8_t v = CON_VERSION;
+	int rc;
 
 	if (strlen(s->path) >= sizeof a.sun_path)
 		return psctl_error(s->c, CMD, "socket", s->path,
@@ -263,7 +289,8 @@ static int dial(struct sess *s, int quiet)
 				   "cannot reach the console service: %s",
 				   strerror(errno));
 	}
-	return psctl_con_ask(s, CON_HELLO, &v, 1);
+	rc = hello(s, CON_VERSION);
+	return rc == 1 ? hello(s, CON_VERSION_MIN) : rc;
 }
 
 int psctl_con_connect(struct sess *s, const char *path)

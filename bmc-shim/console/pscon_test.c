@@ -19,6 +19,11 @@
  *   pscon-test shell SOCK USER PASS   a guest's serial shell: a login
  *                                 prompt on the port, then /bin/sh on a
  *                                 pseudo-terminal (echo, CR LF: a tty)
+ *   pscon-test oldsvc CSOCK       a service of protocol version 1 only (as
+ *                                 the first release): refuses HELLO 2,
+ *                                 lists port 7001 "web01-con", answers a v1
+ *                                 ATTACH with "hello from a v1 service",
+ *                                 then ends
  *   pscon-test lat                read counter lines on stdin; per line
  *                                 "N MS" (its delay from the guest's
  *                                 write), at the end "lines L max MS"
@@ -372,6 +377,70 @@ static int shell(const char *sock, const char *user, const char *pass)
 	return 0;
 }
 
+/* One frame of a client on fd (blocking); -1 at its end. */
+static int client_frame(int fd, uint8_t *b, size_t *len, struct con_frame *f)
+{
+	ssize_t r;
+	int k;
+
+	while ((k = con_frame_parse(b, *len, 1, f)) == 0) {
+		r = read(fd, b + *len, CON_HDR + CON_PAYLOAD_MAX - *len);
+		if (r <= 0)
+			return -1;
+		*len += (size_t)r;
+	}
+	return k;
+}
+
+static int oldsvc(const char *path)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	static uint8_t b[CON_HDR + CON_PAYLOAD_MAX], o[CON_PAYLOAD_MAX];
+	struct con_port_info pi = { .conc = 7001, .guest = 1,
+				    .writer = CON_NOBODY };
+	struct con_attach_ok ok = { .conc = 7001, .guest = 1, .total = 22 };
+	struct con_frame f;
+	size_t len = 0;
+	int l = socket(AF_UNIX, SOCK_STREAM, 0), fd, k;
+
+	snprintf(a.sun_path, sizeof a.sun_path, "%s", path);
+	if (bind(l, (struct sockaddr *)&a, sizeof a) || listen(l, 4))
+		return 1;
+	strcpy(pi.host, "web01-con");
+	strcpy(pi.vm, "web01");
+	fd = accept(l, NULL, NULL);
+	while ((k = client_frame(fd, b, &len, &f)) > 0) {
+		uint8_t t = f.type;
+
+		if (t == CON_HELLO && f.p[0] != 1) {
+			uint8_t e[2] = { CON_HELLO, CON_E_VERSION };
+
+			frame(fd, CON_R_ERROR, e, 2); /* (text left out) */
+		} else if (t == CON_HELLO) {
+			uint8_t r[6] = { 1, 0, 0, 0, 0, CON_ROLE_ADMIN };
+
+			frame(fd, CON_R_HELLO, r, sizeof r);
+		} else if (t == CON_LIST) {
+			frame(fd, CON_R_PORT, o, con_encode_port(&pi, o));
+			frame(fd, CON_R_END, &t, 1);
+		} else if (t == CON_ATTACH && f.len == 5 &&
+			   !memcmp(f.p + 1, "7001", 4)) { /* v1: [how][target] */
+			frame(fd, CON_R_OK, o, con_encode_attach_ok(&ok, 1, o));
+			memset(o, 0, 8);
+			memcpy(o + 8, "hello from a v1 service\n", 24);
+			frame(fd, CON_R_DATA, o, 32);
+			return 0; /* and goes: a v1 client does not come back */
+		} else if (t != CON_DETACH) {
+			uint8_t e[2] = { t, CON_E_PROTO };
+
+			frame(fd, CON_R_ERROR, e, 2);
+		}
+		memmove(b, b + k, len - (size_t)k);
+		len -= (size_t)k;
+	}
+	return 0;
+}
+
 /* Delivery delay of counter lines read on stdin (through a viewer). */
 static int lat(void)
 {
@@ -399,6 +468,8 @@ int main(int argc, char **argv)
 		return counter(argv[2], atoi(argv[3]), argv[4], argv[5]);
 	if (argc == 5 && !strcmp(argv[1], "shell"))
 		return shell(argv[2], argv[3], argv[4]);
+	if (argc == 3 && !strcmp(argv[1], "oldsvc"))
+		return oldsvc(argv[2]);
 	if (argc == 2 && !strcmp(argv[1], "lat"))
 		return lat();
 	if (argc == 4 && !strcmp(argv[1], "guest"))

@@ -150,6 +150,18 @@ kill "$VIEW" 2>/dev/null; wait "$VIEW" 2>/dev/null
     fail "restart: plain re-exec: $(cat "$WORK/gin2"; cmp "$WORK/sent2" "$WORK/view2" 2>&1)"
 kill "$SVC2" 2>/dev/null; wait "$SVC2" 2>/dev/null
 cat "$WORK/svc2.log" >> "$WORK/svc.log"
+
+# A service of protocol version 1 (older than this psctl): the client
+# falls back to version 1 and works, without resuming.
+"$PSCON_TEST" oldsvc "$WORK/old.sock" & OLD=$!; PIDS="$PIDS $OLD"
+i=0; while [ ! -S "$WORK/old.sock" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+timeout 10 "$PSCTL" console --socket "$WORK/old.sock" web01 < /dev/null \
+    > "$WORK/old.out" 2> "$WORK/old.err"
+grep -q 'hello from a v1 service' "$WORK/old.out" &&
+    ! grep -q reconnecting "$WORK/old.err" &&
+    pass "restart: psctl console speaks version 1 to a v1-only service" ||
+    fail "restart: v1 fallback: $(cat "$WORK/old.out" "$WORK/old.err")"
+kill "$OLD" 2>/dev/null
 ! grep -q 'runtime error\|AddressSanitizer' "$WORK/svc.log" &&
     pass "restart: no sanitizer report" ||
     fail "restart: sanitizer: $(grep -m3 -A3 'runtime error\|Sanitizer' "$WORK/svc.log")"
