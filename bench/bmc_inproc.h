@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "bmc_shim.h"
+#include "psf_schema.h"
 
 static inline int bip_read(void *c, uint64_t lba, uint32_t n, void *buf)
 {
@@ -97,6 +98,33 @@ static inline uint8_t bip_write(struct bmc_shim *s, uint8_t op,
 	psf_put_le32(q + 1, psf_crc32c(0, data, n));
 	return bmc_shim_handle(s, BMC_CMD_WRITE_FINISH, BMC_PRIV_ADMIN, q, 5,
 			       resp, rcap, rlen);
+}
+
+/* A NETWORKS set holding one NAT network named name (nlen bytes) into p:
+ * the element bytes of an OEM element write under the root.  Its
+ * length. */
+static inline size_t bip_net_element(uint8_t *p, const char *name,
+				     uint32_t nlen)
+{
+	uint8_t cfg[PSF_NETC_SIZE] = { PSF_NET_NAT };
+	size_t n = 12;
+
+	psf_put_le32(p, PSF_NETWORKS);
+	psf_put_le32(p + 4, 1);
+	psf_put_le32(p + n, PSF_NETWORK);
+	psf_put_le32(p + n + 4, 2);
+	psf_put_le32(p + n + 8, 8 + nlen + 8 + PSF_NETC_SIZE);
+	n += 12;
+	psf_put_le32(p + n, PSF_NAME);
+	psf_put_le32(p + n + 4, nlen);
+	memcpy(p + n + 8, name, nlen);
+	n += 8 + nlen;
+	psf_put_le32(p + n, PSF_NETWORK_CONFIG);
+	psf_put_le32(p + n + 4, PSF_NETC_SIZE);
+	memcpy(p + n + 8, cfg, PSF_NETC_SIZE);
+	n += 8 + PSF_NETC_SIZE;
+	psf_put_le32(p + 8, (uint32_t)(n - 12));
+	return n;
 }
 
 #endif /* BMC_INPROC_H */

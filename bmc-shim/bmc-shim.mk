@@ -2,7 +2,7 @@
 # the OpenIPMI ipmi_sim module that serves it to real IPMI clients, and the
 # firmware-fit check.  Included by the top-level Makefile.
 
-BMC_SRC  := bmc-shim/bmc_shim.c bmc-shim/bmc_ops.c
+BMC_SRC  := bmc-shim/bmc_shim.c bmc-shim/bmc_ops.c bmc-shim/bmc_auth.c
 BMC_HDRS := $(wildcard bmc-shim/*.h)
 
 # Objects of either flavour see the shim's headers.
@@ -31,7 +31,7 @@ $(BMC_UNIT): CMOCKA_LIBS := $(BUILD)/san/libbmcshim.a \
 BMC_SIM_SO  := $(BUILD)/opt/bmc-shim/bmc_sim.so
 BMC_SIM_SRC := bmc-shim/sim/bmc_sim.c $(BMC_SRC) $(FORMAT_CORE) \
 	$(PSTATE_CORE) pstate/ps_sem_linux.c pstate/ps_lockfile.c \
-	pstate/ps_part.c
+	pstate/ps_part.c pstate/ps_auth_host.c
 $(BMC_SIM_SO): $(BMC_SIM_SRC) $(BMC_HDRS) $(FORMAT_HDRS) $(PSTATE_HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(WARN) $(DEFS) -D_DEFAULT_SOURCE $(INC) -Ibmc-shim \
@@ -82,6 +82,7 @@ $(BUILD)/fuzz/fuzz_oem: $(BMC_SRC) $(BMC_HDRS) $(PSTATE_CORE) $(PSTATE_HDRS)
 
 .PHONY: firmware-bmc-shim bench-churn
 firmware-bmc-shim:
-	@FORMAT_CORE="$(FORMAT_CORE)" PSTATE_CORE="$(PSTATE_CORE)" \
+	@BMC_SRC="$(BMC_SRC)" FORMAT_CORE="$(FORMAT_CORE)" \
+		PSTATE_CORE="$(PSTATE_CORE)" \
 		bmc-shim/firmware-fit.sh
 

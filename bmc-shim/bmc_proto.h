@@ -48,6 +48,15 @@
 #define BMC_SHIM_FINISH_LEN 6u      /* WRITE_FINISH: generation, length */
 #define BMC_SHIM_LOCK_LEN 4u        /* LOCK_TAKE: token                 */
 #define BMC_SHIM_BUSY_LEN 1u        /* a 0xC0 refusal: the holder's owner id */
+#define BMC_SHIM_UNVERIFIED_LEN 1u  /* a 0x83 refusal: the verdict      */
+
+/* INFO flags byte (20): bits 3-5 the verdict on the store
+ * (docs/ipmi-oem.md): the values of enum ps_auth_verdict (0 off,
+ * 1 verified, 2 no key, 3 unverified, 4 bad MAC, 5 rolled back,
+ * 6 counter ahead), or BMC_AUTH_FAULT. */
+#define BMC_INFO_AUTH_SHIFT 3u
+#define BMC_INFO_AUTH_MASK 0x38u
+#define BMC_AUTH_FAULT 7u           /* the BMC's key or counter unreadable */
 
 /* WRITE_BEGIN without and with the client lock's token. */
 #define BMC_SHIM_WBEGIN_LEN 7u
@@ -111,6 +120,7 @@ enum bmc_cc {
 	BMC_CC_SEQUENCE = 0x80,      /* bad session or chunk order         */
 	BMC_CC_STALE = 0x81,         /* the store changed since the begin  */
 	BMC_CC_CONFLICT = 0x82,      /* value in use / object exists / ref */
+	BMC_CC_UNVERIFIED = 0x83,    /* sealed store fails verification    */
 	BMC_CC_BUSY = 0xC0,          /* lock held by another writer        */
 	BMC_CC_INVALID_CMD = 0xC1,
 	BMC_CC_OUT_OF_SPACE = 0xC4,  /* store or staging buffer full       */

@@ -70,6 +70,7 @@ const char *bmc_shim_cc_name(uint8_t cc)
 	case BMC_CC_SEQUENCE: return "bad session or chunk order";
 	case BMC_CC_STALE: return "store changed meanwhile";
 	case BMC_CC_CONFLICT: return "conflicts with the store";
+	case BMC_CC_UNVERIFIED: return "store fails verification";
 	case BMC_CC_BUSY: return "lock held by another writer";
 	case BMC_CC_INVALID_CMD: return "invalid command";
 	case BMC_CC_OUT_OF_SPACE: return "out of space";
@@ -125,6 +126,7 @@ int bmc_load(struct bmc_shim *s)
 		return rc;
 	s->store_len = s->disk.length;
 	s->loaded = 1;
+	bmc_auth_load(s);
 	return 0;
 }
 
@@ -269,7 +271,9 @@ static uint8_t cmd_info(struct bmc_shim *s, size_t n, uint8_t *r,
 		holder = s->plat.lock_holder(s->plat.lock_ctx);
 	r[19] = holder > 0 && holder <= 0xff ? (uint8_t)holder : 0;
 	r[20] = (uint8_t)((s->client_lock ? 0x01 : 0) |
-			  (s->loaded ? 0x02 : 0) | (s->plat.lock ? 0x04 : 0));
+			  (s->loaded ? 0x02 : 0) | (s->plat.lock ? 0x04 : 0) |
+			  (s->loaded ? s->auth_verdict << BMC_INFO_AUTH_SHIFT
+				     : 0));
 	*rl = 21;
 	return BMC_CC_OK;
 }
@@ -367,6 +371,9 @@ static uint8_t cmd_read_run(struct bmc_shim *s, const uint8_t *q, size_t n,
 	rc = bmc_load(s);
 	if (rc)
 		return bmc_shim_cc_for(rc);
+	cc = bmc_auth_gate(s);
+	if (cc)
+		return cc;
 	s->rd_in_store = 0;
 	s->rd_result_len = 0;
 	cc = bmc_read_run(s);
@@ -455,6 +462,7 @@ static uint8_t commit_write(struct bmc_shim *s)
 {
 	struct ps_commit_args a = { 0 };
 	struct ps_lock *l = s->plat.lock;
+	uint64_t gen;
 	int took = 0, rc;
 	uint8_t cc;
 
@@ -470,6 +478,8 @@ static uint8_t commit_write(struct bmc_shim *s)
 	if (!cc && s->wr_expect && s->wr_expect != (uint32_t)s->disk.generation)
 		cc = BMC_CC_STALE;
 	if (!cc)
+		cc = bmc_auth_gate(s);
+	if (!cc)
 		cc = bmc_write_apply(s);
 	if (!cc)
 		rc = psf_finish(s->store);
@@ -479,8 +489,12 @@ static uint8_t commit_write(struct bmc_shim *s)
 		a.lock = l;
 		a.owner = PS_OWNER_BMC;
 		a.timestamp = s->plat.now ? s->plat.now(s->plat.now_ctx) : 0;
-		rc = ps_commit(&s->disk, s->store, s->sector, &a);
-		cc = bmc_shim_cc_for(rc);
+		gen = s->disk.generation;
+		cc = bmc_auth_arm(s, &a);
+		rc = cc ? 0 : ps_commit(&s->disk, s->store, s->sector, &a);
+		if (!cc)
+			cc = bmc_shim_cc_for(rc);
+		bmc_auth_done(s, !cc && s->disk.generation != gen);
 	}
 	if (cc)
 		s->loaded = 0;   /* the buffer may hold the refused edit */
@@ -679,6 +693,10 @@ uint8_t bmc_shim_handle(struct bmc_shim *s, uint8_t cmd, unsigned priv,
 	if (cc == BMC_CC_BUSY) {
 		resp[0] = busy_holder(s);
 		*resp_len = BMC_SHIM_BUSY_LEN;
+	}
+	if (cc == BMC_CC_UNVERIFIED) {
+		resp[0] = s->auth_verdict;
+		*resp_len = BMC_SHIM_UNVERIFIED_LEN;
 	}
 	return cc;
 }

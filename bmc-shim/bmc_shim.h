@@ -87,6 +87,14 @@ struct bmc_shim_platform {
 	/* How this host is named in a profile's target: "bmc://NAME".
 	 * NUL-terminated, at most 64 bytes; NULL: "localhost". */
 	const char *bmc_name;
+	/* The authenticated store (docs/store.md 8, docs/security.md): the
+	 * store's key (in the BMC's secret storage) and the BMC's trusted
+	 * counter (in its own non-volatile storage).  A store sealed, or
+	 * expected sealed because the counter exists, is verified at every
+	 * load; one that does not verify is refused to every read and write
+	 * (BMC_CC_UNVERIFIED), and every commit on a verified one is sealed.
+	 * NULL: this BMC neither verifies nor seals. */
+	const struct ps_auth_provider *auth;
 };
 
 /* ------------------------------------------------------------ context */
@@ -128,6 +136,13 @@ struct bmc_shim {
 	uint16_t prob_n;
 	uint64_t prob_seen;           /* after: entries matched, a bit each */
 	uint32_t prob_crc[BMC_SHIM_PROBLEMS_MAX];
+	/* the loaded store's verdict (bmc_auth.c) */
+	uint8_t auth_verdict;         /* enum ps_auth_verdict, BMC_AUTH_FAULT */
+	uint64_t auth_counter;        /* the slot's counter                */
+	uint64_t auth_trusted;        /* the BMC's counter (0: none yet)   */
+	uint64_t auth_next;           /* the counter the commit seals with */
+	struct ps_auth auth_seal;
+	uint8_t auth_key[PS_AUTH_KEY_LEN]; /* held during a check or seal only */
 	uint8_t args[BMC_SHIM_ARGS_MAX];
 	uint8_t result[BMC_SHIM_RESULT_MAX];
 	uint8_t wr_result[BMC_SHIM_RESULT_MAX];

@@ -108,6 +108,12 @@ int psctl_error(struct psctl_ctx *c, const char *cmd, const char *field,
 	return psctl_exit_for(code) ? psctl_exit_for(code) : PSCTL_EXIT_USAGE;
 }
 
+int psctl_fail(struct psctl_ctx *c, const char *cmd, int rc, const char *msg)
+{
+	psctl_error(c, cmd, NULL, NULL, rc, "%s", msg);
+	return rc;
+}
+
 /* ------------------------------------------------------------ helpers */
 
 /* Read a whole file (or "-": stdin), up to MAX_INPUT bytes, terminated. */

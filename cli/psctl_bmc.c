@@ -1,8 +1,9 @@
 /*
  * psctl_bmc.c - the management-side client of the pstate OEM commands
  * (docs/ipmi-oem.md): what each completion code means, a BMC's address,
- * the OEM commands over batches (psctl_bmc_run.c), chassis power, and
- * the BMC named by psctl's options.
+ * the OEM commands over batches (psctl_bmc_run.c) and chassis power.
+ * No psctl context: hvagent links it too (psctl_bmc_cmds.c has the glue
+ * to psctl's options).
  */
 #define _GNU_SOURCE             /* strncasecmp */
 #include <errno.h>
@@ -14,7 +15,6 @@
 
 #include "psctl.h"
 #include "psctl_bmc_int.h"
-#include "psctl_util.h"
 #include "psf_schema.h"
 
 /* ------------------------------------------------------------ messages */
@@ -30,6 +30,11 @@ static const struct {
 	{ BMC_CC_CONFLICT, "conflicts with the store (a value in use, a "
 			   "profile assigned elsewhere, or a new schema "
 			   "problem)" },
+	{ BMC_CC_UNVERIFIED, "the store on the server's key fails the BMC's "
+			     "verification (authenticated mode: unverified, "
+			     "tampered, rolled back, or no key in the BMC); "
+			     "`psctl bmc info` says why, `psctl check "
+			     "--verify` on the host tells the same" },
 	{ BMC_CC_BUSY, "busy: another writer holds the store's semaphore, "
 		       "or another client of the BMC its lock or write "
 		       "session" },
@@ -77,6 +82,8 @@ int psctl_bmc_cc_exit(uint8_t cc)
 		return PSCTL_EXIT_NOTFOUND;
 	case BMC_CC_POWER_STATE:
 		return PSCTL_EXIT_POWER;
+	case BMC_CC_UNVERIFIED:
+		return PSCTL_EXIT_AUTH_UNVERIFIED;
 	default:
 		return PSCTL_EXIT_IO;
 	}
@@ -551,61 +558,3 @@ int psctl_bmc_power_on(const struct psctl_bmc *b, char *err, size_t n)
 {
 	return power_set(b, "on", err, n);
 }
-
-/* ------------------------------------------------------------ psctl glue */
-
-static int session_priv;  /* -L: 0 per operation, else 3 or 4 */
-
-int psctl_bmc_set_privilege(struct psctl_ctx *c, const char *level)
-{
-	if (!strcasecmp(level, "operator") || !strcmp(level, "3"))
-		session_priv = PRIV_OPERATOR;
-	else if (!strcasecmp(level, "administrator") ||
-		 !strcasecmp(level, "admin") || !strcmp(level, "4"))
-		session_priv = PRIV_ADMIN;
-	else
-		return psctl_error(c, NULL, "-L", level, PSCTL_EXIT_INVALID,
-				   "privilege must be operator or "
-				   "administrator");
-	return 0;
-}
-
-int psctl_bmc_from_ctx(struct psctl_ctx *c, struct psctl_bmc *b)
-{
-	char err[400];
-	int rc;
-
-	memset(b, 0, sizeof *b);
-	if (!c->bmc)
-		return psctl_error(c, NULL, NULL, NULL, PSCTL_EXIT_USAGE,
-				   "needs --bmc HOST[:PORT] (the server's BMC)");
-	rc = psctl_bmc_parse(c->bmc, b, err, sizeof err);
-	if (rc)
-		return psctl_error(c, NULL, NULL, NULL, rc, "%s", err);
-	b->user = c->bmc_user ? c->bmc_user : "admin";
-	b->password = c->bmc_password ? c->bmc_password
-				      : getenv("IPMI_PASSWORD");
-	b->priv = session_priv;
-	if (!b->password)
-		return psctl_error(c, NULL, "--bmc", c->bmc, PSCTL_EXIT_USAGE,
-				   "no password: set IPMI_PASSWORD (safer) or "
-				   "give -P");
-	return 0;
-}
-
-/* Report a client error (err from a psctl_bmc_* call). */
-int psctl_bmc_load(struct psctl_ctx *c, uint8_t **out, size_t *len,
-		   uint32_t *generation)
-{
-	struct psctl_bmc b;
-	char err[600];
-	int rc = psctl_bmc_from_ctx(c, &b);
-
-	if (rc)
-		return rc;
-	rc = psctl_bmc_read(&b, BMC_READ_STORE, NULL, 0, out, len, generation,
-			    err,
-			    sizeof err);
-	return rc ? psctl_fail(c, NULL, rc, err) : 0;
-}
-

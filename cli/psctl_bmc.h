@@ -88,6 +88,27 @@ int psctl_bmc_lock(const struct psctl_bmc *b, unsigned lease, char *err,
 		   size_t n);
 int psctl_bmc_unlock(const struct psctl_bmc *b, char *err, size_t n);
 
+/* Serial ports (psctl_bmc_serial.c): write op 3 (allocate r->count ports
+ * of VM vm; got[i] each one's numbers), write op 4 (free every port of
+ * vm; *freed how many), read op 6 (every mapping, or vm's, in a malloc'd
+ * *m the caller frees). */
+#include "pstate.h"
+
+struct psctl_bmc_serial {
+	char vm[PS_CFG_NAME_MAX + 1];
+	unsigned port, concentrator;
+	unsigned mode;            /* PSF_SERIAL_MODE_* */
+	char host[256];
+};
+int psctl_bmc_serial_allocate(const struct psctl_bmc *b, const char *vm,
+			      const struct ps_serial_req *r,
+			      struct ps_serial_map *got, char *err, size_t n);
+int psctl_bmc_serial_free(const struct psctl_bmc *b, const char *vm,
+			  unsigned *freed, char *err, size_t n);
+int psctl_bmc_serial_list(const struct psctl_bmc *b, const char *vm,
+			  struct psctl_bmc_serial **m, size_t *cnt, char *err,
+			  size_t n);
+
 /* Exit code and meaning of an OEM completion code. */
 int psctl_bmc_cc_exit(uint8_t cc);
 const char *psctl_bmc_cc_text(uint8_t cc);

@@ -1,11 +1,13 @@
 /*
  * psctl_bmc_cmds.c - the `bmc` commands: info, power, profile pull and
- * push (psctl_bmc.h for the OEM client).
+ * push (psctl_bmc.h for the OEM client), and the BMC named by psctl's
+ * options (--bmc, -U, -P, -L).
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "psctl.h"
@@ -37,6 +39,15 @@ static const char *holder_name(int o)
 					 "BIOS setup", "OS tools" };
 
 	return o >= 0 && o < 5 ? n[o] : "reserved";
+}
+
+/* The BMC's verdict on the store (INFO flags bits 3-5). */
+static const char *auth_name(unsigned flags)
+{
+	unsigned v = (flags & BMC_INFO_AUTH_MASK) >> BMC_INFO_AUTH_SHIFT;
+
+	return v == BMC_AUTH_FAULT ? "key-or-counter-unreadable"
+				   : ps_auth_verdict_name((int)v);
 }
 
 static int info_json(struct psctl_ctx *c, const struct psctl_bmc *b,
@@ -76,6 +87,8 @@ static int info_json(struct psctl_ctx *c, const struct psctl_bmc *b,
 	psctl_jw_bool(&w, in->flags & 2);
 	psctl_jw_key(&w, "semaphore");
 	psctl_jw_bool(&w, in->flags & 4);
+	psctl_jw_key(&w, "auth");
+	psctl_jw_str(&w, auth_name(in->flags));
 	psctl_jw_doc_end(&w);
 	return 0;
 }
@@ -100,7 +113,8 @@ static int cmd_info(struct psctl_ctx *c, int argc, char **argv)
 		return info_json(c, &b, &in);
 	fprintf(c->out, "%-14s %s:%u\n%-14s %u\n%-14s %u.%u\n%-14s %u\n"
 		"%-14s %u\n%-14s %u\n%-14s %u\n%-14s %s%s\n%-14s %s\n"
-		"%-14s %s%s\n%-14s %s\n%-14s %s\n", "bmc", b.host, b.port,
+		"%-14s %s%s\n%-14s %s\n%-14s %s\n%-14s %s\n", "bmc", b.host,
+		b.port,
 		"protocol", in.protocol, "format", in.format_major,
 		in.format_minor, "schema", in.schema, "generation",
 		in.generation, "store-bytes", in.store_size, "capacity",
@@ -110,7 +124,8 @@ static int cmd_info(struct psctl_ctx *c, int argc, char **argv)
 		holder_name(in.lock_holder),
 		in.flags & 1 ? " (a client, through the BMC)" : "",
 		"readable", in.flags & 2 ? "yes" : "no", "semaphore",
-		in.flags & 4 ? "present" : "absent");
+		in.flags & 4 ? "present" : "absent", "auth",
+		auth_name(in.flags));
 	return 0;
 }
 
@@ -498,3 +513,61 @@ const struct psctl_cmd psctl_bmc_cmds[] = {
 	  "it carries (needs --bmc)", profile_fields, 0, 0 },
 	{ 0 }
 };
+
+/* ------------------------------------------------------------ psctl glue */
+
+static int session_priv;  /* -L: 0 per operation, else 3 or 4 */
+
+int psctl_bmc_set_privilege(struct psctl_ctx *c, const char *level)
+{
+	if (!strcasecmp(level, "operator") || !strcmp(level, "3"))
+		session_priv = PRIV_OPERATOR;
+	else if (!strcasecmp(level, "administrator") ||
+		 !strcasecmp(level, "admin") || !strcmp(level, "4"))
+		session_priv = PRIV_ADMIN;
+	else
+		return psctl_error(c, NULL, "-L", level, PSCTL_EXIT_INVALID,
+				   "privilege must be operator or "
+				   "administrator");
+	return 0;
+}
+
+int psctl_bmc_from_ctx(struct psctl_ctx *c, struct psctl_bmc *b)
+{
+	char err[400];
+	int rc;
+
+	memset(b, 0, sizeof *b);
+	if (!c->bmc)
+		return psctl_error(c, NULL, NULL, NULL, PSCTL_EXIT_USAGE,
+				   "needs --bmc HOST[:PORT] (the server's BMC)");
+	rc = psctl_bmc_parse(c->bmc, b, err, sizeof err);
+	if (rc)
+		return psctl_error(c, NULL, NULL, NULL, rc, "%s", err);
+	b->user = c->bmc_user ? c->bmc_user : "admin";
+	b->password = c->bmc_password ? c->bmc_password
+				      : getenv("IPMI_PASSWORD");
+	b->priv = session_priv;
+	if (!b->password)
+		return psctl_error(c, NULL, "--bmc", c->bmc, PSCTL_EXIT_USAGE,
+				   "no password: set IPMI_PASSWORD (safer) or "
+				   "give -P");
+	return 0;
+}
+
+/* Report a client error (err from a psctl_bmc_* call). */
+int psctl_bmc_load(struct psctl_ctx *c, uint8_t **out, size_t *len,
+		   uint32_t *generation)
+{
+	struct psctl_bmc b;
+	char err[600];
+	int rc = psctl_bmc_from_ctx(c, &b);
+
+	if (rc)
+		return rc;
+	rc = psctl_bmc_read(&b, BMC_READ_STORE, NULL, 0, out, len, generation,
+			    err,
+			    sizeof err);
+	return rc ? psctl_fail(c, NULL, rc, err) : 0;
+}
+

@@ -128,9 +128,8 @@ static void output(struct sess *s, uint64_t off, const uint8_t *p, size_t n)
 	}
 	if (s->out) {
 		s->out(s->out_arg, p + drop, n - (size_t)drop);
-	} else {
+	} else { /* flushed by the caller (show_all): one write a read */
 		fwrite(p + drop, 1, n - (size_t)drop, stdout);
-		fflush(stdout);
 	}
 	if (off + n > s->next)
 		s->next = off + n;
@@ -616,13 +615,30 @@ static int reconnect(struct sess *s)
 	}
 }
 
+/* Shows every whole frame in s->in, then flushes once: one write per
+ * read, not per frame (the client's share of a viewer's CPU).  The last
+ * con_frame_parse result: -1 on bytes that are no frame. */
+static int show_all(struct sess *s)
+{
+	struct con_frame f;
+	size_t at = 0;
+	int n;
+
+	while ((n = con_frame_parse(s->in + at, s->in_len - at, 0, &f)) > 0) {
+		list_reply(s, &f);
+		at += (size_t)n;
+	}
+	consume(s, at);
+	fflush(stdout);
+	return n;
+}
+
 static int session(struct sess *s)
 {
 	struct pollfd pf[2] = { { 0, POLLIN, 0 }, { s->fd, POLLIN, 0 } };
 	struct termios old, raw;
 	int tty = isatty(0) && tcgetattr(0, &old) == 0;
 	uint8_t b[4096];
-	struct con_frame f;
 	ssize_t r;
 	int n, rc = 0;
 
@@ -633,10 +649,7 @@ static int session(struct sess *s)
 		fputs("[console: attached; ^Ec? for help]\r\n", stderr);
 	}
 	/* Frames that came with the last reply (the backlog) first. */
-	while ((n = con_frame_parse(s->in, s->in_len, 0, &f)) > 0) {
-		list_reply(s, &f);
-		consume(s, (size_t)n);
-	}
+	n = show_all(s);
 	while (!s->done && n >= 0) {
 		pf[1].fd = s->fd;
 		/* Input waits while the keep for resends is full. */
@@ -660,10 +673,7 @@ static int session(struct sess *s)
 			r = 0;
 		}
 		s->in_len += (size_t)(r > 0 ? r : 0);
-		while ((n = con_frame_parse(s->in, s->in_len, 0, &f)) > 0) {
-			list_reply(s, &f);
-			consume(s, (size_t)n);
-		}
+		n = show_all(s); /* (after a reconnect: what it brought) */
 	}
 	if (tty)
 		tcsetattr(0, TCSANOW, &old);

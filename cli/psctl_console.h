@@ -19,7 +19,7 @@ struct sess {
 	struct psctl_ctx *c;
 	int fd;
 	const char *path;
-	uint8_t in[CON_HDR + CON_PAYLOAD_MAX];
+	uint8_t in[8 * (CON_HDR + CON_PAYLOAD_MAX)]; /* 8 frames a read */
 	size_t in_len;
 	int esc;        /* escape state: 0, 1 (^E seen), 2 (^Ec), 3 (mode) */
 	int done;

@@ -19,13 +19,8 @@
 #include "psctl_util.h"
 #include "psf_schema.h"
 
-/* One mapping, as listed. */
-struct mapping {
-	char vm[PS_CFG_NAME_MAX + 1];
-	unsigned port, concentrator;
-	unsigned mode;
-	char host[256];
-};
+/* One mapping, as listed (the BMC's list gives the same). */
+#define mapping psctl_bmc_serial
 
 /* An allocation request, parsed before any transaction (a retry repeats
  * exactly the same edit). */
@@ -370,156 +365,61 @@ static int local_mappings(struct psctl_ctx *c, const char *vm,
 
 /* ------------------------------------------------------------ the BMC */
 
-static size_t put_name(uint8_t *p, const char *s)
-{
-	size_t n = strlen(s);
-
-	p[0] = (uint8_t)n;
-	memcpy(p + 1, s, n);
-	return 1 + n;
-}
-
 static int bmc_allocate(struct psctl_ctx *c, struct alloc *a)
 {
-	uint8_t st[512], *out = NULL;
-	size_t k = 0, olen = 0, hl = a->hostnames ? strlen(a->hostnames) : 0;
 	struct psctl_bmc b;
 	char err[700];
-	unsigned i;
 	int rc = psctl_bmc_from_ctx(c, &b);
 
 	if (rc)
 		return rc;
-	if (strlen(a->vm) > PS_CFG_NAME_MAX || 12 + PS_CFG_NAME_MAX + hl >
-	    sizeof st)
-		return psctl_error(c, "serial allocate", NULL, NULL,
-				   PSCTL_EXIT_INVALID, "VM name or host names "
-				   "too long");
-	k += put_name(st, a->vm);
-	st[k++] = (uint8_t)a->req.count;
-	st[k++] = a->req.mode;
-	psf_put_le16(st + k, (uint16_t)a->req.conc_first);
-	psf_put_le16(st + k + 2, (uint16_t)a->req.conc_last);
-	k += 4;
-	memcpy(st + k, a->hostnames ? a->hostnames : "", hl);
-	k += hl;
 	if (c->dry_run) {
 		fprintf(c->out, "would send to BMC %s:%u: serial allocate "
-			"(OEM write op 3, %zu bytes) for VM '%s' (dry run, "
-			"nothing sent)\n", b.host, b.port, k, a->vm);
+			"(OEM write op 3) for VM '%s' (dry run, nothing "
+			"sent)\n", b.host, b.port, a->vm);
 		return 0;
 	}
-	rc = psctl_bmc_write(&b, BMC_WRITE_SERIAL_ALLOC, st, k, 0, &out, &olen,
-			     err, sizeof err);
+	rc = psctl_bmc_serial_allocate(&b, a->vm, &a->req, a->got, err,
+				       sizeof err);
 	if (rc)
 		return psctl_fail(c, "serial allocate", rc, err);
-	for (i = 0; i < a->req.count && 4 * (size_t)i + 4 <= olen; i++) {
-		a->got[i].port = psf_le16(out + 4 * i);
-		a->got[i].concentrator = psf_le16(out + 4 * i + 2);
-	}
-	free(out);
-	if (i != a->req.count)
-		return psctl_error(c, "serial allocate", NULL, NULL,
-				   PSCTL_EXIT_IO, "BMC %s:%u: the result holds "
-				   "%zu bytes, not %u ports", b.host, b.port,
-				   olen, a->req.count);
 	return print_allocated(c, a);
 }
 
 static int bmc_free(struct psctl_ctx *c, const char *vm)
 {
-	uint8_t st[1 + PS_CFG_NAME_MAX], *out = NULL;
-	size_t olen = 0, k;
 	struct psctl_bmc b;
 	char err[700];
+	unsigned n = 0;
 	int rc = psctl_bmc_from_ctx(c, &b);
 
 	if (rc)
 		return rc;
-	if (strlen(vm) > PS_CFG_NAME_MAX)
-		return psctl_error(c, "serial free", "vm", vm,
-				   PSCTL_EXIT_INVALID, "name too long");
-	k = put_name(st, vm);
 	if (c->dry_run) {
 		fprintf(c->out, "would send to BMC %s:%u: serial free (OEM "
 			"write op 4) for VM '%s' (dry run, nothing sent)\n",
 			b.host, b.port, vm);
 		return 0;
 	}
-	rc = psctl_bmc_write(&b, BMC_WRITE_SERIAL_FREE, st, k, 0, &out, &olen,
-			     err, sizeof err);
+	rc = psctl_bmc_serial_free(&b, vm, &n, err, sizeof err);
 	if (rc)
 		return psctl_fail(c, "serial free", rc, err);
-	fprintf(c->out, "freed %u serial port%s of VM '%s'\n",
-		olen ? out[0] : 0, olen && out[0] == 1 ? "" : "s", vm);
-	free(out);
+	fprintf(c->out, "freed %u serial port%s of VM '%s'\n", n,
+		n == 1 ? "" : "s", vm);
 	return 0;
-}
-
-/* Entries of read op 6 -> mappings. */
-static int decode_entries(const uint8_t *p, size_t len, struct mapping **out,
-			  size_t *n)
-{
-	size_t pos = 0, cap = 16;
-
-	*n = 0;
-	*out = malloc(cap * sizeof **out);
-	while (*out && pos < len) {
-		struct mapping *m;
-		size_t vl = p[pos], hl;
-
-		if (pos + 1 + vl + 5 + 1 > len)
-			return -1;
-		hl = p[pos + 1 + vl + 5];
-		if (pos + 1 + vl + 6 + hl > len || vl > PS_CFG_NAME_MAX)
-			return -1;
-		if (*n == cap) {
-			struct mapping *nm = realloc(*out,
-						     2 * cap * sizeof *nm);
-
-			if (!nm)
-				return -1;
-			*out = nm;
-			cap *= 2;
-		}
-		m = &(*out)[(*n)++];
-		memcpy(m->vm, p + pos + 1, vl);
-		m->vm[vl] = 0;
-		pos += 1 + vl;
-		m->port = psf_le16(p + pos);
-		m->concentrator = psf_le16(p + pos + 2);
-		m->mode = p[pos + 4];
-		snprintf(m->host, sizeof m->host, "%.*s", (int)hl,
-			 (const char *)p + pos + 6);
-		pos += 6 + hl;
-	}
-	return *out ? 0 : -1;
 }
 
 static int bmc_mappings(struct psctl_ctx *c, const char *vm,
 			struct mapping **m, size_t *n)
 {
-	uint8_t *out = NULL;
-	size_t olen = 0;
 	struct psctl_bmc b;
 	char err[700];
 	int rc = psctl_bmc_from_ctx(c, &b);
 
 	if (rc)
 		return rc;
-	rc = psctl_bmc_read(&b, BMC_READ_SERIAL_LIST, vm, vm ? strlen(vm) : 0,
-			    &out, &olen, NULL,
-			    err, sizeof err);
-	if (rc)
-		return psctl_fail(c, "serial mappings", rc, err);
-	rc = decode_entries(out, olen, m, n);
-	free(out);
-	if (rc)
-		return psctl_error(c, "serial mappings", NULL, NULL,
-				   PSCTL_EXIT_IO, "BMC %s:%u: a malformed "
-				   "serial list (%zu bytes)", b.host, b.port,
-				   olen);
-	return 0;
+	rc = psctl_bmc_serial_list(&b, vm, m, n, err, sizeof err);
+	return rc ? psctl_fail(c, "serial mappings", rc, err) : 0;
 }
 
 /* ------------------------------------------------------------ commands */

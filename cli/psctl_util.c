@@ -37,12 +37,6 @@ uint32_t psctl_elem_len(const void *buf, int off)
 	return psf_elem(buf, off, &e) ? 0 : e.end - (uint32_t)off;
 }
 
-int psctl_fail(struct psctl_ctx *c, const char *cmd, int rc, const char *msg)
-{
-	psctl_error(c, cmd, NULL, NULL, rc, "%s", msg);
-	return rc;
-}
-
 int psctl_all_zero(const void *p, size_t n)
 {
 	const uint8_t *b = p;

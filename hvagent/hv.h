@@ -77,6 +77,10 @@ struct hv_mapcfg {
 	const char *domain_type;      /* <domain type=...> for new domains */
 	const char *arch;             /* <os><type arch=...> */
 	uint64_t default_memory_kib;  /* store memory 0 */
+	/* Consoles allocated at launch (console = local or bmc): a VM
+	 * without serial ports maps this many (0: off), named by
+	 * hv_console_host, and sockets are connected to, not bound. */
+	unsigned console_ports;
 };
 
 /* Store VM -> map.  buf is a valid store; vm the VM's offset. */
@@ -123,6 +127,19 @@ int hv_store_boot(void *buf, size_t cap, int vm, const struct hv_kv *m,
 
 /* UUID of a store VM (16 bytes); 0 when set, -1 when all zero. */
 int hv_store_vm_uuid(const void *buf, int vm, uint8_t uuid[16]);
+/* The VM with this UUID in buf, or -1. */
+int hv_store_vm_by_uuid(const void *buf, const uint8_t uuid[16]);
+
+/* A SERIAL_PORT at el: its guest port (returned) and concentrator port;
+ * its socket's host name (HOSTNAME, else VM-serialP). */
+unsigned hv_serial_of(const void *buf, int el, unsigned *conc);
+void hv_serial_host(const void *buf, int el, const char *vmname,
+		    unsigned port, char *out, size_t n);
+/* The host name a console allocation gives guest port `port` of a VM
+ * given count ports: the VM's name for one, else NAME-PORT (the OEM
+ * allocate's base-name rule). */
+void hv_console_host(const char *vmname, unsigned port, unsigned count,
+		     char *out, size_t n);
 
 /* ------------------------------------------------------------ agent state */
 
@@ -210,6 +227,10 @@ struct hv_sync {
 	 * another writer commit in that window), once per attempt. */
 	void (*pre_commit)(void *arg);
 	void *hook_arg;
+	/* Consoles: called right before a restart starts a domain (its
+	 * ports allocated); NULL when consoles are off. */
+	void (*before_start)(void *arg, const uint8_t uuid[16]);
+	void *start_arg;
 };
 
 /* Re-runs of a pass whose commit found the store moved on. */
@@ -259,6 +280,7 @@ struct hv_crash {
 	uint8_t uuid[16];
 	int event, detail;
 	unsigned cause;          /* PSF_CRASH_* */
+	char why[200];           /* the console's fault line, or "" */
 };
 
 /* Apply the VM's restart policy to a crash seen at time now (s since
@@ -269,6 +291,12 @@ struct hv_crash {
  * runs again).  0, or a negative error (store read or commit). */
 int hv_restart_handle(struct hv_sync *s, const struct hv_crash *c,
 		      uint64_t now, uint8_t *action);
+
+/* At the agent's start, before its first pass: every domain its record
+ * says was running that is now shut off by a crash or an emulator
+ * failure (libvirt's reason) gets its restart policy, as if the event
+ * had been seen.  Returns how many. */
+unsigned hv_restart_found_down(struct hv_sync *s, uint64_t now);
 
 /* ------------------------------------------------------------ host */
 
@@ -288,6 +316,23 @@ int hv_domain_type_resolve(virConnectPtr conn, const char *want,
 
 /* ------------------------------------------------------------ config */
 
+/* How consoles are allocated (configuration console). */
+enum hv_con_mode { HV_CON_OFF = 0, HV_CON_LOCAL = 1, HV_CON_BMC = 2 };
+
+/* The console keys (docs/hvagent.md "Consoles"); read at start only. */
+struct hv_con_cfg {
+	int mode;                /* enum hv_con_mode */
+	unsigned ports;          /* per VM, 1..16 */
+	unsigned first, last;    /* concentrator range, 0 0: any */
+	char bmc[300];           /* HOST[:PORT] */
+	char bmc_user[64];
+	char bmc_password_file[512];
+	char endpoints[512];     /* concentrator port N: DIR/port-N */
+	char socket[512];        /* pscon's socket: RELOAD after a change */
+	char events[512];        /* faults from pscon (datagram socket) */
+	int fault_restart;       /* a panic: destroy, restart policy */
+};
+
 struct hv_config {
 	char uri[512];
 	char image[512];         /* -i */
@@ -300,6 +345,7 @@ struct hv_config {
 	int log_level;
 	int adopt;
 	unsigned crash_extra;    /* HV_CRASH_*: crash_events beyond the real */
+	struct hv_con_cfg con;   /* consoles (hv_console.c) */
 	char path[512];          /* where it was read from, or "" */
 };
 

@@ -3,6 +3,7 @@
  * docs/hvagent.md and hvagent/hvagent.conf list the keys.
  */
 #include <ctype.h>
+#include <stddef.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,10 @@ void hv_config_defaults(struct hv_config *c)
 	c->interval_s = 10;
 	c->log_level = HV_INFO;
 	c->adopt = HV_ADOPT_MARKED;
+	c->con.ports = 1;
+	snprintf(c->con.bmc_user, sizeof c->con.bmc_user, "admin");
+	snprintf(c->con.endpoints, sizeof c->con.endpoints, "/run/pscon");
+	c->con.fault_restart = 1;
 }
 
 static char *trim(char *s)
@@ -55,6 +60,64 @@ static int set_word(int *dst, const char *v, const char *const *words)
 	return -1;
 }
 
+/* Whole number in [lo, hi]; 0 or -1. */
+static int set_uint(unsigned *dst, const char *v, unsigned long lo,
+		    unsigned long hi)
+{
+	char *end;
+	unsigned long n;
+
+	errno = 0;
+	n = strtoul(v, &end, 10);
+	if (errno || *end || end == v || n < lo || n > hi)
+		return -1;
+	*dst = (unsigned)n;
+	return 0;
+}
+
+/* The console keys (hv_console.c); 1 when k is none of them. */
+static int set_console_key(struct hv_config *c, const char *k, const char *v,
+			   const char **why)
+{
+	static const struct { const char *k; size_t off, n; } str[] = {
+#define S(key, f) { key, offsetof(struct hv_config, f), \
+		    sizeof ((struct hv_config *)0)->f }
+		S("console_bmc", con.bmc),
+		S("console_bmc_user", con.bmc_user),
+		S("console_bmc_password_file", con.bmc_password_file),
+		S("console_endpoints", con.endpoints),
+		S("console_socket", con.socket),
+		S("console_events", con.events),
+#undef S
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof str / sizeof str[0]; i++)
+		if (!strcmp(k, str[i].k))
+			return set_str((char *)c + str[i].off, str[i].n, v);
+	if (!strcmp(k, "console")) {
+		static const char *const w[] = { "off", "local", "bmc", NULL };
+
+		*why = "console: off, local or bmc";   /* enum hv_con_mode */
+		return set_word(&c->con.mode, v, w);
+	}
+	if (!strcmp(k, "console_fault_action")) {
+		static const char *const w[] = { "log", "restart", NULL };
+
+		*why = "console_fault_action: log or restart";
+		return set_word(&c->con.fault_restart, v, w);
+	}
+	*why = "console_ports: 1-16";
+	if (!strcmp(k, "console_ports"))
+		return set_uint(&c->con.ports, v, 1, PS_SERIAL_ALLOC_MAX);
+	*why = "console_first/console_last: 1-65535";
+	if (!strcmp(k, "console_first"))
+		return set_uint(&c->con.first, v, 1, 65535);
+	if (!strcmp(k, "console_last"))
+		return set_uint(&c->con.last, v, 1, 65535);
+	return 1;
+}
+
 /* One key; 0, or -1 with *why. */
 static int set_key(struct hv_config *c, const char *k, const char *v,
 		   const char **why)
@@ -86,16 +149,8 @@ static int set_key(struct hv_config *c, const char *k, const char *v,
 		return set_word(&c->lv_delete, v, w);
 	}
 	if (!strcmp(k, "interval")) {
-		char *end;
-		unsigned long n;
-
-		errno = 0;
-		n = strtoul(v, &end, 10);
 		*why = "interval: whole seconds, 1-86400";
-		if (errno || *end || end == v || n < 1 || n > 86400)
-			return -1;
-		c->interval_s = (unsigned)n;
-		return 0;
+		return set_uint(&c->interval_s, v, 1, 86400);
 	}
 	if (!strcmp(k, "log_level")) {
 		*why = "log_level: err, warn, info or debug";
@@ -120,6 +175,12 @@ static int set_key(struct hv_config *c, const char *k, const char *v,
 		if (!rc)
 			c->crash_extra = x ? HV_CRASH_DESTROYED : 0;
 		return rc;
+	}
+	if (!strncmp(k, "console", 7)) {
+		int rc = set_console_key(c, k, v, why);
+
+		if (rc <= 0)
+			return rc;
 	}
 	*why = "unknown key";
 	return -1;

@@ -238,7 +238,8 @@ static void apply_disks(xmlNodePtr devs, const struct hv_kv *m)
 }
 
 /* Rebuild one <serial> from the map: pty, or a unix socket named after
- * the mapping's host name; a log file either way. */
+ * the mapping's host name (bound by QEMU, or with consoles allocated at
+ * launch, connected to); a log file either way. */
 static void build_serial(xmlNodePtr s, const char *port, const char *type,
 			 const char *host, const char *vmname,
 			 const struct hv_mapcfg *c)
@@ -255,8 +256,18 @@ static void build_serial(xmlNodePtr s, const char *port, const char *type,
 		snprintf(path, sizeof path, "%s/%s.sock", c->serial_run_dir,
 			 host);
 		n = xmlNewChild(s, NULL, X("source"), NULL);
-		xmlSetProp(n, X("mode"), X("bind"));
 		xmlSetProp(n, X("path"), X(path));
+		if (c->console_ports) {
+			/* A link to the concentrator port's endpoint, made
+			 * at allocation (hv_console.c): QEMU connects, and
+			 * retries each second while it is not there. */
+			xmlSetProp(n, X("mode"), X("connect"));
+			n = xmlNewChild(n, NULL, X("reconnect"), NULL);
+			xmlSetProp(n, X("enabled"), X("yes"));
+			xmlSetProp(n, X("timeout"), X("1"));
+		} else {
+			xmlSetProp(n, X("mode"), X("bind"));
+		}
 	}
 	snprintf(path, sizeof path, "%s/%s-serial%s.log", c->serial_log_dir,
 		 vmname, port);

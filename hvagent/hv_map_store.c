@@ -263,29 +263,75 @@ static int flatten_disks(const void *buf, int vm, struct hv_kv *out)
 	return rc;
 }
 
+void hv_serial_host(const void *buf, int el, const char *vmname,
+		    unsigned port, char *out, size_t n)
+{
+	if (!*child_str(buf, el, PSF_HOSTNAME, out, n))
+		snprintf(out, n, "%s-serial%u", vmname, port);
+}
+
+unsigned hv_serial_of(const void *buf, int el, unsigned *conc)
+{
+	uint32_t len;
+	const uint8_t *rec = record(buf, el, PSF_SERIAL_CONFIG, &len);
+
+	*conc = (unsigned)psf_field_uint(rec, len, PSF_SERC_CONCENTRATOR, 2);
+	return (unsigned)psf_field_uint(rec, len, PSF_SERC_PORT, 2);
+}
+
+void hv_console_host(const char *vmname, unsigned port, unsigned count,
+		     char *out, size_t n)
+{
+	if (count == 1)
+		snprintf(out, n, "%s", vmname);
+	else
+		snprintf(out, n, "%s-%u", vmname, port);
+}
+
+int hv_store_vm_by_uuid(const void *buf, const uint8_t uuid[16])
+{
+	int vm = -1;
+	uint8_t u[16];
+
+	while ((vm = ps_obj_next(buf, psf_root(buf), PS_OBJ_VM, vm)) >= 0)
+		if (!hv_store_vm_uuid(buf, vm, u) && !memcmp(u, uuid, 16))
+			return vm;
+	return -1;
+}
+
 static int flatten_serials(const void *buf, int vm, const char *vmname,
-			   struct hv_kv *out)
+			   const struct hv_mapcfg *c, struct hv_kv *out)
 {
 	int el = -1, rc = 0;
+	unsigned i;
 
 	while (!rc && (el = ps_obj_next(buf, vm, PS_OBJ_SERIAL, el)) >= 0) {
 		char key[64], host[256];
-		uint32_t len;
-		const uint8_t *rec = record(buf, el, PSF_SERIAL_CONFIG, &len);
-		unsigned port = (unsigned)psf_field_uint(rec, len,
-							 PSF_SERC_PORT, 2);
-		unsigned conc = (unsigned)psf_field_uint(
-			rec, len, PSF_SERC_CONCENTRATOR, 2);
+		unsigned conc, port = hv_serial_of(buf, el, &conc);
 
 		snprintf(key, sizeof key, "serial.%u", port);
 		rc = hv_kv_set(out, key, conc ? "unix" : "pty");
 		if (rc || !conc)
 			continue;
-		if (!*child_str(buf, el, PSF_HOSTNAME, host, sizeof host))
-			snprintf(host, sizeof host, "%s-serial%u", vmname, port);
+		hv_serial_host(buf, el, vmname, port, host, sizeof host);
 		snprintf(key, sizeof key, "serial.%u.host", port);
 		rc = hv_kv_set(out, key, host);
 	}
+	/* Consoles allocated at launch: a VM without serial ports has the
+	 * ports its allocation will give (the same keys before and after,
+	 * so an allocation or a release never changes the domain). */
+	if (el < 0 && ps_obj_next(buf, vm, PS_OBJ_SERIAL, -1) < 0)
+		for (i = 0; !rc && i < c->console_ports; i++) {
+			char key[64], host[256];
+
+			snprintf(key, sizeof key, "serial.%u", i);
+			rc = hv_kv_set(out, key, "unix");
+			hv_console_host(vmname, i, c->console_ports, host,
+					sizeof host);
+			snprintf(key, sizeof key, "serial.%u.host", i);
+			if (!rc)
+				rc = hv_kv_set(out, key, host);
+		}
 	return rc;
 }
 
@@ -327,7 +373,7 @@ int hv_store_flatten(const void *buf, int vm, const struct hv_mapcfg *c,
 	if (!rc)
 		rc = flatten_disks(buf, vm, out);
 	if (!rc)
-		rc = flatten_serials(buf, vm, name, out);
+		rc = flatten_serials(buf, vm, name, c, out);
 	if (!rc)
 		rc = boot_ranks(buf, vm, out);
 	return rc ? PS_ERR_NOMEM : 0;

@@ -38,18 +38,6 @@ unsigned hv_crash_cause(int event, int detail, unsigned extra)
 	return 0;
 }
 
-/* The VM with this UUID in buf, or -1. */
-static int vm_by_uuid(const void *buf, const uint8_t uuid[16])
-{
-	int vm = -1;
-	uint8_t u[16];
-
-	while ((vm = ps_obj_next(buf, psf_root(buf), PS_OBJ_VM, vm)) >= 0)
-		if (!hv_store_vm_uuid(buf, vm, u) && !memcmp(u, uuid, 16))
-			return vm;
-	return -1;
-}
-
 /* The controller the VM boots from: the first bootable disk, else the
  * first disk.  -1 when it has no disk. */
 static int boot_controller(const void *buf, int vm)
@@ -90,7 +78,7 @@ struct rs {
 static int switch_ref(void *buf, size_t cap, const struct rs *r,
 		      struct ps_cfg_err *e)
 {
-	int vm = vm_by_uuid(buf, r->c->uuid);
+	int vm = hv_store_vm_by_uuid(buf, r->c->uuid);
 	int ctl = vm < 0 ? -1 : ps_obj_find(buf, vm, PS_OBJ_CONTROLLER,
 					    r->ctl, strlen(r->ctl));
 
@@ -114,7 +102,7 @@ static int target_map(const void *buf, uint32_t len, const struct rs *r,
 		return PS_ERR_NOMEM;
 	memcpy(copy, buf, len);
 	rc = switch_ref(copy, cap, r, &e);
-	vm = rc ? -1 : vm_by_uuid(copy, r->c->uuid);
+	vm = rc ? -1 : hv_store_vm_by_uuid(copy, r->c->uuid);
 	if (vm >= 0)
 		rc = hv_store_flatten(copy, vm, &r->s->map, m);
 	free(copy);
@@ -172,6 +160,10 @@ static uint8_t restart(struct rs *r, virDomainPtr dom, const void *buf,
 	if (point_disk(r, dom, buf, len))
 		return PSF_RESTART_STOPPED_FAILED;
 	r->switched = 1;
+	/* buf is not read after this: the console's allocation may
+	 * commit (its ports served before the guest's first byte). */
+	if (r->s->before_start)
+		r->s->before_start(r->s->start_arg, r->c->uuid);
 	if (virDomainCreate(dom) < 0) {
 		hv_log(HV_ERR, "vm '%s': restart from image '%s' failed: %s; "
 		       "left stopped", r->vm, r->img, virGetLastErrorMessage());
@@ -188,7 +180,7 @@ static int record_edit(void *buf, size_t cap, void *arg)
 
 	if (r->switched)
 		rc = switch_ref(buf, cap, r, &e);
-	vm = vm_by_uuid(buf, r->c->uuid);
+	vm = hv_store_vm_by_uuid(buf, r->c->uuid);
 	if (!rc && vm < 0)
 		rc = PSF_ERR_NOTFOUND;   /* deleted meanwhile: nothing to log */
 	if (!rc)
@@ -201,6 +193,9 @@ static int record_edit(void *buf, size_t cap, void *arg)
 
 static void say_outcome(const struct rs *r, const struct ps_restart_policy *p)
 {
+	if (r->c->why[0])
+		hv_log(HV_INFO, "vm '%s': %s: cause on its console: %s", r->vm,
+		       ps_restart_cause_name(r->en.cause), r->c->why);
 	switch (r->en.action) {
 	case PSF_RESTART_CONSISTENCY:
 	case PSF_RESTART_BOOT:
@@ -232,14 +227,17 @@ static int decide(struct rs *r, const void *buf, uint64_t now,
 		  struct ps_restart_policy *p)
 {
 	struct ps_restart_decision d;
-	int vm = vm_by_uuid(buf, r->c->uuid), ctl;
+	int vm = hv_store_vm_by_uuid(buf, r->c->uuid), ctl;
 
 	if (vm < 0)
 		return PSF_ERR_NOTFOUND;
 	ps_obj_key(buf, vm, PS_OBJ_VM, r->vm, sizeof r->vm);
 	if (ps_restart_decide(buf, vm, now, &d)) {
-		hv_log(HV_INFO, "vm '%s': %s; no restart policy: left stopped",
-		       r->vm, ps_restart_cause_name(r->en.cause));
+		const char *w = r->c->why;
+
+		hv_log(HV_INFO, "vm '%s': %s%s%s%s; no restart policy: left "
+		       "stopped", r->vm, ps_restart_cause_name(r->en.cause),
+		       *w ? " (cause on its console: " : "", w, *w ? ")" : "");
 		return PSF_ERR_NOTFOUND;
 	}
 	ps_restart_get(buf, vm, p);
@@ -301,4 +299,91 @@ int hv_restart_handle(struct hv_sync *s, const struct hv_crash *c,
 		hv_log(HV_ERR, "vm '%s': store: recording the restart: %s",
 		       r.vm, ps_strerror(rc));
 	return rc;
+}
+
+/* A domain shut off while the agent was not watching: its crash cause
+ * from libvirt's reason, else 0 (shut down, destroyed: someone's will). */
+static unsigned down_cause(virConnectPtr conn, const uint8_t uuid[16])
+{
+	virDomainPtr d = virDomainLookupByUUID(conn, uuid);
+	int state = 0, reason = 0;
+
+	if (!d)
+		return 0;
+	if (virDomainGetState(d, &state, &reason, 0) < 0)
+		state = 0;
+	virDomainFree(d);
+	if (state != VIR_DOMAIN_SHUTOFF)
+		return 0;
+	return reason == VIR_DOMAIN_SHUTOFF_CRASHED ? PSF_CRASH_CRASHED
+	       : reason == VIR_DOMAIN_SHUTOFF_FAILED ? PSF_CRASH_FAILED : 0;
+}
+
+/* Running when the agent last saw it: its record says so (power last),
+ * or, with consoles allocated at launch, it still holds mapped ports
+ * (freed by the agent at every stop it sees). */
+static int was_running(const struct hv_sync *s, struct hv_bases *b,
+		       const void *buf, int vm, const uint8_t uuid[16])
+{
+	struct hv_base *base = hv_bases_find(b, uuid);
+	int el = -1;
+	unsigned conc;
+
+	if (base && (base->flags & PSF_AGDF_RUNNING))
+		return 1;
+	while (s->map.console_ports &&
+	       (el = ps_obj_next(buf, vm, PS_OBJ_SERIAL, el)) >= 0)
+		if (hv_serial_of(buf, el, &conc), conc)
+			return 1;
+	return 0;
+}
+
+unsigned hv_restart_found_down(struct hv_sync *s, uint64_t now)
+{
+	struct hv_bases b = { 0 };
+	struct hv_crash *c = NULL;
+	const void *buf;
+	uint32_t len;
+	size_t i, n = 0, cap = 0;
+	uint8_t action;
+	int vm = -1;
+
+	if (ps_store_refresh(s->store))
+		return 0;
+	buf = ps_store_data(s->store, &len);
+	if (hv_state_load(buf, &b))
+		return 0;
+	while ((vm = ps_obj_next(buf, psf_root(buf), PS_OBJ_VM, vm)) >= 0) {
+		uint8_t u[16];
+		unsigned cause;
+
+		if (hv_store_vm_uuid(buf, vm, u) ||
+		    !was_running(s, &b, buf, vm, u) ||
+		    !(cause = down_cause(s->conn, u)))
+			continue;
+		if (n == cap) {
+			void *nc = realloc(c, (cap = cap ? 2 * cap : 8) *
+					   sizeof *c);
+
+			if (!nc)
+				break;
+			c = nc;
+		}
+		memset(&c[n], 0, sizeof c[n]);
+		memcpy(c[n].uuid, u, 16);
+		c[n].event = VIR_DOMAIN_EVENT_STOPPED;
+		c[n].cause = cause;
+		n++;
+	}
+	hv_bases_free(&b);
+	for (i = 0; i < n; i++) {
+		char u[37];
+
+		ps_fmt_uuid(c[i].uuid, u);
+		hv_log(HV_WARN, "domain %s: %s while the agent was not "
+		       "running", u, ps_restart_cause_name((uint8_t)c[i].cause));
+		hv_restart_handle(s, &c[i], now, &action);
+	}
+	free(c);
+	return (unsigned)n;
 }

@@ -16,6 +16,7 @@
 #include <libxml/parser.h>
 
 #include "hv.h"
+#include "hv_console.h"
 
 #define HV_DEFAULT_CONFIG "/etc/pstate/hvagent.conf"
 
@@ -59,6 +60,12 @@ struct agent {
 	/* Crashes seen by the event callback, handled after it returns. */
 	struct hv_crash crash[32];
 	unsigned ncrash;
+	/* Consoles (hv_console.c): on when cfg.con.mode is not off. */
+	struct hv_console con;
+	int con_on, con_watch, con_event;
+	/* The last console fault of a few VMs: the cause of their crash. */
+	struct { uint8_t uuid[16]; char why[200]; } fault[8];
+	unsigned nfault;
 };
 
 static void usage(FILE *f)
@@ -261,6 +268,17 @@ static void silence_libvirt(void *data, virErrorPtr err)
 	(void)err;   /* reported where the call failed, with context */
 }
 
+/* The console's last fault on the crashed VM, if one was seen. */
+static void fault_why(struct agent *a, struct hv_crash *c)
+{
+	unsigned i;
+
+	c->why[0] = 0;
+	for (i = 0; i < a->nfault && i < 8; i++)
+		if (!memcmp(a->fault[i].uuid, c->uuid, 16))
+			snprintf(c->why, sizeof c->why, "%s", a->fault[i].why);
+}
+
 static int lifecycle_cb(virConnectPtr c, virDomainPtr d, int event,
 			int detail, void *opaque)
 {
@@ -277,6 +295,7 @@ static int lifecycle_cb(virConnectPtr c, virDomainPtr d, int event,
 		a->crash[a->ncrash].event = event;
 		a->crash[a->ncrash].detail = detail;
 		a->crash[a->ncrash].cause = cause;
+		fault_why(a, &a->crash[a->ncrash]);
 		a->ncrash++;
 	} else if (cause) {
 		hv_log(HV_ERR, "vm '%s': crash not handled: too many at once",
@@ -384,7 +403,36 @@ static void close_libvirt(struct agent *a)
 	a->conn = NULL;
 }
 
+/* Consoles (console = local or bmc): set up, or the agent does not
+ * start (a wrong BMC or password file is a configuration error). */
+static int open_console(struct agent *a)
+{
+	char err[1024];
+
+	a->con.events_fd = -1;
+	a->con_on = a->cfg.con.mode != HV_CON_OFF;
+	if (!a->con_on)
+		return 0;
+	if (hv_console_init(&a->con, &a->cfg, err, sizeof err)) {
+		hv_log(HV_ERR, "config: %s", err);
+		return -1;
+	}
+	hv_log(HV_INFO, "consoles: %u port%s per VM, allocated %s%s",
+	       a->cfg.con.ports, a->cfg.con.ports == 1 ? "" : "s",
+	       a->cfg.con.mode == HV_CON_BMC ? "by the BMC " : "in the store",
+	       a->cfg.con.mode == HV_CON_BMC ? a->cfg.con.bmc : "");
+	return 0;
+}
+
 /* ------------------------------------------------------------ passes */
+
+/* A restart is about to start the domain: its console ports first. */
+static void before_start(void *arg, const uint8_t uuid[16])
+{
+	struct agent *a = arg;
+
+	hv_console_vm(&a->con, a->store, uuid, 1);
+}
 
 static void sync_init(struct agent *a, struct hv_sync *sp, int boot)
 {
@@ -403,6 +451,11 @@ static void sync_init(struct agent *a, struct hv_sync *sp, int boot)
 	s.map.domain_type = a->domtype;
 	s.map.arch = a->arch;
 	s.map.default_memory_kib = 1048576;
+	if (a->con_on) {
+		s.map.console_ports = a->cfg.con.ports;
+		s.before_start = before_start;
+		s.start_arg = a;
+	}
 	*sp = s;
 }
 
@@ -430,6 +483,8 @@ static int pass(struct agent *a, int boot)
 	double secs;
 	int rc;
 
+	if (boot && a->con_on && !a->dry_run)
+		hv_console_pre_boot(&a->con, a->store, a->conn);
 	sync_init(a, &s, boot);
 	/* Taken before the pass reads libvirt: a change made while the pass
 	 * runs shows at the next poll.  The pass's own defines show too, and
@@ -447,6 +502,10 @@ static int pass(struct agent *a, int boot)
 	if (a->print_stats)
 		hv_stats_print(stdout, &st, secs, a->stats_json);
 	fflush(stdout);
+	/* Started domains get their console ports, stopped ones free them
+	 * (after the pass: its snapshot is the store's buffer). */
+	if (a->con_on && !a->dry_run)
+		hv_console_sync_all(&a->con, a->store, a->conn);
 	if (rc == PS_ERR_IO && !virConnectIsAlive(a->conn))
 		return -EXIT_LIBVIRT;
 	return rc;
@@ -482,6 +541,11 @@ static int reload(struct agent *a)
 		       "the old one");
 		return 0;
 	}
+	if (memcmp(&old.con, &a->cfg.con, sizeof old.con)) {
+		hv_log(HV_WARN, "SIGHUP: console keys changed: they take "
+		       "effect when the agent starts again");
+		a->cfg.con = old.con;
+	}
 	hv_log(HV_INFO, "SIGHUP: configuration reloaded from %s (interval "
 	       "%u s)", a->cfg_path, a->cfg.interval_s);
 	if (strcmp(old_uri, a->cfg.uri)) {
@@ -509,6 +573,54 @@ static double now_s(void)
 	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
+/* The concentrator's fault socket is readable. */
+static void fault_cb(int watch, int fd, int events, void *opaque)
+{
+	struct agent *a = opaque;
+
+	(void)watch;
+	(void)fd;
+	(void)events;
+	a->con_event = 1;
+}
+
+/* Faults the concentrator told: each remembered as its VM's crash cause;
+ * a kernel panic (the guest cannot go on) stops a running domain and
+ * applies its restart policy now (console_fault_action = restart). */
+static void handle_faults(struct agent *a)
+{
+	struct hv_crash c;
+	char why[200];
+	int panic, rc;
+
+	a->con_event = 0;
+	while ((rc = hv_console_fault(&a->con, a->store, c.uuid, why,
+				      sizeof why, &panic)) != 0) {
+		virDomainPtr d;
+
+		if (rc < 0)
+			continue;
+		memcpy(a->fault[a->nfault % 8].uuid, c.uuid, 16);
+		snprintf(a->fault[a->nfault % 8].why, sizeof why, "%s", why);
+		a->nfault++;
+		if (!panic || !a->cfg.con.fault_restart ||
+		    a->ncrash >= sizeof a->crash / sizeof a->crash[0])
+			continue;
+		d = virDomainLookupByUUID(a->conn, c.uuid);
+		if (d && virDomainIsActive(d) == 1 && !virDomainDestroy(d)) {
+			hv_log(HV_WARN, "vm '%s': stopped after a kernel panic "
+			       "on its console", virDomainGetName(d));
+			c.event = VIR_DOMAIN_EVENT_CRASHED;
+			c.detail = 0;
+			c.cause = PSF_CRASH_CRASHED;
+			snprintf(c.why, sizeof c.why, "%s", why);
+			a->crash[a->ncrash++] = c;
+		}
+		if (d)
+			virDomainFree(d);
+	}
+}
+
 static int daemon_loop(struct agent *a)
 {
 	uint64_t seen = ps_store_generation(a->store);
@@ -516,6 +628,11 @@ static int daemon_loop(struct agent *a)
 	int timer = virEventAddTimeout(200, tick, NULL, NULL);
 
 	watch_libvirt(a);
+	a->con_watch = a->con_on && a->con.events_fd >= 0
+		       ? virEventAddHandle(a->con.events_fd,
+					   VIR_EVENT_HANDLE_READABLE, fault_cb,
+					   a, NULL)
+		       : -1;
 	hv_log(HV_INFO, "watching %s and the store (every %u s)", a->cfg.uri,
 	       a->cfg.interval_s);
 	while (!stop_flag) {
@@ -536,6 +653,8 @@ static int daemon_loop(struct agent *a)
 			    libvirt_fingerprint(a->conn) != a->lv_seen)
 				a->dirty = 1;
 		}
+		if (a->con_event)
+			handle_faults(a);
 		if (a->ncrash)
 			handle_crashes(a);
 		if (!a->dirty)
@@ -552,6 +671,8 @@ static int daemon_loop(struct agent *a)
 	}
 	if (timer >= 0)
 		virEventRemoveTimeout(timer);
+	if (a->con_watch >= 0)
+		virEventRemoveHandle(a->con_watch);
 	hv_log(HV_INFO, "stopping");
 	return 0;
 }
@@ -596,9 +717,23 @@ int main(int argc, char **argv)
 		close_store(&a);
 		return EXIT_USAGE;
 	}
+	if (open_console(&a)) {
+		close_libvirt(&a);
+		close_store(&a);
+		return EXIT_USAGE;
+	}
+	if (!a.dry_run) {
+		struct hv_sync s;
+
+		/* Crashes the agent did not see (it was down): their
+		 * restart policies, before the pass records them stopped. */
+		sync_init(&a, &s, 0);
+		hv_restart_found_down(&s, (uint64_t)time(NULL));
+	}
 	rc = pass(&a, 1);
 	if (!a.once && rc >= 0 && !stop_flag)
 		rc = daemon_loop(&a) ? 1 : rc;
+	hv_console_close(&a.con);
 	close_libvirt(&a);
 	close_store(&a);
 	xmlCleanupParser();

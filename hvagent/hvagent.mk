@@ -9,13 +9,18 @@ HV_LIB_SRC := hvagent/hv_kv.c hvagent/hv_log.c hvagent/hv_conf.c \
               hvagent/hv_dom_xml.c hvagent/hv_dom_apply.c \
               hvagent/hv_state.c hvagent/hv_sync.c hvagent/hv_plan.c \
               hvagent/hv_apply.c hvagent/hv_writeback.c hvagent/hv_restart.c \
-              hvagent/hv_host.c hvagent/hv_stats.c
-HV_HDRS    := hvagent/hv.h hvagent/hv_sync.h hvagent/hv_dom.h
+              hvagent/hv_host.c hvagent/hv_stats.c hvagent/hv_console.c
+HV_HDRS    := hvagent/hv.h hvagent/hv_sync.h hvagent/hv_dom.h \
+              hvagent/hv_console.h
+# Consoles: the BMC's OEM serial commands through psctl's OEM client, and
+# the concentrator's frames (one implementation of each protocol).
+HV_SHARED  := cli/psctl_bmc.c cli/psctl_bmc_run.c cli/psctl_bmc_serial.c \
+              cli/psctl_util.c bmc-shim/console/con_proto.c
 # Objects go to build/FLAVOUR/hvagent-obj/: build/FLAVOUR/hvagent is the
 # binary.
 hv_objs = $(patsubst hvagent/%.c,$(BUILD)/$(1)/hvagent-obj/%.o,$(2))
-HV_OPT_OBJS := $(call hv_objs,opt,$(HV_LIB_SRC))
-HV_SAN_OBJS := $(call hv_objs,san,$(HV_LIB_SRC))
+HV_OPT_OBJS := $(call hv_objs,opt,$(HV_LIB_SRC)) $(call objs,opt,$(HV_SHARED))
+HV_SAN_OBJS := $(call hv_objs,san,$(HV_LIB_SRC)) $(call objs,san,$(HV_SHARED))
 HV_UNIT_SRC := $(wildcard tests/unit/test_hv*.c)
 HV_UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/san/tests/unit/%,$(HV_UNIT_SRC))
 

@@ -139,10 +139,10 @@ static int trailer_io(struct ps_disk *d, uint64_t lba, uint32_t off,
 	return PS_OK;
 }
 
-/* The verdict of a trailer that decoded, for the slot whose header is
- * hdr and store is store/len. */
-static int judge(const struct ps_auth_check *c, const uint8_t *hdr,
-		 const void *store, uint32_t len, const uint8_t *raw,
+/* The verdict of a trailer that decoded (raw, t), for slot s holding
+ * store. */
+static int judge(const struct ps_auth_check *c, const struct ps_slot *s,
+		 const void *store, const uint8_t *raw,
 		 const struct ps_auth_trailer *t)
 {
 	uint8_t id[PS_AUTH_KEY_ID_LEN], mac[PS_SHA256_LEN];
@@ -152,7 +152,7 @@ static int judge(const struct ps_auth_check *c, const uint8_t *hdr,
 	if (!c->key)
 		return PS_AUTH_NOKEY;
 	ps_auth_key_id(c->key, id);
-	ps_auth_mac(c->key, hdr, store, len, raw, mac);
+	ps_auth_mac(c->key, s->raw, store, s->length, raw, mac);
 	if (psf_memcmp(id, t->key_id, sizeof id) != 0 ||
 	    !ps_mac_equal(mac, t->mac, sizeof mac))
 		return PS_AUTH_BADMAC;
@@ -193,8 +193,24 @@ int ps_auth_verify(struct ps_disk *d, const void *store,
 	if (ps_auth_trailer_decode(raw, &r->t) != PS_OK)
 		return PS_OK;
 	r->have_trailer = 1;
-	r->verdict = judge(c, s->raw, store, s->length, raw, &r->t);
+	r->verdict = judge(c, s, store, raw, &r->t);
 	return PS_OK;
+}
+
+int ps_auth_accept_others(struct ps_auth_result *r, const struct ps_disk *d,
+			  unsigned others)
+{
+	uint8_t owner;
+
+	if (!r || !d || d->base < 0 || r->verdict != PS_AUTH_AHEAD)
+		return r ? r->verdict : PS_AUTH_BADMAC;
+	/* Another trusted writer may have committed many times since this
+	 * one last looked; the owner is under the MAC, so only a key holder
+	 * can claim to be it.  A replay (older) stays refused. */
+	owner = d->slot[d->base].owner;
+	if (owner < 32 && ((others >> owner) & 1u))
+		r->verdict = PS_AUTH_VERIFIED;
+	return r->verdict;
 }
 
 void ps_auth_arm(struct ps_auth *au, const uint8_t *key, uint64_t counter,

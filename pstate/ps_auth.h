@@ -151,6 +151,19 @@ int ps_auth_verify(struct ps_disk *d, const void *store,
 		   const struct ps_auth_check *c, uint8_t *sbuf,
 		   struct ps_auth_result *r);
 
+/*
+ * Writers that seal the store with the same key but keep their own
+ * trusted counter (the host's TPM or file, the BMC's non-volatile
+ * storage): a slot one of them wrote may be many commits past this
+ * reader's trusted + 1.  others: a bit per PS_OWNER_* id of such writers.
+ * When r's slot (d's base, as ps_auth_verify judged it) is counter-ahead
+ * and its owner, under the MAC, is among them, the verdict becomes
+ * verified (docs/store.md 8.4); older stays rolled-back.  Returns the
+ * verdict.
+ */
+int ps_auth_accept_others(struct ps_auth_result *r, const struct ps_disk *d,
+			  unsigned others);
+
 #ifdef __cplusplus
 }
 #endif

@@ -13,10 +13,15 @@ gcc-arm-none-eabi gcc-s390x-linux-gnu libc6-dev-s390x-cross qemu-user
 libfdt-dev device-tree-compiler valgrind strace debhelper dpkg-dev fakeroot
 etcd-server etcd-client libcurl4-openssl-dev
 python3 python3-jsonschema util-linux mount
-gnu-efi ovmf mtools dosfstools"
+gnu-efi ovmf mtools dosfstools acpica-tools
+busybox-static linux-image-cloud-amd64 conserver-server conserver-client
+libwebsockets-dev libcrypt-dev openssl nodejs npm chromium"
 
 missing=""
 for p in $PACKAGES; do
+    # npm comes with some builds of nodejs (NodeSource's): Debian's npm
+    # package would conflict with them.
+    [ "$p" = npm ] && command -v npm >/dev/null 2>&1 && continue
     if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
         missing="$missing $p"
     fi

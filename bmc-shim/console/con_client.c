@@ -22,7 +22,7 @@
 /* Control frames (replies, notices) may pass a full data queue by this
  * much; a session past it is cut off: it is not reading at all. */
 #define CTRL_SLACK (64u * 1024u)
-#define DATA_CHUNK 4096u
+#define DATA_CHUNK (CON_PAYLOAD_MAX - 8u) /* whole frames: fewer writes */
 
 /* ------------------------------------------------------------ queues */
 
@@ -187,28 +187,34 @@ static int in_admin_group(struct con_svc *s, uid_t uid, gid_t gid)
 	return 0;
 }
 
+int con_client_adopt(struct con_svc *s, int fd, uint32_t uid, int role)
+{
+	struct con_client *c = calloc(1, sizeof *c);
+
+	if (!c)
+		return -1;
+	c->h = (struct con_handle){ CON_K_CLIENT, fd, c, 0 };
+	c->stream = -1;
+	c->uid = uid;
+	c->role = role;
+	c->next = s->clients;
+	s->clients = c;
+	con_watch(s, &c->h, 0);
+	return 0;
+}
+
 void con_client_accept(struct con_svc *s)
 {
 	struct ucred cr;
 	socklen_t l = sizeof cr;
-	struct con_client *c;
 	int fd = accept4(s->lis.fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
 	if (fd < 0)
 		return;
-	c = calloc(1, sizeof *c);
-	if (!c || getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &l)) {
-		free(c);
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &l) ||
+	    con_client_adopt(s, fd, cr.uid, con_role(cr.uid, s->uid,
+			     in_admin_group(s, cr.uid, cr.gid))))
 		close(fd);
-		return;
-	}
-	c->h = (struct con_handle){ CON_K_CLIENT, fd, c, 0 };
-	c->stream = -1;
-	c->uid = cr.uid;
-	c->role = con_role(cr.uid, s->uid, in_admin_group(s, cr.uid, cr.gid));
-	c->next = s->clients;
-	s->clients = c;
-	con_watch(s, &c->h, 0);
 }
 
 static void set_writer(struct con_svc *s, struct con_port *p,

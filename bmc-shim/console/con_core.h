@@ -16,7 +16,12 @@
  * holds cap + CON_RING_SLACK bytes: new output is read into the slack
  * (con_ring_space) and becomes part of the ring only at con_ring_commit,
  * so a process killed between the two leaves the kept bytes intact (the
- * buffer may live in a memfd that outlives the process: con_keep.c). */
+ * buffer may live in a memfd that outlives the process: con_keep.c).
+ * Either way the buffer is address space reserved at once (an anonymous
+ * mmap, or a sparse memfd) that the kernel backs with memory page by page
+ * as output first reaches it: a port that printed little costs little
+ * (1000 ports x 128 KiB would be 128 MB if allocated at once;
+ * docs/performance.md), with no copy and no heap holes from growing. */
 #define CON_RING_SLACK 16384u
 struct con_ring {
 	uint8_t *buf;

@@ -148,7 +148,7 @@ static void notify_fd(struct con_svc *s, const char *msg, int fd)
 		close(sfd);
 }
 
-void con_notify(struct con_svc *s, const char *msg)
+void con_sd_notify(struct con_svc *s, const char *msg)
 {
 	notify_fd(s, msg, -1);
 }

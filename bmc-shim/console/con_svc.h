@@ -18,7 +18,7 @@ struct con_client;
 
 /* An epoll registration: what an fd belongs to. */
 enum con_kind { CON_K_LISTEN, CON_K_PORT_LISTEN, CON_K_GUEST, CON_K_CLIENT,
-		CON_K_SIGNAL };
+		CON_K_SIGNAL, CON_K_WEB };
 struct con_handle {
 	enum con_kind kind;
 	int fd;
@@ -55,6 +55,8 @@ struct con_fault {
 	long long when;          /* seconds since the epoch            */
 	char text[CON_FAULT_TEXT + 1];
 	size_t after_want;       /* output still to append after it    */
+	size_t before;           /* bytes of text up to the match end  */
+	int told;                /* sent to --notify (con_notify.c)    */
 };
 
 /*
@@ -116,7 +118,7 @@ struct con_port {
 	struct con_queue to_guest;
 	struct con_ring ring;
 	struct con_match match;
-	struct con_fault fault[CON_FAULT_KEEP];
+	struct con_fault *fault;        /* CON_FAULT_KEEP, at the first */
 	unsigned faults;                /* ever recorded              */
 	int logfd;
 	uint64_t log_size;
@@ -150,6 +152,7 @@ struct con_client {
 struct con_svc {
 	int ep;
 	const char *run_dir, *sock_path, *log_dir, *store_path;
+	const char *notify_path;        /* --notify: faults to hvagent */
 	int run_fd;                     /* the run directory, O_PATH  */
 	size_t ring_size, queue_max, log_max;
 	unsigned log_keep;
@@ -202,7 +205,8 @@ void con_fd_forget(struct con_svc *s, const char *name);
 void con_fd_store_port(struct con_svc *s, const char *what, unsigned conc,
 		       int fd);
 void con_fd_forget_port(struct con_svc *s, const char *what, unsigned conc);
-void con_notify(struct con_svc *s, const char *msg);
+/* sd_notify(3): to pscon --hold's socket, else $NOTIFY_SOCKET. */
+void con_sd_notify(struct con_svc *s, const char *msg);
 int con_keep_open(struct con_svc *s, struct con_port *p);
 void con_keep_close(struct con_svc *s, struct con_port *p);
 void con_keep_recover(struct con_svc *s, struct con_port *p);
@@ -215,8 +219,15 @@ void con_crash_point(const char *point);
 int con_fds_pass(char *const *names, const int *fds, unsigned n);
 int con_hold_main(int argc, char **argv);
 
+/* con_notify.c: a fault told to --notify's socket. */
+void con_notify_fault(struct con_svc *s, const struct con_port *p,
+		      const struct con_fault *f);
+
 /* con_client.c */
 void con_client_accept(struct con_svc *s);
+/* A session on fd for a user known otherwise (the web page's, con_web.c):
+ * -1 when it cannot be made (fd left open). */
+int con_client_adopt(struct con_svc *s, int fd, uint32_t uid, int role);
 void con_client_event(struct con_svc *s, struct con_client *c, uint32_t ev);
 void con_client_pump(struct con_svc *s, struct con_client *c);
 void con_notice(struct con_svc *s, struct con_port *p, unsigned kind,

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "con_svc.h"
+#include "con_web.h"
 #include "pstate.h"
 
 struct con_svc *con_g;
@@ -36,11 +37,13 @@ void con_log(const char *fmt, ...)
 
 	gmtime_r(&now, &tm);
 	strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	flockfile(stderr); /* one line, whichever thread (con_web.c) */
 	fprintf(stderr, "pscon: %s ", stamp);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+	funlockfile(stderr);
 }
 
 /* ------------------------------------------------------------ epoll */
@@ -52,10 +55,14 @@ int con_watch(struct con_svc *s, struct con_handle *h, int out)
 
 	if (h->fd < 0)
 		return -1;
+	/* reg: 0 not registered, 1 for input, 2 for input and output.
+	 * Unchanged: no system call (every flush asks). */
+	if (h->reg == 1 + !!out)
+		return 0;
 	if (epoll_ctl(s->ep, h->reg ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, h->fd,
 		      &ev))
 		return -1;
-	h->reg = 1;
+	h->reg = 1 + !!out;
 	return 0;
 }
 
@@ -310,8 +317,13 @@ static int usage(void)
 		"[--queue-max SIZE]\n"
 		"             [--log-max SIZE] [--log-keep N] "
 		"[--fault TEXT]... [--admin-group NAME]\n"
+		"             [--notify PATH]\n"
+		"             [--web ADDR:PORT --web-users FILE --web-cert PEM "
+		"--web-key PEM\n"
+		"              [--web-root DIR]]\n"
 		"       pscon --hold OPTIONS...   (keeps the ports open across "
-		"a crash)\n");
+		"a crash)\n"
+		"       pscon --hash-password   (a password on stdin)\n");
 	return 2;
 }
 
@@ -331,6 +343,9 @@ static int size_opt(const char *opt, const char *v, uint64_t min,
 	return 0;
 }
 
+/* The web page's options (con_web.h). */
+static struct con_web_opts web = { .root = PSCON_WEB_ROOT };
+
 static int options(struct con_svc *s, int argc, char **argv)
 {
 	const char *group = "pscon-admin", *why;
@@ -348,7 +363,13 @@ static int options(struct con_svc *s, int argc, char **argv)
 		else if (!strcmp(o, "--socket")) s->sock_path = v;
 		else if (!strcmp(o, "--log-dir")) s->log_dir = v;
 		else if (!strcmp(o, "--store")) s->store_path = v;
+		else if (!strcmp(o, "--notify")) s->notify_path = v;
 		else if (!strcmp(o, "--admin-group")) group = v;
+		else if (!strcmp(o, "--web")) web.listen = v;
+		else if (!strcmp(o, "--web-users")) web.users = v;
+		else if (!strcmp(o, "--web-cert")) web.cert = v;
+		else if (!strcmp(o, "--web-key")) web.key = v;
+		else if (!strcmp(o, "--web-root")) web.root = v;
 		else if (!strcmp(o, "--ring-size")) {
 			if (size_opt(o, v, 4096, &s->ring_size)) return 2;
 		} else if (!strcmp(o, "--queue-max")) {
@@ -382,6 +403,7 @@ static void dispatch(struct con_svc *s, struct con_handle *h, uint32_t ev)
 	switch (h->kind) {
 	case CON_K_LISTEN: con_client_accept(s); break;
 	case CON_K_SIGNAL: on_signal(s); break;
+	case CON_K_WEB: con_web_adopt(s); break;
 	case CON_K_CLIENT: con_client_event(s, h->obj, ev); break;
 	case CON_K_PORT_LISTEN:
 		if (!p->gone)
@@ -405,6 +427,8 @@ int main(int argc, char **argv)
 	char err[1600];
 	int n, i, rc;
 
+	if (argc == 2 && !strcmp(argv[1], "--hash-password"))
+		return cw_hash_password();
 	con_raise_nofile();
 	if (argc > 1 && !strcmp(argv[1], "--hold"))
 		return con_hold_main(argc, argv);
@@ -424,13 +448,16 @@ int main(int argc, char **argv)
 	if (s.ep < 0 || open_run_dir(&s) || open_signals(&s) ||
 	    open_listener(&s))
 		return 1;
+	/* After open_signals: the web thread inherits the blocked mask. */
+	if (web.listen && con_web_start(&s, &web))
+		return 1;
 	if (mkdir(s.log_dir, 0750) && errno != EEXIST)
 		con_log("log dir %s: %s", s.log_dir, strerror(errno));
 	if (con_reload(&s, err, sizeof err))
 		return 1;
 	con_fds_unclaimed(&s);
 	con_fd_store(&s, "clients", s.lis.fd);
-	con_notify(&s, "READY=1");
+	con_sd_notify(&s, "READY=1");
 	con_log("serving %s (run dir %s, logs %s, ring %zu B)", s.sock_path,
 		s.run_dir, s.log_dir, s.ring_size);
 	while (!s.stop) {
@@ -446,6 +473,7 @@ int main(int argc, char **argv)
 	}
 	con_log("stopping");
 	con_clients_bye(&s);
+	con_web_stop();
 	while (s.ports)
 		con_port_delete(&s, s.ports);
 	con_fd_forget(&s, "clients"); /* a stop: nothing to hand over */

@@ -4,7 +4,7 @@
  *
  *   loadlib "/path/bmc_sim.so" "image=IMG,state=DIR[,bios=F,shm=F]
  *            [,gate=semaphore|host-off|read-only][,power=on|off|aux]
- *            [,name=BMCNAME]"
+ *            [,name=BMCNAME][,key=KEYFILE]"
  *
  * It stands in for BMC firmware: the store is the pstate partition of an
  * image file (found in its partition table, else the whole file), reached
@@ -13,6 +13,12 @@
  * given; the host is a power state (on, off, aux) kept in DIR/power and
  * driven by `ipmitool chassis power on|off`.  OEM requests (netfn 0x2E,
  * IANA BMC_SHIM_IANA) go to bmc_shim_handle.
+ *
+ * The authenticated store (key=): the BMC's secret storage is a root-only
+ * key file and its non-volatile counter the file KEYFILE.counter beside
+ * it, under the host's file rules (pstate/ps_auth_host.c: regular, owned
+ * by root, mode 0600, never through a symlink; a file that breaks them is
+ * refused, and the shim then serves no read or write of a sealed store).
  *
  * The BMC never waits inside a request: the semaphore's acquire makes one
  * attempt (the shim answers busy and the client retries), and the shim's
@@ -59,6 +65,8 @@ struct sim {
 	struct ps_lock lock;
 	int have_sem;
 	char name[65];
+	struct ps_auth_host auth_files;   /* key= : the key and counter files */
+	struct ps_auth_provider auth_host, auth;
 	sys_data_t *sys;
 	ipmi_timer_t *timer;
 	struct bmc_shim shim;
@@ -215,6 +223,61 @@ static int rand_bytes(void *c, uint8_t *buf, size_t n)
 	return got == n ? 0 : -1;
 }
 
+/* ------------------------------------------------------------ auth */
+
+/* A file that is there but breaks the rules is the BMC's fault, not "no
+ * key": said in the log, and the shim refuses to serve (docs/security.md). */
+static int auth_refused(struct sim *s, int rc, const char *path)
+{
+	if (rc != PS_ERR_NOKEY || access(path, F_OK) != 0)
+		return rc;
+	s->sys->log(s->sys, OS_ERROR, NULL, "bmc_sim: %s",
+		    s->auth_files.err);
+	return PS_ERR_IO;
+}
+
+static int auth_key(void *c, uint8_t *key)
+{
+	struct sim *s = c;
+
+	return auth_refused(s, s->auth_host.get_key(s->auth_host.ctx, key),
+			    s->auth_files.key_path);
+}
+
+static int auth_get_counter(void *c, uint64_t *v)
+{
+	struct sim *s = c;
+
+	return auth_refused(s, s->auth_host.get_counter(s->auth_host.ctx, v),
+			    s->auth_files.counter_path);
+}
+
+static int auth_set_counter(void *c, uint64_t v)
+{
+	struct sim *s = c;
+
+	return auth_refused(s, s->auth_host.set_counter(s->auth_host.ctx, v),
+			    s->auth_files.counter_path);
+}
+
+/* The host's key and counter file providers at the paths key= names. */
+static const struct ps_auth_provider *auth_setup(struct sim *s,
+						 const char *key)
+{
+	static const uint8_t no_volume[16];
+
+	if (!*key)
+		return NULL;
+	ps_auth_host_init(&s->auth_files, &s->auth_host, no_volume);
+	snprintf(s->auth_files.key_path, sizeof s->auth_files.key_path, "%s",
+		 key);
+	snprintf(s->auth_files.counter_path,
+		 sizeof s->auth_files.counter_path, "%s.counter", key);
+	s->auth = (struct ps_auth_provider){ s, auth_key, auth_get_counter,
+					     auth_set_counter };
+	return &s->auth;
+}
+
 /* ------------------------------------------------------------ OEM */
 
 /*
@@ -312,7 +375,7 @@ static void only_suite_3(void)
 
 struct opts {
 	char image[512], state[512], bios[512], shm[512], gate[32];
-	char power[16], name[65];
+	char power[16], name[65], key[512];
 };
 
 static int opt_copy(char *dst, size_t cap, const char *v, size_t n)
@@ -334,6 +397,7 @@ static int parse_opts(const char *in, struct opts *o, const char **bad)
 		{ "gate", offsetof(struct opts, gate), 32 },
 		{ "power", offsetof(struct opts, power), 16 },
 		{ "name", offsetof(struct opts, name), 65 },
+		{ "key", offsetof(struct opts, key), 512 },
 	};
 	const char *p = in ? in : "";
 
@@ -462,6 +526,7 @@ static int setup(struct sim *s, const struct opts *o, char *err,
 	p.now = now_s;
 	p.rand = rand_bytes;
 	p.bmc_name = s->name;
+	p.auth = auth_setup(s, o->key);
 	if (bmc_shim_init(&s->shim, &p)) {
 		snprintf(err, errlen, "%s: unusable geometry", o->image);
 		return -1;
@@ -481,6 +546,7 @@ EXPORT int ipmi_sim_module_init(sys_data_t *sys, const char *options)
 			 bad ? bad : "");
 		return EINVAL;
 	}
+	sim.sys = sys;
 	if (setup(&sim, &o, err, sizeof err)) {
 		sys->log(sys, SETUP_ERROR, NULL, "bmc_sim: %s", err);
 		return EINVAL;
@@ -494,7 +560,6 @@ EXPORT int ipmi_sim_module_init(sys_data_t *sys, const char *options)
 		return rc;
 	}
 	hook_lan_channels(sys);
-	sim.sys = sys;
 	if (!sys->alloc_timer(sys, tick, &sim, &sim.timer))
 		tick(&sim);
 	return 0;

@@ -1,34 +1,18 @@
 /*
  * setup_disc.c - which key holds the store (docs/setup.md "Finding the
  * store"): every EFI_BLOCK_IO_PROTOCOL handle of a whole disk, the USB
- * ones in port order, the pstate partition by MBR type 0x6b or GPT type
- * GUID (docs/discovery.md), and the store checked by ps_read before use.
+ * ones in port order, the pstate partition (setup_part.c), and the store
+ * checked by ps_read before use.
  */
 #include "setup.h"
-
-static const uint8_t pstate_guid[16] = {  /* on-disk, mixed-endian */
-	0xb3, 0xfa, 0x00, 0x9c, 0xa7, 0x18, 0xb6, 0x43,
-	0x82, 0xbb, 0xc5, 0xe4, 0x29, 0xb0, 0xef, 0x53,
-};
 
 static const char *const status_name[] = {
 	"chosen", "valid", "not-usb", "no-media", "no-part", "bad-part",
 	"invalid", "io",
 };
 
-static uint32_t le32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	       (uint32_t)p[3] << 24;
-}
-
-static uint64_t le64(const uint8_t *p)
-{
-	return le32(p) | (uint64_t)le32(p + 4) << 32;
-}
-
-static void set_why(struct setup_key *k, int status, const char *a,
-		    const char *b)
+void key_why(struct setup_key *k, int status, const char *a,
+	     const char *b)
 {
 	struct sb w;
 
@@ -85,11 +69,20 @@ static void describe(struct setup_key *k, EFI_DEVICE_PATH *dp)
 	ps__sb_str(&w, ")");
 }
 
-/* Port order: the controller's PCI path, then the ports as numbers
- * (1.2 < 1.9 < 1.10), the tie-break of the Linux side's order. */
+static int rank(const struct setup_key *k)
+{
+	return k->kind == PORT_EXTERNAL ? 0 : k->kind == PORT_UNKNOWN ? 1 : 2;
+}
+
+/* Port order, as on Linux: external ports, unknown ones, internal ones;
+ * then the controller's PCI path, then the ports as numbers (1.2 < 1.9 <
+ * 1.10), the tie-break of the Linux side's order. */
 static int before(const struct setup_key *a, const struct setup_key *b)
 {
 	uint32_t i;
+
+	if (rank(a) != rank(b))
+		return rank(a) < rank(b);
 
 	for (i = 0; i < a->npci && i < b->npci; i++)
 		if (a->pci[i] != b->pci[i])
@@ -120,103 +113,6 @@ static void sort_keys(struct setup *s)
 		}
 }
 
-static int read_lba(struct setup *s, struct setup_key *k, uint64_t lba)
-{
-	return EFI_ERROR(uefi_call_wrapper(k->bio->ReadBlocks, 5, k->bio,
-					   k->bio->Media->MediaId, lba,
-					   k->bio->Media->BlockSize,
-					   s->bounce)) ? PS_ERR_IO : 0;
-}
-
-static void part_name(struct setup_key *k, const char *table, uint64_t no)
-{
-	struct sb w;
-
-	ps__sb_init(&w, k->part, sizeof k->part);
-	ps__sb_str(&w, table);
-	ps__sb_str(&w, " partition #");
-	ps__sb_u64(&w, no);
-}
-
-/* The GPT entries (primary table only; see docs/setup.md "Limits"). */
-static int find_gpt(struct setup *s, struct setup_key *k)
-{
-	uint32_t bs = k->bio->Media->BlockSize, n, esz, i, found = 0;
-	uint64_t lba;
-
-	if (read_lba(s, k, 1))
-		return KEY_IO;
-	if (memcmp(s->bounce, "EFI PART", 8))
-		return set_why(k, KEY_BAD_PART, "protective MBR without a GPT "
-			       "header", NULL), KEY_BAD_PART;
-	lba = le64(s->bounce + 72);
-	n = le32(s->bounce + 80);
-	esz = le32(s->bounce + 84);
-	if (esz < 128 || esz > bs || bs % esz || n > 1024)
-		return set_why(k, KEY_BAD_PART, "GPT header with a bad entry "
-			       "size or count", NULL), KEY_BAD_PART;
-	for (i = 0; i < n; i++) {
-		const uint8_t *e;
-
-		if (i % (bs / esz) == 0 && read_lba(s, k, lba + i / (bs / esz)))
-			return KEY_IO;
-		e = s->bounce + (i % (bs / esz)) * esz;
-		if (memcmp(e, pstate_guid, 16))
-			continue;
-		if (found++)
-			return set_why(k, KEY_BAD_PART, "two pstate partitions "
-				       "(remove one)", NULL), KEY_BAD_PART;
-		k->first_lba = le64(e + 32);
-		k->sectors = le64(e + 40) - k->first_lba + 1;
-		part_name(k, "gpt", i + 1);
-	}
-	return found ? 0 : (set_why(k, KEY_NO_PART, "gpt partition table, none "
-				    "of pstate type", NULL), KEY_NO_PART);
-}
-
-/* MBR primary entries, or the GPT behind a protective MBR, or (no table)
- * the whole disk, as the Linux side opens a key (docs/discovery.md). */
-static int find_part(struct setup *s, struct setup_key *k)
-{
-	const uint8_t *e;
-	uint32_t i, found = 0;
-	int gpt = 0;
-
-	if (read_lba(s, k, 0))
-		return KEY_IO;
-	if (s->bounce[510] != 0x55 || s->bounce[511] != 0xaa) {
-		struct sb w;
-
-		k->first_lba = 0;
-		k->sectors = k->bio->Media->LastBlock + 1;
-		ps__sb_init(&w, k->part, sizeof k->part);
-		ps__sb_str(&w, "whole disk, no partition table");
-		return 0;
-	}
-	for (i = 0; i < 4; i++) {
-		e = s->bounce + 446 + 16 * i;
-		gpt |= e[4] == 0xee;
-		if (e[4] != 0x6b)
-			continue;
-		if (found++)
-			return set_why(k, KEY_BAD_PART, "two pstate partitions "
-				       "(remove one)", NULL), KEY_BAD_PART;
-		k->first_lba = le32(e + 8);
-		k->sectors = le32(e + 12);
-		part_name(k, "dos", i + 1);
-	}
-	if (gpt && !found)
-		return find_gpt(s, k);
-	if (!found)
-		return set_why(k, KEY_NO_PART, "dos partition table, none of "
-			       "pstate type (MBR 0x6b)", NULL), KEY_NO_PART;
-	if (!k->sectors || k->first_lba + k->sectors >
-	    k->bio->Media->LastBlock + 1)
-		return set_why(k, KEY_BAD_PART, "pstate partition extends past "
-			       "the end of the disk", NULL), KEY_BAD_PART;
-	return 0;
-}
-
 /* Open k's partition as s->media and read its store into buf. */
 static int open_store(struct setup *s, struct setup_key *k, uint8_t *buf)
 {
@@ -233,20 +129,20 @@ static void probe(struct setup *s, struct setup_key *k, uint8_t *buf)
 	int rc;
 
 	if (!k->nport)
-		return set_why(k, KEY_NOT_USB, "not USB mass storage", NULL);
+		return key_why(k, KEY_NOT_USB, "not USB mass storage", NULL);
 	if (!k->bio->Media->MediaPresent)
-		return set_why(k, KEY_NO_MEDIA, "no medium", NULL);
-	rc = find_part(s, k);
+		return key_why(k, KEY_NO_MEDIA, "no medium", NULL);
+	rc = part_find(s, k);
 	if (rc == KEY_IO)
-		return set_why(k, KEY_IO, "cannot read the partition table",
+		return key_why(k, KEY_IO, "cannot read the partition table",
 			       NULL);
 	if (rc)
 		return;
 	rc = open_store(s, k, buf);
 	if (rc)
-		return set_why(k, KEY_INVALID, "store invalid: ",
+		return key_why(k, KEY_INVALID, "store invalid: ",
 			       ps_strerror(rc));
-	set_why(k, KEY_VALID, "valid store", NULL);
+	key_why(k, KEY_VALID, "valid store", NULL);
 }
 
 /* A fast boot connects only the boot device: connect every controller
@@ -296,6 +192,17 @@ int disc_scan(struct setup *s)
 	}
 	if (h)
 		FreePool(h);
+	acpi_port_kinds(s);
+	for (j = 0; j < s->nkeys; j++)
+		if (s->key[j].kind != PORT_UNKNOWN) {
+			struct sb w;
+			size_t n = strlena((CHAR8 *)s->key[j].where);
+
+			ps__sb_init(&w, s->key[j].where + n,
+				    sizeof s->key[j].where - n);
+			ps__sb_str(&w, s->key[j].kind == PORT_EXTERNAL ?
+				   " external" : " internal");
+		}
 	sort_keys(s);
 	/* Every key is probed, so the keys screen says why each one was
 	 * taken or skipped; the first valid one is the store. */
@@ -318,9 +225,11 @@ int disc_reload(struct setup *s)
 	int rc = open_store(s, &s->key[s->chosen], s->buf);
 
 	s->dirty = 0;
-	if (!rc)
+	if (!rc) {
 		s->edit_cap = ps_slot_capacity(&s->disk) < s->cap ?
 			      ps_slot_capacity(&s->disk) : s->cap;
+		save_auth_read(s, 0);
+	}
 	return rc;
 }
 

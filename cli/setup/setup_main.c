@@ -77,6 +77,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 		s.read_only = 1;
 		CopyMem(s.ro_why, "the key is write-protected", 27);
 	}
+	save_auth_read(&s, 1);
 	ui_run(&s);
 	con_put("bye\n");
 	return EFI_SUCCESS;

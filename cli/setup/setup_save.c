@@ -2,7 +2,9 @@
  * setup_save.c - save: one atomic commit as owner "BIOS setup" through
  * ps_commit (docs/store.md), under the semaphore when BMC firmware
  * published one (docs/semaphore.md), else alone (docs/setup.md "Saving"
- * says why that is safe).
+ * says why that is safe).  On an authenticated store setup has no key:
+ * it saves only after the user confirms, and marks the store unverified
+ * (docs/setup.md "Authenticated stores").
  */
 #include "setup.h"
 
@@ -58,8 +60,43 @@ static void say_rc(const char *what, int rc)
 	con_put("\n");
 }
 
+void save_auth_read(struct setup *s, int show)
+{
+	struct ps_auth_check c = { NULL, 0, 0, 0 };
+
+	if (ps_auth_verify(&s->disk, s->buf, &c, s->sector, &s->auth)) {
+		/* The trailer cannot be read: taken as sealed and unknown. */
+		s->auth.sealed = 1;
+		s->auth.verdict = PS_AUTH_BADMAC;
+	}
+	if (!show || !s->auth.sealed)
+		return;
+	con_put("\nAUTHENTICATED STORE (");
+	con_put(ps_auth_verdict_name(s->auth.verdict));
+	con_put(")\n  A trusted writer (the host or the BMC) sealed this "
+		"store with a key that\n  setup does not hold. You may look "
+		"and edit, but a save is marked UNVERIFIED:\n  the host "
+		"(hvagent, psctl) and the BMC then refuse the store until an\n"
+		"  administrator accepts it on the host (psctl ... "
+		"--accept-unverified).\n");
+}
+
+/* A save over a sealed store: said and confirmed, else refused.  1 when
+ * the user typed the word. */
+static int confirm_unverified(void)
+{
+	char line[32];
+
+	con_put("this store is authenticated and setup has no key: saving "
+		"marks it UNVERIFIED,\nand the host and the BMC refuse it "
+		"until an administrator accepts it\n");
+	con_line("type 'unverified' to save anyway: ", line, sizeof line);
+	return !memcmp(line, "unverified", 11);
+}
+
 int save_commit(struct setup *s)
 {
+	struct ps_auth au;
 	static struct ps_sem sem;
 	struct ps_sem_marker mk;
 	struct ps_sem_scan sc;
@@ -99,6 +136,18 @@ int save_commit(struct setup *s)
 	} else {
 		con_put("no semaphore marker: saving alone\n");
 	}
+	if (s->auth.sealed) {
+		if (!confirm_unverified()) {
+			con_put("not saved: authenticated store, not "
+				"confirmed\n");
+			return PS_ERR_AUTH;
+		}
+		/* docs/store.md 8.3: the flag, the base slot's counter, no
+		 * MAC. */
+		ps_auth_arm(&au, NULL, s->auth.have_trailer ?
+			    s->auth.t.counter : 0, 0);
+		a.auth = &au;
+	}
 	rc = psf_finish(s->buf);
 	if (!rc)
 		rc = ps_commit(&s->disk, s->buf, s->sector, &a);
@@ -110,6 +159,9 @@ int save_commit(struct setup *s)
 		return rc;
 	}
 	s->dirty = 0;
+	save_auth_read(s, 0);
+	if (s->auth.sealed)
+		con_put("marked unverified\n");
 	con_put("saved: generation ");
 	con_u64(s->disk.generation);
 	con_put(" in ");

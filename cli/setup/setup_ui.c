@@ -68,6 +68,12 @@ static void header(const struct setup *s)
 		con_put(s->ro_why);
 		con_put("\n");
 	}
+	if (s->auth.sealed) {
+		con_put("AUTHENTICATED (");
+		con_put(ps_auth_verdict_name(s->auth.verdict));
+		con_put("): setup has no key; a save marks the store "
+			"unverified\n");
+	}
 }
 
 static void vm_list(struct setup *s)

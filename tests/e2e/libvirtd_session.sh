@@ -9,7 +9,7 @@
 # and calls stop_pid "$LVPID" from it.
 #
 # Sets LV, SOCK, U (the URI for hvagent and virsh), LVPID; defines
-# wait_for, stop_pid, lv_kill_guests, lv_start, lv_stop.  Not named
+# wait_for, stop_pid, lv_kill_guests, lv_start, lv_stop, lv_hv_conf.  Not named
 # test_*: run.sh runs it only through the tests that source it.
 
 PSTATE_SEM_MODE=flock PSTATE_LOCK_DIR=$WORK
@@ -98,4 +98,14 @@ lv_stop() {
         || fail "virtlogd spawned: pid $(cat "$LV/run/libvirt/virtlogd.pid")"
     ! ls "$WORK"/pstate-*.lock > /dev/null 2>&1 && pass "no lock file left behind under \$WORK" \
         || fail "lock files left under \$WORK: $(ls "$WORK"/pstate-*.lock)"
+}
+
+# lv_hv_conf FILE [LINE...]: an hvagent configuration on this libvirtd
+# (TCG domains, serial sockets in $WORK/run, logs in $WORK/log, a 1 s
+# poll), then the LINEs.
+lv_hv_conf() {
+    f=$1; shift
+    printf '%s\n' "uri = $U" "domain_type = qemu" \
+        "serial_run_dir = $WORK/run" "serial_log_dir = $WORK/log" \
+        "interval = 1" "$@" > "$f"
 }

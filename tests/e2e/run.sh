@@ -4,26 +4,41 @@
 # `pass`/`fail`.  Prints `e2e: N passed, M failed` and fails if M > 0.
 # Environment: PSFTOOL = the psftool binary to test, PSCTL = the psctl
 # binary to test; E2E_ONLY = a shell pattern of test names to run (e.g.
-# 'test_psctl_*'), all of them when unset.
+# 'test_psctl_*'), all of them when unset; E2E_JOBS = how many tests run
+# at once (default: the number of CPUs).  Most tests wait on programs
+# (QEMU, libvirt, ipmi_sim, etcd) more than they compute, so running them
+# side by side saves wall time; each test has its own $WORK, free ports
+# and private daemons, and its output is printed whole when it ends.
 set -u
 E2E_DIR=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$E2E_DIR/../.." && pwd)
+
+# run.sh --one TEST: run one test script (called by the pool below).
+if [ "${1:-}" = --one ]; then
+    t=$2 name=$(basename "$2" .sh)
+    WORK=$(mktemp -d)
+    export WORK
+    start=$(date +%s)
+    ( . "$E2E_DIR/lib.sh"; . "$t" ) > "$E2E_LOGS/$name.log" 2>&1 </dev/null
+    echo "  ($name: $(( $(date +%s) - start )) s)" >> "$E2E_LOGS/$name.log"
+    rm -rf "$WORK"
+    flock "$E2E_LOGS/.out" cat "$E2E_LOGS/$name.log"
+    exit 0
+fi
+
 : "${PSFTOOL:?set PSFTOOL to the psftool binary}"
 : "${PSCTL:?set PSCTL to the psctl binary}"
 case $PSFTOOL in /*) ;; *) PSFTOOL=$ROOT/$PSFTOOL ;; esac
 case $PSCTL in /*) ;; *) PSCTL=$ROOT/$PSCTL ;; esac
-export PSFTOOL PSCTL ROOT
 RESULTS=$(mktemp)
-export RESULTS
-trap 'rm -f "$RESULTS"' EXIT
+E2E_LOGS=$(mktemp -d)
+export PSFTOOL PSCTL ROOT RESULTS E2E_LOGS
+trap 'rm -rf "$RESULTS" "$E2E_LOGS"' EXIT
 
-for t in "$E2E_DIR"/${E2E_ONLY:-test_*}.sh; do
-    [ -f "$t" ] || { echo "e2e: no test matches ${E2E_ONLY:-}" >&2; exit 2; }
-    WORK=$(mktemp -d)
-    export WORK
-    ( . "$E2E_DIR/lib.sh"; . "$t" )
-    rm -rf "$WORK"
-done
+set -- "$E2E_DIR"/${E2E_ONLY:-test_*}.sh
+[ -f "$1" ] || { echo "e2e: no test matches ${E2E_ONLY:-}" >&2; exit 2; }
+printf '%s\n' "$@" |
+    xargs -P "${E2E_JOBS:-$(nproc)}" -n 1 "$E2E_DIR/run.sh" --one
 
 passed=$(grep -c '^PASS' "$RESULTS")
 failed=$(grep -c '^FAIL' "$RESULTS")

@@ -31,6 +31,27 @@ make_key() {
     done
 }
 
+# make_logical_key IMG VM: a key whose store is in a logical partition
+# (dos #5, behind an extended partition and a data partition #1).
+make_logical_key() {
+    make_key "$WORK/src.img" "$2" || return 1
+    st=$(sfdisk -d "$WORK/src.img" | sed -n 's/^[^ ]*4 : start= *\([0-9]*\),.*/\1/p')
+    truncate -s 64M "$1"
+    printf 'label: dos\nstart=2048, size=8192, type=83\nstart=16384, size=40960, type=5\nstart=18432, size=8192, type=6b\n' |
+        sfdisk -q "$1" || return 1
+    dd if="$WORK/src.img" of="$1" bs=512 skip="$st" seek=18432 count=8192 \
+        conv=notrunc status=none && rm -f "$WORK/src.img"
+}
+
+# make_backup_gpt_key IMG VM: a GPT key whose primary GPT header is zeroed
+# (the backup header at the last sector still names the partition).
+make_backup_gpt_key() {
+    truncate -s 64M "$1"
+    "$PSCTL_KEY" -i "$1" init --gpt >/dev/null 2>&1 &&
+        "$PSCTL_KEY" -i "$1" vm create "$2" --memory 1G --cpus 2 >/dev/null 2>&1 &&
+        dd if=/dev/zero of="$1" bs=512 seek=1 count=1 conv=notrunc status=none
+}
+
 # setup_run SCRIPT KEY...: boot the application with the keys on xHCI
 # ports 1, 2, ... and run SCRIPT (setup_drive.py steps); the console
 # goes to $WORK/console.log; $SETUP_QEMU_EXTRA adds QEMU options.  Returns
@@ -54,7 +75,7 @@ setup_run() {
         -drive if=pflash,format=raw,unit=1,file="$WORK/vars.fd" \
         -drive if=none,id=boot,format=raw,file="$WORK/boot.img" \
         -device virtio-blk-pci,drive=boot,bootindex=0 \
-        -device qemu-xhci,id=xhci $keys ${SETUP_QEMU_EXTRA:-} 2>"$WORK/drive.err"
+        -device qemu-xhci,id=xhci,p2=8,p3=8 $keys ${SETUP_QEMU_EXTRA:-} 2>"$WORK/drive.err"
 }
 
 # damage IMG, newer IMG, put_store IMG PSF: see tests/e2e/setup_key.py.

@@ -22,7 +22,7 @@
 #include "psf_tree.h"
 
 static const struct hv_mapcfg cfg = {
-	"/run/hvagent/serial", "/var/log/hvagent", "qemu", "x86_64", 1048576,
+	"/run/hvagent/serial", "/var/log/hvagent", "qemu", "x86_64", 1048576, 0,
 };
 
 /* A store with one VM, network and image, for the XML cases. */

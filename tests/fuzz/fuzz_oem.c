@@ -8,8 +8,11 @@
  * filled in, so staged writes reach the commit (element writes, deletes,
  * profile pushes, serial allocation); command byte 0xFF advances the
  * shim's clock by len seconds (bmc_shim_tick), so sessions and locks
- * expire.  At exit the harness prints how many writes committed, per
- * operation, as evidence that the commit path is reached.
+ * expire.  Inputs of odd length run on a store in authenticated mode
+ * (sealed, the BMC holding the key: every load verified, every commit
+ * sealed); command byte 0xFE then takes the key away (every read and
+ * write refused with 0x83).  At exit the harness prints how many writes
+ * committed, per operation, as evidence that the commit path is reached.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -23,6 +26,7 @@
 static uint8_t disk[SECTORS * 512u];
 static uint8_t before[SECTORS * 512u];
 static uint8_t pristine[SECTORS * 512u];
+static uint8_t sealed[SECTORS * 512u];      /* pristine, sealed */
 static struct bmc_shim shim;
 static unsigned long committed[8];     /* FINISH answered 0, by op */
 
@@ -57,6 +61,37 @@ static int power(void *c)
 	return BMC_POWER_AUX;
 }
 
+/* The BMC's key and counter (docs/store.md 8). */
+static const uint8_t KEY[32] = "fuzz-oem-key-0123456789abcdefghi";
+static int have_key, have_counter;
+static uint64_t counter;
+
+static int get_key(void *c, uint8_t *k)
+{
+	(void)c;
+	if (!have_key)
+		return PS_ERR_NOKEY;
+	memcpy(k, KEY, sizeof KEY);
+	return PS_OK;
+}
+static int get_counter(void *c, uint64_t *v)
+{
+	(void)c;
+	*v = counter;
+	return have_counter ? PS_OK : PS_ERR_NOKEY;
+}
+static int set_counter(void *c, uint64_t v)
+{
+	(void)c;
+	if (have_counter && v < counter)
+		return PS_ERR_AUTH;
+	counter = v;
+	have_counter = 1;
+	return PS_OK;
+}
+static const struct ps_auth_provider auth = { NULL, get_key, get_counter,
+					      set_counter };
+
 static void make_pristine(void)
 {
 	static uint8_t buf[16384];
@@ -75,6 +110,14 @@ static void make_pristine(void)
 	psf_finish(buf);
 	ps_commit(&d, buf, sector, NULL);
 	memcpy(pristine, disk, sizeof disk);
+	{
+		struct ps_auth au;
+		struct ps_commit_args a = { NULL, PS_OWNER_OS, 0, &au };
+
+		ps_auth_arm(&au, KEY, 1, 1);
+		ps_commit(&d, buf, sector, &a);
+		memcpy(sealed, disk, sizeof disk);
+	}
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -91,7 +134,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		atexit(report);
 		ready = 1;
 	}
-	memcpy(disk, pristine, sizeof disk);
+	memcpy(disk, size & 1 ? sealed : pristine, sizeof disk);
+	have_key = 1;
+	have_counter = 0;
+	p.auth = size & 1 ? &auth : NULL;
 	p.media_ops = &ops;
 	p.sectors = SECTORS;
 	p.host_power = power;
@@ -105,6 +151,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		pos += 2;
 		if (len > size - pos)
 			len = (uint8_t)(size - pos);
+		if (cmd == 0xFE) {
+			have_key = 0;
+			continue;
+		}
 		if (cmd == 0xFF) {
 			clock += 1000u * len;
 			bmc_shim_tick(&shim, clock);
@@ -122,7 +172,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				     sizeof resp, &rl);
 		if (rl > BMC_SHIM_RESP_MAX ||
 		    (cc && rl && !(cc == BMC_CC_BUSY &&
-				   rl == BMC_SHIM_BUSY_LEN)))
+				   rl == BMC_SHIM_BUSY_LEN) &&
+		     !(cc == BMC_CC_UNVERIFIED &&
+		       rl == BMC_SHIM_UNVERIFIED_LEN)))
 			abort();
 		if (cmd == BMC_CMD_WRITE_FINISH && !cc && op < 8)
 			committed[op]++;

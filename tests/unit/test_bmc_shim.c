@@ -330,26 +330,7 @@ static void test_read_path(void **state)
 /* A NETWORKS set holding network "lan" (kind nat), as element bytes. */
 static size_t net_element(uint8_t *p)
 {
-	uint8_t cfg[PSF_NETC_SIZE] = { PSF_NET_NAT };
-	size_t n = 0;
-
-	psf_put_le32(p, PSF_NETWORKS);
-	psf_put_le32(p + 4, 1);
-	n = 12;
-	psf_put_le32(p + n, PSF_NETWORK);
-	psf_put_le32(p + n + 4, 2);
-	psf_put_le32(p + n + 8, 8 + 3 + 8 + PSF_NETC_SIZE);
-	n += 12;
-	psf_put_le32(p + n, PSF_NAME);
-	psf_put_le32(p + n + 4, 3);
-	memcpy(p + n + 8, "lan", 3);
-	n += 11;
-	psf_put_le32(p + n, PSF_NETWORK_CONFIG);
-	psf_put_le32(p + n + 4, PSF_NETC_SIZE);
-	memcpy(p + n + 8, cfg, PSF_NETC_SIZE);
-	n += 8 + PSF_NETC_SIZE;
-	psf_put_le32(p + 8, (uint32_t)(n - 12));
-	return n;
+	return bip_net_element(p, "lan", 3);
 }
 
 static void test_write_element(void **state)

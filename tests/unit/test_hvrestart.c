@@ -133,7 +133,7 @@ static uint8_t crash(struct hv_env *v, uint64_t now)
 {
 	virDomainPtr d = virDomainLookupByName(v->conn, "vm1");
 	struct hv_crash c = { { 0 }, VIR_DOMAIN_EVENT_STOPPED,
-			      VIR_DOMAIN_EVENT_STOPPED_CRASHED, 0 };
+			      VIR_DOMAIN_EVENT_STOPPED_CRASHED, 0, "" };
 	uint8_t action = 99;
 
 	assert_non_null(d);
@@ -330,7 +330,7 @@ static void test_operator_stop_not_a_crash(void **state)
 {
 	struct hv_env *v = *state;
 	struct hv_crash c = { { 0 }, VIR_DOMAIN_EVENT_STOPPED,
-			      VIR_DOMAIN_EVENT_STOPPED_DESTROYED, 0 };
+			      VIR_DOMAIN_EVENT_STOPPED_DESTROYED, 0, "" };
 	uint8_t action = 99;
 
 	assert_int_equal(hv_crash_cause(VIR_DOMAIN_EVENT_STOPPED,

@@ -466,7 +466,7 @@ static void test_serial_host_not_a_path(void **state)
 {
 	static uint8_t buf[512];
 	struct hv_mapcfg c = { "/run/hvagent/serial", "/var/log/hv", "kvm",
-			       "x86_64", 1024 };
+			       "x86_64", 1024, 0 };
 	static const char xml[] = "<domain type='kvm'><name>vm1</name>"
 				  "<devices/></domain>";
 	struct psf_builder b;
