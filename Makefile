@@ -133,6 +133,7 @@ soak: $(BUILD)/opt/psctl $(BUILD)/opt/hvagent $(BUILD)/opt/bmc-shim/bmc_sim.so
 	@PSCTL=$(BUILD)/opt/psctl HVAGENT=$(BUILD)/opt/hvagent BMC_SIM=scripts/bmc-sim \
 		BMC_SIM_MODULE=$(abspath $(BUILD)/opt/bmc-shim/bmc_sim.so) \
 		tests/soak/soak.sh
+	@PSCTL=$(BUILD)/opt/psctl tests/soak/soak_pool.sh
 
 # ---------------------------------------------------------------- fuzzing
 FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined \

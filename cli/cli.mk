@@ -41,6 +41,10 @@ $(BUILD)/san/tests/unit/test_complete: $(BUILD)/san/tests/unit/test_complete.o \
 		$(PSCTL_NOMAIN) $(call ALL_LIBS,san)
 	$(CC) $(SAN) -o $@ $^ $(CMOCKA_LIBS) $(PSTATE_SYSLIBS) $(EDIT_LIBS)
 $(BUILD)/san/tests/unit/test_complete.o: PSTATE_CFLAGS += -Icli
+# The address pools' rules (tests/unit/test_pool_ids.c) link their file.
+$(BUILD)/san/tests/unit/test_pool_ids.o: PSTATE_CFLAGS += -Icli
+$(BUILD)/san/tests/unit/test_pool_ids: $(BUILD)/san/cli/psctl_pool_ids.o
+$(BUILD)/san/tests/unit/test_pool_ids: CMOCKA_LIBS += $(call ALL_LIBS,san)
 # The etcd client's unit test (tests/unit/test_pool_etcd.c) and fuzz
 # target link its code from cli/ with json-c (and libcurl for pe_open).
 POOL_ETCD := cli/psctl_pool_etcd.c cli/psctl_pool_etcd_io.c
@@ -49,3 +53,23 @@ $(BUILD)/san/tests/unit/test_pool_etcd: $(patsubst %.c,$(BUILD)/san/%.o,$(POOL_E
 $(BUILD)/san/tests/unit/test_pool_etcd: CMOCKA_LIBS += $(EDIT_LIBS)
 $(BUILD)/fuzz/fuzz_pool_etcd: FUZZ_EXTRA := -Icli $(EDIT_CFLAGS) cli/psctl_pool_etcd.c $(EDIT_LIBS)
 $(BUILD)/fuzz/fuzz_pool_etcd: cli/psctl_pool_etcd.c cli/psctl_pool_etcd.h
+
+# The profile pool at scale on a real three-node etcd cluster
+# (bench/bench_pool.c, docs/performance.md "Profile pool"): psctl's etcd
+# client and key layout; POOL_BENCH_ARGS = PROFILES SERVERS FAILOVERS.
+BENCH_POOL := $(BUILD)/opt/bench/bench_pool
+POOL_BENCH_ARGS ?= 100000 16000 1000
+$(BENCH_POOL): bench/bench_pool.c $(patsubst %.c,$(BUILD)/opt/%.o,$(POOL_ETCD)) \
+		$(BUILD)/opt/libpsf.a $(FORMAT_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(WARN) $(DEFS) $(INC) -Icli $(EDIT_CFLAGS) $(OPT) -o $@ $< \
+		$(patsubst %.c,$(BUILD)/opt/%.o,$(POOL_ETCD)) $(BUILD)/opt/libpsf.a \
+		$(EDIT_LIBS)
+.PHONY: bench-pool
+bench-pool: $(BENCH_POOL) $(BUILD)/opt/psctl
+	@echo "==== bench pool: $(POOL_BENCH_ARGS) (profiles servers failovers) on a three-node etcd cluster"
+	@d=$$(mktemp -d) && url=$$(tests/e2e/etcd_cluster.sh start $$d/etcd) && \
+		PSTATE_POOL_TIMEOUT_MS=120000 $(BENCH_POOL) $$url $(BUILD)/opt/psctl \
+		$(POOL_BENCH_ARGS); rc=$$?; \
+		tests/e2e/etcd_cluster.sh stop $$d/etcd; rm -rf $$d; exit $$rc
+MODULE_BENCH += bench-pool

@@ -4,8 +4,8 @@
  * verdict `info` and `check --verify` show, and the gate every edit
  * passes (psctl_auth_before / psctl_auth_after around the commit).
  *
- * The key and the trusted counter are the host's root-only files
- * (pstate/ps_auth_host.c).  The rules live in pstate/ps_auth.c; this
+ * The key and the trusted counter are the host's: its TPM or root-only
+ * files (pstate/ps_auth_host.c says which, ps_auth_sess.c uses them).  The rules live in pstate/ps_auth.c; this
  * file only decides what psctl does with a verdict.
  */
 #include <stdio.h>
@@ -20,17 +20,7 @@
 /* What psctl knows of the open store's authentication.  Static: the seal
  * handed to the store handle must outlive its commits. */
 static struct {
-	struct ps_auth_host host;
-	struct ps_auth_provider p;
-	uint8_t key[PS_AUTH_KEY_LEN];
-	int key_rc;              /* PS_OK: key holds the key */
-	char key_err[sizeof(((struct ps_auth_host *)0)->err)];
-	uint64_t trusted;
-	int counter_rc;          /* PS_OK: trusted is known */
-	struct ps_auth_result r;
-	struct ps_auth seal;
-	uint64_t next;           /* raise the counter to this after commit */
-	int raise;
+	struct ps_auth_sess s;
 	char note[PS_AUTH_PATH_MAX + 80]; /* what load() did on its own */
 } A;
 
@@ -48,18 +38,7 @@ static int verdict_exit(int v)
 
 static int verify(const uint8_t *key)
 {
-	struct ps_disk d = *ps_store_disk(psctl_g.st.store);
-	struct ps_auth_check chk = { key, A.counter_rc == PS_OK, A.trusted,
-				     A.counter_rc == PS_OK };
-	uint8_t sector[PS_SECTOR_SIZE_MAX];
-	uint32_t len;
-	const void *buf = ps_store_data(psctl_g.st.store, &len);
-	int rc = ps_auth_verify(&d, buf, &chk, sector, &A.r);
-
-	/* The BMC seals with its own counter (docs/store.md 8.4). */
-	if (!rc)
-		ps_auth_accept_others(&A.r, &d, 1u << PS_OWNER_BMC);
-	return rc;
+	return ps_auth_sess_verify(&A.s, psctl_g.st.store, key);
 }
 
 /*
@@ -72,18 +51,18 @@ static void finish_rotation(void)
 	uint8_t k[PS_AUTH_KEY_LEN];
 	int rc;
 
-	snprintf(path, sizeof path, "%s.new", A.host.key_path);
-	memcpy(saved, A.host.key_path, sizeof saved);
-	memcpy(A.host.key_path, path, sizeof A.host.key_path);
-	A.host.key_path[sizeof A.host.key_path - 1] = 0;
-	rc = A.p.get_key(A.p.ctx, k);
-	memcpy(A.host.key_path, saved, sizeof saved);
-	if (rc || verify(k) || A.r.verdict == PS_AUTH_BADMAC) {
-		verify(A.key);
+	snprintf(path, sizeof path, "%s.new", A.s.host.key_path);
+	memcpy(saved, A.s.host.key_path, sizeof saved);
+	memcpy(A.s.host.key_path, path, sizeof A.s.host.key_path);
+	A.s.host.key_path[sizeof A.s.host.key_path - 1] = 0;
+	rc = A.s.p.get_key(A.s.p.ctx, k);
+	memcpy(A.s.host.key_path, saved, sizeof saved);
+	if (rc || verify(k) || A.s.r.verdict == PS_AUTH_BADMAC) {
+		verify(A.s.key);
 		return;
 	}
-	if (ps_auth_host_install_key(&A.host, path) == PS_OK) {
-		memcpy(A.key, k, sizeof k);
+	if (ps_auth_host_install_key(&A.s.host, path) == PS_OK) {
+		memcpy(A.s.key, k, sizeof k);
 		snprintf(A.note, sizeof A.note, "finished an interrupted key "
 			 "rotation (%s)", path);
 	}
@@ -97,21 +76,11 @@ static int load(struct psctl_ctx *c)
 	if (rc)
 		return rc;
 	memset(&A, 0, sizeof A);
-	ps_auth_host_init(&A.host, &A.p, ps_store_disk(psctl_g.st.store)
-					     ->volume_id);
-	A.key_rc = A.p.get_key(A.p.ctx, A.key);
-	memcpy(A.key_err, A.host.err, sizeof A.key_err);
-	A.counter_rc = A.p.get_counter(A.p.ctx, &A.trusted);
-	if (A.counter_rc != PS_OK && A.counter_rc != PS_ERR_NOKEY)
-		return psctl_error(c, psctl_g.cmd, NULL, NULL, A.counter_rc,
-				   "%s", A.host.err);
-	/* A counter file that exists but breaks the rules is not "none". */
-	if (A.counter_rc == PS_ERR_NOKEY &&
-	    access(A.host.counter_path, F_OK) == 0)
-		return psctl_error(c, psctl_g.cmd, NULL, NULL, PS_ERR_NOKEY,
-				   "%s", A.host.err);
-	rc = verify(A.key_rc == PS_OK ? A.key : NULL);
-	if (!rc && A.r.verdict == PS_AUTH_BADMAC && A.key_rc == PS_OK)
+	rc = ps_auth_sess_load(&A.s, psctl_g.st.store);
+	if (rc == PS_ERR_NOKEY || (rc && A.s.counter_rc == rc))
+		return psctl_error(c, psctl_g.cmd, NULL, NULL, rc, "%s",
+				   A.s.host.err);
+	if (!rc && A.s.r.verdict == PS_AUTH_BADMAC && A.s.key_rc == PS_OK)
 		finish_rotation();
 	return rc ? psctl_error(c, psctl_g.cmd, NULL, NULL, rc, "reading the "
 				"auth trailer: %s", ps_strerror(rc)) : 0;
@@ -120,18 +89,18 @@ static int load(struct psctl_ctx *c)
 /* The verdict in words, for info and status. */
 static void verdict_text(char *out, size_t n)
 {
-	if (A.r.verdict == PS_AUTH_OFF) {
+	if (A.s.r.verdict == PS_AUTH_OFF) {
 		snprintf(out, n, "off");
 		return;
 	}
-	snprintf(out, n, "%s%s%s", ps_auth_verdict_name(A.r.verdict),
-		 A.r.verdict == PS_AUTH_NOKEY ? ": " : "",
-		 A.r.verdict == PS_AUTH_NOKEY ? A.key_err : "");
+	snprintf(out, n, "%s%s%s", ps_auth_verdict_name(A.s.r.verdict),
+		 A.s.r.verdict == PS_AUTH_NOKEY ? ": " : "",
+		 A.s.r.verdict == PS_AUTH_NOKEY ? A.s.key_err : "");
 }
 
 const char *psctl_auth_info(struct psctl_ctx *c)
 {
-	static char text[sizeof A.key_err + 40];
+	static char text[sizeof A.s.key_err + 40];
 
 	if (psctl_g.bmc_store || load(c))
 		return "unknown";
@@ -141,7 +110,7 @@ const char *psctl_auth_info(struct psctl_ctx *c)
 
 int psctl_auth_check_verify(struct psctl_ctx *c)
 {
-	char text[sizeof A.key_err + 40];
+	char text[sizeof A.s.key_err + 40];
 	int rc;
 
 	/* psctl holds a copy of the BMC's store, not its slots: the BMC
@@ -156,41 +125,13 @@ int psctl_auth_check_verify(struct psctl_ctx *c)
 		return rc;
 	verdict_text(text, sizeof text);
 	fprintf(c->out, "auth: %s\n", text);
-	return verdict_exit(A.r.verdict);
-}
-
-/*
- * The counter the next sealed commit carries: one past the trusted
- * counter, or past the slot's when that is trusted + 1 (a power cut after
- * the last commit, before the counter was raised).  In that case the
- * trusted counter is raised to the slot's first: were it raised only
- * after this commit, a second cut would leave the store two ahead, which
- * the counter rule refuses.  0 or an exit code.
- */
-static int next_counter(struct psctl_ctx *c)
-{
-	uint64_t base = A.counter_rc == PS_OK ? A.trusted : 0;
-	int rc;
-
-	if (A.r.have_trailer && A.r.t.counter > base) {
-		base = A.r.t.counter;
-		if (A.counter_rc == PS_OK) {
-			rc = A.p.set_counter(A.p.ctx, base);
-			if (rc)
-				return psctl_error(c, psctl_g.cmd, NULL, NULL,
-						   rc, "%s; nothing written",
-						   A.host.err);
-			A.trusted = base;
-		}
-	}
-	A.next = base + 1;
-	return 0;
+	return verdict_exit(A.s.r.verdict);
 }
 
 /* Why an edit of a store in this state is refused (NULL: allowed). */
 static const char *refusal(int flags)
 {
-	int v = A.r.verdict;
+	int v = A.s.r.verdict;
 
 	if (v == PS_AUTH_OFF || v == PS_AUTH_VERIFIED)
 		return NULL;
@@ -198,7 +139,7 @@ static const char *refusal(int flags)
 		return flags & PSCTL_AUTH_UNVERIFIED ? NULL :
 		       "authenticated store and no key here: refused "
 		       "(--unverified writes it marked unverified)";
-	if (A.key_rc != PS_OK)
+	if (A.s.key_rc != PS_OK)
 		return "authenticated store and no key here: refused";
 	return flags & PSCTL_AUTH_ACCEPT ? NULL :
 	       "the store does not verify: review it, then pass "
@@ -218,43 +159,31 @@ int psctl_auth_before(struct psctl_ctx *c)
 	why = refusal(c->auth_flags);
 	if (why)
 		return psctl_error(c, psctl_g.cmd, NULL, NULL,
-				   verdict_exit(A.r.verdict), "%s: %s; "
+				   verdict_exit(A.s.r.verdict), "%s: %s; "
 				   "nothing written",
-				   ps_auth_verdict_name(A.r.verdict), why);
-	if (A.r.verdict == PS_AUTH_OFF)
+				   ps_auth_verdict_name(A.s.r.verdict), why);
+	if (A.s.r.verdict == PS_AUTH_OFF)
 		return 0;
-	A.seal.force = A.r.verdict != PS_AUTH_VERIFIED;
-	if (A.r.verdict == PS_AUTH_NOKEY) {
-		/* A laptop's edit: the slot's counter, no MAC, marked. */
-		ps_auth_arm(&A.seal, NULL, A.r.t.counter, A.seal.force);
-	} else {
-		rc = next_counter(c);
-		if (rc)
-			return rc;
-		ps_auth_arm(&A.seal, A.key, A.next, A.seal.force);
-		A.raise = 1;
-	}
-	ps_store_set_auth(psctl_g.st.store, &A.seal);
-	return 0;
+	rc = ps_auth_sess_arm(&A.s, psctl_g.st.store,
+			      A.s.r.verdict == PS_AUTH_NOKEY ? NULL : A.s.key,
+			      A.s.r.verdict != PS_AUTH_VERIFIED);
+	return rc ? psctl_error(c, psctl_g.cmd, NULL, NULL, rc,
+				"%s; nothing written", A.s.host.err) : 0;
 }
 
 int psctl_auth_after(struct psctl_ctx *c, int committed)
 {
 	int rc;
 
-	if (psctl_g.st.store)
-		ps_store_set_auth(psctl_g.st.store, NULL);
-	if (!A.raise || !committed)
-		return 0;
-	A.raise = 0;
 	/* Test hook: a power cut between the commit and the increment. */
-	move_crash_point("auth-counter");
-	rc = A.p.set_counter(A.p.ctx, A.next);
+	if (A.s.raise && committed)
+		move_crash_point("auth-counter");
+	rc = ps_auth_sess_done(&A.s, psctl_g.st.store, committed);
 	if (rc)
 		return psctl_error(c, psctl_g.cmd, NULL, NULL, rc, "committed, "
 				   "but the trusted counter was not raised "
 				   "(the next trusted writer does it): %s",
-				   A.host.err);
+				   A.s.host.err);
 	return 0;
 }
 
@@ -274,12 +203,10 @@ static int seal_commit(struct psctl_ctx *c, const uint8_t *key)
 
 	if (rc)
 		return psctl_error(c, psctl_g.cmd, NULL, NULL, rc, "%s", err);
-	rc = next_counter(c);
+	rc = ps_auth_sess_arm(&A.s, psctl_g.st.store, key, 1);
 	if (rc)
-		return rc;
-	ps_auth_arm(&A.seal, key, A.next, 1);
-	A.raise = 1;
-	ps_store_set_auth(psctl_g.st.store, &A.seal);
+		return psctl_error(c, psctl_g.cmd, NULL, NULL, rc,
+				   "%s; nothing written", A.s.host.err);
 	rc = ps_update(psctl_g.st.store, keep, NULL, PSCTL_RETRIES);
 	if (rc) {
 		psctl_auth_after(c, 0);
@@ -308,12 +235,12 @@ static void say_sealed(struct psctl_ctx *c, const char *what)
 	uint8_t id[PS_AUTH_KEY_ID_LEN];
 	unsigned i;
 
-	ps_auth_key_id(A.key, id);
+	ps_auth_key_id(A.s.key, id);
 	fprintf(c->out, "%s: key id ", what);
 	for (i = 0; i < sizeof id; i++)
 		fprintf(c->out, "%02x", id[i]);
 	fprintf(c->out, ", counter %llu, generation %llu\n",
-		(unsigned long long)A.next,
+		(unsigned long long)A.s.next,
 		(unsigned long long)ps_store_generation(psctl_g.st.store));
 }
 
@@ -336,29 +263,29 @@ static int cmd_init(struct psctl_ctx *c, int argc, char **argv)
 
 	if (rc)
 		return rc;
-	if (A.r.verdict == PS_AUTH_VERIFIED && A.counter_rc == PS_OK)
+	if (A.s.r.verdict == PS_AUTH_VERIFIED && A.s.counter_rc == PS_OK)
 		return psctl_error(c, "auth init", NULL, NULL, PS_ERR_EXISTS,
 				   "already in authenticated mode (psctl auth "
 				   "rotate changes the key); nothing written");
 	/* Sealed by someone else, or tampered: not this command's call. */
-	if (A.r.sealed && A.r.verdict != PS_AUTH_VERIFIED &&
+	if (A.s.r.sealed && A.s.r.verdict != PS_AUTH_VERIFIED &&
 	    !(c->auth_flags & PSCTL_AUTH_ACCEPT))
 		return psctl_error(c, "auth init", NULL, NULL,
-				   verdict_exit(A.r.verdict), "the store is "
+				   verdict_exit(A.s.r.verdict), "the store is "
 				   "sealed and does not verify (%s); nothing "
-				   "written", ps_auth_verdict_name(A.r.verdict));
+				   "written", ps_auth_verdict_name(A.s.r.verdict));
 	/* An existing safe key is kept: an init cut short is run again. */
-	if (A.key_rc != PS_OK) {
-		if (access(A.host.key_path, F_OK) == 0)
+	if (A.s.key_rc != PS_OK) {
+		if (access(A.s.host.key_path, F_OK) == 0)
 			return psctl_error(c, "auth init", NULL, NULL,
-					   A.key_rc, "%s; nothing written",
-					   A.key_err);
-		rc = ps_auth_host_new_key(&A.host, A.host.key_path, A.key);
+					   A.s.key_rc, "%s; nothing written",
+					   A.s.key_err);
+		rc = ps_auth_host_new_key(&A.s.host, A.s.host.key_path, A.s.key);
 		if (rc)
 			return psctl_error(c, "auth init", NULL, NULL, rc,
-					   "%s; nothing written", A.host.err);
+					   "%s; nothing written", A.s.host.err);
 	}
-	rc = seal_commit(c, A.key);
+	rc = seal_commit(c, A.s.key);
 	if (!rc)
 		say_sealed(c, "authenticated mode on");
 	return rc;
@@ -372,41 +299,41 @@ static int cmd_rotate(struct psctl_ctx *c, int argc, char **argv)
 
 	if (rc)
 		return rc;
-	if (A.r.verdict != PS_AUTH_VERIFIED &&
-	    !(A.r.sealed && A.key_rc == PS_OK &&
+	if (A.s.r.verdict != PS_AUTH_VERIFIED &&
+	    !(A.s.r.sealed && A.s.key_rc == PS_OK &&
 	      (c->auth_flags & PSCTL_AUTH_ACCEPT)))
 		return psctl_error(c, "auth rotate", NULL, NULL,
-				   A.r.verdict == PS_AUTH_OFF
+				   A.s.r.verdict == PS_AUTH_OFF
 					   ? PSCTL_EXIT_USAGE
-					   : verdict_exit(A.r.verdict),
+					   : verdict_exit(A.s.r.verdict),
 				   "the store is %s: rotate needs a verified "
 				   "authenticated store; nothing written",
-				   ps_auth_verdict_name(A.r.verdict));
+				   ps_auth_verdict_name(A.s.r.verdict));
 	/* The new key beside the old: a cut between the commit and the
 	 * rename is finished by the next load (finish_rotation). */
-	snprintf(path, sizeof path, "%s.new", A.host.key_path);
+	snprintf(path, sizeof path, "%s.new", A.s.host.key_path);
 	(void)unlink(path);
-	rc = ps_auth_host_new_key(&A.host, path, nk);
+	rc = ps_auth_host_new_key(&A.s.host, path, nk);
 	if (rc)
 		return psctl_error(c, "auth rotate", NULL, NULL, rc,
-				   "%s; nothing written", A.host.err);
+				   "%s; nothing written", A.s.host.err);
 	rc = seal_commit(c, nk);
 	if (rc) {
 		(void)unlink(path);
 		return rc;
 	}
-	rc = ps_auth_host_install_key(&A.host, path);
-	memcpy(A.key, nk, sizeof nk);
+	rc = ps_auth_host_install_key(&A.s.host, path);
+	memcpy(A.s.key, nk, sizeof nk);
 	if (rc)
 		return psctl_error(c, "auth rotate", NULL, NULL, rc, "%s",
-				   A.host.err);
+				   A.s.host.err);
 	say_sealed(c, "key rotated");
 	return 0;
 }
 
 static int cmd_status(struct psctl_ctx *c, int argc, char **argv)
 {
-	char text[sizeof A.key_err + 40];
+	char text[sizeof A.s.key_err + 40];
 	uint8_t id[PS_AUTH_KEY_ID_LEN];
 	unsigned i;
 	int rc;
@@ -419,30 +346,34 @@ static int cmd_status(struct psctl_ctx *c, int argc, char **argv)
 		return rc;
 	if (A.note[0])
 		fprintf(c->err, "%s: %s\n", c->prog, A.note);
-	fprintf(c->out, "mode: %s\n", A.r.sealed ? "authenticated" :
-		A.counter_rc == PS_OK ? "expected here, slot not sealed" :
+	fprintf(c->out, "mode: %s\n", A.s.r.sealed ? "authenticated" :
+		A.s.counter_rc == PS_OK ? "expected here, slot not sealed" :
 		"off");
-	fprintf(c->out, "key-file: %s\n", A.host.key_path);
-	if (A.key_rc == PS_OK) {
-		ps_auth_key_id(A.key, id);
+	fprintf(c->out, "key-file: %s\n", A.s.host.key_path);
+	if (A.s.key_rc == PS_OK) {
+		ps_auth_key_id(A.s.key, id);
 		fprintf(c->out, "key-id: ");
 		for (i = 0; i < sizeof id; i++)
 			fprintf(c->out, "%02x", id[i]);
 		fprintf(c->out, "\n");
 	} else {
-		fprintf(c->out, "key-id: none (%s)\n", A.key_err);
+		fprintf(c->out, "key-id: none (%s)\n", A.s.key_err);
 	}
-	if (A.r.have_trailer) {
+	if (A.s.r.have_trailer) {
 		fprintf(c->out, "slot-key-id: ");
-		for (i = 0; i < sizeof A.r.t.key_id; i++)
-			fprintf(c->out, "%02x", A.r.t.key_id[i]);
+		for (i = 0; i < sizeof A.s.r.t.key_id; i++)
+			fprintf(c->out, "%02x", A.s.r.t.key_id[i]);
 		fprintf(c->out, "\nslot-counter: %llu\n",
-			(unsigned long long)A.r.t.counter);
+			(unsigned long long)A.s.r.t.counter);
 	}
-	fprintf(c->out, "counter-file: %s\n", A.host.counter_path);
-	if (A.counter_rc == PS_OK)
+	if (A.s.host.tcti[0])
+		fprintf(c->out, "tpm: %s\ncounter-nv-index: 0x%08x\n",
+			A.s.host.tcti, (unsigned)A.s.host.nv_index);
+	else
+		fprintf(c->out, "counter-file: %s\n", A.s.host.counter_path);
+	if (A.s.counter_rc == PS_OK)
 		fprintf(c->out, "counter: %llu\n",
-			(unsigned long long)A.trusted);
+			(unsigned long long)A.s.trusted);
 	else
 		fprintf(c->out, "counter: none\n");
 	verdict_text(text, sizeof text);

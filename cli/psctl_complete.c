@@ -13,6 +13,7 @@
 #include "psf.h"
 #include "psctl.h"
 #include "psctl_help.h"
+#include "psctl_pool_addr.h"
 #include "psctl_main.h"
 
 #define WORD_MAX 128
@@ -65,6 +66,19 @@ static void emit_names(struct emit *e, enum ps_obj k, const char *vm)
 	for (el = ps_obj_next(buf, parent, k, -1); el >= 0;
 	     el = ps_obj_next(buf, parent, k, el))
 		emit(e, name, ps_obj_key(buf, el, k, name, sizeof name));
+}
+
+/* Address pools' (ranges) or spare pools' names. */
+static void emit_records(struct emit *e, int ranges)
+{
+	uint32_t len;
+	const void *buf = psctl_store_data(e->c, &len);
+	char name[WORD_MAX];
+	int i;
+
+	for (i = 0; buf && len >= PSF_HEADER_SIZE &&
+		    pa_record_name(buf, ranges, i, name, sizeof name); i++)
+		emit_s(e, name);
 }
 
 /* The first command of each noun stands for the noun. */
@@ -172,6 +186,10 @@ static void place_values(struct emit *e, const struct psctl_cmd *cmd,
 		if (cmd && cmd->kind && !psctl_makes_key(cmd))
 			emit_names(e, (enum ps_obj)psctl_cmd_kind(cmd),
 				   np > 0 ? pw[0] : NULL);
+		break;
+	case PSCTL_SRC_RANGE:
+	case PSCTL_SRC_SPARES:
+		emit_records(e, p->src == PSCTL_SRC_RANGE);
 		break;
 	case PSCTL_SRC_TARGET:
 		emit_names(e, PS_OBJ_SERVER, NULL);

@@ -35,6 +35,13 @@ static const struct psctl_place places[] = {
 	{ "FAILED", "the failed target (as TARGET)", PSCTL_SRC_TARGET },
 	{ "SPARE", "the target that takes over (as TARGET)",
 	  PSCTL_SRC_TARGET },
+	{ "RANGE", "an address pool's name (psctl pool list)",
+	  PSCTL_SRC_RANGE },
+	{ "ID", "an identifier of the address pool's kind: a MAC, a WWN, a "
+	  "UUID or a serial", PSCTL_SRC_NONE },
+	{ "SPARE-POOL", "a spare pool's name (psctl spare-pool list)",
+	  PSCTL_SRC_SPARES },
+	{ "MEMBER", "a spare the pool offers (as TARGET)", PSCTL_SRC_TARGET },
 	{ "FILE", "a file; - is standard input or output", PSCTL_SRC_FILE },
 	{ "DEV", "a block device", PSCTL_SRC_FILE },
 	{ "COUNT", "how many", PSCTL_SRC_NONE },
@@ -48,6 +55,8 @@ const struct psctl_place *psctl_place(const char *w, size_t n)
 {
 	const struct psctl_place *p;
 
+	if (n > 3 && !strncmp(w + n - 3, "...", 3))
+		n -= 3;           /* MEMBER...: one or more MEMBERs */
 	for (p = places; p->word; p++)
 		if (strlen(p->word) == n && !strncmp(p->word, w, n))
 			return p;

@@ -19,6 +19,8 @@ enum psctl_src {
 	PSCTL_SRC_TARGET,    /* server names and VM names                  */
 	PSCTL_SRC_NOUN,      /* nouns and store commands (help)            */
 	PSCTL_SRC_VERB,      /* the verbs of the noun before it (help)     */
+	PSCTL_SRC_RANGE,     /* address pools' names (psctl_pool_addr.c)   */
+	PSCTL_SRC_SPARES,    /* spare pools' names                         */
 	PSCTL_SRC_KIND,      /* + k: names of the objects of kind k        */
 };
 

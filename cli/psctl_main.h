@@ -52,6 +52,10 @@ extern struct psctl_state psctl_g;
  * malloc'd; 0 or an exit code (reported). */
 int psctl_read_file(struct psctl_ctx *c, const char *path, char **out,
 		    size_t *len);
+/* A store from a file as `import` reads it (text, JSON or binary),
+ * checked (psctl_storecmds.c); malloc'd.  0 or the exit code reported. */
+int psctl_import_load(struct psctl_ctx *c, const char *path, void **out,
+		      size_t *olen);
 /* Write data whole or not at all (a temporary file beside path, then
  * rename); "-" or NULL: the normal output.  0 or an exit code. */
 int psctl_write_out(struct psctl_ctx *c, const char *path, const void *data,

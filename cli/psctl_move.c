@@ -126,11 +126,12 @@ static int check_source(struct move *m, const struct mtarget *t)
 			   m->msg);
 }
 
-/* Another pool profile already placed on t. */
-static int check_pool_target(struct move *m, const struct mtarget *t)
+/* Another pool profile already placed on t (in pool: the store psctl
+ * read, or the mark step's edit, which checks again on what it commits
+ * over: two failovers picking one spare, psctl_pool_spare.c). */
+int move_check_pool_target(struct move *m, const struct mtarget *t,
+			   const void *pool)
 {
-	uint32_t n;
-	const void *pool = psctl_store_data(m->c, &n);
 	char txt[PS_CFG_TEXT_MAX + 1], name[PS_CFG_NAME_MAX + 1];
 	struct mtarget o;
 	int el, root = psf_root(pool);
@@ -274,7 +275,7 @@ static int validate(struct move *m, int prof)
 	if (m->has_dst) {
 		rc = check_distinct(m);
 		if (!rc)
-			rc = check_pool_target(m, &m->dst);
+			rc = move_check_pool_target(m, &m->dst, pool);
 		if (!rc)
 			rc = check_target(m);
 	}
@@ -359,8 +360,9 @@ static int run_steps(struct move *m)
 	return move_pool_step(m, P_END);
 }
 
-static int move_cmd(struct psctl_ctx *c, const char *cmd, const char *prof,
-		    const char *target, int force, int assign)
+/* probe: validate only, quietly (a spare pool's candidate). */
+static int move_run(struct psctl_ctx *c, const char *cmd, const char *prof,
+		    const char *target, int force, int assign, int probe)
 {
 	static struct move m;
 	int rc, p;
@@ -383,7 +385,7 @@ static int move_cmd(struct psctl_ctx *c, const char *cmd, const char *prof,
 	rc = rand_fill(&m);
 	if (!rc)
 		rc = validate(&m, p);
-	if (rc)
+	if (rc || probe)
 		return rc;
 	if (c->dry_run) {
 		plan(&m);
@@ -398,6 +400,24 @@ static int move_cmd(struct psctl_ctx *c, const char *cmd, const char *prof,
 		psctl_say(c, "profile '%s' %s %s", prof, assign ?
 			  "assigned to" : "moved to", m.dst.text);
 	return rc;
+}
+
+static int move_cmd(struct psctl_ctx *c, const char *cmd, const char *prof,
+		    const char *target, int force, int assign)
+{
+	return move_run(c, cmd, prof, target, force, assign, 0);
+}
+
+int move_probe(struct psctl_ctx *c, const char *cmd, const char *prof,
+	       const char *target)
+{
+	return move_run(c, cmd, prof, target, 0, 0, 1);
+}
+
+int move_failover_to(struct psctl_ctx *c, const char *cmd, const char *prof,
+		     const char *target, int force)
+{
+	return move_cmd(c, cmd, prof, target, force, 0);
 }
 
 /* Words after the verb: positional arguments and --force. */
@@ -449,17 +469,27 @@ static int pro_unassign(struct psctl_ctx *c, int argc, char **argv)
 }
 
 /* failover FAILED SPARE: the profile the pool places on FAILED (or is
- * moving away from it) goes to SPARE. */
+ * moving away from it) goes to SPARE; FAILED --spare-pool NAME: to the
+ * first eligible member of the spare pool (psctl_pool_spare.c). */
 static int pro_failover(struct psctl_ctx *c, int argc, char **argv)
 {
-	const char *cmd = "profile failover", *pos[2];
+	const char *cmd = "profile failover", *pos[2], *spares = NULL;
 	char name[PS_CFG_NAME_MAX + 1], txt[PS_CFG_TEXT_MAX + 1];
+	char *av[8];
 	struct mtarget failed, o;
 	const void *pool;
 	uint32_t n;
-	int force, el, rc = args(c, cmd, argc, argv, 2, pos, &force,
-				 "FAILED-TARGET SPARE-TARGET [--force]");
+	int force, el, i, ac = 0, rc = 0;
 
+	for (i = 0; i < argc && ac < 8; i++) {
+		if (!strcmp(argv[i], "--spare-pool") && i + 1 < argc)
+			spares = argv[++i];
+		else
+			av[ac++] = argv[i];
+	}
+	rc = args(c, cmd, ac, av, spares ? 1 : 2, pos, &force,
+		  "FAILED-TARGET SPARE-TARGET [--force] | FAILED-TARGET "
+		  "--spare-pool NAME [--force]");
 	if (!rc)
 		rc = psctl_need_store(c);
 	if (!rc)
@@ -471,7 +501,6 @@ static int pro_failover(struct psctl_ctx *c, int argc, char **argv)
 	     el >= 0; el = ps_obj_next(pool, psf_root(pool), PS_OBJ_PROFILE,
 					el)) {
 		uint32_t sigs[2] = { PSF_TARGET, PSF_MOVE_SOURCE };
-		int i;
 
 		for (i = 0; i < 2; i++) {
 			move_str_copy(pool, el, sigs[i], txt, sizeof txt);
@@ -485,6 +514,10 @@ static int pro_failover(struct psctl_ctx *c, int argc, char **argv)
 			    strcmp(o.text, failed.text))
 				continue;
 			move_str_copy(pool, el, PSF_NAME, name, sizeof name);
+			if (spares)
+				return psctl_spare_failover(c, cmd, name,
+							    failed.text,
+							    spares, force);
 			return move_cmd(c, cmd, name, pos[1], force, 0);
 		}
 	}
@@ -628,6 +661,14 @@ static const struct psctl_opt force_o[] = {
 	{ NULL, NULL, NULL, NULL },
 };
 
+static const struct psctl_opt failover_o[] = {
+	{ "force", NULL, "the source is unreachable but fenced (powered "
+	  "off for good): go on", NULL },
+	{ "spare-pool", "SPARE-POOL", "pick the first eligible spare (off, "
+	  "reachable, carrying nothing) of this spare pool", NULL },
+	{ NULL, NULL, NULL, NULL },
+};
+
 const struct psctl_cmd psctl_move_cmds[] = {
 	{ "profile", "show", pro_show, "PROFILE",
 	  "show a profile and what its target carries (and any move to "
@@ -641,7 +682,9 @@ const struct psctl_cmd psctl_move_cmds[] = {
 	{ "profile", "unassign", pro_unassign, "PROFILE [--force]",
 	  "release a profile from its target (VM: fresh UUID and MACs)",
 	  force_o, 0, 0 },
-	{ "profile", "failover", pro_failover, "FAILED SPARE [--force]",
-	  "move the profile placed on FAILED to SPARE", force_o, 0, 0 },
+	{ "profile", "failover", pro_failover,
+	  "FAILED SPARE [--force] | FAILED --spare-pool SPARE-POOL [--force]",
+	  "move the profile placed on FAILED to SPARE, or to an eligible "
+	  "spare of a spare pool", failover_o, 0, 0 },
 	{ NULL, NULL, NULL, NULL, NULL, NULL, 0, 0 },
 };

@@ -115,4 +115,25 @@ void psctl_pool_show_move(struct psctl_ctx *c, const char *prof);
  * reported, naming them; else 0 (psctl_pool_txn.c). */
 int psctl_pool_busy(struct psctl_ctx *c, const char *prof);
 
+
+/* ---- spare pools (psctl_move.c, psctl_pool_spare.c) */
+
+/* Another pool profile placed on t in the store pool: the error. */
+int move_check_pool_target(struct move *m, const struct mtarget *t,
+			   const void *pool);
+/* Validate moving prof to target, writing nothing (the errors go to
+ * c->err as usual); 0 when it could go. */
+int move_probe(struct psctl_ctx *c, const char *cmd, const char *prof,
+	       const char *target);
+/* The failover of prof to target, every step. */
+int move_failover_to(struct psctl_ctx *c, const char *cmd, const char *prof,
+		     const char *target, int force);
+/* Set by the mark step when another profile took the target meanwhile. */
+extern int move_lost_target;
+/* failover --spare-pool: the first eligible member but the failed
+ * target itself, atomically. */
+int psctl_spare_failover(struct psctl_ctx *c, const char *cmd,
+			 const char *prof, const char *failed,
+			 const char *spares, int force);
+
 #endif /* PSCTL_MOVE_H */

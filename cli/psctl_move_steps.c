@@ -89,11 +89,14 @@ void move_crash_point(const char *step)
 
 int move_fail(struct move *m, int code, const char *fmt, ...)
 {
+	char msg[sizeof m->msg];
 	va_list ap;
 
+	/* Through a copy: callers pass the previous m->msg as an argument. */
 	va_start(ap, fmt);
-	vsnprintf(m->msg, sizeof m->msg, fmt, ap);
+	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
+	memcpy(m->msg, msg, sizeof msg);
 	return psctl_error(m->c, m->cmd, NULL, NULL, code, "%s", m->msg);
 }
 
@@ -286,6 +289,8 @@ int move_ed_apply_pool(struct move *m, void *buf, size_t cap)
 }
 
 
+int move_lost_target;
+
 struct pool_call {
 	struct move *m;
 	enum pool_op op;
@@ -305,6 +310,13 @@ static int pool_edit(struct psctl_ctx *c, void *buf, size_t cap, void *arg)
 		return p->rc = prof;
 	switch (p->op) {
 	case P_BEGIN:
+		/* Checked again on what this edit commits over: another
+		 * failover may have taken the spare since validation. */
+		if (m->has_dst &&
+		    move_check_pool_target(m, &m->dst, buf)) {
+			move_lost_target = 1;
+			return p->rc = PS_ERR_INUSE;
+		}
 		p->rc = ps_profile_begin_move(buf, cap, prof, m->dst.kind, tt,
 					      strlen(tt), st, strlen(st));
 		break;
@@ -348,6 +360,38 @@ static int store_edit(void *buf, size_t cap, void *arg)
 			: move_ed_release(s->m, buf, cap, 0);
 }
 
+/*
+ * One store's commit of a move, sealed when the store is in authenticated
+ * mode and verifies here (ps_auth_sess.c, the rule psctl's edits and
+ * hvagent follow); refused when it does not verify.
+ */
+static int seal_step(struct move *m, const struct mtarget *t,
+		     struct ps_opened *o, int (*edit)(void *, size_t, void *),
+		     void *arg)
+{
+	static struct ps_auth_sess as;   /* large; the seal outlives nothing */
+	int rc = ps_auth_sess_load(&as, o->store), v = as.r.verdict;
+
+	if (rc)
+		return move_fail(m, rc, "%s: %.400s", t->text, as.host.err);
+	if (v != PS_AUTH_OFF && v != PS_AUTH_VERIFIED)
+		return move_fail(m, PS_ERR_AUTH, "%s: authenticated store is "
+				 "%s here: not written (psctl check --verify)",
+				 t->text, ps_auth_verdict_name(v));
+	if (v == PS_AUTH_VERIFIED) {
+		rc = ps_auth_sess_arm(&as, o->store, as.key, 0);
+		if (rc)
+			return move_fail(m, rc, "%s: %.400s", t->text,
+					 as.host.err);
+	}
+	rc = ps_update(o->store, edit, arg, 3);
+	if (ps_auth_sess_done(&as, o->store, rc == 0) && !rc)
+		return move_fail(m, PS_ERR_AUTH, "%s: committed, but the "
+				 "trusted counter was not raised: %.400s",
+				 t->text, as.host.err);
+	return rc ? move_edit_error(m, rc, t->text) : 0;
+}
+
 static int store_step(struct move *m, const struct mtarget *t, int apply)
 {
 	struct store_call s = { m, t, apply };
@@ -357,11 +401,9 @@ static int store_step(struct move *m, const struct mtarget *t, int apply)
 
 	if (rc)
 		return move_fail(m, rc, "%s: %.400s", t->text, err);
-	rc = ps_update(o.store, store_edit, &s, 3);
+	rc = seal_step(m, t, &o, store_edit, &s);
 	ps_open_close(&o);
-	if (rc)
-		return move_edit_error(m, rc, t->text);
-	return 0;
+	return rc;
 }
 
 /* ---- BMC steps */

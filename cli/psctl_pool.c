@@ -22,6 +22,7 @@
 #include "psctl.h"
 #include "psctl_main.h"
 #include "psctl_pool.h"
+#include "psctl_pool_addr.h"
 
 struct psctl_pool pool_g;
 
@@ -151,6 +152,31 @@ static int put_elem(uint8_t *buf, size_t cap, const struct pe_kv *kv,
 	return 0;
 }
 
+/* An address or spare pool record (psctl_pool_addr.c): its text as
+ * the payload of a POOL_STATE child, checked against its key.  1 when
+ * the key is none of them. */
+static int put_rec(uint8_t *buf, size_t cap, const struct pe_kv *kv,
+		   char *why, size_t wn)
+{
+	const char *rel = kv->key + strlen(POOL_PREFIX);
+	uint32_t sig = idp_key_sig(rel);
+	char k[POOL_KEY_MAX];
+	int rc;
+
+	if (!sig || strncmp(kv->key, POOL_PREFIX, strlen(POOL_PREFIX)))
+		return 1;
+	if (kv->vlen >= PA_REC_MAX || memchr(kv->val, 0, kv->vlen) ||
+	    idp_rec_key(sig, (const char *)kv->val, kv->vlen, k, sizeof k) ||
+	    strcmp(k, rel)) {
+		snprintf(why, wn, "not a pool record named as its key");
+		return PSF_ERR_BADHEADER;
+	}
+	rc = pa_put_rec(buf, cap, sig, (const char *)kv->val);
+	if (rc)
+		snprintf(why, wn, "no room: %s", ps_strerror(rc));
+	return rc;
+}
+
 static int by_creation(const void *a, const void *b)
 {
 	const struct pe_kv *x = a, *y = b;
@@ -189,9 +215,13 @@ static int build_store(struct psctl_ctx *c, uint8_t **out, size_t *len)
 	for (i = 0; rc > 0 && i < pool_g.snap.n; i++) {
 		const struct pe_kv *kv = &pool_g.snap.kv[i];
 
-		if (!key_set(kv->key, &set, &sig))
-			continue;
-		rc = put_elem(buf, cap, kv, why, sizeof why);
+		if (!key_set(kv->key, &set, &sig)) {
+			rc = put_rec(buf, cap, kv, why, sizeof why);
+			if (rc > 0)
+				continue;
+		} else {
+			rc = put_elem(buf, cap, kv, why, sizeof why);
+		}
 		if (rc) {
 			free(buf);
 			return psctl_error(c, psctl_g.cmd, "--pool",

@@ -28,6 +28,7 @@
 #include "psctl_main.h"
 #include "psctl_move.h"
 #include "psctl_pool.h"
+#include "psctl_pool_ids.h"
 
 struct tx {
 	struct pe_cmp *cmp;
@@ -163,6 +164,40 @@ static void id_ops(struct tx *x, const void *base, int old, const void *nb,
 	free(b.t);
 }
 
+/* ---- targets: one profile per target, fleet-wide */
+
+#define POOL_TARGET "/pstate/target/"   /* TARGET -> profile NAME */
+
+/* The target a profile claims: its TARGET unless unassigned ("" none). */
+static void claim_of(const uint8_t *b, int el, char *out, size_t n)
+{
+	out[0] = 0;
+	if (el >= 0 && move_prof_state(b, el) != PSF_PROFILE_UNASSIGNED)
+		move_str_copy(b, el, PSF_TARGET, out, n);
+}
+
+/* A profile placed on a new target creates its target key (absent as
+ * compared), so two failovers picking one spare never both commit. */
+static void target_ops(struct tx *x, const uint8_t *base, int old,
+		       const uint8_t *nb, int nw, const char *name)
+{
+	char a[PS_CFG_TEXT_MAX + 1], b[PS_CFG_TEXT_MAX + 1];
+	const char *k;
+
+	claim_of(base, old, a, sizeof a);
+	claim_of(nb, nw, b, sizeof b);
+	if (!strcmp(a, b))
+		return;
+	if (b[0]) {
+		k = key(x, POOL_TARGET, b, "");
+		cmp_num(x, k, PE_T_CREATE, 0);
+		name = key(x, name, "", "");
+		op(x, PE_PUT, k, name, strlen(name), 0);
+	}
+	if (a[0])
+		op(x, PE_DEL, key(x, POOL_TARGET, a, ""), NULL, 0, 0);
+}
+
 /* ---- moves */
 
 static void who(struct tx *x)
@@ -287,6 +322,7 @@ static int diff_set(struct psctl_ctx *c, struct tx *x, const uint8_t *base,
 		if (!prof)
 			continue;
 		id_ops(x, base, o, nb, e, name);
+		target_ops(x, base, o, nb, e, name);
 		rc = move_ops(c, x, o >= 0 && move_prof_state(base, o) ==
 				    PSF_PROFILE_IN_TRANSIT,
 			      move_prof_state(nb, e) == PSF_PROFILE_IN_TRANSIT,
@@ -306,24 +342,100 @@ static int diff_set(struct psctl_ctx *c, struct tx *x, const uint8_t *base,
 		op(x, PE_DEL, key(x, prefix, name, ""), NULL, 0, 0);
 		if (prof) {
 			id_ops(x, base, o, nb, -1, name);
+			target_ops(x, base, o, nb, -1, name);
 			move_ops(c, x, 1, 0, name);
 		}
 	}
 	return 0;
 }
 
-/* Anything but profiles and servers changed: not kept by the etcd pool. */
+/* ---- address and spare pool records (POOL_STATE children) */
+
+#define POOL_RANGESET POOL_PREFIX "rangeset"  /* touched by range creates */
+
+/* The record at el as its key (below /pstate/) and text; 0 or -1. */
+static int rec_of(const uint8_t *b, int el, char *k, size_t kn,
+		  const char **t, uint32_t *len)
+{
+	*t = psf_payload(b, el, len);
+	return *t ? idp_rec_key(psf_sig(b, el), *t, *len, k, kn) : -1;
+}
+
+/* The child of POOL_STATE st in b whose key is k, or -1. */
+static int rec_find(const uint8_t *b, int st, const char *k)
+{
+	char kk[POOL_KEY_MAX];
+	const char *t;
+	uint32_t n;
+	int el;
+
+	for (el = st < 0 ? -1 : psf_first_child(b, st); el >= 0;
+	     el = psf_next_child(b, st, el))
+		if (!rec_of(b, el, kk, sizeof kk, &t, &n) && !strcmp(kk, k))
+			return el;
+	return -1;
+}
+
+/* Each record added, changed or removed: put or delete its key, as read.
+ * A new reservation also asserts no profile holds the identifier (its
+ * /pstate/id/ key absent), so Reserved and Assigned never race. */
+static void diff_state(struct tx *x, const uint8_t *base, const uint8_t *nb)
+{
+	int bs = psf_find_child(base, psf_root(base), PSF_POOL_STATE);
+	int ns = psf_find_child(nb, psf_root(nb), PSF_POOL_STATE);
+	char k[POOL_KEY_MAX];
+	const char *t, *kk;
+	uint32_t n;
+	int el, o, ranges = 0;
+
+	for (el = ns < 0 ? -1 : psf_first_child(nb, ns); el >= 0;
+	     el = psf_next_child(nb, ns, el)) {
+		if (rec_of(nb, el, k, sizeof k, &t, &n))
+			continue;
+		o = rec_find(base, bs, k);
+		if (o >= 0 && same_el(base, o, nb, el))
+			continue;
+		kk = key(x, POOL_PREFIX, k, "");
+		cmp_as_read(x, kk);
+		op(x, PE_PUT, kk, t, n, 0);
+		if (o < 0 && psf_sig(nb, el) == PSF_POOL_RESV)
+			cmp_num(x, key(x, POOL_ID, k + 5, ""), PE_T_CREATE, 0);
+		/* A new range was checked against every range read: two
+		 * creates racing both touch one key, so one reruns and
+		 * sees the other's range (no overlap slips through). */
+		if (psf_sig(nb, el) == PSF_POOL_RANGE && !ranges++) {
+			cmp_as_read(x, POOL_RANGESET);
+			op(x, PE_PUT, POOL_RANGESET, "", 0, 0);
+		}
+	}
+	for (el = bs < 0 ? -1 : psf_first_child(base, bs); el >= 0;
+	     el = psf_next_child(base, bs, el)) {
+		if (rec_of(base, el, k, sizeof k, &t, &n) ||
+		    rec_find(nb, ns, k) >= 0)
+			continue;
+		kk = key(x, POOL_PREFIX, k, "");
+		cmp_as_read(x, kk);
+		op(x, PE_DEL, kk, NULL, 0, 0);
+	}
+}
+
+/* What the etcd pool keeps: profiles, servers, address and spare pools. */
+static int pool_set(uint32_t sig)
+{
+	return sig == PSF_PROFILES || sig == PSF_SERVERS ||
+	       sig == PSF_POOL_STATE;
+}
+
+/* Anything else changed: not kept by the etcd pool. */
 static int other_change(const uint8_t *base, const uint8_t *nb)
 {
 	int a = psf_first_child(base, psf_root(base));
 	int b = psf_first_child(nb, psf_root(nb));
 
 	for (;;) {
-		while (a >= 0 && (psf_sig(base, a) == PSF_PROFILES ||
-				  psf_sig(base, a) == PSF_SERVERS))
+		while (a >= 0 && pool_set(psf_sig(base, a)))
 			a = psf_next_child(base, psf_root(base), a);
-		while (b >= 0 && (psf_sig(nb, b) == PSF_PROFILES ||
-				  psf_sig(nb, b) == PSF_SERVERS))
+		while (b >= 0 && pool_set(psf_sig(nb, b)))
 			b = psf_next_child(nb, psf_root(nb), b);
 		if (a < 0 || b < 0)
 			return (a < 0) != (b < 0);
@@ -370,6 +482,8 @@ static int edit_once(struct psctl_ctx *c, psctl_edit_fn fn, void *arg,
 	if (!rc)
 		rc = diff_set(c, x, base, t.buf, PSF_SERVERS, PSF_SERVER,
 			      POOL_SERVER);
+	if (!rc)
+		diff_state(x, base, t.buf);
 	if (!rc && x->oom)
 		rc = psctl_error(c, psctl_g.cmd, NULL, NULL, PS_ERR_NOMEM,
 				 NULL);
@@ -380,6 +494,9 @@ static int edit_once(struct psctl_ctx *c, psctl_edit_fn fn, void *arg,
 		rc = pe_txn(&pool_g.pe, x->cmp, x->nc, x->op, x->no, NULL, 0,
 			    &ok, &rev, NULL);
 		rc = rc ? psctl_pool_error(c, rc) : !ok;
+		/* Committed: the command's confirmation line, as on a file
+		 * store (psctl_confirm). */
+		psctl_g.written = !rc;
 	}
 	ps_txn_abort(&t);
 	if (!rc && x->leaving && pool_g.lease) {
@@ -424,15 +541,32 @@ static int changed_under(struct psctl_ctx *c, const struct tx *x)
 	return 0;
 }
 
+/* Many writers of one range or spare pool all lose but one each round:
+ * more rounds than a file store's, each after a short random pause so
+ * the losers do not meet again in step. */
+#define POOL_RETRIES 16
+
+static void backoff(int tries)
+{
+	struct timespec ts = { 0, (long)(1 + rand() % (4 << (tries < 4 ? tries
+							       : 4))) *
+					  1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
 int psctl_pool_edit(struct psctl_ctx *c, psctl_edit_fn fn, void *arg)
 {
 	int tries, rc = 0;
 
 	if (pool_g.lease && pe_lease_keepalive(&pool_g.pe, pool_g.lease))
 		pool_g.lease = 0;         /* gone: the next move takes anew */
-	for (tries = 0; tries <= PSCTL_RETRIES; tries++) {
+	srand((unsigned)getpid() ^ (unsigned)time(NULL));
+	for (tries = 0; tries <= POOL_RETRIES; tries++) {
 		struct tx x = { 0 };
 
+		if (tries)
+			backoff(tries);
 		rc = edit_once(c, fn, arg, &x);
 		if (rc == 1) {
 			rc = psctl_pool_reload(c);
@@ -448,7 +582,7 @@ int psctl_pool_edit(struct psctl_ctx *c, psctl_edit_fn fn, void *arg)
 		return psctl_error(c, psctl_g.cmd, "--pool", pool_g.url,
 				   PSCTL_EXIT_CONFLICT, "the pool kept changing "
 				   "under other writers (%d retries); nothing "
-				   "written", PSCTL_RETRIES);
+				   "written", POOL_RETRIES);
 	/* The next step compares against what is there now. */
 	return rc ? rc : psctl_pool_reload(c);
 }

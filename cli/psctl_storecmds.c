@@ -696,8 +696,8 @@ static int import_edit(struct psctl_ctx *c, void *buf, size_t cap, void *arg)
 
 /* Text, JSON (first non-space byte '{') or a binary store (told by its
  * magic) -> a checked store. */
-static int import_load(struct psctl_ctx *c, const char *path, void **out,
-		       size_t *olen)
+int psctl_import_load(struct psctl_ctx *c, const char *path, void **out,
+		      size_t *olen)
 {
 	struct psf_text_error te;
 	struct psf_tree *t;
@@ -758,7 +758,7 @@ int psctl_cmd_import(struct psctl_ctx *c, int argc, char **argv)
 		return psctl_error(c, "import", NULL, NULL, PSCTL_EXIT_USAGE,
 				   "needs exactly one FILE (text form, binary "
 				   "store, or - for stdin)");
-	rc = import_load(c, argv[1], &data, &b.len);
+	rc = psctl_import_load(c, argv[1], &data, &b.len);
 	if (rc)
 		return rc;
 	b.data = data;

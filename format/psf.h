@@ -85,6 +85,7 @@ extern "C" {
 #define PSF_NS_CORE         0x0000u  /* pstate configuration schema       */
 #define PSF_NS_AGENT        0x0001u  /* pstate hypervisor agent state     */
 #define PSF_NS_BMC          0x0002u  /* pstate BMC shim state             */
+#define PSF_NS_POOL         0x0003u  /* pstate profile pool (psctl)       */
 #define PSF_NS_HW_FIRST     0x0100u  /* hardware vendors                  */
 #define PSF_NS_HW_LAST      0x3fffu
 #define PSF_NS_HV_FIRST     0x4000u  /* hypervisor vendors                */

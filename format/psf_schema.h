@@ -81,6 +81,17 @@ extern "C" {
 #define PSF_AGENT_STATE   PSF_SIG(1, PSF_NS_AGENT, 0x0100)
 #define PSF_BMC_STATE     PSF_SIG(1, PSF_NS_BMC, 0x0100)
 
+/* Pool namespace (0x0003): the address and spare pools of a profile
+ * pool (docs/pool.md), under POOL_STATE at the root.  Each record is one
+ * line of text, its etcd key derived from it (cli/psctl_pool_ids.c):
+ *   POOL_RANGE   "NAME KIND FIRST LAST"     KIND mac|wwn|uuid|serial
+ *   POOL_RESV    "KIND ID HOLDER"           a Reserved identifier
+ *   POOL_SPARES  "NAME MEMBER..."           a spare pool's targets     */
+#define PSF_POOL_STATE   PSF_SIG(1, PSF_NS_POOL, 0x0100)
+#define PSF_POOL_RANGE   PSF_SIG(0, PSF_NS_POOL, 0x0001)
+#define PSF_POOL_RESV    PSF_SIG(0, PSF_NS_POOL, 0x0002)
+#define PSF_POOL_SPARES  PSF_SIG(0, PSF_NS_POOL, 0x0003)
+
 /* Agent namespace (0x0001): what hvagent last synced with libvirt, under
  * AGENT_STATE.  docs/hvagent.md describes the bytes. */
 #define PSF_AGENT_STRUCT(id)    PSF_SIG(0, PSF_NS_AGENT, (id))

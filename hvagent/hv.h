@@ -213,6 +213,22 @@ enum hv_adopt { HV_ADOPT_NONE = 0, HV_ADOPT_MARKED = 1, HV_ADOPT_ALL = 2 };
  * confirm with psctl vm delete; or follow libvirt and delete it. */
 enum hv_lv_delete { HV_LV_DELETE_KEEP = 0, HV_LV_DELETE_FOLLOW = 1 };
 
+/* The authenticated store (hv_auth.c): the verdict of each pass's store
+ * and the seal of its commits. */
+struct hv_auth {
+	struct ps_auth_sess s;
+	char ipmitool[512];      /* the alert's ipmitool options; "": none */
+	int alerted, alerted_v;  /* the last refused store alerted */
+	uint64_t alerted_gen;
+};
+
+/* After a refresh: 0 (not authenticated, or verified), or PS_ERR_AUTH:
+ * refused (logged, and the BMC alerted once per refused store). */
+int hv_auth_check(struct hv_auth *a, struct ps_store *st);
+/* Around a commit: sealed when the store verified (0 or an error). */
+int hv_auth_arm(struct hv_auth *a, struct ps_store *st);
+void hv_auth_done(struct hv_auth *a, struct ps_store *st, int committed);
+
 struct hv_sync {
 	virConnectPtr conn;
 	struct ps_store *store;
@@ -223,6 +239,7 @@ struct hv_sync {
 	int lv_delete;           /* enum hv_lv_delete */
 	int boot;                /* apply default power states */
 	int dry_run;
+	struct hv_auth *auth;    /* NULL: no verification (unit tests) */
 	/* Tests: called between the pass's read and its commit (to make
 	 * another writer commit in that window), once per attempt. */
 	void (*pre_commit)(void *arg);
@@ -346,6 +363,7 @@ struct hv_config {
 	int adopt;
 	unsigned crash_extra;    /* HV_CRASH_*: crash_events beyond the real */
 	struct hv_con_cfg con;   /* consoles (hv_console.c) */
+	char alert_ipmitool[512]; /* hv_auth alerts: ipmitool's options */
 	char path[512];          /* where it was read from, or "" */
 };
 

@@ -294,7 +294,11 @@ int hv_restart_handle(struct hv_sync *s, const struct hv_crash *c,
 	*action = r.en.action;
 	if (s->dry_run)
 		return 0;
-	rc = ps_update(s->store, record_edit, &r, (int)HV_PASS_RETRIES);
+	rc = s->auth ? hv_auth_arm(s->auth, s->store) : 0;
+	if (!rc)
+		rc = ps_update(s->store, record_edit, &r, (int)HV_PASS_RETRIES);
+	if (s->auth)
+		hv_auth_done(s->auth, s->store, rc == 0);
 	if (rc)
 		hv_log(HV_ERR, "vm '%s': store: recording the restart: %s",
 		       r.vm, ps_strerror(rc));

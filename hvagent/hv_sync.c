@@ -158,6 +158,8 @@ static int load(struct pass *ps)
 		hv_log(HV_ERR, "store: reading: %s", ps_strerror(rc));
 		return rc;
 	}
+	if (ps->s->auth && (rc = hv_auth_check(ps->s->auth, ps->s->store)))
+		return rc;
 	ps->snap = ps_store_data(ps->s->store, &ps->snap_len);
 	rc = hv_state_load(ps->snap, &ps->bases);
 	if (rc)
@@ -196,7 +198,11 @@ static int pass_once(struct hv_sync *s, struct hv_stats *st)
 	if (!rc && !s->dry_run) {
 		if (s->pre_commit)
 			s->pre_commit(s->hook_arg);
-		rc = ps_update(s->store, sync_store_edit, &ps, 0);
+		rc = s->auth ? hv_auth_arm(s->auth, s->store) : 0;
+		if (!rc)
+			rc = ps_update(s->store, sync_store_edit, &ps, 0);
+		if (s->auth)
+			hv_auth_done(s->auth, s->store, rc == 0);
 		if (rc == PS_ERR_ABORTED)
 			rc = 0;
 		else if (!rc)

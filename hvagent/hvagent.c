@@ -28,6 +28,8 @@ enum {
 	EXIT_STORE = 3,      /* no store, or it could not be read */
 	EXIT_LIBVIRT = 4,    /* libvirt unreachable */
 	EXIT_COMMIT = 5,     /* the store could not be written */
+	EXIT_AUTH = 6,       /* authenticated store that does not verify:
+				not applied (hv_auth.c) */
 };
 
 static volatile sig_atomic_t stop_flag, reload_flag;
@@ -52,6 +54,7 @@ struct agent {
 	/* the store (st.store and st.media, once open) */
 	struct ps_opened st;
 	struct ps_store *store;
+	struct hv_auth auth;
 	/* libvirt */
 	virConnectPtr conn;
 	int cb_id, cb_meta;
@@ -446,6 +449,9 @@ static void sync_init(struct agent *a, struct hv_sync *sp, int boot)
 	s.lv_delete = a->cfg.lv_delete;
 	s.boot = boot;
 	s.dry_run = a->dry_run;
+	s.auth = &a->auth;
+	snprintf(a->auth.ipmitool, sizeof a->auth.ipmitool, "%s",
+		 a->cfg.alert_ipmitool);
 	s.map.serial_run_dir = a->cfg.run_dir;
 	s.map.serial_log_dir = a->cfg.log_dir;
 	s.map.domain_type = a->domtype;
@@ -515,6 +521,8 @@ static int exit_for(int rc)
 {
 	if (rc == 0 || rc == 1)
 		return rc;
+	if (rc == PS_ERR_AUTH)
+		return EXIT_AUTH;
 	if (rc == -EXIT_LIBVIRT || rc == PS_ERR_IO)
 		return EXIT_LIBVIRT;
 	if (rc == PS_ERR_CONFLICT || rc == PS_ERR_FENCED || rc == PS_ERR_LOCK ||

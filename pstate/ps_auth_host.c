@@ -1,7 +1,7 @@
 /*
  * ps_auth_host.c - the host's key and trusted counter for authenticated
- * stores (docs/store.md section 8.5): root-only files until the TPM
- * takes over (docs/security.md).
+ * stores (docs/store.md section 8.5): where they live (a TPM when there
+ * is one, ps_auth_tpm.c; root-only files otherwise) and the files.
  *
  * A key file is 32 raw bytes, a counter file one decimal number and a
  * newline.  Both must be regular files owned by root with mode 0600,
@@ -20,7 +20,7 @@
 #include <unistd.h>
 
 #include "ps_internal.h"
-#include "ps_auth_host.h"
+#include "ps_auth_internal.h"
 
 /* Open path (no symlink) and check it is a root-only regular file. */
 static int open_private(struct ps_auth_host *h, const char *what,
@@ -48,9 +48,10 @@ static int open_private(struct ps_auth_host *h, const char *what,
 	return fd;
 }
 
-/* Read exactly n bytes of path into p (n + 1 must not fit: no more). */
-static int read_private(struct ps_auth_host *h, const char *what,
-			const char *path, char *p, size_t n, size_t *got)
+/* Read at most n bytes of path into p (callers pass one more than they
+ * accept, so that a longer file shows). */
+int ps__auth_read_private(struct ps_auth_host *h, const char *what,
+			  const char *path, char *p, size_t n, size_t *got)
 {
 	int fd = open_private(h, what, path, O_RDONLY);
 	ssize_t r;
@@ -98,8 +99,8 @@ static int make_dirs(struct ps_auth_host *h, const char *dir)
  * (created 0600, never through a symlink), fsync, rename, fsync of the
  * directory (created 0700 when missing).  A power cut leaves the old file or the new one.
  */
-static int write_private(struct ps_auth_host *h, const char *what,
-			 const char *path, const void *p, size_t n, int excl)
+int ps__auth_write_private(struct ps_auth_host *h, const char *what,
+			   const char *path, const void *p, size_t n, int excl)
 {
 	char tmp[PS_AUTH_PATH_MAX + 8], dir[PS_AUTH_PATH_MAX];
 	char *slash;
@@ -147,7 +148,7 @@ static int host_key(void *ctx, uint8_t *key)
 {
 	struct ps_auth_host *h = ctx;
 	size_t got = 0;
-	int rc = read_private(h, "key file", h->key_path, (char *)key,
+	int rc = ps__auth_read_private(h, "key file", h->key_path, (char *)key,
 			      PS_AUTH_KEY_LEN + 1, &got);
 
 	if (rc == PS_OK && got != PS_AUTH_KEY_LEN) {
@@ -164,7 +165,7 @@ static int host_get_counter(void *ctx, uint64_t *v)
 	struct ps_auth_host *h = ctx;
 	char buf[32], *end;
 	size_t got = 0;
-	int rc = read_private(h, "counter file", h->counter_path, buf,
+	int rc = ps__auth_read_private(h, "counter file", h->counter_path, buf,
 			      sizeof buf - 1, &got);
 
 	if (rc)
@@ -198,15 +199,17 @@ static int host_set_counter(void *ctx, uint64_t v)
 	if (rc == PS_ERR_NOKEY && access(h->counter_path, F_OK) == 0)
 		return rc;   /* there, but unsafe: refused above */
 	snprintf(buf, sizeof buf, "%llu\n", (unsigned long long)v);
-	return write_private(h, "counter file", h->counter_path, buf,
+	return ps__auth_write_private(h, "counter file", h->counter_path, buf,
 			     strlen(buf), 0);
 }
 
-/* name from the environment when set, else dir/<volume id>.ext. */
-static void pick_path(char *out, const char *env, const char *dir,
-		      const uint8_t *vol, const char *ext)
+/* name from the environment when set, else DIR/<volume id>.ext with DIR
+ * from $dir_env or dir (one file per store: a command that opens several
+ * stores, psctl move, finds each one's). */
+static void pick_path(char *out, const char *env, const char *dir_env,
+		      const char *dir, const uint8_t *vol, const char *ext)
 {
-	const char *e = getenv(env);
+	const char *e = getenv(env), *d = getenv(dir_env);
 	char hex[33];
 	int i;
 
@@ -216,21 +219,43 @@ static void pick_path(char *out, const char *env, const char *dir,
 	}
 	for (i = 0; i < 16; i++)
 		snprintf(hex + 2 * i, 3, "%02x", vol[i]);
-	snprintf(out, PS_AUTH_PATH_MAX, "%s/%s.%s", dir, hex, ext);
+	snprintf(out, PS_AUTH_PATH_MAX, "%s/%s.%s", d && *d ? d : dir, hex,
+		 ext);
+}
+
+/* The TPM's TCTI: $PSTATE_TPM ("none": no TPM), else the kernel's
+ * resource manager when it exists and tpm2-tss is installed (without it
+ * nothing of pstate's can be in the TPM; a configured TPM without it is
+ * an error, said at first use). */
+static void pick_tpm(struct ps_auth_host *h)
+{
+	const char *e = getenv("PSTATE_TPM");
+
+	if (e && *e) {
+		snprintf(h->tcti, sizeof h->tcti, "%s",
+			 strcmp(e, "none") ? e : "");
+	} else if (access("/dev/tpmrm0", R_OK | W_OK) == 0) {
+		snprintf(h->tcti, sizeof h->tcti, "device:/dev/tpmrm0");
+		if (ps__auth_tpm_load(h) != PS_OK)
+			h->tcti[0] = h->err[0] = 0;
+	}
 }
 
 void ps_auth_host_init(struct ps_auth_host *h, struct ps_auth_provider *p,
 		       const uint8_t volume_id[16])
 {
 	memset(h, 0, sizeof *h);
-	pick_path(h->key_path, "PSTATE_AUTH_KEY", PS_AUTH_KEY_DIR, volume_id,
-		  "key");
-	pick_path(h->counter_path, "PSTATE_AUTH_COUNTER", PS_AUTH_STATE_DIR,
-		  volume_id, "counter");
+	pick_path(h->key_path, "PSTATE_AUTH_KEY", "PSTATE_AUTH_KEY_DIR",
+		  PS_AUTH_KEY_DIR, volume_id, "key");
+	pick_path(h->counter_path, "PSTATE_AUTH_COUNTER", "PSTATE_AUTH_STATE_DIR",
+		  PS_AUTH_STATE_DIR, volume_id, "counter");
+	pick_tpm(h);
 	p->ctx = h;
 	p->get_key = host_key;
 	p->get_counter = host_get_counter;
 	p->set_counter = host_set_counter;
+	if (h->tcti[0])
+		ps__auth_tpm_init(h, p, volume_id);
 }
 
 int ps_auth_host_new_key(struct ps_auth_host *h, const char *path,
@@ -241,7 +266,12 @@ int ps_auth_host_new_key(struct ps_auth_host *h, const char *path,
 			 strerror(errno));
 		return PS_ERR_IO;
 	}
-	return write_private(h, "key file", path, key, PS_AUTH_KEY_LEN, 1);
+	if (h->tcti[0])
+		return access(path, F_OK) == 0
+		       ? ps__auth_write_private(h, "key file", path, key, 0, 1)
+		       : ps__auth_tpm_seal_key(h, path, key);
+	return ps__auth_write_private(h, "key file", path, key,
+				      PS_AUTH_KEY_LEN, 1);
 }
 
 int ps_auth_host_install_key(struct ps_auth_host *h, const char *from)

@@ -15,7 +15,8 @@ etcd-server etcd-client libcurl4-openssl-dev
 python3 python3-jsonschema util-linux mount
 gnu-efi ovmf mtools dosfstools acpica-tools
 busybox-static linux-image-cloud-amd64 conserver-server conserver-client
-libwebsockets-dev libcrypt-dev openssl nodejs npm chromium"
+libwebsockets-dev libcrypt-dev openssl nodejs npm chromium
+libtss2-dev swtpm swtpm-tools tpm2-tools"
 
 missing=""
 for p in $PACKAGES; do

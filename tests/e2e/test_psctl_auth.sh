@@ -7,6 +7,9 @@ echo "psctl auth"
 PSTATE_SEM_MODE=flock PSTATE_LOCK_DIR=$WORK
 export PSTATE_SEM_MODE PSTATE_LOCK_DIR
 unset PSTATE_IMAGE
+# The file mode, whatever TPM this machine has (test_auth_tpm.sh: the TPM).
+PSTATE_TPM=none
+export PSTATE_TPM
 A=$WORK/a.img
 mkdir -p "$WORK/host" && chmod 700 "$WORK/host"
 HOSTENV="PSTATE_AUTH_KEY=$WORK/host/key PSTATE_AUTH_COUNTER=$WORK/host/counter"

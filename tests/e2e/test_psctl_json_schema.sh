@@ -40,6 +40,10 @@ sed 's/^\(\t*\)restart-policy {/&\n\1\trestart-log = c0:00:68:67:00:00:00:00 02:
     "$WORK/s.txt" > "$WORK/s2.txt"
 expect_exit 0 "json schema: import a restart log" -- P import "$WORK/s2.txt"
 
+# Address and spare pools (docs/pool.md).
+P pool create macs --kind mac --first 02:00:5e:40:00:01 --last 02:00:5e:40:00:ff >/dev/null 2>&1 &&
+    P spare-pool create sp web1 bare >/dev/null 2>&1 || fail "json schema: preparing the pools"
+
 # Every command that prints a document, one file each.
 n=0
 for cmd in "vm list" "vm show web1" "vm show bare" "nic list web1" \
@@ -47,7 +51,8 @@ for cmd in "vm list" "vm show web1" "vm show bare" "nic list web1" \
     "net show lan0" "image list" "image show disk1" "image show iso" \
     "reserve list" "reserve show r1" "profile list" "profile show gold" \
     "profile show silver" "server list" "server show s1" "info" \
-    "serial mappings" "serial mappings web1"; do
+    "serial mappings" "serial mappings web1" "pool list" "pool show macs" \
+    "pool allocate macs --count 2 --for gold" "spare-pool list"; do
     n=$((n + 1))
     # shellcheck disable=SC2086
     P $cmd --json > "$WORK/d$n.json" 2>"$WORK/err" ||

@@ -102,9 +102,16 @@ static void test_commands(void **state)
 	assert_string_equal(complete("vm "), "create delete list set show");
 	assert_string_equal(complete("vm s"), "set show");
 	assert_string_equal(complete("i"), "image import info init");
-	assert_string_equal(complete_in("s", 1), "scan serial server storage");
+	assert_string_equal(complete_in("s", 1),
+			    "scan serial server spare-pool storage");
 	assert_string_equal(complete_in("e", 1), "exit export");
-	assert_string_equal(complete("s"), "scan serial server shell storage");
+	assert_string_equal(complete("s"),
+			    "scan serial server shell spare-pool storage");
+	assert_string_equal(complete("pool "), "allocate check create delete "
+			    "export import list reclaim release reserve "
+			    "show");
+	assert_string_equal(complete("pool create x --kind "),
+			    "mac serial uuid wwn");
 	assert_string_equal(complete("help vm "),
 			    "create delete list set show");
 	assert_string_equal(complete("help n"), "net nic");

@@ -1,0 +1,436 @@
+/*
+ * bench_pool.c - the profile pool at data-centre scale (docs/pool.md,
+ * docs/performance.md "Profile pool"), on a real etcd cluster:
+ *
+ *   bench_pool URL PSCTL PROFILES SERVERS FAILOVERS
+ *
+ * With psctl's own etcd client (cli/psctl_pool_etcd*.c) and key layout:
+ *   create   PROFILES profiles (PROFILE element bytes, a MAC and a serial
+ *            each, their /pstate/id/ keys created with create_revision
+ *            0 in the same transaction, 16 profiles a transaction) and
+ *            SERVERS servers;
+ *   list     every profile: one range over /pstate/profile/, decoded;
+ *   lookup   1,000 random MACs: /pstate/id/mac/MAC, then the profile;
+ *   failover FAILOVERS profiles placed on servers, from 8 processes: the
+ *            pool work of one failover as psctl's transaction layer does
+ *            it -- find the profile by its target key, lease grant, the
+ *            mark txn (compare the profile's mod_revision, put it in
+ *            transit, create the spare's target key, the move and lease
+ *            keys), the settle txn (compare, put it assigned, delete the
+ *            move, lease and old target keys), lease revoke.
+ * Then the same psctl command on both pools: `psctl profile list` on the
+ * etcd pool (today's whole-pool read) and on file pools of the sizes a
+ * store holds (1,000 and 10,000 profiles, made by `psctl import`), and
+ * a file pool's failover pool work (two commits: `profile set` twice).
+ * Prints the figures; exits non-zero when a step fails.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "psf.h"
+#include "psf_schema.h"
+#include "psctl_pool_etcd.h"
+
+#define BATCH 16
+#define PROCS 8
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void die(const char *what, struct pe_client *c)
+{
+	fprintf(stderr, "bench_pool: %s: %s\n", what, c ? c->err : "");
+	exit(1);
+}
+
+/* The PROFILE element of profile i (bytes into out, its length). */
+static size_t profile_bytes(unsigned i, const char *target, uint8_t *out,
+			    size_t cap)
+{
+	static uint8_t buf[4096];
+	struct psf_builder b;
+	uint8_t mac[6] = { 0x02, 0x10, (uint8_t)(i >> 24), (uint8_t)(i >> 16),
+			   (uint8_t)(i >> 8), (uint8_t)i };
+	char name[32], serial[32];
+	struct psf_elem e;
+	int set, el;
+
+	snprintf(name, sizeof name, "p%u", i);
+	snprintf(serial, sizeof serial, "SN%08u", i);
+	psf_build_begin(&b, buf, sizeof buf, PSF_ROOT, 1, 0);
+	psf_build_open(&b, PSF_PROFILES);
+	psf_build_open(&b, PSF_PROFILE);
+	psf_build_string(&b, PSF_NAME, name);
+	psf_build_string(&b, PSF_SERIAL_NUMBER, serial);
+	psf_build_struct(&b, PSF_MAC_LIST, mac, 6);
+	if (target)
+		psf_build_string(&b, PSF_TARGET, target);
+	psf_build_close(&b);
+	psf_build_close(&b);
+	if (psf_build_finish(&b) < 0)
+		die("building a profile", NULL);
+	set = psf_find_child(buf, psf_root(buf), PSF_PROFILES);
+	el = psf_find_child(buf, set, PSF_PROFILE);
+	psf_elem(buf, el, &e);
+	if (e.end - (uint32_t)el > cap)
+		die("profile too large", NULL);
+	memcpy(out, buf + el, e.end - (uint32_t)el);
+	return e.end - (uint32_t)el;
+}
+
+static void mac_text(unsigned i, char *out, size_t n)
+{
+	snprintf(out, n, "02:10:%02x:%02x:%02x:%02x", (i >> 24) & 255,
+		 (i >> 16) & 255, (i >> 8) & 255, i & 255);
+}
+
+/* ---- create */
+
+static void create(struct pe_client *c, unsigned n, unsigned servers,
+		   unsigned placed)
+{
+	static char keys[BATCH * 3][640];
+	static uint8_t vals[BATCH][256];
+	static char names[BATCH][32];
+	struct pe_cmp cmp[BATCH * 3];
+	struct pe_op op[BATCH * 3];
+	unsigned i, j, k;
+	int ok;
+	int64_t rev;
+
+	for (i = 0; i < n + servers; i += BATCH) {
+		size_t nc = 0, no = 0;
+
+		for (j = i; j < i + BATCH && j < n + servers; j++) {
+			unsigned b = j - i;
+			char tgt[64], mac[32];
+			size_t len;
+
+			k = b * 3;
+			if (j >= n) {          /* a server: NAME, TARGET */
+				struct psf_builder pb;
+				static uint8_t sb[512];
+				struct psf_elem e;
+				int s, el;
+
+				snprintf(names[b], 32, "s%u", j - n);
+				snprintf(tgt, sizeof tgt, "bmc://10.%u.%u.%u:623",
+					 (j - n) >> 16, ((j - n) >> 8) & 255,
+					 (j - n) & 255);
+				psf_build_begin(&pb, sb, sizeof sb, PSF_ROOT, 1,
+						0);
+				psf_build_open(&pb, PSF_SERVERS);
+				psf_build_open(&pb, PSF_SERVER);
+				psf_build_string(&pb, PSF_NAME, names[b]);
+				psf_build_string(&pb, PSF_TARGET, tgt);
+				psf_build_close(&pb);
+				psf_build_close(&pb);
+				psf_build_finish(&pb);
+				s = psf_find_child(sb, psf_root(sb), PSF_SERVERS);
+				el = psf_find_child(sb, s, PSF_SERVER);
+				psf_elem(sb, el, &e);
+				memcpy(vals[b], sb + el, e.end - (uint32_t)el);
+				snprintf(keys[k], 640, "/pstate/server/%s",
+					 names[b]);
+				cmp[nc++] = (struct pe_cmp){ keys[k], PE_T_CREATE,
+							     PE_EQ, 0, NULL, 0 };
+				op[no++] = (struct pe_op){ PE_PUT, keys[k],
+					vals[b], e.end - (uint32_t)el, 0, 0 };
+				continue;
+			}
+			snprintf(names[b], 32, "p%u", j);
+			snprintf(tgt, sizeof tgt, "bmc://10.%u.%u.%u:623",
+				 j >> 16, (j >> 8) & 255, j & 255);
+			len = profile_bytes(j, j < placed ? tgt : NULL,
+					    vals[b], sizeof vals[b]);
+			snprintf(keys[k], 640, "/pstate/profile/%s", names[b]);
+			mac_text(j, mac, sizeof mac);
+			snprintf(keys[k + 1], 640, "/pstate/id/mac/%s", mac);
+			snprintf(keys[k + 2], 640, "/pstate/id/serial/SN%08u",
+				 j);
+			cmp[nc++] = (struct pe_cmp){ keys[k], PE_T_CREATE,
+						     PE_EQ, 0, NULL, 0 };
+			cmp[nc++] = (struct pe_cmp){ keys[k + 1], PE_T_CREATE,
+						     PE_EQ, 0, NULL, 0 };
+			cmp[nc++] = (struct pe_cmp){ keys[k + 2], PE_T_CREATE,
+						     PE_EQ, 0, NULL, 0 };
+			op[no++] = (struct pe_op){ PE_PUT, keys[k], vals[b],
+						   len, 0, 0 };
+			op[no++] = (struct pe_op){ PE_PUT, keys[k + 1],
+				(const uint8_t *)names[b], strlen(names[b]),
+				0, 0 };
+			op[no++] = (struct pe_op){ PE_PUT, keys[k + 2],
+				(const uint8_t *)names[b], strlen(names[b]),
+				0, 0 };
+		}
+		if (pe_txn(c, cmp, nc, op, no, NULL, 0, &ok, &rev, NULL) ||
+		    !ok)
+			die("create txn", c);
+	}
+	/* The target keys of the placed profiles (as psctl keeps them). */
+	for (i = 0; i < placed; i++) {
+		char k2[96], name[32];
+		struct pe_op o;
+
+		snprintf(k2, sizeof k2, "/pstate/target/bmc://10.%u.%u.%u:623",
+			 i >> 16, (i >> 8) & 255, i & 255);
+		snprintf(name, sizeof name, "p%u", i);
+		o = (struct pe_op){ PE_PUT, k2, (const uint8_t *)name,
+				    strlen(name), 0, 0 };
+		if (pe_txn(c, NULL, 0, &o, 1, NULL, 0, &ok, &rev, NULL))
+			die("target key", c);
+	}
+}
+
+/* ---- failover: the pool work of one, as psctl's txn layer does it */
+
+static int cmp_dbl(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+static double one_failover(struct pe_client *c, unsigned i, unsigned spare)
+{
+	char tk[96], sk[96], pk[96], mk[96], lk[96], spare_t[64];
+	static uint8_t val[256];
+	struct pe_kvs kv = { 0 };
+	struct pe_cmp cmp[3];
+	struct pe_op op[4];
+	const char *who = "bench since 2026-12-07T00:00:00Z (pid 1 on b)";
+	double t0 = now();
+	int64_t lease, rev, mrev;
+	size_t len;
+	int ok;
+
+	snprintf(tk, sizeof tk, "/pstate/target/bmc://10.%u.%u.%u:623",
+		 i >> 16, (i >> 8) & 255, i & 255);
+	snprintf(spare_t, sizeof spare_t, "bmc://10.%u.%u.%u:623",
+		 spare >> 16, (spare >> 8) & 255, spare & 255);
+	snprintf(sk, sizeof sk, "/pstate/target/%s", spare_t);
+	if (pe_range(c, tk, 0, &kv) || kv.n != 1)
+		die("target key lookup", c);
+	snprintf(pk, sizeof pk, "/pstate/profile/%s", (char *)kv.kv[0].val);
+	snprintf(mk, sizeof mk, "/pstate/move/%s", (char *)kv.kv[0].val);
+	snprintf(lk, sizeof lk, "/pstate/lease/%s", (char *)kv.kv[0].val);
+	pe_kvs_free(&kv);
+	if (pe_range(c, pk, 0, &kv) || kv.n != 1)
+		die("profile read", c);
+	mrev = kv.kv[0].mod_rev;
+	pe_kvs_free(&kv);
+	if (pe_lease_grant(c, 30, &lease))
+		die("lease grant", c);
+	len = profile_bytes(i, spare_t, val, sizeof val);
+	cmp[0] = (struct pe_cmp){ pk, PE_T_MOD, PE_EQ, mrev, NULL, 0 };
+	cmp[1] = (struct pe_cmp){ sk, PE_T_CREATE, PE_EQ, 0, NULL, 0 };
+	cmp[2] = (struct pe_cmp){ lk, PE_T_CREATE, PE_EQ, 0, NULL, 0 };
+	op[0] = (struct pe_op){ PE_PUT, pk, val, len, 0, 0 };
+	op[1] = (struct pe_op){ PE_PUT, sk, (const uint8_t *)pk + 16,
+				strlen(pk + 16), 0, 0 };
+	op[2] = (struct pe_op){ PE_PUT, mk, (const uint8_t *)who, strlen(who),
+				0, 0 };
+	op[3] = (struct pe_op){ PE_PUT, lk, (const uint8_t *)who, strlen(who),
+				lease, 0 };
+	if (pe_txn(c, cmp, 3, op, 4, NULL, 0, &ok, &rev, NULL) || !ok)
+		die("mark txn", c);
+	/* (the target stores' steps run here in psctl) */
+	if (pe_lease_keepalive(c, lease))
+		die("keepalive", c);
+	cmp[0] = (struct pe_cmp){ pk, PE_T_MOD, PE_EQ, rev, NULL, 0 };
+	op[0] = (struct pe_op){ PE_PUT, pk, val, len, 0, 0 };
+	op[1] = (struct pe_op){ PE_DEL, mk, NULL, 0, 0, 0 };
+	op[2] = (struct pe_op){ PE_DEL, lk, NULL, 0, 0, 0 };
+	op[3] = (struct pe_op){ PE_DEL, tk, NULL, 0, 0, 0 };
+	if (pe_txn(c, cmp, 1, op, 4, NULL, 0, &ok, &rev, NULL) || !ok)
+		die("settle txn", c);
+	pe_lease_revoke(c, lease);
+	return now() - t0;
+}
+
+static void failovers(const char *url, unsigned n, unsigned servers)
+{
+	double *all = calloc(n, sizeof *all), t0 = now(), sum = 0;
+	int fd[PROCS][2], p;
+	unsigned i;
+
+	for (p = 0; p < PROCS; p++) {
+		if (pipe(fd[p]))
+			die("pipe", NULL);
+		if (fork() == 0) {
+			struct pe_client c;
+
+			close(fd[p][0]);
+			if (pe_open(&c, url))
+				die("open", &c);
+			for (i = (unsigned)p; i < n; i += PROCS) {
+				double d = one_failover(&c, i, servers - 1 - i);
+
+				if (write(fd[p][1], &d, sizeof d) != sizeof d)
+					_exit(1);
+			}
+			pe_close(&c);
+			_exit(0);
+		}
+		close(fd[p][1]);
+	}
+	for (p = 0; p < PROCS; p++)
+		for (i = (unsigned)p; i < n; i += PROCS)
+			if (read(fd[p][0], &all[i], sizeof all[i]) !=
+			    sizeof all[i])
+				die("a failover process failed", NULL);
+	while (wait(&p) > 0)
+		if (!WIFEXITED(p) || WEXITSTATUS(p))
+			die("a failover process failed", NULL);
+	for (i = 0; i < n; i++)
+		sum += all[i];
+	qsort(all, n, sizeof *all, cmp_dbl);
+	printf("etcd  failover pool work, %u servers from %d processes: "
+	       "mean %.1f ms, median %.1f ms, p99 %.1f ms, max %.1f ms; "
+	       "%.2f s wall (%.0f failovers/s)\n", n, PROCS, sum / n * 1e3,
+	       all[n / 2] * 1e3, all[n * 99 / 100] * 1e3, all[n - 1] * 1e3,
+	       now() - t0, n / (now() - t0));
+	free(all);
+}
+
+/* ---- psctl on both pools */
+
+static double run(const char *cmd)
+{
+	double t0 = now();
+
+	if (system(cmd))
+		return -1;
+	return now() - t0;
+}
+
+static void file_pool(const char *psctl, unsigned n)
+{
+	char dir[] = "/tmp/bench_pool_XXXXXX", cmd[1024], path[300];
+	double t;
+	FILE *f;
+	unsigned i;
+
+	if (!mkdtemp(dir))
+		die("mkdtemp", NULL);
+	snprintf(path, sizeof path, "%s/p.txt", dir);
+	f = fopen(path, "w");
+	if (!f)
+		die("text", NULL);
+	fprintf(f, "psf 1.0 schema 1 flags 0x00000000;\nroot {\n\tprofiles {\n");
+	for (i = 0; i < n; i++) {
+		char mac[32];
+
+		mac_text(i, mac, sizeof mac);
+		fprintf(f, "\t\tprofile {\n\t\t\tname = \"p%u\";\n\t\t\t"
+			"serial-number = \"SN%08u\";\n\t\t\tmac-list = %s;\n"
+			"\t\t}\n", i, i, mac);
+	}
+	fprintf(f, "\t}\n}\n");
+	fclose(f);
+	snprintf(cmd, sizeof cmd, "PSTATE_SEM_MODE=flock PSTATE_LOCK_DIR=%s "
+		 "%s -q -i %s/p.img init --size 64M >/dev/null 2>&1 && "
+		 "PSTATE_SEM_MODE=flock PSTATE_LOCK_DIR=%s %s -q -i %s/p.img "
+		 "import %s", dir, psctl, dir, dir, psctl, dir, path);
+	t = run(cmd);
+	if (t < 0) {
+		printf("file  %u profiles: the file pool does not hold them "
+		       "(import refused)\n", n);
+	} else {
+		double l, s;
+
+		printf("file  create %u profiles (one import): %.2f s\n", n, t);
+		snprintf(cmd, sizeof cmd, "PSTATE_SEM_MODE=flock "
+			 "PSTATE_LOCK_DIR=%s %s -q -i %s/p.img profile list "
+			 ">/dev/null", dir, psctl, dir);
+		l = run(cmd);
+		snprintf(cmd, sizeof cmd, "PSTATE_SEM_MODE=flock "
+			 "PSTATE_LOCK_DIR=%s %s -q -i %s/p.img profile set p7 "
+			 "--description a && PSTATE_SEM_MODE=flock "
+			 "PSTATE_LOCK_DIR=%s %s -q -i %s/p.img profile set p7 "
+			 "--description b", dir, psctl, dir, dir, psctl, dir);
+		s = run(cmd);
+		printf("file  psctl profile list, %u profiles: %.2f s; a "
+		       "failover's pool work (two commits, whole commands): "
+		       "%.0f ms\n", n, l, s * 1e3);
+	}
+	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+	if (system(cmd))
+		fprintf(stderr, "bench_pool: cleaning %s failed\n", dir);
+}
+
+int main(int argc, char **argv)
+{
+	struct pe_client c;
+	struct pe_kvs kv = { 0 };
+	unsigned np, ns, nf, i;
+	double t, lk[1000], sum = 0;
+	char cmd[1024];
+
+	if (argc != 6) {
+		fprintf(stderr, "usage: bench_pool URL PSCTL PROFILES SERVERS "
+			"FAILOVERS\n");
+		return 2;
+	}
+	np = (unsigned)atoi(argv[3]);
+	ns = (unsigned)atoi(argv[4]);
+	nf = (unsigned)atoi(argv[5]);
+	if (nf > np || 2 * nf > ns || pe_open(&c, argv[1]))
+		die("arguments or URL", &c);
+	t = now();
+	create(&c, np, ns, nf);
+	printf("etcd  create %u profiles (MAC and serial keys in the same "
+	       "txn, %d a txn) and %u servers: %.1f s (%.0f profiles/s)\n",
+	       np, BATCH, ns, now() - t, np / (now() - t));
+	t = now();
+	if (pe_range(&c, "/pstate/profile/", 1, &kv) || kv.n != np)
+		die("list", &c);
+	printf("etcd  list %zu profiles (one range, decoded): %.2f s\n", kv.n,
+	       now() - t);
+	pe_kvs_free(&kv);
+	srand(42);
+	for (i = 0; i < 1000; i++) {
+		char k[96], mac[32];
+
+		mac_text((unsigned)rand() % np, mac, sizeof mac);
+		snprintf(k, sizeof k, "/pstate/id/mac/%s", mac);
+		t = now();
+		if (pe_range(&c, k, 0, &kv) || kv.n != 1)
+			die("lookup", &c);
+		snprintf(k, sizeof k, "/pstate/profile/%s",
+			 (char *)kv.kv[0].val);
+		pe_kvs_free(&kv);
+		if (pe_range(&c, k, 0, &kv) || kv.n != 1)
+			die("lookup profile", &c);
+		pe_kvs_free(&kv);
+		lk[i] = now() - t;
+		sum += lk[i];
+	}
+	qsort(lk, 1000, sizeof *lk, cmp_dbl);
+	printf("etcd  look up a profile by MAC (id key, then profile), 1,000 "
+	       "random: mean %.2f ms, p99 %.2f ms\n", sum, lk[990] * 1e3);
+	pe_close(&c);
+	failovers(argv[1], nf, ns);
+	snprintf(cmd, sizeof cmd, "%s -q --pool %s profile list >/dev/null",
+		 argv[2], argv[1]);
+	t = run(cmd);
+	if (t < 0)
+		printf("etcd  psctl profile list, %u profiles: refused (the "
+		       "whole-pool read holds one store)\n", np);
+	else
+		printf("etcd  psctl profile list, %u profiles (whole-pool "
+		       "read): %.2f s\n", np, t);
+	file_pool(argv[2], 1000);
+	file_pool(argv[2], 10000);
+	return 0;
+}

@@ -1,0 +1,62 @@
+/*
+ * psctl_pool_addr.h - the address and spare pools' records in a pool's
+ * store (internal to cli/; psctl_pool_addr.c, docs/pool.md).
+ */
+#ifndef PSCTL_POOL_ADDR_H
+#define PSCTL_POOL_ADDR_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "psctl_pool_ids.h"
+
+#define PA_REC_MAX 1024           /* a record's text, NUL included    */
+
+/* One identifier of a range and what holds it (pa_collect). */
+struct held {
+	struct idv v;
+	int el;                           /* its POOL_RESV, or -1        */
+	char holder[IDP_TEXT_MAX];        /* profile, or "-"             */
+	int assigned;
+};
+
+struct inrange {
+	const struct idrange *r;
+	struct held *h;
+	size_t n, cap;
+	const char *prof;                 /* ps_profile_each_id's profile */
+};
+
+/* Every Reserved and Assigned identifier of r in the store buf, by
+ * value (Assigned wins: a profile holds it); s->h malloc'd.  0 or
+ * PS_ERR_NOMEM. */
+int pa_collect(const void *buf, const struct idrange *r, struct inrange *s);
+/* v's entry in s, or NULL (Unused). */
+const struct held *pa_lookup(const struct inrange *s, struct idv v);
+/* How many of s are Reserved, Assigned. */
+void pa_counts(const struct inrange *s, uint64_t *res, uint64_t *asg);
+
+/* The POOL_STATE container, or -1; a record's text, NUL-terminated. */
+int pa_state(const void *buf);
+void pa_rec_text(const void *buf, int el, char *out, size_t n);
+/* The POOL_RANGE named name (element offset, r filled), or -1. */
+int pa_find_range(const void *buf, const char *name, struct idrange *r);
+/* A record (POOL_RANGE, POOL_RESV, POOL_SPARES) appended under
+ * POOL_STATE (made when absent).  0 or PSF_ERR_*. */
+int pa_put_rec(void *buf, size_t cap, uint32_t sig, const char *text);
+/* The name of the i-th address pool (ranges) or spare pool, for
+ * completion: 1, or 0 past the last. */
+int pa_record_name(const void *buf, int ranges, int i, char *out,
+		   size_t n);
+/* The POOL_SPARES record named name (its offset), or -1; its members
+ * into out (space-separated, NUL-terminated). */
+int pa_find_spares(const void *buf, const char *name, char *out, size_t n);
+
+struct psctl_ctx;
+/* pool check (psctl_pool_check.c). */
+int psctl_pool_check(struct psctl_ctx *c, int argc, char **argv);
+/* pool export, pool import (psctl_pool_io.c). */
+int psctl_pool_export(struct psctl_ctx *c, int argc, char **argv);
+int psctl_pool_import(struct psctl_ctx *c, int argc, char **argv);
+
+#endif /* PSCTL_POOL_ADDR_H */

@@ -1,0 +1,177 @@
+/*
+ * psctl_pool_rec.c - the address and spare pools' records in a pool's
+ * store (POOL_STATE, psf_schema.h): finding, reading, appending, and the
+ * Reserved and Assigned identifiers of a range (psctl_pool_addr.h).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "psf.h"
+#include "psf_schema.h"
+#include "pstate.h"
+#include "psctl_pool_addr.h"
+
+int pa_state(const void *buf)
+{
+	return psf_find_child(buf, psf_root(buf), PSF_POOL_STATE);
+}
+
+/* The record text of el (NUL-terminated copy). */
+void pa_rec_text(const void *buf, int el, char *out, size_t n)
+{
+	uint32_t len;
+	const char *p = psf_payload(buf, el, &len);
+
+	if (!p || len >= n)
+		len = 0;
+	memcpy(out, p ? p : "", len);
+	out[len] = 0;
+}
+
+int pa_find_range(const void *buf, const char *name, struct idrange *r)
+{
+	int st = pa_state(buf), el;
+	char t[PA_REC_MAX];
+
+	for (el = st < 0 ? -1 : psf_find_next(buf, st, -1, PSF_POOL_RANGE);
+	     el >= 0; el = psf_find_next(buf, st, el, PSF_POOL_RANGE)) {
+		pa_rec_text(buf, el, t, sizeof t);
+		if (!idp_range_rec(t, strlen(t), r) && !strcmp(r->name, name))
+			return el;
+	}
+	return -1;
+}
+
+int pa_record_name(const void *buf, int ranges, int i, char *out,
+		   size_t n)
+{
+	uint32_t sig = ranges ? PSF_POOL_RANGE : PSF_POOL_SPARES;
+	int st = pa_state(buf), el;
+	char t[PA_REC_MAX];
+
+	for (el = st < 0 ? -1 : psf_find_next(buf, st, -1, sig); el >= 0;
+	     el = psf_find_next(buf, st, el, sig))
+		if (i-- == 0) {
+			pa_rec_text(buf, el, t, sizeof t);
+			snprintf(out, n, "%.*s", (int)strcspn(t, " "), t);
+			return 1;
+		}
+	return 0;
+}
+
+static int add_held(struct inrange *s, struct idv v, int el,
+		    const char *holder, int assigned)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		if (!idp_cmp(s->h[i].v, v)) {
+			s->h[i].assigned |= assigned;
+			if (el >= 0)
+				s->h[i].el = el;
+			if (assigned || el >= 0)
+				snprintf(s->h[i].holder, IDP_TEXT_MAX, "%s",
+					 holder);
+			return 0;
+		}
+	if (s->n == s->cap) {
+		void *p = realloc(s->h, (s->cap * 2 + 16) * sizeof *s->h);
+
+		if (!p)
+			return PS_ERR_NOMEM;
+		s->h = p;
+		s->cap = s->cap * 2 + 16;
+	}
+	s->h[s->n] = (struct held){ v, el, "", assigned };
+	snprintf(s->h[s->n++].holder, IDP_TEXT_MAX, "%s", holder);
+	return 0;
+}
+
+static int each_id(const char *field, const char *text, void *arg)
+{
+	struct inrange *s = arg;
+	struct idv v;
+
+	if (!idp_contains(s->r, field, text, &v))
+		return 0;
+	return add_held(s, v, -1, s->prof, 1);
+}
+
+static int by_value(const void *a, const void *b)
+{
+	return idp_cmp(((const struct held *)a)->v,
+		       ((const struct held *)b)->v);
+}
+
+/* Every Reserved and Assigned identifier of r, by value.  Assigned wins
+ * over Reserved: a profile holds it. */
+int pa_collect(const void *buf, const struct idrange *r,
+	       struct inrange *s)
+{
+	int st = pa_state(buf), el, rc = 0;
+	char t[PA_REC_MAX], k[IDP_TEXT_MAX], id[IDP_TEXT_MAX], h[IDP_TEXT_MAX];
+	char name[PS_CFG_NAME_MAX + 1];
+	struct idv v;
+
+	memset(s, 0, sizeof *s);
+	s->r = r;
+	for (el = st < 0 ? -1 : psf_find_next(buf, st, -1, PSF_POOL_RESV);
+	     !rc && el >= 0; el = psf_find_next(buf, st, el, PSF_POOL_RESV)) {
+		pa_rec_text(buf, el, t, sizeof t);
+		if (!idp_resv_rec(t, strlen(t), k, id, h) &&
+		    idp_contains(r, k, id, &v))
+			rc = add_held(s, v, el, h, 0);
+	}
+	for (el = ps_obj_next(buf, psf_root(buf), PS_OBJ_PROFILE, -1);
+	     !rc && el >= 0;
+	     el = ps_obj_next(buf, psf_root(buf), PS_OBJ_PROFILE, el)) {
+		uint32_t nl;
+		const char *p = psf_child_payload(buf, el, PSF_NAME, &nl);
+
+		snprintf(name, sizeof name, "%.*s", p ? (int)nl : 0,
+			 p ? p : "");
+		s->prof = name;
+		rc = ps_profile_each_id(buf, el, each_id, s);
+	}
+	if (s->n)
+		qsort(s->h, s->n, sizeof *s->h, by_value);
+	return rc;
+}
+
+const struct held *pa_lookup(const struct inrange *s, struct idv v)
+{
+	struct held key = { v, 0, "", 0 };
+
+	return s->n ? bsearch(&key, s->h, s->n, sizeof *s->h, by_value)
+		    : NULL;
+}
+
+void pa_counts(const struct inrange *s, uint64_t *res, uint64_t *asg)
+{
+	size_t i;
+
+	*res = *asg = 0;
+	for (i = 0; i < s->n; i++)
+		(*(s->h[i].assigned ? asg : res))++;
+}
+
+/* ------------------------------------------------------------ writing */
+
+static int state_of(void *buf, size_t cap)
+{
+	int st = pa_state(buf);
+
+	return st >= 0 ? st : psf_insert(buf, cap, psf_root(buf), -1,
+					 PSF_POOL_STATE, NULL, 0);
+}
+
+int pa_put_rec(void *buf, size_t cap, uint32_t sig, const char *text)
+{
+	int st = state_of(buf, cap);
+
+	if (st < 0)
+		return st;
+	st = psf_insert(buf, cap, st, -1, sig, text, (uint32_t)strlen(text));
+	return st < 0 ? st : 0;
+}
