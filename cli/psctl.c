@@ -252,6 +252,13 @@ static const struct psctl_opt console_o[] = {
 	  NULL },
 	{ "socket", "PATH", "pscon's socket (default $PSCON_SOCKET, "
 	  "/run/pscon.sock)", NULL },
+	{ "retry", "SECONDS", "keep reconnecting this long when the service "
+	  "goes away (default 30)", NULL },
+	{ "port", "P", "exec: the VM's port by host name or number", NULL },
+	{ "timeout", "SECONDS", "exec: wait this long for the command "
+	  "(default 30)", NULL },
+	{ "credentials", "FILE", "exec: the login file (root-only; default "
+	  "/etc/pstate/console-credentials)", NULL },
 	{ NULL, NULL, NULL, NULL },
 };
 
@@ -273,7 +280,8 @@ const struct psctl_cmd psctl_store_cmds[] = {
 	{ NULL, "import", psctl_cmd_import, "FILE",
 	  "replace the store's content (text, binary or JSON) in one commit",
 	  NULL, 0, 0 },
-	{ NULL, "console", psctl_cmd_console, "VM|HOST|PORT [PORT] | list",
+	{ NULL, "console", psctl_cmd_console,
+	  "VM|HOST|PORT [PORT] | list | exec VM -- COMMAND...",
 	  "attach to a VM's serial console (pscon), or list the ports",
 	  console_o, 0, 0 },
 	{ NULL, "shell", cmd_shell, "", "interactive prompt", NULL, 0, 0 },

@@ -10,6 +10,12 @@
  * session, ^Ec (Ctrl-E, then c) starts an escape: '.' detach, 'f' force,
  * 's' spy, 'a' read-write again, 'm' then 'f'/'o'/'p' the mode, 'l' list,
  * '?' help; ^Ec^E sends ^E itself.
+ *
+ * Byte-exact (protocol v2): the session remembers the output offset it
+ * showed last and numbers what it types; when the service goes away
+ * (restart, crash) it reconnects by itself, resumes the output from that
+ * offset and sends again the input the service had not yet written to
+ * the guest (docs/console.md, "Offsets and resuming").
  */
 #define _GNU_SOURCE /* cfmakeraw */
 #include <errno.h>
@@ -17,45 +23,40 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <time.h>
 #include <termios.h>
 #include <unistd.h>
 
 #include "con_proto.h"
 #include "psctl.h"
+#include "psctl_console.h"
 #include "psctl_jsonw.h"
 #include "psctl_main.h"
 #include "psctl_util.h"
 #include "psf_schema.h"
 
-#define CMD "console"
 #define DEFAULT_SOCKET "/run/pscon.sock"
 #define ESC1 0x05 /* ^E */
-
-struct sess {
-	struct psctl_ctx *c;
-	int fd;
-	uint8_t in[8 * (CON_HDR + CON_PAYLOAD_MAX)]; /* 8 frames a read */
-	size_t in_len;
-	int esc;        /* escape state: 0, 1 (^E seen), 2 (^Ec), 3 (mode) */
-	int done;
-	unsigned conc;
-};
-
 /* ------------------------------------------------------------ frames */
 
-static int send_frame(int fd, uint8_t type, const void *p, size_t n)
+int psctl_con_send(int fd, uint8_t type, const void *p, size_t n)
 {
 	uint8_t b[CON_HDR + CON_PAYLOAD_MAX];
 	size_t at = 0;
 	ssize_t w;
 
+	if (fd < 0)
+		return -1;
 	con_frame_hdr(b, type, n);
 	if (n)
 		memcpy(b + CON_HDR, p, n);
+	/* MSG_NOSIGNAL: a service gone meanwhile is an error (then a
+	 * reconnect), not a SIGPIPE. */
 	while (at < CON_HDR + n) {
-		w = write(fd, b + at, CON_HDR + n - at);
+		w = send(fd, b + at, CON_HDR + n - at, MSG_NOSIGNAL);
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w <= 0)
@@ -114,18 +115,61 @@ static int refused(struct sess *s, const struct con_frame *f)
 	return rc;
 }
 
+/* Guest output at offset off: only what was not shown yet. */
+static void output(struct sess *s, uint64_t off, const uint8_t *p, size_t n)
+{
+	long long drop = con_seq_take(s->next, off, n);
+
+	if (drop < 0) { /* (a service that skipped without saying so) */
+		fprintf(stderr, "\r\n[console: %llu bytes missing at offset "
+			"%llu]\r\n", (unsigned long long)(off - s->next),
+			(unsigned long long)s->next);
+		drop = 0;
+	}
+	if (s->out) {
+		s->out(s->out_arg, p + drop, n - (size_t)drop);
+	} else { /* flushed by the caller (show_all): one write a read */
+		fwrite(p + drop, 1, n - (size_t)drop, stdout);
+	}
+	if (off + n > s->next)
+		s->next = off + n;
+}
+
+/* The service wrote our input up to `to`: no need to keep it. */
+static void acked(struct sess *s, uint64_t to)
+{
+	size_t k;
+
+	if (to <= s->kept_at)
+		return;
+	k = to - s->kept_at < s->kept_len ? (size_t)(to - s->kept_at)
+					   : s->kept_len;
+	memmove(s->kept, s->kept + k, s->kept_len - k);
+	s->kept_len -= k;
+	s->kept_at += k;
+}
+
 /* Shows one frame that is not the awaited reply. */
-static void show(struct sess *s, const struct con_frame *f)
+void psctl_con_show(struct sess *s, const struct con_frame *f)
 {
 	if (f->type == CON_R_DATA && f->len >= 8) {
-		fwrite(f->p + 8, 1, f->len - 8u, stdout); /* flushed by the
-							     caller */
+		output(s, con_get64(f->p), f->p + 8, f->len - 8u);
+	} else if (f->type == CON_R_ACK && f->len == 8) {
+		acked(s, con_get64(f->p));
 	} else if (f->type == CON_R_SKIP && f->len == 16) {
 		fprintf(stderr, "\r\n[console: %llu bytes skipped at offset "
-			"%llu: this terminal was too slow]\r\n",
+			"%llu: this terminal was too slow or they left the "
+			"backlog]\r\n",
 			(unsigned long long)con_get64(f->p + 8),
 			(unsigned long long)con_get64(f->p));
-	} else if (f->type == CON_R_NOTICE && f->len >= 1) {
+		s->next = con_get64(f->p) + con_get64(f->p + 8);
+	} else if (f->type == CON_R_NOTICE && f->len >= 1 &&
+		   f->p[0] == CON_N_STOP) {
+		s->stopped = 1; /* gone for good: no reconnect */
+		if (!s->out)
+			fprintf(stderr, "\r\n[console: %.*s]\r\n",
+				(int)f->len - 1, (const char *)f->p + 1);
+	} else if (f->type == CON_R_NOTICE && f->len >= 1 && !s->out) {
 		fprintf(stderr, "\r\n[console: %.*s]\r\n", (int)f->len - 1,
 			(const char *)f->p + 1);
 	} else if (f->type == CON_R_ERROR) {
@@ -133,55 +177,129 @@ static void show(struct sess *s, const struct con_frame *f)
 	}
 }
 
+static int send_input(struct sess *s, const uint8_t *p, size_t n,
+		      uint64_t off);
+
+/* The OK of an ATTACH: where output resumes; input not yet written to
+ * the guest is sent again (the service drops what it already has). */
+static void attached(struct sess *s, const struct con_frame *f)
+{
+	struct con_attach_ok o;
+	size_t at;
+
+	if (con_decode_attach_ok(f, s->ver, &o))
+		return;
+	s->conc = o.conc;
+	if (s->epoch && o.epoch != s->epoch)
+		fprintf(stderr, "\r\n[console: the port's output was "
+			"restarted: showing its backlog again]\r\n");
+	if (o.epoch != s->epoch || o.start > s->next)
+		s->next = o.start;
+	s->attach_total = o.total;
+	s->epoch = o.epoch;
+	if (s->ver < 2 || !s->stream)
+		return;
+	if (o.written > s->kept_at)
+		acked(s, o.written);
+	else /* a stream the service had to forget: ours start there */
+		s->kept_at = o.written;
+	for (at = 0; at < s->kept_len; at += 1024)
+		send_input(s, s->kept + at, s->kept_len - at < 1024
+			   ? s->kept_len - at : 1024, s->kept_at + at);
+}
+
 /* Sends a request and waits for its OK or ERROR (showing what comes
  * first).  0, or the exit code of the refusal. */
-static int ask(struct sess *s, uint8_t type, const void *p, size_t n)
+int psctl_con_ask(struct sess *s, uint8_t type, const void *p, size_t n)
 {
 	struct con_frame f;
 	size_t used;
 	int rc;
 
-	if (send_frame(s->fd, type, p, n))
-		return psctl_error(s->c, CMD, NULL, NULL, PSCTL_EXIT_IO,
-				   "the console service closed the session");
+	if (psctl_con_send(s->fd, type, p, n))
+		return s->quiet ? PSCTL_EXIT_IO
+		       : psctl_error(s->c, CMD, NULL, NULL, PSCTL_EXIT_IO,
+				     "the console service closed the session");
 	for (;;) {
 		if (next_frame(s, &f, &used))
-			return psctl_error(s->c, CMD, NULL, NULL,
+			return s->quiet ? PSCTL_EXIT_IO : psctl_error(s->c, CMD, NULL, NULL,
 					   PSCTL_EXIT_IO, "the console "
 					   "service closed the session");
 		if ((f.type == CON_R_OK || f.type == CON_R_ERROR ||
 		     f.type == CON_R_HELLO) && f.len >= 1 &&
 		    (f.p[0] == type || f.type == CON_R_HELLO)) {
 			rc = f.type == CON_R_ERROR ? refused(s, &f) : 0;
-			if (!rc && type == CON_ATTACH && f.len >= 3)
-				s->conc = con_get16(f.p + 1);
+			if (!rc && type == CON_ATTACH)
+				attached(s, &f);
+			if (f.type == CON_R_HELLO && f.len >= 1)
+				s->ver = f.p[0];
 			consume(s, used);
 			return rc;
 		}
-		show(s, &f);
+		psctl_con_show(s, &f);
 		consume(s, used);
 	}
 }
 
-static int connect_service(struct sess *s, const char *path)
+/* HELLO with version v: 0 (s->ver set), 1 when the service refuses the
+ * version (a service older than this client), else an exit code. */
+static int hello(struct sess *s, uint8_t v)
+{
+	struct con_frame f;
+	size_t used;
+	int rc;
+
+	if (psctl_con_send(s->fd, CON_HELLO, &v, 1) || next_frame(s, &f, &used))
+		return s->quiet ? PSCTL_EXIT_IO
+		       : psctl_error(s->c, CMD, NULL, NULL, PSCTL_EXIT_IO,
+				     "the console service closed the session");
+	if (f.type == CON_R_HELLO && f.len >= 1) {
+		s->ver = f.p[0];
+		rc = 0;
+	} else if (f.type == CON_R_ERROR && f.len >= 2 &&
+		   f.p[1] == CON_E_VERSION && v > CON_VERSION_MIN) {
+		rc = 1;
+	} else {
+		rc = f.type == CON_R_ERROR ? refused(s, &f) : PSCTL_EXIT_IO;
+	}
+	consume(s, used);
+	return rc;
+}
+
+/* Connects and says hello (the newest version, else the oldest: an older
+ * service); quiet: -1 without a message (reconnects). */
+static int dial(struct sess *s, int quiet)
 {
 	struct sockaddr_un a = { .sun_family = AF_UNIX };
-	uint8_t v = CON_VERSION;
+	int rc;
 
+	if (strlen(s->path) >= sizeof a.sun_path)
+		return psctl_error(s->c, CMD, "socket", s->path,
+				   PSCTL_EXIT_INVALID, "path too long");
+	strcpy(a.sun_path, s->path);
+	if (s->fd >= 0)
+		close(s->fd);
+	s->in_len = 0;
+	s->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (s->fd < 0 || connect(s->fd, (struct sockaddr *)&a, sizeof a)) {
+		if (quiet)
+			return -1;
+		return psctl_error(s->c, CMD, "socket", s->path, PSCTL_EXIT_IO,
+				   "cannot reach the console service: %s",
+				   strerror(errno));
+	}
+	rc = hello(s, CON_VERSION);
+	return rc == 1 ? hello(s, CON_VERSION_MIN) : rc;
+}
+
+int psctl_con_connect(struct sess *s, const char *path)
+{
 	if (!path)
 		path = getenv("PSCON_SOCKET");
 	if (!path || !*path)
 		path = DEFAULT_SOCKET;
-	if (strlen(path) >= sizeof a.sun_path)
-		return psctl_error(s->c, CMD, "socket", path,
-				   PSCTL_EXIT_INVALID, "path too long");
-	strcpy(a.sun_path, path);
-	s->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (s->fd < 0 || connect(s->fd, (struct sockaddr *)&a, sizeof a))
-		return psctl_error(s->c, CMD, "socket", path, PSCTL_EXIT_IO,
-				   "cannot reach the console service: %s",
-				   strerror(errno));
-	return ask(s, CON_HELLO, &v, 1);
+	s->path = path;
+	return dial(s, 0);
 }
 
 /* ------------------------------------------------------------ list */
@@ -194,7 +312,7 @@ static int each_port(struct sess *s, void (*fn)(void *, const struct
 	struct con_frame f;
 	size_t used;
 
-	if (send_frame(s->fd, CON_LIST, NULL, 0))
+	if (psctl_con_send(s->fd, CON_LIST, NULL, 0))
 		return PSCTL_EXIT_IO;
 	for (;;) {
 		if (next_frame(s, &f, &used))
@@ -208,7 +326,7 @@ static int each_port(struct sess *s, void (*fn)(void *, const struct
 		if (f.type == CON_R_PORT && !con_decode_port(&f, &pi))
 			fn(arg, &pi);
 		else
-			show(s, &f);
+			psctl_con_show(s, &f);
 		consume(s, used);
 	}
 }
@@ -337,13 +455,50 @@ static const char help_text[] =
 	"   m  then f/o/p: mode free, observer, privacy\r\n"
 	"   l  list ports           ?  this help    ^E  send ^E]\r\n";
 
+/* The ATTACH request for the session's port, resuming where it is. */
+static size_t attach_req(struct sess *s, uint8_t *b)
+{
+	struct con_attach a = { .how = (uint8_t)s->how, .epoch = s->epoch,
+				.from = s->next, .stream = s->stream };
+
+	snprintf(a.target, sizeof a.target, "%u", s->conc);
+	return con_encode_attach(&a, s->ver, b);
+}
+
 static void reattach(struct sess *s, unsigned how)
 {
-	uint8_t b[8];
-	int n = snprintf((char *)b + 1, sizeof b - 1, "%u", s->conc);
+	uint8_t b[CON_ATTACH_V2 + CON_NAME_MAX];
 
-	b[0] = (uint8_t)how;
-	send_frame(s->fd, CON_ATTACH, b, (size_t)n + 1);
+	s->how = how;
+	psctl_con_send(s->fd, CON_ATTACH, b, attach_req(s, b));
+}
+
+/* Input at stream offset off (v2: numbered; v1: the bytes alone). */
+static int send_input(struct sess *s, const uint8_t *p, size_t n,
+		      uint64_t off)
+{
+	uint8_t b[8 + 1024];
+
+	if (s->ver < 2)
+		return psctl_con_send(s->fd, CON_INPUT, p, n);
+	con_put64(b, off);
+	memcpy(b + 8, p, n);
+	return psctl_con_send(s->fd, CON_INPUT, b, 8 + n);
+}
+
+/* Typed bytes: kept until acked (for a resend after a reconnect), then
+ * sent.  A full keep stops the keyboard being read (session()). */
+void psctl_con_type(struct sess *s, const uint8_t *p, size_t n)
+{
+	uint64_t off = s->kept_at + s->kept_len;
+
+	if (s->ver >= 2 && s->stream) {
+		if (s->kept_len + n > RESEND_MAX)
+			n = RESEND_MAX - s->kept_len;
+		memcpy(s->kept + s->kept_len, p, n);
+		s->kept_len += n;
+	}
+	send_input(s, p, n, off);
 }
 
 static void escape(struct sess *s, uint8_t k)
@@ -356,18 +511,18 @@ static void escape(struct sess *s, uint8_t k)
 		    ? PSF_SERIAL_MODE_OBSERVER : k == 'p'
 		    ? PSF_SERIAL_MODE_PRIVACY : 0xff;
 		if (m != 0xff)
-			send_frame(s->fd, CON_MODE, &m, 1);
+			psctl_con_send(s->fd, CON_MODE, &m, 1);
 		return;
 	}
 	s->esc = 0;
 	switch (k) {
 	case '.': s->done = 1; break;
-	case 'f': send_frame(s->fd, CON_FORCE, NULL, 0); break;
+	case 'f': psctl_con_send(s->fd, CON_FORCE, NULL, 0); break;
 	case 's': reattach(s, CON_SPY); break;
 	case 'a': reattach(s, CON_RW); break;
 	case 'm': s->esc = 3; break;
-	case 'l': send_frame(s->fd, CON_LIST, NULL, 0); break;
-	case ESC1: send_frame(s->fd, CON_INPUT, &k, 1); break;
+	case 'l': psctl_con_send(s->fd, CON_LIST, NULL, 0); break;
+	case ESC1: psctl_con_type(s, &k, 1); break;
 	default: fputs(help_text, stderr);
 	}
 }
@@ -393,12 +548,12 @@ static void keys(struct sess *s, const uint8_t *b, size_t n)
 			out[o++] = b[i];
 		}
 		if (o >= sizeof out - 2 || (o && s->esc)) {
-			send_frame(s->fd, CON_INPUT, out, o);
+			psctl_con_type(s, out, o);
 			o = 0;
 		}
 	}
 	if (o)
-		send_frame(s->fd, CON_INPUT, out, o);
+		psctl_con_type(s, out, o);
 }
 
 static void list_reply(struct sess *s, const struct con_frame *f)
@@ -408,8 +563,55 @@ static void list_reply(struct sess *s, const struct con_frame *f)
 	if (f->type == CON_R_PORT && !con_decode_port(f, &pi)) {
 		fputs("\r", stderr);
 		port_text(stderr, &pi);
+	} else if (f->type == CON_R_OK && f->len >= 1 &&
+		   f->p[0] == CON_ATTACH) {
+		attached(s, f);
 	} else if (f->type != CON_R_END && f->type != CON_R_OK) {
-		show(s, f);
+		psctl_con_show(s, f);
+	}
+}
+
+static long long ms_now(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* The service went away (a restart, a crash): connect again, attach
+ * resuming from the last offset shown, send the unacked input again.
+ * 0, or an exit code (refused, or still unreachable after --retry). */
+static int reconnect(struct sess *s)
+{
+	long long t0 = ms_now();
+	uint8_t b[CON_ATTACH_V2 + CON_NAME_MAX];
+	int rc;
+
+	fprintf(stderr, "\r\n[console: the service went away at offset "
+		"%llu; reconnecting]\r\n", (unsigned long long)s->next);
+	s->quiet = 1;
+	for (;;) {
+		if (!dial(s, 1)) {
+			rc = psctl_con_ask(s, CON_ATTACH, b, attach_req(s, b));
+			if (!rc) {
+				fprintf(stderr, "\r\n[console: resumed at "
+					"offset %llu after %lld ms]\r\n",
+					(unsigned long long)s->next,
+					ms_now() - t0);
+				s->quiet = 0;
+				return 0;
+			}
+			if (rc != PSCTL_EXIT_IO)
+				return rc; /* refused: said why */
+		}
+		if (ms_now() - t0 > (long long)s->retry * 1000) {
+			s->quiet = 0;
+			return psctl_error(s->c, CMD, NULL, NULL, PSCTL_EXIT_IO,
+					   "the console service is gone "
+					   "(retried %u s)", s->retry);
+		}
+		usleep(50000);
 	}
 }
 
@@ -438,7 +640,7 @@ static int session(struct sess *s)
 	int tty = isatty(0) && tcgetattr(0, &old) == 0;
 	uint8_t b[4096];
 	ssize_t r;
-	int n;
+	int n, rc = 0;
 
 	if (tty) {
 		raw = old;
@@ -449,6 +651,9 @@ static int session(struct sess *s)
 	/* Frames that came with the last reply (the backlog) first. */
 	n = show_all(s);
 	while (!s->done && n >= 0) {
+		pf[1].fd = s->fd;
+		/* Input waits while the keep for resends is full. */
+		pf[0].events = s->kept_len < RESEND_MAX ? POLLIN : 0;
 		if (poll(pf, 2, -1) < 0 && errno != EINTR)
 			break;
 		if (pf[0].revents) {
@@ -461,25 +666,30 @@ static int session(struct sess *s)
 		if (!pf[1].revents)
 			continue;
 		r = read(s->fd, s->in + s->in_len, sizeof s->in - s->in_len);
-		if (r <= 0)
-			break;
-		s->in_len += (size_t)r;
-		n = show_all(s);
+		if (r <= 0 && (r == 0 || errno != EINTR)) {
+			if (s->ver < 2 || s->stopped ||
+			    (rc = reconnect(s)) != 0)
+				break;
+			r = 0;
+		}
+		s->in_len += (size_t)(r > 0 ? r : 0);
+		n = show_all(s); /* (after a reconnect: what it brought) */
 	}
 	if (tty)
 		tcsetattr(0, TCSANOW, &old);
 	if (s->done)
-		send_frame(s->fd, CON_DETACH, NULL, 0);
-	return s->done ? 0 : psctl_error(s->c, CMD, NULL, NULL, PSCTL_EXIT_IO,
-					 "the console service ended the "
-					 "session");
+		psctl_con_send(s->fd, CON_DETACH, NULL, 0);
+	if (s->done || rc)
+		return rc;
+	return psctl_error(s->c, CMD, NULL, NULL, PSCTL_EXIT_IO,
+			   "the console service ended the session");
 }
 
-static int attach(struct sess *s, const char *vm, const char *port,
-		  int spy, int force, int mode)
+int psctl_con_attach(struct sess *s, const char *vm, const char *port,
+		     unsigned how)
 {
 	struct find fd = { vm, port, 0, 0 };
-	uint8_t b[8], m = (uint8_t)mode;
+	uint8_t b[CON_ATTACH_V2 + CON_NAME_MAX];
 	int rc = each_port(s, find_fn, &fd);
 
 	if (rc)
@@ -488,13 +698,25 @@ static int attach(struct sess *s, const char *vm, const char *port,
 		return psctl_error(s->c, CMD, NULL, port ? port : vm,
 				   PSCTL_EXIT_NOTFOUND, "no console port of "
 				   "that VM, host name or number");
-	b[0] = spy ? CON_SPY : CON_RW;
-	rc = snprintf((char *)b + 1, sizeof b - 1, "%u", fd.conc);
-	rc = ask(s, CON_ATTACH, b, (size_t)rc + 1);
+	s->how = how;
+	s->conc = fd.conc;
+	s->kept = malloc(RESEND_MAX);
+	if (!s->kept || getrandom(&s->stream, sizeof s->stream, 0) !=
+	    sizeof s->stream)
+		s->stream = 0; /* input then goes unnumbered */
+	return psctl_con_ask(s, CON_ATTACH, b, attach_req(s, b));
+}
+
+static int attach(struct sess *s, const char *vm, const char *port,
+		  int spy, int force, int mode)
+{
+	uint8_t m = (uint8_t)mode;
+	int rc = psctl_con_attach(s, vm, port, spy ? CON_SPY : CON_RW);
+
 	if (!rc && force)
-		rc = ask(s, CON_FORCE, NULL, 0);
+		rc = psctl_con_ask(s, CON_FORCE, NULL, 0);
 	if (!rc && mode >= 0)
-		rc = ask(s, CON_MODE, &m, 1);
+		rc = psctl_con_ask(s, CON_MODE, &m, 1);
 	return rc ? rc : session(s);
 }
 
@@ -509,9 +731,21 @@ static int cmd_console(struct psctl_ctx *c, int argc, char **argv)
 		return psctl_error(c, CMD, NULL, NULL, PS_ERR_NOMEM, NULL);
 	s->c = c;
 	s->fd = -1;
+	s->retry = 30;
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--socket") && i + 1 < argc) {
 			sock = argv[++i];
+		} else if (!strcmp(argv[i], "--retry") && i + 1 < argc) {
+			char *end;
+			unsigned long v = strtoul(argv[++i], &end, 10);
+
+			if (*end || end == argv[i] || v > 86400) {
+				free(s);
+				return psctl_error(c, CMD, "retry", argv[i],
+						   PSCTL_EXIT_INVALID, "seconds, "
+						   "0-86400");
+			}
+			s->retry = (unsigned)v;
 		} else if (!strcmp(argv[i], "--spy")) {
 			spy = 1;
 		} else if (!strcmp(argv[i], "--force")) {
@@ -534,7 +768,7 @@ static int cmd_console(struct psctl_ctx *c, int argc, char **argv)
 					   PSCTL_EXIT_USAGE, "usage: console "
 					   "list [--json] | console VM [PORT] "
 					   "[--spy] [--force] [--mode M] "
-					   "[--socket PATH]");
+					   "[--retry S] [--socket PATH]");
 		}
 	}
 	if (!pos[0]) {
@@ -542,17 +776,20 @@ static int cmd_console(struct psctl_ctx *c, int argc, char **argv)
 		return psctl_error(c, CMD, NULL, NULL, PSCTL_EXIT_USAGE,
 				   "a VM, host name or port, or 'list'");
 	}
-	rc = connect_service(s, sock);
+	rc = psctl_con_connect(s, sock);
 	if (!rc)
 		rc = !strcmp(pos[0], "list") && !pos[1]
 		     ? cmd_list(s) : attach(s, pos[0], pos[1], spy, force, mode);
 	if (s->fd >= 0)
 		close(s->fd);
+	free(s->kept);
 	free(s);
 	return rc;
 }
 
 int psctl_cmd_console(struct psctl_ctx *c, int argc, char **argv)
 {
+	if (argc > 1 && !strcmp(argv[1], "exec"))
+		return psctl_cmd_console_exec(c, argc - 1, argv + 1);
 	return cmd_console(c, argc, argv);
 }

@@ -194,6 +194,7 @@ int con_client_adopt(struct con_svc *s, int fd, uint32_t uid, int role)
 	if (!c)
 		return -1;
 	c->h = (struct con_handle){ CON_K_CLIENT, fd, c, 0 };
+	c->stream = -1;
 	c->uid = uid;
 	c->role = role;
 	c->next = s->clients;
@@ -236,6 +237,7 @@ void con_client_detach(struct con_svc *s, struct con_client *c)
 	if (!p)
 		return;
 	c->port = NULL;
+	c->stream = -1;
 	con_log("port %u (%s): uid %u detached", p->conc, p->host, c->uid);
 	if (p->writer == c)
 		set_writer(s, p, NULL, "the writer left");
@@ -261,13 +263,15 @@ static void do_attach(struct con_svc *s, struct con_client *c,
 		      const struct con_frame *f)
 {
 	struct con_attach a;
+	struct con_attach_ok ok;
 	struct con_port *p;
 	struct con_view v;
 	const char *why;
-	uint8_t r[23];
-	int code;
+	uint8_t r[CON_ATTACH_OK_V2];
+	uint64_t lost;
+	int code, resumed;
 
-	if (con_decode_attach(f, &a, &why))
+	if (con_decode_attach(f, c->ver, &a, &why))
 		return refuse(s, c, f->type, CON_E_PROTO, why);
 	p = con_port_find(s, a.conc ? NULL : a.target, a.conc);
 	if (!p)
@@ -281,19 +285,29 @@ static void do_attach(struct con_svc *s, struct con_client *c,
 		return refuse(s, c, f->type, (unsigned)code, why);
 	c->port = p;
 	c->how = a.how;
-	c->sent = con_ring_first(&p->ring);
 	c->skipped = 0;
-	con_log("port %u (%s): uid %u attached %s", p->conc, p->host, c->uid,
-		a.how == CON_SPY ? "as a spy" : "read-write");
-	r[0] = CON_ATTACH;
-	con_put16(r + 1, p->conc);
-	r[3] = (uint8_t)p->mode;
-	r[4] = a.how;
-	r[5] = p->guest.fd >= 0;
-	r[6] = 0;
-	con_put64(r + 7, c->sent);
-	con_put64(r + 15, p->ring.total);
-	frame(s, c, CON_R_OK, r, sizeof r, NULL, 0);
+	/* A resuming viewer gets exactly the rest of its stream; what the
+	 * ring no longer holds is told as a SKIP by the pump. */
+	c->sent = con_resume_from(&p->ring, p->k->epoch, a.epoch, a.from,
+				  &lost, &resumed);
+	c->skip_from = c->sent;
+	c->stream = con_stream_slot(p, a.stream, s->clients);
+	c->acked = c->stream >= 0 ? p->k->in[c->stream].written : 0;
+	con_log("port %u (%s): uid %u attached %s%s", p->conc, p->host,
+		c->uid, a.how == CON_SPY ? "as a spy" : "read-write",
+		resumed ? " (resuming)" : "");
+	if (lost)
+		con_log("port %u (%s): uid %u resumes at %llu: %llu bytes "
+			"no longer in the backlog", p->conc, p->host, c->uid,
+			(unsigned long long)a.from, (unsigned long long)lost);
+	ok = (struct con_attach_ok){
+		.conc = p->conc, .mode = p->mode, .how = a.how,
+		.guest = p->guest.fd >= 0, .first = con_ring_first(&p->ring),
+		.total = p->ring.total, .epoch = p->k->epoch, .start = c->sent,
+		.written = c->acked,
+	};
+	frame(s, c, CON_R_OK, r, con_encode_attach_ok(&ok, c->ver, r), NULL,
+	      0);
 	con_notice(s, p, CON_N_USER, "uid %u attached %s", c->uid,
 		   a.how == CON_SPY ? "spy" : "rw");
 	if (p->mode != PSF_SERIAL_MODE_FREE && !p->writer && a.how == CON_RW)
@@ -323,19 +337,52 @@ static int allowed(struct con_svc *s, struct con_client *c,
 	return code ? -1 : 0;
 }
 
+/* Refused input is done with too: its offsets are passed (acked once
+ * the stream's earlier bytes are written), never resent. */
+static void input_refused(struct con_svc *s, struct con_client *c, size_t n)
+{
+	if (!c->port || c->stream < 0)
+		return;
+	c->port->accepted[c->stream] += n;
+	con_stream_settle(c->port, c->stream);
+	con_client_acks(s, c->port);
+}
+
+/* Input of a numbered stream: bytes it already sent (a resend after a
+ * reconnect) are dropped, so each reaches the guest once. */
 static void do_input(struct con_svc *s, struct con_client *c,
 		     const struct con_frame *f)
 {
 	struct con_port *p = c->port;
+	const uint8_t *b;
+	const char *why;
+	uint64_t off;
+	long long drop = 0;
+	size_t n;
 
+	if (con_decode_input(f, c->ver, &off, &b, &n, &why))
+		return refuse(s, c, f->type, CON_E_PROTO, why);
+	if (p && c->stream >= 0) {
+		drop = con_seq_take(p->accepted[c->stream], off, n);
+		if (drop < 0)
+			return refuse(s, c, f->type, CON_E_PROTO, "input: "
+				      "bytes before this offset are missing "
+				      "(resend from the last ack)");
+		if ((size_t)drop == n)
+			return con_client_acks(s, p);
+	}
+	b += drop;
+	n -= (size_t)drop;
 	if (allowed(s, c, f, CON_ACT_INPUT, 0))
-		return;
+		return input_refused(s, c, n);
 	if (p->mode != PSF_SERIAL_MODE_FREE && !p->writer)
 		set_writer(s, p, c, "typed first");
-	if (con_guest_write(s, p, f->p, f->len))
-		return refuse(s, c, f->type, CON_E_GUEST, p->guest.fd < 0
-			      ? "no guest connected to the port"
-			      : "the guest is not reading its input");
+	if (con_guest_write(s, p, b, n, c->stream)) {
+		refuse(s, c, f->type, CON_E_GUEST, p->guest.fd < 0
+		       ? "no guest connected to the port"
+		       : "the guest is not reading its input");
+		return input_refused(s, c, n);
+	}
 	if (p->last_input_uid != c->uid) {
 		p->last_input_uid = c->uid;
 		con_log("port %u (%s): uid %u writes", p->conc, p->host,
@@ -365,7 +412,7 @@ static void do_mode(struct con_svc *s, struct con_client *c,
 		return;
 	con_log("port %u (%s): uid %u sets mode %s (was %s)", p->conc,
 		p->host, c->uid, con_mode_name(mode), con_mode_name(p->mode));
-	p->mode = mode;
+	p->mode = p->k->mode = mode;
 	ok(s, c, f->type);
 	con_notice(s, p, CON_N_MODE, "mode %s (set by uid %u)",
 		   con_mode_name(mode), c->uid);
@@ -415,11 +462,13 @@ static void request(struct con_svc *s, struct con_client *c,
 	if (!c->hello) {
 		if (con_decode_hello(f, &ver, &why))
 			return refuse(s, c, f->type, CON_E_PROTO, why);
-		if (ver != CON_VERSION)
+		if (ver < CON_VERSION_MIN)
 			return refuse(s, c, f->type, CON_E_VERSION,
-				      "protocol version 1 only");
+				      "protocol versions 1 and 2 served");
+		/* A newer client is answered with the newest we speak. */
+		c->ver = ver < CON_VERSION ? ver : CON_VERSION;
 		c->hello = 1;
-		r[0] = CON_VERSION;
+		r[0] = (uint8_t)c->ver;
 		con_put32(r + 1, c->uid);
 		r[5] = (uint8_t)c->role;
 		return frame(s, c, CON_R_HELLO, r, sizeof r, NULL, 0);
@@ -488,6 +537,37 @@ void con_client_event(struct con_svc *s, struct con_client *c, uint32_t ev)
 	}
 	if (!c->dead)
 		flush(s, c);
+}
+
+/* Tells each v2 session of p whose input stream moved how far its input
+ * reached the guest (it forgets what it kept for a resend up to there). */
+void con_client_acks(struct con_svc *s, struct con_port *p)
+{
+	struct con_client *c;
+	uint8_t b[8];
+
+	for (c = s->clients; c; c = c->next)
+		if (c->port == p && c->stream >= 0 && c->ver >= 2 &&
+		    c->acked != p->k->in[c->stream].written) {
+			c->acked = p->k->in[c->stream].written;
+			con_put64(b, c->acked);
+			frame(s, c, CON_R_ACK, b, 8, NULL, 0);
+			flush(s, c);
+		}
+}
+
+/* A stop (not a restart): every session is told, so clients do not
+ * wait for the service to come back. */
+void con_clients_bye(struct con_svc *s)
+{
+	static const char text[] = "the console service is stopping";
+	struct con_client *c;
+	uint8_t k = CON_N_STOP;
+
+	for (c = s->clients; c; c = c->next) {
+		frame(s, c, CON_R_NOTICE, &k, 1, text, sizeof text - 1);
+		flush(s, c);
+	}
 }
 
 void con_client_reap(struct con_svc *s)

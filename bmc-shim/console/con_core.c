@@ -13,30 +13,58 @@
 
 /* ------------------------------------------------------------ ring */
 
+size_t con_ring_bytes(size_t cap)
+{
+	return (cap ? cap : 1) + CON_RING_SLACK;
+}
+
 int con_ring_init(struct con_ring *r, size_t cap)
 {
-	void *m;
+	/* Address space reserved at once, backed page by page as output
+	 * first reaches it; MAP_NORESERVE: no commit charge for backlog the
+	 * port may never fill. */
+	void *m = mmap(NULL, con_ring_bytes(cap), PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 
-	r->cap = cap ? cap : 1;
-	r->total = 0;
-	/* Pages are given on first write; MAP_NORESERVE: no commit charge
-	 * for backlog the port may never fill. */
-	m = mmap(NULL, r->cap, PROT_READ | PROT_WRITE,
-		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	r->buf = m == MAP_FAILED ? NULL : m;
+	con_ring_attach(r, m == MAP_FAILED ? NULL : m, cap, 0);
+	r->owned = 1;
 	return r->buf ? 0 : -1;
+}
+
+void con_ring_attach(struct con_ring *r, uint8_t *buf, size_t cap,
+		     uint64_t total)
+{
+	r->buf = buf;
+	r->cap = cap ? cap : 1;
+	r->size = con_ring_bytes(cap);
+	r->total = total;
+	r->owned = 0;
 }
 
 void con_ring_free(struct con_ring *r)
 {
-	if (r->buf)
-		munmap(r->buf, r->cap);
+	if (r->owned && r->buf)
+		munmap(r->buf, r->size);
 	r->buf = NULL;
+}
+
+size_t con_ring_space(const struct con_ring *r, uint8_t **p)
+{
+	size_t at = (size_t)(r->total % r->size), k = r->size - at;
+
+	*p = r->buf + at;
+	return k < CON_RING_SLACK ? k : CON_RING_SLACK;
+}
+
+void con_ring_commit(struct con_ring *r, size_t n)
+{
+	r->total += n;
 }
 
 void con_ring_push(struct con_ring *r, const uint8_t *p, size_t n)
 {
-	size_t at, k;
+	uint8_t *at;
+	size_t k;
 
 	if (n > r->cap) { /* only the last cap bytes can stay */
 		r->total += n - r->cap;
@@ -44,10 +72,11 @@ void con_ring_push(struct con_ring *r, const uint8_t *p, size_t n)
 		n = r->cap;
 	}
 	while (n) {
-		at = (size_t)(r->total % r->cap);
-		k = r->cap - at < n ? r->cap - at : n;
-		memcpy(r->buf + at, p, k);
-		r->total += k;
+		k = con_ring_space(r, &at);
+		if (k > n)
+			k = n;
+		memcpy(at, p, k);
+		con_ring_commit(r, k);
 		p += k;
 		n -= k;
 	}
@@ -67,8 +96,8 @@ size_t con_ring_read(const struct con_ring *r, uint64_t *from, uint8_t *out,
 	if (*from < first)
 		*from = first;
 	while (got < max && *from < r->total) {
-		at = (size_t)(*from % r->cap);
-		k = r->cap - at;
+		at = (size_t)(*from % r->size);
+		k = r->size - at;
 		if (k > max - got)
 			k = max - got;
 		if (k > r->total - *from)
@@ -78,6 +107,23 @@ size_t con_ring_read(const struct con_ring *r, uint64_t *from, uint8_t *out,
 		*from += k;
 	}
 	return got;
+}
+
+/* ------------------------------------------------------------ resume */
+
+uint64_t con_resume_from(const struct con_ring *r, uint64_t have_epoch,
+			 uint64_t epoch, uint64_t from, uint64_t *lost,
+			 int *resumed)
+{
+	uint64_t first = con_ring_first(r);
+
+	*lost = 0;
+	*resumed = epoch && epoch == have_epoch && from <= r->total;
+	if (!*resumed)
+		return first;
+	if (from < first)
+		*lost = first - from;
+	return from;
 }
 
 /* ------------------------------------------------------------ faults */

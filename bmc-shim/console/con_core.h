@@ -12,26 +12,53 @@
 /* ------------------------------------------------------------ ring */
 
 /* The last cap bytes of a port's output; total counts every byte ever
- * pushed, so byte offsets name output positions for good.  The buffer is
- * address space reserved at once (mmap) that the kernel backs with memory
- * page by page as output first reaches it: a port that printed little
- * costs little (1000 ports x 128 KiB would be 128 MB if allocated at
- * once; docs/performance.md), with no copy and no heap holes from growing. */
+ * pushed, so byte offsets name output positions for good.  The buffer
+ * holds cap + CON_RING_SLACK bytes: new output is read into the slack
+ * (con_ring_space) and becomes part of the ring only at con_ring_commit,
+ * so a process killed between the two leaves the kept bytes intact (the
+ * buffer may live in a memfd that outlives the process: con_keep.c).
+ * Either way the buffer is address space reserved at once (an anonymous
+ * mmap, or a sparse memfd) that the kernel backs with memory page by page
+ * as output first reaches it: a port that printed little costs little
+ * (1000 ports x 128 KiB would be 128 MB if allocated at once;
+ * docs/performance.md), with no copy and no heap holes from growing. */
+#define CON_RING_SLACK 16384u
 struct con_ring {
 	uint8_t *buf;
-	size_t cap;
+	size_t cap;             /* bytes kept                      */
+	size_t size;            /* bytes of buf: cap + slack       */
 	uint64_t total;
+	int owned;              /* buf is ours to free             */
 };
 
 int con_ring_init(struct con_ring *r, size_t cap); /* -1: no memory */
+/* A ring over caller memory of con_ring_bytes(cap) bytes, total given. */
+void con_ring_attach(struct con_ring *r, uint8_t *buf, size_t cap,
+		     uint64_t total);
+size_t con_ring_bytes(size_t cap);
 void con_ring_free(struct con_ring *r);
 void con_ring_push(struct con_ring *r, const uint8_t *p, size_t n);
+/* Where the next output goes: *p and how many bytes fit there (> 0,
+ * at most the slack, contiguous).  Not kept until committed. */
+size_t con_ring_space(const struct con_ring *r, uint8_t **p);
+void con_ring_commit(struct con_ring *r, size_t n);
 /* The oldest offset still held. */
 uint64_t con_ring_first(const struct con_ring *r);
 /* Up to max bytes from offset *from (raised to con_ring_first when older)
  * into out; *from advances past them.  Returns the count. */
 size_t con_ring_read(const struct con_ring *r, uint64_t *from, uint8_t *out,
 		     size_t max);
+
+/* ------------------------------------------------------------ resume */
+
+/* Where a resuming viewer starts: its offset `from` of stream `epoch`
+ * against a ring of stream `have_epoch`.  Returns the offset to send
+ * from (from itself, or the ring's first byte when the stream is another
+ * one or from lies past the end); *lost = bytes from `from` the ring no
+ * longer holds (reported to the viewer as a SKIP). */
+uint64_t con_resume_from(const struct con_ring *r, uint64_t have_epoch,
+			 uint64_t epoch, uint64_t from, uint64_t *lost,
+			 int *resumed);
 
 /* ------------------------------------------------------------ faults */
 

@@ -79,10 +79,30 @@ const struct con_backend con_backend_unix = { "unix", unix_open,
 
 /* ------------------------------------------------------------ ports */
 
+/* The guest side: handed over by the previous process (the guest never
+ * saw its port close), else opened by the backend. */
+static int port_endpoints(struct con_svc *s, struct con_port *p, int *fd,
+			  int *guest)
+{
+	char name[24];
+
+	snprintf(name, sizeof name, "lis-%u", p->conc);
+	*fd = con_fd_take(s, name);
+	snprintf(name, sizeof name, "gst-%u", p->conc);
+	*guest = con_fd_take(s, name);
+	if (*fd >= 0 || *guest >= 0) {
+		sock_name(p, name, sizeof name);
+		snprintf(p->path, sizeof p->path, "%s/%s", s->run_dir, name);
+		return 0;
+	}
+	return s->backend->open(p, fd, guest);
+}
+
 struct con_port *con_port_new(struct con_svc *s, unsigned conc)
 {
 	struct con_port *p = calloc(1, sizeof *p);
-	int fd, guest;
+	int fd, guest, sock = 0;
+	socklen_t l = sizeof sock;
 
 	if (!p)
 		return NULL;
@@ -90,20 +110,24 @@ struct con_port *con_port_new(struct con_svc *s, unsigned conc)
 	p->lis = (struct con_handle){ CON_K_PORT_LISTEN, -1, p, 0 };
 	p->guest = (struct con_handle){ CON_K_GUEST, -1, p, 0 };
 	p->logfd = -1;
-	p->log_bol = 1;
 	p->last_input_uid = CON_NOBODY;
-	if (con_ring_init(&p->ring, s->ring_size) ||
-	    s->backend->open(p, &fd, &guest)) {
-		con_ring_free(&p->ring);
+	if (con_keep_open(s, p) || port_endpoints(s, p, &fd, &guest)) {
+		con_keep_close(s, p);
 		free(p);
 		return NULL;
 	}
 	p->lis.fd = fd;
 	p->guest.fd = guest; /* a device backend's port is open at once */
-	if (fd >= 0)
+	p->guest_sock = guest >= 0 &&
+			!getsockopt(guest, SOL_SOCKET, SO_TYPE, &sock, &l);
+	if (fd >= 0) {
 		con_watch(s, &p->lis, 0);
-	if (guest >= 0)
+		con_fd_store_port(s, "lis", p->conc, fd);
+	}
+	if (guest >= 0) {
 		con_watch(s, &p->guest, 0);
+		con_fd_store_port(s, "gst", p->conc, guest);
+	}
 	p->next = s->ports;
 	s->ports = p;
 	return p;
@@ -122,7 +146,7 @@ void con_port_delete(struct con_svc *s, struct con_port *p)
 	s->backend->close(p);
 	if (p->logfd >= 0)
 		close(p->logfd);
-	con_ring_free(&p->ring);
+	con_keep_close(s, p);
 	free(p->to_guest.buf);
 	free(p->fault);
 	for (pp = &s->ports; *pp; pp = &(*pp)->next)
@@ -158,7 +182,9 @@ void con_port_accept(struct con_svc *s, struct con_port *p)
 		return;
 	}
 	p->guest.fd = fd;
+	p->guest_sock = 1;
 	con_watch(s, &p->guest, p->to_guest.len > 0);
+	con_fd_store_port(s, "gst", p->conc, fd);
 	con_log("port %u (%s): guest connected", p->conc, p->host);
 	con_notice(s, p, CON_N_GUEST, "guest connected");
 }
@@ -215,7 +241,7 @@ static void log_rotate(struct con_svc *s, struct con_port *p)
  * Written at once, whatever the viewers do.  Line by line (memchr,
  * memcpy): a byte-by-byte copy was a tenth of the service's CPU at full
  * output rate. */
-static void log_write(struct con_svc *s, struct con_port *p,
+static void log_bytes(struct con_svc *s, struct con_port *p,
 		      const uint8_t *b, size_t n)
 {
 	char stamp[32], out[16384];
@@ -253,8 +279,54 @@ static void log_write(struct con_svc *s, struct con_port *p,
 	}
 	if (o && write(p->logfd, out, o) > 0)
 		p->log_size += o;
+}
+
+/* Output [k->logged, k->logged + n) = b to the log.  The write in flight
+ * is recorded first (where it starts in the file), so a process killed
+ * during it leaves what the next one needs to cut the file back and
+ * write it again: no byte twice, none missing (con_port_resume). */
+static void log_write(struct con_svc *s, struct con_port *p,
+		      const uint8_t *b, size_t n)
+{
+	struct con_keep *k = p->k;
+
+	if (s->log_dir && p->logfd < 0)
+		log_open(s, p);
+	k->log_size = p->log_size;
+	k->log_to = k->logged + n;
+	log_bytes(s, p, b, n);
+	con_crash_point("log");
+	k->log_bol = (uint32_t)p->log_bol;
+	k->logged = k->log_to;
 	if (s->log_max && p->log_size >= s->log_max && p->log_bol)
 		log_rotate(s, p);
+}
+
+/* After a restart: a log write cut short is cut back and done again, and
+ * output the log has not had yet (committed before a crash) follows. */
+void con_port_resume(struct con_svc *s, struct con_port *p)
+{
+	struct con_keep *k = p->k;
+	static uint8_t b[16384];
+	uint64_t from = k->logged, first = con_ring_first(&p->ring);
+	size_t n;
+
+	if (k->log_to > k->logged && s->log_dir) {
+		if (p->logfd < 0)
+			log_open(s, p);
+		if (p->logfd >= 0 && !ftruncate(p->logfd, (off_t)k->log_size))
+			p->log_size = k->log_size;
+	}
+	k->log_to = k->logged;
+	if (from < first) {
+		con_log("port %u (%s): %llu bytes of output at offset %llu "
+			"never reached the log", p->conc, p->host,
+			(unsigned long long)(first - from),
+			(unsigned long long)from);
+		k->logged = from = first;
+	}
+	while ((n = con_ring_read(&p->ring, &from, b, sizeof b)) > 0)
+		log_write(s, p, b, n);
 }
 
 /* ------------------------------------------------------------ faults */
@@ -338,18 +410,22 @@ static void fault_after(struct con_svc *s, struct con_port *p)
 static void guest_gone(struct con_svc *s, struct con_port *p)
 {
 	con_unwatch(s, &p->guest);
+	con_fd_forget_port(s, "gst", p->conc);
 	p->to_guest.len = 0;
+	p->nseg = 0;
+	for (unsigned i = 0; i < CON_KEEP_STREAMS; i++)
+		p->accepted[i] = p->k->in[i].written;
 	con_log("port %u (%s): guest disconnected", p->conc, p->host);
 	con_notice(s, p, CON_N_GUEST, "guest disconnected");
 }
 
+/* Output committed to the ring (already there, at b). */
 static void guest_output(struct con_svc *s, struct con_port *p,
 			 const uint8_t *b, size_t n)
 {
-	struct hit_ctx h = { s, p, p->ring.total };
+	struct hit_ctx h = { s, p, p->ring.total - n };
 	struct con_client *c;
 
-	con_ring_push(&p->ring, b, n);
 	log_write(s, p, b, n);
 	con_fault_scan(&s->pats, &p->match, b, n, fault_hit, &h);
 	fault_after(s, p);
@@ -358,9 +434,46 @@ static void guest_output(struct con_svc *s, struct con_port *p,
 			con_client_pump(s, c);
 }
 
+/* w bytes of queued input reached the guest: their streams' written
+ * offsets advance (kept in the memfd: a resending client is told). */
+static void input_written(struct con_port *p, size_t w)
+{
+	unsigned i = 0, j;
+
+	while (w && i < p->nseg) {
+		size_t k = w < p->seg[i].len ? w : p->seg[i].len;
+
+		if (p->seg[i].stream >= 0)
+			p->k->in[p->seg[i].stream].written += k;
+		p->seg[i].len -= (uint32_t)k;
+		w -= k;
+		if (!p->seg[i].len)
+			i++;
+	}
+	for (j = 0; i < p->nseg; )
+		p->seg[j++] = p->seg[i++];
+	p->nseg = j;
+	for (i = 0; i < CON_KEEP_STREAMS; i++)
+		if (p->k->in[i].written != p->accepted[i])
+			con_stream_settle(p, (int)i);
+}
+
+/* A stream with nothing queued is done up to what it was accepted for
+ * (written, or refused). */
+void con_stream_settle(struct con_port *p, int stream)
+{
+	unsigned i;
+
+	for (i = 0; i < p->nseg; i++)
+		if (p->seg[i].stream == stream)
+			return;
+	p->k->in[stream].written = p->accepted[stream];
+}
+
 static void guest_flush(struct con_svc *s, struct con_port *p)
 {
 	ssize_t w;
+	int wrote = 0;
 
 	while (p->to_guest.len) {
 		w = write(p->guest.fd, p->to_guest.buf, p->to_guest.len);
@@ -371,26 +484,66 @@ static void guest_flush(struct con_svc *s, struct con_port *p)
 				guest_gone(s, p);
 			break;
 		}
+		input_written(p, (size_t)w);
 		con_queue_drop(&p->to_guest, (size_t)w);
+		wrote = 1;
 	}
 	if (p->guest.fd >= 0)
 		con_watch(s, &p->guest, p->to_guest.len > 0);
+	if (wrote)
+		con_client_acks(s, p);
+}
+
+/*
+ * Guest output into the ring, byte-exact across a SIGKILL: the bytes are
+ * peeked into the ring's slack, committed (k->total), and only then
+ * taken out of the socket (k->consumed).  A process killed between the
+ * steps leaves them either still in the socket and not committed, or
+ * committed and settled at the next start (con_keep.c).  A guest fd that
+ * is no socket (a device) is read directly.
+ */
+static ssize_t guest_read(struct con_port *p)
+{
+	static uint8_t scratch[CON_RING_SLACK];
+	uint8_t *at;
+	size_t room = con_ring_space(&p->ring, &at);
+	ssize_t r;
+
+	if (!p->guest_sock) {
+		r = read(p->guest.fd, at, room);
+		if (r > 0) {
+			con_ring_commit(&p->ring, (size_t)r);
+			p->k->total = p->k->consumed = p->ring.total;
+		}
+		return r;
+	}
+	r = recv(p->guest.fd, at, room, MSG_PEEK | MSG_DONTWAIT);
+	if (r <= 0)
+		return r;
+	con_ring_commit(&p->ring, (size_t)r);
+	p->k->total = p->ring.total;
+	con_crash_point("read");
+	(void)!recv(p->guest.fd, scratch, (size_t)r, MSG_DONTWAIT);
+	con_crash_point("consume");
+	p->k->consumed = p->ring.total;
+	return r;
 }
 
 void con_guest_event(struct con_svc *s, struct con_port *p, uint32_t ev)
 {
-	static uint8_t b[65536];
 	ssize_t r;
 	int round;
 
 	if (ev & EPOLLOUT)
 		guest_flush(s, p);
 	/* A bounded number of reads per wakeup: other ports get their turn. */
-	for (round = 0; round < 4 && p->guest.fd >= 0 &&
+	for (round = 0; round < 16 && p->guest.fd >= 0 &&
 	     (ev & (EPOLLIN | EPOLLHUP | EPOLLERR)); round++) {
-		r = read(p->guest.fd, b, sizeof b);
+		r = guest_read(p);
 		if (r > 0) {
-			guest_output(s, p, b, (size_t)r);
+			uint8_t *at = p->ring.buf + (p->ring.total - (uint64_t)r)
+				      % p->ring.size;
+			guest_output(s, p, at, (size_t)r);
 			continue;
 		}
 		if (r < 0 && (errno == EAGAIN || errno == EINTR))
@@ -400,11 +553,20 @@ void con_guest_event(struct con_svc *s, struct con_port *p, uint32_t ev)
 }
 
 int con_guest_write(struct con_svc *s, struct con_port *p, const uint8_t *b,
-		    size_t n)
+		    size_t n, int stream)
 {
-	if (p->guest.fd < 0 ||
+	if (!n)
+		return 0;
+	if (p->guest.fd < 0 || (p->nseg == CON_SEGS &&
+				p->seg[p->nseg - 1].stream != stream) ||
 	    con_queue_put(&p->to_guest, b, n, GUEST_IN_MAX))
 		return -1;
+	if (p->nseg && p->seg[p->nseg - 1].stream == stream)
+		p->seg[p->nseg - 1].len += (uint32_t)n;
+	else
+		p->seg[p->nseg++] = (struct con_seg){ stream, (uint32_t)n };
+	if (stream >= 0)
+		p->accepted[stream] += n;
 	guest_flush(s, p);
 	return 0;
 }

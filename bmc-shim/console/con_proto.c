@@ -42,6 +42,13 @@ uint64_t con_get64(const uint8_t *p)
 	return (uint64_t)con_get32(p) | (uint64_t)con_get32(p + 4) << 32;
 }
 
+long long con_seq_take(uint64_t next, uint64_t off, size_t n)
+{
+	if (off > next)
+		return -1;
+	return next - off >= n ? (long long)n : (long long)(next - off);
+}
+
 const char *con_mode_name(unsigned mode)
 {
 	const struct ps_enum *e;
@@ -74,7 +81,7 @@ int con_frame_parse(const uint8_t *buf, size_t n, int from_client,
 		return -1;
 	if (from_client && (buf[0] < CON_HELLO || buf[0] > CON_RELOAD))
 		return -1;
-	if (!from_client && (buf[0] < CON_R_HELLO || buf[0] > CON_R_END))
+	if (!from_client && (buf[0] < CON_R_HELLO || buf[0] > CON_R_ACK))
 		return -1;
 	if (n < CON_HDR + len)
 		return 0;
@@ -123,13 +130,17 @@ static int target_ok(const uint8_t *p, size_t n, unsigned long *conc)
 	return 1;
 }
 
-int con_decode_attach(const struct con_frame *f, struct con_attach *a,
-		      const char **why)
+int con_decode_attach(const struct con_frame *f, unsigned version,
+		      struct con_attach *a, const char **why)
 {
-	size_t n;
+	size_t hdr = version >= 2 ? CON_ATTACH_V2 : 1, n;
 
-	if (f->type != CON_ATTACH || f->len < 2 || f->len > 1 + CON_NAME_MAX) {
-		*why = "attach: [how u8][host name or port, 1-255 bytes]";
+	if (f->type != CON_ATTACH || f->len < hdr + 1 ||
+	    f->len > hdr + CON_NAME_MAX) {
+		*why = version >= 2
+		       ? "attach: [how u8][epoch u64][from u64][stream u64]"
+			 "[host name or port, 1-255 bytes]"
+		       : "attach: [how u8][host name or port, 1-255 bytes]";
 		return -1;
 	}
 	a->how = f->p[0];
@@ -137,14 +148,92 @@ int con_decode_attach(const struct con_frame *f, struct con_attach *a,
 		*why = "attach: how is 0 (read-write) or 1 (spy)";
 		return -1;
 	}
-	n = f->len - 1u;
-	if (!target_ok(f->p + 1, n, &a->conc)) {
+	a->epoch = version >= 2 ? con_get64(f->p + 1) : 0;
+	a->from = version >= 2 ? con_get64(f->p + 9) : 0;
+	a->stream = version >= 2 ? con_get64(f->p + 17) : 0;
+	n = f->len - hdr;
+	if (!target_ok(f->p + hdr, n, &a->conc)) {
 		*why = "attach: the target is a host name (printable ASCII, "
 		       "no space) or a port number 1-65535";
 		return -1;
 	}
-	memcpy(a->target, f->p + 1, n);
+	memcpy(a->target, f->p + hdr, n);
 	a->target[n] = 0;
+	return 0;
+}
+
+size_t con_encode_attach(const struct con_attach *a, unsigned version,
+			 uint8_t *out)
+{
+	size_t hdr = version >= 2 ? CON_ATTACH_V2 : 1, n = strlen(a->target);
+
+	if (n > CON_NAME_MAX)
+		n = CON_NAME_MAX;
+	out[0] = a->how;
+	if (version >= 2) {
+		con_put64(out + 1, a->epoch);
+		con_put64(out + 9, a->from);
+		con_put64(out + 17, a->stream);
+	}
+	memcpy(out + hdr, a->target, n);
+	return hdr + n;
+}
+
+size_t con_encode_attach_ok(const struct con_attach_ok *o, unsigned version,
+			    uint8_t *out)
+{
+	out[0] = CON_ATTACH;
+	con_put16(out + 1, o->conc);
+	out[3] = (uint8_t)o->mode;
+	out[4] = (uint8_t)o->how;
+	out[5] = (uint8_t)o->guest;
+	out[6] = 0;
+	con_put64(out + 7, o->first);
+	con_put64(out + 15, o->total);
+	if (version < 2)
+		return CON_ATTACH_OK_V1;
+	con_put64(out + 23, o->epoch);
+	con_put64(out + 31, o->start);
+	con_put64(out + 39, o->written);
+	return CON_ATTACH_OK_V2;
+}
+
+int con_decode_attach_ok(const struct con_frame *f, unsigned version,
+			 struct con_attach_ok *o)
+{
+	size_t want = version >= 2 ? CON_ATTACH_OK_V2 : CON_ATTACH_OK_V1;
+
+	if (f->type != CON_R_OK || f->len != want || f->p[0] != CON_ATTACH)
+		return -1;
+	memset(o, 0, sizeof *o);
+	o->conc = con_get16(f->p + 1);
+	o->mode = f->p[3];
+	o->how = f->p[4];
+	o->guest = f->p[5];
+	o->first = con_get64(f->p + 7);
+	o->total = con_get64(f->p + 15);
+	o->start = o->first;
+	if (version >= 2) {
+		o->epoch = con_get64(f->p + 23);
+		o->start = con_get64(f->p + 31);
+		o->written = con_get64(f->p + 39);
+	}
+	return 0;
+}
+
+int con_decode_input(const struct con_frame *f, unsigned version,
+		     uint64_t *off, const uint8_t **p, size_t *n,
+		     const char **why)
+{
+	size_t hdr = version >= 2 ? 8 : 0;
+
+	if (f->type != CON_INPUT || f->len < hdr) {
+		*why = "input: [offset u64][bytes]";
+		return -1;
+	}
+	*off = hdr ? con_get64(f->p) : 0;
+	*p = f->p + hdr;
+	*n = f->len - hdr;
 	return 0;
 }
 

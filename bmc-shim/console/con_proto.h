@@ -13,7 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CON_VERSION     1u
+#define CON_VERSION     2u   /* the newest version served        */
+#define CON_VERSION_MIN 1u   /* the oldest still served           */
 #define CON_HDR         3u
 #define CON_PAYLOAD_MAX 8192u
 #define CON_NAME_MAX    255u
@@ -21,9 +22,10 @@
 /* Client -> service. */
 enum {
 	CON_HELLO = 0x01,   /* [version u8]                                 */
-	CON_ATTACH = 0x02,  /* [how u8: CON_RW|CON_SPY][target: text]       */
+	CON_ATTACH = 0x02,  /* v1: [how u8][target]; v2: [how u8][epoch u64]
+			       [from u64][stream u64][target]            */
 	CON_DETACH = 0x03,  /* empty                                         */
-	CON_INPUT = 0x04,   /* bytes for the guest                           */
+	CON_INPUT = 0x04,   /* v1: bytes; v2: [offset u64][bytes]           */
 	CON_FORCE = 0x05,   /* empty: take the writer role                   */
 	CON_MODE = 0x06,    /* [mode u8: PSF_SERIAL_MODE_*]                  */
 	CON_LIST = 0x07,    /* empty                                         */
@@ -40,6 +42,7 @@ enum {
 	CON_R_NOTICE = 0x86,/* [kind u8][text]                               */
 	CON_R_PORT = 0x87,  /* one port of a list (con_port_info)            */
 	CON_R_END = 0x88,   /* [request type u8]: end of a list / replay     */
+	CON_R_ACK = 0x89,   /* v2: [input offset u64]: written to the guest  */
 };
 
 enum { CON_RW = 0, CON_SPY = 1 };
@@ -68,6 +71,8 @@ enum {
 	CON_N_GONE = 5,     /* the port was removed (reload): detached       */
 	CON_N_GUEST = 6,    /* the guest connected or went away              */
 	CON_N_REPLAY = 7,   /* backlog replay follows                        */
+	CON_N_STOP = 8,     /* the service stops for good (not a restart):
+			       a client should not reconnect              */
 };
 
 #define CON_NOBODY 0xffffffffu  /* no writer */
@@ -91,18 +96,44 @@ int con_frame_parse(const uint8_t *buf, size_t n, int from_client,
 /* Writes a frame header for (type, len) at out (CON_HDR bytes). */
 void con_frame_hdr(uint8_t *out, uint8_t type, size_t len);
 
-/* A decoded ATTACH: the port by host name or by concentrator port. */
+/* A decoded ATTACH: the port by host name or by concentrator port;
+ * v2 adds where to resume (epoch 0: no resume) and the input stream
+ * (0: input not numbered). */
+#define CON_ATTACH_V2 25u          /* bytes before the target (v2)   */
 struct con_attach {
 	uint8_t how;               /* CON_RW or CON_SPY                */
 	char target[CON_NAME_MAX + 1];
 	unsigned long conc;        /* > 0: target was a decimal port   */
+	uint64_t epoch, from, stream;
+};
+
+/* The OK reply to ATTACH: v1 carries the first 23 bytes, v2 all 47. */
+#define CON_ATTACH_OK_V1 23u
+#define CON_ATTACH_OK_V2 47u
+struct con_attach_ok {
+	unsigned conc, mode, how, guest;
+	uint64_t first, total;     /* the backlog the ring holds        */
+	uint64_t epoch;            /* names the port's output stream    */
+	uint64_t start;            /* output is sent from this offset   */
+	uint64_t written;          /* the input stream's bytes written  */
 };
 
 /* Decode request payloads; 0 or -1 with *why set. */
 int con_decode_hello(const struct con_frame *f, unsigned *version,
 		     const char **why);
-int con_decode_attach(const struct con_frame *f, struct con_attach *a,
-		      const char **why);
+int con_decode_attach(const struct con_frame *f, unsigned version,
+		      struct con_attach *a, const char **why);
+/* A client's ATTACH payload into out (>= CON_ATTACH_V2 + 255 bytes). */
+size_t con_encode_attach(const struct con_attach *a, unsigned version,
+			 uint8_t *out);
+size_t con_encode_attach_ok(const struct con_attach_ok *o, unsigned version,
+			    uint8_t *out);
+int con_decode_attach_ok(const struct con_frame *f, unsigned version,
+			 struct con_attach_ok *o);
+/* INPUT: the bytes and (v2) their offset in the session's input stream. */
+int con_decode_input(const struct con_frame *f, unsigned version,
+		     uint64_t *off, const uint8_t **p, size_t *n,
+		     const char **why);
 int con_decode_mode(const struct con_frame *f, unsigned *mode,
 		    const char **why);
 
@@ -124,6 +155,15 @@ struct con_port_info {
 /* Encode into out (CON_PAYLOAD_MAX); returns the payload length. */
 size_t con_encode_port(const struct con_port_info *pi, uint8_t *out);
 int con_decode_port(const struct con_frame *f, struct con_port_info *pi);
+
+/*
+ * Byte-exact streams (docs/console.md, "Offsets and resuming").  Both
+ * directions number their bytes; a receiver that has everything before
+ * `next` and is handed [off, off + n) keeps only what is new.
+ * Returns how many leading bytes to drop (n when all are old), or -1
+ * when off > next: bytes between next and off are missing.
+ */
+long long con_seq_take(uint64_t next, uint64_t off, size_t n);
 
 /* Little-endian helpers. */
 void con_put16(uint8_t *p, unsigned v);

@@ -59,8 +59,57 @@ struct con_fault {
 	int told;                /* sent to --notify (con_notify.c)    */
 };
 
+/*
+ * What a port keeps across a restart of the service (con_keep.c): the
+ * head of a memfd whose ring bytes follow at CON_KEEP_HDR.  The memfd is
+ * handed to the next process (re-exec, systemd's fd store or pscon
+ * --hold), so output offsets, the backlog, the live mode, what was logged
+ * and each input stream's written offset survive even a SIGKILL.
+ */
+#define CON_KEEP_MAGIC 0x3150454b4e4f4350ull /* "PCONKEP1" */
+#define CON_KEEP_STREAMS 16u
+#define CON_KEEP_HDR 4096u
+struct con_keep {
+	uint64_t magic;
+	uint64_t cap;           /* ring bytes kept                          */
+	uint64_t epoch;         /* names this output stream (random)        */
+	uint64_t total;         /* output committed to the ring             */
+	uint64_t consumed;      /* output taken out of the guest socket     */
+	uint64_t logged;        /* output written to the log                */
+	uint64_t log_to;        /* a log write in flight: [logged, log_to)  */
+	uint64_t log_size;      /* ... and the log file's size before it    */
+	uint32_t conc, mode, store_mode, log_bol;
+	uint64_t clock;         /* stream use counter                       */
+	struct {
+		uint64_t id;    /* the client's random stream id; 0 free    */
+		uint64_t written; /* its bytes written to the guest         */
+		uint64_t used;  /* clock at its last attach                 */
+	} in[CON_KEEP_STREAMS];
+};
+
+/* Input queued for the guest, by input stream (-1: not numbered). */
+#define CON_SEGS 64u
+struct con_seg {
+	int stream;
+	uint32_t len;
+};
+
+/* A file descriptor handed over by the previous process. */
+struct con_handed {
+	char name[24];
+	int fd;
+};
+
 struct con_port {
 	struct con_port *next;
+	struct con_keep *k;             /* in the memfd               */
+	int memfd;
+	size_t map_len;
+	int guest_sock;                 /* peek works on the guest fd */
+	int resumed;                    /* state handed over: recover */
+	uint64_t accepted[CON_KEEP_STREAMS]; /* input queued or written */
+	struct con_seg seg[CON_SEGS];
+	unsigned nseg;
 	unsigned conc;
 	unsigned mode, store_mode;
 	char host[CON_NAME_MAX + 1], vm[CON_NAME_MAX + 1];
@@ -88,6 +137,9 @@ struct con_client {
 	int hello;
 	struct con_port *port;          /* attached to, or NULL       */
 	unsigned how;
+	unsigned ver;                   /* protocol version of the hello */
+	int stream;                     /* input stream slot, or -1   */
+	uint64_t acked;                 /* input offset last acked    */
 	uint8_t in[CON_HDR + CON_PAYLOAD_MAX];
 	size_t in_len;
 	struct con_queue out;
@@ -113,6 +165,12 @@ struct con_svc {
 	struct con_client *clients;
 	const struct con_backend *backend;
 	int stop;
+	int restart;                    /* re-exec after this batch   */
+	char exe[1024];                 /* re-exec'd on restart       */
+	char **argv;
+	struct con_handed *handed;      /* from the previous process  */
+	unsigned nhanded;
+	int hold_fd;                    /* pscon --hold's store, or -1 */
 };
 
 /* pscon.c: the one service of the process (the backend reaches it). */
@@ -130,9 +188,36 @@ struct con_port *con_port_find(struct con_svc *s, const char *host,
 void con_port_accept(struct con_svc *s, struct con_port *p);
 void con_guest_event(struct con_svc *s, struct con_port *p, uint32_t ev);
 int con_guest_write(struct con_svc *s, struct con_port *p,
-		    const uint8_t *b, size_t n);
+		    const uint8_t *b, size_t n, int stream);
+void con_port_resume(struct con_svc *s, struct con_port *p);
+void con_stream_settle(struct con_port *p, int stream);
 void con_port_info(const struct con_port *p, struct con_svc *s,
 		   struct con_port_info *pi);
+
+/* con_keep.c: what survives a restart (docs/console.md, "Restarts"). */
+void con_raise_nofile(void);
+void con_fds_load(struct con_svc *s);
+int con_fd_take(struct con_svc *s, const char *name);
+void con_fds_unclaimed(struct con_svc *s);
+void con_fd_store(struct con_svc *s, const char *name, int fd);
+void con_fd_forget(struct con_svc *s, const char *name);
+/* "lis"/"gst" + port: the names of a port's fds in the store. */
+void con_fd_store_port(struct con_svc *s, const char *what, unsigned conc,
+		       int fd);
+void con_fd_forget_port(struct con_svc *s, const char *what, unsigned conc);
+/* sd_notify(3): to pscon --hold's socket, else $NOTIFY_SOCKET. */
+void con_sd_notify(struct con_svc *s, const char *msg);
+int con_keep_open(struct con_svc *s, struct con_port *p);
+void con_keep_close(struct con_svc *s, struct con_port *p);
+void con_keep_recover(struct con_svc *s, struct con_port *p);
+int con_stream_slot(struct con_port *p, uint64_t id,
+		    const struct con_client *clients);
+void con_restart(struct con_svc *s);
+void con_crash_point(const char *point);
+/* Arranges fds[0..n) at 3.. with LISTEN_FDS/LISTEN_FDNAMES for the
+ * process about to exec (the re-exec, pscon --hold's worker). */
+int con_fds_pass(char *const *names, const int *fds, unsigned n);
+int con_hold_main(int argc, char **argv);
 
 /* con_notify.c: a fault told to --notify's socket. */
 void con_notify_fault(struct con_svc *s, const struct con_port *p,
@@ -149,6 +234,8 @@ void con_notice(struct con_svc *s, struct con_port *p, unsigned kind,
 		const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 void con_client_detach(struct con_svc *s, struct con_client *c);
 void con_client_reap(struct con_svc *s);
+void con_client_acks(struct con_svc *s, struct con_port *p);
+void con_clients_bye(struct con_svc *s);
 
 /* Queues (con_client.c). */
 int con_queue_put(struct con_queue *q, const void *p, size_t n, size_t max);

@@ -130,7 +130,10 @@ static int link_open(struct link *l, struct lws *ws, uint32_t uid, int role)
 	}
 	lws_set_opaque_user_data(l->raw, l);
 	l->open = 1;
-	return link_send(l, CON_HELLO, (uint8_t[]){ CON_VERSION }, 1);
+	/* Protocol v1: a browser's console does not resume after a restart
+	 * of the service (docs/console.md, "The web page"); v2's offsets
+	 * and input streams would need the page to keep them. */
+	return link_send(l, CON_HELLO, (uint8_t[]){ CON_VERSION_MIN }, 1);
 }
 
 static void link_close(struct link *l)

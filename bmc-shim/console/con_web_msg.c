@@ -228,7 +228,7 @@ static const char *notice_name(unsigned k)
 {
 	static const char *const n[] = {
 		"?", "mode", "writer", "user", "fault", "gone", "guest",
-		"replay",
+		"replay", "stop",
 	};
 	return k < sizeof n / sizeof n[0] ? n[k] : "?";
 }

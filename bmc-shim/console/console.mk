@@ -8,7 +8,8 @@ CON_WEB_SRC := bmc-shim/console/con_web.c bmc-shim/console/con_web_api.c \
                bmc-shim/console/con_web_auth.c \
                bmc-shim/console/con_web_msg.c
 CON_SRC     := $(CON_LIB_SRC) bmc-shim/console/con_port.c \
-               bmc-shim/console/con_client.c bmc-shim/console/con_notify.c \
+               bmc-shim/console/con_client.c bmc-shim/console/con_keep.c \
+               bmc-shim/console/con_hold.c bmc-shim/console/con_notify.c \
                bmc-shim/console/pscon.c \
                $(CON_WEB_SRC)
 CON_WEB_CFLAGS := $(shell pkg-config --cflags libwebsockets json-c 2>/dev/null)
@@ -24,7 +25,8 @@ $(BUILD)/opt/bmc-shim/console/%.o $(BUILD)/san/bmc-shim/console/%.o: INC += -Ibm
 $(BUILD)/opt/bmc-shim/console/%.o $(BUILD)/san/bmc-shim/console/%.o: PSTATE_CFLAGS += \
 	$(CON_WEB_CFLAGS) -DPSCON_WEB_ROOT='"$(PSCON_WEB_DIR)"'
 $(patsubst %.c,$(BUILD)/san/%.o,$(wildcard tests/unit/test_console*.c)): INC += -Ibmc-shim/console
-$(BUILD)/opt/cli/psctl_console.o $(BUILD)/san/cli/psctl_console.o: INC += -Ibmc-shim/console
+$(BUILD)/opt/cli/psctl_console.o $(BUILD)/san/cli/psctl_console.o \
+$(BUILD)/opt/cli/psctl_console_exec.o $(BUILD)/san/cli/psctl_console_exec.o: INC += -Ibmc-shim/console
 
 $(BUILD)/opt/pscon: $(call objs,opt,$(CON_SRC)) $(call ALL_LIBS,opt)
 	$(CC) $(OPT) -o $@ $^ $(PSTATE_SYSLIBS) $(CON_WEB_LIBS)
@@ -76,6 +78,17 @@ $(BUILD)/opt/psctl: $(call objs,opt,bmc-shim/console/con_proto.c)
 $(BUILD)/san/psctl: $(call objs,san,bmc-shim/console/con_proto.c)
 # The completion test links psctl's objects (cli/cli.mk).
 $(BUILD)/san/tests/unit/test_complete: $(call objs,san,bmc-shim/console/con_proto.c)
+
+# The restart benchmark (bench/bench_pscon_restart.sh, docs/performance.md
+# "Console restarts"): optimised service, client and driver.
+$(BUILD)/opt/pscon-test: $(call objs,opt,bmc-shim/console/pscon_test.c $(CON_LIB_SRC)) $(call ALL_LIBS,opt)
+	$(CC) $(OPT) -o $@ $^ $(PSTATE_SYSLIBS)
+.PHONY: bench-pscon-restart
+bench-pscon-restart: $(BUILD)/opt/pscon $(BUILD)/opt/psctl $(BUILD)/opt/pscon-test
+	@echo "==== bench: pscon restarts (viewer downtime, time to resume, exactness)"
+	@PSCON=$(abspath $(BUILD)/opt/pscon) PSCTL=$(abspath $(BUILD)/opt/psctl) \
+		PSCON_TEST=$(abspath $(BUILD)/opt/pscon-test) bench/bench_pscon_restart.sh
+MODULE_BENCH += bench-pscon-restart
 
 # The benchmark against conserver (make bench): the real clients on both
 # sides, guests played by the benchmark (bench/bench_console.c).

@@ -109,18 +109,28 @@ static void take_mapping(struct con_svc *s, const void *buf, int el,
 		p = con_port_new(s, conc);
 		if (!p)
 			return;
-		p->mode = p->store_mode = mode;
+		/* A port handed over by a restart keeps its live mode unless
+		 * the store's changed meanwhile. */
+		p->store_mode = mode;
+		p->mode = p->resumed && p->k->store_mode == mode ? p->k->mode
+							    : mode;
 		con_log("port %u (%s, vm %s): served at %s, mode %s", conc,
-			host, vm, p->path, con_mode_name(mode));
+			host, vm, p->path, con_mode_name(p->mode));
 	} else if (p->store_mode != mode) {
 		/* The store changed the mode: it wins over a live change. */
 		p->mode = p->store_mode = mode;
 		con_notice(s, p, CON_N_MODE, "mode %s (store)",
 			   con_mode_name(mode));
 	}
+	p->k->mode = p->mode;
+	p->k->store_mode = p->store_mode;
 	snprintf(p->host, sizeof p->host, "%s", host);
 	snprintf(p->vm, sizeof p->vm, "%s", vm);
 	p->seen = 1;
+	if (p->resumed) { /* (the log's name needs the host name) */
+		p->resumed = 0;
+		con_keep_recover(s, p);
+	}
 }
 
 int con_reload(struct con_svc *s, char *err, size_t errlen)
@@ -230,8 +240,12 @@ static int open_listener(struct con_svc *s)
 {
 	struct sockaddr_un a = { .sun_family = AF_UNIX };
 	struct stat st;
-	int fd;
+	int fd = con_fd_take(s, "clients");
 
+	if (fd >= 0) { /* handed over: connections queued meanwhile wait */
+		s->lis = (struct con_handle){ CON_K_LISTEN, fd, NULL, 0 };
+		return con_watch(s, &s->lis, 0);
+	}
 	if (strlen(s->sock_path) >= sizeof a.sun_path) {
 		con_log("%s: socket path too long", s->sock_path);
 		return -1;
@@ -266,6 +280,7 @@ static int open_signals(struct con_svc *s)
 	sigaddset(&set, SIGHUP);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGUSR2);
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	s->sig = (struct con_handle){ CON_K_SIGNAL,
@@ -283,6 +298,9 @@ static void on_signal(struct con_svc *s)
 		if (si.ssi_signo == SIGHUP) {
 			con_log("SIGHUP: reloading the serial mappings");
 			con_reload(s, err, sizeof err);
+		} else if (si.ssi_signo == SIGUSR2) {
+			con_log("SIGUSR2: restarting");
+			s->restart = 1;
 		} else {
 			s->stop = 1;
 		}
@@ -303,6 +321,8 @@ static int usage(void)
 		"             [--web ADDR:PORT --web-users FILE --web-cert PEM "
 		"--web-key PEM\n"
 		"              [--web-root DIR]]\n"
+		"       pscon --hold OPTIONS...   (keeps the ports open across "
+		"a crash)\n"
 		"       pscon --hash-password   (a password on stdin)\n");
 	return 2;
 }
@@ -409,8 +429,16 @@ int main(int argc, char **argv)
 
 	if (argc == 2 && !strcmp(argv[1], "--hash-password"))
 		return cw_hash_password();
+	con_raise_nofile();
+	if (argc > 1 && !strcmp(argv[1], "--hold"))
+		return con_hold_main(argc, argv);
 	con_g = &s;
 	s.backend = &con_backend_unix;
+	s.argv = argv;
+	n = (int)readlink("/proc/self/exe", s.exe, sizeof s.exe - 1);
+	if (n > 0) /* an upgrade replaces the file: the path runs the new one */
+		s.exe[n] = 0;
+	con_fds_load(&s);
 	con_patterns_default(&s.pats);
 	rc = options(&s, argc, argv);
 	if (rc)
@@ -427,6 +455,9 @@ int main(int argc, char **argv)
 		con_log("log dir %s: %s", s.log_dir, strerror(errno));
 	if (con_reload(&s, err, sizeof err))
 		return 1;
+	con_fds_unclaimed(&s);
+	con_fd_store(&s, "clients", s.lis.fd);
+	con_sd_notify(&s, "READY=1");
 	con_log("serving %s (run dir %s, logs %s, ring %zu B)", s.sock_path,
 		s.run_dir, s.log_dir, s.ring_size);
 	while (!s.stop) {
@@ -437,11 +468,15 @@ int main(int argc, char **argv)
 			dispatch(&s, ev[i].data.ptr, ev[i].events);
 		con_client_reap(&s);
 		free_gone(&s);
+		if (s.restart)
+			con_restart(&s);
 	}
 	con_log("stopping");
+	con_clients_bye(&s);
 	con_web_stop();
 	while (s.ports)
 		con_port_delete(&s, s.ports);
+	con_fd_forget(&s, "clients"); /* a stop: nothing to hand over */
 	unlink(s.sock_path);
 	return 0;
 }

@@ -12,10 +12,27 @@
  *   pscon-test raw CSOCK HEX      send these bytes (after a hello when HEX
  *                                 does not start with "--"), print each
  *                                 reply frame as "TYPE CODE text" for 1 s
+ *   pscon-test counter SOCK MS SENT IN   a guest: "counter N T\n" every
+ *                                 MS ms (T: CLOCK_MONOTONIC ns), a copy
+ *                                 of each to SENT; the port's input to IN;
+ *                                 "PORT CLOSED" into IN if it ever closes
+ *   pscon-test shell SOCK USER PASS   a guest's serial shell: a login
+ *                                 prompt on the port, then /bin/sh on a
+ *                                 pseudo-terminal (echo, CR LF: a tty)
+ *   pscon-test oldsvc CSOCK       a service of protocol version 1 only (as
+ *                                 the first release): refuses HELLO 2,
+ *                                 lists port 7001 "web01-con", answers a v1
+ *                                 ATTACH with "hello from a v1 service",
+ *                                 then ends
+ *   pscon-test lat                read counter lines on stdin; per line
+ *                                 "N MS" (its delay from the guest's
+ *                                 write), at the end "lines L max MS"
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -129,7 +146,7 @@ static int flood(const char *sock, long long bytes)
 static int stuck(const char *sock, const char *target, int secs)
 {
 	int fd = dial(sock), small = 4096, k;
-	uint8_t v = CON_VERSION, a[CON_NAME_MAX + 1];
+	uint8_t v = 1 /* an older client: v1 */, a[CON_NAME_MAX + 1];
 	static uint8_t b[4 * (CON_HDR + CON_PAYLOAD_MAX)];
 	size_t n = strlen(target), len = 0;
 	unsigned long long data = 0;
@@ -167,7 +184,7 @@ static int stuck(const char *sock, const char *target, int secs)
 static int raw(const char *sock, const char *hex)
 {
 	int fd = dial(sock);
-	uint8_t v = CON_VERSION, b[CON_HDR + CON_PAYLOAD_MAX + 64];
+	uint8_t v = 1 /* an older client: v1 */, b[CON_HDR + CON_PAYLOAD_MAX + 64];
 	size_t n = 0, len = 0;
 	struct con_frame f;
 	struct pollfd pf = { fd, POLLIN, 0 };
@@ -212,8 +229,249 @@ static int raw(const char *sock, const char *hex)
 	return 0;
 }
 
+static volatile sig_atomic_t stop_counter;
+
+static void on_term(int sig)
+{
+	(void)sig;
+	stop_counter = 1;
+}
+
+static long long now_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (long long)t.tv_sec * 1000000000LL + t.tv_nsec;
+}
+
+/* The guest stand-in of tests/e2e/test_console_restart.sh. */
+static int counter(const char *sock, int ms, const char *sent,
+		   const char *in)
+{
+	int fd = dial(sock);
+	FILE *so = fopen(sent, "w"), *io = fopen(in, "a");
+	struct pollfd pf = { fd, POLLIN, 0 };
+	long long next = now_ns();
+	unsigned n = 0;
+	char b[4096];
+	ssize_t r;
+	int len;
+
+	if (!so || !io)
+		return 1;
+	signal(SIGTERM, on_term);
+	signal(SIGPIPE, SIG_IGN);
+	while (!stop_counter) {
+		long long wait = (next - now_ns()) / 1000000;
+
+		if (poll(&pf, 1, wait > 0 ? (int)wait : 0) > 0) {
+			r = read(fd, b, sizeof b);
+			if (r <= 0) {
+				fputs("PORT CLOSED\n", io);
+				fclose(io);
+				return 1;
+			}
+			fwrite(b, 1, (size_t)r, io);
+			fflush(io);
+			continue;
+		}
+		if (now_ns() < next)
+			continue;
+		len = snprintf(b, sizeof b, "counter %06u %lld\n", n++,
+			       now_ns());
+		if (write(fd, b, (size_t)len) != len) {
+			fputs("PORT CLOSED\n", io);
+			fclose(io);
+			return 1;
+		}
+		fwrite(b, 1, (size_t)len, so);
+		fflush(so);
+		next += (long long)ms * 1000000LL;
+	}
+	fclose(so);
+	fclose(io);
+	return 0;
+}
+
+/* One line typed on the port (echoed when echo), CR or LF ends it;
+ * 1 for an empty line. */
+static int read_line(int fd, char *out, size_t n, int echo)
+{
+	size_t o = 0;
+	char ch;
+
+	for (;;) {
+		if (read(fd, &ch, 1) != 1)
+			return -1;
+		if (ch == '\r' || ch == '\n') {
+			put(fd, "\r\n", 2);
+			out[o] = 0;
+			return o == 0;
+		}
+		if (o + 1 < n)
+			out[o++] = ch;
+		if (echo)
+			put(fd, &ch, 1);
+	}
+}
+
+/* The guest stand-in of tests/e2e/test_console_exec.sh. */
+static int shell(const char *sock, const char *user, const char *pass)
+{
+	int fd = dial(sock), m, pid;
+	char u[128], p[128], b[4096];
+	struct pollfd pf[2];
+	ssize_t r;
+
+	for (;;) { /* as a getty: an empty line prompts again */
+		put(fd, "\r\nguest login: ", 15);
+		if ((r = read_line(fd, u, sizeof u, 1)) < 0)
+			return 1;
+		if (r)
+			continue;
+		put(fd, "Password: ", 10);
+		if (read_line(fd, p, sizeof p, 0) < 0)
+			return 1;
+		if (!strcmp(u, user) && !strcmp(p, pass))
+			break;
+		put(fd, "Login incorrect\r\n", 17);
+	}
+	m = posix_openpt(O_RDWR | O_NOCTTY);
+	if (m < 0 || grantpt(m) || unlockpt(m))
+		return 1;
+	pid = fork();
+	if (pid == 0) {
+		int sl;
+
+		setsid();
+		sl = open(ptsname(m), O_RDWR);
+		if (sl < 0)
+			_exit(127);
+		dup2(sl, 0);
+		dup2(sl, 1);
+		dup2(sl, 2);
+		close(m);
+		close(fd);
+		setenv("PS1", "# ", 1);
+		execl("/bin/sh", "sh", "-i", (char *)NULL);
+		_exit(127);
+	}
+	pf[0] = (struct pollfd){ fd, POLLIN, 0 };
+	pf[1] = (struct pollfd){ m, POLLIN, 0 };
+	while (poll(pf, 2, -1) >= 0) {
+		if (pf[0].revents) {
+			r = read(fd, b, sizeof b);
+			if (r <= 0)
+				break;
+			put(m, b, (size_t)r);
+		}
+		if (pf[1].revents) {
+			r = read(m, b, sizeof b);
+			if (r <= 0)
+				break;
+			put(fd, b, (size_t)r);
+		}
+	}
+	kill(pid, SIGKILL);
+	return 0;
+}
+
+/* One frame of a client on fd (blocking); -1 at its end. */
+static int client_frame(int fd, uint8_t *b, size_t *len, struct con_frame *f)
+{
+	ssize_t r;
+	int k;
+
+	while ((k = con_frame_parse(b, *len, 1, f)) == 0) {
+		r = read(fd, b + *len, CON_HDR + CON_PAYLOAD_MAX - *len);
+		if (r <= 0)
+			return -1;
+		*len += (size_t)r;
+	}
+	return k;
+}
+
+static int oldsvc(const char *path)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	static uint8_t b[CON_HDR + CON_PAYLOAD_MAX], o[CON_PAYLOAD_MAX];
+	struct con_port_info pi = { .conc = 7001, .guest = 1,
+				    .writer = CON_NOBODY };
+	struct con_attach_ok ok = { .conc = 7001, .guest = 1, .total = 22 };
+	struct con_frame f;
+	size_t len = 0;
+	int l = socket(AF_UNIX, SOCK_STREAM, 0), fd, k;
+
+	snprintf(a.sun_path, sizeof a.sun_path, "%s", path);
+	if (bind(l, (struct sockaddr *)&a, sizeof a) || listen(l, 4))
+		return 1;
+	strcpy(pi.host, "web01-con");
+	strcpy(pi.vm, "web01");
+	fd = accept(l, NULL, NULL);
+	while ((k = client_frame(fd, b, &len, &f)) > 0) {
+		uint8_t t = f.type;
+
+		if (t == CON_HELLO && f.p[0] != 1) {
+			uint8_t e[2] = { CON_HELLO, CON_E_VERSION };
+
+			frame(fd, CON_R_ERROR, e, 2); /* (text left out) */
+		} else if (t == CON_HELLO) {
+			uint8_t r[6] = { 1, 0, 0, 0, 0, CON_ROLE_ADMIN };
+
+			frame(fd, CON_R_HELLO, r, sizeof r);
+		} else if (t == CON_LIST) {
+			frame(fd, CON_R_PORT, o, con_encode_port(&pi, o));
+			frame(fd, CON_R_END, &t, 1);
+		} else if (t == CON_ATTACH && f.len == 5 &&
+			   !memcmp(f.p + 1, "7001", 4)) { /* v1: [how][target] */
+			frame(fd, CON_R_OK, o, con_encode_attach_ok(&ok, 1, o));
+			memset(o, 0, 8);
+			memcpy(o + 8, "hello from a v1 service\n", 24);
+			frame(fd, CON_R_DATA, o, 32);
+			return 0; /* and goes: a v1 client does not come back */
+		} else if (t != CON_DETACH) {
+			uint8_t e[2] = { t, CON_E_PROTO };
+
+			frame(fd, CON_R_ERROR, e, 2);
+		}
+		memmove(b, b + k, len - (size_t)k);
+		len -= (size_t)k;
+	}
+	return 0;
+}
+
+/* Delivery delay of counter lines read on stdin (through a viewer). */
+static int lat(void)
+{
+	char line[256];
+	unsigned long long lines = 0, k;
+	long long t, max = 0, d;
+
+	while (fgets(line, sizeof line, stdin)) {
+		if (sscanf(line, "counter %llu %lld", &k, &t) != 2)
+			continue;
+		lines++;
+		d = (now_ns() - t) / 1000000;
+		printf("%llu %lld\n", k, d);
+		if (d > max)
+			max = d;
+		fflush(stdout);
+	}
+	printf("lines %llu max %lld\n", lines, max);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 6 && !strcmp(argv[1], "counter"))
+		return counter(argv[2], atoi(argv[3]), argv[4], argv[5]);
+	if (argc == 5 && !strcmp(argv[1], "shell"))
+		return shell(argv[2], argv[3], argv[4]);
+	if (argc == 3 && !strcmp(argv[1], "oldsvc"))
+		return oldsvc(argv[2]);
+	if (argc == 2 && !strcmp(argv[1], "lat"))
+		return lat();
 	if (argc == 4 && !strcmp(argv[1], "guest"))
 		return guest(argv[2], argv[3]);
 	if (argc == 4 && !strcmp(argv[1], "flood"))

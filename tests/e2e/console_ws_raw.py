@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""console_ws_raw.py PORT COOKIE TARGET [stuck GO_FILE] - hostile WebSocket frames at a
+"""console_ws_raw.py PORT COOKIE TARGET [stuck GO_FILE | show SECONDS] - hostile WebSocket frames at a
 pscon console (for tests/e2e/test_console_web.sh): a length of 2^62, a
 reserved opcode, a text frame that is not UTF-8, a
 20,000-byte message.  Each must end with the service closing the
@@ -8,7 +8,11 @@ connection (a close frame or the end of the stream) within 5 s.  Prints
 With "stuck GO_FILE": a browser that stops reading.  Attaches as a spy,
 prints "attached", reads nothing until GO_FILE exists (the guest floods
 meanwhile), then reads for 5 s and prints "skip N" for each skip message
-(N bytes not sent) and "binary B" for the output bytes it got."""
+(N bytes not sent) and "binary B" for the output bytes it got.
+With "show SECONDS": attaches, reads for that long (or until the service
+closes), prints "attached", each text message as "text JSON", then
+"output " and the output bytes (non-ASCII as '?'), and "closed" when the
+service ended the connection."""
 import base64
 import os
 import socket
@@ -117,6 +121,34 @@ if len(sys.argv) > 5 and sys.argv[4] == "stuck":
             elif op == 1 and b'"skip"' in p:
                 print("skip", p.split(b'"count":')[1].rstrip(b"}").decode())
     print("binary", binary)
+    sys.exit(0)
+
+if len(sys.argv) > 5 and sys.argv[4] == "show":
+    s, head = connect()
+    print("attached" if b" 101 " in head else "no upgrade", flush=True)
+    buf, out, end = head.split(b"\r\n\r\n", 1)[1], b"", \
+        time.time() + float(sys.argv[5])
+    s.settimeout(0.2)
+    gone = False
+    while time.time() < end and not gone:
+        try:
+            d = s.recv(1 << 16)
+        except (socket.timeout, ssl.SSLError):
+            continue
+        except OSError:
+            d = b""
+        gone = not d
+        fs, buf = frames(buf + d)
+        for op, p in fs:
+            if op == 2:
+                out += p
+            elif op == 1:
+                print("text", p.decode(errors="replace"), flush=True)
+            elif op == 8:
+                gone = True
+    print("output", "".join(chr(b) if 32 <= b < 127 else "?" for b in out))
+    if gone:
+        print("closed")
     sys.exit(0)
 
 cases = [

@@ -2,26 +2,10 @@
 # ports mapped in a store image, and psctl console as the users.
 # Environment: PSCON, PSCON_TEST (make e2e sets them).
 echo "== pscon: the console service"
-: "${PSCON:?set PSCON to the pscon binary}"
-: "${PSCON_TEST:?set PSCON_TEST to the pscon-test driver}"
-
-IMG=$WORK/store.img
-S=$WORK/c.sock
-PIDS=
-trap 'for p in $PIDS; do kill "$p" 2>/dev/null; done' EXIT INT TERM
+. "$ROOT/tests/e2e/console_lib.sh"
 bg() { PIDS="$PIDS $!"; }
-L() { "$PSCTL" -q -i "$IMG" "$@"; }
 C() { "$PSCTL" console --socket "$S" "$@"; }
-
-# wait_for FILE TEXT [SECONDS]: FILE contains TEXT within the time.
-wait_for() {
-    i=0
-    while [ $i -lt $(( ${3:-10} * 10 )) ]; do
-        grep -qF -- "$2" "$1" 2>/dev/null && return 0
-        sleep 0.1; i=$((i + 1))
-    done
-    return 1
-}
+wait_for() { file_has "$@"; }
 check() { # check NAME FILE TEXT: FILE shows TEXT (within 10 s)
     if wait_for "$2" "$3"; then pass "$1"
     else fail "$1: $2 lacks '$3': $(tail -c 300 "$2" 2>/dev/null)"; fi
@@ -210,7 +194,7 @@ grep -q 'error protocol' "$WORK/raw2" &&
 grep -q 'error no-port' "$WORK/raw3" &&
     pass "pscon: an unknown port refused (no-port)" ||
     fail "pscon: unknown port: $(cat "$WORK/raw3")"
-"$PSCON_TEST" raw "$S" --01010009 > "$WORK/raw4"
+"$PSCON_TEST" raw "$S" --01010000 > "$WORK/raw4"
 grep -q 'error version' "$WORK/raw4" &&
     pass "pscon: an unknown protocol version refused" ||
     fail "pscon: version: $(cat "$WORK/raw4")"

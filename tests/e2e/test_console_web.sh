@@ -196,6 +196,40 @@ c=$(code -d "user=admin&password=$APASS" "https://127.0.0.1:$PORT/api/login")
     fail "web: open users file: $c $(cat "$WORK/body")"
 chmod 600 "$WORK/users"
 
+# A restart (SIGUSR2, docs/console.md "The web page"): the page speaks
+# protocol v1 and does not resume - its WebSocket closes and its login is
+# gone - but the service serves the page again in the same process, and a
+# new login attaches to the same port with its backlog kept.
+python3 "$ROOT/tests/e2e/console_ws_raw.py" "$PORT" "$TOK" web01-con show 30 \
+    > "$WORK/before.out" 2>&1 & SP=$!
+i=0; while ! grep -q attached "$WORK/before.out" 2>/dev/null && [ $i -lt 100 ]; do
+    sleep 0.1; i=$((i + 1)); done
+PSCON_PID=$(ps -o pid= --ppid "$SVC" | tr -d ' ') # (SVC: the timeout)
+kill -USR2 "$PSCON_PID"
+wait $SP
+grep -q '^closed' "$WORK/before.out" &&
+    pass "web: a restart closes the page's WebSocket (no resume in v1)" ||
+    fail "web: WebSocket at the restart: $(cat "$WORK/before.out")"
+i=0
+while ! curl -sk -o /dev/null "https://127.0.0.1:$PORT/" && [ $i -lt 100 ]; do
+    sleep 0.1; i=$((i + 1)); done
+grep -q "restart: re-exec" "$WORK/svc.log" && kill -0 "$PSCON_PID" 2>/dev/null &&
+    curl -sk -o /dev/null "https://127.0.0.1:$PORT/" &&
+    pass "web: after a re-exec the same process serves https again" ||
+    fail "web: not serving after the restart: $(tail -5 "$WORK/svc.log")"
+c=$(code -b "pscon_session=$TOK" "https://127.0.0.1:$PORT/api/ports")
+[ "$c" = 401 ] && pass "web: login sessions do not survive a restart" ||
+    fail "web: old session after the restart: $c"
+c=$(code -D "$WORK/hdr2" -d "user=admin&password=$APASS" \
+    "https://127.0.0.1:$PORT/api/login")
+TOK=$(sed -n 's/^set-cookie: pscon_session=\([0-9a-f]*\);.*/\1/ip' "$WORK/hdr2" | tr -d '\r')
+python3 "$ROOT/tests/e2e/console_ws_raw.py" "$PORT" "$TOK" web01-con show 2 \
+    > "$WORK/after.out" 2>&1
+[ "$c" = 200 ] && grep -q '"type": *"attached"' "$WORK/after.out" &&
+    grep -q '^output.*guest web01 booted' "$WORK/after.out" &&
+    pass "web: a new login attaches after the restart, backlog kept" ||
+    fail "web: after the restart: $c $(cat "$WORK/after.out")"
+
 kill -0 "$SVC" 2>/dev/null && pass "web: the service survived all of it" ||
     fail "web: pscon died: $(tail -5 "$WORK/svc.log")"
 kill "$SVC" 2>/dev/null

@@ -22,10 +22,30 @@ static void one(const struct con_frame *f)
 	switch (f->type) {
 	case CON_HELLO: con_decode_hello(f, &v, &why); break;
 	case CON_ATTACH:
-		if (!con_decode_attach(f, &a, &why) &&
+		if (!con_decode_attach(f, 1, &a, &why) &&
 		    strlen(a.target) != f->len - 1u)
 			__builtin_trap();
+		if (!con_decode_attach(f, 2, &a, &why) &&
+		    strlen(a.target) != f->len - CON_ATTACH_V2)
+			__builtin_trap();
 		break;
+	case CON_INPUT: {
+		const uint8_t *p;
+		uint64_t off;
+		size_t n;
+
+		if (!con_decode_input(f, 2, &off, &p, &n, &why) &&
+		    n != f->len - 8u)
+			__builtin_trap();
+		break;
+	}
+	case CON_R_OK: {
+		struct con_attach_ok o;
+
+		con_decode_attach_ok(f, 1, &o);
+		con_decode_attach_ok(f, 2, &o);
+		break;
+	}
 	case CON_MODE:
 		if (!con_decode_mode(f, &v, &why) && !con_mode_name(v))
 			__builtin_trap();

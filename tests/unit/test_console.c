@@ -3,7 +3,7 @@
  * con_proto.c): backlog ring, frame parser and request decoders, mode and
  * privilege rules, fault matcher across read boundaries.
  */
-#define _DEFAULT_SOURCE /* mincore */
+#define _GNU_SOURCE /* mincore, memfd_create */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,10 +13,12 @@
 #include <cmocka.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "con_core.h"
 #include "con_proto.h"
+#include "con_svc.h" /* CON_KEEP_HDR */
 #include "psf_schema.h"
 
 /* ------------------------------------------------------------ ring */
@@ -66,18 +68,55 @@ static void ring_push_larger_than_ring(void **st)
 
 /* ------------------------------------------------------------ frames */
 
-/* Pages of the ring in memory (mincore). */
+/* Pages of the ring's buffer (cap + slack) in memory (mincore: for a
+ * memfd, the file's pages that exist). */
 static size_t ring_resident(const struct con_ring *r)
 {
-	size_t pg = (size_t)sysconf(_SC_PAGESIZE), n = (r->cap + pg - 1) / pg,
+	size_t pg = (size_t)sysconf(_SC_PAGESIZE), n = (r->size + pg - 1) / pg,
 	       i, k = 0;
 	unsigned char v[64];
 
 	assert_true(n <= sizeof v);
-	assert_int_equal(mincore(r->buf, r->cap, v), 0);
+	assert_int_equal(mincore(r->buf, r->size, v), 0);
 	for (i = 0; i < n; i++)
 		k += v[i] & 1;
 	return k;
+}
+
+/* Pushes 200000 bytes into r (cap 128 KiB) in three steps and checks that
+ * the pages in memory are those output reached, no more; fd >= 0: the
+ * ring is in that memfd, whose allocated size must agree. */
+static void ring_fills_page_by_page(struct con_ring *r, int fd)
+{
+	static uint8_t in[200000], out[sizeof in];
+	size_t pg = (size_t)sysconf(_SC_PAGESIZE), i;
+	const size_t step[3][2] = { { 0, 100 }, { 100, 3 * pg }, { 3 * pg,
+							 sizeof in } };
+	const size_t want[3] = { 1, 3, r->size / pg };
+	uint64_t from = 0;
+	struct stat st;
+
+	for (i = 0; i < sizeof in; i++)
+		in[i] = (uint8_t)(i * 7 + i / 251);
+	assert_int_equal(ring_resident(r), 0);
+	for (i = 0; i < 3; i++) {
+		size_t at, k;
+
+		/* In reads of at most a page, as from a guest: the last
+		 * step goes round the whole buffer. */
+		for (at = step[i][0]; at < step[i][1]; at += k) {
+			k = step[i][1] - at < pg ? step[i][1] - at : pg;
+			con_ring_push(r, in + at, k);
+		}
+		assert_int_equal(ring_resident(r), want[i]);
+		if (fd >= 0) { /* the ring's pages, and the header's one */
+			assert_int_equal(fstat(fd, &st), 0);
+			assert_int_equal((size_t)st.st_blocks * 512,
+					 (want[i] + 1) * pg);
+		}
+	}
+	assert_int_equal(con_ring_read(r, &from, out, sizeof out), r->cap);
+	assert_memory_equal(out, in + sizeof in - r->cap, r->cap);
 }
 
 /* The backlog takes memory as output fills it, whatever the heap held
@@ -85,33 +124,46 @@ static size_t ring_resident(const struct con_ring *r)
  * would be given): 1000 idle ports cost no 128 MB. */
 static void ring_memory_follows_output(void **st)
 {
-	static uint8_t in[200000], out[sizeof in];
-	size_t pg = (size_t)sysconf(_SC_PAGESIZE), cap = 128u * 1024u, i;
+	size_t cap = 128u * 1024u, i;
 	struct con_ring r;
-	uint64_t from = 0;
 
 	(void)st;
 	for (i = 0; i < 8; i++) {
-		void *dirty = malloc(cap);
+		void *dirty = malloc(con_ring_bytes(cap));
 
 		assert_non_null(dirty);
-		memset(dirty, 0x55, cap);
+		memset(dirty, 0x55, con_ring_bytes(cap));
 		free(dirty);
 	}
-	for (i = 0; i < sizeof in; i++)
-		in[i] = (uint8_t)(i * 7 + i / 251);
 	assert_int_equal(con_ring_init(&r, cap), 0);
-	assert_int_equal(ring_resident(&r), 0);
-	con_ring_push(&r, in, 100);
-	assert_int_equal(ring_resident(&r), 1);
-	con_ring_push(&r, in + 100, 3 * pg - 100);
-	assert_int_equal(ring_resident(&r), 3);
-	con_ring_push(&r, in + 3 * pg, sizeof in - 3 * pg);
-	assert_int_equal(ring_resident(&r), cap / pg);
-	assert_int_equal(con_ring_read(&r, &from, out, sizeof out), cap);
-	assert_memory_equal(out, in + sizeof in - cap, cap);
+	ring_fills_page_by_page(&r, -1);
 	con_ring_free(&r);
 	assert_null(r.buf);
+}
+
+/* The same for a ring in a memfd, as a port keeps it across restarts
+ * (con_keep.c: a header page, then the ring, in a file made by
+ * ftruncate, so sparse): the file's pages too exist only where output
+ * reached. */
+static void ring_in_memfd_follows_output(void **st)
+{
+	size_t cap = 128u * 1024u, len = CON_KEEP_HDR + con_ring_bytes(cap);
+	int fd = memfd_create("ring", MFD_CLOEXEC);
+	struct con_ring r;
+	uint8_t *m;
+
+	(void)st;
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, (off_t)len), 0);
+	m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	assert_true(m != MAP_FAILED);
+	m[0] = 1; /* the header (con_keep_open writes it) */
+	con_ring_attach(&r, m + CON_KEEP_HDR, cap, 0);
+	ring_fills_page_by_page(&r, fd);
+	con_ring_free(&r); /* not ours: the mapping stays */
+	assert_int_equal(m[0], 1);
+	munmap(m, len);
+	close(fd);
 }
 
 static void frame_parse_whole_partial_bad(void **st)
@@ -158,23 +210,23 @@ static void decode_requests(void **st)
 
 	(void)st;
 	f = mk(CON_ATTACH, "\0web01-con", 10);
-	assert_int_equal(con_decode_attach(&f, &a, &why), 0);
+	assert_int_equal(con_decode_attach(&f, 1, &a, &why), 0);
 	assert_string_equal(a.target, "web01-con");
 	assert_int_equal(a.conc, 0);
 	assert_int_equal(a.how, CON_RW);
 	f = mk(CON_ATTACH, "\001" "7001", 5);
-	assert_int_equal(con_decode_attach(&f, &a, &why), 0);
+	assert_int_equal(con_decode_attach(&f, 1, &a, &why), 0);
 	assert_int_equal(a.conc, 7001);
 	assert_int_equal(a.how, CON_SPY);
 	f = mk(CON_ATTACH, "\002x", 2);      /* how */
-	assert_int_equal(con_decode_attach(&f, &a, &why), -1);
+	assert_int_equal(con_decode_attach(&f, 1, &a, &why), -1);
 	f = mk(CON_ATTACH, "\0a b", 4);      /* space */
-	assert_int_equal(con_decode_attach(&f, &a, &why), -1);
+	assert_int_equal(con_decode_attach(&f, 1, &a, &why), -1);
 	assert_non_null(strstr(why, "host name"));
 	f = mk(CON_ATTACH, "\0" "70000", 6); /* port out of range */
-	assert_int_equal(con_decode_attach(&f, &a, &why), -1);
+	assert_int_equal(con_decode_attach(&f, 1, &a, &why), -1);
 	f = mk(CON_ATTACH, "\0", 1);         /* empty target */
-	assert_int_equal(con_decode_attach(&f, &a, &why), -1);
+	assert_int_equal(con_decode_attach(&f, 1, &a, &why), -1);
 	f = mk(CON_MODE, "\002", 1);
 	assert_int_equal(con_decode_mode(&f, &v, &why), 0);
 	assert_int_equal(v, PSF_SERIAL_MODE_PRIVACY);
@@ -366,6 +418,7 @@ int main(void)
 		cmocka_unit_test(ring_wraps_keeps_last_bytes),
 		cmocka_unit_test(ring_push_larger_than_ring),
 		cmocka_unit_test(ring_memory_follows_output),
+		cmocka_unit_test(ring_in_memfd_follows_output),
 		cmocka_unit_test(frame_parse_whole_partial_bad),
 		cmocka_unit_test(decode_requests),
 		cmocka_unit_test(port_info_round_trip),

@@ -1,0 +1,56 @@
+/*
+ * psctl_console.h - a session of psctl console with the console service
+ * (psctl_console.c), shared with console exec (psctl_console_exec.c).
+ */
+#ifndef PSCTL_CONSOLE_H
+#define PSCTL_CONSOLE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "con_proto.h"
+
+#define CMD "console"
+
+struct psctl_ctx;
+#define RESEND_MAX (64u * 1024u) /* input kept until the service acks it */
+
+struct sess {
+	struct psctl_ctx *c;
+	int fd;
+	const char *path;
+	uint8_t in[8 * (CON_HDR + CON_PAYLOAD_MAX)]; /* 8 frames a read */
+	size_t in_len;
+	int esc;        /* escape state: 0, 1 (^E seen), 2 (^Ec), 3 (mode) */
+	int done;
+	unsigned conc, ver, how;
+	uint64_t epoch, next;   /* the output stream and what was shown */
+	uint64_t stream;        /* our input stream's id (random)       */
+	uint8_t *kept;          /* input not yet acked, from offset...  */
+	uint64_t kept_at;       /* ... kept_at (= the last ack)          */
+	size_t kept_len;
+	int quiet;              /* reconnecting: no message per failure  */
+	unsigned retry;         /* seconds to keep reconnecting          */
+	int stopped;            /* the service said it stops for good    */
+	uint64_t attach_total;  /* the port's output end at the attach   */
+	/* Output goes to out(arg, bytes) when set (notices are then not
+	 * shown), else to stdout. */
+	void (*out)(void *arg, const uint8_t *p, size_t n);
+	void *out_arg;
+};
+
+int psctl_con_send(int fd, uint8_t type, const void *p, size_t n);
+/* Sends a request, waits for its OK/ERROR; 0 or an exit code. */
+int psctl_con_ask(struct sess *s, uint8_t type, const void *p, size_t n);
+/* Connects to the service at path (NULL: $PSCON_SOCKET, the default). */
+int psctl_con_connect(struct sess *s, const char *path);
+/* Attaches (how: CON_RW / CON_SPY) to VM's port or its port PORT. */
+int psctl_con_attach(struct sess *s, const char *vm, const char *port,
+		     unsigned how);
+/* Typed bytes, numbered and kept until acknowledged. */
+void psctl_con_type(struct sess *s, const uint8_t *p, size_t n);
+/* Handles a frame that is no awaited reply (output, ACK, notices). */
+void psctl_con_show(struct sess *s, const struct con_frame *f);
+int psctl_cmd_console_exec(struct psctl_ctx *c, int argc, char **argv);
+
+#endif /* PSCTL_CONSOLE_H */
