@@ -70,16 +70,6 @@ wait_for 10 test -S "$PSOCK" && pass "pscon serving (as nobody)" ||
     fail "pscon: $(cat "$WORK/pscon.log")"
 lv_hv_conf "$CONF" "console = local" "console_first = 7001" \
     "console_endpoints = $PRUN" "console_socket = $PSOCK"
-uri = $U
-domain_type = qemu
-serial_run_dir = $WORK/run
-serial_log_dir = $WORK/log
-interval = 1
-console = local
-console_first = 7001
-console_endpoints = $PRUN
-console_socket = $PSOCK
-EOC
 
 # --- first start: both allocated in the store, served, connected
 start_daemon

@@ -93,18 +93,6 @@ lv_hv_conf "$CONF" "console = bmc" "console_bmc = 127.0.0.1:$PORT" \
     "console_bmc_password_file = $WORK/bmc-pass" \
     "console_endpoints = $PRUN" "console_socket = $PSOCK" \
     "console_events = $WORK/hv-events.sock"
-uri = $U
-domain_type = qemu
-serial_run_dir = $WORK/run
-serial_log_dir = $WORK/log
-interval = 1
-console = bmc
-console_bmc = 127.0.0.1:$PORT
-console_bmc_password_file = $WORK/bmc-pass
-console_endpoints = $PRUN
-console_socket = $PSOCK
-console_events = $WORK/hv-events.sock
-EOC
 
 # --- defined by a boot pass (power off); the kernel added in libvirt
 # (hvagent leaves what the store does not model as it is).
