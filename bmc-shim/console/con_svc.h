@@ -18,7 +18,7 @@ struct con_client;
 
 /* An epoll registration: what an fd belongs to. */
 enum con_kind { CON_K_LISTEN, CON_K_PORT_LISTEN, CON_K_GUEST, CON_K_CLIENT,
-		CON_K_SIGNAL, CON_K_WEB };
+		CON_K_SIGNAL, CON_K_WEB, CON_K_STORE };
 struct con_handle {
 	enum con_kind kind;
 	int fd;
@@ -161,6 +161,7 @@ struct con_svc {
 	int have_admin_gid;
 	struct con_patterns pats;
 	struct con_handle lis, sig;
+	struct con_handle store;   /* inotify on store_path, fd -1 without */
 	struct con_port *ports;
 	struct con_client *clients;
 	const struct con_backend *backend;

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/inotify.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -289,6 +290,44 @@ static int open_signals(struct con_svc *s)
 	return con_watch(s, &s->sig, 0);
 }
 
+/* A writer that is not pscon's client (the BMC's OEM serial allocate, a
+ * psctl edit of an image file) changes the mappings in the store: watch
+ * the file and reload after each change, so an allocated port is served
+ * without a SIGHUP.  A store found by discovery (no --store) has no path
+ * to watch; SIGHUP and RELOAD still work. */
+static int open_store_watch(struct con_svc *s)
+{
+	int fd;
+
+	s->store = (struct con_handle){ CON_K_STORE, -1, NULL, 0 };
+	if (!s->store_path)
+		return 0;
+	fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (fd < 0 || inotify_add_watch(fd, s->store_path,
+					IN_CLOSE_WRITE | IN_MODIFY) < 0) {
+		con_log("%s: cannot watch for changes (%s); reload with SIGHUP",
+			s->store_path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return 0;
+	}
+	s->store.fd = fd;
+	return con_watch(s, &s->store, 0);
+}
+
+/* Every event queued since the last wake-up, then one reload: a commit is
+ * several writes, and a read in the middle of one still sees a whole
+ * generation (the slot protocol, docs/store.md). */
+static void on_store_change(struct con_svc *s)
+{
+	char buf[4096], err[512];
+
+	while (read(s->store.fd, buf, sizeof buf) > 0)
+		;
+	if (con_reload(s, err, sizeof err))
+		con_log("store changed; reload failed: %s", err);
+}
+
 static void on_signal(struct con_svc *s)
 {
 	struct signalfd_siginfo si;
@@ -404,6 +443,7 @@ static void dispatch(struct con_svc *s, struct con_handle *h, uint32_t ev)
 	case CON_K_LISTEN: con_client_accept(s); break;
 	case CON_K_SIGNAL: on_signal(s); break;
 	case CON_K_WEB: con_web_adopt(s); break;
+	case CON_K_STORE: on_store_change(s); break;
 	case CON_K_CLIENT: con_client_event(s, h->obj, ev); break;
 	case CON_K_PORT_LISTEN:
 		if (!p->gone)
@@ -453,7 +493,7 @@ int main(int argc, char **argv)
 		return 1;
 	if (mkdir(s.log_dir, 0750) && errno != EEXIST)
 		con_log("log dir %s: %s", s.log_dir, strerror(errno));
-	if (con_reload(&s, err, sizeof err))
+	if (con_reload(&s, err, sizeof err) || open_store_watch(&s))
 		return 1;
 	con_fds_unclaimed(&s);
 	con_fd_store(&s, "clients", s.lis.fd);
