@@ -8,7 +8,10 @@
 # at once (default: the number of CPUs).  Most tests wait on programs
 # (QEMU, libvirt, ipmi_sim, etcd) more than they compute, so running them
 # side by side saves wall time; each test has its own $WORK, free ports
-# and private daemons, and its output is printed whole when it ends.
+# and private daemons, and its output is printed whole when it ends.  A
+# test whose script holds the line `# e2e: alone` (it measures response
+# times or lease expiry that a busy neighbour would distort) runs after
+# the others, with nothing beside it.
 set -u
 E2E_DIR=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$E2E_DIR/../.." && pwd)
@@ -37,8 +40,11 @@ trap 'rm -rf "$RESULTS" "$E2E_LOGS"' EXIT
 
 set -- "$E2E_DIR"/${E2E_ONLY:-test_*}.sh
 [ -f "$1" ] || { echo "e2e: no test matches ${E2E_ONLY:-}" >&2; exit 2; }
-printf '%s\n' "$@" |
-    xargs -P "${E2E_JOBS:-$(nproc)}" -n 1 "$E2E_DIR/run.sh" --one
+alone=$(grep -lx '# e2e: alone' "$@")
+for t in "$@"; do
+    case " $(echo $alone) " in *" $t "*) ;; *) echo "$t" ;; esac
+done | xargs -r -P "${E2E_JOBS:-$(nproc)}" -n 1 "$E2E_DIR/run.sh" --one
+for t in $alone; do "$E2E_DIR/run.sh" --one "$t"; done
 
 passed=$(grep -c '^PASS' "$RESULTS")
 failed=$(grep -c '^FAIL' "$RESULTS")

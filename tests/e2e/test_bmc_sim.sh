@@ -1,3 +1,4 @@
+# e2e: alone
 # End-to-end: the simulated BMC (OpenIPMI ipmi_sim + the bmc-shim module)
 # driven by the real ipmitool over RMCP+ on 127.0.0.1, and psctl on the
 # same image.  Environment: BMC_SIM (scripts/bmc-sim), BMC_SIM_MODULE.

@@ -1,3 +1,4 @@
+# e2e: alone
 # hvagent's restart policy with a real guest.  As in
 # test_hvagent_daemon.sh, the test starts its own libvirtd in session mode
 # (as root: under the uid of `nobody`) with everything under $WORK; here its

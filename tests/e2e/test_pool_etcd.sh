@@ -1,3 +1,4 @@
+# e2e: alone
 # The profile pool on etcd (psctl --pool etcd://..., docs/pool.md) on a
 # real three-node etcd cluster (tests/e2e/etcd_cluster.sh, 127.0.0.1-3):
 #  1. the same profile and server command sequence on the file pool and on
