@@ -71,7 +71,7 @@ L init > /dev/null && L vm create web01 --memory 128MiB --cpus 1 \
     --power off > /dev/null || fail "store: web01"
 mkdir -p "$SIM"
 if BMC_SIM_IMAGE=$IMG BMC_SIM_ADMIN_PASS=adm1n-pw BMC_SIM_OPER_PASS=0per-pw \
-    "$BMC_SIM" start "$SIM" "$PORT" > "$WORK/out" 2>&1
+    BMC_SIM_CONSOLE=0 "$BMC_SIM" start "$SIM" "$PORT" > "$WORK/out" 2>&1
 then pass "bmc-sim on 127.0.0.1:$PORT, on the hypervisor's store"
 else fail "bmc-sim start: $(cat "$WORK/out")"; return 0 2>/dev/null || exit 0
 fi
@@ -80,9 +80,19 @@ PSTATE_SEM_MODE=sim PSTATE_SEM_BIOS=$SIM/sem-bios PSTATE_SEM_SHM=$SIM/sem-shm
 export PSTATE_SEM_MODE PSTATE_SEM_BIOS PSTATE_SEM_SHM
 chmod 644 "$IMG"
 
-# --- pscon as nobody, on the store the BMC edits
+# --- pscon as nobody, on the store the BMC edits, with its web page (the
+# BMC's users, bmc-sim's web-users; files the service's user owns)
+WPORT=$(( PORT + 1 ))
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+    -keyout "$WORK/key.pem" -out "$WORK/cert.pem" -days 1 -subj /CN=localhost \
+    >/dev/null 2>&1 || fail "web: certificate"
+cp "$SIM/web-users" "$WORK/users"
+chown nobody "$WORK/users" "$WORK/key.pem" "$WORK/cert.pem"
+chmod 600 "$WORK/users" "$WORK/key.pem"
 setpriv --reuid=nobody --regid=nogroup --clear-groups "$PSCON" --run-dir "$PRUN" --socket "$PSOCK" --log-dir \
     "$WORK/plog" --store "$IMG" --notify "$WORK/hv-events.sock" \
+    --web "127.0.0.1:$WPORT" --web-users "$WORK/users" --web-cert "$WORK/cert.pem" \
+    --web-key "$WORK/key.pem" --web-root "$PSCON_WEB/root" \
     2> "$WORK/pscon.log" &
 PIDS="$PIDS $!"
 wait_for 10 test -S "$PSOCK" && pass "pscon serving $PSOCK (as nobody)" ||
@@ -128,11 +138,21 @@ check "hvagent: started web01 after the allocation" "$WORK/d.err" \
     "vm 'web01': started"
 check "pscon: the guest connected" "$WORK/pscon.log" "guest connected"
 
-# --- two users, the boot log, input
+# --- two users and the web page, the boot log, input
 client 1 web01
 client 2 web01
+curl -sk -D "$WORK/hdr" -o /dev/null -d "user=admin&password=adm1n-pw" \
+    "https://127.0.0.1:$WPORT/api/login"
+TOK=$(sed -n 's/^set-cookie: pscon_session=\([0-9a-f]*\);.*/\1/ip' "$WORK/hdr" | tr -d '\r')
+[ -n "$TOK" ] && pass "web: admin logged in to the console page" ||
+    fail "web: login: $(cat "$WORK/hdr") $(tail -3 "$WORK/pscon.log")"
+python3 "$E2E_DIR/console_ws_raw.py" "$WPORT" "$TOK" web01 show 30 \
+    > "$WORK/web.out" 2>&1 &
+WEBPID=$!
+PIDS="$PIDS $WEBPID"
 check "user 1 sees the boot log" "$WORK/c1.out" "Linux version" 30
 check "user 2 sees the boot log" "$WORK/c2.out" "Linux version" 30
+check "the web page's console sees the boot log at the same time" "$WORK/web.out" "Linux version" 30
 check "the guest's init ran (user 1)" "$WORK/c1.out" "guest: up" 60
 check "the guest's init ran (user 2)" "$WORK/c2.out" "guest: up" 5
 check "the guest's shell prompts" "$WORK/c1.out" "guest# " 10
