@@ -254,6 +254,10 @@ static const struct psctl_opt console_o[] = {
 	  "/run/pscon.sock)", NULL },
 	{ "retry", "SECONDS", "keep reconnecting this long when the service "
 	  "goes away (default 30)", NULL },
+	{ "insecure", NULL, "with --bmc: do not verify the BMC's certificate",
+	  NULL },
+	{ "console-port", "PORT", "with --bmc: the console's HTTPS port "
+	  "(default the --bmc PORT, else 443)", NULL },
 	{ "port", "P", "exec: the VM's port by host name or number", NULL },
 	{ "timeout", "SECONDS", "exec: wait this long for the command "
 	  "(default 30)", NULL },

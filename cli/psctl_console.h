@@ -15,8 +15,19 @@
 struct psctl_ctx;
 #define RESEND_MAX (64u * 1024u) /* input kept until the service acks it */
 
+/* --bmc: the BMC's console service through its web endpoint
+ * (psctl_console_web.c). */
+struct con_web_opts {
+	char host[256];
+	unsigned port;           /* HTTPS (default 443)              */
+	const char *user, *password;
+	int insecure;            /* do not verify the certificate    */
+};
+
 struct sess {
 	struct psctl_ctx *c;
+	const struct con_web_opts *web; /* set: the web transport     */
+	void *web_state;
 	int fd;
 	const char *path;
 	uint8_t in[8 * (CON_HDR + CON_PAYLOAD_MAX)]; /* 8 frames a read */
@@ -51,6 +62,10 @@ int psctl_con_attach(struct sess *s, const char *vm, const char *port,
 void psctl_con_type(struct sess *s, const uint8_t *p, size_t n);
 /* Handles a frame that is no awaited reply (output, ACK, notices). */
 void psctl_con_show(struct sess *s, const struct con_frame *f);
+/* The web transport: logs in, then s->fd is a socketpair end bridged to
+ * the web endpoint.  0 or an exit code (reported). */
+int psctl_con_web_open(struct sess *s);
+void psctl_con_web_close(struct sess *s);
 int psctl_cmd_console_exec(struct psctl_ctx *c, int argc, char **argv);
 
 #endif /* PSCTL_CONSOLE_H */

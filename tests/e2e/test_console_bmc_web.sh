@@ -1,0 +1,98 @@
+# End-to-end: `psctl --bmc HOST:PORT console` through the BMC's console web
+# endpoint (docs/console.md "psctl console over --bmc"): pscon --web with a
+# self-signed certificate, a stand-in guest on web01-con, the login with
+# -U and $IPMI_PASSWORD, the list, a session both ways, a wrong password,
+# and the certificate check without --insecure.
+# Environment: PSCON, PSCON_TEST, PSCON_WEB (make e2e sets them).
+echo "== psctl console --bmc: the web transport"
+. "$ROOT/tests/e2e/console_lib.sh"
+: "${PSCON_WEB:?set PSCON_WEB to the page's build directory (build/web)}"
+
+L init >/dev/null 2>&1 && L vm create web01 >/dev/null 2>&1 &&
+    L serial allocate web01 1 --first 7001 --hostnames web01-con \
+        >/dev/null 2>&1 || fail "bmc web: preparing the image"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+    -keyout "$WORK/key.pem" -out "$WORK/cert.pem" -days 1 \
+    -subj /CN=127.0.0.1 >/dev/null 2>&1 || fail "bmc web: a certificate"
+APASS=admin-$$-pw
+mkdir -p "$WORK/bmc"
+printf 'admin %s\n' "$APASS" > "$WORK/bmc/passwords"
+"$ROOT/scripts/bmc-sim" users "$WORK/bmc" || fail "bmc web: users file"
+
+PORT=$(( 20000 + $(od -An -tu2 -N2 /dev/urandom) % 20000 ))
+setsid timeout -s KILL 60 "$PSCON" --run-dir "$WORK/run" --socket "$S" \
+    --log-dir "$WORK/logs" --store "$IMG" --web "127.0.0.1:$PORT" \
+    --web-users "$WORK/bmc/web-users" --web-cert "$WORK/cert.pem" \
+    --web-key "$WORK/key.pem" --web-root "$PSCON_WEB/root" \
+    2> "$WORK/svc.log" & PIDS="$PIDS $!"
+i=0
+while ! curl -sk -o /dev/null "https://127.0.0.1:$PORT/" && [ $i -lt 100 ]; do
+    sleep 0.1; i=$((i + 1)); done
+python3 "$ROOT/tests/e2e/console_guest.py" "$WORK/run/port-7001" \
+    "guest web01 booted" "$WORK/in1" & PIDS="$PIDS $!"
+
+B() { IPMI_PASSWORD=$APASS "$PSCTL" --bmc "127.0.0.1:$PORT" -U admin "$@"; }
+
+# The list, over HTTPS.
+expect_exit 0 "bmc web: console list over --bmc" -- B console list --insecure
+grep -q "^web01-con *web01 *7001 " "$WORK/out" &&
+    pass "bmc web: the list shows web01-con on port 7001" ||
+    fail "bmc web: list: $(cat "$WORK/out" "$WORK/err")"
+expect_exit 0 "bmc web: console list --json over --bmc" -- \
+    B --json console list --insecure
+grep -q '"hostname": *"web01-con"' "$WORK/out" &&
+    pass "bmc web: the JSON list names web01-con" ||
+    fail "bmc web: JSON list: $(cat "$WORK/out")"
+
+# A session: the guest's output on the terminal, typed input at the port.
+mkfifo "$WORK/kin"
+B console web01-con --insecure < "$WORK/kin" > "$WORK/s.out" \
+    2> "$WORK/s.err" & SP=$!; PIDS="$PIDS $SP"
+exec 7<>"$WORK/kin"
+file_has "$WORK/s.out" "guest web01 booted" &&
+    pass "bmc web: the session shows the guest's output (backlog)" ||
+    fail "bmc web: no guest output: $(cat "$WORK/s.out" "$WORK/s.err")"
+printf 'echo bmc-typed\r' >&7
+file_has "$WORK/in1" "echo bmc-typed" &&
+    pass "bmc web: typed input reached the port" ||
+    fail "bmc web: port input: $(cat "$WORK/in1" 2>/dev/null)"
+file_has "$WORK/s.out" "reply: echo bmc-typed" &&
+    pass "bmc web: the guest's answer came back live" ||
+    fail "bmc web: no live answer: $(cat "$WORK/s.out")"
+printf '\005c.' >&7
+i=0; while kill -0 $SP 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+kill -0 $SP 2>/dev/null && fail "bmc web: ^Ec. did not detach" || {
+    wait $SP; rc=$?
+    [ $rc -eq 0 ] && pass "bmc web: ^Ec. detaches, exit 0" ||
+        fail "bmc web: detach exit $rc: $(cat "$WORK/s.err")"; }
+exec 7>&-
+
+# Refusals: an unknown port, a wrong password, an unverified certificate,
+# --insecure without --bmc.
+expect_exit 5 "bmc web: an unknown port is not found" -- \
+    B console nosuch --insecure
+expect_exit 7 "bmc web: a wrong password is refused" -- \
+    env IPMI_PASSWORD=wrong "$PSCTL" --bmc "127.0.0.1:$PORT" -U admin \
+    console list --insecure
+expect_err "bmc web: says the login was refused" \
+    "wrong user name or password for user 'admin'"
+expect_exit 7 "bmc web: a self-signed certificate is refused by default" -- \
+    B console list
+expect_err "bmc web: says the certificate does not verify" \
+    "--insecure skips the check"
+expect_exit 2 "bmc web: --insecure needs --bmc" -- \
+    "$PSCTL" console list --insecure --socket "$S"
+
+# libwebsockets is opened by the console's web transport alone (psctl_lws.c):
+# the optimised psctl does not link it, and a --bmc console list opens it.
+OPT=${PSCTL_OPT:-$ROOT/build/opt/psctl}
+case $OPT in /*) ;; *) OPT=$ROOT/$OPT ;; esac
+ldd "$OPT" | grep -q libwebsockets &&
+    fail "bmc web: psctl links libwebsockets" ||
+    pass "bmc web: psctl does not link libwebsockets"
+IPMI_PASSWORD=$APASS strace -f -e trace=openat -o "$WORK/strace-lws" \
+    "$OPT" --bmc "127.0.0.1:$PORT" -U admin console list --insecure \
+    >/dev/null 2>&1 &&
+    grep -q 'libwebsockets\.so' "$WORK/strace-lws" &&
+    pass "bmc web: console list over --bmc opens libwebsockets on use" ||
+    fail "bmc web: the optimised psctl's --bmc console list"
