@@ -256,6 +256,8 @@ static const struct psctl_opt console_o[] = {
 	  "goes away (default 30)", NULL },
 	{ "insecure", NULL, "with --bmc: do not verify the BMC's certificate",
 	  NULL },
+	{ "ca", "PEM", "with --bmc: trust this certificate or CA (not the "
+	  "system's)", NULL },
 	{ "console-port", "PORT", "with --bmc: the console's HTTPS port "
 	  "(default the --bmc PORT, else 443)", NULL },
 	{ "port", "P", "exec: the VM's port by host name or number", NULL },

@@ -797,6 +797,8 @@ static int cmd_console(struct psctl_ctx *c, int argc, char **argv)
 						   "0-86400");
 			}
 			s->retry = (unsigned)v;
+		} else if (!strcmp(argv[i], "--ca") && i + 1 < argc) {
+			web.ca = argv[++i];
 		} else if (!strcmp(argv[i], "--insecure")) {
 			web.insecure = 1;
 		} else if (!strcmp(argv[i], "--console-port") && i + 1 < argc) {
@@ -834,9 +836,10 @@ static int cmd_console(struct psctl_ctx *c, int argc, char **argv)
 		return psctl_error(c, CMD, NULL, NULL, PSCTL_EXIT_USAGE,
 				   "a VM, host name or port, or 'list'");
 	}
-	rc = c->bmc ? web_opts(c, s, &web) : web.port || web.insecure
-	     ? psctl_error(c, CMD, NULL, NULL, PSCTL_EXIT_USAGE,
-			   "--console-port and --insecure go with --bmc") : 0;
+	rc = c->bmc ? web_opts(c, s, &web) : web.port || web.insecure ||
+	     web.ca ? psctl_error(c, CMD, NULL, NULL, PSCTL_EXIT_USAGE,
+				  "--console-port, --insecure and --ca go "
+				  "with --bmc") : 0;
 	if (!rc)
 		rc = psctl_con_connect(s, sock);
 	if (!rc)

@@ -22,6 +22,7 @@ struct con_web_opts {
 	unsigned port;           /* HTTPS (default 443)              */
 	const char *user, *password;
 	int insecure;            /* do not verify the certificate    */
+	const char *ca;          /* trust this PEM, not the system's */
 };
 
 struct sess {

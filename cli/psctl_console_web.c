@@ -645,8 +645,8 @@ static int login(struct sess *s, struct web *w)
 				   "SSL") || strstr(w->err, "cert") ||
 				   strstr(w->err, "tls")) ? " (TLS refused: "
 				   "the BMC's certificate does not verify "
-				   "against the system's CAs, or its name "
-				   "differs; --insecure skips the check)" : "");
+				   "against the system's CAs or --ca, or its "
+				   "name differs; --insecure skips the check)" : "");
 	if (w->status == 401)
 		return psctl_error(s->c, CMD, "bmc", o->host, PSCTL_EXIT_IO,
 				   "wrong user name or password for user '%s' "
@@ -709,6 +709,7 @@ int psctl_con_web_open(struct sess *s)
 	ci.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
 	ci.user = w;
 	ci.fd_limit_per_thread = 16;
+	ci.client_ssl_ca_filepath = w->o->ca; /* NULL: the system's CAs */
 	w->ctx = L.lws_create_context(&ci);
 	if (!w->ctx) {
 		web_free(w);

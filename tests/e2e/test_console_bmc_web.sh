@@ -13,7 +13,8 @@ L init >/dev/null 2>&1 && L vm create web01 >/dev/null 2>&1 &&
         >/dev/null 2>&1 || fail "bmc web: preparing the image"
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
     -keyout "$WORK/key.pem" -out "$WORK/cert.pem" -days 1 \
-    -subj /CN=127.0.0.1 >/dev/null 2>&1 || fail "bmc web: a certificate"
+    -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 \
+    >/dev/null 2>&1 || fail "bmc web: a certificate"
 APASS=admin-$$-pw
 mkdir -p "$WORK/bmc"
 printf 'admin %s\n' "$APASS" > "$WORK/bmc/passwords"
@@ -80,6 +81,14 @@ expect_exit 7 "bmc web: a self-signed certificate is refused by default" -- \
     B console list
 expect_err "bmc web: says the certificate does not verify" \
     "--insecure skips the check"
+# Verification is real: the same certificate given as trusted (--ca) is
+# accepted for the name it carries (IP 127.0.0.1), refused for another.
+expect_exit 0 "bmc web: the certificate trusted with --ca is accepted" -- \
+    B console list --ca "$WORK/cert.pem"
+IPMI_PASSWORD=$APASS expect_exit 7 \
+    "bmc web: a trusted certificate for another name is refused" -- \
+    "$PSCTL" --bmc "localhost:$PORT" -U admin console list --ca "$WORK/cert.pem"
+expect_err "bmc web: says so" "its name differs"
 expect_exit 2 "bmc web: --insecure needs --bmc" -- \
     "$PSCTL" console list --insecure --socket "$S"
 
