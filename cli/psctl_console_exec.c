@@ -308,6 +308,10 @@ int psctl_cmd_console_exec(struct psctl_ctx *c, int argc, char **argv)
 	}
 	if (!vm || i + 1 >= argc)
 		return usage(c, NULL);
+	if (c->bmc) /* (its credentials file is the host's, not for a BMC) */
+		return psctl_error(c, CMD, NULL, NULL, PSCTL_EXIT_USAGE,
+				   "console exec goes through the local "
+				   "service (--socket), not --bmc");
 	s = calloc(1, sizeof *s);
 	e.b = malloc(CAPTURE_MAX);
 	if (!s || !e.b) {

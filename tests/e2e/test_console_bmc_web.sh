@@ -89,6 +89,8 @@ IPMI_PASSWORD=$APASS expect_exit 7 \
     "bmc web: a trusted certificate for another name is refused" -- \
     "$PSCTL" --bmc "localhost:$PORT" -U admin console list --ca "$WORK/cert.pem"
 expect_err "bmc web: says so" "its name differs"
+expect_exit 2 "bmc web: console exec is refused over --bmc" -- \
+    B console exec web01 -- true
 expect_exit 2 "bmc web: --insecure needs --bmc" -- \
     "$PSCTL" console list --insecure --socket "$S"
 
