@@ -74,6 +74,8 @@ static void put(struct web *w, uint8_t type, const void *p, size_t n)
 	size_t at = 0;
 	ssize_t r;
 
+	if (w->fd < 0)
+		return;
 	con_frame_hdr(b, type, n);
 	memcpy(b + CON_HDR, p, n);
 	while (at < CON_HDR + n) {
@@ -586,11 +588,13 @@ static int callback(struct lws *wsi, enum lws_callback_reasons why,
 		return ws_writable(w, wsi);
 	case LWS_CALLBACK_CLIENT_CLOSED:
 		w->ws = NULL; /* the session sees the end of its socket */
-		shutdown(w->fd, SHUT_RDWR);
+		if (w->fd >= 0)
+			shutdown(w->fd, SHUT_RDWR);
 		break;
 	case LWS_CALLBACK_RAW_RX_FILE:
 		return raw_rx(w);
 	case LWS_CALLBACK_RAW_CLOSE_FILE:
+		w->fd = -1; /* lws closed it: never touch the number again */
 		w->stop = 1;
 		break;
 	default:
@@ -628,7 +632,7 @@ static int login(struct sess *s, struct web *w)
 	const struct con_web_opts *o = w->o;
 	char body[1100] = "user=";
 
-	form_value(body, sizeof body, o->user);
+	form_value(body, 400, o->user); /* room left for the password */
 	strcat(body, "&password=");
 	form_value(body, sizeof body, o->password);
 	if (start(w, "POST", "/api/login", body))
