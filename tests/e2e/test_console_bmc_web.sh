@@ -68,6 +68,15 @@ kill -0 $SP 2>/dev/null && fail "bmc web: ^Ec. did not detach" || {
         fail "bmc web: detach exit $rc: $(cat "$WORK/s.err")"; }
 exec 7>&-
 
+# A mode change (a MODE frame as a JSON message), seen in the list.
+IPMI_PASSWORD=$APASS timeout 3 "$PSCTL" --bmc "127.0.0.1:$PORT" -U admin \
+    console web01-con --insecure --mode observer < /dev/null \
+    > "$WORK/m.out" 2>&1
+expect_exit 0 "bmc web: list after --mode observer" -- B console list --insecure
+grep -q "^web01-con *web01 *7001 observer " "$WORK/out" &&
+    pass "bmc web: --mode over --bmc changed the port's mode" ||
+    fail "bmc web: mode: $(cat "$WORK/out" "$WORK/m.out")"
+
 # Refusals: an unknown port, a wrong password, an unverified certificate,
 # --insecure without --bmc.
 expect_exit 5 "bmc web: an unknown port is not found" -- \
