@@ -35,7 +35,6 @@
 #include "psctl_console.h"
 #include "psctl_jsonw.h"
 #include "psctl_main.h"
-#include "psctl_bmc.h"
 #include "psctl_util.h"
 #include "psf_schema.h"
 
@@ -725,51 +724,6 @@ static int attach(struct sess *s, const char *vm, const char *port,
 	return rc ? rc : session(s);
 }
 
-/* --console-port N: 1-65535. */
-static int web_port(struct psctl_ctx *c, const char *v, unsigned *port)
-{
-	char *end;
-	unsigned long p = strtoul(v, &end, 10);
-
-	if (*end || end == v || !p || p > 65535)
-		return psctl_error(c, CMD, "console-port", v,
-				   PSCTL_EXIT_INVALID, "a TCP port, 1-65535");
-	*port = (unsigned)p;
-	return 0;
-}
-
-/* --bmc HOST[:PORT] for the console: the web endpoint's HTTPS port is
- * --console-port, else the PORT written in --bmc, else 443 (the IPMI
- * default 623 is not the console's).  The login: -U and -P or
- * $IPMI_PASSWORD, as for the other --bmc commands. */
-static int web_opts(struct psctl_ctx *c, struct sess *s,
-		    struct con_web_opts *w)
-{
-	struct psctl_bmc b;
-	char err[400];
-	const char *after = strstr(c->bmc, "://"), *colon;
-
-	if (psctl_bmc_parse(c->bmc, &b, err, sizeof err))
-		return psctl_error(c, CMD, NULL, NULL, PSCTL_EXIT_INVALID, "%s",
-				   err);
-	after = after ? after + 3 : c->bmc;
-	colon = strrchr(after, ':');
-	if (colon && strchr(after, ']') > colon)
-		colon = NULL; /* [IPv6] without a port */
-	if (w->port == 0)
-		w->port = colon ? b.port : 443;
-	snprintf(w->host, sizeof w->host, "%s", b.host);
-	w->user = c->bmc_user ? c->bmc_user : "admin";
-	w->password = c->bmc_password ? c->bmc_password
-				      : getenv("IPMI_PASSWORD");
-	if (!w->password)
-		return psctl_error(c, CMD, NULL, NULL, PSCTL_EXIT_USAGE,
-				   "--bmc console: no password (set "
-				   "IPMI_PASSWORD, safer than -P)");
-	s->web = w;
-	return 0;
-}
-
 static int cmd_console(struct psctl_ctx *c, int argc, char **argv)
 {
 	struct sess *s = calloc(1, sizeof *s);
@@ -802,7 +756,7 @@ static int cmd_console(struct psctl_ctx *c, int argc, char **argv)
 		} else if (!strcmp(argv[i], "--insecure")) {
 			web.insecure = 1;
 		} else if (!strcmp(argv[i], "--console-port") && i + 1 < argc) {
-			if (web_port(c, argv[++i], &web.port)) {
+			if (psctl_con_web_port(c, argv[++i], &web.port)) {
 				free(s);
 				return PSCTL_EXIT_INVALID;
 			}
@@ -836,7 +790,7 @@ static int cmd_console(struct psctl_ctx *c, int argc, char **argv)
 		return psctl_error(c, CMD, NULL, NULL, PSCTL_EXIT_USAGE,
 				   "a VM, host name or port, or 'list'");
 	}
-	rc = c->bmc ? web_opts(c, s, &web) : web.port || web.insecure ||
+	rc = c->bmc ? psctl_con_web_opts(c, s, &web) : web.port || web.insecure ||
 	     web.ca ? psctl_error(c, CMD, NULL, NULL, PSCTL_EXIT_USAGE,
 				  "--console-port, --insecure and --ca go "
 				  "with --bmc") : 0;

@@ -66,6 +66,11 @@ void psctl_con_show(struct sess *s, const struct con_frame *f);
 /* The web transport: logs in, then s->fd is a socketpair end bridged to
  * the web endpoint.  0 or an exit code (reported). */
 int psctl_con_web_open(struct sess *s);
+/* --console-port's value; --bmc, -U, the password into w (s->web = w).
+ * 0 or an exit code (reported). */
+int psctl_con_web_port(struct psctl_ctx *c, const char *v, unsigned *port);
+int psctl_con_web_opts(struct psctl_ctx *c, struct sess *s,
+		       struct con_web_opts *w);
 void psctl_con_web_close(struct sess *s);
 int psctl_cmd_console_exec(struct psctl_ctx *c, int argc, char **argv);
 

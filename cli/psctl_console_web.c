@@ -27,6 +27,7 @@
 
 #include "con_proto.h"
 #include "psctl.h"
+#include "psctl_bmc.h"
 #include "psctl_console.h"
 #include "psctl_lws.h"
 
@@ -659,6 +660,53 @@ static int login(struct sess *s, struct web *w)
 		return psctl_error(s->c, CMD, "bmc", o->host, PSCTL_EXIT_IO,
 				   "login refused (HTTP %d): %.200s",
 				   w->status, w->resp ? w->resp : "");
+	return 0;
+}
+
+/* ------------------------------------------------------------ options */
+
+/* --console-port N: 1-65535. */
+int psctl_con_web_port(struct psctl_ctx *c, const char *v, unsigned *port)
+{
+	char *end;
+	unsigned long p = strtoul(v, &end, 10);
+
+	if (*end || end == v || !p || p > 65535)
+		return psctl_error(c, CMD, "console-port", v,
+				   PSCTL_EXIT_INVALID, "a TCP port, 1-65535");
+	*port = (unsigned)p;
+	return 0;
+}
+
+/* --bmc HOST[:PORT] for the console: the web endpoint's HTTPS port is
+ * --console-port, else the PORT written in --bmc, else 443 (the IPMI
+ * default 623 is not the console's).  The login: -U and -P or
+ * $IPMI_PASSWORD, as for the other --bmc commands. */
+int psctl_con_web_opts(struct psctl_ctx *c, struct sess *s,
+		    struct con_web_opts *w)
+{
+	struct psctl_bmc b;
+	char err[400];
+	const char *after = strstr(c->bmc, "://"), *colon;
+
+	if (psctl_bmc_parse(c->bmc, &b, err, sizeof err))
+		return psctl_error(c, CMD, NULL, NULL, PSCTL_EXIT_INVALID, "%s",
+				   err);
+	after = after ? after + 3 : c->bmc;
+	colon = strrchr(after, ':');
+	if (colon && strchr(after, ']') > colon)
+		colon = NULL; /* [IPv6] without a port */
+	if (w->port == 0)
+		w->port = colon ? b.port : 443;
+	snprintf(w->host, sizeof w->host, "%s", b.host);
+	w->user = c->bmc_user ? c->bmc_user : "admin";
+	w->password = c->bmc_password ? c->bmc_password
+				      : getenv("IPMI_PASSWORD");
+	if (!w->password)
+		return psctl_error(c, CMD, NULL, NULL, PSCTL_EXIT_USAGE,
+				   "--bmc console: no password (set "
+				   "IPMI_PASSWORD, safer than -P)");
+	s->web = w;
 	return 0;
 }
 
