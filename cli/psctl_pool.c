@@ -116,15 +116,18 @@ static int key_set(const char *key, uint32_t *set, uint32_t *sig)
 
 /* One element's bytes from etcd into its set, checked: one element of
  * the expected kind whose NAME is the key's last part. */
-static int put_elem(uint8_t *buf, size_t cap, const struct pe_kv *kv,
-		    char *why, size_t wn)
+int psctl_pool_put_elem(uint8_t *buf, size_t cap, const struct pe_kv *kv,
+			char *why, size_t wn, int *elem)
 {
 	uint32_t set_sig, sig, nl;
 	struct psf_elem e;
 	int set, off;
 	const char *name;
 
-	key_set(kv->key, &set_sig, &sig);
+	if (!key_set(kv->key, &set_sig, &sig)) {
+		snprintf(why, wn, "not a profile or server key");
+		return PSF_ERR_BADHEADER;
+	}
 	set = psf_find_child(buf, psf_root(buf), set_sig);
 	if (set < 0)
 		set = psf_insert(buf, cap, psf_root(buf), -1, set_sig, NULL,
@@ -140,6 +143,8 @@ static int put_elem(uint8_t *buf, size_t cap, const struct pe_kv *kv,
 		return off;
 	}
 	memcpy(buf + off, kv->val, kv->vlen);
+	if (elem)
+		*elem = off;
 	name = psf_child_payload(buf, off, PSF_NAME, &nl);
 	if (psf_elem(buf, off, &e) || e.sig != sig ||
 	    e.end - (uint32_t)off != kv->vlen || !name ||
@@ -177,57 +182,63 @@ static int put_rec(uint8_t *buf, size_t cap, const struct pe_kv *kv,
 	return rc;
 }
 
-static int by_creation(const void *a, const void *b)
+int psctl_pool_by_creation(const void *a, const void *b)
 {
 	const struct pe_kv *x = a, *y = b;
 
 	return (x->create_rev > y->create_rev) - (x->create_rev < y->create_rev);
 }
 
-/* Every profile and server of the snapshot as one store (malloc'd). */
-static int build_store(struct psctl_ctx *c, uint8_t **out, size_t *len)
+int psctl_pool_damaged(struct psctl_ctx *c, const struct pe_kv *kv,
+		       const char *why)
 {
-	size_t i, cap = PSF_HEADER_SIZE + 4096;
+	return psctl_error(c, psctl_g.cmd, "--pool", pool_g.url,
+			   PSCTL_EXIT_DAMAGED, "etcd key '%s' (revision %lld): "
+			   "%s", kv->key, (long long)kv->mod_rev, why);
+}
+
+int psctl_pool_build(struct psctl_ctx *c, struct pe_kvs *snap, size_t room,
+		     uint8_t **out, size_t *len, size_t *capp)
+{
+	size_t i, cap = PSF_HEADER_SIZE + 4096 + room;
 	struct psf_builder b;
 	uint32_t set, sig;
 	char why[200];
 	uint8_t *buf;
 	int rc;
 
-	for (i = 0; i < pool_g.snap.n; i++)
-		cap += pool_g.snap.kv[i].vlen + 64;
+	for (i = 0; i < snap->n; i++)
+		cap += snap->kv[i].vlen + 64;
 	if (cap > PSF_MAX_TOTAL)
 		return psctl_error(c, psctl_g.cmd, "--pool", pool_g.url,
 				   PS_ERR_NOSPACE, "the pool (%zu profiles "
 				   "and servers) is larger than one store",
-				   pool_g.snap.n);
+				   snap->n);
 	buf = calloc(1, cap);
 	if (!buf)
 		return psctl_error(c, psctl_g.cmd, NULL, NULL, PS_ERR_NOMEM,
 				   NULL);
 	/* Creation order, as the file pool keeps them (etcd answers in key
 	 * order): lists read the same on both. */
-	if (pool_g.snap.n)
-		qsort(pool_g.snap.kv, pool_g.snap.n, sizeof *pool_g.snap.kv,
-		      by_creation);
+	if (snap->n)
+		qsort(snap->kv, snap->n, sizeof *snap->kv,
+		      psctl_pool_by_creation);
 	psf_build_begin(&b, buf, cap, PSF_ROOT, 1, 0);
 	rc = psf_build_finish(&b);
-	for (i = 0; rc > 0 && i < pool_g.snap.n; i++) {
-		const struct pe_kv *kv = &pool_g.snap.kv[i];
+	for (i = 0; rc > 0 && i < snap->n; i++) {
+		const struct pe_kv *kv = &snap->kv[i];
 
 		if (!key_set(kv->key, &set, &sig)) {
 			rc = put_rec(buf, cap, kv, why, sizeof why);
 			if (rc > 0)
 				continue;
 		} else {
-			rc = put_elem(buf, cap, kv, why, sizeof why);
+			rc = psctl_pool_put_elem(buf, cap, kv, why,
+						 sizeof why, NULL);
 		}
 		if (rc) {
 			free(buf);
-			return psctl_error(c, psctl_g.cmd, "--pool",
-					   pool_g.url, PSCTL_EXIT_DAMAGED,
-					   "etcd key '%s' (revision %lld): %s",
-					   kv->key, (long long)kv->mod_rev, why);
+			return psctl_pool_damaged(c, kv, why);
 		}
 		rc = 1;
 	}
@@ -239,11 +250,12 @@ static int build_store(struct psctl_ctx *c, uint8_t **out, size_t *len)
 	}
 	*out = buf;
 	*len = psf_total(buf);
+	if (capp)
+		*capp = cap;
 	return 0;
 }
 
-/* The client, once per process. */
-static int connect_pool(struct psctl_ctx *c)
+int psctl_pool_connect(struct psctl_ctx *c)
 {
 	const char *url = pool_g.url;
 
@@ -265,20 +277,49 @@ int psctl_pool_error(struct psctl_ctx *c, int rc)
 			   "%s", pool_g.pe.err);
 }
 
+void psctl_pool_scope(struct psctl_ctx *c, const char *profile)
+{
+	/* The shell keeps its snapshot for the next lines: all of it. */
+	pool_g.scope = c->interactive ? NULL : profile;
+}
+
+/* The snapshot: every key under POOL_PREFIX, or for a command scoped to
+ * one profile its own keys and the server directory, in one read-only
+ * txn (one round trip, one revision). */
+static int read_snap(void)
+{
+	static const char *const pre[] = { POOL_PROFILE, POOL_MOVE,
+					   POOL_LEASE };
+	char key[3][POOL_KEY_MAX];
+	struct pe_op op[4];
+	int64_t rev;
+	int i, ok;
+
+	if (!pool_g.scope)
+		return pe_range(&pool_g.pe, POOL_PREFIX, 1, &pool_g.snap);
+	for (i = 0; i < 3; i++) {
+		snprintf(key[i], sizeof key[i], "%s%s", pre[i], pool_g.scope);
+		op[i] = (struct pe_op){ PE_GET, key[i], NULL, 0, 0, 0 };
+	}
+	op[3] = (struct pe_op){ PE_GET, POOL_SERVER, NULL, 0, 0, 1 };
+	return pe_txn(&pool_g.pe, NULL, 0, op, 4, NULL, 0, &ok, &rev,
+		      &pool_g.snap);
+}
+
 int psctl_pool_open(struct psctl_ctx *c)
 {
 	static char where[400];
 	uint8_t *data;
 	size_t len;
-	int rc = connect_pool(c);
+	int rc = psctl_pool_connect(c);
 
 	if (rc)
 		return rc;
 	pe_kvs_free(&pool_g.snap);
-	rc = pe_range(&pool_g.pe, POOL_PREFIX, 1, &pool_g.snap);
+	rc = read_snap();
 	if (rc)
 		return psctl_pool_error(c, rc);
-	rc = build_store(c, &data, &len);
+	rc = psctl_pool_build(c, &pool_g.snap, 0, &data, &len, NULL);
 	if (!rc)
 		rc = psctl_store_in_memory(c, data, len, "--pool",
 					   pool_g.url);

@@ -162,6 +162,24 @@ char *pe_req_range(const char *key, int prefix, int64_t revision)
 	return o ? finish(o, rc) : NULL;
 }
 
+char *pe_req_range_page(const char *prefix, const char *from, int64_t limit,
+			int64_t revision)
+{
+	json_object *o = json_object_new_object();
+	size_t en;
+	char *end = pe_prefix_end(prefix, &en);
+	int rc = o && end ? add_b64(o, "key", from, strlen(from)) : -1;
+
+	if (!rc)
+		rc = add_b64(o, "range_end", end, en);
+	if (!rc && limit > 0)
+		rc = add_i64(o, "limit", limit);
+	if (!rc && revision > 0)
+		rc = add_i64(o, "revision", revision);
+	free(end);
+	return o ? finish(o, rc) : NULL;
+}
+
 static const char *const target_name[] = { "CREATE", "MOD", "VALUE",
 					    "VERSION" };
 static const char *const target_field[] = { "create_revision",
@@ -430,7 +448,7 @@ static json_object *parse_obj(const char *body, size_t n, char *err,
 int pe_parse_range(const char *body, size_t n, struct pe_kvs *out,
 		   char *err, size_t en)
 {
-	json_object *o = parse_obj(body, n, err, en);
+	json_object *o = parse_obj(body, n, err, en), *f;
 	int rc;
 
 	memset(out, 0, sizeof *out);
@@ -441,6 +459,8 @@ int pe_parse_range(const char *body, size_t n, struct pe_kvs *out,
 		rc = header_rev(o, &out->revision, err, en);
 	if (!rc)
 		rc = add_kvs(o, out, err, en);
+	if (!rc && json_object_object_get_ex(o, "more", &f))
+		out->more = json_object_get_boolean(f);
 	json_object_put(o);
 	if (rc)
 		pe_kvs_free(out);
