@@ -162,13 +162,13 @@ char *pe_req_range(const char *key, int prefix, int64_t revision)
 	return o ? finish(o, rc) : NULL;
 }
 
-char *pe_req_range_page(const char *prefix, const char *from, int64_t limit,
-			int64_t revision)
+char *pe_req_range_page(const char *prefix, const char *from,
+			size_t fromlen, int64_t limit, int64_t revision)
 {
 	json_object *o = json_object_new_object();
 	size_t en;
 	char *end = pe_prefix_end(prefix, &en);
-	int rc = o && end ? add_b64(o, "key", from, strlen(from)) : -1;
+	int rc = o && end ? add_b64(o, "key", from, fromlen) : -1;
 
 	if (!rc)
 		rc = add_b64(o, "range_end", end, en);

@@ -191,13 +191,15 @@ int pe_range(struct pe_client *c, const char *key, int prefix,
 }
 
 int pe_range_page(struct pe_client *c, const char *prefix, const char *from,
-		  int64_t limit, int64_t revision, struct pe_kvs *out)
+		  size_t fromlen, int64_t limit, int64_t revision,
+		  struct pe_kvs *out)
 {
 	char what[300];
 
 	snprintf(what, sizeof what, "range under '%.120s' from '%.120s'",
 		 prefix, from);
-	return range_req(c, pe_req_range_page(prefix, from, limit, revision),
+	return range_req(c, pe_req_range_page(prefix, from, fromlen, limit,
+					   revision),
 			 what, out);
 }
 

@@ -24,63 +24,62 @@
 #include "psctl_main.h"
 #include "psctl_pool.h"
 
-#define PAGE 2000
+#define PAGE 2000   /* keys a page; $PSTATE_POOL_PAGE (tests) */
 
-/* Append page's kvs to all (the keys and values change hands); the first
- * kv of a page after the first is the previous page's last key again. */
-static int take_page(struct pe_kvs *all, struct pe_kvs *page, size_t skip)
+/* Append page's kvs to all (the keys and values change hands). */
+static int take_page(struct pe_kvs *all, struct pe_kvs *page)
 {
 	struct pe_kv *kv;
-	size_t i;
 
 	kv = realloc(all->kv, (all->n + page->n + 1) * sizeof *kv);
 	if (!kv)
 		return -1;
 	all->kv = kv;
-	for (i = 0; i < page->n; i++) {
-		if (i < skip) {
-			free(page->kv[i].key);
-			free(page->kv[i].val);
-			continue;
-		}
-		all->kv[all->n++] = page->kv[i];
-	}
+	memcpy(all->kv + all->n, page->kv, page->n * sizeof *kv);
+	all->n += page->n;
 	free(page->kv);
 	page->kv = NULL;
 	page->n = 0;
 	return 0;
 }
 
-/* Every profile key at revision rev, page by page. */
+/* Every profile key at revision rev, page by page: the next page starts
+ * just past the last key (that key and a NUL). */
 static int read_profiles(struct psctl_ctx *c, int64_t rev,
 			 struct pe_kvs *all)
 {
+	const char *env = getenv("PSTATE_POOL_PAGE");
+	int64_t limit = env && atol(env) > 0 ? atol(env) : PAGE;
+	char from[POOL_KEY_MAX + 1] = POOL_PROFILE;
+	size_t flen = strlen(POOL_PROFILE);
 	struct pe_kvs page;
-	char *from = strdup(POOL_PROFILE);
-	size_t skip = 0;
-	int rc = from ? 0 : PE_ERR_NOMEM;
+	int rc, more;
 
-	while (!rc) {
-		rc = pe_range_page(&pool_g.pe, POOL_PROFILE, from, PAGE, rev,
-				   &page);
+	do {
+		rc = pe_range_page(&pool_g.pe, POOL_PROFILE, from, flen, limit,
+				   rev, &page);
 		if (rc)
-			break;
-		free(from);
-		from = page.n > skip ? strdup(page.kv[page.n - 1].key) : NULL;
-		if (!page.more || !from) {
-			rc = take_page(all, &page, skip) ? PE_ERR_NOMEM : 0;
-			pe_kvs_free(&page);
-			break;
+			return psctl_pool_error(c, rc);
+		more = page.more && page.n;
+		if (more) {
+			const struct pe_kv *last = &page.kv[page.n - 1];
+
+			if (last->klen >= POOL_KEY_MAX) {
+				rc = psctl_pool_damaged(c, last, "key too long");
+				pe_kvs_free(&page);
+				return rc;
+			}
+			memcpy(from, last->key, last->klen);
+			from[last->klen] = 0;
+			flen = last->klen + 1;
 		}
-		if (take_page(all, &page, skip))
-			rc = PE_ERR_NOMEM;
-		skip = 1;
-	}
-	free(from);
-	if (rc == PE_ERR_NOMEM)
-		return psctl_error(c, psctl_g.cmd, NULL, NULL, PS_ERR_NOMEM,
-				   NULL);
-	return rc ? psctl_pool_error(c, rc) : 0;
+		if (take_page(all, &page)) {
+			pe_kvs_free(&page);
+			return psctl_error(c, psctl_g.cmd, NULL, NULL,
+					   PS_ERR_NOMEM, NULL);
+		}
+	} while (more);
+	return 0;
 }
 
 /* The rows, one profile at a time in the scratch store. */
