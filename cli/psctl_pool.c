@@ -114,15 +114,33 @@ static int key_set(const char *key, uint32_t *set, uint32_t *sig)
 	return 0;
 }
 
-/* One element's bytes from etcd into its set, checked: one element of
- * the expected kind whose NAME is the key's last part. */
+/* The element at off holds kv's bytes: one element of kind sig, its
+ * NAME the key's last part. */
+static int check_elem(const uint8_t *buf, int off, const struct pe_kv *kv,
+		      uint32_t sig, char *why, size_t wn)
+{
+	const char *name;
+	uint32_t nl = 0;
+	struct psf_elem e;
+
+	name = psf_child_payload(buf, off, PSF_NAME, &nl);
+	if (psf_elem(buf, off, &e) || e.sig != sig ||
+	    e.end - (uint32_t)off != kv->vlen || !name ||
+	    strlen(strrchr(kv->key, '/') + 1) != nl ||
+	    memcmp(strrchr(kv->key, '/') + 1, name, nl)) {
+		snprintf(why, wn, "not a %s element named as its key",
+			 sig == PSF_PROFILE ? "PROFILE" : "SERVER");
+		return PSF_ERR_BADHEADER;
+	}
+	return 0;
+}
+
+/* One element's bytes from etcd into its set, checked (check_elem). */
 int psctl_pool_put_elem(uint8_t *buf, size_t cap, const struct pe_kv *kv,
 			char *why, size_t wn, int *elem)
 {
-	uint32_t set_sig, sig, nl;
-	struct psf_elem e;
+	uint32_t set_sig, sig;
 	int set, off;
-	const char *name;
 
 	if (!key_set(kv->key, &set_sig, &sig)) {
 		snprintf(why, wn, "not a profile or server key");
@@ -145,16 +163,7 @@ int psctl_pool_put_elem(uint8_t *buf, size_t cap, const struct pe_kv *kv,
 	memcpy(buf + off, kv->val, kv->vlen);
 	if (elem)
 		*elem = off;
-	name = psf_child_payload(buf, off, PSF_NAME, &nl);
-	if (psf_elem(buf, off, &e) || e.sig != sig ||
-	    e.end - (uint32_t)off != kv->vlen || !name ||
-	    strlen(strrchr(kv->key, '/') + 1) != nl ||
-	    memcmp(strrchr(kv->key, '/') + 1, name, nl)) {
-		snprintf(why, wn, "not a %s element named as its key",
-			 sig == PSF_PROFILE ? "PROFILE" : "SERVER");
-		return PSF_ERR_BADHEADER;
-	}
-	return 0;
+	return check_elem(buf, off, kv, sig, why, wn);
 }
 
 /* An address or spare pool record (psctl_pool_addr.c): its text as
@@ -197,14 +206,59 @@ int psctl_pool_damaged(struct psctl_ctx *c, const struct pe_kv *kv,
 			   "%s", kv->key, (long long)kv->mod_rev, why);
 }
 
+/* The elements of set set_sig of snap, appended in snap's order (offs[i]
+ * their offsets), the set opened before. */
+static void build_set(struct psf_builder *b, const struct pe_kvs *snap,
+		      uint32_t set_sig, int *offs)
+{
+	uint32_t set, sig;
+	size_t i;
+
+	psf_build_open(b, set_sig);
+	for (i = 0; i < snap->n; i++) {
+		const struct pe_kv *kv = &snap->kv[i];
+
+		if (!key_set(kv->key, &set, &sig) || set != set_sig)
+			continue;
+		offs[i] = (int)b->pos;
+		if (kv->vlen < PSF_STRUCT_HDR || kv->vlen > UINT32_MAX)
+			offs[i] = -1;  /* said by the check */
+		else
+			psf_build_elem(b, kv->val, (uint32_t)kv->vlen);
+	}
+	psf_build_close(b);
+}
+
+/* The sets in the order their first element was created (the file pool
+ * makes a set with its first element), each written front to back: no
+ * element is inserted into a store that grows, which costs a walk of the
+ * set per element (minutes at 100,000 profiles). */
+static int build_sets(uint8_t *buf, size_t cap, const struct pe_kvs *snap,
+		      int *offs)
+{
+	struct psf_builder b;
+	uint32_t set, sig, first[2] = { 0, 0 };
+	size_t i;
+	int k, nfirst = 0;
+
+	for (i = 0; i < snap->n && nfirst < 2; i++)
+		if (key_set(snap->kv[i].key, &set, &sig) &&
+		    (!nfirst || first[0] != set))
+			first[nfirst++] = set;
+	psf_build_begin(&b, buf, cap, PSF_ROOT, 1, 0);
+	for (k = 0; k < nfirst; k++)
+		build_set(&b, snap, first[k], offs);
+	return psf_build_finish(&b);
+}
+
 int psctl_pool_build(struct psctl_ctx *c, struct pe_kvs *snap, size_t room,
 		     uint8_t **out, size_t *len, size_t *capp)
 {
 	size_t i, cap = PSF_HEADER_SIZE + 4096 + room;
-	struct psf_builder b;
 	uint32_t set, sig;
-	char why[200];
+	char why[200] = "not one element";
 	uint8_t *buf;
+	int *offs;
 	int rc;
 
 	for (i = 0; i < snap->n; i++)
@@ -215,33 +269,41 @@ int psctl_pool_build(struct psctl_ctx *c, struct pe_kvs *snap, size_t room,
 				   "and servers) is larger than one store",
 				   snap->n);
 	buf = calloc(1, cap);
-	if (!buf)
+	offs = calloc(snap->n + 1, sizeof *offs);
+	if (!buf || !offs) {
+		free(buf);
+		free(offs);
 		return psctl_error(c, psctl_g.cmd, NULL, NULL, PS_ERR_NOMEM,
 				   NULL);
+	}
 	/* Creation order, as the file pool keeps them (etcd answers in key
 	 * order): lists read the same on both. */
 	if (snap->n)
 		qsort(snap->kv, snap->n, sizeof *snap->kv,
 		      psctl_pool_by_creation);
-	psf_build_begin(&b, buf, cap, PSF_ROOT, 1, 0);
-	rc = psf_build_finish(&b);
-	for (i = 0; rc > 0 && i < snap->n; i++) {
-		const struct pe_kv *kv = &snap->kv[i];
+	rc = build_sets(buf, cap, snap, offs);
+	/* The elements checked first, then the records inserted (which
+	 * move what follows them). */
+	for (i = 0; rc > 0 && i < 2 * snap->n; i++) {
+		const struct pe_kv *kv = &snap->kv[i % snap->n];
+		int elem = key_set(kv->key, &set, &sig);
 
-		if (!key_set(kv->key, &set, &sig)) {
+		if (i < snap->n && elem)
+			rc = offs[i] < 0 ? PSF_ERR_OVERRUN
+					 : check_elem(buf, offs[i], kv, sig,
+						      why, sizeof why);
+		else if (i >= snap->n && !elem)
 			rc = put_rec(buf, cap, kv, why, sizeof why);
-			if (rc > 0)
-				continue;
-		} else {
-			rc = psctl_pool_put_elem(buf, cap, kv, why,
-						 sizeof why, NULL);
-		}
+		if (rc > 0)
+			continue;
 		if (rc) {
 			free(buf);
+			free(offs);
 			return psctl_pool_damaged(c, kv, why);
 		}
 		rc = 1;
 	}
+	free(offs);
 	rc = rc < 0 ? rc : psf_finish(buf);
 	if (rc) {
 		free(buf);
