@@ -16,7 +16,8 @@
  *            it -- find the profile by its target key, lease grant, the
  *            mark txn (compare the profile's mod_revision, put it in
  *            transit, create the spare's target key, the move and lease
- *            keys), the settle txn (compare, put it assigned, delete the
+ *            keys), (a keepalive only past a third of the TTL), the
+ *            settle txn (compare, put it assigned, delete the
  *            move, lease and old target keys), lease revoke.
  * Then the real psctl binary on both pools: `psctl profile list` (text
  * and --json; on etcd paged, docs/pool.md "Reads") and `psctl profile
@@ -247,9 +248,8 @@ static double one_failover(struct pe_client *c, unsigned i, unsigned spare)
 				lease, 0 };
 	if (pe_txn(c, cmp, 3, op, 4, NULL, 0, &ok, &rev, NULL) || !ok)
 		die("mark txn", c);
-	/* (the target stores' steps run here in psctl) */
-	if (pe_lease_keepalive(c, lease))
-		die("keepalive", c);
+	/* (the target stores' steps run here in psctl; psctl keeps the
+	 * lease alive only when a third of its TTL has passed) */
 	cmp[0] = (struct pe_cmp){ pk, PE_T_MOD, PE_EQ, rev, NULL, 0 };
 	op[0] = (struct pe_op){ PE_PUT, pk, val, len, 0, 0 };
 	op[1] = (struct pe_op){ PE_DEL, mk, NULL, 0, 0, 0 };

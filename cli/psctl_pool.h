@@ -26,6 +26,8 @@ struct psctl_pool {
 	struct pe_kvs snap;       /* every key under POOL_PREFIX, read at
 				     snap.revision                     */
 	int64_t lease;            /* this process's move lease, or 0   */
+	double lease_at;          /* when it was granted / kept alive
+				     (CLOCK_MONOTONIC, before asking)  */
 	const char *scope;        /* a read-only command on one profile:
 				     read its keys, not the whole pool */
 };
