@@ -371,9 +371,11 @@ static int names_target(const struct pe_kvs *k)
 	if (psf_build_finish(&b) > 0 && !psf_check_tree(buf, b.pos, NULL) &&
 	    (set = psf_find_child(buf, psf_root(buf), PSF_PROFILES)) >= 0 &&
 	    (el = psf_find_child(buf, set, PSF_PROFILE)) >= 0) {
-		psf_child_payload(buf, el, PSF_TARGET, &n1);
-		psf_child_payload(buf, el, PSF_MOVE_SOURCE, &n2);
-		yes = n1 || n2;
+		const void *t = psf_child_payload(buf, el, PSF_TARGET, &n1);
+		const void *m = psf_child_payload(buf, el, PSF_MOVE_SOURCE,
+						  &n2);
+
+		yes = (t && n1) || (m && n2);
 	}
 	free(buf);
 	return yes;
