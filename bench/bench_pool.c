@@ -16,12 +16,16 @@
  *            it -- find the profile by its target key, lease grant, the
  *            mark txn (compare the profile's mod_revision, put it in
  *            transit, create the spare's target key, the move and lease
- *            keys), the settle txn (compare, put it assigned, delete the
+ *            keys), (a keepalive only past a third of the TTL), the
+ *            settle txn (compare, put it assigned, delete the
  *            move, lease and old target keys), lease revoke.
- * Then the same psctl command on both pools: `psctl profile list` on the
- * etcd pool (today's whole-pool read) and on file pools of the sizes a
- * store holds (1,000 and 10,000 profiles, made by `psctl import`), and
- * a file pool's failover pool work (two commits: `profile set` twice).
+ * Then the real psctl binary on both pools: `psctl profile list` (text
+ * and --json; on etcd paged, docs/pool.md "Reads") and `psctl profile
+ * show` of 100 random unplaced profiles (one process each; on etcd the
+ * profile's keys and the server directory, one read-only txn), on the
+ * etcd pool and on file pools of the sizes a store holds (1,000 and
+ * 10,000 profiles, made by `psctl import`), and a file pool's failover
+ * pool work (two commits: `profile set` twice).
  * Prints the figures; exits non-zero when a step fails.
  */
 #define _POSIX_C_SOURCE 200809L
@@ -244,9 +248,8 @@ static double one_failover(struct pe_client *c, unsigned i, unsigned spare)
 				lease, 0 };
 	if (pe_txn(c, cmp, 3, op, 4, NULL, 0, &ok, &rev, NULL) || !ok)
 		die("mark txn", c);
-	/* (the target stores' steps run here in psctl) */
-	if (pe_lease_keepalive(c, lease))
-		die("keepalive", c);
+	/* (the target stores' steps run here in psctl; psctl keeps the
+	 * lease alive only when a third of its TTL has passed) */
 	cmp[0] = (struct pe_cmp){ pk, PE_T_MOD, PE_EQ, rev, NULL, 0 };
 	op[0] = (struct pe_op){ PE_PUT, pk, val, len, 0, 0 };
 	op[1] = (struct pe_op){ PE_DEL, mk, NULL, 0, 0, 0 };
@@ -314,6 +317,75 @@ static double run(const char *cmd)
 	return now() - t0;
 }
 
+/* cmd's time, its output's lines into *lines; -1 when it fails. */
+static double run_lines(const char *cmd, unsigned *lines)
+{
+	double t0 = now();
+	char buf[4096];
+	FILE *f = popen(cmd, "r");
+
+	*lines = 0;
+	if (!f)
+		return -1;
+	while (fgets(buf, sizeof buf, f))
+		*lines += strchr(buf, '\n') != NULL;
+	if (pclose(f))
+		return -1;
+	return now() - t0;
+}
+
+/* `psctl OPTS profile list` (and --json), checked to list n profiles. */
+static void psctl_list(const char *tag, const char *psctl, const char *opts,
+		       unsigned n)
+{
+	char cmd[1024];
+	unsigned lines;
+	double t;
+
+	snprintf(cmd, sizeof cmd, "%s -q %s profile list", psctl, opts);
+	t = run_lines(cmd, &lines);
+	if (t < 0 || lines != n + 1)
+		printf("%s  psctl profile list, %u profiles: failed (%u "
+		       "lines)\n", tag, n, lines);
+	else
+		printf("%s  psctl profile list, %u profiles: %.2f s\n", tag, n,
+		       t);
+	snprintf(cmd, sizeof cmd, "%s -q %s profile list --json", psctl,
+		 opts);
+	t = run_lines(cmd, &lines);
+	printf("%s  psctl profile list --json, %u profiles: ", tag, n);
+	if (t < 0)
+		printf("failed\n");
+	else
+		printf("%.2f s\n", t);
+}
+
+/* `psctl OPTS profile show pN` of 100 random unplaced profiles. */
+static void psctl_show(const char *tag, const char *psctl, const char *opts,
+		       unsigned from, unsigned n)
+{
+	double d[100], sum = 0;
+	char cmd[1024];
+	unsigned i, lines;
+
+	srand(7);
+	for (i = 0; i < 100; i++) {
+		snprintf(cmd, sizeof cmd, "%s -q %s profile show p%u", psctl,
+			 opts, from + (unsigned)rand() % (n - from));
+		d[i] = run_lines(cmd, &lines);
+		if (d[i] < 0 || lines < 5) {
+			printf("%s  psctl profile show: '%s' failed\n", tag,
+			       cmd);
+			return;
+		}
+		sum += d[i];
+	}
+	qsort(d, 100, sizeof *d, cmp_dbl);
+	printf("%s  psctl profile show PROFILE (whole command), 100 random of "
+	       "%u: mean %.1f ms, median %.1f ms, p99 %.1f ms\n", tag, n,
+	       sum * 10, d[50] * 1e3, d[99] * 1e3);
+}
+
 static void file_pool(const char *psctl, unsigned n)
 {
 	char dir[] = "/tmp/bench_pool_XXXXXX", cmd[1024], path[300];
@@ -347,22 +419,22 @@ static void file_pool(const char *psctl, unsigned n)
 		printf("file  %u profiles: the file pool does not hold them "
 		       "(import refused)\n", n);
 	} else {
-		double l, s;
+		double s;
 
 		printf("file  create %u profiles (one import): %.2f s\n", n, t);
 		snprintf(cmd, sizeof cmd, "PSTATE_SEM_MODE=flock "
-			 "PSTATE_LOCK_DIR=%s %s -q -i %s/p.img profile list "
-			 ">/dev/null", dir, psctl, dir);
-		l = run(cmd);
+			 "PSTATE_LOCK_DIR=%s %s", dir, psctl);
+		snprintf(path, sizeof path, "-i %s/p.img", dir);
+		psctl_list("file", cmd, path, n);
+		psctl_show("file", cmd, path, 0, n);
 		snprintf(cmd, sizeof cmd, "PSTATE_SEM_MODE=flock "
 			 "PSTATE_LOCK_DIR=%s %s -q -i %s/p.img profile set p7 "
 			 "--description a && PSTATE_SEM_MODE=flock "
 			 "PSTATE_LOCK_DIR=%s %s -q -i %s/p.img profile set p7 "
 			 "--description b", dir, psctl, dir, dir, psctl, dir);
 		s = run(cmd);
-		printf("file  psctl profile list, %u profiles: %.2f s; a "
-		       "failover's pool work (two commits, whole commands): "
-		       "%.0f ms\n", n, l, s * 1e3);
+		printf("file  a failover's pool work, %u profiles (two "
+		       "commits, whole commands): %.0f ms\n", n, s * 1e3);
 	}
 	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
 	if (system(cmd))
@@ -421,15 +493,9 @@ int main(int argc, char **argv)
 	       "random: mean %.2f ms, p99 %.2f ms\n", sum, lk[990] * 1e3);
 	pe_close(&c);
 	failovers(argv[1], nf, ns);
-	snprintf(cmd, sizeof cmd, "%s -q --pool %s profile list >/dev/null",
-		 argv[2], argv[1]);
-	t = run(cmd);
-	if (t < 0)
-		printf("etcd  psctl profile list, %u profiles: refused (the "
-		       "whole-pool read holds one store)\n", np);
-	else
-		printf("etcd  psctl profile list, %u profiles (whole-pool "
-		       "read): %.2f s\n", np, t);
+	snprintf(cmd, sizeof cmd, "--pool %s", argv[1]);
+	psctl_list("etcd", argv[2], cmd, np);
+	psctl_show("etcd", argv[2], cmd, nf, np);
 	file_pool(argv[2], 1000);
 	file_pool(argv[2], 10000);
 	return 0;

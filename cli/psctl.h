@@ -266,4 +266,17 @@ int psctl_complete(struct psctl_ctx *c, int n, char **w, int shell,
  * candidate a line; a first line ":files" asks for file names too. */
 int psctl_complete_main(struct psctl_ctx *c, int argc, char **argv);
 
+/* `profile list` on the etcd pool (psctl_pool_list.c): *done 0 when the
+ * store is not the etcd pool (nothing read). */
+int psctl_pool_list(struct psctl_ctx *c, const char *cmd, int *done);
+/* A list's header and one row (psctl_cmds.c); the profile's target
+ * says which server of buf it names. */
+void psctl_list_header(FILE *f, enum ps_obj k, int with_vm);
+void psctl_list_row(FILE *f, const void *buf, int el, enum ps_obj k,
+		    const char *vm);
+
+/* The next psctl_pool_open is for a read-only command on one profile
+ * (`profile show`): it reads that profile's keys and the servers. */
+void psctl_pool_scope(struct psctl_ctx *c, const char *profile);
+
 #endif /* PSCTL_H */

@@ -445,7 +445,7 @@ static void cell(FILE *f, const char *col, const char *s, int last)
 		fprintf(f, "%-*s ", w, *s ? s : "-");
 }
 
-static void header(FILE *f, enum ps_obj k, int with_vm)
+void psctl_list_header(FILE *f, enum ps_obj k, int with_vm)
 {
 	const char *const *col = columns(k);
 	char up[32];
@@ -476,8 +476,8 @@ static void server_note(const void *buf, char *v, size_t cap)
 	snprintf(v + n, cap - n, " (server %s)", name);
 }
 
-static void row(FILE *f, const void *buf, int el, enum ps_obj k,
-		const char *vm)
+void psctl_list_row(FILE *f, const void *buf, int el, enum ps_obj k,
+		    const char *vm)
 {
 	const char *const *col = columns(k);
 	char v[512];
@@ -517,7 +517,7 @@ static int list_all_serial(struct psctl_ctx *c, const void *buf)
 		psctl_jw_key(&w, "items");
 		psctl_jw_arr(&w, 0);
 	} else {
-		header(c->out, PS_OBJ_SERIAL, 1);
+		psctl_list_header(c->out, PS_OBJ_SERIAL, 1);
 	}
 	for (vm = ps_obj_next(buf, psf_root(buf), PS_OBJ_VM, -1); vm >= 0;
 	     vm = ps_obj_next(buf, psf_root(buf), PS_OBJ_VM, vm)) {
@@ -525,7 +525,7 @@ static int list_all_serial(struct psctl_ctx *c, const void *buf)
 		for (el = ps_obj_next(buf, vm, PS_OBJ_SERIAL, -1); el >= 0;
 		     el = ps_obj_next(buf, vm, PS_OBJ_SERIAL, el)) {
 			if (!c->json) {
-				row(c->out, buf, el, PS_OBJ_SERIAL, name);
+				psctl_list_row(c->out, buf, el, PS_OBJ_SERIAL, name);
 				continue;
 			}
 			psctl_jw_object(&w, buf, el, PS_OBJ_SERIAL, name);
@@ -541,8 +541,15 @@ static int run_list(struct psctl_ctx *c, const char *cmd, enum ps_obj k,
 {
 	const void *buf;
 	struct psctl_jw w;
-	int parent, el, rc = need_data(c, &buf);
+	int parent, el, rc, done = 0;
 
+	/* The etcd pool's profiles: read page by page, not as one store. */
+	if (k == PS_OBJ_PROFILE && argc == 1) {
+		rc = psctl_pool_list(c, cmd, &done);
+		if (rc || done)
+			return rc;
+	}
+	rc = need_data(c, &buf);
 	if (rc)
 		return rc;
 	if (argc > (is_sub(k) ? 2 : 1))
@@ -567,10 +574,10 @@ static int run_list(struct psctl_ctx *c, const char *cmd, enum ps_obj k,
 		psctl_jw_doc_end(&w);
 		return 0;
 	}
-	header(c->out, k, 0);
+	psctl_list_header(c->out, k, 0);
 	for (el = ps_obj_next(buf, parent, k, -1); el >= 0;
 	     el = ps_obj_next(buf, parent, k, el))
-		row(c->out, buf, el, k, NULL);
+		psctl_list_row(c->out, buf, el, k, NULL);
 	return 0;
 }
 

@@ -607,6 +607,7 @@ static int pro_show(struct psctl_ctx *c, int argc, char **argv)
 	if (rc)
 		return rc;
 	m.prof = pos[0];
+	psctl_pool_scope(c, m.prof);
 	rc = psctl_need_store(c);
 	if (rc)
 		return rc;

@@ -114,17 +114,38 @@ static int key_set(const char *key, uint32_t *set, uint32_t *sig)
 	return 0;
 }
 
-/* One element's bytes from etcd into its set, checked: one element of
- * the expected kind whose NAME is the key's last part. */
-static int put_elem(uint8_t *buf, size_t cap, const struct pe_kv *kv,
-		    char *why, size_t wn)
+/* The element at off holds kv's bytes: one element of kind sig, its
+ * NAME the key's last part. */
+static int check_elem(const uint8_t *buf, int off, const struct pe_kv *kv,
+		      uint32_t sig, char *why, size_t wn)
 {
-	uint32_t set_sig, sig, nl;
-	struct psf_elem e;
-	int set, off;
 	const char *name;
+	uint32_t nl = 0;
+	struct psf_elem e;
 
-	key_set(kv->key, &set_sig, &sig);
+	name = psf_child_payload(buf, off, PSF_NAME, &nl);
+	if (psf_elem(buf, off, &e) || e.sig != sig ||
+	    e.end - (uint32_t)off != kv->vlen || !name ||
+	    strlen(strrchr(kv->key, '/') + 1) != nl ||
+	    memcmp(strrchr(kv->key, '/') + 1, name, nl)) {
+		snprintf(why, wn, "not a %s element named as its key",
+			 sig == PSF_PROFILE ? "PROFILE" : "SERVER");
+		return PSF_ERR_BADHEADER;
+	}
+	return 0;
+}
+
+/* One element's bytes from etcd into its set, checked (check_elem). */
+int psctl_pool_put_elem(uint8_t *buf, size_t cap, const struct pe_kv *kv,
+			char *why, size_t wn, int *elem)
+{
+	uint32_t set_sig, sig;
+	int set, off;
+
+	if (!key_set(kv->key, &set_sig, &sig)) {
+		snprintf(why, wn, "not a profile or server key");
+		return PSF_ERR_BADHEADER;
+	}
 	set = psf_find_child(buf, psf_root(buf), set_sig);
 	if (set < 0)
 		set = psf_insert(buf, cap, psf_root(buf), -1, set_sig, NULL,
@@ -140,16 +161,9 @@ static int put_elem(uint8_t *buf, size_t cap, const struct pe_kv *kv,
 		return off;
 	}
 	memcpy(buf + off, kv->val, kv->vlen);
-	name = psf_child_payload(buf, off, PSF_NAME, &nl);
-	if (psf_elem(buf, off, &e) || e.sig != sig ||
-	    e.end - (uint32_t)off != kv->vlen || !name ||
-	    strlen(strrchr(kv->key, '/') + 1) != nl ||
-	    memcmp(strrchr(kv->key, '/') + 1, name, nl)) {
-		snprintf(why, wn, "not a %s element named as its key",
-			 sig == PSF_PROFILE ? "PROFILE" : "SERVER");
-		return PSF_ERR_BADHEADER;
-	}
-	return 0;
+	if (elem)
+		*elem = off;
+	return check_elem(buf, off, kv, sig, why, wn);
 }
 
 /* An address or spare pool record (psctl_pool_addr.c): its text as
@@ -177,60 +191,119 @@ static int put_rec(uint8_t *buf, size_t cap, const struct pe_kv *kv,
 	return rc;
 }
 
-static int by_creation(const void *a, const void *b)
+int psctl_pool_by_creation(const void *a, const void *b)
 {
 	const struct pe_kv *x = a, *y = b;
 
 	return (x->create_rev > y->create_rev) - (x->create_rev < y->create_rev);
 }
 
-/* Every profile and server of the snapshot as one store (malloc'd). */
-static int build_store(struct psctl_ctx *c, uint8_t **out, size_t *len)
+int psctl_pool_damaged(struct psctl_ctx *c, const struct pe_kv *kv,
+		       const char *why)
 {
-	size_t i, cap = PSF_HEADER_SIZE + 4096;
-	struct psf_builder b;
+	return psctl_error(c, psctl_g.cmd, "--pool", pool_g.url,
+			   PSCTL_EXIT_DAMAGED, "etcd key '%s' (revision %lld): "
+			   "%s", kv->key, (long long)kv->mod_rev, why);
+}
+
+/* The elements of set set_sig of snap, appended in snap's order (offs[i]
+ * their offsets), the set opened before. */
+static void build_set(struct psf_builder *b, const struct pe_kvs *snap,
+		      uint32_t set_sig, int *offs)
+{
 	uint32_t set, sig;
-	char why[200];
+	size_t i;
+
+	psf_build_open(b, set_sig);
+	for (i = 0; i < snap->n; i++) {
+		const struct pe_kv *kv = &snap->kv[i];
+
+		if (!key_set(kv->key, &set, &sig) || set != set_sig)
+			continue;
+		offs[i] = (int)b->pos;
+		if (kv->vlen < PSF_STRUCT_HDR || kv->vlen > UINT32_MAX)
+			offs[i] = -1;  /* said by the check */
+		else
+			psf_build_elem(b, kv->val, (uint32_t)kv->vlen);
+	}
+	psf_build_close(b);
+}
+
+/* The sets in the order their first element was created (the file pool
+ * makes a set with its first element), each written front to back: no
+ * element is inserted into a store that grows, which costs a walk of the
+ * set per element (minutes at 100,000 profiles). */
+static int build_sets(uint8_t *buf, size_t cap, const struct pe_kvs *snap,
+		      int *offs)
+{
+	struct psf_builder b;
+	uint32_t set, sig, first[2] = { 0, 0 };
+	size_t i;
+	int k, nfirst = 0;
+
+	for (i = 0; i < snap->n && nfirst < 2; i++)
+		if (key_set(snap->kv[i].key, &set, &sig) &&
+		    (!nfirst || first[0] != set))
+			first[nfirst++] = set;
+	psf_build_begin(&b, buf, cap, PSF_ROOT, 1, 0);
+	for (k = 0; k < nfirst; k++)
+		build_set(&b, snap, first[k], offs);
+	return psf_build_finish(&b);
+}
+
+int psctl_pool_build(struct psctl_ctx *c, struct pe_kvs *snap, size_t room,
+		     uint8_t **out, size_t *len, size_t *capp)
+{
+	size_t i, cap = PSF_HEADER_SIZE + 4096 + room;
+	uint32_t set, sig;
+	char why[200] = "not one element";
 	uint8_t *buf;
+	int *offs;
 	int rc;
 
-	for (i = 0; i < pool_g.snap.n; i++)
-		cap += pool_g.snap.kv[i].vlen + 64;
+	for (i = 0; i < snap->n; i++)
+		cap += snap->kv[i].vlen + 64;
 	if (cap > PSF_MAX_TOTAL)
 		return psctl_error(c, psctl_g.cmd, "--pool", pool_g.url,
 				   PS_ERR_NOSPACE, "the pool (%zu profiles "
 				   "and servers) is larger than one store",
-				   pool_g.snap.n);
+				   snap->n);
 	buf = calloc(1, cap);
-	if (!buf)
+	offs = calloc(snap->n + 1, sizeof *offs);
+	if (!buf || !offs) {
+		free(buf);
+		free(offs);
 		return psctl_error(c, psctl_g.cmd, NULL, NULL, PS_ERR_NOMEM,
 				   NULL);
+	}
 	/* Creation order, as the file pool keeps them (etcd answers in key
 	 * order): lists read the same on both. */
-	if (pool_g.snap.n)
-		qsort(pool_g.snap.kv, pool_g.snap.n, sizeof *pool_g.snap.kv,
-		      by_creation);
-	psf_build_begin(&b, buf, cap, PSF_ROOT, 1, 0);
-	rc = psf_build_finish(&b);
-	for (i = 0; rc > 0 && i < pool_g.snap.n; i++) {
-		const struct pe_kv *kv = &pool_g.snap.kv[i];
+	if (snap->n)
+		qsort(snap->kv, snap->n, sizeof *snap->kv,
+		      psctl_pool_by_creation);
+	rc = build_sets(buf, cap, snap, offs);
+	/* The elements checked first, then the records inserted (which
+	 * move what follows them). */
+	for (i = 0; rc > 0 && i < 2 * snap->n; i++) {
+		const struct pe_kv *kv = &snap->kv[i % snap->n];
+		int elem = key_set(kv->key, &set, &sig);
 
-		if (!key_set(kv->key, &set, &sig)) {
+		if (i < snap->n && elem)
+			rc = offs[i] < 0 ? PSF_ERR_OVERRUN
+					 : check_elem(buf, offs[i], kv, sig,
+						      why, sizeof why);
+		else if (i >= snap->n && !elem)
 			rc = put_rec(buf, cap, kv, why, sizeof why);
-			if (rc > 0)
-				continue;
-		} else {
-			rc = put_elem(buf, cap, kv, why, sizeof why);
-		}
+		if (rc > 0)
+			continue;
 		if (rc) {
 			free(buf);
-			return psctl_error(c, psctl_g.cmd, "--pool",
-					   pool_g.url, PSCTL_EXIT_DAMAGED,
-					   "etcd key '%s' (revision %lld): %s",
-					   kv->key, (long long)kv->mod_rev, why);
+			free(offs);
+			return psctl_pool_damaged(c, kv, why);
 		}
 		rc = 1;
 	}
+	free(offs);
 	rc = rc < 0 ? rc : psf_finish(buf);
 	if (rc) {
 		free(buf);
@@ -239,11 +312,12 @@ static int build_store(struct psctl_ctx *c, uint8_t **out, size_t *len)
 	}
 	*out = buf;
 	*len = psf_total(buf);
+	if (capp)
+		*capp = cap;
 	return 0;
 }
 
-/* The client, once per process. */
-static int connect_pool(struct psctl_ctx *c)
+int psctl_pool_connect(struct psctl_ctx *c)
 {
 	const char *url = pool_g.url;
 
@@ -265,20 +339,102 @@ int psctl_pool_error(struct psctl_ctx *c, int rc)
 			   "%s", pool_g.pe.err);
 }
 
+void psctl_pool_scope(struct psctl_ctx *c, const char *profile)
+{
+	/* The shell keeps its snapshot for the next lines: all of it. */
+	pool_g.scope = c->interactive ? NULL : profile;
+}
+
+/* Whether the profile among k names a target or a move source: only
+ * then does `profile show` name a server.  A damaged element says yes
+ * (the store built later reports it). */
+static int names_target(const struct pe_kvs *k)
+{
+	const struct pe_kv *kv = NULL;
+	struct psf_builder b;
+	uint32_t n1 = 0, n2 = 0;
+	uint8_t *buf;
+	size_t i;
+	int set, el, yes = 1;
+
+	for (i = 0; i < k->n; i++)
+		if (!strncmp(k->kv[i].key, POOL_PROFILE, strlen(POOL_PROFILE)))
+			kv = &k->kv[i];
+	if (!kv)
+		return 0;
+	if (kv->vlen > PSF_MAX_TOTAL || !(buf = malloc(kv->vlen + 256)))
+		return 1;
+	psf_build_begin(&b, buf, kv->vlen + 256, PSF_ROOT, 1, 0);
+	psf_build_open(&b, PSF_PROFILES);
+	psf_build_elem(&b, kv->val, (uint32_t)kv->vlen);
+	psf_build_close(&b);
+	if (psf_build_finish(&b) > 0 && !psf_check_tree(buf, b.pos, NULL) &&
+	    (set = psf_find_child(buf, psf_root(buf), PSF_PROFILES)) >= 0 &&
+	    (el = psf_find_child(buf, set, PSF_PROFILE)) >= 0) {
+		const void *t = psf_child_payload(buf, el, PSF_TARGET, &n1);
+		const void *m = psf_child_payload(buf, el, PSF_MOVE_SOURCE,
+						  &n2);
+
+		yes = (t && n1) || (m && n2);
+	}
+	free(buf);
+	return yes;
+}
+
+/* The snapshot: every key under POOL_PREFIX, or for a command scoped to
+ * one profile its own keys in one read-only txn, and the server
+ * directory at the same revision when the profile names a target. */
+static int read_snap(void)
+{
+	static const char *const pre[] = { POOL_PROFILE, POOL_MOVE,
+					   POOL_LEASE };
+	char key[3][POOL_KEY_MAX];
+	struct pe_kvs srv;
+	struct pe_kv *kv;
+	struct pe_op op[3];
+	int64_t rev;
+	int i, ok, rc;
+
+	if (!pool_g.scope)
+		return pe_range(&pool_g.pe, POOL_PREFIX, 1, &pool_g.snap);
+	for (i = 0; i < 3; i++) {
+		snprintf(key[i], sizeof key[i], "%s%s", pre[i], pool_g.scope);
+		op[i] = (struct pe_op){ PE_GET, key[i], NULL, 0, 0, 0 };
+	}
+	rc = pe_txn(&pool_g.pe, NULL, 0, op, 3, NULL, 0, &ok, &rev,
+		    &pool_g.snap);
+	if (rc || !names_target(&pool_g.snap))
+		return rc;
+	rc = pe_range_page(&pool_g.pe, POOL_SERVER, POOL_SERVER,
+			   strlen(POOL_SERVER), 0, rev, &srv);
+	if (rc)
+		return rc;
+	kv = realloc(pool_g.snap.kv, (pool_g.snap.n + srv.n + 1) * sizeof *kv);
+	if (!kv) {
+		pe_kvs_free(&srv);
+		return PE_ERR_NOMEM;
+	}
+	memcpy(kv + pool_g.snap.n, srv.kv, srv.n * sizeof *kv);
+	pool_g.snap.kv = kv;
+	pool_g.snap.n += srv.n;
+	free(srv.kv);
+	return 0;
+}
+
 int psctl_pool_open(struct psctl_ctx *c)
 {
 	static char where[400];
 	uint8_t *data;
 	size_t len;
-	int rc = connect_pool(c);
+	int rc = psctl_pool_connect(c);
 
 	if (rc)
 		return rc;
 	pe_kvs_free(&pool_g.snap);
-	rc = pe_range(&pool_g.pe, POOL_PREFIX, 1, &pool_g.snap);
+	rc = read_snap();
 	if (rc)
 		return psctl_pool_error(c, rc);
-	rc = build_store(c, &data, &len);
+	rc = psctl_pool_build(c, &pool_g.snap, 0, &data, &len, NULL);
 	if (!rc)
 		rc = psctl_store_in_memory(c, data, len, "--pool",
 					   pool_g.url);

@@ -26,6 +26,10 @@ struct psctl_pool {
 	struct pe_kvs snap;       /* every key under POOL_PREFIX, read at
 				     snap.revision                     */
 	int64_t lease;            /* this process's move lease, or 0   */
+	double lease_at;          /* when it was granted / kept alive
+				     (CLOCK_MONOTONIC, before asking)  */
+	const char *scope;        /* a read-only command on one profile:
+				     read its keys, not the whole pool */
 };
 extern struct psctl_pool pool_g;
 
@@ -33,6 +37,23 @@ extern struct psctl_pool pool_g;
 const struct pe_kv *psctl_pool_key(const char *key);
 /* Re-read the pool into psctl's store. */
 int psctl_pool_reload(struct psctl_ctx *c);
+/* The client, once per process; 0 or the exit code reported. */
+int psctl_pool_connect(struct psctl_ctx *c);
+/* The profiles and servers (and pool records) of snap as one store
+ * (*out malloc'd, *len its size, *cap its room: room bytes more), in
+ * creation order as the file pool keeps them (snap is sorted). */
+int psctl_pool_build(struct psctl_ctx *c, struct pe_kvs *snap, size_t room,
+		     uint8_t **out, size_t *len, size_t *cap);
+/* One PROFILE or SERVER element of the pool from kv into its set of buf
+ * (*elem its offset when elem is not NULL), checked: one element of the
+ * kind, named as its key.  0, or a PSF code with why said. */
+int psctl_pool_put_elem(uint8_t *buf, size_t cap, const struct pe_kv *kv,
+			char *why, size_t wn, int *elem);
+/* qsort order of pe_kv by create_revision. */
+int psctl_pool_by_creation(const void *a, const void *b);
+/* Key kv of the pool is not what psctl wrote: reported, the exit code. */
+int psctl_pool_damaged(struct psctl_ctx *c, const struct pe_kv *kv,
+		       const char *why);
 /* The client's error (pool_g.pe.err) reported; the exit code. */
 int psctl_pool_error(struct psctl_ctx *c, int rc);
 

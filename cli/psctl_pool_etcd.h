@@ -51,6 +51,7 @@ struct pe_kvs {
 	struct pe_kv *kv;
 	size_t n;
 	int64_t revision;             /* the store's revision of the read  */
+	int more;                     /* a limited range left keys out     */
 };
 
 enum pe_target { PE_T_CREATE, PE_T_MOD, PE_T_VALUE, PE_T_VERSION };
@@ -89,6 +90,11 @@ char *pe_prefix_end(const char *prefix, size_t *n);
 
 /* JSON request bodies (malloc'd strings), or NULL (no memory). */
 char *pe_req_range(const char *key, int prefix, int64_t revision);
+/* One page of the keys under prefix from key `from` (fromlen bytes, may
+ * hold a NUL: the key just past another is that key and a NUL) on, at
+ * most limit of them, at revision (0: the newest). */
+char *pe_req_range_page(const char *prefix, const char *from,
+			size_t fromlen, int64_t limit, int64_t revision);
 char *pe_req_txn(const struct pe_cmp *cmp, size_t ncmp,
 		 const struct pe_op *ok, size_t nok,
 		 const struct pe_op *fail, size_t nfail);
@@ -114,6 +120,10 @@ void pe_close(struct pe_client *c);
 /* The value of key, or every key under the prefix, in key order. */
 int pe_range(struct pe_client *c, const char *key, int prefix,
 	     struct pe_kvs *out);
+/* One page (pe_req_range_page); out->more says whether keys are left. */
+int pe_range_page(struct pe_client *c, const char *prefix, const char *from,
+		  size_t fromlen, int64_t limit, int64_t revision,
+		  struct pe_kvs *out);
 int pe_txn(struct pe_client *c, const struct pe_cmp *cmp, size_t ncmp,
 	   const struct pe_op *ok, size_t nok, const struct pe_op *fail,
 	   size_t nfail, int *succeeded, int64_t *revision,

@@ -162,17 +162,15 @@ static int where(struct pe_client *c, int rc, const char *what,
 	return rc;
 }
 
-int pe_range(struct pe_client *c, const char *key, int prefix,
-	     struct pe_kvs *out)
+/* POST a range request (freed here) and parse its answer into out. */
+static int range_req(struct pe_client *c, char *req, const char *what,
+		     struct pe_kvs *out)
 {
-	char what[300], perr[PE_ERR_MAX / 2];
-	char *req = pe_req_range(key, prefix, 0);
+	char perr[PE_ERR_MAX / 2];
 	struct body b;
 	int rc;
 
 	memset(out, 0, sizeof *out);
-	snprintf(what, sizeof what, "range %s'%.200s'", prefix ? "under " : "",
-		 key);
 	rc = post(c, "/v3/kv/range", req, what, &b);
 	free(req);
 	if (rc)
@@ -180,6 +178,29 @@ int pe_range(struct pe_client *c, const char *key, int prefix,
 	rc = pe_parse_range(b.p, b.n, out, perr, sizeof perr);
 	free(b.p);
 	return where(c, rc, what, perr);
+}
+
+int pe_range(struct pe_client *c, const char *key, int prefix,
+	     struct pe_kvs *out)
+{
+	char what[300];
+
+	snprintf(what, sizeof what, "range %s'%.200s'", prefix ? "under " : "",
+		 key);
+	return range_req(c, pe_req_range(key, prefix, 0), what, out);
+}
+
+int pe_range_page(struct pe_client *c, const char *prefix, const char *from,
+		  size_t fromlen, int64_t limit, int64_t revision,
+		  struct pe_kvs *out)
+{
+	char what[300];
+
+	snprintf(what, sizeof what, "range under '%.120s' from '%.120s'",
+		 prefix, from);
+	return range_req(c, pe_req_range_page(prefix, from, fromlen, limit,
+					   revision),
+			 what, out);
 }
 
 int pe_txn(struct pe_client *c, const struct pe_cmp *cmp, size_t ncmp,

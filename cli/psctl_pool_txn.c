@@ -223,6 +223,24 @@ static int lease_ttl(void)
 	return e && atoi(e) > 0 ? atoi(e) : 30;
 }
 
+static double mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Whether this process's lease needs a keepalive before the next step:
+ * not when it was granted or kept alive less than a third of its TTL
+ * ago.  Safe: etcd starts the lease's countdown after our request left,
+ * so its elapsed time is at most ours, and two thirds of the TTL remain
+ * for the step's transaction (one round trip fewer a failover step). */
+static int lease_stale(void)
+{
+	return mono() - pool_g.lease_at >= lease_ttl() / 3.0;
+}
+
 /* Another live process's lease on the profile: it is being moved. */
 int psctl_pool_busy(struct psctl_ctx *c, const char *name)
 {
@@ -262,6 +280,7 @@ static int move_ops(struct psctl_ctx *c, struct tx *x, int was, int is,
 	if (ls && pool_g.lease && ls->lease == pool_g.lease)
 		return 0;                 /* ours already */
 	if (!pool_g.lease) {
+		pool_g.lease_at = mono();
 		rc = pe_lease_grant(&pool_g.pe, lease_ttl(), &pool_g.lease);
 		if (rc)
 			return psctl_pool_error(c, rc);
@@ -559,8 +578,13 @@ int psctl_pool_edit(struct psctl_ctx *c, psctl_edit_fn fn, void *arg)
 {
 	int tries, rc = 0;
 
-	if (pool_g.lease && pe_lease_keepalive(&pool_g.pe, pool_g.lease))
-		pool_g.lease = 0;         /* gone: the next move takes anew */
+	if (pool_g.lease && lease_stale()) {
+		double at = mono();
+
+		if (pe_lease_keepalive(&pool_g.pe, pool_g.lease))
+			pool_g.lease = 0; /* gone: the next move takes anew */
+		pool_g.lease_at = at;
+	}
 	srand((unsigned)getpid() ^ (unsigned)time(NULL));
 	for (tries = 0; tries <= POOL_RETRIES; tries++) {
 		struct tx x = { 0 };

@@ -423,6 +423,10 @@ int psf_build_close(struct psf_builder *b);
 int psf_build_struct(struct psf_builder *b, uint32_t sig, const void *data,
 		     uint32_t len);
 int psf_build_string(struct psf_builder *b, uint32_t sig, const char *s);
+/* A whole element (header included, len bytes, as another store holds
+ * it) as the next child, copied as is: the caller checks it (psf_elem)
+ * once the store is finished. */
+int psf_build_elem(struct psf_builder *b, const void *elem, uint32_t len);
 /* Close the root, fill in lengths and CRCs.  Returns the total length. */
 int psf_build_finish(struct psf_builder *b);
 

@@ -118,6 +118,24 @@ int psf_build_struct(struct psf_builder *b, uint32_t sig, const void *data,
 	return PSF_OK;
 }
 
+int psf_build_elem(struct psf_builder *b, const void *elem, uint32_t len)
+{
+	uint8_t *at;
+
+	if (b->err)
+		return b->err;
+	if (b->depth == 0)
+		return fail(b, PSF_ERR_BADSTATE);
+	if (len > b->cap)
+		return fail(b, PSF_ERR_NOSPACE);
+	at = take(b, len);
+	if (!at)
+		return b->err;
+	count_child(b);
+	psf_memcpy(at, elem, len);
+	return PSF_OK;
+}
+
 int psf_build_string(struct psf_builder *b, uint32_t sig, const char *s)
 {
 	uint32_t len = 0;

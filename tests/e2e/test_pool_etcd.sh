@@ -63,7 +63,11 @@ SEQ_CODES="0 0 0 4 0 4 0 0 0 4 0 0 5 0 4 0 0 0 5 0 4 0 0 5 0 0"
 mkhost "$WORK/h1.img" && mkhost "$WORK/h2.img" || fail "pool etcd: preparing hosts"
 "$PSCTL" -q -i "$WORK/pool.img" init >/dev/null 2>&1
 sequence "$WORK/h1.img" -i "$WORK/pool.img" > "$WORK/file.out"
+# Pages of one key: `profile list` pages through the profiles (key order)
+# and must still print them in creation order, as the file pool does.
+export PSTATE_POOL_PAGE=1
 sequence "$WORK/h2.img" --pool "$URL" > "$WORK/etcd.out"
+unset PSTATE_POOL_PAGE
 if diff -u "$WORK/file.out" "$WORK/etcd.out" > "$WORK/diff"; then
     pass "pool etcd: same output and exit codes as the file pool ($(grep -c '^\$' "$WORK/file.out") commands)"
 else

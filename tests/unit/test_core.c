@@ -522,6 +522,36 @@ static void test_check_depth(void **state)
 
 /* ============================================================ elements */
 
+/* psf_build_elem: a whole element of another store copied as the next
+ * child gives the same store as building it (the etcd pool's way of
+ * laying out 100,000 profiles without an insert each). */
+static void test_build_elem(void **state)
+{
+	static uint8_t a[512], b[512];
+	struct psf_builder bl;
+	struct psf_elem e;
+	int vms, vm, ta, tb;
+
+	(void)state;
+	ta = build_doc(a, sizeof a);
+	vms = psf_find_child(a, psf_root(a), PSF_VMS);
+	vm = psf_find_child(a, vms, PSF_VM);
+	OK(psf_elem(a, vm, &e));
+	OK(psf_build_begin(&bl, b, sizeof b, PSF_ROOT, 1, 0));
+	bopen(&bl, PSF_VMS);
+	OK(psf_build_elem(&bl, a + vm, e.end - (uint32_t)vm));
+	bclose(&bl);
+	OK(psf_build_struct(&bl, VENDOR_S(7), (const uint8_t[]){ 0xab, 0xcd },
+			    2));
+	tb = bfinish(&bl);
+	assert_int_equal(ta, tb);
+	assert_memory_equal(a, b, (size_t)ta);
+	/* out of room: sticky error, nothing past cap */
+	OK(psf_build_begin(&bl, b, 64, PSF_ROOT, 1, 0));
+	assert_int_equal(psf_build_elem(&bl, a + vm, 64), PSF_ERR_NOSPACE);
+	assert_int_equal(psf_build_finish(&bl), PSF_ERR_NOSPACE);
+}
+
 static void test_elem_good(void **state)
 {
 	uint8_t buf[128];
@@ -2939,6 +2969,7 @@ int main(void)
 		cmocka_unit_test(test_check_crc),
 		cmocka_unit_test(test_check_tree),
 		cmocka_unit_test(test_check_depth),
+		cmocka_unit_test(test_build_elem),
 		cmocka_unit_test(test_elem_good),
 		cmocka_unit_test(test_elem_bad_offsets),
 		cmocka_unit_test(test_read_offset_sweep),

@@ -183,6 +183,26 @@ static void test_parse_range(void **state)
 					 &k, err, sizeof err), PE_OK);
 	assert_int_equal(k.n, 0);
 	assert_int_equal(k.revision, 9);
+	assert_int_equal(k.more, 0);
+	/* a limited range that left keys out */
+	assert_int_equal(pe_parse_range(S("{\"header\":{\"revision\":\"9\"},"
+					  "\"more\":true}"), &k, err,
+					sizeof err), PE_OK);
+	assert_int_equal(k.more, 1);
+	pe_kvs_free(&k);
+}
+
+/* A page: from a key with a NUL (just past "/p/a"), to the prefix's end,
+ * a limit and the revision of the first page. */
+static void test_req_range_page(void **state)
+{
+	char *r = pe_req_range_page("/p/", "/p/a", 5, 2, 42);
+
+	(void)state;
+	/* "/p/a\0" and "/p0" */
+	assert_string_equal(r, "{\"key\":\"L3AvYQA=\",\"range_end\":\"L3Aw\","
+			       "\"limit\":\"2\",\"revision\":\"42\"}");
+	free(r);
 }
 
 static void test_parse_txn(void **state)
@@ -286,6 +306,7 @@ int main(void)
 		cmocka_unit_test(test_b64_malformed),
 		cmocka_unit_test(test_prefix_end),
 		cmocka_unit_test(test_req_range),
+		cmocka_unit_test(test_req_range_page),
 		cmocka_unit_test(test_req_txn),
 		cmocka_unit_test(test_req_lease),
 		cmocka_unit_test(test_parse_range),
