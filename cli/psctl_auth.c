@@ -381,6 +381,42 @@ static int cmd_status(struct psctl_ctx *c, int argc, char **argv)
 	return 0;
 }
 
+/* The BMC verifies and seals with the host's key; where the TPM keeps it
+ * sealed, the key file is a blob only this TPM loads, so provisioning
+ * needs the raw bytes, written root-only for the vendor's path into the
+ * BMC (docs/security.md "The BMC"). */
+static int cmd_export_key(struct psctl_ctx *c, int argc, char **argv)
+{
+	int rc;
+
+	if (argc != 2)
+		return psctl_error(c, "auth export-key", NULL,
+				   argc > 2 ? argv[2] : NULL, PSCTL_EXIT_USAGE,
+				   argc > 2 ? "unknown argument"
+					    : "FILE missing (where to write the key)");
+	rc = load(c);
+	if (rc)
+		return rc;
+	if (A.s.key_rc != PS_OK)
+		return psctl_error(c, "auth export-key", NULL, NULL, A.s.key_rc,
+				   "%s; nothing written", A.s.key_err);
+	if (A.s.r.verdict != PS_AUTH_VERIFIED)
+		return psctl_error(c, "auth export-key", NULL, NULL,
+				   A.s.r.verdict == PS_AUTH_OFF
+					   ? PSCTL_EXIT_USAGE
+					   : verdict_exit(A.s.r.verdict),
+				   "the store is %s: only the key of a verified "
+				   "authenticated store is exported; nothing "
+				   "written", ps_auth_verdict_name(A.s.r.verdict));
+	rc = ps_auth_host_export_key(&A.s.host, A.s.key, argv[1]);
+	if (rc)
+		return psctl_error(c, "auth export-key", NULL, argv[1], rc,
+				   "%s; nothing written", A.s.host.err);
+	psctl_say(c, "key written to '%s' (mode 0600): give it to the BMC, "
+		  "then remove it", argv[1]);
+	return 0;
+}
+
 const struct psctl_cmd psctl_auth_cmds[] = {
 	{ "auth", "init", cmd_init, "",
 	  "authenticated mode: a new key, the store sealed in one commit",
@@ -389,5 +425,8 @@ const struct psctl_cmd psctl_auth_cmds[] = {
 	  "a new key: the store re-sealed in one commit", NULL, 0, 0 },
 	{ "auth", "status", cmd_status, "",
 	  "mode, key id, counters and the verdict", NULL, 0, 0 },
+	{ "auth", "export-key", cmd_export_key, "FILE",
+	  "the store's key, raw, into a new root-only FILE for the BMC's "
+	  "provisioning", NULL, 0, 0 },
 	{ 0 }
 };

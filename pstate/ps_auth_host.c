@@ -274,6 +274,13 @@ int ps_auth_host_new_key(struct ps_auth_host *h, const char *path,
 				      PS_AUTH_KEY_LEN, 1);
 }
 
+int ps_auth_host_export_key(struct ps_auth_host *h, const uint8_t *key,
+			    const char *path)
+{
+	return ps__auth_write_private(h, "exported key", path, key,
+				      PS_AUTH_KEY_LEN, 1);
+}
+
 int ps_auth_host_install_key(struct ps_auth_host *h, const char *from)
 {
 	if (rename(from, h->key_path) != 0) {

@@ -56,6 +56,14 @@ void ps_auth_host_init(struct ps_auth_host *h, struct ps_auth_provider *p,
 int ps_auth_host_new_key(struct ps_auth_host *h, const char *path,
 			 uint8_t *key);
 
+/* The raw key (unsealed, also when the TPM keeps it) into a new root-only
+ * file at path, for a trusted writer that has no TPM of this host: the
+ * BMC's key provisioning (docs/security.md "The BMC").  Never overwrites
+ * (PS_ERR_EXISTS), never through a symlink.  PS_OK, PS_ERR_EXISTS,
+ * PS_ERR_IO (h->err says why). */
+int ps_auth_host_export_key(struct ps_auth_host *h, const uint8_t *key,
+			    const char *path);
+
 /* Rename the key file from into h's key path (rotation's last step). */
 int ps_auth_host_install_key(struct ps_auth_host *h, const char *from);
 

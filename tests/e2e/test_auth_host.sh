@@ -202,6 +202,36 @@ kill -TERM $DPID 2>/dev/null; wait $DPID 2>/dev/null
 xml | cmp -s - "$WORK/d1.xml" && pass "daemon: libvirt unchanged" ||
     fail "daemon: libvirt changed: $(xml | diff "$WORK/d1.xml" - | head -8 | tr "\n" " ")"
 
+# The BMC on a store the TPM host seals: the host's key is a TPM blob, so
+# the BMC gets the raw key from `psctl auth export-key` (root-only file);
+# each side then accepts the other's sealed commits.
+TB=$WORK/tb.img SIM2=$WORK/sim2 BPORT2=$(free_port)
+tb() { env $HOSTENV PSTATE_AUTH_KEY=$WORK/host/key2 "$PSCTL" -i "$TB" "$@"; }
+B2() { IPMI_PASSWORD=adm1n-pw "$PSCTL" -q --bmc "127.0.0.1:$BPORT2" -U admin "$@"; }
+"$PSCTL" -q -i "$TB" init >/dev/null 2>&1 &&
+    "$PSCTL" -q -i "$TB" vm create tb1 --memory 1GiB --cpus 1 >/dev/null 2>&1 ||
+    fail "auth bmc: preparing the second image"
+mkdir -p "$WORK/bmc" "$SIM2" && chmod 700 "$WORK/bmc"
+expect_exit 0 "auth bmc: auth init with the TPM" -- tb auth init
+expect_exit 0 "auth bmc: auth export-key writes the raw key" -- tb auth export-key "$WORK/bmc/key"
+[ "$(stat -c '%a %s' "$WORK/bmc/key")" = "600 32" ] &&
+    pass "auth bmc: the exported key is 32 bytes, mode 600" ||
+    fail "auth bmc: exported key $(stat -c '%a %s' "$WORK/bmc/key")"
+expect_exit 4 "auth bmc: export-key never overwrites a file" -- tb auth export-key "$WORK/bmc/key"
+if BMC_SIM_IMAGE=$TB BMC_SIM_KEY=$WORK/bmc/key BMC_SIM_CONSOLE=0 \
+    "$BMC_SIM" start "$SIM2" "$BPORT2" > "$WORK/out2" 2>&1; then
+    expect_exit 0 "auth bmc: an edit through the BMC on the TPM host's sealed store" -- \
+        B2 vm set tb1 --memory 2GiB
+    expect_exit 0 "auth bmc: the TPM host verifies the BMC's seal" -- tb check --verify
+    expect_exit 0 "auth bmc: the TPM host's edit after the BMC's" -- tb vm set tb1 --memory 3GiB
+    B2 vm show tb1 > "$WORK/tb1" 2>&1
+    grep -q '^memory *3GiB' "$WORK/tb1" && pass "auth bmc: the BMC serves the host's sealed commit" ||
+        fail "auth bmc: BMC read after the host's edit: $(head -c 300 "$WORK/tb1")"
+    "$BMC_SIM" stop "$SIM2" >/dev/null 2>&1
+else
+    fail "auth bmc: bmc-sim start with the exported key: $(cat "$WORK/out2")"
+fi
+
 "$BMC_SIM" stop "$SIM" >/dev/null 2>&1
 stop_tpm
 trap - EXIT INT TERM
