@@ -66,10 +66,13 @@ $(DIST_GEN)/%.pc: dist/%.pc.in $(DIST_GEN)/dirs.stamp
 	$(DIST_SUBST) $< > $@
 $(DIST_GEN)/hvagent.service: hvagent/hvagent.service $(DIST_GEN)/dirs.stamp
 	$(DIST_SUBST) $< > $@
-# The installed simulator finds its installed module (PKGLIBDIR).
+# The installed simulator finds its installed module (PKGLIBDIR) and the
+# installed console service (SBINDIR).
 $(DIST_GEN)/pstate-bmc-sim: scripts/bmc-sim $(DIST_GEN)/dirs.stamp
-	sed 's|^PSTATE_PKGLIBDIR=$$|PSTATE_PKGLIBDIR=$(PKGLIBDIR)|' $< > $@
+	sed -e 's|^PSTATE_PKGLIBDIR=$$|PSTATE_PKGLIBDIR=$(PKGLIBDIR)|' \
+	    -e 's|^PSTATE_SBINDIR=$$|PSTATE_SBINDIR=$(SBINDIR)|' $< > $@
 	grep -q '^PSTATE_PKGLIBDIR=$(PKGLIBDIR)$$' $@
+	grep -q '^PSTATE_SBINDIR=$(SBINDIR)$$' $@
 DIST_FILES := $(patsubst %,$(DIST_GEN)/%.pc,$(PC_FILES)) \
 	$(DIST_GEN)/hvagent.service $(DIST_GEN)/pstate-bmc-sim
 
