@@ -18,13 +18,11 @@ echo "console: a real guest, its port allocated by hvagent at the BMC"
 : "${HVAGENT:?set HVAGENT}" "${PSCON:?set PSCON}"
 : "${BMC_SIM:?set BMC_SIM}" "${BMC_SIM_MODULE:?set BMC_SIM_MODULE}"
 export BMC_SIM_MODULE
-. "$E2E_DIR/libvirtd_session.sh"
+. "$E2E_DIR/console_guest_lib.sh"
 
 IMG=$WORK/store.img
 SIM=$WORK/sim
 GUEST=$WORK/guest
-PRUN=$WORK/prun            # pscon's run dir: the endpoints port-N
-PSOCK=$WORK/psock/c.sock   # pscon's client socket
 CONF=$WORK/hvagent.conf
 PORT=$(( 30000 + $(od -An -tu2 -N2 /dev/urandom) % 20000 ))
 PIDS= DPID=
@@ -42,12 +40,6 @@ C() { "$PSCTL" console --socket "$PSOCK" "$@"; }
 B() { IPMI_PASSWORD=adm1n-pw "$PSCTL" --bmc "127.0.0.1:$PORT" "$@"; }
 vsh() { virsh -c "$U" "$@"; }
 
-# check NAME FILE TEXT [SECONDS]: FILE shows TEXT in time.
-has() { grep -qF -- "$2" "$1" 2>/dev/null; }
-check() {
-    if wait_for "${4:-20}" has "$2" "$3"; then pass "$1"
-    else fail "$1: $2 lacks '$3': $(tail -c 300 "$2" 2>/dev/null)"; fi
-}
 # client N ARGS...: user N's psctl console; type_in N TEXT types.
 client() {
     n=$1; shift
@@ -59,14 +51,8 @@ client() {
 type_in() { printf "$2" >&$(( $1 + 2 )); }
 
 # --- the guest, libvirtd, the store, the BMC
-if "$E2E_DIR/guest/build-guest.sh" "$GUEST" > "$WORK/out" 2>&1; then
-    pass "guest: kernel $(cat "$WORK/out") and a busybox initramfs"
-else
-    fail "guest: $(cat "$WORK/out")"; return 0 2>/dev/null || exit 0
-fi
-mkdir -p "$WORK/log" "$WORK/run" "$WORK/psock" "$WORK/plog"
-mkdir -m 700 "$PRUN"
-lv_start "$GUEST" "$WORK/log" "$PRUN" "$WORK/psock" "$WORK/plog"
+guest_build "$GUEST" || { return 0 2>/dev/null || exit 0; }
+guest_start_libvirtd "$GUEST"
 L init > /dev/null && L vm create web01 --memory 128MiB --cpus 1 \
     --power off > /dev/null || fail "store: web01"
 mkdir -p "$SIM"
@@ -89,14 +75,10 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
 cp "$SIM/web-users" "$WORK/users"
 chown nobody "$WORK/users" "$WORK/key.pem" "$WORK/cert.pem"
 chmod 600 "$WORK/users" "$WORK/key.pem"
-setpriv --reuid=nobody --regid=nogroup --clear-groups "$PSCON" --run-dir "$PRUN" --socket "$PSOCK" --log-dir \
-    "$WORK/plog" --store "$IMG" --notify "$WORK/hv-events.sock" \
+pscon_as_nobody "$WORK/pscon.log" "$IMG" --notify "$WORK/hv-events.sock" \
     --web "127.0.0.1:$WPORT" --web-users "$WORK/users" --web-cert "$WORK/cert.pem" \
-    --web-key "$WORK/key.pem" --web-root "$PSCON_WEB/root" \
-    2> "$WORK/pscon.log" &
-PIDS="$PIDS $!"
-wait_for 10 test -S "$PSOCK" && pass "pscon serving $PSOCK (as nobody)" ||
-    fail "pscon: $(cat "$WORK/pscon.log")"
+    --web-key "$WORK/key.pem" --web-root "$PSCON_WEB/root"
+PIDS="$PIDS $PSCON_PID"
 
 printf 'adm1n-pw\n' > "$WORK/bmc-pass" && chmod 600 "$WORK/bmc-pass"
 lv_hv_conf "$CONF" "console = bmc" "console_bmc = 127.0.0.1:$PORT" \
@@ -115,8 +97,7 @@ grep -q "<source mode='connect' path='$WORK/run/web01.sock'>" "$WORK/dom.xml" &&
 B serial mappings > "$WORK/map0" 2>&1
 ! grep -q web01 "$WORK/map0" && pass "BMC: nothing allocated while web01 is off" ||
     fail "BMC: $(cat "$WORK/map0")"
-sed "s|</type>|</type><kernel>$GUEST/vmlinuz</kernel><initrd>$GUEST/initrd.gz</initrd><cmdline>console=ttyS0 panic=0</cmdline>|" \
-    "$WORK/dom.xml" > "$WORK/dom2.xml"
+guest_kernel_xml "$WORK/dom.xml" "$WORK/dom2.xml" "$GUEST"
 vsh define "$WORK/dom2.xml" > /dev/null 2>&1 || fail "virsh define with the kernel"
 L vm set web01 --power on
 
