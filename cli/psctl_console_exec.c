@@ -145,6 +145,64 @@ static int credentials(struct sess *s, const char *path, const char *vm,
 	return 0;
 }
 
+/* 32 random hex digits in tok (33 bytes); an exit code when there is
+ * no randomness. */
+static int token(struct ex *e, char *tok)
+{
+	uint8_t r[16];
+	int i;
+
+	if (getrandom(r, sizeof r, 0) != sizeof r)
+		return psctl_error(e->s->c, CMD, NULL, NULL, PSCTL_EXIT_IO,
+				   "exec: no random marker: %s",
+				   strerror(errno));
+	for (i = 0; i < 16; i++)
+		snprintf(tok + 2 * i, 3, "%02x", r[i]);
+	return 0;
+}
+
+/* After the password: a shell runs the probe line typed ahead at once,
+ * while a refusal comes only after the login program's delay (3 s in
+ * busybox and util-linux), so waiting a fixed moment for "incorrect"
+ * would take a late refusal for a shell.  A refused login has read the
+ * probe's first word as the next user name and asks for its password:
+ * an empty line answers it, and the guest is back at its login prompt
+ * (awaited, so the next exec finds it there) after its delay. */
+static int login_outcome(struct ex *e)
+{
+	char line[64], ready[48], tok[33];
+	long long deadline = now_ms() + 10000;
+	int rc;
+
+	if ((rc = token(e, tok)))
+		return rc;
+	snprintf(line, sizeof line, "echo \"PSR\"\"EADY-%s\"\n", tok);
+	snprintf(ready, sizeof ready, "PSREADY-%s", tok);
+	type_text(e, line);
+	while (!find(e, ready)) {
+		if (find(e, "incorrect")) {
+			e->len = 0;
+			e->want = "assword:";
+			if (!pump(e, now_ms() + 1500)) {
+				e->len = 0;
+				e->want = "login:";
+				type_text(e, "\n");
+				pump(e, now_ms() + 6000);
+			}
+			return psctl_error(e->s->c, CMD, NULL, NULL,
+					   PSCTL_EXIT_CONFLICT, "exec: the "
+					   "guest refused the login");
+		}
+		if (now_ms() >= deadline)
+			return psctl_error(e->s->c, CMD, NULL, NULL,
+					   PSCTL_EXIT_IO, "exec: no shell "
+					   "after the login within 10 s");
+		if ((rc = pump(e, now_ms() + 100)) > 1)
+			return rc;
+	}
+	return 0;
+}
+
 /* A login prompt within a moment: answer it. */
 static int login(struct ex *e, const char *user, const char *pass)
 {
@@ -173,14 +231,9 @@ static int login(struct ex *e, const char *user, const char *pass)
 					     "password prompt") : rc;
 	snprintf(line, sizeof line, "%s\n", pass);
 	e->len = 0;
-	e->want = "incorrect";
+	e->want = NULL;
 	type_text(e, line);
-	rc = pump(e, now_ms() + 1000);
-	if (rc == 0)
-		return psctl_error(e->s->c, CMD, NULL, NULL,
-				   PSCTL_EXIT_CONFLICT, "exec: the guest "
-				   "refused the login");
-	return rc == 1 ? 0 : rc;
+	return login_outcome(e);
 }
 
 /* Between the markers: the output; after the end marker: the status.
@@ -220,17 +273,12 @@ static void print_output(struct psctl_ctx *c, const uint8_t *p, size_t n)
 static int run(struct ex *e, char **cmd, unsigned timeout)
 {
 	char line[LINE_MAX_EXEC + 128], tok[33];
-	uint8_t r[16];
 	size_t o = 0, from, to;
 	long long deadline;
 	int i, st = -1, rc;
 
-	if (getrandom(r, sizeof r, 0) != sizeof r)
-		return psctl_error(e->s->c, CMD, NULL, NULL, PSCTL_EXIT_IO,
-				   "exec: no random marker: %s",
-				   strerror(errno));
-	for (i = 0; i < 16; i++)
-		snprintf(tok + 2 * i, 3, "%02x", r[i]);
+	if ((rc = token(e, tok)))
+		return rc;
 	o = (size_t)snprintf(line, sizeof line, "echo \"PSB\"\"EGIN-%s\"; ",
 			     tok);
 	for (i = 0; cmd[i]; i++) {
