@@ -53,6 +53,11 @@ struct link {
 	int paused;                     /* not reading: browser slow   */
 	int closing;                    /* close the browser when sent */
 	int cut;                        /* close it now: not reading   */
+	int attached;                   /* next and in_next are known  */
+	uint64_t next;                  /* output offset after the last
+					   byte sent to the browser     */
+	uint64_t in_next;               /* input offset for bytes the
+					   browser did not number       */
 };
 
 /* What the web thread hands the main loop: an fd and who it is. */
@@ -130,10 +135,10 @@ static int link_open(struct link *l, struct lws *ws, uint32_t uid, int role)
 	}
 	lws_set_opaque_user_data(l->raw, l);
 	l->open = 1;
-	/* Protocol v1: a browser's console does not resume after a restart
-	 * of the service (docs/console.md, "The web page"); v2's offsets
-	 * and input streams would need the page to keep them. */
-	return link_send(l, CON_HELLO, (uint8_t[]){ CON_VERSION_MIN }, 1);
+	/* Protocol v2: the page keeps the epoch, its output offset and
+	 * its input stream, and resumes after a restart of the service
+	 * (docs/console.md, "The web page"). */
+	return link_send(l, CON_HELLO, (uint8_t[]){ CON_VERSION }, 1);
 }
 
 static void link_close(struct link *l)
@@ -173,8 +178,11 @@ static void queue(struct link *l, int binary, const void *p, size_t n)
 		return;
 	}
 	m = malloc(sizeof *m + LWS_PRE + n);
-	if (!m)
+	if (!m) { /* a byte left out would shift the page's offsets */
+		l->cut = 1;
+		lws_callback_on_writable(l->ws);
 		return;
+	}
 	m->next = NULL;
 	m->binary = binary;
 	m->len = n;
@@ -299,6 +307,50 @@ static void list_tick(lws_sorted_usec_list_t *sul)
 
 /* ------------------------------------------------------------ from the core */
 
+/* {"type":"skip","offset":FROM,"count":N} made here. */
+static void queue_skip(struct link *l, uint64_t from, uint64_t n)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "type", json_object_new_string("skip"));
+	json_object_object_add(o, "offset", json_object_new_int64((int64_t)from));
+	json_object_object_add(o, "count", json_object_new_int64((int64_t)n));
+	queue_json(l, o);
+}
+
+/* Guest output: the binary messages are the stream from the attach's
+ * `start` without a hole, so the page counts offsets; bytes it had are
+ * dropped, and a hole the core did not announce is told as a skip. */
+static void on_data(struct link *l, const struct con_frame *f)
+{
+	uint64_t off = con_get64(f->p);
+	size_t n = f->len - 8u;
+	long long drop = con_seq_take(l->next, off, n);
+
+	if (drop < 0) {
+		queue_skip(l, l->next, off - l->next);
+		l->next = off;
+		drop = 0;
+	}
+	if ((size_t)drop < n)
+		queue(l, 1, f->p + 8 + drop, n - (size_t)drop);
+	l->next = off + n > l->next ? off + n : l->next;
+}
+
+/* What the page's offsets follow from: the attach, the skips. */
+static void track(struct link *l, const struct con_frame *f)
+{
+	struct con_attach_ok a;
+
+	if (!con_decode_attach_ok(f, CON_VERSION, &a)) {
+		l->attached = 1;
+		l->next = a.start;
+		l->in_next = a.written;
+	} else if (f->type == CON_R_SKIP && f->len == 16) {
+		l->next = con_get64(f->p) + con_get64(f->p + 8);
+	}
+}
+
 static void on_frame(struct link *l, const struct con_frame *f)
 {
 	char js[CW_JSON_MAX];
@@ -312,10 +364,11 @@ static void on_frame(struct link *l, const struct con_frame *f)
 		return;
 	}
 	if (f->type == CON_R_DATA) {
-		if (f->len > 8)
-			queue(l, 1, f->p + 8, f->len - 8u);
+		if (f->len > 8 && l->attached)
+			on_data(l, f);
 		return;
 	}
+	track(l, f);
 	n = cw_frame_json(f, js, sizeof js);
 	if (n)
 		queue(l, 0, js, n);
@@ -400,12 +453,29 @@ struct wss {
 	struct cw_req req;
 };
 
+/* The URL's NAME=u64 argument (hex when hex), 0 when absent; -1 when
+ * it is not a number. */
+static int url_u64(struct lws *wsi, const char *name, int hex, uint64_t *v)
+{
+	char arg[64];
+	const char *s = lws_get_urlarg_by_name(wsi, name, arg, sizeof arg);
+	char *end;
+
+	*v = 0;
+	if (!s)
+		return 0;
+	errno = 0;
+	*v = strtoull(s, &end, hex ? 16 : 10);
+	return !*s || *end || errno || *s == '-' ? -1 : 0;
+}
+
 static void ws_open(struct lws *wsi, struct wss *w)
 {
 	char path[512], arg[64];
 	const struct cw_session *s = cw_session_of(wsi);
 	const char *target, *access;
-	uint8_t a[1 + CON_NAME_MAX];
+	uint8_t a[CON_ATTACH_V2 + CON_NAME_MAX];
+	struct con_attach at = { 0 };
 	json_object *o;
 	size_t n;
 
@@ -429,20 +499,48 @@ static void ws_open(struct lws *wsi, struct wss *w)
 	n = strncmp(path, WS_PATH, strlen(WS_PATH)) ? 0 : strlen(target);
 	access = lws_get_urlarg_by_name(wsi, "access=", arg, sizeof arg);
 	if (!n || n > CON_NAME_MAX ||
-	    (access && strcmp(access, "spy") && strcmp(access, "rw"))) {
+	    (access && strcmp(access, "spy") && strcmp(access, "rw")) ||
+	    url_u64(wsi, "epoch=", 1, &at.epoch) ||
+	    url_u64(wsi, "from=", 0, &at.from) ||
+	    url_u64(wsi, "stream=", 0, &at.stream)) {
 		queue_error(&w->link, "attach", "protocol", "the console's URL "
-			    "is /ws/console/HOSTNAME-OR-PORT[?access=rw|spy]");
+			    "is /ws/console/HOSTNAME-OR-PORT[?access=rw|spy]"
+			    "[&epoch=HEX&from=N][&stream=N]");
 		w->link.closing = 1;
 		return;
 	}
-	a[0] = access && !strcmp(access, "spy") ? CON_SPY : CON_RW;
-	memcpy(a + 1, target, n);
+	at.how = access && !strcmp(access, "spy") ? CON_SPY : CON_RW;
+	memcpy(at.target, target, n);
+	at.target[n] = 0;
 	if (link_open(&w->link, wsi, s->uid, s->role) ||
-	    link_send(&w->link, CON_ATTACH, a, 1 + n)) {
+	    link_send(&w->link, CON_ATTACH, a,
+		      con_encode_attach(&at, CON_VERSION, a))) {
 		queue_error(&w->link, "attach", "guest", "the console service "
 			    "did not take the session");
 		w->link.closing = 1;
 	}
+}
+
+/* Input as v2 INPUT frames [offset u64][bytes] (two when it is longer
+ * than a frame's room); the page's own offset, or the link's count. */
+static int send_input(struct link *l, const struct cw_req *r)
+{
+	uint8_t b[CON_PAYLOAD_MAX];
+	uint64_t off = r->numbered ? r->off : l->in_next;
+	size_t at = 0, k;
+
+	while (at < r->len) {
+		k = r->len - at < CON_PAYLOAD_MAX - 8 ? r->len - at
+						      : CON_PAYLOAD_MAX - 8;
+		con_put64(b, off + at);
+		memcpy(b + 8, r->data + at, k);
+		if (link_send(l, CON_INPUT, b, 8 + k))
+			return -1;
+		at += k;
+	}
+	if (off + at > l->in_next)
+		l->in_next = off + at;
+	return 0;
 }
 
 /* A whole message from the browser. */
@@ -458,8 +556,7 @@ static void ws_message(struct wss *w, int binary)
 		return queue_error(&w->link, names[w->req.kind], "protocol",
 				   "not attached");
 	b = (uint8_t)w->req.mode;
-	if ((w->req.kind == CW_REQ_INPUT &&
-	     link_send(&w->link, CON_INPUT, w->req.data, w->req.len)) ||
+	if ((w->req.kind == CW_REQ_INPUT && send_input(&w->link, &w->req)) ||
 	    (w->req.kind == CW_REQ_MODE &&
 	     link_send(&w->link, CON_MODE, &b, 1)) ||
 	    (w->req.kind == CW_REQ_FORCE &&
@@ -631,6 +728,7 @@ int con_web_start(struct con_svc *s, const struct con_web_opts *o)
 		return -1;
 	}
 	W.pipe_w = p[1];
+	cw_sessions_load(s->run_fd);
 	W.h = (struct con_handle){ CON_K_WEB, p[0], NULL, 0 };
 	con_watch(s, &W.h, 0);
 

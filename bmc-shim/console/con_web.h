@@ -41,12 +41,17 @@ int cw_login(const char *path, const char *name, const char *pass,
 
 /* A logged-in browser: the cookie's random token. */
 struct cw_session {
-	char token[65];
+	char token[65];             /* set by cw_session_new only (cookie) */
+	char hash[65];              /* the token's SHA-256, hex            */
 	char name[CW_NAME_MAX + 1];
 	int role;
 	uint32_t uid;
 	long long created, used;
+	long long saved;            /* `used` as the file has it           */
 };
+/* The sessions kept in the directory dir (O_PATH; the run directory's
+ * web-sessions) read back, and kept there from now on. */
+void cw_sessions_load(int dir);
 /* A new session for u (the oldest is dropped when the table is full). */
 const struct cw_session *cw_session_new(const struct cw_user *u,
 					uint32_t uid);

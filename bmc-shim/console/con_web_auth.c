@@ -2,7 +2,9 @@
  * con_web_auth.c - the web page's users and sessions (con_web.h): the
  * users file with crypt(3) hashes (libxcrypt), checked private at every
  * login, and cookie sessions with random tokens.  Used by the web thread
- * only.
+ * only.  The sessions are kept in the run directory (web-sessions, 0600,
+ * the tokens' SHA-256 only), so a restart of the service keeps every
+ * login and the page's consoles reconnect by themselves.
  */
 #define _GNU_SOURCE /* crypt_r */
 #include <crypt.h>
@@ -18,14 +20,19 @@
 
 #include "con_svc.h"
 #include "con_web.h"
+#include "ps_sha256.h"
 
 #define SESSIONS 64
 #define IDLE_MAX (60 * 60)          /* a session unused for an hour ends */
 #define LIFE_MAX (12 * 60 * 60)     /* and every one after twelve hours  */
+#define USED_SAVE 60                /* last use kept to the minute       */
+#define SESS_FILE "web-sessions"
 
 static struct cw_session sess[SESSIONS];
 /* Every uid ever given a session keeps its name (the list shows it). */
 static struct { uint32_t uid; char name[CW_NAME_MAX + 1]; } names[SESSIONS];
+
+static int sess_dir = -1;           /* the run directory (O_PATH)        */
 
 /* Equal strings, in a time that does not depend on where they differ. */
 static int same(const char *a, const char *b)
@@ -119,18 +126,105 @@ int cw_login(const char *path, const char *name, const char *pass,
 	return 0;
 }
 
+/* The token's SHA-256 in hex: what the table and its file hold. */
+static void token_hash(const char *token, char out[65])
+{
+	struct ps_sha256 c;
+	uint8_t d[PS_SHA256_LEN];
+	size_t i;
+
+	ps_sha256_init(&c);
+	ps_sha256_update(&c, token, strlen(token));
+	ps_sha256_final(&c, d);
+	for (i = 0; i < sizeof d; i++)
+		snprintf(out + 2 * i, 3, "%02x", d[i]);
+}
+
+static void name_of(uint32_t uid, const char *name)
+{
+	size_t k = (uid - CW_UID_BASE) % SESSIONS;
+
+	names[k].uid = uid;
+	snprintf(names[k].name, sizeof names[k].name, "%s", name);
+}
+
+/* The table into the run directory's file, whole (a new file renamed
+ * over the old one); a failure is logged and the sessions live on in
+ * memory (a restart then ends them). */
+static void sessions_save(void)
+{
+	char line[256];
+	size_t i;
+	int fd, bad = 0;
+
+	if (sess_dir < 0)
+		return;
+	fd = openat(sess_dir, SESS_FILE ".new", O_WRONLY | O_CREAT | O_TRUNC |
+		    O_NOFOLLOW | O_CLOEXEC, 0600);
+	for (i = 0; fd >= 0 && i < SESSIONS; i++) {
+		const struct cw_session *s = &sess[i];
+		int n;
+
+		if (!s->hash[0])
+			continue;
+		n = snprintf(line, sizeof line, "%s %u %d %lld %lld %s\n",
+			     s->hash, s->uid, s->role, s->created, s->saved,
+			     s->name);
+		bad |= write(fd, line, (size_t)n) != n;
+	}
+	if (fd < 0 || bad || close(fd) ||
+	    renameat(sess_dir, SESS_FILE ".new", sess_dir, SESS_FILE))
+		con_log("web: cannot keep the login sessions in %s: %s",
+			SESS_FILE, strerror(errno));
+}
+
+void cw_sessions_load(int dir)
+{
+	char line[256], hash[65], name[CW_NAME_MAX + 1];
+	struct cw_session *s;
+	unsigned uid, n = 0;
+	long long c, u;
+	int fd, role;
+	FILE *f;
+
+	sess_dir = dir;
+	fd = openat(dir, SESS_FILE, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	f = fd >= 0 ? fdopen(fd, "r") : NULL;
+	if (!f) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	while (n < SESSIONS && fgets(line, sizeof line, f))
+		if (sscanf(line, "%64s %u %d %lld %lld %32s", hash, &uid,
+			   &role, &c, &u, name) == 6 && strlen(hash) == 64 &&
+		    uid >= CW_UID_BASE) {
+			s = &sess[n++];
+			memcpy(s->hash, hash, sizeof s->hash);
+			snprintf(s->name, sizeof s->name, "%s", name);
+			s->role = role == CON_ROLE_ADMIN ? CON_ROLE_ADMIN
+							 : CON_ROLE_OPERATOR;
+			s->uid = uid;
+			s->created = c;
+			s->used = s->saved = u;
+			name_of(uid, name);
+		}
+	fclose(f);
+	con_log("web: %u login session%s kept", n, n == 1 ? "" : "s");
+}
+
 const struct cw_session *cw_session_new(const struct cw_user *u,
 					uint32_t uid)
 {
 	uint8_t r[32];
 	struct cw_session *s = &sess[0];
 	long long now = (long long)time(NULL);
-	size_t i, k;
+	size_t i;
 
 	if (getrandom(r, sizeof r, 0) != (ssize_t)sizeof r)
 		return NULL;
 	for (i = 0; i < SESSIONS; i++) {
-		if (!sess[i].token[0]) {
+		if (!sess[i].hash[0]) {
 			s = &sess[i];
 			break;
 		}
@@ -139,33 +233,40 @@ const struct cw_session *cw_session_new(const struct cw_user *u,
 	}
 	for (i = 0; i < sizeof r; i++)
 		snprintf(s->token + 2 * i, 3, "%02x", r[i]);
+	token_hash(s->token, s->hash);
 	snprintf(s->name, sizeof s->name, "%s", u->name);
 	s->role = u->role;
 	s->uid = uid;
-	s->created = s->used = now;
-	k = (uid - CW_UID_BASE) % SESSIONS;
-	names[k].uid = uid;
-	snprintf(names[k].name, sizeof names[k].name, "%s", u->name);
+	s->created = s->used = s->saved = now;
+	name_of(uid, u->name);
+	sessions_save();
 	return s;
 }
 
 const struct cw_session *cw_session_find(const char *token)
 {
 	long long now = (long long)time(NULL);
+	char h[65];
 	size_t i;
 
 	if (strlen(token) != 64)
 		return NULL;
+	token_hash(token, h);
 	for (i = 0; i < SESSIONS; i++) {
 		struct cw_session *s = &sess[i];
 
-		if (!s->token[0] || !same(s->token, token))
+		if (!s->hash[0] || !same(s->hash, h))
 			continue;
 		if (now - s->used > IDLE_MAX || now - s->created > LIFE_MAX) {
 			memset(s, 0, sizeof *s);
+			sessions_save();
 			return NULL;
 		}
 		s->used = now;
+		if (now - s->saved >= USED_SAVE) {
+			s->saved = now;
+			sessions_save();
+		}
 		return s;
 	}
 	return NULL;
@@ -173,11 +274,15 @@ const struct cw_session *cw_session_find(const char *token)
 
 void cw_session_end(const char *token)
 {
+	char h[65];
 	size_t i;
 
+	token_hash(token, h);
 	for (i = 0; i < SESSIONS; i++)
-		if (sess[i].token[0] && same(sess[i].token, token))
+		if (sess[i].hash[0] && same(sess[i].hash, h)) {
 			memset(&sess[i], 0, sizeof sess[i]);
+			sessions_save();
+		}
 }
 
 const char *cw_uid_name(uint32_t uid)

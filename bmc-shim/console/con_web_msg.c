@@ -157,6 +157,15 @@ static int parse_json_req(json_object *o, struct cw_req *r,
 		r->kind = CW_REQ_INPUT;
 		memcpy(r->data, s, n);
 		r->len = n;
+		/* The offset of its first byte in the page's input stream
+		 * (resent bytes are dropped by the core, con_seq_take). */
+		r->numbered = json_object_object_get_ex(o, "offset", &v);
+		if (r->numbered && (!json_object_is_type(v, json_type_int) ||
+				    json_object_get_int64(v) < 0)) {
+			*why = "input: \"offset\" is an integer >= 0";
+			return -1;
+		}
+		r->off = r->numbered ? (uint64_t)json_object_get_int64(v) : 0;
 		return 0;
 	}
 	*why = "unknown \"type\" (input, mode, force)";
@@ -176,6 +185,7 @@ int cw_parse_client(const uint8_t *p, size_t n, int binary,
 	}
 	if (binary) {
 		r->kind = CW_REQ_INPUT;
+		r->numbered = 0;
 		memcpy(r->data, p, n);
 		r->len = n;
 		return 0;
@@ -248,21 +258,38 @@ static void add_text(json_object *o, const char *key, const uint8_t *p,
 	add_str(o, key, t);
 }
 
+static void add_u64(json_object *o, const char *key, uint64_t v)
+{
+	json_object_object_add(o, key, json_object_new_int64((int64_t)v));
+}
+
+/* The ATTACH reply; v2's epoch as 16 hex digits (a JSON number loses
+ * bits past 2^53), its offsets as numbers. */
 static json_object *attached(const struct con_frame *f)
 {
-	json_object *o = json_object_new_object();
-	const char *mode = con_mode_name(f->p[3]);
+	unsigned v = f->len >= CON_ATTACH_OK_V2 ? 2 : 1;
+	struct con_attach_ok a;
+	json_object *o;
+	const char *mode;
+	char ep[17];
 
+	if (con_decode_attach_ok(f, v, &a))
+		return NULL;
+	o = json_object_new_object();
+	mode = con_mode_name(a.mode);
 	add_str(o, "type", "attached");
-	json_object_object_add(o, "port",
-			       json_object_new_int((int)con_get16(f->p + 1)));
+	json_object_object_add(o, "port", json_object_new_int((int)a.conc));
 	add_str(o, "mode", mode ? mode : "?");
-	add_str(o, "access", f->p[4] == CON_SPY ? "spy" : "rw");
-	json_object_object_add(o, "guest", json_object_new_boolean(f->p[5]));
-	json_object_object_add(o, "backlog_from",
-			       json_object_new_int64((int64_t)con_get64(f->p + 7)));
-	json_object_object_add(o, "backlog_to",
-			       json_object_new_int64((int64_t)con_get64(f->p + 15)));
+	add_str(o, "access", a.how == CON_SPY ? "spy" : "rw");
+	json_object_object_add(o, "guest", json_object_new_boolean(a.guest));
+	add_u64(o, "backlog_from", a.first);
+	add_u64(o, "backlog_to", a.total);
+	if (v >= 2) {
+		snprintf(ep, sizeof ep, "%016llx", (unsigned long long)a.epoch);
+		add_str(o, "epoch", ep);
+		add_u64(o, "start", a.start);
+		add_u64(o, "input_written", a.written);
+	}
 	return o;
 }
 
@@ -302,10 +329,15 @@ static json_object *frame_obj(const struct con_frame *f)
 			return NULL;
 		o = json_object_new_object();
 		add_str(o, "type", "skip");
-		json_object_object_add(o, "offset",
-				       json_object_new_int64((int64_t)con_get64(f->p)));
-		json_object_object_add(o, "count",
-				       json_object_new_int64((int64_t)con_get64(f->p + 8)));
+		add_u64(o, "offset", con_get64(f->p));
+		add_u64(o, "count", con_get64(f->p + 8));
+		return o;
+	case CON_R_ACK:
+		if (f->len != 8)
+			return NULL;
+		o = json_object_new_object();
+		add_str(o, "type", "ack");
+		add_u64(o, "offset", con_get64(f->p));
 		return o;
 	}
 	return NULL;

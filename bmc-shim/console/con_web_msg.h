@@ -47,12 +47,15 @@ struct cw_req {
 	enum cw_req_kind kind;
 	unsigned mode;                  /* CW_REQ_MODE: PSF_SERIAL_MODE_* */
 	size_t len;                     /* CW_REQ_INPUT                   */
+	int numbered;                   /* ... with an "offset": off      */
+	uint64_t off;
 	uint8_t data[CON_PAYLOAD_MAX];
 };
 /*
  * A binary message is input bytes; a text message is JSON:
- * {"type":"input","data":STRING} {"type":"mode","mode":"free|observer|
- * privacy"} {"type":"force"}.  0, or -1 with *why (nothing done).
+ * {"type":"input","data":STRING[,"offset":N]} {"type":"mode","mode":
+ * "free|observer|privacy"} {"type":"force"}.  0, or -1 with *why
+ * (nothing done).
  */
 int cw_parse_client(const uint8_t *p, size_t n, int binary,
 		    struct cw_req *r, const char **why);

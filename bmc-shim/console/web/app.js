@@ -3,7 +3,12 @@
  * list (GET /api/ports, every second), and a console per opened port:
  * xterm.js over the WebSocket /ws/console/HOST (docs/console.md "The web
  * page" is the message format).  Every text from the service is put in
- * the page as text (textContent), never as markup.
+ * the page as text (textContent), never as markup.  A console resumes by
+ * itself: when its WebSocket drops (a restart of the service, a network
+ * cut) it connects again with the port's epoch and the offset after the
+ * last byte shown, and gets exactly the rest; typed input is numbered
+ * and kept until the service acknowledges it, and sent again after a
+ * reconnect (the service drops what it already has).
  */
 'use strict';
 
@@ -50,7 +55,7 @@ $('#login-form').addEventListener('submit', async (ev) => {
 
 $('#logout').addEventListener('click', async () => {
   await api('logout', { method: 'POST', body: 'bye=1' });
-  for (const c of consoles.values()) c.ws.close();
+  for (const c of consoles.values()) end(c);
   showLogin('logged out');
 });
 
@@ -134,6 +139,71 @@ function showState(c) {
     (s.guest ? '' : ', no guest connected');
 }
 
+const RETRY_MIN = 100, RETRY_MAX = 5000;   // ms between reconnects
+const enc = new TextEncoder();
+
+// A random input stream id, 1 .. 2^53 - 1 (exact as a JS number).
+function newStream() {
+  const a = new Uint32Array(2);
+  crypto.getRandomValues(a);
+  return (a[0] & 0x1fffff) * 0x100000000 + a[1] || 1;
+}
+
+function sendInput(c, p) {
+  if (c.ws && c.ws.readyState === WebSocket.OPEN)
+    c.ws.send(JSON.stringify({ type: 'input', data: p.data, offset: p.off }));
+}
+
+// The service is done with input up to offset: forget those chunks.
+function acked(c, offset) {
+  while (c.pending.length && c.pending[0].off + c.pending[0].n <= offset)
+    c.pending.shift();
+}
+
+// Typed text: numbered, kept until acknowledged, in messages of at most
+// 8192 bytes (cut between characters).
+function typed(c, d) {
+  let piece = '', n = 0;
+  const flush = () => {
+    if (!n) return;
+    const p = { off: c.inNext, data: piece, n };
+    c.inNext += n;
+    c.pending.push(p);
+    sendInput(c, p);
+    piece = ''; n = 0;
+  };
+  for (const ch of d) {
+    const k = enc.encode(ch).length;
+    if (n + k > 8192) flush();
+    piece += ch; n += k;
+  }
+  flush();
+}
+
+// The attach's answer: a resume goes on from the offset asked for (a gap
+// comes as a skip); a new epoch (the port's output numbered anew) is
+// said in the terminal.  Unacknowledged input is sent again.
+function onAttached(c, m) {
+  const resumed = c.epoch !== null && m.epoch === c.epoch;
+  if (c.epoch !== null && !resumed)
+    c.term.write('\r\n[pscon: the port\'s output starts anew here]\r\n');
+  if (!resumed) { // the service has no record of this input stream
+    let o = m.input_written;
+    for (const p of c.pending) { p.off = o; o += p.n; }
+    c.inNext = o;
+  }
+  c.epoch = m.epoch;
+  c.next = m.start;
+  acked(c, m.input_written);
+  for (const p of c.pending) sendInput(c, p);
+  if (c.lostAt !== null) {
+    c.resumedText = `resumed at offset ${m.start} after ${Date.now() - c.lostAt} ms`;
+    status(c, c.resumedText);
+    c.lostAt = null;
+  }
+  c.retry = RETRY_MIN;
+}
+
 function onMessage(c, m) {
   let k;
   switch (m.type) {
@@ -141,11 +211,18 @@ function onMessage(c, m) {
     c.st = { port: m.port, mode: m.mode, access: m.access, guest: m.guest };
     showState(c);
     c.mode.value = m.mode;
+    onAttached(c, m);
+    break;
+  case 'ack':
+    acked(c, m.offset);
     break;
   case 'error':
     status(c, `${m.request}: ${m.code}: ${m.text}`, true);
+    // A refused attach or login ends the console: no reconnect.
+    if (m.request === 'attach' || m.request === 'login') c.ended = true;
     break;
   case 'notice':
+    if (m.kind === 'stop' || m.kind === 'gone') c.ended = true;
     status(c, `${m.kind}: ${m.text}`);
     if (m.kind === 'fault') addEvent(c.host, m.text);
     if (c.st && m.kind === 'mode' && (k = /^mode (\w+)/.exec(m.text))) {
@@ -159,6 +236,7 @@ function onMessage(c, m) {
     }
     break;
   case 'skip':
+    c.next = m.offset + m.count;
     c.term.write(`\r\n[pscon: ${m.count} bytes skipped]\r\n`);
     break;
   case 'ok':
@@ -203,31 +281,59 @@ function openConsole(host) {
 
   const term = new Terminal({ cols: 100, rows: 24 });
   term.open(tdiv);
-  const url = `wss://${location.host}/ws/console/` +
-    `${encodeURIComponent(host)}?access=${admin ? 'rw' : 'spy'}`;
+  const c = { host, ws: null, term, div, state, status: st, users, mode,
+              st: null, access: admin ? 'rw' : 'spy',
+              epoch: null, next: 0,            // output: shown up to next
+              stream: newStream(), inNext: 0, pending: [],  // input
+              lostAt: null, retry: RETRY_MIN, ended: false };
+  consoles.set(host, c);
+  div.pscon = c;            // for tests and the curious: the offsets
+  status(c, 'connecting...');
+  term.onData((d) => typed(c, d));
+  const send = (m) => c.ws && c.ws.readyState === WebSocket.OPEN &&
+    c.ws.send(JSON.stringify(m));
+  mode.addEventListener('change', () => send({ type: 'mode', mode: mode.value }));
+  force.addEventListener('click', () => send({ type: 'force' }));
+  close.addEventListener('click', () => end(c));
+  connect(c);
+}
+
+// The console's WebSocket: a first attach, or a resume from c.next.
+function connect(c) {
+  let url = `wss://${location.host}/ws/console/` +
+    `${encodeURIComponent(c.host)}?access=${c.access}&stream=${c.stream}`;
+  if (c.epoch !== null) url += `&epoch=${c.epoch}&from=${c.next}`;
   const ws = new WebSocket(url, 'pscon-console');
   ws.binaryType = 'arraybuffer';
-  const c = { host, ws, term, div, state, status: st, users, mode, st: null };
-  consoles.set(host, c);
-  status(c, 'connecting...');
-  term.onData((d) => {
-    if (ws.readyState === WebSocket.OPEN)
-      ws.send(JSON.stringify({ type: 'input', data: d }));
-  });
-  mode.addEventListener('change', () =>
-    ws.send(JSON.stringify({ type: 'mode', mode: mode.value })));
-  force.addEventListener('click', () =>
-    ws.send(JSON.stringify({ type: 'force' })));
-  close.addEventListener('click', () => ws.close());
+  c.ws = ws;
   ws.onmessage = (ev) => {
-    if (typeof ev.data !== 'string') term.write(new Uint8Array(ev.data));
-    else onMessage(c, JSON.parse(ev.data));
+    if (typeof ev.data !== 'string') {
+      const b = new Uint8Array(ev.data);
+      c.next += b.length;     // the service sends the stream without holes
+      c.term.write(b);
+    } else onMessage(c, JSON.parse(ev.data));
   };
   ws.onclose = () => {
-    c.status.textContent += ' [closed]';
-    consoles.delete(host);
-    term.options.disableStdin = true;
+    if (c.ws !== ws) return;
+    if (c.ended || !me) return closed(c);
+    if (c.lostAt === null) c.lostAt = Date.now();
+    status(c, `connection lost at offset ${c.next}; reconnecting`);
+    setTimeout(() => { if (!c.ended) connect(c); }, c.retry);
+    c.retry = Math.min(c.retry * 2, RETRY_MAX);
   };
+}
+
+function closed(c) {
+  c.status.textContent += ' [closed]';
+  consoles.delete(c.host);
+  c.term.options.disableStdin = true;
+}
+
+// Closed on purpose: no reconnect.
+function end(c) {
+  c.ended = true;
+  if (c.ws && c.ws.readyState <= WebSocket.OPEN) c.ws.close();
+  else closed(c);
 }
 
 (async () => {

@@ -1,0 +1,39 @@
+#!/usr/bin/env python3
+"""console_counter.py SOCKET LINES MS SENT IN GO - a guest on a pscon
+port for a terminal: once the file GO exists, "counter NNNNNN\\r\\n" every
+MS ms, LINES of them (a copy of each appended to SENT), then stays
+connected; what the port sends it is appended to IN."""
+import os
+import select
+import socket
+import sys
+import time
+
+path, lines, ms, sent, inp, go = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5], sys.argv[6]
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+for _ in range(100):
+    try:
+        s.connect(path)
+        break
+    except OSError:
+        time.sleep(0.1)
+else:
+    sys.exit("console_counter: cannot connect to " + path)
+while not os.path.exists(go):
+    time.sleep(0.02)
+n, due = 0, time.monotonic()
+with open(sent, "ab", buffering=0) as so, open(inp, "ab", buffering=0) as io:
+    while True:
+        wait = max(0.0, due - time.monotonic()) if n < lines else None
+        r, _, _ = select.select([s], [], [], wait)
+        if r:
+            b = s.recv(4096)
+            if not b:
+                break
+            io.write(b)
+        if n < lines and time.monotonic() >= due:
+            line = b"counter %06d\r\n" % n
+            s.sendall(line)
+            so.write(line)
+            n += 1
+            due += ms / 1000.0

@@ -1,0 +1,118 @@
+// console_web_resume.js - the console web page resuming across a restart
+// of the service, in headless Chromium (playwright-core, /usr/bin/chromium),
+// for tests/e2e/test_console_web_resume.sh.  Prints "ok NAME" or
+// "not ok NAME: why" per check.  Environment: BASE, PW, ADMIN_PASS,
+// PSCON_PID (sent SIGUSR2 here), SENT (what the guest wrote), LINES (how
+// many counter lines it writes), HOST (the console's host name), GO (a
+// file made here to start the guest's counter).
+'use strict';
+const fs = require('fs');
+const { chromium } = require(process.env.PW);
+
+const HOST = process.env.HOST;
+const LINES = Number(process.env.LINES);
+const ok = (name) => console.log(`ok ${name}`);
+const bad = (name, why) => console.log(`not ok ${name}: ${why}`);
+async function check(name, fn) {
+  try { const r = await fn(); ok(r ? `${name} (${r})` : name); }
+  catch (e) { bad(name, String(e.message || e).split('\n')[0]); }
+}
+const sel = `.console[data-host="${HOST}"]`;
+const counter = (n) => `counter ${String(n).padStart(6, '0')}`;
+
+// The terminal's buffer as lines (wrapped rows joined) and the page's
+// offsets, from the page.
+const state = (page) => page.evaluate((sel) => {
+  const c = document.querySelector(sel).pscon;
+  const b = c.term.buffer.active, lines = [];
+  for (let i = 0; i < b.length; i++) {
+    const l = b.getLine(i);
+    const s = l.translateToString(true);
+    if (l.isWrapped && lines.length) lines[lines.length - 1] += s;
+    else lines.push(s);
+  }
+  return { lines, next: c.next, open: c.ws && c.ws.readyState === 1,
+           lost: c.lostAt !== null, pending: c.pending.length,
+           resumed: c.resumedText,
+           status: document.querySelector(sel + ' .status').textContent };
+}, sel);
+
+async function until(page, what, pred, ms = 20000) {
+  const end = Date.now() + ms;
+  let s;
+  while (Date.now() < end) {
+    s = await state(page);
+    if (pred(s)) return s;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  throw new Error(`${what}: not in time (status "${s && s.status}")`);
+}
+
+(async () => {
+  const browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium', headless: true,
+    args: ['--no-sandbox', '--disable-gpu'],
+  });
+  try {
+    const ctx = await browser.newContext({ ignoreHTTPSErrors: true });
+    const page = await ctx.newPage();
+    await page.goto(process.env.BASE + '/');
+    await page.fill('#user', 'admin');
+    await page.fill('#password', process.env.ADMIN_PASS);
+    await page.click('#login-button');
+    await page.locator(`tr[data-host="${HOST}"] button.open`).click();
+    await page.locator(sel).waitFor();
+    fs.writeFileSync(process.env.GO, '');
+    await check('web resume: the console shows the counter', async () => {
+      await until(page, 'counter 30', (s) => s.lines.some((l) => l.includes(counter(30))));
+    });
+    await page.click(`${sel} .xterm`);
+    await page.keyboard.type('before\r');
+
+    // The restart: the WebSocket drops, the page reconnects by itself;
+    // keystrokes typed while it is away are sent after the resume.
+    const before = (await state(page)).next;
+    process.kill(Number(process.env.PSCON_PID), 'SIGUSR2');
+    await check('web resume: the page sees its WebSocket drop', async () => {
+      const s = await until(page, 'the drop', (s) => s.lost, 5000);
+      return `status "${s.status}"`;
+    });
+    await page.keyboard.type('during\r');
+    await check('web resume: it reconnects by itself and resumes', async () => {
+      const s = await until(page, 'the resume', (s) => s.open && !s.lost);
+      if (!/resumed at offset \d+ after \d+ ms/.test(s.resumed))
+        throw new Error(`status "${s.status}"`);
+      return s.resumed;
+    });
+    await check('web resume: the counter goes on to its end', async () => {
+      await until(page, 'the last counter', (s) =>
+        s.lines.some((l) => l.includes(counter(LINES - 1))), 30000);
+    });
+    const s = await state(page);
+    await check('web resume: the restart came in the middle of the stream', async () => {
+      if (!(before > 0 && before < s.next)) throw new Error(`at ${before} of ${s.next}`);
+      return `at offset ${before} of ${s.next}`;
+    });
+    await check('web resume: every counter line exactly once, in order', async () => {
+      const got = s.lines.filter((l) => l.includes('counter'));
+      const want = Array.from({ length: LINES }, (_, i) => counter(i));
+      const firstBad = want.findIndex((w, i) => got[i] !== w);
+      if (got.length !== LINES || firstBad >= 0)
+        throw new Error(`${got.length} lines; first difference at ${firstBad}: ` +
+                        `"${got[firstBad]}" for "${want[firstBad]}"`);
+      if (s.lines.some((l) => l.includes('skipped') || l.includes('anew')))
+        throw new Error('a gap was shown');
+      return `${got.length} lines`;
+    });
+    await check("web resume: the page's offset is the guest's byte count", async () => {
+      const sent = fs.statSync(process.env.SENT).size;
+      if (s.next !== sent) throw new Error(`page ${s.next}, guest ${sent}`);
+      return `${sent} bytes`;
+    });
+    await check('web resume: typed input all acknowledged', async () => {
+      await until(page, 'acks', (s) => s.pending === 0, 5000);
+    });
+  } finally {
+    await browser.close();
+  }
+})().catch((e) => { bad('web resume: the browser run', e.message); });
