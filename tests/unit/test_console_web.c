@@ -77,6 +77,13 @@ static void browser_messages(void **st)
 	assert_int_equal(r.kind, CW_REQ_INPUT);
 	assert_int_equal(r.len, 3);
 	assert_memory_equal(r.data, "ls\r", 3);
+	assert_int_equal(r.numbered, 0);
+	/* Numbered input (protocol v2's stream offset). */
+	m = "{\"type\":\"input\",\"data\":\"x\",\"offset\":4294967296}";
+	assert_int_equal(cw_parse_client((const uint8_t *)m, strlen(m), 0, &r,
+					 &why), 0);
+	assert_int_equal(r.numbered, 1);
+	assert_true(r.off == 4294967296ull);
 	m = "{\"type\":\"mode\",\"mode\":\"privacy\"}";
 	assert_int_equal(cw_parse_client((const uint8_t *)m, strlen(m), 0, &r,
 					 &why), 0);
@@ -97,6 +104,8 @@ static void browser_messages(void **st)
 		"{\"type\":\"reboot\"}", "{\"type\":\"input\",\"data\":\"\"}",
 		"{\"type\":\"input\",\"data\":5}",
 		"{\"type\":\"mode\",\"mode\":\"open\"}", "{\"type\":\"mode\"}",
+		"{\"type\":\"input\",\"data\":\"x\",\"offset\":-1}",
+		"{\"type\":\"input\",\"data\":\"x\",\"offset\":\"1\"}",
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		why = NULL;
@@ -135,6 +144,24 @@ static void frames_as_json(void **st)
 			    "\"mode\":\"observer\",\"access\":\"spy\","
 			    "\"guest\":true,\"backlog_from\":5,"
 			    "\"backlog_to\":300}");
+	/* v2: the epoch as hex digits, where output starts, input written. */
+	uint8_t a2[CON_ATTACH_OK_V2];
+	memcpy(a2, a, sizeof a);
+	con_put64(a2 + 23, 0x8877665544332211ull);
+	con_put64(a2 + 31, 4096);
+	con_put64(a2 + 39, 20);
+	f = fr(CON_R_OK, a2, sizeof a2);
+	assert_true(cw_frame_json(&f, out, sizeof out) > 0);
+	assert_string_equal(out, "{\"type\":\"attached\",\"port\":7001,"
+			    "\"mode\":\"observer\",\"access\":\"spy\","
+			    "\"guest\":true,\"backlog_from\":5,"
+			    "\"backlog_to\":300,\"epoch\":\"8877665544332211\","
+			    "\"start\":4096,\"input_written\":20}");
+	f = fr(CON_R_ACK, "\x14\0\0\0\0\0\0\0", 8);
+	assert_true(cw_frame_json(&f, out, sizeof out) > 0);
+	assert_string_equal(out, "{\"type\":\"ack\",\"offset\":20}");
+	f = fr(CON_R_OK, a2, 30); /* neither v1 nor v2 */
+	assert_int_equal(cw_frame_json(&f, out, sizeof out), 0);
 	f = fr(CON_R_ERROR, "\x02\x05private \"x\"\x01\xff", 15);
 	assert_true(cw_frame_json(&f, out, sizeof out) > 0);
 	/* Guest or service text: printable ASCII only, JSON-escaped. */
