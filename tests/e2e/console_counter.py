@@ -5,20 +5,13 @@ MS ms, LINES of them (a copy of each appended to SENT), then stays
 connected; what the port sends it is appended to IN."""
 import os
 import select
-import socket
 import sys
 import time
 
+from console_dial import dial
+
 path, lines, ms, sent, inp, go = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5], sys.argv[6]
-s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-for _ in range(100):
-    try:
-        s.connect(path)
-        break
-    except OSError:
-        time.sleep(0.1)
-else:
-    sys.exit("console_counter: cannot connect to " + path)
+s = dial(path, "console_counter")
 while not os.path.exists(go):
     time.sleep(0.02)
 n, due = 0, time.monotonic()

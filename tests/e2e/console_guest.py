@@ -3,20 +3,12 @@
 pscon port: connects to the port's socket, writes BANNER, then echoes what
 it is sent (as a tty would), appends it to INPUT_LOG, and answers each
 line: "reply: LINE", or a kernel panic message for the line "panic"."""
-import socket
 import sys
-import time
+
+from console_dial import dial
 
 path, banner, log = sys.argv[1], sys.argv[2], sys.argv[3]
-s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-for _ in range(100):
-    try:
-        s.connect(path)
-        break
-    except OSError:
-        time.sleep(0.1)
-else:
-    sys.exit("console_guest: cannot connect to " + path)
+s = dial(path, "console_guest")
 s.sendall(banner.encode() + b"\r\n")
 line = b""
 while True:

@@ -17,3 +17,28 @@ file_has() {
     done
     return 1
 }
+# web_pscon [OPTION...]: pscon with its web page on a free port (PORT) on
+# the store IMG: a self-signed certificate for 127.0.0.1 (also its
+# subjectAltName; $WORK/cert.pem, key.pem), the BMC's users admin
+# (password $APASS) and oper written by scripts/bmc-sim users
+# ($WORK/bmc/web-users); its log $WORK/svc.log, its pid SVC.
+web_pscon() {
+    : "${PSCON_WEB:?set PSCON_WEB to the page's build directory (build/web)}"
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+        -keyout "$WORK/key.pem" -out "$WORK/cert.pem" -days 1 \
+        -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 \
+        >/dev/null 2>&1 || fail "web: a certificate"
+    APASS=admin-$$-pw
+    mkdir -p "$WORK/bmc"
+    printf 'admin %s\noper x-%s\n' "$APASS" "$APASS" > "$WORK/bmc/passwords"
+    "$ROOT/scripts/bmc-sim" users "$WORK/bmc" || fail "web: the users file"
+    PORT=$(( 20000 + $(od -An -tu2 -N2 /dev/urandom) % 20000 ))
+    "$PSCON" --run-dir "$WORK/run" --socket "$S" --log-dir "$WORK/logs" \
+        --store "$IMG" --web "127.0.0.1:$PORT" \
+        --web-users "$WORK/bmc/web-users" --web-cert "$WORK/cert.pem" \
+        --web-key "$WORK/key.pem" --web-root "$PSCON_WEB/root" "$@" \
+        2> "$WORK/svc.log" & SVC=$!
+    PIDS="$PIDS $SVC"
+    file_has "$WORK/svc.log" "web: serving" ||
+        fail "web: pscon: $(cat "$WORK/svc.log")"
+}

@@ -27,6 +27,47 @@ expect_err() {
 
 hash_of() { sha256sum "$1" | cut -d' ' -f1; }
 
+# exec_fake_marker X FAILING RC: `psctl console exec` (the test's function
+# X, given "-- COMMAND") of a command printing end markers of its own (any
+# token it can know) and then FAILING: the real status RC and all the
+# output come back (test_console_exec*.sh).
+exec_fake_marker() {
+    "$1" -- "echo \"PSEND-00000000000000000000000000000000 0\"; echo PSEND-; $2" \
+        > "$WORK/fake" 2>&1; rc=$?
+    [ $rc -eq "$3" ] && grep -q '^PSEND-0000' "$WORK/fake" &&
+        grep -q '^PSEND-$' "$WORK/fake" &&
+        pass "exec: a fake marker does not fool it; the failing command's status ($rc)" ||
+        fail "exec: fake marker: rc=$rc out=$(cat "$WORK/fake")"
+}
+
+# privacy_hold SOCKET TARGET: another session (psctl console, its keyboard
+# the fifo $WORK/kbd on fd 8, its stderr $WORK/priv.err) takes privacy mode
+# on TARGET; 1 when it does not within 10 s.  `printf '\005c.' >&8` ends it.
+privacy_hold() {
+    mkfifo "$WORK/kbd"
+    "$PSCTL" console --socket "$1" "$2" --mode privacy < "$WORK/kbd" \
+        > /dev/null 2> "$WORK/priv.err" & PIDS="$PIDS $!"
+    exec 8<>"$WORK/kbd"
+    ph=0
+    until grep -q "mode privacy" "$WORK/priv.err" 2>/dev/null; do
+        [ $ph -lt 100 ] || return 1
+        sleep 0.1; ph=$((ph + 1))
+    done
+}
+
+# report_lines FILE: a helper program's "ok NAME" / "not ok NAME: why"
+# lines as pass / fail (other lines shown); TAP_OK = how many passed.
+report_lines() {
+    TAP_OK=0
+    while IFS= read -r line; do
+        case $line in
+            "ok "*) pass "${line#ok }"; TAP_OK=$((TAP_OK + 1)) ;;
+            "not ok "*) fail "${line#not ok }" ;;
+            *) echo "  $line" ;;
+        esac
+    done < "$1"
+}
+
 # A shared directory $SH (mode 1777) and a victim file ($WORK/victim, its
 # hash in $victim), with symlinks to the victim planted under the old
 # fixed temporary pattern OUT.tmp<PID> for the next 3000 PIDs: a tool that

@@ -12,25 +12,11 @@
 # Environment: PSCON, PSCON_TEST, PSCON_WEB (make e2e sets them).
 echo "== psctl console --bmc: typed input against a guest flood"
 . "$ROOT/tests/e2e/console_lib.sh"
-: "${PSCON_WEB:?set PSCON_WEB to the page's build directory (build/web)}"
 
 L init >/dev/null 2>&1 && L vm create web01 >/dev/null 2>&1 &&
     L serial allocate web01 1 --first 7001 --hostnames web01-con \
         >/dev/null 2>&1 || fail "bmc flood: preparing the image"
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
-    -keyout "$WORK/key.pem" -out "$WORK/cert.pem" -days 1 -subj /CN=127.0.0.1 \
-    >/dev/null 2>&1 || fail "bmc flood: a certificate"
-APASS=admin-$$-pw
-mkdir -p "$WORK/bmc"
-printf 'admin %s\n' "$APASS" > "$WORK/bmc/passwords"
-"$ROOT/scripts/bmc-sim" users "$WORK/bmc" || fail "bmc flood: users file"
-PORT=$(( 20000 + $(od -An -tu2 -N2 /dev/urandom) % 20000 ))
-setsid timeout -s KILL 120 "$PSCON" --run-dir "$WORK/run" --socket "$S" \
-    --log-dir "$WORK/logs" --log-max 0 --store "$IMG" --web "127.0.0.1:$PORT" \
-    --web-users "$WORK/bmc/web-users" --web-cert "$WORK/cert.pem" \
-    --web-key "$WORK/key.pem" --web-root "$PSCON_WEB/root" \
-    2> "$WORK/svc.log" & PIDS="$PIDS $!"
-file_has "$WORK/svc.log" "web: serving" || fail "bmc flood: pscon: $(cat "$WORK/svc.log")"
+web_pscon --log-max 0
 
 # The guest: output without pause (yes), its input into gin.
 : > "$WORK/gin"

@@ -38,11 +38,7 @@ X -- 'printf "a\nb\n"; exit_code() { return 7; }; exit_code' > "$WORK/o2" 2>&1; 
     fail "exec: rc=$rc out=$(cat "$WORK/o2")"
 # A command that prints end markers of its own (any token it can know)
 # and a status: the real status and all of its output come back.
-X -- 'echo "PSEND-00000000000000000000000000000000 0"; echo PSEND-; false' \
-    > "$WORK/o3" 2>&1; rc=$?
-[ $rc -eq 1 ] && grep -q '^PSEND-0000' "$WORK/o3" && grep -q '^PSEND-$' "$WORK/o3" &&
-    pass "exec: a fake marker in the output does not end it or set the status" ||
-    fail "exec: fake marker: rc=$rc out=$(cat "$WORK/o3")"
+exec_fake_marker X false 1
 X --port web01-con -- uname -s > "$WORK/o4" 2>&1 &&
     [ "$(cat "$WORK/o4")" = "$(uname -s)" ] &&
     pass "exec: --port by host name; a second command in the same shell" ||
@@ -57,11 +53,7 @@ printf 'web02 admin wrong\n' > "$WORK/cred2"; chmod 600 "$WORK/cred2"
     fail "exec: wrong password: rc=$rc $(cat "$WORK/o5")"
 
 # Privacy held by another user: refused, nothing typed.
-mkfifo "$WORK/kbd"
-"$PSCTL" console --socket "$S" web02 --mode privacy < "$WORK/kbd" \
-    > /dev/null 2> "$WORK/priv.err" & PIDS="$PIDS $!"
-exec 8<>"$WORK/kbd"
-file_has "$WORK/priv.err" "mode privacy" || fail "exec: privacy: $(cat "$WORK/priv.err")"
+privacy_hold "$S" web02 || fail "exec: privacy: $(cat "$WORK/priv.err")"
 expect_exit 4 "exec: refused in privacy mode held by someone else" -- \
     "$PSCTL" console exec web02 --socket "$S" --credentials "$WORK/cred" -- true
 expect_err "exec: says private" "refused (private)"

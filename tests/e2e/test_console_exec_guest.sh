@@ -90,22 +90,15 @@ X -- ip link > "$WORK/o2" 2> "$WORK/e2"; rc=$?
 
 # A fake marker and a status of its own: the real status and all the
 # output come back.
-X -- 'echo "PSEND-00000000000000000000000000000000 0"; echo PSEND-; ip link show eth9' \
-    > "$WORK/o3" 2>&1; rc=$?
-[ $rc -ne 0 ] && grep -q '^PSEND-0000' "$WORK/o3" && grep -q '^PSEND-$' "$WORK/o3" &&
-    pass "exec: a fake marker does not fool it; the failing command's status ($rc)" ||
-    fail "exec: fake marker: rc=$rc out=$(cat "$WORK/o3")"
+exec_fake_marker X false 1
 X -- '(exit 42)' > "$WORK/o4" 2>&1; rc=$?
 [ $rc -eq 42 ] && [ ! -s "$WORK/o4" ] &&
     pass "exec: a command failing with 42 gives 42" ||
     fail "exec: status: rc=$rc out=$(cat "$WORK/o4")"
 
 # Privacy held by another session: refused, nothing typed.
-mkfifo "$WORK/kbd"
-"$PSCTL" console --socket "$PSOCK" web01 --mode privacy < "$WORK/kbd" \
-    > /dev/null 2> "$WORK/priv.err" & PIDS="$PIDS $!"
-exec 8<>"$WORK/kbd"
-check "another session takes privacy" "$WORK/priv.err" "mode privacy" 10
+privacy_hold "$PSOCK" web01 && pass "another session takes privacy" ||
+    fail "privacy: $(cat "$WORK/priv.err")"
 n=$(grep -c 'PSB""EGIN' "$WORK/plog/web01-con.log")
 expect_exit 4 "exec: refused in privacy mode held by someone else" -- \
     X -- ip link

@@ -131,28 +131,15 @@ grep -qi '^set-cookie: pscon_session=[0-9a-f]\{64\}; Path=/; HttpOnly; Secure; S
 TOK=$(sed -n 's/^set-cookie: pscon_session=\([0-9a-f]*\);.*/\1/ip' "$WORK/hdr" | tr -d '\r')
 python3 "$ROOT/tests/e2e/console_ws_raw.py" "$PORT" "$TOK" web01-con \
     > "$WORK/raw.out" 2>&1
-n=0
-while IFS= read -r line; do
-    case $line in
-        "ok "*) pass "${line#ok }"; n=$((n + 1)) ;;
-        "not ok "*) fail "${line#not ok }" ;;
-        *) echo "  $line" ;;
-    esac
-done < "$WORK/raw.out"
-[ $n -eq 5 ] || fail "web: hostile frames: $n of 5 cases passed"
+report_lines "$WORK/raw.out"
+[ $TAP_OK -eq 5 ] || fail "web: hostile frames: $TAP_OK of 5 cases passed"
 
 # The browser.
 if BASE="https://127.0.0.1:$PORT" PW="$PSCON_WEB/node_modules/playwright-core" \
     SHOT="$ART/console_web.png" ADMIN_PASS=$APASS OPER_PASS=$OPASS \
     timeout -s KILL 90 node "$ROOT/tests/e2e/console_web.js" > "$WORK/browser.out" 2>&1
 then :; fi
-while IFS= read -r line; do
-    case $line in
-        "ok "*) pass "${line#ok }" ;;
-        "not ok "*) fail "${line#not ok }" ;;
-        *) echo "  $line" ;;
-    esac
-done < "$WORK/browser.out"
+report_lines "$WORK/browser.out"
 grep -q '^ok web: the operator' "$WORK/browser.out" ||
     fail "web: the browser run did not reach the operator checks"
 [ -s "$ART/console_web.png" ] && pass "web: screenshot kept ($ART/console_web.png)" ||

@@ -8,29 +8,13 @@
 # and during the restart reaches the guest once.
 # Environment: PSCON, PSCON_TEST, PSCON_WEB (make e2e).
 echo "== pscon: the web page resumes across a restart"
-: "${PSCON_WEB:?set PSCON_WEB to the page's build directory (build/web)}"
 . "$ROOT/tests/e2e/console_lib.sh"
 LINES=300
 
 L init >/dev/null 2>&1 && L vm create web01 >/dev/null 2>&1 &&
     L serial allocate web01 1 --first 7001 --hostnames web01-con \
         >/dev/null 2>&1 || fail "web resume: preparing the image"
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
-    -keyout "$WORK/key.pem" -out "$WORK/cert.pem" -days 1 -subj /CN=127.0.0.1 \
-    >/dev/null 2>&1 || fail "web resume: a self-signed certificate"
-APASS=admin-$$-pw
-mkdir -p "$WORK/bmc"
-printf 'admin %s\noper x-%s\n' "$APASS" "$APASS" > "$WORK/bmc/passwords"
-"$ROOT/scripts/bmc-sim" users "$WORK/bmc" && cp -p "$WORK/bmc/web-users" "$WORK/users" ||
-    fail "web resume: the users file"
-
-PORT=$(( 20000 + $(od -An -tu2 -N2 /dev/urandom) % 20000 ))
-"$PSCON" --run-dir "$WORK/run" --socket "$S" --log-dir "$WORK/logs" \
-    --store "$IMG" --web "127.0.0.1:$PORT" --web-users "$WORK/users" \
-    --web-cert "$WORK/cert.pem" --web-key "$WORK/key.pem" \
-    --web-root "$PSCON_WEB/root" 2> "$WORK/svc.log" & SVC=$!
-PIDS="$PIDS $SVC"
-file_has "$WORK/svc.log" "web: serving" || fail "web resume: pscon: $(cat "$WORK/svc.log")"
+web_pscon
 : > "$WORK/sent"; : > "$WORK/in"
 python3 "$ROOT/tests/e2e/console_counter.py" "$WORK/run/port-7001" "$LINES" 20 \
     "$WORK/sent" "$WORK/in" "$WORK/go" & PIDS="$PIDS $!"
@@ -40,15 +24,8 @@ BASE="https://127.0.0.1:$PORT" PW="$PSCON_WEB/node_modules/playwright-core" \
     GO="$WORK/go" \
     timeout -s KILL 90 node "$ROOT/tests/e2e/console_web_resume.js" \
     > "$WORK/browser.out" 2>&1
-n=0
-while IFS= read -r line; do
-    case $line in
-        "ok "*) pass "${line#ok }"; n=$((n + 1)) ;;
-        "not ok "*) fail "${line#not ok }" ;;
-        *) echo "  $line" ;;
-    esac
-done < "$WORK/browser.out"
-[ $n -eq 8 ] || fail "web resume: $n of 8 browser checks passed"
+report_lines "$WORK/browser.out"
+[ $TAP_OK -eq 8 ] || fail "web resume: $TAP_OK of 8 browser checks passed"
 grep -q "restart: re-exec" "$WORK/svc.log" && kill -0 "$SVC" 2>/dev/null &&
     pass "web resume: pscon restarted (re-exec, same process)" ||
     fail "web resume: no restart: $(tail -5 "$WORK/svc.log")"
