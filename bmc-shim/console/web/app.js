@@ -139,7 +139,9 @@ function showState(c) {
     (s.guest ? '' : ', no guest connected');
 }
 
-const RETRY_MIN = 100, RETRY_MAX = 5000;   // ms between reconnects
+// Reconnects every 100 ms for 5 s (a restart takes well under that),
+// then less and less often, up to every 5 s.
+const RETRY_MIN = 100, RETRY_FAST = 5000, RETRY_MAX = 5000;
 const enc = new TextEncoder();
 
 // A random input stream id, 1 .. 2^53 - 1 (exact as a JS number).
@@ -319,7 +321,8 @@ function connect(c) {
     if (c.lostAt === null) c.lostAt = Date.now();
     status(c, `connection lost at offset ${c.next}; reconnecting`);
     setTimeout(() => { if (!c.ended) connect(c); }, c.retry);
-    c.retry = Math.min(c.retry * 2, RETRY_MAX);
+    if (Date.now() - c.lostAt >= RETRY_FAST)
+      c.retry = Math.min(c.retry * 2, RETRY_MAX);
   };
 }
 
