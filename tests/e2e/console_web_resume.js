@@ -4,9 +4,13 @@
 // "not ok NAME: why" per check.  Environment: BASE, PW, ADMIN_PASS,
 // PSCON_PID (sent SIGUSR2 here), SENT (what the guest wrote), LINES (how
 // many counter lines it writes), HOST (the console's host name), GO (a
-// file made here to start the guest's counter).
+// file made here to start the guest's counter); for the gap: HOST2 (a
+// second console, no guest yet), FLOOD (bytes its guest writes while the
+// page is away, more than the backlog holds), PSCON_TEST and SOCK2 (the
+// guest's socket for `pscon-test flood`).
 'use strict';
 const fs = require('fs');
+const { execFileSync } = require('child_process');
 const { chromium } = require(process.env.PW);
 
 const HOST = process.env.HOST;
@@ -18,11 +22,12 @@ async function check(name, fn) {
   catch (e) { bad(name, String(e.message || e).split('\n')[0]); }
 }
 const sel = `.console[data-host="${HOST}"]`;
+const sel2 = `.console[data-host="${process.env.HOST2}"]`;
 const counter = (n) => `counter ${String(n).padStart(6, '0')}`;
 
 // The terminal's buffer as lines (wrapped rows joined) and the page's
 // offsets, from the page.
-const state = (page) => page.evaluate((sel) => {
+const state = (page, which = sel) => page.evaluate((sel) => {
   const c = document.querySelector(sel).pscon;
   const b = c.term.buffer.active, lines = [];
   for (let i = 0; i < b.length; i++) {
@@ -34,14 +39,15 @@ const state = (page) => page.evaluate((sel) => {
   return { lines, next: c.next, open: c.ws && c.ws.readyState === 1,
            lost: c.lostAt !== null, pending: c.pending.length,
            resumed: c.resumedText,
+           epoch: c.epoch,
            status: document.querySelector(sel + ' .status').textContent };
-}, sel);
+}, which);
 
-async function until(page, what, pred, ms = 20000) {
+async function until(page, what, pred, ms = 20000, which = sel) {
   const end = Date.now() + ms;
   let s;
   while (Date.now() < end) {
-    s = await state(page);
+    s = await state(page, which);
     if (pred(s)) return s;
     await new Promise((r) => setTimeout(r, 5));
   }
@@ -111,6 +117,31 @@ async function until(page, what, pred, ms = 20000) {
     });
     await check('web resume: typed input all acknowledged', async () => {
       await until(page, 'acks', (s) => s.pending === 0, 5000);
+    });
+
+    // A gap: the second console is away (its WebSocket closed, the next
+    // try 4 s later) while its guest writes more than the backlog holds;
+    // on its return the page says how many bytes it missed, exactly.
+    const FLOOD = Number(process.env.FLOOD);
+    await page.locator(`tr[data-host="${process.env.HOST2}"] button.open`).click();
+    await until(page, 'the second console', (s) => s.epoch !== null, 20000, sel2);
+    await page.evaluate((sel) => {
+      const c = document.querySelector(sel).pscon;
+      c.retry = 4000;
+      c.ws.close();
+    }, sel2);
+    await until(page, 'the second console away', (s) => s.lost, 5000, sel2);
+    execFileSync(process.env.PSCON_TEST, ['flood', process.env.SOCK2, String(FLOOD)]);
+    await check('web resume: after a gap larger than the backlog, a skip with its size', async () => {
+      const s = await until(page, 'the gap', (s) => !s.lost && s.next === FLOOD,
+                            20000, sel2);
+      const m = s.lines.join('\n').match(/\[pscon: (\d+) bytes skipped\]/);
+      if (!m || !(Number(m[1]) > 0 && Number(m[1]) < FLOOD))
+        throw new Error(`no skip shown: ${s.lines.slice(0, 3).join('|')}`);
+      // What came is the backlog's 128 KiB (pscon's default ring).
+      if (FLOOD - Number(m[1]) !== 131072)
+        throw new Error(`${m[1]} skipped: ${FLOOD - Number(m[1])} bytes shown`);
+      return `${m[1]} of ${FLOOD} bytes skipped, the page at offset ${s.next}`;
     });
   } finally {
     await browser.close();

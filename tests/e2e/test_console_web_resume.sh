@@ -5,14 +5,19 @@
 # pscon is restarted (SIGUSR2: re-exec keeping the ports), the page
 # reconnects by itself with its login kept, and its terminal's buffer
 # holds every counter line exactly once, in order; what was typed before
-# and during the restart reaches the guest once.
+# and during the restart reaches the guest once.  A second console away
+# while its guest writes more than the backlog holds shows the gap's
+# exact size when it is back.
 # Environment: PSCON, PSCON_TEST, PSCON_WEB (make e2e).
 echo "== pscon: the web page resumes across a restart"
 . "$ROOT/tests/e2e/console_lib.sh"
 LINES=300
 
 L init >/dev/null 2>&1 && L vm create web01 >/dev/null 2>&1 &&
+    L vm create web02 >/dev/null 2>&1 &&
     L serial allocate web01 1 --first 7001 --hostnames web01-con \
+        >/dev/null 2>&1 &&
+    L serial allocate web02 1 --first 7002 --hostnames web02-con \
         >/dev/null 2>&1 || fail "web resume: preparing the image"
 web_pscon
 : > "$WORK/sent"; : > "$WORK/in"
@@ -21,11 +26,12 @@ python3 "$ROOT/tests/e2e/console_counter.py" "$WORK/run/port-7001" "$LINES" 20 \
 
 BASE="https://127.0.0.1:$PORT" PW="$PSCON_WEB/node_modules/playwright-core" \
     ADMIN_PASS=$APASS PSCON_PID=$SVC SENT="$WORK/sent" LINES=$LINES HOST=web01-con \
-    GO="$WORK/go" \
+    GO="$WORK/go" HOST2=web02-con FLOOD=400000 PSCON_TEST="$PSCON_TEST" \
+    SOCK2="$WORK/run/port-7002" \
     timeout -s KILL 90 node "$ROOT/tests/e2e/console_web_resume.js" \
     > "$WORK/browser.out" 2>&1
 report_lines "$WORK/browser.out"
-[ $TAP_OK -eq 8 ] || fail "web resume: $TAP_OK of 8 browser checks passed"
+[ $TAP_OK -eq 9 ] || fail "web resume: $TAP_OK of 9 browser checks passed"
 grep -q "restart: re-exec" "$WORK/svc.log" && kill -0 "$SVC" 2>/dev/null &&
     pass "web resume: pscon restarted (re-exec, same process)" ||
     fail "web resume: no restart: $(tail -5 "$WORK/svc.log")"
