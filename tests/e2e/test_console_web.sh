@@ -208,6 +208,11 @@ grep -q "restart: re-exec" "$WORK/svc.log" && kill -0 "$PSCON_PID" 2>/dev/null &
 c=$(code -b "pscon_session=$TOK" "https://127.0.0.1:$PORT/api/ports")
 [ "$c" = 200 ] && pass "web: the login session survives the restart" ||
     fail "web: old session after the restart: $c"
+h=$(printf %s "$TOK" | sha256sum | cut -d' ' -f1)
+grep -q "^$h " "$WORK/run/web-sessions" && ! grep -q "$TOK" "$WORK/run/web-sessions" &&
+    [ "$(stat -c %a "$WORK/run/web-sessions")" = 600 ] &&
+    pass "web: the run directory keeps the token's SHA-256, not the token (mode 600)" ||
+    fail "web: web-sessions: $(ls -l "$WORK/run/web-sessions")"
 c=$(code -D "$WORK/hdr2" -d "user=admin&password=$APASS" \
     "https://127.0.0.1:$PORT/api/login")
 TOK=$(sed -n 's/^set-cookie: pscon_session=\([0-9a-f]*\);.*/\1/ip' "$WORK/hdr2" | tr -d '\r')
