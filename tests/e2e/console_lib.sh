@@ -17,7 +17,7 @@ file_has() {
     done
     return 1
 }
-# web_pscon [OPTION...]: pscon with its web page on a free port (PORT) on
+# web_pscon [--hold] [OPTION...]: pscon with its web page on a free port (PORT) on
 # the store IMG: a self-signed certificate for 127.0.0.1 (also its
 # subjectAltName; $WORK/cert.pem, key.pem), the BMC's users admin
 # (password $APASS) and oper written by scripts/bmc-sim users
@@ -33,10 +33,10 @@ web_pscon() {
     printf 'admin %s\noper x-%s\n' "$APASS" "$APASS" > "$WORK/bmc/passwords"
     "$ROOT/scripts/bmc-sim" users "$WORK/bmc" || fail "web: the users file"
     PORT=$(( 20000 + $(od -An -tu2 -N2 /dev/urandom) % 20000 ))
-    "$PSCON" --run-dir "$WORK/run" --socket "$S" --log-dir "$WORK/logs" \
+    "$PSCON" "$@" --run-dir "$WORK/run" --socket "$S" --log-dir "$WORK/logs" \
         --store "$IMG" --web "127.0.0.1:$PORT" \
         --web-users "$WORK/bmc/web-users" --web-cert "$WORK/cert.pem" \
-        --web-key "$WORK/key.pem" --web-root "$PSCON_WEB/root" "$@" \
+        --web-key "$WORK/key.pem" --web-root "$PSCON_WEB/root" \
         2> "$WORK/svc.log" & SVC=$!
     PIDS="$PIDS $SVC"
     file_has "$WORK/svc.log" "web: serving" ||

@@ -2,7 +2,8 @@
 // of the service, in headless Chromium (playwright-core, /usr/bin/chromium),
 // for tests/e2e/test_console_web_resume.sh.  Prints "ok NAME" or
 // "not ok NAME: why" per check.  Environment: BASE, PW, ADMIN_PASS,
-// PSCON_PID (sent SIGUSR2 here), SENT (what the guest wrote), LINES (how
+// SVCLOG (the log of `pscon --hold`, naming its worker: sent SIGUSR2,
+// then SIGKILL here), SENT (what the guest wrote), LINES (how
 // many counter lines it writes), HOST (the console's host name), GO (a
 // file made here to start the guest's counter); for the gap: HOST2 (a
 // second console, no guest yet), FLOOD (bytes its guest writes while the
@@ -24,6 +25,9 @@ async function check(name, fn) {
 const sel = `.console[data-host="${HOST}"]`;
 const sel2 = `.console[data-host="${process.env.HOST2}"]`;
 const counter = (n) => `counter ${String(n).padStart(6, '0')}`;
+// The holder's worker: its newest "pscon --hold: worker N" line.
+const worker = () => Number([...fs.readFileSync(process.env.SVCLOG, 'utf8')
+  .matchAll(/^pscon --hold: worker (\d+)$/gm)].pop()[1]);
 
 // The terminal's buffer as lines (wrapped rows joined) and the page's
 // offsets, from the page.
@@ -75,29 +79,37 @@ async function until(page, what, pred, ms = 20000, which = sel) {
     await page.click(`${sel} .xterm`);
     await page.keyboard.type('before\r');
 
-    // The restart: the WebSocket drops, the page reconnects by itself;
-    // keystrokes typed while it is away are sent after the resume.
-    const before = (await state(page)).next;
-    process.kill(Number(process.env.PSCON_PID), 'SIGUSR2');
-    await check('web resume: the page sees its WebSocket drop', async () => {
-      const s = await until(page, 'the drop', (s) => s.lost, 5000);
-      return `status "${s.status}"`;
-    });
-    await page.keyboard.type('during\r');
-    await check('web resume: it reconnects by itself and resumes', async () => {
-      const s = await until(page, 'the resume', (s) => s.open && !s.lost);
-      if (!/resumed at offset \d+ after \d+ ms/.test(s.resumed))
-        throw new Error(`status "${s.status}"`);
-      return s.resumed;
-    });
+    // The restart (SIGUSR2), then a crash (SIGKILL of the worker, the
+    // holder starts another): each time the WebSocket drops and the page
+    // reconnects by itself; keystrokes typed while it is away are sent
+    // after the resume.
+    const at = [];
+    for (const [sig, typedNow] of [['SIGUSR2', 'during'], ['SIGKILL', 'crash']]) {
+      const s0 = await state(page);
+      at.push(s0.next);
+      process.kill(worker(), sig);
+      await check(`web resume: the page sees its WebSocket drop (${sig})`, async () => {
+        const s = await until(page, 'the drop', (s) => s.lost, 5000);
+        return `status "${s.status}"`;
+      });
+      await page.keyboard.type(`${typedNow}\r`);
+      await check(`web resume: it reconnects by itself and resumes (${sig})`, async () => {
+        const s = await until(page, 'the resume', (s) => s.open && !s.lost &&
+                              s.resumed !== s0.resumed);
+        if (!/resumed at offset \d+ after \d+ ms/.test(s.resumed))
+          throw new Error(`status "${s.status}"`);
+        return s.resumed;
+      });
+    }
     await check('web resume: the counter goes on to its end', async () => {
       await until(page, 'the last counter', (s) =>
         s.lines.some((l) => l.includes(counter(LINES - 1))), 30000);
     });
     const s = await state(page);
-    await check('web resume: the restart came in the middle of the stream', async () => {
-      if (!(before > 0 && before < s.next)) throw new Error(`at ${before} of ${s.next}`);
-      return `at offset ${before} of ${s.next}`;
+    await check('web resume: both came in the middle of the stream', async () => {
+      if (!(at[0] > 0 && at[1] > at[0] && at[1] < s.next))
+        throw new Error(`at ${at.join(', ')} of ${s.next}`);
+      return `at offsets ${at.join(', ')} of ${s.next}`;
     });
     await check('web resume: every counter line exactly once, in order', async () => {
       const got = s.lines.filter((l) => l.includes('counter'));
