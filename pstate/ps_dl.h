@@ -134,7 +134,7 @@ struct ps_dl_table {
  *
  *   "libcurl.so.4: cannot open shared object file: No such file or
  *   directory"  (dlerror's words for a library that does not open; for
- *   alternatives, "none of A, B opens: " and the last one's words)
+ *   alternatives, "none of A B opens: " and the last one's words)
  *   "libfdisk.so.1: no symbol fdisk_foo"  (a function the library that
  *   opened does not have: an older or newer version)
  *
