@@ -7,8 +7,9 @@
  * `psctl vm set` that otherwise takes a few (docs/performance.md).  So
  * psctl is linked without -lcurl and these definitions of the libcurl
  * calls the pool makes open libcurl.so.4 (pstate's loader, ps_dl.h) the
- * first time one is called and forward to it.  A libcurl call the pool starts to use must be added
- * here (the link then fails with an undefined reference, not at run time).
+ * first time one is called and forward to it.  A libcurl call the pool
+ * starts to use must be added here (the link then fails with an undefined
+ * reference, not at run time).
  *
  * When libcurl cannot be loaded, curl_easy_init returns NULL (the pool
  * reports that it cannot start libcurl) and curl_global_init fails.
