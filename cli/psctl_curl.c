@@ -6,9 +6,10 @@
  * libraries it pulls in (TLS, Kerberos, LDAP, ...): about 15 ms of a
  * `psctl vm set` that otherwise takes a few (docs/performance.md).  So
  * psctl is linked without -lcurl and these definitions of the libcurl
- * calls the pool makes open libcurl.so.4 the first time one is called and
- * forward to it.  A libcurl call the pool starts to use must be added
- * here (the link then fails with an undefined reference, not at run time).
+ * calls the pool makes open libcurl.so.4 (pstate's loader, ps_dl.h) the
+ * first time one is called and forward to it.  A libcurl call the pool
+ * starts to use must be added here (the link then fails with an undefined
+ * reference, not at run time).
  *
  * When libcurl cannot be loaded, curl_easy_init returns NULL (the pool
  * reports that it cannot start libcurl) and curl_global_init fails.
@@ -18,55 +19,31 @@
 #endif
 #define CURL_DISABLE_TYPECHECK 1
 #include <curl/curl.h>
-#include <dlfcn.h>
 #include <stdarg.h>
 #include <stddef.h>
 
+#include "ps_dl.h"
+
 /* The libcurl entry points used, by name. */
-#define CURL_FNS                                                         \
-	X(curl_global_init, CURLcode, (long))                            \
-	X(curl_easy_init, CURL *, (void))                                \
-	X(curl_easy_cleanup, void, (CURL *))                             \
-	X(curl_easy_reset, void, (CURL *))                               \
-	X(curl_easy_perform, CURLcode, (CURL *))                         \
-	X(curl_easy_setopt, CURLcode, (CURL *, CURLoption, ...))         \
-	X(curl_easy_getinfo, CURLcode, (CURL *, CURLINFO, ...))          \
-	X(curl_easy_strerror, const char *, (CURLcode))
+#define CURL_FNS(X)                                                      \
+	X(curl_global_init) X(curl_easy_init) X(curl_easy_cleanup)       \
+	X(curl_easy_reset) X(curl_easy_perform) X(curl_easy_setopt)      \
+	X(curl_easy_getinfo) X(curl_easy_strerror)
 
+/* The definitions below are of these very functions: a slot has the
+ * type of the one it stands for. */
+#define SLOT(f) __typeof__(f) *f;
 static struct {
-#define X(name, ret, args) ret (*name) args;
-	CURL_FNS
-#undef X
+	CURL_FNS(SLOT)
 } fn;
-static int loaded;	/* 0 not tried, 1 loaded, -1 failed */
+#define ROW(f) PS_DL_SYM("libcurl.so.4", fn, f),
+static const struct ps_dl_sym rows[] = { CURL_FNS(ROW) };
+static struct ps_dl_table table = PS_DL_TABLE(rows);
 
-/* Open libcurl and take every entry point, or none. */
+/* Every entry point, or none (1 loaded). */
 static int load(void)
 {
-	void *h;
-
-	if (loaded)
-		return loaded > 0;
-	loaded = -1;
-	h = dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL);
-	if (!h)
-		return 0;
-	/* dlsym gives a void *: the union makes it the function pointer
-	 * without a cast between object and function pointers. */
-#define X(name, ret, args)                                              \
-	{                                                               \
-		union { void *p; ret (*f) args; } u;                    \
-		u.p = dlsym(h, #name);                                  \
-		if (!u.p) {                                             \
-			dlclose(h);                                     \
-			return 0;                                       \
-		}                                                       \
-		fn.name = u.f;                                          \
-	}
-	CURL_FNS
-#undef X
-	loaded = 1;
-	return 1;
+	return ps_dl_load(&table, NULL, 0) == 0;
 }
 
 CURLcode curl_global_init(long flags)

@@ -21,7 +21,6 @@
  * libcrypto; a host without a TPM never loads either.
  */
 #define _GNU_SOURCE
-#include <dlfcn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,60 +31,51 @@
 #include <tss2/tss2_rc.h>
 #include <tss2/tss2_tctildr.h>
 
+#include "ps_dl.h"
 #include "ps_internal.h"
 #include "ps_auth_internal.h"
 
 /* The tpm2-tss functions used here: library, name. */
+#define SO_ESYS "libtss2-esys.so.0"
+#define SO_TCTILDR "libtss2-tctildr.so.0"
+#define SO_MU "libtss2-mu.so.0"
+#define SO_RC "libtss2-rc.so.0"
 #define TSS_FUNCS(X) \
-	X(0, Esys_Initialize) X(0, Esys_Finalize) X(0, Esys_TR_SetAuth) \
-	X(0, Esys_CreatePrimary) X(0, Esys_Create) X(0, Esys_Load) \
-	X(0, Esys_Unseal) X(0, Esys_FlushContext) X(0, Esys_Free) \
-	X(0, Esys_TR_FromTPMPublic) X(0, Esys_NV_ReadPublic) \
-	X(0, Esys_NV_Read) X(0, Esys_NV_DefineSpace) \
-	X(0, Esys_NV_Increment) \
-	X(1, Tss2_TctiLdr_Initialize) X(1, Tss2_TctiLdr_Finalize) \
-	X(2, Tss2_MU_TPM2B_PUBLIC_Marshal) \
-	X(2, Tss2_MU_TPM2B_PUBLIC_Unmarshal) \
-	X(2, Tss2_MU_TPM2B_PRIVATE_Marshal) \
-	X(2, Tss2_MU_TPM2B_PRIVATE_Unmarshal) X(3, Tss2_RC_Decode)
-
-static const char *const tss_libs[] = {
-	"libtss2-esys.so.0", "libtss2-tctildr.so.0", "libtss2-mu.so.0",
-	"libtss2-rc.so.0",
-};
+	X(SO_ESYS, Esys_Initialize) X(SO_ESYS, Esys_Finalize) \
+	X(SO_ESYS, Esys_TR_SetAuth) X(SO_ESYS, Esys_CreatePrimary) \
+	X(SO_ESYS, Esys_Create) X(SO_ESYS, Esys_Load) X(SO_ESYS, Esys_Unseal) \
+	X(SO_ESYS, Esys_FlushContext) X(SO_ESYS, Esys_Free) \
+	X(SO_ESYS, Esys_TR_FromTPMPublic) X(SO_ESYS, Esys_NV_ReadPublic) \
+	X(SO_ESYS, Esys_NV_Read) X(SO_ESYS, Esys_NV_DefineSpace) \
+	X(SO_ESYS, Esys_NV_Increment) \
+	X(SO_TCTILDR, Tss2_TctiLdr_Initialize) \
+	X(SO_TCTILDR, Tss2_TctiLdr_Finalize) \
+	X(SO_MU, Tss2_MU_TPM2B_PUBLIC_Marshal) \
+	X(SO_MU, Tss2_MU_TPM2B_PUBLIC_Unmarshal) \
+	X(SO_MU, Tss2_MU_TPM2B_PRIVATE_Marshal) \
+	X(SO_MU, Tss2_MU_TPM2B_PRIVATE_Unmarshal) X(SO_RC, Tss2_RC_Decode)
 
 #define TSS_PTR(lib, f) __typeof__(&f) f;
 static struct {
-	int loaded;
 	TSS_FUNCS(TSS_PTR)
 } T;
+#define TSS_ROW(lib, f) PS_DL_SYM(lib, T, f),
+static const struct ps_dl_sym tss_rows[] = { TSS_FUNCS(TSS_ROW) };
+static struct ps_dl_table tss = PS_DL_TABLE(tss_rows);
 
 /* Load tpm2-tss once.  PS_OK or PS_ERR_IO (h->err: what is missing). */
 int ps__auth_tpm_load(struct ps_auth_host *h)
 {
-	void *lib[sizeof tss_libs / sizeof tss_libs[0]];
-	size_t i;
+	char why[256];
 
-	if (T.loaded)
-		return PS_OK;
 	/* tpm2-tss logs its errors to stderr; ours say them once, with
 	 * what failed ($TSS2_LOG set by the caller wins). */
 	setenv("TSS2_LOG", "all+NONE", 0);
-	for (i = 0; i < sizeof lib / sizeof lib[0]; i++) {
-		lib[i] = dlopen(tss_libs[i], RTLD_NOW | RTLD_LOCAL);
-		if (!lib[i])
-			goto missing;
-	}
-#define TSS_SYM(l, f) \
-	if (!(*(void **)&T.f = dlsym(lib[l], #f))) \
-		goto missing;
-	TSS_FUNCS(TSS_SYM)
-	T.loaded = 1;
-	return PS_OK;
-missing:
+	if (!ps_dl_load(&tss, why, sizeof why))
+		return PS_OK;
 	snprintf(h->err, sizeof h->err, "TPM (%s): tpm2-tss not usable "
 		 "(Debian: libtss2-esys-3.0.2-0, libtss2-tctildr0): %s",
-		 h->tcti, dlerror());
+		 h->tcti, why);
 	return PS_ERR_IO;
 }
 

@@ -6,9 +6,10 @@
  * relocate libblkid, libfdisk, libuuid, libusb and libudev before main:
  * a good part of a `psctl vm set`'s start-up (docs/performance.md).  So
  * the files that use them (ps_part.c, ps_discover.c) call through the
- * tables below, filled by dlopen the first time a caller loads the
- * library.  A function of these libraries used there must be listed here:
- * the compiler rejects a PS_DL(f) of an f missing from the table.
+ * slots below, filled by the loader of ps_dl.h (tables in ps_dl_libs.c)
+ * the first time a caller loads the library.  A function of these
+ * libraries used there must be listed here: the compiler rejects a
+ * PS_DL(f) of an f missing from the list.
  */
 #ifndef PS_DL_INTERNAL_H
 #define PS_DL_INTERNAL_H
@@ -51,15 +52,15 @@
 
 /* One pointer per function, of the function's own type. */
 #define PS_DL_SLOT(f) __typeof__(f) *f;
-struct ps_dl {
+struct ps_dl_fns {
 	PS_DL_BLKID(PS_DL_SLOT)
 	PS_DL_FDISK(PS_DL_SLOT)
 	PS_DL_USB(PS_DL_SLOT)
 };
-extern struct ps_dl ps_dl;
+extern struct ps_dl_fns ps_dl_fn;
 
-/* A call through the table: PS_DL(blkid_new_probe)(). */
-#define PS_DL(f) (ps_dl.f)
+/* A call through a slot: PS_DL(blkid_new_probe)(). */
+#define PS_DL(f) (ps_dl_fn.f)
 
 /* Load one library (and its table) unless loaded: 0, or -1 with the
  * reason in err ("libfdisk.so.1: cannot open shared object file ..."). */

@@ -48,7 +48,7 @@
  *     ps_media_linux.c ps_store.c ps_locate.c ps_part.c ps_discover.c
  *     ps_sem_linux.c ps_lockfile.c ps_open.c ps_check_host.c
  *     ps_auth_host.c ps_auth_tpm.c ps_auth_sess.c
- *     ps_dl.c
+ *     ps_dl.c ps_dl_libs.c
  *
  * No public header includes a hosted header, so firmware (-ffreestanding,
  * __STDC_HOSTED__ == 0) includes any of them as it is; the declarations of
@@ -89,5 +89,6 @@
 #include "ps_serial.h"
 #include "ps_restart.h"
 #include "ps_open.h"
+#include "ps_dl.h"
 
 #endif /* PSTATE_H */

@@ -20,7 +20,7 @@ PSTATE_HOST := pstate/ps_media_linux.c pstate/ps_store.c pstate/ps_locate.c \
 	pstate/ps_part.c pstate/ps_discover.c pstate/ps_sem_linux.c \
 	pstate/ps_lockfile.c pstate/ps_open.c pstate/ps_check_host.c \
 	pstate/ps_auth_host.c pstate/ps_auth_tpm.c pstate/ps_auth_sess.c \
-	pstate/ps_dl.c
+	pstate/ps_dl.c pstate/ps_dl_libs.c
 PSTATE_SRC  := $(PSTATE_CORE) $(PSTATE_HOST)
 PSTATE_HDRS := $(wildcard pstate/*.h)
 # What `make install` installs: every header but the library's own.
