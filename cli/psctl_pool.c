@@ -339,86 +339,13 @@ int psctl_pool_error(struct psctl_ctx *c, int rc)
 			   "%s", pool_g.pe.err);
 }
 
-void psctl_pool_scope(struct psctl_ctx *c, const char *profile)
-{
-	/* The shell keeps its snapshot for the next lines: all of it. */
-	pool_g.scope = c->interactive ? NULL : profile;
-}
-
-/* Whether the profile among k names a target or a move source: only
- * then does `profile show` name a server.  A damaged element says yes
- * (the store built later reports it). */
-static int names_target(const struct pe_kvs *k)
-{
-	const struct pe_kv *kv = NULL;
-	struct psf_builder b;
-	uint32_t n1 = 0, n2 = 0;
-	uint8_t *buf;
-	size_t i;
-	int set, el, yes = 1;
-
-	for (i = 0; i < k->n; i++)
-		if (!strncmp(k->kv[i].key, POOL_PROFILE, strlen(POOL_PROFILE)))
-			kv = &k->kv[i];
-	if (!kv)
-		return 0;
-	if (kv->vlen > PSF_MAX_TOTAL || !(buf = malloc(kv->vlen + 256)))
-		return 1;
-	psf_build_begin(&b, buf, kv->vlen + 256, PSF_ROOT, 1, 0);
-	psf_build_open(&b, PSF_PROFILES);
-	psf_build_elem(&b, kv->val, (uint32_t)kv->vlen);
-	psf_build_close(&b);
-	if (psf_build_finish(&b) > 0 && !psf_check_tree(buf, b.pos, NULL) &&
-	    (set = psf_find_child(buf, psf_root(buf), PSF_PROFILES)) >= 0 &&
-	    (el = psf_find_child(buf, set, PSF_PROFILE)) >= 0) {
-		const void *t = psf_child_payload(buf, el, PSF_TARGET, &n1);
-		const void *m = psf_child_payload(buf, el, PSF_MOVE_SOURCE,
-						  &n2);
-
-		yes = (t && n1) || (m && n2);
-	}
-	free(buf);
-	return yes;
-}
-
-/* The snapshot: every key under POOL_PREFIX, or for a command scoped to
- * one profile its own keys in one read-only txn, and the server
- * directory at the same revision when the profile names a target. */
+/* The snapshot: every key under POOL_PREFIX, or a command's own keys
+ * (psctl_pool_scope.c). */
 static int read_snap(void)
 {
-	static const char *const pre[] = { POOL_PROFILE, POOL_MOVE,
-					   POOL_LEASE };
-	char key[3][POOL_KEY_MAX];
-	struct pe_kvs srv;
-	struct pe_kv *kv;
-	struct pe_op op[3];
-	int64_t rev;
-	int i, ok, rc;
-
-	if (!pool_g.scope)
-		return pe_range(&pool_g.pe, POOL_PREFIX, 1, &pool_g.snap);
-	for (i = 0; i < 3; i++) {
-		snprintf(key[i], sizeof key[i], "%s%s", pre[i], pool_g.scope);
-		op[i] = (struct pe_op){ PE_GET, key[i], NULL, 0, 0, 0 };
-	}
-	rc = pe_txn(&pool_g.pe, NULL, 0, op, 3, NULL, 0, &ok, &rev,
-		    &pool_g.snap);
-	if (rc || !names_target(&pool_g.snap))
-		return rc;
-	rc = pe_range_page(&pool_g.pe, POOL_SERVER, POOL_SERVER,
-			   strlen(POOL_SERVER), 0, rev, &srv);
-	if (rc)
-		return rc;
-	kv = realloc(pool_g.snap.kv, (pool_g.snap.n + srv.n + 1) * sizeof *kv);
-	if (!kv) {
-		pe_kvs_free(&srv);
-		return PE_ERR_NOMEM;
-	}
-	memcpy(kv + pool_g.snap.n, srv.kv, srv.n * sizeof *kv);
-	pool_g.snap.kv = kv;
-	pool_g.snap.n += srv.n;
-	free(srv.kv);
-	return 0;
+	if (pool_g.scoped)
+		return psctl_pool_read_scope();
+	return pe_range(&pool_g.pe, POOL_PREFIX, 1, &pool_g.snap);
 }
 
 int psctl_pool_open(struct psctl_ctx *c)
@@ -496,6 +423,8 @@ void psctl_pool_close(void)
 		pe_lease_revoke(&pool_g.pe, pool_g.lease);
 	pool_g.lease = 0;
 	pe_kvs_free(&pool_g.snap);
+	psctl_pool_scope_free();
+	pool_g.scoped = 0;
 	if (pool_g.connected)
 		pe_close(&pool_g.pe);
 	pool_g.connected = 0;

@@ -27,6 +27,7 @@
 #include "psctl_jsonw.h"
 #include "psctl_main.h"
 #include "psctl_move.h"
+#include "psctl_pool.h"
 #include "psctl_pool_addr.h"
 
 #define SP_MEMBERS 32
@@ -195,6 +196,31 @@ static int sp_delete(struct psctl_ctx *c, int argc, char **argv)
 }
 
 /* ------------------------------------------------------------ failover */
+
+void psctl_pool_want_spares(const char *spares)
+{
+	char key[POOL_KEY_MAX];
+
+	snprintf(key, sizeof key, POOL_PREFIX "spares/%s", spares);
+	psctl_pool_want(key);
+}
+
+int psctl_pool_read_failover(struct psctl_ctx *c, const char *prof,
+			     const char *spares)
+{
+	char m[PA_REC_MAX], *w[SP_MEMBERS];
+	uint32_t len;
+	int i, n;
+
+	psctl_pool_want_profile(prof);
+	if (spares &&
+	    pa_find_spares(psctl_store_data(c, &len), spares, m, sizeof m) >= 0) {
+		n = split(m, w, SP_MEMBERS);
+		for (i = 0; i < n; i++)
+			psctl_pool_want_target(w[i]);
+	}
+	return psctl_pool_reload(c);
+}
 
 /* Whether prof could go to member: the move's validation, its error
  * kept (first line, without the "psctl: CMD: " head) in why. */

@@ -166,8 +166,6 @@ static void id_ops(struct tx *x, const void *base, int old, const void *nb,
 
 /* ---- targets: one profile per target, fleet-wide */
 
-#define POOL_TARGET "/pstate/target/"   /* TARGET -> profile NAME */
-
 /* The target a profile claims: its TARGET unless unassigned ("" none). */
 static void claim_of(const uint8_t *b, int el, char *out, size_t n)
 {
@@ -593,6 +591,7 @@ int psctl_pool_edit(struct psctl_ctx *c, psctl_edit_fn fn, void *arg)
 			backoff(tries);
 		rc = edit_once(c, fn, arg, &x);
 		if (rc == 1) {
+			psctl_pool_learn(x.cmp, x.nc);
 			rc = psctl_pool_reload(c);
 			if (!rc)
 				rc = changed_under(c, &x);
