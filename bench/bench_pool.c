@@ -100,100 +100,130 @@ static void mac_text(unsigned i, char *out, size_t n)
 
 /* ---- create */
 
-static void create(struct pe_client *c, unsigned n, unsigned servers,
-		   unsigned placed)
+/* Batch number b (BATCH profiles or servers, from b * BATCH) as one txn. */
+static void create_batch(struct pe_client *c, unsigned b, unsigned n,
+			 unsigned servers, unsigned placed)
 {
 	static char keys[BATCH * 3][640];
 	static uint8_t vals[BATCH][256];
 	static char names[BATCH][32];
 	struct pe_cmp cmp[BATCH * 3];
 	struct pe_op op[BATCH * 3];
-	unsigned i, j, k;
-	int ok;
+	unsigned i = b * BATCH, j, k;
+	size_t nc = 0, no = 0;
 	int64_t rev;
+	int ok;
 
-	for (i = 0; i < n + servers; i += BATCH) {
-		size_t nc = 0, no = 0;
+	for (j = i; j < i + BATCH && j < n + servers; j++) {
+		unsigned b = j - i;
+		char tgt[64], mac[32];
+		size_t len;
 
-		for (j = i; j < i + BATCH && j < n + servers; j++) {
-			unsigned b = j - i;
-			char tgt[64], mac[32];
-			size_t len;
+		k = b * 3;
+		if (j >= n) {          /* a server: NAME, TARGET */
+			struct psf_builder pb;
+			static uint8_t sb[512];
+			struct psf_elem e;
+			int s, el;
 
-			k = b * 3;
-			if (j >= n) {          /* a server: NAME, TARGET */
-				struct psf_builder pb;
-				static uint8_t sb[512];
-				struct psf_elem e;
-				int s, el;
-
-				snprintf(names[b], 32, "s%u", j - n);
-				snprintf(tgt, sizeof tgt, "bmc://10.%u.%u.%u:623",
-					 (j - n) >> 16, ((j - n) >> 8) & 255,
-					 (j - n) & 255);
-				psf_build_begin(&pb, sb, sizeof sb, PSF_ROOT, 1,
-						0);
-				psf_build_open(&pb, PSF_SERVERS);
-				psf_build_open(&pb, PSF_SERVER);
-				psf_build_string(&pb, PSF_NAME, names[b]);
-				psf_build_string(&pb, PSF_TARGET, tgt);
-				psf_build_close(&pb);
-				psf_build_close(&pb);
-				psf_build_finish(&pb);
-				s = psf_find_child(sb, psf_root(sb), PSF_SERVERS);
-				el = psf_find_child(sb, s, PSF_SERVER);
-				psf_elem(sb, el, &e);
-				memcpy(vals[b], sb + el, e.end - (uint32_t)el);
-				snprintf(keys[k], 640, "/pstate/server/%s",
-					 names[b]);
-				cmp[nc++] = (struct pe_cmp){ keys[k], PE_T_CREATE,
-							     PE_EQ, 0, NULL, 0 };
-				op[no++] = (struct pe_op){ PE_PUT, keys[k],
-					vals[b], e.end - (uint32_t)el, 0, 0 };
-				continue;
-			}
-			snprintf(names[b], 32, "p%u", j);
+			snprintf(names[b], 32, "s%u", j - n);
 			snprintf(tgt, sizeof tgt, "bmc://10.%u.%u.%u:623",
-				 j >> 16, (j >> 8) & 255, j & 255);
-			len = profile_bytes(j, j < placed ? tgt : NULL,
-					    vals[b], sizeof vals[b]);
-			snprintf(keys[k], 640, "/pstate/profile/%s", names[b]);
-			mac_text(j, mac, sizeof mac);
-			snprintf(keys[k + 1], 640, "/pstate/id/mac/%s", mac);
-			snprintf(keys[k + 2], 640, "/pstate/id/serial/SN%08u",
-				 j);
+				 (j - n) >> 16, ((j - n) >> 8) & 255,
+				 (j - n) & 255);
+			psf_build_begin(&pb, sb, sizeof sb, PSF_ROOT, 1, 0);
+			psf_build_open(&pb, PSF_SERVERS);
+			psf_build_open(&pb, PSF_SERVER);
+			psf_build_string(&pb, PSF_NAME, names[b]);
+			psf_build_string(&pb, PSF_TARGET, tgt);
+			psf_build_close(&pb);
+			psf_build_close(&pb);
+			psf_build_finish(&pb);
+			s = psf_find_child(sb, psf_root(sb), PSF_SERVERS);
+			el = psf_find_child(sb, s, PSF_SERVER);
+			psf_elem(sb, el, &e);
+			memcpy(vals[b], sb + el, e.end - (uint32_t)el);
+			snprintf(keys[k], 640, "/pstate/server/%s", names[b]);
 			cmp[nc++] = (struct pe_cmp){ keys[k], PE_T_CREATE,
 						     PE_EQ, 0, NULL, 0 };
-			cmp[nc++] = (struct pe_cmp){ keys[k + 1], PE_T_CREATE,
-						     PE_EQ, 0, NULL, 0 };
-			cmp[nc++] = (struct pe_cmp){ keys[k + 2], PE_T_CREATE,
-						     PE_EQ, 0, NULL, 0 };
 			op[no++] = (struct pe_op){ PE_PUT, keys[k], vals[b],
-						   len, 0, 0 };
-			op[no++] = (struct pe_op){ PE_PUT, keys[k + 1],
-				(const uint8_t *)names[b], strlen(names[b]),
-				0, 0 };
-			op[no++] = (struct pe_op){ PE_PUT, keys[k + 2],
-				(const uint8_t *)names[b], strlen(names[b]),
-				0, 0 };
+						   e.end - (uint32_t)el, 0, 0 };
+			continue;
 		}
-		if (pe_txn(c, cmp, nc, op, no, NULL, 0, &ok, &rev, NULL) ||
-		    !ok)
-			die("create txn", c);
+		snprintf(names[b], 32, "p%u", j);
+		snprintf(tgt, sizeof tgt, "bmc://10.%u.%u.%u:623", j >> 16,
+			 (j >> 8) & 255, j & 255);
+		len = profile_bytes(j, j < placed ? tgt : NULL, vals[b],
+				    sizeof vals[b]);
+		snprintf(keys[k], 640, "/pstate/profile/%s", names[b]);
+		mac_text(j, mac, sizeof mac);
+		snprintf(keys[k + 1], 640, "/pstate/id/mac/%s", mac);
+		snprintf(keys[k + 2], 640, "/pstate/id/serial/SN%08u", j);
+		cmp[nc++] = (struct pe_cmp){ keys[k], PE_T_CREATE, PE_EQ, 0,
+					     NULL, 0 };
+		cmp[nc++] = (struct pe_cmp){ keys[k + 1], PE_T_CREATE, PE_EQ,
+					     0, NULL, 0 };
+		cmp[nc++] = (struct pe_cmp){ keys[k + 2], PE_T_CREATE, PE_EQ,
+					     0, NULL, 0 };
+		op[no++] = (struct pe_op){ PE_PUT, keys[k], vals[b], len, 0,
+					   0 };
+		op[no++] = (struct pe_op){ PE_PUT, keys[k + 1],
+			(const uint8_t *)names[b], strlen(names[b]), 0, 0 };
+		op[no++] = (struct pe_op){ PE_PUT, keys[k + 2],
+			(const uint8_t *)names[b], strlen(names[b]), 0, 0 };
 	}
-	/* The target keys of the placed profiles (as psctl keeps them). */
-	for (i = 0; i < placed; i++) {
-		char k2[96], name[32];
-		struct pe_op o;
+	if (pe_txn(c, cmp, nc, op, no, NULL, 0, &ok, &rev, NULL) || !ok)
+		die("create txn", c);
+}
 
-		snprintf(k2, sizeof k2, "/pstate/target/bmc://10.%u.%u.%u:623",
+/* The target keys of placed profiles from..to (as psctl keeps them). */
+static void target_keys(struct pe_client *c, unsigned from, unsigned to)
+{
+	static char k[BATCH * 3][96], name[BATCH * 3][32];
+	struct pe_op o[BATCH * 3];
+	unsigned i, n = 0;
+	int64_t rev;
+	int ok;
+
+	for (i = from; i < to; i++, n++) {
+		snprintf(k[n], sizeof k[n], "/pstate/target/bmc://10.%u.%u.%u:623",
 			 i >> 16, (i >> 8) & 255, i & 255);
-		snprintf(name, sizeof name, "p%u", i);
-		o = (struct pe_op){ PE_PUT, k2, (const uint8_t *)name,
-				    strlen(name), 0, 0 };
-		if (pe_txn(c, NULL, 0, &o, 1, NULL, 0, &ok, &rev, NULL))
-			die("target key", c);
+		snprintf(name[n], sizeof name[n], "p%u", i);
+		o[n] = (struct pe_op){ PE_PUT, k[n], (const uint8_t *)name[n],
+				       strlen(name[n]), 0, 0 };
 	}
+	if (n && pe_txn(c, NULL, 0, o, n, NULL, 0, &ok, &rev, NULL))
+		die("target key", c);
+}
+
+/* Profiles and servers from procs processes, each its share of the
+ * batches (etcd groups their writes). */
+static void create(const char *url, unsigned n, unsigned servers,
+		   unsigned placed, int procs)
+{
+	unsigned nb = (n + servers + BATCH - 1) / BATCH, b;
+	int p, st, bad = 0;
+
+	for (p = 0; p < procs; p++) {
+		if (fork() == 0) {
+			struct pe_client c;
+
+			if (pe_open(&c, url))
+				die("open", &c);
+			for (b = (unsigned)p; b < nb; b += (unsigned)procs)
+				create_batch(&c, b, n, servers, placed);
+			for (b = (unsigned)p * BATCH * 3; b < placed;
+			     b += (unsigned)procs * BATCH * 3)
+				target_keys(&c, b, b + BATCH * 3 < placed
+							  ? b + BATCH * 3
+							  : placed);
+			pe_close(&c);
+			_exit(0);
+		}
+	}
+	while (wait(&st) > 0)
+		bad |= !WIFEXITED(st) || WEXITSTATUS(st);
+	if (bad)
+		die("a create process failed", NULL);
 }
 
 /* ---- failover: the pool work of one, as psctl's txn layer does it */
@@ -454,16 +484,23 @@ int main(int argc, char **argv)
 			"FAILOVERS\n");
 		return 2;
 	}
+	/* --seed URL PROFILES SERVERS PLACED: only the creates (tests). */
+	if (argc == 6 && !strcmp(argv[1], "--seed")) {
+		create(argv[2], (unsigned)atoi(argv[3]),
+		       (unsigned)atoi(argv[4]), (unsigned)atoi(argv[5]), 4);
+		return 0;
+	}
 	np = (unsigned)atoi(argv[3]);
 	ns = (unsigned)atoi(argv[4]);
 	nf = (unsigned)atoi(argv[5]);
 	if (nf > np || 2 * nf > ns || pe_open(&c, argv[1]))
 		die("arguments or URL", &c);
 	t = now();
-	create(&c, np, ns, nf);
+	create(argv[1], np, ns, nf, PROCS);
 	printf("etcd  create %u profiles (MAC and serial keys in the same "
-	       "txn, %d a txn) and %u servers: %.1f s (%.0f profiles/s)\n",
-	       np, BATCH, ns, now() - t, np / (now() - t));
+	       "txn, %d a txn, %d processes) and %u servers: %.1f s (%.0f "
+	       "profiles/s)\n", np, BATCH, PROCS, ns, now() - t,
+	       np / (now() - t));
 	t = now();
 	if (pe_range(&c, "/pstate/profile/", 1, &kv) || kv.n != np)
 		die("list", &c);

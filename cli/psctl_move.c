@@ -501,7 +501,7 @@ static int failover_by_key(struct psctl_ctx *c, const char *cmd,
 		return psctl_error(c, cmd, "target", failed->arg,
 				   PSF_ERR_NOTFOUND, "no profile of the pool "
 				   "is placed on %s", failed->text);
-	rc = psctl_pool_read_failover(c, name, spares);
+	rc = psctl_pool_read_failover(c, cmd, name, spare, spares);
 	if (rc)
 		return rc;
 	if (spares)
@@ -546,7 +546,8 @@ static int pro_failover(struct psctl_ctx *c, int argc, char **argv)
 	if (rc)
 		return rc;
 	if (psctl_pool_scoped())
-		return failover_by_key(c, cmd, &failed, pos[1], spares, force);
+		return failover_by_key(c, cmd, &failed,
+				       spares ? NULL : pos[1], spares, force);
 	pool = psctl_store_data(c, &n);
 	for (el = ps_obj_next(pool, psf_root(pool), PS_OBJ_PROFILE, -1);
 	     el >= 0; el = ps_obj_next(pool, psf_root(pool), PS_OBJ_PROFILE,

@@ -126,10 +126,12 @@ int psctl_pool_scoped(void);
 void psctl_pool_want_target(const char *word);
 void psctl_pool_scope_show(struct psctl_ctx *c, const char *profile);
 /* A spare pool's record for the next read; then (the record read) the
- * pool read again with the profile to fail over and the servers the
- * members may name: 0 or the exit code reported. */
+ * pool read again with the profile to fail over, and the servers and
+ * target keys of the spare (or of the spare pool's members): 0 or the
+ * exit code reported. */
 void psctl_pool_want_spares(const char *spares);
-int psctl_pool_read_failover(struct psctl_ctx *c, const char *prof,
+int psctl_pool_read_failover(struct psctl_ctx *c, const char *cmd,
+			     const char *prof, const char *spare,
 			     const char *spares);
 /* The profile the pool's target key of target names (1, name filled),
  * or 0 (none; *rc the exit code reported on an error). */

@@ -348,11 +348,24 @@ static int read_snap(void)
 	return pe_range(&pool_g.pe, POOL_PREFIX, 1, &pool_g.snap);
 }
 
+/* The snapshot as psctl's store. */
+static int install(struct psctl_ctx *c)
+{
+	uint8_t *data;
+	size_t len;
+	int rc = psctl_pool_build(c, &pool_g.snap, 0, &data, &len, NULL);
+
+	if (!rc)
+		rc = psctl_store_in_memory(c, data, len, "--pool",
+					   pool_g.url);
+	if (!rc)
+		psctl_g.pool_store = 1;
+	return rc;
+}
+
 int psctl_pool_open(struct psctl_ctx *c)
 {
 	static char where[400];
-	uint8_t *data;
-	size_t len;
 	int rc = psctl_pool_connect(c);
 
 	if (rc)
@@ -361,13 +374,9 @@ int psctl_pool_open(struct psctl_ctx *c)
 	rc = read_snap();
 	if (rc)
 		return psctl_pool_error(c, rc);
-	rc = psctl_pool_build(c, &pool_g.snap, 0, &data, &len, NULL);
-	if (!rc)
-		rc = psctl_store_in_memory(c, data, len, "--pool",
-					   pool_g.url);
+	rc = install(c);
 	if (rc)
 		return rc;
-	psctl_g.pool_store = 1;
 	snprintf(where, sizeof where, "%s (revision %lld)", pool_g.url,
 		 (long long)pool_g.snap.revision);
 	snprintf(psctl_g.st.how, sizeof psctl_g.st.how, "--pool option");
@@ -375,15 +384,26 @@ int psctl_pool_open(struct psctl_ctx *c)
 	return 0;
 }
 
-/* Re-read the pool (after another writer got in first, or after our own
- * commit, so the next step compares against what is there now). */
-int psctl_pool_reload(struct psctl_ctx *c)
+static void drop_store(struct psctl_ctx *c)
 {
 	ps_open_close(&psctl_g.st);
 	c->store = NULL;
 	free(psctl_g.bmc_mem);
 	psctl_g.bmc_mem = NULL;
+}
+
+/* Re-read the pool (after another writer got in first, or after our own
+ * commit, so the next step compares against what is there now). */
+int psctl_pool_reload(struct psctl_ctx *c)
+{
+	drop_store(c);
 	return psctl_pool_open(c);
+}
+
+int psctl_pool_rebuild(struct psctl_ctx *c)
+{
+	drop_store(c);
+	return install(c);
 }
 
 const struct pe_kv *psctl_pool_key(const char *key)
@@ -422,6 +442,10 @@ void psctl_pool_close(void)
 	if (pool_g.lease)
 		pe_lease_revoke(&pool_g.pe, pool_g.lease);
 	pool_g.lease = 0;
+	if (pool_g.connected && getenv("PSTATE_POOL_STATS"))
+		fprintf(stderr, "psctl: pool: %ld requests, %ld keys read, "
+			"%.1f ms waiting on etcd\n", pool_g.pe.nreq,
+			pool_g.pe.nkv, pool_g.pe.spent * 1e3);
 	pe_kvs_free(&pool_g.snap);
 	psctl_pool_scope_free();
 	pool_g.scoped = 0;

@@ -44,6 +44,8 @@ extern struct psctl_pool pool_g;
 const struct pe_kv *psctl_pool_key(const char *key);
 /* Re-read the pool into psctl's store. */
 int psctl_pool_reload(struct psctl_ctx *c);
+/* psctl's store laid out again from the snapshot as it is (no read). */
+int psctl_pool_rebuild(struct psctl_ctx *c);
 /* The client, once per process; 0 or the exit code reported. */
 int psctl_pool_connect(struct psctl_ctx *c);
 /* The profiles and servers (and pool records) of snap as one store
@@ -77,6 +79,10 @@ void psctl_pool_want_profile(const char *name);
  * keys) join the read, so the edit runs again seeing who beat it. */
 void psctl_pool_learn(const struct pe_cmp *cmp, size_t n);
 void psctl_pool_scope_free(void);
+/* A committed txn's puts and deletes (at revision rev) made in the
+ * snapshot: what etcd holds for those keys now, without reading them
+ * again (the next step compares against it). */
+void psctl_pool_apply(const struct pe_op *op, size_t n, int64_t rev);
 /* Append b's kvs to a (the keys and values change hands; b is freed on
  * failure too): 0 or PE_ERR_NOMEM. */
 int psctl_pool_take(struct pe_kvs *a, struct pe_kvs *b);

@@ -35,6 +35,10 @@ struct pe_client {
 	long timeout_ms;
 	void *curl;
 	char err[PE_ERR_MAX];
+	/* What this client cost: requests sent, key-values read, seconds
+	 * waiting on etcd ($PSTATE_POOL_STATS prints them at exit). */
+	long nreq, nkv;
+	double spent;
 };
 
 /* One key-value as a range answers it (malloc'd key and value, both NUL

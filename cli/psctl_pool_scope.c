@@ -234,10 +234,16 @@ int psctl_pool_read_scope(void)
 	struct pe_kvs srv = { 0 };
 	int64_t rev = 0, r2;
 	size_t from;
-	int rc;
+	int ok, rc;
 
 	memset(&pool_g.snap, 0, sizeof pool_g.snap);
-	rc = get_keys(pool_g.want, pool_g.nwant, 0, &pool_g.snap, &rev);
+	/* No key yet (a failover naming full targets): the revision only. */
+	if (!pool_g.nwant)
+		rc = pe_txn(&pool_g.pe, NULL, 0, NULL, 0, NULL, 0, &ok, &rev,
+			    NULL);
+	else
+		rc = get_keys(pool_g.want, pool_g.nwant, 0, &pool_g.snap,
+			      &rev);
 	from = rc ? pool_g.nwant : want_holders();
 	if (!rc && from < pool_g.nwant)
 		rc = get_keys(pool_g.want + from, pool_g.nwant - from, 0,
@@ -347,22 +353,33 @@ static void first_placed(struct psctl_ctx *c, const char *cmd,
 int psctl_pool_placed_on(struct psctl_ctx *c, const char *cmd,
 			 const char *failed, char *name, size_t n)
 {
-	char key[POOL_KEY_MAX + PS_CFG_TEXT_MAX], *keys[2] = { key, POOL_MOVE };
-	char **pk = NULL;
+	char key[POOL_KEY_MAX + PS_CFG_TEXT_MAX], **pk = NULL;
+	struct pe_op op[2] = {
+		{ PE_GET, key, NULL, 0, 0, 0 },
+		{ PE_GET, POOL_MOVE, NULL, 0, 0, 1 },
+	};
 	struct pe_kvs k = { 0 }, p = { 0 };
 	size_t i, np = 0;
 	int64_t rev;
-	int rc;
+	int ok, rc;
 
-	/* The profile on it (its target key), and those in transit (their
-	 * move keys: a move away from the failed target); then those
-	 * profiles, the first created wins (the file pool's order). */
+	/* The profile on it (its target key) and those in transit (their
+	 * move keys: one may be moving away from the failed target), in one
+	 * read.  None in transit: the target key's profile. */
 	snprintf(key, sizeof key, "%s%s", POOL_TARGET, failed);
-	rc = get_keys(keys, 1, 0, &k, &rev);
-	if (!rc)
-		rc = get_keys(keys + 1, 1, 1, &k, &rev);
+	rc = pe_txn(&pool_g.pe, NULL, 0, op, 2, NULL, 0, &ok, &rev, &k);
+	if (rc)
+		return psctl_pool_error(c, rc);
+	name[0] = 0;
+	if (k.n == 1 && !strcmp(k.kv[0].key, key)) {
+		snprintf(name, n, "%s", (const char *)k.kv[0].val);
+		pe_kvs_free(&k);
+		return 0;
+	}
+	/* Else those profiles, the first created wins (the file pool's
+	 * order). */
 	pk = calloc(k.n + 1, sizeof *pk);
-	for (i = 0; !rc && pk && i < k.n; i++) {
+	for (i = 0; pk && i < k.n; i++) {
 		const char *v = (const char *)k.kv[i].val;
 
 		if (!strncmp(k.kv[i].key, POOL_MOVE, strlen(POOL_MOVE)))
@@ -371,10 +388,8 @@ int psctl_pool_placed_on(struct psctl_ctx *c, const char *cmd,
 			break;
 		sprintf(pk[np++], "%s%s", POOL_PROFILE, v);
 	}
-	if (!rc && (!pk || i < k.n))
-		rc = PE_ERR_NOMEM;
-	if (!rc)
-		rc = get_keys(pk, np, 0, &p, &rev);
+	rc = !pk || i < k.n ? PE_ERR_NOMEM
+			    : get_keys(pk, np, 0, &p, &rev);
 	for (i = 0; pk && i < np; i++)
 		free(pk[i]);
 	free(pk);
@@ -386,4 +401,67 @@ int psctl_pool_placed_on(struct psctl_ctx *c, const char *cmd,
 	first_placed(c, cmd, &p, failed, name, n);
 	pe_kvs_free(&p);
 	return 0;
+}
+
+/* The snapshot's kv of key, or NULL. */
+static struct pe_kv *kv_of(const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < pool_g.snap.n; i++)
+		if (!strcmp(pool_g.snap.kv[i].key, key))
+			return &pool_g.snap.kv[i];
+	return NULL;
+}
+
+static void put(const struct pe_op *o, int64_t rev)
+{
+	struct pe_kv *kv = kv_of(o->key), *all;
+	uint8_t *v = malloc(o->vlen + 1);
+
+	if (!v)
+		return;
+	memcpy(v, o->val, o->vlen);
+	v[o->vlen] = 0;
+	if (!kv) {
+		all = realloc(pool_g.snap.kv,
+			      (pool_g.snap.n + 1) * sizeof *all);
+		if (!all || !(all[pool_g.snap.n].key = strdup(o->key))) {
+			if (all)
+				pool_g.snap.kv = all;
+			free(v);
+			return;
+		}
+		pool_g.snap.kv = all;
+		kv = &all[pool_g.snap.n++];
+		kv->klen = strlen(o->key);
+		kv->create_rev = rev;
+		kv->version = 0;
+		kv->val = NULL;
+	}
+	free(kv->val);
+	kv->val = v;
+	kv->vlen = o->vlen;
+	kv->mod_rev = rev;
+	kv->version++;
+	kv->lease = o->lease;
+}
+
+void psctl_pool_apply(const struct pe_op *op, size_t n, int64_t rev)
+{
+	struct pe_kv *kv;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		psctl_pool_want(op[i].key);
+		if (op[i].kind == PE_PUT) {
+			put(&op[i], rev);
+			continue;
+		}
+		if (op[i].kind != PE_DEL || !(kv = kv_of(op[i].key)))
+			continue;
+		free(kv->key);
+		free(kv->val);
+		*kv = pool_g.snap.kv[--pool_g.snap.n];
+	}
 }

@@ -511,6 +511,8 @@ static int edit_once(struct psctl_ctx *c, psctl_edit_fn fn, void *arg,
 		rc = pe_txn(&pool_g.pe, x->cmp, x->nc, x->op, x->no, NULL, 0,
 			    &ok, &rev, NULL);
 		rc = rc ? psctl_pool_error(c, rc) : !ok;
+		if (!rc && pool_g.scoped)
+			psctl_pool_apply(x->op, x->no, rev);
 		/* Committed: the command's confirmation line, as on a file
 		 * store (psctl_confirm). */
 		psctl_g.written = !rc;
@@ -606,6 +608,9 @@ int psctl_pool_edit(struct psctl_ctx *c, psctl_edit_fn fn, void *arg)
 				   PSCTL_EXIT_CONFLICT, "the pool kept changing "
 				   "under other writers (%d retries); nothing "
 				   "written", POOL_RETRIES);
-	/* The next step compares against what is there now. */
-	return rc ? rc : psctl_pool_reload(c);
+	/* The next step compares against what is there now: read again, or
+	 * (a command's own keys) what this txn wrote, at its revision. */
+	if (rc)
+		return rc;
+	return pool_g.scoped ? psctl_pool_rebuild(c) : psctl_pool_reload(c);
 }
