@@ -416,6 +416,143 @@ static void psctl_show(const char *tag, const char *psctl, const char *opts,
 	       sum * 10, d[50] * 1e3, d[99] * 1e3);
 }
 
+/* ---- psctl's own failover on the big pool */
+
+/* cmd (stderr with it), timed; *etcd_ms the "waiting on etcd" figure of
+ * $PSTATE_POOL_STATS.  -1 when it fails. */
+static double run_stats(const char *cmd, double *etcd_ms)
+{
+	double t0 = now();
+	char buf[4096];
+	FILE *f = popen(cmd, "r");
+	const char *p;
+
+	*etcd_ms = -1;
+	if (!f)
+		return -1;
+	while (fgets(buf, sizeof buf, f))
+		if ((p = strstr(buf, " keys read, ")) != NULL)
+			*etcd_ms = atof(p + 12);
+	if (pclose(f))
+		return -1;
+	return now() - t0;
+}
+
+/* Process p's share of 0..n: the host images (setup 0), or the profile
+ * created and assigned to its own (setup 1), by psctl. */
+static void each(const char *what, unsigned n, const char *psctl,
+		 const char *url, const char *dir, int setup)
+{
+	char cmd[2048];
+	int p, st, bad = 0;
+	unsigned i;
+
+	for (p = 0; p < PROCS; p++) {
+		if (fork())
+			continue;
+		for (i = (unsigned)p; i < n; i += PROCS) {
+			if (!setup)
+				snprintf(cmd, sizeof cmd, "%s -q -i %s/a%u.img "
+					 "init >/dev/null 2>&1 && %s -q -i "
+					 "%s/b%u.img init >/dev/null 2>&1",
+					 psctl, dir, i, psctl, dir, i);
+			else
+				snprintf(cmd, sizeof cmd, "%s -q --pool %s "
+					 "profile create fo%u --macs "
+					 "02:20:00:00:%02x:%02x >/dev/null && "
+					 "%s -q --pool %s profile assign fo%u "
+					 "image:%s/a%u.img >/dev/null", psctl,
+					 url, i, i >> 8, i & 255, psctl, url,
+					 i, dir, i);
+			if (system(cmd))
+				_exit(1);
+		}
+		_exit(0);
+	}
+	while (wait(&st) > 0)
+		bad |= !WIFEXITED(st) || WEXITSTATUS(st);
+	if (bad)
+		die(what, NULL);
+}
+
+/*
+ * `psctl profile failover` itself, n profiles from PROCS processes, on
+ * the big pool: each profile made by psctl (create, assign to a host
+ * image of its own), failed over to a spare image.  The pool work is
+ * the time psctl waits on etcd ($PSTATE_POOL_STATS); the whole command
+ * adds the process start, the two target stores' steps (reads, release
+ * and apply commits) and its own work.
+ */
+static void psctl_failovers(const char *psctl, const char *url, unsigned n)
+{
+	char dir[] = "/tmp/bench_pool_fo_XXXXXX", cmd[2048];
+	const char *tmp = getenv("TMPDIR");
+	double *pool = calloc(n, sizeof *pool), *whole = calloc(n, sizeof *whole);
+	double t0, sp = 0, sw = 0;
+	int fd[PROCS][2], p;
+	unsigned i;
+
+	if (tmp && *tmp)
+		snprintf(dir, sizeof dir, "%s/bpf_XXXXXX", tmp);
+	if (!pool || !whole || !mkdtemp(dir))
+		die("psctl failovers: set-up", NULL);
+	setenv("PSTATE_SEM_MODE", "flock", 1);
+	setenv("PSTATE_LOCK_DIR", dir, 1);
+	each("psctl failovers: images", n, psctl, url, dir, 0);
+	t0 = now();
+	each("psctl failovers: create and assign", n, psctl, url, dir, 1);
+	printf("etcd  psctl profile create + assign, %u profiles from %d "
+	       "processes: %.2f s\n", n, PROCS, now() - t0);
+	t0 = now();
+	for (p = 0; p < PROCS; p++) {
+		if (pipe(fd[p]))
+			die("pipe", NULL);
+		if (fork() == 0) {
+			close(fd[p][0]);
+			for (i = (unsigned)p; i < n; i += PROCS) {
+				double d[2];
+
+				snprintf(cmd, sizeof cmd, "PSTATE_POOL_STATS=1 "
+					 "%s -q --pool %s profile failover "
+					 "image:%s/a%u.img image:%s/b%u.img "
+					 "2>&1", psctl, url, dir, i, dir, i);
+				d[1] = run_stats(cmd, &d[0]);
+				if (d[1] < 0 || d[0] < 0 ||
+				    write(fd[p][1], d, sizeof d) != sizeof d)
+					_exit(1);
+			}
+			_exit(0);
+		}
+		close(fd[p][1]);
+	}
+	for (p = 0; p < PROCS; p++)
+		for (i = (unsigned)p; i < n; i += PROCS) {
+			double d[2];
+
+			if (read(fd[p][0], d, sizeof d) != sizeof d)
+				die("a psctl failover failed", NULL);
+			pool[i] = d[0] / 1e3;
+			whole[i] = d[1];
+			sp += pool[i];
+			sw += whole[i];
+		}
+	while (wait(&p) > 0)
+		;
+	qsort(pool, n, sizeof *pool, cmp_dbl);
+	qsort(whole, n, sizeof *whole, cmp_dbl);
+	printf("etcd  psctl profile failover, %u from %d processes: pool work "
+	       "(waiting on etcd) mean %.1f ms, median %.1f ms, p99 %.1f ms; "
+	       "whole command mean %.1f ms, median %.1f ms, p99 %.1f ms; "
+	       "%.2f s wall\n", n, PROCS, sp / n * 1e3, pool[n / 2] * 1e3,
+	       pool[n * 99 / 100] * 1e3, sw / n * 1e3, whole[n / 2] * 1e3,
+	       whole[n * 99 / 100] * 1e3, now() - t0);
+	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+	if (system(cmd))
+		fprintf(stderr, "bench_pool: cleaning %s failed\n", dir);
+	free(pool);
+	free(whole);
+}
+
 static void file_pool(const char *psctl, unsigned n)
 {
 	char dir[] = "/tmp/bench_pool_XXXXXX", cmd[1024], path[300];
@@ -533,6 +670,7 @@ int main(int argc, char **argv)
 	snprintf(cmd, sizeof cmd, "--pool %s", argv[1]);
 	psctl_list("etcd", argv[2], cmd, np);
 	psctl_show("etcd", argv[2], cmd, nf, np);
+	psctl_failovers(argv[2], argv[1], nf < 200 ? nf : 200);
 	file_pool(argv[2], 1000);
 	file_pool(argv[2], 10000);
 	return 0;

@@ -363,9 +363,17 @@ static int install(struct psctl_ctx *c)
 	return rc;
 }
 
-int psctl_pool_open(struct psctl_ctx *c)
+void psctl_pool_announce(struct psctl_ctx *c, int64_t rev)
 {
 	static char where[400];
+
+	snprintf(where, sizeof where, "%s (revision %lld)", pool_g.url,
+		 (long long)rev);
+	psctl_store_announce(c, where);
+}
+
+int psctl_pool_open(struct psctl_ctx *c)
+{
 	int rc = psctl_pool_connect(c);
 
 	if (rc)
@@ -377,10 +385,11 @@ int psctl_pool_open(struct psctl_ctx *c)
 	rc = install(c);
 	if (rc)
 		return rc;
-	snprintf(where, sizeof where, "%s (revision %lld)", pool_g.url,
-		 (long long)pool_g.snap.revision);
 	snprintf(psctl_g.st.how, sizeof psctl_g.st.how, "--pool option");
-	psctl_store_announce(c, where);
+	/* No key read yet (a failover of full targets): its first read
+	 * says the revision (psctl_pool_placed_on). */
+	if (pool_g.snap.revision)
+		psctl_pool_announce(c, pool_g.snap.revision);
 	return 0;
 }
 

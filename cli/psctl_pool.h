@@ -44,6 +44,8 @@ extern struct psctl_pool pool_g;
 const struct pe_kv *psctl_pool_key(const char *key);
 /* Re-read the pool into psctl's store. */
 int psctl_pool_reload(struct psctl_ctx *c);
+/* The "store:" line: the URL and the revision read (once). */
+void psctl_pool_announce(struct psctl_ctx *c, int64_t rev);
 /* psctl's store laid out again from the snapshot as it is (no read). */
 int psctl_pool_rebuild(struct psctl_ctx *c);
 /* The client, once per process; 0 or the exit code reported. */

@@ -22,6 +22,8 @@ int pe_open(struct pe_client *c, const char *url)
 
 	memset(c, 0, sizeof *c);
 	c->timeout_ms = env && atol(env) > 0 ? atol(env) : 3000;
+	env = getenv("PSTATE_POOL_STATS");
+	c->trace = env && !strcmp(env, "2");
 	if (strncmp(url, "etcd://", 7) || !url[7]) {
 		snprintf(c->err, sizeof c->err, "'%s': not an etcd pool URL "
 			 "(etcd://HOST:PORT[,HOST:PORT...])", url);
@@ -155,6 +157,9 @@ static int post(struct pe_client *c, const char *path, const char *req,
 			if (!rc)
 				c->cur = ep;
 			c->spent += mono() - t0;
+			if (c->trace)
+				fprintf(stderr, "pool: %s: %.1f ms\n", what,
+					(mono() - t0) * 1e3);
 			return rc;
 		}
 	}

@@ -234,16 +234,13 @@ int psctl_pool_read_scope(void)
 	struct pe_kvs srv = { 0 };
 	int64_t rev = 0, r2;
 	size_t from;
-	int ok, rc;
+	int rc;
 
 	memset(&pool_g.snap, 0, sizeof pool_g.snap);
-	/* No key yet (a failover naming full targets): the revision only. */
+	/* No key yet (a failover naming full targets): nothing to read. */
 	if (!pool_g.nwant)
-		rc = pe_txn(&pool_g.pe, NULL, 0, NULL, 0, NULL, 0, &ok, &rev,
-			    NULL);
-	else
-		rc = get_keys(pool_g.want, pool_g.nwant, 0, &pool_g.snap,
-			      &rev);
+		return 0;
+	rc = get_keys(pool_g.want, pool_g.nwant, 0, &pool_g.snap, &rev);
 	from = rc ? pool_g.nwant : want_holders();
 	if (!rc && from < pool_g.nwant)
 		rc = get_keys(pool_g.want + from, pool_g.nwant - from, 0,
@@ -370,6 +367,7 @@ int psctl_pool_placed_on(struct psctl_ctx *c, const char *cmd,
 	rc = pe_txn(&pool_g.pe, NULL, 0, op, 2, NULL, 0, &ok, &rev, &k);
 	if (rc)
 		return psctl_pool_error(c, rc);
+	psctl_pool_announce(c, rev);
 	name[0] = 0;
 	if (k.n == 1 && !strcmp(k.kv[0].key, key)) {
 		snprintf(name, n, "%s", (const char *)k.kv[0].val);
