@@ -401,15 +401,11 @@ int psctl_pool_placed_on(struct psctl_ctx *c, const char *cmd,
 	return 0;
 }
 
-/* The snapshot's kv of key, or NULL. */
+/* The snapshot's kv of key (psctl_pool_key; the snapshot is ours to
+ * change), or NULL. */
 static struct pe_kv *kv_of(const char *key)
 {
-	size_t i;
-
-	for (i = 0; i < pool_g.snap.n; i++)
-		if (!strcmp(pool_g.snap.kv[i].key, key))
-			return &pool_g.snap.kv[i];
-	return NULL;
+	return (struct pe_kv *)psctl_pool_key(key);
 }
 
 static void put(const struct pe_op *o, int64_t rev)
