@@ -3,6 +3,8 @@
  * docs/performance.md "Profile pool"), on a real etcd cluster:
  *
  *   bench_pool URL PSCTL PROFILES SERVERS FAILOVERS
+ *   bench_pool --seed URL PROFILES SERVERS PLACED   (the creates only:
+ *            tests/e2e/test_pool_scale.sh)
  *
  * With psctl's own etcd client (cli/psctl_pool_etcd*.c) and key layout:
  *   create   PROFILES profiles (PROFILE element bytes, a MAC and a serial
@@ -22,7 +24,12 @@
  * Then the real psctl binary on both pools: `psctl profile list` (text
  * and --json; on etcd paged, docs/pool.md "Reads") and `psctl profile
  * show` of 100 random unplaced profiles (one process each; on etcd the
- * profile's keys and the server directory, one read-only txn), on the
+ * profile's keys and the server directory, one read-only txn); on etcd
+ * `psctl profile failover` itself at the full size (min(FAILOVERS, 200)
+ * profiles made by psctl create + assign on host images, failed over to
+ * spare images from 8 processes, then 50 back from one process): its pool
+ * work is the time psctl waits on etcd ($PSTATE_POOL_STATS), and the
+ * whole command is timed too; on the
  * etcd pool and on file pools of the sizes a store holds (1,000 and
  * 10,000 profiles, made by `psctl import`), and a file pool's failover
  * pool work (two commits: `profile set` twice).
@@ -475,47 +482,30 @@ static void each(const char *what, unsigned n, const char *psctl,
 		die(what, NULL);
 }
 
-/*
- * `psctl profile failover` itself, n profiles from PROCS processes, on
- * the big pool: each profile made by psctl (create, assign to a host
- * image of its own), failed over to a spare image.  The pool work is
- * the time psctl waits on etcd ($PSTATE_POOL_STATS); the whole command
- * adds the process start, the two target stores' steps (reads, release
- * and apply commits) and its own work.
- */
-static void psctl_failovers(const char *psctl, const char *url, unsigned n)
+/* n failovers (a to b, or back) from procs processes, timed. */
+static void fo_run(const char *psctl, const char *url, const char *dir,
+		   unsigned n, int procs, int back, double *pool,
+		   double *whole)
 {
-	char dir[] = "/tmp/bench_pool_fo_XXXXXX", cmd[2048];
-	const char *tmp = getenv("TMPDIR");
-	double *pool = calloc(n, sizeof *pool), *whole = calloc(n, sizeof *whole);
-	double t0, sp = 0, sw = 0;
+	char cmd[2048];
+	double t0 = now(), sp = 0, sw = 0;
 	int fd[PROCS][2], p;
 	unsigned i;
 
-	if (tmp && *tmp)
-		snprintf(dir, sizeof dir, "%s/bpf_XXXXXX", tmp);
-	if (!pool || !whole || !mkdtemp(dir))
-		die("psctl failovers: set-up", NULL);
-	setenv("PSTATE_SEM_MODE", "flock", 1);
-	setenv("PSTATE_LOCK_DIR", dir, 1);
-	each("psctl failovers: images", n, psctl, url, dir, 0);
-	t0 = now();
-	each("psctl failovers: create and assign", n, psctl, url, dir, 1);
-	printf("etcd  psctl profile create + assign, %u profiles from %d "
-	       "processes: %.2f s\n", n, PROCS, now() - t0);
-	t0 = now();
-	for (p = 0; p < PROCS; p++) {
+	for (p = 0; p < procs; p++) {
 		if (pipe(fd[p]))
 			die("pipe", NULL);
 		if (fork() == 0) {
 			close(fd[p][0]);
-			for (i = (unsigned)p; i < n; i += PROCS) {
+			for (i = (unsigned)p; i < n; i += (unsigned)procs) {
 				double d[2];
 
 				snprintf(cmd, sizeof cmd, "PSTATE_POOL_STATS=1 "
 					 "%s -q --pool %s profile failover "
-					 "image:%s/a%u.img image:%s/b%u.img "
-					 "2>&1", psctl, url, dir, i, dir, i);
+					 "image:%s/%c%u.img image:%s/%c%u.img "
+					 "2>&1", psctl, url, dir,
+					 back ? 'b' : 'a', i, dir,
+					 back ? 'a' : 'b', i);
 				d[1] = run_stats(cmd, &d[0]);
 				if (d[1] < 0 || d[0] < 0 ||
 				    write(fd[p][1], d, sizeof d) != sizeof d)
@@ -525,8 +515,8 @@ static void psctl_failovers(const char *psctl, const char *url, unsigned n)
 		}
 		close(fd[p][1]);
 	}
-	for (p = 0; p < PROCS; p++)
-		for (i = (unsigned)p; i < n; i += PROCS) {
+	for (p = 0; p < procs; p++)
+		for (i = (unsigned)p; i < n; i += (unsigned)procs) {
 			double d[2];
 
 			if (read(fd[p][0], d, sizeof d) != sizeof d)
@@ -540,12 +530,45 @@ static void psctl_failovers(const char *psctl, const char *url, unsigned n)
 		;
 	qsort(pool, n, sizeof *pool, cmp_dbl);
 	qsort(whole, n, sizeof *whole, cmp_dbl);
-	printf("etcd  psctl profile failover, %u from %d processes: pool work "
+	printf("etcd  psctl profile failover, %u from %d process%s: pool work "
 	       "(waiting on etcd) mean %.1f ms, median %.1f ms, p99 %.1f ms; "
 	       "whole command mean %.1f ms, median %.1f ms, p99 %.1f ms; "
-	       "%.2f s wall\n", n, PROCS, sp / n * 1e3, pool[n / 2] * 1e3,
-	       pool[n * 99 / 100] * 1e3, sw / n * 1e3, whole[n / 2] * 1e3,
-	       whole[n * 99 / 100] * 1e3, now() - t0);
+	       "%.2f s wall\n", n, procs, procs > 1 ? "es" : "",
+	       sp / n * 1e3, pool[n / 2] * 1e3, pool[n * 99 / 100] * 1e3,
+	       sw / n * 1e3, whole[n / 2] * 1e3, whole[n * 99 / 100] * 1e3,
+	       now() - t0);
+}
+
+/*
+ * `psctl profile failover` itself, n profiles from PROCS processes, on
+ * the big pool: each profile made by psctl (create, assign to a host
+ * image of its own), failed over to a spare image.  The pool work is
+ * the time psctl waits on etcd ($PSTATE_POOL_STATS); the whole command
+ * adds the process start, the two target stores' steps (reads, release
+ * and apply commits) and its own work.
+ */
+static void psctl_failovers(const char *psctl, const char *url, unsigned n)
+{
+	char dir[] = "/tmp/bench_pool_fo_XXXXXX", cmd[2048];
+	const char *tmp = getenv("TMPDIR");
+	double *pool = calloc(n, sizeof *pool), *whole = calloc(n, sizeof *whole);
+	double t0;
+
+	if (tmp && *tmp)
+		snprintf(dir, sizeof dir, "%s/bpf_XXXXXX", tmp);
+	if (!pool || !whole || !mkdtemp(dir))
+		die("psctl failovers: set-up", NULL);
+	setenv("PSTATE_SEM_MODE", "flock", 1);
+	setenv("PSTATE_LOCK_DIR", dir, 1);
+	each("psctl failovers: images", n, psctl, url, dir, 0);
+	t0 = now();
+	each("psctl failovers: create and assign", n, psctl, url, dir, 1);
+	printf("etcd  psctl profile create + assign, %u profiles from %d "
+	       "processes: %.2f s\n", n, PROCS, now() - t0);
+	fo_run(psctl, url, dir, n, PROCS, 0, pool, whole);
+	/* The same failovers back, one at a time: the pool work without
+	 * seven other psctl processes' target steps on the same cores. */
+	fo_run(psctl, url, dir, n < 50 ? n : 50, 1, 1, pool, whole);
 	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
 	if (system(cmd))
 		fprintf(stderr, "bench_pool: cleaning %s failed\n", dir);
