@@ -4,8 +4,10 @@
  *
  * The pool's profiles and server directory live in etcd, one key per
  * element, holding the element's PSF bytes.  psctl reads them all at one
- * revision into a store in memory, so every command -- and every rule of
- * the file pool, identity checks included -- runs unchanged on it.  An
+ * revision -- or, for a command on one profile, only its own keys
+ * (psctl_pool_scope.c) -- into a store in memory, so every command -- and
+ * every rule of the file pool, identity checks included -- runs unchanged
+ * on it.  An
  * edit runs on a copy of that store; what changed goes back as ONE etcd
  * transaction comparing the revisions it was read at
  * (psctl_pool_txn.c), so two psctl processes anywhere never both win.
