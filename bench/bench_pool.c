@@ -298,40 +298,77 @@ static double one_failover(struct pe_client *c, unsigned i, unsigned spare)
 	return now() - t0;
 }
 
-static void failovers(const char *url, unsigned n, unsigned servers)
+/* Items 0..n from procs processes (item i in process i % procs): fn
+ * measures item i into out[0..k), each process with its own state from
+ * start (may be NULL); the figures into res[i * k ...]. */
+typedef void *(*fan_start)(void *arg);
+typedef void (*fan_fn)(void *st, unsigned i, double *out, void *arg);
+
+static void fan_out(unsigned n, int procs, int k, fan_start start, fan_fn fn,
+		    void *arg, double *res)
 {
-	double *all = calloc(n, sizeof *all), t0 = now(), sum = 0;
-	int fd[PROCS][2], p;
+	int fd[PROCS][2], p, st, bad = 0;
 	unsigned i;
 
-	for (p = 0; p < PROCS; p++) {
+	for (p = 0; p < procs; p++) {
 		if (pipe(fd[p]))
 			die("pipe", NULL);
 		if (fork() == 0) {
-			struct pe_client c;
+			void *state = start ? start(arg) : NULL;
+			double d[2];
 
 			close(fd[p][0]);
-			if (pe_open(&c, url))
-				die("open", &c);
-			for (i = (unsigned)p; i < n; i += PROCS) {
-				double d = one_failover(&c, i, servers - 1 - i);
-
-				if (write(fd[p][1], &d, sizeof d) != sizeof d)
+			for (i = (unsigned)p; i < n; i += (unsigned)procs) {
+				fn(state, i, d, arg);
+				if (write(fd[p][1], d, k * sizeof *d) !=
+				    (ssize_t)(k * sizeof *d))
 					_exit(1);
 			}
-			pe_close(&c);
 			_exit(0);
 		}
 		close(fd[p][1]);
 	}
-	for (p = 0; p < PROCS; p++)
-		for (i = (unsigned)p; i < n; i += PROCS)
-			if (read(fd[p][0], &all[i], sizeof all[i]) !=
-			    sizeof all[i])
-				die("a failover process failed", NULL);
-	while (wait(&p) > 0)
-		if (!WIFEXITED(p) || WEXITSTATUS(p))
-			die("a failover process failed", NULL);
+	for (p = 0; p < procs; p++)
+		for (i = (unsigned)p; i < n; i += (unsigned)procs)
+			if (read(fd[p][0], res + (size_t)i * k, k * sizeof *res)
+			    != (ssize_t)(k * sizeof *res))
+				die("a measuring process failed", NULL);
+	while (wait(&st) > 0)
+		bad |= !WIFEXITED(st) || WEXITSTATUS(st);
+	for (p = 0; p < procs; p++)
+		close(fd[p][0]);
+	if (bad)
+		die("a measuring process failed", NULL);
+}
+
+struct fo_client {
+	const char *url;
+	unsigned servers;
+};
+
+static void *client_open(void *arg)
+{
+	static struct pe_client c;
+
+	if (pe_open(&c, ((struct fo_client *)arg)->url))
+		die("open", &c);
+	return &c;
+}
+
+static void client_failover(void *c, unsigned i, double *out, void *arg)
+{
+	out[0] = one_failover(c, i, ((struct fo_client *)arg)->servers - 1 - i);
+}
+
+static void failovers(const char *url, unsigned n, unsigned servers)
+{
+	double *all = calloc(n, sizeof *all), t0 = now(), sum = 0;
+	struct fo_client fc = { url, servers };
+	unsigned i;
+
+	if (!all)
+		die("out of memory", NULL);
+	fan_out(n, PROCS, 1, client_open, client_failover, &fc, all);
 	for (i = 0; i < n; i++)
 		sum += all[i];
 	qsort(all, n, sizeof *all, cmp_dbl);
@@ -482,52 +519,46 @@ static void each(const char *what, unsigned n, const char *psctl,
 		die(what, NULL);
 }
 
+struct fo_psctl {
+	const char *psctl, *url, *dir;
+	int back;
+};
+
+/* One psctl failover: out[0] its wait on etcd (ms), out[1] the whole. */
+static void psctl_failover(void *st, unsigned i, double *out, void *arg)
+{
+	const struct fo_psctl *f = arg;
+	char cmd[2048];
+
+	(void)st;
+	snprintf(cmd, sizeof cmd, "PSTATE_POOL_STATS=1 %s -q --pool %s "
+		 "profile failover image:%s/%c%u.img image:%s/%c%u.img 2>&1",
+		 f->psctl, f->url, f->dir, f->back ? 'b' : 'a', i, f->dir,
+		 f->back ? 'a' : 'b', i);
+	out[1] = run_stats(cmd, &out[0]);
+	if (out[1] < 0 || out[0] < 0)
+		_exit(1);
+}
+
 /* n failovers (a to b, or back) from procs processes, timed. */
 static void fo_run(const char *psctl, const char *url, const char *dir,
 		   unsigned n, int procs, int back, double *pool,
 		   double *whole)
 {
-	char cmd[2048];
-	double t0 = now(), sp = 0, sw = 0;
-	int fd[PROCS][2], p;
+	struct fo_psctl f = { psctl, url, dir, back };
+	double t0 = now(), sp = 0, sw = 0, *d = calloc(2 * (size_t)n, sizeof *d);
 	unsigned i;
 
-	for (p = 0; p < procs; p++) {
-		if (pipe(fd[p]))
-			die("pipe", NULL);
-		if (fork() == 0) {
-			close(fd[p][0]);
-			for (i = (unsigned)p; i < n; i += (unsigned)procs) {
-				double d[2];
-
-				snprintf(cmd, sizeof cmd, "PSTATE_POOL_STATS=1 "
-					 "%s -q --pool %s profile failover "
-					 "image:%s/%c%u.img image:%s/%c%u.img "
-					 "2>&1", psctl, url, dir,
-					 back ? 'b' : 'a', i, dir,
-					 back ? 'a' : 'b', i);
-				d[1] = run_stats(cmd, &d[0]);
-				if (d[1] < 0 || d[0] < 0 ||
-				    write(fd[p][1], d, sizeof d) != sizeof d)
-					_exit(1);
-			}
-			_exit(0);
-		}
-		close(fd[p][1]);
+	if (!d)
+		die("out of memory", NULL);
+	fan_out(n, procs, 2, NULL, psctl_failover, &f, d);
+	for (i = 0; i < n; i++) {
+		pool[i] = d[2 * i] / 1e3;
+		whole[i] = d[2 * i + 1];
+		sp += pool[i];
+		sw += whole[i];
 	}
-	for (p = 0; p < procs; p++)
-		for (i = (unsigned)p; i < n; i += (unsigned)procs) {
-			double d[2];
-
-			if (read(fd[p][0], d, sizeof d) != sizeof d)
-				die("a psctl failover failed", NULL);
-			pool[i] = d[0] / 1e3;
-			whole[i] = d[1];
-			sp += pool[i];
-			sw += whole[i];
-		}
-	while (wait(&p) > 0)
-		;
+	free(d);
 	qsort(pool, n, sizeof *pool, cmp_dbl);
 	qsort(whole, n, sizeof *whole, cmp_dbl);
 	printf("etcd  psctl profile failover, %u from %d process%s: pool work "
