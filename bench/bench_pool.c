@@ -3,6 +3,8 @@
  * docs/performance.md "Profile pool"), on a real etcd cluster:
  *
  *   bench_pool URL PSCTL PROFILES SERVERS FAILOVERS
+ *   bench_pool --seed URL PROFILES SERVERS PLACED   (the creates only:
+ *            tests/e2e/test_pool_scale.sh)
  *
  * With psctl's own etcd client (cli/psctl_pool_etcd*.c) and key layout:
  *   create   PROFILES profiles (PROFILE element bytes, a MAC and a serial
@@ -22,7 +24,12 @@
  * Then the real psctl binary on both pools: `psctl profile list` (text
  * and --json; on etcd paged, docs/pool.md "Reads") and `psctl profile
  * show` of 100 random unplaced profiles (one process each; on etcd the
- * profile's keys and the server directory, one read-only txn), on the
+ * profile's keys and the server directory, one read-only txn); on etcd
+ * `psctl profile failover` itself at the full size (min(FAILOVERS, 200)
+ * profiles made by psctl create + assign on host images, failed over to
+ * spare images from 8 processes, then 50 back from one process): its pool
+ * work is the time psctl waits on etcd ($PSTATE_POOL_STATS), and the
+ * whole command is timed too; on the
  * etcd pool and on file pools of the sizes a store holds (1,000 and
  * 10,000 profiles, made by `psctl import`), and a file pool's failover
  * pool work (two commits: `profile set` twice).
@@ -100,100 +107,130 @@ static void mac_text(unsigned i, char *out, size_t n)
 
 /* ---- create */
 
-static void create(struct pe_client *c, unsigned n, unsigned servers,
-		   unsigned placed)
+/* Batch number b (BATCH profiles or servers, from b * BATCH) as one txn. */
+static void create_batch(struct pe_client *c, unsigned b, unsigned n,
+			 unsigned servers, unsigned placed)
 {
 	static char keys[BATCH * 3][640];
 	static uint8_t vals[BATCH][256];
 	static char names[BATCH][32];
 	struct pe_cmp cmp[BATCH * 3];
 	struct pe_op op[BATCH * 3];
-	unsigned i, j, k;
-	int ok;
+	unsigned i = b * BATCH, j, k;
+	size_t nc = 0, no = 0;
 	int64_t rev;
+	int ok;
 
-	for (i = 0; i < n + servers; i += BATCH) {
-		size_t nc = 0, no = 0;
+	for (j = i; j < i + BATCH && j < n + servers; j++) {
+		unsigned b = j - i;
+		char tgt[64], mac[32];
+		size_t len;
 
-		for (j = i; j < i + BATCH && j < n + servers; j++) {
-			unsigned b = j - i;
-			char tgt[64], mac[32];
-			size_t len;
+		k = b * 3;
+		if (j >= n) {          /* a server: NAME, TARGET */
+			struct psf_builder pb;
+			static uint8_t sb[512];
+			struct psf_elem e;
+			int s, el;
 
-			k = b * 3;
-			if (j >= n) {          /* a server: NAME, TARGET */
-				struct psf_builder pb;
-				static uint8_t sb[512];
-				struct psf_elem e;
-				int s, el;
-
-				snprintf(names[b], 32, "s%u", j - n);
-				snprintf(tgt, sizeof tgt, "bmc://10.%u.%u.%u:623",
-					 (j - n) >> 16, ((j - n) >> 8) & 255,
-					 (j - n) & 255);
-				psf_build_begin(&pb, sb, sizeof sb, PSF_ROOT, 1,
-						0);
-				psf_build_open(&pb, PSF_SERVERS);
-				psf_build_open(&pb, PSF_SERVER);
-				psf_build_string(&pb, PSF_NAME, names[b]);
-				psf_build_string(&pb, PSF_TARGET, tgt);
-				psf_build_close(&pb);
-				psf_build_close(&pb);
-				psf_build_finish(&pb);
-				s = psf_find_child(sb, psf_root(sb), PSF_SERVERS);
-				el = psf_find_child(sb, s, PSF_SERVER);
-				psf_elem(sb, el, &e);
-				memcpy(vals[b], sb + el, e.end - (uint32_t)el);
-				snprintf(keys[k], 640, "/pstate/server/%s",
-					 names[b]);
-				cmp[nc++] = (struct pe_cmp){ keys[k], PE_T_CREATE,
-							     PE_EQ, 0, NULL, 0 };
-				op[no++] = (struct pe_op){ PE_PUT, keys[k],
-					vals[b], e.end - (uint32_t)el, 0, 0 };
-				continue;
-			}
-			snprintf(names[b], 32, "p%u", j);
+			snprintf(names[b], 32, "s%u", j - n);
 			snprintf(tgt, sizeof tgt, "bmc://10.%u.%u.%u:623",
-				 j >> 16, (j >> 8) & 255, j & 255);
-			len = profile_bytes(j, j < placed ? tgt : NULL,
-					    vals[b], sizeof vals[b]);
-			snprintf(keys[k], 640, "/pstate/profile/%s", names[b]);
-			mac_text(j, mac, sizeof mac);
-			snprintf(keys[k + 1], 640, "/pstate/id/mac/%s", mac);
-			snprintf(keys[k + 2], 640, "/pstate/id/serial/SN%08u",
-				 j);
+				 (j - n) >> 16, ((j - n) >> 8) & 255,
+				 (j - n) & 255);
+			psf_build_begin(&pb, sb, sizeof sb, PSF_ROOT, 1, 0);
+			psf_build_open(&pb, PSF_SERVERS);
+			psf_build_open(&pb, PSF_SERVER);
+			psf_build_string(&pb, PSF_NAME, names[b]);
+			psf_build_string(&pb, PSF_TARGET, tgt);
+			psf_build_close(&pb);
+			psf_build_close(&pb);
+			psf_build_finish(&pb);
+			s = psf_find_child(sb, psf_root(sb), PSF_SERVERS);
+			el = psf_find_child(sb, s, PSF_SERVER);
+			psf_elem(sb, el, &e);
+			memcpy(vals[b], sb + el, e.end - (uint32_t)el);
+			snprintf(keys[k], 640, "/pstate/server/%s", names[b]);
 			cmp[nc++] = (struct pe_cmp){ keys[k], PE_T_CREATE,
 						     PE_EQ, 0, NULL, 0 };
-			cmp[nc++] = (struct pe_cmp){ keys[k + 1], PE_T_CREATE,
-						     PE_EQ, 0, NULL, 0 };
-			cmp[nc++] = (struct pe_cmp){ keys[k + 2], PE_T_CREATE,
-						     PE_EQ, 0, NULL, 0 };
 			op[no++] = (struct pe_op){ PE_PUT, keys[k], vals[b],
-						   len, 0, 0 };
-			op[no++] = (struct pe_op){ PE_PUT, keys[k + 1],
-				(const uint8_t *)names[b], strlen(names[b]),
-				0, 0 };
-			op[no++] = (struct pe_op){ PE_PUT, keys[k + 2],
-				(const uint8_t *)names[b], strlen(names[b]),
-				0, 0 };
+						   e.end - (uint32_t)el, 0, 0 };
+			continue;
 		}
-		if (pe_txn(c, cmp, nc, op, no, NULL, 0, &ok, &rev, NULL) ||
-		    !ok)
-			die("create txn", c);
+		snprintf(names[b], 32, "p%u", j);
+		snprintf(tgt, sizeof tgt, "bmc://10.%u.%u.%u:623", j >> 16,
+			 (j >> 8) & 255, j & 255);
+		len = profile_bytes(j, j < placed ? tgt : NULL, vals[b],
+				    sizeof vals[b]);
+		snprintf(keys[k], 640, "/pstate/profile/%s", names[b]);
+		mac_text(j, mac, sizeof mac);
+		snprintf(keys[k + 1], 640, "/pstate/id/mac/%s", mac);
+		snprintf(keys[k + 2], 640, "/pstate/id/serial/SN%08u", j);
+		cmp[nc++] = (struct pe_cmp){ keys[k], PE_T_CREATE, PE_EQ, 0,
+					     NULL, 0 };
+		cmp[nc++] = (struct pe_cmp){ keys[k + 1], PE_T_CREATE, PE_EQ,
+					     0, NULL, 0 };
+		cmp[nc++] = (struct pe_cmp){ keys[k + 2], PE_T_CREATE, PE_EQ,
+					     0, NULL, 0 };
+		op[no++] = (struct pe_op){ PE_PUT, keys[k], vals[b], len, 0,
+					   0 };
+		op[no++] = (struct pe_op){ PE_PUT, keys[k + 1],
+			(const uint8_t *)names[b], strlen(names[b]), 0, 0 };
+		op[no++] = (struct pe_op){ PE_PUT, keys[k + 2],
+			(const uint8_t *)names[b], strlen(names[b]), 0, 0 };
 	}
-	/* The target keys of the placed profiles (as psctl keeps them). */
-	for (i = 0; i < placed; i++) {
-		char k2[96], name[32];
-		struct pe_op o;
+	if (pe_txn(c, cmp, nc, op, no, NULL, 0, &ok, &rev, NULL) || !ok)
+		die("create txn", c);
+}
 
-		snprintf(k2, sizeof k2, "/pstate/target/bmc://10.%u.%u.%u:623",
+/* The target keys of placed profiles from..to (as psctl keeps them). */
+static void target_keys(struct pe_client *c, unsigned from, unsigned to)
+{
+	static char k[BATCH * 3][96], name[BATCH * 3][32];
+	struct pe_op o[BATCH * 3];
+	unsigned i, n = 0;
+	int64_t rev;
+	int ok;
+
+	for (i = from; i < to; i++, n++) {
+		snprintf(k[n], sizeof k[n], "/pstate/target/bmc://10.%u.%u.%u:623",
 			 i >> 16, (i >> 8) & 255, i & 255);
-		snprintf(name, sizeof name, "p%u", i);
-		o = (struct pe_op){ PE_PUT, k2, (const uint8_t *)name,
-				    strlen(name), 0, 0 };
-		if (pe_txn(c, NULL, 0, &o, 1, NULL, 0, &ok, &rev, NULL))
-			die("target key", c);
+		snprintf(name[n], sizeof name[n], "p%u", i);
+		o[n] = (struct pe_op){ PE_PUT, k[n], (const uint8_t *)name[n],
+				       strlen(name[n]), 0, 0 };
 	}
+	if (n && pe_txn(c, NULL, 0, o, n, NULL, 0, &ok, &rev, NULL))
+		die("target key", c);
+}
+
+/* Profiles and servers from procs processes, each its share of the
+ * batches (etcd groups their writes). */
+static void create(const char *url, unsigned n, unsigned servers,
+		   unsigned placed, int procs)
+{
+	unsigned nb = (n + servers + BATCH - 1) / BATCH, b;
+	int p, st, bad = 0;
+
+	for (p = 0; p < procs; p++) {
+		if (fork() == 0) {
+			struct pe_client c;
+
+			if (pe_open(&c, url))
+				die("open", &c);
+			for (b = (unsigned)p; b < nb; b += (unsigned)procs)
+				create_batch(&c, b, n, servers, placed);
+			for (b = (unsigned)p * BATCH * 3; b < placed;
+			     b += (unsigned)procs * BATCH * 3)
+				target_keys(&c, b, b + BATCH * 3 < placed
+							  ? b + BATCH * 3
+							  : placed);
+			pe_close(&c);
+			_exit(0);
+		}
+	}
+	while (wait(&st) > 0)
+		bad |= !WIFEXITED(st) || WEXITSTATUS(st);
+	if (bad)
+		die("a create process failed", NULL);
 }
 
 /* ---- failover: the pool work of one, as psctl's txn layer does it */
@@ -261,40 +298,77 @@ static double one_failover(struct pe_client *c, unsigned i, unsigned spare)
 	return now() - t0;
 }
 
-static void failovers(const char *url, unsigned n, unsigned servers)
+/* Items 0..n from procs processes (item i in process i % procs): fn
+ * measures item i into out[0..k), each process with its own state from
+ * start (may be NULL); the figures into res[i * k ...]. */
+typedef void *(*fan_start)(void *arg);
+typedef void (*fan_fn)(void *st, unsigned i, double *out, void *arg);
+
+static void fan_out(unsigned n, int procs, int k, fan_start start, fan_fn fn,
+		    void *arg, double *res)
 {
-	double *all = calloc(n, sizeof *all), t0 = now(), sum = 0;
-	int fd[PROCS][2], p;
+	int fd[PROCS][2], p, st, bad = 0;
 	unsigned i;
 
-	for (p = 0; p < PROCS; p++) {
+	for (p = 0; p < procs; p++) {
 		if (pipe(fd[p]))
 			die("pipe", NULL);
 		if (fork() == 0) {
-			struct pe_client c;
+			void *state = start ? start(arg) : NULL;
+			double d[2];
 
 			close(fd[p][0]);
-			if (pe_open(&c, url))
-				die("open", &c);
-			for (i = (unsigned)p; i < n; i += PROCS) {
-				double d = one_failover(&c, i, servers - 1 - i);
-
-				if (write(fd[p][1], &d, sizeof d) != sizeof d)
+			for (i = (unsigned)p; i < n; i += (unsigned)procs) {
+				fn(state, i, d, arg);
+				if (write(fd[p][1], d, k * sizeof *d) !=
+				    (ssize_t)(k * sizeof *d))
 					_exit(1);
 			}
-			pe_close(&c);
 			_exit(0);
 		}
 		close(fd[p][1]);
 	}
-	for (p = 0; p < PROCS; p++)
-		for (i = (unsigned)p; i < n; i += PROCS)
-			if (read(fd[p][0], &all[i], sizeof all[i]) !=
-			    sizeof all[i])
-				die("a failover process failed", NULL);
-	while (wait(&p) > 0)
-		if (!WIFEXITED(p) || WEXITSTATUS(p))
-			die("a failover process failed", NULL);
+	for (p = 0; p < procs; p++)
+		for (i = (unsigned)p; i < n; i += (unsigned)procs)
+			if (read(fd[p][0], res + (size_t)i * k, k * sizeof *res)
+			    != (ssize_t)(k * sizeof *res))
+				die("a measuring process failed", NULL);
+	while (wait(&st) > 0)
+		bad |= !WIFEXITED(st) || WEXITSTATUS(st);
+	for (p = 0; p < procs; p++)
+		close(fd[p][0]);
+	if (bad)
+		die("a measuring process failed", NULL);
+}
+
+struct fo_client {
+	const char *url;
+	unsigned servers;
+};
+
+static void *client_open(void *arg)
+{
+	static struct pe_client c;
+
+	if (pe_open(&c, ((struct fo_client *)arg)->url))
+		die("open", &c);
+	return &c;
+}
+
+static void client_failover(void *c, unsigned i, double *out, void *arg)
+{
+	out[0] = one_failover(c, i, ((struct fo_client *)arg)->servers - 1 - i);
+}
+
+static void failovers(const char *url, unsigned n, unsigned servers)
+{
+	double *all = calloc(n, sizeof *all), t0 = now(), sum = 0;
+	struct fo_client fc = { url, servers };
+	unsigned i;
+
+	if (!all)
+		die("out of memory", NULL);
+	fan_out(n, PROCS, 1, client_open, client_failover, &fc, all);
 	for (i = 0; i < n; i++)
 		sum += all[i];
 	qsort(all, n, sizeof *all, cmp_dbl);
@@ -386,6 +460,153 @@ static void psctl_show(const char *tag, const char *psctl, const char *opts,
 	       sum * 10, d[50] * 1e3, d[99] * 1e3);
 }
 
+/* ---- psctl's own failover on the big pool */
+
+/* cmd (stderr with it), timed; *etcd_ms the "waiting on etcd" figure of
+ * $PSTATE_POOL_STATS.  -1 when it fails. */
+static double run_stats(const char *cmd, double *etcd_ms)
+{
+	double t0 = now();
+	char buf[4096];
+	FILE *f = popen(cmd, "r");
+	const char *p;
+
+	*etcd_ms = -1;
+	if (!f)
+		return -1;
+	while (fgets(buf, sizeof buf, f))
+		if ((p = strstr(buf, " keys read, ")) != NULL)
+			*etcd_ms = atof(p + 12);
+	if (pclose(f))
+		return -1;
+	return now() - t0;
+}
+
+/* Process p's share of 0..n: the host images (setup 0), or the profile
+ * created and assigned to its own (setup 1), by psctl. */
+static void each(const char *what, unsigned n, const char *psctl,
+		 const char *url, const char *dir, int setup)
+{
+	char cmd[2048];
+	int p, st, bad = 0;
+	unsigned i;
+
+	for (p = 0; p < PROCS; p++) {
+		if (fork())
+			continue;
+		for (i = (unsigned)p; i < n; i += PROCS) {
+			if (!setup)
+				snprintf(cmd, sizeof cmd, "%s -q -i %s/a%u.img "
+					 "init >/dev/null 2>&1 && %s -q -i "
+					 "%s/b%u.img init >/dev/null 2>&1",
+					 psctl, dir, i, psctl, dir, i);
+			else
+				snprintf(cmd, sizeof cmd, "%s -q --pool %s "
+					 "profile create fo%u --macs "
+					 "02:20:00:00:%02x:%02x >/dev/null && "
+					 "%s -q --pool %s profile assign fo%u "
+					 "image:%s/a%u.img >/dev/null", psctl,
+					 url, i, i >> 8, i & 255, psctl, url,
+					 i, dir, i);
+			if (system(cmd))
+				_exit(1);
+		}
+		_exit(0);
+	}
+	while (wait(&st) > 0)
+		bad |= !WIFEXITED(st) || WEXITSTATUS(st);
+	if (bad)
+		die(what, NULL);
+}
+
+struct fo_psctl {
+	const char *psctl, *url, *dir;
+	int back;
+};
+
+/* One psctl failover: out[0] its wait on etcd (ms), out[1] the whole. */
+static void psctl_failover(void *st, unsigned i, double *out, void *arg)
+{
+	const struct fo_psctl *f = arg;
+	char cmd[2048];
+
+	(void)st;
+	snprintf(cmd, sizeof cmd, "PSTATE_POOL_STATS=1 %s -q --pool %s "
+		 "profile failover image:%s/%c%u.img image:%s/%c%u.img 2>&1",
+		 f->psctl, f->url, f->dir, f->back ? 'b' : 'a', i, f->dir,
+		 f->back ? 'a' : 'b', i);
+	out[1] = run_stats(cmd, &out[0]);
+	if (out[1] < 0 || out[0] < 0)
+		_exit(1);
+}
+
+/* n failovers (a to b, or back) from procs processes, timed. */
+static void fo_run(const char *psctl, const char *url, const char *dir,
+		   unsigned n, int procs, int back, double *pool,
+		   double *whole)
+{
+	struct fo_psctl f = { psctl, url, dir, back };
+	double t0 = now(), sp = 0, sw = 0, *d = calloc(2 * (size_t)n, sizeof *d);
+	unsigned i;
+
+	if (!d)
+		die("out of memory", NULL);
+	fan_out(n, procs, 2, NULL, psctl_failover, &f, d);
+	for (i = 0; i < n; i++) {
+		pool[i] = d[2 * i] / 1e3;
+		whole[i] = d[2 * i + 1];
+		sp += pool[i];
+		sw += whole[i];
+	}
+	free(d);
+	qsort(pool, n, sizeof *pool, cmp_dbl);
+	qsort(whole, n, sizeof *whole, cmp_dbl);
+	printf("etcd  psctl profile failover, %u from %d process%s: pool work "
+	       "(waiting on etcd) mean %.1f ms, median %.1f ms, p99 %.1f ms; "
+	       "whole command mean %.1f ms, median %.1f ms, p99 %.1f ms; "
+	       "%.2f s wall\n", n, procs, procs > 1 ? "es" : "",
+	       sp / n * 1e3, pool[n / 2] * 1e3, pool[n * 99 / 100] * 1e3,
+	       sw / n * 1e3, whole[n / 2] * 1e3, whole[n * 99 / 100] * 1e3,
+	       now() - t0);
+}
+
+/*
+ * `psctl profile failover` itself, n profiles from PROCS processes, on
+ * the big pool: each profile made by psctl (create, assign to a host
+ * image of its own), failed over to a spare image.  The pool work is
+ * the time psctl waits on etcd ($PSTATE_POOL_STATS); the whole command
+ * adds the process start, the two target stores' steps (reads, release
+ * and apply commits) and its own work.
+ */
+static void psctl_failovers(const char *psctl, const char *url, unsigned n)
+{
+	char dir[] = "/tmp/bench_pool_fo_XXXXXX", cmd[2048];
+	const char *tmp = getenv("TMPDIR");
+	double *pool = calloc(n, sizeof *pool), *whole = calloc(n, sizeof *whole);
+	double t0;
+
+	if (tmp && *tmp)
+		snprintf(dir, sizeof dir, "%s/bpf_XXXXXX", tmp);
+	if (!pool || !whole || !mkdtemp(dir))
+		die("psctl failovers: set-up", NULL);
+	setenv("PSTATE_SEM_MODE", "flock", 1);
+	setenv("PSTATE_LOCK_DIR", dir, 1);
+	each("psctl failovers: images", n, psctl, url, dir, 0);
+	t0 = now();
+	each("psctl failovers: create and assign", n, psctl, url, dir, 1);
+	printf("etcd  psctl profile create + assign, %u profiles from %d "
+	       "processes: %.2f s\n", n, PROCS, now() - t0);
+	fo_run(psctl, url, dir, n, PROCS, 0, pool, whole);
+	/* The same failovers back, one at a time: the pool work without
+	 * seven other psctl processes' target steps on the same cores. */
+	fo_run(psctl, url, dir, n < 50 ? n : 50, 1, 1, pool, whole);
+	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+	if (system(cmd))
+		fprintf(stderr, "bench_pool: cleaning %s failed\n", dir);
+	free(pool);
+	free(whole);
+}
+
 static void file_pool(const char *psctl, unsigned n)
 {
 	char dir[] = "/tmp/bench_pool_XXXXXX", cmd[1024], path[300];
@@ -454,16 +675,23 @@ int main(int argc, char **argv)
 			"FAILOVERS\n");
 		return 2;
 	}
+	/* --seed URL PROFILES SERVERS PLACED: only the creates (tests). */
+	if (argc == 6 && !strcmp(argv[1], "--seed")) {
+		create(argv[2], (unsigned)atoi(argv[3]),
+		       (unsigned)atoi(argv[4]), (unsigned)atoi(argv[5]), 4);
+		return 0;
+	}
 	np = (unsigned)atoi(argv[3]);
 	ns = (unsigned)atoi(argv[4]);
 	nf = (unsigned)atoi(argv[5]);
 	if (nf > np || 2 * nf > ns || pe_open(&c, argv[1]))
 		die("arguments or URL", &c);
 	t = now();
-	create(&c, np, ns, nf);
+	create(argv[1], np, ns, nf, PROCS);
 	printf("etcd  create %u profiles (MAC and serial keys in the same "
-	       "txn, %d a txn) and %u servers: %.1f s (%.0f profiles/s)\n",
-	       np, BATCH, ns, now() - t, np / (now() - t));
+	       "txn, %d a txn, %d processes) and %u servers: %.1f s (%.0f "
+	       "profiles/s)\n", np, BATCH, PROCS, ns, now() - t,
+	       np / (now() - t));
 	t = now();
 	if (pe_range(&c, "/pstate/profile/", 1, &kv) || kv.n != np)
 		die("list", &c);
@@ -496,6 +724,7 @@ int main(int argc, char **argv)
 	snprintf(cmd, sizeof cmd, "--pool %s", argv[1]);
 	psctl_list("etcd", argv[2], cmd, np);
 	psctl_show("etcd", argv[2], cmd, nf, np);
+	psctl_failovers(argv[2], argv[1], nf < 200 ? nf : 200);
 	file_pool(argv[2], 1000);
 	file_pool(argv[2], 10000);
 	return 0;

@@ -74,6 +74,9 @@ $(BENCH_POOL): bench/bench_pool.c $(patsubst %.c,$(BUILD)/opt/%.o,$(POOL_ETCD)) 
 	$(CC) $(WARN) $(DEFS) $(INC) -Icli $(EDIT_CFLAGS) $(OPT) -o $@ $< \
 		$(patsubst %.c,$(BUILD)/opt/%.o,$(POOL_ETCD)) $(BUILD)/opt/libpsf.a \
 		$(EDIT_LIBS)
+# tests/e2e/test_pool_scale.sh seeds a large pool with it (--seed).
+MODULE_E2E_DEPS += $(BENCH_POOL)
+MODULE_E2E_ENV  += BENCH_POOL=$(BENCH_POOL)
 .PHONY: bench-pool
 bench-pool: $(BENCH_POOL) $(BUILD)/opt/psctl
 	@echo "==== bench pool: $(POOL_BENCH_ARGS) (profiles servers failovers) on a three-node etcd cluster"

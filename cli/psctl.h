@@ -275,8 +275,9 @@ void psctl_list_header(FILE *f, enum ps_obj k, int with_vm);
 void psctl_list_row(FILE *f, const void *buf, int el, enum ps_obj k,
 		    const char *vm);
 
-/* The next psctl_pool_open is for a read-only command on one profile
- * (`profile show`): it reads that profile's keys and the servers. */
+/* The next psctl_pool_open is for a command on one profile (show, edits,
+ * moves): the etcd pool reads that profile's keys, not the whole pool
+ * (cli/psctl_pool_scope.c). */
 void psctl_pool_scope(struct psctl_ctx *c, const char *profile);
 
 #endif /* PSCTL_H */

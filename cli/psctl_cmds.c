@@ -384,6 +384,8 @@ static int run_edit(struct psctl_ctx *c, const char *cmd, enum ps_obj k,
 
 	if (rc)
 		return rc;
+	if (k == PS_OBJ_PROFILE)   /* the etcd pool: its keys, not all */
+		psctl_pool_scope(c, argv[1]);
 	if (k == PS_OBJ_SERVER && verb == V_CREATE && !has_field(&o, "target"))
 		return psctl_error(c, cmd, NULL, NULL, PSCTL_EXIT_USAGE,
 				   "usage: %s NAME --target TARGET "

@@ -134,8 +134,17 @@ int move_check_pool_target(struct move *m, const struct mtarget *t,
 {
 	char txt[PS_CFG_TEXT_MAX + 1], name[PS_CFG_NAME_MAX + 1];
 	struct mtarget o;
-	int el, root = psf_root(pool);
+	int el = -1, rc = 0, root = psf_root(pool);
 
+	/* On the etcd pool read by key, the target's key names the one
+	 * profile placed there (the pool holds no other copy to scan). */
+	if (psctl_pool_scoped()) {
+		if (!psctl_pool_target_holder(m->c, t->text, name,
+					      sizeof name, &rc) ||
+		    !strcmp(name, m->prof))
+			return rc;
+		goto taken;
+	}
 	for (el = ps_obj_next(pool, root, PS_OBJ_PROFILE, -1); el >= 0;
 	     el = ps_obj_next(pool, root, PS_OBJ_PROFILE, el)) {
 		move_str_copy(pool, el, PSF_NAME, name, sizeof name);
@@ -147,6 +156,7 @@ int move_check_pool_target(struct move *m, const struct mtarget *t,
 			continue;
 		if (strcmp(o.text, t->text))
 			continue;
+taken:
 		if (t->w == W_POOL)
 			return psctl_error(m->c, m->cmd, "target", t->arg,
 					   PS_ERR_INUSE, "vm '%s' already "
@@ -454,8 +464,12 @@ static int pro_move(struct psctl_ctx *c, int argc, char **argv)
 	int force, rc = args(c, cmd, argc, argv, 2, pos, &force,
 			     "PROFILE TARGET [--force]; " TARGET_FORMS);
 
-	return rc ? rc : move_cmd(c, cmd, pos[0], pos[1], force,
-				    !strcmp(argv[0], "assign"));
+	if (rc)
+		return rc;
+	psctl_pool_scope(c, pos[0]);
+	psctl_pool_want_target(pos[1]);
+	return move_cmd(c, cmd, pos[0], pos[1], force,
+			!strcmp(argv[0], "assign"));
 }
 
 static int pro_unassign(struct psctl_ctx *c, int argc, char **argv)
@@ -464,8 +478,36 @@ static int pro_unassign(struct psctl_ctx *c, int argc, char **argv)
 	int force, rc = args(c, "profile unassign", argc, argv, 1, pos, &force,
 			     "PROFILE [--force]");
 
-	return rc ? rc : move_cmd(c, "profile unassign", pos[0], NULL, force,
-				    0);
+	if (rc)
+		return rc;
+	psctl_pool_scope(c, pos[0]);
+	return move_cmd(c, "profile unassign", pos[0], NULL, force, 0);
+}
+
+/* The etcd pool read by key: the profile placed on the failed target
+ * found by its keys (psctl_pool_placed_on), then read with the spare
+ * pool's members' servers; then the failover as on the file pool. */
+static int failover_by_key(struct psctl_ctx *c, const char *cmd,
+			   const struct mtarget *failed, const char *spare,
+			   const char *spares, int force)
+{
+	char name[PS_CFG_NAME_MAX + 1];
+	int rc = psctl_pool_placed_on(c, cmd, failed->text, name,
+				      sizeof name);
+
+	if (rc)
+		return rc;
+	if (!name[0])
+		return psctl_error(c, cmd, "target", failed->arg,
+				   PSF_ERR_NOTFOUND, "no profile of the pool "
+				   "is placed on %s", failed->text);
+	rc = psctl_pool_read_failover(c, cmd, name, spare, spares);
+	if (rc)
+		return rc;
+	if (spares)
+		return psctl_spare_failover(c, cmd, name, failed->text, spares,
+					    force);
+	return move_cmd(c, cmd, name, spare, force, 0);
 }
 
 /* failover FAILED SPARE: the profile the pool places on FAILED (or is
@@ -490,12 +532,22 @@ static int pro_failover(struct psctl_ctx *c, int argc, char **argv)
 	rc = args(c, cmd, ac, av, spares ? 1 : 2, pos, &force,
 		  "FAILED-TARGET SPARE-TARGET [--force] | FAILED-TARGET "
 		  "--spare-pool NAME [--force]");
-	if (!rc)
-		rc = psctl_need_store(c);
+	if (rc)
+		return rc;
+	psctl_pool_scope(c, NULL);
+	psctl_pool_want_target(pos[0]);
+	if (spares)
+		psctl_pool_want_spares(spares);
+	else
+		psctl_pool_want_target(pos[1]);
+	rc = psctl_need_store(c);
 	if (!rc)
 		rc = move_user_target(c, cmd, pos[0], &failed);
 	if (rc)
 		return rc;
+	if (psctl_pool_scoped())
+		return failover_by_key(c, cmd, &failed,
+				       spares ? NULL : pos[1], spares, force);
 	pool = psctl_store_data(c, &n);
 	for (el = ps_obj_next(pool, psf_root(pool), PS_OBJ_PROFILE, -1);
 	     el >= 0; el = ps_obj_next(pool, psf_root(pool), PS_OBJ_PROFILE,
@@ -607,7 +659,7 @@ static int pro_show(struct psctl_ctx *c, int argc, char **argv)
 	if (rc)
 		return rc;
 	m.prof = pos[0];
-	psctl_pool_scope(c, m.prof);
+	psctl_pool_scope_show(c, m.prof);
 	rc = psctl_need_store(c);
 	if (rc)
 		return rc;

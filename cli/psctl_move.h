@@ -116,6 +116,32 @@ void psctl_pool_show_move(struct psctl_ctx *c, const char *prof);
 int psctl_pool_busy(struct psctl_ctx *c, const char *prof);
 
 
+/* ---- the etcd pool read by key (psctl_pool_scope.c) */
+
+/* Whether the store is the etcd pool read by key (not whole). */
+int psctl_pool_scoped(void);
+/* Before the pool is read: a command on one profile (and the servers its
+ * target words may name; psctl_pool_scope in psctl.h), or profile show
+ * (the server directory too, when the profile is placed). */
+void psctl_pool_want_target(const char *word);
+void psctl_pool_scope_show(struct psctl_ctx *c, const char *profile);
+/* A spare pool's record for the next read; then (the record read) the
+ * pool read again with the profile to fail over, and the servers and
+ * target keys of the spare (or of the spare pool's members): 0 or the
+ * exit code reported. */
+void psctl_pool_want_spares(const char *spares);
+int psctl_pool_read_failover(struct psctl_ctx *c, const char *cmd,
+			     const char *prof, const char *spare,
+			     const char *spares);
+/* The profile the pool's target key of target names (1, name filled),
+ * or 0 (none; *rc the exit code reported on an error). */
+int psctl_pool_target_holder(struct psctl_ctx *c, const char *target,
+			     char *name, size_t n, int *rc);
+/* The profile placed on failed (or moving away from it), the first
+ * created, into name ("" none); 0 or the exit code reported. */
+int psctl_pool_placed_on(struct psctl_ctx *c, const char *cmd,
+			 const char *failed, char *name, size_t n);
+
 /* ---- spare pools (psctl_move.c, psctl_pool_spare.c) */
 
 /* Another pool profile placed on t in the store pool: the error. */

@@ -4,8 +4,10 @@
  *
  * The pool's profiles and server directory live in etcd, one key per
  * element, holding the element's PSF bytes.  psctl reads them all at one
- * revision into a store in memory, so every command -- and every rule of
- * the file pool, identity checks included -- runs unchanged on it.  An
+ * revision -- or, for a command on one profile, only its own keys
+ * (psctl_pool_scope.c) -- into a store in memory, so every command -- and
+ * every rule of the file pool, identity checks included -- runs unchanged
+ * on it.  An
  * edit runs on a copy of that store; what changed goes back as ONE etcd
  * transaction comparing the revisions it was read at
  * (psctl_pool_txn.c), so two psctl processes anywhere never both win.
@@ -339,93 +341,41 @@ int psctl_pool_error(struct psctl_ctx *c, int rc)
 			   "%s", pool_g.pe.err);
 }
 
-void psctl_pool_scope(struct psctl_ctx *c, const char *profile)
-{
-	/* The shell keeps its snapshot for the next lines: all of it. */
-	pool_g.scope = c->interactive ? NULL : profile;
-}
-
-/* Whether the profile among k names a target or a move source: only
- * then does `profile show` name a server.  A damaged element says yes
- * (the store built later reports it). */
-static int names_target(const struct pe_kvs *k)
-{
-	const struct pe_kv *kv = NULL;
-	struct psf_builder b;
-	uint32_t n1 = 0, n2 = 0;
-	uint8_t *buf;
-	size_t i;
-	int set, el, yes = 1;
-
-	for (i = 0; i < k->n; i++)
-		if (!strncmp(k->kv[i].key, POOL_PROFILE, strlen(POOL_PROFILE)))
-			kv = &k->kv[i];
-	if (!kv)
-		return 0;
-	if (kv->vlen > PSF_MAX_TOTAL || !(buf = malloc(kv->vlen + 256)))
-		return 1;
-	psf_build_begin(&b, buf, kv->vlen + 256, PSF_ROOT, 1, 0);
-	psf_build_open(&b, PSF_PROFILES);
-	psf_build_elem(&b, kv->val, (uint32_t)kv->vlen);
-	psf_build_close(&b);
-	if (psf_build_finish(&b) > 0 && !psf_check_tree(buf, b.pos, NULL) &&
-	    (set = psf_find_child(buf, psf_root(buf), PSF_PROFILES)) >= 0 &&
-	    (el = psf_find_child(buf, set, PSF_PROFILE)) >= 0) {
-		const void *t = psf_child_payload(buf, el, PSF_TARGET, &n1);
-		const void *m = psf_child_payload(buf, el, PSF_MOVE_SOURCE,
-						  &n2);
-
-		yes = (t && n1) || (m && n2);
-	}
-	free(buf);
-	return yes;
-}
-
-/* The snapshot: every key under POOL_PREFIX, or for a command scoped to
- * one profile its own keys in one read-only txn, and the server
- * directory at the same revision when the profile names a target. */
+/* The snapshot: every key under POOL_PREFIX, or a command's own keys
+ * (psctl_pool_scope.c). */
 static int read_snap(void)
 {
-	static const char *const pre[] = { POOL_PROFILE, POOL_MOVE,
-					   POOL_LEASE };
-	char key[3][POOL_KEY_MAX];
-	struct pe_kvs srv;
-	struct pe_kv *kv;
-	struct pe_op op[3];
-	int64_t rev;
-	int i, ok, rc;
+	if (pool_g.scoped)
+		return psctl_pool_read_scope();
+	return pe_range(&pool_g.pe, POOL_PREFIX, 1, &pool_g.snap);
+}
 
-	if (!pool_g.scope)
-		return pe_range(&pool_g.pe, POOL_PREFIX, 1, &pool_g.snap);
-	for (i = 0; i < 3; i++) {
-		snprintf(key[i], sizeof key[i], "%s%s", pre[i], pool_g.scope);
-		op[i] = (struct pe_op){ PE_GET, key[i], NULL, 0, 0, 0 };
-	}
-	rc = pe_txn(&pool_g.pe, NULL, 0, op, 3, NULL, 0, &ok, &rev,
-		    &pool_g.snap);
-	if (rc || !names_target(&pool_g.snap))
-		return rc;
-	rc = pe_range_page(&pool_g.pe, POOL_SERVER, POOL_SERVER,
-			   strlen(POOL_SERVER), 0, rev, &srv);
-	if (rc)
-		return rc;
-	kv = realloc(pool_g.snap.kv, (pool_g.snap.n + srv.n + 1) * sizeof *kv);
-	if (!kv) {
-		pe_kvs_free(&srv);
-		return PE_ERR_NOMEM;
-	}
-	memcpy(kv + pool_g.snap.n, srv.kv, srv.n * sizeof *kv);
-	pool_g.snap.kv = kv;
-	pool_g.snap.n += srv.n;
-	free(srv.kv);
-	return 0;
+/* The snapshot as psctl's store. */
+static int install(struct psctl_ctx *c)
+{
+	uint8_t *data;
+	size_t len;
+	int rc = psctl_pool_build(c, &pool_g.snap, 0, &data, &len, NULL);
+
+	if (!rc)
+		rc = psctl_store_in_memory(c, data, len, "--pool",
+					   pool_g.url);
+	if (!rc)
+		psctl_g.pool_store = 1;
+	return rc;
+}
+
+void psctl_pool_announce(struct psctl_ctx *c, int64_t rev)
+{
+	static char where[400];
+
+	snprintf(where, sizeof where, "%s (revision %lld)", pool_g.url,
+		 (long long)rev);
+	psctl_store_announce(c, where);
 }
 
 int psctl_pool_open(struct psctl_ctx *c)
 {
-	static char where[400];
-	uint8_t *data;
-	size_t len;
 	int rc = psctl_pool_connect(c);
 
 	if (rc)
@@ -434,29 +384,37 @@ int psctl_pool_open(struct psctl_ctx *c)
 	rc = read_snap();
 	if (rc)
 		return psctl_pool_error(c, rc);
-	rc = psctl_pool_build(c, &pool_g.snap, 0, &data, &len, NULL);
-	if (!rc)
-		rc = psctl_store_in_memory(c, data, len, "--pool",
-					   pool_g.url);
+	rc = install(c);
 	if (rc)
 		return rc;
-	psctl_g.pool_store = 1;
-	snprintf(where, sizeof where, "%s (revision %lld)", pool_g.url,
-		 (long long)pool_g.snap.revision);
 	snprintf(psctl_g.st.how, sizeof psctl_g.st.how, "--pool option");
-	psctl_store_announce(c, where);
+	/* No key read yet (a failover of full targets): its first read
+	 * says the revision (psctl_pool_placed_on). */
+	if (pool_g.snap.revision)
+		psctl_pool_announce(c, pool_g.snap.revision);
 	return 0;
+}
+
+static void drop_store(struct psctl_ctx *c)
+{
+	ps_open_close(&psctl_g.st);
+	c->store = NULL;
+	free(psctl_g.bmc_mem);
+	psctl_g.bmc_mem = NULL;
 }
 
 /* Re-read the pool (after another writer got in first, or after our own
  * commit, so the next step compares against what is there now). */
 int psctl_pool_reload(struct psctl_ctx *c)
 {
-	ps_open_close(&psctl_g.st);
-	c->store = NULL;
-	free(psctl_g.bmc_mem);
-	psctl_g.bmc_mem = NULL;
+	drop_store(c);
 	return psctl_pool_open(c);
+}
+
+int psctl_pool_rebuild(struct psctl_ctx *c)
+{
+	drop_store(c);
+	return install(c);
 }
 
 const struct pe_kv *psctl_pool_key(const char *key)
@@ -495,7 +453,13 @@ void psctl_pool_close(void)
 	if (pool_g.lease)
 		pe_lease_revoke(&pool_g.pe, pool_g.lease);
 	pool_g.lease = 0;
+	if (pool_g.connected && getenv("PSTATE_POOL_STATS"))
+		fprintf(stderr, "psctl: pool: %ld requests, %ld keys read, "
+			"%.1f ms waiting on etcd\n", pool_g.pe.nreq,
+			pool_g.pe.nkv, pool_g.pe.spent * 1e3);
 	pe_kvs_free(&pool_g.snap);
+	psctl_pool_scope_free();
+	pool_g.scoped = 0;
 	if (pool_g.connected)
 		pe_close(&pool_g.pe);
 	pool_g.connected = 0;

@@ -17,6 +17,7 @@
 #define POOL_ID      "/pstate/id/"        /* FIELD/TEXT -> profile NAME */
 #define POOL_MOVE    "/pstate/move/"      /* NAME -> who, since (text) */
 #define POOL_LEASE   "/pstate/lease/"     /* NAME -> who, on the lease */
+#define POOL_TARGET  "/pstate/target/"    /* TARGET -> profile NAME    */
 #define POOL_KEY_MAX 256
 
 struct psctl_pool {
@@ -28,8 +29,14 @@ struct psctl_pool {
 	int64_t lease;            /* this process's move lease, or 0   */
 	double lease_at;          /* when it was granted / kept alive
 				     (CLOCK_MONOTONIC, before asking)  */
-	const char *scope;        /* a read-only command on one profile:
-				     read its keys, not the whole pool */
+	int scoped;               /* a command on one profile: read the
+				     keys of want, not the whole pool
+				     (psctl_pool_scope.c)              */
+	char **want;              /* those keys (exact)                */
+	size_t nwant;
+	int show_servers;         /* profile show: the server directory
+				     too, when the profile names a
+				     target                            */
 };
 extern struct psctl_pool pool_g;
 
@@ -37,6 +44,10 @@ extern struct psctl_pool pool_g;
 const struct pe_kv *psctl_pool_key(const char *key);
 /* Re-read the pool into psctl's store. */
 int psctl_pool_reload(struct psctl_ctx *c);
+/* The "store:" line: the URL and the revision read (once). */
+void psctl_pool_announce(struct psctl_ctx *c, int64_t rev);
+/* psctl's store laid out again from the snapshot as it is (no read). */
+int psctl_pool_rebuild(struct psctl_ctx *c);
 /* The client, once per process; 0 or the exit code reported. */
 int psctl_pool_connect(struct psctl_ctx *c);
 /* The profiles and servers (and pool records) of snap as one store
@@ -56,5 +67,26 @@ int psctl_pool_damaged(struct psctl_ctx *c, const struct pe_kv *kv,
 		       const char *why);
 /* The client's error (pool_g.pe.err) reported; the exit code. */
 int psctl_pool_error(struct psctl_ctx *c, int rc);
+
+/* ---- a command's own keys (psctl_pool_scope.c) */
+
+/* The keys of want into pool_g.snap (one read-only txn, and one more
+ * for the profiles its identifier keys name; the server directory for
+ * `profile show` of a placed profile).  0 or a PE_ code. */
+int psctl_pool_read_scope(void);
+/* A key for the next reads; a profile's own keys. */
+void psctl_pool_want(const char *key);
+void psctl_pool_want_profile(const char *name);
+/* A lost txn's compared keys (and, for a profile key, its move and lease
+ * keys) join the read, so the edit runs again seeing who beat it. */
+void psctl_pool_learn(const struct pe_cmp *cmp, size_t n);
+void psctl_pool_scope_free(void);
+/* A committed txn's puts and deletes (at revision rev) made in the
+ * snapshot: what etcd holds for those keys now, without reading them
+ * again (the next step compares against it). */
+void psctl_pool_apply(const struct pe_op *op, size_t n, int64_t rev);
+/* Append b's kvs to a (the keys and values change hands; b is freed on
+ * failure too): 0 or PE_ERR_NOMEM. */
+int psctl_pool_take(struct pe_kvs *a, struct pe_kvs *b);
 
 #endif /* PSCTL_POOL_H */

@@ -35,6 +35,12 @@ struct pe_client {
 	long timeout_ms;
 	void *curl;
 	char err[PE_ERR_MAX];
+	/* What this client cost: requests sent, key-values read, seconds
+	 * waiting on etcd ($PSTATE_POOL_STATS prints them at exit; =2 each
+	 * request's time too, as it answers). */
+	long nreq, nkv;
+	double spent;
+	int trace;
 };
 
 /* One key-value as a range answers it (malloc'd key and value, both NUL

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <curl/curl.h>
 
@@ -21,6 +22,8 @@ int pe_open(struct pe_client *c, const char *url)
 
 	memset(c, 0, sizeof *c);
 	c->timeout_ms = env && atol(env) > 0 ? atol(env) : 3000;
+	env = getenv("PSTATE_POOL_STATS");
+	c->trace = env && !strcmp(env, "2");
 	if (strncmp(url, "etcd://", 7) || !url[7]) {
 		snprintf(c->err, sizeof c->err, "'%s': not an etcd pool URL "
 			 "(etcd://HOST:PORT[,HOST:PORT...])", url);
@@ -125,17 +128,27 @@ static int post_one(struct pe_client *c, int ep, const char *path,
 	return PE_ERR_SERVER;
 }
 
+static double mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 /* POST to the endpoints in turn from the last one that answered. */
 static int post(struct pe_client *c, const char *path, const char *req,
 		const char *what, struct body *b)
 {
 	char why[PE_ERR_MAX / 2] = "";
+	double t0 = mono();
 	int i, rc;
 
 	if (!req) {
 		snprintf(c->err, sizeof c->err, "%s: out of memory", what);
 		return PE_ERR_NOMEM;
 	}
+	c->nreq++;
 	for (i = 0; i < c->n_eps; i++) {
 		int ep = (c->cur + i) % c->n_eps;
 
@@ -143,9 +156,14 @@ static int post(struct pe_client *c, const char *path, const char *req,
 		if (rc <= 0) {
 			if (!rc)
 				c->cur = ep;
+			c->spent += mono() - t0;
+			if (c->trace)
+				fprintf(stderr, "pool: %s: %.1f ms\n", what,
+					(mono() - t0) * 1e3);
 			return rc;
 		}
 	}
+	c->spent += mono() - t0;
 	snprintf(c->err, sizeof c->err, "etcd: %.200s: no endpoint "
 		 "answered (%d tried; last %.127s: %.200s)", what, c->n_eps,
 		 c->eps[(c->cur + c->n_eps - 1) % c->n_eps], why);
@@ -177,6 +195,7 @@ static int range_req(struct pe_client *c, char *req, const char *what,
 		return rc;
 	rc = pe_parse_range(b.p, b.n, out, perr, sizeof perr);
 	free(b.p);
+	c->nkv += rc ? 0 : (long)out->n;
 	return where(c, rc, what, perr);
 }
 
@@ -222,6 +241,7 @@ int pe_txn(struct pe_client *c, const struct pe_cmp *cmp, size_t ncmp,
 	rc = pe_parse_txn(b.p, b.n, succeeded, revision, out, perr,
 			  sizeof perr);
 	free(b.p);
+	c->nkv += rc || !out ? 0 : (long)out->n;
 	return where(c, rc, what, perr);
 }
 

@@ -27,23 +27,6 @@
 
 #define PAGE 2000   /* keys a page; $PSTATE_POOL_PAGE (tests) */
 
-/* Append page's kvs to all (the keys and values change hands). */
-static int take_page(struct pe_kvs *all, struct pe_kvs *page)
-{
-	struct pe_kv *kv;
-
-	kv = realloc(all->kv, (all->n + page->n + 1) * sizeof *kv);
-	if (!kv)
-		return -1;
-	all->kv = kv;
-	memcpy(all->kv + all->n, page->kv, page->n * sizeof *kv);
-	all->n += page->n;
-	free(page->kv);
-	page->kv = NULL;
-	page->n = 0;
-	return 0;
-}
-
 /* Every profile key at revision rev, page by page: the next page starts
  * just past the last key (that key and a NUL). */
 static int read_profiles(struct psctl_ctx *c, int64_t rev,
@@ -74,11 +57,9 @@ static int read_profiles(struct psctl_ctx *c, int64_t rev,
 			from[last->klen] = 0;
 			flen = last->klen + 1;
 		}
-		if (take_page(all, &page)) {
-			pe_kvs_free(&page);
+		if (psctl_pool_take(all, &page))
 			return psctl_error(c, psctl_g.cmd, NULL, NULL,
 					   PS_ERR_NOMEM, NULL);
-		}
 	} while (more);
 	return 0;
 }

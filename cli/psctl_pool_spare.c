@@ -27,6 +27,7 @@
 #include "psctl_jsonw.h"
 #include "psctl_main.h"
 #include "psctl_move.h"
+#include "psctl_pool.h"
 #include "psctl_pool_addr.h"
 
 #define SP_MEMBERS 32
@@ -114,6 +115,8 @@ static int sp_create(struct psctl_ctx *c, int argc, char **argv)
 					   "take more than %d bytes",
 					   PA_REC_MAX - 1);
 	}
+	psctl_pool_scope(c, NULL);       /* the etcd pool: its record only */
+	psctl_pool_want_spares(a.name);
 	rc = psctl_edit(c, sp_create_edit, &a);
 	if (!rc)
 		psctl_confirm(c, "spare pool '%s' created: %d member%s",
@@ -184,17 +187,79 @@ static int sp_delete_edit(struct psctl_ctx *c, void *buf, size_t cap,
 
 static int sp_delete(struct psctl_ctx *c, int argc, char **argv)
 {
-	int rc = argc != 2 ? psctl_error(c, "spare-pool delete", NULL, NULL,
-					 PSCTL_EXIT_USAGE, "usage: spare-pool "
-					 "delete NAME")
-			   : psctl_edit(c, sp_delete_edit, argv[1]);
+	int rc;
+
+	if (argc != 2)
+		return psctl_error(c, "spare-pool delete", NULL, NULL,
+				   PSCTL_EXIT_USAGE, "usage: spare-pool delete "
+				   "NAME");
+	psctl_pool_scope(c, NULL);
+	psctl_pool_want_spares(argv[1]);
+	rc = psctl_edit(c, sp_delete_edit, argv[1]);
 
 	if (!rc)
 		psctl_confirm(c, "spare pool '%s' deleted", argv[1]);
 	return rc;
 }
 
-/* ------------------------------------------------------------ failover */
+void psctl_pool_want_spares(const char *spares)
+{
+	char key[POOL_KEY_MAX];
+
+	snprintf(key, sizeof key, POOL_PREFIX "spares/%s", spares);
+	psctl_pool_want(key);
+}
+
+/* A target word resolved without a word to c->err (0), else non-zero. */
+static int quiet_target(struct psctl_ctx *c, const char *cmd,
+			const char *word, struct mtarget *t)
+{
+	FILE *keep = c->err, *null = fopen("/dev/null", "w");
+	int rc;
+
+	if (null)
+		c->err = null;
+	rc = move_user_target(c, cmd, word, t);
+	c->err = keep;
+	if (null)
+		fclose(null);
+	return rc;
+}
+
+/* A spare's server, and its target key when it resolves already (a full
+ * target, or a server read before): the move's check reads no more. */
+static void want_spare(struct psctl_ctx *c, const char *cmd,
+		       const char *word)
+{
+	static struct mtarget t;
+	char key[POOL_KEY_MAX + PS_CFG_TEXT_MAX];
+
+	psctl_pool_want_target(word);
+	if (quiet_target(c, cmd, word, &t))
+		return;
+	snprintf(key, sizeof key, "%s%s", POOL_TARGET, t.text);
+	psctl_pool_want(key);
+}
+
+int psctl_pool_read_failover(struct psctl_ctx *c, const char *cmd,
+			     const char *prof, const char *spare,
+			     const char *spares)
+{
+	char m[PA_REC_MAX], *w[SP_MEMBERS];
+	uint32_t len;
+	int i, n;
+
+	psctl_pool_want_profile(prof);
+	if (spare)
+		want_spare(c, cmd, spare);
+	if (spares &&
+	    pa_find_spares(psctl_store_data(c, &len), spares, m, sizeof m) >= 0) {
+		n = split(m, w, SP_MEMBERS);
+		for (i = 0; i < n; i++)
+			want_spare(c, cmd, w[i]);
+	}
+	return psctl_pool_reload(c);
+}
 
 /* Whether prof could go to member: the move's validation, its error
  * kept (first line, without the "psctl: CMD: " head) in why. */
@@ -226,16 +291,8 @@ static int is_failed(struct psctl_ctx *c, const char *cmd,
 		     const char *member, const char *failed)
 {
 	static struct mtarget t;
-	FILE *keep = c->err, *null = fopen("/dev/null", "w");
-	int rc;
 
-	if (null)
-		c->err = null;
-	rc = move_user_target(c, cmd, member, &t);
-	c->err = keep;
-	if (null)
-		fclose(null);
-	return !rc && !strcmp(t.text, failed);
+	return !quiet_target(c, cmd, member, &t) && !strcmp(t.text, failed);
 }
 
 int psctl_spare_failover(struct psctl_ctx *c, const char *cmd,

@@ -166,8 +166,6 @@ static void id_ops(struct tx *x, const void *base, int old, const void *nb,
 
 /* ---- targets: one profile per target, fleet-wide */
 
-#define POOL_TARGET "/pstate/target/"   /* TARGET -> profile NAME */
-
 /* The target a profile claims: its TARGET unless unassigned ("" none). */
 static void claim_of(const uint8_t *b, int el, char *out, size_t n)
 {
@@ -513,6 +511,8 @@ static int edit_once(struct psctl_ctx *c, psctl_edit_fn fn, void *arg,
 		rc = pe_txn(&pool_g.pe, x->cmp, x->nc, x->op, x->no, NULL, 0,
 			    &ok, &rev, NULL);
 		rc = rc ? psctl_pool_error(c, rc) : !ok;
+		if (!rc && pool_g.scoped)
+			psctl_pool_apply(x->op, x->no, rev);
 		/* Committed: the command's confirmation line, as on a file
 		 * store (psctl_confirm). */
 		psctl_g.written = !rc;
@@ -593,6 +593,7 @@ int psctl_pool_edit(struct psctl_ctx *c, psctl_edit_fn fn, void *arg)
 			backoff(tries);
 		rc = edit_once(c, fn, arg, &x);
 		if (rc == 1) {
+			psctl_pool_learn(x.cmp, x.nc);
 			rc = psctl_pool_reload(c);
 			if (!rc)
 				rc = changed_under(c, &x);
@@ -607,6 +608,9 @@ int psctl_pool_edit(struct psctl_ctx *c, psctl_edit_fn fn, void *arg)
 				   PSCTL_EXIT_CONFLICT, "the pool kept changing "
 				   "under other writers (%d retries); nothing "
 				   "written", POOL_RETRIES);
-	/* The next step compares against what is there now. */
-	return rc ? rc : psctl_pool_reload(c);
+	/* The next step compares against what is there now: read again, or
+	 * (a command's own keys) what this txn wrote, at its revision. */
+	if (rc)
+		return rc;
+	return pool_g.scoped ? psctl_pool_rebuild(c) : psctl_pool_reload(c);
 }

@@ -1,0 +1,91 @@
+# Profile edits, moves and failovers on a large etcd pool read only the
+# keys they need (docs/pool.md "Reads that do not take the whole pool"):
+# a pool of 20,000 profiles and 2,000 servers seeded straight into etcd
+# (bench_pool --seed: psctl's client and key layout), then create, set,
+# assign, move, failover (to a spare, from a spare pool), unassign and
+# delete with psctl itself; each must read a handful of keys
+# ($PSTATE_POOL_STATS), never the pool's 62,000, and a clash with a
+# seeded profile's MAC must still name that profile.
+echo "== pool on etcd at scale: edits, moves and failovers read their own keys"
+command -v etcd >/dev/null || { fail "pool scale: etcd not installed (scripts/install-deps.sh)"; return 0; }
+[ -x "${BENCH_POOL:-}" ] || { fail "pool scale: BENCH_POOL (build/opt/bench/bench_pool) not built"; return 0; }
+
+CL=$WORK/etcd
+URL=$("$ROOT/tests/e2e/etcd_cluster.sh" start "$CL") || { fail "pool scale: cluster did not start"; return 0; }
+trap '"$ROOT/tests/e2e/etcd_cluster.sh" stop "$CL"' EXIT INT TERM
+export PSTATE_POOL_TIMEOUT_MS=5000 PSTATE_POOL_STATS=1
+N=20000
+
+# An empty pool lists as an empty file pool does: the header alone (its
+# one empty page once reached memcpy with no array: UBSan stopped it).
+"$PSCTL" -q --pool "$URL" profile list > "$WORK/empty" 2> "$WORK/empty.err"
+[ $? = 0 ] && [ "$(wc -l < "$WORK/empty")" = 1 ] && grep -q '^NAME ' "$WORK/empty" &&
+    pass "pool scale: profile list of an empty pool: the header alone" ||
+    fail "pool scale: empty list: $(cat "$WORK/empty" "$WORK/empty.err")"
+t0=$(date +%s)
+if "$BENCH_POOL" --seed "$URL" $N 2000 0; then
+    pass "pool scale: $N profiles and 2000 servers seeded in $(( $(date +%s) - t0 )) s"
+else
+    fail "pool scale: seeding failed"
+fi
+for h in h1 h2; do
+    "$PSCTL" -q -i "$WORK/$h.img" init >/dev/null 2>&1
+    for v in vm1 vm2 vm3; do
+        "$PSCTL" -q -i "$WORK/$h.img" vm create $v --memory 256MiB >/dev/null &&
+            "$PSCTL" -q -i "$WORK/$h.img" nic add $v eth0 >/dev/null ||
+            fail "pool scale: preparing $h"
+    done
+done
+T1="image:$WORK/h1.img" T2="image:$WORK/h2.img"
+
+# run WANT-EXIT WHAT ARGS...: psctl on the pool; its exit code and the keys
+# it read (at most 20: the command's own, not the pool's).
+run() {
+    want=$1 what=$2; shift 2
+    "$PSCTL" -q --pool "$URL" "$@" > "$WORK/out" 2> "$WORK/err"
+    rc=$?
+    keys=$(sed -n 's/^psctl: pool: [0-9]* requests, \([0-9]*\) keys read.*/\1/p' "$WORK/err")
+    if [ "$rc" = "$want" ] && [ -n "$keys" ] && [ "$keys" -le 20 ]; then
+        pass "pool scale: $what (exit $rc, $keys keys read)"
+    else
+        fail "pool scale: $what: exit $rc (want $want), keys read '${keys}'"
+        cat "$WORK/out" "$WORK/err"
+    fi
+}
+run 0 "profile create" profile create big --macs 02:00:5e:70:00:01
+run 4 "profile create with a seeded profile's MAC" profile create big2 --macs 02:10:00:00:00:05
+grep -q "already in use by profile 'p5'" "$WORK/err" &&
+    pass "pool scale: the clash names the seeded holder p5" ||
+    fail "pool scale: clash message: $(cat "$WORK/err")"
+run 4 "profile set to a seeded profile's MAC" profile set big --macs 02:10:00:00:01:00
+grep -q "already in use by profile 'p256'" "$WORK/err" &&
+    pass "pool scale: set's clash names p256" || fail "pool scale: set's clash: $(cat "$WORK/err")"
+run 0 "profile set" profile set big --description scale
+run 0 "profile assign" profile assign big "$T1#vm1"
+run 4 "profile assign of another profile to a taken VM" profile assign p7 "$T1#vm1"
+grep -q "already carries profile 'big' (per the pool)" "$WORK/err" &&
+    pass "pool scale: the taken target is named by its key" ||
+    fail "pool scale: taken target: $(cat "$WORK/err")"
+run 0 "profile move" profile move big "$T1#vm2"
+run 0 "profile failover to a spare" profile failover "$T1#vm2" "$T2#vm1"
+run 5 "profile failover of a target carrying nothing" profile failover "$T1#vm3" "$T2#vm2"
+run 0 "spare-pool create" spare-pool create rack "$T2#vm1" "$T2#vm2" "$T2#vm3"
+run 0 "profile failover --spare-pool" profile failover "$T2#vm1" --spare-pool rack
+# (profile show of a placed profile reads the server directory too, for
+# its "server" line: not a command's own keys.)
+"$PSCTL" -q --pool "$URL" profile show big > "$WORK/out" 2>&1
+grep -q "^target  *$T2#vm2: carries it" "$WORK/out" &&
+    pass "pool scale: the spare pool's next member took it; its store carries it" ||
+    fail "pool scale: show after the spare failover: $(cat "$WORK/out")"
+run 0 "profile unassign" profile unassign big
+run 0 "profile delete" profile delete big
+etcdctl --endpoints "$(cat "$CL/endpoints")" get --prefix --keys-only /pstate/ 2>/dev/null |
+    grep -E '^/pstate/(id/mac/02:00:5e:70|target/|move/|lease/|profile/big)' > "$WORK/left"
+[ ! -s "$WORK/left" ] && pass "pool scale: no key of big, its target or its move left" ||
+    fail "pool scale: keys left: $(cat "$WORK/left")"
+# The whole-pool read still serves the commands that need it.
+"$PSCTL" -q --pool "$URL" profile list 2>/dev/null | grep -c '^p' > "$WORK/n"
+[ "$(cat "$WORK/n")" = $N ] && pass "pool scale: profile list prints all $N" ||
+    fail "pool scale: profile list printed $(cat "$WORK/n")"
+"$ROOT/tests/e2e/etcd_cluster.sh" stop "$CL"
+trap - EXIT INT TERM
