@@ -185,6 +185,16 @@ static void sb_word(struct sb *s, const char *what, const char *w, size_t n)
 	ps__sb_put(s, "'", 1);
 }
 
+static const char kind_why[] = "not mac, wwn, uuid or serial";
+
+/* ": Y" after the word a reason is about; PS_ERR_BADVALUE. */
+static int because(struct sb *why, const char *y)
+{
+	ps__sb_str(why, ": ");
+	ps__sb_str(why, y);
+	return PS_ERR_BADVALUE;
+}
+
 /* The words of a range, each (pointer, length): the rule of
  * ps_pool_range_make, its reason appended to why. */
 struct words4 {
@@ -203,23 +213,22 @@ static int range_parse(struct ps_pool_range *r, const struct words4 *a,
 	psf_memset(r, 0, sizeof(*r));
 	if (a->n[0] >= PS_POOL_NAME_MAX || ps_check_name(a->w[0], a->n[0], &y)) {
 		sb_word(why, "range name", a->w[0], a->n[0]);
-		goto bad;
+		return because(why, y);
 	}
 	psf_memcpy(r->name, a->w[0], a->n[0]);
 	if (k < 0) {
 		sb_word(why, "kind", a->w[1], a->n[1]);
-		y = "not mac, wwn, uuid or serial";
-		goto bad;
+		return because(why, kind_why);
 	}
 	r->kind = (enum ps_pool_kind)k;
 	if (ps_pool_id_parse(r->kind, a->w[2], a->n[2], &r->first, r->prefix,
 			     &r->width, &y)) {
 		sb_word(why, "first", a->w[2], a->n[2]);
-		goto bad;
+		return because(why, y);
 	}
 	if (ps_pool_id_parse(r->kind, a->w[3], a->n[3], &l2, p2, &w2, &y)) {
 		sb_word(why, "last", a->w[3], a->n[3]);
-		goto bad;
+		return because(why, y);
 	}
 	r->last = l2;
 	y = NULL;
@@ -232,7 +241,7 @@ static int range_parse(struct ps_pool_range *r, const struct words4 *a,
 	if (y) {
 		sb_word(why, "first", a->w[2], a->n[2]);
 		sb_word(why, " and last", a->w[3], a->n[3]);
-		goto bad;
+		return because(why, y);
 	}
 	if (ps_pool_id_cmp(r->first, r->last) > 0) {
 		sb_word(why, "first", a->w[2], a->n[2]);
@@ -240,10 +249,6 @@ static int range_parse(struct ps_pool_range *r, const struct words4 *a,
 		return PS_ERR_BADVALUE;
 	}
 	return 0;
-bad:
-	ps__sb_str(why, ": ");
-	ps__sb_str(why, y);
-	return PS_ERR_BADVALUE;
 }
 
 int ps_pool_range_make(struct ps_pool_range *r, const char *name,
@@ -435,8 +440,7 @@ static int resv_parse(const char *text, size_t n, struct words4 *a, int *k,
 	*k = ps_pool_kind_parse(a->w[0], a->n[0]);
 	if (*k < 0) {
 		sb_word(why, "kind", a->w[0], a->n[0]);
-		ps__sb_str(why, ": not mac, wwn, uuid or serial");
-		return PS_ERR_BADVALUE;
+		return because(why, kind_why);
 	}
 	psf_memset(&fmt, 0, sizeof(fmt));
 	fmt.kind = (enum ps_pool_kind)*k;
@@ -450,20 +454,15 @@ static int resv_parse(const char *text, size_t n, struct words4 *a, int *k,
 		    "colons)";
 	if (y) {
 		sb_word(why, ps_pool_kind_name(fmt.kind), a->w[1], a->n[1]);
-		goto bad;
+		return because(why, y);
 	}
 	if (!ps__same(a->w[2], a->n[2], "-", 1) &&
 	    (a->n[2] >= PS_POOL_ID_MAX ||
 	     ps_check_name(a->w[2], a->n[2], &y))) {
 		sb_word(why, "holder", a->w[2], a->n[2]);
-		y = y ? y : "too long";
-		goto bad;
+		return because(why, y ? y : "too long");
 	}
 	return 0;
-bad:
-	ps__sb_str(why, ": ");
-	ps__sb_str(why, y);
-	return PS_ERR_BADVALUE;
 }
 
 int ps_pool_resv_rec(const char *text, size_t n, struct ps_pool_resv *v,
