@@ -60,7 +60,7 @@ enum ps_pool_kind {
 #define PS_POOL_DIGITS 18         /* a serial range's digits, at most    */
 #define PS_POOL_ID_MAX 64         /* an identifier's text, NUL included  */
 #define PS_POOL_REC_MAX 1024      /* a record's text, NUL included       */
-#define PS_POOL_WHY_MAX 256       /* a reason sentence, NUL included     */
+#define PS_POOL_WHY_MAX 400       /* a reason sentence, NUL included     */
 
 /* An identifier's value, 128 bits: a MAC or WWN in lo, a UUID in both, a
  * serial's number in lo. */

@@ -381,6 +381,40 @@ static void test_clash(void **state)
 					     sizeof why), 1);
 }
 
+/* The longest sentence (two longest serial ranges, longest names) fits
+ * PS_POOL_WHY_MAX whole. */
+static void test_clash_longest(void **state)
+{
+	static const char p[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcde";  /* 31 */
+	char name[PS_POOL_NAME_MAX], a[80], b[80], t[PS_POOL_REC_MAX];
+	char why[PS_POOL_WHY_MAX];
+	struct ps_pool_range r, o;
+	struct psf_builder bd;
+	uint8_t buf[2048];
+	int el;
+
+	(void)state;
+	memset(name, 'n', sizeof name - 1);
+	name[sizeof name - 1] = 0;
+	snprintf(a, sizeof a, "%s%018d", p, 1);
+	snprintf(b, sizeof b, "%s%s", p, "999999999999999999");
+	assert_int_equal(ps_pool_range_make(&o, name, "serial", a, b, why,
+					    sizeof why), 0);
+	ps_pool_range_text(&o, t, sizeof t);
+	psf_build_begin(&bd, buf, sizeof buf, PSF_ROOT, PSF_SCHEMA_VERSION, 0);
+	psf_build_open(&bd, PSF_POOL_STATE);
+	psf_build_string(&bd, PSF_POOL_RANGE, t);
+	psf_build_close(&bd);
+	assert_true(psf_build_finish(&bd) > 0);
+	name[0] = 'm';
+	assert_int_equal(ps_pool_range_make(&r, name, "serial", a, b, why,
+					    sizeof why), 0);
+	assert_int_equal(ps_pool_range_clash(buf, &r, -1, 0, &el, why,
+					     sizeof why), 2);
+	assert_true(strlen(why) > 300);
+	assert_non_null(strstr(why, "): ranges never overlap"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -395,6 +429,7 @@ int main(void)
 		cmocka_unit_test(test_check_bad_state),
 		cmocka_unit_test(test_check_duplicate),
 		cmocka_unit_test(test_clash),
+		cmocka_unit_test(test_clash_longest),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
