@@ -16,7 +16,7 @@
 struct held {
 	struct ps_pool_id v;
 	int el;                           /* its POOL_RESV, or -1        */
-	char holder[IDP_TEXT_MAX];        /* profile, or "-"             */
+	char holder[PS_POOL_NAME_MAX];    /* profile, or "-"             */
 	int assigned;
 };
 

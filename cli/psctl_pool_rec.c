@@ -75,7 +75,7 @@ static int add_held(struct inrange *s, struct ps_pool_id v, int el,
 			if (el >= 0)
 				s->h[i].el = el;
 			if (assigned || el >= 0)
-				snprintf(s->h[i].holder, IDP_TEXT_MAX, "%s",
+				snprintf(s->h[i].holder, sizeof s->h[i].holder, "%s",
 					 holder);
 			return 0;
 		}
@@ -88,7 +88,7 @@ static int add_held(struct inrange *s, struct ps_pool_id v, int el,
 		s->cap = s->cap * 2 + 16;
 	}
 	s->h[s->n] = (struct held){ v, el, "", assigned };
-	snprintf(s->h[s->n++].holder, IDP_TEXT_MAX, "%s", holder);
+	snprintf(s->h[s->n++].holder, sizeof s->h[0].holder, "%s", holder);
 	return 0;
 }
 

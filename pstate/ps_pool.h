@@ -55,7 +55,7 @@ enum ps_pool_kind {
 	PS_POOL_KINDS
 };
 
-#define PS_POOL_NAME_MAX 64       /* a range's name, NUL included        */
+#define PS_POOL_NAME_MAX (PS_CFG_NAME_MAX + 1) /* a name, NUL included  */
 #define PS_POOL_PREFIX_MAX 32     /* a serial range's prefix, NUL incl.  */
 #define PS_POOL_DIGITS 18         /* a serial range's digits, at most    */
 #define PS_POOL_ID_MAX 64         /* an identifier's text, NUL included  */
@@ -80,7 +80,7 @@ struct ps_pool_range {
 struct ps_pool_resv {
 	enum ps_pool_kind kind;
 	char id[PS_POOL_ID_MAX];
-	char holder[PS_POOL_ID_MAX];      /* a profile name, or "-"      */
+	char holder[PS_POOL_NAME_MAX];    /* a profile name, or "-"      */
 };
 
 /* The kinds' words ("mac" ... "serial", the field names of

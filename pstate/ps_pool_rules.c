@@ -208,10 +208,10 @@ static int range_parse(struct ps_pool_range *r, const struct words4 *a,
 	int k = ps_pool_kind_parse(a->w[1], a->n[1]), w2 = 0;
 	char p2[PS_POOL_PREFIX_MAX];
 	struct ps_pool_id l2;
-	const char *y = "too long";
+	const char *y = NULL;
 
 	psf_memset(r, 0, sizeof(*r));
-	if (a->n[0] >= PS_POOL_NAME_MAX || ps_check_name(a->w[0], a->n[0], &y)) {
+	if (ps_check_name(a->w[0], a->n[0], &y)) {
 		sb_word(why, "range name", a->w[0], a->n[0]);
 		return because(why, y);
 	}
@@ -457,10 +457,9 @@ static int resv_parse(const char *text, size_t n, struct words4 *a, int *k,
 		return because(why, y);
 	}
 	if (!ps__same(a->w[2], a->n[2], "-", 1) &&
-	    (a->n[2] >= PS_POOL_ID_MAX ||
-	     ps_check_name(a->w[2], a->n[2], &y))) {
+	    ps_check_name(a->w[2], a->n[2], &y)) {
 		sb_word(why, "holder", a->w[2], a->n[2]);
-		return because(why, y ? y : "too long");
+		return because(why, y);
 	}
 	return 0;
 }
@@ -729,10 +728,8 @@ static void chk_spares(struct chk *k, int st)
 		if (!t || !ps_pool_word(t, n, 1, &w2, &wn2) ||
 		    !ps_pool_word(t, n, 0, &w, &wn))
 			y = "not NAME MEMBER...";
-		else if (wn >= PS_POOL_NAME_MAX)
-			y = "name too long";
-		else if (ps_check_name(w, wn, &y))
-			y = y ? y : "invalid name";
+		else
+			ps_check_name(w, wn, &y);
 		if (y) {
 			begin_rec(k, &s, "spare pool", st, el);
 			ps__sb_str(&s, y);

@@ -188,6 +188,23 @@ static void test_records(void **state)
 	assert_int_equal(ps_pool_resv_rec("mac 02:00:00:00:00:0a a/b", 25, &v,
 					  why, sizeof why), PS_ERR_BADVALUE);
 	assert_non_null(strstr(why, "holder 'a/b'"));
+	/* Names as every name: up to 64 characters, a holder too. */
+	memset(t, 'p', 64);
+	memcpy(t + 64, " mac 02:00:00:00:00:01 02:00:00:00:00:02", 41);
+	assert_int_equal(ps_pool_range_rec(t, strlen(t), &back, why,
+					   sizeof why), 0);
+	assert_int_equal(strlen(back.name), 64);
+	memcpy(t, "mac 02:00:00:00:00:01 ", 22);
+	memset(t + 22, 'p', 64);
+	t[86] = 0;
+	assert_int_equal(ps_pool_resv_rec(t, strlen(t), &v, why, sizeof why),
+			 0);
+	assert_int_equal(strlen(v.holder), 64);
+	t[86] = 'p';
+	t[87] = 0;
+	assert_int_equal(ps_pool_resv_rec(t, strlen(t), &v, why, sizeof why),
+			 PS_ERR_BADVALUE);
+	assert_non_null(strstr(why, "longer than 64 characters"));
 	assert_int_equal(ps_pool_word("  a  bb c", 9, 1, &w, &wn), 1);
 	assert_int_equal(wn, 2);
 	assert_memory_equal(w, "bb", 2);
