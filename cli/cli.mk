@@ -50,7 +50,7 @@ $(BUILD)/san/tests/unit/test_complete: $(BUILD)/san/tests/unit/test_complete.o \
 		$(PSCTL_NOMAIN) $(call ALL_LIBS,san)
 	$(CC) $(SAN) -o $@ $^ $(CMOCKA_LIBS) $(PSTATE_SYSLIBS) $(EDIT_LIBS)
 $(BUILD)/san/tests/unit/test_complete.o: PSTATE_CFLAGS += -Icli
-# The address pools' rules (tests/unit/test_pool_ids.c) link their file.
+# The pool records' etcd keys (tests/unit/test_pool_ids.c) link their file.
 $(BUILD)/san/tests/unit/test_pool_ids.o: PSTATE_CFLAGS += -Icli
 $(BUILD)/san/tests/unit/test_pool_ids: $(BUILD)/san/cli/psctl_pool_ids.o
 $(BUILD)/san/tests/unit/test_pool_ids: CMOCKA_LIBS += $(call ALL_LIBS,san)

@@ -13,7 +13,7 @@
  * every command reads and edits them there, so the file pool and the etcd
  * pool (which lays its keys out as such a store, psctl_pool.c, and turns
  * the edit into one transaction, psctl_pool_txn.c) run this same code.
- * The rules are psctl_pool_ids.c's.  Every decision is made inside the
+ * The rules are the library's (pstate/ps_pool.h).  Every decision is made inside the
  * edit function, on the store as the edit sees it: an edit that loses a
  * race runs again on the new pool and picks again.
  */
@@ -40,7 +40,7 @@ struct pa_args {
 	char ids[64][IDP_TEXT_MAX];
 	size_t nids;
 	uint64_t reclaimed;
-	struct idrange r;
+	struct ps_pool_range r;
 };
 
 static int opt_val(struct psctl_ctx *c, const char *cmd, int argc,
@@ -144,36 +144,18 @@ static int create_edit(struct psctl_ctx *c, void *buf, size_t cap,
 		       void *arg)
 {
 	struct pa_args *a = arg;
-	int st = pa_state(buf), el;
-	struct idrange o;
-	char t[PA_REC_MAX];
+	char t[PA_REC_MAX], why[PS_POOL_WHY_MAX];
+	int el;
 
-	for (el = st < 0 ? -1 : psf_find_next(buf, st, -1, PSF_POOL_RANGE);
-	     el >= 0; el = psf_find_next(buf, st, el, PSF_POOL_RANGE)) {
-		pa_rec_text(buf, el, t, sizeof t);
-		if (idp_range_rec(t, strlen(t), &o))
-			continue;
-		if (!strcmp(o.name, a->r.name))
-			return efail(c, "pool create", "range",
-					   a->r.name, PS_ERR_DUPLICATE,
-					   "an address pool has that name");
-		if (idp_overlap(&o, &a->r)) {
-			char f1[IDP_TEXT_MAX], l1[IDP_TEXT_MAX];
-			char f2[IDP_TEXT_MAX], l2[IDP_TEXT_MAX];
-
-			idp_fmt(&a->r, a->r.first, f1, sizeof f1);
-			idp_fmt(&a->r, a->r.last, l1, sizeof l1);
-			idp_fmt(&o, o.first, f2, sizeof f2);
-			idp_fmt(&o, o.last, l2, sizeof l2);
-			return efail(c, "pool create", "range", a->r.name,
-				     PS_ERR_DUPLICATE, "%s %s-%s overlaps "
-				     "range '%s' (%s-%s): ranges never "
-				     "overlap; nothing written",
-				     idp_kind_name(o.kind), f1, l1, o.name, f2,
-				     l2);
-		}
+	switch (ps_pool_range_clash(buf, &a->r, -1, 0, &el, why, sizeof why)) {
+	case 1:
+		return efail(c, "pool create", "range", a->r.name,
+			     PS_ERR_DUPLICATE, "an address pool has that name");
+	case 2:
+		return efail(c, "pool create", "range", a->r.name,
+			     PS_ERR_DUPLICATE, "%s; nothing written", why);
 	}
-	idp_range_text(&a->r, t, sizeof t);
+	ps_pool_range_text(&a->r, t, sizeof t);
 	return pa_put_rec(buf, cap, PSF_POOL_RANGE, t);
 }
 
@@ -191,33 +173,33 @@ static int cmd_create(struct psctl_ctx *c, int argc, char **argv)
 		return psctl_error(c, cmd, NULL, NULL, PSCTL_EXIT_USAGE,
 				   "usage: %s RANGE --kind mac|wwn|uuid|serial "
 				   "--first ID --last ID", cmd);
-	if (idp_range_make(&a.r, a.name, a.kind, a.first, a.last, why,
-			   sizeof why))
+	if (ps_pool_range_make(&a.r, a.name, a.kind, a.first, a.last, why,
+			       sizeof why))
 		return psctl_error(c, cmd, NULL, NULL, PSCTL_EXIT_INVALID,
 				   "%s; nothing written", why);
 	rc = psctl_edit(c, create_edit, &a);
 	if (!rc)
 		psctl_confirm(c, "address pool '%s' created: %s %llu "
-			      "identifiers", a.name, idp_kind_name(a.r.kind),
-			      (unsigned long long)idp_size(&a.r));
+			      "identifiers", a.name, ps_pool_kind_name(a.r.kind),
+			      (unsigned long long)ps_pool_size(&a.r));
 	return rc;
 }
 
 /* --- list, show */
 
-static void json_range(struct psctl_jw *w, const struct idrange *r,
+static void json_range(struct psctl_jw *w, const struct ps_pool_range *r,
 		       const struct inrange *s)
 {
 	char a[IDP_TEXT_MAX], b[IDP_TEXT_MAX];
-	uint64_t res, asg, size = idp_size(r);
+	uint64_t res, asg, size = ps_pool_size(r);
 
 	pa_counts(s, &res, &asg);
-	idp_fmt(r, r->first, a, sizeof a);
-	idp_fmt(r, r->last, b, sizeof b);
+	ps_pool_id_fmt(r, r->first, a, sizeof a);
+	ps_pool_id_fmt(r, r->last, b, sizeof b);
 	psctl_jw_key(w, "name");
 	psctl_jw_str(w, r->name);
 	psctl_jw_key(w, "kind");
-	psctl_jw_str(w, idp_kind_name(r->kind));
+	psctl_jw_str(w, ps_pool_kind_name(r->kind));
 	psctl_jw_key(w, "first");
 	psctl_jw_str(w, a);
 	psctl_jw_key(w, "last");
@@ -232,17 +214,17 @@ static void json_range(struct psctl_jw *w, const struct idrange *r,
 	psctl_jw_uint(w, asg);
 }
 
-static void text_range(FILE *o, const struct idrange *r,
+static void text_range(FILE *o, const struct ps_pool_range *r,
 		       const struct inrange *s)
 {
 	char a[IDP_TEXT_MAX], b[IDP_TEXT_MAX];
-	uint64_t res, asg, size = idp_size(r);
+	uint64_t res, asg, size = ps_pool_size(r);
 
 	pa_counts(s, &res, &asg);
-	idp_fmt(r, r->first, a, sizeof a);
-	idp_fmt(r, r->last, b, sizeof b);
+	ps_pool_id_fmt(r, r->first, a, sizeof a);
+	ps_pool_id_fmt(r, r->last, b, sizeof b);
 	fprintf(o, "%-12s %-6s %s - %s  unused %llu  reserved %llu  assigned "
-		"%llu\n", r->name, idp_kind_name(r->kind), a, b,
+		"%llu\n", r->name, ps_pool_kind_name(r->kind), a, b,
 		(unsigned long long)(size - res - asg),
 		(unsigned long long)res, (unsigned long long)asg);
 }
@@ -252,9 +234,11 @@ static int cmd_list(struct psctl_ctx *c, int argc, char **argv)
 	const void *buf;
 	uint32_t len;
 	struct psctl_jw w;
-	struct idrange r;
+	struct ps_pool_range r;
 	struct inrange s;
-	char t[PA_REC_MAX];
+	char why[PS_POOL_WHY_MAX];
+	const char *t;
+	uint32_t tn;
 	int rc = argc > 1 ? psctl_error(c, "pool list", NULL, argv[1],
 					PSCTL_EXIT_USAGE, "usage: pool list")
 			  : psctl_need_store(c);
@@ -271,8 +255,8 @@ static int cmd_list(struct psctl_ctx *c, int argc, char **argv)
 	}
 	for (el = st < 0 ? -1 : psf_find_next(buf, st, -1, PSF_POOL_RANGE);
 	     !rc && el >= 0; el = psf_find_next(buf, st, el, PSF_POOL_RANGE)) {
-		pa_rec_text(buf, el, t, sizeof t);
-		if (idp_range_rec(t, strlen(t), &r))
+		t = psf_payload(buf, el, &tn);
+		if (!t || ps_pool_range_rec(t, tn, &r, why, sizeof why))
 			continue;
 		rc = pa_collect(buf, &r, &s);
 		if (!rc && c->json) {
@@ -322,7 +306,7 @@ static int cmd_show(struct psctl_ctx *c, int argc, char **argv)
 		text_range(c->out, &a.r, &s);
 	}
 	for (i = 0; i < s.n; i++) {
-		idp_fmt(&a.r, s.h[i].v, t, sizeof t);
+		ps_pool_id_fmt(&a.r, s.h[i].v, t, sizeof t);
 		if (!c->json) {
 			fprintf(c->out, "  %-24s %-9s %s\n", t,
 				s.h[i].assigned ? "assigned" : "reserved",
@@ -384,14 +368,13 @@ static int cmd_delete(struct psctl_ctx *c, int argc, char **argv)
 
 /* --- allocate, reserve */
 
-static int resv_put(void *buf, size_t cap, const struct idrange *r,
-		    struct idv v, const char *holder, char *out)
+static int resv_put(void *buf, size_t cap, const struct ps_pool_range *r,
+		    struct ps_pool_id v, const char *holder, char *out)
 {
 	char t[PA_REC_MAX];
 
-	idp_fmt(r, v, out, IDP_TEXT_MAX);
-	snprintf(t, sizeof t, "%s %s %s", idp_kind_name(r->kind), out,
-		 holder ? holder : "-");
+	ps_pool_id_fmt(r, v, out, IDP_TEXT_MAX);
+	ps_pool_resv_text(r->kind, out, holder, t, sizeof t);
 	return pa_put_rec(buf, cap, PSF_POOL_RESV, t);
 }
 
@@ -399,7 +382,7 @@ static int alloc_edit(struct psctl_ctx *c, void *buf, size_t cap, void *arg)
 {
 	struct pa_args *a = arg;
 	struct inrange s;
-	struct idv v;
+	struct ps_pool_id v;
 	int rc, more = 1;
 
 	a->nids = 0;
@@ -408,7 +391,7 @@ static int alloc_edit(struct psctl_ctx *c, void *buf, size_t cap, void *arg)
 	rc = pa_collect(buf, &a->r, &s);
 	/* The lowest Unused first: a range fills from its start. */
 	for (v = a->r.first; !rc && more && a->nids < (size_t)a->count;
-	     more = idp_next(&a->r, &v)) {
+	     more = ps_pool_next(&a->r, &v)) {
 		if (pa_lookup(&s, v))
 			continue;
 		rc = resv_put(buf, cap, &a->r, v, a->holder,
@@ -441,7 +424,7 @@ static void print_ids(struct psctl_ctx *c, const char *cmd,
 	psctl_jw_key(&w, "range");
 	psctl_jw_str(&w, a->name);
 	psctl_jw_key(&w, "kind");
-	psctl_jw_str(&w, idp_kind_name(a->r.kind));
+	psctl_jw_str(&w, ps_pool_kind_name(a->r.kind));
 	psctl_jw_key(&w, "holder");
 	psctl_jw_str_or_null(&w, a->holder ? a->holder : "");
 	psctl_jw_key(&w, "items");
@@ -464,7 +447,7 @@ static int cmd_allocate(struct psctl_ctx *c, int argc, char **argv)
 
 /* The identifier ID of range a->name: its value and what holds it. */
 static int one_id(struct psctl_ctx *c, const char *cmd, const void *buf,
-		  struct pa_args *a, struct idv *v, struct held *h)
+		  struct pa_args *a, struct ps_pool_id *v, struct held *h)
 {
 	struct inrange s;
 	const struct held *f;
@@ -472,8 +455,8 @@ static int one_id(struct psctl_ctx *c, const char *cmd, const void *buf,
 
 	if (pa_find_range(buf, a->name, &a->r) < 0)
 		return no_range(c, cmd, a->name);
-	if (!idp_contains(&a->r, idp_kind_name(a->r.kind), a->id, v))
-		return efail(c, cmd, idp_kind_name(a->r.kind), a->id,
+	if (!ps_pool_contains(&a->r, (int)a->r.kind, a->id, strlen(a->id), v))
+		return efail(c, cmd, ps_pool_kind_name(a->r.kind), a->id,
 				   PS_ERR_BADVALUE, "not an identifier "
 				   "of address pool '%s'", a->name);
 	rc = pa_collect(buf, &a->r, &s);
@@ -491,13 +474,13 @@ static int reserve_edit(struct psctl_ctx *c, void *buf, size_t cap,
 {
 	struct pa_args *a = arg;
 	struct held h;
-	struct idv v;
+	struct ps_pool_id v;
 	int rc = one_id(c, "pool reserve", buf, a, &v, &h);
 
 	if (rc)
 		return rc;
 	if (h.el != -2)
-		return efail(c, "pool reserve", idp_kind_name(a->r.kind),
+		return efail(c, "pool reserve", ps_pool_kind_name(a->r.kind),
 				   a->id, PS_ERR_INUSE, "%s profile '%s'; nothing written",
 				   h.assigned ? "assigned to"
 				   : "already reserved for", h.holder);
@@ -524,18 +507,18 @@ static int release_edit(struct psctl_ctx *c, void *buf, size_t cap,
 {
 	struct pa_args *a = arg;
 	struct held h;
-	struct idv v;
+	struct ps_pool_id v;
 	int rc = one_id(c, "pool release", buf, a, &v, &h);
 
 	(void)cap;
 	if (rc)
 		return rc;
 	if (h.el == -2)
-		return efail(c, "pool release", idp_kind_name(a->r.kind),
+		return efail(c, "pool release", ps_pool_kind_name(a->r.kind),
 				   a->id, PSF_ERR_NOTFOUND, "not reserved "
 				   "(unused); nothing written");
 	if (h.assigned)
-		return efail(c, "pool release", idp_kind_name(a->r.kind),
+		return efail(c, "pool release", ps_pool_kind_name(a->r.kind),
 				   a->id, PS_ERR_INUSE, "assigned to profile "
 				   "'%s': take it off the profile first; "
 				   "nothing written", h.holder);
@@ -612,7 +595,7 @@ static int cmd_reclaim(struct psctl_ctx *c, int argc, char **argv)
 }
 
 static const struct psctl_opt create_o[] = {
-	{ "kind", "KIND", "mac, wwn, uuid or serial", idp_kinds },
+	{ "kind", "KIND", "mac, wwn, uuid or serial", ps_pool_kinds },
 	{ "first", "ID", "the range's first identifier", NULL },
 	{ "last", "ID", "the range's last identifier", NULL },
 	{ NULL, NULL, NULL, NULL },

@@ -10,18 +10,18 @@
 
 #include "psctl_pool_ids.h"
 
-#define PA_REC_MAX 1024           /* a record's text, NUL included    */
+#define PA_REC_MAX PS_POOL_REC_MAX /* a record's text, NUL included   */
 
 /* One identifier of a range and what holds it (pa_collect). */
 struct held {
-	struct idv v;
+	struct ps_pool_id v;
 	int el;                           /* its POOL_RESV, or -1        */
-	char holder[IDP_TEXT_MAX];        /* profile, or "-"             */
+	char holder[PS_POOL_NAME_MAX];    /* profile, or "-"             */
 	int assigned;
 };
 
 struct inrange {
-	const struct idrange *r;
+	const struct ps_pool_range *r;
 	struct held *h;
 	size_t n, cap;
 	const char *prof;                 /* ps_profile_each_id's profile */
@@ -30,17 +30,20 @@ struct inrange {
 /* Every Reserved and Assigned identifier of r in the store buf, by
  * value (Assigned wins: a profile holds it); s->h malloc'd.  0 or
  * PS_ERR_NOMEM. */
-int pa_collect(const void *buf, const struct idrange *r, struct inrange *s);
+int pa_collect(const void *buf, const struct ps_pool_range *r,
+	       struct inrange *s);
 /* v's entry in s, or NULL (Unused). */
-const struct held *pa_lookup(const struct inrange *s, struct idv v);
+const struct held *pa_lookup(const struct inrange *s, struct ps_pool_id v);
 /* How many of s are Reserved, Assigned. */
 void pa_counts(const struct inrange *s, uint64_t *res, uint64_t *asg);
 
-/* The POOL_STATE container, or -1; a record's text, NUL-terminated. */
+/* The POOL_STATE container (ps_pool_state), or -1; a record's text,
+ * NUL-terminated. */
 int pa_state(const void *buf);
 void pa_rec_text(const void *buf, int el, char *out, size_t n);
 /* The POOL_RANGE named name (element offset, r filled), or -1. */
-int pa_find_range(const void *buf, const char *name, struct idrange *r);
+int pa_find_range(const void *buf, const char *name,
+		  struct ps_pool_range *r);
 /* A record (POOL_RANGE, POOL_RESV, POOL_SPARES) appended under
  * POOL_STATE (made when absent).  0 or PSF_ERR_*. */
 int pa_put_rec(void *buf, size_t cap, uint32_t sig, const char *text);

@@ -14,7 +14,7 @@
 
 int pa_state(const void *buf)
 {
-	return psf_find_child(buf, psf_root(buf), PSF_POOL_STATE);
+	return ps_pool_state(buf);
 }
 
 /* The record text of el (NUL-terminated copy). */
@@ -29,15 +29,19 @@ void pa_rec_text(const void *buf, int el, char *out, size_t n)
 	out[len] = 0;
 }
 
-int pa_find_range(const void *buf, const char *name, struct idrange *r)
+int pa_find_range(const void *buf, const char *name,
+		  struct ps_pool_range *r)
 {
 	int st = pa_state(buf), el;
-	char t[PA_REC_MAX];
+	char why[PS_POOL_WHY_MAX];
+	const char *t;
+	uint32_t n;
 
 	for (el = st < 0 ? -1 : psf_find_next(buf, st, -1, PSF_POOL_RANGE);
 	     el >= 0; el = psf_find_next(buf, st, el, PSF_POOL_RANGE)) {
-		pa_rec_text(buf, el, t, sizeof t);
-		if (!idp_range_rec(t, strlen(t), r) && !strcmp(r->name, name))
+		t = psf_payload(buf, el, &n);
+		if (t && !ps_pool_range_rec(t, n, r, why, sizeof why) &&
+		    !strcmp(r->name, name))
 			return el;
 	}
 	return -1;
@@ -60,18 +64,18 @@ int pa_record_name(const void *buf, int ranges, int i, char *out,
 	return 0;
 }
 
-static int add_held(struct inrange *s, struct idv v, int el,
+static int add_held(struct inrange *s, struct ps_pool_id v, int el,
 		    const char *holder, int assigned)
 {
 	size_t i;
 
 	for (i = 0; i < s->n; i++)
-		if (!idp_cmp(s->h[i].v, v)) {
+		if (!ps_pool_id_cmp(s->h[i].v, v)) {
 			s->h[i].assigned |= assigned;
 			if (el >= 0)
 				s->h[i].el = el;
 			if (assigned || el >= 0)
-				snprintf(s->h[i].holder, IDP_TEXT_MAX, "%s",
+				snprintf(s->h[i].holder, sizeof s->h[i].holder, "%s",
 					 holder);
 			return 0;
 		}
@@ -84,44 +88,48 @@ static int add_held(struct inrange *s, struct idv v, int el,
 		s->cap = s->cap * 2 + 16;
 	}
 	s->h[s->n] = (struct held){ v, el, "", assigned };
-	snprintf(s->h[s->n++].holder, IDP_TEXT_MAX, "%s", holder);
+	snprintf(s->h[s->n++].holder, sizeof s->h[0].holder, "%s", holder);
 	return 0;
 }
 
 static int each_id(const char *field, const char *text, void *arg)
 {
 	struct inrange *s = arg;
-	struct idv v;
+	struct ps_pool_id v;
 
-	if (!idp_contains(s->r, field, text, &v))
+	if (!ps_pool_contains(s->r, ps_pool_kind_parse(field, strlen(field)),
+			      text, strlen(text), &v))
 		return 0;
 	return add_held(s, v, -1, s->prof, 1);
 }
 
 static int by_value(const void *a, const void *b)
 {
-	return idp_cmp(((const struct held *)a)->v,
-		       ((const struct held *)b)->v);
+	return ps_pool_id_cmp(((const struct held *)a)->v,
+			      ((const struct held *)b)->v);
 }
 
 /* Every Reserved and Assigned identifier of r, by value.  Assigned wins
  * over Reserved: a profile holds it. */
-int pa_collect(const void *buf, const struct idrange *r,
+int pa_collect(const void *buf, const struct ps_pool_range *r,
 	       struct inrange *s)
 {
 	int st = pa_state(buf), el, rc = 0;
-	char t[PA_REC_MAX], k[IDP_TEXT_MAX], id[IDP_TEXT_MAX], h[IDP_TEXT_MAX];
-	char name[PS_CFG_NAME_MAX + 1];
-	struct idv v;
+	char why[PS_POOL_WHY_MAX], name[PS_CFG_NAME_MAX + 1];
+	struct ps_pool_resv rv;
+	struct ps_pool_id v;
+	const char *t;
+	uint32_t tn;
 
 	memset(s, 0, sizeof *s);
 	s->r = r;
 	for (el = st < 0 ? -1 : psf_find_next(buf, st, -1, PSF_POOL_RESV);
 	     !rc && el >= 0; el = psf_find_next(buf, st, el, PSF_POOL_RESV)) {
-		pa_rec_text(buf, el, t, sizeof t);
-		if (!idp_resv_rec(t, strlen(t), k, id, h) &&
-		    idp_contains(r, k, id, &v))
-			rc = add_held(s, v, el, h, 0);
+		t = psf_payload(buf, el, &tn);
+		if (t && !ps_pool_resv_rec(t, tn, &rv, why, sizeof why) &&
+		    ps_pool_contains(r, (int)rv.kind, rv.id, strlen(rv.id),
+				     &v))
+			rc = add_held(s, v, el, rv.holder, 0);
 	}
 	for (el = ps_obj_next(buf, psf_root(buf), PS_OBJ_PROFILE, -1);
 	     !rc && el >= 0;
@@ -139,7 +147,7 @@ int pa_collect(const void *buf, const struct idrange *r,
 	return rc;
 }
 
-const struct held *pa_lookup(const struct inrange *s, struct idv v)
+const struct held *pa_lookup(const struct inrange *s, struct ps_pool_id v)
 {
 	struct held key = { v, 0, "", 0 };
 
@@ -160,7 +168,7 @@ void pa_counts(const struct inrange *s, uint64_t *res, uint64_t *asg)
 
 static int state_of(void *buf, size_t cap)
 {
-	int st = pa_state(buf);
+	int st = ps_pool_state(buf);
 
 	return st >= 0 ? st : psf_insert(buf, cap, psf_root(buf), -1,
 					 PSF_POOL_STATE, NULL, 0);

@@ -173,11 +173,6 @@ static void drop(struct chk *k)
 		k->ops->drop(k);
 }
 
-/* Each pair (a, b) of equal keys of a source, a before b: in a's walk
- * order, then b's -- the order of the nested loops this replaces. */
-typedef void (*chk_pair_fn)(struct chk *k, const struct chk_src *s,
-			    const struct ps__ck *a, const struct ps__ck *b);
-
 struct pair {
 	const struct chk_src *s;
 	chk_pair_fn each;      /* first, for every key (b NULL); or NULL */
@@ -210,8 +205,8 @@ static int pair_a(struct chk *k, const struct ps__ck *a, void *arg)
 	return p->s->walk(k, p->s, &e);
 }
 
-static void chk_pairs(struct chk *k, const struct chk_src *s,
-		      chk_pair_fn each, chk_pair_fn report)
+void ps__chk_pairs(struct chk *k, const struct chk_src *s,
+		   chk_pair_fn each, chk_pair_fn report)
 {
 	struct pair p = { s, each, report, NULL };
 	struct chk_emit e = { pair_a, &p, 0 };
@@ -360,7 +355,7 @@ static void chk_set(struct chk *k, int parent, enum ps_obj kind)
 {
 	const struct chk_src src = { ps__chk_w_names, parent, (int)kind };
 
-	chk_pairs(k, &src, chk_elem, report_twice);
+	ps__chk_pairs(k, &src, chk_elem, report_twice);
 	if (ps__kinds[kind].sub)
 		drop(k);
 }
@@ -638,11 +633,12 @@ int ps__chk_run(struct chk *k, uint32_t len)
 	chk_servers(k);
 	chk_images(k);
 	chk_resv(k);
-	chk_pairs(k, &ids, NULL, report_id);
+	ps__chk_pairs(k, &ids, NULL, report_id);
 	drop(k);
-	chk_pairs(k, &conc, NULL, report_conc);
+	ps__chk_pairs(k, &conc, NULL, report_conc);
 	drop(k);
 	k->n += ps__check_rules(k->buf, k->fn, k->ctx);
+	ps__chk_pool(k);
 	return k->n;
 }
 

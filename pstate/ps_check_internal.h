@@ -86,6 +86,21 @@ struct chk {
 	char m[320];       /* the problem line being built */
 };
 
+/* Each pair (a, b) of equal keys of source s, a before b, to report: in
+ * a's walk order, then b's (the order of the nested loops this replaces);
+ * each, when not NULL, first gets every key (b NULL).  Equal keys come
+ * from k's strategy. */
+typedef void (*chk_pair_fn)(struct chk *k, const struct chk_src *s,
+			    const struct ps__ck *a, const struct ps__ck *b);
+void ps__chk_pairs(struct chk *k, const struct chk_src *s,
+		   chk_pair_fn each, chk_pair_fn report);
+/* The address and spare pools' records (ps_pool_rules.c, the rules of
+ * ps_pool.h), reported through k; the source of their reservations (kind,
+ * identifier text; one that does not parse has none). */
+void ps__chk_pool(struct chk *k);
+int ps__chk_w_pool_resv(struct chk *k, const struct chk_src *s,
+			struct chk_emit *e);
+
 /* ps_cfg_check_ws on a k set up by the caller (buf, fn, ctx; keys 0). */
 int ps__chk_ws(struct chk *k, uint32_t len, void *ws, size_t ws_len);
 /* Sets seq and passes c on. */

@@ -122,7 +122,7 @@ static uint32_t keys_needed(const void *buf)
 	static const struct { chk_walk walk; int kind; } once[] = {
 		{ ps__chk_w_ids, 0 }, { ps__chk_w_vm_sub, PS_OBJ_SERIAL },
 		{ ps__chk_w_vm_sub, PS_OBJ_CONTROLLER }, { w_targets, 0 },
-		{ w_resv, 0 },
+		{ w_resv, 0 }, { ps__chk_w_pool_resv, 0 },
 	};
 	size_t i;
 

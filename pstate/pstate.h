@@ -22,6 +22,8 @@
  *   ps_sem_linux.h  the semaphore on Linux: /dev/mem, simulation, flock
  *   ps_config.h     configuration edits: objects, fields, values, the
  *                   whole-store check
+ *   ps_pool.h       address pools: ranges, reservations, spare pools
+ *                   and their rules
  *   ps_target.h     target grammar, the server directory
  *   ps_profile.h    profile assignment and the per-store steps of a move
  *   ps_serial.h     serial-port allocation
@@ -41,8 +43,8 @@
  *     ps_sem.c ps_serial.c ps_restart.c ps_profile.c ps_util.c
  *     ps_value.c ps_fields.c ps_field_text.c ps_room.c ps_obj.c
  *     ps_obj_set.c ps_ident.c ps_target.c ps_assign.c ps_check.c
- *     ps_check_ws.c ps_check_rules.c ps_compact.c ps_sha256.c
- *     ps_auth.c
+ *     ps_check_ws.c ps_check_rules.c ps_pool_rules.c ps_compact.c
+ *     ps_sha256.c ps_auth.c
  *
  *   PSTATE_HOST (Linux; allocates, opens files and devices):
  *     ps_media_linux.c ps_store.c ps_locate.c ps_part.c ps_discover.c
@@ -84,6 +86,7 @@
 #include "ps_sem_linux.h"
 #include "ps_config.h"
 #include "ps_compact.h"
+#include "ps_pool.h"
 #include "ps_target.h"
 #include "ps_profile.h"
 #include "ps_serial.h"

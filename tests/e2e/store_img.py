@@ -1,6 +1,8 @@
 """Helpers for e2e scripts that poke a store image by docs/store.md:
 CRC-32C and the newest valid slot of the store in MBR partition 4.
-Usage from a test: python3 "$E2E_DIR/store_img.py" COMMAND IMAGE OUT."""
+Usage from a test: python3 "$E2E_DIR/store_img.py" COMMAND IMAGE OUT [PSF].
+put: the newest slot's body becomes the PSF store in file PSF (length and
+CRCs as a writer sets them), as a writer outside pstate's gates would."""
 import struct
 import sys
 
@@ -46,6 +48,11 @@ def main():
         # The auth trailer's last MAC byte (no CRC covers the trailer).
         length = struct.unpack_from('<I', img, h + 24)[0]
         img[h + 512 + length + 63] ^= 1
+    elif what == 'put':
+        body = open(sys.argv[4], 'rb').read()
+        img[h + 512:h + 512 + len(body)] = body
+        struct.pack_into('<II', img, h + 24, len(body), crc32c(body))
+        struct.pack_into('<I', img, h + 60, crc32c(bytes(img[h:h + 60])))
     else:
         sys.exit('store_img.py: unknown command ' + what)
     open(dst, 'wb').write(img)

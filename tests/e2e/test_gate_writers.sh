@@ -26,6 +26,7 @@ L init >/dev/null 2>&1 && L net create lan && L image create disk1 --size 1GiB &
     L reserve create r2 --kind cpu --first 8 --count 2 &&
     L profile create gold --macs 02:00:00:00:00:09 &&
     L serial map web 0 --hostname web-con &&
+    L pool create macs --kind mac --first 02:00:5e:40:00:01 --last 02:00:5e:40:00:ff &&
     L export -o "$WORK/good.txt" && L export --json -o "$WORK/good.json" ||
     fail "gate: preparing the image"
 expect_exit 0 "gate: the prepared store is valid" -- L check
@@ -157,6 +158,17 @@ gcase "multicast MAC in a profile" 3 "multicast address" \
     "profile set gold --macs 03:00:00:00:00:01" \
     's/mac-list = 02:00:00:00:00:09;/mac-list = 03:00:00:00:00:01;/' \
     's/"items": \["02:00:00:00:00:09"\]/"items": ["03:00:00:00:00:01"]/' 0x8000010f push
+# The address pools' records (pool namespace, POOL_STATE at the root).
+WIDE=$(printf 'wide mac 02:00:5e:40:00:f0 02:00:5e:40:01:ff' | od -An -tx1 | tr -d ' \n')
+gcase "overlapping address pools" 4 "ranges never overlap" \
+    "pool create wide --kind mac --first 02:00:5e:40:00:f0 --last 02:00:5e:40:01:ff" \
+    's/^\t@0x80030100 {$/&\n\t\t@0x00030001 = "wide mac 02:00:5e:40:00:f0 02:00:5e:40:01:ff";/' \
+    "s/{\"element\": \"0x80030100\", \"children\": \[/&\n      {\"element\": \"0x00030001\", \"hex\": \"$WIDE\"},/" \
+    0x80030100
+gcase "a reservation in no range" - "in no mac range" - \
+    's/^\t@0x80030100 {$/&\n\t\t@0x00030002 = "mac 02:00:5e:41:00:01 -";/' \
+    "s/{\"element\": \"0x80030100\", \"children\": \[/&\n      {\"element\": \"0x00030002\", \"hex\": \"$(printf 'mac 02:00:5e:41:00:01 -' | od -An -tx1 | tr -d ' \n')\"},/" \
+    0x80030100
 gcase "a NAME straight under the root" - "root: name: not allowed here" - \
     's/^root {$/root {\n\tname = "stray";/' \
     's/"root": {"element": "root", "children": \[/&\n    {"element": "name", "value": "stray"},/' \

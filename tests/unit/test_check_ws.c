@@ -186,6 +186,38 @@ static void gen_sets(struct psf_builder *b)
 	psf_build_close(b);
 }
 
+/* Address and spare pool records: ranges that overlap or not, bad ones,
+ * reservations twice, outside every range, misspelt. */
+static const char *const ranges[] = {
+	"m0 mac 02:00:00:00:00:01 02:00:00:00:00:10",
+	"m1 mac 02:00:00:00:00:08 02:00:00:00:00:20",
+	"m0 mac 02:00:00:00:01:00 02:00:00:00:01:10",
+	"s0 serial SN001 SN009", "s1 serial SN1000 SN1999",
+	"bad mac 02:00:00:00:00:09 02:00:00:00:00:01", "x y",
+};
+static const char *const resvs[] = {
+	"mac 02:00:00:00:00:02 p0", "mac 02:00:00:00:00:02 -",
+	"mac 02:00:00:00:00:30 -", "serial SN005 p1", "serial SN1005 -",
+	"mac 02:00:00:00:00:0A -", "ip 1 -",
+};
+static const char *const spares[] = { "sp0 a b", "sp0 c", "sp1", NULL };
+
+static void gen_pool(struct psf_builder *b)
+{
+	unsigned i, n;
+
+	if (!rnd(3))
+		return;
+	psf_build_open(b, PSF_POOL_STATE);
+	for (i = 0, n = rnd(4); i < n; i++)
+		psf_build_string(b, PSF_POOL_RANGE, PICK(ranges));
+	for (i = 0, n = rnd(6); i < n; i++)
+		psf_build_string(b, PSF_POOL_RESV, PICK(resvs));
+	for (i = 0, n = rnd(3); i < n; i++)
+		str(b, PSF_POOL_SPARES, PICK(spares));
+	psf_build_close(b);
+}
+
 static uint32_t gen_store(uint8_t *buf, uint64_t seed)
 {
 	struct psf_builder b;
@@ -200,6 +232,7 @@ static uint32_t gen_store(uint8_t *buf, uint64_t seed)
 		gen_vm(&b);
 	psf_build_close(&b);
 	gen_sets(&b);
+	gen_pool(&b);
 	rc = psf_build_finish(&b);
 	assert_true(rc > 0);
 	return (uint32_t)rc;
@@ -241,7 +274,9 @@ static void test_same_lines(void **state)
 		"range overlaps", "same target as", "not shareable but used",
 		"no such image", "no such network", "no such profile",
 		"no such vm", "invalid name", "target: ", "pxe-nic",
-		"hostname",
+		"hostname", "reserved twice", "ranges never overlap",
+		"in no mac range", "pool range record", "pool reservation "
+		"record", "pool spare pool record",
 	};
 	unsigned seen[sizeof(kinds) / sizeof(kinds[0])] = { 0 };
 	uint8_t *buf = malloc(CAP);
