@@ -48,14 +48,20 @@ wait
 t1=$(date +%s)
 echo "pool stress: ran in $((t1 - t0)) s; $(cat "$D"/log* | grep -c '^[0-9]* [0-9]* [0-9]* 0 ') of $((W * OPS)) ops succeeded"
 # Moves interrupted by a refusal elsewhere (the profile stays in transit)
-# are finished, as an operator would (profile show says how).
+# are finished, as an operator would (profile show says how).  Logged as
+# the workers' ops are (DIR/cleanup): a finished move is an operation the
+# verdict counts, after every worker's.
 P profile list --json > "$D/mid.json"
 for p in $(python3 -c 'import json,sys
 for x in json.load(open(sys.argv[1]))["items"]:
     if x["state"] == "in-transit": print(x["name"] + " " + (x["target"] or "-"))' "$D/mid.json" | tr ' ' ':'); do
     name=${p%%:*} t=${p#*:}
-    if [ "$t" = - ]; then P profile unassign "$name"; else P profile move "$name" "$t"; fi
-done
+    s=$(date +%s%N)
+    if [ "$t" = - ]; then out=$(P profile unassign "$name" 2>&1); else out=$(P profile move "$name" "$t" 2>&1); fi
+    rc=$?
+    echo "cleanup $s $(date +%s%N) $rc $([ "$t" = - ] && echo unassign || echo move) $name $t"
+    printf '%s\n' "$out" | grep -v '^$' | sed 's/^/> /'
+done > "$D/cleanup"
 P profile list --json > "$D/final.json"
 i=1
 while [ $i -le "$H" ]; do
