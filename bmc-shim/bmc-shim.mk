@@ -32,7 +32,7 @@ BMC_SIM_SO  := $(BUILD)/opt/bmc-shim/bmc_sim.so
 BMC_SIM_SRC := bmc-shim/sim/bmc_sim.c $(BMC_SRC) $(FORMAT_CORE) \
 	$(PSTATE_CORE) pstate/ps_sem_linux.c pstate/ps_lockfile.c \
 	pstate/ps_part.c pstate/ps_auth_host.c pstate/ps_auth_tpm.c \
-	pstate/ps_dl.c pstate/ps_dl_libs.c
+	pstate/ps_dl.c pstate/ps_dl_libs.c pstate/ps_media_linux.c
 $(BMC_SIM_SO): $(BMC_SIM_SRC) $(BMC_HDRS) $(FORMAT_HDRS) $(PSTATE_HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(WARN) $(DEFS) -D_DEFAULT_SOURCE $(INC) -Ibmc-shim \

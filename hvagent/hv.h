@@ -125,6 +125,45 @@ int hv_store_put(void *buf, size_t cap, int vm, const char *k, const char *v,
 int hv_store_boot(void *buf, size_t cap, int vm, const struct hv_kv *m,
 		  struct ps_cfg_err *e);
 
+/* ------------------------------------------------------------ indexes */
+
+/* A sorted index of byte keys (hv_index.c): lookups by UUID or name in
+ * O(log n).  Keys are the caller's and must stay put while indexed. */
+struct hv_index_ent {
+	const void *key;
+	size_t len;
+	size_t val;
+	size_t seq;              /* order added: equal keys keep it */
+};
+
+struct hv_index {
+	struct hv_index_ent *e;
+	size_t n, cap;
+	int sorted;
+};
+
+void hv_index_init(struct hv_index *x);
+void hv_index_free(struct hv_index *x);
+/* Add key (len bytes) with its value; 0 or -1 (no memory). */
+int hv_index_add(struct hv_index *x, const void *key, size_t len,
+		 size_t val);
+/* The first added entry with this key, or NULL; sorts the index when
+ * keys were added since the last lookup. */
+const struct hv_index_ent *hv_index_find(struct hv_index *x, const void *key,
+					 size_t len);
+/* The entry after e with the same key (the next added), or NULL. */
+const struct hv_index_ent *hv_index_next(const struct hv_index *x,
+					 const struct hv_index_ent *e);
+
+/* The images of the store in buf added to out (initialised) by name
+ * (values: their elements), for hv_store_flatten_ix; keys point into
+ * buf.  0 or -1 (no memory). */
+int hv_store_images(const void *buf, struct hv_index *out);
+/* hv_store_flatten with the images looked up in images (NULL: found by
+ * a walk of the store, for a single VM). */
+int hv_store_flatten_ix(const void *buf, int vm, const struct hv_mapcfg *c,
+			struct hv_index *images, struct hv_kv *out);
+
 /* UUID of a store VM (16 bytes); 0 when set, -1 when all zero. */
 int hv_store_vm_uuid(const void *buf, int vm, uint8_t uuid[16]);
 /* The VM with this UUID in buf, or -1. */

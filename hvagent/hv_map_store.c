@@ -52,12 +52,32 @@ int hv_store_vm_uuid(const void *buf, int vm, uint8_t uuid[16])
 	return memcmp(uuid, zero, 16) ? 0 : -1;
 }
 
-/* The PATH and format of the image named name, or "" when none. */
-static int image_of(const void *buf, const char *name, char *path,
-		    size_t plen, const char **format)
+int hv_store_images(const void *buf, struct hv_index *out)
 {
-	int img = ps_obj_find(buf, psf_root(buf), PS_OBJ_IMAGE, name,
-			      strlen(name));
+	int img = -1;
+
+	while ((img = ps_obj_next(buf, psf_root(buf), PS_OBJ_IMAGE, img)) >= 0) {
+		uint32_t len;
+		const char *name = psf_child_payload(buf, img, PSF_NAME, &len);
+
+		if (name && hv_index_add(out, name, len, (size_t)img))
+			return -1;
+	}
+	return 0;
+}
+
+/* The PATH and format of the image named name, or "" when none: from the
+ * pass's index of images, else by a walk of the store. */
+static int image_of(const void *buf, struct hv_index *images,
+		    const char *name, char *path, size_t plen,
+		    const char **format)
+{
+	const struct hv_index_ent *e = images ? hv_index_find(images, name,
+							      strlen(name))
+					      : NULL;
+	int img = images ? (e ? (int)e->val : -1)
+			 : ps_obj_find(buf, psf_root(buf), PS_OBJ_IMAGE, name,
+				       strlen(name));
 	uint32_t len;
 	const uint8_t *rec;
 
@@ -223,7 +243,8 @@ static int flatten_nics(const void *buf, int vm, struct hv_kv *out)
 	return rc;
 }
 
-static int flatten_disks(const void *buf, int vm, struct hv_kv *out)
+static int flatten_disks(const void *buf, int vm, struct hv_index *images,
+			 struct hv_kv *out)
 {
 	int el = -1, rc = 0;
 
@@ -244,7 +265,8 @@ static int flatten_disks(const void *buf, int vm, struct hv_kv *out)
 		rc = hv_kv_set(out, key, media == PSF_MEDIA_CDROM ? "cdrom"
 								  : "disk");
 		if (!rc && *child_str(buf, el, PSF_IMAGE_REF, img, sizeof img) &&
-		    !image_of(buf, img, path, sizeof path, &format) && *path) {
+		    !image_of(buf, images, img, path, sizeof path, &format) &&
+		    *path) {
 			snprintf(key, sizeof key, "disk.%s.path", name);
 			rc = hv_kv_set(out, key, path);
 			snprintf(key, sizeof key, "disk.%s.format", name);
@@ -338,6 +360,12 @@ static int flatten_serials(const void *buf, int vm, const char *vmname,
 int hv_store_flatten(const void *buf, int vm, const struct hv_mapcfg *c,
 		     struct hv_kv *out)
 {
+	return hv_store_flatten_ix(buf, vm, c, NULL, out);
+}
+
+int hv_store_flatten_ix(const void *buf, int vm, const struct hv_mapcfg *c,
+			struct hv_index *images, struct hv_kv *out)
+{
 	char name[PS_CFG_NAME_MAX + 1], text[PS_CFG_TEXT_MAX + 1];
 	char prof[PS_CFG_NAME_MAX + 1];
 	uint32_t len;
@@ -371,7 +399,7 @@ int hv_store_flatten(const void *buf, int vm, const struct hv_mapcfg *c,
 	if (!rc)
 		rc = flatten_nics(buf, vm, out);
 	if (!rc)
-		rc = flatten_disks(buf, vm, out);
+		rc = flatten_disks(buf, vm, images, out);
 	if (!rc)
 		rc = flatten_serials(buf, vm, name, c, out);
 	if (!rc)

@@ -77,12 +77,14 @@ static void plan_fields(struct pass *ps, struct pair *p)
 static struct pair *renamed_identity(struct pass *ps, const char *name,
 				     int want_store)
 {
-	size_t i;
+	const struct hv_index_ent *e = name ? hv_index_find(&ps->by_name, name,
+							    strlen(name))
+					    : NULL;
 
-	for (i = 0; name && i < ps->n; i++) {
-		struct pair *q = &ps->p[i];
+	for (; e; e = hv_index_next(&ps->by_name, e)) {
+		struct pair *q = &ps->p[e->val];
 
-		if (q->base || !same(q->name, name))
+		if (q->base)
 			continue;
 		if (want_store ? (q->in_store && !q->dom)
 			       : (q->dom && !q->in_store))
@@ -116,18 +118,19 @@ static void refuse(struct pass *ps, struct pair *a, struct pair *b,
  */
 static struct pair *move_target(struct pass *ps, struct pair *src)
 {
+	const struct hv_index_ent *e;
 	const char *name;
-	size_t i;
 
 	if (!src->base || !src->dom || src->act == ACT_REFUSE)
 		return NULL;
 	name = hv_kv_get(&src->base->bs, "name");
 	if (!name || (src->in_store && same(src->name, name)))
 		return NULL;
-	for (i = 0; i < ps->n; i++) {
-		struct pair *q = &ps->p[i];
+	e = hv_index_find(&ps->by_name, name, strlen(name));
+	for (; e; e = hv_index_next(&ps->by_name, e)) {
+		struct pair *q = &ps->p[e->val];
 
-		if (q != src && q->in_store && same(q->name, name))
+		if (q != src && q->in_store)
 			return same(hv_kv_get(&q->S, HV_KEY_PROFILE),
 				    hv_kv_get(&src->base->bs, HV_KEY_PROFILE))
 				       ? NULL

@@ -199,48 +199,52 @@ static int new_entry(void *buf, size_t cap, int doms,
 	return rc < 0 ? rc : fill_entry(buf, cap, ent, r, &changed);
 }
 
-static size_t find_rec(const struct hv_record *recs, size_t n,
-		       const uint8_t uuid[16])
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (!memcmp(recs[i].uuid, uuid, 16))
-			return i;
-	return (size_t)-1;
-}
-
 int hv_state_store(void *buf, size_t cap, const struct hv_record *recs,
 		   size_t n, const char *uri, uint64_t now)
 {
 	int st, doms, ent, rc = 0, changed = 0, nchanged = 0;
 	struct slot *sl = NULL;
 	uint8_t *seen = calloc(n + 1, 1);
-	size_t ns = 0, i;
+	size_t ns = 0, cap_sl = 0, i;
+	struct hv_index by_uuid;
 
-	if (!seen)
+	hv_index_init(&by_uuid);
+	for (i = 0; seen && i < n; i++)
+		if (hv_index_add(&by_uuid, recs[i].uuid, 16, i)) {
+			free(seen);
+			seen = NULL;
+		}
+	if (!seen) {
+		hv_index_free(&by_uuid);
 		return PS_ERR_NOMEM;
+	}
 	st = container(buf, cap, psf_root(buf), PSF_AGENT_STATE);
 	doms = st < 0 ? st : container(buf, cap, st, PSF_AGENT_DOMS);
 	if (doms < 0) {
+		hv_index_free(&by_uuid);
 		free(seen);
 		return doms;
 	}
 	psf_for_each_child(buf, doms, ent) {
 		uint8_t uuid[16];
 		struct slot *nsl;
+		const struct hv_index_ent *e;
 
 		if (psf_sig(buf, ent) != PSF_AGENT_DOM ||
 		    entry_uuid(buf, ent, uuid, NULL))
 			continue;
-		nsl = realloc(sl, (ns + 1) * sizeof *sl);
-		if (!nsl) {
-			rc = PS_ERR_NOMEM;
-			break;
+		if (ns == cap_sl) {
+			cap_sl = cap_sl ? cap_sl * 2 : 64;
+			nsl = realloc(sl, cap_sl * sizeof *sl);
+			if (!nsl) {
+				rc = PS_ERR_NOMEM;
+				break;
+			}
+			sl = nsl;
 		}
-		sl = nsl;
+		e = hv_index_find(&by_uuid, uuid, 16);
 		sl[ns].off = ent;
-		sl[ns].rec = find_rec(recs, n, uuid);
+		sl[ns].rec = e ? e->val : (size_t)-1;
 		if (sl[ns].rec != (size_t)-1) {
 			if (seen[sl[ns].rec])
 				sl[ns].rec = (size_t)-1;  /* a duplicate */
@@ -269,6 +273,7 @@ int hv_state_store(void *buf, size_t cap, const struct hv_record *recs,
 	}
 	free(sl);
 	free(seen);
+	hv_index_free(&by_uuid);
 	if (!rc && nchanged) {
 		uint8_t ar[PSF_AGR_SIZE] = { 1 };
 

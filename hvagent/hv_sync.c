@@ -22,23 +22,72 @@
 
 #include "hv_sync.h"
 
-static struct pair *pair_for(struct pass *ps, const uint8_t uuid[16])
+/* Room for more pairs without moving the list (the index points into
+ * it).  0 or -1. */
+static int pairs_reserve(struct pass *ps, size_t more)
 {
-	size_t i;
+	size_t cap = ps->cap ? ps->cap : 64;
 	struct pair *np;
 
-	for (i = 0; i < ps->n; i++)
-		if (!memcmp(ps->p[i].uuid, uuid, 16))
-			return &ps->p[i];
-	np = realloc(ps->p, (ps->n + 1) * sizeof *np);
+	while (cap < ps->n + more)
+		cap *= 2;
+	if (cap == ps->cap)
+		return 0;
+	np = realloc(ps->p, cap * sizeof *np);
 	if (!np)
-		return NULL;
+		return -1;
 	ps->p = np;
+	ps->cap = cap;
+	return 0;
+}
+
+/* A new pair at the end of the list. */
+static struct pair *pair_new(struct pass *ps, const uint8_t uuid[16])
+{
+	struct pair *np;
+
+	if (pairs_reserve(ps, 1))
+		return NULL;
 	np = &ps->p[ps->n++];
 	memset(np, 0, sizeof *np);
 	memcpy(np->uuid, uuid, 16);
 	ps_fmt_uuid(uuid, np->uuids);
 	return np;
+}
+
+/* The pairs by UUID and by name, rebuilt over the whole list: their keys
+ * point into ps->p, so they are built when the list stops growing. */
+static int index_pairs(struct pass *ps)
+{
+	size_t i;
+
+	hv_index_free(&ps->by_uuid);
+	hv_index_free(&ps->by_name);
+	for (i = 0; i < ps->n; i++)
+		if (hv_index_add(&ps->by_uuid, ps->p[i].uuid, 16, i) ||
+		    hv_index_add(&ps->by_name, ps->p[i].name,
+				 strlen(ps->p[i].name), i))
+			return PS_ERR_NOMEM;
+	return 0;
+}
+
+/* The pair of a UUID, made when there is none.  Lookups go through the
+ * index of the pairs already read (the store's); a pair made here (a
+ * domain only libvirt has: libvirt keys domains by UUID, so one per
+ * UUID) is indexed with the others once every domain is read.  The
+ * caller reserved room, so making one moves no indexed key. */
+static struct pair *pair_for(struct pass *ps, const uint8_t uuid[16])
+{
+	const struct hv_index_ent *e = hv_index_find(&ps->by_uuid, uuid, 16);
+
+	return e ? &ps->p[e->val] : pair_new(ps, uuid);
+}
+
+struct pair *sync_pair_by_uuid(struct pass *ps, const uint8_t uuid[16])
+{
+	const struct hv_index_ent *e = hv_index_find(&ps->by_uuid, uuid, 16);
+
+	return e ? &ps->p[e->val] : NULL;
 }
 
 static void pair_free(struct pair *p)
@@ -55,36 +104,76 @@ static void pair_free(struct pair *p)
 		virDomainFree(p->dom);
 }
 
+/* The store's VMs with a UUID, in store order. */
+struct store_vm {
+	uint8_t uuid[16];
+	int vm;
+};
+
 static int read_store(struct pass *ps)
 {
 	const void *buf = ps->snap;
-	int vm = -1;
+	struct store_vm *v = NULL, *nv;
+	struct hv_index by_uuid, images;
+	size_t n = 0, cap = 0, i;
+	int vm = -1, rc = 0;
+	char name[PS_CFG_NAME_MAX + 1];
 
+	hv_index_init(&by_uuid);
+	hv_index_init(&images);
 	while ((vm = ps_obj_next(buf, psf_root(buf), PS_OBJ_VM, vm)) >= 0) {
-		uint8_t uuid[16];
-		struct pair *p;
-		char name[PS_CFG_NAME_MAX + 1];
-
-		ps_obj_key(buf, vm, PS_OBJ_VM, name, sizeof name);
-		if (hv_store_vm_uuid(buf, vm, uuid)) {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 64;
+			nv = realloc(v, cap * sizeof *v);
+			if (!nv) {
+				free(v);
+				return PS_ERR_NOMEM;
+			}
+			v = nv;
+		}
+		if (hv_store_vm_uuid(buf, vm, v[n].uuid)) {
+			ps_obj_key(buf, vm, PS_OBJ_VM, name, sizeof name);
 			hv_log(HV_WARN, "vm '%s': no UUID in the store; not "
 			       "synced (set one with psctl vm set)", name);
 			continue;
 		}
-		p = pair_for(ps, uuid);
-		if (!p)
-			return PS_ERR_NOMEM;
-		if (p->in_store) {
+		v[n++].vm = vm;
+	}
+	for (i = 0; !rc && i < n; i++)
+		rc = hv_index_add(&by_uuid, v[i].uuid, 16, i);
+	if (!rc)
+		rc = hv_store_images(buf, &images);
+	for (i = 0; !rc && i < n; i++) {
+		/* The first VM of a UUID is synced; a later one is not. */
+		size_t first = hv_index_find(&by_uuid, v[i].uuid, 16)->val;
+		struct pair *p;
+
+		ps_obj_key(buf, v[i].vm, PS_OBJ_VM, name, sizeof name);
+		if (first != i) {
+			char other[PS_CFG_NAME_MAX + 1], u[37];
+
+			ps_obj_key(buf, v[first].vm, PS_OBJ_VM, other,
+				   sizeof other);
+			ps_fmt_uuid(v[i].uuid, u);
 			hv_log(HV_WARN, "vm '%s': UUID %s already used by vm "
-			       "'%s'; not synced", name, p->uuids, p->name);
+			       "'%s'; not synced", name, u, other);
 			continue;
+		}
+		p = pair_new(ps, v[i].uuid);
+		if (!p) {
+			rc = PS_ERR_NOMEM;
+			break;
 		}
 		p->in_store = 1;
 		snprintf(p->name, sizeof p->name, "%s", name);
-		if (hv_store_flatten(buf, vm, &ps->s->map, &p->S))
-			return PS_ERR_NOMEM;
+		if (hv_store_flatten_ix(buf, v[i].vm, &ps->s->map, &images,
+					&p->S))
+			rc = PS_ERR_NOMEM;
 	}
-	return 0;
+	hv_index_free(&images);
+	hv_index_free(&by_uuid);
+	free(v);
+	return rc;
 }
 
 static int has_adopt_marker(xmlDocPtr doc)
@@ -115,6 +204,10 @@ static int read_libvirt(struct pass *ps)
 		       virGetLastErrorMessage());
 		return PS_ERR_IO;
 	}
+	/* The store's pairs indexed where they stay: room for a pair per
+	 * domain first. */
+	if (pairs_reserve(ps, (size_t)n) || index_pairs(ps))
+		rc = PS_ERR_NOMEM;
 	for (i = 0; i < n; i++) {
 		uint8_t uuid[16];
 		struct pair *p;
@@ -145,7 +238,8 @@ static int read_libvirt(struct pass *ps)
 				 nz(hv_kv_get(&p->L, "name")));
 	}
 	free(doms);
-	return rc;
+	/* Every pair is made: the index covers them all from here on. */
+	return rc ? rc : index_pairs(ps);
 }
 
 /* ------------------------------------------------------------ the pass */
@@ -173,18 +267,37 @@ static int load(struct pass *ps)
 	return rc ? rc : read_libvirt(ps);
 }
 
+/* Each pair's synced record, through an index of the records. */
+static int find_bases(struct pass *ps)
+{
+	struct hv_index ix;
+	size_t i;
+	int rc = 0;
+
+	hv_index_init(&ix);
+	for (i = 0; !rc && i < ps->bases.n; i++)
+		rc = hv_index_add(&ix, ps->bases.b[i].uuid, 16, i);
+	for (i = 0; !rc && i < ps->n; i++) {
+		const struct hv_index_ent *e = hv_index_find(&ix,
+							     ps->p[i].uuid, 16);
+
+		ps->p[i].base = e ? &ps->bases.b[e->val] : NULL;
+	}
+	hv_index_free(&ix);
+	return rc ? PS_ERR_NOMEM : 0;
+}
+
 /* Read both sides, plan, call libvirt, commit once (no retry: a commit
  * conflict is returned as PS_ERR_CONFLICT for the caller to merge again). */
 static int pass_once(struct hv_sync *s, struct hv_stats *st)
 {
-	struct pass ps = { s, st, NULL, 0, { 0 }, 0, NULL, 0 };
+	struct pass ps = { s, st, NULL, 0, { 0 }, 0, NULL, 0, 0, { 0 }, { 0 } };
 	size_t i;
 	int rc;
 
 	rc = load(&ps);
-	for (i = 0; !rc && i < ps.n; i++)
-		if (ps.use_bases)
-			ps.p[i].base = hv_bases_find(&ps.bases, ps.p[i].uuid);
+	if (!rc && ps.use_bases)
+		rc = find_bases(&ps);
 	if (!rc)
 		rc = sync_find_moves(&ps);
 	for (i = 0; !rc && i < ps.n; i++)
@@ -214,6 +327,8 @@ static int pass_once(struct hv_sync *s, struct hv_stats *st)
 	for (i = 0; i < ps.n; i++)
 		pair_free(&ps.p[i]);
 	free(ps.p);
+	hv_index_free(&ps.by_uuid);
+	hv_index_free(&ps.by_name);
 	hv_bases_free(&ps.bases);
 	return rc;
 }

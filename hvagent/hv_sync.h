@@ -66,7 +66,13 @@ struct pass {
 	int use_bases;
 	const void *snap;             /* the store as read */
 	uint32_t snap_len;
+	size_t cap;                   /* of p */
+	struct hv_index by_uuid;      /* the pairs by UUID and by name, */
+	struct hv_index by_name;      /* once both sides are read */
 };
+
+/* The pair of a UUID, or NULL (through the pass's index). */
+struct pair *sync_pair_by_uuid(struct pass *ps, const uint8_t uuid[16]);
 
 static inline const char *nz(const char *v)
 {

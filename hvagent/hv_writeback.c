@@ -47,26 +47,6 @@ static size_t index_vms(const void *buf, struct vmidx **out)
 	return n;
 }
 
-static int vm_offset(const struct vmidx *v, size_t n, const uint8_t uuid[16])
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (!memcmp(v[i].uuid, uuid, 16))
-			return v[i].off;
-	return -1;
-}
-
-static struct pair *pair_by_uuid(struct pass *ps, const uint8_t uuid[16])
-{
-	size_t i;
-
-	for (i = 0; i < ps->n; i++)
-		if (!memcmp(ps->p[i].uuid, uuid, 16))
-			return &ps->p[i];
-	return NULL;
-}
-
 static void log_cfg_err(const struct pair *p, const char *what, int rc,
 			const struct ps_cfg_err *e)
 {
@@ -174,15 +154,6 @@ static int store_del(struct pass *ps, void *buf, int vm, struct pair *p)
 	return 0;
 }
 
-static int recorded(const struct hv_record *r, size_t n,
-		    const uint8_t uuid[16])
-{
-	while (n--)
-		if (!memcmp(r[n].uuid, uuid, 16))
-			return 1;
-	return 0;
-}
-
 /* The record a pair keeps when this pass did not sync it: its old one,
  * under the UUID it was made for.  A move that failed after undefining
  * the old domain keeps none: the next pass defines the VM as new. */
@@ -194,6 +165,34 @@ static int old_record(const struct pair *p, struct hv_record *r)
 				 &p->base->bl };
 	memcpy(r->uuid, p->moved ? p->old_uuid : p->uuid, 16);
 	return 1;
+}
+
+/* Records of one UUID after the first dropped, in place.  The count
+ * kept, or (size_t)-1 (no memory). */
+static size_t first_per_uuid(struct hv_record *r, size_t n)
+{
+	struct hv_index ix;
+	uint8_t *keep = malloc(n + 1);
+	size_t i, k = 0;
+
+	hv_index_init(&ix);
+	for (i = 0; keep && i < n; i++)
+		if (hv_index_add(&ix, r[i].uuid, 16, i)) {
+			free(keep);
+			keep = NULL;
+		}
+	/* The index's keys are in r: decide for every record before any
+	 * moves down over a dropped one. */
+	for (i = 0; keep && i < n; i++)
+		keep[i] = hv_index_find(&ix, r[i].uuid, 16)->val == i;
+	hv_index_free(&ix);
+	if (!keep)
+		return (size_t)-1;
+	for (i = 0; i < n; i++)
+		if (keep[i])
+			r[k++] = r[i];
+	free(keep);
+	return k;
 }
 
 /* Which pairs keep a record, and with which flags (one per UUID). */
@@ -215,10 +214,9 @@ static size_t build_records(struct pass *ps, struct hv_record *r)
 		} else {
 			continue;
 		}
-		if (!recorded(r, n, one.uuid))
-			r[n++] = one;
+		r[n++] = one;
 	}
-	return n;
+	return first_per_uuid(r, n);
 }
 
 /* Adoptions, deletions and pulled fields, into the edited copy.  0, or
@@ -236,7 +234,7 @@ static int write_back(struct pass *ps, void *buf, size_t cap)
 	qsort(idx, n, sizeof *idx, by_off_desc);
 	/* From the last VM to the first: an edit moves only what follows. */
 	for (i = 0; i < n && !rc; i++) {
-		struct pair *p = pair_by_uuid(ps, idx[i].uuid);
+		struct pair *p = sync_pair_by_uuid(ps, idx[i].uuid);
 
 		if (!p || p->failed)
 			continue;
@@ -257,10 +255,16 @@ static int synced_sides(struct pass *ps, const void *buf)
 {
 	struct vmidx *idx = NULL;
 	size_t n = index_vms(buf, &idx), i;
+	struct hv_index by_uuid;
 	int rc = 0;
 
+	/* The edited copy's VMs by UUID (the first of a UUID, as read). */
+	hv_index_init(&by_uuid);
+	for (i = 0; i < n && !rc; i++)
+		rc = hv_index_add(&by_uuid, idx[i].uuid, 16, (size_t)idx[i].off);
 	for (i = 0; i < ps->n && !rc; i++) {
 		struct pair *p = &ps->p[i];
+		const struct hv_index_ent *e;
 		int vm;
 
 		p->record = 0;
@@ -268,9 +272,10 @@ static int synced_sides(struct pass *ps, const void *buf)
 		    p->act == ACT_FORGET || p->act == ACT_STORE_DEL ||
 		    p->act == ACT_UNDEFINE)
 			continue;
-		vm = vm_offset(idx, n, p->uuid);
-		if (vm < 0)
+		e = hv_index_find(&by_uuid, p->uuid, 16);
+		if (!e)
 			continue;
+		vm = (int)e->val;
 		p->record = 1;
 		if (p->store_edit)
 			rc = hv_store_flatten(buf, vm, &ps->s->map, &p->bs_new);
@@ -280,6 +285,7 @@ static int synced_sides(struct pass *ps, const void *buf)
 		if (same(hv_kv_get(&p->bs_new, "power"), "last") && p->active)
 			p->flags = PSF_AGDF_RUNNING;
 	}
+	hv_index_free(&by_uuid);
 	free(idx);
 	return rc;
 }
@@ -300,6 +306,10 @@ int sync_store_edit(void *buf, size_t cap, void *arg)
 	if (!recs)
 		return PS_ERR_NOMEM;
 	nrec = build_records(ps, recs);
+	if (nrec == (size_t)-1) {
+		free(recs);
+		return PS_ERR_NOMEM;
+	}
 	if (!rc)
 		rc = hv_state_store(buf, cap, recs, nrec, ps->s->uri,
 				    (uint64_t)time(NULL));

@@ -57,8 +57,7 @@
 #define LAN_MEDIUM 4
 
 struct sim {
-	int fd;
-	uint64_t offset;          /* partition start in the image, bytes */
+	struct ps_media media;    /* the store's window in the image */
 	char power_file[528];
 	int power;                /* enum bmc_power */
 	struct ps_sem_sys sem;
@@ -73,35 +72,6 @@ struct sim {
 };
 
 static struct sim sim;
-
-/* ------------------------------------------------------------ media */
-
-static int img_read(void *c, uint64_t lba, uint32_t n, void *buf)
-{
-	struct sim *s = c;
-	size_t len = (size_t)n * PS_SECTOR_SIZE;
-
-	return pread(s->fd, buf, len, (off_t)(s->offset + lba * PS_SECTOR_SIZE))
-	       == (ssize_t)len ? 0 : PS_ERR_IO;
-}
-
-static int img_write(void *c, uint64_t lba, uint32_t n, const void *buf)
-{
-	struct sim *s = c;
-	size_t len = (size_t)n * PS_SECTOR_SIZE;
-
-	return pwrite(s->fd, buf, len,
-		      (off_t)(s->offset + lba * PS_SECTOR_SIZE)) ==
-		       (ssize_t)len ? 0 : PS_ERR_IO;
-}
-
-static int img_flush(void *c)
-{
-	return fdatasync(((struct sim *)c)->fd) ? PS_ERR_IO : 0;
-}
-
-static const struct ps_media_ops img_ops = { img_read, img_write, img_flush,
-					     NULL };
 
 /* ------------------------------------------------------------ power */
 
@@ -318,6 +288,10 @@ static void oem_handler(lmc_data_t *mc, msg_t *msg, unsigned char *rdata,
 	size_t n = 0;
 
 	(void)mc;
+	/* A store on a block device: what the host wrote meanwhile through
+	 * another node of it (its partition's) is read from the device, not
+	 * from this node's page cache (nothing to do for an image file). */
+	(void)ps_media_drop_cache(&s->media);
 	bmc_shim_tick(&s->shim, mono_ms());
 	/* check_permitted has already held the session's role to each
 	 * command's need; the shim checks the user's limit too. */
@@ -435,29 +409,30 @@ static int gate_of(const char *w)
 
 /* ------------------------------------------------------------ setup */
 
-static int open_image(struct sim *s, const char *path, uint64_t *sectors,
-		      char *err, size_t errlen)
+/* The store's window in the image (its partition, else the whole file or
+ * device), through pstate's media layer as every host opener reaches it:
+ * the sector size ps_part_sector_size gives (a block device's logical
+ * sectors, a file's from its superblock, else 512), a block device
+ * flushed with fsync and its page cache dropped. */
+static int open_image(struct sim *s, const char *path, char *err,
+		      size_t errlen)
 {
 	struct ps_part_info pi;
-	off_t size;
-	int rc;
+	uint64_t offset = 0, length = 0;
+	int rc = ps_part_find(path, &pi, err, errlen);
 
-	s->fd = open(path, O_RDWR | O_CLOEXEC);
-	if (s->fd < 0) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return -1;
-	}
-	rc = ps_part_find(path, &pi, err, errlen);
 	if (rc == 0) {
-		s->offset = pi.offset;
-		*sectors = pi.length / PS_SECTOR_SIZE;
-		return 0;
-	}
-	if (rc != PS_PART_ENOTABLE)
+		offset = pi.offset;
+		length = pi.length;
+	} else if (rc != PS_PART_ENOTABLE) {
 		return -1;
-	size = lseek(s->fd, 0, SEEK_END);
-	s->offset = 0;
-	*sectors = size > 0 ? (uint64_t)size / PS_SECTOR_SIZE : 0;
+	}
+	rc = ps_media_open_image(&s->media, path, offset, length,
+				 ps_part_sector_size(path, offset, length), 0);
+	if (rc) {
+		snprintf(err, errlen, "%s: %s", path, ps_strerror(rc));
+		return -1;
+	}
 	return 0;
 }
 
@@ -495,7 +470,6 @@ static int setup(struct sim *s, const struct opts *o, char *err,
 		 size_t errlen)
 {
 	struct bmc_shim_platform p = { 0 };
-	uint64_t sectors = 0;
 	int gate = gate_of(o->gate);
 
 	if (!o->image[0] || !o->state[0]) {
@@ -511,12 +485,13 @@ static int setup(struct sim *s, const struct opts *o, char *err,
 	power_save(s);
 	snprintf(s->name, sizeof s->name, "%s", o->name[0] ? o->name
 							  : "localhost");
-	if (open_image(s, o->image, &sectors, err, errlen) ||
+	if (open_image(s, o->image, err, errlen) ||
 	    open_sem(s, o, err, errlen))
 		return -1;
-	p.media_ops = &img_ops;
-	p.media_ctx = s;
-	p.sectors = sectors;
+	p.media_ops = s->media.ops;
+	p.media_ctx = s->media.ctx;
+	p.sector_size = s->media.sector_size;
+	p.sectors = s->media.sectors;
 	p.host_power = host_power;
 	p.power_ctx = s;
 	p.lock = s->have_sem ? &s->lock : NULL;

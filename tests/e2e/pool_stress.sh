@@ -48,14 +48,30 @@ wait
 t1=$(date +%s)
 echo "pool stress: ran in $((t1 - t0)) s; $(cat "$D"/log* | grep -c '^[0-9]* [0-9]* [0-9]* 0 ') of $((W * OPS)) ops succeeded"
 # Moves interrupted by a refusal elsewhere (the profile stays in transit)
-# are finished, as an operator would (profile show says how).
+# are finished, as an operator would (profile show says how).  Logged as
+# the workers' ops are (DIR/cleanup): a finished move is an operation the
+# verdict counts, after every worker's; one that fails is a problem.
 P profile list --json > "$D/mid.json"
 for p in $(python3 -c 'import json,sys
 for x in json.load(open(sys.argv[1]))["items"]:
     if x["state"] == "in-transit": print(x["name"] + " " + (x["target"] or "-"))' "$D/mid.json" | tr ' ' ':'); do
     name=${p%%:*} t=${p#*:}
-    if [ "$t" = - ]; then P profile unassign "$name"; else P profile move "$name" "$t"; fi
-done
+    s=$(date +%s%N) tries=0
+    # Every worker has exited: a move still held on a lease is a dead
+    # process's (its revoke at exit did not reach etcd), so wait for the
+    # lease to expire (PSTATE_POOL_LEASE_TTL, 30 s), as the operator
+    # `profile show` tells would.
+    while :; do
+        if [ "$t" = - ]; then out=$(P profile unassign "$name" 2>&1); else out=$(P profile move "$name" "$t" 2>&1); fi
+        rc=$?
+        case $out in *"another operator is moving it"*) ;; *) break ;; esac
+        tries=$((tries + 1))
+        [ $tries -le 20 ] || break
+        sleep 2
+    done
+    echo "cleanup $s $(date +%s%N) $rc $([ "$t" = - ] && echo unassign || echo move) $name $t"
+    printf '%s\n' "$out" | grep -v '^$' | sed 's/^/> /'
+done > "$D/cleanup"
 P profile list --json > "$D/final.json"
 i=1
 while [ $i -le "$H" ]; do
