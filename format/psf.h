@@ -222,6 +222,12 @@ int psf_check_full(const void *buf, size_t bufsize, uint32_t *bad_off);
 /* The tree checks of psf_check_full without the body CRC. */
 int psf_check_tree(const void *buf, size_t bufsize, uint32_t *bad_off);
 
+/* psf_check_tree, and on success the bytes of every pad element (headers
+ * included) in *pads: the walk that checks the tree counts them for
+ * free, where a writer deciding on compaction would walk again. */
+int psf_check_tree_pads(const void *buf, size_t bufsize, uint32_t *bad_off,
+			uint32_t *pads);
+
 /* ---------------------------------------------------------------------------
  * Reading elements (psf_ro.c)
  */

@@ -87,12 +87,13 @@ static int fail_at(uint32_t *bad_off, uint32_t off, int err)
  * covered by exactly one element header or payload, so the pass ends after
  * at most total / 8 elements whatever the counts claim.
  */
-int psf_check_tree(const void *buf, size_t bufsize, uint32_t *bad_off)
+int psf_check_tree_pads(const void *buf, size_t bufsize, uint32_t *bad_off,
+			uint32_t *pads)
 {
 	const uint8_t *b = (const uint8_t *)buf;
 	uint32_t start[PSF_MAX_DEPTH];
 	uint32_t left[PSF_MAX_DEPTH];
-	uint32_t depth = 0, off = PSF_HEADER_SIZE, total, limit;
+	uint32_t depth = 0, off = PSF_HEADER_SIZE, total, limit, padb = 0;
 	int rc = psf_check_header(buf, bufsize);
 
 	if (rc)
@@ -114,8 +115,11 @@ int psf_check_tree(const void *buf, size_t bufsize, uint32_t *bad_off)
 					       PSF_ERR_BADCOUNT);
 			depth--;
 		}
-		if (depth == 0 && off != PSF_HEADER_SIZE)
+		if (depth == 0 && off != PSF_HEADER_SIZE) {
+			if (pads)
+				*pads = padb;
 			return PSF_OK; /* root closed, and it ends at total */
+		}
 		limit = depth ? start[depth - 1] + PSF_CONTAINER_HDR +
 					psf_le32(b + start[depth - 1] + 8)
 			      : total;
@@ -137,6 +141,7 @@ int psf_check_tree(const void *buf, size_t bufsize, uint32_t *bad_off)
 		if (depth > 0)
 			left[depth - 1]--;
 		if (!PSF_SIG_IS_CONTAINER(sig)) {
+			padb += sig == PSF_PAD ? hdr + room : 0;
 			off += hdr + room;
 			continue;
 		}
@@ -147,6 +152,11 @@ int psf_check_tree(const void *buf, size_t bufsize, uint32_t *bad_off)
 		depth++;
 		off += hdr;
 	}
+}
+
+int psf_check_tree(const void *buf, size_t bufsize, uint32_t *bad_off)
+{
+	return psf_check_tree_pads(buf, bufsize, bad_off, 0);
 }
 
 int psf_check_full(const void *buf, size_t bufsize, uint32_t *bad_off)

@@ -634,7 +634,11 @@ static int store_ok(const void *store, uint32_t *len)
 	return psf_check_full(store, *len, 0);
 }
 
-/* ps_commit, and ps__commit_changed with step0 0. */
+/* How commit trusts its caller's store. */
+#define FROM_CALLER 1  /* ps_commit: check it, and do step 0 on media */
+#define CHECKED 0      /* ps__commit_changed: the caller did both */
+
+/* ps_commit, and ps__commit_changed with step0 CHECKED. */
 static int commit(struct ps_disk *d, const void *store, void *sector_buf,
 		  const struct ps_commit_args *args, int step0)
 {
@@ -650,8 +654,9 @@ static int commit(struct ps_disk *d, const void *store, void *sector_buf,
 		return PS_ERR_INVAL;
 	if (d->media->read_only)
 		return PS_ERR_RDONLY;
-	rc = store_ok(store, &len);
-	if (rc)
+	if (step0 == CHECKED)
+		len = psf_total(store);
+	else if ((rc = store_ok(store, &len)) != PS_OK)
 		return rc;
 	/* Step 0: nothing changed, nothing written (flash wear). */
 	rc = step0 ? slot_holds(d, &d->slot[d->base], store, len, sbuf) : 0;
@@ -674,7 +679,7 @@ static int commit(struct ps_disk *d, const void *store, void *sector_buf,
 int ps_commit(struct ps_disk *d, const void *store, void *sector_buf,
 	      const struct ps_commit_args *args)
 {
-	return commit(d, store, sector_buf, args, 1);
+	return commit(d, store, sector_buf, args, FROM_CALLER);
 }
 
 #if PS_HOSTED
@@ -682,6 +687,6 @@ int ps_commit(struct ps_disk *d, const void *store, void *sector_buf,
 int ps__commit_changed(struct ps_disk *d, const void *store,
 		       void *sector_buf, const struct ps_commit_args *args)
 {
-	return commit(d, store, sector_buf, args, 0);
+	return commit(d, store, sector_buf, args, CHECKED);
 }
 #endif

@@ -78,9 +78,12 @@ int ps__load_geometry(struct ps_disk *d, uint8_t *sbuf);
  * PS_ERR_IO (body fails its CRC, or the media failed). */
 int ps__slot_verify(struct ps_disk *d, uint32_t ti, uint8_t *sbuf);
 
-/* ps_commit without step 0's read of the base slot: for a caller that
- * compared store with the base's bytes as it read them and found them
- * different (ps_store.c holds that copy in memory). */
+/* ps_commit without step 0's read of the base slot and without its
+ * check of the store: for a caller that compared store with the base's
+ * bytes as it read them and found them different (ps_store.c holds that
+ * copy in memory), and that finished store (psf_finish) and checked its
+ * tree (psf_check_tree) just before, so the CRCs are the ones it
+ * computed and the tree the one it walked. */
 #if PS_HOSTED
 int ps__commit_changed(struct ps_disk *d, const void *store,
 		       void *sector_buf, const struct ps_commit_args *args);

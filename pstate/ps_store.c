@@ -214,7 +214,7 @@ int ps_txn_commit(struct ps_txn *t)
 {
 	struct ps_store *s;
 	struct ps_commit_args a;
-	uint32_t len = 0;
+	uint32_t len = 0, pads = 0;
 	int rc;
 
 	if (!t || !t->buf || !t->store)
@@ -223,17 +223,17 @@ int ps_txn_commit(struct ps_txn *t)
 	/* Another transaction on this handle committed first. */
 	rc = t->base == s->disk.generation ? psf_finish(t->buf)
 					   : PS_ERR_CONFLICT;
-	/* The header against the buffer (O(1)): ps_commit checks the whole
-	 * store before anything reaches the media, once. */
+	/* The check before media, once: the tree (the CRCs are the ones
+	 * just computed), counting the pads on the way. */
 	if (!rc)
-		rc = psf_check_header(t->buf, t->cap);
+		rc = psf_check_tree_pads(t->buf, t->cap, NULL, &pads);
 	/* Garbage past the threshold goes now, in this same commit
-	 * (docs/store.md 7.2). */
-	if (!rc) {
-		/* A bad store: the tree check's error, here or in
-		 * ps_commit's check before media. */
+	 * (docs/store.md 7.2).  Measured only when the pads could make it
+	 * due: the measure is a walk of its own. */
+	if (!rc && ps_compact_may_be_due(psf_total(t->buf), pads)) {
 		rc = ps_compact_if_due(t->buf);
-		rc = rc > 0 ? PS_OK : rc;
+		/* Moved bytes are checked again before media. */
+		rc = rc > 0 ? psf_check_tree(t->buf, t->cap, NULL) : rc;
 	}
 	if (!rc) {
 		/* Step 0 against the copy in memory: no read of the slot. */
