@@ -61,8 +61,9 @@ struct ps__hdr_fields {
 void ps__slot_encode(uint8_t *h, uint32_t idx, const struct ps__hdr_fields *s);
 
 /* The header fields a commit writes for generation gen of store (len
- * bytes) under args a and lock l (ps_commit.c): the header and the MAC
- * over it (ps_auth.c) are made from the same fields. */
+ * bytes: psf_total, finished and checked, so its body CRC is current)
+ * under args a and lock l (ps_commit.c): the header and the MAC over it
+ * (ps_auth.c) are made from the same fields. */
 void ps__hdr_fill(struct ps__hdr_fields *n, uint64_t gen,
 		  const uint8_t *store, uint32_t len,
 		  const struct ps_commit_args *a, const struct ps_lock *l);
