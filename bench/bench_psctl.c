@@ -25,13 +25,19 @@
  * psctl runs as in real use: the writers' lock in auto mode and fsync at
  * the commit's durable points; fdtput rewrites the file without fsync.
  * Prints median, p90 and mean of each and the ratio of the medians and
- * of the p90s, taken in this run (the machine's load moves both).
+ * of the p90s, taken in this run (the machine's load moves both), then
+ * each command's own CPU time (user + system) and minor page faults
+ * (wait4's rusage): on a loaded machine the rest of the wall time is
+ * waiting, for a CPU and for fsync.
  *
  * DIR decides the filesystem: on tmpfs (TMPDIR=/dev/shm) fsync costs
  * nothing, which gives the no-fsync figure (psctl itself has no way to
  * skip it).  A directory the benchmark made itself is removed at the end;
  * a DIR given is kept, with the files, for inspection.
  */
+#ifndef _DEFAULT_SOURCE
+#define _DEFAULT_SOURCE /* wait4 */
+#endif
 #ifndef _POSIX_C_SOURCE
 #define _POSIX_C_SOURCE 200809L
 #endif
@@ -42,7 +48,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -77,10 +85,16 @@ static double now_us(void)
 	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
 }
 
+/* What the last run() cost its child: CPU (user + system) and minor
+ * page faults, from wait4's rusage.  Where the wall time goes on a loaded
+ * machine: CPU of its own, or waiting (for a CPU, for fsync). */
+static double last_cpu_us, last_faults;
+
 /* Run argv with output to /dev/null (unless show); wall time in us. */
 static double run(char *const argv[], int show)
 {
 	posix_spawn_file_actions_t fa;
+	struct rusage ru;
 	pid_t pid;
 	int st, rc;
 	double t0, t1;
@@ -96,9 +110,12 @@ static double run(char *const argv[], int show)
 	rc = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
 	if (rc != 0)
 		die("cannot run %s", argv[0]);
-	if (waitpid(pid, &st, 0) < 0)
-		die("waitpid: %s", strerror(errno));
+	if (wait4(pid, &st, 0, &ru) < 0)
+		die("wait4: %s", strerror(errno));
 	t1 = now_us();
+	last_cpu_us = (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e6 +
+		      ru.ru_utime.tv_usec + ru.ru_stime.tv_usec;
+	last_faults = (double)ru.ru_minflt;
 	posix_spawn_file_actions_destroy(&fa);
 	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
 		fprintf(stderr, "bench_psctl: failed (status %d):", st);
@@ -260,7 +277,7 @@ int main(int argc, char **argv)
 	char tmpl[4096], txt[4200], img[4200], dts[4200], dtb[4200];
 	char vm[16], mem[32], path[32], kib[32];
 	unsigned cur[NVMS];
-	double *tp, *tf;
+	double *tp, *tf, *up, *uf, *np, *nf; /* CPU us, faults */
 	struct stats sp, sf;
 
 	if (a < argc && strcmp(argv[a], "--quick") == 0) {
@@ -321,7 +338,11 @@ int main(int argc, char **argv)
 
 	tp = calloc(n, sizeof *tp);
 	tf = calloc(n, sizeof *tf);
-	if (!tp || !tf)
+	up = calloc(n, sizeof *up);
+	uf = calloc(n, sizeof *uf);
+	np = calloc(n, sizeof *np);
+	nf = calloc(n, sizeof *nf);
+	if (!tp || !tf || !up || !uf || !np || !nf)
 		die("%s", "out of memory");
 	for (i = 0; i < warm + n; i++) {
 		unsigned v = (unsigned)(rnd() % NVMS);
@@ -330,7 +351,7 @@ int main(int argc, char **argv)
 			       "--memory", mem, NULL };
 		char *fp[] = { "fdtput", "-t", "u", dtb, path, "memory-kib",
 			       kib, NULL };
-		double x, y;
+		double x, y, xc, xf, yc, yf;
 
 		cur[v] = m;
 		snprintf(vm, sizeof vm, "vm%04u", v);
@@ -341,14 +362,22 @@ int main(int argc, char **argv)
 		 * cache the other one just warmed. */
 		if (i % 2) {
 			x = run(ps, 0);
+			xc = last_cpu_us, xf = last_faults;
 			y = run(fp, 0);
+			yc = last_cpu_us, yf = last_faults;
 		} else {
 			y = run(fp, 0);
+			yc = last_cpu_us, yf = last_faults;
 			x = run(ps, 0);
+			xc = last_cpu_us, xf = last_faults;
 		}
 		if (i >= warm) {
 			tp[i - warm] = x;
 			tf[i - warm] = y;
+			up[i - warm] = xc;
+			uf[i - warm] = yc;
+			np[i - warm] = xf;
+			nf[i - warm] = yf;
 		}
 	}
 	{
@@ -371,8 +400,21 @@ int main(int argc, char **argv)
 	printf("  ratio psctl / fdtput, same run: median %.2fx, p90 %.2fx "
 	       "(aim: 1.00x or less, fsync included)\n", sp.med / sf.med,
 	       sp.p90 / sf.p90);
+	/* The same runs' own cost: what is not CPU is waiting. */
+	sp = stats_of(up, n);
+	sf = stats_of(uf, n);
+	printf("  CPU time (user + system) per command, median: psctl %.0f us,"
+	       " fdtput %.0f us (%.2fx)\n", sp.med, sf.med, sp.med / sf.med);
+	sp = stats_of(np, n);
+	sf = stats_of(nf, n);
+	printf("  minor page faults per command, median: psctl %.0f, fdtput "
+	       "%.0f\n", sp.med, sf.med);
 	free(tp);
 	free(tf);
+	free(up);
+	free(uf);
+	free(np);
+	free(nf);
 	if (own) {
 		/* A directory of our own: leave nothing behind. */
 		static const char *const files[] = { "store.txt", "store.img",

@@ -181,6 +181,11 @@ static inline void psf_put_le64(void *p, uint64_t v)
  */
 uint32_t psf_crc32c(uint32_t crc, const void *data, size_t len);
 
+/* The CRC-32C of bytes A followed by bytes B, from psf_crc32c(0, A) and
+ * psf_crc32c(0, B) and B's length: a store's body CRC and its header
+ * give the CRC of the whole store without a second pass. */
+uint32_t psf_crc32c_combine(uint32_t crc_a, uint32_t crc_b, size_t len_b);
+
 /* ---------------------------------------------------------------------------
  * Header and validation (psf_ro.c)
  */
@@ -219,8 +224,22 @@ int psf_check_crc(const void *buf, size_t bufsize);
  */
 int psf_check_full(const void *buf, size_t bufsize, uint32_t *bad_off);
 
+/* psf_check_full for a caller that has already computed body_crc, the
+ * CRC-32C of bytes [PSF_HEADER_SIZE, bufsize) (a slot's reader, which
+ * needs it for the slot's own CRC too): when the header says the store
+ * is bufsize bytes, that is the body's CRC and the body is not read
+ * again for it. */
+int psf_check_full_crc(const void *buf, size_t bufsize, uint32_t *bad_off,
+		       uint32_t body_crc);
+
 /* The tree checks of psf_check_full without the body CRC. */
 int psf_check_tree(const void *buf, size_t bufsize, uint32_t *bad_off);
+
+/* psf_check_tree, and on success the bytes of every pad element (headers
+ * included) in *pads: the walk that checks the tree counts them for
+ * free, where a writer deciding on compaction would walk again. */
+int psf_check_tree_pads(const void *buf, size_t bufsize, uint32_t *bad_off,
+			uint32_t *pads);
 
 /* ---------------------------------------------------------------------------
  * Reading elements (psf_ro.c)

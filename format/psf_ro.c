@@ -61,17 +61,26 @@ int psf_check_header(const void *buf, size_t bufsize)
 	return PSF_OK;
 }
 
-int psf_check_crc(const void *buf, size_t bufsize)
+/* psf_check_crc; body, if not NULL, is the CRC of bytes [header,
+ * bufsize), which are the body when the header says bufsize bytes. */
+static int check_crc(const uint8_t *b, size_t bufsize, const uint32_t *body)
 {
-	const uint8_t *b = (const uint8_t *)buf;
-	int rc = psf_check_header(buf, bufsize);
+	int rc = psf_check_header(b, bufsize);
+	uint32_t total;
 
 	if (rc)
 		return rc;
+	total = psf_total(b);
 	if (psf_le32(b + PSF_HDR_BODY_CRC) !=
-	    psf_crc32c(0, b + PSF_HEADER_SIZE, psf_total(b) - PSF_HEADER_SIZE))
+	    (body && total == bufsize ? *body :
+	     psf_crc32c(0, b + PSF_HEADER_SIZE, total - PSF_HEADER_SIZE)))
 		return PSF_ERR_BODYCRC;
 	return PSF_OK;
+}
+
+int psf_check_crc(const void *buf, size_t bufsize)
+{
+	return check_crc((const uint8_t *)buf, bufsize, 0);
 }
 
 static int fail_at(uint32_t *bad_off, uint32_t off, int err)
@@ -87,12 +96,13 @@ static int fail_at(uint32_t *bad_off, uint32_t off, int err)
  * covered by exactly one element header or payload, so the pass ends after
  * at most total / 8 elements whatever the counts claim.
  */
-int psf_check_tree(const void *buf, size_t bufsize, uint32_t *bad_off)
+int psf_check_tree_pads(const void *buf, size_t bufsize, uint32_t *bad_off,
+			uint32_t *pads)
 {
 	const uint8_t *b = (const uint8_t *)buf;
 	uint32_t start[PSF_MAX_DEPTH];
 	uint32_t left[PSF_MAX_DEPTH];
-	uint32_t depth = 0, off = PSF_HEADER_SIZE, total, limit;
+	uint32_t depth = 0, off = PSF_HEADER_SIZE, total, limit, padb = 0;
 	int rc = psf_check_header(buf, bufsize);
 
 	if (rc)
@@ -114,8 +124,11 @@ int psf_check_tree(const void *buf, size_t bufsize, uint32_t *bad_off)
 					       PSF_ERR_BADCOUNT);
 			depth--;
 		}
-		if (depth == 0 && off != PSF_HEADER_SIZE)
+		if (depth == 0 && off != PSF_HEADER_SIZE) {
+			if (pads)
+				*pads = padb;
 			return PSF_OK; /* root closed, and it ends at total */
+		}
 		limit = depth ? start[depth - 1] + PSF_CONTAINER_HDR +
 					psf_le32(b + start[depth - 1] + 8)
 			      : total;
@@ -137,6 +150,7 @@ int psf_check_tree(const void *buf, size_t bufsize, uint32_t *bad_off)
 		if (depth > 0)
 			left[depth - 1]--;
 		if (!PSF_SIG_IS_CONTAINER(sig)) {
+			padb += sig == PSF_PAD ? hdr + room : 0;
 			off += hdr + room;
 			continue;
 		}
@@ -149,14 +163,31 @@ int psf_check_tree(const void *buf, size_t bufsize, uint32_t *bad_off)
 	}
 }
 
-int psf_check_full(const void *buf, size_t bufsize, uint32_t *bad_off)
+int psf_check_tree(const void *buf, size_t bufsize, uint32_t *bad_off)
 {
-	int rc = psf_check_crc(buf, bufsize);
+	return psf_check_tree_pads(buf, bufsize, bad_off, 0);
+}
+
+static int check_full(const void *buf, size_t bufsize, uint32_t *bad_off,
+		      const uint32_t *body)
+{
+	int rc = check_crc((const uint8_t *)buf, bufsize, body);
 
 	if (rc)
 		return fail_at(bad_off,
 			       rc == PSF_ERR_BODYCRC ? PSF_HEADER_SIZE : 0, rc);
 	return psf_check_tree(buf, bufsize, bad_off);
+}
+
+int psf_check_full(const void *buf, size_t bufsize, uint32_t *bad_off)
+{
+	return check_full(buf, bufsize, bad_off, 0);
+}
+
+int psf_check_full_crc(const void *buf, size_t bufsize, uint32_t *bad_off,
+		       uint32_t body_crc)
+{
+	return check_full(buf, bufsize, bad_off, &body_crc);
 }
 
 int psf_elem(const void *buf, int off, struct psf_elem *e)

@@ -145,7 +145,7 @@ uint32_t ps_slot_capacity(const struct ps_disk *d)
 static int load_slot(struct ps_disk *d, uint32_t i, uint8_t *buf, size_t cap)
 {
 	struct ps_slot *s = &d->slot[i];
-	uint32_t n = sectors_for(d, s->length);
+	uint32_t n = sectors_for(d, s->length), body;
 	int rc;
 
 	if ((uint64_t)n * d->sector_size > cap)
@@ -153,10 +153,14 @@ static int load_slot(struct ps_disk *d, uint32_t i, uint8_t *buf, size_t cap)
 	rc = ps_media_read(d->media, s->lba + 1, n, buf);
 	if (rc)
 		return rc;
-	if (psf_crc32c(0, buf, s->length) != s->crc)
+	/* One pass for two CRCs: the PSF body's, and from it and the PSF
+	 * header the slot's over the whole store (length >= 44 > 32). */
+	body = psf_crc32c(0, buf + PSF_HEADER_SIZE, s->length - PSF_HEADER_SIZE);
+	if (psf_crc32c_combine(psf_crc32c(0, buf, PSF_HEADER_SIZE), body,
+			       s->length - PSF_HEADER_SIZE) != s->crc)
 		rc = PS_ERR_NOSLOT;
 	else
-		rc = psf_check_full(buf, s->length, 0);
+		rc = psf_check_full_crc(buf, s->length, 0, body);
 	if (rc == PS_OK && psf_total(buf) != s->length)
 		rc = PSF_ERR_BADHEADER;
 	s->damage = rc;
@@ -503,7 +507,12 @@ void ps__hdr_fill(struct ps__hdr_fields *n, uint64_t gen,
 {
 	n->generation = gen;
 	n->length = len;
-	n->crc = psf_crc32c(0, store, len);
+	/* The store is finished and checked: its header holds its body's
+	 * CRC, so the whole store's needs no pass of its own.  (Were it
+	 * wrong, the read-back of step 9 would refuse the commit.) */
+	n->crc = psf_crc32c_combine(psf_crc32c(0, store, PSF_HEADER_SIZE),
+				    psf_le32(store + PSF_HDR_BODY_CRC),
+				    len - PSF_HEADER_SIZE);
 	n->token = l ? l->token : 0;
 	n->owner = l ? l->owner : (a ? a->owner : 0);
 	n->timestamp = a ? a->timestamp : 0;
@@ -634,7 +643,11 @@ static int store_ok(const void *store, uint32_t *len)
 	return psf_check_full(store, *len, 0);
 }
 
-/* ps_commit, and ps__commit_changed with step0 0. */
+/* How commit trusts its caller's store. */
+#define FROM_CALLER 1  /* ps_commit: check it, and do step 0 on media */
+#define CHECKED 0      /* ps__commit_changed: the caller did both */
+
+/* ps_commit, and ps__commit_changed with step0 CHECKED. */
 static int commit(struct ps_disk *d, const void *store, void *sector_buf,
 		  const struct ps_commit_args *args, int step0)
 {
@@ -650,8 +663,9 @@ static int commit(struct ps_disk *d, const void *store, void *sector_buf,
 		return PS_ERR_INVAL;
 	if (d->media->read_only)
 		return PS_ERR_RDONLY;
-	rc = store_ok(store, &len);
-	if (rc)
+	if (step0 == CHECKED)
+		len = psf_total(store);
+	else if ((rc = store_ok(store, &len)) != PS_OK)
 		return rc;
 	/* Step 0: nothing changed, nothing written (flash wear). */
 	rc = step0 ? slot_holds(d, &d->slot[d->base], store, len, sbuf) : 0;
@@ -674,7 +688,7 @@ static int commit(struct ps_disk *d, const void *store, void *sector_buf,
 int ps_commit(struct ps_disk *d, const void *store, void *sector_buf,
 	      const struct ps_commit_args *args)
 {
-	return commit(d, store, sector_buf, args, 1);
+	return commit(d, store, sector_buf, args, FROM_CALLER);
 }
 
 #if PS_HOSTED
@@ -682,6 +696,6 @@ int ps_commit(struct ps_disk *d, const void *store, void *sector_buf,
 int ps__commit_changed(struct ps_disk *d, const void *store,
 		       void *sector_buf, const struct ps_commit_args *args)
 {
-	return commit(d, store, sector_buf, args, 0);
+	return commit(d, store, sector_buf, args, CHECKED);
 }
 #endif

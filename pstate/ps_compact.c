@@ -171,6 +171,23 @@ int ps_compact_due(const struct ps_space *sp)
 	       sp->after <= PS_COMPACT_BMC_MAX;
 }
 
+/*
+ * Could compaction be due for a store of total bytes of which pads are
+ * pads (psf_check_tree_pads)?  The measure's worst case, without its
+ * walk: garbage is at most the pad bytes (each container keeps part of
+ * its own), live is total - pads whatever is kept, and after is
+ * total - garbage; ps_compact_due only grows with garbage.  0 means
+ * ps_compact_if_due would find nothing due.
+ */
+int ps_compact_may_be_due(uint32_t total, uint32_t pads)
+{
+	struct ps_space worst = { .total = total, .live = total - pads,
+				  .pads = pads, .garbage = pads,
+				  .after = total - pads };
+
+	return pads && ps_compact_due(&worst);
+}
+
 /* Both take a store being edited: its CRCs are made current first, as
  * the tree check reads the header. */
 int ps_compact(void *buf)

@@ -48,6 +48,11 @@ int ps_compact_due(const struct ps_space *sp);
  */
 int ps_compact(void *buf);
 
+/* 0 when compaction cannot be due for a store of total bytes holding
+ * pads bytes of pads (the tree check counts them), else 1: then ask
+ * ps_compact_if_due, which measures.  Spares the measure's walk. */
+int ps_compact_may_be_due(uint32_t total, uint32_t pads);
+
 /* ps_compact when ps_compact_due says so: 1 compacted, 0 not due, or an
  * error.  buf must be finished (psf_finish) when this compacts; the
  * measure itself does not check the tree (ps_commit does, before any

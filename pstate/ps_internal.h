@@ -61,8 +61,9 @@ struct ps__hdr_fields {
 void ps__slot_encode(uint8_t *h, uint32_t idx, const struct ps__hdr_fields *s);
 
 /* The header fields a commit writes for generation gen of store (len
- * bytes) under args a and lock l (ps_commit.c): the header and the MAC
- * over it (ps_auth.c) are made from the same fields. */
+ * bytes: psf_total, finished and checked, so its body CRC is current)
+ * under args a and lock l (ps_commit.c): the header and the MAC over it
+ * (ps_auth.c) are made from the same fields. */
 void ps__hdr_fill(struct ps__hdr_fields *n, uint64_t gen,
 		  const uint8_t *store, uint32_t len,
 		  const struct ps_commit_args *a, const struct ps_lock *l);
@@ -78,9 +79,12 @@ int ps__load_geometry(struct ps_disk *d, uint8_t *sbuf);
  * PS_ERR_IO (body fails its CRC, or the media failed). */
 int ps__slot_verify(struct ps_disk *d, uint32_t ti, uint8_t *sbuf);
 
-/* ps_commit without step 0's read of the base slot: for a caller that
- * compared store with the base's bytes as it read them and found them
- * different (ps_store.c holds that copy in memory). */
+/* ps_commit without step 0's read of the base slot and without its
+ * check of the store: for a caller that compared store with the base's
+ * bytes as it read them and found them different (ps_store.c holds that
+ * copy in memory), and that finished store (psf_finish) and checked its
+ * tree (psf_check_tree) just before, so the CRCs are the ones it
+ * computed and the tree the one it walked. */
 #if PS_HOSTED
 int ps__commit_changed(struct ps_disk *d, const void *store,
 		       void *sector_buf, const struct ps_commit_args *args);

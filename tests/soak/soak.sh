@@ -226,9 +226,7 @@ last=$(sed -n 's/^ack //p' "$WORK/hv.log" | tail -n 1)
 mem_mib() {
     "$PSCTL" -q -i "$IMG" vm show hv0 --json 2>/dev/null | python3 -c '
 import json, sys
-m = json.load(sys.stdin)["memory"]
-for u, f in (("GiB", 1024), ("MiB", 1)):
-    if m.endswith(u): print(int(m[:-3]) * f)'
+print(json.load(sys.stdin)["item"]["memory"] // 1048576)'
 }
 n=0
 while [ -n "$last" ] && [ "$(mem_mib)" != "$last" ] && [ $n -lt 300 ]; do
@@ -249,8 +247,8 @@ import json, sys, os
 # unknown (killed) that came after it.  An earlier acknowledged one is a
 # lost update; a later failed one is a failure that committed.
 work = sys.argv[1]
-final = {n["name"]: n["description"]
-         for n in json.load(open(os.path.join(work, "nets.json")))}
+final = {n["name"]: n["description"] or ""
+         for n in json.load(open(os.path.join(work, "nets.json")))["items"]}
 bad = 0
 for w in ("img", "dev", "bmc"):
     count = {}; kinds = {}; ops = {}

@@ -276,6 +276,59 @@ static void test_compact_due(void **state)
 }
 
 /*
+ * The commit's tree check counts the pads (psf_check_tree_pads), and
+ * ps_compact_may_be_due decides from that count whether the measure's
+ * walk is needed.  It must never say 0 when the measure would compact:
+ * random VM creates and deletes, checked after each against ps_space.
+ */
+static void test_may_be_due(void **state)
+{
+	struct ps_space sp;
+	uint64_t rng = 7;
+	unsigned k, due = 0, spared = 0;
+	uint32_t pads = 1;
+
+	(void)state;
+	empty_store();
+	assert_int_equal(psf_finish(buf), 0);
+	assert_int_equal(psf_check_tree_pads(buf, CAP, NULL, &pads), 0);
+	assert_int_equal(pads, 0);
+	assert_int_equal(ps_compact_may_be_due(psf_total(buf), 0), 0);
+	for (k = 0; k < 300; k++) {
+		unsigned id = (unsigned)(pst_rand(&rng) % 12);
+
+		if (churn_find_vm(buf, id) >= 0)
+			assert_int_equal(churn_vm_delete(buf, id), 0);
+		else
+			assert_true(churn_vm_create(buf, CAP, id,
+				(unsigned)(pst_rand(&rng) % 200),
+				1 + (unsigned)(pst_rand(&rng) % 6)) >= 0);
+		assert_int_equal(psf_finish(buf), 0);
+		assert_int_equal(ps_space(buf, &sp), 0);
+		assert_int_equal(psf_check_tree_pads(buf, CAP, NULL, &pads), 0);
+		assert_int_equal(pads, sp.pads);
+		if (ps_compact_due(&sp)) {
+			assert_int_equal(ps_compact_may_be_due(sp.total, pads),
+					 1);
+			due++;
+			assert_true(ps_compact(buf) > 0);
+		} else {
+			spared += !ps_compact_may_be_due(sp.total, pads);
+		}
+	}
+	/* Both sides were exercised: compactions, and walks spared. */
+	print_message("300 steps: %u compactions, %u measures spared\n", due,
+		      spared);
+	assert_true(due > 0);
+	assert_true(spared > 0);
+	/* Past the BMC shim's buffer, pads that could bring it back. */
+	assert_int_equal(ps_compact_may_be_due(PS_COMPACT_BMC_MAX + 100, 100),
+			 1);
+	assert_int_equal(ps_compact_may_be_due(PS_COMPACT_BMC_MAX + 100, 99),
+			 0);
+}
+
+/*
  * The measure before each commit walks the store without checking the
  * tree first (ps_commit does that): on bad bytes it must stay inside its
  * stack and buffer and give the tree check's error.  A nest deeper than
@@ -584,6 +637,7 @@ int main(void)
 		cmocka_unit_test(test_create_reuses_pad),
 		cmocka_unit_test(test_compact_keeps_elements),
 		cmocka_unit_test(test_compact_due),
+		cmocka_unit_test(test_may_be_due),
 		cmocka_unit_test(test_if_due_bad_tree),
 		cmocka_unit_test(test_delete_create_400),
 		cmocka_unit_test(test_out_of_room_compacts),

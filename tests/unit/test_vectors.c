@@ -151,6 +151,18 @@ static void test_crc32c_long(void **state)
 			assert_int_equal(psf_crc32c(psf_crc32c(0, big + i, 4097),
 						    big + i + 4097,
 						    lens[k] - 4097), want);
+			/* Combined from the CRCs of two pieces, split at a
+			 * PSF header and elsewhere, an empty B included. */
+			assert_int_equal(psf_crc32c_combine(
+				psf_crc32c(0, big + i, 32),
+				psf_crc32c(0, big + i + 32, lens[k] - 32),
+				lens[k] - 32), want);
+			assert_int_equal(psf_crc32c_combine(
+				psf_crc32c(0, big + i, lens[k] - 1 - i),
+				psf_crc32c(0, big + lens[k] - 1, 1 + i), 1 + i),
+				want);
+			assert_int_equal(psf_crc32c_combine(want,
+				psf_crc32c(0, big, 0), 0), want);
 		}
 	}
 	memset(big, 0, N);
