@@ -64,6 +64,7 @@ const char *con_err_name(unsigned code)
 	static const char *const n[] = {
 		"?", "protocol", "version", "no-port", "permission",
 		"private", "not-writer", "busy", "guest", "store", "spy",
+		"token",
 	};
 
 	return code < sizeof n / sizeof n[0] ? n[code] : "?";
@@ -79,7 +80,7 @@ int con_frame_parse(const uint8_t *buf, size_t n, int from_client,
 	len = con_get16(buf + 1);
 	if (len > CON_PAYLOAD_MAX)
 		return -1;
-	if (from_client && (buf[0] < CON_HELLO || buf[0] > CON_RELOAD))
+	if (from_client && (buf[0] < CON_HELLO || buf[0] > CON_MIGRATE))
 		return -1;
 	if (!from_client && (buf[0] < CON_R_HELLO || buf[0] > CON_R_ACK))
 		return -1;
@@ -246,6 +247,43 @@ int con_decode_mode(const struct con_frame *f, unsigned *mode,
 	}
 	*mode = f->p[0];
 	return 0;
+}
+
+int con_decode_migrate(const struct con_frame *f, struct con_migrate *m,
+		       const char **why)
+{
+	size_t n;
+
+	if (f->type != CON_MIGRATE || f->len < CON_MIGRATE_HDR + 1 ||
+	    f->len > CON_MIGRATE_HDR + CON_NAME_MAX ||
+	    f->p[0] < CON_MIG_BEGIN || f->p[0] > CON_MIG_ABORT) {
+		*why = "migrate: [op u8: 1 begin, 2 paused, 3 resumed, 4 "
+		       "abort][token 16 bytes][host name or port, 1-255 bytes]";
+		return -1;
+	}
+	m->op = f->p[0];
+	memcpy(m->token, f->p + 1, CON_TOKEN_LEN);
+	n = f->len - CON_MIGRATE_HDR;
+	if (!target_ok(f->p + CON_MIGRATE_HDR, n, &m->conc)) {
+		*why = "migrate: the target is a host name (printable ASCII, "
+		       "no space) or a port number 1-65535";
+		return -1;
+	}
+	memcpy(m->target, f->p + CON_MIGRATE_HDR, n);
+	m->target[n] = 0;
+	return 0;
+}
+
+size_t con_encode_migrate(const struct con_migrate *m, uint8_t *out)
+{
+	size_t n = strlen(m->target);
+
+	if (n > CON_NAME_MAX)
+		n = CON_NAME_MAX;
+	out[0] = m->op;
+	memcpy(out + 1, m->token, CON_TOKEN_LEN);
+	memcpy(out + CON_MIGRATE_HDR, m->target, n);
+	return CON_MIGRATE_HDR + n;
 }
 
 /* ------------------------------------------------------------ ports */

@@ -10,6 +10,7 @@ CON_WEB_SRC := bmc-shim/console/con_web.c bmc-shim/console/con_web_api.c \
 CON_SRC     := $(CON_LIB_SRC) bmc-shim/console/con_port.c \
                bmc-shim/console/con_client.c bmc-shim/console/con_keep.c \
                bmc-shim/console/con_hold.c bmc-shim/console/con_notify.c \
+               bmc-shim/console/con_migrate.c \
                bmc-shim/console/pscon.c \
                $(CON_WEB_SRC)
 CON_WEB_CFLAGS := $(shell pkg-config --cflags libwebsockets json-c 2>/dev/null)
@@ -43,7 +44,7 @@ $(BUILD)/web/root/index.html: bmc-shim/console/web/package-lock.json \
 
 # The e2e driver: a fake guest on a port, a flood, a stuck viewer, raw
 # frames (bmc-shim/console/pscon_test.c).
-$(BUILD)/san/pscon-test: $(call objs,san,bmc-shim/console/pscon_test.c $(CON_LIB_SRC)) $(call ALL_LIBS,san)
+$(BUILD)/san/pscon-test: $(call objs,san,bmc-shim/console/pscon_test.c bmc-shim/console/pscon_mig.c $(CON_LIB_SRC)) $(call ALL_LIBS,san)
 	$(CC) $(SAN) -o $@ $^ $(PSTATE_SYSLIBS)
 
 $(CON_UNIT): $(call objs,san,$(CON_LIB_SRC))

@@ -24,6 +24,8 @@
  *                                 lists port 7001 "web01-con", answers a v1
  *                                 ATTACH with "hello from a v1 service",
  *                                 then ends
+ *   pscon-test mig ...            a live migration's handover played
+ *                                 against pscon (pscon_mig.c)
  *   pscon-test lat                read counter lines on stdin; per line
  *                                 "N MS" (its delay from the guest's
  *                                 write), at the end "lines L max MS"
@@ -462,8 +464,12 @@ static int lat(void)
 	return 0;
 }
 
+int pscon_mig_main(int argc, char **argv); /* pscon_mig.c */
+
 int main(int argc, char **argv)
 {
+	if (argc >= 2 && !strcmp(argv[1], "mig"))
+		return pscon_mig_main(argc, argv);
 	if (argc == 6 && !strcmp(argv[1], "counter"))
 		return counter(argv[2], atoi(argv[3]), argv[4], argv[5]);
 	if (argc == 5 && !strcmp(argv[1], "shell"))
