@@ -131,10 +131,24 @@ static int target_ok(const uint8_t *p, size_t n, unsigned long *conc)
 	return 1;
 }
 
+/* The target after hdr bytes of f's payload into out (NUL-ended);
+ * -1 when it is none. */
+static int take_target(const struct con_frame *f, size_t hdr, char *out,
+		       unsigned long *conc)
+{
+	size_t n = f->len - hdr;
+
+	if (!target_ok(f->p + hdr, n, conc))
+		return -1;
+	memcpy(out, f->p + hdr, n);
+	out[n] = 0;
+	return 0;
+}
+
 int con_decode_attach(const struct con_frame *f, unsigned version,
 		      struct con_attach *a, const char **why)
 {
-	size_t hdr = version >= 2 ? CON_ATTACH_V2 : 1, n;
+	size_t hdr = version >= 2 ? CON_ATTACH_V2 : 1;
 
 	if (f->type != CON_ATTACH || f->len < hdr + 1 ||
 	    f->len > hdr + CON_NAME_MAX) {
@@ -152,14 +166,11 @@ int con_decode_attach(const struct con_frame *f, unsigned version,
 	a->epoch = version >= 2 ? con_get64(f->p + 1) : 0;
 	a->from = version >= 2 ? con_get64(f->p + 9) : 0;
 	a->stream = version >= 2 ? con_get64(f->p + 17) : 0;
-	n = f->len - hdr;
-	if (!target_ok(f->p + hdr, n, &a->conc)) {
+	if (take_target(f, hdr, a->target, &a->conc)) {
 		*why = "attach: the target is a host name (printable ASCII, "
 		       "no space) or a port number 1-65535";
 		return -1;
 	}
-	memcpy(a->target, f->p + hdr, n);
-	a->target[n] = 0;
 	return 0;
 }
 
@@ -252,8 +263,6 @@ int con_decode_mode(const struct con_frame *f, unsigned *mode,
 int con_decode_migrate(const struct con_frame *f, struct con_migrate *m,
 		       const char **why)
 {
-	size_t n;
-
 	if (f->type != CON_MIGRATE || f->len < CON_MIGRATE_HDR + 1 ||
 	    f->len > CON_MIGRATE_HDR + CON_NAME_MAX ||
 	    f->p[0] < CON_MIG_BEGIN || f->p[0] > CON_MIG_ABORT) {
@@ -263,14 +272,11 @@ int con_decode_migrate(const struct con_frame *f, struct con_migrate *m,
 	}
 	m->op = f->p[0];
 	memcpy(m->token, f->p + 1, CON_TOKEN_LEN);
-	n = f->len - CON_MIGRATE_HDR;
-	if (!target_ok(f->p + CON_MIGRATE_HDR, n, &m->conc)) {
+	if (take_target(f, CON_MIGRATE_HDR, m->target, &m->conc)) {
 		*why = "migrate: the target is a host name (printable ASCII, "
 		       "no space) or a port number 1-65535";
 		return -1;
 	}
-	memcpy(m->target, f->p + CON_MIGRATE_HDR, n);
-	m->target[n] = 0;
 	return 0;
 }
 

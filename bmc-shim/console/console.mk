@@ -83,7 +83,7 @@ $(BUILD)/san/tests/unit/test_complete: $(call objs,san,bmc-shim/console/con_prot
 
 # The restart benchmark (bench/bench_pscon_restart.sh, docs/performance.md
 # "Console restarts"): optimised service, client and driver.
-$(BUILD)/opt/pscon-test: $(call objs,opt,bmc-shim/console/pscon_test.c $(CON_LIB_SRC)) $(call ALL_LIBS,opt)
+$(BUILD)/opt/pscon-test: $(call objs,opt,bmc-shim/console/pscon_test.c bmc-shim/console/pscon_mig.c $(CON_LIB_SRC)) $(call ALL_LIBS,opt)
 	$(CC) $(OPT) -o $@ $^ $(PSTATE_SYSLIBS)
 .PHONY: bench-pscon-restart
 bench-pscon-restart: $(BUILD)/opt/pscon $(BUILD)/opt/psctl $(BUILD)/opt/pscon-test
@@ -91,6 +91,17 @@ bench-pscon-restart: $(BUILD)/opt/pscon $(BUILD)/opt/psctl $(BUILD)/opt/pscon-te
 	@PSCON=$(abspath $(BUILD)/opt/pscon) PSCTL=$(abspath $(BUILD)/opt/psctl) \
 		PSCON_TEST=$(abspath $(BUILD)/opt/pscon-test) bench/bench_pscon_restart.sh
 MODULE_BENCH += bench-pscon-restart
+
+# A VM's console across live migrations between two libvirt hosts on this
+# machine (viewer downtime, input queued, time to resume, exactness).
+.PHONY: bench-pscon-migrate
+bench-pscon-migrate: $(BUILD)/opt/pscon $(BUILD)/opt/psctl $(BUILD)/opt/pscon-test \
+		$(BUILD)/opt/hvagent
+	@echo "==== bench: a console across live migrations (3 round trips, 3 aborts)"
+	@PSCON=$(abspath $(BUILD)/opt/pscon) PSCTL=$(abspath $(BUILD)/opt/psctl) \
+		PSCON_TEST=$(abspath $(BUILD)/opt/pscon-test) \
+		HVAGENT=$(abspath $(BUILD)/opt/hvagent) bench/bench_pscon_migrate.sh
+MODULE_BENCH += bench-pscon-migrate
 
 # The benchmark against conserver (make bench): the real clients on both
 # sides, guests played by the benchmark (bench/bench_console.c).
