@@ -24,7 +24,7 @@ cleanup() {
     stop_pid "$D1"; stop_pid "$D2"
     for h in 1 2; do
         eval "LV=\$LVD$h LVPID=\$LV$h U=\$U$h"
-        [ -n "$LV" ] && lv_kill_guests web01 && stop_pid "$LVPID"
+        if [ -n "$LV" ]; then lv_kill_guests web01; stop_pid "$LVPID"; fi
     done
     for p in $PIDS; do stop_pid "$p"; done
 }

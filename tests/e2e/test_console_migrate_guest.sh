@@ -64,3 +64,8 @@ r=$(got_ok "$WORK/view" "$TYPED") && pass "all $TYPED typed lines reached the gu
 grep "migration: destination attached\|migration aborted" "$WORK/pscon.log" | sed 's/^pscon: [^ ]* /  pscon: /'
 grep -q "runtime error\|AddressSanitizer" "$WORK/pscon.log" "$WORK/d1.err" "$WORK/d2.err" &&
     fail "sanitizer report" || pass "no sanitizer report"
+
+# --- everything stopped: nothing left running from $WORK
+cleanup; trap - EXIT INT TERM HUP
+! pgrep -f "$WORK/" > /dev/null && pass "nothing left running from \$WORK" ||
+    fail "left running: $(pgrep -af "$WORK/")"
