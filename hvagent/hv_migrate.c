@@ -69,13 +69,11 @@ static unsigned ports_of(struct sess *s, const char *vm, unsigned *conc,
 	static uint8_t pl[CON_PAYLOAD_MAX];
 	static struct con_port_info pi;
 	struct con_frame f;
-	uint8_t req[CON_HDR];
 	unsigned n = 0;
 	size_t len;
 	uint8_t t;
 
-	con_frame_hdr(req, CON_LIST, 0);
-	if (write(s->fd, req, sizeof req) != (ssize_t)sizeof req)
+	if (con_frame_send(s->fd, CON_LIST, NULL, 0))
 		return 0;
 	for (;;) {
 		len = sizeof pl;
@@ -95,15 +93,14 @@ static int step(struct sess *s, uint8_t op, unsigned conc,
 		uint8_t token[16], char *why, size_t wn)
 {
 	struct con_migrate r = { .op = op };
-	uint8_t req[CON_HDR + CON_MIGRATE_HDR + 8], pl[256];
-	size_t n, len = sizeof pl;
+	uint8_t req[CON_MIGRATE_HDR + 8], pl[256];
+	size_t len = sizeof pl;
 	uint8_t t;
 
 	memcpy(r.token, token, CON_TOKEN_LEN);
 	snprintf(r.target, sizeof r.target, "%u", conc);
-	n = con_encode_migrate(&r, req + CON_HDR);
-	con_frame_hdr(req, CON_MIGRATE, n);
-	if (write(s->fd, req, CON_HDR + n) != (ssize_t)(CON_HDR + n)) {
+	if (con_frame_send(s->fd, CON_MIGRATE, req,
+			   con_encode_migrate(&r, req))) {
 		snprintf(why, wn, "the concentrator went away");
 		return -1;
 	}

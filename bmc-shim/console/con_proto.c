@@ -4,7 +4,9 @@
  * against the bytes present before it is used: this is what hostile
  * clients reach first (tests/fuzz/fuzz_console.c).
  */
+#include <errno.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "con_proto.h"
 #include "pstate.h"
@@ -96,6 +98,32 @@ void con_frame_hdr(uint8_t *out, uint8_t type, size_t len)
 {
 	out[0] = type;
 	con_put16(out + 1, (unsigned)len);
+}
+
+int con_frame_send(int fd, uint8_t type, const void *p, size_t n)
+{
+	uint8_t b[CON_HDR + CON_PAYLOAD_MAX];
+	size_t off = 0, len = CON_HDR + n;
+	ssize_t w;
+
+	if (fd < 0 || n > CON_PAYLOAD_MAX) {
+		errno = EINVAL;
+		return -1;
+	}
+	con_frame_hdr(b, type, n);
+	if (n)
+		memcpy(b + CON_HDR, p, n);
+	/* MSG_NOSIGNAL: a peer gone meanwhile is an error (a client then
+	 * reconnects), not a SIGPIPE. */
+	while (off < len) {
+		w = send(fd, b + off, len - off, MSG_NOSIGNAL);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		off += (size_t)w;
+	}
+	return 0;
 }
 
 int con_decode_hello(const struct con_frame *f, unsigned *version,

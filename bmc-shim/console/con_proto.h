@@ -110,6 +110,10 @@ int con_frame_parse(const uint8_t *buf, size_t n, int from_client,
 
 /* Writes a frame header for (type, len) at out (CON_HDR bytes). */
 void con_frame_hdr(uint8_t *out, uint8_t type, size_t len);
+/* One whole frame (type, p[0..n)) sent on a blocking socket, never
+ * raising SIGPIPE: 0, or -1 (errno set; EINVAL for fd < 0 or n over
+ * CON_PAYLOAD_MAX). */
+int con_frame_send(int fd, uint8_t type, const void *p, size_t n);
 
 /* A decoded ATTACH: the port by host name or by concentrator port;
  * v2 adds where to resume (epoch 0: no resume) and the input stream

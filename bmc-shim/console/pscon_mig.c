@@ -63,11 +63,7 @@ static int dial1(const char *path)
 
 static void send_frame(int fd, uint8_t type, const void *p, size_t n)
 {
-	uint8_t b[CON_HDR + CON_PAYLOAD_MAX];
-
-	con_frame_hdr(b, type, n);
-	memcpy(b + CON_HDR, p, n);
-	if (write(fd, b, CON_HDR + n) != (ssize_t)(CON_HDR + n))
+	if (con_frame_send(fd, type, p, n))
 		exit(1);
 }
 

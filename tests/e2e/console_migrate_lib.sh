@@ -5,7 +5,7 @@
 # its hvagent (console = local; host 1's store holds the VM and its port,
 # host 2's store is empty), one pscon as nobody; Debian's cloud kernel with
 # a busybox initramfs printing "counter N" every 10 ms and echoing input
-# lines numbered ("got K LINE"; guest/build-guest.sh, pstest=counter).
+# lines numbered ("got K LINE"; guest/build-guest.sh, rdinit=/counter).
 # web01 runs on host 1, a psctl console viewer attached ($WORK/view, keys
 # on fd 8).  Defines migrate, type_during, counters_ok, got_ok; U1, U2,
 # CPORT, PSOCK, TYPED.  Needs pass/fail (lib.sh), WORK, E2E_DIR, PSCTL,
@@ -98,7 +98,7 @@ for h in 1 2; do
 done
 U=$U1
 expect_exit 0 "host 1: hvagent --once defines web01" -- "$HVAGENT" -c "$WORK/hv1.conf" -i "$IMG" --once
-virsh -c "$U1" dumpxml web01 | sed "s|</type>|</type><kernel>$GUEST/vmlinuz</kernel><initrd>$GUEST/initrd.gz</initrd><cmdline>console=ttyS0 panic=0 pstest=counter</cmdline>|" \
+virsh -c "$U1" dumpxml web01 | sed "s|</type>|</type><kernel>$GUEST/vmlinuz</kernel><initrd>$GUEST/initrd.gz</initrd><cmdline>console=ttyS0 panic=0 rdinit=/counter</cmdline>|" \
     > "$WORK/dom.xml"
 virsh -c "$U1" define "$WORK/dom.xml" > /dev/null 2>&1 || fail "virsh define with the kernel"
 L vm set web01 --power on

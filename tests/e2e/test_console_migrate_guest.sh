@@ -5,7 +5,7 @@
 # port, host 2's store is empty), one pscon; Debian's cloud kernel with a
 # busybox initramfs printing "counter N" every 10 ms and echoing input
 # lines numbered ("got K LINE"; tests/e2e/guest/build-guest.sh,
-# pstest=counter), under QEMU TCG.  `virsh migrate --live` to host 2 and
+# rdinit=/counter), under QEMU TCG.  `virsh migrate --live` to host 2 and
 # back, and one migration aborted (virsh domjobabort) while input is
 # typed: a psctl console viewer attached throughout and the port's log
 # each hold every counter exactly once, in order; every typed line

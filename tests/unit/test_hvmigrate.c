@@ -30,24 +30,25 @@ static const uint8_t TOKEN[16] = { 9, 8, 7, 6, 5, 4, 3, 2, 1, 0, 11, 12, 13,
 
 static void events_classified(void **st)
 {
+	static const struct { int event, detail, step; } t[] = {
+		{ VIR_DOMAIN_EVENT_STARTED, VIR_DOMAIN_EVENT_STARTED_MIGRATED, 1 },
+		{ VIR_DOMAIN_EVENT_STARTED, VIR_DOMAIN_EVENT_STARTED_BOOTED, 0 },
+		{ VIR_DOMAIN_EVENT_SUSPENDED,
+		  VIR_DOMAIN_EVENT_SUSPENDED_MIGRATED, 1 },
+		{ VIR_DOMAIN_EVENT_SUSPENDED, VIR_DOMAIN_EVENT_SUSPENDED_PAUSED,
+		  0 },
+		{ VIR_DOMAIN_EVENT_RESUMED, VIR_DOMAIN_EVENT_RESUMED_MIGRATED, 1 },
+		{ VIR_DOMAIN_EVENT_STOPPED, VIR_DOMAIN_EVENT_STOPPED_MIGRATED, 1 },
+		/* Another stop matters only for a VM migrating in. */
+		{ VIR_DOMAIN_EVENT_STOPPED, VIR_DOMAIN_EVENT_STOPPED_FAILED, 0 },
+	};
 	struct hv_migrate m = { 0 };
+	size_t i;
 
 	(void)st;
-	assert_int_equal(hv_migrate_note(&m, "a", VIR_DOMAIN_EVENT_STARTED,
-					 VIR_DOMAIN_EVENT_STARTED_MIGRATED), 1);
-	assert_int_equal(hv_migrate_note(&m, "a", VIR_DOMAIN_EVENT_STARTED,
-					 VIR_DOMAIN_EVENT_STARTED_BOOTED), 0);
-	assert_int_equal(hv_migrate_note(&m, "a", VIR_DOMAIN_EVENT_SUSPENDED,
-					 VIR_DOMAIN_EVENT_SUSPENDED_MIGRATED), 1);
-	assert_int_equal(hv_migrate_note(&m, "a", VIR_DOMAIN_EVENT_SUSPENDED,
-					 VIR_DOMAIN_EVENT_SUSPENDED_PAUSED), 0);
-	assert_int_equal(hv_migrate_note(&m, "a", VIR_DOMAIN_EVENT_RESUMED,
-					 VIR_DOMAIN_EVENT_RESUMED_MIGRATED), 1);
-	assert_int_equal(hv_migrate_note(&m, "a", VIR_DOMAIN_EVENT_STOPPED,
-					 VIR_DOMAIN_EVENT_STOPPED_MIGRATED), 1);
-	/* Another stop matters only for a VM migrating in. */
-	assert_int_equal(hv_migrate_note(&m, "a", VIR_DOMAIN_EVENT_STOPPED,
-					 VIR_DOMAIN_EVENT_STOPPED_FAILED), 0);
+	for (i = 0; i < sizeof t / sizeof t[0]; i++)
+		assert_int_equal(hv_migrate_note(&m, "a", t[i].event,
+						 t[i].detail), t[i].step);
 	snprintf(m.in[0].vm, sizeof m.in[0].vm, "a");
 	m.nin = 1;
 	assert_int_equal(hv_migrate_note(&m, "a", VIR_DOMAIN_EVENT_STOPPED,
@@ -57,11 +58,7 @@ static void events_classified(void **st)
 
 static void put_frame(int fd, uint8_t type, const void *p, size_t n)
 {
-	uint8_t b[CON_HDR + CON_PAYLOAD_MAX];
-
-	con_frame_hdr(b, type, n);
-	memcpy(b + CON_HDR, p, n);
-	if (write(fd, b, CON_HDR + n) != (ssize_t)(CON_HDR + n))
+	if (con_frame_send(fd, type, p, n))
 		_exit(3);
 }
 
@@ -165,23 +162,40 @@ static void run_batch(struct hv_migrate *m, char *seen, size_t n)
 	rmdir(dir);
 }
 
+/* The destination's first step: web01 migrating in, begun. */
+static void begin_web01(struct hv_migrate *m)
+{
+	char seen[256];
+
+	hv_migrate_note(m, "web01", VIR_DOMAIN_EVENT_STARTED,
+			VIR_DOMAIN_EVENT_STARTED_MIGRATED);
+	run_batch(m, seen, sizeof seen);
+	assert_string_equal(seen, "1:7001:other\n"); /* only web01's port */
+	assert_int_equal(m->nin, 1);
+	assert_memory_equal(m->in[0].token, TOKEN, 16);
+}
+
+/* Begun, then the destination's next event: the request it makes with
+ * the token it kept, and nothing kept after it. */
+static void after_begin(struct hv_migrate *m, int event, int detail,
+			const char *want)
+{
+	char seen[256];
+
+	begin_web01(m);
+	hv_migrate_note(m, "web01", event, detail);
+	run_batch(m, seen, sizeof seen);
+	assert_string_equal(seen, want);
+	assert_int_equal(m->nin, 0);
+}
+
 static void destination_begins_and_resumes(void **st)
 {
 	struct hv_migrate m = { 0 };
-	char seen[256];
 
 	(void)st;
-	hv_migrate_note(&m, "web01", VIR_DOMAIN_EVENT_STARTED,
-			VIR_DOMAIN_EVENT_STARTED_MIGRATED);
-	run_batch(&m, seen, sizeof seen);
-	assert_string_equal(seen, "1:7001:other\n"); /* only web01's port */
-	assert_int_equal(m.nin, 1);
-	assert_memory_equal(m.in[0].token, TOKEN, 16);
-	hv_migrate_note(&m, "web01", VIR_DOMAIN_EVENT_RESUMED,
-			VIR_DOMAIN_EVENT_RESUMED_MIGRATED);
-	run_batch(&m, seen, sizeof seen);
-	assert_string_equal(seen, "3:7001:token\n");  /* the same token */
-	assert_int_equal(m.nin, 0);
+	after_begin(&m, VIR_DOMAIN_EVENT_RESUMED,
+		    VIR_DOMAIN_EVENT_RESUMED_MIGRATED, "3:7001:token\n");
 }
 
 static void failed_start_aborts_source_pauses(void **st)
@@ -190,14 +204,8 @@ static void failed_start_aborts_source_pauses(void **st)
 	char seen[256];
 
 	(void)st;
-	hv_migrate_note(&m, "web01", VIR_DOMAIN_EVENT_STARTED,
-			VIR_DOMAIN_EVENT_STARTED_MIGRATED);
-	run_batch(&m, seen, sizeof seen);
-	hv_migrate_note(&m, "web01", VIR_DOMAIN_EVENT_STOPPED,
-			VIR_DOMAIN_EVENT_STOPPED_FAILED);
-	run_batch(&m, seen, sizeof seen);
-	assert_string_equal(seen, "4:7001:token\n");
-	assert_int_equal(m.nin, 0);
+	after_begin(&m, VIR_DOMAIN_EVENT_STOPPED,
+		    VIR_DOMAIN_EVENT_STOPPED_FAILED, "4:7001:token\n");
 	/* The source: a pause, and a resume after a failure (no token). */
 	hv_migrate_note(&m, "web01", VIR_DOMAIN_EVENT_SUSPENDED,
 			VIR_DOMAIN_EVENT_SUSPENDED_MIGRATED);

@@ -6,9 +6,7 @@
 # /proc and /dev, prints "guest: up", and runs a shell on the console
 # (prompt "guest# ").  Boot it with "console=ttyS0 panic=0": it reaches the
 # shell in a few seconds under TCG, and `echo c > /proc/sysrq-trigger`
-# ends in "Kernel panic - not syncing: sysrq triggered crash".  With
-# "pstest=counter" on the command line it prints "counter N" every 10 ms
-# instead and echoes each input line as "got K LINE" (K from 0).
+# ends in "Kernel panic - not syncing: sysrq triggered crash".
 # Prints the kernel's path on success; exit 1 with a message when the
 # packages are missing (scripts/install-deps.sh installs them).
 set -eu
@@ -32,20 +30,25 @@ mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev 2>/dev/null
 echo "guest: up"
 export PS1='guest# ' HOME=/ PATH=/bin
-case " $(cat /proc/cmdline) " in
-*" pstest=counter "*)
-    # The migration tests' guest: a counter line every 10 ms, and each
-    # input line echoed back numbered ("got K LINE"), no terminal echo.
-    stty -echo
-    # (a background list reads /dev/null unless told otherwise)
-    (k=0; while read -r l; do echo "got $k $l"; k=$((k + 1)); done) \
-        < /dev/console &
-    n=0
-    while :; do echo "counter $n"; n=$((n + 1)); usleep 10000; done ;;
-esac
 while :; do setsid cttyhack sh; done
 INIT
 chmod 755 "$root/init"
+# The migration tests' guest (boot with "rdinit=/counter" instead): a
+# counter line every 10 ms, and each input line echoed back numbered
+# ("got K LINE", K from 0), no terminal echo.  (A background list reads
+# /dev/null unless told otherwise.)
+cat > "$root/counter" <<'COUNTER'
+#!/bin/busybox sh
+/bin/busybox --install -s /bin
+mount -t proc proc /proc
+mount -t devtmpfs dev /dev 2>/dev/null
+echo "guest: up"
+stty -echo
+(k=0; while read -r l; do echo "got $k $l"; k=$((k + 1)); done) < /dev/console &
+n=0
+while :; do echo "counter $n"; n=$((n + 1)); usleep 10000; done
+COUNTER
+chmod 755 "$root/counter"
 (cd "$root" && find . | "$bb" cpio -o -H newc 2>/dev/null) | gzip -1 > "$dir/initrd.gz"
 cp "$kernel" "$dir/vmlinuz"
 rm -rf "$root"
