@@ -27,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/epoll.h>
 #include <sys/random.h>
 #include <time.h>
@@ -37,7 +38,6 @@
 struct con_mig {
 	int begun, paused, armed;   /* armed: RESUMED before the dest came */
 	uint8_t token[CON_TOKEN_LEN];
-	struct con_handle cand;     /* the held connection, fd -1 none    */
 	long long t_begin, t_pause; /* ms, CLOCK_MONOTONIC                 */
 	uint64_t out_pause;         /* output offset at the pause          */
 };
@@ -52,27 +52,25 @@ static long long now_ms(void)
 
 static struct con_mig *mig_of(struct con_port *p)
 {
-	if (!p->mig && (p->mig = calloc(1, sizeof *p->mig)))
-		p->mig->cand = (struct con_handle){ CON_K_CAND, -1, p, 0 };
+	if (!p->mig)
+		p->mig = calloc(1, sizeof *p->mig);
 	return p->mig;
 }
 
 /* The held connection is watched for its end only (EPOLLRDHUP): its
  * output waits in the socket until it is the guest. */
-static void cand_close(struct con_svc *s, struct con_mig *m)
+static void cand_close(struct con_svc *s, struct con_port *p)
 {
-	if (m->cand.fd < 0)
+	if (p->cand.fd < 0)
 		return;
-	epoll_ctl(s->ep, EPOLL_CTL_DEL, m->cand.fd, NULL);
-	close(m->cand.fd);
-	m->cand.fd = -1;
+	epoll_ctl(s->ep, EPOLL_CTL_DEL, p->cand.fd, NULL);
+	close(p->cand.fd);
+	p->cand.fd = -1;
 }
 
 void con_mig_end(struct con_svc *s, struct con_port *p)
 {
-	if (!p->mig)
-		return;
-	cand_close(s, p->mig);
+	cand_close(s, p);
 	free(p->mig);
 	p->mig = NULL;
 }
@@ -88,13 +86,13 @@ static void attach_dest(struct con_svc *s, struct con_port *p,
 			const char *why)
 {
 	struct con_mig *m = p->mig;
-	int fd = m->cand.fd;
+	int fd = p->cand.fd;
 	size_t queued = p->to_guest.len;
 	uint64_t at;
 	long long t = now_ms();
 
 	epoll_ctl(s->ep, EPOLL_CTL_DEL, fd, NULL);
-	m->cand.fd = -1;
+	p->cand.fd = -1;
 	if (p->guest.fd >= 0)
 		con_guest_drain(s, p);
 	at = p->ring.total;
@@ -139,12 +137,12 @@ void con_mig_hold(struct con_svc *s, struct con_port *p, int fd)
 		close(fd);
 		return;
 	}
-	if (m->cand.fd >= 0)
+	if (p->cand.fd >= 0)
 		con_log("port %u (%s): a newer second connection replaces the "
 			"held one", p->conc, p->host);
-	cand_close(s, m);
-	m->cand.fd = fd;
-	ev.data.ptr = &m->cand;
+	cand_close(s, p);
+	p->cand.fd = fd;
+	ev.data.ptr = &p->cand;
 	epoll_ctl(s->ep, EPOLL_CTL_ADD, fd, &ev);
 	con_log("port %u (%s): a second guest connection held%s", p->conc,
 		p->host, m->begun ? " (the migration's destination)"
@@ -153,15 +151,18 @@ void con_mig_hold(struct con_svc *s, struct con_port *p, int fd)
 		attach_dest(s, p, "resumed before it connected");
 }
 
-/* The held connection ended. */
+/* The held connection ended.  Checked on the fd held now: an event of
+ * the same batch may be for one attached or replaced since. */
 void con_mig_event(struct con_svc *s, struct con_port *p, uint32_t ev)
 {
 	struct con_mig *m = p->mig;
+	struct pollfd pf = { p->cand.fd, POLLRDHUP, 0 };
 
 	(void)ev;
-	if (!m)
+	if (!m || pf.fd < 0 || poll(&pf, 1, 0) != 1 ||
+	    !(pf.revents & (POLLRDHUP | POLLHUP | POLLERR)))
 		return;
-	cand_close(s, m);
+	cand_close(s, p);
 	if (m->begun)
 		return abort_to_source(s, p, "the destination's connection "
 				       "closed");
@@ -175,7 +176,7 @@ int con_mig_source_gone(struct con_svc *s, struct con_port *p)
 
 	if (!m)
 		return 0;
-	if (m->cand.fd < 0) {
+	if (p->cand.fd < 0) {
 		if (m->begun)
 			con_log("port %u (%s): migration ended: the source "
 				"went away with no destination connected",
@@ -187,35 +188,49 @@ int con_mig_source_gone(struct con_svc *s, struct con_port *p)
 	return 1;
 }
 
+/* BEGIN: a token, and input queued from now. */
+static int begin(struct con_svc *s, struct con_port *p, const char **why)
+{
+	struct con_mig *m;
+
+	if (p->guest.fd < 0) {
+		*why = "no guest connected: nothing to migrate";
+		return CON_E_GUEST;
+	}
+	if (!(m = mig_of(p)) ||
+	    getrandom(m->token, sizeof m->token, 0) !=
+	    (ssize_t)sizeof m->token) {
+		*why = "no token could be made";
+		return CON_E_GUEST;
+	}
+	m->begun = 1;
+	m->t_begin = now_ms();
+	con_log("port %u (%s): migration begun (token %02x%02x...), input "
+		"queued from output offset %llu%s", p->conc, p->host,
+		m->token[0], m->token[1], (unsigned long long)p->ring.total,
+		p->cand.fd >= 0 ? "; destination connected" : "");
+	con_notice(s, p, CON_N_MIGRATE, "migration begun");
+	return 0;
+}
+
 static int step(struct con_svc *s, struct con_port *p,
 		const struct con_migrate *r, const char **why)
 {
 	struct con_mig *m = p->mig;
+	int code;
 
+	/* The source's pause with no begin (the destination's hvagent is
+	 * down): a migration begins here, so input waits from now. */
+	if (r->op == CON_MIG_PAUSED && (!m || !m->begun) &&
+	    (code = begin(s, p, why)) != 0)
+		return code;
+	m = p->mig;
 	if (r->op == CON_MIG_BEGIN) {
 		if (m && m->begun) {
 			*why = "a migration of this port is under way";
 			return CON_E_BUSY;
 		}
-		if (p->guest.fd < 0) {
-			*why = "no guest connected: nothing to migrate";
-			return CON_E_GUEST;
-		}
-		if (!(m = mig_of(p)) ||
-		    getrandom(m->token, sizeof m->token, 0) !=
-		    (ssize_t)sizeof m->token) {
-			*why = "no token could be made";
-			return CON_E_GUEST;
-		}
-		m->begun = 1;
-		m->t_begin = now_ms();
-		con_log("port %u (%s): migration begun (token %02x%02x...), "
-			"input queued from output offset %llu%s", p->conc,
-			p->host, m->token[0], m->token[1],
-			(unsigned long long)p->ring.total,
-			m->cand.fd >= 0 ? "; destination connected" : "");
-		con_notice(s, p, CON_N_MIGRATE, "migration begun");
-		return 0;
+		return begin(s, p, why);
 	}
 	if (!m || !m->begun) {
 		*why = "no migration of this port is under way";
@@ -242,7 +257,7 @@ static int step(struct con_svc *s, struct con_port *p,
 		*why = "not this migration's token";
 		return CON_E_TOKEN;
 	}
-	if (m->cand.fd < 0) {
+	if (p->cand.fd < 0) {
 		m->armed = 1;   /* attached the moment it connects */
 		con_log("port %u (%s): migration: resumed; the destination "
 			"is attached when it connects", p->conc, p->host);

@@ -109,6 +109,7 @@ struct con_port *con_port_new(struct con_svc *s, unsigned conc)
 	p->conc = conc;
 	p->lis = (struct con_handle){ CON_K_PORT_LISTEN, -1, p, 0 };
 	p->guest = (struct con_handle){ CON_K_GUEST, -1, p, 0 };
+	p->cand = (struct con_handle){ CON_K_CAND, -1, p, 0 };
 	p->logfd = -1;
 	p->last_input_uid = CON_NOBODY;
 	if (con_keep_open(s, p) || port_endpoints(s, p, &fd, &guest)) {

@@ -115,6 +115,10 @@ struct con_port {
 	char host[CON_NAME_MAX + 1], vm[CON_NAME_MAX + 1];
 	char path[512];                 /* backend endpoint          */
 	struct con_handle lis, guest;   /* fds -1 when closed        */
+	struct con_handle cand;         /* a held second guest connection
+					   (con_migrate.c): in the port, so
+					   an event of the same batch never
+					   finds it freed */
 	struct con_queue to_guest;
 	struct con_ring ring;
 	struct con_match match;

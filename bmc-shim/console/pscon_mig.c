@@ -17,8 +17,10 @@
  *
  * SCENARIO: ok; abort (ABORT instead of the resume: the destination
  * ends, the source resumes); badtoken (RESUMED with a wrong token first:
- * refused); kill-WHO-STEP, WHO hvagent|source|dest, STEP begin|paused|
- * resumed: WHO dies right after STEP (its fds closed, as the kernel does)
+ * refused); nobegin (the destination's hvagent is down from the start:
+ * no BEGIN, no RESUMED; the source's PAUSED begins); kill-WHO-STEP, WHO hvagent|source|dest, STEP begin|paused|
+ * resumed: WHO dies right after STEP (its fds closed, as the kernel does;
+ * kill-both-begin: both QEMUs at once, one epoll batch for the service)
  * and the rest of the timeline goes as libvirt would.  Counter lines go
  * to SENT as written, the input the guest read (source and destination)
  * to IN, the bytes typed to TYPED.  Replies to the hvagent's requests on
@@ -262,9 +264,16 @@ int pscon_mig_main(int argc, char **argv)
 	run_until(&m, t0, 100);
 	m.dst = dial1(argv[3]);                 /* held, not read */
 	run_until(&m, t0, 150);
-	ask(&m, CON_MIG_BEGIN, NULL, "begin");
+	if (strcmp(sc, "nobegin"))              /* its hvagent is down */
+		ask(&m, CON_MIG_BEGIN, NULL, "begin");
 	if (KILLED("hvagent", "begin"))
 		shut(&m.ctl);
+	if (KILLED("both", "begin")) {          /* both QEMUs at once   */
+		shut(&m.src);
+		shut(&m.dst);
+		m.src_run = 0;
+		return finish(&m, t0);
+	}
 	if (KILLED("source", "begin")) {        /* the VM dies: so does */
 		shut(&m.src);                   /* the migration        */
 		m.src_run = 0;
@@ -299,7 +308,8 @@ int pscon_mig_main(int argc, char **argv)
 		bad[0] ^= 1;
 		ask(&m, CON_MIG_RESUMED, bad, "resumed-badtoken");
 	}
-	ask(&m, CON_MIG_RESUMED, m.token, "resumed");
+	if (strcmp(sc, "nobegin"))
+		ask(&m, CON_MIG_RESUMED, m.token, "resumed");
 	if (KILLED("hvagent", "resumed"))
 		shut(&m.ctl);
 	if (KILLED("dest", "resumed")) {

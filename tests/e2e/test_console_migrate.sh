@@ -3,8 +3,10 @@
 # docs/console.md "Live migration"): pscon-test mig plays the source's and
 # the destination's QEMU, the hvagents and a typing user against a real
 # pscon, on libvirt's timeline (begin, source paused, destination resumed,
-# source gone), for a good migration, an aborted one, a wrong token, and
-# each side (hvagent, source, destination) killed right after each step.
+# source gone), for a good migration, an aborted one, a wrong token, the
+# destination's hvagent down throughout (no begin: the source's pause
+# begins), and each side (hvagent, source, destination) killed right
+# after each step.
 # A psctl console viewer attached throughout and the port's log must hold
 # every counter line exactly once, in order; the typed input must reach
 # the guest once, in order (a prefix of it when the VM itself died).
@@ -13,9 +15,9 @@
 echo "== pscon: a live migration's console handover"
 . "$ROOT/tests/e2e/console_lib.sh"
 
-SCEN="ok abort badtoken kill-hvagent-begin kill-hvagent-paused
+SCEN="ok abort badtoken nobegin kill-hvagent-begin kill-hvagent-paused
 kill-hvagent-resumed kill-source-begin kill-source-paused kill-source-resumed
-kill-dest-begin kill-dest-paused kill-dest-resumed"
+kill-dest-begin kill-dest-paused kill-dest-resumed kill-both-begin"
 N=$(echo $SCEN | wc -w)
 L init >/dev/null 2>&1 && L vm create mig >/dev/null 2>&1 &&
     L serial allocate mig "$N" --first 7101 >/dev/null 2>&1 ||
@@ -52,7 +54,14 @@ for sc in $SCEN; do
     cmp -s "$d/sent" "$d/log" && pass "migrate $sc: the port's log holds them once, in order" ||
         fail "migrate $sc: log differs: $(cmp "$d/sent" "$d/log" 2>&1)"
     case $sc in
-    kill-source-begin|kill-dest-resumed)   # the VM died: what it read
+    nobegin)   # typed after the source's pause, before its notice: lost
+        miss=$(awk 'NR == FNR { t++; next } { n = substr($0, 4) + 0
+                    if (n <= last && FNR > 1) { print "out of order"; exit 1 } last = n; r++ }
+                    END { print t - r }' "$d/typed" "$d/in")
+        [ "$miss" -ge 0 ] 2>/dev/null && [ "$miss" -le 2 ] &&
+            pass "migrate $sc: typed lines reached the guest once, in order, but $miss in flight at the pause" ||
+            fail "migrate $sc: input: $miss" ;;
+    kill-source-begin|kill-dest-resumed|kill-both-begin)   # the VM died
         is_prefix "$d/in" "$d/typed" && pass "migrate $sc: input read once, in order, up to the VM's death ($(wc -c < "$d/in") of $(wc -c < "$d/typed") bytes)" ||
             fail "migrate $sc: input is no prefix of what was typed" ;;
     *)  cmp -s "$d/typed" "$d/in" && pass "migrate $sc: all $(wc -c < "$d/typed") typed bytes reached the guest once, in order" ||
@@ -76,6 +85,9 @@ has_log "the destination attached, queued input delivered, then the source relea
     "destination attached at output offset [0-9]* (resumed), [0-9]* bytes of queued input delivered, source released"
 has_log "hvagent dead: the source's exit hands the port to the destination" \
     "destination attached at output offset [0-9]* (the source's connection closed)"
+grep -q "^paused ok" "$WORK/nobegin/replies" && ! grep -q "^begin" "$WORK/nobegin/replies" &&
+    pass "migrate nobegin: the source's pause alone begins the handover" ||
+    fail "migrate nobegin: $(cat "$WORK/nobegin/replies")"
 has_log "the destination dead: back to the source" \
     "migration aborted (the destination's connection closed): back to the source"
 has_log "an abort returns to the source" "migration aborted (asked): back to the source"
