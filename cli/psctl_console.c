@@ -44,26 +44,7 @@
 
 int psctl_con_send(int fd, uint8_t type, const void *p, size_t n)
 {
-	uint8_t b[CON_HDR + CON_PAYLOAD_MAX];
-	size_t at = 0;
-	ssize_t w;
-
-	if (fd < 0)
-		return -1;
-	con_frame_hdr(b, type, n);
-	if (n)
-		memcpy(b + CON_HDR, p, n);
-	/* MSG_NOSIGNAL: a service gone meanwhile is an error (then a
-	 * reconnect), not a SIGPIPE. */
-	while (at < CON_HDR + n) {
-		w = send(fd, b + at, CON_HDR + n - at, MSG_NOSIGNAL);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		at += (size_t)w;
-	}
-	return 0;
+	return con_frame_send(fd, type, p, n);
 }
 
 /* The next frame from the service (blocking); -1 at end or bad bytes. */

@@ -136,8 +136,10 @@ void hv_console_close(struct hv_console *k)
 /* ------------------------------------------------------------ pscon */
 
 /* Read one frame of the service's replies within 2 s: its type, 0 on
- * failure. */
-static uint8_t read_frame(int fd, uint8_t *buf, size_t cap, size_t *have)
+ * failure; its payload copied to out (when not NULL, *outlen bytes at
+ * most, *outlen set). */
+uint8_t hv_pscon_read(int fd, uint8_t *buf, size_t cap, size_t *have,
+		      uint8_t *out, size_t *outlen)
 {
 	struct con_frame f;
 	struct pollfd p = { .fd = fd, .events = POLLIN };
@@ -146,9 +148,16 @@ static uint8_t read_frame(int fd, uint8_t *buf, size_t cap, size_t *have)
 	for (;;) {
 		len = con_frame_parse(buf, *have, 0, &f);
 		if (len > 0) {
+			uint8_t type = f.type;
+
+			if (out) {
+				if (*outlen > f.len)
+					*outlen = f.len;
+				memcpy(out, f.p, *outlen);
+			}
 			memmove(buf, buf + len, *have - (size_t)len);
 			*have -= (size_t)len;
-			return f.type;
+			return type;
 		}
 		if (len < 0 || *have == cap || poll(&p, 1, 2000) != 1)
 			return 0;
@@ -159,32 +168,57 @@ static uint8_t read_frame(int fd, uint8_t *buf, size_t cap, size_t *have)
 	}
 }
 
+/* A session with the concentrator (console_socket): HELLO 2 sent, its
+ * answer read.  The fd, or -1 with *why set. */
+int hv_pscon_open(const struct hv_console *k, uint8_t *buf, size_t cap,
+		  size_t *have, const char **why)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	uint8_t req[CON_HDR + 1];
+	const char *path = k->cfg->con.socket;
+	int fd;
+
+	*why = "no console_socket";
+	if (!path[0] || strlen(path) >= sizeof a.sun_path)
+		return -1;
+	memcpy(a.sun_path, path, strlen(path));
+	con_frame_hdr(req, CON_HELLO, 1);
+	req[CON_HDR] = CON_VERSION;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof a) ||
+	    write(fd, req, sizeof req) != (ssize_t)sizeof req) {
+		*why = strerror(errno);
+	} else if (hv_pscon_read(fd, buf, cap, have, NULL, NULL) !=
+		   CON_R_HELLO) {
+		*why = "no hello";
+	} else {
+		return fd;
+	}
+	if (fd >= 0)
+		close(fd);
+	return -1;
+}
+
 /* The concentrator reads the store again (RELOAD), so the ports just
  * allocated are served (or the freed ones closed) before the link.
  * 0, or -1 (logged). */
 static int reload_pscon(struct hv_console *k)
 {
-	struct sockaddr_un a = { .sun_family = AF_UNIX };
-	uint8_t req[2 * CON_HDR + 1], buf[512];
+	uint8_t req[CON_HDR], buf[512];
 	size_t have = 0;
 	const char *path = k->cfg->con.socket, *why = "no answer";
 	int fd, ok = 0;
 
 	if (!path[0])
 		return 0;
-	if (strlen(path) >= sizeof a.sun_path)
-		return -1;
-	memcpy(a.sun_path, path, strlen(path));
-	con_frame_hdr(req, CON_HELLO, 1);
-	req[CON_HDR] = CON_VERSION;
-	con_frame_hdr(req + CON_HDR + 1, CON_RELOAD, 0);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof a) ||
-	    write(fd, req, sizeof req) != (ssize_t)sizeof req)
+	fd = hv_pscon_open(k, buf, sizeof buf, &have, &why);
+	con_frame_hdr(req, CON_RELOAD, 0);
+	if (fd < 0)
+		;
+	else if (write(fd, req, sizeof req) != (ssize_t)sizeof req)
 		why = strerror(errno);
-	else if (read_frame(fd, buf, sizeof buf, &have) != CON_R_HELLO)
-		why = "no hello";
-	else if (read_frame(fd, buf, sizeof buf, &have) != CON_R_OK)
+	else if (hv_pscon_read(fd, buf, sizeof buf, &have, NULL, NULL) !=
+		 CON_R_OK)
 		why = "reload refused (is hvagent an administrator of it?)";
 	else
 		ok = 1;
@@ -488,11 +522,16 @@ static size_t store_uuids(struct ps_store *st, uint8_t (**out)[16],
 	return n;
 }
 
+/* 1 running, 0 not, 2 shut off by a migration away from this host: its
+ * ports went with it (docs/console.md "Live migration"). */
 static int is_active(virConnectPtr conn, const uint8_t uuid[16])
 {
 	virDomainPtr d = virDomainLookupByUUID(conn, uuid);
-	int on = d ? virDomainIsActive(d) == 1 : 0;
+	int on = d ? virDomainIsActive(d) == 1 : 0, state, reason;
 
+	if (d && !on && !virDomainGetState(d, &state, &reason, 0) &&
+	    state == VIR_DOMAIN_SHUTOFF && reason == VIR_DOMAIN_SHUTOFF_MIGRATED)
+		on = 2;
 	if (d)
 		virDomainFree(d);
 	return on;
@@ -521,6 +560,8 @@ static void each_vm(struct hv_console *k, struct ps_store *st,
 	for (i = 0; i < n; i++) {
 		int on = is_active(conn, u[i]);
 
+		if (on == 2)    /* migrated away: the ports are its still */
+			continue;
 		/* The walk's one read serves every VM: a BMC commit
 		 * changes only the VM it is for. */
 		if (!boot || !on)

@@ -56,4 +56,34 @@ void hv_console_pre_boot(struct hv_console *k, struct ps_store *st,
 int hv_console_fault(struct hv_console *k, struct ps_store *st,
 		     uint8_t uuid[16], char *cause, size_t n, int *panic);
 
+/* A session with the concentrator (console_socket), HELLO done: the fd,
+ * or -1 with *why.  hv_pscon_read: its next reply frame within 2 s, the
+ * type (0 on failure), the payload into out (NULL: dropped). */
+int hv_pscon_open(const struct hv_console *k, uint8_t *buf, size_t cap,
+		  size_t *have, const char **why);
+uint8_t hv_pscon_read(int fd, uint8_t *buf, size_t cap, size_t *have,
+		      uint8_t *out, size_t *outlen);
+
+/*
+ * A live migration's console handover (hv_migrate.c), from libvirt's
+ * lifecycle events on this host, as source or destination: the events are
+ * noted by the event callback (no calls from inside it) and handled by
+ * hv_migrate_run from the loop.
+ */
+#define HV_MIG_QUEUE 16u
+struct hv_migrate {
+	struct { char vm[256]; int event, detail; } q[HV_MIG_QUEUE];
+	unsigned nq;
+	struct {                  /* ports this host is migrating in */
+		char vm[256];
+		unsigned conc;
+		uint8_t token[16];
+	} in[HV_MIG_QUEUE];
+	unsigned nin;
+};
+/* 1 when (event, detail) is a migration step, queued. */
+int hv_migrate_note(struct hv_migrate *m, const char *vm, int event,
+		    int detail);
+void hv_migrate_run(struct hv_migrate *m, struct hv_console *k);
+
 #endif /* HV_CONSOLE_H */

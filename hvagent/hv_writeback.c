@@ -231,7 +231,8 @@ static int write_back(struct pass *ps, void *buf, size_t cap)
 		if (ps->p[i].act == ACT_STORE_NEW && !ps->p[i].failed)
 			rc = store_new(ps, buf, cap, &ps->p[i]);
 	n = index_vms(buf, &idx);
-	qsort(idx, n, sizeof *idx, by_off_desc);
+	if (n)  /* a store without VMs has no index (qsort: not NULL) */
+		qsort(idx, n, sizeof *idx, by_off_desc);
 	/* From the last VM to the first: an edit moves only what follows. */
 	for (i = 0; i < n && !rc; i++) {
 		struct pair *p = sync_pair_by_uuid(ps, idx[i].uuid);

@@ -66,6 +66,7 @@ struct agent {
 	/* Consoles (hv_console.c): on when cfg.con.mode is not off. */
 	struct hv_console con;
 	int con_on, con_watch, con_event;
+	struct hv_migrate mig;   /* live migrations' console steps */
 	/* The last console fault of a few VMs: the cause of their crash. */
 	struct { uint8_t uuid[16]; char why[200]; } fault[8];
 	unsigned nfault;
@@ -292,6 +293,8 @@ static int lifecycle_cb(virConnectPtr c, virDomainPtr d, int event,
 	hv_log(HV_DEBUG, "libvirt event %d/%d on '%s'", event, detail,
 	       virDomainGetName(d));
 	a->dirty = 1;
+	if (a->con_on)
+		hv_migrate_note(&a->mig, virDomainGetName(d), event, detail);
 	/* No libvirt calls from inside the callback: queued for the loop. */
 	if (cause && a->ncrash < sizeof a->crash / sizeof a->crash[0] &&
 	    virDomainGetUUID(d, a->crash[a->ncrash].uuid) == 0) {
@@ -661,6 +664,8 @@ static int daemon_loop(struct agent *a)
 			    libvirt_fingerprint(a->conn) != a->lv_seen)
 				a->dirty = 1;
 		}
+		if (a->mig.nq)   /* first: the console waits on it */
+			hv_migrate_run(&a->mig, &a->con);
 		if (a->con_event)
 			handle_faults(a);
 		if (a->ncrash)

@@ -9,7 +9,7 @@ HV_LIB_SRC := hvagent/hv_kv.c hvagent/hv_log.c hvagent/hv_conf.c \
               hvagent/hv_dom_xml.c hvagent/hv_dom_apply.c \
               hvagent/hv_state.c hvagent/hv_sync.c hvagent/hv_plan.c \
               hvagent/hv_apply.c hvagent/hv_writeback.c hvagent/hv_restart.c \
-              hvagent/hv_host.c hvagent/hv_stats.c hvagent/hv_console.c \
+              hvagent/hv_host.c hvagent/hv_stats.c hvagent/hv_console.c hvagent/hv_migrate.c \
               hvagent/hv_auth.c hvagent/hv_index.c
 HV_HDRS    := hvagent/hv.h hvagent/hv_sync.h hvagent/hv_dom.h \
               hvagent/hv_console.h

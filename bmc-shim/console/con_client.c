@@ -452,6 +452,25 @@ static void do_reload(struct con_svc *s, struct con_client *c,
 	ok(s, c, f->type);
 }
 
+static void do_migrate(struct con_svc *s, struct con_client *c,
+		       const struct con_frame *f)
+{
+	struct con_migrate m;
+	uint8_t r[CON_MIGRATE_OK];
+	const char *why;
+	int code;
+
+	if (c->ver < 2)
+		return refuse(s, c, f->type, CON_E_PROTO,
+			      "migrate: protocol version 2 only");
+	if (con_decode_migrate(f, &m, &why))
+		return refuse(s, c, f->type, CON_E_PROTO, why);
+	code = con_mig_request(s, c, &m, r, &why);
+	if (code)
+		return refuse(s, c, f->type, (unsigned)code, why);
+	frame(s, c, CON_R_OK, r, sizeof r, NULL, 0);
+}
+
 static void request(struct con_svc *s, struct con_client *c,
 		    const struct con_frame *f)
 {
@@ -486,6 +505,7 @@ static void request(struct con_svc *s, struct con_client *c,
 	case CON_MODE: return do_mode(s, c, f);
 	case CON_LIST: return do_list(s, c, f);
 	case CON_RELOAD: return do_reload(s, c, f);
+	case CON_MIGRATE: return do_migrate(s, c, f);
 	}
 	refuse(s, c, f->type, CON_E_PROTO, "hello was already sent");
 }

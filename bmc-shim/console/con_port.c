@@ -109,6 +109,7 @@ struct con_port *con_port_new(struct con_svc *s, unsigned conc)
 	p->conc = conc;
 	p->lis = (struct con_handle){ CON_K_PORT_LISTEN, -1, p, 0 };
 	p->guest = (struct con_handle){ CON_K_GUEST, -1, p, 0 };
+	p->cand = (struct con_handle){ CON_K_CAND, -1, p, 0 };
 	p->logfd = -1;
 	p->last_input_uid = CON_NOBODY;
 	if (con_keep_open(s, p) || port_endpoints(s, p, &fd, &guest)) {
@@ -141,6 +142,7 @@ void con_port_delete(struct con_svc *s, struct con_port *p)
 	for (c = s->clients; c; c = c->next)
 		if (c->port == p)
 			con_client_detach(s, c);
+	con_mig_end(s, p);
 	con_unwatch(s, &p->lis);
 	con_unwatch(s, &p->guest);
 	s->backend->close(p);
@@ -169,18 +171,17 @@ struct con_port *con_port_find(struct con_svc *s, const char *host,
 	return NULL;
 }
 
-/* One guest per port: a second connection is closed at once. */
+/* One guest per port: a second connection is held, unread, for a live
+ * migration's destination (con_migrate.c). */
 void con_port_accept(struct con_svc *s, struct con_port *p)
 {
 	int fd = accept4(p->lis.fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
 	if (fd < 0)
 		return;
-	if (p->guest.fd >= 0) {
-		con_log("port %u: a second guest connection refused", p->conc);
-		close(fd);
-		return;
-	}
+	if (p->guest.fd >= 0)
+		return con_mig_hold(s, p, fd);
+	con_mig_end(s, p);
 	p->guest.fd = fd;
 	p->guest_sock = 1;
 	con_watch(s, &p->guest, p->to_guest.len > 0);
@@ -409,6 +410,8 @@ static void fault_after(struct con_svc *s, struct con_port *p)
 
 static void guest_gone(struct con_svc *s, struct con_port *p)
 {
+	if (con_mig_source_gone(s, p))
+		return;
 	con_unwatch(s, &p->guest);
 	con_fd_forget_port(s, "gst", p->conc);
 	p->to_guest.len = 0;
@@ -475,6 +478,10 @@ static void guest_flush(struct con_svc *s, struct con_port *p)
 	ssize_t w;
 	int wrote = 0;
 
+	if (con_mig_holds_input(p)) { /* for the migration's destination */
+		con_watch(s, &p->guest, 0);
+		return;
+	}
 	while (p->to_guest.len) {
 		w = write(p->guest.fd, p->to_guest.buf, p->to_guest.len);
 		if (w < 0) {
@@ -550,6 +557,37 @@ void con_guest_event(struct con_svc *s, struct con_port *p, uint32_t ev)
 			break;
 		guest_gone(s, p);
 	}
+}
+
+void con_guest_drain(struct con_svc *s, struct con_port *p)
+{
+	ssize_t r;
+
+	while (p->guest.fd >= 0 && (r = guest_read(p)) > 0)
+		guest_output(s, p, p->ring.buf + (p->ring.total - (uint64_t)r)
+			     % p->ring.size, (size_t)r);
+}
+
+/* The new connection gets the queued input before the old one is
+ * closed (a migration's order: attach, deliver, release). */
+void con_guest_take(struct con_svc *s, struct con_port *p, int fd)
+{
+	struct con_handle old = p->guest;
+
+	if (fd != old.fd) {
+		if (old.reg)
+			epoll_ctl(s->ep, EPOLL_CTL_DEL, old.fd, NULL);
+		p->guest = (struct con_handle){ CON_K_GUEST, fd, p, 0 };
+		p->guest_sock = 1;
+		if (fd >= 0)
+			con_fd_store_port(s, "gst", p->conc, fd);
+		else
+			con_fd_forget_port(s, "gst", p->conc);
+	}
+	if (p->guest.fd >= 0)
+		guest_flush(s, p);
+	if (fd != old.fd && old.fd >= 0)
+		close(old.fd);
 }
 
 int con_guest_write(struct con_svc *s, struct con_port *p, const uint8_t *b,

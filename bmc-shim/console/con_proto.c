@@ -4,7 +4,9 @@
  * against the bytes present before it is used: this is what hostile
  * clients reach first (tests/fuzz/fuzz_console.c).
  */
+#include <errno.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "con_proto.h"
 #include "pstate.h"
@@ -64,6 +66,7 @@ const char *con_err_name(unsigned code)
 	static const char *const n[] = {
 		"?", "protocol", "version", "no-port", "permission",
 		"private", "not-writer", "busy", "guest", "store", "spy",
+		"token",
 	};
 
 	return code < sizeof n / sizeof n[0] ? n[code] : "?";
@@ -79,7 +82,7 @@ int con_frame_parse(const uint8_t *buf, size_t n, int from_client,
 	len = con_get16(buf + 1);
 	if (len > CON_PAYLOAD_MAX)
 		return -1;
-	if (from_client && (buf[0] < CON_HELLO || buf[0] > CON_RELOAD))
+	if (from_client && (buf[0] < CON_HELLO || buf[0] > CON_MIGRATE))
 		return -1;
 	if (!from_client && (buf[0] < CON_R_HELLO || buf[0] > CON_R_ACK))
 		return -1;
@@ -95,6 +98,32 @@ void con_frame_hdr(uint8_t *out, uint8_t type, size_t len)
 {
 	out[0] = type;
 	con_put16(out + 1, (unsigned)len);
+}
+
+int con_frame_send(int fd, uint8_t type, const void *p, size_t n)
+{
+	uint8_t b[CON_HDR + CON_PAYLOAD_MAX];
+	size_t off = 0, len = CON_HDR + n;
+	ssize_t w;
+
+	if (fd < 0 || n > CON_PAYLOAD_MAX) {
+		errno = EINVAL;
+		return -1;
+	}
+	con_frame_hdr(b, type, n);
+	if (n)
+		memcpy(b + CON_HDR, p, n);
+	/* MSG_NOSIGNAL: a peer gone meanwhile is an error (a client then
+	 * reconnects), not a SIGPIPE. */
+	while (off < len) {
+		w = send(fd, b + off, len - off, MSG_NOSIGNAL);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		off += (size_t)w;
+	}
+	return 0;
 }
 
 int con_decode_hello(const struct con_frame *f, unsigned *version,
@@ -130,10 +159,24 @@ static int target_ok(const uint8_t *p, size_t n, unsigned long *conc)
 	return 1;
 }
 
+/* The target after hdr bytes of f's payload into out (NUL-ended);
+ * -1 when it is none. */
+static int take_target(const struct con_frame *f, size_t hdr, char *out,
+		       unsigned long *conc)
+{
+	size_t n = f->len - hdr;
+
+	if (!target_ok(f->p + hdr, n, conc))
+		return -1;
+	memcpy(out, f->p + hdr, n);
+	out[n] = 0;
+	return 0;
+}
+
 int con_decode_attach(const struct con_frame *f, unsigned version,
 		      struct con_attach *a, const char **why)
 {
-	size_t hdr = version >= 2 ? CON_ATTACH_V2 : 1, n;
+	size_t hdr = version >= 2 ? CON_ATTACH_V2 : 1;
 
 	if (f->type != CON_ATTACH || f->len < hdr + 1 ||
 	    f->len > hdr + CON_NAME_MAX) {
@@ -151,14 +194,11 @@ int con_decode_attach(const struct con_frame *f, unsigned version,
 	a->epoch = version >= 2 ? con_get64(f->p + 1) : 0;
 	a->from = version >= 2 ? con_get64(f->p + 9) : 0;
 	a->stream = version >= 2 ? con_get64(f->p + 17) : 0;
-	n = f->len - hdr;
-	if (!target_ok(f->p + hdr, n, &a->conc)) {
+	if (take_target(f, hdr, a->target, &a->conc)) {
 		*why = "attach: the target is a host name (printable ASCII, "
 		       "no space) or a port number 1-65535";
 		return -1;
 	}
-	memcpy(a->target, f->p + hdr, n);
-	a->target[n] = 0;
 	return 0;
 }
 
@@ -246,6 +286,38 @@ int con_decode_mode(const struct con_frame *f, unsigned *mode,
 	}
 	*mode = f->p[0];
 	return 0;
+}
+
+int con_decode_migrate(const struct con_frame *f, struct con_migrate *m,
+		       const char **why)
+{
+	if (f->type != CON_MIGRATE || f->len < CON_MIGRATE_HDR + 1 ||
+	    f->len > CON_MIGRATE_HDR + CON_NAME_MAX ||
+	    f->p[0] < CON_MIG_BEGIN || f->p[0] > CON_MIG_ABORT) {
+		*why = "migrate: [op u8: 1 begin, 2 paused, 3 resumed, 4 "
+		       "abort][token 16 bytes][host name or port, 1-255 bytes]";
+		return -1;
+	}
+	m->op = f->p[0];
+	memcpy(m->token, f->p + 1, CON_TOKEN_LEN);
+	if (take_target(f, CON_MIGRATE_HDR, m->target, &m->conc)) {
+		*why = "migrate: the target is a host name (printable ASCII, "
+		       "no space) or a port number 1-65535";
+		return -1;
+	}
+	return 0;
+}
+
+size_t con_encode_migrate(const struct con_migrate *m, uint8_t *out)
+{
+	size_t n = strlen(m->target);
+
+	if (n > CON_NAME_MAX)
+		n = CON_NAME_MAX;
+	out[0] = m->op;
+	memcpy(out + 1, m->token, CON_TOKEN_LEN);
+	memcpy(out + CON_MIGRATE_HDR, m->target, n);
+	return CON_MIGRATE_HDR + n;
 }
 
 /* ------------------------------------------------------------ ports */

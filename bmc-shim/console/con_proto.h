@@ -30,7 +30,20 @@ enum {
 	CON_MODE = 0x06,    /* [mode u8: PSF_SERIAL_MODE_*]                  */
 	CON_LIST = 0x07,    /* empty                                         */
 	CON_RELOAD = 0x08,  /* empty: read the store's mappings again        */
+	CON_MIGRATE = 0x09, /* v2: [op u8][token 16][target]: a live
+			       migration's handover (docs/console.md)     */
 };
+
+/* MIGRATE's steps (op). */
+enum {
+	CON_MIG_BEGIN = 1,  /* a migration begins: input queued from now     */
+	CON_MIG_PAUSED = 2, /* the source paused (told, logged)              */
+	CON_MIG_RESUMED = 3,/* the destination resumed: attach it (token)    */
+	CON_MIG_ABORT = 4,  /* back to the source                            */
+};
+#define CON_TOKEN_LEN 16u
+#define CON_MIGRATE_HDR (1u + CON_TOKEN_LEN)
+#define CON_MIGRATE_OK 20u  /* [0x09][op u8][port u16][token 16]         */
 
 /* Service -> client. */
 enum {
@@ -60,6 +73,7 @@ enum {
 	CON_E_GUEST = 8,    /* no guest connected, or it does not read       */
 	CON_E_STORE = 9,    /* reload: the store could not be read           */
 	CON_E_SPY = 10,     /* spying: input refused                         */
+	CON_E_TOKEN = 11,   /* migrate: not this migration's token           */
 };
 
 /* Notice kinds (CON_R_NOTICE). */
@@ -73,6 +87,7 @@ enum {
 	CON_N_REPLAY = 7,   /* backlog replay follows                        */
 	CON_N_STOP = 8,     /* the service stops for good (not a restart):
 			       a client should not reconnect              */
+	CON_N_MIGRATE = 9,  /* a live migration's step (begun, attached...)  */
 };
 
 #define CON_NOBODY 0xffffffffu  /* no writer */
@@ -95,6 +110,10 @@ int con_frame_parse(const uint8_t *buf, size_t n, int from_client,
 
 /* Writes a frame header for (type, len) at out (CON_HDR bytes). */
 void con_frame_hdr(uint8_t *out, uint8_t type, size_t len);
+/* One whole frame (type, p[0..n)) sent on a blocking socket, never
+ * raising SIGPIPE: 0, or -1 (errno set; EINVAL for fd < 0 or n over
+ * CON_PAYLOAD_MAX). */
+int con_frame_send(int fd, uint8_t type, const void *p, size_t n);
 
 /* A decoded ATTACH: the port by host name or by concentrator port;
  * v2 adds where to resume (epoch 0: no resume) and the input stream
@@ -136,6 +155,17 @@ int con_decode_input(const struct con_frame *f, unsigned version,
 		     const char **why);
 int con_decode_mode(const struct con_frame *f, unsigned *mode,
 		    const char **why);
+
+/* MIGRATE: [op u8][token 16 bytes: zeros when not known][target]. */
+struct con_migrate {
+	uint8_t op;
+	uint8_t token[CON_TOKEN_LEN];
+	char target[CON_NAME_MAX + 1];
+	unsigned long conc;        /* > 0: target was a decimal port   */
+};
+int con_decode_migrate(const struct con_frame *f, struct con_migrate *m,
+		       const char **why);
+size_t con_encode_migrate(const struct con_migrate *m, uint8_t *out);
 
 /* One port of a list (CON_R_PORT):
  * [conc u16][mode u8][guest u8][writer u32][nusers u16][faults u16]

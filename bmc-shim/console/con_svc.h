@@ -18,7 +18,7 @@ struct con_client;
 
 /* An epoll registration: what an fd belongs to. */
 enum con_kind { CON_K_LISTEN, CON_K_PORT_LISTEN, CON_K_GUEST, CON_K_CLIENT,
-		CON_K_SIGNAL, CON_K_WEB, CON_K_STORE };
+		CON_K_SIGNAL, CON_K_WEB, CON_K_STORE, CON_K_CAND };
 struct con_handle {
 	enum con_kind kind;
 	int fd;
@@ -115,6 +115,10 @@ struct con_port {
 	char host[CON_NAME_MAX + 1], vm[CON_NAME_MAX + 1];
 	char path[512];                 /* backend endpoint          */
 	struct con_handle lis, guest;   /* fds -1 when closed        */
+	struct con_handle cand;         /* a held second guest connection
+					   (con_migrate.c): in the port, so
+					   an event of the same batch never
+					   finds it freed */
 	struct con_queue to_guest;
 	struct con_ring ring;
 	struct con_match match;
@@ -125,6 +129,8 @@ struct con_port {
 	int log_bol;                    /* next byte starts a line    */
 	struct con_client *writer;
 	uint32_t last_input_uid;        /* for the log: who writes     */
+	struct con_mig *mig;            /* a migration, or a held second
+					   guest connection (con_migrate.c) */
 	int seen;                       /* reload: still in the store */
 	int gone;                       /* removed: freed after the batch */
 };
@@ -219,6 +225,25 @@ void con_crash_point(const char *point);
  * process about to exec (the re-exec, pscon --hold's worker). */
 int con_fds_pass(char *const *names, const int *fds, unsigned n);
 int con_hold_main(int argc, char **argv);
+
+/* con_port.c: the port's guest connection becomes fd (-1: none); the
+ * one before it is closed.  Queued input goes to the new one. */
+void con_guest_take(struct con_svc *s, struct con_port *p, int fd);
+/* Everything the guest has written so far read into the ring. */
+void con_guest_drain(struct con_svc *s, struct con_port *p);
+
+/* con_migrate.c: a live migration's handover (docs/console.md). */
+struct con_mig;
+void con_mig_hold(struct con_svc *s, struct con_port *p, int fd);
+int con_mig_source_gone(struct con_svc *s, struct con_port *p);
+int con_mig_holds_input(const struct con_port *p);
+void con_mig_event(struct con_svc *s, struct con_port *p, uint32_t ev);
+void con_mig_end(struct con_svc *s, struct con_port *p);
+/* MIGRATE from an administrator's session: 0, or a refusal code with
+ * *why (reply filled on success: CON_MIGRATE_OK bytes). */
+int con_mig_request(struct con_svc *s, const struct con_client *c,
+		    const struct con_migrate *m, uint8_t *reply,
+		    const char **why);
 
 /* con_notify.c: a fault told to --notify's socket. */
 void con_notify_fault(struct con_svc *s, const struct con_port *p,

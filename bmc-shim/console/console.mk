@@ -10,6 +10,7 @@ CON_WEB_SRC := bmc-shim/console/con_web.c bmc-shim/console/con_web_api.c \
 CON_SRC     := $(CON_LIB_SRC) bmc-shim/console/con_port.c \
                bmc-shim/console/con_client.c bmc-shim/console/con_keep.c \
                bmc-shim/console/con_hold.c bmc-shim/console/con_notify.c \
+               bmc-shim/console/con_migrate.c \
                bmc-shim/console/pscon.c \
                $(CON_WEB_SRC)
 CON_WEB_CFLAGS := $(shell pkg-config --cflags libwebsockets json-c 2>/dev/null)
@@ -44,7 +45,7 @@ $(BUILD)/web/root/index.html: bmc-shim/console/web/package-lock.json \
 
 # The e2e driver: a fake guest on a port, a flood, a stuck viewer, raw
 # frames (bmc-shim/console/pscon_test.c).
-$(BUILD)/san/pscon-test: $(call objs,san,bmc-shim/console/pscon_test.c $(CON_LIB_SRC)) $(call ALL_LIBS,san)
+$(BUILD)/san/pscon-test: $(call objs,san,bmc-shim/console/pscon_test.c bmc-shim/console/pscon_mig.c $(CON_LIB_SRC)) $(call ALL_LIBS,san)
 	$(CC) $(SAN) -o $@ $^ $(PSTATE_SYSLIBS)
 
 $(CON_UNIT): $(call objs,san,$(CON_LIB_SRC))
@@ -83,7 +84,7 @@ $(BUILD)/san/tests/unit/test_complete: $(call objs,san,bmc-shim/console/con_prot
 
 # The restart benchmark (bench/bench_pscon_restart.sh, docs/performance.md
 # "Console restarts"): optimised service, client and driver.
-$(BUILD)/opt/pscon-test: $(call objs,opt,bmc-shim/console/pscon_test.c $(CON_LIB_SRC)) $(call ALL_LIBS,opt)
+$(BUILD)/opt/pscon-test: $(call objs,opt,bmc-shim/console/pscon_test.c bmc-shim/console/pscon_mig.c $(CON_LIB_SRC)) $(call ALL_LIBS,opt)
 	$(CC) $(OPT) -o $@ $^ $(PSTATE_SYSLIBS)
 .PHONY: bench-pscon-restart
 bench-pscon-restart: $(BUILD)/opt/pscon $(BUILD)/opt/psctl $(BUILD)/opt/pscon-test
@@ -91,6 +92,17 @@ bench-pscon-restart: $(BUILD)/opt/pscon $(BUILD)/opt/psctl $(BUILD)/opt/pscon-te
 	@PSCON=$(abspath $(BUILD)/opt/pscon) PSCTL=$(abspath $(BUILD)/opt/psctl) \
 		PSCON_TEST=$(abspath $(BUILD)/opt/pscon-test) bench/bench_pscon_restart.sh
 MODULE_BENCH += bench-pscon-restart
+
+# A VM's console across live migrations between two libvirt hosts on this
+# machine (viewer downtime, input queued, time to resume, exactness).
+.PHONY: bench-pscon-migrate
+bench-pscon-migrate: $(BUILD)/opt/pscon $(BUILD)/opt/psctl $(BUILD)/opt/pscon-test \
+		$(BUILD)/opt/hvagent
+	@echo "==== bench: a console across live migrations (3 round trips, 3 aborts)"
+	@PSCON=$(abspath $(BUILD)/opt/pscon) PSCTL=$(abspath $(BUILD)/opt/psctl) \
+		PSCON_TEST=$(abspath $(BUILD)/opt/pscon-test) \
+		HVAGENT=$(abspath $(BUILD)/opt/hvagent) bench/bench_pscon_migrate.sh
+MODULE_BENCH += bench-pscon-migrate
 
 # The benchmark against conserver (make bench): the real clients on both
 # sides, guests played by the benchmark (bench/bench_console.c).

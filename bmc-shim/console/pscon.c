@@ -453,6 +453,10 @@ static void dispatch(struct con_svc *s, struct con_handle *h, uint32_t ev)
 		if (!p->gone)
 			con_guest_event(s, p, ev);
 		break;
+	case CON_K_CAND:
+		if (!p->gone)
+			con_mig_event(s, p, ev);
+		break;
 	}
 }
 

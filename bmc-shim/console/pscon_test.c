@@ -24,6 +24,10 @@
  *                                 lists port 7001 "web01-con", answers a v1
  *                                 ATTACH with "hello from a v1 service",
  *                                 then ends
+ *   pscon-test mig ...            a live migration's handover played
+ *                                 against pscon (pscon_mig.c)
+ *   pscon-test stamp              each stdin line with its arrival time
+ *                                 (ms, CLOCK_MONOTONIC) first
  *   pscon-test lat                read counter lines on stdin; per line
  *                                 "N MS" (its delay from the guest's
  *                                 write), at the end "lines L max MS"
@@ -462,14 +466,32 @@ static int lat(void)
 	return 0;
 }
 
+/* Each line of stdin with its arrival (CLOCK_MONOTONIC ms) first. */
+static int stamp(void)
+{
+	char line[512];
+
+	while (fgets(line, sizeof line, stdin)) {
+		printf("%lld %s", now_ns() / 1000000, line);
+		fflush(stdout);
+	}
+	return 0;
+}
+
+int pscon_mig_main(int argc, char **argv); /* pscon_mig.c */
+
 int main(int argc, char **argv)
 {
+	if (argc >= 2 && !strcmp(argv[1], "mig"))
+		return pscon_mig_main(argc, argv);
 	if (argc == 6 && !strcmp(argv[1], "counter"))
 		return counter(argv[2], atoi(argv[3]), argv[4], argv[5]);
 	if (argc == 5 && !strcmp(argv[1], "shell"))
 		return shell(argv[2], argv[3], argv[4]);
 	if (argc == 3 && !strcmp(argv[1], "oldsvc"))
 		return oldsvc(argv[2]);
+	if (argc == 2 && !strcmp(argv[1], "stamp"))
+		return stamp();
 	if (argc == 2 && !strcmp(argv[1], "lat"))
 		return lat();
 	if (argc == 4 && !strcmp(argv[1], "guest"))

@@ -8,7 +8,8 @@
 # goes under $WORK too (flock mode).  The sourcing test owns the EXIT trap
 # and calls stop_pid "$LVPID" from it.
 #
-# Sets LV, SOCK, U (the URI for hvagent and virsh), LVPID; defines
+# Sets LV, SOCK, U (the URI for hvagent and virsh), LVPID (a second
+# daemon: set LV, SOCK, U and LV_HOST_UUID again, then lv_start); defines
 # wait_for, stop_pid, lv_kill_guests, lv_start, lv_stop, lv_hv_conf.  Not named
 # test_*: run.sh runs it only through the tests that source it.
 
@@ -64,6 +65,9 @@ auth_unix_rw = "none"
 auth_unix_ro = "none"
 log_outputs = "3:file:$LV/libvirtd.log"
 EOC
+    # Two daemons on one machine migrate between them only with host
+    # UUIDs of their own (test_console_migrate_guest.sh sets LV_HOST_UUID).
+    [ -z "${LV_HOST_UUID:-}" ] || echo "host_uuid = \"$LV_HOST_UUID\"" >> "$LV/libvirtd.conf"
     echo 'stdio_handler = "file"' > "$LV/config/libvirt/qemu.conf"
     lv_as=
     if [ "$(id -u)" -eq 0 ]; then

@@ -51,6 +51,15 @@ static void one(const struct con_frame *f)
 			__builtin_trap();
 		break;
 	case CON_R_PORT: con_decode_port(f, &pi); break;
+	case CON_MIGRATE: {
+		struct con_migrate m;
+
+		if (!con_decode_migrate(f, &m, &why) &&
+		    (strlen(m.target) != f->len - CON_MIGRATE_HDR ||
+		     m.op < CON_MIG_BEGIN || m.op > CON_MIG_ABORT))
+			__builtin_trap();
+		break;
+	}
 	}
 }
 

@@ -66,6 +66,22 @@ fi
 while :; do setsid cttyhack sh; done
 INIT
 chmod 755 "$root/init"
+# The migration tests' guest (boot with "rdinit=/counter" instead): a
+# counter line every 10 ms, and each input line echoed back numbered
+# ("got K LINE", K from 0), no terminal echo.  (A background list reads
+# /dev/null unless told otherwise.)
+cat > "$root/counter" <<'COUNTER'
+#!/bin/busybox sh
+/bin/busybox --install -s /bin
+mount -t proc proc /proc
+mount -t devtmpfs dev /dev 2>/dev/null
+echo "guest: up"
+stty -echo
+(k=0; while read -r l; do echo "got $k $l"; k=$((k + 1)); done) < /dev/console &
+n=0
+while :; do echo "counter $n"; n=$((n + 1)); usleep 10000; done
+COUNTER
+chmod 755 "$root/counter"
 (cd "$root" && find . | "$bb" cpio -o -H newc 2>/dev/null) | gzip -1 > "$dir/initrd.gz"
 cp "$kernel" "$dir/vmlinuz"
 rm -rf "$root"
