@@ -9,7 +9,8 @@
 #     and leave the keys the command writes (nothing in transit);
 #  2. a genuine lost race is still one: 4 creates of one name with
 #     different MACs (one succeeds, the others are told it exists), and
-#     two operators marking one move (one wins, the other is told who).
+#     two operators marking one move (one wins, the other is told who);
+#  3. libcurl that does not load: the error gives the loader's reason.
 echo "== pool on etcd: a txn sent twice (its answer lost) counts once"
 command -v etcd >/dev/null || { fail "pool resend: etcd not installed (scripts/install-deps.sh)"; return 0; }
 
