@@ -11,8 +11,8 @@
  * starts to use must be added here (the link then fails with an undefined
  * reference, not at run time).
  *
- * When libcurl cannot be loaded, curl_easy_init returns NULL (the pool
- * reports that it cannot start libcurl) and curl_global_init fails.
+ * When libcurl cannot be loaded, curl_easy_init returns NULL and
+ * curl_global_init fails; psctl_curl_load says why (the pool reports it).
  */
 #ifndef _POSIX_C_SOURCE
 #define _POSIX_C_SOURCE 200809L
@@ -23,6 +23,7 @@
 #include <stddef.h>
 
 #include "ps_dl.h"
+#include "psctl_curl.h"
 
 /* The libcurl entry points used, by name. */
 #define CURL_FNS(X)                                                      \
@@ -44,6 +45,11 @@ static struct ps_dl_table table = PS_DL_TABLE(rows);
 static int load(void)
 {
 	return ps_dl_load(&table, NULL, 0) == 0;
+}
+
+int psctl_curl_load(char *why, size_t wn)
+{
+	return ps_dl_load(&table, why, wn);
 }
 
 CURLcode curl_global_init(long flags)

@@ -25,6 +25,7 @@
 #include "psctl_main.h"
 #include "psctl_pool.h"
 #include "psctl_pool_addr.h"
+#include "psctl_curl.h"
 
 struct psctl_pool pool_g;
 
@@ -322,10 +323,18 @@ int psctl_pool_build(struct psctl_ctx *c, struct pe_kvs *snap, size_t room,
 int psctl_pool_connect(struct psctl_ctx *c)
 {
 	const char *url = pool_g.url;
+	char why[300];
+	int rc;
 
 	if (pool_g.connected)
 		return 0;
-	if (pe_open(&pool_g.pe, url))
+	rc = pe_open(&pool_g.pe, url);
+	/* libcurl that did not load: say why (the loader's words). */
+	if (rc == PE_ERR_NOMEM && psctl_curl_load(why, sizeof why))
+		return psctl_error(c, psctl_g.cmd, "--pool", url,
+				   PSCTL_EXIT_INVALID, "%s: %s",
+				   pool_g.pe.err, why);
+	if (rc)
 		return psctl_error(c, psctl_g.cmd, "--pool", url,
 				   PSCTL_EXIT_INVALID, "%s", pool_g.pe.err);
 	pool_g.connected = 1;

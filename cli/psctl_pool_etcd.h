@@ -41,6 +41,11 @@ struct pe_client {
 	long nreq, nkv;
 	double spent;
 	int trace;
+	/* The last request may have reached etcd more than once: a copy was
+	 * sent, its answer lost (timeout, reset, 503) and sent again.  A txn
+	 * whose compare then fails may be our own first copy (docs/pool.md
+	 * "Failure cases"): psctl_pool_txn.c reads back to tell. */
+	int resent;
 };
 
 /* One key-value as a range answers it (malloc'd key and value, both NUL

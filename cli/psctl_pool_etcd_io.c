@@ -4,7 +4,12 @@
  * the next one when it cannot be reached (connection refused, timeout) or
  * answers 503 (a member without a leader).  A txn sent again to another
  * endpoint after a timeout is safe: psctl's txns compare revisions, so a
- * second copy of one that applied fails its compare.
+ * second copy of one that applied fails its compare -- and c->resent says
+ * so, for the caller to read back whether the first copy applied.
+ *
+ * PSCTL_TEST_TXN_RESEND=1 (a test hook, docs/psctl.1.md) sends every txn
+ * once more before its real send, dropping that copy's answer: the lost
+ * answer of a txn that applied, on demand.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -88,7 +93,9 @@ static size_t on_data(char *d, size_t sz, size_t nm, void *arg)
 }
 
 /* POST req to path on one endpoint: 0 with *b the answer (HTTP 200), 1
- * when the next endpoint should be tried, or PE_ERR_SERVER. */
+ * when the next endpoint should be tried and req never reached this one
+ * (no connection), 2 when it may have reached it (answer lost, 503: a
+ * proposal that timed out may still apply), or PE_ERR_SERVER. */
 static int post_one(struct pe_client *c, int ep, const char *path,
 		    const char *req, const char *what, struct body *b,
 		    char *why, size_t wn)
@@ -121,8 +128,10 @@ static int post_one(struct pe_client *c, int ep, const char *path,
 			 b->p ? b->p : "");
 	free(b->p);
 	b->p = NULL;
-	if (cc != CURLE_OK || code == 503 || code == 0)
+	if (cc == CURLE_COULDNT_CONNECT || cc == CURLE_COULDNT_RESOLVE_HOST)
 		return 1;
+	if (cc != CURLE_OK || code == 503 || code == 0)
+		return 2;
 	snprintf(c->err, sizeof c->err, "etcd %.127s: %.200s: %.250s",
 		 c->eps[ep], what, why);
 	return PE_ERR_SERVER;
@@ -142,17 +151,27 @@ static int post(struct pe_client *c, const char *path, const char *req,
 {
 	char why[PE_ERR_MAX / 2] = "";
 	double t0 = mono();
-	int i, rc;
+	const char *twice = getenv("PSCTL_TEST_TXN_RESEND");
+	int i, rc, ep = c->cur, first = 0;
 
+	c->resent = 0;
 	if (!req) {
 		snprintf(c->err, sizeof c->err, "%s: out of memory", what);
 		return PE_ERR_NOMEM;
 	}
 	c->nreq++;
-	for (i = 0; i < c->n_eps; i++) {
-		int ep = (c->cur + i) % c->n_eps;
-
+	if (twice && !strcmp(twice, "1") && !strcmp(path, "/v3/kv/txn")) {
+		/* The test hook: a first copy whose answer is lost. */
+		rc = post_one(c, c->cur, path, req, what, b, why, sizeof why);
+		if (rc == 0)
+			free(b->p);
+		c->resent = rc != 1;
+		first = 1;
+	}
+	for (i = first; i < first + c->n_eps; i++) {
+		ep = (c->cur + i) % c->n_eps;
 		rc = post_one(c, ep, path, req, what, b, why, sizeof why);
+		c->resent |= rc == 2;
 		if (rc <= 0) {
 			if (!rc)
 				c->cur = ep;
@@ -166,7 +185,7 @@ static int post(struct pe_client *c, const char *path, const char *req,
 	c->spent += mono() - t0;
 	snprintf(c->err, sizeof c->err, "etcd: %.200s: no endpoint "
 		 "answered (%d tried; last %.127s: %.200s)", what, c->n_eps,
-		 c->eps[(c->cur + c->n_eps - 1) % c->n_eps], why);
+		 c->eps[ep], why);
 	return PE_ERR_UNREACHABLE;
 }
 

@@ -13,7 +13,8 @@
  *     both.  A profile whose lease key another live process holds is not
  *     touched: that operator is moving it.
  * A lost compare re-reads the pool and runs the edit again (the file
- * pool's checks then see the other writer's work).
+ * pool's checks then see the other writer's work) -- unless the txn was
+ * sent twice (an answer lost) and its own first copy applied: read_back.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -474,6 +475,91 @@ static void tx_free(struct tx *x)
 	free(x->op);
 }
 
+/* The kv of key in k, or NULL. */
+static const struct pe_kv *kv_in(const struct pe_kvs *k, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < k->n; i++)
+		if (!strcmp(k->kv[i].key, key))
+			return &k->kv[i];
+	return NULL;
+}
+
+/* Whether what etcd holds now is x's work: every key x puts holds x's
+ * value (and lease), all written at one revision *rev newer than every
+ * revision x compared (a key x created: created then), and every key x
+ * deletes is gone.  *done 1 so; 0 a lost race.  0 or a PE_ code. */
+static int check_applied(const struct tx *x, const struct pe_kvs *k,
+			 int *done, int64_t *rev)
+{
+	const struct pe_kv *kv;
+	int64_t m = 0;
+	size_t i;
+
+	*done = 0;
+	for (i = 0; i < x->no; i++) {
+		const struct pe_op *o = &x->op[i];
+
+		kv = kv_in(k, o->key);
+		if (o->kind == PE_DEL && kv)
+			return 0;
+		if (o->kind != PE_PUT)
+			continue;
+		if (!kv || kv->vlen != o->vlen ||
+		    memcmp(kv->val, o->val, o->vlen) || kv->lease != o->lease ||
+		    (m && kv->mod_rev != m))
+			return 0;
+		m = kv->mod_rev;
+	}
+	for (i = 0; i < x->nc; i++) {
+		const struct pe_cmp *cp = &x->cmp[i];
+
+		kv = kv_in(k, cp->key);
+		if (m && cp->target == PE_T_MOD && cp->num >= m)
+			return 0;
+		if (m && cp->target == PE_T_CREATE && kv && kv->mod_rev == m &&
+		    kv->create_rev != m)
+			return 0;
+	}
+	*done = 1;
+	*rev = m ? m : k->revision;
+	return 0;
+}
+
+/*
+ * x's compare failed, but a copy of it was sent before (its answer lost:
+ * pool_g.pe.resent).  That copy may be what moved the revisions: read
+ * x's keys back (one read-only txn) and tell (check_applied).  Sound
+ * because the copies are one txn with the same compares: at most one of
+ * them applies, and once one copy's compare failed, a copy still in
+ * flight fails too -- what is read now is final for x.
+ */
+static int read_back(const struct tx *x, int *done, int64_t *rev)
+{
+	struct pe_op *get = calloc(x->no ? x->no : 1, sizeof *get);
+	struct pe_kvs k = { 0 };
+	int64_t r;
+	int rc, ok = 0;
+	size_t i;
+
+	*done = 0;
+	if (!get)
+		return PE_ERR_NOMEM;
+	for (i = 0; i < x->no; i++)
+		get[i] = (struct pe_op){ PE_GET, x->op[i].key, NULL, 0, 0, 0 };
+	rc = pe_txn(&pool_g.pe, NULL, 0, get, x->no, NULL, 0, &ok, &r, &k);
+	if (!rc)
+		rc = check_applied(x, &k, done, rev);
+	if (pool_g.pe.trace)
+		fprintf(stderr, "pool: txn on '%s' answered twice: %s\n",
+			x->op[0].key, rc ? "read back failed" : *done ?
+			"the first copy applied" : "lost to another writer");
+	pe_kvs_free(&k);
+	free(get);
+	return rc;
+}
+
 /* One try: 0 done, 1 lost a compare, or the exit code reported.  x keeps
  * what was compared, for changed_under. */
 static int edit_once(struct psctl_ctx *c, psctl_edit_fn fn, void *arg,
@@ -510,6 +596,9 @@ static int edit_once(struct psctl_ctx *c, psctl_edit_fn fn, void *arg,
 	if (!rc && x->no) {
 		rc = pe_txn(&pool_g.pe, x->cmp, x->nc, x->op, x->no, NULL, 0,
 			    &ok, &rev, NULL);
+		/* A resent txn's failed compare may be its own first copy. */
+		if (!rc && !ok && pool_g.pe.resent)
+			rc = read_back(x, &ok, &rev);
 		rc = rc ? psctl_pool_error(c, rc) : !ok;
 		if (!rc && pool_g.scoped)
 			psctl_pool_apply(x->op, x->no, rev);
