@@ -27,41 +27,16 @@
 
 #define PAGE 2000   /* keys a page; $PSTATE_POOL_PAGE (tests) */
 
-/* Every profile key at revision rev, page by page: the next page starts
- * just past the last key (that key and a NUL). */
+/* Every profile key at revision rev, in pages of PAGE keys read as
+ * parallel streams (psctl_pool_pages.c). */
 static int read_profiles(struct psctl_ctx *c, int64_t rev,
 			 struct pe_kvs *all)
 {
 	const char *env = getenv("PSTATE_POOL_PAGE");
 	int64_t limit = env && atol(env) > 0 ? atol(env) : PAGE;
-	char from[POOL_KEY_MAX + 1] = POOL_PROFILE;
-	size_t flen = strlen(POOL_PROFILE);
-	struct pe_kvs page;
-	int rc, more;
+	int rc = psctl_pool_pages(POOL_PROFILE, limit, rev, all);
 
-	do {
-		rc = pe_range_page(&pool_g.pe, POOL_PROFILE, from, flen, limit,
-				   rev, &page);
-		if (rc)
-			return psctl_pool_error(c, rc);
-		more = page.more && page.n;
-		if (more) {
-			const struct pe_kv *last = &page.kv[page.n - 1];
-
-			if (last->klen >= POOL_KEY_MAX) {
-				rc = psctl_pool_damaged(c, last, "key too long");
-				pe_kvs_free(&page);
-				return rc;
-			}
-			memcpy(from, last->key, last->klen);
-			from[last->klen] = 0;
-			flen = last->klen + 1;
-		}
-		if (psctl_pool_take(all, &page))
-			return psctl_error(c, psctl_g.cmd, NULL, NULL,
-					   PS_ERR_NOMEM, NULL);
-	} while (more);
-	return 0;
+	return rc ? psctl_pool_error(c, rc) : 0;
 }
 
 /* A server's TARGET text and its kv, sorted by the text. */

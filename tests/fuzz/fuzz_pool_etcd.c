@@ -2,7 +2,8 @@
  * Fuzz the etcd gateway answer parsers (cli/psctl_pool_etcd.c): whatever
  * an endpoint answers, the parsers either refuse it with a message or
  * give kvs whose keys and values are exactly as long as they say (ASan
- * checks every byte), NUL-terminated.  The first byte picks the parser.
+ * checks every byte), NUL-terminated; counts at most as many as asked
+ * for, none negative.  The first byte picks the parser.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -24,12 +25,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct pe_kvs k;
 	char err[200] = "";
-	int64_t a, b;
+	int64_t a, b, cnt[4];
+	size_t got;
 	int ok, rc;
 
 	if (!size)
 		return 0;
-	switch (data[0] % 3) {
+	switch (data[0] % 4) {
 	case 0:
 		rc = pe_parse_range((const char *)data + 1, size - 1, &k, err,
 				    sizeof err);
@@ -37,6 +39,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	case 1:
 		rc = pe_parse_txn((const char *)data + 1, size - 1, &ok, &a, &k,
 				  err, sizeof err);
+		break;
+	case 2:
+		/* counts: at most 4 taken, each >= 0 */
+		memset(&k, 0, sizeof k);
+		rc = pe_parse_counts((const char *)data + 1, size - 1, cnt, 4,
+				     &got, err, sizeof err);
+		while (!rc && got--)
+			if (cnt[got] < 0)
+				abort();
 		break;
 	default:
 		memset(&k, 0, sizeof k);
