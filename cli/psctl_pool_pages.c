@@ -184,8 +184,8 @@ static size_t plan(const char *prefix, size_t n, int64_t limit, int64_t rev,
 		nc = 1;
 	for (i = 0; nc && i < NB; i++)
 		total += cache[0].count[i];
-	/* a pool of a few pages is read as one */
-	for (j = 1; nc && total >= 2 * limit && j < n; j++)
+	/* a pool of one page is read as one */
+	for (j = 1; nc && total > limit && j < n; j++)
 		if (find_cut(prefix, total * (int64_t)j / (int64_t)n,
 			     total / (int64_t)(4 * n), rev, cache, &nc,
 			     cuts[got], &cn[got]) &&
