@@ -575,18 +575,19 @@ int pe_parse_txn(const char *body, size_t n, int *succeeded,
 }
 
 int pe_parse_counts(const char *body, size_t n, int64_t *count,
-		    size_t max, size_t *got, char *err, size_t en)
+		    size_t max, size_t *got, int64_t *revision, char *err,
+		    size_t en)
 {
 	json_object *o = parse_obj(body, n, err, en), *a, *f, *r;
-	int64_t rev;
 	int rc;
 
 	*got = 0;
+	*revision = 0;
 	if (!o)
 		return PE_ERR_PARSE;
 	rc = server_error(o, err, en);
 	if (!rc)
-		rc = header_rev(o, &rev, err, en);
+		rc = header_rev(o, revision, err, en);
 	if (!rc && json_object_object_get_ex(o, "responses", &a) &&
 	    !json_object_is_type(a, json_type_array))
 		rc = perr(err, en, PE_ERR_PARSE, "'responses' is not an array");

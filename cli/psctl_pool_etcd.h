@@ -126,9 +126,10 @@ int pe_parse_range(const char *body, size_t n, struct pe_kvs *out,
 int pe_parse_txn(const char *body, size_t n, int *succeeded,
 		 int64_t *revision, struct pe_kvs *out, char *err, size_t en);
 /* The answer of pe_req_counts: count[i] of each range, *got of them
- * (at most max). */
+ * (at most max), and the revision they were counted at. */
 int pe_parse_counts(const char *body, size_t n, int64_t *count,
-		    size_t max, size_t *got, char *err, size_t en);
+		    size_t max, size_t *got, int64_t *revision, char *err,
+		    size_t en);
 /* lease grant / keepalive: ID and TTL (TTL <= 0: the lease is gone). */
 int pe_parse_lease(const char *body, size_t n, int64_t *id, int64_t *ttl,
 		   char *err, size_t en);
@@ -150,10 +151,11 @@ int pe_range_page(struct pe_client *c, const char *prefix, const char *from,
 int pe_range_span(struct pe_client *c, const struct pe_key *from,
 		  const struct pe_key *end, int64_t limit, int64_t revision,
 		  struct pe_kvs *out);
-/* The number of keys in each of n ranges [b[i], b[i + 1]) at revision
- * (one read-only txn; n at most etcd's --max-txn-ops, 128 by default). */
+/* The number of keys in each of n ranges [b[i], b[i + 1]) at *revision
+ * (0: the newest, and *revision is set to it); one read-only txn, n at
+ * most etcd's --max-txn-ops (128 by default). */
 int pe_counts(struct pe_client *c, const struct pe_key *b, size_t n,
-	      int64_t revision, int64_t *count);
+	      int64_t *revision, int64_t *count);
 int pe_txn(struct pe_client *c, const struct pe_cmp *cmp, size_t ncmp,
 	   const struct pe_op *ok, size_t nok, const struct pe_op *fail,
 	   size_t nfail, int *succeeded, int64_t *revision,

@@ -235,12 +235,13 @@ int pe_range_span(struct pe_client *c, const struct pe_key *from,
 }
 
 int pe_counts(struct pe_client *c, const struct pe_key *b, size_t n,
-	      int64_t revision, int64_t *count)
+	      int64_t *revision, int64_t *count)
 {
 	char what[300], perr[PE_ERR_MAX / 2];
-	char *req = pe_req_counts(b, n, revision);
+	char *req = pe_req_counts(b, n, *revision);
 	struct body bd;
 	size_t got = 0;
+	int64_t rev;
 	int rc;
 
 	snprintf(what, sizeof what, "count %zu ranges from '%.200s'", n,
@@ -249,8 +250,11 @@ int pe_counts(struct pe_client *c, const struct pe_key *b, size_t n,
 	free(req);
 	if (rc)
 		return rc;
-	rc = pe_parse_counts(bd.p, bd.n, count, n, &got, perr, sizeof perr);
+	rc = pe_parse_counts(bd.p, bd.n, count, n, &got, &rev, perr,
+			     sizeof perr);
 	free(bd.p);
+	if (!rc && !*revision)
+		*revision = rev;
 	if (!rc && got != n)
 		rc = (snprintf(perr, sizeof perr, "%zu counts for %zu ranges",
 			       got, n), PE_ERR_PARSE);

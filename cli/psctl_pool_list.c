@@ -32,14 +32,16 @@
  * than 2,000 (docs/performance.md "Profile pool"). */
 #define PAGE 10000
 
-/* Every profile key at revision rev, in pages of PAGE keys read as
- * parallel streams (psctl_pool_pages.c). */
-static int read_profiles(struct psctl_ctx *c, int64_t rev,
-			 struct pe_kvs *all)
+/* Every profile key in pages of PAGE keys read as parallel streams
+ * (psctl_pool_pages.c), and the server directory as one more, all at the
+ * newest revision (srv->revision). */
+static int read_pool(struct psctl_ctx *c, struct pe_kvs *prof,
+		     struct pe_kvs *srv)
 {
 	const char *env = getenv("PSTATE_POOL_PAGE");
-	int64_t limit = env && atol(env) > 0 ? atol(env) : PAGE;
-	int rc = psctl_pool_pages(POOL_PROFILE, limit, rev, all);
+	int64_t limit = env && atol(env) > 0 ? atol(env) : PAGE, rev = 0;
+	int rc = psctl_pool_pages(POOL_PROFILE, limit, &rev, prof,
+				  POOL_SERVER, srv);
 
 	return rc ? psctl_pool_error(c, rc) : 0;
 }
@@ -181,10 +183,8 @@ int psctl_pool_list(struct psctl_ctx *c, const char *cmd, int *done)
 		return rc;
 	*done = 1;
 	rc = psctl_pool_connect(c);
-	if (!rc && (rc = pe_range(&pool_g.pe, POOL_SERVER, 1, &srv)) != 0)
-		rc = psctl_pool_error(c, rc);
 	if (!rc)
-		rc = read_profiles(c, srv.revision, &prof);
+		rc = read_pool(c, &prof, &srv);
 	for (i = 0; !rc && i < prof.n; i++)
 		if (prof.kv[i].vlen + 64 > room)
 			room = prof.kv[i].vlen + 64;

@@ -82,7 +82,7 @@ struct level {
 	int64_t count[NB];
 };
 
-static int count_level(struct level *l, int64_t rev)
+static int count_level(struct level *l, int64_t *rev)
 {
 	char keys[NB + 1][POOL_KEY_MAX + 2];
 	struct pe_key b[NB + 1];
@@ -110,7 +110,7 @@ static int count_level(struct level *l, int64_t rev)
 /* The key before which about `want` keys of [prefix, end) lie, into
  * cut (*cn bytes); 0 when none is worth cutting at. */
 static int find_cut(const char *prefix, int64_t want, int64_t small,
-		    int64_t rev, struct level *cache, size_t *nc, char *cut,
+		    int64_t *rev, struct level *cache, size_t *nc, char *cut,
 		    size_t *cn)
 {
 	struct level *l = NULL;
@@ -165,27 +165,35 @@ static int keycmp(const char *a, size_t an, const char *b, size_t bn)
 	return d ? d : (an > bn) - (an < bn);
 }
 
-/* The cut keys (at most n - 1, increasing) into cuts. */
-static size_t plan(const char *prefix, size_t n, int64_t limit, int64_t rev,
-		   char cuts[][POOL_KEY_MAX + 2], size_t *cn)
+/* The cut keys (at most n - 1, increasing) into cuts, *got of them; the
+ * first count sets *rev when it is 0.  Only that count's failure is an
+ * error: a deeper one leaves fewer cuts. */
+static int plan(const char *prefix, size_t n, int64_t limit, int64_t *rev,
+		char cuts[][POOL_KEY_MAX + 2], size_t *cn, size_t *ngot)
 {
 	struct level *cache = calloc(DEPTH * (STREAMS_MAX - 1) + 1,
 				     sizeof *cache);
-	size_t nc = 0, got = 0, j;
+	size_t nc = 1, got = 0, j;
 	int64_t total = 0;
-	int i;
+	int i, rc;
 
-	if (!cache)
-		return 0;
-	/* the first level gives the total */
+	*ngot = 0;
+	if (!cache) {
+		snprintf(pool_g.pe.err, sizeof pool_g.pe.err, "out of memory");
+		return PE_ERR_NOMEM;
+	}
+	/* the first level gives the total (and the revision) */
 	memcpy(cache[0].q, prefix, strlen(prefix) + 1);
 	cache[0].qn = strlen(prefix);
-	if (!count_level(&cache[0], rev))
-		nc = 1;
-	for (i = 0; nc && i < NB; i++)
+	rc = count_level(&cache[0], rev);
+	if (rc) {
+		free(cache);
+		return rc;
+	}
+	for (i = 0; i < NB; i++)
 		total += cache[0].count[i];
 	/* a pool of one page is read as one */
-	for (j = 1; nc && total > limit && j < n; j++)
+	for (j = 1; total > limit && j < n; j++)
 		if (find_cut(prefix, total * (int64_t)j / (int64_t)n,
 			     total / (int64_t)(4 * n), rev, cache, &nc,
 			     cuts[got], &cn[got]) &&
@@ -193,7 +201,8 @@ static size_t plan(const char *prefix, size_t n, int64_t limit, int64_t rev,
 				    cn[got]) < 0))
 			got++;
 	free(cache);
-	return got;
+	*ngot = got;
+	return 0;
 }
 
 /* How many streams: $PSTATE_POOL_STREAMS, or one a member (at most
@@ -213,60 +222,89 @@ static void stats(const struct pe_client *cl)
 	pool_g.pe.spent += cl->spent;
 }
 
-int psctl_pool_pages(const char *prefix, int64_t limit, int64_t rev,
-		     struct pe_kvs *all)
+/* Stream i's span: from the cut before it (or the prefix) to the next
+ * cut (or the prefix's end); the `also` stream: its whole prefix. */
+static void span(struct stream *s, size_t i, size_t ns, const char *prefix,
+		 char cuts[][POOL_KEY_MAX + 2], const size_t *cn,
+		 const struct pe_key *end)
+{
+	s->from.p = i ? cuts[i - 1] : prefix;
+	s->from.n = i ? cn[i - 1] : strlen(prefix);
+	s->end = i + 1 < ns ? (struct pe_key){ cuts[i], cn[i] } : *end;
+}
+
+int psctl_pool_pages(const char *prefix, int64_t limit, int64_t *rev,
+		     struct pe_kvs *all, const char *also,
+		     struct pe_kvs *also_out)
 {
 	char cuts[STREAMS_MAX][POOL_KEY_MAX + 2];
-	size_t cn[STREAMS_MAX], en, n = streams(), i, ns;
-	struct stream *s;
-	char *end = pe_prefix_end(prefix, &en);
+	size_t cn[STREAMS_MAX], n = streams(), i, ns = 0, nt;
+	struct pe_key end = { NULL, 0 }, aend = { NULL, 0 };
+	struct stream *s = NULL;
 	int rc = 0;
 
-	ns = n > 1 ? plan(prefix, n, limit, rev, cuts, cn) + 1 : 1;
-	s = calloc(ns, sizeof *s);
-	if (!s || !end) {
-		free(s);
-		free(end);
+	if (n > 1)
+		rc = plan(prefix, n, limit, rev, cuts, cn, &ns);
+	else if (!*rev && also) {   /* one stream: `also` gives the revision */
+		rc = pe_range(&pool_g.pe, also, 1, also_out);
+		*rev = also_out->revision;
+		also = NULL;
+	}
+	if (rc)
+		return rc;
+	ns++;
+	nt = ns + (also != NULL);
+	end.p = pe_prefix_end(prefix, &end.n);
+	aend.p = also ? pe_prefix_end(also, &aend.n) : "";
+	s = end.p && aend.p ? calloc(nt, sizeof *s) : NULL;
+	if (!s) {
 		snprintf(pool_g.pe.err, sizeof pool_g.pe.err, "out of memory");
-		return PE_ERR_NOMEM;
+		rc = PE_ERR_NOMEM;
 	}
 	/* every client opened before any thread runs (curl_global_init) */
-	for (i = 0; i < ns && !rc; i++) {
+	for (i = 0; i < nt && !rc; i++) {
 		rc = pe_open(&s[i].cl, pool_g.url);
 		if (!rc)   /* each stream starts on another member */
 			s[i].cl.cur = (pool_g.pe.cur + (int)i) % s[i].cl.n_eps;
-		s[i].from.p = i ? cuts[i - 1] : prefix;
-		s[i].from.n = i ? cn[i - 1] : strlen(prefix);
-		s[i].end.p = i + 1 < ns ? cuts[i] : end;
-		s[i].end.n = i + 1 < ns ? cn[i] : en;
-		s[i].rev = rev;
-		s[i].limit = limit;
-		if (rc)
+		else
 			snprintf(pool_g.pe.err, sizeof pool_g.pe.err, "%s",
 				 s[i].cl.err);
+		if (i < ns) {
+			span(&s[i], i, ns, prefix, cuts, cn, &end);
+		} else {    /* `also`: one range, no limit */
+			s[i].from = (struct pe_key){ also, strlen(also) };
+			s[i].end = aend;
+		}
+		s[i].rev = *rev;
+		s[i].limit = i < ns ? limit : 0;
 	}
-	for (i = 0; i < ns && !rc; i++)
+	for (i = 0; i < nt && !rc; i++)
 		if (pthread_create(&s[i].th, NULL, run, &s[i])) {
 			run(&s[i]);   /* no thread: this one in line */
 			s[i].th = pthread_self();
 		}
-	for (i = 0; i < ns; i++) {
+	for (i = 0; s && i < nt; i++) {
 		if (!rc && !pthread_equal(s[i].th, pthread_self()))
 			pthread_join(s[i].th, NULL);
 		stats(&s[i].cl);
 	}
-	for (i = 0; i < ns; i++) {
+	for (i = 0; s && i < nt; i++) {
 		if (!rc && s[i].rc) {
 			rc = s[i].rc;
 			snprintf(pool_g.pe.err, sizeof pool_g.pe.err, "%s",
 				 s[i].cl.err);
 		}
 		if (!rc)
-			rc = psctl_pool_take(all, &s[i].got);
+			rc = psctl_pool_take(i < ns ? all : also_out,
+					     &s[i].got);
 		pe_kvs_free(&s[i].got);
 		pe_close(&s[i].cl);
 	}
+	if (also_out)
+		also_out->revision = *rev;
 	free(s);
-	free(end);
+	free((char *)end.p);
+	if (also)
+		free((char *)aend.p);
 	return rc;
 }

@@ -42,7 +42,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		/* counts: at most 4 taken, each >= 0 */
 		memset(&k, 0, sizeof k);
 		rc = pe_parse_counts((const char *)data + 1, size - 1, cnt, 4,
-				     &got, err, sizeof err);
+				     &got, &a, err, sizeof err);
 		while (!rc && got--)
 			if (cnt[got] < 0)
 				abort();

@@ -227,7 +227,7 @@ static void test_counts(void **state)
 		"\"succeeded\":true,\"responses\":["
 		"{\"response_range\":{\"header\":{},\"count\":\"12\"}},"
 		"{\"response_range\":{\"header\":{}}}]}";
-	int64_t c[2] = { -1, -1 };
+	int64_t c[2] = { -1, -1 }, rev;
 	size_t got;
 	char err[200];
 
@@ -238,23 +238,24 @@ static void test_counts(void **state)
 		"\"range_end\":\"L2M=\",\"revision\":\"9\",\"count_only\":"
 		"true}}]}");
 	free(r);
-	assert_int_equal(pe_parse_counts(ans, strlen(ans), c, 2, &got, err,
-					 sizeof err), PE_OK);
+	assert_int_equal(pe_parse_counts(ans, strlen(ans), c, 2, &got, &rev,
+					 err, sizeof err), PE_OK);
 	assert_int_equal(got, 2);
+	assert_int_equal(rev, 9);
 	assert_int_equal(c[0], 12);
 	assert_int_equal(c[1], 0);
 	/* more answers than asked for, a negative or missing count */
-	assert_int_equal(pe_parse_counts(ans, strlen(ans), c, 1, &got, err,
-					 sizeof err), PE_ERR_PARSE);
+	assert_int_equal(pe_parse_counts(ans, strlen(ans), c, 1, &got, &rev,
+					 err, sizeof err), PE_ERR_PARSE);
 	assert_non_null(strstr(err, "more than 1"));
 	ans = "{\"header\":{\"revision\":\"9\"},\"responses\":["
 	      "{\"response_range\":{\"count\":\"-3\"}}]}";
-	assert_int_equal(pe_parse_counts(ans, strlen(ans), c, 2, &got, err,
-					 sizeof err), PE_ERR_PARSE);
+	assert_int_equal(pe_parse_counts(ans, strlen(ans), c, 2, &got, &rev,
+					 err, sizeof err), PE_ERR_PARSE);
 	assert_non_null(strstr(err, "responses[0]"));
 	ans = "{\"header\":{\"revision\":\"9\"},\"responses\":[{}]}";
-	assert_int_equal(pe_parse_counts(ans, strlen(ans), c, 2, &got, err,
-					 sizeof err), PE_ERR_PARSE);
+	assert_int_equal(pe_parse_counts(ans, strlen(ans), c, 2, &got, &rev,
+					 err, sizeof err), PE_ERR_PARSE);
 }
 
 static void test_parse_txn(void **state)
