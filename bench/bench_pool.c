@@ -5,6 +5,8 @@
  *   bench_pool URL PSCTL PROFILES SERVERS FAILOVERS
  *   bench_pool --seed URL PROFILES SERVERS PLACED   (the creates only:
  *            tests/e2e/test_pool_scale.sh)
+ *   bench_pool --list URL PSCTL PROFILES   (the list comparison only, on
+ *            a pool seeded before)
  *
  * With psctl's own etcd client (cli/psctl_pool_etcd*.c) and key layout:
  *   create   PROFILES profiles (PROFILE element bytes, a MAC and a serial
@@ -22,7 +24,8 @@
  *            settle txn (compare, put it assigned, delete the
  *            move, lease and old target keys), lease revoke.
  * Then the real psctl binary on both pools: `psctl profile list` (text
- * and --json; on etcd paged, docs/pool.md "Reads") and `psctl profile
+ * and --json; on etcd paged, docs/pool.md "Reads"; then 5 runs each as
+ * it reads, as one stream, and as before, alternated) and `psctl profile
  * show` of 100 random unplaced profiles (one process each; on etcd the
  * profile's keys and the server directory, one read-only txn); on etcd
  * `psctl profile failover` itself at the full size (min(FAILOVERS, 200)
@@ -49,6 +52,7 @@
 
 #define BATCH 16
 #define PROCS 8
+#define RUNS 5      /* alternated list runs, each way */
 
 static double now(void)
 {
@@ -434,6 +438,48 @@ static void psctl_list(const char *tag, const char *psctl, const char *opts,
 		printf("%.2f s\n", t);
 }
 
+/* `psctl OPTS profile list` as it reads today (pages of 10,000 keys as
+ * parallel streams, one a member, docs/pool.md "Reads"), as one stream
+ * of such pages, and as before (one stream of 2,000-key pages), runs
+ * alternated so that all three see the same load: each run's time, the
+ * medians and their ratios to before. */
+static void list_streams(const char *psctl, const char *opts, unsigned n)
+{
+	static const char *const env[3] = {
+		"", "PSTATE_POOL_STREAMS=1",
+		"PSTATE_POOL_STREAMS=1 PSTATE_POOL_PAGE=2000" };
+	static const char *const name[3] = {
+		"parallel streams, 10,000-key pages",
+		"1 stream, 10,000-key pages",
+		"before: 1 stream, 2,000-key pages" };
+	double t[3][RUNS];
+	char cmd[1024];
+	unsigned lines, r, k;
+
+	for (r = 0; r < RUNS; r++)
+		for (k = 0; k < 3; k++) {
+			snprintf(cmd, sizeof cmd, "%s %s -q %s profile list",
+				 env[k], psctl, opts);
+			t[k][r] = run_lines(cmd, &lines);
+			if (t[k][r] < 0 || lines != n + 1) {
+				printf("etcd  psctl profile list, %s: failed "
+				       "(%u lines)\n", name[k], lines);
+				return;
+			}
+		}
+	for (k = 0; k < 3; k++) {
+		printf("etcd  psctl profile list, %u profiles, %s:", n,
+		       name[k]);
+		for (r = 0; r < RUNS; r++)
+			printf(" %.2f", t[k][r]);
+		qsort(t[k], RUNS, sizeof t[k][0], cmp_dbl);
+		printf(" s (median %.2f s)\n", t[k][RUNS / 2]);
+	}
+	printf("etcd  psctl profile list, median / before's: parallel %.2f, "
+	       "1 stream %.2f\n", t[0][RUNS / 2] / t[2][RUNS / 2],
+	       t[1][RUNS / 2] / t[2][RUNS / 2]);
+}
+
 /* `psctl OPTS profile show pN` of 100 random unplaced profiles. */
 static void psctl_show(const char *tag, const char *psctl, const char *opts,
 		       unsigned from, unsigned n)
@@ -670,6 +716,13 @@ int main(int argc, char **argv)
 	double t, lk[1000], sum = 0;
 	char cmd[1024];
 
+	/* --list URL PSCTL PROFILES: the list comparison only, against a
+	 * pool seeded before (--seed). */
+	if (argc == 5 && !strcmp(argv[1], "--list")) {
+		snprintf(cmd, sizeof cmd, "--pool %s", argv[2]);
+		list_streams(argv[3], cmd, (unsigned)atoi(argv[4]));
+		return 0;
+	}
 	if (argc != 6) {
 		fprintf(stderr, "usage: bench_pool URL PSCTL PROFILES SERVERS "
 			"FAILOVERS\n");
@@ -723,6 +776,7 @@ int main(int argc, char **argv)
 	failovers(argv[1], nf, ns);
 	snprintf(cmd, sizeof cmd, "--pool %s", argv[1]);
 	psctl_list("etcd", argv[2], cmd, np);
+	list_streams(argv[2], cmd, np);
 	psctl_show("etcd", argv[2], cmd, nf, np);
 	psctl_failovers(argv[2], argv[1], nf < 200 ? nf : 200);
 	file_pool(argv[2], 1000);

@@ -89,4 +89,17 @@ void psctl_pool_apply(const struct pe_op *op, size_t n, int64_t rev);
  * failure too): 0 or PE_ERR_NOMEM. */
 int psctl_pool_take(struct pe_kvs *a, struct pe_kvs *b);
 
+/* ---- reads in parallel streams (psctl_pool_pages.c) */
+
+/* Every key under prefix at revision *rev appended to all (in key order
+ * within each stream's span, the spans in order), in pages of limit
+ * keys, as several streams on different members ($PSTATE_POOL_STREAMS,
+ * default one a member); with `also`, every key under that prefix too,
+ * one range, into also_out, as one more stream.  *rev 0: the newest
+ * revision, which *rev is then set to (from the first count, or with one
+ * stream from `also` read first).  The client's error in pool_g.pe.err. */
+int psctl_pool_pages(const char *prefix, int64_t limit, int64_t *rev,
+		     struct pe_kvs *all, const char *also,
+		     struct pe_kvs *also_out);
+
 #endif /* PSCTL_POOL_H */

@@ -173,21 +173,75 @@ char *pe_req_range(const char *key, int prefix, int64_t revision)
 	return o ? finish(o, rc) : NULL;
 }
 
-char *pe_req_range_page(const char *prefix, const char *from,
-			size_t fromlen, int64_t limit, int64_t revision)
+/* The fields of a range over [from, end) into o. */
+static int add_span(json_object *o, const struct pe_key *from,
+		    const struct pe_key *end, int64_t limit, int64_t revision)
 {
-	json_object *o = json_object_new_object();
-	size_t en;
-	char *end = pe_prefix_end(prefix, &en);
-	int rc = o && end ? add_b64(o, "key", from, fromlen) : -1;
+	int rc = add_b64(o, "key", from->p, from->n);
 
 	if (!rc)
-		rc = add_b64(o, "range_end", end, en);
+		rc = add_b64(o, "range_end", end->p, end->n);
 	if (!rc && limit > 0)
 		rc = add_i64(o, "limit", limit);
 	if (!rc && revision > 0)
 		rc = add_i64(o, "revision", revision);
+	return rc;
+}
+
+char *pe_req_range_span(const struct pe_key *from, const struct pe_key *end,
+			int64_t limit, int64_t revision)
+{
+	json_object *o = json_object_new_object();
+
+	return o ? finish(o, add_span(o, from, end, limit, revision)) : NULL;
+}
+
+char *pe_req_range_page(const char *prefix, const char *from,
+			size_t fromlen, int64_t limit, int64_t revision)
+{
+	struct pe_key f = { from, fromlen }, e;
+	char *end = pe_prefix_end(prefix, &e.n);
+	char *r;
+
+	if (!end)
+		return NULL;
+	e.p = end;
+	r = pe_req_range_span(&f, &e, limit, revision);
 	free(end);
+	return r;
+}
+
+/* A read-only txn of n count_only ranges [b[i], b[i + 1]). */
+char *pe_req_counts(const struct pe_key *b, size_t n, int64_t revision)
+{
+	json_object *o = json_object_new_object();
+	json_object *a = json_object_new_array();
+	int rc = o && a ? 0 : -1;
+	size_t i;
+
+	for (i = 0; !rc && i < n; i++) {
+		json_object *w = json_object_new_object();
+		json_object *r = json_object_new_object();
+
+		rc = w && r ? json_object_object_add(w, "request_range", r)
+			    : -1;
+		if (rc)
+			json_object_put(r);
+		if (!rc)
+			rc = add_span(r, &b[i], &b[i + 1], 0, revision);
+		if (!rc)
+			rc = json_object_object_add(r, "count_only",
+					json_object_new_boolean(1));
+		if (w && (rc || json_object_array_add(a, w))) {
+			json_object_put(w);
+			rc = -1;
+		}
+	}
+	if (!rc) {
+		rc = json_object_object_add(o, "success", a);
+		a = NULL;
+	}
+	json_object_put(a);
 	return o ? finish(o, rc) : NULL;
 }
 
@@ -517,6 +571,42 @@ int pe_parse_txn(const char *body, size_t n, int *succeeded,
 		*out = tmp;
 	if (out && !rc)
 		out->revision = *revision;
+	return rc;
+}
+
+int pe_parse_counts(const char *body, size_t n, int64_t *count,
+		    size_t max, size_t *got, int64_t *revision, char *err,
+		    size_t en)
+{
+	json_object *o = parse_obj(body, n, err, en), *a, *f, *r;
+	int rc;
+
+	*got = 0;
+	*revision = 0;
+	if (!o)
+		return PE_ERR_PARSE;
+	rc = server_error(o, err, en);
+	if (!rc)
+		rc = header_rev(o, revision, err, en);
+	if (!rc && json_object_object_get_ex(o, "responses", &a) &&
+	    !json_object_is_type(a, json_type_array))
+		rc = perr(err, en, PE_ERR_PARSE, "'responses' is not an array");
+	else if (!rc && json_object_object_get_ex(o, "responses", &a))
+		for (; !rc && *got < json_object_array_length(a); ++*got) {
+			f = json_object_array_get_idx(a, *got);
+			if (*got >= max)
+				rc = perr(err, en, PE_ERR_PARSE,
+					  "more than %zu responses", max);
+			else if (!json_object_is_type(f, json_type_object) ||
+				 !json_object_object_get_ex(f, "response_range",
+							    &r) ||
+				 !json_object_is_type(r, json_type_object) ||
+				 get_i64(r, "count", &count[*got]) ||
+				 count[*got] < 0)
+				rc = perr(err, en, PE_ERR_PARSE, "responses[%zu]"
+					  ": not a range with a count", *got);
+		}
+	json_object_put(o);
 	return rc;
 }
 

@@ -99,6 +99,12 @@ long pe_b64_decode(const char *in, size_t n, uint8_t *out);
  * length), or "\0" (every key) when none is. */
 char *pe_prefix_end(const char *prefix, size_t *n);
 
+/* A key of n bytes (may hold NULs). */
+struct pe_key {
+	const char *p;
+	size_t n;
+};
+
 /* JSON request bodies (malloc'd strings), or NULL (no memory). */
 char *pe_req_range(const char *key, int prefix, int64_t revision);
 /* One page of the keys under prefix from key `from` (fromlen bytes, may
@@ -106,6 +112,12 @@ char *pe_req_range(const char *key, int prefix, int64_t revision);
  * most limit of them, at revision (0: the newest). */
 char *pe_req_range_page(const char *prefix, const char *from,
 			size_t fromlen, int64_t limit, int64_t revision);
+/* The keys in [from, end), at most limit (0: all), at revision. */
+char *pe_req_range_span(const struct pe_key *from, const struct pe_key *end,
+			int64_t limit, int64_t revision);
+/* A read-only txn counting the keys of n ranges [b[i], b[i + 1]) (n + 1
+ * bounds) at revision (count_only: no key is sent back). */
+char *pe_req_counts(const struct pe_key *b, size_t n, int64_t revision);
 char *pe_req_txn(const struct pe_cmp *cmp, size_t ncmp,
 		 const struct pe_op *ok, size_t nok,
 		 const struct pe_op *fail, size_t nfail);
@@ -118,6 +130,11 @@ int pe_parse_range(const char *body, size_t n, struct pe_kvs *out,
  * (request_range ops of the branch taken) into out (may be NULL). */
 int pe_parse_txn(const char *body, size_t n, int *succeeded,
 		 int64_t *revision, struct pe_kvs *out, char *err, size_t en);
+/* The answer of pe_req_counts: count[i] of each range, *got of them
+ * (at most max), and the revision they were counted at. */
+int pe_parse_counts(const char *body, size_t n, int64_t *count,
+		    size_t max, size_t *got, int64_t *revision, char *err,
+		    size_t en);
 /* lease grant / keepalive: ID and TTL (TTL <= 0: the lease is gone). */
 int pe_parse_lease(const char *body, size_t n, int64_t *id, int64_t *ttl,
 		   char *err, size_t en);
@@ -135,6 +152,15 @@ int pe_range(struct pe_client *c, const char *key, int prefix,
 int pe_range_page(struct pe_client *c, const char *prefix, const char *from,
 		  size_t fromlen, int64_t limit, int64_t revision,
 		  struct pe_kvs *out);
+/* One page of [from, end) at revision; out->more as pe_range_page. */
+int pe_range_span(struct pe_client *c, const struct pe_key *from,
+		  const struct pe_key *end, int64_t limit, int64_t revision,
+		  struct pe_kvs *out);
+/* The number of keys in each of n ranges [b[i], b[i + 1]) at *revision
+ * (0: the newest, and *revision is set to it); one read-only txn, n at
+ * most etcd's --max-txn-ops (128 by default). */
+int pe_counts(struct pe_client *c, const struct pe_key *b, size_t n,
+	      int64_t *revision, int64_t *count);
 int pe_txn(struct pe_client *c, const struct pe_cmp *cmp, size_t ncmp,
 	   const struct pe_op *ok, size_t nok, const struct pe_op *fail,
 	   size_t nfail, int *succeeded, int64_t *revision,

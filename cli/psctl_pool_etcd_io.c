@@ -241,6 +241,45 @@ int pe_range_page(struct pe_client *c, const char *prefix, const char *from,
 			 what, out);
 }
 
+int pe_range_span(struct pe_client *c, const struct pe_key *from,
+		  const struct pe_key *end, int64_t limit, int64_t revision,
+		  struct pe_kvs *out)
+{
+	char what[300];
+
+	snprintf(what, sizeof what, "range from '%.120s' to '%.120s'",
+		 from->p, end->p);
+	return range_req(c, pe_req_range_span(from, end, limit, revision),
+			 what, out);
+}
+
+int pe_counts(struct pe_client *c, const struct pe_key *b, size_t n,
+	      int64_t *revision, int64_t *count)
+{
+	char what[300], perr[PE_ERR_MAX / 2];
+	char *req = pe_req_counts(b, n, *revision);
+	struct body bd;
+	size_t got = 0;
+	int64_t rev;
+	int rc;
+
+	snprintf(what, sizeof what, "count %zu ranges from '%.200s'", n,
+		 b[0].p);
+	rc = post(c, "/v3/kv/txn", req, what, &bd);
+	free(req);
+	if (rc)
+		return rc;
+	rc = pe_parse_counts(bd.p, bd.n, count, n, &got, &rev, perr,
+			     sizeof perr);
+	free(bd.p);
+	if (!rc && !*revision)
+		*revision = rev;
+	if (!rc && got != n)
+		rc = (snprintf(perr, sizeof perr, "%zu counts for %zu ranges",
+			       got, n), PE_ERR_PARSE);
+	return where(c, rc, what, perr);
+}
+
 int pe_txn(struct pe_client *c, const struct pe_cmp *cmp, size_t ncmp,
 	   const struct pe_op *ok, size_t nok, const struct pe_op *fail,
 	   size_t nfail, int *succeeded, int64_t *revision,

@@ -87,5 +87,21 @@ etcdctl --endpoints "$(cat "$CL/endpoints")" get --prefix --keys-only /pstate/ 2
 "$PSCTL" -q --pool "$URL" profile list 2>/dev/null | grep -c '^p' > "$WORK/n"
 [ "$(cat "$WORK/n")" = $N ] && pass "pool scale: profile list prints all $N" ||
     fail "pool scale: profile list printed $(cat "$WORK/n")"
+# It reads the profiles as parallel streams of pages, one a member, over
+# key spans cut where a count_only txn found the keys (docs/pool.md
+# "Reads"): the very rows of one stream, each key read once, and pages of
+# a span that ends before the prefix does (a cut) as well as of the last.
+PSTATE_POOL_STATS=2 "$PSCTL" -q --pool "$URL" profile list > "$WORK/l3" 2> "$WORK/l3.err"
+PSTATE_POOL_STREAMS=1 "$PSCTL" -q --pool "$URL" profile list > "$WORK/l1" 2> "$WORK/l1.err"
+cut=$(grep -c "range from '/pstate/profile/[^']*' to '/pstate/profile/" "$WORK/l3.err")
+last=$(grep -c "range from '/pstate/profile/[^']*' to '/pstate/profile0'" "$WORK/l3.err")
+if cmp -s "$WORK/l1" "$WORK/l3" && [ "$(wc -l < "$WORK/l3")" = $((N + 1)) ] &&
+    grep -q "requests, $((N + 2000)) keys read" "$WORK/l3.err" &&
+    grep -q "requests, $((N + 2000)) keys read" "$WORK/l1.err" &&
+    grep -q "count 98 ranges" "$WORK/l3.err" && [ "$cut" -gt 0 ] && [ "$last" -gt 0 ]; then
+    pass "pool scale: profile list in 3 streams ($cut + $last pages) = 1 stream, each key once"
+else
+    fail "pool scale: streamed list differs or reads twice: $(tail -2 "$WORK/l3.err" "$WORK/l1.err"; cmp "$WORK/l1" "$WORK/l3")"
+fi
 "$ROOT/tests/e2e/etcd_cluster.sh" stop "$CL"
 trap - EXIT INT TERM

@@ -205,6 +205,59 @@ static void test_req_range_page(void **state)
 	free(r);
 }
 
+/* A span: both ends given, keys with a NUL kept. */
+static void test_req_range_span(void **state)
+{
+	struct pe_key f = { "/p/a", 5 }, e = { "/p/c", 4 };
+	char *r = pe_req_range_span(&f, &e, 0, 7);
+
+	(void)state;
+	assert_string_equal(r, "{\"key\":\"L3AvYQA=\",\"range_end\":"
+			       "\"L3AvYw==\",\"revision\":\"7\"}");
+	free(r);
+}
+
+/* Counts: one count_only range a span between consecutive bounds, in a
+ * txn without compares; the answer's counts in order, absent = 0. */
+static void test_counts(void **state)
+{
+	struct pe_key b[3] = { { "/a", 2 }, { "/b", 2 }, { "/c", 2 } };
+	char *r = pe_req_counts(b, 2, 9);
+	const char *ans = "{\"header\":{\"revision\":\"9\"},"
+		"\"succeeded\":true,\"responses\":["
+		"{\"response_range\":{\"header\":{},\"count\":\"12\"}},"
+		"{\"response_range\":{\"header\":{}}}]}";
+	int64_t c[2] = { -1, -1 }, rev;
+	size_t got;
+	char err[200];
+
+	(void)state;
+	assert_string_equal(r, "{\"success\":[{\"request_range\":{\"key\":"
+		"\"L2E=\",\"range_end\":\"L2I=\",\"revision\":\"9\","
+		"\"count_only\":true}},{\"request_range\":{\"key\":\"L2I=\","
+		"\"range_end\":\"L2M=\",\"revision\":\"9\",\"count_only\":"
+		"true}}]}");
+	free(r);
+	assert_int_equal(pe_parse_counts(ans, strlen(ans), c, 2, &got, &rev,
+					 err, sizeof err), PE_OK);
+	assert_int_equal(got, 2);
+	assert_int_equal(rev, 9);
+	assert_int_equal(c[0], 12);
+	assert_int_equal(c[1], 0);
+	/* more answers than asked for, a negative or missing count */
+	assert_int_equal(pe_parse_counts(ans, strlen(ans), c, 1, &got, &rev,
+					 err, sizeof err), PE_ERR_PARSE);
+	assert_non_null(strstr(err, "more than 1"));
+	ans = "{\"header\":{\"revision\":\"9\"},\"responses\":["
+	      "{\"response_range\":{\"count\":\"-3\"}}]}";
+	assert_int_equal(pe_parse_counts(ans, strlen(ans), c, 2, &got, &rev,
+					 err, sizeof err), PE_ERR_PARSE);
+	assert_non_null(strstr(err, "responses[0]"));
+	ans = "{\"header\":{\"revision\":\"9\"},\"responses\":[{}]}";
+	assert_int_equal(pe_parse_counts(ans, strlen(ans), c, 2, &got, &rev,
+					 err, sizeof err), PE_ERR_PARSE);
+}
+
 static void test_parse_txn(void **state)
 {
 	struct pe_kvs k;
@@ -307,6 +360,8 @@ int main(void)
 		cmocka_unit_test(test_prefix_end),
 		cmocka_unit_test(test_req_range),
 		cmocka_unit_test(test_req_range_page),
+		cmocka_unit_test(test_req_range_span),
+		cmocka_unit_test(test_counts),
 		cmocka_unit_test(test_req_txn),
 		cmocka_unit_test(test_req_lease),
 		cmocka_unit_test(test_parse_range),
