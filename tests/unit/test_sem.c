@@ -662,6 +662,48 @@ static void test_renew_beats_breaker(void **state)
 	OK(ps_sem_release(&a, ta));
 }
 
+static void hook_release(void *arg)
+{
+	(void)arg;
+	race_rc = ps_sem_release(race_h, race_tok);
+}
+
+/* A release racing with a break: the holder gives the lock back between
+ * the breaker's read of the stale word and its CAS.  The breaker's CAS
+ * fails (no break, no stale owner restored), the word is free, and the
+ * breaker then acquires it plainly. */
+static void test_release_beats_breaker(void **state)
+{
+	struct ps_sem a, b;
+	struct fclk ca = { 0 }, cb = { 0 };
+	struct ps_sem_state st;
+	uint64_t tb;
+
+	(void)state;
+	setup_window(0x100);
+	attach(&a, &ca);
+	attach(&b, &cb);
+	OK(ps_sem_try_acquire(&a, 2, 100, &race_tok));
+	assert_int_equal(ps_sem_try_acquire(&b, 1, 100, &tb), PS_SEM_ERR_BUSY);
+	cb.t = 100;
+	race_h = &a;
+	cb.hook = hook_release;
+	cb.hook_at = cb.calls + 1;
+	assert_int_equal(ps_sem_try_acquire(&b, 1, 100, &tb), PS_SEM_ERR_BUSY);
+	OK(race_rc);
+	ps_sem_peek(&a, &st);
+	assert_int_equal(st.owner, 0);
+	assert_int_equal(st.claim, 0);
+	assert_int_equal(st.breaks, 0);
+	OK(ps_sem_try_acquire(&b, 1, 100, &tb));
+	assert_int_equal(tb, race_tok + 1);
+	assert_false(b.broke);
+	OK(ps_sem_release(&b, tb));
+	ps_sem_peek(&a, &st);
+	assert_int_equal(st.owner, 0);
+	assert_int_equal(st.breaks, 0);
+}
+
 static void test_invalid_args(void **state)
 {
 	struct ps_sem a;
@@ -1275,6 +1317,7 @@ int main(void)
 		cmocka_unit_test(test_renew_extends),
 		cmocka_unit_test(test_two_breakers),
 		cmocka_unit_test(test_renew_beats_breaker),
+		cmocka_unit_test(test_release_beats_breaker),
 		cmocka_unit_test(test_invalid_args),
 		cmocka_unit_test(test_strerror),
 		cmocka_unit_test(test_lock_ops_core),
