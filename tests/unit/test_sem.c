@@ -636,30 +636,41 @@ static void test_two_breakers(void **state)
 	OK(ps_sem_release(&c3, race_tok));
 }
 
+/* Holder a (owner 2, lease 100) and breaker b (owner 1), which has
+ * watched a's word for a whole lease; hook runs inside b's next attempt,
+ * between its read of the word and its CAS, which therefore fails. */
+static void race_holder_and_breaker(struct ps_sem *a, struct fclk *ca,
+				    struct ps_sem *b, struct fclk *cb,
+				    void (*hook)(void *arg))
+{
+	uint64_t tb;
+
+	setup_window(0x100);
+	attach(a, ca);
+	attach(b, cb);
+	OK(ps_sem_try_acquire(a, 2, 100, &race_tok));
+	assert_int_equal(ps_sem_try_acquire(b, 1, 100, &tb), PS_SEM_ERR_BUSY);
+	cb->t = 100;
+	race_h = a;
+	cb->hook = hook;
+	cb->hook_at = cb->calls + 1;
+	assert_int_equal(ps_sem_try_acquire(b, 1, 100, &tb), PS_SEM_ERR_BUSY);
+	OK(race_rc);
+}
+
+/* a was only slow: it renews between b's read and b's CAS. */
 static void test_renew_beats_breaker(void **state)
 {
 	struct ps_sem a, b;
 	struct fclk ca = { 0 }, cb = { 0 };
 	struct ps_sem_state st;
-	uint64_t ta, tb;
 
 	(void)state;
-	setup_window(0x100);
-	attach(&a, &ca);
-	attach(&b, &cb);
-	OK(ps_sem_try_acquire(&a, 2, 100, &ta));
-	assert_int_equal(ps_sem_try_acquire(&b, 1, 100, &tb), PS_SEM_ERR_BUSY);
-	cb.t = 100;
-	/* a was only slow: it renews between b's read and b's CAS. */
-	race_h = &a;
-	cb.hook = hook_renew;
-	cb.hook_at = cb.calls + 1;
-	assert_int_equal(ps_sem_try_acquire(&b, 1, 100, &tb), PS_SEM_ERR_BUSY);
-	OK(race_rc);
-	OK(ps_sem_still_held(&a, ta));
+	race_holder_and_breaker(&a, &ca, &b, &cb, hook_renew);
+	OK(ps_sem_still_held(&a, race_tok));
 	ps_sem_peek(&a, &st);
 	assert_int_equal(st.breaks, 0);
-	OK(ps_sem_release(&a, ta));
+	OK(ps_sem_release(&a, race_tok));
 }
 
 static void hook_release(void *arg)
@@ -680,17 +691,7 @@ static void test_release_beats_breaker(void **state)
 	uint64_t tb;
 
 	(void)state;
-	setup_window(0x100);
-	attach(&a, &ca);
-	attach(&b, &cb);
-	OK(ps_sem_try_acquire(&a, 2, 100, &race_tok));
-	assert_int_equal(ps_sem_try_acquire(&b, 1, 100, &tb), PS_SEM_ERR_BUSY);
-	cb.t = 100;
-	race_h = &a;
-	cb.hook = hook_release;
-	cb.hook_at = cb.calls + 1;
-	assert_int_equal(ps_sem_try_acquire(&b, 1, 100, &tb), PS_SEM_ERR_BUSY);
-	OK(race_rc);
+	race_holder_and_breaker(&a, &ca, &b, &cb, hook_release);
 	ps_sem_peek(&a, &st);
 	assert_int_equal(st.owner, 0);
 	assert_int_equal(st.claim, 0);
