@@ -636,30 +636,73 @@ static void test_two_breakers(void **state)
 	OK(ps_sem_release(&c3, race_tok));
 }
 
+/* Holder a (owner 2, lease 100) and breaker b (owner 1), which has
+ * watched a's word for a whole lease; hook runs inside b's next attempt,
+ * between its read of the word and its CAS, which therefore fails. */
+static void race_holder_and_breaker(struct ps_sem *a, struct fclk *ca,
+				    struct ps_sem *b, struct fclk *cb,
+				    void (*hook)(void *arg))
+{
+	uint64_t tb;
+
+	setup_window(0x100);
+	attach(a, ca);
+	attach(b, cb);
+	OK(ps_sem_try_acquire(a, 2, 100, &race_tok));
+	assert_int_equal(ps_sem_try_acquire(b, 1, 100, &tb), PS_SEM_ERR_BUSY);
+	cb->t = 100;
+	race_h = a;
+	cb->hook = hook;
+	cb->hook_at = cb->calls + 1;
+	assert_int_equal(ps_sem_try_acquire(b, 1, 100, &tb), PS_SEM_ERR_BUSY);
+	OK(race_rc);
+}
+
+/* a was only slow: it renews between b's read and b's CAS. */
 static void test_renew_beats_breaker(void **state)
 {
 	struct ps_sem a, b;
 	struct fclk ca = { 0 }, cb = { 0 };
 	struct ps_sem_state st;
-	uint64_t ta, tb;
 
 	(void)state;
-	setup_window(0x100);
-	attach(&a, &ca);
-	attach(&b, &cb);
-	OK(ps_sem_try_acquire(&a, 2, 100, &ta));
-	assert_int_equal(ps_sem_try_acquire(&b, 1, 100, &tb), PS_SEM_ERR_BUSY);
-	cb.t = 100;
-	/* a was only slow: it renews between b's read and b's CAS. */
-	race_h = &a;
-	cb.hook = hook_renew;
-	cb.hook_at = cb.calls + 1;
-	assert_int_equal(ps_sem_try_acquire(&b, 1, 100, &tb), PS_SEM_ERR_BUSY);
-	OK(race_rc);
-	OK(ps_sem_still_held(&a, ta));
+	race_holder_and_breaker(&a, &ca, &b, &cb, hook_renew);
+	OK(ps_sem_still_held(&a, race_tok));
 	ps_sem_peek(&a, &st);
 	assert_int_equal(st.breaks, 0);
-	OK(ps_sem_release(&a, ta));
+	OK(ps_sem_release(&a, race_tok));
+}
+
+static void hook_release(void *arg)
+{
+	(void)arg;
+	race_rc = ps_sem_release(race_h, race_tok);
+}
+
+/* A release racing with a break: the holder gives the lock back between
+ * the breaker's read of the stale word and its CAS.  The breaker's CAS
+ * fails (no break, no stale owner restored), the word is free, and the
+ * breaker then acquires it plainly. */
+static void test_release_beats_breaker(void **state)
+{
+	struct ps_sem a, b;
+	struct fclk ca = { 0 }, cb = { 0 };
+	struct ps_sem_state st;
+	uint64_t tb;
+
+	(void)state;
+	race_holder_and_breaker(&a, &ca, &b, &cb, hook_release);
+	ps_sem_peek(&a, &st);
+	assert_int_equal(st.owner, 0);
+	assert_int_equal(st.claim, 0);
+	assert_int_equal(st.breaks, 0);
+	OK(ps_sem_try_acquire(&b, 1, 100, &tb));
+	assert_int_equal(tb, race_tok + 1);
+	assert_false(b.broke);
+	OK(ps_sem_release(&b, tb));
+	ps_sem_peek(&a, &st);
+	assert_int_equal(st.owner, 0);
+	assert_int_equal(st.breaks, 0);
 }
 
 static void test_invalid_args(void **state)
@@ -1003,6 +1046,14 @@ struct counters {
 	volatile uint64_t switches;     /* holder changed owner id */
 	volatile int32_t last_owner;
 	volatile int32_t go;            /* start line: all workers at once */
+	/* SIGKILL test only.  The survivors' second half must come after
+	 * the victim's death, or they may finish before it takes its hold
+	 * and nobody ever breaks it (a scheduling-dependent order that a
+	 * loaded machine produced: owner 2 still named at the end). */
+	volatile int32_t has_victim;    /* survivors stop half-way */
+	volatile int32_t at_half;       /* survivors waiting half-way */
+	volatile int32_t victim_late;   /* victim starts once both wait */
+	volatile int32_t victim_dead;   /* parent reaped the victim */
 };
 
 static uint64_t mono_ms(void)
@@ -1047,6 +1098,20 @@ static void locked_increment(struct ps_sem_sys *s, struct counters *c,
 		_exit(12);
 }
 
+/* In a child: wait until *f reaches v, for at most a minute (the parent
+ * failing must not leave children spinning). */
+static void child_wait(volatile int32_t *f, int32_t v)
+{
+	const struct timespec ms = { 0, 1000000 };
+	uint64_t t0 = mono_ms();
+
+	while (__atomic_load_n(f, __ATOMIC_ACQUIRE) < v) {
+		if (mono_ms() - t0 > 60000)
+			_exit(15);
+		nanosleep(&ms, NULL);
+	}
+}
+
 static pid_t worker(const struct ps_sem_config *cfg, struct counters *c,
 		    uint8_t owner, int n, int hold_fd)
 {
@@ -1058,10 +1123,18 @@ static pid_t worker(const struct ps_sem_config *cfg, struct counters *c,
 		return pid;
 	if (ps_sem_sys_open(&s, cfg) != 0 || s.mode != PS_SEM_MODE_SIM)
 		_exit(9);
-	while (!c->go)
-		sched_yield();
-	for (int i = 0; i < n; i++)
-		locked_increment(&s, c, owner, 2000, i);
+	child_wait(&c->go, 1);
+	if (hold_fd >= 0 && c->victim_late)
+		child_wait(&c->at_half, 2);
+	/* The increments' lease is the tools' default: a survivor stalled
+	 * for a few seconds by a loaded machine must not be broken. */
+	for (int i = 0; i < n; i++) {
+		if (hold_fd < 0 && c->has_victim && i == n / 2) {
+			__atomic_fetch_add(&c->at_half, 1, __ATOMIC_ACQ_REL);
+			child_wait(&c->victim_dead, 1);
+		}
+		locked_increment(&s, c, owner, PS_SEM_DEFAULT_LEASE_MS, i);
+	}
 	if (hold_fd >= 0) {
 		/* Become the victim: take the lock with a short lease, say
 		 * so, and wait to be killed while holding it. */
@@ -1150,7 +1223,12 @@ static void test_processes_counters(void **state)
 	munmap((void *)c, 4096);
 }
 
-static void test_processes_sigkill(void **state)
+/* A holder SIGKILLed while holding; the two survivors finish their
+ * second halves only after it died, so they must break its hold.  With
+ * victim_late, the victim starts only once both survivors are half-way:
+ * the order in which, before the half-way wait, they could finish
+ * everything before its hold and leave it unbroken. */
+static void run_sigkill(int victim_late)
 {
 	char bf[512], sf[512], lf[512];
 	struct ps_sem_config cfg = sim_cfg(bf, sf, lf);
@@ -1162,10 +1240,11 @@ static void test_processes_sigkill(void **state)
 	char b;
 	uint64_t t_kill;
 
-	(void)state;
 	cfg.timeout_ms = 20000;
 	OK(ps_sem_sim_create(bf, sf, NULL));
 	assert_int_equal(pipe(fds), 0);
+	c->has_victim = 1;
+	c->victim_late = victim_late;
 	victim = worker(&cfg, c, PS_SEM_OWNER_AGENT, 100, fds[1]);
 	p1 = worker(&cfg, c, PS_SEM_OWNER_BMC, 1000, -1);
 	p4 = worker(&cfg, c, PS_SEM_OWNER_OS, 1000, -1);
@@ -1174,6 +1253,7 @@ static void test_processes_sigkill(void **state)
 	assert_int_equal(kill(victim, SIGKILL), 0);
 	assert_int_equal(waitpid(victim, &wst, 0), victim);
 	t_kill = mono_ms();
+	__atomic_store_n(&c->victim_dead, 1, __ATOMIC_RELEASE);
 	assert_true(WIFSIGNALED(wst) && WTERMSIG(wst) == SIGKILL);
 	wait_ok(p1);
 	wait_ok(p4);
@@ -1205,6 +1285,18 @@ static void test_processes_sigkill(void **state)
 	munmap((void *)c, 4096);
 }
 
+static void test_processes_sigkill(void **state)
+{
+	(void)state;
+	run_sigkill(0);
+}
+
+static void test_processes_sigkill_late_victim(void **state)
+{
+	(void)state;
+	run_sigkill(1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1226,6 +1318,7 @@ int main(void)
 		cmocka_unit_test(test_renew_extends),
 		cmocka_unit_test(test_two_breakers),
 		cmocka_unit_test(test_renew_beats_breaker),
+		cmocka_unit_test(test_release_beats_breaker),
 		cmocka_unit_test(test_invalid_args),
 		cmocka_unit_test(test_strerror),
 		cmocka_unit_test(test_lock_ops_core),
@@ -1237,6 +1330,7 @@ int main(void)
 		cmocka_unit_test(test_devmem_path),
 		cmocka_unit_test(test_processes_counters),
 		cmocka_unit_test(test_processes_sigkill),
+		cmocka_unit_test(test_processes_sigkill_late_victim),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
