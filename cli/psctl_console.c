@@ -164,7 +164,7 @@ void psctl_con_show(struct sess *s, const struct con_frame *f)
 			(unsigned long long)con_get64(f->p));
 		s->next = con_get64(f->p) + con_get64(f->p + 8);
 	} else if (f->type == CON_R_NOTICE && f->len >= 1 &&
-		   f->p[0] == CON_N_STOP) {
+		   (f->p[0] == CON_N_STOP || f->p[0] == CON_N_GONE)) {
 		s->stopped = 1; /* gone for good: no reconnect */
 		if (!s->out)
 			fprintf(stderr, "\r\n[console: %.*s]\r\n",
@@ -279,6 +279,7 @@ static int dial(struct sess *s, int quiet)
 	strcpy(a.sun_path, s->path);
 	if (s->fd >= 0)
 		close(s->fd);
+	s->fd = -1;
 	s->in_len = 0;
 	if (s->web) { /* the same protocol, bridged to the BMC's web page */
 		rc = psctl_con_web_open(s);
