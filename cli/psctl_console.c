@@ -662,7 +662,11 @@ static int session(struct sess *s)
 		if (poll(pf, 2, -1) < 0 && errno != EINTR)
 			break;
 		if (pf[0].revents) {
-			r = read(0, b, sizeof b);
+			/* no more than the keep takes: a byte typed is
+			 * never dropped (psctl_con_type) */
+			r = read(0, b, s->ver >= 2 && s->stream &&
+				 RESEND_MAX - s->kept_len < sizeof b
+				 ? RESEND_MAX - s->kept_len : sizeof b);
 			if (r > 0)
 				keys(s, b, (size_t)r);
 			else
