@@ -86,10 +86,15 @@ $(BUILD)/san/tests/unit/test_complete: $(call objs,san,bmc-shim/console/con_prot
 $(BUILD)/opt/pscon-test: $(call objs,opt,bmc-shim/console/pscon_test.c $(CON_LIB_SRC)) $(call ALL_LIBS,opt)
 	$(CC) $(OPT) -o $@ $^ $(PSTATE_SYSLIBS)
 .PHONY: bench-pscon-restart
-bench-pscon-restart: $(BUILD)/opt/pscon $(BUILD)/opt/psctl $(BUILD)/opt/pscon-test
+bench-pscon-restart: $(BUILD)/opt/pscon $(BUILD)/opt/psctl $(BUILD)/opt/pscon-test \
+		$(BUILD)/web/root/index.html
 	@echo "==== bench: pscon restarts (viewer downtime, time to resume, exactness)"
 	@PSCON=$(abspath $(BUILD)/opt/pscon) PSCTL=$(abspath $(BUILD)/opt/psctl) \
 		PSCON_TEST=$(abspath $(BUILD)/opt/pscon-test) bench/bench_pscon_restart.sh
+	@echo "==== bench: the same, the viewer on the web endpoint (psctl --bmc console)"
+	@PSCON=$(abspath $(BUILD)/opt/pscon) PSCTL=$(abspath $(BUILD)/opt/psctl) \
+		PSCON_TEST=$(abspath $(BUILD)/opt/pscon-test) VIA=bmc \
+		PSCON_WEB=$(abspath $(BUILD)/web) bench/bench_pscon_restart.sh
 MODULE_BENCH += bench-pscon-restart
 
 # The benchmark against conserver (make bench): the real clients on both
