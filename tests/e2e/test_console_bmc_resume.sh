@@ -9,11 +9,6 @@
 # Environment: PSCON, PSCON_TEST, PSCON_WEB (make e2e sets them).
 echo "== psctl console --bmc: resume across pscon restarts"
 . "$ROOT/tests/e2e/console_lib.sh"
-worker() { sed -n 's/^pscon --hold: worker \([0-9]*\)$/\1/p' "$WORK/svc.log" | tail -n 1; }
-counters_ok() {
-    awk '/^counter / { if ($2 + 0 != n) { print "out of order at " n ": " $0; exit 1 } n++ }
-         END { print n }' "$1"
-}
 resumes() { grep -c 'resumed at offset' "$WORK/view.err"; }
 wait_resumes() { # N: the viewer resumed N times (15 s)
     i=0; while [ $i -lt 150 ] && [ "$(resumes)" -lt "$1" ]; do sleep 0.1; i=$((i + 1)); done
