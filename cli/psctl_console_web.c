@@ -24,6 +24,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,10 +37,15 @@
 
 /* ------------------------------------------------------------ frames */
 
-/* A frame to the session (blocking: the session reads its end). */
+/* A frame to the session, whole: waits while its socket is full (the
+ * session reads it at every turn, psctl_console.c).  lws made our end
+ * non-blocking when it adopted it, so a full socket is EAGAIN here: a
+ * frame given up then lost output without a SKIP, an ACK (the typed
+ * input then stalled with the resend keep full), or tore the stream. */
 void web_put(struct web *w, uint8_t type, const void *p, size_t n)
 {
 	uint8_t b[CON_HDR + CON_PAYLOAD_MAX];
+	struct pollfd pf;
 	size_t at = 0;
 	ssize_t r;
 
@@ -49,6 +55,12 @@ void web_put(struct web *w, uint8_t type, const void *p, size_t n)
 	memcpy(b + CON_HDR, p, n);
 	while (at < CON_HDR + n) {
 		r = send(w->fd, b + at, CON_HDR + n - at, MSG_NOSIGNAL);
+		if (r < 0 && errno == EAGAIN) {
+			pf.fd = w->fd;
+			pf.events = POLLOUT;
+			poll(&pf, 1, -1); /* (a closed end: POLLERR, EPIPE) */
+			continue;
+		}
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0)
