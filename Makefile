@@ -227,5 +227,24 @@ module-all: $(MODULE_ALL)
 module-test-bins: $(MODULE_TEST_BINS)
 module-e2e-deps: $(MODULE_E2E_DEPS)
 
+# What is linked or archived from a make file's lists (programs, archives,
+# test binaries, the simulator module) is made again when a make file
+# changes: a source added to a list, or a flag, would otherwise leave it
+# stale (the new object can be older than it).  Objects are not: they
+# follow their sources and the headers they read (.d files below), so a
+# make file's change relinks but compiles nothing again.  The web page's
+# files (an npm install) follow their own inputs.
+# (.EXTRA_PREREQS: prerequisites outside $^; GNU make takes it per target,
+# not per pattern, hence the list.)
+MK_FILES := $(filter %.mk Makefile,$(MAKEFILE_LIST))
+MK_BUILT := $(foreach f,opt san,$(call ALL_LIBS,$(f)) $(BUILD)/$(f)/psftool \
+              $(BUILD)/$(f)/psctl $(BUILD)/$(f)/libbmcshim.a) \
+            $(MODULE_ALL) $(MODULE_TEST_BINS) $(MODULE_E2E_DEPS) $(UNIT_BINS) \
+            $(FUZZ_BINS) $(BENCH) $(BENCH_NOHW) $(BENCH_COMMIT) $(BENCH_PSCTL) \
+            $(BENCH_CHECK) $(BENCH_CHURN) $(BENCH_POOL) $(BENCH_HVAGENT) \
+            $(BENCH_CONSOLE)
+$(sort $(filter-out %.o $(BUILD)/web/%,$(filter $(BUILD)/%,$(MK_BUILT)))): \
+	.EXTRA_PREREQS := $(MK_FILES)
+
 # The headers each object read, as its compile recorded them.
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

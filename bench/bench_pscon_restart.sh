@@ -8,10 +8,15 @@
 # downtime (the largest delay of a counter line from the guest's write to
 # the viewer's output) and the client's own "resumed after T ms".  At the
 # end: the viewer's and the log's bytes against what the guest sent.
-# Usage (make bench-pscon-restart): PSCON=... PSCTL=... PSCON_TEST=... $0
+# VIA=bmc: the viewer is `psctl --bmc 127.0.0.1:PORT console` on pscon's
+# web endpoint (HTTPS + WebSocket, a self-signed certificate; the page's
+# files from $PSCON_WEB/root) instead of the unix socket.
+# Usage (make bench-pscon-restart): PSCON=... PSCTL=... PSCON_TEST=...
+# [VIA=bmc PSCON_WEB=build/web] $0
 set -eu
 : "${PSCON:?}" "${PSCTL:?}" "${PSCON_TEST:?}"
 RUNS=${RUNS:-5}
+VIA=${VIA:-socket}
 W=$(mktemp -d)
 PIDS=
 cleanup() { for p in $PIDS; do kill "$p" 2>/dev/null || true; done; rm -rf "$W"; }
@@ -21,14 +26,37 @@ trap cleanup EXIT INT TERM
 "$PSCTL" -q -i "$W/store.img" vm create web01 >/dev/null
 "$PSCTL" -q -i "$W/store.img" serial allocate web01 1 --first 7001 \
     --hostnames web01-con >/dev/null
+WEB=
+if [ "$VIA" = bmc ]; then
+    : "${PSCON_WEB:?VIA=bmc: set PSCON_WEB to the page's build directory}"
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+        -keyout "$W/key.pem" -out "$W/cert.pem" -days 1 -subj /CN=127.0.0.1 \
+        >/dev/null 2>&1
+    mkdir "$W/bmc"
+    IPMI_PASSWORD=bench-$$-pw
+    export IPMI_PASSWORD
+    printf 'admin %s\n' "$IPMI_PASSWORD" > "$W/bmc/passwords"
+    "$(dirname "$0")/../scripts/bmc-sim" users "$W/bmc"
+    PORT=$(( 20000 + $(od -An -tu2 -N2 /dev/urandom) % 20000 ))
+    WEB="--web 127.0.0.1:$PORT --web-users $W/bmc/web-users --web-cert $W/cert.pem
+         --web-key $W/key.pem --web-root $PSCON_WEB/root"
+fi
+# shellcheck disable=SC2086 # WEB: the options, split on purpose
 setsid "$PSCON" --hold --run-dir "$W/run" --socket "$W/c.sock" \
-    --log-dir "$W/logs" --store "$W/store.img" 2> "$W/svc.log" & PIDS="$PIDS $!"
+    --log-dir "$W/logs" --store "$W/store.img" $WEB 2> "$W/svc.log" & PIDS="$PIDS $!"
 until grep -q serving "$W/svc.log" 2>/dev/null; do sleep 0.05; done
 "$PSCON_TEST" counter "$W/run/port-7001" 10 "$W/sent" "$W/gin" & GUEST=$!
 PIDS="$PIDS $GUEST"
 mkfifo "$W/kbd"
 exec 8<>"$W/kbd"
-{ "$PSCTL" console --socket "$W/c.sock" web01 < "$W/kbd" 2> "$W/view.err" |
+viewer() {
+    if [ "$VIA" = bmc ]; then
+        "$PSCTL" --bmc "127.0.0.1:$PORT" -U admin console web01 --insecure
+    else
+        "$PSCTL" console --socket "$W/c.sock" web01
+    fi
+}
+{ viewer < "$W/kbd" 2> "$W/view.err" |
     tee "$W/view" | "$PSCON_TEST" lat > "$W/lat"; } & PIDS="$PIDS $!"
 sleep 1.5
 worker() { sed -n 's/^pscon --hold: worker \([0-9]*\)$/\1/p' "$W/svc.log" | tail -n 1; }
@@ -45,11 +73,11 @@ event() {
 for kind in USR2 KILL; do
     i=0; all=
     while [ $i -lt "$RUNS" ]; do all="$all $(event $kind | tr ' ' ,)"; i=$((i + 1)); done
-    echo "$all" | tr ' ' '\n' | awk -F, -v k="$kind" 'NF == 2 {
+    echo "$all" | tr ' ' '\n' | awk -F, -v k="$kind" -v v="$VIA" 'NF == 2 {
         n++; d += $1; r += $2; if ($1 > dm) dm = $1; if ($2 > rm) rm = $2 }
-        END { printf "%-5s %d events: viewer downtime mean %.0f ms, max %d ms; " \
+        END { printf "%s %-5s %d events: viewer downtime mean %.0f ms, max %d ms; " \
               "client resumed after mean %.0f ms, max %d ms\n", \
-              (k == "USR2" ? "USR2" : "KILL"), n, d / n, dm, r / n, rm }'
+              v, (k == "USR2" ? "USR2" : "KILL"), n, d / n, dm, r / n, rm }'
 done
 
 kill "$GUEST"; wait "$GUEST" 2>/dev/null || true
@@ -58,6 +86,6 @@ lines=$(wc -l < "$W/sent")
 sed 's/^\[[0-9T:Z-]*\] //' "$W/logs/web01-con.log" > "$W/logged"
 v=same; cmp -s "$W/sent" "$W/view" || v=DIFFERENT
 l=same; cmp -s "$W/sent" "$W/logged" || l=DIFFERENT
-echo "guest wrote $lines lines ($(wc -c < "$W/sent") B): viewer output $v, log $l;" \
+echo "$VIA: guest wrote $lines lines ($(wc -c < "$W/sent") B): viewer output $v, log $l;" \
     "guest input port closed: $(grep -c 'PORT CLOSED' "$W/gin" || true) times"
 [ "$v" = same ] && [ "$l" = same ]

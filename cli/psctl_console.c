@@ -107,11 +107,11 @@ static void output(struct sess *s, uint64_t off, const uint8_t *p, size_t n)
 			(unsigned long long)s->next);
 		drop = 0;
 	}
-	if (s->out) {
+	if (s->out) /* else queued: written when the terminal takes it */
 		s->out(s->out_arg, p + drop, n - (size_t)drop);
-	} else { /* flushed by the caller (show_all): one write a read */
-		fwrite(p + drop, 1, n - (size_t)drop, stdout);
-	}
+	else
+		psctl_con_tty_put(s, off + (uint64_t)drop, p + drop,
+				  n - (size_t)drop);
 	if (off + n > s->next)
 		s->next = off + n;
 }
@@ -138,14 +138,17 @@ void psctl_con_show(struct sess *s, const struct con_frame *f)
 	} else if (f->type == CON_R_ACK && f->len == 8) {
 		acked(s, con_get64(f->p));
 	} else if (f->type == CON_R_SKIP && f->len == 16) {
-		fprintf(stderr, "\r\n[console: %llu bytes skipped at offset "
-			"%llu: this terminal was too slow or they left the "
-			"backlog]\r\n",
-			(unsigned long long)con_get64(f->p + 8),
-			(unsigned long long)con_get64(f->p));
+		if (s->out)
+			fprintf(stderr, "\r\n[console: %llu bytes skipped at "
+				"offset %llu]\r\n",
+				(unsigned long long)con_get64(f->p + 8),
+				(unsigned long long)con_get64(f->p));
+		else /* told where it is in the queued output */
+			psctl_con_tty_gap(s, con_get64(f->p),
+					  con_get64(f->p + 8));
 		s->next = con_get64(f->p) + con_get64(f->p + 8);
 	} else if (f->type == CON_R_NOTICE && f->len >= 1 &&
-		   f->p[0] == CON_N_STOP) {
+		   (f->p[0] == CON_N_STOP || f->p[0] == CON_N_GONE)) {
 		s->stopped = 1; /* gone for good: no reconnect */
 		if (!s->out)
 			fprintf(stderr, "\r\n[console: %.*s]\r\n",
@@ -260,6 +263,7 @@ static int dial(struct sess *s, int quiet)
 	strcpy(a.sun_path, s->path);
 	if (s->fd >= 0)
 		close(s->fd);
+	s->fd = -1;
 	s->in_len = 0;
 	if (s->web) { /* the same protocol, bridged to the BMC's web page */
 		rc = psctl_con_web_open(s);
@@ -600,9 +604,10 @@ static int reconnect(struct sess *s)
 	}
 }
 
-/* Shows every whole frame in s->in, then flushes once: one write per
- * read, not per frame (the client's share of a viewer's CPU).  The last
- * con_frame_parse result: -1 on bytes that are no frame. */
+/* Shows every whole frame in s->in, then writes what the terminal takes
+ * now: one write per read, not per frame (the client's share of a
+ * viewer's CPU).  The last con_frame_parse result: -1 on bytes that are
+ * no frame. */
 static int show_all(struct sess *s)
 {
 	struct con_frame f;
@@ -614,13 +619,18 @@ static int show_all(struct sess *s)
 		at += (size_t)n;
 	}
 	consume(s, at);
-	fflush(stdout);
+	if (!s->out)
+		psctl_con_tty_flush(s, 0);
 	return n;
 }
 
+/* The session's loop: the socket is read at every turn whatever the
+ * terminal's pace (ACKs come in it: the keyboard waits on them), output
+ * waits in the terminal's queue (psctl_console_tty.c). */
 static int session(struct sess *s)
 {
-	struct pollfd pf[2] = { { 0, POLLIN, 0 }, { s->fd, POLLIN, 0 } };
+	struct pollfd pf[3] = { { 0, POLLIN, 0 }, { s->fd, POLLIN, 0 },
+				{ -1, POLLOUT, 0 } };
 	struct termios old, raw;
 	int tty = isatty(0) && tcgetattr(0, &old) == 0;
 	uint8_t b[4096];
@@ -633,16 +643,25 @@ static int session(struct sess *s)
 		tcsetattr(0, TCSANOW, &raw);
 		fputs("[console: attached; ^Ec? for help]\r\n", stderr);
 	}
+	fflush(stdout);
+	psctl_con_tty_nonblock(s, 1);
 	/* Frames that came with the last reply (the backlog) first. */
 	n = show_all(s);
 	while (!s->done && n >= 0) {
 		pf[1].fd = s->fd;
 		/* Input waits while the keep for resends is full. */
 		pf[0].events = s->kept_len < RESEND_MAX ? POLLIN : 0;
-		if (poll(pf, 2, -1) < 0 && errno != EINTR)
+		pf[2].fd = s->tq_len ? 1 : -1;
+		if (poll(pf, 3, -1) < 0 && errno != EINTR)
 			break;
+		if (pf[2].revents && psctl_con_tty_flush(s, 0))
+			break; /* the terminal is gone */
 		if (pf[0].revents) {
-			r = read(0, b, sizeof b);
+			/* no more than the keep takes: a byte typed is
+			 * never dropped (psctl_con_type) */
+			r = read(0, b, s->ver >= 2 && s->stream &&
+				 RESEND_MAX - s->kept_len < sizeof b
+				 ? RESEND_MAX - s->kept_len : sizeof b);
 			if (r > 0)
 				keys(s, b, (size_t)r);
 			else
@@ -660,6 +679,8 @@ static int session(struct sess *s)
 		s->in_len += (size_t)(r > 0 ? r : 0);
 		n = show_all(s); /* (after a reconnect: what it brought) */
 	}
+	psctl_con_tty_nonblock(s, 0);
+	psctl_con_tty_flush(s, 1);
 	if (tty)
 		tcsetattr(0, TCSANOW, &old);
 	if (s->done)
@@ -784,6 +805,7 @@ static int cmd_console(struct psctl_ctx *c, int argc, char **argv)
 	if (s->fd >= 0)
 		close(s->fd);
 	free(s->kept);
+	free(s->tq);
 	free(s);
 	return rc;
 }

@@ -49,6 +49,12 @@ struct sess {
 	 * shown), else to stdout. */
 	void (*out)(void *arg, const uint8_t *p, size_t n);
 	void *out_arg;
+	/* Output the terminal has not taken yet, and a gap not yet told
+	 * (psctl_console_tty.c). */
+	uint8_t *tq;
+	size_t tq_len;
+	uint64_t gap_at, gap_n;
+	int tty_fl;             /* stdout's flags before the session     */
 };
 
 int psctl_con_send(int fd, uint8_t type, const void *p, size_t n);
@@ -72,6 +78,15 @@ int psctl_con_web_port(struct psctl_ctx *c, const char *v, unsigned *port);
 int psctl_con_web_opts(struct psctl_ctx *c, struct sess *s,
 		       struct con_web_opts *w);
 void psctl_con_web_close(struct sess *s);
+/* The terminal (psctl_console_tty.c): output at offset off queued (past
+ * its bound: a gap, told when the queue has drained); a gap of n bytes
+ * at off (the service's SKIP); written as far as the terminal takes it
+ * (block: all of it), -1 when it is gone; stdout non-blocking or back. */
+void psctl_con_tty_put(struct sess *s, uint64_t off, const uint8_t *p,
+		       size_t n);
+void psctl_con_tty_gap(struct sess *s, uint64_t off, uint64_t n);
+int psctl_con_tty_flush(struct sess *s, int block);
+void psctl_con_tty_nonblock(struct sess *s, int on);
 int psctl_cmd_console_exec(struct psctl_ctx *c, int argc, char **argv);
 
 #endif /* PSCTL_CONSOLE_H */

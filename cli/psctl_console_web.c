@@ -5,18 +5,26 @@
  * pscon's unix socket.
  *
  * The terminal code of psctl_console.c is kept whole: the session speaks
- * the client protocol (con_proto.h, version 1) on one end of a
+ * the client protocol (con_proto.h, version 2) on one end of a
  * socketpair, and a thread here bridges the other end to the web
  * endpoint: LIST becomes GET /api/ports, ATTACH a WebSocket on
- * /ws/console/TARGET, INPUT binary messages, MODE and FORCE JSON
- * messages; binary messages come back as DATA, JSON ones as OK, ERROR,
- * NOTICE and SKIP frames (psctl_console_web_msg.c).  The login (POST
- * /api/login, the session cookie; psctl_console_web_http.c) is made
- * before, in the caller's thread.  libwebsockets is opened on first use
- * (psctl_lws.h).
+ * /ws/console/TARGET (v2's epoch, from and stream as its arguments),
+ * INPUT binary messages (numbered input: what this WebSocket already
+ * sent is dropped), MODE and FORCE JSON messages; binary messages come
+ * back as DATA, JSON ones as OK, ERROR, NOTICE, SKIP and ACK frames
+ * (psctl_console_web_msg.c).  The login (POST /api/login, the session
+ * cookie; psctl_console_web_http.c) is made before, in the caller's
+ * thread.  libwebsockets is opened on first use (psctl_lws.h).
+ *
+ * A reconnect of the session (the service restarted) opens a new bridge
+ * that keeps the old one's cookie: the service keeps logins across its
+ * restarts, so the session's own reconnect (psctl_console.c) resumes
+ * here exactly as over the unix socket; a WebSocket that cannot be
+ * opened for a resume ends the bridge, which the session retries.
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,10 +37,15 @@
 
 /* ------------------------------------------------------------ frames */
 
-/* A frame to the session (blocking: the session reads its end). */
+/* A frame to the session, whole: waits while its socket is full (the
+ * session reads it at every turn, psctl_console.c).  lws made our end
+ * non-blocking when it adopted it, so a full socket is EAGAIN here: a
+ * frame given up then lost output without a SKIP, an ACK (the typed
+ * input then stalled with the resend keep full), or tore the stream. */
 void web_put(struct web *w, uint8_t type, const void *p, size_t n)
 {
 	uint8_t b[CON_HDR + CON_PAYLOAD_MAX];
+	struct pollfd pf;
 	size_t at = 0;
 	ssize_t r;
 
@@ -42,6 +55,12 @@ void web_put(struct web *w, uint8_t type, const void *p, size_t n)
 	memcpy(b + CON_HDR, p, n);
 	while (at < CON_HDR + n) {
 		r = send(w->fd, b + at, CON_HDR + n - at, MSG_NOSIGNAL);
+		if (r < 0 && errno == EAGAIN) {
+			pf.fd = w->fd;
+			pf.events = POLLOUT;
+			poll(&pf, 1, -1); /* (a closed end: POLLERR, EPIPE) */
+			continue;
+		}
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0)
@@ -101,7 +120,8 @@ static void attach(struct web *w, const struct con_frame *f)
 {
 	struct con_attach a;
 	const char *why = NULL;
-	char path[CON_NAME_MAX + 64];
+	char path[CON_NAME_MAX + 128];
+	size_t n;
 
 	if (w->ws) {
 		web_put_error(w, CON_ATTACH, CON_E_PROTO, "over --bmc, "
@@ -109,26 +129,78 @@ static void attach(struct web *w, const struct con_frame *f)
 			      "to change the access");
 		return;
 	}
-	if (con_decode_attach(f, 1, &a, &why)) {
+	if (con_decode_attach(f, w->ver, &a, &why)) {
 		web_put_error(w, CON_ATTACH, CON_E_PROTO,
 			      why ? why : "bad attach");
 		return;
 	}
-	snprintf(path, sizeof path, "/ws/console/%s?access=%s", a.target,
-		 a.how == CON_SPY ? "spy" : "rw");
+	n = (size_t)snprintf(path, sizeof path, "/ws/console/%s?access=%s",
+			     a.target, a.how == CON_SPY ? "spy" : "rw");
+	if (a.stream)
+		n += (size_t)snprintf(path + n, sizeof path - n, "&stream=%llu",
+				      (unsigned long long)a.stream);
+	if (a.epoch)
+		snprintf(path + n, sizeof path - n, "&epoch=%016llx&from=%llu",
+			 (unsigned long long)a.epoch,
+			 (unsigned long long)a.from);
+	w->resume = a.epoch != 0;
 	if (web_start(w, NULL, path, NULL))
 		web_put_error(w, CON_ATTACH, CON_E_PROTO, "cannot open the "
 			      "console WebSocket");
 }
 
+/* HELLO: the session's version, at most 2 (the web page's protocol is
+ * v2's: offsets, acks, resume). */
+static void hello(struct web *w, const struct con_frame *f)
+{
+	uint8_t b[6] = { 0 };
+	const char *why = NULL;
+	unsigned v;
+
+	if (con_decode_hello(f, &v, &why)) {
+		web_put_error(w, CON_HELLO, CON_E_PROTO, why ? why : "bad hello");
+		return;
+	}
+	w->ver = v >= 2 ? 2 : 1;
+	b[0] = (uint8_t)w->ver;
+	web_put(w, CON_R_HELLO, b, sizeof b);
+}
+
+/* INPUT: v2's numbered bytes continue the WebSocket's stream (from the
+ * attach's input_written): what it already sent is dropped, so a resend
+ * after a reconnect reaches the guest once. */
+static void input(struct web *w, const struct con_frame *f)
+{
+	const uint8_t *p;
+	uint64_t off;
+	size_t n, dup;
+	const char *why = NULL;
+
+	if (con_decode_input(f, w->ver, &off, &p, &n, &why)) {
+		web_put_error(w, CON_INPUT, CON_E_PROTO, why ? why : "bad input");
+		return;
+	}
+	if (w->ver >= 2) {
+		if (off > w->in_next) {
+			web_put_error(w, CON_INPUT, CON_E_PROTO, "input past "
+				      "the stream's end");
+			return;
+		}
+		dup = w->in_next - off < n ? (size_t)(w->in_next - off) : n;
+		p += dup;
+		n -= dup;
+		w->in_next += n;
+	}
+	if (n)
+		web_queue(w, 1, p, n);
+}
+
 /* One frame of the session. */
 static void request(struct web *w, const struct con_frame *f)
 {
-	static const uint8_t hello[6] = { 1, 0, 0, 0, 0, 0 };
-
 	switch (f->type) {
 	case CON_HELLO:
-		web_put(w, CON_R_HELLO, hello, sizeof hello);
+		hello(w, f);
 		break;
 	case CON_LIST:
 		w->for_list = 1;
@@ -139,8 +211,7 @@ static void request(struct web *w, const struct con_frame *f)
 		attach(w, f);
 		break;
 	case CON_INPUT:
-		if (f->len)
-			web_queue(w, 1, f->p, f->len);
+		input(w, f);
 		break;
 	case CON_FORCE:
 		web_queue(w, 0, "{\"type\":\"force\"}", 16);
@@ -240,8 +311,12 @@ static int callback(struct lws *wsi, enum lws_callback_reasons why,
 			web_http_end(w, in ? in : "connection failed");
 		} else if (user == &w->role_ws) {
 			w->ws = NULL;
-			web_put_error(w, CON_ATTACH, CON_E_PROTO, in ? in
-				      : "the console WebSocket failed");
+			if (w->resume && w->fd >= 0) /* the session retries */
+				shutdown(w->fd, SHUT_RDWR);
+			else
+				web_put_error(w, CON_ATTACH, CON_E_PROTO, in ?
+					      in : "the console WebSocket "
+					      "failed");
 		}
 		break;
 	case LWS_CALLBACK_CLIENT_ESTABLISHED:
@@ -301,13 +376,21 @@ static void web_free(struct web *w)
 	free(w);
 }
 
+/* Opens the bridge; a reconnect's (s->web_state set) replaces the old
+ * one and keeps its cookie instead of logging in again. */
 int psctl_con_web_open(struct sess *s)
 {
 	struct lws_context_creation_info ci;
 	lws_sock_file_fd_type fd;
 	struct web *w;
-	char why[300];
+	char why[300], cookie[sizeof w->cookie] = "";
 	int sv[2], rc;
+
+	if (s->web_state) {
+		snprintf(cookie, sizeof cookie, "%s",
+			 ((struct web *)s->web_state)->cookie);
+		psctl_con_web_close(s);
+	}
 
 	if (psctl_lws_load(why, sizeof why))
 		return psctl_error(s->c, CMD, NULL, NULL, PSCTL_EXIT_IO,
@@ -333,7 +416,8 @@ int psctl_con_web_open(struct sess *s)
 		return psctl_error(s->c, CMD, NULL, NULL, PSCTL_EXIT_IO,
 				   "libwebsockets: no client context");
 	}
-	if ((rc = web_login(s, w))) {
+	memcpy(w->cookie, cookie, sizeof cookie);
+	if (!w->cookie[0] && (rc = web_login(s, w))) {
 		web_free(w);
 		return rc;
 	}

@@ -45,6 +45,9 @@ struct web {
 	uint8_t in[2 * (CON_HDR + CON_PAYLOAD_MAX)];
 	size_t in_len;
 	uint64_t off;                /* the next output byte's offset   */
+	unsigned ver;                /* the session's protocol version  */
+	uint64_t in_next;            /* v2: next input offset sent      */
+	int resume;                  /* the attach resumes (a reconnect) */
 	char *text;                  /* a JSON message being gathered   */
 	size_t text_len;
 	struct msg *q, *q_tail;      /* messages for the WebSocket      */

@@ -2,7 +2,7 @@
  * psctl_console_web_msg.c - the console service's answers as the frames
  * the session expects (see psctl_console_web.c): the port list (JSON of
  * GET /api/ports) as PORT frames, the WebSocket's JSON messages as OK,
- * ERROR, NOTICE and SKIP, its binary ones (guest output) as DATA.
+ * ERROR, NOTICE, SKIP and ACK, its binary ones (guest output) as DATA.
  */
 #define _GNU_SOURCE
 #include <stdio.h>
@@ -139,9 +139,17 @@ static void message(struct web *w, json_object *j)
 		o.mode = mode_num(jstr(j, "mode"));
 		o.how = !strcmp(jstr(j, "access"), "spy") ? CON_SPY : CON_RW;
 		o.guest = (unsigned)jnum(j, "guest");
-		o.first = o.start = w->off = jnum(j, "backlog_from");
+		o.first = jnum(j, "backlog_from");
 		o.total = jnum(j, "backlog_to");
-		web_put(w, CON_R_OK, b, con_encode_attach_ok(&o, 1, b));
+		/* v2: the epoch is 16 hex digits (JSON numbers keep 53
+		 * bits); output starts at start, input at input_written */
+		o.epoch = strtoull(jstr(j, "epoch"), NULL, 16);
+		o.start = w->off = w->ver >= 2 ? jnum(j, "start") : o.first;
+		o.written = w->in_next = jnum(j, "input_written");
+		web_put(w, CON_R_OK, b, con_encode_attach_ok(&o, w->ver, b));
+	} else if (!strcmp(t, "ack")) {
+		con_put64(b, jnum(j, "offset"));
+		web_put(w, CON_R_ACK, b, 8);
 	} else if (!strcmp(t, "ok")) {
 		b[0] = req_type(jstr(j, "request"));
 		web_put(w, CON_R_OK, b, 1);

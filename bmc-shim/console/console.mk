@@ -27,7 +27,8 @@ $(BUILD)/opt/bmc-shim/console/%.o $(BUILD)/san/bmc-shim/console/%.o: PSTATE_CFLA
 	$(CON_WEB_CFLAGS) -DPSCON_WEB_ROOT='"$(PSCON_WEB_DIR)"'
 $(patsubst %.c,$(BUILD)/san/%.o,$(wildcard tests/unit/test_console*.c)): INC += -Ibmc-shim/console
 $(BUILD)/opt/cli/psctl_console.o $(BUILD)/san/cli/psctl_console.o \
-$(BUILD)/opt/cli/psctl_console_exec.o $(BUILD)/san/cli/psctl_console_exec.o: INC += -Ibmc-shim/console
+$(BUILD)/opt/cli/psctl_console_exec.o $(BUILD)/san/cli/psctl_console_exec.o \
+$(BUILD)/opt/cli/psctl_console_tty.o $(BUILD)/san/cli/psctl_console_tty.o: INC += -Ibmc-shim/console
 PSCTL_CON_WEB := $(wildcard cli/psctl_console_web*.c)
 $(call objs,opt,$(PSCTL_CON_WEB)) $(call objs,san,$(PSCTL_CON_WEB)): INC += -Ibmc-shim/console
 
@@ -87,10 +88,15 @@ $(BUILD)/san/tests/unit/test_complete: $(call objs,san,bmc-shim/console/con_prot
 $(BUILD)/opt/pscon-test: $(call objs,opt,bmc-shim/console/pscon_test.c bmc-shim/console/pscon_mig.c $(CON_LIB_SRC)) $(call ALL_LIBS,opt)
 	$(CC) $(OPT) -o $@ $^ $(PSTATE_SYSLIBS)
 .PHONY: bench-pscon-restart
-bench-pscon-restart: $(BUILD)/opt/pscon $(BUILD)/opt/psctl $(BUILD)/opt/pscon-test
+bench-pscon-restart: $(BUILD)/opt/pscon $(BUILD)/opt/psctl $(BUILD)/opt/pscon-test \
+		$(BUILD)/web/root/index.html
 	@echo "==== bench: pscon restarts (viewer downtime, time to resume, exactness)"
 	@PSCON=$(abspath $(BUILD)/opt/pscon) PSCTL=$(abspath $(BUILD)/opt/psctl) \
 		PSCON_TEST=$(abspath $(BUILD)/opt/pscon-test) bench/bench_pscon_restart.sh
+	@echo "==== bench: the same, the viewer on the web endpoint (psctl --bmc console)"
+	@PSCON=$(abspath $(BUILD)/opt/pscon) PSCTL=$(abspath $(BUILD)/opt/psctl) \
+		PSCON_TEST=$(abspath $(BUILD)/opt/pscon-test) VIA=bmc \
+		PSCON_WEB=$(abspath $(BUILD)/web) bench/bench_pscon_restart.sh
 MODULE_BENCH += bench-pscon-restart
 
 # A VM's console across live migrations between two libvirt hosts on this

@@ -17,6 +17,15 @@ file_has() {
     done
     return 1
 }
+# The worker's pid under pscon --hold: the newest "worker N" line of the
+# holder in $WORK/svc.log.
+worker() { sed -n 's/^pscon --hold: worker \([0-9]*\)$/\1/p' "$WORK/svc.log" | tail -n 1; }
+# Counter lines of FILE (console_counter.py, pscon-test counter), checked
+# consecutive from 0: prints the count.
+counters_ok() {
+    awk '/^counter / { if ($2 + 0 != n) { print "out of order at " n ": " $0; exit 1 } n++ }
+         END { print n }' "$1"
+}
 # web_pscon [--hold] [OPTION...]: pscon with its web page on a free port (PORT) on
 # the store IMG: a self-signed certificate for 127.0.0.1 (also its
 # subjectAltName; $WORK/cert.pem, key.pem), the BMC's users admin

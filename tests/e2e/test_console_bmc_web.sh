@@ -50,10 +50,15 @@ kill -0 $SP 2>/dev/null && fail "bmc web: ^Ec. did not detach" || {
         fail "bmc web: detach exit $rc: $(cat "$WORK/s.err")"; }
 exec 7>&-
 
-# A mode change (a MODE frame as a JSON message), seen in the list.
-IPMI_PASSWORD=$APASS timeout 3 "$PSCTL" --bmc "127.0.0.1:$PORT" -U admin \
-    console web01-con --insecure --mode observer < /dev/null \
-    > "$WORK/m.out" 2>&1
+# A mode change (a MODE frame as a JSON message), seen in the list.  The
+# session stays (stdin at its end leaves it showing output): wait for the
+# list to show the mode (30 s, a loaded machine), not for a fixed time.
+B console web01-con --insecure --mode observer < /dev/null > "$WORK/m.out" 2>&1 &
+MP=$!; PIDS="$PIDS $MP"
+i=0; while [ $i -lt 300 ] && ! { B console list --insecure > "$WORK/out" 2>&1 &&
+    grep -q "^web01-con *web01 *7001 observer " "$WORK/out"; }; do
+    sleep 0.1; i=$((i + 1)); done
+kill $MP 2>/dev/null; wait $MP 2>/dev/null
 expect_exit 0 "bmc web: list after --mode observer" -- B console list --insecure
 grep -q "^web01-con *web01 *7001 observer " "$WORK/out" &&
     pass "bmc web: --mode over --bmc changed the port's mode" ||

@@ -8,13 +8,6 @@
 # Environment: PSCON, PSCON_TEST (make e2e sets them).
 echo "== pscon: restarts keep every byte"
 . "$ROOT/tests/e2e/console_lib.sh"
-# The worker's pid: the newest "worker N" line of the holder.
-worker() { sed -n 's/^pscon --hold: worker \([0-9]*\)$/\1/p' "$WORK/svc.log" | tail -n 1; }
-# Counter lines of FILE, checked consecutive from 0: prints the count.
-counters_ok() {
-    awk '/^counter / { if ($2 + 0 != n) { print "out of order at " n ": " $0; exit 1 } n++ }
-         END { print n }' "$1"
-}
 
 L init >/dev/null 2>&1 && L vm create web01 >/dev/null 2>&1 &&
     L serial allocate web01 1 --first 7001 --hostnames web01-con \
