@@ -69,6 +69,10 @@ int psctl_con_attach(struct sess *s, const char *vm, const char *port,
 void psctl_con_type(struct sess *s, const uint8_t *p, size_t n);
 /* Handles a frame that is no awaited reply (output, ACK, notices). */
 void psctl_con_show(struct sess *s, const struct con_frame *f);
+/* One port of `console list`: its JSON object into the writer arg
+ * (struct psctl_jw *), or its text row into the stream arg (FILE *). */
+void psctl_con_port_json(void *arg, const struct con_port_info *pi);
+void psctl_con_port_text(void *arg, const struct con_port_info *pi);
 /* The web transport: logs in, then s->fd is a socketpair end bridged to
  * the web endpoint.  0 or an exit code (reported). */
 int psctl_con_web_open(struct sess *s);

@@ -28,7 +28,8 @@ $(BUILD)/opt/bmc-shim/console/%.o $(BUILD)/san/bmc-shim/console/%.o: PSTATE_CFLA
 $(patsubst %.c,$(BUILD)/san/%.o,$(wildcard tests/unit/test_console*.c)): INC += -Ibmc-shim/console
 $(BUILD)/opt/cli/psctl_console.o $(BUILD)/san/cli/psctl_console.o \
 $(BUILD)/opt/cli/psctl_console_exec.o $(BUILD)/san/cli/psctl_console_exec.o \
-$(BUILD)/opt/cli/psctl_console_tty.o $(BUILD)/san/cli/psctl_console_tty.o: INC += -Ibmc-shim/console
+$(BUILD)/opt/cli/psctl_console_tty.o $(BUILD)/san/cli/psctl_console_tty.o \
+$(BUILD)/opt/cli/psctl_console_ports.o $(BUILD)/san/cli/psctl_console_ports.o: INC += -Ibmc-shim/console
 PSCTL_CON_WEB := $(wildcard cli/psctl_console_web*.c)
 $(call objs,opt,$(PSCTL_CON_WEB)) $(call objs,san,$(PSCTL_CON_WEB)): INC += -Ibmc-shim/console
 
