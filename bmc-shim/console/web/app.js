@@ -238,8 +238,13 @@ function onMessage(c, m) {
     }
     break;
   case 'skip':
+    // Said in the terminal where the gap is, and in the status line and
+    // the total as well: a large replay after it scrolls the terminal's
+    // note out of its scrollback.
     c.next = m.offset + m.count;
+    c.skipped += m.count;
     c.term.write(`\r\n[pscon: ${m.count} bytes skipped]\r\n`);
+    status(c, `${m.count} bytes skipped at offset ${m.offset} (more than the backlog held)`);
     break;
   case 'ok':
     status(c, `${m.request}: done`);
@@ -287,7 +292,8 @@ function openConsole(host) {
               st: null, access: admin ? 'rw' : 'spy',
               epoch: null, next: 0,            // output: shown up to next
               stream: newStream(), inNext: 0, pending: [],  // input
-              lostAt: null, retry: RETRY_MIN, ended: false };
+              lostAt: null, retry: RETRY_MIN, ended: false,
+              skipped: 0 };                    // output lost in gaps
   consoles.set(host, c);
   div.pscon = c;            // for tests and the curious: the offsets
   status(c, 'connecting...');
