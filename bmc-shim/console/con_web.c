@@ -31,6 +31,7 @@
 #define WQ_HIGH (64u * 1024u)        /* queued for a browser: stop reading;
 					past CON_WQ_MAX: cut it off */
 #define LIST_EVERY (1000 * LWS_US_PER_MS)
+#define STOP_DRAIN (1000 * LWS_US_PER_MS) /* a stop: the notices' time */
 #define WS_PATH "/ws/console/"
 
 /* One protocol session with the core. */
@@ -70,6 +71,8 @@ static struct {
 	json_object *building;          /* the list being read          */
 	char *ports;                    /* the last one, JSON           */
 	lws_sorted_usec_list_t sul;
+	int consoles;                   /* console WebSockets open      */
+	int drained;                    /* a stop's STOP_DRAIN is over  */
 } W;
 
 const char *cw_users_file(void)
@@ -336,9 +339,10 @@ static void on_frame(struct link *l, const struct con_frame *f)
 	n = cw_frame_json(f, js, sizeof js);
 	if (n)
 		queue(l, 0, js, n);
-	/* A refused attach or a removed port ends the console. */
+	/* A refused attach, a removed port or a stop ends the console. */
 	if ((f->type == CON_R_ERROR && f->len >= 1 && f->p[0] == CON_ATTACH) ||
-	    (f->type == CON_R_NOTICE && f->len >= 1 && f->p[0] == CON_N_GONE))
+	    (f->type == CON_R_NOTICE && f->len >= 1 &&
+	     (f->p[0] == CON_N_GONE || f->p[0] == CON_N_STOP)))
 		l->closing = 1;
 }
 
@@ -575,6 +579,7 @@ static int cb_console(struct lws *wsi, enum lws_callback_reasons reason,
 		return 0;
 	switch (reason) {
 	case LWS_CALLBACK_ESTABLISHED:
+		W.consoles++;
 		ws_open(wsi, w);
 		return 0;
 	case LWS_CALLBACK_RECEIVE:
@@ -608,6 +613,7 @@ static int cb_console(struct lws *wsi, enum lws_callback_reasons reason,
 		}
 		return ws_writable(wsi, &w->link);
 	case LWS_CALLBACK_CLOSED:
+		W.consoles--;
 		link_close(&w->link);
 		return 0;
 	default:
@@ -633,12 +639,30 @@ static void lws_to_log(int level, const char *line)
 	con_log("web: %.*s", (int)n, line);
 }
 
+static void drain_end(lws_sorted_usec_list_t *sul)
+{
+	(void)sul;
+	W.drained = 1;
+}
+
 static void *run(void *arg)
 {
 	(void)arg;
 	while (!atomic_load(&W.stop))
 		if (lws_service(W.ctx, 0) < 0)
 			break;
+	/* A stop: the core has told every session (NOTICE stop: do not
+	 * reconnect).  Each browser gets what its link holds and is then
+	 * closed (on_frame), within STOP_DRAIN: ending the thread at once
+	 * closed the WebSockets with the notice unread, and a client
+	 * retried a service gone for good. */
+	lws_sul_schedule(W.ctx, 0, &W.sul, drain_end, STOP_DRAIN);
+	while (W.consoles > 0 && !W.drained)
+		if (lws_service(W.ctx, 0) < 0)
+			break;
+	if (W.consoles > 0)
+		con_log("web: stop: %d console(s) still open after %d ms",
+			W.consoles, (int)(STOP_DRAIN / LWS_US_PER_MS));
 	link_close(&W.list);
 	lws_context_destroy(W.ctx);
 	free(W.ports);
