@@ -50,6 +50,9 @@ $(BUILD)/san/tests/unit/test_complete: $(BUILD)/san/tests/unit/test_complete.o \
 		$(PSCTL_NOMAIN) $(call ALL_LIBS,san)
 	$(CC) $(SAN) -o $@ $^ $(CMOCKA_LIBS) $(PSTATE_SYSLIBS) $(EDIT_LIBS)
 $(BUILD)/san/tests/unit/test_complete.o: PSTATE_CFLAGS += -Icli
+# The console clients' reconnect schedule (tests/unit/test_console_retry.c):
+# psctl_console.h's.
+$(BUILD)/san/tests/unit/test_console_retry.o: PSTATE_CFLAGS += -Icli
 # The pool records' etcd keys (tests/unit/test_pool_ids.c) link their file.
 $(BUILD)/san/tests/unit/test_pool_ids.o: PSTATE_CFLAGS += -Icli
 $(BUILD)/san/tests/unit/test_pool_ids: $(BUILD)/san/cli/psctl_pool_ids.o
