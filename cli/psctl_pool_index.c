@@ -1,0 +1,471 @@
+/*
+ * psctl_pool_index.c - the etcd pool's list index (psctl_pool_index.h,
+ * docs/pool.md "The list index"): its rows, the buckets a transaction
+ * rewrites, the list's read and `pool check`'s comparison.  Building it
+ * from the profile keys (`pool reindex`) is psctl_pool_index_build.c.
+ *
+ * Why: etcd's JSON gateway spends its time per key-value, so a list of
+ * 100,000 profile keys costs it seconds; the same rows in ~1,000 bucket
+ * keys cost it a few hundred milliseconds.  A row is the profile key's
+ * value itself, so the list prints through the same writers as before.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "psf.h"
+#include "psctl.h"
+#include "psctl_main.h"
+#include "psctl_pool.h"
+#include "psctl_pool_index.h"
+#include "psctl_pool_index_int.h"
+
+/* ---- rows and buckets */
+
+unsigned pidx_bucket(const char *name)
+{
+	return psf_crc32c(0, name, strlen(name)) % POOL_INDEX_BUCKETS;
+}
+
+void pidx_bucket_key(unsigned b, char *out, size_t n)
+{
+	snprintf(out, n, POOL_INDEX "%04u", b);
+}
+
+int pidx_is_bucket(const char *key, unsigned *b)
+{
+	const char *d = key + strlen(POOL_INDEX);
+	unsigned v = 0;
+	int i;
+
+	if (strncmp(key, POOL_INDEX, strlen(POOL_INDEX)) || strlen(d) != 4)
+		return 0;
+	for (i = 0; i < 4; i++) {
+		if (d[i] < '0' || d[i] > '9')
+			return 0;
+		v = v * 10 + (unsigned)(d[i] - '0');
+	}
+	*b = v;
+	return 1;
+}
+
+static uint64_t get_le(const uint8_t *p, int n)
+{
+	uint64_t v = 0;
+
+	while (n--)
+		v = v << 8 | p[n];
+	return v;
+}
+
+static void put_le(uint8_t *p, uint64_t v, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++, v >>= 8)
+		p[i] = (uint8_t)v;
+}
+
+int pidx_row(const uint8_t *v, size_t n, size_t off, struct pidx_row *r)
+{
+	size_t nl, el;
+
+	if (n - off < 10)
+		return -1;
+	r->rev = (int64_t)get_le(v + off, 8);
+	nl = (size_t)get_le(v + off + 8, 2);
+	if (!nl || n - off - 10 < nl + 4)
+		return -1;
+	r->name = (const char *)v + off + 10;
+	r->nlen = nl;
+	el = (size_t)get_le(v + off + 10 + nl, 4);
+	if (n - off - 14 - nl < el || memchr(r->name, 0, nl) ||
+	    memchr(r->name, '/', nl))
+		return -1;
+	r->el = v + off + 14 + nl;
+	r->elen = el;
+	r->size = 14 + nl + el;
+	return 0;
+}
+
+int pidx_add_row(struct pidx_buf *b, int64_t rev, const char *name,
+		 size_t nl, const uint8_t *el, size_t elen)
+{
+	size_t need = b->len + 14 + nl + elen;
+	uint8_t *p = b->v;
+
+	if (need > b->cap) {
+		p = realloc(b->v, need * 2);
+		if (!p)
+			return -1;
+		b->v = p;
+		b->cap = need * 2;
+	}
+	p += b->len;
+	put_le(p, (uint64_t)rev, 8);
+	put_le(p + 8, nl, 2);
+	memcpy(p + 10, name, nl);
+	put_le(p + 10 + nl, elen, 4);
+	memcpy(p + 14 + nl, el, elen);
+	b->len = need;
+	return 0;
+}
+
+int pidx_meta(const struct pe_kv *kv, int *ready)
+{
+	unsigned n = 0;
+	char state[16] = "";
+
+	*ready = 0;
+	if (!kv)
+		return 0;
+	if (kv->vlen > 64 || sscanf((const char *)kv->val, "buckets %u %15s",
+				    &n, state) != 2)
+		return -1;
+	if (n != POOL_INDEX_BUCKETS)
+		return -2;
+	*ready = !strcmp(state, "ready");
+	return 1;
+}
+
+void psctl_pool_index_want(const char *name)
+{
+	char k[POOL_KEY_MAX];
+
+	psctl_pool_want(POOL_INDEX_META);
+	pidx_bucket_key(pidx_bucket(name), k, sizeof k);
+	psctl_pool_want(k);
+}
+
+/* ---- write side */
+
+struct pidx_b {
+	char key[POOL_KEY_MAX];
+	struct pidx_buf b;
+};
+
+struct pidx {
+	struct pidx_b *b;
+	size_t n;
+	int on;                   /* the pool has an index (meta key read) */
+};
+
+/* The meta key as read: 1 an index to keep, 0 none, else why not. */
+static int meta_state(struct psctl_ctx *c)
+{
+	const struct pe_kv *kv = psctl_pool_key(POOL_INDEX_META);
+	int ready, rc = pidx_meta(kv, &ready);
+
+	if (rc >= 0)
+		return rc;
+	return psctl_pool_damaged(c, kv, rc == -2 ? "the list index has "
+				  "another bucket count than this psctl's "
+				  "(rebuild it: psctl pool reindex)"
+				  : "not 'buckets N ready|building'");
+}
+
+/* The pending bucket of key, made from what was read (its rows created
+ * "now" get the revision they were written at). */
+static struct pidx_b *pending(struct psctl_ctx *c, struct pidx *ix,
+			      const char *key, int *rc)
+{
+	const struct pe_kv *kv;
+	struct pidx_row r;
+	struct pidx_b *p;
+	size_t i, off;
+
+	for (i = 0; i < ix->n; i++)
+		if (!strcmp(ix->b[i].key, key))
+			return &ix->b[i];
+	p = realloc(ix->b, (ix->n + 1) * sizeof *p);
+	if (!p) {
+		*rc = psctl_error(c, psctl_g.cmd, NULL, NULL, PS_ERR_NOMEM,
+				  NULL);
+		return NULL;
+	}
+	ix->b = p;
+	p = &ix->b[ix->n++];
+	memset(p, 0, sizeof *p);
+	snprintf(p->key, sizeof p->key, "%s", key);
+	kv = psctl_pool_key(key);
+	for (off = 0; kv && off < kv->vlen; off += r.size) {
+		if (pidx_row(kv->val, kv->vlen, off, &r)) {
+			*rc = psctl_pool_damaged(c, kv, "not a list index "
+						 "bucket (rebuild it: psctl "
+						 "pool reindex)");
+			return NULL;
+		}
+		if (pidx_add_row(&p->b, r.rev ? r.rev : kv->mod_rev, r.name,
+				 r.nlen, r.el, r.elen))
+			break;
+	}
+	if (kv && off < kv->vlen)
+		*rc = psctl_error(c, psctl_g.cmd, NULL, NULL, PS_ERR_NOMEM,
+				  NULL);
+	return *rc ? NULL : p;
+}
+
+/* b without name's row (in place). */
+static void drop_row(struct pidx_buf *b, const char *name)
+{
+	size_t off = 0, nl = strlen(name);
+	struct pidx_row r;
+
+	while (off < b->len && !pidx_row(b->v, b->len, off, &r)) {
+		if (r.nlen == nl && !memcmp(r.name, name, nl)) {
+			memmove(b->v + off, b->v + off + r.size,
+				b->len - off - r.size);
+			b->len -= r.size;
+			return;
+		}
+		off += r.size;
+	}
+}
+
+int psctl_pool_index_change(struct psctl_ctx *c, struct pidx **ixp,
+			    const char *name, const uint8_t *el, size_t len)
+{
+	char k[POOL_KEY_MAX];
+	const struct pe_kv *pk;
+	struct pidx_b *p;
+	int rc = 0;
+
+	if (!*ixp) {
+		rc = meta_state(c);
+		if (rc < 0 || rc > 1)
+			return rc;
+		*ixp = calloc(1, sizeof **ixp);
+		if (!*ixp)
+			return psctl_error(c, psctl_g.cmd, NULL, NULL,
+					   PS_ERR_NOMEM, NULL);
+		(*ixp)->on = rc;
+		rc = 0;
+	}
+	if (!(*ixp)->on)
+		return 0;
+	pidx_bucket_key(pidx_bucket(name), k, sizeof k);
+	p = pending(c, *ixp, k, &rc);
+	if (!p)
+		return rc;
+	drop_row(&p->b, name);
+	if (!el)
+		return 0;
+	/* An edit keeps the profile key's create_revision; a new profile
+	 * is created by this txn: 0, the bucket's revision once written. */
+	snprintf(k, sizeof k, POOL_PROFILE "%s", name);
+	pk = psctl_pool_key(k);
+	if (pidx_add_row(&p->b, pk ? pk->create_rev : 0, name, strlen(name),
+			 el, len))
+		return psctl_error(c, psctl_g.cmd, NULL, NULL, PS_ERR_NOMEM,
+				   NULL);
+	return 0;
+}
+
+void psctl_pool_index_emit(struct pidx *ix, pidx_cmp_fn cmp, pidx_op_fn op,
+			   void *arg)
+{
+	size_t i;
+
+	if (!ix)
+		return;
+	/* Every profile txn compares the meta key as read: one that read
+	 * "no index" cannot commit after `pool reindex` began. */
+	cmp(arg, POOL_INDEX_META);
+	for (i = 0; ix->on && i < ix->n; i++) {
+		cmp(arg, ix->b[i].key);
+		op(arg, ix->b[i].key, ix->b[i].b.len ? ix->b[i].b.v : NULL,
+		   ix->b[i].b.len);
+	}
+}
+
+void psctl_pool_index_free(struct pidx *ix)
+{
+	size_t i;
+
+	for (i = 0; ix && i < ix->n; i++)
+		free(ix->b[i].b.v);
+	if (ix)
+		free(ix->b);
+	free(ix);
+}
+
+/* ---- read side */
+
+/* The rows of bucket kv appended to prof as profile keys; 0 or -1. */
+static int rows_of(const struct pe_kv *kv, struct pe_kvs *prof,
+		   size_t *cap)
+{
+	struct pidx_row r;
+	struct pe_kv *o;
+	size_t off, pl = strlen(POOL_PROFILE);
+
+	for (off = 0; off < kv->vlen; off += r.size) {
+		if (pidx_row(kv->val, kv->vlen, off, &r))
+			return -1;
+		if (prof->n == *cap) {
+			o = realloc(prof->kv, (*cap * 2 + 1024) * sizeof *o);
+			if (!o)
+				return -1;
+			prof->kv = o;
+			*cap = *cap * 2 + 1024;
+		}
+		o = &prof->kv[prof->n];
+		memset(o, 0, sizeof *o);
+		o->key = malloc(pl + r.nlen + 1);
+		o->val = malloc(r.elen + 1);
+		if (!o->key || !o->val) {
+			free(o->key);
+			free(o->val);
+			return -1;
+		}
+		prof->n++;
+		memcpy(o->key, POOL_PROFILE, pl);
+		memcpy(o->key + pl, r.name, r.nlen);
+		o->key[pl + r.nlen] = 0;
+		o->klen = pl + r.nlen;
+		memcpy(o->val, r.el, r.elen);
+		o->val[r.elen] = 0;
+		o->vlen = r.elen;
+		o->create_rev = r.rev ? r.rev : kv->mod_rev;
+		o->mod_rev = kv->mod_rev;
+	}
+	return 0;
+}
+
+int psctl_pool_index_read(struct pe_kvs *prof, struct pe_kvs *srv,
+			  int *used)
+{
+	struct pe_op get[2] = {
+		{ PE_GET, POOL_INDEX, NULL, 0, 0, 1 },
+		{ PE_GET, POOL_SERVER, NULL, 0, 0, 1 },
+	};
+	struct pe_kvs all = { 0 };
+	const struct pe_kv *meta = NULL;
+	size_t i, cap = 0;
+	unsigned b;
+	int ok, ready = 0, rc;
+	int64_t rev;
+
+	*used = 0;
+	rc = pe_txn(&pool_g.pe, NULL, 0, get, 2, NULL, 0, &ok, &rev, &all);
+	if (rc)
+		return rc;
+	for (i = 0; i < all.n; i++)
+		if (!strcmp(all.kv[i].key, POOL_INDEX_META))
+			meta = &all.kv[i];
+	if (pidx_meta(meta, &ready) <= 0 || !ready) {
+		pe_kvs_free(&all);
+		return 0;
+	}
+	srv->kv = calloc(all.n + 1, sizeof *srv->kv);
+	if (!srv->kv) {
+		pe_kvs_free(&all);
+		snprintf(pool_g.pe.err, sizeof pool_g.pe.err, "out of memory");
+		return PE_ERR_NOMEM;
+	}
+	*used = 1;
+	srv->revision = rev;
+	for (i = 0; i < all.n && !rc; i++) {
+		struct pe_kv *kv = &all.kv[i];
+
+		if (pidx_is_bucket(kv->key, &b) && rows_of(kv, prof, &cap)) {
+			snprintf(pool_g.pe.err, sizeof pool_g.pe.err,
+				 "etcd key '%s' (revision %lld): not a list "
+				 "index bucket (rebuild it: psctl pool "
+				 "reindex)", kv->key, (long long)kv->mod_rev);
+			rc = PE_ERR_PARSE;
+		} else if (!strncmp(kv->key, POOL_SERVER,
+				    strlen(POOL_SERVER))) {
+			srv->kv[srv->n++] = *kv;   /* the servers move */
+			kv->key = NULL;
+			kv->val = NULL;
+		}
+	}
+	pe_kvs_free(&all);
+	return rc;
+}
+
+/* ---- pool check */
+
+static void say(FILE *out, int *n, const char *fmt, const char *a,
+		const char *b, const char *d)
+{
+	fprintf(out, "disagrees    list index: ");
+	fprintf(out, fmt, a, b, d);
+	fputc('\n', out);
+	(*n)++;
+}
+
+/* The row of profile name in the bucket kv, resolved; 0 found. */
+static int find_row(const struct pe_kv *kv, const char *name,
+		    struct pidx_row *r)
+{
+	size_t off, nl = strlen(name);
+
+	for (off = 0; kv && off < kv->vlen; off += r->size)
+		if (pidx_row(kv->val, kv->vlen, off, r))
+			return -1;
+		else if (r->nlen == nl && !memcmp(r->name, name, nl)) {
+			r->rev = r->rev ? r->rev : kv->mod_rev;
+			return 0;
+		}
+	return -1;
+}
+
+int psctl_pool_index_check(FILE *out)
+{
+	const struct pe_kvs *s = &pool_g.snap;
+	size_t i, off, pl = strlen(POOL_PROFILE);
+	char k[POOL_KEY_MAX], name[POOL_KEY_MAX - 32];
+	struct pidx_row r;
+	int ready, n = 0;
+	unsigned b;
+
+	if (pidx_meta(psctl_pool_key(POOL_INDEX_META), &ready) <= 0) {
+		if (psctl_pool_key(POOL_INDEX_META))
+			say(out, &n, "etcd key '%s': not 'buckets %s "
+			    "ready'%s", POOL_INDEX_META, "1024", "");
+		return n;
+	}
+	for (i = 0; i < s->n; i++) {      /* each profile has its row */
+		const char *nm = s->kv[i].key + pl;
+
+		if (strncmp(s->kv[i].key, POOL_PROFILE, pl))
+			continue;
+		pidx_bucket_key(pidx_bucket(nm), k, sizeof k);
+		if (find_row(psctl_pool_key(k), nm, &r))
+			say(out, &n, "profile '%s' has no row in etcd key "
+			    "'%s'%s", nm, k, "");
+		else if (r.rev != s->kv[i].create_rev ||
+			 r.elen != s->kv[i].vlen ||
+			 memcmp(r.el, s->kv[i].val, r.elen))
+			say(out, &n, "profile '%s': its row in etcd key '%s' "
+			    "differs from the profile key%s", nm, k, "");
+	}
+	for (i = 0; i < s->n; i++) {      /* each row has its profile */
+		const struct pe_kv *kv = &s->kv[i];
+
+		if (!pidx_is_bucket(kv->key, &b))
+			continue;
+		for (off = 0; off < kv->vlen; off += r.size) {
+			if (pidx_row(kv->val, kv->vlen, off, &r)) {
+				say(out, &n, "etcd key '%s': %s%s", kv->key,
+				    "not a list index bucket", "");
+				break;
+			}
+			snprintf(name, sizeof name, "%.*s", (int)r.nlen,
+				 r.name);
+			snprintf(k, sizeof k, POOL_PROFILE "%s", name);
+			if (pidx_bucket(name) != b || !psctl_pool_key(k))
+				say(out, &n, "etcd key '%s' has a row for "
+				    "profile '%s', which %s", kv->key, name,
+				    pidx_bucket(name) != b
+				    ? "belongs in another bucket"
+				    : "does not exist");
+		}
+	}
+	if (n)
+		fprintf(out, "list index: %d disagreement%s (psctl pool "
+			"reindex rebuilds it)\n", n, n == 1 ? "" : "s");
+	return n;
+}
