@@ -27,19 +27,24 @@ unsigned pidx_bucket(const char *name)
 	return psf_crc32c(0, name, strlen(name)) % POOL_INDEX_BUCKETS;
 }
 
-void pidx_bucket_key(unsigned b, char *out, size_t n)
+const char *const pidx_of[2] = { POOL_PROFILE, POOL_SERVER };
+
+void pidx_bucket_key(int kind, unsigned b, char *out, size_t n)
 {
-	snprintf(out, n, POOL_INDEX "%04u", b);
+	snprintf(out, n, POOL_INDEX "%c/%04u", kind ? 's' : 'p', b);
 }
 
-int pidx_is_bucket(const char *key, unsigned *b)
+int pidx_is_bucket(const char *key, int *kind, unsigned *b)
 {
-	const char *d = key + strlen(POOL_INDEX);
+	const char *d = key + strlen(POOL_INDEX) + 2;
 	unsigned v = 0;
 	int i;
 
-	if (strncmp(key, POOL_INDEX, strlen(POOL_INDEX)) || strlen(d) != 4)
+	if (strncmp(key, POOL_INDEX, strlen(POOL_INDEX)) ||
+	    strlen(key) != strlen(POOL_INDEX) + 6 || d[-1] != '/' ||
+	    (d[-2] != 'p' && d[-2] != 's'))
 		return 0;
+	*kind = d[-2] == 's';
 	for (i = 0; i < 4; i++) {
 		if (d[i] < '0' || d[i] > '9')
 			return 0;
@@ -133,7 +138,7 @@ void psctl_pool_index_want(const char *name)
 	char k[POOL_KEY_MAX];
 
 	psctl_pool_want(POOL_INDEX_META);
-	pidx_bucket_key(pidx_bucket(name), k, sizeof k);
+	pidx_bucket_key(0, pidx_bucket(name), k, sizeof k);
 	psctl_pool_want(k);
 }
 
@@ -223,7 +228,8 @@ static void drop_row(struct pidx_buf *b, const char *name)
 }
 
 int psctl_pool_index_change(struct psctl_ctx *c, struct pidx **ixp,
-			    const char *name, const uint8_t *el, size_t len)
+			    int server, const char *name, const uint8_t *el,
+			    size_t len)
 {
 	char k[POOL_KEY_MAX];
 	const struct pe_kv *pk;
@@ -243,16 +249,16 @@ int psctl_pool_index_change(struct psctl_ctx *c, struct pidx **ixp,
 	}
 	if (!(*ixp)->on)
 		return 0;
-	pidx_bucket_key(pidx_bucket(name), k, sizeof k);
+	pidx_bucket_key(server, pidx_bucket(name), k, sizeof k);
 	p = pending(c, *ixp, k, &rc);
 	if (!p)
 		return rc;
 	drop_row(&p->b, name);
 	if (!el)
 		return 0;
-	/* An edit keeps the profile key's create_revision; a new profile
+	/* An edit keeps the key's create_revision; a new profile or server
 	 * is created by this txn: 0, the bucket's revision once written. */
-	snprintf(k, sizeof k, POOL_PROFILE "%s", name);
+	snprintf(k, sizeof k, "%s%s", pidx_of[server], name);
 	pk = psctl_pool_key(k);
 	if (pidx_add_row(&p->b, pk ? pk->create_rev : 0, name, strlen(name),
 			 el, len))
@@ -291,13 +297,14 @@ void psctl_pool_index_free(struct pidx *ix)
 
 /* ---- read side */
 
-/* The rows of bucket kv appended to prof as profile keys; 0 or -1. */
-static int rows_of(const struct pe_kv *kv, struct pe_kvs *prof,
-		   size_t *cap)
+/* The rows of bucket kv appended to prof as the keys they index
+ * (prefix pre); 0 or -1. */
+static int rows_of(const struct pe_kv *kv, const char *pre,
+		   struct pe_kvs *prof, size_t *cap)
 {
 	struct pidx_row r;
 	struct pe_kv *o;
-	size_t off, pl = strlen(POOL_PROFILE);
+	size_t off, pl = strlen(pre);
 
 	for (off = 0; off < kv->vlen; off += r.size) {
 		if (pidx_row(kv->val, kv->vlen, off, &r))
@@ -319,7 +326,7 @@ static int rows_of(const struct pe_kv *kv, struct pe_kvs *prof,
 			return -1;
 		}
 		prof->n++;
-		memcpy(o->key, POOL_PROFILE, pl);
+		memcpy(o->key, pre, pl);
 		memcpy(o->key + pl, r.name, r.nlen);
 		o->key[pl + r.nlen] = 0;
 		o->klen = pl + r.nlen;
@@ -335,50 +342,34 @@ static int rows_of(const struct pe_kv *kv, struct pe_kvs *prof,
 int psctl_pool_index_read(struct pe_kvs *prof, struct pe_kvs *srv,
 			  int *used)
 {
-	struct pe_op get[2] = {
-		{ PE_GET, POOL_INDEX, NULL, 0, 0, 1 },
-		{ PE_GET, POOL_SERVER, NULL, 0, 0, 1 },
-	};
 	struct pe_kvs all = { 0 };
-	const struct pe_kv *meta = NULL;
-	size_t i, cap = 0;
+	size_t i, cap[2] = { 0, 0 };
+	struct pe_kvs *to[2] = { prof, srv };
 	unsigned b;
-	int ok, ready = 0, rc;
-	int64_t rev;
+	int kind, ready = 0, rc;
 
 	*used = 0;
-	rc = pe_txn(&pool_g.pe, NULL, 0, get, 2, NULL, 0, &ok, &rev, &all);
+	rc = pe_range(&pool_g.pe, POOL_INDEX, 1, &all);
 	if (rc)
 		return rc;
-	for (i = 0; i < all.n; i++)
-		if (!strcmp(all.kv[i].key, POOL_INDEX_META))
-			meta = &all.kv[i];
-	if (pidx_meta(meta, &ready) <= 0 || !ready) {
+	/* "meta" sorts before the buckets ("p/", "s/") */
+	if (pidx_meta(all.n && !strcmp(all.kv[0].key, POOL_INDEX_META) ?
+		      &all.kv[0] : NULL, &ready) <= 0 || !ready) {
 		pe_kvs_free(&all);
 		return 0;
 	}
-	srv->kv = calloc(all.n + 1, sizeof *srv->kv);
-	if (!srv->kv) {
-		pe_kvs_free(&all);
-		snprintf(pool_g.pe.err, sizeof pool_g.pe.err, "out of memory");
-		return PE_ERR_NOMEM;
-	}
 	*used = 1;
-	srv->revision = rev;
+	srv->revision = prof->revision = all.revision;
 	for (i = 0; i < all.n && !rc; i++) {
-		struct pe_kv *kv = &all.kv[i];
+		const struct pe_kv *kv = &all.kv[i];
 
-		if (pidx_is_bucket(kv->key, &b) && rows_of(kv, prof, &cap)) {
+		if (pidx_is_bucket(kv->key, &kind, &b) &&
+		    rows_of(kv, pidx_of[kind], to[kind], &cap[kind])) {
 			snprintf(pool_g.pe.err, sizeof pool_g.pe.err,
 				 "etcd key '%s' (revision %lld): not a list "
 				 "index bucket (rebuild it: psctl pool "
 				 "reindex)", kv->key, (long long)kv->mod_rev);
 			rc = PE_ERR_PARSE;
-		} else if (!strncmp(kv->key, POOL_SERVER,
-				    strlen(POOL_SERVER))) {
-			srv->kv[srv->n++] = *kv;   /* the servers move */
-			kv->key = NULL;
-			kv->val = NULL;
 		}
 	}
 	pe_kvs_free(&all);
@@ -412,58 +403,85 @@ static int find_row(const struct pe_kv *kv, const char *name,
 	return -1;
 }
 
-int psctl_pool_index_check(FILE *out)
+/* Each profile or server key of the snapshot has its row, as it is. */
+static void keys_have_rows(FILE *out, int *n)
 {
 	const struct pe_kvs *s = &pool_g.snap;
-	size_t i, off, pl = strlen(POOL_PROFILE);
+	char k[POOL_KEY_MAX];
+	struct pidx_row r;
+	size_t i, pl;
+	int kind;
+
+	for (i = 0; i < s->n; i++)
+		for (kind = 0; kind < 2; kind++) {
+			const char *nm = s->kv[i].key + (pl =
+					 strlen(pidx_of[kind]));
+
+			if (strncmp(s->kv[i].key, pidx_of[kind], pl))
+				continue;
+			pidx_bucket_key(kind, pidx_bucket(nm), k, sizeof k);
+			if (find_row(psctl_pool_key(k), nm, &r))
+				say(out, n, "etcd key '%s' has no row in etcd "
+				    "key '%s'%s", s->kv[i].key, k, "");
+			else if (r.rev != s->kv[i].create_rev ||
+				 r.elen != s->kv[i].vlen ||
+				 memcmp(r.el, s->kv[i].val, r.elen))
+				say(out, n, "etcd key '%s': its row in etcd "
+				    "key '%s' differs from it%s", s->kv[i].key,
+				    k, "");
+		}
+}
+
+/* Each row of each bucket has its key, and is in the right bucket. */
+static void rows_have_keys(FILE *out, int *n)
+{
+	const struct pe_kvs *s = &pool_g.snap;
 	char k[POOL_KEY_MAX], name[POOL_KEY_MAX - 32];
 	struct pidx_row r;
-	int ready, n = 0;
+	size_t i, off;
 	unsigned b;
+	int kind;
 
-	if (pidx_meta(psctl_pool_key(POOL_INDEX_META), &ready) <= 0) {
-		if (psctl_pool_key(POOL_INDEX_META))
-			say(out, &n, "etcd key '%s': not 'buckets %s "
-			    "ready'%s", POOL_INDEX_META, "1024", "");
-		return n;
-	}
-	for (i = 0; i < s->n; i++) {      /* each profile has its row */
-		const char *nm = s->kv[i].key + pl;
-
-		if (strncmp(s->kv[i].key, POOL_PROFILE, pl))
-			continue;
-		pidx_bucket_key(pidx_bucket(nm), k, sizeof k);
-		if (find_row(psctl_pool_key(k), nm, &r))
-			say(out, &n, "profile '%s' has no row in etcd key "
-			    "'%s'%s", nm, k, "");
-		else if (r.rev != s->kv[i].create_rev ||
-			 r.elen != s->kv[i].vlen ||
-			 memcmp(r.el, s->kv[i].val, r.elen))
-			say(out, &n, "profile '%s': its row in etcd key '%s' "
-			    "differs from the profile key%s", nm, k, "");
-	}
-	for (i = 0; i < s->n; i++) {      /* each row has its profile */
+	for (i = 0; i < s->n; i++) {
 		const struct pe_kv *kv = &s->kv[i];
 
-		if (!pidx_is_bucket(kv->key, &b))
+		if (!pidx_is_bucket(kv->key, &kind, &b))
 			continue;
 		for (off = 0; off < kv->vlen; off += r.size) {
 			if (pidx_row(kv->val, kv->vlen, off, &r)) {
-				say(out, &n, "etcd key '%s': %s%s", kv->key,
+				say(out, n, "etcd key '%s': %s%s", kv->key,
 				    "not a list index bucket", "");
 				break;
 			}
 			snprintf(name, sizeof name, "%.*s", (int)r.nlen,
 				 r.name);
-			snprintf(k, sizeof k, POOL_PROFILE "%s", name);
+			snprintf(k, sizeof k, "%s%s", pidx_of[kind], name);
 			if (pidx_bucket(name) != b || !psctl_pool_key(k))
-				say(out, &n, "etcd key '%s' has a row for "
-				    "profile '%s', which %s", kv->key, name,
+				say(out, n, "etcd key '%s' has a row for '%s', "
+				    "which %s", kv->key, k,
 				    pidx_bucket(name) != b
 				    ? "belongs in another bucket"
 				    : "does not exist");
 		}
 	}
+}
+
+int psctl_pool_index_check(FILE *out)
+{
+	const struct pe_kv *meta = psctl_pool_key(POOL_INDEX_META);
+	int ready, n = 0;
+
+	if (pidx_meta(meta, &ready) <= 0 || !ready) {
+		if (meta)
+			say(out, &n, "etcd key '%s': not 'buckets %s ready' "
+			    "(%s)", POOL_INDEX_META, "1024", "rebuild it");
+		if (n)
+			fprintf(out, "list index: not ready (psctl pool "
+				"reindex builds it)\n");
+		return n;
+	}
+	keys_have_rows(out, &n);
+	rows_have_keys(out, &n);
 	if (n)
 		fprintf(out, "list index: %d disagreement%s (psctl pool "
 			"reindex rebuilds it)\n", n, n == 1 ? "" : "s");

@@ -6,13 +6,18 @@
  *
  *   /pstate/index/meta    "buckets N ready" (or "... building" while
  *                         `pool reindex` builds it); absent: no index
- *   /pstate/index/BBBB    bucket BBBB (4 decimal digits, < N): the rows
+ *   /pstate/index/p/BBBB  bucket BBBB (4 decimal digits, < N): the rows
  *                         of the profiles whose name hashes to it
+ *                         (CRC-32C of the name, modulo N)
+ *
+ *   /pstate/index/s/BBBB  the same for the servers (the list's
+ *                         "(server NAME)" note)
  *
  * A row: create_revision (8 bytes, little-endian; 0: the bucket's own
  * mod_revision, i.e. created by the transaction that last wrote the
  * bucket), the name's length (2 bytes) and name, the PROFILE element's
- * length (4 bytes) and bytes -- the profile key's value as it is.
+ * length (4 bytes) and bytes -- the profile (server) key's value as it
+ * is.
  */
 #ifndef PSCTL_POOL_INDEX_H
 #define PSCTL_POOL_INDEX_H
@@ -37,10 +42,12 @@ void psctl_pool_index_want(const char *name);
 /* ---- write side (psctl_pool_txn.c): the buckets of one transaction */
 
 struct pidx;
-/* Profile name changed in this txn: its element (el, len) or NULL when
- * deleted.  0 or the exit code reported (a damaged bucket). */
+/* Profile (server: 1) name changed in this txn: its element (el, len)
+ * or NULL when deleted.  0 or the exit code reported (a damaged
+ * bucket). */
 int psctl_pool_index_change(struct psctl_ctx *c, struct pidx **ix,
-			    const char *name, const uint8_t *el, size_t len);
+			    int server, const char *name, const uint8_t *el,
+			    size_t len);
 /* The compares (key as read) and puts/deletes (v NULL) of ix. */
 typedef void (*pidx_cmp_fn)(void *arg, const char *key);
 typedef void (*pidx_op_fn)(void *arg, const char *key, const void *v,
@@ -51,9 +58,9 @@ void psctl_pool_index_free(struct pidx *ix);
 
 /* ---- read side */
 
-/* The index read with the server directory in one read-only txn: *used
- * 1 and prof the profiles as profile keys (key, element, create_revision;
- * mod_revision: the bucket's), srv the servers; *used 0 when the pool has
+/* The index read in one range request: *used 1 and prof the profiles
+ * as profile keys (key, element, create_revision; mod_revision: the
+ * bucket's), srv the servers as server keys; *used 0 when the pool has
  * no ready index.  0 or a PE_ code (pool_g.pe.err says why). */
 int psctl_pool_index_read(struct pe_kvs *prof, struct pe_kvs *srv,
 			  int *used);

@@ -30,12 +30,15 @@
 #define BATCH_OPS 60
 #define BATCH_BYTES (1u << 20)
 
+/* The buckets of both kinds (profiles, then servers) as one array. */
+#define NB (2 * POOL_INDEX_BUCKETS)
+
 struct build {
-	struct pidx_buf b[POOL_INDEX_BUCKETS];
-	const struct pe_kv *had[POOL_INDEX_BUCKETS];  /* as read, or NULL */
+	struct pidx_buf b[NB];
+	const struct pe_kv *had[NB];  /* as read, or NULL */
 	struct pe_cmp cmp[BATCH_OPS];
 	struct pe_op op[BATCH_OPS];
-	char keys[BATCH_OPS][32];
+	char keys[BATCH_OPS][POOL_KEY_MAX];
 	size_t n, bytes;
 };
 
@@ -66,22 +69,18 @@ static int flush(struct build *x, int *ok)
 	return rc;
 }
 
-/* Bucket i as the profiles say, when it differs from what was read. */
-static int add(struct build *x, unsigned i, int *ok)
+/* Key k (as read: h, or absent) put to b's value, or deleted when b is
+ * empty, in the batch. */
+static int put(struct build *x, const char *k, const struct pe_kv *h,
+	       const struct pidx_buf *b, int *ok)
 {
-	const struct pe_kv *h = x->had[i];
-	struct pidx_buf *b = &x->b[i];
 	int rc = 0;
 
-	*ok = 1;
-	if ((!h && !b->len) ||
-	    (h && h->vlen == b->len && !memcmp(h->val, b->v, b->len)))
-		return 0;
 	if (x->n == BATCH_OPS || x->bytes + b->len > BATCH_BYTES)
 		rc = flush(x, ok);
 	if (rc || !*ok)
 		return rc;
-	pidx_bucket_key(i, x->keys[x->n], sizeof x->keys[x->n]);
+	snprintf(x->keys[x->n], sizeof x->keys[x->n], "%s", k);
 	x->cmp[x->n] = (struct pe_cmp){ x->keys[x->n], h ? PE_T_MOD
 					: PE_T_CREATE, PE_EQ, h ? h->mod_rev
 					: 0, NULL, 0 };
@@ -92,45 +91,84 @@ static int add(struct build *x, unsigned i, int *ok)
 	return 0;
 }
 
-/* One pass: read at one revision, rewrite what differs.  *ok 0: a
- * bucket changed meanwhile (run again). */
-static int pass(struct build *x, int *ok)
+/* Bucket i as the profiles say, when it differs from what was read. */
+static int add(struct build *x, unsigned i, int *ok)
 {
-	struct pe_kvs prof = { 0 }, idx = { 0 };
-	size_t i, pl = strlen(POOL_PROFILE);
-	int64_t rev = 0;
-	unsigned b;
-	int rc;
+	const struct pe_kv *h = x->had[i];
+	struct pidx_buf *b = &x->b[i];
+	char k[POOL_KEY_MAX];
 
 	*ok = 1;
-	rc = psctl_pool_pages(POOL_PROFILE, PAGE, &rev, &prof, POOL_INDEX,
-			      &idx);
-	for (i = 0; i < POOL_INDEX_BUCKETS; i++) {
-		x->b[i].len = 0;
-		x->had[i] = NULL;
-	}
-	for (i = 0; !rc && i < idx.n; i++)
-		if (pidx_is_bucket(idx.kv[i].key, &b))
-			x->had[b] = &idx.kv[i];
-	if (!rc && prof.n)
-		qsort(prof.kv, prof.n, sizeof *prof.kv, psctl_pool_by_creation);
-	for (i = 0; !rc && i < prof.n; i++) {
-		const struct pe_kv *kv = &prof.kv[i];
+	if ((!h && !b->len) ||
+	    (h && h->vlen == b->len && !memcmp(h->val, b->v, b->len)))
+		return 0;
+	pidx_bucket_key(i >= POOL_INDEX_BUCKETS, i % POOL_INDEX_BUCKETS, k,
+			sizeof k);
+	return put(x, k, h, b, ok);
+}
+
+/* The rows of keys k (kind: 0 profiles, 1 servers) into x's buckets. */
+static int rows(struct build *x, struct pe_kvs *k, int kind)
+{
+	size_t i, pl = strlen(pidx_of[kind]);
+
+	if (k->n)   /* a stable order: a rebuild rewrites no bucket */
+		qsort(k->kv, k->n, sizeof *k->kv, psctl_pool_by_creation);
+	for (i = 0; i < k->n; i++) {
+		const struct pe_kv *kv = &k->kv[i];
 		const char *name = kv->key + pl;
 
-		if (pidx_add_row(&x->b[pidx_bucket(name)], kv->create_rev,
+		if (pidx_add_row(&x->b[kind * POOL_INDEX_BUCKETS +
+				       pidx_bucket(name)], kv->create_rev,
 				 name, strlen(name), kv->val, kv->vlen)) {
 			snprintf(pool_g.pe.err, sizeof pool_g.pe.err,
 				 "out of memory");
-			rc = PE_ERR_NOMEM;
+			return PE_ERR_NOMEM;
 		}
 	}
-	for (i = 0; !rc && *ok && i < POOL_INDEX_BUCKETS; i++)
+	return 0;
+}
+
+/* One pass: the profiles, the index and the servers at one revision;
+ * rewrite what differs.  *ok 0: a bucket changed meanwhile (again). */
+static int pass(struct build *x, int *ok)
+{
+	struct pe_kvs prof = { 0 }, idx = { 0 }, srv = { 0 };
+	const struct pidx_buf none = { NULL, 0, 0 };
+	struct pe_key from = { POOL_SERVER, strlen(POOL_SERVER) }, end;
+	size_t i;
+	int64_t rev = 0;
+	unsigned b;
+	int rc, kind;
+
+	*ok = 1;
+	end.p = pe_prefix_end(POOL_SERVER, &end.n);
+	rc = end.p ? psctl_pool_pages(POOL_PROFILE, PAGE, &rev, &prof,
+				      POOL_INDEX, &idx) : PE_ERR_NOMEM;
+	if (!rc)
+		rc = pe_range_span(&pool_g.pe, &from, &end, 0, rev, &srv);
+	free((char *)end.p);
+	for (i = 0; i < NB; i++) {
+		x->b[i].len = 0;
+		x->had[i] = NULL;
+	}
+	for (i = 0; !rc && *ok && i < idx.n; i++)
+		if (pidx_is_bucket(idx.kv[i].key, &kind, &b))
+			x->had[kind * POOL_INDEX_BUCKETS + b] = &idx.kv[i];
+		else if (strcmp(idx.kv[i].key, POOL_INDEX_META))
+			/* neither meta nor a bucket: stale, deleted */
+			rc = put(x, idx.kv[i].key, &idx.kv[i], &none, ok);
+	if (!rc)
+		rc = rows(x, &prof, 0);
+	if (!rc)
+		rc = rows(x, &srv, 1);
+	for (i = 0; !rc && *ok && i < NB; i++)
 		rc = add(x, (unsigned)i, ok);
 	if (!rc && *ok)
 		rc = flush(x, ok);
 	pe_kvs_free(&prof);
 	pe_kvs_free(&idx);
+	pe_kvs_free(&srv);
 	return rc;
 }
 
@@ -181,8 +219,9 @@ static int build_all(struct psctl_ctx *c, int *rows)
 		return psctl_error(c, psctl_g.cmd, NULL, NULL, PS_ERR_NOMEM,
 				   NULL);
 	rc = build(c, x);
-	for (i = 0, *rows = 0; i < POOL_INDEX_BUCKETS; i++) {
-		for (off = 0; off < x->b[i].len; off += r.size, ++*rows)
+	for (i = 0, *rows = 0; i < NB; i++) {
+		for (off = 0; off < x->b[i].len; off += r.size,
+		     *rows += i < POOL_INDEX_BUCKETS)
 			if (pidx_row(x->b[i].v, x->b[i].len, off, &r))
 				break;
 		free(x->b[i].v);

@@ -26,10 +26,13 @@ struct pidx_buf {
 	size_t len, cap;
 };
 
+/* The keys a bucket's rows index, by kind: 0 profiles, 1 servers. */
+extern const char *const pidx_of[2];
+
 unsigned pidx_bucket(const char *name);
-void pidx_bucket_key(unsigned b, char *out, size_t n);
-/* Whether key is a bucket's (*b its number). */
-int pidx_is_bucket(const char *key, unsigned *b);
+void pidx_bucket_key(int kind, unsigned b, char *out, size_t n);
+/* Whether key is a bucket's (*kind and *b: which). */
+int pidx_is_bucket(const char *key, int *kind, unsigned *b);
 /* The row at off of a bucket's value v (n bytes): 0, or -1 malformed. */
 int pidx_row(const uint8_t *v, size_t n, size_t off, struct pidx_row *r);
 int pidx_add_row(struct pidx_buf *b, int64_t rev, const char *name,

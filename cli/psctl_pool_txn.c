@@ -339,6 +339,11 @@ static int diff_set(struct psctl_ctx *c, struct tx *x, const uint8_t *base,
 		k = key(x, prefix, name, "");
 		cmp_as_read(x, k);
 		op(x, PE_PUT, k, nb + e, el_len(nb, e), 0);
+		/* the list index: its row (psctl_pool_index.c) */
+		rc = psctl_pool_index_change(c, &x->ix, !prof, name, nb + e,
+					     el_len(nb, e));
+		if (rc)
+			return rc;
 		if (!prof)
 			continue;
 		id_ops(x, base, o, nb, e, name);
@@ -347,9 +352,6 @@ static int diff_set(struct psctl_ctx *c, struct tx *x, const uint8_t *base,
 				    PSF_PROFILE_IN_TRANSIT,
 			      move_prof_state(nb, e) == PSF_PROFILE_IN_TRANSIT,
 			      name);
-		if (!rc)   /* the list index: its row (psctl_pool_index.c) */
-			rc = psctl_pool_index_change(c, &x->ix, name, nb + e,
-						     el_len(nb, e));
 		if (rc)
 			return rc;
 	}
@@ -367,10 +369,10 @@ static int diff_set(struct psctl_ctx *c, struct tx *x, const uint8_t *base,
 			id_ops(x, base, o, nb, -1, name);
 			target_ops(x, base, o, nb, -1, name);
 			move_ops(c, x, 1, 0, name);
-			rc = psctl_pool_index_change(c, &x->ix, name, NULL, 0);
-			if (rc)
-				return rc;
 		}
+		rc = psctl_pool_index_change(c, &x->ix, !prof, name, NULL, 0);
+		if (rc)
+			return rc;
 	}
 	return 0;
 }

@@ -3,6 +3,7 @@
 #  1. a pool written before the index lists the old way; `pool reindex`
 #     builds it;
 #  2. after creates, edits, assign, move, failover, unassign and deletes
+#     (and server creates, edits, deletes: the "(server NAME)" note)
 #     the list read from the index (one request) equals the list read
 #     from the profile keys (PSTATE_POOL_INDEX=0), text and --json, and
 #     `pool check` agrees;
@@ -60,7 +61,8 @@ for h in h1 h2; do
     done
 done
 T1="image:$WORK/h1.img" T2="image:$WORK/h2.img"
-P server create rack1 --target "$T1" >/dev/null || fail "pool index: server create"
+P server create rack1 --target "$T1" >/dev/null && P server create rack2 --target "$T2" >/dev/null &&
+    P server set rack2 --description spare >/dev/null || fail "pool index: server create and set"
 P profile create web --macs 02:00:5e:71:00:01 --serial SN-IX-1 >/dev/null &&
     P profile create db --macs 02:00:5e:71:00:02 >/dev/null &&
     P profile set old2 --description edited >/dev/null || fail "pool index: creates and set"
@@ -72,7 +74,8 @@ P profile failover "$T1#vm1" "$T2#vm1" >/dev/null || fail "pool index: failover"
 same "after a failover" --json
 grep -q "^web .*h2.img#vm1" "$WORK/keys" && pass "pool index: the failover's row names the spare" ||
     fail "pool index: after the failover: $(cat "$WORK/keys")"
-P profile unassign db >/dev/null && P profile delete db >/dev/null && P profile delete old1 >/dev/null ||
+P profile unassign db >/dev/null && P profile delete db >/dev/null && P profile delete old1 >/dev/null &&
+    P server delete rack1 >/dev/null ||
     fail "pool index: unassign and deletes"
 same "after unassign and deletes"
 
@@ -115,12 +118,12 @@ def crc32c(s):
             c = (c >> 1) ^ (0x82f63b78 if c & 1 else 0)
     return c ^ 0xffffffff
 print('%04u' % (crc32c('old2') % 1024))")
-etcdctl --endpoints "$EPS" del "/pstate/index/$b" >/dev/null
+etcdctl --endpoints "$EPS" del "/pstate/index/p/$b" >/dev/null
 etcdctl --endpoints "$EPS" del /pstate/profile/old3 >/dev/null
 P pool check > "$WORK/chk" 2>&1
 rc=$?
-[ $rc = 1 ] && grep -q "^disagrees    list index: profile 'old2' has no row in etcd key '/pstate/index/$b'" "$WORK/chk" &&
-    grep -q "^disagrees    list index: etcd key '/pstate/index/[0-9]*' has a row for profile 'old3', which does not exist" "$WORK/chk" &&
+[ $rc = 1 ] && grep -q "^disagrees    list index: etcd key '/pstate/profile/old2' has no row in etcd key '/pstate/index/p/$b'" "$WORK/chk" &&
+    grep -q "^disagrees    list index: etcd key '/pstate/index/p/[0-9]*' has a row for '/pstate/profile/old3', which does not exist" "$WORK/chk" &&
     pass "pool index: pool check finds a removed row and a row without its profile (exit 1)" ||
     fail "pool index: pool check of a planted disagreement: exit $rc: $(cat "$WORK/chk")"
 P pool reindex >/dev/null && P pool check >/dev/null 2>&1 &&
