@@ -5,6 +5,8 @@
  *   bench_pool URL PSCTL PROFILES SERVERS FAILOVERS
  *   bench_pool --seed URL PROFILES SERVERS PLACED   (the creates only:
  *            tests/e2e/test_pool_scale.sh)
+ *   bench_pool --failover URL PSCTL N   (psctl's failovers only, on a
+ *            pool seeded before)
  *   bench_pool --list URL PSCTL PROFILES   (the list comparison only, on
  *            a pool seeded before: `psctl pool reindex`, then the list
  *            from the index and from the profile keys, alternated)
@@ -750,6 +752,12 @@ int main(int argc, char **argv)
 		snprintf(cmd, sizeof cmd, "--pool %s", argv[2]);
 		reindex(argv[3], cmd);
 		list_streams(argv[3], cmd, (unsigned)atoi(argv[4]));
+		return 0;
+	}
+	/* --failover URL PSCTL N: psctl's own failovers only, on a pool
+	 * seeded before (with or without the list index). */
+	if (argc == 5 && !strcmp(argv[1], "--failover")) {
+		psctl_failovers(argv[3], argv[2], (unsigned)atoi(argv[4]));
 		return 0;
 	}
 	if (argc != 6) {
