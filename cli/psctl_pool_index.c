@@ -266,6 +266,10 @@ int psctl_pool_index_read(struct pe_kvs *prof, struct pe_kvs *srv,
 
 /* ---- pool check */
 
+#define PIDX_STR(x) #x
+#define PIDX_STR2(x) PIDX_STR(x)
+#define PIDX_COUNT PIDX_STR2(POOL_INDEX_BUCKETS)
+
 static void say(FILE *out, int *n, const char *fmt, const char *a,
 		const char *b, const char *d)
 {
@@ -362,7 +366,7 @@ int psctl_pool_index_check(FILE *out)
 	if (pidx_meta(meta, &ready) <= 0 || !ready) {
 		if (meta)
 			say(out, &n, "etcd key '%s': not 'buckets %s ready' "
-			    "(%s)", POOL_INDEX_META, "1024", "rebuild it");
+			    "(%s)", POOL_INDEX_META, PIDX_COUNT, "rebuild it");
 		if (n)
 			fprintf(out, "list index: not ready (psctl pool "
 				"reindex builds it)\n");
