@@ -10,7 +10,8 @@
 #  3. 8 processes creating profiles that hash to one bucket at once: every
 #     row is there (each lost compare on the bucket runs again);
 #  4. `pool check` finds a planted disagreement (a row removed, a profile
-#     key deleted behind psctl's back), exit 1; reindex repairs it;
+#     key deleted behind psctl's back, a reindex left half-way), exit 1;
+#     an index not ready is not read; reindex repairs it;
 #  5. `pool import` into a pool without an index builds it.
 echo "== pool on etcd: the list index"
 command -v etcd >/dev/null || { fail "pool index: etcd not installed (scripts/install-deps.sh)"; return 0; }
@@ -117,6 +118,17 @@ rc=$?
     grep -q "^disagrees    list index: etcd key '/pstate/index/p/[0-9]*' has a row for '/pstate/profile/old3', which does not exist" "$WORK/chk" &&
     pass "pool index: pool check finds a removed row and a row without its profile (exit 1)" ||
     fail "pool index: pool check of a planted disagreement: exit $rc: $(cat "$WORK/chk")"
+# A reindex left half-way (meta "building"): lists read the keys (more
+# than the index's one request), pool check names it.
+etcdctl --endpoints "$EPS" put /pstate/index/meta "buckets 1024 building" >/dev/null
+PSTATE_POOL_STATS=1 "$PSCTL" -q --pool "$URL" profile list > "$WORK/lb" 2> "$WORK/lb.err"
+PSTATE_POOL_INDEX=0 "$PSCTL" -q --pool "$URL" profile list > "$WORK/lk" 2>/dev/null
+P pool check > "$WORK/chk" 2>&1
+rc=$?
+[ $rc = 1 ] && grep -q "^disagrees    list index: etcd key '/pstate/index/meta': not 'buckets 1024 ready'" "$WORK/chk" &&
+    ! grep -q "pool: 1 requests" "$WORK/lb.err" && cmp -s "$WORK/lb" "$WORK/lk" &&
+    pass "pool index: an index not ready is not read (the keys list), pool check says so (exit 1)" ||
+    fail "pool index: meta building: exit $rc: $(cat "$WORK/chk" "$WORK/lb.err")"
 P pool reindex >/dev/null && P pool check >/dev/null 2>&1 &&
     pass "pool index: pool reindex repairs it (pool check 0)" || fail "pool index: reindex did not repair"
 same "after the repair"
