@@ -5,8 +5,11 @@
  *   bench_pool URL PSCTL PROFILES SERVERS FAILOVERS
  *   bench_pool --seed URL PROFILES SERVERS PLACED   (the creates only:
  *            tests/e2e/test_pool_scale.sh)
+ *   bench_pool --failover URL PSCTL N   (psctl's failovers only, on a
+ *            pool seeded before)
  *   bench_pool --list URL PSCTL PROFILES   (the list comparison only, on
- *            a pool seeded before)
+ *            a pool seeded before: `psctl pool reindex`, then the list
+ *            from the index and from the profile keys, alternated)
  *
  * With psctl's own etcd client (cli/psctl_pool_etcd*.c) and key layout:
  *   create   PROFILES profiles (PROFILE element bytes, a MAC and a serial
@@ -23,9 +26,11 @@
  *            keys), (a keepalive only past a third of the TTL), the
  *            settle txn (compare, put it assigned, delete the
  *            move, lease and old target keys), lease revoke.
- * Then the real psctl binary on both pools: `psctl profile list` (text
- * and --json; on etcd paged, docs/pool.md "Reads"; then 5 runs each as
- * it reads, as one stream, and as before, alternated) and `psctl profile
+ * Then the real psctl binary on both pools: `psctl pool reindex` (the
+ * seeded pool has no list index), `psctl profile list` (text and --json;
+ * on etcd from the list index, docs/pool.md; then 5 runs each from the
+ * index, from the profile keys as parallel streams and as one stream, and
+ * as before, alternated) and `psctl profile
  * show` of 100 random unplaced profiles (one process each; on etcd the
  * profile's keys and the server directory, one read-only txn); on etcd
  * `psctl profile failover` itself at the full size (min(FAILOVERS, 200)
@@ -438,26 +443,49 @@ static void psctl_list(const char *tag, const char *psctl, const char *opts,
 		printf("%.2f s\n", t);
 }
 
-/* `psctl OPTS profile list` as it reads today (pages of 10,000 keys as
- * parallel streams, one a member, docs/pool.md "Reads"), as one stream
- * of such pages, and as before (one stream of 2,000-key pages), runs
- * alternated so that all three see the same load: each run's time, the
- * medians and their ratios to before. */
+/* `pool reindex` (the list index from the profile keys, docs/pool.md
+ * "The list index"), timed. */
+static void reindex(const char *psctl, const char *opts)
+{
+	char cmd[1024];
+	double t;
+
+	snprintf(cmd, sizeof cmd, "%s -q %s pool reindex", psctl, opts);
+	t = run(cmd);
+	if (t < 0)
+		printf("etcd  psctl pool reindex: failed\n");
+	else
+		printf("etcd  psctl pool reindex (the list index from the "
+		       "profile keys): %.2f s\n", t);
+}
+
+#define WAYS 4
+
+/* `psctl OPTS profile list` as it reads today (the list index: ~1,000
+ * bucket keys in one request), from the profile keys as the session
+ * before read them (pages of 10,000 keys as parallel streams, one a
+ * member, docs/pool.md "Reads"), as one stream of such pages, and as
+ * before that (one stream of 2,000-key pages), runs alternated so that
+ * all see the same load: each run's time, the medians and their ratios
+ * to the last. */
 static void list_streams(const char *psctl, const char *opts, unsigned n)
 {
-	static const char *const env[3] = {
-		"", "PSTATE_POOL_STREAMS=1",
-		"PSTATE_POOL_STREAMS=1 PSTATE_POOL_PAGE=2000" };
-	static const char *const name[3] = {
-		"parallel streams, 10,000-key pages",
-		"1 stream, 10,000-key pages",
-		"before: 1 stream, 2,000-key pages" };
-	double t[3][RUNS];
+	static const char *const env[WAYS] = {
+		"", "PSTATE_POOL_INDEX=0",
+		"PSTATE_POOL_INDEX=0 PSTATE_POOL_STREAMS=1",
+		"PSTATE_POOL_INDEX=0 PSTATE_POOL_STREAMS=1 "
+		"PSTATE_POOL_PAGE=2000" };
+	static const char *const name[WAYS] = {
+		"the list index",
+		"profile keys, parallel streams, 10,000-key pages",
+		"profile keys, 1 stream, 10,000-key pages",
+		"before: profile keys, 1 stream, 2,000-key pages" };
+	double t[WAYS][RUNS];
 	char cmd[1024];
 	unsigned lines, r, k;
 
 	for (r = 0; r < RUNS; r++)
-		for (k = 0; k < 3; k++) {
+		for (k = 0; k < WAYS; k++) {
 			snprintf(cmd, sizeof cmd, "%s %s -q %s profile list",
 				 env[k], psctl, opts);
 			t[k][r] = run_lines(cmd, &lines);
@@ -467,7 +495,7 @@ static void list_streams(const char *psctl, const char *opts, unsigned n)
 				return;
 			}
 		}
-	for (k = 0; k < 3; k++) {
+	for (k = 0; k < WAYS; k++) {
 		printf("etcd  psctl profile list, %u profiles, %s:", n,
 		       name[k]);
 		for (r = 0; r < RUNS; r++)
@@ -475,9 +503,11 @@ static void list_streams(const char *psctl, const char *opts, unsigned n)
 		qsort(t[k], RUNS, sizeof t[k][0], cmp_dbl);
 		printf(" s (median %.2f s)\n", t[k][RUNS / 2]);
 	}
-	printf("etcd  psctl profile list, median / before's: parallel %.2f, "
-	       "1 stream %.2f\n", t[0][RUNS / 2] / t[2][RUNS / 2],
-	       t[1][RUNS / 2] / t[2][RUNS / 2]);
+	printf("etcd  psctl profile list, median / before's: index %.2f, "
+	       "parallel %.2f, 1 stream %.2f\n",
+	       t[0][RUNS / 2] / t[3][RUNS / 2],
+	       t[1][RUNS / 2] / t[3][RUNS / 2],
+	       t[2][RUNS / 2] / t[3][RUNS / 2]);
 }
 
 /* `psctl OPTS profile show pN` of 100 random unplaced profiles. */
@@ -720,7 +750,14 @@ int main(int argc, char **argv)
 	 * pool seeded before (--seed). */
 	if (argc == 5 && !strcmp(argv[1], "--list")) {
 		snprintf(cmd, sizeof cmd, "--pool %s", argv[2]);
+		reindex(argv[3], cmd);
 		list_streams(argv[3], cmd, (unsigned)atoi(argv[4]));
+		return 0;
+	}
+	/* --failover URL PSCTL N: psctl's own failovers only, on a pool
+	 * seeded before (with or without the list index). */
+	if (argc == 5 && !strcmp(argv[1], "--failover")) {
+		psctl_failovers(argv[3], argv[2], (unsigned)atoi(argv[4]));
 		return 0;
 	}
 	if (argc != 6) {
@@ -775,6 +812,9 @@ int main(int argc, char **argv)
 	pe_close(&c);
 	failovers(argv[1], nf, ns);
 	snprintf(cmd, sizeof cmd, "--pool %s", argv[1]);
+	/* The seeded pool has no list index yet: psctl's lists and
+	 * failovers below read and write it, as on a pool psctl made. */
+	reindex(argv[2], cmd);
 	psctl_list("etcd", argv[2], cmd, np);
 	list_streams(argv[2], cmd, np);
 	psctl_show("etcd", argv[2], cmd, nf, np);
