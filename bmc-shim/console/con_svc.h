@@ -18,7 +18,8 @@ struct con_client;
 
 /* An epoll registration: what an fd belongs to. */
 enum con_kind { CON_K_LISTEN, CON_K_PORT_LISTEN, CON_K_GUEST, CON_K_CLIENT,
-		CON_K_SIGNAL, CON_K_WEB, CON_K_STORE, CON_K_CAND };
+		CON_K_SIGNAL, CON_K_WEB, CON_K_STORE, CON_K_CAND,
+		CON_K_TIMER };
 struct con_handle {
 	enum con_kind kind;
 	int fd;
@@ -100,6 +101,17 @@ struct con_handed {
 	int fd;
 };
 
+/* A claim on a port that it does not serve (con_store.c): the same VM in
+ * another store (CON_CLAIM_MOVE), or another VM (CON_CLAIM_CLASH). */
+struct con_claim {
+	uint8_t kind;
+	unsigned store;
+	char vm[CON_NAME_MAX + 1];
+};
+
+/* A VM's identity across stores: its UUID as text ("name:VM" without). */
+#define CON_IDENT_MAX 95u
+
 struct con_port {
 	struct con_port *next;
 	struct con_keep *k;             /* in the memfd               */
@@ -131,6 +143,12 @@ struct con_port {
 	uint32_t last_input_uid;        /* for the log: who writes     */
 	struct con_mig *mig;            /* a migration, or a held second
 					   guest connection (con_migrate.c) */
+	unsigned store;                 /* served from s->stores[store] */
+	char ident[CON_IDENT_MAX + 1];  /* its VM (con_store.c)        */
+	long long leave_at;             /* in no store: removed at this
+					   monotonic ms (0: mapped)     */
+	struct con_claim *claim, *old_claim; /* not served (con_store.c) */
+	unsigned nclaims, old_nclaims;
 	int seen;                       /* reload: still in the store */
 	int gone;                       /* removed: freed after the batch */
 };
@@ -155,9 +173,17 @@ struct con_client {
 	int dead;
 };
 
+/* A store whose mappings are served (--store, or the default one). */
+#define CON_STORES_MAX 16u
+struct con_store {
+	const char *path;               /* NULL: the default store   */
+	struct con_handle watch;        /* inotify, fd -1 without    */
+	int failed;                     /* its last read failed      */
+};
+
 struct con_svc {
 	int ep;
-	const char *run_dir, *sock_path, *log_dir, *store_path;
+	const char *run_dir, *sock_path, *log_dir;
 	const char *notify_path;        /* --notify: faults to hvagent */
 	int run_fd;                     /* the run directory, O_PATH  */
 	size_t ring_size, queue_max, log_max;
@@ -167,7 +193,10 @@ struct con_svc {
 	int have_admin_gid;
 	struct con_patterns pats;
 	struct con_handle lis, sig;
-	struct con_handle store;   /* inotify on store_path, fd -1 without */
+	struct con_store stores[CON_STORES_MAX];
+	unsigned nstores;
+	unsigned move_grace;            /* --move-grace seconds       */
+	struct con_handle timer;        /* the end of a move's grace  */
 	struct con_port *ports;
 	struct con_client *clients;
 	const struct con_backend *backend;
@@ -185,7 +214,14 @@ extern struct con_svc *con_g;
 void con_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int con_watch(struct con_svc *s, struct con_handle *h, int out);
 void con_unwatch(struct con_svc *s, struct con_handle *h);
+
+/* con_store.c: the stores (docs/console.md, "Several stores"). */
 int con_reload(struct con_svc *s, char *err, size_t errlen);
+int con_store_add(struct con_svc *s, const char *path);
+int con_stores_watch(struct con_svc *s);
+void con_store_event(struct con_svc *s, struct con_handle *h);
+void con_stores_close(struct con_svc *s);
+const char *con_store_name(const struct con_svc *s, unsigned i);
 
 /* con_port.c */
 struct con_port *con_port_new(struct con_svc *s, unsigned conc);
