@@ -131,6 +131,8 @@ struct con_port *con_port_new(struct con_svc *s, unsigned conc)
 	}
 	p->next = s->ports;
 	s->ports = p;
+	if (p->resumed)
+		con_mig_restore(s, p);
 	return p;
 }
 

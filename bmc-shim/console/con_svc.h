@@ -86,7 +86,17 @@ struct con_keep {
 		uint64_t written; /* its bytes written to the guest         */
 		uint64_t used;  /* clock at its last attach                 */
 	} in[CON_KEEP_STREAMS];
+	/* A live migration under way (con_migrate.c), so a restart in its
+	 * middle goes on with it; its held connection is the fd "cnd-N". */
+	uint32_t mig;           /* CON_KEEP_MIG_*; 0: none                  */
+	uint32_t mig_pad;
+	uint8_t mig_token[16];
+	int64_t mig_t_begin, mig_t_pause; /* CLOCK_MONOTONIC ms            */
+	uint64_t mig_out_pause;
 };
+#define CON_KEEP_MIG_BEGUN 1u
+#define CON_KEEP_MIG_PAUSED 2u
+#define CON_KEEP_MIG_ARMED 4u
 
 /* Input queued for the guest, by input stream (-1: not numbered). */
 #define CON_SEGS 64u
@@ -241,10 +251,12 @@ void con_port_info(const struct con_port *p, struct con_svc *s,
 void con_raise_nofile(void);
 void con_fds_load(struct con_svc *s);
 int con_fd_take(struct con_svc *s, const char *name);
+int con_fd_take_port(struct con_svc *s, const char *what, unsigned conc);
 void con_fds_unclaimed(struct con_svc *s);
 void con_fd_store(struct con_svc *s, const char *name, int fd);
 void con_fd_forget(struct con_svc *s, const char *name);
-/* "lis"/"gst" + port: the names of a port's fds in the store. */
+/* "lis"/"gst"/"mem"/"cnd" + port: the names of a port's fds in the
+ * store. */
 void con_fd_store_port(struct con_svc *s, const char *what, unsigned conc,
 		       int fd);
 void con_fd_forget_port(struct con_svc *s, const char *what, unsigned conc);
@@ -275,6 +287,8 @@ int con_mig_source_gone(struct con_svc *s, struct con_port *p);
 int con_mig_holds_input(const struct con_port *p);
 void con_mig_event(struct con_svc *s, struct con_port *p, uint32_t ev);
 void con_mig_end(struct con_svc *s, struct con_port *p);
+/* A port handed over by a restart: its migration and held connection. */
+void con_mig_restore(struct con_svc *s, struct con_port *p);
 /* MIGRATE from an administrator's session: 0, or a refusal code with
  * *why (reply filled on success: CON_MIGRATE_OK bytes). */
 int con_mig_request(struct con_svc *s, const struct con_client *c,
