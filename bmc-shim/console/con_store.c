@@ -147,6 +147,18 @@ static int read_store(struct con_svc *s, unsigned i, struct mappings *ms,
 
 /* ------------------------------------------------------------ binding */
 
+/* Whose port it is, in its memfd (a restart in a move's grace). */
+static void keep_owner(struct con_port *p)
+{
+	struct con_keep *k = p->k;
+
+	k->leave_at = p->leave_at;
+	k->store_no = p->store;
+	memcpy(k->ident, p->ident, sizeof k->ident);
+	memcpy(k->host, p->host, sizeof k->host);
+	memcpy(k->vm, p->vm, sizeof k->vm);
+}
+
 /* The port is served from mapping m (new, or kept: then only what the
  * store changed). */
 static void bind(struct con_svc *s, struct con_port *p, struct mapping *m,
@@ -188,6 +200,7 @@ static void bind(struct con_svc *s, struct con_port *p, struct mapping *m,
 	snprintf(p->ident, sizeof p->ident, "%s", m->ident);
 	p->store = m->store;
 	p->leave_at = 0;
+	keep_owner(p);
 	p->seen = 1;
 	m->bound = 1;
 	if (p->resumed) { /* (the log's name needs the host name) */
@@ -262,6 +275,7 @@ static void unmapped(struct con_svc *s, struct con_port *p, long long now)
 	if (s->nstores > 1 && s->move_grace) {
 		if (!p->leave_at) {
 			p->leave_at = now + 1000LL * s->move_grace;
+			p->k->leave_at = p->leave_at;
 			con_log("port %u (%s, vm %s): in no store now; kept "
 				"%u s in case it is moving between stores",
 				p->conc, p->host, p->vm, s->move_grace);
@@ -400,6 +414,49 @@ int con_reload(struct con_svc *s, char *err, size_t errlen)
 		apply(s, &ms);
 	free(ms.m);
 	return bad ? -1 : 0;
+}
+
+/* A port handed over whose memfd says it was in a move's grace. */
+static void adopt(struct con_svc *s, unsigned conc)
+{
+	struct con_port *p = con_port_new(s, conc);
+	struct con_keep *k;
+
+	if (!p)
+		return;
+	k = p->k;
+	p->mode = k->mode;
+	p->store_mode = k->store_mode;
+	memcpy(p->host, k->host, sizeof p->host);
+	memcpy(p->vm, k->vm, sizeof p->vm);
+	memcpy(p->ident, k->ident, sizeof p->ident);
+	p->host[CON_NAME_MAX] = p->vm[CON_NAME_MAX] = 0;
+	p->ident[CON_IDENT_MAX] = 0;
+	p->store = k->store_no < s->nstores ? k->store_no : 0;
+	p->leave_at = k->leave_at;
+	con_log("port %u (%s, vm %s): in a move's grace at the restart: kept "
+		"%lld ms more", conc, p->host, p->vm,
+		(long long)(p->leave_at - now_ms()));
+	if (p->resumed) {
+		p->resumed = 0;
+		con_keep_recover(s, p);
+	}
+}
+
+void con_stores_adopt(struct con_svc *s)
+{
+	struct con_keep hd;
+	unsigned i, conc;
+
+	for (i = 0; i < s->nhanded; i++) {
+		if (s->handed[i].fd < 0 ||
+		    sscanf(s->handed[i].name, "mem-%u", &conc) != 1 ||
+		    pread(s->handed[i].fd, &hd, sizeof hd, 0) != sizeof hd ||
+		    hd.magic != CON_KEEP_MAGIC || !hd.leave_at ||
+		    s->nstores < 2)
+			continue;
+		adopt(s, conc);
+	}
 }
 
 /* ------------------------------------------------------------ watching */

@@ -67,6 +67,8 @@ struct con_fault {
  * --hold), so output offsets, the backlog, the live mode, what was logged
  * and each input stream's written offset survive even a SIGKILL.
  */
+/* A VM's identity across stores: its UUID as text ("name:VM" without). */
+#define CON_IDENT_MAX 95u
 #define CON_KEEP_MAGIC 0x3150454b4e4f4350ull /* "PCONKEP1" */
 #define CON_KEEP_STREAMS 16u
 #define CON_KEEP_HDR 4096u
@@ -93,6 +95,12 @@ struct con_keep {
 	uint8_t mig_token[16];
 	int64_t mig_t_begin, mig_t_pause; /* CLOCK_MONOTONIC ms            */
 	uint64_t mig_out_pause;
+	/* Whose port it is (con_store.c), so a port in a move's grace -
+	 * in no store - is kept by a restart too. */
+	int64_t leave_at;       /* CLOCK_MONOTONIC ms; 0: mapped            */
+	uint32_t store_no, pad2;
+	char ident[CON_IDENT_MAX + 1];
+	char host[CON_NAME_MAX + 1], vm[CON_NAME_MAX + 1];
 };
 #define CON_KEEP_MIG_BEGUN 1u
 #define CON_KEEP_MIG_PAUSED 2u
@@ -119,8 +127,6 @@ struct con_claim {
 	char vm[CON_NAME_MAX + 1];
 };
 
-/* A VM's identity across stores: its UUID as text ("name:VM" without). */
-#define CON_IDENT_MAX 95u
 
 struct con_port {
 	struct con_port *next;
@@ -229,6 +235,9 @@ void con_unwatch(struct con_svc *s, struct con_handle *h);
 int con_reload(struct con_svc *s, char *err, size_t errlen);
 int con_store_add(struct con_svc *s, const char *path);
 int con_stores_watch(struct con_svc *s);
+/* After the first reload of a restart: ports handed over in a move's
+ * grace (in no store), kept until its end. */
+void con_stores_adopt(struct con_svc *s);
 void con_store_event(struct con_svc *s, struct con_handle *h);
 void con_stores_close(struct con_svc *s);
 const char *con_store_name(const struct con_svc *s, unsigned i);

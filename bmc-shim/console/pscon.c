@@ -379,8 +379,10 @@ int main(int argc, char **argv)
 		return 1;
 	if (mkdir(s.log_dir, 0750) && errno != EEXIST)
 		con_log("log dir %s: %s", s.log_dir, strerror(errno));
-	if (con_reload(&s, err, sizeof err) || con_stores_watch(&s))
+	if (con_reload(&s, err, sizeof err))
 		return 1;
+	con_stores_adopt(&s);
+	con_stores_watch(&s);
 	con_fds_unclaimed(&s);
 	con_fd_store(&s, "clients", s.lis.fd);
 	con_sd_notify(&s, "READY=1");

@@ -6,7 +6,8 @@
 # no store) while a guest stand-in writes a counter and a viewer stays
 # attached: every counter line seen once in order, the guest's
 # connection never closed, input typed around each move reaching the
-# guest once; a port left in no store removed after the grace.
+# guest once; a third move with a restart of pscon (SIGUSR2) while the
+# port is in no store; a port left in no store removed after the grace.
 # Environment: PSCON, PSCON_TEST (make e2e sets them).
 echo "== pscon: several stores, a mapping moving between them"
 . "$ROOT/tests/e2e/console_lib.sh"
@@ -101,6 +102,25 @@ file_has "$WORK/svc.log" "port 7001 (va-con, vm va): moved from store $B to stor
     pass "stores: move 2 (delete from B, then add to A): served from A" ||
     fail "stores: move 2: $(grep 7001 "$WORK/svc.log")"
 printf 'five\r' >&8
+sleep 0.3
+# Move 3: A drops it, pscon restarts (SIGUSR2) in the grace, B gets it.
+LA vm delete va || fail "stores: deleting va from A"
+i=0; while [ $i -lt 100 ] && [ "$(grep -c 'port 7001 (va-con, vm va): in no store now' "$WORK/svc.log")" -lt 2 ]; do
+    sleep 0.1; i=$((i + 1)); done
+kill -USR2 "$SVC"
+file_has "$WORK/svc.log" "port 7001 (va-con, vm va): in a move's grace at the restart: kept" &&
+    pass "stores: a restart in the grace keeps the port in no store" ||
+    fail "stores: restart in the grace: $(tail -n 8 "$WORK/svc.log")"
+printf 'six\r' >&8
+LB vm create va --uuid "$U" && LB serial map va 0 --concentrator 7001 --hostname va-con ||
+    fail "stores: adding va to B again"
+file_has "$WORK/svc.log" "port 7001 (va-con, vm va): moved from store $A to store $B" &&
+    [ "$(grep -c "port 7001 (va-con, vm va): moved from store $A to store $B" "$WORK/svc.log")" = 2 ] &&
+    pass "stores: move 3 across the restart: served from B" ||
+    fail "stores: move 3: $(grep 7001 "$WORK/svc.log")"
+file_has "$WORK/view.err" "resumed at offset" &&
+    pass "stores: the viewer resumed after the restart" || fail "stores: viewer: $(cat "$WORK/view.err")"
+printf 'seven\r' >&8
 sleep 0.5
 
 # A port left in no store: removed after the grace.
@@ -110,7 +130,7 @@ file_has "$WORK/svc.log" "port 7002 (vb-con): no longer mapped, removed" 15 &&
     fail "stores: 7002: $(grep 7002 "$WORK/svc.log")"
 
 ! grep -q 'PORT CLOSED' "$WORK/gin" && ! grep -q 'port 7001.*removed\|port 7001.*guest disconnected' "$WORK/svc.log" &&
-    pass "stores: the guest's connection never closed across both moves" ||
+    pass "stores: the guest's connection never closed across the three moves" ||
     fail "stores: the port closed: $(grep 7001 "$WORK/svc.log")"
 kill "$GUEST"; wait "$GUEST" 2>/dev/null
 sleep 0.5
@@ -119,14 +139,14 @@ exec 8>&-
 n=$(counters_ok "$WORK/sent")
 [ "${n:-0}" -gt 50 ] && pass "stores: the guest wrote $n counter lines" ||
     fail "stores: guest wrote ${n:-0}"
-! grep -q 'went away\|gone' "$WORK/view.err" && cmp -s "$WORK/sent" "$WORK/view" &&
-    pass "stores: the viewer stayed attached and saw every counter once, in order" ||
+! grep -q 'gone\|removed' "$WORK/view.err" && cmp -s "$WORK/sent" "$WORK/view" &&
+    pass "stores: the viewer stayed (resumed across the restart) and saw every counter once, in order" ||
     fail "stores: viewer: $(cmp "$WORK/sent" "$WORK/view" 2>&1) $(cat "$WORK/view.err")"
 sed 's/^\[[0-9T:Z-]*\] //' "$WORK/logs/va-con.log" > "$WORK/logged"
 cmp -s "$WORK/sent" "$WORK/logged" && pass "stores: the port's log has every byte once" ||
     fail "stores: log differs: $(cmp "$WORK/sent" "$WORK/logged" 2>&1)"
-[ "$(tr -d '\r' < "$WORK/gin")" = "onetwothreefourfive" ] &&
-    pass "stores: input typed around both moves reached the guest once, in order" ||
+[ "$(tr -d '\r' < "$WORK/gin")" = "onetwothreefourfivesixseven" ] &&
+    pass "stores: input typed around the moves reached the guest once, in order" ||
     fail "stores: guest input: $(od -c "$WORK/gin" | head -3)"
 grep -q "runtime error\|AddressSanitizer" "$WORK/svc.log" &&
     fail "stores: sanitizer: $(grep -m3 'runtime error\|Sanitizer' "$WORK/svc.log")" ||
