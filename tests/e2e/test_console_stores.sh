@@ -73,6 +73,8 @@ listed() {
     C list --json 2>/dev/null | python3 -c 'import json,sys
 print([p for p in json.load(sys.stdin) if p["concentrator"] == int(sys.argv[1])][0][sys.argv[2]])' "$1" "$2"
 }
+# A port left in no store (its grace runs during the moves below).
+LB vm delete vb
 # Move 1: B gets the VM (same UUID, same port) first, then A drops it.
 LB vm create va --uuid "$U" && LB serial map va 0 --concentrator 7001 --hostname va-con ||
     fail "stores: adding va to B"
@@ -123,8 +125,7 @@ file_has "$WORK/view.err" "resumed at offset" &&
 printf 'seven\r' >&8
 sleep 0.5
 
-# A port left in no store: removed after the grace.
-LB vm delete vb
+# The port left in no store before the moves: removed after the grace.
 file_has "$WORK/svc.log" "port 7002 (vb-con): no longer mapped, removed" 15 &&
     pass "stores: a port in no store removed after the grace" ||
     fail "stores: 7002: $(grep 7002 "$WORK/svc.log")"
