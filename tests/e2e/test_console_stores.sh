@@ -73,19 +73,35 @@ listed() {
     C list --json 2>/dev/null | python3 -c 'import json,sys
 print([p for p in json.load(sys.stdin) if p["concentrator"] == int(sys.argv[1])][0][sys.argv[2]])' "$1" "$2"
 }
+# logged N TEXT: the service log holds TEXT N times within 10 s.
+logged() {
+    i=0
+    while [ "$(grep -cF -- "$2" "$WORK/svc.log")" -lt "$1" ]; do
+        [ $i -lt 100 ] || return 1
+        sleep 0.1; i=$((i + 1))
+    done
+}
+# add_va IMG: the VM va (its UUID) and its port 7001 into store IMG.
+add_va() {
+    "$PSCTL" -q -i "$1" vm create va --uuid "$U" &&
+        "$PSCTL" -q -i "$1" serial map va 0 --concentrator 7001 --hostname va-con ||
+        fail "stores: adding va to $1"
+}
+# moved FROM TO NAME: pscon logged port 7001's move from store FROM to TO.
+moved() {
+    file_has "$WORK/svc.log" "port 7001 (va-con, vm va): moved from store $1 to store $2" &&
+        pass "stores: $3: served from $2" || fail "stores: $3: $(grep 7001 "$WORK/svc.log")"
+}
 # A port left in no store (its grace runs during the moves below).
 LB vm delete vb
 # Move 1: B gets the VM (same UUID, same port) first, then A drops it.
-LB vm create va --uuid "$U" && LB serial map va 0 --concentrator 7001 --hostname va-con ||
-    fail "stores: adding va to B"
+add_va "$B"
 file_has "$WORK/svc.log" "port 7001 (vm va): also mapped in store $B (a move in progress)" &&
     pass "stores: the same VM in both stores: one port, a move shown" ||
     fail "stores: $(grep 7001 "$WORK/svc.log")"
 printf 'two\r' >&8
 LA vm delete va || fail "stores: deleting va from A"
-file_has "$WORK/svc.log" "port 7001 (va-con, vm va): moved from store $A to store $B" &&
-    pass "stores: move 1 (add to B, then delete from A): served from B" ||
-    fail "stores: move 1: $(grep 7001 "$WORK/svc.log")"
+moved "$A" "$B" "move 1 (add to B, then delete from A)"
 [ "$(listed 7001 store)" = "$B" ] && pass "stores: LIST says store B" ||
     fail "stores: LIST after move 1: $(listed 7001 store)"
 printf 'three\r' >&8
@@ -98,26 +114,21 @@ file_has "$WORK/svc.log" "port 7001 (va-con, vm va): in no store now; kept 8 s" 
 [ "$(listed 7001 leaving)" = True ] && pass "stores: LIST says leaving" ||
     fail "stores: leaving: $(listed 7001 leaving)"
 printf 'four\r' >&8
-LA vm create va --uuid "$U" && LA serial map va 0 --concentrator 7001 --hostname va-con ||
-    fail "stores: adding va to A again"
-file_has "$WORK/svc.log" "port 7001 (va-con, vm va): moved from store $B to store $A" &&
-    pass "stores: move 2 (delete from B, then add to A): served from A" ||
-    fail "stores: move 2: $(grep 7001 "$WORK/svc.log")"
+add_va "$A"
+moved "$B" "$A" "move 2 (delete from B, then add to A)"
 printf 'five\r' >&8
 sleep 0.3
 # Move 3: A drops it, pscon restarts (SIGUSR2) in the grace, B gets it.
 LA vm delete va || fail "stores: deleting va from A"
-i=0; while [ $i -lt 100 ] && [ "$(grep -c 'port 7001 (va-con, vm va): in no store now' "$WORK/svc.log")" -lt 2 ]; do
-    sleep 0.1; i=$((i + 1)); done
+logged 2 "port 7001 (va-con, vm va): in no store now" ||
+    fail "stores: move 3: $(grep 7001 "$WORK/svc.log")"
 kill -USR2 "$SVC"
 file_has "$WORK/svc.log" "port 7001 (va-con, vm va): in a move's grace at the restart: kept" &&
     pass "stores: a restart in the grace keeps the port in no store" ||
     fail "stores: restart in the grace: $(tail -n 8 "$WORK/svc.log")"
 printf 'six\r' >&8
-LB vm create va --uuid "$U" && LB serial map va 0 --concentrator 7001 --hostname va-con ||
-    fail "stores: adding va to B again"
-file_has "$WORK/svc.log" "port 7001 (va-con, vm va): moved from store $A to store $B" &&
-    [ "$(grep -c "port 7001 (va-con, vm va): moved from store $A to store $B" "$WORK/svc.log")" = 2 ] &&
+add_va "$B"
+logged 2 "port 7001 (va-con, vm va): moved from store $A to store $B" &&
     pass "stores: move 3 across the restart: served from B" ||
     fail "stores: move 3: $(grep 7001 "$WORK/svc.log")"
 file_has "$WORK/view.err" "resumed at offset" &&
