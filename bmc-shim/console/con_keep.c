@@ -233,6 +233,9 @@ int con_fds_pass(char *const *names, const int *fds, unsigned n)
 
 /* ------------------------------------------------------------ port state */
 
+_Static_assert(sizeof(struct con_keep) <= CON_KEEP_HDR,
+	       "the kept state fits the memfd's header page");
+
 static void fd_name(char *out, size_t n, const char *what, unsigned conc)
 {
 	snprintf(out, n, "%s-%u", what, conc);
