@@ -29,7 +29,8 @@
  * service drops what it has).  Counter lines go
  * to SENT as written, the input the guest read (source and destination)
  * to IN, the bytes typed to TYPED.  Replies to the hvagent's requests on
- * stdout ("begin ok", "resumed error 11 ...").
+ * stdout ("begin ok", "resumed error 11 ..."), and "source-unread N": the
+ * input bytes left unread in the source's socket when it exits.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -38,6 +39,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <time.h>
@@ -299,7 +301,7 @@ int pscon_mig_main(int argc, char **argv)
 	char who[16] = "", at[16] = "";
 	uint8_t bad[CON_TOKEN_LEN];
 	long long t0;
-	int killing = 0, restart = 0;
+	int killing = 0, restart = 0, unread = 0;
 	char sig[8] = "";
 	const char *pid = getenv("PSCON_MIG_PID");
 
@@ -388,6 +390,11 @@ int pscon_mig_main(int argc, char **argv)
 		m.dst_run = 0;
 	}
 	run_until(&m, t0, 400);
-	shut(&m.src);                           /* the source exits     */
+	/* The source exits: input the service wrote to it that it never
+	 * read (it paused) dies with it; said, so the test can tell it from
+	 * input lost inside the service. */
+	if (m.src >= 0 && !ioctl(m.src, FIONREAD, &unread))
+		printf("source-unread %d\n", unread);
+	shut(&m.src);
 	return finish(&m, t0);
 }
