@@ -31,7 +31,7 @@ void psctl_con_port_json(void *arg, const struct con_port_info *pi)
 	psctl_jw_uint(w, pi->out_total);
 	psctl_jw_key(w, "writer");
 	if (pi->writer == CON_NOBODY)
-		psctl_jw_num_text(w, "null");
+		psctl_jw_null(w);
 	else
 		psctl_jw_uint(w, pi->writer);
 	psctl_jw_key(w, "users");
@@ -51,12 +51,12 @@ void psctl_con_port_json(void *arg, const struct con_port_info *pi)
 	if (pi->fault[0])
 		psctl_jw_str(w, pi->fault);
 	else
-		psctl_jw_num_text(w, "null");
+		psctl_jw_null(w);
 	psctl_jw_key(w, "store");
 	if (pi->store[0])
 		psctl_jw_str(w, pi->store);
 	else
-		psctl_jw_num_text(w, "null");
+		psctl_jw_null(w);
 	psctl_jw_key(w, "leaving");
 	psctl_jw_bool(w, !!(pi->flags & CON_PORT_LEAVING));
 	psctl_jw_key(w, "claims");

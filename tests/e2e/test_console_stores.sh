@@ -39,6 +39,7 @@ assert d[7001]["store"] == a and d[7002]["store"] == b, d
 assert d[7005]["vm"] == "vx" and d[7005]["store"] == a, d[7005]
 assert d[7005]["claims"] == [{"kind": "clash", "store": b, "vm": "vy"}], d[7005]
 assert d[7001]["claims"] == [] and not d[7001]["leaving"], d[7001]
+assert d[7002]["writer"] is None and d[7002]["last_fault"] is None, d[7002]
 EOF
     pass "stores: ports of both stores listed with their store; 7005's clash shown" ||
     fail "stores: list: $(cat "$WORK/err") $(cat "$WORK/list.json")"
