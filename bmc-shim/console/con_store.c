@@ -210,11 +210,17 @@ static void bind(struct con_svc *s, struct con_port *p, struct mapping *m,
 }
 
 /* The mapping of the port's own VM (its store first, then another: a
- * move), else its store's mapping of the number to another VM (taken
- * over, as a single store always did). */
-static struct mapping *own_mapping(const struct con_port *p,
+ * move), else, with one store (or no grace), its store's mapping of the
+ * number to another VM (taken over, as a single store always did).  With
+ * several, that VM waits for the grace like any other claim: the source
+ * host may give the number it just freed to a new VM while the moving
+ * one is on its way to the other store. */
+static struct mapping *own_mapping(const struct con_svc *s,
+				   const struct con_port *p,
 				   struct mappings *ms)
 {
+	int take_over = s->nstores < 2 || !s->move_grace;
+
 	struct mapping *other = NULL, *m;
 	size_t i;
 
@@ -227,7 +233,7 @@ static struct mapping *own_mapping(const struct con_port *p,
 		if (!strcmp(m->ident, p->ident) &&
 		    (!other || strcmp(other->ident, p->ident)))
 			other = m;
-		else if (!other && m->store == p->store)
+		else if (!other && m->store == p->store && take_over)
 			other = m;
 	}
 	return other;
@@ -332,7 +338,7 @@ static void apply(struct con_svc *s, struct mappings *ms)
 			p->seen = 1; /* its store is unreadable: kept as is */
 			continue;
 		}
-		m = own_mapping(p, ms);
+		m = own_mapping(s, p, ms);
 		if (m)
 			bind(s, p, m, 0);
 	}

@@ -23,7 +23,7 @@ LA init && LB init && LA vm create va && LA serial map va 0 --concentrator 7001 
 U=$("$PSCTL" -i "$A" vm show va 2>/dev/null | awk '$1 == "uuid" { print $2 }')
 mkdir -m 700 "$WORK/run"
 setsid "$PSCON" --run-dir "$WORK/run" --socket "$S" --log-dir "$WORK/logs" \
-    --store "$A" --store "$B" --move-grace 8 2> "$WORK/svc.log" & SVC=$!; PIDS="$PIDS $SVC"
+    --store "$A" --store "$B" --move-grace 15 2> "$WORK/svc.log" & SVC=$!; PIDS="$PIDS $SVC"
 file_has "$WORK/svc.log" "serving" && pass "stores: pscon serving two stores" ||
     fail "stores: not serving: $(cat "$WORK/svc.log")"
 C() { "$PSCTL" console --socket "$S" "$@"; }
@@ -109,12 +109,19 @@ printf 'three\r' >&8
 sleep 0.3
 # Move 2: B drops it first (a moment in no store), then A gets it.
 LB vm delete va || fail "stores: deleting va from B"
-file_has "$WORK/svc.log" "port 7001 (va-con, vm va): in no store now; kept 8 s" &&
+file_has "$WORK/svc.log" "port 7001 (va-con, vm va): in no store now; kept 15 s" &&
     pass "stores: in no store: kept for the grace" ||
     fail "stores: move 2: $(grep 7001 "$WORK/svc.log")"
 [ "$(listed 7001 leaving)" = True ] && pass "stores: LIST says leaving" ||
     fail "stores: leaving: $(listed 7001 leaving)"
 printf 'four\r' >&8
+# B gives the number it freed to another VM meanwhile: refused, the
+# moving VM keeps its port.
+LB vm create vz && LB serial map vz 0 --concentrator 7001 || fail "stores: vz"
+file_has "$WORK/svc.log" "port 7001: store $B maps it to vm vz, but it is vm va's of store $B: refused" &&
+    pass "stores: the freed number given to another VM in the grace: a clash, refused" ||
+    fail "stores: vz: $(grep 7001 "$WORK/svc.log")"
+LB vm delete vz || fail "stores: deleting vz"
 add_va "$A"
 moved "$B" "$A" "move 2 (delete from B, then add to A)"
 printf 'five\r' >&8
@@ -138,7 +145,7 @@ printf 'seven\r' >&8
 sleep 0.5
 
 # The port left in no store before the moves: removed after the grace.
-file_has "$WORK/svc.log" "port 7002 (vb-con): no longer mapped, removed" 15 &&
+file_has "$WORK/svc.log" "port 7002 (vb-con): no longer mapped, removed" 25 &&
     pass "stores: a port in no store removed after the grace" ||
     fail "stores: 7002: $(grep 7002 "$WORK/svc.log")"
 
