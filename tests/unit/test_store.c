@@ -640,7 +640,7 @@ static void test_fencing(void **state)
 	struct fix *f = *state;
 	struct fake_lock fl = { .next = 40, .still = 1 };
 	struct ps_lock lock = { &fl_ops, &fl, PS_OWNER_BMC, 1000, 0, 0 };
-	struct ps_commit_args a = { &lock, 0, 1234, NULL };
+	struct ps_commit_args a = { &lock, 0, 1234, NULL, PS_COMMIT_FAST };
 	struct ps_disk d, r;
 	uint8_t *b = calloc(64, SS), *old = calloc(64, SS), *got;
 	uint32_t len;
