@@ -1,8 +1,11 @@
 # psctl on stores whose newest slot readers cannot use (docs/store.md
 # 3.2 and section 4): a newer generation whose header and store_crc match
 # but whose PSF body fails is named by `check` (exit 6) and does not block
-# the next edit; a store at the last generation refuses edits (nothing
-# written) instead of wrapping to 0.
+# the next edit; one whose body fails its store_crc is an interrupted
+# commit (a note, exit 0) when a one-flush commit (--commit fast, the
+# default) wrote it, and damage (exit 6) when an ordered one did (its
+# header's ORDERED flag); a store at the last generation refuses edits
+# (nothing written) instead of wrapping to 0.
 echo "psctl slots"
 PSTATE_SEM_MODE=flock PSTATE_LOCK_DIR=$WORK
 export PSTATE_SEM_MODE PSTATE_LOCK_DIR
@@ -11,8 +14,9 @@ A=$WORK/a.img
 
 # poke IMG WHAT: change the newest slot of the store in IMG's MBR
 # partition 4.  body: flip the last byte of the PSF body and fix the slot
-# header's store_crc (the body's own CRC now fails); lastgen: set its
-# generation to 2^64-1.  Prints the slot's index.
+# header's store_crc (the body's own CRC now fails); torn: flip it and
+# leave store_crc as it was (a body sector that never landed); lastgen:
+# set its generation to 2^64-1.  Prints the slot's index.
 poke() {
     python3 - "$1" "$2" <<'EOF'
 import struct, sys
@@ -42,13 +46,17 @@ for i in range(n):
         best = (i, gen, lba, bytearray(h))
 i, gen, lba, h = best
 length = struct.unpack_from('<I', h, 24)[0]
-if what == 'body':
+if what in ('body', 'torn'):
     f.seek(part + (lba + 1) * 512)
     body = bytearray(f.read(length))
     body[-1] ^= 1
     f.seek(part + (lba + 1) * 512)
     f.write(body)
-    struct.pack_into('<I', h, 28, crc32c(body))
+    if what == 'body':
+        struct.pack_into('<I', h, 28, crc32c(body))
+elif what == 'flags':
+    print((struct.unpack_from('<I', h, 44)[0] >> 17) & 1)
+    sys.exit(0)
 else:
     struct.pack_into('<Q', h, 16, 2**64 - 1)
 struct.pack_into('<I', h, 60, crc32c(bytes(h[:60])))
@@ -77,6 +85,60 @@ expect_exit 0 "check after it" -- "$PSCTL" -i "$A" check
 expect_exit 0 "the edit is what readers see" -- "$PSCTL" -i "$A" vm show web1
 grep -q "^memory *3GiB$" "$WORK/out" && pass "edit shown" ||
     fail "vm show: $(head -c 300 "$WORK/out")"
+
+# A body sector that never landed under a header that did.  A one-flush
+# commit: an interrupted commit, a note; readers use the generation
+# before it, as for damage.
+expect_exit 0 "fast commit" -- "$PSCTL" -i "$A" vm set web1 --memory 5G
+flags=$(poke "$A" flags)
+[ "$flags" = 0 ] && pass "one-flush header: ORDERED clear" ||
+    fail "one-flush header flags: $flags"
+bad=$(poke "$A" torn)
+expect_exit 0 "check: an interrupted commit is a note" -- \
+    "$PSCTL" -i "$A" check
+expect_err "check: the note names slot and generation" \
+    "note: slot $bad holds generation 4 of an interrupted commit"
+if grep -qF "slot $bad: generation 4, interrupted commit" "$WORK/out"; then
+    pass "check lists the slot as interrupted"
+else fail "check output: $(head -c 300 "$WORK/out")"; fi
+expect_exit 0 "readers see the generation before the cut" -- \
+    "$PSCTL" -i "$A" vm show web1
+grep -q "^memory *3GiB$" "$WORK/out" && pass "the store before it shown" ||
+    fail "vm show: $(head -c 300 "$WORK/out")"
+# The same under an ordered commit (the config file's `commit =`): its
+# header says the body was durable first, so it is damage.
+echo "commit = ordered" >"$WORK/psctl.conf"
+expect_exit 0 "ordered commit" -- env PSTATE_PSCTL_CONF="$WORK/psctl.conf" \
+    "$PSCTL" -i "$A" vm set web1 --memory 6G
+flags=$(poke "$A" flags)
+[ "$flags" = 1 ] && pass "ordered header: ORDERED set" ||
+    fail "ordered header flags: $flags"
+bad=$(poke "$A" torn)
+expect_exit 6 "check: a torn ordered commit is damage" -- \
+    "$PSCTL" -i "$A" check
+expect_err "check: damage named" "slot $bad holds a newer generation, damaged"
+expect_exit 0 "--commit ordered on the command line" -- \
+    "$PSCTL" --commit ordered -i "$A" vm set web1 --memory 7G
+flags=$(poke "$A" flags)
+[ "$flags" = 1 ] && pass "--commit ordered: ORDERED set" ||
+    fail "--commit ordered flags: $flags"
+expect_exit 0 "--commit fast beats the config file" -- \
+    env PSTATE_PSCTL_CONF="$WORK/psctl.conf" \
+    "$PSCTL" --commit fast -i "$A" vm set web1 --memory 8G
+flags=$(poke "$A" flags)
+[ "$flags" = 0 ] && pass "--commit fast: ORDERED clear" ||
+    fail "--commit fast flags: $flags"
+h=$(hash_of "$A")
+expect_exit 3 "--commit takes fast or ordered" -- \
+    "$PSCTL" --commit slow -i "$A" vm set web1 --memory 9G
+expect_err "--commit: why" "--commit 'slow': not fast or ordered"
+echo "commit = slow" >"$WORK/psctl.conf"
+expect_exit 3 "commit = in the config file: fast or ordered" -- \
+    env PSTATE_PSCTL_CONF="$WORK/psctl.conf" \
+    "$PSCTL" -i "$A" vm set web1 --memory 9G
+expect_err "config: file and line" "psctl.conf:1: commit 'slow': not fast or ordered"
+[ "$(hash_of "$A")" = "$h" ] && pass "refused modes: image unchanged" ||
+    fail "a refused mode changed the image"
 
 poke "$A" lastgen >/dev/null
 h=$(hash_of "$A")
