@@ -501,10 +501,13 @@ static int pick_target(const struct ps_disk *d, const struct ps_lock *l,
 	return rc;
 }
 
-/* Does this commit flush between body and header (docs/store.md 4)? */
+/* Does this commit flush between body and header (docs/store.md 4)?  A
+ * sealed one always does: its trailer lies past the store, where
+ * store_crc cannot tell a torn one, so only the order keeps it whole
+ * under its header (docs/store.md 8.3). */
 static int ordered(const struct ps_commit_args *a)
 {
-	return a && a->mode == PS_COMMIT_ORDERED;
+	return a && (a->mode == PS_COMMIT_ORDERED || a->auth);
 }
 
 void ps__hdr_fill(struct ps__hdr_fields *n, uint64_t gen,

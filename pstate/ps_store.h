@@ -176,7 +176,8 @@ struct ps_auth;
  * interrupted commit.  PS_COMMIT_ORDERED: a flush between body and header
  * as well (two per commit), and the header carries PS_SLOT_F_ORDERED: a
  * header is only ever written over a durable body, so such a slot whose
- * body fails is media damage.  Readers treat both alike.
+ * body fails is media damage.  Readers treat both alike.  A sealed commit
+ * (args->auth) is always ordered: its trailer lies outside store_crc.
  */
 enum ps_commit_mode {
 	PS_COMMIT_FAST = 0,
