@@ -507,7 +507,7 @@ static int pick_target(const struct ps_disk *d, const struct ps_lock *l,
  * under its header (docs/store.md 8.3). */
 static int ordered(const struct ps_commit_args *a)
 {
-	return a && (a->mode == PS_COMMIT_ORDERED || a->auth);
+	return a && (a->mode || a->auth);
 }
 
 void ps__hdr_fill(struct ps__hdr_fields *n, uint64_t gen,
@@ -525,8 +525,8 @@ void ps__hdr_fill(struct ps__hdr_fields *n, uint64_t gen,
 	n->token = l ? l->token : 0;
 	n->owner = l ? l->owner : (a ? a->owner : 0);
 	n->timestamp = a ? a->timestamp : 0;
-	n->flags = (a && a->auth ? PS_SLOT_F_AUTH : 0) |
-		   (ordered(a) ? PS_SLOT_F_ORDERED : 0);
+	n->flags = a && a->auth ? PS_SLOT_F_AUTH | PS_SLOT_F_ORDERED :
+		   ordered(a) ? PS_SLOT_F_ORDERED : 0;
 }
 
 /* The header of generation gen in slot ti, written and made durable
@@ -617,7 +617,8 @@ static int publish(struct ps_disk *d, const uint8_t *store, uint32_t len,
 	 * store_crc then fails against the body, which readers treat as
 	 * free (an interrupted commit).
 	 */
-	if (ordered(a) && (rc = ps_media_flush(d->media)) != PS_OK)
+	rc = ordered(a) ? ps_media_flush(d->media) : PS_OK;
+	if (rc)
 		return rc;
 	/*
 	 * Step 6: fencing.  If the lock was broken (lease expired, another

@@ -193,7 +193,7 @@ struct ps_commit_args {
 	 * docs/store.md section 8): header flag PS_SLOT_F_AUTH and a
 	 * trailer with its counter and MAC after the store. */
 	const struct ps_auth *auth;
-	/* enum ps_commit_mode (0: PS_COMMIT_FAST). */
+	/* enum ps_commit_mode: 0 PS_COMMIT_FAST, any other value ordered. */
 	uint32_t mode;
 };
 

@@ -66,68 +66,66 @@ print(i)
 EOF
 }
 
+# out_has WHAT TEXT: the last command's output holds TEXT.
+out_has() {
+    grep -qF -- "$2" "$WORK/out" && pass "$1" ||
+        fail "$1: output: $(head -c 300 "$WORK/out")"
+}
+# memory_is WHAT SIZE: readers see web1's memory as SIZE.
+memory_is() {
+    expect_exit 0 "$1: vm show" -- "$PSCTL" -i "$A" vm show web1
+    grep -q "^memory *$2$" "$WORK/out" && pass "$1" ||
+        fail "$1: vm show: $(head -c 300 "$WORK/out")"
+}
+# ordered_is WHAT 0|1: the newest slot's ORDERED flag.
+ordered_is() {
+    f=$(poke "$A" flags)
+    [ "$f" = "$2" ] && pass "$1" || fail "$1: ORDERED is $f"
+}
+
 expect_exit 0 "init" -- "$PSCTL" -i "$A" init --size 8M --slots 3
 expect_exit 0 "vm create" -- "$PSCTL" -i "$A" vm create web1 --memory 1G
 expect_exit 0 "vm set" -- "$PSCTL" -i "$A" vm set web1 --memory 2G
 bad=$(poke "$A" body)
 expect_exit 6 "check names a damaged newer slot" -- "$PSCTL" -i "$A" check
 expect_err "check: which slot" "slot $bad holds a newer generation, damaged"
-if grep -qF "slot $bad: generation 3, damaged" "$WORK/out"; then
-    pass "check lists the slot as damaged"
-else fail "check output: $(head -c 300 "$WORK/out")"; fi
-expect_exit 0 "readers see the generation before it" -- \
-    "$PSCTL" -i "$A" vm show web1
-grep -q "^memory *1GiB$" "$WORK/out" && pass "older generation shown" ||
-    fail "vm show: $(head -c 300 "$WORK/out")"
+out_has "check lists the slot as damaged" "slot $bad: generation 3, damaged"
+memory_is "readers see the generation before it" 1GiB
 expect_exit 0 "the next edit is not blocked" -- \
     "$PSCTL" -i "$A" vm set web1 --memory 3G
 expect_exit 0 "check after it" -- "$PSCTL" -i "$A" check
-expect_exit 0 "the edit is what readers see" -- "$PSCTL" -i "$A" vm show web1
-grep -q "^memory *3GiB$" "$WORK/out" && pass "edit shown" ||
-    fail "vm show: $(head -c 300 "$WORK/out")"
+memory_is "the edit is what readers see" 3GiB
 
 # A body sector that never landed under a header that did.  A one-flush
 # commit: an interrupted commit, a note; readers use the generation
 # before it, as for damage.
 expect_exit 0 "fast commit" -- "$PSCTL" -i "$A" vm set web1 --memory 5G
-flags=$(poke "$A" flags)
-[ "$flags" = 0 ] && pass "one-flush header: ORDERED clear" ||
-    fail "one-flush header flags: $flags"
+ordered_is "one-flush header: ORDERED clear" 0
 bad=$(poke "$A" torn)
 expect_exit 0 "check: an interrupted commit is a note" -- \
     "$PSCTL" -i "$A" check
 expect_err "check: the note names slot and generation" \
     "note: slot $bad holds generation 4 of an interrupted commit"
-if grep -qF "slot $bad: generation 4, interrupted commit" "$WORK/out"; then
-    pass "check lists the slot as interrupted"
-else fail "check output: $(head -c 300 "$WORK/out")"; fi
-expect_exit 0 "readers see the generation before the cut" -- \
-    "$PSCTL" -i "$A" vm show web1
-grep -q "^memory *3GiB$" "$WORK/out" && pass "the store before it shown" ||
-    fail "vm show: $(head -c 300 "$WORK/out")"
+out_has "check lists the slot as interrupted" \
+    "slot $bad: generation 4, interrupted commit"
+memory_is "readers see the generation before the cut" 3GiB
 # The same under an ordered commit (the config file's `commit =`): its
 # header says the body was durable first, so it is damage.
 echo "commit = ordered" >"$WORK/psctl.conf"
 expect_exit 0 "ordered commit" -- env PSTATE_PSCTL_CONF="$WORK/psctl.conf" \
     "$PSCTL" -i "$A" vm set web1 --memory 6G
-flags=$(poke "$A" flags)
-[ "$flags" = 1 ] && pass "ordered header: ORDERED set" ||
-    fail "ordered header flags: $flags"
+ordered_is "ordered header: ORDERED set" 1
 bad=$(poke "$A" torn)
 expect_exit 6 "check: a torn ordered commit is damage" -- \
     "$PSCTL" -i "$A" check
 expect_err "check: damage named" "slot $bad holds a newer generation, damaged"
 expect_exit 0 "--commit ordered on the command line" -- \
     "$PSCTL" --commit ordered -i "$A" vm set web1 --memory 7G
-flags=$(poke "$A" flags)
-[ "$flags" = 1 ] && pass "--commit ordered: ORDERED set" ||
-    fail "--commit ordered flags: $flags"
+ordered_is "--commit ordered: ORDERED set" 1
 expect_exit 0 "--commit fast beats the config file" -- \
     env PSTATE_PSCTL_CONF="$WORK/psctl.conf" \
     "$PSCTL" --commit fast -i "$A" vm set web1 --memory 8G
-flags=$(poke "$A" flags)
-[ "$flags" = 0 ] && pass "--commit fast: ORDERED clear" ||
-    fail "--commit fast flags: $flags"
+ordered_is "--commit fast: ORDERED clear" 0
 h=$(hash_of "$A")
 expect_exit 3 "--commit takes fast or ordered" -- \
     "$PSCTL" --commit slow -i "$A" vm set web1 --memory 9G

@@ -491,17 +491,12 @@ static void test_crash_three_slots(void **state)
 	run_seed(6, 4, 10, 400, 0, PS_COMMIT_ORDERED, 0);
 }
 
-/* Writes of one flush interval landing in any order. */
-static void test_cache_fast(void **state)
+/* Writes of one flush interval landing in any order, in both modes. */
+static void test_cache(void **state)
 {
 	(void)state;
 	run_seed(7, 2, 16, 300, 0, PS_COMMIT_FAST, 1);
 	run_seed(8, 3, 12, 300, 0, PS_COMMIT_FAST, 1);
-}
-
-static void test_cache_ordered(void **state)
-{
-	(void)state;
 	run_seed(9, 2, 16, 300, 0, PS_COMMIT_ORDERED, 1);
 	run_seed(10, 3, 12, 300, 0, PS_COMMIT_ORDERED, 1);
 }
@@ -521,8 +516,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_crash_two_slots),
 		cmocka_unit_test(test_crash_three_slots),
-		cmocka_unit_test(test_cache_fast),
-		cmocka_unit_test(test_cache_ordered),
+		cmocka_unit_test(test_cache),
 		cmocka_unit_test(test_report),
 	};
 
