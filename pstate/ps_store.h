@@ -210,10 +210,10 @@ struct ps_commit_args {
  * claim the target slot from the lock (the first after the base that the
  * lock does not bar), write the body sectors of the target slot that
  * differ (checking, and so renewing, the lock before each write), flush
- * (only with args->mode PS_COMMIT_ORDERED), check the lock is still held
- * (else PS_ERR_FENCED), write the slot header, flush, and read back what
- * readers will see (else
- * PS_ERR_CONFLICT or PS_ERR_IO).  The new generation is the base's + 1,
+ * (only when ordered: args->mode PS_COMMIT_ORDERED, or sealing), check the
+ * lock is still held (else PS_ERR_FENCED), write the slot header, flush,
+ * and read back what readers will see (else PS_ERR_CONFLICT or
+ * PS_ERR_IO).  The new generation is the base's + 1,
  * or + 2 after the lock's hold broke a writing one.  On success d's base
  * is the new slot.  A failure before the header write leaves the old
  * store newest on media.
