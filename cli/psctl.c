@@ -490,6 +490,8 @@ static int global_opt(struct psctl_ctx *c, const struct psctl_gopt *g,
 		return psctl_bmc_set_privilege(c, v) ? PSCTL_EXIT_INVALID : 0;
 	else if (!strcmp(l, "--pool"))
 		psctl_pool_set_url(v);
+	else if (!strcmp(l, "--commit"))
+		return psctl_commit_option(c, v);
 	else if (!strcmp(l, "--json"))
 		c->json = 1;
 	else if (!strcmp(l, "--dry-run"))

@@ -131,14 +131,15 @@ static void test_fields(void **state)
 	assert_string_equal(complete("export -"), "--binary --output -o");
 	/* No fields where the command takes none. */
 	assert_string_equal(complete("vm delete web01 --"), "");
-	assert_string_equal(complete("-"), "--bmc --device --dry-run --help "
-			    "--image --json --password --pool --privilege --quiet "
-			    "--user --version -L -P -U -d -h -i -n -q");
-	assert_string_equal(complete("-i x.img -"), "--bmc --device "
+	assert_string_equal(complete("-"), "--bmc --commit --device --dry-run "
+			    "--help --image --json --password --pool --privilege "
+			    "--quiet --user --version -L -P -U -d -h -i -n -q");
+	assert_string_equal(complete("-i x.img -"), "--bmc --commit --device "
 			    "--dry-run --help --image --json --password --pool "
 			    "--privilege --quiet --user --version -L -P -U -d "
 			    "-h -i -n -q");
 	assert_string_equal(complete("--privilege "), "administrator operator");
+	assert_string_equal(complete("--commit "), "fast ordered");
 }
 
 static void test_values(void **state)
