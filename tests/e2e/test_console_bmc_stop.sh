@@ -11,9 +11,7 @@
 echo "== psctl console --bmc: a stop of pscon ends the viewers, no reconnect"
 . "$ROOT/tests/e2e/console_lib.sh"
 
-L init >/dev/null 2>&1 && L vm create web01 >/dev/null 2>&1 &&
-    L serial allocate web01 1 --first 7001 --hostnames web01-con \
-        >/dev/null 2>&1 || fail "bmc stop: preparing the image"
+web01_image "bmc stop"
 
 ROUNDS=${ROUNDS:-1} VIEWERS=${VIEWERS:-3}
 # stdin held open (a fifo nobody writes): only the service ends a session
@@ -23,8 +21,7 @@ while [ $r -lt "$ROUNDS" ] && [ $bad -eq 0 ]; do
     r=$((r + 1))
     : > "$WORK/svc.log" # (web_pscon waits for its line in it)
     web_pscon
-    "$PSCON_TEST" counter "$WORK/run/port-7001" 10 "$WORK/sent" "$WORK/gin" &
-    GUEST=$!; PIDS="$PIDS $GUEST"
+    counter_guest
     VIEWS= v=0
     while [ $v -lt "$VIEWERS" ]; do
         v=$((v + 1))
