@@ -1,4 +1,3 @@
-# e2e: alone
 # End-to-end: the console web page resumes across a restart of pscon
 # (issue 16; protocol v2 on the page's WebSocket, docs/console.md "The
 # web page"): a guest stand-in writes a counter line every 20 ms; the
