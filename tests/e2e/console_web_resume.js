@@ -5,7 +5,10 @@
 // SVCLOG (the log of `pscon --hold`, naming its worker: sent SIGUSR2,
 // then SIGKILL here), SENT (what the guest wrote), LINES (how
 // many counter lines it writes), HOST (the console's host name), GO (a
-// file made here to start the guest's counter); for the gap: HOST2 (a
+// file made here to start the guest's counter; GO.1, GO.2 let it past
+// the holds after 200 and 400 lines, each once the page has resumed, so
+// both events fall inside the stream however long a restart takes on a
+// loaded machine); for the gap: HOST2 (a
 // second console, no guest yet), FLOOD (bytes its guest writes while the
 // page is away, more than the backlog holds), PSCON_TEST and SOCK2 (the
 // guest's socket for `pscon-test flood`).
@@ -87,7 +90,9 @@ async function until(page, what, pred, ms = 60000, which = sel) {
     // after the resume.
     const at = [];
     for (const [sig, typedNow] of [['SIGUSR2', 'during'], ['SIGKILL', 'crash']]) {
-      const s0 = await state(page);
+      // (after output the page had not seen at the event before)
+      const s0 = await until(page, 'output since the last event', (s) =>
+        s.next > (at.length ? at[at.length - 1] : 0));
       at.push(s0.next);
       process.kill(worker(), sig);
       // The drop: the page away, or already back (its resume recorded):
@@ -104,6 +109,7 @@ async function until(page, what, pred, ms = 60000, which = sel) {
           throw new Error(`status "${s.status}"`);
         return s.resumed;
       });
+      fs.writeFileSync(`${process.env.GO}.${at.length}`, '');
     }
     await check('web resume: the counter goes on to its end', async () => {
       await until(page, 'the last counter', (s) =>

@@ -23,8 +23,9 @@ L init >/dev/null 2>&1 && L vm create web01 >/dev/null 2>&1 &&
         >/dev/null 2>&1 || fail "web resume: preparing the image"
 web_pscon --hold
 : > "$WORK/sent"; : > "$WORK/in"
+# (it holds at lines 200 and 400 until the page has resumed: go.1, go.2)
 python3 "$ROOT/tests/e2e/console_counter.py" "$WORK/run/port-7001" "$LINES" 20 \
-    "$WORK/sent" "$WORK/in" "$WORK/go" & PIDS="$PIDS $!"
+    "$WORK/sent" "$WORK/in" "$WORK/go" 200 & PIDS="$PIDS $!"
 
 BASE="https://127.0.0.1:$PORT" PW="$PSCON_WEB/node_modules/playwright-core" \
     ADMIN_PASS=$APASS SVCLOG="$WORK/svc.log" SENT="$WORK/sent" LINES=$LINES HOST=web01-con \
