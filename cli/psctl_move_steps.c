@@ -61,27 +61,10 @@ int move_store_key(const struct mtarget *t, char *key, size_t n, char *err,
 
 /* ------------------------------------------------------------ test hook */
 
+/* The test hook every move shares (ps_move_point, pstate/ps_move.h). */
 void move_crash_point(const char *step)
 {
-	const char *at = getenv("PSCTL_TEST_CRASH_AT");
-	const char *p = getenv("PSCTL_TEST_PAUSE_AT");
-	size_t n = strlen(step);
-
-	/* STEP:MS[,STEP:MS...] -- hold still there, so a test can make two
-	 * operators overlap at chosen points. */
-	for (; p && *p; p += strcspn(p, ",") + (p[strcspn(p, ",")] == ',')) {
-		struct timespec ts;
-
-		if (strncmp(p, step, n) || p[n] != ':')
-			continue;
-		ts.tv_sec = atol(p + n + 1) / 1000;
-		ts.tv_nsec = atol(p + n + 1) % 1000 * 1000000;
-		nanosleep(&ts, NULL);
-	}
-	if (at && !strcmp(at, step)) {
-		fflush(NULL);
-		_exit(99);
-	}
+	ps_move_point(step);
 }
 
 /* ------------------------------------------------------------ the move */
