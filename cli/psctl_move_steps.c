@@ -343,50 +343,30 @@ static int store_edit(void *buf, size_t cap, void *arg)
 			: move_ed_release(s->m, buf, cap, 0);
 }
 
-/*
- * One store's commit of a move, sealed when the store is in authenticated
- * mode and verifies here (ps_auth_sess.c, the rule psctl's edits and
- * hvagent follow); refused when it does not verify.
- */
-static int seal_step(struct move *m, const struct mtarget *t,
-		     struct ps_opened *o, int (*edit)(void *, size_t, void *),
-		     void *arg)
+int move_store_edit(const struct mtarget *t, int (*edit)(void *, size_t,
+							 void *),
+		    void *arg, char *msg, size_t n)
 {
-	static struct ps_auth_sess as;   /* large; the seal outlives nothing */
-	int rc = ps_auth_sess_load(&as, o->store), v = as.r.verdict;
-
-	if (rc)
-		return move_fail(m, rc, "%s: %.400s", t->text, as.host.err);
-	if (v != PS_AUTH_OFF && v != PS_AUTH_VERIFIED)
-		return move_fail(m, PS_ERR_AUTH, "%s: authenticated store is "
-				 "%s here: not written (psctl check --verify)",
-				 t->text, ps_auth_verdict_name(v));
-	if (v == PS_AUTH_VERIFIED) {
-		rc = ps_auth_sess_arm(&as, o->store, as.key, 0);
-		if (rc)
-			return move_fail(m, rc, "%s: %.400s", t->text,
-					 as.host.err);
-	}
-	rc = ps_update(o->store, edit, arg, 3);
-	if (ps_auth_sess_done(&as, o->store, rc == 0) && !rc)
-		return move_fail(m, PS_ERR_AUTH, "%s: committed, but the "
-				 "trusted counter was not raised: %.400s",
-				 t->text, as.host.err);
-	return rc ? move_edit_error(m, rc, t->text) : 0;
-}
-
-static int store_step(struct move *m, const struct mtarget *t, int apply)
-{
-	struct store_call s = { m, t, apply };
 	struct ps_opened o;
 	char err[1600];
 	int rc = store_open(t, &o, 1, err, sizeof err);
 
 	if (rc)
-		return move_fail(m, rc, "%s: %.400s", t->text, err);
-	rc = seal_step(m, t, &o, store_edit, &s);
+		return snprintf(msg, n, "%.400s", err), rc;
+	rc = ps_move_update(o.store, edit, arg, msg, n);
 	ps_open_close(&o);
 	return rc;
+}
+
+static int store_step(struct move *m, const struct mtarget *t, int apply)
+{
+	struct store_call s = { m, t, apply };
+	char msg[600];
+	int rc = move_store_edit(t, store_edit, &s, msg, sizeof msg);
+
+	if (rc && msg[0])
+		return move_fail(m, rc, "%s: %s", t->text, msg);
+	return rc ? move_edit_error(m, rc, t->text) : 0;
 }
 
 /* ---- BMC steps */

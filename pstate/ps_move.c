@@ -169,6 +169,38 @@ int ps_vm_move_next(int s, int d)
 
 /* e->holder "'PEER'", e->why why; PS_ERR_INUSE. */
 static int busy(struct ps_cfg_err *e, const char *why, const char *peer,
+		uint32_t pn);
+
+int ps_vm_move_where(const void *src, const void *dst, const char *name,
+		     size_t n, const char *src_text, size_t sn,
+		     const char *dst_text, size_t dn, struct ps_cfg_err *e)
+{
+	const char *sp, *dp;
+	uint32_t spn, dpn;
+	int ss = ps_vm_move_state(src, name, n, &sp, &spn);
+	int ds = ps_vm_move_state(dst, name, n, &dp, &dpn);
+	int next;
+
+	ps__err_init(e, "vm");
+	if (ss == PS_VM_LEAVING && !ps__same(sp, spn, dst_text, dn))
+		return busy(e, "is leaving (a move not finished) for", sp,
+			    spn);
+	if (ds == PS_VM_ARRIVING && !ps__same(dp, dpn, src_text, sn))
+		return busy(e, "at the destination is arriving (another "
+			    "move) from", dp, dpn);
+	if (ss == PS_VM_ARRIVING)
+		return busy(e, "is still arriving (a move not settled) from",
+			    sp, spn);
+	next = ps_vm_move_next(ss, ds);
+	if (next == PSF_ERR_NOTFOUND)
+		return ps__fail(e, next, "no such vm in either store");
+	if (next == PS_ERR_INUSE)
+		return ps__fail(e, next, "the destination already has a vm "
+				"of that name");
+	return next;
+}
+
+static int busy(struct ps_cfg_err *e, const char *why, const char *peer,
 		uint32_t pn)
 {
 	ps__holder_quoted(e, "'", peer, pn);

@@ -36,6 +36,7 @@
 #define PS_MOVE_H
 
 #include "ps_config.h"
+#include "ps_store.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -81,6 +82,30 @@ void ps_move_point(const char *step);
  */
 int ps_move_gate(const void *before, uint32_t blen, const void *after,
 		 uint32_t alen, ps_cfg_report_fn fn, void *ctx);
+
+/*
+ * One store's commit of a move step (every mover's, on every store it
+ * writes): ps_update, sealed when the store is in authenticated mode and
+ * verifies here (ps_auth_sess.c, the rule psctl's edits and hvagent
+ * follow), refused (PS_ERR_AUTH, nothing written) when it does not.  0,
+ * or the error: with msg saying why (the seal), or msg "" (the edit's
+ * own).
+ */
+int ps_move_update(struct ps_store *st, ps_edit_fn edit, void *arg,
+		   char *msg, size_t n);
+
+/*
+ * The VM move's apply step with its gate (what every mover commits on
+ * the destination): ps_vm_move_apply, then ps_move_gate against the
+ * store as it was, each new problem to fn(ctx, line).  0, the apply's
+ * error, or PS_ERR_INUSE when the gate found problems (e->why says so);
+ * on an error buf holds the refused copy: the caller drops it (an edit
+ * of ps_update that fails is not committed).
+ */
+int ps_vm_move_apply_gated(void *buf, size_t cap, const void *el,
+			   size_t elen, const char *from, size_t fn,
+			   ps_cfg_report_fn report, void *ctx,
+			   struct ps_cfg_err *e);
 #endif
 
 /* ------------------------------------------------------------ a VM move */
@@ -127,6 +152,18 @@ int ps_vm_move_live(int state, int src_has);
 enum { PS_VM_STEP_MARK = 0, PS_VM_STEP_APPLY = 1, PS_VM_STEP_RELEASE = 2,
        PS_VM_STEP_SETTLE = 3, PS_VM_STEP_DONE = 4 };
 int ps_vm_move_next(int src_state, int dst_state);
+
+/*
+ * The resume rule on the two stores themselves: ps_vm_move_next from the
+ * VM's state in src and dst, after checking that the records belong to
+ * this move (a LEAVING source names dst_text, an ARRIVING destination
+ * names src_text).  The step index, or a refusal with e->why and
+ * e->holder (the other store): PS_ERR_INUSE (another move under way, a
+ * same-named VM at the destination), PSF_ERR_NOTFOUND (in neither).
+ */
+int ps_vm_move_where(const void *src, const void *dst, const char *name,
+		     size_t n, const char *src_text, size_t sn,
+		     const char *dst_text, size_t dn, struct ps_cfg_err *e);
 
 /*
  * The per-store edits (each idempotent, e filled on a refusal):

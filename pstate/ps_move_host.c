@@ -9,7 +9,9 @@
 #include <time.h>
 #include <unistd.h>
 #include <stdio.h>
+#include <stdint.h>
 
+#include "ps_auth_host.h"
 #include "ps_config.h"
 #include "ps_errors.h"
 #include "ps_move.h"
@@ -130,5 +132,59 @@ int ps_move_gate(const void *before, uint32_t blen, const void *after,
 		free(l.v[i]);
 	free(l.v);
 	free(l.used);
+	return rc;
+}
+
+int ps_vm_move_apply_gated(void *buf, size_t cap, const void *el,
+			   size_t elen, const char *from, size_t fn,
+			   ps_cfg_report_fn report, void *ctx,
+			   struct ps_cfg_err *e)
+{
+	uint32_t len = psf_total(buf);
+	uint8_t *before = malloc(len);
+	int rc;
+
+	if (!before)
+		return PS_ERR_NOMEM;
+	memcpy(before, buf, len);
+	rc = ps_vm_move_apply(buf, cap, el, elen, from, fn, e);
+	/* The checks read the header: its CRCs made current first. */
+	if (!rc)
+		rc = psf_finish(buf);
+	if (!rc)
+		rc = ps_move_gate(before, len, buf, psf_total(buf), report,
+				  ctx);
+	free(before);
+	if (rc > 0) {
+		e->field = "vm";
+		e->why = "the destination's check found problems (above)";
+		return PS_ERR_INUSE;
+	}
+	return rc;
+}
+
+int ps_move_update(struct ps_store *st, ps_edit_fn edit, void *arg,
+		   char *msg, size_t n)
+{
+	static struct ps_auth_sess as;   /* large; the seal outlives nothing */
+	int rc = ps_auth_sess_load(&as, st), v = as.r.verdict;
+
+	msg[0] = 0;
+	if (rc)
+		return snprintf(msg, n, "%.400s", as.host.err), rc;
+	if (v != PS_AUTH_OFF && v != PS_AUTH_VERIFIED)
+		return snprintf(msg, n, "authenticated store is %s here: not "
+				"written (psctl check --verify)",
+				ps_auth_verdict_name(v)), PS_ERR_AUTH;
+	if (v == PS_AUTH_VERIFIED) {
+		rc = ps_auth_sess_arm(&as, st, as.key, 0);
+		if (rc)
+			return snprintf(msg, n, "%.400s", as.host.err), rc;
+	}
+	rc = ps_update(st, edit, arg, 3);
+	if (ps_auth_sess_done(&as, st, rc == 0) && !rc)
+		return snprintf(msg, n, "committed, but the trusted counter "
+				"was not raised: %.400s", as.host.err),
+		       PS_ERR_AUTH;
 	return rc;
 }

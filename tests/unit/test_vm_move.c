@@ -355,6 +355,59 @@ static void test_gate(void **st)
 	assert_int_equal(m.n, 0);
 }
 
+/* The resume rule on the stores: the records must be this move's. */
+static int where(struct fx *f, const char *src, const char *dst)
+{
+	return ps_vm_move_where(f->s, f->d, "web", 3, src, strlen(src), dst,
+				strlen(dst), &f->e);
+}
+
+static void test_where(void **st)
+{
+	struct fx *f = *st;
+	struct pst_msgs m = { 0 };
+	int len;
+
+	assert_int_equal(where(f, S_TXT, D_TXT), PS_VM_STEP_MARK);
+	assert_int_equal(ps_vm_move_mark(f->s, CAP, "web", 3, "image:/x", 8,
+					 &f->e), 0);
+	/* Leaving for another store: that move first. */
+	assert_int_equal(where(f, S_TXT, D_TXT), PS_ERR_INUSE);
+	assert_non_null(strstr(f->e.holder, "image:/x"));
+	assert_int_equal(where(f, S_TXT, "image:/x"), PS_VM_STEP_APPLY);
+	/* Arriving at D from another source. */
+	len = ps_vm_move_export(f->s, vm(f->s, "web"), f->el, CAP);
+	assert_int_equal(ps_vm_move_apply_gated(f->d, CAP, f->el, (size_t)len,
+						"image:/y", 8, pst_collect, &m,
+						&f->e), 0);
+	assert_int_equal(m.n, 0);
+	assert_int_equal(where(f, S_TXT, "image:/x"), PS_ERR_INUSE);
+	assert_non_null(strstr(f->e.holder, "image:/y"));
+	/* In neither store. */
+	assert_int_equal(ps_vm_move_where(f->s, f->d, "none", 4, S_TXT,
+					  strlen(S_TXT), D_TXT, strlen(D_TXT),
+					  &f->e), PSF_ERR_NOTFOUND);
+}
+
+/* The gated apply refuses with the gate's lines and leaves nothing. */
+static void test_apply_gated(void **st)
+{
+	struct fx *f = *st;
+	struct pst_msgs m = { 0 };
+	int len;
+
+	empty(f->s);
+	a_vm(f->s, "web", "5e5e5e5e-0000-4000-8000-000000000001",
+	     "52:54:00:00:00:01", "7102");
+	len = ps_vm_move_export(f->s, vm(f->s, "web"), f->el, CAP);
+	assert_int_equal(ps_vm_move_apply_gated(f->d, CAP, f->el, (size_t)len,
+						S_TXT, strlen(S_TXT),
+						pst_collect, &m, &f->e),
+			 PS_ERR_INUSE);
+	assert_int_equal(m.n, 1);
+	assert_non_null(strstr(m.all, "7102"));
+}
+
 /* ------------------------------------------------------------ runner */
 
 static char order[64];
@@ -392,6 +445,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_refusals, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_gate, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_where, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_apply_gated, setup,
+						teardown),
 		cmocka_unit_test(test_runner),
 	};
 
