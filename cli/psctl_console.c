@@ -327,7 +327,8 @@ static int cmd_list(struct sess *s)
 
 	if (!s->c->json) {
 		fprintf(s->c->out, "%-20s %-12s %5s %-8s %-5s WRITER USERS "
-			"FAULTS\n", "HOSTNAME", "VM", "PORT", "MODE", "GUEST");
+			"STORE FAULTS\n", "HOSTNAME", "VM", "PORT", "MODE",
+			"GUEST");
 		return each_port(s, psctl_con_port_text, s->c->out);
 	}
 	psctl_jw_init(&w, s->c->out);

@@ -271,6 +271,22 @@ static void list_port(const struct con_frame *f)
 	cw_ascii(pi.fault, strlen(pi.fault), fault, sizeof fault);
 	json_object_object_add(o, "last_fault", pi.fault[0]
 			       ? json_object_new_string(fault) : NULL);
+	json_object_object_add(o, "store", pi.store[0]
+			       ? json_object_new_string(pi.store) : NULL);
+	json_object_object_add(o, "leaving", json_object_new_boolean(
+		!!(pi.flags & CON_PORT_LEAVING)));
+	users = json_object_new_array();
+	for (i = 0; i < pi.nclaims; i++) {
+		u = json_object_new_object();
+		json_object_object_add(u, "kind", json_object_new_string(
+			pi.claim[i].kind == CON_CLAIM_MOVE ? "move" : "clash"));
+		json_object_object_add(u, "store",
+				       json_object_new_string(pi.claim[i].store));
+		json_object_object_add(u, "vm",
+				       json_object_new_string(pi.claim[i].vm));
+		json_object_array_add(users, u);
+	}
+	json_object_object_add(o, "claims", users);
 	json_object_array_add(W.building, o);
 }
 

@@ -10,7 +10,7 @@ CON_WEB_SRC := bmc-shim/console/con_web.c bmc-shim/console/con_web_api.c \
 CON_SRC     := $(CON_LIB_SRC) bmc-shim/console/con_port.c \
                bmc-shim/console/con_client.c bmc-shim/console/con_keep.c \
                bmc-shim/console/con_hold.c bmc-shim/console/con_notify.c \
-               bmc-shim/console/con_migrate.c \
+               bmc-shim/console/con_migrate.c bmc-shim/console/con_store.c \
                bmc-shim/console/pscon.c \
                $(CON_WEB_SRC)
 CON_WEB_CFLAGS := $(shell pkg-config --cflags libwebsockets json-c 2>/dev/null)
