@@ -15,18 +15,19 @@ PS() { "$PSCTL" -q -i "$S" "$@"; }
 PD() { "$PSCTL" -q -i "$D" "$@"; }
 
 # fresh: S has web (network lan, a MAC, serial port 0 on 7101, a restart
-# policy), D has db on 7102 and network lan.
-fresh() {
-    rm -f "$S" "$D"
-    { PS init --size 8M && PD init --size 8M &&
-      PS net create lan && PD net create lan &&
-      PS vm create web --memory 1G --uuid "$uuid" && PS nic add web eth0 --network lan \
-          --mac 52:54:00:aa:00:01 &&
-      PS serial map web 0 --concentrator 7101 --hostname web &&
-      PS vm set web --restart-limit 3 &&
-      PD vm create db && PD serial map db 0 --concentrator 7102
-    } >/dev/null 2>"$WORK/fresh.err" || fail "vm move: preparing: $(head -c 300 "$WORK/fresh.err")"
-}
+# policy), D has db on 7102 and network lan: made once, then copied.
+uuid=5e5e5e5e-0000-4000-8000-00000000a001
+rm -f "$S" "$D"
+{ PS init --size 8M && PD init --size 8M &&
+  PS net create lan && PD net create lan &&
+  PS vm create web --memory 1G --uuid "$uuid" && PS nic add web eth0 --network lan \
+      --mac 52:54:00:aa:00:01 &&
+  PS serial map web 0 --concentrator 7101 --hostname web &&
+  PS vm set web --restart-limit 3 &&
+  PD vm create db && PD serial map db 0 --concentrator 7102
+} >/dev/null 2>"$WORK/fresh.err" || fail "vm move: preparing: $(head -c 300 "$WORK/fresh.err")"
+cp "$S" "$WORK/vs0.img" && cp "$D" "$WORK/vd0.img"
+fresh() { cp "$WORK/vs0.img" "$S" && cp "$WORK/vd0.img" "$D"; }
 
 # The VM's state in one store: home, leaving, arriving or absent.
 where() { # P VM
@@ -36,8 +37,6 @@ where() { # P VM
     else echo home; fi
 }
 
-uuid=5e5e5e5e-0000-4000-8000-00000000a001
-fresh
 sum_s=$(hash_of "$S") sum_d=$(hash_of "$D")
 
 # ---- refusals: nothing written
