@@ -209,27 +209,39 @@ static int busy(struct ps_cfg_err *e, const char *why, const char *peer,
 
 /* ------------------------------------------------------------ the edits */
 
+/* The VM named in buf and where it stands; e cleared. */
+struct at {
+	int vm, st;
+	const char *peer;
+	uint32_t pn;
+};
+
+static void look(const void *buf, const char *name, size_t n, struct at *a,
+		 struct ps_cfg_err *e)
+{
+	a->vm = vm_named(buf, name, n);
+	a->st = state_of(buf, a->vm, &a->peer, &a->pn);
+	ps__err_init(e, NULL);
+}
+
 int ps_vm_move_mark(void *buf, size_t cap, const char *name, size_t n,
 		    const char *to, size_t tn, struct ps_cfg_err *e)
 {
-	int vm = vm_named(buf, name, n);
-	const char *peer;
-	uint32_t pn;
-	int st = state_of(buf, vm, &peer, &pn);
+	struct at a;
 
-	ps__err_init(e, NULL);
+	look(buf, name, n, &a, e);
 	if (!tn || tn > PS_CFG_TEXT_MAX)
 		return PS_ERR_INVAL;
-	if (st == PS_VM_ABSENT)
+	if (a.st == PS_VM_ABSENT)
 		return ps__fail_at(e, PSF_ERR_NOTFOUND, "vm", "no such vm");
-	if (st == PS_VM_ARRIVING)
+	if (a.st == PS_VM_ARRIVING)
 		return busy(e, "is still arriving (a move not settled) from",
-			    peer, pn);
-	if (st == PS_VM_LEAVING)
-		return ps__same(peer, pn, to, tn) ? 0
+			    a.peer, a.pn);
+	if (a.st == PS_VM_LEAVING)
+		return ps__same(a.peer, a.pn, to, tn) ? 0
 			: busy(e, "is already leaving (a move not finished) "
-			       "for", peer, pn);
-	return ps_move_record(buf, cap, vm, PSF_MOVE_TARGET, to, tn);
+			       "for", a.peer, a.pn);
+	return ps_move_record(buf, cap, a.vm, PSF_MOVE_TARGET, to, tn);
 }
 
 int ps_vm_move_export(const void *buf, int vm, void *out, size_t cap)
@@ -268,22 +280,19 @@ int ps_vm_move_apply(void *buf, size_t cap, const void *el, size_t elen,
 int ps_vm_move_release(void *buf, size_t cap, const char *name, size_t n,
 		       const char *to, size_t tn, struct ps_cfg_err *e)
 {
-	int vm = vm_named(buf, name, n);
-	const char *peer;
-	uint32_t pn;
-	int st = state_of(buf, vm, &peer, &pn);
+	struct at a;
 
 	(void)cap;
-	ps__err_init(e, NULL);
-	if (st == PS_VM_ABSENT)
+	look(buf, name, n, &a, e);
+	if (a.st == PS_VM_ABSENT)
 		return 0;
-	if (st != PS_VM_LEAVING || !ps__same(peer, pn, to, tn))
-		return st == PS_VM_HOME
+	if (a.st != PS_VM_LEAVING || !ps__same(a.peer, a.pn, to, tn))
+		return a.st == PS_VM_HOME
 			? ps__fail_at(e, PS_ERR_INUSE, "vm", "is not marked "
 				      "as leaving (its move was not begun "
 				      "here)")
-			: busy(e, "is in another move, with", peer, pn);
-	return ps_obj_delete(buf, vm, PS_OBJ_VM, e);
+			: busy(e, "is in another move, with", a.peer, a.pn);
+	return ps_obj_delete(buf, a.vm, PS_OBJ_VM, e);
 }
 
 int ps_vm_move_settle(void *buf, size_t cap, const char *name, size_t n,
