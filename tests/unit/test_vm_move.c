@@ -31,28 +31,12 @@ struct fx {
 	struct ps_cfg_err e;
 };
 
-static void empty(uint8_t *buf)
-{
-	pst_empty(buf, CAP);
-}
-
-static void valid(uint8_t *buf)
-{
-	pst_valid(buf, CAP);
-}
-
 static int mk(uint8_t *buf, enum ps_obj k, int parent, const char *name)
 {
 	int el = ps_obj_create(buf, CAP, parent, k, name, strlen(name), NULL);
 
 	assert_true(el >= 0);
 	return el;
-}
-
-static void set(uint8_t *buf, int el, enum ps_obj k, const char *f,
-		const char *v)
-{
-	pst_set(buf, CAP, el, k, f, v);
 }
 
 static int vm(const uint8_t *buf, const char *n)
@@ -70,21 +54,21 @@ static void a_vm(uint8_t *buf, const char *name, const char *uuid,
 	if (ps_obj_find(buf, psf_root(buf), PS_OBJ_NETWORK, "lan", 3) < 0)
 		mk(buf, PS_OBJ_NETWORK, psf_root(buf), "lan");
 	v = mk(buf, PS_OBJ_VM, psf_root(buf), name);
-	set(buf, v, PS_OBJ_VM, "uuid", uuid);
-	set(buf, v, PS_OBJ_VM, "memory", "1G");
+	pst_set(buf, CAP, v, PS_OBJ_VM, "uuid", uuid);
+	pst_set(buf, CAP, v, PS_OBJ_VM, "memory", "1G");
 	v = vm(buf, name);
 	el = mk(buf, PS_OBJ_NIC, v, "eth0");
-	set(buf, el, PS_OBJ_NIC, "mac", mac);
+	pst_set(buf, CAP, el, PS_OBJ_NIC, "mac", mac);
 	v = vm(buf, name);
 	el = ps_obj_find(buf, v, PS_OBJ_NIC, "eth0", 4);
-	set(buf, el, PS_OBJ_NIC, "network", "lan");
+	pst_set(buf, CAP, el, PS_OBJ_NIC, "network", "lan");
 	v = vm(buf, name);
 	el = mk(buf, PS_OBJ_SERIAL, v, "0");
-	set(buf, el, PS_OBJ_SERIAL, "concentrator", conc);
+	pst_set(buf, CAP, el, PS_OBJ_SERIAL, "concentrator", conc);
 	v = vm(buf, name);
 	el = ps_obj_find(buf, v, PS_OBJ_SERIAL, "0", 1);
-	set(buf, el, PS_OBJ_SERIAL, "hostname", name);
-	valid(buf);
+	pst_set(buf, CAP, el, PS_OBJ_SERIAL, "hostname", name);
+	pst_valid(buf, CAP);
 }
 
 static int setup(void **state)
@@ -93,8 +77,8 @@ static int setup(void **state)
 
 	if (!f)
 		return -1;
-	empty(f->s);
-	empty(f->d);
+	pst_empty(f->s, CAP);
+	pst_empty(f->d, CAP);
 	a_vm(f->s, "web", "5e5e5e5e-0000-4000-8000-000000000001",
 	     "52:54:00:00:00:01", "7101");
 	a_vm(f->d, "db", "5e5e5e5e-0000-4000-8000-000000000002",
@@ -177,8 +161,8 @@ static void test_cut_every_step(void **st)
 		for (i = 0; i < k; i++) {
 			assert_int_equal(do_step(f, i), 0);
 			one_live(f);
-			valid(f->s);
-			valid(f->d);
+			pst_valid(f->s, CAP);
+			pst_valid(f->d, CAP);
 		}
 		/* The cut: what the two stores say is the next step. */
 		next = ps_vm_move_next(state(f->s, "web"), state(f->d, "web"));
@@ -198,8 +182,8 @@ static void test_cut_every_step(void **st)
 		assert_int_equal(state(f->d, "web"), PS_VM_HOME);
 		assert_int_equal(ps_vm_move_next(PS_VM_ABSENT, PS_VM_HOME),
 				 PS_VM_STEP_DONE);
-		valid(f->s);
-		valid(f->d);
+		pst_valid(f->s, CAP);
+		pst_valid(f->d, CAP);
 	}
 }
 
@@ -286,19 +270,19 @@ static void gate_case(struct fx *f, const char *uuid, const char *mac,
 	uint8_t d0[CAP];
 	int len, n;
 
-	empty(f->s);
+	pst_empty(f->s, CAP);
 	a_vm(f->s, "web", uuid, mac, conc);
 	if (drop_net) {
 		/* D without network "lan": its own VM moves off it first. */
 		int net, n0 = ps_obj_find(f->d, vm(f->d, "db"), PS_OBJ_NIC,
 					  "eth0", 4);
 
-		set(f->d, n0, PS_OBJ_NIC, "network", "");
+		pst_set(f->d, CAP, n0, PS_OBJ_NIC, "network", "");
 		net = ps_obj_find(f->d, psf_root(f->d), PS_OBJ_NETWORK, "lan",
 				  3);
 		assert_int_equal(ps_obj_delete(f->d, net, PS_OBJ_NETWORK,
 					       &f->e), 0);
-		valid(f->d);
+		pst_valid(f->d, CAP);
 	}
 	memcpy(d0, f->d, CAP);
 	len = ps_vm_move_export(f->s, vm(f->s, "web"), f->el, CAP);
@@ -334,7 +318,7 @@ static void test_gate(void **st)
 	gate_case(f, "5e5e5e5e-0000-4000-8000-000000000001",
 		  "52:54:00:00:00:01", "7101", 1, "lan");
 	/* A clean one passes. */
-	empty(f->d);
+	pst_empty(f->d, CAP);
 	a_vm(f->d, "db", "5e5e5e5e-0000-4000-8000-000000000002",
 	     "52:54:00:00:00:02", "7102");
 	len = ps_vm_move_export(f->s, vm(f->s, "web"), f->el, CAP);
@@ -387,7 +371,7 @@ static void test_apply_gated(void **st)
 	struct pst_msgs m = { 0 };
 	int len;
 
-	empty(f->s);
+	pst_empty(f->s, CAP);
 	a_vm(f->s, "web", "5e5e5e5e-0000-4000-8000-000000000001",
 	     "52:54:00:00:00:01", "7102");
 	len = ps_vm_move_export(f->s, vm(f->s, "web"), f->el, CAP);
