@@ -304,7 +304,7 @@ const struct psctl_cmd *psctl_cmd_next(const struct psctl_cmd *prev)
 	static const struct psctl_cmd *const tables[] = {
 		psctl_move_cmds, psctl_object_cmds, psctl_serial_cmds,
 		psctl_bmc_cmds, psctl_auth_cmds, psctl_pool_cmds,
-		psctl_spare_cmds,
+		psctl_spare_cmds, psctl_vm_move_cmds,
 	};
 	size_t i;
 	int after = prev == NULL;

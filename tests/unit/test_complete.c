@@ -99,8 +99,9 @@ static const char *complete(const char *line)
 static void test_commands(void **state)
 {
 	(void)state;
-	assert_string_equal(complete("vm "), "create delete list set show");
+	assert_string_equal(complete("vm "), "create delete list move set show");
 	assert_string_equal(complete("vm s"), "set show");
+	assert_string_equal(complete("vm move web --"), "--to");
 	assert_string_equal(complete("i"), "image import info init");
 	assert_string_equal(complete_in("s", 1),
 			    "scan serial server spare-pool storage");
@@ -113,7 +114,7 @@ static void test_commands(void **state)
 	assert_string_equal(complete("pool create x --kind "),
 			    "mac serial uuid wwn");
 	assert_string_equal(complete("help vm "),
-			    "create delete list set show");
+			    "create delete list move set show");
 	assert_string_equal(complete("help n"), "net nic");
 	/* The hidden entry is never offered. */
 	assert_null(strstr(complete(""), "__complete"));
