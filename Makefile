@@ -111,20 +111,21 @@ $(BUILD)/san/tests/unit/%: $(BUILD)/san/tests/unit/%.o $(call ALL_LIBS,san)
 $(BUILD)/san/tests/unit/test_auth: PSTATE_SYSLIBS += -lcrypto
 
 # Build everything in parallel, then run the suites one after another so
-# their output stays readable.
-test: deps
-	@$(MAKE) --no-print-directory test-build
-	@$(MAKE) --no-print-directory -j1 unit e2e be-test fuzz-smoke firmware \
-		install-test package-test
+# their output stays readable; the last lines say how long each phase took
+# (scripts/run-phases.sh), also when one failed.
+test:
+	@scripts/run-phases.sh "$(MAKE)" deps build=test-build unit e2e be=be-test \
+		fuzz=fuzz-smoke firmware install=install-test package=package-test
 	@echo "make test: all suites passed"
 
 test-build: $(UNIT_BINS) $(BUILD)/san/psftool $(BUILD)/san/psctl $(BE_BIN) \
-            $(FUZZ_BINS) module-test-bins all shlibs
+            $(FUZZ_BINS) module-test-bins module-e2e-deps all shlibs
 
 unit: $(UNIT_BINS)
 	@scripts/run-unit.sh $(UNIT_BINS)
 
-e2e: $(BUILD)/san/psftool $(BUILD)/san/psctl module-e2e-deps
+# `all`: scripts/bmc-sim runs the optimised pscon beside ipmi_sim.
+e2e: $(BUILD)/san/psftool $(BUILD)/san/psctl module-e2e-deps all
 	@PSFTOOL=$(BUILD)/san/psftool PSCTL=$(BUILD)/san/psctl $(MODULE_E2E_ENV) \
 		tests/e2e/run.sh
 

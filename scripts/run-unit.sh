@@ -3,8 +3,10 @@
 #
 #   scripts/run-unit.sh build/san/tests/unit/test_core build/san/tests/unit/...
 #
-# Each binary's output (cmocka's, stdout and stderr together) is shown as it
-# runs.  The test counts come from cmocka's summary lines
+# UNIT_JOBS binaries run at once (default: the number of CPUs; most are
+# one single-threaded process), each one's output (cmocka's, stdout and
+# stderr together) shown whole when it ends.  The test counts come from
+# cmocka's summary lines
 # "[  PASSED  ] N test(s)." and "[  FAILED  ] N test(s), listed below:";
 # a binary that exits non-zero without reporting a failed test (a crash, a
 # sanitizer abort, a leak report at exit) counts as one failed test.  Every
@@ -30,19 +32,36 @@ fi
 passed=0
 failed=0
 bad_bins=""
-log=$(mktemp "${TMPDIR:-/tmp}/run-unit.XXXXXX")
-trap 'rm -f "$log"' EXIT
+dir=$(mktemp -d "${TMPDIR:-/tmp}/run-unit.XXXXXX")
+trap 'rm -rf "$dir"' EXIT
 
+# run_one BIN LOG: BIN's output in LOG, its exit status in LOG.rc; LOG
+# shown whole once BIN ended.
+run_one() {
+    "$1" > "$2" 2>&1
+    echo $? > "$2.rc"
+    flock "$dir" sh -c 'echo "== $1"; cat "$2"' sh "$1" "$2"
+}
+i=0
 for bin in "$@"; do
-    echo "== $bin"
+    i=$((i + 1))
+    [ -x "$bin" ] || continue
+    while [ "$(jobs -rp | wc -l)" -ge "${UNIT_JOBS:-$(nproc)}" ]; do wait -n; done
+    run_one "$bin" "$dir/$i" &
+done
+wait
+
+i=0
+for bin in "$@"; do
+    i=$((i + 1))
     if [ ! -x "$bin" ]; then
         echo "run-unit: $bin: not an executable" >&2
         failed=$((failed + 1))
         bad_bins="$bad_bins $bin"
         continue
     fi
-    "$bin" 2>&1 | tee "$log"
-    rc=${PIPESTATUS[0]}
+    log=$dir/$i
+    rc=$(cat "$log.rc")
     p=$(sed -n 's/^\[  PASSED  \] \([0-9][0-9]*\) test(s)\..*/\1/p' "$log" | tail -n 1)
     f=$(sed -n 's/^\[  FAILED  \] \([0-9][0-9]*\) test(s).*/\1/p' "$log" | tail -n 1)
     p=${p:-0}

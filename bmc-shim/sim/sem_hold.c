@@ -3,12 +3,15 @@
  * simulated BMC's tests: the BMC must answer busy at once while a host
  * writer holds it, and break a dead holder's hold only after its lease.
  *
- *   sem-hold LEASE_MS SECONDS [die]
+ *   sem-hold LEASE_MS SECONDS|- [die]
  *
  * Takes the semaphore of PSTATE_SEM_BIOS / PSTATE_SEM_SHM as an OS tool
  * (owner 4) with the lease given, prints "held", holds it SECONDS without
  * renewing, then releases it; with "die" exits without releasing (a
- * writer that crashed).  Exit status 0, or 1 when it could not take it.
+ * writer that crashed).  "-" for SECONDS: holds it until its standard
+ * input ends, so a test releases it when its checks are done rather than
+ * racing a fixed time on a loaded machine.  Exit status 0, or 1 when it
+ * could not take it.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,7 +29,7 @@ int main(int argc, char **argv)
 	int rc;
 
 	if (argc < 3 || argc > 4 || (argc == 4 && strcmp(argv[3], "die"))) {
-		fprintf(stderr, "usage: sem-hold LEASE_MS SECONDS [die]\n");
+		fprintf(stderr, "usage: sem-hold LEASE_MS SECONDS|- [die]\n");
 		return 2;
 	}
 	lease = (unsigned)strtoul(argv[1], NULL, 10);
@@ -44,7 +47,11 @@ int main(int argc, char **argv)
 	}
 	printf("held\n");
 	fflush(stdout);
-	sleep(secs);
+	if (strcmp(argv[2], "-") == 0)
+		while (getchar() != EOF)
+			;
+	else
+		sleep(secs);
 	if (argc == 4)
 		_exit(0);
 	ps_sem_sys_lock_ops.release(&sem, token);

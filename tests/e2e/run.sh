@@ -12,6 +12,12 @@
 # test whose script holds the line `# e2e: alone` (it measures response
 # times or lease expiry that a busy neighbour would distort) runs after
 # the others, with nothing beside it.
+# Longest first: tests/e2e/times holds each test's seconds from a full
+# run (a test not in it counts as longest), so that no long test starts
+# last while the other jobs idle.  Each run writes its own figures to
+# build/e2e-times (the same form: `cp build/e2e-times tests/e2e/times`
+# after a full run refreshes the order) and ends with the longest tests
+# and the time of each part.
 set -u
 E2E_DIR=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$E2E_DIR/../.." && pwd)
@@ -36,16 +42,47 @@ case $PSCTL in /*) ;; *) PSCTL=$ROOT/$PSCTL ;; esac
 RESULTS=$(mktemp)
 E2E_LOGS=$(mktemp -d)
 export PSFTOOL PSCTL ROOT RESULTS E2E_LOGS
+# The tests' python3 is the system's, the one scripts/install-deps.sh
+# installs with the modules they import: a python3 found earlier in PATH
+# may be a wrapper that costs a shell script or more per call (hundreds of
+# calls here), or lack those modules.
+if [ -x /usr/bin/python3 ]; then
+    mkdir "$E2E_LOGS/bin" && ln -s /usr/bin/python3 "$E2E_LOGS/bin/python3" &&
+        PATH=$E2E_LOGS/bin:$PATH
+fi
 trap 'rm -rf "$RESULTS" "$E2E_LOGS"' EXIT
 
 set -- "$E2E_DIR"/${E2E_ONLY:-test_*}.sh
 [ -f "$1" ] || { echo "e2e: no test matches ${E2E_ONLY:-}" >&2; exit 2; }
 alone=$(grep -lx '# e2e: alone' "$@")
+
+# longest_first: test paths on stdin, those of tests/e2e/times by their
+# seconds there, longest first, after the ones it does not name.
+longest_first() {
+    awk -v times="$E2E_DIR/times" '
+        BEGIN { while ((getline l < times) > 0) { split(l, f, " "); s[f[1]] = f[2] } }
+        { n = $0; sub(/.*\//, "", n); sub(/\.sh$/, "", n)
+          print (n in s ? s[n] : 1e9), $0 }' |
+        sort -s -k1,1nr | cut -d' ' -f2-
+}
+
+jobs=${E2E_JOBS:-$(nproc)}
+t0=$(date +%s)
 for t in "$@"; do
     case " $(echo $alone) " in *" $t "*) ;; *) echo "$t" ;; esac
-done | xargs -r -P "${E2E_JOBS:-$(nproc)}" -n 1 "$E2E_DIR/run.sh" --one
-for t in $alone; do "$E2E_DIR/run.sh" --one "$t"; done
+done | longest_first | xargs -r -P "$jobs" -n 1 "$E2E_DIR/run.sh" --one
+t1=$(date +%s)
+for t in $(printf '%s\n' $alone | longest_first); do "$E2E_DIR/run.sh" --one "$t"; done
+t2=$(date +%s)
 
+# Each test's seconds, from the line --one added to its log.
+sed -n 's/^  (\(test_[^:]*\): \([0-9]*\) s)$/\1 \2/p' "$E2E_LOGS"/*.log 2>/dev/null |
+    sort -k2,2nr -k1,1 > "$E2E_LOGS/times"
+mkdir -p "$ROOT/build" && cp "$E2E_LOGS/times" "$ROOT/build/e2e-times"
+echo "e2e: longest: $(head -n 10 "$E2E_LOGS/times" | sed 's/ \(.*\)/ \1 s/' |
+    paste -sd, - | sed 's/,/, /g')"
+echo "e2e: $((t2 - t0)) s: $((t1 - t0)) s side by side ($jobs jobs)," \
+    "$((t2 - t1)) s for the $(echo $alone | wc -w) alone"
 passed=$(grep -c '^PASS' "$RESULTS")
 failed=$(grep -c '^FAIL' "$RESULTS")
 echo "e2e: $passed passed, $failed failed"

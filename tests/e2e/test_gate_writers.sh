@@ -17,7 +17,7 @@ PORT=$(( 30000 + $(od -An -tu2 -N2 /dev/urandom) % 20000 ))
 trap '"$BMC_SIM" stop "$SIM" >/dev/null 2>&1' EXIT INT TERM
 L() { "$PSCTL" -q -i "$IMG" "$@"; }
 
-L init >/dev/null 2>&1 && L net create lan && L image create disk1 --size 1GiB &&
+L init --size 8M >/dev/null 2>&1 && L net create lan && L image create disk1 --size 1GiB &&
     L image create disk2 --size 1GiB && L vm create web --cpus 2 &&
     L nic add web n0 --mac 02:00:00:00:00:01 --network lan &&
     L storage add web c0 --image disk1 --disk && L vm create db --cpus 1 &&

@@ -107,7 +107,10 @@ expect_exit 0 "hvagent --once: UUID set back, in sync again" -- hv
 DPID=$!
 n=0; while [ $n -lt 100 ] && ! grep -q "watching" "$WORK/d.err"; do sleep 0.1; n=$((n+1)); done
 ps vm set web01 --memory 3GiB
-sleep 2.5
+# Until it says it applied the edit (20 s bound), not a fixed 2.5 s that a
+# loaded machine outran.
+n=0; while [ $n -lt 200 ] && ! grep -q "memory-kib '3145728' -> libvirt" "$WORK/d.err"; do
+    sleep 0.1; n=$((n+1)); done
 kill -TERM $DPID; wait $DPID; rc=$?
 [ $rc -eq 0 ] && grep -q stopping "$WORK/d.err" && pass "daemon stops on SIGTERM (exit 0)" || fail "daemon exit $rc: $(tail -c 400 "$WORK/d.err")"
 grep -q "memory-kib '3145728' -> libvirt" "$WORK/d.err" && pass "daemon applied the store edit within one interval" \
