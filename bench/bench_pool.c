@@ -158,6 +158,14 @@ static void create_batch(struct pe_client *c, unsigned b, unsigned n,
 						     PE_EQ, 0, NULL, 0 };
 			op[no++] = (struct pe_op){ PE_PUT, keys[k], vals[b],
 						   e.end - (uint32_t)el, 0, 0 };
+			/* The server index psctl writes with it (its
+			 * target, already in normal form). */
+			snprintf(keys[k + 1], 640, "/pstate/srvtarget/%s", tgt);
+			cmp[nc++] = (struct pe_cmp){ keys[k + 1], PE_T_CREATE,
+						     PE_EQ, 0, NULL, 0 };
+			op[no++] = (struct pe_op){ PE_PUT, keys[k + 1],
+				(const uint8_t *)names[b], strlen(names[b]),
+				0, 0 };
 			continue;
 		}
 		snprintf(names[b], 32, "p%u", j);

@@ -18,6 +18,9 @@
 #define POOL_MOVE    "/pstate/move/"      /* NAME -> who, since (text) */
 #define POOL_LEASE   "/pstate/lease/"     /* NAME -> who, on the lease */
 #define POOL_TARGET  "/pstate/target/"    /* TARGET -> profile NAME    */
+#define POOL_RESV    "/pstate/resv/"      /* KIND/ID -> reservation    */
+#define POOL_SRVTARGET "/pstate/srvtarget/" /* TARGET (normal form) ->
+					       SERVER NAME             */
 #define POOL_KEY_MAX 256
 
 struct psctl_pool {
@@ -81,6 +84,9 @@ void psctl_pool_want_profile(const char *name);
  * keys) join the read, so the edit runs again seeing who beat it. */
 void psctl_pool_learn(const struct pe_cmp *cmp, size_t n);
 void psctl_pool_scope_free(void);
+/* The normal form (ps_target_norm) of the target of the server at el of
+ * b, or "" (el < 0, none, or not a physical target). */
+void psctl_pool_srv_norm(const uint8_t *b, int el, char *out, size_t n);
 /* A committed txn's puts and deletes (at revision rev) made in the
  * snapshot: what etcd holds for those keys now, without reading them
  * again (the next step compares against it). */

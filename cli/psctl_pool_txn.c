@@ -156,6 +156,8 @@ static void id_ops(struct tx *x, const void *base, int old, const void *nb,
 		if (has(&a, b.t[i]))
 			continue;
 		cmp_num(x, k, PE_T_CREATE, 0);
+		/* A reservation of it: as read (the rule ran on it), or none. */
+		cmp_as_read(x, key(x, POOL_RESV, b.t[i], ""));
 		op(x, PE_PUT, k, name, strlen(name), 0);
 	}
 	for (i = 0; i < a.n; i++)
@@ -175,26 +177,55 @@ static void claim_of(const uint8_t *b, int el, char *out, size_t n)
 		move_str_copy(b, el, PSF_TARGET, out, n);
 }
 
+/* The claim a (old) -> b (new) of name under prefix: b's key created
+ * (absent, or as read), a's deleted unless this txn puts it again (a
+ * server renamed keeps its target). */
+static void claim_ops(struct tx *x, const char *prefix, const char *a,
+		      const char *b, const char *name)
+{
+	const char *k;
+	size_t i;
+
+	if (!strcmp(a, b))
+		return;
+	if (b[0]) {
+		k = key(x, prefix, b, "");
+		cmp_as_read(x, k);
+		name = key(x, name, "", "");
+		op(x, PE_PUT, k, name, strlen(name), 0);
+	}
+	if (!a[0])
+		return;
+	k = key(x, prefix, a, "");
+	for (i = 0; i < x->no; i++)
+		if (!strcmp(x->op[i].key, k))
+			return;
+	op(x, PE_DEL, k, NULL, 0, 0);
+}
+
 /* A profile placed on a new target creates its target key (absent as
  * compared), so two failovers picking one spare never both commit. */
 static void target_ops(struct tx *x, const uint8_t *base, int old,
 		       const uint8_t *nb, int nw, const char *name)
 {
 	char a[PS_CFG_TEXT_MAX + 1], b[PS_CFG_TEXT_MAX + 1];
-	const char *k;
 
 	claim_of(base, old, a, sizeof a);
 	claim_of(nb, nw, b, sizeof b);
-	if (!strcmp(a, b))
-		return;
-	if (b[0]) {
-		k = key(x, POOL_TARGET, b, "");
-		cmp_num(x, k, PE_T_CREATE, 0);
-		name = key(x, name, "", "");
-		op(x, PE_PUT, k, name, strlen(name), 0);
-	}
-	if (a[0])
-		op(x, PE_DEL, key(x, POOL_TARGET, a, ""), NULL, 0, 0);
+	claim_ops(x, POOL_TARGET, a, b, name);
+}
+
+/* A server's target in normal form is its key /pstate/srvtarget/ (the
+ * index psctl_pool_scope.c reads a target's server by): created absent as
+ * compared, so two servers never name one target. */
+static void server_ops(struct tx *x, const uint8_t *base, int old,
+		       const uint8_t *nb, int nw, const char *name)
+{
+	char a[PS_CFG_TEXT_MAX + 1], b[PS_CFG_TEXT_MAX + 1];
+
+	psctl_pool_srv_norm(base, old, a, sizeof a);
+	psctl_pool_srv_norm(nb, nw, b, sizeof b);
+	claim_ops(x, POOL_SRVTARGET, a, b, name);
 }
 
 /* ---- moves */
@@ -337,8 +368,10 @@ static int diff_set(struct psctl_ctx *c, struct tx *x, const uint8_t *base,
 		k = key(x, prefix, name, "");
 		cmp_as_read(x, k);
 		op(x, PE_PUT, k, nb + e, el_len(nb, e), 0);
-		if (!prof)
+		if (!prof) {
+			server_ops(x, base, o, nb, e, name);
 			continue;
+		}
 		id_ops(x, base, o, nb, e, name);
 		target_ops(x, base, o, nb, e, name);
 		rc = move_ops(c, x, o >= 0 && move_prof_state(base, o) ==
@@ -362,6 +395,8 @@ static int diff_set(struct psctl_ctx *c, struct tx *x, const uint8_t *base,
 			id_ops(x, base, o, nb, -1, name);
 			target_ops(x, base, o, nb, -1, name);
 			move_ops(c, x, 1, 0, name);
+		} else {
+			server_ops(x, base, o, nb, -1, name);
 		}
 	}
 	return 0;

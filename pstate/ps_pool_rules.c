@@ -557,6 +557,89 @@ int ps_pool_range_clash(const void *buf, const struct ps_pool_range *r,
 	return clash(buf, r, skip, before, el, &s);
 }
 
+/* ------------------------------------------------- reserved for a profile */
+
+/* enum ident of each pool kind (ps_pool_kinds' order). */
+static const uint8_t kind_ident[PS_POOL_KINDS] = { ID_MAC, ID_WWN, ID_UUID,
+						   ID_SERIAL };
+
+/* A reservation's identifier t (tn bytes, in psctl's form: the check holds
+ * it to that) spells the value (kind, v, n) -- ps__sb_id's text, compared
+ * without a buffer: lower-case hex pairs, a ':' or '-' between. */
+static int spells(enum ident kind, const char *t, size_t tn,
+		  const uint8_t *v, uint32_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t j = 0;
+	uint32_t i;
+
+	if (kind == ID_SERIAL)
+		return ps__same(t, tn, (const char *)v, n);
+	for (i = 0; i < n; i++, j += 2) {
+		if (i && j < tn && (t[j] == ':' || t[j] == '-'))
+			j++;
+		if (j + 2 > tn || t[j] != hex[v[i] >> 4] ||
+		    t[j + 1] != hex[v[i] & 15])
+			return 0;
+	}
+	return j == tn;
+}
+
+/* The reservation of (kind, v, n) for a profile that the VM or profile
+ * owner (kind ok) neither is nor carries: 1 with its words in *a, else 0.
+ * A reservation for no profile ("-") holds the identifier for no one: any
+ * profile may take it (it is then Assigned). */
+static int resv_for_other(const void *buf, enum ident kind, const uint8_t *v,
+			  uint32_t n, int owner, enum ps_obj ok,
+			  struct words4 *a)
+{
+	int st = ps_pool_state(buf), el, k;
+	const char *t;
+	uint32_t tn;
+
+	for (el = st < 0 ? -1 : psf_find_next(buf, st, -1, PSF_POOL_RESV);
+	     el >= 0; el = psf_find_next(buf, st, el, PSF_POOL_RESV)) {
+		t = psf_payload(buf, el, &tn);
+		if (!t || !split(t, tn, a, 3) ||
+		    (k = ps_pool_kind_parse(a->w[0], a->n[0])) < 0 ||
+		    kind_ident[k] != kind || ps__same(a->w[2], a->n[2], "-", 1) ||
+		    !spells(kind, a->w[1], a->n[1], v, n))
+			continue;
+		return owner < 0 ||
+		       !ps__str_is(buf, owner, ok == PS_OBJ_VM ? PSF_PROFILE_REF
+							       : PSF_NAME,
+				   a->w[2], (uint32_t)a->n[2]);
+	}
+	return 0;
+}
+
+/* "pool reservation 'KIND ID' (for profile 'HOLDER')" */
+static void sb_resv_for(struct sb *s, const struct words4 *a)
+{
+	ps__sb_str(s, "pool reservation '");
+	ps__sb_put(s, a->w[0], a->n[0]);
+	ps__sb_put(s, " ", 1);
+	ps__sb_put(s, a->w[1], a->n[1]);
+	ps__sb_str(s, "' (for profile '");
+	ps__sb_put(s, a->w[2], a->n[2]);
+	ps__sb_str(s, "')");
+}
+
+int ps__resv_clash(const void *buf, enum ident kind, const uint8_t *v,
+		   uint32_t n, const struct asker *a, struct ps_cfg_err *e)
+{
+	struct words4 w;
+	struct sb s;
+
+	if (!resv_for_other(buf, kind, v, n, a->owner, a->owner_kind, &w))
+		return 0;
+	if (e) {
+		ps__sb_init(&s, e->holder, sizeof(e->holder));
+		sb_resv_for(&s, &w);
+	}
+	return ps__fail(e, PS_ERR_DUPLICATE, "reserved");
+}
+
 /* ------------------------------------------------------------ the check */
 
 static void say(struct chk *k, struct sb *s)
@@ -754,6 +837,29 @@ static void chk_spares(struct chk *k, int st)
 	}
 }
 
+/* The check's side of the rule: each identifier held against a
+ * reservation, "pool reservation 'mac ...' (for profile 'a'): held by
+ * profile 'b'". */
+static int held_against(const void *buf, const struct ps__id *id, void *arg)
+{
+	struct chk *k = arg;
+	struct words4 w;
+	struct sb s;
+
+	if (!resv_for_other(buf, id->kind, id->v, id->n, id->owner,
+			    id->owner_kind, &w))
+		return 0;
+	ps__sb_init(&s, k->m, sizeof(k->m));
+	sb_resv_for(&s, &w);
+	ps__sb_str(&s, ": held by ");
+	if (id->el >= 0)
+		ps__sb_who(&s, buf, id->el, PS_OBJ_NIC, id->owner);
+	else
+		ps__sb_who(&s, buf, id->owner, id->owner_kind, -1);
+	say(k, &s);
+	return 0;
+}
+
 void ps__chk_pool(struct chk *k)
 {
 	const struct chk_src resv = { ps__chk_w_pool_resv, 0, 0 };
@@ -772,5 +878,6 @@ void ps__chk_pool(struct chk *k)
 	ps__chk_pairs(k, &resv, chk_resv_one, report_resv_twice);
 	if (k->ops)
 		k->ops->drop(k);
+	ps__each_id(k->buf, held_against, k);
 	chk_spares(k, st);
 }

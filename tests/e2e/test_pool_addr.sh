@@ -224,5 +224,46 @@ mv "$WORK/h1.away" "$WORK/h1.img"
 [ $r4 = 1 ] && grep -q "disagrees *image:$WORK/h1.img#vm2 carries profile 'sdb', the pool does not place it there" "$WORK/c4" &&
     pass "pool check: a target still carrying a profile the pool unassigned (identifiers live twice): listed, exit 1" ||
     { fail "pool check: stale copy ($r4)"; cat "$WORK/c4"; }
+
+# ---- 8. an identifier reserved for one profile is that profile's alone
+rseq() { # POOL-OPTION...
+    for cmd in "pool create rsv --kind mac --first 02:00:5e:7a:00:01 --last 02:00:5e:7a:00:ff" \
+        "pool create rsw --kind wwn --first 20:00:00:25:b5:60:00:01 --last 20:00:00:25:b5:60:00:ff" \
+        "pool reserve rsv 02:00:5e:7a:00:05 --for ralice" \
+        "pool reserve rsw 20:00:00:25:b5:60:00:06 --for ralice" \
+        "profile create rbob --macs 02:00:5e:7a:00:05" \
+        "profile create rbob --wwns 20:00:00:25:b5:60:00:06/21:00:00:25:b5:60:00:06" \
+        "profile create rbob --macs 02:00:5e:7a:00:01" \
+        "profile set rbob --macs 02:00:5e:7a:00:01,02:00:5e:7a:00:05" \
+        "pool allocate rsv --for rbob" "pool reserve rsv 02:00:5e:7a:00:05 --for rbob" \
+        "profile create ralice --macs 02:00:5e:7a:00:05 --wwns 20:00:00:25:b5:60:00:06/21:00:00:25:b5:60:00:06" \
+        "pool reserve rsv 02:00:5e:7a:00:07" "profile set rbob --macs 02:00:5e:7a:00:01,02:00:5e:7a:00:07" \
+        "pool show rsv"; do
+        echo "\$ $cmd"
+        # shellcheck disable=SC2086
+        "$PSCTL" -q "$@" $cmd 2>&1
+        echo "exit $?"
+    done
+}
+RSEQ_CODES="0 0 0 0 4 4 0 4 0 4 0 0 0 0"
+"$PSCTL" -q -i "$WORK/rsv.img" init >/dev/null 2>&1
+rseq -i "$WORK/rsv.img" > "$WORK/rfile.out"
+rseq --pool "$URL" > "$WORK/retcd.out"
+if diff -u "$WORK/rfile.out" "$WORK/retcd.out" > "$WORK/rdiff"; then
+    pass "pool resv: same output and exit codes on the file pool and etcd ($(grep -c '^\$' "$WORK/rfile.out") commands)"
+else
+    fail "pool resv: output differs:"; cat "$WORK/rdiff"
+fi
+codes=$(sed -n 's/^exit //p' "$WORK/retcd.out" | paste -sd' ' -)
+[ "$codes" = "$RSEQ_CODES" ] && pass "pool resv: the sequence's exit codes are the expected ones" ||
+    { fail "pool resv: exit codes '$codes', want '$RSEQ_CODES'"; cat "$WORK/retcd.out"; }
+grep -q "profile 'rbob' cannot use it: reserved by pool reservation 'mac 02:00:5e:7a:00:05' (for profile 'ralice')" "$WORK/retcd.out" &&
+    grep -q "profile 'rbob' cannot use it: reserved by pool reservation 'wwn 20:00:00:25:b5:60:00:06' (for profile 'ralice')" "$WORK/retcd.out" &&
+    pass "pool resv: another profile taking a reserved MAC or WWN is refused naming the reservation (etcd)" ||
+    { fail "pool resv: refusal message"; cat "$WORK/retcd.out"; }
+grep -A4 '^\$ pool show rsv$' "$WORK/retcd.out" | grep -q '02:00:5e:7a:00:05 *assigned *ralice' &&
+    grep -A4 '^\$ pool allocate rsv --for rbob$' "$WORK/retcd.out" | grep -q '^02:00:5e:7a:00:02$' &&
+    pass "pool resv: the profile it is reserved for takes it; an allocation for another skips it" ||
+    { fail "pool resv: owner / allocation"; cat "$WORK/retcd.out"; }
 "$ROOT/tests/e2e/etcd_cluster.sh" stop "$CL"
 trap - EXIT INT TERM

@@ -5,7 +5,9 @@
 # assign, move, failover (to a spare, from a spare pool), unassign and
 # delete with psctl itself; each must read a handful of keys
 # ($PSTATE_POOL_STATS), never the pool's 62,000, and a clash with a
-# seeded profile's MAC must still name that profile.
+# seeded profile's MAC must still name that profile.  So must profile
+# show of a placed profile, the server commands (show, create, set,
+# delete) and the address pool commands.
 echo "== pool on etcd at scale: edits, moves and failovers read their own keys"
 command -v etcd >/dev/null || { fail "pool scale: etcd not installed (scripts/install-deps.sh)"; return 0; }
 [ -x "${BENCH_POOL:-}" ] || { fail "pool scale: BENCH_POOL (build/opt/bench/bench_pool) not built"; return 0; }
@@ -71,12 +73,40 @@ run 0 "profile failover to a spare" profile failover "$T1#vm2" "$T2#vm1"
 run 5 "profile failover of a target carrying nothing" profile failover "$T1#vm3" "$T2#vm2"
 run 0 "spare-pool create" spare-pool create rack "$T2#vm1" "$T2#vm2" "$T2#vm3"
 run 0 "profile failover --spare-pool" profile failover "$T2#vm1" --spare-pool rack
-# (profile show of a placed profile reads the server directory too, for
-# its "server" line: not a command's own keys.)
-"$PSCTL" -q --pool "$URL" profile show big > "$WORK/out" 2>&1
+run 0 "profile show of a placed profile" profile show big
 grep -q "^target  *$T2#vm2: carries it" "$WORK/out" &&
     pass "pool scale: the spare pool's next member took it; its store carries it" ||
     fail "pool scale: show after the spare failover: $(cat "$WORK/out")"
+# The server directory and the address pools: each command its own keys
+# (a server by name, a target's server by the index /pstate/srvtarget/,
+# a range's reservation and identifier keys), whatever the pool's size.
+run 0 "server show" server show s7
+run 0 "server create" server create sbig --target "$T1"
+run 4 "server create on a seeded server's target" server create sdup --target bmc://10.0.0.9
+grep -q "already in use by server 's9'" "$WORK/err" &&
+    pass "pool scale: the target clash names the seeded server s9" ||
+    fail "pool scale: server target clash: $(cat "$WORK/err")"
+run 0 "server set" server set sbig --description scale
+run 0 "profile move to a server's VM" profile move big sbig#vm3
+run 4 "server delete of a server a profile is placed on" server delete sbig
+grep -q "still referenced by profile 'big'" "$WORK/err" &&
+    pass "pool scale: the placed profile is found by its target key" ||
+    fail "pool scale: server delete: $(cat "$WORK/err")"
+run 0 "profile show of a profile on a server's VM" profile show big
+grep -q "^server  *sbig" "$WORK/out" &&
+    pass "pool scale: profile show names the server (by the server index)" ||
+    fail "pool scale: profile show's server: $(cat "$WORK/out")"
+run 0 "pool create" pool create rmac --kind mac --first 02:00:5e:71:00:01 --last 02:00:5e:71:00:ff
+run 0 "pool allocate" pool allocate rmac --count 2 --for big
+run 0 "pool reserve" pool reserve rmac 02:00:5e:71:00:07 --for big
+run 0 "pool release" pool release rmac 02:00:5e:71:00:07
+run 0 "pool show" pool show rmac
+run 0 "pool list" pool list
+run 0 "pool reclaim" pool reclaim rmac
+run 4 "pool delete with reservations" pool delete rmac
+run 0 "pool release" pool release rmac 02:00:5e:71:00:01
+run 0 "pool release" pool release rmac 02:00:5e:71:00:02
+run 0 "pool delete" pool delete rmac
 run 0 "profile unassign" profile unassign big
 run 0 "profile delete" profile delete big
 etcdctl --endpoints "$(cat "$CL/endpoints")" get --prefix --keys-only /pstate/ 2>/dev/null |
