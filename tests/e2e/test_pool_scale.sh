@@ -109,6 +109,7 @@ run 0 "pool release" pool release rmac 02:00:5e:71:00:02
 run 0 "pool delete" pool delete rmac
 run 0 "profile unassign" profile unassign big
 run 0 "profile delete" profile delete big
+run 0 "server delete" server delete sbig
 etcdctl --endpoints "$(cat "$CL/endpoints")" get --prefix --keys-only /pstate/ 2>/dev/null |
     grep -E '^/pstate/(id/mac/02:00:5e:70|target/|move/|lease/|profile/big)' > "$WORK/left"
 [ ! -s "$WORK/left" ] && pass "pool scale: no key of big, its target or its move left" ||
