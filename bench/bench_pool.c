@@ -5,6 +5,9 @@
  *   bench_pool URL PSCTL PROFILES SERVERS FAILOVERS
  *   bench_pool --seed URL PROFILES SERVERS PLACED   (the creates only:
  *            tests/e2e/test_pool_scale.sh)
+ *   bench_pool --failover URL PSCTL N   (psctl's own failovers only, N
+ *            from 8 processes then up to 50 from 1, on a pool seeded
+ *            before; the 8 processes' throughput too)
  *   bench_pool --list URL PSCTL PROFILES   (the list comparison only, on
  *            a pool seeded before)
  *
@@ -22,7 +25,8 @@
  *            transit, create the spare's target key, the move and lease
  *            keys), (a keepalive only past a third of the TTL), the
  *            settle txn (compare, put it assigned, delete the
- *            move, lease and old target keys), lease revoke.
+ *            move, lease and old target keys); no lease revoke (psctl
+ *            leaves the emptied lease to expire, docs/pool.md).
  * Then the real psctl binary on both pools: `psctl profile list` (text
  * and --json; on etcd paged, docs/pool.md "Reads"; then 5 runs each as
  * it reads, as one stream, and as before, alternated) and `psctl profile
@@ -306,7 +310,7 @@ static double one_failover(struct pe_client *c, unsigned i, unsigned spare)
 	op[3] = (struct pe_op){ PE_DEL, tk, NULL, 0, 0, 0 };
 	if (pe_txn(c, cmp, 1, op, 4, NULL, 0, &ok, &rev, NULL) || !ok)
 		die("settle txn", c);
-	pe_lease_revoke(c, lease);
+	/* (no revoke: psctl leaves the empty lease to expire) */
 	return now() - t0;
 }
 
@@ -622,6 +626,9 @@ static void fo_run(const char *psctl, const char *url, const char *dir,
 	       sp / n * 1e3, pool[n / 2] * 1e3, pool[n * 99 / 100] * 1e3,
 	       sw / n * 1e3, whole[n / 2] * 1e3, whole[n * 99 / 100] * 1e3,
 	       now() - t0);
+	printf("etcd  psctl profile failover, %u from %d process%s: %.1f "
+	       "failovers/s (whole commands)\n", n, procs,
+	       procs > 1 ? "es" : "", n / (now() - t0));
 }
 
 /*
@@ -729,6 +736,12 @@ int main(int argc, char **argv)
 	if (argc == 5 && !strcmp(argv[1], "--list")) {
 		snprintf(cmd, sizeof cmd, "--pool %s", argv[2]);
 		list_streams(argv[3], cmd, (unsigned)atoi(argv[4]));
+		return 0;
+	}
+	/* --failover URL PSCTL N: psctl's own failovers only (8 processes,
+	 * then 1), against a pool seeded before (--seed). */
+	if (argc == 5 && !strcmp(argv[1], "--failover")) {
+		psctl_failovers(argv[3], argv[2], (unsigned)atoi(argv[4]));
 		return 0;
 	}
 	if (argc != 6) {

@@ -642,11 +642,12 @@ static int edit_once(struct psctl_ctx *c, psctl_edit_fn fn, void *arg,
 		psctl_g.written = !rc;
 	}
 	ps_txn_abort(&t);
-	if (!rc && x->leaving && pool_g.lease) {
-		/* The move is settled: nothing left on this lease. */
-		pe_lease_revoke(&pool_g.pe, pool_g.lease);
+	/* The move is settled: the lease holds no key now.  It is left to
+	 * expire after its TTL, not revoked: a revoke is a raft round (a
+	 * write on every member) for nothing (docs/pool.md "Moves and the
+	 * lease"). */
+	if (!rc && x->leaving)
 		pool_g.lease = 0;
-	}
 	return rc;
 }
 

@@ -70,6 +70,11 @@ grep -q "already carries profile 'big' (per the pool)" "$WORK/err" &&
     fail "pool scale: taken target: $(cat "$WORK/err")"
 run 0 "profile move" profile move big "$T1#vm2"
 run 0 "profile failover to a spare" profile failover "$T1#vm2" "$T2#vm1"
+# Its requests: the target and move keys, the profile's keys, lease
+# grant, mark, settle -- no lease revoke (docs/pool.md).
+grep -q "^psctl: pool: 5 requests," "$WORK/err" &&
+    pass "pool scale: a failover of two full targets is 5 requests" ||
+    fail "pool scale: failover requests: $(cat "$WORK/err")"
 run 5 "profile failover of a target carrying nothing" profile failover "$T1#vm3" "$T2#vm2"
 run 0 "spare-pool create" spare-pool create rack "$T2#vm1" "$T2#vm2" "$T2#vm3"
 run 0 "profile failover --spare-pool" profile failover "$T2#vm1" --spare-pool rack
