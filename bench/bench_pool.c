@@ -331,7 +331,7 @@ static void fan_out(unsigned n, int procs, int k, fan_start start, fan_fn fn,
 			die("pipe", NULL);
 		if (fork() == 0) {
 			void *state = start ? start(arg) : NULL;
-			double d[2];
+			double d[4];    /* k <= 4 */
 
 			close(fd[p][0]);
 			for (i = (unsigned)p; i < n; i += (unsigned)procs) {
@@ -522,7 +522,8 @@ static void psctl_show(const char *tag, const char *psctl, const char *opts,
 
 /* cmd (stderr with it), timed; *etcd_ms the "waiting on etcd" figure of
  * $PSTATE_POOL_STATS.  -1 when it fails. */
-static double run_stats(const char *cmd, double *etcd_ms)
+static double run_stats(const char *cmd, double *etcd_ms, double *reqs,
+			double *keys)
 {
 	double t0 = now();
 	char buf[4096];
@@ -533,8 +534,15 @@ static double run_stats(const char *cmd, double *etcd_ms)
 	if (!f)
 		return -1;
 	while (fgets(buf, sizeof buf, f))
-		if ((p = strstr(buf, " keys read, ")) != NULL)
+		if ((p = strstr(buf, " keys read, ")) != NULL) {
 			*etcd_ms = atof(p + 12);
+			/* "psctl: pool: N requests, K keys read, ..." */
+			if ((p = strstr(buf, "pool: ")) != NULL) {
+				*reqs = atof(p + 6);
+				p = strstr(p, "requests, ");
+				*keys = p ? atof(p + 10) : -1;
+			}
+		}
 	if (pclose(f))
 		return -1;
 	return now() - t0;
@@ -593,7 +601,7 @@ static void psctl_failover(void *st, unsigned i, double *out, void *arg)
 		 "profile failover image:%s/%c%u.img image:%s/%c%u.img 2>&1",
 		 f->psctl, f->url, f->dir, f->back ? 'b' : 'a', i, f->dir,
 		 f->back ? 'a' : 'b', i);
-	out[1] = run_stats(cmd, &out[0]);
+	out[1] = run_stats(cmd, &out[0], &out[2], &out[3]);
 	if (out[1] < 0 || out[0] < 0)
 		_exit(1);
 }
@@ -604,17 +612,20 @@ static void fo_run(const char *psctl, const char *url, const char *dir,
 		   double *whole)
 {
 	struct fo_psctl f = { psctl, url, dir, back };
-	double t0 = now(), sp = 0, sw = 0, *d = calloc(2 * (size_t)n, sizeof *d);
+	double t0 = now(), sp = 0, sw = 0, sr = 0, sk = 0;
+	double *d = calloc(4 * (size_t)n, sizeof *d);
 	unsigned i;
 
 	if (!d)
 		die("out of memory", NULL);
-	fan_out(n, procs, 2, NULL, psctl_failover, &f, d);
+	fan_out(n, procs, 4, NULL, psctl_failover, &f, d);
 	for (i = 0; i < n; i++) {
-		pool[i] = d[2 * i] / 1e3;
-		whole[i] = d[2 * i + 1];
+		pool[i] = d[4 * i] / 1e3;
+		whole[i] = d[4 * i + 1];
 		sp += pool[i];
 		sw += whole[i];
+		sr += d[4 * i + 2];
+		sk += d[4 * i + 3];
 	}
 	free(d);
 	qsort(pool, n, sizeof *pool, cmp_dbl);
@@ -627,8 +638,9 @@ static void fo_run(const char *psctl, const char *url, const char *dir,
 	       sw / n * 1e3, whole[n / 2] * 1e3, whole[n * 99 / 100] * 1e3,
 	       now() - t0);
 	printf("etcd  psctl profile failover, %u from %d process%s: %.1f "
-	       "failovers/s (whole commands)\n", n, procs,
-	       procs > 1 ? "es" : "", n / (now() - t0));
+	       "failovers/s (whole commands); %.2f requests and %.2f keys "
+	       "read a failover\n", n, procs, procs > 1 ? "es" : "",
+	       n / (now() - t0), sr / n, sk / n);
 }
 
 /*

@@ -19,6 +19,8 @@
 #define POOL_LEASE   "/pstate/lease/"     /* NAME -> who, on the lease */
 #define POOL_TARGET  "/pstate/target/"    /* TARGET -> profile NAME    */
 #define POOL_RESV    "/pstate/resv/"      /* KIND/ID -> reservation    */
+#define POOL_SOURCE  "/pstate/source/"    /* MOVE_SOURCE -> profile NAME
+					     (while in transit)        */
 #define POOL_SRVTARGET "/pstate/srvtarget/" /* TARGET (normal form) ->
 					       SERVER NAME             */
 #define POOL_KEY_MAX 256

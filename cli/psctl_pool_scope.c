@@ -648,38 +648,37 @@ static void first_placed(struct psctl_ctx *c, const char *cmd,
 int psctl_pool_placed_on(struct psctl_ctx *c, const char *cmd,
 			 const char *failed, char *name, size_t n)
 {
-	char key[POOL_KEY_MAX + PS_CFG_TEXT_MAX], **pk = NULL;
+	char key[POOL_KEY_MAX + PS_CFG_TEXT_MAX], skey[sizeof key], **pk = NULL;
 	struct pe_op op[2] = {
 		{ PE_GET, key, NULL, 0, 0, 0 },
-		{ PE_GET, POOL_MOVE, NULL, 0, 0, 1 },
+		{ PE_GET, skey, NULL, 0, 0, 0 },
 	};
 	struct pe_kvs k = { 0 }, p = { 0 };
 	size_t i, np = 0;
 	int64_t rev;
 	int ok, rc;
 
-	/* The profile on it (its target key) and those in transit (their
-	 * move keys: one may be moving away from the failed target), in one
-	 * read.  None in transit: the target key's profile. */
+	/* The profile on it (its target key) and the one in transit away
+	 * from it (its source key), in one read: two keys, however many
+	 * moves run.  One of them: that profile. */
 	snprintf(key, sizeof key, "%s%s", POOL_TARGET, failed);
+	snprintf(skey, sizeof skey, "%s%s", POOL_SOURCE, failed);
 	rc = pe_txn(&pool_g.pe, NULL, 0, op, 2, NULL, 0, &ok, &rev, &k);
 	if (rc)
 		return psctl_pool_error(c, rc);
 	psctl_pool_announce(c, rev);
 	name[0] = 0;
-	if (k.n == 1 && !strcmp(k.kv[0].key, key)) {
+	if (k.n == 1) {
 		snprintf(name, n, "%s", (const char *)k.kv[0].val);
 		pe_kvs_free(&k);
 		return 0;
 	}
-	/* Else those profiles, the first created wins (the file pool's
+	/* Both: the first created of the two wins (the file pool's
 	 * order). */
 	pk = calloc(k.n + 1, sizeof *pk);
 	for (i = 0; pk && i < k.n; i++) {
 		const char *v = (const char *)k.kv[i].val;
 
-		if (!strncmp(k.kv[i].key, POOL_MOVE, strlen(POOL_MOVE)))
-			v = k.kv[i].key + strlen(POOL_MOVE);
 		if (!(pk[np] = malloc(strlen(POOL_PROFILE) + strlen(v) + 1)))
 			break;
 		sprintf(pk[np++], "%s%s", POOL_PROFILE, v);

@@ -177,15 +177,35 @@ static void claim_of(const uint8_t *b, int el, char *out, size_t n)
 		move_str_copy(b, el, PSF_TARGET, out, n);
 }
 
-/* The claim a (old) -> b (new) of name under prefix: b's key created
- * (absent, or as read), a's deleted unless this txn puts it again (a
- * server renamed keeps its target). */
-static void claim_ops(struct tx *x, const char *prefix, const char *a,
-		      const char *b, const char *name)
+/* The target a profile in transit leaves ("" none): its source key says
+ * which profile is moving away from it, so a failover finds it by key. */
+static void source_of(const uint8_t *b, int el, char *out, size_t n)
 {
+	out[0] = 0;
+	if (el >= 0 && move_prof_state(b, el) == PSF_PROFILE_IN_TRANSIT)
+		move_str_copy(b, el, PSF_MOVE_SOURCE, out, n);
+}
+
+/* What an element claims (a target): into out, "" none. */
+typedef void (*claim_fn)(const uint8_t *b, int el, char *out, size_t n);
+
+/* The claim of name under prefix, old (base, -1 none) -> new: the new
+ * claim's key created (absent, or as read), the old one's deleted unless
+ * this txn puts it again (a server renamed keeps its target).  A profile
+ * placed on a new target (claim_of): two failovers picking one spare
+ * never both commit.  A server's target in normal form
+ * (psctl_pool_srv_norm), the index psctl_pool_scope.c reads a target's
+ * server by: two servers never name one target. */
+static void claim_ops(struct tx *x, const char *prefix, claim_fn of,
+		      const uint8_t *base, int old, const uint8_t *nb, int nw,
+		      const char *name)
+{
+	char a[PS_CFG_TEXT_MAX + 1], b[PS_CFG_TEXT_MAX + 1];
 	const char *k;
 	size_t i;
 
+	of(base, old, a, sizeof a);
+	of(nb, nw, b, sizeof b);
 	if (!strcmp(a, b))
 		return;
 	if (b[0]) {
@@ -201,31 +221,6 @@ static void claim_ops(struct tx *x, const char *prefix, const char *a,
 		if (!strcmp(x->op[i].key, k))
 			return;
 	op(x, PE_DEL, k, NULL, 0, 0);
-}
-
-/* A profile placed on a new target creates its target key (absent as
- * compared), so two failovers picking one spare never both commit. */
-static void target_ops(struct tx *x, const uint8_t *base, int old,
-		       const uint8_t *nb, int nw, const char *name)
-{
-	char a[PS_CFG_TEXT_MAX + 1], b[PS_CFG_TEXT_MAX + 1];
-
-	claim_of(base, old, a, sizeof a);
-	claim_of(nb, nw, b, sizeof b);
-	claim_ops(x, POOL_TARGET, a, b, name);
-}
-
-/* A server's target in normal form is its key /pstate/srvtarget/ (the
- * index psctl_pool_scope.c reads a target's server by): created absent as
- * compared, so two servers never name one target. */
-static void server_ops(struct tx *x, const uint8_t *base, int old,
-		       const uint8_t *nb, int nw, const char *name)
-{
-	char a[PS_CFG_TEXT_MAX + 1], b[PS_CFG_TEXT_MAX + 1];
-
-	psctl_pool_srv_norm(base, old, a, sizeof a);
-	psctl_pool_srv_norm(nb, nw, b, sizeof b);
-	claim_ops(x, POOL_SRVTARGET, a, b, name);
 }
 
 /* ---- moves */
@@ -369,11 +364,13 @@ static int diff_set(struct psctl_ctx *c, struct tx *x, const uint8_t *base,
 		cmp_as_read(x, k);
 		op(x, PE_PUT, k, nb + e, el_len(nb, e), 0);
 		if (!prof) {
-			server_ops(x, base, o, nb, e, name);
+			claim_ops(x, POOL_SRVTARGET, psctl_pool_srv_norm, base,
+				  o, nb, e, name);
 			continue;
 		}
 		id_ops(x, base, o, nb, e, name);
-		target_ops(x, base, o, nb, e, name);
+		claim_ops(x, POOL_TARGET, claim_of, base, o, nb, e, name);
+		claim_ops(x, POOL_SOURCE, source_of, base, o, nb, e, name);
 		rc = move_ops(c, x, o >= 0 && move_prof_state(base, o) ==
 				    PSF_PROFILE_IN_TRANSIT,
 			      move_prof_state(nb, e) == PSF_PROFILE_IN_TRANSIT,
@@ -393,10 +390,14 @@ static int diff_set(struct psctl_ctx *c, struct tx *x, const uint8_t *base,
 		op(x, PE_DEL, key(x, prefix, name, ""), NULL, 0, 0);
 		if (prof) {
 			id_ops(x, base, o, nb, -1, name);
-			target_ops(x, base, o, nb, -1, name);
+			claim_ops(x, POOL_TARGET, claim_of, base, o, nb, -1,
+				  name);
+			claim_ops(x, POOL_SOURCE, source_of, base, o, nb, -1,
+				  name);
 			move_ops(c, x, 1, 0, name);
 		} else {
-			server_ops(x, base, o, nb, -1, name);
+			claim_ops(x, POOL_SRVTARGET, psctl_pool_srv_norm, base,
+				  o, nb, -1, name);
 		}
 	}
 	return 0;

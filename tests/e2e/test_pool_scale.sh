@@ -82,6 +82,30 @@ run 0 "profile show of a placed profile" profile show big
 grep -q "^target  *$T2#vm2: carries it" "$WORK/out" &&
     pass "pool scale: the spare pool's next member took it; its store carries it" ||
     fail "pool scale: show after the spare failover: $(cat "$WORK/out")"
+# A failover stopped after "mark" (its psctl killed) is finished by running
+# it again: the profile in transit away from the failed target is found by
+# its source key (/pstate/source/TARGET), not by reading every move.
+( PSTATE_POOL_LEASE_TTL=2 PSCTL_TEST_PAUSE_AT=mark:60000 exec "$PSCTL" -q \
+    --pool "$URL" profile failover "$T2#vm2" "$T1#vm3" > /dev/null 2>&1 ) &
+fpid=$!
+i=0
+until etcdctl --endpoints "$(cat "$CL/endpoints")" get --print-value-only \
+        "/pstate/source/$T2#vm2" 2>/dev/null | grep -qx big || [ $i -ge 300 ]; do
+    sleep 0.1; i=$((i + 1))
+done
+kill -9 $fpid 2>/dev/null; wait $fpid 2>/dev/null
+[ $i -lt 300 ] && pass "pool scale: in transit, the source key names the profile moving away" ||
+    fail "pool scale: no source key while in transit"
+i=0
+until PSTATE_POOL_STATS= "$PSCTL" -q --pool "$URL" profile show big 2>/dev/null |
+        grep -q "lease expired" || [ $i -ge 100 ]; do
+    sleep 0.1; i=$((i + 1))
+done
+run 0 "profile failover finishing a stopped one" profile failover "$T2#vm2" "$T1#vm3"
+etcdctl --endpoints "$(cat "$CL/endpoints")" get --prefix --keys-only /pstate/source/ \
+    2>/dev/null | grep -q . && fail "pool scale: a source key left after the move" ||
+    pass "pool scale: the settled move's source key is gone"
+run 0 "profile move back" profile move big "$T2#vm2"
 # The server directory and the address pools: each command its own keys
 # (a server by name, a target's server by the index /pstate/srvtarget/,
 # a range's reservation and identifier keys), whatever the pool's size.
