@@ -45,9 +45,10 @@ int psctl_pool_held_ids(const void *buf, struct inrange *s);
  * reservation and identifier keys (show, allocate); PA_RESV one range,
  * its reservation keys and their identifier keys (delete), PA_RECLAIM
  * also their holders' profiles (reclaim); PA_ONE_ID one range and one
- * identifier's two keys (reserve, release).  No effect on the file pool
- * or in psctl shell. */
-enum { PA_ALL = 1, PA_LIST, PA_SPANS, PA_RESV, PA_RECLAIM, PA_ONE_ID };
+ * identifier's two keys (reserve, release); PA_SPARES the spare pools
+ * (spare-pool list).  No effect on the file pool or in psctl shell. */
+enum { PA_ALL = 1, PA_LIST, PA_SPANS, PA_RESV, PA_RECLAIM, PA_ONE_ID,
+       PA_SPARES };
 struct psctl_ctx;
 void psctl_pool_scope_addr(struct psctl_ctx *c, int mode, const char *range,
 			   const char *id);

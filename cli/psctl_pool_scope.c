@@ -396,6 +396,8 @@ static int read_addr(int64_t rev)
 
 	if (as_g.mode == PA_ALL || as_g.mode == PA_LIST)
 		rc = span(POOL_PREFIX "range/", POOL_PREFIX "range/\xff", rev);
+	if (as_g.mode == PA_SPARES)
+		rc = span(POOL_PREFIX "spares/", POOL_PREFIX "spares/\xff", rev);
 	n = pool_g.snap.n;
 	for (i = 0; !rc && i < n; i++) {
 		const struct pe_kv *kv = &pool_g.snap.kv[i];
@@ -410,7 +412,8 @@ static int read_addr(int64_t rev)
 		else if (as_g.mode != PA_ALL)
 			rc = spans_of(&r, as_g.mode <= PA_SPANS, rev);
 	}
-	for (i = 0; !rc && as_g.mode >= PA_RESV && i < pool_g.snap.n; i++)
+	for (i = 0; !rc && (as_g.mode == PA_RESV || as_g.mode == PA_RECLAIM) &&
+		    i < pool_g.snap.n; i++)
 		if (!strncmp(pool_g.snap.kv[i].key, POOL_RESV,
 			     strlen(POOL_RESV)))
 			want_of_resv(&pool_g.snap.kv[i]);

@@ -78,6 +78,10 @@ grep -q "^psctl: pool: 5 requests," "$WORK/err" &&
 run 5 "profile failover of a target carrying nothing" profile failover "$T1#vm3" "$T2#vm2"
 run 0 "spare-pool create" spare-pool create rack "$T2#vm1" "$T2#vm2" "$T2#vm3"
 run 0 "profile failover --spare-pool" profile failover "$T2#vm1" --spare-pool rack
+run 0 "spare-pool list" spare-pool list
+grep -q "^rack  *$T2#vm1 $T2#vm2 $T2#vm3" "$WORK/out" &&
+    pass "pool scale: spare-pool list prints the spare pool" ||
+    fail "pool scale: spare-pool list: $(cat "$WORK/out")"
 run 0 "profile show of a placed profile" profile show big
 grep -q "^target  *$T2#vm2: carries it" "$WORK/out" &&
     pass "pool scale: the spare pool's next member took it; its store carries it" ||
