@@ -50,10 +50,17 @@ $(BUILD)/san/tests/unit/test_complete: $(BUILD)/san/tests/unit/test_complete.o \
 		$(PSCTL_NOMAIN) $(call ALL_LIBS,san)
 	$(CC) $(SAN) -o $@ $^ $(CMOCKA_LIBS) $(PSTATE_SYSLIBS) $(EDIT_LIBS)
 $(BUILD)/san/tests/unit/test_complete.o: PSTATE_CFLAGS += -Icli
+# The console clients' reconnect schedule (tests/unit/test_console_retry.c):
+# psctl_console.h's.
+$(BUILD)/san/tests/unit/test_console_retry.o: PSTATE_CFLAGS += -Icli
 # The pool records' etcd keys (tests/unit/test_pool_ids.c) link their file.
 $(BUILD)/san/tests/unit/test_pool_ids.o: PSTATE_CFLAGS += -Icli
 $(BUILD)/san/tests/unit/test_pool_ids: $(BUILD)/san/cli/psctl_pool_ids.o
 $(BUILD)/san/tests/unit/test_pool_ids: CMOCKA_LIBS += $(call ALL_LIBS,san)
+# The list index's rows (tests/unit/test_pool_index.c) link their file.
+$(BUILD)/san/tests/unit/test_pool_index.o: PSTATE_CFLAGS += -Icli $(EDIT_CFLAGS)
+$(BUILD)/san/tests/unit/test_pool_index: $(BUILD)/san/cli/psctl_pool_index_rows.o
+$(BUILD)/san/tests/unit/test_pool_index: CMOCKA_LIBS += $(call ALL_LIBS,san)
 # The etcd client's unit test (tests/unit/test_pool_etcd.c) and fuzz
 # target link its code from cli/ with json-c (and libcurl for pe_open).
 POOL_ETCD := cli/psctl_pool_etcd.c cli/psctl_pool_etcd_io.c

@@ -327,7 +327,8 @@ static int cmd_list(struct sess *s)
 
 	if (!s->c->json) {
 		fprintf(s->c->out, "%-20s %-12s %5s %-8s %-5s WRITER USERS "
-			"FAULTS\n", "HOSTNAME", "VM", "PORT", "MODE", "GUEST");
+			"STORE FAULTS\n", "HOSTNAME", "VM", "PORT", "MODE",
+			"GUEST");
 		return each_port(s, psctl_con_port_text, s->c->out);
 	}
 	psctl_jw_init(&w, s->c->out);
@@ -495,19 +496,22 @@ static long long ms_now(void)
 	return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }
 
-/* The service went away (a restart, a crash): connect again, attach
- * resuming from the last offset shown, send the unacked input again.
- * 0, or an exit code (refused, or still unreachable after --retry). */
+/* The service went away (a restart, a crash): connect again on the
+ * clients' one schedule (psctl_con_retry_wait), attach resuming from the
+ * last offset shown, send the unacked input again.  0, or an exit code
+ * (refused, or still unreachable after --retry). */
 static int reconnect(struct sess *s)
 {
-	long long t0 = ms_now();
+	long long t0 = ms_now(), left;
 	uint8_t b[CON_ATTACH_V2 + CON_NAME_MAX];
+	unsigned wait = 0, tries = 0;
 	int rc;
 
 	fprintf(stderr, "\r\n[console: the service went away at offset "
 		"%llu; reconnecting]\r\n", (unsigned long long)s->next);
 	s->quiet = 1;
 	for (;;) {
+		tries++;
 		if (!dial(s, 1)) {
 			rc = psctl_con_ask(s, CON_ATTACH, b, attach_req(s, b));
 			if (!rc) {
@@ -521,13 +525,17 @@ static int reconnect(struct sess *s)
 			if (rc != PSCTL_EXIT_IO)
 				return rc; /* refused: said why */
 		}
-		if (ms_now() - t0 > (long long)s->retry * 1000) {
+		left = (long long)s->retry * 1000 - (ms_now() - t0);
+		if (left <= 0) {
 			s->quiet = 0;
 			return psctl_error(s->c, CMD, NULL, NULL, PSCTL_EXIT_IO,
 					   "the console service is gone "
-					   "(retried %u s)", s->retry);
+					   "(retried %u s, %u tries)", s->retry,
+					   tries);
 		}
-		usleep(50000);
+		wait = psctl_con_retry_wait(wait, ms_now() - t0);
+		/* (the last try at --retry's end, not past it) */
+		poll(NULL, 0, (int)(wait < left ? wait : left));
 	}
 }
 

@@ -15,6 +15,26 @@
 struct psctl_ctx;
 #define RESEND_MAX (64u * 1024u) /* input kept until the service acks it */
 
+/* The reconnect schedule of the console's clients (docs/console.md
+ * "Reconnecting: one schedule", where the numbers are written once; the
+ * web page's app.js carries the same, tests/e2e/test_console_retry.sh
+ * checks both against the doc): the first try at once, then one every
+ * MIN ms until FAST ms after the loss, then the wait doubles after each
+ * failed try, up to MAX ms. */
+#define PSCTL_CON_RETRY_MIN_MS  50u
+#define PSCTL_CON_RETRY_FAST_MS 5000u
+#define PSCTL_CON_RETRY_MAX_MS  5000u
+
+/* The wait after a try that failed `since` ms after the loss, the wait
+ * before it being `wait` (0 after the first try). */
+static inline unsigned psctl_con_retry_wait(unsigned wait, long long since)
+{
+	if (!wait || since < (long long)PSCTL_CON_RETRY_FAST_MS)
+		return PSCTL_CON_RETRY_MIN_MS;
+	return wait < PSCTL_CON_RETRY_MAX_MS / 2 ? wait * 2
+						 : PSCTL_CON_RETRY_MAX_MS;
+}
+
 /* --bmc: the BMC's console service through its web endpoint
  * (psctl_console_web.c). */
 struct con_web_opts {

@@ -31,7 +31,7 @@ void psctl_con_port_json(void *arg, const struct con_port_info *pi)
 	psctl_jw_uint(w, pi->out_total);
 	psctl_jw_key(w, "writer");
 	if (pi->writer == CON_NOBODY)
-		psctl_jw_num_text(w, "null");
+		psctl_jw_null(w);
 	else
 		psctl_jw_uint(w, pi->writer);
 	psctl_jw_key(w, "users");
@@ -51,7 +51,28 @@ void psctl_con_port_json(void *arg, const struct con_port_info *pi)
 	if (pi->fault[0])
 		psctl_jw_str(w, pi->fault);
 	else
-		psctl_jw_num_text(w, "null");
+		psctl_jw_null(w);
+	psctl_jw_key(w, "store");
+	if (pi->store[0])
+		psctl_jw_str(w, pi->store);
+	else
+		psctl_jw_null(w);
+	psctl_jw_key(w, "leaving");
+	psctl_jw_bool(w, !!(pi->flags & CON_PORT_LEAVING));
+	psctl_jw_key(w, "claims");
+	psctl_jw_arr(w, 0);
+	for (i = 0; i < pi->nclaims; i++) {
+		psctl_jw_obj(w, 0);
+		psctl_jw_key(w, "kind");
+		psctl_jw_str(w, pi->claim[i].kind == CON_CLAIM_MOVE ? "move"
+			     : "clash");
+		psctl_jw_key(w, "store");
+		psctl_jw_str(w, pi->claim[i].store);
+		psctl_jw_key(w, "vm");
+		psctl_jw_str(w, pi->claim[i].vm);
+		psctl_jw_end(w);
+	}
+	psctl_jw_end(w);
 	psctl_jw_end(w);
 }
 
@@ -74,11 +95,18 @@ void psctl_con_port_text(void *arg, const struct con_port_info *pi)
 			pi->how[i] == CON_SPY ? "(spy)" : "");
 	if (!pi->nusers)
 		fputs("-", o);
-	fprintf(o, " %u", pi->faults);
+	fprintf(o, " %s%s %u", pi->store[0] ? pi->store : "-",
+		pi->flags & CON_PORT_LEAVING ? "(leaving)" : "", pi->faults);
 	if (pi->fault[0]) {
 		nl = strchr(pi->fault, '@');
 		fprintf(o, " %.*s", nl ? (int)(nl - pi->fault) : 32,
 			pi->fault);
 	}
 	fputc('\n', o);
+	/* Claims the port does not serve, one line each under it. */
+	for (i = 0; i < pi->nclaims; i++)
+		fprintf(o, "  %s: store %s, vm %s\n",
+			pi->claim[i].kind == CON_CLAIM_MOVE
+			? "also mapped (a move)" : "clash, refused",
+			pi->claim[i].store, pi->claim[i].vm);
 }

@@ -81,22 +81,23 @@ void web_put_error(struct web *w, uint8_t req, unsigned code,
 	web_put(w, CON_R_ERROR, b, 2 + n);
 }
 
-/* A message for the WebSocket (sent when it is writable). */
+/* A message for the WebSocket (sent when it is writable).  One that
+ * cannot be queued is not left out (the service counts the unnumbered
+ * input's bytes: the next ones would take its offsets, be acknowledged
+ * in its place, and it would never reach the guest): the queue breaks,
+ * the WebSocket is closed, and the session reconnects and sends its
+ * unacknowledged input again (con_wq.h).  Test hook:
+ * PSCTL_TEST_WQ_FAIL=N, the process's Nth message fails as when memory
+ * runs out. */
 void web_queue(struct web *w, int binary, const void *p, size_t n)
 {
-	struct msg *m = malloc(sizeof *m + LWS_PRE + n);
+	static unsigned long nput;
+	const char *at = getenv("PSCTL_TEST_WQ_FAIL");
 
-	if (!m)
-		return;
-	m->next = NULL;
-	m->binary = binary;
-	m->n = n;
-	memcpy(m->b + LWS_PRE, p, n);
-	if (w->q_tail)
-		w->q_tail->next = m;
+	if (at && ++nput == strtoul(at, NULL, 10))
+		con_wq_break(&w->q, CON_WQ_NOMEM);
 	else
-		w->q = m;
-	w->q_tail = m;
+		con_wq_put(&w->q, binary, p, n);
 	if (w->ws)
 		L.lws_callback_on_writable(w->ws);
 }
@@ -250,22 +251,21 @@ static int raw_rx(struct web *w)
 	return n < 0 ? -1 : 0;
 }
 
+static int ws_write(void *wsi, unsigned char *p, size_t n, int binary)
+{
+	return L.lws_write(wsi, p, n, binary ? LWS_WRITE_BINARY
+			   : LWS_WRITE_TEXT) < (int)n ? -1 : 0;
+}
+
+/* The next message; a broken queue closes the WebSocket (the session
+ * sees its end and reconnects). */
 static int ws_writable(struct web *w, struct lws *wsi)
 {
-	struct msg *m = w->q;
-
-	if (!m)
+	if (!con_wq_pending(&w->q))
 		return w->detach ? -1 : 0;
-	w->q = m->next;
-	if (!w->q)
-		w->q_tail = NULL;
-	if (L.lws_write(wsi, m->b + LWS_PRE, m->n, m->binary
-			? LWS_WRITE_BINARY : LWS_WRITE_TEXT) < (int)m->n) {
-		free(m);
+	if (con_wq_send(&w->q, ws_write, wsi) < 0)
 		return -1;
-	}
-	free(m);
-	if (w->q || w->detach)
+	if (con_wq_pending(&w->q) || w->detach)
 		L.lws_callback_on_writable(wsi);
 	return 0;
 }
@@ -320,7 +320,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons why,
 		}
 		break;
 	case LWS_CALLBACK_CLIENT_ESTABLISHED:
-		if (w->q)
+		if (con_wq_pending(&w->q))
 			L.lws_callback_on_writable(wsi);
 		break;
 	case LWS_CALLBACK_CLIENT_RECEIVE:
@@ -363,14 +363,9 @@ static void *bridge(void *arg)
 
 static void web_free(struct web *w)
 {
-	struct msg *m;
-
 	if (w->ctx)
 		L.lws_context_destroy(w->ctx);
-	while ((m = w->q)) {
-		w->q = m->next;
-		free(m);
-	}
+	con_wq_clear(&w->q);
 	free(w->resp);
 	free(w->text);
 	free(w);
@@ -401,6 +396,7 @@ int psctl_con_web_open(struct sess *s)
 		return psctl_error(s->c, CMD, NULL, NULL, PS_ERR_NOMEM, NULL);
 	w->o = s->web;
 	w->fd = -1;
+	con_wq_init(&w->q, LWS_PRE, CON_WQ_MAX);
 	L.lws_set_log_level(getenv("PSCTL_LWS_LOG") ? LLL_ERR | LLL_WARN
 			    | LLL_NOTICE | LLL_INFO : 0, NULL);
 	memset(&ci, 0, sizeof ci);

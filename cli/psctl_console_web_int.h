@@ -14,19 +14,13 @@
 #include <stdint.h>
 
 #include "con_proto.h"
+#include "con_wq.h"
 #include "psctl_console.h"
 #include "psctl_lws.h"
 
 #define L psctl_lws
 #define RESP_MAX (1u << 20) /* an HTTP answer (the port list) */
 #define TEXT_MAX 65536u     /* one JSON message of the service */
-
-struct msg {
-	struct msg *next;
-	int binary;
-	size_t n;
-	uint8_t b[]; /* LWS_PRE + n */
-};
 
 struct web {
 	const struct con_web_opts *o;
@@ -50,14 +44,15 @@ struct web {
 	int resume;                  /* the attach resumes (a reconnect) */
 	char *text;                  /* a JSON message being gathered   */
 	size_t text_len;
-	struct msg *q, *q_tail;      /* messages for the WebSocket      */
+	struct con_wq q;             /* messages for the WebSocket      */
 	int detach, stop;
 	pthread_t th;
 };
 
 /* psctl_console_web.c: a frame to the session (blocking: the session
  * reads its end), an ERROR frame, a message for the WebSocket (sent when
- * it is writable). */
+ * it is writable; one that cannot be queued closes the WebSocket, and
+ * the session reconnects: con_wq.h). */
 void web_put(struct web *w, uint8_t type, const void *p, size_t n);
 void web_put_error(struct web *w, uint8_t req, unsigned code,
 		   const char *text);

@@ -70,6 +70,25 @@ static void port_frame(struct web *w, json_object *p)
 			pi.how[pi.nusers++] = !strcmp(jstr(u, "access"),
 						      "spy") ? CON_SPY : CON_RW;
 		}
+	/* The store part (docs/console.md "Several stores"). */
+	snprintf(pi.store, sizeof pi.store, "%s", jstr(p, "store"));
+	pi.flags = json_object_object_get_ex(p, "leaving", &wr) &&
+		   json_object_get_boolean(wr) ? CON_PORT_LEAVING : 0;
+	if (json_object_object_get_ex(p, "claims", &users) &&
+	    json_object_is_type(users, json_type_array))
+		for (i = 0; i < json_object_array_length(users) &&
+		     pi.nclaims < CON_CLAIMS_MAX; i++) {
+			u = json_object_array_get_idx(users, i);
+			pi.claim[pi.nclaims].kind = !strcmp(jstr(u, "kind"),
+							    "move")
+						    ? CON_CLAIM_MOVE
+						    : CON_CLAIM_CLASH;
+			snprintf(pi.claim[pi.nclaims].store,
+				 sizeof pi.claim[0].store, "%s",
+				 jstr(u, "store"));
+			snprintf(pi.claim[pi.nclaims++].vm,
+				 sizeof pi.claim[0].vm, "%s", jstr(u, "vm"));
+		}
 	web_put(w, CON_R_PORT, b, con_encode_port(&pi, b));
 }
 

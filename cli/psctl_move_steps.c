@@ -61,11 +61,35 @@ int move_store_key(const struct mtarget *t, char *key, size_t n, char *err,
 
 /* ------------------------------------------------------------ test hook */
 
+/* PSCTL_TEST_HOLD_DIR=DIR: when DIR/STEP exists, say the step is reached
+ * (DIR/STEP.reached) and hold until the test removes DIR/STEP (60 s at
+ * most), so a test orders two operators' steps on conditions, not on
+ * sleeps. */
+static void hold_point(const char *step)
+{
+	const char *dir = getenv("PSCTL_TEST_HOLD_DIR");
+	struct timespec tick = { 0, 10000000 };
+	char gate[PATH_MAX], seen[PATH_MAX + 16];
+	int i, fd;
+
+	if (!dir || snprintf(gate, sizeof gate, "%s/%s", dir, step) >=
+			    (int)sizeof gate || access(gate, F_OK))
+		return;
+	snprintf(seen, sizeof seen, "%s.reached", gate);
+	fd = open(seen, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	if (fd >= 0)
+		close(fd);
+	for (i = 0; i < 6000 && !access(gate, F_OK); i++)
+		nanosleep(&tick, NULL);
+}
+
 void move_crash_point(const char *step)
 {
 	const char *at = getenv("PSCTL_TEST_CRASH_AT");
 	const char *p = getenv("PSCTL_TEST_PAUSE_AT");
 	size_t n = strlen(step);
+
+	hold_point(step);
 
 	/* STEP:MS[,STEP:MS...] -- hold still there, so a test can make two
 	 * operators overlap at chosen points. */

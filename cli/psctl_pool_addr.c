@@ -29,6 +29,7 @@
 #include "psctl_jsonw.h"
 #include "psctl_pool_ids.h"
 #include "psctl_pool_addr.h"
+#include "psctl_pool_index.h"
 
 /* ------------------------------------------------------------ commands */
 
@@ -643,6 +644,9 @@ const struct psctl_cmd psctl_pool_cmds[] = {
 	{ "pool", "check", psctl_pool_check, "",
 	  "the pool's records against every target store it reaches (and "
 	  "etcd's keys); exit 1 on a disagreement", NULL, 0, 0 },
+	{ "pool", "reindex", psctl_pool_reindex, "",
+	  "etcd: build the profile list index from the profile keys",
+	  NULL, 0, 0 },
 	{ "pool", "export", psctl_pool_export, "FILE",
 	  "the pool's profiles, servers, address and spare pools as text "
 	  "(for pool import into another pool)", NULL, 0, 0 },

@@ -23,6 +23,7 @@
 #include "psctl_main.h"
 #include "psctl_move.h"
 #include "psctl_pool.h"
+#include "psctl_pool_index.h"
 #include "psctl_pool_addr.h"
 
 #define CMD "pool check"
@@ -244,8 +245,10 @@ int psctl_pool_check(struct psctl_ctx *c, int argc, char **argv)
 	k.pool = psctl_store_data(c, &len);
 	profiles(&k);
 	copies(&k);
-	if (psctl_g.pool_store)
+	if (psctl_g.pool_store) {
 		keys(&k);
+		k.disagree += psctl_pool_index_check(c->out);
+	}
 	fprintf(c->out, "pool check: %d profile%s, %zu target store%s "
 		"reached, %d unreachable, %d disagreement%s\n", k.profiles,
 		k.profiles == 1 ? "" : "s", k.nr - (size_t)k.unreachable,

@@ -29,6 +29,7 @@
 #include "psctl_main.h"
 #include "psctl_move.h"
 #include "psctl_pool.h"
+#include "psctl_pool_index.h"
 #include "psctl_pool_addr.h"
 
 static const uint32_t sets[] = { PSF_SERVERS, PSF_PROFILES, PSF_POOL_STATE };
@@ -256,6 +257,8 @@ int psctl_pool_import(struct psctl_ctx *c, int argc, char **argv)
 		if (!s.limit || s.done < s.limit || c->dry_run)
 			break;
 	}
+	if (!rc)   /* etcd: the list index of what was imported */
+		rc = psctl_pool_index_ensure(c);
 	if (!rc && !c->dry_run && !psctl_g.quiet)
 		fprintf(c->out, "pool import: %zu record%s written from %s\n",
 			total, total == 1 ? "" : "s", argv[1]);

@@ -32,6 +32,7 @@
 #include "psctl_move.h"
 #include "psctl_pool.h"
 #include "psctl_pool_addr.h"
+#include "psctl_pool_index.h"
 
 #define TXN_GETS 100   /* GETs a read-only txn (etcd allows 128 ops) */
 
@@ -82,6 +83,7 @@ void psctl_pool_want_profile(const char *name)
 		snprintf(key, sizeof key, "%s%s", pre[i], name);
 		psctl_pool_want(key);
 	}
+	psctl_pool_index_want(name);   /* its list index bucket */
 }
 
 /* The server a target word may name: its part before any '#', when that

@@ -30,6 +30,7 @@
 #include "psctl_move.h"
 #include "psctl_pool.h"
 #include "psctl_pool_ids.h"
+#include "psctl_pool_index.h"
 
 struct tx {
 	struct pe_cmp *cmp;
@@ -40,6 +41,7 @@ struct tx {
 	char who[300];            /* this operator, for move records      */
 	int leaving;              /* a move record goes: revoke the lease */
 	int oom;
+	struct pidx *ix;          /* the list index's buckets to rewrite */
 };
 
 static int grow(struct tx *x)
@@ -363,6 +365,11 @@ static int diff_set(struct psctl_ctx *c, struct tx *x, const uint8_t *base,
 		k = key(x, prefix, name, "");
 		cmp_as_read(x, k);
 		op(x, PE_PUT, k, nb + e, el_len(nb, e), 0);
+		/* the list index: its row (psctl_pool_index.c) */
+		rc = psctl_pool_index_change(c, &x->ix, !prof, name, nb + e,
+					     el_len(nb, e));
+		if (rc)
+			return rc;
 		if (!prof) {
 			claim_ops(x, POOL_SRVTARGET, psctl_pool_srv_norm, base,
 				  o, nb, e, name);
@@ -399,8 +406,22 @@ static int diff_set(struct psctl_ctx *c, struct tx *x, const uint8_t *base,
 			claim_ops(x, POOL_SRVTARGET, psctl_pool_srv_norm, base,
 				  o, nb, -1, name);
 		}
+		rc = psctl_pool_index_change(c, &x->ix, !prof, name, NULL, 0);
+		if (rc)
+			return rc;
 	}
 	return 0;
+}
+
+/* The list index's compares and puts (psctl_pool_index_emit). */
+static void ix_cmp(void *x, const char *k)
+{
+	cmp_as_read(x, k);
+}
+
+static void ix_op(void *x, const char *k, const void *v, size_t n)
+{
+	op(x, v ? PE_PUT : PE_DEL, k, v, n, 0);
 }
 
 /* ---- address and spare pool records (POOL_STATE children) */
@@ -509,6 +530,7 @@ static void tx_free(struct tx *x)
 	free(x->keys);
 	free(x->cmp);
 	free(x->op);
+	psctl_pool_index_free(x->ix);
 }
 
 /* The kv of key in k, or NULL. */
@@ -623,6 +645,8 @@ static int edit_once(struct psctl_ctx *c, psctl_edit_fn fn, void *arg,
 			      POOL_SERVER);
 	if (!rc)
 		diff_state(x, base, t.buf);
+	if (!rc)
+		psctl_pool_index_emit(x->ix, ix_cmp, ix_op, x);
 	if (!rc && x->oom)
 		rc = psctl_error(c, psctl_g.cmd, NULL, NULL, PS_ERR_NOMEM,
 				 NULL);

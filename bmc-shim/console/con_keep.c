@@ -88,6 +88,14 @@ int con_fd_take(struct con_svc *s, const char *name)
 	return -1;
 }
 
+int con_fd_take_port(struct con_svc *s, const char *what, unsigned conc)
+{
+	char name[24];
+
+	snprintf(name, sizeof name, "%s-%u", what, conc);
+	return con_fd_take(s, name);
+}
+
 /* Handed fds no port claimed (its mapping is gone): closed, forgotten. */
 void con_fds_unclaimed(struct con_svc *s)
 {
@@ -225,6 +233,9 @@ int con_fds_pass(char *const *names, const int *fds, unsigned n)
 
 /* ------------------------------------------------------------ port state */
 
+_Static_assert(sizeof(struct con_keep) <= CON_KEEP_HDR,
+	       "the kept state fits the memfd's header page");
+
 static void fd_name(char *out, size_t n, const char *what, unsigned conc)
 {
 	snprintf(out, n, "%s-%u", what, conc);
@@ -303,6 +314,7 @@ void con_keep_close(struct con_svc *s, struct con_port *p)
 	con_fd_forget_port(s, "mem", p->conc);
 	con_fd_forget_port(s, "lis", p->conc);
 	con_fd_forget_port(s, "gst", p->conc);
+	con_fd_forget_port(s, "cnd", p->conc);
 }
 
 /*
@@ -423,7 +435,7 @@ void con_restart(struct con_svc *s)
 	int *fds;
 
 	for (p = s->ports; p; p = p->next)
-		n += 3;
+		n += 4;
 	names = calloc(n + 1, sizeof *names);
 	fds = calloc(n + 1, sizeof *fds);
 	if (!names || !fds)
@@ -435,10 +447,12 @@ void con_restart(struct con_svc *s)
 		fds[i++] = s->hold_fd;
 	}
 	for (p = s->ports; p; p = p->next) {
-		const int pf[3] = { p->memfd, p->lis.fd, p->guest.fd };
-		static const char *const what[3] = { "mem", "lis", "gst" };
+		const int pf[4] = { p->memfd, p->lis.fd, p->guest.fd,
+				    p->cand.fd };
+		static const char *const what[4] = { "mem", "lis", "gst",
+						     "cnd" };
 
-		for (unsigned k = 0; k < 3; k++) {
+		for (unsigned k = 0; k < 4; k++) {
 			if (pf[k] < 0 || p->gone)
 				continue;
 			names[i] = malloc(24);

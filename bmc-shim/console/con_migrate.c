@@ -57,8 +57,38 @@ static struct con_mig *mig_of(struct con_port *p)
 	return p->mig;
 }
 
+/* The migration's state into the port's memfd, at each change: a
+ * restart (even a SIGKILL) in its middle goes on with it. */
+static void save(struct con_port *p)
+{
+	struct con_mig *m = p->mig;
+	struct con_keep *k = p->k;
+
+	if (!k)
+		return;
+	k->mig = !m ? 0 : (m->begun ? CON_KEEP_MIG_BEGUN : 0) |
+		 (m->paused ? CON_KEEP_MIG_PAUSED : 0) |
+		 (m->armed ? CON_KEEP_MIG_ARMED : 0);
+	if (!m)
+		return;
+	memcpy(k->mig_token, m->token, sizeof k->mig_token);
+	k->mig_t_begin = m->t_begin;
+	k->mig_t_pause = m->t_pause;
+	k->mig_out_pause = m->out_pause;
+}
+
 /* The held connection is watched for its end only (EPOLLRDHUP): its
- * output waits in the socket until it is the guest. */
+ * output waits in the socket until it is the guest.  It is kept across
+ * a restart as "cnd-N" (con_restart, the fd store). */
+static void cand_watch(struct con_svc *s, struct con_port *p, int fd)
+{
+	struct epoll_event ev = { .events = EPOLLRDHUP, .data.ptr = &p->cand };
+
+	p->cand.fd = fd;
+	epoll_ctl(s->ep, EPOLL_CTL_ADD, fd, &ev);
+	con_fd_store_port(s, "cnd", p->conc, fd);
+}
+
 static void cand_close(struct con_svc *s, struct con_port *p)
 {
 	if (p->cand.fd < 0)
@@ -66,6 +96,7 @@ static void cand_close(struct con_svc *s, struct con_port *p)
 	epoll_ctl(s->ep, EPOLL_CTL_DEL, p->cand.fd, NULL);
 	close(p->cand.fd);
 	p->cand.fd = -1;
+	con_fd_forget_port(s, "cnd", p->conc);
 }
 
 void con_mig_end(struct con_svc *s, struct con_port *p)
@@ -73,6 +104,7 @@ void con_mig_end(struct con_svc *s, struct con_port *p)
 	cand_close(s, p);
 	free(p->mig);
 	p->mig = NULL;
+	save(p);
 }
 
 int con_mig_holds_input(const struct con_port *p)
@@ -92,7 +124,8 @@ static void attach_dest(struct con_svc *s, struct con_port *p,
 	long long t = now_ms();
 
 	epoll_ctl(s->ep, EPOLL_CTL_DEL, fd, NULL);
-	p->cand.fd = -1;
+	p->cand.fd = -1; /* (its "cnd" entry becomes "gst" below) */
+	con_fd_forget_port(s, "cnd", p->conc);
 	if (p->guest.fd >= 0)
 		con_guest_drain(s, p);
 	at = p->ring.total;
@@ -131,7 +164,6 @@ static void abort_to_source(struct con_svc *s, struct con_port *p,
 void con_mig_hold(struct con_svc *s, struct con_port *p, int fd)
 {
 	struct con_mig *m = mig_of(p);
-	struct epoll_event ev = { .events = EPOLLRDHUP, .data.ptr = NULL };
 
 	if (!m) {
 		close(fd);
@@ -141,9 +173,7 @@ void con_mig_hold(struct con_svc *s, struct con_port *p, int fd)
 		con_log("port %u (%s): a newer second connection replaces the "
 			"held one", p->conc, p->host);
 	cand_close(s, p);
-	p->cand.fd = fd;
-	ev.data.ptr = &p->cand;
-	epoll_ctl(s->ep, EPOLL_CTL_ADD, fd, &ev);
+	cand_watch(s, p, fd);
 	con_log("port %u (%s): a second guest connection held%s", p->conc,
 		p->host, m->begun ? " (the migration's destination)"
 				  : " until a migration claims it");
@@ -205,6 +235,7 @@ static int begin(struct con_svc *s, struct con_port *p, const char **why)
 	}
 	m->begun = 1;
 	m->t_begin = now_ms();
+	save(p);
 	con_log("port %u (%s): migration begun (token %02x%02x...), input "
 		"queued from output offset %llu%s", p->conc, p->host,
 		m->token[0], m->token[1], (unsigned long long)p->ring.total,
@@ -245,6 +276,7 @@ static int step(struct con_svc *s, struct con_port *p,
 			m->paused = 1;
 			m->t_pause = now_ms();
 			m->out_pause = p->ring.total;
+			save(p);
 			con_log("port %u (%s): migration: source paused at "
 				"output offset %llu, %zu bytes of input queued",
 				p->conc, p->host,
@@ -259,6 +291,7 @@ static int step(struct con_svc *s, struct con_port *p,
 	}
 	if (p->cand.fd < 0) {
 		m->armed = 1;   /* attached the moment it connects */
+		save(p);
 		con_log("port %u (%s): migration: resumed; the destination "
 			"is attached when it connects", p->conc, p->host);
 		return 0;
@@ -296,4 +329,47 @@ int con_mig_request(struct con_svc *s, const struct con_client *c,
 	else
 		memset(reply + 4, 0, CON_TOKEN_LEN);
 	return 0;
+}
+
+/* After a restart: the migration the previous process was in the middle
+ * of, and its held connection.  Input is queued again from now (what was
+ * queued died with the process, unacknowledged: clients send it again);
+ * a held connection that closed meanwhile, or a source that left, is an
+ * event of the first batch as usual. */
+void con_mig_restore(struct con_svc *s, struct con_port *p)
+{
+	struct con_keep *k = p->k;
+	int fd = con_fd_take_port(s, "cnd", p->conc);
+	struct con_mig *m;
+
+	if (!(k->mig & CON_KEEP_MIG_BEGUN) && fd < 0) {
+		k->mig = 0;
+		return;
+	}
+	if (!(m = mig_of(p))) {
+		if (fd >= 0)
+			close(fd);
+		k->mig = 0;
+		return;
+	}
+	if (k->mig & CON_KEEP_MIG_BEGUN) {
+		m->begun = 1;
+		m->paused = !!(k->mig & CON_KEEP_MIG_PAUSED);
+		m->armed = !!(k->mig & CON_KEEP_MIG_ARMED);
+		memcpy(m->token, k->mig_token, sizeof m->token);
+		m->t_begin = k->mig_t_begin;
+		m->t_pause = k->mig_t_pause;
+		m->out_pause = k->mig_out_pause;
+	}
+	if (fd >= 0)
+		cand_watch(s, p, fd);
+	con_log("port %u: %s kept across the restart%s", p->conc,
+		m->begun ? (m->paused ? "a migration (begun, source paused)"
+				      : "a migration (begun)")
+			 : "a held second connection",
+		!m->begun ? "" : fd >= 0 ? "; its destination held"
+					 : "; no destination connected yet");
+	save(p);
+	if (m->armed && fd >= 0 && p->guest.fd >= 0)
+		attach_dest(s, p, "resumed before the restart");
 }

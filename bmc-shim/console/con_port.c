@@ -131,6 +131,8 @@ struct con_port *con_port_new(struct con_svc *s, unsigned conc)
 	}
 	p->next = s->ports;
 	s->ports = p;
+	if (p->resumed)
+		con_mig_restore(s, p);
 	return p;
 }
 
@@ -151,6 +153,8 @@ void con_port_delete(struct con_svc *s, struct con_port *p)
 	con_keep_close(s, p);
 	free(p->to_guest.buf);
 	free(p->fault);
+	free(p->claim);
+	free(p->old_claim);
 	for (pp = &s->ports; *pp; pp = &(*pp)->next)
 		if (*pp == p) {
 			*pp = p->next;
@@ -623,6 +627,17 @@ void con_port_info(const struct con_port *p, struct con_svc *s,
 	pi->out_total = p->ring.total;
 	snprintf(pi->host, sizeof pi->host, "%s", p->host);
 	snprintf(pi->vm, sizeof pi->vm, "%s", p->vm);
+	snprintf(pi->store, sizeof pi->store, "%s",
+		 con_store_name(s, p->store));
+	pi->flags = p->leave_at ? CON_PORT_LEAVING : 0;
+	for (unsigned i = 0; i < p->nclaims && i < CON_CLAIMS_MAX; i++) {
+		pi->claim[i].kind = p->claim[i].kind;
+		snprintf(pi->claim[i].store, sizeof pi->claim[i].store, "%s",
+			 con_store_name(s, p->claim[i].store));
+		snprintf(pi->claim[i].vm, sizeof pi->claim[i].vm, "%s",
+			 p->claim[i].vm);
+		pi->nclaims = i + 1;
+	}
 	for (c = s->clients; c; c = c->next)
 		if (c->port == p && pi->nusers < CON_USERS_MAX) {
 			pi->uid[pi->nusers] = c->uid;

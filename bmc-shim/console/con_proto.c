@@ -335,7 +335,7 @@ static size_t put_str(uint8_t *p, const char *s, size_t max)
 
 size_t con_encode_port(const struct con_port_info *pi, uint8_t *out)
 {
-	size_t o = 0, i, n, nu = pi->nusers;
+	size_t o = 0, i, n, nc, nu = pi->nusers;
 
 	if (nu > CON_USERS_MAX)
 		nu = CON_USERS_MAX;
@@ -358,7 +358,19 @@ size_t con_encode_port(const struct con_port_info *pi, uint8_t *out)
 		n = sizeof pi->fault - 1;
 	con_put16(out + o, (unsigned)n);
 	memcpy(out + o + 2, pi->fault, n);
-	return o + 2 + n; /* <= 20 + 512 + 320 + 2 + 2047 < CON_PAYLOAD_MAX */
+	o += 2 + n; /* <= 20 + 512 + 320 + 2 + 2047 */
+	if (!pi->store[0])
+		return o;
+	o += put_str(out + o, pi->store, CON_NAME_MAX);
+	out[o++] = (uint8_t)pi->flags;
+	nc = pi->nclaims < CON_CLAIMS_MAX ? pi->nclaims : CON_CLAIMS_MAX;
+	out[o++] = (uint8_t)nc;
+	for (i = 0; i < nc; i++) {
+		out[o++] = (uint8_t)pi->claim[i].kind;
+		o += put_str(out + o, pi->claim[i].store, CON_NAME_MAX);
+		o += put_str(out + o, pi->claim[i].vm, CON_NAME_MAX);
+	}
+	return o; /* + 258 + 4 x 513 = 4961 < CON_PAYLOAD_MAX */
 }
 
 static int get_str(const uint8_t *p, size_t n, size_t *o, char *out)
@@ -400,5 +412,23 @@ int con_decode_port(const struct con_frame *f, struct con_port_info *pi)
 		return -1;
 	memcpy(pi->fault, p + o + 2, l);
 	pi->fault[l] = 0;
+	o += 2 + l;
+	if (o == n) /* a service of one store, or an older one */
+		return 0;
+	if (get_str(p, n, &o, pi->store) || n - o < 2)
+		return -1;
+	pi->flags = p[o];
+	pi->nclaims = p[o + 1];
+	o += 2;
+	if (pi->nclaims > CON_CLAIMS_MAX)
+		return -1;
+	for (i = 0; i < pi->nclaims; i++) {
+		if (o >= n)
+			return -1;
+		pi->claim[i].kind = p[o++];
+		if (get_str(p, n, &o, pi->claim[i].store) ||
+		    get_str(p, n, &o, pi->claim[i].vm))
+			return -1;
+	}
 	return 0;
 }

@@ -171,8 +171,20 @@ size_t con_encode_migrate(const struct con_migrate *m, uint8_t *out);
  * [conc u16][mode u8][guest u8][writer u32][nusers u16][faults u16]
  * [out_total u64][host_len u8][host][vm_len u8][vm]
  * nusers x [uid u32][how u8]
- * [fault_len u16][last fault text] */
+ * [fault_len u16][last fault text]
+ * and, from services that serve several stores (older decoders stop
+ * before it; absent: store "" and no claims):
+ * [store_len u8][store][flags u8][nclaims u8]
+ * nclaims x [kind u8][store_len u8][store][vm_len u8][vm] */
 #define CON_USERS_MAX 64u
+#define CON_CLAIMS_MAX 4u
+enum {
+	CON_PORT_LEAVING = 1,  /* flags: in no store now, kept for a move   */
+};
+enum {
+	CON_CLAIM_MOVE = 1,    /* the same VM in another store: a move      */
+	CON_CLAIM_CLASH = 2,   /* another VM claims the number: refused     */
+};
 struct con_port_info {
 	unsigned conc, mode, guest, nusers, faults;
 	uint32_t writer;
@@ -181,6 +193,12 @@ struct con_port_info {
 	uint32_t uid[CON_USERS_MAX];
 	uint8_t how[CON_USERS_MAX];
 	char fault[2048];
+	char store[CON_NAME_MAX + 1];  /* served from ("": not said)     */
+	unsigned flags, nclaims;
+	struct {
+		unsigned kind;
+		char store[CON_NAME_MAX + 1], vm[CON_NAME_MAX + 1];
+	} claim[CON_CLAIMS_MAX];
 };
 /* Encode into out (CON_PAYLOAD_MAX); returns the payload length. */
 size_t con_encode_port(const struct con_port_info *pi, uint8_t *out);

@@ -18,7 +18,8 @@ struct con_client;
 
 /* An epoll registration: what an fd belongs to. */
 enum con_kind { CON_K_LISTEN, CON_K_PORT_LISTEN, CON_K_GUEST, CON_K_CLIENT,
-		CON_K_SIGNAL, CON_K_WEB, CON_K_STORE, CON_K_CAND };
+		CON_K_SIGNAL, CON_K_WEB, CON_K_STORE, CON_K_CAND,
+		CON_K_TIMER };
 struct con_handle {
 	enum con_kind kind;
 	int fd;
@@ -66,6 +67,8 @@ struct con_fault {
  * --hold), so output offsets, the backlog, the live mode, what was logged
  * and each input stream's written offset survive even a SIGKILL.
  */
+/* A VM's identity across stores: its UUID as text ("name:VM" without). */
+#define CON_IDENT_MAX 95u
 #define CON_KEEP_MAGIC 0x3150454b4e4f4350ull /* "PCONKEP1" */
 #define CON_KEEP_STREAMS 16u
 #define CON_KEEP_HDR 4096u
@@ -85,7 +88,23 @@ struct con_keep {
 		uint64_t written; /* its bytes written to the guest         */
 		uint64_t used;  /* clock at its last attach                 */
 	} in[CON_KEEP_STREAMS];
+	/* A live migration under way (con_migrate.c), so a restart in its
+	 * middle goes on with it; its held connection is the fd "cnd-N". */
+	uint32_t mig;           /* CON_KEEP_MIG_*; 0: none                  */
+	uint32_t mig_pad;
+	uint8_t mig_token[16];
+	int64_t mig_t_begin, mig_t_pause; /* CLOCK_MONOTONIC ms            */
+	uint64_t mig_out_pause;
+	/* Whose port it is (con_store.c), so a port in a move's grace -
+	 * in no store - is kept by a restart too. */
+	int64_t leave_at;       /* CLOCK_MONOTONIC ms; 0: mapped            */
+	uint32_t store_no, pad2;
+	char ident[CON_IDENT_MAX + 1];
+	char host[CON_NAME_MAX + 1], vm[CON_NAME_MAX + 1];
 };
+#define CON_KEEP_MIG_BEGUN 1u
+#define CON_KEEP_MIG_PAUSED 2u
+#define CON_KEEP_MIG_ARMED 4u
 
 /* Input queued for the guest, by input stream (-1: not numbered). */
 #define CON_SEGS 64u
@@ -99,6 +118,15 @@ struct con_handed {
 	char name[24];
 	int fd;
 };
+
+/* A claim on a port that it does not serve (con_store.c): the same VM in
+ * another store (CON_CLAIM_MOVE), or another VM (CON_CLAIM_CLASH). */
+struct con_claim {
+	uint8_t kind;
+	unsigned store;
+	char vm[CON_NAME_MAX + 1];
+};
+
 
 struct con_port {
 	struct con_port *next;
@@ -131,6 +159,12 @@ struct con_port {
 	uint32_t last_input_uid;        /* for the log: who writes     */
 	struct con_mig *mig;            /* a migration, or a held second
 					   guest connection (con_migrate.c) */
+	unsigned store;                 /* served from s->stores[store] */
+	char ident[CON_IDENT_MAX + 1];  /* its VM (con_store.c)        */
+	long long leave_at;             /* in no store: removed at this
+					   monotonic ms (0: mapped)     */
+	struct con_claim *claim, *old_claim; /* not served (con_store.c) */
+	unsigned nclaims, old_nclaims;
 	int seen;                       /* reload: still in the store */
 	int gone;                       /* removed: freed after the batch */
 };
@@ -155,9 +189,17 @@ struct con_client {
 	int dead;
 };
 
+/* A store whose mappings are served (--store, or the default one). */
+#define CON_STORES_MAX 16u
+struct con_store {
+	const char *path;               /* NULL: the default store   */
+	struct con_handle watch;        /* inotify, fd -1 without    */
+	int failed;                     /* its last read failed      */
+};
+
 struct con_svc {
 	int ep;
-	const char *run_dir, *sock_path, *log_dir, *store_path;
+	const char *run_dir, *sock_path, *log_dir;
 	const char *notify_path;        /* --notify: faults to hvagent */
 	int run_fd;                     /* the run directory, O_PATH  */
 	size_t ring_size, queue_max, log_max;
@@ -167,7 +209,10 @@ struct con_svc {
 	int have_admin_gid;
 	struct con_patterns pats;
 	struct con_handle lis, sig;
-	struct con_handle store;   /* inotify on store_path, fd -1 without */
+	struct con_store stores[CON_STORES_MAX];
+	unsigned nstores;
+	unsigned move_grace;            /* --move-grace seconds       */
+	struct con_handle timer;        /* the end of a move's grace  */
 	struct con_port *ports;
 	struct con_client *clients;
 	const struct con_backend *backend;
@@ -185,7 +230,17 @@ extern struct con_svc *con_g;
 void con_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int con_watch(struct con_svc *s, struct con_handle *h, int out);
 void con_unwatch(struct con_svc *s, struct con_handle *h);
+
+/* con_store.c: the stores (docs/console.md, "Several stores"). */
 int con_reload(struct con_svc *s, char *err, size_t errlen);
+int con_store_add(struct con_svc *s, const char *path);
+int con_stores_watch(struct con_svc *s);
+/* After the first reload of a restart: ports handed over in a move's
+ * grace (in no store), kept until its end. */
+void con_stores_adopt(struct con_svc *s);
+void con_store_event(struct con_svc *s, struct con_handle *h);
+void con_stores_close(struct con_svc *s);
+const char *con_store_name(const struct con_svc *s, unsigned i);
 
 /* con_port.c */
 struct con_port *con_port_new(struct con_svc *s, unsigned conc);
@@ -205,10 +260,12 @@ void con_port_info(const struct con_port *p, struct con_svc *s,
 void con_raise_nofile(void);
 void con_fds_load(struct con_svc *s);
 int con_fd_take(struct con_svc *s, const char *name);
+int con_fd_take_port(struct con_svc *s, const char *what, unsigned conc);
 void con_fds_unclaimed(struct con_svc *s);
 void con_fd_store(struct con_svc *s, const char *name, int fd);
 void con_fd_forget(struct con_svc *s, const char *name);
-/* "lis"/"gst" + port: the names of a port's fds in the store. */
+/* "lis"/"gst"/"mem"/"cnd" + port: the names of a port's fds in the
+ * store. */
 void con_fd_store_port(struct con_svc *s, const char *what, unsigned conc,
 		       int fd);
 void con_fd_forget_port(struct con_svc *s, const char *what, unsigned conc);
@@ -239,6 +296,8 @@ int con_mig_source_gone(struct con_svc *s, struct con_port *p);
 int con_mig_holds_input(const struct con_port *p);
 void con_mig_event(struct con_svc *s, struct con_port *p, uint32_t ev);
 void con_mig_end(struct con_svc *s, struct con_port *p);
+/* A port handed over by a restart: its migration and held connection. */
+void con_mig_restore(struct con_svc *s, struct con_port *p);
 /* MIGRATE from an administrator's session: 0, or a refusal code with
  * *why (reply filled on success: CON_MIGRATE_OK bytes). */
 int con_mig_request(struct con_svc *s, const struct con_client *c,

@@ -26,19 +26,13 @@
 
 #include "con_svc.h"
 #include "con_web_lws.h"
+#include "con_wq.h"
 
-#define WQ_HIGH (64u * 1024u)        /* queued for a browser: stop reading */
-#define WQ_CUT (256u * 1024u)        /* ... and cut it off: it reads nothing */
+#define WQ_HIGH (64u * 1024u)        /* queued for a browser: stop reading;
+					past CON_WQ_MAX: cut it off */
 #define LIST_EVERY (1000 * LWS_US_PER_MS)
+#define STOP_DRAIN (1000 * LWS_US_PER_MS) /* a stop: the notices' time */
 #define WS_PATH "/ws/console/"
-
-/* A message for a browser, LWS_PRE bytes of room before it. */
-struct msg {
-	struct msg *next;
-	int binary;
-	size_t len;
-	unsigned char buf[];
-};
 
 /* One protocol session with the core. */
 struct link {
@@ -48,11 +42,9 @@ struct link {
 	struct lws *ws;                 /* the browser; NULL: the list */
 	uint8_t in[CON_HDR + CON_PAYLOAD_MAX];
 	size_t in_len;
-	struct msg *head, *tail;
-	size_t queued;
+	struct con_wq q;                /* for the browser (con_wq.h)  */
 	int paused;                     /* not reading: browser slow   */
 	int closing;                    /* close the browser when sent */
-	int cut;                        /* close it now: not reading   */
 	int attached;                   /* next and in_next are known  */
 	uint64_t next;                  /* output offset after the last
 					   byte sent to the browser     */
@@ -79,6 +71,8 @@ static struct {
 	json_object *building;          /* the list being read          */
 	char *ports;                    /* the last one, JSON           */
 	lws_sorted_usec_list_t sul;
+	int consoles;                   /* console WebSockets open      */
+	int drained;                    /* a stop's STOP_DRAIN is over  */
 } W;
 
 const char *cw_users_file(void)
@@ -143,14 +137,7 @@ static int link_open(struct link *l, struct lws *ws, uint32_t uid, int role)
 
 static void link_close(struct link *l)
 {
-	struct msg *m;
-
-	while ((m = l->head)) {
-		l->head = m->next;
-		free(m);
-	}
-	l->tail = NULL;
-	l->queued = 0;
+	con_wq_clear(&l->q);
 	if (l->raw) {
 		/* The core sees the end; lws closes the wsi (and the fd). */
 		lws_set_opaque_user_data(l->raw, NULL);
@@ -163,36 +150,16 @@ static void link_close(struct link *l)
 	l->fd = -1;
 }
 
+/* The core's output stops at WQ_HIGH (the link is not read); only
+ * answers to the browser's own messages pass it: a browser that sends
+ * without reading breaks the queue at CON_WQ_MAX and is cut off, as is
+ * one whose message finds no memory (a byte left out would shift the
+ * page's offsets). */
 static void queue(struct link *l, int binary, const void *p, size_t n)
 {
-	struct msg *m;
-
 	if (!l->ws)
 		return;
-	/* The core's output stops at WQ_HIGH (the link is not read); only
-	 * answers to the browser's own messages pass it: a browser that
-	 * sends without reading is cut off. */
-	if (l->queued + n > WQ_CUT) {
-		l->cut = 1;
-		lws_callback_on_writable(l->ws);
-		return;
-	}
-	m = malloc(sizeof *m + LWS_PRE + n);
-	if (!m) { /* a byte left out would shift the page's offsets */
-		l->cut = 1;
-		lws_callback_on_writable(l->ws);
-		return;
-	}
-	m->next = NULL;
-	m->binary = binary;
-	m->len = n;
-	memcpy(m->buf + LWS_PRE, p, n);
-	if (l->tail)
-		l->tail->next = m;
-	else
-		l->head = m;
-	l->tail = m;
-	l->queued += n;
+	con_wq_put(&l->q, binary, p, n);
 	lws_callback_on_writable(l->ws);
 }
 
@@ -271,6 +238,22 @@ static void list_port(const struct con_frame *f)
 	cw_ascii(pi.fault, strlen(pi.fault), fault, sizeof fault);
 	json_object_object_add(o, "last_fault", pi.fault[0]
 			       ? json_object_new_string(fault) : NULL);
+	json_object_object_add(o, "store", pi.store[0]
+			       ? json_object_new_string(pi.store) : NULL);
+	json_object_object_add(o, "leaving", json_object_new_boolean(
+		!!(pi.flags & CON_PORT_LEAVING)));
+	users = json_object_new_array();
+	for (i = 0; i < pi.nclaims; i++) {
+		u = json_object_new_object();
+		json_object_object_add(u, "kind", json_object_new_string(
+			pi.claim[i].kind == CON_CLAIM_MOVE ? "move" : "clash"));
+		json_object_object_add(u, "store",
+				       json_object_new_string(pi.claim[i].store));
+		json_object_object_add(u, "vm",
+				       json_object_new_string(pi.claim[i].vm));
+		json_object_array_add(users, u);
+	}
+	json_object_object_add(o, "claims", users);
 	json_object_array_add(W.building, o);
 }
 
@@ -372,9 +355,10 @@ static void on_frame(struct link *l, const struct con_frame *f)
 	n = cw_frame_json(f, js, sizeof js);
 	if (n)
 		queue(l, 0, js, n);
-	/* A refused attach or a removed port ends the console. */
+	/* A refused attach, a removed port or a stop ends the console. */
 	if ((f->type == CON_R_ERROR && f->len >= 1 && f->p[0] == CON_ATTACH) ||
-	    (f->type == CON_R_NOTICE && f->len >= 1 && f->p[0] == CON_N_GONE))
+	    (f->type == CON_R_NOTICE && f->len >= 1 &&
+	     (f->p[0] == CON_N_GONE || f->p[0] == CON_N_STOP)))
 		l->closing = 1;
 }
 
@@ -415,7 +399,7 @@ static int link_read(struct link *l)
 		return -1;
 	memmove(l->in, l->in + at, l->in_len - at);
 	l->in_len -= at;
-	if (l->ws && l->queued >= WQ_HIGH && !l->paused) {
+	if (l->ws && l->q.queued >= WQ_HIGH && !l->paused) {
 		l->paused = 1;
 		lws_rx_flow_control(l->raw, 0);
 	}
@@ -481,6 +465,7 @@ static void ws_open(struct lws *wsi, struct wss *w)
 
 	w->link.fd = -1;
 	w->link.ws = wsi;
+	con_wq_init(&w->link.q, LWS_PRE, CON_WQ_MAX);
 	if (!s || !cw_origin_ok(wsi)) {
 		queue_error(&w->link, "login", "login", !s ? "not logged in "
 			    "(POST /api/login)" : "a page of another site");
@@ -565,37 +550,38 @@ static void ws_message(struct wss *w, int binary)
 			    "the console service is not taking input");
 }
 
+static int ws_write(void *wsi, unsigned char *p, size_t n, int binary)
+{
+	return lws_write(wsi, p, n, binary ? LWS_WRITE_BINARY
+			 : LWS_WRITE_TEXT) < 0 ? -1 : 0;
+}
+
 static int ws_writable(struct lws *wsi, struct link *l)
 {
-	struct msg *m = l->head;
-	int wrote;
-
-	if (l->cut) {
-		lws_close_reason(wsi, LWS_CLOSE_STATUS_POLICY_VIOLATION,
-				 (unsigned char *)"not reading", 11);
+	if (l->q.broken) { /* cut off now: what is queued is not sent */
+		if (l->q.broken == CON_WQ_FULL)
+			lws_close_reason(wsi, LWS_CLOSE_STATUS_POLICY_VIOLATION,
+					 (unsigned char *)"not reading", 11);
+		else
+			lws_close_reason(wsi,
+					 LWS_CLOSE_STATUS_UNEXPECTED_CONDITION,
+					 (unsigned char *)"out of memory", 13);
 		return -1;
 	}
-	if (!m) {
+	if (!con_wq_pending(&l->q)) {
 		if (!l->closing)
 			return 0;
 		lws_close_reason(wsi, LWS_CLOSE_STATUS_NORMAL,
 				 (unsigned char *)"ended", 5);
 		return -1;
 	}
-	l->head = m->next;
-	if (!l->head)
-		l->tail = NULL;
-	l->queued -= m->len;
-	wrote = lws_write(wsi, m->buf + LWS_PRE, m->len,
-			  m->binary ? LWS_WRITE_BINARY : LWS_WRITE_TEXT);
-	free(m);
-	if (wrote < 0)
+	if (con_wq_send(&l->q, ws_write, wsi) < 0)
 		return -1;
-	if (l->paused && l->queued < WQ_HIGH / 2 && l->raw) {
+	if (l->paused && l->q.queued < WQ_HIGH / 2 && l->raw) {
 		l->paused = 0;
 		lws_rx_flow_control(l->raw, 1);
 	}
-	if (l->head || l->closing)
+	if (con_wq_pending(&l->q) || l->closing)
 		lws_callback_on_writable(wsi);
 	return 0;
 }
@@ -609,6 +595,7 @@ static int cb_console(struct lws *wsi, enum lws_callback_reasons reason,
 		return 0;
 	switch (reason) {
 	case LWS_CALLBACK_ESTABLISHED:
+		W.consoles++;
 		ws_open(wsi, w);
 		return 0;
 	case LWS_CALLBACK_RECEIVE:
@@ -642,6 +629,7 @@ static int cb_console(struct lws *wsi, enum lws_callback_reasons reason,
 		}
 		return ws_writable(wsi, &w->link);
 	case LWS_CALLBACK_CLOSED:
+		W.consoles--;
 		link_close(&w->link);
 		return 0;
 	default:
@@ -667,12 +655,30 @@ static void lws_to_log(int level, const char *line)
 	con_log("web: %.*s", (int)n, line);
 }
 
+static void drain_end(lws_sorted_usec_list_t *sul)
+{
+	(void)sul;
+	W.drained = 1;
+}
+
 static void *run(void *arg)
 {
 	(void)arg;
 	while (!atomic_load(&W.stop))
 		if (lws_service(W.ctx, 0) < 0)
 			break;
+	/* A stop: the core has told every session (NOTICE stop: do not
+	 * reconnect).  Each browser gets what its link holds and is then
+	 * closed (on_frame), within STOP_DRAIN: ending the thread at once
+	 * closed the WebSockets with the notice unread, and a client
+	 * retried a service gone for good. */
+	lws_sul_schedule(W.ctx, 0, &W.sul, drain_end, STOP_DRAIN);
+	while (W.consoles > 0 && !W.drained)
+		if (lws_service(W.ctx, 0) < 0)
+			break;
+	if (W.consoles > 0)
+		con_log("web: stop: %d console(s) still open after %d ms",
+			W.consoles, (int)(STOP_DRAIN / LWS_US_PER_MS));
 	link_close(&W.list);
 	lws_context_destroy(W.ctx);
 	free(W.ports);

@@ -6,11 +6,11 @@ CON_LIB_SRC := bmc-shim/console/con_proto.c bmc-shim/console/con_core.c
 # The web page (con_web*.c): libwebsockets, json-c, libxcrypt, a thread.
 CON_WEB_SRC := bmc-shim/console/con_web.c bmc-shim/console/con_web_api.c \
                bmc-shim/console/con_web_auth.c \
-               bmc-shim/console/con_web_msg.c
+               bmc-shim/console/con_web_msg.c bmc-shim/console/con_wq.c
 CON_SRC     := $(CON_LIB_SRC) bmc-shim/console/con_port.c \
                bmc-shim/console/con_client.c bmc-shim/console/con_keep.c \
                bmc-shim/console/con_hold.c bmc-shim/console/con_notify.c \
-               bmc-shim/console/con_migrate.c \
+               bmc-shim/console/con_migrate.c bmc-shim/console/con_store.c \
                bmc-shim/console/pscon.c \
                $(CON_WEB_SRC)
 CON_WEB_CFLAGS := $(shell pkg-config --cflags libwebsockets json-c 2>/dev/null)
@@ -78,11 +78,15 @@ INSTALL_LIST += 755|$(BUILD)/opt/pscon|$(SBINDIR)/pscon \
 	644|bmc-shim/console/pscon.service|$(UNITDIR)/pscon.service \
 	$(foreach f,index.html app.js style.css,644|$(BUILD)/web/root/$(f)|$(PSCON_WEB_DIR)/$(f)) \
 	$(foreach f,xterm.js xterm.css,644|$(BUILD)/web/root/xterm/$(f)|$(PSCON_WEB_DIR)/xterm/$(f))
-# psctl console speaks the protocol through con_proto.c.
-$(BUILD)/opt/psctl: $(call objs,opt,bmc-shim/console/con_proto.c)
-$(BUILD)/san/psctl: $(call objs,san,bmc-shim/console/con_proto.c)
+# psctl console speaks the protocol through con_proto.c, and its --bmc
+# bridge queues for the WebSocket with the service's queue (con_wq.c).
+PSCTL_CON_SRC := bmc-shim/console/con_proto.c bmc-shim/console/con_wq.c
+$(BUILD)/opt/psctl: $(call objs,opt,$(PSCTL_CON_SRC))
+$(BUILD)/san/psctl: $(call objs,san,$(PSCTL_CON_SRC))
 # The completion test links psctl's objects (cli/cli.mk).
-$(BUILD)/san/tests/unit/test_complete: $(call objs,san,bmc-shim/console/con_proto.c)
+$(BUILD)/san/tests/unit/test_complete: $(call objs,san,$(PSCTL_CON_SRC))
+# The send queue's own test.
+$(BUILD)/san/tests/unit/test_console_wq: $(call objs,san,bmc-shim/console/con_wq.c)
 
 # The restart benchmark (bench/bench_pscon_restart.sh, docs/performance.md
 # "Console restarts"): optimised service, client and driver.

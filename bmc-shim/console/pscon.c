@@ -15,7 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/inotify.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -76,101 +75,6 @@ void con_unwatch(struct con_svc *s, struct con_handle *h)
 	close(h->fd);
 	h->fd = -1;
 	h->reg = 0;
-}
-
-/* ------------------------------------------------------------ store */
-
-/* One serial mapping of the store, as the edit layer reads it. */
-static void take_mapping(struct con_svc *s, const void *buf, int el,
-			 const char *vm)
-{
-	const struct ps_field *fc = ps_obj_field(PS_OBJ_SERIAL, "concentrator",
-						 12),
-		*fm = ps_obj_field(PS_OBJ_SERIAL, "mode", 4),
-		*fh = ps_obj_field(PS_OBJ_SERIAL, "hostname", 8);
-	char t[64], host[CON_NAME_MAX + 1] = "";
-	uint8_t mode = 0;
-	unsigned conc;
-	struct con_port *p;
-
-	ps_obj_get(buf, el, fc, t, sizeof t);
-	conc = (unsigned)strtoul(t, NULL, 0);
-	if (!conc)
-		return; /* not mapped to the concentrator */
-	ps_obj_get(buf, el, fm, t, sizeof t);
-	ps_parse_enum(t, strlen(t), ps_enum_serial_mode, &mode, NULL);
-	ps_obj_get(buf, el, fh, host, sizeof host);
-	/* A port removed earlier in this batch is taken back, not doubled
-	 * (it owns the socket name). */
-	for (p = s->ports; p && p->conc != conc; p = p->next)
-		;
-	if (p)
-		p->gone = 0;
-	if (!p) {
-		p = con_port_new(s, conc);
-		if (!p)
-			return;
-		/* A port handed over by a restart keeps its live mode unless
-		 * the store's changed meanwhile. */
-		p->store_mode = mode;
-		p->mode = p->resumed && p->k->store_mode == mode ? p->k->mode
-							    : mode;
-		con_log("port %u (%s, vm %s): served at %s, mode %s", conc,
-			host, vm, p->path, con_mode_name(p->mode));
-	} else if (p->store_mode != mode) {
-		/* The store changed the mode: it wins over a live change. */
-		p->mode = p->store_mode = mode;
-		con_notice(s, p, CON_N_MODE, "mode %s (store)",
-			   con_mode_name(mode));
-	}
-	p->k->mode = p->mode;
-	p->k->store_mode = p->store_mode;
-	snprintf(p->host, sizeof p->host, "%s", host);
-	snprintf(p->vm, sizeof p->vm, "%s", vm);
-	p->seen = 1;
-	if (p->resumed) { /* (the log's name needs the host name) */
-		p->resumed = 0;
-		con_keep_recover(s, p);
-	}
-}
-
-int con_reload(struct con_svc *s, char *err, size_t errlen)
-{
-	struct ps_opened o;
-	const void *buf;
-	struct con_port *p;
-	uint32_t len;
-	int v, el, rc;
-
-	rc = s->store_path
-	     ? ps_open_path(&o, s->store_path, PS_OPEN_RDONLY, err, errlen)
-	     : ps_open_default(&o, NULL, PS_OPEN_RDONLY, err, errlen);
-	if (rc) {
-		ps_open_close(&o);
-		con_log("store: %s", err);
-		return -1;
-	}
-	buf = ps_store_data(o.store, &len);
-	for (p = s->ports; p; p = p->next)
-		p->seen = 0;
-	for (v = ps_obj_next(buf, psf_root(buf), PS_OBJ_VM, -1); v >= 0;
-	     v = ps_obj_next(buf, psf_root(buf), PS_OBJ_VM, v)) {
-		char name[PS_CFG_NAME_MAX + 1];
-
-		ps_obj_key(buf, v, PS_OBJ_VM, name, sizeof name);
-		for (el = ps_obj_next(buf, v, PS_OBJ_SERIAL, -1); el >= 0;
-		     el = ps_obj_next(buf, v, PS_OBJ_SERIAL, el))
-			take_mapping(s, buf, el, name);
-	}
-	ps_open_close(&o);
-	for (p = s->ports; p; p = p->next)
-		if (!p->seen && !p->gone) {
-			con_log("port %u (%s): no longer mapped, removed",
-				p->conc, p->host);
-			con_notice(s, p, CON_N_GONE, "port removed");
-			p->gone = 1;
-		}
-	return 0;
 }
 
 /* Ports removed by a reload, freed once no event of the batch names them. */
@@ -290,44 +194,6 @@ static int open_signals(struct con_svc *s)
 	return con_watch(s, &s->sig, 0);
 }
 
-/* A writer that is not pscon's client (the BMC's OEM serial allocate, a
- * psctl edit of an image file) changes the mappings in the store: watch
- * the file and reload after each change, so an allocated port is served
- * without a SIGHUP.  A store found by discovery (no --store) has no path
- * to watch; SIGHUP and RELOAD still work. */
-static int open_store_watch(struct con_svc *s)
-{
-	int fd;
-
-	s->store = (struct con_handle){ CON_K_STORE, -1, NULL, 0 };
-	if (!s->store_path)
-		return 0;
-	fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-	if (fd < 0 || inotify_add_watch(fd, s->store_path,
-					IN_CLOSE_WRITE | IN_MODIFY) < 0) {
-		con_log("%s: cannot watch for changes (%s); reload with SIGHUP",
-			s->store_path, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return 0;
-	}
-	s->store.fd = fd;
-	return con_watch(s, &s->store, 0);
-}
-
-/* Every event queued since the last wake-up, then one reload: a commit is
- * several writes, and a read in the middle of one still sees a whole
- * generation (the slot protocol, docs/store.md). */
-static void on_store_change(struct con_svc *s)
-{
-	char buf[4096], err[512];
-
-	while (read(s->store.fd, buf, sizeof buf) > 0)
-		;
-	if (con_reload(s, err, sizeof err))
-		con_log("store changed; reload failed: %s", err);
-}
-
 static void on_signal(struct con_svc *s)
 {
 	struct signalfd_siginfo si;
@@ -352,8 +218,8 @@ static int usage(void)
 {
 	fprintf(stderr,
 		"usage: pscon --run-dir DIR [--socket PATH] [--log-dir DIR]\n"
-		"             [--store PATH] [--ring-size SIZE] "
-		"[--queue-max SIZE]\n"
+		"             [--store PATH]... [--move-grace SECONDS]\n"
+		"             [--ring-size SIZE] [--queue-max SIZE]\n"
 		"             [--log-max SIZE] [--log-keep N] "
 		"[--fault TEXT]... [--admin-group NAME]\n"
 		"             [--notify PATH]\n"
@@ -401,7 +267,19 @@ static int options(struct con_svc *s, int argc, char **argv)
 		if (!strcmp(o, "--run-dir")) s->run_dir = v;
 		else if (!strcmp(o, "--socket")) s->sock_path = v;
 		else if (!strcmp(o, "--log-dir")) s->log_dir = v;
-		else if (!strcmp(o, "--store")) s->store_path = v;
+		else if (!strcmp(o, "--store")) {
+			if (con_store_add(s, v)) return 2;
+		} else if (!strcmp(o, "--move-grace")) {
+			char *end;
+			unsigned long g = strtoul(v, &end, 10);
+
+			if (!*v || *end || *v == '-' || g > 3600) {
+				fprintf(stderr, "pscon: --move-grace '%s': "
+					"seconds, 0-3600\n", v);
+				return 2;
+			}
+			s->move_grace = (unsigned)g;
+		}
 		else if (!strcmp(o, "--notify")) s->notify_path = v;
 		else if (!strcmp(o, "--admin-group")) group = v;
 		else if (!strcmp(o, "--web")) web.listen = v;
@@ -429,6 +307,8 @@ static int options(struct con_svc *s, int argc, char **argv)
 	}
 	if (!s->run_dir)
 		return usage();
+	if (!s->nstores) /* no --store: the default store (discovery) */
+		con_store_add(s, NULL);
 	g = getgrnam(group);
 	s->have_admin_gid = g != NULL;
 	s->admin_gid = g ? g->gr_gid : 0;
@@ -443,7 +323,8 @@ static void dispatch(struct con_svc *s, struct con_handle *h, uint32_t ev)
 	case CON_K_LISTEN: con_client_accept(s); break;
 	case CON_K_SIGNAL: on_signal(s); break;
 	case CON_K_WEB: con_web_adopt(s); break;
-	case CON_K_STORE: on_store_change(s); break;
+	case CON_K_STORE: con_store_event(s, h); break;
+	case CON_K_TIMER: con_store_event(s, h); break;
 	case CON_K_CLIENT: con_client_event(s, h->obj, ev); break;
 	case CON_K_PORT_LISTEN:
 		if (!p->gone)
@@ -466,6 +347,7 @@ int main(int argc, char **argv)
 		.sock_path = "/run/pscon.sock", .log_dir = "/var/log/pscon",
 		.ring_size = 128u * 1024u, .queue_max = 256u * 1024u,
 		.log_max = 16u << 20, .log_keep = 3, .run_fd = -1,
+		.move_grace = 10, .timer = { CON_K_TIMER, -1, NULL, 0 },
 	};
 	struct epoll_event ev[64];
 	char err[1600];
@@ -497,8 +379,10 @@ int main(int argc, char **argv)
 		return 1;
 	if (mkdir(s.log_dir, 0750) && errno != EEXIST)
 		con_log("log dir %s: %s", s.log_dir, strerror(errno));
-	if (con_reload(&s, err, sizeof err) || open_store_watch(&s))
+	if (con_reload(&s, err, sizeof err))
 		return 1;
+	con_stores_adopt(&s);
+	con_stores_watch(&s);
 	con_fds_unclaimed(&s);
 	con_fd_store(&s, "clients", s.lis.fd);
 	con_sd_notify(&s, "READY=1");

@@ -21,17 +21,25 @@
  * no BEGIN, no RESUMED; the source's PAUSED begins); kill-WHO-STEP, WHO hvagent|source|dest, STEP begin|paused|
  * resumed: WHO dies right after STEP (its fds closed, as the kernel does;
  * kill-both-begin: both QEMUs at once, one epoll batch for the service)
- * and the rest of the timeline goes as libvirt would.  Counter lines go
+ * and the rest of the timeline goes as libvirt would; restart-SIG-STEP,
+ * SIG usr2|kill, STEP begin|paused: pscon itself is restarted right after
+ * STEP (SIGUSR2, or SIGKILL of the worker under pscon --hold: the pid in
+ * $PSCON_MIG_PID), and the user and the hvagent connect again when their
+ * sessions end (the user sending its input again from offset 0: the
+ * service drops what it has).  Counter lines go
  * to SENT as written, the input the guest read (source and destination)
  * to IN, the bytes typed to TYPED.  Replies to the hvagent's requests on
- * stdout ("begin ok", "resumed error 11 ...").
+ * stdout ("begin ok", "resumed error 11 ..."), and "source-unread N": the
+ * input bytes left unread in the source's socket when it exits.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <time.h>
@@ -87,7 +95,7 @@ static int reply(int fd, uint8_t *buf, size_t *have, struct con_frame *f)
 			f->p = copy + CON_HDR;
 			return 0;
 		}
-		if (k < 0 || poll(&p, 1, 2000) != 1)
+		if (k < 0 || poll(&p, 1, 5000) != 1) /* (a restart's time) */
 			return -1;
 		r = read(fd, buf + *have, CON_HDR + CON_PAYLOAD_MAX - *have);
 		if (r <= 0)
@@ -106,7 +114,46 @@ struct mig {
 	uint8_t ubuf[CON_HDR + CON_PAYLOAD_MAX], cbuf[CON_HDR + CON_PAYLOAD_MAX];
 	size_t uhave, chave;
 	uint64_t typed_off;
+	const char *csock;          /* the service's client socket      */
+	uint64_t stream;            /* the user's input stream          */
+	char all[65536];            /* every byte typed (a resend)      */
 };
+
+/* The typing user's session: HELLO 2, ATTACH read-write with its stream
+ * (the port remembers a stream's offset across sessions and restarts),
+ * then everything typed so far again from offset 0: the service drops
+ * the bytes it has and writes the rest once. */
+static void user_connect(struct mig *m)
+{
+	uint8_t b[CON_ATTACH_V2 + CON_NAME_MAX], in[8 + 8000];
+	struct con_attach a = { .how = CON_RW, .stream = m->stream };
+	uint64_t off;
+
+	m->user = dial1(m->csock);
+	m->uhave = 0;
+	send_frame(m->user, CON_HELLO, (uint8_t[]){ 2 }, 1);
+	snprintf(a.target, sizeof a.target, "%s", m->target);
+	send_frame(m->user, CON_ATTACH, b, con_encode_attach(&a, 2, b));
+	for (off = 0; off < m->typed_off; ) {
+		size_t n = m->typed_off - off < 8000 ? m->typed_off - off : 8000;
+
+		con_put64(in, off);
+		memcpy(in + 8, m->all + off, n);
+		send_frame(m->user, CON_INPUT, in, 8 + n);
+		off += n;
+	}
+}
+
+/* The hvagent's session. */
+static int ctl_connect(struct mig *m)
+{
+	struct con_frame f;
+
+	m->ctl = dial1(m->csock);
+	m->chave = 0;
+	send_frame(m->ctl, CON_HELLO, (uint8_t[]){ 2 }, 1);
+	return reply(m->ctl, m->cbuf, &m->chave, &f) || f.type != CON_R_HELLO;
+}
 
 /* An hvagent's request; prints "NAME ok" or "NAME error CODE TEXT". */
 static void ask(struct mig *m, uint8_t op, const uint8_t *token,
@@ -116,12 +163,20 @@ static void ask(struct mig *m, uint8_t op, const uint8_t *token,
 	uint8_t b[CON_MIGRATE_HDR + CON_NAME_MAX];
 	struct con_frame f;
 
+	int again = 1;
+
 	if (m->ctl < 0)
 		return;
 	if (token)
 		memcpy(r.token, token, CON_TOKEN_LEN);
 	snprintf(r.target, sizeof r.target, "%s", m->target);
-	send_frame(m->ctl, CON_MIGRATE, b, con_encode_migrate(&r, b));
+	/* A session the service closed (its restart): connect again, once. */
+	while (con_frame_send(m->ctl, CON_MIGRATE, b,
+			      con_encode_migrate(&r, b)) && again--) {
+		close(m->ctl);
+		if (ctl_connect(m))
+			break;
+	}
 	while (!reply(m->ctl, m->cbuf, &m->chave, &f)) {
 		if (f.type == CON_R_OK && f.len == CON_MIGRATE_OK) {
 			if (op == CON_MIG_BEGIN)
@@ -160,20 +215,36 @@ static void type_line(struct mig *m, unsigned k)
 	int len = snprintf((char *)b + 8, sizeof b - 8, "in-%04u\n", k);
 
 	con_put64(b, m->typed_off);
-	send_frame(m->user, CON_INPUT, b, 8 + (size_t)len);
+	if (m->typed_off + (size_t)len > sizeof m->all)
+		return;
+	memcpy(m->all + m->typed_off, b + 8, (size_t)len);
+	/* Refused while the service restarts: sent again at the reconnect. */
+	(void)con_frame_send(m->user, CON_INPUT, b, 8 + (size_t)len);
 	fwrite(b + 8, 1, (size_t)len, m->typed);
 	fflush(m->typed);
 	m->typed_off += (uint64_t)len;
 }
 
-static void drain(int fd, FILE *to)
+/* What fd has into to; -1 at its end. */
+static int drain(int fd, FILE *to)
 {
 	char b[4096];
 	ssize_t r;
 
-	while ((r = recv(fd, b, sizeof b, MSG_DONTWAIT)) > 0 && to) {
-		fwrite(b, 1, (size_t)r, to);
-		fflush(to);
+	while ((r = recv(fd, b, sizeof b, MSG_DONTWAIT)) > 0)
+		if (to) {
+			fwrite(b, 1, (size_t)r, to);
+			fflush(to);
+		}
+	return r == 0 ? -1 : 0;
+}
+
+/* The user's session ended (the service restarted): again. */
+static void user_drain(struct mig *m)
+{
+	if (drain(m->user, NULL)) {     /* DATA, ACK: not needed here */
+		close(m->user);
+		user_connect(m);
 	}
 }
 
@@ -202,7 +273,7 @@ static void run_until(struct mig *m, long long t0, long long until)
 			drain(m->src, m->in);
 		if (m->dst_run && m->dst >= 0)
 			drain(m->dst, m->in);
-		drain(m->user, NULL);   /* DATA, ACK: not needed here */
+		user_drain(m);
 		usleep(500);
 	}
 }
@@ -217,7 +288,7 @@ static int finish(struct mig *m, long long t0)
 			drain(m->src, m->in);
 		if (m->dst_run && m->dst >= 0)
 			drain(m->dst, m->in);
-		drain(m->user, NULL);
+		user_drain(m);
 		usleep(1000);
 	}
 	return 0;
@@ -228,11 +299,11 @@ int pscon_mig_main(int argc, char **argv)
 	struct mig m = { .src = -1, .dst = -1, .ctl = -1, .user = -1 };
 	const char *sc;
 	char who[16] = "", at[16] = "";
-	uint8_t b[CON_ATTACH_V2 + CON_NAME_MAX], bad[CON_TOKEN_LEN];
-	struct con_attach a = { .how = CON_RW };
-	struct con_frame f;
+	uint8_t bad[CON_TOKEN_LEN];
 	long long t0;
-	int kill = 0;
+	int killing = 0, restart = 0, unread = 0;
+	char sig[8] = "";
+	const char *pid = getenv("PSCON_MIG_PID");
 
 	if (argc != 9)
 		return 2;
@@ -244,18 +315,18 @@ int pscon_mig_main(int argc, char **argv)
 	if (!m.sent || !m.in || !m.typed)
 		return 1;
 	if (sscanf(sc, "kill-%15[a-z]-%15[a-z]", who, at) == 2)
-		kill = 1;
-#define KILLED(w, s) (kill && !strcmp(who, w) && !strcmp(at, s))
+		killing = 1;
+	if (sscanf(sc, "restart-%7[a-z0-9]-%15[a-z]", sig, at) == 2 && pid)
+		restart = !strcmp(sig, "kill") ? SIGKILL : SIGUSR2;
+#define KILLED(w, s) (killing && !strcmp(who, w) && !strcmp(at, s))
+#define RESTART(s) do { if (restart && !strcmp(at, s)) \
+		kill((pid_t)atol(pid), restart); } while (0)
 	/* The typing user: HELLO 2, ATTACH read-write, a stream of its own
 	 * (the port remembers a stream's offset across sessions). */
-	a.stream = (uint64_t)getpid() << 16 | (uint64_t)(ms_now() & 0xffff);
-	m.user = dial1(argv[2]);
-	send_frame(m.user, CON_HELLO, (uint8_t[]){ 2 }, 1);
-	snprintf(a.target, sizeof a.target, "%s", m.target);
-	send_frame(m.user, CON_ATTACH, b, con_encode_attach(&a, 2, b));
-	m.ctl = dial1(argv[2]);
-	send_frame(m.ctl, CON_HELLO, (uint8_t[]){ 2 }, 1);
-	if (reply(m.ctl, m.cbuf, &m.chave, &f) || f.type != CON_R_HELLO)
+	m.stream = (uint64_t)getpid() << 16 | (uint64_t)(ms_now() & 0xffff);
+	m.csock = argv[2];
+	user_connect(&m);
+	if (ctl_connect(&m))
 		return 1;
 
 	t0 = ms_now();
@@ -266,6 +337,7 @@ int pscon_mig_main(int argc, char **argv)
 	run_until(&m, t0, 150);
 	if (strcmp(sc, "nobegin"))              /* its hvagent is down */
 		ask(&m, CON_MIG_BEGIN, NULL, "begin");
+	RESTART("begin");
 	if (KILLED("hvagent", "begin"))
 		shut(&m.ctl);
 	if (KILLED("both", "begin")) {          /* both QEMUs at once   */
@@ -288,6 +360,7 @@ int pscon_mig_main(int argc, char **argv)
 	run_until(&m, t0, 300);
 	m.src_run = 0;                          /* the source pauses    */
 	ask(&m, CON_MIG_PAUSED, NULL, "paused");
+	RESTART("paused");
 	if (KILLED("hvagent", "paused"))
 		shut(&m.ctl);
 	if (KILLED("source", "paused"))
@@ -317,6 +390,11 @@ int pscon_mig_main(int argc, char **argv)
 		m.dst_run = 0;
 	}
 	run_until(&m, t0, 400);
-	shut(&m.src);                           /* the source exits     */
+	/* The source exits: input the service wrote to it that it never
+	 * read (it paused) dies with it; said, so the test can tell it from
+	 * input lost inside the service. */
+	if (m.src >= 0 && !ioctl(m.src, FIONREAD, &unread))
+		printf("source-unread %d\n", unread);
+	shut(&m.src);
 	return finish(&m, t0);
 }

@@ -27,6 +27,18 @@ expect_err() {
 
 hash_of() { sha256sum "$1" | cut -d' ' -f1; }
 
+# wait_file FILE...: every FILE exists within 30 s (1 when not) -- e.g. the
+# DIR/STEP.reached a move held by PSCTL_TEST_HOLD_DIR writes at a step.
+wait_file() {
+    n=0
+    for f in "$@"; do
+        while [ ! -e "$f" ]; do
+            [ $n -lt 600 ] || return 1
+            sleep 0.05; n=$((n + 1))
+        done
+    done
+}
+
 # exec_fake_marker X FAILING RC: `psctl console exec` (the test's function
 # X, given "-- COMMAND") of a command printing end markers of its own (any
 # token it can know) and then FAILING: the real status RC and all the

@@ -24,7 +24,8 @@ grep -q "^web01-con *web01 *7001 " "$WORK/out" &&
 expect_exit 0 "bmc web: console list --json over --bmc" -- \
     B --json console list --insecure
 grep -q '"hostname": *"web01-con"' "$WORK/out" &&
-    pass "bmc web: the JSON list names web01-con" ||
+    grep -qF "\"store\": \"$IMG\"" "$WORK/out" &&
+    pass "bmc web: the JSON list names web01-con and its store" ||
     fail "bmc web: JSON list: $(cat "$WORK/out")"
 
 # A session: the guest's output on the terminal, typed input at the port.

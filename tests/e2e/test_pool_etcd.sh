@@ -118,12 +118,26 @@ $P profile create mv --macs 02:00:5e:32:00:01 >/dev/null 2>&1 &&
     $P profile assign mv hostb#vm3 >/dev/null 2>&1 || fail "pool etcd: preparing mv"
 # 4a. both validate, then both mark at once: etcd applies one "mark" txn;
 # the other's compare fails and it is told who moves the profile.
-race() { # TARGET-A TARGET-B PAUSE-A PAUSE-B DELAY-B
-    ( PSTATE_OPERATOR=alice PSCTL_TEST_PAUSE_AT=$3 $P profile move mv "$1" > /dev/null 2> "$WORK/mvA.err"
-      echo $? > "$WORK/mvA.rc" ) &
-    sleep "$5"
-    ( PSTATE_OPERATOR=bob PSCTL_TEST_PAUSE_AT=$4 $P profile move mv "$2" > /dev/null 2> "$WORK/mvB.err"
-      echo $? > "$WORK/mvB.rc" ) &
+# Steps ordered on conditions (PSCTL_TEST_HOLD_DIR, wait_file), not sleeps.
+mover() { # A|B TARGET HOLD-DIR (A is alice, B bob)
+    ( PSTATE_OPERATOR=$( [ "$1" = A ] && echo alice || echo bob ) PSCTL_TEST_HOLD_DIR=$3 $P profile move mv "$2" > /dev/null 2> "$WORK/mv$1.err"
+      echo $? > "$WORK/mv$1.rc" ) &
+}
+race() { # TARGET-A TARGET-B both|after
+    rm -rf "$WORK/gA" "$WORK/gB" "$WORK"/mv?.rc && mkdir -p "$WORK/gA" "$WORK/gB"
+    touch "$WORK/gA/mark"
+    if [ "$3" = both ]; then  # both validated, alice marks, then bob
+        touch "$WORK/gA/validate" "$WORK/gB/validate"
+        mover A "$1" "$WORK/gA"; mover B "$2" "$WORK/gB"
+        wait_file "$WORK/gA/validate.reached" "$WORK/gB/validate.reached" || fail "pool etcd: race: validate not reached"
+        rm -f "$WORK/gA/validate"
+    else                      # bob starts after alice's mark
+        mover A "$1" "$WORK/gA"
+    fi
+    wait_file "$WORK/gA/mark.reached" || fail "pool etcd: race: alice did not reach mark"
+    if [ "$3" = both ]; then rm -f "$WORK/gB/validate"; else mover B "$2" "$WORK/gB"; fi
+    wait_file "$WORK/mvB.rc" || fail "pool etcd: race: bob's move did not end"
+    rm -f "$WORK/gA/mark"
     wait
     rcs="$(cat "$WORK/mvA.rc") $(cat "$WORK/mvB.rc")"
     carriers=$("$PSCTL" -q -i "$WORK/h2.img" vm list | grep -c ' mv ' || true)
@@ -140,10 +154,10 @@ check_race() { # WHAT WANT-RCS WANT-TARGET
         pass "pool etcd: $1: bob is told alice moves it" ||
         fail "pool etcd: $1: bob's message: $(cat "$WORK/mvB.err")"
 }
-race hostb#vm4 hostb#vm5 validate:1000,mark:2500 validate:1500 0.3
+race hostb#vm4 hostb#vm5 both
 check_race "two marks at once" "0 4" vm4
 # 4b. bob starts while alice's move is under way (after her mark).
-race hostb#vm1 hostb#vm5 mark:2000 validate:0 0.7
+race hostb#vm1 hostb#vm5 after
 check_race "a move while another is under way" "0 4" vm1
 
 # ---- 5. an operator killed mid-move
@@ -175,10 +189,13 @@ expect_exit 0 "pool etcd: another operator resumes the move" -- env PSTATE_OPERA
 
 # ---- 5b. a move that stops on an error (the host's image gone after
 # "mark") releases its lease at once: anyone may finish it, no TTL wait
-( PSTATE_OPERATOR=frank PSCTL_TEST_PAUSE_AT=mark:1500 $P profile move mv hostb#vm1 > /dev/null 2> "$WORK/stop.err"
+# frank is held after "mark" (PSCTL_TEST_HOLD_DIR) while the image goes.
+mkdir -p "$WORK/gF" && touch "$WORK/gF/mark"
+( PSTATE_OPERATOR=frank PSCTL_TEST_HOLD_DIR=$WORK/gF $P profile move mv hostb#vm1 > /dev/null 2> "$WORK/stop.err"
   echo $? > "$WORK/stop.rc" ) &
-sleep 0.7
+wait_file "$WORK/gF/mark.reached" || fail "pool etcd: stopped move: frank did not reach mark"
 mv "$WORK/h2.img" "$WORK/h2.away"
+rm -f "$WORK/gF/mark"
 wait
 mv "$WORK/h2.away" "$WORK/h2.img"
 $P profile show mv > "$WORK/show3" 2>&1
@@ -208,10 +225,12 @@ expect_err "pool etcd: says what the etcd pool holds" "profiles and the server d
 # ---- 6. the leader killed mid-move; then the dead node first in the URL
 leader=$("$ROOT/tests/e2e/etcd_cluster.sh" leader "$CL")
 case $leader in 1|2|3) ;; *) fail "pool etcd: no leader found ('$leader')"; leader=1 ;; esac
-( PSTATE_OPERATOR=erin PSCTL_TEST_PAUSE_AT=mark:1500 $P profile move mv hostb#vm3 > /dev/null 2> "$WORK/lk.err"
+mkdir -p "$WORK/gE" && touch "$WORK/gE/mark"
+( PSTATE_OPERATOR=erin PSCTL_TEST_HOLD_DIR=$WORK/gE $P profile move mv hostb#vm3 > /dev/null 2> "$WORK/lk.err"
   echo $? > "$WORK/lk.rc" ) &
-sleep 0.7
+wait_file "$WORK/gE/mark.reached" || fail "pool etcd: leader kill: erin did not reach mark"
 "$ROOT/tests/e2e/etcd_cluster.sh" kill "$CL" "$leader"
+rm -f "$WORK/gE/mark"
 wait
 [ "$(cat "$WORK/lk.rc")" = 0 ] && [ "$($P profile show mv | sed -n 's/^target  *//p' | head -1 | sed 's/.*#//')" = vm3 ] &&
     [ -z "$(etcdkeys /pstate/move/)" ] &&

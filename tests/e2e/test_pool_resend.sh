@@ -58,11 +58,19 @@ ok=$(cat "$WORK"/dup?.rc | grep -c '^0$') lost=$(grep -l "already exists" "$WORK
 [ "$ok" = 1 ] && [ "$lost" = 3 ] && [ "$(etcdkeys /pstate/id/mac/02:00:5e:34: | wc -l)" = 1 ] &&
     pass "pool resend: 4 creates of one name: one made it, 3 told it exists" ||
     { fail "pool resend: creates of one name: $ok succeeded, $lost told it exists"; cat "$WORK"/dup?.err; }
-( PSTATE_OPERATOR=alice PSCTL_TEST_PAUSE_AT=validate:1000,mark:2500 $P profile move p1 hb#vm4 \
+# Both held at "validate" (PSCTL_TEST_HOLD_DIR); alice marks and is held
+# after it; then bob marks (his compare fails) and ends; then alice goes on.
+mkdir -p "$WORK/gA" "$WORK/gB" && touch "$WORK/gA/validate" "$WORK/gA/mark" "$WORK/gB/validate"
+( PSTATE_OPERATOR=alice PSCTL_TEST_HOLD_DIR=$WORK/gA $P profile move p1 hb#vm4 \
       > /dev/null 2> "$WORK/mvA.err"; echo $? > "$WORK/mvA.rc" ) &
-sleep 0.3
-( PSTATE_OPERATOR=bob PSCTL_TEST_PAUSE_AT=validate:1500 $P profile move p1 hb#vm5 \
+( PSTATE_OPERATOR=bob PSCTL_TEST_HOLD_DIR=$WORK/gB $P profile move p1 hb#vm5 \
       > /dev/null 2> "$WORK/mvB.err"; echo $? > "$WORK/mvB.rc" ) &
+wait_file "$WORK/gA/validate.reached" "$WORK/gB/validate.reached" || fail "pool resend: the moves did not reach validate"
+rm -f "$WORK/gA/validate"
+wait_file "$WORK/gA/mark.reached" || fail "pool resend: alice did not reach mark"
+rm -f "$WORK/gB/validate"
+wait_file "$WORK/mvB.rc" || fail "pool resend: bob's move did not end"
+rm -f "$WORK/gA/mark"
 wait
 rcs="$(cat "$WORK/mvA.rc") $(cat "$WORK/mvB.rc")"
 [ "$rcs" = "0 4" ] && grep -q "another operator is moving it: alice since" "$WORK/mvB.err" &&

@@ -266,6 +266,53 @@ static void port_info_round_trip(void **st)
 	assert_int_equal(con_decode_port(&f, &out), -1);
 }
 
+/* The store part (several stores): every field at its longest, read back
+ * whole; without it (an older service) the frame still decodes; a
+ * decoder of before it (stopping after the fault text) still reads the
+ * rest; cut anywhere inside it, refused. */
+static void port_info_stores(void **st)
+{
+	static struct con_port_info in, out;
+	static uint8_t b[CON_PAYLOAD_MAX];
+	struct con_frame f;
+	size_t n, base, cut;
+	unsigned i;
+
+	(void)st;
+	in.conc = 7001;
+	in.nusers = CON_USERS_MAX;
+	memset(in.host, 'h', CON_NAME_MAX);
+	memset(in.vm, 'v', CON_NAME_MAX);
+	memset(in.fault, 'x', sizeof in.fault - 1);
+	n = con_encode_port(&in, b);          /* no store: no store part */
+	f = mk(CON_R_PORT, b, n);
+	assert_int_equal(con_decode_port(&f, &out), 0);
+	assert_string_equal(out.store, "");
+	base = n;
+	memset(in.store, 's', CON_NAME_MAX);
+	in.flags = CON_PORT_LEAVING;
+	in.nclaims = CON_CLAIMS_MAX;
+	for (i = 0; i < CON_CLAIMS_MAX; i++) {
+		in.claim[i].kind = i & 1 ? CON_CLAIM_CLASH : CON_CLAIM_MOVE;
+		memset(in.claim[i].store, 'a' + (int)i, CON_NAME_MAX);
+		memset(in.claim[i].vm, 'm' + (int)i, CON_NAME_MAX);
+	}
+	n = con_encode_port(&in, b);
+	assert_true(n <= CON_PAYLOAD_MAX);
+	assert_int_equal(n, base + 1 + CON_NAME_MAX + 2 +
+			 CON_CLAIMS_MAX * (3 + 2 * CON_NAME_MAX));
+	f = mk(CON_R_PORT, b, n);
+	assert_int_equal(con_decode_port(&f, &out), 0);
+	assert_memory_equal(&in, &out, sizeof in);
+	for (cut = base + 1; cut < n; cut += 97) {
+		f.len = (uint16_t)cut;
+		assert_int_equal(con_decode_port(&f, &out), -1);
+	}
+	b[base + 1 + CON_NAME_MAX + 1] = CON_CLAIMS_MAX + 1; /* too many */
+	f.len = (uint16_t)n;
+	assert_int_equal(con_decode_port(&f, &out), -1);
+}
+
 /* ------------------------------------------------------------ rules */
 
 static int allow(unsigned mode, unsigned others, int writer, int role,
@@ -422,6 +469,7 @@ int main(void)
 		cmocka_unit_test(frame_parse_whole_partial_bad),
 		cmocka_unit_test(decode_requests),
 		cmocka_unit_test(port_info_round_trip),
+		cmocka_unit_test(port_info_stores),
 		cmocka_unit_test(rules_modes),
 		cmocka_unit_test(rules_roles),
 		cmocka_unit_test(faults_across_boundaries),

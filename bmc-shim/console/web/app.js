@@ -139,9 +139,19 @@ function showState(c) {
     (s.guest ? '' : ', no guest connected');
 }
 
-// Reconnects every 100 ms for 5 s (a restart takes well under that),
-// then less and less often, up to every 5 s.
-const RETRY_MIN = 100, RETRY_FAST = 5000, RETRY_MAX = 5000;
+// The console clients' one reconnect schedule (docs/console.md
+// "Reconnecting: one schedule" has the numbers and why; psctl console
+// has the same, tests/e2e/test_console_retry.sh checks both): the first
+// try at once, then one every RETRY_MIN ms until RETRY_FAST ms after the
+// loss (a restart takes 30-250 ms), then the wait doubles after each
+// failed try, up to RETRY_MAX ms.
+const RETRY_MIN = 50, RETRY_FAST = 5000, RETRY_MAX = 5000;
+// The wait after a try that failed `since` ms after the loss, the wait
+// before it being `wait` (0 after the first try).
+function retryWait(wait, since) {
+  if (!wait || since < RETRY_FAST) return RETRY_MIN;
+  return Math.min(wait * 2, RETRY_MAX);
+}
 const enc = new TextEncoder();
 
 // A random input stream id, 1 .. 2^53 - 1 (exact as a JS number).
@@ -203,7 +213,7 @@ function onAttached(c, m) {
     status(c, c.resumedText);
     c.lostAt = null;
   }
-  c.retry = RETRY_MIN;
+  c.retry = 0;
 }
 
 function onMessage(c, m) {
@@ -292,7 +302,7 @@ function openConsole(host) {
               st: null, access: admin ? 'rw' : 'spy',
               epoch: null, next: 0,            // output: shown up to next
               stream: newStream(), inNext: 0, pending: [],  // input
-              lostAt: null, retry: RETRY_MIN, ended: false,
+              lostAt: null, retry: 0, ended: false,
               skipped: 0 };                    // output lost in gaps
   consoles.set(host, c);
   div.pscon = c;            // for tests and the curious: the offsets
@@ -324,11 +334,11 @@ function connect(c) {
   ws.onclose = () => {
     if (c.ws !== ws) return;
     if (c.ended || !me) return closed(c);
+    // The loss: a try at once; a failed try: the schedule's wait.
     if (c.lostAt === null) c.lostAt = Date.now();
+    else c.retry = retryWait(c.retry, Date.now() - c.lostAt);
     status(c, `connection lost at offset ${c.next}; reconnecting`);
     setTimeout(() => { if (!c.ended) connect(c); }, c.retry);
-    if (Date.now() - c.lostAt >= RETRY_FAST)
-      c.retry = Math.min(c.retry * 2, RETRY_MAX);
   };
 }
 
