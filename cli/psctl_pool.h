@@ -97,6 +97,27 @@ void psctl_pool_apply(const struct pe_op *op, size_t n, int64_t rev);
  * failure too): 0 or PE_ERR_NOMEM. */
 int psctl_pool_take(struct pe_kvs *a, struct pe_kvs *b);
 
+/* ---- claim keys: target, source, srvtarget (psctl_pool_claims.c) */
+
+/* What a profile claims: its TARGET unless unassigned; the MOVE_SOURCE
+ * it leaves while in transit ("" none). */
+void psctl_pool_claim_target(const uint8_t *b, int el, char *out, size_t n);
+void psctl_pool_claim_source(const uint8_t *b, int el, char *out, size_t n);
+/* kv's PROFILE or SERVER element (set: its set) as a store of its own:
+ * *out malloc'd, *el the element.  0, or 1 (not one element). */
+int psctl_pool_elem_buf(const struct pe_kv *kv, uint32_t set, uint8_t **out,
+			int *el);
+/* `pool check`: the claim keys of snap against its profiles and servers,
+ * each disagreement a line on out; their number. */
+int psctl_pool_claims_check(FILE *out, const struct pe_kvs *snap);
+/* `pool reindex`: the claim keys the records prof and srv (read at rev)
+ * imply, written where they differ (compared as read: *ok 0 when a
+ * writer changed one meanwhile); psctl_pool_claims_fixed() the keys the
+ * last call wrote or deleted.  0 or a PE_ code. */
+int psctl_pool_claims_fix(const struct pe_kvs *prof, const struct pe_kvs *srv,
+			  int64_t rev, int *ok);
+int psctl_pool_claims_fixed(void);
+
 /* ---- reads in parallel streams (psctl_pool_pages.c) */
 
 /* Every key under prefix at revision *rev appended to all (in key order

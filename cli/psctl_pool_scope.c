@@ -175,25 +175,15 @@ static int get_keys(char *const *keys, size_t n, int prefix,
 static int elem_str(const struct pe_kv *kv, uint32_t set, uint32_t f,
 		    char *out, size_t n)
 {
-	struct psf_builder b;
 	uint8_t *buf;
-	int s, el, rc = 1;
+	int el;
 
 	out[0] = 0;
-	if (kv->vlen > PSF_MAX_TOTAL || !(buf = malloc(kv->vlen + 256)))
+	if (psctl_pool_elem_buf(kv, set, &buf, &el))
 		return 1;
-	psf_build_begin(&b, buf, kv->vlen + 256, PSF_ROOT, 1, 0);
-	psf_build_open(&b, set);
-	psf_build_elem(&b, kv->val, (uint32_t)kv->vlen);
-	psf_build_close(&b);
-	if (psf_build_finish(&b) > 0 && !psf_check_tree(buf, b.pos, NULL) &&
-	    (s = psf_find_child(buf, psf_root(buf), set)) >= 0 &&
-	    (el = psf_first_child(buf, s)) >= 0) {
-		move_str_copy(buf, el, f, out, n);
-		rc = 0;
-	}
+	move_str_copy(buf, el, f, out, n);
 	free(buf);
-	return rc;
+	return 0;
 }
 
 /* The TARGET and MOVE_SOURCE texts (t[0], t[1]; "" none) of the profile

@@ -171,31 +171,14 @@ static void id_ops(struct tx *x, const void *base, int old, const void *nb,
 
 /* ---- targets: one profile per target, fleet-wide */
 
-/* The target a profile claims: its TARGET unless unassigned ("" none). */
-static void claim_of(const uint8_t *b, int el, char *out, size_t n)
-{
-	out[0] = 0;
-	if (el >= 0 && move_prof_state(b, el) != PSF_PROFILE_UNASSIGNED)
-		move_str_copy(b, el, PSF_TARGET, out, n);
-}
-
-/* The target a profile in transit leaves ("" none): its source key says
- * which profile is moving away from it, so a failover finds it by key. */
-static void source_of(const uint8_t *b, int el, char *out, size_t n)
-{
-	out[0] = 0;
-	if (el >= 0 && move_prof_state(b, el) == PSF_PROFILE_IN_TRANSIT)
-		move_str_copy(b, el, PSF_MOVE_SOURCE, out, n);
-}
-
 /* What an element claims (a target): into out, "" none. */
 typedef void (*claim_fn)(const uint8_t *b, int el, char *out, size_t n);
 
 /* The claim of name under prefix, old (base, -1 none) -> new: the new
  * claim's key created (absent, or as read), the old one's deleted unless
  * this txn puts it again (a server renamed keeps its target).  A profile
- * placed on a new target (claim_of): two failovers picking one spare
- * never both commit.  A server's target in normal form
+ * placed on a new target (psctl_pool_claim_target): two failovers
+ * picking one spare never both commit.  A server's target in normal form
  * (psctl_pool_srv_norm), the index psctl_pool_scope.c reads a target's
  * server by: two servers never name one target. */
 static void claim_ops(struct tx *x, const char *prefix, claim_fn of,
@@ -376,8 +359,8 @@ static int diff_set(struct psctl_ctx *c, struct tx *x, const uint8_t *base,
 			continue;
 		}
 		id_ops(x, base, o, nb, e, name);
-		claim_ops(x, POOL_TARGET, claim_of, base, o, nb, e, name);
-		claim_ops(x, POOL_SOURCE, source_of, base, o, nb, e, name);
+		claim_ops(x, POOL_TARGET, psctl_pool_claim_target, base, o, nb, e, name);
+		claim_ops(x, POOL_SOURCE, psctl_pool_claim_source, base, o, nb, e, name);
 		rc = move_ops(c, x, o >= 0 && move_prof_state(base, o) ==
 				    PSF_PROFILE_IN_TRANSIT,
 			      move_prof_state(nb, e) == PSF_PROFILE_IN_TRANSIT,
@@ -397,9 +380,9 @@ static int diff_set(struct psctl_ctx *c, struct tx *x, const uint8_t *base,
 		op(x, PE_DEL, key(x, prefix, name, ""), NULL, 0, 0);
 		if (prof) {
 			id_ops(x, base, o, nb, -1, name);
-			claim_ops(x, POOL_TARGET, claim_of, base, o, nb, -1,
+			claim_ops(x, POOL_TARGET, psctl_pool_claim_target, base, o, nb, -1,
 				  name);
-			claim_ops(x, POOL_SOURCE, source_of, base, o, nb, -1,
+			claim_ops(x, POOL_SOURCE, psctl_pool_claim_source, base, o, nb, -1,
 				  name);
 			move_ops(c, x, 1, 0, name);
 		} else {
