@@ -118,30 +118,40 @@ static int had_by_key(const void *a, const void *b)
 static int record(struct claims *s, const struct pe_kv *kv)
 {
 	char t[PS_CFG_TEXT_MAX + 1];
-	uint8_t *buf;
+	uint8_t *buf = NULL;
+	uint32_t set = 0;
 	size_t i;
 	void *p;
-	int el;
+	int el = -1;
 
 	for (i = 0; i < NKINDS; i++) {
 		const struct kind *k = &kinds[i];
 
-		if (strncmp(kv->key, k->of, strlen(k->of)) ||
-		    psctl_pool_elem_buf(kv, k->set, &buf, &el))
+		if (strncmp(kv->key, k->of, strlen(k->of)))
+			continue;
+		if (set != k->set) {            /* decoded once a record */
+			free(buf);
+			set = k->set;
+			if (psctl_pool_elem_buf(kv, set, &buf, &el))
+				buf = NULL;
+		}
+		if (!buf)
 			continue;
 		k->fn(buf, el, t, sizeof t);
-		free(buf);
 		if (!t[0])
 			continue;
 		p = realloc(s->c, (s->n + 1) * sizeof *s->c);
-		if (!p)
+		if (!p) {
+			free(buf);
 			return PE_ERR_NOMEM;
+		}
 		s->c = p;
 		snprintf(s->c[s->n].key, POOL_KEY_MAX, "%s%s", k->prefix, t);
 		s->c[s->n].rec = kv;
 		s->c[s->n].name = kv->key + strlen(k->of);
 		s->c[s->n++].k = k;
 	}
+	free(buf);
 	return 0;
 }
 
