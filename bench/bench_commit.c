@@ -274,7 +274,7 @@ static double now_us(void)
 }
 
 /* Median commit latency (memory edit, psf_finish, ps_commit) on the image
- * file, with or without fsync at the two durable points. */
+ * file, with or without fsync at its one flush (a fast commit). */
 static double latency(const char *path, unsigned flags, int n)
 {
 	struct bench b;
@@ -355,7 +355,7 @@ int main(int argc, char **argv)
 	fclose(f);
 	printf("commit latency on an image file (%s), memory edit, median of "
 	       "%d:\n", path, quick ? 30 : 200);
-	printf("  fsync at both durable points   %9.1f us\n",
+	printf("  fsync at the commit's flush    %9.1f us\n",
 	       latency(path, 0, quick ? 30 : 200));
 	printf("  no fsync (PS_MEDIA_NOSYNC)     %9.1f us\n",
 	       latency(path, PS_MEDIA_NOSYNC, quick ? 30 : 200));

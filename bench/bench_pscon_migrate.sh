@@ -5,7 +5,9 @@
 # libvirt hosts on this machine, their hvagents, pscon, a TCG guest
 # printing a counter line every 10 ms), then RUNS round trips (host 1 ->
 # host 2 -> host 1, `virsh migrate --live`) and RUNS aborted migrations
-# (virsh domjobabort), a line typed every 50 ms throughout.  A second
+# (virsh domjobabort), and RUNS SIGKILLs of host 1's hvagent (down 1 s,
+# started again; EVENTS picks the kinds, default "there back abort
+# agent"), a line typed every 50 ms throughout.  A second
 # viewer's lines are time-stamped as they arrive (pscon-test stamp).  Per
 # event: viewer downtime (the largest gap between two counter lines at
 # the viewer), bytes of input queued at the concentrator (its log), time
@@ -17,6 +19,7 @@
 set -u
 : "${PSCON:?}" "${PSCTL:?}" "${PSCON_TEST:?}" "${HVAGENT:?}"
 RUNS=${RUNS:-3}
+EVENTS=${EVENTS:-there back abort agent}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 E2E_DIR=$ROOT/tests/e2e
 WORK=$(mktemp -d)
@@ -66,12 +69,34 @@ event() {
     b=$(echo "$l" | sed -n 's/.* \([0-9]*\) ms after the begin.*/\1/p')
     echo "$1 $(gap_since "$mark") ${q:-0} ${p:--} ${b:--} $ms"
 }
+# agent_event: host 1's hvagent SIGKILLed, started again after 1 s (the
+# VM runs on host 1); prints "agent downtime 0 - - MS", MS from the kill
+# to the new agent's boot pass.
+agent_event() {
+    mark=$(wc -l < "$WORK/stamped")
+    n0=$(grep -c 'pass (boot)' "$WORK/d1.err")
+    t0=$(date +%s%N)
+    kill -KILL "$D1"; wait "$D1" 2>/dev/null
+    ( sleep 1 ) & type_during $!
+    "$HVAGENT" -c "$WORK/hv1.conf" -i "$IMG" > "$WORK/d1.out" 2>> "$WORK/d1.err" & D1=$!
+    ( i=0; while [ $i -lt 600 ] && [ "$(grep -c 'pass (boot)' "$WORK/d1.err")" -le "$n0" ]; do
+          sleep 0.05; i=$((i + 1)); done ) & type_during $!
+    ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+    sleep 1.5
+    echo "agent $(gap_since "$mark") 0 - - $ms"
+}
 normal=$(gap_since 0)
 i=0
 while [ $i -lt "$RUNS" ]; do
-    event there "$U1" "$U2"; sleep 1
-    event back "$U2" "$U1"; sleep 1
-    event abort "$U1" "$U2"; sleep 1
+    for e in $EVENTS; do
+        case $e in
+        there) event there "$U1" "$U2" ;;
+        back) event back "$U2" "$U1" ;;
+        abort) event abort "$U1" "$U2" ;;
+        agent) agent_event ;;
+        esac
+        sleep 1
+    done
     i=$((i + 1))
 done > "$WORK/events"
 echo "counter lines every $normal ms at most before the events (the guest's own pace here)"
@@ -80,9 +105,10 @@ awk '{ n[$1]++; d[$1] += $2; if ($2 > dm[$1]) dm[$1] = $2; q[$1] += $3
        v[$1] += $6 }
      END { for (k in n) printf "%-5s %d events: viewer downtime mean %.0f ms, max %d ms; " \
            "input queued mean %.0f B; attached %s ms after the pause, %s ms after the " \
-           "begin (means); virsh %.0f ms\n", k, n[k], d[k] / n[k], dm[k], q[k] / n[k], \
+           "begin (means); %s %.0f ms\n", k, n[k], d[k] / n[k], dm[k], q[k] / n[k], \
            np[k] ? sprintf("%.0f", p[k] / np[k]) : "-", \
-           nb[k] ? sprintf("%.0f", b[k] / nb[k]) : "-", v[k] / n[k] }' "$WORK/events" | sort
+           nb[k] ? sprintf("%.0f", b[k] / nb[k]) : "-", \
+           k == "agent" ? "kill to the new agent boot pass" : "virsh", v[k] / n[k] }' "$WORK/events" | sort
 sleep 1
 c=$(counters_ok "$WORK/view"); cr=$?
 lg=$(sed 's/^\[[^]]*\] //' "$WORK/plog/web01.log" | counters_ok /dev/stdin); lr=$?

@@ -6,7 +6,10 @@
 # (pscon-test lat).  RUNS deliberate restarts (SIGUSR2) then RUNS SIGKILLs
 # of the worker under pscon --hold, 1.5 s apart.  Per event: the viewer's
 # downtime (the largest delay of a counter line from the guest's write to
-# the viewer's output) and the client's own "resumed after T ms".  At the
+# the viewer's output), the client's own "resumed after T ms" and the
+# bytes queued (the counter lines delayed past the largest delay of the
+# half second before the events: they waited in the guest's socket while no service read
+# it, times the line's length).  At the
 # end: the viewer's and the log's bytes against what the guest sent.
 # VIA=bmc: the viewer is `psctl --bmc 127.0.0.1:PORT console` on pscon's
 # web endpoint (HTTPS + WebSocket, a self-signed certificate; the page's
@@ -59,6 +62,9 @@ viewer() {
 { viewer < "$W/kbd" 2> "$W/view.err" |
     tee "$W/view" | "$PSCON_TEST" lat > "$W/lat"; } & PIDS="$PIDS $!"
 sleep 1.5
+# the largest delay of the last 50 lines before the events (not the
+# backlog the viewer was given as it attached)
+base=$(tail -n 50 "$W/lat" | awk '$1 ~ /^[0-9]+$/ && $2 > m { m = $2 } END { print m + 0 }')
 worker() { sed -n 's/^pscon --hold: worker \([0-9]*\)$/\1/p' "$W/svc.log" | tail -n 1; }
 
 # event SIGNAL: one event; prints its downtime and the client's resume time.
@@ -68,16 +74,19 @@ event() {
     sleep 1.5
     down=$(tail -n +"$((mark + 1))" "$W/lat" | awk '$1 ~ /^[0-9]+$/ && $2 > m { m = $2 } END { print m + 0 }')
     res=$(grep -o 'after [0-9]* ms' "$W/view.err" | tail -n 1 | tr -dc 0-9)
-    echo "$down $res"
+    q=$(tail -n +"$((mark + 1))" "$W/lat" | awk -v b="$base" '$1 ~ /^[0-9]+$/ && $2 > b { n++ } END { print n + 0 }')
+    echo "$down $res $((q * $(wc -c < "$W/sent") / $(wc -l < "$W/sent")))"
 }
 for kind in USR2 KILL; do
     i=0; all=
     while [ $i -lt "$RUNS" ]; do all="$all $(event $kind | tr ' ' ,)"; i=$((i + 1)); done
-    echo "$all" | tr ' ' '\n' | awk -F, -v k="$kind" -v v="$VIA" 'NF == 2 {
-        n++; d += $1; r += $2; if ($1 > dm) dm = $1; if ($2 > rm) rm = $2 }
+    echo "$all" | tr ' ' '\n' | awk -F, -v k="$kind" -v v="$VIA" 'NF == 3 {
+        n++; d += $1; r += $2; q += $3; if ($1 > dm) dm = $1; if ($2 > rm) rm = $2
+        if ($3 > qm) qm = $3 }
         END { printf "%s %-5s %d events: viewer downtime mean %.0f ms, max %d ms; " \
-              "client resumed after mean %.0f ms, max %d ms\n", \
-              v, (k == "USR2" ? "USR2" : "KILL"), n, d / n, dm, r / n, rm }'
+              "client resumed after mean %.0f ms, max %d ms; " \
+              "bytes queued mean %.0f B, max %d B\n", \
+              v, (k == "USR2" ? "USR2" : "KILL"), n, d / n, dm, r / n, rm, q / n, qm }'
 done
 
 kill "$GUEST"; wait "$GUEST" 2>/dev/null || true

@@ -488,6 +488,10 @@ static uint8_t commit_write(struct bmc_shim *s)
 	if (!cc) {
 		a.lock = l;
 		a.owner = PS_OWNER_BMC;
+		/* Flash programs each sector before its write returns: the
+		 * flush between body and header costs nothing here, and
+		 * keeps damage told from a cut (docs/store.md 4). */
+		a.mode = PS_COMMIT_ORDERED;
 		a.timestamp = s->plat.now ? s->plat.now(s->plat.now_ctx) : 0;
 		gen = s->disk.generation;
 		cc = bmc_auth_arm(s, &a);

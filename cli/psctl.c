@@ -304,7 +304,7 @@ const struct psctl_cmd *psctl_cmd_next(const struct psctl_cmd *prev)
 	static const struct psctl_cmd *const tables[] = {
 		psctl_move_cmds, psctl_object_cmds, psctl_serial_cmds,
 		psctl_bmc_cmds, psctl_auth_cmds, psctl_pool_cmds,
-		psctl_spare_cmds,
+		psctl_spare_cmds, psctl_vm_move_cmds,
 	};
 	size_t i;
 	int after = prev == NULL;
@@ -490,6 +490,8 @@ static int global_opt(struct psctl_ctx *c, const struct psctl_gopt *g,
 		return psctl_bmc_set_privilege(c, v) ? PSCTL_EXIT_INVALID : 0;
 	else if (!strcmp(l, "--pool"))
 		psctl_pool_set_url(v);
+	else if (!strcmp(l, "--commit"))
+		return psctl_commit_option(c, v);
 	else if (!strcmp(l, "--json"))
 		c->json = 1;
 	else if (!strcmp(l, "--dry-run"))

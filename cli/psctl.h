@@ -177,6 +177,7 @@ extern const struct psctl_cmd psctl_bmc_cmds[];
 extern const struct psctl_cmd psctl_auth_cmds[];
 extern const struct psctl_cmd psctl_pool_cmds[];
 extern const struct psctl_cmd psctl_spare_cmds[];
+extern const struct psctl_cmd psctl_vm_move_cmds[];
 /* psctl_ctx auth_flags (after any command, like --dry-run). */
 #define PSCTL_AUTH_UNVERIFIED 0x1 /* edit without the key, marked       */
 #define PSCTL_AUTH_ACCEPT 0x2     /* seal over a store that does not verify */

@@ -608,6 +608,7 @@ static void show_text(FILE *f, const void *buf, int el, enum ps_obj k,
 			"the VM to define it again\n", indent,
 			"libvirt-undefined", v);
 	}
+	psctl_vm_move_line(f, indent, buf, el);
 	for (i = 0; i < PSCTL_VM_PARTS; i++)
 		for (sub = ps_obj_next(buf, el, psctl_vm_parts[i], -1);
 		     sub >= 0;

@@ -515,6 +515,9 @@ const struct psctl_gopt psctl_global_opts[] = {
 	{ "-L", "--privilege", "LEVEL", "BMC privilege", levels },
 	{ NULL, "--pool", "URL", "the profile pool on etcd: "
 	  "etcd://HOST:PORT[,...] (or $PSTATE_POOL)", NULL },
+	{ NULL, "--commit", "MODE", "flushes per commit: fast (one, the "
+	  "default) or ordered (two: damage told from a cut)",
+	  psctl_commit_words },
 	{ "-q", "--quiet", NULL, "no \"store:\" line, no confirmations", NULL },
 	{ NULL, "--json", NULL, "machine-readable output", NULL },
 	{ "-n", "--dry-run", NULL, "show what would change, write nothing",

@@ -205,6 +205,7 @@ void psctl_jw_object(struct psctl_jw *w, const void *buf, int el,
 		/* hvagent's mark, not a field: `libvirt_delete = keep`. */
 		psctl_jw_key(w, "libvirt-undefined");
 		psctl_jw_bool(w, psctl_vm_kept(buf, el));
+		psctl_vm_move_json(w, buf, el);
 	}
 	for (i = 0; k == PS_OBJ_VM && i < PSCTL_VM_PARTS; i++) {
 		psctl_jw_key(w, psctl_vm_part_names[i]);

@@ -83,6 +83,20 @@ void psctl_store_announce(struct psctl_ctx *c, const char *where);
 int psctl_edit_copy(struct psctl_ctx *c, psctl_edit_fn fn, void *arg,
 		    struct ps_txn *t);
 
+/* ---- psctl_conf.c: the config file ($PSTATE_PSCTL_CONF, else
+ * /etc/pstate/psctl.conf) and --commit */
+
+/* The words of --commit and `commit =` (fast, ordered). */
+extern const struct ps_enum psctl_commit_words[];
+/* --commit V: 0 or the exit code reported (not fast or ordered). */
+int psctl_commit_option(struct psctl_ctx *c, const char *v);
+/* `pool = URL` of the config file (*url NULL: none): 0 or the exit
+ * code reported (a bad line). */
+int psctl_conf_pool(struct psctl_ctx *c, const char **url);
+/* The PS_OPEN_* flags of the commit protocol: --commit, else `commit =`
+ * of the config file, else fast (0).  0 or the exit code reported. */
+int psctl_commit_flags(struct psctl_ctx *c, unsigned *flags);
+
 /* ---- psctl_pool.c: the pool on etcd (--pool, PSTATE_POOL) */
 
 /* --pool URL. */

@@ -335,39 +335,55 @@ static void plan(struct move *m)
 		fprintf(o, "  leave it unassigned\n");
 }
 
-/* Steps 1-4; each one commit on one store, each idempotent. */
-static int run_steps(struct move *m)
+/* The steps (ps_move_run, pstate/ps_move.h): mark, release, apply,
+ * settle; each one commit on one store, each idempotent. */
+static int st_mark(void *ctx)
 {
+	return move_pool_step(ctx, P_BEGIN);
+}
+
+static int st_release(void *ctx)
+{
+	struct move *m = ctx;
 	int same = m->has_src && m->has_dst &&
 		   !strcmp(m->src.text, m->dst.text);
 	int rc = 0;
 
-	if (!same && !m->resume) {
-		move_crash_point("validate");
-		rc = move_pool_step(m, P_BEGIN);
-		if (rc)
-			return rc;
-		move_crash_point("mark");
-	}
-	if (m->has_src && !same && !m->src_gone) {
+	if (m->has_src && !same && !m->src_gone)
 		rc = move_release_target(m, &m->src);
-		if (rc)
-			return rc;
-	}
-	if (m->has_src2 && !m->src_gone)
+	if (!rc && m->has_src2 && !m->src_gone)
 		rc = move_release_target(m, &m->src2);
-	if (rc)
-		return rc;
-	move_crash_point("release");
-	if (m->has_dst) {
-		rc = move_apply_target(m, &m->dst);
-		if (rc)
-			return rc;
-		move_crash_point("apply");
-	}
+	return rc;
+}
+
+static int st_apply(void *ctx)
+{
+	struct move *m = ctx;
+
+	return move_apply_target(m, &m->dst);
+}
+
+static int st_settle(void *ctx)
+{
+	struct move *m = ctx;
+
 	if (m->has_dst && m->dst.w == W_POOL)
 		return 0;  /* settled in the apply edit */
 	return move_pool_step(m, P_END);
+}
+
+static int run_steps(struct move *m)
+{
+	int same = m->has_src && m->has_dst &&
+		   !strcmp(m->src.text, m->dst.text);
+	struct ps_move_step steps[4] = {
+		{ "mark", same || m->resume ? NULL : st_mark },
+		{ "release", st_release },
+		{ "apply", m->has_dst ? st_apply : NULL },
+		{ "settle", st_settle },
+	};
+
+	return ps_move_run(steps, 4, 0, m);
 }
 
 /* probe: validate only, quietly (a spare pool's candidate). */

@@ -91,6 +91,12 @@ int move_edit_error(struct move *m, int rc, const char *where);
  * 0, or the error with err saying why. */
 int move_store_key(const struct mtarget *t, char *key, size_t n, char *err,
 		   size_t errlen);
+/* One edit of a store target's store (image or device), under its
+ * writers' lock and sealed when it is authenticated: 0, or the error
+ * with msg saying why, or msg "" when it is the edit's own. */
+int move_store_edit(const struct mtarget *t, int (*edit)(void *, size_t,
+							 void *),
+		    void *arg, char *msg, size_t n);
 /* A target's store, read whole (malloc'd, with room to edit). */
 int move_read_store(struct move *m, const struct mtarget *t,
 		    uint8_t **out, size_t *len);

@@ -61,51 +61,10 @@ int move_store_key(const struct mtarget *t, char *key, size_t n, char *err,
 
 /* ------------------------------------------------------------ test hook */
 
-/* PSCTL_TEST_HOLD_DIR=DIR: when DIR/STEP exists, say the step is reached
- * (DIR/STEP.reached) and hold until the test removes DIR/STEP (60 s at
- * most), so a test orders two operators' steps on conditions, not on
- * sleeps. */
-static void hold_point(const char *step)
-{
-	const char *dir = getenv("PSCTL_TEST_HOLD_DIR");
-	struct timespec tick = { 0, 10000000 };
-	char gate[PATH_MAX], seen[PATH_MAX + 16];
-	int i, fd;
-
-	if (!dir || snprintf(gate, sizeof gate, "%s/%s", dir, step) >=
-			    (int)sizeof gate || access(gate, F_OK))
-		return;
-	snprintf(seen, sizeof seen, "%s.reached", gate);
-	fd = open(seen, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	if (fd >= 0)
-		close(fd);
-	for (i = 0; i < 6000 && !access(gate, F_OK); i++)
-		nanosleep(&tick, NULL);
-}
-
+/* The test hook every move shares (ps_move_point, pstate/ps_move.h). */
 void move_crash_point(const char *step)
 {
-	const char *at = getenv("PSCTL_TEST_CRASH_AT");
-	const char *p = getenv("PSCTL_TEST_PAUSE_AT");
-	size_t n = strlen(step);
-
-	hold_point(step);
-
-	/* STEP:MS[,STEP:MS...] -- hold still there, so a test can make two
-	 * operators overlap at chosen points. */
-	for (; p && *p; p += strcspn(p, ",") + (p[strcspn(p, ",")] == ',')) {
-		struct timespec ts;
-
-		if (strncmp(p, step, n) || p[n] != ':')
-			continue;
-		ts.tv_sec = atol(p + n + 1) / 1000;
-		ts.tv_nsec = atol(p + n + 1) % 1000 * 1000000;
-		nanosleep(&ts, NULL);
-	}
-	if (at && !strcmp(at, step)) {
-		fflush(NULL);
-		_exit(99);
-	}
+	ps_move_point(step);
 }
 
 /* ------------------------------------------------------------ the move */
@@ -384,50 +343,30 @@ static int store_edit(void *buf, size_t cap, void *arg)
 			: move_ed_release(s->m, buf, cap, 0);
 }
 
-/*
- * One store's commit of a move, sealed when the store is in authenticated
- * mode and verifies here (ps_auth_sess.c, the rule psctl's edits and
- * hvagent follow); refused when it does not verify.
- */
-static int seal_step(struct move *m, const struct mtarget *t,
-		     struct ps_opened *o, int (*edit)(void *, size_t, void *),
-		     void *arg)
+int move_store_edit(const struct mtarget *t, int (*edit)(void *, size_t,
+							 void *),
+		    void *arg, char *msg, size_t n)
 {
-	static struct ps_auth_sess as;   /* large; the seal outlives nothing */
-	int rc = ps_auth_sess_load(&as, o->store), v = as.r.verdict;
-
-	if (rc)
-		return move_fail(m, rc, "%s: %.400s", t->text, as.host.err);
-	if (v != PS_AUTH_OFF && v != PS_AUTH_VERIFIED)
-		return move_fail(m, PS_ERR_AUTH, "%s: authenticated store is "
-				 "%s here: not written (psctl check --verify)",
-				 t->text, ps_auth_verdict_name(v));
-	if (v == PS_AUTH_VERIFIED) {
-		rc = ps_auth_sess_arm(&as, o->store, as.key, 0);
-		if (rc)
-			return move_fail(m, rc, "%s: %.400s", t->text,
-					 as.host.err);
-	}
-	rc = ps_update(o->store, edit, arg, 3);
-	if (ps_auth_sess_done(&as, o->store, rc == 0) && !rc)
-		return move_fail(m, PS_ERR_AUTH, "%s: committed, but the "
-				 "trusted counter was not raised: %.400s",
-				 t->text, as.host.err);
-	return rc ? move_edit_error(m, rc, t->text) : 0;
-}
-
-static int store_step(struct move *m, const struct mtarget *t, int apply)
-{
-	struct store_call s = { m, t, apply };
 	struct ps_opened o;
 	char err[1600];
 	int rc = store_open(t, &o, 1, err, sizeof err);
 
 	if (rc)
-		return move_fail(m, rc, "%s: %.400s", t->text, err);
-	rc = seal_step(m, t, &o, store_edit, &s);
+		return snprintf(msg, n, "%.400s", err), rc;
+	rc = ps_move_update(o.store, edit, arg, msg, n);
 	ps_open_close(&o);
 	return rc;
+}
+
+static int store_step(struct move *m, const struct mtarget *t, int apply)
+{
+	struct store_call s = { m, t, apply };
+	char msg[600];
+	int rc = move_store_edit(t, store_edit, &s, msg, sizeof msg);
+
+	if (rc && msg[0])
+		return move_fail(m, rc, "%s: %s", t->text, msg);
+	return rc ? move_edit_error(m, rc, t->text) : 0;
 }
 
 /* ---- BMC steps */

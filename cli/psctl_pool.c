@@ -30,55 +30,17 @@
 struct psctl_pool pool_g;
 
 static const char *pool_arg;
-static char conf_url[512];
 
 void psctl_pool_set_url(const char *url)
 {
 	pool_arg = url;
 }
 
-/* `pool = etcd://...` of the config file ($PSTATE_PSCTL_CONF, else
- * /etc/pstate/psctl.conf; '#' comments, blank lines).  A missing file is
- * no pool; another key or a line without '=' is an error naming the file
- * and line.  0 or the exit code reported. */
-static int read_conf(struct psctl_ctx *c)
-{
-	const char *path = getenv("PSTATE_PSCTL_CONF");
-	char line[600], *k, *v, *e;
-	int no = 0, rc = 0;
-	FILE *f;
-
-	if (!path || !*path)
-		path = "/etc/pstate/psctl.conf";
-	f = fopen(path, "r");
-	if (!f)
-		return 0;
-	while (!rc && fgets(line, sizeof line, f)) {
-		no++;
-		k = line + strspn(line, " \t");
-		if (*k == '#' || *k == '\n' || !*k)
-			continue;
-		v = strchr(k, '=');
-		e = k + strcspn(k, " \t=");
-		if (!v || strncmp(k, "pool", 4) || e != k + 4) {
-			rc = psctl_error(c, psctl_g.cmd, NULL, NULL,
-					 PSCTL_EXIT_INVALID, "%s:%d: not "
-					 "'pool = etcd://HOST:PORT[,...]' (the "
-					 "only setting)", path, no);
-			break;
-		}
-		v += 1 + strspn(v + 1, " \t");
-		v[strcspn(v, " \t\r\n")] = 0;
-		snprintf(conf_url, sizeof conf_url, "%s", v);
-	}
-	fclose(f);
-	return rc;
-}
-
 int psctl_pool_choose(struct psctl_ctx *c, int *use)
 {
 	const char *e = getenv("PSTATE_POOL");
 	int store = psctl_g.dev || psctl_g.image || c->bmc;
+	const char *conf_url = NULL;
 	int rc;
 
 	*use = 0;
@@ -90,9 +52,10 @@ int psctl_pool_choose(struct psctl_ctx *c, int *use)
 	 * environment or the config file. */
 	if (!pool_arg && store)
 		return 0;
+	/* `pool = etcd://...` of the config file (psctl_conf.c). */
 	if (!pool_arg && !(e && *e)) {
-		rc = read_conf(c);
-		if (rc || !conf_url[0])
+		rc = psctl_conf_pool(c, &conf_url);
+		if (rc || !conf_url)
 			return rc;
 	}
 	pool_g.url = pool_arg ? pool_arg : e && *e ? e : conf_url;

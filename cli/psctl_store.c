@@ -112,23 +112,27 @@ unsigned long long psctl_store_generation(struct psctl_ctx *c)
 
 /* -d, -i, else the default store (ps_open_default): read-write when we
  * may, so one open serves reads and edits; a read-only file or key still
- * answers read commands.  0, or the exit code reported. */
+ * answers read commands.  Commits use the protocol --commit or the config
+ * file asks for.  0, or the exit code reported. */
 static int open_store(struct psctl_ctx *c)
 {
 	struct ps_opened *o = &psctl_g.st;
 	const char *path = psctl_g.dev ? psctl_g.dev : psctl_g.image;
 	char err[1600];
-	int rc;
+	unsigned commit;
+	int rc = psctl_commit_flags(c, &commit);
 
+	if (rc)
+		return rc;
 	if (path) {
-		rc = ps_open_path(o, path, PS_OPEN_RO_RETRY |
+		rc = ps_open_path(o, path, PS_OPEN_RO_RETRY | commit |
 				  (psctl_g.dev ? PS_OPEN_DEVICE
 					       : PS_OPEN_IMAGE),
 				  err, sizeof err);
 		snprintf(o->how, sizeof o->how, "%s option",
 			 psctl_g.dev ? "-d" : "-i");
 	} else {
-		rc = ps_open_default(o, NULL, PS_OPEN_RO_RETRY, err,
+		rc = ps_open_default(o, NULL, PS_OPEN_RO_RETRY | commit, err,
 				     sizeof err);
 	}
 	ps_open_describe(o, where_buf, sizeof where_buf);

@@ -532,6 +532,23 @@ int psctl_cmd_info(struct psctl_ctx *c, int argc, char **argv)
 
 /* ------------------------------------------------------------ check */
 
+/* A newer slot whose body fails its CRC under a one-flush header
+ * (docs/store.md 3.2): a commit cut before all of its body landed, or
+ * damage; the two look alike, and readers lost nothing acknowledged in
+ * the first case, so it is a note, not an error (exit unchanged). */
+static void interrupted_note(struct psctl_ctx *c, const struct ps_disk *d,
+			     uint32_t i)
+{
+	unsigned long long g = (unsigned long long)d->slot[i].generation;
+
+	fprintf(c->out, "slot %u: generation %llu, interrupted commit (its "
+		"body does not match its CRC)\n", i, g);
+	fprintf(c->err, "%s: check: note: slot %u holds generation %llu of "
+		"an interrupted commit (a power cut during a one-flush commit, "
+		"or damage: they look alike); readers use generation %llu\n",
+		c->prog, i, g, psctl_store_generation(c));
+}
+
 int psctl_cmd_check(struct psctl_ctx *c, int argc, char **argv)
 {
 	const struct ps_disk *d;
@@ -561,6 +578,8 @@ int psctl_cmd_check(struct psctl_ctx *c, int argc, char **argv)
 			fprintf(c->out, "slot %u: generation %llu, %u bytes, "
 				"valid (current)\n", i,
 				(unsigned long long)s->generation, s->length);
+		else if (ps_slot_state(d, i) == PS_SLOT_INTERRUPTED)
+			interrupted_note(c, d, i);
 		else if (ps_slot_state(d, i) == PS_SLOT_DAMAGED)
 			fprintf(c->out, "slot %u: generation %llu, damaged "
 				"(%s)\n", i, (unsigned long long)s->generation,

@@ -25,6 +25,13 @@ int psctl_all_zero(const void *p, size_t n);
  * and kept in the store (libvirt_delete = keep: its AGENT_DOM_RECORD,
  * found by the VM's UUID, has PSF_AGDF_LV_UNDEFINED), else 0. */
 int psctl_vm_kept(const void *buf, int vm);
+/* A VM's move record (pstate/ps_move.h), in vm show: a "move-target" or
+ * "move-source" line, and --json "move" (null, or {state, peer})
+ * (psctl_vm_move.c). */
+struct psctl_jw;
+void psctl_vm_move_line(FILE *f, const char *indent, const void *buf,
+			int vm);
+void psctl_vm_move_json(struct psctl_jw *w, const void *buf, int vm);
 
 /* Seconds since 1970 as an ISO 8601 UTC date, "2026-12-07T07:21:53Z"
  * (the form the restart log uses); "" for 0 (unknown).  Returns out. */

@@ -242,6 +242,7 @@ static const struct psf_elem_desc schema[] = {
 	E_STRING(PSF_PATH, "path"),
 	E_STRING(PSF_TARGET, "target"),
 	E_STRING(PSF_MOVE_SOURCE, "move-source"),
+	E_STRING(PSF_MOVE_TARGET, "move-target"),
 	E_LIST(PSF_BOOT_ORDER, "boot-order", 1),
 	E_STRING(PSF_UPLINK, "uplink"),
 	E_STRING(PSF_OWNER, "owner"),

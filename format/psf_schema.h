@@ -52,6 +52,7 @@ extern "C" {
 #define PSF_CONSISTENCY_IMAGE PSF_CORE_STRUCT(0x0012) /* string: an IMAGE name */
 #define PSF_BOOT_IMAGE    PSF_CORE_STRUCT(0x0013) /* string: an IMAGE name   */
 #define PSF_RESTART_LOG   PSF_CORE_STRUCT(0x0014) /* list of 16-byte entries */
+#define PSF_MOVE_TARGET   PSF_CORE_STRUCT(0x0015) /* string: where a VM goes */
 
 /* Containers (ids 0x0100..0x01ff). */
 #define PSF_ROOT          PSF_CORE_CONTAINER(0x0100)

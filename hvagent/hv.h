@@ -403,6 +403,7 @@ struct hv_config {
 	unsigned crash_extra;    /* HV_CRASH_*: crash_events beyond the real */
 	struct hv_con_cfg con;   /* consoles (hv_console.c) */
 	char alert_ipmitool[512]; /* hv_auth alerts: ipmitool's options */
+	char peers[1024];        /* migration_peers (hv_vmmove.c) */
 	char path[512];          /* where it was read from, or "" */
 };
 

@@ -129,6 +129,8 @@ static int set_key(struct hv_config *c, const char *k, const char *v,
 		return set_str(c->image, sizeof c->image, v);
 	if (!strcmp(k, "device"))
 		return set_str(c->device, sizeof c->device, v);
+	if (!strcmp(k, "migration_peers"))
+		return set_str(c->peers, sizeof c->peers, v);
 	if (!strcmp(k, "alert_ipmitool"))
 		return set_str(c->alert_ipmitool, sizeof c->alert_ipmitool, v);
 	if (!strcmp(k, "serial_run_dir"))

@@ -17,6 +17,7 @@
 
 #include "hv.h"
 #include "hv_console.h"
+#include "hv_vmmove.h"
 
 #define HV_DEFAULT_CONFIG "/etc/pstate/hvagent.conf"
 
@@ -67,6 +68,9 @@ struct agent {
 	struct hv_console con;
 	int con_on, con_watch, con_event;
 	struct hv_migrate mig;   /* live migrations' console steps */
+	/* Domains migrated in: their VMs come from a peer's store. */
+	struct { uint8_t uuid[16]; char name[256]; } movein[16];
+	unsigned nmovein;
 	/* The last console fault of a few VMs: the cause of their crash. */
 	struct { uint8_t uuid[16]; char why[200]; } fault[8];
 	unsigned nfault;
@@ -295,6 +299,11 @@ static int lifecycle_cb(virConnectPtr c, virDomainPtr d, int event,
 	a->dirty = 1;
 	if (a->con_on)
 		hv_migrate_note(&a->mig, virDomainGetName(d), event, detail);
+	if (a->cfg.peers[0] && event == VIR_DOMAIN_EVENT_RESUMED &&
+	    detail == VIR_DOMAIN_EVENT_RESUMED_MIGRATED && a->nmovein < 16 &&
+	    virDomainGetUUID(d, a->movein[a->nmovein].uuid) == 0)
+		snprintf(a->movein[a->nmovein++].name, 256, "%s",
+			 virDomainGetName(d));
 	/* No libvirt calls from inside the callback: queued for the loop. */
 	if (cause && a->ncrash < sizeof a->crash / sizeof a->crash[0] &&
 	    virDomainGetUUID(d, a->crash[a->ncrash].uuid) == 0) {
@@ -632,6 +641,26 @@ static void handle_faults(struct agent *a)
 	}
 }
 
+/* The migration peers and this agent's store (hv_vmmove.c). */
+static struct hv_vmmove_ctx vmmove_ctx(struct agent *a)
+{
+	struct hv_vmmove_ctx x = { a->cfg.peers, a->st.path, a->st.is_dev,
+				   a->store };
+
+	return x;
+}
+
+static void moves_in(struct agent *a)
+{
+	struct hv_vmmove_ctx x = vmmove_ctx(a);
+	unsigned i;
+
+	for (i = 0; i < a->nmovein && !a->dry_run; i++)
+		hv_vmmove_in(&x, a->movein[i].uuid, a->movein[i].name);
+	a->nmovein = 0;
+	a->dirty = 1;
+}
+
 static int daemon_loop(struct agent *a)
 {
 	uint64_t seen = ps_store_generation(a->store);
@@ -666,6 +695,8 @@ static int daemon_loop(struct agent *a)
 		}
 		if (a->mig.nq)   /* first: the console waits on it */
 			hv_migrate_run(&a->mig, &a->con);
+		if (a->nmovein)  /* then the VM's store object follows */
+			moves_in(a);
 		if (a->con_event)
 			handle_faults(a);
 		if (a->ncrash)
@@ -742,6 +773,12 @@ int main(int argc, char **argv)
 		 * restart policies, before the pass records them stopped. */
 		sync_init(&a, &s, 0);
 		hv_restart_found_down(&s, (uint64_t)time(NULL));
+	}
+	if (!a.dry_run && a.cfg.peers[0]) {
+		/* Moves toward this store that were cut (the agent died). */
+		struct hv_vmmove_ctx x = vmmove_ctx(&a);
+
+		hv_vmmove_resume(&x);
 	}
 	rc = pass(&a, 1);
 	if (!a.once && rc >= 0 && !stop_flag)

@@ -10,9 +10,9 @@ HV_LIB_SRC := hvagent/hv_kv.c hvagent/hv_log.c hvagent/hv_conf.c \
               hvagent/hv_state.c hvagent/hv_sync.c hvagent/hv_plan.c \
               hvagent/hv_apply.c hvagent/hv_writeback.c hvagent/hv_restart.c \
               hvagent/hv_host.c hvagent/hv_stats.c hvagent/hv_console.c hvagent/hv_migrate.c \
-              hvagent/hv_auth.c hvagent/hv_index.c
+              hvagent/hv_auth.c hvagent/hv_index.c hvagent/hv_vmmove.c
 HV_HDRS    := hvagent/hv.h hvagent/hv_sync.h hvagent/hv_dom.h \
-              hvagent/hv_console.h
+              hvagent/hv_console.h hvagent/hv_vmmove.h
 # Consoles: the BMC's OEM serial commands through psctl's OEM client, and
 # the concentrator's frames (one implementation of each protocol).
 HV_SHARED  := cli/psctl_bmc.c cli/psctl_bmc_run.c cli/psctl_bmc_serial.c \

@@ -13,6 +13,22 @@
 #include "pstate.h"
 #include "psf_schema.h"
 
+/* ------------------------------------------------------------- moves */
+/* ps_move.c: an element's copy as it travels between stores (its
+ * top-level pads, TARGET, MOVE_SOURCE and MOVE_TARGET left behind), the
+ * copy put into the other store's set set_sig (made when missing, *made
+ * then set) before a same-named element of signature sig, and a refused
+ * copy taken out again (the room behind it zeroed).  fix (or NULL) sees
+ * each child copied (at child, its header in h) and may change it. */
+typedef void (*ps__move_fix_fn)(uint8_t *child, const struct psf_elem *h);
+int ps__move_export(const void *buf, int el, uint32_t sig, void *out,
+		    size_t cap, ps__move_fix_fn fix);
+int ps__move_put_copy(void *buf, size_t cap, uint32_t set_sig, uint32_t sig,
+		      const void *el, uint32_t elen, const char *name,
+		      uint32_t nlen, int *made);
+int ps__move_take_back(void *buf, uint32_t set_sig, int copy, int made,
+		       int rc);
+
 /* ------------------------------------------------------------- helpers */
 /* ps_util.c */
 

@@ -50,7 +50,7 @@ static const struct { uint32_t sig; const char *name; } single[] = {
 	{ PSF_SERIAL_NUMBER, "serial-number" }, { PSF_HOSTNAME, "hostname" },
 	{ PSF_NETWORK_REF, "network-ref" }, { PSF_IMAGE_REF, "image-ref" },
 	{ PSF_PATH, "path" }, { PSF_TARGET, "target" },
-	{ PSF_MOVE_SOURCE, "move-source" },
+	{ PSF_MOVE_SOURCE, "move-source" }, { PSF_MOVE_TARGET, "move-target" },
 	{ PSF_BOOT_ORDER, "boot-order" }, { PSF_UPLINK, "uplink" },
 	{ PSF_OWNER, "owner" }, { PSF_PROFILE_REF, "profile-ref" },
 	{ PSF_MAC_LIST, "mac-list" }, { PSF_WWN_LIST, "wwn-list" },

@@ -501,6 +501,15 @@ static int pick_target(const struct ps_disk *d, const struct ps_lock *l,
 	return rc;
 }
 
+/* Does this commit flush between body and header (docs/store.md 4)?  A
+ * sealed one always does: its trailer lies past the store, where
+ * store_crc cannot tell a torn one, so only the order keeps it whole
+ * under its header (docs/store.md 8.3). */
+static int ordered(const struct ps_commit_args *a)
+{
+	return a && (a->mode || a->auth);
+}
+
 void ps__hdr_fill(struct ps__hdr_fields *n, uint64_t gen,
 		  const uint8_t *store, uint32_t len,
 		  const struct ps_commit_args *a, const struct ps_lock *l)
@@ -516,7 +525,8 @@ void ps__hdr_fill(struct ps__hdr_fields *n, uint64_t gen,
 	n->token = l ? l->token : 0;
 	n->owner = l ? l->owner : (a ? a->owner : 0);
 	n->timestamp = a ? a->timestamp : 0;
-	n->flags = a && a->auth ? PS_SLOT_F_AUTH : 0;
+	n->flags = a && a->auth ? PS_SLOT_F_AUTH | PS_SLOT_F_ORDERED :
+		   ordered(a) ? PS_SLOT_F_ORDERED : 0;
 }
 
 /* The header of generation gen in slot ti, written and made durable
@@ -599,10 +609,15 @@ static int publish(struct ps_disk *d, const uint8_t *store, uint32_t len,
 	if (rc)
 		return rc;
 	/*
-	 * Step 5: flush.  Durable point A: the new body is on media (device
-	 * cache included) before any header names it.  Still invisible.
+	 * Step 5, ordered commits only: flush.  Durable point A: the new
+	 * body is on media (device cache included) before any header names
+	 * it, so a header over a failing body means damage, never a cut
+	 * (its PS_SLOT_F_ORDERED says so).  A fast commit leaves body and
+	 * header to one flush: a cut may land the header alone, and its
+	 * store_crc then fails against the body, which readers treat as
+	 * free (an interrupted commit).
 	 */
-	rc = ps_media_flush(d->media);
+	rc = ordered(a) ? ps_media_flush(d->media) : PS_OK;
 	if (rc)
 		return rc;
 	/*
@@ -614,10 +629,11 @@ static int publish(struct ps_disk *d, const uint8_t *store, uint32_t len,
 		return PS_ERR_FENCED;
 	/*
 	 * Steps 7 and 8: the target's header (generation, length, CRC,
-	 * token, owner, time), then flush: durable point B.  The 64 header
-	 * bytes sit at the start of one sector, so a torn write leaves the
-	 * old header (whose CRC then fails against the new body) or the new
-	 * one, never a mix that passes its CRC.
+	 * token, owner, time, flags), then flush: durable point B, the
+	 * commit's only one when fast.  The 64 header bytes sit at the start
+	 * of one sector, so a torn write leaves the old header (whose CRC
+	 * then fails against the new body) or the new one, never a mix that
+	 * passes its CRC.
 	 */
 	rc = write_header(d, ti, gen, store, len, sbuf, a, l);
 	if (rc)

@@ -184,6 +184,8 @@ int ps_open_path(struct ps_opened *o, const char *path, unsigned flags,
 		ps_open_close(o);
 		return rc;
 	}
+	if (flags & PS_OPEN_ORDERED)
+		(void)ps_store_set_commit(o->store, PS_COMMIT_ORDERED);
 	return 0;
 }
 

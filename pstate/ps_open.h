@@ -63,6 +63,9 @@ extern "C" {
 				   dev:): describes it as "device:" */
 #define PS_OPEN_IMAGE	  0x10u /* ... an image (-i, image:): "image:";
 				   neither flag: stat decides */
+#define PS_OPEN_ORDERED	  0x20u /* commits through o->store flush between
+				   body and header (PS_COMMIT_ORDERED,
+				   ps_store_set_commit); else one flush */
 
 /* How ps_open_default chose the store. */
 enum ps_open_source {

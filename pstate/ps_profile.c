@@ -7,6 +7,7 @@
  * link the same code, so every front end moves identities one way.
  */
 #include "ps_cfg_internal.h"
+#include "ps_move.h"
 
 /* ------------------------------------------------------------ helpers */
 
@@ -18,16 +19,12 @@ static void set_text(void *buf, size_t cap, int prof, const char *field,
 				 v ? v : "", vl, NULL);
 }
 
-/* MOVE_SOURCE: set (n > 0) or removed (n == 0). */
+/* MOVE_SOURCE: set (n > 0) or removed (n == 0): the record every move
+ * shares (ps_move.c). */
 static int set_source(void *buf, size_t cap, int prof, const char *s,
 		      size_t n)
 {
-	int el = psf_find_child(buf, prof, PSF_MOVE_SOURCE);
-
-	if (n)
-		return psf_set_child(buf, cap, prof, PSF_MOVE_SOURCE, s,
-				     (uint32_t)n) < 0 ? PSF_ERR_NOSPACE : 0;
-	return el < 0 ? 0 : psf_wip_nop(buf, el);
+	return ps_move_record(buf, cap, prof, PSF_MOVE_SOURCE, s, n);
 }
 
 static const char *kind_word(uint8_t kind, size_t *n)
@@ -279,48 +276,19 @@ static int elem_named(const uint8_t *p, size_t n, const char **name,
 	return 0;
 }
 
-/* The copy of a PROFILE element goes into the store's PROFILES set (made
- * when missing, *made then set), before a same-named one, which stays
- * until the checks pass; returns its offset. */
+/* The copy goes in before a same-named one, which stays until the checks
+ * pass; refused, it comes out again (ps_move.c, shared with the VM
+ * move). */
 static int put_copy(void *buf, size_t cap, const uint8_t *el, uint32_t elen,
 		    const char *name, uint32_t nlen, int *made)
 {
-	int root = psf_root(buf), set, old, off;
-
-	*made = 0;
-	set = psf_find_child(buf, root, PSF_PROFILES);
-	if (set < 0) {
-		set = psf_insert(buf, cap, root, -1, PSF_PROFILES, NULL, 0);
-		*made = set >= 0;
-	}
-	if (set < 0)
-		return set;
-	old = psf_find_named(buf, set, PSF_PROFILE, PSF_NAME, name, nlen);
-	off = psf_insert(buf, cap, set, old, PSF_PAD, NULL,
-			 elen - PSF_STRUCT_HDR);
-	if (off < 0) {
-		if (*made)
-			psf_delete(buf, set);
-		return off;
-	}
-	psf_memcpy((uint8_t *)buf + off, el, elen);
-	return off;
+	return ps__move_put_copy(buf, cap, PSF_PROFILES, PSF_PROFILE, el, elen,
+				 name, nlen, made);
 }
 
-/* A refused apply takes its copy out again (with the set it made), so
- * the store is as it was, the room behind it zeroed again. */
 static int take_back(void *buf, int copy, int made, int rc)
 {
-	uint8_t *b = buf;
-	uint32_t end = psf_le32(b + PSF_HDR_TOTAL), total;
-
-	if (psf_delete(buf, made ? psf_find_child(buf, psf_root(buf),
-						  PSF_PROFILES) : copy))
-		return rc;
-	total = psf_le32(b + PSF_HDR_TOTAL);
-	if (total < end)
-		psf_memset(b + total, 0, end - total);
-	return rc;
+	return ps__move_take_back(buf, PSF_PROFILES, copy, made, rc);
 }
 
 /* The host records the profile it carries, as its BMC does. */
@@ -454,43 +422,18 @@ int ps_profile_apply(void *buf, size_t cap, const void *el, size_t elen,
 
 /* ------------------------------------------------------------ export */
 
+/* Unassigned, target kind none: zeros, as far as the record goes. */
+static void unassigned(uint8_t *child, const struct psf_elem *h)
+{
+	if (h->sig == PSF_PROFILE_CONFIG)
+		psf_memset(child + PSF_STRUCT_HDR + PSF_PROC_STATE, 0,
+			   h->count > PSF_PROC_TARGET_KIND ? 2
+			   : h->count > PSF_PROC_STATE ? 1 : 0);
+}
+
 int ps_profile_export(const void *pool, int prof, void *out, size_t cap)
 {
-	const uint8_t *src = pool;
-	uint8_t *o = out;
-	struct psf_cursor c;
-	struct psf_elem h;
-	uint32_t n = PSF_CONTAINER_HDR, count = 0, len;
-	int ch;
-
-	if (psf_sig(pool, prof) != PSF_PROFILE ||
-	    psf_cursor_init(pool, prof, &c))
-		return PS_ERR_INVAL;
-	if (cap < PSF_CONTAINER_HDR)
-		return PSF_ERR_NOSPACE;
-	while ((ch = psf_cursor_next(pool, &c, &h)) >= 0) {
-		/* Where it is placed and where it came from stay behind. */
-		if (h.sig == PSF_PAD || h.sig == PSF_TARGET ||
-		    h.sig == PSF_MOVE_SOURCE)
-			continue;
-		len = h.end - (uint32_t)ch;
-		if (len > cap - n)
-			return PSF_ERR_NOSPACE;
-		psf_memcpy(o + n, src + ch, len);
-		/* Unassigned, target kind none: zeros, as far as it goes. */
-		if (h.sig == PSF_PROFILE_CONFIG)
-			psf_memset(o + n + PSF_STRUCT_HDR + PSF_PROC_STATE, 0,
-				   h.count > PSF_PROC_TARGET_KIND ? 2
-				   : h.count > PSF_PROC_STATE ? 1 : 0);
-		n += len;
-		count++;
-	}
-	if (ch != PSF_ERR_NOTFOUND)
-		return ch;
-	psf_put_le32(o, PSF_PROFILE);
-	psf_put_le32(o + 4, count);
-	psf_put_le32(o + 8, n - PSF_CONTAINER_HDR);
-	return (int)n;
+	return ps__move_export(pool, prof, PSF_PROFILE, out, cap, unassigned);
 }
 
 /* ------------------------------------------------------- named targets */

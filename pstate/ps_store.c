@@ -28,6 +28,7 @@ struct ps_store {
 	struct ps_lock *lock;
 	uint8_t owner;
 	const struct ps_auth *auth;  /* seal commits (ps_store_set_auth) */
+	enum ps_commit_mode mode;    /* ps_store_set_commit */
 	/* buf holds the base slot's store, as read or last committed (not
 	 * after a failed commit, which may have moved the base). */
 	int buf_is_base;
@@ -203,6 +204,12 @@ int ps_slot_state(const struct ps_disk *d, uint32_t i)
 		return PS_ERR_INVAL;
 	if ((int)i == d->base)
 		return PS_SLOT_CURRENT;
+	/* Only a body that fails its store_crc can be a cut one-flush
+	 * commit; one that passes it but fails the format's checks was
+	 * written whole, wrong: damage, however it was committed. */
+	if (d->slot[i].damage == PS_ERR_NOSLOT &&
+	    !(d->slot[i].flags & PS_SLOT_F_ORDERED))
+		return PS_SLOT_INTERRUPTED;
 	if (d->slot[i].damage)
 		return PS_SLOT_DAMAGED;
 	return d->slot[i].valid_hdr ? PS_SLOT_OLDER : PS_SLOT_FREE;
@@ -213,6 +220,14 @@ void ps_store_set_writer(struct ps_store *s, struct ps_lock *lock,
 {
 	s->lock = lock;
 	s->owner = owner;
+}
+
+int ps_store_set_commit(struct ps_store *s, enum ps_commit_mode mode)
+{
+	if (!s || (mode != PS_COMMIT_FAST && mode != PS_COMMIT_ORDERED))
+		return PS_ERR_INVAL;
+	s->mode = mode;
+	return PS_OK;
 }
 
 void ps_store_set_auth(struct ps_store *s, const struct ps_auth *auth)
@@ -311,7 +326,8 @@ int ps_txn_commit(struct ps_txn *t)
 			return PS_OK;
 		}
 		a = (struct ps_commit_args){ s->lock, s->owner,
-					     (uint64_t)time(NULL), s->auth };
+					     (uint64_t)time(NULL), s->auth,
+					     s->mode };
 		/* The diff and the read-back stream the target slot in
 		 * large reads: 64 KiB at a time (a few system calls for a
 		 * store of hundreds of KiB, and few pages to fault in). */

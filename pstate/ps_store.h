@@ -34,6 +34,16 @@ extern "C" {
 #define PS_SB_VERSION 1u
 #define PS_SLOT_VERSION 1u
 
+/*
+ * Slot header flag ORDERED (bit 17, in the ignorable range: readers that
+ * predate it are unaffected): the writer made the body durable (a flush)
+ * before writing this header, docs/store.md 3.1 and section 4.  Only
+ * such a slot whose body fails its CRC is "damaged" (PS_SLOT_DAMAGED);
+ * without it the failure may be a commit cut between its one flush's
+ * writes (PS_SLOT_INTERRUPTED).
+ */
+#define PS_SLOT_F_ORDERED 0x00020000u
+
 /* One slot's decoded header (valid_hdr: magic, version, index, CRC and
  * length checks passed; the body is checked separately). */
 struct ps_slot {
@@ -46,7 +56,8 @@ struct ps_slot {
 	uint64_t token;          /* fencing token of the writer */
 	uint8_t owner;           /* PS_OWNER_* of the writer */
 	uint64_t timestamp;      /* seconds since 1970 UTC, 0 = unknown */
-	uint32_t flags;          /* header flags (PS_SLOT_F_AUTH: ps_auth.h) */
+	uint32_t flags;          /* header flags (PS_SLOT_F_AUTH: ps_auth.h;
+				    PS_SLOT_F_ORDERED) */
 	uint8_t raw[PS_SLOT_HDR_SIZE];  /* the header bytes as read (even
 					   when invalid, by ps_read) */
 	/* Set by ps_read for a slot it tried and found damaged: a valid
@@ -156,6 +167,23 @@ int ps_read(struct ps_disk *d, struct ps_media *m, void *buf, size_t cap);
 struct ps_lock;
 struct ps_auth;
 
+/*
+ * How a commit makes its writes durable (docs/store.md section 4).
+ * PS_COMMIT_FAST: body, fence, header, then ONE flush (the default).  A
+ * power cut may land the header without all of the body: readers reject
+ * that slot by its store_crc (a torn body is taken only by a CRC-32C
+ * collision, about 2^-32 per torn commit), and `check` calls it an
+ * interrupted commit.  PS_COMMIT_ORDERED: a flush between body and header
+ * as well (two per commit), and the header carries PS_SLOT_F_ORDERED: a
+ * header is only ever written over a durable body, so such a slot whose
+ * body fails is media damage.  Readers treat both alike.  A sealed commit
+ * (args->auth) is always ordered: its trailer lies outside store_crc.
+ */
+enum ps_commit_mode {
+	PS_COMMIT_FAST = 0,
+	PS_COMMIT_ORDERED = 1,
+};
+
 /* Who commits: recorded in the new slot header. */
 struct ps_commit_args {
 	struct ps_lock *lock;    /* NULL: single writer, token 0 */
@@ -165,6 +193,8 @@ struct ps_commit_args {
 	 * docs/store.md section 8): header flag PS_SLOT_F_AUTH and a
 	 * trailer with its counter and MAC after the store. */
 	const struct ps_auth *auth;
+	/* enum ps_commit_mode: 0 PS_COMMIT_FAST, any other value ordered. */
+	uint32_t mode;
 };
 
 /*
@@ -179,10 +209,11 @@ struct ps_commit_args {
  * slot ps_read found damaged does not count while its header is as read),
  * claim the target slot from the lock (the first after the base that the
  * lock does not bar), write the body sectors of the target slot that
- * differ (checking, and so renewing, the lock before each write), flush,
- * check the lock is still held (else PS_ERR_FENCED), write the slot
- * header, flush, and read back what readers will see (else
- * PS_ERR_CONFLICT or PS_ERR_IO).  The new generation is the base's + 1,
+ * differ (checking, and so renewing, the lock before each write), flush
+ * (only when ordered: args->mode PS_COMMIT_ORDERED, or sealing), check the
+ * lock is still held (else PS_ERR_FENCED), write the slot header, flush,
+ * and read back what readers will see (else PS_ERR_CONFLICT or
+ * PS_ERR_IO).  The new generation is the base's + 1,
  * or + 2 after the lock's hold broke a writing one.  On success d's base
  * is the new slot.  A failure before the header write leaves the old
  * store newest on media.
@@ -250,6 +281,11 @@ enum ps_slot_state {
 	PS_SLOT_OLDER,           /* a valid header of an older generation */
 	PS_SLOT_DAMAGED,         /* a newer generation whose body fails
 				    (slot->damage says how): skipped */
+	PS_SLOT_INTERRUPTED,     /* a newer generation whose body fails its
+				    store_crc, without PS_SLOT_F_ORDERED: a
+				    one-flush commit cut before all of it
+				    landed (or damage: the two look alike);
+				    skipped like a damaged one */
 };
 
 /* The state of slot i of d, or PS_ERR_INVAL (no d, i out of range). */
@@ -258,6 +294,10 @@ int ps_slot_state(const struct ps_disk *d, uint32_t i);
 /* Commit with this lock (NULL: single writer) and owner from now on. */
 void ps_store_set_writer(struct ps_store *s, struct ps_lock *lock,
 			 uint8_t owner);
+
+/* Commit with this protocol from now on (enum ps_commit_mode; a new
+ * handle: PS_COMMIT_FAST).  PS_ERR_INVAL for another value. */
+int ps_store_set_commit(struct ps_store *s, enum ps_commit_mode mode);
 
 /* Seal every commit from now on with auth (ps_auth.h; not copied: it
  * must outlive the commits), or stop sealing (NULL). */

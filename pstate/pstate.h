@@ -26,6 +26,7 @@
  *                   and their rules
  *   ps_target.h     target grammar, the server directory
  *   ps_profile.h    profile assignment and the per-store steps of a move
+ *   ps_move.h       moves between stores: the steps, a VM move
  *   ps_serial.h     serial-port allocation
  *   ps_restart.h    a VM's restart policy and log
  *   ps_open.h       opening a store at a path, the default store
@@ -45,13 +46,13 @@
  *     ps_obj_set.c ps_ident.c ps_target.c ps_assign.c ps_check.c
  *     ps_check_ws.c ps_check_rules.c ps_pool_rules.c ps_check_pool.c
  *     ps_compact.c
- *     ps_sha256.c ps_auth.c
+ *     ps_sha256.c ps_auth.c ps_move.c
  *
  *   PSTATE_HOST (Linux; allocates, opens files and devices):
  *     ps_media_linux.c ps_store.c ps_locate.c ps_part.c ps_discover.c
  *     ps_sem_linux.c ps_lockfile.c ps_open.c ps_check_host.c
  *     ps_auth_host.c ps_auth_tpm.c ps_auth_sess.c
- *     ps_dl.c ps_dl_libs.c
+ *     ps_dl.c ps_dl_libs.c ps_move_host.c
  *
  * No public header includes a hosted header, so firmware (-ffreestanding,
  * __STDC_HOSTED__ == 0) includes any of them as it is; the declarations of
@@ -90,6 +91,7 @@
 #include "ps_pool.h"
 #include "ps_target.h"
 #include "ps_profile.h"
+#include "ps_move.h"
 #include "ps_serial.h"
 #include "ps_restart.h"
 #include "ps_open.h"

@@ -17,12 +17,12 @@ PSTATE_CORE := pstate/ps_commit.c pstate/ps_format.c pstate/ps_media.c \
 	pstate/ps_check_ws.c pstate/ps_check_rules.c pstate/ps_pool_rules.c \
 	pstate/ps_check_pool.c \
 	pstate/ps_compact.c \
-	pstate/ps_sha256.c pstate/ps_auth.c
+	pstate/ps_sha256.c pstate/ps_auth.c pstate/ps_move.c
 PSTATE_HOST := pstate/ps_media_linux.c pstate/ps_store.c pstate/ps_locate.c \
 	pstate/ps_part.c pstate/ps_discover.c pstate/ps_sem_linux.c \
 	pstate/ps_lockfile.c pstate/ps_open.c pstate/ps_check_host.c \
 	pstate/ps_auth_host.c pstate/ps_auth_tpm.c pstate/ps_auth_sess.c \
-	pstate/ps_dl.c pstate/ps_dl_libs.c
+	pstate/ps_dl.c pstate/ps_dl_libs.c pstate/ps_move_host.c
 PSTATE_SRC  := $(PSTATE_CORE) $(PSTATE_HOST)
 PSTATE_HDRS := $(wildcard pstate/*.h)
 # What `make install` installs: every header but the library's own.

@@ -109,7 +109,7 @@ MODULE_BENCH += bench-pscon-restart
 .PHONY: bench-pscon-migrate
 bench-pscon-migrate: $(BUILD)/opt/pscon $(BUILD)/opt/psctl $(BUILD)/opt/pscon-test \
 		$(BUILD)/opt/hvagent
-	@echo "==== bench: a console across live migrations (3 round trips, 3 aborts)"
+	@echo "==== bench: a console across live migrations (3 round trips, 3 aborts, 3 hvagent kills)"
 	@PSCON=$(abspath $(BUILD)/opt/pscon) PSCTL=$(abspath $(BUILD)/opt/psctl) \
 		PSCON_TEST=$(abspath $(BUILD)/opt/pscon-test) \
 		HVAGENT=$(abspath $(BUILD)/opt/hvagent) bench/bench_pscon_migrate.sh

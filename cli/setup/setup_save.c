@@ -103,7 +103,8 @@ int save_commit(struct setup *s)
 	struct ps_sem_clock clk = { sem_now, sem_relax, NULL };
 	struct ps_lock lock = { &ps_sem_lock_ops, &sem, PS_OWNER_BIOS,
 				SEM_LEASE_MS, 0, 0 };
-	struct ps_commit_args a = { NULL, PS_OWNER_BIOS, now_unix(), NULL };
+	struct ps_commit_args a = { NULL, PS_OWNER_BIOS, now_unix(), NULL,
+				    PS_COMMIT_FAST };
 	uint64_t t0 = clock_ms();
 	int rc;
 

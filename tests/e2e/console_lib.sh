@@ -51,3 +51,29 @@ web_pscon() {
     file_has "$WORK/svc.log" "web: serving" ||
         fail "web: pscon: $(cat "$WORK/svc.log")"
 }
+# web01_image LABEL: the store IMG with the VM web01 and its serial port 1
+# on 7001 (the guest's socket $WORK/run/port-7001), hostname web01-con;
+# LABEL names the test in the failure.
+web01_image() {
+    L init >/dev/null 2>&1 && L vm create web01 >/dev/null 2>&1 &&
+        L serial allocate web01 1 --first 7001 --hostnames web01-con \
+            >/dev/null 2>&1 || fail "$1: preparing the image"
+}
+# counter_guest: pscon-test's counter guest on web01's port (a line every
+# 10 ms, kept in $WORK/sent; what it reads in $WORK/gin); its pid GUEST.
+counter_guest() {
+    "$PSCON_TEST" counter "$WORK/run/port-7001" 10 "$WORK/sent" "$WORK/gin" &
+    GUEST=$!; PIDS="$PIDS $GUEST"
+}
+# detach_view PID: types ^Ec. on fd 8 (the viewer's keyboard) and waits
+# for the viewer PID to end; its exit status, or 124 when it was still
+# running 10 s later (then killed, so a test never hangs on it).
+detach_view() {
+    printf '\005c.' >&8
+    i=0
+    while kill -0 "$1" 2>/dev/null && [ $i -lt 100 ]; do
+        sleep 0.1; i=$((i + 1))
+    done
+    kill -0 "$1" 2>/dev/null && { kill -KILL "$1"; wait "$1" 2>/dev/null; return 124; }
+    wait "$1"
+}

@@ -3,7 +3,9 @@
 # test_console_migrate_guest.sh and bench/bench_pscon_migrate.sh: two
 # session libvirtds on this machine (host UUIDs of their own), each with
 # its hvagent (console = local; host 1's store holds the VM and its port,
-# host 2's store is empty), one pscon as nobody; Debian's cloud kernel with
+# host 2's store is empty; each names the other's store in
+# migration_peers, so the VM's store object follows it), one pscon as
+# nobody serving both stores; Debian's cloud kernel with
 # a busybox initramfs printing "counter N" every 10 ms and echoing input
 # lines numbered ("got K LINE"; guest/build-guest.sh, rdinit=/counter).
 # web01 runs on host 1, a psctl console viewer attached ($WORK/view, keys
@@ -82,9 +84,10 @@ done
 L init > /dev/null && L vm create web01 --memory 128MiB --cpus 1 --power off > /dev/null ||
     fail "store: web01"
 "$PSCTL" -q -i "$IMG2" init > /dev/null || fail "store 2"
-chmod 644 "$IMG"
+chmod 644 "$IMG" "$IMG2"
 setpriv --reuid=nobody --regid=nogroup --clear-groups "$PSCON" --run-dir "$PRUN" \
-    --socket "$PSOCK" --log-dir "$WORK/plog" --store "$IMG" 2> "$WORK/pscon.log" &
+    --socket "$PSOCK" --log-dir "$WORK/plog" --store "$IMG" --store "$IMG2" \
+    2> "$WORK/pscon.log" &
 PIDS="$PIDS $!"
 wait_for 10 test -S "$PSOCK" && pass "pscon serving (as nobody)" ||
     fail "pscon: $(cat "$WORK/pscon.log")"
@@ -93,8 +96,9 @@ wait_for 10 test -S "$PSOCK" && pass "pscon serving (as nobody)" ||
 # must resolve on either host), the same concentrator.
 for h in 1 2; do
     eval "U=\$U$h"
+    [ $h = 1 ] && peer=$IMG2 || peer=$IMG
     lv_hv_conf "$WORK/hv$h.conf" "console = local" "console_endpoints = $PRUN" \
-        "console_socket = $PSOCK"
+        "console_socket = $PSOCK" "migration_peers = image:$peer"
 done
 U=$U1
 expect_exit 0 "host 1: hvagent --once defines web01" -- "$HVAGENT" -c "$WORK/hv1.conf" -i "$IMG" --once

@@ -22,8 +22,9 @@ const term = (page, host) => page.locator(`.console[data-host="${host}"] .xterm-
 const statusOf = (page, host) => page.locator(`.console[data-host="${host}"] .status`);
 const stateOf = (page, host) => page.locator(`.console[data-host="${host}"] .state`);
 
-// Waits until the text of locator loc contains want.
-async function waitText(loc, want, ms = 20000) {
+// Waits until the text of locator loc contains want (60 s: a bound for
+// ASan on a loaded machine, not what a check counts on).
+async function waitText(loc, want, ms = 60000) {
   const end = Date.now() + ms;
   let last = '';
   while (Date.now() < end) {
@@ -63,7 +64,7 @@ async function rawWs(page, path, send) {
           clearInterval(t); res();
         }
       }, 50);
-      setTimeout(res, 3000);
+      setTimeout(res, 30000); // a bound only: each case ends on the above
     });
     ws.close();
     return got;

@@ -5,7 +5,10 @@
 // SVCLOG (the log of `pscon --hold`, naming its worker: sent SIGUSR2,
 // then SIGKILL here), SENT (what the guest wrote), LINES (how
 // many counter lines it writes), HOST (the console's host name), GO (a
-// file made here to start the guest's counter); for the gap: HOST2 (a
+// file made here to start the guest's counter; GO.1, GO.2 let it past
+// the holds after 200 and 400 lines, each once the page has resumed, so
+// both events fall inside the stream however long a restart takes on a
+// loaded machine); for the gap: HOST2 (a
 // second console, no guest yet), FLOOD (bytes its guest writes while the
 // page is away, more than the backlog holds), PSCON_TEST and SOCK2 (the
 // guest's socket for `pscon-test flood`).
@@ -47,7 +50,9 @@ const state = (page, which = sel) => page.evaluate((sel) => {
            status: document.querySelector(sel + ' .status').textContent };
 }, which);
 
-async function until(page, what, pred, ms = 20000, which = sel) {
+// Waits on the page's recorded state.  The times are generous bounds
+// (ASan, a loaded machine), never what a check counts on.
+async function until(page, what, pred, ms = 60000, which = sel) {
   const end = Date.now() + ms;
   let s;
   while (Date.now() < end) {
@@ -85,11 +90,15 @@ async function until(page, what, pred, ms = 20000, which = sel) {
     // after the resume.
     const at = [];
     for (const [sig, typedNow] of [['SIGUSR2', 'during'], ['SIGKILL', 'crash']]) {
-      const s0 = await state(page);
+      // (after output the page had not seen at the event before)
+      const s0 = await until(page, 'output since the last event', (s) =>
+        s.next > (at.length ? at[at.length - 1] : 0));
       at.push(s0.next);
       process.kill(worker(), sig);
+      // The drop: the page away, or already back (its resume recorded):
+      // a quick reconnect may come between two looks.
       await check(`web resume: the page sees its WebSocket drop (${sig})`, async () => {
-        const s = await until(page, 'the drop', (s) => s.lost, 5000);
+        const s = await until(page, 'the drop', (s) => s.lost || s.resumed !== s0.resumed);
         return `status "${s.status}"`;
       });
       await page.keyboard.type(`${typedNow}\r`);
@@ -100,12 +109,20 @@ async function until(page, what, pred, ms = 20000, which = sel) {
           throw new Error(`status "${s.status}"`);
         return s.resumed;
       });
+      fs.writeFileSync(`${process.env.GO}.${at.length}`, '');
     }
     await check('web resume: the counter goes on to its end', async () => {
       await until(page, 'the last counter', (s) =>
-        s.lines.some((l) => l.includes(counter(LINES - 1))), 30000);
+        s.lines.some((l) => l.includes(counter(LINES - 1))));
     });
     const s = await state(page);
+    // The guest copies a line to SENT after sending it: wait for the copy.
+    const sentSize = async () => {
+      const end = Date.now() + 20000;
+      while (fs.statSync(process.env.SENT).size < s.next && Date.now() < end)
+        await new Promise((r) => setTimeout(r, 20));
+      return fs.statSync(process.env.SENT).size;
+    };
     await check('web resume: both came in the middle of the stream', async () => {
       if (!(at[0] > 0 && at[1] > at[0] && at[1] < s.next))
         throw new Error(`at ${at.join(', ')} of ${s.next}`);
@@ -123,30 +140,48 @@ async function until(page, what, pred, ms = 20000, which = sel) {
       return `${got.length} lines`;
     });
     await check("web resume: the page's offset is the guest's byte count", async () => {
-      const sent = fs.statSync(process.env.SENT).size;
+      const sent = await sentSize();
       if (s.next !== sent) throw new Error(`page ${s.next}, guest ${sent}`);
       return `${sent} bytes`;
     });
     await check('web resume: typed input all acknowledged', async () => {
-      await until(page, 'acks', (s) => s.pending === 0, 5000);
+      await until(page, 'acks', (s) => s.pending === 0);
     });
 
-    // A gap: the second console is away (its WebSocket closed, the next
-    // try 4 s later) while its guest writes more than the backlog holds;
-    // on its return the page says how many bytes it missed, exactly.
+    // A gap: the second console is away (its WebSocket closed, its next
+    // try put off for an hour) while its guest writes more than the
+    // backlog holds; once the service has taken every byte (its own
+    // count, /api/ports' output_bytes) the page reconnects, and says how
+    // many bytes it missed, exactly.  (A fixed wait let a slow flood
+    // straddle the return: the skip was then smaller.)
     const FLOOD = Number(process.env.FLOOD);
     await page.locator(`tr[data-host="${process.env.HOST2}"] button.open`).click();
-    await until(page, 'the second console', (s) => s.epoch !== null, 20000, sel2);
+    await until(page, 'the second console', (s) => s.epoch !== null, 60000, sel2);
     await page.evaluate((sel) => {
       const c = document.querySelector(sel).pscon;
-      c.retry = 4000;
+      c.retry = 3600000;
       c.ws.close();
     }, sel2);
-    await until(page, 'the second console away', (s) => s.lost, 5000, sel2);
+    await until(page, 'the second console away', (s) => s.lost, 60000, sel2);
     execFileSync(process.env.PSCON_TEST, ['flood', process.env.SOCK2, String(FLOOD)]);
+    await check('web resume: the service took the whole flood', async () => {
+      const end = Date.now() + 60000;
+      let got;
+      while (Date.now() < end) {
+        got = await page.evaluate(async (host) => {
+          const r = await fetch('/api/ports');
+          const p = (await r.json()).ports.find((p) => p.hostname === host);
+          return p && p.output_bytes;
+        }, process.env.HOST2);
+        if (got === FLOOD) return `${got} bytes`;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      throw new Error(`output_bytes ${got} of ${FLOOD}`);
+    });
+    await page.evaluate((sel) => connect(document.querySelector(sel).pscon), sel2);
     await check('web resume: after a gap larger than the backlog, a skip with its size', async () => {
       const s = await until(page, 'the gap', (s) => !s.lost && s.next === FLOOD,
-                            20000, sel2);
+                            60000, sel2);
       // The terminal's own note may have scrolled out of its scrollback
       // (the replay is 128 KiB); the page's count and status line stay.
       const m = /^(\d+) bytes skipped at offset (\d+) /.exec(s.status);

@@ -42,20 +42,20 @@ while True:
     b = i.read(4096)
     if not b: break
     o.write(b); time.sleep(0.01)' "$WORK/s.out" < "$WORK/tty" & PIDS="$PIDS $!"
-IPMI_PASSWORD=$APASS setsid timeout -s KILL 60 "$PSCTL" --bmc "127.0.0.1:$PORT" \
+IPMI_PASSWORD=$APASS setsid timeout -s KILL 120 "$PSCTL" --bmc "127.0.0.1:$PORT" \
     -U admin console web01-con --insecure < "$WORK/typed" > "$WORK/tty" \
     2> "$WORK/s.err" & SP=$!; PIDS="$PIDS $SP"
 want=$(stat -c %s "$WORK/typed")
 i=0
-while [ "$(stat -c %s "$WORK/gin")" -lt "$want" ] && [ $i -lt 300 ]; do
+while [ "$(stat -c %s "$WORK/gin")" -lt "$want" ] && [ $i -lt 900 ]; do
     sleep 0.1; i=$((i + 1)); done
 got=$(stat -c %s "$WORK/gin")
 [ "$got" -eq "$want" ] && cmp -s "$WORK/typed" "$WORK/gin" &&
     pass "bmc flood: all $want typed bytes reached the guest, in order ($((i / 10)) s)" ||
-    fail "bmc flood: the guest got $got of $want typed bytes in 30 s (stalled?); $(tail -c 300 "$WORK/s.err")"
+    fail "bmc flood: the guest got $got of $want typed bytes in 90 s (stalled?); $(tail -c 300 "$WORK/s.err")"
 size() { stat -c %s "$1" 2>/dev/null || echo 0; }
 a=$(size "$WORK/s.out"); i=0
-while [ "$(size "$WORK/s.out")" -le "$a" ] && [ $i -lt 100 ]; do
+while [ "$(size "$WORK/s.out")" -le "$a" ] && [ $i -lt 300 ]; do
     sleep 0.1; i=$((i + 1)); done
 b=$(size "$WORK/s.out")
 [ "$b" -gt "$a" ] && pass "bmc flood: the session still shows output ($a -> $b bytes)" ||
@@ -63,7 +63,7 @@ b=$(size "$WORK/s.out")
 # (a gap is told once the terminal has taken what was queued before it)
 i=0
 while ! grep -q 'bytes skipped at offset [0-9]*: this terminal was too slow' \
-        "$WORK/s.err" && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+        "$WORK/s.err" && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
 grep -q 'bytes skipped at offset [0-9]*: this terminal was too slow' "$WORK/s.err" &&
     pass "bmc flood: the output the slow terminal could not take is told as skipped" ||
     fail "bmc flood: no skip note; $(tail -c 300 "$WORK/s.err")"

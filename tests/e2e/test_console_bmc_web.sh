@@ -43,13 +43,11 @@ file_has "$WORK/in1" "echo bmc-typed" &&
 file_has "$WORK/s.out" "reply: echo bmc-typed" &&
     pass "bmc web: the guest's answer came back live" ||
     fail "bmc web: no live answer: $(cat "$WORK/s.out")"
-printf '\005c.' >&7
-i=0; while kill -0 $SP 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
-kill -0 $SP 2>/dev/null && fail "bmc web: ^Ec. did not detach" || {
-    wait $SP; rc=$?
-    [ $rc -eq 0 ] && pass "bmc web: ^Ec. detaches, exit 0" ||
-        fail "bmc web: detach exit $rc: $(cat "$WORK/s.err")"; }
-exec 7>&-
+exec 8>&7
+detach_view $SP; rc=$?
+[ $rc -eq 0 ] && pass "bmc web: ^Ec. detaches, exit 0" ||
+    fail "bmc web: detach exit $rc (124: still running 10 s later): $(cat "$WORK/s.err")"
+exec 7>&- 8>&-
 
 # A mode change (a MODE frame as a JSON message), seen in the list.  The
 # session stays (stdin at its end leaves it showing output): wait for the

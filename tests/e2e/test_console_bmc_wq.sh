@@ -12,12 +12,9 @@
 echo "== psctl console --bmc: a message that cannot be queued closes the WebSocket"
 . "$ROOT/tests/e2e/console_lib.sh"
 
-L init >/dev/null 2>&1 && L vm create web01 >/dev/null 2>&1 &&
-    L serial allocate web01 1 --first 7001 --hostnames web01-con \
-        >/dev/null 2>&1 || fail "bmc wq: preparing the image"
+web01_image "bmc wq"
 web_pscon
-"$PSCON_TEST" counter "$WORK/run/port-7001" 10 "$WORK/sent" "$WORK/gin" &
-GUEST=$!; PIDS="$PIDS $GUEST"
+counter_guest
 
 mkfifo "$WORK/kbd"
 PSCTL_TEST_WQ_FAIL=3 IPMI_PASSWORD=$APASS "$PSCTL" --bmc "127.0.0.1:$PORT" \
@@ -40,9 +37,7 @@ printf 'four\r' >&8; file_has "$WORK/gin" "four" || fail "bmc wq: 'four' not at 
 grep -q 'counter 000050' "$WORK/view" && n=$(counters_ok "$WORK/view") &&
     pass "bmc wq: the output stayed exact across the reconnect ($n lines)" ||
     fail "bmc wq: viewer output: $(counters_ok "$WORK/view")"
-printf '\005c.' >&8
-i=0; while kill -0 "$VIEW" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
-wait "$VIEW"; rc=$?
+detach_view "$VIEW"; rc=$?
 [ $rc -eq 0 ] && pass "bmc wq: ^Ec. detaches, exit 0" ||
     fail "bmc wq: exit $rc: $(tr '\r' ' ' < "$WORK/view.err" | tail -c 300)"
 exec 8>&-

@@ -162,6 +162,25 @@ expect_err "says private" "refused (private)"
 type_in 1 '\005cmf'
 check "back to free" "$WORK/c1.err" "mode free"
 
+# --- hvagent SIGKILLed and started again (issue 16): the BMC's allocation
+# stays as it is (no free, no allocation again), the console keeps working,
+# and the restarted agent is the one told of the panic below.
+kill -KILL "$DPID"; wait "$DPID" 2>/dev/null
+mv "$WORK/d.err" "$WORK/d1.err"
+"$HVAGENT" -c "$CONF" -i "$IMG" > "$WORK/d.out" 2> "$WORK/d.err" &
+DPID=$!
+check "hvagent SIGKILLed and started again: its boot pass" "$WORK/d.err" "pass (boot)"
+B serial mappings web01 > "$WORK/map1b" 2>&1
+cmp -s "$WORK/map1" "$WORK/map1b" &&
+    ! grep -q "on concentrator port\|console port.* freed" "$WORK/d.err" &&
+    pass "hvagent restart: the BMC's allocation unchanged, nothing freed or allocated again" ||
+    fail "hvagent restart: BMC $(cat "$WORK/map1b"); $(grep -i console "$WORK/d.err")"
+type_in 1 'echo after-$((40+2))\r'
+check "hvagent restart: the console still works (typed, ran, seen)" "$WORK/c1.out" "after-42"
+! grep -q "guest disconnected" "$WORK/pscon.log" &&
+    pass "hvagent restart: the guest's console connection never closed" ||
+    fail "pscon: $(grep disconnected "$WORK/pscon.log")"
+
 # --- a kernel panic: fault event, hvagent told, the guest stopped
 type_in 1 'echo c > /proc/sysrq-trigger\r'
 check "user 1 sees the panic" "$WORK/c1.out" \

@@ -50,14 +50,11 @@ got=$(node "$WORK/retry.js" 2>&1)
 # --retry 6 (exit 7, no sooner), having tried at most as often as the
 # schedule allows (105 tries in 6 s when each fails at once: every 50 ms
 # to 5 s, then 5.1, 5.3, 5.7 and the last at 6 s).
-L init >/dev/null 2>&1 && L vm create web01 >/dev/null 2>&1 &&
-    L serial allocate web01 1 --first 7001 --hostnames web01-con \
-        >/dev/null 2>&1 || fail "retry: preparing the image"
+web01_image "retry"
 "$PSCON" --run-dir "$WORK/run" --socket "$S" --log-dir "$WORK/logs" \
     --store "$IMG" 2> "$WORK/svc.log" & SVC=$!; PIDS="$PIDS $SVC"
 file_has "$WORK/svc.log" "serving" || fail "retry: pscon: $(cat "$WORK/svc.log")"
-"$PSCON_TEST" counter "$WORK/run/port-7001" 10 "$WORK/sent" "$WORK/gin" &
-PIDS="$PIDS $!"
+counter_guest
 mkfifo "$WORK/kbd"; exec 8<>"$WORK/kbd"
 "$PSCTL" console --socket "$S" web01 --retry 6 < "$WORK/kbd" > "$WORK/view" \
     2> "$WORK/view.err" & VIEW=$!; PIDS="$PIDS $VIEW"

@@ -56,7 +56,7 @@ expect_exit 2 "web: --hash-password refuses an empty password" -- \
 PORT=$(( 20000 + $(od -An -tu2 -N2 /dev/urandom) % 20000 ))
 start() { # start LOG [extra pscon options]
     log=$1; shift
-    setsid timeout -s KILL 120 "$PSCON" --run-dir "$WORK/run" \
+    setsid timeout -s KILL 400 "$PSCON" --run-dir "$WORK/run" \
         --socket "$WORK/c.sock" --log-dir "$WORK/logs" --store "$IMG" \
         --web "127.0.0.1:$PORT" --web-users "$WORK/users" \
         --web-cert "$WORK/cert.pem" --web-key "$WORK/key.pem" \
@@ -74,7 +74,7 @@ expect_err "web: says which file" "nope.pem"
 
 start "$WORK/svc.log"
 i=0
-while ! curl -sk -o /dev/null "https://127.0.0.1:$PORT/" && [ $i -lt 100 ]; do
+while ! curl -sk -o /dev/null "https://127.0.0.1:$PORT/" && [ $i -lt 300 ]; do
     sleep 0.1; i=$((i + 1)); done
 curl -sk -o /dev/null "https://127.0.0.1:$PORT/" && pass "web: serving https" ||
     fail "web: no https: $(cat "$WORK/svc.log")"
@@ -137,7 +137,7 @@ report_lines "$WORK/raw.out"
 # The browser.
 if BASE="https://127.0.0.1:$PORT" PW="$PSCON_WEB/node_modules/playwright-core" \
     SHOT="$ART/console_web.png" ADMIN_PASS=$APASS OPER_PASS=$OPASS \
-    timeout -s KILL 90 node "$ROOT/tests/e2e/console_web.js" > "$WORK/browser.out" 2>&1
+    timeout -s KILL 240 node "$ROOT/tests/e2e/console_web.js" > "$WORK/browser.out" 2>&1
 then :; fi
 report_lines "$WORK/browser.out"
 grep -q '^ok web: the operator' "$WORK/browser.out" ||
@@ -159,7 +159,7 @@ grep -q "web: login of 'admin' refused" "$WORK/svc.log" &&
 python3 "$ROOT/tests/e2e/console_ws_raw.py" "$PORT" "$TOK" \
     'web03-con?access=spy' stuck "$WORK/go" > "$WORK/stuck.out" 2>&1 &
 SP=$!
-i=0; while ! grep -q attached "$WORK/stuck.out" 2>/dev/null && [ $i -lt 100 ]; do
+i=0; while ! grep -q attached "$WORK/stuck.out" 2>/dev/null && [ $i -lt 300 ]; do
     sleep 0.1; i=$((i + 1)); done
 sleep 0.5
 secs=$(timeout -s KILL 120 "$PSCON_TEST" flood "$WORK/run/port-7003" 4194304)
@@ -190,7 +190,7 @@ chmod 600 "$WORK/users"
 # port with its backlog kept.
 python3 "$ROOT/tests/e2e/console_ws_raw.py" "$PORT" "$TOK" web01-con show 30 \
     > "$WORK/before.out" 2>&1 & SP=$!
-i=0; while ! grep -q attached "$WORK/before.out" 2>/dev/null && [ $i -lt 100 ]; do
+i=0; while ! grep -q attached "$WORK/before.out" 2>/dev/null && [ $i -lt 300 ]; do
     sleep 0.1; i=$((i + 1)); done
 PSCON_PID=$(ps -o pid= --ppid "$SVC" | tr -d ' ') # (SVC: the timeout)
 kill -USR2 "$PSCON_PID"
@@ -199,7 +199,7 @@ grep -q '^closed' "$WORK/before.out" &&
     pass "web: a restart closes the console's WebSocket" ||
     fail "web: WebSocket at the restart: $(cat "$WORK/before.out")"
 i=0
-while ! curl -sk -o /dev/null "https://127.0.0.1:$PORT/" && [ $i -lt 100 ]; do
+while ! curl -sk -o /dev/null "https://127.0.0.1:$PORT/" && [ $i -lt 300 ]; do
     sleep 0.1; i=$((i + 1)); done
 grep -q "restart: re-exec" "$WORK/svc.log" && kill -0 "$PSCON_PID" 2>/dev/null &&
     curl -sk -o /dev/null "https://127.0.0.1:$PORT/" &&
@@ -226,7 +226,7 @@ python3 "$ROOT/tests/e2e/console_ws_raw.py" "$PORT" "$TOK" web01-con show 2 \
 kill -0 "$SVC" 2>/dev/null && pass "web: the service survived all of it" ||
     fail "web: pscon died: $(tail -5 "$WORK/svc.log")"
 kill "$SVC" 2>/dev/null
-i=0; while kill -0 "$SVC" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+i=0; while kill -0 "$SVC" 2>/dev/null && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
 grep -q "AddressSanitizer\|runtime error" "$WORK/svc.log" &&
     fail "web: sanitizer report: $(grep -m3 'Sanitizer\|runtime error' "$WORK/svc.log")" ||
     pass "web: no sanitizer report"

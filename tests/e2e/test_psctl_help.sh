@@ -90,7 +90,7 @@ done
 grep -q "^  import FILE" "$WORK/out" && pass "psctl help lists the nouns and store commands" ||
     fail "psctl help lacks import"
 expect_exit 0 "help vm" -- "$PSCTL" help vm
-[ "$(grep -c '^  vm ' "$WORK/out")" -eq 5 ] && pass "help vm lists its 5 verbs" ||
+[ "$(grep -c '^  vm ' "$WORK/out")" -eq 6 ] && pass "help vm lists its 6 verbs" ||
     fail "help vm: $(cat "$WORK/out")"
 expect_exit 0 "help serial map" -- "$PSCTL" help serial map
 grep -q "^  --mode free|observer|privacy" "$WORK/out" &&

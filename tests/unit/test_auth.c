@@ -253,6 +253,9 @@ static void test_sealed_commit(void **state)
 	assert_int_equal(verdict(&f, KEY, 1, 1, &r), PS_AUTH_VERIFIED);
 	assert_int_equal(r.t.counter, 1);
 	assert_true(f.d.slot[f.d.base].flags & PS_SLOT_F_AUTH);
+	/* Sealed commits are ordered: the trailer, outside store_crc, is
+	 * durable before the header names it (docs/store.md 8.3). */
+	assert_true(f.d.slot[f.d.base].flags & PS_SLOT_F_ORDERED);
 	/* The counter: +1 accepted (power cut before the increment),
 	 * older refused, further ahead refused. */
 	assert_int_equal(verdict(&f, KEY, 1, 0, &r), PS_AUTH_VERIFIED);

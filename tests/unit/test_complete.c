@@ -99,8 +99,9 @@ static const char *complete(const char *line)
 static void test_commands(void **state)
 {
 	(void)state;
-	assert_string_equal(complete("vm "), "create delete list set show");
+	assert_string_equal(complete("vm "), "create delete list move set show");
 	assert_string_equal(complete("vm s"), "set show");
+	assert_string_equal(complete("vm move web --"), "--to");
 	assert_string_equal(complete("i"), "image import info init");
 	assert_string_equal(complete_in("s", 1),
 			    "scan serial server spare-pool storage");
@@ -113,7 +114,7 @@ static void test_commands(void **state)
 	assert_string_equal(complete("pool create x --kind "),
 			    "mac serial uuid wwn");
 	assert_string_equal(complete("help vm "),
-			    "create delete list set show");
+			    "create delete list move set show");
 	assert_string_equal(complete("help n"), "net nic");
 	/* The hidden entry is never offered. */
 	assert_null(strstr(complete(""), "__complete"));
@@ -131,14 +132,15 @@ static void test_fields(void **state)
 	assert_string_equal(complete("export -"), "--binary --output -o");
 	/* No fields where the command takes none. */
 	assert_string_equal(complete("vm delete web01 --"), "");
-	assert_string_equal(complete("-"), "--bmc --device --dry-run --help "
-			    "--image --json --password --pool --privilege --quiet "
-			    "--user --version -L -P -U -d -h -i -n -q");
-	assert_string_equal(complete("-i x.img -"), "--bmc --device "
+	assert_string_equal(complete("-"), "--bmc --commit --device --dry-run "
+			    "--help --image --json --password --pool --privilege "
+			    "--quiet --user --version -L -P -U -d -h -i -n -q");
+	assert_string_equal(complete("-i x.img -"), "--bmc --commit --device "
 			    "--dry-run --help --image --json --password --pool "
 			    "--privilege --quiet --user --version -L -P -U -d "
 			    "-h -i -n -q");
 	assert_string_equal(complete("--privilege "), "administrator operator");
+	assert_string_equal(complete("--commit "), "fast ordered");
 }
 
 static void test_values(void **state)

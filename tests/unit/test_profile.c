@@ -20,6 +20,7 @@
 #include "psf.h"
 #include "psf_schema.h"
 #include "pstate.h"
+#include "ps_cfg_test.h"
 
 #define CAP 65536u
 
@@ -32,21 +33,12 @@ struct fx {
 
 static void empty(uint8_t *buf)
 {
-	struct psf_builder b;
-
-	memset(buf, 0, CAP);
-	assert_true(psf_build_begin(&b, buf, CAP, PSF_ROOT, PSF_SCHEMA_VERSION,
-				    0) >= 0);
-	assert_true(psf_build_finish(&b) >= 0);
+	pst_empty(buf, CAP);
 }
 
 static void valid(uint8_t *buf)
 {
-	uint32_t bad = 0;
-
-	assert_int_equal(psf_finish(buf), 0);
-	assert_int_equal(psf_check_full(buf, CAP, &bad), 0);
-	assert_int_equal(ps_cfg_check(buf, psf_total(buf), NULL, NULL), 0);
+	pst_valid(buf, CAP);
 }
 
 /* A VM gets a UUID at once, as psctl's vm create gives it one. */
@@ -68,8 +60,7 @@ static int mk(uint8_t *buf, enum ps_obj k, int parent, const char *name)
 static void set(uint8_t *buf, int el, enum ps_obj k, const char *f,
 		const char *v)
 {
-	assert_int_equal(ps_obj_set(buf, CAP, el, k, f, strlen(f), v,
-				    strlen(v), NULL), 0);
+	pst_set(buf, CAP, el, k, f, v);
 }
 
 static int prof(const uint8_t *buf, const char *n)

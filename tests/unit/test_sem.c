@@ -8,7 +8,7 @@
  * (the clock is read exactly there), which is how the races "two breakers"
  * and "holder renews while being broken" are forced deterministically.
  * Backend tests use simulated BIOS/shared-memory files, a sparse file
- * standing for /dev/mem, and the flock fallback.  The last two tests fork
+ * standing for /dev/mem, and the flock fallback.  The last four tests fork
  * real processes (BMC, hvagent, psctl) contending on one simulated pair,
  * then SIGKILL a holder.  Meant to run under ASan + UBSan.
  */
@@ -17,6 +17,7 @@
 #endif
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <sched.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -1054,6 +1055,7 @@ struct counters {
 	volatile int32_t at_half;       /* survivors waiting half-way */
 	volatile int32_t victim_late;   /* victim starts once both wait */
 	volatile int32_t victim_dead;   /* parent reaped the victim */
+	volatile int32_t victim_quits;  /* test hook: victim exits early */
 };
 
 static uint64_t mono_ms(void)
@@ -1138,6 +1140,8 @@ static pid_t worker(const struct ps_sem_config *cfg, struct counters *c,
 	if (hold_fd >= 0) {
 		/* Become the victim: take the lock with a short lease, say
 		 * so, and wait to be killed while holding it. */
+		if (c->victim_quits)
+			_exit(16); /* the hook: gone before its hold */
 		if (ps_sem_sys_lock_ops.acquire(&s, owner, 300, &tok) != 0)
 			_exit(13);
 		c->inside = getpid();
@@ -1223,6 +1227,50 @@ static void test_processes_counters(void **state)
 	munmap((void *)c, 4096);
 }
 
+/* The parent's wait for the victim's "holding" byte.  Only the victim
+ * holds the pipe's write end (the parent closes its own before forking
+ * the survivors), so a victim that exits first gives EOF at once rather
+ * than a read that never returns; the poll's minute is a backstop.
+ * Returns 1 when it holds, 0 when it exited first (its status in *wst),
+ * -1 when it said nothing for a minute. */
+static int victim_holds(int rfd, pid_t victim, int *wst)
+{
+	struct pollfd pfd = { rfd, POLLIN, 0 };
+	char b;
+
+	if (poll(&pfd, 1, 60000) != 1)
+		return -1;
+	if (read(rfd, &b, 1) == 1)
+		return 1;
+	assert_int_equal(waitpid(victim, wst, 0), victim);
+	return 0;
+}
+
+/* Forks the victim (the only writer of the pipe) and the two survivors. */
+static int start_sigkill(const struct ps_sem_config *cfg, struct counters *c,
+			 pid_t pids[3])
+{
+	int fds[2];
+
+	assert_int_equal(pipe(fds), 0);
+	c->has_victim = 1;
+	pids[0] = worker(cfg, c, PS_SEM_OWNER_AGENT, 100, fds[1]);
+	close(fds[1]);
+	pids[1] = worker(cfg, c, PS_SEM_OWNER_BMC, 1000, -1);
+	pids[2] = worker(cfg, c, PS_SEM_OWNER_OS, 1000, -1);
+	c->go = 1;
+	return fds[0];
+}
+
+/* Ends the survivors (waiting for a victim that will never die held). */
+static void kill_survivors(const pid_t pids[3])
+{
+	for (int i = 1; i < 3; i++) {
+		kill(pids[i], SIGKILL);
+		waitpid(pids[i], NULL, 0);
+	}
+}
+
 /* A holder SIGKILLed while holding; the two survivors finish their
  * second halves only after it died, so they must break its hold.  With
  * victim_late, the victim starts only once both survivors are half-way:
@@ -1235,21 +1283,27 @@ static void run_sigkill(int victim_late)
 	struct counters *c = map_counters();
 	struct ps_sem_sys s;
 	struct ps_sem_state st;
-	pid_t victim, p1, p4;
-	int fds[2], wst;
-	char b;
+	pid_t pids[3], victim, p1, p4;
+	int rfd, wst, held;
 	uint64_t t_kill;
 
 	cfg.timeout_ms = 20000;
 	OK(ps_sem_sim_create(bf, sf, NULL));
-	assert_int_equal(pipe(fds), 0);
-	c->has_victim = 1;
 	c->victim_late = victim_late;
-	victim = worker(&cfg, c, PS_SEM_OWNER_AGENT, 100, fds[1]);
-	p1 = worker(&cfg, c, PS_SEM_OWNER_BMC, 1000, -1);
-	p4 = worker(&cfg, c, PS_SEM_OWNER_OS, 1000, -1);
-	c->go = 1;
-	assert_int_equal(read(fds[0], &b, 1), 1);
+	rfd = start_sigkill(&cfg, c, pids);
+	victim = pids[0];
+	p1 = pids[1];
+	p4 = pids[2];
+	held = victim_holds(rfd, victim, &wst);
+	close(rfd);
+	if (held != 1) {
+		kill_survivors(pids);
+		if (held < 0)
+			kill(victim, SIGKILL);
+		fail_msg("victim %d %s before taking its hold (status 0x%x)",
+			 (int)victim, held ? "said nothing for 60 s" : "exited",
+			 held ? 0 : wst);
+	}
 	assert_int_equal(kill(victim, SIGKILL), 0);
 	assert_int_equal(waitpid(victim, &wst, 0), victim);
 	t_kill = mono_ms();
@@ -1257,8 +1311,6 @@ static void run_sigkill(int victim_late)
 	assert_true(WIFSIGNALED(wst) && WTERMSIG(wst) == SIGKILL);
 	wait_ok(p1);
 	wait_ok(p4);
-	close(fds[0]);
-	close(fds[1]);
 	assert_int_equal(c->own[PS_SEM_OWNER_AGENT], 100);
 	assert_int_equal(c->own[PS_SEM_OWNER_BMC], 1000);
 	assert_int_equal(c->own[PS_SEM_OWNER_OS], 1000);
@@ -1297,6 +1349,33 @@ static void test_processes_sigkill_late_victim(void **state)
 	run_sigkill(1);
 }
 
+/* The victim exits before its hold (the victim_quits hook): the parent's
+ * wait sees it at once, rather than reading a pipe whose other write
+ * ends (its own, the survivors') kept it open for ever. */
+static void test_processes_sigkill_victim_quits(void **state)
+{
+	char bf[512], sf[512], lf[512];
+	struct ps_sem_config cfg = sim_cfg(bf, sf, lf);
+	struct counters *c = map_counters();
+	pid_t pids[3];
+	int rfd, wst = 0, held;
+	uint64_t t0 = mono_ms();
+
+	(void)state;
+	OK(ps_sem_sim_create(bf, sf, NULL));
+	c->victim_quits = 1;
+	rfd = start_sigkill(&cfg, c, pids);
+	held = victim_holds(rfd, pids[0], &wst);
+	close(rfd);
+	kill_survivors(pids);
+	if (held < 0)
+		kill(pids[0], SIGKILL);
+	assert_int_equal(held, 0);
+	assert_true(WIFEXITED(wst) && WEXITSTATUS(wst) == 16);
+	assert_true(mono_ms() - t0 < 10000);
+	munmap((void *)c, 4096);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1331,6 +1410,7 @@ int main(void)
 		cmocka_unit_test(test_processes_counters),
 		cmocka_unit_test(test_processes_sigkill),
 		cmocka_unit_test(test_processes_sigkill_late_victim),
+		cmocka_unit_test(test_processes_sigkill_victim_quits),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
