@@ -5,8 +5,10 @@
  *   bench_pool URL PSCTL PROFILES SERVERS FAILOVERS
  *   bench_pool --seed URL PROFILES SERVERS PLACED   (the creates only:
  *            tests/e2e/test_pool_scale.sh)
- *   bench_pool --failover URL PSCTL N   (psctl's failovers only, on a
- *            pool seeded before)
+ *   bench_pool --failover URL PSCTL N   (psctl's own failovers only, N
+ *            from 8 processes then up to 50 from 1, on a pool seeded
+ *            before and given its list index; the 8 processes'
+ *            throughput too: `make bench-pool-failover`)
  *   bench_pool --list URL PSCTL PROFILES   (the list comparison only, on
  *            a pool seeded before: `psctl pool reindex`, then the list
  *            from the index and from the profile keys, alternated)
@@ -160,6 +162,14 @@ static void create_batch(struct pe_client *c, unsigned b, unsigned n,
 						     PE_EQ, 0, NULL, 0 };
 			op[no++] = (struct pe_op){ PE_PUT, keys[k], vals[b],
 						   e.end - (uint32_t)el, 0, 0 };
+			/* The server index psctl writes with it (its
+			 * target, already in normal form). */
+			snprintf(keys[k + 1], 640, "/pstate/srvtarget/%s", tgt);
+			cmp[nc++] = (struct pe_cmp){ keys[k + 1], PE_T_CREATE,
+						     PE_EQ, 0, NULL, 0 };
+			op[no++] = (struct pe_op){ PE_PUT, keys[k + 1],
+				(const uint8_t *)names[b], strlen(names[b]),
+				0, 0 };
 			continue;
 		}
 		snprintf(names[b], 32, "p%u", j);
@@ -265,7 +275,7 @@ static void fan_out(unsigned n, int procs, int k, fan_start start, fan_fn fn,
 			die("pipe", NULL);
 		if (fork() == 0) {
 			void *state = start ? start(arg) : NULL;
-			double d[2];
+			double d[4];    /* k <= 4 */
 
 			close(fd[p][0]);
 			for (i = (unsigned)p; i < n; i += (unsigned)procs) {
@@ -442,7 +452,8 @@ static void psctl_show(const char *tag, const char *psctl, const char *opts,
 
 /* cmd (stderr with it), timed; *etcd_ms the "waiting on etcd" figure of
  * $PSTATE_POOL_STATS.  -1 when it fails. */
-static double run_stats(const char *cmd, double *etcd_ms)
+static double run_stats(const char *cmd, double *etcd_ms, double *reqs,
+			double *keys)
 {
 	double t0 = now();
 	char buf[4096];
@@ -453,8 +464,15 @@ static double run_stats(const char *cmd, double *etcd_ms)
 	if (!f)
 		return -1;
 	while (fgets(buf, sizeof buf, f))
-		if ((p = strstr(buf, " keys read, ")) != NULL)
+		if ((p = strstr(buf, " keys read, ")) != NULL) {
 			*etcd_ms = atof(p + 12);
+			/* "psctl: pool: N requests, K keys read, ..." */
+			if ((p = strstr(buf, "pool: ")) != NULL) {
+				*reqs = atof(p + 6);
+				p = strstr(p, "requests, ");
+				*keys = p ? atof(p + 10) : -1;
+			}
+		}
 	if (pclose(f))
 		return -1;
 	return now() - t0;
@@ -513,7 +531,7 @@ static void psctl_failover(void *st, unsigned i, double *out, void *arg)
 		 "profile failover image:%s/%c%u.img image:%s/%c%u.img 2>&1",
 		 f->psctl, f->url, f->dir, f->back ? 'b' : 'a', i, f->dir,
 		 f->back ? 'a' : 'b', i);
-	out[1] = run_stats(cmd, &out[0]);
+	out[1] = run_stats(cmd, &out[0], &out[2], &out[3]);
 	if (out[1] < 0 || out[0] < 0)
 		_exit(1);
 }
@@ -524,17 +542,20 @@ static void fo_run(const char *psctl, const char *url, const char *dir,
 		   double *whole)
 {
 	struct fo_psctl f = { psctl, url, dir, back };
-	double t0 = now(), sp = 0, sw = 0, *d = calloc(2 * (size_t)n, sizeof *d);
+	double t0 = now(), sp = 0, sw = 0, sr = 0, sk = 0;
+	double *d = calloc(4 * (size_t)n, sizeof *d);
 	unsigned i;
 
 	if (!d)
 		die("out of memory", NULL);
-	fan_out(n, procs, 2, NULL, psctl_failover, &f, d);
+	fan_out(n, procs, 4, NULL, psctl_failover, &f, d);
 	for (i = 0; i < n; i++) {
-		pool[i] = d[2 * i] / 1e3;
-		whole[i] = d[2 * i + 1];
+		pool[i] = d[4 * i] / 1e3;
+		whole[i] = d[4 * i + 1];
 		sp += pool[i];
 		sw += whole[i];
+		sr += d[4 * i + 2];
+		sk += d[4 * i + 3];
 	}
 	free(d);
 	qsort(pool, n, sizeof *pool, cmp_dbl);
@@ -546,6 +567,10 @@ static void fo_run(const char *psctl, const char *url, const char *dir,
 	       sp / n * 1e3, pool[n / 2] * 1e3, pool[n * 99 / 100] * 1e3,
 	       sw / n * 1e3, whole[n / 2] * 1e3, whole[n * 99 / 100] * 1e3,
 	       now() - t0);
+	printf("etcd  psctl profile failover, %u from %d process%s: %.1f "
+	       "failovers/s (whole commands); %.2f requests and %.2f keys "
+	       "read a failover\n", n, procs, procs > 1 ? "es" : "",
+	       n / (now() - t0), sr / n, sk / n);
 }
 
 /*
@@ -656,9 +681,14 @@ int main(int argc, char **argv)
 		list_streams(argv[3], cmd, (unsigned)atoi(argv[4]));
 		return 0;
 	}
-	/* --failover URL PSCTL N: psctl's own failovers only, on a pool
-	 * seeded before (with or without the list index). */
+	/* --failover URL PSCTL N: psctl's own failovers only (8 processes,
+	 * then 1), against a pool seeded before (--seed), given its list
+	 * index first so that each failover writes its buckets as on a pool
+	 * psctl made (`make bench-pool-failover`; the full run times the
+	 * same function). */
 	if (argc == 5 && !strcmp(argv[1], "--failover")) {
+		snprintf(cmd, sizeof cmd, "--pool %s", argv[2]);
+		reindex(argv[3], cmd);
 		psctl_failovers(argv[3], argv[2], (unsigned)atoi(argv[4]));
 		return 0;
 	}

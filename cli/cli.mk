@@ -92,3 +92,15 @@ bench-pool: $(BENCH_POOL) $(BUILD)/opt/psctl
 		$(POOL_BENCH_ARGS); rc=$$?; \
 		tests/e2e/etcd_cluster.sh stop $$d/etcd; rm -rf $$d; exit $$rc
 MODULE_BENCH += bench-pool
+# psctl's own failovers alone (docs/performance.md "Failover from 8
+# processes"): PROFILES and SERVERS seeded, then FAILOVERS psctl profile
+# failover from 8 processes and up to 50 from 1.
+POOL_FO_ARGS ?= 1000 16000 200
+.PHONY: bench-pool-failover
+bench-pool-failover: $(BENCH_POOL) $(BUILD)/opt/psctl
+	@set -- $(POOL_FO_ARGS); echo "==== bench pool failover: $$1 profiles, $$2 servers, $$3 failovers"; \
+	d=$$(mktemp -d) && url=$$(tests/e2e/etcd_cluster.sh start $$d/etcd) && \
+		PSTATE_POOL_TIMEOUT_MS=120000 $(BENCH_POOL) --seed $$url $$1 $$2 0 && \
+		PSTATE_POOL_TIMEOUT_MS=120000 $(BENCH_POOL) --failover $$url \
+		$(BUILD)/opt/psctl $$3; rc=$$?; \
+		tests/e2e/etcd_cluster.sh stop $$d/etcd; rm -rf $$d; exit $$rc

@@ -280,5 +280,9 @@ void psctl_list_row(FILE *f, const void *buf, int el, enum ps_obj k,
  * moves): the etcd pool reads that profile's keys, not the whole pool
  * (cli/psctl_pool_scope.c). */
 void psctl_pool_scope(struct psctl_ctx *c, const char *profile);
+/* A server command on the etcd pool: its server's keys (NULL: the
+ * directory, server list), an edit also the profiles placed on it. */
+void psctl_pool_scope_server(struct psctl_ctx *c, const char *name,
+			     int edit);
 
 #endif /* PSCTL_H */

@@ -386,6 +386,8 @@ static int run_edit(struct psctl_ctx *c, const char *cmd, enum ps_obj k,
 		return rc;
 	if (k == PS_OBJ_PROFILE)   /* the etcd pool: its keys, not all */
 		psctl_pool_scope(c, argv[1]);
+	if (k == PS_OBJ_SERVER)
+		psctl_pool_scope_server(c, argv[1], 1);
 	if (k == PS_OBJ_SERVER && verb == V_CREATE && !has_field(&o, "target"))
 		return psctl_error(c, cmd, NULL, NULL, PSCTL_EXIT_USAGE,
 				   "usage: %s NAME --target TARGET "
@@ -551,6 +553,8 @@ static int run_list(struct psctl_ctx *c, const char *cmd, enum ps_obj k,
 		if (rc || done)
 			return rc;
 	}
+	if (k == PS_OBJ_SERVER && argc == 1)
+		psctl_pool_scope_server(c, NULL, 0);
 	rc = need_data(c, &buf);
 	if (rc)
 		return rc;
@@ -626,6 +630,8 @@ static int run_show(struct psctl_ctx *c, const char *cmd, enum ps_obj k,
 	if (argc != 2)
 		return psctl_error(c, cmd, NULL, NULL, PSCTL_EXIT_USAGE,
 				   "usage: %s NAME", cmd);
+	if (k == PS_OBJ_SERVER)
+		psctl_pool_scope_server(c, argv[1], 0);
 	rc = need_data(c, &buf);
 	if (rc)
 		return rc;

@@ -18,6 +18,11 @@
 #define POOL_MOVE    "/pstate/move/"      /* NAME -> who, since (text) */
 #define POOL_LEASE   "/pstate/lease/"     /* NAME -> who, on the lease */
 #define POOL_TARGET  "/pstate/target/"    /* TARGET -> profile NAME    */
+#define POOL_RESV    "/pstate/resv/"      /* KIND/ID -> reservation    */
+#define POOL_SOURCE  "/pstate/source/"    /* MOVE_SOURCE -> profile NAME
+					     (while in transit)        */
+#define POOL_SRVTARGET "/pstate/srvtarget/" /* TARGET (normal form) ->
+					       SERVER NAME             */
 #define POOL_KEY_MAX 256
 
 struct psctl_pool {
@@ -81,6 +86,9 @@ void psctl_pool_want_profile(const char *name);
  * keys) join the read, so the edit runs again seeing who beat it. */
 void psctl_pool_learn(const struct pe_cmp *cmp, size_t n);
 void psctl_pool_scope_free(void);
+/* The normal form (ps_target_norm) of the target of the server at el of
+ * b, or "" (el < 0, none, or not a physical target). */
+void psctl_pool_srv_norm(const uint8_t *b, int el, char *out, size_t n);
 /* A committed txn's puts and deletes (at revision rev) made in the
  * snapshot: what etcd holds for those keys now, without reading them
  * again (the next step compares against it). */
@@ -88,6 +96,27 @@ void psctl_pool_apply(const struct pe_op *op, size_t n, int64_t rev);
 /* Append b's kvs to a (the keys and values change hands; b is freed on
  * failure too): 0 or PE_ERR_NOMEM. */
 int psctl_pool_take(struct pe_kvs *a, struct pe_kvs *b);
+
+/* ---- claim keys: target, source, srvtarget (psctl_pool_claims.c) */
+
+/* What a profile claims: its TARGET unless unassigned; the MOVE_SOURCE
+ * it leaves while in transit ("" none). */
+void psctl_pool_claim_target(const uint8_t *b, int el, char *out, size_t n);
+void psctl_pool_claim_source(const uint8_t *b, int el, char *out, size_t n);
+/* kv's PROFILE or SERVER element (set: its set) as a store of its own:
+ * *out malloc'd, *el the element.  0, or 1 (not one element). */
+int psctl_pool_elem_buf(const struct pe_kv *kv, uint32_t set, uint8_t **out,
+			int *el);
+/* `pool check`: the claim keys of snap against its profiles and servers,
+ * each disagreement a line on out; their number. */
+int psctl_pool_claims_check(FILE *out, const struct pe_kvs *snap);
+/* `pool reindex`: the claim keys the records prof and srv (read at rev)
+ * imply, written where they differ (compared as read: *ok 0 when a
+ * writer changed one meanwhile); psctl_pool_claims_fixed() the keys the
+ * last call wrote or deleted.  0 or a PE_ code. */
+int psctl_pool_claims_fix(const struct pe_kvs *prof, const struct pe_kvs *srv,
+			  int64_t rev, int *ok);
+int psctl_pool_claims_fixed(void);
 
 /* ---- reads in parallel streams (psctl_pool_pages.c) */
 

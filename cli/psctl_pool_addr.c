@@ -130,13 +130,17 @@ static int no_range(struct psctl_ctx *c, const char *cmd, const char *name)
 /* parse, then the edit: the shape of every editing pool command. */
 static int edit_cmd(struct psctl_ctx *c, const char *cmd, int argc,
 		    char **argv, int want, const char *usage, psctl_edit_fn fn,
-		    struct pa_args *a)
+		    struct pa_args *a, int scope)
 {
 	const char *pos[2] = { NULL, NULL };
 	int rc = parse(c, cmd, argc, argv, pos, want, a, usage);
 
 	a->id = pos[1];
-	return rc ? rc : psctl_edit(c, fn, a);
+	if (rc)
+		return rc;
+	/* The etcd pool: the keys this command needs, not all. */
+	psctl_pool_scope_addr(c, scope, a->name, a->id);
+	return psctl_edit(c, fn, a);
 }
 
 /* --- create */
@@ -178,6 +182,7 @@ static int cmd_create(struct psctl_ctx *c, int argc, char **argv)
 			       sizeof why))
 		return psctl_error(c, cmd, NULL, NULL, PSCTL_EXIT_INVALID,
 				   "%s; nothing written", why);
+	psctl_pool_scope_addr(c, PA_ALL, NULL, NULL);
 	rc = psctl_edit(c, create_edit, &a);
 	if (!rc)
 		psctl_confirm(c, "address pool '%s' created: %s %llu "
@@ -240,10 +245,13 @@ static int cmd_list(struct psctl_ctx *c, int argc, char **argv)
 	char why[PS_POOL_WHY_MAX];
 	const char *t;
 	uint32_t tn;
-	int rc = argc > 1 ? psctl_error(c, "pool list", NULL, argv[1],
-					PSCTL_EXIT_USAGE, "usage: pool list")
-			  : psctl_need_store(c);
-	int st, el;
+	int rc, st, el;
+
+	if (argc > 1)
+		return psctl_error(c, "pool list", NULL, argv[1],
+				   PSCTL_EXIT_USAGE, "usage: pool list");
+	psctl_pool_scope_addr(c, PA_LIST, NULL, NULL);
+	rc = psctl_need_store(c);
 
 	if (rc)
 		return rc;
@@ -286,6 +294,8 @@ static int cmd_show(struct psctl_ctx *c, int argc, char **argv)
 	char t[IDP_TEXT_MAX];
 	int rc = parse(c, cmd, argc, argv, pos, 1, &a, "RANGE");
 
+	if (!rc)
+		psctl_pool_scope_addr(c, PA_SPANS, a.name, NULL);
 	if (!rc)
 		rc = psctl_need_store(c);
 	if (rc)
@@ -360,7 +370,7 @@ static int cmd_delete(struct psctl_ctx *c, int argc, char **argv)
 {
 	struct pa_args a;
 	int rc = edit_cmd(c, "pool delete", argc, argv, 1, "RANGE",
-			  delete_edit, &a);
+			  delete_edit, &a, PA_RESV);
 
 	if (!rc)
 		psctl_confirm(c, "address pool '%s' deleted", a.name);
@@ -439,7 +449,8 @@ static int cmd_allocate(struct psctl_ctx *c, int argc, char **argv)
 {
 	struct pa_args a;
 	int rc = edit_cmd(c, "pool allocate", argc, argv, 1,
-			  "RANGE [--count N] [--for PROFILE]", alloc_edit, &a);
+			  "RANGE [--count N] [--for PROFILE]", alloc_edit, &a,
+			  PA_SPANS);
 
 	if (!rc)
 		print_ids(c, "pool allocate", &a);
@@ -493,7 +504,8 @@ static int cmd_reserve(struct psctl_ctx *c, int argc, char **argv)
 {
 	struct pa_args a;
 	int rc = edit_cmd(c, "pool reserve", argc, argv, 2,
-			  "RANGE ID [--for PROFILE]", reserve_edit, &a);
+			  "RANGE ID [--for PROFILE]", reserve_edit, &a,
+			  PA_ONE_ID);
 
 	if (!rc)
 		psctl_confirm(c, "%s reserved in address pool '%s'", a.ids[0],
@@ -530,7 +542,7 @@ static int cmd_release(struct psctl_ctx *c, int argc, char **argv)
 {
 	struct pa_args a;
 	int rc = edit_cmd(c, "pool release", argc, argv, 2, "RANGE ID",
-			  release_edit, &a);
+			  release_edit, &a, PA_ONE_ID);
 
 	if (!rc)
 		psctl_confirm(c, "%s released in address pool '%s'", a.id,
@@ -586,7 +598,7 @@ static int cmd_reclaim(struct psctl_ctx *c, int argc, char **argv)
 {
 	struct pa_args a;
 	int rc = edit_cmd(c, "pool reclaim", argc, argv, 1, "RANGE",
-			  reclaim_edit, &a);
+			  reclaim_edit, &a, PA_RECLAIM);
 
 	if (!rc && !c->dry_run)
 		fprintf(c->out, "address pool '%s': %llu reservation%s "

@@ -32,6 +32,26 @@ struct inrange {
  * PS_ERR_NOMEM. */
 int pa_collect(const void *buf, const struct ps_pool_range *r,
 	       struct inrange *s);
+/* The identifier (field, text) held by profile holder, into s when it
+ * lies in s's range: 0 or PS_ERR_NOMEM. */
+int pa_assigned(struct inrange *s, const char *field, const char *text,
+		const char *holder);
+/* The etcd pool read by key (psctl_pool_scope.c): each identifier key
+ * read whose profile buf does not hold, as pa_assigned; 0 elsewhere. */
+int psctl_pool_held_ids(const void *buf, struct inrange *s);
+/* What an address pool command reads of the etcd pool (nothing else):
+ * PA_ALL the ranges (pool create); PA_LIST the ranges and, for each, its
+ * reservation and identifier keys (pool list); PA_SPANS one range and its
+ * reservation and identifier keys (show, allocate); PA_RESV one range,
+ * its reservation keys and their identifier keys (delete), PA_RECLAIM
+ * also their holders' profiles (reclaim); PA_ONE_ID one range and one
+ * identifier's two keys (reserve, release); PA_SPARES the spare pools
+ * (spare-pool list).  No effect on the file pool or in psctl shell. */
+enum { PA_ALL = 1, PA_LIST, PA_SPANS, PA_RESV, PA_RECLAIM, PA_ONE_ID,
+       PA_SPARES };
+struct psctl_ctx;
+void psctl_pool_scope_addr(struct psctl_ctx *c, int mode, const char *range,
+			   const char *id);
 /* v's entry in s, or NULL (Unused). */
 const struct held *pa_lookup(const struct inrange *s, struct ps_pool_id v);
 /* How many of s are Reserved, Assigned. */

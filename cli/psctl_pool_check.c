@@ -8,7 +8,9 @@
  *   - a target that carries a profile the pool does not place there (a
  *     stale copy: its identifiers are live twice);
  *   - etcd: an identifier key whose profile does not hold it, a profile
- *     identifier without its key, a target key that disagrees.
+ *     identifier without its key; a target, source or server target key
+ *     missing, naming another record or claimed by none
+ *     (psctl_pool_claims.c: `pool reindex` writes them).
  * A target that does not answer is listed as unreachable, not checked.
  * Exit 0: every reached record agrees; 1: disagreements (as `check`).
  */
@@ -247,6 +249,7 @@ int psctl_pool_check(struct psctl_ctx *c, int argc, char **argv)
 	copies(&k);
 	if (psctl_g.pool_store) {
 		keys(&k);
+		k.disagree += psctl_pool_claims_check(c->out, &pool_g.snap);
 		k.disagree += psctl_pool_index_check(c->out);
 	}
 	fprintf(c->out, "pool check: %d profile%s, %zu target store%s "

@@ -166,6 +166,9 @@ static int pass(struct build *x, int *ok)
 		rc = add(x, (unsigned)i, ok);
 	if (!rc && *ok)
 		rc = flush(x, ok);
+	/* the claim keys the same records imply (psctl_pool_claims.c) */
+	if (!rc && *ok)
+		rc = psctl_pool_claims_fix(&prof, &srv, rev, ok);
 	pe_kvs_free(&prof);
 	pe_kvs_free(&idx);
 	pe_kvs_free(&srv);
@@ -249,6 +252,11 @@ int psctl_pool_reindex(struct psctl_ctx *c, int argc, char **argv)
 	if (!rc && !psctl_g.quiet)
 		fprintf(c->out, "pool reindex: %d profile%s in %u buckets\n",
 			rows, rows == 1 ? "" : "s", POOL_INDEX_BUCKETS);
+	if (!rc && !psctl_g.quiet && psctl_pool_claims_fixed())
+		fprintf(c->out, "pool reindex: %d claim key%s written or "
+			"deleted (target, source, srvtarget)\n",
+			psctl_pool_claims_fixed(),
+			psctl_pool_claims_fixed() == 1 ? "" : "s");
 	return rc;
 }
 

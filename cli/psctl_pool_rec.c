@@ -64,21 +64,10 @@ int pa_record_name(const void *buf, int ranges, int i, char *out,
 	return 0;
 }
 
+/* One entry more (merged by value once all are in: pa_collect). */
 static int add_held(struct inrange *s, struct ps_pool_id v, int el,
 		    const char *holder, int assigned)
 {
-	size_t i;
-
-	for (i = 0; i < s->n; i++)
-		if (!ps_pool_id_cmp(s->h[i].v, v)) {
-			s->h[i].assigned |= assigned;
-			if (el >= 0)
-				s->h[i].el = el;
-			if (assigned || el >= 0)
-				snprintf(s->h[i].holder, sizeof s->h[i].holder, "%s",
-					 holder);
-			return 0;
-		}
 	if (s->n == s->cap) {
 		void *p = realloc(s->h, (s->cap * 2 + 16) * sizeof *s->h);
 
@@ -103,14 +92,57 @@ static int each_id(const char *field, const char *text, void *arg)
 	return add_held(s, v, -1, s->prof, 1);
 }
 
-static int by_value(const void *a, const void *b)
+int pa_assigned(struct inrange *s, const char *field, const char *text,
+		const char *holder)
+{
+	s->prof = holder;
+	return each_id(field, text, s);
+}
+
+static int same_value(const void *a, const void *b)
 {
 	return ps_pool_id_cmp(((const struct held *)a)->v,
 			      ((const struct held *)b)->v);
 }
 
+/* By value; at one value the reservation first (it is merged into). */
+static int by_value(const void *a, const void *b)
+{
+	const struct held *x = a, *y = b;
+	int d = ps_pool_id_cmp(x->v, y->v);
+
+	return d ? d : x->assigned - y->assigned;
+}
+
+/* Entries of one value as one: Assigned wins (its holder), the
+ * reservation's element kept.  Sorting then merging: a range's thousands
+ * of identifiers cost n log n, not a scan per entry. */
+static void merge(struct inrange *s)
+{
+	size_t i, o = 0;
+
+	if (s->n)
+		qsort(s->h, s->n, sizeof *s->h, by_value);
+	for (i = 0; i < s->n; i++) {
+		struct held *h = &s->h[i], *m = o ? &s->h[o - 1] : NULL;
+
+		if (!m || ps_pool_id_cmp(m->v, h->v)) {
+			s->h[o++] = *h;
+			continue;
+		}
+		if (h->assigned && !m->assigned)
+			memcpy(m->holder, h->holder, sizeof m->holder);
+		m->assigned |= h->assigned;
+		if (h->el >= 0)
+			m->el = h->el;
+	}
+	s->n = o;
+}
+
 /* Every Reserved and Assigned identifier of r, by value.  Assigned wins
- * over Reserved: a profile holds it. */
+ * over Reserved: a profile holds it.  On the etcd pool read by key, the
+ * identifier keys read stand for the profiles not read
+ * (psctl_pool_held_ids). */
 int pa_collect(const void *buf, const struct ps_pool_range *r,
 	       struct inrange *s)
 {
@@ -142,8 +174,9 @@ int pa_collect(const void *buf, const struct ps_pool_range *r,
 		s->prof = name;
 		rc = ps_profile_each_id(buf, el, each_id, s);
 	}
-	if (s->n)
-		qsort(s->h, s->n, sizeof *s->h, by_value);
+	if (!rc)
+		rc = psctl_pool_held_ids(buf, s);
+	merge(s);
 	return rc;
 }
 
@@ -151,7 +184,7 @@ const struct held *pa_lookup(const struct inrange *s, struct ps_pool_id v)
 {
 	struct held key = { v, 0, "", 0 };
 
-	return s->n ? bsearch(&key, s->h, s->n, sizeof *s->h, by_value)
+	return s->n ? bsearch(&key, s->h, s->n, sizeof *s->h, same_value)
 		    : NULL;
 }
 

@@ -31,6 +31,7 @@
 #include "psctl_main.h"
 #include "psctl_move.h"
 #include "psctl_pool.h"
+#include "psctl_pool_addr.h"
 #include "psctl_pool_index.h"
 
 #define TXN_GETS 100   /* GETs a read-only txn (etcd allows 128 ops) */
@@ -168,49 +169,68 @@ static int get_keys(char *const *keys, size_t n, int prefix,
 	return rc;
 }
 
-/* Whether the profile among k names a target or a move source: only
- * then does `profile show` name a server.  A damaged element says yes
- * (the store built later reports it). */
-static int names_target(const struct pe_kvs *k)
+/* String field f of the element kv holds (a PROFILE or SERVER of the
+ * pool, set its set) into out: 0, or 1 when it does not parse (the store
+ * built later reports it; out ""). */
+static int elem_str(const struct pe_kv *kv, uint32_t set, uint32_t f,
+		    char *out, size_t n)
 {
-	uint32_t n1 = 0, n2 = 0;
-	struct psf_builder b;
 	uint8_t *buf;
-	size_t i;
-	int set, el, yes = 0;
+	int el;
 
-	for (i = 0; i < k->n; i++) {
-		const struct pe_kv *kv = &k->kv[i];
-
-		if (strncmp(kv->key, POOL_PROFILE, strlen(POOL_PROFILE)))
-			continue;
-		if (kv->vlen > PSF_MAX_TOTAL || !(buf = malloc(kv->vlen + 256)))
-			return 1;
-		psf_build_begin(&b, buf, kv->vlen + 256, PSF_ROOT, 1, 0);
-		psf_build_open(&b, PSF_PROFILES);
-		psf_build_elem(&b, kv->val, (uint32_t)kv->vlen);
-		psf_build_close(&b);
-		yes = 1;
-		if (psf_build_finish(&b) > 0 &&
-		    !psf_check_tree(buf, b.pos, NULL) &&
-		    (set = psf_find_child(buf, psf_root(buf),
-					  PSF_PROFILES)) >= 0 &&
-		    (el = psf_find_child(buf, set, PSF_PROFILE)) >= 0) {
-			const void *t = psf_child_payload(buf, el, PSF_TARGET,
-							  &n1);
-			const void *m = psf_child_payload(buf, el,
-							  PSF_MOVE_SOURCE, &n2);
-
-			yes = (t && n1) || (m && n2);
-		}
-		free(buf);
-		if (yes)
-			return 1;
-	}
+	out[0] = 0;
+	if (psctl_pool_elem_buf(kv, set, &buf, &el))
+		return 1;
+	move_str_copy(buf, el, f, out, n);
+	free(buf);
 	return 0;
 }
 
-/* The profiles the identifier keys read name, wanted too. */
+/* The TARGET and MOVE_SOURCE texts (t[0], t[1]; "" none) of the profile
+ * read -- `profile show` names their server. */
+static void profile_targets(const struct pe_kvs *k,
+			    char t[2][PS_CFG_TEXT_MAX + 1])
+{
+	size_t i;
+
+	t[0][0] = t[1][0] = 0;
+	for (i = 0; i < k->n; i++)
+		if (!strncmp(k->kv[i].key, POOL_PROFILE,
+			     strlen(POOL_PROFILE)) &&
+		    !elem_str(&k->kv[i], PSF_PROFILES, PSF_TARGET, t[0],
+			      PS_CFG_TEXT_MAX + 1)) {
+			elem_str(&k->kv[i], PSF_PROFILES, PSF_MOVE_SOURCE, t[1],
+				 PS_CFG_TEXT_MAX + 1);
+			return;
+		}
+}
+
+void psctl_pool_srv_norm(const uint8_t *b, int el, char *out, size_t n)
+{
+	char t[PS_CFG_TEXT_MAX + 1];
+
+	out[0] = 0;
+	if (el < 0)
+		return;
+	move_str_copy(b, el, PSF_TARGET, t, sizeof t);
+	if (ps_target_norm(t, strlen(t), out, n, NULL) < 0)
+		out[0] = 0;
+}
+
+/* The server whose target is the physical part of t, by its index key:
+ * that key wanted (its server follows, want_holders). */
+static void want_server_of(const char *t)
+{
+	char norm[PS_CFG_TEXT_MAX + 1], key[POOL_KEY_MAX + PS_CFG_TEXT_MAX];
+
+	if (t[0] && ps_target_norm(t, strlen(t), norm, sizeof norm, NULL) > 0) {
+		snprintf(key, sizeof key, POOL_SRVTARGET "%s", norm);
+		psctl_pool_want(key);
+	}
+}
+
+/* The profiles the identifier keys read name, and the servers the
+ * server index keys read name, wanted too. */
 static size_t want_holders(void)
 {
 	size_t i, before = pool_g.nwant;
@@ -219,28 +239,286 @@ static size_t want_holders(void)
 	for (i = 0; i < pool_g.snap.n; i++) {
 		const struct pe_kv *kv = &pool_g.snap.kv[i];
 
-		if (strncmp(kv->key, POOL_ID, strlen(POOL_ID)) ||
+		int srv = !strncmp(kv->key, POOL_SRVTARGET,
+				   strlen(POOL_SRVTARGET));
+
+		if ((!srv && strncmp(kv->key, POOL_ID, strlen(POOL_ID))) ||
 		    !kv->vlen || kv->vlen >= PS_CFG_NAME_MAX + 1 ||
 		    strchr((const char *)kv->val, '/'))
 			continue;
-		snprintf(key, sizeof key, POOL_PROFILE "%s",
-			 (const char *)kv->val);
-		if (!wanted(key))
+		snprintf(key, sizeof key, "%s%s", srv ? POOL_SERVER
+			 : POOL_PROFILE, (const char *)kv->val);
+		if (srv)
+			psctl_pool_want(key);
+		else if (!wanted(key))
 			psctl_pool_want_profile((const char *)kv->val);
 	}
 	return before;
 }
 
+/* ---- address pool commands (docs/pool.md "Reads that do not take the
+ * whole pool"): a range's record, and the reservation and identifier
+ * keys between its first and last identifier -- keys of one kind in psctl's
+ * form sort as their values do (fixed-width lower-case hex; a serial's
+ * prefix and width) -- read at the revision of the first read. */
+
+static struct {
+	int mode;                         /* PA_*, 0: not an address command */
+	char range[PS_POOL_NAME_MAX];
+	char id[PS_POOL_ID_MAX];
+} as_g;
+
+void psctl_pool_scope_addr(struct psctl_ctx *c, int mode, const char *range,
+			   const char *id)
+{
+	char key[POOL_KEY_MAX];
+
+	psctl_pool_scope(c, NULL);
+	if (!pool_g.scoped)
+		return;
+	as_g.mode = mode;
+	snprintf(as_g.range, sizeof as_g.range, "%s", range ? range : "");
+	snprintf(as_g.id, sizeof as_g.id, "%s", id ? id : "");
+	/* Range creates serialise on it (psctl_pool_txn.c): read as it is. */
+	psctl_pool_want(POOL_PREFIX "rangeset");
+	if (range) {
+		snprintf(key, sizeof key, POOL_PREFIX "range/%s", range);
+		psctl_pool_want(key);
+	}
+}
+
+/* The keys in [from, to] (to included) at rev, appended to the snapshot. */
+static int span(const char *from, const char *to, int64_t rev)
+{
+	size_t tn = strlen(to);
+	char *end = malloc(tn + 1);
+	struct pe_key f = { from, strlen(from) }, e = { end, tn + 1 };
+	struct pe_kvs got = { 0 };
+	int rc;
+
+	if (!end)
+		return PE_ERR_NOMEM;
+	memcpy(end, to, tn + 1);          /* the key just past `to` */
+	rc = pe_range_span(&pool_g.pe, &f, &e, 0, rev, &got);
+	free(end);
+	return rc ? rc : psctl_pool_take(&pool_g.snap, &got);
+}
+
+/* The reservation and (both) identifier keys of range r at rev. */
+static int spans_of(const struct ps_pool_range *r, int ids, int64_t rev)
+{
+	char a[POOL_KEY_MAX], b[POOL_KEY_MAX], f[PS_POOL_ID_MAX],
+	     l[PS_POOL_ID_MAX];
+	const char *kind = ps_pool_kind_name(r->kind);
+	int rc, i;
+
+	ps_pool_id_fmt(r, r->first, f, sizeof f);
+	ps_pool_id_fmt(r, r->last, l, sizeof l);
+	for (i = 0, rc = 0; !rc && i <= ids; i++) {
+		snprintf(a, sizeof a, "%s%s/%s", i ? POOL_ID : POOL_RESV, kind,
+			 f);
+		snprintf(b, sizeof b, "%s%s/%s", i ? POOL_ID : POOL_RESV, kind,
+			 l);
+		rc = span(a, b, rev);
+	}
+	return rc;
+}
+
+/* A reservation key's identifier key, and (reclaim) its holder's keys. */
+static void want_of_resv(const struct pe_kv *kv)
+{
+	char key[POOL_KEY_MAX];
+	const char *h;
+
+	snprintf(key, sizeof key, POOL_ID "%s", kv->key + strlen(POOL_RESV));
+	psctl_pool_want(key);
+	h = strrchr((const char *)kv->val, ' ');
+	if (as_g.mode == PA_RECLAIM && h && strcmp(h + 1, "-"))
+		psctl_pool_want_profile(h + 1);
+}
+
+/* One identifier of r named by the command: its two keys wanted. */
+static void want_id(const struct ps_pool_range *r)
+{
+	char key[POOL_KEY_MAX], t[PS_POOL_ID_MAX];
+	struct ps_pool_id v;
+	int i;
+
+	if (!ps_pool_contains(r, (int)r->kind, as_g.id, strlen(as_g.id), &v))
+		return;                   /* the command says so */
+	ps_pool_id_fmt(r, v, t, sizeof t);
+	for (i = 0; i < 2; i++) {
+		snprintf(key, sizeof key, "%s%s/%s", i ? POOL_ID : POOL_RESV,
+			 ps_pool_kind_name(r->kind), t);
+		psctl_pool_want(key);
+	}
+}
+
+static int by_key(const void *a, const void *b)
+{
+	return strcmp(((const struct pe_kv *)a)->key,
+		      ((const struct pe_kv *)b)->key);
+}
+
+/* A key read twice (a span and a wanted key) kept once. */
+static void drop_twice(struct pe_kvs *k)
+{
+	size_t i, o = 0;
+
+	if (k->n)
+		qsort(k->kv, k->n, sizeof *k->kv, by_key);
+	for (i = 0; i < k->n; i++) {
+		if (o && !strcmp(k->kv[o - 1].key, k->kv[i].key)) {
+			free(k->kv[i].key);
+			free(k->kv[i].val);
+			continue;
+		}
+		k->kv[o++] = k->kv[i];
+	}
+	k->n = o;
+}
+
+static int read_addr(int64_t rev)
+{
+	size_t i, n, before = pool_g.nwant, rl = strlen(POOL_PREFIX "range/");
+	char why[PS_POOL_WHY_MAX];
+	struct ps_pool_range r;
+	int64_t r2;
+	int rc = 0;
+
+	if (as_g.mode == PA_ALL || as_g.mode == PA_LIST)
+		rc = span(POOL_PREFIX "range/", POOL_PREFIX "range/\xff", rev);
+	if (as_g.mode == PA_SPARES)
+		rc = span(POOL_PREFIX "spares/", POOL_PREFIX "spares/\xff", rev);
+	n = pool_g.snap.n;
+	for (i = 0; !rc && i < n; i++) {
+		const struct pe_kv *kv = &pool_g.snap.kv[i];
+
+		if (strncmp(kv->key, POOL_PREFIX "range/", rl) ||
+		    ps_pool_range_rec((const char *)kv->val, kv->vlen, &r, why,
+				      sizeof why) ||
+		    (as_g.mode != PA_LIST && strcmp(r.name, as_g.range)))
+			continue;
+		if (as_g.mode == PA_ONE_ID)
+			want_id(&r);
+		else if (as_g.mode != PA_ALL)
+			rc = spans_of(&r, as_g.mode <= PA_SPANS, rev);
+	}
+	for (i = 0; !rc && (as_g.mode == PA_RESV || as_g.mode == PA_RECLAIM) &&
+		    i < pool_g.snap.n; i++)
+		if (!strncmp(pool_g.snap.kv[i].key, POOL_RESV,
+			     strlen(POOL_RESV)))
+			want_of_resv(&pool_g.snap.kv[i]);
+	if (!rc && before < pool_g.nwant)
+		rc = get_keys(pool_g.want + before, pool_g.nwant - before, 0,
+			      &pool_g.snap, &r2);
+	drop_twice(&pool_g.snap);
+	return rc;
+}
+
+int psctl_pool_held_ids(const void *buf, struct inrange *s)
+{
+	size_t i, il = strlen(POOL_ID);
+	char field[16];
+	int rc = 0;
+
+	if (!psctl_pool_scoped() || !as_g.mode)
+		return 0;
+	for (i = 0; !rc && i < pool_g.snap.n; i++) {
+		const struct pe_kv *kv = &pool_g.snap.kv[i];
+		const char *t = kv->key + il, *sl;
+		const char *who = (const char *)kv->val;
+
+		if (strncmp(kv->key, POOL_ID, il) || !(sl = strchr(t, '/')) ||
+		    (size_t)(sl - t) >= sizeof field ||
+		    ps_obj_find(buf, psf_root(buf), PS_OBJ_PROFILE, who,
+				kv->vlen) >= 0)
+			continue;         /* its profile was read: counted */
+		snprintf(field, sizeof field, "%.*s", (int)(sl - t), t);
+		rc = pa_assigned(s, field, sl + 1, who);
+	}
+	return rc;
+}
+
+/* ---- server commands: the server's key; `server list` the directory
+ * (one range over /pstate/server/); an edit of a server (set, delete:
+ * "no profile placed on it") also the profiles placed on its target --
+ * the target keys under its target text (its VMs' too) -- and those in
+ * transit (the move keys: one may be moving away from it). */
+
+static struct {
+	int mode;                         /* 0, 1 list, 2 show, 3 edit */
+	char name[PS_CFG_NAME_MAX + 1];
+} srv_g;
+
+void psctl_pool_scope_server(struct psctl_ctx *c, const char *name, int edit)
+{
+	char key[POOL_KEY_MAX];
+
+	psctl_pool_scope(c, NULL);
+	if (!pool_g.scoped)
+		return;
+	srv_g.mode = !name ? 1 : edit ? 3 : 2;
+	snprintf(srv_g.name, sizeof srv_g.name, "%s", name ? name : "");
+	if (name) {
+		snprintf(key, sizeof key, POOL_SERVER "%s", name);
+		psctl_pool_want(key);
+	}
+}
+
+static int read_servers(int64_t *rev)
+{
+	char key[POOL_KEY_MAX + PS_CFG_TEXT_MAX], t[PS_CFG_TEXT_MAX + 1];
+	struct pe_kvs got = { 0 };
+	const struct pe_kv *kv;
+	size_t i, before = pool_g.nwant;
+	char *mv = POOL_MOVE;
+	int64_t r2;
+	int rc;
+
+	if (srv_g.mode == 1) {
+		rc = pe_range_page(&pool_g.pe, POOL_SERVER, POOL_SERVER,
+				   strlen(POOL_SERVER), 0, *rev, &got);
+		if (!rc && !*rev)
+			pool_g.snap.revision = *rev = got.revision;
+		return rc ? rc : psctl_pool_take(&pool_g.snap, &got);
+	}
+	snprintf(key, sizeof key, POOL_SERVER "%s", srv_g.name);
+	if (srv_g.mode != 3 || !(kv = psctl_pool_key(key)))
+		return 0;
+	/* Its target as stored (normal form): the keys below it. */
+	elem_str(kv, PSF_SERVERS, PSF_TARGET, t, sizeof t);
+	rc = get_keys(&mv, 1, 1, &got, &r2);
+	if (!rc && t[0]) {
+		snprintf(key, sizeof key, POOL_TARGET "%s", t);
+		mv = key;
+		rc = get_keys(&mv, 1, 1, &got, &r2);
+	}
+	for (i = 0; !rc && i < got.n; i++)
+		psctl_pool_want_profile(strncmp(got.kv[i].key, POOL_MOVE,
+						strlen(POOL_MOVE))
+					? (const char *)got.kv[i].val
+					: got.kv[i].key + strlen(POOL_MOVE));
+	if (!rc)
+		rc = psctl_pool_take(&pool_g.snap, &got);
+	else
+		pe_kvs_free(&got);
+	if (!rc && before < pool_g.nwant)
+		rc = get_keys(pool_g.want + before, pool_g.nwant - before, 0,
+			      &pool_g.snap, &r2);
+	return rc;
+}
+
 int psctl_pool_read_scope(void)
 {
-	struct pe_kvs srv = { 0 };
+	char t[2][PS_CFG_TEXT_MAX + 1];
 	int64_t rev = 0, r2;
-	size_t from;
+	size_t from, i;
 	int rc;
 
 	memset(&pool_g.snap, 0, sizeof pool_g.snap);
 	/* No key yet (a failover naming full targets): nothing to read. */
-	if (!pool_g.nwant)
+	if (!pool_g.nwant && !srv_g.mode)
 		return 0;
 	rc = get_keys(pool_g.want, pool_g.nwant, 0, &pool_g.snap, &rev);
 	from = rc ? pool_g.nwant : want_holders();
@@ -248,11 +526,24 @@ int psctl_pool_read_scope(void)
 		rc = get_keys(pool_g.want + from, pool_g.nwant - from, 0,
 			      &pool_g.snap, &r2);
 	pool_g.snap.revision = rev;
-	if (rc || !pool_g.show_servers || !names_target(&pool_g.snap))
+	if (!rc && as_g.mode)
+		rc = read_addr(rev);
+	if (!rc && srv_g.mode)
+		rc = read_servers(&rev);
+	if (rc || !pool_g.show_servers)
 		return rc;
-	rc = pe_range_page(&pool_g.pe, POOL_SERVER, POOL_SERVER,
-			   strlen(POOL_SERVER), 0, rev, &srv);
-	return rc ? rc : psctl_pool_take(&pool_g.snap, &srv);
+	/* profile show: the server of its target and move source, by the
+	 * index key, then the server it names. */
+	from = pool_g.nwant;
+	profile_targets(&pool_g.snap, t);
+	want_server_of(t[0]);
+	want_server_of(t[1]);
+	for (i = 0; !rc && i < 2 && from < pool_g.nwant; i++) {
+		rc = get_keys(pool_g.want + from, pool_g.nwant - from, 0,
+			      &pool_g.snap, &r2);
+		from = rc ? from : want_holders();
+	}
+	return rc;
 }
 
 void psctl_pool_learn(const struct pe_cmp *cmp, size_t n)
@@ -352,38 +643,37 @@ static void first_placed(struct psctl_ctx *c, const char *cmd,
 int psctl_pool_placed_on(struct psctl_ctx *c, const char *cmd,
 			 const char *failed, char *name, size_t n)
 {
-	char key[POOL_KEY_MAX + PS_CFG_TEXT_MAX], **pk = NULL;
+	char key[POOL_KEY_MAX + PS_CFG_TEXT_MAX], skey[sizeof key], **pk = NULL;
 	struct pe_op op[2] = {
 		{ PE_GET, key, NULL, 0, 0, 0 },
-		{ PE_GET, POOL_MOVE, NULL, 0, 0, 1 },
+		{ PE_GET, skey, NULL, 0, 0, 0 },
 	};
 	struct pe_kvs k = { 0 }, p = { 0 };
 	size_t i, np = 0;
 	int64_t rev;
 	int ok, rc;
 
-	/* The profile on it (its target key) and those in transit (their
-	 * move keys: one may be moving away from the failed target), in one
-	 * read.  None in transit: the target key's profile. */
+	/* The profile on it (its target key) and the one in transit away
+	 * from it (its source key), in one read: two keys, however many
+	 * moves run.  One of them: that profile. */
 	snprintf(key, sizeof key, "%s%s", POOL_TARGET, failed);
+	snprintf(skey, sizeof skey, "%s%s", POOL_SOURCE, failed);
 	rc = pe_txn(&pool_g.pe, NULL, 0, op, 2, NULL, 0, &ok, &rev, &k);
 	if (rc)
 		return psctl_pool_error(c, rc);
 	psctl_pool_announce(c, rev);
 	name[0] = 0;
-	if (k.n == 1 && !strcmp(k.kv[0].key, key)) {
+	if (k.n == 1) {
 		snprintf(name, n, "%s", (const char *)k.kv[0].val);
 		pe_kvs_free(&k);
 		return 0;
 	}
-	/* Else those profiles, the first created wins (the file pool's
+	/* Both: the first created of the two wins (the file pool's
 	 * order). */
 	pk = calloc(k.n + 1, sizeof *pk);
 	for (i = 0; pk && i < k.n; i++) {
 		const char *v = (const char *)k.kv[i].val;
 
-		if (!strncmp(k.kv[i].key, POOL_MOVE, strlen(POOL_MOVE)))
-			v = k.kv[i].key + strlen(POOL_MOVE);
 		if (!(pk[np] = malloc(strlen(POOL_PROFILE) + strlen(v) + 1)))
 			break;
 		sprintf(pk[np++], "%s%s", POOL_PROFILE, v);

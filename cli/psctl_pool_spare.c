@@ -130,11 +130,13 @@ static int sp_list(struct psctl_ctx *c, int argc, char **argv)
 	struct psctl_jw jw;
 	const void *buf;
 	uint32_t len;
-	int st, el, n, i, rc = argc > 1
-		? psctl_error(c, "spare-pool list", NULL, argv[1],
-			      PSCTL_EXIT_USAGE, "usage: spare-pool list")
-		: psctl_need_store(c);
+	int st, el, n, i, rc;
 
+	if (argc > 1)
+		return psctl_error(c, "spare-pool list", NULL, argv[1],
+				   PSCTL_EXIT_USAGE, "usage: spare-pool list");
+	psctl_pool_scope_addr(c, PA_SPARES, NULL, NULL);
+	rc = psctl_need_store(c);
 	if (rc)
 		return rc;
 	buf = psctl_store_data(c, &len);

@@ -158,6 +158,8 @@ static void id_ops(struct tx *x, const void *base, int old, const void *nb,
 		if (has(&a, b.t[i]))
 			continue;
 		cmp_num(x, k, PE_T_CREATE, 0);
+		/* A reservation of it: as read (the rule ran on it), or none. */
+		cmp_as_read(x, key(x, POOL_RESV, b.t[i], ""));
 		op(x, PE_PUT, k, name, strlen(name), 0);
 	}
 	for (i = 0; i < a.n; i++)
@@ -169,34 +171,41 @@ static void id_ops(struct tx *x, const void *base, int old, const void *nb,
 
 /* ---- targets: one profile per target, fleet-wide */
 
-/* The target a profile claims: its TARGET unless unassigned ("" none). */
-static void claim_of(const uint8_t *b, int el, char *out, size_t n)
-{
-	out[0] = 0;
-	if (el >= 0 && move_prof_state(b, el) != PSF_PROFILE_UNASSIGNED)
-		move_str_copy(b, el, PSF_TARGET, out, n);
-}
+/* What an element claims (a target): into out, "" none. */
+typedef void (*claim_fn)(const uint8_t *b, int el, char *out, size_t n);
 
-/* A profile placed on a new target creates its target key (absent as
- * compared), so two failovers picking one spare never both commit. */
-static void target_ops(struct tx *x, const uint8_t *base, int old,
-		       const uint8_t *nb, int nw, const char *name)
+/* The claim of name under prefix, old (base, -1 none) -> new: the new
+ * claim's key created (absent, or as read), the old one's deleted unless
+ * this txn puts it again (a server renamed keeps its target).  A profile
+ * placed on a new target (psctl_pool_claim_target): two failovers
+ * picking one spare never both commit.  A server's target in normal form
+ * (psctl_pool_srv_norm), the index psctl_pool_scope.c reads a target's
+ * server by: two servers never name one target. */
+static void claim_ops(struct tx *x, const char *prefix, claim_fn of,
+		      const uint8_t *base, int old, const uint8_t *nb, int nw,
+		      const char *name)
 {
 	char a[PS_CFG_TEXT_MAX + 1], b[PS_CFG_TEXT_MAX + 1];
 	const char *k;
+	size_t i;
 
-	claim_of(base, old, a, sizeof a);
-	claim_of(nb, nw, b, sizeof b);
+	of(base, old, a, sizeof a);
+	of(nb, nw, b, sizeof b);
 	if (!strcmp(a, b))
 		return;
 	if (b[0]) {
-		k = key(x, POOL_TARGET, b, "");
-		cmp_num(x, k, PE_T_CREATE, 0);
+		k = key(x, prefix, b, "");
+		cmp_as_read(x, k);
 		name = key(x, name, "", "");
 		op(x, PE_PUT, k, name, strlen(name), 0);
 	}
-	if (a[0])
-		op(x, PE_DEL, key(x, POOL_TARGET, a, ""), NULL, 0, 0);
+	if (!a[0])
+		return;
+	k = key(x, prefix, a, "");
+	for (i = 0; i < x->no; i++)
+		if (!strcmp(x->op[i].key, k))
+			return;
+	op(x, PE_DEL, k, NULL, 0, 0);
 }
 
 /* ---- moves */
@@ -344,10 +353,14 @@ static int diff_set(struct psctl_ctx *c, struct tx *x, const uint8_t *base,
 					     el_len(nb, e));
 		if (rc)
 			return rc;
-		if (!prof)
+		if (!prof) {
+			claim_ops(x, POOL_SRVTARGET, psctl_pool_srv_norm, base,
+				  o, nb, e, name);
 			continue;
+		}
 		id_ops(x, base, o, nb, e, name);
-		target_ops(x, base, o, nb, e, name);
+		claim_ops(x, POOL_TARGET, psctl_pool_claim_target, base, o, nb, e, name);
+		claim_ops(x, POOL_SOURCE, psctl_pool_claim_source, base, o, nb, e, name);
 		rc = move_ops(c, x, o >= 0 && move_prof_state(base, o) ==
 				    PSF_PROFILE_IN_TRANSIT,
 			      move_prof_state(nb, e) == PSF_PROFILE_IN_TRANSIT,
@@ -367,8 +380,14 @@ static int diff_set(struct psctl_ctx *c, struct tx *x, const uint8_t *base,
 		op(x, PE_DEL, key(x, prefix, name, ""), NULL, 0, 0);
 		if (prof) {
 			id_ops(x, base, o, nb, -1, name);
-			target_ops(x, base, o, nb, -1, name);
+			claim_ops(x, POOL_TARGET, psctl_pool_claim_target, base, o, nb, -1,
+				  name);
+			claim_ops(x, POOL_SOURCE, psctl_pool_claim_source, base, o, nb, -1,
+				  name);
 			move_ops(c, x, 1, 0, name);
+		} else {
+			claim_ops(x, POOL_SRVTARGET, psctl_pool_srv_norm, base,
+				  o, nb, -1, name);
 		}
 		rc = psctl_pool_index_change(c, &x->ix, !prof, name, NULL, 0);
 		if (rc)
@@ -631,11 +650,12 @@ static int edit_once(struct psctl_ctx *c, psctl_edit_fn fn, void *arg,
 		psctl_g.written = !rc;
 	}
 	ps_txn_abort(&t);
-	if (!rc && x->leaving && pool_g.lease) {
-		/* The move is settled: nothing left on this lease. */
-		pe_lease_revoke(&pool_g.pe, pool_g.lease);
+	/* The move is settled: the lease holds no key now.  It is left to
+	 * expire after its TTL, not revoked: a revoke is a raft round (a
+	 * write on every member) for nothing (docs/pool.md "Moves and the
+	 * lease"). */
+	if (!rc && x->leaving)
 		pool_g.lease = 0;
-	}
 	return rc;
 }
 

@@ -306,6 +306,11 @@ int ps__fail_in_use(const void *buf, int el, enum ps_obj k, int vm,
  * value (kind, v, n) of the asker a is held elsewhere in the store; or 0. */
 int ps__ident_clash(const void *buf, enum ident kind, const uint8_t *v,
 		    uint32_t n, const struct asker *a, struct ps_cfg_err *e);
+/* A reservation of the value (kind, v, n) for a profile that the asker
+ * neither is nor carries (ps_pool_rules.c): PS_ERR_DUPLICATE with
+ * e->holder naming the reservation, why "reserved"; or 0. */
+int ps__resv_clash(const void *buf, enum ident kind, const uint8_t *v,
+		   uint32_t n, const struct asker *a, struct ps_cfg_err *e);
 /* The VM or profile el holds the value (kind, v, n). */
 int ps__holds(const void *buf, int el, enum ps_obj kind, enum ident id,
 	      const uint8_t *v, uint32_t n);

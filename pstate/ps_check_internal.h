@@ -94,12 +94,39 @@ typedef void (*chk_pair_fn)(struct chk *k, const struct chk_src *s,
 			    const struct ps__ck *a, const struct ps__ck *b);
 void ps__chk_pairs(struct chk *k, const struct chk_src *s,
 		   chk_pair_fn each, chk_pair_fn report);
-/* The address and spare pools' records (ps_pool_rules.c, the rules of
- * ps_pool.h), reported through k; the source of their reservations (kind,
- * identifier text; one that does not parse has none). */
+/* The address and spare pools' records (ps_check_pool.c: the rules of
+ * ps_pool.h, ps_pool_rules.c), reported through k; the source of their
+ * reservations (kind, identifier text; one that does not parse has
+ * none). */
 void ps__chk_pool(struct chk *k);
 int ps__chk_w_pool_resv(struct chk *k, const struct chk_src *s,
 			struct chk_emit *e);
+
+/* ---- ps_pool_rules.c's rules as the check applies them (records parsed
+ * where they lie: words are pointers into the store) */
+
+/* A record's words, each (pointer, length). */
+struct ps__words4 {
+	const char *w[4];
+	size_t n[4];
+};
+/* A range record's text parsed into r (ps_pool_range_rec), the reason
+ * appended to why. */
+int ps__pool_range_rec(const char *text, size_t n, struct ps_pool_range *r,
+		       struct sb *why);
+/* A reservation record's words and kind (ps_pool_resv_rec's rule). */
+int ps__pool_resv_parse(const char *text, size_t n, struct ps__words4 *a,
+			int *k, struct sb *why);
+/* ps_pool_range_clash with the sentence appended to why. */
+int ps__pool_clash(const void *buf, const struct ps_pool_range *r, int skip,
+		   int before, int *at, struct sb *why);
+/* The reservation of (kind, v, n) for a profile owner (kind ok) neither
+ * is nor carries: 1 with its words in *a. */
+int ps__pool_resv_for(const void *buf, enum ident kind, const uint8_t *v,
+		      uint32_t n, int owner, enum ps_obj ok,
+		      struct ps__words4 *a);
+/* "pool reservation 'KIND ID' (for profile 'HOLDER')" */
+void ps__pool_sb_resv_for(struct sb *s, const struct ps__words4 *a);
 
 /* ps_cfg_check_ws on a k set up by the caller (buf, fn, ctx; keys 0). */
 int ps__chk_ws(struct chk *k, uint32_t len, void *ws, size_t ws_len);

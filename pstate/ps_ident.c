@@ -167,8 +167,10 @@ int ps__ident_clash(const void *buf, enum ident kind, const uint8_t *v,
 		    uint32_t n, const struct asker *a, struct ps_cfg_err *e)
 {
 	struct want w = { kind, v, n, a, e };
+	int rc = ps__each_id(buf, holds, &w);
 
-	return ps__each_id(buf, holds, &w);
+	/* Nobody holds it: a reservation for another profile may still. */
+	return rc ? rc : ps__resv_clash(buf, kind, v, n, a, e);
 }
 
 /* Does the VM hold any identity value (UUID, serial, a NIC's MAC) of the

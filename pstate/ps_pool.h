@@ -26,6 +26,10 @@
  *     kind, an identifier in the form psctl prints it (the etcd pool keys
  *     it by that text), a holder that is "-" or a valid name; it lies in a
  *     range of its kind, and no identifier is reserved twice;
+ *   - an identifier reserved for a profile is held by no other profile,
+ *     nor by a VM but one carrying that profile (a reservation for "-"
+ *     holds it for no one): the edit layer's identifier check refuses
+ *     the taker (ps__resv_clash), the whole-store check reports it;
  *   - a spare pool has a valid name, distinct from the other spare
  *     pools', and at least one member;
  *   - one POOL_STATE at the root (a tool reads the first).

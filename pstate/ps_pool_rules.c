@@ -1,9 +1,11 @@
 /*
  * ps_pool_rules.c - the rules of address pools (ps_pool.h): one
  * identifier's value, ranges, overlap, membership, the records' text,
- * and the whole-store check of a pool's records (ps__chk_pool, one call
- * from ps__chk_run).  Freestanding: the BMC shim links the check, so a
- * record written through its element writes meets the same rules.
+ * a range's clash with a pool's others, and a reservation held for
+ * another profile (ps__resv_clash); the whole-store check of a pool's
+ * records applies them in ps_check_pool.c.  Freestanding: the BMC shim
+ * links the check, so a record written through its element writes meets
+ * the same rules.
  *
  * Records are parsed where they lie (words are pointers into the store),
  * so the check holds at most two ranges on the stack.
@@ -195,14 +197,7 @@ static int because(struct sb *why, const char *y)
 	return PS_ERR_BADVALUE;
 }
 
-/* The words of a range, each (pointer, length): the rule of
- * ps_pool_range_make, its reason appended to why. */
-struct words4 {
-	const char *w[4];
-	size_t n[4];
-};
-
-static int range_parse(struct ps_pool_range *r, const struct words4 *a,
+static int range_parse(struct ps_pool_range *r, const struct ps__words4 *a,
 		       struct sb *why)
 {
 	int k = ps_pool_kind_parse(a->w[1], a->n[1]), w2 = 0;
@@ -255,7 +250,7 @@ int ps_pool_range_make(struct ps_pool_range *r, const char *name,
 		       const char *kind, const char *first, const char *last,
 		       char *why, size_t wn)
 {
-	struct words4 a = { { name, kind, first, last },
+	struct ps__words4 a = { { name, kind, first, last },
 			    { ps__slen(name), ps__slen(kind), ps__slen(first),
 			      ps__slen(last) } };
 	struct sb s;
@@ -372,7 +367,7 @@ int ps_pool_word(const char *text, size_t n, int i, const char **w,
 }
 
 /* Exactly want words of text into a (want <= 4). */
-static int split(const char *text, size_t n, struct words4 *a, int want)
+static int split(const char *text, size_t n, struct ps__words4 *a, int want)
 {
 	const char *w;
 	size_t wn;
@@ -384,10 +379,10 @@ static int split(const char *text, size_t n, struct words4 *a, int want)
 	return !ps_pool_word(text, n, want, &w, &wn);
 }
 
-static int range_rec(const char *text, size_t n, struct ps_pool_range *r,
-		     struct sb *why)
+int ps__pool_range_rec(const char *text, size_t n, struct ps_pool_range *r,
+		       struct sb *why)
 {
-	struct words4 a;
+	struct ps__words4 a;
 
 	if (!split(text, n, &a, 4)) {
 		ps__sb_str(why, "not NAME KIND FIRST LAST");
@@ -402,7 +397,7 @@ int ps_pool_range_rec(const char *text, size_t n, struct ps_pool_range *r,
 	struct sb s;
 
 	ps__sb_init(&s, why, wn);
-	return range_rec(text, n, r, &s);
+	return ps__pool_range_rec(text, n, r, &s);
 }
 
 size_t ps_pool_range_text(const struct ps_pool_range *r, char *out,
@@ -425,8 +420,8 @@ size_t ps_pool_range_text(const struct ps_pool_range *r, char *out,
  * known kind, the identifier in the form psctl prints it (the etcd pool
  * keys it by this text: another spelling would be another key), a holder
  * "-" or a valid name.  0 with *k, or PS_ERR_BADVALUE with why. */
-static int resv_parse(const char *text, size_t n, struct words4 *a, int *k,
-		      struct sb *why)
+int ps__pool_resv_parse(const char *text, size_t n, struct ps__words4 *a,
+			int *k, struct sb *why)
 {
 	struct ps_pool_range fmt;
 	struct ps_pool_id v;
@@ -467,12 +462,12 @@ static int resv_parse(const char *text, size_t n, struct words4 *a, int *k,
 int ps_pool_resv_rec(const char *text, size_t n, struct ps_pool_resv *v,
 		     char *why, size_t wn)
 {
-	struct words4 a;
+	struct ps__words4 a;
 	struct sb s;
 	int k, rc;
 
 	ps__sb_init(&s, why, wn);
-	rc = resv_parse(text, n, &a, &k, &s);
+	rc = ps__pool_resv_parse(text, n, &a, &k, &s);
 	if (rc)
 		return rc;
 	v->kind = (enum ps_pool_kind)k;
@@ -513,8 +508,8 @@ static void sb_span(struct sb *s, const struct ps_pool_range *r)
 }
 
 /* ps_pool_range_clash with the sentence appended to why. */
-static int clash(const void *buf, const struct ps_pool_range *r, int skip,
-		 int before, int *at, struct sb *why)
+int ps__pool_clash(const void *buf, const struct ps_pool_range *r, int skip,
+		   int before, int *at, struct sb *why)
 {
 	struct ps_pool_range o;
 	struct sb junk;
@@ -528,7 +523,7 @@ static int clash(const void *buf, const struct ps_pool_range *r, int skip,
 	     el = psf_find_next(buf, st, el, PSF_POOL_RANGE)) {
 		t = psf_payload(buf, el, &n);
 		ps__sb_init(&junk, j, sizeof(j));
-		if (el == skip || !t || range_rec(t, n, &o, &junk))
+		if (el == skip || !t || ps__pool_range_rec(t, n, &o, &junk))
 			continue;
 		*at = el;
 		if (!psf_memcmp(o.name, r->name, sizeof(o.name)))
@@ -554,223 +549,88 @@ int ps_pool_range_clash(const void *buf, const struct ps_pool_range *r,
 	struct sb s;
 
 	ps__sb_init(&s, why, wn);
-	return clash(buf, r, skip, before, el, &s);
+	return ps__pool_clash(buf, r, skip, before, el, &s);
 }
 
-/* ------------------------------------------------------------ the check */
+/* ------------------------------------------------- reserved for a profile */
 
-static void say(struct chk *k, struct sb *s)
+/* enum ident of each pool kind (ps_pool_kinds' order). */
+static const uint8_t kind_ident[PS_POOL_KINDS] = { ID_MAC, ID_WWN, ID_UUID,
+						   ID_SERIAL };
+
+/* A reservation's identifier t (tn bytes, in psctl's form: the check holds
+ * it to that) spells the value (kind, v, n) -- ps__sb_id's text, compared
+ * without a buffer: lower-case hex pairs, a ':' or '-' between. */
+static int spells(enum ident kind, const char *t, size_t tn,
+		  const uint8_t *v, uint32_t n)
 {
-	k->n++;
-	if (k->fn)
-		k->fn(k->ctx, s->p);
+	static const char hex[] = "0123456789abcdef";
+	size_t j = 0;
+	uint32_t i;
+
+	if (kind == ID_SERIAL)
+		return ps__same(t, tn, (const char *)v, n);
+	for (i = 0; i < n; i++, j += 2) {
+		if (i && j < tn && (t[j] == ':' || t[j] == '-'))
+			j++;
+		if (j + 2 > tn || t[j] != hex[v[i] >> 4] ||
+		    t[j + 1] != hex[v[i] & 15])
+			return 0;
+	}
+	return j == tn;
 }
 
-/* "pool WHAT record N 'TEXT': " -- a record that does not parse, by its
- * place among POOL_STATE's children (from 1) and its text. */
-static void begin_rec(struct chk *k, struct sb *s, const char *what,
-		      int st, int el)
+/* The reservation of (kind, v, n) for a profile that the VM or profile
+ * owner (kind ok) neither is nor carries: 1 with its words in *a, else 0.
+ * A reservation for no profile ("-") holds the identifier for no one: any
+ * profile may take it (it is then Assigned). */
+int ps__pool_resv_for(const void *buf, enum ident kind, const uint8_t *v,
+		      uint32_t n, int owner, enum ps_obj ok,
+		      struct ps__words4 *a)
 {
+	int st = ps_pool_state(buf), el, k;
 	const char *t;
-	uint32_t n, i = 1;
-	int c;
+	uint32_t tn;
 
-	for (c = psf_first_child(k->buf, st); c >= 0 && c != el;
-	     c = psf_next_child(k->buf, st, c))
-		i++;
-	t = psf_payload(k->buf, el, &n);
-	ps__sb_init(s, k->m, sizeof(k->m));
-	ps__sb_str(s, "pool ");
-	ps__sb_str(s, what);
-	ps__sb_str(s, " record ");
-	ps__sb_u64(s, i);
-	ps__sb_str(s, " '");
-	ps__sb_put(s, t ? t : "", t ? (n > 80 ? 80 : n) : 0);
-	ps__sb_str(s, "': ");
-}
-
-/* Each range: it parses, its name is not an earlier range's, and it
- * overlaps no earlier range (so each pair is said once, at the later). */
-static void chk_ranges(struct chk *k, int st)
-{
-	struct ps_pool_range r;
-	struct sb s;
-	const char *t;
-	uint32_t n;
-	int el, o, c;
-
-	for (el = psf_find_next(k->buf, st, -1, PSF_POOL_RANGE); el >= 0;
-	     el = psf_find_next(k->buf, st, el, PSF_POOL_RANGE)) {
-		t = psf_payload(k->buf, el, &n);
-		begin_rec(k, &s, "range", st, el);
-		if (!t || range_rec(t, n, &r, &s)) {
-			say(k, &s);
+	for (el = st < 0 ? -1 : psf_find_next(buf, st, -1, PSF_POOL_RESV);
+	     el >= 0; el = psf_find_next(buf, st, el, PSF_POOL_RESV)) {
+		t = psf_payload(buf, el, &tn);
+		if (!t || !split(t, tn, a, 3) ||
+		    (k = ps_pool_kind_parse(a->w[0], a->n[0])) < 0 ||
+		    kind_ident[k] != kind || ps__same(a->w[2], a->n[2], "-", 1) ||
+		    !spells(kind, a->w[1], a->n[1], v, n))
 			continue;
-		}
-		ps__sb_init(&s, k->m, sizeof(k->m));
-		ps__sb_str(&s, "pool range '");
-		ps__sb_str(&s, r.name);
-		ps__sb_str(&s, "': ");
-		c = clash(k->buf, &r, el, 1, &o, &s);
-		if (c == 1)
-			ps__sb_str(&s, "defined twice");
-		if (c)
-			say(k, &s);
+		return owner < 0 ||
+		       !ps__str_is(buf, owner, ok == PS_OBJ_VM ? PSF_PROFILE_REF
+							       : PSF_NAME,
+				   a->w[2], (uint32_t)a->n[2]);
 	}
+	return 0;
 }
 
-/* Reservations by kind and identifier text (its one spelling, the rule
- * of resv_parse); one that does not parse has no key. */
-int ps__chk_w_pool_resv(struct chk *k, const struct chk_src *src,
-			struct chk_emit *e)
+/* "pool reservation 'KIND ID' (for profile 'HOLDER')" */
+void ps__pool_sb_resv_for(struct sb *s, const struct ps__words4 *a)
 {
-	struct ps__ck c = { 0 };
-	struct words4 a;
-	struct sb junk;
-	char j[1];
-	int st = ps_pool_state(k->buf), el, kind, rc = 0;
-	const char *t;
-	uint32_t n;
-
-	(void)src;
-	c.vm = -1;
-	for (el = st < 0 ? -1 : psf_find_next(k->buf, st, -1, PSF_POOL_RESV);
-	     !rc && el >= 0; el = psf_find_next(k->buf, st, el, PSF_POOL_RESV)) {
-		t = psf_payload(k->buf, el, &n);
-		ps__sb_init(&junk, j, sizeof(j));
-		c.none = !t || resv_parse(t, n, &a, &kind, &junk);
-		c.num = c.none ? 0 : (uint64_t)kind;
-		c.p = c.none ? NULL : (const uint8_t *)a.w[1];
-		c.n = c.none ? 0 : (uint32_t)a.n[1];
-		c.el = el;
-		rc = ps__chk_emit(k, e, &c);
-	}
-	return rc;
-}
-
-/* "pool reservation 'KIND ID': " */
-static void begin_resv(struct chk *k, struct sb *s, const struct ps__ck *c)
-{
-	ps__sb_init(s, k->m, sizeof(k->m));
 	ps__sb_str(s, "pool reservation '");
-	ps__sb_str(s, ps_pool_kind_name((enum ps_pool_kind)c->num));
+	ps__sb_put(s, a->w[0], a->n[0]);
 	ps__sb_put(s, " ", 1);
-	ps__sb_put(s, (const char *)c->p, c->n);
-	ps__sb_str(s, "': ");
+	ps__sb_put(s, a->w[1], a->n[1]);
+	ps__sb_str(s, "' (for profile '");
+	ps__sb_put(s, a->w[2], a->n[2]);
+	ps__sb_str(s, "')");
 }
 
-/* One reservation: it parses and lies in a range of its kind. */
-static void chk_resv_one(struct chk *k, const struct chk_src *src,
-			 const struct ps__ck *c, const struct ps__ck *unused)
+int ps__resv_clash(const void *buf, enum ident kind, const uint8_t *v,
+		   uint32_t n, const struct asker *a, struct ps_cfg_err *e)
 {
-	struct ps_pool_range r;
-	struct ps_pool_id v;
-	struct words4 a;
-	struct sb s, junk;
-	char j[1];
-	int st = ps_pool_state(k->buf), el, kind;
-	const char *t;
-	uint32_t n;
-
-	(void)src;
-	(void)unused;
-	if (c->none) {
-		t = psf_payload(k->buf, c->el, &n);
-		begin_rec(k, &s, "reservation", st, c->el);
-		if (!t)
-			ps__sb_str(&s, "empty");
-		else
-			resv_parse(t, n, &a, &kind, &s);
-		say(k, &s);
-		return;
-	}
-	for (el = psf_find_next(k->buf, st, -1, PSF_POOL_RANGE); el >= 0;
-	     el = psf_find_next(k->buf, st, el, PSF_POOL_RANGE)) {
-		t = psf_payload(k->buf, el, &n);
-		ps__sb_init(&junk, j, sizeof(j));
-		if (t && !range_rec(t, n, &r, &junk) &&
-		    ps_pool_contains(&r, (int)c->num, (const char *)c->p, c->n,
-				     &v))
-			return;
-	}
-	begin_resv(k, &s, c);
-	ps__sb_str(&s, "in no ");
-	ps__sb_str(&s, ps_pool_kind_name((enum ps_pool_kind)c->num));
-	ps__sb_str(&s, " range (an identifier is reserved from a range)");
-	say(k, &s);
-}
-
-static void report_resv_twice(struct chk *k, const struct chk_src *src,
-			      const struct ps__ck *a, const struct ps__ck *b)
-{
+	struct ps__words4 w;
 	struct sb s;
 
-	(void)src;
-	(void)b;
-	begin_resv(k, &s, a);
-	ps__sb_str(&s, "reserved twice");
-	say(k, &s);
-}
-
-/* Each spare pool: a valid name not an earlier one's, and members. */
-static void chk_spares(struct chk *k, int st)
-{
-	const char *t, *w, *t2, *w2, *y;
-	size_t wn, wn2;
-	uint32_t n, n2;
-	struct sb s;
-	int el, o;
-
-	for (el = psf_find_next(k->buf, st, -1, PSF_POOL_SPARES); el >= 0;
-	     el = psf_find_next(k->buf, st, el, PSF_POOL_SPARES)) {
-		t = psf_payload(k->buf, el, &n);
-		y = NULL;
-		if (!t || !ps_pool_word(t, n, 1, &w2, &wn2) ||
-		    !ps_pool_word(t, n, 0, &w, &wn))
-			y = "not NAME MEMBER...";
-		else
-			ps_check_name(w, wn, &y);
-		if (y) {
-			begin_rec(k, &s, "spare pool", st, el);
-			ps__sb_str(&s, y);
-			say(k, &s);
-			continue;
-		}
-		for (o = psf_find_next(k->buf, st, -1, PSF_POOL_SPARES);
-		     o >= 0 && o != el;
-		     o = psf_find_next(k->buf, st, o, PSF_POOL_SPARES)) {
-			t2 = psf_payload(k->buf, o, &n2);
-			if (t2 && ps_pool_word(t2, n2, 0, &w2, &wn2) &&
-			    ps__same(w, wn, w2, wn2))
-				break;
-		}
-		if (o < 0 || o == el)
-			continue;
-		ps__sb_init(&s, k->m, sizeof(k->m));
-		ps__sb_str(&s, "pool spare pool '");
-		ps__sb_put(&s, w, wn);
-		ps__sb_str(&s, "': defined twice");
-		say(k, &s);
+	if (!ps__pool_resv_for(buf, kind, v, n, a->owner, a->owner_kind, &w))
+		return 0;
+	if (e) {
+		ps__sb_init(&s, e->holder, sizeof(e->holder));
+		ps__pool_sb_resv_for(&s, &w);
 	}
-}
-
-void ps__chk_pool(struct chk *k)
-{
-	const struct chk_src resv = { ps__chk_w_pool_resv, 0, 0 };
-	int root = psf_root(k->buf), st = ps_pool_state(k->buf);
-	struct sb s;
-
-	if (st < 0)
-		return;
-	if (psf_find_next(k->buf, root, st, PSF_POOL_STATE) >= 0) {
-		ps__sb_init(&s, k->m, sizeof(k->m));
-		ps__sb_str(&s, "root: more than one pool-state (tools read "
-			   "the first)");
-		say(k, &s);
-	}
-	chk_ranges(k, st);
-	ps__chk_pairs(k, &resv, chk_resv_one, report_resv_twice);
-	if (k->ops)
-		k->ops->drop(k);
-	chk_spares(k, st);
+	return ps__fail(e, PS_ERR_DUPLICATE, "reserved");
 }

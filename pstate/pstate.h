@@ -44,7 +44,8 @@
  *     ps_sem.c ps_serial.c ps_restart.c ps_profile.c ps_util.c
  *     ps_value.c ps_fields.c ps_field_text.c ps_room.c ps_obj.c
  *     ps_obj_set.c ps_ident.c ps_target.c ps_assign.c ps_check.c
- *     ps_check_ws.c ps_check_rules.c ps_pool_rules.c ps_compact.c
+ *     ps_check_ws.c ps_check_rules.c ps_pool_rules.c ps_check_pool.c
+ *     ps_compact.c
  *     ps_sha256.c ps_auth.c ps_move.c
  *
  *   PSTATE_HOST (Linux; allocates, opens files and devices):

@@ -15,6 +15,7 @@ PSTATE_CORE := pstate/ps_commit.c pstate/ps_format.c pstate/ps_media.c \
 	pstate/ps_obj_set.c pstate/ps_ident.c pstate/ps_target.c \
 	pstate/ps_assign.c pstate/ps_check.c \
 	pstate/ps_check_ws.c pstate/ps_check_rules.c pstate/ps_pool_rules.c \
+	pstate/ps_check_pool.c \
 	pstate/ps_compact.c \
 	pstate/ps_sha256.c pstate/ps_auth.c pstate/ps_move.c
 PSTATE_HOST := pstate/ps_media_linux.c pstate/ps_store.c pstate/ps_locate.c \

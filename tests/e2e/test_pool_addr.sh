@@ -30,50 +30,74 @@ EPS=$(cat "$CL/endpoints")
 export PSTATE_POOL_TIMEOUT_MS=2000
 VALIDATE="python3 $ROOT/tests/e2e/json_schema.py $ROOT/docs/psctl-output.schema.json"
 
-aseq() { # POOL-OPTION...: every command's output and exit code
-    for cmd in "pool create macs --kind mac --first 02:00:5e:40:00:01 --last 02:00:5e:40:00:ff" \
-        "pool create wide --kind mac --first 02:00:5e:40:00:f0 --last 02:00:5e:40:01:ff" \
-        "pool create macs --kind wwn --first 20:00:00:25:b5:00:00:01 --last 20:00:00:25:b5:00:00:09" \
-        "pool create wwns --kind wwn --first 20:00:00:25:b5:00:00:01 --last 20:00:00:25:b5:00:0f:ff" \
-        "pool create sn --kind serial --first SN0001 --last SN0100" \
-        "pool create sn2 --kind serial --first SN0050 --last SN0060" \
-        "pool create ids --kind uuid --first 6a0f1e2d-3c4b-4a59-8687-000000000001 --last 6a0f1e2d-3c4b-4a59-8687-0000000000ff" \
-        "pool create sn3 --kind serial --first SN00050 --last SN00060" \
-        "pool create bad --kind mac --first 02:00:5e:40:00:09 --last 02:00:5e:40:00:01" \
-        "pool allocate macs --count 3 --for web" \
-        "profile create web --macs 02:00:5e:40:00:01,02:00:5e:40:00:02" \
-        "pool reserve macs 02:00:5e:40:00:01" "pool reserve macs 02:00:5e:40:00:03" \
-        "pool reserve macs 02:00:5e:40:00:10" "pool reserve macs 02:00:5e:41:00:10" \
-        "pool allocate sn --count 2" "pool allocate ids" "pool allocate nosuch" \
-        "pool release macs 02:00:5e:40:00:01" "pool release macs 02:00:5e:40:00:20" \
-        "pool delete macs" "pool reclaim macs" "pool show macs" \
-        "pool release macs 02:00:5e:40:00:10" "pool list" "pool show macs --json" \
-        "pool allocate wwns --count 2 --json" "pool release sn SN0001" \
-        "pool release sn SN0002" "pool delete sn" "pool list --json"; do
+# cseq POOL-OPTION...: each command of $CMDS (one a line) with the pool
+# option: its output and exit code.
+cseq() {
+    printf '%s\n' "$CMDS" | while IFS= read -r cmd; do
         echo "\$ $cmd"
         # shellcheck disable=SC2086
-        "$PSCTL" -q "$@" $cmd 2>&1
+        "$PSCTL" -q "$@" $cmd 2>&1 < /dev/null
         echo "exit $?"
     done
 }
+# both TAG CODES IMG: $CMDS on a new file pool IMG and on etcd give the
+# same output and the exit codes CODES ($WORK/TAG.file, $WORK/TAG.etcd).
+both() {
+    "$PSCTL" -q -i "$3" init >/dev/null 2>&1
+    cseq -i "$3" > "$WORK/$1.file"
+    cseq --pool "$URL" > "$WORK/$1.etcd"
+    if diff -u "$WORK/$1.file" "$WORK/$1.etcd" > "$WORK/$1.diff"; then
+        pass "$1: same output and exit codes on the file pool and etcd ($(grep -c '^\$' "$WORK/$1.file") commands)"
+    else
+        fail "$1: output differs:"; cat "$WORK/$1.diff"
+    fi
+    codes=$(sed -n 's/^exit //p' "$WORK/$1.etcd" | paste -sd' ' -)
+    [ "$codes" = "$2" ] && pass "$1: the sequence's exit codes are the expected ones" ||
+        { fail "$1: exit codes '$codes', want '$2'"; cat "$WORK/$1.etcd"; }
+}
+
+CMDS=$(cat <<'EOF'
+pool create macs --kind mac --first 02:00:5e:40:00:01 --last 02:00:5e:40:00:ff
+pool create wide --kind mac --first 02:00:5e:40:00:f0 --last 02:00:5e:40:01:ff
+pool create macs --kind wwn --first 20:00:00:25:b5:00:00:01 --last 20:00:00:25:b5:00:00:09
+pool create wwns --kind wwn --first 20:00:00:25:b5:00:00:01 --last 20:00:00:25:b5:00:0f:ff
+pool create sn --kind serial --first SN0001 --last SN0100
+pool create sn2 --kind serial --first SN0050 --last SN0060
+pool create ids --kind uuid --first 6a0f1e2d-3c4b-4a59-8687-000000000001 --last 6a0f1e2d-3c4b-4a59-8687-0000000000ff
+pool create sn3 --kind serial --first SN00050 --last SN00060
+pool create bad --kind mac --first 02:00:5e:40:00:09 --last 02:00:5e:40:00:01
+pool allocate macs --count 3 --for web
+profile create web --macs 02:00:5e:40:00:01,02:00:5e:40:00:02
+pool reserve macs 02:00:5e:40:00:01
+pool reserve macs 02:00:5e:40:00:03
+pool reserve macs 02:00:5e:40:00:10
+pool reserve macs 02:00:5e:41:00:10
+pool allocate sn --count 2
+pool allocate ids
+pool allocate nosuch
+pool release macs 02:00:5e:40:00:01
+pool release macs 02:00:5e:40:00:20
+pool delete macs
+pool reclaim macs
+pool show macs
+pool release macs 02:00:5e:40:00:10
+pool list
+pool show macs --json
+pool allocate wwns --count 2 --json
+pool release sn SN0001
+pool release sn SN0002
+pool delete sn
+pool list --json
+EOF
+)
 ASEQ_CODES="0 4 4 0 0 4 0 0 3 0 0 4 4 0 3 0 0 5 4 5 4 0 0 0 0 0 0 0 0 0 0"
-"$PSCTL" -q -i "$WORK/pool.img" init >/dev/null 2>&1
-aseq -i "$WORK/pool.img" > "$WORK/file.out"
-aseq --pool "$URL" > "$WORK/etcd.out"
-if diff -u "$WORK/file.out" "$WORK/etcd.out" > "$WORK/diff"; then
-    pass "pool addr: same output and exit codes on the file pool and etcd ($(grep -c '^\$' "$WORK/file.out") commands)"
-else
-    fail "pool addr: output differs:"; cat "$WORK/diff"
-fi
-codes=$(sed -n 's/^exit //p' "$WORK/etcd.out" | paste -sd' ' -)
-[ "$codes" = "$ASEQ_CODES" ] && pass "pool addr: the sequence's exit codes are the expected ones" ||
-    { fail "pool addr: exit codes '$codes', want '$ASEQ_CODES'"; cat "$WORK/etcd.out"; }
-grep -q "range 'wide': mac 02:00:5e:40:00:f0-02:00:5e:40:01:ff overlaps range 'macs' (02:00:5e:40:00:01-02:00:5e:40:00:ff)" "$WORK/file.out" &&
-    grep -q "range 'sn2': serial SN0050-SN0060 overlaps range 'sn'" "$WORK/file.out" &&
+both "pool addr" "$ASEQ_CODES" "$WORK/pool.img"
+grep -q "range 'wide': mac 02:00:5e:40:00:f0-02:00:5e:40:01:ff overlaps range 'macs' (02:00:5e:40:00:01-02:00:5e:40:00:ff)" "$WORK/pool addr.file" &&
+    grep -q "range 'sn2': serial SN0050-SN0060 overlaps range 'sn'" "$WORK/pool addr.file" &&
     pass "pool addr: an overlap is refused naming the other range" ||
     fail "pool addr: overlap message"
-grep -A6 '^\$ pool show macs$' "$WORK/file.out" | grep -q '02:00:5e:40:00:01 *assigned *web' &&
-    grep -A6 '^\$ pool show macs$' "$WORK/file.out" | grep -q '02:00:5e:40:00:10 *reserved *-' &&
+grep -A6 '^\$ pool show macs$' "$WORK/pool addr.file" | grep -q '02:00:5e:40:00:01 *assigned *web' &&
+    grep -A6 '^\$ pool show macs$' "$WORK/pool addr.file" | grep -q '02:00:5e:40:00:10 *reserved *-' &&
     pass "pool addr: Reserved -> Assigned when the profile takes it, reclaim ends the reservation" ||
     fail "pool addr: states after reclaim"
 
@@ -224,5 +248,34 @@ mv "$WORK/h1.away" "$WORK/h1.img"
 [ $r4 = 1 ] && grep -q "disagrees *image:$WORK/h1.img#vm2 carries profile 'sdb', the pool does not place it there" "$WORK/c4" &&
     pass "pool check: a target still carrying a profile the pool unassigned (identifiers live twice): listed, exit 1" ||
     { fail "pool check: stale copy ($r4)"; cat "$WORK/c4"; }
+
+# ---- 8. an identifier reserved for one profile is that profile's alone
+CMDS=$(cat <<'EOF'
+pool create rsv --kind mac --first 02:00:5e:7a:00:01 --last 02:00:5e:7a:00:ff
+pool create rsw --kind wwn --first 20:00:00:25:b5:60:00:01 --last 20:00:00:25:b5:60:00:ff
+pool reserve rsv 02:00:5e:7a:00:05 --for ralice
+pool reserve rsw 20:00:00:25:b5:60:00:06 --for ralice
+profile create rbob --macs 02:00:5e:7a:00:05
+profile create rbob --wwns 20:00:00:25:b5:60:00:06/21:00:00:25:b5:60:00:06
+profile create rbob --macs 02:00:5e:7a:00:01
+profile set rbob --macs 02:00:5e:7a:00:01,02:00:5e:7a:00:05
+pool allocate rsv --for rbob
+pool reserve rsv 02:00:5e:7a:00:05 --for rbob
+profile create ralice --macs 02:00:5e:7a:00:05 --wwns 20:00:00:25:b5:60:00:06/21:00:00:25:b5:60:00:06
+pool reserve rsv 02:00:5e:7a:00:07
+profile set rbob --macs 02:00:5e:7a:00:01,02:00:5e:7a:00:07
+pool show rsv
+EOF
+)
+RSEQ_CODES="0 0 0 0 4 4 0 4 0 4 0 0 0 0"
+both "pool resv" "$RSEQ_CODES" "$WORK/rsv.img"
+grep -q "profile 'rbob' cannot use it: reserved by pool reservation 'mac 02:00:5e:7a:00:05' (for profile 'ralice')" "$WORK/pool resv.etcd" &&
+    grep -q "profile 'rbob' cannot use it: reserved by pool reservation 'wwn 20:00:00:25:b5:60:00:06' (for profile 'ralice')" "$WORK/pool resv.etcd" &&
+    pass "pool resv: another profile taking a reserved MAC or WWN is refused naming the reservation (etcd)" ||
+    { fail "pool resv: refusal message"; cat "$WORK/pool resv.etcd"; }
+grep -A4 '^\$ pool show rsv$' "$WORK/pool resv.etcd" | grep -q '02:00:5e:7a:00:05 *assigned *ralice' &&
+    grep -A4 '^\$ pool allocate rsv --for rbob$' "$WORK/pool resv.etcd" | grep -q '^02:00:5e:7a:00:02$' &&
+    pass "pool resv: the profile it is reserved for takes it; an allocation for another skips it" ||
+    { fail "pool resv: owner / allocation"; cat "$WORK/pool resv.etcd"; }
 "$ROOT/tests/e2e/etcd_cluster.sh" stop "$CL"
 trap - EXIT INT TERM

@@ -223,15 +223,14 @@ struct rec {
 	const char *text;
 };
 
+static int check_store(const uint8_t *buf, uint32_t len, struct pst_msgs *m);
+
 static int check(const struct rec *recs, struct pst_msgs *m)
 {
 	static uint8_t buf[CAP];
-	struct pst_msgs h;
 	struct psf_builder b;
-	int len, n;
+	int len;
 
-	memset(m, 0, sizeof *m);
-	memset(&h, 0, sizeof h);
 	psf_build_begin(&b, buf, CAP, PSF_ROOT, PSF_SCHEMA_VERSION, 0);
 	psf_build_open(&b, PSF_POOL_STATE);
 	for (; recs->text; recs++)
@@ -239,9 +238,18 @@ static int check(const struct rec *recs, struct pst_msgs *m)
 	psf_build_close(&b);
 	len = psf_build_finish(&b);
 	assert_true(len > 0);
-	n = ps_cfg_check(buf, (uint32_t)len, pst_collect, m);
-	assert_int_equal(ps_cfg_check_host(buf, (uint32_t)len, pst_collect,
-					   &h), n);
+	return check_store(buf, (uint32_t)len, m);
+}
+
+static int check_store(const uint8_t *buf, uint32_t len, struct pst_msgs *m)
+{
+	struct pst_msgs h;
+	int n;
+
+	memset(m, 0, sizeof *m);
+	memset(&h, 0, sizeof h);
+	n = ps_cfg_check(buf, len, pst_collect, m);
+	assert_int_equal(ps_cfg_check_host(buf, len, pst_collect, &h), n);
 	assert_string_equal(h.all, m->all);
 	return n;
 }
@@ -362,6 +370,70 @@ static void test_check_duplicate(void **state)
 		"pool spare pool record 8 'lonely': not NAME MEMBER...\n");
 }
 
+/* An identifier reserved for one profile: the store where another profile
+ * holds it fails the check (one line naming the reservation and the
+ * holder); the edit layer refuses another profile taking it, naming the
+ * reservation, and lets the profile it is reserved for take it; a
+ * reservation for no one ("-") holds it for no one. */
+static void test_reserved_for(void **state)
+{
+	static uint8_t buf[CAP];
+	const char *x = "02:00:5e:40:00:07", *y = "02:00:5e:40:00:08";
+	const char *rx = "mac 02:00:5e:40:00:07 alice";
+	const char *ry = "mac 02:00:5e:40:00:08 -";
+	struct psf_builder b;
+	struct ps_cfg_err e;
+	struct pst_msgs m;
+	int bob, alice, carol, st;
+
+	(void)state;
+	psf_build_begin(&b, buf, CAP, PSF_ROOT, PSF_SCHEMA_VERSION, 0);
+	psf_build_open(&b, PSF_POOL_STATE);
+	psf_build_string(&b, PSF_POOL_RANGE,
+			 "macs mac 02:00:5e:40:00:01 02:00:5e:40:00:ff");
+	psf_build_close(&b);
+	assert_true(psf_build_finish(&b) > 0);
+	/* bob took the MAC before it was reserved for alice (a store as
+	 * an import or a BMC element write could bring it) */
+	bob = ps_obj_create(buf, CAP, psf_root(buf), PS_OBJ_PROFILE, "bob", 3,
+			    NULL);
+	assert_true(bob >= 0);
+	assert_int_equal(ps_obj_set(buf, CAP, bob, PS_OBJ_PROFILE, "macs", 4,
+				    x, strlen(x), NULL), 0);
+	st = ps_pool_state(buf);
+	assert_true(psf_insert(buf, CAP, st, -1, PSF_POOL_RESV, rx,
+			       (uint32_t)strlen(rx)) >= 0);
+	assert_true(psf_insert(buf, CAP, ps_pool_state(buf), -1, PSF_POOL_RESV,
+			       ry, (uint32_t)strlen(ry)) >= 0);
+	assert_int_equal(psf_finish(buf), 0);
+	assert_int_equal(check_store(buf, psf_total(buf), &m), 1);
+	assert_string_equal(m.all, "pool reservation 'mac 02:00:5e:40:00:07' "
+			    "(for profile 'alice'): held by profile 'bob'\n");
+	/* bob lets go; taking it again is refused, naming the reservation */
+	bob = ps_obj_find(buf, psf_root(buf), PS_OBJ_PROFILE, "bob", 3);
+	assert_int_equal(ps_obj_set(buf, CAP, bob, PS_OBJ_PROFILE, "macs", 4,
+				    "", 0, NULL), 0);
+	memset(&e, 0, sizeof e);
+	assert_int_equal(ps_obj_set(buf, CAP, bob, PS_OBJ_PROFILE, "macs", 4,
+				    x, strlen(x), &e), PS_ERR_DUPLICATE);
+	assert_string_equal(e.why, "reserved");
+	assert_string_equal(e.holder, "pool reservation 'mac "
+			    "02:00:5e:40:00:07' (for profile 'alice')");
+	/* alice may; anyone may take the one reserved for no one */
+	alice = ps_obj_create(buf, CAP, psf_root(buf), PS_OBJ_PROFILE, "alice",
+			      5, NULL);
+	assert_true(alice >= 0);
+	assert_int_equal(ps_obj_set(buf, CAP, alice, PS_OBJ_PROFILE, "macs", 4,
+				    x, strlen(x), NULL), 0);
+	carol = ps_obj_create(buf, CAP, psf_root(buf), PS_OBJ_PROFILE, "carol",
+			      5, NULL);
+	assert_true(carol >= 0);
+	assert_int_equal(ps_obj_set(buf, CAP, carol, PS_OBJ_PROFILE, "macs", 4,
+				    y, strlen(y), NULL), 0);
+	assert_int_equal(psf_finish(buf), 0);
+	assert_int_equal(check_store(buf, psf_total(buf), &m), 0);
+}
+
 /* The commands' decision: ps_pool_range_clash on a pool's store. */
 static void test_clash(void **state)
 {
@@ -445,6 +517,7 @@ int main(void)
 		cmocka_unit_test(test_check_bad_range),
 		cmocka_unit_test(test_check_bad_state),
 		cmocka_unit_test(test_check_duplicate),
+		cmocka_unit_test(test_reserved_for),
 		cmocka_unit_test(test_clash),
 		cmocka_unit_test(test_clash_longest),
 	};
