@@ -151,7 +151,7 @@ for step in validate mark apply release; do
             fail "vm move: record: $(cat "$WORK/w.out")"
     fi
     if [ "$step" = mark ]; then
-        "$PSCTL" -q -i "$WORK/other.img" init --size 8M >/dev/null 2>&1
+        cp "$WORK/vd0.img" "$WORK/other.img" # a third store (its content plays no part)
         expect_exit 4 "vm move: killed after mark: a move elsewhere refused" -- \
             PS vm move web --to "image:$WORK/other.img"
         expect_err "vm move: killed after mark: names the move to finish" "leaving (a move not finished) for 'image:$D'"
