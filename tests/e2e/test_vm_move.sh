@@ -15,21 +15,22 @@ PS() { "$PSCTL" -q -i "$S" "$@"; }
 PD() { "$PSCTL" -q -i "$D" "$@"; }
 
 # fresh: S has web (network lan, a MAC, serial port 0 on 7101, a restart
-# policy), D has db on 7102 and network lan: made once, then copied.
+# policy), D has db on 7102 and network lan: made once (one psctl shell
+# per store, which exits non-zero when a line failed), then copied.
 uuid=5e5e5e5e-0000-4000-8000-00000000a001
 rm -f "$S" "$D"
 { PS init --size 8M && PD init --size 8M &&
-  PS net create lan && PD net create lan &&
-  PS vm create web --memory 1G --uuid "$uuid" && PS nic add web eth0 --network lan \
-      --mac 52:54:00:aa:00:01 &&
-  PS serial map web 0 --concentrator 7101 --hostname web &&
-  PS vm set web --restart-limit 3 &&
-  PD vm create db && PD serial map db 0 --concentrator 7102
+  printf '%s\n' 'net create lan' "vm create web --memory 1G --uuid $uuid" \
+      'nic add web eth0 --network lan --mac 52:54:00:aa:00:01' \
+      'serial map web 0 --concentrator 7101 --hostname web' \
+      'vm set web --restart-limit 3' | PS shell &&
+  printf '%s\n' 'net create lan' 'vm create db' 'serial map db 0 --concentrator 7102' | PD shell
 } >/dev/null 2>"$WORK/fresh.err" || fail "vm move: preparing: $(head -c 300 "$WORK/fresh.err")"
 cp "$S" "$WORK/vs0.img" && cp "$D" "$WORK/vd0.img"
 fresh() { cp "$WORK/vs0.img" "$S" && cp "$WORK/vd0.img" "$D"; }
 
-# The VM's state in one store: home, leaving, arriving or absent.
+# The VM's state in one store: home, leaving, arriving or absent; its
+# `vm show` stays in $WORK/w.out for further checks.
 where() { # P VM
     if ! "$1" vm show "$2" >"$WORK/w.out" 2>/dev/null; then echo absent
     elif grep -q '^move-target ' "$WORK/w.out"; then echo leaving
@@ -38,6 +39,7 @@ where() { # P VM
 }
 
 sum_s=$(hash_of "$S") sum_d=$(hash_of "$D")
+sum_s0=$sum_s sum_d0=$sum_d
 
 # ---- refusals: nothing written
 expect_exit 5 "vm move: no such vm" -- PS vm move nope --to "image:$D"
@@ -49,7 +51,7 @@ expect_exit 2 "vm move: no --to" -- PS vm move web
 PD vm create web >/dev/null 2>&1
 expect_exit 4 "vm move: a same-named vm at the destination" -- PS vm move web --to "image:$D"
 expect_err "vm move: same name says so" "already has a vm of that name"
-PD vm delete web >/dev/null 2>&1
+fresh
 PD serial map db 1 --concentrator 7101 >/dev/null 2>&1
 sum_d=$(hash_of "$D")
 expect_exit 4 "vm move: the concentrator port taken at the destination" -- \
@@ -70,10 +72,12 @@ expect_exit 4 "vm move: a MAC held at the destination" -- PS vm move web --to "i
 expect_err "vm move: MAC refusal names it" "52:54:00:aa:00:01"
 fresh
 PD net delete lan >/dev/null 2>&1
+sum_d=$(hash_of "$D")
 expect_exit 4 "vm move: the NIC's network missing at the destination" -- \
     PS vm move web --to "image:$D"
 expect_err "vm move: network refusal names it" "lan"
-[ "$(where PS web)" = home ] && [ "$(where PD web)" = absent ] &&
+# S as made (web at home), D as before the move (no web): byte for byte.
+[ "$(hash_of "$S")" = "$sum_s0" ] && [ "$(hash_of "$D")" = "$sum_d" ] &&
     pass "vm move: refused: the VM at home in the source only" ||
     fail "vm move: refused: source $(where PS web), destination $(where PD web)"
 
@@ -81,7 +85,7 @@ expect_err "vm move: network refusal names it" "lan"
 fresh
 expect_exit 0 "vm move: --dry-run" -- PS vm move web --to "image:$D" --dry-run
 grep -q "copy it, arriving, to image:$D" "$WORK/out" &&
-    [ "$(where PS web)" = home ] && [ "$(where PD web)" = absent ] &&
+    [ "$(hash_of "$S")" = "$sum_s0" ] && [ "$(hash_of "$D")" = "$sum_d0" ] &&
     pass "vm move: --dry-run plans the steps, writes nothing" ||
     fail "vm move: --dry-run: $(cat "$WORK/out")"
 expect_exit 0 "vm move: web to the destination" -- "$PSCTL" -i "$S" vm move web --to "image:$D"
@@ -92,29 +96,38 @@ grep -q "vm 'web' moved to image:$D" "$WORK/out" &&
 [ "$(where PS web)" = absent ] && [ "$(where PD web)" = home ] &&
     pass "vm move: gone from the source, at home in the destination" ||
     fail "vm move: source $(where PS web), destination $(where PD web)"
-[ "$(PD vm show web | sed -n 's/^uuid *//p')" = "$uuid" ] &&
+# $WORK/w.out: the destination's `vm show web` from the where above.
+[ "$(sed -n 's/^uuid *//p' "$WORK/w.out")" = "$uuid" ] &&
     PD serial mappings web | grep -q "^web  *0  *7101 .* web" &&
-    PD vm show web | grep -q "52:54:00:aa:00:01" &&
-    PD vm show web | grep -q "^restart-limit *3" &&
+    grep -q "52:54:00:aa:00:01" "$WORK/w.out" &&
+    grep -q "^restart-limit *3" "$WORK/w.out" &&
     pass "vm move: UUID, serial mapping (port 7101, host name), MAC, restart policy arrived" ||
-    fail "vm move: the object changed: $(PD vm show web 2>&1 | head -20)"
+    fail "vm move: the object changed: $(head -20 "$WORK/w.out")"
 expect_exit 0 "vm move: the destination checks clean" -- PD check
 expect_exit 0 "vm move: the source checks clean" -- PS check
 expect_exit 0 "vm move: again: nothing to do" -- "$PSCTL" -i "$S" vm move web --to "image:$D"
 grep -q "is at image:$D already; nothing written" "$WORK/out" &&
     pass "vm move: again says so" || fail "vm move: again: $(cat "$WORK/out")"
 expect_exit 0 "vm move: back, --json" -- PD vm move web --to "image:$S" --json
-python3 -c 'import json,sys
-d=json.load(open(sys.argv[1]))["item"]
-assert d["vm"]=="web" and d["to"]=="image:"+sys.argv[2], d
-assert d["concentrator-ports"]==[7101] and d["resumed-at"] is None, d' \
-    "$WORK/out" "$S" 2>"$WORK/py.err" &&
-    pass "vm move: --json names the vm, the target and the ports" ||
-    fail "vm move: --json: $(cat "$WORK/out" "$WORK/py.err")"
-if out=$(python3 "$ROOT/tests/e2e/json_schema.py" "$ROOT/docs/psctl-output.schema.json" \
-    "$WORK/out" 2>&1)
-then pass "vm move: --json valid against the schema"
-else fail "vm move: schema: $out"; fi
+# One python for both checks (its start costs a second under load): the
+# members (exit 3 when wrong or missing), then json_schema.py's
+# validation (exit 1; 3: not reached).
+out=$(python3 -c 'import json,sys
+try:
+    d=json.load(open(sys.argv[2]))["item"]
+    assert d["vm"]=="web" and d["to"]=="image:"+sys.argv[3], d
+    assert d["concentrator-ports"]==[7101] and d["resumed-at"] is None, d
+except Exception as e:
+    print(repr(e)); sys.exit(3)
+sys.path.insert(0, sys.argv[1] + "/tests/e2e")
+import json_schema
+sys.exit(json_schema.main(["", sys.argv[1] + "/docs/psctl-output.schema.json", sys.argv[2]]))' \
+    "$ROOT" "$WORK/out" "$S" 2>&1)
+rc=$?
+[ $rc = 3 ] && fail "vm move: --json: $(cat "$WORK/out"); $out" ||
+    pass "vm move: --json names the vm, the target and the ports"
+[ $rc = 0 ] && pass "vm move: --json valid against the schema" ||
+    fail "vm move: schema (exit $rc): $out"
 
 # ---- killed after each step, then run again
 for step in validate mark apply release; do
@@ -131,23 +144,23 @@ for step in validate mark apply release; do
     [ "$rc" = 99 ] && [ "$s $d" = "$want" ] &&
         pass "vm move: killed after $step: source $s, destination $d" ||
         fail "vm move: killed after $step: exit $rc, source $s, destination $d (want $want)"
+    if [ "$step" = release ]; then
+        # $WORK/w.out: the destination's `vm show web` from where PD.
+        grep -q "^move-source *image:$S" "$WORK/w.out" &&
+            pass "vm move: killed after release: the destination's record names the source" ||
+            fail "vm move: record: $(cat "$WORK/w.out")"
+    fi
     if [ "$step" = mark ]; then
-        "$PSCTL" -q -i "$WORK/other.img" init --size 8M >/dev/null 2>&1
+        cp "$WORK/vd0.img" "$WORK/other.img" # a third store (its content plays no part)
         expect_exit 4 "vm move: killed after mark: a move elsewhere refused" -- \
             PS vm move web --to "image:$WORK/other.img"
         expect_err "vm move: killed after mark: names the move to finish" "leaving (a move not finished) for 'image:$D'"
-    fi
-    if [ "$step" = release ]; then
-        PD vm show web > "$WORK/out" 2>&1
-        grep -q "^move-source *image:$S" "$WORK/out" &&
-            pass "vm move: killed after release: the destination's record names the source" ||
-            fail "vm move: record: $(cat "$WORK/out")"
     fi
     expect_exit 0 "vm move: after $step, run again" -- "$PSCTL" -i "$S" vm move web --to "image:$D"
     [ "$step" = validate ] || grep -q "interrupted move finished" "$WORK/out" ||
         fail "vm move: resumed after $step: $(cat "$WORK/out")"
     [ "$(where PS web)" = absent ] && [ "$(where PD web)" = home ] &&
-        [ "$(PD vm show web | sed -n 's/^uuid *//p')" = "$uuid" ] &&
+        [ "$(sed -n 's/^uuid *//p' "$WORK/w.out")" = "$uuid" ] &&
         pass "vm move: after $step: finished, at home in the destination only" ||
         fail "vm move: after $step: source $(where PS web), destination $(where PD web)"
 done
