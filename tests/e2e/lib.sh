@@ -210,3 +210,18 @@ adopt = marked
 interval = 1
 EOC
 }
+
+# etcd_pool NAME: a three-node etcd cluster of this test's own, under
+# $WORK/etcd (tests/e2e/etcd_cluster.sh), stopped when the test's shell
+# exits; sets CL (its directory), URL (the pool's etcd:// URL) and EPS
+# (etcdctl's endpoints).  When etcd is missing or the cluster does not
+# start, fails the check NAME and returns 1 (the test ends: `|| return 0`).
+etcd_pool() {
+    command -v etcd >/dev/null ||
+        { fail "$1: etcd not installed (scripts/install-deps.sh)"; return 1; }
+    CL=$WORK/etcd
+    URL=$("$ROOT/tests/e2e/etcd_cluster.sh" start "$CL") ||
+        { fail "$1: cluster did not start"; return 1; }
+    trap '"$ROOT/tests/e2e/etcd_cluster.sh" stop "$CL"' EXIT INT TERM
+    EPS=$(cat "$CL/endpoints")
+}

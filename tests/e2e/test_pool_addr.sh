@@ -20,13 +20,9 @@
 #     and a target left carrying a profile the pool unassigned (--force
 #     while its store was away): each listed, exit 1.
 echo "== address pools: file pool and etcd, same output; parallel allocations"
-command -v etcd >/dev/null || { fail "pool addr: etcd not installed (scripts/install-deps.sh)"; return 0; }
 PSTATE_SEM_MODE=flock PSTATE_LOCK_DIR=$WORK
 export PSTATE_SEM_MODE PSTATE_LOCK_DIR
-CL=$WORK/etcd
-URL=$("$ROOT/tests/e2e/etcd_cluster.sh" start "$CL") || { fail "pool addr: cluster did not start"; return 0; }
-trap '"$ROOT/tests/e2e/etcd_cluster.sh" stop "$CL"' EXIT INT TERM
-EPS=$(cat "$CL/endpoints")
+etcd_pool "pool addr" || return 0
 export PSTATE_POOL_TIMEOUT_MS=2000
 VALIDATE="python3 $ROOT/tests/e2e/json_schema.py $ROOT/docs/psctl-output.schema.json"
 

@@ -5,12 +5,8 @@
 # reindex` as the fix; `pool reindex` writes them; then profile show
 # names the server again and a second server with that target is refused.
 echo "== pool on etcd: claim keys checked and rebuilt"
-command -v etcd >/dev/null || { fail "pool claims: etcd not installed (scripts/install-deps.sh)"; return 0; }
 
-CL=$WORK/etcd
-URL=$("$ROOT/tests/e2e/etcd_cluster.sh" start "$CL") || { fail "pool claims: cluster did not start"; return 0; }
-trap '"$ROOT/tests/e2e/etcd_cluster.sh" stop "$CL"' EXIT INT TERM
-EPS=$(cat "$CL/endpoints")
+etcd_pool "pool claims" || return 0
 export PSTATE_POOL_TIMEOUT_MS=5000
 P() { "$PSCTL" -q --pool "$URL" "$@"; }
 E() { etcdctl --endpoints "$EPS" "$@" >/dev/null 2>&1; }

@@ -15,12 +15,8 @@
 #  6. the etcd leader killed mid-move: the move completes; with the dead
 #     node first in the URL the pool still serves (endpoint failover).
 echo "== pool on etcd: three nodes, same output as the file pool, races, leases"
-command -v etcd >/dev/null || { fail "pool etcd: etcd not installed (scripts/install-deps.sh)"; return 0; }
 
-CL=$WORK/etcd
-URL=$("$ROOT/tests/e2e/etcd_cluster.sh" start "$CL") || { fail "pool etcd: cluster did not start"; return 0; }
-trap '"$ROOT/tests/e2e/etcd_cluster.sh" stop "$CL"' EXIT INT TERM
-EPS=$(cat "$CL/endpoints")
+etcd_pool "pool etcd" || return 0
 export PSTATE_POOL_TIMEOUT_MS=2000
 U=6a0f1e2d-3c4b-4a59-8687-96a5b4c3d2e1 SN=SN-ETCD-0001
 M0=02:00:5e:30:00:01 M1=02:00:5e:30:00:02 M2=02:00:5e:30:00:03

@@ -14,13 +14,9 @@
 #     an index not ready is not read; reindex repairs it;
 #  5. `pool import` into a pool without an index builds it.
 echo "== pool on etcd: the list index"
-command -v etcd >/dev/null || { fail "pool index: etcd not installed (scripts/install-deps.sh)"; return 0; }
 command -v python3 >/dev/null || { fail "pool index: python3 not installed"; return 0; }
 
-CL=$WORK/etcd
-URL=$("$ROOT/tests/e2e/etcd_cluster.sh" start "$CL") || { fail "pool index: cluster did not start"; return 0; }
-trap '"$ROOT/tests/e2e/etcd_cluster.sh" stop "$CL"' EXIT INT TERM
-EPS=$(cat "$CL/endpoints")
+etcd_pool "pool index" || return 0
 export PSTATE_POOL_TIMEOUT_MS=5000
 P() { "$PSCTL" -q --pool "$URL" "$@"; }
 etcdget() { etcdctl --endpoints "$EPS" get --print-value-only "$1" 2>/dev/null; }

@@ -12,12 +12,8 @@
 #     two operators marking one move (one wins, the other is told who);
 #  3. libcurl that does not load: the error gives the loader's reason.
 echo "== pool on etcd: a txn sent twice (its answer lost) counts once"
-command -v etcd >/dev/null || { fail "pool resend: etcd not installed (scripts/install-deps.sh)"; return 0; }
 
-CL=$WORK/etcd
-URL=$("$ROOT/tests/e2e/etcd_cluster.sh" start "$CL") || { fail "pool resend: cluster did not start"; return 0; }
-trap '"$ROOT/tests/e2e/etcd_cluster.sh" stop "$CL"' EXIT INT TERM
-EPS=$(cat "$CL/endpoints")
+etcd_pool "pool resend" || return 0
 export PSTATE_POOL_TIMEOUT_MS=2000
 etcdkeys() { etcdctl --endpoints "$EPS" get --prefix --keys-only "$1" 2>/dev/null | grep -v '^$'; }
 P="$PSCTL -q --pool $URL"

@@ -9,12 +9,9 @@
 # show of a placed profile, the server commands (show, create, set,
 # delete) and the address pool commands.
 echo "== pool on etcd at scale: edits, moves and failovers read their own keys"
-command -v etcd >/dev/null || { fail "pool scale: etcd not installed (scripts/install-deps.sh)"; return 0; }
 [ -x "${BENCH_POOL:-}" ] || { fail "pool scale: BENCH_POOL (build/opt/bench/bench_pool) not built"; return 0; }
 
-CL=$WORK/etcd
-URL=$("$ROOT/tests/e2e/etcd_cluster.sh" start "$CL") || { fail "pool scale: cluster did not start"; return 0; }
-trap '"$ROOT/tests/e2e/etcd_cluster.sh" stop "$CL"' EXIT INT TERM
+etcd_pool "pool scale" || return 0
 export PSTATE_POOL_TIMEOUT_MS=5000 PSTATE_POOL_STATS=1
 N=20000
 

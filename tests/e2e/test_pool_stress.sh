@@ -14,12 +14,9 @@ if python3 "$ROOT/tests/e2e/pool_stress.py" selftest > "$WORK/selftest.out" 2>&1
 else
     fail "pool stress checker:"; cat "$WORK/selftest.out"
 fi
-command -v etcd >/dev/null || { fail "pool stress: etcd not installed (scripts/install-deps.sh)"; return 0; }
 PSTATE_SEM_MODE=flock PSTATE_LOCK_DIR=$WORK
 export PSTATE_SEM_MODE PSTATE_LOCK_DIR
-CL=$WORK/etcd
-URL=$("$ROOT/tests/e2e/etcd_cluster.sh" start "$CL") || { fail "pool stress: cluster did not start"; return 0; }
-trap '"$ROOT/tests/e2e/etcd_cluster.sh" stop "$CL"' EXIT INT TERM
+etcd_pool "pool stress" || return 0
 export PSTATE_POOL_TIMEOUT_MS=4000
 if "$ROOT/tests/e2e/pool_stress.sh" "$URL" "$WORK/s" 8 ${POOL_STRESS_OPS:-6} 4 10 24 > "$WORK/stress.out" 2>&1; then
     pass "$(grep 'acknowledged' "$WORK/stress.out")"
