@@ -112,7 +112,7 @@ static void make_pristine(void)
 	memcpy(pristine, disk, sizeof disk);
 	{
 		struct ps_auth au;
-		struct ps_commit_args a = { NULL, PS_OWNER_OS, 0, &au };
+		struct ps_commit_args a = { .owner = PS_OWNER_OS, .auth = &au };
 
 		ps_auth_arm(&au, KEY, 1, 1);
 		ps_commit(&d, buf, sector, &a);
