@@ -109,7 +109,7 @@ static void test_commands(void **state)
 	assert_string_equal(complete("s"),
 			    "scan serial server shell spare-pool storage");
 	assert_string_equal(complete("pool "), "allocate check create delete "
-			    "export import list reclaim release reserve "
+			    "export import list reclaim reindex release reserve "
 			    "show");
 	assert_string_equal(complete("pool create x --kind "),
 			    "mac serial uuid wwn");
