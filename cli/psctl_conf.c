@@ -9,9 +9,13 @@
  * the file and line.  Read once per process, when a setting is first
  * asked for and the command line did not give it.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "pstate.h"
 #include "psctl.h"
@@ -71,6 +75,36 @@ static int conf_line(struct psctl_ctx *c, const char *path, int no,
 			   "'commit = fast|ordered' (the settings)", path, no);
 }
 
+/* The file at path, or NULL: none there (*rc 0), or refused (*rc the exit
+ * code, said): a symbolic link, or a file another local user could have
+ * planted or could change (ps_file_untrusted), whose pool URL would
+ * redirect a root psctl. */
+static FILE *open_conf(struct psctl_ctx *c, const char *path, int *rc)
+{
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC);
+	const char *why = NULL;
+	struct stat sb;
+	FILE *f;
+
+	*rc = 0;
+	if (fd < 0 && errno == ENOENT)
+		return NULL;
+	if (fd < 0)
+		why = errno == ELOOP ? "a symbolic link" : strerror(errno);
+	else if (fstat(fd, &sb))
+		why = strerror(errno);
+	else
+		why = ps_file_untrusted(&sb, 0);
+	if (!why && (f = fdopen(fd, "r")))
+		return f;
+	if (fd >= 0)
+		close(fd);
+	*rc = psctl_error(c, psctl_g.cmd, NULL, NULL, PSCTL_EXIT_INVALID,
+			  "%s: %s: the configuration file refused", path,
+			  why ? why : strerror(errno));
+	return NULL;
+}
+
 static int read_conf(struct psctl_ctx *c)
 {
 	const char *path = getenv("PSTATE_PSCTL_CONF");
@@ -81,9 +115,9 @@ static int read_conf(struct psctl_ctx *c)
 
 	if (!path || !*path)
 		path = "/etc/pstate/psctl.conf";
-	f = fopen(path, "r");
+	f = open_conf(c, path, &rc);
 	if (!f)
-		return 0;
+		return rc;
 	while (!rc && fgets(line, sizeof line, f)) {
 		no++;
 		k = line + strspn(line, " \t");

@@ -107,24 +107,28 @@ static int lock_path(struct ps_sem_sys *s, const struct ps_sem_config *cfg)
 	return n < (int)sizeof s->lock_path ? PS_SEM_OK : PS_SEM_ERR_INVAL;
 }
 
-/* Refuse what another local user could have planted or could change: a
- * directory or file owned by someone else (root may own the directory),
- * writable by group or others; a file that is not a regular file of one
- * link (a hard link to a file worth overwriting). */
+const char *ps_file_untrusted(const struct stat *sb, int dir)
+{
+	uid_t me = geteuid();
+
+	if (dir ? !S_ISDIR(sb->st_mode) : !S_ISREG(sb->st_mode))
+		return dir ? "not a directory" : "not a regular file";
+	if (sb->st_uid != me && !(dir && sb->st_uid == 0))
+		return "owned by another user";
+	if (sb->st_mode & (S_IWGRP | S_IWOTH))
+		return "writable by group or others";
+	if (!dir && sb->st_nlink > 1) /* 0: just removed by its holder */
+		return "has other hard links";
+	return NULL;
+}
+
+/* Refuse what another local user could have planted or could change
+ * (ps_file_untrusted), saying why in the description. */
 static int refuse_stat(struct ps_sem_sys *s, const char *what,
 		       const char *path, const struct stat *sb, int dir)
 {
-	uid_t me = geteuid();
-	const char *why = NULL;
+	const char *why = ps_file_untrusted(sb, dir);
 
-	if (dir ? !S_ISDIR(sb->st_mode) : !S_ISREG(sb->st_mode))
-		why = dir ? "not a directory" : "not a regular file";
-	else if (sb->st_uid != me && !(dir && sb->st_uid == 0))
-		why = "owned by another user";
-	else if (sb->st_mode & (S_IWGRP | S_IWOTH))
-		why = "writable by group or others";
-	else if (!dir && sb->st_nlink > 1) /* 0: just removed by its holder */
-		why = "has other hard links";
 	if (!why)
 		return PS_SEM_OK;
 	snprintf(s->desc, sizeof s->desc, "%s %s (uid %lu, mode %04o): %s; "

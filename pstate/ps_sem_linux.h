@@ -151,6 +151,26 @@ int ps_sem_sim_create(const char *bios_file, const char *shm_file,
 
 /* CLOCK_MONOTONIC milliseconds and a yield-then-sleep back-off. */
 extern const struct ps_sem_clock ps_sem_linux_clock;
+
+struct stat;
+
+/**
+ * ps_file_untrusted() - whether this process may trust a file or directory
+ * another local user could have planted or could change
+ * @sb: its status, from fstat of a descriptor opened with O_NOFOLLOW (a
+ *      symbolic link is refused by that open, before this rule)
+ * @dir: nonzero for a directory
+ *
+ * The one rule for the lock directory and lock files (above) and for
+ * psctl's configuration file: refused when it is not a directory (@dir)
+ * or not a regular file, is owned by another user than the effective one
+ * (root may own a directory), is writable by group or others, or is a
+ * file with other hard links.
+ *
+ * Return: NULL when it may be trusted, else the reason, a static string
+ * ("not a regular file", "owned by another user", ...).
+ */
+const char *ps_file_untrusted(const struct stat *sb, int dir);
 #endif /* PS_HOSTED */
 
 #ifdef __cplusplus

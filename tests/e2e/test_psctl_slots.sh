@@ -135,6 +135,21 @@ expect_exit 3 "commit = in the config file: fast or ordered" -- \
     env PSTATE_PSCTL_CONF="$WORK/psctl.conf" \
     "$PSCTL" -i "$A" vm set web1 --memory 9G
 expect_err "config: file and line" "psctl.conf:1: commit 'slow': not fast or ordered"
+# A config file another user could have planted or changed is refused
+# (its pool URL would redirect a root psctl): writable by others, or a
+# symbolic link.
+echo "commit = ordered" >"$WORK/psctl.conf"
+chmod 666 "$WORK/psctl.conf"
+expect_exit 3 "a config file writable by others is refused" -- \
+    env PSTATE_PSCTL_CONF="$WORK/psctl.conf" \
+    "$PSCTL" -i "$A" vm set web1 --memory 9G
+expect_err "config refused: why" "psctl.conf: writable by group or others: the configuration file refused"
+chmod 644 "$WORK/psctl.conf"
+ln -sf "$WORK/psctl.conf" "$WORK/psctl-link.conf"
+expect_exit 3 "a config file that is a symbolic link is refused" -- \
+    env PSTATE_PSCTL_CONF="$WORK/psctl-link.conf" \
+    "$PSCTL" -i "$A" vm set web1 --memory 9G
+expect_err "config link: why" "psctl-link.conf: a symbolic link: the configuration file refused"
 [ "$(hash_of "$A")" = "$h" ] && pass "refused modes: image unchanged" ||
     fail "a refused mode changed the image"
 
